@@ -1,0 +1,97 @@
+//! The compiled application: what the rest of Sluice needs from a SAM template, fully resolved.
+//!
+//! Every intrinsic (`!Ref`, `!Sub`, …), parameter, condition and `Globals` entry has been applied by
+//! the time a `Model` exists; consumers never see raw template values.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A loaded template: its functions, REST APIs and the warnings found while loading.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    /// The template file this model came from (absolute).
+    pub template_path: PathBuf,
+    /// `AWS::Serverless::Function` resources, in template order.
+    pub functions: Vec<Function>,
+    /// REST APIs (payload 1.0): explicit `AWS::Serverless::Api` resources and the implicit
+    /// `ServerlessRestApi` that SAM creates for events without a `RestApiId`.
+    pub rest_apis: Vec<RestApi>,
+    /// One line per thing Sluice carries but does not emulate (resource types, properties).
+    pub warnings: Vec<String>,
+}
+
+/// One Lambda function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// The resource's logical id (`HelloFunction`).
+    pub logical_id: String,
+    /// `FunctionName`, else the logical id (AWS would generate `<stack>-<logicalId>-<suffix>`; a
+    /// stable local name is more useful and still unique).
+    pub name: String,
+    /// `Runtime`, e.g. `python3.12`, `nodejs20.x`, `provided.al2023`.
+    pub runtime: String,
+    /// `Handler`; empty for `provided*` runtimes that do not need one.
+    pub handler: String,
+    /// Where the code lives: `CodeUri` resolved against the template's folder, or a folder Sluice wrote
+    /// `InlineCode` into.
+    pub code: Code,
+    /// `MemorySize` in MB (default 128).
+    pub memory_mb: u32,
+    /// `Timeout` in seconds (default 3).
+    pub timeout_secs: u32,
+    /// `Environment.Variables`, resolved to strings.
+    pub environment: BTreeMap<String, String>,
+    /// `ReservedConcurrentExecutions`, if set.
+    pub reserved_concurrency: Option<u32>,
+    /// `Architectures` (default `["x86_64"]`).
+    pub architectures: Vec<String>,
+    /// `Metadata.BuildMethod` (e.g. `rust-cargolambda`), used to find a built `bootstrap`.
+    pub build_method: Option<String>,
+}
+
+/// Where a function's code comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Code {
+    /// A folder on disk (`CodeUri`), absolute.
+    Dir(PathBuf),
+    /// `InlineCode` source text; the lambda layer writes it to a file named for the runtime.
+    Inline(String),
+}
+
+/// One REST API (API Gateway v1, payload 1.0) and its stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestApi {
+    /// The logical id (`ServerlessRestApi` for the implicit API).
+    pub logical_id: String,
+    /// `StageName` (`Prod` for the implicit API).
+    pub stage_name: String,
+    /// `Variables`: stage variables, resolved to strings.
+    pub stage_variables: BTreeMap<String, String>,
+    /// `BinaryMediaTypes`, with SAM's `~1` unescaped to `/` (`image/png`, `*/*`).
+    pub binary_media_types: Vec<String>,
+    /// Every `Type: Api` event that targets this API.
+    pub routes: Vec<Route>,
+}
+
+/// One route: a method on a resource path, integrated with a function (Lambda proxy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Upper-case HTTP method, or `ANY`.
+    pub method: String,
+    /// The resource path as written in the template (`/items/{id}`, `/{proxy+}`).
+    pub path: String,
+    /// Logical id of the function the event belongs to.
+    pub function: String,
+    /// The event's name in `Events` (`GetItems`), for messages.
+    pub event_name: String,
+}
+
+impl Model {
+    /// The function with this logical id or `FunctionName`.
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions
+            .iter()
+            .find(|f| f.logical_id == name)
+            .or_else(|| self.functions.iter().find(|f| f.name == name))
+    }
+}
