@@ -1,1 +1,208 @@
-//! placeholder
+//! Test harness: start the real `sluice` binary on port 0 and watch what it prints.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Retries a condition until it holds or a deadline passes (default 10 s), then fails with a message.
+#[macro_export]
+macro_rules! assert_eventually {
+    ($cond:expr, $($msg:tt)+) => {{
+        let deadline = ::std::time::Instant::now() + ::std::time::Duration::from_secs(10);
+        loop {
+            if $cond { break; }
+            if ::std::time::Instant::now() > deadline { panic!($($msg)+); }
+            ::std::thread::sleep(::std::time::Duration::from_millis(50));
+        }
+    }};
+}
+
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        // CARGO_MANIFEST_DIR is crates/testkit, two levels below the root by construction.
+        .expect("testkit lives two levels below the workspace root")
+}
+
+/// Lines a child process printed, shared with the thread that reads them.
+#[derive(Clone, Default)]
+struct Lines(Arc<(Mutex<Vec<String>>, Condvar)>);
+
+impl Lines {
+    fn push(&self, line: String) {
+        let (lock, cvar) = &*self.0;
+        if let Ok(mut lines) = lock.lock() {
+            lines.push(line);
+        }
+        cvar.notify_all();
+    }
+
+    fn snapshot(&self) -> Vec<String> {
+        self.0 .0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Waits until some line satisfies `pred`; returns it.
+    fn wait_for(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Option<String> {
+        let (lock, cvar) = &*self.0;
+        let deadline = Instant::now() + timeout;
+        let mut lines = lock.lock().ok()?;
+        loop {
+            if let Some(line) = lines.iter().find(|l| pred(l)) {
+                return Some(line.clone());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            lines = cvar.wait_timeout(lines, left).ok()?.0;
+        }
+    }
+}
+
+/// A running `sluice start-api`, stopped with SIGTERM when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    stderr: Lines,
+}
+
+impl Server {
+    /// Starts `sluice start-api -t <template> -p 0 <args…>` and waits until it listens.
+    pub fn start(sluice: &Path, template: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(sluice)
+            .arg("start-api")
+            .arg("-t")
+            .arg(template)
+            .args(["-p", "0"])
+            .arg("--state-dir")
+            .arg(fresh_dir("state"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", sluice.display()));
+        let stderr = Lines::default();
+        let pipe = child.stderr.take().expect("stderr was piped above");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                eprintln!("[sluice] {line}");
+                sink.push(line);
+            }
+        });
+        let banner = stderr.wait_for(Duration::from_secs(60), |l| l.contains("is serving http://"));
+        let Some(banner) = banner else {
+            let _ = child.kill();
+            panic!("sluice did not start; it printed:\n{}", stderr.snapshot().join("\n"));
+        };
+        let base_url = banner
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .map(str::to_owned)
+            .expect("the banner line names the URL");
+        Server {
+            child,
+            base_url,
+            stderr,
+        }
+    }
+
+    /// The URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Everything the server printed on stderr so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.stderr.snapshot()
+    }
+
+    /// Waits (up to 10 s) for a printed line containing `needle`.
+    pub fn wait_for_log(&self, needle: &str) -> Option<String> {
+        self.stderr
+            .wait_for(Duration::from_secs(10), |l| l.contains(needle))
+    }
+
+    /// The process id, for signal tests.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the exit (up to 10 s); returns whether it exited by itself.
+    pub fn stop(&mut self) -> bool {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+/// A new empty folder under the system's temp folder, unique to this process and call.
+pub fn fresh_dir(label: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("sluice-test-{}-{label}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    dir
+}
+
+/// Builds a workspace binary package (same profile as the tests) and returns its path.
+///
+/// Tests run after `cargo test` released the build lock, so a nested `cargo build` is safe.
+pub fn build_package_binary(package: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", package])
+        .current_dir(workspace_root())
+        .status()
+        .expect("running cargo build");
+    assert!(status.success(), "cargo build -p {package} failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("debug").join(package)
+}
+
+/// Makes sure python3 can import `module`, installing `package` with pip if it cannot (as CI does);
+/// returns whether it is importable now.
+pub fn ensure_python_module(module: &str, package: &str) -> bool {
+    if python_has_module(module) {
+        return true;
+    }
+    let _ = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", package])
+        .status();
+    python_has_module(module)
+}
+
+/// Whether a python module can be imported on this machine.
+pub fn python_has_module(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}

@@ -1,0 +1,111 @@
+//! Command-line flags, mirroring SAM CLI's so its users keep their habits.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+/// Runs a SAM application's API Gateway and Lambda functions locally, without Docker.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the template's REST APIs (like `sam local start-api`).
+    StartApi(StartApiArgs),
+    /// Invoke one function once (like `sam local invoke`).
+    Invoke(InvokeArgs),
+    /// Load the template and report problems, or summarize it.
+    Validate(TemplateArgs),
+    /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
+    #[command(subcommand)]
+    Local(LocalCommand),
+}
+
+/// `sluice local …` aliases.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Same as `sluice start-api`.
+    StartApi(StartApiArgs),
+    /// Same as `sluice invoke`.
+    Invoke(InvokeArgs),
+}
+
+/// Which template, and how to resolve it.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct TemplateArgs {
+    /// The SAM template (default: template.yaml or template.yml in the current folder).
+    #[arg(short = 't', long = "template", alias = "template-file")]
+    pub template: Option<PathBuf>,
+    /// Parameter values: `ParameterKey=K,ParameterValue=V ...` (SAM's form) or `K=V ...`.
+    #[arg(long, num_args = 1.., value_name = "OVERRIDES")]
+    pub parameter_overrides: Vec<String>,
+    /// Region reported to functions and in ARNs.
+    #[arg(long, default_value = "us-east-1", env = "AWS_REGION")]
+    pub region: String,
+}
+
+/// Options shared by commands that run functions.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct RunArgs {
+    /// JSON file of environment variable overrides, as SAM's `--env-vars`.
+    #[arg(short = 'n', long)]
+    pub env_vars: Option<PathBuf>,
+    /// Where Sluice keeps its state (default: `.sluice/` next to the template).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `start-api` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StartApiArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Function options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Port to listen on (0 picks a free one).
+    #[arg(short = 'p', long, default_value_t = 3000)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// EAGER starts one sandbox per function at startup; LAZY on first request.
+    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
+    pub warm_containers: Warm,
+    /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
+    #[arg(long, default_value_t = 10)]
+    pub default_concurrency: usize,
+}
+
+/// `--warm-containers` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum Warm {
+    /// Start sandboxes at startup.
+    Eager,
+    /// Start sandboxes on first use.
+    Lazy,
+}
+
+/// `invoke` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct InvokeArgs {
+    /// The function's logical id or name (optional when the template has one function).
+    pub function: Option<String>,
+    /// The event: a JSON file, or `-` for standard input (default: `{}`).
+    #[arg(short = 'e', long)]
+    pub event: Option<PathBuf>,
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Function options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}

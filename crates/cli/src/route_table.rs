@@ -1,0 +1,46 @@
+//! The tables printed at start-up and by `validate`.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+
+use sluice_template::Model;
+
+/// Prints each route (method, path, function) with its URL, then where the API listens.
+pub fn print(out: &mut impl Write, model: &Model, addr: SocketAddr) -> io::Result<()> {
+    let rows: Vec<(&str, &str, &str)> = model
+        .rest_apis
+        .iter()
+        .flat_map(|api| api.routes.iter())
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .collect();
+    if rows.is_empty() {
+        writeln!(out, "The template defines no API routes.")?;
+    } else {
+        let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+        writeln!(out, "Routes:")?;
+        for (method, path, function) in &rows {
+            writeln!(out, "  {method:<7} {path:<width$}  -> {function}")?;
+        }
+    }
+    writeln!(out, "Sluice is serving http://{addr} (Ctrl-C to stop)")?;
+    out.flush()
+}
+
+/// Functions and routes, for `validate`.
+pub fn summary(out: &mut impl Write, model: &Model) -> io::Result<()> {
+    writeln!(out, "Functions:")?;
+    for f in &model.functions {
+        writeln!(
+            out,
+            "  {} ({}, {}, {} MB, {} s)",
+            f.logical_id, f.runtime, f.handler, f.memory_mb, f.timeout_secs
+        )?;
+    }
+    for api in &model.rest_apis {
+        writeln!(out, "REST API {} (stage {}):", api.logical_id, api.stage_name)?;
+        for r in &api.routes {
+            writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.function)?;
+        }
+    }
+    Ok(())
+}

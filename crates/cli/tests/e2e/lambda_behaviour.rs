@@ -1,0 +1,57 @@
+//! Sandboxes scale out, throttle, and run every runtime the fixture uses.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{client, fixture_server};
+
+#[test]
+fn ten_concurrent_slow_requests_run_in_parallel() {
+    let server = fixture_server();
+    let started = Instant::now();
+    let handles: Vec<_> = (0..10)
+        .map(|_| {
+            let url = server.url("/slow?sleep=1");
+            std::thread::spawn(move || client().get(url).send().unwrap().status())
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().unwrap(), 200);
+    }
+    let elapsed = started.elapsed();
+    // Ten one-second requests one after another would take ten seconds; in parallel they take about
+    // one plus ten cold starts shared by two cores. The bound is generous on purpose.
+    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+}
+
+#[test]
+fn reserved_concurrency_exceeded_is_500_integration_failure() {
+    let server = fixture_server();
+    let slow = {
+        let url = server.url("/throttled?sleep=3");
+        std::thread::spawn(move || client().get(url).send().unwrap().status())
+    };
+    // Wait until the first invocation holds the function's only slot.
+    assert!(server.wait_for_log("[ThrottledFunction] START RequestId").is_some());
+    let throttled = client().get(server.url("/throttled?sleep=0")).send().unwrap();
+    assert_eq!(throttled.status(), 500);
+    assert_eq!(throttled.text().unwrap(), r#"{"message": "Internal server error"}"#);
+    assert_eq!(slow.join().unwrap(), 200);
+}
+
+#[test]
+fn node_callback_handler_gets_event_and_context() {
+    let server = fixture_server();
+    let body: Value = client()
+        .put(server.url("/node?q=1"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["method"], "PUT");
+    assert_eq!(body["query"]["q"], "1");
+    assert_eq!(body["functionName"], "NodeFunction");
+    assert!(body["remaining"].as_i64().unwrap() > 0);
+    assert!(server.wait_for_log("node handler got PUT /node").is_some());
+}

@@ -1,0 +1,44 @@
+//! End-to-end tests: the real `sluice` binary on port 0, driven by real HTTP clients and real
+//! Lambda runtime clients. One test binary, modules by topic (saves link time).
+
+mod errors;
+mod hello;
+mod invoke_command;
+mod lambda_behaviour;
+mod request_event;
+mod runtime_clients;
+mod validate_command;
+
+use std::path::{Path, PathBuf};
+
+use sluice_testkit::{workspace_root, Server};
+
+/// The `sluice` binary cargo built for these tests.
+pub fn sluice() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_sluice"))
+}
+
+/// The fixture application's template.
+pub fn fixture_template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app/template.yaml")
+}
+
+/// An example application's template.
+pub fn example_template(name: &str) -> PathBuf {
+    workspace_root().join("examples").join(name).join("template.yaml")
+}
+
+/// Starts the fixture application.
+pub fn fixture_server() -> Server {
+    Server::start(sluice(), &fixture_template(), &[])
+}
+
+/// A blocking HTTP client without redirects or proxies.
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("building an HTTP client")
+}

@@ -1,0 +1,69 @@
+//! The validated configuration the binary hands to the server (no side effects to build one).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// When sandboxes start: SAM's `--warm-containers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WarmContainers {
+    /// One sandbox per function at startup.
+    Eager,
+    /// Sandboxes start on first invocation.
+    #[default]
+    Lazy,
+}
+
+/// Everything the server needs, already validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The SAM template (absolute or relative to the working directory).
+    pub template: PathBuf,
+    /// Where the API listens.
+    pub api_addr: SocketAddr,
+    /// `--parameter-overrides`, parsed.
+    pub parameter_overrides: BTreeMap<String, String>,
+    /// `--env-vars`: SAM's JSON file of per-function environment overrides.
+    pub env_vars_file: Option<PathBuf>,
+    /// `--warm-containers`.
+    pub warm_containers: WarmContainers,
+    /// Sandboxes per function when the template sets no `ReservedConcurrentExecutions`.
+    pub default_concurrency: usize,
+    /// How long an idle sandbox is kept warm.
+    pub idle_timeout: Duration,
+    /// Sluice's state folder (`.sluice/` next to the template unless set).
+    pub state_dir: Option<PathBuf>,
+    /// Region reported to functions and in ARNs.
+    pub region: String,
+    /// Account id reported in ARNs and events.
+    pub account_id: String,
+}
+
+impl Config {
+    /// A configuration with Sluice's defaults for this template.
+    pub fn new(template: PathBuf) -> Self {
+        Self {
+            template,
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            parameter_overrides: BTreeMap::new(),
+            env_vars_file: None,
+            warm_containers: WarmContainers::Lazy,
+            default_concurrency: 10,
+            idle_timeout: Duration::from_secs(600),
+            state_dir: None,
+            region: "us-east-1".to_owned(),
+            account_id: "123456789012".to_owned(),
+        }
+    }
+
+    /// The state folder: `--state-dir`, else `.sluice/` beside the template.
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir.clone().unwrap_or_else(|| {
+            self.template
+                .parent()
+                .map(|dir| dir.join(".sluice"))
+                .unwrap_or_else(|| PathBuf::from(".sluice"))
+        })
+    }
+}

@@ -1,0 +1,41 @@
+//! Errors from building and running the server.
+
+use std::path::PathBuf;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The template could not be loaded.
+    #[error(transparent)]
+    Template(#[from] sluice_template::TemplateError),
+    /// The functions could not be set up.
+    #[error(transparent)]
+    Lambda(#[from] sluice_lambda::LambdaError),
+    /// The routes could not be built.
+    #[error(transparent)]
+    Route(#[from] sluice_apigw::RouteError),
+    /// The `--env-vars` file is unreadable or not SAM's format.
+    #[error("{path}: {message}")]
+    EnvVars {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A `provided` function's executable could not be found.
+    #[error("function {function}: {message}")]
+    Bootstrap {
+        /// The function's logical id.
+        function: String,
+        /// What is missing and how to build it.
+        message: String,
+    },
+    /// Listening or serving failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What Sluice was doing.
+        context: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,91 @@
+//! The API listener: accepts connections on a bound listener, serves each with hyper, and stops
+//! gracefully when the shutdown future resolves.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use sluice_apigw::{Gateway, RawHeaderNames};
+use tokio::net::TcpListener;
+
+use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
+use crate::terminal_log::TerminalLog;
+
+/// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
+pub async fn serve_gateway(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    log: Arc<TerminalLog>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // EMFILE and friends: back off briefly rather than spin or exit.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let queue = HeaderNameQueue::default();
+        let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
+        let gateway = gateway.clone();
+        let log = log.clone();
+        let service = service_fn(move |mut request: http::Request<Incoming>| {
+            let names = queue.pop();
+            let gateway = gateway.clone();
+            let log = log.clone();
+            async move {
+                if let Some(names) = names {
+                    request.extensions_mut().insert(RawHeaderNames(names));
+                }
+                Ok::<_, std::convert::Infallible>(handle(&gateway, &log, request, remote).await)
+            }
+        });
+        let connection = builder.serve_connection(io, service);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = watched.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
+}
+
+async fn handle(
+    gateway: &Gateway,
+    log: &TerminalLog,
+    request: http::Request<Incoming>,
+    remote: SocketAddr,
+) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let response = gateway.handle(request, remote).await;
+    log.access(
+        &method,
+        &path,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0,
+    );
+    response
+}

@@ -1,0 +1,56 @@
+//! What a person sees in the terminal: function output prefixed with the function's name (colored
+//! on a TTY, as SAM CLI users are used to), and one access line per request.
+
+use std::io::{IsTerminal, Write};
+
+use sluice_lambda::LogSink;
+
+/// Writes function log lines to stderr, one per call, so lines from parallel sandboxes never interleave.
+pub struct TerminalLog {
+    color: bool,
+}
+
+impl TerminalLog {
+    /// Colors only when stderr is a terminal.
+    pub fn new() -> Self {
+        Self {
+            color: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Prints one access line: `"GET /hello HTTP/1.1" 200 1.23 ms`.
+    pub fn access(&self, method: &str, path: &str, status: u16, elapsed_ms: f64) {
+        let line = if self.color {
+            let code = if status >= 500 {
+                31
+            } else if status >= 400 {
+                33
+            } else {
+                32
+            };
+            format!("\"{method} {path} HTTP/1.1\" \x1b[{code}m{status}\x1b[0m {elapsed_ms:.2} ms\n")
+        } else {
+            format!("\"{method} {path} HTTP/1.1\" {status} {elapsed_ms:.2} ms\n")
+        };
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+}
+
+impl Default for TerminalLog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LogSink for TerminalLog {
+    fn line(&self, function: &str, line: &str) {
+        let text = if self.color {
+            // A stable color per function name makes parallel output easy to follow.
+            let hue = 31 + function.bytes().fold(0u32, |a, b| a.wrapping_add(u32::from(b))) % 6;
+            format!("\x1b[{hue}m[{function}]\x1b[0m {line}\n")
+        } else {
+            format!("[{function}] {line}\n")
+        };
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}
