@@ -17,11 +17,17 @@ pub(crate) fn merge(global: &Node, local: &Node) -> Node {
                     None => entries.push((key.clone(), value.clone())),
                 }
             }
-            Node { kind: Kind::Map(entries), ..local.clone() }
+            Node {
+                kind: Kind::Map(entries),
+                ..local.clone()
+            }
         }
         (Kind::Seq(g), Kind::Seq(l)) => {
             let items = g.iter().chain(l).cloned().collect();
-            Node { kind: Kind::Seq(items), ..local.clone() }
+            Node {
+                kind: Kind::Seq(items),
+                ..local.clone()
+            }
         }
         _ => local.clone(),
     }
@@ -39,7 +45,11 @@ pub(crate) fn apply(global: Option<&Node>, properties: Option<&Node>, at: &Node)
     let properties = properties.filter(|p| !p.is_null());
     match (global, properties) {
         (Some(g), Some(p)) => merge(g, p),
-        (Some(g), None) => Node { line: at.line, col: at.col, ..g.clone() },
+        (Some(g), None) => Node {
+            line: at.line,
+            col: at.col,
+            ..g.clone()
+        },
         (None, Some(p)) => p.clone(),
         (None, None) => empty,
     }

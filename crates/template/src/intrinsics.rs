@@ -61,7 +61,13 @@ impl<'t> Resolver<'t> {
     }
 
     /// An error with a suggested fix.
-    pub fn error_hint(&self, at: &Node, path: &str, message: impl Into<String>, hint: Option<String>) -> TemplateError {
+    pub fn error_hint(
+        &self,
+        at: &Node,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> TemplateError {
         TemplateError::Invalid {
             file: self.file.clone(),
             line: at.line,
@@ -83,7 +89,10 @@ impl<'t> Resolver<'t> {
                         out.push(v);
                     }
                 }
-                Ok(Some(Node { kind: Kind::Seq(out), ..node.clone() }))
+                Ok(Some(Node {
+                    kind: Kind::Seq(out),
+                    ..node.clone()
+                }))
             }
             Kind::Map(entries) => {
                 if let Some((name, arg)) = intrinsic(node) {
@@ -95,7 +104,10 @@ impl<'t> Resolver<'t> {
                         out.push((k.clone(), v));
                     }
                 }
-                Ok(Some(Node { kind: Kind::Map(out), ..node.clone() }))
+                Ok(Some(Node {
+                    kind: Kind::Map(out),
+                    ..node.clone()
+                }))
             }
         }
     }
@@ -107,45 +119,73 @@ impl<'t> Resolver<'t> {
             Some(v) if v.is_null() => Ok(Some(String::new())),
             Some(v) => match v.as_str() {
                 Some(s) => Ok(Some(s.to_string())),
-                None => Err(self.error(node, path, format!("expected a string, found {}", v.shape()))),
+                None => Err(self.error(
+                    node,
+                    path,
+                    format!("expected a string, found {}", v.shape()),
+                )),
             },
         }
     }
 
     /// Evaluates `node` to a list of strings.
     pub fn eval_string_list(&self, node: &Node, path: &str) -> Result<Vec<String>, TemplateError> {
-        let Some(value) = self.eval(node, path)? else { return Ok(Vec::new()) };
+        let Some(value) = self.eval(node, path)? else {
+            return Ok(Vec::new());
+        };
         match &value.kind {
             Kind::Seq(items) => items
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    item.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| self.error(item, &format!("{path}[{i}]"), format!("expected a string, found {}", item.shape())))
+                    item.as_str().map(str::to_string).ok_or_else(|| {
+                        self.error(
+                            item,
+                            &format!("{path}[{i}]"),
+                            format!("expected a string, found {}", item.shape()),
+                        )
+                    })
                 })
                 .collect(),
-            _ => Err(self.error(node, path, format!("expected a list of strings, found {}", value.shape()))),
+            _ => Err(self.error(
+                node,
+                path,
+                format!("expected a list of strings, found {}", value.shape()),
+            )),
         }
     }
 
     /// Evaluates `node` to a mapping of strings (environment and stage variables).
-    pub fn eval_string_map(&self, node: &Node, path: &str) -> Result<BTreeMap<String, String>, TemplateError> {
-        let Some(value) = self.eval(node, path)? else { return Ok(BTreeMap::new()) };
+    pub fn eval_string_map(
+        &self,
+        node: &Node,
+        path: &str,
+    ) -> Result<BTreeMap<String, String>, TemplateError> {
+        let Some(value) = self.eval(node, path)? else {
+            return Ok(BTreeMap::new());
+        };
         if value.is_null() {
             return Ok(BTreeMap::new());
         }
         let Some(entries) = value.entries() else {
-            return Err(self.error(node, path, format!("expected a mapping, found {}", value.shape())));
+            return Err(self.error(
+                node,
+                path,
+                format!("expected a mapping, found {}", value.shape()),
+            ));
         };
         let mut out = BTreeMap::new();
         for (k, v) in entries {
             let text = if v.is_null() {
                 String::new()
             } else {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| self.error(v, &join_path(path, k), format!("expected a string, found {}", v.shape())))?
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    self.error(
+                        v,
+                        &join_path(path, k),
+                        format!("expected a string, found {}", v.shape()),
+                    )
+                })?
             };
             out.insert(k.clone(), text);
         }
@@ -158,12 +198,18 @@ impl<'t> Resolver<'t> {
             return Ok(*v);
         }
         let Some(definition) = self.conditions.and_then(|c| c.get(name)) else {
-            return Err(self.error(at, path, format!("no condition named {name:?} in Conditions")));
+            return Err(self.error(
+                at,
+                path,
+                format!("no condition named {name:?} in Conditions"),
+            ));
         };
         let value = self.guarded(format!("condition {name}"), at, path, || {
             self.eval_condition(definition, &format!("Conditions.{name}"))
         })?;
-        self.condition_cache.borrow_mut().insert(name.to_string(), value);
+        self.condition_cache
+            .borrow_mut()
+            .insert(name.to_string(), value);
         Ok(value)
     }
 
@@ -179,7 +225,11 @@ impl<'t> Resolver<'t> {
         match value.as_ref().and_then(Node::as_str) {
             Some("true") => Ok(true),
             Some("false") => Ok(false),
-            _ => Err(self.error(node, path, "expected a condition (Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition)")),
+            _ => Err(self.error(
+                node,
+                path,
+                "expected a condition (Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition)",
+            )),
         }
     }
 
@@ -194,7 +244,11 @@ impl<'t> Resolver<'t> {
         if self.in_progress.borrow().contains(&key) {
             let mut chain = self.in_progress.borrow().clone();
             chain.push(key);
-            return Err(self.error(at, path, format!("circular reference: {}", chain.join(" → "))));
+            return Err(self.error(
+                at,
+                path,
+                format!("circular reference: {}", chain.join(" → ")),
+            ));
         }
         self.in_progress.borrow_mut().push(key);
         let result = f();
@@ -204,11 +258,16 @@ impl<'t> Resolver<'t> {
 
     /// The resource's type, if it is in the template.
     pub fn resource_type(&self, logical_id: &str) -> Option<&'t str> {
-        self.resource(logical_id).and_then(|r| r.get("Type")).and_then(Node::as_str)
+        self.resource(logical_id)
+            .and_then(|r| r.get("Type"))
+            .and_then(Node::as_str)
     }
 
     fn resource(&self, logical_id: &str) -> Option<&'t Node> {
-        self.resources.iter().find(|(id, _)| id == logical_id).map(|(_, r)| r)
+        self.resources
+            .iter()
+            .find(|(id, _)| id == logical_id)
+            .map(|(_, r)| r)
     }
 
     /// Whether `name` is a resource SAM or this template defines.
@@ -221,7 +280,12 @@ impl<'t> Resolver<'t> {
     }
 
     /// What `Ref` returns for a resource: the name AWS would give it.
-    pub fn physical_name(&self, logical_id: &str, at: &Node, path: &str) -> Result<String, TemplateError> {
+    pub fn physical_name(
+        &self,
+        logical_id: &str,
+        at: &Node,
+        path: &str,
+    ) -> Result<String, TemplateError> {
         let ty = self.resource_type(logical_id).unwrap_or_default();
         let name_property = if FUNCTION_TYPES.contains(&ty) {
             "FunctionName"
@@ -234,12 +298,16 @@ impl<'t> Resolver<'t> {
             .resource(logical_id)
             .and_then(|r| r.get("Properties"))
             .and_then(|p| p.get(name_property));
-        let Some(property) = property else { return Ok(logical_id.to_string()) };
+        let Some(property) = property else {
+            return Ok(logical_id.to_string());
+        };
         let property_path = format!("Resources.{logical_id}.Properties.{name_property}");
         let name = self.guarded(format!("Resources.{logical_id}"), at, path, || {
             self.eval_string(property, &property_path)
         })?;
-        Ok(name.filter(|n| !n.is_empty()).unwrap_or_else(|| logical_id.to_string()))
+        Ok(name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| logical_id.to_string()))
     }
 
     /// `Ref name`: a pseudo parameter, a parameter or a resource.
@@ -274,23 +342,44 @@ impl<'t> Resolver<'t> {
         let hint = name
             .starts_with("AWS::")
             .then(|| "pseudo parameters are AWS::Region, AWS::AccountId, AWS::StackName, AWS::StackId, AWS::Partition, AWS::URLSuffix, AWS::NoValue".to_string());
-        Err(self.error_hint(at, path, format!("Ref to {name:?}: no parameter or resource has that name"), hint))
+        Err(self.error_hint(
+            at,
+            path,
+            format!("Ref to {name:?}: no parameter or resource has that name"),
+            hint,
+        ))
     }
 
     /// `Fn::GetAtt [resource, attribute]`: ARNs as AWS formats them, a plausible string otherwise.
-    fn get_att(&self, id: &str, attribute: &str, at: &Node, path: &str) -> Result<String, TemplateError> {
+    fn get_att(
+        &self,
+        id: &str,
+        attribute: &str,
+        at: &Node,
+        path: &str,
+    ) -> Result<String, TemplateError> {
         if !self.is_known_resource(id) {
-            return Err(self.error(at, path, format!("Fn::GetAtt {id}.{attribute}: no resource named {id:?}")));
+            return Err(self.error(
+                at,
+                path,
+                format!("Fn::GetAtt {id}.{attribute}: no resource named {id:?}"),
+            ));
         }
         let o = self.options;
         let (region, account) = (&o.region, &o.account_id);
         let ty = self.resource_type(id).unwrap_or_default();
         let value = match attribute {
             "Arn" if FUNCTION_TYPES.contains(&ty) => {
-                format!("arn:aws:lambda:{region}:{account}:function:{}", self.physical_name(id, at, path)?)
+                format!(
+                    "arn:aws:lambda:{region}:{account}:function:{}",
+                    self.physical_name(id, at, path)?
+                )
             }
             "Arn" if TABLE_TYPES.contains(&ty) => {
-                format!("arn:aws:dynamodb:{region}:{account}:table/{}", self.physical_name(id, at, path)?)
+                format!(
+                    "arn:aws:dynamodb:{region}:{account}:table/{}",
+                    self.physical_name(id, at, path)?
+                )
             }
             "StreamArn" if TABLE_TYPES.contains(&ty) => format!(
                 "arn:aws:dynamodb:{region}:{account}:table/{}/stream/1970-01-01T00:00:00.000",
@@ -316,7 +405,13 @@ impl<'t> Resolver<'t> {
     }
 
     /// Dispatches one intrinsic function.
-    fn function(&self, name: &str, arg: &Node, at: &Node, path: &str) -> Result<Option<Node>, TemplateError> {
+    fn function(
+        &self,
+        name: &str,
+        arg: &Node,
+        at: &Node,
+        path: &str,
+    ) -> Result<Option<Node>, TemplateError> {
         let fn_path = join_path(path, name);
         let scalar = |s: String| Ok(Some(Node::scalar(s, at.line, at.col)));
         match name {
@@ -450,19 +545,33 @@ impl<'t> Resolver<'t> {
             }
             _ => {
                 let Kind::Seq(items) = &arg.kind else {
-                    return Err(self.error(arg, path, format!("{name} takes a list of 2 to 10 conditions")));
+                    return Err(self.error(
+                        arg,
+                        path,
+                        format!("{name} takes a list of 2 to 10 conditions"),
+                    ));
                 };
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
                     values.push(self.eval_condition(item, path)?);
                 }
-                Ok(if name == "Fn::And" { values.iter().all(|v| *v) } else { values.iter().any(|v| *v) })
+                Ok(if name == "Fn::And" {
+                    values.iter().all(|v| *v)
+                } else {
+                    values.iter().any(|v| *v)
+                })
             }
         }
     }
 
     /// Substitutes `${Name}`, `${Resource.Attribute}` and `${!Literal}` in a `Fn::Sub` template.
-    fn sub(&self, template: &str, vars: Option<&Node>, at: &Node, path: &str) -> Result<String, TemplateError> {
+    fn sub(
+        &self,
+        template: &str,
+        vars: Option<&Node>,
+        at: &Node,
+        path: &str,
+    ) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
         while let Some(start) = rest.find("${") {
@@ -487,7 +596,13 @@ impl<'t> Resolver<'t> {
         Ok(out)
     }
 
-    fn sub_variable(&self, name: &str, vars: Option<&Node>, at: &Node, path: &str) -> Result<String, TemplateError> {
+    fn sub_variable(
+        &self,
+        name: &str,
+        vars: Option<&Node>,
+        at: &Node,
+        path: &str,
+    ) -> Result<String, TemplateError> {
         if name.is_empty() {
             return Err(self.error(at, path, "empty ${} in Fn::Sub"));
         }
@@ -502,9 +617,17 @@ impl<'t> Resolver<'t> {
         match self.reference(name, at, path)? {
             Some(value) => match value.as_str() {
                 Some(s) => Ok(s.to_string()),
-                None => Err(self.error(at, path, format!("${{{name}}} is a list; Fn::Sub needs a string (use Fn::Join)"))),
+                None => Err(self.error(
+                    at,
+                    path,
+                    format!("${{{name}}} is a list; Fn::Sub needs a string (use Fn::Join)"),
+                )),
             },
-            None => Err(self.error(at, path, format!("${{{name}}} is AWS::NoValue, which Fn::Sub cannot use"))),
+            None => Err(self.error(
+                at,
+                path,
+                format!("${{{name}}} is AWS::NoValue, which Fn::Sub cannot use"),
+            )),
         }
     }
 
@@ -515,11 +638,17 @@ impl<'t> Resolver<'t> {
     }
 
     /// The fixed-size argument list of a function.
-    fn args<'n, const N: usize>(&self, arg: &'n Node, path: &str, usage: &str) -> Result<[&'n Node; N], TemplateError> {
+    fn args<'n, const N: usize>(
+        &self,
+        arg: &'n Node,
+        path: &str,
+        usage: &str,
+    ) -> Result<[&'n Node; N], TemplateError> {
         match &arg.kind {
             Kind::Seq(items) if items.len() == N => {
                 let refs: Vec<&Node> = items.iter().collect();
-                refs.try_into().map_err(|_| self.error(arg, path, usage.to_string()))
+                refs.try_into()
+                    .map_err(|_| self.error(arg, path, usage.to_string()))
             }
             _ => Err(self.error(arg, path, usage.to_string())),
         }
@@ -543,9 +672,14 @@ fn single_entry(node: &Node) -> Option<(&str, &Node)> {
 fn same_value(a: &Node, b: &Node) -> bool {
     match (&a.kind, &b.kind) {
         (Kind::Scalar(x, _), Kind::Scalar(y, _)) => x == y,
-        (Kind::Seq(x), Kind::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Kind::Seq(x), Kind::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
         (Kind::Map(x), Kind::Map(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|((kp, p), (kq, q))| kp == kq && same_value(p, q))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kp, p), (kq, q))| kp == kq && same_value(p, q))
         }
         _ => false,
     }
@@ -553,7 +687,12 @@ fn same_value(a: &Node, b: &Node) -> bool {
 
 fn list_node(items: Vec<String>, at: &Node) -> Node {
     Node {
-        kind: Kind::Seq(items.into_iter().map(|s| Node::scalar(s, at.line, at.col)).collect()),
+        kind: Kind::Seq(
+            items
+                .into_iter()
+                .map(|s| Node::scalar(s, at.line, at.col))
+                .collect(),
+        ),
         tag: None,
         line: at.line,
         col: at.col,

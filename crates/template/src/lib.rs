@@ -15,3 +15,6 @@ pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{Code, Function, Model, RestApi, Route};
 pub use parameters::parse_parameter_overrides;
+
+#[cfg(test)]
+mod tests;

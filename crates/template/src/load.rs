@@ -36,12 +36,19 @@ impl Default for LoadOptions {
 
 /// Reads and compiles the template at `path`.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Model, TemplateError> {
-    let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.to_path_buf(), source })?;
+    let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     load_str(&source, path, options)
 }
 
 /// Compiles template text; `file_name` is used in messages and `CodeUri` is relative to its folder.
-pub fn load_str(source: &str, file_name: &Path, options: &LoadOptions) -> Result<Model, TemplateError> {
+pub fn load_str(
+    source: &str,
+    file_name: &Path,
+    options: &LoadOptions,
+) -> Result<Model, TemplateError> {
     let invalid = |line: usize, col: usize, property: &str, message: &str| TemplateError::Invalid {
         file: file_name.to_path_buf(),
         line,
@@ -55,18 +62,47 @@ pub fn load_str(source: &str, file_name: &Path, options: &LoadOptions) -> Result
     };
     let root = long_form::convert(root);
     if root.entries().is_none() {
-        return Err(invalid(root.line, root.col, "(template)", "a template must be a mapping (Resources: …)"));
+        return Err(invalid(
+            root.line,
+            root.col,
+            "(template)",
+            "a template must be a mapping (Resources: …)",
+        ));
     }
     let mut warnings = Vec::new();
-    let parameters = parameters::resolve(root.get("Parameters"), &options.parameter_overrides, file_name, &mut warnings)?;
+    let parameters = parameters::resolve(
+        root.get("Parameters"),
+        &options.parameter_overrides,
+        file_name,
+        &mut warnings,
+    )?;
     let resource_entries: &[(String, Node)] = match root.get("Resources") {
-        Some(Node { kind: Kind::Map(entries), .. }) => entries,
-        Some(other) => return Err(invalid(other.line, other.col, "Resources", &format!("expected a mapping, found {}", other.shape()))),
-        None => return Err(invalid(root.line, root.col, "Resources", "the template has no Resources")),
+        Some(Node {
+            kind: Kind::Map(entries),
+            ..
+        }) => entries,
+        Some(other) => {
+            return Err(invalid(
+                other.line,
+                other.col,
+                "Resources",
+                &format!("expected a mapping, found {}", other.shape()),
+            ))
+        }
+        None => {
+            return Err(invalid(
+                root.line,
+                root.col,
+                "Resources",
+                "the template has no Resources",
+            ))
+        }
     };
-    let has_serverless = resource_entries
-        .iter()
-        .any(|(_, r)| r.get("Type").and_then(Node::as_str).is_some_and(|t| t.starts_with("AWS::Serverless::")));
+    let has_serverless = resource_entries.iter().any(|(_, r)| {
+        r.get("Type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+    });
     if has_serverless && !declares_sam_transform(&root) {
         warnings.push(
             "Transform: the template does not declare AWS::Serverless-2016-10-31; AWS would reject its AWS::Serverless::* resources"
@@ -74,11 +110,22 @@ pub fn load_str(source: &str, file_name: &Path, options: &LoadOptions) -> Result
         );
     }
     let resolver = Resolver::new(file_name, options, parameters, &root, resource_entries);
-    let template_path = std::path::absolute(file_name)
-        .map_err(|source| TemplateError::Read { path: file_name.to_path_buf(), source })?;
+    let template_path = std::path::absolute(file_name).map_err(|source| TemplateError::Read {
+        path: file_name.to_path_buf(),
+        source,
+    })?;
     let template_path = resources::normalize(&template_path);
-    let template_dir = template_path.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let built = resources::build(&root, resource_entries, &resolver, &template_dir, &mut warnings)?;
+    let template_dir = template_path
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .to_path_buf();
+    let built = resources::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &template_dir,
+        &mut warnings,
+    )?;
     Ok(Model {
         template_path,
         functions: built.functions,

@@ -27,13 +27,25 @@ const FUNCTIONS: &[&str] = &[
 
 /// Rewrites every tagged node of the tree into its long form; untagged nodes are unchanged.
 pub(crate) fn convert(node: Node) -> Node {
-    let Node { kind, tag, line, col } = node;
+    let Node {
+        kind,
+        tag,
+        line,
+        col,
+    } = node;
     let kind = match kind {
         Kind::Seq(items) => Kind::Seq(items.into_iter().map(convert).collect()),
-        Kind::Map(entries) => Kind::Map(entries.into_iter().map(|(k, v)| (k, convert(v))).collect()),
+        Kind::Map(entries) => {
+            Kind::Map(entries.into_iter().map(|(k, v)| (k, convert(v))).collect())
+        }
         scalar => scalar,
     };
-    let inner = Node { kind, tag: None, line, col };
+    let inner = Node {
+        kind,
+        tag: None,
+        line,
+        col,
+    };
     let Some(tag) = tag else { return inner };
     let key = match tag.strip_prefix('!') {
         Some("Ref") => "Ref".to_string(),
@@ -43,7 +55,11 @@ pub(crate) fn convert(node: Node) -> Node {
         // is actually read, so a tag on a property Sluice ignores never fails the load.
         _ => tag,
     };
-    let value = if key == "Fn::GetAtt" { split_get_att(inner) } else { inner };
+    let value = if key == "Fn::GetAtt" {
+        split_get_att(inner)
+    } else {
+        inner
+    };
     Node {
         kind: Kind::Map(vec![(key, value)]),
         tag: None,

@@ -22,29 +22,45 @@ pub(crate) fn resolve(
     file: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<String, ParamValue>, TemplateError> {
-    let error = |at: &Node, path: String, message: String, hint: Option<String>| TemplateError::Invalid {
-        file: file.to_path_buf(),
-        line: at.line,
-        col: at.col,
-        property: path,
-        message,
-        hint,
-    };
+    let error =
+        |at: &Node, path: String, message: String, hint: Option<String>| TemplateError::Invalid {
+            file: file.to_path_buf(),
+            line: at.line,
+            col: at.col,
+            property: path,
+            message,
+            hint,
+        };
     let mut out = BTreeMap::new();
     let entries = match parameters {
         None => &[][..],
         Some(p) if p.is_null() => &[][..],
         Some(p) => match p.entries() {
             Some(entries) => entries,
-            None => return Err(error(p, "Parameters".into(), format!("expected a mapping, found {}", p.shape()), None)),
+            None => {
+                return Err(error(
+                    p,
+                    "Parameters".into(),
+                    format!("expected a mapping, found {}", p.shape()),
+                    None,
+                ))
+            }
         },
     };
     for (name, definition) in entries {
         let path = format!("Parameters.{name}");
         if definition.entries().is_none() {
-            return Err(error(definition, path, format!("expected a mapping, found {}", definition.shape()), None));
+            return Err(error(
+                definition,
+                path,
+                format!("expected a mapping, found {}", definition.shape()),
+                None,
+            ));
         }
-        let ty = definition.get("Type").and_then(Node::as_str).unwrap_or("String");
+        let ty = definition
+            .get("Type")
+            .and_then(Node::as_str)
+            .unwrap_or("String");
         let is_list = ty == "CommaDelimitedList" || ty.starts_with("List<");
         let is_number = ty == "Number" || ty == "List<Number>";
         // Where a bad value came from, for the message: the override or the Default node.
@@ -57,19 +73,32 @@ pub(crate) fn resolve(
                     let parts: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
                     (parts.join(","), default, "Default")
                 }
-                _ => return Err(error(default, format!("{path}.Default"), "a parameter default must be a string".into(), None)),
+                _ => {
+                    return Err(error(
+                        default,
+                        format!("{path}.Default"),
+                        "a parameter default must be a string".into(),
+                        None,
+                    ))
+                }
             },
             (None, None) => {
                 return Err(error(
                     definition,
                     path,
                     format!("parameter {name} has no Default and no override"),
-                    Some(format!("pass --parameter-overrides {name}=<value>, or add a Default")),
+                    Some(format!(
+                        "pass --parameter-overrides {name}=<value>, or add a Default"
+                    )),
                 ));
             }
         };
         let value = if is_list {
-            ParamValue::List(if text.is_empty() { Vec::new() } else { text.split(',').map(|s| s.trim().to_string()).collect() })
+            ParamValue::List(if text.is_empty() {
+                Vec::new()
+            } else {
+                text.split(',').map(|s| s.trim().to_string()).collect()
+            })
         } else {
             ParamValue::Scalar(text)
         };
@@ -79,15 +108,23 @@ pub(crate) fn resolve(
         };
         for item in items {
             if let Some(message) = check(name, item, definition, is_number) {
-                let hint = allowed_values(definition).map(|allowed| format!("use one of: {}", allowed.join(", ")));
-                return Err(error(at, path.clone(), format!("{message} ({source})"), hint));
+                let hint = allowed_values(definition)
+                    .map(|allowed| format!("use one of: {}", allowed.join(", ")));
+                let property = if source == "Default" {
+                    format!("{path}.Default")
+                } else {
+                    path.clone()
+                };
+                return Err(error(at, property, format!("{message} ({source})"), hint));
             }
         }
         out.insert(name.clone(), value);
     }
     for name in overrides.keys() {
         if !out.contains_key(name) {
-            warnings.push(format!("--parameter-overrides: {name} is not a parameter of this template (ignored)"));
+            warnings.push(format!(
+                "--parameter-overrides: {name} is not a parameter of this template (ignored)"
+            ));
         }
     }
     Ok(out)
@@ -104,27 +141,44 @@ fn allowed_values(definition: &Node) -> Option<Vec<&str>> {
 fn check(name: &str, value: &str, definition: &Node, is_number: bool) -> Option<String> {
     if let Some(allowed) = allowed_values(definition) {
         if !allowed.contains(&value) {
-            return Some(format!("{value:?} is not an allowed value of parameter {name}"));
+            return Some(format!(
+                "{value:?} is not an allowed value of parameter {name}"
+            ));
         }
     }
-    let number = |key: &str| definition.get(key).and_then(Node::as_str).and_then(|s| s.trim().parse::<f64>().ok());
+    let number = |key: &str| {
+        definition
+            .get(key)
+            .and_then(Node::as_str)
+            .and_then(|s| s.trim().parse::<f64>().ok())
+    };
     if is_number {
         let Ok(n) = value.trim().parse::<f64>() else {
-            return Some(format!("{value:?} is not a number, and parameter {name} is a Number"));
+            return Some(format!(
+                "{value:?} is not a number, and parameter {name} is a Number"
+            ));
         };
         if let Some(min) = number("MinValue").filter(|min| n < *min) {
-            return Some(format!("{value} is below MinValue {min} of parameter {name}"));
+            return Some(format!(
+                "{value} is below MinValue {min} of parameter {name}"
+            ));
         }
         if let Some(max) = number("MaxValue").filter(|max| n > *max) {
-            return Some(format!("{value} is above MaxValue {max} of parameter {name}"));
+            return Some(format!(
+                "{value} is above MaxValue {max} of parameter {name}"
+            ));
         }
     }
     let length = value.chars().count() as f64;
     if let Some(min) = number("MinLength").filter(|min| length < *min) {
-        return Some(format!("{value:?} is shorter than MinLength {min} of parameter {name}"));
+        return Some(format!(
+            "{value:?} is shorter than MinLength {min} of parameter {name}"
+        ));
     }
     if let Some(max) = number("MaxLength").filter(|max| length > *max) {
-        return Some(format!("{value:?} is longer than MaxLength {max} of parameter {name}"));
+        return Some(format!(
+            "{value:?} is longer than MaxLength {max} of parameter {name}"
+        ));
     }
     None
 }
@@ -138,7 +192,11 @@ pub fn parse_parameter_overrides(s: &str) -> Result<BTreeMap<String, String>, Te
         let (key, value) = if let Some(rest) = token.strip_prefix("ParameterKey=") {
             match rest.split_once(",ParameterValue=") {
                 Some((key, value)) => (key.to_string(), value.to_string()),
-                None => return Err(error(format!("{token:?} has ParameterKey but no ,ParameterValue="))),
+                None => {
+                    return Err(error(format!(
+                        "{token:?} has ParameterKey but no ,ParameterValue="
+                    )))
+                }
             }
         } else {
             match token.split_once('=') {
@@ -147,7 +205,9 @@ pub fn parse_parameter_overrides(s: &str) -> Result<BTreeMap<String, String>, Te
             }
         };
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(error(format!("{key:?} is not a parameter name (letters and digits only)")));
+            return Err(error(format!(
+                "{key:?} is not a parameter name (letters and digits only)"
+            )));
         }
         out.insert(key, value);
     }

@@ -154,9 +154,19 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span, path: &str, depth: usize) -> Result<Node, TemplateError> {
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, TemplateError> {
         if depth > MAX_DEPTH {
-            return Err(self.invalid(span, path, format!("nesting deeper than {MAX_DEPTH} levels")));
+            return Err(self.invalid(
+                span,
+                path,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ));
         }
         let (line, col) = (span.start.line(), span.start.col() + 1);
         let (node, anchor) = match event {
@@ -199,14 +209,28 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     let key = match self.node(event, key_span, path, depth + 1)? {
-                        Node { kind: Kind::Scalar(key, _), .. } => key,
+                        Node {
+                            kind: Kind::Scalar(key, _),
+                            ..
+                        } => key,
                         _ => {
-                            return Err(self.invalid(key_span, path, "mapping keys must be plain strings".into()));
+                            return Err(self.invalid(
+                                key_span,
+                                path,
+                                "mapping keys must be plain strings".into(),
+                            ));
                         }
                     };
-                    let value_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    let value_path = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
                     if let Some((_, first)) = entries.iter().find(|(k, _)| *k == key) {
-                        let message = format!("duplicate key {key:?} (first defined on line {})", first.line);
+                        let message = format!(
+                            "duplicate key {key:?} (first defined on line {})",
+                            first.line
+                        );
                         return Err(self.invalid(key_span, &value_path, message));
                     }
                     let (event, span) = self.next()?;
@@ -238,7 +262,8 @@ impl<'a> Builder<'a> {
 
 /// Keeps application tags (`!Ref`) and drops YAML core-schema ones (`!!str`), which change nothing here.
 fn local_tag(tag: Option<&Tag>) -> Option<String> {
-    tag.filter(|t| !t.is_yaml_core_schema()).map(ToString::to_string)
+    tag.filter(|t| !t.is_yaml_core_schema())
+        .map(ToString::to_string)
 }
 
 /// The root of the document has an empty path; say so in messages.
