@@ -203,6 +203,10 @@ impl<'a> Builder<'a> {
             }
             Event::MappingStart(anchor, tag) => {
                 let mut entries: Vec<(String, Node)> = Vec::new();
+                // Lines of the keys, parallel to `entries`, for duplicate-key messages.
+                let mut key_lines: Vec<usize> = Vec::new();
+                // `<<: *anchor` merge keys: their entries fill in keys the mapping does not set.
+                let mut merged: Vec<(String, Node)> = Vec::new();
                 loop {
                     let (event, key_span) = self.next()?;
                     if matches!(event, Event::MappingEnd) {
@@ -226,16 +230,50 @@ impl<'a> Builder<'a> {
                     } else {
                         format!("{path}.{key}")
                     };
-                    if let Some((_, first)) = entries.iter().find(|(k, _)| *k == key) {
+                    if let Some(i) = entries.iter().position(|(k, _)| *k == key) {
                         let message = format!(
                             "duplicate key {key:?} (first defined on line {})",
-                            first.line
+                            key_lines[i]
                         );
                         return Err(self.invalid(key_span, &value_path, message));
                     }
                     let (event, span) = self.next()?;
                     let value = self.node(event, span, &value_path, depth + 1)?;
+                    if key == "<<" {
+                        let sources = match value.kind {
+                            Kind::Map(_) => vec![value],
+                            Kind::Seq(items) => items,
+                            Kind::Scalar(..) => {
+                                return Err(self.invalid(
+                                    span,
+                                    &value_path,
+                                    "<< merges a mapping or a list of mappings".into(),
+                                ));
+                            }
+                        };
+                        for source in sources {
+                            let Kind::Map(source_entries) = source.kind else {
+                                return Err(self.invalid(
+                                    span,
+                                    &value_path,
+                                    "<< merges a mapping or a list of mappings".into(),
+                                ));
+                            };
+                            for (k, v) in source_entries {
+                                if !merged.iter().any(|(m, _)| *m == k) {
+                                    merged.push((k, v));
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     entries.push((key, value));
+                    key_lines.push(key_span.start.line());
+                }
+                for (k, v) in merged {
+                    if !entries.iter().any(|(e, _)| *e == k) {
+                        entries.push((k, v));
+                    }
                 }
                 let node = Node {
                     kind: Kind::Map(entries),

@@ -53,7 +53,7 @@ fn duplicate_keys_are_errors_with_both_lines() {
     let err = load_err("Resources:\n  F:\n    Type: A\n  F:\n    Type: B\n");
     assert!(
         err.starts_with(
-            "/app/template.yaml:4:3: Resources.F: duplicate key \"F\" (first defined on line 3)"
+            "/app/template.yaml:4:3: Resources.F: duplicate key \"F\" (first defined on line 2)"
         ),
         "{err}"
     );
@@ -97,4 +97,10 @@ fn missing_resource_type_has_a_hint() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn duplicate_nested_keys_report_the_key_line() {
+    let err = load_err("Resources:\n  F:\n    Type: A\n    Properties:\n      X: 1\n      X: 2\n");
+    assert!(err.starts_with("/app/template.yaml:6:7: Resources.F.Properties.X: duplicate key \"X\" (first defined on line 5)"), "{err}");
 }

@@ -289,3 +289,28 @@ fn anchors_and_aliases_are_expanded() {
     let model = super::load(yaml);
     assert_eq!(model.functions[1].environment["A"], "one");
 }
+
+#[test]
+fn merge_keys_fill_in_missing_entries() {
+    let yaml = "Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: &base
+      Handler: app.handler
+      Runtime: python3.12
+      MemorySize: 512
+  Fn2:
+    Type: AWS::Serverless::Function
+    Properties:
+      <<: *base
+      MemorySize: 1024
+";
+    let model = super::load(yaml);
+    assert_eq!(
+        (
+            model.functions[1].runtime.as_str(),
+            model.functions[1].memory_mb
+        ),
+        ("python3.12", 1024)
+    );
+}

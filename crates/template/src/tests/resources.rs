@@ -409,3 +409,95 @@ fn missing_transform_warns() {
         model.warnings
     );
 }
+
+#[test]
+fn sam_init_hello_world_template() {
+    let yaml = r#"AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: >
+  sam-app
+
+  Sample SAM Template for sam-app
+
+Globals:
+  Function:
+    Timeout: 3
+    MemorySize: 128
+    Tracing: Active
+    LoggingConfig:
+      LogFormat: JSON
+  Api:
+    TracingEnabled: true
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function # comment
+    Properties:
+      CodeUri: hello_world/
+      Handler: app.lambda_handler
+      Runtime: python3.13
+      Architectures:
+      - x86_64
+      Events:
+        HelloWorld:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+  ApplicationResourceGroup:
+    Type: AWS::ResourceGroups::Group
+    Properties:
+      Name:
+        Fn::Sub: ApplicationInsights-SAM-${AWS::StackName}
+      ResourceQuery:
+        Type: CLOUDFORMATION_STACK_1_0
+  ApplicationInsightsMonitoring:
+    Type: AWS::ApplicationInsights::Application
+    Properties:
+      ResourceGroupName:
+        Ref: ApplicationResourceGroup
+      AutoConfigurationEnabled: 'true'
+Outputs:
+  HelloWorldApi:
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/"
+  HelloWorldFunctionIamRole:
+    Value: !GetAtt HelloWorldFunctionRole.Arn
+"#;
+    let model = load(yaml);
+    assert_eq!(
+        model.functions[0].code,
+        Code::Dir(PathBuf::from("/app/hello_world"))
+    );
+    assert_eq!(
+        model.rest_apis[0].routes,
+        vec![route("GET", "/hello", "HelloWorldFunction", "HelloWorld")]
+    );
+    assert_eq!(
+        model.warnings,
+        vec![
+            "Resources.ApplicationResourceGroup: resource type AWS::ResourceGroups::Group is not emulated yet (ignored)".to_string(),
+            "Resources.ApplicationInsightsMonitoring: resource type AWS::ApplicationInsights::Application is not emulated yet (ignored)"
+                .to_string(),
+            "Globals.Api.TracingEnabled: not emulated yet (ignored)".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn load_reads_the_file_and_resolves_code_uri_next_to_it() {
+    let dir = std::env::temp_dir().join(format!("sluice-template-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    let path = dir.join("template.yaml");
+    std::fs::write(
+        &path,
+        format!("Resources:\n  F:\n{FN}\n      CodeUri: ./fn/\n"),
+    )
+    .expect("temp file is writable");
+    let loaded = crate::load(&path, &crate::LoadOptions::default());
+    let missing = crate::load(&dir.join("nope.yaml"), &crate::LoadOptions::default());
+    std::fs::remove_dir_all(&dir).ok();
+    let model = loaded.expect("template loads");
+    assert_eq!(model.template_path, path);
+    assert_eq!(model.functions[0].code, Code::Dir(dir.join("fn")));
+    let err = missing.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("nope.yaml: cannot read the template"), "{err}");
+}
