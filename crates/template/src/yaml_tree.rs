@@ -9,6 +9,8 @@ use crate::error::TemplateError;
 
 /// How deep YAML may nest before we refuse it; guards the recursive builder's stack.
 const MAX_DEPTH: usize = 256;
+/// How many nodes aliases may copy in total; stops "billion laughs" documents from exhausting memory.
+const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// One YAML node with its (1-based) position.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,7 @@ pub(crate) fn parse(source: &str, file: &Path) -> Result<Option<Node>, TemplateE
     let mut builder = Builder {
         parser: Parser::new_from_str(source),
         anchors: HashMap::new(),
+        alias_nodes: 0,
         file,
     };
     loop {
@@ -117,8 +120,10 @@ pub(crate) fn parse(source: &str, file: &Path) -> Result<Option<Node>, TemplateE
 /// Pulls events from the parser and folds them into [`Node`]s.
 struct Builder<'a> {
     parser: Parser<'a, StrInput<'a>>,
-    /// Anchored nodes by the parser's anchor id, cloned on each alias.
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes (and their sizes) by the parser's anchor id, cloned on each alias.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied by aliases so far, checked against [`MAX_ALIAS_NODES`].
+    alias_nodes: usize,
     file: &'a Path,
 }
 
@@ -284,7 +289,17 @@ impl<'a> Builder<'a> {
                 (node, anchor)
             }
             Event::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => (node.clone(), 0),
+                Some((node, size)) => {
+                    self.alias_nodes += size;
+                    if self.alias_nodes > MAX_ALIAS_NODES {
+                        return Err(self.invalid(
+                            span,
+                            path,
+                            "aliases expand to too many nodes".into(),
+                        ));
+                    }
+                    (node.clone(), 0)
+                }
                 None => return Err(self.invalid(span, path, "alias to an unknown anchor".into())),
             },
             other => {
@@ -292,9 +307,18 @@ impl<'a> Builder<'a> {
             }
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size(&node)));
         }
         Ok(node)
+    }
+}
+
+/// The number of nodes in a tree.
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Scalar(..) => 1,
+        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Kind::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + size(v)).sum::<usize>(),
     }
 }
 

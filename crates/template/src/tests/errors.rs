@@ -104,3 +104,23 @@ fn duplicate_nested_keys_report_the_key_line() {
     let err = load_err("Resources:\n  F:\n    Type: A\n    Properties:\n      X: 1\n      X: 2\n");
     assert!(err.starts_with("/app/template.yaml:6:7: Resources.F.Properties.X: duplicate key \"X\" (first defined on line 5)"), "{err}");
 }
+
+#[test]
+fn alias_bombs_are_refused() {
+    let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        yaml.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let err = load_err(&yaml);
+    assert!(err.contains("aliases expand to too many nodes"), "{err}");
+}
+
+#[test]
+fn self_referencing_function_name_is_a_cycle_not_a_crash() {
+    let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: !Sub '${F}-x'\n      Handler: a.b\n      Runtime: python3.12\n";
+    let err = load_err(yaml);
+    assert!(err.contains("circular reference"), "{err}");
+}
