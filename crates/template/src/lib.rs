@@ -1,6 +1,20 @@
 //! SAM template → [`Model`]: YAML with CloudFormation tags, intrinsics, parameters, conditions,
 //! `Globals`, and the serverless resources Sluice emulates.
 
+mod error;
+mod globals;
+mod intrinsics;
+mod load;
+mod long_form;
 pub mod model;
+mod parameters;
+mod resources;
+mod yaml_tree;
 
+pub use error::TemplateError;
+pub use load::{load, load_str, LoadOptions};
 pub use model::{Code, Function, Model, RestApi, Route};
+pub use parameters::parse_parameter_overrides;
+
+#[cfg(test)]
+mod tests;

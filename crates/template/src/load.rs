@@ -1,0 +1,145 @@
+//! The entry points: read a template, resolve it, and build the [`Model`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::TemplateError;
+use crate::intrinsics::Resolver;
+use crate::model::Model;
+use crate::yaml_tree::{Kind, Node};
+use crate::{long_form, parameters, resources, yaml_tree};
+
+/// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
+/// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Values for template `Parameters`, winning over their `Default`.
+    pub parameter_overrides: BTreeMap<String, String>,
+    /// `AWS::Region` (default `us-east-1`).
+    pub region: String,
+    /// `AWS::AccountId` (default `123456789012`).
+    pub account_id: String,
+    /// `AWS::StackName` (default `sluice`).
+    pub stack_name: String,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            parameter_overrides: BTreeMap::new(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            stack_name: "sluice".into(),
+        }
+    }
+}
+
+/// Reads and compiles the template at `path`.
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Model, TemplateError> {
+    let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_str(&source, path, options)
+}
+
+/// Compiles template text; `file_name` is used in messages and `CodeUri` is relative to its folder.
+pub fn load_str(
+    source: &str,
+    file_name: &Path,
+    options: &LoadOptions,
+) -> Result<Model, TemplateError> {
+    let invalid = |line: usize, col: usize, property: &str, message: &str| TemplateError::Invalid {
+        file: file_name.to_path_buf(),
+        line,
+        col,
+        property: property.to_string(),
+        message: message.to_string(),
+        hint: None,
+    };
+    let Some(root) = yaml_tree::parse(source, file_name)? else {
+        return Err(invalid(1, 1, "(template)", "the template is empty"));
+    };
+    let root = long_form::convert(root);
+    if root.entries().is_none() {
+        return Err(invalid(
+            root.line,
+            root.col,
+            "(template)",
+            "a template must be a mapping (Resources: …)",
+        ));
+    }
+    let mut warnings = Vec::new();
+    let parameters = parameters::resolve(
+        root.get("Parameters"),
+        &options.parameter_overrides,
+        file_name,
+        &mut warnings,
+    )?;
+    let resource_entries: &[(String, Node)] = match root.get("Resources") {
+        Some(Node {
+            kind: Kind::Map(entries),
+            ..
+        }) => entries,
+        Some(other) => {
+            return Err(invalid(
+                other.line,
+                other.col,
+                "Resources",
+                &format!("expected a mapping, found {}", other.shape()),
+            ))
+        }
+        None => {
+            return Err(invalid(
+                root.line,
+                root.col,
+                "Resources",
+                "the template has no Resources",
+            ))
+        }
+    };
+    let has_serverless = resource_entries.iter().any(|(_, r)| {
+        r.get("Type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+    });
+    if has_serverless && !declares_sam_transform(&root) {
+        warnings.push(
+            "Transform: the template does not declare AWS::Serverless-2016-10-31; AWS would reject its AWS::Serverless::* resources"
+                .into(),
+        );
+    }
+    let resolver = Resolver::new(file_name, options, parameters, &root, resource_entries);
+    let template_path = std::path::absolute(file_name).map_err(|source| TemplateError::Read {
+        path: file_name.to_path_buf(),
+        source,
+    })?;
+    let template_path = resources::normalize(&template_path);
+    let template_dir = template_path
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .to_path_buf();
+    let built = resources::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &template_dir,
+        &mut warnings,
+    )?;
+    Ok(Model {
+        template_path,
+        functions: built.functions,
+        rest_apis: built.rest_apis,
+        warnings,
+    })
+}
+
+/// Whether `Transform` names the SAM transform (a string or a list of transforms).
+fn declares_sam_transform(root: &Node) -> bool {
+    const SAM: &str = "AWS::Serverless-2016-10-31";
+    match root.get("Transform").map(|t| &t.kind) {
+        Some(Kind::Scalar(s, _)) => s == SAM,
+        Some(Kind::Seq(items)) => items.iter().any(|i| i.as_str() == Some(SAM)),
+        _ => false,
+    }
+}

@@ -1,0 +1,126 @@
+//! Error rendering: `file:line:col: property: message`, exact positions.
+
+use super::load_err;
+
+#[test]
+fn bad_method_names_file_line_and_property_path() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  ItemsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        GetItems:
+          Type: Api
+          Properties:
+            Path: /items
+            Method: FETCH
+";
+    let err = load_err(yaml);
+    assert_eq!(
+        err,
+        "/app/template.yaml:13:21: Resources.ItemsFunction.Properties.Events.GetItems.Properties.Method: \
+         \"FETCH\" is not an HTTP method (expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY)"
+    );
+}
+
+#[test]
+fn yaml_syntax_error_has_line() {
+    let err = load_err("Resources:\n  F:\n    Type: [unclosed\n  G: x\n");
+    assert!(err.starts_with("/app/template.yaml:"), "{err}");
+    assert!(err.contains("YAML syntax error"), "{err}");
+    let line: usize = err
+        .split(':')
+        .nth(1)
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        (3..=5).contains(&line),
+        "line should be near the unclosed list: {err}"
+    );
+}
+
+#[test]
+fn yaml_syntax_error_exact_line() {
+    let err = load_err("Resources:\n  F:\n    Type: x\n   bad: indentation\n");
+    assert!(err.starts_with("/app/template.yaml:4:"), "{err}");
+}
+
+#[test]
+fn duplicate_keys_are_errors_with_both_lines() {
+    let err = load_err("Resources:\n  F:\n    Type: A\n  F:\n    Type: B\n");
+    assert!(
+        err.starts_with(
+            "/app/template.yaml:4:3: Resources.F: duplicate key \"F\" (first defined on line 2)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_of_range_numbers_name_the_property() {
+    let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Runtime: python3.12\n      Timeout: 901\n";
+    let err = load_err(yaml);
+    assert_eq!(
+        err,
+        "/app/template.yaml:7:16: Resources.F.Properties.Timeout: 901 is out of range (1..=900)"
+    );
+}
+
+#[test]
+fn unknown_tag_fails_only_where_read() {
+    let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Runtime: !Bogus python3.12\n";
+    let err = load_err(yaml);
+    assert!(
+        err.starts_with(
+            "/app/template.yaml:6:16: Resources.F.Properties.Runtime: unknown tag !Bogus"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_and_non_mapping_templates() {
+    assert!(load_err("").contains("the template is empty"));
+    assert!(load_err("- a\n").contains("must be a mapping"));
+    assert!(load_err("Description: x\n").contains("no Resources"));
+}
+
+#[test]
+fn missing_resource_type_has_a_hint() {
+    let err = load_err("Resources:\n  F:\n    Properties: {}\n");
+    assert!(
+        err.starts_with(
+            "/app/template.yaml:3:5: Resources.F.Type: the resource has no Type\n  hint: "
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_nested_keys_report_the_key_line() {
+    let err = load_err("Resources:\n  F:\n    Type: A\n    Properties:\n      X: 1\n      X: 2\n");
+    assert!(err.starts_with("/app/template.yaml:6:7: Resources.F.Properties.X: duplicate key \"X\" (first defined on line 5)"), "{err}");
+}
+
+#[test]
+fn alias_bombs_are_refused() {
+    let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        yaml.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let err = load_err(&yaml);
+    assert!(err.contains("aliases expand to too many nodes"), "{err}");
+}
+
+#[test]
+fn self_referencing_function_name_is_a_cycle_not_a_crash() {
+    let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: !Sub '${F}-x'\n      Handler: a.b\n      Runtime: python3.12\n";
+    let err = load_err(yaml);
+    assert!(err.contains("circular reference"), "{err}");
+}

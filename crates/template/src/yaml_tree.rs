@@ -1,0 +1,338 @@
+//! YAML text → a small tree that keeps each node's tag and position, so every later error can name a line.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, StrInput, Tag};
+
+use crate::error::TemplateError;
+
+/// How deep YAML may nest before we refuse it; guards the recursive builder's stack.
+const MAX_DEPTH: usize = 256;
+/// How many nodes aliases may copy in total; stops "billion laughs" documents from exhausting memory.
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// One YAML node with its (1-based) position.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    /// The value.
+    pub kind: Kind,
+    /// A local tag such as `!Ref`; core-schema tags (`!!str`) are dropped.
+    pub tag: Option<String>,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+/// The shape of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    /// A scalar and whether it was written plain (plain `~`/`null`/empty mean null).
+    Scalar(String, Style),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order, keys unique.
+    Map(Vec<(String, Node)>),
+}
+
+/// Whether a scalar was plain (may be null, a number or a bool) or quoted/block (always a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// Written without quotes.
+    Plain,
+    /// Quoted or a block scalar.
+    Quoted,
+}
+
+impl Node {
+    /// A new untagged scalar at a position (used for values computed from intrinsics).
+    pub fn scalar(value: impl Into<String>, line: usize, col: usize) -> Node {
+        Node {
+            kind: Kind::Scalar(value.into(), Style::Quoted),
+            tag: None,
+            line,
+            col,
+        }
+    }
+
+    /// The scalar's text, if this is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether this is YAML null (`~`, `null`, or nothing at all).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, Kind::Scalar(s, Style::Plain) if matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// The value under `key`, if this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            Kind::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The mapping's entries, if this is a mapping.
+    pub fn entries(&self) -> Option<&[(String, Node)]> {
+        match &self.kind {
+            Kind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// A short name for the node's shape, for messages.
+    pub fn shape(&self) -> &'static str {
+        match &self.kind {
+            Kind::Scalar(..) if self.is_null() => "null",
+            Kind::Scalar(..) => "a scalar",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses the first YAML document of `source`; `None` when the file holds no document or only null.
+pub(crate) fn parse(source: &str, file: &Path) -> Result<Option<Node>, TemplateError> {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(source),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        file,
+    };
+    loop {
+        let (event, span) = builder.next()?;
+        match event {
+            Event::StreamStart | Event::DocumentStart(_) => continue,
+            Event::StreamEnd | Event::DocumentEnd => return Ok(None),
+            event => {
+                let node = builder.node(event, span, "", 0)?;
+                return Ok(if node.is_null() { None } else { Some(node) });
+            }
+        }
+    }
+}
+
+/// Pulls events from the parser and folds them into [`Node`]s.
+struct Builder<'a> {
+    parser: Parser<'a, StrInput<'a>>,
+    /// Anchored nodes (and their sizes) by the parser's anchor id, cloned on each alias.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes copied by aliases so far, checked against [`MAX_ALIAS_NODES`].
+    alias_nodes: usize,
+    file: &'a Path,
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), TemplateError> {
+        match self.parser.next_event() {
+            Some(Ok(pair)) => Ok(pair),
+            Some(Err(e)) => Err(TemplateError::Syntax {
+                file: self.file.to_path_buf(),
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+                message: e.info().to_string(),
+            }),
+            // The parser always ends with StreamEnd before running dry, so this is only reached
+            // if we ask again after the end; report it rather than panic.
+            None => Err(TemplateError::Syntax {
+                file: self.file.to_path_buf(),
+                line: 0,
+                col: 0,
+                message: "unexpected end of input".into(),
+            }),
+        }
+    }
+
+    fn invalid(&self, span: Span, path: &str, message: String) -> TemplateError {
+        TemplateError::Invalid {
+            file: self.file.to_path_buf(),
+            line: span.start.line(),
+            col: span.start.col() + 1,
+            property: display_path(path),
+            message,
+            hint: None,
+        }
+    }
+
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, TemplateError> {
+        if depth > MAX_DEPTH {
+            return Err(self.invalid(
+                span,
+                path,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let (line, col) = (span.start.line(), span.start.col() + 1);
+        let (node, anchor) = match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    _ => Style::Quoted,
+                };
+                let node = Node {
+                    kind: Kind::Scalar(value.into_owned(), style),
+                    tag: local_tag(tag.as_deref()),
+                    line,
+                    col,
+                };
+                (node, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let mut items = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    let item_path = format!("{path}[{}]", items.len());
+                    items.push(self.node(event, span, &item_path, depth + 1)?);
+                }
+                let node = Node {
+                    kind: Kind::Seq(items),
+                    tag: local_tag(tag.as_deref()),
+                    line,
+                    col,
+                };
+                (node, anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                let mut entries: Vec<(String, Node)> = Vec::new();
+                // Lines of the keys, parallel to `entries`, for duplicate-key messages.
+                let mut key_lines: Vec<usize> = Vec::new();
+                // `<<: *anchor` merge keys: their entries fill in keys the mapping does not set.
+                let mut merged: Vec<(String, Node)> = Vec::new();
+                loop {
+                    let (event, key_span) = self.next()?;
+                    if matches!(event, Event::MappingEnd) {
+                        break;
+                    }
+                    let key = match self.node(event, key_span, path, depth + 1)? {
+                        Node {
+                            kind: Kind::Scalar(key, _),
+                            ..
+                        } => key,
+                        _ => {
+                            return Err(self.invalid(
+                                key_span,
+                                path,
+                                "mapping keys must be plain strings".into(),
+                            ));
+                        }
+                    };
+                    let value_path = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    if let Some(i) = entries.iter().position(|(k, _)| *k == key) {
+                        let message = format!(
+                            "duplicate key {key:?} (first defined on line {})",
+                            key_lines[i]
+                        );
+                        return Err(self.invalid(key_span, &value_path, message));
+                    }
+                    let (event, span) = self.next()?;
+                    let value = self.node(event, span, &value_path, depth + 1)?;
+                    if key == "<<" {
+                        let sources = match value.kind {
+                            Kind::Map(_) => vec![value],
+                            Kind::Seq(items) => items,
+                            Kind::Scalar(..) => {
+                                return Err(self.invalid(
+                                    span,
+                                    &value_path,
+                                    "<< merges a mapping or a list of mappings".into(),
+                                ));
+                            }
+                        };
+                        for source in sources {
+                            let Kind::Map(source_entries) = source.kind else {
+                                return Err(self.invalid(
+                                    span,
+                                    &value_path,
+                                    "<< merges a mapping or a list of mappings".into(),
+                                ));
+                            };
+                            for (k, v) in source_entries {
+                                if !merged.iter().any(|(m, _)| *m == k) {
+                                    merged.push((k, v));
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    entries.push((key, value));
+                    key_lines.push(key_span.start.line());
+                }
+                for (k, v) in merged {
+                    if !entries.iter().any(|(e, _)| *e == k) {
+                        entries.push((k, v));
+                    }
+                }
+                let node = Node {
+                    kind: Kind::Map(entries),
+                    tag: local_tag(tag.as_deref()),
+                    line,
+                    col,
+                };
+                (node, anchor)
+            }
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some((node, size)) => {
+                    self.alias_nodes += size;
+                    if self.alias_nodes > MAX_ALIAS_NODES {
+                        return Err(self.invalid(
+                            span,
+                            path,
+                            "aliases expand to too many nodes".into(),
+                        ));
+                    }
+                    (node.clone(), 0)
+                }
+                None => return Err(self.invalid(span, path, "alias to an unknown anchor".into())),
+            },
+            other => {
+                return Err(self.invalid(span, path, format!("unexpected YAML event {other:?}")));
+            }
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size(&node)));
+        }
+        Ok(node)
+    }
+}
+
+/// The number of nodes in a tree.
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Scalar(..) => 1,
+        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Kind::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + size(v)).sum::<usize>(),
+    }
+}
+
+/// Keeps application tags (`!Ref`) and drops YAML core-schema ones (`!!str`), which change nothing here.
+fn local_tag(tag: Option<&Tag>) -> Option<String> {
+    tag.filter(|t| !t.is_yaml_core_schema())
+        .map(ToString::to_string)
+}
+
+/// The root of the document has an empty path; say so in messages.
+pub(crate) fn display_path(path: &str) -> String {
+    if path.is_empty() {
+        "(template)".to_string()
+    } else {
+        path.to_string()
+    }
+}
