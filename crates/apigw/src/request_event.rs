@@ -175,12 +175,7 @@ pub(crate) fn build(
     };
 
     let domain_name = ex.header("host").unwrap_or_else(|| "localhost".to_owned());
-    let domain_prefix = domain_name
-        .split(':')
-        .next()
-        .and_then(|host| host.split('.').next())
-        .unwrap_or_default()
-        .to_owned();
+    let domain_prefix = domain_prefix(&domain_name);
     let resource = route.entry.resource.clone();
 
     ProxyRequestEvent {
@@ -218,6 +213,21 @@ pub(crate) fn build(
         },
         body,
         is_base64_encoded,
+    }
+}
+
+/// `domainPrefix`: the first label of the host (`abc` of `abc.execute-api…`); an IP literal, which
+/// AWS never sees, is kept whole rather than cut at its first dot.
+fn domain_prefix(domain_name: &str) -> String {
+    let host = match domain_name.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => domain_name,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        host.to_owned()
+    } else {
+        host.split('.').next().unwrap_or_default().to_owned()
     }
 }
 
@@ -396,6 +406,19 @@ mod tests {
         );
         let (last, all) = event_headers(&header_map(&[("content-length", "0")]), None);
         assert!(last.is_none() && all.is_none());
+    }
+
+    #[test]
+    fn domain_prefix_is_first_label() {
+        for (host, prefix) in [
+            ("abc123.execute-api.us-east-1.amazonaws.com", "abc123"),
+            ("localhost:3000", "localhost"),
+            ("localhost", "localhost"),
+            ("127.0.0.1:3000", "127.0.0.1"),
+            ("[::1]:3000", "::1"),
+        ] {
+            assert_eq!(domain_prefix(host), prefix, "{host}");
+        }
     }
 
     #[test]
