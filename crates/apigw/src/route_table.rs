@@ -167,12 +167,6 @@ impl RouteTable {
         }
         best.map(|(_, _, found)| found)
     }
-
-    /// Every compiled route, in template order (for the startup route listing).
-    #[allow(dead_code)] // used by the route listing the server prints; kept next to the table
-    pub fn entries(&self) -> &[RouteEntry] {
-        &self.entries
-    }
 }
 
 /// "event `GetItems` of `ItemsFunction`", for messages.
