@@ -349,3 +349,30 @@ mod tests {
         assert_eq!(body_of(plain), b"aGk=");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a function returns maps to a response or a 502 reason, never a panic.
+        #[test]
+        fn arbitrary_payloads_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..200), decode in any::<bool>()) {
+            let _ = map_response(&payload, decode);
+        }
+
+        /// Arbitrary JSON objects with the allowed keys never panic either.
+        #[test]
+        fn arbitrary_shaped_objects_never_panic(status in any::<i64>(), header in ".{0,10}", body in ".{0,20}", flag in any::<bool>()) {
+            let payload = serde_json::json!({
+                "statusCode": status,
+                "headers": {header.clone(): body.clone()},
+                "multiValueHeaders": {header: [status, flag]},
+                "body": body,
+                "isBase64Encoded": flag,
+            });
+            let _ = map_response(payload.to_string().as_bytes(), true);
+        }
+    }
+}

@@ -237,11 +237,10 @@ fn shape_of(segments: &[Segment]) -> Vec<(u8, &str)> {
         .collect()
 }
 
-/// The raw path's segments: leading slashes collapsed, one trailing slash ignored (AWS matches
-/// `/items/` to `/items`).
+/// The raw path's segments: leading slashes collapsed, trailing slashes ignored (AWS matches
+/// `/items/` to `/items`; Sluice treats `/items//` the same, so a `{proxy+}` value never ends in `/`).
 fn request_segments(raw_path: &str) -> Vec<&str> {
-    let rest = raw_path.trim_start_matches('/');
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let rest = raw_path.trim_start_matches('/').trim_end_matches('/');
     if rest.is_empty() {
         Vec::new()
     } else {
@@ -495,6 +494,43 @@ mod tests {
                 ),
                 "{path}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        /// Any path a client can send is routed or refused, never a panic; a greedy match binds a
+        /// non-empty value without a trailing slash.
+        #[test]
+        fn find_never_panics(path in "/[a-z%0-9/{}+.]{0,40}", method in "(GET|POST|ANY|get)") {
+            let api = RestApi {
+                logical_id: "Api".into(),
+                stage_name: "Prod".into(),
+                stage_variables: BTreeMap::new(),
+                binary_media_types: Vec::new(),
+                routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
+                    .iter()
+                    .map(|(m, p)| Route {
+                        method: (*m).into(),
+                        path: (*p).into(),
+                        function: "F".into(),
+                        event_name: "E".into(),
+                    })
+                    .collect(),
+            };
+            let table = RouteTable::new(&[api]).expect("valid routes");
+            if let Some(found) = table.find(&method, &path) {
+                for (_, value) in &found.path_parameters {
+                    prop_assert!(!value.is_empty());
+                    prop_assert!(!value.ends_with('/'));
+                }
+            }
         }
     }
 }
