@@ -1,5 +1,18 @@
 //! The API Gateway data plane: route → (guards) → integrate → map response.
+//!
+//! One module per phase of a request (see `gateway.rs` for the walk); the gateway reaches Lambda only
+//! through [`Invoke`].
 
+mod binary_media;
+mod exchange;
+mod gateway;
+mod gateway_error;
 pub mod integration;
+mod request_event;
+mod response_mapping;
+mod route_table;
 
+pub use exchange::RawHeaderNames;
+pub use gateway::{Gateway, GatewayOptions};
 pub use integration::{Invoke, InvokeError, InvokeFuture};
+pub use route_table::RouteError;

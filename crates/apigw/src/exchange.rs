@@ -1,0 +1,178 @@
+//! The context every phase of one request reads and extends: the request as received, the ids API
+//! Gateway assigns it, and (filled by later phases) what they learned.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::HeaderMap;
+use time::OffsetDateTime;
+
+use crate::binary_media::BinaryMediaTypes;
+
+/// The original header names of a request, in the order the client sent them (one entry per header
+/// line). Put it in the request's extensions and the event's header names keep the client's case,
+/// as API Gateway's payload 1.0 does; without it the names are lower case (hyper lowercases them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawHeaderNames(pub Vec<String>);
+
+/// One REST API's deployed stage, as the event describes it.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiStage {
+    /// `requestContext.apiId`: stable, derived from the logical id.
+    pub api_id: String,
+    /// `requestContext.deploymentId`: stable per API (Sluice deploys once per template load).
+    pub deployment_id: String,
+    /// `StageName`.
+    pub stage: String,
+    /// `Variables` (stage variables).
+    pub stage_variables: BTreeMap<String, String>,
+    /// `BinaryMediaTypes`.
+    pub binary_media_types: BinaryMediaTypes,
+}
+
+/// One request on its way through the phases.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    /// `requestContext.requestId` and `x-amzn-RequestId`: a fresh UUID v4.
+    pub request_id: String,
+    /// `requestContext.extendedRequestId` and `x-amz-apigw-id`.
+    pub extended_request_id: String,
+    /// `X-Amzn-Trace-Id` of the response.
+    pub trace_id: String,
+    /// When the gateway received the request (`requestTime`, `requestTimeEpoch`).
+    pub received_at: OffsetDateTime,
+    /// The method as the client sent it.
+    pub method: String,
+    /// The raw (percent-encoded) path as the client sent it, leading `//` included.
+    pub raw_path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// `HTTP/1.1` and friends.
+    pub protocol: &'static str,
+    /// Request headers (names lower-cased by hyper).
+    pub headers: HeaderMap,
+    /// The client's header names, when the server captured them.
+    pub raw_header_names: Option<Vec<String>>,
+    /// The client's address (`identity.sourceIp`).
+    pub remote: SocketAddr,
+    /// The request body, once the body phase has read it.
+    pub body: Bytes,
+    // Later phases add their findings here (authorizer context, API key id, cache key), so each
+    // phase stays a function of this context.
+}
+
+impl Exchange {
+    /// Start an exchange for a request's head; fresh ids and the receive time are assigned here.
+    pub fn new(parts: &http::request::Parts, remote: SocketAddr) -> Exchange {
+        let received_at = OffsetDateTime::now_utc();
+        let request_id = uuid::Uuid::new_v4();
+        let random = uuid::Uuid::new_v4();
+        let random = random.as_bytes();
+        Exchange {
+            request_id: request_id.to_string(),
+            // AWS's look: 16 characters of base64 ending in `=` (11 random bytes).
+            extended_request_id: base64::engine::general_purpose::STANDARD.encode(&random[..11]),
+            trace_id: format!(
+                "Root=1-{:08x}-{}",
+                received_at.unix_timestamp(),
+                hex(&request_id.as_bytes()[..12])
+            ),
+            received_at,
+            method: parts.method.as_str().to_owned(),
+            raw_path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            protocol: protocol_name(parts.version),
+            headers: parts.headers.clone(),
+            raw_header_names: parts
+                .extensions
+                .get::<RawHeaderNames>()
+                .map(|names| names.0.clone()),
+            remote,
+            body: Bytes::new(),
+        }
+    }
+
+    /// A request header's value as text (lossy), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+}
+
+/// `requestContext.protocol` for an HTTP version.
+fn protocol_name(version: http::Version) -> &'static str {
+    match version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
+}
+
+/// Lower-case hex of some bytes.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A stable lower-case alphanumeric id of `len` characters derived from `seed` (FNV-1a), so the
+/// same template gives the same `apiId` / `resourceId` on every start, as a deployed API would.
+pub(crate) fn stable_id(seed: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in seed.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut out = String::with_capacity(len);
+    for _ in 0..len {
+        out.push(char::from(ALPHABET[(hash % 36) as usize]));
+        hash /= 36;
+        if hash == 0 {
+            // Re-mix so long ids do not end in a run of zeros.
+            hash = 0x9e37_79b9_7f4a_7c15 ^ (out.len() as u64);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_ids_are_stable_distinct_and_shaped() {
+        let a = stable_id("ServerlessRestApi", 10);
+        assert_eq!(a, stable_id("ServerlessRestApi", 10));
+        assert_ne!(a, stable_id("OtherApi", 10));
+        assert_eq!(a.len(), 10);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn fresh_ids_have_aws_shapes() {
+        let (parts, ()) = http::Request::builder()
+            .uri("/x?a=1")
+            .extension(RawHeaderNames(vec!["Host".into()]))
+            .body(())
+            .expect("static request")
+            .into_parts();
+        let ex = Exchange::new(&parts, "127.0.0.1:9".parse().expect("static addr"));
+        assert_eq!(ex.extended_request_id.len(), 16);
+        assert!(ex.extended_request_id.ends_with('='));
+        assert!(uuid::Uuid::parse_str(&ex.request_id).is_ok());
+        let trace = ex.trace_id.strip_prefix("Root=1-").expect("trace prefix");
+        let (epoch, random) = trace.split_once('-').expect("two parts");
+        assert_eq!((epoch.len(), random.len()), (8, 24));
+        assert_eq!(ex.query.as_deref(), Some("a=1"));
+        assert_eq!(ex.raw_header_names, Some(vec!["Host".to_owned()]));
+        let other = Exchange::new(&parts, "127.0.0.1:9".parse().expect("static addr"));
+        assert_ne!(ex.request_id, other.request_id);
+        assert_ne!(ex.extended_request_id, other.extended_request_id);
+    }
+}

@@ -1,0 +1,429 @@
+//! Phase integrate (input side): the Lambda proxy event, payload format 1.0, as API Gateway REST
+//! APIs send it. Field order and `null`s follow events recorded from AWS.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use http::HeaderMap;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::exchange::{stable_id, ApiStage, Exchange};
+use crate::route_table::RouteMatch;
+
+/// Connection-level headers API Gateway never forwards to the integration.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "content-length",
+    "expect",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Name → value pairs serialized as a JSON object in this order (the client's order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pairs<V>(pub Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for Pairs<V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The payload 1.0 event. All twelve keys are always present; empty collections are `null`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProxyRequestEvent {
+    /// The resource path as defined (`/items/{id}`).
+    pub resource: String,
+    /// The request path, client encoding kept, leading `//` collapsed.
+    pub path: String,
+    /// The request method.
+    pub http_method: String,
+    /// Last value of each header.
+    pub headers: Option<Pairs<String>>,
+    /// All values of each header.
+    pub multi_value_headers: Option<Pairs<Vec<String>>>,
+    /// Last value of each query key, decoded.
+    pub query_string_parameters: Option<Pairs<String>>,
+    /// All values of each query key, decoded.
+    pub multi_value_query_string_parameters: Option<Pairs<Vec<String>>>,
+    /// Path parameters, client encoding kept.
+    pub path_parameters: Option<Pairs<String>>,
+    /// The stage's variables.
+    pub stage_variables: Option<BTreeMap<String, String>>,
+    /// Who, when, where.
+    pub request_context: ProxyRequestContext,
+    /// The body: text, or base64 for binary media types; `null` when empty.
+    pub body: Option<String>,
+    /// Whether `body` is base64.
+    pub is_base64_encoded: bool,
+}
+
+/// `requestContext` of a payload 1.0 event.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProxyRequestContext {
+    /// Stable per resource.
+    pub resource_id: String,
+    /// The resource path as defined.
+    pub resource_path: String,
+    /// The request method.
+    pub http_method: String,
+    /// Fresh per request.
+    pub extended_request_id: String,
+    /// `09/Apr/2015:12:34:56 +0000`.
+    pub request_time: String,
+    /// `/<stage>` + the raw path (leading `//` kept).
+    pub path: String,
+    /// The configured account id.
+    pub account_id: String,
+    /// `HTTP/1.1`.
+    pub protocol: String,
+    /// The stage name.
+    pub stage: String,
+    /// First label of the host.
+    pub domain_prefix: String,
+    /// Milliseconds since the epoch.
+    pub request_time_epoch: i64,
+    /// Fresh UUID per request.
+    pub request_id: String,
+    /// Caller identity; every key present.
+    pub identity: Identity,
+    /// The `Host` header, or `localhost`.
+    pub domain_name: String,
+    /// Stable per API.
+    pub deployment_id: String,
+    /// Stable per API.
+    pub api_id: String,
+    /// What an authorizer returned; absent (not `null`) when no authorizer ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<Value>,
+}
+
+/// `requestContext.identity`: every key present, `null` when unknown.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Identity {
+    /// Cognito identity pool (IAM auth only).
+    pub cognito_identity_pool_id: Option<String>,
+    /// Caller's account (IAM auth only).
+    pub account_id: Option<String>,
+    /// Cognito identity (IAM auth only).
+    pub cognito_identity_id: Option<String>,
+    /// Caller (IAM auth only).
+    pub caller: Option<String>,
+    /// The client's IP address.
+    pub source_ip: String,
+    /// Caller's organisation (IAM auth only).
+    pub principal_org_id: Option<String>,
+    /// Access key (IAM auth only).
+    pub access_key: Option<String>,
+    /// Cognito auth type (IAM auth only).
+    pub cognito_authentication_type: Option<String>,
+    /// Cognito auth provider (IAM auth only).
+    pub cognito_authentication_provider: Option<String>,
+    /// Caller ARN (IAM auth only).
+    pub user_arn: Option<String>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// User (IAM auth only).
+    pub user: Option<String>,
+}
+
+/// Build the event for a routed request whose body has been read.
+pub(crate) fn build(
+    ex: &Exchange,
+    route: &RouteMatch<'_>,
+    api: &ApiStage,
+    api_logical_id: &str,
+    account_id: &str,
+) -> ProxyRequestEvent {
+    let (headers, multi_value_headers) = event_headers(&ex.headers, ex.raw_header_names.as_deref());
+    let query = ex.query.as_deref().map(parse_query).unwrap_or_default();
+    let (query_string_parameters, multi_value_query_string_parameters) = if query.is_empty() {
+        (None, None)
+    } else {
+        let last = query
+            .iter()
+            .map(|(k, values)| (k.clone(), values.last().cloned().unwrap_or_default()))
+            .collect();
+        (Some(Pairs(last)), Some(Pairs(query)))
+    };
+    let path_parameters =
+        (!route.path_parameters.is_empty()).then(|| Pairs(route.path_parameters.clone()));
+    let stage_variables = (!api.stage_variables.is_empty()).then(|| api.stage_variables.clone());
+
+    let is_base64_encoded = !ex.body.is_empty()
+        && api
+            .binary_media_types
+            .matches_content_type(ex.header("content-type").as_deref());
+    let body = if ex.body.is_empty() {
+        None
+    } else if is_base64_encoded {
+        Some(base64::engine::general_purpose::STANDARD.encode(&ex.body))
+    } else {
+        Some(String::from_utf8_lossy(&ex.body).into_owned())
+    };
+
+    let domain_name = ex.header("host").unwrap_or_else(|| "localhost".to_owned());
+    let domain_prefix = domain_prefix(&domain_name);
+    let resource = route.entry.resource.clone();
+
+    ProxyRequestEvent {
+        resource: resource.clone(),
+        path: format!("/{}", ex.raw_path.trim_start_matches('/')),
+        http_method: ex.method.clone(),
+        headers,
+        multi_value_headers,
+        query_string_parameters,
+        multi_value_query_string_parameters,
+        path_parameters,
+        stage_variables,
+        request_context: ProxyRequestContext {
+            resource_id: stable_id(&format!("{api_logical_id} {resource}"), 6),
+            resource_path: resource,
+            http_method: ex.method.clone(),
+            extended_request_id: ex.extended_request_id.clone(),
+            request_time: request_time(ex.received_at),
+            path: format!("/{}{}", api.stage, ex.raw_path),
+            account_id: account_id.to_owned(),
+            protocol: ex.protocol.to_owned(),
+            stage: api.stage.clone(),
+            domain_prefix,
+            request_time_epoch: (ex.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
+            request_id: ex.request_id.clone(),
+            identity: Identity {
+                source_ip: ex.remote.ip().to_canonical().to_string(),
+                user_agent: ex.header("user-agent"),
+                ..Identity::default()
+            },
+            domain_name,
+            deployment_id: api.deployment_id.clone(),
+            api_id: api.api_id.clone(),
+            authorizer: None,
+        },
+        body,
+        is_base64_encoded,
+    }
+}
+
+/// `domainPrefix`: the first label of the host (`abc` of `abc.execute-api…`); an IP literal, which
+/// AWS never sees, is kept whole rather than cut at its first dot.
+fn domain_prefix(domain_name: &str) -> String {
+    let host = match domain_name.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => domain_name,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        host.to_owned()
+    } else {
+        host.split('.').next().unwrap_or_default().to_owned()
+    }
+}
+
+/// `headers` and `multiValueHeaders`: hop-by-hop headers dropped, names in the client's case when
+/// known, in the client's order; both `None` when nothing is left.
+fn event_headers(
+    headers: &HeaderMap,
+    raw_names: Option<&[String]>,
+) -> (Option<Pairs<String>>, Option<Pairs<Vec<String>>>) {
+    let mut multi: Vec<(usize, String, Vec<String>)> = Vec::new();
+    for name in headers.keys() {
+        let lower = name.as_str();
+        if HOP_BY_HOP.contains(&lower) {
+            continue;
+        }
+        let position =
+            raw_names.and_then(|raw| raw.iter().position(|r| r.eq_ignore_ascii_case(lower)));
+        let cased = match (raw_names, position) {
+            (Some(raw), Some(i)) => raw[i].clone(),
+            _ => lower.to_owned(),
+        };
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        multi.push((position.unwrap_or(usize::MAX), cased, values));
+    }
+    if multi.is_empty() {
+        return (None, None);
+    }
+    // Stable sort: names the raw list lacks keep hyper's order, after the known ones.
+    multi.sort_by_key(|(position, _, _)| *position);
+    let last = multi
+        .iter()
+        .map(|(_, name, values)| (name.clone(), values.last().cloned().unwrap_or_default()))
+        .collect();
+    let all = multi
+        .into_iter()
+        .map(|(_, name, values)| (name, values))
+        .collect();
+    (Some(Pairs(last)), Some(Pairs(all)))
+}
+
+/// Decoded query parameters, keys in order of first appearance, every value kept.
+fn parse_query(query: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (key, value) = (decode_query_part(key), decode_query_part(value));
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(value),
+            None => out.push((key, vec![value])),
+        }
+    }
+    out
+}
+
+/// `+` and `%20` become spaces, other escapes are decoded (invalid UTF-8 replaced).
+fn decode_query_part(part: &str) -> String {
+    let spaced = part.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// `requestTime` as API Gateway writes it: `09/Apr/2015:12:34:56 +0000`.
+fn request_time(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn query_decoding_and_repeats() {
+        /// Query string → expected (key, values) in order.
+        type Row<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
+        let rows: &[Row] = &[
+            ("a=1", &[("a", &["1"])]),
+            ("a=1&a=2&b=3", &[("a", &["1", "2"]), ("b", &["3"])]),
+            (
+                "q=a+b&r=a%20b&s=a%2Bb",
+                &[("q", &["a b"]), ("r", &["a b"]), ("s", &["a+b"])],
+            ),
+            ("flag", &[("flag", &[""])]),
+            ("e=", &[("e", &[""])]),
+            ("a=1&&b=2&", &[("a", &["1"]), ("b", &["2"])]),
+            ("k%5B%5D=x", &[("k[]", &["x"])]),
+            ("x=%E2%9C%93", &[("x", &["✓"])]),
+            ("x=%ZZ", &[("x", &["%ZZ"])]),
+            ("a=b=c", &[("a", &["b=c"])]),
+            ("", &[]),
+        ];
+        for (query, expected) in rows {
+            let expected: Vec<(String, Vec<String>)> = expected
+                .iter()
+                .map(|(k, vs)| {
+                    (
+                        (*k).to_owned(),
+                        vs.iter().map(|v| (*v).to_owned()).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(parse_query(query), expected, "{query}");
+        }
+    }
+
+    fn header_map(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                http::HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
+                HeaderValue::from_str(value).expect("test header value"),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn headers_keep_client_case_and_order_and_drop_hop_by_hop() {
+        let map = header_map(&[
+            ("host", "h"),
+            ("x-multi", "a"),
+            ("authorization", "t"),
+            ("x-multi", "b"),
+            ("content-length", "3"),
+            ("connection", "keep-alive"),
+            ("transfer-encoding", "chunked"),
+            ("expect", "100-continue"),
+            ("te", "trailers"),
+            ("upgrade", "h2c"),
+            ("keep-alive", "5"),
+            ("trailer", "x"),
+        ]);
+        let raw: Vec<String> = [
+            "Authorization",
+            "Host",
+            "X-Multi",
+            "x-MULTI",
+            "Content-Length",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let (last, all) = event_headers(&map, Some(&raw));
+        let last = last.expect("headers present").0;
+        let all = all.expect("headers present").0;
+        assert_eq!(
+            last,
+            vec![
+                ("Authorization".to_owned(), "t".to_owned()),
+                ("Host".to_owned(), "h".to_owned()),
+                ("X-Multi".to_owned(), "b".to_owned()),
+            ]
+        );
+        assert_eq!(
+            all[2],
+            ("X-Multi".to_owned(), vec!["a".to_owned(), "b".to_owned()])
+        );
+    }
+
+    #[test]
+    fn headers_without_raw_names_are_lower_case_and_null_when_empty() {
+        let (last, _) = event_headers(&header_map(&[("X-Foo", "1")]), None);
+        assert_eq!(
+            last.expect("present").0,
+            vec![("x-foo".to_owned(), "1".to_owned())]
+        );
+        let (last, all) = event_headers(&header_map(&[("content-length", "0")]), None);
+        assert!(last.is_none() && all.is_none());
+    }
+
+    #[test]
+    fn domain_prefix_is_first_label() {
+        for (host, prefix) in [
+            ("abc123.execute-api.us-east-1.amazonaws.com", "abc123"),
+            ("localhost:3000", "localhost"),
+            ("localhost", "localhost"),
+            ("127.0.0.1:3000", "127.0.0.1"),
+            ("[::1]:3000", "::1"),
+        ] {
+            assert_eq!(domain_prefix(host), prefix, "{host}");
+        }
+    }
+
+    #[test]
+    fn request_time_has_aws_format() {
+        let at = time::macros::datetime!(2015-04-09 12:34:56 UTC);
+        assert_eq!(request_time(at), "09/Apr/2015:12:34:56 +0000");
+    }
+}

@@ -1,0 +1,378 @@
+//! Phase map response: a Lambda proxy response (payload 1.0) → the HTTP response, with API
+//! Gateway's validation. Anything it rejects becomes the 502 the gateway answers on AWS.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use serde_json::Value;
+
+/// Why API Gateway would call a function's response malformed (each is a 502 on AWS).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum MalformedResponse {
+    /// The payload is not JSON.
+    #[error("response is not JSON")]
+    NotJson,
+    /// The payload is JSON but not an object (bare string, list, number…).
+    #[error("response is not a JSON object")]
+    NotObject,
+    /// A top-level key outside statusCode, headers, multiValueHeaders, body, isBase64Encoded.
+    #[error("unknown top-level key `{0}`")]
+    UnknownKey(String),
+    /// `statusCode` is neither an integer nor a numeric string in 100..=599.
+    #[error("statusCode is not a valid HTTP status: {0}")]
+    BadStatusCode(String),
+    /// `headers` is not an object, or a value is not a string, number or boolean.
+    #[error("headers must map names to strings, numbers or booleans (`{0}`)")]
+    BadHeaders(String),
+    /// `multiValueHeaders` is not an object of lists of scalars.
+    #[error("multiValueHeaders must map names to lists (`{0}`)")]
+    BadMultiValueHeaders(String),
+    /// A header name or value HTTP cannot carry.
+    #[error("invalid header `{0}`")]
+    InvalidHeader(String),
+    /// `body` is not a string.
+    #[error("body must be a string")]
+    BadBody,
+    /// `isBase64Encoded` is not a boolean.
+    #[error("isBase64Encoded must be a boolean")]
+    BadBase64Flag,
+    /// `isBase64Encoded` is true, the body was to be decoded, and it is not base64.
+    #[error("body is not valid base64")]
+    BadBase64Body,
+}
+
+/// Headers that describe the connection, not the response; hyper sets its own framing.
+const CONNECTION_HEADERS: &[&str] = &[
+    "connection",
+    "content-length",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Map a function's payload to the HTTP response. `decode_base64` says whether the request's
+/// `Accept` matched a binary media type: only then is an `isBase64Encoded` body decoded.
+pub(crate) fn map_response(
+    payload: &[u8],
+    decode_base64: bool,
+) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    let value: Value = serde_json::from_slice(payload).map_err(|_| MalformedResponse::NotJson)?;
+    let Value::Object(object) = value else {
+        return Err(MalformedResponse::NotObject);
+    };
+    for key in object.keys() {
+        if !matches!(
+            key.as_str(),
+            "statusCode" | "headers" | "multiValueHeaders" | "body" | "isBase64Encoded"
+        ) {
+            return Err(MalformedResponse::UnknownKey(key.clone()));
+        }
+    }
+
+    let status = status_code(object.get("statusCode"))?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    // AWS sends multi-value entries first, then the single-value one of the same name.
+    match object.get("multiValueHeaders") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (name, values) in map {
+                match values {
+                    Value::Array(items) => {
+                        for item in items {
+                            if let Some(text) = scalar_text(item).map_err(|_| {
+                                MalformedResponse::BadMultiValueHeaders(name.clone())
+                            })? {
+                                pairs.push((name.clone(), text));
+                            }
+                        }
+                    }
+                    Value::Null => {}
+                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name.clone())),
+                }
+            }
+        }
+        Some(_) => {
+            return Err(MalformedResponse::BadMultiValueHeaders(
+                "multiValueHeaders".into(),
+            ))
+        }
+    }
+    match object.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (name, value) in map {
+                if let Some(text) =
+                    scalar_text(value).map_err(|_| MalformedResponse::BadHeaders(name.clone()))?
+                {
+                    pairs.push((name.clone(), text));
+                }
+            }
+        }
+        Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
+    }
+
+    let body = match object.get("body") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(_) => return Err(MalformedResponse::BadBody),
+    };
+    let is_base64 = match object.get("isBase64Encoded") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return Err(MalformedResponse::BadBase64Flag),
+    };
+    let body = if is_base64 && decode_base64 {
+        Bytes::from(
+            base64::engine::general_purpose::STANDARD
+                .decode(body.trim())
+                .map_err(|_| MalformedResponse::BadBase64Body)?,
+        )
+    } else {
+        Bytes::from(body)
+    };
+
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in pairs {
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
+        if CONNECTION_HEADERS.contains(&header_name.as_str()) {
+            continue;
+        }
+        let header_value = HeaderValue::from_str(&value)
+            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
+        headers.append(header_name, header_value);
+    }
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    Ok(response)
+}
+
+/// `statusCode`: absent or `null` → 200; an integer or a numeric string in 100..=599.
+fn status_code(value: Option<&Value>) -> Result<StatusCode, MalformedResponse> {
+    let code = match value {
+        None | Some(Value::Null) => return Ok(StatusCode::OK),
+        Some(Value::Number(number)) => number.as_u64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as u64)
+        }),
+        Some(Value::String(text)) => text.trim().parse::<u64>().ok(),
+        Some(_) => None,
+    };
+    code.and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (100..=599).contains(c))
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or_else(|| {
+            MalformedResponse::BadStatusCode(value.map(Value::to_string).unwrap_or_default())
+        })
+}
+
+/// A header value as text: strings as-is, numbers and booleans (`"true"`) printed; `null` skipped.
+fn scalar_text(value: &Value) -> Result<Option<String>, ()> {
+    match value {
+        Value::String(text) => Ok(Some(text.clone())),
+        Value::Number(number) => Ok(Some(number.to_string())),
+        Value::Bool(flag) => Ok(Some(flag.to_string())),
+        Value::Null => Ok(None),
+        Value::Array(_) | Value::Object(_) => Err(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    fn body_of(response: Response<Full<Bytes>>) -> Vec<u8> {
+        let collected = futures_collect(response.into_body());
+        collected.to_vec()
+    }
+
+    /// `Full` resolves on first poll; a tiny runtime keeps the table test synchronous to read.
+    fn futures_collect(body: Full<Bytes>) -> Bytes {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("current-thread runtime")
+            .block_on(body.collect())
+            .map(|c| c.to_bytes())
+            .unwrap_or_default()
+    }
+
+    fn header_values(response: &Response<Full<Bytes>>, name: &str) -> Vec<String> {
+        response
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("<binary>").to_owned())
+            .collect()
+    }
+
+    /// One row per rule: payload → status (or the malformed reason).
+    #[test]
+    fn validation_table() {
+        use MalformedResponse as M;
+        let rows: &[(&str, Result<u16, MalformedResponse>)] = &[
+            (r#"{"statusCode":201,"body":"x"}"#, Ok(201)),
+            (r#"{"statusCode":"404"}"#, Ok(404)),
+            (r#"{"statusCode":200.0}"#, Ok(200)),
+            ("{}", Ok(200)),
+            (r#"{"body":"x"}"#, Ok(200)),
+            (r#"{"statusCode":null}"#, Ok(200)),
+            (
+                r#"{"statusCode":"abc"}"#,
+                Err(M::BadStatusCode(r#""abc""#.into())),
+            ),
+            (r#"{"statusCode":99}"#, Err(M::BadStatusCode("99".into()))),
+            (r#"{"statusCode":600}"#, Err(M::BadStatusCode("600".into()))),
+            (
+                r#"{"statusCode":true}"#,
+                Err(M::BadStatusCode("true".into())),
+            ),
+            (
+                r#"{"statusCode":200,"extra":1}"#,
+                Err(M::UnknownKey("extra".into())),
+            ),
+            (r#""hello""#, Err(M::NotObject)),
+            ("[1,2]", Err(M::NotObject)),
+            ("42", Err(M::NotObject)),
+            ("null", Err(M::NotObject)),
+            ("not json", Err(M::NotJson)),
+            ("", Err(M::NotJson)),
+            (r#"{"body":{"a":1}}"#, Err(M::BadBody)),
+            (r#"{"body":5}"#, Err(M::BadBody)),
+            (r#"{"body":null}"#, Ok(200)),
+            (
+                r#"{"headers":{"a":{"b":1}}}"#,
+                Err(M::BadHeaders("a".into())),
+            ),
+            (r#"{"headers":["a"]}"#, Err(M::BadHeaders("headers".into()))),
+            (r#"{"headers":null}"#, Ok(200)),
+            (
+                r#"{"multiValueHeaders":{"a":"b"}}"#,
+                Err(M::BadMultiValueHeaders("a".into())),
+            ),
+            (
+                r#"{"multiValueHeaders":{"a":[{"x":1}]}}"#,
+                Err(M::BadMultiValueHeaders("a".into())),
+            ),
+            (
+                r#"{"multiValueHeaders":"x"}"#,
+                Err(M::BadMultiValueHeaders("multiValueHeaders".into())),
+            ),
+            (r#"{"isBase64Encoded":"yes"}"#, Err(M::BadBase64Flag)),
+            (
+                r#"{"headers":{"bad name":"x"}}"#,
+                Err(M::InvalidHeader("bad name".into())),
+            ),
+            (
+                r#"{"headers":{"a":"line\nbreak"}}"#,
+                Err(M::InvalidHeader("a".into())),
+            ),
+        ];
+        for (payload, expected) in rows {
+            let got = map_response(payload.as_bytes(), false).map(|r| r.status().as_u16());
+            assert_eq!(&got, expected, "{payload}");
+        }
+    }
+
+    #[test]
+    fn empty_object_is_200_with_empty_body_and_json_content_type() {
+        let response = map_response(b"{}", false).expect("valid");
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            header_values(&response, "content-type"),
+            ["application/json"]
+        );
+        assert!(body_of(response).is_empty());
+    }
+
+    #[test]
+    fn header_scalars_are_printed() {
+        let response = map_response(
+            br#"{"headers":{"X-Bool":true,"X-False":false,"X-Num":42,"X-Float":1.5,"X-Null":null}}"#,
+            false,
+        )
+        .expect("valid");
+        assert_eq!(header_values(&response, "x-bool"), ["true"]);
+        assert_eq!(header_values(&response, "x-false"), ["false"]);
+        assert_eq!(header_values(&response, "x-num"), ["42"]);
+        assert_eq!(header_values(&response, "x-float"), ["1.5"]);
+        assert!(header_values(&response, "x-null").is_empty());
+    }
+
+    #[test]
+    fn multi_value_headers_come_first_then_headers() {
+        let response = map_response(
+            br#"{"headers":{"X-A":"c"},"multiValueHeaders":{"x-a":["a","b"],"Set-Cookie":["s=1","t=2"]}}"#,
+            false,
+        )
+        .expect("valid");
+        assert_eq!(header_values(&response, "x-a"), ["a", "b", "c"]);
+        assert_eq!(header_values(&response, "set-cookie"), ["s=1", "t=2"]);
+    }
+
+    #[test]
+    fn function_content_type_wins_and_connection_headers_are_dropped() {
+        let response = map_response(
+            br#"{"headers":{"Content-Type":"text/plain","Transfer-Encoding":"chunked","Content-Length":"99"}}"#,
+            false,
+        )
+        .expect("valid");
+        assert_eq!(header_values(&response, "content-type"), ["text/plain"]);
+        assert!(header_values(&response, "transfer-encoding").is_empty());
+        assert!(header_values(&response, "content-length").is_empty());
+    }
+
+    #[test]
+    fn base64_body_decoded_only_when_allowed() {
+        let payload = br#"{"statusCode":200,"body":"aGk=","isBase64Encoded":true}"#;
+        let decoded = map_response(payload, true).expect("valid");
+        assert_eq!(body_of(decoded), b"hi");
+        let kept = map_response(payload, false).expect("valid");
+        assert_eq!(body_of(kept), b"aGk=");
+        assert_eq!(
+            map_response(br#"{"body":"!!","isBase64Encoded":true}"#, true).map(|r| r.status()),
+            Err(MalformedResponse::BadBase64Body)
+        );
+        // Not flagged: never decoded, even when allowed.
+        let plain = map_response(br#"{"body":"aGk="}"#, true).expect("valid");
+        assert_eq!(body_of(plain), b"aGk=");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a function returns maps to a response or a 502 reason, never a panic.
+        #[test]
+        fn arbitrary_payloads_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..200), decode in any::<bool>()) {
+            let _ = map_response(&payload, decode);
+        }
+
+        /// Arbitrary JSON objects with the allowed keys never panic either.
+        #[test]
+        fn arbitrary_shaped_objects_never_panic(status in any::<i64>(), header in ".{0,10}", body in ".{0,20}", flag in any::<bool>()) {
+            let payload = serde_json::json!({
+                "statusCode": status,
+                "headers": {header.clone(): body.clone()},
+                "multiValueHeaders": {header: [status, flag]},
+                "body": body,
+                "isBase64Encoded": flag,
+            });
+            let _ = map_response(payload.to_string().as_bytes(), true);
+        }
+    }
+}

@@ -1,0 +1,536 @@
+//! Phase 1, route: find the route a request path and method select, as API Gateway (REST) does.
+//!
+//! Matching works on the raw, still percent-encoded path, so `/a%2Fb` is one segment and path
+//! parameters keep the client's encoding. Among the routes whose resource matches the path, the most
+//! specific resource wins, compared segment by segment from the left: a literal segment beats
+//! `{param}`, which beats the greedy `{proxy+}`. On that resource an explicit method beats `ANY`. A
+//! resource that has neither the method nor `ANY` does not stop the search: the next most specific
+//! resource that has it is used (AWS: a literal resource that lacks the method falls back to a
+//! `{proxy+}` sibling that has it).
+//!
+//! A handful of routes per application makes a linear scan cheaper than any index; the table is built
+//! once per template and shared read-only.
+
+use sluice_template::{RestApi, Route};
+
+/// Why a template's routes cannot form a route table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    /// Two events route the same method on the same path (parameter names aside).
+    #[error(
+        "{method} {path} is routed twice: by {first} and by {second}; remove one of them or change \
+         its Path or Method"
+    )]
+    Duplicate {
+        /// The method both events use (`ANY` included).
+        method: String,
+        /// The path of the second event, as written.
+        path: String,
+        /// The route seen first: "event `GetItems` of `ItemsFunction`".
+        first: String,
+        /// The route seen second, same form.
+        second: String,
+    },
+    /// A path API Gateway would refuse (`{proxy+}` not last, empty segment, no leading `/`).
+    #[error("event `{event}` of `{function}`: invalid Path `{path}`: {reason}")]
+    InvalidPath {
+        /// The event's name.
+        event: String,
+        /// The event's function.
+        function: String,
+        /// The path as written.
+        path: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// One segment of a resource path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    /// Matches exactly this raw text.
+    Literal(String),
+    /// `{name}`: matches one non-empty segment.
+    Param(String),
+    /// `{name+}`: matches one or more segments up to the end of the path.
+    Greedy(String),
+}
+
+impl Segment {
+    /// Rank used to order matching resources: lower is more specific.
+    fn rank(&self) -> u8 {
+        match self {
+            Segment::Literal(_) => 0,
+            Segment::Param(_) => 1,
+            Segment::Greedy(_) => 2,
+        }
+    }
+}
+
+/// A compiled route: where it lives (which API), what it matches, what it integrates with.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteEntry {
+    /// Index into the gateway's list of APIs (stage, variables, binary media types).
+    pub api: usize,
+    /// Upper-case method or `ANY`.
+    pub method: String,
+    /// The resource path as written in the template: the event's `resource` and `resourcePath`.
+    pub resource: String,
+    /// The function's logical id.
+    pub function: String,
+    /// The template path split into segments.
+    segments: Vec<Segment>,
+}
+
+/// The route a request selected, with the path parameters it bound.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteMatch<'t> {
+    /// The selected route.
+    pub entry: &'t RouteEntry,
+    /// Parameter name → raw (still percent-encoded) value, in template order.
+    pub path_parameters: Vec<(String, String)>,
+}
+
+/// Every route of every REST API the template defines, merged as SAM local merges them on one port.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RouteTable {
+    entries: Vec<RouteEntry>,
+}
+
+impl RouteTable {
+    /// Compile the routes of these APIs; `apis[i]`'s routes get `api == i`.
+    pub fn new(apis: &[RestApi]) -> Result<RouteTable, RouteError> {
+        let mut entries: Vec<RouteEntry> = Vec::new();
+        let mut origins: Vec<&Route> = Vec::new();
+        for (api_index, api) in apis.iter().enumerate() {
+            for route in &api.routes {
+                let segments = parse_template(route)?;
+                let method = route.method.to_ascii_uppercase();
+                let shape = shape_of(&segments);
+                if let Some(i) = entries
+                    .iter()
+                    .position(|e| e.method == method && shape_of(&e.segments) == shape)
+                {
+                    let first = origins[i];
+                    return Err(RouteError::Duplicate {
+                        method,
+                        path: route.path.clone(),
+                        first: describe(first),
+                        second: describe(route),
+                    });
+                }
+                entries.push(RouteEntry {
+                    api: api_index,
+                    method,
+                    resource: normalize_resource(&route.path),
+                    function: route.function.clone(),
+                    segments,
+                });
+                origins.push(route);
+            }
+        }
+        Ok(RouteTable { entries })
+    }
+
+    /// The route for this method and raw path (leading `//` already collapsed or not: both work).
+    pub fn find(&self, method: &str, raw_path: &str) -> Option<RouteMatch<'_>> {
+        let segments = request_segments(raw_path);
+        let mut best: Option<(Vec<u8>, u8, RouteMatch<'_>)> = None;
+        for entry in &self.entries {
+            let method_rank = if entry.method == method {
+                0
+            } else if entry.method == "ANY" {
+                1
+            } else {
+                continue;
+            };
+            let Some(path_parameters) = match_segments(&entry.segments, &segments) else {
+                continue;
+            };
+            let specificity: Vec<u8> = entry.segments.iter().map(Segment::rank).collect();
+            let better = match &best {
+                None => true,
+                Some((best_spec, best_method, _)) => {
+                    (&specificity, method_rank) < (best_spec, *best_method)
+                }
+            };
+            if better {
+                best = Some((
+                    specificity,
+                    method_rank,
+                    RouteMatch {
+                        entry,
+                        path_parameters,
+                    },
+                ));
+            }
+        }
+        best.map(|(_, _, found)| found)
+    }
+}
+
+/// "event `GetItems` of `ItemsFunction`", for messages.
+fn describe(route: &Route) -> String {
+    format!("event `{}` of `{}`", route.event_name, route.function)
+}
+
+/// The template path without a trailing slash (except the root).
+fn normalize_resource(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Split a route's template path into segments, rejecting what API Gateway rejects.
+fn parse_template(route: &Route) -> Result<Vec<Segment>, RouteError> {
+    let invalid = |reason| RouteError::InvalidPath {
+        event: route.event_name.clone(),
+        function: route.function.clone(),
+        path: route.path.clone(),
+        reason,
+    };
+    let resource = normalize_resource(&route.path);
+    let Some(rest) = resource.strip_prefix('/') else {
+        return Err(invalid("a path must start with `/`"));
+    };
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    let mut segments = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            return Err(invalid("empty path segment (`//`)"));
+        }
+        let segment = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(inner) => match inner.strip_suffix('+') {
+                Some(name) if !name.is_empty() => {
+                    if i + 1 != parts.len() {
+                        return Err(invalid("a greedy `{name+}` segment must be the last one"));
+                    }
+                    Segment::Greedy(name.to_owned())
+                }
+                Some(_) => return Err(invalid("`{+}` needs a parameter name")),
+                None if inner.is_empty() => return Err(invalid("`{}` needs a parameter name")),
+                None => Segment::Param(inner.to_owned()),
+            },
+            None => Segment::Literal((*part).to_owned()),
+        };
+        segments.push(segment);
+    }
+    Ok(segments)
+}
+
+/// The segments' kinds and literals, ignoring parameter names: two routes with the same shape and
+/// method can never both be chosen.
+fn shape_of(segments: &[Segment]) -> Vec<(u8, &str)> {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(text) => (0, text.as_str()),
+            Segment::Param(_) => (1, ""),
+            Segment::Greedy(_) => (2, ""),
+        })
+        .collect()
+}
+
+/// The raw path's segments: leading slashes collapsed, trailing slashes ignored (AWS matches
+/// `/items/` to `/items`; Sluice treats `/items//` the same, so a `{proxy+}` value never ends in `/`).
+fn request_segments(raw_path: &str) -> Vec<&str> {
+    let rest = raw_path.trim_start_matches('/').trim_end_matches('/');
+    if rest.is_empty() {
+        Vec::new()
+    } else {
+        rest.split('/').collect()
+    }
+}
+
+/// Bind a template to request segments; `None` when it does not match.
+fn match_segments(template: &[Segment], request: &[&str]) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    for (i, segment) in template.iter().enumerate() {
+        match segment {
+            Segment::Literal(text) => {
+                if request.get(i) != Some(&text.as_str()) {
+                    return None;
+                }
+            }
+            Segment::Param(name) => {
+                let value = request.get(i).filter(|v| !v.is_empty())?;
+                params.push((name.clone(), (*value).to_owned()));
+            }
+            Segment::Greedy(name) => {
+                let rest = request.get(i..).filter(|r| !r.is_empty())?;
+                let value = rest.join("/");
+                if value.is_empty() {
+                    return None;
+                }
+                params.push((name.clone(), value));
+                return Some(params);
+            }
+        }
+    }
+    (template.len() == request.len()).then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn api(routes: &[(&str, &str, &str)]) -> RestApi {
+        RestApi {
+            logical_id: "ServerlessRestApi".into(),
+            stage_name: "Prod".into(),
+            stage_variables: BTreeMap::new(),
+            binary_media_types: Vec::new(),
+            routes: routes
+                .iter()
+                .map(|(method, path, function)| Route {
+                    method: (*method).into(),
+                    path: (*path).into(),
+                    function: (*function).into(),
+                    event_name: format!("{function}Event"),
+                })
+                .collect(),
+        }
+    }
+
+    fn table() -> RouteTable {
+        RouteTable::new(&[api(&[
+            ("GET", "/", "Root"),
+            ("GET", "/items", "ListItems"),
+            ("POST", "/items", "CreateItem"),
+            ("GET", "/items/{id}", "GetItem"),
+            ("ANY", "/items/{id}", "AnyItem"),
+            ("GET", "/items/special", "Special"),
+            ("GET", "/items/{id}/tags/{tag}", "GetTag"),
+            ("ANY", "/files/{proxy+}", "Files"),
+            ("GET", "/files/readme", "Readme"),
+            ("DELETE", "/{proxy+}", "CatchAllDelete"),
+            ("GET", "/{proxy+}", "CatchAllGet"),
+            ("ANY", "/things", "AnyThings"),
+            ("PUT", "/things", "PutThings"),
+            ("GET", "/a/{x}", "AX"),
+            ("GET", "/{y}/b", "YB"),
+        ])])
+        .expect("valid test routes")
+    }
+
+    /// (method, raw path) → (function, path parameters) or `None` for no route.
+    #[test]
+    fn route_priority_table() {
+        /// (method, raw path) → expected (function, path parameters).
+        type Row<'a> = (
+            &'a str,
+            &'a str,
+            Option<(&'a str, &'a [(&'a str, &'a str)])>,
+        );
+        let rows: &[Row] = &[
+            ("GET", "/", Some(("Root", &[]))),
+            ("POST", "/", None),
+            ("GET", "/items", Some(("ListItems", &[]))),
+            ("POST", "/items", Some(("CreateItem", &[]))),
+            // Trailing slash matches the route.
+            ("GET", "/items/", Some(("ListItems", &[]))),
+            // Literal beats {param}.
+            ("GET", "/items/special", Some(("Special", &[]))),
+            ("GET", "/items/42", Some(("GetItem", &[("id", "42")]))),
+            // ANY covers the methods the resource does not define.
+            ("PATCH", "/items/42", Some(("AnyItem", &[("id", "42")]))),
+            // Literal resource lacking the method: the {param} sibling's ANY has it.
+            (
+                "POST",
+                "/items/special",
+                Some(("AnyItem", &[("id", "special")])),
+            ),
+            (
+                "GET",
+                "/items/42/tags/red",
+                Some(("GetTag", &[("id", "42"), ("tag", "red")])),
+            ),
+            // Literal resource lacking the method falls back to a {proxy+} sibling that has it.
+            (
+                "DELETE",
+                "/items",
+                Some(("CatchAllDelete", &[("proxy", "items")])),
+            ),
+            ("PATCH", "/items", None),
+            // Greedy: one or more segments, trailing slash not part of it.
+            (
+                "GET",
+                "/files/a/b/c",
+                Some(("Files", &[("proxy", "a/b/c")])),
+            ),
+            ("GET", "/files/a/b/", Some(("Files", &[("proxy", "a/b")]))),
+            ("GET", "/files/readme", Some(("Readme", &[]))),
+            (
+                "POST",
+                "/files/readme",
+                Some(("Files", &[("proxy", "readme")])),
+            ),
+            (
+                "GET",
+                "/files",
+                Some(("CatchAllGet", &[("proxy", "files")])),
+            ),
+            (
+                "GET",
+                "/files/",
+                Some(("CatchAllGet", &[("proxy", "files")])),
+            ),
+            (
+                "GET",
+                "/nowhere/deep",
+                Some(("CatchAllGet", &[("proxy", "nowhere/deep")])),
+            ),
+            ("POST", "/nowhere", None),
+            // Explicit method beats ANY on the same resource.
+            ("PUT", "/things", Some(("PutThings", &[]))),
+            ("GET", "/things", Some(("AnyThings", &[]))),
+            // Leftmost literal decides between equally long templates.
+            ("GET", "/a/b", Some(("AX", &[("x", "b")]))),
+            ("GET", "/z/b", Some(("YB", &[("y", "z")]))),
+            // Raw matching: an encoded slash is inside one segment and stays encoded.
+            ("GET", "/items/a%2Fb", Some(("GetItem", &[("id", "a%2Fb")]))),
+            ("GET", "/items/a%20b", Some(("GetItem", &[("id", "a%20b")]))),
+            (
+                "GET",
+                "/items%2Fspecial",
+                Some(("CatchAllGet", &[("proxy", "items%2Fspecial")])),
+            ),
+            // Leading `//` collapses for matching.
+            ("GET", "//items", Some(("ListItems", &[]))),
+            // An empty segment never binds a {param}.
+            (
+                "GET",
+                "/items//tags/red",
+                Some(("CatchAllGet", &[("proxy", "items//tags/red")])),
+            ),
+            // Methods are case-sensitive tokens: `get` is not GET.
+            ("get", "/items", None),
+        ];
+        let table = table();
+        for (method, path, expected) in rows {
+            let found = table.find(method, path).map(|m| {
+                (
+                    m.entry.function.clone(),
+                    m.path_parameters
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            let expected = expected.map(|(f, params)| {
+                (
+                    f.to_owned(),
+                    params
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            assert_eq!(found, expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn root_greedy_needs_a_segment() {
+        let table = RouteTable::new(&[api(&[("ANY", "/{proxy+}", "All")])]).expect("valid");
+        assert!(table.find("GET", "/").is_none());
+        assert!(table.find("GET", "//").is_none());
+        assert_eq!(
+            table.find("GET", "/x").map(|m| m.entry.function.as_str()),
+            Some("All")
+        );
+    }
+
+    #[test]
+    fn resource_keeps_template_spelling() {
+        let table = RouteTable::new(&[api(&[("GET", "/items/{id}/", "F")])]).expect("valid");
+        let found = table.find("GET", "/items/7").expect("routed");
+        assert_eq!(found.entry.resource, "/items/{id}");
+        assert_eq!(found.entry.method, "GET");
+    }
+
+    #[test]
+    fn duplicate_routes_name_both_events() {
+        let mut second = api(&[("GET", "/items/{itemId}", "Second")]);
+        second.logical_id = "OtherApi".into();
+        let err = RouteTable::new(&[api(&[("GET", "/items/{id}", "First")]), second])
+            .expect_err("duplicate");
+        let text = err.to_string();
+        assert!(
+            text.contains("FirstEvent") && text.contains("SecondEvent"),
+            "{text}"
+        );
+        assert!(text.contains("GET /items/{itemId}"), "{text}");
+    }
+
+    #[test]
+    fn same_path_different_methods_is_fine() {
+        assert!(RouteTable::new(&[api(&[
+            ("GET", "/items", "A"),
+            ("ANY", "/items", "B"),
+            ("get", "/other", "C"),
+        ])])
+        .is_ok());
+        assert!(matches!(
+            RouteTable::new(&[api(&[("ANY", "/x", "A"), ("any", "/x/", "B")])]),
+            Err(RouteError::Duplicate { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_paths_are_rejected() {
+        for path in ["/{proxy+}/x", "items", "/a//b", "/{}", "/{+}"] {
+            assert!(
+                matches!(
+                    RouteTable::new(&[api(&[("GET", path, "F")])]),
+                    Err(RouteError::InvalidPath { .. })
+                ),
+                "{path}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        /// Any path a client can send is routed or refused, never a panic; a greedy match binds a
+        /// non-empty value without a trailing slash.
+        #[test]
+        fn find_never_panics(path in "/[a-z%0-9/{}+.]{0,40}", method in "(GET|POST|ANY|get)") {
+            let api = RestApi {
+                logical_id: "Api".into(),
+                stage_name: "Prod".into(),
+                stage_variables: BTreeMap::new(),
+                binary_media_types: Vec::new(),
+                routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
+                    .iter()
+                    .map(|(m, p)| Route {
+                        method: (*m).into(),
+                        path: (*p).into(),
+                        function: "F".into(),
+                        event_name: "E".into(),
+                    })
+                    .collect(),
+            };
+            let table = RouteTable::new(&[api]).expect("valid routes");
+            if let Some(found) = table.find(&method, &path) {
+                for (_, value) in &found.path_parameters {
+                    prop_assert!(!value.is_empty());
+                    prop_assert!(!value.ends_with('/'));
+                }
+            }
+        }
+    }
+}
