@@ -1,1 +1,334 @@
-//! placeholder
+//! The Lambda service: functions run as real processes ("sandboxes") that speak the documented
+//! Lambda Runtime API to a loopback listener of their own.
+//!
+//! The only way in is [`Lambda::invoke`]: bytes in, bytes (or a typed function error) out. This
+//! crate knows nothing about HTTP routes or templates; the caller converts its functions into
+//! [`FunctionSpec`]s.
+
+mod bootstrap;
+mod invocation_log;
+mod memory;
+mod pool;
+mod runtime_api;
+mod sandbox;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::bootstrap::Launcher;
+use crate::pool::FunctionPool;
+
+/// Largest synchronous request payload Lambda accepts (6 MB).
+pub const MAX_REQUEST_PAYLOAD: usize = 6 * 1024 * 1024;
+/// Largest synchronous response payload Lambda accepts (AWS allows 100 bytes over 6 MB).
+pub const MAX_RESPONSE_PAYLOAD: usize = 6 * 1024 * 1024 + 100;
+
+/// One function as the Lambda service sees it.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// Function name (`FunctionName`, or the template's logical id).
+    pub name: String,
+    /// Runtime identifier such as `python3.12`, `nodejs20.x`, `provided.al2023`.
+    pub runtime: String,
+    /// Handler string (`app.handler`, `index.handler`); ignored by `provided*` runtimes.
+    pub handler: String,
+    /// Where the code lives.
+    pub code: CodeSource,
+    /// `MemorySize`, reported in the environment and REPORT line (not enforced).
+    pub memory_mb: u32,
+    /// `Timeout`: an invocation running longer has its sandbox killed.
+    pub timeout: Duration,
+    /// Function environment variables; they win over everything Sluice sets.
+    pub environment: BTreeMap<String, String>,
+    /// `ReservedConcurrentExecutions`: a hard limit beyond which invokes are throttled.
+    pub reserved_concurrency: Option<u32>,
+}
+
+/// The function's code.
+#[derive(Debug, Clone)]
+pub enum CodeSource {
+    /// A folder (`CodeUri`), used as the task root and working directory.
+    Dir(PathBuf),
+    /// `InlineCode`, written into the cache dir as `index.py` / `index.js` (SAM's names).
+    Inline(String),
+}
+
+/// Service-wide settings.
+#[derive(Clone)]
+pub struct LambdaConfig {
+    /// Sandboxes per function when no reserved concurrency is set; callers beyond it wait.
+    pub default_concurrency: usize,
+    /// Idle sandboxes older than this are stopped.
+    pub idle_timeout: Duration,
+    /// Region reported to functions (`AWS_REGION`) and used in ARNs.
+    pub region: String,
+    /// Account id used in ARNs.
+    pub account_id: String,
+    /// Extra variables for every sandbox (e.g. `AWS_ENDPOINT_URL`); function variables win.
+    pub extra_env: BTreeMap<String, String>,
+    /// Where embedded bootstraps and inline code are written.
+    pub cache_dir: PathBuf,
+    /// Receives every log line of every function, START/END/REPORT included.
+    pub log_sink: Arc<dyn LogSink>,
+}
+
+impl LambdaConfig {
+    /// Defaults suited to local use: 10 sandboxes per function, 10 minutes idle, `us-east-1`.
+    pub fn new(cache_dir: PathBuf, log_sink: Arc<dyn LogSink>) -> Self {
+        LambdaConfig {
+            default_concurrency: 10,
+            idle_timeout: Duration::from_secs(600),
+            region: "us-east-1".to_owned(),
+            account_id: "123456789012".to_owned(),
+            extra_env: BTreeMap::new(),
+            cache_dir,
+            log_sink,
+        }
+    }
+}
+
+impl std::fmt::Debug for LambdaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaConfig")
+            .field("default_concurrency", &self.default_concurrency)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("region", &self.region)
+            .field("account_id", &self.account_id)
+            .field("cache_dir", &self.cache_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where function log lines go (the terminal, a test buffer, ...).
+pub trait LogSink: Send + Sync + 'static {
+    /// One complete line (no trailing newline) written by or about `function`.
+    fn line(&self, function: &str, line: &str);
+}
+
+/// The outcome of a synchronous invocation that reached the function.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The request id the function saw.
+    pub request_id: String,
+    /// The response payload, or the error document on a function error.
+    pub payload: Bytes,
+    /// `Some("Unhandled")` when the function failed (Lambda's `X-Amz-Function-Error`).
+    pub function_error: Option<String>,
+    /// This invocation's log lines, START to REPORT, newline-separated.
+    pub log_tail: String,
+}
+
+/// Errors that stop an invocation before it reaches a function (Lambda Invoke API errors).
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// No function by that name.
+    #[error("Function not found: {arn}")]
+    ResourceNotFound {
+        /// ARN of the missing function.
+        arn: String,
+    },
+    /// The function's reserved concurrency is exhausted.
+    #[error("Rate Exceeded.")]
+    TooManyRequests {
+        /// The throttled function.
+        function: String,
+    },
+    /// The request payload is over 6 MB.
+    #[error("Request must be smaller than {limit} bytes for the InvokeFunction operation")]
+    RequestTooLarge {
+        /// Size of the rejected payload.
+        size: usize,
+        /// The limit it exceeded.
+        limit: usize,
+    },
+    /// Sluice could not run the invocation (its fault, not the function's).
+    #[error("{message}")]
+    Service {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl InvokeError {
+    /// Lambda's error type name for this error (the `x-amzn-ErrorType` / `__type`).
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            InvokeError::ResourceNotFound { .. } => "ResourceNotFoundException",
+            InvokeError::TooManyRequests { .. } => "TooManyRequestsException",
+            InvokeError::RequestTooLarge { .. } => "RequestTooLargeException",
+            InvokeError::Service { .. } => "ServiceException",
+        }
+    }
+
+    /// The HTTP status Lambda's Invoke API answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            InvokeError::ResourceNotFound { .. } => 404,
+            InvokeError::TooManyRequests { .. } => 429,
+            InvokeError::RequestTooLarge { .. } => 413,
+            InvokeError::Service { .. } => 500,
+        }
+    }
+}
+
+/// Errors building the service or starting sandboxes.
+#[derive(Debug, thiserror::Error)]
+pub enum LambdaError {
+    /// The runtime is not one Sluice can run.
+    #[error("function {function}: runtime '{runtime}' is not supported (use python3.x, nodejsN.x, provided, provided.al2 or provided.al2023)")]
+    UnknownRuntime {
+        /// Function name.
+        function: String,
+        /// The unsupported runtime.
+        runtime: String,
+    },
+    /// Two functions share a name.
+    #[error("function {function} is defined twice")]
+    DuplicateFunction {
+        /// Function name.
+        function: String,
+    },
+    /// Inline code for a runtime that has no inline file name.
+    #[error("function {function}: InlineCode is only supported for python and nodejs runtimes")]
+    InlineNotSupported {
+        /// Function name.
+        function: String,
+    },
+    /// A file in the cache dir could not be written.
+    #[error("cannot write {path}: {source}")]
+    Cache {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A sandbox failed to start or initialise.
+    #[error("function {function}: {message}")]
+    Start {
+        /// Function name.
+        function: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The Lambda service: a registry of functions, each with its own pool of sandboxes.
+pub struct Lambda {
+    functions: BTreeMap<String, Arc<FunctionPool>>,
+    config: LambdaConfig,
+    reaper: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Lambda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lambda")
+            .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Lambda {
+    /// Validate the functions, write bootstraps and inline code, and start the idle reaper
+    /// (when called inside a tokio runtime). No sandbox starts here.
+    pub fn new(functions: Vec<FunctionSpec>, config: LambdaConfig) -> Result<Arc<Lambda>, LambdaError> {
+        let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
+        let mut pools = BTreeMap::new();
+        for spec in functions {
+            let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
+            let name = spec.name.clone();
+            let pool = FunctionPool::new(spec, launcher, &config);
+            if pools.insert(name.clone(), Arc::new(pool)).is_some() {
+                return Err(LambdaError::DuplicateFunction { function: name });
+            }
+        }
+        let lambda = Arc::new(Lambda {
+            functions: pools,
+            config,
+            reaper: std::sync::Mutex::new(None),
+        });
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let task = handle.spawn(reap_idle(Arc::downgrade(&lambda)));
+            // The mutex is never held across a panic, so it cannot be poisoned.
+            *lambda.reaper.lock().expect("reaper lock") = Some(task);
+        }
+        Ok(lambda)
+    }
+
+    /// Names of the registered functions.
+    pub fn function_names(&self) -> impl Iterator<Item = &str> {
+        self.functions.keys().map(String::as_str)
+    }
+
+    /// Invoke `function` synchronously (RequestResponse) with `payload`.
+    pub async fn invoke(&self, function: &str, payload: Bytes) -> Result<Invocation, InvokeError> {
+        let pool = self.functions.get(function).ok_or_else(|| InvokeError::ResourceNotFound {
+            arn: function_arn(&self.config, function),
+        })?;
+        if payload.len() > MAX_REQUEST_PAYLOAD {
+            return Err(InvokeError::RequestTooLarge {
+                size: payload.len(),
+                limit: MAX_REQUEST_PAYLOAD,
+            });
+        }
+        pool.invoke(payload).await
+    }
+
+    /// Start one sandbox per function (SAM's EAGER warm containers) and wait until each is ready.
+    pub async fn prewarm(&self) -> Result<(), LambdaError> {
+        for pool in self.functions.values() {
+            pool.prewarm().await?;
+        }
+        Ok(())
+    }
+
+    /// Stop every sandbox (their whole process groups) and the idle reaper.
+    pub async fn shutdown(&self) {
+        if let Some(task) = self.reaper.lock().expect("reaper lock").take() {
+            task.abort();
+        }
+        for pool in self.functions.values() {
+            pool.shutdown();
+        }
+    }
+}
+
+impl Drop for Lambda {
+    fn drop(&mut self) {
+        if let Ok(mut reaper) = self.reaper.lock() {
+            if let Some(task) = reaper.take() {
+                task.abort();
+            }
+        }
+        for pool in self.functions.values() {
+            pool.shutdown();
+        }
+    }
+}
+
+/// The ARN Lambda would give `function` in this account and region.
+pub(crate) fn function_arn(config: &LambdaConfig, function: &str) -> String {
+    format!(
+        "arn:aws:lambda:{}:{}:function:{}",
+        config.region, config.account_id, function
+    )
+}
+
+/// Periodically stop sandboxes idle for longer than the configured timeout.
+async fn reap_idle(lambda: Weak<Lambda>) {
+    let period = match lambda.upgrade() {
+        Some(l) => (l.config.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30)),
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(lambda) = lambda.upgrade() else { return };
+        for pool in lambda.functions.values() {
+            pool.reap_idle(lambda.config.idle_timeout);
+        }
+    }
+}

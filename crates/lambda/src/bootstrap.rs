@@ -1,0 +1,211 @@
+//! Runtimes: which program a sandbox runs. Python and Node run bootstraps embedded in the binary
+//! (written to the cache dir once); `provided*` runs the function's own `bootstrap`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::{CodeSource, FunctionSpec, LambdaError};
+
+const PYTHON_BOOTSTRAP: &str = include_str!("bootstraps/python_bootstrap.py");
+const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");
+
+/// The runtime families Sluice can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuntimeKind {
+    Python,
+    Node,
+    Provided,
+}
+
+fn runtime_kind(runtime: &str) -> Option<RuntimeKind> {
+    if runtime.starts_with("python3") {
+        Some(RuntimeKind::Python)
+    } else if runtime.starts_with("nodejs") {
+        Some(RuntimeKind::Node)
+    } else if matches!(runtime, "provided" | "provided.al2" | "provided.al2023") {
+        Some(RuntimeKind::Provided)
+    } else {
+        None
+    }
+}
+
+/// How to start one function's sandbox process.
+#[derive(Debug, Clone)]
+pub(crate) struct Launcher {
+    /// Executable to run.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// `LAMBDA_TASK_ROOT` and the working directory.
+    pub task_root: PathBuf,
+    /// `LAMBDA_RUNTIME_DIR` (where the bootstrap lives).
+    pub runtime_dir: PathBuf,
+    /// `AWS_EXECUTION_ENV`, absent for `provided*` as on AWS.
+    pub execution_env: Option<String>,
+    /// `provided*` functions must ship an executable `bootstrap`; checked at each start
+    /// because the user may build it after Sluice starts.
+    pub needs_executable_check: bool,
+}
+
+/// Shared, once-per-service runtime setup: bootstrap files and the resolved interpreters.
+pub(crate) struct Launchers {
+    runtime_dir: PathBuf,
+    python: PathBuf,
+}
+
+impl Launchers {
+    /// Check every runtime and write the embedded bootstraps the functions need.
+    pub fn new(cache_dir: &Path, functions: &[FunctionSpec]) -> Result<Launchers, LambdaError> {
+        let mut kinds = Vec::new();
+        for f in functions {
+            match runtime_kind(&f.runtime) {
+                Some(kind) => kinds.push(kind),
+                None => {
+                    return Err(LambdaError::UnknownRuntime {
+                        function: f.name.clone(),
+                        runtime: f.runtime.clone(),
+                    })
+                }
+            }
+        }
+        let runtime_dir = cache_dir.join("runtime");
+        if kinds.contains(&RuntimeKind::Python) {
+            write_if_changed(&runtime_dir.join("python_bootstrap.py"), PYTHON_BOOTSTRAP)?;
+        }
+        if kinds.contains(&RuntimeKind::Node) {
+            write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
+        }
+        let python = if kinds.contains(&RuntimeKind::Python) {
+            resolve_python()
+        } else {
+            PathBuf::from("python3")
+        };
+        Ok(Launchers { runtime_dir, python })
+    }
+
+    /// The launcher for one function, writing its inline code if it has some.
+    pub fn launcher_for(&self, spec: &FunctionSpec, cache_dir: &Path) -> Result<Launcher, LambdaError> {
+        let kind = runtime_kind(&spec.runtime).ok_or_else(|| LambdaError::UnknownRuntime {
+            function: spec.name.clone(),
+            runtime: spec.runtime.clone(),
+        })?;
+        let task_root = match &spec.code {
+            CodeSource::Dir(dir) => std::path::absolute(dir).unwrap_or_else(|_| dir.clone()),
+            CodeSource::Inline(code) => {
+                let file = match kind {
+                    RuntimeKind::Python => "index.py",
+                    RuntimeKind::Node => "index.js",
+                    RuntimeKind::Provided => {
+                        return Err(LambdaError::InlineNotSupported {
+                            function: spec.name.clone(),
+                        })
+                    }
+                };
+                let dir = cache_dir.join("inline").join(&spec.name);
+                write_if_changed(&dir.join(file), code)?;
+                std::path::absolute(&dir).unwrap_or(dir)
+            }
+        };
+        let runtime_dir = std::path::absolute(&self.runtime_dir).unwrap_or_else(|_| self.runtime_dir.clone());
+        Ok(match kind {
+            RuntimeKind::Python => Launcher {
+                program: self.python.clone(),
+                // -u: print() reaches the log immediately, as on Lambda.
+                args: vec!["-u".into(), runtime_dir.join("python_bootstrap.py").into()],
+                task_root,
+                runtime_dir,
+                execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
+                needs_executable_check: false,
+            },
+            RuntimeKind::Node => Launcher {
+                program: PathBuf::from("node"),
+                args: vec![runtime_dir.join("node_bootstrap.js").into()],
+                task_root,
+                runtime_dir,
+                execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
+                needs_executable_check: false,
+            },
+            RuntimeKind::Provided => Launcher {
+                program: task_root.join("bootstrap"),
+                args: Vec::new(),
+                task_root,
+                runtime_dir,
+                execution_env: None,
+                needs_executable_check: true,
+            },
+        })
+    }
+}
+
+/// Check a `provided*` function's `bootstrap` before starting it, with a message that says
+/// what to do.
+pub(crate) fn check_executable(launcher: &Launcher) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    if !launcher.needs_executable_check {
+        return Ok(());
+    }
+    let path = &launcher.program;
+    match std::fs::metadata(path) {
+        Err(_) => Err(format!(
+            "{} does not exist: a provided runtime needs an executable named 'bootstrap' in its CodeUri (build the function first)",
+            path.display()
+        )),
+        Ok(meta) if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 => Err(format!(
+            "{} is not an executable file (chmod +x it)",
+            path.display()
+        )),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The real interpreter behind `python3`: version-manager shims (pyenv) cost tens of
+/// milliseconds per start, so resolve them once.
+fn resolve_python() -> PathBuf {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(out) if out.status.success() => {
+            let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            if path.is_empty() {
+                PathBuf::from("python3")
+            } else {
+                PathBuf::from(path)
+            }
+        }
+        _ => PathBuf::from("python3"),
+    }
+}
+
+fn write_if_changed(path: &Path, content: &str) -> Result<(), LambdaError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    let err = |source| LambdaError::Cache {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    // Write then rename so a concurrently starting sandbox never reads half a file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, content).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_families() {
+        assert_eq!(runtime_kind("python3.12"), Some(RuntimeKind::Python));
+        assert_eq!(runtime_kind("nodejs20.x"), Some(RuntimeKind::Node));
+        assert_eq!(runtime_kind("provided.al2023"), Some(RuntimeKind::Provided));
+        assert_eq!(runtime_kind("java21"), None);
+        assert_eq!(runtime_kind("provided.al3"), None);
+    }
+}

@@ -1,0 +1,247 @@
+# Sluice's Python runtime: speaks the Lambda Runtime API (2018-06-01) like AWS's own
+# runtime, using only the standard library and one keep-alive connection.
+import http.client
+import importlib
+import json
+import logging
+import os
+import socket
+import sys
+import time
+import traceback
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+HOST, _, PORT = API.rpartition(":")
+PREFIX = "/2018-06-01/runtime"
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+_conn = None
+
+
+def _connect():
+    global _conn
+    _conn = http.client.HTTPConnection(HOST, int(PORT))
+    _conn.connect()
+    # Small messages both ways: Nagle + delayed ACK would add 40 ms per exchange.
+    _conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _request(method, path, body=None, headers=JSON_HEADERS):
+    for attempt in (0, 1):
+        try:
+            if _conn is None:
+                _connect()
+            _conn.request(method, PREFIX + path, body=body, headers=headers)
+            resp = _conn.getresponse()
+            data = resp.read()
+            return resp, data
+        except (http.client.HTTPException, OSError):
+            if _conn is not None:
+                _conn.close()
+            _connect()
+            if attempt:
+                raise
+
+
+class CognitoIdentity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, raw):
+        raw = raw or {}
+        self.cognito_identity_id = raw.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = raw.get("cognitoIdentityPoolId")
+
+
+class Client:
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+    def __init__(self, raw):
+        self.installation_id = raw.get("installation_id")
+        self.app_title = raw.get("app_title")
+        self.app_version_name = raw.get("app_version_name")
+        self.app_version_code = raw.get("app_version_code")
+        self.app_package_name = raw.get("app_package_name")
+
+
+class ClientContext:
+    __slots__ = ("custom", "env", "client")
+
+    def __init__(self, raw):
+        self.custom = raw.get("custom")
+        self.env = raw.get("env")
+        client = raw.get("client")
+        self.client = Client(client) if client else None
+
+
+class LambdaContext:
+    """The context object Lambda passes to Python handlers."""
+
+    def __init__(self, request_id, deadline_ms, arn, client_context, identity):
+        self.aws_request_id = request_id
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = CognitoIdentity(identity)
+        self.client_context = ClientContext(client_context) if client_context else None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+
+    def __repr__(self):
+        return (
+            "LambdaContext([aws_request_id={},log_group_name={},log_stream_name={},function_name={},"
+            "memory_limit_in_mb={},function_version={},invoked_function_arn={},client_context={},identity={}])"
+        ).format(
+            self.aws_request_id, self.log_group_name, self.log_stream_name, self.function_name,
+            self.memory_limit_in_mb, self.function_version, self.invoked_function_arn,
+            self.client_context, self.identity,
+        )
+
+
+_current_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _current_request_id
+        return True
+
+
+def _configure_logging():
+    # As on Lambda: one stdout handler on the root logger, request id in every record.
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    # AWS: the root logger stays at Python's default (WARNING) unless AWS_LAMBDA_LOG_LEVEL is set.
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+
+
+class FaultError(Exception):
+    def __init__(self, error_type, message, tb=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.tb = tb
+
+
+def _stack(tb):
+    return traceback.format_list(traceback.extract_tb(tb)) if tb is not None else []
+
+
+def _load_handler(handler):
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError:
+        raise FaultError("Runtime.MalformedHandlerName", "Bad handler '{}': not enough values to unpack (expected 2, got 1)".format(handler))
+    modname = modname.replace("/", ".")
+    try:
+        module = importlib.import_module(modname)
+    except ImportError as e:
+        raise FaultError("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, e), e.__traceback__)
+    except SyntaxError as e:
+        raise FaultError("Runtime.UserCodeSyntaxError", "Syntax error in module '{}': {}".format(modname, e), e.__traceback__)
+    except Exception as e:
+        raise FaultError("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, e), e.__traceback__)
+    fn = getattr(module, fname, None)
+    if fn is None:
+        raise FaultError("Runtime.HandlerNotFound", "Handler '{}' missing on module '{}'".format(fname, modname))
+    return fn
+
+
+def _log_error(error_type, message, stack):
+    lines = ["[ERROR] {}: {}".format(error_type, message)]
+    if stack:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(s.rstrip("\n") for s in stack)
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _post_error(path, error_type, message, stack, request_id):
+    body = json.dumps({
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }).encode()
+    headers = {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": error_type}
+    _request("POST", path, body, headers)
+
+
+def main():
+    global _current_request_id
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    if task_root not in sys.path:
+        sys.path.insert(0, task_root)
+    _configure_logging()
+    try:
+        handler = _load_handler(os.environ.get("_HANDLER", ""))
+    except FaultError as e:
+        stack = _stack(e.tb)
+        _log_error(e.error_type, e.message, stack)
+        _post_error("/init/error", e.error_type, e.message, stack, "")
+        sys.exit(1)
+
+    dumps = json.dumps
+    loads = json.loads
+    while True:
+        resp, body = _request("GET", "/invocation/next", headers={})
+        headers = resp.headers
+        request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+        _current_request_id = request_id
+        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        client_context = headers.get("Lambda-Runtime-Client-Context")
+        identity = headers.get("Lambda-Runtime-Cognito-Identity")
+        try:
+            context = LambdaContext(
+                request_id,
+                int(headers.get("Lambda-Runtime-Deadline-Ms", "0")),
+                headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+                loads(client_context) if client_context else None,
+                loads(identity) if identity else None,
+            )
+            event = loads(body) if body else None
+        except Exception as e:
+            _log_error("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e), [])
+            _post_error("/invocation/{}/error".format(request_id), "Runtime.UnmarshalError",
+                        "Unable to unmarshal input: {}".format(e), [], request_id)
+            continue
+        try:
+            result = handler(event, context)
+        except Exception as e:
+            error_type = type(e).__name__
+            stack = _stack(e.__traceback__.tb_next if e.__traceback__ else None)
+            _log_error(error_type, str(e), stack)
+            _post_error("/invocation/{}/error".format(request_id), error_type, str(e), stack, request_id)
+            continue
+        try:
+            payload = dumps(result).encode()
+        except Exception as e:
+            message = "Unable to marshal response: {}".format(e)
+            _log_error("Runtime.MarshalError", message, [])
+            _post_error("/invocation/{}/error".format(request_id), "Runtime.MarshalError", message, [], request_id)
+            continue
+        _request("POST", "/invocation/{}/response".format(request_id), payload)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+//! Per-invocation log lines as Lambda writes them (START / END / REPORT) and the buffer that
+//! collects one invocation's lines for [`crate::Invocation::log_tail`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+use crate::LogSink;
+
+/// The most log text kept per invocation; older lines are dropped first.
+const TAIL_LIMIT: usize = 256 * 1024;
+
+/// Where a sandbox's lines go: the service's sink and the current invocation's tail.
+#[derive(Clone)]
+pub(crate) struct FunctionLog {
+    function: Arc<str>,
+    sink: Arc<dyn LogSink>,
+    tail: Arc<Mutex<String>>,
+}
+
+impl FunctionLog {
+    pub fn new(function: &str, sink: Arc<dyn LogSink>) -> Self {
+        FunctionLog {
+            function: function.into(),
+            sink,
+            tail: Arc::new(Mutex::new(String::new())),
+        }
+    }
+
+    /// Record one line (without its newline).
+    pub fn line(&self, line: &str) {
+        self.sink.line(&self.function, line);
+        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        tail.push_str(line);
+        tail.push('\n');
+        if tail.len() > TAIL_LIMIT {
+            let mut cut = tail.len() - TAIL_LIMIT / 2;
+            while !tail.is_char_boundary(cut) {
+                cut += 1;
+            }
+            tail.drain(..cut);
+        }
+    }
+
+    /// Take everything collected since the last call.
+    pub fn take_tail(&self) -> String {
+        std::mem::take(&mut *self.tail.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// How an invocation ended, for the REPORT line's `Status` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReportStatus {
+    /// Normal completion (no `Status` field, as AWS prints it).
+    Success,
+    /// The function timed out.
+    Timeout,
+    /// The runtime failed (exit, init error): AWS adds `Status: error  Error Type: …`.
+    Error(String),
+}
+
+pub(crate) fn start_line(request_id: &str) -> String {
+    format!("START RequestId: {request_id} Version: $LATEST")
+}
+
+pub(crate) fn end_line(request_id: &str) -> String {
+    format!("END RequestId: {request_id}")
+}
+
+/// The numbers that go into a REPORT line.
+pub(crate) struct Report<'a> {
+    pub request_id: &'a str,
+    pub duration: Duration,
+    pub memory_size_mb: u32,
+    pub max_memory_used_mb: u64,
+    pub init_duration: Option<Duration>,
+    pub status: ReportStatus,
+}
+
+pub(crate) fn report_line(r: &Report<'_>) -> String {
+    let ms = r.duration.as_secs_f64() * 1000.0;
+    // AWS bills per started millisecond.
+    let billed = (ms.ceil() as u64).max(1);
+    let mut line = format!(
+        "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
+        r.request_id, ms, billed, r.memory_size_mb, r.max_memory_used_mb
+    );
+    if let Some(init) = r.init_duration {
+        line.push_str(&format!("\tInit Duration: {:.2} ms", init.as_secs_f64() * 1000.0));
+    }
+    match &r.status {
+        ReportStatus::Success => {}
+        ReportStatus::Timeout => line.push_str("\tStatus: timeout"),
+        ReportStatus::Error(kind) => line.push_str(&format!("\tStatus: error\tError Type: {kind}")),
+    }
+    line
+}
+
+/// `2024-05-01T12:00:00.123Z`, the timestamp Lambda uses in its own messages.
+pub(crate) fn iso_now() -> String {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::now_utc()
+        .format(fmt)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
+}
+
+/// `YYYY/MM/DD/[$LATEST]<32 hex>`, a fresh log stream name per sandbox as on Lambda.
+pub(crate) fn log_stream_name() -> String {
+    let fmt = format_description!("[year]/[month]/[day]");
+    let date = OffsetDateTime::now_utc()
+        .format(fmt)
+        .unwrap_or_else(|_| "1970/01/01".to_owned());
+    format!("{date}/[$LATEST]{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The message Lambda returns and logs when a function runs past its timeout.
+pub(crate) fn timeout_message(request_id: &str, timeout: Duration) -> String {
+    format!(
+        "{} {request_id} Task timed out after {:.2} seconds",
+        iso_now(),
+        timeout.as_secs_f64()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_line_shapes() {
+        let mut r = Report {
+            request_id: "abc",
+            duration: Duration::from_micros(12_345),
+            memory_size_mb: 128,
+            max_memory_used_mb: 45,
+            init_duration: Some(Duration::from_micros(123_450)),
+            status: ReportStatus::Success,
+        };
+        assert_eq!(
+            report_line(&r),
+            "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms"
+        );
+        r.init_duration = None;
+        r.status = ReportStatus::Error("Runtime.ExitError".into());
+        assert!(report_line(&r).ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError"));
+    }
+
+    #[test]
+    fn timeout_message_shape() {
+        let m = timeout_message("id-1", Duration::from_secs(3));
+        assert!(m.ends_with(" id-1 Task timed out after 3.00 seconds"), "{m}");
+        assert!(m.contains('T') && m.split(' ').next().is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn stream_name_shape() {
+        let s = log_stream_name();
+        let (date, rest) = s.split_at(10);
+        assert_eq!(date.matches('/').count(), 2);
+        assert!(rest.starts_with("/[$LATEST]"));
+        assert_eq!(rest.len(), "/[$LATEST]".len() + 32);
+    }
+}

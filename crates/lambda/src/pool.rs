@@ -1,0 +1,209 @@
+//! One function's warm pool: idle sandboxes are reused, new ones start on demand up to the
+//! concurrency limit.
+//!
+//! AWS: reserved concurrency is a hard limit (excess invokes are throttled at once); without it
+//! a function scales out. Sluice: with `ReservedConcurrentExecutions` the same hard limit;
+//! without it at most `default_concurrency` sandboxes, and callers beyond that wait for one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+
+use crate::bootstrap::Launcher;
+use crate::invocation_log;
+use crate::sandbox::{Sandbox, SandboxTemplate};
+use crate::{function_arn, FunctionSpec, Invocation, InvokeError, LambdaConfig, LambdaError};
+
+/// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
+const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
+const DUMMY_SECRET_KEY: &str = "sluice-local-secret-access-key";
+const DUMMY_SESSION_TOKEN: &str = "sluice-local-session-token";
+
+/// The sandboxes of one function.
+pub(crate) struct FunctionPool {
+    template: Arc<SandboxTemplate>,
+    /// Warm sandboxes waiting for work; the most recently used is reused first.
+    idle: Mutex<Vec<Sandbox>>,
+    /// One permit per sandbox that may exist.
+    permits: Arc<Semaphore>,
+    /// Reserved concurrency: throttle instead of waiting.
+    reserved: bool,
+    /// Process groups of sandboxes currently running an invocation, for `shutdown`.
+    busy: Mutex<BTreeSet<u32>>,
+    closed: AtomicBool,
+}
+
+impl FunctionPool {
+    pub fn new(spec: FunctionSpec, launcher: Launcher, config: &LambdaConfig) -> FunctionPool {
+        let env = sandbox_env(&spec, &launcher, config);
+        let (limit, reserved) = match spec.reserved_concurrency {
+            Some(n) => (n as usize, true),
+            None => (config.default_concurrency.max(1), false),
+        };
+        let template = SandboxTemplate {
+            function_arn: function_arn(config, &spec.name),
+            function: spec.name,
+            launcher,
+            memory_mb: spec.memory_mb,
+            timeout: spec.timeout,
+            env,
+            sink: config.log_sink.clone(),
+        };
+        FunctionPool {
+            template: Arc::new(template),
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(limit)),
+            reserved,
+            busy: Mutex::new(BTreeSet::new()),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Run one invocation on a warm or new sandbox.
+    pub async fn invoke(&self, payload: Bytes) -> Result<Invocation, InvokeError> {
+        let throttled = || InvokeError::TooManyRequests {
+            function: self.template.function.clone(),
+        };
+        let _permit = if self.reserved {
+            self.permits.clone().try_acquire_owned().map_err(|_| throttled())?
+        } else {
+            self.permits.clone().acquire_owned().await.map_err(|_| throttled())?
+        };
+        let warm = lock(&self.idle).pop();
+        let mut sandbox = match warm {
+            Some(sandbox) => sandbox,
+            None => match Sandbox::start(self.template.clone()).await {
+                Ok(sandbox) => sandbox,
+                Err(message) => return Ok(self.start_failure(&message)),
+            },
+        };
+        let pid = sandbox.pid();
+        lock(&self.busy).insert(pid);
+        let invocation = sandbox.invoke(payload).await;
+        lock(&self.busy).remove(&pid);
+        if sandbox.is_reusable() && !self.closed.load(Ordering::Acquire) {
+            lock(&self.idle).push(sandbox);
+        }
+        // Otherwise `sandbox` drops here, killing its process group.
+        Ok(invocation)
+    }
+
+    /// Start one sandbox and wait until it is ready, unless one is already warm.
+    pub async fn prewarm(&self) -> Result<(), LambdaError> {
+        if self.permits.available_permits() == 0 || !lock(&self.idle).is_empty() {
+            return Ok(());
+        }
+        let start_error = |message: String| LambdaError::Start {
+            function: self.template.function.clone(),
+            message,
+        };
+        let mut sandbox = Sandbox::start(self.template.clone()).await.map_err(start_error)?;
+        sandbox.wait_ready(None).await.map_err(|failure| {
+            start_error(format!(
+                "initialisation failed: {}",
+                String::from_utf8_lossy(&failure.payload)
+            ))
+        })?;
+        if !self.closed.load(Ordering::Acquire) {
+            lock(&self.idle).push(sandbox);
+        }
+        Ok(())
+    }
+
+    /// Stop sandboxes idle for longer than `idle_timeout`.
+    pub fn reap_idle(&self, idle_timeout: Duration) {
+        let stale: Vec<Sandbox> = {
+            let mut idle = lock(&self.idle);
+            let (keep, stale) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|s| s.last_used.elapsed() < idle_timeout);
+            *idle = keep;
+            stale
+        };
+        // Dropped outside the lock: each drop kills a process group.
+        drop(stale);
+    }
+
+    /// Kill every sandbox, idle or busy; later invocations start fresh ones.
+    pub fn shutdown(&self) {
+        self.closed.store(true, Ordering::Release);
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        drop(idle);
+        for pid in lock(&self.busy).iter() {
+            if let Ok(pid) = i32::try_from(*pid) {
+                let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+    }
+
+    /// A sandbox that could not even start (missing `bootstrap`, no interpreter): a function
+    /// error, as Lambda reports `Runtime.InvalidEntrypoint`.
+    fn start_failure(&self, message: &str) -> Invocation {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let sink = &self.template.sink;
+        let function = &self.template.function;
+        let lines = [
+            invocation_log::start_line(&request_id),
+            format!("Runtime.InvalidEntrypoint: {message}"),
+            invocation_log::end_line(&request_id),
+        ];
+        for line in &lines {
+            sink.line(function, line);
+        }
+        let payload = serde_json::json!({ "errorType": "Runtime.InvalidEntrypoint", "errorMessage": message });
+        Invocation {
+            request_id,
+            payload: Bytes::from(payload.to_string()),
+            function_error: Some("Unhandled".to_owned()),
+            log_tail: lines.join("\n") + "\n",
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Pool state stays consistent across a panic (plain pushes and pops), so poison is harmless.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The environment every sandbox of `spec` gets, lowest precedence first: the host's `PATH`
+/// and `HOME`, Lambda's reserved variables, `extra_env`, then the function's own variables.
+/// (The log stream name and `AWS_LAMBDA_RUNTIME_API` are per sandbox, added at start.)
+fn sandbox_env(spec: &FunctionSpec, launcher: &Launcher, config: &LambdaConfig) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for keep in ["PATH", "HOME"] {
+        if let Ok(value) = std::env::var(keep) {
+            env.insert(keep.to_owned(), value);
+        }
+    }
+    env.entry("PATH".to_owned())
+        .or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".to_owned());
+    let task_root = launcher.task_root.to_string_lossy().into_owned();
+    let set = |env: &mut BTreeMap<String, String>, k: &str, v: String| {
+        env.insert(k.to_owned(), v);
+    };
+    set(&mut env, "LANG", "en_US.UTF-8".to_owned());
+    set(&mut env, "TZ", ":UTC".to_owned());
+    set(&mut env, "_HANDLER", spec.handler.clone());
+    set(&mut env, "LAMBDA_TASK_ROOT", task_root);
+    set(&mut env, "LAMBDA_RUNTIME_DIR", launcher.runtime_dir.to_string_lossy().into_owned());
+    set(&mut env, "AWS_LAMBDA_FUNCTION_NAME", spec.name.clone());
+    set(&mut env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string());
+    set(&mut env, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned());
+    set(&mut env, "AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", spec.name));
+    set(&mut env, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned());
+    set(&mut env, "AWS_REGION", config.region.clone());
+    set(&mut env, "AWS_DEFAULT_REGION", config.region.clone());
+    set(&mut env, "AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY.to_owned());
+    set(&mut env, "AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY.to_owned());
+    set(&mut env, "AWS_SESSION_TOKEN", DUMMY_SESSION_TOKEN.to_owned());
+    if let Some(exec_env) = &launcher.execution_env {
+        set(&mut env, "AWS_EXECUTION_ENV", exec_env.clone());
+    }
+    env.extend(config.extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env
+}

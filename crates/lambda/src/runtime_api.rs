@@ -1,0 +1,339 @@
+//! The Lambda Runtime API (version 2018-06-01) served to one sandbox on a loopback port:
+//! one handler per endpoint, as documented by AWS.
+//!
+//! The listener only moves data: invocations come in through a queue from the sandbox's
+//! supervisor, results go back as [`RuntimeEvent`]s. Deciding what a result means is the
+//! supervisor's job.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::{Bytes, BytesMut};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::MAX_RESPONSE_PAYLOAD;
+
+const PREFIX: &str = "/2018-06-01/runtime/";
+const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
+/// Bodies beyond the payload limit are read and discarded up to this size so the client sees
+/// our 413 instead of a reset connection; beyond it the connection is dropped.
+const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// An invocation waiting to be picked up by `GET /invocation/next`.
+#[derive(Debug)]
+pub(crate) struct PendingInvocation {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub deadline_ms: u64,
+    pub trace_id: String,
+}
+
+/// What the runtime told us.
+#[derive(Debug)]
+pub(crate) enum RuntimeEvent {
+    /// The runtime asked for its first invocation: initialisation is over.
+    Ready { at: std::time::Instant },
+    /// `POST /invocation/{id}/response`.
+    Response { request_id: String, body: Bytes },
+    /// A response larger than Lambda allows was rejected with 413.
+    ResponseTooLarge { request_id: String },
+    /// `POST /invocation/{id}/error`.
+    Error {
+        request_id: String,
+        error_type: Option<String>,
+        body: Bytes,
+    },
+    /// `POST /init/error`.
+    InitError { error_type: Option<String>, body: Bytes },
+}
+
+/// Shared by every connection of one sandbox's listener.
+struct State {
+    function_arn: String,
+    queue: tokio::sync::Mutex<mpsc::Receiver<PendingInvocation>>,
+    /// The request id handed out by `next` and not yet answered.
+    current: Mutex<Option<String>>,
+    events: mpsc::UnboundedSender<RuntimeEvent>,
+    ready: AtomicBool,
+}
+
+/// A running Runtime API listener; stops when dropped.
+pub(crate) struct RuntimeApi {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+/// The supervisor's ends of the listener's channels.
+pub(crate) struct RuntimeChannels {
+    pub invocations: mpsc::Sender<PendingInvocation>,
+    pub events: mpsc::UnboundedReceiver<RuntimeEvent>,
+}
+
+impl RuntimeApi {
+    /// Bind `127.0.0.1:0` and serve the Runtime API for one sandbox.
+    pub async fn start(function_arn: String) -> std::io::Result<(RuntimeApi, RuntimeChannels)> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let (inv_tx, inv_rx) = mpsc::channel(1);
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let state = Arc::new(State {
+            function_arn,
+            queue: tokio::sync::Mutex::new(inv_rx),
+            current: Mutex::new(None),
+            events: ev_tx,
+            ready: AtomicBool::new(false),
+        });
+        let task = tokio::spawn(serve(listener, state));
+        Ok((
+            RuntimeApi { addr, task },
+            RuntimeChannels {
+                invocations: inv_tx,
+                events: ev_rx,
+            },
+        ))
+    }
+
+    /// The `host:port` for `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every connection task.
+        self.task.abort();
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                tracing::debug!(%err, "runtime api accept failed");
+                continue;
+            }
+        };
+        // Small request/response exchanges: Nagle would add delayed-ACK latency to each.
+        let _ = stream.set_nodelay(true);
+        while connections.try_join_next().is_some() {}
+        let state = state.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(route(&state, req).await) }
+            });
+            if let Err(err) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%err, "runtime api connection ended");
+            }
+        });
+    }
+}
+
+/// Dispatch one request to its endpoint handler.
+async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path().to_owned();
+    let Some(rest) = path.strip_prefix(PREFIX) else {
+        return not_found();
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    match (req.method(), segments.as_slice()) {
+        (&Method::GET, ["invocation", "next"]) => next_invocation(state).await,
+        (&Method::POST, ["invocation", id, "response"]) => invocation_response(state, id, req).await,
+        (&Method::POST, ["invocation", id, "error"]) => invocation_error(state, id, req).await,
+        (&Method::POST, ["init", "error"]) => init_error(state, req).await,
+        (_, ["invocation", "next"]) | (_, ["invocation", _, "response" | "error"]) | (_, ["init", "error"]) => {
+            error_response(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Method not allowed")
+        }
+        _ => not_found(),
+    }
+}
+
+/// `GET /runtime/invocation/next`: long-poll until the supervisor assigns an invocation.
+async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
+    if !state.ready.swap(true, Ordering::AcqRel) {
+        let _ = state.events.send(RuntimeEvent::Ready {
+            at: std::time::Instant::now(),
+        });
+    }
+    let pending = state.queue.lock().await.recv().await;
+    let Some(inv) = pending else {
+        // The sandbox is being stopped.
+        return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Runtime.Shutdown", "Sandbox is shutting down");
+    };
+    *lock(&state.current) = Some(inv.request_id.clone());
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header("Content-Type", "application/json")
+        .header("Lambda-Runtime-Aws-Request-Id", &inv.request_id)
+        .header("Lambda-Runtime-Deadline-Ms", inv.deadline_ms.to_string())
+        .header("Lambda-Runtime-Invoked-Function-Arn", &state.function_arn)
+        .header("Lambda-Runtime-Trace-Id", &inv.trace_id);
+    // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them;
+    // Sluice's invoke carries neither yet, so they are never present.
+    builder = builder.header("Content-Length", inv.payload.len());
+    builder
+        .body(Full::new(inv.payload))
+        .unwrap_or_else(|_| error_response(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", "bad header"))
+}
+
+/// `POST /runtime/invocation/{id}/response`.
+async fn invocation_response(state: &State, id: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    if !is_current(state, id) {
+        return invalid_request_id();
+    }
+    match read_body(req.into_body()).await {
+        BodyRead::Complete(body) => {
+            if !take_current(state, id) {
+                return invalid_request_id();
+            }
+            let _ = state.events.send(RuntimeEvent::Response {
+                request_id: id.to_owned(),
+                body,
+            });
+            accepted()
+        }
+        BodyRead::TooLarge => {
+            if take_current(state, id) {
+                let _ = state.events.send(RuntimeEvent::ResponseTooLarge {
+                    request_id: id.to_owned(),
+                });
+            }
+            error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_PAYLOAD} bytes)."),
+            )
+        }
+        BodyRead::Failed => error_response(StatusCode::BAD_REQUEST, "InvalidRequest", "Could not read request body"),
+    }
+}
+
+/// `POST /runtime/invocation/{id}/error`.
+async fn invocation_error(state: &State, id: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    if !is_current(state, id) {
+        return invalid_request_id();
+    }
+    let error_type = header_string(&req, ERROR_TYPE_HEADER);
+    let body = match read_body(req.into_body()).await {
+        BodyRead::Complete(body) => body,
+        // An oversized or unreadable error document still fails the invocation.
+        BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
+    };
+    if !take_current(state, id) {
+        return invalid_request_id();
+    }
+    let _ = state.events.send(RuntimeEvent::Error {
+        request_id: id.to_owned(),
+        error_type,
+        body,
+    });
+    accepted()
+}
+
+/// `POST /runtime/init/error`.
+async fn init_error(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let error_type = header_string(&req, ERROR_TYPE_HEADER);
+    let body = match read_body(req.into_body()).await {
+        BodyRead::Complete(body) => body,
+        BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
+    };
+    let _ = state.events.send(RuntimeEvent::InitError { error_type, body });
+    accepted()
+}
+
+fn is_current(state: &State, id: &str) -> bool {
+    lock(&state.current).as_deref() == Some(id)
+}
+
+/// Clear the current id if it is `id`; false when another request already answered it.
+fn take_current(state: &State, id: &str) -> bool {
+    let mut current = lock(&state.current);
+    if current.as_deref() == Some(id) {
+        *current = None;
+        true
+    } else {
+        false
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock only means another handler panicked mid-update of a plain Option.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn header_string(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .filter(|s| !s.is_empty())
+}
+
+enum BodyRead {
+    Complete(Bytes),
+    TooLarge,
+    Failed,
+}
+
+/// Read a body up to Lambda's payload limit, draining (up to a cap) what lies beyond it.
+async fn read_body(mut body: Incoming) -> BodyRead {
+    let mut buf = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return BodyRead::Failed };
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total <= MAX_RESPONSE_PAYLOAD {
+                buf.extend_from_slice(&data);
+            } else if total > DISCARD_LIMIT {
+                return BodyRead::TooLarge;
+            }
+        }
+    }
+    if total > MAX_RESPONSE_PAYLOAD {
+        BodyRead::TooLarge
+    } else {
+        BodyRead::Complete(buf.freeze())
+    }
+}
+
+fn accepted() -> Response<Full<Bytes>> {
+    json_response(StatusCode::ACCEPTED, Bytes::from_static(br#"{"status":"OK"}"#))
+}
+
+fn invalid_request_id() -> Response<Full<Bytes>> {
+    error_response(StatusCode::BAD_REQUEST, "InvalidRequestID", "Invalid request ID")
+}
+
+fn not_found() -> Response<Full<Bytes>> {
+    error_response(StatusCode::NOT_FOUND, "NotFound", "Not Found")
+}
+
+/// The Runtime API's one error encoder: `{"errorMessage","errorType"}`.
+fn error_response(status: StatusCode, error_type: &str, message: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({ "errorMessage": message, "errorType": error_type });
+    json_response(status, Bytes::from(body.to_string()))
+}
+
+fn json_response(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response
+}

@@ -1,0 +1,126 @@
+//! What a misbehaving handler can do, and that none of it takes the service down.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::json;
+use sluice_lambda::InvokeError;
+
+use crate::harness::{invoke, json, python, service};
+
+/// True while `pid` is a live (non-zombie) process.
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // Field 3 is the state; after ") " in "pid (comm) S ...".
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_kills_the_process_group_and_the_next_invocation_works() {
+    let mut spec = python("Hang", "app.spawn_and_hang");
+    spec.timeout = Duration::from_secs(1);
+    let (lambda, lines) = service(vec![spec]);
+    let inv = invoke(&lambda, "Hang", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let message = json(&inv)["errorMessage"].as_str().unwrap().to_owned();
+    assert!(
+        message.ends_with(&format!("{} Task timed out after 1.00 seconds", inv.request_id)),
+        "{message}"
+    );
+    assert!(inv.log_tail.contains("Status: timeout"), "{}", inv.log_tail);
+    assert!(lines.of("Hang").iter().any(|l| l.ends_with("Task timed out after 1.00 seconds")));
+    let child: u32 = inv
+        .log_tail
+        .lines()
+        .find_map(|l| l.strip_prefix("child pid "))
+        .expect("the handler printed its child's pid")
+        .parse()
+        .unwrap();
+    let mut gone = false;
+    for _ in 0..50 {
+        if !alive(child) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the handler's child {child} survived the timeout");
+    // A fresh sandbox serves the next invocation (cold start again).
+    let next = invoke(&lambda, "Hang", json!({})).await;
+    assert!(next.log_tail.contains("Init Duration"), "{}", next.log_tail);
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_mid_invocation_is_an_exit_error_and_the_next_invocation_works() {
+    let (lambda, _) = service(vec![python("Crash", "app.crash"), python("Hello", "app.hello")]);
+    let inv = invoke(&lambda, "Crash", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Runtime.ExitError");
+    assert_eq!(
+        err["errorMessage"],
+        format!("RequestId: {} Error: Runtime exited with error: exit status 1", inv.request_id)
+    );
+    assert!(inv.log_tail.contains("about to crash"), "{}", inv.log_tail);
+    let again = invoke(&lambda, "Crash", json!({})).await;
+    assert_eq!(json(&again)["errorType"], "Runtime.ExitError");
+    assert!(again.log_tail.contains("Init Duration"), "crashed sandbox was reused");
+    assert_eq!(json(&invoke(&lambda, "Hello", json!({})).await), json!({"hello": "world"}));
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_response_is_a_function_error() {
+    let (lambda, _) = service(vec![python("Huge", "app.huge")]);
+    let inv = invoke(&lambda, "Huge", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Function.ResponseSizeTooLarge");
+    assert!(err["errorMessage"].as_str().unwrap().contains("6291556 bytes"), "{err}");
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_output_is_logged_not_fatal() {
+    let (lambda, _) = service(vec![python("Garbage", "app.garbage")]);
+    let inv = invoke(&lambda, "Garbage", json!({})).await;
+    assert_eq!(json(&inv), json!("survived"));
+    assert!(inv.log_tail.contains("not utf8"), "lossy line missing");
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_over_6mb_is_rejected_before_the_function() {
+    let (lambda, lines) = service(vec![python("Hello", "app.hello")]);
+    let err = lambda
+        .invoke("Hello", Bytes::from(vec![b' '; 6 * 1024 * 1024 + 1]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, InvokeError::RequestTooLarge { .. }));
+    assert_eq!(err.error_type(), "RequestTooLargeException");
+    assert!(lines.of("Hello").is_empty(), "no sandbox should have run");
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_function_is_resource_not_found() {
+    let (lambda, _) = service(vec![]);
+    let err = lambda.invoke("Nope", Bytes::from_static(b"{}")).await.unwrap_err();
+    assert_eq!(err.error_type(), "ResourceNotFoundException");
+    assert_eq!(
+        err.to_string(),
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope"
+    );
+}
+
+#[test]
+fn unknown_runtime_is_rejected_at_construction() {
+    let spec = crate::harness::spec("Java", "java21", "x::y", "python");
+    let lines = std::sync::Arc::new(crate::harness::Lines::default());
+    let config = sluice_lambda::LambdaConfig::new(std::env::temp_dir().join("sluice-unused"), lines);
+    let err = sluice_lambda::Lambda::new(vec![spec], config).unwrap_err();
+    assert!(err.to_string().contains("java21"), "{err}");
+}

@@ -1,0 +1,78 @@
+//! Shared test setup: fixtures, a log sink that remembers lines, and a service builder.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use sluice_lambda::{CodeSource, FunctionSpec, Invocation, Lambda, LambdaConfig, LogSink};
+
+/// Remembers every line, per function, in arrival order.
+#[derive(Default)]
+pub struct Lines(Mutex<Vec<(String, String)>>);
+
+impl LogSink for Lines {
+    fn line(&self, function: &str, line: &str) {
+        self.0.lock().unwrap().push((function.to_owned(), line.to_owned()));
+    }
+}
+
+impl Lines {
+    /// All lines logged for `function`.
+    pub fn of(&self, function: &str) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(f, _)| f == function)
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A function from a fixture folder with a 3 s timeout and 128 MB.
+pub fn spec(name: &str, runtime: &str, handler: &str, dir: &str) -> FunctionSpec {
+    FunctionSpec {
+        name: name.to_owned(),
+        runtime: runtime.to_owned(),
+        handler: handler.to_owned(),
+        code: CodeSource::Dir(fixture(dir)),
+        memory_mb: 128,
+        timeout: Duration::from_secs(3),
+        environment: BTreeMap::new(),
+        reserved_concurrency: None,
+    }
+}
+
+pub fn python(name: &str, handler: &str) -> FunctionSpec {
+    spec(name, "python3.12", handler, "python")
+}
+
+pub fn node(name: &str, handler: &str) -> FunctionSpec {
+    spec(name, "nodejs20.x", handler, "node")
+}
+
+/// A service over `functions` with a fresh cache dir.
+pub fn service(functions: Vec<FunctionSpec>) -> (Arc<Lambda>, Arc<Lines>) {
+    let lines = Arc::new(Lines::default());
+    let cache = std::env::temp_dir().join(format!("sluice-lambda-test-{}", uuid::Uuid::new_v4().simple()));
+    let config = LambdaConfig::new(cache, lines.clone());
+    (Lambda::new(functions, config).unwrap(), lines)
+}
+
+pub async fn invoke(lambda: &Lambda, function: &str, event: serde_json::Value) -> Invocation {
+    lambda
+        .invoke(function, Bytes::from(event.to_string()))
+        .await
+        .unwrap_or_else(|e| panic!("invoke {function}: {e}"))
+}
+
+pub fn json(inv: &Invocation) -> serde_json::Value {
+    serde_json::from_slice(&inv.payload)
+        .unwrap_or_else(|e| panic!("payload is not JSON ({e}): {}", String::from_utf8_lossy(&inv.payload)))
+}
