@@ -180,7 +180,11 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
         eprintln!("Warning: {warning}");
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} is a valid SAM template.", config.template.display())?;
+    writeln!(
+        out,
+        "{} is a valid SAM template.",
+        config.template.display()
+    )?;
     route_table::summary(&mut out, &model)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -37,7 +37,11 @@ pub fn summary(out: &mut impl Write, model: &Model) -> io::Result<()> {
         )?;
     }
     for api in &model.rest_apis {
-        writeln!(out, "REST API {} (stage {}):", api.logical_id, api.stage_name)?;
+        writeln!(
+            out,
+            "REST API {} (stage {}):",
+            api.logical_id, api.stage_name
+        )?;
         for r in &api.routes {
             writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.function)?;
         }

@@ -28,14 +28,20 @@ impl EnvVarOverrides {
 
     /// Parses the file's JSON text.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
         let Value::Object(sections) = value else {
-            return Err("expected a JSON object of sections ({\"FunctionName\": {\"VAR\": \"value\"}})".into());
+            return Err(
+                "expected a JSON object of sections ({\"FunctionName\": {\"VAR\": \"value\"}})"
+                    .into(),
+            );
         };
         let mut out = BTreeMap::new();
         for (section, vars) in sections {
             let Value::Object(vars) = vars else {
-                return Err(format!("section {section:?} must be an object of variables"));
+                return Err(format!(
+                    "section {section:?} must be an object of variables"
+                ));
             };
             let vars = vars
                 .into_iter()
@@ -86,7 +92,10 @@ mod tests {
             r#"{"Parameters": {"A": "global", "B": "global"}, "Fn": {"A": "mine", "C": 3}}"#,
         )
         .unwrap();
-        let mut vars = BTreeMap::from([("A".to_owned(), "t".to_owned()), ("B".to_owned(), "t".to_owned())]);
+        let mut vars = BTreeMap::from([
+            ("A".to_owned(), "t".to_owned()),
+            ("B".to_owned(), "t".to_owned()),
+        ]);
         let ignored = overrides.apply("Fn", "fn-name", &mut vars);
         assert_eq!(vars["A"], "mine");
         assert_eq!(vars["B"], "global");

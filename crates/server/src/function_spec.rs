@@ -51,7 +51,11 @@ pub fn function_spec(
 /// `bootstrap` is used as is; a Rust function built with cargo-lambda (`BuildMethod:
 /// rust-cargolambda`) is a Cargo package, so we look for the binary cargo built and link it as
 /// `bootstrap` in Sluice's state folder — the user runs `cargo build`, nothing else.
-fn provided_code_dir(function: &Function, dir: &Path, state_dir: &Path) -> Result<PathBuf, ServerError> {
+fn provided_code_dir(
+    function: &Function,
+    dir: &Path,
+    state_dir: &Path,
+) -> Result<PathBuf, ServerError> {
     if dir.join("bootstrap").is_file() {
         return Ok(dir.to_owned());
     }
@@ -67,9 +71,8 @@ fn provided_code_dir(function: &Function, dir: &Path, state_dir: &Path) -> Resul
             dir.display()
         )));
     }
-    let package = cargo_package_name(&manifest).ok_or_else(|| {
-        fail(format!("{} has no [package] name", manifest.display()))
-    })?;
+    let package = cargo_package_name(&manifest)
+        .ok_or_else(|| fail(format!("{} has no [package] name", manifest.display())))?;
     let candidates = cargo_binary_candidates(dir, &package);
     let binary = candidates
         .iter()
@@ -91,8 +94,11 @@ fn provided_code_dir(function: &Function, dir: &Path, state_dir: &Path) -> Resul
     std::fs::create_dir_all(&link_dir).map_err(io(format!("creating {}", link_dir.display())))?;
     let link = link_dir.join("bootstrap");
     let _ = std::fs::remove_file(&link);
-    std::os::unix::fs::symlink(binary, &link)
-        .map_err(io(format!("linking {} to {}", link.display(), binary.display())))?;
+    std::os::unix::fs::symlink(binary, &link).map_err(io(format!(
+        "linking {} to {}",
+        link.display(),
+        binary.display()
+    )))?;
     Ok(link_dir)
 }
 
@@ -139,7 +145,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sluice-manifest-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let manifest = dir.join("Cargo.toml");
-        std::fs::write(&manifest, "[workspace]\nname = \"no\"\n[package]\nname = \"hello-rust\"\n").unwrap();
+        std::fs::write(
+            &manifest,
+            "[workspace]\nname = \"no\"\n[package]\nname = \"hello-rust\"\n",
+        )
+        .unwrap();
         assert_eq!(cargo_package_name(&manifest).as_deref(), Some("hello-rust"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -284,7 +284,8 @@ mod tests {
 
     #[test]
     fn keeps_case_and_order_of_one_request() {
-        let got = record(&[b"GET / HTTP/1.1\r\nHost: x\r\nX-Custom-Thing: 1\r\naccept: */*\r\n\r\n"]);
+        let got =
+            record(&[b"GET / HTTP/1.1\r\nHost: x\r\nX-Custom-Thing: 1\r\naccept: */*\r\n\r\n"]);
         assert_eq!(got, vec![vec!["Host", "X-Custom-Thing", "accept"]]);
     }
 

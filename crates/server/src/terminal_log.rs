@@ -46,7 +46,11 @@ impl LogSink for TerminalLog {
     fn line(&self, function: &str, line: &str) {
         let text = if self.color {
             // A stable color per function name makes parallel output easy to follow.
-            let hue = 31 + function.bytes().fold(0u32, |a, b| a.wrapping_add(u32::from(b))) % 6;
+            let hue = 31
+                + function
+                    .bytes()
+                    .fold(0u32, |a, b| a.wrapping_add(u32::from(b)))
+                    % 6;
             format!("\x1b[{hue}m[{function}]\x1b[0m {line}\n")
         } else {
             format!("[{function}] {line}\n")

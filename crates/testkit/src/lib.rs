@@ -94,10 +94,15 @@ impl Server {
                 sink.push(line);
             }
         });
-        let banner = stderr.wait_for(Duration::from_secs(60), |l| l.contains("is serving http://"));
+        let banner = stderr.wait_for(Duration::from_secs(60), |l| {
+            l.contains("is serving http://")
+        });
         let Some(banner) = banner else {
             let _ = child.kill();
-            panic!("sluice did not start; it printed:\n{}", stderr.snapshot().join("\n"));
+            panic!(
+                "sluice did not start; it printed:\n{}",
+                stderr.snapshot().join("\n")
+            );
         };
         let base_url = banner
             .split_whitespace()
@@ -191,7 +196,14 @@ pub fn ensure_python_module(module: &str, package: &str) -> bool {
         return true;
     }
     let _ = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", package])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            package,
+        ])
         .status();
     python_has_module(module)
 }

@@ -11,9 +11,15 @@ fn unknown_route_is_403_missing_authentication_token() {
             .send()
             .unwrap();
         assert_eq!(response.status(), 403, "{method} {path}");
-        assert_eq!(response.headers()["x-amzn-errortype"], "MissingAuthenticationTokenException");
+        assert_eq!(
+            response.headers()["x-amzn-errortype"],
+            "MissingAuthenticationTokenException"
+        );
         assert!(response.headers().contains_key("x-amzn-requestid"));
-        assert_eq!(response.text().unwrap(), r#"{"message":"Missing Authentication Token"}"#);
+        assert_eq!(
+            response.text().unwrap(),
+            r#"{"message":"Missing Authentication Token"}"#
+        );
     }
 }
 
@@ -21,9 +27,16 @@ fn unknown_route_is_403_missing_authentication_token() {
 fn malformed_proxy_responses_are_502() {
     let server = fixture_server();
     for kind in ["unknown-key", "bad-status", "bare-string", "bad-multi"] {
-        let response = client().get(server.url(&format!("/shape/{kind}"))).send().unwrap();
+        let response = client()
+            .get(server.url(&format!("/shape/{kind}")))
+            .send()
+            .unwrap();
         assert_eq!(response.status(), 502, "{kind}");
-        assert_eq!(response.text().unwrap(), r#"{"message": "Internal server error"}"#, "{kind}");
+        assert_eq!(
+            response.text().unwrap(),
+            r#"{"message": "Internal server error"}"#,
+            "{kind}"
+        );
     }
 }
 
@@ -33,11 +46,17 @@ fn well_formed_edge_shapes_are_mapped() {
     let empty = client().get(server.url("/shape/empty")).send().unwrap();
     assert_eq!(empty.status(), 200);
     assert_eq!(empty.text().unwrap(), "");
-    let created = client().get(server.url("/shape/numeric-string")).send().unwrap();
+    let created = client()
+        .get(server.url("/shape/numeric-string"))
+        .send()
+        .unwrap();
     assert_eq!(created.status(), 201);
     assert_eq!(created.headers()["content-type"], "application/json");
     assert_eq!(created.text().unwrap(), "created");
-    let flag = client().get(server.url("/shape/bool-header")).send().unwrap();
+    let flag = client()
+        .get(server.url("/shape/bool-header"))
+        .send()
+        .unwrap();
     assert_eq!(flag.headers()["x-flag"], "true");
 }
 
@@ -46,12 +65,24 @@ fn raising_handler_is_502_and_the_server_keeps_serving() {
     let server = fixture_server();
     let response = client().get(server.url("/shape/raise")).send().unwrap();
     assert_eq!(response.status(), 502);
-    assert_eq!(response.text().unwrap(), r#"{"message": "Internal server error"}"#);
-    assert!(server.wait_for_log("the handler failed on purpose").is_some());
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+    assert!(server
+        .wait_for_log("the handler failed on purpose")
+        .is_some());
     let crash = client().get(server.url("/shape/crash")).send().unwrap();
     assert_eq!(crash.status(), 502, "a sandbox that exits mid-invocation");
-    let after = client().get(server.url("/shape/numeric-string")).send().unwrap();
-    assert_eq!(after.status(), 201, "a fresh sandbox serves the next request");
+    let after = client()
+        .get(server.url("/shape/numeric-string"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        201,
+        "a fresh sandbox serves the next request"
+    );
 }
 
 #[test]
@@ -61,7 +92,9 @@ fn crash_during_init_is_502_every_time_without_taking_the_server_down() {
         let response = client().get(server.url("/broken-init")).send().unwrap();
         assert_eq!(response.status(), 502);
     }
-    assert!(server.wait_for_log("a_module_that_does_not_exist").is_some());
+    assert!(server
+        .wait_for_log("a_module_that_does_not_exist")
+        .is_some());
     let other = client().get(server.url("/shape/empty")).send().unwrap();
     assert_eq!(other.status(), 200);
 }
@@ -71,7 +104,9 @@ fn function_timeout_kills_the_sandbox_and_the_next_request_is_served() {
     let server = fixture_server();
     let response = client().get(server.url("/slow?sleep=30")).send().unwrap();
     assert_eq!(response.status(), 502);
-    assert!(server.wait_for_log("Task timed out after 2.00 seconds").is_some());
+    assert!(server
+        .wait_for_log("Task timed out after 2.00 seconds")
+        .is_some());
     let next = client().get(server.url("/slow?sleep=0")).send().unwrap();
     assert_eq!(next.status(), 200);
     assert_eq!(next.text().unwrap(), "slept 0.0");
@@ -81,6 +116,10 @@ fn function_timeout_kills_the_sandbox_and_the_next_request_is_served() {
 fn oversized_request_body_is_413() {
     let server = fixture_server();
     let body = vec![b'a'; 10 * 1024 * 1024 + 1];
-    let response = client().post(server.url("/echo")).body(body).send().unwrap();
+    let response = client()
+        .post(server.url("/echo"))
+        .body(body)
+        .send()
+        .unwrap();
     assert_eq!(response.status(), 413);
 }

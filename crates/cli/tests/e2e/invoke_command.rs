@@ -33,8 +33,16 @@ fn invoke(template: &std::path::Path, args: &[&str], stdin: Option<&str>) -> std
 fn invoke_with_an_event_file_prints_the_response() {
     let event = sluice_testkit::fresh_dir("event").join("event.json");
     std::fs::write(&event, r#"{"pathParameters": {"name": "file"}}"#).unwrap();
-    let out = invoke(&example_template("hello"), &["HelloFunction", "-e", event.to_str().unwrap()], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = invoke(
+        &example_template("hello"),
+        &["HelloFunction", "-e", event.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let response: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(response["statusCode"], 200);
     assert!(response["body"].as_str().unwrap().contains("Hello, file!"));
@@ -45,7 +53,10 @@ fn invoke_with_an_event_file_prints_the_response() {
 #[test]
 fn invoke_reads_the_event_from_stdin_and_fails_on_function_error() {
     let ok = invoke(&example_template("hello"), &["-e", "-"], Some("{}"));
-    assert!(ok.status.success(), "the only function is picked when none is named");
+    assert!(
+        ok.status.success(),
+        "the only function is picked when none is named"
+    );
     let failed = invoke(
         &fixture_template(),
         &["ShapeFunction", "-e", "-"],

@@ -33,10 +33,18 @@ fn reserved_concurrency_exceeded_is_500_integration_failure() {
         std::thread::spawn(move || client().get(url).send().unwrap().status())
     };
     // Wait until the first invocation holds the function's only slot.
-    assert!(server.wait_for_log("[ThrottledFunction] START RequestId").is_some());
-    let throttled = client().get(server.url("/throttled?sleep=0")).send().unwrap();
+    assert!(server
+        .wait_for_log("[ThrottledFunction] START RequestId")
+        .is_some());
+    let throttled = client()
+        .get(server.url("/throttled?sleep=0"))
+        .send()
+        .unwrap();
     assert_eq!(throttled.status(), 500);
-    assert_eq!(throttled.text().unwrap(), r#"{"message": "Internal server error"}"#);
+    assert_eq!(
+        throttled.text().unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
     assert_eq!(slow.join().unwrap(), 200);
 }
 

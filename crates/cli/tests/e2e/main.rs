@@ -25,7 +25,10 @@ pub fn fixture_template() -> PathBuf {
 
 /// An example application's template.
 pub fn example_template(name: &str) -> PathBuf {
-    workspace_root().join("examples").join(name).join("template.yaml")
+    workspace_root()
+        .join("examples")
+        .join(name)
+        .join("template.yaml")
 }
 
 /// Starts the fixture application.
