@@ -9,11 +9,12 @@ mod long_form;
 pub mod model;
 mod parameters;
 mod resources;
+mod tables;
 mod yaml_tree;
 
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
-pub use model::{Code, Function, Model, RestApi, Route};
+pub use model::{Code, Function, Model, RestApi, Route, Table};
 pub use parameters::parse_parameter_overrides;
 
 #[cfg(test)]

@@ -130,6 +130,7 @@ pub fn load_str(
         template_path,
         functions: built.functions,
         rest_apis: built.rest_apis,
+        tables: built.tables,
         warnings,
     })
 }

@@ -16,8 +16,23 @@ pub struct Model {
     /// REST APIs (payload 1.0): explicit `AWS::Serverless::Api` resources and the implicit
     /// `ServerlessRestApi` that SAM creates for events without a `RestApiId`.
     pub rest_apis: Vec<RestApi>,
+    /// DynamoDB tables (`AWS::Serverless::SimpleTable`, `AWS::DynamoDB::Table`), in template order.
+    pub tables: Vec<Table>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
     pub warnings: Vec<String>,
+}
+
+/// One DynamoDB table the template declares; created at startup if missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// `TableName`, else the logical id (what `!Ref` gives locally).
+    pub name: String,
+    /// The table as a DynamoDB `CreateTable` request (wire JSON), built from the resource's properties.
+    pub create_table: serde_json::Value,
+    /// `TimeToLiveSpecification.AttributeName` when TTL is enabled.
+    pub ttl_attribute: Option<String>,
 }
 
 /// One Lambda function.

@@ -8,7 +8,8 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::{Code, Function, RestApi, Route};
+use crate::model::{Code, Function, RestApi, Route, Table};
+use crate::tables;
 use crate::yaml_tree::{Kind, Node};
 
 /// The implicit API's logical id and stage, as SAM names them.
@@ -48,6 +49,7 @@ struct ApiEvent {
 pub(crate) struct Built {
     pub functions: Vec<Function>,
     pub rest_apis: Vec<RestApi>,
+    pub tables: Vec<Table>,
 }
 
 /// Reads every resource of the template.
@@ -61,6 +63,7 @@ pub(crate) fn build(
     let global = |section: &str| root.get("Globals").and_then(|g| g.get(section));
     let mut functions = Vec::new();
     let mut rest_apis = Vec::new();
+    let mut tables = Vec::new();
     let mut events = Vec::new();
     for (id, resource) in resources {
         let path = format!("Resources.{id}");
@@ -118,6 +121,21 @@ pub(crate) fn build(
                 };
                 rest_apis.push(rest_api(id, &reader, warnings)?);
             }
+            "AWS::Serverless::SimpleTable" | "AWS::DynamoDB::Table" => {
+                let absent = Node {
+                    kind: Kind::Map(Vec::new()),
+                    ..resource.clone()
+                };
+                let properties = resource.get("Properties").unwrap_or(&absent);
+                tables.push(tables::table(
+                    id,
+                    ty,
+                    properties,
+                    resolver,
+                    &properties_path,
+                    warnings,
+                )?);
+            }
             _ => warnings.push(format!(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
@@ -130,6 +148,7 @@ pub(crate) fn build(
     Ok(Built {
         functions,
         rest_apis,
+        tables,
     })
 }
 

@@ -4,6 +4,7 @@ mod errors;
 mod intrinsics;
 mod parameters;
 mod resources;
+mod tables;
 
 use std::path::Path;
 

@@ -348,10 +348,12 @@ Resources:
     assert_eq!(
         model.warnings,
         vec![
-            "Resources.F.Properties.Events.Upload: event type S3 is not emulated yet (ignored)".to_string(),
-            "Resources.F.Properties.Events.Http: event type HttpApi is not emulated yet (ignored)".to_string(),
-            "Resources.Bucket: resource type AWS::S3::Bucket is not emulated yet (ignored)".to_string(),
-            "Resources.Table: resource type AWS::Serverless::SimpleTable is not emulated yet (ignored)".to_string(),
+            "Resources.F.Properties.Events.Upload: event type S3 is not emulated yet (ignored)"
+                .to_string(),
+            "Resources.F.Properties.Events.Http: event type HttpApi is not emulated yet (ignored)"
+                .to_string(),
+            "Resources.Bucket: resource type AWS::S3::Bucket is not emulated yet (ignored)"
+                .to_string(),
         ]
     );
     assert!(model.rest_apis.is_empty());

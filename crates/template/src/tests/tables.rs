@@ -1,0 +1,114 @@
+//! Table resources become DynamoDB `CreateTable` requests; `!Ref` gives the table name.
+
+use serde_json::json;
+
+use super::load;
+
+#[test]
+fn simple_table_defaults_to_an_id_string_key_on_demand() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Items:
+    Type: AWS::Serverless::SimpleTable
+  Named:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      TableName: !Sub '${AWS::StackName}-named'
+      PrimaryKey: {Name: pk, Type: Number}
+      ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: '2'}
+",
+    );
+    assert_eq!(model.tables.len(), 2);
+    assert_eq!(model.tables[0].name, "Items");
+    assert_eq!(
+        model.tables[0].create_table,
+        json!({
+            "TableName": "Items",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        })
+    );
+    let named = &model.tables[1].create_table;
+    assert_eq!(named["TableName"], "sluice-named");
+    assert_eq!(named["AttributeDefinitions"][0]["AttributeType"], "N");
+    assert_eq!(named["BillingMode"], "PROVISIONED");
+    assert_eq!(
+        named["ProvisionedThroughput"],
+        json!({"ReadCapacityUnits": 5, "WriteCapacityUnits": 2})
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn dynamodb_table_properties_are_the_create_table_request() {
+    let model = load(
+        "Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions:
+        - {AttributeName: pk, AttributeType: S}
+        - {AttributeName: sk, AttributeType: N}
+        - {AttributeName: gsi, AttributeType: S}
+      KeySchema:
+        - {AttributeName: pk, KeyType: HASH}
+        - {AttributeName: sk, KeyType: RANGE}
+      GlobalSecondaryIndexes:
+        - IndexName: byGsi
+          KeySchema: [{AttributeName: gsi, KeyType: HASH}]
+          Projection: {ProjectionType: ALL}
+      TimeToLiveSpecification: {AttributeName: expires, Enabled: true}
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          TABLE: !Ref Orders
+",
+    );
+    let table = &model.tables[0];
+    assert_eq!(table.name, "orders");
+    assert_eq!(table.ttl_attribute.as_deref(), Some("expires"));
+    let request = &table.create_table;
+    assert_eq!(
+        request["KeySchema"][1],
+        json!({"AttributeName": "sk", "KeyType": "RANGE"})
+    );
+    assert_eq!(request["GlobalSecondaryIndexes"][0]["IndexName"], "byGsi");
+    assert_eq!(
+        request["StreamSpecification"],
+        json!({"StreamViewType": "NEW_IMAGE", "StreamEnabled": true})
+    );
+    assert!(
+        request.get("TimeToLiveSpecification").is_none(),
+        "TTL is not a CreateTable key"
+    );
+    assert_eq!(model.functions[0].environment["TABLE"], "orders");
+}
+
+#[test]
+fn dynamodb_table_without_key_schema_names_the_property() {
+    let error = super::load_err(
+        "Resources:
+  T:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+",
+    );
+    assert!(
+        error.contains("Resources.T.Properties.KeySchema"),
+        "{error}"
+    );
+    assert!(
+        error.contains(":5:"),
+        "points at the table's properties: {error}"
+    );
+}
