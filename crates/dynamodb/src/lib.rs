@@ -1,1 +1,103 @@
-//! placeholder
+//! An embedded, durable, DynamoDB-compatible store speaking DynamoDB's JSON 1.0 protocol, so boto3 and the
+//! AWS SDKs run unchanged against Sluice. The HTTP layer lives in the server crate; this crate turns an
+//! operation name and a JSON body into DynamoDB's JSON response.
+
+pub mod attribute_value;
+pub mod expression;
+pub mod key_codec;
+pub mod number;
+mod ops;
+pub mod protocol;
+pub mod store;
+pub mod table;
+pub mod update_expression;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+pub use store::StoreError;
+use store::{SqliteStore, Store};
+use table::TableDef;
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum StoreLocation {
+    /// A directory holding the SQLite file(s); created if missing.
+    Dir(PathBuf),
+    /// Nothing on disk (throwaway runs, tests).
+    InMemory,
+}
+
+/// A DynamoDB response: status and JSON body. The HTTP layer adds `content-type:
+/// application/x-amz-json-1.0`, `x-amz-crc32` and `x-amzn-RequestId`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamoResponse {
+    /// HTTP status (200, 400 or 500).
+    pub status: u16,
+    /// JSON body.
+    pub body: Bytes,
+}
+
+/// What [`DynamoDb::ensure_table`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnsureOutcome {
+    /// The table did not exist and was created.
+    Created,
+    /// The table exists with the same key schema and indexes.
+    Unchanged,
+    /// The table exists with a different schema; it is left as it is (data is never dropped silently).
+    SchemaDiffers {
+        /// Human-readable differences, for the startup report.
+        differences: Vec<String>,
+    },
+}
+
+/// Mutable state behind the one lock: storage plus the table catalogue cached in memory.
+pub(crate) struct State {
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) tables: BTreeMap<String, TableDef>,
+}
+
+/// The DynamoDB service. Cheap to share (`Arc`); all requests serialize on one lock, which is what makes
+/// conditional writes and transactions atomic.
+pub struct DynamoDb {
+    state: Arc<Mutex<State>>,
+}
+
+impl DynamoDb {
+    /// Opens (or creates) the store; a corrupted or foreign data file is a clear error.
+    pub fn open(location: StoreLocation) -> Result<Arc<DynamoDb>, StoreError> {
+        let store: Box<dyn Store> = match &location {
+            StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir)?),
+            StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory()?),
+        };
+        let tables = store.load_tables()?.into_iter().map(|t| (t.name.clone(), t)).collect();
+        Ok(Arc::new(DynamoDb { state: Arc::new(Mutex::new(State { store, tables })) }))
+    }
+
+    /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.
+    pub async fn handle(&self, target: &str, body: Bytes) -> DynamoResponse {
+        let state = Arc::clone(&self.state);
+        let target = target.to_string();
+        // SQLite calls block (fsync on every commit), so they run off the async workers.
+        let run = move || {
+            // A poisoned lock only means another request panicked mid-way; SQLite rolled its
+            // transaction back, so the state is still consistent.
+            let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+            ops::dispatch(&mut guard, &target, &body)
+        };
+        match tokio::task::spawn_blocking(run).await {
+            Ok(resp) => resp,
+            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!("request task failed: {e}"))),
+        }
+    }
+
+    /// Creates a table if it does not exist (template tables); reports a differing existing schema.
+    pub fn ensure_table(&self, create_table_request_json: &serde_json::Value) -> Result<EnsureOutcome, StoreError> {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        ops::create_table::ensure(&mut guard, create_table_request_json)
+    }
+}

@@ -1,0 +1,309 @@
+//! Evaluation of conditions against an item, document-path lookup and projection.
+
+use std::cmp::Ordering;
+
+use super::parser::{CmpOp, Condition, Operand, Path, PathElem};
+use crate::attribute_value::{AttributeValue, Item};
+use crate::number::Number;
+
+/// The value at `path` in `item`, if present.
+pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a AttributeValue> {
+    let mut elems = path.0.iter();
+    let mut cur = match elems.next()? {
+        PathElem::Attr(a) => item.get(a)?,
+        PathElem::Index(_) => return None,
+    };
+    for e in elems {
+        cur = match (e, cur) {
+            (PathElem::Attr(a), AttributeValue::M(m)) => m.get(a)?,
+            (PathElem::Index(i), AttributeValue::L(l)) => l.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn operand_value(item: &Item, op: &Operand) -> Option<AttributeValue> {
+    match op {
+        Operand::Path(p) => resolve(item, p).cloned(),
+        Operand::Value(v) => Some(v.clone()),
+        Operand::Size(p) => {
+            let n = match resolve(item, p)? {
+                AttributeValue::S(s) => s.len(),
+                AttributeValue::B(b) => b.len(),
+                AttributeValue::Ss(v) => v.len(),
+                AttributeValue::Ns(v) => v.len(),
+                AttributeValue::Bs(v) => v.len(),
+                AttributeValue::M(m) => m.len(),
+                AttributeValue::L(l) => l.len(),
+                _ => return None,
+            };
+            Number::parse(&n.to_string()).ok().map(AttributeValue::N)
+        }
+    }
+}
+
+/// Equality as DynamoDB defines it (sets compare as sets, numbers numerically).
+pub fn values_equal(a: &AttributeValue, b: &AttributeValue) -> bool {
+    use AttributeValue::*;
+    match (a, b) {
+        (Ss(x), Ss(y)) => x.len() == y.len() && x.iter().all(|v| y.contains(v)),
+        (Ns(x), Ns(y)) => x.len() == y.len() && x.iter().all(|v| y.contains(v)),
+        (Bs(x), Bs(y)) => x.len() == y.len() && x.iter().all(|v| y.contains(v)),
+        (M(x), M(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w))),
+        (L(x), L(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| values_equal(v, w)),
+        _ => a == b,
+    }
+}
+
+/// Ordering for `<`, `<=`, `>`, `>=`, BETWEEN: only between two N, two S or two B.
+pub fn order(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
+    match (a, b) {
+        (AttributeValue::N(x), AttributeValue::N(y)) => Some(x.cmp(y)),
+        (AttributeValue::S(x), AttributeValue::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (AttributeValue::B(x), AttributeValue::B(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn compare(a: Option<&AttributeValue>, op: CmpOp, b: Option<&AttributeValue>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match op {
+            CmpOp::Eq => values_equal(a, b),
+            CmpOp::Ne => !values_equal(a, b),
+            _ => match order(a, b) {
+                Some(o) => match op {
+                    CmpOp::Lt => o == Ordering::Less,
+                    CmpOp::Le => o != Ordering::Greater,
+                    CmpOp::Gt => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                },
+                None => false,
+            },
+        },
+        // A missing attribute is "not equal" to anything and fails every other comparison.
+        _ => op == CmpOp::Ne && (a.is_some() || b.is_some()),
+    }
+}
+
+/// Evaluates a condition against an item (an absent item is the empty item).
+pub fn evaluate(cond: &Condition, item: &Item) -> bool {
+    match cond {
+        Condition::Compare(a, op, b) => compare(operand_value(item, a).as_ref(), *op, operand_value(item, b).as_ref()),
+        Condition::Between(a, lo, hi) => {
+            match (operand_value(item, a), operand_value(item, lo), operand_value(item, hi)) {
+                (Some(v), Some(l), Some(h)) => {
+                    matches!(order(&v, &l), Some(Ordering::Greater | Ordering::Equal))
+                        && matches!(order(&v, &h), Some(Ordering::Less | Ordering::Equal))
+                }
+                _ => false,
+            }
+        }
+        Condition::In(a, list) => match operand_value(item, a) {
+            Some(v) => list.iter().any(|o| operand_value(item, o).is_some_and(|w| values_equal(&v, &w))),
+            None => false,
+        },
+        Condition::And(x, y) => evaluate(x, item) && evaluate(y, item),
+        Condition::Or(x, y) => evaluate(x, item) || evaluate(y, item),
+        Condition::Not(x) => !evaluate(x, item),
+        Condition::Exists(p) => resolve(item, p).is_some(),
+        Condition::NotExists(p) => resolve(item, p).is_none(),
+        Condition::AttributeType(p, t) => match (resolve(item, p), operand_value(item, t)) {
+            (Some(v), Some(AttributeValue::S(t))) => v.type_name() == t,
+            _ => false,
+        },
+        Condition::BeginsWith(a, b) => match (operand_value(item, a), operand_value(item, b)) {
+            (Some(AttributeValue::S(x)), Some(AttributeValue::S(y))) => x.starts_with(&y),
+            (Some(AttributeValue::B(x)), Some(AttributeValue::B(y))) => x.starts_with(&y),
+            _ => false,
+        },
+        Condition::Contains(a, b) => match (operand_value(item, a), operand_value(item, b)) {
+            (Some(AttributeValue::S(x)), Some(AttributeValue::S(y))) => x.contains(&y),
+            (Some(AttributeValue::B(x)), Some(AttributeValue::B(y))) => {
+                y.is_empty() || x.windows(y.len()).any(|w| w == y.as_slice())
+            }
+            (Some(AttributeValue::Ss(x)), Some(AttributeValue::S(y))) => x.contains(&y),
+            (Some(AttributeValue::Ns(x)), Some(AttributeValue::N(y))) => x.contains(&y),
+            (Some(AttributeValue::Bs(x)), Some(AttributeValue::B(y))) => x.contains(&y),
+            (Some(AttributeValue::L(x)), Some(y)) => x.iter().any(|v| values_equal(v, &y)),
+            _ => false,
+        },
+    }
+}
+
+/// Keeps only the projected paths of `item`; list elements selected by index are kept in index order.
+pub fn project(item: &Item, paths: &[Path]) -> Item {
+    let mut out = Item::new();
+    for p in paths {
+        let Some(v) = resolve(item, p) else { continue };
+        let mut elems = p.0.iter();
+        let Some(PathElem::Attr(root)) = elems.next() else { continue };
+        let rest: Vec<&PathElem> = elems.collect();
+        if rest.is_empty() {
+            out.insert(root.clone(), v.clone());
+            continue;
+        }
+        let template = item.get(root);
+        let slot = out.entry(root.clone()).or_insert_with(|| empty_like(template));
+        insert_at(slot, template, &rest, v);
+    }
+    out
+}
+
+fn empty_like(v: Option<&AttributeValue>) -> AttributeValue {
+    match v {
+        Some(AttributeValue::L(_)) => AttributeValue::L(Vec::new()),
+        _ => AttributeValue::M(Default::default()),
+    }
+}
+
+fn insert_at(slot: &mut AttributeValue, source: Option<&AttributeValue>, rest: &[&PathElem], v: &AttributeValue) {
+    let Some((first, tail)) = rest.split_first() else {
+        *slot = v.clone();
+        return;
+    };
+    match (first, slot, source) {
+        (PathElem::Attr(a), AttributeValue::M(m), Some(AttributeValue::M(src))) => {
+            let child_src = src.get(a);
+            let child = m.entry(a.clone()).or_insert_with(|| empty_like(child_src));
+            insert_at(child, child_src, tail, v);
+        }
+        (PathElem::Index(i), AttributeValue::L(l), Some(AttributeValue::L(src))) => {
+            let child_src = src.get(*i);
+            let mut child = empty_like(child_src);
+            insert_at(&mut child, child_src, tail, v);
+            l.push(child);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parser::{parse_condition, ExprAttrs};
+    use super::*;
+    use crate::attribute_value::item_from_value;
+    use serde_json::{json, Value};
+
+    fn item() -> Item {
+        item_from_value(&json!({
+            "id": {"S": "abc"}, "n": {"N": "5"}, "tags": {"SS": ["x", "y"]}, "bin": {"B": "AAEC"},
+            "m": {"M": {"a": {"L": [{"N": "1"}, {"M": {"c": {"S": "deep"}}}]}}},
+            "lst": {"L": [{"S": "p"}, {"N": "2"}]}, "flag": {"BOOL": true}, "nothing": {"NULL": true}
+        }))
+        .unwrap()
+    }
+
+    fn eval_with(expr: &str, values: Value, names: Value) -> Result<bool, String> {
+        let mut attrs = ExprAttrs::new(names.as_object().unwrap(), values.as_object().unwrap()).map_err(|e| e.to_string())?;
+        let c = parse_condition(expr, "ConditionExpression", &mut attrs).map_err(|e| e.to_string())?;
+        attrs.check_all_used().map_err(|e| e.to_string())?;
+        Ok(evaluate(&c, &item()))
+    }
+
+    fn eval(expr: &str) -> bool {
+        let values = json!({":five": {"N": "5"}, ":four": {"N": "4.0"}, ":abc": {"S": "abc"}, ":a": {"S": "a"},
+            ":x": {"S": "x"}, ":ss": {"S": "SS"}, ":deep": {"S": "deep"}, ":two": {"N": "2"}, ":b": {"B": "AAE="}});
+        let mut attrs = ExprAttrs::new(&Default::default(), values.as_object().unwrap()).unwrap();
+        let c = parse_condition(expr, "ConditionExpression", &mut attrs).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        evaluate(&c, &item())
+    }
+
+    #[test]
+    fn comparators() {
+        assert!(eval("n = :five"));
+        assert!(eval("n <> :four"));
+        assert!(eval("n > :four") && eval("n >= :five") && eval("n <= :five"));
+        assert!(!eval("n < :four"));
+        assert!(!eval("id < :five"), "cross-type order comparison is false");
+        assert!(eval("id = :abc") && !eval("id = :five"));
+        assert!(eval("absent <> :five") && !eval("absent = :five"));
+    }
+
+    #[test]
+    fn logic_and_precedence() {
+        // NOT binds tighter than AND, AND tighter than OR.
+        assert!(eval("n = :four OR n = :five AND id = :abc"));
+        assert!(!eval("(n = :four OR n = :five) AND id = :x"));
+        assert!(eval("NOT n = :four AND id = :abc"));
+        assert!(!eval("NOT (n = :five AND id = :abc)"));
+        assert!(eval("n = :four or not n = :four"), "keywords are case-insensitive");
+    }
+
+    #[test]
+    fn in_and_between() {
+        assert!(eval("n IN (:four, :five)"));
+        assert!(!eval("n IN (:four, :two)"));
+        assert!(eval("n BETWEEN :four AND :five"));
+        assert!(!eval("n BETWEEN :two AND :four"));
+    }
+
+    #[test]
+    fn functions() {
+        assert!(eval("attribute_exists(id)") && !eval("attribute_exists(nope)"));
+        assert!(eval("attribute_not_exists(nope)") && !eval("attribute_not_exists(n)"));
+        assert!(eval("attribute_type(tags, :ss)"));
+        assert!(eval("begins_with(id, :a)") && eval("begins_with(bin, :b)"));
+        assert!(eval("contains(tags, :x)") && eval("contains(id, :a)") && !eval("contains(id, :x)"));
+        assert!(eval("contains(lst, :two)"));
+        assert!(eval("size(id) = :five") == false && eval("size(tags) = :two"));
+        assert!(eval("size(lst) < :five"));
+    }
+
+    #[test]
+    fn document_paths() {
+        assert!(eval("m.a[1].c = :deep"));
+        assert!(eval("attribute_exists(m.a[0])") && !eval("attribute_exists(m.a[5])"));
+        assert!(eval("lst[1] = :two"));
+    }
+
+    #[test]
+    fn names_values_and_reserved_words() {
+        assert_eq!(eval_with("#s = :v", json!({":v": {"S": "abc"}}), json!({"#s": "id"})), Ok(true));
+        let e = eval_with("status = :v", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.contains("Attribute name is a reserved keyword; reserved keyword: status"), "{e}");
+        let e = eval_with("#x = :v", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.contains("An expression attribute name used in the document path is not defined; attribute name: #x"), "{e}");
+        let e = eval_with("id = :nope", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.contains("An expression attribute value used in expression is not defined; attribute value: :nope"), "{e}");
+        let e = eval_with("id = :v", json!({":v": {"S": "x"}, ":unused": {"S": "y"}}), json!({})).unwrap_err();
+        assert!(e.contains("Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"), "{e}");
+        let e = eval_with("id = :v", json!({":v": {"S": "x"}}), json!({"#u": "x"})).unwrap_err();
+        assert!(e.contains("Value provided in ExpressionAttributeNames unused in expressions: keys: {#u}"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_are_validation_errors() {
+        let e = eval_with("id = = :v", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.starts_with("Invalid ConditionExpression: Syntax error; token: \"=\""), "{e}");
+        let e = eval_with("foo(id)", json!({}), json!({})).unwrap_err();
+        assert!(e.contains("Invalid function name; function: foo"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_not_a_stack_overflow() {
+        // 10,000 parentheses: rejected by the size limit.
+        let deep = format!("{}id = :v{}", "(".repeat(10_000), ")".repeat(10_000));
+        let e = eval_with(&deep, json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.starts_with("Invalid ConditionExpression:"), "{e}");
+        // Within the size limit but deeper than the parser allows.
+        let deep = format!("{}id = :v{}", "(".repeat(1_500), ")".repeat(1_500));
+        let e = eval_with(&deep, json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.contains("maximum nesting depth"), "{e}");
+        let nots = format!("{}id = :v", "NOT ".repeat(900));
+        let e = eval_with(&nots, json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert!(e.contains("maximum nesting depth"), "{e}");
+    }
+
+    #[test]
+    fn projection_keeps_selected_paths() {
+        let mut attrs = ExprAttrs::default();
+        let paths = super::super::parser::parse_projection("id, m.a[1].c, lst[1]", &mut attrs).unwrap();
+        let p = project(&item(), &paths);
+        let j = crate::attribute_value::item_to_json(&p);
+        assert_eq!(
+            j,
+            json!({"id": {"S": "abc"}, "lst": {"L": [{"N": "2"}]}, "m": {"M": {"a": {"L": [{"M": {"c": {"S": "deep"}}}]}}}})
+        );
+    }
+}

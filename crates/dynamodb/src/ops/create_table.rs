@@ -1,0 +1,63 @@
+//! CreateTable (tables are ACTIVE immediately) and `ensure_table` for template tables.
+
+use serde_json::{json, Value};
+
+use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::store::StoreError;
+use crate::table::{parse_create_table, TableDef};
+use crate::{EnsureOutcome, State};
+
+fn now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as f64 / 1000.0).unwrap_or(0.0)
+}
+
+/// Parses a CreateTable request.
+pub fn parse(r: &Req) -> DynamoResult<TableDef> {
+    parse_create_table(r, now())
+}
+
+/// Creates the table; an existing name is ResourceInUseException.
+pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
+    if state.tables.contains_key(&def.name) {
+        return Err(DynamoError::ResourceInUse(format!("Table already exists: {}", def.name)));
+    }
+    state.store.put_table(&def)?;
+    let desc = def.describe(0, 0, "ACTIVE");
+    state.tables.insert(def.name.clone(), def);
+    Ok(json!({ "TableDescription": desc }))
+}
+
+/// Creates the table unless it exists; reports how an existing table's schema differs.
+pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, StoreError> {
+    let obj = request.as_object().ok_or_else(|| StoreError::InvalidTable("request is not a JSON object".into()))?;
+    let def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
+    let Some(existing) = state.tables.get(&def.name) else {
+        state.store.put_table(&def)?;
+        state.tables.insert(def.name.clone(), def);
+        return Ok(EnsureOutcome::Created);
+    };
+    let mut differences = Vec::new();
+    if existing.keys != def.keys {
+        differences.push(format!(
+            "key schema: existing {} vs template {}",
+            existing.keys.to_json(),
+            def.keys.to_json()
+        ));
+    }
+    let names = |t: &TableDef| {
+        let mut v: Vec<(String, Value)> = t.indexes.iter().map(|i| (i.name.clone(), i.keys.to_json())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    if names(existing) != names(&def) {
+        differences.push(format!(
+            "indexes: existing {:?} vs template {:?}",
+            existing.indexes.iter().map(|i| &i.name).collect::<Vec<_>>(),
+            def.indexes.iter().map(|i| &i.name).collect::<Vec<_>>()
+        ));
+    }
+    if existing.billing_mode != def.billing_mode {
+        differences.push(format!("billing mode: existing {} vs template {}", existing.billing_mode, def.billing_mode));
+    }
+    Ok(if differences.is_empty() { EnsureOutcome::Unchanged } else { EnsureOutcome::SchemaDiffers { differences } })
+}

@@ -1,0 +1,55 @@
+//! DeleteItem.
+
+use serde_json::Value;
+
+use super::{check_condition, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity};
+use crate::attribute_value::{item_from_json, item_size, Item};
+use crate::expression::{Condition, ExprAttrs};
+use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::store::Write;
+use crate::State;
+
+/// A parsed DeleteItem request.
+pub struct DeleteItem {
+    /// Table.
+    pub table: String,
+    /// Primary key.
+    pub key: Item,
+    /// Condition on the old item.
+    pub condition: Option<Condition>,
+    /// ReturnValues ALL_OLD?
+    pub return_old: bool,
+    /// ReturnValuesOnConditionCheckFailure ALL_OLD?
+    pub return_old_on_fail: bool,
+    /// ReturnConsumedCapacity.
+    pub capacity: Capacity,
+}
+
+/// Parses DeleteItem.
+pub fn parse(r: &Req) -> DynamoResult<DeleteItem> {
+    let table = table_name(r)?.to_string();
+    let key = item_from_json(r.obj("Key")?)?;
+    let mut attrs = ExprAttrs::from_request(r)?;
+    let condition = legacy::write_condition(r, &mut attrs)?;
+    attrs.check_all_used()?;
+    let return_old = match r.opt_str("ReturnValues")? {
+        None | Some("NONE") => false,
+        Some("ALL_OLD") => true,
+        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+    };
+    Ok(DeleteItem { table, key, condition, return_old, return_old_on_fail: return_old_on_fail(r)?, capacity: Capacity::parse(r)? })
+}
+
+/// Applies DeleteItem.
+pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
+    let def = state.table(&d.table)?;
+    let (hk, rk) = def.encode_key_param(&d.key)?;
+    let old = state.store.get(&d.table, &hk, &rk)?;
+    check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail)?;
+    if old.is_some() {
+        state.store.apply(&[Write::Delete { table: d.table.clone(), hk, rk }])?;
+    }
+    let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+    let attrs = if d.return_old { old.as_ref() } else { None };
+    Ok(write_response(attrs, d.capacity.render(&d.table, units, false)))
+}

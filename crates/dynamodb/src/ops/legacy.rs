@@ -1,0 +1,196 @@
+//! The legacy (pre-expression) parameters — `Expected`, `AttributesToGet`, `ScanFilter`/`QueryFilter`,
+//! `KeyConditions`, `AttributeUpdates` — translated into the expression ASTs so one evaluator serves both.
+
+use serde_json::{Map, Value};
+
+use crate::attribute_value::AttributeValue;
+use crate::expression::parser::{CmpOp, Operand};
+use crate::expression::{parse_condition, Condition, ExprAttrs, Path, PathElem};
+use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::update_expression::{SetOperand, SetValue, UpdateExpression};
+
+fn path(name: &str) -> Path {
+    Path(vec![PathElem::Attr(name.to_string())])
+}
+
+fn mixed(non_expr: &str, expr: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{non_expr}}} Expression parameters: {{{expr}}}"
+    ))
+}
+
+/// One legacy filter entry (`{"ComparisonOperator": …, "AttributeValueList": […]}`) as a condition.
+fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
+    let op = spec.get("ComparisonOperator").and_then(Value::as_str).ok_or_else(|| {
+        DynamoError::validation("One or more parameter values were invalid: Invalid ComparisonOperator")
+    })?;
+    let list: Vec<AttributeValue> = spec
+        .get("AttributeValueList")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(AttributeValue::from_json).collect::<DynamoResult<_>>())
+        .transpose()?
+        .unwrap_or_default();
+    let want = |n: usize| -> DynamoResult<()> {
+        if list.len() == n {
+            Ok(())
+        } else {
+            Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Invalid number of argument(s) for the {op} ComparisonOperator"
+            )))
+        }
+    };
+    let p = || Operand::Path(path(name));
+    let v = |i: usize| Operand::Value(list[i].clone());
+    let cmp = |o: CmpOp| -> DynamoResult<Condition> {
+        want(1)?;
+        Ok(Condition::Compare(p(), o, v(0)))
+    };
+    Ok(match op {
+        "EQ" => cmp(CmpOp::Eq)?,
+        "NE" => cmp(CmpOp::Ne)?,
+        "LT" => cmp(CmpOp::Lt)?,
+        "LE" => cmp(CmpOp::Le)?,
+        "GT" => cmp(CmpOp::Gt)?,
+        "GE" => cmp(CmpOp::Ge)?,
+        "NOT_NULL" => {
+            want(0)?;
+            Condition::Exists(path(name))
+        }
+        "NULL" => {
+            want(0)?;
+            Condition::NotExists(path(name))
+        }
+        "CONTAINS" => {
+            want(1)?;
+            Condition::Contains(p(), v(0))
+        }
+        "NOT_CONTAINS" => {
+            want(1)?;
+            Condition::And(Box::new(Condition::Exists(path(name))), Box::new(Condition::Not(Box::new(Condition::Contains(p(), v(0))))))
+        }
+        "BEGINS_WITH" => {
+            want(1)?;
+            Condition::BeginsWith(p(), v(0))
+        }
+        "IN" => {
+            if list.is_empty() {
+                want(1)?;
+            }
+            Condition::In(p(), (0..list.len()).map(v).collect())
+        }
+        "BETWEEN" => {
+            want(2)?;
+            Condition::Between(p(), v(0), v(1))
+        }
+        other => {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"
+            )))
+        }
+    })
+}
+
+fn join(conds: Vec<Condition>, or: bool) -> Option<Condition> {
+    conds.into_iter().reduce(|a, b| if or { Condition::Or(Box::new(a), Box::new(b)) } else { Condition::And(Box::new(a), Box::new(b)) })
+}
+
+fn conditional_or(r: &Req) -> DynamoResult<bool> {
+    match r.opt_str("ConditionalOperator")? {
+        None | Some("AND") => Ok(false),
+        Some("OR") => Ok(true),
+        Some(o) => Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{o}' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]"
+        ))),
+    }
+}
+
+/// A legacy filter map (`ScanFilter`, `QueryFilter`, `KeyConditions`) as one condition.
+pub fn filter_map(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition>> {
+    let conds = map.iter().map(|(k, v)| filter_entry(k, v)).collect::<DynamoResult<Vec<_>>>()?;
+    Ok(join(conds, or))
+}
+
+/// `Expected` as a condition.
+fn expected(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition>> {
+    let mut conds = Vec::new();
+    for (name, spec) in map {
+        if spec.get("ComparisonOperator").is_some() {
+            conds.push(filter_entry(name, spec)?);
+            continue;
+        }
+        let exists = spec.get("Exists").and_then(Value::as_bool).unwrap_or(true);
+        let value = spec.get("Value").map(AttributeValue::from_json).transpose()?;
+        conds.push(match (exists, value) {
+            (true, Some(v)) => Condition::Compare(Operand::Path(path(name)), CmpOp::Eq, Operand::Value(v)),
+            (true, None) => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Exists is set to TRUE for attribute {name}, Value must also be set"
+                )))
+            }
+            (false, None) => Condition::NotExists(path(name)),
+            (false, Some(_)) => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Value cannot be used when Exists is set to FALSE for attribute {name}"
+                )))
+            }
+        });
+    }
+    Ok(join(conds, or))
+}
+
+/// The condition of a write: `ConditionExpression` or legacy `Expected`.
+pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Condition>> {
+    let expr = r.opt_str("ConditionExpression")?;
+    let legacy = r.opt_obj("Expected")?;
+    match (expr, legacy) {
+        (Some(_), Some(_)) => Err(mixed("Expected", "ConditionExpression")),
+        (Some(e), None) => Ok(Some(parse_condition(e, "ConditionExpression", attrs)?)),
+        (None, Some(m)) => expected(m, conditional_or(r)?),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The projection of a read: `ProjectionExpression` or legacy `AttributesToGet`.
+pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Path>>> {
+    let expr = r.opt_str("ProjectionExpression")?;
+    let legacy = r.opt_arr("AttributesToGet")?;
+    match (expr, legacy) {
+        (Some(_), Some(_)) => Err(mixed("AttributesToGet", "ProjectionExpression")),
+        (Some(e), None) => Ok(Some(crate::expression::parse_projection(e, attrs)?)),
+        (None, Some(a)) => Ok(Some(a.iter().filter_map(Value::as_str).map(path).collect())),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The filter of a Query/Scan: `FilterExpression` or legacy `ScanFilter`/`QueryFilter`.
+pub fn filter(r: &Req, attrs: &mut ExprAttrs, legacy_member: &str) -> DynamoResult<Option<Condition>> {
+    let expr = r.opt_str("FilterExpression")?;
+    let legacy = r.opt_obj(legacy_member)?;
+    match (expr, legacy) {
+        (Some(_), Some(_)) => Err(mixed(legacy_member, "FilterExpression")),
+        (Some(e), None) => Ok(Some(parse_condition(e, "FilterExpression", attrs)?)),
+        (None, Some(m)) => filter_map(m, conditional_or(r)?),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Legacy `AttributeUpdates` (PUT / DELETE / ADD per attribute) as an update expression.
+pub fn attribute_updates(map: &Map<String, Value>) -> DynamoResult<UpdateExpression> {
+    let mut u = UpdateExpression::default();
+    for (name, spec) in map {
+        let action = spec.get("Action").and_then(Value::as_str).unwrap_or("PUT");
+        let value = spec.get("Value").map(AttributeValue::from_json).transpose()?;
+        match (action, value) {
+            ("PUT", Some(v)) => u.set.push((path(name), SetValue::Operand(SetOperand::Value(v)))),
+            ("DELETE", None) => u.remove.push(path(name)),
+            ("DELETE", Some(v)) => u.delete.push((path(name), v)),
+            ("ADD", Some(v)) => u.add.push((path(name), v)),
+            _ => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified for attribute {name}"
+                )))
+            }
+        }
+    }
+    Ok(u)
+}

@@ -1,0 +1,191 @@
+//! One module per DynamoDB operation (parse the request, then apply it) and the dispatcher.
+
+pub mod batch;
+pub mod create_table;
+pub mod delete_item;
+pub mod get_item;
+pub mod legacy;
+pub mod put_item;
+pub mod query_scan;
+pub mod table_admin;
+pub mod transact;
+pub mod update_item;
+
+use serde_json::{json, Map, Value};
+
+use crate::attribute_value::{item_size, item_to_json, Item};
+use crate::expression::{evaluate, Condition};
+use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
+use crate::store::StoreError;
+use crate::table::TableDef;
+use crate::{DynamoResponse, State};
+
+/// Largest item DynamoDB stores.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+impl From<StoreError> for DynamoError {
+    fn from(e: StoreError) -> Self {
+        DynamoError::Internal(e.to_string())
+    }
+}
+
+impl State {
+    /// The named table or DynamoDB's not-found error.
+    pub(crate) fn table(&self, name: &str) -> DynamoResult<&TableDef> {
+        self.tables.get(name).ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
+    }
+}
+
+/// Runs one operation and encodes its result or error.
+pub fn dispatch(state: &mut State, target: &str, body: &[u8]) -> DynamoResponse {
+    let result = parse_body(body).and_then(|req| run(state, target, &req));
+    match result {
+        Ok(v) => encode_ok(v),
+        Err(e) => encode_error(&e),
+    }
+}
+
+fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Value> {
+    let r = Req(req);
+    match target {
+        "CreateTable" => create_table::apply(state, create_table::parse(&r)?),
+        "DescribeTable" => table_admin::describe_table(state, &r),
+        "ListTables" => table_admin::list_tables(state, &r),
+        "DeleteTable" => table_admin::delete_table(state, &r),
+        "UpdateTable" => table_admin::update_table(state, &r),
+        "TagResource" => table_admin::tag_resource(state, &r),
+        "UntagResource" => table_admin::untag_resource(state, &r),
+        "ListTagsOfResource" => table_admin::list_tags(state, &r),
+        "DescribeTimeToLive" => table_admin::describe_ttl(state, &r),
+        "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
+        "DescribeEndpoints" => Ok(json!({"Endpoints": [{"Address": "dynamodb.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]})),
+        "DescribeLimits" => Ok(json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000})),
+        "PutItem" => put_item::apply(state, put_item::parse(&r)?),
+        "GetItem" => get_item::apply(state, get_item::parse(&r)?),
+        "DeleteItem" => delete_item::apply(state, delete_item::parse(&r)?),
+        "UpdateItem" => update_item::apply(state, update_item::parse(&r)?),
+        "Query" => query_scan::apply(state, query_scan::parse(&r, true)?),
+        "Scan" => query_scan::apply(state, query_scan::parse(&r, false)?),
+        "BatchWriteItem" => batch::write(state, &r),
+        "BatchGetItem" => batch::get(state, &r),
+        "TransactWriteItems" => transact::write(state, &r),
+        "TransactGetItems" => transact::get(state, &r),
+        _ => Err(DynamoError::UnknownOperation),
+    }
+}
+
+/// `ReturnConsumedCapacity` as asked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Capacity {
+    /// Not returned.
+    None,
+    /// Total only.
+    Total,
+    /// Total plus per-table/index breakdown.
+    Indexes,
+}
+
+impl Capacity {
+    /// Reads `ReturnConsumedCapacity`.
+    pub fn parse(r: &Req) -> DynamoResult<Capacity> {
+        match r.opt_str("ReturnConsumedCapacity")? {
+            None | Some("NONE") => Ok(Capacity::None),
+            Some("TOTAL") => Ok(Capacity::Total),
+            Some("INDEXES") => Ok(Capacity::Indexes),
+            Some(other) => Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
+            ))),
+        }
+    }
+
+    /// The `ConsumedCapacity` object for `units` on `table`, if asked for.
+    pub fn render(self, table: &str, units: f64, read: bool) -> Option<Value> {
+        let kind = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
+        match self {
+            Capacity::None => None,
+            Capacity::Total => Some(json!({"TableName": table, "CapacityUnits": units, kind: units})),
+            Capacity::Indexes => Some(json!({"TableName": table, "CapacityUnits": units, kind: units,
+                "Table": {"CapacityUnits": units, kind: units}})),
+        }
+    }
+}
+
+/// Write units for an item of `bytes` (1 KB each, at least one).
+pub fn write_units(bytes: usize) -> f64 {
+    bytes.div_ceil(1024).max(1) as f64
+}
+
+/// Read units for `bytes` (4 KB each; eventually consistent reads cost half).
+pub fn read_units(bytes: usize, consistent: bool) -> f64 {
+    let u = bytes.div_ceil(4096).max(1) as f64;
+    if consistent {
+        u
+    } else {
+        u / 2.0
+    }
+}
+
+/// Validates a full item: size limit, key presence/types, index key types.
+pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
+    if item_size(item) > MAX_ITEM_BYTES {
+        return Err(DynamoError::validation("Item size has exceeded the maximum allowed size"));
+    }
+    let keys = table.encode_key(item)?;
+    for idx in &table.indexes {
+        for k in idx.keys.names() {
+            let want = table.attribute_definitions.iter().find(|(n, _)| n == k).map(|(_, t)| t.as_str());
+            if let (Some(v), Some(want)) = (item.get(k), want) {
+                if v.type_name() != want {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Type mismatch for Index Key {k} Expected: {want} Actual: {} IndexName: {}",
+                        v.type_name(),
+                        idx.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// Evaluates an optional condition against the old item; failure carries the old item when asked for.
+pub fn check_condition(cond: Option<&Condition>, old: Option<&Item>, return_old_on_fail: bool) -> DynamoResult<()> {
+    if let Some(c) = cond {
+        let empty = Item::new();
+        if !evaluate(c, old.unwrap_or(&empty)) {
+            return Err(DynamoError::ConditionalCheckFailed(if return_old_on_fail { old.cloned() } else { None }));
+        }
+    }
+    Ok(())
+}
+
+/// Reads `ReturnValuesOnConditionCheckFailure` (true for ALL_OLD).
+pub fn return_old_on_fail(r: &Req) -> DynamoResult<bool> {
+    match r.opt_str("ReturnValuesOnConditionCheckFailure")? {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some(other) => Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
+        ))),
+    }
+}
+
+/// Adds `Attributes` (when non-empty) and `ConsumedCapacity` to a write response.
+pub fn write_response(attributes: Option<&Item>, capacity: Option<Value>) -> Value {
+    let mut out = Map::new();
+    if let Some(a) = attributes.filter(|a| !a.is_empty()) {
+        out.insert("Attributes".into(), item_to_json(a));
+    }
+    if let Some(c) = capacity {
+        out.insert("ConsumedCapacity".into(), c);
+    }
+    Value::Object(out)
+}
+
+/// Reads the `TableName` member and checks it.
+pub fn table_name<'a>(r: &Req<'a>) -> DynamoResult<&'a str> {
+    let name = r.str("TableName")?;
+    crate::table::validate_table_name(name)?;
+    Ok(name)
+}

@@ -1,0 +1,60 @@
+//! PutItem.
+
+use serde_json::Value;
+
+use super::{check_condition, check_item, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity};
+use crate::attribute_value::{item_from_json, item_size, Item};
+use crate::expression::{Condition, ExprAttrs};
+use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::store::Write;
+use crate::State;
+
+/// A parsed PutItem request.
+pub struct PutItem {
+    /// Table.
+    pub table: String,
+    /// The new item.
+    pub item: Item,
+    /// Condition on the old item.
+    pub condition: Option<Condition>,
+    /// ReturnValues ALL_OLD?
+    pub return_old: bool,
+    /// ReturnValuesOnConditionCheckFailure ALL_OLD?
+    pub return_old_on_fail: bool,
+    /// ReturnConsumedCapacity.
+    pub capacity: Capacity,
+}
+
+/// Parses PutItem.
+pub fn parse(r: &Req) -> DynamoResult<PutItem> {
+    let table = table_name(r)?.to_string();
+    let item = item_from_json(r.obj("Item")?)?;
+    let mut attrs = ExprAttrs::from_request(r)?;
+    let condition = legacy::write_condition(r, &mut attrs)?;
+    attrs.check_all_used()?;
+    let return_old = match r.opt_str("ReturnValues")? {
+        None | Some("NONE") => false,
+        Some("ALL_OLD") => true,
+        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+    };
+    Ok(PutItem {
+        table,
+        item,
+        condition,
+        return_old,
+        return_old_on_fail: return_old_on_fail(r)?,
+        capacity: Capacity::parse(r)?,
+    })
+}
+
+/// Applies PutItem.
+pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
+    let def = state.table(&p.table)?;
+    let (hk, rk) = check_item(def, &p.item)?;
+    let old = state.store.get(&p.table, &hk, &rk)?;
+    check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail)?;
+    let units = write_units(item_size(&p.item).max(old.as_ref().map(item_size).unwrap_or(0)));
+    state.store.apply(&[Write::Put { table: p.table.clone(), hk, rk, item: p.item }])?;
+    let attrs = if p.return_old { old.as_ref() } else { None };
+    Ok(write_response(attrs, p.capacity.render(&p.table, units, false)))
+}

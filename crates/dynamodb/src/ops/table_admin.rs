@@ -1,0 +1,199 @@
+//! DescribeTable, ListTables, DeleteTable, UpdateTable, tags and time-to-live settings.
+
+use serde_json::{json, Map, Value};
+
+use super::table_name;
+use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
+use crate::table::{IndexDef, KeySchema, KeyAttr, ACCOUNT, REGION};
+use crate::State;
+
+fn not_found(name: &str) -> DynamoError {
+    DynamoError::ResourceNotFound(format!("Requested resource not found: Table: {name} not found"))
+}
+
+fn describe(state: &State, name: &str) -> DynamoResult<Value> {
+    let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
+    let (count, size) = state.store.stats(name)?;
+    Ok(def.describe(count, size, "ACTIVE"))
+}
+
+/// DescribeTable.
+pub fn describe_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_name(r)?;
+    Ok(json!({ "Table": describe(state, name)? }))
+}
+
+/// ListTables with `Limit` / `ExclusiveStartTableName` paging.
+pub fn list_tables(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let limit = r.opt_i64("Limit")?.unwrap_or(100);
+    if !(1..=100).contains(&limit) {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {} 100",
+            if limit < 1 { "greater than or equal to 1" } else { "less than or equal to" }
+        )));
+    }
+    let start = r.opt_str("ExclusiveStartTableName")?;
+    let names: Vec<&String> = state.tables.keys().filter(|n| start.is_none_or(|s| n.as_str() > s)).collect();
+    let page: Vec<&String> = names.iter().take(limit as usize).copied().collect();
+    let mut out = Map::new();
+    out.insert("TableNames".into(), json!(page));
+    if names.len() > page.len() {
+        if let Some(last) = page.last() {
+            out.insert("LastEvaluatedTableName".into(), json!(last));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// DeleteTable: returns the description as it was, status DELETING.
+pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_name(r)?;
+    let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
+    let (count, size) = state.store.stats(name)?;
+    let desc = def.describe(count, size, "DELETING");
+    state.store.delete_table(name)?;
+    state.tables.remove(name);
+    Ok(json!({ "TableDescription": desc }))
+}
+
+/// UpdateTable: billing mode, throughput, GSI create/delete.
+pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_name(r)?;
+    let mut def = state.tables.get(name).cloned().ok_or_else(|| not_found(name))?;
+    if let Some(defs) = r.opt_arr("AttributeDefinitions")? {
+        for d in defs {
+            if let (Some(n), Some(t)) = (d.get("AttributeName").and_then(Value::as_str), d.get("AttributeType").and_then(Value::as_str)) {
+                if !def.attribute_definitions.iter().any(|(x, _)| x == n) {
+                    def.attribute_definitions.push((n.to_string(), t.to_string()));
+                }
+            }
+        }
+    }
+    if let Some(mode) = r.opt_str("BillingMode")? {
+        def.billing_mode = mode.to_string();
+        if mode == "PAY_PER_REQUEST" {
+            def.read_capacity = 0;
+            def.write_capacity = 0;
+        }
+    }
+    if let Some(pt) = r.opt_obj("ProvisionedThroughput")? {
+        def.read_capacity = pt.get("ReadCapacityUnits").and_then(Value::as_i64).unwrap_or(def.read_capacity);
+        def.write_capacity = pt.get("WriteCapacityUnits").and_then(Value::as_i64).unwrap_or(def.write_capacity);
+    }
+    if let Some(s) = r.opt_obj("StreamSpecification")? {
+        def.stream = Some(Value::Object(s.clone()));
+    }
+    for upd in r.opt_arr("GlobalSecondaryIndexUpdates")?.into_iter().flatten() {
+        if let Some(c) = upd.get("Create") {
+            let iname = c.get("IndexName").and_then(Value::as_str).ok_or_else(|| null_error("IndexName"))?;
+            if def.index(iname).is_some() {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Index {iname} already exists"
+                )));
+            }
+            let ks = c.get("KeySchema").and_then(Value::as_array).ok_or_else(|| null_error("KeySchema"))?;
+            let attr = |e: &Value| -> DynamoResult<KeyAttr> {
+                let n = e.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
+                let kind = def.attribute_definitions.iter().find(|(x, _)| x == n).map(|(_, t)| t.clone()).ok_or_else(|| {
+                    DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{n}]"
+                    ))
+                })?;
+                Ok(KeyAttr { name: n.to_string(), kind })
+            };
+            let hash = attr(ks.first().ok_or_else(|| null_error("KeySchema"))?)?;
+            let range = ks.get(1).map(attr).transpose()?;
+            def.indexes.push(IndexDef {
+                name: iname.to_string(),
+                keys: KeySchema { hash, range },
+                projection: c.get("Projection").cloned().unwrap_or(json!({"ProjectionType": "ALL"})),
+                local: false,
+                throughput: c.get("ProvisionedThroughput").cloned(),
+            });
+        } else if let Some(d) = upd.get("Delete") {
+            let iname = d.get("IndexName").and_then(Value::as_str).ok_or_else(|| null_error("IndexName"))?;
+            let before = def.indexes.len();
+            def.indexes.retain(|i| i.local || i.name != iname);
+            if def.indexes.len() == before {
+                return Err(DynamoError::ResourceNotFound(format!("Requested resource not found: Index: {iname} not found")));
+            }
+        }
+    }
+    state.store.put_table(&def)?;
+    state.tables.insert(name.to_string(), def);
+    Ok(json!({ "TableDescription": describe(state, name)? }))
+}
+
+fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
+    let prefix = format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/");
+    let name = arn.strip_prefix(&prefix).ok_or_else(|| DynamoError::validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))?;
+    if !state.tables.contains_key(name) {
+        return Err(DynamoError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found")));
+    }
+    Ok(name)
+}
+
+/// TagResource.
+pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
+    let tags = r.opt_arr("Tags")?.ok_or_else(|| null_error("Tags"))?;
+    let mut def = state.table(&name)?.clone();
+    for t in tags {
+        let (Some(k), Some(v)) = (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str)) else {
+            return Err(null_error("Key"));
+        };
+        def.tags.retain(|(x, _)| x != k);
+        def.tags.push((k.to_string(), v.to_string()));
+    }
+    state.store.put_table(&def)?;
+    state.tables.insert(name, def);
+    Ok(json!({}))
+}
+
+/// UntagResource.
+pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
+    let keys: Vec<&str> = r.opt_arr("TagKeys")?.ok_or_else(|| null_error("TagKeys"))?.iter().filter_map(Value::as_str).collect();
+    let mut def = state.table(&name)?.clone();
+    def.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
+    state.store.put_table(&def)?;
+    state.tables.insert(name, def);
+    Ok(json!({}))
+}
+
+/// ListTagsOfResource.
+pub fn list_tags(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_from_arn(state, r.str("ResourceArn")?)?;
+    let def = state.table(name)?;
+    let tags: Vec<Value> = def.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+    Ok(json!({ "Tags": tags }))
+}
+
+/// DescribeTimeToLive.
+pub fn describe_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_name(r)?;
+    let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
+    Ok(match &def.ttl_attribute {
+        Some(a) => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": a}}),
+        None => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
+    })
+}
+
+/// UpdateTimeToLive. AWS: expired items are deleted in the background; Sluice: setting stored, not yet swept.
+pub fn update_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let name = table_name(r)?;
+    let spec = r.obj("TimeToLiveSpecification")?;
+    let enabled = spec.get("Enabled").and_then(Value::as_bool).ok_or_else(|| null_error("Enabled"))?;
+    let attr = spec.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
+    let mut def = state.tables.get(name).cloned().ok_or_else(|| not_found(name))?;
+    if enabled && def.ttl_attribute.is_some() {
+        return Err(DynamoError::validation("TimeToLive is already enabled"));
+    }
+    if !enabled && def.ttl_attribute.is_none() {
+        return Err(DynamoError::validation("TimeToLive is already disabled"));
+    }
+    def.ttl_attribute = enabled.then(|| attr.to_string());
+    state.store.put_table(&def)?;
+    state.tables.insert(name.to_string(), def);
+    Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attr}}))
+}

@@ -1,0 +1,190 @@
+//! TransactWriteItems and TransactGetItems: up to 100 actions, all-or-nothing, with per-action
+//! cancellation reasons.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Map, Value};
+
+use super::{check_item, delete_item, put_item, update_item, write_units, Capacity};
+use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
+use crate::expression::{evaluate, project, Condition, ExprAttrs};
+use crate::protocol::{null_error, CancellationReason, DynamoError, DynamoResult, Req};
+use crate::store::Write;
+use crate::update_expression::UpdateExpression;
+use crate::State;
+
+/// Most actions in one transaction.
+const MAX_ACTIONS: usize = 100;
+
+/// One parsed action.
+enum Action {
+    Check { table: String, key: Item, condition: Condition, return_old: bool },
+    Put(put_item::PutItem),
+    Delete(delete_item::DeleteItem),
+    Update { table: String, key: Item, update: UpdateExpression, condition: Option<Condition>, return_old: bool },
+}
+
+fn too_many(n: usize) -> DynamoError {
+    DynamoError::validation(format!(
+        "1 validation error detected: Value '[{n} items]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS}"
+    ))
+}
+
+fn parse_action(v: &Value) -> DynamoResult<Action> {
+    let obj = v.as_object().ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
+    let (kind, body) = obj.iter().find(|(_, b)| !b.is_null()).ok_or_else(|| {
+        DynamoError::validation("TransactItems can only contain one of Check, Put, Update or Delete")
+    })?;
+    let body = body.as_object().ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
+    let r = Req(body);
+    match kind.as_str() {
+        "Put" => put_item::parse(&r).map(Action::Put),
+        "Delete" => delete_item::parse(&r).map(Action::Delete),
+        "Update" => {
+            let u = update_item::parse(&r)?;
+            Ok(Action::Update { table: u.table, key: u.key, update: u.update, condition: u.condition, return_old: u.return_old_on_fail })
+        }
+        "ConditionCheck" => {
+            let table = super::table_name(&r)?.to_string();
+            let key = item_from_json(r.obj("Key")?)?;
+            let mut attrs = ExprAttrs::from_request(&r)?;
+            let expr = r.str("ConditionExpression")?;
+            let condition = crate::expression::parse_condition(expr, "ConditionExpression", &mut attrs)?;
+            attrs.check_all_used()?;
+            Ok(Action::Check { table, key, condition, return_old: super::return_old_on_fail(&r)? })
+        }
+        other => Err(DynamoError::validation(format!("Invalid TransactItems member: {other}"))),
+    }
+}
+
+/// TransactWriteItems.
+pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let list = r.opt_arr("TransactItems")?.ok_or_else(|| null_error("TransactItems"))?;
+    if list.len() > MAX_ACTIONS {
+        return Err(too_many(list.len()));
+    }
+    if list.is_empty() {
+        return Err(DynamoError::validation(
+            "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    let capacity = Capacity::parse(r)?;
+    let actions = list.iter().map(parse_action).collect::<DynamoResult<Vec<_>>>()?;
+    let mut seen = HashSet::new();
+    let mut writes = Vec::new();
+    let mut reasons = Vec::new();
+    let mut failed = false;
+    let mut units: Vec<(String, f64)> = Vec::new();
+    for a in &actions {
+        let (table, key_item): (&str, Item) = match a {
+            Action::Check { table, key, .. } => (table, key.clone()),
+            Action::Put(p) => (&p.table, p.item.clone()),
+            Action::Delete(d) => (&d.table, d.key.clone()),
+            Action::Update { table, key, .. } => (table, key.clone()),
+        };
+        let def = state.table(table)?;
+        let (hk, rk) = match a {
+            Action::Put(p) => check_item(def, &p.item)?,
+            _ => def.encode_key_param(&key_item)?,
+        };
+        if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
+            return Err(DynamoError::validation("Transaction request cannot include multiple operations on one item"));
+        }
+        let old = state.store.get(table, &hk, &rk)?;
+        let (cond, return_old) = match a {
+            Action::Check { condition, return_old, .. } => (Some(condition), *return_old),
+            Action::Put(p) => (p.condition.as_ref(), p.return_old_on_fail),
+            Action::Delete(d) => (d.condition.as_ref(), d.return_old_on_fail),
+            Action::Update { condition, return_old, .. } => (condition.as_ref(), *return_old),
+        };
+        let empty = Item::new();
+        if cond.is_some_and(|c| !evaluate(c, old.as_ref().unwrap_or(&empty))) {
+            failed = true;
+            reasons.push(CancellationReason {
+                code: "ConditionalCheckFailed",
+                message: Some("The conditional request failed".into()),
+                item: if return_old { old.clone() } else { None },
+            });
+            continue;
+        }
+        reasons.push(CancellationReason { code: "None", message: None, item: None });
+        let size = match a {
+            Action::Check { .. } => 0,
+            Action::Put(p) => {
+                writes.push(Write::Put { table: table.to_string(), hk, rk, item: p.item.clone() });
+                item_size(&p.item)
+            }
+            Action::Delete(_) => {
+                writes.push(Write::Delete { table: table.to_string(), hk, rk });
+                old.as_ref().map(item_size).unwrap_or(0)
+            }
+            Action::Update { key, update, .. } => {
+                let (hk, rk, _, new) = update_item::compute(state, table, key, update)?;
+                let s = item_size(&new);
+                writes.push(Write::Put { table: table.to_string(), hk, rk, item: new });
+                s
+            }
+        };
+        // Transactions cost twice the units of plain writes.
+        let u = 2.0 * write_units(size);
+        match units.iter_mut().find(|(t, _)| t == table) {
+            Some((_, total)) => *total += u,
+            None => units.push((table.to_string(), u)),
+        }
+    }
+    if failed {
+        return Err(DynamoError::TransactionCanceled(reasons));
+    }
+    state.store.apply(&writes)?;
+    let mut out = Map::new();
+    let caps: Vec<Value> = units.iter().filter_map(|(t, u)| capacity.render(t, *u, false)).collect();
+    if !caps.is_empty() {
+        out.insert("ConsumedCapacity".into(), Value::Array(caps));
+    }
+    Ok(Value::Object(out))
+}
+
+/// TransactGetItems.
+pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let list = r.opt_arr("TransactItems")?.ok_or_else(|| null_error("TransactItems"))?;
+    if list.len() > MAX_ACTIONS {
+        return Err(too_many(list.len()));
+    }
+    let capacity = Capacity::parse(r)?;
+    let mut responses = Vec::new();
+    let mut units: Vec<(String, f64)> = Vec::new();
+    for v in list {
+        let get = v.get("Get").and_then(Value::as_object).ok_or_else(|| null_error("Get"))?;
+        let gr = Req(get);
+        let table = super::table_name(&gr)?;
+        let key = item_from_json(gr.obj("Key")?)?;
+        let mut attrs = ExprAttrs::from_request(&gr)?;
+        let projection = super::legacy::projection(&gr, &mut attrs)?;
+        attrs.check_all_used()?;
+        let def = state.table(table)?;
+        let (hk, rk) = def.encode_key_param(&key)?;
+        let item = state.store.get(table, &hk, &rk)?;
+        let u = 2.0 * super::read_units(item.as_ref().map(item_size).unwrap_or(0), true);
+        match units.iter_mut().find(|(t, _)| t == table) {
+            Some((_, total)) => *total += u,
+            None => units.push((table.to_string(), u)),
+        }
+        responses.push(match item {
+            Some(i) => {
+                let i = match &projection {
+                    Some(p) => project(&i, p),
+                    None => i,
+                };
+                json!({ "Item": item_to_json(&i) })
+            }
+            None => json!({}),
+        });
+    }
+    let mut out = Map::new();
+    out.insert("Responses".into(), Value::Array(responses));
+    let caps: Vec<Value> = units.iter().filter_map(|(t, u)| capacity.render(t, *u, true)).collect();
+    if !caps.is_empty() {
+        out.insert("ConsumedCapacity".into(), Value::Array(caps));
+    }
+    Ok(Value::Object(out))
+}

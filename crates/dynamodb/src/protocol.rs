@@ -1,0 +1,222 @@
+//! The DynamoDB JSON 1.0 envelope: request body parsing and the ONE error encoder.
+
+use bytes::Bytes;
+use serde_json::{json, Map, Value};
+
+use crate::attribute_value::{item_to_json, Item};
+use crate::DynamoResponse;
+
+/// Why one entry of a transaction was cancelled (`CancellationReasons[i]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancellationReason {
+    /// `None`, `ConditionalCheckFailed`, `ValidationError`, `TransactionConflict`.
+    pub code: &'static str,
+    /// Human text; absent for `None`.
+    pub message: Option<String>,
+    /// The item as it was, when `ReturnValuesOnConditionCheckFailure` is `ALL_OLD`.
+    pub item: Option<Item>,
+}
+
+/// Every error a DynamoDB request can end with; each maps to DynamoDB's `__type` and status in [`encode_error`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DynamoError {
+    /// Client sent something DynamoDB rejects (400 ValidationException).
+    #[error("{0}")]
+    Validation(String),
+    /// Table (or index) does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// Table exists already / is being used.
+    #[error("{0}")]
+    ResourceInUse(String),
+    /// A ConditionExpression evaluated false; carries the old item when asked for.
+    #[error("The conditional request failed")]
+    ConditionalCheckFailed(Option<Item>),
+    /// A transaction was cancelled; one reason per action, in order.
+    #[error("Transaction cancelled")]
+    TransactionCanceled(Vec<CancellationReason>),
+    /// Body is not JSON or a member has the wrong JSON type.
+    #[error("{0}")]
+    Serialization(String),
+    /// The `X-Amz-Target` names no operation we know.
+    #[error("unknown operation")]
+    UnknownOperation,
+    /// Sluice's own fault (storage failure); logged and returned as 500.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DynamoError {
+    /// Shorthand for a ValidationException.
+    pub fn validation(msg: impl Into<String>) -> DynamoError {
+        DynamoError::Validation(msg.into())
+    }
+}
+
+/// Result type of every operation.
+pub type DynamoResult<T> = Result<T, DynamoError>;
+
+/// Encodes an error exactly as DynamoDB does: HTTP 400 (500 for our faults) and `{"__type", "message"}`.
+pub fn encode_error(err: &DynamoError) -> DynamoResponse {
+    const NS: &str = "com.amazonaws.dynamodb.v20120810#";
+    let (status, type_name, message): (u16, String, Option<String>) = match err {
+        DynamoError::Validation(m) => (400, format!("{NS}ValidationException"), Some(m.clone())),
+        DynamoError::ResourceNotFound(m) => (400, format!("{NS}ResourceNotFoundException"), Some(m.clone())),
+        DynamoError::ResourceInUse(m) => (400, format!("{NS}ResourceInUseException"), Some(m.clone())),
+        DynamoError::ConditionalCheckFailed(_) => (
+            400,
+            format!("{NS}ConditionalCheckFailedException"),
+            Some("The conditional request failed".into()),
+        ),
+        DynamoError::TransactionCanceled(reasons) => {
+            let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
+            (
+                400,
+                format!("{NS}TransactionCanceledException"),
+                Some(format!(
+                    "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                    codes.join(", ")
+                )),
+            )
+        }
+        DynamoError::Serialization(m) => {
+            (400, "com.amazon.coral.service#SerializationException".into(), Some(m.clone()))
+        }
+        DynamoError::UnknownOperation => (400, "com.amazon.coral.service#UnknownOperationException".into(), None),
+        DynamoError::Internal(m) => {
+            tracing::error!(error = %m, "dynamodb internal error");
+            (500, format!("{NS}InternalServerError"), Some("Internal server error".into()))
+        }
+    };
+    let mut body = Map::new();
+    body.insert("__type".into(), Value::String(type_name));
+    if let Some(m) = message {
+        body.insert("message".into(), Value::String(m));
+    }
+    match err {
+        DynamoError::ConditionalCheckFailed(Some(item)) => {
+            body.insert("Item".into(), item_to_json(item));
+        }
+        DynamoError::TransactionCanceled(reasons) => {
+            let list: Vec<Value> = reasons
+                .iter()
+                .map(|r| {
+                    let mut o = Map::new();
+                    if let Some(item) = &r.item {
+                        o.insert("Item".into(), item_to_json(item));
+                    }
+                    o.insert("Code".into(), json!(r.code));
+                    if let Some(m) = &r.message {
+                        o.insert("Message".into(), json!(m));
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            body.insert("CancellationReasons".into(), Value::Array(list));
+        }
+        _ => {}
+    }
+    DynamoResponse { status, body: Bytes::from(Value::Object(body).to_string()) }
+}
+
+/// Encodes a successful response body.
+pub fn encode_ok(body: Value) -> DynamoResponse {
+    DynamoResponse { status: 200, body: Bytes::from(body.to_string()) }
+}
+
+/// Parses the request body into a JSON object (empty body counts as `{}`, as DynamoDB accepts).
+pub fn parse_body(body: &[u8]) -> DynamoResult<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(DynamoError::Serialization("Start of structure or map found where not expected".into())),
+        Err(_) => Err(DynamoError::Serialization("Unexpected token received from parser".into())),
+    }
+}
+
+/// Typed access to the members of a request object, with DynamoDB's serialization errors on wrong types.
+pub struct Req<'a>(pub &'a Map<String, Value>);
+
+impl<'a> Req<'a> {
+    /// Optional string member.
+    pub fn opt_str(&self, key: &str) -> DynamoResult<Option<&'a str>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(type_error(other, "String")),
+        }
+    }
+
+    /// Required string member: missing → DynamoDB's "must not be null" validation message.
+    pub fn str(&self, key: &str) -> DynamoResult<&'a str> {
+        self.opt_str(key)?.ok_or_else(|| null_error(key))
+    }
+
+    /// Optional integer member.
+    pub fn opt_i64(&self, key: &str) -> DynamoResult<Option<i64>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => {
+                n.as_i64().map(Some).ok_or_else(|| DynamoError::Serialization("NUMBER_VALUE cannot be converted to Integer".into()))
+            }
+            Some(other) => Err(type_error(other, "Integer")),
+        }
+    }
+
+    /// Optional boolean member.
+    pub fn opt_bool(&self, key: &str) -> DynamoResult<Option<bool>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(type_error(other, "Boolean")),
+        }
+    }
+
+    /// Optional object member.
+    pub fn opt_obj(&self, key: &str) -> DynamoResult<Option<&'a Map<String, Value>>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(DynamoError::Serialization("Unexpected value type in payload".into())),
+        }
+    }
+
+    /// Required object member.
+    pub fn obj(&self, key: &str) -> DynamoResult<&'a Map<String, Value>> {
+        self.opt_obj(key)?.ok_or_else(|| null_error(key))
+    }
+
+    /// Optional array member.
+    pub fn opt_arr(&self, key: &str) -> DynamoResult<Option<&'a Vec<Value>>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a)),
+            Some(_) => Err(DynamoError::Serialization("Unexpected field type".into())),
+        }
+    }
+}
+
+fn type_error(v: &Value, want: &str) -> DynamoError {
+    let got = match v {
+        Value::Number(_) => "NUMBER_VALUE",
+        Value::String(_) => "STRING_VALUE",
+        Value::Bool(_) => "BOOLEAN_VALUE",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
+        Value::Null => "NULL",
+    };
+    DynamoError::Serialization(format!("{got} cannot be converted to {want}"))
+}
+
+/// DynamoDB's message for a missing required member.
+pub fn null_error(key: &str) -> DynamoError {
+    let mut field = key.to_string();
+    if let Some(first) = field.get_mut(0..1) {
+        first.make_ascii_lowercase();
+    }
+    DynamoError::validation(format!(
+        "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+    ))
+}

@@ -1,0 +1,429 @@
+//! Table definitions: key schema, indexes, billing; parsed from CreateTable, persisted as JSON, described
+//! as DynamoDB's `TableDescription`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::attribute_value::{AttributeValue, Item};
+use crate::key_codec;
+use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
+
+/// Account id in ARNs. AWS: the caller's account; Sluice: a fixed one, like other local emulators.
+pub const ACCOUNT: &str = "123456789012";
+/// Region in ARNs.
+pub const REGION: &str = "us-east-1";
+
+/// A key attribute: name and scalar type (S, N or B).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttr {
+    /// Attribute name.
+    pub name: String,
+    /// "S", "N" or "B".
+    pub kind: String,
+}
+
+/// Hash key plus optional range key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchema {
+    /// Partition key.
+    pub hash: KeyAttr,
+    /// Sort key.
+    pub range: Option<KeyAttr>,
+}
+
+impl KeySchema {
+    /// The key schema as wire JSON.
+    pub fn to_json(&self) -> Value {
+        let mut v = vec![json!({"AttributeName": self.hash.name, "KeyType": "HASH"})];
+        if let Some(r) = &self.range {
+            v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+        }
+        Value::Array(v)
+    }
+
+    /// Names of the key attributes.
+    pub fn names(&self) -> Vec<&str> {
+        let mut v = vec![self.hash.name.as_str()];
+        if let Some(r) = &self.range {
+            v.push(r.name.as_str());
+        }
+        v
+    }
+
+    /// Encoded (hash, range) of an item under this schema, `None` if the item lacks a key attribute or has
+    /// the wrong type (items are simply absent from such indexes).
+    pub fn encode_sparse(&self, item: &Item) -> Option<(Vec<u8>, Vec<u8>)> {
+        let enc = |k: &KeyAttr| item.get(&k.name).filter(|v| v.type_name() == k.kind).and_then(key_codec::encode);
+        let hk = enc(&self.hash)?;
+        let rk = match &self.range {
+            Some(r) => enc(r)?,
+            None => Vec::new(),
+        };
+        Some((hk, rk))
+    }
+}
+
+/// A global or local secondary index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexDef {
+    /// Index name.
+    pub name: String,
+    /// Index keys.
+    pub keys: KeySchema,
+    /// `Projection` as sent.
+    pub projection: Value,
+    /// True for LSIs.
+    pub local: bool,
+    /// `ProvisionedThroughput` as sent (GSIs).
+    pub throughput: Option<Value>,
+}
+
+impl IndexDef {
+    /// Projects a table item into what the index stores.
+    pub fn project(&self, item: &Item, table_keys: &KeySchema) -> Item {
+        let ty = self.projection.get("ProjectionType").and_then(Value::as_str).unwrap_or("ALL");
+        if ty == "ALL" {
+            return item.clone();
+        }
+        let mut keep: Vec<String> = table_keys.names().iter().chain(self.keys.names().iter()).map(|s| s.to_string()).collect();
+        if ty == "INCLUDE" {
+            if let Some(Value::Array(a)) = self.projection.get("NonKeyAttributes") {
+                keep.extend(a.iter().filter_map(Value::as_str).map(String::from));
+            }
+        }
+        item.iter().filter(|(k, _)| keep.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// Everything we persist about a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDef {
+    /// Table name.
+    pub name: String,
+    /// Primary key.
+    pub keys: KeySchema,
+    /// `AttributeDefinitions` as (name, type).
+    pub attribute_definitions: Vec<(String, String)>,
+    /// GSIs and LSIs.
+    pub indexes: Vec<IndexDef>,
+    /// PROVISIONED or PAY_PER_REQUEST.
+    pub billing_mode: String,
+    /// Read/write capacity units (0/0 on demand).
+    pub read_capacity: i64,
+    /// Write capacity units.
+    pub write_capacity: i64,
+    /// Creation time, epoch seconds.
+    pub created: f64,
+    /// Tags as (key, value).
+    pub tags: Vec<(String, String)>,
+    /// TTL attribute when enabled.
+    pub ttl_attribute: Option<String>,
+    /// `StreamSpecification` as sent.
+    pub stream: Option<Value>,
+    /// Stable id (`TableId`).
+    pub table_id: String,
+}
+
+impl TableDef {
+    /// The table ARN.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{}", self.name)
+    }
+
+    /// The index with this name.
+    pub fn index(&self, name: &str) -> Option<&IndexDef> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// Validates and encodes an item's primary key (`what` is "item" or "key" for messages).
+    pub fn encode_key(&self, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
+        let one = |k: &KeyAttr| -> DynamoResult<Vec<u8>> {
+            let v = item.get(&k.name).ok_or_else(|| {
+                DynamoError::validation(format!("One or more parameter values were invalid: Missing the key {} in the item", k.name))
+            })?;
+            if v.type_name() != k.kind {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+                    k.name,
+                    k.kind,
+                    v.type_name()
+                )));
+            }
+            let empty = matches!(v, AttributeValue::S(s) if s.is_empty()) || matches!(v, AttributeValue::B(b) if b.is_empty());
+            if empty {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
+                    if k.kind == "S" { "string" } else { "binary" },
+                    k.name
+                )));
+            }
+            let enc = key_codec::encode(v).unwrap_or_default();
+            let limit = if std::ptr::eq(k, &self.keys.hash) { 2048 } else { 1024 };
+            if enc.len() > limit {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Size of {} key exceeded the limit of {limit} bytes",
+                    if limit == 2048 { "hashkey" } else { "rangekey" }
+                )));
+            }
+            Ok(enc)
+        };
+        let hk = one(&self.keys.hash)?;
+        let rk = match &self.keys.range {
+            Some(r) => one(r)?,
+            None => Vec::new(),
+        };
+        Ok((hk, rk))
+    }
+
+    /// Validates a `Key` parameter: exactly the key attributes, right types.
+    pub fn encode_key_param(&self, key: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
+        let names = self.keys.names();
+        if key.len() != names.len() || !names.iter().all(|n| key.contains_key(*n)) {
+            return Err(DynamoError::validation("The provided key element does not match the schema"));
+        }
+        for n in &names {
+            let want = if *n == self.keys.hash.name { &self.keys.hash.kind } else { &self.keys.range.as_ref().map(|r| r.kind.clone()).unwrap_or_default() };
+            if key.get(*n).map(|v| v.type_name()) != Some(want.as_str()) {
+                return Err(DynamoError::validation("The provided key element does not match the schema"));
+            }
+        }
+        self.encode_key(key)
+    }
+
+    /// Only the primary key attributes of an item.
+    pub fn key_of(&self, item: &Item) -> Item {
+        self.keys.names().iter().filter_map(|n| item.get(*n).map(|v| (n.to_string(), v.clone()))).collect()
+    }
+
+    /// DynamoDB's `TableDescription`.
+    pub fn describe(&self, item_count: i64, size_bytes: i64, status: &str) -> Value {
+        let mut d = Map::new();
+        d.insert(
+            "AttributeDefinitions".into(),
+            Value::Array(
+                self.attribute_definitions.iter().map(|(n, t)| json!({"AttributeName": n, "AttributeType": t})).collect(),
+            ),
+        );
+        d.insert("TableName".into(), json!(self.name));
+        d.insert("KeySchema".into(), self.keys.to_json());
+        d.insert("TableStatus".into(), json!(status));
+        d.insert("CreationDateTime".into(), json!(self.created));
+        d.insert(
+            "ProvisionedThroughput".into(),
+            json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": self.read_capacity, "WriteCapacityUnits": self.write_capacity}),
+        );
+        d.insert("TableSizeBytes".into(), json!(size_bytes));
+        d.insert("ItemCount".into(), json!(item_count));
+        d.insert("TableArn".into(), json!(self.arn()));
+        d.insert("TableId".into(), json!(self.table_id));
+        if self.billing_mode == "PAY_PER_REQUEST" {
+            d.insert(
+                "BillingModeSummary".into(),
+                json!({"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": self.created}),
+            );
+        }
+        let describe_index = |i: &IndexDef| {
+            let mut o = Map::new();
+            o.insert("IndexName".into(), json!(i.name));
+            o.insert("KeySchema".into(), i.keys.to_json());
+            o.insert("Projection".into(), i.projection.clone());
+            if !i.local {
+                o.insert("IndexStatus".into(), json!("ACTIVE"));
+                let (r, w) = match &i.throughput {
+                    Some(t) => (t.get("ReadCapacityUnits").cloned().unwrap_or(json!(0)), t.get("WriteCapacityUnits").cloned().unwrap_or(json!(0))),
+                    None => (json!(0), json!(0)),
+                };
+                o.insert(
+                    "ProvisionedThroughput".into(),
+                    json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w}),
+                );
+            }
+            o.insert("IndexSizeBytes".into(), json!(0));
+            o.insert("ItemCount".into(), json!(0));
+            o.insert("IndexArn".into(), json!(format!("{}/index/{}", self.arn(), i.name)));
+            Value::Object(o)
+        };
+        let gsis: Vec<Value> = self.indexes.iter().filter(|i| !i.local).map(describe_index).collect();
+        let lsis: Vec<Value> = self.indexes.iter().filter(|i| i.local).map(describe_index).collect();
+        if !gsis.is_empty() {
+            d.insert("GlobalSecondaryIndexes".into(), Value::Array(gsis));
+        }
+        if !lsis.is_empty() {
+            d.insert("LocalSecondaryIndexes".into(), Value::Array(lsis));
+        }
+        if let Some(s) = &self.stream {
+            d.insert("StreamSpecification".into(), s.clone());
+        }
+        d.insert("DeletionProtectionEnabled".into(), json!(false));
+        Value::Object(d)
+    }
+}
+
+fn table_name_error(name: &str, what: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: {what}"
+    ))
+}
+
+/// Validates a table name as DynamoDB does (3–255 chars of `[a-zA-Z0-9_.-]`).
+pub fn validate_table_name(name: &str) -> DynamoResult<()> {
+    if name.len() < 3 {
+        return Err(table_name_error(name, "Member must have length greater than or equal to 3"));
+    }
+    if name.len() > 255 {
+        return Err(table_name_error(name, "Member must have length less than or equal to 255"));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-') {
+        return Err(table_name_error(name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
+    }
+    Ok(())
+}
+
+fn parse_key_schema(v: Option<&Vec<Value>>, defs: &[(String, String)], member: &str) -> DynamoResult<KeySchema> {
+    let list = v.ok_or_else(|| null_error(member))?;
+    let mut hash = None;
+    let mut range = None;
+    if list.is_empty() || list.len() > 2 {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to 2",
+            list.len(),
+            member
+        )));
+    }
+    for (i, e) in list.iter().enumerate() {
+        let name = e.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
+        let ty = e.get("KeyType").and_then(Value::as_str).ok_or_else(|| null_error("KeyType"))?;
+        let kind = defs.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).ok_or_else(|| {
+            DynamoError::validation(format!(
+                "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
+                defs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let attr = KeyAttr { name: name.to_string(), kind };
+        match (i, ty) {
+            (0, "HASH") => hash = Some(attr),
+            (1, "RANGE") => range = Some(attr),
+            (0, _) => return Err(DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")),
+            _ => return Err(DynamoError::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")),
+        }
+    }
+    let hash = hash.ok_or_else(|| DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"))?;
+    if range.as_ref().is_some_and(|r| r.name == hash.name) {
+        return Err(DynamoError::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+    }
+    Ok(KeySchema { hash, range })
+}
+
+/// Parses and validates a CreateTable request into a table definition.
+pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
+    let name = req.str("TableName")?;
+    validate_table_name(name)?;
+    let defs_json = req.opt_arr("AttributeDefinitions")?.ok_or_else(|| null_error("AttributeDefinitions"))?;
+    let mut defs = Vec::new();
+    for d in defs_json {
+        let n = d.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
+        let t = d.get("AttributeType").and_then(Value::as_str).ok_or_else(|| null_error("AttributeType"))?;
+        if !["S", "N", "B"].contains(&t) {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{t}' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"
+            )));
+        }
+        if defs.iter().any(|(x, _): &(String, String)| x == n) {
+            return Err(DynamoError::validation("Cannot have two attributes with the same name"));
+        }
+        defs.push((n.to_string(), t.to_string()));
+    }
+    let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema")?;
+    let billing_mode = req.opt_str("BillingMode")?.unwrap_or("PROVISIONED").to_string();
+    if billing_mode != "PROVISIONED" && billing_mode != "PAY_PER_REQUEST" {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{billing_mode}' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
+        )));
+    }
+    let pt = req.opt_obj("ProvisionedThroughput")?;
+    let (read_capacity, write_capacity) = match (billing_mode.as_str(), pt) {
+        ("PROVISIONED", None) => {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+            ))
+        }
+        ("PROVISIONED", Some(p)) => {
+            let r = p.get("ReadCapacityUnits").and_then(Value::as_i64).unwrap_or(0);
+            let w = p.get("WriteCapacityUnits").and_then(Value::as_i64).unwrap_or(0);
+            if r < 1 || w < 1 {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+                ));
+            }
+            (r, w)
+        }
+        (_, Some(_)) => {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            ))
+        }
+        _ => (0, 0),
+    };
+    let mut indexes = Vec::new();
+    for (member, local) in [("GlobalSecondaryIndexes", false), ("LocalSecondaryIndexes", true)] {
+        for idx in req.opt_arr(member)?.into_iter().flatten() {
+            let iname = idx.get("IndexName").and_then(Value::as_str).ok_or_else(|| null_error("IndexName"))?;
+            let ks = parse_key_schema(idx.get("KeySchema").and_then(Value::as_array), &defs, "keySchema")?;
+            if local && (ks.hash != keys.hash || ks.range.is_none()) {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Index KeySchema does not have a range key for index: ".to_string() + iname,
+                ));
+            }
+            if indexes.iter().any(|i: &IndexDef| i.name == iname) {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Duplicate index name: {iname}"
+                )));
+            }
+            let projection = idx.get("Projection").cloned().unwrap_or(json!({"ProjectionType": "ALL"}));
+            indexes.push(IndexDef {
+                name: iname.to_string(),
+                keys: ks,
+                projection,
+                local,
+                throughput: idx.get("ProvisionedThroughput").cloned(),
+            });
+        }
+    }
+    // Every attribute definition must be used by a key.
+    let used: Vec<&str> = keys.names().into_iter().chain(indexes.iter().flat_map(|i| i.keys.names())).collect();
+    if defs.iter().any(|(n, _)| !used.contains(&n.as_str())) {
+        return Err(DynamoError::validation(
+            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
+    }
+    let tags = req
+        .opt_arr("Tags")?
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t.get("Key")?.as_str()?.to_string(), t.get("Value")?.as_str()?.to_string())))
+        .collect();
+    Ok(TableDef {
+        name: name.to_string(),
+        keys,
+        attribute_definitions: defs,
+        indexes,
+        billing_mode,
+        read_capacity,
+        write_capacity,
+        created: now,
+        tags,
+        ttl_attribute: None,
+        stream: req.opt_obj("StreamSpecification")?.map(|m| Value::Object(m.clone())),
+        table_id: format!("{:032x}", fxhash(name, now)),
+    })
+}
+
+fn fxhash(name: &str, now: f64) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    now.to_bits().hash(&mut h);
+    let a = h.finish();
+    a.hash(&mut h);
+    (u128::from(a) << 64) | u128::from(h.finish())
+}

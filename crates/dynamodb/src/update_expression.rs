@@ -1,0 +1,478 @@
+//! `UpdateExpression`: SET (with `if_not_exists`, `list_append`, `+`/`-`), REMOVE, ADD, DELETE.
+
+use crate::attribute_value::{AttributeValue, Item};
+use crate::expression::lexer::Tok;
+use crate::expression::parser::{ExprAttrs, Parser, Path, PathElem};
+use crate::expression::resolve;
+use crate::protocol::{DynamoError, DynamoResult};
+
+/// Right-hand side operand of a SET action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetOperand {
+    /// Value at a path in the old item.
+    Path(Path),
+    /// A `:value`.
+    Value(AttributeValue),
+    /// `if_not_exists(path, fallback)`.
+    IfNotExists(Path, Box<SetOperand>),
+    /// `list_append(a, b)`.
+    ListAppend(Box<SetOperand>, Box<SetOperand>),
+}
+
+/// Full right-hand side of a SET action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetValue {
+    /// Plain operand.
+    Operand(SetOperand),
+    /// `a + b`.
+    Plus(SetOperand, SetOperand),
+    /// `a - b`.
+    Minus(SetOperand, SetOperand),
+}
+
+/// A parsed update expression.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateExpression {
+    /// SET actions.
+    pub set: Vec<(Path, SetValue)>,
+    /// REMOVE actions.
+    pub remove: Vec<Path>,
+    /// ADD actions.
+    pub add: Vec<(Path, AttributeValue)>,
+    /// DELETE actions.
+    pub delete: Vec<(Path, AttributeValue)>,
+}
+
+impl UpdateExpression {
+    /// Every path the expression writes.
+    pub fn target_paths(&self) -> Vec<&Path> {
+        let mut v: Vec<&Path> = self.set.iter().map(|(p, _)| p).collect();
+        v.extend(self.remove.iter());
+        v.extend(self.add.iter().map(|(p, _)| p));
+        v.extend(self.delete.iter().map(|(p, _)| p));
+        v
+    }
+}
+
+/// Parses an `UpdateExpression`.
+pub fn parse_update(src: &str, attrs: &mut ExprAttrs) -> DynamoResult<UpdateExpression> {
+    let mut p = Parser::new(src, "UpdateExpression", attrs)?;
+    let mut out = UpdateExpression::default();
+    let mut seen: Vec<String> = Vec::new();
+    while *p.peek() != Tok::Eof {
+        let clause = match p.peek() {
+            Tok::Ident(w) => w.to_ascii_uppercase(),
+            _ => return Err(p.syntax_error()),
+        };
+        if !["SET", "REMOVE", "ADD", "DELETE"].contains(&clause.as_str()) {
+            return Err(p.syntax_error());
+        }
+        if seen.contains(&clause) {
+            return Err(p.err(format!(
+                "The \"{clause}\" section can only be used once in an update expression;"
+            )));
+        }
+        seen.push(clause.clone());
+        p.bump();
+        loop {
+            match clause.as_str() {
+                "SET" => {
+                    let path = p.path()?;
+                    p.expect(Tok::Eq)?;
+                    let left = set_operand(&mut p, 0)?;
+                    let value = match p.peek() {
+                        Tok::Plus => {
+                            p.bump();
+                            SetValue::Plus(left, set_operand(&mut p, 0)?)
+                        }
+                        Tok::Minus => {
+                            p.bump();
+                            SetValue::Minus(left, set_operand(&mut p, 0)?)
+                        }
+                        _ => SetValue::Operand(left),
+                    };
+                    out.set.push((path, value));
+                }
+                "REMOVE" => out.remove.push(p.path()?),
+                _ => {
+                    let path = p.path()?;
+                    let value = match p.bump() {
+                        Tok::ValueRef(v) => p.value_ref(&v)?,
+                        _ => return Err(p.syntax_error()),
+                    };
+                    let ok = match (&value, clause.as_str()) {
+                        (AttributeValue::N(_), "ADD") => true,
+                        (AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_), _) => true,
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(p.err(format!(
+                            "Incorrect operand type for operator or function; operator: {clause}, operand type: {}",
+                            value_type_long(&value)
+                        )));
+                    }
+                    if clause == "ADD" {
+                        out.add.push((path, value));
+                    } else {
+                        out.delete.push((path, value));
+                    }
+                }
+            }
+            if *p.peek() == Tok::Comma {
+                p.bump();
+            } else {
+                break;
+            }
+        }
+    }
+    if seen.is_empty() {
+        return Err(p.syntax_error());
+    }
+    check_overlaps(&out, &p)?;
+    Ok(out)
+}
+
+fn value_type_long(v: &AttributeValue) -> &'static str {
+    match v {
+        AttributeValue::S(_) => "STRING",
+        AttributeValue::N(_) => "NUMBER",
+        AttributeValue::B(_) => "BINARY",
+        AttributeValue::Bool(_) => "BOOLEAN",
+        AttributeValue::Null => "NULL",
+        AttributeValue::M(_) => "MAP",
+        AttributeValue::L(_) => "LIST",
+        _ => "SET",
+    }
+}
+
+fn set_operand(p: &mut Parser, depth: usize) -> DynamoResult<SetOperand> {
+    if depth > 32 {
+        return Err(p.err("The expression has exceeded the maximum nesting depth; maximum depth: 32"));
+    }
+    match p.peek().clone() {
+        Tok::ValueRef(v) => {
+            p.bump();
+            Ok(SetOperand::Value(p.value_ref(&v)?))
+        }
+        Tok::Ident(f) if *p.peek2() == Tok::LParen => {
+            p.bump();
+            p.bump();
+            let op = match f.as_str() {
+                "if_not_exists" => {
+                    let path = p.path()?;
+                    p.expect(Tok::Comma)?;
+                    SetOperand::IfNotExists(path, Box::new(set_operand(p, depth + 1)?))
+                }
+                "list_append" => {
+                    let a = set_operand(p, depth + 1)?;
+                    p.expect(Tok::Comma)?;
+                    SetOperand::ListAppend(Box::new(a), Box::new(set_operand(p, depth + 1)?))
+                }
+                other => return Err(p.err(format!("Invalid function name; function: {other}"))),
+            };
+            p.expect(Tok::RParen)?;
+            Ok(op)
+        }
+        Tok::Ident(_) | Tok::NameRef(_) => Ok(SetOperand::Path(p.path()?)),
+        _ => Err(p.syntax_error()),
+    }
+}
+
+fn check_overlaps(u: &UpdateExpression, p: &Parser) -> DynamoResult<()> {
+    let paths = u.target_paths();
+    for (i, a) in paths.iter().enumerate() {
+        for b in &paths[i + 1..] {
+            let n = a.0.len().min(b.0.len());
+            if a.0[..n] == b.0[..n] {
+                let what = if a.0.len() == b.0.len() { "conflict" } else { "overlap" };
+                return Err(p.err(format!(
+                    "Two document paths {what} with each other; must remove or rewrite one of these paths; path one: {a}, path two: {b}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn invalid_type() -> DynamoError {
+    DynamoError::validation("An operand in the update expression has an incorrect data type")
+}
+
+fn eval_operand(op: &SetOperand, old: &Item) -> DynamoResult<AttributeValue> {
+    match op {
+        SetOperand::Value(v) => Ok(v.clone()),
+        SetOperand::Path(p) => resolve(old, p)
+            .cloned()
+            .ok_or_else(|| DynamoError::validation("The provided expression refers to an attribute that does not exist in the item")),
+        SetOperand::IfNotExists(p, fallback) => match resolve(old, p) {
+            Some(v) => Ok(v.clone()),
+            None => eval_operand(fallback, old),
+        },
+        SetOperand::ListAppend(a, b) => match (eval_operand(a, old)?, eval_operand(b, old)?) {
+            (AttributeValue::L(mut x), AttributeValue::L(y)) => {
+                x.extend(y);
+                Ok(AttributeValue::L(x))
+            }
+            _ => Err(invalid_type()),
+        },
+    }
+}
+
+fn arithmetic(a: AttributeValue, b: AttributeValue, negate: bool) -> DynamoResult<AttributeValue> {
+    match (a, b) {
+        (AttributeValue::N(x), AttributeValue::N(y)) => {
+            let y = if negate { y.negate() } else { y };
+            x.add(&y).map(AttributeValue::N).map_err(|e| DynamoError::validation(e.to_string()))
+        }
+        _ => Err(invalid_type()),
+    }
+}
+
+/// Applies the expression to `item` (the old item, or just the key for a new one); operands read the old item.
+pub fn apply_update(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
+    let old = item.clone();
+    let mut new = item.clone();
+    for (path, value) in &u.set {
+        let v = match value {
+            SetValue::Operand(o) => eval_operand(o, &old)?,
+            SetValue::Plus(a, b) => arithmetic(eval_operand(a, &old)?, eval_operand(b, &old)?, false)?,
+            SetValue::Minus(a, b) => arithmetic(eval_operand(a, &old)?, eval_operand(b, &old)?, true)?,
+        };
+        assign(&mut new, path, v)?;
+    }
+    // Remove list elements from the highest index down so earlier removals do not shift later ones.
+    let mut removes: Vec<&Path> = u.remove.iter().collect();
+    removes.sort_by(|a, b| b.0.cmp_key().cmp(&a.0.cmp_key()));
+    for path in removes {
+        remove(&mut new, path);
+    }
+    for (path, v) in &u.add {
+        let merged = match (resolve(&new, path).cloned(), v) {
+            (None, v) => v.clone(),
+            (Some(AttributeValue::N(x)), AttributeValue::N(y)) => {
+                AttributeValue::N(x.add(y).map_err(|e| DynamoError::validation(e.to_string()))?)
+            }
+            (Some(AttributeValue::Ss(mut x)), AttributeValue::Ss(y)) => {
+                for s in y {
+                    if !x.contains(s) {
+                        x.push(s.clone());
+                    }
+                }
+                AttributeValue::Ss(x)
+            }
+            (Some(AttributeValue::Ns(mut x)), AttributeValue::Ns(y)) => {
+                for s in y {
+                    if !x.contains(s) {
+                        x.push(s.clone());
+                    }
+                }
+                AttributeValue::Ns(x)
+            }
+            (Some(AttributeValue::Bs(mut x)), AttributeValue::Bs(y)) => {
+                for s in y {
+                    if !x.contains(s) {
+                        x.push(s.clone());
+                    }
+                }
+                AttributeValue::Bs(x)
+            }
+            _ => return Err(invalid_type()),
+        };
+        assign(&mut new, path, merged)?;
+    }
+    for (path, v) in &u.delete {
+        let remaining = match (resolve(&new, path).cloned(), v) {
+            (None, _) => continue,
+            (Some(AttributeValue::Ss(x)), AttributeValue::Ss(y)) => {
+                let r: Vec<_> = x.into_iter().filter(|e| !y.contains(e)).collect();
+                (!r.is_empty()).then_some(AttributeValue::Ss(r))
+            }
+            (Some(AttributeValue::Ns(x)), AttributeValue::Ns(y)) => {
+                let r: Vec<_> = x.into_iter().filter(|e| !y.contains(e)).collect();
+                (!r.is_empty()).then_some(AttributeValue::Ns(r))
+            }
+            (Some(AttributeValue::Bs(x)), AttributeValue::Bs(y)) => {
+                let r: Vec<_> = x.into_iter().filter(|e| !y.contains(e)).collect();
+                (!r.is_empty()).then_some(AttributeValue::Bs(r))
+            }
+            _ => return Err(invalid_type()),
+        };
+        match remaining {
+            Some(r) => assign(&mut new, path, r)?,
+            None => remove(&mut new, path),
+        }
+    }
+    Ok(new)
+}
+
+trait CmpKey {
+    fn cmp_key(&self) -> Vec<(u8, usize, String)>;
+}
+
+impl CmpKey for Vec<PathElem> {
+    fn cmp_key(&self) -> Vec<(u8, usize, String)> {
+        self.iter()
+            .map(|e| match e {
+                PathElem::Attr(a) => (0, 0, a.clone()),
+                PathElem::Index(i) => (1, *i, String::new()),
+            })
+            .collect()
+    }
+}
+
+fn invalid_path() -> DynamoError {
+    DynamoError::validation("The document path provided in the update expression is invalid for update")
+}
+
+fn assign(item: &mut Item, path: &Path, v: AttributeValue) -> DynamoResult<()> {
+    let (first, rest) = match path.0.split_first() {
+        Some((PathElem::Attr(a), rest)) => (a, rest),
+        _ => return Err(invalid_path()),
+    };
+    if rest.is_empty() {
+        item.insert(first.clone(), v);
+        return Ok(());
+    }
+    let mut cur = item.get_mut(first).ok_or_else(invalid_path)?;
+    for (k, e) in rest.iter().enumerate() {
+        let last = k == rest.len() - 1;
+        cur = match (e, cur) {
+            (PathElem::Attr(a), AttributeValue::M(m)) => {
+                if last {
+                    m.insert(a.clone(), v);
+                    return Ok(());
+                }
+                m.get_mut(a).ok_or_else(invalid_path)?
+            }
+            (PathElem::Index(i), AttributeValue::L(l)) => {
+                if last {
+                    // AWS: an index past the end appends.
+                    if *i < l.len() {
+                        l[*i] = v;
+                    } else {
+                        l.push(v);
+                    }
+                    return Ok(());
+                }
+                l.get_mut(*i).ok_or_else(invalid_path)?
+            }
+            _ => return Err(invalid_path()),
+        };
+    }
+    Ok(())
+}
+
+fn remove(item: &mut Item, path: &Path) {
+    let (first, rest) = match path.0.split_first() {
+        Some((PathElem::Attr(a), rest)) => (a, rest),
+        _ => return,
+    };
+    if rest.is_empty() {
+        item.remove(first);
+        return;
+    }
+    let Some(mut cur) = item.get_mut(first) else { return };
+    for (k, e) in rest.iter().enumerate() {
+        let last = k == rest.len() - 1;
+        cur = match (e, cur) {
+            (PathElem::Attr(a), AttributeValue::M(m)) => {
+                if last {
+                    m.remove(a);
+                    return;
+                }
+                match m.get_mut(a) {
+                    Some(c) => c,
+                    None => return,
+                }
+            }
+            (PathElem::Index(i), AttributeValue::L(l)) => {
+                if last {
+                    if *i < l.len() {
+                        l.remove(*i);
+                    }
+                    return;
+                }
+                match l.get_mut(*i) {
+                    Some(c) => c,
+                    None => return,
+                }
+            }
+            _ => return,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute_value::{item_from_value, item_to_json};
+    use serde_json::{json, Value};
+
+    fn run(expr: &str, item: Value, values: Value) -> Result<Value, String> {
+        let mut attrs = ExprAttrs::new(&Default::default(), values.as_object().unwrap()).map_err(|e| e.to_string())?;
+        let u = parse_update(expr, &mut attrs).map_err(|e| e.to_string())?;
+        let item = item_from_value(&item).unwrap();
+        apply_update(&u, &item).map(|i| item_to_json(&i)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn set_arithmetic_and_functions() {
+        let out = run(
+            "SET a = a + :one, b = if_not_exists(b, :zero), c = list_append(c, :l), d = :s",
+            json!({"a": {"N": "1"}, "c": {"L": [{"N": "1"}]}}),
+            json!({":one": {"N": "1"}, ":zero": {"N": "0"}, ":l": {"L": [{"N": "2"}]}, ":s": {"S": "x"}}),
+        )
+        .unwrap();
+        assert_eq!(out["a"], json!({"N": "2"}));
+        assert_eq!(out["b"], json!({"N": "0"}));
+        assert_eq!(out["c"], json!({"L": [{"N": "1"}, {"N": "2"}]}));
+        assert_eq!(out["d"], json!({"S": "x"}));
+        let out = run("SET a = a - :one", json!({"a": {"N": "1"}}), json!({":one": {"N": "3"}})).unwrap();
+        assert_eq!(out["a"], json!({"N": "-2"}));
+    }
+
+    #[test]
+    fn set_nested_and_list_index() {
+        let out = run(
+            "SET m.x = :v, l[5] = :v, l[0] = :v",
+            json!({"m": {"M": {}}, "l": {"L": [{"N": "1"}, {"N": "2"}]}}),
+            json!({":v": {"S": "v"}}),
+        )
+        .unwrap();
+        assert_eq!(out["m"], json!({"M": {"x": {"S": "v"}}}));
+        assert_eq!(out["l"], json!({"L": [{"S": "v"}, {"N": "2"}, {"S": "v"}]}));
+        let e = run("SET nope.x = :v", json!({}), json!({":v": {"S": "v"}})).unwrap_err();
+        assert!(e.contains("document path provided in the update expression is invalid"), "{e}");
+    }
+
+    #[test]
+    fn remove_add_delete() {
+        let out = run(
+            "REMOVE a, l[0], l[2] ADD n :two, s :ss, newn :two DELETE t :ts",
+            json!({"a": {"S": "x"}, "l": {"L": [{"N": "0"}, {"N": "1"}, {"N": "2"}]}, "n": {"N": "1"},
+                   "s": {"SS": ["a"]}, "t": {"SS": ["a", "b"]}}),
+            json!({":two": {"N": "2"}, ":ss": {"SS": ["b"]}, ":ts": {"SS": ["a", "b"]}}),
+        )
+        .unwrap();
+        assert!(out.get("a").is_none());
+        assert_eq!(out["l"], json!({"L": [{"N": "1"}]}));
+        assert_eq!(out["n"], json!({"N": "3"}));
+        assert_eq!(out["newn"], json!({"N": "2"}));
+        assert_eq!(out["s"], json!({"SS": ["a", "b"]}));
+        assert!(out.get("t").is_none(), "deleting every element removes the set");
+    }
+
+    #[test]
+    fn errors() {
+        let e = run("SET a = b + :one", json!({}), json!({":one": {"N": "1"}})).unwrap_err();
+        assert!(e.contains("refers to an attribute that does not exist"), "{e}");
+        let e = run("SET a = :s + :one", json!({}), json!({":one": {"N": "1"}, ":s": {"S": "x"}})).unwrap_err();
+        assert!(e.contains("incorrect data type"), "{e}");
+        let e = run("SET a = :one, a.b = :one", json!({}), json!({":one": {"N": "1"}})).unwrap_err();
+        assert!(e.contains("Two document paths overlap"), "{e}");
+        let e = run("SET a = :one SET b = :one", json!({}), json!({":one": {"N": "1"}})).unwrap_err();
+        assert!(e.contains("\"SET\" section can only be used once"), "{e}");
+        let e = run("ADD a :s", json!({}), json!({":s": {"S": "x"}})).unwrap_err();
+        assert!(e.contains("Incorrect operand type for operator or function; operator: ADD"), "{e}");
+    }
+}

@@ -1,0 +1,146 @@
+//! Integration tests: the real boto3 client against `DynamoDb::handle` behind a tiny HTTP server, and
+//! durability of the SQLite store across reopen.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreError, StoreLocation};
+
+/// Serves `db` the way the lead's services endpoint will: dispatch on `X-Amz-Target`.
+async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let db = Arc::clone(&db);
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let db = Arc::clone(&db);
+                    async move {
+                        let target = req
+                            .headers()
+                            .get("x-amz-target")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .trim_start_matches("DynamoDB_20120810.")
+                            .to_string();
+                        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        let resp = db.handle(&target, body).await;
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .status(resp.status)
+                                .header("content-type", "application/x-amz-json-1.0")
+                                .body(Full::new(resp.body))
+                                .expect("static response parts are valid"),
+                        )
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_client_and_resource_apis() {
+    let db = DynamoDb::open(StoreLocation::InMemory).expect("in-memory store");
+    let addr = serve(db).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/boto3_e2e.py");
+    let out = tokio::process::Command::new("python3")
+        .arg(script)
+        .env("ENDPOINT", format!("http://{addr}"))
+        .env_remove("AWS_PROFILE")
+        .output()
+        .await
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "boto3 checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("all checks passed"), "{stdout}");
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sluice-ddb-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn call(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
+    let r = db.handle(op, Bytes::from(body.to_string())).await;
+    (r.status, serde_json::from_slice(&r.body).expect("response is JSON"))
+}
+
+#[tokio::test]
+async fn data_survives_reopen() {
+    let dir = temp_dir("reopen");
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open new dir");
+        let create = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+        assert_eq!(db.ensure_table(&create).expect("ensure"), EnsureOutcome::Created);
+        let (status, _) = call(&db, "PutItem", json!({"TableName": "Items", "Item": {"id": {"S": "k"}, "n": {"N": "42"}}})).await;
+        assert_eq!(status, 200);
+    }
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let (status, body) = call(&db, "GetItem", json!({"TableName": "Items", "Key": {"id": {"S": "k"}}})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["Item"]["n"], json!({"N": "42"}));
+    // Same schema again: unchanged; a different key schema is reported, not applied.
+    let same = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+    assert_eq!(db.ensure_table(&same).expect("ensure"), EnsureOutcome::Unchanged);
+    let changed = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
+    assert!(matches!(db.ensure_table(&changed).expect("ensure"), EnsureOutcome::SchemaDiffers { .. }));
+    let (_, body) = call(&db, "GetItem", json!({"TableName": "Items", "Key": {"id": {"S": "k"}}})).await;
+    assert_eq!(body["Item"]["n"], json!({"N": "42"}), "a differing template never drops data");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn corrupted_or_foreign_file_is_a_clear_error() {
+    let dir = temp_dir("corrupt");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("dynamodb.sqlite3"), b"this is not a database, just text that is long enough to matter....").expect("write");
+    let err = DynamoDb::open(StoreLocation::Dir(dir.clone())).err().expect("garbage file must be refused");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("dynamodb.sqlite3"), "{err}");
+
+    let dir2 = temp_dir("foreign");
+    std::fs::create_dir_all(&dir2).expect("mkdir");
+    let conn = rusqlite::Connection::open(dir2.join("dynamodb.sqlite3")).expect("sqlite");
+    conn.execute_batch("CREATE TABLE other(x)").expect("create");
+    drop(conn);
+    let err = DynamoDb::open(StoreLocation::Dir(dir2.clone())).err().expect("foreign db must be refused");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
+
+#[tokio::test]
+async fn protocol_errors() {
+    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let r = db.handle("PutItem", Bytes::from_static(b"{not json")).await;
+    assert_eq!(r.status, 400);
+    let v: Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(v["__type"], "com.amazon.coral.service#SerializationException");
+    let (status, v) = call(&db, "NoSuchOp", json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["__type"], "com.amazon.coral.service#UnknownOperationException");
+    let (status, v) = call(&db, "GetItem", json!({"TableName": "Nope", "Key": {"id": {"S": "x"}}})).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["__type"], "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException");
+    let (_, v) = call(&db, "CreateTable", json!({"TableName": "ab"})).await;
+    assert_eq!(v["__type"], "com.amazonaws.dynamodb.v20120810#ValidationException");
+}
