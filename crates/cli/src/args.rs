@@ -20,6 +20,10 @@ pub enum Command {
     StartApi(StartApiArgs),
     /// Invoke one function once (like `sam local invoke`).
     Invoke(InvokeArgs),
+    /// Serve the services endpoint alone: Lambda's Invoke API and DynamoDB (like `sam local start-lambda`).
+    StartLambda(StartLambdaArgs),
+    /// Serve the services endpoint alone on --services-port (DynamoDB, Lambda Invoke API).
+    StartServices(StartServicesArgs),
     /// Load the template and report problems, or summarize it.
     Validate(TemplateArgs),
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
@@ -34,6 +38,8 @@ pub enum LocalCommand {
     StartApi(StartApiArgs),
     /// Same as `sluice invoke`.
     Invoke(InvokeArgs),
+    /// Same as `sluice start-lambda`.
+    StartLambda(StartLambdaArgs),
 }
 
 /// Which template, and how to resolve it.
@@ -59,6 +65,12 @@ pub struct RunArgs {
     /// Where Sluice keeps its state (default: `.sluice/` next to the template).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// Keep DynamoDB data in memory only: nothing is written, everything is gone at exit.
+    #[arg(long)]
+    pub in_memory: bool,
+    /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
+    #[arg(long, default_value_t = 10)]
+    pub default_concurrency: usize,
 }
 
 /// `start-api` flags.
@@ -76,12 +88,49 @@ pub struct StartApiArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+    /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
+    #[arg(long, default_value_t = 4566)]
+    pub services_port: u16,
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,
-    /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
-    #[arg(long, default_value_t = 10)]
-    pub default_concurrency: usize,
+}
+
+/// `start-lambda` flags (SAM's: the endpoint on -p, default 3001).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StartLambdaArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Function options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Port to listen on (0 picks a free one).
+    #[arg(short = 'p', long, default_value_t = 3001)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// EAGER starts one sandbox per function at startup; LAZY on first request.
+    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
+    pub warm_containers: Warm,
+}
+
+/// `start-services` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StartServicesArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Function options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 4566)]
+    pub services_port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
 }
 
 /// `--warm-containers` values.
@@ -108,4 +157,7 @@ pub struct InvokeArgs {
     /// Function options.
     #[command(flatten)]
     pub run: RunArgs,
+    /// Port of the services endpoint handlers reach during the invocation (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub services_port: u16,
 }

@@ -8,14 +8,30 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use sluice_server::{Application, Config, WarmContainers};
 
-use crate::args::{Args, Command, InvokeArgs, LocalCommand, StartApiArgs, TemplateArgs, Warm};
+use crate::args::{
+    Args, Command, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, StartLambdaArgs,
+    StartServicesArgs, TemplateArgs, Warm,
+};
 use crate::route_table;
 
 /// Runs the chosen subcommand.
 pub fn run(args: Args) -> Result<ExitCode> {
+    sluice_server::init_logging();
     match args.command {
         Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => start_api(a),
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => invoke(a),
+        Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => {
+            let warm = a.warm_containers;
+            serve_services_only(a.template, a.run, &a.host, a.port, warm, "Lambda")
+        }
+        Command::StartServices(a) => serve_services_only(
+            a.template,
+            a.run,
+            &a.host,
+            a.services_port,
+            Warm::Lazy,
+            "services",
+        ),
         Command::Validate(a) => validate(a),
     }
 }
@@ -55,46 +71,100 @@ fn base_config(args: &TemplateArgs) -> Result<Config> {
     Ok(config)
 }
 
-fn build(config: &Config) -> Result<Application> {
+fn run_config(template: &TemplateArgs, run: &RunArgs) -> Result<Config> {
+    let mut config = base_config(template)?;
+    config.env_vars_file = run.env_vars.clone();
+    config.state_dir = run.state_dir.clone();
+    config.in_memory = run.in_memory;
+    config.default_concurrency = run.default_concurrency.max(1);
+    Ok(config)
+}
+
+fn socket_addr(host: &str, port: u16) -> Result<SocketAddr> {
+    let ip = host
+        .parse()
+        .with_context(|| format!("--host {host:?} is not an IP address"))?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// Loads the template and composes the application; handlers reach the services at `services`.
+fn build(config: &Config, services: SocketAddr) -> Result<Application> {
     let model = sluice_server::load_model(config)?;
     for warning in &model.warnings {
         eprintln!("Warning: {warning}");
     }
-    let app = Application::build(config, model)?;
-    for warning in app.warnings() {
-        eprintln!("Warning: {warning}");
+    let app = Application::build(config, model, services)?;
+    for note in app.notes() {
+        eprintln!("{note}");
     }
     Ok(app)
 }
 
+async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr} for the {what}"))
+}
+
+/// `start-lambda` and `start-services`: the services endpoint alone.
+fn serve_services_only(
+    template: TemplateArgs,
+    run: RunArgs,
+    host: &str,
+    port: u16,
+    warm: Warm,
+    what: &str,
+) -> Result<ExitCode> {
+    let config = run_config(&template, &run)?;
+    let addr = socket_addr(host, port)?;
+    runtime()?.block_on(async move {
+        let listener = bind(addr, "services endpoint").await?;
+        let local = listener.local_addr()?;
+        let app = build(&config, local)?;
+        eprintln!(
+            "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
+        );
+        if let Warm::Eager = warm {
+            app.prewarm().await?;
+        }
+        app.serve_services(listener, shutdown_signal()).await;
+        app.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 fn start_api(args: StartApiArgs) -> Result<ExitCode> {
-    let mut config = base_config(&args.template)?;
-    config.env_vars_file = args.run.env_vars.clone();
-    config.state_dir = args.run.state_dir.clone();
+    let mut config = run_config(&args.template, &args.run)?;
     config.warm_containers = match args.warm_containers {
         Warm::Eager => WarmContainers::Eager,
         Warm::Lazy => WarmContainers::Lazy,
     };
-    config.default_concurrency = args.default_concurrency.max(1);
-    let ip = args
-        .host
-        .parse()
-        .with_context(|| format!("--host {:?} is not an IP address", args.host))?;
-    config.api_addr = SocketAddr::new(ip, args.port);
+    config.api_addr = socket_addr(&args.host, args.port)?;
+    config.services_addr = socket_addr(&args.host, args.services_port)?;
 
-    let app = build(&config)?;
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.api_addr)
-            .await
-            .with_context(|| format!("listening on {}", config.api_addr))?;
+        let services = bind(config.services_addr, "services endpoint").await?;
+        let services_addr = services.local_addr()?;
+        let app = build(&config, services_addr)?;
+        let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
         let mut err = std::io::stderr().lock();
+        writeln!(err, "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}")?;
         route_table::print(&mut err, app.model(), local)?;
         drop(err);
         if config.warm_containers == WarmContainers::Eager {
             app.prewarm().await?;
         }
-        app.serve_api(listener, shutdown_signal()).await;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut wait = stopped.clone();
+        let services_stop = async move {
+            let _ = wait.wait_for(|s| *s).await;
+        };
+        let api = app.serve_api(listener, async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        tokio::join!(api, app.serve_services(services, services_stop));
         eprintln!("Shutting down: stopping function sandboxes");
         app.shutdown().await;
         Ok(ExitCode::SUCCESS)
@@ -118,10 +188,11 @@ async fn shutdown_signal() {
 }
 
 fn invoke(args: InvokeArgs) -> Result<ExitCode> {
-    let mut config = base_config(&args.template)?;
-    config.env_vars_file = args.run.env_vars.clone();
-    config.state_dir = args.run.state_dir.clone();
-    let app = build(&config)?;
+    let config = run_config(&args.template, &args.run)?;
+    let rt = runtime()?;
+    // The handler may call DynamoDB or Lambda: serve the endpoint for the invocation's duration.
+    let services = rt.block_on(bind(socket_addr("127.0.0.1", args.services_port)?, "services endpoint"))?;
+    let app = std::sync::Arc::new(build(&config, services.local_addr()?)?);
     let function = match &args.function {
         Some(name) => match app.model().function(name) {
             Some(f) => f.logical_id.clone(),
@@ -150,8 +221,19 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
         }
         Some(p) => std::fs::read(p).with_context(|| format!("reading event {}", p.display()))?,
     };
-    runtime()?.block_on(async move {
+    rt.block_on(async move {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = app.clone();
+        let endpoint = tokio::spawn(async move {
+            server
+                .serve_services(services, async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
         let outcome = app.invoke(&function, event.into()).await;
+        let _ = stop.send(());
+        let _ = endpoint.await;
         app.shutdown().await;
         let invocation = outcome.with_context(|| format!("invoking {function}"))?;
         let mut out = std::io::stdout().lock();

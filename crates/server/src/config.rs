@@ -22,6 +22,10 @@ pub struct Config {
     pub template: PathBuf,
     /// Where the API listens.
     pub api_addr: SocketAddr,
+    /// Where the services endpoint (DynamoDB, Lambda Invoke API) listens.
+    pub services_addr: SocketAddr,
+    /// Keep DynamoDB data in memory only (`--in-memory`), for throwaway runs.
+    pub in_memory: bool,
     /// `--parameter-overrides`, parsed.
     pub parameter_overrides: BTreeMap<String, String>,
     /// `--env-vars`: SAM's JSON file of per-function environment overrides.
@@ -46,6 +50,8 @@ impl Config {
         Self {
             template,
             api_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            services_addr: SocketAddr::from(([127, 0, 0, 1], 4566)),
+            in_memory: false,
             parameter_overrides: BTreeMap::new(),
             env_vars_file: None,
             warm_containers: WarmContainers::Lazy,

@@ -14,6 +14,9 @@ pub enum ServerError {
     /// The routes could not be built.
     #[error(transparent)]
     Route(#[from] sluice_apigw::RouteError),
+    /// The DynamoDB store could not be opened or a template table created.
+    #[error("DynamoDB store: {0}")]
+    Store(#[from] sluice_dynamodb::StoreError),
     /// The `--env-vars` file is unreadable or not SAM's format.
     #[error("{path}: {message}")]
     EnvVars {

@@ -1,5 +1,5 @@
-//! Composition: builds the Lambda service and the gateway from a `Config` and a template `Model`,
-//! serves them on bound listeners, and shuts everything down.
+//! Composition: builds the Lambda service, the DynamoDB store and the gateway from a `Config` and a
+//! template `Model`, serves them on bound listeners, and shuts everything down.
 
 mod config;
 mod env_vars;
@@ -8,14 +8,18 @@ mod function_spec;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
+mod python_packages;
+mod services_endpoint;
 mod terminal_log;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use sluice_apigw::{Gateway, GatewayOptions};
+use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation};
 use sluice_lambda::{Invocation, InvokeError, Lambda, LambdaConfig};
 use sluice_template::{LoadOptions, Model};
 use tokio::net::TcpListener;
@@ -24,6 +28,18 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use terminal_log::TerminalLog;
+
+/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
 
 /// Loads the template a `Config` names.
 pub fn load_model(config: &Config) -> Result<Model, ServerError> {
@@ -36,29 +52,56 @@ pub fn load_model(config: &Config) -> Result<Model, ServerError> {
     Ok(sluice_template::load(&config.template, &options)?)
 }
 
-/// A running application: its model, its functions and its gateway.
+/// Opens the DynamoDB store a `Config` names (`.sluice/dynamodb/`, or memory).
+pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
+    let location = if config.in_memory {
+        StoreLocation::InMemory
+    } else {
+        StoreLocation::Dir(config.state_dir().join("dynamodb"))
+    };
+    Ok(DynamoDb::open(location)?)
+}
+
+/// A running application: its model, functions, tables and gateway.
 pub struct Application {
     model: Model,
     lambda: Arc<Lambda>,
     gateway: Arc<Gateway>,
+    services: Arc<services_endpoint::Services>,
     log: Arc<TerminalLog>,
-    warnings: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl Application {
-    /// Builds the functions and routes of `model` (no process starts until `start` or an invoke).
-    pub fn build(config: &Config, model: Model) -> Result<Self, ServerError> {
+    /// Builds the functions, tables and routes of `model`; handlers reach the services endpoint at
+    /// `services_addr`. No function process starts until `prewarm` or an invocation.
+    pub fn build(config: &Config, model: Model, services_addr: SocketAddr) -> Result<Self, ServerError> {
         let state_dir = config.state_dir();
         let overrides = match &config.env_vars_file {
             Some(path) => EnvVarOverrides::load(path)?,
             None => EnvVarOverrides::default(),
         };
-        let mut warnings = Vec::new();
+        let mut notes = Vec::new();
         let specs = model
             .functions
             .iter()
-            .map(|f| function_spec::function_spec(f, &overrides, &state_dir, &mut warnings))
+            .map(|f| function_spec::function_spec(f, &overrides, &state_dir, &mut notes))
             .collect::<Result<Vec<_>, _>>()?;
+
+        let dynamodb = open_dynamodb(config)?;
+        for table in &model.tables {
+            match dynamodb.ensure_table(&table.create_table)? {
+                EnsureOutcome::Created => notes.push(format!("created DynamoDB table {}", table.name)),
+                EnsureOutcome::Unchanged => {}
+                EnsureOutcome::SchemaDiffers { differences } => notes.push(format!(
+                    "DynamoDB table {} already exists with another schema ({}); it is kept as it is — delete it to recreate",
+                    table.name,
+                    differences.join("; ")
+                )),
+            }
+        }
+
+        let extra_env = services_env(services_addr, &model, &mut notes);
         let log = Arc::new(TerminalLog::new());
         let lambda = Lambda::new(
             specs,
@@ -67,7 +110,7 @@ impl Application {
                 idle_timeout: config.idle_timeout,
                 region: config.region.clone(),
                 account_id: config.account_id.clone(),
-                extra_env: BTreeMap::new(),
+                extra_env,
                 cache_dir: state_dir.join("runtime"),
                 log_sink: log.clone(),
             },
@@ -90,10 +133,14 @@ impl Application {
         )?;
         Ok(Self {
             model,
+            services: Arc::new(services_endpoint::Services {
+                lambda: lambda.clone(),
+                dynamodb,
+            }),
             lambda,
             gateway: Arc::new(gateway),
             log,
-            warnings,
+            notes,
         })
     }
 
@@ -102,9 +149,9 @@ impl Application {
         &self.model
     }
 
-    /// Warnings found while composing (beyond the template's own).
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
+    /// What composing did or found (tables created, overrides ignored), one line each.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Starts one sandbox per function (`--warm-containers EAGER`).
@@ -116,6 +163,11 @@ impl Application {
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         http_listener::serve_gateway(listener, self.gateway.clone(), self.log.clone(), shutdown)
             .await;
+    }
+
+    /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
+    pub async fn serve_services(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        services_endpoint::serve(listener, self.services.clone(), shutdown).await;
     }
 
     /// One synchronous invocation (`sluice invoke`).
@@ -132,4 +184,29 @@ impl Application {
     pub async fn shutdown(&self) {
         self.lambda.shutdown().await;
     }
+}
+
+/// The environment that points every SDK in a handler at the services endpoint, as on AWS the
+/// runtime points them at the region's real endpoints.
+fn services_env(
+    services_addr: SocketAddr,
+    model: &Model,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    let url = format!("http://{services_addr}");
+    let mut env = BTreeMap::from([
+        ("AWS_ENDPOINT_URL".to_owned(), url.clone()),
+        ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url.clone()),
+        ("AWS_ENDPOINT_URL_LAMBDA".to_owned(), url),
+    ]);
+    if model.functions.iter().any(|f| f.runtime.starts_with("python")) {
+        match python_packages::boto3_path(&python_packages::cache_root()) {
+            Ok(Some(path)) => {
+                env.insert("PYTHONPATH".to_owned(), path.display().to_string());
+            }
+            Ok(None) => {}
+            Err(message) => notes.push(message),
+        }
+    }
+    env
 }

@@ -76,7 +76,7 @@ impl Server {
             .arg("start-api")
             .arg("-t")
             .arg(template)
-            .args(["-p", "0"])
+            .args(["-p", "0", "--services-port", "0"])
             .arg("--state-dir")
             .arg(fresh_dir("state"))
             .args(args)

@@ -1,0 +1,287 @@
+//! Lambda's control-plane REST API, the part SDKs and the CLI call: `Invoke` (all three invocation
+//! types), `GetFunction`, `GetFunctionConfiguration` and `ListFunctions`.
+//!
+//! Errors use Lambda's REST-JSON shape: the error type in `x-amzn-ErrorType`, and a body with
+//! `Type` and `message`, which botocore and the other SDKs parse.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Response, StatusCode};
+use http_body_util::Full;
+use serde_json::{json, Value};
+
+use crate::{CodeSource, FunctionSpec, InvokeError, Lambda};
+
+const PREFIX: &str = "/2015-03-31/functions";
+
+/// Lambda returns at most the last 4 KB of an invocation's log in `X-Amz-Log-Result`.
+const LOG_TAIL_BYTES: usize = 4096;
+
+/// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
+const EVENT_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(60), Duration::from_secs(120)];
+
+/// Handles one request under `/2015-03-31/functions`.
+pub async fn handle(lambda: &Arc<Lambda>, parts: &http::request::Parts, body: Bytes) -> Response<Full<Bytes>> {
+    let path = parts.uri.path();
+    let rest = path.strip_prefix(PREFIX).unwrap_or("");
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let query = parts.uri.query().unwrap_or("");
+    match (&parts.method, segments.as_slice()) {
+        (&Method::GET, []) => list_functions(lambda),
+        (&Method::POST, [name, "invocations"]) => {
+            let (name, qualifier) = match function_name(lambda, name, query_param(query, "Qualifier")) {
+                Ok(found) => found,
+                Err(response) => return response,
+            };
+            invoke(lambda, &name, qualifier.as_deref(), &parts.headers, body).await
+        }
+        (&Method::GET, [name]) => match function_name(lambda, name, query_param(query, "Qualifier")) {
+            Ok((name, _)) => get_function(lambda, &name, true),
+            Err(response) => response,
+        },
+        (&Method::GET, [name, "configuration"]) => {
+            match function_name(lambda, name, query_param(query, "Qualifier")) {
+                Ok((name, _)) => get_function(lambda, &name, false),
+                Err(response) => response,
+            }
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            &format!("Sluice does not emulate {} {path}", parts.method),
+        ),
+    }
+}
+
+/// Resolves a path's function name (a name, `name:qualifier`, or a full or partial ARN, percent
+/// encoded) to a known function; only `$LATEST` exists locally.
+fn function_name(
+    lambda: &Lambda,
+    raw: &str,
+    qualifier: Option<String>,
+) -> Result<(String, Option<String>), Response<Full<Bytes>>> {
+    let decoded = percent_decode(raw);
+    let parts: Vec<&str> = decoded.split(':').collect();
+    let (name, path_qualifier) = match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name] => (*name, None),
+        ["arn", _, "lambda", _, _, "function", name, q] => (*name, Some(*q)),
+        [_, "function", name] => (*name, None),
+        [_, "function", name, q] => (*name, Some(*q)),
+        [name, q] => (*name, Some(*q)),
+        _ => (decoded.as_str(), None),
+    };
+    let qualifier = qualifier.or(path_qualifier.map(str::to_owned));
+    let not_found = |what: String| {
+        error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            &format!("Function not found: {what}"),
+        )
+    };
+    if lambda.spec(name).is_none() {
+        return Err(not_found(lambda.arn(name)));
+    }
+    match qualifier.as_deref() {
+        None | Some("$LATEST") => Ok((name.to_owned(), qualifier)),
+        // AWS: versions and aliases are published copies; Sluice runs only the code on disk.
+        Some(q) => Err(not_found(format!("{}:{q}", lambda.arn(name)))),
+    }
+}
+
+async fn invoke(
+    lambda: &Arc<Lambda>,
+    name: &str,
+    qualifier: Option<&str>,
+    headers: &http::HeaderMap,
+    payload: Bytes,
+) -> Response<Full<Bytes>> {
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let payload = if payload.is_empty() { Bytes::from_static(b"{}") } else { payload };
+    if !payload.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_err() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContentException",
+            "Could not parse request body into json: Could not parse payload into json",
+        );
+    }
+    match header("x-amz-invocation-type") {
+        "" | "RequestResponse" => {}
+        "DryRun" => {
+            return respond(StatusCode::NO_CONTENT, Bytes::new(), &[]);
+        }
+        "Event" => {
+            if payload.len() > crate::MAX_EVENT_PAYLOAD {
+                return invoke_error(&InvokeError::RequestTooLarge {
+                    size: payload.len(),
+                    limit: crate::MAX_EVENT_PAYLOAD,
+                });
+            }
+            tokio::spawn(invoke_event(lambda.clone(), name.to_owned(), payload));
+            return respond(StatusCode::ACCEPTED, Bytes::new(), &[]);
+        }
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                &format!("Unsupported invocation type {other:?}: use RequestResponse, Event or DryRun"),
+            )
+        }
+    }
+    let tail = header("x-amz-log-type") == "Tail";
+    match lambda.invoke(name, payload).await {
+        Ok(invocation) => {
+            let mut extra: Vec<(&'static str, String)> =
+                vec![("x-amz-executed-version", qualifier.unwrap_or("$LATEST").to_owned())];
+            if let Some(kind) = &invocation.function_error {
+                extra.push(("x-amz-function-error", kind.clone()));
+            }
+            if tail {
+                let log = invocation.log_tail.as_bytes();
+                let start = log.len().saturating_sub(LOG_TAIL_BYTES);
+                extra.push((
+                    "x-amz-log-result",
+                    base64::engine::general_purpose::STANDARD.encode(&log[start..]),
+                ));
+            }
+            respond(StatusCode::OK, invocation.payload, &extra)
+        }
+        Err(e) => invoke_error(&e),
+    }
+}
+
+/// An asynchronous (`Event`) invocation: queued, retried twice on a function error as Lambda does.
+async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
+    for attempt in 0..=EVENT_RETRY_DELAYS.len() {
+        match lambda.invoke(&name, payload.clone()).await {
+            Ok(invocation) if invocation.function_error.is_none() => return,
+            Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {}
+            Err(e) => {
+                tracing::warn!(function = %name, error = %e, "asynchronous invocation dropped");
+                return;
+            }
+        }
+        if let Some(delay) = EVENT_RETRY_DELAYS.get(attempt) {
+            tracing::info!(function = %name, "asynchronous invocation failed; retrying in {}s", delay.as_secs());
+            tokio::time::sleep(*delay).await;
+        }
+    }
+    tracing::warn!(
+        function = %name,
+        "asynchronous invocation failed 3 times; DestinationConfig and dead-letter queues are not emulated, the event is dropped"
+    );
+}
+
+fn list_functions(lambda: &Lambda) -> Response<Full<Bytes>> {
+    let functions: Vec<Value> = lambda
+        .function_names()
+        .filter_map(|name| lambda.spec(name).map(|spec| configuration(lambda, spec)))
+        .collect();
+    json_response(json!({ "Functions": functions }))
+}
+
+fn get_function(lambda: &Lambda, name: &str, with_code: bool) -> Response<Full<Bytes>> {
+    let Some(spec) = lambda.spec(name) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            &format!("Function not found: {}", lambda.arn(name)),
+        );
+    };
+    let config = configuration(lambda, spec);
+    if !with_code {
+        return json_response(config);
+    }
+    let location = match &spec.code {
+        CodeSource::Dir(dir) => format!("file://{}", dir.display()),
+        CodeSource::Inline(_) => "inline".to_owned(),
+    };
+    json_response(json!({
+        "Configuration": config,
+        "Code": { "RepositoryType": "S3", "Location": location },
+    }))
+}
+
+/// Lambda's `FunctionConfiguration` for one function.
+fn configuration(lambda: &Lambda, spec: &FunctionSpec) -> Value {
+    json!({
+        "FunctionName": spec.name,
+        "FunctionArn": lambda.arn(&spec.name),
+        "Runtime": spec.runtime,
+        "Role": format!("arn:aws:iam::{}:role/{}-role", lambda.config.account_id, spec.name),
+        "Handler": spec.handler,
+        "CodeSize": 0,
+        "Description": "",
+        "Timeout": spec.timeout.as_secs(),
+        "MemorySize": spec.memory_mb,
+        "LastModified": "1970-01-01T00:00:00.000+0000",
+        "CodeSha256": "",
+        "Version": "$LATEST",
+        "Environment": { "Variables": spec.environment },
+        "TracingConfig": { "Mode": "PassThrough" },
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+        "EphemeralStorage": { "Size": 512 },
+    })
+}
+
+/// The one encoder of `InvokeError`s on the wire.
+fn invoke_error(e: &InvokeError) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = json!({ "Type": if status.is_server_error() { "Service" } else { "User" }, "message": e.to_string() });
+    if let InvokeError::TooManyRequests { .. } = e {
+        body["Reason"] = json!("ReservedFunctionConcurrentInvocationLimitExceeded");
+    }
+    let mut response = respond(status, Bytes::from(body.to_string()), &[]);
+    if let Ok(v) = HeaderValue::from_str(e.error_type()) {
+        response.headers_mut().insert("x-amzn-errortype", v);
+    }
+    response
+}
+
+fn error(status: StatusCode, error_type: &'static str, message: &str) -> Response<Full<Bytes>> {
+    let body = json!({ "Type": "User", "message": message }).to_string();
+    let mut response = respond(status, Bytes::from(body), &[]);
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(error_type));
+    response
+}
+
+fn json_response(value: Value) -> Response<Full<Bytes>> {
+    respond(StatusCode::OK, Bytes::from(value.to_string()), &[])
+}
+
+fn respond(status: StatusCode, body: Bytes, extra: &[(&'static str, String)]) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    for (name, value) in extra {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(*name, v);
+        }
+    }
+    response
+}
+
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}

@@ -1,0 +1,171 @@
+//! The services endpoint: one listener that speaks the real AWS protocols, so SDKs and the CLI in
+//! handlers and users' scripts reach Sluice with only `AWS_ENDPOINT_URL` set.
+//!
+//! Dispatch is by request shape, as AWS's own front ends see it: DynamoDB's JSON 1.0 protocol names
+//! its operation in `X-Amz-Target`; Lambda's REST protocol lives under `/2015-03-31/functions`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use sluice_dynamodb::DynamoDb;
+use sluice_lambda::Lambda;
+use tokio::net::TcpListener;
+
+/// DynamoDB's operation prefix in `X-Amz-Target`.
+const DYNAMODB_TARGET: &str = "DynamoDB_20120810.";
+
+/// The largest request we read: Lambda's 6 MB payload limit plus room for the 413 to be Lambda's own.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// The services Sluice emulates behind the endpoint.
+pub struct Services {
+    /// Lambda's Invoke API.
+    pub lambda: Arc<Lambda>,
+    /// The DynamoDB store.
+    pub dynamodb: Arc<DynamoDb>,
+}
+
+/// Serves the endpoint on `listener` until `shutdown` resolves.
+pub async fn serve(listener: TcpListener, services: Arc<Services>, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "services endpoint: accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let services = services.clone();
+        let service = service_fn(move |request: Request<Incoming>| {
+            let services = services.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle(&services, request).await) }
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
+    }
+    graceful.shutdown().await;
+}
+
+/// Routes one request to the service it belongs to.
+pub async fn handle(services: &Services, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) => {
+            return unsupported(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLargeException",
+                &format!("could not read the request body: {error}"),
+            )
+        }
+    };
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if let Some(operation) = target.strip_prefix(DYNAMODB_TARGET) {
+        let reply = services.dynamodb.handle(operation, body).await;
+        return dynamodb_response(reply.status, reply.body);
+    }
+    if parts.uri.path().starts_with("/2015-03-31/functions") {
+        return sluice_lambda::invoke_api::handle(&services.lambda, &parts, body).await;
+    }
+    let service = service_name(&parts.headers, target);
+    unsupported(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplementedException",
+        &format!(
+            "Sluice does not emulate the {service} service (this endpoint serves DynamoDB and Lambda)"
+        ),
+    )
+}
+
+/// DynamoDB's response framing: its content type, a CRC32 of the body (SDKs verify it) and a request id.
+fn dynamodb_response(status: u16, body: Bytes) -> Response<Full<Bytes>> {
+    let crc = crc32fast::hash(&body);
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    headers.insert("x-amz-crc32", HeaderValue::from(crc));
+    insert_request_id(headers);
+    response
+}
+
+fn insert_request_id(headers: &mut http::HeaderMap) {
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+}
+
+/// The one encoder for requests no emulated service handles (AWS's JSON error shape).
+fn unsupported(status: StatusCode, error_type: &'static str, message: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({ "__type": error_type, "message": message }).to_string();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert("x-amzn-errortype", HeaderValue::from_static(error_type));
+    insert_request_id(headers);
+    response
+}
+
+/// Which AWS service a request was meant for: the SigV4 credential scope names it
+/// (`Credential=AKID/20260101/us-east-1/s3/aws4_request`); else the `X-Amz-Target` prefix.
+fn service_name(headers: &http::HeaderMap, target: &str) -> String {
+    let from_scope = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split(['/', ',']).nth(3))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    from_scope
+        .or_else(|| target.split('.').next().filter(|s| !s.is_empty()).map(str::to_owned))
+        .unwrap_or_else(|| "requested".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_is_named_from_the_signature_scope_or_target() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x",
+            ),
+        );
+        assert_eq!(service_name(&headers, ""), "sqs");
+        assert_eq!(service_name(&http::HeaderMap::new(), "AmazonSQS.SendMessage"), "AmazonSQS");
+        assert_eq!(service_name(&http::HeaderMap::new(), ""), "requested");
+    }
+}
