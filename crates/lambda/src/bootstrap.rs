@@ -80,11 +80,18 @@ impl Launchers {
         } else {
             PathBuf::from("python3")
         };
-        Ok(Launchers { runtime_dir, python })
+        Ok(Launchers {
+            runtime_dir,
+            python,
+        })
     }
 
     /// The launcher for one function, writing its inline code if it has some.
-    pub fn launcher_for(&self, spec: &FunctionSpec, cache_dir: &Path) -> Result<Launcher, LambdaError> {
+    pub fn launcher_for(
+        &self,
+        spec: &FunctionSpec,
+        cache_dir: &Path,
+    ) -> Result<Launcher, LambdaError> {
         let kind = runtime_kind(&spec.runtime).ok_or_else(|| LambdaError::UnknownRuntime {
             function: spec.name.clone(),
             runtime: spec.runtime.clone(),
@@ -106,7 +113,8 @@ impl Launchers {
                 std::path::absolute(&dir).unwrap_or(dir)
             }
         };
-        let runtime_dir = std::path::absolute(&self.runtime_dir).unwrap_or_else(|_| self.runtime_dir.clone());
+        let runtime_dir =
+            std::path::absolute(&self.runtime_dir).unwrap_or_else(|_| self.runtime_dir.clone());
         Ok(match kind {
             RuntimeKind::Python => Launcher {
                 program: self.python.clone(),

@@ -88,7 +88,10 @@ pub(crate) fn report_line(r: &Report<'_>) -> String {
         r.request_id, ms, billed, r.memory_size_mb, r.max_memory_used_mb
     );
     if let Some(init) = r.init_duration {
-        line.push_str(&format!("\tInit Duration: {:.2} ms", init.as_secs_f64() * 1000.0));
+        line.push_str(&format!(
+            "\tInit Duration: {:.2} ms",
+            init.as_secs_f64() * 1000.0
+        ));
     }
     match &r.status {
         ReportStatus::Success => {}
@@ -100,7 +103,8 @@ pub(crate) fn report_line(r: &Report<'_>) -> String {
 
 /// `2024-05-01T12:00:00.123Z`, the timestamp Lambda uses in its own messages.
 pub(crate) fn iso_now() -> String {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::now_utc()
         .format(fmt)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
@@ -144,13 +148,17 @@ mod tests {
         );
         r.init_duration = None;
         r.status = ReportStatus::Error("Runtime.ExitError".into());
-        assert!(report_line(&r).ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError"));
+        assert!(report_line(&r)
+            .ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError"));
     }
 
     #[test]
     fn timeout_message_shape() {
         let m = timeout_message("id-1", Duration::from_secs(3));
-        assert!(m.ends_with(" id-1 Task timed out after 3.00 seconds"), "{m}");
+        assert!(
+            m.ends_with(" id-1 Task timed out after 3.00 seconds"),
+            "{m}"
+        );
         assert!(m.contains('T') && m.split(' ').next().is_some_and(|t| t.ends_with('Z')));
     }
 

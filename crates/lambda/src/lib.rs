@@ -235,7 +235,10 @@ impl std::fmt::Debug for Lambda {
 impl Lambda {
     /// Validate the functions, write bootstraps and inline code, and start the idle reaper
     /// (when called inside a tokio runtime). No sandbox starts here.
-    pub fn new(functions: Vec<FunctionSpec>, config: LambdaConfig) -> Result<Arc<Lambda>, LambdaError> {
+    pub fn new(
+        functions: Vec<FunctionSpec>,
+        config: LambdaConfig,
+    ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
         let mut pools = BTreeMap::new();
         for spec in functions {
@@ -266,9 +269,12 @@ impl Lambda {
 
     /// Invoke `function` synchronously (RequestResponse) with `payload`.
     pub async fn invoke(&self, function: &str, payload: Bytes) -> Result<Invocation, InvokeError> {
-        let pool = self.functions.get(function).ok_or_else(|| InvokeError::ResourceNotFound {
-            arn: function_arn(&self.config, function),
-        })?;
+        let pool = self
+            .functions
+            .get(function)
+            .ok_or_else(|| InvokeError::ResourceNotFound {
+                arn: function_arn(&self.config, function),
+            })?;
         if payload.len() > MAX_REQUEST_PAYLOAD {
             return Err(InvokeError::RequestTooLarge {
                 size: payload.len(),
@@ -321,12 +327,16 @@ pub(crate) fn function_arn(config: &LambdaConfig, function: &str) -> String {
 /// Periodically stop sandboxes idle for longer than the configured timeout.
 async fn reap_idle(lambda: Weak<Lambda>) {
     let period = match lambda.upgrade() {
-        Some(l) => (l.config.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30)),
+        Some(l) => {
+            (l.config.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30))
+        }
         None => return,
     };
     loop {
         tokio::time::sleep(period).await;
-        let Some(lambda) = lambda.upgrade() else { return };
+        let Some(lambda) = lambda.upgrade() else {
+            return;
+        };
         for pool in lambda.functions.values() {
             pool.reap_idle(lambda.config.idle_timeout);
         }

@@ -23,7 +23,11 @@ pub(crate) fn peak_rss_kb(root: u32) -> Option<u64> {
             seen_any = true;
         }
         if let Ok(children) = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
-            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+            stack.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
         }
     }
     seen_any.then_some(total)

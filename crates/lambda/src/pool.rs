@@ -69,9 +69,16 @@ impl FunctionPool {
             function: self.template.function.clone(),
         };
         let _permit = if self.reserved {
-            self.permits.clone().try_acquire_owned().map_err(|_| throttled())?
+            self.permits
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| throttled())?
         } else {
-            self.permits.clone().acquire_owned().await.map_err(|_| throttled())?
+            self.permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| throttled())?
         };
         let warm = lock(&self.idle).pop();
         let mut sandbox = match warm {
@@ -101,7 +108,9 @@ impl FunctionPool {
             function: self.template.function.clone(),
             message,
         };
-        let mut sandbox = Sandbox::start(self.template.clone()).await.map_err(start_error)?;
+        let mut sandbox = Sandbox::start(self.template.clone())
+            .await
+            .map_err(start_error)?;
         sandbox.wait_ready(None).await.map_err(|failure| {
             start_error(format!(
                 "initialisation failed: {}",
@@ -135,7 +144,10 @@ impl FunctionPool {
         drop(idle);
         for pid in lock(&self.busy).iter() {
             if let Ok(pid) = i32::try_from(*pid) {
-                let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
             }
         }
     }
@@ -172,7 +184,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The environment every sandbox of `spec` gets, lowest precedence first: the host's `PATH`
 /// and `HOME`, Lambda's reserved variables, `extra_env`, then the function's own variables.
 /// (The log stream name and `AWS_LAMBDA_RUNTIME_API` are per sandbox, added at start.)
-fn sandbox_env(spec: &FunctionSpec, launcher: &Launcher, config: &LambdaConfig) -> BTreeMap<String, String> {
+fn sandbox_env(
+    spec: &FunctionSpec,
+    launcher: &Launcher,
+    config: &LambdaConfig,
+) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     for keep in ["PATH", "HOME"] {
         if let Ok(value) = std::env::var(keep) {
@@ -189,17 +205,45 @@ fn sandbox_env(spec: &FunctionSpec, launcher: &Launcher, config: &LambdaConfig) 
     set(&mut env, "TZ", ":UTC".to_owned());
     set(&mut env, "_HANDLER", spec.handler.clone());
     set(&mut env, "LAMBDA_TASK_ROOT", task_root);
-    set(&mut env, "LAMBDA_RUNTIME_DIR", launcher.runtime_dir.to_string_lossy().into_owned());
+    set(
+        &mut env,
+        "LAMBDA_RUNTIME_DIR",
+        launcher.runtime_dir.to_string_lossy().into_owned(),
+    );
     set(&mut env, "AWS_LAMBDA_FUNCTION_NAME", spec.name.clone());
-    set(&mut env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string());
-    set(&mut env, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned());
-    set(&mut env, "AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", spec.name));
-    set(&mut env, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned());
+    set(
+        &mut env,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        spec.memory_mb.to_string(),
+    );
+    set(
+        &mut env,
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "$LATEST".to_owned(),
+    );
+    set(
+        &mut env,
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        format!("/aws/lambda/{}", spec.name),
+    );
+    set(
+        &mut env,
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "on-demand".to_owned(),
+    );
     set(&mut env, "AWS_REGION", config.region.clone());
     set(&mut env, "AWS_DEFAULT_REGION", config.region.clone());
     set(&mut env, "AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY.to_owned());
-    set(&mut env, "AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY.to_owned());
-    set(&mut env, "AWS_SESSION_TOKEN", DUMMY_SESSION_TOKEN.to_owned());
+    set(
+        &mut env,
+        "AWS_SECRET_ACCESS_KEY",
+        DUMMY_SECRET_KEY.to_owned(),
+    );
+    set(
+        &mut env,
+        "AWS_SESSION_TOKEN",
+        DUMMY_SESSION_TOKEN.to_owned(),
+    );
     if let Some(exec_env) = &launcher.execution_env {
         set(&mut env, "AWS_EXECUTION_ENV", exec_env.clone());
     }

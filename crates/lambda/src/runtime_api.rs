@@ -52,7 +52,10 @@ pub(crate) enum RuntimeEvent {
         body: Bytes,
     },
     /// `POST /init/error`.
-    InitError { error_type: Option<String>, body: Bytes },
+    InitError {
+        error_type: Option<String>,
+        body: Bytes,
+    },
 }
 
 /// Shared by every connection of one sandbox's listener.
@@ -152,12 +155,18 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let segments: Vec<&str> = rest.split('/').collect();
     match (req.method(), segments.as_slice()) {
         (&Method::GET, ["invocation", "next"]) => next_invocation(state).await,
-        (&Method::POST, ["invocation", id, "response"]) => invocation_response(state, id, req).await,
+        (&Method::POST, ["invocation", id, "response"]) => {
+            invocation_response(state, id, req).await
+        }
         (&Method::POST, ["invocation", id, "error"]) => invocation_error(state, id, req).await,
         (&Method::POST, ["init", "error"]) => init_error(state, req).await,
-        (_, ["invocation", "next"]) | (_, ["invocation", _, "response" | "error"]) | (_, ["init", "error"]) => {
-            error_response(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Method not allowed")
-        }
+        (_, ["invocation", "next"])
+        | (_, ["invocation", _, "response" | "error"])
+        | (_, ["init", "error"]) => error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "Method not allowed",
+        ),
         _ => not_found(),
     }
 }
@@ -172,7 +181,11 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
     let pending = state.queue.lock().await.recv().await;
     let Some(inv) = pending else {
         // The sandbox is being stopped.
-        return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Runtime.Shutdown", "Sandbox is shutting down");
+        return error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Runtime.Shutdown",
+            "Sandbox is shutting down",
+        );
     };
     *lock(&state.current) = Some(inv.request_id.clone());
     let mut builder = Response::builder()
@@ -185,13 +198,21 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
     // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them;
     // Sluice's invoke carries neither yet, so they are never present.
     builder = builder.header("Content-Length", inv.payload.len());
-    builder
-        .body(Full::new(inv.payload))
-        .unwrap_or_else(|_| error_response(StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", "bad header"))
+    builder.body(Full::new(inv.payload)).unwrap_or_else(|_| {
+        error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            "bad header",
+        )
+    })
 }
 
 /// `POST /runtime/invocation/{id}/response`.
-async fn invocation_response(state: &State, id: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn invocation_response(
+    state: &State,
+    id: &str,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     if !is_current(state, id) {
         return invalid_request_id();
     }
@@ -218,12 +239,20 @@ async fn invocation_response(state: &State, id: &str, req: Request<Incoming>) ->
                 &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_PAYLOAD} bytes)."),
             )
         }
-        BodyRead::Failed => error_response(StatusCode::BAD_REQUEST, "InvalidRequest", "Could not read request body"),
+        BodyRead::Failed => error_response(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "Could not read request body",
+        ),
     }
 }
 
 /// `POST /runtime/invocation/{id}/error`.
-async fn invocation_error(state: &State, id: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn invocation_error(
+    state: &State,
+    id: &str,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     if !is_current(state, id) {
         return invalid_request_id();
     }
@@ -251,7 +280,9 @@ async fn init_error(state: &State, req: Request<Incoming>) -> Response<Full<Byte
         BodyRead::Complete(body) => body,
         BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
     };
-    let _ = state.events.send(RuntimeEvent::InitError { error_type, body });
+    let _ = state
+        .events
+        .send(RuntimeEvent::InitError { error_type, body });
     accepted()
 }
 
@@ -294,7 +325,9 @@ async fn read_body(mut body: Incoming) -> BodyRead {
     let mut buf = BytesMut::new();
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else { return BodyRead::Failed };
+        let Ok(frame) = frame else {
+            return BodyRead::Failed;
+        };
         if let Ok(data) = frame.into_data() {
             total += data.len();
             if total <= MAX_RESPONSE_PAYLOAD {
@@ -312,11 +345,18 @@ async fn read_body(mut body: Incoming) -> BodyRead {
 }
 
 fn accepted() -> Response<Full<Bytes>> {
-    json_response(StatusCode::ACCEPTED, Bytes::from_static(br#"{"status":"OK"}"#))
+    json_response(
+        StatusCode::ACCEPTED,
+        Bytes::from_static(br#"{"status":"OK"}"#),
+    )
 }
 
 fn invalid_request_id() -> Response<Full<Bytes>> {
-    error_response(StatusCode::BAD_REQUEST, "InvalidRequestID", "Invalid request ID")
+    error_response(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        "Invalid request ID",
+    )
 }
 
 fn not_found() -> Response<Full<Bytes>> {
@@ -332,8 +372,9 @@ fn error_response(status: StatusCode, error_type: &str, message: &str) -> Respon
 fn json_response(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
     response
 }

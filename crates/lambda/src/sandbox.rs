@@ -82,7 +82,10 @@ impl Sandbox {
             .current_dir(&launcher.task_root)
             .env_clear()
             .envs(&template.env)
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", invocation_log::log_stream_name())
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                invocation_log::log_stream_name(),
+            )
             // Reserved: the function's own variables cannot redirect the Runtime API.
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .stdin(Stdio::null())
@@ -104,8 +107,10 @@ impl Sandbox {
             return Err("cannot capture the runtime's output".to_owned());
         };
         let output = [
-            PipeReader::spawn(stdout, log.clone()).map_err(|e| format!("cannot watch output: {e}"))?,
-            PipeReader::spawn(stderr, log.clone()).map_err(|e| format!("cannot watch output: {e}"))?,
+            PipeReader::spawn(stdout, log.clone())
+                .map_err(|e| format!("cannot watch output: {e}"))?,
+            PipeReader::spawn(stderr, log.clone())
+                .map_err(|e| format!("cannot watch output: {e}"))?,
         ];
         let (exit_tx, exit_rx) = oneshot::channel();
         tokio::spawn(async move {
@@ -206,7 +211,10 @@ impl Sandbox {
                     self.kill();
                     return Err(InitFailure {
                         error_type: "Runtime.Unknown".to_owned(),
-                        payload: error_document("Runtime.Unknown", "The Runtime API listener stopped"),
+                        payload: error_document(
+                            "Runtime.Unknown",
+                            "The Runtime API listener stopped",
+                        ),
                         timed_out: false,
                     });
                 }
@@ -224,7 +232,8 @@ impl Sandbox {
             None
         } else {
             self.reported_init = true;
-            self.init_duration.or(Some(begun.saturating_duration_since(self.started)))
+            self.init_duration
+                .or(Some(begun.saturating_duration_since(self.started)))
         };
         self.log.line(&invocation_log::start_line(&request_id));
         let invoke_started = Instant::now();
@@ -278,7 +287,10 @@ impl Sandbox {
         };
         if self.channels.invocations.send(pending).await.is_err() {
             self.healthy = false;
-            return Outcome::failed("Runtime.Unknown", "The Runtime API listener stopped".to_owned());
+            return Outcome::failed(
+                "Runtime.Unknown",
+                "The Runtime API listener stopped".to_owned(),
+            );
         }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -313,7 +325,10 @@ impl Sandbox {
             let Some(event) = event else {
                 self.healthy = false;
                 self.kill();
-                return Outcome::failed("Runtime.Unknown", "The Runtime API listener stopped".to_owned());
+                return Outcome::failed(
+                    "Runtime.Unknown",
+                    "The Runtime API listener stopped".to_owned(),
+                );
             };
             if let Some(outcome) = self.outcome_of(request_id, event) {
                 return outcome;
@@ -438,7 +453,11 @@ fn init_error(error_type: Option<String>, body: Bytes) -> InitFailure {
         .or_else(|| {
             serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
-                .and_then(|v| v.get("errorType").and_then(|t| t.as_str()).map(str::to_owned))
+                .and_then(|v| {
+                    v.get("errorType")
+                        .and_then(|t| t.as_str())
+                        .map(str::to_owned)
+                })
         })
         .unwrap_or_else(|| "Runtime.Unknown".to_owned());
     InitFailure {
@@ -465,9 +484,15 @@ fn error_document(error_type: &str, message: &str) -> Bytes {
 
 /// An X-Ray style trace header value, fresh per invocation.
 fn trace_id() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let rand = uuid::Uuid::new_v4().simple().to_string();
-    format!("Root=1-{secs:08x}-{};Parent={};Sampled=0", &rand[..24], &rand[16..32])
+    format!(
+        "Root=1-{secs:08x}-{};Parent={};Sampled=0",
+        &rand[..24],
+        &rand[16..32]
+    )
 }
 
 /// A sandbox's stdout or stderr, turned into log lines.

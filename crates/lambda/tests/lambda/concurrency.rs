@@ -34,7 +34,10 @@ async fn reserved_concurrency_zero_always_throttles() {
     let mut spec = python("Zero", "app.hello");
     spec.reserved_concurrency = Some(0);
     let (lambda, _) = service(vec![spec]);
-    let err = lambda.invoke("Zero", bytes::Bytes::from_static(b"{}")).await.unwrap_err();
+    let err = lambda
+        .invoke("Zero", bytes::Bytes::from_static(b"{}"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, InvokeError::TooManyRequests { .. }));
     lambda.prewarm().await.unwrap();
 }
@@ -60,7 +63,10 @@ async fn beyond_default_concurrency_callers_wait_instead_of_failing() {
     config_specs[0].timeout = Duration::from_secs(10);
     let lines = std::sync::Arc::new(crate::harness::Lines::default());
     let mut config = sluice_lambda::LambdaConfig::new(
-        std::env::temp_dir().join(format!("sluice-lambda-test-{}", uuid::Uuid::new_v4().simple())),
+        std::env::temp_dir().join(format!(
+            "sluice-lambda-test-{}",
+            uuid::Uuid::new_v4().simple()
+        )),
         lines.clone(),
     );
     config.default_concurrency = 1;
@@ -69,7 +75,11 @@ async fn beyond_default_concurrency_callers_wait_instead_of_failing() {
     let results = futures_join_all(calls).await;
     assert!(results.iter().all(|inv| inv.function_error.is_none()));
     // One sandbox did all three: a single cold start.
-    let cold = lines.of("Slow").iter().filter(|l| l.contains("Init Duration")).count();
+    let cold = lines
+        .of("Slow")
+        .iter()
+        .filter(|l| l.contains("Init Duration"))
+        .count();
     assert_eq!(cold, 1);
     lambda.shutdown().await;
 }
@@ -88,7 +98,10 @@ async fn prewarm_starts_a_sandbox_before_the_first_invocation() {
 async fn idle_sandboxes_are_reaped() {
     let lines = std::sync::Arc::new(crate::harness::Lines::default());
     let mut config = sluice_lambda::LambdaConfig::new(
-        std::env::temp_dir().join(format!("sluice-lambda-test-{}", uuid::Uuid::new_v4().simple())),
+        std::env::temp_dir().join(format!(
+            "sluice-lambda-test-{}",
+            uuid::Uuid::new_v4().simple()
+        )),
         lines.clone(),
     );
     config.idle_timeout = Duration::from_millis(200);
@@ -96,12 +109,17 @@ async fn idle_sandboxes_are_reaped() {
     invoke(&lambda, "Idle", json!({})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let inv = invoke(&lambda, "Idle", json!({})).await;
-    assert!(inv.log_tail.contains("Init Duration"), "idle sandbox was not reaped");
+    assert!(
+        inv.log_tail.contains("Init Duration"),
+        "idle sandbox was not reaped"
+    );
     lambda.shutdown().await;
 }
 
 /// Run futures concurrently on this task and collect their outputs in order.
-async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
     let mut set = Vec::new();
     for f in futures {
         set.push(Box::pin(f));

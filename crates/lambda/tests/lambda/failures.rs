@@ -12,7 +12,9 @@ use crate::harness::{invoke, json, python, service};
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // Field 3 is the state; after ") " in "pid (comm) S ...".
-        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')),
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z')),
         Err(_) => false,
     }
 }
@@ -26,11 +28,17 @@ async fn timeout_kills_the_process_group_and_the_next_invocation_works() {
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
     let message = json(&inv)["errorMessage"].as_str().unwrap().to_owned();
     assert!(
-        message.ends_with(&format!("{} Task timed out after 1.00 seconds", inv.request_id)),
+        message.ends_with(&format!(
+            "{} Task timed out after 1.00 seconds",
+            inv.request_id
+        )),
         "{message}"
     );
     assert!(inv.log_tail.contains("Status: timeout"), "{}", inv.log_tail);
-    assert!(lines.of("Hang").iter().any(|l| l.ends_with("Task timed out after 1.00 seconds")));
+    assert!(lines
+        .of("Hang")
+        .iter()
+        .any(|l| l.ends_with("Task timed out after 1.00 seconds")));
     let child: u32 = inv
         .log_tail
         .lines()
@@ -55,20 +63,32 @@ async fn timeout_kills_the_process_group_and_the_next_invocation_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_mid_invocation_is_an_exit_error_and_the_next_invocation_works() {
-    let (lambda, _) = service(vec![python("Crash", "app.crash"), python("Hello", "app.hello")]);
+    let (lambda, _) = service(vec![
+        python("Crash", "app.crash"),
+        python("Hello", "app.hello"),
+    ]);
     let inv = invoke(&lambda, "Crash", json!({})).await;
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
     let err = json(&inv);
     assert_eq!(err["errorType"], "Runtime.ExitError");
     assert_eq!(
         err["errorMessage"],
-        format!("RequestId: {} Error: Runtime exited with error: exit status 1", inv.request_id)
+        format!(
+            "RequestId: {} Error: Runtime exited with error: exit status 1",
+            inv.request_id
+        )
     );
     assert!(inv.log_tail.contains("about to crash"), "{}", inv.log_tail);
     let again = invoke(&lambda, "Crash", json!({})).await;
     assert_eq!(json(&again)["errorType"], "Runtime.ExitError");
-    assert!(again.log_tail.contains("Init Duration"), "crashed sandbox was reused");
-    assert_eq!(json(&invoke(&lambda, "Hello", json!({})).await), json!({"hello": "world"}));
+    assert!(
+        again.log_tail.contains("Init Duration"),
+        "crashed sandbox was reused"
+    );
+    assert_eq!(
+        json(&invoke(&lambda, "Hello", json!({})).await),
+        json!({"hello": "world"})
+    );
     lambda.shutdown().await;
 }
 
@@ -79,7 +99,13 @@ async fn oversized_response_is_a_function_error() {
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
     let err = json(&inv);
     assert_eq!(err["errorType"], "Function.ResponseSizeTooLarge");
-    assert!(err["errorMessage"].as_str().unwrap().contains("6291556 bytes"), "{err}");
+    assert!(
+        err["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("6291556 bytes"),
+        "{err}"
+    );
     lambda.shutdown().await;
 }
 
@@ -108,7 +134,10 @@ async fn request_over_6mb_is_rejected_before_the_function() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_function_is_resource_not_found() {
     let (lambda, _) = service(vec![]);
-    let err = lambda.invoke("Nope", Bytes::from_static(b"{}")).await.unwrap_err();
+    let err = lambda
+        .invoke("Nope", Bytes::from_static(b"{}"))
+        .await
+        .unwrap_err();
     assert_eq!(err.error_type(), "ResourceNotFoundException");
     assert_eq!(
         err.to_string(),
@@ -120,7 +149,8 @@ async fn unknown_function_is_resource_not_found() {
 fn unknown_runtime_is_rejected_at_construction() {
     let spec = crate::harness::spec("Java", "java21", "x::y", "python");
     let lines = std::sync::Arc::new(crate::harness::Lines::default());
-    let config = sluice_lambda::LambdaConfig::new(std::env::temp_dir().join("sluice-unused"), lines);
+    let config =
+        sluice_lambda::LambdaConfig::new(std::env::temp_dir().join("sluice-unused"), lines);
     let err = sluice_lambda::Lambda::new(vec![spec], config).unwrap_err();
     assert!(err.to_string().contains("java21"), "{err}");
 }

@@ -14,7 +14,10 @@ pub struct Lines(Mutex<Vec<(String, String)>>);
 
 impl LogSink for Lines {
     fn line(&self, function: &str, line: &str) {
-        self.0.lock().unwrap().push((function.to_owned(), line.to_owned()));
+        self.0
+            .lock()
+            .unwrap()
+            .push((function.to_owned(), line.to_owned()));
     }
 }
 
@@ -32,7 +35,9 @@ impl Lines {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A function from a fixture folder with a 3 s timeout and 128 MB.
@@ -60,7 +65,10 @@ pub fn node(name: &str, handler: &str) -> FunctionSpec {
 /// A service over `functions` with a fresh cache dir.
 pub fn service(functions: Vec<FunctionSpec>) -> (Arc<Lambda>, Arc<Lines>) {
     let lines = Arc::new(Lines::default());
-    let cache = std::env::temp_dir().join(format!("sluice-lambda-test-{}", uuid::Uuid::new_v4().simple()));
+    let cache = std::env::temp_dir().join(format!(
+        "sluice-lambda-test-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     let config = LambdaConfig::new(cache, lines.clone());
     (Lambda::new(functions, config).unwrap(), lines)
 }
@@ -73,6 +81,10 @@ pub async fn invoke(lambda: &Lambda, function: &str, event: serde_json::Value) -
 }
 
 pub fn json(inv: &Invocation) -> serde_json::Value {
-    serde_json::from_slice(&inv.payload)
-        .unwrap_or_else(|e| panic!("payload is not JSON ({e}): {}", String::from_utf8_lossy(&inv.payload)))
+    serde_json::from_slice(&inv.payload).unwrap_or_else(|e| {
+        panic!(
+            "payload is not JSON ({e}): {}",
+            String::from_utf8_lossy(&inv.payload)
+        )
+    })
 }

@@ -23,12 +23,18 @@ async fn start_output_end_report_in_order_with_init_duration_on_cold_start_only(
         let stderr = pos("stderr line");
         let end = pos(&format!("END RequestId: {id}"));
         let report = pos(&format!("REPORT RequestId: {id}\tDuration: "));
-        assert!(start < printed && printed < warned && warned < end, "{tail:#?}");
+        assert!(
+            start < printed && printed < warned && warned < end,
+            "{tail:#?}"
+        );
         assert!(start < stderr && stderr < end, "{tail:#?}");
         assert_eq!(report, end + 1);
         let report_line = tail[report];
         assert!(report_line.contains("\tBilled Duration: "), "{report_line}");
-        assert!(report_line.contains("\tMemory Size: 128 MB\tMax Memory Used: "), "{report_line}");
+        assert!(
+            report_line.contains("\tMemory Size: 128 MB\tMax Memory Used: "),
+            "{report_line}"
+        );
         let used: u64 = report_line
             .split("Max Memory Used: ")
             .nth(1)
@@ -36,12 +42,23 @@ async fn start_output_end_report_in_order_with_init_duration_on_cold_start_only(
             .and_then(|n| n.parse().ok())
             .unwrap();
         assert!(used > 1, "python uses more than 1 MB: {report_line}");
-        assert_eq!(report_line.contains("\tInit Duration: "), cold, "{report_line}");
+        assert_eq!(
+            report_line.contains("\tInit Duration: "),
+            cold,
+            "{report_line}"
+        );
     }
     // The logging format carries the request id, as on Lambda.
-    let warned = lines.of("Noisy").into_iter().find(|l| l.contains("warned line")).unwrap();
+    let warned = lines
+        .of("Noisy")
+        .into_iter()
+        .find(|l| l.contains("warned line"))
+        .unwrap();
     assert!(warned.starts_with("[WARNING]\t"), "{warned}");
-    assert!(warned.contains(&format!("Z\t{}\twarned line", first.request_id)), "{warned}");
+    assert!(
+        warned.contains(&format!("Z\t{}\twarned line", first.request_id)),
+        "{warned}"
+    );
     // The sink saw the same lines as the tails, in the same order.
     let all = lines.of("Noisy").join("\n") + "\n";
     assert_eq!(all, format!("{}{}", first.log_tail, second.log_tail));

@@ -25,7 +25,10 @@ async fn context_fields_are_visible_to_the_handler() {
     assert_eq!(ctx["aws_request_id"], json!(inv.request_id));
     assert_eq!(ctx["function_name"], "Ctx");
     assert_eq!(ctx["function_version"], "$LATEST");
-    assert_eq!(ctx["invoked_function_arn"], "arn:aws:lambda:us-east-1:123456789012:function:Ctx");
+    assert_eq!(
+        ctx["invoked_function_arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Ctx"
+    );
     assert_eq!(ctx["memory_limit_in_mb"], "128");
     assert_eq!(ctx["log_group_name"], "/aws/lambda/Ctx");
     let stream = ctx["log_stream_name"].as_str().unwrap();
@@ -41,7 +44,8 @@ async fn context_fields_are_visible_to_the_handler() {
 async fn environment_is_lambdas_and_the_function_wins() {
     let mut spec = python("Env", "app.environment");
     spec.environment.insert("TABLE".into(), "items".into());
-    spec.environment.insert("AWS_REGION".into(), "eu-west-1".into());
+    spec.environment
+        .insert("AWS_REGION".into(), "eu-west-1".into());
     std::env::set_var("SLUICE_TEST_HOST_SECRET", "leak");
     let (lambda, _) = service(vec![spec]);
     let env = json(&invoke(&lambda, "Env", json!({})).await);
@@ -55,10 +59,19 @@ async fn environment_is_lambdas_and_the_function_wins() {
     assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/Env");
     assert_eq!(env["AWS_EXECUTION_ENV"], "AWS_Lambda_python3.12");
     assert_eq!(env["TZ"], ":UTC");
-    assert!(env["AWS_LAMBDA_RUNTIME_API"].as_str().unwrap().starts_with("127.0.0.1:"));
-    assert!(env["LAMBDA_TASK_ROOT"].as_str().unwrap().ends_with("fixtures/python"));
+    assert!(env["AWS_LAMBDA_RUNTIME_API"]
+        .as_str()
+        .unwrap()
+        .starts_with("127.0.0.1:"));
+    assert!(env["LAMBDA_TASK_ROOT"]
+        .as_str()
+        .unwrap()
+        .ends_with("fixtures/python"));
     assert!(env["AWS_ACCESS_KEY_ID"].is_string());
-    assert!(env.get("SLUICE_TEST_HOST_SECRET").is_none(), "host environment leaked");
+    assert!(
+        env.get("SLUICE_TEST_HOST_SECRET").is_none(),
+        "host environment leaked"
+    );
     lambda.shutdown().await;
 }
 
@@ -71,11 +84,21 @@ async fn raising_handler_is_an_unhandled_function_error() {
     assert_eq!(err["errorType"], "ValueError");
     assert_eq!(err["errorMessage"], "boom: because");
     assert_eq!(err["requestId"], json!(inv.request_id));
-    assert!(err["stackTrace"][0].as_str().unwrap().contains("app.py"), "{err}");
-    assert!(lines.of("Boom").iter().any(|l| l == "[ERROR] ValueError: boom: because"));
+    assert!(
+        err["stackTrace"][0].as_str().unwrap().contains("app.py"),
+        "{err}"
+    );
+    assert!(lines
+        .of("Boom")
+        .iter()
+        .any(|l| l == "[ERROR] ValueError: boom: because"));
     // The sandbox survives a handled exception.
     let again = invoke(&lambda, "Boom", json!({})).await;
-    assert!(!again.log_tail.contains("Init Duration"), "{}", again.log_tail);
+    assert!(
+        !again.log_tail.contains("Init Duration"),
+        "{}",
+        again.log_tail
+    );
     lambda.shutdown().await;
 }
 
@@ -97,10 +120,18 @@ async fn import_error_is_reported_as_init_error() {
     let err = json(&inv);
     assert_eq!(err["errorType"], "Runtime.ImportModuleError");
     assert!(
-        err["errorMessage"].as_str().unwrap().contains("Unable to import module 'app'"),
+        err["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to import module 'app'"),
         "{err}"
     );
-    assert!(inv.log_tail.contains("Status: error\tError Type: Runtime.ImportModuleError"), "{}", inv.log_tail);
+    assert!(
+        inv.log_tail
+            .contains("Status: error\tError Type: Runtime.ImportModuleError"),
+        "{}",
+        inv.log_tail
+    );
     // Still broken next time, from a fresh sandbox.
     let again = invoke(&lambda, "Broken", json!({})).await;
     assert_eq!(json(&again)["errorType"], "Runtime.ImportModuleError");
@@ -111,7 +142,8 @@ async fn import_error_is_reported_as_init_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inline_code_runs_from_the_cache_dir() {
     let mut spec = python("Inline", "index.handler");
-    spec.code = sluice_lambda::CodeSource::Inline("def handler(e, c):\n    return {'inline': e}\n".into());
+    spec.code =
+        sluice_lambda::CodeSource::Inline("def handler(e, c):\n    return {'inline': e}\n".into());
     let (lambda, _) = service(vec![spec]);
     let inv = invoke(&lambda, "Inline", json!(7)).await;
     assert_eq!(json(&inv), json!({"inline": 7}));
