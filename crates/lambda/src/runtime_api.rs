@@ -150,6 +150,7 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
 async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     let Some(rest) = path.strip_prefix(PREFIX) else {
+        read_body(req.into_body()).await;
         return not_found();
     };
     let segments: Vec<&str> = rest.split('/').collect();
@@ -162,12 +163,19 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
         (&Method::POST, ["init", "error"]) => init_error(state, req).await,
         (_, ["invocation", "next"])
         | (_, ["invocation", _, "response" | "error"])
-        | (_, ["init", "error"]) => error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "Method not allowed",
-        ),
-        _ => not_found(),
+        | (_, ["init", "error"]) => {
+            read_body(req.into_body()).await;
+            error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                "Method not allowed",
+            )
+        }
+        _ => {
+            // Unread bodies make hyper drop the connection; keep it usable.
+            read_body(req.into_body()).await;
+            not_found()
+        }
     }
 }
 
@@ -213,10 +221,13 @@ async fn invocation_response(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
+    // The body is read before judging the id: hyper closes a connection whose request body
+    // was left unread, and the runtime's keep-alive connection must survive a 400.
+    let body = read_body(req.into_body()).await;
     if !is_current(state, id) {
         return invalid_request_id();
     }
-    match read_body(req.into_body()).await {
+    match body {
         BodyRead::Complete(body) => {
             if !take_current(state, id) {
                 return invalid_request_id();
@@ -253,9 +264,6 @@ async fn invocation_error(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    if !is_current(state, id) {
-        return invalid_request_id();
-    }
     let error_type = header_string(&req, ERROR_TYPE_HEADER);
     let body = match read_body(req.into_body()).await {
         BodyRead::Complete(body) => body,

@@ -1,0 +1,247 @@
+// Sluice's Node.js runtime: speaks the Lambda Runtime API (2018-06-01) like AWS's own
+// runtime, with one keep-alive connection and no dependencies.
+"use strict";
+
+const http = require("http");
+const path = require("path");
+const fs = require("fs");
+const util = require("util");
+const { pathToFileURL } = require("url");
+
+const [HOST, PORT] = (() => {
+  const api = process.env.AWS_LAMBDA_RUNTIME_API || "";
+  const i = api.lastIndexOf(":");
+  return [api.slice(0, i), Number(api.slice(i + 1))];
+})();
+const PREFIX = "/2018-06-01/runtime";
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function request(method, urlPath, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: HOST, port: PORT, method, path: PREFIX + urlPath, agent, headers: headers || {} },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      }
+    );
+    req.setNoDelay(true);
+    req.on("error", reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+// console.* as on Lambda: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
+let currentRequestId = undefined;
+function patchConsole() {
+  const write = (level) => (...args) => {
+    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`);
+  };
+  console.log = write("INFO");
+  console.info = write("INFO");
+  console.warn = write("WARN");
+  console.error = write("ERROR");
+  console.debug = write("DEBUG");
+  console.trace = write("TRACE");
+}
+
+class UserError extends Error {
+  constructor(type, message) {
+    super(message);
+    this.name = type;
+  }
+}
+
+function errorDocument(err) {
+  if (err instanceof Error) {
+    return {
+      errorType: err.name || "Error",
+      errorMessage: err.message,
+      trace: typeof err.stack === "string" ? err.stack.split("\n") : [],
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+function logError(prefix, doc) {
+  process.stdout.write(
+    `${new Date().toISOString()}\t${currentRequestId}\tERROR\t${prefix} \t${JSON.stringify(doc)}\n`
+  );
+}
+
+async function postError(urlPath, doc) {
+  const body = JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace: doc.trace });
+  await request("POST", urlPath, body, {
+    "Content-Type": "application/json",
+    "Lambda-Runtime-Function-Error-Type": doc.errorType,
+  });
+}
+
+// `dir/file.export[.nested]`: the module is up to the first dot of the last path segment.
+async function loadHandler(handlerString, taskRoot) {
+  const slash = handlerString.lastIndexOf("/");
+  const dot = handlerString.indexOf(".", slash + 1);
+  if (dot < 0) throw new UserError("Runtime.MalformedHandlerName", `Bad handler ${handlerString}`);
+  const moduleRel = handlerString.slice(0, dot);
+  const exportPath = handlerString.slice(dot + 1).split(".");
+  const base = path.resolve(taskRoot, moduleRel);
+  let mod;
+  const candidates = [".js", ".mjs", ".cjs"].map((ext) => base + ext).filter((p) => fs.existsSync(p));
+  try {
+    if (candidates.length === 0) {
+      // Let Node resolve it (a directory with index.js, a package), as require would.
+      mod = require(base);
+    } else if (candidates[0].endsWith(".mjs")) {
+      mod = await import(pathToFileURL(candidates[0]).href);
+    } else {
+      try {
+        mod = require(candidates[0]);
+      } catch (e) {
+        if (e && (e.code === "ERR_REQUIRE_ESM" || e.code === "ERR_REQUIRE_ASYNC_MODULE" || e instanceof SyntaxError)) {
+          mod = await import(pathToFileURL(candidates[0]).href);
+        } else {
+          throw e;
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UserError("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`);
+    if (e && e.code === "MODULE_NOT_FOUND") {
+      throw new UserError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleRel}'\nRequire stack:\n- ${__filename}`);
+    }
+    throw new UserError("Runtime.ImportModuleError", `${(e && e.name) || "Error"}: ${e && e.message}`);
+  }
+  let fn = mod;
+  for (const part of exportPath) fn = fn == null ? undefined : fn[part];
+  if (fn === undefined && mod && mod.default) {
+    fn = mod.default;
+    for (const part of exportPath) fn = fn == null ? undefined : fn[part];
+  }
+  if (typeof fn !== "function") {
+    throw new UserError("Runtime.HandlerNotFound", `${handlerString} is undefined or not exported`);
+  }
+  return fn;
+}
+
+function makeContext(headers, settle) {
+  const deadline = Number(headers["lambda-runtime-deadline-ms"] || 0);
+  const parse = (v) => {
+    try {
+      return v ? JSON.parse(v) : undefined;
+    } catch (_) {
+      return undefined;
+    }
+  };
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: headers["lambda-runtime-invoked-function-arn"],
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: headers["lambda-runtime-aws-request-id"],
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    identity: parse(headers["lambda-runtime-cognito-identity"]),
+    clientContext: parse(headers["lambda-runtime-client-context"]),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // Legacy completion methods, still honoured by Lambda.
+    succeed: (result) => settle(null, result),
+    fail: (err) => settle(err || new Error("handled")),
+    done: (err, result) => settle(err, result),
+  };
+  return context;
+}
+
+async function invokeOnce(handler, inv) {
+  const requestId = inv.headers["lambda-runtime-aws-request-id"];
+  currentRequestId = requestId;
+  if (inv.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = inv.headers["lambda-runtime-trace-id"];
+  let event;
+  try {
+    event = inv.body.length ? JSON.parse(inv.body.toString("utf8")) : null;
+  } catch (e) {
+    const doc = { errorType: "Runtime.UnmarshalError", errorMessage: `Unable to parse event: ${e.message}`, trace: [] };
+    logError("Invoke Error", doc);
+    return postError(`/invocation/${requestId}/error`, doc);
+  }
+  // AWS: with callbackWaitsForEmptyEventLoop the runtime waits for the event loop to drain;
+  // Sluice answers as soon as the handler settles (the process stays warm either way).
+  const outcome = await new Promise((resolve) => {
+    let settled = false;
+    const settle = (err, result) => {
+      if (settled) return;
+      settled = true;
+      resolve({ err, result });
+    };
+    const context = makeContext(inv.headers, settle);
+    try {
+      const ret = handler(event, context, settle);
+      if (ret && typeof ret.then === "function") {
+        ret.then((r) => settle(null, r), (e) => settle(e == null ? new Error("null rejection") : e));
+      } else if (handler.length < 3) {
+        settle(null, ret);
+      }
+    } catch (e) {
+      settle(e == null ? new Error("null thrown") : e);
+    }
+  });
+  if (outcome.err != null) {
+    const doc = errorDocument(outcome.err);
+    logError("Invoke Error", doc);
+    return postError(`/invocation/${requestId}/error`, doc);
+  }
+  let payload;
+  try {
+    payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
+  } catch (e) {
+    const doc = { errorType: "Runtime.MarshalError", errorMessage: `Unable to stringify response body: ${e.message}`, trace: [] };
+    logError("Invoke Error", doc);
+    return postError(`/invocation/${requestId}/error`, doc);
+  }
+  await request("POST", `/invocation/${requestId}/response`, payload, { "Content-Type": "application/json" });
+}
+
+async function main() {
+  patchConsole();
+  const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  let handler;
+  try {
+    handler = await loadHandler(process.env._HANDLER || "", taskRoot);
+  } catch (e) {
+    const doc = errorDocument(e);
+    logError("Init Error", doc);
+    await postError("/init/error", doc);
+    process.exit(1);
+  }
+  let currentInvocation = null;
+  process.on("uncaughtException", async (err) => {
+    // As on Lambda: report to the current invocation, then the sandbox dies.
+    const doc = errorDocument(err);
+    logError("Uncaught Exception", doc);
+    if (currentInvocation) {
+      try {
+        await postError(`/invocation/${currentInvocation}/error`, doc);
+      } catch (_) {
+        // The supervisor sees the exit anyway.
+      }
+    }
+    process.exit(129);
+  });
+  process.on("unhandledRejection", (reason) => {
+    throw reason instanceof Error ? reason : new Error(String(reason));
+  });
+  for (;;) {
+    const inv = await request("GET", "/invocation/next");
+    currentInvocation = inv.headers["lambda-runtime-aws-request-id"];
+    await invokeOnce(handler, inv);
+    currentInvocation = null;
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`sluice node runtime failed: ${e && e.stack}\n`);
+  process.exit(1);
+});

@@ -144,3 +144,25 @@ async fn futures_join_all<F: std::future::Future>(
     .await;
     outputs.into_iter().map(|o| o.unwrap()).collect()
 }
+
+/// Throughput probe, not a test of correctness: `cargo test -p sluice-lambda --release -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement; run by hand"]
+async fn warm_python_throughput() {
+    let (lambda, _) = service(vec![python("Hello", "app.hello")]);
+    lambda.prewarm().await.unwrap();
+    let payload = bytes::Bytes::from_static(b"{}");
+    let n = 3000;
+    let started = Instant::now();
+    for _ in 0..n {
+        let inv = lambda.invoke("Hello", payload.clone()).await.unwrap();
+        assert!(inv.function_error.is_none());
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{n} sequential warm invocations in {elapsed:?}: {:.0}/s, {:?} each",
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed / n
+    );
+    lambda.shutdown().await;
+}

@@ -1,1 +1,99 @@
+//! Node.js handlers through the embedded bootstrap.
 
+use serde_json::json;
+
+use crate::harness::{invoke, json, node, service};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_handler_sees_the_event_and_context() {
+    let (lambda, lines) = service(vec![node("Async", "index.asyncHandler")]);
+    let inv = invoke(&lambda, "Async", json!({"name": "sluice"})).await;
+    assert_eq!(inv.function_error, None, "{:?}", inv);
+    let out = json(&inv);
+    assert_eq!(out["hello"], "sluice");
+    assert_eq!(out["requestId"], json!(inv.request_id));
+    assert_eq!(out["fn"], "Async");
+    assert_eq!(
+        out["arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Async"
+    );
+    assert_eq!(out["memory"], "128");
+    assert_eq!(out["group"], "/aws/lambda/Async");
+    assert!(out["remaining"].as_i64().unwrap() > 0);
+    // console.log is prefixed like Lambda's: time, request id, level.
+    let logged = lines
+        .of("Async")
+        .into_iter()
+        .find(|l| l.ends_with("async got sluice"))
+        .unwrap();
+    let fields: Vec<&str> = logged.split('\t').collect();
+    assert_eq!(fields.len(), 4, "{logged}");
+    assert!(fields[0].ends_with('Z'));
+    assert_eq!(fields[1], inv.request_id);
+    assert_eq!(fields[2], "INFO");
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callback_handlers_answer_through_the_callback() {
+    let (lambda, _) = service(vec![
+        node("Cb", "index.callbackHandler"),
+        node("CbErr", "index.callbackError"),
+    ]);
+    let inv = invoke(&lambda, "Cb", json!({"name": "cb"})).await;
+    assert_eq!(json(&inv), json!({"viaCallback": true, "name": "cb"}));
+    let err = invoke(&lambda, "CbErr", json!({})).await;
+    assert_eq!(err.function_error.as_deref(), Some("Unhandled"));
+    assert_eq!(json(&err)["errorMessage"], "callback failed");
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thrown_errors_carry_type_message_and_stack() {
+    let (lambda, _) = service(vec![node("Throws", "index.throws")]);
+    let inv = invoke(&lambda, "Throws", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "TypeError");
+    assert_eq!(err["errorMessage"], "bad thing");
+    assert!(
+        err["stackTrace"].as_array().is_some_and(|s| !s.is_empty()),
+        "{err}"
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esm_subdirectory_and_nested_exports_resolve() {
+    let (lambda, _) = service(vec![
+        node("Esm", "esm.handler"),
+        node("Lib", "lib/util.handler"),
+        node("Nested", "index.nested.deeper"),
+    ]);
+    assert_eq!(
+        json(&invoke(&lambda, "Esm", json!([1])).await),
+        json!({"esm": true, "echo": [1]})
+    );
+    assert_eq!(
+        json(&invoke(&lambda, "Lib", json!({})).await),
+        json!("from lib")
+    );
+    assert_eq!(
+        json(&invoke(&lambda, "Nested", json!({})).await),
+        json!("nested ok")
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_module_and_export_are_init_errors() {
+    let (lambda, _) = service(vec![
+        node("NoMod", "nothere.handler"),
+        node("NoFn", "index.nothere"),
+    ]);
+    let inv = invoke(&lambda, "NoMod", json!({})).await;
+    assert_eq!(json(&inv)["errorType"], "Runtime.ImportModuleError");
+    let inv = invoke(&lambda, "NoFn", json!({})).await;
+    assert_eq!(json(&inv)["errorType"], "Runtime.HandlerNotFound");
+    lambda.shutdown().await;
+}
