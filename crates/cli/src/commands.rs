@@ -9,8 +9,8 @@ use anyhow::{bail, Context, Result};
 use sluice_server::{Application, Config, WarmContainers};
 
 use crate::args::{
-    Args, Command, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, StartLambdaArgs,
-    StartServicesArgs, TemplateArgs, Warm,
+    Args, Command, InvokeArgs, LocalCommand, RunArgs, StartApiArgs,
+    TemplateArgs, Warm,
 };
 use crate::route_table;
 

@@ -6,6 +6,7 @@
 //! [`FunctionSpec`]s.
 
 mod bootstrap;
+pub mod invoke_api;
 mod invocation_log;
 mod memory;
 mod pool;
@@ -219,6 +220,8 @@ pub enum LambdaError {
 /// The Lambda service: a registry of functions, each with its own pool of sandboxes.
 pub struct Lambda {
     functions: BTreeMap<String, Arc<FunctionPool>>,
+    /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
+    specs: BTreeMap<String, FunctionSpec>,
     config: LambdaConfig,
     reaper: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -241,6 +244,7 @@ impl Lambda {
     ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
         let mut pools = BTreeMap::new();
+        let specs = functions.iter().map(|f| (f.name.clone(), f.clone())).collect();
         for spec in functions {
             let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
             let name = spec.name.clone();
@@ -251,6 +255,7 @@ impl Lambda {
         }
         let lambda = Arc::new(Lambda {
             functions: pools,
+            specs,
             config,
             reaper: std::sync::Mutex::new(None),
         });
@@ -340,5 +345,20 @@ async fn reap_idle(lambda: Weak<Lambda>) {
         for pool in lambda.functions.values() {
             pool.reap_idle(lambda.config.idle_timeout);
         }
+    }
+}
+
+/// Largest payload of an asynchronous (`Event`) invocation: 1 MB since AWS raised it from 256 KB.
+pub const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
+
+impl Lambda {
+    /// The configuration a function was created with.
+    pub fn spec(&self, name: &str) -> Option<&FunctionSpec> {
+        self.specs.get(name)
+    }
+
+    /// The ARN Lambda would give this function.
+    pub fn arn(&self, name: &str) -> String {
+        function_arn(&self.config, name)
     }
 }
