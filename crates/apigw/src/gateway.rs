@@ -123,8 +123,11 @@ impl Gateway {
         B: hyper::body::Body<Data = Bytes> + Send,
         B::Error: std::fmt::Display,
     {
-        // A declared length over the limit is refused before any routing work or body read.
+        // A declared length over the limit is refused before any routing work. The body is still
+        // read and dropped: a client that is mid-upload when the connection closes sees a broken pipe
+        // instead of the 413.
         if declared_length(ex).is_some_and(|len| len > self.options.max_body_bytes) {
+            discard(body).await;
             return Err(GatewayError::RequestTooLarge {
                 limit: self.options.max_body_bytes,
             });
@@ -219,12 +222,36 @@ where
         let frame = frame.map_err(|e| GatewayError::BadRequestBody(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
             if buffer.len() + data.len() > limit {
+                discard(body).await;
                 return Err(GatewayError::RequestTooLarge { limit });
             }
             buffer.extend_from_slice(&data);
         }
     }
     Ok(buffer.freeze())
+}
+
+/// Reads and drops the rest of a refused body, up to a bound in bytes and time, so the client gets
+/// to read the error response; past the bound the connection is closed as before.
+async fn discard<B>(body: B)
+where
+    B: hyper::body::Body<Data = Bytes> + Send,
+    B::Error: std::fmt::Display,
+{
+    const MAX_DISCARD: usize = 64 * 1024 * 1024;
+    let mut body = std::pin::pin!(body);
+    let drain = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len();
+                if seen > MAX_DISCARD {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drain).await;
 }
 
 /// Headers API Gateway adds to every response, its own errors included.
