@@ -74,8 +74,14 @@ impl DynamoDb {
             StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir)?),
             StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory()?),
         };
-        let tables = store.load_tables()?.into_iter().map(|t| (t.name.clone(), t)).collect();
-        Ok(Arc::new(DynamoDb { state: Arc::new(Mutex::new(State { store, tables })) }))
+        let tables = store
+            .load_tables()?
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        Ok(Arc::new(DynamoDb {
+            state: Arc::new(Mutex::new(State { store, tables })),
+        }))
     }
 
     /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.
@@ -91,12 +97,17 @@ impl DynamoDb {
         };
         match tokio::task::spawn_blocking(run).await {
             Ok(resp) => resp,
-            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!("request task failed: {e}"))),
+            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!(
+                "request task failed: {e}"
+            ))),
         }
     }
 
     /// Creates a table if it does not exist (template tables); reports a differing existing schema.
-    pub fn ensure_table(&self, create_table_request_json: &serde_json::Value) -> Result<EnsureOutcome, StoreError> {
+    pub fn ensure_table(
+        &self,
+        create_table_request_json: &serde_json::Value,
+    ) -> Result<EnsureOutcome, StoreError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         ops::create_table::ensure(&mut guard, create_table_request_json)
     }
