@@ -214,3 +214,90 @@ async fn protocol_errors() {
         "com.amazonaws.dynamodb.v20120810#ValidationException"
     );
 }
+
+/// Set by `acknowledged_writes_survive_kill_9` when it re-runs this test binary as the writer to kill.
+const CRASH_DIR_ENV: &str = "SLUICE_DDB_CRASH_CHILD_DIR";
+
+/// The writer half of the crash test: a no-op unless started by the parent with `CRASH_DIR_ENV`.
+#[tokio::test]
+async fn crash_child() {
+    let Some(dir) = std::env::var_os(CRASH_DIR_ENV) else {
+        return;
+    };
+    let db = DynamoDb::open(StoreLocation::Dir(PathBuf::from(dir))).expect("child opens store");
+    let create = json!({"TableName": "Burst", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
+    db.ensure_table(&create).expect("ensure table");
+    for i in 0u64.. {
+        let (status, _) =
+            call(&db, "PutItem", json!({"TableName": "Burst", "Item": {"id": {"N": i.to_string()}, "pad": {"S": "x".repeat(512)}}})).await;
+        assert_eq!(status, 200);
+        // Printed only after the write was acknowledged.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "ACK {i}");
+        let _ = out.flush();
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("crash");
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary path"))
+        .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CRASH_DIR_ENV, &dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut acked: Vec<u64> = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("utf-8 line");
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked.push(n.parse().expect("number"));
+            if acked.len() == 150 {
+                break;
+            }
+        }
+    }
+    // SIGKILL mid-burst: no destructors, no flushes, no clean shutdown.
+    child.kill().expect("kill -9 the writer");
+    // Acks already in the pipe were acknowledged before the kill too.
+    for line in lines {
+        let Ok(line) = line else { break };
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked.push(n.parse().expect("number"));
+        }
+    }
+    let _ = child.wait();
+    assert!(
+        acked.len() >= 150,
+        "writer acknowledged only {} writes",
+        acked.len()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen after kill -9");
+        for i in &acked {
+            let (status, body) = call(
+                &db,
+                "GetItem",
+                json!({"TableName": "Burst", "Key": {"id": {"N": i.to_string()}}}),
+            )
+            .await;
+            assert_eq!(status, 200);
+            assert!(
+                body.get("Item").is_some(),
+                "acknowledged write {i} lost after kill -9"
+            );
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
