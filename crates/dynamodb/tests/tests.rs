@@ -301,3 +301,31 @@ fn acknowledged_writes_survive_kill_9() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn expired_items_are_swept() {
+    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let create = json!({"TableName": "Sessions", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+    assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+    let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
+    assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+    for (id, exp) in [
+        ("old", json!({"N": "1000"})),
+        ("new", json!({"N": "3000"})),
+        ("str", json!({"S": "1000"})),
+    ] {
+        let put = json!({"TableName": "Sessions", "Item": {"id": {"S": id}, "exp": exp}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    }
+    assert_eq!(db.sweep_expired(2000.0).expect("sweep"), 1);
+    let (_, body) = call(&db, "Scan", json!({"TableName": "Sessions"})).await;
+    let mut ids: Vec<&str> = body["Items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"]["S"].as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["new", "str"]);
+}
