@@ -136,6 +136,8 @@ impl DynamoDb {
     }
 
     /// Creates a table if it does not exist (template tables); reports a differing existing schema.
+    /// Besides CreateTable's members, `TimeToLiveSpecification` (`{"Enabled": true, "AttributeName": …}`)
+    /// is accepted, as templates declare TTL on the table.
     pub fn ensure_table(
         &self,
         create_table_request_json: &serde_json::Value,

@@ -310,6 +310,16 @@ async fn expired_items_are_swept() {
     assert_eq!(call(&db, "CreateTable", create).await.0, 200);
     let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
     assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+    // A template table declares TTL through ensure_table.
+    let templ = json!({"TableName": "Tokens", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST",
+        "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "until"}});
+    assert_eq!(
+        db.ensure_table(&templ).expect("ensure"),
+        EnsureOutcome::Created
+    );
+    let (_, d) = call(&db, "DescribeTimeToLive", json!({"TableName": "Tokens"})).await;
+    assert_eq!(d["TimeToLiveDescription"]["AttributeName"], "until");
     for (id, exp) in [
         ("old", json!({"N": "1000"})),
         ("new", json!({"N": "3000"})),

@@ -33,12 +33,27 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
     Ok(json!({ "TableDescription": desc }))
 }
 
-/// Creates the table unless it exists; reports how an existing table's schema differs.
+/// Creates the table unless it exists; reports how an existing table's schema differs. An extra
+/// `TimeToLiveSpecification` member (as in templates) enables TTL.
 pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, StoreError> {
     let obj = request
         .as_object()
         .ok_or_else(|| StoreError::InvalidTable("request is not a JSON object".into()))?;
-    let def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
+    let mut def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
+    // Not part of CreateTable on AWS: templates declare TTL on the table resource, so accept it here.
+    let ttl = obj
+        .get("TimeToLiveSpecification")
+        .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+        .and_then(|t| t.get("AttributeName").and_then(Value::as_str))
+        .map(String::from);
+    def.ttl_attribute = ttl.clone();
+    if let Some(existing) = state.tables.get_mut(&def.name) {
+        if existing.ttl_attribute.is_none() && ttl.is_some() {
+            existing.ttl_attribute = ttl;
+            let updated = existing.clone();
+            state.store.put_table(&updated)?;
+        }
+    }
     let Some(existing) = state.tables.get(&def.name) else {
         state.store.put_table(&def)?;
         state.tables.insert(def.name.clone(), def);
