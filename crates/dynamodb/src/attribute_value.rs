@@ -98,15 +98,6 @@ impl AttributeValue {
             AttributeValue::Null | AttributeValue::Bool(_) => 1,
         }
     }
-
-    /// DynamoDB's short rendering used inside error messages, e.g. `{S:abc}`.
-    pub fn describe(&self) -> String {
-        match self {
-            AttributeValue::S(s) => format!("{{S:{s}}}"),
-            AttributeValue::N(n) => format!("{{N:{n}}}"),
-            other => format!("{{{}}}", other.type_name()),
-        }
-    }
 }
 
 fn parse_value(v: &Value, depth: usize) -> DynamoResult<AttributeValue> {

@@ -2,16 +2,16 @@
 //! AWS SDKs run unchanged against Sluice. The HTTP layer lives in the server crate; this crate turns an
 //! operation name and a JSON body into DynamoDB's JSON response.
 
-pub mod attribute_value;
-pub mod expression;
-pub mod key_codec;
-pub mod number;
+mod attribute_value;
+mod expression;
+mod key_codec;
+mod number;
 mod ops;
-pub mod protocol;
-pub mod store;
-pub mod table;
+mod protocol;
+mod store;
+mod table;
 mod ttl;
-pub mod update_expression;
+mod update_expression;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

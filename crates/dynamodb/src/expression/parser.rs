@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+#[cfg(test)]
 use serde_json::{Map, Value};
 
 use super::lexer::{tokenize, Tok, Token};
@@ -155,7 +156,8 @@ impl ExprAttrs {
         Ok(attrs)
     }
 
-    /// Builds from explicit maps (tests, internal use).
+    /// Builds from explicit maps (unit tests).
+    #[cfg(test)]
     pub fn new(names: &Map<String, Value>, values: &Map<String, Value>) -> DynamoResult<ExprAttrs> {
         let mut m = Map::new();
         if !names.is_empty() {
@@ -171,11 +173,6 @@ impl ExprAttrs {
             );
         }
         ExprAttrs::from_request(&Req(&m))
-    }
-
-    /// True if either map was given.
-    pub fn is_given(&self) -> bool {
-        !self.names.is_empty() || !self.values.is_empty()
     }
 
     /// After all expressions are parsed: every given name and value must have been used.
