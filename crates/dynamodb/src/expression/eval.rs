@@ -265,6 +265,13 @@ mod tests {
         assert!(!eval("n IN (:four, :two)"));
         assert!(eval("n BETWEEN :four AND :five"));
         assert!(!eval("n BETWEEN :two AND :four"));
+        let e = eval_with(
+            "n BETWEEN :b AND :a",
+            json!({":a": {"N": "1"}, ":b": {"N": "5"}}),
+            json!({}),
+        )
+        .unwrap_err();
+        assert!(e.contains("BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}"), "{e}");
     }
 
     #[test]

@@ -490,6 +490,20 @@ impl<'a> Parser<'a> {
                 }
                 self.bump();
                 let hi = self.operand()?;
+                if let (Operand::Value(l), Operand::Value(h)) = (&lo, &hi) {
+                    if super::eval::order(l, h) == Some(std::cmp::Ordering::Greater) {
+                        let show = |v: &AttributeValue| match v {
+                            AttributeValue::S(s) => format!("{{S:{s}}}"),
+                            AttributeValue::N(n) => format!("{{N:{n}}}"),
+                            other => format!("{{{}}}", other.type_name()),
+                        };
+                        return Err(self.err(format!(
+                            "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                            show(l),
+                            show(h)
+                        )));
+                    }
+                }
                 return Ok(Condition::Between(left, lo, hi));
             }
             Tok::Ident(w) if w.eq_ignore_ascii_case("IN") => {
