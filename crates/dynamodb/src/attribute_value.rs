@@ -69,10 +69,14 @@ impl AttributeValue {
             AttributeValue::N(n) => json!({ "N": n.to_string() }),
             AttributeValue::B(b) => json!({ "B": b64(b) }),
             AttributeValue::Ss(v) => json!({ "SS": v }),
-            AttributeValue::Ns(v) => json!({ "NS": v.iter().map(|n| n.to_string()).collect::<Vec<_>>() }),
+            AttributeValue::Ns(v) => {
+                json!({ "NS": v.iter().map(|n| n.to_string()).collect::<Vec<_>>() })
+            }
             AttributeValue::Bs(v) => json!({ "BS": v.iter().map(|b| b64(b)).collect::<Vec<_>>() }),
             AttributeValue::M(m) => json!({ "M": item_to_json(m) }),
-            AttributeValue::L(l) => json!({ "L": l.iter().map(AttributeValue::to_json).collect::<Vec<_>>() }),
+            AttributeValue::L(l) => {
+                json!({ "L": l.iter().map(AttributeValue::to_json).collect::<Vec<_>>() })
+            }
             AttributeValue::Null => json!({ "NULL": true }),
             AttributeValue::Bool(b) => json!({ "BOOL": b }),
         }
@@ -87,29 +91,28 @@ impl AttributeValue {
             AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
             AttributeValue::Ns(v) => v.iter().map(|n| n.digits().len().div_ceil(2) + 1).sum(),
             AttributeValue::Bs(v) => v.iter().map(Vec::len).sum(),
-            AttributeValue::M(m) => 3 + m.iter().map(|(k, v)| k.len() + v.size() + 1).sum::<usize>(),
+            AttributeValue::M(m) => {
+                3 + m.iter().map(|(k, v)| k.len() + v.size() + 1).sum::<usize>()
+            }
             AttributeValue::L(l) => 3 + l.iter().map(|v| v.size() + 1).sum::<usize>(),
             AttributeValue::Null | AttributeValue::Bool(_) => 1,
-        }
-    }
-
-    /// DynamoDB's short rendering used inside error messages, e.g. `{S:abc}`.
-    pub fn describe(&self) -> String {
-        match self {
-            AttributeValue::S(s) => format!("{{S:{s}}}"),
-            AttributeValue::N(n) => format!("{{N:{n}}}"),
-            other => format!("{{{}}}", other.type_name()),
         }
     }
 }
 
 fn parse_value(v: &Value, depth: usize) -> DynamoResult<AttributeValue> {
     if depth > MAX_NESTING {
-        return Err(DynamoError::validation("Nesting Levels have exceeded supported limits"));
+        return Err(DynamoError::validation(
+            "Nesting Levels have exceeded supported limits",
+        ));
     }
     let obj = match v {
         Value::Object(o) => o,
-        _ => return Err(DynamoError::Serialization("Unexpected value type in payload".into())),
+        _ => {
+            return Err(DynamoError::Serialization(
+                "Unexpected value type in payload".into(),
+            ))
+        }
     };
     let set: Vec<(&String, &Value)> = obj.iter().filter(|(_, v)| !v.is_null()).collect();
     if set.is_empty() {
@@ -138,7 +141,11 @@ fn parse_value(v: &Value, depth: usize) -> DynamoResult<AttributeValue> {
         let s = string(v)?;
         base64::engine::general_purpose::STANDARD
             .decode(s.as_bytes())
-            .map_err(|_| DynamoError::Serialization("Base64 encoded length is expected a multiple of 4 bytes but found: 1".into()))
+            .map_err(|_| {
+                DynamoError::Serialization(
+                    "Base64 encoded length is expected a multiple of 4 bytes but found: 1".into(),
+                )
+            })
     };
     let list = |v: &Value| -> DynamoResult<Vec<Value>> {
         match v {
@@ -213,8 +220,13 @@ fn check_duplicates<T>(items: &[T], render: impl Fn(&T) -> String) -> DynamoResu
     Ok(())
 }
 
-fn parse_map(m: &Map<String, Value>, depth: usize) -> DynamoResult<BTreeMap<String, AttributeValue>> {
-    m.iter().map(|(k, v)| Ok((k.clone(), parse_value(v, depth)?))).collect()
+fn parse_map(
+    m: &Map<String, Value>,
+    depth: usize,
+) -> DynamoResult<BTreeMap<String, AttributeValue>> {
+    m.iter()
+        .map(|(k, v)| Ok((k.clone(), parse_value(v, depth)?)))
+        .collect()
 }
 
 /// Parses an item (`{"name": {"S": …}, …}`).
@@ -226,7 +238,9 @@ pub fn item_from_json(v: &Map<String, Value>) -> DynamoResult<Item> {
 pub fn item_from_value(v: &Value) -> DynamoResult<Item> {
     match v {
         Value::Object(m) => item_from_json(m),
-        _ => Err(DynamoError::Serialization("Unexpected value type in payload".into())),
+        _ => Err(DynamoError::Serialization(
+            "Unexpected value type in payload".into(),
+        )),
     }
 }
 
@@ -266,7 +280,8 @@ mod tests {
         assert!(err(json!({"S": "a", "N": "1"})).contains("more than one datatypes"));
         assert!(err(json!({"SS": []})).contains("An string set  may not be empty"));
         assert!(err(json!({"SS": ["a", "a"]})).contains("contains duplicates"));
-        assert!(err(json!({"NULL": false})).contains("Null attribute value types must have the value of true"));
+        assert!(err(json!({"NULL": false}))
+            .contains("Null attribute value types must have the value of true"));
         assert!(err(json!({"N": "1e200"})).contains("Number overflow"));
     }
 
@@ -276,6 +291,9 @@ mod tests {
         for _ in 0..40 {
             v = json!({"L": [v]});
         }
-        assert!(AttributeValue::from_json(&v).unwrap_err().to_string().contains("Nesting Levels"));
+        assert!(AttributeValue::from_json(&v)
+            .unwrap_err()
+            .to_string()
+            .contains("Nesting Levels"));
     }
 }

@@ -2,15 +2,16 @@
 //! AWS SDKs run unchanged against Sluice. The HTTP layer lives in the server crate; this crate turns an
 //! operation name and a JSON body into DynamoDB's JSON response.
 
-pub mod attribute_value;
-pub mod expression;
-pub mod key_codec;
-pub mod number;
+mod attribute_value;
+mod expression;
+mod key_codec;
+mod number;
 mod ops;
-pub mod protocol;
-pub mod store;
-pub mod table;
-pub mod update_expression;
+mod protocol;
+mod store;
+mod table;
+mod ttl;
+mod update_expression;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -55,6 +56,30 @@ pub enum EnsureOutcome {
     },
 }
 
+/// How often expired items are swept. AWS: within a few days; Sluice: promptly, so tests can see it.
+const TTL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sweeps expired items until the store is dropped (the thread holds only a weak reference).
+fn start_ttl_sweeper(state: std::sync::Weak<Mutex<State>>) {
+    let spawned = std::thread::Builder::new()
+        .name("ddb-ttl-sweeper".into())
+        .spawn(move || loop {
+            std::thread::sleep(TTL_SWEEP_INTERVAL);
+            let Some(state) = state.upgrade() else { return };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0);
+            let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = ttl::sweep(&mut guard, now) {
+                tracing::warn!(error = %e, "dynamodb TTL sweep failed");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the dynamodb TTL sweeper; expired items stay until restart");
+    }
+}
+
 /// Mutable state behind the one lock: storage plus the table catalogue cached in memory.
 pub(crate) struct State {
     pub(crate) store: Box<dyn Store>,
@@ -74,8 +99,21 @@ impl DynamoDb {
             StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir)?),
             StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory()?),
         };
-        let tables = store.load_tables()?.into_iter().map(|t| (t.name.clone(), t)).collect();
-        Ok(Arc::new(DynamoDb { state: Arc::new(Mutex::new(State { store, tables })) }))
+        let tables = store
+            .load_tables()?
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let state = Arc::new(Mutex::new(State { store, tables }));
+        start_ttl_sweeper(Arc::downgrade(&state));
+        Ok(Arc::new(DynamoDb { state }))
+    }
+
+    /// Deletes items whose time-to-live attribute (epoch seconds) is at or before `now_epoch_seconds`,
+    /// in every table with TTL enabled; returns how many were deleted. Also runs on a background interval.
+    pub fn sweep_expired(&self, now_epoch_seconds: f64) -> Result<usize, StoreError> {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        ttl::sweep(&mut guard, now_epoch_seconds)
     }
 
     /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.
@@ -91,12 +129,19 @@ impl DynamoDb {
         };
         match tokio::task::spawn_blocking(run).await {
             Ok(resp) => resp,
-            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!("request task failed: {e}"))),
+            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!(
+                "request task failed: {e}"
+            ))),
         }
     }
 
     /// Creates a table if it does not exist (template tables); reports a differing existing schema.
-    pub fn ensure_table(&self, create_table_request_json: &serde_json::Value) -> Result<EnsureOutcome, StoreError> {
+    /// Besides CreateTable's members, `TimeToLiveSpecification` (`{"Enabled": true, "AttributeName": …}`)
+    /// is accepted, as templates declare TTL on the table.
+    pub fn ensure_table(
+        &self,
+        create_table_request_json: &serde_json::Value,
+    ) -> Result<EnsureOutcome, StoreError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         ops::create_table::ensure(&mut guard, create_table_request_json)
     }

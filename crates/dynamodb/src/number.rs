@@ -20,7 +20,9 @@ pub enum NumberError {
     #[error("Attempting to store more than 38 significant digits in a Number")]
     TooManyDigits,
     /// Magnitude above 9.9999999999999999999999999999999999999E+125.
-    #[error("Number overflow. Attempting to store a number with magnitude larger than supported range")]
+    #[error(
+        "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    )]
     Overflow,
     /// Non-zero magnitude below 1E-130.
     #[error("Number underflow. Attempting to store a number with magnitude smaller than supported range")]
@@ -111,12 +113,20 @@ impl Number {
             return Err(NumberError::Underflow);
         }
         // exp is within MIN_EXP..=MAX_EXP, so it fits i32.
-        Ok(Number { negative, digits, exp: exp as i32 })
+        Ok(Number {
+            negative,
+            digits,
+            exp: exp as i32,
+        })
     }
 
     /// Zero.
     pub fn zero() -> Number {
-        Number { negative: false, digits: Vec::new(), exp: 0 }
+        Number {
+            negative: false,
+            digits: Vec::new(),
+            exp: 0,
+        }
     }
 
     /// True for negative numbers (zero is not negative).
@@ -199,7 +209,11 @@ impl Number {
 
     /// `-self`.
     pub fn negate(&self) -> Number {
-        Number { negative: !self.negative && !self.digits.is_empty(), digits: self.digits.clone(), exp: self.exp }
+        Number {
+            negative: !self.negative && !self.digits.is_empty(),
+            digits: self.digits.clone(),
+            exp: self.exp,
+        }
     }
 }
 
@@ -215,7 +229,15 @@ fn cmp_mag(a: &Number, b: &Number) -> Ordering {
 
 impl Ord for Number {
     fn cmp(&self, other: &Self) -> Ordering {
-        let sign = |n: &Number| if n.digits.is_empty() { 0 } else if n.negative { -1 } else { 1 };
+        let sign = |n: &Number| {
+            if n.digits.is_empty() {
+                0
+            } else if n.negative {
+                -1
+            } else {
+                1
+            }
+        };
         match sign(self).cmp(&sign(other)) {
             Ordering::Equal if self.negative => cmp_mag(other, self),
             Ordering::Equal => cmp_mag(self, other),
@@ -268,7 +290,9 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> String {
-        Number::parse(s).map(|n| n.to_string()).unwrap_or_else(|e| format!("ERR {e}"))
+        Number::parse(s)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|e| format!("ERR {e}"))
     }
 
     #[test]
@@ -307,7 +331,10 @@ mod tests {
         assert!(Number::parse("1E-130").is_ok());
         assert_eq!(Number::parse("1E-131"), Err(NumberError::Underflow));
         assert_eq!(Number::parse("-1E-131"), Err(NumberError::Underflow));
-        assert_eq!(NumberError::TooManyDigits.to_string(), "Attempting to store more than 38 significant digits in a Number");
+        assert_eq!(
+            NumberError::TooManyDigits.to_string(),
+            "Attempting to store more than 38 significant digits in a Number"
+        );
     }
 
     #[test]
@@ -322,7 +349,13 @@ mod tests {
 
     #[test]
     fn adds_and_subtracts() {
-        let sum = |a, b| Number::parse(a).unwrap().add(&Number::parse(b).unwrap()).unwrap().to_string();
+        let sum = |a, b| {
+            Number::parse(a)
+                .unwrap()
+                .add(&Number::parse(b).unwrap())
+                .unwrap()
+                .to_string()
+        };
         assert_eq!(sum("1", "2"), "3");
         assert_eq!(sum("0.1", "0.2"), "0.3");
         assert_eq!(sum("99", "1"), "100");

@@ -61,8 +61,14 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
     const NS: &str = "com.amazonaws.dynamodb.v20120810#";
     let (status, type_name, message): (u16, String, Option<String>) = match err {
         DynamoError::Validation(m) => (400, format!("{NS}ValidationException"), Some(m.clone())),
-        DynamoError::ResourceNotFound(m) => (400, format!("{NS}ResourceNotFoundException"), Some(m.clone())),
-        DynamoError::ResourceInUse(m) => (400, format!("{NS}ResourceInUseException"), Some(m.clone())),
+        DynamoError::ResourceNotFound(m) => (
+            400,
+            format!("{NS}ResourceNotFoundException"),
+            Some(m.clone()),
+        ),
+        DynamoError::ResourceInUse(m) => {
+            (400, format!("{NS}ResourceInUseException"), Some(m.clone()))
+        }
         DynamoError::ConditionalCheckFailed(_) => (
             400,
             format!("{NS}ConditionalCheckFailedException"),
@@ -79,13 +85,23 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
                 )),
             )
         }
-        DynamoError::Serialization(m) => {
-            (400, "com.amazon.coral.service#SerializationException".into(), Some(m.clone()))
-        }
-        DynamoError::UnknownOperation => (400, "com.amazon.coral.service#UnknownOperationException".into(), None),
+        DynamoError::Serialization(m) => (
+            400,
+            "com.amazon.coral.service#SerializationException".into(),
+            Some(m.clone()),
+        ),
+        DynamoError::UnknownOperation => (
+            400,
+            "com.amazon.coral.service#UnknownOperationException".into(),
+            None,
+        ),
         DynamoError::Internal(m) => {
             tracing::error!(error = %m, "dynamodb internal error");
-            (500, format!("{NS}InternalServerError"), Some("Internal server error".into()))
+            (
+                500,
+                format!("{NS}InternalServerError"),
+                Some("Internal server error".into()),
+            )
         }
     };
     let mut body = Map::new();
@@ -116,12 +132,18 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
         }
         _ => {}
     }
-    DynamoResponse { status, body: Bytes::from(Value::Object(body).to_string()) }
+    DynamoResponse {
+        status,
+        body: Bytes::from(Value::Object(body).to_string()),
+    }
 }
 
 /// Encodes a successful response body.
 pub fn encode_ok(body: Value) -> DynamoResponse {
-    DynamoResponse { status: 200, body: Bytes::from(body.to_string()) }
+    DynamoResponse {
+        status: 200,
+        body: Bytes::from(body.to_string()),
+    }
 }
 
 /// Parses the request body into a JSON object (empty body counts as `{}`, as DynamoDB accepts).
@@ -131,8 +153,12 @@ pub fn parse_body(body: &[u8]) -> DynamoResult<Map<String, Value>> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(DynamoError::Serialization("Start of structure or map found where not expected".into())),
-        Err(_) => Err(DynamoError::Serialization("Unexpected token received from parser".into())),
+        Ok(_) => Err(DynamoError::Serialization(
+            "Start of structure or map found where not expected".into(),
+        )),
+        Err(_) => Err(DynamoError::Serialization(
+            "Unexpected token received from parser".into(),
+        )),
     }
 }
 
@@ -158,9 +184,9 @@ impl<'a> Req<'a> {
     pub fn opt_i64(&self, key: &str) -> DynamoResult<Option<i64>> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => {
-                n.as_i64().map(Some).ok_or_else(|| DynamoError::Serialization("NUMBER_VALUE cannot be converted to Integer".into()))
-            }
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                DynamoError::Serialization("NUMBER_VALUE cannot be converted to Integer".into())
+            }),
             Some(other) => Err(type_error(other, "Integer")),
         }
     }
@@ -179,7 +205,9 @@ impl<'a> Req<'a> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
-            Some(_) => Err(DynamoError::Serialization("Unexpected value type in payload".into())),
+            Some(_) => Err(DynamoError::Serialization(
+                "Unexpected value type in payload".into(),
+            )),
         }
     }
 

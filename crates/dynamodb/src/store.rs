@@ -122,9 +122,15 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open_dir(dir: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = dir.join(DB_FILE);
-        let conn = Connection::open(&path).map_err(|source| StoreError::Corrupt { path: path.clone(), source })?;
+        let conn = Connection::open(&path).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
         Self::init(conn, &path)
     }
 
@@ -134,17 +140,31 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection, path: &Path) -> Result<SqliteStore, StoreError> {
-        let corrupt = |source| StoreError::Corrupt { path: path.to_path_buf(), source };
+        let corrupt = |source| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            source,
+        };
         // The first real read is where SQLite notices a non-database file.
-        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(corrupt)?;
-        let existing: i64 =
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(corrupt)?;
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let existing: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(corrupt)?;
         if existing > 0 && app_id != APPLICATION_ID {
-            return Err(StoreError::Foreign { path: path.to_path_buf(), found: app_id });
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+                found: app_id,
+            });
         }
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(corrupt)?;
         if check != "ok" {
-            return Err(StoreError::Decode(format!("{}: integrity check failed: {check}", path.display())));
+            return Err(StoreError::Decode(format!(
+                "{}: integrity check failed: {check}",
+                path.display()
+            )));
         }
         conn.execute_batch(&format!(
             "PRAGMA journal_mode=WAL;
@@ -162,7 +182,8 @@ impl SqliteStore {
 }
 
 fn decode_item(text: &str) -> Result<Item, StoreError> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| StoreError::Decode(e.to_string()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| StoreError::Decode(e.to_string()))?;
     item_from_value(&v).map_err(|e| StoreError::Decode(e.to_string()))
 }
 
@@ -179,7 +200,10 @@ impl Store for SqliteStore {
 
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError> {
         let text = serde_json::to_string(def).map_err(|e| StoreError::Decode(e.to_string()))?;
-        self.conn.execute("INSERT OR REPLACE INTO tables(name, def) VALUES (?1, ?2)", params![def.name, text])?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO tables(name, def) VALUES (?1, ?2)",
+            params![def.name, text],
+        )?;
         Ok(())
     }
 
@@ -217,21 +241,48 @@ impl Store for SqliteStore {
             (false, false) => format!("SELECT hk, rk, item FROM items WHERE tbl = ?1 ORDER BY hk {order}, rk {order} LIMIT ?2"),
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let map = |r: &rusqlite::Row| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, String>(2)?));
-        let rows: Vec<(Vec<u8>, Vec<u8>, String)> = match (hk, after) {
-            (Some(h), Some((_, ark))) => stmt.query_map(params![table, h, ark, limit], map)?.collect::<Result<_, _>>()?,
-            (Some(h), None) => stmt.query_map(params![table, h, limit], map)?.collect::<Result<_, _>>()?,
-            (None, Some((ahk, ark))) => stmt.query_map(params![table, ahk, ark, limit], map)?.collect::<Result<_, _>>()?,
-            (None, None) => stmt.query_map(params![table, limit], map)?.collect::<Result<_, _>>()?,
+        let map = |r: &rusqlite::Row| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         };
-        rows.into_iter().map(|(hk, rk, t)| Ok(Row { hk, rk, item: decode_item(&t)? })).collect()
+        let rows: Vec<(Vec<u8>, Vec<u8>, String)> = match (hk, after) {
+            (Some(h), Some((_, ark))) => stmt
+                .query_map(params![table, h, ark, limit], map)?
+                .collect::<Result<_, _>>()?,
+            (Some(h), None) => stmt
+                .query_map(params![table, h, limit], map)?
+                .collect::<Result<_, _>>()?,
+            (None, Some((ahk, ark))) => stmt
+                .query_map(params![table, ahk, ark, limit], map)?
+                .collect::<Result<_, _>>()?,
+            (None, None) => stmt
+                .query_map(params![table, limit], map)?
+                .collect::<Result<_, _>>()?,
+        };
+        rows.into_iter()
+            .map(|(hk, rk, t)| {
+                Ok(Row {
+                    hk,
+                    rk,
+                    item: decode_item(&t)?,
+                })
+            })
+            .collect()
     }
 
     fn apply(&mut self, writes: &[Write]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for w in writes {
             match w {
-                Write::Put { table, hk, rk, item } => {
+                Write::Put {
+                    table,
+                    hk,
+                    rk,
+                    item,
+                } => {
                     let text = item_to_json(item).to_string();
                     let size = crate::attribute_value::item_size(item) as i64;
                     tx.prepare_cached("INSERT OR REPLACE INTO items(tbl, hk, rk, item, size) VALUES (?1, ?2, ?3, ?4, ?5)")?

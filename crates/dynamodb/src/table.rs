@@ -53,7 +53,11 @@ impl KeySchema {
     /// Encoded (hash, range) of an item under this schema, `None` if the item lacks a key attribute or has
     /// the wrong type (items are simply absent from such indexes).
     pub fn encode_sparse(&self, item: &Item) -> Option<(Vec<u8>, Vec<u8>)> {
-        let enc = |k: &KeyAttr| item.get(&k.name).filter(|v| v.type_name() == k.kind).and_then(key_codec::encode);
+        let enc = |k: &KeyAttr| {
+            item.get(&k.name)
+                .filter(|v| v.type_name() == k.kind)
+                .and_then(key_codec::encode)
+        };
         let hk = enc(&self.hash)?;
         let rk = match &self.range {
             Some(r) => enc(r)?,
@@ -81,17 +85,29 @@ pub struct IndexDef {
 impl IndexDef {
     /// Projects a table item into what the index stores.
     pub fn project(&self, item: &Item, table_keys: &KeySchema) -> Item {
-        let ty = self.projection.get("ProjectionType").and_then(Value::as_str).unwrap_or("ALL");
+        let ty = self
+            .projection
+            .get("ProjectionType")
+            .and_then(Value::as_str)
+            .unwrap_or("ALL");
         if ty == "ALL" {
             return item.clone();
         }
-        let mut keep: Vec<String> = table_keys.names().iter().chain(self.keys.names().iter()).map(|s| s.to_string()).collect();
+        let mut keep: Vec<String> = table_keys
+            .names()
+            .iter()
+            .chain(self.keys.names().iter())
+            .map(|s| s.to_string())
+            .collect();
         if ty == "INCLUDE" {
             if let Some(Value::Array(a)) = self.projection.get("NonKeyAttributes") {
                 keep.extend(a.iter().filter_map(Value::as_str).map(String::from));
             }
         }
-        item.iter().filter(|(k, _)| keep.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        item.iter()
+            .filter(|(k, _)| keep.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
@@ -139,7 +155,10 @@ impl TableDef {
     pub fn encode_key(&self, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
         let one = |k: &KeyAttr| -> DynamoResult<Vec<u8>> {
             let v = item.get(&k.name).ok_or_else(|| {
-                DynamoError::validation(format!("One or more parameter values were invalid: Missing the key {} in the item", k.name))
+                DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Missing the key {} in the item",
+                    k.name
+                ))
             })?;
             if v.type_name() != k.kind {
                 return Err(DynamoError::validation(format!(
@@ -149,7 +168,8 @@ impl TableDef {
                     v.type_name()
                 )));
             }
-            let empty = matches!(v, AttributeValue::S(s) if s.is_empty()) || matches!(v, AttributeValue::B(b) if b.is_empty());
+            let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
+                || matches!(v, AttributeValue::B(b) if b.is_empty());
             if empty {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
@@ -158,7 +178,11 @@ impl TableDef {
                 )));
             }
             let enc = key_codec::encode(v).unwrap_or_default();
-            let limit = if std::ptr::eq(k, &self.keys.hash) { 2048 } else { 1024 };
+            let limit = if std::ptr::eq(k, &self.keys.hash) {
+                2048
+            } else {
+                1024
+            };
             if enc.len() > limit {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values were invalid: Size of {} key exceeded the limit of {limit} bytes",
@@ -179,12 +203,25 @@ impl TableDef {
     pub fn encode_key_param(&self, key: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
         let names = self.keys.names();
         if key.len() != names.len() || !names.iter().all(|n| key.contains_key(*n)) {
-            return Err(DynamoError::validation("The provided key element does not match the schema"));
+            return Err(DynamoError::validation(
+                "The provided key element does not match the schema",
+            ));
         }
         for n in &names {
-            let want = if *n == self.keys.hash.name { &self.keys.hash.kind } else { &self.keys.range.as_ref().map(|r| r.kind.clone()).unwrap_or_default() };
+            let want = if *n == self.keys.hash.name {
+                &self.keys.hash.kind
+            } else {
+                &self
+                    .keys
+                    .range
+                    .as_ref()
+                    .map(|r| r.kind.clone())
+                    .unwrap_or_default()
+            };
             if key.get(*n).map(|v| v.type_name()) != Some(want.as_str()) {
-                return Err(DynamoError::validation("The provided key element does not match the schema"));
+                return Err(DynamoError::validation(
+                    "The provided key element does not match the schema",
+                ));
             }
         }
         self.encode_key(key)
@@ -192,7 +229,11 @@ impl TableDef {
 
     /// Only the primary key attributes of an item.
     pub fn key_of(&self, item: &Item) -> Item {
-        self.keys.names().iter().filter_map(|n| item.get(*n).map(|v| (n.to_string(), v.clone()))).collect()
+        self.keys
+            .names()
+            .iter()
+            .filter_map(|n| item.get(*n).map(|v| (n.to_string(), v.clone())))
+            .collect()
     }
 
     /// DynamoDB's `TableDescription`.
@@ -201,7 +242,10 @@ impl TableDef {
         d.insert(
             "AttributeDefinitions".into(),
             Value::Array(
-                self.attribute_definitions.iter().map(|(n, t)| json!({"AttributeName": n, "AttributeType": t})).collect(),
+                self.attribute_definitions
+                    .iter()
+                    .map(|(n, t)| json!({"AttributeName": n, "AttributeType": t}))
+                    .collect(),
             ),
         );
         d.insert("TableName".into(), json!(self.name));
@@ -230,7 +274,10 @@ impl TableDef {
             if !i.local {
                 o.insert("IndexStatus".into(), json!("ACTIVE"));
                 let (r, w) = match &i.throughput {
-                    Some(t) => (t.get("ReadCapacityUnits").cloned().unwrap_or(json!(0)), t.get("WriteCapacityUnits").cloned().unwrap_or(json!(0))),
+                    Some(t) => (
+                        t.get("ReadCapacityUnits").cloned().unwrap_or(json!(0)),
+                        t.get("WriteCapacityUnits").cloned().unwrap_or(json!(0)),
+                    ),
                     None => (json!(0), json!(0)),
                 };
                 o.insert(
@@ -240,11 +287,24 @@ impl TableDef {
             }
             o.insert("IndexSizeBytes".into(), json!(0));
             o.insert("ItemCount".into(), json!(0));
-            o.insert("IndexArn".into(), json!(format!("{}/index/{}", self.arn(), i.name)));
+            o.insert(
+                "IndexArn".into(),
+                json!(format!("{}/index/{}", self.arn(), i.name)),
+            );
             Value::Object(o)
         };
-        let gsis: Vec<Value> = self.indexes.iter().filter(|i| !i.local).map(describe_index).collect();
-        let lsis: Vec<Value> = self.indexes.iter().filter(|i| i.local).map(describe_index).collect();
+        let gsis: Vec<Value> = self
+            .indexes
+            .iter()
+            .filter(|i| !i.local)
+            .map(describe_index)
+            .collect();
+        let lsis: Vec<Value> = self
+            .indexes
+            .iter()
+            .filter(|i| i.local)
+            .map(describe_index)
+            .collect();
         if !gsis.is_empty() {
             d.insert("GlobalSecondaryIndexes".into(), Value::Array(gsis));
         }
@@ -268,18 +328,34 @@ fn table_name_error(name: &str, what: &str) -> DynamoError {
 /// Validates a table name as DynamoDB does (3–255 chars of `[a-zA-Z0-9_.-]`).
 pub fn validate_table_name(name: &str) -> DynamoResult<()> {
     if name.len() < 3 {
-        return Err(table_name_error(name, "Member must have length greater than or equal to 3"));
+        return Err(table_name_error(
+            name,
+            "Member must have length greater than or equal to 3",
+        ));
     }
     if name.len() > 255 {
-        return Err(table_name_error(name, "Member must have length less than or equal to 255"));
+        return Err(table_name_error(
+            name,
+            "Member must have length less than or equal to 255",
+        ));
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-') {
-        return Err(table_name_error(name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        return Err(table_name_error(
+            name,
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        ));
     }
     Ok(())
 }
 
-fn parse_key_schema(v: Option<&Vec<Value>>, defs: &[(String, String)], member: &str) -> DynamoResult<KeySchema> {
+fn parse_key_schema(
+    v: Option<&Vec<Value>>,
+    defs: &[(String, String)],
+    member: &str,
+) -> DynamoResult<KeySchema> {
     let list = v.ok_or_else(|| null_error(member))?;
     let mut hash = None;
     let mut range = None;
@@ -291,25 +367,48 @@ fn parse_key_schema(v: Option<&Vec<Value>>, defs: &[(String, String)], member: &
         )));
     }
     for (i, e) in list.iter().enumerate() {
-        let name = e.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
-        let ty = e.get("KeyType").and_then(Value::as_str).ok_or_else(|| null_error("KeyType"))?;
+        let name = e
+            .get("AttributeName")
+            .and_then(Value::as_str)
+            .ok_or_else(|| null_error("AttributeName"))?;
+        let ty = e
+            .get("KeyType")
+            .and_then(Value::as_str)
+            .ok_or_else(|| null_error("KeyType"))?;
         let kind = defs.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).ok_or_else(|| {
             DynamoError::validation(format!(
                 "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
                 defs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
             ))
         })?;
-        let attr = KeyAttr { name: name.to_string(), kind };
+        let attr = KeyAttr {
+            name: name.to_string(),
+            kind,
+        };
         match (i, ty) {
             (0, "HASH") => hash = Some(attr),
             (1, "RANGE") => range = Some(attr),
-            (0, _) => return Err(DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")),
-            _ => return Err(DynamoError::validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")),
+            (0, _) => {
+                return Err(DynamoError::validation(
+                    "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+                ))
+            }
+            _ => {
+                return Err(DynamoError::validation(
+                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                ))
+            }
         }
     }
-    let hash = hash.ok_or_else(|| DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"))?;
+    let hash = hash.ok_or_else(|| {
+        DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        )
+    })?;
     if range.as_ref().is_some_and(|r| r.name == hash.name) {
-        return Err(DynamoError::validation("Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+        return Err(DynamoError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
     }
     Ok(KeySchema { hash, range })
 }
@@ -318,23 +417,36 @@ fn parse_key_schema(v: Option<&Vec<Value>>, defs: &[(String, String)], member: &
 pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
     let name = req.str("TableName")?;
     validate_table_name(name)?;
-    let defs_json = req.opt_arr("AttributeDefinitions")?.ok_or_else(|| null_error("AttributeDefinitions"))?;
+    let defs_json = req
+        .opt_arr("AttributeDefinitions")?
+        .ok_or_else(|| null_error("AttributeDefinitions"))?;
     let mut defs = Vec::new();
     for d in defs_json {
-        let n = d.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
-        let t = d.get("AttributeType").and_then(Value::as_str).ok_or_else(|| null_error("AttributeType"))?;
+        let n = d
+            .get("AttributeName")
+            .and_then(Value::as_str)
+            .ok_or_else(|| null_error("AttributeName"))?;
+        let t = d
+            .get("AttributeType")
+            .and_then(Value::as_str)
+            .ok_or_else(|| null_error("AttributeType"))?;
         if !["S", "N", "B"].contains(&t) {
             return Err(DynamoError::validation(format!(
                 "1 validation error detected: Value '{t}' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"
             )));
         }
         if defs.iter().any(|(x, _): &(String, String)| x == n) {
-            return Err(DynamoError::validation("Cannot have two attributes with the same name"));
+            return Err(DynamoError::validation(
+                "Cannot have two attributes with the same name",
+            ));
         }
         defs.push((n.to_string(), t.to_string()));
     }
     let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema")?;
-    let billing_mode = req.opt_str("BillingMode")?.unwrap_or("PROVISIONED").to_string();
+    let billing_mode = req
+        .opt_str("BillingMode")?
+        .unwrap_or("PROVISIONED")
+        .to_string();
     if billing_mode != "PROVISIONED" && billing_mode != "PAY_PER_REQUEST" {
         return Err(DynamoError::validation(format!(
             "1 validation error detected: Value '{billing_mode}' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
@@ -365,10 +477,20 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         _ => (0, 0),
     };
     let mut indexes = Vec::new();
-    for (member, local) in [("GlobalSecondaryIndexes", false), ("LocalSecondaryIndexes", true)] {
+    for (member, local) in [
+        ("GlobalSecondaryIndexes", false),
+        ("LocalSecondaryIndexes", true),
+    ] {
         for idx in req.opt_arr(member)?.into_iter().flatten() {
-            let iname = idx.get("IndexName").and_then(Value::as_str).ok_or_else(|| null_error("IndexName"))?;
-            let ks = parse_key_schema(idx.get("KeySchema").and_then(Value::as_array), &defs, "keySchema")?;
+            let iname = idx
+                .get("IndexName")
+                .and_then(Value::as_str)
+                .ok_or_else(|| null_error("IndexName"))?;
+            let ks = parse_key_schema(
+                idx.get("KeySchema").and_then(Value::as_array),
+                &defs,
+                "keySchema",
+            )?;
             if local && (ks.hash != keys.hash || ks.range.is_none()) {
                 return Err(DynamoError::validation(
                     "One or more parameter values were invalid: Index KeySchema does not have a range key for index: ".to_string() + iname,
@@ -379,7 +501,10 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
                     "One or more parameter values were invalid: Duplicate index name: {iname}"
                 )));
             }
-            let projection = idx.get("Projection").cloned().unwrap_or(json!({"ProjectionType": "ALL"}));
+            let projection = idx
+                .get("Projection")
+                .cloned()
+                .unwrap_or(json!({"ProjectionType": "ALL"}));
             indexes.push(IndexDef {
                 name: iname.to_string(),
                 keys: ks,
@@ -390,7 +515,11 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         }
     }
     // Every attribute definition must be used by a key.
-    let used: Vec<&str> = keys.names().into_iter().chain(indexes.iter().flat_map(|i| i.keys.names())).collect();
+    let used: Vec<&str> = keys
+        .names()
+        .into_iter()
+        .chain(indexes.iter().flat_map(|i| i.keys.names()))
+        .collect();
     if defs.iter().any(|(n, _)| !used.contains(&n.as_str())) {
         return Err(DynamoError::validation(
             "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
@@ -400,7 +529,12 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         .opt_arr("Tags")?
         .into_iter()
         .flatten()
-        .filter_map(|t| Some((t.get("Key")?.as_str()?.to_string(), t.get("Value")?.as_str()?.to_string())))
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_string(),
+                t.get("Value")?.as_str()?.to_string(),
+            ))
+        })
         .collect();
     Ok(TableDef {
         name: name.to_string(),
@@ -413,7 +547,9 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         created: now,
         tags,
         ttl_attribute: None,
-        stream: req.opt_obj("StreamSpecification")?.map(|m| Value::Object(m.clone())),
+        stream: req
+            .opt_obj("StreamSpecification")?
+            .map(|m| Value::Object(m.clone())),
         table_id: format!("{:032x}", fxhash(name, now)),
     })
 }

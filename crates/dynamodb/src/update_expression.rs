@@ -100,11 +100,16 @@ pub fn parse_update(src: &str, attrs: &mut ExprAttrs) -> DynamoResult<UpdateExpr
                         Tok::ValueRef(v) => p.value_ref(&v)?,
                         _ => return Err(p.syntax_error()),
                     };
-                    let ok = match (&value, clause.as_str()) {
-                        (AttributeValue::N(_), "ADD") => true,
-                        (AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_), _) => true,
-                        _ => false,
-                    };
+                    let ok = matches!(
+                        (&value, clause.as_str()),
+                        (AttributeValue::N(_), "ADD")
+                            | (
+                                AttributeValue::Ss(_)
+                                    | AttributeValue::Ns(_)
+                                    | AttributeValue::Bs(_),
+                                _
+                            )
+                    );
                     if !ok {
                         return Err(p.err(format!(
                             "Incorrect operand type for operator or function; operator: {clause}, operand type: {}",
@@ -147,7 +152,9 @@ fn value_type_long(v: &AttributeValue) -> &'static str {
 
 fn set_operand(p: &mut Parser, depth: usize) -> DynamoResult<SetOperand> {
     if depth > 32 {
-        return Err(p.err("The expression has exceeded the maximum nesting depth; maximum depth: 32"));
+        return Err(
+            p.err("The expression has exceeded the maximum nesting depth; maximum depth: 32")
+        );
     }
     match p.peek().clone() {
         Tok::ValueRef(v) => {
@@ -184,7 +191,11 @@ fn check_overlaps(u: &UpdateExpression, p: &Parser) -> DynamoResult<()> {
         for b in &paths[i + 1..] {
             let n = a.0.len().min(b.0.len());
             if a.0[..n] == b.0[..n] {
-                let what = if a.0.len() == b.0.len() { "conflict" } else { "overlap" };
+                let what = if a.0.len() == b.0.len() {
+                    "conflict"
+                } else {
+                    "overlap"
+                };
                 return Err(p.err(format!(
                     "Two document paths {what} with each other; must remove or rewrite one of these paths; path one: {a}, path two: {b}"
                 )));
@@ -201,9 +212,11 @@ fn invalid_type() -> DynamoError {
 fn eval_operand(op: &SetOperand, old: &Item) -> DynamoResult<AttributeValue> {
     match op {
         SetOperand::Value(v) => Ok(v.clone()),
-        SetOperand::Path(p) => resolve(old, p)
-            .cloned()
-            .ok_or_else(|| DynamoError::validation("The provided expression refers to an attribute that does not exist in the item")),
+        SetOperand::Path(p) => resolve(old, p).cloned().ok_or_else(|| {
+            DynamoError::validation(
+                "The provided expression refers to an attribute that does not exist in the item",
+            )
+        }),
         SetOperand::IfNotExists(p, fallback) => match resolve(old, p) {
             Some(v) => Ok(v.clone()),
             None => eval_operand(fallback, old),
@@ -222,7 +235,9 @@ fn arithmetic(a: AttributeValue, b: AttributeValue, negate: bool) -> DynamoResul
     match (a, b) {
         (AttributeValue::N(x), AttributeValue::N(y)) => {
             let y = if negate { y.negate() } else { y };
-            x.add(&y).map(AttributeValue::N).map_err(|e| DynamoError::validation(e.to_string()))
+            x.add(&y)
+                .map(AttributeValue::N)
+                .map_err(|e| DynamoError::validation(e.to_string()))
         }
         _ => Err(invalid_type()),
     }
@@ -235,23 +250,28 @@ pub fn apply_update(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
     for (path, value) in &u.set {
         let v = match value {
             SetValue::Operand(o) => eval_operand(o, &old)?,
-            SetValue::Plus(a, b) => arithmetic(eval_operand(a, &old)?, eval_operand(b, &old)?, false)?,
-            SetValue::Minus(a, b) => arithmetic(eval_operand(a, &old)?, eval_operand(b, &old)?, true)?,
+            SetValue::Plus(a, b) => {
+                arithmetic(eval_operand(a, &old)?, eval_operand(b, &old)?, false)?
+            }
+            SetValue::Minus(a, b) => {
+                arithmetic(eval_operand(a, &old)?, eval_operand(b, &old)?, true)?
+            }
         };
         assign(&mut new, path, v)?;
     }
     // Remove list elements from the highest index down so earlier removals do not shift later ones.
     let mut removes: Vec<&Path> = u.remove.iter().collect();
-    removes.sort_by(|a, b| b.0.cmp_key().cmp(&a.0.cmp_key()));
+    removes.sort_by_key(|p| std::cmp::Reverse(p.0.cmp_key()));
     for path in removes {
         remove(&mut new, path);
     }
     for (path, v) in &u.add {
         let merged = match (resolve(&new, path).cloned(), v) {
             (None, v) => v.clone(),
-            (Some(AttributeValue::N(x)), AttributeValue::N(y)) => {
-                AttributeValue::N(x.add(y).map_err(|e| DynamoError::validation(e.to_string()))?)
-            }
+            (Some(AttributeValue::N(x)), AttributeValue::N(y)) => AttributeValue::N(
+                x.add(y)
+                    .map_err(|e| DynamoError::validation(e.to_string()))?,
+            ),
             (Some(AttributeValue::Ss(mut x)), AttributeValue::Ss(y)) => {
                 for s in y {
                     if !x.contains(s) {
@@ -321,7 +341,9 @@ impl CmpKey for Vec<PathElem> {
 }
 
 fn invalid_path() -> DynamoError {
-    DynamoError::validation("The document path provided in the update expression is invalid for update")
+    DynamoError::validation(
+        "The document path provided in the update expression is invalid for update",
+    )
 }
 
 fn assign(item: &mut Item, path: &Path, v: AttributeValue) -> DynamoResult<()> {
@@ -371,7 +393,9 @@ fn remove(item: &mut Item, path: &Path) {
         item.remove(first);
         return;
     }
-    let Some(mut cur) = item.get_mut(first) else { return };
+    let Some(mut cur) = item.get_mut(first) else {
+        return;
+    };
     for (k, e) in rest.iter().enumerate() {
         let last = k == rest.len() - 1;
         cur = match (e, cur) {
@@ -409,10 +433,13 @@ mod tests {
     use serde_json::{json, Value};
 
     fn run(expr: &str, item: Value, values: Value) -> Result<Value, String> {
-        let mut attrs = ExprAttrs::new(&Default::default(), values.as_object().unwrap()).map_err(|e| e.to_string())?;
+        let mut attrs = ExprAttrs::new(&Default::default(), values.as_object().unwrap())
+            .map_err(|e| e.to_string())?;
         let u = parse_update(expr, &mut attrs).map_err(|e| e.to_string())?;
         let item = item_from_value(&item).unwrap();
-        apply_update(&u, &item).map(|i| item_to_json(&i)).map_err(|e| e.to_string())
+        apply_update(&u, &item)
+            .map(|i| item_to_json(&i))
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -427,7 +454,12 @@ mod tests {
         assert_eq!(out["b"], json!({"N": "0"}));
         assert_eq!(out["c"], json!({"L": [{"N": "1"}, {"N": "2"}]}));
         assert_eq!(out["d"], json!({"S": "x"}));
-        let out = run("SET a = a - :one", json!({"a": {"N": "1"}}), json!({":one": {"N": "3"}})).unwrap();
+        let out = run(
+            "SET a = a - :one",
+            json!({"a": {"N": "1"}}),
+            json!({":one": {"N": "3"}}),
+        )
+        .unwrap();
         assert_eq!(out["a"], json!({"N": "-2"}));
     }
 
@@ -442,7 +474,10 @@ mod tests {
         assert_eq!(out["m"], json!({"M": {"x": {"S": "v"}}}));
         assert_eq!(out["l"], json!({"L": [{"S": "v"}, {"N": "2"}, {"S": "v"}]}));
         let e = run("SET nope.x = :v", json!({}), json!({":v": {"S": "v"}})).unwrap_err();
-        assert!(e.contains("document path provided in the update expression is invalid"), "{e}");
+        assert!(
+            e.contains("document path provided in the update expression is invalid"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -459,20 +494,44 @@ mod tests {
         assert_eq!(out["n"], json!({"N": "3"}));
         assert_eq!(out["newn"], json!({"N": "2"}));
         assert_eq!(out["s"], json!({"SS": ["a", "b"]}));
-        assert!(out.get("t").is_none(), "deleting every element removes the set");
+        assert!(
+            out.get("t").is_none(),
+            "deleting every element removes the set"
+        );
     }
 
     #[test]
     fn errors() {
         let e = run("SET a = b + :one", json!({}), json!({":one": {"N": "1"}})).unwrap_err();
-        assert!(e.contains("refers to an attribute that does not exist"), "{e}");
-        let e = run("SET a = :s + :one", json!({}), json!({":one": {"N": "1"}, ":s": {"S": "x"}})).unwrap_err();
+        assert!(
+            e.contains("refers to an attribute that does not exist"),
+            "{e}"
+        );
+        let e = run(
+            "SET a = :s + :one",
+            json!({}),
+            json!({":one": {"N": "1"}, ":s": {"S": "x"}}),
+        )
+        .unwrap_err();
         assert!(e.contains("incorrect data type"), "{e}");
-        let e = run("SET a = :one, a.b = :one", json!({}), json!({":one": {"N": "1"}})).unwrap_err();
+        let e = run(
+            "SET a = :one, a.b = :one",
+            json!({}),
+            json!({":one": {"N": "1"}}),
+        )
+        .unwrap_err();
         assert!(e.contains("Two document paths overlap"), "{e}");
-        let e = run("SET a = :one SET b = :one", json!({}), json!({":one": {"N": "1"}})).unwrap_err();
+        let e = run(
+            "SET a = :one SET b = :one",
+            json!({}),
+            json!({":one": {"N": "1"}}),
+        )
+        .unwrap_err();
         assert!(e.contains("\"SET\" section can only be used once"), "{e}");
         let e = run("ADD a :s", json!({}), json!({":s": {"S": "x"}})).unwrap_err();
-        assert!(e.contains("Incorrect operand type for operator or function; operator: ADD"), "{e}");
+        assert!(
+            e.contains("Incorrect operand type for operator or function; operator: ADD"),
+            "{e}"
+        );
     }
 }

@@ -343,5 +343,45 @@ def _():
     assert d == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}, d
 
 
+@check("legacy parameters: AttributesToGet, ScanFilter, KeyConditions, QueryFilter, AttributeUpdates")
+def _():
+    client.put_item(TableName="Items", Item={"id": {"S": "L1"}, "a": {"N": "1"}, "b": {"S": "x"}, "c": {"S": "y"}})
+    r = client.get_item(TableName="Items", Key={"id": {"S": "L1"}}, AttributesToGet=["a", "b"])
+    assert r["Item"] == {"a": {"N": "1"}, "b": {"S": "x"}}, r
+    r = client.scan(TableName="Items", ScanFilter={"b": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}})
+    assert [i["id"]["S"] for i in r["Items"]] == ["L1"], r
+    client.update_item(TableName="Items", Key={"id": {"S": "L1"}},
+                       AttributeUpdates={"a": {"Action": "ADD", "Value": {"N": "2"}}, "c": {"Action": "DELETE"},
+                                         "d": {"Action": "PUT", "Value": {"BOOL": True}}})
+    item = client.get_item(TableName="Items", Key={"id": {"S": "L1"}})["Item"]
+    assert item == {"id": {"S": "L1"}, "a": {"N": "3"}, "b": {"S": "x"}, "d": {"BOOL": True}}, item
+    r = client.query(TableName="Events",
+                     KeyConditions={"user": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "u"}]},
+                                    "ts": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "0"}]}},
+                     QueryFilter={"kind": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "click"}]}})
+    assert [i["ts"]["N"] for i in r["Items"]] == ["-5"], r
+    code, msg, _ = error_of(lambda: client.get_item(TableName="Items", Key={"id": {"S": "L1"}}, AttributesToGet=["a"],
+                                                    ProjectionExpression="a"))
+    assert code == "ValidationException" and "Can not use both expression and non-expression parameters" in msg, msg
+
+
+@check("binary sort keys, consumed capacity")
+def _():
+    client.create_table(
+        TableName="Bins",
+        KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "p", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "B"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    blobs = [b"\xff", b"\x00", b"\x00\x01", b"\x7f", b"\x80", b"a"]
+    for b in blobs:
+        client.put_item(TableName="Bins", Item={"p": {"S": "p"}, "b": {"B": b}})
+    r = client.query(TableName="Bins", KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                     ReturnConsumedCapacity="INDEXES")
+    assert [i["b"]["B"] for i in r["Items"]] == sorted(blobs), r["Items"]
+    cc = r["ConsumedCapacity"]
+    assert cc["TableName"] == "Bins" and cc["CapacityUnits"] > 0 and cc["Table"]["CapacityUnits"] > 0, cc
+
+
 print("all checks passed")
 sys.exit(0)

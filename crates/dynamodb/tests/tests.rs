@@ -16,11 +16,15 @@ use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreError, StoreLocation};
 
 /// Serves `db` the way the lead's services endpoint will: dispatch on `X-Amz-Target`.
 async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let db = Arc::clone(&db);
             tokio::spawn(async move {
                 let svc = service_fn(move |req: Request<hyper::body::Incoming>| {
@@ -33,7 +37,12 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             .unwrap_or("")
                             .trim_start_matches("DynamoDB_20120810.")
                             .to_string();
-                        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        let body = req
+                            .into_body()
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
                         let resp = db.handle(&target, body).await;
                         Ok::<_, Infallible>(
                             Response::builder()
@@ -44,7 +53,9 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                         )
                     }
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
             });
         }
     });
@@ -65,7 +76,10 @@ async fn boto3_client_and_resource_apis() {
         .expect("python3 runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "boto3 checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "boto3 checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("all checks passed"), "{stdout}");
 }
 
@@ -77,7 +91,10 @@ fn temp_dir(name: &str) -> PathBuf {
 
 async fn call(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
     let r = db.handle(op, Bytes::from(body.to_string())).await;
-    (r.status, serde_json::from_slice(&r.body).expect("response is JSON"))
+    (
+        r.status,
+        serde_json::from_slice(&r.body).expect("response is JSON"),
+    )
 }
 
 #[tokio::test]
@@ -87,23 +104,51 @@ async fn data_survives_reopen() {
         let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open new dir");
         let create = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
-        assert_eq!(db.ensure_table(&create).expect("ensure"), EnsureOutcome::Created);
-        let (status, _) = call(&db, "PutItem", json!({"TableName": "Items", "Item": {"id": {"S": "k"}, "n": {"N": "42"}}})).await;
+        assert_eq!(
+            db.ensure_table(&create).expect("ensure"),
+            EnsureOutcome::Created
+        );
+        let (status, _) = call(
+            &db,
+            "PutItem",
+            json!({"TableName": "Items", "Item": {"id": {"S": "k"}, "n": {"N": "42"}}}),
+        )
+        .await;
         assert_eq!(status, 200);
     }
     let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
-    let (status, body) = call(&db, "GetItem", json!({"TableName": "Items", "Key": {"id": {"S": "k"}}})).await;
+    let (status, body) = call(
+        &db,
+        "GetItem",
+        json!({"TableName": "Items", "Key": {"id": {"S": "k"}}}),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["Item"]["n"], json!({"N": "42"}));
     // Same schema again: unchanged; a different key schema is reported, not applied.
     let same = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
-    assert_eq!(db.ensure_table(&same).expect("ensure"), EnsureOutcome::Unchanged);
+    assert_eq!(
+        db.ensure_table(&same).expect("ensure"),
+        EnsureOutcome::Unchanged
+    );
     let changed = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
-    assert!(matches!(db.ensure_table(&changed).expect("ensure"), EnsureOutcome::SchemaDiffers { .. }));
-    let (_, body) = call(&db, "GetItem", json!({"TableName": "Items", "Key": {"id": {"S": "k"}}})).await;
-    assert_eq!(body["Item"]["n"], json!({"N": "42"}), "a differing template never drops data");
+    assert!(matches!(
+        db.ensure_table(&changed).expect("ensure"),
+        EnsureOutcome::SchemaDiffers { .. }
+    ));
+    let (_, body) = call(
+        &db,
+        "GetItem",
+        json!({"TableName": "Items", "Key": {"id": {"S": "k"}}}),
+    )
+    .await;
+    assert_eq!(
+        body["Item"]["n"],
+        json!({"N": "42"}),
+        "a differing template never drops data"
+    );
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -112,8 +157,14 @@ async fn data_survives_reopen() {
 fn corrupted_or_foreign_file_is_a_clear_error() {
     let dir = temp_dir("corrupt");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("dynamodb.sqlite3"), b"this is not a database, just text that is long enough to matter....").expect("write");
-    let err = DynamoDb::open(StoreLocation::Dir(dir.clone())).err().expect("garbage file must be refused");
+    std::fs::write(
+        dir.join("dynamodb.sqlite3"),
+        b"this is not a database, just text that is long enough to matter....",
+    )
+    .expect("write");
+    let err = DynamoDb::open(StoreLocation::Dir(dir.clone()))
+        .err()
+        .expect("garbage file must be refused");
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("dynamodb.sqlite3"), "{err}");
 
@@ -122,7 +173,9 @@ fn corrupted_or_foreign_file_is_a_clear_error() {
     let conn = rusqlite::Connection::open(dir2.join("dynamodb.sqlite3")).expect("sqlite");
     conn.execute_batch("CREATE TABLE other(x)").expect("create");
     drop(conn);
-    let err = DynamoDb::open(StoreLocation::Dir(dir2.clone())).err().expect("foreign db must be refused");
+    let err = DynamoDb::open(StoreLocation::Dir(dir2.clone()))
+        .err()
+        .expect("foreign db must be refused");
     assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
@@ -134,13 +187,155 @@ async fn protocol_errors() {
     let r = db.handle("PutItem", Bytes::from_static(b"{not json")).await;
     assert_eq!(r.status, 400);
     let v: Value = serde_json::from_slice(&r.body).expect("json");
-    assert_eq!(v["__type"], "com.amazon.coral.service#SerializationException");
+    assert_eq!(
+        v["__type"],
+        "com.amazon.coral.service#SerializationException"
+    );
     let (status, v) = call(&db, "NoSuchOp", json!({})).await;
     assert_eq!(status, 400);
-    assert_eq!(v["__type"], "com.amazon.coral.service#UnknownOperationException");
-    let (status, v) = call(&db, "GetItem", json!({"TableName": "Nope", "Key": {"id": {"S": "x"}}})).await;
+    assert_eq!(
+        v["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    let (status, v) = call(
+        &db,
+        "GetItem",
+        json!({"TableName": "Nope", "Key": {"id": {"S": "x"}}}),
+    )
+    .await;
     assert_eq!(status, 400);
-    assert_eq!(v["__type"], "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException");
+    assert_eq!(
+        v["__type"],
+        "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+    );
     let (_, v) = call(&db, "CreateTable", json!({"TableName": "ab"})).await;
-    assert_eq!(v["__type"], "com.amazonaws.dynamodb.v20120810#ValidationException");
+    assert_eq!(
+        v["__type"],
+        "com.amazonaws.dynamodb.v20120810#ValidationException"
+    );
+}
+
+/// Set by `acknowledged_writes_survive_kill_9` when it re-runs this test binary as the writer to kill.
+const CRASH_DIR_ENV: &str = "SLUICE_DDB_CRASH_CHILD_DIR";
+
+/// The writer half of the crash test: a no-op unless started by the parent with `CRASH_DIR_ENV`.
+#[tokio::test]
+async fn crash_child() {
+    let Some(dir) = std::env::var_os(CRASH_DIR_ENV) else {
+        return;
+    };
+    let db = DynamoDb::open(StoreLocation::Dir(PathBuf::from(dir))).expect("child opens store");
+    let create = json!({"TableName": "Burst", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
+    db.ensure_table(&create).expect("ensure table");
+    for i in 0u64.. {
+        let (status, _) =
+            call(&db, "PutItem", json!({"TableName": "Burst", "Item": {"id": {"N": i.to_string()}, "pad": {"S": "x".repeat(512)}}})).await;
+        assert_eq!(status, 200);
+        // Printed only after the write was acknowledged.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "ACK {i}");
+        let _ = out.flush();
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("crash");
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary path"))
+        .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CRASH_DIR_ENV, &dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut acked: Vec<u64> = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("utf-8 line");
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked.push(n.parse().expect("number"));
+            if acked.len() == 150 {
+                break;
+            }
+        }
+    }
+    // SIGKILL mid-burst: no destructors, no flushes, no clean shutdown.
+    child.kill().expect("kill -9 the writer");
+    // Acks already in the pipe were acknowledged before the kill too.
+    for line in lines {
+        let Ok(line) = line else { break };
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked.push(n.parse().expect("number"));
+        }
+    }
+    let _ = child.wait();
+    assert!(
+        acked.len() >= 150,
+        "writer acknowledged only {} writes",
+        acked.len()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen after kill -9");
+        for i in &acked {
+            let (status, body) = call(
+                &db,
+                "GetItem",
+                json!({"TableName": "Burst", "Key": {"id": {"N": i.to_string()}}}),
+            )
+            .await;
+            assert_eq!(status, 200);
+            assert!(
+                body.get("Item").is_some(),
+                "acknowledged write {i} lost after kill -9"
+            );
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn expired_items_are_swept() {
+    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let create = json!({"TableName": "Sessions", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+    assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+    let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
+    assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+    // A template table declares TTL through ensure_table.
+    let templ = json!({"TableName": "Tokens", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST",
+        "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "until"}});
+    assert_eq!(
+        db.ensure_table(&templ).expect("ensure"),
+        EnsureOutcome::Created
+    );
+    let (_, d) = call(&db, "DescribeTimeToLive", json!({"TableName": "Tokens"})).await;
+    assert_eq!(d["TimeToLiveDescription"]["AttributeName"], "until");
+    for (id, exp) in [
+        ("old", json!({"N": "1000"})),
+        ("new", json!({"N": "3000"})),
+        ("str", json!({"S": "1000"})),
+    ] {
+        let put = json!({"TableName": "Sessions", "Item": {"id": {"S": id}, "exp": exp}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    }
+    assert_eq!(db.sweep_expired(2000.0).expect("sweep"), 1);
+    let (_, body) = call(&db, "Scan", json!({"TableName": "Sessions"})).await;
+    let mut ids: Vec<&str> = body["Items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"]["S"].as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["new", "str"]);
 }

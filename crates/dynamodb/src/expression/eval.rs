@@ -50,7 +50,11 @@ pub fn values_equal(a: &AttributeValue, b: &AttributeValue) -> bool {
         (Ss(x), Ss(y)) => x.len() == y.len() && x.iter().all(|v| y.contains(v)),
         (Ns(x), Ns(y)) => x.len() == y.len() && x.iter().all(|v| y.contains(v)),
         (Bs(x), Bs(y)) => x.len() == y.len() && x.iter().all(|v| y.contains(v)),
-        (M(x), M(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w))),
+        (M(x), M(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
         (L(x), L(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| values_equal(v, w)),
         _ => a == b,
     }
@@ -89,9 +93,17 @@ fn compare(a: Option<&AttributeValue>, op: CmpOp, b: Option<&AttributeValue>) ->
 /// Evaluates a condition against an item (an absent item is the empty item).
 pub fn evaluate(cond: &Condition, item: &Item) -> bool {
     match cond {
-        Condition::Compare(a, op, b) => compare(operand_value(item, a).as_ref(), *op, operand_value(item, b).as_ref()),
+        Condition::Compare(a, op, b) => compare(
+            operand_value(item, a).as_ref(),
+            *op,
+            operand_value(item, b).as_ref(),
+        ),
         Condition::Between(a, lo, hi) => {
-            match (operand_value(item, a), operand_value(item, lo), operand_value(item, hi)) {
+            match (
+                operand_value(item, a),
+                operand_value(item, lo),
+                operand_value(item, hi),
+            ) {
                 (Some(v), Some(l), Some(h)) => {
                     matches!(order(&v, &l), Some(Ordering::Greater | Ordering::Equal))
                         && matches!(order(&v, &h), Some(Ordering::Less | Ordering::Equal))
@@ -100,7 +112,9 @@ pub fn evaluate(cond: &Condition, item: &Item) -> bool {
             }
         }
         Condition::In(a, list) => match operand_value(item, a) {
-            Some(v) => list.iter().any(|o| operand_value(item, o).is_some_and(|w| values_equal(&v, &w))),
+            Some(v) => list
+                .iter()
+                .any(|o| operand_value(item, o).is_some_and(|w| values_equal(&v, &w))),
             None => false,
         },
         Condition::And(x, y) => evaluate(x, item) && evaluate(y, item),
@@ -137,14 +151,18 @@ pub fn project(item: &Item, paths: &[Path]) -> Item {
     for p in paths {
         let Some(v) = resolve(item, p) else { continue };
         let mut elems = p.0.iter();
-        let Some(PathElem::Attr(root)) = elems.next() else { continue };
+        let Some(PathElem::Attr(root)) = elems.next() else {
+            continue;
+        };
         let rest: Vec<&PathElem> = elems.collect();
         if rest.is_empty() {
             out.insert(root.clone(), v.clone());
             continue;
         }
         let template = item.get(root);
-        let slot = out.entry(root.clone()).or_insert_with(|| empty_like(template));
+        let slot = out
+            .entry(root.clone())
+            .or_insert_with(|| empty_like(template));
         insert_at(slot, template, &rest, v);
     }
     out
@@ -157,7 +175,12 @@ fn empty_like(v: Option<&AttributeValue>) -> AttributeValue {
     }
 }
 
-fn insert_at(slot: &mut AttributeValue, source: Option<&AttributeValue>, rest: &[&PathElem], v: &AttributeValue) {
+fn insert_at(
+    slot: &mut AttributeValue,
+    source: Option<&AttributeValue>,
+    rest: &[&PathElem],
+    v: &AttributeValue,
+) {
     let Some((first, tail)) = rest.split_first() else {
         *slot = v.clone();
         return;
@@ -195,8 +218,10 @@ mod tests {
     }
 
     fn eval_with(expr: &str, values: Value, names: Value) -> Result<bool, String> {
-        let mut attrs = ExprAttrs::new(names.as_object().unwrap(), values.as_object().unwrap()).map_err(|e| e.to_string())?;
-        let c = parse_condition(expr, "ConditionExpression", &mut attrs).map_err(|e| e.to_string())?;
+        let mut attrs = ExprAttrs::new(names.as_object().unwrap(), values.as_object().unwrap())
+            .map_err(|e| e.to_string())?;
+        let c =
+            parse_condition(expr, "ConditionExpression", &mut attrs).map_err(|e| e.to_string())?;
         attrs.check_all_used().map_err(|e| e.to_string())?;
         Ok(evaluate(&c, &item()))
     }
@@ -205,7 +230,8 @@ mod tests {
         let values = json!({":five": {"N": "5"}, ":four": {"N": "4.0"}, ":abc": {"S": "abc"}, ":a": {"S": "a"},
             ":x": {"S": "x"}, ":ss": {"S": "SS"}, ":deep": {"S": "deep"}, ":two": {"N": "2"}, ":b": {"B": "AAE="}});
         let mut attrs = ExprAttrs::new(&Default::default(), values.as_object().unwrap()).unwrap();
-        let c = parse_condition(expr, "ConditionExpression", &mut attrs).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        let c = parse_condition(expr, "ConditionExpression", &mut attrs)
+            .unwrap_or_else(|e| panic!("{expr}: {e}"));
         evaluate(&c, &item())
     }
 
@@ -227,7 +253,10 @@ mod tests {
         assert!(!eval("(n = :four OR n = :five) AND id = :x"));
         assert!(eval("NOT n = :four AND id = :abc"));
         assert!(!eval("NOT (n = :five AND id = :abc)"));
-        assert!(eval("n = :four or not n = :four"), "keywords are case-insensitive");
+        assert!(
+            eval("n = :four or not n = :four"),
+            "keywords are case-insensitive"
+        );
     }
 
     #[test]
@@ -236,6 +265,13 @@ mod tests {
         assert!(!eval("n IN (:four, :two)"));
         assert!(eval("n BETWEEN :four AND :five"));
         assert!(!eval("n BETWEEN :two AND :four"));
+        let e = eval_with(
+            "n BETWEEN :b AND :a",
+            json!({":a": {"N": "1"}, ":b": {"N": "5"}}),
+            json!({}),
+        )
+        .unwrap_err();
+        assert!(e.contains("BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}"), "{e}");
     }
 
     #[test]
@@ -244,9 +280,11 @@ mod tests {
         assert!(eval("attribute_not_exists(nope)") && !eval("attribute_not_exists(n)"));
         assert!(eval("attribute_type(tags, :ss)"));
         assert!(eval("begins_with(id, :a)") && eval("begins_with(bin, :b)"));
-        assert!(eval("contains(tags, :x)") && eval("contains(id, :a)") && !eval("contains(id, :x)"));
+        assert!(
+            eval("contains(tags, :x)") && eval("contains(id, :a)") && !eval("contains(id, :x)")
+        );
         assert!(eval("contains(lst, :two)"));
-        assert!(eval("size(id) = :five") == false && eval("size(tags) = :two"));
+        assert!(!eval("size(id) = :five") && eval("size(tags) = :two"));
         assert!(eval("size(lst) < :five"));
     }
 
@@ -259,23 +297,42 @@ mod tests {
 
     #[test]
     fn names_values_and_reserved_words() {
-        assert_eq!(eval_with("#s = :v", json!({":v": {"S": "abc"}}), json!({"#s": "id"})), Ok(true));
+        assert_eq!(
+            eval_with("#s = :v", json!({":v": {"S": "abc"}}), json!({"#s": "id"})),
+            Ok(true)
+        );
         let e = eval_with("status = :v", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
-        assert!(e.contains("Attribute name is a reserved keyword; reserved keyword: status"), "{e}");
+        assert!(
+            e.contains("Attribute name is a reserved keyword; reserved keyword: status"),
+            "{e}"
+        );
         let e = eval_with("#x = :v", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
         assert!(e.contains("An expression attribute name used in the document path is not defined; attribute name: #x"), "{e}");
         let e = eval_with("id = :nope", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
         assert!(e.contains("An expression attribute value used in expression is not defined; attribute value: :nope"), "{e}");
-        let e = eval_with("id = :v", json!({":v": {"S": "x"}, ":unused": {"S": "y"}}), json!({})).unwrap_err();
+        let e = eval_with(
+            "id = :v",
+            json!({":v": {"S": "x"}, ":unused": {"S": "y"}}),
+            json!({}),
+        )
+        .unwrap_err();
         assert!(e.contains("Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"), "{e}");
         let e = eval_with("id = :v", json!({":v": {"S": "x"}}), json!({"#u": "x"})).unwrap_err();
-        assert!(e.contains("Value provided in ExpressionAttributeNames unused in expressions: keys: {#u}"), "{e}");
+        assert!(
+            e.contains(
+                "Value provided in ExpressionAttributeNames unused in expressions: keys: {#u}"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
     fn syntax_errors_are_validation_errors() {
         let e = eval_with("id = = :v", json!({":v": {"S": "x"}}), json!({})).unwrap_err();
-        assert!(e.starts_with("Invalid ConditionExpression: Syntax error; token: \"=\""), "{e}");
+        assert!(
+            e.starts_with("Invalid ConditionExpression: Syntax error; token: \"=\""),
+            "{e}"
+        );
         let e = eval_with("foo(id)", json!({}), json!({})).unwrap_err();
         assert!(e.contains("Invalid function name; function: foo"), "{e}");
     }
@@ -298,7 +355,8 @@ mod tests {
     #[test]
     fn projection_keeps_selected_paths() {
         let mut attrs = ExprAttrs::default();
-        let paths = super::super::parser::parse_projection("id, m.a[1].c, lst[1]", &mut attrs).unwrap();
+        let paths =
+            super::super::parser::parse_projection("id, m.a[1].c, lst[1]", &mut attrs).unwrap();
         let p = project(&item(), &paths);
         let j = crate::attribute_value::item_to_json(&p);
         assert_eq!(

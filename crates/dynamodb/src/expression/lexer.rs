@@ -108,8 +108,16 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, (usize, char)> {
                 }
                 let name = &src[i + 1..end];
                 i = end;
-                let kind = if c == b'#' { Tok::NameRef(name.to_string()) } else { Tok::ValueRef(format!(":{name}")) };
-                out.push(Token { kind, at: start, text: src[start..end].to_string() });
+                let kind = if c == b'#' {
+                    Tok::NameRef(name.to_string())
+                } else {
+                    Tok::ValueRef(format!(":{name}"))
+                };
+                out.push(Token {
+                    kind,
+                    at: start,
+                    text: src[start..end].to_string(),
+                });
                 continue;
             }
             b'0'..=b'9' => {
@@ -119,14 +127,22 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, (usize, char)> {
                 }
                 let text = &src[i..end];
                 i = end;
-                out.push(Token { kind: Tok::Int(text.to_string()), at: start, text: text.to_string() });
+                out.push(Token {
+                    kind: Tok::Int(text.to_string()),
+                    at: start,
+                    text: text.to_string(),
+                });
                 continue;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let end = word(i);
                 let text = &src[i..end];
                 i = end;
-                out.push(Token { kind: Tok::Ident(text.to_string()), at: start, text: text.to_string() });
+                out.push(Token {
+                    kind: Tok::Ident(text.to_string()),
+                    at: start,
+                    text: text.to_string(),
+                });
                 continue;
             }
             _ => {
@@ -135,8 +151,16 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, (usize, char)> {
             }
         };
         i += 1;
-        out.push(Token { kind, at: start, text: src[start..i].to_string() });
+        out.push(Token {
+            kind,
+            at: start,
+            text: src[start..i].to_string(),
+        });
     }
-    out.push(Token { kind: Tok::Eof, at: src.len(), text: "<EOF>".into() });
+    out.push(Token {
+        kind: Tok::Eof,
+        at: src.len(),
+        text: "<EOF>".into(),
+    });
     Ok(out)
 }

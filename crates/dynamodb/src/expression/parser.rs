@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+#[cfg(test)]
 use serde_json::{Map, Value};
 
 use super::lexer::{tokenize, Tok, Token};
@@ -125,22 +126,28 @@ impl ExprAttrs {
         let mut attrs = ExprAttrs::default();
         if let Some(names) = req.opt_obj("ExpressionAttributeNames")? {
             if names.is_empty() {
-                return Err(DynamoError::validation("ExpressionAttributeNames must not be empty"));
+                return Err(DynamoError::validation(
+                    "ExpressionAttributeNames must not be empty",
+                ));
             }
             for (k, v) in names {
-                let v = v.as_str().ok_or_else(|| DynamoError::Serialization("Unexpected field type".into()))?;
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| DynamoError::Serialization("Unexpected field type".into()))?;
                 attrs.names.insert(k.clone(), v.to_string());
             }
         }
         if let Some(values) = req.opt_obj("ExpressionAttributeValues")? {
             if values.is_empty() {
-                return Err(DynamoError::validation("ExpressionAttributeValues must not be empty"));
+                return Err(DynamoError::validation(
+                    "ExpressionAttributeValues must not be empty",
+                ));
             }
             for (k, v) in values {
                 let av = AttributeValue::from_json(v).map_err(|e| match e {
-                    DynamoError::Validation(m) => {
-                        DynamoError::validation(format!("ExpressionAttributeValues contains invalid value: {m} for key {k}"))
-                    }
+                    DynamoError::Validation(m) => DynamoError::validation(format!(
+                        "ExpressionAttributeValues contains invalid value: {m} for key {k}"
+                    )),
                     other => other,
                 })?;
                 attrs.values.insert(k.clone(), av);
@@ -149,39 +156,57 @@ impl ExprAttrs {
         Ok(attrs)
     }
 
-    /// Builds from explicit maps (tests, internal use).
+    /// Builds from explicit maps (unit tests).
+    #[cfg(test)]
     pub fn new(names: &Map<String, Value>, values: &Map<String, Value>) -> DynamoResult<ExprAttrs> {
         let mut m = Map::new();
         if !names.is_empty() {
-            m.insert("ExpressionAttributeNames".into(), Value::Object(names.clone()));
+            m.insert(
+                "ExpressionAttributeNames".into(),
+                Value::Object(names.clone()),
+            );
         }
         if !values.is_empty() {
-            m.insert("ExpressionAttributeValues".into(), Value::Object(values.clone()));
+            m.insert(
+                "ExpressionAttributeValues".into(),
+                Value::Object(values.clone()),
+            );
         }
         ExprAttrs::from_request(&Req(&m))
     }
 
-    /// True if either map was given.
-    pub fn is_given(&self) -> bool {
-        !self.names.is_empty() || !self.values.is_empty()
-    }
-
     /// After all expressions are parsed: every given name and value must have been used.
     pub fn check_all_used(&self) -> DynamoResult<()> {
-        let mut unused: Vec<&String> = self.names.keys().filter(|k| !self.used_names.contains(*k)).collect();
+        let mut unused: Vec<&String> = self
+            .names
+            .keys()
+            .filter(|k| !self.used_names.contains(*k))
+            .collect();
         if !unused.is_empty() {
             unused.sort();
             return Err(DynamoError::validation(format!(
                 "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
-                unused.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                unused
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
-        let mut unused: Vec<&String> = self.values.keys().filter(|k| !self.used_values.contains(*k)).collect();
+        let mut unused: Vec<&String> = self
+            .values
+            .keys()
+            .filter(|k| !self.used_values.contains(*k))
+            .collect();
         if !unused.is_empty() {
             unused.sort();
             return Err(DynamoError::validation(format!(
                 "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
-                unused.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                unused
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         Ok(())
@@ -190,7 +215,11 @@ impl ExprAttrs {
 
 fn reserved_words() -> &'static HashSet<&'static str> {
     static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    WORDS.get_or_init(|| include_str!("reserved_words.txt").split_whitespace().collect())
+    WORDS.get_or_init(|| {
+        include_str!("reserved_words.txt")
+            .split_whitespace()
+            .collect()
+    })
 }
 
 /// True if `word` is one of DynamoDB's reserved words (case-insensitive).
@@ -210,9 +239,15 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     /// Tokenizes `src`; `kind` is the request member name used in messages ("ConditionExpression", …).
-    pub fn new(src: &'a str, kind: &'static str, attrs: &'a mut ExprAttrs) -> DynamoResult<Parser<'a>> {
+    pub fn new(
+        src: &'a str,
+        kind: &'static str,
+        attrs: &'a mut ExprAttrs,
+    ) -> DynamoResult<Parser<'a>> {
         if src.trim().is_empty() {
-            return Err(DynamoError::validation(format!("Invalid {kind}: The expression can not be empty;")));
+            return Err(DynamoError::validation(format!(
+                "Invalid {kind}: The expression can not be empty;"
+            )));
         }
         if src.len() > MAX_EXPRESSION_BYTES {
             return Err(DynamoError::validation(format!(
@@ -221,9 +256,18 @@ impl<'a> Parser<'a> {
             )));
         }
         let toks = tokenize(src).map_err(|(_, ch)| {
-            DynamoError::validation(format!("Invalid {kind}: Invalid character encountered; character: \"{ch}\""))
+            DynamoError::validation(format!(
+                "Invalid {kind}: Invalid character encountered; character: \"{ch}\""
+            ))
         })?;
-        Ok(Parser { toks, pos: 0, src, kind, attrs, depth: 0 })
+        Ok(Parser {
+            toks,
+            pos: 0,
+            src,
+            kind,
+            attrs,
+            depth: 0,
+        })
     }
 
     /// An error prefixed as DynamoDB does: `Invalid <Kind>: <msg>`.
@@ -234,10 +278,22 @@ impl<'a> Parser<'a> {
     /// DynamoDB's syntax error naming the offending token and its neighbourhood.
     pub fn syntax_error(&self) -> DynamoError {
         let tok = &self.toks[self.pos.min(self.toks.len() - 1)];
-        let from = if self.pos > 0 { self.toks[self.pos - 1].at } else { tok.at };
-        let to = self.toks.get(self.pos + 1).map(|t| t.at + t.text.len()).unwrap_or(self.src.len()).min(self.src.len());
+        let from = if self.pos > 0 {
+            self.toks[self.pos - 1].at
+        } else {
+            tok.at
+        };
+        let to = self
+            .toks
+            .get(self.pos + 1)
+            .map(|t| t.at + t.text.len())
+            .unwrap_or(self.src.len())
+            .min(self.src.len());
         let near = self.src.get(from..to).unwrap_or("").trim();
-        self.err(format!("Syntax error; token: \"{}\", near: \"{}\"", tok.text, near))
+        self.err(format!(
+            "Syntax error; token: \"{}\", near: \"{}\"",
+            tok.text, near
+        ))
     }
 
     /// Current token.
@@ -286,7 +342,9 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> DynamoResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err(format!("The expression has exceeded the maximum nesting depth; maximum depth: {MAX_DEPTH}")));
+            return Err(self.err(format!(
+                "The expression has exceeded the maximum nesting depth; maximum depth: {MAX_DEPTH}"
+            )));
         }
         Ok(())
     }
@@ -308,7 +366,9 @@ impl<'a> Parser<'a> {
         match self.bump() {
             Tok::Ident(w) => {
                 if is_reserved(&w) {
-                    return Err(self.err(format!("Attribute name is a reserved keyword; reserved keyword: {w}")));
+                    return Err(self.err(format!(
+                        "Attribute name is a reserved keyword; reserved keyword: {w}"
+                    )));
                 }
                 Ok(w)
             }
@@ -344,7 +404,9 @@ impl<'a> Parser<'a> {
                 Tok::LBracket => {
                     self.bump();
                     let idx = match self.bump() {
-                        Tok::Int(n) => n.parse::<usize>().map_err(|_| self.err("List index is too large"))?,
+                        Tok::Int(n) => n
+                            .parse::<usize>()
+                            .map_err(|_| self.err("List index is too large"))?,
                         _ => {
                             self.pos = self.pos.saturating_sub(1);
                             return Err(self.syntax_error());
@@ -428,6 +490,20 @@ impl<'a> Parser<'a> {
                 }
                 self.bump();
                 let hi = self.operand()?;
+                if let (Operand::Value(l), Operand::Value(h)) = (&lo, &hi) {
+                    if super::eval::order(l, h) == Some(std::cmp::Ordering::Greater) {
+                        let show = |v: &AttributeValue| match v {
+                            AttributeValue::S(s) => format!("{{S:{s}}}"),
+                            AttributeValue::N(n) => format!("{{N:{n}}}"),
+                            other => format!("{{{}}}", other.type_name()),
+                        };
+                        return Err(self.err(format!(
+                            "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                            show(l),
+                            show(h)
+                        )));
+                    }
+                }
                 return Ok(Condition::Between(left, lo, hi));
             }
             Tok::Ident(w) if w.eq_ignore_ascii_case("IN") => {
@@ -452,7 +528,13 @@ impl<'a> Parser<'a> {
     }
 
     fn function(&mut self, name: &str) -> DynamoResult<Condition> {
-        let known = ["attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains"];
+        let known = [
+            "attribute_exists",
+            "attribute_not_exists",
+            "attribute_type",
+            "begins_with",
+            "contains",
+        ];
         if !known.contains(&name) {
             return Err(self.err(format!("Invalid function name; function: {name}")));
         }
@@ -525,7 +607,11 @@ impl<'a> Parser<'a> {
 }
 
 /// Parses a condition-style expression (`kind` names the request member).
-pub fn parse_condition(src: &str, kind: &'static str, attrs: &mut ExprAttrs) -> DynamoResult<Condition> {
+pub fn parse_condition(
+    src: &str,
+    kind: &'static str,
+    attrs: &mut ExprAttrs,
+) -> DynamoResult<Condition> {
     Parser::new(src, kind, attrs)?.condition_expression()
 }
 

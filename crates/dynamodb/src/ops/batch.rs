@@ -20,8 +20,16 @@ fn duplicates() -> DynamoError {
 pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let request_items = r.obj("RequestItems")?;
     let capacity = Capacity::parse(r)?;
-    let total: usize = request_items.values().map(|v| v.as_array().map_or(0, Vec::len)).sum();
-    if total > 25 || total == 0 || request_items.values().any(|v| v.as_array().is_none_or(Vec::is_empty)) {
+    let total: usize = request_items
+        .values()
+        .map(|v| v.as_array().map_or(0, Vec::len))
+        .sum();
+    if total > 25
+        || total == 0
+        || request_items
+            .values()
+            .any(|v| v.as_array().is_none_or(Vec::is_empty))
+    {
         return Err(DynamoError::validation(format!(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]; total requests: {total}"
         )));
@@ -40,7 +48,12 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
                     return Err(duplicates());
                 }
                 units += write_units(item_size(&item));
-                writes.push(Write::Put { table: table.clone(), hk, rk, item });
+                writes.push(Write::Put {
+                    table: table.clone(),
+                    hk,
+                    rk,
+                    item,
+                });
             } else if let Some(del) = req.get("DeleteRequest") {
                 let key = item_from_value(del.get("Key").ok_or_else(|| null_error("Key"))?)?;
                 let (hk, rk) = def.encode_key_param(&key)?;
@@ -48,7 +61,11 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
                     return Err(duplicates());
                 }
                 units += 1.0;
-                writes.push(Write::Delete { table: table.clone(), hk, rk });
+                writes.push(Write::Delete {
+                    table: table.clone(),
+                    hk,
+                    rk,
+                });
             } else {
                 return Err(DynamoError::validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"));
             }
@@ -58,7 +75,10 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     state.store.apply(&writes)?;
     let mut out = Map::new();
     out.insert("UnprocessedItems".into(), json!({}));
-    let caps: Vec<Value> = consumed.iter().filter_map(|(t, u)| capacity.render(t, *u, false)).collect();
+    let caps: Vec<Value> = consumed
+        .iter()
+        .filter_map(|(t, u)| capacity.render(t, *u, false))
+        .collect();
     if !caps.is_empty() {
         out.insert("ConsumedCapacity".into(), Value::Array(caps));
     }
@@ -69,9 +89,14 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
 pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let request_items = r.obj("RequestItems")?;
     let capacity = Capacity::parse(r)?;
-    let total: usize = request_items.values().map(|v| v.get("Keys").and_then(Value::as_array).map_or(0, Vec::len)).sum();
+    let total: usize = request_items
+        .values()
+        .map(|v| v.get("Keys").and_then(Value::as_array).map_or(0, Vec::len))
+        .sum();
     if total > 100 {
-        return Err(DynamoError::validation("Too many items requested for the BatchGetItem call"));
+        return Err(DynamoError::validation(
+            "Too many items requested for the BatchGetItem call",
+        ));
     }
     if request_items.is_empty() {
         return Err(DynamoError::validation(
@@ -81,7 +106,9 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let mut responses = Map::new();
     let mut caps = Vec::new();
     for (table, spec) in request_items {
-        let spec = spec.as_object().ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
+        let spec = spec
+            .as_object()
+            .ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
         let sr = Req(spec);
         let mut attrs = ExprAttrs::from_request(&sr)?;
         let projection = legacy::projection(&sr, &mut attrs)?;
@@ -113,7 +140,11 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             }
         }
         responses.insert(table.clone(), Value::Array(found));
-        if let Some(c) = capacity.render(table, read_units(bytes, consistent).max(keys.len() as f64 / 2.0), true) {
+        if let Some(c) = capacity.render(
+            table,
+            read_units(bytes, consistent).max(keys.len() as f64 / 2.0),
+            true,
+        ) {
             caps.push(c);
         }
     }

@@ -8,7 +8,10 @@ use crate::table::{parse_create_table, TableDef};
 use crate::{EnsureOutcome, State};
 
 fn now() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as f64 / 1000.0).unwrap_or(0.0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64 / 1000.0)
+        .unwrap_or(0.0)
 }
 
 /// Parses a CreateTable request.
@@ -19,7 +22,10 @@ pub fn parse(r: &Req) -> DynamoResult<TableDef> {
 /// Creates the table; an existing name is ResourceInUseException.
 pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
     if state.tables.contains_key(&def.name) {
-        return Err(DynamoError::ResourceInUse(format!("Table already exists: {}", def.name)));
+        return Err(DynamoError::ResourceInUse(format!(
+            "Table already exists: {}",
+            def.name
+        )));
     }
     state.store.put_table(&def)?;
     let desc = def.describe(0, 0, "ACTIVE");
@@ -27,10 +33,27 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
     Ok(json!({ "TableDescription": desc }))
 }
 
-/// Creates the table unless it exists; reports how an existing table's schema differs.
+/// Creates the table unless it exists; reports how an existing table's schema differs. An extra
+/// `TimeToLiveSpecification` member (as in templates) enables TTL.
 pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, StoreError> {
-    let obj = request.as_object().ok_or_else(|| StoreError::InvalidTable("request is not a JSON object".into()))?;
-    let def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
+    let obj = request
+        .as_object()
+        .ok_or_else(|| StoreError::InvalidTable("request is not a JSON object".into()))?;
+    let mut def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
+    // Not part of CreateTable on AWS: templates declare TTL on the table resource, so accept it here.
+    let ttl = obj
+        .get("TimeToLiveSpecification")
+        .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+        .and_then(|t| t.get("AttributeName").and_then(Value::as_str))
+        .map(String::from);
+    def.ttl_attribute = ttl.clone();
+    if let Some(existing) = state.tables.get_mut(&def.name) {
+        if existing.ttl_attribute.is_none() && ttl.is_some() {
+            existing.ttl_attribute = ttl;
+            let updated = existing.clone();
+            state.store.put_table(&updated)?;
+        }
+    }
     let Some(existing) = state.tables.get(&def.name) else {
         state.store.put_table(&def)?;
         state.tables.insert(def.name.clone(), def);
@@ -45,7 +68,11 @@ pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, Store
         ));
     }
     let names = |t: &TableDef| {
-        let mut v: Vec<(String, Value)> = t.indexes.iter().map(|i| (i.name.clone(), i.keys.to_json())).collect();
+        let mut v: Vec<(String, Value)> = t
+            .indexes
+            .iter()
+            .map(|i| (i.name.clone(), i.keys.to_json()))
+            .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     };
@@ -57,7 +84,14 @@ pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, Store
         ));
     }
     if existing.billing_mode != def.billing_mode {
-        differences.push(format!("billing mode: existing {} vs template {}", existing.billing_mode, def.billing_mode));
+        differences.push(format!(
+            "billing mode: existing {} vs template {}",
+            existing.billing_mode, def.billing_mode
+        ));
     }
-    Ok(if differences.is_empty() { EnsureOutcome::Unchanged } else { EnsureOutcome::SchemaDiffers { differences } })
+    Ok(if differences.is_empty() {
+        EnsureOutcome::Unchanged
+    } else {
+        EnsureOutcome::SchemaDiffers { differences }
+    })
 }

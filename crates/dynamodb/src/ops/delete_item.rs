@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use super::{check_condition, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity};
+use super::{
+    check_condition, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity,
+};
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
@@ -35,9 +37,20 @@ pub fn parse(r: &Req) -> DynamoResult<DeleteItem> {
     let return_old = match r.opt_str("ReturnValues")? {
         None | Some("NONE") => false,
         Some("ALL_OLD") => true,
-        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+        Some(_) => {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ))
+        }
     };
-    Ok(DeleteItem { table, key, condition, return_old, return_old_on_fail: return_old_on_fail(r)?, capacity: Capacity::parse(r)? })
+    Ok(DeleteItem {
+        table,
+        key,
+        condition,
+        return_old,
+        return_old_on_fail: return_old_on_fail(r)?,
+        capacity: Capacity::parse(r)?,
+    })
 }
 
 /// Applies DeleteItem.
@@ -47,9 +60,16 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     let old = state.store.get(&d.table, &hk, &rk)?;
     check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail)?;
     if old.is_some() {
-        state.store.apply(&[Write::Delete { table: d.table.clone(), hk, rk }])?;
+        state.store.apply(&[Write::Delete {
+            table: d.table.clone(),
+            hk,
+            rk,
+        }])?;
     }
     let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
     let attrs = if d.return_old { old.as_ref() } else { None };
-    Ok(write_response(attrs, d.capacity.render(&d.table, units, false)))
+    Ok(write_response(
+        attrs,
+        d.capacity.render(&d.table, units, false),
+    ))
 }

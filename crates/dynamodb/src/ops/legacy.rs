@@ -21,13 +21,22 @@ fn mixed(non_expr: &str, expr: &str) -> DynamoError {
 
 /// One legacy filter entry (`{"ComparisonOperator": …, "AttributeValueList": […]}`) as a condition.
 fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
-    let op = spec.get("ComparisonOperator").and_then(Value::as_str).ok_or_else(|| {
-        DynamoError::validation("One or more parameter values were invalid: Invalid ComparisonOperator")
-    })?;
+    let op = spec
+        .get("ComparisonOperator")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            DynamoError::validation(
+                "One or more parameter values were invalid: Invalid ComparisonOperator",
+            )
+        })?;
     let list: Vec<AttributeValue> = spec
         .get("AttributeValueList")
         .and_then(Value::as_array)
-        .map(|a| a.iter().map(AttributeValue::from_json).collect::<DynamoResult<_>>())
+        .map(|a| {
+            a.iter()
+                .map(AttributeValue::from_json)
+                .collect::<DynamoResult<_>>()
+        })
         .transpose()?
         .unwrap_or_default();
     let want = |n: usize| -> DynamoResult<()> {
@@ -91,7 +100,13 @@ fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
 }
 
 fn join(conds: Vec<Condition>, or: bool) -> Option<Condition> {
-    conds.into_iter().reduce(|a, b| if or { Condition::Or(Box::new(a), Box::new(b)) } else { Condition::And(Box::new(a), Box::new(b)) })
+    conds.into_iter().reduce(|a, b| {
+        if or {
+            Condition::Or(Box::new(a), Box::new(b))
+        } else {
+            Condition::And(Box::new(a), Box::new(b))
+        }
+    })
 }
 
 fn conditional_or(r: &Req) -> DynamoResult<bool> {
@@ -106,7 +121,10 @@ fn conditional_or(r: &Req) -> DynamoResult<bool> {
 
 /// A legacy filter map (`ScanFilter`, `QueryFilter`, `KeyConditions`) as one condition.
 pub fn filter_map(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition>> {
-    let conds = map.iter().map(|(k, v)| filter_entry(k, v)).collect::<DynamoResult<Vec<_>>>()?;
+    let conds = map
+        .iter()
+        .map(|(k, v)| filter_entry(k, v))
+        .collect::<DynamoResult<Vec<_>>>()?;
     Ok(join(conds, or))
 }
 
@@ -119,7 +137,10 @@ fn expected(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition
             continue;
         }
         let exists = spec.get("Exists").and_then(Value::as_bool).unwrap_or(true);
-        let value = spec.get("Value").map(AttributeValue::from_json).transpose()?;
+        let value = spec
+            .get("Value")
+            .map(AttributeValue::from_json)
+            .transpose()?;
         conds.push(match (exists, value) {
             (true, Some(v)) => Condition::Compare(Operand::Path(path(name)), CmpOp::Eq, Operand::Value(v)),
             (true, None) => {
@@ -163,7 +184,11 @@ pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Pat
 }
 
 /// The filter of a Query/Scan: `FilterExpression` or legacy `ScanFilter`/`QueryFilter`.
-pub fn filter(r: &Req, attrs: &mut ExprAttrs, legacy_member: &str) -> DynamoResult<Option<Condition>> {
+pub fn filter(
+    r: &Req,
+    attrs: &mut ExprAttrs,
+    legacy_member: &str,
+) -> DynamoResult<Option<Condition>> {
     let expr = r.opt_str("FilterExpression")?;
     let legacy = r.opt_obj(legacy_member)?;
     match (expr, legacy) {
@@ -179,7 +204,10 @@ pub fn attribute_updates(map: &Map<String, Value>) -> DynamoResult<UpdateExpress
     let mut u = UpdateExpression::default();
     for (name, spec) in map {
         let action = spec.get("Action").and_then(Value::as_str).unwrap_or("PUT");
-        let value = spec.get("Value").map(AttributeValue::from_json).transpose()?;
+        let value = spec
+            .get("Value")
+            .map(AttributeValue::from_json)
+            .transpose()?;
         match (action, value) {
             ("PUT", Some(v)) => u.set.push((path(name), SetValue::Operand(SetOperand::Value(v)))),
             ("DELETE", None) => u.remove.push(path(name)),

@@ -32,7 +32,9 @@ impl From<StoreError> for DynamoError {
 impl State {
     /// The named table or DynamoDB's not-found error.
     pub(crate) fn table(&self, name: &str) -> DynamoResult<&TableDef> {
-        self.tables.get(name).ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
+        self.tables
+            .get(name)
+            .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
     }
 }
 
@@ -58,9 +60,13 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "ListTagsOfResource" => table_admin::list_tags(state, &r),
         "DescribeTimeToLive" => table_admin::describe_ttl(state, &r),
         "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
-        "DescribeEndpoints" => Ok(json!({"Endpoints": [{"Address": "dynamodb.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]})),
-        "DescribeLimits" => Ok(json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
-            "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000})),
+        "DescribeEndpoints" => Ok(
+            json!({"Endpoints": [{"Address": "dynamodb.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]}),
+        ),
+        "DescribeLimits" => Ok(
+            json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),
+        ),
         "PutItem" => put_item::apply(state, put_item::parse(&r)?),
         "GetItem" => get_item::apply(state, get_item::parse(&r)?),
         "DeleteItem" => delete_item::apply(state, delete_item::parse(&r)?),
@@ -101,12 +107,20 @@ impl Capacity {
 
     /// The `ConsumedCapacity` object for `units` on `table`, if asked for.
     pub fn render(self, table: &str, units: f64, read: bool) -> Option<Value> {
-        let kind = if read { "ReadCapacityUnits" } else { "WriteCapacityUnits" };
+        let kind = if read {
+            "ReadCapacityUnits"
+        } else {
+            "WriteCapacityUnits"
+        };
         match self {
             Capacity::None => None,
-            Capacity::Total => Some(json!({"TableName": table, "CapacityUnits": units, kind: units})),
-            Capacity::Indexes => Some(json!({"TableName": table, "CapacityUnits": units, kind: units,
-                "Table": {"CapacityUnits": units, kind: units}})),
+            Capacity::Total => {
+                Some(json!({"TableName": table, "CapacityUnits": units, kind: units}))
+            }
+            Capacity::Indexes => Some(
+                json!({"TableName": table, "CapacityUnits": units, kind: units,
+                "Table": {"CapacityUnits": units, kind: units}}),
+            ),
         }
     }
 }
@@ -129,12 +143,18 @@ pub fn read_units(bytes: usize, consistent: bool) -> f64 {
 /// Validates a full item: size limit, key presence/types, index key types.
 pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
     if item_size(item) > MAX_ITEM_BYTES {
-        return Err(DynamoError::validation("Item size has exceeded the maximum allowed size"));
+        return Err(DynamoError::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
     }
     let keys = table.encode_key(item)?;
     for idx in &table.indexes {
         for k in idx.keys.names() {
-            let want = table.attribute_definitions.iter().find(|(n, _)| n == k).map(|(_, t)| t.as_str());
+            let want = table
+                .attribute_definitions
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, t)| t.as_str());
             if let (Some(v), Some(want)) = (item.get(k), want) {
                 if v.type_name() != want {
                     return Err(DynamoError::validation(format!(
@@ -150,11 +170,19 @@ pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u
 }
 
 /// Evaluates an optional condition against the old item; failure carries the old item when asked for.
-pub fn check_condition(cond: Option<&Condition>, old: Option<&Item>, return_old_on_fail: bool) -> DynamoResult<()> {
+pub fn check_condition(
+    cond: Option<&Condition>,
+    old: Option<&Item>,
+    return_old_on_fail: bool,
+) -> DynamoResult<()> {
     if let Some(c) = cond {
         let empty = Item::new();
         if !evaluate(c, old.unwrap_or(&empty)) {
-            return Err(DynamoError::ConditionalCheckFailed(if return_old_on_fail { old.cloned() } else { None }));
+            return Err(DynamoError::ConditionalCheckFailed(if return_old_on_fail {
+                old.cloned()
+            } else {
+                None
+            }));
         }
     }
     Ok(())

@@ -2,7 +2,10 @@
 
 use serde_json::Value;
 
-use super::{check_condition, check_item, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity};
+use super::{
+    check_condition, check_item, legacy, return_old_on_fail, table_name, write_response,
+    write_units, Capacity,
+};
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
@@ -35,7 +38,11 @@ pub fn parse(r: &Req) -> DynamoResult<PutItem> {
     let return_old = match r.opt_str("ReturnValues")? {
         None | Some("NONE") => false,
         Some("ALL_OLD") => true,
-        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+        Some(_) => {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ))
+        }
     };
     Ok(PutItem {
         table,
@@ -54,7 +61,15 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let old = state.store.get(&p.table, &hk, &rk)?;
     check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail)?;
     let units = write_units(item_size(&p.item).max(old.as_ref().map(item_size).unwrap_or(0)));
-    state.store.apply(&[Write::Put { table: p.table.clone(), hk, rk, item: p.item }])?;
+    state.store.apply(&[Write::Put {
+        table: p.table.clone(),
+        hk,
+        rk,
+        item: p.item,
+    }])?;
     let attrs = if p.return_old { old.as_ref() } else { None };
-    Ok(write_response(attrs, p.capacity.render(&p.table, units, false)))
+    Ok(write_response(
+        attrs,
+        p.capacity.render(&p.table, units, false),
+    ))
 }

@@ -69,7 +69,15 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     } else {
         None
     };
-    let filter = legacy::filter(r, &mut attrs, if is_query { "QueryFilter" } else { "ScanFilter" })?;
+    let filter = legacy::filter(
+        r,
+        &mut attrs,
+        if is_query {
+            "QueryFilter"
+        } else {
+            "ScanFilter"
+        },
+    )?;
     let projection = legacy::projection(r, &mut attrs)?;
     attrs.check_all_used()?;
     let count_only = match r.opt_str("Select")? {
@@ -122,7 +130,10 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
         projection,
         count_only,
         limit,
-        start: r.opt_obj("ExclusiveStartKey")?.map(item_from_json).transpose()?,
+        start: r
+            .opt_obj("ExclusiveStartKey")?
+            .map(item_from_json)
+            .transpose()?,
         forward: r.opt_bool("ScanIndexForward")?.unwrap_or(true),
         segment,
         consistent: r.opt_bool("ConsistentRead")?.unwrap_or(false),
@@ -158,14 +169,20 @@ fn key_condition(cond: &Condition, keys: &KeySchema) -> DynamoResult<KeyConditio
     let mut terms = Vec::new();
     split_and(cond, &mut terms);
     if terms.len() > 2 {
-        return Err(DynamoError::validation("Conditions can be of length 1 or 2 only"));
+        return Err(DynamoError::validation(
+            "Conditions can be of length 1 or 2 only",
+        ));
     }
     let mut hash = None;
     let mut range = None;
     for t in terms {
         let (name, value) = match &t {
-            Condition::Compare(a, op, Operand::Value(v)) => (key_path_name(a).ok_or_else(unsupported)?, Some((*op, v.clone()))),
-            Condition::Between(a, Operand::Value(_), Operand::Value(_)) | Condition::BeginsWith(a, Operand::Value(_)) => {
+            Condition::Compare(a, op, Operand::Value(v)) => (
+                key_path_name(a).ok_or_else(unsupported)?,
+                Some((*op, v.clone())),
+            ),
+            Condition::Between(a, Operand::Value(_), Operand::Value(_))
+            | Condition::BeginsWith(a, Operand::Value(_)) => {
                 (key_path_name(a).ok_or_else(unsupported)?, None)
             }
             _ => return Err(unsupported()),
@@ -182,17 +199,28 @@ fn key_condition(cond: &Condition, keys: &KeySchema) -> DynamoResult<KeyConditio
             }
         } else if keys.range.as_ref().is_some_and(|r| r.name == name) && range.is_none() {
             if matches!(value, Some((CmpOp::Ne, _))) {
-                return Err(DynamoError::validation("Unsupported operator on KeyConditionExpression: operator: <>"));
+                return Err(DynamoError::validation(
+                    "Unsupported operator on KeyConditionExpression: operator: <>",
+                ));
             }
             range = Some(t.clone());
         } else {
             return Err(DynamoError::validation(format!(
                 "Query condition missed key schema element: {}",
-                if hash.is_none() { &keys.hash.name } else { name }
+                if hash.is_none() {
+                    &keys.hash.name
+                } else {
+                    name
+                }
             )));
         }
     }
-    let hash = hash.ok_or_else(|| DynamoError::validation(format!("Query condition missed key schema element: {}", keys.hash.name)))?;
+    let hash = hash.ok_or_else(|| {
+        DynamoError::validation(format!(
+            "Query condition missed key schema element: {}",
+            keys.hash.name
+        ))
+    })?;
     Ok(KeyCondition { hash, range })
 }
 
@@ -213,11 +241,15 @@ fn segment_of(hk: &[u8], total: u32) -> u32 {
 pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
     let def: &TableDef = state.table(&q.table)?;
     let index = match &q.index {
-        Some(n) => Some(def.index(n).ok_or_else(|| DynamoError::validation(format!("The table does not have the specified index: {n}")))?),
+        Some(n) => Some(def.index(n).ok_or_else(|| {
+            DynamoError::validation(format!("The table does not have the specified index: {n}"))
+        })?),
         None => None,
     };
     if q.consistent && index.is_some_and(|i| !i.local) {
-        return Err(DynamoError::validation("Consistent reads are not supported on global secondary indexes"));
+        return Err(DynamoError::validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
     }
     let keys = index.map(|i| &i.keys).unwrap_or(&def.keys);
     let kc = match &q.key_condition {
@@ -232,7 +264,9 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
             match index {
                 None => Some(vec![hk, rk]),
                 Some(i) => {
-                    let (ihk, irk) = i.keys.encode_sparse(k).ok_or_else(|| DynamoError::validation("The provided starting key is invalid"))?;
+                    let (ihk, irk) = i.keys.encode_sparse(k).ok_or_else(|| {
+                        DynamoError::validation("The provided starting key is invalid")
+                    })?;
                     Some(vec![ihk, irk, hk, rk])
                 }
             }
@@ -244,14 +278,23 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
         let mut rows = Vec::new();
         let mut after: Option<(Vec<u8>, Vec<u8>)> = None;
         loop {
-            let chunk = state.store.range(&q.table, None, after.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice())), true, 1024)?;
+            let chunk = state.store.range(
+                &q.table,
+                None,
+                after.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice())),
+                true,
+                1024,
+            )?;
             if chunk.is_empty() {
                 break;
             }
             for row in &chunk {
                 if let Some((ihk, irk)) = i.keys.encode_sparse(&row.item) {
                     if kc.as_ref().is_none_or(|k| k.hash == ihk) {
-                        rows.push((vec![ihk, irk, row.hk.clone(), row.rk.clone()], i.project(&row.item, &def.keys)));
+                        rows.push((
+                            vec![ihk, irk, row.hk.clone(), row.rk.clone()],
+                            i.project(&row.item, &def.keys),
+                        ));
                     }
                 }
             }
@@ -282,9 +325,14 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
             None => {
                 let hk = kc.as_ref().map(|k| k.hash.as_slice());
                 let after = cursor.as_ref().map(|p| (p[0].as_slice(), p[1].as_slice()));
-                let rows = state.store.range(&q.table, hk, after, q.forward || !q.is_query, CHUNK)?;
+                let rows =
+                    state
+                        .store
+                        .range(&q.table, hk, after, q.forward || !q.is_query, CHUNK)?;
                 more_possible = rows.len() == CHUNK;
-                rows.into_iter().map(|r| (vec![r.hk, r.rk], r.item)).collect()
+                rows.into_iter()
+                    .map(|r| (vec![r.hk, r.rk], r.item))
+                    .collect()
             }
         };
         if chunk.is_empty() {
@@ -322,7 +370,10 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
     }
     let mut out = Map::new();
     if !q.count_only {
-        out.insert("Items".into(), Value::Array(items.iter().map(item_to_json).collect()));
+        out.insert(
+            "Items".into(),
+            Value::Array(items.iter().map(item_to_json).collect()),
+        );
     }
     out.insert("Count".into(), json!(count));
     out.insert("ScannedCount".into(), json!(scanned));
@@ -337,7 +388,10 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
         }
         out.insert("LastEvaluatedKey".into(), item_to_json(&key));
     }
-    if let Some(c) = q.capacity.render(&q.table, read_units(bytes, q.consistent), true) {
+    if let Some(c) = q
+        .capacity
+        .render(&q.table, read_units(bytes, q.consistent), true)
+    {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))

@@ -4,11 +4,13 @@ use serde_json::{json, Map, Value};
 
 use super::table_name;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
-use crate::table::{IndexDef, KeySchema, KeyAttr, ACCOUNT, REGION};
+use crate::table::{IndexDef, KeyAttr, KeySchema, ACCOUNT, REGION};
 use crate::State;
 
 fn not_found(name: &str) -> DynamoError {
-    DynamoError::ResourceNotFound(format!("Requested resource not found: Table: {name} not found"))
+    DynamoError::ResourceNotFound(format!(
+        "Requested resource not found: Table: {name} not found"
+    ))
 }
 
 fn describe(state: &State, name: &str) -> DynamoResult<Value> {
@@ -33,7 +35,11 @@ pub fn list_tables(state: &mut State, r: &Req) -> DynamoResult<Value> {
         )));
     }
     let start = r.opt_str("ExclusiveStartTableName")?;
-    let names: Vec<&String> = state.tables.keys().filter(|n| start.is_none_or(|s| n.as_str() > s)).collect();
+    let names: Vec<&String> = state
+        .tables
+        .keys()
+        .filter(|n| start.is_none_or(|s| n.as_str() > s))
+        .collect();
     let page: Vec<&String> = names.iter().take(limit as usize).copied().collect();
     let mut out = Map::new();
     out.insert("TableNames".into(), json!(page));
@@ -59,12 +65,20 @@ pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
 /// UpdateTable: billing mode, throughput, GSI create/delete.
 pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
-    let mut def = state.tables.get(name).cloned().ok_or_else(|| not_found(name))?;
+    let mut def = state
+        .tables
+        .get(name)
+        .cloned()
+        .ok_or_else(|| not_found(name))?;
     if let Some(defs) = r.opt_arr("AttributeDefinitions")? {
         for d in defs {
-            if let (Some(n), Some(t)) = (d.get("AttributeName").and_then(Value::as_str), d.get("AttributeType").and_then(Value::as_str)) {
+            if let (Some(n), Some(t)) = (
+                d.get("AttributeName").and_then(Value::as_str),
+                d.get("AttributeType").and_then(Value::as_str),
+            ) {
                 if !def.attribute_definitions.iter().any(|(x, _)| x == n) {
-                    def.attribute_definitions.push((n.to_string(), t.to_string()));
+                    def.attribute_definitions
+                        .push((n.to_string(), t.to_string()));
                 }
             }
         }
@@ -77,45 +91,75 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
         }
     }
     if let Some(pt) = r.opt_obj("ProvisionedThroughput")? {
-        def.read_capacity = pt.get("ReadCapacityUnits").and_then(Value::as_i64).unwrap_or(def.read_capacity);
-        def.write_capacity = pt.get("WriteCapacityUnits").and_then(Value::as_i64).unwrap_or(def.write_capacity);
+        def.read_capacity = pt
+            .get("ReadCapacityUnits")
+            .and_then(Value::as_i64)
+            .unwrap_or(def.read_capacity);
+        def.write_capacity = pt
+            .get("WriteCapacityUnits")
+            .and_then(Value::as_i64)
+            .unwrap_or(def.write_capacity);
     }
     if let Some(s) = r.opt_obj("StreamSpecification")? {
         def.stream = Some(Value::Object(s.clone()));
     }
-    for upd in r.opt_arr("GlobalSecondaryIndexUpdates")?.into_iter().flatten() {
+    for upd in r
+        .opt_arr("GlobalSecondaryIndexUpdates")?
+        .into_iter()
+        .flatten()
+    {
         if let Some(c) = upd.get("Create") {
-            let iname = c.get("IndexName").and_then(Value::as_str).ok_or_else(|| null_error("IndexName"))?;
+            let iname = c
+                .get("IndexName")
+                .and_then(Value::as_str)
+                .ok_or_else(|| null_error("IndexName"))?;
             if def.index(iname).is_some() {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values were invalid: Index {iname} already exists"
                 )));
             }
-            let ks = c.get("KeySchema").and_then(Value::as_array).ok_or_else(|| null_error("KeySchema"))?;
+            let ks = c
+                .get("KeySchema")
+                .and_then(Value::as_array)
+                .ok_or_else(|| null_error("KeySchema"))?;
             let attr = |e: &Value| -> DynamoResult<KeyAttr> {
-                let n = e.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
+                let n = e
+                    .get("AttributeName")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| null_error("AttributeName"))?;
                 let kind = def.attribute_definitions.iter().find(|(x, _)| x == n).map(|(_, t)| t.clone()).ok_or_else(|| {
                     DynamoError::validation(format!(
                         "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{n}]"
                     ))
                 })?;
-                Ok(KeyAttr { name: n.to_string(), kind })
+                Ok(KeyAttr {
+                    name: n.to_string(),
+                    kind,
+                })
             };
             let hash = attr(ks.first().ok_or_else(|| null_error("KeySchema"))?)?;
             let range = ks.get(1).map(attr).transpose()?;
             def.indexes.push(IndexDef {
                 name: iname.to_string(),
                 keys: KeySchema { hash, range },
-                projection: c.get("Projection").cloned().unwrap_or(json!({"ProjectionType": "ALL"})),
+                projection: c
+                    .get("Projection")
+                    .cloned()
+                    .unwrap_or(json!({"ProjectionType": "ALL"})),
                 local: false,
                 throughput: c.get("ProvisionedThroughput").cloned(),
             });
         } else if let Some(d) = upd.get("Delete") {
-            let iname = d.get("IndexName").and_then(Value::as_str).ok_or_else(|| null_error("IndexName"))?;
+            let iname = d
+                .get("IndexName")
+                .and_then(Value::as_str)
+                .ok_or_else(|| null_error("IndexName"))?;
             let before = def.indexes.len();
             def.indexes.retain(|i| i.local || i.name != iname);
             if def.indexes.len() == before {
-                return Err(DynamoError::ResourceNotFound(format!("Requested resource not found: Index: {iname} not found")));
+                return Err(DynamoError::ResourceNotFound(format!(
+                    "Requested resource not found: Index: {iname} not found"
+                )));
             }
         }
     }
@@ -126,9 +170,15 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
 
 fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
     let prefix = format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/");
-    let name = arn.strip_prefix(&prefix).ok_or_else(|| DynamoError::validation(format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}")))?;
+    let name = arn.strip_prefix(&prefix).ok_or_else(|| {
+        DynamoError::validation(format!(
+            "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+        ))
+    })?;
     if !state.tables.contains_key(name) {
-        return Err(DynamoError::ResourceNotFound(format!("Requested resource not found: ResourcArn: {arn} not found")));
+        return Err(DynamoError::ResourceNotFound(format!(
+            "Requested resource not found: ResourcArn: {arn} not found"
+        )));
     }
     Ok(name)
 }
@@ -139,7 +189,10 @@ pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let tags = r.opt_arr("Tags")?.ok_or_else(|| null_error("Tags"))?;
     let mut def = state.table(&name)?.clone();
     for t in tags {
-        let (Some(k), Some(v)) = (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str)) else {
+        let (Some(k), Some(v)) = (
+            t.get("Key").and_then(Value::as_str),
+            t.get("Value").and_then(Value::as_str),
+        ) else {
             return Err(null_error("Key"));
         };
         def.tags.retain(|(x, _)| x != k);
@@ -153,7 +206,12 @@ pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
 /// UntagResource.
 pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
-    let keys: Vec<&str> = r.opt_arr("TagKeys")?.ok_or_else(|| null_error("TagKeys"))?.iter().filter_map(Value::as_str).collect();
+    let keys: Vec<&str> = r
+        .opt_arr("TagKeys")?
+        .ok_or_else(|| null_error("TagKeys"))?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     let mut def = state.table(&name)?.clone();
     def.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
     state.store.put_table(&def)?;
@@ -165,7 +223,11 @@ pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
 pub fn list_tags(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_from_arn(state, r.str("ResourceArn")?)?;
     let def = state.table(name)?;
-    let tags: Vec<Value> = def.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+    let tags: Vec<Value> = def
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
     Ok(json!({ "Tags": tags }))
 }
 
@@ -174,7 +236,9 @@ pub fn describe_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
     let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
     Ok(match &def.ttl_attribute {
-        Some(a) => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": a}}),
+        Some(a) => {
+            json!({"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": a}})
+        }
         None => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
     })
 }
@@ -183,9 +247,19 @@ pub fn describe_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
 pub fn update_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
     let spec = r.obj("TimeToLiveSpecification")?;
-    let enabled = spec.get("Enabled").and_then(Value::as_bool).ok_or_else(|| null_error("Enabled"))?;
-    let attr = spec.get("AttributeName").and_then(Value::as_str).ok_or_else(|| null_error("AttributeName"))?;
-    let mut def = state.tables.get(name).cloned().ok_or_else(|| not_found(name))?;
+    let enabled = spec
+        .get("Enabled")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| null_error("Enabled"))?;
+    let attr = spec
+        .get("AttributeName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| null_error("AttributeName"))?;
+    let mut def = state
+        .tables
+        .get(name)
+        .cloned()
+        .ok_or_else(|| not_found(name))?;
     if enabled && def.ttl_attribute.is_some() {
         return Err(DynamoError::validation("TimeToLive is already enabled"));
     }

@@ -18,10 +18,21 @@ const MAX_ACTIONS: usize = 100;
 
 /// One parsed action.
 enum Action {
-    Check { table: String, key: Item, condition: Condition, return_old: bool },
+    Check {
+        table: String,
+        key: Item,
+        condition: Condition,
+        return_old: bool,
+    },
     Put(put_item::PutItem),
     Delete(delete_item::DeleteItem),
-    Update { table: String, key: Item, update: UpdateExpression, condition: Option<Condition>, return_old: bool },
+    Update {
+        table: String,
+        key: Item,
+        update: UpdateExpression,
+        condition: Option<Condition>,
+        return_old: bool,
+    },
 }
 
 fn too_many(n: usize) -> DynamoError {
@@ -31,35 +42,57 @@ fn too_many(n: usize) -> DynamoError {
 }
 
 fn parse_action(v: &Value) -> DynamoResult<Action> {
-    let obj = v.as_object().ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
     let (kind, body) = obj.iter().find(|(_, b)| !b.is_null()).ok_or_else(|| {
-        DynamoError::validation("TransactItems can only contain one of Check, Put, Update or Delete")
+        DynamoError::validation(
+            "TransactItems can only contain one of Check, Put, Update or Delete",
+        )
     })?;
-    let body = body.as_object().ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
+    let body = body
+        .as_object()
+        .ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
     let r = Req(body);
     match kind.as_str() {
         "Put" => put_item::parse(&r).map(Action::Put),
         "Delete" => delete_item::parse(&r).map(Action::Delete),
         "Update" => {
             let u = update_item::parse(&r)?;
-            Ok(Action::Update { table: u.table, key: u.key, update: u.update, condition: u.condition, return_old: u.return_old_on_fail })
+            Ok(Action::Update {
+                table: u.table,
+                key: u.key,
+                update: u.update,
+                condition: u.condition,
+                return_old: u.return_old_on_fail,
+            })
         }
         "ConditionCheck" => {
             let table = super::table_name(&r)?.to_string();
             let key = item_from_json(r.obj("Key")?)?;
             let mut attrs = ExprAttrs::from_request(&r)?;
             let expr = r.str("ConditionExpression")?;
-            let condition = crate::expression::parse_condition(expr, "ConditionExpression", &mut attrs)?;
+            let condition =
+                crate::expression::parse_condition(expr, "ConditionExpression", &mut attrs)?;
             attrs.check_all_used()?;
-            Ok(Action::Check { table, key, condition, return_old: super::return_old_on_fail(&r)? })
+            Ok(Action::Check {
+                table,
+                key,
+                condition,
+                return_old: super::return_old_on_fail(&r)?,
+            })
         }
-        other => Err(DynamoError::validation(format!("Invalid TransactItems member: {other}"))),
+        other => Err(DynamoError::validation(format!(
+            "Invalid TransactItems member: {other}"
+        ))),
     }
 }
 
 /// TransactWriteItems.
 pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let list = r.opt_arr("TransactItems")?.ok_or_else(|| null_error("TransactItems"))?;
+    let list = r
+        .opt_arr("TransactItems")?
+        .ok_or_else(|| null_error("TransactItems"))?;
     if list.len() > MAX_ACTIONS {
         return Err(too_many(list.len()));
     }
@@ -69,7 +102,10 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         ));
     }
     let capacity = Capacity::parse(r)?;
-    let actions = list.iter().map(parse_action).collect::<DynamoResult<Vec<_>>>()?;
+    let actions = list
+        .iter()
+        .map(parse_action)
+        .collect::<DynamoResult<Vec<_>>>()?;
     let mut seen = HashSet::new();
     let mut writes = Vec::new();
     let mut reasons = Vec::new();
@@ -88,14 +124,24 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
             _ => def.encode_key_param(&key_item)?,
         };
         if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
-            return Err(DynamoError::validation("Transaction request cannot include multiple operations on one item"));
+            return Err(DynamoError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
         }
         let old = state.store.get(table, &hk, &rk)?;
         let (cond, return_old) = match a {
-            Action::Check { condition, return_old, .. } => (Some(condition), *return_old),
+            Action::Check {
+                condition,
+                return_old,
+                ..
+            } => (Some(condition), *return_old),
             Action::Put(p) => (p.condition.as_ref(), p.return_old_on_fail),
             Action::Delete(d) => (d.condition.as_ref(), d.return_old_on_fail),
-            Action::Update { condition, return_old, .. } => (condition.as_ref(), *return_old),
+            Action::Update {
+                condition,
+                return_old,
+                ..
+            } => (condition.as_ref(), *return_old),
         };
         let empty = Item::new();
         if cond.is_some_and(|c| !evaluate(c, old.as_ref().unwrap_or(&empty))) {
@@ -107,21 +153,39 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
             });
             continue;
         }
-        reasons.push(CancellationReason { code: "None", message: None, item: None });
+        reasons.push(CancellationReason {
+            code: "None",
+            message: None,
+            item: None,
+        });
         let size = match a {
             Action::Check { .. } => 0,
             Action::Put(p) => {
-                writes.push(Write::Put { table: table.to_string(), hk, rk, item: p.item.clone() });
+                writes.push(Write::Put {
+                    table: table.to_string(),
+                    hk,
+                    rk,
+                    item: p.item.clone(),
+                });
                 item_size(&p.item)
             }
             Action::Delete(_) => {
-                writes.push(Write::Delete { table: table.to_string(), hk, rk });
+                writes.push(Write::Delete {
+                    table: table.to_string(),
+                    hk,
+                    rk,
+                });
                 old.as_ref().map(item_size).unwrap_or(0)
             }
             Action::Update { key, update, .. } => {
                 let (hk, rk, _, new) = update_item::compute(state, table, key, update)?;
                 let s = item_size(&new);
-                writes.push(Write::Put { table: table.to_string(), hk, rk, item: new });
+                writes.push(Write::Put {
+                    table: table.to_string(),
+                    hk,
+                    rk,
+                    item: new,
+                });
                 s
             }
         };
@@ -137,7 +201,10 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     state.store.apply(&writes)?;
     let mut out = Map::new();
-    let caps: Vec<Value> = units.iter().filter_map(|(t, u)| capacity.render(t, *u, false)).collect();
+    let caps: Vec<Value> = units
+        .iter()
+        .filter_map(|(t, u)| capacity.render(t, *u, false))
+        .collect();
     if !caps.is_empty() {
         out.insert("ConsumedCapacity".into(), Value::Array(caps));
     }
@@ -146,7 +213,9 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
 
 /// TransactGetItems.
 pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let list = r.opt_arr("TransactItems")?.ok_or_else(|| null_error("TransactItems"))?;
+    let list = r
+        .opt_arr("TransactItems")?
+        .ok_or_else(|| null_error("TransactItems"))?;
     if list.len() > MAX_ACTIONS {
         return Err(too_many(list.len()));
     }
@@ -154,7 +223,10 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let mut responses = Vec::new();
     let mut units: Vec<(String, f64)> = Vec::new();
     for v in list {
-        let get = v.get("Get").and_then(Value::as_object).ok_or_else(|| null_error("Get"))?;
+        let get = v
+            .get("Get")
+            .and_then(Value::as_object)
+            .ok_or_else(|| null_error("Get"))?;
         let gr = Req(get);
         let table = super::table_name(&gr)?;
         let key = item_from_json(gr.obj("Key")?)?;
@@ -182,7 +254,10 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Array(responses));
-    let caps: Vec<Value> = units.iter().filter_map(|(t, u)| capacity.render(t, *u, true)).collect();
+    let caps: Vec<Value> = units
+        .iter()
+        .filter_map(|(t, u)| capacity.render(t, *u, true))
+        .collect();
     if !caps.is_empty() {
         out.insert("ConsumedCapacity".into(), Value::Array(caps));
     }

@@ -2,7 +2,10 @@
 
 use serde_json::Value;
 
-use super::{check_condition, check_item, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity};
+use super::{
+    check_condition, check_item, legacy, return_old_on_fail, table_name, write_response,
+    write_units, Capacity,
+};
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
@@ -72,11 +75,27 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
             )))
         }
     };
-    Ok(UpdateItem { table, key, update, condition, return_values, return_old_on_fail: return_old_on_fail(r)?, capacity: Capacity::parse(r)? })
+    Ok(UpdateItem {
+        table,
+        key,
+        update,
+        condition,
+        return_values,
+        return_old_on_fail: return_old_on_fail(r)?,
+        capacity: Capacity::parse(r)?,
+    })
 }
 
+/// The result of computing an update: encoded key, old item (if any) and new item.
+pub type Computed = (Vec<u8>, Vec<u8>, Option<Item>, Item);
+
 /// Computes the new item for an update (shared with TransactWriteItems).
-pub fn compute(state: &State, table: &str, key: &Item, update: &UpdateExpression) -> DynamoResult<(Vec<u8>, Vec<u8>, Option<Item>, Item)> {
+pub fn compute(
+    state: &State,
+    table: &str,
+    key: &Item,
+    update: &UpdateExpression,
+) -> DynamoResult<Computed> {
     let def = state.table(table)?;
     let (hk, rk) = def.encode_key_param(key)?;
     for p in update.target_paths() {
@@ -103,9 +122,19 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     check_condition(u.condition.as_ref(), before.as_ref(), u.return_old_on_fail)?;
     let (hk, rk, old, new) = compute(state, &u.table, &u.key, &u.update)?;
     let units = write_units(item_size(&new).max(old.as_ref().map(item_size).unwrap_or(0)));
-    state.store.apply(&[Write::Put { table: u.table.clone(), hk, rk, item: new.clone() }])?;
+    state.store.apply(&[Write::Put {
+        table: u.table.clone(),
+        hk,
+        rk,
+        item: new.clone(),
+    }])?;
     let roots: Vec<&str> = u.update.target_paths().iter().map(|p| p.root()).collect();
-    let only_updated = |i: &Item| -> Item { i.iter().filter(|(k, _)| roots.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect() };
+    let only_updated = |i: &Item| -> Item {
+        i.iter()
+            .filter(|(k, _)| roots.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
     let attrs = match u.return_values {
         ReturnValues::None => None,
         ReturnValues::AllOld => old.clone(),
@@ -113,5 +142,8 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
         ReturnValues::AllNew => Some(new.clone()),
         ReturnValues::UpdatedNew => Some(only_updated(&new)),
     };
-    Ok(write_response(attrs.as_ref(), u.capacity.render(&u.table, units, false)))
+    Ok(write_response(
+        attrs.as_ref(),
+        u.capacity.render(&u.table, units, false),
+    ))
 }
