@@ -9,8 +9,7 @@ use anyhow::{bail, Context, Result};
 use sluice_server::{Application, Config, WarmContainers};
 
 use crate::args::{
-    Args, Command, InvokeArgs, LocalCommand, RunArgs, StartApiArgs,
-    TemplateArgs, Warm,
+    Args, Command, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
 };
 use crate::route_table;
 
@@ -149,7 +148,10 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
         let mut err = std::io::stderr().lock();
-        writeln!(err, "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}")?;
+        writeln!(
+            err,
+            "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
+        )?;
         route_table::print(&mut err, app.model(), local)?;
         drop(err);
         if config.warm_containers == WarmContainers::Eager {
@@ -191,7 +193,10 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     let config = run_config(&args.template, &args.run)?;
     let rt = runtime()?;
     // The handler may call DynamoDB or Lambda: serve the endpoint for the invocation's duration.
-    let services = rt.block_on(bind(socket_addr("127.0.0.1", args.services_port)?, "services endpoint"))?;
+    let services = rt.block_on(bind(
+        socket_addr("127.0.0.1", args.services_port)?,
+        "services endpoint",
+    ))?;
     let app = std::sync::Arc::new(build(&config, services.local_addr()?)?);
     let function = match &args.function {
         Some(name) => match app.model().function(name) {

@@ -24,7 +24,11 @@ const LOG_TAIL_BYTES: usize = 4096;
 const EVENT_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(60), Duration::from_secs(120)];
 
 /// Handles one request under `/2015-03-31/functions`.
-pub async fn handle(lambda: &Arc<Lambda>, parts: &http::request::Parts, body: Bytes) -> Response<Full<Bytes>> {
+pub async fn handle(
+    lambda: &Arc<Lambda>,
+    parts: &http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     let path = parts.uri.path();
     let rest = path.strip_prefix(PREFIX).unwrap_or("");
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -32,16 +36,19 @@ pub async fn handle(lambda: &Arc<Lambda>, parts: &http::request::Parts, body: By
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, []) => list_functions(lambda),
         (&Method::POST, [name, "invocations"]) => {
-            let (name, qualifier) = match function_name(lambda, name, query_param(query, "Qualifier")) {
-                Ok(found) => found,
-                Err(response) => return response,
-            };
+            let (name, qualifier) =
+                match function_name(lambda, name, query_param(query, "Qualifier")) {
+                    Ok(found) => found,
+                    Err(response) => return response,
+                };
             invoke(lambda, &name, qualifier.as_deref(), &parts.headers, body).await
         }
-        (&Method::GET, [name]) => match function_name(lambda, name, query_param(query, "Qualifier")) {
-            Ok((name, _)) => get_function(lambda, &name, true),
-            Err(response) => response,
-        },
+        (&Method::GET, [name]) => {
+            match function_name(lambda, name, query_param(query, "Qualifier")) {
+                Ok((name, _)) => get_function(lambda, &name, true),
+                Err(response) => response,
+            }
+        }
         (&Method::GET, [name, "configuration"]) => {
             match function_name(lambda, name, query_param(query, "Qualifier")) {
                 Ok((name, _)) => get_function(lambda, &name, false),
@@ -99,7 +106,11 @@ async fn invoke(
     payload: Bytes,
 ) -> Response<Full<Bytes>> {
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let payload = if payload.is_empty() { Bytes::from_static(b"{}") } else { payload };
+    let payload = if payload.is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        payload
+    };
     if !payload.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_err() {
         return error(
             StatusCode::BAD_REQUEST,
@@ -126,15 +137,19 @@ async fn invoke(
             return error(
                 StatusCode::BAD_REQUEST,
                 "InvalidParameterValueException",
-                &format!("Unsupported invocation type {other:?}: use RequestResponse, Event or DryRun"),
+                &format!(
+                    "Unsupported invocation type {other:?}: use RequestResponse, Event or DryRun"
+                ),
             )
         }
     }
     let tail = header("x-amz-log-type") == "Tail";
     match lambda.invoke(name, payload).await {
         Ok(invocation) => {
-            let mut extra: Vec<(&'static str, String)> =
-                vec![("x-amz-executed-version", qualifier.unwrap_or("$LATEST").to_owned())];
+            let mut extra: Vec<(&'static str, String)> = vec![(
+                "x-amz-executed-version",
+                qualifier.unwrap_or("$LATEST").to_owned(),
+            )];
             if let Some(kind) = &invocation.function_error {
                 extra.push(("x-amz-function-error", kind.clone()));
             }
@@ -157,7 +172,8 @@ async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
     for attempt in 0..=EVENT_RETRY_DELAYS.len() {
         match lambda.invoke(&name, payload.clone()).await {
             Ok(invocation) if invocation.function_error.is_none() => return,
-            Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {}
+            Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
+            }
             Err(e) => {
                 tracing::warn!(function = %name, error = %e, "asynchronous invocation dropped");
                 return;
@@ -256,11 +272,18 @@ fn json_response(value: Value) -> Response<Full<Bytes>> {
     respond(StatusCode::OK, Bytes::from(value.to_string()), &[])
 }
 
-fn respond(status: StatusCode, body: Bytes, extra: &[(&'static str, String)]) -> Response<Full<Bytes>> {
+fn respond(
+    status: StatusCode,
+    body: Bytes,
+    extra: &[(&'static str, String)],
+) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         headers.insert("x-amzn-requestid", id);
     }

@@ -6,8 +6,8 @@
 //! [`FunctionSpec`]s.
 
 mod bootstrap;
-pub mod invoke_api;
 mod invocation_log;
+pub mod invoke_api;
 mod memory;
 mod pool;
 mod runtime_api;
@@ -244,7 +244,10 @@ impl Lambda {
     ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
         let mut pools = BTreeMap::new();
-        let specs = functions.iter().map(|f| (f.name.clone(), f.clone())).collect();
+        let specs = functions
+            .iter()
+            .map(|f| (f.name.clone(), f.clone()))
+            .collect();
         for spec in functions {
             let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
             let name = spec.name.clone();

@@ -75,7 +75,11 @@ pub struct Application {
 impl Application {
     /// Builds the functions, tables and routes of `model`; handlers reach the services endpoint at
     /// `services_addr`. No function process starts until `prewarm` or an invocation.
-    pub fn build(config: &Config, model: Model, services_addr: SocketAddr) -> Result<Self, ServerError> {
+    pub fn build(
+        config: &Config,
+        model: Model,
+        services_addr: SocketAddr,
+    ) -> Result<Self, ServerError> {
         let state_dir = config.state_dir();
         let overrides = match &config.env_vars_file {
             Some(path) => EnvVarOverrides::load(path)?,
@@ -199,7 +203,11 @@ fn services_env(
         ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url.clone()),
         ("AWS_ENDPOINT_URL_LAMBDA".to_owned(), url),
     ]);
-    if model.functions.iter().any(|f| f.runtime.starts_with("python")) {
+    if model
+        .functions
+        .iter()
+        .any(|f| f.runtime.starts_with("python"))
+    {
         match python_packages::boto3_path(&python_packages::cache_root()) {
             Ok(Some(path)) => {
                 env.insert("PYTHONPATH".to_owned(), path.display().to_string());

@@ -19,7 +19,14 @@ pub fn boto3_path(cache_root: &Path) -> Result<Option<PathBuf>, String> {
         target.display()
     );
     let status = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
         .arg(&target)
         .arg("boto3")
         .stdin(Stdio::null())

@@ -33,7 +33,11 @@ pub struct Services {
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, services: Arc<Services>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    services: Arc<Services>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).keep_alive(true);
@@ -104,7 +108,8 @@ pub async fn handle(services: &Services, request: Request<Incoming>) -> Response
 fn dynamodb_response(status: u16, body: Bytes) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(&body);
     let mut response = Response::new(Full::new(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
@@ -122,7 +127,11 @@ fn insert_request_id(headers: &mut http::HeaderMap) {
 }
 
 /// The one encoder for requests no emulated service handles (AWS's JSON error shape).
-fn unsupported(status: StatusCode, error_type: &'static str, message: &str) -> Response<Full<Bytes>> {
+fn unsupported(
+    status: StatusCode,
+    error_type: &'static str,
+    message: &str,
+) -> Response<Full<Bytes>> {
     let body = serde_json::json!({ "__type": error_type, "message": message }).to_string();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
@@ -147,7 +156,13 @@ fn service_name(headers: &http::HeaderMap, target: &str) -> String {
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
     from_scope
-        .or_else(|| target.split('.').next().filter(|s| !s.is_empty()).map(str::to_owned))
+        .or_else(|| {
+            target
+                .split('.')
+                .next()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "requested".to_owned())
 }
 
@@ -165,7 +180,10 @@ mod tests {
             ),
         );
         assert_eq!(service_name(&headers, ""), "sqs");
-        assert_eq!(service_name(&http::HeaderMap::new(), "AmazonSQS.SendMessage"), "AmazonSQS");
+        assert_eq!(
+            service_name(&http::HeaderMap::new(), "AmazonSQS.SendMessage"),
+            "AmazonSQS"
+        );
         assert_eq!(service_name(&http::HeaderMap::new(), ""), "requested");
     }
 }

@@ -66,19 +66,29 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// The services endpoint (DynamoDB, Lambda Invoke API), `http://127.0.0.1:PORT`.
+    pub services_url: String,
+    /// The state folder this server was started with.
+    pub state_dir: PathBuf,
     stderr: Lines,
 }
 
 impl Server {
-    /// Starts `sluice start-api -t <template> -p 0 <args…>` and waits until it listens.
+    /// Starts `sluice start-api -t <template> -p 0 <args…>` with a fresh state folder and waits
+    /// until it listens.
     pub fn start(sluice: &Path, template: &Path, args: &[&str]) -> Server {
+        Self::start_in(sluice, template, &fresh_dir("state"), args)
+    }
+
+    /// Like `start`, with the given state folder (to restart on the same data).
+    pub fn start_in(sluice: &Path, template: &Path, state_dir: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(sluice)
             .arg("start-api")
             .arg("-t")
             .arg(template)
             .args(["-p", "0", "--services-port", "0"])
             .arg("--state-dir")
-            .arg(fresh_dir("state"))
+            .arg(state_dir)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -104,14 +114,23 @@ impl Server {
                 stderr.snapshot().join("\n")
             );
         };
-        let base_url = banner
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .map(str::to_owned)
-            .expect("the banner line names the URL");
+        let url_in = |line: &str| {
+            line.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_owned)
+        };
+        let base_url = url_in(&banner).expect("the banner line names the URL");
+        let services_url = stderr
+            .wait_for(Duration::from_secs(1), |l| {
+                l.starts_with("Services endpoint")
+            })
+            .and_then(|l| url_in(&l))
+            .expect("start-api prints the services endpoint before the banner");
         Server {
             child,
             base_url,
+            services_url,
+            state_dir: state_dir.to_owned(),
             stderr,
         }
     }
@@ -132,9 +151,10 @@ impl Server {
             .wait_for(Duration::from_secs(10), |l| l.contains(needle))
     }
 
-    /// The process id, for signal tests.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+    /// Kills the server with SIGKILL, as a crash would, and reaps it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Sends SIGTERM and waits for the exit (up to 10 s); returns whether it exited by itself.

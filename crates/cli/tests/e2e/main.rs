@@ -4,9 +4,11 @@
 mod errors;
 mod hello;
 mod invoke_command;
+mod items_app;
 mod lambda_behaviour;
 mod request_event;
 mod runtime_clients;
+mod services;
 mod validate_command;
 
 use std::path::{Path, PathBuf};
