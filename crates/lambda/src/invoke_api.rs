@@ -39,20 +39,20 @@ pub async fn handle(
             let (name, qualifier) =
                 match function_name(lambda, name, query_param(query, "Qualifier")) {
                     Ok(found) => found,
-                    Err(response) => return response,
+                    Err(e) => return e.into_response(),
                 };
             invoke(lambda, &name, qualifier.as_deref(), &parts.headers, body).await
         }
         (&Method::GET, [name]) => {
             match function_name(lambda, name, query_param(query, "Qualifier")) {
                 Ok((name, _)) => get_function(lambda, &name, true),
-                Err(response) => response,
+                Err(e) => e.into_response(),
             }
         }
         (&Method::GET, [name, "configuration"]) => {
             match function_name(lambda, name, query_param(query, "Qualifier")) {
                 Ok((name, _)) => get_function(lambda, &name, false),
-                Err(response) => response,
+                Err(e) => e.into_response(),
             }
         }
         _ => error(
@@ -69,7 +69,7 @@ fn function_name(
     lambda: &Lambda,
     raw: &str,
     qualifier: Option<String>,
-) -> Result<(String, Option<String>), Response<Full<Bytes>>> {
+) -> Result<(String, Option<String>), NotFound> {
     let decoded = percent_decode(raw);
     let parts: Vec<&str> = decoded.split(':').collect();
     let (name, path_qualifier) = match parts.as_slice() {
@@ -81,20 +81,26 @@ fn function_name(
         _ => (decoded.as_str(), None),
     };
     let qualifier = qualifier.or(path_qualifier.map(str::to_owned));
-    let not_found = |what: String| {
-        error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            &format!("Function not found: {what}"),
-        )
-    };
     if lambda.spec(name).is_none() {
-        return Err(not_found(lambda.arn(name)));
+        return Err(NotFound(lambda.arn(name)));
     }
     match qualifier.as_deref() {
         None | Some("$LATEST") => Ok((name.to_owned(), qualifier)),
         // AWS: versions and aliases are published copies; Sluice runs only the code on disk.
-        Some(q) => Err(not_found(format!("{}:{q}", lambda.arn(name)))),
+        Some(q) => Err(NotFound(format!("{}:{q}", lambda.arn(name)))),
+    }
+}
+
+/// A function (or qualified version) that does not exist: the ARN that was looked for.
+struct NotFound(String);
+
+impl NotFound {
+    fn into_response(self) -> Response<Full<Bytes>> {
+        error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            &format!("Function not found: {}", self.0),
+        )
     }
 }
 
