@@ -26,6 +26,9 @@ pub enum Command {
     StartServices(StartServicesArgs),
     /// Load the template and report problems, or summarize it.
     Validate(TemplateArgs),
+    /// Export or import DynamoDB data (JSON lines) to seed and back up the local store.
+    #[command(subcommand)]
+    Ddb(DdbCommand),
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
     #[command(subcommand)]
     Local(LocalCommand),
@@ -160,4 +163,47 @@ pub struct InvokeArgs {
     /// Port of the services endpoint handlers reach during the invocation (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub services_port: u16,
+}
+
+/// `sluice ddb …`.
+#[derive(Debug, Subcommand)]
+pub enum DdbCommand {
+    /// Write tables and items as JSON lines (`{"CreateTable": …}`, then `{"PutItem": …}` per item).
+    Export(DdbExportArgs),
+    /// Read JSON lines written by `export` (or by hand): create missing tables, put every item.
+    Import(DdbImportArgs),
+}
+
+/// Which local store: the template's `.sluice/`, or `--state-dir`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StoreArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Where Sluice keeps its state (default: `.sluice/` next to the template).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `ddb export` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DdbExportArgs {
+    /// Which store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Tables to export (default: all).
+    pub tables: Vec<String>,
+    /// Output file (default: standard output).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}
+
+/// `ddb import` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DdbImportArgs {
+    /// Which store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Input file, or `-` for standard input.
+    pub input: PathBuf,
 }

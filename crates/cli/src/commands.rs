@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use sluice_server::{Application, Config, WarmContainers};
 
 use crate::args::{
-    Args, Command, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
+    Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
 };
 use crate::route_table;
 
@@ -32,6 +32,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "services",
         ),
         Command::Validate(a) => validate(a),
+        Command::Ddb(DdbCommand::Export(a)) => ddb_export(a),
+        Command::Ddb(DdbCommand::Import(a)) => ddb_import(a),
     }
 }
 
@@ -274,4 +276,61 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
     )?;
     route_table::summary(&mut out, &model)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store a `ddb` command names, with the template's tables created.
+fn open_store(args: &crate::args::StoreArgs) -> Result<std::sync::Arc<sluice_dynamodb::DynamoDb>> {
+    let mut config = base_config(&args.template)?;
+    config.state_dir = args.state_dir.clone();
+    let model = sluice_server::load_model(&config)?;
+    let mut notes = Vec::new();
+    let db = sluice_server::open_dynamodb_with_tables(&config, &model, &mut notes)?;
+    for note in notes {
+        eprintln!("{note}");
+    }
+    Ok(db)
+}
+
+fn ddb_export(args: crate::args::DdbExportArgs) -> Result<ExitCode> {
+    let db = open_store(&args.store)?;
+    runtime()?.block_on(async move {
+        let summary = match &args.output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                sluice_dynamodb::backup::export(&db, &args.tables, &mut out).await?
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                sluice_dynamodb::backup::export(&db, &args.tables, &mut out).await?
+            }
+        };
+        eprintln!(
+            "Exported {} tables, {} items.",
+            summary.tables, summary.items
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn ddb_import(args: crate::args::DdbImportArgs) -> Result<ExitCode> {
+    let db = open_store(&args.store)?;
+    let input: Box<dyn std::io::BufRead> = if args.input == Path::new("-") {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let file = std::fs::File::open(&args.input)
+            .with_context(|| format!("opening {}", args.input.display()))?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    runtime()?.block_on(async move {
+        let summary = sluice_dynamodb::backup::import(&db, input)
+            .await
+            .with_context(|| format!("importing {}", args.input.display()))?;
+        eprintln!(
+            "Imported {} tables, {} items.",
+            summary.tables, summary.items
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }

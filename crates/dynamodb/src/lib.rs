@@ -3,6 +3,7 @@
 //! operation name and a JSON body into DynamoDB's JSON response.
 
 mod attribute_value;
+pub mod backup;
 mod expression;
 mod key_codec;
 mod number;

@@ -62,6 +62,33 @@ pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
     Ok(DynamoDb::open(location)?)
 }
 
+/// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.
+pub fn open_dynamodb_with_tables(
+    config: &Config,
+    model: &Model,
+    notes: &mut Vec<String>,
+) -> Result<Arc<DynamoDb>, ServerError> {
+    let dynamodb = open_dynamodb(config)?;
+    for table in &model.tables {
+        let mut request = table.create_table.clone();
+        if let Some(attribute) = &table.ttl_attribute {
+            // The store accepts TTL with the table, so template tables expire items from the start.
+            request["TimeToLiveSpecification"] =
+                serde_json::json!({ "AttributeName": attribute, "Enabled": true });
+        }
+        match dynamodb.ensure_table(&request)? {
+            EnsureOutcome::Created => notes.push(format!("Created DynamoDB table {}", table.name)),
+            EnsureOutcome::Unchanged => {}
+            EnsureOutcome::SchemaDiffers { differences } => notes.push(format!(
+                "Warning: DynamoDB table {} already exists with another schema ({}); it is kept as it is — delete it to recreate",
+                table.name,
+                differences.join("; ")
+            )),
+        }
+    }
+    Ok(dynamodb)
+}
+
 /// A running application: its model, functions, tables and gateway.
 pub struct Application {
     model: Model,
@@ -92,18 +119,7 @@ impl Application {
             .map(|f| function_spec::function_spec(f, &overrides, &state_dir, &mut notes))
             .collect::<Result<Vec<_>, _>>()?;
 
-        let dynamodb = open_dynamodb(config)?;
-        for table in &model.tables {
-            match dynamodb.ensure_table(&table.create_table)? {
-                EnsureOutcome::Created => notes.push(format!("created DynamoDB table {}", table.name)),
-                EnsureOutcome::Unchanged => {}
-                EnsureOutcome::SchemaDiffers { differences } => notes.push(format!(
-                    "DynamoDB table {} already exists with another schema ({}); it is kept as it is — delete it to recreate",
-                    table.name,
-                    differences.join("; ")
-                )),
-            }
-        }
+        let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
 
         let extra_env = services_env(services_addr, &model, &mut notes);
         let log = Arc::new(TerminalLog::new());

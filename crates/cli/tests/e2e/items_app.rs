@@ -120,3 +120,75 @@ fn acknowledged_writes_survive_kill_9() {
         );
     }
 }
+
+#[test]
+fn ddb_export_and_import_move_the_data_to_another_store() {
+    let state = sluice_testkit::fresh_dir("items-export");
+    let mut server = Server::start_in(sluice(), &example_template("items"), &state, &[]);
+    for name in ["one", "two", "three"] {
+        let (status, _) = curl(&[
+            "-X",
+            "POST",
+            &server.url("/items"),
+            "-d",
+            &format!(r#"{{"name": "{name}", "n": 1.5}}"#),
+        ]);
+        assert_eq!(status, 201);
+    }
+    assert!(server.stop());
+
+    let dump = sluice_testkit::fresh_dir("dump").join("items.jsonl");
+    let template = example_template("items");
+    let export = Command::new(sluice())
+        .args(["ddb", "export", "-t"])
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&state)
+        .arg("-o")
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let lines = std::fs::read_to_string(&dump).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        4,
+        "one table line and three items: {lines}"
+    );
+    assert!(lines
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with(r#"{"CreateTable":"#));
+
+    let other = sluice_testkit::fresh_dir("items-import");
+    let import = Command::new(sluice())
+        .args(["ddb", "import", "-t"])
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&other)
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    assert!(String::from_utf8_lossy(&import.stderr).contains("Imported 1 tables, 3 items."));
+
+    let server = Server::start_in(sluice(), &template, &other, &[]);
+    let (status, body) = curl(&[&server.url("/items")]);
+    assert_eq!(status, 200);
+    let mut names: Vec<String> = serde_json::from_str::<Vec<Value>>(&body)
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["one", "three", "two"]);
+}
