@@ -8,7 +8,7 @@ mod function_spec;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
-mod python_packages;
+mod python_host;
 mod services_endpoint;
 mod terminal_log;
 
@@ -219,12 +219,19 @@ fn services_env(
         ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url.clone()),
         ("AWS_ENDPOINT_URL_LAMBDA".to_owned(), url),
     ]);
-    if model
+    let python: Vec<&str> = model
         .functions
         .iter()
-        .any(|f| f.runtime.starts_with("python"))
-    {
-        match python_packages::boto3_path(&python_packages::cache_root()) {
+        .map(|f| f.runtime.as_str())
+        .filter(|r| r.starts_with("python"))
+        .collect();
+    if !python.is_empty() {
+        let host = python_host::host_version();
+        notes.extend(python_host::version_note(
+            python.iter().copied(),
+            host.as_deref(),
+        ));
+        match python_host::boto3_path(&python_host::cache_root()) {
             Ok(Some(path)) => {
                 env.insert("PYTHONPATH".to_owned(), path.display().to_string());
             }

@@ -1,4 +1,4 @@
-//! Lambda's Python runtimes ship boto3, so handlers import it without packaging it. Sluice runs the
+//! The host's `python3` stands in for Lambda's Python runtimes. Lambda's Python runtimes ship boto3, so handlers import it without packaging it. Sluice runs the
 //! host's `python3`; when that cannot import boto3, Sluice installs it once into its own cache and
 //! puts the cache on the handlers' `PYTHONPATH`, saying what it did.
 
@@ -63,4 +63,56 @@ pub fn cache_root() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir)
         .join("sluice")
+}
+
+/// The host's `python3` version as `python3.X`, if it runs.
+pub fn host_version() -> Option<String> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; print(f'python{sys.version_info[0]}.{sys.version_info[1]}')",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// One note naming the runtimes the template asks for that differ from the host's python3.
+pub fn version_note<'a>(
+    runtimes: impl Iterator<Item = &'a str>,
+    host: Option<&str>,
+) -> Option<String> {
+    let Some(host) = host else {
+        return Some("python handlers need python3 on the PATH, and none runs here".to_owned());
+    };
+    let mut others: Vec<&str> = runtimes.filter(|r| *r != host).collect();
+    others.sort_unstable();
+    others.dedup();
+    (!others.is_empty()).then(|| {
+        format!(
+            "Note: the template asks for {}; Sluice runs this machine's python3 ({host}) for them",
+            others.join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_each_differing_runtime_once() {
+        let runtimes = ["python3.12", "python3.11", "python3.12"];
+        assert_eq!(
+            version_note(runtimes.into_iter(), Some("python3.11")).as_deref(),
+            Some("Note: the template asks for python3.12; Sluice runs this machine's python3 (python3.11) for them")
+        );
+        assert_eq!(
+            version_note(["python3.11"].into_iter(), Some("python3.11")),
+            None
+        );
+    }
 }
