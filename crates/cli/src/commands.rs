@@ -126,7 +126,10 @@ fn serve_services_only(
             "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
         );
         if let Warm::Eager = warm {
-            app.prewarm().await?;
+            if let Err(e) = app.prewarm().await {
+                // A function that cannot start fails its own requests; the others still serve.
+                eprintln!("Warning: {e:#}");
+            }
         }
         app.serve_services(listener, shutdown_signal()).await;
         app.shutdown().await;
@@ -157,7 +160,10 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         route_table::print(&mut err, app.model(), local)?;
         drop(err);
         if config.warm_containers == WarmContainers::Eager {
-            app.prewarm().await?;
+            if let Err(e) = app.prewarm().await {
+                // A function that cannot start fails its own requests; the others still serve.
+                eprintln!("Warning: {e:#}");
+            }
         }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut wait = stopped.clone();
@@ -224,7 +230,11 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
             std::io::stdin()
                 .read_to_end(&mut buf)
                 .context("reading the event from standard input")?;
-            buf
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                b"{}".to_vec()
+            } else {
+                buf
+            }
         }
         Some(p) => std::fs::read(p).with_context(|| format!("reading event {}", p.display()))?,
     };

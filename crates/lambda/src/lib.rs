@@ -292,12 +292,21 @@ impl Lambda {
         pool.invoke(payload).await
     }
 
-    /// Start one sandbox per function (SAM's EAGER warm containers) and wait until each is ready.
+    /// Start one sandbox per function (SAM's EAGER warm containers), all at once, and wait until
+    /// each is ready. Every function is tried; the first failure is returned.
     pub async fn prewarm(&self) -> Result<(), LambdaError> {
+        let mut starts = tokio::task::JoinSet::new();
         for pool in self.functions.values() {
-            pool.prewarm().await?;
+            let pool = pool.clone();
+            starts.spawn(async move { pool.prewarm().await });
         }
-        Ok(())
+        let mut first_error = None;
+        while let Some(joined) = starts.join_next().await {
+            if let Ok(Err(e)) = joined {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Stop every sandbox (their whole process groups) and the idle reaper.

@@ -123,3 +123,33 @@ fn oversized_request_body_is_413() {
         .unwrap();
     assert_eq!(response.status(), 413);
 }
+
+#[test]
+fn a_response_over_6_mb_is_502_and_garbage_output_is_only_logged() {
+    let server = fixture_server();
+    let huge = client().get(server.url("/shape/huge")).send().unwrap();
+    assert_eq!(huge.status(), 502);
+    let garbage = client().get(server.url("/shape/garbage")).send().unwrap();
+    assert_eq!(garbage.status(), 200);
+    assert_eq!(garbage.text().unwrap(), "survived");
+}
+
+#[test]
+fn malformed_http_gets_400_and_the_server_keeps_serving() {
+    use std::io::{Read, Write};
+    let server = fixture_server();
+    let addr = server.base_url.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GARBAGE \x00\x01 nonsense\r\n\r\n")
+        .unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    assert!(
+        String::from_utf8_lossy(&reply).starts_with("HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    let after = client().get(server.url("/shape/empty")).send().unwrap();
+    assert_eq!(after.status(), 200);
+}

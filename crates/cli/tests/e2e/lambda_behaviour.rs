@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::{client, fixture_server};
+use crate::{client, fixture_server, sluice};
 
 #[test]
 fn ten_concurrent_slow_requests_run_in_parallel() {
@@ -62,4 +62,56 @@ fn node_callback_handler_gets_event_and_context() {
     assert_eq!(body["functionName"], "NodeFunction");
     assert!(body["remaining"].as_i64().unwrap() > 0);
     assert!(server.wait_for_log("node handler got PUT /node").is_some());
+}
+
+#[test]
+fn sigterm_stops_every_sandbox_process() {
+    let mut server = fixture_server();
+    let pid: i32 = client()
+        .get(server.url("/shape/pid"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let alive = |pid: i32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(alive(pid), "the warm sandbox is running");
+    assert!(server.stop(), "sluice exits on SIGTERM");
+    sluice_testkit::assert_eventually!(!alive(pid), "sandbox {pid} outlived the server");
+}
+
+#[test]
+fn python_logging_lines_carry_the_request_id() {
+    let server = fixture_server();
+    let body: Value = client()
+        .get(server.url("/echo"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let request_id = body["context"]["aws_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let line = server
+        .wait_for_log("echo GET /echo")
+        .expect("the handler's log line");
+    assert!(line.contains("[INFO]"), "{line}");
+    assert!(line.contains(&request_id), "{line} lacks {request_id}");
+}
+
+#[test]
+fn eager_warm_containers_start_sandboxes_before_the_first_request() {
+    let server = sluice_testkit::Server::start(
+        sluice(),
+        &crate::fixture_template(),
+        &["--warm-containers", "EAGER"],
+    );
+    assert!(
+        server
+            .wait_for_log("[EchoFunction] echo module loaded")
+            .is_some(),
+        "EAGER runs each function's init at startup"
+    );
 }
