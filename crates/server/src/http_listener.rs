@@ -1,28 +1,42 @@
-//! The API listener: accepts connections on a bound listener, serves each with hyper, and stops
+//! The listeners: accept connections on a bound listener, serve each with hyper, and stop
 //! gracefully when the shutdown future resolves.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use sluice_apigw::{Gateway, RawHeaderNames};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
 use crate::terminal_log::TerminalLog;
 
-/// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
-pub async fn serve_gateway(
+/// Accepts connections on `listener` until `shutdown` resolves, serving each with the
+/// `(io, service)` pair `per_connection` makes for it; then waits for in-flight requests.
+/// Both listeners (the API and the services endpoint) run on this one loop.
+pub async fn serve_connections<I, S, F>(
     listener: TcpListener,
-    gateway: Arc<Gateway>,
-    log: Arc<TerminalLog>,
     shutdown: impl Future<Output = ()>,
-) {
+    mut per_connection: F,
+) where
+    F: FnMut(TcpStream, SocketAddr) -> (I, S),
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<Full<Bytes>>,
+            Error = Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).keep_alive(true);
@@ -41,6 +55,25 @@ pub async fn serve_gateway(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let (io, service) = per_connection(stream, remote);
+        let watched = graceful.watch(builder.serve_connection(io, service));
+        tokio::spawn(async move {
+            if let Err(error) = watched.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
+}
+
+/// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
+pub async fn serve_gateway(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    log: Arc<TerminalLog>,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_connections(listener, shutdown, move |stream, remote| {
         let queue = HeaderNameQueue::default();
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
         let gateway = gateway.clone();
@@ -53,18 +86,12 @@ pub async fn serve_gateway(
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));
                 }
-                Ok::<_, std::convert::Infallible>(handle(&gateway, &log, request, remote).await)
+                Ok::<_, Infallible>(handle(&gateway, &log, request, remote).await)
             }
         });
-        let connection = builder.serve_connection(io, service);
-        let watched = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = watched.await {
-                tracing::debug!(%error, "connection ended with an error");
-            }
-        });
-    }
-    graceful.shutdown().await;
+        (io, service)
+    })
+    .await;
 }
 
 async fn handle(
@@ -72,7 +99,7 @@ async fn handle(
     log: &TerminalLog,
     request: http::Request<Incoming>,
     remote: SocketAddr,
-) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+) -> http::Response<Full<Bytes>> {
     let started = Instant::now();
     let method = request.method().to_string();
     let path = request

@@ -12,8 +12,7 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::rt::TokioIo;
 use sluice_dynamodb::DynamoDb;
 use sluice_lambda::Lambda;
 use tokio::net::TcpListener;
@@ -38,35 +37,15 @@ pub async fn serve(
     services: Arc<Services>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).keep_alive(true);
-    tokio::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(error) => {
-                    tracing::warn!(%error, "services endpoint: accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
+    crate::http_listener::serve_connections(listener, shutdown, move |stream, _remote| {
         let services = services.clone();
         let service = service_fn(move |request: Request<Incoming>| {
             let services = services.clone();
             async move { Ok::<_, std::convert::Infallible>(handle(&services, request).await) }
         });
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let watched = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = watched.await;
-        });
-    }
-    graceful.shutdown().await;
+        (TokioIo::new(stream), service)
+    })
+    .await;
 }
 
 /// Routes one request to the service it belongs to.

@@ -251,3 +251,23 @@ pub fn python_has_module(module: &str) -> bool {
         .map(|s| s.success())
         .unwrap_or(false)
 }
+
+/// Runs a python client script (`python3 script args…` with `env`) and fails the test with its
+/// output unless it exits 0.
+pub fn assert_python_script_passes(script: &Path, args: &[&str], env: &[(&str, &str)]) {
+    let mut command = Command::new("python3");
+    command.arg(script).args(args).env_remove("AWS_PROFILE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("running python3 {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{} failed\nstdout: {}\nstderr: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

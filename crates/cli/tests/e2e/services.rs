@@ -5,27 +5,22 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use sluice_testkit::ensure_python_module;
+use sluice_testkit::{assert_python_script_passes, ensure_python_module};
 
 use crate::{client, fixture_server};
 
-fn clients_dir() -> std::path::PathBuf {
+/// Python client scripts shared by the tests.
+pub fn clients_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clients")
 }
 
 #[test]
 fn boto3_invokes_functions_with_every_invocation_type() {
     let server = fixture_server();
-    let out = Command::new("python3")
-        .arg(clients_dir().join("lambda_invoke.py"))
-        .arg(&server.services_url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_python_script_passes(
+        &clients_dir().join("lambda_invoke.py"),
+        &[&server.services_url],
+        &[],
     );
     // The Event invocation ran in the background: its START line shows up.
     let starts = || {
@@ -119,16 +114,5 @@ fn boto3_dynamodb_suite_passes_against_the_real_endpoint() {
     // x-amz-crc32, dispatch by X-Amz-Target).
     let server = fixture_server();
     let script = sluice_testkit::workspace_root().join("crates/dynamodb/tests/boto3_e2e.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .env("ENDPOINT", &server.services_url)
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_python_script_passes(&script, &[], &[("ENDPOINT", &server.services_url)]);
 }
