@@ -6,6 +6,7 @@ mod errors;
 mod hello;
 mod invoke_command;
 mod items_app;
+mod items_rust;
 mod lambda_behaviour;
 mod request_event;
 mod runtime_clients;
