@@ -52,7 +52,18 @@ pub struct QueryScan {
 /// Parses a Query (`is_query`) or Scan.
 pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     let table = table_name(r)?.to_string();
-    let mut attrs = ExprAttrs::from_request(r)?;
+    let mut attrs = ExprAttrs::from_request(
+        r,
+        if is_query {
+            &[
+                "FilterExpression",
+                "KeyConditionExpression",
+                "ProjectionExpression",
+            ]
+        } else {
+            &["FilterExpression", "ProjectionExpression"]
+        },
+    )?;
     let key_condition = if is_query {
         match (r.opt_str("KeyConditionExpression")?, r.opt_obj("KeyConditions")?) {
             (Some(e), None) => Some(parse_condition(e, "KeyConditionExpression", &mut attrs)?),
