@@ -236,8 +236,14 @@ impl TableDef {
             .collect()
     }
 
-    /// DynamoDB's `TableDescription`.
-    pub fn describe(&self, item_count: i64, size_bytes: i64, status: &str) -> Value {
+    /// DynamoDB's `TableDescription`; `index_stats` gives (item count, bytes) per index name.
+    pub fn describe(
+        &self,
+        item_count: i64,
+        size_bytes: i64,
+        status: &str,
+        index_stats: &dyn Fn(&str) -> (i64, i64),
+    ) -> Value {
         let mut d = Map::new();
         d.insert(
             "AttributeDefinitions".into(),
@@ -285,8 +291,9 @@ impl TableDef {
                     json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w}),
                 );
             }
-            o.insert("IndexSizeBytes".into(), json!(0));
-            o.insert("ItemCount".into(), json!(0));
+            let (count, bytes) = index_stats(&i.name);
+            o.insert("IndexSizeBytes".into(), json!(bytes));
+            o.insert("ItemCount".into(), json!(count));
             o.insert(
                 "IndexArn".into(),
                 json!(format!("{}/index/{}", self.arn(), i.name)),

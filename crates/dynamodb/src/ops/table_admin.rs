@@ -14,9 +14,19 @@ fn not_found(name: &str) -> DynamoError {
 }
 
 fn describe(state: &State, name: &str) -> DynamoResult<Value> {
+    describe_as(state, name, "ACTIVE")
+}
+
+fn describe_as(state: &State, name: &str, status: &str) -> DynamoResult<Value> {
     let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
     let (count, size) = state.store.stats(name)?;
-    Ok(def.describe(count, size, "ACTIVE"))
+    let mut per_index = std::collections::HashMap::new();
+    for i in &def.indexes {
+        per_index.insert(i.name.clone(), state.store.index_stats(name, &i.name)?);
+    }
+    Ok(def.describe(count, size, status, &|n| {
+        per_index.get(n).copied().unwrap_or((0, 0))
+    }))
 }
 
 /// DescribeTable.
@@ -54,9 +64,7 @@ pub fn list_tables(state: &mut State, r: &Req) -> DynamoResult<Value> {
 /// DeleteTable: returns the description as it was, status DELETING.
 pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
-    let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
-    let (count, size) = state.store.stats(name)?;
-    let desc = def.describe(count, size, "DELETING");
+    let desc = describe_as(state, name, "DELETING")?;
     state.store.delete_table(name)?;
     state.tables.remove(name);
     Ok(json!({ "TableDescription": desc }))
