@@ -38,6 +38,9 @@ pub enum DynamoError {
     /// Body is not JSON or a member has the wrong JSON type.
     #[error("{0}")]
     Serialization(String),
+    /// A DynamoDB Streams shard iterator is older than 15 minutes.
+    #[error("{0}")]
+    ExpiredIterator(String),
     /// The `X-Amz-Target` names no operation we know.
     #[error("unknown operation")]
     UnknownOperation,
@@ -91,6 +94,11 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
                 )),
             )
         }
+        DynamoError::ExpiredIterator(m) => (
+            400,
+            format!("{NS}ExpiredIteratorException"),
+            Some(m.clone()),
+        ),
         DynamoError::Serialization(m) => (
             400,
             "com.amazon.coral.service#SerializationException".into(),

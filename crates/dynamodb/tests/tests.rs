@@ -35,7 +35,6 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             .get("x-amz-target")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("")
-                            .trim_start_matches("DynamoDB_20120810.")
                             .to_string();
                         let body = req
                             .into_body()
@@ -43,7 +42,13 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             .await
                             .map(|b| b.to_bytes())
                             .unwrap_or_default();
-                        let resp = db.handle(&target, body).await;
+                        let resp = match target.strip_prefix("DynamoDBStreams_20120810.") {
+                            Some(op) => db.handle_streams(op, body).await,
+                            None => {
+                                let op = target.trim_start_matches("DynamoDB_20120810.");
+                                db.handle(op, body).await
+                            }
+                        };
                         Ok::<_, Infallible>(
                             Response::builder()
                                 .status(resp.status)
@@ -64,9 +69,19 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_client_and_resource_apis() {
+    run_boto3_script("boto3_e2e.py").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_dynamodb_streams() {
+    run_boto3_script("boto3_streams.py").await;
+}
+
+/// Runs one of the boto3 scripts in `tests/` against a fresh in-memory store.
+async fn run_boto3_script(name: &str) {
     let db = DynamoDb::open(StoreLocation::InMemory).expect("in-memory store");
     let addr = serve(db).await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/boto3_e2e.py");
+    let script = format!("{}/tests/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = tokio::process::Command::new("python3")
         .arg(script)
         .env("ENDPOINT", format!("http://{addr}"))
@@ -625,6 +640,109 @@ async fn index_entries_are_built_for_a_file_from_before_stored_indexes() {
     let q = json!({"TableName": "Tbl", "IndexName": "by-g", "KeyConditionExpression": "g = :g",
         "ExpressionAttributeValues": {":g": {"S": "x"}}});
     assert_eq!(call(&db, "Query", q).await.1["Count"], 2);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn call_streams(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
+    let r = db.handle_streams(op, Bytes::from(body.to_string())).await;
+    (
+        r.status,
+        serde_json::from_slice(&r.body).expect("response is JSON"),
+    )
+}
+
+#[tokio::test]
+async fn stream_records_are_durable_and_name_ttl_deletions() {
+    let dir = temp_dir("streams");
+    let arn = {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open");
+        let create = json!({"TableName": "Sessions", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "OLD_IMAGE"}});
+        let (status, body) = call(&db, "CreateTable", create).await;
+        assert_eq!(status, 200, "{body}");
+        let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
+        assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+        let put =
+            json!({"TableName": "Sessions", "Item": {"id": {"S": "s1"}, "exp": {"N": "1000"}}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+        assert_eq!(db.sweep_expired(2000.0).expect("sweep"), 1);
+        body["TableDescription"]["LatestStreamArn"]
+            .as_str()
+            .expect("LatestStreamArn")
+            .to_string()
+    };
+    // Reopened: the stream and its records are still there.
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let (status, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(status, 200, "{d}");
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (status, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let records = page["Records"].as_array().expect("Records");
+    let names: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["eventName"].as_str())
+        .collect();
+    assert_eq!(names, ["INSERT", "REMOVE"], "{page}");
+    assert!(records[0].get("userIdentity").is_none());
+    assert_eq!(
+        records[1]["userIdentity"],
+        json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+    );
+    assert_eq!(
+        records[1]["dynamodb"]["OldImage"]["exp"],
+        json!({"N": "1000"})
+    );
+    // A new record after reopening continues the sequence.
+    let put = json!({"TableName": "Sessions", "Item": {"id": {"S": "s2"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, page2) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": page["NextShardIterator"]}),
+    )
+    .await;
+    let seq = |r: &Value| -> u128 {
+        r["dynamodb"]["SequenceNumber"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("SequenceNumber")
+    };
+    assert_eq!(
+        page2["Records"].as_array().map(Vec::len),
+        Some(1),
+        "{page2}"
+    );
+    assert!(seq(&page2["Records"][0]) > seq(&records[1]));
+    // Deleting the table leaves its stream readable but disabled.
+    assert_eq!(
+        call(&db, "DeleteTable", json!({"TableName": "Sessions"}))
+            .await
+            .0,
+        200
+    );
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(d["StreamDescription"]["StreamStatus"], "DISABLED", "{d}");
+    let (status, v) = call_streams(&db, "NoSuchOp", json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }

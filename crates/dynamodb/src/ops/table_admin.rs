@@ -7,6 +7,13 @@ use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::table::{IndexDef, KeyAttr, KeySchema, ACCOUNT, REGION};
 use crate::State;
 
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64 / 1000.0)
+        .unwrap_or(0.0)
+}
+
 fn not_found(name: &str) -> DynamoError {
     DynamoError::ResourceNotFound(format!(
         "Requested resource not found: Table: {name} not found"
@@ -109,7 +116,24 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             .unwrap_or(def.write_capacity);
     }
     if let Some(s) = r.opt_obj("StreamSpecification")? {
-        def.stream = Some(Value::Object(s.clone()));
+        let spec = crate::table::parse_stream_specification(s)?;
+        let enable = spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
+        match (enable, def.stream_view_type().is_some()) {
+            (true, true) => {
+                return Err(DynamoError::validation(format!(
+                    "Table already has an enabled stream: TableName: {name}"
+                )))
+            }
+            (false, false) => {
+                return Err(DynamoError::validation(format!(
+                    "Table has no stream to disable: TableName: {name}"
+                )))
+            }
+            // Each enabling starts a new stream with its own label; the old one stays readable.
+            (true, false) => def.stream_label = Some(crate::table::stream_label(now())),
+            (false, true) => {}
+        }
+        def.stream = Some(spec);
     }
     for upd in r
         .opt_arr("GlobalSecondaryIndexUpdates")?
