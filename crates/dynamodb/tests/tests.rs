@@ -376,6 +376,20 @@ async fn expired_items_are_swept() {
     );
     let (_, d) = call(&db, "DescribeTimeToLive", json!({"TableName": "Tokens"})).await;
     assert_eq!(d["TimeToLiveDescription"]["AttributeName"], "until");
+    // A stream added to the template later is enabled on the existing table; a changed view type is reported.
+    let mut streamed = templ.clone();
+    streamed["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"});
+    assert_eq!(
+        db.ensure_table(&streamed).expect("ensure"),
+        EnsureOutcome::Unchanged
+    );
+    let (_, d) = call(&db, "DescribeTable", json!({"TableName": "Tokens"})).await;
+    assert!(d["Table"]["LatestStreamArn"].is_string(), "{d}");
+    streamed["StreamSpecification"]["StreamViewType"] = json!("KEYS_ONLY");
+    assert!(matches!(
+        db.ensure_table(&streamed).expect("ensure"),
+        EnsureOutcome::SchemaDiffers { .. }
+    ));
     for (id, exp) in [
         ("old", json!({"N": "1000"})),
         ("new", json!({"N": "3000"})),
