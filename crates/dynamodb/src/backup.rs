@@ -218,6 +218,12 @@ fn create_request(table: &Value) -> Value {
             request.insert(key.into(), Value::Array(indexes));
         }
     }
+    let stream = table.get("StreamSpecification");
+    if stream.and_then(|s| s.get("StreamEnabled")) == Some(&json!(true)) {
+        if let Some(s) = stream {
+            request.insert("StreamSpecification".into(), s.clone());
+        }
+    }
     Value::Object(request)
 }
 

@@ -10,6 +10,7 @@ mod number;
 mod ops;
 mod protocol;
 mod store;
+mod streams;
 mod table;
 mod ttl;
 mod update_expression;
@@ -60,7 +61,10 @@ pub enum EnsureOutcome {
 /// How often expired items are swept. AWS: within a few days; Sluice: promptly, so tests can see it.
 const TTL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Sweeps expired items until the store is dropped (the thread holds only a weak reference).
+/// Stream records older than this are trimmed, as DynamoDB Streams keeps records for 24 hours.
+const STREAM_RETENTION_SECONDS: f64 = 24.0 * 60.0 * 60.0;
+
+/// Sweeps expired items (and trims old stream records) until the store is dropped (the thread holds only a weak reference).
 fn start_ttl_sweeper(state: std::sync::Weak<Mutex<State>>) {
     let spawned = std::thread::Builder::new()
         .name("ddb-ttl-sweeper".into())
@@ -74,6 +78,9 @@ fn start_ttl_sweeper(state: std::sync::Weak<Mutex<State>>) {
             let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = ttl::sweep(&mut guard, now) {
                 tracing::warn!(error = %e, "dynamodb TTL sweep failed");
+            }
+            if let Err(e) = guard.store.trim_streams(now - STREAM_RETENTION_SECONDS) {
+                tracing::warn!(error = %e, "dynamodb stream trimming failed");
             }
         });
     if let Err(e) = spawned {
@@ -119,6 +126,21 @@ impl DynamoDb {
 
     /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.
     pub async fn handle(&self, target: &str, body: Bytes) -> DynamoResponse {
+        self.run(target, body, ops::dispatch).await
+    }
+
+    /// Handles one DynamoDB Streams request: `target` is the operation name after
+    /// `DynamoDBStreams_20120810.` (ListStreams, DescribeStream, GetShardIterator, GetRecords).
+    pub async fn handle_streams(&self, target: &str, body: Bytes) -> DynamoResponse {
+        self.run(target, body, streams::dispatch).await
+    }
+
+    async fn run(
+        &self,
+        target: &str,
+        body: Bytes,
+        dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
+    ) -> DynamoResponse {
         let state = Arc::clone(&self.state);
         let target = target.to_string();
         // SQLite calls block (fsync on every commit), so they run off the async workers.
@@ -126,7 +148,7 @@ impl DynamoDb {
             // A poisoned lock only means another request panicked mid-way; SQLite rolled its
             // transaction back, so the state is still consistent.
             let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-            ops::dispatch(&mut guard, &target, &body)
+            dispatch(&mut guard, &target, &body)
         };
         match tokio::task::spawn_blocking(run).await {
             Ok(resp) => resp,

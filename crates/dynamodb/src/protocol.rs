@@ -38,6 +38,9 @@ pub enum DynamoError {
     /// Body is not JSON or a member has the wrong JSON type.
     #[error("{0}")]
     Serialization(String),
+    /// A DynamoDB Streams shard iterator is older than 15 minutes.
+    #[error("{0}")]
+    ExpiredIterator(String),
     /// The `X-Amz-Target` names no operation we know.
     #[error("unknown operation")]
     UnknownOperation,
@@ -57,10 +60,16 @@ impl DynamoError {
 pub type DynamoResult<T> = Result<T, DynamoError>;
 
 /// Encodes an error exactly as DynamoDB does: HTTP 400 (500 for our faults) and `{"__type", "message"}`.
+/// Validation failures come from AWS's request-validation layer (Coral), so their `__type` carries its
+/// namespace, not the service's; the service's own exceptions carry `com.amazonaws.dynamodb.v20120810`.
 pub fn encode_error(err: &DynamoError) -> DynamoResponse {
     const NS: &str = "com.amazonaws.dynamodb.v20120810#";
     let (status, type_name, message): (u16, String, Option<String>) = match err {
-        DynamoError::Validation(m) => (400, format!("{NS}ValidationException"), Some(m.clone())),
+        DynamoError::Validation(m) => (
+            400,
+            "com.amazon.coral.validate#ValidationException".into(),
+            Some(m.clone()),
+        ),
         DynamoError::ResourceNotFound(m) => (
             400,
             format!("{NS}ResourceNotFoundException"),
@@ -85,6 +94,11 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
                 )),
             )
         }
+        DynamoError::ExpiredIterator(m) => (
+            400,
+            format!("{NS}ExpiredIteratorException"),
+            Some(m.clone()),
+        ),
         DynamoError::Serialization(m) => (
             400,
             "com.amazon.coral.service#SerializationException".into(),

@@ -1,17 +1,21 @@
 //! Durable storage behind a small `Store` trait; the SQLite implementation uses WAL with
 //! `synchronous=FULL`, so a write acknowledged to a client survives `kill -9`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
 use crate::attribute_value::{item_from_value, item_to_json, Item};
-use crate::table::TableDef;
+use crate::table::{KeySchema, TableDef};
 
 /// File name of the database inside a store directory.
 pub const DB_FILE: &str = "dynamodb.sqlite3";
 /// SQLite `application_id` marking a file as Sluice's ("SLDB"), so a foreign database is refused.
 const APPLICATION_ID: i32 = 0x534c_4442;
+/// `PRAGMA user_version` of the current layout. 1: secondary indexes are stored in `idx`; a file at
+/// version 0 (older Sluice) gets its index entries built once when opened.
+const SCHEMA_VERSION: i32 = 1;
 
 /// Storage failures; these are Sluice's fault or the data file's, never the client's.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +89,15 @@ pub enum Write {
         /// Range key.
         rk: Vec<u8>,
     },
+    /// Delete if present, by time to live (stream records name the service as the deleter).
+    Expire {
+        /// Table.
+        table: String,
+        /// Hash key.
+        hk: Vec<u8>,
+        /// Range key.
+        rk: Vec<u8>,
+    },
 }
 
 /// What the DynamoDB operations need from storage. Callers serialize access (one lock), so a
@@ -108,15 +121,150 @@ pub trait Store: Send {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError>;
-    /// Applies writes all-or-nothing.
+    /// Up to `limit` entries of a secondary index in index order (index hash, index range, table hash,
+    /// table range): within one index hash key if `ihk` is given, strictly after the position `after`
+    /// (those four keys), backwards if `!forward`. Each comes with the full table item.
+    fn index_range(
+        &self,
+        table: &str,
+        index: &str,
+        ihk: Option<&[u8]>,
+        after: Option<&[Vec<u8>]>,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<IndexRow>, StoreError>;
+    /// Applies writes all-or-nothing, keeping every secondary index of the written tables in step.
     fn apply(&mut self, writes: &[Write]) -> Result<(), StoreError>;
     /// (item count, total bytes) of a table.
     fn stats(&self, table: &str) -> Result<(i64, i64), StoreError>;
+    /// (item count, total bytes of the indexed items) of a secondary index.
+    fn index_stats(&self, table: &str, index: &str) -> Result<(i64, i64), StoreError>;
+    /// Streams (of one table, or all), ordered by ARN.
+    fn streams(&self, table: Option<&str>) -> Result<Vec<StreamInfo>, StoreError>;
+    /// One stream by ARN.
+    fn stream(&self, arn: &str) -> Result<Option<StreamInfo>, StoreError>;
+    /// Up to `limit` records of a stream with sequence numbers above `after`, in order.
+    fn stream_records(
+        &self,
+        arn: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, serde_json::Value)>, StoreError>;
+    /// (first, last) sequence numbers a stream holds.
+    fn stream_bounds(&self, arn: &str) -> Result<Option<(i64, i64)>, StoreError>;
+    /// The highest sequence number ever given to a record (0 before the first).
+    fn last_sequence(&self) -> Result<i64, StoreError>;
+    /// Drops stream records created before `before` (epoch seconds); returns how many.
+    fn trim_streams(&mut self, before: f64) -> Result<usize, StoreError>;
+}
+
+/// A stream as stored: which table, its view type and whether it still receives records.
+#[derive(Debug, Clone)]
+pub struct StreamInfo {
+    /// Stream ARN.
+    pub arn: String,
+    /// Table name.
+    pub table: String,
+    /// Stream label (creation time).
+    pub label: String,
+    /// KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES.
+    pub view_type: String,
+    /// The table's key schema.
+    pub keys: KeySchema,
+    /// Creation time, epoch seconds.
+    pub created: f64,
+    /// False once disabled or its table deleted.
+    pub enabled: bool,
+}
+
+/// What a write needs to know about its table, cached so writes do not consult the catalogue.
+#[derive(Debug, Clone)]
+struct TableMeta {
+    keys: KeySchema,
+    indexes: IndexKeys,
+    /// (ARN, view type) of the enabled stream.
+    stream: Option<(String, String)>,
+}
+
+impl TableMeta {
+    fn of(def: &TableDef) -> TableMeta {
+        TableMeta {
+            keys: def.keys.clone(),
+            indexes: index_keys(def),
+            stream: def
+                .latest_stream_arn()
+                .zip(def.stream_view_type().map(String::from)),
+        }
+    }
+}
+
+/// One entry of a secondary index with the item it points at.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    /// Position in index order: index hash, index range, table hash, table range (encoded).
+    pub pos: Vec<Vec<u8>>,
+    /// The full table item.
+    pub item: Item,
+}
+
+/// The index key schemas of a table, cached so a write can maintain them without the catalogue.
+type IndexKeys = Vec<(String, KeySchema)>;
+
+fn index_keys(def: &TableDef) -> IndexKeys {
+    def.indexes
+        .iter()
+        .map(|i| (i.name.clone(), i.keys.clone()))
+        .collect()
+}
+
+/// Writes the index entries of one item (sparse: an item lacking an index key is not in that index).
+fn insert_index_entries(
+    tx: &Transaction,
+    table: &str,
+    indexes: &IndexKeys,
+    hk: &[u8],
+    rk: &[u8],
+    item: &Item,
+) -> Result<(), StoreError> {
+    for (name, keys) in indexes {
+        if let Some((ihk, irk)) = keys.encode_sparse(item) {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO idx(tbl, idx, ihk, irk, hk, rk) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![table, name, ihk, irk, hk, rk])?;
+        }
+    }
+    Ok(())
+}
+
+/// Fills one index from the table's items (a GSI added by UpdateTable, or an old file's indexes).
+fn build_index(
+    tx: &Transaction,
+    table: &str,
+    name: &str,
+    keys: &KeySchema,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM idx WHERE tbl = ?1 AND idx = ?2",
+        params![table, name],
+    )?;
+    let mut stmt = tx.prepare("SELECT hk, rk, item FROM items WHERE tbl = ?1")?;
+    let mut rows = stmt.query(params![table])?;
+    let single = vec![(name.to_string(), keys.clone())];
+    while let Some(row) = rows.next()? {
+        let hk: Vec<u8> = row.get(0)?;
+        let rk: Vec<u8> = row.get(1)?;
+        let item = decode_item(&row.get::<_, String>(2)?)?;
+        insert_index_entries(tx, table, &single, &hk, &rk, &item)?;
+    }
+    Ok(())
 }
 
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Connection,
+    /// Keys, indexes and stream per table, mirrored from the stored definitions.
+    tables: HashMap<String, TableMeta>,
 }
 
 impl SqliteStore {
@@ -174,10 +322,47 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS items(
                  tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
                  item TEXT NOT NULL, size INTEGER NOT NULL,
-                 PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID;"
+                 PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS idx(
+                 tbl TEXT NOT NULL, idx TEXT NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
+                 hk BLOB NOT NULL, rk BLOB NOT NULL,
+                 PRIMARY KEY (tbl, idx, ihk, irk, hk, rk)) WITHOUT ROWID;
+             -- A write finds the entries of the item it replaces by the item's key.
+             CREATE INDEX IF NOT EXISTS idx_by_item ON idx(tbl, hk, rk);
+             CREATE TABLE IF NOT EXISTS streams(
+                 arn TEXT PRIMARY KEY, tbl TEXT NOT NULL, label TEXT NOT NULL, view_type TEXT NOT NULL,
+                 keys TEXT NOT NULL, created REAL NOT NULL, enabled INTEGER NOT NULL);
+             -- AUTOINCREMENT: sequence numbers are never reused, even after trimming.
+             CREATE TABLE IF NOT EXISTS stream_records(
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT NOT NULL,
+                 created REAL NOT NULL, record TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS stream_records_by_arn ON stream_records(arn, seq);
+             CREATE INDEX IF NOT EXISTS stream_records_by_age ON stream_records(created);"
         ))
         .map_err(corrupt)?;
-        Ok(SqliteStore { conn })
+        let mut store = SqliteStore {
+            conn,
+            tables: HashMap::new(),
+        };
+        let defs = store.load_tables()?;
+        let version: i32 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version < SCHEMA_VERSION {
+            let tx = store.conn.transaction()?;
+            for def in &defs {
+                for i in &def.indexes {
+                    build_index(&tx, &def.name, &i.name, &i.keys)?;
+                }
+            }
+            tx.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?;
+            tx.commit()?;
+        }
+        store.tables = defs
+            .iter()
+            .map(|d| (d.name.clone(), TableMeta::of(d)))
+            .collect();
+        Ok(store)
     }
 }
 
@@ -200,18 +385,64 @@ impl Store for SqliteStore {
 
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError> {
         let text = serde_json::to_string(def).map_err(|e| StoreError::Decode(e.to_string()))?;
-        self.conn.execute(
+        let meta = TableMeta::of(def);
+        let new = &meta.indexes;
+        let previous = self.tables.get(&def.name);
+        let old = previous.map(|m| m.indexes.clone()).unwrap_or_default();
+        let old_stream = previous.and_then(|m| m.stream.clone());
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT OR REPLACE INTO tables(name, def) VALUES (?1, ?2)",
             params![def.name, text],
         )?;
+        // Dropped (or redefined) indexes lose their entries; new ones are built from the items.
+        for (name, keys) in &old {
+            if !new.iter().any(|(n, k)| n == name && k == keys) {
+                tx.execute(
+                    "DELETE FROM idx WHERE tbl = ?1 AND idx = ?2",
+                    params![def.name, name],
+                )?;
+            }
+        }
+        for (name, keys) in new {
+            if !old.iter().any(|(n, k)| n == name && k == keys) {
+                build_index(&tx, &def.name, name, keys)?;
+            }
+        }
+        if old_stream != meta.stream {
+            if let Some((arn, _)) = &old_stream {
+                tx.execute(
+                    "UPDATE streams SET enabled = 0 WHERE arn = ?1",
+                    params![arn],
+                )?;
+            }
+            if let (Some((arn, view)), Some(label)) = (&meta.stream, &def.stream_label) {
+                let keys = serde_json::to_string(&def.keys)
+                    .map_err(|e| StoreError::Decode(e.to_string()))?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO streams(arn, tbl, label, view_type, keys, created, enabled) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
+                    params![arn, def.name, label, view, keys, now_seconds()],
+                )?;
+            }
+        }
+        tx.commit()?;
+        self.tables.insert(def.name.clone(), meta);
         Ok(())
     }
 
     fn delete_table(&mut self, name: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM items WHERE tbl = ?1", params![name])?;
+        tx.execute("DELETE FROM idx WHERE tbl = ?1", params![name])?;
         tx.execute("DELETE FROM tables WHERE name = ?1", params![name])?;
+        // A deleted table's streams stay readable (AWS keeps them for 24 hours) but get no records.
+        tx.execute(
+            "UPDATE streams SET enabled = 0 WHERE tbl = ?1",
+            params![name],
+        )?;
         tx.commit()?;
+        self.tables.remove(name);
         Ok(())
     }
 
@@ -273,24 +504,131 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn index_range(
+        &self,
+        table: &str,
+        index: &str,
+        ihk: Option<&[u8]>,
+        after: Option<&[Vec<u8>]>,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<IndexRow>, StoreError> {
+        use rusqlite::types::Value as Sql;
+        let (cmp, order) = if forward { (">", "ASC") } else { ("<", "DESC") };
+        let mut args: Vec<Sql> = vec![Sql::Text(table.into()), Sql::Text(index.into())];
+        let mut sql = String::from(
+            "SELECT i.ihk, i.irk, i.hk, i.rk, it.item FROM idx i \
+             CROSS JOIN items it ON it.tbl = i.tbl AND it.hk = i.hk AND it.rk = i.rk \
+             WHERE i.tbl = ?1 AND i.idx = ?2",
+        );
+        // Within one index hash key the position is (irk, hk, rk); across the index, all four.
+        let cols: &[&str] = match ihk {
+            Some(h) => {
+                args.push(Sql::Blob(h.to_vec()));
+                sql.push_str(" AND i.ihk = ?3");
+                &["i.irk", "i.hk", "i.rk"]
+            }
+            None => &["i.ihk", "i.irk", "i.hk", "i.rk"],
+        };
+        if let Some(pos) = after {
+            let skip = 4 - cols.len();
+            let first = args.len() + 1;
+            let marks: Vec<String> = (0..cols.len()).map(|k| format!("?{}", first + k)).collect();
+            sql.push_str(&format!(
+                " AND ({}) {cmp} ({})",
+                cols.join(", "),
+                marks.join(", ")
+            ));
+            args.extend(pos.iter().skip(skip).map(|b| Sql::Blob(b.clone())));
+        }
+        let ordered: Vec<String> = cols.iter().map(|c| format!("{c} {order}")).collect();
+        sql.push_str(&format!(
+            " ORDER BY {} LIMIT ?{}",
+            ordered.join(", "),
+            args.len() + 1
+        ));
+        args.push(Sql::Integer(limit as i64));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| {
+                Ok((
+                    vec![
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                    ],
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(pos, text)| {
+                Ok(IndexRow {
+                    pos,
+                    item: decode_item(&text)?,
+                })
+            })
+            .collect()
+    }
+
     fn apply(&mut self, writes: &[Write]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        let now = now_seconds();
         for w in writes {
+            let (table, hk, rk) = match w {
+                Write::Put { table, hk, rk, .. }
+                | Write::Delete { table, hk, rk }
+                | Write::Expire { table, hk, rk } => (table, hk, rk),
+            };
+            let meta = self.tables.get(table.as_str());
+            let indexes = meta.map(|m| &m.indexes);
+            let stream = meta.and_then(|m| m.stream.as_ref().map(|s| (&m.keys, s)));
+            // A stream record needs the item as it was; read it inside the write's transaction.
+            let old = match stream {
+                Some(_) => tx
+                    .prepare_cached(
+                        "SELECT item FROM items WHERE tbl = ?1 AND hk = ?2 AND rk = ?3",
+                    )?
+                    .query_row(params![table, hk, rk], |r| r.get::<_, String>(0))
+                    .optional()?
+                    .map(|t| decode_item(&t))
+                    .transpose()?,
+                None => None,
+            };
+            if indexes.is_some_and(|i| !i.is_empty()) {
+                // The replaced item's entries go, whatever index keys it had.
+                tx.prepare_cached("DELETE FROM idx WHERE tbl = ?1 AND hk = ?2 AND rk = ?3")?
+                    .execute(params![table, hk, rk])?;
+            }
             match w {
-                Write::Put {
-                    table,
-                    hk,
-                    rk,
-                    item,
-                } => {
+                Write::Put { item, .. } => {
                     let text = item_to_json(item).to_string();
                     let size = crate::attribute_value::item_size(item) as i64;
                     tx.prepare_cached("INSERT OR REPLACE INTO items(tbl, hk, rk, item, size) VALUES (?1, ?2, ?3, ?4, ?5)")?
                         .execute(params![table, hk, rk, text, size])?;
+                    if let Some(indexes) = indexes {
+                        insert_index_entries(&tx, table, indexes, hk, rk, item)?;
+                    }
                 }
-                Write::Delete { table, hk, rk } => {
+                Write::Delete { .. } | Write::Expire { .. } => {
                     tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND hk = ?2 AND rk = ?3")?
                         .execute(params![table, hk, rk])?;
+                }
+            }
+            if let Some((keys, (arn, view))) = stream {
+                let new = match w {
+                    Write::Put { item, .. } => Some(item),
+                    _ => None,
+                };
+                let expired = matches!(w, Write::Expire { .. });
+                if let Some(record) =
+                    crate::streams::record(keys, view, old.as_ref(), new, expired, now)
+                {
+                    tx.prepare_cached(
+                        "INSERT INTO stream_records(arn, created, record) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![arn, now, record.to_string()])?;
                 }
             }
         }
@@ -305,4 +643,127 @@ impl Store for SqliteStore {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
     }
+
+    fn index_stats(&self, table: &str, index: &str) -> Result<(i64, i64), StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*), coalesce(sum(it.size), 0) FROM idx i \
+             CROSS JOIN items it ON it.tbl = i.tbl AND it.hk = i.hk AND it.rk = i.rk \
+             WHERE i.tbl = ?1 AND i.idx = ?2",
+            params![table, index],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    fn streams(&self, table: Option<&str>) -> Result<Vec<StreamInfo>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT arn, tbl, label, view_type, keys, created, enabled FROM streams \
+             WHERE ?1 IS NULL OR tbl = ?1 ORDER BY arn",
+        )?;
+        let rows = stmt
+            .query_map(params![table], stream_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(stream_info).collect()
+    }
+
+    fn stream(&self, arn: &str) -> Result<Option<StreamInfo>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT arn, tbl, label, view_type, keys, created, enabled FROM streams WHERE arn = ?1",
+            )?
+            .query_row(params![arn], stream_row)
+            .optional()?;
+        row.map(stream_info).transpose()
+    }
+
+    fn stream_records(
+        &self,
+        arn: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, serde_json::Value)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, record FROM stream_records WHERE arn = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![arn, after, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(seq, text)| {
+                let v =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Decode(e.to_string()))?;
+                Ok((seq, v))
+            })
+            .collect()
+    }
+
+    fn stream_bounds(&self, arn: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        let (first, last): (Option<i64>, Option<i64>) = self.conn.query_row(
+            "SELECT min(seq), max(seq) FROM stream_records WHERE arn = ?1",
+            params![arn],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(first.zip(last))
+    }
+
+    fn last_sequence(&self) -> Result<i64, StoreError> {
+        // sqlite_sequence exists once the first AUTOINCREMENT row is written.
+        let seq: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'stream_records'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .or_else(|e| match e {
+                rusqlite::Error::SqliteFailure(..) => Ok(None),
+                other => Err(other),
+            })?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    fn trim_streams(&mut self, before: f64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM stream_records WHERE created < ?1",
+            params![before],
+        )?)
+    }
+}
+
+type StreamRow = (String, String, String, String, String, f64, bool);
+
+fn stream_row(r: &rusqlite::Row) -> rusqlite::Result<StreamRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn stream_info(row: StreamRow) -> Result<StreamInfo, StoreError> {
+    let (arn, table, label, view_type, keys, created, enabled) = row;
+    Ok(StreamInfo {
+        arn,
+        table,
+        label,
+        view_type,
+        keys: serde_json::from_str(&keys).map_err(|e| StoreError::Decode(e.to_string()))?,
+        created,
+        enabled,
+    })
+}
+
+/// Wall-clock time in epoch seconds (millisecond precision).
+fn now_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64 / 1000.0)
+        .unwrap_or(0.0)
 }

@@ -134,8 +134,11 @@ pub struct TableDef {
     pub tags: Vec<(String, String)>,
     /// TTL attribute when enabled.
     pub ttl_attribute: Option<String>,
-    /// `StreamSpecification` as sent.
+    /// `StreamSpecification` as sent (validated).
     pub stream: Option<Value>,
+    /// Label of the latest stream (its creation time), set each time a stream is enabled.
+    #[serde(default)]
+    pub stream_label: Option<String>,
     /// Stable id (`TableId`).
     pub table_id: String,
 }
@@ -144,6 +147,21 @@ impl TableDef {
     /// The table ARN.
     pub fn arn(&self) -> String {
         format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{}", self.name)
+    }
+
+    /// The view type of the table's stream while it is enabled.
+    pub fn stream_view_type(&self) -> Option<&str> {
+        let spec = self.stream.as_ref()?;
+        if spec.get("StreamEnabled").and_then(Value::as_bool) != Some(true) {
+            return None;
+        }
+        spec.get("StreamViewType").and_then(Value::as_str)
+    }
+
+    /// The ARN of the latest stream (enabled or not), as DescribeTable's `LatestStreamArn`.
+    pub fn latest_stream_arn(&self) -> Option<String> {
+        let label = self.stream_label.as_ref()?;
+        Some(format!("{}/stream/{label}", self.arn()))
     }
 
     /// The index with this name.
@@ -236,8 +254,14 @@ impl TableDef {
             .collect()
     }
 
-    /// DynamoDB's `TableDescription`.
-    pub fn describe(&self, item_count: i64, size_bytes: i64, status: &str) -> Value {
+    /// DynamoDB's `TableDescription`; `index_stats` gives (item count, bytes) per index name.
+    pub fn describe(
+        &self,
+        item_count: i64,
+        size_bytes: i64,
+        status: &str,
+        index_stats: &dyn Fn(&str) -> (i64, i64),
+    ) -> Value {
         let mut d = Map::new();
         d.insert(
             "AttributeDefinitions".into(),
@@ -285,8 +309,9 @@ impl TableDef {
                     json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w}),
                 );
             }
-            o.insert("IndexSizeBytes".into(), json!(0));
-            o.insert("ItemCount".into(), json!(0));
+            let (count, bytes) = index_stats(&i.name);
+            o.insert("IndexSizeBytes".into(), json!(bytes));
+            o.insert("ItemCount".into(), json!(count));
             o.insert(
                 "IndexArn".into(),
                 json!(format!("{}/index/{}", self.arn(), i.name)),
@@ -313,6 +338,10 @@ impl TableDef {
         }
         if let Some(s) = &self.stream {
             d.insert("StreamSpecification".into(), s.clone());
+        }
+        if let (Some(arn), Some(label)) = (self.latest_stream_arn(), &self.stream_label) {
+            d.insert("LatestStreamLabel".into(), json!(label));
+            d.insert("LatestStreamArn".into(), json!(arn));
         }
         d.insert("DeletionProtectionEnabled".into(), json!(false));
         Value::Object(d)
@@ -536,6 +565,10 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
             ))
         })
         .collect();
+    let stream = req
+        .opt_obj("StreamSpecification")?
+        .map(parse_stream_specification)
+        .transpose()?;
     Ok(TableDef {
         name: name.to_string(),
         keys,
@@ -547,9 +580,11 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         created: now,
         tags,
         ttl_attribute: None,
-        stream: req
-            .opt_obj("StreamSpecification")?
-            .map(|m| Value::Object(m.clone())),
+        stream: stream.clone(),
+        stream_label: stream
+            .as_ref()
+            .filter(|s| s.get("StreamEnabled").and_then(Value::as_bool) == Some(true))
+            .map(|_| stream_label(now)),
         table_id: format!("{:032x}", fxhash(name, now)),
     })
 }
@@ -562,4 +597,46 @@ fn fxhash(name: &str, now: f64) -> u128 {
     let a = h.finish();
     a.hash(&mut h);
     (u128::from(a) << 64) | u128::from(h.finish())
+}
+
+/// Validates a `StreamSpecification` and returns it as stored (only the members DynamoDB keeps).
+pub fn parse_stream_specification(spec: &Map<String, Value>) -> DynamoResult<Value> {
+    let r = Req(spec);
+    let enabled = r
+        .opt_bool("StreamEnabled")?
+        .ok_or_else(|| {
+            DynamoError::validation(
+                "1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null",
+            )
+        })?;
+    let view = r.opt_str("StreamViewType")?;
+    if let Some(v) = view {
+        if !["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"].contains(&v) {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{v}' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]"
+            )));
+        }
+    }
+    match (enabled, view) {
+        (true, Some(v)) => Ok(json!({"StreamEnabled": true, "StreamViewType": v})),
+        (true, None) => Err(DynamoError::validation(
+            "One or more parameter values were invalid: StreamViewType must be specified when StreamEnabled is true",
+        )),
+        (false, None) => Ok(json!({"StreamEnabled": false})),
+        (false, Some(_)) => Err(DynamoError::validation(
+            "One or more parameter values were invalid: StreamViewType cannot be specified when StreamEnabled is false",
+        )),
+    }
+}
+
+/// A stream label: the stream's creation time, `YYYY-MM-DDThh:mm:ss.mmm` in UTC, as DynamoDB's.
+pub fn stream_label(now: f64) -> String {
+    let nanos = (now * 1e9) as i128;
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000".into())
 }

@@ -34,7 +34,7 @@ pub fn sweep(state: &mut State, now: f64) -> Result<usize, StoreError> {
                 // AWS: only Number attributes expire; other types are ignored.
                 if let Some(AttributeValue::N(at)) = row.item.get(&attr) {
                     if *at <= now {
-                        expired.push(Write::Delete {
+                        expired.push(Write::Expire {
                             table: table.clone(),
                             hk: row.hk.clone(),
                             rk: row.rk.clone(),

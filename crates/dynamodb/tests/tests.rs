@@ -35,7 +35,6 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             .get("x-amz-target")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("")
-                            .trim_start_matches("DynamoDB_20120810.")
                             .to_string();
                         let body = req
                             .into_body()
@@ -43,7 +42,13 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             .await
                             .map(|b| b.to_bytes())
                             .unwrap_or_default();
-                        let resp = db.handle(&target, body).await;
+                        let resp = match target.strip_prefix("DynamoDBStreams_20120810.") {
+                            Some(op) => db.handle_streams(op, body).await,
+                            None => {
+                                let op = target.trim_start_matches("DynamoDB_20120810.");
+                                db.handle(op, body).await
+                            }
+                        };
                         Ok::<_, Infallible>(
                             Response::builder()
                                 .status(resp.status)
@@ -64,9 +69,19 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_client_and_resource_apis() {
+    run_boto3_script("boto3_e2e.py").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_dynamodb_streams() {
+    run_boto3_script("boto3_streams.py").await;
+}
+
+/// Runs one of the boto3 scripts in `tests/` against a fresh in-memory store.
+async fn run_boto3_script(name: &str) {
     let db = DynamoDb::open(StoreLocation::InMemory).expect("in-memory store");
     let addr = serve(db).await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/boto3_e2e.py");
+    let script = format!("{}/tests/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = tokio::process::Command::new("python3")
         .arg(script)
         .env("ENDPOINT", format!("http://{addr}"))
@@ -209,10 +224,51 @@ async fn protocol_errors() {
         "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
     );
     let (_, v) = call(&db, "CreateTable", json!({"TableName": "ab"})).await;
+    assert_eq!(v["__type"], "com.amazon.coral.validate#ValidationException");
+    let create = json!({"TableName": "Things", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+    let (_, v) = call(&db, "CreateTable", create.clone()).await;
+    assert!(v.get("TableDescription").is_some(), "{v}");
+    let (_, v) = call(&db, "CreateTable", create).await;
     assert_eq!(
         v["__type"],
-        "com.amazonaws.dynamodb.v20120810#ValidationException"
+        "com.amazonaws.dynamodb.v20120810#ResourceInUseException"
     );
+    let put = json!({"TableName": "Things", "Item": {"id": {"S": "a"}}, "ConditionExpression": "attribute_exists(id)"});
+    let (_, v) = call(&db, "PutItem", put).await;
+    assert_eq!(
+        v["__type"],
+        "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+    );
+    let tx = json!({"TransactItems": [{"ConditionCheck": {"TableName": "Things", "Key": {"id": {"S": "a"}},
+        "ConditionExpression": "attribute_exists(id)"}}]});
+    let (_, v) = call(&db, "TransactWriteItems", tx).await;
+    assert_eq!(
+        v["__type"],
+        "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+    );
+    // Expression attribute maps without an expression that could use them: DynamoDB's exact messages.
+    let cases = [
+        ("PutItem", json!({"TableName": "Things", "Item": {"id": {"S": "a"}}, "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+            "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
+        ("UpdateItem", json!({"TableName": "Things", "Key": {"id": {"S": "a"}}, "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+            "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"),
+        ("Query", json!({"TableName": "Things", "KeyConditions": {}, "ExpressionAttributeValues": {}}),
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null"),
+        ("Scan", json!({"TableName": "Things", "ProjectionExpression": "id", "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"),
+        ("DeleteItem", json!({"TableName": "Things", "Key": {"id": {"S": "a"}}, "ExpressionAttributeNames": {"#n": "id"}}),
+            "ExpressionAttributeNames can only be specified when using expressions"),
+    ];
+    for (op, body, message) in cases {
+        let (status, v) = call(&db, op, body).await;
+        assert_eq!(status, 400, "{op}");
+        assert_eq!(
+            v["__type"], "com.amazon.coral.validate#ValidationException",
+            "{op}"
+        );
+        assert_eq!(v["message"], message, "{op}");
+    }
 }
 
 /// Set by `acknowledged_writes_survive_kill_9` when it re-runs this test binary as the writer to kill.
@@ -320,6 +376,20 @@ async fn expired_items_are_swept() {
     );
     let (_, d) = call(&db, "DescribeTimeToLive", json!({"TableName": "Tokens"})).await;
     assert_eq!(d["TimeToLiveDescription"]["AttributeName"], "until");
+    // A stream added to the template later is enabled on the existing table; a changed view type is reported.
+    let mut streamed = templ.clone();
+    streamed["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"});
+    assert_eq!(
+        db.ensure_table(&streamed).expect("ensure"),
+        EnsureOutcome::Unchanged
+    );
+    let (_, d) = call(&db, "DescribeTable", json!({"TableName": "Tokens"})).await;
+    assert!(d["Table"]["LatestStreamArn"].is_string(), "{d}");
+    streamed["StreamSpecification"]["StreamViewType"] = json!("KEYS_ONLY");
+    assert!(matches!(
+        db.ensure_table(&streamed).expect("ensure"),
+        EnsureOutcome::SchemaDiffers { .. }
+    ));
     for (id, exp) in [
         ("old", json!({"N": "1000"})),
         ("new", json!({"N": "3000"})),
@@ -338,4 +408,355 @@ async fn expired_items_are_swept() {
         .collect();
     ids.sort();
     assert_eq!(ids, ["new", "str"]);
+}
+
+/// Keys of the items in a Query/Scan response, as (hash S, range N) pairs.
+fn pairs(body: &Value, hash: &str, range: &str) -> Vec<(String, String)> {
+    body["Items"]
+        .as_array()
+        .expect("Items")
+        .iter()
+        .map(|i| {
+            (
+                i[hash]["S"].as_str().unwrap_or("").to_string(),
+                i[range]["N"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Pages through a Query or Scan with `Limit`, returning every item's (hash, range) and the pages' keys.
+async fn paginate(
+    db: &DynamoDb,
+    op: &str,
+    mut req: Value,
+    hash: &str,
+    range: &str,
+) -> (Vec<(String, String)>, Vec<Value>) {
+    let mut all = Vec::new();
+    let mut keys = Vec::new();
+    loop {
+        let (status, body) = call(db, op, req.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        all.extend(pairs(&body, hash, range));
+        match body.get("LastEvaluatedKey") {
+            Some(k) => {
+                keys.push(k.clone());
+                req["ExclusiveStartKey"] = k.clone();
+            }
+            None => break,
+        }
+        assert!(keys.len() < 100, "pagination does not end");
+    }
+    (all, keys)
+}
+
+#[tokio::test]
+async fn secondary_indexes_are_stored_in_index_order() {
+    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let create = json!({"TableName": "Scores", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "player", "KeyType": "HASH"}, {"AttributeName": "game", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "player", "AttributeType": "S"}, {"AttributeName": "game", "AttributeType": "N"},
+            {"AttributeName": "league", "AttributeType": "S"}, {"AttributeName": "score", "AttributeType": "N"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "by-league", "Projection": {"ProjectionType": "KEYS_ONLY"},
+            "KeySchema": [{"AttributeName": "league", "KeyType": "HASH"}, {"AttributeName": "score", "KeyType": "RANGE"}]}],
+        "LocalSecondaryIndexes": [{"IndexName": "by-score", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "player", "KeyType": "HASH"}, {"AttributeName": "score", "KeyType": "RANGE"}]}]});
+    assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+    // Scores chosen so index order differs from table order; negative and fractional numbers included.
+    let rows = [
+        ("ann", 1, Some("gold"), Some("30")),
+        ("ann", 2, Some("gold"), Some("-5")),
+        ("ann", 3, None, Some("12.5")), // no league: absent from by-league (sparse)
+        ("bob", 1, Some("gold"), Some("100")),
+        ("bob", 2, Some("silver"), Some("7")),
+        ("bob", 3, Some("gold"), None), // no score: absent from both indexes
+        ("cat", 1, Some("gold"), Some("30")), // ties with ann/1 on the index key
+    ];
+    for (player, game, league, score) in rows {
+        let mut item =
+            json!({"player": {"S": player}, "game": {"N": game.to_string()}, "note": {"S": "x"}});
+        if let Some(l) = league {
+            item["league"] = json!({"S": l});
+        }
+        if let Some(s) = score {
+            item["score"] = json!({"N": s});
+        }
+        let (status, body) =
+            call(&db, "PutItem", json!({"TableName": "Scores", "Item": item})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let gold = json!({"TableName": "Scores", "IndexName": "by-league",
+        "KeyConditionExpression": "league = :l", "ExpressionAttributeValues": {":l": {"S": "gold"}}});
+    let (_, body) = call(&db, "Query", gold.clone()).await;
+    assert_eq!(
+        pairs(&body, "player", "game"),
+        [("ann", "2"), ("ann", "1"), ("cat", "1"), ("bob", "1")]
+            .map(|(a, b)| (a.to_string(), b.to_string())),
+        "index order is score order, ties by table key; {body}"
+    );
+    // KEYS_ONLY projection: table and index keys only.
+    let first = &body["Items"][0];
+    assert!(
+        first.get("note").is_none() && first.get("score").is_some(),
+        "{first}"
+    );
+    let mut backwards = gold.clone();
+    backwards["ScanIndexForward"] = json!(false);
+    let (_, body) = call(&db, "Query", backwards.clone()).await;
+    assert_eq!(
+        pairs(&body, "player", "game"),
+        [("bob", "1"), ("cat", "1"), ("ann", "1"), ("ann", "2")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    // Range conditions on the index sort key.
+    let mut ranged = gold.clone();
+    ranged["KeyConditionExpression"] = json!("league = :l AND score BETWEEN :a AND :b");
+    ranged["ExpressionAttributeValues"] =
+        json!({":l": {"S": "gold"}, ":a": {"N": "0"}, ":b": {"N": "50"}});
+    let (_, body) = call(&db, "Query", ranged).await;
+    assert_eq!(body["Count"], 2, "{body}");
+    // Pagination with Limit 1, both directions: every page's key holds table and index keys.
+    for req in [gold.clone(), backwards] {
+        let mut paged = req.clone();
+        paged["Limit"] = json!(1);
+        let (all, keys) = paginate(&db, "Query", paged, "player", "game").await;
+        let (_, whole) = call(&db, "Query", req).await;
+        assert_eq!(all, pairs(&whole, "player", "game"));
+        for k in &keys {
+            let mut names: Vec<&str> = k
+                .as_object()
+                .expect("key")
+                .keys()
+                .map(|s| s.as_str())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["game", "league", "player", "score"], "{k}");
+        }
+    }
+    // Scan of an index: every indexed item once, in index order across hash keys.
+    let (all, _) = paginate(
+        &db,
+        "Scan",
+        json!({"TableName": "Scores", "IndexName": "by-league", "Limit": 2}),
+        "player",
+        "game",
+    )
+    .await;
+    assert_eq!(all.len(), 5, "{all:?}");
+    let (all, _) = paginate(
+        &db,
+        "Scan",
+        json!({"TableName": "Scores", "IndexName": "by-score", "Limit": 3}),
+        "player",
+        "game",
+    )
+    .await;
+    assert_eq!(
+        all,
+        [
+            ("ann", "2"),
+            ("ann", "3"),
+            ("ann", "1"),
+            ("bob", "2"),
+            ("bob", "1"),
+            ("cat", "1")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string())),
+        "LSI scan: by player then score"
+    );
+    // An update moves an item between index keys; removing the key drops it from the index.
+    let update = json!({"TableName": "Scores", "Key": {"player": {"S": "bob"}, "game": {"N": "2"}},
+        "UpdateExpression": "SET league = :g, score = :s", "ExpressionAttributeValues": {":g": {"S": "gold"}, ":s": {"N": "-50"}}});
+    assert_eq!(call(&db, "UpdateItem", update).await.0, 200);
+    let remove = json!({"TableName": "Scores", "Key": {"player": {"S": "ann"}, "game": {"N": "1"}}, "UpdateExpression": "REMOVE league"});
+    assert_eq!(call(&db, "UpdateItem", remove).await.0, 200);
+    let delete =
+        json!({"TableName": "Scores", "Key": {"player": {"S": "cat"}, "game": {"N": "1"}}});
+    assert_eq!(call(&db, "DeleteItem", delete).await.0, 200);
+    // A batch put replaces an item with one lacking the index keys.
+    let batch = json!({"RequestItems": {"Scores": [{"PutRequest": {"Item": {"player": {"S": "bob"}, "game": {"N": "1"}}}}]}});
+    assert_eq!(call(&db, "BatchWriteItem", batch).await.0, 200);
+    let (_, body) = call(&db, "Query", gold.clone()).await;
+    assert_eq!(
+        pairs(&body, "player", "game"),
+        [("bob", "2"), ("ann", "2")].map(|(a, b)| (a.to_string(), b.to_string())),
+        "{body}"
+    );
+    let silver = json!({"TableName": "Scores", "IndexName": "by-league",
+        "KeyConditionExpression": "league = :l", "ExpressionAttributeValues": {":l": {"S": "silver"}}});
+    assert_eq!(call(&db, "Query", silver).await.1["Count"], 0);
+    // A transaction writes index entries too.
+    let tx = json!({"TransactItems": [{"Put": {"TableName": "Scores",
+        "Item": {"player": {"S": "dan"}, "game": {"N": "1"}, "league": {"S": "gold"}, "score": {"N": "0"}}}}]});
+    assert_eq!(call(&db, "TransactWriteItems", tx).await.0, 200);
+    let (_, body) = call(&db, "Query", gold.clone()).await;
+    assert_eq!(
+        pairs(&body, "player", "game"),
+        [("bob", "2"), ("ann", "2"), ("dan", "1")].map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    // DescribeTable counts each index's own items.
+    let (_, d) = call(&db, "DescribeTable", json!({"TableName": "Scores"})).await;
+    assert_eq!(d["Table"]["ItemCount"], 7);
+    assert_eq!(
+        d["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"], 3,
+        "{d}"
+    );
+    assert_eq!(
+        d["Table"]["LocalSecondaryIndexes"][0]["ItemCount"], 5,
+        "{d}"
+    );
+    // A GSI added later is built from the existing items; a removed one is gone.
+    let add = json!({"TableName": "Scores",
+        "AttributeDefinitions": [{"AttributeName": "game", "AttributeType": "N"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "by-game", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "game", "KeyType": "HASH"}]}}]});
+    let (status, body) = call(&db, "UpdateTable", add).await;
+    assert_eq!(status, 200, "{body}");
+    let by_game = json!({"TableName": "Scores", "IndexName": "by-game",
+        "KeyConditionExpression": "game = :g", "ExpressionAttributeValues": {":g": {"N": "1"}}});
+    let (_, body) = call(&db, "Query", by_game.clone()).await;
+    let mut players: Vec<String> = pairs(&body, "player", "game")
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    players.sort();
+    assert_eq!(players, ["ann", "bob", "dan"], "{body}");
+    let drop = json!({"TableName": "Scores", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "by-game"}}]});
+    assert_eq!(call(&db, "UpdateTable", drop).await.0, 200);
+    let (status, body) = call(&db, "Query", by_game).await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn index_entries_are_built_for_a_file_from_before_stored_indexes() {
+    let dir = temp_dir("index-migration");
+    let create = json!({"TableName": "Tbl", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}]});
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open");
+        let (status, body) = call(&db, "CreateTable", create).await;
+        assert_eq!(status, 200, "{body}");
+        for id in ["a", "b"] {
+            let put = json!({"TableName": "Tbl", "Item": {"id": {"S": id}, "g": {"S": "x"}}});
+            assert_eq!(call(&db, "PutItem", put).await.0, 200);
+        }
+    }
+    // What an older Sluice left behind: items, no index entries, layout version 0.
+    let conn = rusqlite::Connection::open(dir.join("dynamodb.sqlite3")).expect("sqlite");
+    conn.execute_batch("DELETE FROM idx; PRAGMA user_version=0;")
+        .expect("downgrade");
+    drop(conn);
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let q = json!({"TableName": "Tbl", "IndexName": "by-g", "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "x"}}});
+    assert_eq!(call(&db, "Query", q).await.1["Count"], 2);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn call_streams(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
+    let r = db.handle_streams(op, Bytes::from(body.to_string())).await;
+    (
+        r.status,
+        serde_json::from_slice(&r.body).expect("response is JSON"),
+    )
+}
+
+#[tokio::test]
+async fn stream_records_are_durable_and_name_ttl_deletions() {
+    let dir = temp_dir("streams");
+    let arn = {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open");
+        let create = json!({"TableName": "Sessions", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "OLD_IMAGE"}});
+        let (status, body) = call(&db, "CreateTable", create).await;
+        assert_eq!(status, 200, "{body}");
+        let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
+        assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+        let put =
+            json!({"TableName": "Sessions", "Item": {"id": {"S": "s1"}, "exp": {"N": "1000"}}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+        assert_eq!(db.sweep_expired(2000.0).expect("sweep"), 1);
+        body["TableDescription"]["LatestStreamArn"]
+            .as_str()
+            .expect("LatestStreamArn")
+            .to_string()
+    };
+    // Reopened: the stream and its records are still there.
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let (status, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(status, 200, "{d}");
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (status, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let records = page["Records"].as_array().expect("Records");
+    let names: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["eventName"].as_str())
+        .collect();
+    assert_eq!(names, ["INSERT", "REMOVE"], "{page}");
+    assert!(records[0].get("userIdentity").is_none());
+    assert_eq!(
+        records[1]["userIdentity"],
+        json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+    );
+    assert_eq!(
+        records[1]["dynamodb"]["OldImage"]["exp"],
+        json!({"N": "1000"})
+    );
+    // A new record after reopening continues the sequence.
+    let put = json!({"TableName": "Sessions", "Item": {"id": {"S": "s2"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, page2) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": page["NextShardIterator"]}),
+    )
+    .await;
+    let seq = |r: &Value| -> u128 {
+        r["dynamodb"]["SequenceNumber"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("SequenceNumber")
+    };
+    assert_eq!(
+        page2["Records"].as_array().map(Vec::len),
+        Some(1),
+        "{page2}"
+    );
+    assert!(seq(&page2["Records"][0]) > seq(&records[1]));
+    // Deleting the table leaves its stream readable but disabled.
+    assert_eq!(
+        call(&db, "DeleteTable", json!({"TableName": "Sessions"}))
+            .await
+            .0,
+        200
+    );
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(d["StreamDescription"]["StreamStatus"], "DISABLED", "{d}");
+    let (status, v) = call_streams(&db, "NoSuchOp", json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,6 +19,8 @@ use tokio::net::TcpListener;
 
 /// DynamoDB's operation prefix in `X-Amz-Target`.
 const DYNAMODB_TARGET: &str = "DynamoDB_20120810.";
+/// DynamoDB Streams' operation prefix in `X-Amz-Target` (same JSON 1.0 protocol and framing).
+const DYNAMODB_STREAMS_TARGET: &str = "DynamoDBStreams_20120810.";
 
 /// The largest request we read: Lambda's 6 MB payload limit plus room for the 413 to be Lambda's own.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -68,6 +70,10 @@ pub async fn handle(services: &Services, request: Request<Incoming>) -> Response
         .unwrap_or("");
     if let Some(operation) = target.strip_prefix(DYNAMODB_TARGET) {
         let reply = services.dynamodb.handle(operation, body).await;
+        return dynamodb_response(reply.status, reply.body);
+    }
+    if let Some(operation) = target.strip_prefix(DYNAMODB_STREAMS_TARGET) {
+        let reply = services.dynamodb.handle_streams(operation, body).await;
         return dynamodb_response(reply.status, reply.body);
     }
     if parts.uri.path().starts_with("/2015-03-31/functions") {

@@ -121,8 +121,31 @@ pub struct ExprAttrs {
 }
 
 impl ExprAttrs {
-    /// Reads the two maps from a request.
-    pub fn from_request(req: &Req) -> DynamoResult<ExprAttrs> {
+    /// Reads the two maps from a request whose operation takes the expression members `expressions`
+    /// (in DynamoDB's order for its messages). Names need some expression, values one that is not
+    /// `ProjectionExpression`; DynamoDB checks that before the maps' contents.
+    pub fn from_request(req: &Req, expressions: &[&str]) -> DynamoResult<ExprAttrs> {
+        let present = |k: &str| req.0.get(k).is_some_and(|v| !v.is_null());
+        if present("ExpressionAttributeNames") && !expressions.iter().any(|e| present(e)) {
+            return Err(DynamoError::validation(
+                "ExpressionAttributeNames can only be specified when using expressions",
+            ));
+        }
+        let value_exprs: Vec<&str> = expressions
+            .iter()
+            .copied()
+            .filter(|e| *e != "ProjectionExpression")
+            .collect();
+        if present("ExpressionAttributeValues") && !value_exprs.iter().any(|e| present(e)) {
+            let suffix = match value_exprs.as_slice() {
+                [] => String::new(),
+                [one] => format!(": {one} is null"),
+                [init @ .., last] => format!(": {} and {last} are null", init.join(", ")),
+            };
+            return Err(DynamoError::validation(format!(
+                "ExpressionAttributeValues can only be specified when using expressions{suffix}"
+            )));
+        }
         let mut attrs = ExprAttrs::default();
         if let Some(names) = req.opt_obj("ExpressionAttributeNames")? {
             if names.is_empty() {
@@ -172,7 +195,9 @@ impl ExprAttrs {
                 Value::Object(values.clone()),
             );
         }
-        ExprAttrs::from_request(&Req(&m))
+        // The unit tests parse the expression themselves; mark one as present for the placement check.
+        m.insert("ConditionExpression".into(), Value::String(String::new()));
+        ExprAttrs::from_request(&Req(&m), &["ConditionExpression"])
     }
 
     /// After all expressions are parsed: every given name and value must have been used.

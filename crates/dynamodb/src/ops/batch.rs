@@ -110,7 +110,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             .as_object()
             .ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
         let sr = Req(spec);
-        let mut attrs = ExprAttrs::from_request(&sr)?;
+        let mut attrs = ExprAttrs::from_request(&sr, &["ProjectionExpression"])?;
         let projection = legacy::projection(&sr, &mut attrs)?;
         attrs.check_all_used()?;
         let consistent = sr.opt_bool("ConsistentRead")?.unwrap_or(false);

@@ -28,7 +28,7 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
         )));
     }
     state.store.put_table(&def)?;
-    let desc = def.describe(0, 0, "ACTIVE");
+    let desc = def.describe(0, 0, "ACTIVE", &|_| (0, 0));
     state.tables.insert(def.name.clone(), def);
     Ok(json!({ "TableDescription": desc }))
 }
@@ -48,8 +48,19 @@ pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, Store
         .map(String::from);
     def.ttl_attribute = ttl.clone();
     if let Some(existing) = state.tables.get_mut(&def.name) {
+        let mut changed = false;
         if existing.ttl_attribute.is_none() && ttl.is_some() {
             existing.ttl_attribute = ttl;
+            changed = true;
+        }
+        // A stream the template adds is enabled, as CloudFormation would; a changed view type is
+        // reported below instead (AWS needs the stream disabled and enabled again for that).
+        if existing.stream_view_type().is_none() && def.stream_view_type().is_some() {
+            existing.stream = def.stream.clone();
+            existing.stream_label = def.stream_label.clone();
+            changed = true;
+        }
+        if changed {
             let updated = existing.clone();
             state.store.put_table(&updated)?;
         }
@@ -82,6 +93,11 @@ pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, Store
             existing.indexes.iter().map(|i| &i.name).collect::<Vec<_>>(),
             def.indexes.iter().map(|i| &i.name).collect::<Vec<_>>()
         ));
+    }
+    if let (Some(a), Some(b)) = (existing.stream_view_type(), def.stream_view_type()) {
+        if a != b {
+            differences.push(format!("stream view type: existing {a} vs template {b}"));
+        }
     }
     if existing.billing_mode != def.billing_mode {
         differences.push(format!(

@@ -31,7 +31,7 @@ pub struct DeleteItem {
 pub fn parse(r: &Req) -> DynamoResult<DeleteItem> {
     let table = table_name(r)?.to_string();
     let key = item_from_json(r.obj("Key")?)?;
-    let mut attrs = ExprAttrs::from_request(r)?;
+    let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
     let condition = legacy::write_condition(r, &mut attrs)?;
     attrs.check_all_used()?;
     let return_old = match r.opt_str("ReturnValues")? {

@@ -27,7 +27,7 @@ pub struct GetItem {
 pub fn parse(r: &Req) -> DynamoResult<GetItem> {
     let table = table_name(r)?.to_string();
     let key = item_from_json(r.obj("Key")?)?;
-    let mut attrs = ExprAttrs::from_request(r)?;
+    let mut attrs = ExprAttrs::from_request(r, &["ProjectionExpression"])?;
     let projection = legacy::projection(r, &mut attrs)?;
     attrs.check_all_used()?;
     Ok(GetItem {

@@ -32,7 +32,7 @@ pub struct PutItem {
 pub fn parse(r: &Req) -> DynamoResult<PutItem> {
     let table = table_name(r)?.to_string();
     let item = item_from_json(r.obj("Item")?)?;
-    let mut attrs = ExprAttrs::from_request(r)?;
+    let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
     let condition = legacy::write_condition(r, &mut attrs)?;
     attrs.check_all_used()?;
     let return_old = match r.opt_str("ReturnValues")? {

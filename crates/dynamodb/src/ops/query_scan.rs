@@ -1,8 +1,6 @@
 //! Query and Scan: one pagination engine (Limit, ExclusiveStartKey/LastEvaluatedKey, 1 MB pages,
 //! filters, projection, Select COUNT, parallel scan segments) over the table or a secondary index.
 
-use std::collections::VecDeque;
-
 use serde_json::{json, Map, Value};
 
 use super::{legacy, read_units, table_name, Capacity};
@@ -52,7 +50,18 @@ pub struct QueryScan {
 /// Parses a Query (`is_query`) or Scan.
 pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     let table = table_name(r)?.to_string();
-    let mut attrs = ExprAttrs::from_request(r)?;
+    let mut attrs = ExprAttrs::from_request(
+        r,
+        if is_query {
+            &[
+                "FilterExpression",
+                "KeyConditionExpression",
+                "ProjectionExpression",
+            ]
+        } else {
+            &["FilterExpression", "ProjectionExpression"]
+        },
+    )?;
     let key_condition = if is_query {
         match (r.opt_str("KeyConditionExpression")?, r.opt_obj("KeyConditions")?) {
             (Some(e), None) => Some(parse_condition(e, "KeyConditionExpression", &mut attrs)?),
@@ -272,55 +281,27 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
             }
         }
     };
-    // Index reads are served from a sorted in-memory copy; table reads stream from SQLite in chunks.
-    let mut memory: Option<VecDeque<(Pos, Item)>> = None;
-    if let Some(i) = index {
-        let mut rows = Vec::new();
-        let mut after: Option<(Vec<u8>, Vec<u8>)> = None;
-        loop {
-            let chunk = state.store.range(
-                &q.table,
-                None,
-                after.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice())),
-                true,
-                1024,
-            )?;
-            if chunk.is_empty() {
-                break;
-            }
-            for row in &chunk {
-                if let Some((ihk, irk)) = i.keys.encode_sparse(&row.item) {
-                    if kc.as_ref().is_none_or(|k| k.hash == ihk) {
-                        rows.push((
-                            vec![ihk, irk, row.hk.clone(), row.rk.clone()],
-                            i.project(&row.item, &def.keys),
-                        ));
-                    }
-                }
-            }
-            let last = &chunk[chunk.len() - 1];
-            after = Some((last.hk.clone(), last.rk.clone()));
-        }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        if !q.forward {
-            rows.reverse();
-        }
-        if let Some(s) = &start {
-            rows.retain(|(p, _)| if q.forward { p > s } else { p < s });
-        }
-        memory = Some(rows.into());
-    }
     let mut items = Vec::new();
     let (mut count, mut scanned, mut bytes) = (0usize, 0usize, 0usize);
     let mut last: Option<Item> = None;
     let mut cursor = start.clone();
     let mut more_possible = true;
     'pages: while more_possible {
-        let chunk: Vec<(Pos, Item)> = match &mut memory {
-            Some(m) => {
-                let n = m.len().min(CHUNK);
-                more_possible = n == CHUNK;
-                m.drain(..n).collect()
+        // Both the table and its indexes stream from SQLite in key order, a chunk at a time.
+        let chunk: Vec<(Pos, Item)> = match index {
+            Some(i) => {
+                let rows = state.store.index_range(
+                    &q.table,
+                    &i.name,
+                    kc.as_ref().map(|k| k.hash.as_slice()),
+                    cursor.as_deref(),
+                    q.forward || !q.is_query,
+                    CHUNK,
+                )?;
+                more_possible = rows.len() == CHUNK;
+                rows.into_iter()
+                    .map(|r| (r.pos, i.project(&r.item, &def.keys)))
+                    .collect()
             }
             None => {
                 let hk = kc.as_ref().map(|k| k.hash.as_slice());

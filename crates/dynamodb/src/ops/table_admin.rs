@@ -7,6 +7,13 @@ use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::table::{IndexDef, KeyAttr, KeySchema, ACCOUNT, REGION};
 use crate::State;
 
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64 / 1000.0)
+        .unwrap_or(0.0)
+}
+
 fn not_found(name: &str) -> DynamoError {
     DynamoError::ResourceNotFound(format!(
         "Requested resource not found: Table: {name} not found"
@@ -14,9 +21,19 @@ fn not_found(name: &str) -> DynamoError {
 }
 
 fn describe(state: &State, name: &str) -> DynamoResult<Value> {
+    describe_as(state, name, "ACTIVE")
+}
+
+fn describe_as(state: &State, name: &str, status: &str) -> DynamoResult<Value> {
     let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
     let (count, size) = state.store.stats(name)?;
-    Ok(def.describe(count, size, "ACTIVE"))
+    let mut per_index = std::collections::HashMap::new();
+    for i in &def.indexes {
+        per_index.insert(i.name.clone(), state.store.index_stats(name, &i.name)?);
+    }
+    Ok(def.describe(count, size, status, &|n| {
+        per_index.get(n).copied().unwrap_or((0, 0))
+    }))
 }
 
 /// DescribeTable.
@@ -54,9 +71,7 @@ pub fn list_tables(state: &mut State, r: &Req) -> DynamoResult<Value> {
 /// DeleteTable: returns the description as it was, status DELETING.
 pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
-    let def = state.tables.get(name).ok_or_else(|| not_found(name))?;
-    let (count, size) = state.store.stats(name)?;
-    let desc = def.describe(count, size, "DELETING");
+    let desc = describe_as(state, name, "DELETING")?;
     state.store.delete_table(name)?;
     state.tables.remove(name);
     Ok(json!({ "TableDescription": desc }))
@@ -101,7 +116,24 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             .unwrap_or(def.write_capacity);
     }
     if let Some(s) = r.opt_obj("StreamSpecification")? {
-        def.stream = Some(Value::Object(s.clone()));
+        let spec = crate::table::parse_stream_specification(s)?;
+        let enable = spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
+        match (enable, def.stream_view_type().is_some()) {
+            (true, true) => {
+                return Err(DynamoError::validation(format!(
+                    "Table already has an enabled stream: TableName: {name}"
+                )))
+            }
+            (false, false) => {
+                return Err(DynamoError::validation(format!(
+                    "Table has no stream to disable: TableName: {name}"
+                )))
+            }
+            // Each enabling starts a new stream with its own label; the old one stays readable.
+            (true, false) => def.stream_label = Some(crate::table::stream_label(now())),
+            (false, true) => {}
+        }
+        def.stream = Some(spec);
     }
     for upd in r
         .opt_arr("GlobalSecondaryIndexUpdates")?

@@ -70,7 +70,7 @@ fn parse_action(v: &Value) -> DynamoResult<Action> {
         "ConditionCheck" => {
             let table = super::table_name(&r)?.to_string();
             let key = item_from_json(r.obj("Key")?)?;
-            let mut attrs = ExprAttrs::from_request(&r)?;
+            let mut attrs = ExprAttrs::from_request(&r, &["ConditionExpression"])?;
             let expr = r.str("ConditionExpression")?;
             let condition =
                 crate::expression::parse_condition(expr, "ConditionExpression", &mut attrs)?;
@@ -230,7 +230,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         let gr = Req(get);
         let table = super::table_name(&gr)?;
         let key = item_from_json(gr.obj("Key")?)?;
-        let mut attrs = ExprAttrs::from_request(&gr)?;
+        let mut attrs = ExprAttrs::from_request(&gr, &["ProjectionExpression"])?;
         let projection = super::legacy::projection(&gr, &mut attrs)?;
         attrs.check_all_used()?;
         let def = state.table(table)?;

@@ -50,7 +50,7 @@ pub struct UpdateItem {
 pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
     let table = table_name(r)?.to_string();
     let key = item_from_json(r.obj("Key")?)?;
-    let mut attrs = ExprAttrs::from_request(r)?;
+    let mut attrs = ExprAttrs::from_request(r, &["UpdateExpression", "ConditionExpression"])?;
     let update = match (r.opt_str("UpdateExpression")?, r.opt_obj("AttributeUpdates")?) {
         (Some(_), Some(_)) => {
             return Err(DynamoError::validation(

@@ -1,0 +1,418 @@
+//! DynamoDB Streams: the change records written with each item write, and the Streams API
+//! (`DynamoDBStreams_20120810.*`: ListStreams, DescribeStream, GetShardIterator, GetRecords).
+//!
+//! Every stream has one shard that stays open while the stream is enabled. Sequence numbers are one
+//! counter over all streams (SQLite AUTOINCREMENT), shown as 21-digit strings as DynamoDB's are.
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::attribute_value::{item_size, item_to_json, Item};
+use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
+use crate::store::StreamInfo;
+use crate::table::{KeySchema, REGION};
+use crate::{DynamoResponse, State};
+
+/// Added to the internal counter so sequence numbers look like DynamoDB's (21 digits).
+const SEQUENCE_BASE: i128 = 100_000_000_000_000_000_000;
+/// Most records GetRecords returns (and its default `Limit`).
+const MAX_RECORDS: i64 = 1000;
+/// GetRecords stops adding records once a page holds this much data, as DynamoDB does at 1 MB.
+const PAGE_BYTES: usize = 1024 * 1024;
+/// Shard iterators expire after 15 minutes on AWS.
+const ITERATOR_TTL_SECONDS: f64 = 15.0 * 60.0;
+
+/// The change record for one write, or `None` when nothing changed (DynamoDB writes no record for a
+/// put or update that leaves the item as it was, nor for deleting a missing item).
+pub fn record(
+    keys: &KeySchema,
+    view_type: &str,
+    old: Option<&Item>,
+    new: Option<&Item>,
+    expired: bool,
+    now: f64,
+) -> Option<Value> {
+    let event = match (old, new) {
+        (None, Some(_)) => "INSERT",
+        (Some(o), Some(n)) if o == n => return None,
+        (Some(_), Some(_)) => "MODIFY",
+        (Some(_), None) => "REMOVE",
+        (None, None) => return None,
+    };
+    let source = new.or(old)?;
+    let key: Item = keys
+        .names()
+        .iter()
+        .filter_map(|n| source.get(*n).map(|v| (n.to_string(), v.clone())))
+        .collect();
+    let mut size = item_size(&key);
+    let mut body = Map::new();
+    body.insert("ApproximateCreationDateTime".into(), json!(now.floor()));
+    body.insert("Keys".into(), item_to_json(&key));
+    if matches!(view_type, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES") {
+        if let Some(n) = new {
+            size += item_size(n);
+            body.insert("NewImage".into(), item_to_json(n));
+        }
+    }
+    if matches!(view_type, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES") {
+        if let Some(o) = old {
+            size += item_size(o);
+            body.insert("OldImage".into(), item_to_json(o));
+        }
+    }
+    body.insert("SizeBytes".into(), json!(size));
+    body.insert("StreamViewType".into(), json!(view_type));
+    let mut out = Map::new();
+    out.insert(
+        "eventID".into(),
+        json!(uuid::Uuid::new_v4().simple().to_string()),
+    );
+    out.insert("eventName".into(), json!(event));
+    out.insert("eventVersion".into(), json!("1.1"));
+    out.insert("eventSource".into(), json!("aws:dynamodb"));
+    out.insert("awsRegion".into(), json!(REGION));
+    out.insert("dynamodb".into(), Value::Object(body));
+    if expired {
+        // How AWS marks deletions made by time to live.
+        out.insert(
+            "userIdentity".into(),
+            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"}),
+        );
+    }
+    Some(Value::Object(out))
+}
+
+/// Runs one Streams operation and encodes its result or error.
+pub fn dispatch(state: &mut State, target: &str, body: &[u8]) -> DynamoResponse {
+    let result = parse_body(body).and_then(|req| {
+        let r = Req(&req);
+        match target {
+            "ListStreams" => list_streams(state, &r),
+            "DescribeStream" => describe_stream(state, &r),
+            "GetShardIterator" => get_shard_iterator(state, &r),
+            "GetRecords" => get_records(state, &r),
+            _ => Err(DynamoError::UnknownOperation),
+        }
+    });
+    match result {
+        Ok(v) => encode_ok(v),
+        Err(e) => encode_error(&e),
+    }
+}
+
+fn sequence_number(seq: i64) -> String {
+    (SEQUENCE_BASE + i128::from(seq)).to_string()
+}
+
+fn parse_sequence_number(text: &str) -> DynamoResult<i64> {
+    let invalid = || {
+        DynamoError::validation(format!(
+            "Invalid SequenceNumber: {text} is not a valid sequence number"
+        ))
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let n: i128 = text.parse().map_err(|_| invalid())?;
+    i64::try_from(n - SEQUENCE_BASE)
+        .ok()
+        .filter(|s| *s > 0)
+        .ok_or_else(invalid)
+}
+
+/// The one shard's id: stable for a stream, in DynamoDB's shape (`shardId-` 20 digits `-` 8 hex).
+fn shard_id(stream: &StreamInfo) -> String {
+    // FNV-1a of the ARN: stable across restarts.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in stream.arn.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("shardId-00000001{:012}-{h:08x}", stream.created as u64)
+}
+
+fn stream_not_found(arn: &str) -> DynamoError {
+    DynamoError::ResourceNotFound(format!(
+        "Requested resource not found: Stream: {arn} not found"
+    ))
+}
+
+fn find_stream(state: &State, arn: &str) -> DynamoResult<StreamInfo> {
+    state
+        .store
+        .stream(arn)?
+        .ok_or_else(|| stream_not_found(arn))
+}
+
+fn limit(r: &Req, max: i64, default: i64) -> DynamoResult<i64> {
+    let n = r.opt_i64("Limit")?.unwrap_or(default);
+    if n < 1 {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+        )));
+    }
+    if n > max {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {max}"
+        )));
+    }
+    Ok(n)
+}
+
+/// ListStreams: every stream, or one table's, paged by ARN.
+fn list_streams(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let table = r.opt_str("TableName")?;
+    if let Some(t) = table {
+        if !state.tables.contains_key(t) && state.store.streams(Some(t))?.is_empty() {
+            return Err(DynamoError::ResourceNotFound(format!(
+                "Requested resource not found: Table: {t} not found"
+            )));
+        }
+    }
+    let limit = limit(r, 100, 100)? as usize;
+    let start = r.opt_str("ExclusiveStartStreamArn")?;
+    let all: Vec<StreamInfo> = state
+        .store
+        .streams(table)?
+        .into_iter()
+        .filter(|s| start.is_none_or(|a| s.arn.as_str() > a))
+        .collect();
+    let page: Vec<Value> = all
+        .iter()
+        .take(limit)
+        .map(|s| json!({"StreamArn": s.arn, "TableName": s.table, "StreamLabel": s.label}))
+        .collect();
+    let mut out = Map::new();
+    out.insert("Streams".into(), Value::Array(page));
+    if all.len() > limit {
+        out.insert("LastEvaluatedStreamArn".into(), json!(all[limit - 1].arn));
+    }
+    Ok(Value::Object(out))
+}
+
+/// DescribeStream: status, view type, key schema and the one shard with its sequence range.
+fn describe_stream(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let arn = r.str("StreamArn")?;
+    limit(r, 100, 100)?;
+    let stream = find_stream(state, arn)?;
+    let bounds = state.store.stream_bounds(arn)?;
+    // An empty shard starts where the next record will be numbered.
+    let starting = match bounds {
+        Some((first, _)) => first,
+        None => state.store.last_sequence()? + 1,
+    };
+    let mut range = Map::new();
+    range.insert(
+        "StartingSequenceNumber".into(),
+        json!(sequence_number(starting)),
+    );
+    if !stream.enabled {
+        let ending = bounds.map(|(_, last)| last).unwrap_or(starting);
+        range.insert(
+            "EndingSequenceNumber".into(),
+            json!(sequence_number(ending)),
+        );
+    }
+    let shards = match r.opt_str("ExclusiveStartShardId")? {
+        Some(s) if s >= shard_id(&stream).as_str() => vec![],
+        _ => vec![json!({"ShardId": shard_id(&stream), "SequenceNumberRange": range})],
+    };
+    Ok(json!({"StreamDescription": {
+        "StreamArn": stream.arn,
+        "StreamLabel": stream.label,
+        "StreamStatus": if stream.enabled { "ENABLED" } else { "DISABLED" },
+        "StreamViewType": stream.view_type,
+        "CreationRequestDateTime": stream.created,
+        "TableName": stream.table,
+        "KeySchema": stream.keys.to_json(),
+        "Shards": shards,
+    }}))
+}
+
+/// Where a reader is: records with sequence numbers above `after` come next.
+struct Position {
+    arn: String,
+    shard: String,
+    after: i64,
+    issued: f64,
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn encode_iterator(p: &Position) -> String {
+    let text = json!({"a": p.arn, "s": p.shard, "p": p.after, "t": p.issued}).to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_iterator(text: &str) -> DynamoResult<Position> {
+    let invalid = || DynamoError::validation("Invalid ShardIterator");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| invalid())?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    Ok(Position {
+        arn: v["a"].as_str().ok_or_else(invalid)?.to_string(),
+        shard: v["s"].as_str().ok_or_else(invalid)?.to_string(),
+        after: v["p"].as_i64().ok_or_else(invalid)?,
+        issued: v["t"].as_f64().ok_or_else(invalid)?,
+    })
+}
+
+/// GetShardIterator: TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER.
+fn get_shard_iterator(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let arn = r.str("StreamArn")?;
+    let shard = r.str("ShardId")?;
+    let kind = r.str("ShardIteratorType")?;
+    let sequence = r.opt_str("SequenceNumber")?;
+    let stream = find_stream(state, arn)?;
+    if shard != shard_id(&stream) {
+        return Err(DynamoError::ResourceNotFound(format!(
+            "Requested resource not found: Shard does not exist: {shard}"
+        )));
+    }
+    let need_sequence = || {
+        sequence.ok_or_else(|| {
+            DynamoError::validation(format!(
+                "Must specify a SequenceNumber with a ShardIteratorType of {kind}"
+            ))
+        })
+    };
+    let after = match kind {
+        "TRIM_HORIZON" => 0,
+        "LATEST" => state.store.last_sequence()?,
+        "AT_SEQUENCE_NUMBER" => parse_sequence_number(need_sequence()?)? - 1,
+        "AFTER_SEQUENCE_NUMBER" => parse_sequence_number(need_sequence()?)?,
+        other => {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, TRIM_HORIZON]"
+            )))
+        }
+    };
+    if matches!(kind, "TRIM_HORIZON" | "LATEST") && sequence.is_some() {
+        return Err(DynamoError::validation(format!(
+            "Cannot specify a SequenceNumber with a ShardIteratorType of {kind}"
+        )));
+    }
+    let position = Position {
+        arn: arn.to_string(),
+        shard: shard.to_string(),
+        after,
+        issued: now(),
+    };
+    Ok(json!({ "ShardIterator": encode_iterator(&position) }))
+}
+
+/// GetRecords: the next records after the iterator's position and the iterator for what follows.
+fn get_records(state: &mut State, r: &Req) -> DynamoResult<Value> {
+    let text = r.str("ShardIterator")?;
+    let limit = limit(r, MAX_RECORDS, MAX_RECORDS)?;
+    let mut position = decode_iterator(text)?;
+    let now = now();
+    if now - position.issued > ITERATOR_TTL_SECONDS {
+        return Err(DynamoError::ExpiredIterator(format!(
+            "Iterator expired. The iterator was created at time {} while right now it is {} which is further in the future than the tolerated delay of 900000 milliseconds.",
+            position.issued, now
+        )));
+    }
+    let stream = find_stream(state, &position.arn)?;
+    let rows = state
+        .store
+        .stream_records(&position.arn, position.after, limit as usize)?;
+    let fetched = rows.len();
+    let mut records = Vec::new();
+    let mut bytes = 0;
+    for (seq, mut record) in rows {
+        let size = record["dynamodb"]["SizeBytes"].as_u64().unwrap_or(0) as usize;
+        if !records.is_empty() && bytes + size > PAGE_BYTES {
+            break;
+        }
+        bytes += size;
+        if let Some(d) = record.get_mut("dynamodb").and_then(Value::as_object_mut) {
+            d.insert("SequenceNumber".into(), json!(sequence_number(seq)));
+        }
+        records.push(record);
+        position.after = seq;
+    }
+    let mut out = Map::new();
+    let drained = records.len() == fetched && fetched < limit as usize;
+    out.insert("Records".into(), Value::Array(records));
+    // A disabled stream's shard is closed: once read to its end there is no next iterator.
+    if stream.enabled || !drained {
+        position.issued = now;
+        out.insert(
+            "NextShardIterator".into(),
+            json!(encode_iterator(&position)),
+        );
+    }
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute_value::AttributeValue;
+    use crate::table::KeyAttr;
+
+    fn item(pairs: &[(&str, &str)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn records_follow_the_view_type_and_skip_no_ops() {
+        let keys = KeySchema {
+            hash: KeyAttr {
+                name: "id".into(),
+                kind: "S".into(),
+            },
+            range: None,
+        };
+        let old = item(&[("id", "a"), ("v", "1")]);
+        let new = item(&[("id", "a"), ("v", "2")]);
+        let r = record(
+            &keys,
+            "NEW_AND_OLD_IMAGES",
+            Some(&old),
+            Some(&new),
+            false,
+            10.5,
+        )
+        .expect("modify");
+        assert_eq!(r["eventName"], "MODIFY");
+        assert_eq!(r["dynamodb"]["Keys"], json!({"id": {"S": "a"}}));
+        assert_eq!(r["dynamodb"]["OldImage"]["v"], json!({"S": "1"}));
+        assert_eq!(r["dynamodb"]["NewImage"]["v"], json!({"S": "2"}));
+        assert_eq!(r["dynamodb"]["ApproximateCreationDateTime"], json!(10.0));
+        let r = record(&keys, "KEYS_ONLY", None, Some(&new), false, 0.0).expect("insert");
+        assert_eq!(r["eventName"], "INSERT");
+        assert!(r["dynamodb"].get("NewImage").is_none());
+        let r = record(&keys, "OLD_IMAGE", Some(&old), None, true, 0.0).expect("remove");
+        assert_eq!(r["eventName"], "REMOVE");
+        assert_eq!(r["userIdentity"]["type"], "Service");
+        assert!(record(&keys, "NEW_IMAGE", Some(&old), Some(&old), false, 0.0).is_none());
+        assert!(record(&keys, "NEW_IMAGE", None, None, false, 0.0).is_none());
+    }
+
+    #[test]
+    fn sequence_numbers_round_trip_and_reject_garbage() {
+        assert_eq!(sequence_number(7), "100000000000000000007");
+        assert_eq!(parse_sequence_number("100000000000000000007"), Ok(7));
+        for bad in [
+            "",
+            "12x",
+            "5",
+            "-100000000000000000007",
+            "99999999999999999999999999999999999999999",
+        ] {
+            assert!(parse_sequence_number(bad).is_err(), "{bad}");
+        }
+    }
+}
