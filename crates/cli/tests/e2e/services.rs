@@ -116,3 +116,11 @@ fn boto3_dynamodb_suite_passes_against_the_real_endpoint() {
     let script = sluice_testkit::workspace_root().join("crates/dynamodb/tests/boto3_e2e.py");
     assert_python_script_passes(&script, &[], &[("ENDPOINT", &server.services_url)]);
 }
+
+#[test]
+fn boto3_dynamodb_streams_suite_passes_against_the_real_endpoint() {
+    let server = fixture_server();
+    let script = sluice_testkit::workspace_root().join("crates/dynamodb/tests/boto3_streams.py");
+    // The script finds the endpoint through AWS_ENDPOINT_URL, as handlers do.
+    assert_python_script_passes(&script, &[], &[("ENDPOINT", &server.services_url)]);
+}
