@@ -75,3 +75,23 @@ fn unknown_function_names_the_ones_that_exist() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("HelloFunction"), "{stderr}");
 }
+
+#[test]
+fn invoke_serves_dynamodb_to_the_handler_for_the_invocation() {
+    let event =
+        r#"{"httpMethod": "POST", "path": "/items", "body": "{\"name\": \"from-invoke\"}"}"#;
+    let out = invoke(
+        &example_template("items"),
+        &["ItemsApi", "-e", "-"],
+        Some(event),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["statusCode"], 201, "{response}");
+    let item: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(item["name"], "from-invoke");
+}
