@@ -5,7 +5,7 @@
 //!
 //! Usage:
 //!   loadgen --addr 127.0.0.1:PORT --op put|get|scan|create-table|seed|http-get [--conns N]
-//!           [--duration SECS] [--warmup SECS] [--table NAME] [--items N] [--path /items]
+//!           [--duration SECS] [--warmup SECS] [--table NAME] [--key NAME] [--items N] [--path /items]
 //!
 //! `put` writes fresh keys (`p<conn>-<seq>`), `get` reads the `--items` keys `seed` wrote, `scan` is one
 //! Scan with `Limit` = `--items`, `http-get` a plain `GET --path` (the Items API). Output is one
@@ -30,6 +30,7 @@ struct Args {
     duration: f64,
     warmup: f64,
     table: String,
+    key: String,
     items: usize,
     path: String,
 }
@@ -42,6 +43,7 @@ fn parse_args() -> Args {
         duration: 5.0,
         warmup: 1.0,
         table: "Bench".into(),
+        key: "pk".into(),
         items: 1000,
         path: "/items".into(),
     };
@@ -56,6 +58,7 @@ fn parse_args() -> Args {
             "--duration" => a.duration = value.parse().unwrap_or_else(|_| die("--duration: not a number")),
             "--warmup" => a.warmup = value.parse().unwrap_or_else(|_| die("--warmup: not a number")),
             "--table" => a.table = value,
+            "--key" => a.key = value,
             "--items" => a.items = value.parse().unwrap_or_else(|_| die("--items: not a number")),
             "--path" => a.path = value,
             other => die(&format!("unknown argument {other}")),
@@ -225,8 +228,9 @@ fn must(conn: &mut Conn, req: &[u8], what: &str) -> Vec<u8> {
 
 fn create_table(a: &Args) {
     let body = format!(
-        r#"{{"TableName":"{}","AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}}],"KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}}],"BillingMode":"PAY_PER_REQUEST"}}"#,
-        a.table
+        r#"{{"TableName":"{}","AttributeDefinitions":[{{"AttributeName":"{k}","AttributeType":"S"}}],"KeySchema":[{{"AttributeName":"{k}","KeyType":"HASH"}}],"BillingMode":"PAY_PER_REQUEST"}}"#,
+        a.table,
+        k = a.key
     );
     let mut c = Conn::new(&a.addr);
     must(&mut c, &ddb_request(&a.addr, "CreateTable", &body), "CreateTable");
