@@ -50,16 +50,35 @@ fn parse_args() -> Args {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
-        let value = argv.get(i + 1).cloned().unwrap_or_else(|| die(&format!("{} needs a value", argv[i])));
+        let value = argv
+            .get(i + 1)
+            .cloned()
+            .unwrap_or_else(|| die(&format!("{} needs a value", argv[i])));
         match argv[i].as_str() {
             "--addr" => a.addr = value,
             "--op" => a.op = value,
-            "--conns" => a.conns = value.parse().unwrap_or_else(|_| die("--conns: not a number")),
-            "--duration" => a.duration = value.parse().unwrap_or_else(|_| die("--duration: not a number")),
-            "--warmup" => a.warmup = value.parse().unwrap_or_else(|_| die("--warmup: not a number")),
+            "--conns" => {
+                a.conns = value
+                    .parse()
+                    .unwrap_or_else(|_| die("--conns: not a number"))
+            }
+            "--duration" => {
+                a.duration = value
+                    .parse()
+                    .unwrap_or_else(|_| die("--duration: not a number"))
+            }
+            "--warmup" => {
+                a.warmup = value
+                    .parse()
+                    .unwrap_or_else(|_| die("--warmup: not a number"))
+            }
             "--table" => a.table = value,
             "--key" => a.key = value,
-            "--items" => a.items = value.parse().unwrap_or_else(|_| die("--items: not a number")),
+            "--items" => {
+                a.items = value
+                    .parse()
+                    .unwrap_or_else(|_| die("--items: not a number"))
+            }
             "--path" => a.path = value,
             other => die(&format!("unknown argument {other}")),
         }
@@ -115,7 +134,11 @@ struct Conn {
 
 impl Conn {
     fn new(addr: &str) -> Conn {
-        Conn { addr: addr.to_string(), reader: None, connects: 0 }
+        Conn {
+            addr: addr.to_string(),
+            reader: None,
+            connects: 0,
+        }
     }
 
     fn connect(&mut self) -> std::io::Result<()> {
@@ -154,21 +177,32 @@ impl Conn {
         reader.get_mut().write_all(req)?;
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed",
+            ));
         }
         let http10 = line.starts_with("HTTP/1.0");
         let status: u16 = line
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad status line {line:?}")))?;
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("bad status line {line:?}"),
+                )
+            })?;
         let mut content_length: Option<usize> = None;
         let mut chunked = false;
         let mut keep = !http10;
         loop {
             line.clear();
             if reader.read_line(&mut line)? == 0 {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed in headers"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "closed in headers",
+                ));
             }
             let h = line.trim_end();
             if h.is_empty() {
@@ -196,7 +230,9 @@ impl Conn {
                 line.clear();
                 reader.read_line(&mut line)?;
                 let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                    .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad chunk size"))?;
+                    .map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, "bad chunk size")
+                })?;
                 let start = body.len();
                 body.resize(start + size, 0);
                 reader.read_exact(&mut body[start..])?;
@@ -221,7 +257,10 @@ impl Conn {
 fn must(conn: &mut Conn, req: &[u8], what: &str) -> Vec<u8> {
     match conn.round_trip(req) {
         Ok((200, body)) => body,
-        Ok((status, body)) => die(&format!("{what}: HTTP {status}: {}", String::from_utf8_lossy(&body))),
+        Ok((status, body)) => die(&format!(
+            "{what}: HTTP {status}: {}",
+            String::from_utf8_lossy(&body)
+        )),
         Err(e) => die(&format!("{what}: {e}")),
     }
 }
@@ -233,9 +272,17 @@ fn create_table(a: &Args) {
         k = a.key
     );
     let mut c = Conn::new(&a.addr);
-    must(&mut c, &ddb_request(&a.addr, "CreateTable", &body), "CreateTable");
+    must(
+        &mut c,
+        &ddb_request(&a.addr, "CreateTable", &body),
+        "CreateTable",
+    );
     // moto creates tables ACTIVE at once; wait anyway in case a server reports CREATING.
-    let describe = ddb_request(&a.addr, "DescribeTable", &format!(r#"{{"TableName":"{}"}}"#, a.table));
+    let describe = ddb_request(
+        &a.addr,
+        "DescribeTable",
+        &format!(r#"{{"TableName":"{}"}}"#, a.table),
+    );
     for _ in 0..100 {
         let reply = must(&mut c, &describe, "DescribeTable");
         let compact: String = String::from_utf8_lossy(&reply).split_whitespace().collect();
@@ -250,7 +297,11 @@ fn create_table(a: &Args) {
 fn seed(a: &Args) {
     let mut c = Conn::new(&a.addr);
     for i in 0..a.items {
-        must(&mut c, &ddb_request(&a.addr, "PutItem", &put_body(&a.table, &seed_key(i))), "seed PutItem");
+        must(
+            &mut c,
+            &ddb_request(&a.addr, "PutItem", &put_body(&a.table, &seed_key(i))),
+            "seed PutItem",
+        );
     }
 }
 
@@ -265,23 +316,43 @@ struct Worker {
 /// The closed loop of one connection: requests measured only between `measure_from` and `stop`.
 fn run_worker(a: Arc<Args>, id: usize, start: Instant, stop: Arc<AtomicBool>) -> Worker {
     let warmup = Duration::from_secs_f64(a.warmup);
-    let mut w = Worker { ops: 0, errors: 0, reconnects: 0, latencies_us: Vec::with_capacity(1 << 16), first_error: None };
+    let mut w = Worker {
+        ops: 0,
+        errors: 0,
+        reconnects: 0,
+        latencies_us: Vec::with_capacity(1 << 16),
+        first_error: None,
+    };
     let mut c = Conn::new(&a.addr);
     // Pre-built requests for reads: the client does no formatting in the timed loop.
     let gets: Vec<Vec<u8>> = if a.op == "get" {
-        (0..a.items).map(|i| ddb_request(&a.addr, "GetItem", &get_body(&a.table, &seed_key(i)))).collect()
+        (0..a.items)
+            .map(|i| ddb_request(&a.addr, "GetItem", &get_body(&a.table, &seed_key(i))))
+            .collect()
     } else {
         Vec::new()
     };
-    let scan = ddb_request(&a.addr, "Scan", &format!(r#"{{"TableName":"{}","Limit":{}}}"#, a.table, a.items));
-    let http_get = format!("GET {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\r\n", a.path, a.addr).into_bytes();
+    let scan = ddb_request(
+        &a.addr,
+        "Scan",
+        &format!(r#"{{"TableName":"{}","Limit":{}}}"#, a.table, a.items),
+    );
+    let http_get = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\r\n",
+        a.path, a.addr
+    )
+    .into_bytes();
     // Threads start reading at different keys so they do not walk the table in lockstep.
     let mut seq: usize = id * 7919;
     while !stop.load(Ordering::Relaxed) {
         let put_req;
         let req: &[u8] = match a.op.as_str() {
             "put" => {
-                put_req = ddb_request(&a.addr, "PutItem", &put_body(&a.table, &format!("p{id}-{seq:08}")));
+                put_req = ddb_request(
+                    &a.addr,
+                    "PutItem",
+                    &put_body(&a.table, &format!("p{id}-{seq:08}")),
+                );
                 &put_req
             }
             "get" => &gets[seq % gets.len()],
@@ -298,15 +369,20 @@ fn run_worker(a: Arc<Args>, id: usize, start: Instant, stop: Arc<AtomicBool>) ->
                 // A GetItem that found nothing would be a cheap, wrong measurement.
                 if a.op == "get" && !body.windows(7).any(|w| w == b"\"Item\":") {
                     w.errors += 1;
-                    w.first_error.get_or_insert_with(|| format!("GetItem without Item: {}", String::from_utf8_lossy(&body)));
+                    w.first_error.get_or_insert_with(|| {
+                        format!("GetItem without Item: {}", String::from_utf8_lossy(&body))
+                    });
                 } else if measuring {
                     w.ops += 1;
-                    w.latencies_us.push(elapsed.as_micros().min(u32::MAX as u128) as u32);
+                    w.latencies_us
+                        .push(elapsed.as_micros().min(u32::MAX as u128) as u32);
                 }
             }
             Ok((status, body)) => {
                 w.errors += 1;
-                w.first_error.get_or_insert_with(|| format!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
+                w.first_error.get_or_insert_with(|| {
+                    format!("HTTP {status}: {}", String::from_utf8_lossy(&body))
+                });
             }
             Err(e) => {
                 w.errors += 1;
