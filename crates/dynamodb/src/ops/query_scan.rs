@@ -287,7 +287,11 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
     let mut cursor = start.clone();
     let mut more_possible = true;
     'pages: while more_possible {
-        // Both the table and its indexes stream from SQLite in key order, a chunk at a time.
+        // Both the table and its indexes stream from SQLite in key order, a chunk at a time; a
+        // Limit smaller than a chunk asks only for what it can use (rows are decoded when read).
+        let want = q
+            .limit
+            .map_or(CHUNK, |l| l.saturating_sub(scanned).clamp(1, CHUNK));
         let chunk: Vec<(Pos, Item)> = match index {
             Some(i) => {
                 let rows = state.store.index_range(
@@ -296,9 +300,9 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                     kc.as_ref().map(|k| k.hash.as_slice()),
                     cursor.as_deref(),
                     q.forward || !q.is_query,
-                    CHUNK,
+                    want,
                 )?;
-                more_possible = rows.len() == CHUNK;
+                more_possible = rows.len() == want;
                 rows.into_iter()
                     .map(|r| (r.pos, i.project(&r.item, &def.keys)))
                     .collect()
@@ -309,8 +313,8 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                 let rows =
                     state
                         .store
-                        .range(&q.table, hk, after, q.forward || !q.is_query, CHUNK)?;
-                more_possible = rows.len() == CHUNK;
+                        .range(&q.table, hk, after, q.forward || !q.is_query, want)?;
+                more_possible = rows.len() == want;
                 rows.into_iter()
                     .map(|r| (vec![r.hk, r.rk], r.item))
                     .collect()
