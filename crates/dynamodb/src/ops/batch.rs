@@ -75,13 +75,7 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     state.store.apply(&writes)?;
     let mut out = Map::new();
     out.insert("UnprocessedItems".into(), json!({}));
-    let caps: Vec<Value> = consumed
-        .iter()
-        .filter_map(|(t, u)| capacity.render(t, *u, false))
-        .collect();
-    if !caps.is_empty() {
-        out.insert("ConsumedCapacity".into(), Value::Array(caps));
-    }
+    capacity.insert_per_table(&mut out, &consumed, false);
     Ok(Value::Object(out))
 }
 

@@ -105,6 +105,22 @@ impl Capacity {
         }
     }
 
+    /// Adds the multi-table operations' `ConsumedCapacity` list (one entry per table), if asked for.
+    pub fn insert_per_table(
+        self,
+        out: &mut Map<String, Value>,
+        units: &[(String, f64)],
+        read: bool,
+    ) {
+        let caps: Vec<Value> = units
+            .iter()
+            .filter_map(|(table, u)| self.render(table, *u, read))
+            .collect();
+        if !caps.is_empty() {
+            out.insert("ConsumedCapacity".into(), Value::Array(caps));
+        }
+    }
+
     /// The `ConsumedCapacity` object for `units` on `table`, if asked for.
     pub fn render(self, table: &str, units: f64, read: bool) -> Option<Value> {
         let kind = if read {

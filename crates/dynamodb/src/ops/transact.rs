@@ -201,13 +201,7 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     state.store.apply(&writes)?;
     let mut out = Map::new();
-    let caps: Vec<Value> = units
-        .iter()
-        .filter_map(|(t, u)| capacity.render(t, *u, false))
-        .collect();
-    if !caps.is_empty() {
-        out.insert("ConsumedCapacity".into(), Value::Array(caps));
-    }
+    capacity.insert_per_table(&mut out, &units, false);
     Ok(Value::Object(out))
 }
 
@@ -254,12 +248,6 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Array(responses));
-    let caps: Vec<Value> = units
-        .iter()
-        .filter_map(|(t, u)| capacity.render(t, *u, true))
-        .collect();
-    if !caps.is_empty() {
-        out.insert("ConsumedCapacity".into(), Value::Array(caps));
-    }
+    capacity.insert_per_table(&mut out, &units, true);
     Ok(Value::Object(out))
 }
