@@ -92,23 +92,12 @@ pub async fn handle(services: &Services, request: Request<Incoming>) -> Response
 /// DynamoDB's response framing: its content type, a CRC32 of the body (SDKs verify it) and a request id.
 fn dynamodb_response(status: u16, body: Bytes) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(&body);
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-amz-json-1.0"),
-    );
-    headers.insert("x-amz-crc32", HeaderValue::from(crc));
-    insert_request_id(headers);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = respond(status, "application/x-amz-json-1.0", body);
     response
-}
-
-fn insert_request_id(headers: &mut http::HeaderMap) {
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        headers.insert("x-amzn-requestid", id);
-    }
+        .headers_mut()
+        .insert("x-amz-crc32", HeaderValue::from(crc));
+    response
 }
 
 /// The one encoder for requests no emulated service handles (AWS's JSON error shape).
@@ -118,15 +107,25 @@ fn unsupported(
     message: &str,
 ) -> Response<Full<Bytes>> {
     let body = serde_json::json!({ "__type": error_type, "message": message }).to_string();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = respond(status, "application/json", Bytes::from(body));
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(error_type));
+    response
+}
+
+/// A response with the headers every AWS service sends: its content type and a fresh request id.
+fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(content_type),
     );
-    headers.insert("x-amzn-errortype", HeaderValue::from_static(error_type));
-    insert_request_id(headers);
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        headers.insert("x-amzn-requestid", id);
+    }
     response
 }
 
