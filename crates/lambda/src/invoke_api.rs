@@ -150,7 +150,29 @@ async fn invoke(
         }
     }
     let tail = header("x-amz-log-type") == "Tail";
-    match lambda.invoke(name, payload).await {
+    // X-Amz-Client-Context is base64 JSON; the function receives the JSON text.
+    let client_context = match header("x-amz-client-context") {
+        "" => None,
+        encoded => match base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .filter(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok())
+        {
+            Some(text) => Some(text),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestContentException",
+                    "Client context must be a valid Base64-encoded JSON object.",
+                )
+            }
+        },
+    };
+    match lambda
+        .invoke_with_client_context(name, payload, client_context)
+        .await
+    {
         Ok(invocation) => {
             let mut extra: Vec<(&'static str, String)> = vec![(
                 "x-amz-executed-version",

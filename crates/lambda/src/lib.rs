@@ -277,6 +277,18 @@ impl Lambda {
 
     /// Invoke `function` synchronously (RequestResponse) with `payload`.
     pub async fn invoke(&self, function: &str, payload: Bytes) -> Result<Invocation, InvokeError> {
+        self.invoke_with_client_context(function, payload, None)
+            .await
+    }
+
+    /// Like [`Lambda::invoke`], passing the caller's client context (JSON text) to the function
+    /// (`context.client_context` in python, `context.clientContext` in node).
+    pub async fn invoke_with_client_context(
+        &self,
+        function: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<Invocation, InvokeError> {
         let pool = self
             .functions
             .get(function)
@@ -289,7 +301,7 @@ impl Lambda {
                 limit: MAX_REQUEST_PAYLOAD,
             });
         }
-        pool.invoke(payload).await
+        pool.invoke(payload, client_context).await
     }
 
     /// Start one sandbox per function (SAM's EAGER warm containers), all at once, and wait until

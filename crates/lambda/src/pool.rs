@@ -64,7 +64,11 @@ impl FunctionPool {
     }
 
     /// Run one invocation on a warm or new sandbox.
-    pub async fn invoke(&self, payload: Bytes) -> Result<Invocation, InvokeError> {
+    pub async fn invoke(
+        &self,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<Invocation, InvokeError> {
         let throttled = || InvokeError::TooManyRequests {
             function: self.template.function.clone(),
         };
@@ -90,7 +94,7 @@ impl FunctionPool {
         };
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid);
-        let invocation = sandbox.invoke(payload).await;
+        let invocation = sandbox.invoke(payload, client_context).await;
         lock(&self.busy).remove(&pid);
         if sandbox.is_reusable() && !self.closed.load(Ordering::Acquire) {
             lock(&self.idle).push(sandbox);

@@ -34,6 +34,8 @@ pub(crate) struct PendingInvocation {
     pub payload: Bytes,
     pub deadline_ms: u64,
     pub trace_id: String,
+    /// The caller's client context (JSON text), sent as `Lambda-Runtime-Client-Context`.
+    pub client_context: Option<String>,
 }
 
 /// What the runtime told us.
@@ -203,8 +205,12 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
         .header("Lambda-Runtime-Deadline-Ms", inv.deadline_ms.to_string())
         .header("Lambda-Runtime-Invoked-Function-Arn", &state.function_arn)
         .header("Lambda-Runtime-Trace-Id", &inv.trace_id);
-    // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them;
-    // Sluice's invoke carries neither yet, so they are never present.
+    // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them.
+    // Sluice's callers can send a client context (the Invoke API's X-Amz-Client-Context); no
+    // caller has a Cognito identity yet.
+    if let Some(context) = &inv.client_context {
+        builder = builder.header("Lambda-Runtime-Client-Context", context);
+    }
     builder = builder.header("Content-Length", inv.payload.len());
     builder.body(Full::new(inv.payload)).unwrap_or_else(|_| {
         error_response(

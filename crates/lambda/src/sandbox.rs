@@ -230,7 +230,7 @@ impl Sandbox {
 
     /// Run one invocation to completion, logging START/END/REPORT. Never fails: every way an
     /// invocation can go wrong inside the sandbox is a function error, as on Lambda.
-    pub async fn invoke(&mut self, payload: Bytes) -> Invocation {
+    pub async fn invoke(&mut self, payload: Bytes, client_context: Option<String>) -> Invocation {
         let request_id = uuid::Uuid::new_v4().to_string();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;
@@ -253,7 +253,7 @@ impl Sandbox {
                     ReportStatus::Error(failure.error_type)
                 },
             },
-            Ok(()) => self.run(&request_id, payload).await,
+            Ok(()) => self.run(&request_id, payload, client_context).await,
         };
         let duration = invoke_started.elapsed();
         self.flush_output();
@@ -287,7 +287,12 @@ impl Sandbox {
     }
 
     /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout.
-    async fn run(&mut self, request_id: &str, payload: Bytes) -> Outcome {
+    async fn run(
+        &mut self,
+        request_id: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Outcome {
         let timeout = self.template.timeout;
         let deadline_ms = SystemTime::now()
             .checked_add(timeout)
@@ -298,6 +303,7 @@ impl Sandbox {
             payload,
             deadline_ms,
             trace_id: trace_id(),
+            client_context,
         };
         if self.channels.invocations.send(pending).await.is_err() {
             self.healthy = false;
