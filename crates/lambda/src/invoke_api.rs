@@ -5,7 +5,6 @@
 //! `Type` and `message`, which botocore and the other SDKs parse.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
@@ -19,9 +18,6 @@ const PREFIX: &str = "/2015-03-31/functions";
 
 /// Lambda returns at most the last 4 KB of an invocation's log in `X-Amz-Log-Result`.
 const LOG_TAIL_BYTES: usize = 4096;
-
-/// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
-const EVENT_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(60), Duration::from_secs(120)];
 
 /// Handles one request under `/2015-03-31/functions`.
 pub async fn handle(
@@ -197,7 +193,8 @@ async fn invoke(
 
 /// An asynchronous (`Event`) invocation: queued, retried twice on a function error as Lambda does.
 async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
-    for attempt in 0..=EVENT_RETRY_DELAYS.len() {
+    let delays = lambda.config.event_retry_delays.clone();
+    for attempt in 0..=delays.len() {
         match lambda.invoke(&name, payload.clone()).await {
             Ok(invocation) if invocation.function_error.is_none() => return,
             Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
@@ -207,14 +204,15 @@ async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
                 return;
             }
         }
-        if let Some(delay) = EVENT_RETRY_DELAYS.get(attempt) {
+        if let Some(delay) = delays.get(attempt) {
             tracing::info!(function = %name, "asynchronous invocation failed; retrying in {}s", delay.as_secs());
             tokio::time::sleep(*delay).await;
         }
     }
     tracing::warn!(
         function = %name,
-        "asynchronous invocation failed 3 times; DestinationConfig and dead-letter queues are not emulated, the event is dropped"
+        attempts = delays.len() + 1,
+        "asynchronous invocation failed every attempt; DestinationConfig and dead-letter queues are not emulated, the event is dropped"
     );
 }
 

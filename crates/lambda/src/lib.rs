@@ -75,7 +75,13 @@ pub struct LambdaConfig {
     pub cache_dir: PathBuf,
     /// Receives every log line of every function, START/END/REPORT included.
     pub log_sink: Arc<dyn LogSink>,
+    /// Waits before retrying a failed asynchronous (`Event`) invocation, one per retry.
+    pub event_retry_delays: Vec<Duration>,
 }
+
+/// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
+pub const AWS_EVENT_RETRY_DELAYS: [Duration; 2] =
+    [Duration::from_secs(60), Duration::from_secs(120)];
 
 impl LambdaConfig {
     /// Defaults suited to local use: 10 sandboxes per function, 10 minutes idle, `us-east-1`.
@@ -88,6 +94,7 @@ impl LambdaConfig {
             extra_env: BTreeMap::new(),
             cache_dir,
             log_sink,
+            event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
         }
     }
 }

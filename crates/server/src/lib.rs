@@ -133,6 +133,7 @@ impl Application {
                 extra_env,
                 cache_dir: state_dir.join("runtime"),
                 log_sink: log.clone(),
+                event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
             },
         )?;
         let gateway = Gateway::new(

@@ -4,6 +4,7 @@ mod harness;
 
 mod concurrency;
 mod failures;
+mod invoke_api;
 mod logs;
 mod node;
 mod provided;
