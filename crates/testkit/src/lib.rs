@@ -271,3 +271,16 @@ pub fn assert_python_script_passes(script: &Path, args: &[&str], env: &[(&str, &
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Installs a node fixture's dependencies (`npm ci` from its lock file) unless already there.
+pub fn ensure_npm_dependencies(dir: &Path) {
+    if dir.join("node_modules").is_dir() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--silent", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+        .unwrap_or_else(|e| panic!("running npm in {}: {e}", dir.display()));
+    assert!(status.success(), "npm ci failed in {}", dir.display());
+}

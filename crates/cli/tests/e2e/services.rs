@@ -124,3 +124,17 @@ fn boto3_dynamodb_streams_suite_passes_against_the_real_endpoint() {
     // The script finds the endpoint through AWS_ENDPOINT_URL, as handlers do.
     assert_python_script_passes(&script, &[], &[("ENDPOINT", &server.services_url)]);
 }
+
+#[test]
+fn the_js_sdk_in_a_node_handler_reaches_dynamodb_with_no_endpoint_in_its_code() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app/node-sdk");
+    sluice_testkit::ensure_npm_dependencies(&dir);
+    let server = fixture_server();
+    let response = client().get(server.url("/node-sdk/abc")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let item: Value = response.json().unwrap();
+    assert_eq!(
+        item,
+        serde_json::json!({"id": {"S": "abc"}, "via": {"S": "js-sdk-v3"}})
+    );
+}
