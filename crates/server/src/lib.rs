@@ -227,12 +227,12 @@ fn services_env(
         .filter(|r| r.starts_with("python"))
         .collect();
     if !python.is_empty() {
-        let host = python_host::host_version();
+        let host = python_host::probe();
         notes.extend(python_host::version_note(
             python.iter().copied(),
-            host.as_deref(),
+            host.version.as_deref(),
         ));
-        match python_host::boto3_path(&python_host::cache_root()) {
+        match python_host::boto3_path(&host, &python_host::cache_root()) {
             Ok(Some(path)) => {
                 env.insert("PYTHONPATH".to_owned(), path.display().to_string());
             }

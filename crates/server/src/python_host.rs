@@ -1,13 +1,44 @@
-//! The host's `python3` stands in for Lambda's Python runtimes. Lambda's Python runtimes ship boto3, so handlers import it without packaging it. Sluice runs the
-//! host's `python3`; when that cannot import boto3, Sluice installs it once into its own cache and
-//! puts the cache on the handlers' `PYTHONPATH`, saying what it did.
+//! The host's `python3` stands in for Lambda's Python runtimes. Those ship boto3, so handlers
+//! import it without packaging it; when the host's python cannot, Sluice installs it once into its
+//! own cache and puts the cache on the handlers' `PYTHONPATH`, saying what it did.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// What the host's `python3` is, learnt from one process at startup.
+pub struct HostPython {
+    /// `python3.X`, or `None` when python3 does not run.
+    pub version: Option<String>,
+    /// Whether it imports boto3 as it is.
+    pub imports_boto3: bool,
+}
+
+/// Runs `python3` once: prints its version, then imports boto3 (the exit status says if it could).
+pub fn probe() -> HostPython {
+    let out = python3_with(
+        "import sys; print(f'python{sys.version_info[0]}.{sys.version_info[1]}', flush=True); import boto3",
+        None,
+    )
+    .stdout(Stdio::piped())
+    .output();
+    match out {
+        Ok(out) => {
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            HostPython {
+                version: (!version.is_empty()).then_some(version),
+                imports_boto3: out.status.success(),
+            }
+        }
+        Err(_) => HostPython {
+            version: None,
+            imports_boto3: false,
+        },
+    }
+}
+
 /// The folder to add to `PYTHONPATH`, if the host's python needs Sluice's copy of boto3.
-pub fn boto3_path(cache_root: &Path) -> Result<Option<PathBuf>, String> {
-    if imports_boto3(None) {
+pub fn boto3_path(host: &HostPython, cache_root: &Path) -> Result<Option<PathBuf>, String> {
+    if host.imports_boto3 {
         return Ok(None);
     }
     let target = cache_root.join("python-packages");
@@ -44,16 +75,24 @@ pub fn boto3_path(cache_root: &Path) -> Result<Option<PathBuf>, String> {
 }
 
 fn imports_boto3(extra_path: Option<&Path>) -> bool {
+    python3_with("import boto3", extra_path)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// `python3 -c <code>` with no input or output, and `extra_path` as `PYTHONPATH` if given.
+fn python3_with(code: &str, extra_path: Option<&Path>) -> Command {
     let mut command = Command::new("python3");
     command
-        .args(["-c", "import boto3"])
+        .args(["-c", code])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(path) = extra_path {
         command.env("PYTHONPATH", path);
     }
-    command.status().map(|s| s.success()).unwrap_or(false)
+    command
 }
 
 /// Sluice's machine-wide cache: `$XDG_CACHE_HOME/sluice`, else `~/.cache/sluice`.
@@ -63,21 +102,6 @@ pub fn cache_root() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir)
         .join("sluice")
-}
-
-/// The host's `python3` version as `python3.X`, if it runs.
-pub fn host_version() -> Option<String> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sys; print(f'python{sys.version_info[0]}.{sys.version_info[1]}')",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// One note naming the runtimes the template asks for that differ from the host's python3.
