@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
+use sluice_aws_env::AwsEnv;
 use sluice_template::RestApi;
 
 use crate::binary_media::BinaryMediaTypes;
@@ -26,10 +27,8 @@ pub struct GatewayOptions {
     pub integration_timeout: Duration,
     /// Largest request body accepted (AWS: 10 MB) before answering 413.
     pub max_body_bytes: usize,
-    /// `requestContext.accountId`.
-    pub account_id: String,
-    /// The region the gateway pretends to run in.
-    pub region: String,
+    /// Region and account the gateway pretends to run in (`requestContext.accountId`).
+    pub aws: AwsEnv,
 }
 
 impl Default for GatewayOptions {
@@ -37,8 +36,7 @@ impl Default for GatewayOptions {
         GatewayOptions {
             integration_timeout: Duration::from_secs(29),
             max_body_bytes: 10 * 1024 * 1024,
-            account_id: "123456789012".to_owned(),
-            region: "us-east-1".to_owned(),
+            aws: AwsEnv::default(),
         }
     }
 }
@@ -175,8 +173,7 @@ impl Gateway {
             .get(route.entry.api)
             .map(String::as_str)
             .unwrap_or_default();
-        let event =
-            request_event::build(ex, route, stage, api_logical_id, &self.options.account_id);
+        let event = request_event::build(ex, route, stage, api_logical_id, &self.options.aws);
         let payload = serde_json::to_vec(&event)
             .map_err(|e| GatewayError::Internal(format!("event serialization failed: {e}")))?;
         let invocation = self

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use http::HeaderMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use sluice_aws_env::AwsEnv;
 
 use crate::exchange::{stable_id, ApiStage, Exchange};
 use crate::route_table::RouteMatch;
@@ -145,7 +146,7 @@ pub(crate) fn build(
     route: &RouteMatch<'_>,
     api: &ApiStage,
     api_logical_id: &str,
-    account_id: &str,
+    aws: &AwsEnv,
 ) -> ProxyRequestEvent {
     let (headers, multi_value_headers) = event_headers(&ex.headers, ex.raw_header_names.as_deref());
     let query = ex.query.as_deref().map(parse_query).unwrap_or_default();
@@ -195,7 +196,7 @@ pub(crate) fn build(
             extended_request_id: ex.extended_request_id.clone(),
             request_time: request_time(ex.received_at),
             path: format!("/{}{}", api.stage, ex.raw_path),
-            account_id: account_id.to_owned(),
+            account_id: aws.account_id.clone(),
             protocol: ex.protocol.to_owned(),
             stage: api.stage.clone(),
             domain_prefix,

@@ -55,7 +55,7 @@ pub struct TemplateArgs {
     #[arg(long, num_args = 1.., value_name = "OVERRIDES")]
     pub parameter_overrides: Vec<String>,
     /// Region reported to functions and in ARNs.
-    #[arg(long, default_value = "us-east-1", env = "AWS_REGION")]
+    #[arg(long, default_value = sluice_aws_env::AwsEnv::DEFAULT_REGION, env = "AWS_REGION")]
     pub region: String,
 }
 

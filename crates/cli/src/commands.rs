@@ -68,7 +68,7 @@ fn base_config(args: &TemplateArgs) -> Result<Config> {
         config.parameter_overrides =
             sluice_template::parse_parameter_overrides(&args.parameter_overrides.join(" "))?;
     }
-    config.region = args.region.clone();
+    config.aws = sluice_aws_env::AwsEnv::in_region(args.region.clone());
     Ok(config)
 }
 

@@ -252,7 +252,10 @@ fn configuration(lambda: &Lambda, spec: &FunctionSpec) -> Value {
         "FunctionName": spec.name,
         "FunctionArn": lambda.arn(&spec.name),
         "Runtime": spec.runtime,
-        "Role": format!("arn:aws:iam::{}:role/{}-role", lambda.config.account_id, spec.name),
+        "Role": format!(
+            "arn:{}:iam::{}:role/{}-role",
+            lambda.config.aws.partition, lambda.config.aws.account_id, spec.name
+        ),
         "Handler": spec.handler,
         "CodeSize": 0,
         "Description": "",

@@ -19,6 +19,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
+use sluice_aws_env::AwsEnv;
 
 use crate::bootstrap::Launcher;
 use crate::pool::FunctionPool;
@@ -65,10 +66,8 @@ pub struct LambdaConfig {
     pub default_concurrency: usize,
     /// Idle sandboxes older than this are stopped.
     pub idle_timeout: Duration,
-    /// Region reported to functions (`AWS_REGION`) and used in ARNs.
-    pub region: String,
-    /// Account id used in ARNs.
-    pub account_id: String,
+    /// Region reported to functions (`AWS_REGION`), account and partition used in ARNs.
+    pub aws: AwsEnv,
     /// Extra variables for every sandbox (e.g. `AWS_ENDPOINT_URL`); function variables win.
     pub extra_env: BTreeMap<String, String>,
     /// Where embedded bootstraps and inline code are written.
@@ -89,8 +88,7 @@ impl LambdaConfig {
         LambdaConfig {
             default_concurrency: 10,
             idle_timeout: Duration::from_secs(600),
-            region: "us-east-1".to_owned(),
-            account_id: "123456789012".to_owned(),
+            aws: AwsEnv::default(),
             extra_env: BTreeMap::new(),
             cache_dir,
             log_sink,
@@ -104,8 +102,7 @@ impl std::fmt::Debug for LambdaConfig {
         f.debug_struct("LambdaConfig")
             .field("default_concurrency", &self.default_concurrency)
             .field("idle_timeout", &self.idle_timeout)
-            .field("region", &self.region)
-            .field("account_id", &self.account_id)
+            .field("aws", &self.aws)
             .field("cache_dir", &self.cache_dir)
             .finish_non_exhaustive()
     }
@@ -354,10 +351,7 @@ impl Drop for Lambda {
 
 /// The ARN Lambda would give `function` in this account and region.
 pub(crate) fn function_arn(config: &LambdaConfig, function: &str) -> String {
-    format!(
-        "arn:aws:lambda:{}:{}:function:{}",
-        config.region, config.account_id, function
-    )
+    config.aws.function_arn(function)
 }
 
 /// Periodically stop sandboxes idle for longer than the configured timeout.

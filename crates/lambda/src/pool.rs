@@ -235,8 +235,8 @@ fn sandbox_env(
         "AWS_LAMBDA_INITIALIZATION_TYPE",
         "on-demand".to_owned(),
     );
-    set(&mut env, "AWS_REGION", config.region.clone());
-    set(&mut env, "AWS_DEFAULT_REGION", config.region.clone());
+    set(&mut env, "AWS_REGION", config.aws.region.clone());
+    set(&mut env, "AWS_DEFAULT_REGION", config.aws.region.clone());
     set(&mut env, "AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY.to_owned());
     set(
         &mut env,

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use sluice_aws_env::AwsEnv;
+
 /// When sandboxes start: SAM's `--warm-containers`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WarmContainers {
@@ -38,10 +40,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Sluice's state folder (`.sluice/` next to the template unless set).
     pub state_dir: Option<PathBuf>,
-    /// Region reported to functions and in ARNs.
-    pub region: String,
-    /// Account id reported in ARNs and events.
-    pub account_id: String,
+    /// Region, account and partition reported to functions, in ARNs and in events.
+    pub aws: AwsEnv,
 }
 
 impl Config {
@@ -58,8 +58,7 @@ impl Config {
             default_concurrency: 10,
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
-            region: "us-east-1".to_owned(),
-            account_id: "123456789012".to_owned(),
+            aws: AwsEnv::default(),
         }
     }
 

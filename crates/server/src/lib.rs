@@ -45,8 +45,7 @@ pub fn init_logging() {
 pub fn load_model(config: &Config) -> Result<Model, ServerError> {
     let options = LoadOptions {
         parameter_overrides: config.parameter_overrides.clone(),
-        region: config.region.clone(),
-        account_id: config.account_id.clone(),
+        aws: config.aws.clone(),
         ..LoadOptions::default()
     };
     Ok(sluice_template::load(&config.template, &options)?)
@@ -128,8 +127,7 @@ impl Application {
             LambdaConfig {
                 default_concurrency: config.default_concurrency,
                 idle_timeout: config.idle_timeout,
-                region: config.region.clone(),
-                account_id: config.account_id.clone(),
+                aws: config.aws.clone(),
                 extra_env,
                 cache_dir: state_dir.join("runtime"),
                 log_sink: log.clone(),
@@ -147,8 +145,7 @@ impl Application {
                     .collect(),
             }),
             GatewayOptions {
-                account_id: config.account_id.clone(),
-                region: config.region.clone(),
+                aws: config.aws.clone(),
                 ..GatewayOptions::default()
             },
         )?;

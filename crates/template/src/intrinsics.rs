@@ -316,17 +316,20 @@ impl<'t> Resolver<'t> {
         let scalar = |s: String| Ok(Some(Node::scalar(s, at.line, at.col)));
         match name {
             "AWS::NoValue" => return Ok(None),
-            "AWS::Region" => return scalar(o.region.clone()),
-            "AWS::AccountId" => return scalar(o.account_id.clone()),
+            "AWS::Region" => return scalar(o.aws.region.clone()),
+            "AWS::AccountId" => return scalar(o.aws.account_id.clone()),
             "AWS::StackName" => return scalar(o.stack_name.clone()),
             "AWS::StackId" => {
-                return scalar(format!(
-                    "arn:aws:cloudformation:{}:{}:stack/{}/00000000-0000-0000-0000-000000000000",
-                    o.region, o.account_id, o.stack_name
+                return scalar(o.aws.arn(
+                    "cloudformation",
+                    &format!(
+                        "stack/{}/00000000-0000-0000-0000-000000000000",
+                        o.stack_name
+                    ),
                 ))
             }
-            "AWS::Partition" => return scalar("aws".into()),
-            "AWS::URLSuffix" => return scalar("amazonaws.com".into()),
+            "AWS::Partition" => return scalar(o.aws.partition.clone()),
+            "AWS::URLSuffix" => return scalar(o.aws.url_suffix().into()),
             "AWS::NotificationARNs" => return Ok(Some(list_node(Vec::new(), at))),
             _ => {}
         }
@@ -366,29 +369,22 @@ impl<'t> Resolver<'t> {
             ));
         }
         let o = self.options;
-        let (region, account) = (&o.region, &o.account_id);
+        let aws = &o.aws;
+        let (region, account, partition) = (&aws.region, &aws.account_id, &aws.partition);
         let ty = self.resource_type(id).unwrap_or_default();
         let value = match attribute {
             "Arn" if FUNCTION_TYPES.contains(&ty) => {
-                format!(
-                    "arn:aws:lambda:{region}:{account}:function:{}",
-                    self.physical_name(id, at, path)?
-                )
+                aws.function_arn(&self.physical_name(id, at, path)?)
             }
-            "Arn" if TABLE_TYPES.contains(&ty) => {
-                format!(
-                    "arn:aws:dynamodb:{region}:{account}:table/{}",
-                    self.physical_name(id, at, path)?
-                )
-            }
+            "Arn" if TABLE_TYPES.contains(&ty) => aws.table_arn(&self.physical_name(id, at, path)?),
             "StreamArn" if TABLE_TYPES.contains(&ty) => format!(
-                "arn:aws:dynamodb:{region}:{account}:table/{}/stream/1970-01-01T00:00:00.000",
-                self.physical_name(id, at, path)?
+                "{}/stream/1970-01-01T00:00:00.000",
+                aws.table_arn(&self.physical_name(id, at, path)?)
             ),
             "Arn" if ty == "AWS::IAM::Role" || (ty.is_empty() && id.ends_with("Role")) => {
-                format!("arn:aws:iam::{account}:role/{id}")
+                format!("arn:{partition}:iam::{account}:role/{id}")
             }
-            "Arn" if ty == "AWS::S3::Bucket" => format!("arn:aws:s3:::{id}"),
+            "Arn" if ty == "AWS::S3::Bucket" => format!("arn:{partition}:s3:::{id}"),
             "Arn" => {
                 // `AWS::SQS::Queue` → `sqs`; unknown or SAM-generated types fall back to CloudFormation.
                 let service = ty
@@ -396,9 +392,9 @@ impl<'t> Resolver<'t> {
                     .nth(1)
                     .filter(|s| *s != "Serverless")
                     .map_or_else(|| "cloudformation".to_string(), str::to_ascii_lowercase);
-                format!("arn:aws:{service}:{region}:{account}:{id}")
+                aws.arn(&service, id)
             }
-            "QueueUrl" => format!("https://sqs.{region}.amazonaws.com/{account}/{id}"),
+            "QueueUrl" => format!("https://sqs.{region}.{}/{account}/{id}", aws.url_suffix()),
             _ => format!("{id}-{attribute}"),
         };
         Ok(value)
@@ -507,7 +503,7 @@ impl<'t> Resolver<'t> {
                 scalar(base64::engine::general_purpose::STANDARD.encode(text))
             }
             "Fn::GetAZs" => {
-                let region = self.eval_string(arg, &fn_path)?.filter(|r| !r.is_empty()).unwrap_or_else(|| self.options.region.clone());
+                let region = self.eval_string(arg, &fn_path)?.filter(|r| !r.is_empty()).unwrap_or_else(|| self.options.aws.region.clone());
                 Ok(Some(list_node(["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect(), at)))
             }
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => scalar(self.boolean(name, arg, &fn_path)?.to_string()),

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use sluice_aws_env::AwsEnv;
+
 use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
@@ -15,10 +17,8 @@ use crate::{long_form, parameters, resources, yaml_tree};
 pub struct LoadOptions {
     /// Values for template `Parameters`, winning over their `Default`.
     pub parameter_overrides: BTreeMap<String, String>,
-    /// `AWS::Region` (default `us-east-1`).
-    pub region: String,
-    /// `AWS::AccountId` (default `123456789012`).
-    pub account_id: String,
+    /// `AWS::Region`, `AWS::AccountId`, `AWS::Partition` and the ARNs built from them.
+    pub aws: AwsEnv,
     /// `AWS::StackName` (default `sluice`).
     pub stack_name: String,
 }
@@ -27,8 +27,7 @@ impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             parameter_overrides: BTreeMap::new(),
-            region: "us-east-1".into(),
-            account_id: "123456789012".into(),
+            aws: AwsEnv::default(),
             stack_name: "sluice".into(),
         }
     }

@@ -44,7 +44,7 @@ fn ref_to_pseudo_parameters() {
     assert!(env_value("", "!Ref AWS::StackId")
         .starts_with("arn:aws:cloudformation:us-east-1:123456789012:stack/sluice/"));
     let options = LoadOptions {
-        region: "eu-west-1".into(),
+        aws: sluice_aws_env::AwsEnv::in_region("eu-west-1"),
         ..LoadOptions::default()
     };
     assert_eq!(
