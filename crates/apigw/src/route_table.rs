@@ -11,6 +11,8 @@
 //! A handful of routes per application makes a linear scan cheaper than any index; the table is built
 //! once per template and shared read-only.
 
+use std::sync::Arc;
+
 use sluice_template::{RestApi, Route};
 
 /// Why a template's routes cannot form a route table.
@@ -84,9 +86,9 @@ pub(crate) struct RouteEntry {
 
 /// The route a request selected, with the path parameters it bound.
 #[derive(Debug, Clone)]
-pub(crate) struct RouteMatch<'t> {
-    /// The selected route.
-    pub entry: &'t RouteEntry,
+pub(crate) struct RouteMatch {
+    /// The selected route (shared, so the exchange can carry it through every phase).
+    pub entry: Arc<RouteEntry>,
     /// Parameter name → raw (still percent-encoded) value, in template order.
     pub path_parameters: Vec<(String, String)>,
 }
@@ -94,13 +96,13 @@ pub(crate) struct RouteMatch<'t> {
 /// Every route of every REST API the template defines, merged as SAM local merges them on one port.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RouteTable {
-    entries: Vec<RouteEntry>,
+    entries: Vec<Arc<RouteEntry>>,
 }
 
 impl RouteTable {
     /// Compile the routes of these APIs; `apis[i]`'s routes get `api == i`.
     pub fn new(apis: &[RestApi]) -> Result<RouteTable, RouteError> {
-        let mut entries: Vec<RouteEntry> = Vec::new();
+        let mut entries: Vec<Arc<RouteEntry>> = Vec::new();
         let mut origins: Vec<&Route> = Vec::new();
         for (api_index, api) in apis.iter().enumerate() {
             for route in &api.routes {
@@ -119,13 +121,13 @@ impl RouteTable {
                         second: describe(route),
                     });
                 }
-                entries.push(RouteEntry {
+                entries.push(Arc::new(RouteEntry {
                     api: api_index,
                     method,
                     resource: normalize_resource(&route.path),
                     function: route.function.clone(),
                     segments,
-                });
+                }));
                 origins.push(route);
             }
         }
@@ -133,9 +135,9 @@ impl RouteTable {
     }
 
     /// The route for this method and raw path (leading `//` already collapsed or not: both work).
-    pub fn find(&self, method: &str, raw_path: &str) -> Option<RouteMatch<'_>> {
+    pub fn find(&self, method: &str, raw_path: &str) -> Option<RouteMatch> {
         let segments = request_segments(raw_path);
-        let mut best: Option<(Vec<u8>, u8, RouteMatch<'_>)> = None;
+        let mut best: Option<(Vec<u8>, u8, &Arc<RouteEntry>, Vec<(String, String)>)> = None;
         for entry in &self.entries {
             let method_rank = if entry.method == method {
                 0
@@ -150,22 +152,18 @@ impl RouteTable {
             let specificity: Vec<u8> = entry.segments.iter().map(Segment::rank).collect();
             let better = match &best {
                 None => true,
-                Some((best_spec, best_method, _)) => {
+                Some((best_spec, best_method, _, _)) => {
                     (&specificity, method_rank) < (best_spec, *best_method)
                 }
             };
             if better {
-                best = Some((
-                    specificity,
-                    method_rank,
-                    RouteMatch {
-                        entry,
-                        path_parameters,
-                    },
-                ));
+                best = Some((specificity, method_rank, entry, path_parameters));
             }
         }
-        best.map(|(_, _, found)| found)
+        best.map(|(_, _, entry, path_parameters)| RouteMatch {
+            entry: entry.clone(),
+            path_parameters,
+        })
     }
 }
 
@@ -443,7 +441,10 @@ mod tests {
         assert!(table.find("GET", "/").is_none());
         assert!(table.find("GET", "//").is_none());
         assert_eq!(
-            table.find("GET", "/x").map(|m| m.entry.function.as_str()),
+            table
+                .find("GET", "/x")
+                .map(|m| m.entry.function.clone())
+                .as_deref(),
             Some("All")
         );
     }

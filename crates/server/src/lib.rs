@@ -94,7 +94,6 @@ pub struct Application {
     lambda: Arc<Lambda>,
     gateway: Arc<Gateway>,
     services: Arc<services_endpoint::Services>,
-    log: Arc<TerminalLog>,
     notes: Vec<String>,
 }
 
@@ -148,7 +147,8 @@ impl Application {
                 aws: config.aws.clone(),
                 ..GatewayOptions::default()
             },
-        )?;
+        )?
+        .with_access_log(log.clone());
         Ok(Self {
             model,
             services: Arc::new(services_endpoint::Services {
@@ -157,7 +157,6 @@ impl Application {
             }),
             lambda,
             gateway: Arc::new(gateway),
-            log,
             notes,
         })
     }
@@ -179,8 +178,7 @@ impl Application {
 
     /// Serves the REST APIs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        http_listener::serve_gateway(listener, self.gateway.clone(), self.log.clone(), shutdown)
-            .await;
+        http_listener::serve_gateway(listener, self.gateway.clone(), shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
