@@ -137,7 +137,7 @@ impl RouteTable {
     /// The route for this method and raw path (leading `//` already collapsed or not: both work).
     pub fn find(&self, method: &str, raw_path: &str) -> Option<RouteMatch> {
         let segments = request_segments(raw_path);
-        let mut best: Option<(Vec<u8>, u8, &Arc<RouteEntry>, Vec<(String, String)>)> = None;
+        let mut best: Option<(Vec<u8>, u8, RouteMatch)> = None;
         for entry in &self.entries {
             let method_rank = if entry.method == method {
                 0
@@ -152,18 +152,19 @@ impl RouteTable {
             let specificity: Vec<u8> = entry.segments.iter().map(Segment::rank).collect();
             let better = match &best {
                 None => true,
-                Some((best_spec, best_method, _, _)) => {
+                Some((best_spec, best_method, _)) => {
                     (&specificity, method_rank) < (best_spec, *best_method)
                 }
             };
             if better {
-                best = Some((specificity, method_rank, entry, path_parameters));
+                let found = RouteMatch {
+                    entry: entry.clone(),
+                    path_parameters,
+                };
+                best = Some((specificity, method_rank, found));
             }
         }
-        best.map(|(_, _, entry, path_parameters)| RouteMatch {
-            entry: entry.clone(),
-            path_parameters,
-        })
+        best.map(|(_, _, found)| found)
     }
 }
 
