@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use sluice_server::{Application, Config, WarmContainers};
+use sluice_server::{Application, Config, Listeners, WarmContainers};
 
 use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
@@ -131,8 +131,11 @@ fn serve_services_only(
                 eprintln!("Warning: {e:#}");
             }
         }
-        app.serve_services(listener, shutdown_signal()).await;
-        app.shutdown().await;
+        let listeners = Listeners {
+            api: None,
+            services: listener,
+        };
+        app.run(listeners, shutdown_signal()).await;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -157,7 +160,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             err,
             "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
         )?;
-        route_table::print(&mut err, app.model(), local)?;
+        route_table::print(&mut err, &app.model(), local)?;
         drop(err);
         if config.warm_containers == WarmContainers::Eager {
             if let Err(e) = app.prewarm().await {
@@ -165,18 +168,15 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
                 eprintln!("Warning: {e:#}");
             }
         }
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let mut wait = stopped.clone();
-        let services_stop = async move {
-            let _ = wait.wait_for(|s| *s).await;
+        let listeners = Listeners {
+            api: Some(listener),
+            services,
         };
-        let api = app.serve_api(listener, async move {
+        app.run(listeners, async {
             shutdown_signal().await;
-            let _ = stop.send(true);
-        });
-        tokio::join!(api, app.serve_services(services, services_stop));
-        eprintln!("Shutting down: stopping function sandboxes");
-        app.shutdown().await;
+            eprintln!("Shutting down: stopping function sandboxes");
+        })
+        .await;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -205,7 +205,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
         socket_addr("127.0.0.1", args.services_port)?,
         "services endpoint",
     ))?;
-    let app = std::sync::Arc::new(build(&config, services.local_addr()?)?);
+    // Building starts the application's background work: inside the runtime.
+    let app = std::sync::Arc::new(rt.block_on(async { build(&config, services.local_addr()?) })?);
     let function = match &args.function {
         Some(name) => match app.model().function(name) {
             Some(f) => f.logical_id.clone(),

@@ -227,7 +227,47 @@ pub struct Lambda {
     /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
     specs: BTreeMap<String, FunctionSpec>,
     config: LambdaConfig,
-    reaper: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Queued asynchronous (`Event`) invocations, run by the worker [`Lambda::start_background`]
+    /// starts.
+    events: tokio::sync::mpsc::UnboundedSender<EventInvocation>,
+    /// The queue's receiving end, until the background work takes it.
+    event_queue: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventInvocation>>>,
+}
+
+/// An asynchronous invocation waiting for the background worker.
+#[derive(Debug)]
+pub(crate) struct EventInvocation {
+    /// The function's name.
+    pub function: String,
+    /// The event.
+    pub payload: Bytes,
+}
+
+/// The service's background work: the idle reaper and the asynchronous invocation worker (with
+/// the retries it is waiting on). Whoever starts it owns it; stopping or dropping it ends it all.
+#[derive(Debug)]
+pub struct BackgroundWork {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl BackgroundWork {
+    /// Stops every task and waits until they have ended.
+    pub async fn stop(mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for BackgroundWork {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Lambda {
@@ -240,8 +280,8 @@ impl std::fmt::Debug for Lambda {
 }
 
 impl Lambda {
-    /// Validate the functions, write bootstraps and inline code, and start the idle reaper
-    /// (when called inside a tokio runtime). No sandbox starts here.
+    /// Validate the functions, write bootstraps and inline code. No sandbox and no background
+    /// work starts here: see [`Lambda::start_background`].
     pub fn new(
         functions: Vec<FunctionSpec>,
         config: LambdaConfig,
@@ -260,18 +300,39 @@ impl Lambda {
                 return Err(LambdaError::DuplicateFunction { function: name });
             }
         }
-        let lambda = Arc::new(Lambda {
+        let (events, event_queue) = tokio::sync::mpsc::unbounded_channel();
+        Ok(Arc::new(Lambda {
             functions: pools,
             specs,
             config,
-            reaper: std::sync::Mutex::new(None),
-        });
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let task = handle.spawn(reap_idle(Arc::downgrade(&lambda)));
-            // The mutex is never held across a panic, so it cannot be poisoned.
-            *lambda.reaper.lock().expect("reaper lock") = Some(task);
+            events,
+            event_queue: std::sync::Mutex::new(Some(event_queue)),
+        }))
+    }
+
+    /// Starts the idle reaper and the worker that runs queued `Event` invocations (with Lambda's
+    /// retries). Call it once, inside a tokio runtime; the caller owns what it returns. A second
+    /// call starts only another reaper: the queue has one worker.
+    pub fn start_background(self: &Arc<Self>) -> BackgroundWork {
+        let mut tasks = vec![tokio::spawn(reap_idle(Arc::downgrade(self)))];
+        let queue = self.event_queue.lock().ok().and_then(|mut q| q.take());
+        if let Some(queue) = queue {
+            tasks.push(tokio::spawn(invoke_api::run_events(
+                Arc::downgrade(self),
+                queue,
+            )));
         }
-        Ok(lambda)
+        BackgroundWork { tasks }
+    }
+
+    /// Queues an asynchronous invocation for the background worker.
+    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes) {
+        // The receiver lives as long as the worker or the service; a send after both are gone has
+        // nobody to run it, as when Lambda itself shuts down.
+        let _ = self.events.send(EventInvocation {
+            function: function.to_owned(),
+            payload,
+        });
     }
 
     /// Names of the registered functions.
@@ -325,11 +386,8 @@ impl Lambda {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Stop every sandbox (their whole process groups) and the idle reaper.
+    /// Stop every sandbox (their whole process groups). Background work is stopped by its owner.
     pub async fn shutdown(&self) {
-        if let Some(task) = self.reaper.lock().expect("reaper lock").take() {
-            task.abort();
-        }
         for pool in self.functions.values() {
             pool.shutdown();
         }
@@ -338,11 +396,6 @@ impl Lambda {
 
 impl Drop for Lambda {
     fn drop(&mut self) {
-        if let Ok(mut reaper) = self.reaper.lock() {
-            if let Some(task) = reaper.take() {
-                task.abort();
-            }
-        }
         for pool in self.functions.values() {
             pool.shutdown();
         }
