@@ -125,6 +125,7 @@ fn serve_services_only(
         eprintln!(
             "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
         );
+        write_ready_file(run.ready_file.as_deref(), None, local)?;
         if let Warm::Eager = warm {
             if let Err(e) = app.prewarm().await {
                 // A function that cannot start fails its own requests; the others still serve.
@@ -162,6 +163,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         )?;
         route_table::print(&mut err, &app.model(), local)?;
         drop(err);
+        write_ready_file(args.run.ready_file.as_deref(), Some(local), services_addr)?;
         if config.warm_containers == WarmContainers::Eager {
             if let Err(e) = app.prewarm().await {
                 // A function that cannot start fails its own requests; the others still serve.
@@ -179,6 +181,26 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         .await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Writes `--ready-file`: the addresses Sluice listens on, as JSON, written whole (a temporary
+/// file renamed into place) so a reader never sees half of it.
+fn write_ready_file(
+    path: Option<&Path>,
+    api: Option<SocketAddr>,
+    services: SocketAddr,
+) -> Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let mut ready = serde_json::json!({ "services": format!("http://{services}") });
+    if let Some(api) = api {
+        ready["api"] = serde_json::json!(format!("http://{api}"));
+    }
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, ready.to_string())
+        .and_then(|()| std::fs::rename(&partial, path))
+        .with_context(|| format!("writing --ready-file {}", path.display()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -35,10 +35,11 @@ async fn failing_event_invocations_are_retried_twice() {
             .filter(|l| l.starts_with("START"))
             .count()
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while starts() < 3 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    sluice_testkit::assert_eventually_async!(
+        within Duration::from_secs(20);
+        starts() >= 3,
+        "one attempt and two retries: saw {}", starts()
+    );
     assert_eq!(starts(), 3, "one attempt and two retries");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(starts(), 3, "no fourth attempt");
@@ -70,10 +71,11 @@ async fn stopping_the_background_work_cancels_pending_retries() {
             .filter(|l| l.starts_with("REPORT"))
             .count()
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while starts() < 1 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    sluice_testkit::assert_eventually_async!(
+        within Duration::from_secs(20);
+        starts() >= 1,
+        "the first attempt never ran"
+    );
     assert_eq!(starts(), 1, "the first attempt ran");
     // The retry waits 2 s; stopping the owner now must cancel it.
     background.stop().await;
