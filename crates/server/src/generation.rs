@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use sluice_apigw::{Gateway, GatewayOptions};
+use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::Model;
@@ -58,7 +59,7 @@ impl Shared {
             .functions
             .iter()
             .map(|f| f.runtime.as_str())
-            .filter(|r| r.starts_with("python"))
+            .filter(|r| RuntimeFamily::of(r) == Some(RuntimeFamily::Python))
             .collect();
         if python.is_empty() {
             return env;

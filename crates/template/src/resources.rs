@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use std::path::{Component, Path, PathBuf};
 
+use sluice_aws_env::RuntimeFamily;
+
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{join_path, Resolver};
@@ -319,7 +321,7 @@ fn function(
         "Runtime",
         "add e.g. Runtime: python3.12 (or nodejs20.x, provided.al2023)",
     )?;
-    let handler = if runtime.starts_with("provided") {
+    let handler = if RuntimeFamily::of(&runtime) == Some(RuntimeFamily::Provided) {
         props.string("Handler")?.unwrap_or_default()
     } else {
         props.required(
