@@ -13,7 +13,7 @@ mod pool;
 mod runtime_api;
 mod sandbox;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -30,7 +30,7 @@ pub const MAX_REQUEST_PAYLOAD: usize = 6 * 1024 * 1024;
 pub const MAX_RESPONSE_PAYLOAD: usize = 6 * 1024 * 1024 + 100;
 
 /// One function as the Lambda service sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
     /// Function name (`FunctionName`, or the template's logical id).
     pub name: String,
@@ -51,7 +51,7 @@ pub struct FunctionSpec {
 }
 
 /// The function's code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeSource {
     /// A folder (`CodeUri`), used as the task root and working directory.
     Dir(PathBuf),
@@ -286,6 +286,19 @@ impl Lambda {
         functions: Vec<FunctionSpec>,
         config: LambdaConfig,
     ) -> Result<Arc<Lambda>, LambdaError> {
+        Self::succeeding(None, functions, config, &BTreeSet::new())
+    }
+
+    /// Like [`Lambda::new`] for a reload: a function whose spec is unchanged and whose name is not
+    /// in `code_changed` keeps `previous`'s pool, warm sandboxes included (the two services share
+    /// it); every other function gets fresh sandboxes. `previous` keeps serving its in-flight
+    /// invocations; its own pools end when it is dropped.
+    pub fn succeeding(
+        previous: Option<&Lambda>,
+        functions: Vec<FunctionSpec>,
+        config: LambdaConfig,
+        code_changed: &BTreeSet<String>,
+    ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
         let mut pools = BTreeMap::new();
         let specs = functions
@@ -295,8 +308,16 @@ impl Lambda {
         for spec in functions {
             let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
             let name = spec.name.clone();
-            let pool = FunctionPool::new(spec, launcher, &config);
-            if pools.insert(name.clone(), Arc::new(pool)).is_some() {
+            let kept = previous
+                .filter(|_| !code_changed.contains(&name))
+                .filter(|old| old.specs.get(&name) == Some(&spec))
+                .and_then(|old| old.functions.get(&name))
+                .cloned();
+            let pool = match kept {
+                Some(pool) => pool,
+                None => Arc::new(FunctionPool::new(spec, launcher, &config)),
+            };
+            if pools.insert(name.clone(), pool).is_some() {
                 return Err(LambdaError::DuplicateFunction { function: name });
             }
         }
@@ -388,14 +409,6 @@ impl Lambda {
 
     /// Stop every sandbox (their whole process groups). Background work is stopped by its owner.
     pub async fn shutdown(&self) {
-        for pool in self.functions.values() {
-            pool.shutdown();
-        }
-    }
-}
-
-impl Drop for Lambda {
-    fn drop(&mut self) {
         for pool in self.functions.values() {
             pool.shutdown();
         }

@@ -4,7 +4,7 @@
 //! What must outlive a reload (the DynamoDB store, the host probes, the log) is opened once, in
 //! [`Shared`], and only borrowed here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -99,9 +99,13 @@ pub(crate) struct Generation {
 impl Generation {
     /// Builds the functions and routes of `model`; what it did or found goes to `notes`. Must run
     /// inside a tokio runtime: the generation's background work starts here and is owned by it.
+    /// After a `previous` generation, functions that did not change (same spec, not named in
+    /// `code_changed`) keep their warm sandboxes.
     pub fn build(
         shared: &Shared,
+        previous: Option<&Generation>,
         model: Model,
+        code_changed: &BTreeSet<String>,
         notes: &mut Vec<String>,
     ) -> Result<Generation, ServerError> {
         let config = &shared.config;
@@ -116,7 +120,8 @@ impl Generation {
             .map(|f| function_spec::function_spec(f, &overrides, &state_dir, notes))
             .collect::<Result<Vec<_>, _>>()?;
         let extra_env = shared.handler_env(&model, notes);
-        let lambda = Lambda::new(
+        let lambda = Lambda::succeeding(
+            previous.map(|p| p.lambda.as_ref()),
             specs,
             LambdaConfig {
                 default_concurrency: config.default_concurrency,
@@ -127,6 +132,7 @@ impl Generation {
                 log_sink: shared.log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
             },
+            code_changed,
         )?;
         let gateway = Gateway::new(
             &model.rest_apis,

@@ -14,6 +14,7 @@ mod python_host;
 mod services_endpoint;
 mod terminal_log;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -134,7 +135,7 @@ impl Application {
         let mut notes = Vec::new();
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
         let shared = Shared::new(config.clone(), dynamodb, services_addr);
-        let generation = Generation::build(&shared, model, &mut notes)?;
+        let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
         Ok(Self {
             shared: Arc::new(shared),
             current: Arc::new(ArcSwap::from_pointee(generation)),
@@ -153,13 +154,26 @@ impl Application {
     }
 
     /// Builds a generation from `model` and swaps it in: new requests use it at once, requests in
-    /// flight finish on the old one, whose sandboxes stop when the last of them ends. The store is
-    /// kept; the template's missing tables are created (never dropped). On error the current
-    /// generation keeps serving. Returns what building did or found.
-    pub fn reload(&self, model: Model) -> Result<Vec<String>, ServerError> {
+    /// flight finish on the old one. Functions whose configuration is unchanged and whose name
+    /// (the Lambda function name) is not in `code_changed` keep their warm sandboxes; the others'
+    /// old sandboxes stop when their last invocation ends. The store is kept; the template's
+    /// missing tables are created (never dropped). On error the current generation keeps
+    /// serving. Returns what building did or found.
+    pub fn reload(
+        &self,
+        model: Model,
+        code_changed: &BTreeSet<String>,
+    ) -> Result<Vec<String>, ServerError> {
         let mut notes = Vec::new();
         ensure_tables(&self.shared.dynamodb, &model, &mut notes)?;
-        let generation = Generation::build(&self.shared, model, &mut notes)?;
+        let previous = self.current.load_full();
+        let generation = Generation::build(
+            &self.shared,
+            Some(&previous),
+            model,
+            code_changed,
+            &mut notes,
+        )?;
         self.current.store(Arc::new(generation));
         Ok(notes)
     }

@@ -111,7 +111,8 @@ async fn a_generation_swapped_under_load_fails_no_request() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     for round in 0..6 {
         let version = if round % 2 == 0 { "v2" } else { "v1" };
-        app.reload(load(&path, version)).expect("reload builds");
+        app.reload(load(&path, version), &Default::default())
+            .expect("reload builds");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     load_done.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -142,5 +143,49 @@ async fn a_generation_swapped_under_load_fails_no_request() {
 
     let _ = stop.send(());
     server.await.expect("server task");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_functions_stay_warm_across_a_reload_and_changed_code_starts_cold() {
+    let dir = fresh_dir();
+    let path = dir.join("template.yaml");
+    let mut config = Config::new(path.clone());
+    config.in_memory = true;
+    config.state_dir = Some(dir.join(".sluice"));
+    let services = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let app = Application::build(
+        &config,
+        load(&path, "v1"),
+        services.local_addr().expect("addr"),
+    )
+    .expect("application builds");
+    let cold = |tail: &str| tail.contains("Init Duration");
+
+    let first = app.invoke("Version", "{}".into()).await.expect("invoke");
+    assert!(
+        cold(&first.log_tail),
+        "the first invocation starts a sandbox"
+    );
+
+    // Same template, nothing changed: the warm sandbox is kept.
+    app.reload(load(&path, "v1"), &Default::default())
+        .expect("reload");
+    let warm = app.invoke("Version", "{}".into()).await.expect("invoke");
+    assert!(!cold(&warm.log_tail), "{}", warm.log_tail);
+
+    // The same spec, but the watcher says its code changed: fresh sandboxes.
+    let changed = ["Version".to_owned()].into_iter().collect();
+    app.reload(load(&path, "v1"), &changed).expect("reload");
+    let fresh = app.invoke("Version", "{}".into()).await.expect("invoke");
+    assert!(cold(&fresh.log_tail), "{}", fresh.log_tail);
+
+    // A changed template (new code inline): fresh sandboxes answering with the new code.
+    app.reload(load(&path, "v2"), &Default::default())
+        .expect("reload");
+    let new = app.invoke("Version", "{}".into()).await.expect("invoke");
+    assert!(cold(&new.log_tail), "{}", new.log_tail);
+    assert!(String::from_utf8_lossy(&new.payload).contains("v2"));
+    app.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
