@@ -242,7 +242,8 @@ mod tests {
 
     #[tokio::test]
     async fn export_then_import_reproduces_tables_and_items() {
-        let source = DynamoDb::open(StoreLocation::InMemory).unwrap();
+        let source =
+            DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default()).unwrap();
         let create = json!({
             "TableName": "Things",
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -272,7 +273,8 @@ mod tests {
             }
         );
 
-        let target = DynamoDb::open(StoreLocation::InMemory).unwrap();
+        let target =
+            DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default()).unwrap();
         let imported = import(&target, lines.as_slice()).await.unwrap();
         assert_eq!(imported, exported);
         let mut again = Vec::new();
@@ -285,7 +287,8 @@ mod tests {
 
     #[tokio::test]
     async fn import_names_the_bad_line() {
-        let db = DynamoDb::open(StoreLocation::InMemory).unwrap();
+        let db =
+            DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default()).unwrap();
         let input =
             "{\"PutItem\": {\"TableName\": \"Missing\", \"Item\": {\"id\": {\"S\": \"1\"}}}}\n";
         let error = import(&db, input.as_bytes()).await.unwrap_err().to_string();

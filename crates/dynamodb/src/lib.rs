@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use sluice_aws_env::AwsEnv;
 
 pub use store::StoreError;
 use store::{SqliteStore, Store};
@@ -90,6 +91,8 @@ fn start_ttl_sweeper(state: std::sync::Weak<Mutex<State>>) {
 
 /// Mutable state behind the one lock: storage plus the table catalogue cached in memory.
 pub(crate) struct State {
+    /// Region, account and partition of every ARN the service names.
+    pub(crate) aws: AwsEnv,
     pub(crate) store: Box<dyn Store>,
     pub(crate) tables: BTreeMap<String, TableDef>,
 }
@@ -101,18 +104,19 @@ pub struct DynamoDb {
 }
 
 impl DynamoDb {
-    /// Opens (or creates) the store; a corrupted or foreign data file is a clear error.
-    pub fn open(location: StoreLocation) -> Result<Arc<DynamoDb>, StoreError> {
+    /// Opens (or creates) the store; a corrupted or foreign data file is a clear error. `aws` gives
+    /// the region and account of table, index and stream ARNs and of stream records.
+    pub fn open(location: StoreLocation, aws: AwsEnv) -> Result<Arc<DynamoDb>, StoreError> {
         let store: Box<dyn Store> = match &location {
-            StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir)?),
-            StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory()?),
+            StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir, aws.clone())?),
+            StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory(aws.clone())?),
         };
         let tables = store
             .load_tables()?
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
-        let state = Arc::new(Mutex::new(State { store, tables }));
+        let state = Arc::new(Mutex::new(State { aws, store, tables }));
         start_ttl_sweeper(Arc::downgrade(&state));
         Ok(Arc::new(DynamoDb { state }))
     }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
+use sluice_aws_env::AwsEnv;
 
 use crate::attribute_value::{item_from_value, item_to_json, Item};
 use crate::table::{KeySchema, TableDef};
@@ -190,12 +191,12 @@ struct TableMeta {
 }
 
 impl TableMeta {
-    fn of(def: &TableDef) -> TableMeta {
+    fn of(def: &TableDef, aws: &AwsEnv) -> TableMeta {
         TableMeta {
             keys: def.keys.clone(),
             indexes: index_keys(def),
             stream: def
-                .latest_stream_arn()
+                .latest_stream_arn(aws)
                 .zip(def.stream_view_type().map(String::from)),
         }
     }
@@ -266,13 +267,15 @@ fn build_index(
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Connection,
+    /// Region and account of stream ARNs and of the records' `awsRegion`.
+    aws: AwsEnv,
     /// Keys, indexes and stream per table, mirrored from the stored definitions.
     tables: HashMap<String, TableMeta>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database in `dir`.
-    pub fn open_dir(dir: &Path) -> Result<SqliteStore, StoreError> {
+    pub fn open_dir(dir: &Path, aws: AwsEnv) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
@@ -282,15 +285,15 @@ impl SqliteStore {
             path: path.clone(),
             source,
         })?;
-        Self::init(conn, &path)
+        Self::init(conn, &path, aws)
     }
 
     /// A throwaway in-memory database.
-    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
-        Self::init(Connection::open_in_memory()?, Path::new(":memory:"))
+    pub fn open_in_memory(aws: AwsEnv) -> Result<SqliteStore, StoreError> {
+        Self::init(Connection::open_in_memory()?, Path::new(":memory:"), aws)
     }
 
-    fn init(conn: Connection, path: &Path) -> Result<SqliteStore, StoreError> {
+    fn init(conn: Connection, path: &Path, aws: AwsEnv) -> Result<SqliteStore, StoreError> {
         let corrupt = |source| StoreError::Corrupt {
             path: path.to_path_buf(),
             source,
@@ -345,6 +348,7 @@ impl SqliteStore {
         .map_err(corrupt)?;
         let mut store = SqliteStore {
             conn,
+            aws,
             tables: HashMap::new(),
         };
         let defs = store.load_tables()?;
@@ -363,7 +367,7 @@ impl SqliteStore {
         }
         store.tables = defs
             .iter()
-            .map(|d| (d.name.clone(), TableMeta::of(d)))
+            .map(|d| (d.name.clone(), TableMeta::of(d, &store.aws)))
             .collect();
         Ok(store)
     }
@@ -388,7 +392,7 @@ impl Store for SqliteStore {
 
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError> {
         let text = serde_json::to_string(def).map_err(|e| StoreError::Decode(e.to_string()))?;
-        let meta = TableMeta::of(def);
+        let meta = TableMeta::of(def, &self.aws);
         let new = &meta.indexes;
         let previous = self.tables.get(&def.name);
         let old = previous.map(|m| m.indexes.clone()).unwrap_or_default();
@@ -625,9 +629,15 @@ impl Store for SqliteStore {
                     _ => None,
                 };
                 let expired = matches!(w, Write::Expire { .. });
-                if let Some(record) =
-                    crate::streams::record(keys, view, old.as_ref(), new, expired, now)
-                {
+                if let Some(record) = crate::streams::record(
+                    keys,
+                    view,
+                    old.as_ref(),
+                    new,
+                    expired,
+                    now,
+                    &self.aws.region,
+                ) {
                     tx.prepare_cached(
                         "INSERT INTO stream_records(arn, created, record) VALUES (?1, ?2, ?3)",
                     )?

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::attribute_value::{item_size, item_to_json, Item};
 use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
 use crate::store::StreamInfo;
-use crate::table::{KeySchema, REGION};
+use crate::table::KeySchema;
 use crate::{DynamoResponse, State};
 
 /// Added to the internal counter so sequence numbers look like DynamoDB's (21 digits).
@@ -23,7 +23,8 @@ const PAGE_BYTES: usize = 1024 * 1024;
 const ITERATOR_TTL_SECONDS: f64 = 15.0 * 60.0;
 
 /// The change record for one write, or `None` when nothing changed (DynamoDB writes no record for a
-/// put or update that leaves the item as it was, nor for deleting a missing item).
+/// put or update that leaves the item as it was, nor for deleting a missing item). `region` is the
+/// record's `awsRegion`.
 pub fn record(
     keys: &KeySchema,
     view_type: &str,
@@ -31,6 +32,7 @@ pub fn record(
     new: Option<&Item>,
     expired: bool,
     now: f64,
+    region: &str,
 ) -> Option<Value> {
     let event = match (old, new) {
         (None, Some(_)) => "INSERT",
@@ -71,7 +73,7 @@ pub fn record(
     out.insert("eventName".into(), json!(event));
     out.insert("eventVersion".into(), json!("1.1"));
     out.insert("eventSource".into(), json!("aws:dynamodb"));
-    out.insert("awsRegion".into(), json!(REGION));
+    out.insert("awsRegion".into(), json!(region));
     out.insert("dynamodb".into(), Value::Object(body));
     if expired {
         // How AWS marks deletions made by time to live.
@@ -384,21 +386,42 @@ mod tests {
             Some(&new),
             false,
             10.5,
+            "eu-west-1",
         )
         .expect("modify");
         assert_eq!(r["eventName"], "MODIFY");
+        assert_eq!(r["awsRegion"], "eu-west-1");
         assert_eq!(r["dynamodb"]["Keys"], json!({"id": {"S": "a"}}));
         assert_eq!(r["dynamodb"]["OldImage"]["v"], json!({"S": "1"}));
         assert_eq!(r["dynamodb"]["NewImage"]["v"], json!({"S": "2"}));
         assert_eq!(r["dynamodb"]["ApproximateCreationDateTime"], json!(10.0));
-        let r = record(&keys, "KEYS_ONLY", None, Some(&new), false, 0.0).expect("insert");
+        let r = record(
+            &keys,
+            "KEYS_ONLY",
+            None,
+            Some(&new),
+            false,
+            0.0,
+            "us-east-1",
+        )
+        .expect("insert");
         assert_eq!(r["eventName"], "INSERT");
         assert!(r["dynamodb"].get("NewImage").is_none());
-        let r = record(&keys, "OLD_IMAGE", Some(&old), None, true, 0.0).expect("remove");
+        let r =
+            record(&keys, "OLD_IMAGE", Some(&old), None, true, 0.0, "us-east-1").expect("remove");
         assert_eq!(r["eventName"], "REMOVE");
         assert_eq!(r["userIdentity"]["type"], "Service");
-        assert!(record(&keys, "NEW_IMAGE", Some(&old), Some(&old), false, 0.0).is_none());
-        assert!(record(&keys, "NEW_IMAGE", None, None, false, 0.0).is_none());
+        assert!(record(
+            &keys,
+            "NEW_IMAGE",
+            Some(&old),
+            Some(&old),
+            false,
+            0.0,
+            "us-east-1"
+        )
+        .is_none());
+        assert!(record(&keys, "NEW_IMAGE", None, None, false, 0.0, "us-east-1").is_none());
     }
 
     #[test]

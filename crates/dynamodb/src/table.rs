@@ -3,15 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sluice_aws_env::AwsEnv;
 
 use crate::attribute_value::{AttributeValue, Item};
 use crate::key_codec;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
-
-/// Account id in ARNs. AWS: the caller's account; Sluice: a fixed one, like other local emulators.
-pub const ACCOUNT: &str = "123456789012";
-/// Region in ARNs.
-pub const REGION: &str = "us-east-1";
 
 /// A key attribute: name and scalar type (S, N or B).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,9 +140,9 @@ pub struct TableDef {
 }
 
 impl TableDef {
-    /// The table ARN.
-    pub fn arn(&self) -> String {
-        format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{}", self.name)
+    /// The table ARN in the service's region and account.
+    pub fn arn(&self, aws: &AwsEnv) -> String {
+        aws.table_arn(&self.name)
     }
 
     /// The view type of the table's stream while it is enabled.
@@ -159,9 +155,9 @@ impl TableDef {
     }
 
     /// The ARN of the latest stream (enabled or not), as DescribeTable's `LatestStreamArn`.
-    pub fn latest_stream_arn(&self) -> Option<String> {
+    pub fn latest_stream_arn(&self, aws: &AwsEnv) -> Option<String> {
         let label = self.stream_label.as_ref()?;
-        Some(format!("{}/stream/{label}", self.arn()))
+        Some(format!("{}/stream/{label}", self.arn(aws)))
     }
 
     /// The index with this name.
@@ -257,6 +253,7 @@ impl TableDef {
     /// DynamoDB's `TableDescription`; `index_stats` gives (item count, bytes) per index name.
     pub fn describe(
         &self,
+        aws: &AwsEnv,
         item_count: i64,
         size_bytes: i64,
         status: &str,
@@ -282,7 +279,7 @@ impl TableDef {
         );
         d.insert("TableSizeBytes".into(), json!(size_bytes));
         d.insert("ItemCount".into(), json!(item_count));
-        d.insert("TableArn".into(), json!(self.arn()));
+        d.insert("TableArn".into(), json!(self.arn(aws)));
         d.insert("TableId".into(), json!(self.table_id));
         if self.billing_mode == "PAY_PER_REQUEST" {
             d.insert(
@@ -314,7 +311,7 @@ impl TableDef {
             o.insert("ItemCount".into(), json!(count));
             o.insert(
                 "IndexArn".into(),
-                json!(format!("{}/index/{}", self.arn(), i.name)),
+                json!(format!("{}/index/{}", self.arn(aws), i.name)),
             );
             Value::Object(o)
         };
@@ -339,7 +336,7 @@ impl TableDef {
         if let Some(s) = &self.stream {
             d.insert("StreamSpecification".into(), s.clone());
         }
-        if let (Some(arn), Some(label)) = (self.latest_stream_arn(), &self.stream_label) {
+        if let (Some(arn), Some(label)) = (self.latest_stream_arn(aws), &self.stream_label) {
             d.insert("LatestStreamLabel".into(), json!(label));
             d.insert("LatestStreamArn".into(), json!(arn));
         }

@@ -12,6 +12,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use sluice_aws_env::AwsEnv;
 use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreError, StoreLocation};
 
 /// Serves `db` the way the lead's services endpoint will: dispatch on `X-Amz-Target`.
@@ -79,7 +80,7 @@ async fn boto3_dynamodb_streams() {
 
 /// Runs one of the boto3 scripts in `tests/` against a fresh in-memory store.
 async fn run_boto3_script(name: &str) {
-    let db = DynamoDb::open(StoreLocation::InMemory).expect("in-memory store");
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("in-memory store");
     let addr = serve(db).await;
     let script = format!("{}/tests/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = tokio::process::Command::new("python3")
@@ -116,7 +117,8 @@ async fn call(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
 async fn data_survives_reopen() {
     let dir = temp_dir("reopen");
     {
-        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open new dir");
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("open new dir");
         let create = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
         assert_eq!(
@@ -131,7 +133,7 @@ async fn data_survives_reopen() {
         .await;
         assert_eq!(status, 200);
     }
-    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
     let (status, body) = call(
         &db,
         "GetItem",
@@ -177,7 +179,7 @@ fn corrupted_or_foreign_file_is_a_clear_error() {
         b"this is not a database, just text that is long enough to matter....",
     )
     .expect("write");
-    let err = DynamoDb::open(StoreLocation::Dir(dir.clone()))
+    let err = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
         .err()
         .expect("garbage file must be refused");
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
@@ -188,7 +190,7 @@ fn corrupted_or_foreign_file_is_a_clear_error() {
     let conn = rusqlite::Connection::open(dir2.join("dynamodb.sqlite3")).expect("sqlite");
     conn.execute_batch("CREATE TABLE other(x)").expect("create");
     drop(conn);
-    let err = DynamoDb::open(StoreLocation::Dir(dir2.clone()))
+    let err = DynamoDb::open(StoreLocation::Dir(dir2.clone()), AwsEnv::default())
         .err()
         .expect("foreign db must be refused");
     assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
@@ -198,7 +200,7 @@ fn corrupted_or_foreign_file_is_a_clear_error() {
 
 #[tokio::test]
 async fn protocol_errors() {
-    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
     let r = db.handle("PutItem", Bytes::from_static(b"{not json")).await;
     assert_eq!(r.status, 400);
     let v: Value = serde_json::from_slice(&r.body).expect("json");
@@ -280,7 +282,8 @@ async fn crash_child() {
     let Some(dir) = std::env::var_os(CRASH_DIR_ENV) else {
         return;
     };
-    let db = DynamoDb::open(StoreLocation::Dir(PathBuf::from(dir))).expect("child opens store");
+    let db = DynamoDb::open(StoreLocation::Dir(PathBuf::from(dir)), AwsEnv::default())
+        .expect("child opens store");
     let create = json!({"TableName": "Burst", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
     db.ensure_table(&create).expect("ensure table");
@@ -340,7 +343,8 @@ fn acknowledged_writes_survive_kill_9() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen after kill -9");
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("reopen after kill -9");
         for i in &acked {
             let (status, body) = call(
                 &db,
@@ -360,7 +364,7 @@ fn acknowledged_writes_survive_kill_9() {
 
 #[tokio::test]
 async fn expired_items_are_swept() {
-    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
     let create = json!({"TableName": "Sessions", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
     assert_eq!(call(&db, "CreateTable", create).await.0, 200);
@@ -453,7 +457,7 @@ async fn paginate(
 
 #[tokio::test]
 async fn secondary_indexes_are_stored_in_index_order() {
-    let db = DynamoDb::open(StoreLocation::InMemory).expect("store");
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
     let create = json!({"TableName": "Scores", "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "player", "KeyType": "HASH"}, {"AttributeName": "game", "KeyType": "RANGE"}],
         "AttributeDefinitions": [{"AttributeName": "player", "AttributeType": "S"}, {"AttributeName": "game", "AttributeType": "N"},
@@ -637,7 +641,7 @@ async fn index_entries_are_built_for_a_file_from_before_stored_indexes() {
         "GlobalSecondaryIndexes": [{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}]});
     {
-        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open");
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
         let (status, body) = call(&db, "CreateTable", create).await;
         assert_eq!(status, 200, "{body}");
         for id in ["a", "b"] {
@@ -650,7 +654,7 @@ async fn index_entries_are_built_for_a_file_from_before_stored_indexes() {
     conn.execute_batch("DELETE FROM idx; PRAGMA user_version=0;")
         .expect("downgrade");
     drop(conn);
-    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
     let q = json!({"TableName": "Tbl", "IndexName": "by-g", "KeyConditionExpression": "g = :g",
         "ExpressionAttributeValues": {":g": {"S": "x"}}});
     assert_eq!(call(&db, "Query", q).await.1["Count"], 2);
@@ -670,7 +674,7 @@ async fn call_streams(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
 async fn stream_records_are_durable_and_name_ttl_deletions() {
     let dir = temp_dir("streams");
     let arn = {
-        let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("open");
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
         let create = json!({"TableName": "Sessions", "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
@@ -689,7 +693,7 @@ async fn stream_records_are_durable_and_name_ttl_deletions() {
             .to_string()
     };
     // Reopened: the stream and its records are still there.
-    let db = DynamoDb::open(StoreLocation::Dir(dir.clone())).expect("reopen");
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
     let (status, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
     assert_eq!(status, 200, "{d}");
     let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
@@ -759,4 +763,61 @@ async fn stream_records_are_durable_and_name_ttl_deletions() {
     );
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn arns_and_stream_records_follow_the_configured_region() {
+    let db =
+        DynamoDb::open(StoreLocation::InMemory, AwsEnv::in_region("eu-west-1")).expect("store");
+    let create = json!({"TableName": "Orders", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "owner", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "ByOwner",
+            "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}],
+        "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}});
+    let (status, body) = call(&db, "CreateTable", create).await;
+    assert_eq!(status, 200, "{body}");
+    let table = &body["TableDescription"];
+    let prefix = "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders";
+    assert_eq!(table["TableArn"], prefix);
+    assert_eq!(
+        table["GlobalSecondaryIndexes"][0]["IndexArn"],
+        format!("{prefix}/index/ByOwner")
+    );
+    let arn = table["LatestStreamArn"].as_str().expect("LatestStreamArn");
+    assert!(arn.starts_with(&format!("{prefix}/stream/")), "{arn}");
+    // Tags are addressed by the table's ARN in this region; another region's ARN names nothing.
+    let tag = json!({"ResourceArn": prefix, "Tags": [{"Key": "k", "Value": "v"}]});
+    assert_eq!(call(&db, "TagResource", tag).await.0, 200);
+    let other = json!({"ResourceArn": "arn:aws:dynamodb:us-east-1:123456789012:table/Orders",
+        "Tags": [{"Key": "k", "Value": "v"}]});
+    assert_eq!(call(&db, "TagResource", other).await.0, 400);
+    let (_, endpoints) = call(&db, "DescribeEndpoints", json!({})).await;
+    assert_eq!(
+        endpoints["Endpoints"][0]["Address"],
+        "dynamodb.eu-west-1.amazonaws.com"
+    );
+
+    let put = json!({"TableName": "Orders", "Item": {"id": {"S": "o1"}, "owner": {"S": "ann"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, streams) = call_streams(&db, "ListStreams", json!({"TableName": "Orders"})).await;
+    assert_eq!(streams["Streams"][0]["StreamArn"], arn, "{streams}");
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (status, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["Records"][0]["awsRegion"], "eu-west-1", "{page}");
 }

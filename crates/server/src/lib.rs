@@ -58,7 +58,7 @@ pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
     } else {
         StoreLocation::Dir(config.state_dir().join("dynamodb"))
     };
-    Ok(DynamoDb::open(location)?)
+    Ok(DynamoDb::open(location, config.aws.clone())?)
 }
 
 /// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.

@@ -28,7 +28,7 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
         )));
     }
     state.store.put_table(&def)?;
-    let desc = def.describe(0, 0, "ACTIVE", &|_| (0, 0));
+    let desc = def.describe(&state.aws, 0, 0, "ACTIVE", &|_| (0, 0));
     state.tables.insert(def.name.clone(), def);
     Ok(json!({ "TableDescription": desc }))
 }

@@ -60,9 +60,10 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "ListTagsOfResource" => table_admin::list_tags(state, &r),
         "DescribeTimeToLive" => table_admin::describe_ttl(state, &r),
         "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
-        "DescribeEndpoints" => Ok(
-            json!({"Endpoints": [{"Address": "dynamodb.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]}),
-        ),
+        "DescribeEndpoints" => Ok(json!({"Endpoints": [{
+            "Address": format!("dynamodb.{}.{}", state.aws.region, state.aws.url_suffix()),
+            "CachePeriodInMinutes": 1440
+        }]})),
         "DescribeLimits" => Ok(
             json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
             "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),
