@@ -11,12 +11,14 @@ mod ops;
 mod protocol;
 mod store;
 mod streams;
+mod sweeper;
 mod table;
 mod ttl;
 mod update_expression;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -24,6 +26,7 @@ use sluice_aws_env::AwsEnv;
 
 pub use store::StoreError;
 use store::{SqliteStore, Store};
+pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 use table::TableDef;
 
 /// Where the data lives.
@@ -59,36 +62,6 @@ pub enum EnsureOutcome {
     },
 }
 
-/// How often expired items are swept. AWS: within a few days; Sluice: promptly, so tests can see it.
-const TTL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Stream records older than this are trimmed, as DynamoDB Streams keeps records for 24 hours.
-const STREAM_RETENTION_SECONDS: f64 = 24.0 * 60.0 * 60.0;
-
-/// Sweeps expired items (and trims old stream records) until the store is dropped (the thread holds only a weak reference).
-fn start_ttl_sweeper(state: std::sync::Weak<Mutex<State>>) {
-    let spawned = std::thread::Builder::new()
-        .name("ddb-ttl-sweeper".into())
-        .spawn(move || loop {
-            std::thread::sleep(TTL_SWEEP_INTERVAL);
-            let Some(state) = state.upgrade() else { return };
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0);
-            let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(e) = ttl::sweep(&mut guard, now) {
-                tracing::warn!(error = %e, "dynamodb TTL sweep failed");
-            }
-            if let Err(e) = guard.store.trim_streams(now - STREAM_RETENTION_SECONDS) {
-                tracing::warn!(error = %e, "dynamodb stream trimming failed");
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the dynamodb TTL sweeper; expired items stay until restart");
-    }
-}
-
 /// Mutable state behind the one lock: storage plus the table catalogue cached in memory.
 pub(crate) struct State {
     /// Region, account and partition of every ARN the service names.
@@ -101,6 +74,8 @@ pub(crate) struct State {
 /// conditional writes and transactions atomic.
 pub struct DynamoDb {
     state: Arc<Mutex<State>>,
+    /// Set while a [`Sweeper`] runs over this store, so a second one is refused.
+    sweeper_running: Arc<AtomicBool>,
 }
 
 impl DynamoDb {
@@ -117,12 +92,21 @@ impl DynamoDb {
             .map(|t| (t.name.clone(), t))
             .collect();
         let state = Arc::new(Mutex::new(State { aws, store, tables }));
-        start_ttl_sweeper(Arc::downgrade(&state));
-        Ok(Arc::new(DynamoDb { state }))
+        Ok(Arc::new(DynamoDb {
+            state,
+            sweeper_running: Arc::new(AtomicBool::new(false)),
+        }))
+    }
+
+    /// Starts the background thread that sweeps expired items and trims old stream records every
+    /// `interval`. The caller owns the returned handle and stops it on shutdown; a store has at most one
+    /// sweeper at a time ([`SweeperError::AlreadyRunning`]).
+    pub fn start_sweeper(&self, interval: std::time::Duration) -> Result<Sweeper, SweeperError> {
+        sweeper::start(Arc::downgrade(&self.state), &self.sweeper_running, interval)
     }
 
     /// Deletes items whose time-to-live attribute (epoch seconds) is at or before `now_epoch_seconds`,
-    /// in every table with TTL enabled; returns how many were deleted. Also runs on a background interval.
+    /// in every table with TTL enabled; returns how many were deleted. A [`Sweeper`] calls this on an interval.
     pub fn sweep_expired(&self, now_epoch_seconds: f64) -> Result<usize, StoreError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         ttl::sweep(&mut guard, now_epoch_seconds)

@@ -821,3 +821,47 @@ async fn arns_and_stream_records_follow_the_configured_region() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["Records"][0]["awsRegion"], "eu-west-1", "{page}");
 }
+
+#[tokio::test]
+async fn the_sweeper_runs_until_stopped_and_one_store_has_one() {
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
+    let create = json!({"TableName": "Sessions", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+    assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+    let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
+    assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+    let count = |db: Arc<DynamoDb>| async move {
+        let (_, body) = call(&db, "Scan", json!({"TableName": "Sessions"})).await;
+        body["Count"].as_i64().expect("Count")
+    };
+    let put_expired =
+        |id: &str| json!({"TableName": "Sessions", "Item": {"id": {"S": id}, "exp": {"N": "1"}}});
+
+    let interval = std::time::Duration::from_millis(20);
+    let sweeper = db.start_sweeper(interval).expect("sweeper starts");
+    assert!(
+        matches!(
+            db.start_sweeper(interval),
+            Err(sluice_dynamodb::SweeperError::AlreadyRunning)
+        ),
+        "a second sweeper on the same store is refused"
+    );
+    assert_eq!(call(&db, "PutItem", put_expired("a")).await.0, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count(db.clone()).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweeper never swept"
+        );
+        tokio::time::sleep(interval).await;
+    }
+
+    // stop() returns once the thread has ended: nothing is swept any more, and a new one may start.
+    sweeper.stop();
+    assert_eq!(call(&db, "PutItem", put_expired("b")).await.0, 200);
+    tokio::time::sleep(interval * 5).await;
+    assert_eq!(count(db.clone()).await, 1, "a stopped sweeper swept");
+    db.start_sweeper(interval)
+        .expect("restart after stop")
+        .stop();
+}

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use sluice_apigw::{Gateway, GatewayOptions};
-use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation};
+use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation, Sweeper, SweeperError};
 use sluice_lambda::{Invocation, InvokeError, Lambda, LambdaConfig};
 use sluice_template::{LoadOptions, Model};
 use tokio::net::TcpListener;
@@ -96,6 +96,8 @@ pub struct Application {
     services: Arc<services_endpoint::Services>,
     log: Arc<TerminalLog>,
     notes: Vec<String>,
+    /// The store's TTL sweeper, owned here and stopped by [`Application::shutdown`].
+    sweeper: std::sync::Mutex<Option<Sweeper>>,
 }
 
 impl Application {
@@ -119,6 +121,7 @@ impl Application {
             .collect::<Result<Vec<_>, _>>()?;
 
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
+        let sweeper = start_sweeper(&dynamodb, &mut notes);
 
         let extra_env = services_env(services_addr, &model, &mut notes);
         let log = Arc::new(TerminalLog::new());
@@ -159,6 +162,7 @@ impl Application {
             gateway: Arc::new(gateway),
             log,
             notes,
+            sweeper: std::sync::Mutex::new(sweeper),
         })
     }
 
@@ -198,9 +202,33 @@ impl Application {
         self.lambda.invoke(name, payload).await
     }
 
-    /// Stops every sandbox.
+    /// Stops every sandbox and the store's sweeper.
     pub async fn shutdown(&self) {
         self.lambda.shutdown().await;
+        let sweeper = self
+            .sweeper
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(sweeper) = sweeper {
+            // Joining waits for a sweep in progress, which blocks on SQLite.
+            let _ = tokio::task::spawn_blocking(move || sweeper.stop()).await;
+        }
+    }
+}
+
+/// Starts the store's TTL sweeper; `None` when the store already has one (its owner keeps it) or the
+/// thread cannot start (expired items then stay until the next start, which `notes` says).
+fn start_sweeper(dynamodb: &DynamoDb, notes: &mut Vec<String>) -> Option<Sweeper> {
+    match dynamodb.start_sweeper(sluice_dynamodb::DEFAULT_SWEEP_INTERVAL) {
+        Ok(sweeper) => Some(sweeper),
+        Err(SweeperError::AlreadyRunning) => None,
+        Err(SweeperError::Spawn(cause)) => {
+            notes.push(format!(
+                "Warning: cannot start the DynamoDB TTL sweeper ({cause}); expired items stay until the next start"
+            ));
+            None
+        }
     }
 }
 
