@@ -10,7 +10,7 @@ use std::io::{BufRead, Write};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
-use crate::{DynamoDb, EnsureOutcome};
+use crate::{DynamoDb, EnsureOutcome, EnsureTableError};
 
 /// Why an export or import stopped.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,15 @@ pub enum BackupError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A `CreateTable` line could not be applied (invalid definition, storage failure).
+    #[error("line {line}: CreateTable failed")]
+    Table {
+        /// 1-based line number.
+        line: usize,
+        /// Why.
+        #[source]
+        source: EnsureTableError,
     },
     /// DynamoDB refused a request (the table is missing, an item is invalid, …).
     #[error("line {line}: {operation} failed: {message}")]
@@ -104,11 +113,12 @@ pub async fn import(db: &DynamoDb, input: impl BufRead) -> Result<BackupSummary,
             message: format!("not JSON: {e}"),
         })?;
         if let Some(create) = value.get("CreateTable") {
-            let outcome = db.ensure_table(create).map_err(|e| BackupError::Refused {
-                line: number,
-                operation: "CreateTable",
-                message: e.to_string(),
-            })?;
+            let outcome = db
+                .ensure_table(create)
+                .map_err(|source| BackupError::Table {
+                    line: number,
+                    source,
+                })?;
             if let EnsureOutcome::SchemaDiffers { differences } = outcome {
                 return Err(BackupError::Refused {
                     line: number,

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use sluice_aws_env::AwsEnv;
 
+pub use ops::create_table::EnsureTableError;
 pub use store::StoreError;
 use store::{SqliteStore, Store};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
@@ -140,9 +141,9 @@ impl DynamoDb {
         };
         match tokio::task::spawn_blocking(run).await {
             Ok(resp) => resp,
-            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!(
-                "request task failed: {e}"
-            ))),
+            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(
+                protocol::InternalCause::new(e),
+            )),
         }
     }
 
@@ -152,7 +153,7 @@ impl DynamoDb {
     pub fn ensure_table(
         &self,
         create_table_request_json: &serde_json::Value,
-    ) -> Result<EnsureOutcome, StoreError> {
+    ) -> Result<EnsureOutcome, EnsureTableError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         ops::create_table::ensure(&mut guard, create_table_request_json)
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 use sluice_aws_env::AwsEnv;
 
-use crate::attribute_value::{item_from_value, item_to_json, Item};
+use crate::attribute_value::{item_from_value, item_to_json, AttributeValueError, Item};
 use crate::table::{KeySchema, TableDef};
 
 /// File name of the database inside a store directory.
@@ -25,7 +25,7 @@ const SCHEMA_VERSION: i32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The directory could not be created.
-    #[error("cannot create the DynamoDB data directory {path}: {source}")]
+    #[error("cannot create the DynamoDB data directory {path}")]
     CreateDir {
         /// Directory.
         path: PathBuf,
@@ -33,7 +33,7 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The file is not a SQLite database or is damaged.
-    #[error("the DynamoDB data file {path} is corrupted or not a database ({source}); move it away to start empty")]
+    #[error("the DynamoDB data file {path} is corrupted or not a database (move it away to start empty)")]
     Corrupt {
         /// File.
         path: PathBuf,
@@ -48,15 +48,23 @@ pub enum StoreError {
         /// The id found.
         found: i32,
     },
-    /// A stored value could not be decoded.
-    #[error("stored data is unreadable: {0}")]
-    Decode(String),
+    /// SQLite's integrity check found damage.
+    #[error("the DynamoDB data file {path} failed its integrity check ({report}); move it away to start empty")]
+    Damaged {
+        /// File.
+        path: PathBuf,
+        /// What `PRAGMA quick_check` reported.
+        report: String,
+    },
+    /// A stored table definition, stream or record could not be read or written as JSON.
+    #[error("stored DynamoDB data is unreadable")]
+    Json(#[from] serde_json::Error),
+    /// A stored item is not valid attribute-value JSON.
+    #[error("a stored DynamoDB item is unreadable")]
+    Item(#[from] AttributeValueError),
     /// Any other SQLite failure.
-    #[error("sqlite: {0}")]
+    #[error("the DynamoDB store (SQLite) failed")]
     Sqlite(#[from] rusqlite::Error),
-    /// A CreateTable request given to `ensure_table` is invalid.
-    #[error("invalid table definition: {0}")]
-    InvalidTable(String),
 }
 
 /// One stored row: encoded keys, the item and its size.
@@ -315,10 +323,10 @@ impl SqliteStore {
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
             .map_err(corrupt)?;
         if check != "ok" {
-            return Err(StoreError::Decode(format!(
-                "{}: integrity check failed: {check}",
-                path.display()
-            )));
+            return Err(StoreError::Damaged {
+                path: path.to_path_buf(),
+                report: check,
+            });
         }
         conn.execute_batch(&format!(
             "PRAGMA journal_mode=WAL;
@@ -374,9 +382,8 @@ impl SqliteStore {
 }
 
 fn decode_item(text: &str) -> Result<Item, StoreError> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| StoreError::Decode(e.to_string()))?;
-    item_from_value(&v).map_err(|e| StoreError::Decode(e.to_string()))
+    let v: serde_json::Value = serde_json::from_str(text)?;
+    Ok(item_from_value(&v)?)
 }
 
 impl Store for SqliteStore {
@@ -385,13 +392,13 @@ impl Store for SqliteStore {
         let defs = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for d in defs {
-            out.push(serde_json::from_str(&d?).map_err(|e| StoreError::Decode(e.to_string()))?);
+            out.push(serde_json::from_str(&d?)?);
         }
         Ok(out)
     }
 
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError> {
-        let text = serde_json::to_string(def).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let text = serde_json::to_string(def)?;
         let meta = TableMeta::of(def, &self.aws);
         let new = &meta.indexes;
         let previous = self.tables.get(&def.name);
@@ -424,8 +431,7 @@ impl Store for SqliteStore {
                 )?;
             }
             if let (Some((arn, view)), Some(label)) = (&meta.stream, &def.stream_label) {
-                let keys = serde_json::to_string(&def.keys)
-                    .map_err(|e| StoreError::Decode(e.to_string()))?;
+                let keys = serde_json::to_string(&def.keys)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO streams(arn, tbl, label, view_type, keys, created, enabled) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
@@ -705,8 +711,7 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(seq, text)| {
-                let v =
-                    serde_json::from_str(&text).map_err(|e| StoreError::Decode(e.to_string()))?;
+                let v = serde_json::from_str(&text)?;
                 Ok((seq, v))
             })
             .collect()
@@ -767,7 +772,7 @@ fn stream_info(row: StreamRow) -> Result<StreamInfo, StoreError> {
         table,
         label,
         view_type,
-        keys: serde_json::from_str(&keys).map_err(|e| StoreError::Decode(e.to_string()))?,
+        keys: serde_json::from_str(&keys)?,
         created,
         enabled,
     })

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use super::lexer::{tokenize, Tok, Token};
-use crate::attribute_value::AttributeValue;
+use crate::attribute_value::{AttributeValue, AttributeValueError};
 use crate::protocol::{DynamoError, DynamoResult, Req};
 
 /// Longest expression DynamoDB accepts, in bytes.
@@ -168,10 +168,10 @@ impl ExprAttrs {
             }
             for (k, v) in values {
                 let av = AttributeValue::from_json(v).map_err(|e| match e {
-                    DynamoError::Validation(m) => DynamoError::validation(format!(
+                    AttributeValueError::Validation(m) => DynamoError::validation(format!(
                         "ExpressionAttributeValues contains invalid value: {m} for key {k}"
                     )),
-                    other => other,
+                    other => other.into(),
                 })?;
                 attrs.values.insert(k.clone(), av);
             }

@@ -33,13 +33,41 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
     Ok(json!({ "TableDescription": desc }))
 }
 
+/// Why a declared table (template or import) could not be ensured.
+#[derive(Debug, thiserror::Error)]
+pub enum EnsureTableError {
+    /// CreateTable would reject the definition: the template's or the import file's fault.
+    #[error("invalid definition of DynamoDB table {table}")]
+    Invalid {
+        /// The table's name (empty when the definition has none).
+        table: String,
+        /// DynamoDB's validation error.
+        #[source]
+        reason: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Storage failed: Sluice's fault.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Creates the table unless it exists; reports how an existing table's schema differs. An extra
 /// `TimeToLiveSpecification` member (as in templates) enables TTL.
-pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, StoreError> {
-    let obj = request
-        .as_object()
-        .ok_or_else(|| StoreError::InvalidTable("request is not a JSON object".into()))?;
-    let mut def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
+pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, EnsureTableError> {
+    let table = request
+        .get("TableName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let invalid = |reason: DynamoError| EnsureTableError::Invalid {
+        table: table.clone(),
+        reason: Box::new(reason),
+    };
+    let obj = request.as_object().ok_or_else(|| {
+        invalid(DynamoError::Serialization(
+            "the definition is not a JSON object".into(),
+        ))
+    })?;
+    let mut def = parse(&Req(obj)).map_err(invalid)?;
     // Not part of CreateTable on AWS: templates declare TTL on the table resource, so accept it here.
     let ttl = obj
         .get("TimeToLiveSpecification")

@@ -34,7 +34,7 @@ fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .map(AttributeValue::from_json)
+                .map(|v| AttributeValue::from_json(v).map_err(DynamoError::from))
                 .collect::<DynamoResult<_>>()
         })
         .transpose()?

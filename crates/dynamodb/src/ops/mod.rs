@@ -15,7 +15,9 @@ use serde_json::{json, Map, Value};
 
 use crate::attribute_value::{item_size, item_to_json, Item};
 use crate::expression::{evaluate, Condition};
-use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
+use crate::protocol::{
+    encode_error, encode_ok, parse_body, DynamoError, DynamoResult, InternalCause, Req,
+};
 use crate::store::StoreError;
 use crate::table::TableDef;
 use crate::{DynamoResponse, State};
@@ -23,9 +25,10 @@ use crate::{DynamoResponse, State};
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
+/// Storage failures are Sluice's fault: a 500 that keeps the failure as its source.
 impl From<StoreError> for DynamoError {
     fn from(e: StoreError) -> Self {
-        DynamoError::Internal(e.to_string())
+        DynamoError::Internal(InternalCause::new(e))
     }
 }
 
