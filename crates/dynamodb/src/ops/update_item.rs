@@ -7,10 +7,11 @@ use super::{
     write_units, Capacity,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
+use crate::expression::{parse_update, UpdateExpression};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::store::Write;
-use crate::update_expression::{apply_update, parse_update, UpdateExpression};
+use crate::update_expression::apply_update;
 use crate::State;
 
 /// Which attributes UpdateItem returns.
