@@ -9,14 +9,14 @@ mod key_codec;
 mod number;
 mod ops;
 mod protocol;
+mod state;
 mod store;
-mod streams;
+mod stream_record;
 mod sweeper;
 mod table;
 mod ttl;
 mod update_expression;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -24,11 +24,12 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use sluice_aws_env::AwsEnv;
 
-pub use ops::create_table::EnsureTableError;
+pub use ops::create_table::{EnsureOutcome, EnsureTableError};
+pub use protocol::DynamoResponse;
+use state::State;
 pub use store::StoreError;
 use store::{SqliteStore, Store};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
-use table::TableDef;
 
 /// Where the data lives.
 #[derive(Debug, Clone)]
@@ -37,38 +38,6 @@ pub enum StoreLocation {
     Dir(PathBuf),
     /// Nothing on disk (throwaway runs, tests).
     InMemory,
-}
-
-/// A DynamoDB response: status and JSON body. The HTTP layer adds `content-type:
-/// application/x-amz-json-1.0`, `x-amz-crc32` and `x-amzn-RequestId`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DynamoResponse {
-    /// HTTP status (200, 400 or 500).
-    pub status: u16,
-    /// JSON body.
-    pub body: Bytes,
-}
-
-/// What [`DynamoDb::ensure_table`] did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnsureOutcome {
-    /// The table did not exist and was created.
-    Created,
-    /// The table exists with the same key schema and indexes.
-    Unchanged,
-    /// The table exists with a different schema; it is left as it is (data is never dropped silently).
-    SchemaDiffers {
-        /// Human-readable differences, for the startup report.
-        differences: Vec<String>,
-    },
-}
-
-/// Mutable state behind the one lock: storage plus the table catalogue cached in memory.
-pub(crate) struct State {
-    /// Region, account and partition of every ARN the service names.
-    pub(crate) aws: AwsEnv,
-    pub(crate) store: Box<dyn Store>,
-    pub(crate) tables: BTreeMap<String, TableDef>,
 }
 
 /// The DynamoDB service. Cheap to share (`Arc`); all requests serialize on one lock, which is what makes
@@ -121,7 +90,7 @@ impl DynamoDb {
     /// Handles one DynamoDB Streams request: `target` is the operation name after
     /// `DynamoDBStreams_20120810.` (ListStreams, DescribeStream, GetShardIterator, GetRecords).
     pub async fn handle_streams(&self, target: &str, body: Bytes) -> DynamoResponse {
-        self.run(target, body, streams::dispatch).await
+        self.run(target, body, ops::streams::dispatch).await
     }
 
     async fn run(

@@ -4,7 +4,16 @@ use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use crate::attribute_value::{item_to_json, AttributeValueError, Item};
-use crate::DynamoResponse;
+
+/// A DynamoDB response: status and JSON body. The HTTP layer adds `content-type:
+/// application/x-amz-json-1.0`, `x-amz-crc32` and `x-amzn-RequestId`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamoResponse {
+    /// HTTP status (200, 400 or 500).
+    pub status: u16,
+    /// JSON body.
+    pub body: Bytes,
+}
 
 /// Why one entry of a transaction was cancelled (`CancellationReasons[i]`).
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::{ttl, State};
+use crate::state::State;
+use crate::ttl;
 
 /// How often expired items are swept. AWS: within a few days; Sluice: promptly, so tests can see it.
 pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(5);

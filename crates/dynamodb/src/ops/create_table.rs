@@ -3,9 +3,9 @@
 use serde_json::{json, Value};
 
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::StoreError;
 use crate::table::{parse_create_table, TableDef};
-use crate::{EnsureOutcome, State};
 
 fn now() -> f64 {
     std::time::SystemTime::now()
@@ -31,6 +31,20 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
     let desc = def.describe(&state.aws, 0, 0, "ACTIVE", &|_| (0, 0));
     state.tables.insert(def.name.clone(), def);
     Ok(json!({ "TableDescription": desc }))
+}
+
+/// What [`DynamoDb::ensure_table`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnsureOutcome {
+    /// The table did not exist and was created.
+    Created,
+    /// The table exists with the same key schema and indexes.
+    Unchanged,
+    /// The table exists with a different schema; it is left as it is (data is never dropped silently).
+    SchemaDiffers {
+        /// Human-readable differences, for the startup report.
+        differences: Vec<String>,
+    },
 }
 
 /// Why a declared table (template or import) could not be ensured.

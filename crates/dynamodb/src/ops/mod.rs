@@ -7,6 +7,7 @@ pub mod get_item;
 pub mod legacy;
 pub mod put_item;
 pub mod query_scan;
+pub mod streams;
 pub mod table_admin;
 pub mod transact;
 pub mod update_item;
@@ -15,12 +16,13 @@ use serde_json::{json, Map, Value};
 
 use crate::attribute_value::{item_size, item_to_json, Item};
 use crate::expression::{evaluate, Condition};
+use crate::protocol::DynamoResponse;
 use crate::protocol::{
     encode_error, encode_ok, parse_body, DynamoError, DynamoResult, InternalCause, Req,
 };
+use crate::state::State;
 use crate::store::StoreError;
 use crate::table::TableDef;
-use crate::{DynamoResponse, State};
 
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -29,15 +31,6 @@ pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 impl From<StoreError> for DynamoError {
     fn from(e: StoreError) -> Self {
         DynamoError::Internal(InternalCause::new(e))
-    }
-}
-
-impl State {
-    /// The named table or DynamoDB's not-found error.
-    pub(crate) fn table(&self, name: &str) -> DynamoResult<&TableDef> {
-        self.tables
-            .get(name)
-            .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
     }
 }
 

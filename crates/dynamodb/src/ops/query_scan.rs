@@ -9,8 +9,8 @@ use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs
 use crate::expression::{CmpOp, Operand};
 use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::table::{KeySchema, TableDef};
-use crate::State;
 
 /// DynamoDB stops a page after reading this much data.
 const PAGE_BYTES: usize = 1024 * 1024;

@@ -4,8 +4,8 @@ use serde_json::{json, Map, Value};
 
 use super::table_name;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::table::{IndexDef, KeyAttr, KeySchema};
-use crate::State;
 
 fn now() -> f64 {
     std::time::SystemTime::now()

@@ -10,8 +10,8 @@ use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::UpdateExpression;
 use crate::expression::{evaluate, project, Condition, ExprAttrs};
 use crate::protocol::{null_error, CancellationReason, DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::Write;
-use crate::State;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;

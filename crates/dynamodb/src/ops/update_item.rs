@@ -10,9 +10,9 @@ use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{parse_update, UpdateExpression};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::Write;
 use crate::update_expression::apply_update;
-use crate::State;
 
 /// Which attributes UpdateItem returns.
 #[derive(Debug, Clone, Copy, PartialEq)]
