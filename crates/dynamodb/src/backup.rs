@@ -113,12 +113,17 @@ pub async fn import(db: &DynamoDb, input: impl BufRead) -> Result<BackupSummary,
             message: format!("not JSON: {e}"),
         })?;
         if let Some(create) = value.get("CreateTable") {
-            let outcome = db
-                .ensure_table(create)
-                .map_err(|source| BackupError::Table {
-                    line: number,
-                    source,
-                })?;
+            // Hand-written lines may enable TTL the way templates do, beside CreateTable's members.
+            let ttl = create
+                .get("TimeToLiveSpecification")
+                .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+                .and_then(|t| t.get("AttributeName").and_then(Value::as_str));
+            let outcome =
+                db.ensure_table_request(create, ttl)
+                    .map_err(|source| BackupError::Table {
+                        line: number,
+                        source,
+                    })?;
             if let EnsureOutcome::SchemaDiffers { differences } = outcome {
                 return Err(BackupError::Refused {
                     line: number,
@@ -265,7 +270,7 @@ mod tests {
             "GlobalSecondaryIndexes": [{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
             "BillingMode": "PAY_PER_REQUEST"
         });
-        source.ensure_table(&create).unwrap();
+        source.ensure_table_request(&create, None).unwrap();
         for n in 0..5 {
             let item = json!({"TableName": "Things", "Item": {"pk": {"S": "a"}, "sk": {"N": n.to_string()}, "g": {"S": "x"}, "tags": {"SS": ["p", "q"]}}});
             let reply = source

@@ -26,6 +26,9 @@ use sluice_aws_env::AwsEnv;
 
 pub use ops::create_table::{EnsureOutcome, EnsureTableError};
 pub use protocol::DynamoResponse;
+/// Typed table definitions (what templates declare), shared with the template crate.
+pub use sluice_table_spec as table_spec;
+pub use sluice_table_spec::TableSpec;
 use state::State;
 pub use store::StoreError;
 use store::{SqliteStore, Store};
@@ -116,14 +119,22 @@ impl DynamoDb {
         }
     }
 
-    /// Creates a table if it does not exist (template tables); reports a differing existing schema.
-    /// Besides CreateTable's members, `TimeToLiveSpecification` (`{"Enabled": true, "AttributeName": …}`)
-    /// is accepted, as templates declare TTL on the table.
-    pub fn ensure_table(
+    /// Creates a declared table (a template's) if it does not exist, validated as `CreateTable` is,
+    /// with its TTL enabled; reports how an existing table's schema differs (never changing its data).
+    pub fn ensure_table(&self, spec: &TableSpec) -> Result<EnsureOutcome, EnsureTableError> {
+        self.ensure_table_request(
+            &spec.to_create_table_request(),
+            spec.ttl_attribute.as_deref(),
+        )
+    }
+
+    /// [`DynamoDb::ensure_table`] from a `CreateTable` request as JSON (import files carry that).
+    pub(crate) fn ensure_table_request(
         &self,
-        create_table_request_json: &serde_json::Value,
+        create_table_request: &serde_json::Value,
+        ttl_attribute: Option<&str>,
     ) -> Result<EnsureOutcome, EnsureTableError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        ops::create_table::ensure(&mut guard, create_table_request_json)
+        ops::create_table::ensure(&mut guard, create_table_request, ttl_attribute)
     }
 }

@@ -13,7 +13,8 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use sluice_aws_env::AwsEnv;
-use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreError, StoreLocation};
+use sluice_dynamodb::table_spec::{ScalarType, StreamViewType};
+use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreError, StoreLocation, TableSpec};
 
 /// Serves `db` the way the lead's services endpoint will: dispatch on `X-Amz-Target`.
 async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
@@ -119,8 +120,7 @@ async fn data_survives_reopen() {
     {
         let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
             .expect("open new dir");
-        let create = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+        let create = TableSpec::on_demand("Items", "id", ScalarType::String);
         assert_eq!(
             db.ensure_table(&create).expect("ensure"),
             EnsureOutcome::Created
@@ -143,14 +143,12 @@ async fn data_survives_reopen() {
     assert_eq!(status, 200);
     assert_eq!(body["Item"]["n"], json!({"N": "42"}));
     // Same schema again: unchanged; a different key schema is reported, not applied.
-    let same = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"});
+    let same = TableSpec::on_demand("Items", "id", ScalarType::String);
     assert_eq!(
         db.ensure_table(&same).expect("ensure"),
         EnsureOutcome::Unchanged
     );
-    let changed = json!({"TableName": "Items", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
+    let changed = TableSpec::on_demand("Items", "pk", ScalarType::Number);
     assert!(matches!(
         db.ensure_table(&changed).expect("ensure"),
         EnsureOutcome::SchemaDiffers { .. }
@@ -284,8 +282,7 @@ async fn crash_child() {
     };
     let db = DynamoDb::open(StoreLocation::Dir(PathBuf::from(dir)), AwsEnv::default())
         .expect("child opens store");
-    let create = json!({"TableName": "Burst", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}], "BillingMode": "PAY_PER_REQUEST"});
+    let create = TableSpec::on_demand("Burst", "id", ScalarType::Number);
     db.ensure_table(&create).expect("ensure table");
     for i in 0u64.. {
         let (status, _) =
@@ -371,9 +368,10 @@ async fn expired_items_are_swept() {
     let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
     assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
     // A template table declares TTL through ensure_table.
-    let templ = json!({"TableName": "Tokens", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST",
-        "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "until"}});
+    let templ = TableSpec {
+        ttl_attribute: Some("until".into()),
+        ..TableSpec::on_demand("Tokens", "id", ScalarType::String)
+    };
     assert_eq!(
         db.ensure_table(&templ).expect("ensure"),
         EnsureOutcome::Created
@@ -382,14 +380,14 @@ async fn expired_items_are_swept() {
     assert_eq!(d["TimeToLiveDescription"]["AttributeName"], "until");
     // A stream added to the template later is enabled on the existing table; a changed view type is reported.
     let mut streamed = templ.clone();
-    streamed["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"});
+    streamed.stream = Some(StreamViewType::NewImage);
     assert_eq!(
         db.ensure_table(&streamed).expect("ensure"),
         EnsureOutcome::Unchanged
     );
     let (_, d) = call(&db, "DescribeTable", json!({"TableName": "Tokens"})).await;
     assert!(d["Table"]["LatestStreamArn"].is_string(), "{d}");
-    streamed["StreamSpecification"]["StreamViewType"] = json!("KEYS_ONLY");
+    streamed.stream = Some(StreamViewType::KeysOnly);
     assert!(matches!(
         db.ensure_table(&streamed).expect("ensure"),
         EnsureOutcome::SchemaDiffers { .. }

@@ -69,13 +69,7 @@ pub fn open_dynamodb_with_tables(
 ) -> Result<Arc<DynamoDb>, ServerError> {
     let dynamodb = open_dynamodb(config)?;
     for table in &model.tables {
-        let mut request = table.create_table.clone();
-        if let Some(attribute) = &table.ttl_attribute {
-            // The store accepts TTL with the table, so template tables expire items from the start.
-            request["TimeToLiveSpecification"] =
-                serde_json::json!({ "AttributeName": attribute, "Enabled": true });
-        }
-        match dynamodb.ensure_table(&request)? {
+        match dynamodb.ensure_table(&table.spec)? {
             EnsureOutcome::Created => notes.push(format!("Created DynamoDB table {}", table.name)),
             EnsureOutcome::Unchanged => {}
             EnsureOutcome::SchemaDiffers { differences } => notes.push(format!(

@@ -64,9 +64,13 @@ pub enum EnsureTableError {
     Store(#[from] StoreError),
 }
 
-/// Creates the table unless it exists; reports how an existing table's schema differs. An extra
-/// `TimeToLiveSpecification` member (as in templates) enables TTL.
-pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, EnsureTableError> {
+/// Creates the table unless it exists, with TTL on `ttl_attribute`; reports how an existing table's
+/// schema differs. An existing table gains the TTL and a stream the declaration adds.
+pub fn ensure(
+    state: &mut State,
+    request: &Value,
+    ttl_attribute: Option<&str>,
+) -> Result<EnsureOutcome, EnsureTableError> {
     let table = request
         .get("TableName")
         .and_then(Value::as_str)
@@ -82,12 +86,8 @@ pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, Ensur
         ))
     })?;
     let mut def = parse(&Req(obj)).map_err(invalid)?;
-    // Not part of CreateTable on AWS: templates declare TTL on the table resource, so accept it here.
-    let ttl = obj
-        .get("TimeToLiveSpecification")
-        .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
-        .and_then(|t| t.get("AttributeName").and_then(Value::as_str))
-        .map(String::from);
+    // Not part of CreateTable on AWS: templates declare TTL on the table resource.
+    let ttl = ttl_attribute.map(String::from);
     def.ttl_attribute = ttl.clone();
     if let Some(existing) = state.tables.get_mut(&def.name) {
         let mut changed = false;
