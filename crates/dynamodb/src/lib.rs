@@ -14,6 +14,7 @@ mod store;
 mod stream_record;
 mod sweeper;
 mod table;
+mod table_request;
 mod ttl;
 mod update_expression;
 

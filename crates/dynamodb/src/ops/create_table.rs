@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::store::StoreError;
-use crate::table::{parse_create_table, TableDef};
+use crate::table::TableDef;
+use crate::table_request::parse_create_table;
 
 fn now() -> f64 {
     std::time::SystemTime::now()

@@ -227,6 +227,6 @@ pub fn write_response(attributes: Option<&Item>, capacity: Option<Value>) -> Val
 /// Reads the `TableName` member and checks it.
 pub fn table_name<'a>(r: &Req<'a>) -> DynamoResult<&'a str> {
     let name = r.str("TableName")?;
-    crate::table::validate_table_name(name)?;
+    crate::table_request::validate_table_name(name)?;
     Ok(name)
 }

@@ -116,7 +116,7 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             .unwrap_or(def.write_capacity);
     }
     if let Some(s) = r.opt_obj("StreamSpecification")? {
-        let spec = crate::table::parse_stream_specification(s)?;
+        let spec = crate::table_request::parse_stream_specification(s)?;
         let enable = spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
         match (enable, def.stream_view_type().is_some()) {
             (true, true) => {
