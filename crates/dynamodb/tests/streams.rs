@@ -157,3 +157,55 @@ async fn arns_and_stream_records_follow_the_configured_region() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["Records"][0]["awsRegion"], "eu-west-1", "{page}");
 }
+
+#[tokio::test]
+async fn a_store_reopened_in_another_region_keeps_its_streams() {
+    let dir = temp_dir("streams-region");
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+        let create = json!({"TableName": "Moves", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}});
+        assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+        let put = json!({"TableName": "Moves", "Item": {"id": {"S": "before"}}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    }
+    let db = DynamoDb::open(
+        StoreLocation::Dir(dir.clone()),
+        AwsEnv::in_region("eu-west-1"),
+    )
+    .expect("reopen");
+    let put = json!({"TableName": "Moves", "Item": {"id": {"S": "after"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, table) = call(&db, "DescribeTable", json!({"TableName": "Moves"})).await;
+    let arn = table["Table"]["LatestStreamArn"]
+        .as_str()
+        .expect("LatestStreamArn");
+    assert!(arn.starts_with("arn:aws:dynamodb:eu-west-1:"), "{arn}");
+    let (_, streams) = call_streams(&db, "ListStreams", json!({})).await;
+    assert_eq!(streams["Streams"][0]["StreamArn"], arn, "{streams}");
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (_, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    let ids: Vec<&str> = page["Records"]
+        .as_array()
+        .expect("Records")
+        .iter()
+        .filter_map(|r| r["dynamodb"]["Keys"]["id"]["S"].as_str())
+        .collect();
+    assert_eq!(ids, ["before", "after"], "{page}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{params, Connection, Transaction};
+use sluice_aws_env::AwsEnv;
 
 use super::index::build_index;
 use super::StoreError;
@@ -88,5 +89,32 @@ pub(super) fn upgrade(tx: &Transaction, defs: &[TableDef]) -> Result<(), StoreEr
         }
     }
     tx.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?;
+    Ok(())
+}
+
+/// Stream ARNs are stored (they key the records), but name the region and account the file was last
+/// opened in. Reopened under another `--region`, they are renamed to this one, so the table's
+/// `LatestStreamArn` and its stream stay the same stream. Old records keep the `awsRegion` they were
+/// written with.
+pub(super) fn move_streams_to(conn: &mut Connection, aws: &AwsEnv) -> Result<(), StoreError> {
+    let prefix = aws.table_arn("");
+    // `…:table/<name>/stream/<label>`: keep what follows `:table/`, put the current prefix before it.
+    let renamed = "?1 || substr(arn, instr(arn, ':table/') + 7)";
+    let elsewhere = "instr(arn, ':table/') > 0 AND substr(arn, 1, length(?1)) <> ?1";
+    let stale: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM streams WHERE {elsewhere}"),
+        params![prefix],
+        |r| r.get(0),
+    )?;
+    if stale > 0 {
+        let tx = conn.transaction()?;
+        for table in ["streams", "stream_records"] {
+            tx.execute(
+                &format!("UPDATE {table} SET arn = {renamed} WHERE {elsewhere}"),
+                params![prefix],
+            )?;
+        }
+        tx.commit()?;
+    }
     Ok(())
 }

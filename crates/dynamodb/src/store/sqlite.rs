@@ -77,6 +77,7 @@ impl SqliteStore {
             schema::upgrade(&tx, &defs)?;
             tx.commit()?;
         }
+        schema::move_streams_to(&mut store.conn, &store.aws)?;
         store.tables = defs
             .iter()
             .map(|d| (d.name.clone(), TableMeta::of(d, &store.aws)))
