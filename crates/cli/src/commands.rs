@@ -153,9 +153,21 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
         let services_addr = services.local_addr()?;
-        let app = build(&config, services_addr)?;
+        let app = std::sync::Arc::new(build(&config, services_addr)?);
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
+        // Watching starts before Sluice says it is ready, so no save after that is missed.
+        let reloader = if args.no_reload {
+            None
+        } else {
+            match app.start_watching() {
+                Ok(reloader) => Some(reloader),
+                Err(error) => {
+                    eprintln!("Warning: {error}; reload is off");
+                    None
+                }
+            }
+        };
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
@@ -170,18 +182,11 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
                 eprintln!("Warning: {e:#}");
             }
         }
-        let app = std::sync::Arc::new(app);
         let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-        let watcher = (!args.no_reload).then(|| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = watch_stopped.await;
-                };
-                if let Err(error) = app.watch(report_reload, stopped).await {
-                    eprintln!("Warning: {error}; reload is off");
-                }
-            })
+        let watcher = reloader.map(|reloader| {
+            tokio::spawn(reloader.run(report_reload, async move {
+                let _ = watch_stopped.await;
+            }))
         });
         let listeners = Listeners {
             api: Some(listener),

@@ -33,7 +33,7 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use terminal_log::TerminalLog;
-pub use watch::{ReloadError, ReloadEvent, WatchError};
+pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
 
 /// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
 pub fn init_logging() {
