@@ -5,17 +5,37 @@ use std::io::{IsTerminal, Write};
 
 use sluice_lambda::LogSink;
 
-/// Writes function log lines to stderr, one per call, so lines from parallel sandboxes never interleave.
+/// Writes function log lines to stderr (or the `--log-file`), one per call, so lines from parallel
+/// sandboxes never interleave.
 pub struct TerminalLog {
     color: bool,
+    /// `--log-file`: function lines go here, uncoloured, instead of stderr (access lines stay on
+    /// stderr, as SAM CLI keeps its request lines on the terminal).
+    file: Option<std::sync::Mutex<std::fs::File>>,
+}
+
+/// Whether Sluice's stderr output may carry ANSI colours: only on a terminal, and never when
+/// `NO_COLOR` is set to a non-empty value (<https://no-color.org>), so redirected logs stay plain.
+pub fn stderr_wants_color() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 impl TerminalLog {
-    /// Colors only when stderr is a terminal.
+    /// Colors only when stderr is a terminal and `NO_COLOR` is not set.
     pub fn new() -> Self {
         Self {
-            color: std::io::stderr().is_terminal(),
+            color: stderr_wants_color(),
+            file: None,
         }
+    }
+
+    /// Function logs to `path` (created or truncated, as SAM CLI opens its log file).
+    pub fn to_file(path: &std::path::Path) -> std::io::Result<Self> {
+        Ok(Self {
+            color: stderr_wants_color(),
+            file: Some(std::sync::Mutex::new(std::fs::File::create(path)?)),
+        })
     }
 
     /// Prints one access line: `"GET /hello HTTP/1.1" 200 1.23 ms`.
@@ -44,6 +64,12 @@ impl Default for TerminalLog {
 
 impl LogSink for TerminalLog {
     fn line(&self, function: &str, line: &str) {
+        if let Some(file) = &self.file {
+            if let Ok(mut file) = file.lock() {
+                let _ = writeln!(file, "[{function}] {line}");
+            }
+            return;
+        }
         let text = if self.color {
             // A stable color per function name makes parallel output easy to follow.
             let hue = 31
