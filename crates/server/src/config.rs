@@ -42,6 +42,13 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Region, account and partition reported to functions, in ARNs and in events.
     pub aws: AwsEnv,
+    /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
+    /// folder that does not exist serves nothing).
+    pub static_dir: Option<PathBuf>,
+    /// `--log-file`: function logs go to this file instead of the terminal.
+    pub log_file: Option<PathBuf>,
+    /// `--disable-authorizer`: requests skip authorizers (kept for when authorizers are emulated).
+    pub disable_authorizer: bool,
 }
 
 impl Config {
@@ -59,6 +66,9 @@ impl Config {
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
             aws: AwsEnv::default(),
+            static_dir: None,
+            log_file: None,
+            disable_authorizer: false,
         }
     }
 

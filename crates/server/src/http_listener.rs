@@ -17,6 +17,7 @@ use sluice_apigw::{Gateway, RawHeaderNames};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
+use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
 
 /// Accepts connections on `listener` until `shutdown` resolves, serving each with the
@@ -67,10 +68,12 @@ pub async fn serve_connections<I, S, F>(
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
+/// Files in `static_files` answer first, as SAM CLI's `--static-dir` does.
 pub async fn serve_gateway(
     listener: TcpListener,
     gateway: Arc<Gateway>,
     log: Arc<TerminalLog>,
+    static_files: Option<Arc<StaticFiles>>,
     shutdown: impl Future<Output = ()>,
 ) {
     serve_connections(listener, shutdown, move |stream, remote| {
@@ -78,15 +81,18 @@ pub async fn serve_gateway(
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
         let gateway = gateway.clone();
         let log = log.clone();
+        let static_files = static_files.clone();
         let service = service_fn(move |mut request: http::Request<Incoming>| {
             let names = queue.pop();
             let gateway = gateway.clone();
             let log = log.clone();
+            let static_files = static_files.clone();
             async move {
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));
                 }
-                Ok::<_, Infallible>(handle(&gateway, &log, request, remote).await)
+                let handled = handle(&gateway, &log, static_files.as_deref(), request, remote);
+                Ok::<_, Infallible>(handled.await)
             }
         });
         (io, service)
@@ -97,6 +103,7 @@ pub async fn serve_gateway(
 async fn handle(
     gateway: &Gateway,
     log: &TerminalLog,
+    static_files: Option<&StaticFiles>,
     request: http::Request<Incoming>,
     remote: SocketAddr,
 ) -> http::Response<Full<Bytes>> {
@@ -107,7 +114,12 @@ async fn handle(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let response = gateway.handle(request, remote).await;
+    let static_file =
+        static_files.and_then(|files| files.respond(request.method(), request.uri().path()));
+    let response = match static_file {
+        Some(response) => response,
+        None => gateway.handle(request, remote).await,
+    };
     log.access(
         &method,
         &path,

@@ -10,6 +10,7 @@ mod http_listener;
 mod invoke_adapter;
 mod python_host;
 mod services_endpoint;
+mod static_files;
 mod terminal_log;
 
 use std::collections::BTreeMap;
@@ -29,13 +30,16 @@ pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use terminal_log::TerminalLog;
 
-/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
-pub fn init_logging() {
+/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr; `verbose`
+/// (`--debug`) adds Sluice's debug lines unless `SLUICE_LOG` chooses otherwise.
+pub fn init_logging(verbose: bool) {
+    let default = if verbose { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(terminal_log::stderr_wants_color())
         .with_target(false)
         .without_time()
         .try_init();
@@ -95,6 +99,7 @@ pub struct Application {
     gateway: Arc<Gateway>,
     services: Arc<services_endpoint::Services>,
     log: Arc<TerminalLog>,
+    static_files: Option<Arc<static_files::StaticFiles>>,
     notes: Vec<String>,
 }
 
@@ -121,7 +126,13 @@ impl Application {
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
 
         let extra_env = services_env(services_addr, &model, &mut notes);
-        let log = Arc::new(TerminalLog::new());
+        let log = Arc::new(match &config.log_file {
+            Some(path) => TerminalLog::to_file(path).map_err(|source| ServerError::Io {
+                context: format!("opening --log-file {}", path.display()),
+                source,
+            })?,
+            None => TerminalLog::new(),
+        });
         let lambda = Lambda::new(
             specs,
             LambdaConfig {
@@ -158,6 +169,11 @@ impl Application {
             lambda,
             gateway: Arc::new(gateway),
             log,
+            static_files: config
+                .static_dir
+                .as_deref()
+                .and_then(static_files::StaticFiles::new)
+                .map(Arc::new),
             notes,
         })
     }
@@ -179,8 +195,15 @@ impl Application {
 
     /// Serves the REST APIs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        http_listener::serve_gateway(listener, self.gateway.clone(), self.log.clone(), shutdown)
-            .await;
+        let statics = self.static_files.clone();
+        http_listener::serve_gateway(
+            listener,
+            self.gateway.clone(),
+            self.log.clone(),
+            statics,
+            shutdown,
+        )
+        .await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.

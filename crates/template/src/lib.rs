@@ -8,6 +8,7 @@ mod load;
 mod long_form;
 pub mod model;
 mod parameters;
+mod plain_yaml;
 mod resources;
 mod tables;
 mod yaml_tree;
@@ -16,6 +17,7 @@ pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{Code, Function, Model, RestApi, Route, Table};
 pub use parameters::parse_parameter_overrides;
+pub use plain_yaml::yaml_to_json;
 
 #[cfg(test)]
 mod tests;

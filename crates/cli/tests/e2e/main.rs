@@ -10,6 +10,7 @@ mod items_rust;
 mod lambda_behaviour;
 mod request_event;
 mod runtime_clients;
+mod sam_parity;
 mod services;
 mod validate_command;
 
