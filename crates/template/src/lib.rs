@@ -9,6 +9,7 @@ mod long_form;
 pub mod model;
 mod parameters;
 mod plain_yaml;
+mod resource_types;
 mod resources;
 mod tables;
 mod yaml_tree;

@@ -82,6 +82,16 @@ pub(crate) fn build(
                 Some("add e.g. Type: AWS::Serverless::Function".into()),
             ));
         };
+        if let Err(unknown) = crate::resource_types::check(ty) {
+            // CloudFormation rejects an unknown type whatever the resource's Condition says.
+            let type_node = resource.get("Type").unwrap_or(resource);
+            return Err(resolver.error_hint(
+                type_node,
+                &format!("{path}.Type"),
+                unknown.message,
+                unknown.suggestion.map(|s| format!("did you mean {s}?")),
+            ));
+        }
         if let Some(condition) = resource.get("Condition") {
             let condition_path = format!("{path}.Condition");
             let Some(name) = condition.as_str() else {
@@ -136,11 +146,14 @@ pub(crate) fn build(
                     warnings,
                 )?);
             }
+            // Permissions and capacity change nothing locally: no warning to read past.
+            _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
             _ => warnings.push(format!(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
         }
     }
+    served_names(&mut functions, warnings);
     if events.iter().any(|e| e.rest_api.is_none()) {
         rest_apis.push(implicit_api(root, global("Api"), resolver, warnings)?);
     }
@@ -150,6 +163,34 @@ pub(crate) fn build(
         rest_apis,
         tables,
     })
+}
+
+/// Gives each function a name no other function has, so every function runs.
+///
+/// AWS: two functions with one `FunctionName` cannot be deployed; SAM CLI still runs both (by
+/// logical id) and resolves the name to the first. Sluice does the same: later functions sharing a
+/// name run under their logical id, and the warning says which one the shared name reaches.
+fn served_names(functions: &mut [Function], warnings: &mut Vec<String>) {
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    for function in functions.iter() {
+        owners
+            .entry(function.name.clone())
+            .or_insert_with(|| function.logical_id.clone());
+    }
+    for function in functions.iter_mut() {
+        let Some(first) = owners.get(&function.name) else {
+            continue;
+        };
+        if *first == function.logical_id {
+            continue;
+        }
+        warnings.push(format!(
+            "Resources.{id}.Properties.FunctionName: {name} is also the name of {first} (AWS would refuse to deploy both); {id} runs under its logical id, and the Invoke API resolves {name} to {first}",
+            id = function.logical_id,
+            name = function.name,
+        ));
+        function.name = function.logical_id.clone();
+    }
 }
 
 /// The implicit `ServerlessRestApi`: stage `Prod`, other settings from `Globals.Api`.

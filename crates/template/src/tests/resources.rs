@@ -503,3 +503,78 @@ fn load_reads_the_file_and_resolves_code_uri_next_to_it() {
     let err = missing.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("nope.yaml: cannot read the template"), "{err}");
 }
+
+#[test]
+fn a_resource_type_typo_is_an_error_with_the_type_it_misses() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Functon
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+";
+    assert_eq!(
+        load_err(yaml),
+        "/app/template.yaml:4:11: Resources.Fn.Type: AWS::Serverless::Functon is not a SAM resource type\n  hint: did you mean AWS::Serverless::Function?"
+    );
+    let cfn = "Resources:\n  T:\n    Type: AWS::DynamoDB::Tabel\n";
+    assert!(
+        load_err(cfn).ends_with("hint: did you mean AWS::DynamoDB::Table?"),
+        "{}",
+        load_err(cfn)
+    );
+}
+
+#[test]
+fn resources_without_local_effect_are_accepted_quietly() {
+    let yaml = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+  Capacity:
+    Type: AWS::Serverless::CapacityProvider
+    Properties: {{VpcConfig: {{SubnetIds: [a]}}}}
+  Role:
+    Type: AWS::IAM::Role
+  Allow:
+    Type: AWS::Lambda::Permission
+  Jobs:
+    Type: AWS::Batch::JobQueue
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.warnings,
+        ["Resources.Jobs: resource type AWS::Batch::JobQueue is not emulated yet (ignored)"]
+    );
+}
+
+#[test]
+fn functions_sharing_a_function_name_both_run_and_the_name_reaches_the_first() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  First:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, FunctionName: shared}
+  Second:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: b.handler, Runtime: python3.12, FunctionName: shared}
+";
+    let model = load(yaml);
+    let names: Vec<(&str, &str)> = model
+        .functions
+        .iter()
+        .map(|f| (f.logical_id.as_str(), f.name.as_str()))
+        .collect();
+    assert_eq!(names, [("First", "shared"), ("Second", "Second")]);
+    assert_eq!(
+        model.function("shared").map(|f| f.logical_id.as_str()),
+        Some("First")
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.Second.Properties.FunctionName: shared is also the name of First (AWS would refuse to deploy both); Second runs under its logical id, and the Invoke API resolves shared to First"]
+    );
+}
