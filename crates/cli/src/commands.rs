@@ -405,11 +405,11 @@ fn function_list(app: &Application) -> String {
 }
 
 fn validate(args: TemplateArgs) -> Result<ExitCode> {
+    say_not_applied(&args, None);
     let config = base_config(&args)?;
-    let model = sluice_server::load_model(&config)?;
-    for warning in &model.warnings {
-        eprintln!("Warning: {warning}");
-    }
+    let model = load(&config)?;
+    // The very checks start-api makes before serving: a missing folder, module or binary fails here.
+    let runs = sluice_server::check_functions(&model.functions)?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -417,6 +417,9 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
         config.template.display()
     )?;
     route_table::summary(&mut out, &model)?;
+    for line in runs {
+        writeln!(out, "{line}")?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,13 +11,13 @@ const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");
 
 /// The runtime families Sluice can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RuntimeKind {
+pub(crate) enum RuntimeKind {
     Python,
     Node,
     Provided,
 }
 
-fn runtime_kind(runtime: &str) -> Option<RuntimeKind> {
+pub(crate) fn runtime_kind(runtime: &str) -> Option<RuntimeKind> {
     if runtime.starts_with("python3") {
         Some(RuntimeKind::Python)
     } else if runtime.starts_with("nodejs") {

@@ -24,6 +24,12 @@ use sluice_aws_env::AwsEnv;
 use crate::bootstrap::Launcher;
 use crate::pool::FunctionPool;
 
+/// Whether Sluice can run this runtime (`python3.x`, `nodejsN.x`, `provided`, `provided.al2`,
+/// `provided.al2023`); [`Lambda::new`] refuses the others with [`LambdaError::UnknownRuntime`].
+pub fn runtime_supported(runtime: &str) -> bool {
+    bootstrap::runtime_kind(runtime).is_some()
+}
+
 /// Largest synchronous request payload Lambda accepts (6 MB).
 pub const MAX_REQUEST_PAYLOAD: usize = 6 * 1024 * 1024;
 /// Largest synchronous response payload Lambda accepts (AWS allows 100 bytes over 6 MB).
@@ -48,6 +54,8 @@ pub struct FunctionSpec {
     pub environment: BTreeMap<String, String>,
     /// `ReservedConcurrentExecutions`: a hard limit beyond which invokes are throttled.
     pub reserved_concurrency: Option<u32>,
+    /// Aliases naming this code (`AutoPublishAlias`): `name:alias` invokes the function too.
+    pub aliases: Vec<String>,
 }
 
 /// The function's code.
@@ -295,7 +303,7 @@ impl Lambda {
     ) -> Result<Invocation, InvokeError> {
         let pool = self
             .functions
-            .get(function)
+            .get(self.unqualified(function))
             .ok_or_else(|| InvokeError::ResourceNotFound {
                 arn: function_arn(&self.config, function),
             })?;
@@ -385,5 +393,22 @@ impl Lambda {
     /// The ARN Lambda would give this function.
     pub fn arn(&self, name: &str) -> String {
         function_arn(&self.config, name)
+    }
+
+    /// Whether `qualifier` names this function's code: `$LATEST`, or one of its aliases.
+    /// AWS: a published version is a frozen copy; Sluice runs only the code on disk, which is what
+    /// `$LATEST` and an `AutoPublishAlias` alias point at right after `sam deploy`.
+    pub fn accepts_qualifier(&self, name: &str, qualifier: &str) -> bool {
+        self.specs
+            .get(name)
+            .is_some_and(|s| qualifier == "$LATEST" || s.aliases.iter().any(|a| a == qualifier))
+    }
+
+    /// `name:$LATEST` or `name:alias` → `name`; anything else unchanged.
+    fn unqualified<'n>(&self, function: &'n str) -> &'n str {
+        match function.rsplit_once(':') {
+            Some((name, qualifier)) if self.accepts_qualifier(name, qualifier) => name,
+            _ => function,
+        }
     }
 }

@@ -29,6 +29,8 @@ pub(crate) struct Resolver<'t> {
     mappings: Option<&'t Node>,
     conditions: Option<&'t Node>,
     resources: &'t [(String, Node)],
+    /// `Globals.Function`, where `AutoPublishAlias` may be set for every function.
+    function_globals: Option<&'t Node>,
     condition_cache: RefCell<BTreeMap<String, bool>>,
     /// Conditions and physical names being evaluated right now, to report cycles instead of overflowing.
     in_progress: RefCell<Vec<String>>,
@@ -48,10 +50,21 @@ impl<'t> Resolver<'t> {
             options,
             parameters,
             mappings: root.get("Mappings"),
+            function_globals: root.get("Globals").and_then(|g| g.get("Function")),
             conditions: root.get("Conditions"),
             resources,
             condition_cache: RefCell::new(BTreeMap::new()),
             in_progress: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Where `at` was written, for errors found after loading.
+    pub fn source(&self, at: &Node, path: &str) -> crate::model::Source {
+        crate::model::Source {
+            file: self.file.clone(),
+            line: at.line,
+            col: at.col,
+            property: display_path(path),
         }
     }
 
@@ -310,6 +323,43 @@ impl<'t> Resolver<'t> {
             .unwrap_or_else(|| logical_id.to_string()))
     }
 
+    /// `Ref Fn.Alias` for a function with `AutoPublishAlias`: the alias's qualified ARN
+    /// (`…:function:name:live`), as the alias SAM generates returns; `None` for any other name.
+    fn alias_arn(
+        &self,
+        name: &str,
+        at: &Node,
+        path: &str,
+    ) -> Result<Option<String>, TemplateError> {
+        let Some(function) = name.strip_suffix(".Alias") else {
+            return Ok(None);
+        };
+        if !FUNCTION_TYPES.contains(&self.resource_type(function).unwrap_or_default()) {
+            return Ok(None);
+        }
+        let own = self
+            .resource(function)
+            .and_then(|r| r.get("Properties"))
+            .and_then(|p| p.get("AutoPublishAlias"));
+        let Some(node) = own.or_else(|| self.function_globals?.get("AutoPublishAlias")) else {
+            return Ok(None);
+        };
+        let property = format!("Resources.{function}.Properties.AutoPublishAlias");
+        let alias = self.guarded(format!("Resources.{function}"), at, path, || {
+            self.eval_string(node, &property)
+        })?;
+        match alias.filter(|a| !a.is_empty()) {
+            Some(alias) => {
+                let arn = self
+                    .options
+                    .aws
+                    .function_arn(&self.physical_name(function, at, path)?);
+                Ok(Some(format!("{arn}:{alias}")))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// `Ref name`: a pseudo parameter, a parameter or a resource.
     fn reference(&self, name: &str, at: &Node, path: &str) -> Result<Option<Node>, TemplateError> {
         let o = self.options;
@@ -338,6 +388,9 @@ impl<'t> Resolver<'t> {
                 ParamValue::Scalar(s) => Node::scalar(s.clone(), at.line, at.col),
                 ParamValue::List(items) => list_node(items.clone(), at),
             }));
+        }
+        if let Some(alias_arn) = self.alias_arn(name, at, path)? {
+            return scalar(alias_arn);
         }
         if self.is_known_resource(name) {
             return scalar(self.physical_name(name, at, path)?);

@@ -16,7 +16,7 @@ mod yaml_tree;
 
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
-pub use model::{Code, Function, Model, RestApi, Route, Table};
+pub use model::{Code, Function, Model, RestApi, Route, Source, Table};
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;
 

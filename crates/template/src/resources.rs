@@ -408,6 +408,11 @@ fn function(
         ));
     }
     read_events(id, props, warnings, events)?;
+    let alias = props.string("AutoPublishAlias")?.filter(|a| !a.is_empty());
+    let source_of = |key: &str| {
+        let at = props.properties.get(key).unwrap_or(resource);
+        resolver.source(at, &props.path(key))
+    };
     Ok(Some(Function {
         logical_id: id.to_string(),
         name: resolver.physical_name(id, resource, &format!("Resources.{id}"))?,
@@ -424,6 +429,9 @@ fn function(
             architectures
         },
         build_method,
+        alias,
+        code_uri_source: source_of("CodeUri"),
+        handler_source: source_of("Handler"),
     }))
 }
 

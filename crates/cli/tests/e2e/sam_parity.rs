@@ -330,3 +330,278 @@ fn samconfig_environments_supply_flags_and_the_command_line_wins() {
         "typed"
     );
 }
+
+/// Writes `files` (path, content) under a fresh folder and returns the folder.
+fn project(label: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = fresh_dir(label);
+    for (path, content) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, content).unwrap();
+    }
+    dir
+}
+
+const SHARED_NAMES: &str = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  First:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: shared
+      Runtime: python3.12
+      Handler: first.handler
+      CodeUri: py/
+      AutoPublishAlias: live
+      Environment:
+        Variables:
+          MY_ALIAS: !Ref First.Alias
+      Events:
+        Get: {Type: Api, Properties: {Path: /first, Method: get}}
+  Second:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: shared
+      Runtime: python3.12
+      Handler: second.handler
+      CodeUri: py/
+      Events:
+        Get: {Type: Api, Properties: {Path: /second, Method: get}}
+  Single:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: node/function.js
+      Events:
+        Get: {Type: Api, Properties: {Path: /single, Method: get}}
+";
+
+const FIRST_PY: &str = "import os\ndef handler(event, context):\n    return {'statusCode': 200, 'body': 'first ' + os.environ['MY_ALIAS']}\n";
+const SECOND_PY: &str =
+    "def handler(event, context):\n    return {'statusCode': 200, 'body': 'second'}\n";
+const FUNCTION_JS: &str =
+    "exports.handler = async () => ({ statusCode: 200, body: 'single file' });\n";
+
+fn shared_names_project() -> std::path::PathBuf {
+    project(
+        "shared-names",
+        &[
+            ("template.yaml", SHARED_NAMES),
+            ("py/first.py", FIRST_PY),
+            ("py/second.py", SECOND_PY),
+            ("node/function.js", FUNCTION_JS),
+        ],
+    )
+}
+
+#[test]
+fn shared_function_names_warn_in_validate_and_both_functions_serve() {
+    let dir = shared_names_project();
+    let template = dir.join("template.yaml");
+    let warning = "Resources.Second.Properties.FunctionName: shared is also the name of First (AWS would refuse to deploy both); Second runs under its logical id, and the Invoke API resolves shared to First";
+    let out = Command::new(sluice())
+        .args(["validate", "-t"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(warning), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "Function Single (nodejs20.x) runs {}",
+            dir.join("node/function.js").display()
+        )),
+        "{stdout}"
+    );
+
+    let server = Server::start(sluice(), &template, &[]);
+    assert!(server.wait_for_log(warning).is_some());
+    assert!(server
+        .wait_for_log(&format!(
+            "Function First (python3.12) runs {}",
+            dir.join("py/first.py").display()
+        ))
+        .is_some());
+    let alias_arn = "arn:aws:lambda:us-east-1:123456789012:function:shared:live";
+    let get = |path: &str| {
+        client()
+            .get(server.url(path))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    assert_eq!(get("/first"), format!("first {alias_arn}"));
+    assert_eq!(get("/second"), "second");
+    assert_eq!(get("/single"), "single file");
+
+    let invoke = |name: &str| {
+        client()
+            .post(format!(
+                "{}/2015-03-31/functions/{name}/invocations",
+                server.services_url
+            ))
+            .body("{}")
+            .send()
+            .unwrap()
+    };
+    for name in ["shared", "shared:live", "shared:$LATEST", alias_arn] {
+        let response = invoke(name);
+        assert_eq!(response.status(), 200, "{name}");
+        let body: serde_json::Value = response.json().unwrap();
+        assert_eq!(body["body"], format!("first {alias_arn}"), "{name}");
+    }
+    let second: serde_json::Value = invoke("Second").json().unwrap();
+    assert_eq!(second["body"], "second");
+    assert_eq!(invoke("shared:prod").status(), 404, "no such alias");
+}
+
+/// Runs `validate` and `start-api` on the template in `dir`; both must fail with `expected`.
+fn both_refuse(dir: &Path, expected: &[&str]) {
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("refused-state");
+    let state = state.to_str().unwrap();
+    let start_api = [
+        "start-api",
+        "-p",
+        "0",
+        "--services-port",
+        "0",
+        "--state-dir",
+        state,
+    ];
+    for args in [&["validate"][..], &start_api[..]] {
+        let out = Command::new(sluice())
+            .args(args)
+            .arg("-t")
+            .arg(&template)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", args[0]);
+        for needle in expected {
+            assert!(
+                stderr.contains(needle),
+                "{}: {needle:?} in {stderr}",
+                args[0]
+            );
+        }
+    }
+}
+
+fn function_template(properties: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n{properties}"
+    )
+}
+
+#[test]
+fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
+    let typo = project(
+        "typo",
+        &[(
+            "template.yaml",
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Functon\n",
+        )],
+    );
+    both_refuse(
+        &typo,
+        &[
+            "template.yaml:3:11: Resources.Fn.Type: AWS::Serverless::Functon is not a SAM resource type",
+            "hint: did you mean AWS::Serverless::Function?",
+        ],
+    );
+
+    let folder = project(
+        "missing-folder",
+        &[(
+            "template.yaml",
+            &function_template(
+                "      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: src/\n",
+            ),
+        )],
+    );
+    both_refuse(
+        &folder,
+        &[&format!(
+            "template.yaml:8:16: Resources.Fn.Properties.CodeUri: folder {} does not exist",
+            folder.join("src").display()
+        )],
+    );
+
+    let module = project(
+        "missing-module",
+        &[
+            (
+                "template.yaml",
+                &function_template(
+                    "      Runtime: python3.12\n      Handler: handlers.api.get\n      CodeUri: src/\n",
+                ),
+            ),
+            ("src/other.py", ""),
+        ],
+    );
+    both_refuse(
+        &module,
+        &[&format!(
+            "template.yaml:7:16: Resources.Fn.Properties.Handler: module handlers.api not found: no handlers/api.py in {}",
+            module.join("src").display()
+        )],
+    );
+
+    let node = project(
+        "missing-node-module",
+        &[(
+            "template.yaml",
+            &function_template("      Runtime: nodejs20.x\n      Handler: index.handler\n"),
+        )],
+    );
+    both_refuse(
+        &node,
+        &["Resources.Fn.Properties.Handler: module index not found: no index.js or index.mjs or index.cjs in"],
+    );
+
+    let rust = project(
+        "unbuilt-rust",
+        &[
+            (
+                "template.yaml",
+                &function_template(
+                    "      Runtime: provided.al2023\n      Handler: bootstrap\n      CodeUri: fn/\n",
+                ),
+            ),
+            ("fn/Cargo.toml", "[package]\nname = \"sluice-never-built-fn\"\n"),
+        ],
+    );
+    both_refuse(
+        &rust,
+        &[
+            "Resources.Fn.Properties.CodeUri: no built binary for Rust package \"sluice-never-built-fn\"",
+            &format!(
+                "hint: build it with: cargo build --release --manifest-path {}",
+                rust.join("fn/Cargo.toml").display()
+            ),
+        ],
+    );
+
+    let provided = project(
+        "no-bootstrap",
+        &[
+            (
+                "template.yaml",
+                &function_template("      Runtime: provided.al2\n      CodeUri: bin/\n"),
+            ),
+            ("bin/readme.txt", ""),
+        ],
+    );
+    both_refuse(
+        &provided,
+        &[&format!(
+            "Resources.Fn.Properties.CodeUri: runtime provided.al2 runs {}, which does not exist",
+            provided.join("bin/bootstrap").display()
+        )],
+    );
+}

@@ -578,3 +578,41 @@ Resources:
         ["Resources.Second.Properties.FunctionName: shared is also the name of First (AWS would refuse to deploy both); Second runs under its logical id, and the Invoke API resolves shared to First"]
     );
 }
+
+#[test]
+fn auto_publish_alias_makes_ref_alias_the_qualified_arn() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    AutoPublishAlias: live
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, FunctionName: worker}
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: b.handler
+      Runtime: python3.12
+      AutoPublishAlias: blue
+      Environment:
+        Variables:
+          WORKER: !Ref Worker.Alias
+          SELF: !Ref Caller.Alias
+";
+    let model = load(yaml);
+    let caller = model.function("Caller").unwrap();
+    assert_eq!(
+        caller.environment["WORKER"],
+        "arn:aws:lambda:us-east-1:123456789012:function:worker:live"
+    );
+    assert_eq!(
+        caller.environment["SELF"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Caller:blue"
+    );
+    assert_eq!(caller.alias.as_deref(), Some("blue"));
+    assert_eq!(
+        model.function("worker").unwrap().alias.as_deref(),
+        Some("live")
+    );
+}
