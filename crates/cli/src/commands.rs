@@ -17,7 +17,7 @@ use crate::{route_table, sam_flags};
 
 /// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
 pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
-    sluice_server::init_logging(template_args(&args.command).debug);
+    sluice_server::init_logging(template_args(&args.command).debug, stderr_wants_color());
     if let Some(line) = samconfig {
         eprintln!("{line}");
     }
@@ -43,6 +43,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
                     });
                     config.in_memory = a.run.in_memory;
                     config.aws = sluice_aws_env::AwsEnv::in_region(a.template.region.clone());
+                    config.color = stderr_wants_color();
                     eprintln!(
                         "No template here: serving an empty DynamoDB store ({})",
                         if config.in_memory {
@@ -61,6 +62,14 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::Ddb(DdbCommand::Export(a)) => ddb_export(a),
         Command::Ddb(DdbCommand::Import(a)) => ddb_import(a),
     }
+}
+
+/// Whether stderr may carry ANSI colours: only on a terminal, and never when `NO_COLOR` is set
+/// to a non-empty value (<https://no-color.org>), so redirected logs stay plain.
+fn stderr_wants_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// The template flags of any command (`--debug` is read before anything else runs).
@@ -139,6 +148,7 @@ fn base_config(args: &TemplateArgs) -> Result<Config> {
             sluice_template::parse_parameter_overrides(&args.parameter_overrides.join(" "))?;
     }
     config.aws = sluice_aws_env::AwsEnv::in_region(args.region.clone());
+    config.color = stderr_wants_color();
     Ok(config)
 }
 

@@ -49,6 +49,8 @@ pub struct Config {
     pub log_file: Option<PathBuf>,
     /// `--disable-authorizer`: requests skip authorizers (kept for when authorizers are emulated).
     pub disable_authorizer: bool,
+    /// ANSI colours in function and access lines (the binary sets it: a terminal, no `NO_COLOR`).
+    pub color: bool,
 }
 
 impl Config {
@@ -69,6 +71,7 @@ impl Config {
             static_dir: None,
             log_file: None,
             disable_authorizer: false,
+            color: false,
         }
     }
 

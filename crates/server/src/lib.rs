@@ -8,6 +8,7 @@ mod function_spec;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
+mod node_host;
 mod python_host;
 mod services_endpoint;
 mod static_files;
@@ -31,16 +32,16 @@ pub use error::ServerError;
 pub use function_spec::check_functions;
 pub use terminal_log::TerminalLog;
 
-/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr; `verbose`
-/// (`--debug`) adds Sluice's debug lines unless `SLUICE_LOG` chooses otherwise.
-pub fn init_logging(verbose: bool) {
+/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr, coloured
+/// when `color`; `verbose` (`--debug`) adds Sluice's debug lines unless `SLUICE_LOG` chooses otherwise.
+pub fn init_logging(verbose: bool, color: bool) {
     let default = if verbose { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(terminal_log::stderr_wants_color())
+        .with_ansi(color)
         .with_target(false)
         .without_time()
         .try_init();
@@ -128,11 +129,13 @@ impl Application {
 
         let extra_env = services_env(services_addr, &model, &mut notes);
         let log = Arc::new(match &config.log_file {
-            Some(path) => TerminalLog::to_file(path).map_err(|source| ServerError::Io {
-                context: format!("opening --log-file {}", path.display()),
-                source,
-            })?,
-            None => TerminalLog::new(),
+            Some(path) => {
+                TerminalLog::to_file(path, config.color).map_err(|source| ServerError::Io {
+                    context: format!("opening --log-file {}", path.display()),
+                    source,
+                })?
+            }
+            None => TerminalLog::new(config.color),
         });
         let lambda = Lambda::new(
             specs,
@@ -247,6 +250,18 @@ fn services_env(
         .map(|f| f.runtime.as_str())
         .filter(|r| r.starts_with("python"))
         .collect();
+    let node: Vec<&str> = model
+        .functions
+        .iter()
+        .map(|f| f.runtime.as_str())
+        .filter(|r| r.starts_with("nodejs"))
+        .collect();
+    if !node.is_empty() {
+        notes.extend(node_host::version_note(
+            node.into_iter(),
+            node_host::probe().as_deref(),
+        ));
+    }
     if !python.is_empty() {
         let host = python_host::probe();
         notes.extend(python_host::version_note(

@@ -1,7 +1,7 @@
 //! What a person sees in the terminal: function output prefixed with the function's name (colored
 //! on a TTY, as SAM CLI users are used to), and one access line per request.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use sluice_lambda::LogSink;
 
@@ -14,26 +14,16 @@ pub struct TerminalLog {
     file: Option<std::sync::Mutex<std::fs::File>>,
 }
 
-/// Whether Sluice's stderr output may carry ANSI colours: only on a terminal, and never when
-/// `NO_COLOR` is set to a non-empty value (<https://no-color.org>), so redirected logs stay plain.
-pub fn stderr_wants_color() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stderr().is_terminal()
-}
-
 impl TerminalLog {
-    /// Colors only when stderr is a terminal and `NO_COLOR` is not set.
-    pub fn new() -> Self {
-        Self {
-            color: stderr_wants_color(),
-            file: None,
-        }
+    /// Function logs on stderr, coloured when `color` (the binary decides: a terminal, no `NO_COLOR`).
+    pub fn new(color: bool) -> Self {
+        Self { color, file: None }
     }
 
     /// Function logs to `path` (created or truncated, as SAM CLI opens its log file).
-    pub fn to_file(path: &std::path::Path) -> std::io::Result<Self> {
+    pub fn to_file(path: &std::path::Path, color: bool) -> std::io::Result<Self> {
         Ok(Self {
-            color: stderr_wants_color(),
+            color,
             file: Some(std::sync::Mutex::new(std::fs::File::create(path)?)),
         })
     }
@@ -53,12 +43,6 @@ impl TerminalLog {
             format!("\"{method} {path} HTTP/1.1\" {status} {elapsed_ms:.2} ms\n")
         };
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    }
-}
-
-impl Default for TerminalLog {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
