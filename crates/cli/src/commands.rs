@@ -26,8 +26,8 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => invoke(a),
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => {
             say_not_applied(&a.template, Some(&a.sam));
-            say(sam_flags::debug_function(a.debug_function.is_some()));
             let mut config = run_config(&a.template, &a.run, Some(&a.sam))?;
+            debugging(&mut config, &a.sam, a.debug_function.as_deref());
             config.warm_containers = warm(a.warm_containers);
             serve_services_only(config, None, &a.host, a.port, "Lambda")
         }
@@ -92,10 +92,30 @@ fn say_not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) {
     }
 }
 
-fn say(line: Option<String>) {
-    if let Some(line) = line {
-        eprintln!("{line}");
+/// `--debug-port`: functions start under a debugger, one sandbox each (requests wait for it).
+fn debugging(config: &mut Config, sam: &SamRunArgs, function: Option<&str>) {
+    let Some(debug) = sam_flags::debug_options(sam, function) else {
+        return;
+    };
+    eprintln!("{}", sam_flags::debug_line(&debug));
+    if debug.args.is_empty() && !python_imports("debugpy") {
+        eprintln!(
+            "Note: python3 here lacks debugpy, so python functions cannot start under the debugger: `python3 -m pip install debugpy`, or pass your own interpreter arguments with --debug-args"
+        );
     }
+    config.default_concurrency = 1;
+    config.debug = Some(debug);
+}
+
+/// Whether the host's python3 imports `module`.
+fn python_imports(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn warm(flag: Warm) -> WarmContainers {
@@ -232,13 +252,13 @@ fn serve_services_only(
 
 fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     say_not_applied(&args.template, Some(&args.sam));
-    say(sam_flags::debug_function(args.debug_function.is_some()));
     if args.ssl_cert_file.is_some() || args.ssl_key_file.is_some() {
         eprintln!(
             "--ssl-cert-file/--ssl-key-file: not supported yet: Sluice serves plain HTTP (ignored)"
         );
     }
     let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
+    debugging(&mut config, &args.sam, args.debug_function.as_deref());
     config.warm_containers = warm(args.warm_containers);
     // SAM resolves --static-dir against the template's folder (its "cwd" for local commands).
     config.static_dir = config
@@ -302,7 +322,9 @@ async fn shutdown_signal() {
 
 fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     say_not_applied(&args.template, Some(&args.sam));
-    let config = run_config(&args.template, &args.run, Some(&args.sam))?;
+    let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
+    // Only the invoked function starts, so the debugger needs no function filter.
+    debugging(&mut config, &args.sam, None);
     // A malformed event is the caller's mistake: report it before any function starts.
     let event = read_event(if args.no_event {
         None

@@ -1,13 +1,13 @@
 //! SAM CLI flags Sluice accepts but does not act on: one line each saying why, so a `sam local`
 //! command line (or samconfig file) runs unchanged and nobody wonders whether a flag took effect.
 
+use sluice_lambda::DebugOptions;
+
 use crate::args::{SamRunArgs, TemplateArgs};
 
 /// Why the Docker flags do nothing here.
 const NO_DOCKER: &str =
     "does not apply: Sluice runs functions as local processes, not in Docker containers (ignored)";
-/// Why the debugger flags do nothing yet.
-const NO_DEBUGGER: &str = "not supported yet: functions run without a debugger attached (ignored)";
 /// Why the Terraform hook flags do nothing.
 const NO_HOOK: &str = "not supported yet: Sluice reads SAM templates only, not Terraform (ignored)";
 
@@ -32,9 +32,22 @@ pub fn not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) -> Vec<Str
     let Some(run) = run else {
         return lines;
     };
-    say(!run.debug_port.is_empty(), "debug-port", NO_DEBUGGER);
-    say(run.debugger_path.is_some(), "debugger-path", NO_DEBUGGER);
-    say(run.debug_args.is_some(), "debug-args", NO_DEBUGGER);
+    let no_port = "only used with --debug-port (ignored)";
+    say(
+        run.debug_port.is_empty() && run.debugger_path.is_some(),
+        "debugger-path",
+        no_port,
+    );
+    say(
+        run.debug_port.is_empty() && run.debug_args.is_some(),
+        "debug-args",
+        no_port,
+    );
+    say(
+        run.debug_port.len() > 1,
+        "debug-port",
+        "one debugger port is used, the first (the others are ignored)",
+    );
     say(
         run.container_env_vars.is_some(),
         "container-env-vars",
@@ -82,9 +95,34 @@ pub fn not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) -> Vec<Str
     lines
 }
 
-/// The line for `--debug-function`, a server-only debugger flag.
-pub fn debug_function(given: bool) -> Option<String> {
-    given.then(|| format!("--debug-function: {NO_DEBUGGER}"))
+/// The debugger `--debug-port` asks for (SAM's `--debug-args` split as a shell would, roughly:
+/// on whitespace), for `function` only when given.
+pub fn debug_options(run: &SamRunArgs, function: Option<&str>) -> Option<DebugOptions> {
+    let port = *run.debug_port.first()?;
+    Some(DebugOptions {
+        port,
+        args: run
+            .debug_args
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        debugger: run.debugger_path.clone(),
+        function: function.map(str::to_owned),
+    })
+}
+
+/// What starting functions under the debugger means here, in one line.
+pub fn debug_line(debug: &DebugOptions) -> String {
+    let which = debug
+        .function
+        .as_deref()
+        .map_or_else(|| "every function".to_owned(), |f| format!("function {f}"));
+    format!(
+        "Debugger: {which} starts with a debugger on 127.0.0.1:{} (python: debugpy or your --debug-args, node: --inspect, provided: --debugger-path), one sandbox per function, timeout lifted",
+        debug.port
+    )
 }
 
 #[cfg(test)]

@@ -67,6 +67,29 @@ pub enum CodeSource {
     Inline(String),
 }
 
+/// A debugger listening in functions' sandboxes (SAM's `--debug-port`, `--debug-args`,
+/// `--debugger-path`, `--debug-function`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebugOptions {
+    /// The port the debugger listens on, on loopback (SAM binds 0.0.0.0 inside its container; here
+    /// the sandbox is on the host, and a debugger port open to the network runs anyone's code).
+    pub port: u16,
+    /// `--debug-args`: python's interpreter arguments (SAM's meaning: `-m debugpy --listen …`),
+    /// else extra `node` or debugger arguments.
+    pub args: Vec<String>,
+    /// `--debugger-path`: the program a `provided` function's `bootstrap` runs under.
+    pub debugger: Option<PathBuf>,
+    /// `--debug-function`: only this function (by name); `None` means every function.
+    pub function: Option<String>,
+}
+
+impl DebugOptions {
+    /// Whether the function named `name` runs under the debugger.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.function.as_deref().is_none_or(|f| f == name)
+    }
+}
+
 /// Service-wide settings.
 #[derive(Clone)]
 pub struct LambdaConfig {
@@ -84,6 +107,8 @@ pub struct LambdaConfig {
     pub log_sink: Arc<dyn LogSink>,
     /// Waits before retrying a failed asynchronous (`Event`) invocation, one per retry.
     pub event_retry_delays: Vec<Duration>,
+    /// A debugger to start functions under, if any.
+    pub debug: Option<DebugOptions>,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -101,6 +126,7 @@ impl LambdaConfig {
             cache_dir,
             log_sink,
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
+            debug: None,
         }
     }
 }
@@ -261,7 +287,10 @@ impl Lambda {
             .map(|f| (f.name.clone(), f.clone()))
             .collect();
         for spec in functions {
-            let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
+            let mut launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
+            if let Some(debug) = config.debug.as_ref().filter(|d| d.applies_to(&spec.name)) {
+                launcher = bootstrap::debugged(launcher, &spec.runtime, debug);
+            }
             let name = spec.name.clone();
             let pool = FunctionPool::new(spec, launcher, &config);
             if pools.insert(name.clone(), Arc::new(pool)).is_some() {

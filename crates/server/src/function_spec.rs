@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sluice_lambda::{CodeSource, FunctionSpec};
+use sluice_lambda::{CodeSource, DebugOptions, FunctionSpec};
 use sluice_template::{Code, Function};
 
 use crate::env_vars::EnvVarOverrides;
@@ -27,13 +27,18 @@ pub struct Located {
     pub built_binary: Option<PathBuf>,
 }
 
+/// How long a function under a debugger may run: a day, so a paused breakpoint never times out.
+const DEBUG_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Builds the spec for one function; `state_dir` holds links Sluice makes to built executables.
 pub fn function_spec(
     function: &Function,
     overrides: &EnvVarOverrides,
     state_dir: &Path,
+    debug: Option<&DebugOptions>,
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
+    let debugged = debug.is_some_and(|d| d.applies_to(&function.name));
     let mut environment = function.environment.clone();
     let ignored = overrides.apply(&function.logical_id, &function.name, &mut environment);
     if !ignored.is_empty() {
@@ -57,9 +62,18 @@ pub fn function_spec(
         handler: located.handler,
         code,
         memory_mb: function.memory_mb,
-        timeout: Duration::from_secs(u64::from(function.timeout_secs)),
+        timeout: if debugged {
+            DEBUG_TIMEOUT
+        } else {
+            Duration::from_secs(u64::from(function.timeout_secs))
+        },
         environment,
-        reserved_concurrency: function.reserved_concurrency,
+        // Under a debugger, one sandbox (the default concurrency the binary sets to 1) holds the port.
+        reserved_concurrency: if debugged {
+            None
+        } else {
+            function.reserved_concurrency
+        },
         aliases: function.alias.iter().cloned().collect(),
     })
 }

@@ -119,10 +119,20 @@ impl Application {
             None => EnvVarOverrides::default(),
         };
         let mut notes = Vec::new();
+        // `--debug-function` may name a logical id; the Lambda service knows functions by name.
+        let debug = config.debug.clone().map(|mut debug| {
+            if let Some(found) = debug.function.as_deref().and_then(|f| model.function(f)) {
+                debug.function = Some(found.name.clone());
+            }
+            debug
+        });
         let specs = model
             .functions
             .iter()
-            .map(|f| function_spec::function_spec(f, &overrides, &state_dir, &mut notes))
+            .map(|f| {
+                let debug = debug.as_ref();
+                function_spec::function_spec(f, &overrides, &state_dir, debug, &mut notes)
+            })
             .collect::<Result<Vec<_>, _>>()?;
 
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
@@ -147,6 +157,7 @@ impl Application {
                 cache_dir: state_dir.join("runtime"),
                 log_sink: log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
+                debug,
             },
         )?;
         let gateway = Gateway::new(

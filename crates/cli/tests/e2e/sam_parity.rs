@@ -218,8 +218,8 @@ fn sam_flags_are_accepted_static_files_are_served_and_function_logs_go_to_the_lo
         "-l",
         log_file.to_str().unwrap(),
         "--disable-authorizer",
-        "--debug-port",
-        "5858",
+        "--debug-args",
+        "-X",
     ]);
     let server = Server::start(sluice(), &fixture_template(), &args);
     for flag in &docker_flags {
@@ -232,7 +232,7 @@ fn sam_flags_are_accepted_static_files_are_served_and_function_logs_go_to_the_lo
         );
     }
     assert!(server
-        .wait_for_log("--debug-port: not supported yet")
+        .wait_for_log("--debug-args: only used with --debug-port (ignored)")
         .is_some());
 
     let css = client().get(server.url("/css/site.css")).send().unwrap();
@@ -604,4 +604,48 @@ fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
             provided.join("bin/bootstrap").display()
         )],
     );
+}
+
+#[test]
+fn debug_port_starts_the_chosen_node_function_with_its_inspector_and_no_timeout() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let port_text = port.to_string();
+    let server = Server::start(
+        sluice(),
+        &fixture_template(),
+        &["-d", &port_text, "--debug-function", "NodeFunction"],
+    );
+    assert!(server
+        .wait_for_log(&format!(
+            "Debugger: function NodeFunction starts with a debugger on 127.0.0.1:{port}"
+        ))
+        .is_some());
+    let response: serde_json::Value = client()
+        .get(server.url("/node"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let remaining = response["remaining"].as_u64().unwrap();
+    assert!(remaining > 3_600_000, "timeout lifted, {remaining} ms left");
+    let inspector: serde_json::Value = client()
+        .get(format!("http://127.0.0.1:{port}/json/version"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        inspector["Browser"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("node.js"),
+        "{inspector}"
+    );
+    // Functions the debugger was not asked for run as usual.
+    let shape = client().get(server.url("/shape/empty")).send().unwrap();
+    assert_eq!(shape.status(), 200);
 }
