@@ -148,7 +148,7 @@ pub struct SamRunArgs {
     /// Does not apply: Sluice does not cap a function's memory at MemorySize.
     #[arg(long)]
     pub no_memory_limit: bool,
-    /// Not supported yet: where downloaded layers are cached (layers are not emulated yet).
+    /// Does not apply: where downloaded layers are cached (only local layers are used).
     #[arg(long, value_name = "DIR", env = "SAM_LAYER_CACHE_BASEDIR")]
     pub layer_cache_basedir: Option<PathBuf>,
     /// Does not apply: Sluice runs no Lambda extensions, so there is no SHUTDOWN event to send.

@@ -78,7 +78,7 @@ pub fn not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) -> Vec<Str
     say(
         run.layer_cache_basedir.is_some(),
         "layer-cache-basedir",
-        "not supported yet: layers are not emulated, so nothing is downloaded (ignored)",
+        "does not apply: only layers in the template (local ContentUri) are used, nothing is downloaded (ignored)",
     );
     say(
         run.shutdown,

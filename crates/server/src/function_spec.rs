@@ -5,6 +5,7 @@
 //! [`function_spec`]) and `validate` (through [`crate::check_functions`]) both call it, so they can
 //! never disagree about a missing folder, module or binary.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -30,12 +31,14 @@ pub struct Located {
 /// How long a function under a debugger may run: a day, so a paused breakpoint never times out.
 const DEBUG_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Builds the spec for one function; `state_dir` holds links Sluice makes to built executables.
+/// Builds the spec for one function; `state_dir` holds links Sluice makes to built executables,
+/// `shared_env` is what every sandbox gets (search paths that layers extend).
 pub fn function_spec(
     function: &Function,
     overrides: &EnvVarOverrides,
     state_dir: &Path,
     debug: Option<&DebugOptions>,
+    shared_env: &BTreeMap<String, String>,
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
     let debugged = debug.is_some_and(|d| d.applies_to(&function.name));
@@ -48,6 +51,7 @@ pub fn function_spec(
             function.logical_id
         ));
     }
+    layer_paths(function, shared_env, &mut environment);
     let located = locate(function)?;
     warnings.push(runs_line(function, &located));
     let code = match (&function.code, &located.built_binary, &located.dir) {
@@ -76,6 +80,89 @@ pub fn function_spec(
         },
         aliases: function.alias.iter().cloned().collect(),
     })
+}
+
+/// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/` and
+/// `python/lib/python3.X/site-packages` on `PYTHONPATH`, `nodejs/node_modules` (and
+/// `nodejs/nodeNN/node_modules`) on `NODE_PATH`, `bin/` on `PATH`, `lib/` on `LD_LIBRARY_PATH`.
+///
+/// Lambda unpacks layers into one `/opt` in order, a later layer's file replacing an earlier one's;
+/// with one folder per layer, the later layer comes first on each search path to win the same
+/// way. A variable the template sets itself is left as the template says.
+fn layer_paths(
+    function: &Function,
+    shared_env: &BTreeMap<String, String>,
+    environment: &mut BTreeMap<String, String>,
+) {
+    if function.layers.is_empty() {
+        return;
+    }
+    let existing = |dirs: Vec<PathBuf>| -> Vec<String> {
+        dirs.into_iter()
+            .filter(|d| d.is_dir())
+            .map(|d| d.display().to_string())
+            .collect()
+    };
+    let node_major = function
+        .runtime
+        .strip_prefix("nodejs")
+        .map(|r| r.trim_end_matches(".x").to_owned());
+    let newest_first = || function.layers.iter().rev();
+    let python: Vec<String> = newest_first()
+        .flat_map(|layer| {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir(layer.join("python/lib"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path().join("site-packages"))
+                .collect();
+            dirs.sort();
+            dirs.push(layer.join("python"));
+            existing(dirs)
+        })
+        .collect();
+    let node: Vec<String> = newest_first()
+        .flat_map(|layer| {
+            let mut dirs = Vec::new();
+            if let Some(major) = &node_major {
+                dirs.push(layer.join(format!("nodejs/node{major}/node_modules")));
+            }
+            dirs.push(layer.join("nodejs/node_modules"));
+            existing(dirs)
+        })
+        .collect();
+    let bin: Vec<String> = newest_first()
+        .flat_map(|layer| existing(vec![layer.join("bin")]))
+        .collect();
+    let lib: Vec<String> = newest_first()
+        .flat_map(|layer| existing(vec![layer.join("lib")]))
+        .collect();
+    // Sluice's own entries (its boto3 for python) and the host's come after the layers, as
+    // Lambda's runtime folders do; `PATH` keeps the host's first, as Lambda keeps `/opt/bin` last.
+    let host = |name: &str| {
+        shared_env
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    };
+    let mut set = |name: &str, layers: Vec<String>, layers_first: bool| {
+        if layers.is_empty() || environment.contains_key(name) {
+            return;
+        }
+        let mut parts = layers;
+        if let Some(base) = host(name).filter(|b| !b.is_empty()) {
+            if layers_first {
+                parts.push(base);
+            } else {
+                parts.insert(0, base);
+            }
+        }
+        environment.insert(name.to_owned(), parts.join(":"));
+    };
+    set("PYTHONPATH", python, true);
+    set("NODE_PATH", node, true);
+    set("PATH", bin, false);
+    set("LD_LIBRARY_PATH", lib, false);
 }
 
 /// What each function runs, one line each, or the first reason one cannot run: every check

@@ -126,18 +126,21 @@ impl Application {
             }
             debug
         });
+        // Computed first: layers extend its search paths (`PYTHONPATH` with Sluice's boto3).
+        let extra_env = services_env(services_addr, &model, &mut notes);
         let specs = model
             .functions
             .iter()
             .map(|f| {
                 let debug = debug.as_ref();
-                function_spec::function_spec(f, &overrides, &state_dir, debug, &mut notes)
+                function_spec::function_spec(
+                    f, &overrides, &state_dir, debug, &extra_env, &mut notes,
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
 
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
 
-        let extra_env = services_env(services_addr, &model, &mut notes);
         let log = Arc::new(match &config.log_file {
             Some(path) => {
                 TerminalLog::to_file(path, config.color).map_err(|source| ServerError::Io {

@@ -276,6 +276,11 @@ impl<'t> Resolver<'t> {
             .and_then(Node::as_str)
     }
 
+    /// The resource with this logical id, as written.
+    pub fn resource_node(&self, logical_id: &str) -> Option<&'t Node> {
+        self.resource(logical_id)
+    }
+
     fn resource(&self, logical_id: &str) -> Option<&'t Node> {
         self.resources
             .iter()

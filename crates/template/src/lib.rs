@@ -4,6 +4,7 @@
 mod error;
 mod globals;
 mod intrinsics;
+mod layers;
 mod load;
 mod long_form;
 pub mod model;

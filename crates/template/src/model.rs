@@ -64,6 +64,9 @@ pub struct Function {
     pub build_method: Option<String>,
     /// `AutoPublishAlias`: the alias name (`live`) under which the function can also be invoked.
     pub alias: Option<String>,
+    /// The folders of the function's local layers (`Layers` naming `LayerVersion`s of this
+    /// template), in `Layers` order: what Lambda would unpack into `/opt`.
+    pub layers: Vec<PathBuf>,
     /// Where `CodeUri` was written (the resource when it is absent), for errors about the code.
     pub code_uri_source: Source,
     /// Where `Handler` was written (the resource when it is absent), for errors about the module.

@@ -131,6 +131,8 @@ pub(crate) fn build(
                 };
                 rest_apis.push(rest_api(id, &reader, warnings)?);
             }
+            // Read where a function lists them (`Layers`), into the function's model.
+            "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => {}
             "AWS::Serverless::SimpleTable" | "AWS::DynamoDB::Table" => {
                 let absent = Node {
                     kind: Kind::Map(Vec::new()),
@@ -401,12 +403,16 @@ fn function(
         }
         None => None,
     };
-    if props.properties.get("Layers").is_some() {
-        warnings.push(format!(
-            "{}: layers are not emulated yet (their code is not available to the function)",
-            props.path("Layers")
-        ));
-    }
+    let layers = match props.properties.get("Layers").filter(|l| !l.is_null()) {
+        Some(node) => crate::layers::local_layers(
+            node,
+            &props.path("Layers"),
+            resolver,
+            template_dir,
+            warnings,
+        )?,
+        None => Vec::new(),
+    };
     read_events(id, props, warnings, events)?;
     let alias = props.string("AutoPublishAlias")?.filter(|a| !a.is_empty());
     let source_of = |key: &str| {
@@ -430,6 +436,7 @@ fn function(
         },
         build_method,
         alias,
+        layers,
         code_uri_source: source_of("CodeUri"),
         handler_source: source_of("Handler"),
     }))

@@ -649,3 +649,73 @@ fn debug_port_starts_the_chosen_node_function_with_its_inspector_and_no_timeout(
     let shape = client().get(server.url("/shape/empty")).send().unwrap();
     assert_eq!(shape.status(), 200);
 }
+
+const LAYERS: &str = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Base:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/base/}
+  Override:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/override/}
+  NodeLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/node/}
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: py/
+      Layers: [!Ref Base, !Ref Override]
+      Events:
+        Get: {Type: Api, Properties: {Path: /py, Method: get}}
+  Node:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: node/
+      Layers: [!Ref NodeLayer]
+      Events:
+        Get: {Type: Api, Properties: {Path: /node, Method: get}}
+";
+
+#[test]
+fn handlers_import_modules_from_their_layers_and_later_layers_win() {
+    let dir = project(
+        "layers",
+        &[
+            ("template.yaml", LAYERS),
+            ("layers/base/python/greeting.py", "WORD = 'hello from a layer'\n"),
+            ("layers/base/python/shared.py", "WHO = 'base'\n"),
+            (
+                "layers/override/python/lib/python3.12/site-packages/shared.py",
+                "WHO = 'override'\n",
+            ),
+            (
+                "py/app.py",
+                "import boto3, greeting, shared\ndef handler(event, context):\n    return {'statusCode': 200, 'body': greeting.WORD + ' / ' + shared.WHO}\n",
+            ),
+            (
+                "layers/node/nodejs/node_modules/greet/index.js",
+                "module.exports = () => 'hello from a node layer';\n",
+            ),
+            (
+                "node/app.js",
+                "const greet = require('greet');\nexports.handler = async () => ({ statusCode: 200, body: greet() });\n",
+            ),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let get = |path: &str| {
+        client()
+            .get(server.url(path))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    assert_eq!(get("/py"), "hello from a layer / override");
+    assert_eq!(get("/node"), "hello from a node layer");
+}

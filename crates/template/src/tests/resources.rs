@@ -616,3 +616,51 @@ Resources:
         Some("live")
     );
 }
+
+#[test]
+fn local_layers_become_folders_in_order_and_remote_ones_warn() {
+    let dir = std::env::temp_dir().join(format!("sluice-layers-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("layers/common")).unwrap();
+    std::fs::create_dir_all(dir.join("layers/extra")).unwrap();
+    let template = dir.join("template.yaml");
+    let body = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: [!Ref Common]
+Resources:
+  Common:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/common/}
+  Extra:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: ./layers/extra}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Layers:
+        - !Ref Extra
+        - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79
+";
+    std::fs::write(&template, body).unwrap();
+    let model = crate::load(&template, &crate::LoadOptions::default()).unwrap();
+    assert_eq!(
+        model.functions[0].layers,
+        [dir.join("layers/common"), dir.join("layers/extra")]
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.F.Properties.Layers.2: layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79 is not in this template and cannot be fetched offline (the function runs without it)"]
+    );
+    std::fs::remove_dir_all(dir.join("layers/extra")).unwrap();
+    let err = crate::load(&template, &crate::LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Resources.Extra.Properties.Content: folder")
+            && err.contains("layers/extra does not exist"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
