@@ -565,6 +565,15 @@ impl<'t> Resolver<'t> {
                 Ok(Some(list_node(["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect(), at)))
             }
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => scalar(self.boolean(name, arg, &fn_path)?.to_string()),
+            // The AWS::LanguageExtensions transform's functions (Fn::ForEach is expanded at load).
+            "Fn::Length" => match self.eval(arg, &fn_path)?.map(|v| v.kind) {
+                Some(Kind::Seq(items)) => scalar(items.len().to_string()),
+                _ => Err(self.error(arg, &fn_path, "Fn::Length takes a list")),
+            },
+            "Fn::ToJsonString" => {
+                let value = self.eval(arg, &fn_path)?;
+                scalar(value.map_or(serde_json::Value::Null, |v| crate::plain_yaml::to_json(&v)).to_string())
+            }
             "Fn::ImportValue" => Err(self.error_hint(
                 at,
                 path,

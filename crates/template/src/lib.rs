@@ -4,6 +4,7 @@
 mod error;
 mod globals;
 mod intrinsics;
+mod language_extensions;
 mod layers;
 mod load;
 mod long_form;

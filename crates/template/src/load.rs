@@ -75,6 +75,7 @@ pub fn load_str(
         file_name,
         &mut warnings,
     )?;
+    let root = language_extensions(root, file_name, options, &parameters)?;
     let resource_entries: &[(String, Node)] = match root.get("Resources") {
         Some(Node {
             kind: Kind::Map(entries),
@@ -136,10 +137,62 @@ pub fn load_str(
 
 /// Whether `Transform` names the SAM transform (a string or a list of transforms).
 fn declares_sam_transform(root: &Node) -> bool {
-    const SAM: &str = "AWS::Serverless-2016-10-31";
+    declares_transform(root, "AWS::Serverless-2016-10-31")
+}
+
+/// Whether `Transform` names `transform` (a string or a list of transforms).
+fn declares_transform(root: &Node, transform: &str) -> bool {
     match root.get("Transform").map(|t| &t.kind) {
-        Some(Kind::Scalar(s, _)) => s == SAM,
-        Some(Kind::Seq(items)) => items.iter().any(|i| i.as_str() == Some(SAM)),
+        Some(Kind::Scalar(s, _)) => s == transform,
+        Some(Kind::Seq(items)) => items.iter().any(|i| i.as_str() == Some(transform)),
         _ => false,
     }
+}
+
+/// The template with `Fn::ForEach` loops expanded in `Resources`, `Conditions` and `Outputs`
+/// when it declares `AWS::LanguageExtensions`; a loop without the transform is an error, as on AWS.
+fn language_extensions(
+    root: Node,
+    file_name: &Path,
+    options: &LoadOptions,
+    parameters: &BTreeMap<String, parameters::ParamValue>,
+) -> Result<Node, TemplateError> {
+    const TRANSFORM: &str = "AWS::LanguageExtensions";
+    const SECTIONS: [&str; 3] = ["Resources", "Conditions", "Outputs"];
+    let no_resources: Vec<(String, Node)> = Vec::new();
+    let resources = root
+        .get("Resources")
+        .and_then(Node::entries)
+        .unwrap_or(&no_resources);
+    let resolver = Resolver::new(file_name, options, parameters.clone(), &root, resources);
+    if !declares_transform(&root, TRANSFORM) {
+        for section in SECTIONS {
+            let entries = root
+                .get(section)
+                .and_then(Node::entries)
+                .unwrap_or_default();
+            if let Some((key, node)) = entries.iter().find(|(k, _)| k.starts_with("Fn::ForEach::"))
+            {
+                return Err(resolver.error_hint(
+                    node,
+                    &format!("{section}.{key}"),
+                    "Fn::ForEach needs the AWS::LanguageExtensions transform",
+                    Some(
+                        "add Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+        return Ok(root);
+    }
+    let mut expanded = root.clone();
+    if let Kind::Map(sections) = &mut expanded.kind {
+        for (name, section) in sections.iter_mut() {
+            if SECTIONS.contains(&name.as_str()) {
+                *section = crate::language_extensions::expand(section, name, &resolver)?;
+            }
+        }
+    }
+    Ok(expanded)
 }

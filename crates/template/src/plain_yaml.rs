@@ -14,7 +14,8 @@ pub fn yaml_to_json(source: &str, file: &Path) -> Result<Value, TemplateError> {
     Ok(yaml_tree::parse(source, file)?.map_or(Value::Null, |root| to_json(&root)))
 }
 
-fn to_json(node: &Node) -> Value {
+/// One node as JSON, scalars typed as [`yaml_to_json`] types them.
+pub(crate) fn to_json(node: &Node) -> Value {
     match &node.kind {
         Kind::Scalar(text, Style::Quoted) => Value::String(text.clone()),
         Kind::Scalar(_, Style::Plain) if node.is_null() => Value::Null,

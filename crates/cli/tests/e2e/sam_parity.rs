@@ -719,3 +719,45 @@ fn handlers_import_modules_from_their_layers_and_later_layers_win() {
     assert_eq!(get("/py"), "hello from a layer / override");
     assert_eq!(get("/node"), "hello from a node layer");
 }
+
+const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Resources:
+  Fn::ForEach::Greeters:
+    - Who
+    - [alpha, beta, gamma]
+    - ${Who}Function:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          CodeUri: py/
+          Environment:
+            Variables:
+              WHO: !Ref Who
+          Events:
+            Get: {Type: Api, Properties: {Path: !Sub '/${Who}', Method: get}}
+";
+
+#[test]
+fn for_each_generates_three_functions_and_their_routes() {
+    let dir = project(
+        "for-each",
+        &[
+            ("template.yaml", FOR_EACH),
+            (
+                "py/app.py",
+                "import os\ndef handler(event, context):\n    return {'statusCode': 200, 'body': os.environ['WHO'] + ' via ' + context.function_name}\n",
+            ),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    for who in ["alpha", "beta", "gamma"] {
+        let body = client()
+            .get(server.url(&format!("/{who}")))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        assert_eq!(body, format!("{who} via {who}Function"));
+    }
+}

@@ -664,3 +664,75 @@ Resources:
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Names:
+    Type: CommaDelimitedList
+    Default: alpha,beta-one,gamma
+Resources:
+  Fn::ForEach::Functions:
+    - Name
+    - !Ref Names
+    - '&{Name}Function':
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: app.handler
+          Runtime: python3.12
+          FunctionName: !Sub 'fn-${Name}'
+          Environment:
+            Variables:
+              WHO: !Ref Name
+              COUNT: !Length [a, b, c, d]
+              JSON: !ToJsonString {a: [1, x]}
+          Events:
+            Get:
+              Type: Api
+              Properties: {Path: !Sub '/${Name}', Method: get}
+";
+
+#[test]
+fn for_each_stamps_out_functions_and_their_routes() {
+    let model = load(FOR_EACH);
+    let functions: Vec<(&str, &str, &str)> = model
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.logical_id.as_str(),
+                f.name.as_str(),
+                f.environment["WHO"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            ("alphaFunction", "fn-alpha", "alpha"),
+            ("betaoneFunction", "fn-beta-one", "beta-one"),
+            ("gammaFunction", "fn-gamma", "gamma"),
+        ]
+    );
+    assert_eq!(
+        model.rest_apis[0].routes,
+        [
+            route("GET", "/alpha", "alphaFunction", "Get"),
+            route("GET", "/beta-one", "betaoneFunction", "Get"),
+            route("GET", "/gamma", "gammaFunction", "Get"),
+        ]
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["COUNT"], "4");
+    assert_eq!(env["JSON"], r#"{"a":[1,"x"]}"#);
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn for_each_without_the_transform_is_an_error() {
+    let yaml = FOR_EACH.replace("AWS::LanguageExtensions, ", "");
+    let err = load_err(&yaml);
+    assert!(
+        err.contains("Resources.Fn::ForEach::Functions: Fn::ForEach needs the AWS::LanguageExtensions transform"),
+        "{err}"
+    );
+}
