@@ -31,6 +31,8 @@ pub(crate) struct Resolver<'t> {
     resources: &'t [(String, Node)],
     /// `Globals.Function`, where `AutoPublishAlias` may be set for every function.
     function_globals: Option<&'t Node>,
+    /// Each nested stack's outputs, by its logical id, for `!GetAtt Child.Outputs.X`.
+    stack_outputs: BTreeMap<String, BTreeMap<String, String>>,
     condition_cache: RefCell<BTreeMap<String, bool>>,
     /// Conditions and physical names being evaluated right now, to report cycles instead of overflowing.
     in_progress: RefCell<Vec<String>>,
@@ -51,6 +53,7 @@ impl<'t> Resolver<'t> {
             parameters,
             mappings: root.get("Mappings"),
             function_globals: root.get("Globals").and_then(|g| g.get("Function")),
+            stack_outputs: BTreeMap::new(),
             conditions: root.get("Conditions"),
             resources,
             condition_cache: RefCell::new(BTreeMap::new()),
@@ -276,6 +279,11 @@ impl<'t> Resolver<'t> {
             .and_then(Node::as_str)
     }
 
+    /// Makes nested stacks' outputs available to `!GetAtt Child.Outputs.X`.
+    pub fn set_stack_outputs(&mut self, outputs: BTreeMap<String, BTreeMap<String, String>>) {
+        self.stack_outputs = outputs;
+    }
+
     /// The resource with this logical id, as written.
     pub fn resource_node(&self, logical_id: &str) -> Option<&'t Node> {
         self.resource(logical_id)
@@ -425,6 +433,20 @@ impl<'t> Resolver<'t> {
                 path,
                 format!("Fn::GetAtt {id}.{attribute}: no resource named {id:?}"),
             ));
+        }
+        if let (Some(output), Some(outputs)) = (
+            attribute.strip_prefix("Outputs."),
+            self.stack_outputs.get(id),
+        ) {
+            return outputs.get(output).cloned().ok_or_else(|| {
+                self.error(
+                    at,
+                    path,
+                    format!(
+                        "Fn::GetAtt {id}.{attribute}: the nested stack has no output {output:?}"
+                    ),
+                )
+            });
         }
         let o = self.options;
         let aws = &o.aws;

@@ -9,6 +9,7 @@ mod layers;
 mod load;
 mod long_form;
 pub mod model;
+mod nested;
 mod parameters;
 mod plain_yaml;
 mod resource_types;

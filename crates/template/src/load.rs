@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
 use crate::yaml_tree::{Kind, Node};
-use crate::{long_form, parameters, resources, yaml_tree};
+use crate::{long_form, nested, parameters, resources, yaml_tree};
 
 /// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
 /// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
@@ -35,11 +35,20 @@ impl Default for LoadOptions {
 
 /// Reads and compiles the template at `path`.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Model, TemplateError> {
+    load_nested(path, options, 0)
+}
+
+/// Reads and compiles a template that is `depth` stacks below the one Sluice was started with.
+pub(crate) fn load_nested(
+    path: &Path,
+    options: &LoadOptions,
+    depth: usize,
+) -> Result<Model, TemplateError> {
     let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_str(&source, path, options)
+    compile(&source, path, options, depth)
 }
 
 /// Compiles template text; `file_name` is used in messages and `CodeUri` is relative to its folder.
@@ -47,6 +56,16 @@ pub fn load_str(
     source: &str,
     file_name: &Path,
     options: &LoadOptions,
+) -> Result<Model, TemplateError> {
+    compile(source, file_name, options, 0)
+}
+
+/// [`load_str`] for a template `depth` stacks down (nested stacks report their outputs).
+fn compile(
+    source: &str,
+    file_name: &Path,
+    options: &LoadOptions,
+    depth: usize,
 ) -> Result<Model, TemplateError> {
     let invalid = |line: usize, col: usize, property: &str, message: &str| TemplateError::Invalid {
         file: file_name.to_path_buf(),
@@ -109,7 +128,7 @@ pub fn load_str(
                 .into(),
         );
     }
-    let resolver = Resolver::new(file_name, options, parameters, &root, resource_entries);
+    let mut resolver = Resolver::new(file_name, options, parameters, &root, resource_entries);
     let template_path = std::path::absolute(file_name).map_err(|source| TemplateError::Read {
         path: file_name.to_path_buf(),
         source,
@@ -119,6 +138,15 @@ pub fn load_str(
         .parent()
         .unwrap_or(Path::new("/"))
         .to_path_buf();
+    let children = nested::load_children(
+        resource_entries,
+        &resolver,
+        &template_dir,
+        options,
+        depth,
+        &mut warnings,
+    )?;
+    resolver.set_stack_outputs(nested::outputs(&children));
     let built = resources::build(
         &root,
         resource_entries,
@@ -126,13 +154,24 @@ pub fn load_str(
         &template_dir,
         &mut warnings,
     )?;
-    Ok(Model {
+    let outputs = if depth > 0 {
+        nested::evaluate_outputs(&root, &resolver, &mut warnings)
+    } else {
+        BTreeMap::new()
+    };
+    let mut model = Model {
         template_path,
         functions: built.functions,
         rest_apis: built.rest_apis,
         tables: built.tables,
         warnings,
-    })
+        outputs,
+    };
+    if !children.is_empty() {
+        nested::merge(&mut model, children);
+        resources::served_names(&mut model.functions, &mut model.warnings);
+    }
+    Ok(model)
 }
 
 /// Whether `Transform` names the SAM transform (a string or a list of transforms).

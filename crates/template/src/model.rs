@@ -20,6 +20,9 @@ pub struct Model {
     pub tables: Vec<Table>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
     pub warnings: Vec<String>,
+    /// `Outputs` values, evaluated for nested stacks only (their parent reads them); empty for
+    /// the template Sluice was started with.
+    pub outputs: BTreeMap<String, String>,
 }
 
 /// One DynamoDB table the template declares; created at startup if missing.

@@ -133,6 +133,8 @@ pub(crate) fn build(
             }
             // Read where a function lists them (`Layers`), into the function's model.
             "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => {}
+            // Loaded before the parent's resources (crate::nested), merged after.
+            "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => {}
             "AWS::Serverless::SimpleTable" | "AWS::DynamoDB::Table" => {
                 let absent = Node {
                     kind: Kind::Map(Vec::new()),
@@ -172,7 +174,7 @@ pub(crate) fn build(
 /// AWS: two functions with one `FunctionName` cannot be deployed; SAM CLI still runs both (by
 /// logical id) and resolves the name to the first. Sluice does the same: later functions sharing a
 /// name run under their logical id, and the warning says which one the shared name reaches.
-fn served_names(functions: &mut [Function], warnings: &mut Vec<String>) {
+pub(crate) fn served_names(functions: &mut [Function], warnings: &mut Vec<String>) {
     let mut owners: BTreeMap<String, String> = BTreeMap::new();
     for function in functions.iter() {
         owners
