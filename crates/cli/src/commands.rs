@@ -441,7 +441,7 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
     let config = base_config(&args)?;
     let model = load(&config)?;
     // The very checks start-api makes before serving: a missing folder, module or binary fails here.
-    let runs = sluice_server::check_functions(&model.functions)?;
+    let runs = sluice_server::check_application(&model)?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

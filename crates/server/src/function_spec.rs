@@ -165,9 +165,17 @@ fn layer_paths(
     set("LD_LIBRARY_PATH", lib, false);
 }
 
-/// What each function runs, one line each, or the first reason one cannot run: every check
-/// `start-api` makes before serving, in the same order, with nothing started or written.
-pub fn check_functions(functions: &[Function]) -> Result<Vec<String>, ServerError> {
+/// What each function runs, one line each, or the first reason the application cannot start:
+/// every check `start-api` makes before serving (code, runtimes, then routes), in the same order,
+/// with nothing started or written.
+pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, ServerError> {
+    let lines = check_functions(&model.functions)?;
+    sluice_apigw::check_routes(&model.rest_apis)?;
+    Ok(lines)
+}
+
+/// The function part of [`check_application`].
+fn check_functions(functions: &[Function]) -> Result<Vec<String>, ServerError> {
     let lines = functions
         .iter()
         .map(|f| locate(f).map(|located| runs_line(f, &located)))

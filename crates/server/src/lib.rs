@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
-pub use function_spec::check_functions;
+pub use function_spec::check_application;
 pub use terminal_log::TerminalLog;
 
 /// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr, coloured

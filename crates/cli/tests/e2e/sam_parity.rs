@@ -587,6 +587,30 @@ fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
         ],
     );
 
+    let routes = project(
+        "routed-twice",
+        &[
+            (
+                "template.yaml",
+                "Transform: AWS::Serverless-2016-10-31
+Resources:
+  One: {Type: AWS::Serverless::Api, Properties: {StageName: a}}
+  Two: {Type: AWS::Serverless::Api, Properties: {StageName: b}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        A: {Type: Api, Properties: {RestApiId: !Ref One, Path: '/x/{id}', Method: get}}
+        B: {Type: Api, Properties: {RestApiId: !Ref Two, Path: '/x/{key}', Method: get}}
+",
+            ),
+            ("app.py", ""),
+        ],
+    );
+    both_refuse(&routes, &["GET /x/{key} is routed twice"]);
+
     let provided = project(
         "no-bootstrap",
         &[
