@@ -888,3 +888,47 @@ fn nested_stacks_take_parameters_give_outputs_and_the_parent_wins_route_collisio
     assert_eq!(get("/store"), "store from Store/Hello");
     assert_eq!(get("/shared"), "hello-from-parent via Hello from Parent");
 }
+
+#[test]
+fn a_package_a_node_handler_requires_but_lacks_is_named_in_the_error() {
+    let dir = project(
+        "node-missing-package",
+        &[
+            (
+                "template.yaml",
+                "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: src/
+",
+            ),
+            (
+                "src/app.js",
+                "const { DynamoDBClient } = require('@sluice-test/no-such-sdk');\nexports.handler = async () => 'unreachable';\n",
+            ),
+        ],
+    );
+    let out = Command::new(sluice())
+        .args(["invoke", "--no-event", "-t"])
+        .arg(dir.join("template.yaml"))
+        .arg("--state-dir")
+        .arg(fresh_dir("node-missing-state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let response: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["errorType"], "Runtime.ImportModuleError");
+    let message = response["errorMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Error: Cannot find module '@sluice-test/no-such-sdk'"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("- {}", dir.join("src/app.js").display())),
+        "{message}"
+    );
+}
