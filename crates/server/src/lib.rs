@@ -275,6 +275,20 @@ fn services_env(
             node.into_iter(),
             node_host::probe().as_deref(),
         ));
+        let node_dirs = model.functions.iter().filter_map(|f| match &f.code {
+            sluice_template::Code::Dir(dir) if f.runtime.starts_with("nodejs") => {
+                Some(dir.as_path())
+            }
+            _ => None,
+        });
+        let packages = node_host::missing_sdk_packages(node_dirs);
+        match node_host::sdk_path(&packages, &python_host::cache_root()) {
+            Ok(Some(path)) => {
+                env.insert("NODE_PATH".to_owned(), path.display().to_string());
+            }
+            Ok(None) => {}
+            Err(message) => notes.push(message),
+        }
     }
     if !python.is_empty() {
         let host = python_host::probe();

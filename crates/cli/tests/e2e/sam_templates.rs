@@ -566,3 +566,48 @@ Resources:
         "{message}"
     );
 }
+
+#[test]
+fn node_handlers_require_the_aws_sdk_v3_as_lambda_ships_it() {
+    let dir = project(
+        "node-sdk-shipped",
+        &[
+            (
+                "template.yaml",
+                "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Things:
+    Type: AWS::Serverless::SimpleTable
+    Properties: {TableName: sdk-shipped-things}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: src/
+      Timeout: 30
+",
+            ),
+            (
+                "src/app.js",
+                "const { DynamoDBClient, ListTablesCommand } = require('@aws-sdk/client-dynamodb');\nexports.handler = async () => {\n  const out = await new DynamoDBClient({}).send(new ListTablesCommand({}));\n  return out.TableNames;\n};\n",
+            ),
+        ],
+    );
+    let out = Command::new(sluice())
+        .args(["invoke", "--no-event", "-t"])
+        .arg(dir.join("template.yaml"))
+        .arg("--in-memory")
+        .arg("--state-dir")
+        .arg(fresh_dir("node-sdk-shipped-state"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        tables,
+        serde_json::json!(["sdk-shipped-things"]),
+        "{stderr}"
+    );
+}
