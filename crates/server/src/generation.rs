@@ -205,15 +205,12 @@ impl Generation {
             },
             code_changed,
         )?;
+        let model = Arc::new(model);
         let gateway = Gateway::new(
             &model.rest_apis,
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
-                names: model
-                    .functions
-                    .iter()
-                    .map(|f| (f.logical_id.clone(), f.name.clone()))
-                    .collect(),
+                model: model.clone(),
             }),
             GatewayOptions {
                 aws: config.aws.clone(),
@@ -223,7 +220,7 @@ impl Generation {
         .with_access_log(shared.log.clone());
         let background = lambda.start_background();
         Ok(Generation {
-            model: Arc::new(model),
+            model,
             lambda,
             gateway: Arc::new(gateway),
             _background: background,
