@@ -23,6 +23,7 @@ use sluice_aws_env::AwsEnv;
 
 use crate::bootstrap::Launcher;
 use crate::pool::FunctionPool;
+use crate::sandbox::SandboxHost;
 
 /// Largest synchronous request payload Lambda accepts (6 MB).
 pub const MAX_REQUEST_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -40,7 +41,8 @@ pub struct FunctionSpec {
     pub handler: String,
     /// Where the code lives.
     pub code: CodeSource,
-    /// `MemorySize`, reported in the environment and REPORT line (not enforced).
+    /// `MemorySize`: the sandbox's memory limit where the host allows it, reported in the
+    /// environment and the REPORT line.
     pub memory_mb: u32,
     /// `Timeout`: an invocation running longer has its sandbox killed.
     pub timeout: Duration,
@@ -76,6 +78,8 @@ pub struct LambdaConfig {
     pub log_sink: Arc<dyn LogSink>,
     /// Waits before retrying a failed asynchronous (`Event`) invocation, one per retry.
     pub event_retry_delays: Vec<Duration>,
+    /// Enforce `MemorySize` and Lambda's process limit (off only for debugging).
+    pub sandbox_limits: bool,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -93,6 +97,7 @@ impl LambdaConfig {
             cache_dir,
             log_sink,
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
+            sandbox_limits: true,
         }
     }
 }
@@ -227,6 +232,8 @@ pub struct Lambda {
     /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
     specs: BTreeMap<String, FunctionSpec>,
     config: LambdaConfig,
+    /// What the host allows sandboxes (cgroups, limits, Runtime API isolation), probed once.
+    host: Arc<SandboxHost>,
     reaper: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -247,6 +254,7 @@ impl Lambda {
         config: LambdaConfig,
     ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
+        let host = Arc::new(SandboxHost::probe(config.sandbox_limits));
         let mut pools = BTreeMap::new();
         let specs = functions
             .iter()
@@ -255,7 +263,7 @@ impl Lambda {
         for spec in functions {
             let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
             let name = spec.name.clone();
-            let pool = FunctionPool::new(spec, launcher, &config);
+            let pool = FunctionPool::new(spec, launcher, &config, host.clone());
             if pools.insert(name.clone(), Arc::new(pool)).is_some() {
                 return Err(LambdaError::DuplicateFunction { function: name });
             }
@@ -264,6 +272,7 @@ impl Lambda {
             functions: pools,
             specs,
             config,
+            host,
             reaper: std::sync::Mutex::new(None),
         });
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
@@ -272,6 +281,12 @@ impl Lambda {
             *lambda.reaper.lock().expect("reaper lock") = Some(task);
         }
         Ok(lambda)
+    }
+
+    /// What a person should know about sandboxes on this host (isolation or limits that are
+    /// off, leftovers reaped), one line each.
+    pub fn notes(&self) -> Vec<String> {
+        self.host.notes()
     }
 
     /// Names of the registered functions.
@@ -325,7 +340,7 @@ impl Lambda {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Stop every sandbox (their whole process groups) and the idle reaper.
+    /// Stop every sandbox (all their processes) and the idle reaper.
     pub async fn shutdown(&self) {
         if let Some(task) = self.reaper.lock().expect("reaper lock").take() {
             task.abort();

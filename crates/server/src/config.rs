@@ -42,6 +42,9 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Region, account and partition reported to functions, in ARNs and in events.
     pub aws: AwsEnv,
+    /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
+    /// them off for debugging).
+    pub sandbox_limits: bool,
 }
 
 impl Config {
@@ -59,6 +62,7 @@ impl Config {
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
             aws: AwsEnv::default(),
+            sandbox_limits: true,
         }
     }
 

@@ -132,8 +132,10 @@ impl Application {
                 cache_dir: state_dir.join("runtime"),
                 log_sink: log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
+                sandbox_limits: config.sandbox_limits,
             },
         )?;
+        notes.extend(lambda.notes());
         let gateway = Gateway::new(
             &model.rest_apis,
             Arc::new(invoke_adapter::LambdaIntegration {
