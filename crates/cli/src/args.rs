@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
     #[arg(long, default_value_t = 10)]
     pub default_concurrency: usize,
+    /// Do not enforce MemorySize or Lambda's process limit on sandboxes (for debugging).
+    #[arg(long)]
+    pub no_sandbox_limits: bool,
 }
 
 /// `start-api` flags.

@@ -78,6 +78,7 @@ fn run_config(template: &TemplateArgs, run: &RunArgs) -> Result<Config> {
     config.state_dir = run.state_dir.clone();
     config.in_memory = run.in_memory;
     config.default_concurrency = run.default_concurrency.max(1);
+    config.sandbox_limits = !run.no_sandbox_limits;
     Ok(config)
 }
 

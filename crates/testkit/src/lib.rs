@@ -170,10 +170,24 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for the exit (up to 10 s); returns whether it exited by itself.
     pub fn stop(&mut self) -> bool {
+        self.signal_and_wait(nix::sys::signal::Signal::SIGTERM)
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does, and waits for the exit (up to 10 s).
+    pub fn interrupt(&mut self) -> bool {
+        self.signal_and_wait(nix::sys::signal::Signal::SIGINT)
+    }
+
+    fn signal_and_wait(&mut self, signal: nix::sys::signal::Signal) -> bool {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = nix::sys::signal::kill(pid, signal);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -267,9 +267,11 @@ impl Sandbox {
         self.flush_output();
         // AWS: measured per invocation. Sluice: /proc costs ~28 µs a request, so under load the
         // figure is refreshed at most every 100 ms; a peak only grows, so it lags by that much at most.
-        let stale = self
-            .memory_read_at
-            .is_none_or(|at| at.elapsed() >= MEMORY_REFRESH || duration >= MEMORY_REFRESH);
+        // A failed invocation is read afresh: it may have died of its memory limit.
+        let stale = !matches!(outcome.status, ReportStatus::Success)
+            || self
+                .memory_read_at
+                .is_none_or(|at| at.elapsed() >= MEMORY_REFRESH || duration >= MEMORY_REFRESH);
         if stale {
             if let Some(kb) = self.process.peak_memory_kb() {
                 self.last_memory_mb = memory::kb_to_mb(kb);
