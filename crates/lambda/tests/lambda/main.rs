@@ -9,3 +9,4 @@ mod logs;
 mod node;
 mod provided;
 mod python;
+mod sandbox_memory;
