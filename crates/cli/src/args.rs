@@ -91,12 +91,16 @@ pub struct StartApiArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(short = 'p', long, default_value_t = 3000)]
     pub port: u16,
-    /// Address to listen on.
+    /// Address the API listens on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
     #[arg(long, default_value_t = 4566)]
     pub services_port: u16,
+    /// Address of the services endpoint. It accepts any credentials, so it stays on loopback
+    /// unless this says otherwise (whatever --host is).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub services_host: String,
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,

@@ -82,11 +82,20 @@ fn run_config(template: &TemplateArgs, run: &RunArgs) -> Result<Config> {
     Ok(config)
 }
 
-fn socket_addr(host: &str, port: u16) -> Result<SocketAddr> {
+fn socket_addr(flag: &str, host: &str, port: u16) -> Result<SocketAddr> {
     let ip = host
         .parse()
-        .with_context(|| format!("--host {host:?} is not an IP address"))?;
+        .with_context(|| format!("{flag} {host:?} is not an IP address"))?;
     Ok(SocketAddr::new(ip, port))
+}
+
+/// Says once that a services endpoint reachable from other machines trusts any caller.
+fn warn_if_services_exposed(addr: SocketAddr) {
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "Warning: the services endpoint (DynamoDB, Lambda Invoke API) listens on {addr}, beyond this machine, and accepts any credentials: whoever reaches it can read and write the tables and invoke the functions"
+        );
+    }
 }
 
 /// Loads the template and composes the application; handlers reach the services at `services`.
@@ -118,7 +127,8 @@ fn serve_services_only(
     what: &str,
 ) -> Result<ExitCode> {
     let config = run_config(&template, &run)?;
-    let addr = socket_addr(host, port)?;
+    let addr = socket_addr("--host", host, port)?;
+    warn_if_services_exposed(addr);
     runtime()?.block_on(async move {
         let listener = bind(addr, "services endpoint").await?;
         let local = listener.local_addr()?;
@@ -144,8 +154,11 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         Warm::Eager => WarmContainers::Eager,
         Warm::Lazy => WarmContainers::Lazy,
     };
-    config.api_addr = socket_addr(&args.host, args.port)?;
-    config.services_addr = socket_addr(&args.host, args.services_port)?;
+    config.api_addr = socket_addr("--host", &args.host, args.port)?;
+    // AWS: the services are reached with signed requests. Sluice: any credentials pass, so the
+    // endpoint is not exposed along with the API unless asked for.
+    config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
+    warn_if_services_exposed(config.services_addr);
 
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
@@ -203,7 +216,7 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     let rt = runtime()?;
     // The handler may call DynamoDB or Lambda: serve the endpoint for the invocation's duration.
     let services = rt.block_on(bind(
-        socket_addr("127.0.0.1", args.services_port)?,
+        socket_addr("--services-port", "127.0.0.1", args.services_port)?,
         "services endpoint",
     ))?;
     let app = std::sync::Arc::new(build(&config, services.local_addr()?)?);

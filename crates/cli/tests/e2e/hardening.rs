@@ -173,3 +173,37 @@ fn limits_can_be_turned_off() {
     let server = Server::start(sluice(), &template(), &["--no-sandbox-limits"]);
     assert_eq!(get_json(&server, "/hog?mb=200")["held"], 200 * 1024 * 1024);
 }
+
+#[test]
+fn host_exposes_the_api_and_leaves_the_services_endpoint_on_loopback() {
+    let server = Server::start(sluice(), &template(), &["--host", "0.0.0.0"]);
+    assert!(
+        server.base_url.starts_with("http://0.0.0.0:"),
+        "{}",
+        server.base_url
+    );
+    assert!(
+        server.services_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.services_url
+    );
+    assert!(
+        !server
+            .logs()
+            .iter()
+            .any(|l| l.contains("accepts any credentials")),
+        "no warning when the services endpoint stays local"
+    );
+}
+
+#[test]
+fn services_host_exposes_the_services_endpoint_with_a_warning() {
+    let server = Server::start(sluice(), &template(), &["--services-host", "0.0.0.0"]);
+    assert!(
+        server.services_url.starts_with("http://0.0.0.0:"),
+        "{}",
+        server.services_url
+    );
+    assert!(server.wait_for_log("accepts any credentials").is_some());
+    assert!(server.base_url.starts_with("http://127.0.0.1:"));
+}
