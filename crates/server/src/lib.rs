@@ -231,12 +231,8 @@ fn services_env(
             python.iter().copied(),
             host.version.as_deref(),
         ));
-        match python_host::boto3_path(&host, &python_host::cache_root()) {
-            Ok(Some(path)) => {
-                env.insert("PYTHONPATH".to_owned(), path.display().to_string());
-            }
-            Ok(None) => {}
-            Err(message) => notes.push(message),
+        if let Some(path) = python_host::boto3_path(&host, &python_host::cache_root()) {
+            env.insert("PYTHONPATH".to_owned(), path.display().to_string());
         }
     }
     env

@@ -84,7 +84,19 @@ impl Server {
     pub fn start_in(sluice: &Path, template: &Path, state_dir: &Path, args: &[&str]) -> Server {
         let mut all = vec!["start-api", "-p", "0", "--services-port", "0"];
         all.extend_from_slice(args);
-        Self::launch(sluice, template, state_dir, &all)
+        Self::launch(sluice, template, state_dir, &all, &[])
+    }
+
+    /// Like `start`, with extra environment variables for the server.
+    pub fn start_with_env(
+        sluice: &Path,
+        template: &Path,
+        args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
+        let mut all = vec!["start-api", "-p", "0", "--services-port", "0"];
+        all.extend_from_slice(args);
+        Self::launch(sluice, template, &fresh_dir("state"), &all, env)
     }
 
     /// Starts `sluice start-lambda -p 0` (the services endpoint alone); `base_url` and
@@ -92,13 +104,20 @@ impl Server {
     pub fn start_lambda(sluice: &Path, template: &Path, args: &[&str]) -> Server {
         let mut all = vec!["start-lambda", "-p", "0"];
         all.extend_from_slice(args);
-        Self::launch(sluice, template, &fresh_dir("state"), &all)
+        Self::launch(sluice, template, &fresh_dir("state"), &all, &[])
     }
 
     /// Runs `sluice <args…> -t <template> --state-dir <dir>` and waits for its "is serving" line.
-    fn launch(sluice: &Path, template: &Path, state_dir: &Path, args: &[&str]) -> Server {
+    fn launch(
+        sluice: &Path,
+        template: &Path,
+        state_dir: &Path,
+        args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
         let mut child = Command::new(sluice)
             .args(args)
+            .envs(env.iter().copied())
             .arg("-t")
             .arg(template)
             .arg("--state-dir")

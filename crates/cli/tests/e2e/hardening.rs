@@ -207,3 +207,58 @@ fn services_host_exposes_the_services_endpoint_with_a_warning() {
     assert!(server.wait_for_log("accepts any credentials").is_some());
     assert!(server.base_url.starts_with("http://127.0.0.1:"));
 }
+
+/// A python3 without boto3 (a fresh venv), a package index on a closed loopback port and an
+/// empty cache: startup must not wait for pip.
+#[test]
+fn startup_with_no_network_and_no_boto3_is_ready_within_a_second() {
+    let dir = sluice_testkit::fresh_dir("offline");
+    let venv = dir.join("venv");
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: python3 cannot make a venv here");
+        return;
+    }
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let index = format!("http://127.0.0.1:{closed_port}/simple");
+    let path = std::env::join_paths(std::iter::once(venv.join("bin")).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let cache = dir.join("cache");
+    let started = std::time::Instant::now();
+    let server = Server::start_with_env(
+        sluice(),
+        &template(),
+        &[],
+        &[
+            ("PATH", path.as_os_str()),
+            ("XDG_CACHE_HOME", cache.as_os_str()),
+            ("PIP_INDEX_URL", index.as_ref()),
+            ("PIP_NO_CACHE_DIR", "1".as_ref()),
+        ],
+    );
+    let ready = started.elapsed();
+    // A readiness bound the issue sets: pip's retries used to take seconds here.
+    assert!(
+        ready < std::time::Duration::from_secs(1),
+        "ready after {ready:?}"
+    );
+    assert!(server
+        .wait_for_log("boto3 could not be installed")
+        .is_some());
+    let warnings = server
+        .logs()
+        .iter()
+        .filter(|l| l.contains("boto3 could not be installed"))
+        .count();
+    assert_eq!(warnings, 1, "said once");
+    // Handlers that do not import boto3 serve as usual.
+    assert_eq!(get_json(&server, "/victim?token=x")["token"], "x");
+}
