@@ -10,7 +10,7 @@ use crate::harness::{json, python, service};
 async fn python_runtime_rss_stays_flat_over_20000_invocations() {
     let (lambda, _) = service(vec![python("Rss", "app.rss")]);
     let payload = Bytes::from_static(b"{}");
-    let mut rss_kb = || {
+    let rss_kb = || {
         let lambda = lambda.clone();
         let payload = payload.clone();
         async move {
