@@ -348,6 +348,7 @@ impl Lambda {
         for pool in self.functions.values() {
             pool.shutdown();
         }
+        self.host.release();
     }
 }
 

@@ -105,14 +105,13 @@ fn orphans_are_gone_after_kill_9_and_a_restart() {
     let pids = leave_orphans(&server);
     let state = server.state_dir.clone();
     server.kill9();
-    let restarted = Server::start_in(sluice(), &template(), &state, &[]);
+    // (Any Sluice starting in this cgroup reaps a dead one's sandboxes, so with tests running in
+    // parallel another server may be the one that says so: only the outcome is asserted.)
+    let _restarted = Server::start_in(sluice(), &template(), &state, &[]);
     assert_eventually!(
         pids.iter().all(|&p| !alive(p)),
         "handler processes {pids:?} outlived kill -9 and a restart"
     );
-    assert!(restarted
-        .wait_for_log("left by a Sluice that did not shut down cleanly")
-        .is_some());
 }
 
 #[test]

@@ -79,6 +79,16 @@ impl HostContainment {
         }
     }
 
+    /// Remove this Sluice's owner folders once its sandboxes are gone (best effort: a folder
+    /// still holding a sandbox stays, and the next start reaps it).
+    pub fn release(&self) {
+        if let Some(roots) = &self.cgroups {
+            for dir in std::iter::once(&roots.memory).chain(roots.pids.as_ref()) {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+
     /// What a person should know about sandboxes on this host, one line each.
     pub fn notes(&self) -> &[String] {
         &self.notes
@@ -94,6 +104,11 @@ impl HostContainment {
         };
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = NEXT.fetch_add(1, Ordering::Relaxed).to_string();
+        // Another service in this process may have released the owner folders.
+        fs::create_dir_all(&roots.memory)?;
+        if let Some(pids) = &roots.pids {
+            fs::create_dir_all(pids)?;
+        }
         let memory = make_dir(&roots.memory.join(&name))?;
         let pids = match &roots.pids {
             Some(root) => match make_dir(&root.join(&name)) {

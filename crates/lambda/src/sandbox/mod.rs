@@ -69,6 +69,11 @@ impl SandboxHost {
         }
     }
 
+    /// Give back host resources that outlive sandboxes (their cgroup owner folders).
+    pub fn release(&self) {
+        self.containment.release();
+    }
+
     /// What a person should know at startup, one line each.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = self.containment.notes().to_vec();
