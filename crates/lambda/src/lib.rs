@@ -80,6 +80,9 @@ pub struct LambdaConfig {
     pub event_retry_delays: Vec<Duration>,
     /// Enforce `MemorySize` and Lambda's process limit (off only for debugging).
     pub sandbox_limits: bool,
+    /// Put each sandbox in a cgroup of its own where the host allows it; false keeps sandboxes
+    /// to process groups (what hosts without cgroups get; tests use it to pin that path).
+    pub use_cgroups: bool,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -98,6 +101,7 @@ impl LambdaConfig {
             log_sink,
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
             sandbox_limits: true,
+            use_cgroups: true,
         }
     }
 }
@@ -254,7 +258,10 @@ impl Lambda {
         config: LambdaConfig,
     ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
-        let host = Arc::new(SandboxHost::probe(config.sandbox_limits));
+        let host = Arc::new(SandboxHost::probe(
+            config.sandbox_limits,
+            config.use_cgroups,
+        ));
         let mut pools = BTreeMap::new();
         let specs = functions
             .iter()
@@ -386,6 +393,7 @@ async fn reap_idle(lambda: Weak<Lambda>) {
         for pool in lambda.functions.values() {
             pool.reap_idle(lambda.config.idle_timeout);
         }
+        lambda.host.reap_orphans();
     }
 }
 

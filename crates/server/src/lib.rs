@@ -133,6 +133,7 @@ impl Application {
                 log_sink: log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 sandbox_limits: config.sandbox_limits,
+                use_cgroups: true,
             },
         )?;
         notes.extend(lambda.notes());

@@ -20,6 +20,7 @@ use std::time::Duration;
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
 
+use super::orphans;
 use crate::memory;
 
 /// Lambda's limit on processes and threads in one execution environment.
@@ -34,6 +35,8 @@ const SLUICE_DIR: &str = "sluice";
 #[derive(Debug)]
 pub(crate) struct HostContainment {
     cgroups: Option<CgroupRoots>,
+    /// Without cgroups: Sluice adopts orphaned descendants so it can kill them at shutdown.
+    adopts_orphans: bool,
     /// `MemorySize` and Lambda's process limit are enforced (unless turned off).
     limits: bool,
     notes: Vec<String>,
@@ -47,10 +50,16 @@ struct CgroupRoots {
 }
 
 impl HostContainment {
-    /// Find what the host allows, reap sandboxes a killed Sluice left behind, and say what holds.
-    pub fn probe(limits: bool) -> HostContainment {
+    /// Find what the host allows (cgroups unless `use_cgroups` is false), reap sandboxes a
+    /// killed Sluice left behind, and say what holds.
+    pub fn probe(limits: bool, use_cgroups: bool) -> HostContainment {
         let mut notes = Vec::new();
-        let cgroups = match v1_roots() {
+        let roots = if use_cgroups {
+            v1_roots()
+        } else {
+            Err("cgroups turned off".to_owned())
+        };
+        let cgroups = match roots {
             Ok(roots) => {
                 let reaped = reap_leftovers(&roots);
                 if reaped > 0 {
@@ -62,11 +71,14 @@ impl HostContainment {
             }
             Err(why) => {
                 notes.push(format!(
-                    "Note: sandboxes run in process groups only ({why}): MemorySize is not enforced, and a handler's detached processes can outlive a killed Sluice"
+                    "Note: sandboxes run in process groups only ({why}): MemorySize is not enforced, and processes a handler detaches can outlive a Sluice killed with kill -9"
                 ));
                 None
             }
         };
+        // AWS: nothing outlives the micro-VM. Sluice without cgroups: detached processes are
+        // re-parented to Sluice rather than init, so shutdown can still find and kill them.
+        let adopts_orphans = cgroups.is_none() && orphans::become_subreaper();
         if cgroups.is_some() && !limits {
             notes.push(
                 "Note: sandbox limits are off (--no-sandbox-limits): MemorySize is reported, not enforced".to_owned(),
@@ -74,14 +86,26 @@ impl HostContainment {
         }
         HostContainment {
             cgroups,
+            adopts_orphans,
             limits,
             notes,
         }
     }
 
-    /// Remove this Sluice's owner folders once its sandboxes are gone (best effort: a folder
-    /// still holding a sandbox stays, and the next start reaps it).
+    /// Reap adopted orphans that have exited (a no-op with cgroups).
+    pub fn reap_orphans(&self) {
+        if self.adopts_orphans {
+            orphans::collect(false);
+        }
+    }
+
+    /// At shutdown, after the sandboxes were killed: kill the orphans Sluice adopted, and remove
+    /// its cgroup owner folders (best effort: a folder still holding a sandbox stays, and the next
+    /// start reaps it).
     pub fn release(&self) {
+        if self.adopts_orphans {
+            orphans::collect(true);
+        }
         if let Some(roots) = &self.cgroups {
             for dir in std::iter::once(&roots.memory).chain(roots.pids.as_ref()) {
                 let _ = fs::remove_dir(dir);

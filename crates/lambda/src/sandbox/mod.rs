@@ -7,6 +7,7 @@
 
 mod containment;
 mod function_error;
+mod orphans;
 mod output;
 mod peer;
 mod process;
@@ -61,17 +62,23 @@ pub(crate) struct SandboxHost {
 }
 
 impl SandboxHost {
-    /// Probe the host; `limits` turns `MemorySize` and the process limit on.
-    pub fn probe(limits: bool) -> SandboxHost {
+    /// Probe the host; `limits` turns `MemorySize` and the process limit on, `use_cgroups`
+    /// false keeps sandboxes to process groups.
+    pub fn probe(limits: bool, use_cgroups: bool) -> SandboxHost {
         SandboxHost {
-            containment: HostContainment::probe(limits),
+            containment: HostContainment::probe(limits, use_cgroups),
             isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
         }
     }
 
-    /// Give back host resources that outlive sandboxes (their cgroup owner folders).
+    /// At shutdown: stop what outlived the sandboxes and give back their cgroup folders.
     pub fn release(&self) {
         self.containment.release();
+    }
+
+    /// Periodic housekeeping: reap adopted orphans that exited.
+    pub fn reap_orphans(&self) {
+        self.containment.reap_orphans();
     }
 
     /// What a person should know at startup, one line each.

@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 
 use super::containment::Containment;
 use super::function_error::describe_exit;
+use super::orphans;
 use crate::bootstrap::Launcher;
 
 /// Why a sandbox did not start, and whose fault that is.
@@ -89,6 +90,7 @@ impl SandboxProcess {
             ));
         };
         containment.set_leader(pid);
+        orphans::register_leader(pid);
         let mut process = SandboxProcess {
             containment,
             pid,
@@ -109,6 +111,7 @@ impl SandboxProcess {
                 Ok(status) => describe_exit(status),
                 Err(e) => format!("wait failed: {e}"),
             };
+            orphans::unregister_leader(pid);
             let _ = exit_tx.send(description);
         });
         process.exit = Some(exit_rx);
