@@ -61,6 +61,10 @@ pub(crate) struct Spawned {
 impl SandboxProcess {
     /// Start `launcher` with exactly `env`, in its own process group and `containment`, dying
     /// with Sluice.
+    ///
+    /// Call it from a tokio worker (or the thread driving `block_on`), never from a thread that
+    /// may exit first: the kernel sends the death signal when the *thread* that forked exits, and
+    /// blocking-pool threads (`spawn_blocking`, `block_in_place`) exit after 10 s idle.
     pub fn spawn(
         launcher: &Launcher,
         env: &BTreeMap<String, String>,
