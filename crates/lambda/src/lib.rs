@@ -83,6 +83,8 @@ pub struct LambdaConfig {
     /// Put each sandbox in a cgroup of its own where the host allows it; false keeps sandboxes
     /// to process groups (what hosts without cgroups get; tests use it to pin that path).
     pub use_cgroups: bool,
+    /// Who sandboxes run as when Sluice runs as root (`nobody` when `None`; `root` keeps root).
+    pub sandbox_user: Option<String>,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -102,6 +104,7 @@ impl LambdaConfig {
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
             sandbox_limits: true,
             use_cgroups: true,
+            sandbox_user: None,
         }
     }
 }
@@ -261,6 +264,7 @@ impl Lambda {
         let host = Arc::new(SandboxHost::probe(
             config.sandbox_limits,
             config.use_cgroups,
+            config.sandbox_user.as_deref(),
         ));
         let mut pools = BTreeMap::new();
         let specs = functions

@@ -58,6 +58,7 @@ impl FunctionPool {
             env,
             sink: config.log_sink.clone(),
             host,
+            said_privileged: std::sync::atomic::AtomicBool::new(false),
         };
         FunctionPool {
             template: Arc::new(template),

@@ -134,6 +134,7 @@ impl Application {
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 sandbox_limits: config.sandbox_limits,
                 use_cgroups: true,
+                sandbox_user: None,
             },
         )?;
         notes.extend(lambda.notes());

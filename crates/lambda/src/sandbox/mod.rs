@@ -11,8 +11,10 @@ mod orphans;
 mod output;
 mod peer;
 mod process;
+mod user;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,6 +34,7 @@ use function_error::{error_document, error_payload, init_error};
 use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{SandboxProcess, Spawned};
+use user::SandboxUser;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -49,8 +52,10 @@ pub(crate) struct SandboxTemplate {
     /// (Sluice's variables, then `extra_env`, then the function's own).
     pub env: BTreeMap<String, String>,
     pub sink: Arc<dyn LogSink>,
-    /// What the host allows: cgroups, limits, Runtime API isolation.
+    /// What the host allows: cgroups, limits, Runtime API isolation, the sandbox user.
     pub host: Arc<SandboxHost>,
+    /// Set once it was said that this function keeps Sluice's user.
+    pub said_privileged: AtomicBool,
 }
 
 /// Host-wide sandbox facilities, decided once per service.
@@ -59,15 +64,49 @@ pub(crate) struct SandboxHost {
     pub containment: HostContainment,
     /// Whether each Runtime API admits only its sandbox's processes.
     pub isolate_runtime_api: bool,
+    /// Who sandboxes run as when Sluice is root (`None`: Sluice's own user).
+    user: Option<SandboxUser>,
+    /// Why sandboxes keep root although Sluice is root, if they do.
+    user_problem: Option<String>,
 }
 
 impl SandboxHost {
     /// Probe the host; `limits` turns `MemorySize` and the process limit on, `use_cgroups`
-    /// false keeps sandboxes to process groups.
-    pub fn probe(limits: bool, use_cgroups: bool) -> SandboxHost {
+    /// false keeps sandboxes to process groups, `user` names who sandboxes run as when Sluice is
+    /// root (`nobody` when `None`).
+    pub fn probe(limits: bool, use_cgroups: bool, user: Option<&str>) -> SandboxHost {
+        let (user, user_problem) = match SandboxUser::choose(user) {
+            Ok(user) => (user, None),
+            Err(why) => (None, Some(why)),
+        };
         SandboxHost {
             containment: HostContainment::probe(limits, use_cgroups),
             isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
+            user,
+            user_problem,
+        }
+    }
+
+    /// The user a sandbox of `template` runs as (`None`: Sluice's own), saying once per function
+    /// why one keeps Sluice's user.
+    fn user_for(
+        &self,
+        template: &SandboxTemplate,
+        env: &BTreeMap<String, String>,
+    ) -> Option<&SandboxUser> {
+        let user = self.user.as_ref()?;
+        match user.cannot_run(&template.launcher, env) {
+            None => Some(user),
+            Some(why) => {
+                if !template.said_privileged.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "function {} runs as root, not {}: {why}",
+                        template.function,
+                        user.name
+                    );
+                }
+                None
+            }
         }
     }
 
@@ -84,6 +123,15 @@ impl SandboxHost {
     /// What a person should know at startup, one line each.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = self.containment.notes().to_vec();
+        if let Some(user) = &self.user {
+            notes.push(format!(
+                "Sandboxes run as user {} (uid {}), not root",
+                user.name, user.uid
+            ));
+        }
+        if let Some(why) = &self.user_problem {
+            notes.push(format!("Warning: sandboxes run as root ({why})"));
+        }
         if !self.isolate_runtime_api {
             notes.push(
                 "Warning: Runtime API isolation is off on this host (it cannot trace a loopback connection to its process): any local process can take a function's invocations".to_owned(),
@@ -139,12 +187,17 @@ impl Sandbox {
         );
         // Reserved: the function's own variables cannot redirect the Runtime API.
         env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
+        let user = host.user_for(&template, &env);
+        if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
+            // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
+            env.insert("HOME".to_owned(), "/tmp".to_owned());
+        }
         let started = Instant::now();
         let Spawned {
             process,
             stdout,
             stderr,
-        } = SandboxProcess::spawn(&template.launcher, &env, containment)?;
+        } = SandboxProcess::spawn(&template.launcher, &env, containment, user)?;
         let log = FunctionLog::new(&template.function, template.sink.clone());
         let output = [
             PipeReader::spawn(stdout, log.clone())

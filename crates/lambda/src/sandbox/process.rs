@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 use super::containment::Containment;
 use super::function_error::describe_exit;
 use super::orphans;
+use super::user::SandboxUser;
 use crate::bootstrap::Launcher;
 
 /// Why a sandbox did not start, and whose fault that is.
@@ -59,8 +60,8 @@ pub(crate) struct Spawned {
 }
 
 impl SandboxProcess {
-    /// Start `launcher` with exactly `env`, in its own process group and `containment`, dying
-    /// with Sluice.
+    /// Start `launcher` with exactly `env`, as `user` (else Sluice's own), in its own process
+    /// group and `containment`, dying with Sluice.
     ///
     /// Call it from a tokio worker (or the thread driving `block_on`), never from a thread that
     /// may exit first: the kernel sends the death signal when the *thread* that forked exits, and
@@ -69,6 +70,7 @@ impl SandboxProcess {
         launcher: &Launcher,
         env: &BTreeMap<String, String>,
         containment: Arc<Containment>,
+        user: Option<&SandboxUser>,
     ) -> Result<Spawned, StartError> {
         let join_files = containment
             .join_files()
@@ -84,6 +86,10 @@ impl SandboxProcess {
             // Own process group, so a timeout kills everything the handler started.
             .process_group(0)
             .kill_on_drop(true);
+        if let Some(user) = user {
+            // std drops supplementary groups (setgroups) before setuid when given a uid.
+            cmd.uid(user.uid).gid(user.gid);
+        }
         enter_containment(cmd.as_std_mut(), join_files);
         let mut child = cmd.spawn().map_err(|e| {
             StartError::Function(format!("cannot start {}: {e}", launcher.program.display()))
