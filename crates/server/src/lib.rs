@@ -10,6 +10,7 @@ mod http_listener;
 mod invoke_adapter;
 mod python_host;
 mod services_endpoint;
+mod state_files;
 mod terminal_log;
 
 use std::collections::BTreeMap;
@@ -53,12 +54,15 @@ pub fn load_model(config: &Config) -> Result<Model, ServerError> {
 
 /// Opens the DynamoDB store a `Config` names (`.sluice/dynamodb/`, or memory).
 pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
-    let location = if config.in_memory {
-        StoreLocation::InMemory
-    } else {
-        StoreLocation::Dir(config.state_dir().join("dynamodb"))
-    };
-    Ok(DynamoDb::open(location)?)
+    if config.in_memory {
+        return Ok(DynamoDb::open(StoreLocation::InMemory)?);
+    }
+    let dir = config.state_dir().join("dynamodb");
+    let dynamodb = DynamoDb::open(StoreLocation::Dir(dir.clone()))?;
+    if let Err(err) = state_files::make_private(&dir) {
+        tracing::warn!(%err, "cannot make {} private to Sluice", dir.display());
+    }
+    Ok(dynamodb)
 }
 
 /// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.
