@@ -77,6 +77,9 @@ pub struct RunArgs {
     /// Do not enforce MemorySize or Lambda's process limit on sandboxes (for debugging).
     #[arg(long)]
     pub no_sandbox_limits: bool,
+    /// When Sluice runs as root: the user sandboxes run as (default nobody; root keeps root).
+    #[arg(long, value_name = "USER")]
+    pub sandbox_user: Option<String>,
 }
 
 /// `start-api` flags.

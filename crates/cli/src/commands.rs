@@ -79,6 +79,7 @@ fn run_config(template: &TemplateArgs, run: &RunArgs) -> Result<Config> {
     config.in_memory = run.in_memory;
     config.default_concurrency = run.default_concurrency.max(1);
     config.sandbox_limits = !run.no_sandbox_limits;
+    config.sandbox_user = run.sandbox_user.clone();
     Ok(config)
 }
 

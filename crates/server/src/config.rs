@@ -45,6 +45,8 @@ pub struct Config {
     /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
     /// them off for debugging).
     pub sandbox_limits: bool,
+    /// When Sluice runs as root, the user sandboxes run as (`--sandbox-user`; `nobody` if unset).
+    pub sandbox_user: Option<String>,
 }
 
 impl Config {
@@ -63,6 +65,7 @@ impl Config {
             state_dir: None,
             aws: AwsEnv::default(),
             sandbox_limits: true,
+            sandbox_user: None,
         }
     }
 

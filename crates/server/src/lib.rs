@@ -138,7 +138,7 @@ impl Application {
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 sandbox_limits: config.sandbox_limits,
                 use_cgroups: true,
-                sandbox_user: None,
+                sandbox_user: config.sandbox_user.clone(),
             },
         )?;
         notes.extend(lambda.notes());

@@ -278,3 +278,10 @@ fn a_handler_cannot_open_the_stores_files() {
     }
     assert_eq!(body["open"], "EACCES", "{body}");
 }
+
+#[test]
+fn sandbox_user_root_keeps_sandboxes_as_root() {
+    let server = Server::start(sluice(), &template(), &["--sandbox-user", "root"]);
+    let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    assert_eq!(get_json(&server, "/who")["uid"], uid.unwrap());
+}
