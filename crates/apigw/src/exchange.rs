@@ -1,7 +1,6 @@
 //! The context every phase of one request reads and extends: the request as received, the ids API
 //! Gateway assigns it, and (filled by later phases) what they learned.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use base64::Engine as _;
@@ -9,28 +8,14 @@ use bytes::Bytes;
 use http::HeaderMap;
 use time::OffsetDateTime;
 
-use crate::binary_media::BinaryMediaTypes;
+use crate::dialect::Dialect;
+use crate::route_table::RouteMatch;
 
 /// The original header names of a request, in the order the client sent them (one entry per header
 /// line). Put it in the request's extensions and the event's header names keep the client's case,
 /// as API Gateway's payload 1.0 does; without it the names are lower case (hyper lowercases them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawHeaderNames(pub Vec<String>);
-
-/// One REST API's deployed stage, as the event describes it.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiStage {
-    /// `requestContext.apiId`: stable, derived from the logical id.
-    pub api_id: String,
-    /// `requestContext.deploymentId`: stable per API (Sluice deploys once per template load).
-    pub deployment_id: String,
-    /// `StageName`.
-    pub stage: String,
-    /// `Variables` (stage variables).
-    pub stage_variables: BTreeMap<String, String>,
-    /// `BinaryMediaTypes`.
-    pub binary_media_types: BinaryMediaTypes,
-}
 
 /// One request on its way through the phases.
 #[derive(Debug)]
@@ -59,13 +44,17 @@ pub(crate) struct Exchange {
     pub remote: SocketAddr,
     /// The request body, once the body phase has read it.
     pub body: Bytes,
+    /// The kind of API answering: the gateway's default until routing, then the matched API's.
+    pub dialect: Dialect,
+    /// The route the route phase selected.
+    pub route: Option<RouteMatch>,
     // Later phases add their findings here (authorizer context, API key id, cache key), so each
     // phase stays a function of this context.
 }
 
 impl Exchange {
     /// Start an exchange for a request's head; fresh ids and the receive time are assigned here.
-    pub fn new(parts: &http::request::Parts, remote: SocketAddr) -> Exchange {
+    pub fn new(parts: &http::request::Parts, remote: SocketAddr, dialect: Dialect) -> Exchange {
         let received_at = OffsetDateTime::now_utc();
         let request_id = uuid::Uuid::new_v4();
         let random = uuid::Uuid::new_v4();
@@ -91,6 +80,8 @@ impl Exchange {
                 .map(|names| names.0.clone()),
             remote,
             body: Bytes::new(),
+            dialect,
+            route: None,
         }
     }
 
@@ -162,7 +153,11 @@ mod tests {
             .body(())
             .expect("static request")
             .into_parts();
-        let ex = Exchange::new(&parts, "127.0.0.1:9".parse().expect("static addr"));
+        let ex = Exchange::new(
+            &parts,
+            "127.0.0.1:9".parse().expect("static addr"),
+            Dialect::Rest,
+        );
         assert_eq!(ex.extended_request_id.len(), 16);
         assert!(ex.extended_request_id.ends_with('='));
         assert!(uuid::Uuid::parse_str(&ex.request_id).is_ok());
@@ -171,7 +166,11 @@ mod tests {
         assert_eq!((epoch.len(), random.len()), (8, 24));
         assert_eq!(ex.query.as_deref(), Some("a=1"));
         assert_eq!(ex.raw_header_names, Some(vec!["Host".to_owned()]));
-        let other = Exchange::new(&parts, "127.0.0.1:9".parse().expect("static addr"));
+        let other = Exchange::new(
+            &parts,
+            "127.0.0.1:9".parse().expect("static addr"),
+            Dialect::Rest,
+        );
         assert_ne!(ex.request_id, other.request_id);
         assert_ne!(ex.extended_request_id, other.extended_request_id);
     }

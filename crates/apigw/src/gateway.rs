@@ -1,23 +1,29 @@
-//! The phase walk for one request: route → (authorize → api key → throttle → cache, added by later
-//! issues) → read body → integrate → map response; every failure is a [`GatewayError`] answered in
-//! one place.
+//! The phase walk for one request, over one [`Exchange`]:
+//!
+//! - request side: route → (authorize → api key → throttle → cache lookup, added by later issues)
+//!   → read body → (IAM, which signs the body's hash) → integrate;
+//! - response side: map response → (cache store → CORS) → stamp → access log.
+//!
+//! Each phase either hands the exchange on or ends the request with a [`GatewayError`], answered in
+//! one place in the matched API's [`Dialect`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use sluice_aws_env::AwsEnv;
 use sluice_template::RestApi;
 
-use crate::binary_media::BinaryMediaTypes;
-use crate::exchange::{stable_id, ApiStage, Exchange};
-use crate::gateway_error::GatewayError;
+use crate::access_log::{AccessLog, AccessRecord};
+use crate::api::Api;
+use crate::body;
+use crate::dialect::Dialect;
+use crate::exchange::Exchange;
+use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{Invoke, InvokeError};
-use crate::request_event;
-use crate::response_mapping::map_response;
 use crate::route_table::{RouteError, RouteMatch, RouteTable};
 
 /// Limits and identity of the emulated API Gateway.
@@ -41,16 +47,18 @@ impl Default for GatewayOptions {
     }
 }
 
-/// API Gateway (REST, Lambda proxy integration) for all REST APIs of a template.
+/// API Gateway for all APIs of a template, merged on one port as SAM local does.
 pub struct Gateway {
-    /// Routes of every API, merged on one port as SAM local does.
+    /// Routes of every API.
     routes: RouteTable,
-    /// Per-API stage data; `RouteEntry::api` indexes it.
-    stages: Vec<ApiStage>,
-    /// Logical ids of the APIs, same indexes (seeds `resourceId`).
-    api_logical_ids: Vec<String>,
+    /// Every API, with its kind and stage; `RouteEntry::api` indexes it.
+    apis: Vec<Api>,
+    /// How requests that match no route are answered (the kind of API the template serves).
+    default_dialect: Dialect,
     /// Where proxy integrations go.
     invoker: Arc<dyn Invoke>,
+    /// Where each request's access record goes, if anywhere.
+    access_log: Option<Arc<dyn AccessLog>>,
     /// Limits and identity.
     options: GatewayOptions,
 }
@@ -59,7 +67,7 @@ impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gateway")
             .field("routes", &self.routes)
-            .field("stages", &self.stages)
+            .field("apis", &self.apis)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -72,24 +80,20 @@ impl Gateway {
         invoker: Arc<dyn Invoke>,
         options: GatewayOptions,
     ) -> Result<Gateway, RouteError> {
-        let routes = RouteTable::new(apis)?;
-        let stages = apis
-            .iter()
-            .map(|api| ApiStage {
-                api_id: stable_id(&api.logical_id, 10),
-                deployment_id: stable_id(&format!("deployment {}", api.logical_id), 6),
-                stage: api.stage_name.clone(),
-                stage_variables: api.stage_variables.clone(),
-                binary_media_types: BinaryMediaTypes::new(&api.binary_media_types),
-            })
-            .collect();
         Ok(Gateway {
-            routes,
-            stages,
-            api_logical_ids: apis.iter().map(|a| a.logical_id.clone()).collect(),
+            routes: RouteTable::new(apis)?,
+            apis: apis.iter().map(Api::rest).collect(),
+            default_dialect: Dialect::Rest,
             invoker,
+            access_log: None,
             options,
         })
+    }
+
+    /// Sends one [`AccessRecord`] per request to `log`.
+    pub fn with_access_log(mut self, log: Arc<dyn AccessLog>) -> Gateway {
+        self.access_log = Some(log);
+        self
     }
 
     /// Serve one HTTP request. Never panics; every failure becomes an AWS-shaped response.
@@ -98,25 +102,17 @@ impl Gateway {
         B: hyper::body::Body<Data = Bytes> + Send,
         B::Error: std::fmt::Display,
     {
+        let started = Instant::now();
         let (parts, body) = req.into_parts();
-        let mut ex = Exchange::new(&parts, remote);
-        let mut response = match self.walk(&mut ex, body).await {
-            Ok(response) => response,
-            Err(error) => {
-                log_failure(&ex, &error);
-                error.into_response(&ex.request_id)
-            }
-        };
-        stamp(&mut response, &ex);
+        let mut ex = Exchange::new(&parts, remote, self.default_dialect);
+        let outcome = self.request_side(&mut ex, body).await;
+        let response = self.response_side(&ex, outcome);
+        self.log_access(&ex, &response, started);
         response
     }
 
-    /// The phases, in order. Each either hands the context on or ends the request with an error.
-    async fn walk<B>(
-        &self,
-        ex: &mut Exchange,
-        body: B,
-    ) -> Result<Response<Full<Bytes>>, GatewayError>
+    /// Request-side phases, in order; resolves to the function's payload.
+    async fn request_side<B>(&self, ex: &mut Exchange, body: B) -> Result<Bytes, GatewayError>
     where
         B: hyper::body::Body<Data = Bytes> + Send,
         B::Error: std::fmt::Display,
@@ -124,131 +120,117 @@ impl Gateway {
         // A declared length over the limit is refused before any routing work. The body is still
         // read and dropped: a client that is mid-upload when the connection closes sees a broken pipe
         // instead of the 413.
-        if declared_length(ex).is_some_and(|len| len > self.options.max_body_bytes) {
-            discard(body).await;
-            return Err(GatewayError::RequestTooLarge {
+        if body::declared_length(ex).is_some_and(|len| len > self.options.max_body_bytes) {
+            body::discard(body).await;
+            return Err(GatewayError::BodyTooLarge {
                 limit: self.options.max_body_bytes,
             });
         }
+        self.route(ex)?;
+        // Phases to come (later issues), each `fn(&self, &mut Exchange) -> Result<(), GatewayError>`:
+        // authorize → api key → throttle → cache lookup. They go here, before the body is read.
+        ex.body = body::read(body, self.options.max_body_bytes).await?;
+        // IAM authorization goes here: SigV4 signs the body's hash.
+        self.integrate(ex).await
+    }
 
-        // Phase: route.
+    /// Response-side phases: map the payload (or the error) to the response, then stamp it.
+    fn response_side(
+        &self,
+        ex: &Exchange,
+        outcome: Result<Bytes, GatewayError>,
+    ) -> Response<Full<Bytes>> {
+        let mapped = outcome.and_then(|payload| self.map_response(ex, &payload));
+        let mut response = match mapped {
+            Ok(response) => response,
+            Err(error) => {
+                log_failure(ex, &error);
+                error.into_response(ex.dialect, &ex.request_id)
+            }
+        };
+        // Phases to come: cache store → CORS, here, before the stamp.
+        stamp(&mut response, ex);
+        response
+    }
+
+    /// Phase route: the route and API for this method and path; the API's kind answers from here on.
+    fn route(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
         let route = self
             .routes
             .find(&ex.method, &ex.raw_path)
-            .ok_or(GatewayError::MissingAuthenticationToken)?;
-        let stage = self
-            .stages
+            .ok_or(GatewayError::NoRoute)?;
+        let api = self
+            .apis
             .get(route.entry.api)
             .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
-
-        // Phases to come (later issues), each `fn(&self, &mut Exchange, &RouteMatch) -> Result<(), GatewayError>`:
-        // authorize → api key → throttle → cache lookup. They go here, before the body is read.
-
-        // Phase: read body.
-        ex.body = read_body(body, self.options.max_body_bytes).await?;
-
-        // Phase: integrate.
-        let payload = self.integrate(ex, &route, stage).await?;
-
-        // Phase: map response.
-        let decode_base64 = stage
-            .binary_media_types
-            .matches_accept(ex.header("accept").as_deref());
-        map_response(&payload, decode_base64).map_err(|reason| {
-            GatewayError::BadGateway(format!(
-                "Execution failed due to configuration error: Malformed Lambda proxy response ({reason})"
-            ))
-        })
+        ex.dialect = api.dialect;
+        ex.route = Some(route);
+        Ok(())
     }
 
-    /// Build the event, invoke the function under the integration timeout, classify failures.
-    async fn integrate(
-        &self,
-        ex: &Exchange,
-        route: &RouteMatch<'_>,
-        stage: &ApiStage,
-    ) -> Result<Bytes, GatewayError> {
-        let api_logical_id = self
-            .api_logical_ids
+    /// The API the route phase selected.
+    fn matched<'a>(&'a self, ex: &'a Exchange) -> Result<(&'a RouteMatch, &'a Api), GatewayError> {
+        let route = ex
+            .route
+            .as_ref()
+            .ok_or_else(|| GatewayError::Internal("no route selected before integration".into()))?;
+        let api = self
+            .apis
             .get(route.entry.api)
-            .map(String::as_str)
-            .unwrap_or_default();
-        let event = request_event::build(ex, route, stage, api_logical_id, &self.options.aws);
-        let payload = serde_json::to_vec(&event)
-            .map_err(|e| GatewayError::Internal(format!("event serialization failed: {e}")))?;
-        let invocation = self
-            .invoker
-            .invoke(&route.entry.function, Bytes::from(payload));
-        match tokio::time::timeout(self.options.integration_timeout, invocation).await {
-            Err(_) => Err(GatewayError::IntegrationTimeout),
+            .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
+        Ok((route, api))
+    }
+
+    /// Phase integrate: build the event, invoke the function under the integration timeout,
+    /// classify failures.
+    async fn integrate(&self, ex: &Exchange) -> Result<Bytes, GatewayError> {
+        let (route, api) = self.matched(ex)?;
+        let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
+        let invocation = self.invoker.invoke(&route.entry.function, payload);
+        let timeout = ex.dialect.integration_timeout(&self.options);
+        match tokio::time::timeout(timeout, invocation).await {
+            Err(_) => Err(GatewayError::IntegrationTimedOut),
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(InvokeError::Function { payload })) => Err(GatewayError::BadGateway(format!(
-                "Lambda execution failed with status 200 due to customer function error: {}",
-                String::from_utf8_lossy(&payload)
-            ))),
+            Ok(Err(InvokeError::Function { payload })) => Err(GatewayError::FunctionFailed(
+                String::from_utf8_lossy(&payload).into_owned(),
+            )),
             Ok(Err(InvokeError::Rejected {
                 error_type,
                 message,
-            })) => Err(GatewayError::IntegrationFailure(format!(
-                "Lambda invocation failed: {error_type}: {message}"
+            })) => Err(GatewayError::InvokeRejected(format!(
+                "{error_type}: {message}"
             ))),
         }
     }
-}
 
-/// The `Content-Length` the client declared, if any and numeric.
-fn declared_length(ex: &Exchange) -> Option<usize> {
-    ex.headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Read the whole body, refusing more than `limit` bytes (chunked bodies have no declared length).
-async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, GatewayError>
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: std::fmt::Display,
-{
-    let mut body = std::pin::pin!(body);
-    let mut buffer = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| GatewayError::BadRequestBody(e.to_string()))?;
-        if let Ok(data) = frame.into_data() {
-            if buffer.len() + data.len() > limit {
-                discard(body).await;
-                return Err(GatewayError::RequestTooLarge { limit });
-            }
-            buffer.extend_from_slice(&data);
-        }
+    /// Phase map response: the function's payload as the API's kind turns it into a response.
+    fn map_response(
+        &self,
+        ex: &Exchange,
+        payload: &[u8],
+    ) -> Result<Response<Full<Bytes>>, GatewayError> {
+        let (_, api) = self.matched(ex)?;
+        ex.dialect.response(ex, api, payload)
     }
-    Ok(buffer.freeze())
-}
 
-/// Reads and drops the rest of a refused body, up to a bound in bytes and time, so the client gets
-/// to read the error response; past the bound the connection is closed as before.
-async fn discard<B>(body: B)
-where
-    B: hyper::body::Body<Data = Bytes> + Send,
-    B::Error: std::fmt::Display,
-{
-    const MAX_DISCARD: usize = 64 * 1024 * 1024;
-    let mut body = std::pin::pin!(body);
-    let drain = async {
-        let mut seen = 0usize;
-        while let Some(Ok(frame)) = body.frame().await {
-            if let Ok(data) = frame.into_data() {
-                seen += data.len();
-                if seen > MAX_DISCARD {
-                    break;
-                }
-            }
-        }
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drain).await;
+    /// Phase access log: one record per request.
+    fn log_access(&self, ex: &Exchange, response: &Response<Full<Bytes>>, started: Instant) {
+        let Some(log) = &self.access_log else {
+            return;
+        };
+        let path = match &ex.query {
+            Some(query) => format!("{}?{query}", ex.raw_path),
+            None => ex.raw_path.clone(),
+        };
+        log.record(&AccessRecord {
+            request_id: ex.request_id.clone(),
+            method: ex.method.clone(),
+            path,
+            protocol: ex.protocol,
+            status: response.status().as_u16(),
+            elapsed: started.elapsed(),
+        });
+    }
 }
 
 /// Headers API Gateway adds to every response, its own errors included.
@@ -267,19 +249,15 @@ fn stamp(response: &mut Response<Full<Bytes>>, ex: &Exchange) {
 
 /// One log line per failed request, at a level that says whose fault it is.
 fn log_failure(ex: &Exchange, error: &GatewayError) {
-    let status = error.status().as_u16();
-    match error {
-        GatewayError::MissingAuthenticationToken
-        | GatewayError::RequestTooLarge { .. }
-        | GatewayError::BadRequestBody(_) => tracing::debug!(
+    let status = error.status(ex.dialect).as_u16();
+    match error.culprit() {
+        Culprit::Client => tracing::debug!(
             request_id = %ex.request_id, method = %ex.method, path = %ex.raw_path, status, "{error}"
         ),
-        GatewayError::BadGateway(_)
-        | GatewayError::IntegrationFailure(_)
-        | GatewayError::IntegrationTimeout => tracing::warn!(
+        Culprit::Function => tracing::warn!(
             request_id = %ex.request_id, method = %ex.method, path = %ex.raw_path, status, "{error}"
         ),
-        GatewayError::Internal(_) => tracing::error!(
+        Culprit::Sluice => tracing::error!(
             request_id = %ex.request_id, method = %ex.method, path = %ex.raw_path, status, "{error}"
         ),
     }

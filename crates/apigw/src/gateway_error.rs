@@ -1,75 +1,112 @@
 //! The one encoder of API Gateway's own error responses: `{"message": …}` with `x-amzn-ErrorType`
-//! and `x-amzn-RequestId`. Every phase fails with a [`GatewayError`]; only this module turns one into
-//! bytes on the wire.
+//! and `x-amzn-RequestId`. Every phase fails with a [`GatewayError`] named for what happened; the
+//! request's [`Dialect`] decides the status and body, and only this module turns one into bytes.
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
+use crate::dialect::Dialect;
+
 /// A request the gateway answers itself, instead of with the function's response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum GatewayError {
-    /// No route for this method and path (client's fault). AWS answers 403, not 404, for REST APIs.
+    /// No route for this method and path (client's fault). REST answers 403, not 404.
     #[error("no route for this method and path")]
-    MissingAuthenticationToken,
+    NoRoute,
     /// The request body could not be read (client went away, malformed chunking).
     #[error("request body could not be read: {0}")]
-    BadRequestBody(String),
+    BodyUnreadable(String),
     /// The request body is larger than the API accepts (10 MB on AWS).
     #[error("request body larger than {limit} bytes")]
-    RequestTooLarge {
+    BodyTooLarge {
         /// The limit that was exceeded.
         limit: usize,
     },
-    /// The function failed, or answered with something that is not a valid proxy response.
-    #[error("{0}")]
-    BadGateway(String),
+    /// The function ran and failed (unhandled error, crash, timeout inside Lambda).
+    #[error("Lambda execution failed with status 200 due to customer function error: {0}")]
+    FunctionFailed(String),
+    /// The function answered with something that is not a valid response for the dialect.
+    #[error("Execution failed due to configuration error: Malformed Lambda proxy response ({0})")]
+    MalformedResponse(String),
     /// Lambda refused the invocation (throttled, missing function): AWS's INTEGRATION_FAILURE.
-    #[error("integration failure: {0}")]
-    IntegrationFailure(String),
+    #[error("Lambda invocation failed: {0}")]
+    InvokeRejected(String),
     /// The function did not answer within the integration timeout: AWS's INTEGRATION_TIMEOUT.
     #[error("integration timed out")]
-    IntegrationTimeout,
+    IntegrationTimedOut,
     /// Sluice's own fault (a bug): answered like AWS's DEFAULT_5XX, logged as an error.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Whose fault a failed request is: decides how loudly it is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Culprit {
+    /// The client sent something the API refuses.
+    Client,
+    /// The function (or Lambda on its behalf) failed.
+    Function,
+    /// Sluice itself.
+    Sluice,
+}
+
 impl GatewayError {
-    /// Status, `x-amzn-ErrorType` and body, byte for byte as API Gateway (REST) sends them.
+    /// Who is to blame.
+    pub fn culprit(&self) -> Culprit {
+        match self {
+            GatewayError::NoRoute
+            | GatewayError::BodyUnreadable(_)
+            | GatewayError::BodyTooLarge { .. } => Culprit::Client,
+            GatewayError::FunctionFailed(_)
+            | GatewayError::MalformedResponse(_)
+            | GatewayError::InvokeRejected(_)
+            | GatewayError::IntegrationTimedOut => Culprit::Function,
+            GatewayError::Internal(_) => Culprit::Sluice,
+        }
+    }
+
+    /// Status, `x-amzn-ErrorType` and body, byte for byte as the dialect's API sends them.
+    fn wire(&self, dialect: Dialect) -> (StatusCode, &'static str, &'static str) {
+        match dialect {
+            Dialect::Rest => self.rest_wire(),
+        }
+    }
+
+    /// REST API (payload 1.0) gateway responses.
     ///
     /// AWS's default gateway responses differ in spacing: the 403 body has no space after the
     /// colon, the 5xx bodies have one. Both are copied exactly because clients compare strings.
-    fn wire(&self) -> (StatusCode, &'static str, &'static str) {
+    fn rest_wire(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            GatewayError::MissingAuthenticationToken => (
+            GatewayError::NoRoute => (
                 StatusCode::FORBIDDEN,
                 "MissingAuthenticationTokenException",
                 r#"{"message":"Missing Authentication Token"}"#,
             ),
-            GatewayError::BadRequestBody(_) => (
+            GatewayError::BodyUnreadable(_) => (
                 StatusCode::BAD_REQUEST,
                 "BadRequestException",
                 r#"{"message":"Bad Request"}"#,
             ),
             // AWS: REQUEST_TOO_LARGE gateway response; the message text is not verified against a
             // live API (sluice uses the wording API Gateway's HTTP 413 is commonly reported with).
-            GatewayError::RequestTooLarge { .. } => (
+            GatewayError::BodyTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestTooLargeException",
                 r#"{"message":"Request Too Long"}"#,
             ),
-            GatewayError::BadGateway(_) => (
+            GatewayError::FunctionFailed(_) | GatewayError::MalformedResponse(_) => (
                 StatusCode::BAD_GATEWAY,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
-            GatewayError::IntegrationFailure(_) | GatewayError::Internal(_) => (
+            GatewayError::InvokeRejected(_) | GatewayError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
-            GatewayError::IntegrationTimeout => (
+            GatewayError::IntegrationTimedOut => (
                 StatusCode::GATEWAY_TIMEOUT,
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
@@ -77,14 +114,14 @@ impl GatewayError {
         }
     }
 
-    /// The HTTP status this error is answered with.
-    pub fn status(&self) -> StatusCode {
-        self.wire().0
+    /// The HTTP status this error is answered with in `dialect`.
+    pub fn status(&self, dialect: Dialect) -> StatusCode {
+        self.wire(dialect).0
     }
 
-    /// The response for this error; `request_id` goes into `x-amzn-RequestId`.
-    pub fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
-        let (status, error_type, body) = self.wire();
+    /// The response for this error in `dialect`; `request_id` goes into `x-amzn-RequestId`.
+    pub fn into_response(self, dialect: Dialect, request_id: &str) -> Response<Full<Bytes>> {
+        let (status, error_type, body) = self.wire(dialect);
         let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
         *response.status_mut() = status;
         let headers = response.headers_mut();
@@ -119,38 +156,44 @@ mod tests {
     async fn every_error_has_aws_status_type_and_body() {
         let rows = [
             (
-                GatewayError::MissingAuthenticationToken,
+                GatewayError::NoRoute,
                 403,
                 "MissingAuthenticationTokenException",
                 r#"{"message":"Missing Authentication Token"}"#,
             ),
             (
-                GatewayError::BadGateway("x".into()),
+                GatewayError::FunctionFailed("x".into()),
                 502,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
             (
-                GatewayError::IntegrationFailure("x".into()),
+                GatewayError::MalformedResponse("x".into()),
+                502,
+                "InternalServerErrorException",
+                r#"{"message": "Internal server error"}"#,
+            ),
+            (
+                GatewayError::InvokeRejected("x".into()),
                 500,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
             (
-                GatewayError::IntegrationTimeout,
+                GatewayError::IntegrationTimedOut,
                 504,
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
             ),
             (
-                GatewayError::RequestTooLarge { limit: 1 },
+                GatewayError::BodyTooLarge { limit: 1 },
                 413,
                 "RequestTooLargeException",
                 r#"{"message":"Request Too Long"}"#,
             ),
         ];
         for (error, status, error_type, body) in rows {
-            let response = error.into_response("req-1");
+            let response = error.into_response(Dialect::Rest, "req-1");
             assert_eq!(response.status().as_u16(), status);
             assert_eq!(response.headers()["x-amzn-ErrorType"], error_type);
             assert_eq!(response.headers()["x-amzn-RequestId"], "req-1");

@@ -1,9 +1,13 @@
-//! The API Gateway data plane: route → (guards) → integrate → map response.
+//! The API Gateway data plane: route → (guards) → integrate → map response → access log.
 //!
 //! One module per phase of a request (see `gateway.rs` for the walk); the gateway reaches Lambda only
 //! through [`Invoke`].
 
+mod access_log;
+mod api;
 mod binary_media;
+mod body;
+mod dialect;
 mod exchange;
 mod gateway;
 mod gateway_error;
@@ -12,6 +16,8 @@ mod request_event;
 mod response_mapping;
 mod route_table;
 
+pub use access_log::{AccessLog, AccessRecord};
+pub use dialect::Dialect;
 pub use exchange::RawHeaderNames;
 pub use gateway::{Gateway, GatewayOptions};
 pub use integration::{Invoke, InvokeError, InvokeFuture};

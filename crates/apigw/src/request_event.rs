@@ -9,7 +9,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 use sluice_aws_env::AwsEnv;
 
-use crate::exchange::{stable_id, ApiStage, Exchange};
+use crate::api::ApiStage;
+use crate::exchange::{stable_id, Exchange};
 use crate::route_table::RouteMatch;
 
 /// Connection-level headers API Gateway never forwards to the integration.
@@ -143,7 +144,7 @@ pub(crate) struct Identity {
 /// Build the event for a routed request whose body has been read.
 pub(crate) fn build(
     ex: &Exchange,
-    route: &RouteMatch<'_>,
+    route: &RouteMatch,
     api: &ApiStage,
     api_logical_id: &str,
     aws: &AwsEnv,

@@ -660,3 +660,50 @@ fn handle_future_is_send() {
     let future = h.gateway.handle(get("/hello"), remote());
     assert_send(&future);
 }
+
+/// Collects access records.
+#[derive(Default)]
+struct RecordedAccess(Mutex<Vec<sluice_apigw::AccessRecord>>);
+
+impl sluice_apigw::AccessLog for RecordedAccess {
+    fn record(&self, record: &sluice_apigw::AccessRecord) {
+        if let Ok(mut records) = self.0.lock() {
+            records.push(record.clone());
+        }
+    }
+}
+
+#[tokio::test]
+async fn access_log_records_each_request_with_its_protocol_and_outcome() {
+    let log = Arc::new(RecordedAccess::default());
+    let lambda = Arc::new(FakeLambda {
+        behaviour: Behaviour::Respond(r#"{"statusCode": 201}"#),
+        seen: Mutex::new(Vec::new()),
+    });
+    let gateway = Gateway::new(&apis(), lambda, GatewayOptions::default())
+        .expect("valid routes")
+        .with_access_log(log.clone());
+    let mut old = get("/hello?x=1");
+    *old.version_mut() = http::Version::HTTP_10;
+    gateway.handle(old, remote()).await;
+    gateway
+        .handle(get("/").with_method("DELETE"), remote())
+        .await;
+    let records = log.0.lock().expect("not poisoned").clone();
+    let seen: Vec<_> = records
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.protocol, r.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", "/hello?x=1", "HTTP/1.0", 201),
+            ("DELETE", "/", "HTTP/1.1", 403)
+        ]
+    );
+    assert!(uuid_like(&records[0].request_id));
+}
+
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4
+}

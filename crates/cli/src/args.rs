@@ -80,6 +80,10 @@ pub struct RunArgs {
     /// When Sluice runs as root: the user sandboxes run as (default nobody; root keeps root).
     #[arg(long, value_name = "USER")]
     pub sandbox_user: Option<String>,
+    /// Once listening, write `{"api": URL, "services": URL}` to this file (for scripts and tests
+    /// that start Sluice on port 0).
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 /// `start-api` flags.
@@ -107,6 +111,9 @@ pub struct StartApiArgs {
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,
+    /// Do not watch the template and the functions' code for changes (reload is on by default).
+    #[arg(long)]
+    pub no_reload: bool,
 }
 
 /// `start-lambda` flags (SAM's: the endpoint on -p, default 3001).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use sluice_server::{Application, Config, WarmContainers};
+use sluice_server::{Application, Config, Listeners, ReloadEvent, WarmContainers};
 
 use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
@@ -137,14 +137,18 @@ fn serve_services_only(
         eprintln!(
             "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
         );
+        write_ready_file(run.ready_file.as_deref(), None, local)?;
         if let Warm::Eager = warm {
             if let Err(e) = app.prewarm().await {
                 // A function that cannot start fails its own requests; the others still serve.
                 eprintln!("Warning: {e:#}");
             }
         }
-        app.serve_services(listener, shutdown_signal()).await;
-        app.shutdown().await;
+        let listeners = Listeners {
+            api: None,
+            services: listener,
+        };
+        app.run(listeners, shutdown_signal()).await;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -164,36 +168,94 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
         let services_addr = services.local_addr()?;
-        let app = build(&config, services_addr)?;
+        let app = std::sync::Arc::new(build(&config, services_addr)?);
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
+        // Watching starts before Sluice says it is ready, so no save after that is missed.
+        let reloader = if args.no_reload {
+            None
+        } else {
+            match app.start_watching() {
+                Ok(reloader) => Some(reloader),
+                Err(error) => {
+                    eprintln!("Warning: {error}; reload is off");
+                    None
+                }
+            }
+        };
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
             "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
         )?;
-        route_table::print(&mut err, app.model(), local)?;
+        route_table::print(&mut err, &app.model(), local)?;
         drop(err);
+        write_ready_file(args.run.ready_file.as_deref(), Some(local), services_addr)?;
         if config.warm_containers == WarmContainers::Eager {
             if let Err(e) = app.prewarm().await {
                 // A function that cannot start fails its own requests; the others still serve.
                 eprintln!("Warning: {e:#}");
             }
         }
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let mut wait = stopped.clone();
-        let services_stop = async move {
-            let _ = wait.wait_for(|s| *s).await;
-        };
-        let api = app.serve_api(listener, async move {
-            shutdown_signal().await;
-            let _ = stop.send(true);
+        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+        let watcher = reloader.map(|reloader| {
+            tokio::spawn(reloader.run(report_reload, async move {
+                let _ = watch_stopped.await;
+            }))
         });
-        tokio::join!(api, app.serve_services(services, services_stop));
-        eprintln!("Shutting down: stopping function sandboxes");
-        app.shutdown().await;
+        let listeners = Listeners {
+            api: Some(listener),
+            services,
+        };
+        app.run(listeners, async {
+            shutdown_signal().await;
+            eprintln!("Shutting down: stopping function sandboxes");
+        })
+        .await;
+        let _ = stop_watch.send(());
+        if let Some(watcher) = watcher {
+            let _ = watcher.await;
+        }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Prints what a reload did: one line, then its notes.
+fn report_reload(event: ReloadEvent) {
+    match event {
+        ReloadEvent::Building { function } => {
+            eprintln!("Building {function} (cargo build --release)…");
+        }
+        ReloadEvent::Reloaded { summary, notes } => {
+            eprintln!("{summary}");
+            for note in notes {
+                eprintln!("{note}");
+            }
+        }
+        ReloadEvent::Failed { what, error } => {
+            eprintln!("Reload failed after a change to {what}: {error}\nStill serving the previous version.");
+        }
+    }
+}
+
+/// Writes `--ready-file`: the addresses Sluice listens on, as JSON, written whole (a temporary
+/// file renamed into place) so a reader never sees half of it.
+fn write_ready_file(
+    path: Option<&Path>,
+    api: Option<SocketAddr>,
+    services: SocketAddr,
+) -> Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let mut ready = serde_json::json!({ "services": format!("http://{services}") });
+    if let Some(api) = api {
+        ready["api"] = serde_json::json!(format!("http://{api}"));
+    }
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, ready.to_string())
+        .and_then(|()| std::fs::rename(&partial, path))
+        .with_context(|| format!("writing --ready-file {}", path.display()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -220,7 +282,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
         socket_addr("--services-port", "127.0.0.1", args.services_port)?,
         "services endpoint",
     ))?;
-    let app = std::sync::Arc::new(build(&config, services.local_addr()?)?);
+    // Building starts the application's background work: inside the runtime.
+    let app = std::sync::Arc::new(rt.block_on(async { build(&config, services.local_addr()?) })?);
     let function = match &args.function {
         Some(name) => match app.model().function(name) {
             Some(f) => f.logical_id.clone(),

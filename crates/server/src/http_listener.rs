@@ -5,7 +5,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -17,7 +16,6 @@ use sluice_apigw::{Gateway, RawHeaderNames};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
-use crate::terminal_log::TerminalLog;
 
 /// Accepts connections on `listener` until `shutdown` resolves, serving each with the
 /// `(io, service)` pair `per_connection` makes for it; then waits for in-flight requests.
@@ -67,52 +65,27 @@ pub async fn serve_connections<I, S, F>(
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
+/// `current` gives the gateway of the current generation; each request uses the one it got.
 pub async fn serve_gateway(
     listener: TcpListener,
-    gateway: Arc<Gateway>,
-    log: Arc<TerminalLog>,
+    current: impl Fn() -> Arc<Gateway> + Clone + Send + Sync + 'static,
     shutdown: impl Future<Output = ()>,
 ) {
     serve_connections(listener, shutdown, move |stream, remote| {
         let queue = HeaderNameQueue::default();
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
-        let gateway = gateway.clone();
-        let log = log.clone();
+        let current = current.clone();
         let service = service_fn(move |mut request: http::Request<Incoming>| {
             let names = queue.pop();
-            let gateway = gateway.clone();
-            let log = log.clone();
+            let gateway = current();
             async move {
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));
                 }
-                Ok::<_, Infallible>(handle(&gateway, &log, request, remote).await)
+                Ok::<_, Infallible>(gateway.handle(request, remote).await)
             }
         });
         (io, service)
     })
     .await;
-}
-
-async fn handle(
-    gateway: &Gateway,
-    log: &TerminalLog,
-    request: http::Request<Incoming>,
-    remote: SocketAddr,
-) -> http::Response<Full<Bytes>> {
-    let started = Instant::now();
-    let method = request.method().to_string();
-    let path = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let response = gateway.handle(request, remote).await;
-    log.access(
-        &method,
-        &path,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0,
-    );
-    response
 }

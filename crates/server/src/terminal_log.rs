@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use sluice_apigw::{AccessLog, AccessRecord};
 use sluice_lambda::LogSink;
 
 /// Writes function log lines to stderr, one per call, so lines from parallel sandboxes never interleave.
@@ -19,7 +20,7 @@ impl TerminalLog {
     }
 
     /// Prints one access line: `"GET /hello HTTP/1.1" 200 1.23 ms`.
-    pub fn access(&self, method: &str, path: &str, status: u16, elapsed_ms: f64) {
+    fn access(&self, method: &str, path: &str, protocol: &str, status: u16, elapsed_ms: f64) {
         let line = if self.color {
             let code = if status >= 500 {
                 31
@@ -28,9 +29,11 @@ impl TerminalLog {
             } else {
                 32
             };
-            format!("\"{method} {path} HTTP/1.1\" \x1b[{code}m{status}\x1b[0m {elapsed_ms:.2} ms\n")
+            format!(
+                "\"{method} {path} {protocol}\" \x1b[{code}m{status}\x1b[0m {elapsed_ms:.2} ms\n"
+            )
         } else {
-            format!("\"{method} {path} HTTP/1.1\" {status} {elapsed_ms:.2} ms\n")
+            format!("\"{method} {path} {protocol}\" {status} {elapsed_ms:.2} ms\n")
         };
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
@@ -39,6 +42,18 @@ impl TerminalLog {
 impl Default for TerminalLog {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl AccessLog for TerminalLog {
+    fn record(&self, record: &AccessRecord) {
+        self.access(
+            &record.method,
+            &record.path,
+            record.protocol,
+            record.status,
+            record.elapsed.as_secs_f64() * 1000.0,
+        );
     }
 }
 
