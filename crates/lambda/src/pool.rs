@@ -271,3 +271,46 @@ fn sandbox_env(
     env.extend(spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
     env
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sluice's own failure to set a sandbox up is its fault (ServiceException), never the
+    /// function's `Runtime.InvalidEntrypoint`.
+    #[tokio::test]
+    async fn a_host_failure_is_a_service_error_not_the_functions() {
+        struct Quiet;
+        impl crate::LogSink for Quiet {
+            fn line(&self, _: &str, _: &str) {}
+        }
+        let cache = std::env::temp_dir().join(format!("sluice-pool-test-{}", std::process::id()));
+        let spec = FunctionSpec {
+            name: "Fn".to_owned(),
+            runtime: "nodejs20.x".to_owned(),
+            handler: "index.handler".to_owned(),
+            code: crate::CodeSource::Inline("exports.handler = async () => 1;".to_owned()),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+            environment: BTreeMap::new(),
+            reserved_concurrency: None,
+        };
+        let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
+        let launchers =
+            crate::bootstrap::Launchers::new(&cache, std::slice::from_ref(&spec)).unwrap();
+        let launcher = launchers.launcher_for(&spec, &cache).unwrap();
+        let pool = FunctionPool::new(
+            spec,
+            launcher,
+            &config,
+            Arc::new(SandboxHost::broken_for_tests()),
+        );
+        let err = pool
+            .invoke(Bytes::from_static(b"{}"), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, InvokeError::Service { .. }), "{err:?}");
+        assert!(err.to_string().contains("cgroup"), "{err}");
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+}

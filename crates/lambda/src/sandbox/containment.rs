@@ -92,6 +92,21 @@ impl HostContainment {
         }
     }
 
+    /// A host whose cgroups cannot be made (their root is not a folder): every sandbox start
+    /// fails on Sluice's side, not the function's.
+    #[cfg(test)]
+    pub fn broken_for_tests() -> HostContainment {
+        HostContainment {
+            cgroups: Some(CgroupRoots {
+                memory: PathBuf::from("/proc/self/status/sluice"),
+                pids: None,
+            }),
+            adopts_orphans: false,
+            limits: false,
+            notes: Vec::new(),
+        }
+    }
+
     /// Reap adopted orphans that have exited (a no-op with cgroups).
     pub fn reap_orphans(&self) {
         if self.adopts_orphans {

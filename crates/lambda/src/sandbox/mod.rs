@@ -87,6 +87,17 @@ impl SandboxHost {
         }
     }
 
+    /// A host on which Sluice cannot contain sandboxes (tests of the blame for that).
+    #[cfg(test)]
+    pub fn broken_for_tests() -> SandboxHost {
+        SandboxHost {
+            containment: HostContainment::broken_for_tests(),
+            isolate_runtime_api: false,
+            user: None,
+            user_problem: None,
+        }
+    }
+
     /// The user a sandbox of `template` runs as (`None`: Sluice's own), saying once per function
     /// why one keeps Sluice's user.
     fn user_for(
