@@ -47,6 +47,18 @@ pub struct Config {
     pub sandbox_limits: bool,
     /// When Sluice runs as root, the user sandboxes run as (`--sandbox-user`; `nobody` if unset).
     pub sandbox_user: Option<String>,
+    /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
+    /// folder that does not exist serves nothing).
+    pub static_dir: Option<PathBuf>,
+    /// `--log-file`: function logs go to this file instead of the terminal.
+    pub log_file: Option<PathBuf>,
+    /// `--disable-authorizer`: requests skip authorizers (kept for when authorizers are emulated).
+    pub disable_authorizer: bool,
+    /// ANSI colours in function and access lines (the binary sets it: a terminal, no `NO_COLOR`).
+    pub color: bool,
+    /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
+    /// timeout lifted so a paused breakpoint does not kill them.
+    pub debug: Option<sluice_lambda::DebugOptions>,
 }
 
 impl Config {
@@ -66,6 +78,11 @@ impl Config {
             aws: AwsEnv::default(),
             sandbox_limits: true,
             sandbox_user: None,
+            static_dir: None,
+            log_file: None,
+            disable_authorizer: false,
+            color: false,
+            debug: None,
         }
     }
 

@@ -29,6 +29,10 @@ pub(crate) struct Resolver<'t> {
     mappings: Option<&'t Node>,
     conditions: Option<&'t Node>,
     resources: &'t [(String, Node)],
+    /// `Globals.Function`, where `AutoPublishAlias` may be set for every function.
+    function_globals: Option<&'t Node>,
+    /// Each nested stack's outputs, by its logical id, for `!GetAtt Child.Outputs.X`.
+    stack_outputs: BTreeMap<String, BTreeMap<String, String>>,
     condition_cache: RefCell<BTreeMap<String, bool>>,
     /// Conditions and physical names being evaluated right now, to report cycles instead of overflowing.
     in_progress: RefCell<Vec<String>>,
@@ -48,10 +52,22 @@ impl<'t> Resolver<'t> {
             options,
             parameters,
             mappings: root.get("Mappings"),
+            function_globals: root.get("Globals").and_then(|g| g.get("Function")),
+            stack_outputs: BTreeMap::new(),
             conditions: root.get("Conditions"),
             resources,
             condition_cache: RefCell::new(BTreeMap::new()),
             in_progress: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Where `at` was written, for errors found after loading.
+    pub fn source(&self, at: &Node, path: &str) -> crate::model::Source {
+        crate::model::Source {
+            file: self.file.clone(),
+            line: at.line,
+            col: at.col,
+            property: display_path(path),
         }
     }
 
@@ -263,6 +279,16 @@ impl<'t> Resolver<'t> {
             .and_then(Node::as_str)
     }
 
+    /// Makes nested stacks' outputs available to `!GetAtt Child.Outputs.X`.
+    pub fn set_stack_outputs(&mut self, outputs: BTreeMap<String, BTreeMap<String, String>>) {
+        self.stack_outputs = outputs;
+    }
+
+    /// The resource with this logical id, as written.
+    pub fn resource_node(&self, logical_id: &str) -> Option<&'t Node> {
+        self.resource(logical_id)
+    }
+
     fn resource(&self, logical_id: &str) -> Option<&'t Node> {
         self.resources
             .iter()
@@ -310,6 +336,43 @@ impl<'t> Resolver<'t> {
             .unwrap_or_else(|| logical_id.to_string()))
     }
 
+    /// `Ref Fn.Alias` for a function with `AutoPublishAlias`: the alias's qualified ARN
+    /// (`…:function:name:live`), as the alias SAM generates returns; `None` for any other name.
+    fn alias_arn(
+        &self,
+        name: &str,
+        at: &Node,
+        path: &str,
+    ) -> Result<Option<String>, TemplateError> {
+        let Some(function) = name.strip_suffix(".Alias") else {
+            return Ok(None);
+        };
+        if !FUNCTION_TYPES.contains(&self.resource_type(function).unwrap_or_default()) {
+            return Ok(None);
+        }
+        let own = self
+            .resource(function)
+            .and_then(|r| r.get("Properties"))
+            .and_then(|p| p.get("AutoPublishAlias"));
+        let Some(node) = own.or_else(|| self.function_globals?.get("AutoPublishAlias")) else {
+            return Ok(None);
+        };
+        let property = format!("Resources.{function}.Properties.AutoPublishAlias");
+        let alias = self.guarded(format!("Resources.{function}"), at, path, || {
+            self.eval_string(node, &property)
+        })?;
+        match alias.filter(|a| !a.is_empty()) {
+            Some(alias) => {
+                let arn = self
+                    .options
+                    .aws
+                    .function_arn(&self.physical_name(function, at, path)?);
+                Ok(Some(format!("{arn}:{alias}")))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// `Ref name`: a pseudo parameter, a parameter or a resource.
     fn reference(&self, name: &str, at: &Node, path: &str) -> Result<Option<Node>, TemplateError> {
         let o = self.options;
@@ -339,6 +402,9 @@ impl<'t> Resolver<'t> {
                 ParamValue::List(items) => list_node(items.clone(), at),
             }));
         }
+        if let Some(alias_arn) = self.alias_arn(name, at, path)? {
+            return scalar(alias_arn);
+        }
         if self.is_known_resource(name) {
             return scalar(self.physical_name(name, at, path)?);
         }
@@ -367,6 +433,20 @@ impl<'t> Resolver<'t> {
                 path,
                 format!("Fn::GetAtt {id}.{attribute}: no resource named {id:?}"),
             ));
+        }
+        if let (Some(output), Some(outputs)) = (
+            attribute.strip_prefix("Outputs."),
+            self.stack_outputs.get(id),
+        ) {
+            return outputs.get(output).cloned().ok_or_else(|| {
+                self.error(
+                    at,
+                    path,
+                    format!(
+                        "Fn::GetAtt {id}.{attribute}: the nested stack has no output {output:?}"
+                    ),
+                )
+            });
         }
         let o = self.options;
         let aws = &o.aws;
@@ -507,6 +587,15 @@ impl<'t> Resolver<'t> {
                 Ok(Some(list_node(["a", "b", "c"].iter().map(|z| format!("{region}{z}")).collect(), at)))
             }
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => scalar(self.boolean(name, arg, &fn_path)?.to_string()),
+            // The AWS::LanguageExtensions transform's functions (Fn::ForEach is expanded at load).
+            "Fn::Length" => match self.eval(arg, &fn_path)?.map(|v| v.kind) {
+                Some(Kind::Seq(items)) => scalar(items.len().to_string()),
+                _ => Err(self.error(arg, &fn_path, "Fn::Length takes a list")),
+            },
+            "Fn::ToJsonString" => {
+                let value = self.eval(arg, &fn_path)?;
+                scalar(value.map_or(serde_json::Value::Null, |v| crate::plain_yaml::to_json(&v)).to_string())
+            }
             "Fn::ImportValue" => Err(self.error_hint(
                 at,
                 path,

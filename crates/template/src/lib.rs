@@ -4,10 +4,15 @@
 mod error;
 mod globals;
 mod intrinsics;
+mod language_extensions;
+mod layers;
 mod load;
 mod long_form;
 pub mod model;
+mod nested;
 mod parameters;
+mod plain_yaml;
+mod resource_types;
 mod resources;
 pub mod route_path;
 mod tables;
@@ -15,8 +20,9 @@ mod yaml_tree;
 
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
-pub use model::{Code, Function, Model, RestApi, Route, Table};
+pub use model::{Code, Function, Model, RestApi, Route, Source, Table};
 pub use parameters::parse_parameter_overrides;
+pub use plain_yaml::yaml_to_json;
 
 #[cfg(test)]
 mod tests;
