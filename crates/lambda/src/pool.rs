@@ -294,6 +294,7 @@ mod tests {
             timeout: Duration::from_secs(3),
             environment: BTreeMap::new(),
             reserved_concurrency: None,
+            aliases: Vec::new(),
         };
         let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
         let launchers =
