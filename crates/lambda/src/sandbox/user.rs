@@ -3,9 +3,10 @@
 //!
 //! AWS: functions run as an unprivileged user in their micro-VM. Sluice: as `nobody` (or the user
 //! configured), provided that user can reach everything the sandbox needs: the interpreter, the
-//! bootstrap, the code and `PYTHONPATH`. A function it cannot reach keeps Sluice's user, and that
-//! is said once (a python installed under `/root` by pyenv is the usual case). A `provided*`
-//! bootstrap that is a script is never dropped: the commands it runs cannot be checked.
+//! bootstrap, the code, `PYTHONPATH` and `NODE_PATH`. A function it cannot reach keeps Sluice's
+//! user, and that is said once (a python installed under `/root` by pyenv, Sluice's SDK copies in
+//! root's cache). A `provided*` bootstrap that is a script is never dropped: the commands it runs
+//! cannot be checked.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -74,10 +75,14 @@ impl SandboxUser {
         if let Some(why) = self.blocked(&launcher.task_root, Need::ListDir) {
             return Some(why);
         }
-        let python_path = env.get("PYTHONPATH").map(String::as_str).unwrap_or("");
-        for dir in std::env::split_paths(python_path).filter(|d| d.is_dir()) {
-            if let Some(why) = self.blocked(&dir, Need::ListDir) {
-                return Some(why);
+        // Where modules are looked up (Sluice's boto3 and AWS SDK copies, layers): a folder the
+        // user cannot list would make imports fail that work as root.
+        for var in ["PYTHONPATH", "NODE_PATH"] {
+            let list = env.get(var).map(String::as_str).unwrap_or("");
+            for dir in std::env::split_paths(list).filter(|d| d.is_dir()) {
+                if let Some(why) = self.blocked(&dir, Need::ListDir) {
+                    return Some(format!("{var}: {why}"));
+                }
             }
         }
         None
