@@ -3,10 +3,10 @@
 //!
 //! AWS: functions run as an unprivileged user in their micro-VM. Sluice: as `nobody` (or the user
 //! configured), provided that user can reach everything the sandbox needs: the interpreter, the
-//! bootstrap, the code, `PYTHONPATH` and `NODE_PATH`. A function it cannot reach keeps Sluice's
-//! user, and that is said once (a python installed under `/root` by pyenv, Sluice's SDK copies in
-//! root's cache). A `provided*` bootstrap that is a script is never dropped: the commands it runs
-//! cannot be checked.
+//! bootstrap, the code, and the folders of `PYTHONPATH`, `NODE_PATH` and `LD_LIBRARY_PATH`. A
+//! function it cannot reach keeps Sluice's user, and that is said once (a python installed under
+//! `/root` by pyenv, Sluice's SDK copies in root's cache). A `provided*` bootstrap that is a
+//! script is never dropped: the commands it runs cannot be checked.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -77,7 +77,7 @@ impl SandboxUser {
         }
         // Where modules are looked up (Sluice's boto3 and AWS SDK copies, layers): a folder the
         // user cannot list would make imports fail that work as root.
-        for var in ["PYTHONPATH", "NODE_PATH"] {
+        for var in ["PYTHONPATH", "NODE_PATH", "LD_LIBRARY_PATH"] {
             let list = env.get(var).map(String::as_str).unwrap_or("");
             for dir in std::env::split_paths(list).filter(|d| d.is_dir()) {
                 if let Some(why) = self.blocked(&dir, Need::ListDir) {
