@@ -37,7 +37,7 @@ pub(crate) struct Shared {
     pub connections: Arc<ConnectionLimit>,
     /// The host's python and where its boto3 is, probed the first time a generation has a python
     /// function (it runs `python3` and may install boto3: once per process is enough).
-    python: OnceLock<(python_host::HostPython, Result<Option<PathBuf>, String>)>,
+    python: OnceLock<(python_host::HostPython, Option<PathBuf>)>,
     /// The host's node version, probed the first time a generation has a node function.
     node: OnceLock<Option<String>>,
 }
@@ -140,11 +140,8 @@ impl Shared {
                 python.iter().copied(),
                 host.version.as_deref(),
             ));
-            if let Err(message) = boto3 {
-                notes.push(message.clone());
-            }
         }
-        if let Ok(Some(path)) = boto3 {
+        if let Some(path) = boto3 {
             env.insert("PYTHONPATH".to_owned(), path.display().to_string());
         }
         env
@@ -209,10 +206,17 @@ impl Generation {
                 cache_dir: state_dir.join("runtime"),
                 log_sink: shared.log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
+                sandbox_limits: config.sandbox_limits,
+                use_cgroups: true,
+                sandbox_user: config.sandbox_user.clone(),
                 debug,
             },
             code_changed,
         )?;
+        if previous.is_none() {
+            // Probed once per process; a reload's service inherits what was said.
+            notes.extend(lambda.notes());
+        }
         let model = Arc::new(model);
         let gateway = Gateway::new(
             &model.rest_apis,

@@ -14,6 +14,7 @@ mod invoke_adapter;
 mod node_host;
 mod python_host;
 mod services_endpoint;
+mod state_files;
 mod static_files;
 mod terminal_log;
 mod watch;
@@ -66,12 +67,15 @@ pub fn load_model(config: &Config) -> Result<Model, ServerError> {
 
 /// Opens the DynamoDB store a `Config` names (`.sluice/dynamodb/`, or memory).
 pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
-    let location = if config.in_memory {
-        StoreLocation::InMemory
-    } else {
-        StoreLocation::Dir(config.state_dir().join("dynamodb"))
-    };
-    Ok(DynamoDb::open(location, config.aws.clone())?)
+    if config.in_memory {
+        return Ok(DynamoDb::open(StoreLocation::InMemory, config.aws.clone())?);
+    }
+    let dir = config.state_dir().join("dynamodb");
+    let dynamodb = DynamoDb::open(StoreLocation::Dir(dir.clone()), config.aws.clone())?;
+    if let Err(err) = state_files::make_private(&dir) {
+        tracing::warn!(%err, "cannot make {} private to Sluice", dir.display());
+    }
+    Ok(dynamodb)
 }
 
 /// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.
