@@ -3,6 +3,7 @@
 
 mod error;
 mod globals;
+mod http_api;
 mod intrinsics;
 mod load;
 mod long_form;
@@ -13,6 +14,10 @@ mod tables;
 mod yaml_tree;
 
 pub use error::TemplateError;
+pub use http_api::{
+    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
+    DEFAULT_ROUTE, DEFAULT_STAGE,
+};
 pub use load::{load, load_str, LoadOptions};
 pub use model::{Code, Function, Model, RestApi, Route, Table};
 pub use parameters::parse_parameter_overrides;

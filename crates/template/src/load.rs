@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
 use crate::yaml_tree::{Kind, Node};
-use crate::{long_form, parameters, resources, yaml_tree};
+use crate::{http_api, long_form, parameters, resources, yaml_tree};
 
 /// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
 /// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
@@ -125,10 +125,20 @@ pub fn load_str(
         &template_dir,
         &mut warnings,
     )?;
+    // HTTP APIs and Function URLs are read in their own pass, over the functions just built.
+    let http = http_api::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &built.functions,
+        &mut warnings,
+    )?;
     Ok(Model {
         template_path,
         functions: built.functions,
         rest_apis: built.rest_apis,
+        http_apis: http.http_apis,
+        function_urls: http.function_urls,
         tables: built.tables,
         warnings,
     })

@@ -136,6 +136,8 @@ pub(crate) fn build(
                     warnings,
                 )?);
             }
+            // Read by `http_api`, in its own pass.
+            "AWS::Serverless::HttpApi" => {}
             _ => warnings.push(format!(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
@@ -461,6 +463,10 @@ fn read_events(
         let ty = resolver
             .eval_string(type_node, &format!("{event_path}.Type"))?
             .unwrap_or_default();
+        if ty == "HttpApi" {
+            // Read by `http_api`, in its own pass.
+            continue;
+        }
         if ty != "Api" {
             warnings.push(format!(
                 "{event_path}: event type {ty} is not emulated yet (ignored)"

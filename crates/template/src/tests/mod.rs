@@ -1,6 +1,7 @@
 //! Unit tests by topic, all through the public `load_str` so they pin behaviour, not internals.
 
 mod errors;
+mod http_api;
 mod intrinsics;
 mod parameters;
 mod resources;

@@ -336,8 +336,8 @@ Resources:
         Upload:
           Type: S3
           Properties: {{Bucket: !Ref Bucket, Events: s3:ObjectCreated:*}}
-        Http:
-          Type: HttpApi
+        Queue:
+          Type: SQS
   Bucket:
     Type: AWS::S3::Bucket
   Table:
@@ -350,7 +350,7 @@ Resources:
         vec![
             "Resources.F.Properties.Events.Upload: event type S3 is not emulated yet (ignored)"
                 .to_string(),
-            "Resources.F.Properties.Events.Http: event type HttpApi is not emulated yet (ignored)"
+            "Resources.F.Properties.Events.Queue: event type SQS is not emulated yet (ignored)"
                 .to_string(),
             "Resources.Bucket: resource type AWS::S3::Bucket is not emulated yet (ignored)"
                 .to_string(),
