@@ -12,19 +12,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response};
+use http::{Request, Response};
 use http_body_util::Full;
 use sluice_aws_env::AwsEnv;
-use sluice_template::RestApi;
+use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
 
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::api::Api;
 use crate::body;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
+use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{Invoke, InvokeError};
-use crate::route_table::{RouteError, RouteMatch, RouteTable};
+use crate::route_table::{RouteError, RouteMatch, RouteSpec, RouteTable};
 
 /// Limits and identity of the emulated API Gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,10 +48,23 @@ impl Default for GatewayOptions {
     }
 }
 
+/// Every front door of a template the gateway serves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Apis<'a> {
+    /// REST APIs (payload 1.0).
+    pub rest: &'a [RestApi],
+    /// HTTP APIs (payload 2.0 or 1.0 per route).
+    pub http: &'a [HttpApi],
+    /// Function URLs.
+    pub function_urls: &'a [FunctionUrl],
+}
+
 /// API Gateway for all APIs of a template, merged on one port as SAM local does.
 pub struct Gateway {
     /// Routes of every API.
     routes: RouteTable,
+    /// Function URLs, found by host or by `/lambda-url/<name>/` before the routes are searched.
+    function_urls: FunctionUrlTable,
     /// Every API, with its kind and stage; `RouteEntry::api` indexes it.
     apis: Vec<Api>,
     /// How requests that match no route are answered (the kind of API the template serves).
@@ -80,10 +94,58 @@ impl Gateway {
         invoker: Arc<dyn Invoke>,
         options: GatewayOptions,
     ) -> Result<Gateway, RouteError> {
+        Gateway::serving(
+            Apis {
+                rest: apis,
+                ..Apis::default()
+            },
+            invoker,
+            options,
+        )
+    }
+
+    /// Build the gateway for every API and Function URL of a template, all on one port.
+    ///
+    /// Requests that match no route are answered as the template's kind of API: REST if it has
+    /// any REST API (SAM local's answer, and what REST clients of a mixed template expect), else
+    /// HTTP API (an HTTP API template, or one with only Function URLs, where AWS's plain
+    /// `404 Not Found` is the least surprising answer).
+    pub fn serving(
+        apis: Apis<'_>,
+        invoker: Arc<dyn Invoke>,
+        options: GatewayOptions,
+    ) -> Result<Gateway, RouteError> {
+        let mut specs = Vec::new();
+        let mut served: Vec<Api> = apis.rest.iter().map(Api::rest).collect();
+        for (index, api) in apis.rest.iter().enumerate() {
+            specs.extend(api.routes.iter().map(|route| RouteSpec::rest(index, route)));
+        }
+        for api in apis.http {
+            let index = served.len();
+            served.push(Api::http(api));
+            specs.extend(api.routes.iter().map(|route| RouteSpec {
+                api: index,
+                method: route.method.clone(),
+                path: route.path.clone(),
+                function: route.function.clone(),
+                event_name: route.event_name.clone(),
+                dialect: Dialect::HttpApi(route.payload_format),
+                route_key: route.route_key(),
+                timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
+            }));
+        }
+        let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
+        served.extend(apis.function_urls.iter().map(Api::function_url));
+        let default_dialect = if apis.rest.is_empty() {
+            Dialect::HttpApi(PayloadFormat::V2)
+        } else {
+            Dialect::Rest
+        };
         Ok(Gateway {
-            routes: RouteTable::new(apis)?,
-            apis: apis.iter().map(Api::rest).collect(),
-            default_dialect: Dialect::Rest,
+            routes: RouteTable::from_specs(specs)?,
+            function_urls,
+            apis: served,
+            default_dialect,
             invoker,
             access_log: None,
             options,
@@ -131,6 +193,7 @@ impl Gateway {
         // authorize → api key → throttle → cache lookup. They go here, before the body is read.
         ex.body = body::read(body, self.options.max_body_bytes).await?;
         // IAM authorization goes here: SigV4 signs the body's hash.
+        self.require_iam(ex)?;
         self.integrate(ex).await
     }
 
@@ -149,22 +212,43 @@ impl Gateway {
             }
         };
         // Phases to come: cache store → CORS, here, before the stamp.
-        stamp(&mut response, ex);
+        ex.dialect.stamp(&mut response, ex);
         response
     }
 
-    /// Phase route: the route and API for this method and path; the API's kind answers from here on.
+    /// Phase route: the route and API for this method and path (a Function URL first, by host or
+    /// path prefix); the route's kind of API answers from here on.
     fn route(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
-        let route = self
-            .routes
-            .find(&ex.method, &ex.raw_path)
-            .ok_or(GatewayError::NoRoute)?;
-        let api = self
-            .apis
-            .get(route.entry.api)
-            .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
-        ex.dialect = api.dialect;
+        let host = ex.header("host");
+        let route = match self.function_urls.find(
+            host.as_deref(),
+            &ex.raw_path,
+            &self.options.aws.region,
+        ) {
+            Some((route, api_path)) => {
+                ex.api_path = api_path;
+                route
+            }
+            None => self
+                .routes
+                .find(&ex.method, &ex.raw_path)
+                .ok_or(GatewayError::NoRoute)?,
+        };
+        if self.apis.get(route.entry.api).is_none() {
+            return Err(GatewayError::Internal("route names an unknown API".into()));
+        }
+        ex.dialect = route.entry.dialect;
         ex.route = Some(route);
+        Ok(())
+    }
+
+    /// Phase IAM: an API that requires SigV4 (Function URL `AWS_IAM`) refuses every request until
+    /// Sluice verifies signatures; failing closed keeps private URLs private locally too.
+    fn require_iam(&self, ex: &Exchange) -> Result<(), GatewayError> {
+        let (_, api) = self.matched(ex)?;
+        if api.requires_iam {
+            return Err(GatewayError::IamNotVerified);
+        }
         Ok(())
     }
 
@@ -187,7 +271,7 @@ impl Gateway {
         let (route, api) = self.matched(ex)?;
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         let invocation = self.invoker.invoke(&route.entry.function, payload);
-        let timeout = ex.dialect.integration_timeout(&self.options);
+        let timeout = ex.dialect.integration_timeout(&self.options, route);
         match tokio::time::timeout(timeout, invocation).await {
             Err(_) => Err(GatewayError::IntegrationTimedOut),
             Ok(Ok(response)) => Ok(response),
@@ -230,20 +314,6 @@ impl Gateway {
             status: response.status().as_u16(),
             elapsed: started.elapsed(),
         });
-    }
-}
-
-/// Headers API Gateway adds to every response, its own errors included.
-fn stamp(response: &mut Response<Full<Bytes>>, ex: &Exchange) {
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("x-amzn-requestid", &ex.request_id),
-        ("x-amz-apigw-id", &ex.extended_request_id),
-        ("x-amzn-trace-id", &ex.trace_id),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.insert(name, value);
-        }
     }
 }
 

@@ -1,4 +1,8 @@
-//! Phase 1, route: find the route a request path and method select, as API Gateway (REST) does.
+//! Phase 1, route: find the route a request path and method select, as API Gateway does.
+//!
+//! REST APIs and HTTP APIs share the rules below (HTTP API documents them as "exact match, then
+//! greedy, then `$default`", which the same specificity order gives); HTTP API's `$default` route
+//! is kept apart and answers only when no other route matches.
 //!
 //! Matching works on the raw, still percent-encoded path, so `/a%2Fb` is one segment and path
 //! parameters keep the client's encoding. Among the routes whose resource matches the path, the most
@@ -12,8 +16,13 @@
 //! once per template and shared read-only.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use sluice_template::{RestApi, Route};
+#[cfg(test)]
+use sluice_template::RestApi;
+use sluice_template::{Route, DEFAULT_ROUTE};
+
+use crate::dialect::Dialect;
 
 /// Why a template's routes cannot form a route table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,8 +89,33 @@ pub(crate) struct RouteEntry {
     pub resource: String,
     /// The function's logical id.
     pub function: String,
+    /// The event's name, for messages.
+    pub event_name: String,
+    /// How requests on this route are answered (REST, HTTP API 1.0/2.0, Function URL).
+    pub dialect: Dialect,
+    /// `requestContext.routeKey` (HTTP API): `GET /items/{id}` or `$default`.
+    pub route_key: String,
+    /// The route's own integration timeout; `None` → the dialect's.
+    pub timeout: Option<Duration>,
     /// The template path split into segments.
     segments: Vec<Segment>,
+}
+
+impl RouteEntry {
+    /// A route that takes every request it is given (Function URLs: no route matching).
+    pub fn catch_all(api: usize, function: &str, dialect: Dialect) -> RouteEntry {
+        RouteEntry {
+            api,
+            method: "ANY".into(),
+            resource: DEFAULT_ROUTE.into(),
+            function: function.into(),
+            event_name: String::new(),
+            dialect,
+            route_key: DEFAULT_ROUTE.into(),
+            timeout: None,
+            segments: Vec::new(),
+        }
+    }
 }
 
 /// The route a request selected, with the path parameters it bound.
@@ -97,41 +131,114 @@ pub(crate) struct RouteMatch {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RouteTable {
     entries: Vec<Arc<RouteEntry>>,
+    /// HTTP API's `$default` route: chosen when nothing else matches (one per port).
+    default_route: Option<Arc<RouteEntry>>,
+}
+
+/// One route to compile, whatever kind of API declared it.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteSpec {
+    /// Index into the gateway's list of APIs.
+    pub api: usize,
+    /// Method or `ANY` (any case).
+    pub method: String,
+    /// The path template, or `$default` (HTTP API's catch-all).
+    pub path: String,
+    /// The function's logical id.
+    pub function: String,
+    /// The event's name, for messages.
+    pub event_name: String,
+    /// How requests on this route are answered.
+    pub dialect: Dialect,
+    /// `requestContext.routeKey` (HTTP API): `GET /items/{id}` or `$default`.
+    pub route_key: String,
+    /// The route's own integration timeout (HTTP API `TimeoutInMillis`); `None` → the dialect's.
+    pub timeout: Option<Duration>,
+}
+
+impl RouteSpec {
+    /// A REST API route (payload 1.0).
+    pub fn rest(api: usize, route: &Route) -> RouteSpec {
+        RouteSpec {
+            api,
+            method: route.method.clone(),
+            path: route.path.clone(),
+            function: route.function.clone(),
+            event_name: route.event_name.clone(),
+            dialect: Dialect::Rest,
+            route_key: format!("{} {}", route.method, route.path),
+            timeout: None,
+        }
+    }
 }
 
 impl RouteTable {
-    /// Compile the routes of these APIs; `apis[i]`'s routes get `api == i`.
+    /// Compile the routes of these REST APIs; `apis[i]`'s routes get `api == i`.
+    #[cfg(test)]
     pub fn new(apis: &[RestApi]) -> Result<RouteTable, RouteError> {
-        let mut entries: Vec<Arc<RouteEntry>> = Vec::new();
-        let mut origins: Vec<&Route> = Vec::new();
-        for (api_index, api) in apis.iter().enumerate() {
-            for route in &api.routes {
-                let segments = parse_template(route)?;
-                let method = route.method.to_ascii_uppercase();
-                let shape = shape_of(&segments);
-                if let Some(i) = entries
-                    .iter()
-                    .position(|e| e.method == method && shape_of(&e.segments) == shape)
-                {
-                    let first = origins[i];
+        RouteTable::from_specs(apis.iter().enumerate().flat_map(|(index, api)| {
+            api.routes.iter().map(move |route| RouteSpec::rest(index, route))
+        }))
+    }
+
+    /// Compile routes of any kind of API; `$default` routes are kept apart and match last.
+    pub fn from_specs(specs: impl IntoIterator<Item = RouteSpec>) -> Result<RouteTable, RouteError> {
+        let mut table = RouteTable::default();
+        let mut origins: Vec<RouteSpec> = Vec::new();
+        for spec in specs {
+            let describe_spec =
+                |s: &RouteSpec| format!("event `{}` of `{}`", s.event_name, s.function);
+            if spec.path == DEFAULT_ROUTE {
+                if let Some(first) = &table.default_route {
                     return Err(RouteError::Duplicate {
-                        method,
-                        path: route.path.clone(),
-                        first: describe(first),
-                        second: describe(route),
+                        method: "ANY".into(),
+                        path: DEFAULT_ROUTE.into(),
+                        first: format!("event `{}` of `{}`", first.event_name, first.function),
+                        second: describe_spec(&spec),
                     });
                 }
-                entries.push(Arc::new(RouteEntry {
-                    api: api_index,
-                    method,
-                    resource: normalize_resource(&route.path),
-                    function: route.function.clone(),
-                    segments,
+                table.default_route = Some(Arc::new(RouteEntry {
+                    api: spec.api,
+                    method: "ANY".into(),
+                    resource: DEFAULT_ROUTE.into(),
+                    function: spec.function,
+                    event_name: spec.event_name,
+                    dialect: spec.dialect,
+                    route_key: DEFAULT_ROUTE.into(),
+                    timeout: spec.timeout,
+                    segments: Vec::new(),
                 }));
-                origins.push(route);
+                continue;
             }
+            let segments = parse_template(&spec)?;
+            let method = spec.method.to_ascii_uppercase();
+            let shape = shape_of(&segments);
+            if let Some(i) = table
+                .entries
+                .iter()
+                .position(|e| e.method == method && shape_of(&e.segments) == shape)
+            {
+                return Err(RouteError::Duplicate {
+                    method,
+                    path: spec.path.clone(),
+                    first: describe_spec(&origins[i]),
+                    second: describe_spec(&spec),
+                });
+            }
+            table.entries.push(Arc::new(RouteEntry {
+                api: spec.api,
+                method,
+                resource: normalize_resource(&spec.path),
+                function: spec.function.clone(),
+                event_name: spec.event_name.clone(),
+                dialect: spec.dialect,
+                route_key: spec.route_key.clone(),
+                timeout: spec.timeout,
+                segments,
+            }));
+            origins.push(spec);
         }
-        Ok(RouteTable { entries })
+        Ok(table)
     }
 
     /// The route for this method and raw path (leading `//` already collapsed or not: both work).
@@ -164,13 +271,14 @@ impl RouteTable {
                 best = Some((specificity, method_rank, found));
             }
         }
-        best.map(|(_, _, found)| found)
+        best.map(|(_, _, found)| found).or_else(|| {
+            // HTTP API: `$default` catches whatever no other route matched.
+            self.default_route.as_ref().map(|entry| RouteMatch {
+                entry: entry.clone(),
+                path_parameters: Vec::new(),
+            })
+        })
     }
-}
-
-/// "event `GetItems` of `ItemsFunction`", for messages.
-fn describe(route: &Route) -> String {
-    format!("event `{}` of `{}`", route.event_name, route.function)
 }
 
 /// The template path without a trailing slash (except the root).
@@ -184,7 +292,7 @@ fn normalize_resource(path: &str) -> String {
 }
 
 /// Split a route's template path into segments, rejecting what API Gateway rejects.
-fn parse_template(route: &Route) -> Result<Vec<Segment>, RouteError> {
+fn parse_template(route: &RouteSpec) -> Result<Vec<Segment>, RouteError> {
     let invalid = |reason| RouteError::InvalidPath {
         event: route.event_name.clone(),
         function: route.function.clone(),
