@@ -42,7 +42,11 @@ pub enum Dialect {
 
 impl Dialect {
     /// How long the gateway waits for the function before answering with a timeout.
-    pub(crate) fn integration_timeout(self, options: &GatewayOptions, route: &RouteMatch) -> Duration {
+    pub(crate) fn integration_timeout(
+        self,
+        options: &GatewayOptions,
+        route: &RouteMatch,
+    ) -> Duration {
         match self {
             Dialect::Rest => options.integration_timeout,
             Dialect::HttpApi(_) => route.entry.timeout.unwrap_or(HTTP_API_TIMEOUT),

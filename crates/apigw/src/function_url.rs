@@ -138,7 +138,11 @@ mod tests {
         let rows: &[(Option<&str>, &str, Option<&str>)] = &[
             (Some(&host), "/a/b", Some("/a/b")),
             (Some(&host.to_uppercase()), "/", Some("/")),
-            (Some("127.0.0.1:3000"), "/lambda-url/my-fn/a/b", Some("/a/b")),
+            (
+                Some("127.0.0.1:3000"),
+                "/lambda-url/my-fn/a/b",
+                Some("/a/b"),
+            ),
             (Some("127.0.0.1:3000"), "/lambda-url/my-fn/", Some("/")),
             (Some("127.0.0.1:3000"), "/lambda-url/my-fn", Some("/")),
             (None, "/lambda-url/my-fn/x", Some("/x")),
@@ -150,7 +154,11 @@ mod tests {
         ];
         for (host, path, expected) in rows {
             let found = table.find(*host, path, "us-east-1");
-            assert_eq!(found.as_ref().map(|(_, p)| p.as_str()), *expected, "{host:?} {path}");
+            assert_eq!(
+                found.as_ref().map(|(_, p)| p.as_str()),
+                *expected,
+                "{host:?} {path}"
+            );
             if let Some((route, _)) = found {
                 assert_eq!(route.entry.api, 3);
                 assert_eq!(route.entry.function, "Fn");
@@ -169,7 +177,10 @@ mod tests {
         );
         assert_eq!(
             by_host,
-            format!("http://{}.lambda-url.us-east-1.localhost:3000/", function_url_id("Fn"))
+            format!(
+                "http://{}.lambda-url.us-east-1.localhost:3000/",
+                function_url_id("Fn")
+            )
         );
         assert_eq!(by_path, "http://127.0.0.1:3000/lambda-url/my-fn/");
     }

@@ -290,7 +290,12 @@ mod tests {
         use sluice_template::PayloadFormat;
         let http = Dialect::HttpApi(PayloadFormat::V2);
         let rows = [
-            (http, GatewayError::NoRoute, 404, r#"{"message":"Not Found"}"#),
+            (
+                http,
+                GatewayError::NoRoute,
+                404,
+                r#"{"message":"Not Found"}"#,
+            ),
             (
                 http,
                 GatewayError::FunctionFailed("x".into()),

@@ -43,14 +43,19 @@ fn build(
 ) -> Value {
     let (headers, cookies) = headers_and_cookies(ex);
     let raw_path = raw_path(ex, api, front);
-    let route_key = route.map_or(sluice_template::DEFAULT_ROUTE, |r| r.entry.route_key.as_str());
+    let route_key = route.map_or(sluice_template::DEFAULT_ROUTE, |r| {
+        r.entry.route_key.as_str()
+    });
     let domain_name = ex.header("host").unwrap_or_else(|| "localhost".to_owned());
 
     let mut event = Map::new();
     event.insert("version".into(), json!("2.0"));
     event.insert("routeKey".into(), json!(route_key));
     event.insert("rawPath".into(), json!(raw_path));
-    event.insert("rawQueryString".into(), json!(ex.query.as_deref().unwrap_or("")));
+    event.insert(
+        "rawQueryString".into(),
+        json!(ex.query.as_deref().unwrap_or("")),
+    );
     if !cookies.is_empty() {
         event.insert("cookies".into(), json!(cookies));
     }

@@ -192,8 +192,18 @@ mod tests {
                 "application/json",
                 r#"{"body":"x","headers":{"a":"b"}}"#,
             ),
-            (r#"{"statusCode":201,"body":"made"}"#, 201, "text/plain; charset=utf-8", "made"),
-            (r#"{"statusCode":"404"}"#, 404, "text/plain; charset=utf-8", ""),
+            (
+                r#"{"statusCode":201,"body":"made"}"#,
+                201,
+                "text/plain; charset=utf-8",
+                "made",
+            ),
+            (
+                r#"{"statusCode":"404"}"#,
+                404,
+                "text/plain; charset=utf-8",
+                "",
+            ),
             (
                 r#"{"statusCode":200,"headers":{"content-type":"text/html"},"body":"<p>"}"#,
                 200,
@@ -206,7 +216,12 @@ mod tests {
                 "text/plain; charset=utf-8",
                 "hi",
             ),
-            (r#"{"statusCode":200,"extra":1,"body":"x"}"#, 200, "text/plain; charset=utf-8", "x"),
+            (
+                r#"{"statusCode":200,"extra":1,"body":"x"}"#,
+                200,
+                "text/plain; charset=utf-8",
+                "x",
+            ),
         ];
         for (payload, status, content_type, body) in rows {
             let (got_status, headers, got_body) =
@@ -226,10 +241,19 @@ mod tests {
         use MalformedResponse as M;
         let rows: &[(&str, MalformedResponse)] = &[
             ("not json", M::NotJson),
-            (r#"{"statusCode":"abc"}"#, M::BadStatusCode(r#""abc""#.into())),
+            (
+                r#"{"statusCode":"abc"}"#,
+                M::BadStatusCode(r#""abc""#.into()),
+            ),
             (r#"{"statusCode":700}"#, M::BadStatusCode("700".into())),
-            (r#"{"statusCode":200,"headers":[]}"#, M::BadHeaders("headers".into())),
-            (r#"{"statusCode":200,"headers":{"a":[1]}}"#, M::BadHeaders("a".into())),
+            (
+                r#"{"statusCode":200,"headers":[]}"#,
+                M::BadHeaders("headers".into()),
+            ),
+            (
+                r#"{"statusCode":200,"headers":{"a":[1]}}"#,
+                M::BadHeaders("a".into()),
+            ),
             (r#"{"statusCode":200,"cookies":"a=1"}"#, M::BadCookies),
             (r#"{"statusCode":200,"body":{}}"#, M::BadBody),
             (

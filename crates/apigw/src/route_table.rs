@@ -177,12 +177,16 @@ impl RouteTable {
     #[cfg(test)]
     pub fn new(apis: &[RestApi]) -> Result<RouteTable, RouteError> {
         RouteTable::from_specs(apis.iter().enumerate().flat_map(|(index, api)| {
-            api.routes.iter().map(move |route| RouteSpec::rest(index, route))
+            api.routes
+                .iter()
+                .map(move |route| RouteSpec::rest(index, route))
         }))
     }
 
     /// Compile routes of any kind of API; `$default` routes are kept apart and match last.
-    pub fn from_specs(specs: impl IntoIterator<Item = RouteSpec>) -> Result<RouteTable, RouteError> {
+    pub fn from_specs(
+        specs: impl IntoIterator<Item = RouteSpec>,
+    ) -> Result<RouteTable, RouteError> {
         let mut table = RouteTable::default();
         let mut origins: Vec<RouteSpec> = Vec::new();
         for spec in specs {

@@ -164,9 +164,16 @@ impl Harness {
 
     /// The function and event of the last invocation.
     fn last_event(&self) -> (String, Value) {
-        let seen = self.lambda.seen.lock().expect("no test panics while locked");
+        let seen = self
+            .lambda
+            .seen
+            .lock()
+            .expect("no test panics while locked");
         let (function, payload) = seen.last().expect("the function was invoked").clone();
-        (function, serde_json::from_slice(&payload).expect("event is JSON"))
+        (
+            function,
+            serde_json::from_slice(&payload).expect("event is JSON"),
+        )
     }
 
     fn invocations(&self) -> usize {
@@ -334,7 +341,10 @@ async fn v2_event_reads_as_aws_lambda_events_request() {
     assert_eq!(parsed.route_key.as_deref(), Some("ANY /{proxy+}"));
     assert_eq!(parsed.raw_path.as_deref(), Some("/items/7"));
     assert_eq!(parsed.raw_query_string.as_deref(), Some("a=1&a=2"));
-    assert_eq!(parsed.cookies, Some(vec!["s=1".to_owned(), "t=2".to_owned()]));
+    assert_eq!(
+        parsed.cookies,
+        Some(vec!["s=1".to_owned(), "t=2".to_owned()])
+    );
     assert_eq!(parsed.headers["x-multi"], "p,q");
     assert!(!parsed.headers.contains_key("cookie"));
     // AWS joins repeated values with commas; the consumer splits them again.
@@ -357,7 +367,10 @@ async fn v2_event_reads_as_aws_lambda_events_request() {
     assert_eq!(context.domain_prefix.as_deref(), Some("localhost"));
     assert!(context.time_epoch > 1_600_000_000_000, "milliseconds");
     assert!(context.authorizer.is_none());
-    assert!(event["requestContext"].get("authorizer").is_none(), "absent, not null");
+    assert!(
+        event["requestContext"].get("authorizer").is_none(),
+        "absent, not null"
+    );
 }
 
 #[tokio::test]
@@ -476,7 +489,10 @@ async fn function_url_by_path_and_by_host() {
     assert_eq!(event["rawPath"], "/some/path");
     assert_eq!(event["routeKey"], "$default");
     assert_eq!(event["requestContext"]["accountId"], "anonymous");
-    assert_eq!(event["requestContext"]["apiId"], function_url_id("UrlFunction"));
+    assert_eq!(
+        event["requestContext"]["apiId"],
+        function_url_id("UrlFunction")
+    );
     assert_eq!(event["requestContext"]["requestId"], request_id);
     assert_eq!(event["requestContext"]["authentication"], Value::Null);
     assert_eq!(event["pathParameters"], Value::Null);
@@ -499,7 +515,10 @@ async fn function_url_by_path_and_by_host() {
     assert_eq!(response.status(), 200);
     let (function, event) = h.last_event();
     assert_eq!(function, "UrlFunction");
-    assert_eq!(event["rawPath"], "/items/1", "the HTTP API's routes do not apply");
+    assert_eq!(
+        event["rawPath"], "/items/1",
+        "the HTTP API's routes do not apply"
+    );
     assert_eq!(event["requestContext"]["domainName"], host);
     assert_eq!(event["isBase64Encoded"], true);
     assert_eq!(event["body"], "cGxhaW4=");

@@ -157,7 +157,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             err,
             "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
         )?;
-        route_table::print(&mut err, app.model(), local)?;
+        route_table::print(&mut err, app.model(), local, &config.aws.region)?;
         drop(err);
         if config.warm_containers == WarmContainers::Eager {
             if let Err(e) = app.prewarm().await {

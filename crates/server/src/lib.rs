@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use sluice_apigw::{Gateway, GatewayOptions};
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation};
 use sluice_lambda::{Invocation, InvokeError, Lambda, LambdaConfig};
 use sluice_template::{LoadOptions, Model};
@@ -27,6 +27,7 @@ use tokio::net::TcpListener;
 pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
+pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
 
 /// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
@@ -133,8 +134,12 @@ impl Application {
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
             },
         )?;
-        let gateway = Gateway::new(
-            &model.rest_apis,
+        let gateway = Gateway::serving(
+            Apis {
+                rest: &model.rest_apis,
+                http: &model.http_apis,
+                function_urls: &model.function_urls,
+            },
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
                 names: model
@@ -176,7 +181,7 @@ impl Application {
         Ok(self.lambda.prewarm().await?)
     }
 
-    /// Serves the REST APIs on `listener` until `shutdown` resolves.
+    /// Serves the APIs and Function URLs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         http_listener::serve_gateway(listener, self.gateway.clone(), shutdown).await;
     }

@@ -4,6 +4,7 @@
 mod cli_options;
 mod errors;
 mod hello;
+mod http_api;
 mod invoke_command;
 mod items_app;
 mod items_rust;
