@@ -398,6 +398,7 @@ mod tests {
             stage_name: "Prod".into(),
             stage_variables: BTreeMap::new(),
             binary_media_types: Vec::new(),
+            cors: None,
             routes: routes
                 .iter()
                 .map(|(method, path, function)| Route {
@@ -628,6 +629,7 @@ mod properties {
                 stage_name: "Prod".into(),
                 stage_variables: BTreeMap::new(),
                 binary_media_types: Vec::new(),
+                cors: None,
                 routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
                     .iter()
                     .map(|(m, p)| Route {

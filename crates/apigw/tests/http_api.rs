@@ -260,6 +260,7 @@ async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
         stage_name: "Prod".into(),
         stage_variables: BTreeMap::new(),
         binary_media_types: Vec::new(),
+        cors: None,
         routes: vec![Route {
             method: "GET".into(),
             path: "/rest".into(),

@@ -12,6 +12,8 @@ use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::Function;
 use crate::yaml_tree::{Kind, Node};
 
+pub use crate::cors::Cors;
+
 /// The implicit HTTP API's logical id, as SAM names it.
 pub(crate) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
 /// The stage an HTTP API deploys to unless `StageName` says otherwise (served at the root).
@@ -93,24 +95,6 @@ impl HttpRoute {
             format!("{} {}", self.method, self.path)
         }
     }
-}
-
-/// CORS as an HTTP API (`CorsConfiguration`) or a Function URL (`Cors`) declares it; REST `Cors`
-/// is converted to the same shape with SAM's quotes removed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cors {
-    /// `AllowOrigins`: exact origins, or `*`.
-    pub allow_origins: Vec<String>,
-    /// `AllowMethods` (`*` allowed).
-    pub allow_methods: Vec<String>,
-    /// `AllowHeaders` (`*` allowed).
-    pub allow_headers: Vec<String>,
-    /// `ExposeHeaders`.
-    pub expose_headers: Vec<String>,
-    /// `MaxAge` in seconds.
-    pub max_age: Option<u32>,
-    /// `AllowCredentials`.
-    pub allow_credentials: bool,
 }
 
 /// How a Function URL authenticates callers.
@@ -256,7 +240,7 @@ fn http_api(
         None => BTreeMap::new(),
     };
     let cors = match properties.get("CorsConfiguration") {
-        Some(node) => cors(node, &join_path(path, "CorsConfiguration"), resolver)?,
+        Some(node) => crate::cors::http(node, &join_path(path, "CorsConfiguration"), resolver)?,
         None => None,
     };
     for (key, _) in properties.entries().unwrap_or_default() {
@@ -274,75 +258,6 @@ fn http_api(
         cors,
         routes: Vec::new(),
     })
-}
-
-/// `CorsConfiguration` / `Cors`: `true` (SAM: every origin), `false`, or the object form.
-pub(crate) fn cors(
-    node: &Node,
-    path: &str,
-    resolver: &Resolver<'_>,
-) -> Result<Option<Cors>, TemplateError> {
-    let Some(value) = resolver.eval(node, path)? else {
-        return Ok(None);
-    };
-    if let Some(flag) = value.as_str() {
-        return match flag {
-            "true" | "True" => Ok(Some(Cors {
-                allow_origins: vec!["*".into()],
-                allow_methods: vec!["*".into()],
-                allow_headers: vec!["*".into()],
-                ..Cors::default()
-            })),
-            "false" | "False" => Ok(None),
-            other => Err(resolver.error(
-                node,
-                path,
-                format!("{other:?} is neither true, false nor a mapping"),
-            )),
-        };
-    }
-    if value.entries().is_none() {
-        return Err(resolver.error(
-            node,
-            path,
-            format!("expected true or a mapping, found {}", value.shape()),
-        ));
-    }
-    let list = |key: &str| -> Result<Vec<String>, TemplateError> {
-        match value.get(key) {
-            Some(item) => resolver.eval_string_list(item, &join_path(path, key)),
-            None => Ok(Vec::new()),
-        }
-    };
-    let max_age = match value.get("MaxAge") {
-        Some(item) => {
-            let text = resolver
-                .eval_string(item, &join_path(path, "MaxAge"))?
-                .unwrap_or_default();
-            Some(text.trim().parse::<u32>().map_err(|_| {
-                resolver.error(
-                    item,
-                    &join_path(path, "MaxAge"),
-                    format!("{text:?} is not a number of seconds"),
-                )
-            })?)
-        }
-        None => None,
-    };
-    let allow_credentials = match value.get("AllowCredentials") {
-        Some(item) => resolver
-            .eval_string(item, &join_path(path, "AllowCredentials"))?
-            .is_some_and(|s| s.eq_ignore_ascii_case("true")),
-        None => false,
-    };
-    Ok(Some(Cors {
-        allow_origins: list("AllowOrigins")?,
-        allow_methods: list("AllowMethods")?,
-        allow_headers: list("AllowHeaders")?,
-        expose_headers: list("ExposeHeaders")?,
-        max_age,
-        allow_credentials,
-    }))
 }
 
 /// `FunctionUrlConfig` of one function.
@@ -394,7 +309,7 @@ fn function_url(
         ));
     }
     let cors = match config.get("Cors") {
-        Some(node) => cors(node, &join_path(path, "Cors"), resolver)?,
+        Some(node) => crate::cors::http(node, &join_path(path, "Cors"), resolver)?,
         None => None,
     };
     Ok(FunctionUrl {

@@ -1,6 +1,7 @@
 //! SAM template → [`Model`]: YAML with CloudFormation tags, intrinsics, parameters, conditions,
 //! `Globals`, and the serverless resources Sluice emulates.
 
+mod cors;
 mod error;
 mod globals;
 mod http_api;

@@ -91,6 +91,8 @@ pub struct RestApi {
     pub binary_media_types: Vec<String>,
     /// Every `Type: Api` event that targets this API.
     pub routes: Vec<Route>,
+    /// `Cors`: SAM generates an `OPTIONS` preflight (MOCK) method on every path.
+    pub cors: Option<crate::Cors>,
 }
 
 /// One route: a method on a resource path, integrated with a function (Lambda proxy).

@@ -30,6 +30,7 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "StageName",
     "Variables",
     "BinaryMediaTypes",
+    "Cors",
 ];
 
 /// An `Api` event read from a function, waiting to be attached to its API.
@@ -560,6 +561,10 @@ fn rest_api(
             .collect(),
         None => Vec::new(),
     };
+    let cors = match props.properties.get("Cors") {
+        Some(node) => crate::cors::rest(node, &props.path("Cors"), resolver)?,
+        None => None,
+    };
     for (key, _) in props.properties.entries().unwrap_or_default() {
         if !QUIET_API_PROPERTIES.contains(&key.as_str()) {
             warnings.push(format!("{}: not emulated yet (ignored)", props.path(key)));
@@ -571,6 +576,7 @@ fn rest_api(
         stage_variables,
         binary_media_types,
         routes: Vec::new(),
+        cors,
     })
 }
 

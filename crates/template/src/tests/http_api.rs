@@ -198,3 +198,58 @@ fn iam_and_streaming_are_read() {
     assert_eq!(url.invoke_mode, InvokeMode::ResponseStream);
     assert_eq!(url.function_name, "F");
 }
+
+#[test]
+fn rest_cors_string_object_and_globals_forms() {
+    let fn_with_event = "  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        E:
+          Type: Api
+          Properties: {Path: /x, Method: get}
+";
+    let model = load(&format!(
+        "Globals:\n  Api:\n    Cors: \"'*'\"\nResources:\n{fn_with_event}"
+    ));
+    assert_eq!(
+        model.rest_apis[0].cors,
+        Some(Cors {
+            allow_origins: vec!["*".into()],
+            ..Cors::default()
+        })
+    );
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors:
+        AllowOrigin: \"'https://app.example.com'\"
+        AllowMethods: \"'GET, POST'\"
+        AllowHeaders: \"'Content-Type,Authorization'\"
+        MaxAge: \"'600'\"
+        AllowCredentials: true
+{fn_with_event}"
+    ));
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    assert_eq!(
+        model.rest_apis[0].cors,
+        Some(Cors {
+            allow_origins: vec!["https://app.example.com".into()],
+            allow_methods: vec!["GET".into(), "POST".into()],
+            allow_headers: vec!["Content-Type".into(), "Authorization".into()],
+            expose_headers: vec![],
+            max_age: Some(600),
+            allow_credentials: true,
+        })
+    );
+    let err = load_err(
+        "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n      Cors: {AllowMethods: \"'GET'\"}\n",
+    );
+    assert!(err.contains("Cors.AllowOrigin"), "{err}");
+}
