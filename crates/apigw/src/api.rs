@@ -17,7 +17,8 @@ pub(crate) struct Api {
     pub dialect: Dialect,
     /// Its stage, as events describe it.
     pub stage: ApiStage,
-    /// CORS the gateway itself applies (HTTP API `CorsConfiguration`, Function URL `Cors`).
+    /// CORS the gateway itself applies: REST `Cors` (preflight only), HTTP API
+    /// `CorsConfiguration` and Function URL `Cors` (preflight and responses).
     pub cors: Option<Cors>,
     /// Callers must be IAM-authorized (Function URL `AuthType: AWS_IAM`).
     pub requires_iam: bool,
@@ -51,7 +52,8 @@ impl Api {
                 stage_variables: api.stage_variables.clone(),
                 binary_media_types: BinaryMediaTypes::new(&api.binary_media_types),
             },
-            cors: None,
+            // SAM's generated OPTIONS method; proxy responses get no CORS headers from the gateway.
+            cors: api.cors.clone(),
             requires_iam: false,
         }
     }

@@ -20,6 +20,7 @@ use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::api::Api;
 use crate::body;
+use crate::cors;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
 use crate::function_url::FunctionUrlTable;
@@ -167,7 +168,10 @@ impl Gateway {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let mut ex = Exchange::new(&parts, remote, self.default_dialect);
-        let outcome = self.request_side(&mut ex, body).await;
+        let outcome = match self.preflight(&mut ex) {
+            Some(answer) => Ok(Reply::Answered(answer)),
+            None => self.request_side(&mut ex, body).await.map(Reply::Payload),
+        };
         let response = self.response_side(&ex, outcome);
         self.log_access(&ex, &response, started);
         response
@@ -197,13 +201,22 @@ impl Gateway {
         self.integrate(ex).await
     }
 
-    /// Response-side phases: map the payload (or the error) to the response, then stamp it.
+    /// Response-side phases: map the payload (or the error) to the response, apply CORS, then
+    /// stamp it.
     fn response_side(
         &self,
         ex: &Exchange,
-        outcome: Result<Bytes, GatewayError>,
+        outcome: Result<Reply, GatewayError>,
     ) -> Response<Full<Bytes>> {
-        let mapped = outcome.and_then(|payload| self.map_response(ex, &payload));
+        let mapped = outcome.and_then(|reply| match reply {
+            Reply::Answered(response) => Ok(response),
+            Reply::Payload(payload) => {
+                let mut response = self.map_response(ex, &payload)?;
+                // Phase to come: cache store, here, before CORS.
+                self.apply_cors(ex, &mut response);
+                Ok(response)
+            }
+        });
         let mut response = match mapped {
             Ok(response) => response,
             Err(error) => {
@@ -211,9 +224,80 @@ impl Gateway {
                 error.into_response(ex.dialect, &ex.request_id)
             }
         };
-        // Phases to come: cache store → CORS, here, before the stamp.
         ex.dialect.stamp(&mut response, ex);
         response
+    }
+
+    /// Phase CORS preflight, before routing: an `OPTIONS` request the API's CORS rules answer
+    /// (REST: SAM's MOCK method on a routed path; HTTP API and Function URL: any preflight). An
+    /// explicit `OPTIONS` route wins. The answering API's dialect is recorded for the stamp.
+    fn preflight(&self, ex: &mut Exchange) -> Option<Response<Full<Bytes>>> {
+        if ex.method != "OPTIONS" {
+            return None;
+        }
+        let host = ex.header("host");
+        if let Some((route, _)) =
+            self.function_urls
+                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
+        {
+            let api = self.apis.get(route.entry.api)?;
+            let answer = cors::preflight(api.cors.as_ref()?, ex)?;
+            ex.dialect = api.dialect;
+            return Some(answer);
+        }
+        if self
+            .routes
+            .find("OPTIONS", &ex.raw_path)
+            .is_some_and(|found| found.entry.method == "OPTIONS")
+        {
+            return None;
+        }
+        let resource = self.routes.resource(&ex.raw_path);
+        let api_index = match &resource {
+            Some(found) => Some(found.entry.api),
+            None => self
+                .routes
+                .default_api()
+                .or_else(|| self.only_http_api_with_cors()),
+        }?;
+        let api = self.apis.get(api_index)?;
+        let cors = api.cors.as_ref()?;
+        let answer = match api.dialect {
+            // SAM's MOCK method sits on the resources the API defines, nowhere else.
+            Dialect::Rest => {
+                let found = resource?;
+                cors::rest_preflight(
+                    cors,
+                    &self.routes.methods_on(api_index, &found.entry.resource),
+                )
+            }
+            Dialect::HttpApi(_) | Dialect::FunctionUrl => cors::preflight(cors, ex)?,
+        };
+        ex.dialect = api.dialect;
+        Some(answer)
+    }
+
+    /// The one HTTP API with CORS, if there is exactly one: it answers preflight on paths none of
+    /// its routes match, as a lone HTTP API does on AWS.
+    fn only_http_api_with_cors(&self) -> Option<usize> {
+        let mut candidates =
+            self.apis.iter().enumerate().filter(|(_, api)| {
+                matches!(api.dialect, Dialect::HttpApi(_)) && api.cors.is_some()
+            });
+        let (index, _) = candidates.next()?;
+        candidates.next().is_none().then_some(index)
+    }
+
+    /// Phase CORS on the function's response (HTTP API, Function URL; REST adds nothing).
+    fn apply_cors(&self, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
+        if ex.dialect == Dialect::Rest {
+            return;
+        }
+        if let Ok((_, api)) = self.matched(ex) {
+            if let Some(config) = &api.cors {
+                cors::apply(config, ex, response);
+            }
+        }
     }
 
     /// Phase route: the route and API for this method and path (a Function URL first, by host or
@@ -315,6 +399,14 @@ impl Gateway {
             elapsed: started.elapsed(),
         });
     }
+}
+
+/// What the request side produced: the function's payload, or an answer the gateway made itself.
+enum Reply {
+    /// The function's response payload, still to be mapped.
+    Payload(Bytes),
+    /// A complete response (CORS preflight).
+    Answered(Response<Full<Bytes>>),
 }
 
 /// One log line per failed request, at a level that says whose fault it is.

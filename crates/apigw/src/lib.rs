@@ -8,6 +8,7 @@ mod access_log;
 mod api;
 mod binary_media;
 mod body;
+mod cors;
 mod dialect;
 mod exchange;
 mod function_url;

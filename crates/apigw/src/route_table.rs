@@ -247,15 +247,46 @@ impl RouteTable {
 
     /// The route for this method and raw path (leading `//` already collapsed or not: both work).
     pub fn find(&self, method: &str, raw_path: &str) -> Option<RouteMatch> {
+        self.best(Some(method), raw_path).or_else(|| {
+            // HTTP API: `$default` catches whatever no other route matched.
+            self.default_route.as_ref().map(|entry| RouteMatch {
+                entry: entry.clone(),
+                path_parameters: Vec::new(),
+            })
+        })
+    }
+
+    /// The most specific route on this path whatever its method (`$default` aside): the resource a
+    /// generated `OPTIONS` method would sit on.
+    pub fn resource(&self, raw_path: &str) -> Option<RouteMatch> {
+        self.best(None, raw_path)
+    }
+
+    /// The methods routed on one API's resource (`ANY` included), as written.
+    pub fn methods_on(&self, api: usize, resource: &str) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.api == api && e.resource == resource)
+            .map(|e| e.method.clone())
+            .collect()
+    }
+
+    /// The API whose `$default` route this table has, if any.
+    pub fn default_api(&self) -> Option<usize> {
+        self.default_route.as_ref().map(|e| e.api)
+    }
+
+    /// The best match by specificity, then method (an exact method, then `ANY`); `None` as the
+    /// method matches every route equally.
+    fn best(&self, method: Option<&str>, raw_path: &str) -> Option<RouteMatch> {
         let segments = request_segments(raw_path);
         let mut best: Option<(Vec<u8>, u8, RouteMatch)> = None;
         for entry in &self.entries {
-            let method_rank = if entry.method == method {
-                0
-            } else if entry.method == "ANY" {
-                1
-            } else {
-                continue;
+            let method_rank = match method {
+                None => 0,
+                Some(method) if entry.method == method => 0,
+                Some(_) if entry.method == "ANY" => 1,
+                Some(_) => continue,
             };
             let Some(path_parameters) = match_segments(&entry.segments, &segments) else {
                 continue;
@@ -275,13 +306,7 @@ impl RouteTable {
                 best = Some((specificity, method_rank, found));
             }
         }
-        best.map(|(_, _, found)| found).or_else(|| {
-            // HTTP API: `$default` catches whatever no other route matched.
-            self.default_route.as_ref().map(|entry| RouteMatch {
-                entry: entry.clone(),
-                path_parameters: Vec::new(),
-            })
-        })
+        best.map(|(_, _, found)| found)
     }
 }
 
