@@ -158,7 +158,10 @@ mod tests {
     use super::*;
     use http_body_util::BodyExt;
 
-    fn run(payload: &str) -> Result<(u16, Vec<(String, String)>, String), MalformedResponse> {
+    /// Status, headers (name, value) and body text of a mapped response.
+    type Mapped = (u16, Vec<(String, String)>, String);
+
+    fn run(payload: &str) -> Result<Mapped, MalformedResponse> {
         let response = map(payload.as_bytes())?;
         let status = response.status().as_u16();
         let headers = response
