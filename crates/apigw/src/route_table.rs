@@ -18,6 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
 #[cfg(test)]
 use sluice_template::RestApi;
 use sluice_template::{Route, DEFAULT_ROUTE};
@@ -52,30 +53,8 @@ pub enum RouteError {
         /// The path as written.
         path: String,
         /// What is wrong with it.
-        reason: &'static str,
+        reason: PathError,
     },
-}
-
-/// One segment of a resource path template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    /// Matches exactly this raw text.
-    Literal(String),
-    /// `{name}`: matches one non-empty segment.
-    Param(String),
-    /// `{name+}`: matches one or more segments up to the end of the path.
-    Greedy(String),
-}
-
-impl Segment {
-    /// Rank used to order matching resources: lower is more specific.
-    fn rank(&self) -> u8 {
-        match self {
-            Segment::Literal(_) => 0,
-            Segment::Param(_) => 1,
-            Segment::Greedy(_) => 2,
-        }
-    }
 }
 
 /// A compiled route: where it lives (which API), what it matches, what it integrates with.
@@ -97,12 +76,12 @@ pub(crate) struct RouteEntry {
     pub route_key: String,
     /// The route's own integration timeout; `None` → the dialect's.
     pub timeout: Option<Duration>,
-    /// The template path split into segments.
-    segments: Vec<Segment>,
+    /// The template path, parsed.
+    path: ResourcePath,
 }
 
 impl RouteEntry {
-    /// A route that takes every request it is given (Function URLs: no route matching).
+    /// A route that takes every request it is given (Function URLs, `$default`: no path matching).
     pub fn catch_all(api: usize, function: &str, dialect: Dialect) -> RouteEntry {
         RouteEntry {
             api,
@@ -113,7 +92,10 @@ impl RouteEntry {
             dialect,
             route_key: DEFAULT_ROUTE.into(),
             timeout: None,
-            segments: Vec::new(),
+            path: ResourcePath {
+                resource: DEFAULT_ROUTE.into(),
+                segments: Vec::new(),
+            },
         }
     }
 }
@@ -170,6 +152,11 @@ impl RouteSpec {
             timeout: None,
         }
     }
+
+    /// "event `GetItems` of `ItemsFunction`", for messages.
+    fn describe(&self) -> String {
+        format!("event `{}` of `{}`", self.event_name, self.function)
+    }
 }
 
 impl RouteTable {
@@ -190,55 +177,48 @@ impl RouteTable {
         let mut table = RouteTable::default();
         let mut origins: Vec<RouteSpec> = Vec::new();
         for spec in specs {
-            let describe_spec =
-                |s: &RouteSpec| format!("event `{}` of `{}`", s.event_name, s.function);
             if spec.path == DEFAULT_ROUTE {
                 if let Some(first) = &table.default_route {
                     return Err(RouteError::Duplicate {
                         method: "ANY".into(),
                         path: DEFAULT_ROUTE.into(),
                         first: format!("event `{}` of `{}`", first.event_name, first.function),
-                        second: describe_spec(&spec),
+                        second: spec.describe(),
                     });
                 }
-                table.default_route = Some(Arc::new(RouteEntry {
-                    api: spec.api,
-                    method: "ANY".into(),
-                    resource: DEFAULT_ROUTE.into(),
-                    function: spec.function,
-                    event_name: spec.event_name,
-                    dialect: spec.dialect,
-                    route_key: DEFAULT_ROUTE.into(),
-                    timeout: spec.timeout,
-                    segments: Vec::new(),
-                }));
+                let mut entry = RouteEntry::catch_all(spec.api, &spec.function, spec.dialect);
+                entry.event_name = spec.event_name;
+                entry.timeout = spec.timeout;
+                table.default_route = Some(Arc::new(entry));
                 continue;
             }
-            let segments = parse_template(&spec)?;
+            // The template checked these rules with positions; a model built by hand is
+            // checked here with the same rules (`sluice_template::route_path`).
+            let path = parse_template(&spec)?;
             let method = spec.method.to_ascii_uppercase();
-            let shape = shape_of(&segments);
+            let shape = path.shape();
             if let Some(i) = table
                 .entries
                 .iter()
-                .position(|e| e.method == method && shape_of(&e.segments) == shape)
+                .position(|e| e.method == method && e.path.shape() == shape)
             {
                 return Err(RouteError::Duplicate {
                     method,
                     path: spec.path.clone(),
-                    first: describe_spec(&origins[i]),
-                    second: describe_spec(&spec),
+                    first: origins[i].describe(),
+                    second: spec.describe(),
                 });
             }
             table.entries.push(Arc::new(RouteEntry {
                 api: spec.api,
                 method,
-                resource: normalize_resource(&spec.path),
+                resource: path.resource.clone(),
                 function: spec.function.clone(),
                 event_name: spec.event_name.clone(),
                 dialect: spec.dialect,
                 route_key: spec.route_key.clone(),
                 timeout: spec.timeout,
-                segments,
+                path,
             }));
             origins.push(spec);
         }
@@ -276,8 +256,8 @@ impl RouteTable {
         self.default_route.as_ref().map(|e| e.api)
     }
 
-    /// The best match by specificity, then method (an exact method, then `ANY`); `None` as the
-    /// method matches every route equally.
+    /// The best match by specificity, then method (an exact method, then `ANY`); with `None` as
+    /// the method every route's method matches equally.
     fn best(&self, method: Option<&str>, raw_path: &str) -> Option<RouteMatch> {
         let segments = request_segments(raw_path);
         let mut best: Option<(Vec<u8>, u8, RouteMatch)> = None;
@@ -288,10 +268,10 @@ impl RouteTable {
                 Some(_) if entry.method == "ANY" => 1,
                 Some(_) => continue,
             };
-            let Some(path_parameters) = match_segments(&entry.segments, &segments) else {
+            let Some(path_parameters) = match_segments(&entry.path.segments, &segments) else {
                 continue;
             };
-            let specificity: Vec<u8> = entry.segments.iter().map(Segment::rank).collect();
+            let specificity: Vec<u8> = entry.path.segments.iter().map(PathSegment::rank).collect();
             let better = match &best {
                 None => true,
                 Some((best_spec, best_method, _)) => {
@@ -310,67 +290,14 @@ impl RouteTable {
     }
 }
 
-/// The template path without a trailing slash (except the root).
-fn normalize_resource(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        "/".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
-}
-
-/// Split a route's template path into segments, rejecting what API Gateway rejects.
-fn parse_template(route: &RouteSpec) -> Result<Vec<Segment>, RouteError> {
-    let invalid = |reason| RouteError::InvalidPath {
+/// Parse a route's path with the template's rules, naming the route when it is refused.
+fn parse_template(route: &RouteSpec) -> Result<ResourcePath, RouteError> {
+    ResourcePath::parse(&route.path).map_err(|error| RouteError::InvalidPath {
         event: route.event_name.clone(),
         function: route.function.clone(),
         path: route.path.clone(),
-        reason,
-    };
-    let resource = normalize_resource(&route.path);
-    let Some(rest) = resource.strip_prefix('/') else {
-        return Err(invalid("a path must start with `/`"));
-    };
-    if rest.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parts: Vec<&str> = rest.split('/').collect();
-    let mut segments = Vec::with_capacity(parts.len());
-    for (i, part) in parts.iter().enumerate() {
-        if part.is_empty() {
-            return Err(invalid("empty path segment (`//`)"));
-        }
-        let segment = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(inner) => match inner.strip_suffix('+') {
-                Some(name) if !name.is_empty() => {
-                    if i + 1 != parts.len() {
-                        return Err(invalid("a greedy `{name+}` segment must be the last one"));
-                    }
-                    Segment::Greedy(name.to_owned())
-                }
-                Some(_) => return Err(invalid("`{+}` needs a parameter name")),
-                None if inner.is_empty() => return Err(invalid("`{}` needs a parameter name")),
-                None => Segment::Param(inner.to_owned()),
-            },
-            None => Segment::Literal((*part).to_owned()),
-        };
-        segments.push(segment);
-    }
-    Ok(segments)
-}
-
-/// The segments' kinds and literals, ignoring parameter names: two routes with the same shape and
-/// method can never both be chosen.
-fn shape_of(segments: &[Segment]) -> Vec<(u8, &str)> {
-    segments
-        .iter()
-        .map(|s| match s {
-            Segment::Literal(text) => (0, text.as_str()),
-            Segment::Param(_) => (1, ""),
-            Segment::Greedy(_) => (2, ""),
-        })
-        .collect()
+        reason: error,
+    })
 }
 
 /// The raw path's segments: leading slashes collapsed, trailing slashes ignored (AWS matches
@@ -385,20 +312,20 @@ fn request_segments(raw_path: &str) -> Vec<&str> {
 }
 
 /// Bind a template to request segments; `None` when it does not match.
-fn match_segments(template: &[Segment], request: &[&str]) -> Option<Vec<(String, String)>> {
+fn match_segments(template: &[PathSegment], request: &[&str]) -> Option<Vec<(String, String)>> {
     let mut params = Vec::new();
     for (i, segment) in template.iter().enumerate() {
         match segment {
-            Segment::Literal(text) => {
+            PathSegment::Literal(text) => {
                 if request.get(i) != Some(&text.as_str()) {
                     return None;
                 }
             }
-            Segment::Param(name) => {
+            PathSegment::Param(name) => {
                 let value = request.get(i).filter(|v| !v.is_empty())?;
                 params.push((name.clone(), (*value).to_owned()));
             }
-            Segment::Greedy(name) => {
+            PathSegment::Greedy(name) => {
                 let rest = request.get(i..).filter(|r| !r.is_empty())?;
                 let value = rest.join("/");
                 if value.is_empty() {

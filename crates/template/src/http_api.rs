@@ -10,6 +10,7 @@ use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::Function;
+use crate::route_path::{PathError, ResourcePath};
 use crate::yaml_tree::{Kind, Node};
 
 pub use crate::cors::Cors;
@@ -139,6 +140,8 @@ pub(crate) struct Built {
 /// An `HttpApi` event waiting for its API.
 struct HttpEvent {
     route: HttpRoute,
+    /// The parsed path; `None` for `$default`.
+    resource: Option<ResourcePath>,
     /// `ApiId` as a logical id and where it was written; `None` → the implicit API.
     api: Option<(String, Node)>,
     at: Node,
@@ -373,14 +376,26 @@ fn read_events(
             (Some(p), method) => {
                 let method_text = method.unwrap_or_else(|| "ANY".to_owned());
                 let method = method_text.to_ascii_uppercase();
-                if p != DEFAULT_ROUTE && !p.starts_with('/') {
-                    let at = props.get("Path").unwrap_or(props);
-                    return Err(resolver.error_hint(
-                        at,
-                        &join_path(&props_path, "Path"),
-                        format!("{p:?} does not start with /"),
-                        Some(format!("use /{p}")),
-                    ));
+                if p != DEFAULT_ROUTE {
+                    if let Err(error) = ResourcePath::parse(&p) {
+                        let at = props.get("Path").unwrap_or(props);
+                        let (message, hint) = match error {
+                            PathError::NoLeadingSlash => {
+                                (format!("{p:?} does not start with /"), format!("use /{p}"))
+                            }
+                            other => (
+                                format!("invalid Path {p:?}: {other}"),
+                                "write it as API Gateway does, e.g. /items/{id} or /{proxy+}"
+                                    .to_owned(),
+                            ),
+                        };
+                        return Err(resolver.error_hint(
+                            at,
+                            &join_path(&props_path, "Path"),
+                            message,
+                            Some(hint),
+                        ));
+                    }
                 }
                 // AWS spells the any-method as `x-amazon-apigateway-any-method` in OpenAPI.
                 let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" || method == "*" {
@@ -461,7 +476,9 @@ fn read_events(
                 ));
             }
         }
+        let resource = ResourcePath::parse(&route_path).ok();
         out.push(HttpEvent {
+            resource,
             route: HttpRoute {
                 method,
                 path: route_path,
@@ -485,7 +502,7 @@ fn attach(
     resolver: &Resolver<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(), TemplateError> {
-    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut attached: Vec<(String, HttpRoute, Option<ResourcePath>, String)> = Vec::new();
     for event in events {
         let api_id = match &event.api {
             None => IMPLICIT_HTTP_API.to_owned(),
@@ -520,40 +537,49 @@ fn attach(
                 id.clone()
             }
         };
-        let key = (api_id.clone(), route_shape(&event.route));
-        if let Some(first) = seen.get(&key) {
-            return Err(resolver.error(
-                &event.at,
-                &event.property,
-                format!(
-                    "route {} on {api_id} is already defined by {first} (AWS rejects routes that differ only in parameter names)",
-                    event.route.route_key()
-                ),
-            ));
+        // AWS: a route key once per API (variable names aside), one variable name per position.
+        for (api, earlier, earlier_resource, property) in &attached {
+            if *api != api_id {
+                continue;
+            }
+            let same_shape = match (&event.resource, earlier_resource) {
+                (Some(mine), Some(theirs)) => mine.shape() == theirs.shape(),
+                (None, None) => true,
+                _ => false,
+            };
+            if same_shape && earlier.method == event.route.method {
+                return Err(resolver.error(
+                    &event.at,
+                    &event.property,
+                    format!(
+                        "route {} on {api_id} is already defined by {property} (AWS rejects routes that differ only in variable names)",
+                        event.route.route_key()
+                    ),
+                ));
+            }
+            if let (Some(mine), Some(theirs)) = (&event.resource, earlier_resource) {
+                if let Some((name, earlier_name)) = mine.variable_name_clash(theirs) {
+                    return Err(resolver.error_hint(
+                        &event.at,
+                        &format!("{}.Properties.Path", event.property),
+                        format!(
+                            "{} names a path variable {{{name}}} where {property} ({theirs}) names it {{{earlier_name}}}; API Gateway allows one variable name per position",
+                            event.route.path
+                        ),
+                        Some(format!("use {{{earlier_name}}} in both paths")),
+                    ));
+                }
+            }
         }
-        seen.insert(key, event.property.clone());
+        attached.push((
+            api_id.clone(),
+            event.route.clone(),
+            event.resource.clone(),
+            event.property.clone(),
+        ));
         if let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) {
             api.routes.push(event.route);
         }
     }
     Ok(())
-}
-
-/// The route key with parameter names blanked: `/a/{id}` and `/a/{name}` conflict on AWS.
-fn route_shape(route: &HttpRoute) -> String {
-    let path: Vec<String> = route
-        .path
-        .trim_end_matches('/')
-        .split('/')
-        .map(|segment| {
-            if segment.starts_with('{') && segment.ends_with("+}") {
-                "{+}".to_owned()
-            } else if segment.starts_with('{') && segment.ends_with('}') {
-                "{}".to_owned()
-            } else {
-                segment.to_owned()
-            }
-        })
-        .collect();
-    format!("{} {}", route.method, path.join("/"))
 }

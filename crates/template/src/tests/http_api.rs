@@ -145,6 +145,24 @@ fn conflicting_routes_are_rejected_as_aws_does() {
     );
     assert!(err.contains("Resources.F.Properties.Events.B"), "{err}");
     assert!(err.contains("GET /a/{name}"), "{err}");
+    let err = load_err(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        A:
+          Type: HttpApi
+          Properties: {Path: '/a/{id}', Method: get}
+        B:
+          Type: HttpApi
+          Properties: {Path: '/a/{name}/x', Method: post}
+",
+    );
+    assert!(err.contains("Events.B.Properties.Path"), "{err}");
+    assert!(err.contains("use {id} in both paths"), "{err}");
 }
 
 #[test]
