@@ -10,6 +10,7 @@ use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::Function;
+use crate::openapi;
 use crate::route_path::{PathError, ResourcePath};
 use crate::yaml_tree::{Kind, Node};
 
@@ -43,6 +44,9 @@ const QUIET_HTTP_API_PROPERTIES: &[&str] = &[
     "AccessLogSettings",
     "DisableExecuteApiEndpoint",
     "PropagateTags",
+    // Read by `openapi`.
+    "DefinitionBody",
+    "DefinitionUri",
 ];
 
 /// One HTTP API (API Gateway v2) and its stage.
@@ -154,6 +158,7 @@ pub(crate) fn build(
     resources: &[(String, Node)],
     resolver: &Resolver<'_>,
     functions: &[Function],
+    template_dir: &std::path::Path,
     warnings: &mut Vec<String>,
 ) -> Result<Built, TemplateError> {
     let global = |section: &str| root.get("Globals").and_then(|g| g.get(section));
@@ -173,6 +178,26 @@ pub(crate) fn build(
                 let properties =
                     globals::apply(global("HttpApi"), resource.get("Properties"), resource);
                 http_apis.push(http_api(id, &properties, &path, resolver, warnings)?);
+                if let Some((document, where_)) =
+                    openapi::document(&properties, &path, resolver, template_dir, warnings)?
+                {
+                    let routes =
+                        openapi::routes(&document, &where_, resolver, functions, warnings)?;
+                    events.extend(routes.into_iter().map(|r| HttpEvent {
+                        resource: ResourcePath::parse(&r.path).ok(),
+                        route: HttpRoute {
+                            method: r.method,
+                            path: r.path,
+                            function: r.function,
+                            event_name: r.property.clone(),
+                            payload_format: r.payload_format.unwrap_or_default(),
+                            timeout_ms: MAX_TIMEOUT_MS,
+                        },
+                        api: Some((id.clone(), resource.clone())),
+                        at: r.at,
+                        property: r.property,
+                    }));
+                }
             }
             "AWS::Serverless::Function" => {
                 // Functions `resources` dropped (container images) serve nothing.

@@ -9,6 +9,7 @@ mod intrinsics;
 mod load;
 mod long_form;
 pub mod model;
+mod openapi;
 mod parameters;
 mod resources;
 pub mod route_path;

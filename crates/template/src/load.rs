@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
 use crate::yaml_tree::{Kind, Node};
-use crate::{http_api, long_form, parameters, resources, yaml_tree};
+use crate::{http_api, long_form, openapi, parameters, resources, yaml_tree};
 
 /// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
 /// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
@@ -118,7 +118,7 @@ pub fn load_str(
         .parent()
         .unwrap_or(Path::new("/"))
         .to_path_buf();
-    let built = resources::build(
+    let mut built = resources::build(
         &root,
         resource_entries,
         &resolver,
@@ -130,6 +130,16 @@ pub fn load_str(
         &root,
         resource_entries,
         &resolver,
+        &built.functions,
+        &template_dir,
+        &mut warnings,
+    )?;
+    openapi::attach_rest(
+        &root,
+        resource_entries,
+        &resolver,
+        &template_dir,
+        &mut built.rest_apis,
         &built.functions,
         &mut warnings,
     )?;

@@ -34,6 +34,9 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "Variables",
     "BinaryMediaTypes",
     "Cors",
+    // Read by `openapi`, in its own pass.
+    "DefinitionBody",
+    "DefinitionUri",
 ];
 
 /// An `Api` event read from a function, waiting to be attached to its API.

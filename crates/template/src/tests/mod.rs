@@ -3,6 +3,7 @@
 mod errors;
 mod http_api;
 mod intrinsics;
+mod openapi;
 mod parameters;
 mod resources;
 mod tables;
