@@ -220,6 +220,11 @@ pub(crate) fn build(
             _ => {}
         }
     }
+    let enabled = |id: &str, resource: &Node| is_enabled(resource, resolver, id);
+    let (cfn_apis, cfn_urls) =
+        crate::cfn_http_api::build(resources, resolver, functions, &enabled, warnings)?;
+    http_apis.extend(cfn_apis);
+    function_urls.extend(cfn_urls);
     if events.iter().any(|e| e.api.is_none()) {
         let properties = globals::apply(global("HttpApi"), None, root);
         http_apis.push(http_api(

@@ -1,11 +1,13 @@
 //! SAM template → [`Model`]: YAML with CloudFormation tags, intrinsics, parameters, conditions,
 //! `Globals`, and the serverless resources Sluice emulates.
 
+mod cfn_http_api;
 mod cors;
 mod error;
 mod globals;
 mod http_api;
 mod intrinsics;
+mod lambda_function;
 mod load;
 mod long_form;
 pub mod model;

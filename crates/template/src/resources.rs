@@ -145,8 +145,22 @@ pub(crate) fn build(
                     warnings,
                 )?);
             }
-            // Read by `http_api`, in its own pass.
-            "AWS::Serverless::HttpApi" => {}
+            "AWS::Lambda::Function" => {
+                if let Some(function) =
+                    crate::lambda_function::read(id, resource, resolver, template_dir, warnings)?
+                {
+                    functions.push(function);
+                }
+            }
+            // Read by `http_api` and `cfn_http_api`, in their own pass.
+            "AWS::Serverless::HttpApi"
+            | "AWS::ApiGatewayV2::Api"
+            | "AWS::ApiGatewayV2::Route"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Stage"
+            | "AWS::Lambda::Url" => {}
+            // What lets API Gateway call a function on AWS; nothing to do locally.
+            "AWS::Lambda::Permission" | "AWS::IAM::Role" | "AWS::IAM::Policy" => {}
             _ => warnings.push(format!(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
