@@ -120,3 +120,23 @@ fn function_url_example_answers_at_both_printed_addresses() {
     assert_eq!(response.status(), 403);
     assert_eq!(response.text().unwrap(), r#"{"Message":"Forbidden"}"#);
 }
+
+#[test]
+fn a_cdk_style_template_serves_its_http_api() {
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cdk-http-api/template.yaml");
+    let server = Server::start(sluice(), &template, &[]);
+    let response = client().get(server.url("/hello/cdk")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["hello"], "cdk");
+    assert_eq!(body["routeKey"], "GET /hello/{name}");
+    let response = client().get(server.url("/nowhere")).send().unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().unwrap(), r#"{"message":"Not Found"}"#);
+    assert!(
+        !server.logs().iter().any(|l| l.starts_with("Warning:")),
+        "CDK's resources are understood: {:#?}",
+        server.logs()
+    );
+}
