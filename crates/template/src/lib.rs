@@ -4,6 +4,7 @@
 mod cfn_http_api;
 mod cors;
 mod error;
+mod function_url;
 mod globals;
 mod http_api;
 mod intrinsics;
