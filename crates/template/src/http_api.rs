@@ -211,7 +211,11 @@ pub(crate) fn build(
 }
 
 /// Whether the resource's `Condition` (if any) holds; `resources` already reported bad ones.
-fn is_enabled(resource: &Node, resolver: &Resolver<'_>, id: &str) -> Result<bool, TemplateError> {
+pub(crate) fn is_enabled(
+    resource: &Node,
+    resolver: &Resolver<'_>,
+    id: &str,
+) -> Result<bool, TemplateError> {
     match resource.get("Condition") {
         None => Ok(true),
         Some(condition) => match condition.as_str() {

@@ -2,6 +2,7 @@
 //! `Globals`, and the serverless resources Sluice emulates.
 
 mod cfn_http_api;
+mod cfn_rest_api;
 mod cors;
 mod error;
 mod function_url;

@@ -134,6 +134,15 @@ pub fn load_str(
         &template_dir,
         &mut warnings,
     )?;
+    let enabled = |id: &str, resource: &Node| http_api::is_enabled(resource, &resolver, id);
+    let raw_rest_apis = crate::cfn_rest_api::build(
+        resource_entries,
+        &resolver,
+        &built.functions,
+        &enabled,
+        &mut warnings,
+    )?;
+    built.rest_apis.extend(raw_rest_apis);
     openapi::attach_rest(
         &root,
         resource_entries,

@@ -152,13 +152,18 @@ pub(crate) fn build(
                     functions.push(function);
                 }
             }
-            // Read by `http_api` and `cfn_http_api`, in their own pass.
+            // Read by `http_api`, `cfn_http_api` and `cfn_rest_api`, in their own pass.
             "AWS::Serverless::HttpApi"
             | "AWS::ApiGatewayV2::Api"
             | "AWS::ApiGatewayV2::Route"
             | "AWS::ApiGatewayV2::Integration"
             | "AWS::ApiGatewayV2::Stage"
-            | "AWS::Lambda::Url" => {}
+            | "AWS::Lambda::Url"
+            | "AWS::ApiGateway::RestApi"
+            | "AWS::ApiGateway::Resource"
+            | "AWS::ApiGateway::Method"
+            | "AWS::ApiGateway::Stage"
+            | "AWS::ApiGateway::Deployment" => {}
             // What lets API Gateway call a function on AWS; nothing to do locally.
             "AWS::Lambda::Permission" | "AWS::IAM::Role" | "AWS::IAM::Policy" => {}
             _ => warnings.push(format!(

@@ -148,3 +148,73 @@ Resources:
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn raw_rest_api_matches_the_sam_routes() {
+    let cfn = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: items, BinaryMediaTypes: ['image~1png']}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: items}
+  Item:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !Ref Items, PathPart: '{id}'}
+  ListItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  AnyItem:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Item
+      HttpMethod: ANY
+      Integration: {Type: AWS_PROXY, IntegrationHttpMethod: POST, Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  RootGet:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration: {Type: AWS_PROXY, Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {RestApiId: !Ref Api}
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties: {RestApiId: !Ref Api, DeploymentId: !Ref Deployment, StageName: v1, Variables: {env: dev}}
+",
+    );
+    assert!(cfn.warnings.is_empty(), "{:?}", cfn.warnings);
+    let api = &cfn.rest_apis[0];
+    assert_eq!(api.logical_id, "Api");
+    assert_eq!(api.stage_name, "v1");
+    assert_eq!(api.stage_variables["env"], "dev");
+    assert_eq!(api.binary_media_types, vec!["image/png".to_owned()]);
+    let routes: Vec<(&str, &str, &str)> = api
+        .routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .collect();
+    assert_eq!(
+        routes,
+        vec![
+            ("GET", "/items", "Fn"),
+            ("ANY", "/items/{id}", "Fn"),
+            ("GET", "/", "Fn")
+        ]
+    );
+}
