@@ -29,6 +29,24 @@ pub(crate) fn http(
     path: &str,
     resolver: &Resolver<'_>,
 ) -> Result<Option<Cors>, TemplateError> {
+    read(node, path, resolver, false)
+}
+
+/// OpenAPI's `x-amazon-apigateway-cors` (HTTP APIs): the object form in lower camel case.
+pub(crate) fn openapi(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Option<Cors>, TemplateError> {
+    read(node, path, resolver, true)
+}
+
+fn read(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    camel: bool,
+) -> Result<Option<Cors>, TemplateError> {
     let Some(value) = resolver.eval(node, path)? else {
         return Ok(None);
     };
@@ -55,13 +73,26 @@ pub(crate) fn http(
             format!("expected true or a mapping, found {}", value.shape()),
         ));
     }
+    // OpenAPI's `x-amazon-apigateway-cors` spells the same keys in lower camel case.
+    let key_of = |key: &str| -> String {
+        if camel {
+            let mut chars = key.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        } else {
+            key.to_owned()
+        }
+    };
+    let get = |key: &str| value.get(&key_of(key));
     let list = |key: &str| -> Result<Vec<String>, TemplateError> {
-        match value.get(key) {
+        match get(key) {
             Some(item) => resolver.eval_string_list(item, &join_path(path, key)),
             None => Ok(Vec::new()),
         }
     };
-    let max_age = match value.get("MaxAge") {
+    let max_age = match get("MaxAge") {
         Some(item) => {
             let text = resolver
                 .eval_string(item, &join_path(path, "MaxAge"))?
@@ -76,7 +107,7 @@ pub(crate) fn http(
         }
         None => None,
     };
-    let allow_credentials = match value.get("AllowCredentials") {
+    let allow_credentials = match get("AllowCredentials") {
         Some(item) => resolver
             .eval_string(item, &join_path(path, "AllowCredentials"))?
             .is_some_and(|s| s.eq_ignore_ascii_case("true")),

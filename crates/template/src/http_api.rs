@@ -149,6 +149,19 @@ pub(crate) fn build(
                 if let Some((document, where_)) =
                     openapi::document(&properties, &path, resolver, template_dir, warnings)?
                 {
+                    if let (Some(api), Some(node)) = (
+                        http_apis.last_mut(),
+                        document.get("x-amazon-apigateway-cors"),
+                    ) {
+                        // CorsConfiguration wins over the document's, as SAM merges them.
+                        if api.cors.is_none() {
+                            api.cors = crate::cors::openapi(
+                                node,
+                                &format!("{where_}.x-amazon-apigateway-cors"),
+                                resolver,
+                            )?;
+                        }
+                    }
                     let routes =
                         openapi::routes(&document, &where_, resolver, functions, warnings)?;
                     events.extend(routes.into_iter().map(|r| HttpEvent {

@@ -40,6 +40,10 @@ Resources:
     Properties:
       DefinitionBody:
         openapi: '3.0.1'
+        x-amazon-apigateway-cors:
+          allowOrigins: [https://app.example.com]
+          allowMethods: [GET]
+          maxAge: 60
         paths:
           /items/{{id}}:
             get:
@@ -75,6 +79,16 @@ Resources:
     ));
     assert_eq!(http_routes(&openapi), http_routes(&events));
     assert_eq!(http_routes(&openapi).len(), 3);
+    let cors = openapi.http_apis[0]
+        .cors
+        .clone()
+        .expect("x-amazon-apigateway-cors");
+    assert_eq!(
+        cors.allow_origins,
+        vec!["https://app.example.com".to_owned()]
+    );
+    assert_eq!(cors.allow_methods, vec!["GET".to_owned()]);
+    assert_eq!(cors.max_age, Some(60));
 }
 
 #[test]
