@@ -13,6 +13,7 @@ mod invoke_adapter;
 mod python_host;
 mod services_endpoint;
 mod terminal_log;
+mod watch;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -33,6 +34,7 @@ pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
+pub use watch::{ReloadError, ReloadEvent, WatchError};
 
 /// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
 pub fn init_logging() {

@@ -10,6 +10,7 @@ mod invoke_command;
 mod items_app;
 mod items_rust;
 mod lambda_behaviour;
+mod reload;
 mod request_event;
 mod runtime_clients;
 mod services;
