@@ -1,4 +1,5 @@
 //! The payload 2.0 (and 1.0) event an HTTP API route sends.
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 

@@ -1,4 +1,5 @@
 //! Routing: exact, then greedy, then `$default`; unrouted requests in the template's dialect.
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
