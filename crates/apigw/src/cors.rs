@@ -15,7 +15,83 @@ use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 use sluice_template::Cors;
 
+use crate::dialect::Dialect;
 use crate::exchange::Exchange;
+use crate::gateway::Gateway;
+
+impl Gateway {
+    /// Phase CORS preflight, before routing: an `OPTIONS` request the API's CORS rules answer
+    /// (REST: SAM's MOCK method on a routed path; HTTP API and Function URL: any preflight). An
+    /// explicit `OPTIONS` route wins. The answering API's dialect is recorded for the stamp.
+    pub(crate) fn cors_preflight(&self, ex: &mut Exchange) -> Option<Response<Full<Bytes>>> {
+        if ex.method != "OPTIONS" {
+            return None;
+        }
+        let host = ex.header("host");
+        if let Some((route, _)) =
+            self.function_urls
+                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
+        {
+            let api = self.apis.get(route.entry.api)?;
+            let answer = preflight(api.cors.as_ref()?, ex)?;
+            ex.dialect = api.dialect;
+            return Some(answer);
+        }
+        if self
+            .routes
+            .find("OPTIONS", &ex.raw_path)
+            .is_some_and(|found| found.entry.method == "OPTIONS")
+        {
+            return None;
+        }
+        let resource = self.routes.resource(&ex.raw_path);
+        let api_index = match &resource {
+            Some(found) => Some(found.entry.api),
+            None => self
+                .routes
+                .default_api()
+                .or_else(|| self.only_http_api_with_cors()),
+        }?;
+        let api = self.apis.get(api_index)?;
+        let cors = api.cors.as_ref()?;
+        let answer = match api.dialect {
+            // SAM's MOCK method sits on the resources the API defines, nowhere else.
+            Dialect::Rest => {
+                let found = resource?;
+                rest_preflight(
+                    cors,
+                    &self.routes.methods_on(api_index, &found.entry.resource),
+                )
+            }
+            Dialect::HttpApi(_) | Dialect::FunctionUrl => preflight(cors, ex)?,
+        };
+        ex.dialect = api.dialect;
+        Some(answer)
+    }
+
+    /// The one HTTP API with CORS, if there is exactly one: it answers preflight on paths none of
+    /// its routes match, as a lone HTTP API does on AWS.
+    fn only_http_api_with_cors(&self) -> Option<usize> {
+        let mut candidates =
+            self.apis.iter().enumerate().filter(|(_, api)| {
+                matches!(api.dialect, Dialect::HttpApi(_)) && api.cors.is_some()
+            });
+        let (index, _) = candidates.next()?;
+        candidates.next().is_none().then_some(index)
+    }
+
+    /// Phase CORS on the function's response (HTTP API, Function URL; REST adds nothing).
+    pub(crate) fn apply_cors(&self, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
+        if ex.dialect == Dialect::Rest {
+            return;
+        }
+        if let Ok((_, api)) = self.matched(ex) {
+            if let Some(config) = &api.cors {
+                apply(config, ex, response);
+            }
+        }
+    }
+}
 
 /// Every method, as SAM lists them when a path has `ANY`.
 const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];

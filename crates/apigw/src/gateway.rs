@@ -20,7 +20,6 @@ use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::api::Api;
 use crate::body;
-use crate::cors;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
 use crate::function_url::FunctionUrlTable;
@@ -63,11 +62,11 @@ pub struct Apis<'a> {
 /// API Gateway for all APIs of a template, merged on one port as SAM local does.
 pub struct Gateway {
     /// Routes of every API.
-    routes: RouteTable,
+    pub(crate) routes: RouteTable,
     /// Function URLs, found by host or by `/lambda-url/<name>/` before the routes are searched.
-    function_urls: FunctionUrlTable,
+    pub(crate) function_urls: FunctionUrlTable,
     /// Every API, with its kind and stage; `RouteEntry::api` indexes it.
-    apis: Vec<Api>,
+    pub(crate) apis: Vec<Api>,
     /// How requests that match no route are answered (the kind of API the template serves).
     default_dialect: Dialect,
     /// Where proxy integrations go.
@@ -75,7 +74,7 @@ pub struct Gateway {
     /// Where each request's access record goes, if anywhere.
     access_log: Option<Arc<dyn AccessLog>>,
     /// Limits and identity.
-    options: GatewayOptions,
+    pub(crate) options: GatewayOptions,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -168,7 +167,7 @@ impl Gateway {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let mut ex = Exchange::new(&parts, remote, self.default_dialect);
-        let outcome = match self.preflight(&mut ex) {
+        let outcome = match self.cors_preflight(&mut ex) {
             Some(answer) => Ok(Reply::Answered(answer)),
             None => self.request_side(&mut ex, body).await.map(Reply::Payload),
         };
@@ -228,78 +227,6 @@ impl Gateway {
         response
     }
 
-    /// Phase CORS preflight, before routing: an `OPTIONS` request the API's CORS rules answer
-    /// (REST: SAM's MOCK method on a routed path; HTTP API and Function URL: any preflight). An
-    /// explicit `OPTIONS` route wins. The answering API's dialect is recorded for the stamp.
-    fn preflight(&self, ex: &mut Exchange) -> Option<Response<Full<Bytes>>> {
-        if ex.method != "OPTIONS" {
-            return None;
-        }
-        let host = ex.header("host");
-        if let Some((route, _)) =
-            self.function_urls
-                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
-        {
-            let api = self.apis.get(route.entry.api)?;
-            let answer = cors::preflight(api.cors.as_ref()?, ex)?;
-            ex.dialect = api.dialect;
-            return Some(answer);
-        }
-        if self
-            .routes
-            .find("OPTIONS", &ex.raw_path)
-            .is_some_and(|found| found.entry.method == "OPTIONS")
-        {
-            return None;
-        }
-        let resource = self.routes.resource(&ex.raw_path);
-        let api_index = match &resource {
-            Some(found) => Some(found.entry.api),
-            None => self
-                .routes
-                .default_api()
-                .or_else(|| self.only_http_api_with_cors()),
-        }?;
-        let api = self.apis.get(api_index)?;
-        let cors = api.cors.as_ref()?;
-        let answer = match api.dialect {
-            // SAM's MOCK method sits on the resources the API defines, nowhere else.
-            Dialect::Rest => {
-                let found = resource?;
-                cors::rest_preflight(
-                    cors,
-                    &self.routes.methods_on(api_index, &found.entry.resource),
-                )
-            }
-            Dialect::HttpApi(_) | Dialect::FunctionUrl => cors::preflight(cors, ex)?,
-        };
-        ex.dialect = api.dialect;
-        Some(answer)
-    }
-
-    /// The one HTTP API with CORS, if there is exactly one: it answers preflight on paths none of
-    /// its routes match, as a lone HTTP API does on AWS.
-    fn only_http_api_with_cors(&self) -> Option<usize> {
-        let mut candidates =
-            self.apis.iter().enumerate().filter(|(_, api)| {
-                matches!(api.dialect, Dialect::HttpApi(_)) && api.cors.is_some()
-            });
-        let (index, _) = candidates.next()?;
-        candidates.next().is_none().then_some(index)
-    }
-
-    /// Phase CORS on the function's response (HTTP API, Function URL; REST adds nothing).
-    fn apply_cors(&self, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
-        if ex.dialect == Dialect::Rest {
-            return;
-        }
-        if let Ok((_, api)) = self.matched(ex) {
-            if let Some(config) = &api.cors {
-                cors::apply(config, ex, response);
-            }
-        }
-    }
-
     /// Phase route: the route and API for this method and path (a Function URL first, by host or
     /// path prefix); the route's kind of API answers from here on.
     fn route(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
@@ -337,7 +264,10 @@ impl Gateway {
     }
 
     /// The API the route phase selected.
-    fn matched<'a>(&'a self, ex: &'a Exchange) -> Result<(&'a RouteMatch, &'a Api), GatewayError> {
+    pub(crate) fn matched<'a>(
+        &'a self,
+        ex: &'a Exchange,
+    ) -> Result<(&'a RouteMatch, &'a Api), GatewayError> {
         let route = ex
             .route
             .as_ref()
