@@ -144,8 +144,9 @@ pub(crate) fn rest_preflight(cors: &Cors, methods: &[String]) -> Response<Full<B
 }
 
 /// HTTP API / Function URL preflight: `None` unless the request is one (`OPTIONS` with `Origin`
-/// and `Access-Control-Request-Method`). The answer is 204; the CORS headers are there only when
-/// the origin, method and headers are allowed, so the browser refuses everything else.
+/// and `Access-Control-Request-Method`). The answer is 204 (HTTP API's; assumed for Function URLs
+/// too); the CORS headers are there only when the origin, method and headers are allowed, so the
+/// browser refuses everything else.
 pub(crate) fn preflight(cors: &Cors, ex: &Exchange) -> Option<Response<Full<Bytes>>> {
     let origin = ex.header("origin")?;
     let method = ex.header("access-control-request-method")?;

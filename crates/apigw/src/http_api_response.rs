@@ -128,7 +128,8 @@ fn structured(object: &Map<String, Value>) -> Result<Response<Full<Bytes>>, Malf
             .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
         headers.append(header_name, header_value);
     }
-    // AWS: an HTTP API response without a content type goes out as plain UTF-8 text.
+    // AWS (as users report it; not verified against a live API here): an answer with a
+    // `statusCode` but no content type goes out as plain UTF-8 text.
     if !headers.contains_key(http::header::CONTENT_TYPE) {
         headers.insert(
             http::header::CONTENT_TYPE,
