@@ -38,6 +38,8 @@ impl HeadlessBrowser {
                 "--disable-sync",
                 "--no-first-run",
                 "--disable-dev-shm-usage",
+                // The page and the API are on loopback; a proxy from the environment must not see them.
+                "--no-proxy-server",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(url)
