@@ -15,8 +15,10 @@ use tokio::sync::mpsc;
 
 use crate::{Application, ServerError};
 
-/// How long the watcher waits for a burst of writes (an editor's save, a `git checkout`) to end.
+/// How long the watcher waits for the next event of a burst (an editor's save, a `git checkout`).
 const DEBOUNCE: Duration = Duration::from_millis(40);
+/// The longest a burst is waited for before reloading anyway.
+const MAX_DEBOUNCE: Duration = Duration::from_millis(500);
 
 /// Folder names whose changes never reload: build output, dependencies' caches, VCS data.
 const IGNORED_DIRS: &[&str] = &[
@@ -104,28 +106,35 @@ impl Application {
         self.rewatch(&mut watcher, &mut watched)?;
         tokio::pin!(shutdown);
         loop {
-            let mut batch = tokio::select! {
+            let first = tokio::select! {
                 () = &mut shutdown => return Ok(()),
                 batch = changed.recv() => match batch {
                     Some(batch) => batch,
                     None => return Ok(()),
                 },
             };
-            // Debounce: one save is several events (write, rename, chmod); take them all.
-            while let Ok(Some(more)) = tokio::time::timeout(DEBOUNCE, changed.recv()).await {
-                batch.extend(more);
-            }
-            batch.sort();
-            batch.dedup();
-            let ignore = self.shared.config.state_dir();
-            let paths: Vec<PathBuf> = batch
-                .into_iter()
-                .filter(|p| !is_ignored(p, &ignore))
-                .collect();
+            // Only edits of what Sluice serves count, so a log file written beside the template
+            // cannot keep a debounce window open.
+            let model = self.model();
+            let relevant = |path: &PathBuf| self.serves_from(&model, path);
+            let mut paths: Vec<PathBuf> = first.into_iter().filter(relevant).collect();
             if paths.is_empty() {
                 continue;
             }
-            report(self.apply(&paths, &report).await);
+            // Debounce: one save is several events (write, rename); take those that follow
+            // closely, for at most a bounded time.
+            let window_end = tokio::time::Instant::now() + MAX_DEBOUNCE;
+            while let Ok(Ok(Some(more))) =
+                tokio::time::timeout_at(window_end, tokio::time::timeout(DEBOUNCE, changed.recv()))
+                    .await
+            {
+                paths.extend(more.into_iter().filter(relevant));
+            }
+            paths.sort();
+            paths.dedup();
+            if let Some(event) = self.apply(&paths, &report).await {
+                report(event);
+            }
             // The template may name new code folders.
             if let Err(error) = self.rewatch(&mut watcher, &mut watched) {
                 tracing::warn!(%error, "updating the watched folders failed");
@@ -133,8 +142,21 @@ impl Application {
         }
     }
 
+    /// Whether an edit of `path` changes what `model` serves: the template itself, or a file in a
+    /// function's code folder that is not build output, a cache or Sluice's state.
+    fn serves_from(&self, model: &Model, path: &PathBuf) -> bool {
+        if is_ignored(path, &self.shared.config.state_dir()) {
+            return false;
+        }
+        path == &self.shared.config.template
+            || model.functions.iter().any(|f| match &f.code {
+                Code::Dir(dir) => path.starts_with(dir),
+                Code::Inline(_) => false,
+            })
+    }
+
     /// Reloads for a batch of changed paths.
-    async fn apply(&self, paths: &[PathBuf], report: &impl Fn(ReloadEvent)) -> ReloadEvent {
+    async fn apply(&self, paths: &[PathBuf], report: &impl Fn(ReloadEvent)) -> Option<ReloadEvent> {
         let before = self.model();
         let template = &self.shared.config.template;
         let template_changed = paths.iter().any(|p| p == template);
@@ -146,6 +168,10 @@ impl Application {
                 Code::Inline(_) => false,
             })
             .collect();
+        if !template_changed && touched.is_empty() {
+            // Another file beside the template (a README, a log): nothing Sluice serves changed.
+            return None;
+        }
         let what = describe(template_changed, &touched, paths, template);
         for function in &touched {
             if function.build_method.as_deref() == Some("rust-cargolambda") {
@@ -154,7 +180,7 @@ impl Application {
                         function: function.logical_id.clone(),
                     });
                     if let Err(error) = cargo_build(dir).await {
-                        return ReloadEvent::Failed { what, error };
+                        return Some(ReloadEvent::Failed { what, error });
                     }
                 }
             }
@@ -167,10 +193,10 @@ impl Application {
                     .map(|notes| (summary, notes))
             })
             .map_err(ReloadError::from);
-        match reloaded {
+        Some(match reloaded {
             Ok((summary, notes)) => ReloadEvent::Reloaded { summary, notes },
             Err(error) => ReloadEvent::Failed { what, error },
-        }
+        })
     }
 
     /// Watches what the current model names and stops watching what it no longer does.
@@ -284,11 +310,7 @@ fn describe(
         };
         parts.push(format!("{} ({})", function.logical_id, files.join(", ")));
     }
-    if parts.is_empty() {
-        "files in a watched folder".to_owned()
-    } else {
-        parts.join(", ")
-    }
+    parts.join(", ")
 }
 
 /// One line: what changed and what the new generation serves.
