@@ -47,13 +47,15 @@ fn http_api_example_routes_infers_and_sets_cookies() {
     assert_eq!(response.text().unwrap(), "nothing at /elsewhere");
 
     assert!(
-        server.logs().iter().any(|l| l.contains("/notes/{id}")),
+        server.wait_for_log("/notes/{id}").is_some(),
         "routes are printed at startup"
     );
 }
 
 /// The address a printed "Function URL of <function>: <url>" line gives.
 fn printed_url(server: &Server, function: &str) -> (String, String) {
+    // The banner comes last; once it is read, every address line before it is too.
+    server.wait_for_log("Sluice is serving");
     let logs = server.logs();
     let at = logs
         .iter()
@@ -134,6 +136,7 @@ fn a_cdk_style_template_serves_its_http_api() {
     let response = client().get(server.url("/nowhere")).send().unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(response.text().unwrap(), r#"{"message":"Not Found"}"#);
+    server.wait_for_log("Sluice is serving");
     assert!(
         !server.logs().iter().any(|l| l.starts_with("Warning:")),
         "CDK's resources are understood: {:#?}",
