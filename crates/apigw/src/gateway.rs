@@ -115,34 +115,14 @@ impl Gateway {
         invoker: Arc<dyn Invoke>,
         options: GatewayOptions,
     ) -> Result<Gateway, RouteError> {
-        let mut specs = Vec::new();
-        let mut served: Vec<Api> = apis.rest.iter().map(Api::rest).collect();
-        for (index, api) in apis.rest.iter().enumerate() {
-            specs.extend(api.routes.iter().map(|route| RouteSpec::rest(index, route)));
-        }
-        for api in apis.http {
-            let index = served.len();
-            served.push(Api::http(api));
-            specs.extend(api.routes.iter().map(|route| RouteSpec {
-                api: index,
-                method: route.method.clone(),
-                path: route.path.clone(),
-                function: route.function.clone(),
-                event_name: route.event_name.clone(),
-                dialect: Dialect::HttpApi(route.payload_format),
-                route_key: route.route_key(),
-                timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
-            }));
-        }
-        let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
-        served.extend(apis.function_urls.iter().map(Api::function_url));
+        let (routes, served, function_urls) = compile(apis)?;
         let default_dialect = if apis.rest.is_empty() {
             Dialect::HttpApi(PayloadFormat::V2)
         } else {
             Dialect::Rest
         };
         Ok(Gateway {
-            routes: RouteTable::from_specs(specs)?,
+            routes,
             function_urls,
             apis: served,
             default_dialect,
@@ -329,6 +309,34 @@ impl Gateway {
             elapsed: started.elapsed(),
         });
     }
+}
+
+/// The route table, the served APIs (indexed by the routes) and the Function URLs of `apis`.
+pub(crate) fn compile(
+    apis: Apis<'_>,
+) -> Result<(RouteTable, Vec<Api>, FunctionUrlTable), RouteError> {
+    let mut specs = Vec::new();
+    let mut served: Vec<Api> = apis.rest.iter().map(Api::rest).collect();
+    for (index, api) in apis.rest.iter().enumerate() {
+        specs.extend(api.routes.iter().map(|route| RouteSpec::rest(index, route)));
+    }
+    for api in apis.http {
+        let index = served.len();
+        served.push(Api::http(api));
+        specs.extend(api.routes.iter().map(|route| RouteSpec {
+            api: index,
+            method: route.method.clone(),
+            path: route.path.clone(),
+            function: route.function.clone(),
+            event_name: route.event_name.clone(),
+            dialect: Dialect::HttpApi(route.payload_format),
+            route_key: route.route_key(),
+            timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
+        }));
+    }
+    let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
+    served.extend(apis.function_urls.iter().map(Api::function_url));
+    Ok((RouteTable::from_specs(specs)?, served, function_urls))
 }
 
 /// What the request side produced: the function's payload, or an answer the gateway made itself.

@@ -29,3 +29,9 @@ pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway, GatewayOptions};
 pub use integration::{Invoke, InvokeError, InvokeFuture};
 pub use route_table::RouteError;
+
+/// Checks that `apis` form one route table (no route twice, every path one API Gateway accepts),
+/// as [`Gateway::serving`] does, without building a gateway (for `sluice validate`).
+pub fn check_routes(apis: Apis<'_>) -> Result<(), RouteError> {
+    gateway::compile(apis).map(|_| ())
+}

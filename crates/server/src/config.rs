@@ -42,6 +42,18 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Region, account and partition reported to functions, in ARNs and in events.
     pub aws: AwsEnv,
+    /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
+    /// folder that does not exist serves nothing).
+    pub static_dir: Option<PathBuf>,
+    /// `--log-file`: function logs go to this file instead of the terminal.
+    pub log_file: Option<PathBuf>,
+    /// `--disable-authorizer`: requests skip authorizers (kept for when authorizers are emulated).
+    pub disable_authorizer: bool,
+    /// ANSI colours in function and access lines (the binary sets it: a terminal, no `NO_COLOR`).
+    pub color: bool,
+    /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
+    /// timeout lifted so a paused breakpoint does not kill them.
+    pub debug: Option<sluice_lambda::DebugOptions>,
 }
 
 impl Config {
@@ -59,6 +71,11 @@ impl Config {
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
             aws: AwsEnv::default(),
+            static_dir: None,
+            log_file: None,
+            disable_authorizer: false,
+            color: false,
+            debug: None,
         }
     }
 

@@ -83,15 +83,19 @@ pub enum ReloadError {
 #[error("cannot watch files for reload: {0}")]
 pub struct WatchError(#[from] notify::Error);
 
+/// Watches set up by [`Application::start_watching`], waiting to be run.
+pub struct Reloader {
+    app: Arc<Application>,
+    watcher: RecommendedWatcher,
+    watched: BTreeSet<(PathBuf, bool)>,
+    changed: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+}
+
 impl Application {
-    /// Watches the template and the functions' code until `shutdown` resolves; each change
-    /// reloads and is reported through `report`.
-    pub async fn watch(
-        self: &Arc<Self>,
-        report: impl Fn(ReloadEvent) + Send + Sync + 'static,
-        shutdown: impl Future<Output = ()>,
-    ) -> Result<(), WatchError> {
-        let (changes, mut changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+    /// Starts watching the template and the functions' code now (edits from here on are seen),
+    /// to be acted on by [`Reloader::run`].
+    pub fn start_watching(self: &Arc<Self>) -> Result<Reloader, WatchError> {
+        let (changes, changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let mut watcher =
             notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
                 // Reads (our own template loads, interpreters importing code) and attribute changes
@@ -104,19 +108,41 @@ impl Application {
             })?;
         let mut watched = BTreeSet::new();
         self.rewatch(&mut watcher, &mut watched)?;
+        Ok(Reloader {
+            app: self.clone(),
+            watcher,
+            watched,
+            changed,
+        })
+    }
+}
+
+impl Reloader {
+    /// Reloads on each edit until `shutdown` resolves; each reload is reported through `report`.
+    pub async fn run(
+        self,
+        report: impl Fn(ReloadEvent) + Send + Sync + 'static,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        let Reloader {
+            app,
+            mut watcher,
+            mut watched,
+            mut changed,
+        } = self;
         tokio::pin!(shutdown);
         loop {
             let first = tokio::select! {
-                () = &mut shutdown => return Ok(()),
+                () = &mut shutdown => return,
                 batch = changed.recv() => match batch {
                     Some(batch) => batch,
-                    None => return Ok(()),
+                    None => return,
                 },
             };
             // Only edits of what Sluice serves count, so a log file written beside the template
             // cannot keep a debounce window open.
-            let model = self.model();
-            let relevant = |path: &PathBuf| self.serves_from(&model, path);
+            let model = app.model();
+            let relevant = |path: &PathBuf| app.serves_from(&model, path);
             let mut paths: Vec<PathBuf> = first.into_iter().filter(relevant).collect();
             if paths.is_empty() {
                 continue;
@@ -132,16 +158,18 @@ impl Application {
             }
             paths.sort();
             paths.dedup();
-            if let Some(event) = self.apply(&paths, &report).await {
+            if let Some(event) = app.apply(&paths, &report).await {
                 report(event);
             }
             // The template may name new code folders.
-            if let Err(error) = self.rewatch(&mut watcher, &mut watched) {
+            if let Err(error) = app.rewatch(&mut watcher, &mut watched) {
                 tracing::warn!(%error, "updating the watched folders failed");
             }
         }
     }
+}
 
+impl Application {
     /// Whether an edit of `path` changes what `model` serves: the template itself, or a file in a
     /// function's code folder that is not build output, a cache or Sluice's state.
     fn serves_from(&self, model: &Model, path: &PathBuf) -> bool {

@@ -77,12 +77,20 @@ pub(crate) fn read(
         Some(node) => resolver.eval_string_list(node, &join_path(&path, "Architectures"))?,
         None => Vec::new(),
     };
-    if props.get("Layers").is_some() {
-        warnings.push(format!(
-            "{}: layers are not emulated yet (their code is not available to the function)",
-            join_path(&path, "Layers")
-        ));
-    }
+    let layers = match props.get("Layers").filter(|l| !l.is_null()) {
+        Some(node) => crate::layers::local_layers(
+            node,
+            &join_path(&path, "Layers"),
+            resolver,
+            template_dir,
+            warnings,
+        )?,
+        None => Vec::new(),
+    };
+    let source_of = |key: &str| {
+        let at = props.get(key).unwrap_or(resource);
+        resolver.source(at, &join_path(&path, key))
+    };
     let reserved_concurrency = match text("ReservedConcurrentExecutions")? {
         Some(_) => Some(number("ReservedConcurrentExecutions", 0)?),
         None => None,
@@ -103,6 +111,11 @@ pub(crate) fn read(
             architectures
         },
         build_method: None,
+        // AWS::Lambda::Alias resources are separate; only SAM's AutoPublishAlias names one here.
+        alias: None,
+        layers,
+        code_uri_source: source_of("Code"),
+        handler_source: source_of("Handler"),
     }))
 }
 

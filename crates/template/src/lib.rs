@@ -10,11 +10,16 @@ mod globals;
 mod http_api;
 mod intrinsics;
 mod lambda_function;
+mod language_extensions;
+mod layers;
 mod load;
 mod long_form;
 pub mod model;
+mod nested;
 mod openapi;
 mod parameters;
+mod plain_yaml;
+mod resource_types;
 mod resources;
 pub mod route_path;
 mod tables;
@@ -26,8 +31,9 @@ pub use http_api::{
     DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use load::{load, load_str, LoadOptions};
-pub use model::{Code, Function, Model, RestApi, Route, Table};
+pub use model::{Code, Function, Model, RestApi, Route, Source, Table};
 pub use parameters::parse_parameter_overrides;
+pub use plain_yaml::yaml_to_json;
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,8 @@ mod lambda_behaviour;
 mod reload;
 mod request_event;
 mod runtime_clients;
+mod sam_parity;
+mod sam_templates;
 mod services;
 mod validate_command;
 
