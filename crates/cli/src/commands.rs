@@ -322,7 +322,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             err,
             "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
         )?;
-        route_table::print(&mut err, &app.model(), local)?;
+        route_table::print(&mut err, &app.model(), local, &config.aws.region)?;
         drop(err);
         write_ready_file(args.run.ready_file.as_deref(), Some(local), services_addr)?;
         if config.warm_containers == WarmContainers::Eager {

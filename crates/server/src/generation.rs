@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use sluice_apigw::{Gateway, GatewayOptions};
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
@@ -218,8 +218,12 @@ impl Generation {
             notes.extend(lambda.notes());
         }
         let model = Arc::new(model);
-        let gateway = Gateway::new(
-            &model.rest_apis,
+        let gateway = Gateway::serving(
+            Apis {
+                rest: &model.rest_apis,
+                http: &model.http_apis,
+                function_urls: &model.function_urls,
+            },
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
                 model: model.clone(),

@@ -37,6 +37,7 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use function_spec::check_application;
+pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
 pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
 
@@ -231,7 +232,7 @@ impl Application {
         self.shutdown().await;
     }
 
-    /// Serves the APIs on `listener` until `shutdown` resolves.
+    /// Serves the APIs and Function URLs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         let current = self.current.clone();
         let gateway = move || current.load().gateway.clone();

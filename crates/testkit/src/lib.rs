@@ -1,5 +1,9 @@
 //! Test harness: start the real `sluice` binary on port 0 and watch what it prints.
 
+mod browser;
+
+pub use browser::{chromium, HeadlessBrowser, PageServer};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
