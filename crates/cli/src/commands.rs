@@ -190,6 +190,7 @@ fn run_config(template: &TemplateArgs, run: &RunArgs, sam: Option<&SamRunArgs>) 
     config.sandbox_limits = !(run.no_sandbox_limits || sam.is_some_and(|s| s.no_memory_limit));
     config.sandbox_user = run.sandbox_user.clone();
     config.log_file = sam.and_then(|s| s.log_file.clone());
+    config.max_connections = run.max_connections;
     Ok(config)
 }
 

@@ -15,6 +15,7 @@ use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
+use crate::connections::ConnectionLimit;
 use crate::env_vars::EnvVarOverrides;
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     pub static_files: Option<Arc<StaticFiles>>,
     /// Where handlers reach the services endpoint.
     pub services_addr: SocketAddr,
+    /// The connections both listeners may hold at once.
+    pub connections: Arc<ConnectionLimit>,
     /// The host's python and where its boto3 is, probed the first time a generation has a python
     /// function (it runs `python3` and may install boto3: once per process is enough).
     python: OnceLock<(python_host::HostPython, Option<PathBuf>)>,
@@ -60,12 +63,17 @@ impl Shared {
             .as_deref()
             .and_then(StaticFiles::new)
             .map(Arc::new);
+        let connections = match config.max_connections {
+            Some(max) => ConnectionLimit::new(max),
+            None => ConnectionLimit::from_descriptor_limit(),
+        };
         Ok(Shared {
             config,
             dynamodb,
             log: Arc::new(log),
             static_files,
             services_addr,
+            connections,
             python: OnceLock::new(),
             node: OnceLock::new(),
         })

@@ -3,6 +3,7 @@
 //! and shuts everything down.
 
 mod config;
+mod connections;
 mod env_vars;
 mod error;
 mod function_spec;
@@ -236,7 +237,8 @@ impl Application {
         let gateway = move || current.load().gateway.clone();
         let log = self.shared.log.clone();
         let statics = self.shared.static_files.clone();
-        http_listener::serve_gateway(listener, gateway, log, statics, shutdown).await;
+        let limit = self.shared.connections.clone();
+        http_listener::serve_gateway(listener, limit, gateway, log, statics, shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
@@ -245,7 +247,8 @@ impl Application {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
         });
-        services_endpoint::serve(listener, services, shutdown).await;
+        let limit = self.shared.connections.clone();
+        services_endpoint::serve(listener, limit, services, shutdown).await;
     }
 
     /// One synchronous invocation (`sluice invoke`).
