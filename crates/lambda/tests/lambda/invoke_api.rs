@@ -80,6 +80,10 @@ async fn stopping_the_background_work_cancels_pending_retries() {
     // The retry waits 2 s; stopping the owner now must cancel it.
     background.stop().await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(runs(&lines), 1, "no retry after the background work stopped");
+    assert_eq!(
+        runs(&lines),
+        1,
+        "no retry after the background work stopped"
+    );
     lambda.shutdown().await;
 }
