@@ -167,6 +167,11 @@ pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Co
         (Some(_), Some(_)) => Err(mixed("Expected", "ConditionExpression")),
         (Some(e), None) => Ok(Some(parse_condition(e, "ConditionExpression", attrs)?)),
         (None, Some(m)) => expected(m, conditional_or(r)?),
+        (_, None) if r.opt_str("ConditionalOperator")?.is_some() => {
+            Err(DynamoError::validation(
+                "ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
+            ))
+        }
         (None, None) => Ok(None),
     }
 }
@@ -178,7 +183,22 @@ pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Pat
     match (expr, legacy) {
         (Some(_), Some(_)) => Err(mixed("AttributesToGet", "ProjectionExpression")),
         (Some(e), None) => Ok(Some(crate::expression::parse_projection(e, attrs)?)),
-        (None, Some(a)) => Ok(Some(a.iter().filter_map(Value::as_str).map(path).collect())),
+        (None, Some(a)) => {
+            if a.is_empty() {
+                return Err(DynamoError::validation(
+                    "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1",
+                ));
+            }
+            let names: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
+            for (i, n) in names.iter().enumerate() {
+                if names[..i].contains(n) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Duplicate value in attribute name: {n}"
+                    )));
+                }
+            }
+            Ok(Some(names.into_iter().map(path).collect()))
+        }
         (None, None) => Ok(None),
     }
 }

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod create_table;
 pub mod delete_item;
 pub mod get_item;
+pub mod key_condition;
 pub mod legacy;
 pub mod put_item;
 pub mod query_scan;
