@@ -192,19 +192,8 @@ impl TableDef {
                     k.name
                 )));
             }
-            let enc = key_codec::encode(v).unwrap_or_default();
-            let limit = if std::ptr::eq(k, &self.keys.hash) {
-                2048
-            } else {
-                1024
-            };
-            if enc.len() > limit {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Size of {} key exceeded the limit of {limit} bytes",
-                    if limit == 2048 { "hashkey" } else { "rangekey" }
-                )));
-            }
-            Ok(enc)
+            check_key_size(v, std::ptr::eq(k, &self.keys.hash))?;
+            Ok(key_codec::encode(v).unwrap_or_default())
         };
         let hk = one(&self.keys.hash)?;
         let rk = match &self.keys.range {
@@ -356,4 +345,30 @@ pub fn stream_label(now: f64) -> String {
         .ok()
         .and_then(|t| t.format(&format).ok())
         .unwrap_or_else(|| "1970-01-01T00:00:00.000".into())
+}
+
+/// Largest partition key value, in bytes (UTF-8 for strings), for a table and for each index.
+pub const MAX_HASH_KEY_BYTES: usize = 2048;
+/// Largest sort key value, in bytes, for a table and for each index.
+pub const MAX_RANGE_KEY_BYTES: usize = 1024;
+
+/// Rejects a key value over DynamoDB's size limit; numbers are always small enough. The messages are
+/// DynamoDB's, including the missing space in "limit of2048".
+pub fn check_key_size(v: &AttributeValue, is_hash: bool) -> DynamoResult<()> {
+    let bytes = match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        _ => 0,
+    };
+    if is_hash && bytes > MAX_HASH_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes"
+        )));
+    }
+    if !is_hash && bytes > MAX_RANGE_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_BYTES} bytes"
+        )));
+    }
+    Ok(())
 }

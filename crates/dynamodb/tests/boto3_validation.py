@@ -299,4 +299,111 @@ def _():
             Expected={"a": {"Exists": False}}, ConditionExpression="attribute_not_exists(a)")
 
 
+# ---- Limits ------------------------------------------------------------------------------------------
+
+client.create_table(
+    TableName="Lim",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                          {"AttributeName": "gk", "AttributeType": "S"}, {"AttributeName": "gs", "AttributeType": "B"}],
+    GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"},
+                                                               {"AttributeName": "gs", "KeyType": "RANGE"}],
+                             "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+    BillingMode="PAY_PER_REQUEST",
+)
+
+
+@check("partition keys up to 2048 bytes, sort keys up to 1024, for the table and every index")
+def _():
+    put = lambda **extra: client.put_item(TableName="Lim", Item={"pk": S("p"), "sk": S("s"), **extra})  # noqa: E731
+    rejects("Size of hashkey has exceeded the maximum size limit of2048 bytes",
+            client.put_item, TableName="Lim", Item={"pk": S("é" * 1025), "sk": S("s")})
+    rejects("Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+            client.put_item, TableName="Lim", Item={"pk": S("p"), "sk": S("s" * 1025)})
+    client.put_item(TableName="Lim", Item={"pk": S("p" * 2048), "sk": S("s" * 1024)})
+    rejects("Size of hashkey has exceeded the maximum size limit of2048 bytes", put, gk=S("g" * 2049))
+    rejects("Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+            put, gk=S("g"), gs={"B": b"x" * 1025})
+    rejects(["A value specified for a secondary index key is not supported",
+             "cannot contain an empty string value", "IndexName: byG, IndexKey: gk"], put, gk=S(""))
+    put(gk=S("g" * 2048), gs={"B": b"x" * 1024})
+
+
+@check("key attribute names up to 255 bytes; index names 3-255 of [a-zA-Z0-9_.-]")
+def _():
+    long = "k" * 256
+    rejects(["at 'keySchema.1.member.attributeName'", "Member must have length less than or equal to 255"],
+            client.create_table, TableName="LongKey", KeySchema=[{"AttributeName": long, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": long, "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    gsi = lambda name: [{"IndexName": name, "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],  # noqa: E731
+                         "Projection": {"ProjectionType": "ALL"}}]
+    base = dict(TableName="IdxName", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                      {"AttributeName": "g", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    rejects(["at 'globalSecondaryIndexes.1.member.indexName'", "Member must have length greater than or equal to 3"],
+            client.create_table, GlobalSecondaryIndexes=gsi("ab"), **base)
+    rejects("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+            client.create_table, GlobalSecondaryIndexes=gsi("bad name"), **base)
+
+
+@check("tag keys 1-128 characters, values up to 256")
+def _():
+    arn = client.describe_table(TableName="Val")["Table"]["TableArn"]
+    rejects("Member must have length greater than or equal to 1",
+            client.tag_resource, ResourceArn=arn, Tags=[{"Key": "", "Value": "v"}])
+    rejects(["at 'tags.1.member.key'", "Member must have length less than or equal to 128"],
+            client.tag_resource, ResourceArn=arn, Tags=[{"Key": "k" * 129, "Value": "v"}])
+    rejects(["at 'tags.2.member.value'", "Member must have length less than or equal to 256"],
+            client.tag_resource, ResourceArn=arn, Tags=[{"Key": "a", "Value": "v"}, {"Key": "b", "Value": "v" * 257}])
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": "k" * 128, "Value": "v" * 256}])
+
+
+# ---- CreateTable: indexes and projections ------------------------------------------------------------
+
+def create_with(**kw):
+    base = dict(TableName="Proj", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"},
+                                             {"AttributeName": "r", "KeyType": "RANGE"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                      {"AttributeName": "r", "AttributeType": "S"},
+                                      {"AttributeName": "g", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST")
+    base.update(kw)
+    return client.create_table(**base)
+
+
+@check("index projections: a known type, NonKeyAttributes exactly with INCLUDE")
+def _():
+    gsi = lambda proj: [{"IndexName": "gix", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],  # noqa: E731
+                         "Projection": proj}]
+    rejects("Unknown ProjectionType: null", create_with, GlobalSecondaryIndexes=gsi({}))
+    rejects("Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]",
+            create_with, GlobalSecondaryIndexes=gsi({"ProjectionType": "SOME"}))
+    rejects("ProjectionType is KEYS_ONLY, but NonKeyAttributes is specified",
+            create_with, GlobalSecondaryIndexes=gsi({"ProjectionType": "KEYS_ONLY", "NonKeyAttributes": ["x"]}))
+    rejects("ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
+            create_with, GlobalSecondaryIndexes=gsi({"ProjectionType": "INCLUDE"}))
+    rejects("List of GlobalSecondaryIndexes is empty", create_with, GlobalSecondaryIndexes=[])
+
+
+@check("local indexes share the table's partition key and need a sort key")
+def _():
+    lsi = lambda h, r: [{"IndexName": "lix", "KeySchema": [{"AttributeName": h, "KeyType": "HASH"},  # noqa: E731
+                                                          {"AttributeName": r, "KeyType": "RANGE"}],
+                         "Projection": {"ProjectionType": "ALL"}}]
+    rejects(["Index KeySchema does not have the same leading hash key as table KeySchema for index: lix",
+             "index hash key: g, table hash key: k"], create_with, LocalSecondaryIndexes=lsi("g", "r"))
+    rejects("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+            create_with, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            LocalSecondaryIndexes=lsi("k", "g"))
+
+
+@check("TableId is a UUID")
+def _():
+    import uuid
+    tid = client.describe_table(TableName="Val")["Table"]["TableId"]
+    assert str(uuid.UUID(tid)) == tid, tid
+
+
 print("all checks passed")

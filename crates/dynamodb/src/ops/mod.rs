@@ -15,7 +15,7 @@ pub mod update_item;
 
 use serde_json::{json, Map, Value};
 
-use crate::attribute_value::{item_size, item_to_json, Item};
+use crate::attribute_value::{item_size, item_to_json, AttributeValue, Item};
 use crate::expression::{evaluate, Condition};
 use crate::protocol::DynamoResponse;
 use crate::protocol::{
@@ -23,7 +23,7 @@ use crate::protocol::{
 };
 use crate::state::State;
 use crate::store::StoreError;
-use crate::table::TableDef;
+use crate::table::{check_key_size, TableDef};
 
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -164,6 +164,19 @@ pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u
     let keys = table.encode_key(item)?;
     for idx in &table.indexes {
         for k in idx.keys.names() {
+            // AWS: an index key value is held to the same rules as a table key, naming the index.
+            if let Some(v) = item.get(k) {
+                let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
+                    || matches!(v, AttributeValue::B(b) if b.is_empty());
+                if empty {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {k}",
+                        if matches!(v, AttributeValue::S(_)) { "string" } else { "binary" },
+                        idx.name
+                    )));
+                }
+                check_key_size(v, idx.keys.hash.name == k)?;
+            }
             let want = table
                 .attribute_definitions
                 .iter()

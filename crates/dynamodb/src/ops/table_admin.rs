@@ -220,16 +220,11 @@ fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
 pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
     let tags = r.opt_arr("Tags")?.ok_or_else(|| null_error("Tags"))?;
+    let tags = crate::table_request::parse_tags(tags)?;
     let mut def = state.table(&name)?.clone();
-    for t in tags {
-        let (Some(k), Some(v)) = (
-            t.get("Key").and_then(Value::as_str),
-            t.get("Value").and_then(Value::as_str),
-        ) else {
-            return Err(null_error("Key"));
-        };
-        def.tags.retain(|(x, _)| x != k);
-        def.tags.push((k.to_string(), v.to_string()));
+    for (k, v) in tags {
+        def.tags.retain(|(x, _)| *x != k);
+        def.tags.push((k, v));
     }
     state.store.put_table(&def)?;
     state.tables.insert(name, def);
