@@ -1,0 +1,145 @@
+"""DynamoDB's semantics where emulators commonly differ: updates of missing items, UPDATED_* return
+values, list appends, index projections and transaction idempotency. One documented rule per check.
+
+Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per check and exits non-zero
+on the first failure.
+"""
+
+import os
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+client = boto3.client(
+    "dynamodb",
+    endpoint_url=os.environ["ENDPOINT"],
+    region_name="us-east-1",
+    aws_access_key_id="test",
+    aws_secret_access_key="test",
+    config=Config(retries={"max_attempts": 1}),
+)
+
+
+def check(name):
+    def wrap(fn):
+        fn()
+        print("ok", name, flush=True)
+        return fn
+
+    return wrap
+
+
+def error_of(call, **kw):
+    try:
+        call(**kw)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response
+    raise AssertionError("expected a ClientError")
+
+
+S = lambda v: {"S": v}  # noqa: E731
+N = lambda v: {"N": str(v)}  # noqa: E731
+
+client.create_table(
+    TableName="Sem",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+    GlobalSecondaryIndexes=[
+        {"IndexName": "keys", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "KEYS_ONLY"}},
+        {"IndexName": "some", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}},
+    ],
+    BillingMode="PAY_PER_REQUEST",
+)
+
+
+def get(pk):
+    return client.get_item(TableName="Sem", Key={"pk": S(pk)}, ConsistentRead=True).get("Item")
+
+
+@check("UpdateItem that only removes on a missing item creates nothing and returns nothing")
+def _():
+    r = client.update_item(TableName="Sem", Key={"pk": S("ghost")}, UpdateExpression="REMOVE a",
+                           ReturnValues="ALL_NEW")
+    assert "Attributes" not in r, r
+    assert get("ghost") is None
+    r = client.update_item(TableName="Sem", Key={"pk": S("ghost")}, UpdateExpression="DELETE s :v",
+                           ExpressionAttributeValues={":v": {"SS": ["x"]}}, ReturnValues="ALL_NEW")
+    assert "Attributes" not in r and get("ghost") is None, r
+    # A SET does create it.
+    client.update_item(TableName="Sem", Key={"pk": S("ghost")}, UpdateExpression="SET a = :v",
+                       ExpressionAttributeValues={":v": N(1)})
+    assert get("ghost") == {"pk": S("ghost"), "a": N(1)}
+
+
+@check("UPDATED_NEW / UPDATED_OLD return only the updated paths, nested ones inside their parents")
+def _():
+    client.put_item(TableName="Sem", Item={"pk": S("nest"), "a": {"M": {"b": N(1), "c": N(2)}}, "d": N(3)})
+    r = client.update_item(TableName="Sem", Key={"pk": S("nest")}, UpdateExpression="SET a.b = :v",
+                           ExpressionAttributeValues={":v": N(9)}, ReturnValues="UPDATED_NEW")
+    assert r["Attributes"] == {"a": {"M": {"b": N(9)}}}, r
+    r = client.update_item(TableName="Sem", Key={"pk": S("nest")}, UpdateExpression="SET a.b = :v",
+                           ExpressionAttributeValues={":v": N(10)}, ReturnValues="UPDATED_OLD")
+    assert r["Attributes"] == {"a": {"M": {"b": N(9)}}}, r
+    r = client.update_item(TableName="Sem", Key={"pk": S("nest")}, UpdateExpression="REMOVE d",
+                           ReturnValues="UPDATED_NEW")
+    assert "Attributes" not in r, r
+
+
+@check("SET l[i] past the end of a list appends")
+def _():
+    client.put_item(TableName="Sem", Item={"pk": S("list"), "l": {"L": [N(0)]}})
+    client.update_item(TableName="Sem", Key={"pk": S("list")}, UpdateExpression="SET l[10] = :v",
+                       ExpressionAttributeValues={":v": N(1)})
+    assert get("list")["l"] == {"L": [N(0), N(1)]}
+
+
+@check("index reads return only what the index projects")
+def _():
+    client.put_item(TableName="Sem", Item={"pk": S("ix"), "g": S("G"), "x": N(1), "y": N(2)})
+    r = client.query(TableName="Sem", IndexName="keys", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": S("G")})
+    assert r["Items"] == [{"pk": S("ix"), "g": S("G")}], r
+    r = client.query(TableName="Sem", IndexName="some", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": S("G")})
+    assert r["Items"] == [{"pk": S("ix"), "g": S("G"), "x": N(1)}], r
+    code, msg, _ = error_of(client.query, TableName="Sem", IndexName="keys", Select="ALL_ATTRIBUTES",
+                            KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": S("G")})
+    assert code == "ValidationException" and (
+        "Select type ALL_ATTRIBUTES is not supported for global secondary index keys because its projection "
+        "type is not ALL") in msg, msg
+
+
+def add_one(pk):
+    return [{"Update": {"TableName": "Sem", "Key": {"pk": S(pk)}, "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": N(1)}}}]
+
+
+@check("TransactWriteItems with a ClientRequestToken is idempotent for the same request")
+def _():
+    client.transact_write_items(TransactItems=add_one("idem"), ClientRequestToken="tok-1")
+    client.transact_write_items(TransactItems=add_one("idem"), ClientRequestToken="tok-1")
+    assert get("idem")["n"] == N(1), get("idem")
+    client.transact_write_items(TransactItems=add_one("idem"), ClientRequestToken="tok-2")
+    assert get("idem")["n"] == N(2), get("idem")
+    code, msg, _ = error_of(client.transact_write_items, TransactItems=add_one("other"), ClientRequestToken="tok-1")
+    assert code == "IdempotentParameterMismatchException", (code, msg)
+    assert get("other") is None
+    code, msg, _ = error_of(client.transact_write_items, TransactItems=add_one("idem"), ClientRequestToken="t" * 37)
+    assert code == "ValidationException" and "at 'clientRequestToken'" in msg \
+        and "Member must have length less than or equal to 36" in msg, msg
+
+
+@check("a transaction's update that fails on its item cancels with a ValidationError reason")
+def _():
+    client.put_item(TableName="Sem", Item={"pk": S("str"), "n": S("text")})
+    code, msg, resp = error_of(client.transact_write_items, TransactItems=add_one("str") + add_one("fine"))
+    assert code == "TransactionCanceledException", (code, msg)
+    reasons = [r["Code"] for r in resp["CancellationReasons"]]
+    assert reasons == ["ValidationError", "None"], resp["CancellationReasons"]
+    assert get("fine") is None
+
+
+print("all checks passed")
