@@ -142,4 +142,34 @@ def _():
     assert get("fine") is None
 
 
+@check("batches: 100 keys, 25 writes, no duplicate keys, every table checked before anything is read")
+def _():
+    keys = lambda n: [{"pk": S(f"k{i}")} for i in range(n)]  # noqa: E731
+    code, msg, _ = error_of(client.batch_get_item, RequestItems={"Sem": {"Keys": keys(101)}})
+    assert code == "ValidationException" and "Too many items requested for the BatchGetItem call" in msg, msg
+    code, msg, _ = error_of(client.batch_get_item, RequestItems={"Sem": {"Keys": [{"pk": S("a")}, {"pk": S("a")}]}})
+    assert msg == "Provided list of item keys contains duplicates", msg
+    code, msg, _ = error_of(client.batch_get_item, RequestItems={"Sem": {"Keys": keys(2)},
+                                                                 "Nope": {"Keys": keys(1)}})
+    assert code == "ResourceNotFoundException", (code, msg)
+    puts = [{"PutRequest": {"Item": {"pk": S(f"w{i}")}}} for i in range(26)]
+    code, msg, _ = error_of(client.batch_write_item, RequestItems={"Sem": puts})
+    assert code == "ValidationException" and "Member must have length less than or equal to 25" in msg, msg
+    code, msg, _ = error_of(client.batch_write_item, RequestItems={"Sem": [
+        {"PutRequest": {"Item": {"pk": S("d")}}}, {"DeleteRequest": {"Key": {"pk": S("d")}}}]})
+    assert msg == "Provided list of item keys contains duplicates", msg
+    assert get("d") is None
+
+
+@check("BatchGetItem consumed capacity rounds each item up to 4 KB, halved when eventually consistent")
+def _():
+    for pk in ("big1", "big2"):
+        client.put_item(TableName="Sem", Item={"pk": S(pk), "blob": S("x" * 5000)})
+    req = {"Keys": [{"pk": S("big1")}, {"pk": S("big2")}, {"pk": S("absent")}]}
+    r = client.batch_get_item(RequestItems={"Sem": req}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == [{"TableName": "Sem", "CapacityUnits": 2.5, "ReadCapacityUnits": 2.5}], r
+    r = client.batch_get_item(RequestItems={"Sem": dict(req, ConsistentRead=True)}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"][0]["CapacityUnits"] == 5.0, r
+
+
 print("all checks passed")
