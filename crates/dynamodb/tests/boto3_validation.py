@@ -291,6 +291,17 @@ def _():
     rejects("Invalid number of argument(s) for the EQ ComparisonOperator",
             client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
             Expected={"a": {"ComparisonOperator": "EQ", "AttributeValueList": []}})
+    rejects("One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [N(1)]}})
+    rejects("ComparisonOperator LT is not valid for SS AttributeValue type",
+            client.scan, TableName="Val", ScanFilter={"a": {"ComparisonOperator": "LT", "AttributeValueList": [{"SS": ["x"]}]}})
+    rejects("AttributeValues inside AttributeValueList must be of same type",
+            client.scan, TableName="Val",
+            ScanFilter={"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [N(1), S("x")]}})
+    rejects("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+            client.scan, TableName="Val",
+            ScanFilter={"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [N(5), N(1)]}})
     rejects("ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
             client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)}, ConditionalOperator="AND")
     rejects(["Can not use both expression and non-expression parameters in the same request",
