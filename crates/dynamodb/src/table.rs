@@ -50,9 +50,14 @@ impl KeySchema {
     /// Encoded (hash, range) of an item under this schema, `None` if the item lacks a key attribute or has
     /// the wrong type (items are simply absent from such indexes).
     pub fn encode_sparse(&self, item: &Item) -> Option<(Vec<u8>, Vec<u8>)> {
+        // A value no write could index (wrong type, empty, too large) leaves the item out; only an
+        // index added by UpdateTable meets such items, and DynamoDB's backfill skips them too.
         let enc = |k: &KeyAttr| {
             item.get(&k.name)
                 .filter(|v| v.type_name() == k.kind)
+                .filter(|v| !matches!(v, AttributeValue::S(s) if s.is_empty()))
+                .filter(|v| !matches!(v, AttributeValue::B(b) if b.is_empty()))
+                .filter(|v| check_key_size(v, std::ptr::eq(k, &self.hash)).is_ok())
                 .and_then(key_codec::encode)
         };
         let hk = enc(&self.hash)?;

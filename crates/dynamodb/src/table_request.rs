@@ -57,7 +57,7 @@ pub fn check_length(value: &str, at: &str, min: usize, max: usize) -> DynamoResu
 }
 
 /// Validates an index name as DynamoDB does (3–255 chars of `[a-zA-Z0-9_.-]`); `at` locates it.
-fn validate_index_name(name: &str, at: &str) -> DynamoResult<()> {
+pub fn validate_index_name(name: &str, at: &str) -> DynamoResult<()> {
     check_length(name, at, 3, 255)?;
     if !name
         .bytes()
@@ -71,7 +71,7 @@ fn validate_index_name(name: &str, at: &str) -> DynamoResult<()> {
 }
 
 /// Validates an index's `Projection`: a known type, and `NonKeyAttributes` exactly when `INCLUDE`.
-fn validate_projection(projection: &Value, at: &str) -> DynamoResult<()> {
+pub fn validate_projection(projection: &Value, at: &str) -> DynamoResult<()> {
     let invalid = |m: String| {
         DynamoError::validation(format!("One or more parameter values were invalid: {m}"))
     };
@@ -133,7 +133,8 @@ pub fn parse_tags(tags: &[Value]) -> DynamoResult<Vec<(String, String)>> {
     Ok(out)
 }
 
-fn parse_key_schema(
+/// Parses a `KeySchema` against `defs` (the attribute definitions), with DynamoDB's errors.
+pub fn parse_key_schema(
     v: Option<&Vec<Value>>,
     defs: &[(String, String)],
     member: &str,

@@ -19,6 +19,15 @@ client = boto3.client(
     aws_secret_access_key="test",
     config=Config(retries={"max_attempts": 1}),
 )
+# The same endpoint without boto3's own parameter checks, to reach the server's.
+raw = boto3.client(
+    "dynamodb",
+    endpoint_url=os.environ["ENDPOINT"],
+    region_name="us-east-1",
+    aws_access_key_id="test",
+    aws_secret_access_key="test",
+    config=Config(retries={"max_attempts": 1}, parameter_validation=False),
+)
 
 
 def check(name):
@@ -170,6 +179,36 @@ def _():
     assert r["ConsumedCapacity"] == [{"TableName": "Sem", "CapacityUnits": 2.5, "ReadCapacityUnits": 2.5}], r
     r = client.batch_get_item(RequestItems={"Sem": dict(req, ConsistentRead=True)}, ReturnConsumedCapacity="TOTAL")
     assert r["ConsumedCapacity"][0]["CapacityUnits"] == 5.0, r
+
+
+@check("UpdateTable: something to change, a valid new index; backfill skips items the index cannot hold")
+def _():
+    client.create_table(TableName="Grow", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    code, msg, _ = error_of(raw.update_table, TableName="Grow")
+    assert code == "ValidationException" and msg.startswith("At least one of ProvisionedThroughput, BillingMode"), msg
+    for pk, g in [("ok", S("G")), ("empty", S("")), ("huge", S("g" * 2049)), ("typed", N(1))]:
+        client.put_item(TableName="Grow", Item={"pk": S(pk), "g": g})
+    client.put_item(TableName="Grow", Item={"pk": S("none")})
+    create = lambda **c: raw.update_table(  # noqa: E731
+        TableName="Grow", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": dict({"IndexName": "byG",
+                                                      "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}, **c)}])
+    code, msg, _ = error_of(create)
+    assert code == "ValidationException" and "projection" in msg, msg
+    code, msg, _ = error_of(create, Projection={"ProjectionType": "KEYS_ONLY", "NonKeyAttributes": ["x"]})
+    assert "ProjectionType is KEYS_ONLY, but NonKeyAttributes is specified" in msg, msg
+    create(Projection={"ProjectionType": "ALL"})
+    r = client.scan(TableName="Grow", IndexName="byG")
+    assert [i["pk"] for i in r["Items"]] == [S("ok")], r
+
+
+@check("UpdateTimeToLive: the attribute name is 1-255 characters")
+def _():
+    code, msg, _ = error_of(raw.update_time_to_live, TableName="Sem",
+                            TimeToLiveSpecification={"Enabled": True, "AttributeName": ""})
+    assert code == "ValidationException" and "at 'timeToLiveSpecification.attributeName'" in msg, msg
 
 
 print("all checks passed")
