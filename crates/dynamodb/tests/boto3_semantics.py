@@ -211,4 +211,15 @@ def _():
     assert code == "ValidationException" and "at 'timeToLiveSpecification.attributeName'" in msg, msg
 
 
+@check("a transaction carries at most 4 MB of items")
+def _():
+    big = "x" * (390 * 1024)
+    items = [{"Put": {"TableName": "Sem", "Item": {"pk": S(f"big{i}"), "blob": S(big)}}} for i in range(11)]
+    code, msg, _ = error_of(client.transact_write_items, TransactItems=items)
+    assert code == "ValidationException" and msg == "Transaction request cannot be larger than 4 MB", (code, msg)
+    assert get("big0") is None
+    client.transact_write_items(TransactItems=items[:10])
+    assert get("big9") is not None
+
+
 print("all checks passed")

@@ -15,6 +15,8 @@ use crate::store::Write;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
+/// Largest total size of the items in one transaction.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
 /// One parsed action.
 enum Action {
@@ -106,6 +108,20 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .iter()
         .map(parse_action)
         .collect::<DynamoResult<Vec<_>>>()?;
+    // AWS: the items a transaction carries add up to at most 4 MB, checked before any is read.
+    let bytes: usize = actions
+        .iter()
+        .map(|a| match a {
+            Action::Put(p) => item_size(&p.item),
+            Action::Delete(d) => item_size(&d.key),
+            Action::Check { key, .. } | Action::Update { key, .. } => item_size(key),
+        })
+        .sum();
+    if bytes > MAX_TRANSACTION_BYTES {
+        return Err(DynamoError::validation(
+            "Transaction request cannot be larger than 4 MB",
+        ));
+    }
     let token = r.opt_str("ClientRequestToken")?;
     if let Some(t) = token {
         crate::table_request::check_length(t, "clientRequestToken", 1, 36)?;
