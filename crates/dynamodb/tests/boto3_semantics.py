@@ -222,4 +222,13 @@ def _():
     assert get("big9") is not None
 
 
+@check("ReturnConsumedCapacity INDEXES names the index a Query read")
+def _():
+    r = client.query(TableName="Sem", IndexName="keys", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": S("G")}, ReturnConsumedCapacity="INDEXES")
+    c = r["ConsumedCapacity"]
+    assert c["GlobalSecondaryIndexes"] == {"keys": {"CapacityUnits": 0.5, "ReadCapacityUnits": 0.5}}, c
+    assert c["Table"]["CapacityUnits"] == 0.0 and c["CapacityUnits"] == 0.5, c
+
+
 print("all checks passed")

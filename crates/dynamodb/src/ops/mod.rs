@@ -139,6 +139,34 @@ impl Capacity {
     }
 }
 
+impl Capacity {
+    /// The `ConsumedCapacity` of a read through an index: in `INDEXES` mode the units are the
+    /// index's, under `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`, and the table's part is zero.
+    pub fn render_index_read(
+        self,
+        table: &str,
+        index: &str,
+        local: bool,
+        units: f64,
+    ) -> Option<Value> {
+        match self {
+            Capacity::Indexes => {
+                let group = if local {
+                    "LocalSecondaryIndexes"
+                } else {
+                    "GlobalSecondaryIndexes"
+                };
+                Some(
+                    json!({"TableName": table, "CapacityUnits": units, "ReadCapacityUnits": units,
+                    "Table": {"CapacityUnits": 0.0, "ReadCapacityUnits": 0.0},
+                    group: {index: {"CapacityUnits": units, "ReadCapacityUnits": units}}}),
+                )
+            }
+            other => other.render(table, units, true),
+        }
+    }
+}
+
 /// Write units for an item of `bytes` (1 KB each, at least one).
 pub fn write_units(bytes: usize) -> f64 {
     bytes.div_ceil(1024).max(1) as f64

@@ -381,10 +381,14 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
         }
         out.insert("LastEvaluatedKey".into(), item_to_json(&key));
     }
-    if let Some(c) = q
-        .capacity
-        .render(&q.table, read_units(bytes, q.consistent), true)
-    {
+    let units = read_units(bytes, q.consistent);
+    let consumed = match index {
+        Some(i) => q
+            .capacity
+            .render_index_read(&q.table, &i.name, i.local, units),
+        None => q.capacity.render(&q.table, units, true),
+    };
+    if let Some(c) = consumed {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))
