@@ -133,22 +133,32 @@ pub fn parse_tags(tags: &[Value]) -> DynamoResult<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// Parses a `KeySchema` against `defs` (the attribute definitions), with DynamoDB's errors.
+/// Most partition (and, separately, sort) attributes a multi-attribute GSI key may have.
+pub const MAX_MULTI_KEY_ATTRIBUTES: usize = 4;
+
+/// Parses a `KeySchema` against `defs` (the attribute definitions), with DynamoDB's errors; `multi`
+/// allows a GSI's multi-attribute key (up to four HASH then up to four RANGE elements).
 pub fn parse_key_schema(
     v: Option<&Vec<Value>>,
     defs: &[(String, String)],
     member: &str,
+    multi: bool,
 ) -> DynamoResult<KeySchema> {
     let list = v.ok_or_else(|| null_error(member))?;
-    let mut hash = None;
-    let mut range = None;
-    if list.is_empty() || list.len() > 2 {
+    let max = if multi {
+        2 * MAX_MULTI_KEY_ATTRIBUTES
+    } else {
+        2
+    };
+    if list.is_empty() || list.len() > max {
         return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to 2",
+            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to {max}",
             list.len(),
             member
         )));
     }
+    let mut hashes: Vec<KeyAttr> = Vec::new();
+    let mut ranges: Vec<KeyAttr> = Vec::new();
     for (i, e) in list.iter().enumerate() {
         let name = e
             .get("AttributeName")
@@ -170,36 +180,57 @@ pub fn parse_key_schema(
                 defs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
             ))
         })?;
+        if hashes.iter().chain(&ranges).any(|k| k.name == name) {
+            return Err(DynamoError::validation(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+            ));
+        }
         let attr = KeyAttr {
             name: name.to_string(),
             kind,
         };
         match (i, ty) {
-            (0, "HASH") => hash = Some(attr),
-            (1, "RANGE") => range = Some(attr),
+            (0, "HASH") => hashes.push(attr),
             (0, _) => {
                 return Err(DynamoError::validation(
                     "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
                 ))
             }
+            // AWS: multi-attribute keys list every HASH element before the RANGE ones. Sluice's
+            // wording for the ordering and count errors below is its own (not yet recorded from AWS).
+            (_, "HASH") if multi && ranges.is_empty() => hashes.push(attr),
+            (_, "HASH") if multi => {
+                return Err(DynamoError::validation(
+                    "Invalid KeySchema: All HASH KeySchemaElements must come before the RANGE KeySchemaElements",
+                ))
+            }
+            (_, "RANGE") if multi || i == 1 => ranges.push(attr),
             _ => {
                 return Err(DynamoError::validation(
                     "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
                 ))
             }
         }
+        if hashes.len() > MAX_MULTI_KEY_ATTRIBUTES || ranges.len() > MAX_MULTI_KEY_ATTRIBUTES {
+            return Err(DynamoError::validation(format!(
+                "Invalid KeySchema: A KeySchema may have at most {MAX_MULTI_KEY_ATTRIBUTES} HASH and {MAX_MULTI_KEY_ATTRIBUTES} RANGE KeySchemaElements"
+            )));
+        }
     }
-    let hash = hash.ok_or_else(|| {
+    let mut hashes = hashes.into_iter();
+    let hash = hashes.next().ok_or_else(|| {
         DynamoError::validation(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         )
     })?;
-    if range.as_ref().is_some_and(|r| r.name == hash.name) {
-        return Err(DynamoError::validation(
-            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-        ));
-    }
-    Ok(KeySchema { hash, range })
+    let mut ranges = ranges.into_iter();
+    let range = ranges.next();
+    Ok(KeySchema {
+        hash,
+        range,
+        more_hash: hashes.collect(),
+        more_range: ranges.collect(),
+    })
 }
 
 /// Parses and validates a CreateTable request into a table definition.
@@ -231,7 +262,7 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         }
         defs.push((n.to_string(), t.to_string()));
     }
-    let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema")?;
+    let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema", false)?;
     let billing_mode = req
         .opt_str("BillingMode")?
         .unwrap_or("PROVISIONED")
@@ -297,6 +328,7 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
                 idx.get("KeySchema").and_then(Value::as_array),
                 &defs,
                 "keySchema",
+                !local,
             )?;
             if local && ks.range.is_none() {
                 return Err(DynamoError::validation(

@@ -231,4 +231,84 @@ def _():
     assert c["Table"]["CapacityUnits"] == 0.0 and c["CapacityUnits"] == 0.5, c
 
 
+# ---- Multi-attribute GSI keys (DynamoDB, November 2025) -----------------------------------------------
+
+MATCH_DEFS = [{"AttributeName": n, "AttributeType": t} for n, t in
+              [("id", "S"), ("tournament", "S"), ("regionId", "S"), ("round", "N"), ("bracket", "S")]]
+
+
+def match_gsi(*elements):
+    return [{"IndexName": "byTournament", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": n, "KeyType": t} for n, t in elements]}]
+
+
+@check("multi-attribute GSI keys: up to four HASH then up to four RANGE attributes")
+def _():
+    base = dict(TableName="BadMatches", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=MATCH_DEFS, BillingMode="PAY_PER_REQUEST")
+    code, msg, _ = error_of(raw.create_table, GlobalSecondaryIndexes=match_gsi(
+        ("tournament", "HASH"), ("round", "RANGE"), ("regionId", "HASH")), **base)
+    assert code == "ValidationException" and "Invalid KeySchema" in msg, msg
+    defs = MATCH_DEFS + [{"AttributeName": f"h{i}", "AttributeType": "S"} for i in range(5)]
+    code, msg, _ = error_of(raw.create_table, GlobalSecondaryIndexes=match_gsi(
+        *[(f"h{i}", "HASH") for i in range(5)]), **dict(base, AttributeDefinitions=defs))
+    assert code == "ValidationException" and "Invalid KeySchema" in msg, msg
+    raw.create_table(TableName="Matches", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=MATCH_DEFS, BillingMode="PAY_PER_REQUEST",
+                     GlobalSecondaryIndexes=match_gsi(("tournament", "HASH"), ("regionId", "HASH"),
+                                                      ("round", "RANGE"), ("bracket", "RANGE")))
+    ks = client.describe_table(TableName="Matches")["Table"]["GlobalSecondaryIndexes"][0]["KeySchema"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in ks] == [
+        ("tournament", "HASH"), ("regionId", "HASH"), ("round", "RANGE"), ("bracket", "RANGE")], ks
+
+
+@check("multi-attribute GSI keys: items are indexed only with every key attribute, typed right")
+def _():
+    def put(i, **attrs):
+        return client.put_item(TableName="Matches", Item=dict({"id": S(i)}, **attrs))
+    for i, (rnd, br) in enumerate([(1, "upper"), (2, "lower"), (2, "upper"), (3, "upper")]):
+        put(f"m{i}", tournament=S("WINTER"), regionId=S("NA"), round=N(rnd), bracket=S(br))
+    put("eu", tournament=S("WINTER"), regionId=S("EU"), round=N(1), bracket=S("upper"))
+    put("partial", tournament=S("WINTER"), round=N(1), bracket=S("upper"))
+    code, msg, _ = error_of(lambda: put("typed", tournament=S("WINTER"), regionId=N(1), round=N(1), bracket=S("x")))
+    assert code == "ValidationException" and "Type mismatch for Index Key regionId" in msg, msg
+    r = client.scan(TableName="Matches", IndexName="byTournament")
+    assert sorted(i["id"]["S"] for i in r["Items"]) == ["eu", "m0", "m1", "m2", "m3"], r
+
+
+def mq(kce, **values):
+    names = {"ExpressionAttributeNames": {"#r": "round"}} if "#r" in kce else {}
+    return client.query(TableName="Matches", IndexName="byTournament", KeyConditionExpression=kce,
+                        ExpressionAttributeValues={f":{k}": v for k, v in values.items()}, **names)
+
+
+@check("multi-attribute GSI keys: equality on every partition attribute, sort attributes left to right")
+def _():
+    ids = lambda r: [i["id"]["S"] for i in r["Items"]]  # noqa: E731
+    assert ids(mq("tournament = :t AND regionId = :g", t=S("WINTER"), g=S("NA"))) == ["m0", "m1", "m2", "m3"]
+    assert ids(mq("regionId = :g AND tournament = :t AND #r = :n", t=S("WINTER"), g=S("NA"), n=N(2))) == ["m1", "m2"]
+    assert ids(mq("tournament = :t AND regionId = :g AND #r = :n AND begins_with(bracket, :b)",
+                  t=S("WINTER"), g=S("NA"), n=N(2), b=S("up"))) == ["m2"]
+    assert ids(mq("tournament = :t AND regionId = :g AND #r >= :n", t=S("WINTER"), g=S("NA"), n=N(2))) == ["m1", "m2", "m3"]
+    code, msg, _ = error_of(mq, kce="tournament = :t", t=S("WINTER"))
+    assert code == "ValidationException" and "Query condition missed key schema element: regionId" in msg, msg
+    code, msg, _ = error_of(mq, kce="tournament = :t AND regionId = :g AND bracket = :b",
+                            t=S("WINTER"), g=S("NA"), b=S("upper"))
+    assert code == "ValidationException" and "Query key condition not supported" in msg, msg
+    code, msg, _ = error_of(mq, kce="tournament = :t AND regionId = :g AND #r > :n AND bracket = :b",
+                            t=S("WINTER"), g=S("NA"), n=N(1), b=S("upper"))
+    assert code == "ValidationException", (code, msg)
+    code, msg, _ = error_of(mq, kce="tournament = :t AND regionId > :g", t=S("WINTER"), g=S("NA"))
+    assert code == "ValidationException" and "Query key condition not supported" in msg, msg
+    # Pages resume inside the index's order.
+    r = client.query(TableName="Matches", IndexName="byTournament", Limit=2,
+                     KeyConditionExpression="tournament = :t AND regionId = :g",
+                     ExpressionAttributeValues={":t": S("WINTER"), ":g": S("NA")})
+    assert ids(r) == ["m0", "m1"] and set(r["LastEvaluatedKey"]) == {"id", "tournament", "regionId", "round", "bracket"}, r
+    r = client.query(TableName="Matches", IndexName="byTournament", ExclusiveStartKey=r["LastEvaluatedKey"],
+                     KeyConditionExpression="tournament = :t AND regionId = :g",
+                     ExpressionAttributeValues={":t": S("WINTER"), ":g": S("NA")})
+    assert ids(r) == ["m2", "m3"], r
+
+
 print("all checks passed")

@@ -2,6 +2,7 @@
 //! key schema read and split into the partition value and the sort-key condition, with DynamoDB's
 //! errors for every shape it refuses; no data is read here.
 
+use crate::attribute_value::AttributeValue;
 use crate::expression::{CmpOp, Condition, Operand};
 use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult};
@@ -123,6 +124,9 @@ pub fn key_condition(cond: &Condition, keys: &KeySchema) -> DynamoResult<KeyCond
         }
         named.push((name, t));
     }
+    if keys.is_multi() {
+        return multi_key_condition(named, keys);
+    }
     if named.len() > 2 {
         return Err(DynamoError::validation(
             "Conditions can be of length 1 or 2 only",
@@ -161,5 +165,59 @@ pub fn key_condition(cond: &Condition, keys: &KeySchema) -> DynamoResult<KeyCond
         check_key_types(&t, &r.kind)?;
         range = Some(t);
     }
+    Ok(KeyCondition { hash, range })
+}
+
+/// The key condition of a multi-attribute GSI key: equality on every partition attribute, then
+/// conditions on the sort attributes from the left with no gap, all equalities but the last.
+fn multi_key_condition(
+    mut named: Vec<(String, Condition)>,
+    keys: &KeySchema,
+) -> DynamoResult<KeyCondition> {
+    let unsupported = || DynamoError::validation("Query key condition not supported");
+    let mut hash_values = Vec::new();
+    for k in keys.hash_attrs() {
+        let Some(at) = named.iter().position(|(n, _)| *n == k.name) else {
+            return Err(DynamoError::validation(format!(
+                "Query condition missed key schema element: {}",
+                k.name
+            )));
+        };
+        let (_, t) = named.remove(at);
+        let Condition::Compare(_, CmpOp::Eq, Operand::Value(v)) = &t else {
+            return Err(unsupported());
+        };
+        check_key_types(&t, &k.kind)?;
+        hash_values.push(v.clone());
+    }
+    let mut range: Option<Condition> = None;
+    let mut ended = false;
+    for k in keys.range_attrs() {
+        let Some(at) = named.iter().position(|(n, _)| *n == k.name) else {
+            ended = true;
+            continue;
+        };
+        // A condition after a gap, or after a range condition, cannot narrow the sorted index.
+        if ended {
+            return Err(unsupported());
+        }
+        let (_, t) = named.remove(at);
+        if matches!(t, Condition::Compare(_, CmpOp::Ne, _)) {
+            return Err(DynamoError::validation(
+                "Unsupported operator on KeyConditionExpression: operator: <>",
+            ));
+        }
+        check_key_types(&t, &k.kind)?;
+        ended = !matches!(t, Condition::Compare(_, CmpOp::Eq, _));
+        range = Some(match range {
+            Some(r) => Condition::And(Box::new(r), Box::new(t)),
+            None => t,
+        });
+    }
+    if !named.is_empty() {
+        return Err(unsupported());
+    }
+    let refs: Vec<&AttributeValue> = hash_values.iter().collect();
+    let hash = key_codec::encode_tuple(&refs).ok_or_else(unsupported)?;
     Ok(KeyCondition { hash, range })
 }

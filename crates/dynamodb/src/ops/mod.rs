@@ -203,7 +203,7 @@ pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u
                         idx.name
                     )));
                 }
-                check_key_size(v, idx.keys.hash.name == k)?;
+                check_key_size(v, idx.keys.is_hash_attr(k))?;
             }
             let want = table
                 .attribute_definitions

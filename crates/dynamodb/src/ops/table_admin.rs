@@ -175,6 +175,7 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 c.get("KeySchema").and_then(Value::as_array),
                 &def.attribute_definitions,
                 "keySchema",
+                true,
             )?;
             let projection = c
                 .get("Projection")
