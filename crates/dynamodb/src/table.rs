@@ -139,6 +139,21 @@ pub struct IndexDef {
 }
 
 impl IndexDef {
+    /// True if the index stores the top-level attribute `name` of its items.
+    pub fn projects(&self, name: &str, table_keys: &KeySchema) -> bool {
+        let ty = self
+            .projection
+            .get("ProjectionType")
+            .and_then(Value::as_str)
+            .unwrap_or("ALL");
+        ty == "ALL"
+            || table_keys.names().contains(&name)
+            || self.keys.names().contains(&name)
+            || (ty == "INCLUDE"
+                && matches!(self.projection.get("NonKeyAttributes"), Some(Value::Array(a))
+                    if a.iter().any(|v| v.as_str() == Some(name))))
+    }
+
     /// Projects a table item into what the index stores.
     pub fn project(&self, item: &Item, table_keys: &KeySchema) -> Item {
         let ty = self

@@ -231,6 +231,23 @@ def _():
     assert c["Table"]["CapacityUnits"] == 0.0 and c["CapacityUnits"] == 0.5, c
 
 
+@check("a local index read asking for attributes the index does not project fetches them from the table")
+def _():
+    client.create_table(
+        TableName="Local", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "ls")],
+        LocalSecondaryIndexes=[{"IndexName": "byLs", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "ls", "KeyType": "RANGE"}]}])
+    client.put_item(TableName="Local", Item={"pk": S("p"), "sk": S("1"), "ls": S("a"), "extra": S("x")})
+    q = dict(TableName="Local", IndexName="byLs", KeyConditionExpression="pk = :p",
+             ExpressionAttributeValues={":p": S("p")})
+    assert client.query(**q)["Items"] == [{"pk": S("p"), "sk": S("1"), "ls": S("a")}]
+    assert client.query(Select="ALL_ATTRIBUTES", **q)["Items"][0]["extra"] == S("x")
+    assert client.query(ProjectionExpression="extra", **q)["Items"] == [{"extra": S("x")}]
+
+
 # ---- Multi-attribute GSI keys (DynamoDB, November 2025) -----------------------------------------------
 
 MATCH_DEFS = [{"AttributeName": n, "AttributeType": t} for n, t in

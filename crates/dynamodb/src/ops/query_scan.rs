@@ -266,6 +266,15 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
     if let Some(k) = &q.start {
         check_start_key(k, def, index)?;
     }
+    // AWS: a local index read that asks for attributes the index does not project fetches them
+    // from the table (Select ALL_ATTRIBUTES, or a projection naming one); a global index cannot.
+    let lsi_fetches_table = index.is_some_and(|i| {
+        i.local
+            && (q.select_all
+                || q.projection
+                    .as_ref()
+                    .is_some_and(|paths| paths.iter().any(|p| !i.projects(p.root(), &def.keys))))
+    });
     // Where to resume.
     let start: Option<Pos> = match &q.start {
         None => None,
@@ -312,7 +321,14 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                 )?;
                 more_possible = rows.len() == want;
                 rows.into_iter()
-                    .map(|r| (r.pos, i.project(&r.item, &def.keys)))
+                    .map(|r| {
+                        let item = if lsi_fetches_table {
+                            r.item
+                        } else {
+                            i.project(&r.item, &def.keys)
+                        };
+                        (r.pos, item)
+                    })
                     .collect()
             }
             None => {
