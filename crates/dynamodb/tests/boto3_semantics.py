@@ -248,6 +248,22 @@ def _():
     assert client.query(ProjectionExpression="extra", **q)["Items"] == [{"extra": S("x")}]
 
 
+@check("write capacity includes each index the write touches")
+def _():
+    put = lambda item: client.put_item(TableName="Sem", Item=item, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]  # noqa: E731
+    c = put({"pk": S("cap"), "g": S("G2"), "x": N(1), "y": N(1)})
+    assert c["CapacityUnits"] == 3.0 and c["Table"]["CapacityUnits"] == 1.0, c
+    assert c["GlobalSecondaryIndexes"] == {"keys": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0},
+                                           "some": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}, c
+    c = put({"pk": S("cap"), "g": S("G2"), "x": N(1), "y": N(2)})
+    assert c["CapacityUnits"] == 1.0 and "GlobalSecondaryIndexes" not in c, c
+    c = client.update_item(TableName="Sem", Key={"pk": S("cap")}, UpdateExpression="SET x = :v",
+                           ExpressionAttributeValues={":v": N(5)}, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    assert c == {"TableName": "Sem", "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}, c
+    c = client.delete_item(TableName="Sem", Key={"pk": S("cap")}, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    assert c["CapacityUnits"] == 3.0, c
+
+
 # ---- Multi-attribute GSI keys (DynamoDB, November 2025) -----------------------------------------------
 
 MATCH_DEFS = [{"AttributeName": n, "AttributeType": t} for n, t in

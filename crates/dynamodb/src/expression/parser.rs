@@ -130,9 +130,10 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
             }
             cur.expect(Tok::RParen)?;
             if list.len() > 100 {
-                return Err(cur.err(
-                    "The IN operator is provided with too many operands; number of operands: 101",
-                ));
+                return Err(cur.err(format!(
+                    "The IN operator is provided with too many operands; number of operands: {}",
+                    list.len()
+                )));
             }
             return Ok(Condition::In(left, list));
         }

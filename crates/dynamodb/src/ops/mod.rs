@@ -1,6 +1,7 @@
 //! One module per DynamoDB operation (parse the request, then apply it) and the dispatcher.
 
 pub mod batch;
+pub mod capacity;
 pub mod create_table;
 pub mod delete_item;
 pub mod get_item;
@@ -24,6 +25,7 @@ use crate::protocol::{
 use crate::state::State;
 use crate::store::StoreError;
 use crate::table::{check_key_size, TableDef};
+pub use capacity::{read_units, write_units, Capacity};
 
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -76,109 +78,6 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "TransactWriteItems" => transact::write(state, &r),
         "TransactGetItems" => transact::get(state, &r),
         _ => Err(DynamoError::UnknownOperation),
-    }
-}
-
-/// `ReturnConsumedCapacity` as asked.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Capacity {
-    /// Not returned.
-    None,
-    /// Total only.
-    Total,
-    /// Total plus per-table/index breakdown.
-    Indexes,
-}
-
-impl Capacity {
-    /// Reads `ReturnConsumedCapacity`.
-    pub fn parse(r: &Req) -> DynamoResult<Capacity> {
-        match r.opt_str("ReturnConsumedCapacity")? {
-            None | Some("NONE") => Ok(Capacity::None),
-            Some("TOTAL") => Ok(Capacity::Total),
-            Some("INDEXES") => Ok(Capacity::Indexes),
-            Some(other) => Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
-            ))),
-        }
-    }
-
-    /// Adds the multi-table operations' `ConsumedCapacity` list (one entry per table), if asked for.
-    pub fn insert_per_table(
-        self,
-        out: &mut Map<String, Value>,
-        units: &[(String, f64)],
-        read: bool,
-    ) {
-        let caps: Vec<Value> = units
-            .iter()
-            .filter_map(|(table, u)| self.render(table, *u, read))
-            .collect();
-        if !caps.is_empty() {
-            out.insert("ConsumedCapacity".into(), Value::Array(caps));
-        }
-    }
-
-    /// The `ConsumedCapacity` object for `units` on `table`, if asked for.
-    pub fn render(self, table: &str, units: f64, read: bool) -> Option<Value> {
-        let kind = if read {
-            "ReadCapacityUnits"
-        } else {
-            "WriteCapacityUnits"
-        };
-        match self {
-            Capacity::None => None,
-            Capacity::Total => {
-                Some(json!({"TableName": table, "CapacityUnits": units, kind: units}))
-            }
-            Capacity::Indexes => Some(
-                json!({"TableName": table, "CapacityUnits": units, kind: units,
-                "Table": {"CapacityUnits": units, kind: units}}),
-            ),
-        }
-    }
-}
-
-impl Capacity {
-    /// The `ConsumedCapacity` of a read through an index: in `INDEXES` mode the units are the
-    /// index's, under `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`, and the table's part is zero.
-    pub fn render_index_read(
-        self,
-        table: &str,
-        index: &str,
-        local: bool,
-        units: f64,
-    ) -> Option<Value> {
-        match self {
-            Capacity::Indexes => {
-                let group = if local {
-                    "LocalSecondaryIndexes"
-                } else {
-                    "GlobalSecondaryIndexes"
-                };
-                Some(
-                    json!({"TableName": table, "CapacityUnits": units, "ReadCapacityUnits": units,
-                    "Table": {"CapacityUnits": 0.0, "ReadCapacityUnits": 0.0},
-                    group: {index: {"CapacityUnits": units, "ReadCapacityUnits": units}}}),
-                )
-            }
-            other => other.render(table, units, true),
-        }
-    }
-}
-
-/// Write units for an item of `bytes` (1 KB each, at least one).
-pub fn write_units(bytes: usize) -> f64 {
-    bytes.div_ceil(1024).max(1) as f64
-}
-
-/// Read units for `bytes` (4 KB each; eventually consistent reads cost half).
-pub fn read_units(bytes: usize, consistent: bool) -> f64 {
-    let u = bytes.div_ceil(4096).max(1) as f64;
-    if consistent {
-        u
-    } else {
-        u / 2.0
     }
 }
 

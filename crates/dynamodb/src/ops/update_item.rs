@@ -137,6 +137,9 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
             .unwrap_or(0)
             .max(old.as_ref().map(item_size).unwrap_or(0)),
     );
+    let consumed = u
+        .capacity
+        .render_write(def, units, old.as_ref(), new.as_ref());
     if let Some(new) = &new {
         state.store.apply(&[Write::Put {
             table: u.table.clone(),
@@ -154,8 +157,5 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
         ReturnValues::AllNew => new,
         ReturnValues::UpdatedNew => new.as_ref().map(|i| project(i, &paths)),
     };
-    Ok(write_response(
-        attrs.as_ref(),
-        u.capacity.render(&u.table, units, false),
-    ))
+    Ok(write_response(attrs.as_ref(), consumed))
 }
