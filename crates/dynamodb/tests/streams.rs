@@ -242,6 +242,18 @@ async fn stream_identifiers_are_validated_and_noop_updates_write_nothing() {
             .is_some_and(|m| m.contains("at 'shardId'")),
         "{e}"
     );
+    let (_, e) = call_streams(
+        &db,
+        "DescribeStream",
+        json!({"StreamArn": arn, "ShardFilter": {"Type": "PARENT_SHARDS"}}),
+    )
+    .await;
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at 'shardFilter.type'")),
+        "{e}"
+    );
     let remove = json!({"TableName": "Quiet", "Key": {"id": {"S": "ghost"}}, "UpdateExpression": "REMOVE a"});
     assert_eq!(call(&db, "UpdateItem", remove).await.0, 200);
     let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;

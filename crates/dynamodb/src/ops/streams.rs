@@ -160,7 +160,24 @@ fn describe_stream(state: &mut State, r: &Req) -> DynamoResult<Value> {
             json!(sequence_number(ending)),
         );
     }
+    // ShardFilter CHILD_SHARDS asks for a shard's children; Sluice's one shard never splits.
+    let children_only = match r.opt_obj("ShardFilter")? {
+        None => false,
+        Some(f) => {
+            let f = Req(f);
+            if let Some(other) = f.opt_str("Type")?.filter(|t| *t != "CHILD_SHARDS") {
+                return Err(DynamoError::validation(format!(
+                    "1 validation error detected: Value '{other}' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]"
+                )));
+            }
+            if let Some(parent) = f.opt_str("ShardId")? {
+                crate::table_request::check_length(parent, "shardFilter.shardId", 28, 65)?;
+            }
+            true
+        }
+    };
     let shards = match r.opt_str("ExclusiveStartShardId")? {
+        _ if children_only => vec![],
         Some(s) if s >= shard_id(&stream).as_str() => vec![],
         _ => vec![json!({"ShardId": shard_id(&stream), "SequenceNumberRange": range})],
     };
