@@ -158,6 +158,14 @@ def _():
             update, expr="ADD a :s", values={":s": S("x")})
 
 
+@check("placeholder keys are # or : and then letters, digits or underscores")
+def _():
+    rejects('ExpressionAttributeNames contains invalid key: Syntax error; key: "a"',
+            cond_put, expr="attribute_not_exists(a)", names={"a": "b"})
+    rejects('ExpressionAttributeValues contains invalid key: Syntax error; key: ":a-b"',
+            cond_put, expr="attribute_not_exists(a)", values={":a-b": N(1)})
+
+
 # ---- Key conditions ----------------------------------------------------------------------------------
 
 @check("key condition: = only on the partition key, one condition per key, no OR, no nesting")
