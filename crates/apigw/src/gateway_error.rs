@@ -108,9 +108,10 @@ impl GatewayError {
             ),
             GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
             // As on the REST side: no documented answer for a stalled upload.
-            GatewayError::BodyTimedOut => {
-                (StatusCode::REQUEST_TIMEOUT, r#"{"message":"Request Timeout"}"#)
-            }
+            GatewayError::BodyTimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                r#"{"message":"Request Timeout"}"#,
+            ),
             GatewayError::FunctionFailed(_)
             | GatewayError::MalformedResponse(_)
             | GatewayError::InvokeRejected(_)
@@ -140,9 +141,10 @@ impl GatewayError {
                 r#"{"Message":"Request Entity Too Large"}"#,
             ),
             GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
-            GatewayError::BodyTimedOut => {
-                (StatusCode::REQUEST_TIMEOUT, r#"{"Message":"Request Timeout"}"#)
-            }
+            GatewayError::BodyTimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                r#"{"Message":"Request Timeout"}"#,
+            ),
             GatewayError::FunctionFailed(_)
             | GatewayError::MalformedResponse(_)
             | GatewayError::InvokeRejected(_)
