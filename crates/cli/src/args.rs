@@ -40,6 +40,9 @@ pub enum Command {
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
     #[command(subcommand)]
     Local(LocalCommand),
+    /// Print a sample event an AWS service sends to a function (like `sam local generate-event`).
+    #[command(disable_help_flag = true)]
+    GenerateEvent(GenerateEventArgs),
 }
 
 /// `sluice local …` aliases.
@@ -51,6 +54,18 @@ pub enum LocalCommand {
     Invoke(InvokeArgs),
     /// Same as `sluice start-lambda`.
     StartLambda(StartLambdaArgs),
+    /// Same as `sluice generate-event`.
+    #[command(disable_help_flag = true)]
+    GenerateEvent(GenerateEventArgs),
+}
+
+/// `generate-event SERVICE EVENT [--flag VALUE …]`: parsed by `generate_event::command`, whose
+/// services, events and flags come from its catalog.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct GenerateEventArgs {
+    /// The service, the event and its flags (`--help` lists them).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<String>,
 }
 
 /// Which template, and how to resolve it.

@@ -13,11 +13,12 @@ use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, SamRunArgs, StartApiArgs,
     TemplateArgs, Warm,
 };
-use crate::{route_table, sam_flags};
+use crate::{generate_event, route_table, sam_flags};
 
 /// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
 pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
-    sluice_server::init_logging(template_args(&args.command).debug, stderr_wants_color());
+    let debug = template_args(&args.command).is_some_and(|t| t.debug);
+    sluice_server::init_logging(debug, stderr_wants_color());
     if let Some(line) = samconfig {
         eprintln!("{line}");
     }
@@ -70,6 +71,9 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::Validate(a) => validate(a),
         Command::Ddb(DdbCommand::Export(a)) => ddb_export(a),
         Command::Ddb(DdbCommand::Import(a)) => ddb_import(a),
+        Command::GenerateEvent(a) | Command::Local(LocalCommand::GenerateEvent(a)) => {
+            generate_event::run("generate-event", &a.args)
+        }
     }
 }
 
@@ -82,8 +86,8 @@ fn stderr_wants_color() -> bool {
 }
 
 /// The template flags of any command (`--debug` is read before anything else runs).
-fn template_args(command: &Command) -> &TemplateArgs {
-    match command {
+fn template_args(command: &Command) -> Option<&TemplateArgs> {
+    Some(match command {
         Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => &a.template,
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => &a.template,
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => &a.template,
@@ -91,7 +95,9 @@ fn template_args(command: &Command) -> &TemplateArgs {
         Command::Validate(a) => a,
         Command::Ddb(DdbCommand::Export(a)) => &a.store.template,
         Command::Ddb(DdbCommand::Import(a)) => &a.store.template,
-    }
+        // Takes no template.
+        Command::GenerateEvent(_) | Command::Local(LocalCommand::GenerateEvent(_)) => return None,
+    })
 }
 
 /// Prints the line for each given flag that does not apply.

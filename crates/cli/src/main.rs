@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod generate_event;
 mod route_table;
 mod sam_flags;
 mod samconfig;

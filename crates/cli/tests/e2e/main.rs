@@ -3,6 +3,7 @@
 
 mod cli_options;
 mod errors;
+mod generate_event;
 mod hello;
 mod invoke_command;
 mod items_app;
