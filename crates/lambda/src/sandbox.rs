@@ -81,16 +81,14 @@ impl Sandbox {
         let (api, channels) = RuntimeApi::start(template.function_arn.clone())
             .await
             .map_err(|e| format!("cannot bind the Runtime API listener: {e}"))?;
+        let log = FunctionLog::new(&template.function, template.sink.clone());
         let launcher = &template.launcher;
         let mut cmd = tokio::process::Command::new(&launcher.program);
         cmd.args(&launcher.args)
             .current_dir(&launcher.task_root)
             .env_clear()
             .envs(&template.env)
-            .env(
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                invocation_log::log_stream_name(),
-            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", log.stream())
             // Reserved: the function's own variables cannot redirect the Runtime API.
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .stdin(Stdio::null())
@@ -104,7 +102,6 @@ impl Sandbox {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", launcher.program.display()))?;
         let pid = child.id().ok_or("the runtime process exited immediately")?;
-        let log = FunctionLog::new(&template.function, template.sink.clone());
         let stdout = child.stdout.take().map(|s| s.into_owned_fd());
         let stderr = child.stderr.take().map(|s| s.into_owned_fd());
         let (Some(Ok(stdout)), Some(Ok(stderr))) = (stdout, stderr) else {

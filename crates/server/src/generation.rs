@@ -16,6 +16,7 @@ use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
 use crate::env_vars::EnvVarOverrides;
+use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
 use crate::{function_spec, invoke_adapter, node_host, python_host, Config, ServerError};
@@ -28,6 +29,10 @@ pub(crate) struct Shared {
     pub dynamodb: Arc<DynamoDb>,
     /// Where function output and access lines go (the terminal, or `--log-file`).
     pub log: Arc<TerminalLog>,
+    /// Function logs kept per group and stream (read by `sluice logs` and the CloudWatch Logs API).
+    pub logs: Arc<LogStore>,
+    /// The sink sandboxes write to: `log` and `logs`.
+    function_logs: Arc<FunctionLogs>,
     /// `--static-dir` files served before routing, when the folder exists.
     pub static_files: Option<Arc<StaticFiles>>,
     /// Where handlers reach the services endpoint.
@@ -60,10 +65,18 @@ impl Shared {
             .as_deref()
             .and_then(StaticFiles::new)
             .map(Arc::new);
+        let log = Arc::new(log);
+        let logs = Arc::new(LogStore::new(
+            config.state_dir().join("logs"),
+            crate::logs::DEFAULT_GROUP_BYTES,
+        ));
+        let function_logs = Arc::new(FunctionLogs::new(log.clone(), logs.clone()));
         Ok(Shared {
             config,
             dynamodb,
-            log: Arc::new(log),
+            log,
+            logs,
+            function_logs,
             static_files,
             services_addr,
             python: OnceLock::new(),
@@ -199,7 +212,7 @@ impl Generation {
                 aws: config.aws.clone(),
                 extra_env,
                 cache_dir: state_dir.join("runtime"),
-                log_sink: shared.log.clone(),
+                log_sink: shared.function_logs.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 debug,
             },

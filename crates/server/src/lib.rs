@@ -10,6 +10,7 @@ mod generation;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
+pub mod logs;
 mod node_host;
 mod python_host;
 mod services_endpoint;
@@ -240,6 +241,8 @@ impl Application {
         let services = Arc::new(services_endpoint::Services {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
+            logs: self.shared.logs.clone(),
+            aws: self.shared.config.aws.clone(),
         });
         services_endpoint::serve(listener, services, shutdown).await;
     }

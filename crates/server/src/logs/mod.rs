@@ -1,0 +1,73 @@
+//! Function logs as CloudWatch Logs keeps them: stored per group and stream ([`LogStore`]),
+//! searched with filter patterns ([`FilterPattern`]) and served through the CloudWatch Logs API
+//! subset tools use ([`api`]).
+
+pub mod api;
+mod filter_pattern;
+mod store;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use sluice_lambda::LogSink;
+
+pub use filter_pattern::FilterPattern;
+pub use filter_pattern::FilterPatternError;
+pub use store::{
+    now_millis, GroupInfo, LogEvent, LogStore, LogStoreError, StreamInfo, DEFAULT_GROUP_BYTES,
+};
+
+use crate::terminal_log::TerminalLog;
+
+/// Lines with no sandbox behind them (a runtime that could not even start) go to this stream,
+/// suffixed to the day's date as sandbox streams are.
+const NO_SANDBOX_STREAM: &str = "[$LATEST]no-sandbox";
+
+/// Where function lines go: the terminal (or `--log-file`) as before, and the log store.
+pub(crate) struct FunctionLogs {
+    /// What a person watches.
+    pub terminal: Arc<TerminalLog>,
+    /// What `sluice logs` and the CloudWatch Logs API read.
+    pub store: Arc<LogStore>,
+    /// Set after the first failed write, so a full disk is reported once, not per line.
+    warned: AtomicBool,
+}
+
+impl FunctionLogs {
+    /// Tees function lines to `terminal` and `store`.
+    pub fn new(terminal: Arc<TerminalLog>, store: Arc<LogStore>) -> Self {
+        Self {
+            terminal,
+            store,
+            warned: AtomicBool::new(false),
+        }
+    }
+
+    fn keep(&self, function: &str, stream: &str, line: &str) {
+        let group = LogStore::group_for_function(function);
+        if let Err(error) = self.store.append(&group, stream, line) {
+            if !self.warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!("function logs are not being kept: {error}");
+            }
+        }
+    }
+}
+
+impl LogSink for FunctionLogs {
+    fn line(&self, function: &str, line: &str) {
+        self.terminal.line(function, line);
+        let day = time::OffsetDateTime::now_utc().date();
+        let stream = format!(
+            "{:04}/{:02}/{:02}/{NO_SANDBOX_STREAM}",
+            day.year(),
+            u8::from(day.month()),
+            day.day()
+        );
+        self.keep(function, &stream, line);
+    }
+
+    fn stream_line(&self, function: &str, stream: &str, line: &str) {
+        self.terminal.line(function, line);
+        self.keep(function, stream, line);
+    }
+}
