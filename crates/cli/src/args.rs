@@ -43,6 +43,8 @@ pub enum Command {
     /// Print a sample event an AWS service sends to a function (like `sam local generate-event`).
     #[command(disable_help_flag = true)]
     GenerateEvent(GenerateEventArgs),
+    /// Print functions' logs as CloudWatch keeps them (like `sam logs`).
+    Logs(LogsArgs),
 }
 
 /// `sluice local …` aliases.
@@ -344,6 +346,53 @@ pub struct StoreArgs {
     /// Where Sluice keeps its state (default: `.sluice/` next to the template).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+}
+
+/// `logs` flags (SAM's `sam logs`, where `-t` is `--tail`: the template is `--template` here).
+#[derive(Debug, Clone, ClapArgs)]
+#[command(mut_arg("template", |a| a.short(None)))]
+pub struct LogsArgs {
+    /// Which template and state folder.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// A function's logical id or name; repeat for several (default: every function).
+    #[arg(short = 'n', long = "name", value_name = "FUNCTION")]
+    pub names: Vec<String>,
+    /// A log group to read as well (`/aws/lambda/<name>`).
+    #[arg(long = "cw-log-group", value_name = "GROUP")]
+    pub log_groups: Vec<String>,
+    /// Only events matching this CloudWatch Logs filter pattern (`ERROR`, `"timed out"`,
+    /// `{ $.level = "ERROR" }`).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// From this time: `10m`, `"5mins ago"`, `2h`, `2026-01-31 10:00:00` (default: 10 minutes ago).
+    #[arg(short = 's', long, value_name = "TIME", allow_hyphen_values = true)]
+    pub start_time: Option<String>,
+    /// Up to this time (same forms).
+    #[arg(short = 'e', long, value_name = "TIME", allow_hyphen_values = true)]
+    pub end_time: Option<String>,
+    /// Keep printing new events as they arrive, until interrupted.
+    #[arg(short = 't', long)]
+    pub tail: bool,
+    /// `text` (stream, time, message) or `json` (one object per event).
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: LogsOutput,
+    /// Does not apply: the logs are local, there is no deployed stack to name.
+    #[arg(long, value_name = "STACK")]
+    pub stack_name: Option<String>,
+    /// Not supported yet: X-Ray traces are not emulated.
+    #[arg(long)]
+    pub include_traces: bool,
+}
+
+/// `sluice logs --output` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "lower")]
+pub enum LogsOutput {
+    /// `<stream> <time> <message>`, as `sam logs` prints.
+    Text,
+    /// One JSON object per event.
+    Json,
 }
 
 /// `ddb export` flags.

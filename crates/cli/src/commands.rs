@@ -13,7 +13,7 @@ use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, SamRunArgs, StartApiArgs,
     TemplateArgs, Warm,
 };
-use crate::{generate_event, route_table, sam_flags};
+use crate::{generate_event, logs_command, route_table, sam_flags};
 
 /// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
 pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
@@ -74,6 +74,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::GenerateEvent(a) | Command::Local(LocalCommand::GenerateEvent(a)) => {
             generate_event::run("generate-event", &a.args)
         }
+        Command::Logs(a) => logs(&a),
     }
 }
 
@@ -95,6 +96,7 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
         Command::Validate(a) => a,
         Command::Ddb(DdbCommand::Export(a)) => &a.store.template,
         Command::Ddb(DdbCommand::Import(a)) => &a.store.template,
+        Command::Logs(a) => &a.store.template,
         // Takes no template.
         Command::GenerateEvent(_) | Command::Local(LocalCommand::GenerateEvent(_)) => return None,
     })
@@ -547,6 +549,31 @@ fn open_store(args: &crate::args::StoreArgs) -> Result<std::sync::Arc<sluice_dyn
         eprintln!("{note}");
     }
     Ok(db)
+}
+
+/// `sluice logs`: the template names the functions, the state folder holds their logs.
+fn logs(args: &crate::args::LogsArgs) -> Result<ExitCode> {
+    say_not_applied(&args.store.template, None);
+    if args.stack_name.is_some() {
+        eprintln!("--stack-name does not apply: Sluice reads the logs its own functions wrote");
+    }
+    if args.include_traces {
+        eprintln!("--include-traces is not supported yet: X-Ray traces are not emulated");
+    }
+    let mut config = base_config(&args.store.template)?;
+    config.state_dir = args.store.state_dir.clone();
+    let model = sluice_server::load_model(&config)?;
+    let functions: Vec<(String, String)> = model
+        .functions
+        .iter()
+        .map(|f| (f.logical_id.clone(), f.name.clone()))
+        .collect();
+    let groups = logs_command::groups(args, &functions)?;
+    let store = sluice_server::logs::LogStore::new(
+        config.state_dir().join("logs"),
+        sluice_server::logs::DEFAULT_GROUP_BYTES,
+    );
+    logs_command::run(args, groups, &store)
 }
 
 fn ddb_export(args: crate::args::DdbExportArgs) -> Result<ExitCode> {

@@ -9,6 +9,7 @@ mod invoke_command;
 mod items_app;
 mod items_rust;
 mod lambda_behaviour;
+mod logs;
 mod reload;
 mod request_event;
 mod runtime_clients;
