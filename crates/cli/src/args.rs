@@ -45,6 +45,8 @@ pub enum Command {
     GenerateEvent(GenerateEventArgs),
     /// Print functions' logs as CloudWatch keeps them (like `sam logs`).
     Logs(LogsArgs),
+    /// Install functions' dependencies where Lambda would find them (like `sam build`).
+    Build(BuildArgs),
 }
 
 /// `sluice local …` aliases.
@@ -346,6 +348,28 @@ pub struct StoreArgs {
     /// Where Sluice keeps its state (default: `.sluice/` next to the template).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+}
+
+/// `build` flags (SAM's `sam build`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct BuildArgs {
+    /// Which template and state folder (builds go to `<state>/build`).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this function (logical id or name; default: every function).
+    pub function: Option<String>,
+    /// Leave this function out (repeatable).
+    #[arg(short = 'x', long, value_name = "FUNCTION")]
+    pub exclude: Vec<String>,
+    /// Does not apply: Sluice builds with the host's tools, as it runs functions on the host.
+    #[arg(short = 'u', long)]
+    pub use_container: bool,
+    /// Accepted: builds are always cached, by a hash of each function's manifest.
+    #[arg(short = 'c', long)]
+    pub cached: bool,
+    /// Accepted: functions are built one after another.
+    #[arg(short = 'p', long)]
+    pub parallel: bool,
 }
 
 /// `logs` flags (SAM's `sam logs`, where `-t` is `--tail`: the template is `--template` here).

@@ -75,6 +75,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
             generate_event::run("generate-event", &a.args)
         }
         Command::Logs(a) => logs(&a),
+        Command::Build(a) => build_functions(&a),
     }
 }
 
@@ -97,6 +98,7 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
         Command::Ddb(DdbCommand::Export(a)) => &a.store.template,
         Command::Ddb(DdbCommand::Import(a)) => &a.store.template,
         Command::Logs(a) => &a.store.template,
+        Command::Build(a) => &a.store.template,
         // Takes no template.
         Command::GenerateEvent(_) | Command::Local(LocalCommand::GenerateEvent(_)) => return None,
     })
@@ -549,6 +551,50 @@ fn open_store(args: &crate::args::StoreArgs) -> Result<std::sync::Arc<sluice_dyn
         eprintln!("{note}");
     }
     Ok(db)
+}
+
+/// `sluice build`: each function's plan, run in template order; the first failure stops, with
+/// the tool's own output.
+fn build_functions(args: &crate::args::BuildArgs) -> Result<ExitCode> {
+    say_not_applied(&args.store.template, None);
+    if args.use_container {
+        eprintln!("--use-container does not apply: Sluice builds with this machine's pip, npm, make and cargo, the tools its functions run with");
+    }
+    let mut config = base_config(&args.store.template)?;
+    config.state_dir = args.store.state_dir.clone();
+    let model = load(&config)?;
+    let state_dir = config.state_dir();
+    let chosen: Vec<&sluice_template::Function> = model
+        .functions
+        .iter()
+        .filter(|f| {
+            args.function
+                .as_deref()
+                .is_none_or(|n| f.logical_id == n || f.name == n)
+        })
+        .filter(|f| {
+            !args
+                .exclude
+                .iter()
+                .any(|x| *x == f.logical_id || *x == f.name)
+        })
+        .collect();
+    if let (Some(name), true) = (&args.function, chosen.is_empty()) {
+        bail!("the template has no function {name}");
+    }
+    let mut built = 0;
+    for function in chosen {
+        let Some(plan) = sluice_server::build::plan(function, &state_dir) else {
+            continue;
+        };
+        eprintln!("Building {} ...", function.logical_id);
+        eprintln!("{}", sluice_server::build::run(function, &plan)?);
+        built += 1;
+    }
+    eprintln!(
+        "Build succeeded: {built} function(s) with something to build; `sluice start-api` uses the results"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sluice logs`: the template names the functions, the state folder holds their logs.

@@ -148,6 +148,7 @@ fn sam_section(path: &[String]) -> Option<&'static str> {
         "start-lambda" => Some("local_start_lambda"),
         "validate" => Some("validate"),
         "logs" => Some("logs"),
+        "build" => Some("build"),
         _ => None,
     }
 }

@@ -2,6 +2,7 @@
 //! template `Model`, serves them on bound listeners, swaps in a new template generation on reload,
 //! and shuts everything down.
 
+pub mod build;
 mod config;
 mod env_vars;
 mod error;
