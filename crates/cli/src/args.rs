@@ -47,6 +47,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Install functions' dependencies where Lambda would find them (like `sam build`).
     Build(BuildArgs),
+    /// What the logged traffic would cost on AWS: Lambda, and each front door.
+    Report(StoreArgs),
 }
 
 /// `sluice local …` aliases.

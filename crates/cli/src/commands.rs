@@ -13,7 +13,7 @@ use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, SamRunArgs, StartApiArgs,
     TemplateArgs, Warm,
 };
-use crate::{generate_event, logs_command, route_table, sam_flags};
+use crate::{generate_event, logs_command, report_command, route_table, sam_flags};
 
 /// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
 pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
@@ -76,6 +76,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         }
         Command::Logs(a) => logs(&a),
         Command::Build(a) => build_functions(&a),
+        Command::Report(a) => report(&a),
     }
 }
 
@@ -99,6 +100,7 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
         Command::Ddb(DdbCommand::Import(a)) => &a.store.template,
         Command::Logs(a) => &a.store.template,
         Command::Build(a) => &a.store.template,
+        Command::Report(a) => &a.template,
         // Takes no template.
         Command::GenerateEvent(_) | Command::Local(LocalCommand::GenerateEvent(_)) => return None,
     })
@@ -551,6 +553,18 @@ fn open_store(args: &crate::args::StoreArgs) -> Result<std::sync::Arc<sluice_dyn
         eprintln!("{note}");
     }
     Ok(db)
+}
+
+/// `sluice report`: the template names the functions, the state folder holds their REPORT lines.
+fn report(args: &crate::args::StoreArgs) -> Result<ExitCode> {
+    let mut config = base_config(&args.template)?;
+    config.state_dir = args.state_dir.clone();
+    let model = load(&config)?;
+    let store = sluice_server::logs::LogStore::new(
+        config.state_dir().join("logs"),
+        sluice_server::logs::DEFAULT_GROUP_BYTES,
+    );
+    report_command::run(&model, &store, &config.aws.region)
 }
 
 /// `sluice build`: each function's plan, run in template order; the first failure stops, with

@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod generate_event;
 mod logs_command;
+mod report_command;
 mod route_table;
 mod sam_flags;
 mod samconfig;

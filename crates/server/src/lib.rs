@@ -4,6 +4,7 @@
 
 pub mod build;
 mod config;
+pub mod cost;
 mod env_vars;
 mod error;
 mod function_spec;

@@ -138,6 +138,31 @@ fn sluice_logs_and_the_aws_cli_read_each_sandboxs_stream() {
     let out = sluice_logs(&template, &state, &["-n", "Nobody"]);
     assert!(!out.status.success());
 
+    // `sluice report` costs the two invocations from their REPORT lines.
+    let out = Command::new(sluice())
+        .arg("report")
+        .arg("-t")
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("talker-fn"))
+        .unwrap_or_else(|| panic!("no row for the function:\n{report}"));
+    assert_eq!(row.split_whitespace().nth(1), Some("2"), "{report}");
+    assert!(
+        report.contains("Per million requests like these: REST API $"),
+        "{report}"
+    );
+
     // The AWS CLI against the services endpoint.
     let groups = aws(&server, &["describe-log-groups"]);
     assert_eq!(
