@@ -33,6 +33,9 @@ pub struct GatewayOptions {
     pub integration_timeout: Duration,
     /// Largest request body accepted (AWS: 10 MB) before answering 413.
     pub max_body_bytes: usize,
+    /// How long a client may send nothing while its body is incomplete before the gateway gives
+    /// up (408), so stalled uploads do not hold connections.
+    pub body_idle_timeout: Duration,
     /// Region and account the gateway pretends to run in (`requestContext.accountId`).
     pub aws: AwsEnv,
 }
@@ -42,6 +45,7 @@ impl Default for GatewayOptions {
         GatewayOptions {
             integration_timeout: Duration::from_secs(29),
             max_body_bytes: 10 * 1024 * 1024,
+            body_idle_timeout: Duration::from_secs(10),
             aws: AwsEnv::default(),
         }
     }
@@ -129,7 +133,12 @@ impl Gateway {
         self.route(ex)?;
         // Phases to come (later issues), each `fn(&self, &mut Exchange) -> Result<(), GatewayError>`:
         // authorize → api key → throttle → cache lookup. They go here, before the body is read.
-        ex.body = body::read(body, self.options.max_body_bytes).await?;
+        ex.body = body::read(
+            body,
+            self.options.max_body_bytes,
+            self.options.body_idle_timeout,
+        )
+        .await?;
         // IAM authorization goes here: SigV4 signs the body's hash.
         self.integrate(ex).await
     }

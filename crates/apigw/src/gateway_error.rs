@@ -17,6 +17,9 @@ pub(crate) enum GatewayError {
     /// The request body could not be read (client went away, malformed chunking).
     #[error("request body could not be read: {0}")]
     BodyUnreadable(String),
+    /// The client stopped sending its body before it was complete.
+    #[error("request body stalled (nothing received within the body read timeout)")]
+    BodyTimedOut,
     /// The request body is larger than the API accepts (10 MB on AWS).
     #[error("request body larger than {limit} bytes")]
     BodyTooLarge {
@@ -57,6 +60,7 @@ impl GatewayError {
         match self {
             GatewayError::NoRoute
             | GatewayError::BodyUnreadable(_)
+            | GatewayError::BodyTimedOut
             | GatewayError::BodyTooLarge { .. } => Culprit::Client,
             GatewayError::FunctionFailed(_)
             | GatewayError::MalformedResponse(_)
@@ -88,6 +92,13 @@ impl GatewayError {
                 StatusCode::BAD_REQUEST,
                 "BadRequestException",
                 r#"{"message":"Bad Request"}"#,
+            ),
+            // AWS: no documented gateway response for a stalled upload (its front end closes such
+            // connections); Sluice answers 408 so a client that is still listening learns why.
+            GatewayError::BodyTimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeoutException",
+                r#"{"message":"Request Timeout"}"#,
             ),
             // AWS: REQUEST_TOO_LARGE gateway response; the message text is not verified against a
             // live API (sluice uses the wording API Gateway's HTTP 413 is commonly reported with).
@@ -190,6 +201,12 @@ mod tests {
                 413,
                 "RequestTooLargeException",
                 r#"{"message":"Request Too Long"}"#,
+            ),
+            (
+                GatewayError::BodyTimedOut,
+                408,
+                "RequestTimeoutException",
+                r#"{"message":"Request Timeout"}"#,
             ),
         ];
         for (error, status, error_type, body) in rows {

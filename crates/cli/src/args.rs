@@ -205,6 +205,10 @@ pub struct RunArgs {
     /// that start Sluice on port 0).
     #[arg(long, value_name = "FILE")]
     pub ready_file: Option<PathBuf>,
+    /// Most connections held at once on the API and services ports together (default: what the
+    /// descriptor limit allows); at the limit the quietest connection is closed.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
 }
 
 /// `start-api` flags.

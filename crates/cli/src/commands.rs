@@ -200,6 +200,7 @@ fn run_config(template: &TemplateArgs, run: &RunArgs, sam: Option<&SamRunArgs>) 
     config.in_memory = run.in_memory;
     config.default_concurrency = run.default_concurrency.max(1);
     config.log_file = sam.and_then(|s| s.log_file.clone());
+    config.max_connections = run.max_connections;
     Ok(config)
 }
 

@@ -51,6 +51,9 @@ pub struct Config {
     pub disable_authorizer: bool,
     /// ANSI colours in function and access lines (the binary sets it: a terminal, no `NO_COLOR`).
     pub color: bool,
+    /// Most connections both listeners hold at once (`--max-connections`); `None`: what the
+    /// descriptor limit allows.
+    pub max_connections: Option<usize>,
     /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
     /// timeout lifted so a paused breakpoint does not kill them.
     pub debug: Option<sluice_lambda::DebugOptions>,
@@ -75,6 +78,7 @@ impl Config {
             log_file: None,
             disable_authorizer: false,
             color: false,
+            max_connections: None,
             debug: None,
         }
     }

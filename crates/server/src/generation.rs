@@ -15,6 +15,7 @@ use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
+use crate::connections::ConnectionLimit;
 use crate::env_vars::EnvVarOverrides;
 use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     pub static_files: Option<Arc<StaticFiles>>,
     /// Where handlers reach the services endpoint.
     pub services_addr: SocketAddr,
+    /// The connections both listeners may hold at once.
+    pub connections: Arc<ConnectionLimit>,
     /// The host's python and where its boto3 is, probed the first time a generation has a python
     /// function (it runs `python3` and may install boto3: once per process is enough).
     python: OnceLock<(python_host::HostPython, Result<Option<PathBuf>, String>)>,
@@ -71,6 +74,10 @@ impl Shared {
             crate::logs::DEFAULT_GROUP_BYTES,
         ));
         let function_logs = Arc::new(FunctionLogs::new(log.clone(), logs.clone()));
+        let connections = match config.max_connections {
+            Some(max) => ConnectionLimit::new(max),
+            None => ConnectionLimit::from_descriptor_limit(),
+        };
         Ok(Shared {
             config,
             dynamodb,
@@ -79,6 +86,7 @@ impl Shared {
             function_logs,
             static_files,
             services_addr,
+            connections,
             python: OnceLock::new(),
             node: OnceLock::new(),
         })
@@ -218,15 +226,12 @@ impl Generation {
             },
             code_changed,
         )?;
+        let model = Arc::new(model);
         let gateway = Gateway::new(
             &model.rest_apis,
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
-                names: model
-                    .functions
-                    .iter()
-                    .map(|f| (f.logical_id.clone(), f.name.clone()))
-                    .collect(),
+                model: model.clone(),
             }),
             GatewayOptions {
                 aws: config.aws.clone(),
@@ -236,7 +241,7 @@ impl Generation {
         .with_access_log(shared.log.clone());
         let background = lambda.start_background();
         Ok(Generation {
-            model: Arc::new(model),
+            model,
             lambda,
             gateway: Arc::new(gateway),
             _background: background,

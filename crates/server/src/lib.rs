@@ -4,6 +4,7 @@
 
 pub mod build;
 mod config;
+mod connections;
 pub mod cost;
 mod env_vars;
 mod error;
@@ -235,7 +236,8 @@ impl Application {
         let gateway = move || current.load().gateway.clone();
         let log = self.shared.log.clone();
         let statics = self.shared.static_files.clone();
-        http_listener::serve_gateway(listener, gateway, log, statics, shutdown).await;
+        let limit = self.shared.connections.clone();
+        http_listener::serve_gateway(listener, limit, gateway, log, statics, shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
@@ -246,7 +248,8 @@ impl Application {
             logs: self.shared.logs.clone(),
             aws: self.shared.config.aws.clone(),
         });
-        services_endpoint::serve(listener, services, shutdown).await;
+        let limit = self.shared.connections.clone();
+        services_endpoint::serve(listener, limit, services, shutdown).await;
     }
 
     /// One synchronous invocation (`sluice invoke`).

@@ -11,6 +11,7 @@ mod long_form;
 pub mod model;
 mod nested;
 mod parameters;
+mod paths;
 mod plain_yaml;
 mod resource_types;
 mod resources;

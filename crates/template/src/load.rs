@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
 use crate::yaml_tree::{Kind, Node};
-use crate::{long_form, nested, parameters, resources, yaml_tree};
+use crate::{long_form, nested, parameters, paths, resources, yaml_tree};
 
 /// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
 /// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
@@ -133,7 +133,7 @@ fn compile(
         path: file_name.to_path_buf(),
         source,
     })?;
-    let template_path = resources::normalize(&template_path);
+    let template_path = paths::normalize(&template_path);
     let template_dir = template_path
         .parent()
         .unwrap_or(Path::new("/"))

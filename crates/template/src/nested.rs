@@ -11,7 +11,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::{intrinsic, Resolver};
 use crate::load::{load_nested, LoadOptions};
 use crate::model::Model;
-use crate::resources::normalize;
+use crate::paths::normalize;
 use crate::yaml_tree::{Kind, Node};
 
 /// How deep stacks may nest; guards against a template that includes itself.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use sluice_aws_env::RuntimeFamily;
 
@@ -514,7 +514,7 @@ fn code(
         }
         other => other,
     };
-    Ok(Code::Dir(normalize(
+    Ok(Code::Dir(crate::paths::normalize(
         &template_dir.join(uri.unwrap_or_default()),
     )))
 }
@@ -662,21 +662,4 @@ fn rest_api(
         binary_media_types,
         routes: Vec::new(),
     })
-}
-
-/// Removes `.` and folds `..` lexically, so `CodeUri: ./src/` gives `<dir>/src`.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
