@@ -13,7 +13,7 @@ use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, SamRunArgs, StartApiArgs,
     TemplateArgs, Warm,
 };
-use crate::{generate_event, logs_command, report_command, route_table, sam_flags};
+use crate::{build_command, generate_event, logs_command, report_command, route_table, sam_flags};
 
 /// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
 pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
@@ -74,9 +74,9 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::GenerateEvent(a) | Command::Local(LocalCommand::GenerateEvent(a)) => {
             generate_event::run("generate-event", &a.args)
         }
-        Command::Logs(a) => logs(&a),
-        Command::Build(a) => build_functions(&a),
-        Command::Report(a) => report(&a),
+        Command::Logs(a) => logs_command::command(&a),
+        Command::Build(a) => build_command::command(&a),
+        Command::Report(a) => report_command::command(&a),
     }
 }
 
@@ -107,7 +107,7 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
 }
 
 /// Prints the line for each given flag that does not apply.
-fn say_not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) {
+pub(crate) fn say_not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) {
     for line in sam_flags::not_applied(template, run) {
         eprintln!("{line}");
     }
@@ -182,7 +182,7 @@ fn template_path(flag: Option<&Path>) -> Result<PathBuf> {
     std::path::absolute(&path).with_context(|| format!("resolving {}", path.display()))
 }
 
-fn base_config(args: &TemplateArgs) -> Result<Config> {
+pub(crate) fn base_config(args: &TemplateArgs) -> Result<Config> {
     let mut config = Config::new(template_path(args.template.as_deref())?);
     if !args.parameter_overrides.is_empty() {
         config.parameter_overrides =
@@ -213,11 +213,13 @@ fn socket_addr(host: &str, port: u16) -> Result<SocketAddr> {
 
 /// Loads the template and composes the application; handlers reach the services at `services`.
 fn build(config: &Config, services: SocketAddr) -> Result<Application> {
-    build_with(config, load(config)?, services)
+    let model = load(config)?;
+    build_command::rebuild_changed(&model, &config.state_dir());
+    build_with(config, model, services)
 }
 
 /// Loads the template, printing its warnings.
-fn load(config: &Config) -> Result<Model> {
+pub(crate) fn load(config: &Config) -> Result<Model> {
     let model = sluice_server::load_model(config)?;
     for warning in &model.warnings {
         eprintln!("Warning: {warning}");
@@ -554,87 +556,6 @@ fn open_store(args: &crate::args::StoreArgs) -> Result<std::sync::Arc<sluice_dyn
         eprintln!("{note}");
     }
     Ok(db)
-}
-
-/// `sluice report`: the template names the functions, the state folder holds their REPORT lines.
-fn report(args: &crate::args::StoreArgs) -> Result<ExitCode> {
-    let mut config = base_config(&args.template)?;
-    config.state_dir = args.state_dir.clone();
-    let model = load(&config)?;
-    let store = sluice_server::logs::LogStore::new(
-        config.state_dir().join("logs"),
-        sluice_server::logs::DEFAULT_GROUP_BYTES,
-    );
-    report_command::run(&model, &store, &config.aws.region)
-}
-
-/// `sluice build`: each function's plan, run in template order; the first failure stops, with
-/// the tool's own output.
-fn build_functions(args: &crate::args::BuildArgs) -> Result<ExitCode> {
-    say_not_applied(&args.store.template, None);
-    if args.use_container {
-        eprintln!("--use-container does not apply: Sluice builds with this machine's pip, npm, make and cargo, the tools its functions run with");
-    }
-    let mut config = base_config(&args.store.template)?;
-    config.state_dir = args.store.state_dir.clone();
-    let model = load(&config)?;
-    let state_dir = config.state_dir();
-    let chosen: Vec<&sluice_template::Function> = model
-        .functions
-        .iter()
-        .filter(|f| {
-            args.function
-                .as_deref()
-                .is_none_or(|n| f.logical_id == n || f.name == n)
-        })
-        .filter(|f| {
-            !args
-                .exclude
-                .iter()
-                .any(|x| *x == f.logical_id || *x == f.name)
-        })
-        .collect();
-    if let (Some(name), true) = (&args.function, chosen.is_empty()) {
-        bail!("the template has no function {name}");
-    }
-    let mut built = 0;
-    for function in chosen {
-        let Some(plan) = sluice_server::build::plan(function, &state_dir) else {
-            continue;
-        };
-        eprintln!("Building {} ...", function.logical_id);
-        eprintln!("{}", sluice_server::build::run(function, &plan)?);
-        built += 1;
-    }
-    eprintln!(
-        "Build succeeded: {built} function(s) with something to build; `sluice start-api` uses the results"
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `sluice logs`: the template names the functions, the state folder holds their logs.
-fn logs(args: &crate::args::LogsArgs) -> Result<ExitCode> {
-    say_not_applied(&args.store.template, None);
-    if args.stack_name.is_some() {
-        eprintln!("--stack-name does not apply: Sluice reads the logs its own functions wrote");
-    }
-    if args.include_traces {
-        eprintln!("--include-traces is not supported yet: X-Ray traces are not emulated");
-    }
-    let mut config = base_config(&args.store.template)?;
-    config.state_dir = args.store.state_dir.clone();
-    let model = sluice_server::load_model(&config)?;
-    let functions: Vec<(String, String)> = model
-        .functions
-        .iter()
-        .map(|f| (f.logical_id.clone(), f.name.clone()))
-        .collect();
-    let groups = logs_command::groups(args, &functions)?;
-    let store = sluice_server::logs::LogStore::new(
-        config.state_dir().join("logs"),
-        sluice_server::logs::DEFAULT_GROUP_BYTES,
-    );
-    logs_command::run(args, groups, &store)
 }
 
 fn ddb_export(args: crate::args::DdbExportArgs) -> Result<ExitCode> {

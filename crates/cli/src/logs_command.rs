@@ -13,12 +13,38 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::args::{LogsArgs, LogsOutput};
+use crate::commands::{base_config, say_not_applied};
 
 /// How often `--tail` looks for new events (SAM polls too; the store is local, so often is cheap).
 const TAIL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// SAM's default window: the last ten minutes.
 const DEFAULT_SINCE_MS: i64 = 10 * 60 * 1000;
+
+/// `sluice logs`: the template names the functions, the state folder holds their logs.
+pub fn command(args: &crate::args::LogsArgs) -> Result<ExitCode> {
+    say_not_applied(&args.store.template, None);
+    if args.stack_name.is_some() {
+        eprintln!("--stack-name does not apply: Sluice reads the logs its own functions wrote");
+    }
+    if args.include_traces {
+        eprintln!("--include-traces is not supported yet: X-Ray traces are not emulated");
+    }
+    let mut config = base_config(&args.store.template)?;
+    config.state_dir = args.store.state_dir.clone();
+    let model = sluice_server::load_model(&config)?;
+    let functions: Vec<(String, String)> = model
+        .functions
+        .iter()
+        .map(|f| (f.logical_id.clone(), f.name.clone()))
+        .collect();
+    let groups = groups(args, &functions)?;
+    let store = sluice_server::logs::LogStore::new(
+        config.state_dir().join("logs"),
+        sluice_server::logs::DEFAULT_GROUP_BYTES,
+    );
+    run(args, groups, &store)
+}
 
 /// Prints the chosen functions' events; with `--tail`, keeps printing new ones until interrupted.
 pub fn run(args: &LogsArgs, groups: Vec<String>, store: &LogStore) -> Result<ExitCode> {

@@ -8,6 +8,20 @@ use sluice_server::cost::{self, dollars, FunctionCost, PRICES_AS_OF};
 use sluice_server::logs::LogStore;
 use sluice_template::Model;
 
+use crate::commands::{base_config, load};
+
+/// `sluice report`: the template names the functions, the state folder holds their REPORT lines.
+pub fn command(args: &crate::args::StoreArgs) -> Result<ExitCode> {
+    let mut config = base_config(&args.template)?;
+    config.state_dir = args.state_dir.clone();
+    let model = load(&config)?;
+    let store = sluice_server::logs::LogStore::new(
+        config.state_dir().join("logs"),
+        sluice_server::logs::DEFAULT_GROUP_BYTES,
+    );
+    run(&model, &store, &config.aws.region)
+}
+
 /// Prints one row per function with traffic, a total, and the cost per million such requests.
 pub fn run(model: &Model, store: &LogStore, region: &str) -> Result<ExitCode> {
     let (prices, stand_in) = cost::prices::for_region(region);

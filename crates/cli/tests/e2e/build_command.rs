@@ -145,6 +145,21 @@ fn built_dependencies_and_artifacts_are_where_the_functions_find_them() {
     assert_eq!(get(&server, "/made"), (200, "made-by-make".to_owned()));
     drop(server);
 
+    // A manifest edited since the build is installed again when serving starts.
+    let requirements = template.parent().unwrap().join("py/requirements.txt");
+    std::fs::write(&requirements, "# pinned\ninflection==0.5.1\n").unwrap();
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert!(
+        server
+            .logs()
+            .iter()
+            .any(|l| l.contains("Camel: dependencies changed since the last build")),
+        "{:?}",
+        server.logs()
+    );
+    assert_eq!(get(&server, "/camel"), (200, "BuiltBySluice".to_owned()));
+    drop(server);
+
     // An unchanged manifest is not installed again.
     let again = sluice_build(&template, &state, &["Camel"]);
     let stderr = String::from_utf8_lossy(&again.stderr);
