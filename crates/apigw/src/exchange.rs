@@ -48,6 +48,13 @@ pub(crate) struct Exchange {
     pub dialect: Dialect,
     /// The route the route phase selected.
     pub route: Option<RouteMatch>,
+    /// The raw path as the matched API sees it: `raw_path`, except that a Function URL's path form
+    /// (`/lambda-url/<name>/rest`) loses its prefix (`/rest`).
+    pub api_path: String,
+    /// What an authorizer phase learned, as the dialect's event shows it under
+    /// `requestContext.authorizer` (`{"jwt": …}`, `{"lambda": …}`, `{"iam": …}`); `None` when no
+    /// authorizer ran, and the key is then absent from the event.
+    pub authorizer: Option<serde_json::Value>,
     // Later phases add their findings here (authorizer context, API key id, cache key), so each
     // phase stays a function of this context.
 }
@@ -71,6 +78,8 @@ impl Exchange {
             received_at,
             method: parts.method.as_str().to_owned(),
             raw_path: parts.uri.path().to_owned(),
+            api_path: parts.uri.path().to_owned(),
+            authorizer: None,
             query: parts.uri.query().map(str::to_owned),
             protocol: protocol_name(parts.version),
             headers: parts.headers.clone(),

@@ -42,6 +42,11 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Region, account and partition reported to functions, in ARNs and in events.
     pub aws: AwsEnv,
+    /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
+    /// them off for debugging).
+    pub sandbox_limits: bool,
+    /// When Sluice runs as root, the user sandboxes run as (`--sandbox-user`; `nobody` if unset).
+    pub sandbox_user: Option<String>,
     /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
     /// folder that does not exist serves nothing).
     pub static_dir: Option<PathBuf>,
@@ -74,6 +79,8 @@ impl Config {
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
             aws: AwsEnv::default(),
+            sandbox_limits: true,
+            sandbox_user: None,
             static_dir: None,
             log_file: None,
             disable_authorizer: false,

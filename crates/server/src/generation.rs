@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use sluice_apigw::{Gateway, GatewayOptions};
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
@@ -42,7 +42,7 @@ pub(crate) struct Shared {
     pub connections: Arc<ConnectionLimit>,
     /// The host's python and where its boto3 is, probed the first time a generation has a python
     /// function (it runs `python3` and may install boto3: once per process is enough).
-    python: OnceLock<(python_host::HostPython, Result<Option<PathBuf>, String>)>,
+    python: OnceLock<(python_host::HostPython, Option<PathBuf>)>,
     /// The host's node version, probed the first time a generation has a node function.
     node: OnceLock<Option<String>>,
 }
@@ -153,11 +153,8 @@ impl Shared {
                 python.iter().copied(),
                 host.version.as_deref(),
             ));
-            if let Err(message) = boto3 {
-                notes.push(message.clone());
-            }
         }
-        if let Ok(Some(path)) = boto3 {
+        if let Some(path) = boto3 {
             env.insert("PYTHONPATH".to_owned(), path.display().to_string());
         }
         env
@@ -222,13 +219,24 @@ impl Generation {
                 cache_dir: state_dir.join("runtime"),
                 log_sink: shared.function_logs.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
+                sandbox_limits: config.sandbox_limits,
+                use_cgroups: true,
+                sandbox_user: config.sandbox_user.clone(),
                 debug,
             },
             code_changed,
         )?;
+        if previous.is_none() {
+            // Probed once per process; a reload's service inherits what was said.
+            notes.extend(lambda.notes());
+        }
         let model = Arc::new(model);
-        let gateway = Gateway::new(
-            &model.rest_apis,
+        let gateway = Gateway::serving(
+            Apis {
+                rest: &model.rest_apis,
+                http: &model.http_apis,
+                function_urls: &model.function_urls,
+            },
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
                 model: model.clone(),

@@ -17,6 +17,7 @@ pub mod logs;
 mod node_host;
 mod python_host;
 mod services_endpoint;
+mod state_files;
 mod static_files;
 mod terminal_log;
 mod watch;
@@ -39,6 +40,7 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use function_spec::check_application;
+pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
 pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
 
@@ -69,12 +71,15 @@ pub fn load_model(config: &Config) -> Result<Model, ServerError> {
 
 /// Opens the DynamoDB store a `Config` names (`.sluice/dynamodb/`, or memory).
 pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
-    let location = if config.in_memory {
-        StoreLocation::InMemory
-    } else {
-        StoreLocation::Dir(config.state_dir().join("dynamodb"))
-    };
-    Ok(DynamoDb::open(location, config.aws.clone())?)
+    if config.in_memory {
+        return Ok(DynamoDb::open(StoreLocation::InMemory, config.aws.clone())?);
+    }
+    let dir = config.state_dir().join("dynamodb");
+    let dynamodb = DynamoDb::open(StoreLocation::Dir(dir.clone()), config.aws.clone())?;
+    if let Err(err) = state_files::make_private(&dir) {
+        tracing::warn!(%err, "cannot make {} private to Sluice", dir.display());
+    }
+    Ok(dynamodb)
 }
 
 /// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.
@@ -230,7 +235,7 @@ impl Application {
         self.shutdown().await;
     }
 
-    /// Serves the APIs on `listener` until `shutdown` resolves.
+    /// Serves the APIs and Function URLs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         let current = self.current.clone();
         let gateway = move || current.load().gateway.clone();

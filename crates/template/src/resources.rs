@@ -33,6 +33,10 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "StageName",
     "Variables",
     "BinaryMediaTypes",
+    "Cors",
+    // Read by `openapi`, in its own pass.
+    "DefinitionBody",
+    "DefinitionUri",
 ];
 
 /// An `Api` event read from a function, waiting to be attached to its API.
@@ -155,6 +159,25 @@ pub(crate) fn build(
                     warnings,
                 )?);
             }
+            "AWS::Lambda::Function" => {
+                if let Some(function) =
+                    crate::lambda_function::read(id, resource, resolver, template_dir, warnings)?
+                {
+                    functions.push(function);
+                }
+            }
+            // Read by `http_api`, `cfn_http_api` and `cfn_rest_api`, in their own pass.
+            "AWS::Serverless::HttpApi"
+            | "AWS::ApiGatewayV2::Api"
+            | "AWS::ApiGatewayV2::Route"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Stage"
+            | "AWS::Lambda::Url"
+            | "AWS::ApiGateway::RestApi"
+            | "AWS::ApiGateway::Resource"
+            | "AWS::ApiGateway::Method"
+            | "AWS::ApiGateway::Stage"
+            | "AWS::ApiGateway::Deployment" => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
             _ => warnings.push(format!(
@@ -550,6 +573,10 @@ fn read_events(
         let ty = resolver
             .eval_string(type_node, &format!("{event_path}.Type"))?
             .unwrap_or_default();
+        if ty == "HttpApi" {
+            // Read by `http_api`, in its own pass.
+            continue;
+        }
         if ty != "Api" {
             warnings.push(format!(
                 "{event_path}: event type {ty} is not emulated yet (ignored)"
@@ -650,6 +677,10 @@ fn rest_api(
             .collect(),
         None => Vec::new(),
     };
+    let cors = match props.properties.get("Cors") {
+        Some(node) => crate::cors::rest(node, &props.path("Cors"), resolver)?,
+        None => None,
+    };
     for (key, _) in props.properties.entries().unwrap_or_default() {
         if !QUIET_API_PROPERTIES.contains(&key.as_str()) {
             warnings.push(format!("{}: not emulated yet (ignored)", props.path(key)));
@@ -661,5 +692,6 @@ fn rest_api(
         stage_variables,
         binary_media_types,
         routes: Vec::new(),
+        cors,
     })
 }

@@ -1,11 +1,14 @@
 //! End-to-end tests: the real `sluice` binary on port 0, driven by real HTTP clients and real
 //! Lambda runtime clients. One test binary, modules by topic (saves link time).
 
+mod browser_cors;
 mod build_command;
 mod cli_options;
 mod errors;
 mod generate_event;
+mod hardening;
 mod hello;
+mod http_api;
 mod invoke_command;
 mod items_app;
 mod items_rust;

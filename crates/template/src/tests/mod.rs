@@ -1,7 +1,10 @@
 //! Unit tests by topic, all through the public `load_str` so they pin behaviour, not internals.
 
+mod cloudformation;
 mod errors;
+mod http_api;
 mod intrinsics;
+mod openapi;
 mod parameters;
 mod resources;
 mod tables;

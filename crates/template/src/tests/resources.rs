@@ -302,11 +302,11 @@ fn api_requires_stage_name_and_warns_on_other_properties() {
         err.contains("Resources.A.Properties.StageName: StageName is required"),
         "{err}"
     );
-    let model = load("Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: s\n      Cors: '*'\n      Auth: {}\n");
+    let model = load("Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: s\n      MethodSettings: []\n      Auth: {}\n");
     assert_eq!(
         model.warnings,
         vec![
-            "Resources.A.Properties.Cors: not emulated yet (ignored)".to_string(),
+            "Resources.A.Properties.MethodSettings: not emulated yet (ignored)".to_string(),
             "Resources.A.Properties.Auth: not emulated yet (ignored)".to_string()
         ]
     );
@@ -336,8 +336,8 @@ Resources:
         Upload:
           Type: S3
           Properties: {{Bucket: !Ref Bucket, Events: s3:ObjectCreated:*}}
-        Http:
-          Type: HttpApi
+        Queue:
+          Type: SQS
   Bucket:
     Type: AWS::S3::Bucket
   Table:
@@ -350,7 +350,7 @@ Resources:
         vec![
             "Resources.F.Properties.Events.Upload: event type S3 is not emulated yet (ignored)"
                 .to_string(),
-            "Resources.F.Properties.Events.Http: event type HttpApi is not emulated yet (ignored)"
+            "Resources.F.Properties.Events.Queue: event type SQS is not emulated yet (ignored)"
                 .to_string(),
             "Resources.Bucket: resource type AWS::S3::Bucket is not emulated yet (ignored)"
                 .to_string(),
