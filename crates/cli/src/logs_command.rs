@@ -39,10 +39,7 @@ pub fn command(args: &crate::args::LogsArgs) -> Result<ExitCode> {
         .map(|f| (f.logical_id.clone(), f.name.clone()))
         .collect();
     let groups = groups(args, &functions)?;
-    let store = sluice_server::logs::LogStore::new(
-        config.state_dir().join("logs"),
-        sluice_server::logs::DEFAULT_GROUP_BYTES,
-    );
+    let store = LogStore::in_state_dir(&config.state_dir());
     run(args, groups, &store)
 }
 
@@ -186,16 +183,19 @@ pub fn parse_time(text: &str, now_ms: i64) -> Option<i64> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(relative.len());
     if digits_end > 0 && digits_end < relative.len() {
-        let amount: i64 = relative[..digits_end].parse().ok()?;
-        let unit_ms = match relative[digits_end..].trim() {
-            "s" | "sec" | "secs" | "second" | "seconds" => 1_000,
-            "m" | "min" | "mins" | "minute" | "minutes" => 60_000,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000,
-            "d" | "day" | "days" => 86_400_000,
-            "w" | "week" | "weeks" => 604_800_000,
-            _ => return None,
+        let unit_ms: Option<i64> = match relative[digits_end..].trim() {
+            "s" | "sec" | "secs" | "second" | "seconds" => Some(1_000),
+            "m" | "min" | "mins" | "minute" | "minutes" => Some(60_000),
+            "h" | "hr" | "hrs" | "hour" | "hours" => Some(3_600_000),
+            "d" | "day" | "days" => Some(86_400_000),
+            "w" | "week" | "weeks" => Some(604_800_000),
+            // Not a unit: maybe a date (`2026-01-31`), tried below.
+            _ => None,
         };
-        return Some(now_ms - amount.checked_mul(unit_ms)?);
+        if let Some(unit_ms) = unit_ms {
+            let amount: i64 = relative[..digits_end].parse().ok()?;
+            return Some(now_ms - amount.checked_mul(unit_ms)?);
+        }
     }
     if digits_end == text.len() {
         return text.parse().ok();

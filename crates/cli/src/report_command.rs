@@ -15,10 +15,7 @@ pub fn command(args: &crate::args::StoreArgs) -> Result<ExitCode> {
     let mut config = base_config(&args.template)?;
     config.state_dir = args.state_dir.clone();
     let model = load(&config)?;
-    let store = sluice_server::logs::LogStore::new(
-        config.state_dir().join("logs"),
-        sluice_server::logs::DEFAULT_GROUP_BYTES,
-    );
+    let store = LogStore::in_state_dir(&config.state_dir());
     run(&model, &store, &config.aws.region)
 }
 

@@ -69,10 +69,7 @@ impl Shared {
             .and_then(StaticFiles::new)
             .map(Arc::new);
         let log = Arc::new(log);
-        let logs = Arc::new(LogStore::new(
-            config.state_dir().join("logs"),
-            crate::logs::DEFAULT_GROUP_BYTES,
-        ));
+        let logs = Arc::new(LogStore::in_state_dir(&config.state_dir()));
         let function_logs = Arc::new(FunctionLogs::new(log.clone(), logs.clone()));
         let connections = match config.max_connections {
             Some(max) => ConnectionLimit::new(max),

@@ -118,6 +118,12 @@ impl LogStore {
         }
     }
 
+    /// The store of an application's state folder (`<state>/logs`), with the default budget:
+    /// the one place that names the folder, for the server and the `logs`/`report` commands.
+    pub fn in_state_dir(state_dir: &Path) -> Self {
+        Self::new(state_dir.join("logs"), DEFAULT_GROUP_BYTES)
+    }
+
     /// The folder holding the groups.
     pub fn dir(&self) -> &Path {
         &self.dir
