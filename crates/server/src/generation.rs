@@ -205,6 +205,7 @@ impl Generation {
                 function_spec::function_spec(f, &overrides, &state_dir, debug, &extra_env, notes)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let json_logs = crate::logs::json_format_functions(&specs);
         let lambda = Lambda::succeeding(
             previous.map(|p| p.lambda.as_ref()),
             specs,
@@ -223,6 +224,7 @@ impl Generation {
             },
             code_changed,
         )?;
+        shared.function_logs.set_json_functions(json_logs);
         if previous.is_none() {
             // Probed once per process; a reload's service inherits what was said.
             notes.extend(lambda.notes());

@@ -293,3 +293,112 @@ fn sluice_logs_tail_prints_lines_as_they_arrive() {
         "no repeats: {seen:?}"
     );
 }
+
+/// `sluice logs -o json` messages of `function`, each parsed when it is JSON.
+fn logged_messages(template: &Path, state: &Path, function: &str) -> Vec<Value> {
+    let out = sluice_logs(template, state, &["-n", function, "-o", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let event: Value = serde_json::from_str(l).expect("-o json prints JSON lines");
+            let message = event["message"].as_str().unwrap_or_default().to_owned();
+            serde_json::from_str(&message).unwrap_or(Value::String(message))
+        })
+        .collect()
+}
+
+#[test]
+fn functions_in_lambdas_json_log_format_log_json_events() {
+    let dir = fresh_dir("json-logs-app");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: src/
+    Environment:
+      Variables:
+        AWS_LAMBDA_LOG_FORMAT: JSON
+Resources:
+  PyJson:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /py, Method: GET}}
+  NodeJson:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /node, Method: GET}}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        r#"import logging
+logger = logging.getLogger()
+
+def handler(event, context):
+    logger.info("json hello")
+    logger.debug("below the default level")
+    return {"statusCode": 200, "body": context.aws_request_id}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.js"),
+        r#"exports.handler = async (event, context) => {
+  console.log("node says %s", "hi");
+  console.debug("below the default level");
+  return { statusCode: 200, body: context.awsRequestId };
+};
+"#,
+    )
+    .unwrap();
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("json-logs-state");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    for (path, function, message) in [
+        ("/py", "PyJson", "json hello"),
+        ("/node", "NodeJson", "node says hi"),
+    ] {
+        let response = client().get(server.url(path)).send().unwrap();
+        assert_eq!(response.status(), 200);
+        let request_id = response.text().unwrap();
+        let messages = logged_messages(&template, &state, function);
+        let of_type = |kind: &str| messages.iter().find(|m| m["type"] == kind);
+        let start = of_type("platform.start").unwrap_or_else(|| panic!("{messages:?}"));
+        assert_eq!(start["record"]["requestId"], request_id.as_str());
+        let report = of_type("platform.report").unwrap_or_else(|| panic!("{messages:?}"));
+        assert_eq!(report["record"]["status"], "success");
+        assert!(
+            report["record"]["metrics"]["billedDurationMs"]
+                .as_u64()
+                .is_some(),
+            "{report}"
+        );
+        let app = messages
+            .iter()
+            .find(|m| m["message"] == message)
+            .unwrap_or_else(|| panic!("no JSON line {message:?} in {messages:?}"));
+        assert_eq!(app["level"], "INFO");
+        assert_eq!(app["requestId"], request_id.as_str());
+        assert!(
+            app["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{app}"
+        );
+        let text = format!("{messages:?}");
+        assert!(!text.contains("below the default level"), "{text}");
+        assert!(!text.contains("END RequestId"), "{text}");
+    }
+}

@@ -18,8 +18,20 @@ pub struct Billed {
     pub memory_mb: u64,
 }
 
-/// The billing figures of a `REPORT RequestId: …` line, or `None` for any other line.
+/// The billing figures of a `REPORT RequestId: …` line or its JSON form (a `platform.report`
+/// event, for functions logging in Lambda's JSON format), or `None` for any other line.
 pub fn parse_report(line: &str) -> Option<Billed> {
+    if line.starts_with('{') {
+        let event: serde_json::Value = serde_json::from_str(line).ok()?;
+        if event["type"] != "platform.report" {
+            return None;
+        }
+        let metrics = &event["record"]["metrics"];
+        return Some(Billed {
+            billed_ms: metrics["billedDurationMs"].as_u64()?,
+            memory_mb: metrics["memorySizeMB"].as_u64()?,
+        });
+    }
     let rest = line.strip_prefix("REPORT RequestId: ")?;
     let field = |name: &str| -> Option<u64> {
         rest.split('\t')
@@ -124,6 +136,15 @@ mod tests {
             })
         );
         assert_eq!(parse_report("START RequestId: abc Version: $LATEST"), None);
+        let json = r#"{"time":"t","type":"platform.report","record":{"requestId":"r","metrics":{"durationMs":1.5,"billedDurationMs":2,"memorySizeMB":256,"maxMemoryUsedMB":40},"status":"success"}}"#;
+        assert_eq!(
+            parse_report(json),
+            Some(Billed {
+                billed_ms: 2,
+                memory_mb: 256
+            })
+        );
+        assert_eq!(parse_report(r#"{"type":"platform.start"}"#), None);
     }
 
     /// A fixed traffic log, costed by hand:
