@@ -313,7 +313,7 @@ fn logged_messages(template: &Path, state: &Path, function: &str) -> Vec<Value> 
 }
 
 #[test]
-fn functions_in_lambdas_json_log_format_log_json_events() {
+fn functions_in_lambdas_json_log_format_log_json_events_by_logging_config_or_variable() {
     let dir = fresh_dir("json-logs-app");
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
@@ -322,15 +322,14 @@ fn functions_in_lambdas_json_log_format_log_json_events() {
 Globals:
   Function:
     CodeUri: src/
-    Environment:
-      Variables:
-        AWS_LAMBDA_LOG_FORMAT: JSON
 Resources:
   PyJson:
     Type: AWS::Serverless::Function
     Properties:
       Runtime: python3.12
       Handler: app.handler
+      LoggingConfig:
+        LogFormat: JSON
       Events:
         Get: {Type: Api, Properties: {Path: /py, Method: GET}}
   NodeJson:
@@ -338,6 +337,9 @@ Resources:
     Properties:
       Runtime: nodejs20.x
       Handler: index.handler
+      Environment:
+        Variables:
+          AWS_LAMBDA_LOG_FORMAT: JSON
       Events:
         Get: {Type: Api, Properties: {Path: /node, Method: GET}}
 "#,
