@@ -80,4 +80,12 @@ impl std::fmt::Debug for LambdaConfig {
 pub trait LogSink: Send + Sync + 'static {
     /// One complete line (no trailing newline) written by or about `function`.
     fn line(&self, function: &str, line: &str);
+
+    /// The same line with the log stream it belongs to (`YYYY/MM/DD/[$LATEST]<id>`, one per
+    /// sandbox, as `AWS_LAMBDA_LOG_STREAM_NAME` tells the function); sinks that keep streams
+    /// apart override it, the others see [`LogSink::line`].
+    fn stream_line(&self, function: &str, stream: &str, line: &str) {
+        let _ = stream;
+        self.line(function, line);
+    }
 }

@@ -17,6 +17,7 @@ use sluice_template::{Code, Model};
 
 use crate::connections::ConnectionLimit;
 use crate::env_vars::EnvVarOverrides;
+use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
 use crate::{function_spec, invoke_adapter, node_host, python_host, Config, ServerError};
@@ -29,6 +30,10 @@ pub(crate) struct Shared {
     pub dynamodb: Arc<DynamoDb>,
     /// Where function output and access lines go (the terminal, or `--log-file`).
     pub log: Arc<TerminalLog>,
+    /// Function logs kept per group and stream (read by `sluice logs` and the CloudWatch Logs API).
+    pub logs: Arc<LogStore>,
+    /// The sink sandboxes write to: `log` and `logs`.
+    function_logs: Arc<FunctionLogs>,
     /// `--static-dir` files served before routing, when the folder exists.
     pub static_files: Option<Arc<StaticFiles>>,
     /// Where handlers reach the services endpoint.
@@ -63,6 +68,9 @@ impl Shared {
             .as_deref()
             .and_then(StaticFiles::new)
             .map(Arc::new);
+        let log = Arc::new(log);
+        let logs = Arc::new(LogStore::in_state_dir(&config.state_dir()));
+        let function_logs = Arc::new(FunctionLogs::new(log.clone(), logs.clone()));
         let connections = match config.max_connections {
             Some(max) => ConnectionLimit::new(max),
             None => ConnectionLimit::from_descriptor_limit(),
@@ -70,7 +78,9 @@ impl Shared {
         Ok(Shared {
             config,
             dynamodb,
-            log: Arc::new(log),
+            log,
+            logs,
+            function_logs,
             static_files,
             services_addr,
             connections,
@@ -195,6 +205,7 @@ impl Generation {
                 function_spec::function_spec(f, &overrides, &state_dir, debug, &extra_env, notes)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let json_logs = crate::logs::json_format_functions(&specs);
         let lambda = Lambda::succeeding(
             previous.map(|p| p.lambda.as_ref()),
             specs,
@@ -204,7 +215,7 @@ impl Generation {
                 aws: config.aws.clone(),
                 extra_env,
                 cache_dir: state_dir.join("runtime"),
-                log_sink: shared.log.clone(),
+                log_sink: shared.function_logs.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 sandbox_limits: config.sandbox_limits,
                 use_cgroups: true,
@@ -213,6 +224,7 @@ impl Generation {
             },
             code_changed,
         )?;
+        shared.function_logs.set_json_functions(json_logs);
         if previous.is_none() {
             // Probed once per process; a reload's service inherits what was said.
             notes.extend(lambda.notes());

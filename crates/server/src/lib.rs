@@ -2,8 +2,10 @@
 //! template `Model`, serves them on bound listeners, swaps in a new template generation on reload,
 //! and shuts everything down.
 
+pub mod build;
 mod config;
 mod connections;
+pub mod cost;
 mod env_vars;
 mod error;
 mod function_spec;
@@ -11,6 +13,7 @@ mod generation;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
+pub mod logs;
 mod node_host;
 mod python_host;
 mod services_endpoint;
@@ -247,6 +250,8 @@ impl Application {
         let services = Arc::new(services_endpoint::Services {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
+            logs: self.shared.logs.clone(),
+            aws: self.shared.config.aws.clone(),
         });
         let limit = self.shared.connections.clone();
         services_endpoint::serve(listener, limit, services, shutdown).await;

@@ -13,6 +13,7 @@ mod lambda_function;
 mod language_extensions;
 mod layers;
 mod load;
+mod logging_config;
 mod long_form;
 pub mod model;
 mod nested;

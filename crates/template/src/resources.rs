@@ -439,6 +439,11 @@ fn function(
             None => BTreeMap::new(),
         },
     };
+    let logging = match props.properties.get("LoggingConfig") {
+        Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
+        None => None,
+    };
+    let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.properties.get("Architectures") {
         Some(node) => {
             let list = resolver.eval_string_list(node, &props.path("Architectures"))?;

@@ -2,8 +2,10 @@
 //! Lambda runtime clients. One test binary, modules by topic (saves link time).
 
 mod browser_cors;
+mod build_command;
 mod cli_options;
 mod errors;
+mod generate_event;
 mod hardening;
 mod hello;
 mod http_api;
@@ -11,6 +13,7 @@ mod invoke_command;
 mod items_app;
 mod items_rust;
 mod lambda_behaviour;
+mod logs;
 mod reload;
 mod request_event;
 mod runtime_clients;
