@@ -48,8 +48,20 @@ pub(crate) struct Exchange {
     pub dialect: Dialect,
     /// The route the route phase selected.
     pub route: Option<RouteMatch>,
-    // Later phases add their findings here (authorizer context, API key id, cache key), so each
-    // phase stays a function of this context.
+    /// `requestContext.authorizer`, once an authorizer allowed the request.
+    pub authorizer: Option<serde_json::Value>,
+    /// The authorizer that decided (for the access log).
+    pub decided_by: Option<String>,
+    /// Whether a Lambda authorizer's answer came from its cache.
+    pub authorizer_cache_hit: Option<bool>,
+    /// The `usageIdentifierKey` a Lambda authorizer returned.
+    pub usage_identifier_key: Option<String>,
+    /// The logical id of the API key the request used.
+    pub api_key_id: Option<String>,
+    /// The limit that throttled the request (for the access log).
+    pub throttled_by: Option<String>,
+    // Later phases add their findings here (cache key), so each phase stays a function of this
+    // context.
 }
 
 impl Exchange {
@@ -82,6 +94,12 @@ impl Exchange {
             body: Bytes::new(),
             dialect,
             route: None,
+            authorizer: None,
+            decided_by: None,
+            authorizer_cache_hit: None,
+            usage_identifier_key: None,
+            api_key_id: None,
+            throttled_by: None,
         }
     }
 

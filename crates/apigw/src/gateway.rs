@@ -19,6 +19,8 @@ use sluice_template::RestApi;
 
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::api::Api;
+use crate::auth::phases::{self, AuthorizeContext};
+use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
@@ -59,6 +61,8 @@ pub struct Gateway {
     invoker: Arc<dyn Invoke>,
     /// Where each request's access record goes, if anywhere.
     access_log: Option<Arc<dyn AccessLog>>,
+    /// Authorizers, API keys and throttles per route (none: every route open, nothing limited).
+    guards: Option<Arc<Guards>>,
     /// Limits and identity.
     options: GatewayOptions,
 }
@@ -86,8 +90,15 @@ impl Gateway {
             default_dialect: Dialect::Rest,
             invoker,
             access_log: None,
+            guards: None,
             options,
         })
+    }
+
+    /// Guards routes with the template's authorizers, API keys and throttles.
+    pub fn with_guards(mut self, guards: Arc<Guards>) -> Gateway {
+        self.guards = Some(guards);
+        self
     }
 
     /// Sends one [`AccessRecord`] per request to `log`.
@@ -127,8 +138,8 @@ impl Gateway {
             });
         }
         self.route(ex)?;
-        // Phases to come (later issues), each `fn(&self, &mut Exchange) -> Result<(), GatewayError>`:
-        // authorize → api key → throttle → cache lookup. They go here, before the body is read.
+        self.guard(ex).await?;
+        // Cache lookup goes here, before the body is read.
         ex.body = body::read(body, self.options.max_body_bytes).await?;
         // IAM authorization goes here: SigV4 signs the body's hash.
         self.integrate(ex).await
@@ -166,6 +177,35 @@ impl Gateway {
         ex.dialect = api.dialect;
         ex.route = Some(route);
         Ok(())
+    }
+
+    /// Phases authorize → API key → throttle, in API Gateway's order.
+    async fn guard(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
+        let Some(guards) = &self.guards else {
+            return Ok(());
+        };
+        let route = ex
+            .route
+            .clone()
+            .ok_or_else(|| GatewayError::Internal("no route selected before authorize".into()))?;
+        let api = self
+            .apis
+            .get(route.entry.api)
+            .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
+        let (method, resource) = (&route.entry.method, &route.entry.resource);
+        let guard = guards.route(&api.logical_id, method, resource);
+        if let Some(guard) = guard {
+            let cx = AuthorizeContext {
+                invoker: self.invoker.as_ref(),
+                aws: &self.options.aws,
+                api,
+                route: &route,
+                timeout: ex.dialect.integration_timeout(&self.options),
+            };
+            phases::authorize(guard, guards, ex, cx).await?;
+            phases::api_key(guard, guards, ex, &api.logical_id)?;
+        }
+        phases::throttle(guard, guards, ex, &api.logical_id, method, resource)
     }
 
     /// The API the route phase selected.
@@ -229,6 +269,10 @@ impl Gateway {
             protocol: ex.protocol,
             status: response.status().as_u16(),
             elapsed: started.elapsed(),
+            authorizer: ex.decided_by.clone(),
+            authorizer_cache_hit: ex.authorizer_cache_hit,
+            response_cache_hit: None,
+            throttled_by: ex.throttled_by.clone(),
         });
     }
 }

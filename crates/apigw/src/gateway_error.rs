@@ -35,6 +35,31 @@ pub(crate) enum GatewayError {
     /// The function did not answer within the integration timeout: AWS's INTEGRATION_TIMEOUT.
     #[error("integration timed out")]
     IntegrationTimedOut,
+    /// The authorizer found no valid identity (missing, malformed, expired or forged token).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The authorizer's policy explicitly denies this method.
+    #[error("the authorizer's policy denies this method")]
+    AuthorizerDenied,
+    /// The authorizer's policy has no statement allowing this method.
+    #[error("the authorizer's policy does not allow this method")]
+    AuthorizerImplicitDeny,
+    /// The authorizer function failed, timed out or answered garbage: AWS's
+    /// AUTHORIZER_CONFIGURATION_ERROR / AUTHORIZER_FAILURE.
+    #[error("authorizer failure: {0}")]
+    AuthorizerFailed(String),
+    /// The API key is missing, unknown, disabled or in no usage plan of this API.
+    #[error("API key missing or not accepted")]
+    ApiKeyRejected,
+    /// A token bucket (usage plan, method, stage or account) is empty.
+    #[error("throttled")]
+    Throttled,
+    /// The usage plan's quota for this key is used up.
+    #[error("quota exceeded")]
+    QuotaExceeded,
+    /// The route's auth setting is one Sluice cannot enforce: it fails closed instead of opening.
+    #[error("auth setting not enforceable locally, refusing the request: {0}")]
+    Unenforceable(String),
     /// Sluice's own fault (a bug): answered like AWS's DEFAULT_5XX, logged as an error.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,7 +82,15 @@ impl GatewayError {
         match self {
             GatewayError::NoRoute
             | GatewayError::BodyUnreadable(_)
-            | GatewayError::BodyTooLarge { .. } => Culprit::Client,
+            | GatewayError::BodyTooLarge { .. }
+            | GatewayError::Unauthorized(_)
+            | GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ApiKeyRejected
+            | GatewayError::Throttled
+            | GatewayError::QuotaExceeded => Culprit::Client,
+            GatewayError::AuthorizerFailed(_) => Culprit::Function,
+            GatewayError::Unenforceable(_) => Culprit::Sluice,
             GatewayError::FunctionFailed(_)
             | GatewayError::MalformedResponse(_)
             | GatewayError::InvokeRejected(_)
@@ -101,7 +134,46 @@ impl GatewayError {
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
-            GatewayError::InvokeRejected(_) | GatewayError::Internal(_) => (
+            GatewayError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "UnauthorizedException",
+                r#"{"message":"Unauthorized"}"#,
+            ),
+            GatewayError::AuthorizerDenied => (
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
+            ),
+            // AWS: the implicit-deny body spells its key `Message` (capital M), unlike the others.
+            GatewayError::AuthorizerImplicitDeny => (
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                r#"{"Message":"User is not authorized to access this resource"}"#,
+            ),
+            // AWS: AUTHORIZER_CONFIGURATION_ERROR and AUTHORIZER_FAILURE answer `{"message":null}`.
+            GatewayError::AuthorizerFailed(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "AuthorizerConfigurationException",
+                r#"{"message":null}"#,
+            ),
+            GatewayError::ApiKeyRejected => (
+                StatusCode::FORBIDDEN,
+                "ForbiddenException",
+                r#"{"message":"Forbidden"}"#,
+            ),
+            GatewayError::Throttled => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequestsException",
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            GatewayError::QuotaExceeded => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "LimitExceededException",
+                r#"{"message":"Limit Exceeded"}"#,
+            ),
+            GatewayError::InvokeRejected(_)
+            | GatewayError::Internal(_)
+            | GatewayError::Unenforceable(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
@@ -184,6 +256,48 @@ mod tests {
                 504,
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
+            ),
+            (
+                GatewayError::Unauthorized("x".into()),
+                401,
+                "UnauthorizedException",
+                r#"{"message":"Unauthorized"}"#,
+            ),
+            (
+                GatewayError::AuthorizerDenied,
+                403,
+                "AccessDeniedException",
+                r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
+            ),
+            (
+                GatewayError::AuthorizerFailed("x".into()),
+                500,
+                "AuthorizerConfigurationException",
+                r#"{"message":null}"#,
+            ),
+            (
+                GatewayError::ApiKeyRejected,
+                403,
+                "ForbiddenException",
+                r#"{"message":"Forbidden"}"#,
+            ),
+            (
+                GatewayError::Throttled,
+                429,
+                "TooManyRequestsException",
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            (
+                GatewayError::QuotaExceeded,
+                429,
+                "LimitExceededException",
+                r#"{"message":"Limit Exceeded"}"#,
+            ),
+            (
+                GatewayError::Unenforceable("x".into()),
+                500,
+                "InternalServerErrorException",
+                r#"{"message": "Internal server error"}"#,
             ),
             (
                 GatewayError::BodyTooLarge { limit: 1 },

@@ -5,6 +5,7 @@
 
 mod access_log;
 mod api;
+pub mod auth;
 mod binary_media;
 mod body;
 mod dialect;
@@ -17,6 +18,7 @@ mod response_mapping;
 mod route_table;
 
 pub use access_log::{AccessLog, AccessRecord};
+pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;
 pub use exchange::RawHeaderNames;
 pub use gateway::{Gateway, GatewayOptions};

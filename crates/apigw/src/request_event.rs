@@ -211,7 +211,7 @@ pub(crate) fn build(
             domain_name,
             deployment_id: api.deployment_id.clone(),
             api_id: api.api_id.clone(),
-            authorizer: None,
+            authorizer: ex.authorizer.clone(),
         },
         body,
         is_base64_encoded,

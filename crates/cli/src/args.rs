@@ -29,6 +29,10 @@ pub enum Command {
     /// Export or import DynamoDB data (JSON lines) to seed and back up the local store.
     #[command(subcommand)]
     Ddb(DdbCommand),
+    /// Print a signed Cognito-shaped token for a user pool of the template.
+    Token(crate::auth_commands::TokenArgs),
+    /// List the template's API keys and their values.
+    ApiKeys(crate::auth_commands::ApiKeysArgs),
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
     #[command(subcommand)]
     Local(LocalCommand),

@@ -34,6 +34,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Validate(a) => validate(a),
         Command::Ddb(DdbCommand::Export(a)) => ddb_export(a),
         Command::Ddb(DdbCommand::Import(a)) => ddb_import(a),
+        Command::Token(a) => crate::auth_commands::token(a),
+        Command::ApiKeys(a) => crate::auth_commands::api_keys(a),
     }
 }
 
@@ -62,7 +64,7 @@ fn template_path(flag: Option<&Path>) -> Result<PathBuf> {
     std::path::absolute(&path).with_context(|| format!("resolving {}", path.display()))
 }
 
-fn base_config(args: &TemplateArgs) -> Result<Config> {
+pub(crate) fn base_config(args: &TemplateArgs) -> Result<Config> {
     let mut config = Config::new(template_path(args.template.as_deref())?);
     if !args.parameter_overrides.is_empty() {
         config.parameter_overrides =
@@ -285,6 +287,11 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
         config.template.display()
     )?;
     route_table::summary(&mut out, &model)?;
+    for line in sluice_server::auth_setup::unenforceable(&config, &model) {
+        eprintln!(
+            "Warning: {line}: Sluice cannot enforce this; the route answers 500 (fails closed)"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

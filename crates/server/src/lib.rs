@@ -1,6 +1,7 @@
 //! Composition: builds the Lambda service, the DynamoDB store and the gateway from a `Config` and a
 //! template `Model`, serves them on bound listeners, and shuts everything down.
 
+pub mod auth_setup;
 mod config;
 mod env_vars;
 mod error;
@@ -120,6 +121,24 @@ impl Application {
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
 
         let extra_env = services_env(services_addr, &model, &mut notes);
+        // After the Generation refactor this state is opened once by `run` and handed to each
+        // generation; today one Application lives for the whole process, so opening it here is
+        // the same thing.
+        let guard_state = auth_setup::open_guard_state(config)?;
+        let issuers = auth_setup::local_issuers(config, &model)?;
+        for (logical_id, issuer) in &issuers {
+            notes.push(format!(
+                "Cognito user pool {logical_id} ({}): JWKS at http://{services_addr}/{}/.well-known/jwks.json",
+                issuer.pool_id(),
+                issuer.pool_id()
+            ));
+        }
+        let guards = auth_setup::guards(config, &model, &issuers, guard_state, &mut notes)?;
+        for line in guards.unenforceable() {
+            notes.push(format!(
+                "Warning: {line}: this route answers 500 (Sluice fails closed)"
+            ));
+        }
         let log = Arc::new(TerminalLog::new());
         let lambda = Lambda::new(
             specs,
@@ -148,12 +167,14 @@ impl Application {
                 ..GatewayOptions::default()
             },
         )?
-        .with_access_log(log.clone());
+        .with_access_log(log.clone())
+        .with_guards(Arc::new(guards));
         Ok(Self {
             model,
             services: Arc::new(services_endpoint::Services {
                 lambda: lambda.clone(),
                 dynamodb,
+                cognito: auth_setup::well_known(&issuers),
             }),
             lambda,
             gateway: Arc::new(gateway),

@@ -31,6 +31,9 @@ pub struct Services {
     pub lambda: Arc<Lambda>,
     /// The DynamoDB store.
     pub dynamodb: Arc<DynamoDb>,
+    /// Local Cognito issuers by pool id: `/<pool id>/.well-known/{jwks.json,openid-configuration}`
+    /// as `cognito-idp.<region>.amazonaws.com` serves them.
+    pub cognito: std::collections::HashMap<String, Arc<sluice_apigw::auth::issuer::LocalIssuer>>,
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves.
@@ -75,6 +78,9 @@ pub async fn handle(services: &Services, request: Request<Incoming>) -> Response
     if let Some(operation) = target.strip_prefix(DYNAMODB_STREAMS_TARGET) {
         let reply = services.dynamodb.handle_streams(operation, body).await;
         return dynamodb_response(reply.status, reply.body);
+    }
+    if let Some(response) = crate::auth_setup::serve_well_known(&services.cognito, &parts) {
+        return response;
     }
     if parts.uri.path().starts_with("/2015-03-31/functions") {
         return sluice_lambda::invoke_api::handle(&services.lambda, &parts, body).await;

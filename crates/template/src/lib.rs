@@ -1,6 +1,8 @@
 //! SAM template → [`Model`]: YAML with CloudFormation tags, intrinsics, parameters, conditions,
 //! `Globals`, and the serverless resources Sluice emulates.
 
+mod auth;
+pub mod auth_model;
 mod error;
 mod globals;
 mod intrinsics;
@@ -12,6 +14,7 @@ mod resources;
 mod tables;
 mod yaml_tree;
 
+pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{Code, Function, Model, RestApi, Route, Table};

@@ -125,12 +125,26 @@ pub fn load_str(
         &template_dir,
         &mut warnings,
     )?;
+    let api_ids: Vec<String> = built
+        .rest_apis
+        .iter()
+        .map(|a| a.logical_id.clone())
+        .collect();
+    let auth = crate::auth::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &api_ids,
+        &options.aws.region,
+        &mut warnings,
+    )?;
     Ok(Model {
         template_path,
         functions: built.functions,
         rest_apis: built.rest_apis,
         tables: built.tables,
         warnings,
+        auth,
     })
 }
 

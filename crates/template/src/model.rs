@@ -20,6 +20,8 @@ pub struct Model {
     pub tables: Vec<Table>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
     pub warnings: Vec<String>,
+    /// Authorizers, user pools, API keys, usage plans and method settings.
+    pub auth: crate::auth_model::AuthModel,
 }
 
 /// One DynamoDB table the template declares; created at startup if missing.

@@ -30,6 +30,21 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "StageName",
     "Variables",
     "BinaryMediaTypes",
+    // Read by `auth.rs`.
+    "Auth",
+    "MethodSettings",
+    "ApiKeySourceType",
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+];
+
+/// Resource types `auth.rs` reads (so they get no "not emulated" warning here).
+const AUTH_RESOURCE_TYPES: &[&str] = &[
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
 ];
 
 /// An `Api` event read from a function, waiting to be attached to its API.
@@ -136,6 +151,7 @@ pub(crate) fn build(
                     warnings,
                 )?);
             }
+            _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             _ => warnings.push(format!(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
@@ -516,7 +532,8 @@ fn read_events(
             }
         };
         for (key, _) in event_props.entries().unwrap_or_default() {
-            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId") {
+            // `Auth` is read by `auth.rs`.
+            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId" | "Auth") {
                 warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
             }
         }
