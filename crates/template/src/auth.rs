@@ -259,10 +259,11 @@ fn api_auth(
                 path: format!("{}[{i}]", props.path("MethodSettings")),
             };
             api.method_settings.push(MethodSetting {
-                resource_path: setting
-                    .string("ResourcePath")?
-                    .unwrap_or_else(|| "/*".into())
-                    .replace("~1", "/"),
+                resource_path: method_setting_path(
+                    &setting
+                        .string("ResourcePath")?
+                        .unwrap_or_else(|| "/*".into()),
+                ),
                 http_method: setting.string("HttpMethod")?.unwrap_or_else(|| "*".into()),
                 rate_limit: setting.float("ThrottlingRateLimit")?,
                 burst_limit: setting.number("ThrottlingBurstLimit")?,
@@ -480,6 +481,20 @@ fn route_auth(
             .boolean("ApiKeyRequired")?
             .unwrap_or(defaults.api_key_required),
     })
+}
+
+/// `ResourcePath` of a method setting: `/*` for all, else `/` then the path with its own `/`
+/// written `~1` (`/~1items~1{id}` is `/items/{id}`).
+fn method_setting_path(raw: &str) -> String {
+    if raw == "/*" {
+        return raw.to_owned();
+    }
+    let decoded = raw.strip_prefix('/').unwrap_or(raw).replace("~1", "/");
+    if decoded.starts_with('/') {
+        decoded
+    } else {
+        format!("/{decoded}")
+    }
 }
 
 /// `Throttle` of a usage plan.

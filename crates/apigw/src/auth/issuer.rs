@@ -86,8 +86,18 @@ impl LocalIssuer {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(io)?;
                 }
-                write_private(&path, pem.as_bytes()).map_err(io)?;
-                key
+                match write_private(&path, pem.as_bytes()) {
+                    Ok(()) => key,
+                    // Another process (a server and `sluice token`) made it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let pem = std::fs::read_to_string(&path).map_err(io)?;
+                        RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|e| IssuerError::BadKey {
+                            path: path.clone(),
+                            message: e.to_string(),
+                        })?
+                    }
+                    Err(e) => return Err(io(e)),
+                }
             }
             Err(e) => return Err(io(e)),
         };

@@ -267,3 +267,7 @@ pub fn has_any_scope(claims: &Map<String, Value>, required: &[String]) -> bool {
     };
     required.iter().any(|r| granted.contains(&r.as_str()))
 }
+
+#[cfg(test)]
+#[path = "jwt_tests.rs"]
+mod tests;

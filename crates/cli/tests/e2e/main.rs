@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `sluice` binary on port 0, driven by real HTTP clients and real
 //! Lambda runtime clients. One test binary, modules by topic (saves link time).
 
+mod auth;
+mod auth_lambda;
 mod cli_options;
 mod errors;
 mod hello;
