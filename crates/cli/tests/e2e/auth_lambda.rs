@@ -131,6 +131,33 @@ fn api_key_usage_plan_quota_persists_across_restart() {
 }
 
 #[test]
+fn usage_plan_throttles_each_key_and_refuses_disabled_keys() {
+    let server = Server::start(sluice(), &auth_template(), &[]);
+    let key = ("x-api-key", "fixed-key-value-0123456789");
+    // Burst 2, rate 0.01/s: two requests pass, the third is throttled for this key only.
+    assert_eq!(get(&server, "/keyed", &[key]).0, 200);
+    assert_eq!(get(&server, "/keyed", &[key]).0, 200);
+    assert_eq!(
+        get(&server, "/keyed", &[key]),
+        (429, r#"{"message":"Too Many Requests"}"#.to_owned())
+    );
+    assert!(server
+        .wait_for_log("throttled by usage plan BurstPlan key FixedKey")
+        .is_some());
+    let generated = printed_key(&server);
+    assert_eq!(get(&server, "/keyed", &[("x-api-key", &generated)]).0, 200);
+    // CloudFormation's ApiKey is disabled unless `Enabled: true`.
+    assert_eq!(
+        get(
+            &server,
+            "/keyed",
+            &[("x-api-key", "disabled-key-value-0123456789")]
+        ),
+        (403, r#"{"message":"Forbidden"}"#.to_owned())
+    );
+}
+
+#[test]
 fn method_throttle_holds_under_concurrent_load() {
     let server = Server::start(sluice(), &auth_template(), &[]);
     let url = server.url("/limited");

@@ -64,21 +64,49 @@ fn the_auth_fixture_resolves_every_route() {
     assert_eq!(setting.rate_limit, Some(10.0));
     assert_eq!(setting.burst_limit, Some(50));
 
-    // SAM's PER_API plan: one plan and one generated, enabled key.
-    assert_eq!(model.auth.usage_plans.len(), 1);
-    let plan = &model.auth.usage_plans[0];
-    assert_eq!(plan.apis, vec!["Api".to_owned()]);
-    assert_eq!(plan.keys, vec!["ApiApiKey".to_owned()]);
+    // SAM's PER_API plan: one plan and one generated, enabled key; the raw plan beside it.
+    let plan = |id: &str| {
+        model
+            .auth
+            .usage_plans
+            .iter()
+            .find(|p| p.logical_id == id)
+            .expect(id)
+    };
+    let key = |id: &str| {
+        model
+            .auth
+            .api_keys
+            .iter()
+            .find(|k| k.logical_id == id)
+            .expect(id)
+    };
+    let sam = plan("ApiUsagePlan");
+    assert_eq!(sam.apis, vec!["Api".to_owned()]);
+    assert_eq!(sam.keys, vec!["ApiApiKey".to_owned()]);
     assert_eq!(
-        plan.quota,
+        sam.quota,
         Some(Quota {
             limit: 3,
             period: QuotaPeriod::Day,
             offset: 0
         })
     );
-    assert_eq!(model.auth.api_keys[0].value, None);
-    assert!(model.auth.api_keys[0].enabled);
+    assert_eq!(key("ApiApiKey").value, None);
+    assert!(key("ApiApiKey").enabled);
+    let raw = plan("BurstPlan");
+    assert_eq!(
+        raw.keys,
+        vec!["FixedKey".to_owned(), "DisabledKey".to_owned()]
+    );
+    assert_eq!(
+        raw.throttle,
+        Some(Throttle {
+            rate_limit: 0.01,
+            burst_limit: 2
+        })
+    );
+    assert!(key("FixedKey").enabled && !key("DisabledKey").enabled);
 
     let pool = model.auth.user_pool("UserPool").expect("pool");
     assert!(pool.pool_id.starts_with("us-east-1_") && pool.pool_id.len() == 19);
