@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
 use sluice_template::{RestApi, Route};
 
 /// Why a template's routes cannot form a route table.
@@ -43,30 +44,8 @@ pub enum RouteError {
         /// The path as written.
         path: String,
         /// What is wrong with it.
-        reason: &'static str,
+        reason: PathError,
     },
-}
-
-/// One segment of a resource path template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    /// Matches exactly this raw text.
-    Literal(String),
-    /// `{name}`: matches one non-empty segment.
-    Param(String),
-    /// `{name+}`: matches one or more segments up to the end of the path.
-    Greedy(String),
-}
-
-impl Segment {
-    /// Rank used to order matching resources: lower is more specific.
-    fn rank(&self) -> u8 {
-        match self {
-            Segment::Literal(_) => 0,
-            Segment::Param(_) => 1,
-            Segment::Greedy(_) => 2,
-        }
-    }
 }
 
 /// A compiled route: where it lives (which API), what it matches, what it integrates with.
@@ -80,8 +59,8 @@ pub(crate) struct RouteEntry {
     pub resource: String,
     /// The function's logical id.
     pub function: String,
-    /// The template path split into segments.
-    segments: Vec<Segment>,
+    /// The template path, parsed.
+    path: ResourcePath,
 }
 
 /// The route a request selected, with the path parameters it bound.
@@ -106,12 +85,14 @@ impl RouteTable {
         let mut origins: Vec<&Route> = Vec::new();
         for (api_index, api) in apis.iter().enumerate() {
             for route in &api.routes {
-                let segments = parse_template(route)?;
+                // The template checked these rules with positions; a model built by hand is
+                // checked here with the same rules (`sluice_template::route_path`).
+                let path = parse_template(route)?;
                 let method = route.method.to_ascii_uppercase();
-                let shape = shape_of(&segments);
+                let shape = path.shape();
                 if let Some(i) = entries
                     .iter()
-                    .position(|e| e.method == method && shape_of(&e.segments) == shape)
+                    .position(|e| e.method == method && e.path.shape() == shape)
                 {
                     let first = origins[i];
                     return Err(RouteError::Duplicate {
@@ -124,9 +105,9 @@ impl RouteTable {
                 entries.push(Arc::new(RouteEntry {
                     api: api_index,
                     method,
-                    resource: normalize_resource(&route.path),
+                    resource: path.resource.clone(),
                     function: route.function.clone(),
-                    segments,
+                    path,
                 }));
                 origins.push(route);
             }
@@ -146,10 +127,10 @@ impl RouteTable {
             } else {
                 continue;
             };
-            let Some(path_parameters) = match_segments(&entry.segments, &segments) else {
+            let Some(path_parameters) = match_segments(&entry.path.segments, &segments) else {
                 continue;
             };
-            let specificity: Vec<u8> = entry.segments.iter().map(Segment::rank).collect();
+            let specificity: Vec<u8> = entry.path.segments.iter().map(PathSegment::rank).collect();
             let better = match &best {
                 None => true,
                 Some((best_spec, best_method, _)) => {
@@ -173,67 +154,14 @@ fn describe(route: &Route) -> String {
     format!("event `{}` of `{}`", route.event_name, route.function)
 }
 
-/// The template path without a trailing slash (except the root).
-fn normalize_resource(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        "/".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
-}
-
-/// Split a route's template path into segments, rejecting what API Gateway rejects.
-fn parse_template(route: &Route) -> Result<Vec<Segment>, RouteError> {
-    let invalid = |reason| RouteError::InvalidPath {
+/// Parse a route's path with the template's rules, naming the route when it is refused.
+fn parse_template(route: &Route) -> Result<ResourcePath, RouteError> {
+    ResourcePath::parse(&route.path).map_err(|error| RouteError::InvalidPath {
         event: route.event_name.clone(),
         function: route.function.clone(),
         path: route.path.clone(),
-        reason,
-    };
-    let resource = normalize_resource(&route.path);
-    let Some(rest) = resource.strip_prefix('/') else {
-        return Err(invalid("a path must start with `/`"));
-    };
-    if rest.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parts: Vec<&str> = rest.split('/').collect();
-    let mut segments = Vec::with_capacity(parts.len());
-    for (i, part) in parts.iter().enumerate() {
-        if part.is_empty() {
-            return Err(invalid("empty path segment (`//`)"));
-        }
-        let segment = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(inner) => match inner.strip_suffix('+') {
-                Some(name) if !name.is_empty() => {
-                    if i + 1 != parts.len() {
-                        return Err(invalid("a greedy `{name+}` segment must be the last one"));
-                    }
-                    Segment::Greedy(name.to_owned())
-                }
-                Some(_) => return Err(invalid("`{+}` needs a parameter name")),
-                None if inner.is_empty() => return Err(invalid("`{}` needs a parameter name")),
-                None => Segment::Param(inner.to_owned()),
-            },
-            None => Segment::Literal((*part).to_owned()),
-        };
-        segments.push(segment);
-    }
-    Ok(segments)
-}
-
-/// The segments' kinds and literals, ignoring parameter names: two routes with the same shape and
-/// method can never both be chosen.
-fn shape_of(segments: &[Segment]) -> Vec<(u8, &str)> {
-    segments
-        .iter()
-        .map(|s| match s {
-            Segment::Literal(text) => (0, text.as_str()),
-            Segment::Param(_) => (1, ""),
-            Segment::Greedy(_) => (2, ""),
-        })
-        .collect()
+        reason: error,
+    })
 }
 
 /// The raw path's segments: leading slashes collapsed, trailing slashes ignored (AWS matches
@@ -248,20 +176,20 @@ fn request_segments(raw_path: &str) -> Vec<&str> {
 }
 
 /// Bind a template to request segments; `None` when it does not match.
-fn match_segments(template: &[Segment], request: &[&str]) -> Option<Vec<(String, String)>> {
+fn match_segments(template: &[PathSegment], request: &[&str]) -> Option<Vec<(String, String)>> {
     let mut params = Vec::new();
     for (i, segment) in template.iter().enumerate() {
         match segment {
-            Segment::Literal(text) => {
+            PathSegment::Literal(text) => {
                 if request.get(i) != Some(&text.as_str()) {
                     return None;
                 }
             }
-            Segment::Param(name) => {
+            PathSegment::Param(name) => {
                 let value = request.get(i).filter(|v| !v.is_empty())?;
                 params.push((name.clone(), (*value).to_owned()));
             }
-            Segment::Greedy(name) => {
+            PathSegment::Greedy(name) => {
                 let rest = request.get(i..).filter(|r| !r.is_empty())?;
                 let value = rest.join("/");
                 if value.is_empty() {

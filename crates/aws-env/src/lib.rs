@@ -1,7 +1,12 @@
-//! The AWS identity Sluice pretends to run in: region, account and partition, defined once.
+//! The AWS environment Sluice emulates, defined once for every crate: the identity it pretends to
+//! run in (region, account, partition) and Lambda's runtime identifiers.
 //!
-//! Built once from the configuration and passed down; every ARN, event field and stream record
-//! takes it from here, so `--region eu-west-1` changes them all together.
+//! [`AwsEnv`] is built once from the configuration and passed down; every ARN, event field and
+//! stream record takes it from here, so `--region eu-west-1` changes them all together.
+
+mod runtime;
+
+pub use runtime::RuntimeFamily;
 
 /// Region, account and partition of the emulated AWS environment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

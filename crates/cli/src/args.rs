@@ -78,6 +78,10 @@ pub struct RunArgs {
     /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
     #[arg(long, default_value_t = 10)]
     pub default_concurrency: usize,
+    /// Once listening, write `{"api": URL, "services": URL}` to this file (for scripts and tests
+    /// that start Sluice on port 0).
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 /// `start-api` flags.

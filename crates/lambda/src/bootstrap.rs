@@ -4,30 +4,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use sluice_aws_env::RuntimeFamily;
+
 use crate::{CodeSource, FunctionSpec, LambdaError};
 
 const PYTHON_BOOTSTRAP: &str = include_str!("bootstraps/python_bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");
-
-/// The runtime families Sluice can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RuntimeKind {
-    Python,
-    Node,
-    Provided,
-}
-
-fn runtime_kind(runtime: &str) -> Option<RuntimeKind> {
-    if runtime.starts_with("python3") {
-        Some(RuntimeKind::Python)
-    } else if runtime.starts_with("nodejs") {
-        Some(RuntimeKind::Node)
-    } else if matches!(runtime, "provided" | "provided.al2" | "provided.al2023") {
-        Some(RuntimeKind::Provided)
-    } else {
-        None
-    }
-}
 
 /// How to start one function's sandbox process.
 #[derive(Debug, Clone)]
@@ -58,7 +40,7 @@ impl Launchers {
     pub fn new(cache_dir: &Path, functions: &[FunctionSpec]) -> Result<Launchers, LambdaError> {
         let mut kinds = Vec::new();
         for f in functions {
-            match runtime_kind(&f.runtime) {
+            match RuntimeFamily::of(&f.runtime) {
                 Some(kind) => kinds.push(kind),
                 None => {
                     return Err(LambdaError::UnknownRuntime {
@@ -69,13 +51,13 @@ impl Launchers {
             }
         }
         let runtime_dir = cache_dir.join("runtime");
-        if kinds.contains(&RuntimeKind::Python) {
+        if kinds.contains(&RuntimeFamily::Python) {
             write_if_changed(&runtime_dir.join("python_bootstrap.py"), PYTHON_BOOTSTRAP)?;
         }
-        if kinds.contains(&RuntimeKind::Node) {
+        if kinds.contains(&RuntimeFamily::Node) {
             write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
         }
-        let python = if kinds.contains(&RuntimeKind::Python) {
+        let python = if kinds.contains(&RuntimeFamily::Python) {
             resolve_python()
         } else {
             PathBuf::from("python3")
@@ -92,7 +74,7 @@ impl Launchers {
         spec: &FunctionSpec,
         cache_dir: &Path,
     ) -> Result<Launcher, LambdaError> {
-        let kind = runtime_kind(&spec.runtime).ok_or_else(|| LambdaError::UnknownRuntime {
+        let kind = RuntimeFamily::of(&spec.runtime).ok_or_else(|| LambdaError::UnknownRuntime {
             function: spec.name.clone(),
             runtime: spec.runtime.clone(),
         })?;
@@ -100,9 +82,9 @@ impl Launchers {
             CodeSource::Dir(dir) => std::path::absolute(dir).unwrap_or_else(|_| dir.clone()),
             CodeSource::Inline(code) => {
                 let file = match kind {
-                    RuntimeKind::Python => "index.py",
-                    RuntimeKind::Node => "index.js",
-                    RuntimeKind::Provided => {
+                    RuntimeFamily::Python => "index.py",
+                    RuntimeFamily::Node => "index.js",
+                    RuntimeFamily::Provided => {
                         return Err(LambdaError::InlineNotSupported {
                             function: spec.name.clone(),
                         })
@@ -116,7 +98,7 @@ impl Launchers {
         let runtime_dir =
             std::path::absolute(&self.runtime_dir).unwrap_or_else(|_| self.runtime_dir.clone());
         Ok(match kind {
-            RuntimeKind::Python => Launcher {
+            RuntimeFamily::Python => Launcher {
                 program: self.python.clone(),
                 // -u: print() reaches the log immediately, as on Lambda.
                 args: vec!["-u".into(), runtime_dir.join("python_bootstrap.py").into()],
@@ -125,7 +107,7 @@ impl Launchers {
                 execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
                 needs_executable_check: false,
             },
-            RuntimeKind::Node => Launcher {
+            RuntimeFamily::Node => Launcher {
                 program: PathBuf::from("node"),
                 args: vec![runtime_dir.join("node_bootstrap.js").into()],
                 task_root,
@@ -133,7 +115,7 @@ impl Launchers {
                 execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
                 needs_executable_check: false,
             },
-            RuntimeKind::Provided => Launcher {
+            RuntimeFamily::Provided => Launcher {
                 program: task_root.join("bootstrap"),
                 args: Vec::new(),
                 task_root,
@@ -210,10 +192,13 @@ mod tests {
 
     #[test]
     fn runtime_families() {
-        assert_eq!(runtime_kind("python3.12"), Some(RuntimeKind::Python));
-        assert_eq!(runtime_kind("nodejs20.x"), Some(RuntimeKind::Node));
-        assert_eq!(runtime_kind("provided.al2023"), Some(RuntimeKind::Provided));
-        assert_eq!(runtime_kind("java21"), None);
-        assert_eq!(runtime_kind("provided.al3"), None);
+        assert_eq!(RuntimeFamily::of("python3.12"), Some(RuntimeFamily::Python));
+        assert_eq!(RuntimeFamily::of("nodejs20.x"), Some(RuntimeFamily::Node));
+        assert_eq!(
+            RuntimeFamily::of("provided.al2023"),
+            Some(RuntimeFamily::Provided)
+        );
+        assert_eq!(RuntimeFamily::of("java21"), None);
+        assert_eq!(RuntimeFamily::of("provided.al3"), None);
     }
 }

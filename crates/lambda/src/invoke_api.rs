@@ -132,7 +132,7 @@ async fn invoke(
                     limit: crate::MAX_EVENT_PAYLOAD,
                 });
             }
-            tokio::spawn(invoke_event(lambda.clone(), name.to_owned(), payload));
+            lambda.enqueue_event(name, payload);
             return respond(StatusCode::ACCEPTED, Bytes::new(), &[]);
         }
         other => {
@@ -191,7 +191,27 @@ async fn invoke(
     }
 }
 
-/// An asynchronous (`Event`) invocation: queued, retried twice on a function error as Lambda does.
+/// The asynchronous invocation worker: runs each queued `Event` invocation (concurrently, as
+/// Lambda does) until the queue closes or the worker is stopped, which ends the ones in flight too.
+pub(crate) async fn run_events(
+    lambda: std::sync::Weak<Lambda>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<crate::EventInvocation>,
+) {
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            next = queue.recv() => {
+                let Some(event) = next else { break };
+                let Some(lambda) = lambda.upgrade() else { break };
+                running.spawn(invoke_event(lambda, event.function, event.payload));
+            }
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+        }
+    }
+    // Dropping `running` aborts the invocations still waiting for a retry.
+}
+
+/// An asynchronous (`Event`) invocation: retried twice on a function error as Lambda does.
 async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
     let delays = lambda.config.event_retry_delays.clone();
     for attempt in 0..=delays.len() {

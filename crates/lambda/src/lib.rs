@@ -13,7 +13,7 @@ mod pool;
 mod runtime_api;
 mod sandbox;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -30,7 +30,7 @@ pub const MAX_REQUEST_PAYLOAD: usize = 6 * 1024 * 1024;
 pub const MAX_RESPONSE_PAYLOAD: usize = 6 * 1024 * 1024 + 100;
 
 /// One function as the Lambda service sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
     /// Function name (`FunctionName`, or the template's logical id).
     pub name: String,
@@ -51,7 +51,7 @@ pub struct FunctionSpec {
 }
 
 /// The function's code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeSource {
     /// A folder (`CodeUri`), used as the task root and working directory.
     Dir(PathBuf),
@@ -227,7 +227,47 @@ pub struct Lambda {
     /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
     specs: BTreeMap<String, FunctionSpec>,
     config: LambdaConfig,
-    reaper: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Queued asynchronous (`Event`) invocations, run by the worker [`Lambda::start_background`]
+    /// starts.
+    events: tokio::sync::mpsc::UnboundedSender<EventInvocation>,
+    /// The queue's receiving end, until the background work takes it.
+    event_queue: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventInvocation>>>,
+}
+
+/// An asynchronous invocation waiting for the background worker.
+#[derive(Debug)]
+pub(crate) struct EventInvocation {
+    /// The function's name.
+    pub function: String,
+    /// The event.
+    pub payload: Bytes,
+}
+
+/// The service's background work: the idle reaper and the asynchronous invocation worker (with
+/// the retries it is waiting on). Whoever starts it owns it; stopping or dropping it ends it all.
+#[derive(Debug)]
+pub struct BackgroundWork {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl BackgroundWork {
+    /// Stops every task and waits until they have ended.
+    pub async fn stop(mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for BackgroundWork {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Lambda {
@@ -240,11 +280,24 @@ impl std::fmt::Debug for Lambda {
 }
 
 impl Lambda {
-    /// Validate the functions, write bootstraps and inline code, and start the idle reaper
-    /// (when called inside a tokio runtime). No sandbox starts here.
+    /// Validate the functions, write bootstraps and inline code. No sandbox and no background
+    /// work starts here: see [`Lambda::start_background`].
     pub fn new(
         functions: Vec<FunctionSpec>,
         config: LambdaConfig,
+    ) -> Result<Arc<Lambda>, LambdaError> {
+        Self::succeeding(None, functions, config, &BTreeSet::new())
+    }
+
+    /// Like [`Lambda::new`] for a reload: a function whose spec is unchanged and whose name is not
+    /// in `code_changed` keeps `previous`'s pool, warm sandboxes included (the two services share
+    /// it); every other function gets fresh sandboxes. `previous` keeps serving its in-flight
+    /// invocations; its own pools end when it is dropped.
+    pub fn succeeding(
+        previous: Option<&Lambda>,
+        functions: Vec<FunctionSpec>,
+        config: LambdaConfig,
+        code_changed: &BTreeSet<String>,
     ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
         let mut pools = BTreeMap::new();
@@ -255,23 +308,52 @@ impl Lambda {
         for spec in functions {
             let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
             let name = spec.name.clone();
-            let pool = FunctionPool::new(spec, launcher, &config);
-            if pools.insert(name.clone(), Arc::new(pool)).is_some() {
+            let kept = previous
+                .filter(|_| !code_changed.contains(&name))
+                .filter(|old| old.specs.get(&name) == Some(&spec))
+                .and_then(|old| old.functions.get(&name))
+                .cloned();
+            let pool = match kept {
+                Some(pool) => pool,
+                None => Arc::new(FunctionPool::new(spec, launcher, &config)),
+            };
+            if pools.insert(name.clone(), pool).is_some() {
                 return Err(LambdaError::DuplicateFunction { function: name });
             }
         }
-        let lambda = Arc::new(Lambda {
+        let (events, event_queue) = tokio::sync::mpsc::unbounded_channel();
+        Ok(Arc::new(Lambda {
             functions: pools,
             specs,
             config,
-            reaper: std::sync::Mutex::new(None),
-        });
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let task = handle.spawn(reap_idle(Arc::downgrade(&lambda)));
-            // The mutex is never held across a panic, so it cannot be poisoned.
-            *lambda.reaper.lock().expect("reaper lock") = Some(task);
+            events,
+            event_queue: std::sync::Mutex::new(Some(event_queue)),
+        }))
+    }
+
+    /// Starts the idle reaper and the worker that runs queued `Event` invocations (with Lambda's
+    /// retries). Call it once, inside a tokio runtime; the caller owns what it returns. A second
+    /// call starts only another reaper: the queue has one worker.
+    pub fn start_background(self: &Arc<Self>) -> BackgroundWork {
+        let mut tasks = vec![tokio::spawn(reap_idle(Arc::downgrade(self)))];
+        let queue = self.event_queue.lock().ok().and_then(|mut q| q.take());
+        if let Some(queue) = queue {
+            tasks.push(tokio::spawn(invoke_api::run_events(
+                Arc::downgrade(self),
+                queue,
+            )));
         }
-        Ok(lambda)
+        BackgroundWork { tasks }
+    }
+
+    /// Queues an asynchronous invocation for the background worker.
+    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes) {
+        // The receiver lives as long as the worker or the service; a send after both are gone has
+        // nobody to run it, as when Lambda itself shuts down.
+        let _ = self.events.send(EventInvocation {
+            function: function.to_owned(),
+            payload,
+        });
     }
 
     /// Names of the registered functions.
@@ -325,24 +407,8 @@ impl Lambda {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Stop every sandbox (their whole process groups) and the idle reaper.
+    /// Stop every sandbox (their whole process groups). Background work is stopped by its owner.
     pub async fn shutdown(&self) {
-        if let Some(task) = self.reaper.lock().expect("reaper lock").take() {
-            task.abort();
-        }
-        for pool in self.functions.values() {
-            pool.shutdown();
-        }
-    }
-}
-
-impl Drop for Lambda {
-    fn drop(&mut self) {
-        if let Ok(mut reaper) = self.reaper.lock() {
-            if let Some(task) = reaper.take() {
-                task.abort();
-            }
-        }
         for pool in self.functions.values() {
             pool.shutdown();
         }

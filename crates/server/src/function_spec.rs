@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sluice_aws_env::RuntimeFamily;
 use sluice_lambda::{CodeSource, FunctionSpec};
 use sluice_template::{Code, Function};
 
@@ -28,7 +29,7 @@ pub fn function_spec(
     }
     let code = match &function.code {
         Code::Inline(source) => CodeSource::Inline(source.clone()),
-        Code::Dir(dir) if function.runtime.starts_with("provided") => {
+        Code::Dir(dir) if RuntimeFamily::of(&function.runtime) == Some(RuntimeFamily::Provided) => {
             CodeSource::Dir(provided_code_dir(function, dir, state_dir)?)
         }
         Code::Dir(dir) => CodeSource::Dir(dir.clone()),

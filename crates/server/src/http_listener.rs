@@ -65,18 +65,19 @@ pub async fn serve_connections<I, S, F>(
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
+/// `current` gives the gateway of the current generation; each request uses the one it got.
 pub async fn serve_gateway(
     listener: TcpListener,
-    gateway: Arc<Gateway>,
+    current: impl Fn() -> Arc<Gateway> + Clone + Send + Sync + 'static,
     shutdown: impl Future<Output = ()>,
 ) {
     serve_connections(listener, shutdown, move |stream, remote| {
         let queue = HeaderNameQueue::default();
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
-        let gateway = gateway.clone();
+        let current = current.clone();
         let service = service_fn(move |mut request: http::Request<Incoming>| {
             let names = queue.pop();
-            let gateway = gateway.clone();
+            let gateway = current();
             async move {
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));

@@ -1,11 +1,13 @@
 //! Composition: builds the Lambda service, the DynamoDB store and the gateway from a `Config` and a
-//! template `Model`, serves them on bound listeners, and shuts everything down.
+//! template `Model`, serves them on bound listeners, swaps in a new template generation on reload,
+//! and shuts everything down.
 
 pub mod auth_setup;
 mod config;
 mod env_vars;
 mod error;
 mod function_spec;
+mod generation;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
@@ -13,17 +15,19 @@ mod python_host;
 mod services_endpoint;
 mod terminal_log;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
-use sluice_apigw::{Gateway, GatewayOptions};
 use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation};
-use sluice_lambda::{Invocation, InvokeError, Lambda, LambdaConfig};
+use sluice_lambda::{Invocation, InvokeError};
 use sluice_template::{LoadOptions, Model};
 use tokio::net::TcpListener;
+
+use crate::generation::{Generation, Shared};
 
 pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
@@ -69,6 +73,17 @@ pub fn open_dynamodb_with_tables(
     notes: &mut Vec<String>,
 ) -> Result<Arc<DynamoDb>, ServerError> {
     let dynamodb = open_dynamodb(config)?;
+    ensure_tables(&dynamodb, model, notes)?;
+    Ok(dynamodb)
+}
+
+/// Creates the template's tables that are missing; a table whose schema changed is reported and
+/// kept, never dropped.
+fn ensure_tables(
+    dynamodb: &DynamoDb,
+    model: &Model,
+    notes: &mut Vec<String>,
+) -> Result<(), ServerError> {
     for table in &model.tables {
         let mut request = table.create_table.clone();
         if let Some(attribute) = &table.ttl_attribute {
@@ -86,105 +101,53 @@ pub fn open_dynamodb_with_tables(
             )),
         }
     }
-    Ok(dynamodb)
+    Ok(())
 }
 
-/// A running application: its model, functions, tables and gateway.
+/// The listeners an application serves: the API (absent for `start-lambda`) and the services
+/// endpoint.
+#[derive(Debug)]
+pub struct Listeners {
+    /// API Gateway's port.
+    pub api: Option<TcpListener>,
+    /// The services endpoint (DynamoDB, Lambda Invoke API).
+    pub services: TcpListener,
+}
+
+/// A running application: the parts opened once, and the current template generation.
 pub struct Application {
-    model: Model,
-    lambda: Arc<Lambda>,
-    gateway: Arc<Gateway>,
-    services: Arc<services_endpoint::Services>,
+    shared: Arc<Shared>,
+    /// Read per request; a reload stores a new generation and the old one ends when its last
+    /// in-flight request does.
+    current: Arc<ArcSwap<Generation>>,
     notes: Vec<String>,
 }
 
 impl Application {
-    /// Builds the functions, tables and routes of `model`; handlers reach the services endpoint at
-    /// `services_addr`. No function process starts until `prewarm` or an invocation.
+    /// Opens the store and builds the functions, tables and routes of `model`; handlers reach the
+    /// services endpoint at `services_addr`. No function process starts until `prewarm` or an
+    /// invocation. Must run inside a tokio runtime (background work starts here, owned by the
+    /// application).
     pub fn build(
         config: &Config,
         model: Model,
         services_addr: SocketAddr,
     ) -> Result<Self, ServerError> {
-        let state_dir = config.state_dir();
-        let overrides = match &config.env_vars_file {
-            Some(path) => EnvVarOverrides::load(path)?,
-            None => EnvVarOverrides::default(),
-        };
         let mut notes = Vec::new();
-        let specs = model
-            .functions
-            .iter()
-            .map(|f| function_spec::function_spec(f, &overrides, &state_dir, &mut notes))
-            .collect::<Result<Vec<_>, _>>()?;
-
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
-
-        let extra_env = services_env(services_addr, &model, &mut notes);
-        // After the Generation refactor this state is opened once by `run` and handed to each
-        // generation; today one Application lives for the whole process, so opening it here is
-        // the same thing.
         let guard_state = auth_setup::open_guard_state(config)?;
-        let issuers = auth_setup::local_issuers(config, &model)?;
-        for (logical_id, issuer) in &issuers {
-            notes.push(format!(
-                "Cognito user pool {logical_id} ({}): JWKS at http://{services_addr}/{}/.well-known/jwks.json",
-                issuer.pool_id(),
-                issuer.pool_id()
-            ));
-        }
-        let guards = auth_setup::guards(config, &model, &issuers, guard_state, &mut notes)?;
-        for line in guards.unenforceable() {
-            notes.push(format!(
-                "Warning: {line}: this route answers 500 (Sluice fails closed)"
-            ));
-        }
-        let log = Arc::new(TerminalLog::new());
-        let lambda = Lambda::new(
-            specs,
-            LambdaConfig {
-                default_concurrency: config.default_concurrency,
-                idle_timeout: config.idle_timeout,
-                aws: config.aws.clone(),
-                extra_env,
-                cache_dir: state_dir.join("runtime"),
-                log_sink: log.clone(),
-                event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
-            },
-        )?;
-        let gateway = Gateway::new(
-            &model.rest_apis,
-            Arc::new(invoke_adapter::LambdaIntegration {
-                lambda: lambda.clone(),
-                names: model
-                    .functions
-                    .iter()
-                    .map(|f| (f.logical_id.clone(), f.name.clone()))
-                    .collect(),
-            }),
-            GatewayOptions {
-                aws: config.aws.clone(),
-                ..GatewayOptions::default()
-            },
-        )?
-        .with_access_log(log.clone())
-        .with_guards(Arc::new(guards));
+        let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state);
+        let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
         Ok(Self {
-            model,
-            services: Arc::new(services_endpoint::Services {
-                lambda: lambda.clone(),
-                dynamodb,
-                cognito: auth_setup::well_known(&issuers),
-            }),
-            lambda,
-            gateway: Arc::new(gateway),
+            shared: Arc::new(shared),
+            current: Arc::new(ArcSwap::from_pointee(generation)),
             notes,
         })
     }
 
-    /// The loaded template.
-    pub fn model(&self) -> &Model {
-        &self.model
+    /// The loaded template of the current generation.
+    pub fn model(&self) -> Arc<Model> {
+        self.current.load().model.clone()
     }
 
     /// What composing did or found (tables created, overrides ignored), one line each.
@@ -192,69 +155,95 @@ impl Application {
         &self.notes
     }
 
-    /// Starts one sandbox per function (`--warm-containers EAGER`).
-    pub async fn prewarm(&self) -> Result<(), ServerError> {
-        Ok(self.lambda.prewarm().await?)
+    /// Builds a generation from `model` and swaps it in: new requests use it at once, requests in
+    /// flight finish on the old one. Functions whose configuration is unchanged and whose name
+    /// (the Lambda function name) is not in `code_changed` keep their warm sandboxes; the others'
+    /// old sandboxes stop when their last invocation ends. The store is kept; the template's
+    /// missing tables are created (never dropped). On error the current generation keeps
+    /// serving. Returns what building did or found.
+    pub fn reload(
+        &self,
+        model: Model,
+        code_changed: &BTreeSet<String>,
+    ) -> Result<Vec<String>, ServerError> {
+        let mut notes = Vec::new();
+        ensure_tables(&self.shared.dynamodb, &model, &mut notes)?;
+        let previous = self.current.load_full();
+        let generation = Generation::build(
+            &self.shared,
+            Some(&previous),
+            model,
+            code_changed,
+            &mut notes,
+        )?;
+        self.current.store(Arc::new(generation));
+        Ok(notes)
     }
 
-    /// Serves the REST APIs on `listener` until `shutdown` resolves.
+    /// Starts one sandbox per function (`--warm-containers EAGER`).
+    pub async fn prewarm(&self) -> Result<(), ServerError> {
+        let lambda = self.current.load().lambda.clone();
+        Ok(lambda.prewarm().await?)
+    }
+
+    /// Serves the API and the services endpoint until `shutdown` resolves (the services endpoint
+    /// stays up until the API has drained, so handlers finishing their last requests still reach
+    /// DynamoDB), then stops every sandbox.
+    pub async fn run(&self, listeners: Listeners, shutdown: impl Future<Output = ()>) {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut wait = stopped.clone();
+        let services_stop = async move {
+            let _ = wait.wait_for(|s| *s).await;
+        };
+        let services = self.serve_services(listeners.services, services_stop);
+        match listeners.api {
+            Some(api) => {
+                let api = self.serve_api(api, async move {
+                    shutdown.await;
+                    let _ = stop.send(true);
+                });
+                tokio::join!(api, services);
+            }
+            None => {
+                let trigger = async move {
+                    shutdown.await;
+                    let _ = stop.send(true);
+                };
+                tokio::join!(trigger, services);
+            }
+        }
+        self.shutdown().await;
+    }
+
+    /// Serves the APIs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        http_listener::serve_gateway(listener, self.gateway.clone(), shutdown).await;
+        let current = self.current.clone();
+        let gateway = move || current.load().gateway.clone();
+        http_listener::serve_gateway(listener, gateway, shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
     pub async fn serve_services(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        services_endpoint::serve(listener, self.services.clone(), shutdown).await;
+        let services = Arc::new(services_endpoint::Services {
+            current: self.current.clone(),
+            dynamodb: self.shared.dynamodb.clone(),
+        });
+        services_endpoint::serve(listener, services, shutdown).await;
     }
 
     /// One synchronous invocation (`sluice invoke`).
     pub async fn invoke(&self, function: &str, payload: Bytes) -> Result<Invocation, InvokeError> {
-        let name = self
+        let generation = self.current.load_full();
+        let name = generation
             .model
             .function(function)
             .map(|f| f.name.as_str())
             .unwrap_or(function);
-        self.lambda.invoke(name, payload).await
+        generation.lambda.invoke(name, payload).await
     }
 
-    /// Stops every sandbox.
+    /// Stops every sandbox of the current generation.
     pub async fn shutdown(&self) {
-        self.lambda.shutdown().await;
+        self.current.load().lambda.shutdown().await;
     }
-}
-
-/// The environment that points every SDK in a handler at the services endpoint, as on AWS the
-/// runtime points them at the region's real endpoints.
-fn services_env(
-    services_addr: SocketAddr,
-    model: &Model,
-    notes: &mut Vec<String>,
-) -> BTreeMap<String, String> {
-    let url = format!("http://{services_addr}");
-    let mut env = BTreeMap::from([
-        ("AWS_ENDPOINT_URL".to_owned(), url.clone()),
-        ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url.clone()),
-        ("AWS_ENDPOINT_URL_LAMBDA".to_owned(), url),
-    ]);
-    let python: Vec<&str> = model
-        .functions
-        .iter()
-        .map(|f| f.runtime.as_str())
-        .filter(|r| r.starts_with("python"))
-        .collect();
-    if !python.is_empty() {
-        let host = python_host::probe();
-        notes.extend(python_host::version_note(
-            python.iter().copied(),
-            host.version.as_deref(),
-        ));
-        match python_host::boto3_path(&host, &python_host::cache_root()) {
-            Ok(Some(path)) => {
-                env.insert("PYTHONPATH".to_owned(), path.display().to_string());
-            }
-            Ok(None) => {}
-            Err(message) => notes.push(message),
-        }
-    }
-    env
 }

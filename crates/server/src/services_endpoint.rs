@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -14,8 +15,9 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use sluice_dynamodb::DynamoDb;
-use sluice_lambda::Lambda;
 use tokio::net::TcpListener;
+
+use crate::generation::Generation;
 
 /// DynamoDB's operation prefix in `X-Amz-Target`.
 const DYNAMODB_TARGET: &str = "DynamoDB_20120810.";
@@ -26,18 +28,15 @@ const DYNAMODB_STREAMS_TARGET: &str = "DynamoDBStreams_20120810.";
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// The services Sluice emulates behind the endpoint.
-pub struct Services {
-    /// Lambda's Invoke API.
-    pub lambda: Arc<Lambda>,
-    /// The DynamoDB store.
+pub(crate) struct Services {
+    /// The current generation, whose functions Lambda's Invoke API reaches.
+    pub current: Arc<ArcSwap<Generation>>,
+    /// The DynamoDB store (the same in every generation).
     pub dynamodb: Arc<DynamoDb>,
-    /// Local Cognito issuers by pool id: `/<pool id>/.well-known/{jwks.json,openid-configuration}`
-    /// as `cognito-idp.<region>.amazonaws.com` serves them.
-    pub cognito: std::collections::HashMap<String, Arc<sluice_apigw::auth::issuer::LocalIssuer>>,
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     services: Arc<Services>,
     shutdown: impl Future<Output = ()>,
@@ -54,7 +53,10 @@ pub async fn serve(
 }
 
 /// Routes one request to the service it belongs to.
-pub async fn handle(services: &Services, request: Request<Incoming>) -> Response<Full<Bytes>> {
+pub(crate) async fn handle(
+    services: &Services,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -79,11 +81,15 @@ pub async fn handle(services: &Services, request: Request<Incoming>) -> Response
         let reply = services.dynamodb.handle_streams(operation, body).await;
         return dynamodb_response(reply.status, reply.body);
     }
-    if let Some(response) = crate::auth_setup::serve_well_known(&services.cognito, &parts) {
+    // The current generation's user pools: `/<pool id>/.well-known/…`, as cognito-idp serves them.
+    if let Some(response) =
+        crate::auth_setup::serve_well_known(&services.current.load().cognito, &parts)
+    {
         return response;
     }
     if parts.uri.path().starts_with("/2015-03-31/functions") {
-        return sluice_lambda::invoke_api::handle(&services.lambda, &parts, body).await;
+        let lambda = services.current.load().lambda.clone();
+        return sluice_lambda::invoke_api::handle(&lambda, &parts, body).await;
     }
     let service = service_name(&parts.headers, target);
     unsupported(

@@ -11,6 +11,7 @@ mod long_form;
 pub mod model;
 mod parameters;
 mod resources;
+pub mod route_path;
 mod tables;
 mod yaml_tree;
 

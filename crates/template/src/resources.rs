@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use std::path::{Component, Path, PathBuf};
 
+use sluice_aws_env::RuntimeFamily;
+
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{Code, Function, RestApi, Route, Table};
+use crate::route_path::{PathError, ResourcePath};
 use crate::tables;
 use crate::yaml_tree::{Kind, Node};
 
@@ -53,6 +56,8 @@ struct ApiEvent {
     event_name: String,
     method: String,
     path: String,
+    /// `path` parsed (checked when the event was read).
+    resource: ResourcePath,
     /// `RestApiId` as a logical id, with the node it came from; `None` → the implicit API.
     rest_api: Option<(String, Node)>,
     /// The event's node and property path, for duplicate-route errors.
@@ -199,7 +204,14 @@ fn attach(
     resolver: &Resolver<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(), TemplateError> {
-    let mut seen: BTreeMap<(String, String, String), String> = BTreeMap::new();
+    /// A route already attached, for the conflict rules.
+    struct Attached {
+        api: String,
+        method: String,
+        resource: ResourcePath,
+        property: String,
+    }
+    let mut attached: Vec<Attached> = Vec::new();
     for event in events {
         let api_id = match &event.rest_api {
             None => IMPLICIT_API.to_string(),
@@ -234,18 +246,37 @@ fn attach(
                 id.clone()
             }
         };
-        let key = (api_id.clone(), event.method.clone(), event.path.clone());
-        if let Some(first) = seen.get(&key) {
-            return Err(resolver.error(
-                &event.at,
-                &event.property,
-                format!(
-                    "route {} {} on {api_id} is already defined by {first}",
-                    event.method, event.path
-                ),
-            ));
+        // AWS: one method per resource, and one variable name per position of a resource path.
+        for earlier in attached.iter().filter(|e| e.api == api_id) {
+            let (mine, theirs) = (&event.resource, &earlier.resource);
+            if earlier.method == event.method && mine.shape() == theirs.shape() {
+                return Err(resolver.error(
+                    &event.at,
+                    &event.property,
+                    format!(
+                        "route {} {} on {api_id} is already defined by {}",
+                        event.method, event.path, earlier.property
+                    ),
+                ));
+            }
+            if let Some((name, earlier_name)) = mine.variable_name_clash(theirs) {
+                return Err(resolver.error_hint(
+                    &event.at,
+                    &format!("{}.Properties.Path", event.property),
+                    format!(
+                        "{} names a path variable {{{name}}} where {} ({}) names it {{{earlier_name}}}; API Gateway allows one variable name per position",
+                        event.path, earlier.property, theirs
+                    ),
+                    Some(format!("use {{{earlier_name}}} in both paths")),
+                ));
+            }
         }
-        seen.insert(key, event.property.clone());
+        attached.push(Attached {
+            api: api_id.clone(),
+            method: event.method.clone(),
+            resource: event.resource.clone(),
+            property: event.property.clone(),
+        });
         let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
             // Unreachable: the implicit API exists whenever an event has no RestApiId, and explicit
             // ids were checked above; skipping is still better than a panic.
@@ -335,7 +366,7 @@ fn function(
         "Runtime",
         "add e.g. Runtime: python3.12 (or nodejs20.x, provided.al2023)",
     )?;
-    let handler = if runtime.starts_with("provided") {
+    let handler = if RuntimeFamily::of(&runtime) == Some(RuntimeFamily::Provided) {
         props.string("Handler")?.unwrap_or_default()
     } else {
         props.required(
@@ -494,15 +525,21 @@ fn read_events(
             path: &format!("{event_path}.Properties"),
         };
         let path = reader.required("Path", "add e.g. Path: /items")?;
-        if !path.starts_with('/') {
-            let at = event_props.get("Path").unwrap_or(event_props);
-            return Err(resolver.error_hint(
-                at,
-                &reader.path("Path"),
-                format!("{path:?} does not start with /"),
-                Some(format!("use /{path}")),
-            ));
-        }
+        let resource = match ResourcePath::parse(&path) {
+            Ok(resource) => resource,
+            Err(error) => {
+                let at = event_props.get("Path").unwrap_or(event_props);
+                let hint = match error {
+                    PathError::NoLeadingSlash => format!("use /{path}"),
+                    _ => "write it as API Gateway does, e.g. /items/{id} or /{proxy+}".to_owned(),
+                };
+                let message = match error {
+                    PathError::NoLeadingSlash => format!("{path:?} does not start with /"),
+                    other => format!("invalid Path {path:?}: {other}"),
+                };
+                return Err(resolver.error_hint(at, &reader.path("Path"), message, Some(hint)));
+            }
+        };
         let method_text = reader.required("Method", "add e.g. Method: get")?;
         let method = method_text.to_ascii_uppercase();
         if !HTTP_METHODS.contains(&method.as_str()) {
@@ -542,6 +579,7 @@ fn read_events(
             event_name: event_name.clone(),
             method,
             path,
+            resource,
             rest_api,
             at: event.clone(),
             property: event_path,

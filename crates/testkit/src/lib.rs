@@ -19,6 +19,27 @@ macro_rules! assert_eventually {
     }};
 }
 
+/// Like [`assert_eventually!`] inside async tests: retries without blocking the runtime's thread.
+#[macro_export]
+macro_rules! assert_eventually_async {
+    (within $limit:expr; $cond:expr, $($msg:tt)+) => {{
+        let deadline = ::std::time::Instant::now() + $limit;
+        loop {
+            if $cond { break; }
+            if ::std::time::Instant::now() > deadline { panic!($($msg)+); }
+            ::tokio::time::sleep(::std::time::Duration::from_millis(20)).await;
+        }
+    }};
+    ($cond:expr, $($msg:tt)+) => {{
+        let deadline = ::std::time::Instant::now() + ::std::time::Duration::from_secs(10);
+        loop {
+            if $cond { break; }
+            if ::std::time::Instant::now() > deadline { panic!($($msg)+); }
+            ::tokio::time::sleep(::std::time::Duration::from_millis(50)).await;
+        }
+    }};
+}
+
 /// The workspace's root folder.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -95,14 +116,18 @@ impl Server {
         Self::launch(sluice, template, &fresh_dir("state"), &all)
     }
 
-    /// Runs `sluice <args…> -t <template> --state-dir <dir>` and waits for its "is serving" line.
+    /// Runs `sluice <args…> -t <template> --state-dir <dir> --ready-file <file>` and waits until
+    /// the ready file names the addresses it listens on.
     fn launch(sluice: &Path, template: &Path, state_dir: &Path, args: &[&str]) -> Server {
+        let ready_file = fresh_dir("ready").join("ready.json");
         let mut child = Command::new(sluice)
             .args(args)
             .arg("-t")
             .arg(template)
             .arg("--state-dir")
             .arg(state_dir)
+            .arg("--ready-file")
+            .arg(&ready_file)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -117,28 +142,17 @@ impl Server {
                 sink.push(line);
             }
         });
-        let banner = stderr.wait_for(Duration::from_secs(60), |l| {
-            l.contains("is serving http://")
-        });
-        let Some(banner) = banner else {
+        let ready = wait_for_ready_file(&mut child, &ready_file, Duration::from_secs(60));
+        let Some(ready) = ready else {
             let _ = child.kill();
             panic!(
                 "sluice did not start; it printed:\n{}",
                 stderr.snapshot().join("\n")
             );
         };
-        let url_in = |line: &str| {
-            line.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_owned)
-        };
-        let base_url = url_in(&banner).expect("the banner line names the URL");
-        let services_url = stderr
-            .wait_for(Duration::from_secs(1), |l| {
-                l.starts_with("Services endpoint")
-            })
-            .and_then(|l| url_in(&l))
-            .unwrap_or_else(|| base_url.clone());
+        let url = |key: &str| ready.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let services_url = url("services").expect("the ready file always names the services URL");
+        let base_url = url("api").unwrap_or_else(|| services_url.clone());
         Server {
             child,
             base_url,
@@ -193,6 +207,26 @@ impl Drop for Server {
             self.stop();
         }
     }
+}
+
+/// Polls for the ready file Sluice writes once listening; `None` if the process exits first or the
+/// timeout passes.
+fn wait_for_ready_file(
+    child: &mut Child,
+    path: &Path,
+    timeout: Duration,
+) -> Option<serde_json::Value> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).ok();
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
 
 /// A new empty folder under the system's temp folder, unique to this process and call.

@@ -106,6 +106,7 @@ async fn idle_sandboxes_are_reaped() {
     );
     config.idle_timeout = Duration::from_millis(200);
     let lambda = sluice_lambda::Lambda::new(vec![python("Idle", "app.hello")], config).unwrap();
+    let _background = lambda.start_background();
     invoke(&lambda, "Idle", json!({})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let inv = invoke(&lambda, "Idle", json!({})).await;

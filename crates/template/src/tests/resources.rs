@@ -404,6 +404,48 @@ fn duplicate_routes_are_errors() {
 }
 
 #[test]
+fn routes_differing_only_in_variable_names_conflict_with_positions() {
+    // Same method: one route shadows the other.
+    let yaml = format!(
+        "Resources:\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/a/{{id}}\", Method: get}}}}\n        B: {{Type: Api, Properties: {{Path: \"/a/{{name}}/\", Method: get}}}}\n"
+    );
+    let err = load_err(&yaml);
+    assert!(
+        err.contains("already defined by Resources.F.Properties.Events.A"),
+        "{err}"
+    );
+    // Other methods: API Gateway still keeps one variable name per position of a path.
+    let yaml = format!(
+        "Resources:\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/a/{{id}}\", Method: get}}}}\n        B: {{Type: Api, Properties: {{Path: \"/a/{{name}}/x\", Method: post}}}}\n"
+    );
+    let err = load_err(&yaml);
+    assert!(
+        err.contains(":9:")
+            && err.contains("Resources.F.Properties.Events.B.Properties.Path")
+            && err.contains("{name}")
+            && err.contains("{id}"),
+        "{err}"
+    );
+    // Separate APIs may name them as they like.
+    let yaml = format!(
+        "Resources:\n  Other:\n    Type: AWS::Serverless::Api\n    Properties: {{StageName: v1}}\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/a/{{id}}\", Method: get}}}}\n        B: {{Type: Api, Properties: {{Path: \"/a/{{name}}\", Method: get, RestApiId: !Ref Other}}}}\n"
+    );
+    assert_eq!(load(&yaml).rest_apis.len(), 2);
+}
+
+#[test]
+fn invalid_paths_are_template_errors_at_the_path() {
+    let yaml = format!(
+        "Resources:\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/{{proxy+}}/x\", Method: get}}}}\n"
+    );
+    let err = load_err(&yaml);
+    assert!(
+        err.contains("Resources.F.Properties.Events.A.Properties.Path") && err.contains("greedy"),
+        "{err}"
+    );
+}
+
+#[test]
 fn missing_transform_warns() {
     let model = load(&format!("Resources:\n  F:\n{FN}\n"));
     assert!(
