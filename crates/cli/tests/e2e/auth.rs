@@ -266,3 +266,53 @@ fn validate_reports_what_cannot_be_enforced() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_pool_outside_the_template_is_trusted_through_its_jwks_file() {
+    let external =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-external/template.yaml");
+    let issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXTERNAL1";
+
+    // Without the pool's keys the route fails closed.
+    let bare = Server::start(sluice(), &external, &[]);
+    assert_eq!(get(&bare, "/me", &[]).0, 500);
+    drop(bare);
+
+    // A "real issuer": the fixture pool's key, minting tokens with the external pool's issuer.
+    let issuer_state = fresh_dir("auth-issuer");
+    let token_from_issuer = token(
+        &issuer_state,
+        &["--pool", "UserPool", "--claim", &format!("iss={issuer}")],
+    );
+    let issuing = Server::start_in(sluice(), &auth_template(), &issuer_state, &[]);
+    let pool_id = issuing
+        .wait_for_log("Cognito user pool UserPool (")
+        .and_then(|l| {
+            l.split('(')
+                .nth(1)
+                .and_then(|r| r.split(')').next())
+                .map(str::to_owned)
+        })
+        .expect("pool id printed");
+    let jwks = client()
+        .get(format!(
+            "{}/{pool_id}/.well-known/jwks.json",
+            issuing.services_url
+        ))
+        .send()
+        .expect("jwks")
+        .text()
+        .expect("jwks text");
+    drop(issuing);
+
+    let state = fresh_dir("auth-external");
+    std::fs::create_dir_all(state.join("jwks")).expect("jwks dir");
+    std::fs::write(state.join("jwks/us-east-1_EXTERNAL1.json"), jwks).expect("jwks file");
+    let server = Server::start_in(sluice(), &external, &state, &[]);
+    assert_eq!(get(&server, "/me", &[]).0, 401);
+    let (status, body) = get(&server, "/me", &[("Authorization", &token_from_issuer)]);
+    assert_eq!(status, 200, "{body}");
+    // The fixture pool's own token names another issuer: refused.
+    let own = token(&issuer_state, &["--pool", "UserPool"]);
+    assert_eq!(get(&server, "/me", &[("Authorization", &own)]).0, 401);
+}
