@@ -60,8 +60,10 @@ pub(crate) struct Exchange {
     pub api_key_id: Option<String>,
     /// The limit that throttled the request (for the access log).
     pub throttled_by: Option<String>,
-    // Later phases add their findings here (cache key), so each phase stays a function of this
-    // context.
+    /// The stage cache key and TTL, when the method is cached.
+    pub cache: Option<(String, std::time::Duration)>,
+    /// Whether the stage cache answered (`None`: the method is not cached).
+    pub response_cache_hit: Option<bool>,
 }
 
 impl Exchange {
@@ -100,6 +102,8 @@ impl Exchange {
             usage_identifier_key: None,
             api_key_id: None,
             throttled_by: None,
+            cache: None,
+            response_cache_hit: None,
         }
     }
 

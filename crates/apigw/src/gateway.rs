@@ -139,7 +139,10 @@ impl Gateway {
         }
         self.route(ex)?;
         self.guard(ex).await?;
-        // Cache lookup goes here, before the body is read.
+        if let Some(payload) = self.cache_lookup(ex) {
+            body::discard(body).await;
+            return Ok(payload);
+        }
         ex.body = body::read(body, self.options.max_body_bytes).await?;
         // IAM authorization goes here: SigV4 signs the body's hash.
         self.integrate(ex).await
@@ -151,7 +154,11 @@ impl Gateway {
         ex: &Exchange,
         outcome: Result<Bytes, GatewayError>,
     ) -> Response<Full<Bytes>> {
-        let mapped = outcome.and_then(|payload| self.map_response(ex, &payload));
+        let mapped = outcome.and_then(|payload| {
+            let response = self.map_response(ex, &payload)?;
+            self.cache_store(ex, payload);
+            Ok(response)
+        });
         let mut response = match mapped {
             Ok(response) => response,
             Err(error) => {
@@ -159,7 +166,7 @@ impl Gateway {
                 error.into_response(ex.dialect, &ex.request_id)
             }
         };
-        // Phases to come: cache store → CORS, here, before the stamp.
+        // Phase to come: CORS, here, before the stamp.
         stamp(&mut response, ex);
         response
     }
@@ -206,6 +213,32 @@ impl Gateway {
             phases::api_key(guard, guards, ex, &api.logical_id)?;
         }
         phases::throttle(guard, guards, ex, &api.logical_id, method, resource)
+    }
+
+    /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.
+    fn cache_lookup(&self, ex: &mut Exchange) -> Option<Bytes> {
+        let guards = self.guards.as_ref()?;
+        let route = ex.route.as_ref()?;
+        let api = self.apis.get(route.entry.api)?;
+        let guard = guards.route(&api.logical_id, &route.entry.method, &route.entry.resource)?;
+        let ttl = guard.cache_ttl?;
+        let key = format!(
+            "{}/{}/{} {}",
+            api.logical_id, api.stage.stage, ex.method, ex.raw_path
+        );
+        let hit = guards.state.response_cache.get(&key);
+        ex.response_cache_hit = Some(hit.is_some());
+        ex.cache = Some((key, ttl));
+        hit
+    }
+
+    /// Phase cache store: a fresh payload the response phase mapped without error.
+    fn cache_store(&self, ex: &Exchange, payload: Bytes) {
+        if let (Some(guards), Some((key, ttl)), Some(false)) =
+            (&self.guards, &ex.cache, ex.response_cache_hit)
+        {
+            guards.state.response_cache.put(key.clone(), payload, *ttl);
+        }
     }
 
     /// The API the route phase selected.
@@ -271,7 +304,7 @@ impl Gateway {
             elapsed: started.elapsed(),
             authorizer: ex.decided_by.clone(),
             authorizer_cache_hit: ex.authorizer_cache_hit,
-            response_cache_hit: None,
+            response_cache_hit: ex.response_cache_hit,
             throttled_by: ex.throttled_by.clone(),
         });
     }

@@ -43,6 +43,7 @@ pub fn open_guard_state(config: &Config) -> Result<GuardState, AuthSetupError> {
     Ok(GuardState {
         authorizer_cache: Arc::new(AuthorizerCache::default()),
         limits: Arc::new(EmbeddedLimits::open(file)?),
+        response_cache: Arc::default(),
     })
 }
 
@@ -396,6 +397,7 @@ pub fn unenforceable(config: &Config, model: &Model) -> Vec<String> {
     let state = GuardState {
         authorizer_cache: Arc::new(AuthorizerCache::default()),
         limits: Arc::new(EmbeddedLimits::in_memory()),
+        response_cache: Arc::default(),
     };
     Guards::new(&model.auth, &model.rest_apis, &inputs, state).unenforceable()
 }

@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod limits;
 pub(crate) mod phases;
 pub mod policy;
+pub mod response_cache;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,8 @@ pub struct GuardState {
     pub authorizer_cache: Arc<AuthorizerCache>,
     /// Token buckets and quota counters.
     pub limits: Arc<dyn LimitsStore>,
+    /// The stage cache of function payloads.
+    pub response_cache: Arc<response_cache::ResponseCache>,
 }
 
 impl std::fmt::Debug for GuardState {
@@ -134,6 +137,8 @@ pub(crate) struct RouteGuard {
     pub api_key_required: bool,
     /// The effective method-level or stage-level throttle, and which it is.
     pub throttle: Option<(Throttle, &'static str)>,
+    /// The stage cache's TTL for this method, when caching is on.
+    pub cache_ttl: Option<Duration>,
 }
 
 /// An API key Sluice accepts.
@@ -203,6 +208,10 @@ impl Guards {
                     }
                 };
                 let throttle = effective_throttle(&auth.method_settings, &method, &resource);
+                let cache_ttl = auth
+                    .cache_cluster_enabled
+                    .then(|| effective_cache(&auth.method_settings, &method, &resource))
+                    .flatten();
                 routes.insert(
                     (api.logical_id.clone(), method, resource),
                     RouteGuard {
@@ -210,6 +219,7 @@ impl Guards {
                         check,
                         api_key_required,
                         throttle,
+                        cache_ttl,
                     },
                 );
             }
@@ -360,6 +370,36 @@ fn effective_throttle(
         }
     }
     None
+}
+
+/// The cache TTL for a method: the most specific `MethodSettings` entry saying `CachingEnabled`
+/// (a stage-wide `/*/*` one covers GET only, as on AWS), its `CacheTtlInSeconds` (default 300; 0
+/// disables).
+fn effective_cache(
+    settings: &[sluice_template::auth_model::MethodSetting],
+    method: &str,
+    resource: &str,
+) -> Option<Duration> {
+    let candidates = [(resource, method), (resource, "*"), ("/*", "*")];
+    let find = |pick: &dyn Fn(&sluice_template::auth_model::MethodSetting) -> bool| {
+        candidates.iter().find_map(|(path, verb)| {
+            settings.iter().find(|s| {
+                normalize(&s.resource_path) == *path
+                    && s.http_method.eq_ignore_ascii_case(verb)
+                    && pick(s)
+            })
+        })
+    };
+    let setting = find(&|s| s.caching_enabled.is_some())?;
+    let stage_wide = setting.resource_path == "/*";
+    if setting.caching_enabled != Some(true) || (stage_wide && method != "GET") {
+        return None;
+    }
+    let ttl = find(&|s| s.cache_ttl_secs.is_some())
+        .and_then(|s| s.cache_ttl_secs)
+        .unwrap_or(300)
+        .min(3600);
+    (ttl > 0).then(|| Duration::from_secs(u64::from(ttl)))
 }
 
 /// Resource paths compare without a trailing slash (as the route table stores them).

@@ -199,3 +199,30 @@ fn method_throttle_holds_under_concurrent_load() {
         .wait_for_log("throttled by method GET /limited")
         .is_some());
 }
+
+#[test]
+fn a_cached_method_answers_from_the_stage_cache_without_invoking() {
+    let server = Server::start(sluice(), &auth_template(), &[]);
+    let first = get(&server, "/cached", &[]);
+    assert_eq!(first.0, 200);
+    // The same answer, even when the client asks for a fresh one (invalidation needs IAM on AWS).
+    assert_eq!(get(&server, "/cached", &[]), first);
+    assert_eq!(
+        get(&server, "/cached", &[("Cache-Control", "max-age=0")]),
+        first
+    );
+    assert!(server
+        .wait_for_log("\"GET /cached HTTP/1.1\" 200")
+        .is_some());
+    assert!(server.wait_for_log("response cache hit").is_some());
+    let starts = server
+        .logs()
+        .iter()
+        .filter(|l| l.contains("[CounterFunction] START"))
+        .count();
+    assert_eq!(starts, 1, "one invocation for three requests");
+    // A method without CachingEnabled is not cached, though the stage has a cache.
+    let (_, a) = get(&server, "/uncached", &[]);
+    let (_, b) = get(&server, "/uncached", &[]);
+    assert_ne!(a, b);
+}

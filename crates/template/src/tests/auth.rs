@@ -57,8 +57,11 @@ fn the_auth_fixture_resolves_every_route() {
     };
     assert_eq!(no_cache.ttl_secs, 0);
 
-    assert_eq!(api.method_settings.len(), 1);
-    let setting = &api.method_settings[0];
+    assert_eq!(api.method_settings.len(), 2);
+    assert!(api.cache_cluster_enabled);
+    assert_eq!(api.method_settings[0].caching_enabled, Some(true));
+    assert_eq!(api.method_settings[0].cache_ttl_secs, Some(60));
+    let setting = &api.method_settings[1];
     assert_eq!(setting.resource_path, "/limited");
     assert_eq!(setting.http_method, "GET");
     assert_eq!(setting.rate_limit, Some(10.0));
