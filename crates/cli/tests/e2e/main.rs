@@ -8,6 +8,7 @@ mod errors;
 mod hello;
 mod invoke_command;
 mod items_app;
+mod items_auth;
 mod items_rust;
 mod lambda_behaviour;
 mod request_event;
