@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use sluice_server::{Application, Config, Listeners, WarmContainers};
+use sluice_server::{Application, Config, Listeners, ReloadEvent, WarmContainers};
 
 use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
@@ -172,6 +172,19 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
                 eprintln!("Warning: {e:#}");
             }
         }
+        let app = std::sync::Arc::new(app);
+        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+        let watcher = (!args.no_reload).then(|| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = watch_stopped.await;
+                };
+                if let Err(error) = app.watch(report_reload, stopped).await {
+                    eprintln!("Warning: {error}; reload is off");
+                }
+            })
+        });
         let listeners = Listeners {
             api: Some(listener),
             services,
@@ -181,8 +194,30 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             eprintln!("Shutting down: stopping function sandboxes");
         })
         .await;
+        let _ = stop_watch.send(());
+        if let Some(watcher) = watcher {
+            let _ = watcher.await;
+        }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Prints what a reload did: one line, then its notes.
+fn report_reload(event: ReloadEvent) {
+    match event {
+        ReloadEvent::Building { function } => {
+            eprintln!("Building {function} (cargo build --release)…");
+        }
+        ReloadEvent::Reloaded { summary, notes } => {
+            eprintln!("{summary}");
+            for note in notes {
+                eprintln!("{note}");
+            }
+        }
+        ReloadEvent::Failed { what, error } => {
+            eprintln!("Reload failed after a change to {what}: {error}\nStill serving the previous version.");
+        }
+    }
 }
 
 /// Writes `--ready-file`: the addresses Sluice listens on, as JSON, written whole (a temporary

@@ -6,7 +6,27 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::number::Number;
-use crate::protocol::{DynamoError, DynamoResult};
+
+/// Why a wire value is not a valid attribute value. A leaf error, so this module needs nothing from the
+/// protocol; the protocol maps each kind to DynamoDB's exception type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AttributeValueError {
+    /// Well-formed JSON that DynamoDB rejects (ValidationException).
+    #[error("{0}")]
+    Validation(String),
+    /// JSON of the wrong shape for an attribute value (SerializationException).
+    #[error("{0}")]
+    Serialization(String),
+}
+
+impl AttributeValueError {
+    fn validation(message: impl Into<String>) -> AttributeValueError {
+        AttributeValueError::Validation(message.into())
+    }
+}
+
+/// Result of parsing attribute values.
+type ParseResult<T> = Result<T, AttributeValueError>;
 
 /// An item: attribute name → value.
 pub type Item = BTreeMap<String, AttributeValue>;
@@ -57,7 +77,7 @@ impl AttributeValue {
     }
 
     /// Parses one wire value (`{"S": "x"}` …), validating it as DynamoDB does.
-    pub fn from_json(v: &Value) -> DynamoResult<AttributeValue> {
+    pub fn from_json(v: &Value) -> ParseResult<AttributeValue> {
         parse_value(v, 0)
     }
 
@@ -100,57 +120,61 @@ impl AttributeValue {
     }
 }
 
-fn parse_value(v: &Value, depth: usize) -> DynamoResult<AttributeValue> {
+fn parse_value(v: &Value, depth: usize) -> ParseResult<AttributeValue> {
     if depth > MAX_NESTING {
-        return Err(DynamoError::validation(
+        return Err(AttributeValueError::validation(
             "Nesting Levels have exceeded supported limits",
         ));
     }
     let obj = match v {
         Value::Object(o) => o,
         _ => {
-            return Err(DynamoError::Serialization(
+            return Err(AttributeValueError::Serialization(
                 "Unexpected value type in payload".into(),
             ))
         }
     };
     let set: Vec<(&String, &Value)> = obj.iter().filter(|(_, v)| !v.is_null()).collect();
     if set.is_empty() {
-        return Err(DynamoError::validation(
+        return Err(AttributeValueError::validation(
             "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
         ));
     }
     if set.len() > 1 {
-        return Err(DynamoError::validation(
+        return Err(AttributeValueError::validation(
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
         ));
     }
     let (ty, val) = set[0];
-    let string = |v: &Value| -> DynamoResult<String> {
+    let string = |v: &Value| -> ParseResult<String> {
         match v {
             Value::String(s) => Ok(s.clone()),
             Value::Number(_) => Ok(v.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            _ => Err(DynamoError::Serialization("Unexpected field type".into())),
+            _ => Err(AttributeValueError::Serialization(
+                "Unexpected field type".into(),
+            )),
         }
     };
-    let number = |v: &Value| -> DynamoResult<Number> {
-        Number::parse(&string(v)?).map_err(|e| DynamoError::validation(e.to_string()))
+    let number = |v: &Value| -> ParseResult<Number> {
+        Number::parse(&string(v)?).map_err(|e| AttributeValueError::validation(e.to_string()))
     };
-    let binary = |v: &Value| -> DynamoResult<Vec<u8>> {
+    let binary = |v: &Value| -> ParseResult<Vec<u8>> {
         let s = string(v)?;
         base64::engine::general_purpose::STANDARD
             .decode(s.as_bytes())
             .map_err(|_| {
-                DynamoError::Serialization(
+                AttributeValueError::Serialization(
                     "Base64 encoded length is expected a multiple of 4 bytes but found: 1".into(),
                 )
             })
     };
-    let list = |v: &Value| -> DynamoResult<Vec<Value>> {
+    let list = |v: &Value| -> ParseResult<Vec<Value>> {
         match v {
             Value::Array(a) => Ok(a.clone()),
-            _ => Err(DynamoError::Serialization("Unexpected field type".into())),
+            _ => Err(AttributeValueError::Serialization(
+                "Unexpected field type".into(),
+            )),
         }
     };
     Ok(match ty.as_str() {
@@ -159,59 +183,59 @@ fn parse_value(v: &Value, depth: usize) -> DynamoResult<AttributeValue> {
         "B" => AttributeValue::B(binary(val)?),
         "BOOL" => match val {
             Value::Bool(b) => AttributeValue::Bool(*b),
-            _ => return Err(DynamoError::Serialization("Unexpected token received from parser".into())),
+            _ => return Err(AttributeValueError::Serialization("Unexpected token received from parser".into())),
         },
         "NULL" => match val {
             Value::Bool(true) => AttributeValue::Null,
             _ => {
-                return Err(DynamoError::validation(
+                return Err(AttributeValueError::validation(
                     "One or more parameter values were invalid: Null attribute value types must have the value of true",
                 ))
             }
         },
         "SS" => {
-            let items = list(val)?.iter().map(string).collect::<DynamoResult<Vec<_>>>()?;
+            let items = list(val)?.iter().map(string).collect::<ParseResult<Vec<_>>>()?;
             if items.is_empty() {
-                return Err(DynamoError::validation("One or more parameter values were invalid: An string set  may not be empty"));
+                return Err(AttributeValueError::validation("One or more parameter values were invalid: An string set  may not be empty"));
             }
             check_duplicates(&items, |s| s.clone())?;
             AttributeValue::Ss(items)
         }
         "NS" => {
-            let items = list(val)?.iter().map(number).collect::<DynamoResult<Vec<_>>>()?;
+            let items = list(val)?.iter().map(number).collect::<ParseResult<Vec<_>>>()?;
             if items.is_empty() {
-                return Err(DynamoError::validation("One or more parameter values were invalid: An number set  may not be empty"));
+                return Err(AttributeValueError::validation("One or more parameter values were invalid: An number set  may not be empty"));
             }
             check_duplicates(&items, Number::to_string)?;
             AttributeValue::Ns(items)
         }
         "BS" => {
-            let items = list(val)?.iter().map(binary).collect::<DynamoResult<Vec<_>>>()?;
+            let items = list(val)?.iter().map(binary).collect::<ParseResult<Vec<_>>>()?;
             if items.is_empty() {
-                return Err(DynamoError::validation("One or more parameter values were invalid: Binary sets should not be empty"));
+                return Err(AttributeValueError::validation("One or more parameter values were invalid: Binary sets should not be empty"));
             }
             check_duplicates(&items, |b| base64::engine::general_purpose::STANDARD.encode(b))?;
             AttributeValue::Bs(items)
         }
-        "L" => AttributeValue::L(list(val)?.iter().map(|v| parse_value(v, depth + 1)).collect::<DynamoResult<_>>()?),
+        "L" => AttributeValue::L(list(val)?.iter().map(|v| parse_value(v, depth + 1)).collect::<ParseResult<_>>()?),
         "M" => match val {
             Value::Object(m) => AttributeValue::M(parse_map(m, depth + 1)?),
-            _ => return Err(DynamoError::Serialization("Unexpected field type".into())),
+            _ => return Err(AttributeValueError::Serialization("Unexpected field type".into())),
         },
         _ => {
-            return Err(DynamoError::validation(
+            return Err(AttributeValueError::validation(
                 "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
             ))
         }
     })
 }
 
-fn check_duplicates<T>(items: &[T], render: impl Fn(&T) -> String) -> DynamoResult<()> {
+fn check_duplicates<T>(items: &[T], render: impl Fn(&T) -> String) -> ParseResult<()> {
     let mut seen = std::collections::HashSet::new();
     for i in items {
         if !seen.insert(render(i)) {
             let all: Vec<String> = items.iter().map(&render).collect();
-            return Err(DynamoError::validation(format!(
+            return Err(AttributeValueError::validation(format!(
                 "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
                 all.join(", ")
             )));
@@ -223,22 +247,22 @@ fn check_duplicates<T>(items: &[T], render: impl Fn(&T) -> String) -> DynamoResu
 fn parse_map(
     m: &Map<String, Value>,
     depth: usize,
-) -> DynamoResult<BTreeMap<String, AttributeValue>> {
+) -> ParseResult<BTreeMap<String, AttributeValue>> {
     m.iter()
         .map(|(k, v)| Ok((k.clone(), parse_value(v, depth)?)))
         .collect()
 }
 
 /// Parses an item (`{"name": {"S": …}, …}`).
-pub fn item_from_json(v: &Map<String, Value>) -> DynamoResult<Item> {
+pub fn item_from_json(v: &Map<String, Value>) -> ParseResult<Item> {
     parse_map(v, 0)
 }
 
 /// Parses a JSON value that must be an item object.
-pub fn item_from_value(v: &Value) -> DynamoResult<Item> {
+pub fn item_from_value(v: &Value) -> ParseResult<Item> {
     match v {
         Value::Object(m) => item_from_json(m),
-        _ => Err(DynamoError::Serialization(
+        _ => Err(AttributeValueError::Serialization(
             "Unexpected value type in payload".into(),
         )),
     }

@@ -10,7 +10,7 @@ use std::io::{BufRead, Write};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
-use crate::{DynamoDb, EnsureOutcome};
+use crate::{DynamoDb, EnsureOutcome, EnsureTableError};
 
 /// Why an export or import stopped.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,15 @@ pub enum BackupError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// A `CreateTable` line could not be applied (invalid definition, storage failure).
+    #[error("line {line}: CreateTable failed")]
+    Table {
+        /// 1-based line number.
+        line: usize,
+        /// Why.
+        #[source]
+        source: EnsureTableError,
     },
     /// DynamoDB refused a request (the table is missing, an item is invalid, …).
     #[error("line {line}: {operation} failed: {message}")]
@@ -104,11 +113,17 @@ pub async fn import(db: &DynamoDb, input: impl BufRead) -> Result<BackupSummary,
             message: format!("not JSON: {e}"),
         })?;
         if let Some(create) = value.get("CreateTable") {
-            let outcome = db.ensure_table(create).map_err(|e| BackupError::Refused {
-                line: number,
-                operation: "CreateTable",
-                message: e.to_string(),
-            })?;
+            // Hand-written lines may enable TTL the way templates do, beside CreateTable's members.
+            let ttl = create
+                .get("TimeToLiveSpecification")
+                .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+                .and_then(|t| t.get("AttributeName").and_then(Value::as_str));
+            let outcome =
+                db.ensure_table_request(create, ttl)
+                    .map_err(|source| BackupError::Table {
+                        line: number,
+                        source,
+                    })?;
             if let EnsureOutcome::SchemaDiffers { differences } = outcome {
                 return Err(BackupError::Refused {
                     line: number,
@@ -242,7 +257,8 @@ mod tests {
 
     #[tokio::test]
     async fn export_then_import_reproduces_tables_and_items() {
-        let source = DynamoDb::open(StoreLocation::InMemory).unwrap();
+        let source =
+            DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default()).unwrap();
         let create = json!({
             "TableName": "Things",
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -254,7 +270,7 @@ mod tests {
             "GlobalSecondaryIndexes": [{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
             "BillingMode": "PAY_PER_REQUEST"
         });
-        source.ensure_table(&create).unwrap();
+        source.ensure_table_request(&create, None).unwrap();
         for n in 0..5 {
             let item = json!({"TableName": "Things", "Item": {"pk": {"S": "a"}, "sk": {"N": n.to_string()}, "g": {"S": "x"}, "tags": {"SS": ["p", "q"]}}});
             let reply = source
@@ -272,7 +288,8 @@ mod tests {
             }
         );
 
-        let target = DynamoDb::open(StoreLocation::InMemory).unwrap();
+        let target =
+            DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default()).unwrap();
         let imported = import(&target, lines.as_slice()).await.unwrap();
         assert_eq!(imported, exported);
         let mut again = Vec::new();
@@ -285,7 +302,8 @@ mod tests {
 
     #[tokio::test]
     async fn import_names_the_bad_line() {
-        let db = DynamoDb::open(StoreLocation::InMemory).unwrap();
+        let db =
+            DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default()).unwrap();
         let input =
             "{\"PutItem\": {\"TableName\": \"Missing\", \"Item\": {\"id\": {\"S\": \"1\"}}}}\n";
         let error = import(&db, input.as_bytes()).await.unwrap_err().to_string();

@@ -9,21 +9,31 @@ mod key_codec;
 mod number;
 mod ops;
 mod protocol;
+mod state;
 mod store;
-mod streams;
+mod stream_record;
+mod sweeper;
 mod table;
+mod table_request;
 mod ttl;
 mod update_expression;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use sluice_aws_env::AwsEnv;
 
+pub use ops::create_table::{EnsureOutcome, EnsureTableError};
+pub use protocol::DynamoResponse;
+/// Typed table definitions (what templates declare), shared with the template crate.
+pub use sluice_table_spec as table_spec;
+pub use sluice_table_spec::TableSpec;
+use state::State;
 pub use store::StoreError;
 use store::{SqliteStore, Store};
-use table::TableDef;
+pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
 /// Where the data lives.
 #[derive(Debug, Clone)]
@@ -34,91 +44,43 @@ pub enum StoreLocation {
     InMemory,
 }
 
-/// A DynamoDB response: status and JSON body. The HTTP layer adds `content-type:
-/// application/x-amz-json-1.0`, `x-amz-crc32` and `x-amzn-RequestId`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DynamoResponse {
-    /// HTTP status (200, 400 or 500).
-    pub status: u16,
-    /// JSON body.
-    pub body: Bytes,
-}
-
-/// What [`DynamoDb::ensure_table`] did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnsureOutcome {
-    /// The table did not exist and was created.
-    Created,
-    /// The table exists with the same key schema and indexes.
-    Unchanged,
-    /// The table exists with a different schema; it is left as it is (data is never dropped silently).
-    SchemaDiffers {
-        /// Human-readable differences, for the startup report.
-        differences: Vec<String>,
-    },
-}
-
-/// How often expired items are swept. AWS: within a few days; Sluice: promptly, so tests can see it.
-const TTL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Stream records older than this are trimmed, as DynamoDB Streams keeps records for 24 hours.
-const STREAM_RETENTION_SECONDS: f64 = 24.0 * 60.0 * 60.0;
-
-/// Sweeps expired items (and trims old stream records) until the store is dropped (the thread holds only a weak reference).
-fn start_ttl_sweeper(state: std::sync::Weak<Mutex<State>>) {
-    let spawned = std::thread::Builder::new()
-        .name("ddb-ttl-sweeper".into())
-        .spawn(move || loop {
-            std::thread::sleep(TTL_SWEEP_INTERVAL);
-            let Some(state) = state.upgrade() else { return };
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0);
-            let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(e) = ttl::sweep(&mut guard, now) {
-                tracing::warn!(error = %e, "dynamodb TTL sweep failed");
-            }
-            if let Err(e) = guard.store.trim_streams(now - STREAM_RETENTION_SECONDS) {
-                tracing::warn!(error = %e, "dynamodb stream trimming failed");
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot start the dynamodb TTL sweeper; expired items stay until restart");
-    }
-}
-
-/// Mutable state behind the one lock: storage plus the table catalogue cached in memory.
-pub(crate) struct State {
-    pub(crate) store: Box<dyn Store>,
-    pub(crate) tables: BTreeMap<String, TableDef>,
-}
-
 /// The DynamoDB service. Cheap to share (`Arc`); all requests serialize on one lock, which is what makes
 /// conditional writes and transactions atomic.
 pub struct DynamoDb {
     state: Arc<Mutex<State>>,
+    /// Set while a [`Sweeper`] runs over this store, so a second one is refused.
+    sweeper_running: Arc<AtomicBool>,
 }
 
 impl DynamoDb {
-    /// Opens (or creates) the store; a corrupted or foreign data file is a clear error.
-    pub fn open(location: StoreLocation) -> Result<Arc<DynamoDb>, StoreError> {
+    /// Opens (or creates) the store; a corrupted or foreign data file is a clear error. `aws` gives
+    /// the region and account of table, index and stream ARNs and of stream records.
+    pub fn open(location: StoreLocation, aws: AwsEnv) -> Result<Arc<DynamoDb>, StoreError> {
         let store: Box<dyn Store> = match &location {
-            StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir)?),
-            StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory()?),
+            StoreLocation::Dir(dir) => Box::new(SqliteStore::open_dir(dir, aws.clone())?),
+            StoreLocation::InMemory => Box::new(SqliteStore::open_in_memory(aws.clone())?),
         };
         let tables = store
             .load_tables()?
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
-        let state = Arc::new(Mutex::new(State { store, tables }));
-        start_ttl_sweeper(Arc::downgrade(&state));
-        Ok(Arc::new(DynamoDb { state }))
+        let state = Arc::new(Mutex::new(State { aws, store, tables }));
+        Ok(Arc::new(DynamoDb {
+            state,
+            sweeper_running: Arc::new(AtomicBool::new(false)),
+        }))
+    }
+
+    /// Starts the background thread that sweeps expired items and trims old stream records every
+    /// `interval`. The caller owns the returned handle and stops it on shutdown; a store has at most one
+    /// sweeper at a time ([`SweeperError::AlreadyRunning`]).
+    pub fn start_sweeper(&self, interval: std::time::Duration) -> Result<Sweeper, SweeperError> {
+        sweeper::start(Arc::downgrade(&self.state), &self.sweeper_running, interval)
     }
 
     /// Deletes items whose time-to-live attribute (epoch seconds) is at or before `now_epoch_seconds`,
-    /// in every table with TTL enabled; returns how many were deleted. Also runs on a background interval.
+    /// in every table with TTL enabled; returns how many were deleted. A [`Sweeper`] calls this on an interval.
     pub fn sweep_expired(&self, now_epoch_seconds: f64) -> Result<usize, StoreError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         ttl::sweep(&mut guard, now_epoch_seconds)
@@ -132,7 +94,7 @@ impl DynamoDb {
     /// Handles one DynamoDB Streams request: `target` is the operation name after
     /// `DynamoDBStreams_20120810.` (ListStreams, DescribeStream, GetShardIterator, GetRecords).
     pub async fn handle_streams(&self, target: &str, body: Bytes) -> DynamoResponse {
-        self.run(target, body, streams::dispatch).await
+        self.run(target, body, ops::streams::dispatch).await
     }
 
     async fn run(
@@ -152,20 +114,28 @@ impl DynamoDb {
         };
         match tokio::task::spawn_blocking(run).await {
             Ok(resp) => resp,
-            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(format!(
-                "request task failed: {e}"
-            ))),
+            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(
+                protocol::InternalCause::new(e),
+            )),
         }
     }
 
-    /// Creates a table if it does not exist (template tables); reports a differing existing schema.
-    /// Besides CreateTable's members, `TimeToLiveSpecification` (`{"Enabled": true, "AttributeName": …}`)
-    /// is accepted, as templates declare TTL on the table.
-    pub fn ensure_table(
+    /// Creates a declared table (a template's) if it does not exist, validated as `CreateTable` is,
+    /// with its TTL enabled; reports how an existing table's schema differs (never changing its data).
+    pub fn ensure_table(&self, spec: &TableSpec) -> Result<EnsureOutcome, EnsureTableError> {
+        self.ensure_table_request(
+            &spec.to_create_table_request(),
+            spec.ttl_attribute.as_deref(),
+        )
+    }
+
+    /// [`DynamoDb::ensure_table`] from a `CreateTable` request as JSON (import files carry that).
+    pub(crate) fn ensure_table_request(
         &self,
-        create_table_request_json: &serde_json::Value,
-    ) -> Result<EnsureOutcome, StoreError> {
+        create_table_request: &serde_json::Value,
+        ttl_attribute: Option<&str>,
+    ) -> Result<EnsureOutcome, EnsureTableError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        ops::create_table::ensure(&mut guard, create_table_request_json)
+        ops::create_table::ensure(&mut guard, create_table_request, ttl_attribute)
     }
 }

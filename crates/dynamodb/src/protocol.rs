@@ -3,8 +3,17 @@
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
-use crate::attribute_value::{item_to_json, Item};
-use crate::DynamoResponse;
+use crate::attribute_value::{item_to_json, AttributeValueError, Item};
+
+/// A DynamoDB response: status and JSON body. The HTTP layer adds `content-type:
+/// application/x-amz-json-1.0`, `x-amz-crc32` and `x-amzn-RequestId`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamoResponse {
+    /// HTTP status (200, 400 or 500).
+    pub status: u16,
+    /// JSON body.
+    pub body: Bytes,
+}
 
 /// Why one entry of a transaction was cancelled (`CancellationReasons[i]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +53,66 @@ pub enum DynamoError {
     /// The `X-Amz-Target` names no operation we know.
     #[error("unknown operation")]
     UnknownOperation,
-    /// Sluice's own fault (storage failure); logged and returned as 500.
-    #[error("{0}")]
-    Internal(String),
+    /// Sluice's own fault (storage failure, a request task that died); logged with its cause chain
+    /// and returned as 500.
+    #[error("internal error")]
+    Internal(#[source] InternalCause),
+}
+
+/// The cause of an [`DynamoError::Internal`], shared so the error stays `Clone`; equal only to itself.
+#[derive(Debug, Clone)]
+pub struct InternalCause(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl InternalCause {
+    /// Wraps the error that caused an internal failure, keeping its own source chain.
+    pub fn new(cause: impl std::error::Error + Send + Sync + 'static) -> InternalCause {
+        InternalCause(std::sync::Arc::new(cause))
+    }
+}
+
+impl std::fmt::Display for InternalCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for InternalCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for InternalCause {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// An error and its causes, `: `-separated, for the log line.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 impl DynamoError {
     /// Shorthand for a ValidationException.
     pub fn validation(msg: impl Into<String>) -> DynamoError {
         DynamoError::Validation(msg.into())
+    }
+}
+
+impl From<AttributeValueError> for DynamoError {
+    fn from(e: AttributeValueError) -> Self {
+        match e {
+            AttributeValueError::Validation(m) => DynamoError::Validation(m),
+            AttributeValueError::Serialization(m) => DynamoError::Serialization(m),
+        }
     }
 }
 
@@ -109,8 +169,8 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
             "com.amazon.coral.service#UnknownOperationException".into(),
             None,
         ),
-        DynamoError::Internal(m) => {
-            tracing::error!(error = %m, "dynamodb internal error");
+        DynamoError::Internal(cause) => {
+            tracing::error!(error = %chain(cause), "dynamodb internal error");
             (
                 500,
                 format!("{NS}InternalServerError"),

@@ -1,17 +1,14 @@
-//! Table definitions: key schema, indexes, billing; parsed from CreateTable, persisted as JSON, described
-//! as DynamoDB's `TableDescription`.
+//! The table model: key schema, indexes, billing, stream; persisted as JSON, described as DynamoDB's
+//! `TableDescription`, and the key rules every item operation applies. Parsing `CreateTable` into it
+//! is `table_request`'s job.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use sluice_aws_env::AwsEnv;
 
 use crate::attribute_value::{AttributeValue, Item};
 use crate::key_codec;
-use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
-
-/// Account id in ARNs. AWS: the caller's account; Sluice: a fixed one, like other local emulators.
-pub const ACCOUNT: &str = "123456789012";
-/// Region in ARNs.
-pub const REGION: &str = "us-east-1";
+use crate::protocol::{DynamoError, DynamoResult};
 
 /// A key attribute: name and scalar type (S, N or B).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,9 +141,9 @@ pub struct TableDef {
 }
 
 impl TableDef {
-    /// The table ARN.
-    pub fn arn(&self) -> String {
-        format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{}", self.name)
+    /// The table ARN in the service's region and account.
+    pub fn arn(&self, aws: &AwsEnv) -> String {
+        aws.table_arn(&self.name)
     }
 
     /// The view type of the table's stream while it is enabled.
@@ -159,9 +156,9 @@ impl TableDef {
     }
 
     /// The ARN of the latest stream (enabled or not), as DescribeTable's `LatestStreamArn`.
-    pub fn latest_stream_arn(&self) -> Option<String> {
+    pub fn latest_stream_arn(&self, aws: &AwsEnv) -> Option<String> {
         let label = self.stream_label.as_ref()?;
-        Some(format!("{}/stream/{label}", self.arn()))
+        Some(format!("{}/stream/{label}", self.arn(aws)))
     }
 
     /// The index with this name.
@@ -257,6 +254,7 @@ impl TableDef {
     /// DynamoDB's `TableDescription`; `index_stats` gives (item count, bytes) per index name.
     pub fn describe(
         &self,
+        aws: &AwsEnv,
         item_count: i64,
         size_bytes: i64,
         status: &str,
@@ -282,7 +280,7 @@ impl TableDef {
         );
         d.insert("TableSizeBytes".into(), json!(size_bytes));
         d.insert("ItemCount".into(), json!(item_count));
-        d.insert("TableArn".into(), json!(self.arn()));
+        d.insert("TableArn".into(), json!(self.arn(aws)));
         d.insert("TableId".into(), json!(self.table_id));
         if self.billing_mode == "PAY_PER_REQUEST" {
             d.insert(
@@ -314,7 +312,7 @@ impl TableDef {
             o.insert("ItemCount".into(), json!(count));
             o.insert(
                 "IndexArn".into(),
-                json!(format!("{}/index/{}", self.arn(), i.name)),
+                json!(format!("{}/index/{}", self.arn(aws), i.name)),
             );
             Value::Object(o)
         };
@@ -339,293 +337,12 @@ impl TableDef {
         if let Some(s) = &self.stream {
             d.insert("StreamSpecification".into(), s.clone());
         }
-        if let (Some(arn), Some(label)) = (self.latest_stream_arn(), &self.stream_label) {
+        if let (Some(arn), Some(label)) = (self.latest_stream_arn(aws), &self.stream_label) {
             d.insert("LatestStreamLabel".into(), json!(label));
             d.insert("LatestStreamArn".into(), json!(arn));
         }
         d.insert("DeletionProtectionEnabled".into(), json!(false));
         Value::Object(d)
-    }
-}
-
-fn table_name_error(name: &str, what: &str) -> DynamoError {
-    DynamoError::validation(format!(
-        "1 validation error detected: Value '{name}' at 'tableName' failed to satisfy constraint: {what}"
-    ))
-}
-
-/// Validates a table name as DynamoDB does (3–255 chars of `[a-zA-Z0-9_.-]`).
-pub fn validate_table_name(name: &str) -> DynamoResult<()> {
-    if name.len() < 3 {
-        return Err(table_name_error(
-            name,
-            "Member must have length greater than or equal to 3",
-        ));
-    }
-    if name.len() > 255 {
-        return Err(table_name_error(
-            name,
-            "Member must have length less than or equal to 255",
-        ));
-    }
-    if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
-    {
-        return Err(table_name_error(
-            name,
-            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-        ));
-    }
-    Ok(())
-}
-
-fn parse_key_schema(
-    v: Option<&Vec<Value>>,
-    defs: &[(String, String)],
-    member: &str,
-) -> DynamoResult<KeySchema> {
-    let list = v.ok_or_else(|| null_error(member))?;
-    let mut hash = None;
-    let mut range = None;
-    if list.is_empty() || list.len() > 2 {
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to 2",
-            list.len(),
-            member
-        )));
-    }
-    for (i, e) in list.iter().enumerate() {
-        let name = e
-            .get("AttributeName")
-            .and_then(Value::as_str)
-            .ok_or_else(|| null_error("AttributeName"))?;
-        let ty = e
-            .get("KeyType")
-            .and_then(Value::as_str)
-            .ok_or_else(|| null_error("KeyType"))?;
-        let kind = defs.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).ok_or_else(|| {
-            DynamoError::validation(format!(
-                "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
-                defs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        let attr = KeyAttr {
-            name: name.to_string(),
-            kind,
-        };
-        match (i, ty) {
-            (0, "HASH") => hash = Some(attr),
-            (1, "RANGE") => range = Some(attr),
-            (0, _) => {
-                return Err(DynamoError::validation(
-                    "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-                ))
-            }
-            _ => {
-                return Err(DynamoError::validation(
-                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-                ))
-            }
-        }
-    }
-    let hash = hash.ok_or_else(|| {
-        DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        )
-    })?;
-    if range.as_ref().is_some_and(|r| r.name == hash.name) {
-        return Err(DynamoError::validation(
-            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-        ));
-    }
-    Ok(KeySchema { hash, range })
-}
-
-/// Parses and validates a CreateTable request into a table definition.
-pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
-    let name = req.str("TableName")?;
-    validate_table_name(name)?;
-    let defs_json = req
-        .opt_arr("AttributeDefinitions")?
-        .ok_or_else(|| null_error("AttributeDefinitions"))?;
-    let mut defs = Vec::new();
-    for d in defs_json {
-        let n = d
-            .get("AttributeName")
-            .and_then(Value::as_str)
-            .ok_or_else(|| null_error("AttributeName"))?;
-        let t = d
-            .get("AttributeType")
-            .and_then(Value::as_str)
-            .ok_or_else(|| null_error("AttributeType"))?;
-        if !["S", "N", "B"].contains(&t) {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{t}' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"
-            )));
-        }
-        if defs.iter().any(|(x, _): &(String, String)| x == n) {
-            return Err(DynamoError::validation(
-                "Cannot have two attributes with the same name",
-            ));
-        }
-        defs.push((n.to_string(), t.to_string()));
-    }
-    let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema")?;
-    let billing_mode = req
-        .opt_str("BillingMode")?
-        .unwrap_or("PROVISIONED")
-        .to_string();
-    if billing_mode != "PROVISIONED" && billing_mode != "PAY_PER_REQUEST" {
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{billing_mode}' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]"
-        )));
-    }
-    let pt = req.opt_obj("ProvisionedThroughput")?;
-    let (read_capacity, write_capacity) = match (billing_mode.as_str(), pt) {
-        ("PROVISIONED", None) => {
-            return Err(DynamoError::validation(
-                "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
-            ))
-        }
-        ("PROVISIONED", Some(p)) => {
-            let r = p.get("ReadCapacityUnits").and_then(Value::as_i64).unwrap_or(0);
-            let w = p.get("WriteCapacityUnits").and_then(Value::as_i64).unwrap_or(0);
-            if r < 1 || w < 1 {
-                return Err(DynamoError::validation(
-                    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
-                ));
-            }
-            (r, w)
-        }
-        (_, Some(_)) => {
-            return Err(DynamoError::validation(
-                "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-            ))
-        }
-        _ => (0, 0),
-    };
-    let mut indexes = Vec::new();
-    for (member, local) in [
-        ("GlobalSecondaryIndexes", false),
-        ("LocalSecondaryIndexes", true),
-    ] {
-        for idx in req.opt_arr(member)?.into_iter().flatten() {
-            let iname = idx
-                .get("IndexName")
-                .and_then(Value::as_str)
-                .ok_or_else(|| null_error("IndexName"))?;
-            let ks = parse_key_schema(
-                idx.get("KeySchema").and_then(Value::as_array),
-                &defs,
-                "keySchema",
-            )?;
-            if local && (ks.hash != keys.hash || ks.range.is_none()) {
-                return Err(DynamoError::validation(
-                    "One or more parameter values were invalid: Index KeySchema does not have a range key for index: ".to_string() + iname,
-                ));
-            }
-            if indexes.iter().any(|i: &IndexDef| i.name == iname) {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Duplicate index name: {iname}"
-                )));
-            }
-            let projection = idx
-                .get("Projection")
-                .cloned()
-                .unwrap_or(json!({"ProjectionType": "ALL"}));
-            indexes.push(IndexDef {
-                name: iname.to_string(),
-                keys: ks,
-                projection,
-                local,
-                throughput: idx.get("ProvisionedThroughput").cloned(),
-            });
-        }
-    }
-    // Every attribute definition must be used by a key.
-    let used: Vec<&str> = keys
-        .names()
-        .into_iter()
-        .chain(indexes.iter().flat_map(|i| i.keys.names()))
-        .collect();
-    if defs.iter().any(|(n, _)| !used.contains(&n.as_str())) {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
-        ));
-    }
-    let tags = req
-        .opt_arr("Tags")?
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some((
-                t.get("Key")?.as_str()?.to_string(),
-                t.get("Value")?.as_str()?.to_string(),
-            ))
-        })
-        .collect();
-    let stream = req
-        .opt_obj("StreamSpecification")?
-        .map(parse_stream_specification)
-        .transpose()?;
-    Ok(TableDef {
-        name: name.to_string(),
-        keys,
-        attribute_definitions: defs,
-        indexes,
-        billing_mode,
-        read_capacity,
-        write_capacity,
-        created: now,
-        tags,
-        ttl_attribute: None,
-        stream: stream.clone(),
-        stream_label: stream
-            .as_ref()
-            .filter(|s| s.get("StreamEnabled").and_then(Value::as_bool) == Some(true))
-            .map(|_| stream_label(now)),
-        table_id: format!("{:032x}", fxhash(name, now)),
-    })
-}
-
-fn fxhash(name: &str, now: f64) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    name.hash(&mut h);
-    now.to_bits().hash(&mut h);
-    let a = h.finish();
-    a.hash(&mut h);
-    (u128::from(a) << 64) | u128::from(h.finish())
-}
-
-/// Validates a `StreamSpecification` and returns it as stored (only the members DynamoDB keeps).
-pub fn parse_stream_specification(spec: &Map<String, Value>) -> DynamoResult<Value> {
-    let r = Req(spec);
-    let enabled = r
-        .opt_bool("StreamEnabled")?
-        .ok_or_else(|| {
-            DynamoError::validation(
-                "1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null",
-            )
-        })?;
-    let view = r.opt_str("StreamViewType")?;
-    if let Some(v) = view {
-        if !["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"].contains(&v) {
-            return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{v}' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]"
-            )));
-        }
-    }
-    match (enabled, view) {
-        (true, Some(v)) => Ok(json!({"StreamEnabled": true, "StreamViewType": v})),
-        (true, None) => Err(DynamoError::validation(
-            "One or more parameter values were invalid: StreamViewType must be specified when StreamEnabled is true",
-        )),
-        (false, None) => Ok(json!({"StreamEnabled": false})),
-        (false, Some(_)) => Err(DynamoError::validation(
-            "One or more parameter values were invalid: StreamViewType cannot be specified when StreamEnabled is false",
-        )),
     }
 }
 

@@ -2,8 +2,8 @@
 
 use crate::attribute_value::AttributeValue;
 use crate::number::Number;
+use crate::state::State;
 use crate::store::{StoreError, Write};
-use crate::State;
 
 /// Rows read per storage round trip while sweeping.
 const CHUNK: usize = 512;

@@ -14,9 +14,12 @@ pub enum ServerError {
     /// The routes could not be built.
     #[error(transparent)]
     Route(#[from] sluice_apigw::RouteError),
-    /// The DynamoDB store could not be opened or a template table created.
-    #[error("DynamoDB store: {0}")]
+    /// The DynamoDB store could not be opened.
+    #[error(transparent)]
     Store(#[from] sluice_dynamodb::StoreError),
+    /// A template table could not be created (an invalid definition, or storage failed).
+    #[error(transparent)]
+    Table(#[from] sluice_dynamodb::EnsureTableError),
     /// The `--env-vars` file is unreadable or not SAM's format.
     #[error("{path}: {message}")]
     EnvVars {

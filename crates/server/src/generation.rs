@@ -73,21 +73,25 @@ impl Shared {
         if python.is_empty() {
             return env;
         }
+        let mut probed_now = false;
         let (host, boto3) = self.python.get_or_init(|| {
+            probed_now = true;
             let host = python_host::probe();
             let boto3 = python_host::boto3_path(&host, &python_host::cache_root());
             (host, boto3)
         });
-        notes.extend(python_host::version_note(
-            python.iter().copied(),
-            host.version.as_deref(),
-        ));
-        match boto3 {
-            Ok(Some(path)) => {
-                env.insert("PYTHONPATH".to_owned(), path.display().to_string());
+        // What the probe found is said once per process, not at every reload.
+        if probed_now {
+            notes.extend(python_host::version_note(
+                python.iter().copied(),
+                host.version.as_deref(),
+            ));
+            if let Err(message) = boto3 {
+                notes.push(message.clone());
             }
-            Ok(None) => {}
-            Err(message) => notes.push(message.clone()),
+        }
+        if let Ok(Some(path)) = boto3 {
+            env.insert("PYTHONPATH".to_owned(), path.display().to_string());
         }
         env
     }

@@ -14,6 +14,7 @@ mod invoke_adapter;
 mod python_host;
 mod services_endpoint;
 mod terminal_log;
+mod watch;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation};
+use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreLocation, Sweeper, SweeperError};
 use sluice_lambda::{Invocation, InvokeError};
 use sluice_template::{LoadOptions, Model};
 use tokio::net::TcpListener;
@@ -33,6 +34,7 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use terminal_log::TerminalLog;
+pub use watch::{ReloadError, ReloadEvent, WatchError};
 
 /// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
 pub fn init_logging() {
@@ -63,7 +65,7 @@ pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
     } else {
         StoreLocation::Dir(config.state_dir().join("dynamodb"))
     };
-    Ok(DynamoDb::open(location)?)
+    Ok(DynamoDb::open(location, config.aws.clone())?)
 }
 
 /// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.
@@ -85,13 +87,7 @@ fn ensure_tables(
     notes: &mut Vec<String>,
 ) -> Result<(), ServerError> {
     for table in &model.tables {
-        let mut request = table.create_table.clone();
-        if let Some(attribute) = &table.ttl_attribute {
-            // The store accepts TTL with the table, so template tables expire items from the start.
-            request["TimeToLiveSpecification"] =
-                serde_json::json!({ "AttributeName": attribute, "Enabled": true });
-        }
-        match dynamodb.ensure_table(&request)? {
+        match dynamodb.ensure_table(&table.spec)? {
             EnsureOutcome::Created => notes.push(format!("Created DynamoDB table {}", table.name)),
             EnsureOutcome::Unchanged => {}
             EnsureOutcome::SchemaDiffers { differences } => notes.push(format!(
@@ -121,6 +117,8 @@ pub struct Application {
     /// in-flight request does.
     current: Arc<ArcSwap<Generation>>,
     notes: Vec<String>,
+    /// The store's TTL sweeper, owned here and stopped by [`Application::shutdown`].
+    sweeper: std::sync::Mutex<Option<Sweeper>>,
 }
 
 impl Application {
@@ -135,6 +133,7 @@ impl Application {
     ) -> Result<Self, ServerError> {
         let mut notes = Vec::new();
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
+        let sweeper = start_sweeper(&dynamodb, &mut notes);
         let guard_state = auth_setup::open_guard_state(config)?;
         let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state);
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
@@ -142,6 +141,7 @@ impl Application {
             shared: Arc::new(shared),
             current: Arc::new(ArcSwap::from_pointee(generation)),
             notes,
+            sweeper: std::sync::Mutex::new(sweeper),
         })
     }
 
@@ -242,8 +242,32 @@ impl Application {
         generation.lambda.invoke(name, payload).await
     }
 
-    /// Stops every sandbox of the current generation.
+    /// Stops every sandbox of the current generation and the store's sweeper.
     pub async fn shutdown(&self) {
         self.current.load().lambda.shutdown().await;
+        let sweeper = self
+            .sweeper
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(sweeper) = sweeper {
+            // Joining waits for a sweep in progress, which blocks on SQLite.
+            let _ = tokio::task::spawn_blocking(move || sweeper.stop()).await;
+        }
+    }
+}
+
+/// Starts the store's TTL sweeper; `None` when the store already has one (its owner keeps it) or the
+/// thread cannot start (expired items then stay until the next start, which `notes` says).
+fn start_sweeper(dynamodb: &DynamoDb, notes: &mut Vec<String>) -> Option<Sweeper> {
+    match dynamodb.start_sweeper(sluice_dynamodb::DEFAULT_SWEEP_INTERVAL) {
+        Ok(sweeper) => Some(sweeper),
+        Err(SweeperError::AlreadyRunning) => None,
+        Err(SweeperError::Spawn(cause)) => {
+            notes.push(format!(
+                "Warning: cannot start the DynamoDB TTL sweeper ({cause}); expired items stay until the next start"
+            ));
+            None
+        }
     }
 }

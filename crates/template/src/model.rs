@@ -31,10 +31,9 @@ pub struct Table {
     pub logical_id: String,
     /// `TableName`, else the logical id (what `!Ref` gives locally).
     pub name: String,
-    /// The table as a DynamoDB `CreateTable` request (wire JSON), built from the resource's properties.
-    pub create_table: serde_json::Value,
-    /// `TimeToLiveSpecification.AttributeName` when TTL is enabled.
-    pub ttl_attribute: Option<String>,
+    /// The table's definition (keys, indexes, billing, stream, TTL, tags), built from the resource's
+    /// properties; its `name` is [`Table::name`].
+    pub spec: sluice_table_spec::TableSpec,
 }
 
 /// One Lambda function.

@@ -1,16 +1,22 @@
-//! `AWS::Serverless::SimpleTable` and `AWS::DynamoDB::Table` → a DynamoDB `CreateTable` request.
+//! `AWS::Serverless::SimpleTable` and `AWS::DynamoDB::Table` → a typed [`TableSpec`].
 //!
-//! CloudFormation's table properties are, nearly key for key, the `CreateTable` API's request, so
-//! the properties are resolved and copied; only the differences are spelled out here.
+//! CloudFormation's table properties are, nearly key for key, the `CreateTable` API's request: the
+//! properties are resolved to JSON, then read into typed values here, so a wrong key type or billing
+//! mode is reported at the template's line instead of by the store at startup.
 
 use serde_json::{json, Map, Value};
+use sluice_table_spec::{
+    AttributeDefinition, Billing, IndexSpec, KeyElement, KeyType, Projection, ScalarType,
+    StreamViewType, TableSpec, Throughput,
+};
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::Table;
 use crate::yaml_tree::{Kind, Node};
 
-/// `CreateTable` request keys a CloudFormation table may carry.
+/// `CreateTable` members a CloudFormation table may carry (`TableClass` and `DeletionProtectionEnabled`
+/// change nothing locally, so they are accepted without a warning).
 const CREATE_TABLE_KEYS: &[&str] = &[
     "AttributeDefinitions",
     "KeySchema",
@@ -65,37 +71,16 @@ pub(crate) fn table(
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => id.to_string(),
     };
-    let mut request = Map::new();
-    request.insert("TableName".into(), Value::String(name.clone()));
-    if ty == "AWS::Serverless::SimpleTable" {
-        simple_table(&props, &mut request, properties, resolver, path)?;
+    let reader = Reader {
+        properties,
+        resolver,
+        path,
+    };
+    let mut spec = if ty == "AWS::Serverless::SimpleTable" {
+        simple_table(&name, &props, &reader)?
     } else {
-        for key in CREATE_TABLE_KEYS {
-            if let Some(value) = props.get(*key) {
-                request.insert((*key).to_string(), value.clone());
-            }
-        }
-        if let Some(Value::Object(stream)) = props.get("StreamSpecification") {
-            let mut spec = stream.clone();
-            spec.insert("StreamEnabled".into(), Value::Bool(true));
-            request.insert("StreamSpecification".into(), Value::Object(spec));
-        }
-        for key in ["KeySchema", "AttributeDefinitions"] {
-            if !request.contains_key(key) {
-                let at = properties.get(key).unwrap_or(properties);
-                return Err(resolver.error_hint(
-                    at,
-                    &join_path(path, key),
-                    format!("{key} is required for {ty}"),
-                    Some("see the AWS::DynamoDB::Table reference for its shape".into()),
-                ));
-            }
-        }
-        if !request.contains_key("BillingMode") && !request.contains_key("ProvisionedThroughput") {
-            // CloudFormation's default billing mode is PROVISIONED, which needs a throughput.
-            request.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
-        }
-    }
+        dynamodb_table(&name, ty, &props, &reader)?
+    };
     for key in props.keys() {
         if !CREATE_TABLE_KEYS.contains(&key.as_str()) && !QUIET_TABLE_KEYS.contains(&key.as_str()) {
             warnings.push(format!(
@@ -104,7 +89,7 @@ pub(crate) fn table(
             ));
         }
     }
-    let ttl_attribute = match props.get("TimeToLiveSpecification") {
+    spec.ttl_attribute = match props.get("TimeToLiveSpecification") {
         Some(Value::Object(ttl)) if ttl.get("Enabled") == Some(&Value::Bool(true)) => ttl
             .get("AttributeName")
             .and_then(Value::as_str)
@@ -114,22 +99,317 @@ pub(crate) fn table(
     Ok(Table {
         logical_id: id.to_string(),
         name,
-        create_table: Value::Object(request),
-        ttl_attribute,
+        spec,
+    })
+}
+
+/// Reads resolved properties into typed values; errors point at the property's line.
+struct Reader<'a, 'r> {
+    properties: &'a Node,
+    resolver: &'a Resolver<'r>,
+    path: &'a str,
+}
+
+impl Reader<'_, '_> {
+    /// An error at the top-level property `key`, naming the full `at` path below the properties.
+    fn error(&self, key: &str, at: &str, message: String, hint: &str) -> TemplateError {
+        let node = self.properties.get(key).unwrap_or(self.properties);
+        self.resolver.error_hint(
+            node,
+            &join_path(self.path, at),
+            message,
+            Some(hint.to_owned()),
+        )
+    }
+
+    /// The string at `value`, or an error naming `at`.
+    fn string<'v>(
+        &self,
+        key: &str,
+        at: &str,
+        value: Option<&'v Value>,
+    ) -> Result<&'v str, TemplateError> {
+        match value {
+            Some(Value::String(s)) => Ok(s),
+            Some(_) => Err(self.error(
+                key,
+                at,
+                format!("{at} must be a string"),
+                "write a plain string",
+            )),
+            None => Err(self.error(
+                key,
+                at,
+                format!("{at} is required"),
+                "see the AWS::DynamoDB::Table reference for its shape",
+            )),
+        }
+    }
+
+    /// The list at `value` (a missing one is empty).
+    fn list<'v>(
+        &self,
+        key: &str,
+        at: &str,
+        value: Option<&'v Value>,
+    ) -> Result<&'v [Value], TemplateError> {
+        match value {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(_) => {
+                Err(self.error(key, at, format!("{at} must be a list"), "write a YAML list"))
+            }
+        }
+    }
+
+    fn attribute_definitions(
+        &self,
+        value: Option<&Value>,
+    ) -> Result<Vec<AttributeDefinition>, TemplateError> {
+        let key = "AttributeDefinitions";
+        let mut out = Vec::new();
+        for (i, d) in self.list(key, key, value)?.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            let name = self.string(key, &format!("{at}.AttributeName"), d.get("AttributeName"))?;
+            let ty = self.string(key, &format!("{at}.AttributeType"), d.get("AttributeType"))?;
+            let attribute_type = ScalarType::from_wire(ty).ok_or_else(|| {
+                self.error(
+                    key,
+                    &format!("{at}.AttributeType"),
+                    format!("{ty:?} is not a key attribute type"),
+                    "use S, N or B",
+                )
+            })?;
+            out.push(AttributeDefinition {
+                name: name.to_owned(),
+                attribute_type,
+            });
+        }
+        Ok(out)
+    }
+
+    fn key_schema(
+        &self,
+        key: &str,
+        at: &str,
+        value: Option<&Value>,
+    ) -> Result<Vec<KeyElement>, TemplateError> {
+        let mut out = Vec::new();
+        for (i, e) in self.list(key, at, value)?.iter().enumerate() {
+            let here = format!("{at}[{i}]");
+            let name = self.string(
+                key,
+                &format!("{here}.AttributeName"),
+                e.get("AttributeName"),
+            )?;
+            let ty = self.string(key, &format!("{here}.KeyType"), e.get("KeyType"))?;
+            let key_type = KeyType::from_wire(ty).ok_or_else(|| {
+                self.error(
+                    key,
+                    &format!("{here}.KeyType"),
+                    format!("{ty:?} is not a key type"),
+                    "use HASH or RANGE",
+                )
+            })?;
+            out.push(KeyElement {
+                attribute_name: name.to_owned(),
+                key_type,
+            });
+        }
+        Ok(out)
+    }
+
+    fn throughput(&self, key: &str, at: &str, value: &Value) -> Result<Throughput, TemplateError> {
+        let units = |member: &str| match value.get(member) {
+            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+                self.error(
+                    key,
+                    &format!("{at}.{member}"),
+                    format!("{member} must be a whole number"),
+                    "write a positive integer",
+                )
+            }),
+            _ => Err(self.error(
+                key,
+                &format!("{at}.{member}"),
+                format!("{member} is required"),
+                "give both ReadCapacityUnits and WriteCapacityUnits",
+            )),
+        };
+        Ok(Throughput {
+            read_capacity_units: units("ReadCapacityUnits")?,
+            write_capacity_units: units("WriteCapacityUnits")?,
+        })
+    }
+
+    fn projection(
+        &self,
+        key: &str,
+        at: &str,
+        value: Option<&Value>,
+    ) -> Result<Projection, TemplateError> {
+        let Some(value) = value else {
+            return Ok(Projection::All);
+        };
+        let at = format!("{at}.Projection");
+        match value
+            .get("ProjectionType")
+            .and_then(Value::as_str)
+            .unwrap_or("ALL")
+        {
+            "ALL" => Ok(Projection::All),
+            "KEYS_ONLY" => Ok(Projection::KeysOnly),
+            "INCLUDE" => {
+                let names = self.list(
+                    key,
+                    &format!("{at}.NonKeyAttributes"),
+                    value.get("NonKeyAttributes"),
+                )?;
+                let names = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        self.string(key, &format!("{at}.NonKeyAttributes[{i}]"), Some(n))
+                            .map(str::to_owned)
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(Projection::Include(names))
+            }
+            other => Err(self.error(
+                key,
+                &format!("{at}.ProjectionType"),
+                format!("{other:?} is not a projection type"),
+                "use ALL, KEYS_ONLY or INCLUDE",
+            )),
+        }
+    }
+
+    fn indexes(&self, key: &str, value: Option<&Value>) -> Result<Vec<IndexSpec>, TemplateError> {
+        let mut out = Vec::new();
+        for (i, index) in self.list(key, key, value)?.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            out.push(IndexSpec {
+                name: self
+                    .string(key, &format!("{at}.IndexName"), index.get("IndexName"))?
+                    .to_owned(),
+                key_schema: self.key_schema(
+                    key,
+                    &format!("{at}.KeySchema"),
+                    index.get("KeySchema"),
+                )?,
+                projection: self.projection(key, &at, index.get("Projection"))?,
+                throughput: index
+                    .get("ProvisionedThroughput")
+                    .map(|t| self.throughput(key, &format!("{at}.ProvisionedThroughput"), t))
+                    .transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn billing(&self, props: &Map<String, Value>) -> Result<Billing, TemplateError> {
+        let throughput = props
+            .get("ProvisionedThroughput")
+            .map(|t| self.throughput("ProvisionedThroughput", "ProvisionedThroughput", t))
+            .transpose()?;
+        let mode = props.get("BillingMode").and_then(Value::as_str);
+        match (mode, throughput) {
+            // CloudFormation's default billing mode is PROVISIONED, which needs a throughput.
+            (None, None) | (Some("PAY_PER_REQUEST"), None) => Ok(Billing::PayPerRequest),
+            (None | Some("PROVISIONED"), Some(t)) => Ok(Billing::Provisioned(t)),
+            (Some("PROVISIONED"), None) => Err(self.error(
+                "BillingMode",
+                "ProvisionedThroughput",
+                "BillingMode PROVISIONED needs ProvisionedThroughput".into(),
+                "give ReadCapacityUnits and WriteCapacityUnits, or use BillingMode: PAY_PER_REQUEST",
+            )),
+            (Some("PAY_PER_REQUEST"), Some(_)) => Err(self.error(
+                "ProvisionedThroughput",
+                "ProvisionedThroughput",
+                "ProvisionedThroughput cannot be given with BillingMode PAY_PER_REQUEST".into(),
+                "remove ProvisionedThroughput, or use BillingMode: PROVISIONED",
+            )),
+            (Some(other), _) => Err(self.error(
+                "BillingMode",
+                "BillingMode",
+                format!("{other:?} is not a billing mode"),
+                "use PAY_PER_REQUEST or PROVISIONED",
+            )),
+        }
+    }
+
+    fn stream(&self, props: &Map<String, Value>) -> Result<Option<StreamViewType>, TemplateError> {
+        let key = "StreamSpecification";
+        let Some(spec) = props.get(key) else {
+            return Ok(None);
+        };
+        let at = format!("{key}.StreamViewType");
+        let view = self.string(key, &at, spec.get("StreamViewType"))?;
+        StreamViewType::from_wire(view).map(Some).ok_or_else(|| {
+            self.error(
+                key,
+                &at,
+                format!("{view:?} is not a stream view type"),
+                "use NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY",
+            )
+        })
+    }
+}
+
+/// `AWS::DynamoDB::Table`: the properties are `CreateTable`'s members.
+fn dynamodb_table(
+    name: &str,
+    ty: &str,
+    props: &Map<String, Value>,
+    reader: &Reader<'_, '_>,
+) -> Result<TableSpec, TemplateError> {
+    for key in ["KeySchema", "AttributeDefinitions"] {
+        if !props.contains_key(key) {
+            let at = reader.properties.get(key).unwrap_or(reader.properties);
+            return Err(reader.resolver.error_hint(
+                at,
+                &join_path(reader.path, key),
+                format!("{key} is required for {ty}"),
+                Some("see the AWS::DynamoDB::Table reference for its shape".into()),
+            ));
+        }
+    }
+    let tags = reader
+        .list("Tags", "Tags", props.get("Tags"))?
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.as_str()?.to_owned(),
+                t.get("Value")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    Ok(TableSpec {
+        name: name.to_owned(),
+        attribute_definitions: reader.attribute_definitions(props.get("AttributeDefinitions"))?,
+        key_schema: reader.key_schema("KeySchema", "KeySchema", props.get("KeySchema"))?,
+        global_secondary_indexes: reader.indexes(
+            "GlobalSecondaryIndexes",
+            props.get("GlobalSecondaryIndexes"),
+        )?,
+        local_secondary_indexes: reader
+            .indexes("LocalSecondaryIndexes", props.get("LocalSecondaryIndexes"))?,
+        billing: reader.billing(props)?,
+        stream: reader.stream(props)?,
+        ttl_attribute: None,
+        tags,
     })
 }
 
 /// SimpleTable: `PrimaryKey {Name, Type: String|Number|Binary}` (default `id`/String), on-demand
 /// unless `ProvisionedThroughput` is given, as SAM expands it.
 fn simple_table(
+    name: &str,
     props: &Map<String, Value>,
-    request: &mut Map<String, Value>,
-    node: &Node,
-    resolver: &Resolver<'_>,
-    path: &str,
-) -> Result<(), TemplateError> {
+    reader: &Reader<'_, '_>,
+) -> Result<TableSpec, TemplateError> {
     let key = props.get("PrimaryKey");
-    let name = key
+    let key_name = key
         .and_then(|k| k.get("Name"))
         .and_then(Value::as_str)
         .unwrap_or("id");
@@ -138,47 +418,38 @@ fn simple_table(
         .and_then(Value::as_str)
         .unwrap_or("String");
     let attribute_type = match ty {
-        "String" => "S",
-        "Number" => "N",
-        "Binary" => "B",
+        "String" => ScalarType::String,
+        "Number" => ScalarType::Number,
+        "Binary" => ScalarType::Binary,
         other => {
+            let node = reader.properties;
             let at = node
                 .get("PrimaryKey")
                 .and_then(|k| k.get("Type"))
                 .unwrap_or(node);
-            return Err(resolver.error_hint(
+            return Err(reader.resolver.error_hint(
                 at,
-                &join_path(path, "PrimaryKey.Type"),
+                &join_path(reader.path, "PrimaryKey.Type"),
                 format!("{other:?} is not a SimpleTable key type"),
                 Some("use String, Number or Binary".into()),
             ));
         }
     };
-    request.insert(
-        "AttributeDefinitions".into(),
-        json!([{"AttributeName": name, "AttributeType": attribute_type}]),
-    );
-    request.insert(
-        "KeySchema".into(),
-        json!([{"AttributeName": name, "KeyType": "HASH"}]),
-    );
-    match props.get("ProvisionedThroughput") {
-        Some(throughput) => {
-            request.insert("BillingMode".into(), json!("PROVISIONED"));
-            request.insert("ProvisionedThroughput".into(), throughput.clone());
-        }
-        None => {
-            request.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
-        }
+    let mut spec = TableSpec::on_demand(name, key_name, attribute_type);
+    if let Some(throughput) = props.get("ProvisionedThroughput") {
+        spec.billing = Billing::Provisioned(reader.throughput(
+            "ProvisionedThroughput",
+            "ProvisionedThroughput",
+            throughput,
+        )?);
     }
     if let Some(tags) = props.get("Tags").and_then(Value::as_object) {
-        let list: Vec<Value> = tags
+        spec.tags = tags
             .iter()
-            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
             .collect();
-        request.insert("Tags".into(), Value::Array(list));
     }
-    Ok(())
+    Ok(spec)
 }
 
 /// A resolved node as JSON; `key` is the mapping key it sits under, which decides scalar types.

@@ -192,3 +192,25 @@ fn ddb_export_and_import_move_the_data_to_another_store() {
     names.sort();
     assert_eq!(names, ["one", "three", "two"]);
 }
+
+#[test]
+fn table_arns_follow_the_region_flag() {
+    let server = Server::start(
+        sluice(),
+        &example_template("items"),
+        &["--region", "eu-west-1"],
+    );
+    let response = crate::client()
+        .post(format!("{}/", server.services_url))
+        .header("X-Amz-Target", "DynamoDB_20120810.DescribeTable")
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .body(r#"{"TableName": "Items"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    assert_eq!(
+        body["Table"]["TableArn"],
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/Items"
+    );
+}

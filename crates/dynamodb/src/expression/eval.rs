@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use super::parser::{CmpOp, Condition, Operand, Path, PathElem};
+use super::ast::{CmpOp, Condition, Operand, Path, PathElem};
 use crate::attribute_value::{AttributeValue, Item};
 use crate::number::Number;
 
@@ -203,7 +203,7 @@ fn insert_at(
 
 #[cfg(test)]
 mod tests {
-    use super::super::parser::{parse_condition, ExprAttrs};
+    use super::super::{parse_condition, ExprAttrs};
     use super::*;
     use crate::attribute_value::item_from_value;
     use serde_json::{json, Value};

@@ -9,8 +9,8 @@ use super::{check_item, legacy, read_units, write_units, Capacity};
 use crate::attribute_value::{item_from_value, item_size, item_to_json};
 use crate::expression::{project, ExprAttrs};
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::Write;
-use crate::State;
 
 fn duplicates() -> DynamoError {
     DynamoError::validation("Provided list of item keys contains duplicates")

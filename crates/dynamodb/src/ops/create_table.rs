@@ -3,9 +3,10 @@
 use serde_json::{json, Value};
 
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::StoreError;
-use crate::table::{parse_create_table, TableDef};
-use crate::{EnsureOutcome, State};
+use crate::table::TableDef;
+use crate::table_request::parse_create_table;
 
 fn now() -> f64 {
     std::time::SystemTime::now()
@@ -28,24 +29,66 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
         )));
     }
     state.store.put_table(&def)?;
-    let desc = def.describe(0, 0, "ACTIVE", &|_| (0, 0));
+    let desc = def.describe(&state.aws, 0, 0, "ACTIVE", &|_| (0, 0));
     state.tables.insert(def.name.clone(), def);
     Ok(json!({ "TableDescription": desc }))
 }
 
-/// Creates the table unless it exists; reports how an existing table's schema differs. An extra
-/// `TimeToLiveSpecification` member (as in templates) enables TTL.
-pub fn ensure(state: &mut State, request: &Value) -> Result<EnsureOutcome, StoreError> {
-    let obj = request
-        .as_object()
-        .ok_or_else(|| StoreError::InvalidTable("request is not a JSON object".into()))?;
-    let mut def = parse(&Req(obj)).map_err(|e| StoreError::InvalidTable(e.to_string()))?;
-    // Not part of CreateTable on AWS: templates declare TTL on the table resource, so accept it here.
-    let ttl = obj
-        .get("TimeToLiveSpecification")
-        .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
-        .and_then(|t| t.get("AttributeName").and_then(Value::as_str))
-        .map(String::from);
+/// What [`DynamoDb::ensure_table`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnsureOutcome {
+    /// The table did not exist and was created.
+    Created,
+    /// The table exists with the same key schema and indexes.
+    Unchanged,
+    /// The table exists with a different schema; it is left as it is (data is never dropped silently).
+    SchemaDiffers {
+        /// Human-readable differences, for the startup report.
+        differences: Vec<String>,
+    },
+}
+
+/// Why a declared table (template or import) could not be ensured.
+#[derive(Debug, thiserror::Error)]
+pub enum EnsureTableError {
+    /// CreateTable would reject the definition: the template's or the import file's fault.
+    #[error("invalid definition of DynamoDB table {table}")]
+    Invalid {
+        /// The table's name (empty when the definition has none).
+        table: String,
+        /// DynamoDB's validation error.
+        #[source]
+        reason: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Storage failed: Sluice's fault.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates the table unless it exists, with TTL on `ttl_attribute`; reports how an existing table's
+/// schema differs. An existing table gains the TTL and a stream the declaration adds.
+pub fn ensure(
+    state: &mut State,
+    request: &Value,
+    ttl_attribute: Option<&str>,
+) -> Result<EnsureOutcome, EnsureTableError> {
+    let table = request
+        .get("TableName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let invalid = |reason: DynamoError| EnsureTableError::Invalid {
+        table: table.clone(),
+        reason: Box::new(reason),
+    };
+    let obj = request.as_object().ok_or_else(|| {
+        invalid(DynamoError::Serialization(
+            "the definition is not a JSON object".into(),
+        ))
+    })?;
+    let mut def = parse(&Req(obj)).map_err(invalid)?;
+    // Not part of CreateTable on AWS: templates declare TTL on the table resource.
+    let ttl = ttl_attribute.map(String::from);
     def.ttl_attribute = ttl.clone();
     if let Some(existing) = state.tables.get_mut(&def.name) {
         let mut changed = false;

@@ -7,7 +7,7 @@ use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{project, ExprAttrs, Path};
 use crate::protocol::DynamoResult;
 use crate::protocol::Req;
-use crate::State;
+use crate::state::State;
 
 /// A parsed GetItem request.
 pub struct GetItem {

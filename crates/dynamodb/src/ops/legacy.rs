@@ -4,10 +4,10 @@
 use serde_json::{Map, Value};
 
 use crate::attribute_value::AttributeValue;
-use crate::expression::parser::{CmpOp, Operand};
 use crate::expression::{parse_condition, Condition, ExprAttrs, Path, PathElem};
+use crate::expression::{CmpOp, Operand};
+use crate::expression::{SetOperand, SetValue, UpdateExpression};
 use crate::protocol::{DynamoError, DynamoResult, Req};
-use crate::update_expression::{SetOperand, SetValue, UpdateExpression};
 
 fn path(name: &str) -> Path {
     Path(vec![PathElem::Attr(name.to_string())])
@@ -34,7 +34,7 @@ fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .map(AttributeValue::from_json)
+                .map(|v| AttributeValue::from_json(v).map_err(DynamoError::from))
                 .collect::<DynamoResult<_>>()
         })
         .transpose()?

@@ -7,6 +7,7 @@ pub mod get_item;
 pub mod legacy;
 pub mod put_item;
 pub mod query_scan;
+pub mod streams;
 pub mod table_admin;
 pub mod transact;
 pub mod update_item;
@@ -15,26 +16,21 @@ use serde_json::{json, Map, Value};
 
 use crate::attribute_value::{item_size, item_to_json, Item};
 use crate::expression::{evaluate, Condition};
-use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
+use crate::protocol::DynamoResponse;
+use crate::protocol::{
+    encode_error, encode_ok, parse_body, DynamoError, DynamoResult, InternalCause, Req,
+};
+use crate::state::State;
 use crate::store::StoreError;
 use crate::table::TableDef;
-use crate::{DynamoResponse, State};
 
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
+/// Storage failures are Sluice's fault: a 500 that keeps the failure as its source.
 impl From<StoreError> for DynamoError {
     fn from(e: StoreError) -> Self {
-        DynamoError::Internal(e.to_string())
-    }
-}
-
-impl State {
-    /// The named table or DynamoDB's not-found error.
-    pub(crate) fn table(&self, name: &str) -> DynamoResult<&TableDef> {
-        self.tables
-            .get(name)
-            .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
+        DynamoError::Internal(InternalCause::new(e))
     }
 }
 
@@ -60,9 +56,10 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "ListTagsOfResource" => table_admin::list_tags(state, &r),
         "DescribeTimeToLive" => table_admin::describe_ttl(state, &r),
         "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
-        "DescribeEndpoints" => Ok(
-            json!({"Endpoints": [{"Address": "dynamodb.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]}),
-        ),
+        "DescribeEndpoints" => Ok(json!({"Endpoints": [{
+            "Address": format!("dynamodb.{}.{}", state.aws.region, state.aws.url_suffix()),
+            "CachePeriodInMinutes": 1440
+        }]})),
         "DescribeLimits" => Ok(
             json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
             "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),
@@ -230,6 +227,6 @@ pub fn write_response(attributes: Option<&Item>, capacity: Option<Value>) -> Val
 /// Reads the `TableName` member and checks it.
 pub fn table_name<'a>(r: &Req<'a>) -> DynamoResult<&'a str> {
     let name = r.str("TableName")?;
-    crate::table::validate_table_name(name)?;
+    crate::table_request::validate_table_name(name)?;
     Ok(name)
 }

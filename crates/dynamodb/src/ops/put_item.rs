@@ -9,8 +9,8 @@ use super::{
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::Write;
-use crate::State;
 
 /// A parsed PutItem request.
 pub struct PutItem {

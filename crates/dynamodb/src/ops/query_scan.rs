@@ -5,12 +5,12 @@ use serde_json::{json, Map, Value};
 
 use super::{legacy, read_units, table_name, Capacity};
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
-use crate::expression::parser::{CmpOp, Operand};
 use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs, Path};
+use crate::expression::{CmpOp, Operand};
 use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::table::{KeySchema, TableDef};
-use crate::State;
 
 /// DynamoDB stops a page after reading this much data.
 const PAGE_BYTES: usize = 1024 * 1024;

@@ -4,8 +4,8 @@ use serde_json::{json, Map, Value};
 
 use super::table_name;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
-use crate::table::{IndexDef, KeyAttr, KeySchema, ACCOUNT, REGION};
-use crate::State;
+use crate::state::State;
+use crate::table::{IndexDef, KeyAttr, KeySchema};
 
 fn now() -> f64 {
     std::time::SystemTime::now()
@@ -31,7 +31,7 @@ fn describe_as(state: &State, name: &str, status: &str) -> DynamoResult<Value> {
     for i in &def.indexes {
         per_index.insert(i.name.clone(), state.store.index_stats(name, &i.name)?);
     }
-    Ok(def.describe(count, size, status, &|n| {
+    Ok(def.describe(&state.aws, count, size, status, &|n| {
         per_index.get(n).copied().unwrap_or((0, 0))
     }))
 }
@@ -116,7 +116,7 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             .unwrap_or(def.write_capacity);
     }
     if let Some(s) = r.opt_obj("StreamSpecification")? {
-        let spec = crate::table::parse_stream_specification(s)?;
+        let spec = crate::table_request::parse_stream_specification(s)?;
         let enable = spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
         match (enable, def.stream_view_type().is_some()) {
             (true, true) => {
@@ -201,7 +201,8 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
 }
 
 fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
-    let prefix = format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/");
+    // Only ARNs of this service's region and account name its tables.
+    let prefix = state.aws.table_arn("");
     let name = arn.strip_prefix(&prefix).ok_or_else(|| {
         DynamoError::validation(format!(
             "Invalid TableArn: Invalid ResourceArn provided as input {arn}"

@@ -7,11 +7,11 @@ use serde_json::{json, Map, Value};
 
 use super::{check_item, delete_item, put_item, update_item, write_units, Capacity};
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
+use crate::expression::UpdateExpression;
 use crate::expression::{evaluate, project, Condition, ExprAttrs};
 use crate::protocol::{null_error, CancellationReason, DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::Write;
-use crate::update_expression::UpdateExpression;
-use crate::State;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;

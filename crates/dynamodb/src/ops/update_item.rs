@@ -7,11 +7,12 @@ use super::{
     write_units, Capacity,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
+use crate::expression::{parse_update, UpdateExpression};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::Write;
-use crate::update_expression::{apply_update, parse_update, UpdateExpression};
-use crate::State;
+use crate::update_expression::apply_update;
 
 /// Which attributes UpdateItem returns.
 #[derive(Debug, Clone, Copy, PartialEq)]

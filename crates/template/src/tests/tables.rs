@@ -1,4 +1,5 @@
-//! Table resources become DynamoDB `CreateTable` requests; `!Ref` gives the table name.
+//! Table resources become typed table definitions (rendered here as the `CreateTable` request the
+//! store will make); `!Ref` gives the table name.
 
 use serde_json::json;
 
@@ -22,7 +23,7 @@ Resources:
     assert_eq!(model.tables.len(), 2);
     assert_eq!(model.tables[0].name, "Items");
     assert_eq!(
-        model.tables[0].create_table,
+        model.tables[0].spec.to_create_table_request(),
         json!({
             "TableName": "Items",
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
@@ -30,7 +31,7 @@ Resources:
             "BillingMode": "PAY_PER_REQUEST"
         })
     );
-    let named = &model.tables[1].create_table;
+    let named = &model.tables[1].spec.to_create_table_request();
     assert_eq!(named["TableName"], "sluice-named");
     assert_eq!(named["AttributeDefinitions"][0]["AttributeType"], "N");
     assert_eq!(named["BillingMode"], "PROVISIONED");
@@ -75,8 +76,8 @@ fn dynamodb_table_properties_are_the_create_table_request() {
     );
     let table = &model.tables[0];
     assert_eq!(table.name, "orders");
-    assert_eq!(table.ttl_attribute.as_deref(), Some("expires"));
-    let request = &table.create_table;
+    assert_eq!(table.spec.ttl_attribute.as_deref(), Some("expires"));
+    let request = &table.spec.to_create_table_request();
     assert_eq!(
         request["KeySchema"][1],
         json!({"AttributeName": "sk", "KeyType": "RANGE"})
@@ -111,4 +112,69 @@ fn dynamodb_table_without_key_schema_names_the_property() {
         error.contains(":5:"),
         "points at the table's properties: {error}"
     );
+}
+
+#[test]
+fn dynamodb_table_properties_become_typed_values() {
+    use sluice_table_spec::{Billing, KeyType, Projection, ScalarType, StreamViewType, Throughput};
+    let model = load(
+        "Resources:
+  Events:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions:
+        - {AttributeName: pk, AttributeType: S}
+        - {AttributeName: at, AttributeType: N}
+      KeySchema:
+        - {AttributeName: pk, KeyType: HASH}
+        - {AttributeName: at, KeyType: RANGE}
+      LocalSecondaryIndexes:
+        - IndexName: byAt
+          KeySchema: [{AttributeName: pk, KeyType: HASH}, {AttributeName: at, KeyType: RANGE}]
+          Projection: {ProjectionType: INCLUDE, NonKeyAttributes: [kind]}
+      ProvisionedThroughput: {ReadCapacityUnits: 3, WriteCapacityUnits: 4}
+      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+      Tags: [{Key: team, Value: data}]
+",
+    );
+    let spec = &model.tables[0].spec;
+    assert_eq!(spec.name, "Events");
+    assert_eq!(
+        spec.attribute_definitions[1].attribute_type,
+        ScalarType::Number
+    );
+    assert_eq!(spec.key_schema[1].key_type, KeyType::Range);
+    assert_eq!(
+        spec.local_secondary_indexes[0].projection,
+        Projection::Include(vec!["kind".into()])
+    );
+    assert_eq!(
+        spec.billing,
+        Billing::Provisioned(Throughput {
+            read_capacity_units: 3,
+            write_capacity_units: 4
+        })
+    );
+    assert_eq!(spec.stream, Some(StreamViewType::NewAndOldImages));
+    assert_eq!(spec.tags, [("team".to_owned(), "data".to_owned())]);
+    assert_eq!(spec.ttl_attribute, None);
+}
+
+#[test]
+fn a_wrong_key_type_is_reported_at_its_property() {
+    let error = super::load_err(
+        "Resources:
+  T:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: STRING}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+",
+    );
+    assert!(
+        error.contains("Resources.T.Properties.AttributeDefinitions[0].AttributeType"),
+        "{error}"
+    );
+    assert!(error.contains(":5:"), "points at the property: {error}");
+    assert!(error.contains("use S, N or B"), "{error}");
 }

@@ -1,184 +1,18 @@
-//! Durable storage behind a small `Store` trait; the SQLite implementation uses WAL with
-//! `synchronous=NORMAL`: a commit is in the WAL file before the client hears of it, so an
-//! acknowledged write survives `kill -9` of Sluice (SQLite guarantees this at any sync level).
-//! AWS: durable against machine failure too. Sluice: an OS crash or power loss may undo the last
-//! commits (never corrupt the file), because an fsync per write made durable PutItem 3x slower.
+//! The SQLite implementation of [`Store`]. WAL with `synchronous=NORMAL`: see the module above for
+//! what that guarantees.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use sluice_aws_env::AwsEnv;
 
-use crate::attribute_value::{item_from_value, item_to_json, Item};
+use super::index::{build_index, index_keys, insert_index_entries, IndexKeys};
+use super::schema::{self, DB_FILE};
+use super::{decode_item, IndexRow, Row, Store, StoreError, StreamInfo, Write};
+use crate::attribute_value::{item_to_json, Item};
+use crate::stream_record::{self, Change};
 use crate::table::{KeySchema, TableDef};
-
-/// File name of the database inside a store directory.
-pub const DB_FILE: &str = "dynamodb.sqlite3";
-/// SQLite `application_id` marking a file as Sluice's ("SLDB"), so a foreign database is refused.
-const APPLICATION_ID: i32 = 0x534c_4442;
-/// `PRAGMA user_version` of the current layout. 1: secondary indexes are stored in `idx`; a file at
-/// version 0 (older Sluice) gets its index entries built once when opened.
-const SCHEMA_VERSION: i32 = 1;
-
-/// Storage failures; these are Sluice's fault or the data file's, never the client's.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The directory could not be created.
-    #[error("cannot create the DynamoDB data directory {path}: {source}")]
-    CreateDir {
-        /// Directory.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// The file is not a SQLite database or is damaged.
-    #[error("the DynamoDB data file {path} is corrupted or not a database ({source}); move it away to start empty")]
-    Corrupt {
-        /// File.
-        path: PathBuf,
-        /// Cause.
-        source: rusqlite::Error,
-    },
-    /// The file is a SQLite database that Sluice did not create.
-    #[error("the DynamoDB data file {path} belongs to another program (application_id {found:#x}); move it away to start empty")]
-    Foreign {
-        /// File.
-        path: PathBuf,
-        /// The id found.
-        found: i32,
-    },
-    /// A stored value could not be decoded.
-    #[error("stored data is unreadable: {0}")]
-    Decode(String),
-    /// Any other SQLite failure.
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A CreateTable request given to `ensure_table` is invalid.
-    #[error("invalid table definition: {0}")]
-    InvalidTable(String),
-}
-
-/// One stored row: encoded keys, the item and its size.
-#[derive(Debug, Clone)]
-pub struct Row {
-    /// Encoded hash key.
-    pub hk: Vec<u8>,
-    /// Encoded range key (empty when the table has none).
-    pub rk: Vec<u8>,
-    /// The item.
-    pub item: Item,
-}
-
-/// One write of an atomic batch.
-#[derive(Debug, Clone)]
-pub enum Write {
-    /// Insert or replace.
-    Put {
-        /// Table.
-        table: String,
-        /// Hash key.
-        hk: Vec<u8>,
-        /// Range key.
-        rk: Vec<u8>,
-        /// Item.
-        item: Item,
-    },
-    /// Delete if present.
-    Delete {
-        /// Table.
-        table: String,
-        /// Hash key.
-        hk: Vec<u8>,
-        /// Range key.
-        rk: Vec<u8>,
-    },
-    /// Delete if present, by time to live (stream records name the service as the deleter).
-    Expire {
-        /// Table.
-        table: String,
-        /// Hash key.
-        hk: Vec<u8>,
-        /// Range key.
-        rk: Vec<u8>,
-    },
-}
-
-/// What the DynamoDB operations need from storage. Callers serialize access (one lock), so a
-/// read-check-write sequence followed by [`Store::apply`] is atomic.
-pub trait Store: Send {
-    /// All table definitions.
-    fn load_tables(&self) -> Result<Vec<TableDef>, StoreError>;
-    /// Creates or replaces a table definition.
-    fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError>;
-    /// Drops a table and its items.
-    fn delete_table(&mut self, name: &str) -> Result<(), StoreError>;
-    /// One item by key.
-    fn get(&self, table: &str, hk: &[u8], rk: &[u8]) -> Result<Option<Item>, StoreError>;
-    /// Up to `limit` rows in key order: within one hash key if `hk` is given, after `after` (exclusive),
-    /// backwards if `!forward`.
-    fn range(
-        &self,
-        table: &str,
-        hk: Option<&[u8]>,
-        after: Option<(&[u8], &[u8])>,
-        forward: bool,
-        limit: usize,
-    ) -> Result<Vec<Row>, StoreError>;
-    /// Up to `limit` entries of a secondary index in index order (index hash, index range, table hash,
-    /// table range): within one index hash key if `ihk` is given, strictly after the position `after`
-    /// (those four keys), backwards if `!forward`. Each comes with the full table item.
-    fn index_range(
-        &self,
-        table: &str,
-        index: &str,
-        ihk: Option<&[u8]>,
-        after: Option<&[Vec<u8>]>,
-        forward: bool,
-        limit: usize,
-    ) -> Result<Vec<IndexRow>, StoreError>;
-    /// Applies writes all-or-nothing, keeping every secondary index of the written tables in step.
-    fn apply(&mut self, writes: &[Write]) -> Result<(), StoreError>;
-    /// (item count, total bytes) of a table.
-    fn stats(&self, table: &str) -> Result<(i64, i64), StoreError>;
-    /// (item count, total bytes of the indexed items) of a secondary index.
-    fn index_stats(&self, table: &str, index: &str) -> Result<(i64, i64), StoreError>;
-    /// Streams (of one table, or all), ordered by ARN.
-    fn streams(&self, table: Option<&str>) -> Result<Vec<StreamInfo>, StoreError>;
-    /// One stream by ARN.
-    fn stream(&self, arn: &str) -> Result<Option<StreamInfo>, StoreError>;
-    /// Up to `limit` records of a stream with sequence numbers above `after`, in order.
-    fn stream_records(
-        &self,
-        arn: &str,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<(i64, serde_json::Value)>, StoreError>;
-    /// (first, last) sequence numbers a stream holds.
-    fn stream_bounds(&self, arn: &str) -> Result<Option<(i64, i64)>, StoreError>;
-    /// The highest sequence number ever given to a record (0 before the first).
-    fn last_sequence(&self) -> Result<i64, StoreError>;
-    /// Drops stream records created before `before` (epoch seconds); returns how many.
-    fn trim_streams(&mut self, before: f64) -> Result<usize, StoreError>;
-}
-
-/// A stream as stored: which table, its view type and whether it still receives records.
-#[derive(Debug, Clone)]
-pub struct StreamInfo {
-    /// Stream ARN.
-    pub arn: String,
-    /// Table name.
-    pub table: String,
-    /// Stream label (creation time).
-    pub label: String,
-    /// KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES.
-    pub view_type: String,
-    /// The table's key schema.
-    pub keys: KeySchema,
-    /// Creation time, epoch seconds.
-    pub created: f64,
-    /// False once disabled or its table deleted.
-    pub enabled: bool,
-}
 
 /// What a write needs to know about its table, cached so writes do not consult the catalogue.
 #[derive(Debug, Clone)]
@@ -190,89 +24,29 @@ struct TableMeta {
 }
 
 impl TableMeta {
-    fn of(def: &TableDef) -> TableMeta {
+    fn of(def: &TableDef, aws: &AwsEnv) -> TableMeta {
         TableMeta {
             keys: def.keys.clone(),
             indexes: index_keys(def),
             stream: def
-                .latest_stream_arn()
+                .latest_stream_arn(aws)
                 .zip(def.stream_view_type().map(String::from)),
         }
     }
 }
 
-/// One entry of a secondary index with the item it points at.
-#[derive(Debug, Clone)]
-pub struct IndexRow {
-    /// Position in index order: index hash, index range, table hash, table range (encoded).
-    pub pos: Vec<Vec<u8>>,
-    /// The full table item.
-    pub item: Item,
-}
-
-/// The index key schemas of a table, cached so a write can maintain them without the catalogue.
-type IndexKeys = Vec<(String, KeySchema)>;
-
-fn index_keys(def: &TableDef) -> IndexKeys {
-    def.indexes
-        .iter()
-        .map(|i| (i.name.clone(), i.keys.clone()))
-        .collect()
-}
-
-/// Writes the index entries of one item (sparse: an item lacking an index key is not in that index).
-fn insert_index_entries(
-    tx: &Transaction,
-    table: &str,
-    indexes: &IndexKeys,
-    hk: &[u8],
-    rk: &[u8],
-    item: &Item,
-) -> Result<(), StoreError> {
-    for (name, keys) in indexes {
-        if let Some((ihk, irk)) = keys.encode_sparse(item) {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO idx(tbl, idx, ihk, irk, hk, rk) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![table, name, ihk, irk, hk, rk])?;
-        }
-    }
-    Ok(())
-}
-
-/// Fills one index from the table's items (a GSI added by UpdateTable, or an old file's indexes).
-fn build_index(
-    tx: &Transaction,
-    table: &str,
-    name: &str,
-    keys: &KeySchema,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "DELETE FROM idx WHERE tbl = ?1 AND idx = ?2",
-        params![table, name],
-    )?;
-    let mut stmt = tx.prepare("SELECT hk, rk, item FROM items WHERE tbl = ?1")?;
-    let mut rows = stmt.query(params![table])?;
-    let single = vec![(name.to_string(), keys.clone())];
-    while let Some(row) = rows.next()? {
-        let hk: Vec<u8> = row.get(0)?;
-        let rk: Vec<u8> = row.get(1)?;
-        let item = decode_item(&row.get::<_, String>(2)?)?;
-        insert_index_entries(tx, table, &single, &hk, &rk, &item)?;
-    }
-    Ok(())
-}
-
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Connection,
+    /// Region and account of stream ARNs and of the records' `awsRegion`.
+    aws: AwsEnv,
     /// Keys, indexes and stream per table, mirrored from the stored definitions.
     tables: HashMap<String, TableMeta>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database in `dir`.
-    pub fn open_dir(dir: &Path) -> Result<SqliteStore, StoreError> {
+    pub fn open_dir(dir: &Path, aws: AwsEnv) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
@@ -282,97 +56,34 @@ impl SqliteStore {
             path: path.clone(),
             source,
         })?;
-        Self::init(conn, &path)
+        Self::init(conn, &path, aws)
     }
 
     /// A throwaway in-memory database.
-    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
-        Self::init(Connection::open_in_memory()?, Path::new(":memory:"))
+    pub fn open_in_memory(aws: AwsEnv) -> Result<SqliteStore, StoreError> {
+        Self::init(Connection::open_in_memory()?, Path::new(":memory:"), aws)
     }
 
-    fn init(conn: Connection, path: &Path) -> Result<SqliteStore, StoreError> {
-        let corrupt = |source| StoreError::Corrupt {
-            path: path.to_path_buf(),
-            source,
-        };
-        // The first real read is where SQLite notices a non-database file.
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        let existing: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        if existing > 0 && app_id != APPLICATION_ID {
-            return Err(StoreError::Foreign {
-                path: path.to_path_buf(),
-                found: app_id,
-            });
-        }
-        let check: String = conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        if check != "ok" {
-            return Err(StoreError::Decode(format!(
-                "{}: integrity check failed: {check}",
-                path.display()
-            )));
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode=WAL;
-             PRAGMA synchronous=NORMAL;
-             PRAGMA application_id={APPLICATION_ID};
-             CREATE TABLE IF NOT EXISTS tables(name TEXT PRIMARY KEY, def TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS items(
-                 tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
-                 item TEXT NOT NULL, size INTEGER NOT NULL,
-                 PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS idx(
-                 tbl TEXT NOT NULL, idx TEXT NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
-                 hk BLOB NOT NULL, rk BLOB NOT NULL,
-                 PRIMARY KEY (tbl, idx, ihk, irk, hk, rk)) WITHOUT ROWID;
-             -- A write finds the entries of the item it replaces by the item's key.
-             CREATE INDEX IF NOT EXISTS idx_by_item ON idx(tbl, hk, rk);
-             CREATE TABLE IF NOT EXISTS streams(
-                 arn TEXT PRIMARY KEY, tbl TEXT NOT NULL, label TEXT NOT NULL, view_type TEXT NOT NULL,
-                 keys TEXT NOT NULL, created REAL NOT NULL, enabled INTEGER NOT NULL);
-             -- AUTOINCREMENT: sequence numbers are never reused, even after trimming.
-             CREATE TABLE IF NOT EXISTS stream_records(
-                 seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT NOT NULL,
-                 created REAL NOT NULL, record TEXT NOT NULL);
-             CREATE INDEX IF NOT EXISTS stream_records_by_arn ON stream_records(arn, seq);
-             CREATE INDEX IF NOT EXISTS stream_records_by_age ON stream_records(created);"
-        ))
-        .map_err(corrupt)?;
+    fn init(conn: Connection, path: &Path, aws: AwsEnv) -> Result<SqliteStore, StoreError> {
+        schema::prepare(&conn, path)?;
         let mut store = SqliteStore {
             conn,
+            aws,
             tables: HashMap::new(),
         };
         let defs = store.load_tables()?;
-        let version: i32 = store
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version < SCHEMA_VERSION {
+        if schema::needs_upgrade(&store.conn)? {
             let tx = store.conn.transaction()?;
-            for def in &defs {
-                for i in &def.indexes {
-                    build_index(&tx, &def.name, &i.name, &i.keys)?;
-                }
-            }
-            tx.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))?;
+            schema::upgrade(&tx, &defs)?;
             tx.commit()?;
         }
+        schema::move_streams_to(&mut store.conn, &store.aws)?;
         store.tables = defs
             .iter()
-            .map(|d| (d.name.clone(), TableMeta::of(d)))
+            .map(|d| (d.name.clone(), TableMeta::of(d, &store.aws)))
             .collect();
         Ok(store)
     }
-}
-
-fn decode_item(text: &str) -> Result<Item, StoreError> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| StoreError::Decode(e.to_string()))?;
-    item_from_value(&v).map_err(|e| StoreError::Decode(e.to_string()))
 }
 
 impl Store for SqliteStore {
@@ -381,14 +92,14 @@ impl Store for SqliteStore {
         let defs = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for d in defs {
-            out.push(serde_json::from_str(&d?).map_err(|e| StoreError::Decode(e.to_string()))?);
+            out.push(serde_json::from_str(&d?)?);
         }
         Ok(out)
     }
 
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError> {
-        let text = serde_json::to_string(def).map_err(|e| StoreError::Decode(e.to_string()))?;
-        let meta = TableMeta::of(def);
+        let text = serde_json::to_string(def)?;
+        let meta = TableMeta::of(def, &self.aws);
         let new = &meta.indexes;
         let previous = self.tables.get(&def.name);
         let old = previous.map(|m| m.indexes.clone()).unwrap_or_default();
@@ -420,8 +131,7 @@ impl Store for SqliteStore {
                 )?;
             }
             if let (Some((arn, view)), Some(label)) = (&meta.stream, &def.stream_label) {
-                let keys = serde_json::to_string(&def.keys)
-                    .map_err(|e| StoreError::Decode(e.to_string()))?;
+                let keys = serde_json::to_string(&def.keys)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO streams(arn, tbl, label, view_type, keys, created, enabled) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
@@ -625,9 +335,17 @@ impl Store for SqliteStore {
                     _ => None,
                 };
                 let expired = matches!(w, Write::Expire { .. });
-                if let Some(record) =
-                    crate::streams::record(keys, view, old.as_ref(), new, expired, now)
-                {
+                if let Some(record) = stream_record::record(
+                    keys,
+                    view,
+                    Change {
+                        old: old.as_ref(),
+                        new,
+                        expired,
+                    },
+                    now,
+                    &self.aws.region,
+                ) {
                     tx.prepare_cached(
                         "INSERT INTO stream_records(arn, created, record) VALUES (?1, ?2, ?3)",
                     )?
@@ -695,8 +413,7 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(seq, text)| {
-                let v =
-                    serde_json::from_str(&text).map_err(|e| StoreError::Decode(e.to_string()))?;
+                let v = serde_json::from_str(&text)?;
                 Ok((seq, v))
             })
             .collect()
@@ -757,7 +474,7 @@ fn stream_info(row: StreamRow) -> Result<StreamInfo, StoreError> {
         table,
         label,
         view_type,
-        keys: serde_json::from_str(&keys).map_err(|e| StoreError::Decode(e.to_string()))?,
+        keys: serde_json::from_str(&keys)?,
         created,
         enabled,
     })

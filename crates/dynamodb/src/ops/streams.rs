@@ -1,5 +1,5 @@
-//! DynamoDB Streams: the change records written with each item write, and the Streams API
-//! (`DynamoDBStreams_20120810.*`: ListStreams, DescribeStream, GetShardIterator, GetRecords).
+//! The DynamoDB Streams API (`DynamoDBStreams_20120810.*`: ListStreams, DescribeStream,
+//! GetShardIterator, GetRecords) over the records the store keeps (`crate::stream_record`).
 //!
 //! Every stream has one shard that stays open while the stream is enabled. Sequence numbers are one
 //! counter over all streams (SQLite AUTOINCREMENT), shown as 21-digit strings as DynamoDB's are.
@@ -7,11 +7,10 @@
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::attribute_value::{item_size, item_to_json, Item};
+use crate::protocol::DynamoResponse;
 use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
+use crate::state::State;
 use crate::store::StreamInfo;
-use crate::table::{KeySchema, REGION};
-use crate::{DynamoResponse, State};
 
 /// Added to the internal counter so sequence numbers look like DynamoDB's (21 digits).
 const SEQUENCE_BASE: i128 = 100_000_000_000_000_000_000;
@@ -21,67 +20,6 @@ const MAX_RECORDS: i64 = 1000;
 const PAGE_BYTES: usize = 1024 * 1024;
 /// Shard iterators expire after 15 minutes on AWS.
 const ITERATOR_TTL_SECONDS: f64 = 15.0 * 60.0;
-
-/// The change record for one write, or `None` when nothing changed (DynamoDB writes no record for a
-/// put or update that leaves the item as it was, nor for deleting a missing item).
-pub fn record(
-    keys: &KeySchema,
-    view_type: &str,
-    old: Option<&Item>,
-    new: Option<&Item>,
-    expired: bool,
-    now: f64,
-) -> Option<Value> {
-    let event = match (old, new) {
-        (None, Some(_)) => "INSERT",
-        (Some(o), Some(n)) if o == n => return None,
-        (Some(_), Some(_)) => "MODIFY",
-        (Some(_), None) => "REMOVE",
-        (None, None) => return None,
-    };
-    let source = new.or(old)?;
-    let key: Item = keys
-        .names()
-        .iter()
-        .filter_map(|n| source.get(*n).map(|v| (n.to_string(), v.clone())))
-        .collect();
-    let mut size = item_size(&key);
-    let mut body = Map::new();
-    body.insert("ApproximateCreationDateTime".into(), json!(now.floor()));
-    body.insert("Keys".into(), item_to_json(&key));
-    if matches!(view_type, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES") {
-        if let Some(n) = new {
-            size += item_size(n);
-            body.insert("NewImage".into(), item_to_json(n));
-        }
-    }
-    if matches!(view_type, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES") {
-        if let Some(o) = old {
-            size += item_size(o);
-            body.insert("OldImage".into(), item_to_json(o));
-        }
-    }
-    body.insert("SizeBytes".into(), json!(size));
-    body.insert("StreamViewType".into(), json!(view_type));
-    let mut out = Map::new();
-    out.insert(
-        "eventID".into(),
-        json!(uuid::Uuid::new_v4().simple().to_string()),
-    );
-    out.insert("eventName".into(), json!(event));
-    out.insert("eventVersion".into(), json!("1.1"));
-    out.insert("eventSource".into(), json!("aws:dynamodb"));
-    out.insert("awsRegion".into(), json!(REGION));
-    out.insert("dynamodb".into(), Value::Object(body));
-    if expired {
-        // How AWS marks deletions made by time to live.
-        out.insert(
-            "userIdentity".into(),
-            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"}),
-        );
-    }
-    Some(Value::Object(out))
-}
 
 /// Runs one Streams operation and encodes its result or error.
 pub fn dispatch(state: &mut State, target: &str, body: &[u8]) -> DynamoResponse {
@@ -356,50 +294,6 @@ fn get_records(state: &mut State, r: &Req) -> DynamoResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attribute_value::AttributeValue;
-    use crate::table::KeyAttr;
-
-    fn item(pairs: &[(&str, &str)]) -> Item {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
-            .collect()
-    }
-
-    #[test]
-    fn records_follow_the_view_type_and_skip_no_ops() {
-        let keys = KeySchema {
-            hash: KeyAttr {
-                name: "id".into(),
-                kind: "S".into(),
-            },
-            range: None,
-        };
-        let old = item(&[("id", "a"), ("v", "1")]);
-        let new = item(&[("id", "a"), ("v", "2")]);
-        let r = record(
-            &keys,
-            "NEW_AND_OLD_IMAGES",
-            Some(&old),
-            Some(&new),
-            false,
-            10.5,
-        )
-        .expect("modify");
-        assert_eq!(r["eventName"], "MODIFY");
-        assert_eq!(r["dynamodb"]["Keys"], json!({"id": {"S": "a"}}));
-        assert_eq!(r["dynamodb"]["OldImage"]["v"], json!({"S": "1"}));
-        assert_eq!(r["dynamodb"]["NewImage"]["v"], json!({"S": "2"}));
-        assert_eq!(r["dynamodb"]["ApproximateCreationDateTime"], json!(10.0));
-        let r = record(&keys, "KEYS_ONLY", None, Some(&new), false, 0.0).expect("insert");
-        assert_eq!(r["eventName"], "INSERT");
-        assert!(r["dynamodb"].get("NewImage").is_none());
-        let r = record(&keys, "OLD_IMAGE", Some(&old), None, true, 0.0).expect("remove");
-        assert_eq!(r["eventName"], "REMOVE");
-        assert_eq!(r["userIdentity"]["type"], "Service");
-        assert!(record(&keys, "NEW_IMAGE", Some(&old), Some(&old), false, 0.0).is_none());
-        assert!(record(&keys, "NEW_IMAGE", None, None, false, 0.0).is_none());
-    }
 
     #[test]
     fn sequence_numbers_round_trip_and_reject_garbage() {

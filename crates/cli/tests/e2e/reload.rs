@@ -1,0 +1,114 @@
+//! Hot reload: saving a handler or the template changes what the running server answers; a
+//! template that does not load leaves the previous version serving.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sluice_testkit::{assert_eventually, fresh_dir, Server};
+
+use crate::{client, sluice};
+
+fn template(extra_route: bool) -> String {
+    let mut text = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Hello:
+          Type: Api
+          Properties: {Path: /hello, Method: get}
+",
+    );
+    if extra_route {
+        text.push_str(
+            "        Bye:
+          Type: Api
+          Properties: {Path: /bye, Method: get}
+",
+        );
+    }
+    text
+}
+
+fn handler(version: &str) -> String {
+    format!("def handler(event, context):\n    return {{\"statusCode\": 200, \"body\": \"{version}\"}}\n")
+}
+
+/// Writes a file the way editors save: a temporary file renamed over the old one.
+fn save(path: &Path, text: &str) {
+    let partial = path.with_extension("saving");
+    std::fs::write(&partial, text).expect("write");
+    std::fs::rename(&partial, path).expect("rename");
+}
+
+fn body(server: &Server, path: &str) -> (u16, String) {
+    let response = client().get(server.url(path)).send().expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().unwrap_or_default())
+}
+
+fn app(version: &str) -> std::path::PathBuf {
+    let dir = fresh_dir("reload-app");
+    std::fs::create_dir_all(dir.join("src")).expect("src");
+    save(&dir.join("template.yaml"), &template(false));
+    save(&dir.join("src/app.py"), &handler(version));
+    dir
+}
+
+#[test]
+fn saving_code_or_template_reloads_and_a_broken_template_keeps_the_old_version() {
+    let dir = app("v1");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    assert_eq!(body(&server, "/hello"), (200, "v1".to_owned()));
+
+    save(&dir.join("src/app.py"), &handler("v2"));
+    assert_eventually!(
+        body(&server, "/hello") == (200, "v2".to_owned()),
+        "the saved handler never answered"
+    );
+    let line = server
+        .wait_for_log("Reloaded after a change to HelloFunction")
+        .expect("one line says what changed");
+    assert!(line.contains("app.py"), "{line}");
+
+    // A template that does not load: reported with its position, the old version serves on.
+    save(
+        &dir.join("template.yaml"),
+        &template(false).replace("Runtime: python3.12", "Runtime: [oops"),
+    );
+    let failed = server
+        .wait_for_log("Reload failed")
+        .expect("the failure is reported");
+    assert!(failed.contains("template.yaml"), "{failed}");
+    assert!(server
+        .logs()
+        .iter()
+        .any(|l| l.contains("Still serving the previous version")));
+    assert_eq!(body(&server, "/hello"), (200, "v2".to_owned()));
+
+    // A template with a new route: the route serves, and the line names it.
+    save(&dir.join("template.yaml"), &template(true));
+    assert_eventually!(body(&server, "/bye").0 == 200, "the new route never served");
+    assert!(server
+        .logs()
+        .iter()
+        .any(|l| l.contains("+GET /bye (ServerlessRestApi)")));
+}
+
+#[test]
+fn no_reload_keeps_the_code_it_started_with() {
+    let dir = app("v1");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &["--no-reload"]);
+    assert_eq!(body(&server, "/hello"), (200, "v1".to_owned()));
+    save(&dir.join("src/app.py"), &handler("v2"));
+    // Long enough for a watcher to have reloaded several times over.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(body(&server, "/hello"), (200, "v1".to_owned()));
+    assert!(!server.logs().iter().any(|l| l.contains("Reloaded")));
+}

@@ -1,0 +1,145 @@
+//! The syntax trees of DynamoDB's expressions: what the parsers build and the evaluator and the update
+//! applier read. A leaf: it depends on no other part of the expression language.
+
+use crate::attribute_value::AttributeValue;
+
+/// One step of a document path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathElem {
+    /// Map key / top-level attribute name.
+    Attr(String),
+    /// List index.
+    Index(usize),
+}
+
+/// A document path such as `a.b[1].c`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Path(pub Vec<PathElem>);
+
+impl Path {
+    /// The top-level attribute name.
+    pub fn root(&self) -> &str {
+        match self.0.first() {
+            Some(PathElem::Attr(a)) => a,
+            // Parser always starts a path with an attribute name.
+            _ => "",
+        }
+    }
+}
+
+impl std::fmt::Display for Path {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| match e {
+                PathElem::Attr(a) => a.clone(),
+                PathElem::Index(i) => format!("[{i}]"),
+            })
+            .collect();
+        write!(f, "[{}]", parts.join(", "))
+    }
+}
+
+/// A value-producing operand in a condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// Attribute at a path (absent if the item lacks it).
+    Path(Path),
+    /// A `:value`.
+    Value(AttributeValue),
+    /// `size(path)`.
+    Size(Path),
+}
+
+/// Comparators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// A boolean condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// `a <op> b`
+    Compare(Operand, CmpOp, Operand),
+    /// `a BETWEEN lo AND hi`
+    Between(Operand, Operand, Operand),
+    /// `a IN (b, c, …)`
+    In(Operand, Vec<Operand>),
+    /// `x AND y`
+    And(Box<Condition>, Box<Condition>),
+    /// `x OR y`
+    Or(Box<Condition>, Box<Condition>),
+    /// `NOT x`
+    Not(Box<Condition>),
+    /// `attribute_exists(path)`
+    Exists(Path),
+    /// `attribute_not_exists(path)`
+    NotExists(Path),
+    /// `attribute_type(path, :t)`
+    AttributeType(Path, Operand),
+    /// `begins_with(a, b)`
+    BeginsWith(Operand, Operand),
+    /// `contains(a, b)`
+    Contains(Operand, Operand),
+}
+
+/// Right-hand side operand of a SET action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetOperand {
+    /// Value at a path in the old item.
+    Path(Path),
+    /// A `:value`.
+    Value(AttributeValue),
+    /// `if_not_exists(path, fallback)`.
+    IfNotExists(Path, Box<SetOperand>),
+    /// `list_append(a, b)`.
+    ListAppend(Box<SetOperand>, Box<SetOperand>),
+}
+
+/// Full right-hand side of a SET action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetValue {
+    /// Plain operand.
+    Operand(SetOperand),
+    /// `a + b`.
+    Plus(SetOperand, SetOperand),
+    /// `a - b`.
+    Minus(SetOperand, SetOperand),
+}
+
+/// A parsed update expression.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UpdateExpression {
+    /// SET actions.
+    pub set: Vec<(Path, SetValue)>,
+    /// REMOVE actions.
+    pub remove: Vec<Path>,
+    /// ADD actions.
+    pub add: Vec<(Path, AttributeValue)>,
+    /// DELETE actions.
+    pub delete: Vec<(Path, AttributeValue)>,
+}
+
+impl UpdateExpression {
+    /// Every path the expression writes.
+    pub fn target_paths(&self) -> Vec<&Path> {
+        let mut v: Vec<&Path> = self.set.iter().map(|(p, _)| p).collect();
+        v.extend(self.remove.iter());
+        v.extend(self.add.iter().map(|(p, _)| p));
+        v.extend(self.delete.iter().map(|(p, _)| p));
+        v
+    }
+}

@@ -1,0 +1,186 @@
+//! Durability of the SQLite store: data across reopen, refusing damaged or foreign files, and
+//! acknowledged writes surviving `kill -9`.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use sluice_aws_env::AwsEnv;
+use sluice_dynamodb::table_spec::ScalarType;
+use sluice_dynamodb::{DynamoDb, EnsureOutcome, StoreError, StoreLocation, TableSpec};
+
+use crate::{call, temp_dir};
+
+#[tokio::test]
+async fn data_survives_reopen() {
+    let dir = temp_dir("reopen");
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("open new dir");
+        let create = TableSpec::on_demand("Items", "id", ScalarType::String);
+        assert_eq!(
+            db.ensure_table(&create).expect("ensure"),
+            EnsureOutcome::Created
+        );
+        let (status, _) = call(
+            &db,
+            "PutItem",
+            json!({"TableName": "Items", "Item": {"id": {"S": "k"}, "n": {"N": "42"}}}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
+    let (status, body) = call(
+        &db,
+        "GetItem",
+        json!({"TableName": "Items", "Key": {"id": {"S": "k"}}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["Item"]["n"], json!({"N": "42"}));
+    // Same schema again: unchanged; a different key schema is reported, not applied.
+    let same = TableSpec::on_demand("Items", "id", ScalarType::String);
+    assert_eq!(
+        db.ensure_table(&same).expect("ensure"),
+        EnsureOutcome::Unchanged
+    );
+    let changed = TableSpec::on_demand("Items", "pk", ScalarType::Number);
+    assert!(matches!(
+        db.ensure_table(&changed).expect("ensure"),
+        EnsureOutcome::SchemaDiffers { .. }
+    ));
+    let (_, body) = call(
+        &db,
+        "GetItem",
+        json!({"TableName": "Items", "Key": {"id": {"S": "k"}}}),
+    )
+    .await;
+    assert_eq!(
+        body["Item"]["n"],
+        json!({"N": "42"}),
+        "a differing template never drops data"
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn corrupted_or_foreign_file_is_a_clear_error() {
+    let dir = temp_dir("corrupt");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("dynamodb.sqlite3"),
+        b"this is not a database, just text that is long enough to matter....",
+    )
+    .expect("write");
+    let err = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+        .err()
+        .expect("garbage file must be refused");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("dynamodb.sqlite3"), "{err}");
+
+    let dir2 = temp_dir("foreign");
+    std::fs::create_dir_all(&dir2).expect("mkdir");
+    let conn = rusqlite::Connection::open(dir2.join("dynamodb.sqlite3")).expect("sqlite");
+    conn.execute_batch("CREATE TABLE other(x)").expect("create");
+    drop(conn);
+    let err = DynamoDb::open(StoreLocation::Dir(dir2.clone()), AwsEnv::default())
+        .err()
+        .expect("foreign db must be refused");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
+
+/// Set by `acknowledged_writes_survive_kill_9` when it re-runs this test binary as the writer to kill.
+const CRASH_DIR_ENV: &str = "SLUICE_DDB_CRASH_CHILD_DIR";
+
+/// The writer half of the crash test: a no-op unless started by the parent with `CRASH_DIR_ENV`.
+#[tokio::test]
+async fn crash_child() {
+    let Some(dir) = std::env::var_os(CRASH_DIR_ENV) else {
+        return;
+    };
+    let db = DynamoDb::open(StoreLocation::Dir(PathBuf::from(dir)), AwsEnv::default())
+        .expect("child opens store");
+    let create = TableSpec::on_demand("Burst", "id", ScalarType::Number);
+    db.ensure_table(&create).expect("ensure table");
+    for i in 0u64.. {
+        let (status, _) =
+            call(&db, "PutItem", json!({"TableName": "Burst", "Item": {"id": {"N": i.to_string()}, "pad": {"S": "x".repeat(512)}}})).await;
+        assert_eq!(status, 200);
+        // Printed only after the write was acknowledged.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "ACK {i}");
+        let _ = out.flush();
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("crash");
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary path"))
+        .args([
+            "durability::crash_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CRASH_DIR_ENV, &dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut acked: Vec<u64> = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("utf-8 line");
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked.push(n.parse().expect("number"));
+            if acked.len() == 150 {
+                break;
+            }
+        }
+    }
+    // SIGKILL mid-burst: no destructors, no flushes, no clean shutdown.
+    child.kill().expect("kill -9 the writer");
+    // Acks already in the pipe were acknowledged before the kill too.
+    for line in lines {
+        let Ok(line) = line else { break };
+        if let Some(n) = line.strip_prefix("ACK ") {
+            acked.push(n.parse().expect("number"));
+        }
+    }
+    let _ = child.wait();
+    assert!(
+        acked.len() >= 150,
+        "writer acknowledged only {} writes",
+        acked.len()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("reopen after kill -9");
+        for i in &acked {
+            let (status, body) = call(
+                &db,
+                "GetItem",
+                json!({"TableName": "Burst", "Key": {"id": {"N": i.to_string()}}}),
+            )
+            .await;
+            assert_eq!(status, 200);
+            assert!(
+                body.get("Item").is_some(),
+                "acknowledged write {i} lost after kill -9"
+            );
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,211 @@
+//! DynamoDB Streams: durable records, TTL deletions, and ARNs and records in the configured region.
+
+use serde_json::{json, Value};
+use sluice_aws_env::AwsEnv;
+use sluice_dynamodb::{DynamoDb, StoreLocation};
+
+use crate::{call, call_streams, temp_dir};
+
+#[tokio::test]
+async fn stream_records_are_durable_and_name_ttl_deletions() {
+    let dir = temp_dir("streams");
+    let arn = {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+        let create = json!({"TableName": "Sessions", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "OLD_IMAGE"}});
+        let (status, body) = call(&db, "CreateTable", create).await;
+        assert_eq!(status, 200, "{body}");
+        let ttl = json!({"TableName": "Sessions", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}});
+        assert_eq!(call(&db, "UpdateTimeToLive", ttl).await.0, 200);
+        let put =
+            json!({"TableName": "Sessions", "Item": {"id": {"S": "s1"}, "exp": {"N": "1000"}}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+        assert_eq!(db.sweep_expired(2000.0).expect("sweep"), 1);
+        body["TableDescription"]["LatestStreamArn"]
+            .as_str()
+            .expect("LatestStreamArn")
+            .to_string()
+    };
+    // Reopened: the stream and its records are still there.
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
+    let (status, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(status, 200, "{d}");
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (status, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let records = page["Records"].as_array().expect("Records");
+    let names: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r["eventName"].as_str())
+        .collect();
+    assert_eq!(names, ["INSERT", "REMOVE"], "{page}");
+    assert!(records[0].get("userIdentity").is_none());
+    assert_eq!(
+        records[1]["userIdentity"],
+        json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+    );
+    assert_eq!(
+        records[1]["dynamodb"]["OldImage"]["exp"],
+        json!({"N": "1000"})
+    );
+    // A new record after reopening continues the sequence.
+    let put = json!({"TableName": "Sessions", "Item": {"id": {"S": "s2"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, page2) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": page["NextShardIterator"]}),
+    )
+    .await;
+    let seq = |r: &Value| -> u128 {
+        r["dynamodb"]["SequenceNumber"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("SequenceNumber")
+    };
+    assert_eq!(
+        page2["Records"].as_array().map(Vec::len),
+        Some(1),
+        "{page2}"
+    );
+    assert!(seq(&page2["Records"][0]) > seq(&records[1]));
+    // Deleting the table leaves its stream readable but disabled.
+    assert_eq!(
+        call(&db, "DeleteTable", json!({"TableName": "Sessions"}))
+            .await
+            .0,
+        200
+    );
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(d["StreamDescription"]["StreamStatus"], "DISABLED", "{d}");
+    let (status, v) = call_streams(&db, "NoSuchOp", json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn arns_and_stream_records_follow_the_configured_region() {
+    let db =
+        DynamoDb::open(StoreLocation::InMemory, AwsEnv::in_region("eu-west-1")).expect("store");
+    let create = json!({"TableName": "Orders", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "owner", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "ByOwner",
+            "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}],
+        "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}});
+    let (status, body) = call(&db, "CreateTable", create).await;
+    assert_eq!(status, 200, "{body}");
+    let table = &body["TableDescription"];
+    let prefix = "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders";
+    assert_eq!(table["TableArn"], prefix);
+    assert_eq!(
+        table["GlobalSecondaryIndexes"][0]["IndexArn"],
+        format!("{prefix}/index/ByOwner")
+    );
+    let arn = table["LatestStreamArn"].as_str().expect("LatestStreamArn");
+    assert!(arn.starts_with(&format!("{prefix}/stream/")), "{arn}");
+    // Tags are addressed by the table's ARN in this region; another region's ARN names nothing.
+    let tag = json!({"ResourceArn": prefix, "Tags": [{"Key": "k", "Value": "v"}]});
+    assert_eq!(call(&db, "TagResource", tag).await.0, 200);
+    let other = json!({"ResourceArn": "arn:aws:dynamodb:us-east-1:123456789012:table/Orders",
+        "Tags": [{"Key": "k", "Value": "v"}]});
+    assert_eq!(call(&db, "TagResource", other).await.0, 400);
+    let (_, endpoints) = call(&db, "DescribeEndpoints", json!({})).await;
+    assert_eq!(
+        endpoints["Endpoints"][0]["Address"],
+        "dynamodb.eu-west-1.amazonaws.com"
+    );
+
+    let put = json!({"TableName": "Orders", "Item": {"id": {"S": "o1"}, "owner": {"S": "ann"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, streams) = call_streams(&db, "ListStreams", json!({"TableName": "Orders"})).await;
+    assert_eq!(streams["Streams"][0]["StreamArn"], arn, "{streams}");
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (status, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["Records"][0]["awsRegion"], "eu-west-1", "{page}");
+}
+
+#[tokio::test]
+async fn a_store_reopened_in_another_region_keeps_its_streams() {
+    let dir = temp_dir("streams-region");
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+        let create = json!({"TableName": "Moves", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}});
+        assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+        let put = json!({"TableName": "Moves", "Item": {"id": {"S": "before"}}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    }
+    let db = DynamoDb::open(
+        StoreLocation::Dir(dir.clone()),
+        AwsEnv::in_region("eu-west-1"),
+    )
+    .expect("reopen");
+    let put = json!({"TableName": "Moves", "Item": {"id": {"S": "after"}}});
+    assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    let (_, table) = call(&db, "DescribeTable", json!({"TableName": "Moves"})).await;
+    let arn = table["Table"]["LatestStreamArn"]
+        .as_str()
+        .expect("LatestStreamArn");
+    assert!(arn.starts_with("arn:aws:dynamodb:eu-west-1:"), "{arn}");
+    let (_, streams) = call_streams(&db, "ListStreams", json!({})).await;
+    assert_eq!(streams["Streams"][0]["StreamArn"], arn, "{streams}");
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (_, page) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    let ids: Vec<&str> = page["Records"]
+        .as_array()
+        .expect("Records")
+        .iter()
+        .filter_map(|r| r["dynamodb"]["Keys"]["id"]["S"].as_str())
+        .collect();
+    assert_eq!(ids, ["before", "after"], "{page}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,375 @@
+//! Hot reload: watch the template and every function's code, and on a save swap in a new
+//! generation. Only functions whose code changed get fresh sandboxes; a template that does not
+//! load leaves the current generation serving.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::event::{EventKind, ModifyKind};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+use sluice_template::{Code, Model};
+use tokio::sync::mpsc;
+
+use crate::{Application, ServerError};
+
+/// How long the watcher waits for a burst of writes (an editor's save, a `git checkout`) to end.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+
+/// Folder names whose changes never reload: build output, dependencies' caches, VCS data.
+const IGNORED_DIRS: &[&str] = &[
+    "target",
+    ".sluice",
+    "__pycache__",
+    ".git",
+    ".aws-sam",
+    "node_modules",
+];
+
+/// What one reload did, for the person watching the terminal.
+#[derive(Debug)]
+pub enum ReloadEvent {
+    /// A Rust function's code changed: `cargo build` is running for it.
+    Building {
+        /// The function's logical id.
+        function: String,
+    },
+    /// A new generation serves.
+    Reloaded {
+        /// One line: what changed.
+        summary: String,
+        /// What building it did or found (tables created, notes).
+        notes: Vec<String>,
+    },
+    /// The change could not be applied; the previous generation keeps serving.
+    Failed {
+        /// What was being reloaded.
+        what: String,
+        /// Why it failed.
+        error: ReloadError,
+    },
+}
+
+/// Why a reload failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The template does not load, or the application cannot be built from it.
+    #[error(transparent)]
+    Build(#[from] ServerError),
+    /// A Rust function's `cargo build` failed (cargo printed why).
+    #[error("cargo build failed in {dir} ({status})")]
+    Cargo {
+        /// The package folder.
+        dir: PathBuf,
+        /// Cargo's exit status.
+        status: String,
+    },
+    /// Cargo could not be started.
+    #[error("cannot run cargo in {dir}: {source}")]
+    CargoMissing {
+        /// The package folder.
+        dir: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Why watching could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot watch files for reload: {0}")]
+pub struct WatchError(#[from] notify::Error);
+
+impl Application {
+    /// Watches the template and the functions' code until `shutdown` resolves; each change
+    /// reloads and is reported through `report`.
+    pub async fn watch(
+        self: &Arc<Self>,
+        report: impl Fn(ReloadEvent) + Send + Sync + 'static,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), WatchError> {
+        let (changes, mut changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let mut watcher =
+            notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+                // Reads (our own template loads, interpreters importing code) and attribute changes
+                // are not edits; reacting to them would reload forever.
+                if let Ok(event) = result {
+                    if is_edit(&event.kind) {
+                        let _ = changes.send(event.paths);
+                    }
+                }
+            })?;
+        let mut watched = BTreeSet::new();
+        self.rewatch(&mut watcher, &mut watched)?;
+        tokio::pin!(shutdown);
+        loop {
+            let mut batch = tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                batch = changed.recv() => match batch {
+                    Some(batch) => batch,
+                    None => return Ok(()),
+                },
+            };
+            // Debounce: one save is several events (write, rename, chmod); take them all.
+            while let Ok(Some(more)) = tokio::time::timeout(DEBOUNCE, changed.recv()).await {
+                batch.extend(more);
+            }
+            batch.sort();
+            batch.dedup();
+            let ignore = self.shared.config.state_dir();
+            let paths: Vec<PathBuf> = batch
+                .into_iter()
+                .filter(|p| !is_ignored(p, &ignore))
+                .collect();
+            if paths.is_empty() {
+                continue;
+            }
+            report(self.apply(&paths, &report).await);
+            // The template may name new code folders.
+            if let Err(error) = self.rewatch(&mut watcher, &mut watched) {
+                tracing::warn!(%error, "updating the watched folders failed");
+            }
+        }
+    }
+
+    /// Reloads for a batch of changed paths.
+    async fn apply(&self, paths: &[PathBuf], report: &impl Fn(ReloadEvent)) -> ReloadEvent {
+        let before = self.model();
+        let template = &self.shared.config.template;
+        let template_changed = paths.iter().any(|p| p == template);
+        let touched: Vec<&sluice_template::Function> = before
+            .functions
+            .iter()
+            .filter(|f| match &f.code {
+                Code::Dir(dir) => paths.iter().any(|p| p.starts_with(dir)),
+                Code::Inline(_) => false,
+            })
+            .collect();
+        let what = describe(template_changed, &touched, paths, template);
+        for function in &touched {
+            if function.build_method.as_deref() == Some("rust-cargolambda") {
+                if let Code::Dir(dir) = &function.code {
+                    report(ReloadEvent::Building {
+                        function: function.logical_id.clone(),
+                    });
+                    if let Err(error) = cargo_build(dir).await {
+                        return ReloadEvent::Failed { what, error };
+                    }
+                }
+            }
+        }
+        let code_changed = touched.iter().map(|f| f.name.clone()).collect();
+        let reloaded = crate::load_model(&self.shared.config)
+            .and_then(|model| {
+                let summary = summary(&what, &before, &model);
+                self.reload(model, &code_changed)
+                    .map(|notes| (summary, notes))
+            })
+            .map_err(ReloadError::from);
+        match reloaded {
+            Ok((summary, notes)) => ReloadEvent::Reloaded { summary, notes },
+            Err(error) => ReloadEvent::Failed { what, error },
+        }
+    }
+
+    /// Watches what the current model names and stops watching what it no longer does.
+    fn rewatch(
+        &self,
+        watcher: &mut RecommendedWatcher,
+        watched: &mut BTreeSet<(PathBuf, bool)>,
+    ) -> Result<(), WatchError> {
+        let wanted = watch_set(&self.model(), &self.shared.config.template);
+        for (path, _) in watched.difference(&wanted) {
+            let _ = watcher.unwatch(path);
+        }
+        for (path, recursive) in wanted.difference(watched) {
+            let mode = if *recursive {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            watcher.watch(path, mode)?;
+        }
+        *watched = wanted;
+        Ok(())
+    }
+}
+
+/// The folders to watch, `(path, recursive)`: the template's folder (editors save by renaming,
+/// so the file itself cannot be watched) and each code folder, with its subfolders watched
+/// recursively except build output and caches (a Rust package's `target/` holds thousands).
+fn watch_set(model: &Model, template: &Path) -> BTreeSet<(PathBuf, bool)> {
+    let mut set = BTreeSet::new();
+    if let Some(dir) = template.parent() {
+        set.insert((dir.to_owned(), false));
+    }
+    for function in &model.functions {
+        let Code::Dir(dir) = &function.code else {
+            continue;
+        };
+        set.insert((dir.clone(), false));
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let skip = IGNORED_DIRS.iter().any(|d| name == *d);
+            if !skip && path.is_dir() {
+                set.insert((path, true));
+            }
+        }
+    }
+    set
+}
+
+/// Whether an event changed what a file holds or where it is (not a read, not an attribute).
+fn is_edit(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
+/// Changes that never reload: Sluice's own state, build output, editors' temporary files.
+fn is_ignored(path: &Path, state_dir: &Path) -> bool {
+    if path.starts_with(state_dir) {
+        return true;
+    }
+    let in_ignored_dir = path.components().any(|c| match c {
+        Component::Normal(name) => IGNORED_DIRS.iter().any(|d| name == *d),
+        _ => false,
+    });
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    in_ignored_dir
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.starts_with(".#")
+        || name.ends_with(".pyc")
+}
+
+/// "template.yaml", "HelloFunction (app.py)", or both.
+fn describe(
+    template_changed: bool,
+    touched: &[&sluice_template::Function],
+    paths: &[PathBuf],
+    template: &Path,
+) -> String {
+    let mut parts = Vec::new();
+    if template_changed {
+        parts.push(
+            template
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "template".into()),
+        );
+    }
+    for function in touched {
+        let files: Vec<String> = match &function.code {
+            Code::Dir(dir) => paths
+                .iter()
+                .filter_map(|p| p.strip_prefix(dir).ok())
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| p.display().to_string())
+                .take(3)
+                .collect(),
+            Code::Inline(_) => Vec::new(),
+        };
+        parts.push(format!("{} ({})", function.logical_id, files.join(", ")));
+    }
+    if parts.is_empty() {
+        "files in a watched folder".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// One line: what changed and what the new generation serves.
+fn summary(what: &str, before: &Model, after: &Model) -> String {
+    let routes = |m: &Model| -> BTreeSet<String> {
+        m.rest_apis
+            .iter()
+            .flat_map(|api| {
+                api.routes
+                    .iter()
+                    .map(move |r| format!("{} {} ({})", r.method, r.path, api.logical_id))
+            })
+            .collect()
+    };
+    let functions = |m: &Model| -> BTreeSet<String> {
+        m.functions.iter().map(|f| f.logical_id.clone()).collect()
+    };
+    let (old_routes, new_routes) = (routes(before), routes(after));
+    let (old_functions, new_functions) = (functions(before), functions(after));
+    let mut changes = Vec::new();
+    for added in new_functions.difference(&old_functions) {
+        changes.push(format!("+function {added}"));
+    }
+    for removed in old_functions.difference(&new_functions) {
+        changes.push(format!("-function {removed}"));
+    }
+    for added in new_routes.difference(&old_routes) {
+        changes.push(format!("+{added}"));
+    }
+    for removed in old_routes.difference(&new_routes) {
+        changes.push(format!("-{removed}"));
+    }
+    if changes.is_empty() {
+        format!("Reloaded after a change to {what}")
+    } else {
+        format!("Reloaded after a change to {what}: {}", changes.join(", "))
+    }
+}
+
+/// `cargo build --release` in a Rust function's package, cargo's progress on the terminal.
+async fn cargo_build(dir: &Path) -> Result<(), ReloadError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = tokio::process::Command::new(cargo)
+        .args(["build", "--release"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .status()
+        .await
+        .map_err(|source| ReloadError::CargoMissing {
+            dir: dir.to_owned(),
+            source,
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(ReloadError::Cargo {
+            dir: dir.to_owned(),
+            status: status.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_output_state_and_editor_files_are_ignored() {
+        let state = Path::new("/app/.sluice");
+        assert!(is_ignored(
+            Path::new("/app/.sluice/dynamodb/t.sqlite3"),
+            state
+        ));
+        assert!(is_ignored(Path::new("/app/fn/target/release/fn"), state));
+        assert!(is_ignored(
+            Path::new("/app/src/__pycache__/app.cpython-312.pyc"),
+            state
+        ));
+        assert!(is_ignored(Path::new("/app/src/.app.py.swp"), state));
+        assert!(is_ignored(Path::new("/app/src/app.py~"), state));
+        assert!(!is_ignored(Path::new("/app/src/app.py"), state));
+        assert!(!is_ignored(Path::new("/app/template.yaml"), state));
+    }
+}
