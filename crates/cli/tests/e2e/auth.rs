@@ -148,6 +148,8 @@ fn every_token_attack_is_401_and_never_reaches_the_function() {
     let server = Server::start_in(sluice(), &auth_template(), &state, &[]);
     let good = token(&state, &["--pool", "UserPool"]);
     assert_eq!(get(&server, "/me", &[("Authorization", &good)]).0, 200);
+    // Logs arrive through a pipe: once the REPORT line is read, the START line before it is too.
+    assert!(server.wait_for_log("[EchoFunction] REPORT").is_some());
     let before = echo_invocations(&server);
 
     let parts: Vec<&str> = good.split('.').collect();
@@ -191,6 +193,8 @@ fn every_token_attack_is_401_and_never_reaches_the_function() {
         let (status, body) = get(&server, "/me", &[("Authorization", token)]);
         assert_eq!((status, body.as_str()), (401, UNAUTHORIZED), "{what}");
     }
+    // Give a (wrongly) started invocation time to show up in the log before counting.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(
         echo_invocations(&server),
         before,
