@@ -64,6 +64,8 @@ pub(crate) struct Exchange {
     pub cache: Option<(String, std::time::Duration)>,
     /// Whether the stage cache answered (`None`: the method is not cached).
     pub response_cache_hit: Option<bool>,
+    /// The access key id and profile of a verified SigV4 signature (`AWS_IAM` routes).
+    pub iam_caller: Option<(String, String)>,
 }
 
 impl Exchange {
@@ -104,6 +106,7 @@ impl Exchange {
             throttled_by: None,
             cache: None,
             response_cache_hit: None,
+            iam_caller: None,
         }
     }
 

@@ -144,7 +144,8 @@ impl Gateway {
             return Ok(payload);
         }
         ex.body = body::read(body, self.options.max_body_bytes).await?;
-        // IAM authorization goes here: SigV4 signs the body's hash.
+        // IAM authorizes now that the body is read: SigV4 signs its hash.
+        self.iam(ex)?;
         self.integrate(ex).await
     }
 
@@ -213,6 +214,20 @@ impl Gateway {
             phases::api_key(guard, guards, ex, &api.logical_id)?;
         }
         phases::throttle(guard, guards, ex, &api.logical_id, method, resource)
+    }
+
+    /// Phase IAM: an `AWS_IAM` route's signature.
+    fn iam(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
+        let (Some(guards), Some(route)) = (&self.guards, ex.route.clone()) else {
+            return Ok(());
+        };
+        let Some(api) = self.apis.get(route.entry.api) else {
+            return Ok(());
+        };
+        match guards.route(&api.logical_id, &route.entry.method, &route.entry.resource) {
+            Some(guard) => phases::iam(guard, guards, ex),
+            None => Ok(()),
+        }
     }
 
     /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.

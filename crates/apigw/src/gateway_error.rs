@@ -57,6 +57,9 @@ pub(crate) enum GatewayError {
     /// The usage plan's quota for this key is used up.
     #[error("quota exceeded")]
     QuotaExceeded,
+    /// An `AWS_IAM` route's signature is missing or does not verify.
+    #[error("IAM authorization failed: {0}")]
+    Iam(crate::auth::sigv4::SigV4Error),
     /// The route's auth setting is one Sluice cannot enforce: it fails closed instead of opening.
     #[error("auth setting not enforceable locally, refusing the request: {0}")]
     Unenforceable(String),
@@ -88,7 +91,8 @@ impl GatewayError {
             | GatewayError::AuthorizerImplicitDeny
             | GatewayError::ApiKeyRejected
             | GatewayError::Throttled
-            | GatewayError::QuotaExceeded => Culprit::Client,
+            | GatewayError::QuotaExceeded
+            | GatewayError::Iam(_) => Culprit::Client,
             GatewayError::AuthorizerFailed(_) => Culprit::Function,
             GatewayError::Unenforceable(_) => Culprit::Sluice,
             GatewayError::FunctionFailed(_)
@@ -156,6 +160,7 @@ impl GatewayError {
                 "AuthorizerConfigurationException",
                 r#"{"message":null}"#,
             ),
+            GatewayError::Iam(error) => iam_wire(error),
             GatewayError::ApiKeyRejected => (
                 StatusCode::FORBIDDEN,
                 "ForbiddenException",
@@ -206,6 +211,40 @@ impl GatewayError {
             headers.insert("x-amzn-requestid", value);
         }
         response
+    }
+}
+
+/// API Gateway's 403s for `AWS_IAM` routes.
+fn iam_wire(error: &crate::auth::sigv4::SigV4Error) -> (StatusCode, &'static str, &'static str) {
+    use crate::auth::sigv4::SigV4Error;
+    match error {
+        SigV4Error::Unsigned => (
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+            r#"{"message":"Missing Authentication Token"}"#,
+        ),
+        SigV4Error::UnknownKey => (
+            StatusCode::FORBIDDEN,
+            "UnrecognizedClientException",
+            r#"{"message":"The security token included in the request is invalid."}"#,
+        ),
+        SigV4Error::Mismatch => (
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#,
+        ),
+        // AWS names the dates in this message; Sluice's body is static (not verified live).
+        SigV4Error::Expired => (
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            r#"{"message":"Signature expired"}"#,
+        ),
+        // AWS lists the missing parts in this message; Sluice's body is static (not verified live).
+        SigV4Error::Malformed(_) => (
+            StatusCode::FORBIDDEN,
+            "IncompleteSignatureException",
+            r#"{"message":"Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters and an 'X-Amz-Date' header."}"#,
+        ),
     }
 }
 

@@ -95,6 +95,7 @@ pub fn guards(
     }
     inputs.pools.extend(external_pools(config));
     inputs.api_key_values = api_key_values(config, model, notes)?;
+    inputs.credentials = credentials(config, model, notes);
     Ok(Guards::new(&model.auth, &model.rest_apis, &inputs, state))
 }
 
@@ -142,6 +143,68 @@ fn external_pools(config: &Config) -> HashMap<String, JwtValidator> {
             Err(e) => tracing::error!("{}: {e}", path.display()),
         }
     }
+    out
+}
+
+/// Access keys `AWS_IAM` routes accept: `<state>/credentials`, in the AWS CLI's INI format
+/// (`[profile]`, `aws_access_key_id`, `aws_secret_access_key`).
+///
+/// AWS: IAM knows every principal; Sluice knows only the keys it is given, so a copy of the profiles
+/// a developer signs with goes in the state folder (Sluice never reads `~/.aws` on its own).
+fn credentials(
+    config: &Config,
+    model: &Model,
+    notes: &mut Vec<String>,
+) -> Vec<sluice_apigw::auth::sigv4::Credential> {
+    let uses_iam = model.auth.apis.values().any(|a| {
+        a.routes
+            .iter()
+            .any(|r| r.authorizer == sluice_template::auth_model::RouteAuthorizer::Iam)
+    });
+    let path = config.state_dir().join("credentials");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) => {
+            if uses_iam {
+                notes.push(format!(
+                    "Warning: AWS_IAM routes accept no signature until {} holds credentials (the AWS CLI's INI format)",
+                    path.display()
+                ));
+            }
+            return Vec::new();
+        }
+    };
+    parse_credentials(&text)
+}
+
+/// The profiles of an AWS credentials file that have both a key id and a secret.
+pub fn parse_credentials(text: &str) -> Vec<sluice_apigw::auth::sigv4::Credential> {
+    let mut out = Vec::new();
+    let mut profile = String::new();
+    let mut id: Option<String> = None;
+    let mut secret: Option<String> = None;
+    let mut flush = |profile: &str, id: &mut Option<String>, secret: &mut Option<String>| {
+        if let (Some(access_key_id), Some(secret_access_key)) = (id.take(), secret.take()) {
+            out.push(sluice_apigw::auth::sigv4::Credential {
+                access_key_id,
+                secret_access_key,
+                profile: profile.to_owned(),
+            });
+        }
+    };
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            flush(&profile, &mut id, &mut secret);
+            profile = name.trim().trim_start_matches("profile ").to_owned();
+        } else if let Some((key, value)) = line.split_once('=') {
+            match key.trim() {
+                "aws_access_key_id" => id = Some(value.trim().to_owned()),
+                "aws_secret_access_key" => secret = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+    }
+    flush(&profile, &mut id, &mut secret);
     out
 }
 

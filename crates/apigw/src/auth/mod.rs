@@ -8,6 +8,7 @@ pub mod limits;
 pub(crate) mod phases;
 pub mod policy;
 pub mod response_cache;
+pub mod sigv4;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -77,6 +78,8 @@ pub struct GuardInputs {
     pub api_key_values: HashMap<String, String>,
     /// The account-level throttle (AWS: 10,000 rps, burst 5,000).
     pub account_throttle: Throttle,
+    /// Access keys `AWS_IAM` routes accept.
+    pub credentials: Vec<sigv4::Credential>,
 }
 
 impl Default for GuardInputs {
@@ -85,6 +88,7 @@ impl Default for GuardInputs {
             pools: HashMap::new(),
             api_key_values: HashMap::new(),
             account_throttle: ACCOUNT_THROTTLE,
+            credentials: Vec::new(),
         }
     }
 }
@@ -122,6 +126,8 @@ pub(crate) enum Check {
         /// Result cache TTL (zero disables).
         ttl: Duration,
     },
+    /// `AWS_IAM`: a SigV4 signature from a known access key, checked once the body is read.
+    Iam,
     /// Something Sluice cannot enforce: the route answers 500 (fail closed).
     Unenforceable(String),
 }
@@ -161,6 +167,7 @@ pub struct Guards {
     keys: HashMap<String, KnownKey>,
     plans: Vec<UsagePlan>,
     account: Throttle,
+    pub(crate) sigv4: sigv4::SigV4Verifier,
     pub(crate) state: GuardState,
 }
 
@@ -193,12 +200,7 @@ impl Guards {
                     Some(r) => {
                         let (name, check) = match &r.authorizer {
                             RouteAuthorizer::None => (None, Check::Open),
-                            RouteAuthorizer::Iam => (
-                                Some("AWS_IAM".to_owned()),
-                                Check::Unenforceable(
-                                    "AWS_IAM authorization (SigV4) is not emulated yet".into(),
-                                ),
-                            ),
+                            RouteAuthorizer::Iam => (Some("AWS_IAM".to_owned()), Check::Iam),
                             RouteAuthorizer::Named(name) => (
                                 Some(name.clone()),
                                 compile(auth.authorizers.get(name), &r.scopes, inputs),
@@ -247,6 +249,7 @@ impl Guards {
             keys,
             plans: model.usage_plans.clone(),
             account: inputs.account_throttle,
+            sigv4: sigv4::SigV4Verifier::new(inputs.credentials.clone()),
             state,
         }
     }
@@ -278,6 +281,12 @@ fn compile(authorizer: Option<&Authorizer>, scopes: &[String], inputs: &GuardInp
         match expr {
             // AWS matches the whole token against the expression.
             Some(e) => Regex::new(&format!("^(?:{e})$")).map(Some).map_err(|err| {
+                // The parser's message spans lines; one log line reads better.
+                let err = err
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 format!("ValidationExpression {e:?} is not a regular expression: {err}")
             }),
             None => Ok(None),

@@ -43,7 +43,8 @@ pub(crate) async fn authorize(
 ) -> Result<(), GatewayError> {
     ex.decided_by.clone_from(&guard.authorizer_name);
     match &guard.check {
-        Check::Open => Ok(()),
+        // Checked by the IAM phase, once the body (whose hash is signed) has been read.
+        Check::Open | Check::Iam => Ok(()),
         Check::Unenforceable(why) => Err(GatewayError::Unenforceable(why.clone())),
         Check::Cognito {
             validators,
@@ -406,4 +407,29 @@ fn rest_claims(claims: &Map<String, Value>) -> Map<String, Value> {
             (key.clone(), Value::String(text))
         })
         .collect()
+}
+
+/// Phase IAM (after the body is read): the SigV4 signature must verify against a known key; the
+/// caller then goes to `requestContext.identity`.
+pub(crate) fn iam(
+    guard: &RouteGuard,
+    guards: &Guards,
+    ex: &mut Exchange,
+) -> Result<(), GatewayError> {
+    if !matches!(guard.check, Check::Iam) {
+        return Ok(());
+    }
+    let request = super::sigv4::SignedRequest {
+        method: &ex.method,
+        raw_path: &ex.raw_path,
+        query: ex.query.as_deref(),
+        headers: &ex.headers,
+        body: &ex.body,
+    };
+    let credential = guards
+        .sigv4
+        .verify(&request, time::OffsetDateTime::now_utc())
+        .map_err(GatewayError::Iam)?;
+    ex.iam_caller = Some((credential.access_key_id.clone(), credential.profile.clone()));
+    Ok(())
 }

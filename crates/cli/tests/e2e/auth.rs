@@ -240,17 +240,18 @@ mod base64_url {
 }
 
 #[test]
-fn tokens_survive_a_restart_and_iam_fails_closed() {
+fn tokens_survive_a_restart_and_unenforceable_settings_fail_closed() {
     let state = fresh_dir("auth-restart");
     let id_token = token(&state, &["--pool", "UserPool"]);
     let mut server = Server::start_in(sluice(), &auth_template(), &state, &[]);
     assert_eq!(get(&server, "/me", &[("Authorization", &id_token)]).0, 200);
-    // AWS_IAM is not emulated: the route answers 500 with a log line, never opens.
+    // An authorizer Sluice cannot enforce (its ValidationExpression does not compile): the route
+    // answers 500 with a log line naming why, never opens.
     assert_eq!(
-        get(&server, "/iam", &[]),
+        get(&server, "/broken", &[("X-Token", "allow")]),
         (500, r#"{"message": "Internal server error"}"#.to_owned())
     );
-    assert!(server.wait_for_log("AWS_IAM").is_some());
+    assert!(server.wait_for_log("ValidationExpression \"([\"").is_some());
     server.stop();
     let server = Server::start_in(sluice(), &auth_template(), &state, &[]);
     assert_eq!(get(&server, "/me", &[("Authorization", &id_token)]).0, 200);
@@ -266,9 +267,10 @@ fn validate_reports_what_cannot_be_enforced() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("GET /iam") && stderr.contains("AWS_IAM"),
+        stderr.contains("GET /broken") && stderr.contains("ValidationExpression"),
         "{stderr}"
     );
+    assert!(!stderr.contains("/iam"), "AWS_IAM is enforced: {stderr}");
 }
 
 #[test]
@@ -319,4 +321,25 @@ fn a_pool_outside_the_template_is_trusted_through_its_jwks_file() {
     // The fixture pool's own token names another issuer: refused.
     let own = token(&issuer_state, &["--pool", "UserPool"]);
     assert_eq!(get(&server, "/me", &[("Authorization", &own)]).0, 401);
+}
+
+#[test]
+fn aws_iam_routes_verify_sigv4_signatures_from_botocore() {
+    assert!(
+        sluice_testkit::ensure_python_module("botocore", "botocore"),
+        "botocore is needed to sign requests"
+    );
+    let state = fresh_dir("auth-iam");
+    let (key, secret) = ("AKIASLUICETEST000001", "sluice-test-secret-key");
+    std::fs::write(
+        state.join("credentials"),
+        format!("[tester]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
+    )
+    .expect("credentials file");
+    let server = Server::start_in(sluice(), &auth_template(), &state, &[]);
+    sluice_testkit::assert_python_script_passes(
+        &crate::services::clients_dir().join("sigv4_execute_api.py"),
+        &[&server.base_url, key, secret],
+        &[],
+    );
 }

@@ -19,7 +19,10 @@ fn the_auth_fixture_resolves_every_route() {
         RouteAuthorizer::Named("Cognito".into())
     );
     assert_eq!(route("/scoped").scopes, vec!["items/read".to_owned()]);
-    assert_eq!(route("/iam").authorizer, RouteAuthorizer::Iam);
+    assert_eq!(
+        api.route("ANY", "/iam").expect("route /iam").authorizer,
+        RouteAuthorizer::Iam
+    );
     assert!(route("/keyed").api_key_required);
     assert!(!route("/me").api_key_required);
 
