@@ -211,9 +211,9 @@ impl Gateway {
                 timeout: ex.dialect.integration_timeout(&self.options),
             };
             phases::authorize(guard, guards, ex, cx).await?;
-            phases::api_key(guard, guards, ex, &api.logical_id)?;
+            phases::api_key(guard, guards, ex, &api.logical_id).await?;
         }
-        phases::throttle(guard, guards, ex, &api.logical_id, method, resource)
+        phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await
     }
 
     /// Phase IAM: an `AWS_IAM` route's signature.

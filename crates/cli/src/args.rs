@@ -108,6 +108,10 @@ pub struct StartApiArgs {
     /// Do not watch the template and the functions' code for changes (reload is on by default).
     #[arg(long)]
     pub no_reload: bool,
+    /// Where usage-plan counters and token buckets live: `redis://host:port` shares them with
+    /// other Sluice processes (default: this process, quotas kept in the state folder).
+    #[arg(long, value_name = "URL")]
+    pub limits_store: Option<String>,
 }
 
 /// `start-lambda` flags (SAM's: the endpoint on -p, default 3001).

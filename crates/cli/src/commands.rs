@@ -151,6 +151,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     };
     config.api_addr = socket_addr(&args.host, args.port)?;
     config.services_addr = socket_addr(&args.host, args.services_port)?;
+    config.limits_store = args.limits_store.clone();
 
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;

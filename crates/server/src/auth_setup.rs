@@ -39,10 +39,21 @@ pub enum AuthSetupError {
 
 /// Opens the state shared by every generation: the authorizer cache and the limits store.
 pub fn open_guard_state(config: &Config) -> Result<GuardState, AuthSetupError> {
-    let file = (!config.in_memory).then(|| config.state_dir().join("limits").join("quotas.json"));
+    let limits: Arc<dyn sluice_apigw::auth::limits::LimitsStore> = match &config.limits_store {
+        // Keys are per account and region, so two applications can share one Redis.
+        Some(url) => Arc::new(crate::limits_redis::RedisLimits::connect(
+            url,
+            &format!("{}:{}", config.aws.account_id, config.aws.region),
+        )?),
+        None => {
+            let file =
+                (!config.in_memory).then(|| config.state_dir().join("limits").join("quotas.json"));
+            Arc::new(EmbeddedLimits::open(file)?)
+        }
+    };
     Ok(GuardState {
         authorizer_cache: Arc::new(AuthorizerCache::default()),
-        limits: Arc::new(EmbeddedLimits::open(file)?),
+        limits,
         response_cache: Arc::default(),
     })
 }

@@ -42,6 +42,9 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Region, account and partition reported to functions, in ARNs and in events.
     pub aws: AwsEnv,
+    /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
+    /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
+    pub limits_store: Option<String>,
 }
 
 impl Config {
@@ -59,6 +62,7 @@ impl Config {
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
             aws: AwsEnv::default(),
+            limits_store: None,
         }
     }
 

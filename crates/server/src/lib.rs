@@ -11,6 +11,7 @@ mod generation;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
+mod limits_redis;
 mod python_host;
 mod services_endpoint;
 mod terminal_log;

@@ -1,10 +1,12 @@
 //! Rate limits and quotas behind one small trait ([`LimitsStore`]), so several Sluice processes can
-//! later share one Redis-backed store as the stages of one API Gateway share theirs. The embedded
-//! store here is exact under concurrency (one lock per decision) and keeps quota usage in the state
-//! folder so a restart does not reset it.
+//! share one store (the server's Redis implementation) as the stages of one API Gateway share
+//! theirs. The embedded store here is exact under concurrency (one lock per decision) and keeps
+//! quota usage in the state folder so a restart does not reset it.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -22,6 +24,9 @@ pub enum LimitsError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// A shared store (Redis) could not answer.
+    #[error("limits store: {0}")]
+    Store(String),
     /// The quota file is not what Sluice writes.
     #[error("{}: unreadable quota file ({message}); delete it to reset quotas", path.display())]
     Corrupt {
@@ -32,13 +37,17 @@ pub enum LimitsError {
     },
 }
 
-/// Token buckets and quota counters, by key.
+/// A boxed answer of a [`LimitsStore`] (object-safe, so the gateway holds `Arc<dyn LimitsStore>`).
+pub type LimitsFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LimitsError>> + Send + 'a>>;
+
+/// Token buckets and quota counters, by key. Each call is one atomic decision, so concurrent
+/// requests (in one process or several sharing the store) never lose an increment.
 pub trait LimitsStore: Send + Sync + 'static {
     /// Takes one token from the bucket `key` (rate per second, burst capacity); false when empty.
-    fn take(&self, key: &str, rate: f64, burst: u32) -> Result<bool, LimitsError>;
+    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a>;
     /// Counts one request against quota `key` for the period starting at `period_start` (seconds
     /// since the epoch); false (and not counted) when `limit` is already used up.
-    fn count(&self, key: &str, period_start: i64, limit: u64) -> Result<bool, LimitsError>;
+    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a>;
 }
 
 /// One token bucket, refilled lazily from the time of its last use.
@@ -113,7 +122,18 @@ impl EmbeddedLimits {
 }
 
 impl LimitsStore for EmbeddedLimits {
-    fn take(&self, key: &str, rate: f64, burst: u32) -> Result<bool, LimitsError> {
+    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a> {
+        Box::pin(std::future::ready(self.take_now(key, rate, burst)))
+    }
+
+    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a> {
+        Box::pin(std::future::ready(self.count_now(key, period_start, limit)))
+    }
+}
+
+impl EmbeddedLimits {
+    /// [`LimitsStore::take`], decided under the lock.
+    pub fn take_now(&self, key: &str, rate: f64, burst: u32) -> Result<bool, LimitsError> {
         let now = Instant::now();
         // A poisoned lock only means another request panicked mid-update; the map is still usable.
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
@@ -133,7 +153,8 @@ impl LimitsStore for EmbeddedLimits {
         }
     }
 
-    fn count(&self, key: &str, period_start: i64, limit: u64) -> Result<bool, LimitsError> {
+    /// [`LimitsStore::count`], decided (and persisted) under the lock.
+    pub fn count_now(&self, key: &str, period_start: i64, limit: u64) -> Result<bool, LimitsError> {
         let mut quotas = self.quotas.lock().unwrap_or_else(|p| p.into_inner());
         let entry = quotas.entry(key.to_owned()).or_insert((period_start, 0));
         if entry.0 != period_start {
@@ -189,7 +210,7 @@ mod tests {
     fn bucket_allows_burst_then_refuses() {
         let store = EmbeddedLimits::open(None).expect("memory store");
         let allowed = (0..10)
-            .filter(|_| store.take("k", 0.0, 3).expect("take"))
+            .filter(|_| store.take_now("k", 0.0, 3).expect("take"))
             .count();
         assert_eq!(allowed, 3);
     }
@@ -205,7 +226,7 @@ mod tests {
                 let store = store.clone();
                 std::thread::spawn(move || {
                     (0..50)
-                        .filter(|_| store.count("plan/key", 0, 120).expect("count"))
+                        .filter(|_| store.count_now("plan/key", 0, 120).expect("count"))
                         .count()
                 })
             })
@@ -213,8 +234,8 @@ mod tests {
         let allowed: usize = threads.into_iter().map(|t| t.join().expect("thread")).sum();
         assert_eq!(allowed, 120);
         let reopened = EmbeddedLimits::open(Some(file)).expect("reopen");
-        assert!(!reopened.count("plan/key", 0, 120).expect("count"));
-        assert!(reopened.count("plan/key", 1, 120).expect("new period"));
+        assert!(!reopened.count_now("plan/key", 0, 120).expect("count"));
+        assert!(reopened.count_now("plan/key", 1, 120).expect("new period"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

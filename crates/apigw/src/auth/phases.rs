@@ -220,7 +220,7 @@ async fn invoke_authorizer(
 
 /// Phase API key: the key (header, or the authorizer's `usageIdentifierKey`) must be known,
 /// enabled and in a usage plan of this API; then the plan's per-key throttle and quota apply.
-pub(crate) fn api_key(
+pub(crate) async fn api_key(
     guard: &RouteGuard,
     guards: &Guards,
     ex: &mut Exchange,
@@ -251,6 +251,7 @@ pub(crate) fn api_key(
         let bucket = format!("plan/{}/{}", plan.logical_id, key.id);
         if !limits
             .take(&bucket, throttle.rate_limit, throttle.burst_limit)
+            .await
             .map_err(store_error)?
         {
             ex.throttled_by = Some(format!("usage plan {} key {}", plan.logical_id, key.id));
@@ -262,6 +263,7 @@ pub(crate) fn api_key(
         let counter = format!("quota/{}/{}", plan.logical_id, key.id);
         if !limits
             .count(&counter, start, quota.limit)
+            .await
             .map_err(store_error)?
         {
             ex.throttled_by = Some(format!("quota {} key {}", plan.logical_id, key.id));
@@ -272,7 +274,7 @@ pub(crate) fn api_key(
 }
 
 /// Phase throttle: the route's method or stage limit, then the account's.
-pub(crate) fn throttle(
+pub(crate) async fn throttle(
     guard: Option<&RouteGuard>,
     guards: &Guards,
     ex: &mut Exchange,
@@ -289,6 +291,7 @@ pub(crate) fn throttle(
         };
         if !limits
             .take(&bucket, limit.rate_limit, limit.burst_limit)
+            .await
             .map_err(store_error)?
         {
             ex.throttled_by = Some(format!("{level} {method} {resource}"));
@@ -301,6 +304,7 @@ pub(crate) fn throttle(
             guards.account.rate_limit,
             guards.account.burst_limit,
         )
+        .await
         .map_err(store_error)?
     {
         ex.throttled_by = Some("account".into());

@@ -11,6 +11,7 @@ mod items_app;
 mod items_auth;
 mod items_rust;
 mod lambda_behaviour;
+mod limits_redis;
 mod reload;
 mod request_event;
 mod runtime_clients;
