@@ -179,3 +179,29 @@ fn the_key_persists_across_opens() {
     assert_eq!(first.jwks_json(), second.jwks_json());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_remembered_token_still_expires() {
+    let (issuer, validator) = setup("d");
+    let token = issuer.sign(&claims(&issuer)).expect("sign");
+    assert!(validator.validate(&token, NOW).is_ok());
+    assert!(
+        validator.validate(&token, NOW + 10).is_ok(),
+        "answered from memory"
+    );
+    assert_eq!(
+        validator.validate(&token, NOW + 3600),
+        Err(JwtError::Expired)
+    );
+    // A clone (one per route) shares what was verified, and the rules still apply to others.
+    let other = validator.clone();
+    let mut wrong = claims(&issuer);
+    wrong.insert("aud".into(), json!("client-b"));
+    let wrong = issuer.sign(&wrong).expect("sign");
+    assert_eq!(other.validate(&wrong, NOW), Err(JwtError::Audience));
+    assert_eq!(
+        other.validate(&wrong, NOW),
+        Err(JwtError::Audience),
+        "failures are not remembered"
+    );
+}
