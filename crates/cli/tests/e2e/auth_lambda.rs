@@ -22,6 +22,14 @@ fn token_authorizer_policies_context_cache_and_failures() {
     let first = authorizer(&body);
     assert_eq!(first["principalId"], "user-allow");
     assert_eq!(first["type"], "TOKEN");
+    // The TOKEN input is exactly AWS's three keys; the method ARN names the request's own path.
+    assert_eq!(first["eventKeys"], "authorizationToken,methodArn,type");
+    let arn = first["methodArn"].as_str().expect("methodArn");
+    assert!(
+        arn.starts_with("arn:aws:execute-api:us-east-1:123456789012:")
+            && arn.ends_with("/Prod/GET/token/1"),
+        "{arn}"
+    );
     // Context values arrive as strings.
     assert_eq!(first["admin"], "true");
     let calls = first["calls"].as_str().expect("calls").to_owned();
@@ -84,6 +92,27 @@ fn request_authorizer_gets_the_request_and_needs_every_identity_source() {
     let context = authorizer(&body);
     assert_eq!(context["principalId"], "user-bob");
     assert_eq!(context["type"], "REQUEST");
+    // Every key of AWS's REQUEST authorizer input (shared/events/apigateway-request-authorizer.json).
+    let keys: Vec<&str> = context["eventKeys"]
+        .as_str()
+        .expect("keys")
+        .split(',')
+        .collect();
+    for key in [
+        "type",
+        "methodArn",
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "queryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+    assert!(!keys.contains(&"body"), "the REQUEST input carries no body");
     assert_eq!(context["tenant"], "t1");
     assert_eq!(context["tier"], "gold");
     assert_eq!(get(&server, "/request", &[("X-User", "bob")]).0, 401);
