@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod auth_model;
+mod auth_props;
 mod error;
 mod globals;
 mod intrinsics;
