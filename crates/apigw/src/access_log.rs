@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-/// What the gateway did with one request, for an access log line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the gateway did with one request, for an access log line. `Default` lets records made
+/// outside the gateway (static files) leave the phase findings empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccessRecord {
     /// `requestContext.requestId`.
     pub request_id: String,

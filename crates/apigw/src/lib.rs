@@ -24,3 +24,9 @@ pub use exchange::RawHeaderNames;
 pub use gateway::{Gateway, GatewayOptions};
 pub use integration::{Invoke, InvokeError, InvokeFuture};
 pub use route_table::RouteError;
+
+/// Checks that `apis` form one route table (no route twice, every path one API Gateway accepts),
+/// as [`Gateway::new`] does, without building a gateway (for `sluice validate`).
+pub fn check_routes(apis: &[sluice_template::RestApi]) -> Result<(), RouteError> {
+    route_table::RouteTable::new(apis).map(|_| ())
+}

@@ -31,7 +31,7 @@ pub(crate) enum MalformedResponse {
     /// A header name or value HTTP cannot carry.
     #[error("invalid header `{0}`")]
     InvalidHeader(String),
-    /// `body` is not a string.
+    /// `body` is neither a string nor a number.
     #[error("body must be a string")]
     BadBody,
     /// `isBase64Encoded` is not a boolean.
@@ -117,6 +117,8 @@ pub(crate) fn map_response(
     let body = match object.get("body") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(text)) => text.clone(),
+        // AWS: API Gateway sends a numeric body as its text (SAM CLI matches it since its #1124).
+        Some(Value::Number(number)) => number.to_string(),
         Some(_) => return Err(MalformedResponse::BadBody),
     };
     let is_base64 = match object.get("isBase64Encoded") {
@@ -249,7 +251,8 @@ mod tests {
             ("not json", Err(M::NotJson)),
             ("", Err(M::NotJson)),
             (r#"{"body":{"a":1}}"#, Err(M::BadBody)),
-            (r#"{"body":5}"#, Err(M::BadBody)),
+            (r#"{"body":5}"#, Ok(200)),
+            (r#"{"body":true}"#, Err(M::BadBody)),
             (r#"{"body":null}"#, Ok(200)),
             (
                 r#"{"headers":{"a":{"b":1}}}"#,
@@ -283,6 +286,15 @@ mod tests {
             let got = map_response(payload.as_bytes(), false).map(|r| r.status().as_u16());
             assert_eq!(&got, expected, "{payload}");
         }
+    }
+
+    #[test]
+    fn numeric_body_is_sent_as_its_text() {
+        let whole = map_response(br#"{"statusCode":200,"body":42}"#, false).expect("valid");
+        assert_eq!(body_of(whole), b"42");
+        let fraction = map_response(br#"{"body":-1.5}"#, false).expect("valid");
+        assert_eq!(fraction.status(), 200);
+        assert_eq!(body_of(fraction), b"-1.5");
     }
 
     #[test]

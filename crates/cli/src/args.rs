@@ -4,9 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
+/// `sluice --version`: the crate version and the git commit it was built from (see `build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SLUICE_BUILD_COMMIT"),
+    ")"
+);
+
 /// Runs a SAM application's API Gateway and Lambda functions locally, without Docker.
 #[derive(Debug, Parser)]
-#[command(name = "sluice", version, about)]
+#[command(name = "sluice", version = VERSION, about)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -52,7 +60,7 @@ pub enum LocalCommand {
 /// Which template, and how to resolve it.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct TemplateArgs {
-    /// The SAM template (default: template.yaml or template.yml in the current folder).
+    /// The SAM template, or a folder holding template.yaml/template.yml (default: the current folder).
     #[arg(short = 't', long = "template", alias = "template-file")]
     pub template: Option<PathBuf>,
     /// Parameter values: `ParameterKey=K,ParameterValue=V ...` (SAM's form) or `K=V ...`.
@@ -61,6 +69,104 @@ pub struct TemplateArgs {
     /// Region reported to functions and in ARNs.
     #[arg(long, default_value = sluice_aws_env::AwsEnv::DEFAULT_REGION, env = "AWS_REGION")]
     pub region: String,
+    /// SAM's configuration file (default: samconfig.toml, .yaml or .yml next to the template).
+    #[arg(long, value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// The samconfig environment to read (default: `default`).
+    #[arg(long, value_name = "ENV")]
+    pub config_env: Option<String>,
+    /// Verbose logs: Sluice's own debug lines (as SAM's --debug).
+    #[arg(long)]
+    pub debug: bool,
+    /// Does not apply: functions get Sluice's local credentials, no AWS profile is read.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Not supported yet: samconfig is read, never written.
+    #[arg(long)]
+    pub save_params: bool,
+    /// Accepted for SAM compatibility; Sluice has no beta features to switch.
+    #[arg(long, overrides_with = "no_beta_features")]
+    pub beta_features: bool,
+    /// Accepted for SAM compatibility; Sluice has no beta features to switch.
+    #[arg(long)]
+    pub no_beta_features: bool,
+}
+
+/// SAM CLI's flags for commands that run functions: debugger, logs, and the ones that configure
+/// Docker (accepted so SAM command lines and samconfig files work; each says why it does not apply).
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct SamRunArgs {
+    /// Writes function logs to this file instead of the terminal (as SAM's --log-file).
+    #[arg(short = 'l', long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Not supported yet: port for a debugger to attach to.
+    #[arg(
+        short = 'd',
+        long,
+        value_name = "PORT",
+        env = "SAM_DEBUG_PORT",
+        value_delimiter = ','
+    )]
+    pub debug_port: Vec<u16>,
+    /// Not supported yet: the debugger to run `provided` functions under.
+    #[arg(long, value_name = "PATH")]
+    pub debugger_path: Option<PathBuf>,
+    /// Not supported yet: arguments for the debugger.
+    #[arg(
+        long,
+        value_name = "ARGS",
+        allow_hyphen_values = true,
+        env = "DEBUGGER_ARGS"
+    )]
+    pub debug_args: Option<String>,
+    /// Does not apply (no Docker): SAM's container environment variables file.
+    #[arg(long, value_name = "FILE")]
+    pub container_env_vars: Option<PathBuf>,
+    /// Does not apply (no Docker): the folder Docker mounts.
+    #[arg(short = 'v', long, value_name = "DIR")]
+    pub docker_volume_basedir: Option<PathBuf>,
+    /// Does not apply (no Docker): the network containers join.
+    #[arg(long, value_name = "NETWORK")]
+    pub docker_network: Option<String>,
+    /// Does not apply (no Docker): skip pulling the runtime image.
+    #[arg(long)]
+    pub skip_pull_image: bool,
+    /// Does not apply (no Docker): rebuild the image used for layers.
+    #[arg(long)]
+    pub force_image_build: bool,
+    /// Does not apply (no Docker): the image functions run in.
+    #[arg(long, value_name = "IMAGE")]
+    pub invoke_image: Vec<String>,
+    /// Does not apply (no Docker): the host running the containers.
+    #[arg(long, value_name = "HOST")]
+    pub container_host: Option<String>,
+    /// Does not apply (no Docker): the interface container ports bind to.
+    #[arg(long, value_name = "IP")]
+    pub container_host_interface: Option<String>,
+    /// Does not apply (no Docker): extra /etc/hosts entries for containers.
+    #[arg(long, value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// Does not apply (no Docker): mount symlinks into containers.
+    #[arg(long)]
+    pub mount_symlinks: bool,
+    /// Does not apply: Sluice does not cap a function's memory at MemorySize.
+    #[arg(long)]
+    pub no_memory_limit: bool,
+    /// Does not apply: where downloaded layers are cached (only local layers are used).
+    #[arg(long, value_name = "DIR", env = "SAM_LAYER_CACHE_BASEDIR")]
+    pub layer_cache_basedir: Option<PathBuf>,
+    /// Does not apply: Sluice runs no Lambda extensions, so there is no SHUTDOWN event to send.
+    #[arg(long)]
+    pub shutdown: bool,
+    /// Not supported yet: SAM's Terraform hook.
+    #[arg(long, value_name = "HOOK")]
+    pub hook_name: Option<String>,
+    /// Not supported yet: SAM's Terraform hook.
+    #[arg(long)]
+    pub skip_prepare_infra: bool,
+    /// Not supported yet: SAM's Terraform hook.
+    #[arg(long, value_name = "FILE")]
+    pub terraform_plan_file: Option<PathBuf>,
 }
 
 /// Options shared by commands that run functions.
@@ -112,6 +218,24 @@ pub struct StartApiArgs {
     /// other Sluice processes (default: this process, quotas kept in the state folder).
     #[arg(long, value_name = "URL")]
     pub limits_store: Option<String>,
+    /// SAM's flags for running functions.
+    #[command(flatten)]
+    pub sam: SamRunArgs,
+    /// Static files served at `/` before routing (default: `public/` next to the template).
+    #[arg(short = 's', long, value_name = "DIR", default_value = "public")]
+    pub static_dir: PathBuf,
+    /// Turns authorizers off (kept in the configuration for when authorizers are emulated).
+    #[arg(long)]
+    pub disable_authorizer: bool,
+    /// Not supported yet: the function a debugger attaches to.
+    #[arg(long, value_name = "FUNCTION")]
+    pub debug_function: Option<String>,
+    /// Not supported yet: HTTPS certificate (Sluice serves plain HTTP).
+    #[arg(long, value_name = "FILE")]
+    pub ssl_cert_file: Option<PathBuf>,
+    /// Not supported yet: HTTPS key (Sluice serves plain HTTP).
+    #[arg(long, value_name = "FILE")]
+    pub ssl_key_file: Option<PathBuf>,
 }
 
 /// `start-lambda` flags (SAM's: the endpoint on -p, default 3001).
@@ -132,6 +256,12 @@ pub struct StartLambdaArgs {
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,
+    /// SAM's flags for running functions.
+    #[command(flatten)]
+    pub sam: SamRunArgs,
+    /// Not supported yet: the function a debugger attaches to.
+    #[arg(long, value_name = "FUNCTION")]
+    pub debug_function: Option<String>,
 }
 
 /// `start-services` flags.
@@ -167,8 +297,14 @@ pub struct InvokeArgs {
     /// The function's logical id or name (optional when the template has one function).
     pub function: Option<String>,
     /// The event: a JSON file, or `-` for standard input (default: `{}`).
-    #[arg(short = 'e', long)]
+    #[arg(short = 'e', long, conflicts_with = "no_event")]
     pub event: Option<PathBuf>,
+    /// Invoke with an empty event, `{}` (as SAM's --no-event).
+    #[arg(long)]
+    pub no_event: bool,
+    /// Runs the function on this runtime instead of the template's (as SAM's --runtime).
+    #[arg(long, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
     /// Template selection.
     #[command(flatten)]
     pub template: TemplateArgs,
@@ -178,6 +314,9 @@ pub struct InvokeArgs {
     /// Port of the services endpoint handlers reach during the invocation (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub services_port: u16,
+    /// SAM's flags for running functions.
+    #[command(flatten)]
+    pub sam: SamRunArgs,
 }
 
 /// `sluice ddb …`.

@@ -7,35 +7,134 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use sluice_server::{Application, Config, Listeners, ReloadEvent, WarmContainers};
+use sluice_template::Model;
 
 use crate::args::{
-    Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, StartApiArgs, TemplateArgs, Warm,
+    Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, SamRunArgs, StartApiArgs,
+    TemplateArgs, Warm,
 };
-use crate::route_table;
+use crate::{route_table, sam_flags};
 
-/// Runs the chosen subcommand.
-pub fn run(args: Args) -> Result<ExitCode> {
-    sluice_server::init_logging();
+/// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
+pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
+    sluice_server::init_logging(template_args(&args.command).debug, stderr_wants_color());
+    if let Some(line) = samconfig {
+        eprintln!("{line}");
+    }
     match args.command {
         Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => start_api(a),
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => invoke(a),
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => {
-            let warm = a.warm_containers;
-            serve_services_only(a.template, a.run, &a.host, a.port, warm, "Lambda")
+            say_not_applied(&a.template, Some(&a.sam));
+            let mut config = run_config(&a.template, &a.run, Some(&a.sam))?;
+            debugging(&mut config, &a.sam, a.debug_function.as_deref());
+            config.warm_containers = warm(a.warm_containers);
+            let ready_file = a.run.ready_file.as_deref();
+            serve_services_only(config, None, &a.host, a.port, "Lambda", ready_file)
         }
-        Command::StartServices(a) => serve_services_only(
-            a.template,
-            a.run,
-            &a.host,
-            a.services_port,
-            Warm::Lazy,
-            "services",
-        ),
+        Command::StartServices(a) => {
+            say_not_applied(&a.template, None);
+            let (config, model) = match a.template.template {
+                // A standalone local DynamoDB is a common need: no template, an empty store.
+                None if find_template(Path::new(".")).is_none() => {
+                    let mut config = Config::new(std::path::absolute("template.yaml")?);
+                    config.state_dir = Some(match &a.run.state_dir {
+                        Some(dir) => dir.clone(),
+                        None => std::path::absolute(".sluice")?,
+                    });
+                    config.in_memory = a.run.in_memory;
+                    config.aws = sluice_aws_env::AwsEnv::in_region(a.template.region.clone());
+                    config.color = stderr_wants_color();
+                    eprintln!(
+                        "No template here: serving an empty DynamoDB store ({})",
+                        if config.in_memory {
+                            "in memory".to_owned()
+                        } else {
+                            config.state_dir().join("dynamodb").display().to_string()
+                        }
+                    );
+                    (config, Some(Model::default()))
+                }
+                _ => (run_config(&a.template, &a.run, None)?, None),
+            };
+            let ready_file = a.run.ready_file.as_deref();
+            serve_services_only(
+                config,
+                model,
+                &a.host,
+                a.services_port,
+                "services",
+                ready_file,
+            )
+        }
         Command::Validate(a) => validate(a),
         Command::Ddb(DdbCommand::Export(a)) => ddb_export(a),
         Command::Ddb(DdbCommand::Import(a)) => ddb_import(a),
         Command::Token(a) => crate::auth_commands::token(a),
         Command::ApiKeys(a) => crate::auth_commands::api_keys(a),
+    }
+}
+
+/// Whether stderr may carry ANSI colours: only on a terminal, and never when `NO_COLOR` is set
+/// to a non-empty value (<https://no-color.org>), so redirected logs stay plain.
+fn stderr_wants_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
+}
+
+/// The template flags of any command (`--debug` is read before anything else runs).
+fn template_args(command: &Command) -> &TemplateArgs {
+    match command {
+        Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => &a.template,
+        Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => &a.template,
+        Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => &a.template,
+        Command::StartServices(a) => &a.template,
+        Command::Validate(a) => a,
+        Command::Ddb(DdbCommand::Export(a)) => &a.store.template,
+        Command::Ddb(DdbCommand::Import(a)) => &a.store.template,
+        Command::Token(a) => &a.template,
+        Command::ApiKeys(a) => &a.template,
+    }
+}
+
+/// Prints the line for each given flag that does not apply.
+fn say_not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) {
+    for line in sam_flags::not_applied(template, run) {
+        eprintln!("{line}");
+    }
+}
+
+/// `--debug-port`: functions start under a debugger, one sandbox each (requests wait for it).
+fn debugging(config: &mut Config, sam: &SamRunArgs, function: Option<&str>) {
+    let Some(debug) = sam_flags::debug_options(sam, function) else {
+        return;
+    };
+    eprintln!("{}", sam_flags::debug_line(&debug));
+    if debug.args.is_empty() && !python_imports("debugpy") {
+        eprintln!(
+            "Note: python3 here lacks debugpy, so python functions cannot start under the debugger: `python3 -m pip install debugpy`, or pass your own interpreter arguments with --debug-args"
+        );
+    }
+    config.default_concurrency = 1;
+    config.debug = Some(debug);
+}
+
+/// Whether the host's python3 imports `module`.
+fn python_imports(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn warm(flag: Warm) -> WarmContainers {
+    match flag {
+        Warm::Eager => WarmContainers::Eager,
+        Warm::Lazy => WarmContainers::Lazy,
     }
 }
 
@@ -46,17 +145,28 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// The template path: `-t`, else `template.yaml`/`template.yml` in the current folder; absolute.
+/// `template.yaml`, else `template.yml`, in `dir` (SAM's names, in SAM's order).
+fn find_template(dir: &Path) -> Option<PathBuf> {
+    ["template.yaml", "template.yml"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The template path, absolute: `-t FILE`; `-t DIR` or no `-t` look for `template.yaml` or
+/// `template.yml` in that folder (the current one), as SAM CLI does.
 fn template_path(flag: Option<&Path>) -> Result<PathBuf> {
     let path = match flag {
+        Some(dir) if dir.is_dir() => find_template(dir).with_context(|| {
+            format!(
+                "no template.yaml or template.yml in {}; pass the template file with -t",
+                dir.display()
+            )
+        })?,
         Some(p) => p.to_owned(),
-        None => ["template.yaml", "template.yml"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file())
-            .with_context(|| {
-                "no template.yaml or template.yml in the current folder; pass one with -t"
-            })?,
+        None => find_template(Path::new("")).with_context(|| {
+            "no template.yaml or template.yml in the current folder; pass one with -t"
+        })?,
     };
     if !path.is_file() {
         bail!("template {} does not exist", path.display());
@@ -71,15 +181,17 @@ pub(crate) fn base_config(args: &TemplateArgs) -> Result<Config> {
             sluice_template::parse_parameter_overrides(&args.parameter_overrides.join(" "))?;
     }
     config.aws = sluice_aws_env::AwsEnv::in_region(args.region.clone());
+    config.color = stderr_wants_color();
     Ok(config)
 }
 
-fn run_config(template: &TemplateArgs, run: &RunArgs) -> Result<Config> {
+fn run_config(template: &TemplateArgs, run: &RunArgs, sam: Option<&SamRunArgs>) -> Result<Config> {
     let mut config = base_config(template)?;
     config.env_vars_file = run.env_vars.clone();
     config.state_dir = run.state_dir.clone();
     config.in_memory = run.in_memory;
     config.default_concurrency = run.default_concurrency.max(1);
+    config.log_file = sam.and_then(|s| s.log_file.clone());
     Ok(config)
 }
 
@@ -92,10 +204,20 @@ fn socket_addr(host: &str, port: u16) -> Result<SocketAddr> {
 
 /// Loads the template and composes the application; handlers reach the services at `services`.
 fn build(config: &Config, services: SocketAddr) -> Result<Application> {
+    build_with(config, load(config)?, services)
+}
+
+/// Loads the template, printing its warnings.
+fn load(config: &Config) -> Result<Model> {
     let model = sluice_server::load_model(config)?;
     for warning in &model.warnings {
         eprintln!("Warning: {warning}");
     }
+    Ok(model)
+}
+
+/// Composes the application from a loaded model.
+fn build_with(config: &Config, model: Model, services: SocketAddr) -> Result<Application> {
     let app = Application::build(config, model, services)?;
     for note in app.notes() {
         eprintln!("{note}");
@@ -109,26 +231,29 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
         .with_context(|| format!("listening on {addr} for the {what}"))
 }
 
-/// `start-lambda` and `start-services`: the services endpoint alone.
+/// `start-lambda` and `start-services`: the services endpoint alone (`model` when it is not the
+/// template's).
 fn serve_services_only(
-    template: TemplateArgs,
-    run: RunArgs,
+    config: Config,
+    model: Option<Model>,
     host: &str,
     port: u16,
-    warm: Warm,
     what: &str,
+    ready_file: Option<&Path>,
 ) -> Result<ExitCode> {
-    let config = run_config(&template, &run)?;
     let addr = socket_addr(host, port)?;
     runtime()?.block_on(async move {
         let listener = bind(addr, "services endpoint").await?;
         let local = listener.local_addr()?;
-        let app = build(&config, local)?;
+        let app = match model {
+            Some(model) => build_with(&config, model, local)?,
+            None => build(&config, local)?,
+        };
         eprintln!(
             "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
         );
-        write_ready_file(run.ready_file.as_deref(), None, local)?;
-        if let Warm::Eager = warm {
+        write_ready_file(ready_file, None, local)?;
+        if config.warm_containers == WarmContainers::Eager {
             if let Err(e) = app.prewarm().await {
                 // A function that cannot start fails its own requests; the others still serve.
                 eprintln!("Warning: {e:#}");
@@ -144,11 +269,21 @@ fn serve_services_only(
 }
 
 fn start_api(args: StartApiArgs) -> Result<ExitCode> {
-    let mut config = run_config(&args.template, &args.run)?;
-    config.warm_containers = match args.warm_containers {
-        Warm::Eager => WarmContainers::Eager,
-        Warm::Lazy => WarmContainers::Lazy,
-    };
+    say_not_applied(&args.template, Some(&args.sam));
+    if args.ssl_cert_file.is_some() || args.ssl_key_file.is_some() {
+        eprintln!(
+            "--ssl-cert-file/--ssl-key-file: not supported yet: Sluice serves plain HTTP (ignored)"
+        );
+    }
+    let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
+    debugging(&mut config, &args.sam, args.debug_function.as_deref());
+    config.warm_containers = warm(args.warm_containers);
+    // SAM resolves --static-dir against the template's folder (its "cwd" for local commands).
+    config.static_dir = config
+        .template
+        .parent()
+        .map(|dir| dir.join(&args.static_dir));
+    config.disable_authorizer = args.disable_authorizer;
     config.api_addr = socket_addr(&args.host, args.port)?;
     config.services_addr = socket_addr(&args.host, args.services_port)?;
     config.limits_store = args.limits_store.clone();
@@ -156,9 +291,21 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
         let services_addr = services.local_addr()?;
-        let app = build(&config, services_addr)?;
+        let app = std::sync::Arc::new(build(&config, services_addr)?);
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
+        // Watching starts before Sluice says it is ready, so no save after that is missed.
+        let reloader = if args.no_reload {
+            None
+        } else {
+            match app.start_watching() {
+                Ok(reloader) => Some(reloader),
+                Err(error) => {
+                    eprintln!("Warning: {error}; reload is off");
+                    None
+                }
+            }
+        };
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
@@ -173,18 +320,11 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
                 eprintln!("Warning: {e:#}");
             }
         }
-        let app = std::sync::Arc::new(app);
         let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-        let watcher = (!args.no_reload).then(|| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = watch_stopped.await;
-                };
-                if let Err(error) = app.watch(report_reload, stopped).await {
-                    eprintln!("Warning: {error}; reload is off");
-                }
-            })
+        let watcher = reloader.map(|reloader| {
+            tokio::spawn(reloader.run(report_reload, async move {
+                let _ = watch_stopped.await;
+            }))
         });
         let listeners = Listeners {
             api: Some(listener),
@@ -258,7 +398,23 @@ async fn shutdown_signal() {
 }
 
 fn invoke(args: InvokeArgs) -> Result<ExitCode> {
-    let config = run_config(&args.template, &args.run)?;
+    say_not_applied(&args.template, Some(&args.sam));
+    let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
+    // Only the invoked function starts, so the debugger needs no function filter.
+    debugging(&mut config, &args.sam, None);
+    // A malformed event is the caller's mistake: report it before any function starts.
+    let event = read_event(if args.no_event {
+        None
+    } else {
+        args.event.as_deref()
+    })?;
+    let mut model = load(&config)?;
+    if let Some(runtime) = &args.runtime {
+        // SAM's --runtime: run the function on another runtime than the template names.
+        for function in &mut model.functions {
+            function.runtime = runtime.clone();
+        }
+    }
     let rt = runtime()?;
     // The handler may call DynamoDB or Lambda: serve the endpoint for the invocation's duration.
     let services = rt.block_on(bind(
@@ -266,7 +422,9 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
         "services endpoint",
     ))?;
     // Building starts the application's background work: inside the runtime.
-    let app = std::sync::Arc::new(rt.block_on(async { build(&config, services.local_addr()?) })?);
+    let app = std::sync::Arc::new(
+        rt.block_on(async { build_with(&config, model, services.local_addr()?) })?,
+    );
     let function = match &args.function {
         Some(name) => match app.model().function(name) {
             Some(f) => f.logical_id.clone(),
@@ -283,21 +441,6 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
                 function_list(&app)
             ),
         },
-    };
-    let event = match args.event.as_deref() {
-        None => b"{}".to_vec(),
-        Some(p) if p == Path::new("-") => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .context("reading the event from standard input")?;
-            if buf.iter().all(u8::is_ascii_whitespace) {
-                b"{}".to_vec()
-            } else {
-                buf
-            }
-        }
-        Some(p) => std::fs::read(p).with_context(|| format!("reading event {}", p.display()))?,
     };
     rt.block_on(async move {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -324,6 +467,46 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     })
 }
 
+/// The event: `{}` when none is given, else the file (or standard input for `-`), which must be
+/// JSON; a syntax error names the file, line and column.
+fn read_event(path: Option<&Path>) -> Result<Vec<u8>> {
+    let (bytes, name) = match path {
+        None => return Ok(b"{}".to_vec()),
+        Some(p) if p == Path::new("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("reading the event from standard input")?;
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                return Ok(b"{}".to_vec());
+            }
+            (buf, "standard input".to_owned())
+        }
+        Some(p) => (
+            std::fs::read(p).with_context(|| format!("reading event {}", p.display()))?,
+            p.display().to_string(),
+        ),
+    };
+    if let Err(error) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        bail!(
+            "event {name}:{}:{}: not valid JSON: {}",
+            error.line(),
+            error.column(),
+            without_position(&error)
+        );
+    }
+    Ok(bytes)
+}
+
+/// serde_json's message without its trailing " at line L column C" (we print the position first).
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 fn function_list(app: &Application) -> String {
     app.model()
         .functions
@@ -334,11 +517,11 @@ fn function_list(app: &Application) -> String {
 }
 
 fn validate(args: TemplateArgs) -> Result<ExitCode> {
+    say_not_applied(&args, None);
     let config = base_config(&args)?;
-    let model = sluice_server::load_model(&config)?;
-    for warning in &model.warnings {
-        eprintln!("Warning: {warning}");
-    }
+    let model = load(&config)?;
+    // The very checks start-api makes before serving: a missing folder, module or binary fails here.
+    let runs = sluice_server::check_application(&model)?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -346,6 +529,9 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
         config.template.display()
     )?;
     route_table::summary(&mut out, &model)?;
+    for line in runs {
+        writeln!(out, "{line}")?;
+    }
     for line in sluice_server::auth_setup::unenforceable(&config, &model) {
         eprintln!(
             "Warning: {line}: Sluice cannot enforce this; the route answers 500 (fails closed)"

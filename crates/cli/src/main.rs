@@ -4,14 +4,19 @@ mod args;
 mod auth_commands;
 mod commands;
 mod route_table;
+mod sam_flags;
+mod samconfig;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = args::Args::parse();
-    match commands::run(args) {
+    let result = samconfig::apply(std::env::args_os().collect()).and_then(|(argv, samconfig)| {
+        let args = args::Args::parse_from(argv);
+        commands::run(args, samconfig)
+    });
+    match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("Error: {error:#}");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sluice_aws_env::RuntimeFamily;
 
-use crate::{CodeSource, FunctionSpec, LambdaError};
+use crate::{CodeSource, DebugOptions, FunctionSpec, LambdaError};
 
 const PYTHON_BOOTSTRAP: &str = include_str!("bootstraps/python_bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");
@@ -127,6 +127,52 @@ impl Launchers {
     }
 }
 
+/// `launcher` started under the debugger `debug` asks for: python under `debugpy` (or the
+/// interpreter arguments `--debug-args` gives, as SAM passes them), node with its inspector,
+/// `provided` under `--debugger-path` when one is given.
+pub(crate) fn debugged(mut launcher: Launcher, runtime: &str, debug: &DebugOptions) -> Launcher {
+    let extra: Vec<OsString> = debug.args.iter().map(OsString::from).collect();
+    match RuntimeFamily::of(runtime) {
+        Some(RuntimeFamily::Python) => {
+            let interpreter_args = if extra.is_empty() {
+                ["-m", "debugpy", "--listen"]
+                    .into_iter()
+                    .map(OsString::from)
+                    .chain([OsString::from(format!("127.0.0.1:{}", debug.port))])
+                    .collect()
+            } else {
+                extra
+            };
+            // Keep `-u` first and the bootstrap script last.
+            let script = launcher.args.pop();
+            launcher.args.extend(interpreter_args);
+            launcher.args.extend(script);
+        }
+        Some(RuntimeFamily::Node) => {
+            let mut args = vec![OsString::from(format!(
+                "--inspect=127.0.0.1:{}",
+                debug.port
+            ))];
+            args.extend(extra);
+            args.append(&mut launcher.args);
+            launcher.args = args;
+        }
+        Some(RuntimeFamily::Provided) => {
+            if let Some(debugger) = &debug.debugger {
+                let mut args = extra;
+                args.push(launcher.program.clone().into());
+                launcher.program = debugger.clone();
+                launcher.args = args;
+                // The check looks at `program`, now the user's debugger; the bootstrap itself was
+                // located before startup (the checks `validate` shares with `start-api`).
+                launcher.needs_executable_check = false;
+            }
+        }
+        None => {}
+    }
+    launcher
+}
+
 /// Check a `provided*` function's `bootstrap` before starting it, with a message that says
 /// what to do.
 pub(crate) fn check_executable(launcher: &Launcher) -> Result<(), String> {
@@ -200,5 +246,62 @@ mod tests {
         );
         assert_eq!(RuntimeFamily::of("java21"), None);
         assert_eq!(RuntimeFamily::of("provided.al3"), None);
+    }
+    #[test]
+    fn debugged_launchers_listen_on_loopback() {
+        let launcher = |program: &str, args: &[&str]| Launcher {
+            program: PathBuf::from(program),
+            args: args.iter().map(OsString::from).collect(),
+            task_root: PathBuf::from("/code"),
+            runtime_dir: PathBuf::from("/rt"),
+            execution_env: None,
+            needs_executable_check: false,
+        };
+        let debug = |args: &[&str]| DebugOptions {
+            port: 5858,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            debugger: None,
+            function: None,
+        };
+        let python = debugged(
+            launcher("python3", &["-u", "boot.py"]),
+            "python3.12",
+            &debug(&[]),
+        );
+        assert_eq!(
+            python.args,
+            [
+                "-u",
+                "-m",
+                "debugpy",
+                "--listen",
+                "127.0.0.1:5858",
+                "boot.py"
+            ]
+        );
+        let sam_args = debug(&[
+            "-m",
+            "debugpy",
+            "--listen",
+            "127.0.0.1:5858",
+            "--wait-for-client",
+        ]);
+        let python = debugged(
+            launcher("python3", &["-u", "boot.py"]),
+            "python3.12",
+            &sam_args,
+        );
+        assert_eq!(
+            python.args.last().map(|a| a.as_os_str()),
+            Some("boot.py".as_ref())
+        );
+        assert!(python.args.iter().any(|a| a == "--wait-for-client"));
+        let node = debugged(launcher("node", &["boot.js"]), "nodejs20.x", &debug(&[]));
+        assert_eq!(node.args, ["--inspect=127.0.0.1:5858", "boot.js"]);
+        let mut gdb = debug(&["--args"]);
+        gdb.debugger = Some(PathBuf::from("/usr/bin/gdb"));
+        let provided = debugged(launcher("/code/bootstrap", &[]), "provided.al2023", &gdb);
+        assert_eq!(provided.program, PathBuf::from("/usr/bin/gdb"));
+        assert_eq!(provided.args, ["--args", "/code/bootstrap"]);
     }
 }

@@ -81,8 +81,10 @@ fn function_name(
         return Err(NotFound(lambda.arn(name)));
     }
     match qualifier.as_deref() {
-        None | Some("$LATEST") => Ok((name.to_owned(), qualifier)),
-        // AWS: versions and aliases are published copies; Sluice runs only the code on disk.
+        None => Ok((name.to_owned(), qualifier)),
+        // `$LATEST` and the function's aliases run the code on disk; published versions do not
+        // exist locally.
+        Some(q) if lambda.accepts_qualifier(name, q) => Ok((name.to_owned(), qualifier)),
         Some(q) => Err(NotFound(format!("{}:{q}", lambda.arn(name)))),
     }
 }

@@ -48,6 +48,8 @@ pub struct FunctionSpec {
     pub environment: BTreeMap<String, String>,
     /// `ReservedConcurrentExecutions`: a hard limit beyond which invokes are throttled.
     pub reserved_concurrency: Option<u32>,
+    /// Aliases naming this code (`AutoPublishAlias`): `name:alias` invokes the function too.
+    pub aliases: Vec<String>,
 }
 
 /// The function's code.
@@ -57,6 +59,29 @@ pub enum CodeSource {
     Dir(PathBuf),
     /// `InlineCode`, written into the cache dir as `index.py` / `index.js` (SAM's names).
     Inline(String),
+}
+
+/// A debugger listening in functions' sandboxes (SAM's `--debug-port`, `--debug-args`,
+/// `--debugger-path`, `--debug-function`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebugOptions {
+    /// The port the debugger listens on, on loopback (SAM binds 0.0.0.0 inside its container; here
+    /// the sandbox is on the host, and a debugger port open to the network runs anyone's code).
+    pub port: u16,
+    /// `--debug-args`: python's interpreter arguments (SAM's meaning: `-m debugpy --listen …`),
+    /// else extra `node` or debugger arguments.
+    pub args: Vec<String>,
+    /// `--debugger-path`: the program a `provided` function's `bootstrap` runs under.
+    pub debugger: Option<PathBuf>,
+    /// `--debug-function`: only this function (by name); `None` means every function.
+    pub function: Option<String>,
+}
+
+impl DebugOptions {
+    /// Whether the function named `name` runs under the debugger.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.function.as_deref().is_none_or(|f| f == name)
+    }
 }
 
 /// Service-wide settings.
@@ -76,6 +101,8 @@ pub struct LambdaConfig {
     pub log_sink: Arc<dyn LogSink>,
     /// Waits before retrying a failed asynchronous (`Event`) invocation, one per retry.
     pub event_retry_delays: Vec<Duration>,
+    /// A debugger to start functions under, if any.
+    pub debug: Option<DebugOptions>,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -93,6 +120,7 @@ impl LambdaConfig {
             cache_dir,
             log_sink,
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
+            debug: None,
         }
     }
 }
@@ -306,7 +334,10 @@ impl Lambda {
             .map(|f| (f.name.clone(), f.clone()))
             .collect();
         for spec in functions {
-            let launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
+            let mut launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
+            if let Some(debug) = config.debug.as_ref().filter(|d| d.applies_to(&spec.name)) {
+                launcher = bootstrap::debugged(launcher, &spec.runtime, debug);
+            }
             let name = spec.name.clone();
             let kept = previous
                 .filter(|_| !code_changed.contains(&name))
@@ -377,7 +408,7 @@ impl Lambda {
     ) -> Result<Invocation, InvokeError> {
         let pool = self
             .functions
-            .get(function)
+            .get(self.unqualified(function))
             .ok_or_else(|| InvokeError::ResourceNotFound {
                 arn: function_arn(&self.config, function),
             })?;
@@ -451,5 +482,22 @@ impl Lambda {
     /// The ARN Lambda would give this function.
     pub fn arn(&self, name: &str) -> String {
         function_arn(&self.config, name)
+    }
+
+    /// Whether `qualifier` names this function's code: `$LATEST`, or one of its aliases.
+    /// AWS: a published version is a frozen copy; Sluice runs only the code on disk, which is what
+    /// `$LATEST` and an `AutoPublishAlias` alias point at right after `sam deploy`.
+    pub fn accepts_qualifier(&self, name: &str, qualifier: &str) -> bool {
+        self.specs
+            .get(name)
+            .is_some_and(|s| qualifier == "$LATEST" || s.aliases.iter().any(|a| a == qualifier))
+    }
+
+    /// `name:$LATEST` or `name:alias` → `name`; anything else unchanged.
+    fn unqualified<'n>(&self, function: &'n str) -> &'n str {
+        match function.rsplit_once(':') {
+            Some((name, qualifier)) if self.accepts_qualifier(name, qualifier) => name,
+            _ => function,
+        }
     }
 }

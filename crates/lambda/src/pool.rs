@@ -251,6 +251,14 @@ fn sandbox_env(
     if let Some(exec_env) = &launcher.execution_env {
         set(&mut env, "AWS_EXECUTION_ENV", exec_env.clone());
     }
+    if sluice_aws_env::RuntimeFamily::of(&spec.runtime)
+        == Some(sluice_aws_env::RuntimeFamily::Python)
+    {
+        // AWS: the code folder is read-only, so python never writes bytecode there. Writing it
+        // locally would also let a save within the same second and of the same size be served
+        // from stale bytecode (its cache is keyed by mtime in seconds and size) after a reload.
+        set(&mut env, "PYTHONDONTWRITEBYTECODE", "1".to_owned());
+    }
     env.extend(config.extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
     env.extend(spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
     env

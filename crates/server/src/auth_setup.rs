@@ -107,6 +107,13 @@ pub fn guards(
     inputs.pools.extend(external_pools(config));
     inputs.api_key_values = api_key_values(config, model, notes)?;
     inputs.credentials = credentials(config, model, notes);
+    inputs.disable_authorizers = config.disable_authorizer;
+    if config.disable_authorizer {
+        notes.push(
+            "Warning: --disable-authorizer: Lambda and Cognito authorizers are skipped; their routes are open"
+                .into(),
+        );
+    }
     Ok(Guards::new(&model.auth, &model.rest_apis, &inputs, state))
 }
 

@@ -45,6 +45,18 @@ pub struct Config {
     /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
     /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
     pub limits_store: Option<String>,
+    /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
+    /// folder that does not exist serves nothing).
+    pub static_dir: Option<PathBuf>,
+    /// `--log-file`: function logs go to this file instead of the terminal.
+    pub log_file: Option<PathBuf>,
+    /// `--disable-authorizer`: requests skip authorizers (kept for when authorizers are emulated).
+    pub disable_authorizer: bool,
+    /// ANSI colours in function and access lines (the binary sets it: a terminal, no `NO_COLOR`).
+    pub color: bool,
+    /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
+    /// timeout lifted so a paused breakpoint does not kill them.
+    pub debug: Option<sluice_lambda::DebugOptions>,
 }
 
 impl Config {
@@ -63,6 +75,11 @@ impl Config {
             state_dir: None,
             aws: AwsEnv::default(),
             limits_store: None,
+            static_dir: None,
+            log_file: None,
+            disable_authorizer: false,
+            color: false,
+            debug: None,
         }
     }
 

@@ -1,23 +1,48 @@
-//! Template functions → the Lambda service's function specs: environment overrides applied and a
-//! `provided` function's executable located.
+//! Template functions → the Lambda service's function specs: environment overrides applied, the
+//! code located, and a `provided` function's executable found.
+//!
+//! [`locate`] is the one place that decides what a function runs. `start-api` (through
+//! [`function_spec`]) and `validate` (through [`crate::check_functions`]) both call it, so they can
+//! never disagree about a missing folder, module or binary.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sluice_aws_env::RuntimeFamily;
-use sluice_lambda::{CodeSource, FunctionSpec};
+use sluice_lambda::{CodeSource, DebugOptions, FunctionSpec};
 use sluice_template::{Code, Function};
 
 use crate::env_vars::EnvVarOverrides;
 use crate::ServerError;
 
-/// Builds the spec for one function; `state_dir` holds links Sluice makes to built executables.
+/// What one function runs, found without changing anything on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The task root (`CodeUri`'s folder), or `None` for inline code.
+    pub dir: Option<PathBuf>,
+    /// The handler string to run (a single-file `CodeUri` makes its file the module).
+    pub handler: String,
+    /// The file or executable that runs, for the startup line.
+    pub runs: String,
+    /// A Rust binary cargo built, to be linked as `bootstrap` in Sluice's state folder.
+    pub built_binary: Option<PathBuf>,
+}
+
+/// How long a function under a debugger may run: a day, so a paused breakpoint never times out.
+const DEBUG_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Builds the spec for one function; `state_dir` holds links Sluice makes to built executables,
+/// `shared_env` is what every sandbox gets (search paths that layers extend).
 pub fn function_spec(
     function: &Function,
     overrides: &EnvVarOverrides,
     state_dir: &Path,
+    debug: Option<&DebugOptions>,
+    shared_env: &BTreeMap<String, String>,
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
+    let debugged = debug.is_some_and(|d| d.applies_to(&function.name));
     let mut environment = function.environment.clone();
     let ignored = overrides.apply(&function.logical_id, &function.name, &mut environment);
     if !ignored.is_empty() {
@@ -27,69 +52,316 @@ pub fn function_spec(
             function.logical_id
         ));
     }
-    let code = match &function.code {
-        Code::Inline(source) => CodeSource::Inline(source.clone()),
-        Code::Dir(dir) if RuntimeFamily::of(&function.runtime) == Some(RuntimeFamily::Provided) => {
-            CodeSource::Dir(provided_code_dir(function, dir, state_dir)?)
-        }
-        Code::Dir(dir) => CodeSource::Dir(dir.clone()),
+    layer_paths(function, shared_env, &mut environment);
+    let located = locate(function)?;
+    warnings.push(runs_line(function, &located));
+    let code = match (&function.code, &located.built_binary, &located.dir) {
+        (Code::Inline(source), _, _) => CodeSource::Inline(source.clone()),
+        (_, Some(binary), _) => CodeSource::Dir(link_bootstrap(function, binary, state_dir)?),
+        (_, None, Some(dir)) => CodeSource::Dir(dir.clone()),
+        (Code::Dir(dir), None, None) => CodeSource::Dir(dir.clone()),
     };
     Ok(FunctionSpec {
         name: function.name.clone(),
         runtime: function.runtime.clone(),
-        handler: function.handler.clone(),
+        handler: located.handler,
         code,
         memory_mb: function.memory_mb,
-        timeout: Duration::from_secs(u64::from(function.timeout_secs)),
+        timeout: if debugged {
+            DEBUG_TIMEOUT
+        } else {
+            Duration::from_secs(u64::from(function.timeout_secs))
+        },
         environment,
-        reserved_concurrency: function.reserved_concurrency,
+        // Under a debugger, one sandbox (the default concurrency the binary sets to 1) holds the port.
+        reserved_concurrency: if debugged {
+            None
+        } else {
+            function.reserved_concurrency
+        },
+        aliases: function.alias.iter().cloned().collect(),
     })
 }
 
-/// The folder whose `bootstrap` a `provided` runtime runs.
+/// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/` and
+/// `python/lib/python3.X/site-packages` on `PYTHONPATH`, `nodejs/node_modules` (and
+/// `nodejs/nodeNN/node_modules`) on `NODE_PATH`, `bin/` on `PATH`, `lib/` on `LD_LIBRARY_PATH`.
+///
+/// Lambda unpacks layers into one `/opt` in order, a later layer's file replacing an earlier one's;
+/// with one folder per layer, the later layer comes first on each search path to win the same
+/// way. A variable the template sets itself is left as the template says.
+fn layer_paths(
+    function: &Function,
+    shared_env: &BTreeMap<String, String>,
+    environment: &mut BTreeMap<String, String>,
+) {
+    if function.layers.is_empty() {
+        return;
+    }
+    let existing = |dirs: Vec<PathBuf>| -> Vec<String> {
+        dirs.into_iter()
+            .filter(|d| d.is_dir())
+            .map(|d| d.display().to_string())
+            .collect()
+    };
+    let node_major = function
+        .runtime
+        .strip_prefix("nodejs")
+        .map(|r| r.trim_end_matches(".x").to_owned());
+    let newest_first = || function.layers.iter().rev();
+    let python: Vec<String> = newest_first()
+        .flat_map(|layer| {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir(layer.join("python/lib"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path().join("site-packages"))
+                .collect();
+            dirs.sort();
+            dirs.push(layer.join("python"));
+            existing(dirs)
+        })
+        .collect();
+    let node: Vec<String> = newest_first()
+        .flat_map(|layer| {
+            let mut dirs = Vec::new();
+            if let Some(major) = &node_major {
+                dirs.push(layer.join(format!("nodejs/node{major}/node_modules")));
+            }
+            dirs.push(layer.join("nodejs/node_modules"));
+            existing(dirs)
+        })
+        .collect();
+    let bin: Vec<String> = newest_first()
+        .flat_map(|layer| existing(vec![layer.join("bin")]))
+        .collect();
+    let lib: Vec<String> = newest_first()
+        .flat_map(|layer| existing(vec![layer.join("lib")]))
+        .collect();
+    // Sluice's own entries (its boto3 for python) and the host's come after the layers, as
+    // Lambda's runtime folders do; `PATH` keeps the host's first, as Lambda keeps `/opt/bin` last.
+    let host = |name: &str| {
+        shared_env
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    };
+    let mut set = |name: &str, layers: Vec<String>, layers_first: bool| {
+        if layers.is_empty() || environment.contains_key(name) {
+            return;
+        }
+        let mut parts = layers;
+        if let Some(base) = host(name).filter(|b| !b.is_empty()) {
+            if layers_first {
+                parts.push(base);
+            } else {
+                parts.insert(0, base);
+            }
+        }
+        environment.insert(name.to_owned(), parts.join(":"));
+    };
+    set("PYTHONPATH", python, true);
+    set("NODE_PATH", node, true);
+    set("PATH", bin, false);
+    set("LD_LIBRARY_PATH", lib, false);
+}
+
+/// What each function runs, one line each, or the first reason the application cannot start:
+/// every check `start-api` makes before serving (code, runtimes, then routes), in the same order,
+/// with nothing started or written.
+pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, ServerError> {
+    let lines = check_functions(&model.functions)?;
+    sluice_apigw::check_routes(&model.rest_apis)?;
+    Ok(lines)
+}
+
+/// The function part of [`check_application`].
+fn check_functions(functions: &[Function]) -> Result<Vec<String>, ServerError> {
+    let lines = functions
+        .iter()
+        .map(|f| locate(f).map(|located| runs_line(f, &located)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The Lambda service checks runtimes after every function's code was located.
+    if let Some(f) = functions
+        .iter()
+        .find(|f| RuntimeFamily::of(&f.runtime).is_none())
+    {
+        return Err(sluice_lambda::LambdaError::UnknownRuntime {
+            function: f.name.clone(),
+            runtime: f.runtime.clone(),
+        }
+        .into());
+    }
+    Ok(lines)
+}
+
+/// `Function HelloFunction (python3.12) runs /app/hello/app.py`: what startup says per function.
+pub fn runs_line(function: &Function, located: &Located) -> String {
+    format!(
+        "Function {} ({}) runs {}",
+        function.logical_id, function.runtime, located.runs
+    )
+}
+
+/// Finds what a function runs, or says (at the template's `CodeUri` or `Handler`) why it cannot.
+pub fn locate(function: &Function) -> Result<Located, ServerError> {
+    let path = match &function.code {
+        Code::Inline(_) => {
+            return Ok(Located {
+                dir: None,
+                handler: function.handler.clone(),
+                runs: "its InlineCode".to_owned(),
+                built_binary: None,
+            })
+        }
+        Code::Dir(path) => path,
+    };
+    let code_error = |message: String, hint: Option<String>| {
+        ServerError::Template(function.code_uri_source.error(message, hint))
+    };
+    let mut handler = function.handler.clone();
+    let family = RuntimeFamily::of(&function.runtime);
+    let dir = if path.is_file() && family != Some(RuntimeFamily::Provided) {
+        // A CodeUri naming one file is an artifact holding that file: its folder is the task root
+        // and the file is the handler's module, whatever module name the Handler spells.
+        single_file_handler(path, &mut handler);
+        path.parent().unwrap_or(Path::new("/")).to_owned()
+    } else if path.is_dir() {
+        path.clone()
+    } else {
+        return Err(code_error(
+            format!("folder {} does not exist", path.display()),
+            Some("CodeUri is relative to the template's folder".to_owned()),
+        ));
+    };
+    let (runs, built_binary) = match family {
+        Some(RuntimeFamily::Python) => (module_file(function, &dir, &handler, &["py"])?, None),
+        Some(RuntimeFamily::Node) => (
+            module_file(function, &dir, &handler, &["js", "mjs", "cjs"])?,
+            None,
+        ),
+        Some(RuntimeFamily::Provided) => provided_executable(function, &dir)?,
+        // Other runtimes are refused by the Lambda service with its own message.
+        None => (dir.display().to_string(), None),
+    };
+    Ok(Located {
+        dir: Some(dir),
+        handler,
+        runs,
+        built_binary,
+    })
+}
+
+/// Rewrites `handler`'s module to the file's name (`index.handler` + `src/app.js` → `app.handler`).
+fn single_file_handler(file: &Path, handler: &mut String) {
+    let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+        return;
+    };
+    let function_name = handler.rsplit_once('.').map_or("handler", |(_, f)| f);
+    *handler = format!("{stem}.{function_name}");
+}
+
+/// The module file a python or node `Handler` (`path/module.function`) names, under `dir`.
+fn module_file(
+    function: &Function,
+    dir: &Path,
+    handler: &str,
+    extensions: &[&str],
+) -> Result<String, ServerError> {
+    let handler_error = |message: String, hint: Option<String>| {
+        ServerError::Template(function.handler_source.error(message, hint))
+    };
+    let Some((module, _)) = handler.rsplit_once('.') else {
+        return Err(handler_error(
+            format!("{handler:?} is not module.function"),
+            Some("e.g. Handler: app.lambda_handler".to_owned()),
+        ));
+    };
+    // Python spells packages with dots (`pkg.mod`); both runtimes accept `folder/module`.
+    let relative = if extensions.contains(&"py") {
+        module.replace('.', "/")
+    } else {
+        module.to_owned()
+    };
+    let base = dir.join(&relative);
+    let mut candidates: Vec<PathBuf> = extensions.iter().map(|e| base.with_extension(e)).collect();
+    if extensions.contains(&"py") {
+        candidates.push(base.join("__init__.py"));
+    }
+    if let Some(found) = candidates.iter().find(|c| c.is_file()) {
+        return Ok(found.display().to_string());
+    }
+    let names: Vec<String> = extensions
+        .iter()
+        .map(|e| format!("{relative}.{e}"))
+        .collect();
+    Err(handler_error(
+        format!(
+            "module {module} not found: no {} in {}",
+            names.join(" or "),
+            dir.display()
+        ),
+        Some("Handler is module.function, the module a file in CodeUri's folder".to_owned()),
+    ))
+}
+
+/// The executable a `provided` function runs, and the cargo-built binary to link, if any.
 ///
 /// AWS runs the `bootstrap` that `sam build` put in the artifact. Locally, a folder with its own
 /// `bootstrap` is used as is; a Rust function built with cargo-lambda (`BuildMethod:
-/// rust-cargolambda`) is a Cargo package, so we look for the binary cargo built and link it as
-/// `bootstrap` in Sluice's state folder — the user runs `cargo build`, nothing else.
-fn provided_code_dir(
+/// rust-cargolambda`) is a Cargo package, so we look for the binary cargo built (later linked as
+/// `bootstrap` in Sluice's state folder) — the user runs `cargo build`, nothing else.
+fn provided_executable(
     function: &Function,
     dir: &Path,
-    state_dir: &Path,
-) -> Result<PathBuf, ServerError> {
-    if dir.join("bootstrap").is_file() {
-        return Ok(dir.to_owned());
+) -> Result<(String, Option<PathBuf>), ServerError> {
+    let bootstrap = dir.join("bootstrap");
+    if bootstrap.is_file() {
+        return Ok((bootstrap.display().to_string(), None));
     }
-    let fail = |message: String| ServerError::Bootstrap {
-        function: function.logical_id.clone(),
-        message,
+    let fail = |message: String, hint: String| {
+        ServerError::Template(function.code_uri_source.error(message, Some(hint)))
     };
     let manifest = dir.join("Cargo.toml");
     if !manifest.is_file() {
-        return Err(fail(format!(
-            "runtime {} runs {}/bootstrap, which does not exist; build it first",
-            function.runtime,
-            dir.display()
-        )));
+        return Err(fail(
+            format!(
+                "runtime {} runs {}, which does not exist",
+                function.runtime,
+                bootstrap.display()
+            ),
+            "build the function first (`sam build`), or put an executable named bootstrap in CodeUri's folder".to_owned(),
+        ));
     }
-    let package = cargo_package_name(&manifest)
-        .ok_or_else(|| fail(format!("{} has no [package] name", manifest.display())))?;
+    let package = cargo_package_name(&manifest).ok_or_else(|| {
+        fail(
+            format!("{} has no [package] name", manifest.display()),
+            "CodeUri must be the folder of the function's Cargo package".to_owned(),
+        )
+    })?;
     let candidates = cargo_binary_candidates(dir, &package);
     let binary = candidates
         .iter()
         .filter(|p| p.is_file())
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
         .ok_or_else(|| {
-            fail(format!(
-                "no built binary for Rust package {package:?}; run `cargo build --release` in {} (looked for {})",
-                dir.display(),
-                candidates
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            fail(
+                format!("no built binary for Rust package {package:?}"),
+                format!(
+                    "build it with: cargo build --release --manifest-path {}",
+                    manifest.display()
+                ),
+            )
         })?;
+    Ok((binary.display().to_string(), Some(binary.clone())))
+}
+
+/// Links `binary` as `bootstrap` in the function's folder under `state_dir`, and returns it.
+fn link_bootstrap(
+    function: &Function,
+    binary: &Path,
+    state_dir: &Path,
+) -> Result<PathBuf, ServerError> {
     let link_dir = state_dir.join("functions").join(&function.logical_id);
     let io = |context: String| move |source| ServerError::Io { context, source };
     std::fs::create_dir_all(&link_dir).map_err(io(format!("creating {}", link_dir.display())))?;

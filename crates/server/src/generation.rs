@@ -14,11 +14,14 @@ use sluice_apigw::{Gateway, GatewayOptions, GuardState};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
-use sluice_template::Model;
+use sluice_template::{Code, Model};
 
 use crate::env_vars::EnvVarOverrides;
+use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
-use crate::{auth_setup, function_spec, invoke_adapter, python_host, Config, ServerError};
+use crate::{
+    auth_setup, function_spec, invoke_adapter, node_host, python_host, Config, ServerError,
+};
 
 /// What is opened once per process and kept across generations.
 pub(crate) struct Shared {
@@ -26,8 +29,10 @@ pub(crate) struct Shared {
     pub config: Config,
     /// The DynamoDB store (reopening it would start a second writer).
     pub dynamodb: Arc<DynamoDb>,
-    /// Where function output and access lines go.
+    /// Where function output and access lines go (the terminal, or `--log-file`).
     pub log: Arc<TerminalLog>,
+    /// `--static-dir` files served before routing, when the folder exists.
+    pub static_files: Option<Arc<StaticFiles>>,
     /// Where handlers reach the services endpoint.
     pub services_addr: SocketAddr,
     /// Authorizer cache and rate/quota counters: kept across reloads, as a stage keeps them.
@@ -35,6 +40,8 @@ pub(crate) struct Shared {
     /// The host's python and where its boto3 is, probed the first time a generation has a python
     /// function (it runs `python3` and may install boto3: once per process is enough).
     python: OnceLock<(python_host::HostPython, Result<Option<PathBuf>, String>)>,
+    /// The host's node version, probed the first time a generation has a node function.
+    node: OnceLock<Option<String>>,
 }
 
 impl Shared {
@@ -44,15 +51,31 @@ impl Shared {
         dynamodb: Arc<DynamoDb>,
         services_addr: SocketAddr,
         guard_state: GuardState,
-    ) -> Shared {
-        Shared {
+    ) -> Result<Shared, ServerError> {
+        let log = match &config.log_file {
+            Some(path) => {
+                TerminalLog::to_file(path, config.color).map_err(|source| ServerError::Io {
+                    context: format!("opening --log-file {}", path.display()),
+                    source,
+                })?
+            }
+            None => TerminalLog::new(config.color),
+        };
+        let static_files = config
+            .static_dir
+            .as_deref()
+            .and_then(StaticFiles::new)
+            .map(Arc::new);
+        Ok(Shared {
             config,
             dynamodb,
-            log: Arc::new(TerminalLog::new()),
+            log: Arc::new(log),
+            static_files,
             services_addr,
             guard_state,
             python: OnceLock::new(),
-        }
+            node: OnceLock::new(),
+        })
     }
 
     /// The environment that points every SDK in a handler at the services endpoint, as on AWS the
@@ -64,11 +87,41 @@ impl Shared {
             ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url.clone()),
             ("AWS_ENDPOINT_URL_LAMBDA".to_owned(), url),
         ]);
-        let python: Vec<&str> = model
-            .functions
+        let of_family = |family| -> Vec<&sluice_template::Function> {
+            model
+                .functions
+                .iter()
+                .filter(|f| RuntimeFamily::of(&f.runtime) == Some(family))
+                .collect()
+        };
+        let node = of_family(RuntimeFamily::Node);
+        if !node.is_empty() {
+            let mut probed_now = false;
+            let version = self.node.get_or_init(|| {
+                probed_now = true;
+                node_host::probe()
+            });
+            if probed_now {
+                let runtimes = node.iter().map(|f| f.runtime.as_str());
+                notes.extend(node_host::version_note(runtimes, version.as_deref()));
+            }
+            // Which AWS SDK packages the code needs depends on the code: looked at per generation.
+            let node_dirs = node.iter().filter_map(|f| match &f.code {
+                Code::Dir(dir) => Some(dir.as_path()),
+                Code::Inline(_) => None,
+            });
+            let packages = node_host::missing_sdk_packages(node_dirs);
+            match node_host::sdk_path(&packages, &python_host::cache_root()) {
+                Ok(Some(path)) => {
+                    env.insert("NODE_PATH".to_owned(), path.display().to_string());
+                }
+                Ok(None) => {}
+                Err(message) => notes.push(message),
+            }
+        }
+        let python: Vec<&str> = of_family(RuntimeFamily::Python)
             .iter()
             .map(|f| f.runtime.as_str())
-            .filter(|r| RuntimeFamily::of(r) == Some(RuntimeFamily::Python))
             .collect();
         if python.is_empty() {
             return env;
@@ -129,12 +182,23 @@ impl Generation {
             Some(path) => EnvVarOverrides::load(path)?,
             None => EnvVarOverrides::default(),
         };
+        // `--debug-function` may name a logical id; the Lambda service knows functions by name.
+        let debug = config.debug.clone().map(|mut debug| {
+            if let Some(found) = debug.function.as_deref().and_then(|f| model.function(f)) {
+                debug.function = Some(found.name.clone());
+            }
+            debug
+        });
+        // Computed first: layers extend its search paths (`PYTHONPATH` with Sluice's boto3).
+        let extra_env = shared.handler_env(&model, notes);
         let specs = model
             .functions
             .iter()
-            .map(|f| function_spec::function_spec(f, &overrides, &state_dir, notes))
+            .map(|f| {
+                let debug = debug.as_ref();
+                function_spec::function_spec(f, &overrides, &state_dir, debug, &extra_env, notes)
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let extra_env = shared.handler_env(&model, notes);
         let lambda = Lambda::succeeding(
             previous.map(|p| p.lambda.as_ref()),
             specs,
@@ -146,6 +210,7 @@ impl Generation {
                 cache_dir: state_dir.join("runtime"),
                 log_sink: shared.log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
+                debug,
             },
             code_changed,
         )?;
@@ -165,15 +230,12 @@ impl Generation {
                 "Warning: {line}: this route answers 500 (Sluice fails closed)"
             ));
         }
+        let model = Arc::new(model);
         let gateway = Gateway::new(
             &model.rest_apis,
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
-                names: model
-                    .functions
-                    .iter()
-                    .map(|f| (f.logical_id.clone(), f.name.clone()))
-                    .collect(),
+                model: model.clone(),
             }),
             GatewayOptions {
                 aws: config.aws.clone(),
@@ -184,7 +246,7 @@ impl Generation {
         .with_guards(Arc::new(guards));
         let background = lambda.start_background();
         Ok(Generation {
-            model: Arc::new(model),
+            model,
             lambda,
             gateway: Arc::new(gateway),
             cognito: auth_setup::well_known(&issuers),

@@ -6,6 +6,11 @@
 //! framing. Requests on one connection arrive in order, so the service pops one record per request.
 //! The tracker never changes a byte; if it loses track (input hyper will reject anyway) it stops
 //! recording and requests fall back to lowercase names.
+//!
+//! The same wrapper fixes the one byte hyper gets "wrong" for a gateway: hyper answers an HTTP/1.0
+//! request with an `HTTP/1.0` status line, with no setting to change it. API Gateway always answers
+//! `HTTP/1.1`, so the status line of a response to an HTTP/1.0 request is rewritten on its way out
+//! (same length; hyper still frames the body for the 1.0 client, with Content-Length or close).
 
 use std::collections::VecDeque;
 use std::io;
@@ -55,6 +60,8 @@ enum Framing {
 pub struct HeadTracker {
     state: Framing,
     queue: HeaderNameQueue,
+    /// HTTP/1.0 requests whose response status line has not been written yet.
+    http10_responses_due: usize,
 }
 
 impl HeadTracker {
@@ -63,6 +70,7 @@ impl HeadTracker {
         Self {
             state: Framing::Head(Vec::new()),
             queue,
+            http10_responses_due: 0,
         }
     }
 
@@ -163,6 +171,9 @@ impl HeadTracker {
             }
         }
         self.queue.push(names);
+        if request.version == Some(0) {
+            self.http10_responses_due += 1;
+        }
         if chunked {
             Framing::ChunkSize(Vec::new())
         } else if length > 0 {
@@ -211,6 +222,18 @@ fn take_line(data: &mut &[u8], line: &mut Vec<u8>) -> Option<()> {
 pub struct CaseRecordingStream<S> {
     inner: S,
     tracker: HeadTracker,
+    /// Bytes of an `HTTP/1.0 ` status-line prefix already written as `HTTP/1.1 `, while one is
+    /// being rewritten (a write may stop mid-prefix).
+    status_prefix_written: Option<usize>,
+}
+
+/// What hyper writes for an HTTP/1.0 peer, and what API Gateway writes instead.
+const HTTP10_PREFIX: &[u8; 9] = b"HTTP/1.0 ";
+const HTTP11_PREFIX: &[u8; 9] = b"HTTP/1.1 ";
+
+/// Whether a write begins an `HTTP/1.0 ` status line (or all of it that fits in a short write).
+fn starts_status_line(buf: &[u8]) -> bool {
+    !buf.is_empty() && (buf.starts_with(HTTP10_PREFIX) || HTTP10_PREFIX.starts_with(buf))
 }
 
 impl<S> CaseRecordingStream<S> {
@@ -219,6 +242,34 @@ impl<S> CaseRecordingStream<S> {
         Self {
             inner,
             tracker: HeadTracker::new(queue),
+            status_prefix_written: None,
+        }
+    }
+
+    /// `buf` with the status line's version patched when this write starts (or continues) the
+    /// status line of a response to an HTTP/1.0 request; `None` when nothing needs patching.
+    fn patched(&mut self, buf: &[u8]) -> Option<Vec<u8>> {
+        let done = match self.status_prefix_written {
+            Some(done) => done,
+            None if self.tracker.http10_responses_due > 0 && starts_status_line(buf) => {
+                self.tracker.http10_responses_due -= 1;
+                self.status_prefix_written = Some(0);
+                0
+            }
+            None => return None,
+        };
+        let mut out = buf.to_vec();
+        for (byte, patch) in out.iter_mut().zip(&HTTP11_PREFIX[done..]) {
+            *byte = *patch;
+        }
+        Some(out)
+    }
+
+    /// Records that `n` bytes of a patched write went out.
+    fn wrote_patched(&mut self, n: usize) {
+        if let Some(done) = self.status_prefix_written {
+            let done = done + n;
+            self.status_prefix_written = (done < HTTP11_PREFIX.len()).then_some(done);
         }
     }
 }
@@ -245,7 +296,17 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CaseRecordingStream<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let this = &mut *self;
+        match this.patched(buf) {
+            None => Pin::new(&mut this.inner).poll_write(cx, buf),
+            Some(patched) => {
+                let result = Pin::new(&mut this.inner).poll_write(cx, &patched);
+                if let Poll::Ready(Ok(n)) = result {
+                    this.wrote_patched(n);
+                }
+                result
+            }
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -261,6 +322,16 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CaseRecordingStream<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        if self.status_prefix_written.is_some()
+            || (self.tracker.http10_responses_due > 0 && starts_status_line(first))
+        {
+            // A status line to patch: write its slice alone (a vectored write may be partial).
+            return self.poll_write(cx, first);
+        }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 
@@ -321,6 +392,47 @@ mod tests {
             record(&chunks),
             vec![vec!["Abc", "Content-Length"], vec!["Def"]]
         );
+    }
+
+    /// Writes `chunks` through a stream that has read `request`, returning what reached the socket.
+    fn written(request: &[u8], chunks: &[&[u8]]) -> Vec<u8> {
+        let mut stream = CaseRecordingStream::new(Vec::new(), HeaderNameQueue::default());
+        stream.tracker.feed(request);
+        for chunk in chunks {
+            let mut rest = *chunk;
+            while !rest.is_empty() {
+                let waker = std::task::Waker::noop();
+                let mut cx = Context::from_waker(waker);
+                // At most 4 bytes per write, so a status line is split across writes.
+                let piece = &rest[..rest.len().min(4)];
+                match Pin::new(&mut stream).poll_write(&mut cx, piece) {
+                    Poll::Ready(Ok(n)) => rest = &rest[n..],
+                    other => panic!("writing to a Vec: {other:?}"),
+                }
+            }
+        }
+        stream.inner
+    }
+
+    #[test]
+    fn http10_request_gets_an_http11_status_line_even_across_split_writes() {
+        let out = written(
+            b"GET / HTTP/1.0\r\n\r\n",
+            &[
+                b"HTTP/1.0 200 OK\r\ncontent-length: 12\r\n\r\n",
+                b"HTTP/1.0 200",
+            ],
+        );
+        assert_eq!(
+            out, b"HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\nHTTP/1.0 200",
+            "only the status line changes, never the body"
+        );
+    }
+
+    #[test]
+    fn http11_exchanges_pass_unchanged() {
+        let out = written(b"GET / HTTP/1.1\r\n\r\n", &[b"HTTP/1.0 200 OK\r\n\r\n"]);
+        assert_eq!(out, b"HTTP/1.0 200 OK\r\n\r\n");
     }
 
     #[test]

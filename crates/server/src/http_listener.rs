@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -12,10 +13,12 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use sluice_apigw::{Gateway, RawHeaderNames};
+use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
+use crate::static_files::StaticFiles;
+use crate::terminal_log::TerminalLog;
 
 /// Accepts connections on `listener` until `shutdown` resolves, serving each with the
 /// `(io, service)` pair `per_connection` makes for it; then waits for in-flight requests.
@@ -66,26 +69,64 @@ pub async fn serve_connections<I, S, F>(
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
 /// `current` gives the gateway of the current generation; each request uses the one it got.
+/// Files in `static_files` answer first, as SAM CLI's `--static-dir` does (logged to `log`).
 pub async fn serve_gateway(
     listener: TcpListener,
     current: impl Fn() -> Arc<Gateway> + Clone + Send + Sync + 'static,
+    log: Arc<TerminalLog>,
+    static_files: Option<Arc<StaticFiles>>,
     shutdown: impl Future<Output = ()>,
 ) {
     serve_connections(listener, shutdown, move |stream, remote| {
         let queue = HeaderNameQueue::default();
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
         let current = current.clone();
+        let log = log.clone();
+        let static_files = static_files.clone();
         let service = service_fn(move |mut request: http::Request<Incoming>| {
             let names = queue.pop();
             let gateway = current();
+            let log = log.clone();
+            let static_files = static_files.clone();
             async move {
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));
                 }
-                Ok::<_, Infallible>(gateway.handle(request, remote).await)
+                let handled = handle(&gateway, &log, static_files.as_deref(), request, remote);
+                Ok::<_, Infallible>(handled.await)
             }
         });
         (io, service)
     })
     .await;
+}
+
+/// A static file if one answers (logged here), else the gateway (which logs its own requests).
+async fn handle(
+    gateway: &Gateway,
+    log: &TerminalLog,
+    static_files: Option<&StaticFiles>,
+    request: http::Request<Incoming>,
+    remote: SocketAddr,
+) -> http::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let Some(response) =
+        static_files.and_then(|files| files.respond(request.method(), request.uri().path()))
+    else {
+        return gateway.handle(request, remote).await;
+    };
+    log.record(&AccessRecord {
+        request_id: String::new(),
+        method: request.method().to_string(),
+        path: request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        protocol: "HTTP/1.1",
+        status: response.status().as_u16(),
+        elapsed: started.elapsed(),
+        ..AccessRecord::default()
+    });
+    response
 }

@@ -1,24 +1,28 @@
 //! Connects the gateway's narrow `Invoke` interface to the Lambda service.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use sluice_apigw::{Invoke, InvokeError, InvokeFuture};
 use sluice_lambda::Lambda;
+use sluice_template::Model;
 
 /// The Lambda service as the gateway's integration target.
 pub struct LambdaIntegration {
     /// The functions.
     pub lambda: Arc<Lambda>,
-    /// Routes name functions by logical id; Lambda knows them by function name.
-    pub names: HashMap<String, String>,
+    /// Routes name functions by logical id; Lambda knows them by function name: the model maps
+    /// one to the other ([`Model::function`], the one place that does).
+    pub model: Arc<Model>,
 }
 
 impl Invoke for LambdaIntegration {
     fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
         Box::pin(async move {
-            let name = self.names.get(function).map_or(function, String::as_str);
+            let name = self
+                .model
+                .function(function)
+                .map_or(function, |f| f.name.as_str());
             match self.lambda.invoke(name, payload).await {
                 Ok(invocation) if invocation.function_error.is_none() => Ok(invocation.payload),
                 Ok(invocation) => Err(InvokeError::Function {

@@ -12,8 +12,10 @@ pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
 mod limits_redis;
+mod node_host;
 mod python_host;
 mod services_endpoint;
+mod static_files;
 mod terminal_log;
 mod watch;
 
@@ -34,16 +36,20 @@ use crate::generation::{Generation, Shared};
 pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
+pub use function_spec::check_application;
 pub use terminal_log::TerminalLog;
-pub use watch::{ReloadError, ReloadEvent, WatchError};
+pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
 
-/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr.
-pub fn init_logging() {
+/// Sends the libraries' `tracing` events (gateway 502 reasons, store warnings) to stderr, coloured
+/// when `color`; `verbose` (`--debug`) adds Sluice's debug lines unless `SLUICE_LOG` chooses otherwise.
+pub fn init_logging(verbose: bool, color: bool) {
+    let default = if verbose { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .with_target(false)
         .without_time()
         .try_init();
@@ -118,6 +124,8 @@ pub struct Application {
     /// in-flight request does.
     current: Arc<ArcSwap<Generation>>,
     notes: Vec<String>,
+    /// Every note said so far, so a reload reports only what is new.
+    said: std::sync::Mutex<BTreeSet<String>>,
     /// The store's TTL sweeper, owned here and stopped by [`Application::shutdown`].
     sweeper: std::sync::Mutex<Option<Sweeper>>,
 }
@@ -136,11 +144,12 @@ impl Application {
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
         let sweeper = start_sweeper(&dynamodb, &mut notes);
         let guard_state = auth_setup::open_guard_state(config)?;
-        let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state);
+        let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state)?;
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
         Ok(Self {
             shared: Arc::new(shared),
             current: Arc::new(ArcSwap::from_pointee(generation)),
+            said: std::sync::Mutex::new(notes.iter().cloned().collect()),
             notes,
             sweeper: std::sync::Mutex::new(sweeper),
         })
@@ -161,7 +170,7 @@ impl Application {
     /// (the Lambda function name) is not in `code_changed` keep their warm sandboxes; the others'
     /// old sandboxes stop when their last invocation ends. The store is kept; the template's
     /// missing tables are created (never dropped). On error the current generation keeps
-    /// serving. Returns what building did or found.
+    /// serving. Returns what building did or found that was not said before.
     pub fn reload(
         &self,
         model: Model,
@@ -178,7 +187,11 @@ impl Application {
             &mut notes,
         )?;
         self.current.store(Arc::new(generation));
-        Ok(notes)
+        let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(notes
+            .into_iter()
+            .filter(|n| said.insert(n.clone()))
+            .collect())
     }
 
     /// Starts one sandbox per function (`--warm-containers EAGER`).
@@ -220,7 +233,9 @@ impl Application {
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         let current = self.current.clone();
         let gateway = move || current.load().gateway.clone();
-        http_listener::serve_gateway(listener, gateway, shutdown).await;
+        let log = self.shared.log.clone();
+        let statics = self.shared.static_files.clone();
+        http_listener::serve_gateway(listener, gateway, log, statics, shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.

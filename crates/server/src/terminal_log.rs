@@ -1,22 +1,32 @@
 //! What a person sees in the terminal: function output prefixed with the function's name (colored
 //! on a TTY, as SAM CLI users are used to), and one access line per request.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use sluice_apigw::{AccessLog, AccessRecord};
 use sluice_lambda::LogSink;
 
-/// Writes function log lines to stderr, one per call, so lines from parallel sandboxes never interleave.
+/// Writes function log lines to stderr (or the `--log-file`), one per call, so lines from parallel
+/// sandboxes never interleave.
 pub struct TerminalLog {
     color: bool,
+    /// `--log-file`: function lines go here, uncoloured, instead of stderr (access lines stay on
+    /// stderr, as SAM CLI keeps its request lines on the terminal).
+    file: Option<std::sync::Mutex<std::fs::File>>,
 }
 
 impl TerminalLog {
-    /// Colors only when stderr is a terminal.
-    pub fn new() -> Self {
-        Self {
-            color: std::io::stderr().is_terminal(),
-        }
+    /// Function logs on stderr, coloured when `color` (the binary decides: a terminal, no `NO_COLOR`).
+    pub fn new(color: bool) -> Self {
+        Self { color, file: None }
+    }
+
+    /// Function logs to `path` (created or truncated, as SAM CLI opens its log file).
+    pub fn to_file(path: &std::path::Path, color: bool) -> std::io::Result<Self> {
+        Ok(Self {
+            color,
+            file: Some(std::sync::Mutex::new(std::fs::File::create(path)?)),
+        })
     }
 
     /// Prints one access line: `"GET /hello HTTP/1.1" 200 1.23 ms`.
@@ -44,12 +54,6 @@ impl TerminalLog {
             format!("\"{method} {path} {protocol}\" {status} {elapsed_ms:.2} ms{suffix}\n")
         };
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    }
-}
-
-impl Default for TerminalLog {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -88,6 +92,12 @@ impl AccessLog for TerminalLog {
 
 impl LogSink for TerminalLog {
     fn line(&self, function: &str, line: &str) {
+        if let Some(file) = &self.file {
+            if let Ok(mut file) = file.lock() {
+                let _ = writeln!(file, "[{function}] {line}");
+            }
+            return;
+        }
         let text = if self.color {
             // A stable color per function name makes parallel output easy to follow.
             let hue = 31

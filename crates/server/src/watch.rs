@@ -15,8 +15,10 @@ use tokio::sync::mpsc;
 
 use crate::{Application, ServerError};
 
-/// How long the watcher waits for a burst of writes (an editor's save, a `git checkout`) to end.
+/// How long the watcher waits for the next event of a burst (an editor's save, a `git checkout`).
 const DEBOUNCE: Duration = Duration::from_millis(40);
+/// The longest a burst is waited for before reloading anyway.
+const MAX_DEBOUNCE: Duration = Duration::from_millis(500);
 
 /// Folder names whose changes never reload: build output, dependencies' caches, VCS data.
 const IGNORED_DIRS: &[&str] = &[
@@ -81,15 +83,19 @@ pub enum ReloadError {
 #[error("cannot watch files for reload: {0}")]
 pub struct WatchError(#[from] notify::Error);
 
+/// Watches set up by [`Application::start_watching`], waiting to be run.
+pub struct Reloader {
+    app: Arc<Application>,
+    watcher: RecommendedWatcher,
+    watched: BTreeSet<(PathBuf, bool)>,
+    changed: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+}
+
 impl Application {
-    /// Watches the template and the functions' code until `shutdown` resolves; each change
-    /// reloads and is reported through `report`.
-    pub async fn watch(
-        self: &Arc<Self>,
-        report: impl Fn(ReloadEvent) + Send + Sync + 'static,
-        shutdown: impl Future<Output = ()>,
-    ) -> Result<(), WatchError> {
-        let (changes, mut changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+    /// Starts watching the template and the functions' code now (edits from here on are seen),
+    /// to be acted on by [`Reloader::run`].
+    pub fn start_watching(self: &Arc<Self>) -> Result<Reloader, WatchError> {
+        let (changes, changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let mut watcher =
             notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
                 // Reads (our own template loads, interpreters importing code) and attribute changes
@@ -102,39 +108,83 @@ impl Application {
             })?;
         let mut watched = BTreeSet::new();
         self.rewatch(&mut watcher, &mut watched)?;
+        Ok(Reloader {
+            app: self.clone(),
+            watcher,
+            watched,
+            changed,
+        })
+    }
+}
+
+impl Reloader {
+    /// Reloads on each edit until `shutdown` resolves; each reload is reported through `report`.
+    pub async fn run(
+        self,
+        report: impl Fn(ReloadEvent) + Send + Sync + 'static,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        let Reloader {
+            app,
+            mut watcher,
+            mut watched,
+            mut changed,
+        } = self;
         tokio::pin!(shutdown);
         loop {
-            let mut batch = tokio::select! {
-                () = &mut shutdown => return Ok(()),
+            let first = tokio::select! {
+                () = &mut shutdown => return,
                 batch = changed.recv() => match batch {
                     Some(batch) => batch,
-                    None => return Ok(()),
+                    None => return,
                 },
             };
-            // Debounce: one save is several events (write, rename, chmod); take them all.
-            while let Ok(Some(more)) = tokio::time::timeout(DEBOUNCE, changed.recv()).await {
-                batch.extend(more);
-            }
-            batch.sort();
-            batch.dedup();
-            let ignore = self.shared.config.state_dir();
-            let paths: Vec<PathBuf> = batch
-                .into_iter()
-                .filter(|p| !is_ignored(p, &ignore))
-                .collect();
+            // Only edits of what Sluice serves count, so a log file written beside the template
+            // cannot keep a debounce window open.
+            let model = app.model();
+            let relevant = |path: &PathBuf| app.serves_from(&model, path);
+            let mut paths: Vec<PathBuf> = first.into_iter().filter(relevant).collect();
             if paths.is_empty() {
                 continue;
             }
-            report(self.apply(&paths, &report).await);
+            // Debounce: one save is several events (write, rename); take those that follow
+            // closely, for at most a bounded time.
+            let window_end = tokio::time::Instant::now() + MAX_DEBOUNCE;
+            while let Ok(Ok(Some(more))) =
+                tokio::time::timeout_at(window_end, tokio::time::timeout(DEBOUNCE, changed.recv()))
+                    .await
+            {
+                paths.extend(more.into_iter().filter(relevant));
+            }
+            paths.sort();
+            paths.dedup();
+            if let Some(event) = app.apply(&paths, &report).await {
+                report(event);
+            }
             // The template may name new code folders.
-            if let Err(error) = self.rewatch(&mut watcher, &mut watched) {
+            if let Err(error) = app.rewatch(&mut watcher, &mut watched) {
                 tracing::warn!(%error, "updating the watched folders failed");
             }
         }
     }
+}
+
+impl Application {
+    /// Whether an edit of `path` changes what `model` serves: the template itself, or a file in a
+    /// function's code folder that is not build output, a cache or Sluice's state.
+    fn serves_from(&self, model: &Model, path: &PathBuf) -> bool {
+        if is_ignored(path, &self.shared.config.state_dir()) {
+            return false;
+        }
+        path == &self.shared.config.template
+            || model.functions.iter().any(|f| match &f.code {
+                Code::Dir(dir) => path.starts_with(dir),
+                Code::Inline(_) => false,
+            })
+    }
 
     /// Reloads for a batch of changed paths.
-    async fn apply(&self, paths: &[PathBuf], report: &impl Fn(ReloadEvent)) -> ReloadEvent {
+    async fn apply(&self, paths: &[PathBuf], report: &impl Fn(ReloadEvent)) -> Option<ReloadEvent> {
         let before = self.model();
         let template = &self.shared.config.template;
         let template_changed = paths.iter().any(|p| p == template);
@@ -146,6 +196,10 @@ impl Application {
                 Code::Inline(_) => false,
             })
             .collect();
+        if !template_changed && touched.is_empty() {
+            // Another file beside the template (a README, a log): nothing Sluice serves changed.
+            return None;
+        }
         let what = describe(template_changed, &touched, paths, template);
         for function in &touched {
             if function.build_method.as_deref() == Some("rust-cargolambda") {
@@ -154,7 +208,7 @@ impl Application {
                         function: function.logical_id.clone(),
                     });
                     if let Err(error) = cargo_build(dir).await {
-                        return ReloadEvent::Failed { what, error };
+                        return Some(ReloadEvent::Failed { what, error });
                     }
                 }
             }
@@ -167,10 +221,10 @@ impl Application {
                     .map(|notes| (summary, notes))
             })
             .map_err(ReloadError::from);
-        match reloaded {
+        Some(match reloaded {
             Ok((summary, notes)) => ReloadEvent::Reloaded { summary, notes },
             Err(error) => ReloadEvent::Failed { what, error },
-        }
+        })
     }
 
     /// Watches what the current model names and stops watching what it no longer does.
@@ -284,11 +338,7 @@ fn describe(
         };
         parts.push(format!("{} ({})", function.logical_id, files.join(", ")));
     }
-    if parts.is_empty() {
-        "files in a watched folder".to_owned()
-    } else {
-        parts.join(", ")
-    }
+    parts.join(", ")
 }
 
 /// One line: what changed and what the new generation serves.

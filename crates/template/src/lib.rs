@@ -7,10 +7,15 @@ mod auth_props;
 mod error;
 mod globals;
 mod intrinsics;
+mod language_extensions;
+mod layers;
 mod load;
 mod long_form;
 pub mod model;
+mod nested;
 mod parameters;
+mod plain_yaml;
+mod resource_types;
 mod resources;
 pub mod route_path;
 mod tables;
@@ -19,8 +24,9 @@ mod yaml_tree;
 pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
-pub use model::{Code, Function, Model, RestApi, Route, Table};
+pub use model::{Code, Function, Model, RestApi, Route, Source, Table};
 pub use parameters::parse_parameter_overrides;
+pub use plain_yaml::yaml_to_json;
 
 #[cfg(test)]
 mod tests;

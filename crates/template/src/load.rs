@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
 use crate::yaml_tree::{Kind, Node};
-use crate::{long_form, parameters, resources, yaml_tree};
+use crate::{long_form, nested, parameters, resources, yaml_tree};
 
 /// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
 /// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
@@ -35,11 +35,20 @@ impl Default for LoadOptions {
 
 /// Reads and compiles the template at `path`.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Model, TemplateError> {
+    load_nested(path, options, 0)
+}
+
+/// Reads and compiles a template that is `depth` stacks below the one Sluice was started with.
+pub(crate) fn load_nested(
+    path: &Path,
+    options: &LoadOptions,
+    depth: usize,
+) -> Result<Model, TemplateError> {
     let source = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_str(&source, path, options)
+    compile(&source, path, options, depth)
 }
 
 /// Compiles template text; `file_name` is used in messages and `CodeUri` is relative to its folder.
@@ -47,6 +56,16 @@ pub fn load_str(
     source: &str,
     file_name: &Path,
     options: &LoadOptions,
+) -> Result<Model, TemplateError> {
+    compile(source, file_name, options, 0)
+}
+
+/// [`load_str`] for a template `depth` stacks down (nested stacks report their outputs).
+fn compile(
+    source: &str,
+    file_name: &Path,
+    options: &LoadOptions,
+    depth: usize,
 ) -> Result<Model, TemplateError> {
     let invalid = |line: usize, col: usize, property: &str, message: &str| TemplateError::Invalid {
         file: file_name.to_path_buf(),
@@ -75,6 +94,7 @@ pub fn load_str(
         file_name,
         &mut warnings,
     )?;
+    let root = language_extensions(root, file_name, options, &parameters)?;
     let resource_entries: &[(String, Node)] = match root.get("Resources") {
         Some(Node {
             kind: Kind::Map(entries),
@@ -108,7 +128,7 @@ pub fn load_str(
                 .into(),
         );
     }
-    let resolver = Resolver::new(file_name, options, parameters, &root, resource_entries);
+    let mut resolver = Resolver::new(file_name, options, parameters, &root, resource_entries);
     let template_path = std::path::absolute(file_name).map_err(|source| TemplateError::Read {
         path: file_name.to_path_buf(),
         source,
@@ -118,6 +138,15 @@ pub fn load_str(
         .parent()
         .unwrap_or(Path::new("/"))
         .to_path_buf();
+    let children = nested::load_children(
+        resource_entries,
+        &resolver,
+        &template_dir,
+        options,
+        depth,
+        &mut warnings,
+    )?;
+    resolver.set_stack_outputs(nested::outputs(&children));
     let built = resources::build(
         &root,
         resource_entries,
@@ -138,22 +167,85 @@ pub fn load_str(
         &options.aws.region,
         &mut warnings,
     )?;
-    Ok(Model {
+    let outputs = if depth > 0 {
+        nested::evaluate_outputs(&root, &resolver, &mut warnings)
+    } else {
+        BTreeMap::new()
+    };
+    let mut model = Model {
         template_path,
         functions: built.functions,
         rest_apis: built.rest_apis,
         tables: built.tables,
         warnings,
         auth,
-    })
+        outputs,
+    };
+    if !children.is_empty() {
+        nested::merge(&mut model, children);
+        resources::served_names(&mut model.functions, &mut model.warnings);
+    }
+    Ok(model)
 }
 
 /// Whether `Transform` names the SAM transform (a string or a list of transforms).
 fn declares_sam_transform(root: &Node) -> bool {
-    const SAM: &str = "AWS::Serverless-2016-10-31";
+    declares_transform(root, "AWS::Serverless-2016-10-31")
+}
+
+/// Whether `Transform` names `transform` (a string or a list of transforms).
+fn declares_transform(root: &Node, transform: &str) -> bool {
     match root.get("Transform").map(|t| &t.kind) {
-        Some(Kind::Scalar(s, _)) => s == SAM,
-        Some(Kind::Seq(items)) => items.iter().any(|i| i.as_str() == Some(SAM)),
+        Some(Kind::Scalar(s, _)) => s == transform,
+        Some(Kind::Seq(items)) => items.iter().any(|i| i.as_str() == Some(transform)),
         _ => false,
     }
+}
+
+/// The template with `Fn::ForEach` loops expanded in `Resources`, `Conditions` and `Outputs`
+/// when it declares `AWS::LanguageExtensions`; a loop without the transform is an error, as on AWS.
+fn language_extensions(
+    root: Node,
+    file_name: &Path,
+    options: &LoadOptions,
+    parameters: &BTreeMap<String, parameters::ParamValue>,
+) -> Result<Node, TemplateError> {
+    const TRANSFORM: &str = "AWS::LanguageExtensions";
+    const SECTIONS: [&str; 3] = ["Resources", "Conditions", "Outputs"];
+    let no_resources: Vec<(String, Node)> = Vec::new();
+    let resources = root
+        .get("Resources")
+        .and_then(Node::entries)
+        .unwrap_or(&no_resources);
+    let resolver = Resolver::new(file_name, options, parameters.clone(), &root, resources);
+    if !declares_transform(&root, TRANSFORM) {
+        for section in SECTIONS {
+            let entries = root
+                .get(section)
+                .and_then(Node::entries)
+                .unwrap_or_default();
+            if let Some((key, node)) = entries.iter().find(|(k, _)| k.starts_with("Fn::ForEach::"))
+            {
+                return Err(resolver.error_hint(
+                    node,
+                    &format!("{section}.{key}"),
+                    "Fn::ForEach needs the AWS::LanguageExtensions transform",
+                    Some(
+                        "add Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+        return Ok(root);
+    }
+    let mut expanded = root.clone();
+    if let Kind::Map(sections) = &mut expanded.kind {
+        for (name, section) in sections.iter_mut() {
+            if SECTIONS.contains(&name.as_str()) {
+                *section = crate::language_extensions::expand(section, name, &resolver)?;
+            }
+        }
+    }
+    Ok(expanded)
 }

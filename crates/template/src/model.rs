@@ -22,6 +22,9 @@ pub struct Model {
     pub warnings: Vec<String>,
     /// Authorizers, user pools, API keys, usage plans and method settings.
     pub auth: crate::auth_model::AuthModel,
+    /// `Outputs` values, evaluated for nested stacks only (their parent reads them); empty for
+    /// the template Sluice was started with.
+    pub outputs: BTreeMap<String, String>,
 }
 
 /// One DynamoDB table the template declares; created at startup if missing.
@@ -63,6 +66,43 @@ pub struct Function {
     pub architectures: Vec<String>,
     /// `Metadata.BuildMethod` (e.g. `rust-cargolambda`), used to find a built `bootstrap`.
     pub build_method: Option<String>,
+    /// `AutoPublishAlias`: the alias name (`live`) under which the function can also be invoked.
+    pub alias: Option<String>,
+    /// The folders of the function's local layers (`Layers` naming `LayerVersion`s of this
+    /// template), in `Layers` order: what Lambda would unpack into `/opt`.
+    pub layers: Vec<PathBuf>,
+    /// Where `CodeUri` was written (the resource when it is absent), for errors about the code.
+    pub code_uri_source: Source,
+    /// Where `Handler` was written (the resource when it is absent), for errors about the module.
+    pub handler_source: Source,
+}
+
+/// Where a property was written, so a problem found after loading (a `CodeUri` folder that does
+/// not exist) is reported like a template error: `file:line:col: property: message`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Source {
+    /// The template file, as named when loading.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// Dotted property path (`Resources.Fn.Properties.CodeUri`).
+    pub property: String,
+}
+
+impl Source {
+    /// A template error at this place.
+    pub fn error(&self, message: impl Into<String>, hint: Option<String>) -> crate::TemplateError {
+        crate::TemplateError::Invalid {
+            file: self.file.clone(),
+            line: self.line,
+            col: self.col,
+            property: self.property.clone(),
+            message: message.into(),
+            hint,
+        }
+    }
 }
 
 /// Where a function's code comes from.

@@ -15,7 +15,7 @@ pub(crate) enum ParamValue {
     List(Vec<String>),
 }
 
-/// Resolves every parameter of the template: override, else `Default`, else an error.
+/// Resolves every parameter of the template: override, else `Default`, else its own name.
 pub(crate) fn resolve(
     parameters: Option<&Node>,
     overrides: &BTreeMap<String, String>,
@@ -83,14 +83,19 @@ pub(crate) fn resolve(
                 }
             },
             (None, None) => {
-                return Err(error(
-                    definition,
-                    path,
-                    format!("parameter {name} has no Default and no override"),
-                    Some(format!(
-                        "pass --parameter-overrides {name}=<value>, or add a Default"
-                    )),
+                // SAM CLI: a parameter nobody gave a value resolves to its own name, so templates
+                // written for `sam deploy --guided` still run; where the value matters (a CodeUri,
+                // a table name) the name shows up in that property's error or behaviour.
+                warnings.push(format!(
+                    "{path}: no Default and no override; its value is its name {name:?}, as in SAM CLI (pass --parameter-overrides {name}=<value>)"
                 ));
+                let value = if is_list {
+                    ParamValue::List(vec![name.clone()])
+                } else {
+                    ParamValue::Scalar(name.clone())
+                };
+                out.insert(name.clone(), value);
+                continue;
             }
         };
         let value = if is_list {

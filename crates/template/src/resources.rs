@@ -102,6 +102,16 @@ pub(crate) fn build(
                 Some("add e.g. Type: AWS::Serverless::Function".into()),
             ));
         };
+        if let Err(unknown) = crate::resource_types::check(ty) {
+            // CloudFormation rejects an unknown type whatever the resource's Condition says.
+            let type_node = resource.get("Type").unwrap_or(resource);
+            return Err(resolver.error_hint(
+                type_node,
+                &format!("{path}.Type"),
+                unknown.message,
+                unknown.suggestion.map(|s| format!("did you mean {s}?")),
+            ));
+        }
         if let Some(condition) = resource.get("Condition") {
             let condition_path = format!("{path}.Condition");
             let Some(name) = condition.as_str() else {
@@ -141,6 +151,10 @@ pub(crate) fn build(
                 };
                 rest_apis.push(rest_api(id, &reader, warnings)?);
             }
+            // Read where a function lists them (`Layers`), into the function's model.
+            "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => {}
+            // Loaded before the parent's resources (crate::nested), merged after.
+            "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => {}
             "AWS::Serverless::SimpleTable" | "AWS::DynamoDB::Table" => {
                 let absent = Node {
                     kind: Kind::Map(Vec::new()),
@@ -157,11 +171,14 @@ pub(crate) fn build(
                 )?);
             }
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
+            // Permissions and capacity change nothing locally: no warning to read past.
+            _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
             _ => warnings.push(format!(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
         }
     }
+    served_names(&mut functions, warnings);
     if events.iter().any(|e| e.rest_api.is_none()) {
         rest_apis.push(implicit_api(root, global("Api"), resolver, warnings)?);
     }
@@ -171,6 +188,34 @@ pub(crate) fn build(
         rest_apis,
         tables,
     })
+}
+
+/// Gives each function a name no other function has, so every function runs.
+///
+/// AWS: two functions with one `FunctionName` cannot be deployed; SAM CLI still runs both (by
+/// logical id) and resolves the name to the first. Sluice does the same: later functions sharing a
+/// name run under their logical id, and the warning says which one the shared name reaches.
+pub(crate) fn served_names(functions: &mut [Function], warnings: &mut Vec<String>) {
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    for function in functions.iter() {
+        owners
+            .entry(function.name.clone())
+            .or_insert_with(|| function.logical_id.clone());
+    }
+    for function in functions.iter_mut() {
+        let Some(first) = owners.get(&function.name) else {
+            continue;
+        };
+        if *first == function.logical_id {
+            continue;
+        }
+        warnings.push(format!(
+            "Resources.{id}.Properties.FunctionName: {name} is also the name of {first} (AWS would refuse to deploy both); {id} runs under its logical id, and the Invoke API resolves {name} to {first}",
+            id = function.logical_id,
+            name = function.name,
+        ));
+        function.name = function.logical_id.clone();
+    }
 }
 
 /// The implicit `ServerlessRestApi`: stage `Prod`, other settings from `Globals.Api`.
@@ -407,13 +452,22 @@ fn function(
         }
         None => None,
     };
-    if props.properties.get("Layers").is_some() {
-        warnings.push(format!(
-            "{}: layers are not emulated yet (their code is not available to the function)",
-            props.path("Layers")
-        ));
-    }
+    let layers = match props.properties.get("Layers").filter(|l| !l.is_null()) {
+        Some(node) => crate::layers::local_layers(
+            node,
+            &props.path("Layers"),
+            resolver,
+            template_dir,
+            warnings,
+        )?,
+        None => Vec::new(),
+    };
     read_events(id, props, warnings, events)?;
+    let alias = props.string("AutoPublishAlias")?.filter(|a| !a.is_empty());
+    let source_of = |key: &str| {
+        let at = props.properties.get(key).unwrap_or(resource);
+        resolver.source(at, &props.path(key))
+    };
     Ok(Some(Function {
         logical_id: id.to_string(),
         name: resolver.physical_name(id, resource, &format!("Resources.{id}"))?,
@@ -430,6 +484,10 @@ fn function(
             architectures
         },
         build_method,
+        alias,
+        layers,
+        code_uri_source: source_of("CodeUri"),
+        handler_source: source_of("Handler"),
     }))
 }
 

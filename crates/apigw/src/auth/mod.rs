@@ -80,6 +80,9 @@ pub struct GuardInputs {
     pub account_throttle: Throttle,
     /// Access keys `AWS_IAM` routes accept.
     pub credentials: Vec<sigv4::Credential>,
+    /// SAM CLI's `--disable-authorizer`: Lambda and Cognito authorizers are skipped (the user asked
+    /// for open routes); `AWS_IAM`, API keys and throttles still apply.
+    pub disable_authorizers: bool,
 }
 
 impl Default for GuardInputs {
@@ -89,6 +92,7 @@ impl Default for GuardInputs {
             api_key_values: HashMap::new(),
             account_throttle: ACCOUNT_THROTTLE,
             credentials: Vec::new(),
+            disable_authorizers: false,
         }
     }
 }
@@ -201,6 +205,9 @@ impl Guards {
                         let (name, check) = match &r.authorizer {
                             RouteAuthorizer::None => (None, Check::Open),
                             RouteAuthorizer::Iam => (Some("AWS_IAM".to_owned()), Check::Iam),
+                            RouteAuthorizer::Named(_) if inputs.disable_authorizers => {
+                                (None, Check::Open)
+                            }
                             RouteAuthorizer::Named(name) => (
                                 Some(name.clone()),
                                 compile(auth.authorizers.get(name), &r.scopes, inputs),

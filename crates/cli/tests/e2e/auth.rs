@@ -343,3 +343,14 @@ fn aws_iam_routes_verify_sigv4_signatures_from_botocore() {
         &[],
     );
 }
+
+#[test]
+fn disable_authorizer_opens_authorizer_routes_only() {
+    let server = Server::start(sluice(), &auth_template(), &["--disable-authorizer"]);
+    assert!(server.wait_for_log("--disable-authorizer").is_some());
+    assert_eq!(get(&server, "/me", &[]).0, 200);
+    assert_eq!(get(&server, "/token/1", &[]).0, 200);
+    // API keys and AWS_IAM are not authorizers: still enforced.
+    assert_eq!(get(&server, "/keyed", &[]).0, 403);
+    assert_eq!(get(&server, "/iam", &[]).0, 403);
+}

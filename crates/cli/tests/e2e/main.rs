@@ -15,6 +15,8 @@ mod limits_redis;
 mod reload;
 mod request_event;
 mod runtime_clients;
+mod sam_parity;
+mod sam_templates;
 mod services;
 mod validate_command;
 

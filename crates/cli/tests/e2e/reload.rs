@@ -67,6 +67,26 @@ fn saving_code_or_template_reloads_and_a_broken_template_keeps_the_old_version()
     let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
     assert_eq!(body(&server, "/hello"), (200, "v1".to_owned()));
 
+    // A client loops on requests through every reload below: none may fail.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let looping = {
+        let (url, stop) = (server.url("/hello"), stop.clone());
+        std::thread::spawn(move || {
+            let client = client();
+            let mut answers = Vec::new();
+            // Bounded in count as well as by the flag.
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && answers.len() < 20_000 {
+                let answer = client
+                    .get(&url)
+                    .send()
+                    .map(|r| (r.status().as_u16(), r.text().unwrap_or_default()))
+                    .unwrap_or_else(|e| (0, e.to_string()));
+                answers.push(answer);
+            }
+            answers
+        })
+    };
+
     save(&dir.join("src/app.py"), &handler("v2"));
     assert_eventually!(
         body(&server, "/hello") == (200, "v2".to_owned()),
@@ -99,6 +119,19 @@ fn saving_code_or_template_reloads_and_a_broken_template_keeps_the_old_version()
         .logs()
         .iter()
         .any(|l| l.contains("+GET /bye (ServerlessRestApi)")));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answers = looping.join().expect("client thread");
+    let failed: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status != 200)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "failed during reloads: {:?}",
+        &failed[..failed.len().min(3)]
+    );
+    assert!(answers.iter().any(|(_, body)| body == "v2"));
 }
 
 #[test]

@@ -110,7 +110,19 @@ async function loadHandler(handlerString, taskRoot) {
   } catch (e) {
     if (e instanceof SyntaxError) throw new UserError("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`);
     if (e && e.code === "MODULE_NOT_FOUND") {
-      throw new UserError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleRel}'\nRequire stack:\n- ${__filename}`);
+      // Name what is missing, as Lambda does: the handler's module, or a package it requires
+      // (`@aws-sdk/client-dynamodb`), with the files that required it.
+      const found = /Cannot find module '([^']+)'/.exec(e.message || "");
+      const missing = found && found[1] !== base ? found[1] : moduleRel;
+      const stack = (Array.isArray(e.requireStack) ? e.requireStack : []).concat([__filename]);
+      throw new UserError(
+        "Runtime.ImportModuleError",
+        `Error: Cannot find module '${missing}'\nRequire stack:\n${stack.map((f) => `- ${f}`).join("\n")}`
+      );
+    }
+    if (e && e.code === "ERR_MODULE_NOT_FOUND") {
+      // An ES module's import: node's message names the package and the importing file.
+      throw new UserError("Runtime.ImportModuleError", `Error [ERR_MODULE_NOT_FOUND]: ${e.message}`);
     }
     throw new UserError("Runtime.ImportModuleError", `${(e && e.name) || "Error"}: ${e && e.message}`);
   }

@@ -64,16 +64,17 @@ fn bad_default_points_at_the_default() {
 }
 
 #[test]
-fn missing_value_is_an_error_with_a_hint() {
+fn missing_value_is_the_parameter_name_with_a_warning_naming_the_override() {
+    // SAM CLI's behaviour (issue 7): not an error, the value is the parameter's own name.
     let prelude = "Parameters:\n  TableName:\n    Type: String";
-    let err = load_err(&env_template(prelude, "x", ""));
-    assert!(
-        err.starts_with(
-            "/app/template.yaml:4:5: Parameters.TableName: parameter TableName has no Default"
-        ),
-        "{err}"
+    assert_eq!(env_value(prelude, "!Ref TableName"), "TableName");
+    let model = super::load(&env_template(prelude, "!Ref TableName", ""));
+    assert_eq!(
+        model.warnings,
+        ["Parameters.TableName: no Default and no override; its value is its name \"TableName\", as in SAM CLI (pass --parameter-overrides TableName=<value>)"]
     );
-    assert!(err.contains("--parameter-overrides TableName="), "{err}");
+    let list = "Parameters:\n  Subnets:\n    Type: CommaDelimitedList";
+    assert_eq!(env_value(list, "!Join [\"+\", !Ref Subnets]"), "Subnets");
 }
 
 #[test]

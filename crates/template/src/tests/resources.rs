@@ -546,3 +546,236 @@ fn load_reads_the_file_and_resolves_code_uri_next_to_it() {
     let err = missing.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("nope.yaml: cannot read the template"), "{err}");
 }
+
+#[test]
+fn a_resource_type_typo_is_an_error_with_the_type_it_misses() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Functon
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+";
+    assert_eq!(
+        load_err(yaml),
+        "/app/template.yaml:4:11: Resources.Fn.Type: AWS::Serverless::Functon is not a SAM resource type\n  hint: did you mean AWS::Serverless::Function?"
+    );
+    let cfn = "Resources:\n  T:\n    Type: AWS::DynamoDB::Tabel\n";
+    assert!(
+        load_err(cfn).ends_with("hint: did you mean AWS::DynamoDB::Table?"),
+        "{}",
+        load_err(cfn)
+    );
+}
+
+#[test]
+fn resources_without_local_effect_are_accepted_quietly() {
+    let yaml = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+  Capacity:
+    Type: AWS::Serverless::CapacityProvider
+    Properties: {{VpcConfig: {{SubnetIds: [a]}}}}
+  Role:
+    Type: AWS::IAM::Role
+  Allow:
+    Type: AWS::Lambda::Permission
+  Jobs:
+    Type: AWS::Batch::JobQueue
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.warnings,
+        ["Resources.Jobs: resource type AWS::Batch::JobQueue is not emulated yet (ignored)"]
+    );
+}
+
+#[test]
+fn functions_sharing_a_function_name_both_run_and_the_name_reaches_the_first() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  First:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, FunctionName: shared}
+  Second:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: b.handler, Runtime: python3.12, FunctionName: shared}
+";
+    let model = load(yaml);
+    let names: Vec<(&str, &str)> = model
+        .functions
+        .iter()
+        .map(|f| (f.logical_id.as_str(), f.name.as_str()))
+        .collect();
+    assert_eq!(names, [("First", "shared"), ("Second", "Second")]);
+    assert_eq!(
+        model.function("shared").map(|f| f.logical_id.as_str()),
+        Some("First")
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.Second.Properties.FunctionName: shared is also the name of First (AWS would refuse to deploy both); Second runs under its logical id, and the Invoke API resolves shared to First"]
+    );
+}
+
+#[test]
+fn auto_publish_alias_makes_ref_alias_the_qualified_arn() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    AutoPublishAlias: live
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, FunctionName: worker}
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: b.handler
+      Runtime: python3.12
+      AutoPublishAlias: blue
+      Environment:
+        Variables:
+          WORKER: !Ref Worker.Alias
+          SELF: !Ref Caller.Alias
+";
+    let model = load(yaml);
+    let caller = model.function("Caller").unwrap();
+    assert_eq!(
+        caller.environment["WORKER"],
+        "arn:aws:lambda:us-east-1:123456789012:function:worker:live"
+    );
+    assert_eq!(
+        caller.environment["SELF"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Caller:blue"
+    );
+    assert_eq!(caller.alias.as_deref(), Some("blue"));
+    assert_eq!(
+        model.function("worker").unwrap().alias.as_deref(),
+        Some("live")
+    );
+}
+
+#[test]
+fn local_layers_become_folders_in_order_and_remote_ones_warn() {
+    let dir = std::env::temp_dir().join(format!("sluice-layers-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("layers/common")).unwrap();
+    std::fs::create_dir_all(dir.join("layers/extra")).unwrap();
+    let template = dir.join("template.yaml");
+    let body = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: [!Ref Common]
+Resources:
+  Common:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/common/}
+  Extra:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: ./layers/extra}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Layers:
+        - !Ref Extra
+        - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79
+";
+    std::fs::write(&template, body).unwrap();
+    let model = crate::load(&template, &crate::LoadOptions::default()).unwrap();
+    assert_eq!(
+        model.functions[0].layers,
+        [dir.join("layers/common"), dir.join("layers/extra")]
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.F.Properties.Layers.2: layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79 is not in this template and cannot be fetched offline (the function runs without it)"]
+    );
+    std::fs::remove_dir_all(dir.join("layers/extra")).unwrap();
+    let err = crate::load(&template, &crate::LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Resources.Extra.Properties.Content: folder")
+            && err.contains("layers/extra does not exist"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Names:
+    Type: CommaDelimitedList
+    Default: alpha,beta-one,gamma
+Resources:
+  Fn::ForEach::Functions:
+    - Name
+    - !Ref Names
+    - '&{Name}Function':
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: app.handler
+          Runtime: python3.12
+          FunctionName: !Sub 'fn-${Name}'
+          Environment:
+            Variables:
+              WHO: !Ref Name
+              COUNT: !Length [a, b, c, d]
+              JSON: !ToJsonString {a: [1, x]}
+          Events:
+            Get:
+              Type: Api
+              Properties: {Path: !Sub '/${Name}', Method: get}
+";
+
+#[test]
+fn for_each_stamps_out_functions_and_their_routes() {
+    let model = load(FOR_EACH);
+    let functions: Vec<(&str, &str, &str)> = model
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.logical_id.as_str(),
+                f.name.as_str(),
+                f.environment["WHO"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            ("alphaFunction", "fn-alpha", "alpha"),
+            ("betaoneFunction", "fn-beta-one", "beta-one"),
+            ("gammaFunction", "fn-gamma", "gamma"),
+        ]
+    );
+    assert_eq!(
+        model.rest_apis[0].routes,
+        [
+            route("GET", "/alpha", "alphaFunction", "Get"),
+            route("GET", "/beta-one", "betaoneFunction", "Get"),
+            route("GET", "/gamma", "gammaFunction", "Get"),
+        ]
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["COUNT"], "4");
+    assert_eq!(env["JSON"], r#"{"a":[1,"x"]}"#);
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn for_each_without_the_transform_is_an_error() {
+    let yaml = FOR_EACH.replace("AWS::LanguageExtensions, ", "");
+    let err = load_err(&yaml);
+    assert!(
+        err.contains("Resources.Fn::ForEach::Functions: Fn::ForEach needs the AWS::LanguageExtensions transform"),
+        "{err}"
+    );
+}

@@ -1,0 +1,221 @@
+//! The host's `node` stands in for Lambda's Node.js runtimes; when the template asks for another
+//! major version, startup says so once (as it does for python).
+//!
+//! Lambda's Node.js runtimes ship the AWS SDK for JavaScript v3, so handlers `require` its
+//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code names
+//! and cannot resolve from its own folders, installs them once with npm into its cache, and puts
+//! the cache on `NODE_PATH` (as it does with boto3 for python). `NODE_PATH` serves `require`;
+//! an ES module's `import` ignores it, so ESM handlers need the package in their own `node_modules`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Folders never scanned for SDK imports: dependencies, VCS and build output.
+const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", ".aws-sam", ".sluice", "target"];
+/// Source files scanned per function folder at most, so a huge folder cannot stall startup.
+const MAX_FILES: usize = 2000;
+/// The npm scope of the AWS SDK for JavaScript v3.
+const SDK_SCOPE: &str = "@aws-sdk/";
+
+/// The `@aws-sdk/*` packages that code in `dirs` names and cannot resolve by itself.
+pub fn missing_sdk_packages<'a>(dirs: impl Iterator<Item = &'a Path>) -> BTreeSet<String> {
+    let mut missing = BTreeSet::new();
+    for dir in dirs {
+        let mut files = Vec::new();
+        if dir.is_file() {
+            // A single-file CodeUri.
+            files.push(dir.to_owned());
+        } else {
+            source_files(dir, &mut files);
+        }
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            for package in sdk_imports(&text) {
+                let resolvable = dir
+                    .ancestors()
+                    .any(|d| d.join("node_modules").join(&package).is_dir());
+                if !resolvable {
+                    missing.insert(package);
+                }
+            }
+        }
+    }
+    missing
+}
+
+/// Source files under `dir` (js, mjs, cjs, ts), skipping dependency and build folders.
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if out.len() >= MAX_FILES {
+            return;
+        }
+        let path = entry.path();
+        let name = entry.file_name();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if !SKIPPED_DIRS.iter().any(|s| name == *s) {
+                source_files(&path, out);
+            }
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("js" | "mjs" | "cjs" | "ts")
+        ) {
+            out.push(path);
+        }
+    }
+}
+
+/// Package names like `@aws-sdk/client-dynamodb` quoted in `text` (a subpath is cut off).
+fn sdk_imports(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for (at, _) in text.match_indices(SDK_SCOPE) {
+        let quoted = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| matches!(c, '\'' | '"' | '`'));
+        let name: String = text[at + SDK_SCOPE.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+            .collect();
+        if quoted && !name.is_empty() {
+            found.insert(format!("{SDK_SCOPE}{name}"));
+        }
+    }
+    found
+}
+
+/// The `node_modules` folder to put on `NODE_PATH` holding `packages`, installed into
+/// `cache_root` with npm when missing; `Err` says what to run when npm fails.
+pub fn sdk_path(packages: &BTreeSet<String>, cache_root: &Path) -> Result<Option<PathBuf>, String> {
+    if packages.is_empty() {
+        return Ok(None);
+    }
+    let prefix = cache_root.join("node-packages");
+    let modules = prefix.join("node_modules");
+    let absent: Vec<&String> = packages
+        .iter()
+        .filter(|p| !modules.join(p).join("package.json").is_file())
+        .collect();
+    if absent.is_empty() {
+        return Ok(Some(modules));
+    }
+    let names: Vec<&str> = absent.iter().map(|p| p.as_str()).collect();
+    eprintln!(
+        "Node handlers require {} (Lambda's runtime ships the AWS SDK for JavaScript v3), not installed here: installing into {} with npm ...",
+        names.join(", "),
+        prefix.display()
+    );
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .args(&names)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            eprintln!("Installed {} for node handlers.", names.join(", "));
+            Ok(Some(modules))
+        }
+        _ => Err(format!(
+            "node handlers require {} and installing failed; run `npm install --prefix {} {}`",
+            names.join(", "),
+            prefix.display(),
+            names.join(" ")
+        )),
+    }
+}
+
+/// `node --version` (`v20.11.1`), or `None` when node does not run.
+pub fn probe() -> Option<String> {
+    let out = Command::new("node")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !version.is_empty()).then_some(version)
+}
+
+/// One note naming the `nodejsN.x` runtimes whose major version differs from the host's node.
+pub fn version_note<'a>(
+    runtimes: impl Iterator<Item = &'a str>,
+    host: Option<&str>,
+) -> Option<String> {
+    let Some(host) = host else {
+        return Some("node handlers need node on the PATH, and none runs here".to_owned());
+    };
+    let host_major = host
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap_or_default();
+    let mut others: Vec<&str> = runtimes
+        .filter(|r| {
+            let major = r.trim_start_matches("nodejs").trim_end_matches(".x");
+            major != host_major
+        })
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    (!others.is_empty()).then(|| {
+        format!(
+            "Note: the template asks for {}; Sluice runs this machine's node ({host}) for them",
+            others.join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_quoted_sdk_package_names_only() {
+        let code = r#"
+const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
+// see https://github.com/aws/aws-sdk-js-v3 and @aws-sdk/not-an-import
+"#;
+        let found: Vec<String> = sdk_imports(code).into_iter().collect();
+        assert_eq!(
+            found,
+            [
+                "@aws-sdk/client-dynamodb",
+                "@aws-sdk/client-s3",
+                "@aws-sdk/lib-dynamodb"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_each_runtime_whose_major_version_differs() {
+        let runtimes = ["nodejs24.x", "nodejs20.x", "nodejs24.x", "nodejs22.x"];
+        assert_eq!(
+            version_note(runtimes.into_iter(), Some("v20.11.1")).as_deref(),
+            Some("Note: the template asks for nodejs22.x, nodejs24.x; Sluice runs this machine's node (v20.11.1) for them")
+        );
+        assert_eq!(
+            version_note(["nodejs20.x"].into_iter(), Some("v20.1.0")),
+            None
+        );
+        assert!(version_note(["nodejs20.x"].into_iter(), None).is_some());
+    }
+}

@@ -1,0 +1,178 @@
+//! The `AWS::LanguageExtensions` transform's `Fn::ForEach`: a loop that stamps out resources,
+//! conditions, outputs or properties, expanded before anything else reads the template, as
+//! CloudFormation expands it before the SAM transform runs.
+//!
+//! ```yaml
+//! Fn::ForEach::Topics:                # a key of the mapping the copies join
+//!   - Name                            # the identifier
+//!   - [Success, Failure]              # the collection (a list, or !Ref a list parameter)
+//!   - ${Name}Topic:                   # the fragment; ${Name} / &{Name} in its keys,
+//!       Type: AWS::SNS::Topic         # !Ref Name and ${Name} in !Sub in its values
+//! ```
+//! (`Fn::Length` and `Fn::ToJsonString`, the transform's other functions, are intrinsics.)
+
+use crate::error::TemplateError;
+use crate::intrinsics::{intrinsic, Resolver};
+use crate::yaml_tree::{Kind, Node};
+
+/// The key prefix of a loop.
+const FOR_EACH: &str = "Fn::ForEach::";
+
+/// `node` with every loop expanded (loops inside fragments included); `path` names it in errors.
+pub(crate) fn expand(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Node, TemplateError> {
+    match &node.kind {
+        Kind::Scalar(..) => Ok(node.clone()),
+        Kind::Seq(items) => Ok(Node {
+            kind: Kind::Seq(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| expand(item, &format!("{path}.{i}"), resolver))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ..node.clone()
+        }),
+        Kind::Map(entries) => {
+            let mut out: Vec<(String, Node)> = Vec::with_capacity(entries.len());
+            for (key, value) in entries {
+                let entry_path = format!("{path}.{key}");
+                let produced = if key.starts_with(FOR_EACH) {
+                    let copies = for_each(value, &entry_path, resolver)?;
+                    // The copies may hold loops of their own.
+                    match expand(&copies, &entry_path, resolver)?.kind {
+                        Kind::Map(copies) => copies,
+                        _ => Vec::new(),
+                    }
+                } else {
+                    vec![(key.clone(), expand(value, &entry_path, resolver)?)]
+                };
+                for (new_key, new_value) in produced {
+                    if out.iter().any(|(k, _)| *k == new_key) {
+                        return Err(resolver.error(
+                            value,
+                            &entry_path,
+                            format!("{new_key} is defined twice (Fn::ForEach keys must be unique)"),
+                        ));
+                    }
+                    out.push((new_key, new_value));
+                }
+            }
+            Ok(Node {
+                kind: Kind::Map(out),
+                ..node.clone()
+            })
+        }
+    }
+}
+
+/// One loop's copies of its fragment, as one mapping.
+fn for_each(loop_node: &Node, path: &str, resolver: &Resolver<'_>) -> Result<Node, TemplateError> {
+    let usage = "Fn::ForEach takes [Identifier, [values…], {OutputKey: OutputValue}]";
+    let Kind::Seq(parts) = &loop_node.kind else {
+        return Err(resolver.error(loop_node, path, usage));
+    };
+    let [identifier, collection, fragment] = parts.as_slice() else {
+        return Err(resolver.error(loop_node, path, usage));
+    };
+    let Some(identifier) = identifier.as_str().filter(|i| !i.is_empty()) else {
+        return Err(resolver.error(identifier, path, usage));
+    };
+    if fragment.entries().is_none() {
+        return Err(resolver.error(fragment, path, usage));
+    }
+    let values = resolver.eval_string_list(collection, &format!("{path}.1"))?;
+    let mut copies = Vec::new();
+    for value in &values {
+        if let Kind::Map(entries) = substitute(fragment, identifier, value).kind {
+            copies.extend(entries);
+        }
+    }
+    Ok(Node {
+        kind: Kind::Map(copies),
+        ..loop_node.clone()
+    })
+}
+
+/// `node` with `identifier` replaced by `value`: `${id}` and `&{id}` (alphanumerics only) in
+/// keys, `Ref: id`, and `${id}` in `Fn::Sub` strings.
+fn substitute(node: &Node, identifier: &str, value: &str) -> Node {
+    let in_text = |text: &str| {
+        let bare: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
+        text.replace(&format!("${{{identifier}}}"), value)
+            .replace(&format!("&{{{identifier}}}"), &bare)
+    };
+    match &node.kind {
+        Kind::Scalar(..) => node.clone(),
+        Kind::Seq(items) => Node {
+            kind: Kind::Seq(
+                items
+                    .iter()
+                    .map(|i| substitute(i, identifier, value))
+                    .collect(),
+            ),
+            ..node.clone()
+        },
+        Kind::Map(entries) => {
+            match intrinsic(node) {
+                Some(("Ref", target)) if target.as_str() == Some(identifier) => {
+                    return Node::scalar(value, node.line, node.col);
+                }
+                Some(("Fn::Sub", template)) => {
+                    let template = match &template.kind {
+                        Kind::Scalar(text, style) => Node {
+                            kind: Kind::Scalar(in_text(text), *style),
+                            ..template.clone()
+                        },
+                        _ => substitute_sub_list(template, identifier, value, &in_text),
+                    };
+                    return Node {
+                        kind: Kind::Map(vec![("Fn::Sub".into(), template)]),
+                        ..node.clone()
+                    };
+                }
+                _ => {}
+            }
+            Node {
+                kind: Kind::Map(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (in_text(k), substitute(v, identifier, value)))
+                        .collect(),
+                ),
+                ..node.clone()
+            }
+        }
+    }
+}
+
+/// `Fn::Sub: [text, {variables}]`: the text gets the identifier, the variables are values.
+fn substitute_sub_list(
+    list: &Node,
+    identifier: &str,
+    value: &str,
+    in_text: &dyn Fn(&str) -> String,
+) -> Node {
+    match &list.kind {
+        Kind::Seq(items) => Node {
+            kind: Kind::Seq(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| match (&item.kind, i) {
+                        (Kind::Scalar(text, style), 0) => Node {
+                            kind: Kind::Scalar(in_text(text), *style),
+                            ..item.clone()
+                        },
+                        _ => substitute(item, identifier, value),
+                    })
+                    .collect(),
+            ),
+            ..list.clone()
+        },
+        _ => substitute(list, identifier, value),
+    }
+}

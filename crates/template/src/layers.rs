@@ -1,0 +1,106 @@
+//! A function's `Layers`: local `AWS::Serverless::LayerVersion` resources become folders whose
+//! contents the function sees as Lambda's `/opt`; layer ARNs from other accounts cannot be fetched
+//! offline, so each is named once in a warning.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::TemplateError;
+use crate::intrinsics::{intrinsic, Resolver};
+use crate::resources::normalize;
+use crate::yaml_tree::{Kind, Node};
+
+/// Layer types whose content may be a local folder.
+const LAYER_TYPES: &[&str] = &["AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"];
+
+/// The local folders of the layers `node` lists, in the function's order; remote ones warn.
+pub(crate) fn local_layers(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<PathBuf>, TemplateError> {
+    let Kind::Seq(items) = &node.kind else {
+        return Err(resolver.error(
+            node,
+            path,
+            format!("Layers must be a list, found {}", node.shape()),
+        ));
+    };
+    let mut folders = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let item_path = format!("{path}.{index}");
+        // `!Ref MyLayer` names a layer in this template; evaluating it would give an ARN.
+        let local = match intrinsic(item) {
+            Some(("Ref", target)) => target.as_str().filter(|id| {
+                resolver
+                    .resource_type(id)
+                    .is_some_and(|t| LAYER_TYPES.contains(&t))
+            }),
+            _ => None,
+        };
+        match local {
+            Some(id) => folders.push(content_dir(id, resolver, template_dir, &item_path)?),
+            None => {
+                let arn = resolver.eval_string(item, &item_path)?.unwrap_or_default();
+                warnings.push(format!(
+                    "{item_path}: layer {arn} is not in this template and cannot be fetched offline (the function runs without it)"
+                ));
+            }
+        }
+    }
+    Ok(folders)
+}
+
+/// The folder a layer resource's `ContentUri` (or `Content`, for `AWS::Lambda::LayerVersion`)
+/// names, relative to the template.
+fn content_dir(
+    id: &str,
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    used_at: &str,
+) -> Result<PathBuf, TemplateError> {
+    let Some(resource) = resolver.resource_node(id) else {
+        return Ok(template_dir.to_owned());
+    };
+    let properties = resource.get("Properties");
+    let (key, content) = match properties.and_then(|p| p.get("ContentUri")) {
+        Some(node) => ("ContentUri", Some(node)),
+        None => ("Content", properties.and_then(|p| p.get("Content"))),
+    };
+    let property = format!("Resources.{id}.Properties.{key}");
+    let Some(content) = content else {
+        return Err(resolver.error_hint(
+            resource,
+            &property,
+            format!("layer {id} has no {key}, which {used_at} needs"),
+            Some("add e.g. ContentUri: layers/common/".into()),
+        ));
+    };
+    let local = match &content.kind {
+        Kind::Map(_) if intrinsic(content).is_none() => None,
+        _ => resolver
+            .eval_string(content, &property)?
+            .filter(|uri| !uri.is_empty() && !uri.starts_with("s3://")),
+    };
+    match local {
+        Some(uri) => {
+            let dir = normalize(&template_dir.join(uri));
+            if !dir.is_dir() {
+                return Err(resolver.error_hint(
+                    content,
+                    &property,
+                    format!("folder {} does not exist", dir.display()),
+                    Some(format!("{key} is relative to the template's folder")),
+                ));
+            }
+            Ok(dir)
+        }
+        None => Err(resolver.error_hint(
+            content,
+            &property,
+            format!("layer {id} is stored in S3, which is not available offline ({used_at})"),
+            Some("point ContentUri at the layer's local folder".into()),
+        )),
+    }
+}

@@ -1,0 +1,202 @@
+//! Nested applications and stacks with a local template (`AWS::Serverless::Application` with a
+//! path `Location`, `AWS::CloudFormation::Stack` with a path `TemplateURL`): each child is loaded
+//! with the parameters its parent passes, its `Outputs` become the parent's `!GetAtt
+//! Child.Outputs.X`, and its functions, APIs and tables join the parent's model under SAM CLI's
+//! names (`Child/Function`), the parent's routes winning a collision as in SAM CLI.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::TemplateError;
+use crate::intrinsics::{intrinsic, Resolver};
+use crate::load::{load_nested, LoadOptions};
+use crate::model::Model;
+use crate::resources::normalize;
+use crate::yaml_tree::{Kind, Node};
+
+/// How deep stacks may nest; guards against a template that includes itself.
+const MAX_DEPTH: usize = 8;
+
+/// One loaded child stack.
+pub(crate) struct Child {
+    /// The parent's logical id for it.
+    pub id: String,
+    /// The child's model (its own children merged in already).
+    pub model: Model,
+}
+
+/// Loads every local child stack `resources` declares; remote ones are named in `warnings`.
+pub(crate) fn load_children(
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    options: &LoadOptions,
+    depth: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Child>, TemplateError> {
+    let mut children = Vec::new();
+    for (id, resource) in resources {
+        let ty = resource
+            .get("Type")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        let location_key = match ty {
+            "AWS::Serverless::Application" => "Location",
+            "AWS::CloudFormation::Stack" => "TemplateURL",
+            _ => continue,
+        };
+        let path = format!("Resources.{id}");
+        if let Some(condition) = resource.get("Condition").and_then(Node::as_str) {
+            let at = resource.get("Condition").unwrap_or(resource);
+            if !resolver.condition(condition, at, &format!("{path}.Condition"))? {
+                continue;
+            }
+        }
+        let properties = resource.get("Properties");
+        let location_path = format!("{path}.Properties.{location_key}");
+        let Some(location) = properties.and_then(|p| p.get(location_key)) else {
+            return Err(resolver.error(
+                resource,
+                &location_path,
+                format!("{location_key} is required"),
+            ));
+        };
+        let local = match &location.kind {
+            // `{ApplicationId, SemanticVersion}`: an application from the Serverless Application
+            // Repository, which cannot be fetched offline.
+            Kind::Map(_) if intrinsic(location).is_none() => None,
+            _ => resolver
+                .eval_string(location, &location_path)?
+                .filter(|l| !l.contains("://")),
+        };
+        let Some(local) = local else {
+            warnings.push(format!(
+                "{location_path}: the nested application is not a local template, so it cannot be loaded offline (ignored)"
+            ));
+            continue;
+        };
+        let file = normalize(&template_dir.join(&local));
+        if !file.is_file() {
+            return Err(resolver.error_hint(
+                location,
+                &location_path,
+                format!("{} does not exist", file.display()),
+                Some(format!(
+                    "{location_key} is relative to the template's folder"
+                )),
+            ));
+        }
+        if depth >= MAX_DEPTH {
+            return Err(resolver.error(
+                location,
+                &location_path,
+                format!("stacks nest more than {MAX_DEPTH} deep (does a template include itself?)"),
+            ));
+        }
+        let parameters = match properties.and_then(|p| p.get("Parameters")) {
+            Some(node) => {
+                resolver.eval_string_map(node, &format!("{path}.Properties.Parameters"))?
+            }
+            None => BTreeMap::new(),
+        };
+        let child_options = LoadOptions {
+            parameter_overrides: parameters,
+            stack_name: format!("{}-{id}", options.stack_name),
+            ..options.clone()
+        };
+        let model = load_nested(&file, &child_options, depth + 1)?;
+        children.push(Child {
+            id: id.clone(),
+            model,
+        });
+    }
+    Ok(children)
+}
+
+/// The outputs of each child, by the child's logical id, for `!GetAtt Child.Outputs.X`.
+pub(crate) fn outputs(children: &[Child]) -> BTreeMap<String, BTreeMap<String, String>> {
+    children
+        .iter()
+        .map(|c| (c.id.clone(), c.model.outputs.clone()))
+        .collect()
+}
+
+/// Adds the children's functions, APIs and tables to `model`, named as SAM CLI names them.
+pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
+    // Routes already served, parameter names aside: the parent's first, then earlier children's.
+    let shape = |path: &str| {
+        path.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut routed: BTreeMap<(String, String), String> = BTreeMap::new();
+    for api in &model.rest_apis {
+        for route in &api.routes {
+            routed
+                .entry((route.method.clone(), shape(&route.path)))
+                .or_insert_with(|| route.function.clone());
+        }
+    }
+    for child in children {
+        let prefix = |id: &str| format!("{}/{id}", child.id);
+        for warning in child.model.warnings {
+            model.warnings.push(format!("{}: {warning}", child.id));
+        }
+        for mut function in child.model.functions {
+            if function.name == function.logical_id {
+                function.name = prefix(&function.logical_id);
+            }
+            function.logical_id = prefix(&function.logical_id);
+            model.functions.push(function);
+        }
+        for mut api in child.model.rest_apis {
+            api.logical_id = prefix(&api.logical_id);
+            let mut kept = Vec::new();
+            for mut route in api.routes {
+                route.function = prefix(&route.function);
+                let key = (route.method.clone(), shape(&route.path));
+                if let Some(winner) = routed.get(&key) {
+                    model.warnings.push(format!(
+                        "{}: {} {} is also routed to {winner}, which wins (as in SAM CLI, the parent template's routes come first)",
+                        route.function, route.method, route.path
+                    ));
+                    continue;
+                }
+                routed.insert(key, route.function.clone());
+                kept.push(route);
+            }
+            api.routes = kept;
+            model.rest_apis.push(api);
+        }
+        model.tables.extend(child.model.tables);
+    }
+}
+
+/// Evaluates a child template's `Outputs` (`Value` of each), for its parent; an output whose value
+/// cannot be computed locally is left out with a warning.
+pub(crate) fn evaluate_outputs(
+    root: &Node,
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let entries = root
+        .get("Outputs")
+        .and_then(Node::entries)
+        .unwrap_or_default();
+    for (name, output) in entries {
+        let Some(value) = output.get("Value") else {
+            continue;
+        };
+        let path = format!("Outputs.{name}.Value");
+        match resolver.eval_string(value, &path) {
+            Ok(Some(text)) => {
+                out.insert(name.clone(), text);
+            }
+            Ok(None) => {}
+            Err(error) => warnings.push(format!("{path}: not available to the parent ({error})")),
+        }
+    }
+    out
+}
