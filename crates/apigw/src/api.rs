@@ -1,8 +1,8 @@
-//! One deployed API as the gateway serves it: its kind and its stage.
+//! One deployed API as the gateway serves it: its kind, its stage and its CORS rules.
 
 use std::collections::BTreeMap;
 
-use sluice_template::RestApi;
+use sluice_template::{Cors, FunctionUrl, FunctionUrlAuth, HttpApi, PayloadFormat, RestApi};
 
 use crate::binary_media::BinaryMediaTypes;
 use crate::dialect::Dialect;
@@ -13,10 +13,15 @@ use crate::exchange::stable_id;
 pub(crate) struct Api {
     /// The logical id (seeds `apiId` and `resourceId`).
     pub logical_id: String,
-    /// What kind of API it is.
+    /// What kind of API it is (its routes may refine it, e.g. an HTTP API route on payload 1.0).
     pub dialect: Dialect,
     /// Its stage, as events describe it.
     pub stage: ApiStage,
+    /// CORS the gateway itself applies: REST `Cors` (preflight only), HTTP API
+    /// `CorsConfiguration` and Function URL `Cors` (preflight and responses).
+    pub cors: Option<Cors>,
+    /// Callers must be IAM-authorized (Function URL `AuthType: AWS_IAM`).
+    pub requires_iam: bool,
 }
 
 /// One API's deployed stage, as the event describes it.
@@ -47,6 +52,54 @@ impl Api {
                 stage_variables: api.stage_variables.clone(),
                 binary_media_types: BinaryMediaTypes::new(&api.binary_media_types),
             },
+            // SAM's generated OPTIONS method; proxy responses get no CORS headers from the gateway.
+            cors: api.cors.clone(),
+            requires_iam: false,
         }
     }
+
+    /// An HTTP API of the template.
+    pub fn http(api: &HttpApi) -> Api {
+        Api {
+            logical_id: api.logical_id.clone(),
+            dialect: Dialect::HttpApi(PayloadFormat::V2),
+            stage: ApiStage {
+                api_id: stable_id(&api.logical_id, 10),
+                deployment_id: stable_id(&format!("deployment {}", api.logical_id), 6),
+                stage: api.stage_name.clone(),
+                stage_variables: api.stage_variables.clone(),
+                binary_media_types: BinaryMediaTypes::new(&[]),
+            },
+            cors: api.cors.clone(),
+            requires_iam: false,
+        }
+    }
+
+    /// A function's URL: its own "API" whose id is the URL id.
+    pub fn function_url(url: &FunctionUrl) -> Api {
+        Api {
+            logical_id: url.function.clone(),
+            dialect: Dialect::FunctionUrl,
+            stage: ApiStage {
+                api_id: function_url_id(&url.function),
+                deployment_id: String::new(),
+                stage: sluice_template::DEFAULT_STAGE.to_owned(),
+                stage_variables: BTreeMap::new(),
+                binary_media_types: BinaryMediaTypes::new(&[]),
+            },
+            cors: url.cors.clone(),
+            requires_iam: url.auth == FunctionUrlAuth::AwsIam,
+        }
+    }
+}
+
+/// A function's URL id: 32 lower-case letters and digits as on AWS, stable per logical id so the
+/// address survives restarts. Built from three independently seeded parts: one 64-bit hash only
+/// fills about a dozen characters before `stable_id` re-mixes it the same way for every seed.
+pub fn function_url_id(function_logical_id: &str) -> String {
+    let mut id: String = (0..3)
+        .map(|part| stable_id(&format!("function url {function_logical_id} {part}"), 11))
+        .collect();
+    id.truncate(32);
+    id
 }

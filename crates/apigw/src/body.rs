@@ -1,5 +1,7 @@
 //! Phase read body: the whole request body under the API's size limit.
 
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 
@@ -17,15 +19,21 @@ pub(crate) fn declared_length(ex: &Exchange) -> Option<usize> {
         .ok()
 }
 
-/// Read the whole body, refusing more than `limit` bytes (chunked bodies have no declared length).
-pub(crate) async fn read<B>(body: B, limit: usize) -> Result<Bytes, GatewayError>
+/// Read the whole body, refusing more than `limit` bytes (chunked bodies have no declared length)
+/// and a client that sends nothing for `idle` while the body is incomplete.
+pub(crate) async fn read<B>(body: B, limit: usize, idle: Duration) -> Result<Bytes, GatewayError>
 where
     B: hyper::body::Body<Data = Bytes> + Send,
     B::Error: std::fmt::Display,
 {
     let mut body = std::pin::pin!(body);
     let mut buffer = BytesMut::new();
-    while let Some(frame) = body.frame().await {
+    loop {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(_) => return Err(GatewayError::BodyTimedOut),
+        };
         let frame = frame.map_err(|e| GatewayError::BodyUnreadable(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
             if buffer.len() + data.len() > limit {

@@ -48,7 +48,12 @@ pub(crate) struct Exchange {
     pub dialect: Dialect,
     /// The route the route phase selected.
     pub route: Option<RouteMatch>,
-    /// `requestContext.authorizer`, once an authorizer allowed the request.
+    /// The raw path as the matched API sees it: `raw_path`, except that a Function URL's path form
+    /// (`/lambda-url/<name>/rest`) loses its prefix (`/rest`).
+    pub api_path: String,
+    /// What an authorizer phase learned, as the dialect's event shows it under
+    /// `requestContext.authorizer` (`{"jwt": …}`, `{"lambda": …}`, `{"iam": …}`); `None` when no
+    /// authorizer ran, and the key is then absent from the event.
     pub authorizer: Option<serde_json::Value>,
     /// The authorizer that decided (for the access log).
     pub decided_by: Option<String>,
@@ -87,6 +92,8 @@ impl Exchange {
             received_at,
             method: parts.method.as_str().to_owned(),
             raw_path: parts.uri.path().to_owned(),
+            api_path: parts.uri.path().to_owned(),
+            authorizer: None,
             query: parts.uri.query().map(str::to_owned),
             protocol: protocol_name(parts.version),
             headers: parts.headers.clone(),
@@ -98,7 +105,6 @@ impl Exchange {
             body: Bytes::new(),
             dialect,
             route: None,
-            authorizer: None,
             decided_by: None,
             authorizer_cache_hit: None,
             usage_identifier_key: None,

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response};
+use http::{Request, Response};
 use http_body_util::Full;
 use sluice_aws_env::AwsEnv;
-use sluice_template::RestApi;
+use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
 
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::api::Api;
@@ -24,9 +24,10 @@ use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
+use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{Invoke, InvokeError};
-use crate::route_table::{RouteError, RouteMatch, RouteTable};
+use crate::route_table::{RouteError, RouteMatch, RouteSpec, RouteTable};
 
 /// Limits and identity of the emulated API Gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub struct GatewayOptions {
     pub integration_timeout: Duration,
     /// Largest request body accepted (AWS: 10 MB) before answering 413.
     pub max_body_bytes: usize,
+    /// How long a client may send nothing while its body is incomplete before the gateway gives
+    /// up (408), so stalled uploads do not hold connections.
+    pub body_idle_timeout: Duration,
     /// Region and account the gateway pretends to run in (`requestContext.accountId`).
     pub aws: AwsEnv,
 }
@@ -44,17 +48,31 @@ impl Default for GatewayOptions {
         GatewayOptions {
             integration_timeout: Duration::from_secs(29),
             max_body_bytes: 10 * 1024 * 1024,
+            body_idle_timeout: Duration::from_secs(10),
             aws: AwsEnv::default(),
         }
     }
 }
 
+/// Every front door of a template the gateway serves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Apis<'a> {
+    /// REST APIs (payload 1.0).
+    pub rest: &'a [RestApi],
+    /// HTTP APIs (payload 2.0 or 1.0 per route).
+    pub http: &'a [HttpApi],
+    /// Function URLs.
+    pub function_urls: &'a [FunctionUrl],
+}
+
 /// API Gateway for all APIs of a template, merged on one port as SAM local does.
 pub struct Gateway {
     /// Routes of every API.
-    routes: RouteTable,
+    pub(crate) routes: RouteTable,
+    /// Function URLs, found by host or by `/lambda-url/<name>/` before the routes are searched.
+    pub(crate) function_urls: FunctionUrlTable,
     /// Every API, with its kind and stage; `RouteEntry::api` indexes it.
-    apis: Vec<Api>,
+    pub(crate) apis: Vec<Api>,
     /// How requests that match no route are answered (the kind of API the template serves).
     default_dialect: Dialect,
     /// Where proxy integrations go.
@@ -64,7 +82,7 @@ pub struct Gateway {
     /// Authorizers, API keys and throttles per route (none: every route open, nothing limited).
     guards: Option<Arc<Guards>>,
     /// Limits and identity.
-    options: GatewayOptions,
+    pub(crate) options: GatewayOptions,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -84,10 +102,38 @@ impl Gateway {
         invoker: Arc<dyn Invoke>,
         options: GatewayOptions,
     ) -> Result<Gateway, RouteError> {
+        Gateway::serving(
+            Apis {
+                rest: apis,
+                ..Apis::default()
+            },
+            invoker,
+            options,
+        )
+    }
+
+    /// Build the gateway for every API and Function URL of a template, all on one port.
+    ///
+    /// Requests that match no route are answered as the template's kind of API: REST if it has
+    /// any REST API (SAM local's answer, and what REST clients of a mixed template expect), else
+    /// HTTP API (an HTTP API template, or one with only Function URLs, where AWS's plain
+    /// `404 Not Found` is the least surprising answer).
+    pub fn serving(
+        apis: Apis<'_>,
+        invoker: Arc<dyn Invoke>,
+        options: GatewayOptions,
+    ) -> Result<Gateway, RouteError> {
+        let (routes, served, function_urls) = compile(apis)?;
+        let default_dialect = if apis.rest.is_empty() {
+            Dialect::HttpApi(PayloadFormat::V2)
+        } else {
+            Dialect::Rest
+        };
         Ok(Gateway {
-            routes: RouteTable::new(apis)?,
-            apis: apis.iter().map(Api::rest).collect(),
-            default_dialect: Dialect::Rest,
+            routes,
+            function_urls,
+            apis: served,
+            default_dialect,
             invoker,
             access_log: None,
             guards: None,
@@ -116,7 +162,10 @@ impl Gateway {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let mut ex = Exchange::new(&parts, remote, self.default_dialect);
-        let outcome = self.request_side(&mut ex, body).await;
+        let outcome = match self.cors_preflight(&mut ex) {
+            Some(answer) => Ok(Reply::Answered(answer)),
+            None => self.request_side(&mut ex, body).await.map(Reply::Payload),
+        };
         let response = self.response_side(&ex, outcome);
         self.log_access(&ex, &response, started);
         response
@@ -143,22 +192,33 @@ impl Gateway {
             body::discard(body).await;
             return Ok(payload);
         }
-        ex.body = body::read(body, self.options.max_body_bytes).await?;
+        ex.body = body::read(
+            body,
+            self.options.max_body_bytes,
+            self.options.body_idle_timeout,
+        )
+        .await?;
         // IAM authorizes now that the body is read: SigV4 signs its hash.
+        self.require_iam(ex)?;
         self.iam(ex)?;
         self.integrate(ex).await
     }
 
-    /// Response-side phases: map the payload (or the error) to the response, then stamp it.
+    /// Response-side phases: map the payload (or the error) to the response, apply CORS, then
+    /// stamp it.
     fn response_side(
         &self,
         ex: &Exchange,
-        outcome: Result<Bytes, GatewayError>,
+        outcome: Result<Reply, GatewayError>,
     ) -> Response<Full<Bytes>> {
-        let mapped = outcome.and_then(|payload| {
-            let response = self.map_response(ex, &payload)?;
-            self.cache_store(ex, payload);
-            Ok(response)
+        let mapped = outcome.and_then(|reply| match reply {
+            Reply::Answered(response) => Ok(response),
+            Reply::Payload(payload) => {
+                let mut response = self.map_response(ex, &payload)?;
+                self.cache_store(ex, payload);
+                self.apply_cors(ex, &mut response);
+                Ok(response)
+            }
         });
         let mut response = match mapped {
             Ok(response) => response,
@@ -167,23 +227,43 @@ impl Gateway {
                 error.into_response(ex.dialect, &ex.request_id)
             }
         };
-        // Phase to come: CORS, here, before the stamp.
-        stamp(&mut response, ex);
+        ex.dialect.stamp(&mut response, ex);
         response
     }
 
-    /// Phase route: the route and API for this method and path; the API's kind answers from here on.
+    /// Phase route: the route and API for this method and path (a Function URL first, by host or
+    /// path prefix); the route's kind of API answers from here on.
     fn route(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
-        let route = self
-            .routes
-            .find(&ex.method, &ex.raw_path)
-            .ok_or(GatewayError::NoRoute)?;
-        let api = self
-            .apis
-            .get(route.entry.api)
-            .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
-        ex.dialect = api.dialect;
+        let host = ex.header("host");
+        let route =
+            match self
+                .function_urls
+                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
+            {
+                Some((route, api_path)) => {
+                    ex.api_path = api_path;
+                    route
+                }
+                None => self
+                    .routes
+                    .find(&ex.method, &ex.raw_path)
+                    .ok_or(GatewayError::NoRoute)?,
+            };
+        if self.apis.get(route.entry.api).is_none() {
+            return Err(GatewayError::Internal("route names an unknown API".into()));
+        }
+        ex.dialect = route.entry.dialect;
         ex.route = Some(route);
+        Ok(())
+    }
+
+    /// Phase IAM: an API that requires SigV4 (Function URL `AWS_IAM`) refuses every request until
+    /// Sluice verifies signatures; failing closed keeps private URLs private locally too.
+    fn require_iam(&self, ex: &Exchange) -> Result<(), GatewayError> {
+        let (_, api) = self.matched(ex)?;
+        if api.requires_iam {
+            return Err(GatewayError::IamNotVerified);
+        }
         Ok(())
     }
 
@@ -208,7 +288,7 @@ impl Gateway {
                 aws: &self.options.aws,
                 api,
                 route: &route,
-                timeout: ex.dialect.integration_timeout(&self.options),
+                timeout: ex.dialect.integration_timeout(&self.options, &route),
             };
             phases::authorize(guard, guards, ex, cx).await?;
             phases::api_key(guard, guards, ex, &api.logical_id).await?;
@@ -257,7 +337,10 @@ impl Gateway {
     }
 
     /// The API the route phase selected.
-    fn matched<'a>(&'a self, ex: &'a Exchange) -> Result<(&'a RouteMatch, &'a Api), GatewayError> {
+    pub(crate) fn matched<'a>(
+        &'a self,
+        ex: &'a Exchange,
+    ) -> Result<(&'a RouteMatch, &'a Api), GatewayError> {
         let route = ex
             .route
             .as_ref()
@@ -275,7 +358,7 @@ impl Gateway {
         let (route, api) = self.matched(ex)?;
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         let invocation = self.invoker.invoke(&route.entry.function, payload);
-        let timeout = ex.dialect.integration_timeout(&self.options);
+        let timeout = ex.dialect.integration_timeout(&self.options, route);
         match tokio::time::timeout(timeout, invocation).await {
             Err(_) => Err(GatewayError::IntegrationTimedOut),
             Ok(Ok(response)) => Ok(response),
@@ -325,18 +408,40 @@ impl Gateway {
     }
 }
 
-/// Headers API Gateway adds to every response, its own errors included.
-fn stamp(response: &mut Response<Full<Bytes>>, ex: &Exchange) {
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("x-amzn-requestid", &ex.request_id),
-        ("x-amz-apigw-id", &ex.extended_request_id),
-        ("x-amzn-trace-id", &ex.trace_id),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.insert(name, value);
-        }
+/// The route table, the served APIs (indexed by the routes) and the Function URLs of `apis`.
+pub(crate) fn compile(
+    apis: Apis<'_>,
+) -> Result<(RouteTable, Vec<Api>, FunctionUrlTable), RouteError> {
+    let mut specs = Vec::new();
+    let mut served: Vec<Api> = apis.rest.iter().map(Api::rest).collect();
+    for (index, api) in apis.rest.iter().enumerate() {
+        specs.extend(api.routes.iter().map(|route| RouteSpec::rest(index, route)));
     }
+    for api in apis.http {
+        let index = served.len();
+        served.push(Api::http(api));
+        specs.extend(api.routes.iter().map(|route| RouteSpec {
+            api: index,
+            method: route.method.clone(),
+            path: route.path.clone(),
+            function: route.function.clone(),
+            event_name: route.event_name.clone(),
+            dialect: Dialect::HttpApi(route.payload_format),
+            route_key: route.route_key(),
+            timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
+        }));
+    }
+    let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
+    served.extend(apis.function_urls.iter().map(Api::function_url));
+    Ok((RouteTable::from_specs(specs)?, served, function_urls))
+}
+
+/// What the request side produced: the function's payload, or an answer the gateway made itself.
+enum Reply {
+    /// The function's response payload, still to be mapped.
+    Payload(Bytes),
+    /// A complete response (CORS preflight).
+    Answered(Response<Full<Bytes>>),
 }
 
 /// One log line per failed request, at a level that says whose fault it is.

@@ -17,6 +17,9 @@ pub(crate) enum GatewayError {
     /// The request body could not be read (client went away, malformed chunking).
     #[error("request body could not be read: {0}")]
     BodyUnreadable(String),
+    /// The client stopped sending its body before it was complete.
+    #[error("request body stalled (nothing received within the body read timeout)")]
+    BodyTimedOut,
     /// The request body is larger than the API accepts (10 MB on AWS).
     #[error("request body larger than {limit} bytes")]
     BodyTooLarge {
@@ -63,6 +66,10 @@ pub(crate) enum GatewayError {
     /// The route's auth setting is one Sluice cannot enforce: it fails closed instead of opening.
     #[error("auth setting not enforceable locally, refusing the request: {0}")]
     Unenforceable(String),
+    /// The API requires IAM (SigV4) authorization, which Sluice cannot verify yet: refused, so
+    /// nothing that is private on AWS is public locally (fail closed).
+    #[error("AWS_IAM authorization is required and not emulated yet; request refused")]
+    IamNotVerified,
     /// Sluice's own fault (a bug): answered like AWS's DEFAULT_5XX, logged as an error.
     #[error("internal error: {0}")]
     Internal(String),
@@ -85,7 +92,9 @@ impl GatewayError {
         match self {
             GatewayError::NoRoute
             | GatewayError::BodyUnreadable(_)
+            | GatewayError::BodyTimedOut
             | GatewayError::BodyTooLarge { .. }
+            | GatewayError::IamNotVerified
             | GatewayError::Unauthorized(_)
             | GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
@@ -103,10 +112,115 @@ impl GatewayError {
         }
     }
 
-    /// Status, `x-amzn-ErrorType` and body, byte for byte as the dialect's API sends them.
-    fn wire(&self, dialect: Dialect) -> (StatusCode, &'static str, &'static str) {
+    /// Status, `x-amzn-ErrorType` (when the dialect sends one) and body, byte for byte as the
+    /// dialect's API sends them.
+    fn wire(&self, dialect: Dialect) -> (StatusCode, Option<&'static str>, &'static str) {
         match dialect {
-            Dialect::Rest => self.rest_wire(),
+            Dialect::Rest => {
+                let (status, error_type, body) = self.rest_wire();
+                (status, Some(error_type), body)
+            }
+            Dialect::HttpApi(_) => {
+                let (status, body) = self.http_api_wire();
+                (status, None, body)
+            }
+            Dialect::FunctionUrl => {
+                let (status, body) = self.function_url_wire();
+                (status, None, body)
+            }
+        }
+    }
+
+    /// HTTP API gateway responses: no `x-amzn-ErrorType`, title-case messages without spaces.
+    fn http_api_wire(&self) -> (StatusCode, &'static str) {
+        match self {
+            GatewayError::NoRoute => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#),
+            GatewayError::BodyUnreadable(_) => {
+                (StatusCode::BAD_REQUEST, r#"{"message":"Bad Request"}"#)
+            }
+            // Not verified against a live API: HTTP 413's reason phrase in API Gateway's shape.
+            GatewayError::BodyTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                r#"{"message":"Request Entity Too Large"}"#,
+            ),
+            GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
+            // The guards of REST APIs (authorizers, keys, plans) do not run for HTTP APIs yet;
+            // the account throttle does. Their HTTP API forms, per DESIGN.md's table:
+            GatewayError::Unauthorized(_) => {
+                (StatusCode::UNAUTHORIZED, r#"{"message":"Unauthorized"}"#)
+            }
+            GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ApiKeyRejected
+            | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
+            GatewayError::Throttled | GatewayError::QuotaExceeded => (
+                StatusCode::TOO_MANY_REQUESTS,
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            GatewayError::AuthorizerFailed(_) | GatewayError::Unenforceable(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"message":"Internal Server Error"}"#,
+            ),
+            // As on the REST side: no documented answer for a stalled upload.
+            GatewayError::BodyTimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                r#"{"message":"Request Timeout"}"#,
+            ),
+            GatewayError::FunctionFailed(_)
+            | GatewayError::MalformedResponse(_)
+            | GatewayError::InvokeRejected(_)
+            | GatewayError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"message":"Internal Server Error"}"#,
+            ),
+            // AWS: an HTTP API integration timeout is 503, not REST's 504.
+            GatewayError::IntegrationTimedOut => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"message":"Service Unavailable"}"#,
+            ),
+        }
+    }
+
+    /// Function URL answers: Lambda's front end, not API Gateway. A failed function is a 502 with
+    /// the bare text `Internal Server Error`; an unsigned request to an `AWS_IAM` URL is a 403
+    /// with Lambda's capitalised `Message`.
+    fn function_url_wire(&self) -> (StatusCode, &'static str) {
+        match self {
+            GatewayError::NoRoute => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#),
+            GatewayError::BodyUnreadable(_) => {
+                (StatusCode::BAD_REQUEST, r#"{"Message":"Bad Request"}"#)
+            }
+            GatewayError::BodyTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                r#"{"Message":"Request Entity Too Large"}"#,
+            ),
+            GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
+            // Lambda's front end has no authorizers, keys or plans; its throttle answer is 429.
+            GatewayError::Unauthorized(_)
+            | GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ApiKeyRejected
+            | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
+            GatewayError::Throttled | GatewayError::QuotaExceeded => (
+                StatusCode::TOO_MANY_REQUESTS,
+                r#"{"Message":"Too Many Requests"}"#,
+            ),
+            GatewayError::AuthorizerFailed(_) | GatewayError::Unenforceable(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+            GatewayError::BodyTimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                r#"{"Message":"Request Timeout"}"#,
+            ),
+            GatewayError::FunctionFailed(_)
+            | GatewayError::MalformedResponse(_)
+            | GatewayError::InvokeRejected(_)
+            | GatewayError::IntegrationTimedOut => {
+                (StatusCode::BAD_GATEWAY, "Internal Server Error")
+            }
+            GatewayError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
         }
     }
 
@@ -125,6 +239,13 @@ impl GatewayError {
                 StatusCode::BAD_REQUEST,
                 "BadRequestException",
                 r#"{"message":"Bad Request"}"#,
+            ),
+            // AWS: no documented gateway response for a stalled upload (its front end closes such
+            // connections); Sluice answers 408 so a client that is still listening learns why.
+            GatewayError::BodyTimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeoutException",
+                r#"{"message":"Request Timeout"}"#,
             ),
             // AWS: REQUEST_TOO_LARGE gateway response; the message text is not verified against a
             // live API (sluice uses the wording API Gateway's HTTP 413 is commonly reported with).
@@ -188,6 +309,13 @@ impl GatewayError {
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
             ),
+            // Not reachable today (REST IAM authorization is not emulated); AWS's
+            // ACCESS_DENIED default gateway response.
+            GatewayError::IamNotVerified => (
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                r#"{"message":"Forbidden"}"#,
+            ),
         }
     }
 
@@ -206,9 +334,14 @@ impl GatewayError {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        headers.insert("x-amzn-errortype", HeaderValue::from_static(error_type));
-        if let Ok(value) = HeaderValue::from_str(request_id) {
-            headers.insert("x-amzn-requestid", value);
+        if let Some(error_type) = error_type {
+            headers.insert("x-amzn-errortype", HeaderValue::from_static(error_type));
+        }
+        // HTTP APIs identify responses by `apigw-requestid` instead (stamped by the dialect).
+        if !matches!(dialect, Dialect::HttpApi(_)) {
+            if let Ok(value) = HeaderValue::from_str(request_id) {
+                headers.insert("x-amzn-requestid", value);
+            }
         }
         response
     }
@@ -344,6 +477,12 @@ mod tests {
                 "RequestTooLargeException",
                 r#"{"message":"Request Too Long"}"#,
             ),
+            (
+                GatewayError::BodyTimedOut,
+                408,
+                "RequestTimeoutException",
+                r#"{"message":"Request Timeout"}"#,
+            ),
         ];
         for (error, status, error_type, body) in rows {
             let response = error.into_response(Dialect::Rest, "req-1");
@@ -351,6 +490,61 @@ mod tests {
             assert_eq!(response.headers()["x-amzn-ErrorType"], error_type);
             assert_eq!(response.headers()["x-amzn-RequestId"], "req-1");
             assert_eq!(response.headers()["content-type"], "application/json");
+            assert_eq!(body_of(response).await, body);
+        }
+    }
+
+    #[tokio::test]
+    async fn http_api_and_function_url_errors_have_their_own_bodies() {
+        use sluice_template::PayloadFormat;
+        let http = Dialect::HttpApi(PayloadFormat::V2);
+        let rows = [
+            (
+                http,
+                GatewayError::NoRoute,
+                404,
+                r#"{"message":"Not Found"}"#,
+            ),
+            (
+                http,
+                GatewayError::FunctionFailed("x".into()),
+                500,
+                r#"{"message":"Internal Server Error"}"#,
+            ),
+            (
+                Dialect::HttpApi(PayloadFormat::V1),
+                GatewayError::MalformedResponse("x".into()),
+                500,
+                r#"{"message":"Internal Server Error"}"#,
+            ),
+            (
+                http,
+                GatewayError::IntegrationTimedOut,
+                503,
+                r#"{"message":"Service Unavailable"}"#,
+            ),
+            (
+                Dialect::FunctionUrl,
+                GatewayError::FunctionFailed("x".into()),
+                502,
+                "Internal Server Error",
+            ),
+            (
+                Dialect::FunctionUrl,
+                GatewayError::IamNotVerified,
+                403,
+                r#"{"Message":"Forbidden"}"#,
+            ),
+        ];
+        for (dialect, error, status, body) in rows {
+            let response = error.into_response(dialect, "req-1");
+            assert_eq!(response.status().as_u16(), status, "{dialect:?}");
+            assert!(!response.headers().contains_key("x-amzn-errortype"));
+            assert_eq!(
+                response.headers().contains_key("x-amzn-requestid"),
+                dialect == Dialect::FunctionUrl,
+                "HTTP APIs stamp apigw-requestid instead"
+            );
             assert_eq!(body_of(response).await, body);
         }
     }

@@ -14,7 +14,7 @@ use crate::exchange::{stable_id, Exchange};
 use crate::route_table::RouteMatch;
 
 /// Connection-level headers API Gateway never forwards to the integration.
-const HOP_BY_HOP: &[&str] = &[
+pub(crate) const HOP_BY_HOP: &[&str] = &[
     "connection",
     "content-length",
     "expect",
@@ -237,7 +237,7 @@ fn identity(ex: &Exchange, aws: &AwsEnv) -> Identity {
 
 /// `domainPrefix`: the first label of the host (`abc` of `abc.execute-api…`); an IP literal, which
 /// AWS never sees, is kept whole rather than cut at its first dot.
-fn domain_prefix(domain_name: &str) -> String {
+pub(crate) fn domain_prefix(domain_name: &str) -> String {
     let host = match domain_name.rsplit_once(':') {
         Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
         _ => domain_name,
@@ -292,7 +292,7 @@ fn event_headers(
 }
 
 /// Decoded query parameters, keys in order of first appearance, every value kept.
-fn parse_query(query: &str) -> Vec<(String, Vec<String>)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -314,7 +314,7 @@ fn decode_query_part(part: &str) -> String {
 }
 
 /// `requestTime` as API Gateway writes it: `09/Apr/2015:12:34:56 +0000`.
-fn request_time(at: time::OffsetDateTime) -> String {
+pub(crate) fn request_time(at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
     );

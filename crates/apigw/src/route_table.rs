@@ -1,4 +1,8 @@
-//! Phase 1, route: find the route a request path and method select, as API Gateway (REST) does.
+//! Phase 1, route: find the route a request path and method select, as API Gateway does.
+//!
+//! REST APIs and HTTP APIs share the rules below (HTTP API documents them as "exact match, then
+//! greedy, then `$default`", which the same specificity order gives); HTTP API's `$default` route
+//! is kept apart and answers only when no other route matches.
 //!
 //! Matching works on the raw, still percent-encoded path, so `/a%2Fb` is one segment and path
 //! parameters keep the client's encoding. Among the routes whose resource matches the path, the most
@@ -12,9 +16,14 @@
 //! once per template and shared read-only.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
-use sluice_template::{RestApi, Route};
+#[cfg(test)]
+use sluice_template::RestApi;
+use sluice_template::{Route, DEFAULT_ROUTE};
+
+use crate::dialect::Dialect;
 
 /// Why a template's routes cannot form a route table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,8 +68,36 @@ pub(crate) struct RouteEntry {
     pub resource: String,
     /// The function's logical id.
     pub function: String,
+    /// The event's name, for messages.
+    pub event_name: String,
+    /// How requests on this route are answered (REST, HTTP API 1.0/2.0, Function URL).
+    pub dialect: Dialect,
+    /// `requestContext.routeKey` (HTTP API): `GET /items/{id}` or `$default`.
+    pub route_key: String,
+    /// The route's own integration timeout; `None` → the dialect's.
+    pub timeout: Option<Duration>,
     /// The template path, parsed.
     path: ResourcePath,
+}
+
+impl RouteEntry {
+    /// A route that takes every request it is given (Function URLs, `$default`: no path matching).
+    pub fn catch_all(api: usize, function: &str, dialect: Dialect) -> RouteEntry {
+        RouteEntry {
+            api,
+            method: "ANY".into(),
+            resource: DEFAULT_ROUTE.into(),
+            function: function.into(),
+            event_name: String::new(),
+            dialect,
+            route_key: DEFAULT_ROUTE.into(),
+            timeout: None,
+            path: ResourcePath {
+                resource: DEFAULT_ROUTE.into(),
+                segments: Vec::new(),
+            },
+        }
+    }
 }
 
 /// The route a request selected, with the path parameters it bound.
@@ -76,56 +113,160 @@ pub(crate) struct RouteMatch {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RouteTable {
     entries: Vec<Arc<RouteEntry>>,
+    /// HTTP API's `$default` route: chosen when nothing else matches (one per port).
+    default_route: Option<Arc<RouteEntry>>,
+}
+
+/// One route to compile, whatever kind of API declared it.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteSpec {
+    /// Index into the gateway's list of APIs.
+    pub api: usize,
+    /// Method or `ANY` (any case).
+    pub method: String,
+    /// The path template, or `$default` (HTTP API's catch-all).
+    pub path: String,
+    /// The function's logical id.
+    pub function: String,
+    /// The event's name, for messages.
+    pub event_name: String,
+    /// How requests on this route are answered.
+    pub dialect: Dialect,
+    /// `requestContext.routeKey` (HTTP API): `GET /items/{id}` or `$default`.
+    pub route_key: String,
+    /// The route's own integration timeout (HTTP API `TimeoutInMillis`); `None` → the dialect's.
+    pub timeout: Option<Duration>,
+}
+
+impl RouteSpec {
+    /// A REST API route (payload 1.0).
+    pub fn rest(api: usize, route: &Route) -> RouteSpec {
+        RouteSpec {
+            api,
+            method: route.method.clone(),
+            path: route.path.clone(),
+            function: route.function.clone(),
+            event_name: route.event_name.clone(),
+            dialect: Dialect::Rest,
+            route_key: format!("{} {}", route.method, route.path),
+            timeout: None,
+        }
+    }
+
+    /// "event `GetItems` of `ItemsFunction`", for messages.
+    fn describe(&self) -> String {
+        format!("event `{}` of `{}`", self.event_name, self.function)
+    }
 }
 
 impl RouteTable {
-    /// Compile the routes of these APIs; `apis[i]`'s routes get `api == i`.
+    /// Compile the routes of these REST APIs; `apis[i]`'s routes get `api == i`.
+    #[cfg(test)]
     pub fn new(apis: &[RestApi]) -> Result<RouteTable, RouteError> {
-        let mut entries: Vec<Arc<RouteEntry>> = Vec::new();
-        let mut origins: Vec<&Route> = Vec::new();
-        for (api_index, api) in apis.iter().enumerate() {
-            for route in &api.routes {
-                // The template checked these rules with positions; a model built by hand is
-                // checked here with the same rules (`sluice_template::route_path`).
-                let path = parse_template(route)?;
-                let method = route.method.to_ascii_uppercase();
-                let shape = path.shape();
-                if let Some(i) = entries
-                    .iter()
-                    .position(|e| e.method == method && e.path.shape() == shape)
-                {
-                    let first = origins[i];
+        RouteTable::from_specs(apis.iter().enumerate().flat_map(|(index, api)| {
+            api.routes
+                .iter()
+                .map(move |route| RouteSpec::rest(index, route))
+        }))
+    }
+
+    /// Compile routes of any kind of API; `$default` routes are kept apart and match last.
+    pub fn from_specs(
+        specs: impl IntoIterator<Item = RouteSpec>,
+    ) -> Result<RouteTable, RouteError> {
+        let mut table = RouteTable::default();
+        let mut origins: Vec<RouteSpec> = Vec::new();
+        for spec in specs {
+            if spec.path == DEFAULT_ROUTE {
+                if let Some(first) = &table.default_route {
                     return Err(RouteError::Duplicate {
-                        method,
-                        path: route.path.clone(),
-                        first: describe(first),
-                        second: describe(route),
+                        method: "ANY".into(),
+                        path: DEFAULT_ROUTE.into(),
+                        first: format!("event `{}` of `{}`", first.event_name, first.function),
+                        second: spec.describe(),
                     });
                 }
-                entries.push(Arc::new(RouteEntry {
-                    api: api_index,
-                    method,
-                    resource: path.resource.clone(),
-                    function: route.function.clone(),
-                    path,
-                }));
-                origins.push(route);
+                let mut entry = RouteEntry::catch_all(spec.api, &spec.function, spec.dialect);
+                entry.event_name = spec.event_name;
+                entry.timeout = spec.timeout;
+                table.default_route = Some(Arc::new(entry));
+                continue;
             }
+            // The template checked these rules with positions; a model built by hand is
+            // checked here with the same rules (`sluice_template::route_path`).
+            let path = parse_template(&spec)?;
+            let method = spec.method.to_ascii_uppercase();
+            let shape = path.shape();
+            if let Some(i) = table
+                .entries
+                .iter()
+                .position(|e| e.method == method && e.path.shape() == shape)
+            {
+                return Err(RouteError::Duplicate {
+                    method,
+                    path: spec.path.clone(),
+                    first: origins[i].describe(),
+                    second: spec.describe(),
+                });
+            }
+            table.entries.push(Arc::new(RouteEntry {
+                api: spec.api,
+                method,
+                resource: path.resource.clone(),
+                function: spec.function.clone(),
+                event_name: spec.event_name.clone(),
+                dialect: spec.dialect,
+                route_key: spec.route_key.clone(),
+                timeout: spec.timeout,
+                path,
+            }));
+            origins.push(spec);
         }
-        Ok(RouteTable { entries })
+        Ok(table)
     }
 
     /// The route for this method and raw path (leading `//` already collapsed or not: both work).
     pub fn find(&self, method: &str, raw_path: &str) -> Option<RouteMatch> {
+        self.best(Some(method), raw_path).or_else(|| {
+            // HTTP API: `$default` catches whatever no other route matched.
+            self.default_route.as_ref().map(|entry| RouteMatch {
+                entry: entry.clone(),
+                path_parameters: Vec::new(),
+            })
+        })
+    }
+
+    /// The most specific route on this path whatever its method (`$default` aside): the resource a
+    /// generated `OPTIONS` method would sit on.
+    pub fn resource(&self, raw_path: &str) -> Option<RouteMatch> {
+        self.best(None, raw_path)
+    }
+
+    /// The methods routed on one API's resource (`ANY` included), as written.
+    pub fn methods_on(&self, api: usize, resource: &str) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.api == api && e.resource == resource)
+            .map(|e| e.method.clone())
+            .collect()
+    }
+
+    /// The API whose `$default` route this table has, if any.
+    pub fn default_api(&self) -> Option<usize> {
+        self.default_route.as_ref().map(|e| e.api)
+    }
+
+    /// The best match by specificity, then method (an exact method, then `ANY`); with `None` as
+    /// the method every route's method matches equally.
+    fn best(&self, method: Option<&str>, raw_path: &str) -> Option<RouteMatch> {
         let segments = request_segments(raw_path);
         let mut best: Option<(Vec<u8>, u8, RouteMatch)> = None;
         for entry in &self.entries {
-            let method_rank = if entry.method == method {
-                0
-            } else if entry.method == "ANY" {
-                1
-            } else {
-                continue;
+            let method_rank = match method {
+                None => 0,
+                Some(method) if entry.method == method => 0,
+                Some(_) if entry.method == "ANY" => 1,
+                Some(_) => continue,
             };
             let Some(path_parameters) = match_segments(&entry.path.segments, &segments) else {
                 continue;
@@ -149,13 +290,8 @@ impl RouteTable {
     }
 }
 
-/// "event `GetItems` of `ItemsFunction`", for messages.
-fn describe(route: &Route) -> String {
-    format!("event `{}` of `{}`", route.event_name, route.function)
-}
-
 /// Parse a route's path with the template's rules, naming the route when it is refused.
-fn parse_template(route: &Route) -> Result<ResourcePath, RouteError> {
+fn parse_template(route: &RouteSpec) -> Result<ResourcePath, RouteError> {
     ResourcePath::parse(&route.path).map_err(|error| RouteError::InvalidPath {
         event: route.event_name.clone(),
         function: route.function.clone(),
@@ -214,6 +350,7 @@ mod tests {
             stage_name: "Prod".into(),
             stage_variables: BTreeMap::new(),
             binary_media_types: Vec::new(),
+            cors: None,
             routes: routes
                 .iter()
                 .map(|(method, path, function)| Route {
@@ -444,6 +581,7 @@ mod properties {
                 stage_name: "Prod".into(),
                 stage_variables: BTreeMap::new(),
                 binary_media_types: Vec::new(),
+                cors: None,
                 routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
                     .iter()
                     .map(|(m, p)| Route {

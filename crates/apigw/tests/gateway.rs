@@ -76,6 +76,7 @@ fn apis() -> Vec<RestApi> {
             stage_name: "Prod".into(),
             stage_variables: BTreeMap::new(),
             binary_media_types: Vec::new(),
+            cors: None,
             routes: vec![
                 route("GET", "/hello", "HelloFunction"),
                 route("ANY", "/items/{id}", "ItemsFunction"),
@@ -87,6 +88,7 @@ fn apis() -> Vec<RestApi> {
             stage_name: "v1".into(),
             stage_variables: BTreeMap::from([("bucket".to_owned(), "files".to_owned())]),
             binary_media_types: vec!["image/png".into()],
+            cors: None,
             routes: vec![route("POST", "/files/{name}", "FilesFunction")],
         },
     ]
@@ -209,6 +211,7 @@ async fn wrong_method_on_a_literal_route_without_fallback_is_403() {
         stage_name: "Prod".into(),
         stage_variables: BTreeMap::new(),
         binary_media_types: Vec::new(),
+        cors: None,
         routes: vec![route("GET", "/hello", "HelloFunction")],
     }];
     let lambda = Arc::new(FakeLambda {

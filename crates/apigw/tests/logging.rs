@@ -68,6 +68,7 @@ async fn every_502_logs_its_reason_as_a_warning() {
         stage_name: "Prod".into(),
         stage_variables: BTreeMap::new(),
         binary_media_types: Vec::new(),
+        cors: None,
         routes: vec![route("/bad", "Bad"), route("/boom", "Boom")],
     }];
     let gateway = Gateway::new(&apis, Arc::new(BrokenLambda), GatewayOptions::default())

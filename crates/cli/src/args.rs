@@ -149,7 +149,7 @@ pub struct SamRunArgs {
     /// Does not apply (no Docker): mount symlinks into containers.
     #[arg(long)]
     pub mount_symlinks: bool,
-    /// Does not apply: Sluice does not cap a function's memory at MemorySize.
+    /// SAM's spelling of --no-sandbox-limits: MemorySize (and Lambda's process limit) not enforced.
     #[arg(long)]
     pub no_memory_limit: bool,
     /// Does not apply: where downloaded layers are cached (only local layers are used).
@@ -184,10 +184,20 @@ pub struct RunArgs {
     /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
     #[arg(long, default_value_t = 10)]
     pub default_concurrency: usize,
+    /// Do not enforce MemorySize or Lambda's process limit on sandboxes (for debugging).
+    #[arg(long)]
+    pub no_sandbox_limits: bool,
+    /// When Sluice runs as root: the user sandboxes run as (default nobody; root keeps root).
+    #[arg(long, value_name = "USER")]
+    pub sandbox_user: Option<String>,
     /// Once listening, write `{"api": URL, "services": URL}` to this file (for scripts and tests
     /// that start Sluice on port 0).
     #[arg(long, value_name = "FILE")]
     pub ready_file: Option<PathBuf>,
+    /// Most connections held at once on the API and services ports together (default: what the
+    /// descriptor limit allows); at the limit the quietest connection is closed.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
 }
 
 /// `start-api` flags.
@@ -202,12 +212,16 @@ pub struct StartApiArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(short = 'p', long, default_value_t = 3000)]
     pub port: u16,
-    /// Address to listen on.
+    /// Address the API listens on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
     #[arg(long, default_value_t = 4566)]
     pub services_port: u16,
+    /// Address of the services endpoint. It accepts any credentials, so it stays on loopback
+    /// unless this says otherwise (whatever --host is).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub services_host: String,
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,

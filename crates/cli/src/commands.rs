@@ -191,15 +191,27 @@ fn run_config(template: &TemplateArgs, run: &RunArgs, sam: Option<&SamRunArgs>) 
     config.state_dir = run.state_dir.clone();
     config.in_memory = run.in_memory;
     config.default_concurrency = run.default_concurrency.max(1);
+    config.sandbox_limits = !(run.no_sandbox_limits || sam.is_some_and(|s| s.no_memory_limit));
+    config.sandbox_user = run.sandbox_user.clone();
     config.log_file = sam.and_then(|s| s.log_file.clone());
+    config.max_connections = run.max_connections;
     Ok(config)
 }
 
-fn socket_addr(host: &str, port: u16) -> Result<SocketAddr> {
+fn socket_addr(flag: &str, host: &str, port: u16) -> Result<SocketAddr> {
     let ip = host
         .parse()
-        .with_context(|| format!("--host {host:?} is not an IP address"))?;
+        .with_context(|| format!("{flag} {host:?} is not an IP address"))?;
     Ok(SocketAddr::new(ip, port))
+}
+
+/// Says once that a services endpoint reachable from other machines trusts any caller.
+fn warn_if_services_exposed(addr: SocketAddr) {
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "Warning: the services endpoint (DynamoDB, Lambda Invoke API) listens on {addr}, beyond this machine, and accepts any credentials: whoever reaches it can read and write the tables and invoke the functions"
+        );
+    }
 }
 
 /// Loads the template and composes the application; handlers reach the services at `services`.
@@ -241,7 +253,8 @@ fn serve_services_only(
     what: &str,
     ready_file: Option<&Path>,
 ) -> Result<ExitCode> {
-    let addr = socket_addr(host, port)?;
+    let addr = socket_addr("--host", host, port)?;
+    warn_if_services_exposed(addr);
     runtime()?.block_on(async move {
         let listener = bind(addr, "services endpoint").await?;
         let local = listener.local_addr()?;
@@ -284,8 +297,11 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         .parent()
         .map(|dir| dir.join(&args.static_dir));
     config.disable_authorizer = args.disable_authorizer;
-    config.api_addr = socket_addr(&args.host, args.port)?;
-    config.services_addr = socket_addr(&args.host, args.services_port)?;
+    config.api_addr = socket_addr("--host", &args.host, args.port)?;
+    // AWS: the services are reached with signed requests. Sluice: any credentials pass, so the
+    // endpoint is not exposed along with the API unless asked for.
+    config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
+    warn_if_services_exposed(config.services_addr);
     config.limits_store = args.limits_store.clone();
 
     runtime()?.block_on(async move {
@@ -311,7 +327,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             err,
             "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
         )?;
-        route_table::print(&mut err, &app.model(), local)?;
+        route_table::print(&mut err, &app.model(), local, &config.aws.region)?;
         drop(err);
         write_ready_file(args.run.ready_file.as_deref(), Some(local), services_addr)?;
         if config.warm_containers == WarmContainers::Eager {
@@ -418,7 +434,7 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     let rt = runtime()?;
     // The handler may call DynamoDB or Lambda: serve the endpoint for the invocation's duration.
     let services = rt.block_on(bind(
-        socket_addr("127.0.0.1", args.services_port)?,
+        socket_addr("--services-port", "127.0.0.1", args.services_port)?,
         "services endpoint",
     ))?;
     // Building starts the application's background work: inside the runtime.

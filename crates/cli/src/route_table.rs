@@ -5,15 +5,36 @@ use std::net::SocketAddr;
 
 use sluice_template::Model;
 
-/// Prints each route (method, path, function) with its URL, then where the API listens.
-pub fn print(out: &mut impl Write, model: &Model, addr: SocketAddr) -> io::Result<()> {
+/// Prints each route (method, path, function), each Function URL's two addresses, then where the
+/// API listens.
+pub fn print(
+    out: &mut impl Write,
+    model: &Model,
+    addr: SocketAddr,
+    region: &str,
+) -> io::Result<()> {
     let rows: Vec<(&str, &str, &str)> = model
         .rest_apis
         .iter()
         .flat_map(|api| api.routes.iter())
         .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .chain(
+            model
+                .http_apis
+                .iter()
+                .flat_map(|api| api.routes.iter())
+                .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str())),
+        )
         .collect();
-    if rows.is_empty() {
+    for url in &model.function_urls {
+        let (by_host, by_path) =
+            sluice_server::function_url_addresses(&url.function, &url.function_name, region, addr);
+        writeln!(out, "Function URL of {}: {by_host}", url.function)?;
+        writeln!(out, "  also at {by_path}")?;
+    }
+    if rows.is_empty() && !model.function_urls.is_empty() {
+        // Function URLs only: their addresses above are the whole story.
+    } else if rows.is_empty() {
         writeln!(out, "The template defines no API routes.")?;
     } else {
         let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
@@ -45,6 +66,23 @@ pub fn summary(out: &mut impl Write, model: &Model) -> io::Result<()> {
         for r in &api.routes {
             writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.function)?;
         }
+    }
+    for api in &model.http_apis {
+        writeln!(
+            out,
+            "HTTP API {} (stage {}):",
+            api.logical_id, api.stage_name
+        )?;
+        for r in &api.routes {
+            writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.function)?;
+        }
+    }
+    for url in &model.function_urls {
+        let auth = match url.auth {
+            sluice_template::FunctionUrlAuth::None => "NONE",
+            sluice_template::FunctionUrlAuth::AwsIam => "AWS_IAM",
+        };
+        writeln!(out, "Function URL of {} (AuthType {auth})", url.function)?;
     }
     Ok(())
 }

@@ -71,11 +71,6 @@ pub fn not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) -> Vec<Str
     say(!run.add_host.is_empty(), "add-host", NO_DOCKER);
     say(run.mount_symlinks, "mount-symlinks", NO_DOCKER);
     say(
-        run.no_memory_limit,
-        "no-memory-limit",
-        "does not apply: Sluice does not cap a function's memory at its MemorySize (ignored)",
-    );
-    say(
         run.layer_cache_basedir.is_some(),
         "layer-cache-basedir",
         "does not apply: only layers in the template (local ContentUri) are used, nothing is downloaded (ignored)",

@@ -15,6 +15,37 @@ pub fn encode(v: &AttributeValue) -> Option<Vec<u8>> {
     }
 }
 
+/// Encodes the values of a multi-attribute key as one order-preserving string: tuples compare
+/// attribute by attribute. Strings and binaries escape `0x00` as `0x00 0xFF` and end with `0x00 0x00`;
+/// numbers (which never hold `0x00` bytes) end with `0x00`, so a shorter value sorts first.
+pub fn encode_tuple(values: &[&AttributeValue]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for v in values {
+        match v {
+            AttributeValue::S(_) | AttributeValue::B(_) => {
+                let bytes = match v {
+                    AttributeValue::S(s) => s.as_bytes(),
+                    AttributeValue::B(b) => b.as_slice(),
+                    _ => return None,
+                };
+                for b in bytes {
+                    out.push(*b);
+                    if *b == 0 {
+                        out.push(0xFF);
+                    }
+                }
+                out.extend_from_slice(&[0, 0]);
+            }
+            AttributeValue::N(n) => {
+                out.extend(encode_number(n));
+                out.push(0);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 /// Numbers: a sign class byte (negative < zero < positive), then the biased exponent and the digits;
 /// negatives complement both so that larger magnitudes sort first.
 pub fn encode_number(n: &Number) -> Vec<u8> {
@@ -47,6 +78,29 @@ mod tests {
 
     fn num(s: &str) -> Number {
         Number::parse(s).unwrap()
+    }
+
+    #[test]
+    fn tuples_sort_attribute_by_attribute() {
+        let s = |x: &str| AttributeValue::S(x.into());
+        let n = |x: &str| AttributeValue::N(num(x));
+        let mut tuples = [
+            (s("b"), n("1")),
+            (s("a"), n("12")),
+            (s("a"), n("2")),
+            (s("a\u{0}"), n("1")),
+            (s("ab"), n("-5")),
+            (s("a"), n("-3")),
+        ];
+        tuples.sort_by_key(|(a, b)| encode_tuple(&[a, b]).expect("scalars"));
+        let order: Vec<String> = tuples
+            .iter()
+            .map(|(a, b)| match (a, b) {
+                (AttributeValue::S(a), AttributeValue::N(b)) => format!("{a}/{b}"),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(order, ["a/-3", "a/2", "a/12", "a\u{0}/1", "ab/-5", "b/1"]);
     }
 
     #[test]

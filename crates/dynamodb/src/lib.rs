@@ -65,7 +65,12 @@ impl DynamoDb {
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
-        let state = Arc::new(Mutex::new(State { aws, store, tables }));
+        let state = Arc::new(Mutex::new(State {
+            aws,
+            store,
+            tables,
+            transaction_tokens: Default::default(),
+        }));
         Ok(Arc::new(DynamoDb {
             state,
             sweeper_running: Arc::new(AtomicBool::new(false)),

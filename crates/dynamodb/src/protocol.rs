@@ -47,6 +47,9 @@ pub enum DynamoError {
     /// Body is not JSON or a member has the wrong JSON type.
     #[error("{0}")]
     Serialization(String),
+    /// A TransactWriteItems `ClientRequestToken` was reused with a different request.
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
     /// A DynamoDB Streams shard iterator is older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -154,6 +157,11 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
                 )),
             )
         }
+        DynamoError::IdempotentParameterMismatch(m) => (
+            400,
+            format!("{NS}IdempotentParameterMismatchException"),
+            Some(m.clone()),
+        ),
         DynamoError::ExpiredIterator(m) => (
             400,
             format!("{NS}ExpiredIteratorException"),

@@ -1,7 +1,8 @@
 //! The service's mutable state behind its one lock: storage, the table catalogue, and the AWS
 //! environment every ARN is built in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 use sluice_aws_env::AwsEnv;
 
@@ -17,6 +18,40 @@ pub struct State {
     pub store: Box<dyn Store>,
     /// Every table's definition, by name, mirrored from the store so requests skip a read.
     pub tables: BTreeMap<String, TableDef>,
+    /// `ClientRequestToken`s of recent TransactWriteItems calls.
+    pub transaction_tokens: TransactionTokens,
+}
+
+/// How long a `ClientRequestToken` makes TransactWriteItems idempotent.
+pub const TOKEN_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// TransactWriteItems tokens used in the last [`TOKEN_WINDOW`], with the request each one carried.
+/// AWS: tokens outlive a restart of the service; Sluice: kept in memory only, because a replay after
+/// a restart within ten minutes is rare and would at worst apply a transaction twice.
+#[derive(Debug, Default)]
+pub struct TransactionTokens {
+    seen: HashMap<String, (String, Instant)>,
+}
+
+impl TransactionTokens {
+    /// True if `token` was used within the window with this same request (the caller answers
+    /// without writing again); an error if it was used with a different one.
+    pub fn replayed(&mut self, token: &str, fingerprint: &str) -> DynamoResult<bool> {
+        self.seen.retain(|_, (_, at)| at.elapsed() < TOKEN_WINDOW);
+        match self.seen.get(token) {
+            None => Ok(false),
+            Some((f, _)) if f == fingerprint => Ok(true),
+            Some(_) => Err(DynamoError::IdempotentParameterMismatch(
+                "DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.".into(),
+            )),
+        }
+    }
+
+    /// Records a token whose transaction succeeded.
+    pub fn remember(&mut self, token: &str, fingerprint: String) {
+        self.seen
+            .insert(token.to_string(), (fingerprint, Instant::now()));
+    }
 }
 
 impl State {

@@ -94,13 +94,13 @@ mod tests {
 
     #[test]
     fn records_follow_the_view_type_and_skip_no_ops() {
-        let keys = KeySchema {
-            hash: KeyAttr {
+        let keys = KeySchema::simple(
+            KeyAttr {
                 name: "id".into(),
                 kind: "S".into(),
             },
-            range: None,
-        };
+            None,
+        );
         let old = item(&[("id", "a"), ("v", "1")]);
         let new = item(&[("id", "a"), ("v", "2")]);
         let r = record(

@@ -19,45 +19,104 @@ pub struct KeyAttr {
     pub kind: String,
 }
 
-/// Hash key plus optional range key.
+/// Hash key plus optional range key; a GSI may have up to four of each (multi-attribute keys).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySchema {
-    /// Partition key.
+    /// Partition key (the first one of a multi-attribute key).
     pub hash: KeyAttr,
-    /// Sort key.
+    /// Sort key (the first one of a multi-attribute key).
     pub range: Option<KeyAttr>,
+    /// Further partition key attributes of a multi-attribute GSI key, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_hash: Vec<KeyAttr>,
+    /// Further sort key attributes of a multi-attribute GSI key, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_range: Vec<KeyAttr>,
 }
 
 impl KeySchema {
+    /// A key of one partition attribute and at most one sort attribute.
+    #[cfg(test)]
+    pub fn simple(hash: KeyAttr, range: Option<KeyAttr>) -> KeySchema {
+        KeySchema {
+            hash,
+            range,
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
+        }
+    }
+
+    /// The partition key attributes, in order.
+    pub fn hash_attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        std::iter::once(&self.hash).chain(&self.more_hash)
+    }
+
+    /// The sort key attributes, in order.
+    pub fn range_attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        self.range.iter().chain(&self.more_range)
+    }
+
+    /// True for a multi-attribute key (more than one partition or sort attribute).
+    pub fn is_multi(&self) -> bool {
+        !self.more_hash.is_empty() || !self.more_range.is_empty()
+    }
+
+    /// True if `name` is one of the partition key attributes.
+    pub fn is_hash_attr(&self, name: &str) -> bool {
+        self.hash_attrs().any(|k| k.name == name)
+    }
+
     /// The key schema as wire JSON.
     pub fn to_json(&self) -> Value {
-        let mut v = vec![json!({"AttributeName": self.hash.name, "KeyType": "HASH"})];
-        if let Some(r) = &self.range {
-            v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
-        }
-        Value::Array(v)
+        let hash = self
+            .hash_attrs()
+            .map(|k| json!({"AttributeName": k.name, "KeyType": "HASH"}));
+        let range = self
+            .range_attrs()
+            .map(|k| json!({"AttributeName": k.name, "KeyType": "RANGE"}));
+        Value::Array(hash.chain(range).collect())
     }
 
     /// Names of the key attributes.
     pub fn names(&self) -> Vec<&str> {
-        let mut v = vec![self.hash.name.as_str()];
-        if let Some(r) = &self.range {
-            v.push(r.name.as_str());
-        }
-        v
+        self.hash_attrs()
+            .chain(self.range_attrs())
+            .map(|k| k.name.as_str())
+            .collect()
     }
 
     /// Encoded (hash, range) of an item under this schema, `None` if the item lacks a key attribute or has
     /// the wrong type (items are simply absent from such indexes).
     pub fn encode_sparse(&self, item: &Item) -> Option<(Vec<u8>, Vec<u8>)> {
-        let enc = |k: &KeyAttr| {
+        // A value no write could index (wrong type, empty, too large) leaves the item out; only an
+        // index added by UpdateTable meets such items, and DynamoDB's backfill skips them too.
+        let value = |k: &KeyAttr, is_hash: bool| {
             item.get(&k.name)
                 .filter(|v| v.type_name() == k.kind)
-                .and_then(key_codec::encode)
+                .filter(|v| !matches!(v, AttributeValue::S(s) if s.is_empty()))
+                .filter(|v| !matches!(v, AttributeValue::B(b) if b.is_empty()))
+                .filter(|v| check_key_size(v, is_hash).is_ok())
         };
-        let hk = enc(&self.hash)?;
+        if self.is_multi() {
+            // Every attribute of a multi-attribute key must be there for the item to be indexed.
+            let hash: Vec<&AttributeValue> = self
+                .hash_attrs()
+                .map(|k| value(k, true))
+                .collect::<Option<_>>()?;
+            let range: Vec<&AttributeValue> = self
+                .range_attrs()
+                .map(|k| value(k, false))
+                .collect::<Option<_>>()?;
+            let rk = if range.is_empty() {
+                Vec::new()
+            } else {
+                key_codec::encode_tuple(&range)?
+            };
+            return Some((key_codec::encode_tuple(&hash)?, rk));
+        }
+        let hk = value(&self.hash, true).and_then(key_codec::encode)?;
         let rk = match &self.range {
-            Some(r) => enc(r)?,
+            Some(r) => value(r, false).and_then(key_codec::encode)?,
             None => Vec::new(),
         };
         Some((hk, rk))
@@ -80,6 +139,21 @@ pub struct IndexDef {
 }
 
 impl IndexDef {
+    /// True if the index stores the top-level attribute `name` of its items.
+    pub fn projects(&self, name: &str, table_keys: &KeySchema) -> bool {
+        let ty = self
+            .projection
+            .get("ProjectionType")
+            .and_then(Value::as_str)
+            .unwrap_or("ALL");
+        ty == "ALL"
+            || table_keys.names().contains(&name)
+            || self.keys.names().contains(&name)
+            || (ty == "INCLUDE"
+                && matches!(self.projection.get("NonKeyAttributes"), Some(Value::Array(a))
+                    if a.iter().any(|v| v.as_str() == Some(name))))
+    }
+
     /// Projects a table item into what the index stores.
     pub fn project(&self, item: &Item, table_keys: &KeySchema) -> Item {
         let ty = self
@@ -192,19 +266,8 @@ impl TableDef {
                     k.name
                 )));
             }
-            let enc = key_codec::encode(v).unwrap_or_default();
-            let limit = if std::ptr::eq(k, &self.keys.hash) {
-                2048
-            } else {
-                1024
-            };
-            if enc.len() > limit {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Size of {} key exceeded the limit of {limit} bytes",
-                    if limit == 2048 { "hashkey" } else { "rangekey" }
-                )));
-            }
-            Ok(enc)
+            check_key_size(v, std::ptr::eq(k, &self.keys.hash))?;
+            Ok(key_codec::encode(v).unwrap_or_default())
         };
         let hk = one(&self.keys.hash)?;
         let rk = match &self.keys.range {
@@ -356,4 +419,30 @@ pub fn stream_label(now: f64) -> String {
         .ok()
         .and_then(|t| t.format(&format).ok())
         .unwrap_or_else(|| "1970-01-01T00:00:00.000".into())
+}
+
+/// Largest partition key value, in bytes (UTF-8 for strings), for a table and for each index.
+pub const MAX_HASH_KEY_BYTES: usize = 2048;
+/// Largest sort key value, in bytes, for a table and for each index.
+pub const MAX_RANGE_KEY_BYTES: usize = 1024;
+
+/// Rejects a key value over DynamoDB's size limit; numbers are always small enough. The messages are
+/// DynamoDB's, including the missing space in "limit of2048".
+pub fn check_key_size(v: &AttributeValue, is_hash: bool) -> DynamoResult<()> {
+    let bytes = match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        _ => 0,
+    };
+    if is_hash && bytes > MAX_HASH_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes"
+        )));
+    }
+    if !is_hash && bytes > MAX_RANGE_KEY_BYTES {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_BYTES} bytes"
+        )));
+    }
+    Ok(())
 }

@@ -38,26 +38,138 @@ pub fn validate_table_name(name: &str) -> DynamoResult<()> {
     Ok(())
 }
 
-fn parse_key_schema(
+/// Longest key attribute name DynamoDB accepts, in bytes.
+pub const MAX_KEY_ATTRIBUTE_NAME_BYTES: usize = 255;
+
+/// DynamoDB's request-validation message for a string member outside `min..=max` bytes; `at` is the
+/// member's path as DynamoDB spells it (`keySchema.1.member.attributeName`).
+pub fn check_length(value: &str, at: &str, min: usize, max: usize) -> DynamoResult<()> {
+    let what = if value.len() < min {
+        format!("Member must have length greater than or equal to {min}")
+    } else if value.len() > max {
+        format!("Member must have length less than or equal to {max}")
+    } else {
+        return Ok(());
+    };
+    Err(DynamoError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: {what}"
+    )))
+}
+
+/// Validates an index name as DynamoDB does (3–255 chars of `[a-zA-Z0-9_.-]`); `at` locates it.
+pub fn validate_index_name(name: &str, at: &str) -> DynamoResult<()> {
+    check_length(name, at, 3, 255)?;
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{name}' at '{at}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates an index's `Projection`: a known type, and `NonKeyAttributes` exactly when `INCLUDE`.
+pub fn validate_projection(projection: &Value, at: &str) -> DynamoResult<()> {
+    let invalid = |m: String| {
+        DynamoError::validation(format!("One or more parameter values were invalid: {m}"))
+    };
+    let ty = match projection.get("ProjectionType") {
+        None | Some(Value::Null) => return Err(invalid("Unknown ProjectionType: null".into())),
+        Some(t) => t
+            .as_str()
+            .ok_or_else(|| DynamoError::Serialization("Unexpected field type".into()))?,
+    };
+    if !["ALL", "KEYS_ONLY", "INCLUDE"].contains(&ty) {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{ty}' at '{at}.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"
+        )));
+    }
+    let non_key = projection.get("NonKeyAttributes").filter(|v| !v.is_null());
+    match (ty, non_key) {
+        ("INCLUDE", None) => Err(invalid(
+            "ProjectionType is INCLUDE, but NonKeyAttributes is not specified".into(),
+        )),
+        ("INCLUDE", Some(_)) | (_, None) => Ok(()),
+        (other, Some(_)) => Err(invalid(format!(
+            "ProjectionType is {other}, but NonKeyAttributes is specified"
+        ))),
+    }
+}
+
+/// Validates `Tags` (CreateTable, TagResource): keys of 1–128 characters, values of at most 256.
+pub fn parse_tags(tags: &[Value]) -> DynamoResult<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (i, t) in tags.iter().enumerate() {
+        let at = format!("tags.{}.member", i + 1);
+        let k = t
+            .get("Key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| null_error(&format!("{at}.key")))?;
+        let v = t
+            .get("Value")
+            .and_then(Value::as_str)
+            .ok_or_else(|| null_error(&format!("{at}.value")))?;
+        // AWS counts tag lengths in characters, not bytes.
+        let chars = |s: &str, max: usize, min: usize, member: &str| {
+            let n = s.chars().count();
+            let what = if n < min {
+                format!("Member must have length greater than or equal to {min}")
+            } else if n > max {
+                format!("Member must have length less than or equal to {max}")
+            } else {
+                return Ok(());
+            };
+            Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{s}' at '{at}.{member}' failed to satisfy constraint: {what}"
+            )))
+        };
+        chars(k, 128, 1, "key")?;
+        chars(v, 256, 0, "value")?;
+        out.retain(|(x, _)| x != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+/// Most partition (and, separately, sort) attributes a multi-attribute GSI key may have.
+pub const MAX_MULTI_KEY_ATTRIBUTES: usize = 4;
+
+/// Parses a `KeySchema` against `defs` (the attribute definitions), with DynamoDB's errors; `multi`
+/// allows a GSI's multi-attribute key (up to four HASH then up to four RANGE elements).
+pub fn parse_key_schema(
     v: Option<&Vec<Value>>,
     defs: &[(String, String)],
     member: &str,
+    multi: bool,
 ) -> DynamoResult<KeySchema> {
     let list = v.ok_or_else(|| null_error(member))?;
-    let mut hash = None;
-    let mut range = None;
-    if list.is_empty() || list.len() > 2 {
+    let max = if multi {
+        2 * MAX_MULTI_KEY_ATTRIBUTES
+    } else {
+        2
+    };
+    if list.is_empty() || list.len() > max {
         return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to 2",
+            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to {max}",
             list.len(),
             member
         )));
     }
+    let mut hashes: Vec<KeyAttr> = Vec::new();
+    let mut ranges: Vec<KeyAttr> = Vec::new();
     for (i, e) in list.iter().enumerate() {
         let name = e
             .get("AttributeName")
             .and_then(Value::as_str)
             .ok_or_else(|| null_error("AttributeName"))?;
+        check_length(
+            name,
+            &format!("{member}.{}.member.attributeName", i + 1),
+            1,
+            MAX_KEY_ATTRIBUTE_NAME_BYTES,
+        )?;
         let ty = e
             .get("KeyType")
             .and_then(Value::as_str)
@@ -68,36 +180,57 @@ fn parse_key_schema(
                 defs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
             ))
         })?;
+        if hashes.iter().chain(&ranges).any(|k| k.name == name) {
+            return Err(DynamoError::validation(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+            ));
+        }
         let attr = KeyAttr {
             name: name.to_string(),
             kind,
         };
         match (i, ty) {
-            (0, "HASH") => hash = Some(attr),
-            (1, "RANGE") => range = Some(attr),
+            (0, "HASH") => hashes.push(attr),
             (0, _) => {
                 return Err(DynamoError::validation(
                     "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
                 ))
             }
+            // AWS: multi-attribute keys list every HASH element before the RANGE ones. Sluice's
+            // wording for the ordering and count errors below is its own (not yet recorded from AWS).
+            (_, "HASH") if multi && ranges.is_empty() => hashes.push(attr),
+            (_, "HASH") if multi => {
+                return Err(DynamoError::validation(
+                    "Invalid KeySchema: All HASH KeySchemaElements must come before the RANGE KeySchemaElements",
+                ))
+            }
+            (_, "RANGE") if multi || i == 1 => ranges.push(attr),
             _ => {
                 return Err(DynamoError::validation(
                     "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
                 ))
             }
         }
+        if hashes.len() > MAX_MULTI_KEY_ATTRIBUTES || ranges.len() > MAX_MULTI_KEY_ATTRIBUTES {
+            return Err(DynamoError::validation(format!(
+                "Invalid KeySchema: A KeySchema may have at most {MAX_MULTI_KEY_ATTRIBUTES} HASH and {MAX_MULTI_KEY_ATTRIBUTES} RANGE KeySchemaElements"
+            )));
+        }
     }
-    let hash = hash.ok_or_else(|| {
+    let mut hashes = hashes.into_iter();
+    let hash = hashes.next().ok_or_else(|| {
         DynamoError::validation(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         )
     })?;
-    if range.as_ref().is_some_and(|r| r.name == hash.name) {
-        return Err(DynamoError::validation(
-            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-        ));
-    }
-    Ok(KeySchema { hash, range })
+    let mut ranges = ranges.into_iter();
+    let range = ranges.next();
+    Ok(KeySchema {
+        hash,
+        range,
+        more_hash: hashes.collect(),
+        more_range: ranges.collect(),
+    })
 }
 
 /// Parses and validates a CreateTable request into a table definition.
@@ -129,7 +262,7 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         }
         defs.push((n.to_string(), t.to_string()));
     }
-    let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema")?;
+    let keys = parse_key_schema(req.opt_arr("KeySchema")?, &defs, "keySchema", false)?;
     let billing_mode = req
         .opt_str("BillingMode")?
         .unwrap_or("PROVISIONED")
@@ -168,20 +301,48 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         ("GlobalSecondaryIndexes", false),
         ("LocalSecondaryIndexes", true),
     ] {
-        for idx in req.opt_arr(member)?.into_iter().flatten() {
+        let list = req.opt_arr(member)?;
+        if list.is_some_and(|l| l.is_empty()) {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: List of {member} is empty"
+            )));
+        }
+        if local && list.is_some() && keys.range.is_none() {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+            ));
+        }
+        let wire_member = if local {
+            "localSecondaryIndexes"
+        } else {
+            "globalSecondaryIndexes"
+        };
+        for (n, idx) in list.into_iter().flatten().enumerate() {
+            let at = format!("{wire_member}.{}.member", n + 1);
             let iname = idx
                 .get("IndexName")
                 .and_then(Value::as_str)
                 .ok_or_else(|| null_error("IndexName"))?;
+            validate_index_name(iname, &format!("{at}.indexName"))?;
             let ks = parse_key_schema(
                 idx.get("KeySchema").and_then(Value::as_array),
                 &defs,
                 "keySchema",
+                !local,
             )?;
-            if local && (ks.hash != keys.hash || ks.range.is_none()) {
+            if local && ks.range.is_none() {
                 return Err(DynamoError::validation(
                     "One or more parameter values were invalid: Index KeySchema does not have a range key for index: ".to_string() + iname,
                 ));
+            }
+            if local && ks.hash != keys.hash {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {iname}. index hash key: {}, table hash key: {}",
+                    ks.hash.name, keys.hash.name
+                )));
+            }
+            if let Some(p) = idx.get("Projection").filter(|p| !p.is_null()) {
+                validate_projection(p, &at)?;
             }
             if indexes.iter().any(|i: &IndexDef| i.name == iname) {
                 return Err(DynamoError::validation(format!(
@@ -212,17 +373,7 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
             "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
         ));
     }
-    let tags = req
-        .opt_arr("Tags")?
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            Some((
-                t.get("Key")?.as_str()?.to_string(),
-                t.get("Value")?.as_str()?.to_string(),
-            ))
-        })
-        .collect();
+    let tags = parse_tags(req.opt_arr("Tags")?.map_or(&[][..], |t| t.as_slice()))?;
     let stream = req
         .opt_obj("StreamSpecification")?
         .map(parse_stream_specification)
@@ -243,18 +394,9 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
             .as_ref()
             .filter(|s| s.get("StreamEnabled").and_then(Value::as_bool) == Some(true))
             .map(|_| stream_label(now)),
-        table_id: format!("{:032x}", fxhash(name, now)),
+        // AWS: TableId is a random UUID (a table re-created under the same name gets a new one).
+        table_id: uuid::Uuid::new_v4().to_string(),
     })
-}
-
-fn fxhash(name: &str, now: f64) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    name.hash(&mut h);
-    now.to_bits().hash(&mut h);
-    let a = h.finish();
-    a.hash(&mut h);
-    (u128::from(a) << 64) | u128::from(h.finish())
 }
 
 /// Validates a `StreamSpecification` and returns it as stored (only the members DynamoDB keeps).

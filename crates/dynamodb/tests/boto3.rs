@@ -11,3 +11,15 @@ async fn boto3_client_and_resource_apis() {
 async fn boto3_dynamodb_streams() {
     run_boto3_script("boto3_streams.py").await;
 }
+
+/// Invalid requests against empty tables and missing items: DynamoDB validates before it reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_validation_before_reads() {
+    run_boto3_script("boto3_validation.py").await;
+}
+
+/// Semantics emulators commonly get wrong: missing-item updates, UPDATED_*, projections, idempotency.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_semantics() {
+    run_boto3_script("boto3_semantics.py").await;
+}

@@ -209,3 +209,66 @@ async fn a_store_reopened_in_another_region_keeps_its_streams() {
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// DynamoDB Streams checks its identifiers' lengths before looking anything up; a no-op update of a
+/// missing item writes no record.
+#[tokio::test]
+async fn stream_identifiers_are_validated_and_noop_updates_write_nothing() {
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("in-memory store");
+    let create = json!({"TableName": "Quiet", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}});
+    let (_, body) = call(&db, "CreateTable", create).await;
+    let arn = body["TableDescription"]["LatestStreamArn"].clone();
+    let (status, e) = call_streams(&db, "DescribeStream", json!({"StreamArn": "arn:short"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(e["__type"], "com.amazon.coral.validate#ValidationException");
+    assert!(
+        e["message"].as_str().is_some_and(|m| m.contains(
+            "at 'streamArn' failed to satisfy constraint: Member must have length greater than or equal to 37"
+        )),
+        "{e}"
+    );
+    let (_, e) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": "short", "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at 'shardId'")),
+        "{e}"
+    );
+    let (_, e) = call_streams(
+        &db,
+        "DescribeStream",
+        json!({"StreamArn": arn, "ShardFilter": {"Type": "PARENT_SHARDS"}}),
+    )
+    .await;
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at 'shardFilter.type'")),
+        "{e}"
+    );
+    let remove = json!({"TableName": "Quiet", "Key": {"id": {"S": "ghost"}}, "UpdateExpression": "REMOVE a"});
+    assert_eq!(call(&db, "UpdateItem", remove).await.0, 200);
+    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
+    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let (_, it) = call_streams(
+        &db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    let (_, records) = call_streams(
+        &db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await;
+    assert_eq!(records["Records"], json!([]), "{records}");
+}

@@ -23,6 +23,7 @@ use sluice_aws_env::AwsEnv;
 
 use crate::bootstrap::Launcher;
 use crate::pool::FunctionPool;
+use crate::sandbox::SandboxHost;
 
 /// Largest synchronous request payload Lambda accepts (6 MB).
 pub const MAX_REQUEST_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -40,7 +41,8 @@ pub struct FunctionSpec {
     pub handler: String,
     /// Where the code lives.
     pub code: CodeSource,
-    /// `MemorySize`, reported in the environment and REPORT line (not enforced).
+    /// `MemorySize`: the sandbox's memory limit where the host allows it, reported in the
+    /// environment and the REPORT line.
     pub memory_mb: u32,
     /// `Timeout`: an invocation running longer has its sandbox killed.
     pub timeout: Duration,
@@ -101,6 +103,13 @@ pub struct LambdaConfig {
     pub log_sink: Arc<dyn LogSink>,
     /// Waits before retrying a failed asynchronous (`Event`) invocation, one per retry.
     pub event_retry_delays: Vec<Duration>,
+    /// Enforce `MemorySize` and Lambda's process limit (off only for debugging).
+    pub sandbox_limits: bool,
+    /// Put each sandbox in a cgroup of its own where the host allows it; false keeps sandboxes
+    /// to process groups (what hosts without cgroups get; tests use it to pin that path).
+    pub use_cgroups: bool,
+    /// Who sandboxes run as when Sluice runs as root (`nobody` when `None`; `root` keeps root).
+    pub sandbox_user: Option<String>,
     /// A debugger to start functions under, if any.
     pub debug: Option<DebugOptions>,
 }
@@ -120,6 +129,9 @@ impl LambdaConfig {
             cache_dir,
             log_sink,
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
+            sandbox_limits: true,
+            use_cgroups: true,
+            sandbox_user: None,
             debug: None,
         }
     }
@@ -255,6 +267,9 @@ pub struct Lambda {
     /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
     specs: BTreeMap<String, FunctionSpec>,
     config: LambdaConfig,
+    /// What the host allows sandboxes (cgroups, limits, Runtime API isolation, the sandbox
+    /// user), probed once and handed on to the services that succeed this one.
+    host: Arc<SandboxHost>,
     /// Queued asynchronous (`Event`) invocations, run by the worker [`Lambda::start_background`]
     /// starts.
     events: tokio::sync::mpsc::UnboundedSender<EventInvocation>,
@@ -328,6 +343,16 @@ impl Lambda {
         code_changed: &BTreeSet<String>,
     ) -> Result<Arc<Lambda>, LambdaError> {
         let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
+        // Probed once per process: a reload's service inherits it (leftovers were reaped and
+        // the notes said at the first start).
+        let host = match previous {
+            Some(old) => old.host.clone(),
+            None => Arc::new(SandboxHost::probe(
+                config.sandbox_limits,
+                config.use_cgroups,
+                config.sandbox_user.as_deref(),
+            )),
+        };
         let mut pools = BTreeMap::new();
         let specs = functions
             .iter()
@@ -346,7 +371,7 @@ impl Lambda {
                 .cloned();
             let pool = match kept {
                 Some(pool) => pool,
-                None => Arc::new(FunctionPool::new(spec, launcher, &config)),
+                None => Arc::new(FunctionPool::new(spec, launcher, &config, host.clone())),
             };
             if pools.insert(name.clone(), pool).is_some() {
                 return Err(LambdaError::DuplicateFunction { function: name });
@@ -357,6 +382,7 @@ impl Lambda {
             functions: pools,
             specs,
             config,
+            host,
             events,
             event_queue: std::sync::Mutex::new(Some(event_queue)),
         }))
@@ -385,6 +411,12 @@ impl Lambda {
             function: function.to_owned(),
             payload,
         });
+    }
+
+    /// What a person should know about sandboxes on this host (isolation or limits that are
+    /// off, leftovers reaped), one line each.
+    pub fn notes(&self) -> Vec<String> {
+        self.host.notes()
     }
 
     /// Names of the registered functions.
@@ -438,11 +470,13 @@ impl Lambda {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Stop every sandbox (their whole process groups). Background work is stopped by its owner.
+    /// Stop every sandbox (all their processes) and what outlived them. Background work is
+    /// stopped by its owner.
     pub async fn shutdown(&self) {
         for pool in self.functions.values() {
             pool.shutdown();
         }
+        self.host.release();
     }
 }
 
@@ -467,6 +501,7 @@ async fn reap_idle(lambda: Weak<Lambda>) {
         for pool in lambda.functions.values() {
             pool.reap_idle(lambda.config.idle_timeout);
         }
+        lambda.host.reap_orphans();
     }
 }
 

@@ -1,4 +1,5 @@
-//! `Max Memory Used`: the peak resident set of a sandbox's process tree, read from `/proc`.
+//! `Max Memory Used` where a sandbox has no cgroup: the peak resident set of its process tree,
+//! read from `/proc`.
 //!
 //! AWS measures the sandbox's memory; Sluice sums each live process's `VmHWM` (its own peak),
 //! walking `/proc/<pid>/task/<pid>/children`. Limits such as `RLIMIT_AS` are not used: they
@@ -10,18 +11,29 @@ use std::fs;
 pub(crate) fn peak_rss_kb(root: u32) -> Option<u64> {
     let mut total = 0u64;
     let mut seen_any = false;
+    for pid in descendants(root) {
+        if let Some(kb) = vm_hwm_kb(pid) {
+            total += kb;
+            seen_any = true;
+        }
+    }
+    seen_any.then_some(total)
+}
+
+/// `root` and the live processes below it (at most 255: a fork bomb must not make a walk slow).
+pub(crate) fn descendants(root: u32) -> Vec<u32> {
+    let mut found = Vec::new();
     let mut stack = vec![root];
-    // Bounded walk: a fork bomb must not make REPORT slow.
     let mut budget = 256;
     while let Some(pid) = stack.pop() {
         budget -= 1;
         if budget == 0 {
             break;
         }
-        if let Some(kb) = vm_hwm_kb(pid) {
-            total += kb;
-            seen_any = true;
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
         }
+        found.push(pid);
         if let Ok(children) = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
             stack.extend(
                 children
@@ -30,7 +42,7 @@ pub(crate) fn peak_rss_kb(root: u32) -> Option<u64> {
             );
         }
     }
-    seen_any.then_some(total)
+    found
 }
 
 fn vm_hwm_kb(pid: u32) -> Option<u64> {

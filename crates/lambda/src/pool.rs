@@ -5,7 +5,7 @@
 //! a function scales out. Sluice: with `ReservedConcurrentExecutions` the same hard limit;
 //! without it at most `default_concurrency` sandboxes, and callers beyond that wait for one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::bootstrap::Launcher;
 use crate::invocation_log;
-use crate::sandbox::{Sandbox, SandboxTemplate};
+use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError};
 use crate::{function_arn, FunctionSpec, Invocation, InvokeError, LambdaConfig, LambdaError};
 
 /// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
@@ -32,13 +32,18 @@ pub(crate) struct FunctionPool {
     permits: Arc<Semaphore>,
     /// Reserved concurrency: throttle instead of waiting.
     reserved: bool,
-    /// Process groups of sandboxes currently running an invocation, for `shutdown`.
-    busy: Mutex<BTreeSet<u32>>,
+    /// Sandboxes currently running an invocation (by pid), for `shutdown` to kill.
+    busy: Mutex<BTreeMap<u32, Arc<Containment>>>,
     closed: AtomicBool,
 }
 
 impl FunctionPool {
-    pub fn new(spec: FunctionSpec, launcher: Launcher, config: &LambdaConfig) -> FunctionPool {
+    pub fn new(
+        spec: FunctionSpec,
+        launcher: Launcher,
+        config: &LambdaConfig,
+        host: Arc<SandboxHost>,
+    ) -> FunctionPool {
         let env = sandbox_env(&spec, &launcher, config);
         let (limit, reserved) = match spec.reserved_concurrency {
             Some(n) => (n as usize, true),
@@ -52,13 +57,15 @@ impl FunctionPool {
             timeout: spec.timeout,
             env,
             sink: config.log_sink.clone(),
+            host,
+            said_privileged: std::sync::atomic::AtomicBool::new(false),
         };
         FunctionPool {
             template: Arc::new(template),
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(limit)),
             reserved,
-            busy: Mutex::new(BTreeSet::new()),
+            busy: Mutex::new(BTreeMap::new()),
             closed: AtomicBool::new(false),
         }
     }
@@ -89,17 +96,23 @@ impl FunctionPool {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {
                 Ok(sandbox) => sandbox,
-                Err(message) => return Ok(self.start_failure(&message)),
+                Err(StartError::Function(message)) => return Ok(self.start_failure(&message)),
+                Err(host @ StartError::Host { .. }) => {
+                    tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
+                    return Err(InvokeError::Service {
+                        message: format!("Sluice could not start a sandbox: {host}"),
+                    });
+                }
             },
         };
         let pid = sandbox.pid();
-        lock(&self.busy).insert(pid);
+        lock(&self.busy).insert(pid, sandbox.containment());
         let invocation = sandbox.invoke(payload, client_context).await;
         lock(&self.busy).remove(&pid);
         if sandbox.is_reusable() && !self.closed.load(Ordering::Acquire) {
             lock(&self.idle).push(sandbox);
         }
-        // Otherwise `sandbox` drops here, killing its process group.
+        // Otherwise `sandbox` drops here, killing its processes.
         Ok(invocation)
     }
 
@@ -114,7 +127,7 @@ impl FunctionPool {
         };
         let mut sandbox = Sandbox::start(self.template.clone())
             .await
-            .map_err(start_error)?;
+            .map_err(|e| start_error(e.to_string()))?;
         sandbox.wait_ready(None).await.map_err(|failure| {
             start_error(format!(
                 "initialisation failed: {}",
@@ -137,7 +150,7 @@ impl FunctionPool {
             *idle = keep;
             stale
         };
-        // Dropped outside the lock: each drop kills a process group.
+        // Dropped outside the lock: each drop kills a sandbox's processes.
         drop(stale);
     }
 
@@ -146,13 +159,8 @@ impl FunctionPool {
         self.closed.store(true, Ordering::Release);
         let idle = std::mem::take(&mut *lock(&self.idle));
         drop(idle);
-        for pid in lock(&self.busy).iter() {
-            if let Ok(pid) = i32::try_from(*pid) {
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
+        for containment in lock(&self.busy).values() {
+            containment.kill_all();
         }
     }
 
@@ -262,4 +270,48 @@ fn sandbox_env(
     env.extend(config.extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
     env.extend(spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
     env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sluice's own failure to set a sandbox up is its fault (ServiceException), never the
+    /// function's `Runtime.InvalidEntrypoint`.
+    #[tokio::test]
+    async fn a_host_failure_is_a_service_error_not_the_functions() {
+        struct Quiet;
+        impl crate::LogSink for Quiet {
+            fn line(&self, _: &str, _: &str) {}
+        }
+        let cache = std::env::temp_dir().join(format!("sluice-pool-test-{}", std::process::id()));
+        let spec = FunctionSpec {
+            name: "Fn".to_owned(),
+            runtime: "nodejs20.x".to_owned(),
+            handler: "index.handler".to_owned(),
+            code: crate::CodeSource::Inline("exports.handler = async () => 1;".to_owned()),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+            environment: BTreeMap::new(),
+            reserved_concurrency: None,
+            aliases: Vec::new(),
+        };
+        let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
+        let launchers =
+            crate::bootstrap::Launchers::new(&cache, std::slice::from_ref(&spec)).unwrap();
+        let launcher = launchers.launcher_for(&spec, &cache).unwrap();
+        let pool = FunctionPool::new(
+            spec,
+            launcher,
+            &config,
+            Arc::new(SandboxHost::broken_for_tests()),
+        );
+        let err = pool
+            .invoke(Bytes::from_static(b"{}"), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, InvokeError::Service { .. }), "{err:?}");
+        assert!(err.to_string().contains("cgroup"), "{err}");
+        let _ = std::fs::remove_dir_all(&cache);
+    }
 }

@@ -60,6 +60,21 @@ pub(crate) enum RuntimeEvent {
     },
 }
 
+/// Decides, once per accepted connection, whether its client may use this Runtime API.
+pub(crate) trait PeerCheck: Send + Sync + 'static {
+    /// Whether the client at `peer`, connected to the listener at `local`, is admitted.
+    fn allows(&self, peer: SocketAddr, local: SocketAddr) -> bool;
+}
+
+/// Admits every connection (hosts where Sluice cannot tell who connects).
+pub(crate) struct AnyPeer;
+
+impl PeerCheck for AnyPeer {
+    fn allows(&self, _: SocketAddr, _: SocketAddr) -> bool {
+        true
+    }
+}
+
 /// Shared by every connection of one sandbox's listener.
 struct State {
     function_arn: String,
@@ -83,8 +98,11 @@ pub(crate) struct RuntimeChannels {
 }
 
 impl RuntimeApi {
-    /// Bind `127.0.0.1:0` and serve the Runtime API for one sandbox.
-    pub async fn start(function_arn: String) -> std::io::Result<(RuntimeApi, RuntimeChannels)> {
+    /// Bind `127.0.0.1:0` and serve the Runtime API for one sandbox to the clients `peers` admits.
+    pub async fn start(
+        function_arn: String,
+        peers: Arc<dyn PeerCheck>,
+    ) -> std::io::Result<(RuntimeApi, RuntimeChannels)> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let (inv_tx, inv_rx) = mpsc::channel(1);
@@ -96,7 +114,7 @@ impl RuntimeApi {
             events: ev_tx,
             ready: AtomicBool::new(false),
         });
-        let task = tokio::spawn(serve(listener, state));
+        let task = tokio::spawn(serve(listener, state, peers));
         Ok((
             RuntimeApi { addr, task },
             RuntimeChannels {
@@ -119,10 +137,10 @@ impl Drop for RuntimeApi {
     }
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>) {
+async fn serve(listener: TcpListener, state: Arc<State>, peers: Arc<dyn PeerCheck>) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
-        let (stream, _) = match listener.accept().await {
+        let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(err) => {
                 tracing::debug!(%err, "runtime api accept failed");
@@ -133,10 +151,27 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
         let _ = stream.set_nodelay(true);
         while connections.try_join_next().is_some() {}
         let state = state.clone();
+        let peers = peers.clone();
         connections.spawn(async move {
+            // Judged in the connection's task so a slow `/proc` never delays accepting others.
+            let admitted = stream
+                .local_addr()
+                .is_ok_and(|local| peers.allows(peer, local));
+            if !admitted {
+                tracing::warn!(
+                    function = %state.function_arn,
+                    "Runtime API: refused a connection from a process outside the sandbox"
+                );
+            }
             let service = hyper::service::service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(route(&state, req).await) }
+                async move {
+                    Ok::<_, Infallible>(if admitted {
+                        route(&state, req).await
+                    } else {
+                        forbidden(req).await
+                    })
+                }
             });
             if let Err(err) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -179,6 +214,25 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
             not_found()
         }
     }
+}
+
+/// Any request from outside the sandbox: 403, naming nothing (no event, no request id), and
+/// the connection closed.
+async fn forbidden(req: Request<Incoming>) -> Response<Full<Bytes>> {
+    // Bounded: a stranger's body is not worth reading in full.
+    let _ = http_body_util::Limited::new(req.into_body(), 64 * 1024)
+        .collect()
+        .await;
+    let mut response = error_response(
+        StatusCode::FORBIDDEN,
+        "AccessDenied",
+        "Only the sandbox's own processes may use its Runtime API",
+    );
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 /// `GET /runtime/invocation/next`: long-poll until the supervisor assigns an invocation.

@@ -45,6 +45,11 @@ pub struct Config {
     /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
     /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
     pub limits_store: Option<String>,
+    /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
+    /// them off for debugging).
+    pub sandbox_limits: bool,
+    /// When Sluice runs as root, the user sandboxes run as (`--sandbox-user`; `nobody` if unset).
+    pub sandbox_user: Option<String>,
     /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
     /// folder that does not exist serves nothing).
     pub static_dir: Option<PathBuf>,
@@ -54,6 +59,9 @@ pub struct Config {
     pub disable_authorizer: bool,
     /// ANSI colours in function and access lines (the binary sets it: a terminal, no `NO_COLOR`).
     pub color: bool,
+    /// Most connections both listeners hold at once (`--max-connections`); `None`: what the
+    /// descriptor limit allows.
+    pub max_connections: Option<usize>,
     /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
     /// timeout lifted so a paused breakpoint does not kill them.
     pub debug: Option<sluice_lambda::DebugOptions>,
@@ -75,10 +83,13 @@ impl Config {
             state_dir: None,
             aws: AwsEnv::default(),
             limits_store: None,
+            sandbox_limits: true,
+            sandbox_user: None,
             static_dir: None,
             log_file: None,
             disable_authorizer: false,
             color: false,
+            max_connections: None,
             debug: None,
         }
     }

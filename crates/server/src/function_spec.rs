@@ -171,7 +171,11 @@ fn layer_paths(
 /// with nothing started or written.
 pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, ServerError> {
     let lines = check_functions(&model.functions)?;
-    sluice_apigw::check_routes(&model.rest_apis)?;
+    sluice_apigw::check_routes(sluice_apigw::Apis {
+        rest: &model.rest_apis,
+        http: &model.http_apis,
+        function_urls: &model.function_urls,
+    })?;
     Ok(lines)
 }
 

@@ -10,12 +10,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use sluice_apigw::auth::issuer::LocalIssuer;
-use sluice_apigw::{Gateway, GatewayOptions, GuardState};
+use sluice_apigw::GuardState;
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
+use crate::connections::ConnectionLimit;
 use crate::env_vars::EnvVarOverrides;
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
@@ -37,9 +39,11 @@ pub(crate) struct Shared {
     pub services_addr: SocketAddr,
     /// Authorizer cache and rate/quota counters: kept across reloads, as a stage keeps them.
     pub guard_state: GuardState,
+    /// The connections both listeners may hold at once.
+    pub connections: Arc<ConnectionLimit>,
     /// The host's python and where its boto3 is, probed the first time a generation has a python
     /// function (it runs `python3` and may install boto3: once per process is enough).
-    python: OnceLock<(python_host::HostPython, Result<Option<PathBuf>, String>)>,
+    python: OnceLock<(python_host::HostPython, Option<PathBuf>)>,
     /// The host's node version, probed the first time a generation has a node function.
     node: OnceLock<Option<String>>,
 }
@@ -66,6 +70,10 @@ impl Shared {
             .as_deref()
             .and_then(StaticFiles::new)
             .map(Arc::new);
+        let connections = match config.max_connections {
+            Some(max) => ConnectionLimit::new(max),
+            None => ConnectionLimit::from_descriptor_limit(),
+        };
         Ok(Shared {
             config,
             dynamodb,
@@ -73,6 +81,7 @@ impl Shared {
             static_files,
             services_addr,
             guard_state,
+            connections,
             python: OnceLock::new(),
             node: OnceLock::new(),
         })
@@ -139,11 +148,8 @@ impl Shared {
                 python.iter().copied(),
                 host.version.as_deref(),
             ));
-            if let Err(message) = boto3 {
-                notes.push(message.clone());
-            }
         }
-        if let Ok(Some(path)) = boto3 {
+        if let Some(path) = boto3 {
             env.insert("PYTHONPATH".to_owned(), path.display().to_string());
         }
         env
@@ -210,6 +216,9 @@ impl Generation {
                 cache_dir: state_dir.join("runtime"),
                 log_sink: shared.log.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
+                sandbox_limits: config.sandbox_limits,
+                use_cgroups: true,
+                sandbox_user: config.sandbox_user.clone(),
                 debug,
             },
             code_changed,
@@ -230,9 +239,17 @@ impl Generation {
                 "Warning: {line}: this route answers 500 (Sluice fails closed)"
             ));
         }
+        if previous.is_none() {
+            // Probed once per process; a reload's service inherits what was said.
+            notes.extend(lambda.notes());
+        }
         let model = Arc::new(model);
-        let gateway = Gateway::new(
-            &model.rest_apis,
+        let gateway = Gateway::serving(
+            Apis {
+                rest: &model.rest_apis,
+                http: &model.http_apis,
+                function_urls: &model.function_urls,
+            },
             Arc::new(invoke_adapter::LambdaIntegration {
                 lambda: lambda.clone(),
                 model: model.clone(),

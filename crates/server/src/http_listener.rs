@@ -16,6 +16,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::connections::{ConnectionLimit, Tracked};
 use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
@@ -25,10 +26,11 @@ use crate::terminal_log::TerminalLog;
 /// Both listeners (the API and the services endpoint) run on this one loop.
 pub async fn serve_connections<I, S, F>(
     listener: TcpListener,
+    limit: Arc<ConnectionLimit>,
     shutdown: impl Future<Output = ()>,
     mut per_connection: F,
 ) where
-    F: FnMut(TcpStream, SocketAddr) -> (I, S),
+    F: FnMut(Tracked<TcpStream>, SocketAddr) -> (I, S),
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -56,12 +58,22 @@ pub async fn serve_connections<I, S, F>(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        // At the limit this closes the quietest connection, so this one is served.
+        let slot = limit.admit();
+        let stream = Tracked::new(stream, slot.activity.clone());
         let (io, service) = per_connection(stream, remote);
         let watched = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
-            if let Err(error) = watched.await {
-                tracing::debug!(%error, "connection ended with an error");
+            tokio::select! {
+                served = watched => {
+                    if let Err(error) = served {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                }
+                // Dropping the connection closes its socket.
+                () = slot.activity.closed() => {}
             }
+            drop(slot);
         });
     }
     graceful.shutdown().await;
@@ -72,12 +84,13 @@ pub async fn serve_connections<I, S, F>(
 /// Files in `static_files` answer first, as SAM CLI's `--static-dir` does (logged to `log`).
 pub async fn serve_gateway(
     listener: TcpListener,
+    limit: Arc<ConnectionLimit>,
     current: impl Fn() -> Arc<Gateway> + Clone + Send + Sync + 'static,
     log: Arc<TerminalLog>,
     static_files: Option<Arc<StaticFiles>>,
     shutdown: impl Future<Output = ()>,
 ) {
-    serve_connections(listener, shutdown, move |stream, remote| {
+    serve_connections(listener, limit, shutdown, move |stream, remote| {
         let queue = HeaderNameQueue::default();
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
         let current = current.clone();

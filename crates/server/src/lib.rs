@@ -4,6 +4,7 @@
 
 pub mod auth_setup;
 mod config;
+mod connections;
 mod env_vars;
 mod error;
 mod function_spec;
@@ -15,6 +16,7 @@ mod limits_redis;
 mod node_host;
 mod python_host;
 mod services_endpoint;
+mod state_files;
 mod static_files;
 mod terminal_log;
 mod watch;
@@ -37,6 +39,7 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use function_spec::check_application;
+pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
 pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
 
@@ -67,12 +70,15 @@ pub fn load_model(config: &Config) -> Result<Model, ServerError> {
 
 /// Opens the DynamoDB store a `Config` names (`.sluice/dynamodb/`, or memory).
 pub fn open_dynamodb(config: &Config) -> Result<Arc<DynamoDb>, ServerError> {
-    let location = if config.in_memory {
-        StoreLocation::InMemory
-    } else {
-        StoreLocation::Dir(config.state_dir().join("dynamodb"))
-    };
-    Ok(DynamoDb::open(location, config.aws.clone())?)
+    if config.in_memory {
+        return Ok(DynamoDb::open(StoreLocation::InMemory, config.aws.clone())?);
+    }
+    let dir = config.state_dir().join("dynamodb");
+    let dynamodb = DynamoDb::open(StoreLocation::Dir(dir.clone()), config.aws.clone())?;
+    if let Err(err) = state_files::make_private(&dir) {
+        tracing::warn!(%err, "cannot make {} private to Sluice", dir.display());
+    }
+    Ok(dynamodb)
 }
 
 /// Opens the store and creates the template's tables that are missing; what it did goes to `notes`.
@@ -229,13 +235,14 @@ impl Application {
         self.shutdown().await;
     }
 
-    /// Serves the APIs on `listener` until `shutdown` resolves.
+    /// Serves the APIs and Function URLs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         let current = self.current.clone();
         let gateway = move || current.load().gateway.clone();
         let log = self.shared.log.clone();
         let statics = self.shared.static_files.clone();
-        http_listener::serve_gateway(listener, gateway, log, statics, shutdown).await;
+        let limit = self.shared.connections.clone();
+        http_listener::serve_gateway(listener, limit, gateway, log, statics, shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
@@ -244,7 +251,8 @@ impl Application {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
         });
-        services_endpoint::serve(listener, services, shutdown).await;
+        let limit = self.shared.connections.clone();
+        services_endpoint::serve(listener, limit, services, shutdown).await;
     }
 
     /// One synchronous invocation (`sluice invoke`).

@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Folders never scanned for SDK imports: dependencies, VCS and build output.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", ".aws-sam", ".sluice", "target"];
@@ -92,52 +93,84 @@ fn sdk_imports(text: &str) -> BTreeSet<String> {
     found
 }
 
+/// How long npm may wait on the network per request, and in all, when installing SDK packages.
+const NPM_FETCH_TIMEOUT_MS: &str = "5000";
+const NPM_DEADLINE: Duration = Duration::from_secs(120);
+
 /// The `node_modules` folder to put on `NODE_PATH` holding `packages`, installed into
 /// `cache_root` with npm when missing; `Err` says what to run when npm fails.
+///
+/// The install is waited for (a handler's first request needs it), but bounded: no retries and a
+/// short timeout per request, so offline it fails at once instead of after npm's minute of retries.
 pub fn sdk_path(packages: &BTreeSet<String>, cache_root: &Path) -> Result<Option<PathBuf>, String> {
     if packages.is_empty() {
         return Ok(None);
     }
     let prefix = cache_root.join("node-packages");
     let modules = prefix.join("node_modules");
-    let absent: Vec<&String> = packages
+    let absent: Vec<String> = packages
         .iter()
         .filter(|p| !modules.join(p).join("package.json").is_file())
+        .cloned()
         .collect();
     if absent.is_empty() {
         return Ok(Some(modules));
     }
-    let names: Vec<&str> = absent.iter().map(|p| p.as_str()).collect();
+    let names = absent.join(", ");
     eprintln!(
-        "Node handlers require {} (Lambda's runtime ships the AWS SDK for JavaScript v3), not installed here: installing into {} with npm ...",
-        names.join(", "),
+        "Node handlers require {names} (Lambda's runtime ships the AWS SDK for JavaScript v3), not installed here: installing into {} with npm ...",
         prefix.display()
     );
-    let status = Command::new("npm")
+    match npm_install(&prefix, &absent) {
+        Ok(()) => {
+            eprintln!("Installed {names} for node handlers.");
+            Ok(Some(modules))
+        }
+        Err(why) => Err(format!(
+            "node handlers require {names} and installing failed ({why}); run `npm install --prefix {} {}`",
+            prefix.display(),
+            absent.join(" ")
+        )),
+    }
+}
+
+/// `npm install --prefix <prefix> <packages>`, bounded in time; the reason when it fails.
+fn npm_install(prefix: &Path, packages: &[String]) -> Result<(), String> {
+    let mut child = Command::new("npm")
         .args([
             "install",
             "--no-save",
             "--no-audit",
             "--no-fund",
             "--loglevel=error",
-            "--prefix",
+            // Offline, npm's defaults (two retries, waits of up to a minute) say late what one
+            // refused connection already says.
+            "--fetch-retries=0",
         ])
-        .arg(&prefix)
-        .args(&names)
+        .arg(format!("--fetch-timeout={NPM_FETCH_TIMEOUT_MS}"))
+        .arg("--prefix")
+        .arg(prefix)
+        .args(packages)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => {
-            eprintln!("Installed {} for node handlers.", names.join(", "));
-            Ok(Some(modules))
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run npm: {e}"))?;
+    let deadline = Instant::now() + NPM_DEADLINE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(_)) => {
+                return Err("npm failed; is the network or the registry reachable?".to_owned())
+            }
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("npm took longer than {} s", NPM_DEADLINE.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => return Err(format!("waiting for npm: {e}")),
         }
-        _ => Err(format!(
-            "node handlers require {} and installing failed; run `npm install --prefix {} {}`",
-            names.join(", "),
-            prefix.display(),
-            names.join(" ")
-        )),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// What the host's `python3` is, learnt from one process at startup.
 pub struct HostPython {
@@ -36,41 +37,85 @@ pub fn probe() -> HostPython {
     }
 }
 
+/// How long pip may wait on the network per connection, and in all, when installing boto3.
+const PIP_CONNECT_TIMEOUT_SECS: &str = "5";
+const PIP_DEADLINE: Duration = Duration::from_secs(120);
+
 /// The folder to add to `PYTHONPATH`, if the host's python needs Sluice's copy of boto3.
-pub fn boto3_path(host: &HostPython, cache_root: &Path) -> Result<Option<PathBuf>, String> {
-    if host.imports_boto3 {
-        return Ok(None);
+///
+/// Never waits on the network: when the copy is missing it is installed in the background
+/// (with a progress line, a short timeout and no retries), and sandboxes started after it lands
+/// import it. Until then, or if it cannot be installed, handlers that import boto3 fail as they
+/// would on a host without it; that is said once.
+pub fn boto3_path(host: &HostPython, cache_root: &Path) -> Option<PathBuf> {
+    if host.imports_boto3 || host.version.is_none() {
+        return None;
     }
     let target = cache_root.join("python-packages");
-    if imports_boto3(Some(&target)) {
-        return Ok(Some(target));
+    // A file check, not another python process: startup stays fast.
+    if target.join("boto3").join("__init__.py").is_file() {
+        return Some(target);
     }
     eprintln!(
-        "Python handlers expect boto3 (Lambda's runtime ships it) and python3 here lacks it: installing it into {} ...",
+        "Python handlers expect boto3 (Lambda's runtime ships it) and python3 here lacks it: installing it into {} in the background ...",
         target.display()
     );
-    let status = Command::new("python3")
+    let install_to = target.clone();
+    let spawned = std::thread::Builder::new()
+        .name("sluice-boto3-install".to_owned())
+        .spawn(move || match install_boto3(&install_to) {
+            Ok(()) => eprintln!("Installed boto3 for python handlers."),
+            Err(why) => eprintln!(
+                "Warning: boto3 could not be installed ({why}); python handlers that import it will fail. Install it with `python3 -m pip install --target {} boto3`",
+                install_to.display()
+            ),
+        });
+    if let Err(e) = spawned {
+        eprintln!("Warning: cannot install boto3 in the background: {e}");
+    }
+    Some(target)
+}
+
+/// `pip install --target <target> boto3`, bounded in time; the reason when it fails.
+fn install_boto3(target: &Path) -> Result<(), String> {
+    let mut child = Command::new("python3")
         .args([
             "-m",
             "pip",
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            "--no-input",
+            // AWS: not applicable. Sluice: offline, pip's default (5 retries, 15 s each) would
+            // take minutes to say what one refused connection already says.
+            "--retries",
+            "0",
+            "--timeout",
+            PIP_CONNECT_TIMEOUT_SECS,
             "--target",
         ])
-        .arg(&target)
+        .arg(target)
         .arg("boto3")
         .stdin(Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() && imports_boto3(Some(&target)) => {
-            eprintln!("Installed boto3 for python handlers.");
-            Ok(Some(target))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run pip: {e}"))?;
+    let deadline = Instant::now() + PIP_DEADLINE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() && imports_boto3(Some(target)) => return Ok(()),
+            Ok(Some(_)) => {
+                return Err("pip failed; is the network or the package index reachable?".to_owned())
+            }
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("pip took longer than {} s", PIP_DEADLINE.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => return Err(format!("waiting for pip: {e}")),
         }
-        _ => Err(format!(
-            "python handlers cannot import boto3 and installing it failed; run `python3 -m pip install --target {} boto3`",
-            target.display()
-        )),
     }
 }
 

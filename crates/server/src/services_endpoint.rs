@@ -17,12 +17,16 @@ use hyper_util::rt::TokioIo;
 use sluice_dynamodb::DynamoDb;
 use tokio::net::TcpListener;
 
+use crate::connections::ConnectionLimit;
 use crate::generation::Generation;
 
 /// DynamoDB's operation prefix in `X-Amz-Target`.
 const DYNAMODB_TARGET: &str = "DynamoDB_20120810.";
 /// DynamoDB Streams' operation prefix in `X-Amz-Target` (same JSON 1.0 protocol and framing).
 const DYNAMODB_STREAMS_TARGET: &str = "DynamoDBStreams_20120810.";
+
+/// How long a client may send nothing while its body is incomplete.
+const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The largest request we read: Lambda's 6 MB payload limit plus room for the 413 to be Lambda's own.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -38,10 +42,11 @@ pub(crate) struct Services {
 /// Serves the endpoint on `listener` until `shutdown` resolves.
 pub(crate) async fn serve(
     listener: TcpListener,
+    limit: Arc<ConnectionLimit>,
     services: Arc<Services>,
     shutdown: impl Future<Output = ()>,
 ) {
-    crate::http_listener::serve_connections(listener, shutdown, move |stream, _remote| {
+    crate::http_listener::serve_connections(listener, limit, shutdown, move |stream, _remote| {
         let services = services.clone();
         let service = service_fn(move |request: Request<Incoming>| {
             let services = services.clone();
@@ -58,15 +63,9 @@ pub(crate) async fn handle(
     request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) => {
-            return unsupported(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLargeException",
-                &format!("could not read the request body: {error}"),
-            )
-        }
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
     };
     let target = parts
         .headers
@@ -99,6 +98,47 @@ pub(crate) async fn handle(
             "Sluice does not emulate the {service} service (this endpoint serves DynamoDB and Lambda)"
         ),
     )
+}
+
+/// Reads a whole request body: over the size limit is a 413; a client that stalls (nothing for
+/// [`BODY_IDLE_TIMEOUT`]) or goes away mid-body is a 400, as the API port answers.
+async fn read_body(body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
+    let mut body = std::pin::pin!(Limited::new(body, MAX_REQUEST_BYTES));
+    let mut buffer = bytes::BytesMut::new();
+    loop {
+        let frame = match tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(buffer.freeze()),
+            Err(_) => {
+                return Err(unsupported(
+                    StatusCode::BAD_REQUEST,
+                    "RequestTimeoutException",
+                    "the request body stalled: nothing was received for 10 seconds",
+                ))
+            }
+        };
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    buffer.extend_from_slice(&data);
+                }
+            }
+            Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+                return Err(unsupported(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLargeException",
+                    &format!("could not read the request body: {error}"),
+                ))
+            }
+            Err(error) => {
+                return Err(unsupported(
+                    StatusCode::BAD_REQUEST,
+                    "SerializationException",
+                    &format!("could not read the request body: {error}"),
+                ))
+            }
+        }
+    }
 }
 
 /// DynamoDB's response framing: its content type, a CRC32 of the body (SDKs verify it) and a request id.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::TemplateError;
 use crate::intrinsics::{intrinsic, Resolver};
-use crate::resources::normalize;
+use crate::paths::normalize;
 use crate::yaml_tree::{Kind, Node};
 
 /// Layer types whose content may be a local folder.

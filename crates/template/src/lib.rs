@@ -4,16 +4,24 @@
 mod auth;
 pub mod auth_model;
 mod auth_props;
+mod cfn_http_api;
+mod cfn_rest_api;
+mod cors;
 mod error;
+mod function_url;
 mod globals;
+mod http_api;
 mod intrinsics;
+mod lambda_function;
 mod language_extensions;
 mod layers;
 mod load;
 mod long_form;
 pub mod model;
 mod nested;
+mod openapi;
 mod parameters;
+mod paths;
 mod plain_yaml;
 mod resource_types;
 mod resources;
@@ -23,6 +31,10 @@ mod yaml_tree;
 
 pub use auth_model::AuthModel;
 pub use error::TemplateError;
+pub use http_api::{
+    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
+    DEFAULT_ROUTE, DEFAULT_STAGE,
+};
 pub use load::{load, load_str, LoadOptions};
 pub use model::{Code, Function, Model, RestApi, Route, Source, Table};
 pub use parameters::parse_parameter_overrides;

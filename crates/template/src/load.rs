@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
 use crate::yaml_tree::{Kind, Node};
-use crate::{long_form, nested, parameters, resources, yaml_tree};
+use crate::{http_api, long_form, nested, openapi, parameters, paths, resources, yaml_tree};
 
 /// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
 /// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
@@ -133,7 +133,7 @@ fn compile(
         path: file_name.to_path_buf(),
         source,
     })?;
-    let template_path = resources::normalize(&template_path);
+    let template_path = paths::normalize(&template_path);
     let template_dir = template_path
         .parent()
         .unwrap_or(Path::new("/"))
@@ -147,11 +147,38 @@ fn compile(
         &mut warnings,
     )?;
     resolver.set_stack_outputs(nested::outputs(&children));
-    let built = resources::build(
+    let mut built = resources::build(
         &root,
         resource_entries,
         &resolver,
         &template_dir,
+        &mut warnings,
+    )?;
+    // HTTP APIs and Function URLs are read in their own pass, over the functions just built.
+    let http = http_api::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &built.functions,
+        &template_dir,
+        &mut warnings,
+    )?;
+    let enabled = |id: &str, resource: &Node| http_api::is_enabled(resource, &resolver, id);
+    let raw_rest_apis = crate::cfn_rest_api::build(
+        resource_entries,
+        &resolver,
+        &built.functions,
+        &enabled,
+        &mut warnings,
+    )?;
+    built.rest_apis.extend(raw_rest_apis);
+    openapi::attach_rest(
+        &root,
+        resource_entries,
+        &resolver,
+        &template_dir,
+        &mut built.rest_apis,
+        &built.functions,
         &mut warnings,
     )?;
     let api_ids: Vec<String> = built
@@ -176,6 +203,8 @@ fn compile(
         template_path,
         functions: built.functions,
         rest_apis: built.rest_apis,
+        http_apis: http.http_apis,
+        function_urls: http.function_urls,
         tables: built.tables,
         warnings,
         auth,

@@ -16,6 +16,11 @@ pub struct Model {
     /// REST APIs (payload 1.0): explicit `AWS::Serverless::Api` resources and the implicit
     /// `ServerlessRestApi` that SAM creates for events without a `RestApiId`.
     pub rest_apis: Vec<RestApi>,
+    /// HTTP APIs (payload 2.0 or 1.0): explicit `AWS::Serverless::HttpApi` resources and the
+    /// implicit `ServerlessHttpApi` for `HttpApi` events without an `ApiId`.
+    pub http_apis: Vec<crate::HttpApi>,
+    /// Functions with a `FunctionUrlConfig`, in template order.
+    pub function_urls: Vec<crate::FunctionUrl>,
     /// DynamoDB tables (`AWS::Serverless::SimpleTable`, `AWS::DynamoDB::Table`), in template order.
     pub tables: Vec<Table>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
@@ -127,6 +132,8 @@ pub struct RestApi {
     pub binary_media_types: Vec<String>,
     /// Every `Type: Api` event that targets this API.
     pub routes: Vec<Route>,
+    /// `Cors`: SAM generates an `OPTIONS` preflight (MOCK) method on every path.
+    pub cors: Option<crate::Cors>,
 }
 
 /// One route: a method on a resource path, integrated with a function (Lambda proxy).

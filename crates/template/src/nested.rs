@@ -11,7 +11,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::{intrinsic, Resolver};
 use crate::load::{load_nested, LoadOptions};
 use crate::model::Model;
-use crate::resources::normalize;
+use crate::paths::normalize;
 use crate::yaml_tree::{Kind, Node};
 
 /// How deep stacks may nest; guards against a template that includes itself.
@@ -138,6 +138,11 @@ pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
                 .or_insert_with(|| route.function.clone());
         }
     }
+    for route in model.http_apis.iter().flat_map(|api| &api.routes) {
+        routed
+            .entry((route.method.clone(), shape(&route.path)))
+            .or_insert_with(|| route.function.clone());
+    }
     for child in children {
         let prefix = |id: &str| format!("{}/{id}", child.id);
         for warning in child.model.warnings {
@@ -168,6 +173,33 @@ pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
             }
             api.routes = kept;
             model.rest_apis.push(api);
+        }
+        // HTTP APIs and Function URLs come along the same way (one port serves them all).
+        for mut api in child.model.http_apis {
+            api.logical_id = prefix(&api.logical_id);
+            let mut kept = Vec::new();
+            for mut route in api.routes {
+                route.function = prefix(&route.function);
+                let key = (route.method.clone(), shape(&route.path));
+                if let Some(winner) = routed.get(&key) {
+                    model.warnings.push(format!(
+                        "{}: {} {} is also routed to {winner}, which wins (as in SAM CLI, the parent template's routes come first)",
+                        route.function, route.method, route.path
+                    ));
+                    continue;
+                }
+                routed.insert(key, route.function.clone());
+                kept.push(route);
+            }
+            api.routes = kept;
+            model.http_apis.push(api);
+        }
+        for mut url in child.model.function_urls {
+            if url.function_name == url.function {
+                url.function_name = prefix(&url.function_name);
+            }
+            url.function = prefix(&url.function);
+            model.function_urls.push(url);
         }
         model.tables.extend(child.model.tables);
     }

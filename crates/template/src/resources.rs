@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use sluice_aws_env::RuntimeFamily;
 
@@ -33,6 +33,10 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "StageName",
     "Variables",
     "BinaryMediaTypes",
+    "Cors",
+    // Read by `openapi`, in its own pass.
+    "DefinitionBody",
+    "DefinitionUri",
     // Read by `auth.rs`.
     "Auth",
     "MethodSettings",
@@ -170,6 +174,25 @@ pub(crate) fn build(
                     warnings,
                 )?);
             }
+            "AWS::Lambda::Function" => {
+                if let Some(function) =
+                    crate::lambda_function::read(id, resource, resolver, template_dir, warnings)?
+                {
+                    functions.push(function);
+                }
+            }
+            // Read by `http_api`, `cfn_http_api` and `cfn_rest_api`, in their own pass.
+            "AWS::Serverless::HttpApi"
+            | "AWS::ApiGatewayV2::Api"
+            | "AWS::ApiGatewayV2::Route"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Stage"
+            | "AWS::Lambda::Url"
+            | "AWS::ApiGateway::RestApi"
+            | "AWS::ApiGateway::Resource"
+            | "AWS::ApiGateway::Method"
+            | "AWS::ApiGateway::Stage"
+            | "AWS::ApiGateway::Deployment" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
@@ -530,7 +553,7 @@ fn code(
         }
         other => other,
     };
-    Ok(Code::Dir(normalize(
+    Ok(Code::Dir(crate::paths::normalize(
         &template_dir.join(uri.unwrap_or_default()),
     )))
 }
@@ -566,6 +589,10 @@ fn read_events(
         let ty = resolver
             .eval_string(type_node, &format!("{event_path}.Type"))?
             .unwrap_or_default();
+        if ty == "HttpApi" {
+            // Read by `http_api`, in its own pass.
+            continue;
+        }
         if ty != "Api" {
             warnings.push(format!(
                 "{event_path}: event type {ty} is not emulated yet (ignored)"
@@ -667,6 +694,10 @@ fn rest_api(
             .collect(),
         None => Vec::new(),
     };
+    let cors = match props.properties.get("Cors") {
+        Some(node) => crate::cors::rest(node, &props.path("Cors"), resolver)?,
+        None => None,
+    };
     for (key, _) in props.properties.entries().unwrap_or_default() {
         if !QUIET_API_PROPERTIES.contains(&key.as_str()) {
             warnings.push(format!("{}: not emulated yet (ignored)", props.path(key)));
@@ -678,22 +709,6 @@ fn rest_api(
         stage_variables,
         binary_media_types,
         routes: Vec::new(),
+        cors,
     })
-}
-
-/// Removes `.` and folds `..` lexically, so `CodeUri: ./src/` gives `<dir>/src`.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -1,5 +1,9 @@
 //! Test harness: start the real `sluice` binary on port 0 and watch what it prints.
 
+mod browser;
+
+pub use browser::{chromium, HeadlessBrowser, PageServer};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -105,7 +109,19 @@ impl Server {
     pub fn start_in(sluice: &Path, template: &Path, state_dir: &Path, args: &[&str]) -> Server {
         let mut all = vec!["start-api", "-p", "0", "--services-port", "0"];
         all.extend_from_slice(args);
-        Self::launch(sluice, template, state_dir, &all)
+        Self::launch(sluice, template, state_dir, &all, &[])
+    }
+
+    /// Like `start`, with extra environment variables for the server.
+    pub fn start_with_env(
+        sluice: &Path,
+        template: &Path,
+        args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
+        let mut all = vec!["start-api", "-p", "0", "--services-port", "0"];
+        all.extend_from_slice(args);
+        Self::launch(sluice, template, &fresh_dir("state"), &all, env)
     }
 
     /// Starts `sluice start-lambda -p 0` (the services endpoint alone); `base_url` and
@@ -113,15 +129,22 @@ impl Server {
     pub fn start_lambda(sluice: &Path, template: &Path, args: &[&str]) -> Server {
         let mut all = vec!["start-lambda", "-p", "0"];
         all.extend_from_slice(args);
-        Self::launch(sluice, template, &fresh_dir("state"), &all)
+        Self::launch(sluice, template, &fresh_dir("state"), &all, &[])
     }
 
-    /// Runs `sluice <args…> -t <template> --state-dir <dir> --ready-file <file>` and waits until
-    /// the ready file names the addresses it listens on.
-    fn launch(sluice: &Path, template: &Path, state_dir: &Path, args: &[&str]) -> Server {
+    /// Runs `sluice <args…> -t <template> --state-dir <dir> --ready-file <file>` (with `env`
+    /// added to its environment) and waits until the ready file names the addresses it listens on.
+    fn launch(
+        sluice: &Path,
+        template: &Path,
+        state_dir: &Path,
+        args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
         let ready_file = fresh_dir("ready").join("ready.json");
         let mut child = Command::new(sluice)
             .args(args)
+            .envs(env.iter().copied())
             .arg("-t")
             .arg(template)
             .arg("--state-dir")
@@ -184,10 +207,24 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for the exit (up to 10 s); returns whether it exited by itself.
     pub fn stop(&mut self) -> bool {
+        self.signal_and_wait(nix::sys::signal::Signal::SIGTERM)
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does, and waits for the exit (up to 10 s).
+    pub fn interrupt(&mut self) -> bool {
+        self.signal_and_wait(nix::sys::signal::Signal::SIGINT)
+    }
+
+    fn signal_and_wait(&mut self, signal: nix::sys::signal::Signal) -> bool {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = nix::sys::signal::kill(pid, signal);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

@@ -153,3 +153,80 @@ fn malformed_http_gets_400_and_the_server_keeps_serving() {
     let after = client().get(server.url("/shape/empty")).send().unwrap();
     assert_eq!(after.status(), 200);
 }
+
+/// Sends a request head that announces `declared` body bytes, then `sent` of them.
+fn partial_request(addr: &str, path: &str, declared: usize, sent: usize) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    stream
+        .write_all(&vec![b' '; sent])
+        .expect("part of the body");
+    stream
+}
+
+#[test]
+fn truncated_bodies_are_400_on_both_ports() {
+    use std::io::Read;
+    let server = crate::fixture_server();
+    for base in [&server.base_url, &server.services_url] {
+        let addr = base.trim_start_matches("http://");
+        let mut stream = partial_request(addr, "/echo", 100, 10);
+        // The client gives up mid-body: it sends no more, but still reads the answer.
+        stream
+            .shutdown(std::net::Shutdown::Write)
+            .expect("half-close");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 400"),
+            "{base}: {}",
+            answer.lines().next().unwrap_or_default()
+        );
+    }
+}
+
+#[test]
+fn connections_that_stall_mid_body_cannot_keep_a_client_out() {
+    let server = sluice_testkit::Server::start(
+        crate::sluice(),
+        &crate::fixture_template(),
+        &["--max-connections", "40"],
+    );
+    let addr = server.base_url.trim_start_matches("http://").to_owned();
+    // Five times the limit: each announces a body and sends one byte of it, then stalls.
+    let stalled: Vec<_> = (0..200)
+        .map(|_| partial_request(&addr, "/echo", 1000, 1))
+        .collect();
+    let response = crate::client()
+        .get(server.url("/echo"))
+        .send()
+        .expect("a working client is served");
+    assert_eq!(response.status(), 200);
+    // The limit held: the quietest connections were closed to make room (EOF on read), long
+    // before their bodies' read timeout.
+    let closed = || {
+        stalled
+            .iter()
+            .filter(|stream| {
+                use std::io::Read;
+                let _ = stream.set_nonblocking(true);
+                let mut byte = [0u8; 1];
+                matches!((&**stream).read(&mut byte), Ok(0))
+            })
+            .count()
+    };
+    // Well within the 10 s body read timeout, which would close them all anyway.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while closed() < 160 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let closed = closed();
+    assert!(
+        closed >= 160,
+        "only {closed} of 200 stalled connections were closed at a limit of 40"
+    );
+}

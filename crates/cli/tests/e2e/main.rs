@@ -3,9 +3,12 @@
 
 mod auth;
 mod auth_lambda;
+mod browser_cors;
 mod cli_options;
 mod errors;
+mod hardening;
 mod hello;
+mod http_api;
 mod invoke_command;
 mod items_app;
 mod items_auth;

@@ -27,6 +27,39 @@ impl Path {
     }
 }
 
+/// How two document paths of one expression collide, in DynamoDB's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clash {
+    /// One path is the other or lies inside it (`a` and `a.b`).
+    Overlap,
+    /// They agree up to a step that is a map key in one and a list index in the other (`a.b`, `a[0]`).
+    Conflict,
+}
+
+impl Path {
+    /// Whether `self` and `other` may not both appear in one projection or update expression.
+    pub fn clash(&self, other: &Path) -> Option<Clash> {
+        for (a, b) in self.0.iter().zip(&other.0) {
+            match (a, b) {
+                (PathElem::Attr(_), PathElem::Index(_))
+                | (PathElem::Index(_), PathElem::Attr(_)) => return Some(Clash::Conflict),
+                _ if a != b => return None,
+                _ => {}
+            }
+        }
+        Some(Clash::Overlap)
+    }
+}
+
+impl std::fmt::Display for Clash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Clash::Overlap => "overlap",
+            Clash::Conflict => "conflict",
+        })
+    }
+}
+
 impl std::fmt::Display for Path {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parts: Vec<String> = self
@@ -94,6 +127,44 @@ pub enum Condition {
     BeginsWith(Operand, Operand),
     /// `contains(a, b)`
     Contains(Operand, Operand),
+}
+
+impl Condition {
+    /// Calls `f` with every document path the condition reads.
+    pub fn for_each_path(&self, f: &mut impl FnMut(&Path)) {
+        let op = |o: &Operand, f: &mut dyn FnMut(&Path)| {
+            if let Operand::Path(p) | Operand::Size(p) = o {
+                f(p)
+            }
+        };
+        match self {
+            Condition::Compare(a, _, b)
+            | Condition::BeginsWith(a, b)
+            | Condition::Contains(a, b) => {
+                op(a, f);
+                op(b, f);
+            }
+            Condition::Between(a, lo, hi) => {
+                op(a, f);
+                op(lo, f);
+                op(hi, f);
+            }
+            Condition::In(a, list) => {
+                op(a, f);
+                list.iter().for_each(|o| op(o, f));
+            }
+            Condition::And(x, y) | Condition::Or(x, y) => {
+                x.for_each_path(f);
+                y.for_each_path(f);
+            }
+            Condition::Not(x) => x.for_each_path(f),
+            Condition::Exists(p) | Condition::NotExists(p) => f(p),
+            Condition::AttributeType(p, t) => {
+                f(p);
+                op(t, f);
+            }
+        }
+    }
 }
 
 /// Right-hand side operand of a SET action.

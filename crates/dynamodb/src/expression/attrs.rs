@@ -54,6 +54,7 @@ impl ExprAttrs {
                 ));
             }
             for (k, v) in names {
+                check_placeholder("ExpressionAttributeNames", k, '#')?;
                 let v = v
                     .as_str()
                     .ok_or_else(|| DynamoError::Serialization("Unexpected field type".into()))?;
@@ -67,6 +68,7 @@ impl ExprAttrs {
                 ));
             }
             for (k, v) in values {
+                check_placeholder("ExpressionAttributeValues", k, ':')?;
                 let av = AttributeValue::from_json(v).map_err(|e| match e {
                     AttributeValueError::Validation(m) => DynamoError::validation(format!(
                         "ExpressionAttributeValues contains invalid value: {m} for key {k}"
@@ -149,6 +151,20 @@ impl ExprAttrs {
             )));
         }
         Ok(())
+    }
+}
+
+/// A placeholder key is its sigil and one or more of `[A-Za-z0-9_]`, or DynamoDB refuses the map.
+fn check_placeholder(member: &str, key: &str, sigil: char) -> DynamoResult<()> {
+    let ok = key.strip_prefix(sigil).is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(DynamoError::validation(format!(
+            "{member} contains invalid key: Syntax error; key: \"{key}\""
+        )))
     }
 }
 

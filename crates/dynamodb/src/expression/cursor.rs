@@ -10,6 +10,8 @@ use crate::protocol::{DynamoError, DynamoResult};
 
 /// Longest expression DynamoDB accepts, in bytes.
 pub const MAX_EXPRESSION_BYTES: usize = 4096;
+/// Most steps a document path may have (DynamoDB's 32 nesting levels).
+pub const MAX_PATH_LEVELS: usize = 32;
 /// Deepest nesting of parentheses / NOT we parse. AWS: documented only indirectly (4 KB expressions);
 /// Sluice: a fixed bound so recursion can never exhaust the stack.
 pub const MAX_DEPTH: usize = 100;
@@ -204,6 +206,52 @@ impl<'a> Cursor<'a> {
                 _ => break,
             }
         }
+        if elems.len() > MAX_PATH_LEVELS {
+            return Err(self.err(format!(
+                "The document path has too many nesting levels; nesting levels: {}",
+                elems.len()
+            )));
+        }
         Ok(Path(elems))
+    }
+
+    /// Rejects two paths of one expression that overlap or conflict (projections, update targets).
+    pub(super) fn check_clashes(&self, paths: &[&Path]) -> DynamoResult<()> {
+        for (i, a) in paths.iter().enumerate() {
+            for b in &paths[i + 1..] {
+                if let Some(clash) = a.clash(b) {
+                    return Err(self.err(format!(
+                        "Two document paths {clash} with each other; must remove or rewrite one of these paths; path one: {a}, path two: {b}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Position of the current token (for the redundant-parentheses check).
+    pub(super) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Whether the token at `open` is `(` and its matching `)` is at `close`.
+    pub(super) fn group_spans(&self, open: usize, close: usize) -> bool {
+        if self.toks.get(open).map(|t| &t.kind) != Some(&Tok::LParen) {
+            return false;
+        }
+        let mut depth = 0usize;
+        for (i, t) in self.toks.iter().enumerate().skip(open) {
+            match t.kind {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i == close;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
     }
 }

@@ -60,11 +60,16 @@ fn not(cur: &mut Cursor) -> DynamoResult<Condition> {
 
 fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
     if *cur.peek() == Tok::LParen {
+        let open = cur.pos();
         cur.bump();
         cur.enter()?;
         let c = or(cur)?;
         cur.leave();
         cur.expect(Tok::RParen)?;
+        // `((x))`: the inner group is the whole content of the outer one.
+        if cur.group_spans(open + 1, cur.pos() - 2) {
+            return Err(cur.err("The expression has redundant parentheses;"));
+        }
         return Ok(c);
     }
     // Condition functions (size is an operand, handled below).
@@ -89,15 +94,25 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
             }
             cur.bump();
             let hi = operand(cur)?;
+            for o in [&left, &lo, &hi] {
+                constant_in(cur, o, "BETWEEN", &["S", "N", "B"])?;
+            }
             if let (Operand::Value(l), Operand::Value(h)) = (&lo, &hi) {
-                if order(l, h) == Some(std::cmp::Ordering::Greater) {
-                    let show = |v: &AttributeValue| match v {
-                        AttributeValue::S(s) => format!("{{S:{s}}}"),
-                        AttributeValue::N(n) => format!("{{N:{n}}}"),
-                        other => format!("{{{}}}", other.type_name()),
-                    };
+                let show = |v: &AttributeValue| match v {
+                    AttributeValue::S(s) => format!("{{S:{s}}}"),
+                    AttributeValue::N(n) => format!("{{N:{n}}}"),
+                    other => format!("{{{}}}", other.type_name()),
+                };
+                let problem = if l.type_name() != h.type_name() {
+                    Some("requires same data type for lower and upper bounds")
+                } else if order(l, h) == Some(std::cmp::Ordering::Greater) {
+                    Some("requires upper bound to be greater than or equal to lower bound")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
                     return Err(cur.err(format!(
-                        "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                        "The BETWEEN operator {problem}; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
                         show(l),
                         show(h)
                     )));
@@ -115,16 +130,36 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
             }
             cur.expect(Tok::RParen)?;
             if list.len() > 100 {
-                return Err(cur.err(
-                    "The IN operator is provided with too many operands; number of operands: 101",
-                ));
+                return Err(cur.err(format!(
+                    "The IN operator is provided with too many operands; number of operands: {}",
+                    list.len()
+                )));
             }
             return Ok(Condition::In(left, list));
+        }
+        _ if matches!(left, Operand::Size(_)) => {
+            return Err(cur.err(
+                "The function is not allowed to be used this way in an expression; function: size",
+            ))
         }
         _ => return Err(cur.syntax_error()),
     };
     cur.bump();
     let right = operand(cur)?;
+    let symbol = match op {
+        CmpOp::Eq => "=",
+        CmpOp::Ne => "<>",
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+    };
+    distinct(cur, symbol, &left, &right)?;
+    if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        for o in [&left, &right] {
+            constant_in(cur, o, symbol, &["S", "N", "B"])?;
+        }
+    }
     Ok(Condition::Compare(left, op, right))
 }
 
@@ -137,7 +172,7 @@ fn function(cur: &mut Cursor, name: &str) -> DynamoResult<Condition> {
         "contains",
     ];
     if !known.contains(&name) {
-        return Err(cur.err(format!("Invalid function name; function: {name}")));
+        return Err(unknown_function(cur, name));
     }
     cur.bump();
     cur.expect(Tok::LParen)?;
@@ -148,6 +183,7 @@ fn function(cur: &mut Cursor, name: &str) -> DynamoResult<Condition> {
             let p = cur.path()?;
             cur.expect(Tok::Comma)?;
             let t = operand(cur)?;
+            constant_in(cur, &t, "attribute_type", &["S"])?;
             if let Operand::Value(AttributeValue::S(s)) = &t {
                 let types = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
                 if !types.contains(&s.as_str()) {
@@ -159,12 +195,19 @@ fn function(cur: &mut Cursor, name: &str) -> DynamoResult<Condition> {
         "begins_with" => {
             let a = operand(cur)?;
             cur.expect(Tok::Comma)?;
-            Condition::BeginsWith(a, operand(cur)?)
+            let b = operand(cur)?;
+            distinct(cur, name, &a, &b)?;
+            for o in [&a, &b] {
+                constant_in(cur, o, "begins_with", &["S", "B"])?;
+            }
+            Condition::BeginsWith(a, b)
         }
         _ => {
             let a = operand(cur)?;
             cur.expect(Tok::Comma)?;
-            Condition::Contains(a, operand(cur)?)
+            let b = operand(cur)?;
+            distinct(cur, name, &a, &b)?;
+            Condition::Contains(a, b)
         }
     };
     cur.expect(Tok::RParen)?;
@@ -180,22 +223,28 @@ fn operand(cur: &mut Cursor) -> DynamoResult<Operand> {
         }
         Tok::Ident(f) if *cur.peek2() == Tok::LParen => {
             if f != "size" {
-                return Err(cur.err(format!(
-                    "The function is not allowed to be used this way in an expression; function: {f}"
-                )));
+                return Err(unknown_function(cur, &f));
             }
             cur.bump();
             cur.bump();
-            let p = cur.path()?;
+            let size = match cur.peek().clone() {
+                // size() of a constant is known now: fold it into a number.
+                Tok::ValueRef(v) => {
+                    cur.bump();
+                    let value = cur.value_ref(&v)?;
+                    constant_size(cur, &value)?
+                }
+                _ => Operand::Size(cur.path()?),
+            };
             cur.expect(Tok::RParen)?;
-            Ok(Operand::Size(p))
+            Ok(size)
         }
         Tok::Ident(_) | Tok::NameRef(_) => Ok(Operand::Path(cur.path()?)),
         _ => Err(cur.syntax_error()),
     }
 }
 
-/// Parses a projection expression: comma-separated paths.
+/// Parses a projection expression: comma-separated paths, none overlapping or conflicting.
 fn projection_expression(cur: &mut Cursor) -> DynamoResult<Vec<Path>> {
     let mut paths = vec![cur.path()?];
     while *cur.peek() == Tok::Comma {
@@ -203,5 +252,69 @@ fn projection_expression(cur: &mut Cursor) -> DynamoResult<Vec<Path>> {
         paths.push(cur.path()?);
     }
     cur.finish()?;
+    cur.check_clashes(&paths.iter().collect::<Vec<_>>())?;
     Ok(paths)
+}
+
+/// A function name that is not a condition function: update functions are "not allowed", a
+/// condition function in operand position is "not allowed to be used this way", anything else unknown.
+fn unknown_function(cur: &Cursor, name: &str) -> crate::protocol::DynamoError {
+    match name {
+        "list_append" | "if_not_exists" => cur.err(format!(
+            "The function is not allowed in a condition expression; function: {name}"
+        )),
+        "attribute_exists"
+        | "attribute_not_exists"
+        | "attribute_type"
+        | "begins_with"
+        | "contains"
+        | "size" => cur.err(format!(
+            "The function is not allowed to be used this way in an expression; function: {name}"
+        )),
+        _ => cur.err(format!("Invalid function name; function: {name}")),
+    }
+}
+
+/// A constant operand of `op` must have one of the types `allowed`.
+fn constant_in(cur: &Cursor, o: &Operand, op: &str, allowed: &[&str]) -> DynamoResult<()> {
+    match o {
+        Operand::Value(v) if !allowed.contains(&v.type_name()) => Err(cur.err(format!(
+            "Incorrect operand type for operator or function; operator or function: {op}, operand type: {}",
+            v.type_name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The first operand of `op` must not be the same document path as the second.
+fn distinct(cur: &Cursor, op: &str, a: &Operand, b: &Operand) -> DynamoResult<()> {
+    match (a, b) {
+        (Operand::Path(x), Operand::Path(y)) if x == y => Err(cur.err(format!(
+            "The first operand must be distinct from the remaining operands for this operator or function; operator: {op}, first operand: {x}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `size(:v)`: the size of a constant, as evaluation would compute it for an attribute.
+fn constant_size(cur: &Cursor, v: &AttributeValue) -> DynamoResult<Operand> {
+    let n = match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        AttributeValue::Ss(x) => x.len(),
+        AttributeValue::Ns(x) => x.len(),
+        AttributeValue::Bs(x) => x.len(),
+        AttributeValue::M(m) => m.len(),
+        AttributeValue::L(l) => l.len(),
+        AttributeValue::N(_) | AttributeValue::Bool(_) | AttributeValue::Null => {
+            return Err(cur.err(format!(
+                "Incorrect operand type for operator or function; operator or function: size, operand type: {}",
+                v.type_name()
+            )))
+        }
+    };
+    // A count always parses as a number; the error arm only keeps this free of panics.
+    crate::number::Number::parse(&n.to_string())
+        .map(|n| Operand::Value(AttributeValue::N(n)))
+        .map_err(|_| cur.err("Invalid size"))
 }

@@ -35,13 +35,17 @@ pub fn parse_update(src: &str, attrs: &mut ExprAttrs) -> DynamoResult<UpdateExpr
                     p.expect(Tok::Eq)?;
                     let left = set_operand(&mut p, 0)?;
                     let value = match p.peek() {
-                        Tok::Plus => {
-                            p.bump();
-                            SetValue::Plus(left, set_operand(&mut p, 0)?)
-                        }
-                        Tok::Minus => {
-                            p.bump();
-                            SetValue::Minus(left, set_operand(&mut p, 0)?)
+                        Tok::Plus | Tok::Minus => {
+                            let plus = p.bump() == Tok::Plus;
+                            let right = set_operand(&mut p, 0)?;
+                            let op = if plus { "+" } else { "-" };
+                            constant_of_type(&p, &left, op, "N")?;
+                            constant_of_type(&p, &right, op, "N")?;
+                            if plus {
+                                SetValue::Plus(left, right)
+                            } else {
+                                SetValue::Minus(left, right)
+                            }
                         }
                         _ => SetValue::Operand(left),
                     };
@@ -87,7 +91,7 @@ pub fn parse_update(src: &str, attrs: &mut ExprAttrs) -> DynamoResult<UpdateExpr
     if seen.is_empty() {
         return Err(p.syntax_error());
     }
-    check_overlaps(&out, &p)?;
+    p.check_clashes(&out.target_paths())?;
     Ok(out)
 }
 
@@ -127,7 +131,21 @@ fn set_operand(p: &mut Cursor, depth: usize) -> DynamoResult<SetOperand> {
                 "list_append" => {
                     let a = set_operand(p, depth + 1)?;
                     p.expect(Tok::Comma)?;
-                    SetOperand::ListAppend(Box::new(a), Box::new(set_operand(p, depth + 1)?))
+                    let b = set_operand(p, depth + 1)?;
+                    for o in [&a, &b] {
+                        constant_of_type(p, o, "list_append", "L")?;
+                    }
+                    SetOperand::ListAppend(Box::new(a), Box::new(b))
+                }
+                "attribute_exists"
+                | "attribute_not_exists"
+                | "attribute_type"
+                | "begins_with"
+                | "contains"
+                | "size" => {
+                    return Err(p.err(format!(
+                        "The function is not allowed in an update expression; function: {f}"
+                    )))
                 }
                 other => return Err(p.err(format!("Invalid function name; function: {other}"))),
             };
@@ -139,22 +157,23 @@ fn set_operand(p: &mut Cursor, depth: usize) -> DynamoResult<SetOperand> {
     }
 }
 
-fn check_overlaps(u: &UpdateExpression, p: &Cursor) -> DynamoResult<()> {
-    let paths = u.target_paths();
-    for (i, a) in paths.iter().enumerate() {
-        for b in &paths[i + 1..] {
-            let n = a.0.len().min(b.0.len());
-            if a.0[..n] == b.0[..n] {
-                let what = if a.0.len() == b.0.len() {
-                    "conflict"
-                } else {
-                    "overlap"
-                };
-                return Err(p.err(format!(
-                    "Two document paths {what} with each other; must remove or rewrite one of these paths; path one: {a}, path two: {b}"
-                )));
-            }
-        }
+/// The type an operand is known to have before any item is read: a constant's, `list_append`'s list,
+/// or `if_not_exists`'s fallback (DynamoDB types `if_not_exists(a, :l) + :n` by `:l`).
+fn static_type(o: &SetOperand) -> Option<&'static str> {
+    match o {
+        SetOperand::Value(v) => Some(v.type_name()),
+        SetOperand::ListAppend(..) => Some("L"),
+        SetOperand::IfNotExists(_, fallback) => static_type(fallback),
+        SetOperand::Path(_) => None,
     }
-    Ok(())
+}
+
+/// An operand of `op` whose type is already known must be `want` (checked before reading the item).
+fn constant_of_type(p: &Cursor, o: &SetOperand, op: &str, want: &str) -> DynamoResult<()> {
+    match static_type(o) {
+        Some(t) if t != want => Err(p.err(format!(
+            "Incorrect operand type for operator or function; operator or function: {op}, operand type: {t}"
+        ))),
+        _ => Ok(()),
+    }
 }

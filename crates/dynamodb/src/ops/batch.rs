@@ -97,8 +97,14 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
-    let mut responses = Map::new();
-    let mut caps = Vec::new();
+    // Every table and key is validated before the first read, as DynamoDB does.
+    struct TableRead {
+        table: String,
+        projection: Option<Vec<crate::expression::Path>>,
+        consistent: bool,
+        keys: Vec<(Vec<u8>, Vec<u8>)>,
+    }
+    let mut reads = Vec::new();
     for (table, spec) in request_items {
         let spec = spec
             .as_object()
@@ -116,31 +122,44 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         }
         let def = state.table(table)?;
         let mut seen = HashSet::new();
-        let mut found = Vec::new();
-        let mut bytes = 0;
+        let mut encoded = Vec::with_capacity(keys.len());
         for k in keys {
             let key = item_from_value(k)?;
             let (hk, rk) = def.encode_key_param(&key)?;
             if !seen.insert((hk.clone(), rk.clone())) {
                 return Err(duplicates());
             }
-            if let Some(item) = state.store.get(table, &hk, &rk)? {
-                bytes += item_size(&item);
-                let item = match &projection {
+            encoded.push((hk, rk));
+        }
+        reads.push(TableRead {
+            table: table.clone(),
+            projection,
+            consistent,
+            keys: encoded,
+        });
+    }
+    let mut responses = Map::new();
+    let mut caps = Vec::new();
+    for read in reads {
+        let mut found = Vec::new();
+        let mut units = 0.0;
+        for (hk, rk) in &read.keys {
+            let item = state.store.get(&read.table, hk, rk)?;
+            // AWS: each item is rounded up to 4 KB on its own; a missing item still costs one unit
+            // (halved for eventually consistent reads).
+            units += read_units(item.as_ref().map_or(0, item_size), read.consistent);
+            if let Some(item) = item {
+                let item = match &read.projection {
                     Some(p) => project(&item, p),
                     None => item,
                 };
                 found.push(item_to_json(&item));
             }
         }
-        responses.insert(table.clone(), Value::Array(found));
-        if let Some(c) = capacity.render(
-            table,
-            read_units(bytes, consistent).max(keys.len() as f64 / 2.0),
-            true,
-        ) {
+        if let Some(c) = capacity.render(&read.table, units, true) {
             caps.push(c);
         }
+        responses.insert(read.table, Value::Array(found));
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Object(responses));

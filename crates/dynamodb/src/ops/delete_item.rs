@@ -59,6 +59,8 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     let (hk, rk) = def.encode_key_param(&d.key)?;
     let old = state.store.get(&d.table, &hk, &rk)?;
     check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail)?;
+    let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+    let consumed = d.capacity.render_write(def, units, old.as_ref(), None);
     if old.is_some() {
         state.store.apply(&[Write::Delete {
             table: d.table.clone(),
@@ -66,10 +68,6 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
             rk,
         }])?;
     }
-    let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
     let attrs = if d.return_old { old.as_ref() } else { None };
-    Ok(write_response(
-        attrs,
-        d.capacity.render(&d.table, units, false),
-    ))
+    Ok(write_response(attrs, consumed))
 }

@@ -48,6 +48,46 @@ fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
             )))
         }
     };
+    // AWS: each operator takes values of certain types only, all of one type, and a BETWEEN's
+    // bounds in order; checked once the operand count is right.
+    let allowed: &[&str] = match op {
+        "LT" | "LE" | "GT" | "GE" | "IN" | "BETWEEN" => &["S", "N", "B"],
+        "CONTAINS" | "NOT_CONTAINS" => &["S", "N", "B", "BOOL", "NULL"],
+        "BEGINS_WITH" => &["S", "B"],
+        _ => &[],
+    };
+    let type_check = || -> DynamoResult<()> {
+        if let Some(first) = list.first() {
+            if list.iter().any(|v| v.type_name() != first.type_name()) {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type",
+                ));
+            }
+        }
+        if let Some(bad) = list
+            .iter()
+            .find(|v| !allowed.is_empty() && !allowed.contains(&v.type_name()))
+        {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: ComparisonOperator {op} is not valid for {} AttributeValue type",
+                bad.type_name()
+            )));
+        }
+        if let [lo, hi] = list.as_slice() {
+            if op == "BETWEEN"
+                && crate::expression::eval::order(lo, hi) == Some(std::cmp::Ordering::Greater)
+            {
+                return Err(DynamoError::validation(
+                    "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+                ));
+            }
+        }
+        Ok(())
+    };
+    let want = |n: usize| -> DynamoResult<()> {
+        want(n)?;
+        type_check()
+    };
     let p = || Operand::Path(path(name));
     let v = |i: usize| Operand::Value(list[i].clone());
     let cmp = |o: CmpOp| -> DynamoResult<Condition> {
@@ -85,6 +125,7 @@ fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
             if list.is_empty() {
                 want(1)?;
             }
+            type_check()?;
             Condition::In(p(), (0..list.len()).map(v).collect())
         }
         "BETWEEN" => {
@@ -167,6 +208,11 @@ pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Co
         (Some(_), Some(_)) => Err(mixed("Expected", "ConditionExpression")),
         (Some(e), None) => Ok(Some(parse_condition(e, "ConditionExpression", attrs)?)),
         (None, Some(m)) => expected(m, conditional_or(r)?),
+        (_, None) if r.opt_str("ConditionalOperator")?.is_some() => {
+            Err(DynamoError::validation(
+                "ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
+            ))
+        }
         (None, None) => Ok(None),
     }
 }
@@ -178,7 +224,22 @@ pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Pat
     match (expr, legacy) {
         (Some(_), Some(_)) => Err(mixed("AttributesToGet", "ProjectionExpression")),
         (Some(e), None) => Ok(Some(crate::expression::parse_projection(e, attrs)?)),
-        (None, Some(a)) => Ok(Some(a.iter().filter_map(Value::as_str).map(path).collect())),
+        (None, Some(a)) => {
+            if a.is_empty() {
+                return Err(DynamoError::validation(
+                    "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1",
+                ));
+            }
+            let names: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
+            for (i, n) in names.iter().enumerate() {
+                if names[..i].contains(n) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Duplicate value in attribute name: {n}"
+                    )));
+                }
+            }
+            Ok(Some(names.into_iter().map(path).collect()))
+        }
         (None, None) => Ok(None),
     }
 }

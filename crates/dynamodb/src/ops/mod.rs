@@ -1,9 +1,11 @@
 //! One module per DynamoDB operation (parse the request, then apply it) and the dispatcher.
 
 pub mod batch;
+pub mod capacity;
 pub mod create_table;
 pub mod delete_item;
 pub mod get_item;
+pub mod key_condition;
 pub mod legacy;
 pub mod put_item;
 pub mod query_scan;
@@ -14,7 +16,7 @@ pub mod update_item;
 
 use serde_json::{json, Map, Value};
 
-use crate::attribute_value::{item_size, item_to_json, Item};
+use crate::attribute_value::{item_size, item_to_json, AttributeValue, Item};
 use crate::expression::{evaluate, Condition};
 use crate::protocol::DynamoResponse;
 use crate::protocol::{
@@ -22,7 +24,8 @@ use crate::protocol::{
 };
 use crate::state::State;
 use crate::store::StoreError;
-use crate::table::TableDef;
+use crate::table::{check_key_size, TableDef};
+pub use capacity::{read_units, write_units, Capacity};
 
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -78,81 +81,6 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
     }
 }
 
-/// `ReturnConsumedCapacity` as asked.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Capacity {
-    /// Not returned.
-    None,
-    /// Total only.
-    Total,
-    /// Total plus per-table/index breakdown.
-    Indexes,
-}
-
-impl Capacity {
-    /// Reads `ReturnConsumedCapacity`.
-    pub fn parse(r: &Req) -> DynamoResult<Capacity> {
-        match r.opt_str("ReturnConsumedCapacity")? {
-            None | Some("NONE") => Ok(Capacity::None),
-            Some("TOTAL") => Ok(Capacity::Total),
-            Some("INDEXES") => Ok(Capacity::Indexes),
-            Some(other) => Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
-            ))),
-        }
-    }
-
-    /// Adds the multi-table operations' `ConsumedCapacity` list (one entry per table), if asked for.
-    pub fn insert_per_table(
-        self,
-        out: &mut Map<String, Value>,
-        units: &[(String, f64)],
-        read: bool,
-    ) {
-        let caps: Vec<Value> = units
-            .iter()
-            .filter_map(|(table, u)| self.render(table, *u, read))
-            .collect();
-        if !caps.is_empty() {
-            out.insert("ConsumedCapacity".into(), Value::Array(caps));
-        }
-    }
-
-    /// The `ConsumedCapacity` object for `units` on `table`, if asked for.
-    pub fn render(self, table: &str, units: f64, read: bool) -> Option<Value> {
-        let kind = if read {
-            "ReadCapacityUnits"
-        } else {
-            "WriteCapacityUnits"
-        };
-        match self {
-            Capacity::None => None,
-            Capacity::Total => {
-                Some(json!({"TableName": table, "CapacityUnits": units, kind: units}))
-            }
-            Capacity::Indexes => Some(
-                json!({"TableName": table, "CapacityUnits": units, kind: units,
-                "Table": {"CapacityUnits": units, kind: units}}),
-            ),
-        }
-    }
-}
-
-/// Write units for an item of `bytes` (1 KB each, at least one).
-pub fn write_units(bytes: usize) -> f64 {
-    bytes.div_ceil(1024).max(1) as f64
-}
-
-/// Read units for `bytes` (4 KB each; eventually consistent reads cost half).
-pub fn read_units(bytes: usize, consistent: bool) -> f64 {
-    let u = bytes.div_ceil(4096).max(1) as f64;
-    if consistent {
-        u
-    } else {
-        u / 2.0
-    }
-}
-
 /// Validates a full item: size limit, key presence/types, index key types.
 pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u8>)> {
     if item_size(item) > MAX_ITEM_BYTES {
@@ -163,6 +91,19 @@ pub fn check_item(table: &TableDef, item: &Item) -> DynamoResult<(Vec<u8>, Vec<u
     let keys = table.encode_key(item)?;
     for idx in &table.indexes {
         for k in idx.keys.names() {
+            // AWS: an index key value is held to the same rules as a table key, naming the index.
+            if let Some(v) = item.get(k) {
+                let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
+                    || matches!(v, AttributeValue::B(b) if b.is_empty());
+                if empty {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {k}",
+                        if matches!(v, AttributeValue::S(_)) { "string" } else { "binary" },
+                        idx.name
+                    )));
+                }
+                check_key_size(v, idx.keys.is_hash_attr(k))?;
+            }
             let want = table
                 .attribute_definitions
                 .iter()

@@ -61,6 +61,9 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let old = state.store.get(&p.table, &hk, &rk)?;
     check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail)?;
     let units = write_units(item_size(&p.item).max(old.as_ref().map(item_size).unwrap_or(0)));
+    let consumed = p
+        .capacity
+        .render_write(def, units, old.as_ref(), Some(&p.item));
     state.store.apply(&[Write::Put {
         table: p.table.clone(),
         hk,
@@ -68,8 +71,5 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
         item: p.item,
     }])?;
     let attrs = if p.return_old { old.as_ref() } else { None };
-    Ok(write_response(
-        attrs,
-        p.capacity.render(&p.table, units, false),
-    ))
+    Ok(write_response(attrs, consumed))
 }

@@ -3,14 +3,13 @@
 
 use serde_json::{json, Map, Value};
 
+use super::key_condition::key_condition;
 use super::{legacy, read_units, table_name, Capacity};
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs, Path};
-use crate::expression::{CmpOp, Operand};
-use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::state::State;
-use crate::table::{KeySchema, TableDef};
+use crate::table::{IndexDef, KeySchema, TableDef};
 
 /// DynamoDB stops a page after reading this much data.
 const PAGE_BYTES: usize = 1024 * 1024;
@@ -29,6 +28,10 @@ pub struct QueryScan {
     pub key_condition: Option<Condition>,
     /// FilterExpression / ScanFilter / QueryFilter.
     pub filter: Option<Condition>,
+    /// How DynamoDB names the filter in messages: "Filter Expression" or "QueryFilter".
+    pub filter_member: &'static str,
+    /// Select ALL_ATTRIBUTES was asked for explicitly (refused on a GSI that projects less).
+    pub select_all: bool,
     /// Projection.
     pub projection: Option<Vec<Path>>,
     /// Select COUNT?
@@ -89,12 +92,42 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     )?;
     let projection = legacy::projection(r, &mut attrs)?;
     attrs.check_all_used()?;
-    let count_only = match r.opt_str("Select")? {
-        None | Some("ALL_ATTRIBUTES") | Some("ALL_PROJECTED_ATTRIBUTES") => false,
+    let index = r.opt_str("IndexName")?.map(String::from);
+    let select = r.opt_str("Select")?;
+    let projection_member = if r.opt_str("ProjectionExpression")?.is_some() {
+        "ProjectionExpression"
+    } else {
+        "AttributesToGet"
+    };
+    // AWS: a Select value and a projection must agree before anything is read.
+    let select_conflict = |what: &str| {
+        DynamoError::validation(format!(
+            "Cannot specify the {projection_member} when choosing to get {what}"
+        ))
+    };
+    let count_only = match select {
+        None => false,
+        Some("ALL_ATTRIBUTES") if projection.is_some() => {
+            return Err(select_conflict("ALL_ATTRIBUTES"))
+        }
+        Some("ALL_PROJECTED_ATTRIBUTES") if projection.is_some() => {
+            return Err(select_conflict("ALL_PROJECTED_ATTRIBUTES"))
+        }
+        Some("ALL_PROJECTED_ATTRIBUTES") if index.is_none() => {
+            return Err(DynamoError::validation(
+                "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+            ))
+        }
+        Some("ALL_ATTRIBUTES") | Some("ALL_PROJECTED_ATTRIBUTES") => false,
+        Some("SPECIFIC_ATTRIBUTES") if projection.is_none() => {
+            return Err(DynamoError::validation(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ))
+        }
         Some("SPECIFIC_ATTRIBUTES") => false,
         Some("COUNT") => {
             if projection.is_some() {
-                return Err(DynamoError::validation("Cannot specify the AttributesToGet when choosing to get only the Count"));
+                return Err(select_conflict("only the Count"));
             }
             true
         }
@@ -133,8 +166,14 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     Ok(QueryScan {
         is_query,
         table,
-        index: r.opt_str("IndexName")?.map(String::from),
+        index,
         key_condition,
+        filter_member: if r.opt_str("FilterExpression")?.is_some() {
+            "Filter Expression"
+        } else {
+            "QueryFilter"
+        },
+        select_all: select == Some("ALL_ATTRIBUTES"),
         filter,
         projection,
         count_only,
@@ -150,87 +189,36 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     })
 }
 
-/// The key condition split into the hash value and an optional sort-key condition.
-struct KeyCondition {
-    hash: Vec<u8>,
-    range: Option<Condition>,
-}
-
-fn split_and(c: &Condition, out: &mut Vec<Condition>) {
-    match c {
-        Condition::And(a, b) => {
-            split_and(a, out);
-            split_and(b, out);
-        }
-        other => out.push(other.clone()),
-    }
-}
-
-fn key_path_name(o: &Operand) -> Option<&str> {
-    match o {
-        Operand::Path(p) if p.0.len() == 1 => Some(p.root()),
-        _ => None,
-    }
-}
-
-fn key_condition(cond: &Condition, keys: &KeySchema) -> DynamoResult<KeyCondition> {
-    let unsupported = || DynamoError::validation("Query key condition not supported");
-    let mut terms = Vec::new();
-    split_and(cond, &mut terms);
-    if terms.len() > 2 {
-        return Err(DynamoError::validation(
-            "Conditions can be of length 1 or 2 only",
-        ));
-    }
-    let mut hash = None;
-    let mut range = None;
-    for t in terms {
-        let (name, value) = match &t {
-            Condition::Compare(a, op, Operand::Value(v)) => (
-                key_path_name(a).ok_or_else(unsupported)?,
-                Some((*op, v.clone())),
-            ),
-            Condition::Between(a, Operand::Value(_), Operand::Value(_))
-            | Condition::BeginsWith(a, Operand::Value(_)) => {
-                (key_path_name(a).ok_or_else(unsupported)?, None)
-            }
-            _ => return Err(unsupported()),
-        };
-        if name == keys.hash.name {
-            match value {
-                Some((CmpOp::Eq, v)) if hash.is_none() => {
-                    if v.type_name() != keys.hash.kind {
-                        return Err(DynamoError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type"));
-                    }
-                    hash = key_codec::encode(&v);
-                }
-                _ => return Err(unsupported()),
-            }
-        } else if keys.range.as_ref().is_some_and(|r| r.name == name) && range.is_none() {
-            if matches!(value, Some((CmpOp::Ne, _))) {
-                return Err(DynamoError::validation(
-                    "Unsupported operator on KeyConditionExpression: operator: <>",
-                ));
-            }
-            range = Some(t.clone());
-        } else {
+/// AWS: a Query's filter may not constrain the keys it queries by (they belong in the key condition).
+fn check_filter_keys(q: &QueryScan, keys: &KeySchema) -> DynamoResult<()> {
+    let Some(filter) = q.filter.as_ref().filter(|_| q.is_query) else {
+        return Ok(());
+    };
+    let mut named = Vec::new();
+    filter.for_each_path(&mut |p| named.push(p.root().to_string()));
+    for k in keys.names() {
+        if named.iter().any(|n| n == k) {
             return Err(DynamoError::validation(format!(
-                "Query condition missed key schema element: {}",
-                if hash.is_none() {
-                    &keys.hash.name
-                } else {
-                    name
-                }
+                "{} can only contain non-primary key attributes: Primary key attribute: {k}",
+                q.filter_member
             )));
         }
     }
-    let hash = hash.ok_or_else(|| {
-        DynamoError::validation(format!(
-            "Query condition missed key schema element: {}",
-            keys.hash.name
-        ))
-    })?;
-    Ok(KeyCondition { hash, range })
+    Ok(())
+}
+
+/// AWS: an ExclusiveStartKey holds exactly the key attributes of the table and the index read.
+fn check_start_key(start: &Item, def: &TableDef, index: Option<&IndexDef>) -> DynamoResult<()> {
+    let mut names = def.keys.names();
+    if let Some(i) = index {
+        names.extend(i.keys.names());
+    }
+    if start.keys().any(|k| !names.contains(&k.as_str())) {
+        return Err(DynamoError::validation(
+            "The provided starting key is invalid: The provided key element does not match the schema",
+        ));
+    }
+    Ok(())
 }
 
 /// Position of a row in scan order: table (hk, rk), or index (ihk, irk, hk, rk).
@@ -265,6 +253,28 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
         Some(c) => Some(key_condition(c, keys)?),
         None => None,
     };
+    check_filter_keys(&q, keys)?;
+    if let Some(i) = index.filter(|i| q.select_all && !i.local) {
+        let projects = i.projection.get("ProjectionType").and_then(Value::as_str);
+        if projects.unwrap_or("ALL") != "ALL" {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                i.name
+            )));
+        }
+    }
+    if let Some(k) = &q.start {
+        check_start_key(k, def, index)?;
+    }
+    // AWS: a local index read that asks for attributes the index does not project fetches them
+    // from the table (Select ALL_ATTRIBUTES, or a projection naming one); a global index cannot.
+    let lsi_fetches_table = index.is_some_and(|i| {
+        i.local
+            && (q.select_all
+                || q.projection
+                    .as_ref()
+                    .is_some_and(|paths| paths.iter().any(|p| !i.projects(p.root(), &def.keys))))
+    });
     // Where to resume.
     let start: Option<Pos> = match &q.start {
         None => None,
@@ -281,6 +291,13 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
             }
         }
     };
+    if let (Some(start), Some(k)) = (&start, &kc) {
+        if start[0] != k.hash {
+            return Err(DynamoError::validation(
+                "The provided starting key is outside query boundaries based on provided conditions",
+            ));
+        }
+    }
     let mut items = Vec::new();
     let (mut count, mut scanned, mut bytes) = (0usize, 0usize, 0usize);
     let mut last: Option<Item> = None;
@@ -304,7 +321,14 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                 )?;
                 more_possible = rows.len() == want;
                 rows.into_iter()
-                    .map(|r| (r.pos, i.project(&r.item, &def.keys)))
+                    .map(|r| {
+                        let item = if lsi_fetches_table {
+                            r.item
+                        } else {
+                            i.project(&r.item, &def.keys)
+                        };
+                        (r.pos, item)
+                    })
                     .collect()
             }
             None => {
@@ -373,10 +397,14 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
         }
         out.insert("LastEvaluatedKey".into(), item_to_json(&key));
     }
-    if let Some(c) = q
-        .capacity
-        .render(&q.table, read_units(bytes, q.consistent), true)
-    {
+    let units = read_units(bytes, q.consistent);
+    let consumed = match index {
+        Some(i) => q
+            .capacity
+            .render_index_read(&q.table, &i.name, i.local, units),
+        None => q.capacity.render(&q.table, units, true),
+    };
+    if let Some(c) = consumed {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(out))

@@ -76,6 +76,13 @@ fn stream_not_found(arn: &str) -> DynamoError {
     ))
 }
 
+/// The `StreamArn` member, checked against DynamoDB Streams' length limits (37–1024).
+fn stream_arn<'a>(r: &Req<'a>) -> DynamoResult<&'a str> {
+    let arn = r.str("StreamArn")?;
+    crate::table_request::check_length(arn, "streamArn", 37, 1024)?;
+    Ok(arn)
+}
+
 fn find_stream(state: &State, arn: &str) -> DynamoResult<StreamInfo> {
     state
         .store
@@ -102,6 +109,7 @@ fn limit(r: &Req, max: i64, default: i64) -> DynamoResult<i64> {
 fn list_streams(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let table = r.opt_str("TableName")?;
     if let Some(t) = table {
+        crate::table_request::validate_table_name(t)?;
         if !state.tables.contains_key(t) && state.store.streams(Some(t))?.is_empty() {
             return Err(DynamoError::ResourceNotFound(format!(
                 "Requested resource not found: Table: {t} not found"
@@ -131,7 +139,7 @@ fn list_streams(state: &mut State, r: &Req) -> DynamoResult<Value> {
 
 /// DescribeStream: status, view type, key schema and the one shard with its sequence range.
 fn describe_stream(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let arn = r.str("StreamArn")?;
+    let arn = stream_arn(r)?;
     limit(r, 100, 100)?;
     let stream = find_stream(state, arn)?;
     let bounds = state.store.stream_bounds(arn)?;
@@ -152,7 +160,24 @@ fn describe_stream(state: &mut State, r: &Req) -> DynamoResult<Value> {
             json!(sequence_number(ending)),
         );
     }
+    // ShardFilter CHILD_SHARDS asks for a shard's children; Sluice's one shard never splits.
+    let children_only = match r.opt_obj("ShardFilter")? {
+        None => false,
+        Some(f) => {
+            let f = Req(f);
+            if let Some(other) = f.opt_str("Type")?.filter(|t| *t != "CHILD_SHARDS") {
+                return Err(DynamoError::validation(format!(
+                    "1 validation error detected: Value '{other}' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]"
+                )));
+            }
+            if let Some(parent) = f.opt_str("ShardId")? {
+                crate::table_request::check_length(parent, "shardFilter.shardId", 28, 65)?;
+            }
+            true
+        }
+    };
     let shards = match r.opt_str("ExclusiveStartShardId")? {
+        _ if children_only => vec![],
         Some(s) if s >= shard_id(&stream).as_str() => vec![],
         _ => vec![json!({"ShardId": shard_id(&stream), "SequenceNumberRange": range})],
     };
@@ -204,8 +229,9 @@ fn decode_iterator(text: &str) -> DynamoResult<Position> {
 
 /// GetShardIterator: TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER.
 fn get_shard_iterator(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let arn = r.str("StreamArn")?;
+    let arn = stream_arn(r)?;
     let shard = r.str("ShardId")?;
+    crate::table_request::check_length(shard, "shardId", 28, 65)?;
     let kind = r.str("ShardIteratorType")?;
     let sequence = r.opt_str("SequenceNumber")?;
     let stream = find_stream(state, arn)?;

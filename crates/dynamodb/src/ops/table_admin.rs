@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use super::table_name;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::state::State;
-use crate::table::{IndexDef, KeyAttr, KeySchema};
+use crate::table::IndexDef;
 
 fn now() -> f64 {
     std::time::SystemTime::now()
@@ -80,6 +80,25 @@ pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
 /// UpdateTable: billing mode, throughput, GSI create/delete.
 pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
+    let changes = [
+        "ProvisionedThroughput",
+        "BillingMode",
+        "StreamSpecification",
+        "GlobalSecondaryIndexUpdates",
+        "SSESpecification",
+        "ReplicaUpdates",
+        "DeletionProtectionEnabled",
+        "TableClass",
+        "OnDemandThroughput",
+    ];
+    if !changes
+        .iter()
+        .any(|c| r.0.get(*c).is_some_and(|v| !v.is_null()))
+    {
+        return Err(DynamoError::validation(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+        ));
+    }
     let mut def = state
         .tables
         .get(name)
@@ -141,43 +160,32 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .flatten()
     {
         if let Some(c) = upd.get("Create") {
+            let at = "globalSecondaryIndexUpdates.1.member.create";
             let iname = c
                 .get("IndexName")
                 .and_then(Value::as_str)
                 .ok_or_else(|| null_error("IndexName"))?;
+            crate::table_request::validate_index_name(iname, &format!("{at}.indexName"))?;
             if def.index(iname).is_some() {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values were invalid: Index {iname} already exists"
                 )));
             }
-            let ks = c
-                .get("KeySchema")
-                .and_then(Value::as_array)
-                .ok_or_else(|| null_error("KeySchema"))?;
-            let attr = |e: &Value| -> DynamoResult<KeyAttr> {
-                let n = e
-                    .get("AttributeName")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| null_error("AttributeName"))?;
-                let kind = def.attribute_definitions.iter().find(|(x, _)| x == n).map(|(_, t)| t.clone()).ok_or_else(|| {
-                    DynamoError::validation(format!(
-                        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{n}]"
-                    ))
-                })?;
-                Ok(KeyAttr {
-                    name: n.to_string(),
-                    kind,
-                })
-            };
-            let hash = attr(ks.first().ok_or_else(|| null_error("KeySchema"))?)?;
-            let range = ks.get(1).map(attr).transpose()?;
+            let keys = crate::table_request::parse_key_schema(
+                c.get("KeySchema").and_then(Value::as_array),
+                &def.attribute_definitions,
+                "keySchema",
+                true,
+            )?;
+            let projection = c
+                .get("Projection")
+                .filter(|p| !p.is_null())
+                .ok_or_else(|| null_error(&format!("{at}.projection")))?;
+            crate::table_request::validate_projection(projection, at)?;
             def.indexes.push(IndexDef {
                 name: iname.to_string(),
-                keys: KeySchema { hash, range },
-                projection: c
-                    .get("Projection")
-                    .cloned()
-                    .unwrap_or(json!({"ProjectionType": "ALL"})),
+                keys,
+                projection: projection.clone(),
                 local: false,
                 throughput: c.get("ProvisionedThroughput").cloned(),
             });
@@ -220,16 +228,11 @@ fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
 pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
     let tags = r.opt_arr("Tags")?.ok_or_else(|| null_error("Tags"))?;
+    let tags = crate::table_request::parse_tags(tags)?;
     let mut def = state.table(&name)?.clone();
-    for t in tags {
-        let (Some(k), Some(v)) = (
-            t.get("Key").and_then(Value::as_str),
-            t.get("Value").and_then(Value::as_str),
-        ) else {
-            return Err(null_error("Key"));
-        };
-        def.tags.retain(|(x, _)| x != k);
-        def.tags.push((k.to_string(), v.to_string()));
+    for (k, v) in tags {
+        def.tags.retain(|(x, _)| *x != k);
+        def.tags.push((k, v));
     }
     state.store.put_table(&def)?;
     state.tables.insert(name, def);
@@ -283,11 +286,12 @@ pub fn update_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let enabled = spec
         .get("Enabled")
         .and_then(Value::as_bool)
-        .ok_or_else(|| null_error("Enabled"))?;
+        .ok_or_else(|| null_error("timeToLiveSpecification.enabled"))?;
     let attr = spec
         .get("AttributeName")
         .and_then(Value::as_str)
-        .ok_or_else(|| null_error("AttributeName"))?;
+        .ok_or_else(|| null_error("timeToLiveSpecification.attributeName"))?;
+    crate::table_request::check_length(attr, "timeToLiveSpecification.attributeName", 1, 255)?;
     let mut def = state
         .tables
         .get(name)

@@ -15,6 +15,8 @@ use crate::store::Write;
 
 /// Most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
+/// Largest total size of the items in one transaction.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
 /// One parsed action.
 enum Action {
@@ -106,12 +108,43 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .iter()
         .map(parse_action)
         .collect::<DynamoResult<Vec<_>>>()?;
+    // AWS: the items a transaction carries add up to at most 4 MB, checked before any is read.
+    let bytes: usize = actions
+        .iter()
+        .map(|a| match a {
+            Action::Put(p) => item_size(&p.item),
+            Action::Delete(d) => item_size(&d.key),
+            Action::Check { key, .. } | Action::Update { key, .. } => item_size(key),
+        })
+        .sum();
+    if bytes > MAX_TRANSACTION_BYTES {
+        return Err(DynamoError::validation(
+            "Transaction request cannot be larger than 4 MB",
+        ));
+    }
+    let token = r.opt_str("ClientRequestToken")?;
+    if let Some(t) = token {
+        crate::table_request::check_length(t, "clientRequestToken", 1, 36)?;
+        // The request as the token remembers it: its actions (a replay must repeat them exactly).
+        let fingerprint = Value::Array(list.clone()).to_string();
+        if state.transaction_tokens.replayed(t, &fingerprint)? {
+            return Ok(json!({}));
+        }
+        let out = apply_write(state, &actions, capacity)?;
+        state.transaction_tokens.remember(t, fingerprint);
+        return Ok(out);
+    }
+    apply_write(state, &actions, capacity)
+}
+
+/// Runs a parsed transaction: every condition and update checked, then all writes or none.
+fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> DynamoResult<Value> {
     let mut seen = HashSet::new();
     let mut writes = Vec::new();
     let mut reasons = Vec::new();
     let mut failed = false;
     let mut units: Vec<(String, f64)> = Vec::new();
-    for a in &actions {
+    for a in actions {
         let (table, key_item): (&str, Item) = match a {
             Action::Check { table, key, .. } => (table, key.clone()),
             Action::Put(p) => (&p.table, p.item.clone()),
@@ -121,6 +154,10 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         let def = state.table(table)?;
         let (hk, rk) = match a {
             Action::Put(p) => check_item(def, &p.item)?,
+            Action::Update { update, .. } => {
+                update_item::check_keys_untouched(def, update)?;
+                def.encode_key_param(&key_item)?
+            }
             _ => def.encode_key_param(&key_item)?,
         };
         if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
@@ -178,15 +215,33 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 old.as_ref().map(item_size).unwrap_or(0)
             }
             Action::Update { key, update, .. } => {
-                let (hk, rk, _, new) = update_item::compute(state, table, key, update)?;
-                let s = item_size(&new);
-                writes.push(Write::Put {
-                    table: table.to_string(),
-                    hk,
-                    rk,
-                    item: new,
-                });
-                s
+                // AWS: an update that fails on the item it meets cancels the transaction with a
+                // ValidationError reason instead of failing the whole request.
+                match update_item::new_item(def, key, update, old.as_ref()) {
+                    Ok(Some(new)) => {
+                        let s = item_size(&new);
+                        writes.push(Write::Put {
+                            table: table.to_string(),
+                            hk,
+                            rk,
+                            item: new,
+                        });
+                        s
+                    }
+                    Ok(None) => 0,
+                    Err(DynamoError::Validation(m)) => {
+                        failed = true;
+                        if let Some(last) = reasons.last_mut() {
+                            *last = CancellationReason {
+                                code: "ValidationError",
+                                message: Some(m),
+                                item: None,
+                            };
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         };
         // Transactions cost twice the units of plain writes.

@@ -8,10 +8,11 @@ use super::{
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{parse_update, UpdateExpression};
-use crate::expression::{Condition, ExprAttrs};
+use crate::expression::{project, Condition, ExprAttrs, Path};
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
+use crate::table::TableDef;
 use crate::update_expression::apply_update;
 
 /// Which attributes UpdateItem returns.
@@ -87,18 +88,8 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
     })
 }
 
-/// The result of computing an update: encoded key, old item (if any) and new item.
-pub type Computed = (Vec<u8>, Vec<u8>, Option<Item>, Item);
-
-/// Computes the new item for an update (shared with TransactWriteItems).
-pub fn compute(
-    state: &State,
-    table: &str,
-    key: &Item,
-    update: &UpdateExpression,
-) -> DynamoResult<Computed> {
-    let def = state.table(table)?;
-    let (hk, rk) = def.encode_key_param(key)?;
+/// An update may not write the primary key's attributes (checked before any item is read).
+pub fn check_keys_untouched(def: &TableDef, update: &UpdateExpression) -> DynamoResult<()> {
     for p in update.target_paths() {
         if def.keys.names().contains(&p.root()) {
             return Err(DynamoError::validation(format!(
@@ -107,44 +98,64 @@ pub fn compute(
             )));
         }
     }
-    let old = state.store.get(table, &hk, &rk)?;
-    let base = old.clone().unwrap_or_else(|| key.clone());
-    let new = apply_update(update, &base)?;
+    Ok(())
+}
+
+/// The item an update leaves, from the item before it (`None` if there was none). `None` when the
+/// update creates nothing: AWS creates no item when every action on a missing item is a REMOVE or
+/// DELETE (an update with no actions still creates the item with just its key).
+pub fn new_item(
+    def: &TableDef,
+    key: &Item,
+    update: &UpdateExpression,
+    old: Option<&Item>,
+) -> DynamoResult<Option<Item>> {
+    check_keys_untouched(def, update)?;
+    let only_removes = update.set.is_empty()
+        && update.add.is_empty()
+        && !(update.remove.is_empty() && update.delete.is_empty());
+    if old.is_none() && only_removes {
+        return Ok(None);
+    }
+    let new = apply_update(update, old.unwrap_or(key))?;
     check_item(def, &new)?;
-    Ok((hk, rk, old, new))
+    Ok(Some(new))
 }
 
 /// Applies UpdateItem.
 pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     let def = state.table(&u.table)?;
-    let (hk0, rk0) = def.encode_key_param(&u.key)?;
-    // The condition sees the item before the update, and is checked before the update can fail on types.
-    let before = state.store.get(&u.table, &hk0, &rk0)?;
-    check_condition(u.condition.as_ref(), before.as_ref(), u.return_old_on_fail)?;
-    let (hk, rk, old, new) = compute(state, &u.table, &u.key, &u.update)?;
-    let units = write_units(item_size(&new).max(old.as_ref().map(item_size).unwrap_or(0)));
-    state.store.apply(&[Write::Put {
-        table: u.table.clone(),
-        hk,
-        rk,
-        item: new.clone(),
-    }])?;
-    let roots: Vec<&str> = u.update.target_paths().iter().map(|p| p.root()).collect();
-    let only_updated = |i: &Item| -> Item {
-        i.iter()
-            .filter(|(k, _)| roots.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    };
+    let (hk, rk) = def.encode_key_param(&u.key)?;
+    // One read: the condition sees the item before the update, and is checked before the update
+    // can fail on types.
+    let old = state.store.get(&u.table, &hk, &rk)?;
+    check_condition(u.condition.as_ref(), old.as_ref(), u.return_old_on_fail)?;
+    let new = new_item(def, &u.key, &u.update, old.as_ref())?;
+    let units = write_units(
+        new.as_ref()
+            .map(item_size)
+            .unwrap_or(0)
+            .max(old.as_ref().map(item_size).unwrap_or(0)),
+    );
+    let consumed = u
+        .capacity
+        .render_write(def, units, old.as_ref(), new.as_ref());
+    if let Some(new) = &new {
+        state.store.apply(&[Write::Put {
+            table: u.table.clone(),
+            hk,
+            rk,
+            item: new.clone(),
+        }])?;
+    }
+    // UPDATED_*: only the paths the update wrote, nested ones inside their parents.
+    let paths: Vec<Path> = u.update.target_paths().into_iter().cloned().collect();
     let attrs = match u.return_values {
         ReturnValues::None => None,
-        ReturnValues::AllOld => old.clone(),
-        ReturnValues::UpdatedOld => old.as_ref().map(only_updated),
-        ReturnValues::AllNew => Some(new.clone()),
-        ReturnValues::UpdatedNew => Some(only_updated(&new)),
+        ReturnValues::AllOld => old,
+        ReturnValues::UpdatedOld => old.as_ref().map(|i| project(i, &paths)),
+        ReturnValues::AllNew => new,
+        ReturnValues::UpdatedNew => new.as_ref().map(|i| project(i, &paths)),
     };
-    Ok(write_response(
-        attrs.as_ref(),
-        u.capacity.render(&u.table, units, false),
-    ))
+    Ok(write_response(attrs.as_ref(), consumed))
 }

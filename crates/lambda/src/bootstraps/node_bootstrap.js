@@ -14,6 +14,38 @@ const [HOST, PORT] = (() => {
   return [api.slice(0, i), Number(api.slice(i + 1))];
 })();
 const PREFIX = "/2018-06-01/runtime";
+
+// Lambda sets _X_AMZN_TRACE_ID per invocation, and AWS's runtime does it by assigning
+// process.env, whose setter calls setenv(3); glibc never frees a value setenv replaced, so each
+// fresh id grew the sandbox (~150 bytes). Sluice keeps the id in JS behind the same
+// process.env: reads, `in`, Object.keys and child processes see it, the C environment does not.
+const TRACE_ID = "_X_AMZN_TRACE_ID";
+let traceId = process.env[TRACE_ID];
+process.env = new Proxy(process.env, {
+  get: (env, key) => (key === TRACE_ID ? traceId : Reflect.get(env, key)),
+  set: (env, key, value) => {
+    if (key !== TRACE_ID) return Reflect.set(env, key, value);
+    traceId = String(value);
+    return true;
+  },
+  has: (env, key) => (key === TRACE_ID ? traceId !== undefined : Reflect.has(env, key)),
+  deleteProperty: (env, key) => {
+    if (key !== TRACE_ID) return Reflect.deleteProperty(env, key);
+    traceId = undefined;
+    return true;
+  },
+  ownKeys: (env) => {
+    const keys = Reflect.ownKeys(env).filter((k) => k !== TRACE_ID);
+    if (traceId !== undefined) keys.push(TRACE_ID);
+    return keys;
+  },
+  getOwnPropertyDescriptor: (env, key) => {
+    if (key !== TRACE_ID) return Reflect.getOwnPropertyDescriptor(env, key);
+    return traceId === undefined
+      ? undefined
+      : { value: traceId, writable: true, enumerable: true, configurable: true };
+  },
+});
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function request(method, urlPath, body, headers) {

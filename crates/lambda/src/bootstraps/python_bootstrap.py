@@ -99,6 +99,30 @@ class RuntimeApiClient:
 _client = RuntimeApiClient()
 
 
+def _set_trace_id(trace_id):
+    """Make this invocation's trace id `os.environ["_X_AMZN_TRACE_ID"]`, as on Lambda.
+
+    Assigning to `os.environ` calls setenv(3), and glibc never frees a value it replaced (getenv
+    may have handed it out), so a fresh id per invocation grew the process ~145 bytes each time.
+    Python code (the X-Ray SDK, botocore) reads `os.environ`'s own mapping, so only that is
+    updated; the C environment keeps the value the process started with. (AWS: the Go client
+    stopped mutating the environment for the same reason and passes the id in the context.)
+    """
+    env = os.environ
+    data = getattr(env, "_data", None)
+    if data is None:  # not CPython's os._Environ: fall back to the leaky but correct path
+        if trace_id:
+            env["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            env.pop("_X_AMZN_TRACE_ID", None)
+        return
+    key = env.encodekey("_X_AMZN_TRACE_ID")
+    if trace_id:
+        data[key] = env.encodevalue(trace_id)
+    else:
+        data.pop(key, None)
+
+
 class CognitoIdentity:
     __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
 
@@ -263,11 +287,7 @@ def main():
         next_event = None
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id = request_id
-        trace_id = headers.get("lambda-runtime-trace-id")
-        if trace_id:
-            os.environ["_X_AMZN_TRACE_ID"] = trace_id
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        _set_trace_id(headers.get("lambda-runtime-trace-id"))
         client_context = headers.get("lambda-runtime-client-context")
         identity = headers.get("lambda-runtime-cognito-identity")
         try:

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde_json::json;
 use sluice_lambda::InvokeError;
 
-use crate::harness::{invoke, json, python, service};
+use crate::harness::{invoke, json, python, service, service_with};
 
 /// True while `pid` is a live (non-zombie) process.
 fn alive(pid: u32) -> bool {
@@ -153,4 +153,35 @@ fn unknown_runtime_is_rejected_at_construction() {
         sluice_lambda::LambdaConfig::new(std::env::temp_dir().join("sluice-unused"), lines);
     let err = sluice_lambda::Lambda::new(vec![spec], config).unwrap_err();
     assert!(err.to_string().contains("java21"), "{err}");
+}
+
+/// Runs a handler that detaches two processes, shuts the service down, and checks both are gone.
+async fn detached_processes_die_at_shutdown(use_cgroups: bool) {
+    let (lambda, _) = service_with(vec![python("Detach", "app.detach")], |config| {
+        config.use_cgroups = use_cgroups;
+    });
+    let pids = json(&invoke(&lambda, "Detach", json!({})).await);
+    let pids: Vec<u32> = ["plain", "detached"]
+        .iter()
+        .map(|k| pids[*k].as_u64().unwrap() as u32)
+        .collect();
+    assert!(pids.iter().all(|&p| alive(p)), "they run: {pids:?}");
+    lambda.shutdown().await;
+    for _ in 0..250 {
+        if !pids.iter().any(|&p| alive(p)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("detached processes {pids:?} outlived the service (cgroups: {use_cgroups})");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_processes_die_at_shutdown_in_a_cgroup() {
+    detached_processes_die_at_shutdown(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_processes_die_at_shutdown_in_a_process_group() {
+    detached_processes_die_at_shutdown(false).await;
 }

@@ -65,12 +65,21 @@ pub fn node(name: &str, handler: &str) -> FunctionSpec {
 
 /// A service over `functions` with a fresh cache dir.
 pub fn service(functions: Vec<FunctionSpec>) -> (Arc<Lambda>, Arc<Lines>) {
+    service_with(functions, |_| {})
+}
+
+/// Like `service`, with the configuration adjusted by `adjust`.
+pub fn service_with(
+    functions: Vec<FunctionSpec>,
+    adjust: impl FnOnce(&mut LambdaConfig),
+) -> (Arc<Lambda>, Arc<Lines>) {
     let lines = Arc::new(Lines::default());
     let cache = std::env::temp_dir().join(format!(
         "sluice-lambda-test-{}",
         uuid::Uuid::new_v4().simple()
     ));
-    let config = LambdaConfig::new(cache, lines.clone());
+    let mut config = LambdaConfig::new(cache, lines.clone());
+    adjust(&mut config);
     (Lambda::new(functions, config).unwrap(), lines)
 }
 

@@ -7,5 +7,7 @@ mod failures;
 mod invoke_api;
 mod logs;
 mod node;
+mod privilege;
 mod provided;
 mod python;
+mod sandbox_memory;

@@ -1,8 +1,11 @@
 //! Unit tests by topic, all through the public `load_str` so they pin behaviour, not internals.
 
 mod auth;
+mod cloudformation;
 mod errors;
+mod http_api;
 mod intrinsics;
+mod openapi;
 mod parameters;
 mod resources;
 mod tables;

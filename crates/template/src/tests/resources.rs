@@ -302,13 +302,14 @@ fn api_requires_stage_name_and_warns_on_other_properties() {
         err.contains("Resources.A.Properties.StageName: StageName is required"),
         "{err}"
     );
-    let model = load("Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: s\n      Cors: '*'\n      AccessLogSetting: {}\n");
+    let model = load("Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: s\n      AccessLogSetting: {}\n      TracingEnabled: true\n");
     assert_eq!(
         model.warnings,
         vec![
-            "Resources.A.Properties.Cors: not emulated yet (ignored)".to_string(),
-            // `Auth` is emulated now (see tests/auth.rs); another unemulated property stands in.
-            "Resources.A.Properties.AccessLogSetting: not emulated yet (ignored)".to_string()
+            // `Auth` and `MethodSettings` are emulated now (see tests/auth.rs); two properties
+            // that are not stand in for them.
+            "Resources.A.Properties.AccessLogSetting: not emulated yet (ignored)".to_string(),
+            "Resources.A.Properties.TracingEnabled: not emulated yet (ignored)".to_string()
         ]
     );
 }
@@ -337,8 +338,8 @@ Resources:
         Upload:
           Type: S3
           Properties: {{Bucket: !Ref Bucket, Events: s3:ObjectCreated:*}}
-        Http:
-          Type: HttpApi
+        Queue:
+          Type: SQS
   Bucket:
     Type: AWS::S3::Bucket
   Table:
@@ -351,7 +352,7 @@ Resources:
         vec![
             "Resources.F.Properties.Events.Upload: event type S3 is not emulated yet (ignored)"
                 .to_string(),
-            "Resources.F.Properties.Events.Http: event type HttpApi is not emulated yet (ignored)"
+            "Resources.F.Properties.Events.Queue: event type SQS is not emulated yet (ignored)"
                 .to_string(),
             "Resources.Bucket: resource type AWS::S3::Bucket is not emulated yet (ignored)"
                 .to_string(),

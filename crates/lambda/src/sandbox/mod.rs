@@ -1,33 +1,47 @@
-//! One sandbox: a runtime process in its own process group, its Runtime API listener, its
+//! One sandbox: a runtime process in its own containment, its Runtime API listener, its
 //! captured output, and the supervision of one invocation at a time (timeouts, crashes).
+//!
+//! The jobs live apart: [`process`] spawns and kills, [`containment`] holds the processes
+//! (cgroup or process group) and measures memory, [`peer`] tells who calls the Runtime API,
+//! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does.
+
+mod containment;
+mod function_error;
+mod orphans;
+mod output;
+mod peer;
+mod process;
+mod user;
 
 use std::collections::BTreeMap;
-use std::os::fd::{AsFd, OwnedFd};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
-use tokio::net::unix::pipe;
-use tokio::sync::oneshot;
 
 use crate::bootstrap::{check_executable, Launcher};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
-use crate::runtime_api::{PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent};
+use crate::runtime_api::{
+    AnyPeer, PeerCheck, PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent,
+};
 use crate::{Invocation, LogSink, MAX_RESPONSE_PAYLOAD};
+
+pub(crate) use containment::{Containment, HostContainment};
+pub(crate) use function_error::InitFailure;
+use function_error::{error_document, error_payload, init_error};
+use output::PipeReader;
+pub(crate) use process::StartError;
+use process::{SandboxProcess, Spawned};
+use user::SandboxUser;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
-/// Longest line kept whole; longer output is split so one handler cannot exhaust memory.
-const MAX_LINE: usize = 64 * 1024;
-
-/// Everything needed to start sandboxes of one function.
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
 
+/// Everything needed to start sandboxes of one function.
 pub(crate) struct SandboxTemplate {
     pub function: String,
     pub launcher: Launcher,
@@ -38,27 +52,112 @@ pub(crate) struct SandboxTemplate {
     /// (Sluice's variables, then `extra_env`, then the function's own).
     pub env: BTreeMap<String, String>,
     pub sink: Arc<dyn LogSink>,
+    /// What the host allows: cgroups, limits, Runtime API isolation, the sandbox user.
+    pub host: Arc<SandboxHost>,
+    /// Set once it was said that this function keeps Sluice's user.
+    pub said_privileged: AtomicBool,
 }
 
-/// Why a sandbox could not become ready.
-#[derive(Debug)]
-pub(crate) struct InitFailure {
-    /// Lambda error type (`Runtime.ImportModuleError`, `Runtime.ExitError`, ...).
-    pub error_type: String,
-    /// The error document returned to the caller.
-    pub payload: Bytes,
-    /// Whether it failed by running out of time.
-    pub timed_out: bool,
+/// Host-wide sandbox facilities, decided once per service.
+pub(crate) struct SandboxHost {
+    /// Cgroups and limits.
+    pub containment: HostContainment,
+    /// Whether each Runtime API admits only its sandbox's processes.
+    pub isolate_runtime_api: bool,
+    /// Who sandboxes run as when Sluice is root (`None`: Sluice's own user).
+    user: Option<SandboxUser>,
+    /// Why sandboxes keep root although Sluice is root, if they do.
+    user_problem: Option<String>,
+}
+
+impl SandboxHost {
+    /// Probe the host; `limits` turns `MemorySize` and the process limit on, `use_cgroups`
+    /// false keeps sandboxes to process groups, `user` names who sandboxes run as when Sluice is
+    /// root (`nobody` when `None`).
+    pub fn probe(limits: bool, use_cgroups: bool, user: Option<&str>) -> SandboxHost {
+        let (user, user_problem) = match SandboxUser::choose(user) {
+            Ok(user) => (user, None),
+            Err(why) => (None, Some(why)),
+        };
+        SandboxHost {
+            containment: HostContainment::probe(limits, use_cgroups),
+            isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
+            user,
+            user_problem,
+        }
+    }
+
+    /// A host on which Sluice cannot contain sandboxes (tests of the blame for that).
+    #[cfg(test)]
+    pub fn broken_for_tests() -> SandboxHost {
+        SandboxHost {
+            containment: HostContainment::broken_for_tests(),
+            isolate_runtime_api: false,
+            user: None,
+            user_problem: None,
+        }
+    }
+
+    /// The user a sandbox of `template` runs as (`None`: Sluice's own), saying once per function
+    /// why one keeps Sluice's user.
+    fn user_for(
+        &self,
+        template: &SandboxTemplate,
+        env: &BTreeMap<String, String>,
+    ) -> Option<&SandboxUser> {
+        let user = self.user.as_ref()?;
+        match user.cannot_run(&template.launcher, env) {
+            None => Some(user),
+            Some(why) => {
+                if !template.said_privileged.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "function {} runs as root, not {}: {why}",
+                        template.function,
+                        user.name
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// At shutdown: stop what outlived the sandboxes and give back their cgroup folders.
+    pub fn release(&self) {
+        self.containment.release();
+    }
+
+    /// Periodic housekeeping: reap adopted orphans that exited.
+    pub fn reap_orphans(&self) {
+        self.containment.reap_orphans();
+    }
+
+    /// What a person should know at startup, one line each.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.containment.notes().to_vec();
+        if let Some(user) = &self.user {
+            notes.push(format!(
+                "Sandboxes run as user {} (uid {}), not root",
+                user.name, user.uid
+            ));
+        }
+        if let Some(why) = &self.user_problem {
+            notes.push(format!("Warning: sandboxes run as root ({why})"));
+        }
+        if !self.isolate_runtime_api {
+            notes.push(
+                "Warning: Runtime API isolation is off on this host (it cannot trace a loopback connection to its process): any local process can take a function's invocations".to_owned(),
+            );
+        }
+        notes
+    }
 }
 
 /// A started runtime process and its Runtime API listener.
 pub(crate) struct Sandbox {
     template: Arc<SandboxTemplate>,
-    pid: u32,
+    process: SandboxProcess,
     _api: RuntimeApi,
     channels: RuntimeChannels,
-    exit: Option<oneshot::Receiver<String>>,
-    exited: Option<String>,
     output: [Arc<PipeReader>; 2],
     log: FunctionLog,
     started: Instant,
@@ -76,62 +175,52 @@ pub(crate) struct Sandbox {
 
 impl Sandbox {
     /// Start the runtime process; it initialises in the background.
-    pub async fn start(template: Arc<SandboxTemplate>) -> Result<Sandbox, String> {
-        check_executable(&template.launcher)?;
-        let (api, channels) = RuntimeApi::start(template.function_arn.clone())
-            .await
-            .map_err(|e| format!("cannot bind the Runtime API listener: {e}"))?;
-        let launcher = &template.launcher;
-        let mut cmd = tokio::process::Command::new(&launcher.program);
-        cmd.args(&launcher.args)
-            .current_dir(&launcher.task_root)
-            .env_clear()
-            .envs(&template.env)
-            .env(
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                invocation_log::log_stream_name(),
-            )
-            // Reserved: the function's own variables cannot redirect the Runtime API.
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Own process group, so a timeout kills everything the handler started.
-            .process_group(0)
-            .kill_on_drop(true);
-        let started = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", launcher.program.display()))?;
-        let pid = child.id().ok_or("the runtime process exited immediately")?;
-        let log = FunctionLog::new(&template.function, template.sink.clone());
-        let stdout = child.stdout.take().map(|s| s.into_owned_fd());
-        let stderr = child.stderr.take().map(|s| s.into_owned_fd());
-        let (Some(Ok(stdout)), Some(Ok(stderr))) = (stdout, stderr) else {
-            kill_group(pid);
-            return Err("cannot capture the runtime's output".to_owned());
+    pub async fn start(template: Arc<SandboxTemplate>) -> Result<Sandbox, StartError> {
+        check_executable(&template.launcher).map_err(StartError::Function)?;
+        let host = &template.host;
+        let containment = Arc::new(
+            host.containment
+                .prepare(template.memory_mb)
+                .map_err(StartError::host("cannot create the sandbox's cgroup"))?,
+        );
+        let peers: Arc<dyn PeerCheck> = if host.isolate_runtime_api {
+            Arc::new(peer::SandboxPeers::new(containment.clone()))
+        } else {
+            Arc::new(AnyPeer)
         };
+        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers)
+            .await
+            .map_err(StartError::host("cannot bind the Runtime API listener"))?;
+        let mut env = template.env.clone();
+        env.insert(
+            "AWS_LAMBDA_LOG_STREAM_NAME".to_owned(),
+            invocation_log::log_stream_name(),
+        );
+        // Reserved: the function's own variables cannot redirect the Runtime API.
+        env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
+        let user = host.user_for(&template, &env);
+        if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
+            // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
+            env.insert("HOME".to_owned(), "/tmp".to_owned());
+        }
+        let started = Instant::now();
+        let Spawned {
+            process,
+            stdout,
+            stderr,
+        } = SandboxProcess::spawn(&template.launcher, &env, containment, user)?;
+        let log = FunctionLog::new(&template.function, template.sink.clone());
         let output = [
             PipeReader::spawn(stdout, log.clone())
-                .map_err(|e| format!("cannot watch output: {e}"))?,
+                .map_err(StartError::host("cannot watch the runtime's output"))?,
             PipeReader::spawn(stderr, log.clone())
-                .map_err(|e| format!("cannot watch output: {e}"))?,
+                .map_err(StartError::host("cannot watch the runtime's output"))?,
         ];
-        let (exit_tx, exit_rx) = oneshot::channel();
-        tokio::spawn(async move {
-            let description = match child.wait().await {
-                Ok(status) => describe_exit(status),
-                Err(e) => format!("wait failed: {e}"),
-            };
-            let _ = exit_tx.send(description);
-        });
         Ok(Sandbox {
             template,
-            pid,
+            process,
             _api: api,
             channels,
-            exit: Some(exit_rx),
-            exited: None,
             output,
             log,
             started,
@@ -147,22 +236,18 @@ impl Sandbox {
 
     /// The process (and process group) id.
     pub fn pid(&self) -> u32 {
-        self.pid
+        self.process.pid()
+    }
+
+    /// What holds the sandbox's processes (to kill it while busy).
+    pub fn containment(&self) -> Arc<Containment> {
+        self.process.containment().clone()
     }
 
     /// Whether the sandbox can take another invocation.
     pub fn is_reusable(&mut self) -> bool {
-        if let Some(rx) = &mut self.exit {
-            match rx.try_recv() {
-                Ok(description) => {
-                    self.exited = Some(description);
-                    self.exit = None;
-                }
-                Err(oneshot::error::TryRecvError::Closed) => self.exit = None,
-                Err(oneshot::error::TryRecvError::Empty) => {}
-            }
-        }
-        self.healthy && self.exit.is_some()
+        let _ = self.process.try_exited();
+        self.healthy && self.process.is_running()
     }
 
     /// Wait until the runtime asks for its first invocation.
@@ -175,8 +260,7 @@ impl Sandbox {
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
-                status = wait_exit(&mut self.exit) => {
-                    self.exited = Some(status.clone());
+                status = self.process.exited() => {
                     self.healthy = false;
                     // A runtime may report init/error just before exiting; prefer its words.
                     if let Ok(RuntimeEvent::InitError { error_type, body }) = self.channels.events.try_recv() {
@@ -259,11 +343,13 @@ impl Sandbox {
         self.flush_output();
         // AWS: measured per invocation. Sluice: /proc costs ~28 µs a request, so under load the
         // figure is refreshed at most every 100 ms; a peak only grows, so it lags by that much at most.
-        let stale = self
-            .memory_read_at
-            .is_none_or(|at| at.elapsed() >= MEMORY_REFRESH || duration >= MEMORY_REFRESH);
+        // A failed invocation is read afresh: it may have died of its memory limit.
+        let stale = !matches!(outcome.status, ReportStatus::Success)
+            || self
+                .memory_read_at
+                .is_none_or(|at| at.elapsed() >= MEMORY_REFRESH || duration >= MEMORY_REFRESH);
         if stale {
-            if let Some(kb) = memory::peak_rss_kb(self.pid) {
+            if let Some(kb) = self.process.peak_memory_kb() {
                 self.last_memory_mb = memory::kb_to_mb(kb);
             }
             self.memory_read_at = Some(Instant::now());
@@ -316,8 +402,7 @@ impl Sandbox {
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
-                status = wait_exit(&mut self.exit) => {
-                    self.exited = Some(status.clone());
+                status = self.process.exited() => {
                     self.healthy = false;
                     // The runtime may have answered just before exiting.
                     while let Ok(ev) = self.channels.events.try_recv() {
@@ -403,16 +488,11 @@ impl Sandbox {
         }
     }
 
-    /// SIGKILL the whole process group; the sandbox is never used again.
+    /// SIGKILL every process of the sandbox; it is never used again. (Dropping the sandbox
+    /// does the same.)
     pub fn kill(&mut self) {
         self.healthy = false;
-        kill_group(self.pid);
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        kill_group(self.pid);
+        self.process.kill();
     }
 }
 
@@ -434,74 +514,6 @@ impl Outcome {
     }
 }
 
-async fn wait_exit(exit: &mut Option<oneshot::Receiver<String>>) -> String {
-    match exit {
-        Some(rx) => {
-            let status = rx.await.unwrap_or_else(|_| "unknown".to_owned());
-            *exit = None;
-            status
-        }
-        None => std::future::pending().await,
-    }
-}
-
-fn kill_group(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        // ESRCH (already gone) is fine.
-        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    }
-}
-
-/// `exit status 1` / `signal: killed`, worded as Lambda words it (Go's os.ProcessState).
-fn describe_exit(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    if let Some(code) = status.code() {
-        return format!("exit status {code}");
-    }
-    match status.signal() {
-        Some(9) => "signal: killed".to_owned(),
-        Some(6) => "signal: aborted".to_owned(),
-        Some(11) => "signal: segmentation fault".to_owned(),
-        Some(15) => "signal: terminated".to_owned(),
-        Some(n) => format!("signal: {n}"),
-        None => "exit status unknown".to_owned(),
-    }
-}
-
-fn init_error(error_type: Option<String>, body: Bytes) -> InitFailure {
-    let error_type = error_type
-        .or_else(|| {
-            serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| {
-                    v.get("errorType")
-                        .and_then(|t| t.as_str())
-                        .map(str::to_owned)
-                })
-        })
-        .unwrap_or_else(|| "Runtime.Unknown".to_owned());
-    InitFailure {
-        payload: error_payload(Some(&error_type), body),
-        error_type,
-        timed_out: false,
-    }
-}
-
-/// The payload returned for a reported error: the runtime's document when it sent JSON, else
-/// one built from the error type header.
-fn error_payload(error_type: Option<&str>, body: Bytes) -> Bytes {
-    if serde_json::from_slice::<serde_json::Value>(&body).is_ok() {
-        return body;
-    }
-    let message = String::from_utf8_lossy(&body).into_owned();
-    error_document(error_type.unwrap_or("Unhandled"), &message)
-}
-
-/// Lambda's error document `{"errorType","errorMessage"}`.
-fn error_document(error_type: &str, message: &str) -> Bytes {
-    Bytes::from(serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string())
-}
-
 /// An X-Ray style trace header value, fresh per invocation.
 fn trace_id() -> String {
     let secs = SystemTime::now()
@@ -513,94 +525,4 @@ fn trace_id() -> String {
         &rand[..24],
         &rand[16..32]
     )
-}
-
-/// A sandbox's stdout or stderr, turned into log lines.
-///
-/// Read under a lock both by a background task and, at the end of each invocation, by the
-/// supervisor itself with a direct `read(2)` (not gated by the reactor's readiness), so output
-/// written before the response is always logged before END.
-struct PipeReader {
-    pipe: pipe::Receiver,
-    partial: Mutex<Vec<u8>>,
-    log: FunctionLog,
-}
-
-impl PipeReader {
-    fn spawn(fd: OwnedFd, log: FunctionLog) -> std::io::Result<Arc<PipeReader>> {
-        let reader = Arc::new(PipeReader {
-            // Sets O_NONBLOCK, which `drain` relies on.
-            pipe: pipe::Receiver::from_owned_fd(fd)?,
-            partial: Mutex::new(Vec::new()),
-            log,
-        });
-        tokio::spawn(reader.clone().run());
-        Ok(reader)
-    }
-
-    async fn run(self: Arc<Self>) {
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            if self.pipe.readable().await.is_err() {
-                return;
-            }
-            let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
-            loop {
-                // `try_read` clears the reactor's readiness on WouldBlock, ending this round.
-                match self.pipe.try_read(&mut buf) {
-                    Ok(0) => {
-                        self.finish(&mut partial);
-                        return;
-                    }
-                    Ok(n) => self.split_lines(&mut partial, &buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        self.finish(&mut partial);
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Read what the pipe holds right now (at most `max_reads` chunks).
-    fn drain(&self, max_reads: usize) {
-        let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
-        let mut buf = [0u8; 16 * 1024];
-        for _ in 0..max_reads {
-            match nix::unistd::read(self.pipe.as_fd(), &mut buf) {
-                Ok(0) => return self.finish(&mut partial),
-                Ok(n) => self.split_lines(&mut partial, &buf[..n]),
-                Err(nix::errno::Errno::EINTR) => {}
-                Err(_) => return,
-            }
-        }
-    }
-
-    fn finish(&self, partial: &mut Vec<u8>) {
-        if !partial.is_empty() {
-            self.emit(partial);
-            partial.clear();
-        }
-    }
-
-    fn split_lines(&self, partial: &mut Vec<u8>, mut data: &[u8]) {
-        while let Some(pos) = data.iter().position(|&b| b == b'\n') {
-            partial.extend_from_slice(&data[..pos]);
-            self.emit(partial);
-            partial.clear();
-            data = &data[pos + 1..];
-        }
-        partial.extend_from_slice(data);
-        if partial.len() > MAX_LINE {
-            self.emit(partial);
-            partial.clear();
-        }
-    }
-
-    fn emit(&self, line: &[u8]) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        self.log.line(&String::from_utf8_lossy(line));
-    }
 }

@@ -1,0 +1,330 @@
+//! Phase CORS, as each kind of API does it.
+//!
+//! - REST API `Cors`: SAM adds a MOCK `OPTIONS` method to every path, which answers 200 with the
+//!   configured headers to any `OPTIONS` request, whatever its `Origin`. Proxy responses carry only
+//!   the CORS headers the function returns: the gateway adds none (AWS proxy semantics).
+//! - HTTP API `CorsConfiguration` and Function URL `Cors`: the gateway answers preflight itself
+//!   (even without an `OPTIONS` route), adds the headers to responses when the `Origin` is allowed,
+//!   and drops whatever `Access-Control-*` headers the function returned.
+//!
+//! An explicit `OPTIONS` route in the template wins over all of this, as on AWS (the gateway
+//! decides that before calling [`rest_preflight`] or [`preflight`]).
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use sluice_template::Cors;
+
+use crate::dialect::Dialect;
+use crate::exchange::Exchange;
+use crate::gateway::Gateway;
+
+impl Gateway {
+    /// Phase CORS preflight, before routing: an `OPTIONS` request the API's CORS rules answer
+    /// (REST: SAM's MOCK method on a routed path; HTTP API and Function URL: any preflight). An
+    /// explicit `OPTIONS` route wins. The answering API's dialect is recorded for the stamp.
+    pub(crate) fn cors_preflight(&self, ex: &mut Exchange) -> Option<Response<Full<Bytes>>> {
+        if ex.method != "OPTIONS" {
+            return None;
+        }
+        let host = ex.header("host");
+        if let Some((route, _)) =
+            self.function_urls
+                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
+        {
+            let api = self.apis.get(route.entry.api)?;
+            let answer = preflight(api.cors.as_ref()?, ex)?;
+            ex.dialect = api.dialect;
+            return Some(answer);
+        }
+        if self
+            .routes
+            .find("OPTIONS", &ex.raw_path)
+            .is_some_and(|found| found.entry.method == "OPTIONS")
+        {
+            return None;
+        }
+        let resource = self.routes.resource(&ex.raw_path);
+        let api_index = match &resource {
+            Some(found) => Some(found.entry.api),
+            None => self
+                .routes
+                .default_api()
+                .or_else(|| self.only_http_api_with_cors()),
+        }?;
+        let api = self.apis.get(api_index)?;
+        let cors = api.cors.as_ref()?;
+        let answer = match api.dialect {
+            // SAM's MOCK method sits on the resources the API defines, nowhere else.
+            Dialect::Rest => {
+                let found = resource?;
+                rest_preflight(
+                    cors,
+                    &self.routes.methods_on(api_index, &found.entry.resource),
+                )
+            }
+            Dialect::HttpApi(_) | Dialect::FunctionUrl => preflight(cors, ex)?,
+        };
+        ex.dialect = api.dialect;
+        Some(answer)
+    }
+
+    /// The one HTTP API with CORS, if there is exactly one: it answers preflight on paths none of
+    /// its routes match, as a lone HTTP API does on AWS.
+    fn only_http_api_with_cors(&self) -> Option<usize> {
+        let mut candidates =
+            self.apis.iter().enumerate().filter(|(_, api)| {
+                matches!(api.dialect, Dialect::HttpApi(_)) && api.cors.is_some()
+            });
+        let (index, _) = candidates.next()?;
+        candidates.next().is_none().then_some(index)
+    }
+
+    /// Phase CORS on the function's response (HTTP API, Function URL; REST adds nothing).
+    pub(crate) fn apply_cors(&self, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
+        if ex.dialect == Dialect::Rest {
+            return;
+        }
+        if let Ok((_, api)) = self.matched(ex) {
+            if let Some(config) = &api.cors {
+                apply(config, ex, response);
+            }
+        }
+    }
+}
+
+/// Every method, as SAM lists them when a path has `ANY`.
+const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+
+/// The MOCK `OPTIONS` answer SAM generates for a REST API path whose routes use `methods`.
+pub(crate) fn rest_preflight(cors: &Cors, methods: &[String]) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    set(
+        headers,
+        "access-control-allow-origin",
+        &cors.allow_origins.join(","),
+    );
+    // SAM: without AllowMethods, the methods the path defines plus OPTIONS (all of them for ANY).
+    let allow_methods = if cors.allow_methods.is_empty() {
+        let mut list: Vec<String> = if methods.iter().any(|m| m == "ANY") {
+            ALL_METHODS.iter().map(|m| (*m).to_owned()).collect()
+        } else {
+            methods
+                .iter()
+                .cloned()
+                .chain(std::iter::once("OPTIONS".to_owned()))
+                .collect()
+        };
+        list.sort();
+        list.dedup();
+        list.join(",")
+    } else {
+        cors.allow_methods.join(",")
+    };
+    set(headers, "access-control-allow-methods", &allow_methods);
+    if !cors.allow_headers.is_empty() {
+        set(
+            headers,
+            "access-control-allow-headers",
+            &cors.allow_headers.join(","),
+        );
+    }
+    if let Some(age) = cors.max_age {
+        set(headers, "access-control-max-age", &age.to_string());
+    }
+    if cors.allow_credentials {
+        set(headers, "access-control-allow-credentials", "true");
+    }
+    response
+}
+
+/// HTTP API / Function URL preflight: `None` unless the request is one (`OPTIONS` with `Origin`
+/// and `Access-Control-Request-Method`). The answer is 204 (HTTP API's; assumed for Function URLs
+/// too); the CORS headers are there only when the origin, method and headers are allowed, so the
+/// browser refuses everything else.
+pub(crate) fn preflight(cors: &Cors, ex: &Exchange) -> Option<Response<Full<Bytes>>> {
+    let origin = ex.header("origin")?;
+    let method = ex.header("access-control-request-method")?;
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let requested_headers = ex
+        .header("access-control-request-headers")
+        .unwrap_or_default();
+    let headers_allowed = requested_headers
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .all(|h| listed(&cors.allow_headers, h));
+    if origin_allowed(cors, &origin) && listed(&cors.allow_methods, &method) && headers_allowed {
+        let headers = response.headers_mut();
+        set(
+            headers,
+            "access-control-allow-origin",
+            &allowed_origin_value(cors, &origin),
+        );
+        set(
+            headers,
+            "access-control-allow-methods",
+            &cors.allow_methods.join(","),
+        );
+        if !cors.allow_headers.is_empty() {
+            set(
+                headers,
+                "access-control-allow-headers",
+                &cors.allow_headers.join(","),
+            );
+        }
+        if let Some(age) = cors.max_age {
+            set(headers, "access-control-max-age", &age.to_string());
+        }
+        if cors.allow_credentials {
+            set(headers, "access-control-allow-credentials", "true");
+        }
+    }
+    Some(response)
+}
+
+/// HTTP API / Function URL, on the function's response: the function's own CORS headers go, the
+/// configured ones come when the request's `Origin` is allowed.
+pub(crate) fn apply(cors: &Cors, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
+    let headers = response.headers_mut();
+    let theirs: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("access-control-"))
+        .cloned()
+        .collect();
+    for name in theirs {
+        headers.remove(name);
+    }
+    let Some(origin) = ex.header("origin") else {
+        return;
+    };
+    if !origin_allowed(cors, &origin) {
+        return;
+    }
+    set(
+        headers,
+        "access-control-allow-origin",
+        &allowed_origin_value(cors, &origin),
+    );
+    if cors.allow_credentials {
+        set(headers, "access-control-allow-credentials", "true");
+    }
+    if !cors.expose_headers.is_empty() {
+        set(
+            headers,
+            "access-control-expose-headers",
+            &cors.expose_headers.join(","),
+        );
+    }
+}
+
+/// `*` when every origin is allowed (and credentials are not), else the request's origin.
+fn allowed_origin_value(cors: &Cors, origin: &str) -> String {
+    if cors.allow_origins.iter().any(|o| o == "*") && !cors.allow_credentials {
+        "*".to_owned()
+    } else {
+        origin.to_owned()
+    }
+}
+
+/// Whether an origin is allowed: exactly listed, `*`, or matched by a pattern with `*` in it
+/// (HTTP API allows `https://*.example.com`). Origins compare case-insensitively.
+fn origin_allowed(cors: &Cors, origin: &str) -> bool {
+    let origin = origin.to_ascii_lowercase();
+    cors.allow_origins
+        .iter()
+        .any(|allowed| glob(&allowed.to_ascii_lowercase(), &origin))
+}
+
+/// Whether `value` is in a configured list (case-insensitive), or the list allows `*`.
+fn listed(list: &[String], value: &str) -> bool {
+    list.iter()
+        .any(|item| item == "*" || item.eq_ignore_ascii_case(value))
+}
+
+/// `*` in `pattern` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_patterns() {
+        let cors = Cors {
+            allow_origins: vec![
+                "https://app.example.com".into(),
+                "https://*.dev.test".into(),
+            ],
+            ..Cors::default()
+        };
+        for (origin, allowed) in [
+            ("https://app.example.com", true),
+            ("HTTPS://APP.EXAMPLE.COM", true),
+            ("https://app.example.com.evil", false),
+            ("http://app.example.com", false),
+            ("https://a.dev.test", true),
+            ("https://a.b.dev.test", true),
+            ("https://dev.test", false),
+            ("null", false),
+        ] {
+            assert_eq!(origin_allowed(&cors, origin), allowed, "{origin}");
+        }
+        let any = Cors {
+            allow_origins: vec!["*".into()],
+            ..Cors::default()
+        };
+        assert!(origin_allowed(&any, "http://localhost:8080"));
+        assert_eq!(allowed_origin_value(&any, "http://x"), "*");
+    }
+
+    #[test]
+    fn rest_preflight_lists_the_paths_methods_as_sam_does() {
+        let cors = Cors {
+            allow_origins: vec!["*".into()],
+            ..Cors::default()
+        };
+        let response = rest_preflight(&cors, &["POST".into(), "GET".into()]);
+        assert_eq!(response.status(), 200);
+        let headers = response.headers();
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        assert_eq!(headers["access-control-allow-methods"], "GET,OPTIONS,POST");
+        assert!(!headers.contains_key("access-control-allow-headers"));
+        let response = rest_preflight(&cors, &["ANY".into()]);
+        assert_eq!(
+            response.headers()["access-control-allow-methods"],
+            "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
+        );
+    }
+}

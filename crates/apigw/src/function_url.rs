@@ -1,0 +1,187 @@
+//! Phase route, for Function URLs: which function's URL a request addresses. Each URL is its own
+//! endpoint on AWS (`https://<url-id>.lambda-url.<region>.on.aws/`); Sluice serves it on the
+//! gateway's port in two forms, both printed at startup:
+//!
+//! - by host: `http://<url-id>.lambda-url.<region>.localhost:<port>/…` (`*.localhost` resolves
+//!   to loopback in browsers and most resolvers, so no DNS setup is needed);
+//! - by path: `http://127.0.0.1:<port>/lambda-url/<FunctionName>/…`, for clients that cannot
+//!   choose a host. The prefix is not part of the path the function sees.
+//!
+//! A URL has no routes: every method and path reaches the function.
+
+use std::sync::Arc;
+
+use sluice_template::FunctionUrl;
+
+use crate::api::function_url_id;
+use crate::dialect::Dialect;
+use crate::route_table::{RouteEntry, RouteMatch};
+
+/// The path prefix of the path form.
+pub const PATH_PREFIX: &str = "/lambda-url/";
+
+/// One served Function URL.
+#[derive(Debug, Clone)]
+struct UrlEntry {
+    /// The host's first label.
+    url_id: String,
+    /// The function's name, the path form's second segment.
+    function_name: String,
+    /// The catch-all route every request on this URL takes.
+    entry: Arc<RouteEntry>,
+}
+
+/// Every Function URL of the template.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FunctionUrlTable {
+    urls: Vec<UrlEntry>,
+}
+
+impl FunctionUrlTable {
+    /// The table for these URLs; `urls[i]` is the gateway's API number `first_api + i`.
+    pub fn new(urls: &[FunctionUrl], first_api: usize) -> FunctionUrlTable {
+        FunctionUrlTable {
+            urls: urls
+                .iter()
+                .enumerate()
+                .map(|(i, url)| UrlEntry {
+                    url_id: function_url_id(&url.function),
+                    function_name: url.function_name.clone(),
+                    entry: Arc::new(RouteEntry::catch_all(
+                        first_api + i,
+                        &url.function,
+                        Dialect::FunctionUrl,
+                    )),
+                })
+                .collect(),
+        }
+    }
+
+    /// The URL this request addresses, with the path its function sees; `None` when the request is
+    /// for an API instead.
+    pub fn find(
+        &self,
+        host: Option<&str>,
+        raw_path: &str,
+        region: &str,
+    ) -> Option<(RouteMatch, String)> {
+        if self.urls.is_empty() {
+            return None;
+        }
+        let matched = |url: &UrlEntry| RouteMatch {
+            entry: url.entry.clone(),
+            path_parameters: Vec::new(),
+        };
+        if let Some(url_id) = host.and_then(|h| url_id_of_host(h, region)) {
+            // A host that names a URL is never an API request, even when the id is unknown.
+            let url = self.urls.iter().find(|u| u.url_id == url_id)?;
+            return Some((matched(url), raw_path.to_owned()));
+        }
+        let rest = raw_path.strip_prefix(PATH_PREFIX)?;
+        let (name, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let url = self.urls.iter().find(|u| u.function_name == name)?;
+        Some((matched(url), path.to_owned()))
+    }
+}
+
+/// The URL id of a `<url-id>.lambda-url.<region>.localhost[:port]` host, lower-cased.
+fn url_id_of_host(host: &str, region: &str) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_owned(),
+        _ => host,
+    };
+    let suffix = format!(".lambda-url.{region}.localhost");
+    let id = host.trim_end_matches('.').strip_suffix(&suffix)?;
+    (!id.is_empty() && !id.contains('.')).then(|| id.to_owned())
+}
+
+/// The two addresses of a function's URL on a gateway listening at `addr`: by host, then by path.
+pub fn function_url_addresses(
+    function_logical_id: &str,
+    function_name: &str,
+    region: &str,
+    addr: std::net::SocketAddr,
+) -> (String, String) {
+    let id = function_url_id(function_logical_id);
+    (
+        format!("http://{id}.lambda-url.{region}.localhost:{}/", addr.port()),
+        format!("http://{addr}{PATH_PREFIX}{function_name}/"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_template::{FunctionUrlAuth, InvokeMode};
+
+    fn table() -> FunctionUrlTable {
+        let url = FunctionUrl {
+            function: "Fn".into(),
+            function_name: "my-fn".into(),
+            auth: FunctionUrlAuth::None,
+            cors: None,
+            invoke_mode: InvokeMode::Buffered,
+        };
+        FunctionUrlTable::new(&[url], 3)
+    }
+
+    #[test]
+    fn both_address_forms_find_the_function() {
+        let table = table();
+        let id = function_url_id("Fn");
+        assert_eq!(id.len(), 32);
+        let host = format!("{id}.lambda-url.us-east-1.localhost:3000");
+        let rows: &[(Option<&str>, &str, Option<&str>)] = &[
+            (Some(&host), "/a/b", Some("/a/b")),
+            (Some(&host.to_uppercase()), "/", Some("/")),
+            (
+                Some("127.0.0.1:3000"),
+                "/lambda-url/my-fn/a/b",
+                Some("/a/b"),
+            ),
+            (Some("127.0.0.1:3000"), "/lambda-url/my-fn/", Some("/")),
+            (Some("127.0.0.1:3000"), "/lambda-url/my-fn", Some("/")),
+            (None, "/lambda-url/my-fn/x", Some("/x")),
+            (Some("127.0.0.1:3000"), "/lambda-url/other/", None),
+            (Some("127.0.0.1:3000"), "/lambda-url/my-fnx/", None),
+            (Some("127.0.0.1:3000"), "/items", None),
+            (Some("zzz.lambda-url.us-east-1.localhost"), "/", None),
+            (Some(&host.replace("us-east-1", "eu-west-1")), "/", None),
+        ];
+        for (host, path, expected) in rows {
+            let found = table.find(*host, path, "us-east-1");
+            assert_eq!(
+                found.as_ref().map(|(_, p)| p.as_str()),
+                *expected,
+                "{host:?} {path}"
+            );
+            if let Some((route, _)) = found {
+                assert_eq!(route.entry.api, 3);
+                assert_eq!(route.entry.function, "Fn");
+                assert_eq!(route.entry.dialect, Dialect::FunctionUrl);
+            }
+        }
+    }
+
+    #[test]
+    fn addresses_are_printed_in_both_forms() {
+        let (by_host, by_path) = function_url_addresses(
+            "Fn",
+            "my-fn",
+            "us-east-1",
+            "127.0.0.1:3000".parse().expect("static addr"),
+        );
+        assert_eq!(
+            by_host,
+            format!(
+                "http://{}.lambda-url.us-east-1.localhost:3000/",
+                function_url_id("Fn")
+            )
+        );
+        assert_eq!(by_path, "http://127.0.0.1:3000/lambda-url/my-fn/");
+    }
+}

@@ -1,0 +1,295 @@
+//! Phase map response for payload 2.0 (HTTP APIs and Function URLs): the function's answer → the
+//! HTTP response, with AWS's inference rules.
+//!
+//! AWS: when the function returns valid JSON that is not an object with a `statusCode`, the answer
+//! is inferred: status 200, `content-type: application/json`, and the payload itself as the body.
+//! With a `statusCode`, `headers` (one string per name; repeats joined with commas), `cookies`
+//! (each one `Set-Cookie`), `body` and `isBase64Encoded` are used and other keys are ignored.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use serde_json::{Map, Value};
+
+/// Why a payload 2.0 answer cannot become a response (a 500 on an HTTP API, a 502 on a URL).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum MalformedResponse {
+    /// The payload is not JSON at all, so there is nothing to infer from.
+    #[error("response is not JSON")]
+    NotJson,
+    /// `statusCode` is not an integer (or numeric string) in 100..=599.
+    #[error("statusCode is not a valid HTTP status: {0}")]
+    BadStatusCode(String),
+    /// `headers` is not an object of scalars.
+    #[error("headers must map names to strings, numbers or booleans (`{0}`)")]
+    BadHeaders(String),
+    /// `cookies` is not a list of strings.
+    #[error("cookies must be a list of strings")]
+    BadCookies,
+    /// `body` is neither a string nor absent.
+    #[error("body must be a string")]
+    BadBody,
+    /// `isBase64Encoded` is true and the body is not base64.
+    #[error("body is not valid base64")]
+    BadBase64Body,
+    /// A header name or value HTTP cannot carry.
+    #[error("invalid header `{0}`")]
+    InvalidHeader(String),
+}
+
+/// Headers that describe the connection, not the response; hyper sets its own framing.
+const CONNECTION_HEADERS: &[&str] = &[
+    "connection",
+    "content-length",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Map a function's payload to the HTTP response.
+pub(crate) fn map(payload: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    let value: Value = serde_json::from_slice(payload).map_err(|_| MalformedResponse::NotJson)?;
+    match value {
+        Value::Object(object) if object.contains_key("statusCode") => structured(&object),
+        _ => Ok(inferred(payload)),
+    }
+}
+
+/// No `statusCode` (or not an object): 200 with the payload as a JSON body.
+fn inferred(payload: &[u8]) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::copy_from_slice(payload)));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn structured(object: &Map<String, Value>) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    let status = status_code(object.get("statusCode"))?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    match object.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (name, value) in map {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    Value::Number(number) => number.to_string(),
+                    Value::Bool(flag) => flag.to_string(),
+                    Value::Null => continue,
+                    _ => return Err(MalformedResponse::BadHeaders(name.clone())),
+                };
+                pairs.push((name.clone(), text));
+            }
+        }
+        Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
+    }
+    match object.get("cookies") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let Value::String(cookie) = item else {
+                    return Err(MalformedResponse::BadCookies);
+                };
+                pairs.push(("set-cookie".into(), cookie.clone()));
+            }
+        }
+        Some(_) => return Err(MalformedResponse::BadCookies),
+    }
+    let body = match object.get("body") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(_) => return Err(MalformedResponse::BadBody),
+    };
+    let is_base64 = matches!(object.get("isBase64Encoded"), Some(Value::Bool(true)));
+    let body = if is_base64 {
+        Bytes::from(
+            base64::engine::general_purpose::STANDARD
+                .decode(body.trim())
+                .map_err(|_| MalformedResponse::BadBase64Body)?,
+        )
+    } else {
+        Bytes::from(body)
+    };
+
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in pairs {
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
+        if CONNECTION_HEADERS.contains(&header_name.as_str()) {
+            continue;
+        }
+        let header_value = HeaderValue::from_str(&value)
+            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
+        headers.append(header_name, header_value);
+    }
+    // AWS (as users report it; not verified against a live API here): an answer with a
+    // `statusCode` but no content type goes out as plain UTF-8 text.
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    Ok(response)
+}
+
+/// `statusCode`: an integer or a numeric string in 100..=599.
+fn status_code(value: Option<&Value>) -> Result<StatusCode, MalformedResponse> {
+    let code = match value {
+        Some(Value::Number(number)) => number.as_u64(),
+        Some(Value::String(text)) => text.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    code.and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (100..=599).contains(c))
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or_else(|| {
+            MalformedResponse::BadStatusCode(value.map(Value::to_string).unwrap_or_default())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    /// Status, headers (name, value) and body text of a mapped response.
+    type Mapped = (u16, Vec<(String, String)>, String);
+
+    fn run(payload: &str) -> Result<Mapped, MalformedResponse> {
+        let response = map(payload.as_bytes())?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
+            .collect();
+        let body = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("current-thread runtime")
+            .block_on(response.into_body().collect())
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        Ok((status, headers, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// AWS's inference table: what the function returns → status, content type, body.
+    #[test]
+    fn inference_table() {
+        let rows: &[(&str, u16, &str, &str)] = &[
+            (r#""hello""#, 200, "application/json", r#""hello""#),
+            ("42", 200, "application/json", "42"),
+            ("true", 200, "application/json", "true"),
+            ("null", 200, "application/json", "null"),
+            ("[1,2]", 200, "application/json", "[1,2]"),
+            (r#"{"a":1}"#, 200, "application/json", r#"{"a":1}"#),
+            ("{}", 200, "application/json", "{}"),
+            (
+                r#"{"body":"x","headers":{"a":"b"}}"#,
+                200,
+                "application/json",
+                r#"{"body":"x","headers":{"a":"b"}}"#,
+            ),
+            (
+                r#"{"statusCode":201,"body":"made"}"#,
+                201,
+                "text/plain; charset=utf-8",
+                "made",
+            ),
+            (
+                r#"{"statusCode":"404"}"#,
+                404,
+                "text/plain; charset=utf-8",
+                "",
+            ),
+            (
+                r#"{"statusCode":200,"headers":{"content-type":"text/html"},"body":"<p>"}"#,
+                200,
+                "text/html",
+                "<p>",
+            ),
+            (
+                r#"{"statusCode":200,"body":"aGk=","isBase64Encoded":true}"#,
+                200,
+                "text/plain; charset=utf-8",
+                "hi",
+            ),
+            (
+                r#"{"statusCode":200,"extra":1,"body":"x"}"#,
+                200,
+                "text/plain; charset=utf-8",
+                "x",
+            ),
+        ];
+        for (payload, status, content_type, body) in rows {
+            let (got_status, headers, got_body) =
+                run(payload).unwrap_or_else(|e| panic!("{payload}: {e}"));
+            assert_eq!(got_status, *status, "{payload}");
+            let got_type = headers
+                .iter()
+                .find(|(k, _)| k == "content-type")
+                .map(|(_, v)| v.as_str());
+            assert_eq!(got_type, Some(*content_type), "{payload}");
+            assert_eq!(got_body, *body, "{payload}");
+        }
+    }
+
+    #[test]
+    fn malformed_structured_answers() {
+        use MalformedResponse as M;
+        let rows: &[(&str, MalformedResponse)] = &[
+            ("not json", M::NotJson),
+            (
+                r#"{"statusCode":"abc"}"#,
+                M::BadStatusCode(r#""abc""#.into()),
+            ),
+            (r#"{"statusCode":700}"#, M::BadStatusCode("700".into())),
+            (
+                r#"{"statusCode":200,"headers":[]}"#,
+                M::BadHeaders("headers".into()),
+            ),
+            (
+                r#"{"statusCode":200,"headers":{"a":[1]}}"#,
+                M::BadHeaders("a".into()),
+            ),
+            (r#"{"statusCode":200,"cookies":"a=1"}"#, M::BadCookies),
+            (r#"{"statusCode":200,"body":{}}"#, M::BadBody),
+            (
+                r#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#,
+                M::BadBase64Body,
+            ),
+            (
+                r#"{"statusCode":200,"headers":{"a b":"c"}}"#,
+                M::InvalidHeader("a b".into()),
+            ),
+        ];
+        for (payload, expected) in rows {
+            assert_eq!(run(payload).err().as_ref(), Some(expected), "{payload}");
+        }
+    }
+
+    #[test]
+    fn cookies_become_set_cookie_headers_and_headers_keep_joined_values() {
+        let (_, headers, _) = run(
+            r#"{"statusCode":200,"cookies":["a=1; Path=/","b=2"],"headers":{"x-multi":"p,q","x-n":5,"x-b":true}}"#,
+        )
+        .expect("valid");
+        let values = |name: &str| -> Vec<&str> {
+            headers
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        assert_eq!(values("set-cookie"), vec!["a=1; Path=/", "b=2"]);
+        assert_eq!(values("x-multi"), vec!["p,q"]);
+        assert_eq!(values("x-n"), vec!["5"]);
+        assert_eq!(values("x-b"), vec!["true"]);
+    }
+}

@@ -1,0 +1,106 @@
+//! Routing: exact, then greedy, then `$default`; unrouted requests in the template's dialect.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
+use sluice_template::{HttpApi, RestApi, Route};
+
+use crate::*;
+
+#[tokio::test]
+async fn routing_priority_exact_then_greedy_then_default() {
+    let h = harness(Behaviour::Respond("{}"));
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("GET", "/items/special", "Special", "GET /items/special"),
+        ("GET", "/items/42", "GetItem", "GET /items/{id}"),
+        ("DELETE", "/items/42", "AnyProxy", "ANY /{proxy+}"),
+        ("POST", "/files/a/b", "Files", "POST /files/{proxy+}"),
+        ("GET", "/files/a/b", "AnyProxy", "ANY /{proxy+}"),
+        // `/{proxy+}` needs a segment: the root falls through to `$default`.
+        ("GET", "/", "Default", "$default"),
+    ];
+    for (method, path, function, route_key) in rows {
+        let request = request(method, path)
+            .body(Full::new(Bytes::new()))
+            .expect("static request");
+        let (response, _) = h.send(request).await;
+        assert_eq!(response.status(), 200, "{method} {path}");
+        let (invoked, event) = h.last_event();
+        assert_eq!(invoked, *function, "{method} {path}");
+        assert_eq!(event["routeKey"], *route_key, "{method} {path}");
+        assert_eq!(event["requestContext"]["routeKey"], *route_key);
+    }
+}
+
+#[tokio::test]
+async fn without_a_matching_route_an_http_api_answers_404_not_found() {
+    let lambda = Arc::new(FakeLambda {
+        behaviour: Behaviour::Respond("{}"),
+        seen: Mutex::new(Vec::new()),
+    });
+    let api = HttpApi {
+        routes: vec![route("GET", "/only", "Only")],
+        ..http_apis().remove(0)
+    };
+    let gateway = Gateway::serving(
+        Apis {
+            http: &[api],
+            ..Apis::default()
+        },
+        lambda.clone(),
+        GatewayOptions::default(),
+    )
+    .expect("valid routes");
+    let response = gateway.handle(get("/nowhere"), remote()).await;
+    assert_eq!(response.status(), 404);
+    assert!(response.headers().contains_key("apigw-requestid"));
+    assert!(!response.headers().contains_key("x-amzn-errortype"));
+    let body = response.into_body().collect().await.map(|c| c.to_bytes());
+    assert_eq!(&body.unwrap_or_default()[..], br#"{"message":"Not Found"}"#);
+    assert!(lambda.seen.lock().map(|s| s.is_empty()).unwrap_or(false));
+}
+
+#[tokio::test]
+async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
+    let rest = RestApi {
+        logical_id: "ServerlessRestApi".into(),
+        stage_name: "Prod".into(),
+        stage_variables: BTreeMap::new(),
+        binary_media_types: Vec::new(),
+        cors: None,
+        routes: vec![Route {
+            method: "GET".into(),
+            path: "/rest".into(),
+            function: "RestFunction".into(),
+            event_name: "Rest".into(),
+        }],
+    };
+    let lambda = Arc::new(FakeLambda {
+        behaviour: Behaviour::Respond("{}"),
+        seen: Mutex::new(Vec::new()),
+    });
+    let api = HttpApi {
+        routes: vec![route("GET", "/http", "Http")],
+        ..http_apis().remove(0)
+    };
+    let gateway = Gateway::serving(
+        Apis {
+            rest: &[rest],
+            http: &[api],
+            function_urls: &[],
+        },
+        lambda,
+        GatewayOptions::default(),
+    )
+    .expect("valid routes");
+    let response = gateway.handle(get("/nowhere"), remote()).await;
+    assert_eq!(response.status(), 403);
+    // Each matched route still answers in its own API's dialect.
+    let response = gateway.handle(get("/http"), remote()).await;
+    assert!(response.headers().contains_key("apigw-requestid"));
+    let response = gateway.handle(get("/rest"), remote()).await;
+    assert!(response.headers().contains_key("x-amzn-requestid"));
+}

@@ -1,0 +1,145 @@
+//! The HTTP API and Function URL examples, served by the real binary to python handlers.
+
+use serde_json::Value;
+use sluice_testkit::Server;
+
+use crate::{client, example_template, sluice};
+
+#[test]
+fn http_api_example_routes_infers_and_sets_cookies() {
+    let server = Server::start(sluice(), &example_template("http-api"), &[]);
+
+    // No statusCode in the handler's answer: 200 with the object as JSON.
+    let response = client()
+        .get(server.url("/notes/7"))
+        .header("cookie", "theme=dark; lang=en")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(response.headers().contains_key("apigw-requestid"));
+    assert!(!response.headers().contains_key("x-amzn-requestid"));
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["id"], "7");
+    assert_eq!(
+        body["text"], "Hello, note 7",
+        "stage variables reach the handler"
+    );
+    assert_eq!(
+        body["cookies"],
+        serde_json::json!(["theme=dark", "lang=en"])
+    );
+
+    let response = client()
+        .post(server.url("/notes"))
+        .header("content-type", "application/json")
+        .body(r#"{"id": 3}"#)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["set-cookie"], "last-note=3; Path=/");
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["created"]["id"], 3);
+
+    // The $default route takes what nothing else matched.
+    let response = client().delete(server.url("/elsewhere")).send().unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().unwrap(), "nothing at /elsewhere");
+
+    assert!(
+        server.wait_for_log("/notes/{id}").is_some(),
+        "routes are printed at startup"
+    );
+}
+
+/// The address a printed "Function URL of <function>: <url>" line gives.
+fn printed_url(server: &Server, function: &str) -> (String, String) {
+    // The banner comes last; once it is read, every address line before it is too.
+    server.wait_for_log("Sluice is serving");
+    let logs = server.logs();
+    let at = logs
+        .iter()
+        .position(|l| l.starts_with(&format!("Function URL of {function}:")))
+        .unwrap_or_else(|| panic!("no URL printed for {function}: {logs:#?}"));
+    let url_in = |line: &str| {
+        line.split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no URL in {line}"))
+    };
+    (url_in(&logs[at]), url_in(&logs[at + 1]))
+}
+
+#[test]
+fn function_url_example_answers_at_both_printed_addresses() {
+    let server = Server::start(sluice(), &example_template("function-url"), &[]);
+    let (by_host, by_path) = printed_url(&server, "EchoFunction");
+    assert!(by_path.ends_with("/lambda-url/echo/"), "{by_path}");
+
+    let response = client()
+        .post(format!("{by_path}some/path?x=1"))
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-amzn-requestid"));
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["path"], "/some/path");
+    assert_eq!(body["query"]["x"], "1");
+    assert_eq!(body["body"], "hello");
+    assert_eq!(body["accountId"], "anonymous");
+
+    // The host form: `*.localhost` is loopback; the client resolves it to the server's address.
+    let url = reqwest::Url::parse(&by_host).unwrap();
+    let host = url.host_str().unwrap().to_owned();
+    let addr: std::net::SocketAddr = server
+        .base_url
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let resolving = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .resolve(&host, addr)
+        .build()
+        .unwrap();
+    let response = resolving
+        .put(format!("{by_host}items/1"))
+        .body("raw bytes")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["method"], "PUT");
+    assert_eq!(body["path"], "/items/1", "no route matching on a URL");
+    assert_eq!(
+        body["body"], "raw bytes",
+        "sent base64 without a content type"
+    );
+
+    let (_, private) = printed_url(&server, "PrivateFunction");
+    let response = client().get(private).send().unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(response.text().unwrap(), r#"{"Message":"Forbidden"}"#);
+}
+
+#[test]
+fn a_cdk_style_template_serves_its_http_api() {
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cdk-http-api/template.yaml");
+    let server = Server::start(sluice(), &template, &[]);
+    let response = client().get(server.url("/hello/cdk")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["hello"], "cdk");
+    assert_eq!(body["routeKey"], "GET /hello/{name}");
+    let response = client().get(server.url("/nowhere")).send().unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().unwrap(), r#"{"message":"Not Found"}"#);
+    server.wait_for_log("Sluice is serving");
+    assert!(
+        !server.logs().iter().any(|l| l.starts_with("Warning:")),
+        "CDK's resources are understood: {:#?}",
+        server.logs()
+    );
+}

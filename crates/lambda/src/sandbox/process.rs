@@ -1,0 +1,221 @@
+//! The runtime process of one sandbox: spawned into its containment, killed with everything it
+//! started, and watched until it exits.
+//!
+//! This is the one module allowed `unsafe`: `pre_exec` runs code in the forked child before
+//! `exec`, where only async-signal-safe calls are allowed (no allocation, no locks).
+#![allow(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use super::containment::Containment;
+use super::function_error::describe_exit;
+use super::orphans;
+use super::user::SandboxUser;
+use crate::bootstrap::Launcher;
+
+/// Why a sandbox did not start, and whose fault that is.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    /// The function cannot be started as it is (no `bootstrap`, no interpreter): Lambda's
+    /// `Runtime.InvalidEntrypoint`.
+    #[error("{0}")]
+    Function(String),
+    /// Sluice itself failed (a listener, a cgroup, a pipe): not the function's fault.
+    #[error("{what}: {source}")]
+    Host {
+        /// What Sluice was doing.
+        what: &'static str,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StartError {
+    /// A host failure while doing `what`.
+    pub fn host(what: &'static str) -> impl FnOnce(std::io::Error) -> StartError {
+        move |source| StartError::Host { what, source }
+    }
+}
+
+/// A spawned runtime process; dropping it kills the sandbox's every process.
+pub(crate) struct SandboxProcess {
+    containment: Arc<Containment>,
+    pid: u32,
+    /// Resolves with Lambda's wording of the exit (`exit status 1`, `signal: killed`).
+    exit: Option<oneshot::Receiver<String>>,
+}
+
+/// The process and the read ends of its stdout and stderr.
+pub(crate) struct Spawned {
+    pub process: SandboxProcess,
+    pub stdout: OwnedFd,
+    pub stderr: OwnedFd,
+}
+
+impl SandboxProcess {
+    /// Start `launcher` with exactly `env`, as `user` (else Sluice's own), in its own process
+    /// group and `containment`, dying with Sluice.
+    ///
+    /// Call it from a tokio worker (or the thread driving `block_on`), never from a thread that
+    /// may exit first: the kernel sends the death signal when the *thread* that forked exits, and
+    /// blocking-pool threads (`spawn_blocking`, `block_in_place`) exit after 10 s idle.
+    pub fn spawn(
+        launcher: &Launcher,
+        env: &BTreeMap<String, String>,
+        containment: Arc<Containment>,
+        user: Option<&SandboxUser>,
+    ) -> Result<Spawned, StartError> {
+        let join_files = containment
+            .join_files()
+            .map_err(StartError::host("cannot join the sandbox's cgroup"))?;
+        let mut cmd = tokio::process::Command::new(&launcher.program);
+        cmd.args(&launcher.args)
+            .current_dir(&launcher.task_root)
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Own process group, so a timeout kills everything the handler started.
+            .process_group(0)
+            .kill_on_drop(true);
+        if let Some(user) = user {
+            // std drops supplementary groups (setgroups) before setuid when given a uid.
+            cmd.uid(user.uid).gid(user.gid);
+        }
+        enter_containment(cmd.as_std_mut(), join_files);
+        let mut child = cmd.spawn().map_err(|e| {
+            StartError::Function(format!("cannot start {}: {e}", launcher.program.display()))
+        })?;
+        let Some(pid) = child.id() else {
+            return Err(StartError::Function(
+                "the runtime process exited immediately".to_owned(),
+            ));
+        };
+        containment.set_leader(pid);
+        orphans::register_leader(pid);
+        let mut process = SandboxProcess {
+            containment,
+            pid,
+            exit: None,
+        };
+        let stdout = child.stdout.take().map(|s| s.into_owned_fd());
+        let stderr = child.stderr.take().map(|s| s.into_owned_fd());
+        let (Some(Ok(stdout)), Some(Ok(stderr))) = (stdout, stderr) else {
+            // `process` drops here and kills what was started.
+            return Err(StartError::Host {
+                what: "cannot capture the runtime's output",
+                source: std::io::Error::other("stdout or stderr missing"),
+            });
+        };
+        let (exit_tx, exit_rx) = oneshot::channel();
+        tokio::spawn(async move {
+            let description = match child.wait().await {
+                Ok(status) => describe_exit(status),
+                Err(e) => format!("wait failed: {e}"),
+            };
+            orphans::unregister_leader(pid);
+            let _ = exit_tx.send(description);
+        });
+        process.exit = Some(exit_rx);
+        Ok(Spawned {
+            process,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// The runtime process's id (also its process group id).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// What holds the sandbox's processes; the pool keeps it to kill busy sandboxes.
+    pub fn containment(&self) -> &Arc<Containment> {
+        &self.containment
+    }
+
+    /// `Some(description)` once the runtime process has exited (reported once), else `None`.
+    pub fn try_exited(&mut self) -> Option<String> {
+        let rx = self.exit.as_mut()?;
+        match rx.try_recv() {
+            Ok(description) => {
+                self.exit = None;
+                Some(description)
+            }
+            Err(oneshot::error::TryRecvError::Closed) => {
+                self.exit = None;
+                Some("exit status unknown".to_owned())
+            }
+            Err(oneshot::error::TryRecvError::Empty) => None,
+        }
+    }
+
+    /// Whether the runtime process is still running (as far as its watcher knows).
+    pub fn is_running(&self) -> bool {
+        self.exit.is_some()
+    }
+
+    /// Resolves when the runtime process exits; never resolves again after that.
+    pub async fn exited(&mut self) -> String {
+        match &mut self.exit {
+            Some(rx) => {
+                let status = rx.await.unwrap_or_else(|_| "unknown".to_owned());
+                self.exit = None;
+                status
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Peak memory of the whole sandbox, in kB.
+    pub fn peak_memory_kb(&self) -> Option<u64> {
+        self.containment.peak_memory_kb()
+    }
+
+    /// SIGKILL every process of the sandbox.
+    pub fn kill(&self) {
+        self.containment.kill_all();
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        // The pool may still hold the containment (a busy sandbox being shut down); the
+        // processes must go now regardless.
+        self.containment.kill_all();
+    }
+}
+
+/// In the child, before `exec`: die with Sluice, and join the sandbox's cgroups.
+fn enter_containment(cmd: &mut std::process::Command, join_files: Vec<OwnedFd>) {
+    let parent = nix::unistd::getpid();
+    // SAFETY: the closure only makes raw syscalls that are async-signal-safe (prctl, getppid,
+    // write, _exit) on values prepared before the fork; it allocates nothing and takes no lock.
+    // `join_files` are opened close-on-exec, so the runtime never inherits them.
+    unsafe {
+        cmd.pre_exec(move || {
+            // AWS: the environment dies with its micro-VM. Sluice: the runtime dies with Sluice
+            // (even on `kill -9`); its descendants are reaped through the cgroup.
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            if nix::unistd::getppid() != parent {
+                // Sluice died between fork and prctl: nobody would ever kill this process.
+                nix::libc::_exit(1);
+            }
+            for fd in &join_files {
+                // `0` means the writing process itself.
+                if nix::libc::write(fd.as_raw_fd(), b"0".as_ptr().cast(), 1) != 1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,279 @@
+//! HTTP APIs and Function URLs as raw CloudFormation writes them (what CDK synthesizes):
+//! `AWS::ApiGatewayV2::Api` (quick-create `Target`, or an OpenAPI `Body`) with its `Route`,
+//! `Integration` and `Stage` resources, and `AWS::Lambda::Url`. They load to the same model as
+//! their SAM equivalents.
+
+use std::collections::BTreeMap;
+
+use crate::error::TemplateError;
+use crate::http_api::{
+    FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat, DEFAULT_ROUTE,
+    DEFAULT_STAGE,
+};
+use crate::intrinsics::{join_path, Resolver};
+use crate::model::Function;
+use crate::openapi::{self, function_name_of};
+use crate::yaml_tree::Node;
+
+/// HTTP API's integration timeout when none is set (also its maximum).
+const MAX_TIMEOUT_MS: u32 = 30_000;
+
+/// One resource of the template, with what is needed to read it.
+struct Resource<'a> {
+    id: &'a str,
+    props: Node,
+    path: String,
+}
+
+impl Resource<'_> {
+    fn text(&self, key: &str, resolver: &Resolver<'_>) -> Result<Option<String>, TemplateError> {
+        match self.props.get(key) {
+            Some(node) => resolver.eval_string(node, &join_path(&self.path, key)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Reads the raw CloudFormation HTTP APIs and Function URLs of the template.
+pub(crate) fn build(
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    functions: &[Function],
+    enabled: &dyn Fn(&str, &Node) -> Result<bool, TemplateError>,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<HttpApi>, Vec<FunctionUrl>), TemplateError> {
+    let mut by_type: BTreeMap<&str, Vec<Resource<'_>>> = BTreeMap::new();
+    for (id, node) in resources {
+        let Some(ty) = node.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        if !ty.starts_with("AWS::ApiGatewayV2::") && ty != "AWS::Lambda::Url" {
+            continue;
+        }
+        if !enabled(id, node)? {
+            continue;
+        }
+        let props = node.get("Properties").cloned().unwrap_or_else(|| Node {
+            kind: crate::yaml_tree::Kind::Map(Vec::new()),
+            ..node.clone()
+        });
+        by_type.entry(ty).or_default().push(Resource {
+            id,
+            props,
+            path: format!("Resources.{id}.Properties"),
+        });
+    }
+    let none = Vec::new();
+    let of = |ty: &str| by_type.get(ty).unwrap_or(&none);
+
+    let mut apis = Vec::new();
+    for api in of("AWS::ApiGatewayV2::Api") {
+        let protocol = api.text("ProtocolType", resolver)?.unwrap_or_default();
+        if protocol != "HTTP" {
+            warnings.push(format!(
+                "Resources.{}: ProtocolType {protocol} is not emulated yet (ignored)",
+                api.id
+            ));
+            continue;
+        }
+        let cors = match api.props.get("CorsConfiguration") {
+            Some(node) => {
+                crate::cors::http(node, &join_path(&api.path, "CorsConfiguration"), resolver)?
+            }
+            None => None,
+        };
+        let mut routes = Vec::new();
+        // Quick create: `Target` makes a `$default` stage and one route to the function.
+        if let Some(target) = api.text("Target", resolver)? {
+            let function = function_for(&target, api, "Target", resolver, functions)?;
+            let route_key = api
+                .text("RouteKey", resolver)?
+                .unwrap_or_else(|| DEFAULT_ROUTE.to_owned());
+            routes.push(route_from_key(
+                &route_key,
+                function,
+                format!("{}.Target", api.path),
+                PayloadFormat::V2,
+                MAX_TIMEOUT_MS,
+            ));
+        }
+        if let Some(body) = api.props.get("Body") {
+            let where_ = join_path(&api.path, "Body");
+            for r in openapi::routes(body, &where_, resolver, functions, warnings)? {
+                routes.push(HttpRoute {
+                    method: r.method,
+                    path: r.path,
+                    function: r.function,
+                    event_name: r.property,
+                    payload_format: r.payload_format.unwrap_or_default(),
+                    timeout_ms: MAX_TIMEOUT_MS,
+                });
+            }
+        }
+        apis.push(HttpApi {
+            logical_id: api.id.to_owned(),
+            stage_name: DEFAULT_STAGE.to_owned(),
+            stage_variables: BTreeMap::new(),
+            cors,
+            routes,
+        });
+    }
+
+    // Integrations by logical id, for the routes that target them.
+    let mut integrations: BTreeMap<&str, (String, PayloadFormat, u32)> = BTreeMap::new();
+    for integration in of("AWS::ApiGatewayV2::Integration") {
+        let kind = integration
+            .text("IntegrationType", resolver)?
+            .unwrap_or_default();
+        if kind != "AWS_PROXY" {
+            warnings.push(format!(
+                "Resources.{}: IntegrationType {kind} is not emulated yet (its routes are ignored)",
+                integration.id
+            ));
+            continue;
+        }
+        let uri = integration
+            .text("IntegrationUri", resolver)?
+            .unwrap_or_default();
+        let function = function_for(&uri, integration, "IntegrationUri", resolver, functions)?;
+        let payload_format = match integration
+            .text("PayloadFormatVersion", resolver)?
+            .as_deref()
+        {
+            Some("1.0") => PayloadFormat::V1,
+            _ => PayloadFormat::V2,
+        };
+        let timeout = integration
+            .text("TimeoutInMillis", resolver)?
+            .and_then(|t| t.trim().parse::<u32>().ok())
+            .map_or(MAX_TIMEOUT_MS, |t| t.clamp(50, MAX_TIMEOUT_MS));
+        integrations.insert(integration.id, (function, payload_format, timeout));
+    }
+    for route in of("AWS::ApiGatewayV2::Route") {
+        let api_id = route.text("ApiId", resolver)?.unwrap_or_default();
+        let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
+            warnings.push(format!(
+                "Resources.{}: ApiId {api_id:?} is not an emulated AWS::ApiGatewayV2::Api (route ignored)",
+                route.id
+            ));
+            continue;
+        };
+        let target = route.text("Target", resolver)?.unwrap_or_default();
+        let integration_id = target.strip_prefix("integrations/").unwrap_or(&target);
+        let Some((function, payload_format, timeout)) = integrations.get(integration_id) else {
+            warnings.push(format!(
+                "Resources.{}: Target {target:?} is not an emulated AWS_PROXY integration (route ignored)",
+                route.id
+            ));
+            continue;
+        };
+        let route_key = route.text("RouteKey", resolver)?.unwrap_or_default();
+        api.routes.push(route_from_key(
+            &route_key,
+            function.clone(),
+            format!("Resources.{}", route.id),
+            *payload_format,
+            *timeout,
+        ));
+    }
+    for stage in of("AWS::ApiGatewayV2::Stage") {
+        let api_id = stage.text("ApiId", resolver)?.unwrap_or_default();
+        let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
+            continue;
+        };
+        // The first stage of an API is the one served (all stages share one port locally).
+        if api.stage_name == DEFAULT_STAGE && api.stage_variables.is_empty() {
+            api.stage_name = stage
+                .text("StageName", resolver)?
+                .unwrap_or_else(|| DEFAULT_STAGE.to_owned());
+            if let Some(vars) = stage.props.get("StageVariables") {
+                api.stage_variables =
+                    resolver.eval_string_map(vars, &join_path(&stage.path, "StageVariables"))?;
+            }
+        }
+    }
+
+    let mut urls = Vec::new();
+    for url in of("AWS::Lambda::Url") {
+        let target = url.text("TargetFunctionArn", resolver)?.unwrap_or_default();
+        let function_id = function_for(&target, url, "TargetFunctionArn", resolver, functions)?;
+        let Some(function) = functions.iter().find(|f| f.logical_id == function_id) else {
+            continue;
+        };
+        let auth = match url.text("AuthType", resolver)?.as_deref() {
+            Some("AWS_IAM") => FunctionUrlAuth::AwsIam,
+            Some("NONE") => FunctionUrlAuth::None,
+            other => {
+                return Err(resolver.error_hint(
+                    url.props.get("AuthType").unwrap_or(&url.props),
+                    &join_path(&url.path, "AuthType"),
+                    format!("{other:?} is not an AuthType"),
+                    Some("use AuthType: NONE (public) or AWS_IAM (signed requests)".into()),
+                ))
+            }
+        };
+        let cors = match url.props.get("Cors") {
+            Some(node) => crate::cors::http(node, &join_path(&url.path, "Cors"), resolver)?,
+            None => None,
+        };
+        let invoke_mode = match url.text("InvokeMode", resolver)?.as_deref() {
+            Some("RESPONSE_STREAM") => InvokeMode::ResponseStream,
+            _ => InvokeMode::Buffered,
+        };
+        urls.push(FunctionUrl {
+            function: function.logical_id.clone(),
+            function_name: function.name.clone(),
+            auth,
+            cors,
+            invoke_mode,
+        });
+    }
+    Ok((apis, urls))
+}
+
+/// A route from a route key (`GET /items/{id}`, `ANY /{proxy+}`, `$default`).
+fn route_from_key(
+    route_key: &str,
+    function: String,
+    event_name: String,
+    payload_format: PayloadFormat,
+    timeout_ms: u32,
+) -> HttpRoute {
+    let (method, path) = match route_key.split_once(' ') {
+        Some((method, path)) => (method.to_ascii_uppercase(), path.to_owned()),
+        None => ("ANY".to_owned(), DEFAULT_ROUTE.to_owned()),
+    };
+    HttpRoute {
+        method,
+        path,
+        function,
+        event_name,
+        payload_format,
+        timeout_ms,
+    }
+}
+
+/// The logical id of the function an ARN, integration URI or name designates.
+fn function_for(
+    target: &str,
+    resource: &Resource<'_>,
+    key: &str,
+    resolver: &Resolver<'_>,
+    functions: &[Function],
+) -> Result<String, TemplateError> {
+    let name = function_name_of(target);
+    let found = name.as_deref().and_then(|name| {
+        functions
+            .iter()
+            .find(|f| f.name == name || f.logical_id == name)
+    });
+    match found {
+        Some(function) => Ok(function.logical_id.clone()),
+        None => Err(resolver.error_hint(
+            resource.props.get(key).unwrap_or(&resource.props),
+            &join_path(&resource.path, key),
+            format!("{target:?} does not name a function of this template"),
+            Some("use !GetAtt MyFunction.Arn".into()),
+        )),
+    }
+}

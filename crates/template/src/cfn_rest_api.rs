@@ -1,0 +1,201 @@
+//! REST APIs as raw CloudFormation writes them (what CDK synthesizes): `AWS::ApiGateway::RestApi`
+//! with its `Resource` tree, `Method`s with `AWS_PROXY` integrations, and `Stage`/`Deployment` for
+//! the stage name and variables. They load to the same routes as their SAM equivalents.
+
+use std::collections::BTreeMap;
+
+use crate::error::TemplateError;
+use crate::intrinsics::{join_path, Resolver};
+use crate::model::{Function, RestApi, Route};
+use crate::openapi::{self, function_name_of};
+use crate::yaml_tree::{Kind, Node};
+
+/// One `AWS::ApiGateway::Resource`: a path part under a parent.
+struct PathPart {
+    parent: String,
+    part: String,
+}
+
+/// Reads the template's raw REST APIs.
+pub(crate) fn build(
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    functions: &[Function],
+    enabled: &dyn Fn(&str, &Node) -> Result<bool, TemplateError>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RestApi>, TemplateError> {
+    let of_type = |ty: &'static str| {
+        resources
+            .iter()
+            .filter(move |(_, r)| r.get("Type").and_then(Node::as_str) == Some(ty))
+    };
+    let text = |props: &Node, path: &str, key: &str| -> Result<Option<String>, TemplateError> {
+        match props.get(key) {
+            Some(node) => resolver.eval_string(node, &join_path(path, key)),
+            None => Ok(None),
+        }
+    };
+    let empty = Node {
+        kind: Kind::Map(Vec::new()),
+        tag: None,
+        line: 1,
+        col: 1,
+    };
+    let props_of = |r: &'_ Node| {
+        r.get("Properties")
+            .cloned()
+            .unwrap_or_else(|| empty.clone())
+    };
+
+    let mut apis = Vec::new();
+    for (id, resource) in of_type("AWS::ApiGateway::RestApi") {
+        if !enabled(id, resource)? {
+            continue;
+        }
+        let props = props_of(resource);
+        let path = format!("Resources.{id}.Properties");
+        let binary_media_types = match props.get("BinaryMediaTypes") {
+            Some(node) => resolver
+                .eval_string_list(node, &join_path(&path, "BinaryMediaTypes"))?
+                .into_iter()
+                .map(|t| t.replace("~1", "/"))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut routes = Vec::new();
+        if let Some(body) = props.get("Body") {
+            let where_ = join_path(&path, "Body");
+            for r in openapi::routes(body, &where_, resolver, functions, warnings)? {
+                routes.push(Route {
+                    method: r.method,
+                    path: r.path,
+                    function: r.function,
+                    event_name: r.property,
+                });
+            }
+        }
+        apis.push(RestApi {
+            logical_id: id.clone(),
+            // AWS: a REST API serves nothing until deployed to a stage; the Stage below names it.
+            stage_name: "prod".to_owned(),
+            stage_variables: BTreeMap::new(),
+            binary_media_types,
+            routes,
+            cors: None,
+        });
+    }
+    if apis.is_empty() {
+        return Ok(apis);
+    }
+
+    let mut parts: BTreeMap<&str, PathPart> = BTreeMap::new();
+    for (id, resource) in of_type("AWS::ApiGateway::Resource") {
+        let props = props_of(resource);
+        let path = format!("Resources.{id}.Properties");
+        parts.insert(
+            id,
+            PathPart {
+                parent: text(&props, &path, "ParentId")?.unwrap_or_default(),
+                part: text(&props, &path, "PathPart")?.unwrap_or_default(),
+            },
+        );
+    }
+    // `!GetAtt Api.RootResourceId` evaluates to `Api-RootResourceId`; `!Ref Resource` to its id.
+    let resource_path = |start: &str| -> Option<(String, String)> {
+        let mut segments = Vec::new();
+        let mut current = start.to_owned();
+        for _ in 0..64 {
+            if let Some(api) = current.strip_suffix("-RootResourceId") {
+                segments.reverse();
+                return Some((api.to_owned(), format!("/{}", segments.join("/"))));
+            }
+            let part = parts.get(current.as_str())?;
+            segments.push(part.part.clone());
+            current = part.parent.clone();
+        }
+        None
+    };
+
+    for (id, resource) in of_type("AWS::ApiGateway::Method") {
+        if !enabled(id, resource)? {
+            continue;
+        }
+        let props = props_of(resource);
+        let path = format!("Resources.{id}.Properties");
+        let method = text(&props, &path, "HttpMethod")?
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let resource_id = text(&props, &path, "ResourceId")?.unwrap_or_default();
+        let Some((api_id, route_path)) = resource_path(&resource_id) else {
+            warnings.push(format!(
+                "Resources.{id}: ResourceId {resource_id:?} is not a resource of an emulated AWS::ApiGateway::RestApi (method ignored)"
+            ));
+            continue;
+        };
+        let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
+            continue;
+        };
+        let integration = props
+            .get("Integration")
+            .cloned()
+            .unwrap_or_else(|| empty.clone());
+        let integration_path = join_path(&path, "Integration");
+        let kind = text(&integration, &integration_path, "Type")?.unwrap_or_default();
+        if kind != "AWS_PROXY" {
+            warnings.push(format!(
+                "Resources.{id}: {method} {route_path} uses a {kind} integration, which is not emulated yet (method ignored)"
+            ));
+            continue;
+        }
+        let uri = text(&integration, &integration_path, "Uri")?.unwrap_or_default();
+        let function = function_name_of(&uri).and_then(|name| {
+            functions
+                .iter()
+                .find(|f| f.name == name || f.logical_id == name)
+        });
+        let Some(function) = function else {
+            return Err(resolver.error_hint(
+                integration.get("Uri").unwrap_or(&integration),
+                &join_path(&integration_path, "Uri"),
+                format!("{uri:?} does not name a function of this template"),
+                Some("use !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${MyFunction.Arn}/invocations".into()),
+            ));
+        };
+        api.routes.push(Route {
+            method,
+            path: route_path,
+            function: function.logical_id.clone(),
+            event_name: format!("Resources.{id}"),
+        });
+    }
+
+    // The stage: the first `AWS::ApiGateway::Stage`, else the `StageName` of a `Deployment` (all
+    // stages would share one port locally, so one is served).
+    let mut staged: Vec<String> = Vec::new();
+    for (ty, variables) in [
+        ("AWS::ApiGateway::Stage", Some("Variables")),
+        ("AWS::ApiGateway::Deployment", None),
+    ] {
+        for (id, resource) in of_type(ty) {
+            let props = props_of(resource);
+            let path = format!("Resources.{id}.Properties");
+            let api_id = text(&props, &path, "RestApiId")?.unwrap_or_default();
+            if staged.contains(&api_id) {
+                continue;
+            }
+            let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
+                continue;
+            };
+            let Some(name) = text(&props, &path, "StageName")?.filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            api.stage_name = name;
+            if let Some(vars) = variables.and_then(|key| props.get(key)) {
+                api.stage_variables =
+                    resolver.eval_string_map(vars, &join_path(&path, "Variables"))?;
+            }
+            staged.push(api_id);
+        }
+    }
+    Ok(apis)
+}

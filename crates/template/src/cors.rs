@@ -1,0 +1,207 @@
+//! CORS settings as templates declare them: HTTP API `CorsConfiguration`, Function URL `Cors`
+//! (lists of values) and REST API `Cors` (SAM's quoted header values), all read into one [`Cors`].
+
+use crate::error::TemplateError;
+use crate::intrinsics::{join_path, Resolver};
+use crate::yaml_tree::Node;
+
+/// CORS as an HTTP API (`CorsConfiguration`) or a Function URL (`Cors`) declares it; REST `Cors`
+/// is converted to the same shape with SAM's quotes removed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cors {
+    /// `AllowOrigins`: exact origins, or `*`.
+    pub allow_origins: Vec<String>,
+    /// `AllowMethods` (`*` allowed).
+    pub allow_methods: Vec<String>,
+    /// `AllowHeaders` (`*` allowed).
+    pub allow_headers: Vec<String>,
+    /// `ExposeHeaders`.
+    pub expose_headers: Vec<String>,
+    /// `MaxAge` in seconds.
+    pub max_age: Option<u32>,
+    /// `AllowCredentials`.
+    pub allow_credentials: bool,
+}
+
+/// `CorsConfiguration` / `Cors`: `true` (SAM: every origin), `false`, or the object form.
+pub(crate) fn http(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Option<Cors>, TemplateError> {
+    read(node, path, resolver, false)
+}
+
+/// OpenAPI's `x-amazon-apigateway-cors` (HTTP APIs): the object form in lower camel case.
+pub(crate) fn openapi(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Option<Cors>, TemplateError> {
+    read(node, path, resolver, true)
+}
+
+fn read(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    camel: bool,
+) -> Result<Option<Cors>, TemplateError> {
+    let Some(value) = resolver.eval(node, path)? else {
+        return Ok(None);
+    };
+    if let Some(flag) = value.as_str() {
+        return match flag {
+            "true" | "True" => Ok(Some(Cors {
+                allow_origins: vec!["*".into()],
+                allow_methods: vec!["*".into()],
+                allow_headers: vec!["*".into()],
+                ..Cors::default()
+            })),
+            "false" | "False" => Ok(None),
+            other => Err(resolver.error(
+                node,
+                path,
+                format!("{other:?} is neither true, false nor a mapping"),
+            )),
+        };
+    }
+    if value.entries().is_none() {
+        return Err(resolver.error(
+            node,
+            path,
+            format!("expected true or a mapping, found {}", value.shape()),
+        ));
+    }
+    // OpenAPI's `x-amazon-apigateway-cors` spells the same keys in lower camel case.
+    let key_of = |key: &str| -> String {
+        if camel {
+            let mut chars = key.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        } else {
+            key.to_owned()
+        }
+    };
+    let get = |key: &str| value.get(&key_of(key));
+    let list = |key: &str| -> Result<Vec<String>, TemplateError> {
+        match get(key) {
+            Some(item) => resolver.eval_string_list(item, &join_path(path, key)),
+            None => Ok(Vec::new()),
+        }
+    };
+    let max_age = match get("MaxAge") {
+        Some(item) => {
+            let text = resolver
+                .eval_string(item, &join_path(path, "MaxAge"))?
+                .unwrap_or_default();
+            Some(text.trim().parse::<u32>().map_err(|_| {
+                resolver.error(
+                    item,
+                    &join_path(path, "MaxAge"),
+                    format!("{text:?} is not a number of seconds"),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let allow_credentials = match get("AllowCredentials") {
+        Some(item) => resolver
+            .eval_string(item, &join_path(path, "AllowCredentials"))?
+            .is_some_and(|s| s.eq_ignore_ascii_case("true")),
+        None => false,
+    };
+    Ok(Some(Cors {
+        allow_origins: list("AllowOrigins")?,
+        allow_methods: list("AllowMethods")?,
+        allow_headers: list("AllowHeaders")?,
+        expose_headers: list("ExposeHeaders")?,
+        max_age,
+        allow_credentials,
+    }))
+}
+
+/// REST API `Cors` (also from `Globals.Api`): `"'*'"` (the allowed origin) or the object form
+/// `AllowOrigin` / `AllowMethods` / `AllowHeaders` / `MaxAge` (SAM header values, quotes included)
+/// and `AllowCredentials` (a boolean).
+pub(crate) fn rest(
+    node: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Option<Cors>, TemplateError> {
+    let Some(value) = resolver.eval(node, path)? else {
+        return Ok(None);
+    };
+    if let Some(origin) = value.as_str() {
+        return Ok(Some(Cors {
+            allow_origins: vec![unquote(origin)],
+            ..Cors::default()
+        }));
+    }
+    if value.entries().is_none() {
+        return Err(resolver.error(
+            node,
+            path,
+            format!(
+                "expected \"'origin'\" or a mapping, found {}",
+                value.shape()
+            ),
+        ));
+    }
+    let text = |key: &str| -> Result<Option<String>, TemplateError> {
+        match value.get(key) {
+            Some(item) => Ok(resolver
+                .eval_string(item, &join_path(path, key))?
+                .map(|s| unquote(&s))),
+            None => Ok(None),
+        }
+    };
+    let Some(origin) = text("AllowOrigin")?.filter(|o| !o.is_empty()) else {
+        return Err(resolver.error_hint(
+            &value,
+            &join_path(path, "AllowOrigin"),
+            "AllowOrigin is required",
+            Some("add e.g. AllowOrigin: \"'https://example.com'\" (SAM wants the quotes)".into()),
+        ));
+    };
+    let split = |list: Option<String>| -> Vec<String> {
+        list.map(|l| {
+            l.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let max_age = match text("MaxAge")? {
+        Some(age) => Some(age.trim().parse::<u32>().map_err(|_| {
+            resolver.error(
+                value.get("MaxAge").unwrap_or(&value),
+                &join_path(path, "MaxAge"),
+                format!("{age:?} is not a number of seconds"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(Some(Cors {
+        allow_origins: vec![origin],
+        allow_methods: split(text("AllowMethods")?),
+        allow_headers: split(text("AllowHeaders")?),
+        expose_headers: Vec::new(),
+        max_age,
+        allow_credentials: text("AllowCredentials")?
+            .is_some_and(|c| c.eq_ignore_ascii_case("true")),
+    }))
+}
+
+/// SAM's header values are quoted (`"'*'"`): the quotes go, the value stays.
+fn unquote(value: &str) -> String {
+    let trimmed = value.trim();
+    trimmed
+        .strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .unwrap_or(trimmed)
+        .to_owned()
+}

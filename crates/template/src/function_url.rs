@@ -1,0 +1,102 @@
+//! `FunctionUrlConfig`: a function's own HTTPS endpoint (Lambda Function URLs), its auth type,
+//! CORS and invoke mode.
+
+use crate::cors::Cors;
+use crate::error::TemplateError;
+use crate::intrinsics::{join_path, Resolver};
+use crate::model::Function;
+use crate::yaml_tree::Node;
+
+/// How a Function URL authenticates callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionUrlAuth {
+    /// `NONE`: public.
+    None,
+    /// `AWS_IAM`: SigV4-signed requests only.
+    AwsIam,
+}
+
+/// How a Function URL returns the function's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvokeMode {
+    /// `BUFFERED` (default): the whole response at once.
+    Buffered,
+    /// `RESPONSE_STREAM`: chunks as the handler writes them.
+    ResponseStream,
+}
+
+/// A function's `FunctionUrlConfig`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionUrl {
+    /// Logical id of the function.
+    pub function: String,
+    /// The function's name (the `/lambda-url/<name>/` path form uses it).
+    pub function_name: String,
+    /// `AuthType`.
+    pub auth: FunctionUrlAuth,
+    /// `Cors`.
+    pub cors: Option<Cors>,
+    /// `InvokeMode`.
+    pub invoke_mode: InvokeMode,
+}
+
+/// `FunctionUrlConfig` of one function.
+pub(crate) fn read(
+    function: &Function,
+    config: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<FunctionUrl, TemplateError> {
+    let text = |key: &str| -> Result<Option<String>, TemplateError> {
+        match config.get(key) {
+            Some(node) => resolver.eval_string(node, &join_path(path, key)),
+            None => Ok(None),
+        }
+    };
+    let auth = match text("AuthType")?.as_deref() {
+        Some("NONE") => FunctionUrlAuth::None,
+        Some("AWS_IAM") => FunctionUrlAuth::AwsIam,
+        other => {
+            let at = config.get("AuthType").unwrap_or(config);
+            return Err(resolver.error_hint(
+                at,
+                &join_path(path, "AuthType"),
+                match other {
+                    None => "AuthType is required".to_owned(),
+                    Some(value) => format!("{value:?} is not an AuthType"),
+                },
+                Some("use AuthType: NONE (public) or AWS_IAM (signed requests)".into()),
+            ));
+        }
+    };
+    let invoke_mode = match text("InvokeMode")?.as_deref() {
+        None | Some("BUFFERED") => InvokeMode::Buffered,
+        Some("RESPONSE_STREAM") => InvokeMode::ResponseStream,
+        Some(other) => {
+            let at = config.get("InvokeMode").unwrap_or(config);
+            return Err(resolver.error(
+                at,
+                &join_path(path, "InvokeMode"),
+                format!("{other:?} is not an InvokeMode (BUFFERED or RESPONSE_STREAM)"),
+            ));
+        }
+    };
+    if invoke_mode == InvokeMode::ResponseStream {
+        warnings.push(format!(
+            "{}: RESPONSE_STREAM is served buffered (the whole response at once) for now",
+            join_path(path, "InvokeMode")
+        ));
+    }
+    let cors = match config.get("Cors") {
+        Some(node) => crate::cors::http(node, &join_path(path, "Cors"), resolver)?,
+        None => None,
+    };
+    Ok(FunctionUrl {
+        function: function.logical_id.clone(),
+        function_name: function.name.clone(),
+        auth,
+        cors,
+        invoke_mode,
+    })
+}

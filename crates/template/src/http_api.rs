@@ -1,0 +1,539 @@
+//! HTTP APIs (`AWS::Serverless::HttpApi`, the implicit `ServerlessHttpApi`, `HttpApi` events) and
+//! Function URLs (`FunctionUrlConfig`): the payload-2.0 front doors of a template.
+//!
+//! Read in a pass of its own after `resources` has built the functions, so the REST side stays
+//! untouched: `resources` only leaves these resource and event types to this module.
+
+use std::collections::BTreeMap;
+
+use crate::error::TemplateError;
+use crate::globals;
+use crate::intrinsics::{intrinsic, join_path, Resolver};
+use crate::model::Function;
+use crate::openapi;
+use crate::route_path::{PathError, ResourcePath};
+use crate::yaml_tree::{Kind, Node};
+
+pub use crate::cors::Cors;
+pub use crate::function_url::{FunctionUrl, FunctionUrlAuth, InvokeMode};
+
+/// The implicit HTTP API's logical id, as SAM names it.
+pub(crate) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
+/// The stage an HTTP API deploys to unless `StageName` says otherwise (served at the root).
+pub const DEFAULT_STAGE: &str = "$default";
+/// The route key of the catch-all route.
+pub const DEFAULT_ROUTE: &str = "$default";
+/// HTTP API's integration timeout when `TimeoutInMillis` is not set (also its maximum).
+const MAX_TIMEOUT_MS: u32 = 30_000;
+
+/// Methods an `HttpApi` event may name.
+const HTTP_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
+
+/// `AWS::Serverless::HttpApi` properties that change nothing locally, so they get no warning.
+const QUIET_HTTP_API_PROPERTIES: &[&str] = &[
+    "Name",
+    "Description",
+    "Tags",
+    "StageName",
+    "StageVariables",
+    "CorsConfiguration",
+    "FailOnWarnings",
+    "DefaultRouteSettings",
+    "RouteSettings",
+    "AccessLogSettings",
+    "DisableExecuteApiEndpoint",
+    "PropagateTags",
+    // Read by `openapi`.
+    "DefinitionBody",
+    "DefinitionUri",
+];
+
+/// One HTTP API (API Gateway v2) and its stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpApi {
+    /// The logical id (`ServerlessHttpApi` for the implicit API).
+    pub logical_id: String,
+    /// `StageName`, else `$default` (the stage served without a path prefix).
+    pub stage_name: String,
+    /// `StageVariables`, resolved to strings.
+    pub stage_variables: BTreeMap<String, String>,
+    /// `CorsConfiguration` (`true` means every origin, as SAM expands it).
+    pub cors: Option<Cors>,
+    /// Every `Type: HttpApi` event that targets this API, in template order.
+    pub routes: Vec<HttpRoute>,
+}
+
+/// The event format a Lambda integration of an HTTP API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadFormat {
+    /// `1.0`: the REST API's proxy event with `version: "1.0"`.
+    V1,
+    /// `2.0` (SAM's default).
+    #[default]
+    V2,
+}
+
+/// One HTTP API route: a route key integrated with a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRoute {
+    /// Upper-case method or `ANY`; `ANY` for `$default`.
+    pub method: String,
+    /// The path template (`/items/{id}`), or `$default`.
+    pub path: String,
+    /// Logical id of the function.
+    pub function: String,
+    /// The event's name in `Events`, for messages.
+    pub event_name: String,
+    /// `PayloadFormatVersion`.
+    pub payload_format: PayloadFormat,
+    /// `TimeoutInMillis` (50..=30000, default 30000).
+    pub timeout_ms: u32,
+}
+
+impl HttpRoute {
+    /// The route key as AWS writes it: `GET /items/{id}` or `$default`.
+    pub fn route_key(&self) -> String {
+        if self.path == DEFAULT_ROUTE {
+            DEFAULT_ROUTE.to_owned()
+        } else {
+            format!("{} {}", self.method, self.path)
+        }
+    }
+}
+
+/// What this pass adds to the model.
+pub(crate) struct Built {
+    pub http_apis: Vec<HttpApi>,
+    pub function_urls: Vec<FunctionUrl>,
+}
+
+/// An `HttpApi` event waiting for its API.
+struct HttpEvent {
+    route: HttpRoute,
+    /// The parsed path; `None` for `$default`.
+    resource: Option<ResourcePath>,
+    /// `ApiId` as a logical id and where it was written; `None` → the implicit API.
+    api: Option<(String, Node)>,
+    at: Node,
+    property: String,
+}
+
+/// Reads the HTTP APIs, `HttpApi` events and `FunctionUrlConfig`s of the template.
+pub(crate) fn build(
+    root: &Node,
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    functions: &[Function],
+    template_dir: &std::path::Path,
+    warnings: &mut Vec<String>,
+) -> Result<Built, TemplateError> {
+    let global = |section: &str| root.get("Globals").and_then(|g| g.get(section));
+    let mut http_apis = Vec::new();
+    let mut function_urls = Vec::new();
+    let mut events = Vec::new();
+    for (id, resource) in resources {
+        let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        if !is_enabled(resource, resolver, id)? {
+            continue;
+        }
+        let path = format!("Resources.{id}.Properties");
+        match ty {
+            "AWS::Serverless::HttpApi" => {
+                let properties =
+                    globals::apply(global("HttpApi"), resource.get("Properties"), resource);
+                http_apis.push(http_api(id, &properties, &path, resolver, warnings)?);
+                if let Some((document, where_)) =
+                    openapi::document(&properties, &path, resolver, template_dir, warnings)?
+                {
+                    if let (Some(api), Some(node)) = (
+                        http_apis.last_mut(),
+                        document.get("x-amazon-apigateway-cors"),
+                    ) {
+                        // CorsConfiguration wins over the document's, as SAM merges them.
+                        if api.cors.is_none() {
+                            api.cors = crate::cors::openapi(
+                                node,
+                                &format!("{where_}.x-amazon-apigateway-cors"),
+                                resolver,
+                            )?;
+                        }
+                    }
+                    let routes =
+                        openapi::routes(&document, &where_, resolver, functions, warnings)?;
+                    events.extend(routes.into_iter().map(|r| HttpEvent {
+                        resource: ResourcePath::parse(&r.path).ok(),
+                        route: HttpRoute {
+                            method: r.method,
+                            path: r.path,
+                            function: r.function,
+                            event_name: r.property.clone(),
+                            payload_format: r.payload_format.unwrap_or_default(),
+                            timeout_ms: MAX_TIMEOUT_MS,
+                        },
+                        api: Some((id.clone(), resource.clone())),
+                        at: r.at,
+                        property: r.property,
+                    }));
+                }
+            }
+            "AWS::Serverless::Function" => {
+                // Functions `resources` dropped (container images) serve nothing.
+                let Some(function) = functions.iter().find(|f| f.logical_id == *id) else {
+                    continue;
+                };
+                let properties =
+                    globals::apply(global("Function"), resource.get("Properties"), resource);
+                if let Some(config) = properties.get("FunctionUrlConfig") {
+                    function_urls.push(crate::function_url::read(
+                        function,
+                        config,
+                        &join_path(&path, "FunctionUrlConfig"),
+                        resolver,
+                        warnings,
+                    )?);
+                }
+                read_events(id, &properties, &path, resolver, warnings, &mut events)?;
+            }
+            _ => {}
+        }
+    }
+    let enabled = |id: &str, resource: &Node| is_enabled(resource, resolver, id);
+    let (cfn_apis, cfn_urls) =
+        crate::cfn_http_api::build(resources, resolver, functions, &enabled, warnings)?;
+    http_apis.extend(cfn_apis);
+    function_urls.extend(cfn_urls);
+    if events.iter().any(|e| e.api.is_none()) {
+        let properties = globals::apply(global("HttpApi"), None, root);
+        http_apis.push(http_api(
+            IMPLICIT_HTTP_API,
+            &properties,
+            "Globals.HttpApi",
+            resolver,
+            warnings,
+        )?);
+    }
+    attach(events, &mut http_apis, resolver, warnings)?;
+    Ok(Built {
+        http_apis,
+        function_urls,
+    })
+}
+
+/// Whether the resource's `Condition` (if any) holds; `resources` already reported bad ones.
+pub(crate) fn is_enabled(
+    resource: &Node,
+    resolver: &Resolver<'_>,
+    id: &str,
+) -> Result<bool, TemplateError> {
+    match resource.get("Condition") {
+        None => Ok(true),
+        Some(condition) => match condition.as_str() {
+            Some(name) => resolver.condition(name, condition, &format!("Resources.{id}.Condition")),
+            None => Ok(false),
+        },
+    }
+}
+
+/// One `AWS::Serverless::HttpApi` (or the implicit one), without routes.
+fn http_api(
+    id: &str,
+    properties: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<HttpApi, TemplateError> {
+    let stage_name = match properties.get("StageName") {
+        Some(node) => resolver
+            .eval_string(node, &join_path(path, "StageName"))?
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_STAGE.to_owned()),
+        None => DEFAULT_STAGE.to_owned(),
+    };
+    let stage_variables = match properties.get("StageVariables") {
+        Some(node) => resolver.eval_string_map(node, &join_path(path, "StageVariables"))?,
+        None => BTreeMap::new(),
+    };
+    let cors = match properties.get("CorsConfiguration") {
+        Some(node) => crate::cors::http(node, &join_path(path, "CorsConfiguration"), resolver)?,
+        None => None,
+    };
+    for (key, _) in properties.entries().unwrap_or_default() {
+        if !QUIET_HTTP_API_PROPERTIES.contains(&key.as_str()) {
+            warnings.push(format!(
+                "{}: not emulated yet (ignored)",
+                join_path(path, key)
+            ));
+        }
+    }
+    Ok(HttpApi {
+        logical_id: id.to_owned(),
+        stage_name,
+        stage_variables,
+        cors,
+        routes: Vec::new(),
+    })
+}
+
+/// Reads a function's `HttpApi` events (other types are `resources`' business).
+fn read_events(
+    id: &str,
+    properties: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+    out: &mut Vec<HttpEvent>,
+) -> Result<(), TemplateError> {
+    let Some(entries) = properties.get("Events").and_then(Node::entries) else {
+        return Ok(());
+    };
+    for (event_name, event) in entries {
+        let event_path = format!("{path}.Events.{event_name}");
+        let ty = match event.get("Type") {
+            Some(node) => resolver.eval_string(node, &format!("{event_path}.Type"))?,
+            None => None,
+        };
+        if ty.as_deref() != Some("HttpApi") {
+            continue;
+        }
+        let empty = Node {
+            kind: Kind::Map(Vec::new()),
+            ..event.clone()
+        };
+        let props = event
+            .get("Properties")
+            .filter(|p| !p.is_null())
+            .unwrap_or(&empty);
+        let props_path = format!("{event_path}.Properties");
+        let text = |key: &str| -> Result<Option<String>, TemplateError> {
+            match props.get(key) {
+                Some(node) => resolver.eval_string(node, &join_path(&props_path, key)),
+                None => Ok(None),
+            }
+        };
+        let path_text = text("Path")?.filter(|p| !p.is_empty());
+        let method_text = text("Method")?.filter(|m| !m.is_empty());
+        // SAM: no Path and no Method is the `$default` route; a Path without Method is `ANY`.
+        let (method, route_path) = match (path_text, method_text) {
+            (None, None) => ("ANY".to_owned(), DEFAULT_ROUTE.to_owned()),
+            (None, Some(_)) => {
+                return Err(resolver.error_hint(
+                    props,
+                    &join_path(&props_path, "Path"),
+                    "Method is set but Path is not",
+                    Some("add e.g. Path: /items, or drop Method for the $default route".into()),
+                ))
+            }
+            (Some(p), method) => {
+                let method_text = method.unwrap_or_else(|| "ANY".to_owned());
+                let method = method_text.to_ascii_uppercase();
+                if p != DEFAULT_ROUTE {
+                    if let Err(error) = ResourcePath::parse(&p) {
+                        let at = props.get("Path").unwrap_or(props);
+                        let (message, hint) = match error {
+                            PathError::NoLeadingSlash => {
+                                (format!("{p:?} does not start with /"), format!("use /{p}"))
+                            }
+                            other => (
+                                format!("invalid Path {p:?}: {other}"),
+                                "write it as API Gateway does, e.g. /items/{id} or /{proxy+}"
+                                    .to_owned(),
+                            ),
+                        };
+                        return Err(resolver.error_hint(
+                            at,
+                            &join_path(&props_path, "Path"),
+                            message,
+                            Some(hint),
+                        ));
+                    }
+                }
+                // AWS spells the any-method as `x-amazon-apigateway-any-method` in OpenAPI.
+                let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" || method == "*" {
+                    "ANY".to_owned()
+                } else {
+                    method
+                };
+                if !HTTP_METHODS.contains(&method.as_str()) {
+                    let at = props.get("Method").unwrap_or(props);
+                    return Err(resolver.error(
+                        at,
+                        &join_path(&props_path, "Method"),
+                        format!(
+                            "{method_text:?} is not an HTTP method (expected one of {})",
+                            HTTP_METHODS.join(", ")
+                        ),
+                    ));
+                }
+                (method, p)
+            }
+        };
+        let payload_format = match text("PayloadFormatVersion")?.as_deref() {
+            None | Some("2.0") => PayloadFormat::V2,
+            Some("1.0") => PayloadFormat::V1,
+            Some(other) => {
+                let at = props.get("PayloadFormatVersion").unwrap_or(props);
+                return Err(resolver.error(
+                    at,
+                    &join_path(&props_path, "PayloadFormatVersion"),
+                    format!("{other:?} is not a payload format version (1.0 or 2.0)"),
+                ));
+            }
+        };
+        let timeout_ms = match text("TimeoutInMillis")? {
+            None => MAX_TIMEOUT_MS,
+            Some(t) => {
+                let at = props.get("TimeoutInMillis").unwrap_or(props);
+                match t.trim().parse::<u32>() {
+                    Ok(n) if (50..=MAX_TIMEOUT_MS).contains(&n) => n,
+                    _ => {
+                        return Err(resolver.error(
+                            at,
+                            &join_path(&props_path, "TimeoutInMillis"),
+                            format!("{t:?} is not a timeout between 50 and 30000 ms"),
+                        ))
+                    }
+                }
+            }
+        };
+        let api = match props.get("ApiId") {
+            None => None,
+            Some(node) => {
+                // `!Ref MyApi` names the API directly; evaluating it would give the same logical id.
+                let id = match intrinsic(node) {
+                    Some(("Ref", target)) if target.as_str().is_some() => {
+                        target.as_str().unwrap_or_default().to_owned()
+                    }
+                    _ => resolver
+                        .eval_string(node, &join_path(&props_path, "ApiId"))?
+                        .unwrap_or_default(),
+                };
+                Some((id, node.clone()))
+            }
+        };
+        for (key, _) in props.entries().unwrap_or_default() {
+            if !matches!(
+                key.as_str(),
+                "Path"
+                    | "Method"
+                    | "ApiId"
+                    | "PayloadFormatVersion"
+                    | "TimeoutInMillis"
+                    | "RouteSettings"
+            ) {
+                warnings.push(format!(
+                    "{}: not emulated yet (ignored)",
+                    join_path(&props_path, key)
+                ));
+            }
+        }
+        let resource = ResourcePath::parse(&route_path).ok();
+        out.push(HttpEvent {
+            resource,
+            route: HttpRoute {
+                method,
+                path: route_path,
+                function: id.to_owned(),
+                event_name: event_name.clone(),
+                payload_format,
+                timeout_ms,
+            },
+            api,
+            at: event.clone(),
+            property: event_path,
+        });
+    }
+    Ok(())
+}
+
+/// Puts each event on its API; a route key defined twice on one API is an error, as on AWS.
+fn attach(
+    events: Vec<HttpEvent>,
+    apis: &mut [HttpApi],
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<(), TemplateError> {
+    let mut attached: Vec<(String, HttpRoute, Option<ResourcePath>, String)> = Vec::new();
+    for event in events {
+        let api_id = match &event.api {
+            None => IMPLICIT_HTTP_API.to_owned(),
+            Some((id, at)) => {
+                let api_path = format!("{}.Properties.ApiId", event.property);
+                if !apis.iter().any(|a| a.logical_id == *id) {
+                    match resolver.resource_type(id) {
+                        Some("AWS::Serverless::HttpApi") => {
+                            return Err(resolver.error(
+                                at,
+                                &api_path,
+                                format!("ApiId names {id}, whose Condition is false"),
+                            ))
+                        }
+                        Some(other) => {
+                            warnings.push(format!(
+                                "{}: ApiId names {id}, an {other}; only AWS::Serverless::HttpApi is emulated (route ignored)",
+                                event.property
+                            ));
+                            continue;
+                        }
+                        None => {
+                            return Err(resolver.error_hint(
+                                at,
+                                &api_path,
+                                format!("ApiId names {id}, but there is no resource {id} in this template"),
+                                Some("define an AWS::Serverless::HttpApi with that logical id, or drop ApiId to use the implicit API".into()),
+                            ))
+                        }
+                    }
+                }
+                id.clone()
+            }
+        };
+        // AWS: a route key once per API (variable names aside), one variable name per position.
+        for (api, earlier, earlier_resource, property) in &attached {
+            if *api != api_id {
+                continue;
+            }
+            let same_shape = match (&event.resource, earlier_resource) {
+                (Some(mine), Some(theirs)) => mine.shape() == theirs.shape(),
+                (None, None) => true,
+                _ => false,
+            };
+            if same_shape && earlier.method == event.route.method {
+                return Err(resolver.error(
+                    &event.at,
+                    &event.property,
+                    format!(
+                        "route {} on {api_id} is already defined by {property} (AWS rejects routes that differ only in variable names)",
+                        event.route.route_key()
+                    ),
+                ));
+            }
+            if let (Some(mine), Some(theirs)) = (&event.resource, earlier_resource) {
+                if let Some((name, earlier_name)) = mine.variable_name_clash(theirs) {
+                    return Err(resolver.error_hint(
+                        &event.at,
+                        &format!("{}.Properties.Path", event.property),
+                        format!(
+                            "{} names a path variable {{{name}}} where {property} ({theirs}) names it {{{earlier_name}}}; API Gateway allows one variable name per position",
+                            event.route.path
+                        ),
+                        Some(format!("use {{{earlier_name}}} in both paths")),
+                    ));
+                }
+            }
+        }
+        attached.push((
+            api_id.clone(),
+            event.route.clone(),
+            event.resource.clone(),
+            event.property.clone(),
+        ));
+        if let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) {
+            api.routes.push(event.route);
+        }
+    }
+    Ok(())
+}

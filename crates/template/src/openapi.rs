@@ -1,0 +1,268 @@
+//! Routes from an OpenAPI document (`DefinitionBody`, a local `DefinitionUri`, an
+//! `AWS::ApiGatewayV2::Api` `Body`): each operation with an `x-amazon-apigateway-integration` of
+//! type `aws_proxy` whose `uri` names a function of the template becomes a route, as API Gateway
+//! imports it.
+
+use std::path::Path;
+
+use crate::error::TemplateError;
+use crate::http_api::PayloadFormat;
+use crate::intrinsics::{join_path, Resolver};
+use crate::model::{Function, RestApi, Route};
+use crate::yaml_tree::Node;
+
+/// OpenAPI's operation keys and the methods they route.
+const OPERATIONS: &[(&str, &str)] = &[
+    ("get", "GET"),
+    ("put", "PUT"),
+    ("post", "POST"),
+    ("delete", "DELETE"),
+    ("options", "OPTIONS"),
+    ("head", "HEAD"),
+    ("patch", "PATCH"),
+    ("x-amazon-apigateway-any-method", "ANY"),
+];
+
+/// One route an OpenAPI document defines.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenApiRoute {
+    /// Upper-case method or `ANY`.
+    pub method: String,
+    /// The path key (`/items/{id}`; `/$default` becomes `$default`).
+    pub path: String,
+    /// Logical id of the integrated function.
+    pub function: String,
+    /// `payloadFormatVersion` of the integration, if it says.
+    pub payload_format: Option<PayloadFormat>,
+    /// `paths./items.get`, for messages and as the route's event name.
+    pub property: String,
+    /// The operation's node, for errors.
+    pub at: Node,
+}
+
+/// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
+/// (YAML or JSON, relative to the template); `None` when there is neither (or an S3 location,
+/// which gets a warning).
+pub(crate) fn document(
+    properties: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(Node, String)>, TemplateError> {
+    if let Some(body) = properties.get("DefinitionBody") {
+        return Ok(Some((body.clone(), join_path(path, "DefinitionBody"))));
+    }
+    let Some(uri_node) = properties.get("DefinitionUri") else {
+        return Ok(None);
+    };
+    let uri_path = join_path(path, "DefinitionUri");
+    let uri = match uri_node.as_str() {
+        Some(text) => text.to_owned(),
+        None => {
+            warnings.push(format!(
+                "{uri_path}: S3 locations are not read locally; use a local file (ignored)"
+            ));
+            return Ok(None);
+        }
+    };
+    if uri.starts_with("s3://") {
+        warnings.push(format!(
+            "{uri_path}: S3 locations are not read locally; use a local file (ignored)"
+        ));
+        return Ok(None);
+    }
+    let file = template_dir.join(&uri);
+    let source = std::fs::read_to_string(&file).map_err(|e| {
+        resolver.error(
+            uri_node,
+            &uri_path,
+            format!("cannot read {}: {e}", file.display()),
+        )
+    })?;
+    let Some(root) = crate::yaml_tree::parse(&source, &file)? else {
+        return Err(resolver.error(uri_node, &uri_path, format!("{uri} is empty")));
+    };
+    Ok(Some((crate::long_form::convert(root), uri)))
+}
+
+/// The routes of an OpenAPI document. `where_` prefixes property paths in messages.
+pub(crate) fn routes(
+    document: &Node,
+    where_: &str,
+    resolver: &Resolver<'_>,
+    functions: &[Function],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<OpenApiRoute>, TemplateError> {
+    let Some(paths) = document.get("paths").and_then(Node::entries) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (path_key, item) in paths {
+        let item_path = format!("{where_}.paths.{path_key}");
+        for (operation, node) in item.entries().unwrap_or_default() {
+            let Some((_, method)) = OPERATIONS.iter().find(|(key, _)| key == operation) else {
+                continue;
+            };
+            let op_path = format!("{item_path}.{operation}");
+            let Some(integration) = node.get("x-amazon-apigateway-integration") else {
+                warnings.push(format!(
+                    "{op_path}: no x-amazon-apigateway-integration; the route is not served"
+                ));
+                continue;
+            };
+            let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
+            let text = |key: &str| -> Result<Option<String>, TemplateError> {
+                match integration.get(key) {
+                    Some(value) => resolver.eval_string(value, &join_path(&integration_path, key)),
+                    None => Ok(None),
+                }
+            };
+            let kind = text("type")?.unwrap_or_default().to_ascii_lowercase();
+            if kind != "aws_proxy" {
+                warnings.push(format!(
+                    "{integration_path}: integration type {kind:?} is not emulated yet (route ignored)"
+                ));
+                continue;
+            }
+            let uri = text("uri")?.unwrap_or_default();
+            let Some(name) = function_name_of(&uri) else {
+                return Err(resolver.error(
+                    integration.get("uri").unwrap_or(integration),
+                    &join_path(&integration_path, "uri"),
+                    format!("{uri:?} does not name a Lambda function"),
+                ));
+            };
+            let Some(function) = functions
+                .iter()
+                .find(|f| f.name == name || f.logical_id == name)
+            else {
+                return Err(resolver.error_hint(
+                    integration.get("uri").unwrap_or(integration),
+                    &join_path(&integration_path, "uri"),
+                    format!("the integration calls function {name}, which this template does not define"),
+                    Some("point uri at a function of the template, e.g. !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${MyFunction.Arn}/invocations".into()),
+                ));
+            };
+            let payload_format = match text("payloadFormatVersion")?.as_deref() {
+                None => None,
+                Some("1.0") => Some(PayloadFormat::V1),
+                Some("2.0") => Some(PayloadFormat::V2),
+                Some(other) => {
+                    return Err(resolver.error(
+                        integration,
+                        &join_path(&integration_path, "payloadFormatVersion"),
+                        format!("{other:?} is not a payload format version (1.0 or 2.0)"),
+                    ))
+                }
+            };
+            // HTTP API writes its catch-all route as the path `/$default`.
+            let route_path = if path_key == "/$default" || path_key == "$default" {
+                crate::http_api::DEFAULT_ROUTE.to_owned()
+            } else {
+                path_key.clone()
+            };
+            out.push(OpenApiRoute {
+                method: (*method).to_owned(),
+                path: route_path,
+                function: function.logical_id.clone(),
+                payload_format,
+                property: op_path,
+                at: node.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the routes of every `AWS::Serverless::Api`'s OpenAPI document to that REST API (SAM
+/// merges `Api` events into the same document; the gateway's table refuses duplicates).
+pub(crate) fn attach_rest(
+    root: &Node,
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    apis: &mut [RestApi],
+    functions: &[Function],
+    warnings: &mut Vec<String>,
+) -> Result<(), TemplateError> {
+    let global = root.get("Globals").and_then(|g| g.get("Api"));
+    for (id, resource) in resources {
+        if resource.get("Type").and_then(Node::as_str) != Some("AWS::Serverless::Api") {
+            continue;
+        }
+        let Some(api) = apis.iter_mut().find(|a| a.logical_id == *id) else {
+            // Its Condition is false.
+            continue;
+        };
+        let properties = crate::globals::apply(global, resource.get("Properties"), resource);
+        let path = format!("Resources.{id}.Properties");
+        let Some((document, where_)) =
+            document(&properties, &path, resolver, template_dir, warnings)?
+        else {
+            continue;
+        };
+        if let Some(types) = document.get("x-amazon-apigateway-binary-media-types") {
+            let types = resolver.eval_string_list(
+                types,
+                &format!("{where_}.x-amazon-apigateway-binary-media-types"),
+            )?;
+            api.binary_media_types
+                .extend(types.into_iter().map(|t| t.replace("~1", "/")));
+        }
+        for route in routes(&document, &where_, resolver, functions, warnings)? {
+            if let Err(error) = crate::route_path::ResourcePath::parse(&route.path) {
+                return Err(resolver.error(
+                    &route.at,
+                    &route.property,
+                    format!("invalid path {:?}: {error}", route.path),
+                ));
+            }
+            api.routes.push(Route {
+                method: route.method,
+                path: route.path,
+                function: route.function,
+                event_name: route.property,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The function an integration URI or function ARN names: `…:function:<name>[:alias]/invocations`,
+/// `…:function:<name>`, or a bare name.
+pub(crate) fn function_name_of(uri: &str) -> Option<String> {
+    let after = match uri.split_once(":function:") {
+        Some((_, after)) => after,
+        None if !uri.contains(':') && !uri.contains('/') && !uri.is_empty() => uri,
+        None => return None,
+    };
+    let name = after.split('/').next().unwrap_or_default();
+    let name = name.split(':').next().unwrap_or_default();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_from_uris() {
+        for (uri, name) in [
+            (
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:my-fn/invocations",
+                Some("my-fn"),
+            ),
+            (
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:my-fn:live/invocations",
+                Some("my-fn"),
+            ),
+            ("arn:aws:lambda:us-east-1:123456789012:function:other", Some("other")),
+            ("JustAName", Some("JustAName")),
+            ("https://example.com/x", None),
+            ("", None),
+        ] {
+            assert_eq!(function_name_of(uri).as_deref(), name, "{uri}");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! HTTP APIs, Function URLs and functions written as raw CloudFormation (as CDK synthesizes them)
+//! load to the same model as their SAM equivalents.
+
+use super::load;
+use crate::{Code, FunctionUrlAuth, PayloadFormat};
+
+const CDK_STYLE: &str = "Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {AssumeRolePolicyDocument: {}}
+  ItemsFn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: items
+      Runtime: python3.12
+      Handler: app.handler
+      Code: ./src
+      Role: !GetAtt Role.Arn
+      Timeout: 10
+      MemorySize: 256
+      Environment:
+        Variables: {TABLE: items}
+  AssetFn:
+    Type: AWS::Lambda::Function
+    Metadata:
+      aws:asset:path: asset.0123abcd
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Code: {S3Bucket: cdk-assets, S3Key: 0123abcd.zip}
+      Role: !GetAtt Role.Arn
+  InlineFn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: 'def handler(e, c): return 1'}
+      Role: !GetAtt Role.Arn
+  Permission:
+    Type: AWS::Lambda::Permission
+    Properties: {Action: lambda:InvokeFunction, FunctionName: !Ref ItemsFn, Principal: apigateway.amazonaws.com}
+  QuickApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: quick
+      ProtocolType: HTTP
+      Target: !GetAtt ItemsFn.Arn
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: full, ProtocolType: HTTP, CorsConfiguration: {AllowOrigins: ['*']}}
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ItemsFn.Arn}/invocations
+      PayloadFormatVersion: '1.0'
+  GetItem:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref Api
+      RouteKey: GET /items/{id}
+      Target: !Join [/, [integrations, !Ref Integration]]
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: prod, AutoDeploy: true, StageVariables: {v: '1'}}
+  Url:
+    Type: AWS::Lambda::Url
+    Properties: {TargetFunctionArn: !GetAtt InlineFn.Arn, AuthType: AWS_IAM}
+";
+
+#[test]
+fn cdk_style_functions_apis_and_urls() {
+    let model = load(CDK_STYLE);
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+
+    let items = model.function("ItemsFn").expect("ItemsFn");
+    assert_eq!(items.name, "items");
+    assert_eq!(items.code, Code::Dir("/app/src".into()));
+    assert_eq!((items.timeout_secs, items.memory_mb), (10, 256));
+    assert_eq!(items.environment["TABLE"], "items");
+    let asset = model.function("AssetFn").expect("AssetFn");
+    assert_eq!(asset.code, Code::Dir("/app/asset.0123abcd".into()));
+    let inline = model.function("InlineFn").expect("InlineFn");
+    assert_eq!(
+        inline.code,
+        Code::Inline("def handler(e, c): return 1".into())
+    );
+
+    let quick = &model.http_apis[0];
+    assert_eq!(quick.logical_id, "QuickApi");
+    assert_eq!(quick.stage_name, "$default");
+    assert_eq!(quick.routes.len(), 1);
+    assert_eq!(quick.routes[0].route_key(), "$default");
+    assert_eq!(quick.routes[0].function, "ItemsFn");
+
+    let api = &model.http_apis[1];
+    assert_eq!(api.stage_name, "prod");
+    assert_eq!(api.stage_variables["v"], "1");
+    assert_eq!(
+        api.cors.as_ref().map(|c| c.allow_origins.clone()),
+        Some(vec!["*".to_owned()])
+    );
+    assert_eq!(api.routes.len(), 1);
+    let route = &api.routes[0];
+    assert_eq!(route.route_key(), "GET /items/{id}");
+    assert_eq!(route.function, "ItemsFn");
+    assert_eq!(route.payload_format, PayloadFormat::V1);
+
+    assert_eq!(model.function_urls.len(), 1);
+    assert_eq!(model.function_urls[0].function, "InlineFn");
+    assert_eq!(model.function_urls[0].auth, FunctionUrlAuth::AwsIam);
+}
+
+#[test]
+fn quick_create_matches_the_sam_default_route() {
+    let sam = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  ItemsFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        All: {Type: HttpApi}
+",
+    );
+    let cfn = load(CDK_STYLE);
+    let strip = |r: &crate::HttpRoute| {
+        (
+            r.method.clone(),
+            r.path.clone(),
+            r.function.clone(),
+            r.payload_format,
+        )
+    };
+    assert_eq!(
+        sam.http_apis[0]
+            .routes
+            .iter()
+            .map(strip)
+            .collect::<Vec<_>>(),
+        cfn.http_apis[0]
+            .routes
+            .iter()
+            .map(strip)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn raw_rest_api_matches_the_sam_routes() {
+    let cfn = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: items, BinaryMediaTypes: ['image~1png']}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: items}
+  Item:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !Ref Items, PathPart: '{id}'}
+  ListItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  AnyItem:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Item
+      HttpMethod: ANY
+      Integration: {Type: AWS_PROXY, IntegrationHttpMethod: POST, Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  RootGet:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration: {Type: AWS_PROXY, Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {RestApiId: !Ref Api}
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties: {RestApiId: !Ref Api, DeploymentId: !Ref Deployment, StageName: v1, Variables: {env: dev}}
+",
+    );
+    assert!(cfn.warnings.is_empty(), "{:?}", cfn.warnings);
+    let api = &cfn.rest_apis[0];
+    assert_eq!(api.logical_id, "Api");
+    assert_eq!(api.stage_name, "v1");
+    assert_eq!(api.stage_variables["env"], "dev");
+    assert_eq!(api.binary_media_types, vec!["image/png".to_owned()]);
+    let routes: Vec<(&str, &str, &str)> = api
+        .routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .collect();
+    assert_eq!(
+        routes,
+        vec![
+            ("GET", "/items", "Fn"),
+            ("ANY", "/items/{id}", "Fn"),
+            ("GET", "/", "Fn")
+        ]
+    );
+}

@@ -1,0 +1,273 @@
+//! HTTP APIs, `HttpApi` events and Function URLs.
+
+use super::{load, load_err};
+use crate::{Cors, FunctionUrlAuth, HttpRoute, InvokeMode, PayloadFormat};
+
+const TEMPLATE: &str = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  HttpApi:
+    StageVariables:
+      table: items
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      StageName: v1
+      CorsConfiguration:
+        AllowOrigins: [https://app.example.com]
+        AllowMethods: [GET, POST]
+        AllowHeaders: [authorization, content-type]
+        MaxAge: 600
+        AllowCredentials: true
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      FunctionName: my-fn
+      FunctionUrlConfig:
+        AuthType: NONE
+        Cors:
+          AllowOrigins: ['*']
+      Events:
+        Implicit:
+          Type: HttpApi
+        Get:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /items/{id}
+            Method: get
+            PayloadFormatVersion: '1.0'
+            TimeoutInMillis: 5000
+        Any:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /files/{proxy+}
+";
+
+fn route(method: &str, path: &str, event: &str) -> HttpRoute {
+    HttpRoute {
+        method: method.into(),
+        path: path.into(),
+        function: "Fn".into(),
+        event_name: event.into(),
+        payload_format: PayloadFormat::V2,
+        timeout_ms: 30_000,
+    }
+}
+
+#[test]
+fn explicit_and_implicit_http_apis_with_their_routes() {
+    let model = load(TEMPLATE);
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    assert!(model.rest_apis.is_empty());
+    assert_eq!(model.http_apis.len(), 2);
+    let api = &model.http_apis[0];
+    assert_eq!(api.logical_id, "Api");
+    assert_eq!(api.stage_name, "v1");
+    assert_eq!(api.stage_variables["table"], "items");
+    assert_eq!(
+        api.cors,
+        Some(Cors {
+            allow_origins: vec!["https://app.example.com".into()],
+            allow_methods: vec!["GET".into(), "POST".into()],
+            allow_headers: vec!["authorization".into(), "content-type".into()],
+            expose_headers: vec![],
+            max_age: Some(600),
+            allow_credentials: true,
+        })
+    );
+    let get = HttpRoute {
+        payload_format: PayloadFormat::V1,
+        timeout_ms: 5000,
+        ..route("GET", "/items/{id}", "Get")
+    };
+    assert_eq!(
+        api.routes,
+        vec![get, route("ANY", "/files/{proxy+}", "Any")]
+    );
+    assert_eq!(api.routes[0].route_key(), "GET /items/{id}");
+
+    let implicit = &model.http_apis[1];
+    assert_eq!(implicit.logical_id, "ServerlessHttpApi");
+    assert_eq!(implicit.stage_name, "$default");
+    assert_eq!(implicit.routes, vec![route("ANY", "$default", "Implicit")]);
+    assert_eq!(implicit.routes[0].route_key(), "$default");
+    assert_eq!(implicit.cors, None);
+}
+
+#[test]
+fn function_url_config() {
+    let model = load(TEMPLATE);
+    assert_eq!(model.function_urls.len(), 1);
+    let url = &model.function_urls[0];
+    assert_eq!(
+        (url.function.as_str(), url.function_name.as_str()),
+        ("Fn", "my-fn")
+    );
+    assert_eq!(url.auth, FunctionUrlAuth::None);
+    assert_eq!(url.invoke_mode, InvokeMode::Buffered);
+    assert_eq!(
+        url.cors.as_ref().map(|c| c.allow_origins.clone()),
+        Some(vec!["*".to_owned()])
+    );
+}
+
+#[test]
+fn cors_true_allows_everything() {
+    let model = load(
+        "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      CorsConfiguration: true\n",
+    );
+    let cors = model.http_apis[0].cors.clone().expect("cors");
+    assert_eq!(cors.allow_origins, vec!["*".to_owned()]);
+    assert_eq!(model.http_apis[0].stage_name, "$default");
+}
+
+#[test]
+fn conflicting_routes_are_rejected_as_aws_does() {
+    let err = load_err(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        A:
+          Type: HttpApi
+          Properties: {Path: '/a/{id}', Method: get}
+        B:
+          Type: HttpApi
+          Properties: {Path: '/a/{name}', Method: get}
+",
+    );
+    assert!(err.contains("Resources.F.Properties.Events.B"), "{err}");
+    assert!(err.contains("GET /a/{name}"), "{err}");
+    let err = load_err(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        A:
+          Type: HttpApi
+          Properties: {Path: '/a/{id}', Method: get}
+        B:
+          Type: HttpApi
+          Properties: {Path: '/a/{name}/x', Method: post}
+",
+    );
+    assert!(err.contains("Events.B.Properties.Path"), "{err}");
+    assert!(err.contains("use {id} in both paths"), "{err}");
+}
+
+#[test]
+fn bad_values_name_the_property() {
+    let base = "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+";
+    for (extra, property) in [
+        (
+            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, PayloadFormatVersion: '3.0'}\n",
+            "Events.E.Properties.PayloadFormatVersion",
+        ),
+        (
+            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, TimeoutInMillis: 40000}\n",
+            "Events.E.Properties.TimeoutInMillis",
+        ),
+        (
+            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, ApiId: !Ref Nope}\n",
+            "Events.E.Properties.ApiId",
+        ),
+        (
+            "      FunctionUrlConfig: {AuthType: OPEN}\n",
+            "FunctionUrlConfig.AuthType",
+        ),
+    ] {
+        let err = load_err(&format!("{base}{extra}"));
+        assert!(err.contains(property), "{property}: {err}");
+    }
+}
+
+#[test]
+fn iam_and_streaming_are_read() {
+    let model = load(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      FunctionUrlConfig:
+        AuthType: AWS_IAM
+        InvokeMode: RESPONSE_STREAM
+",
+    );
+    let url = &model.function_urls[0];
+    assert_eq!(url.auth, FunctionUrlAuth::AwsIam);
+    assert_eq!(url.invoke_mode, InvokeMode::ResponseStream);
+    assert_eq!(url.function_name, "F");
+}
+
+#[test]
+fn rest_cors_string_object_and_globals_forms() {
+    let fn_with_event = "  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        E:
+          Type: Api
+          Properties: {Path: /x, Method: get}
+";
+    let model = load(&format!(
+        "Globals:\n  Api:\n    Cors: \"'*'\"\nResources:\n{fn_with_event}"
+    ));
+    assert_eq!(
+        model.rest_apis[0].cors,
+        Some(Cors {
+            allow_origins: vec!["*".into()],
+            ..Cors::default()
+        })
+    );
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors:
+        AllowOrigin: \"'https://app.example.com'\"
+        AllowMethods: \"'GET, POST'\"
+        AllowHeaders: \"'Content-Type,Authorization'\"
+        MaxAge: \"'600'\"
+        AllowCredentials: true
+{fn_with_event}"
+    ));
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    assert_eq!(
+        model.rest_apis[0].cors,
+        Some(Cors {
+            allow_origins: vec!["https://app.example.com".into()],
+            allow_methods: vec!["GET".into(), "POST".into()],
+            allow_headers: vec!["Content-Type".into(), "Authorization".into()],
+            expose_headers: vec![],
+            max_age: Some(600),
+            allow_credentials: true,
+        })
+    );
+    let err = load_err(
+        "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n      Cors: {AllowMethods: \"'GET'\"}\n",
+    );
+    assert!(err.contains("Cors.AllowOrigin"), "{err}");
+}
