@@ -29,6 +29,27 @@ pub struct ApiAuth {
     pub api_key_from_authorizer: bool,
     /// `CacheClusterEnabled`.
     pub cache_cluster_enabled: bool,
+    /// `Auth.DefaultAuthorizer` (SAM applies it to the paths of `DefinitionBody` too).
+    pub default_authorizer: Option<RouteAuthorizer>,
+    /// `Auth.ApiKeyRequired`, the API's default.
+    pub default_api_key_required: bool,
+    /// Guards of routes that raw `AWS::ApiGateway::Method`s define, by the route's `event_name`
+    /// (`Resources.<MethodId>`).
+    pub methods: BTreeMap<String, MethodAuth>,
+    /// OpenAPI documents that declare security Sluice does not read: routes whose `event_name`
+    /// starts with the document's property path fail closed, with the reason.
+    pub unread_security: Vec<(String, String)>,
+}
+
+/// `AuthorizationType` and `ApiKeyRequired` of a raw `AWS::ApiGateway::Method`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodAuth {
+    /// `AWS_IAM`.
+    pub iam: bool,
+    /// `COGNITO_USER_POOLS` / `CUSTOM` (their `AWS::ApiGateway::Authorizer` is not read yet).
+    pub unenforceable: Option<String>,
+    /// `ApiKeyRequired`.
+    pub api_key_required: bool,
 }
 
 /// What guards one route, after `DefaultAuthorizer` and the event's `Auth` are combined.

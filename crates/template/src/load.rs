@@ -192,6 +192,7 @@ fn compile(
         &resolver,
         &api_ids,
         &options.aws.region,
+        &template_dir,
         &mut warnings,
     )?;
     let outputs = if depth > 0 {

@@ -199,8 +199,50 @@ impl Guards {
                     .routes
                     .iter()
                     .find(|r| r.method == method && normalize(&r.path) == resource);
+                let raw_method = auth.methods.get(&route.event_name);
+                let unread = auth
+                    .unread_security
+                    .iter()
+                    .find(|(prefix, _)| route.event_name.starts_with(prefix.as_str()));
                 let (authorizer_name, check, api_key_required) = match route_auth {
-                    None => (None, Check::Open, false),
+                    None if unread.is_some() => (
+                        None,
+                        Check::Unenforceable(unread.map(|u| u.1.clone()).unwrap_or_default()),
+                        false,
+                    ),
+                    None => match raw_method {
+                        Some(m) => match &m.unenforceable {
+                            Some(why) => {
+                                (None, Check::Unenforceable(why.clone()), m.api_key_required)
+                            }
+                            None if m.iam => {
+                                (Some("AWS_IAM".to_owned()), Check::Iam, m.api_key_required)
+                            }
+                            None => (None, Check::Open, m.api_key_required),
+                        },
+                        // A route no event describes (an OpenAPI path): the API's defaults, as
+                        // SAM applies them to `DefinitionBody`.
+                        None => match &auth.default_authorizer {
+                            Some(RouteAuthorizer::Named(name)) if !inputs.disable_authorizers => (
+                                Some(name.clone()),
+                                compile(
+                                    auth.authorizers.get(name),
+                                    &match auth.authorizers.get(name) {
+                                        Some(Authorizer::Cognito(c)) => c.scopes.clone(),
+                                        _ => Vec::new(),
+                                    },
+                                    inputs,
+                                ),
+                                auth.default_api_key_required,
+                            ),
+                            Some(RouteAuthorizer::Iam) => (
+                                Some("AWS_IAM".to_owned()),
+                                Check::Iam,
+                                auth.default_api_key_required,
+                            ),
+                            _ => (None, Check::Open, auth.default_api_key_required),
+                        },
+                    },
                     Some(r) => {
                         let (name, check) = match &r.authorizer {
                             RouteAuthorizer::None => (None, Check::Open),

@@ -354,3 +354,31 @@ fn disable_authorizer_opens_authorizer_routes_only() {
     assert_eq!(get(&server, "/keyed", &[]).0, 403);
     assert_eq!(get(&server, "/iam", &[]).0, 403);
 }
+
+#[test]
+fn auth_declared_outside_sam_events_is_enforced_or_fails_closed() {
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-raw/template.yaml");
+    let server = Server::start(sluice(), &template, &[]);
+    let internal = (500, r#"{"message": "Internal server error"}"#.to_owned());
+    // An OpenAPI document's own security is not read yet: closed, not open.
+    assert_eq!(get(&server, "/doc", &[]), internal);
+    // A document under a DefaultAuthorizer gets it, as SAM applies it to DefinitionBody paths.
+    assert_eq!(
+        get(&server, "/defaulted", &[]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    // Raw methods: a Cognito AuthorizationType fails closed; AWS_IAM and ApiKeyRequired apply.
+    assert_eq!(get(&server, "/raw-cognito", &[]), internal);
+    assert_eq!(
+        get(&server, "/raw-iam", &[]),
+        (
+            403,
+            r#"{"message":"Missing Authentication Token"}"#.to_owned()
+        )
+    );
+    assert_eq!(
+        get(&server, "/raw-key", &[]),
+        (403, r#"{"message":"Forbidden"}"#.to_owned())
+    );
+}

@@ -253,3 +253,22 @@ Resources:
         "{period}"
     );
 }
+
+#[test]
+fn raw_methods_and_openapi_security_are_recorded() {
+    let model = load(include_str!(
+        "../../../cli/tests/fixtures/auth-raw/template.yaml"
+    ));
+    let raw = &model.auth.apis["Raw"];
+    assert!(raw.methods["Resources.IamMethod"].iam);
+    assert!(raw.methods["Resources.KeyMethod"].api_key_required);
+    assert!(raw.methods["Resources.CognitoMethod"]
+        .unenforceable
+        .is_some());
+    assert_eq!(model.auth.apis["SecuredDoc"].unread_security.len(), 1);
+    assert!(model.auth.apis["DefaultedDoc"].unread_security.is_empty());
+    assert_eq!(
+        model.auth.apis["DefaultedDoc"].default_authorizer,
+        Some(RouteAuthorizer::Named("Cognito".into()))
+    );
+}
