@@ -6,12 +6,11 @@
 use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
-use crate::http_api::{
-    FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat, DEFAULT_ROUTE,
-    DEFAULT_STAGE,
-};
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::Function;
+use crate::model::{
+    Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
+    DEFAULT_ROUTE, DEFAULT_STAGE,
+};
 use crate::openapi::{self, function_name_of};
 use crate::yaml_tree::Node;
 

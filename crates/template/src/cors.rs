@@ -3,25 +3,8 @@
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
+use crate::model::Cors;
 use crate::yaml_tree::Node;
-
-/// CORS as an HTTP API (`CorsConfiguration`) or a Function URL (`Cors`) declares it; REST `Cors`
-/// is converted to the same shape with SAM's quotes removed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cors {
-    /// `AllowOrigins`: exact origins, or `*`.
-    pub allow_origins: Vec<String>,
-    /// `AllowMethods` (`*` allowed).
-    pub allow_methods: Vec<String>,
-    /// `AllowHeaders` (`*` allowed).
-    pub allow_headers: Vec<String>,
-    /// `ExposeHeaders`.
-    pub expose_headers: Vec<String>,
-    /// `MaxAge` in seconds.
-    pub max_age: Option<u32>,
-    /// `AllowCredentials`.
-    pub allow_credentials: bool,
-}
 
 /// `CorsConfiguration` / `Cors`: `true` (SAM: every origin), `false`, or the object form.
 pub(crate) fn http(

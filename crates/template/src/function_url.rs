@@ -1,44 +1,10 @@
 //! `FunctionUrlConfig`: a function's own HTTPS endpoint (Lambda Function URLs), its auth type,
 //! CORS and invoke mode.
 
-use crate::cors::Cors;
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::Function;
+use crate::model::{Function, FunctionUrl, FunctionUrlAuth, InvokeMode};
 use crate::yaml_tree::Node;
-
-/// How a Function URL authenticates callers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FunctionUrlAuth {
-    /// `NONE`: public.
-    None,
-    /// `AWS_IAM`: SigV4-signed requests only.
-    AwsIam,
-}
-
-/// How a Function URL returns the function's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvokeMode {
-    /// `BUFFERED` (default): the whole response at once.
-    Buffered,
-    /// `RESPONSE_STREAM`: chunks as the handler writes them.
-    ResponseStream,
-}
-
-/// A function's `FunctionUrlConfig`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunctionUrl {
-    /// Logical id of the function.
-    pub function: String,
-    /// The function's name (the `/lambda-url/<name>/` path form uses it).
-    pub function_name: String,
-    /// `AuthType`.
-    pub auth: FunctionUrlAuth,
-    /// `Cors`.
-    pub cors: Option<Cors>,
-    /// `InvokeMode`.
-    pub invoke_mode: InvokeMode,
-}
 
 /// `FunctionUrlConfig` of one function.
 pub(crate) fn read(

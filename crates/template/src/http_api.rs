@@ -9,20 +9,15 @@ use std::collections::BTreeMap;
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
-use crate::model::Function;
+use crate::model::{
+    Function, FunctionUrl, HttpApi, HttpRoute, PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
+};
 use crate::openapi;
 use crate::route_path::{PathError, ResourcePath};
 use crate::yaml_tree::{Kind, Node};
 
-pub use crate::cors::Cors;
-pub use crate::function_url::{FunctionUrl, FunctionUrlAuth, InvokeMode};
-
 /// The implicit HTTP API's logical id, as SAM names it.
 pub(crate) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
-/// The stage an HTTP API deploys to unless `StageName` says otherwise (served at the root).
-pub const DEFAULT_STAGE: &str = "$default";
-/// The route key of the catch-all route.
-pub const DEFAULT_ROUTE: &str = "$default";
 /// HTTP API's integration timeout when `TimeoutInMillis` is not set (also its maximum).
 const MAX_TIMEOUT_MS: u32 = 30_000;
 
@@ -49,59 +44,6 @@ const QUIET_HTTP_API_PROPERTIES: &[&str] = &[
     "DefinitionBody",
     "DefinitionUri",
 ];
-
-/// One HTTP API (API Gateway v2) and its stage.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpApi {
-    /// The logical id (`ServerlessHttpApi` for the implicit API).
-    pub logical_id: String,
-    /// `StageName`, else `$default` (the stage served without a path prefix).
-    pub stage_name: String,
-    /// `StageVariables`, resolved to strings.
-    pub stage_variables: BTreeMap<String, String>,
-    /// `CorsConfiguration` (`true` means every origin, as SAM expands it).
-    pub cors: Option<Cors>,
-    /// Every `Type: HttpApi` event that targets this API, in template order.
-    pub routes: Vec<HttpRoute>,
-}
-
-/// The event format a Lambda integration of an HTTP API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PayloadFormat {
-    /// `1.0`: the REST API's proxy event with `version: "1.0"`.
-    V1,
-    /// `2.0` (SAM's default).
-    #[default]
-    V2,
-}
-
-/// One HTTP API route: a route key integrated with a function.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpRoute {
-    /// Upper-case method or `ANY`; `ANY` for `$default`.
-    pub method: String,
-    /// The path template (`/items/{id}`), or `$default`.
-    pub path: String,
-    /// Logical id of the function.
-    pub function: String,
-    /// The event's name in `Events`, for messages.
-    pub event_name: String,
-    /// `PayloadFormatVersion`.
-    pub payload_format: PayloadFormat,
-    /// `TimeoutInMillis` (50..=30000, default 30000).
-    pub timeout_ms: u32,
-}
-
-impl HttpRoute {
-    /// The route key as AWS writes it: `GET /items/{id}` or `$default`.
-    pub fn route_key(&self) -> String {
-        if self.path == DEFAULT_ROUTE {
-            DEFAULT_ROUTE.to_owned()
-        } else {
-            format!("{} {}", self.method, self.path)
-        }
-    }
-}
 
 /// What this pass adds to the model.
 pub(crate) struct Built {

@@ -20,6 +20,7 @@ mod long_form;
 pub mod model;
 mod nested;
 mod openapi;
+mod options;
 mod parameters;
 mod paths;
 mod plain_yaml;
@@ -31,12 +32,11 @@ mod yaml_tree;
 
 pub use auth_model::AuthModel;
 pub use error::TemplateError;
-pub use http_api::{
-    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
-    DEFAULT_ROUTE, DEFAULT_STAGE,
-};
 pub use load::{load, load_str, LoadOptions};
-pub use model::{Code, Function, Model, RestApi, Route, Source, Table};
+pub use model::{
+    Code, Cors, Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, Model,
+    PayloadFormat, RestApi, Route, Source, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
+};
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;
 

@@ -3,35 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use sluice_aws_env::AwsEnv;
-
 use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Model;
+pub use crate::options::LoadOptions;
 use crate::yaml_tree::{Kind, Node};
 use crate::{http_api, long_form, nested, openapi, parameters, paths, resources, yaml_tree};
-
-/// Parameter overrides from the command line (`--parameter-overrides`) and the pseudo parameters'
-/// values (`AWS::Region`, `AWS::AccountId`, `AWS::StackName`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadOptions {
-    /// Values for template `Parameters`, winning over their `Default`.
-    pub parameter_overrides: BTreeMap<String, String>,
-    /// `AWS::Region`, `AWS::AccountId`, `AWS::Partition` and the ARNs built from them.
-    pub aws: AwsEnv,
-    /// `AWS::StackName` (default `sluice`).
-    pub stack_name: String,
-}
-
-impl Default for LoadOptions {
-    fn default() -> Self {
-        LoadOptions {
-            parameter_overrides: BTreeMap::new(),
-            aws: AwsEnv::default(),
-            stack_name: "sluice".into(),
-        }
-    }
-}
 
 /// Reads and compiles the template at `path`.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Model, TemplateError> {
@@ -144,6 +121,7 @@ fn compile(
         &template_dir,
         options,
         depth,
+        &load_nested,
         &mut warnings,
     )?;
     resolver.set_stack_outputs(nested::outputs(&children));

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::error::TemplateError;
 use crate::intrinsics::{intrinsic, Resolver};
-use crate::load::{load_nested, LoadOptions};
 use crate::model::Model;
+use crate::options::LoadOptions;
 use crate::paths::normalize;
 use crate::yaml_tree::{Kind, Node};
 
@@ -25,13 +25,16 @@ pub(crate) struct Child {
     pub model: Model,
 }
 
-/// Loads every local child stack `resources` declares; remote ones are named in `warnings`.
+/// Loads every local child stack `resources` declares with `load_nested`; remote ones are named
+/// in `warnings`.
 pub(crate) fn load_children(
     resources: &[(String, Node)],
     resolver: &Resolver<'_>,
     template_dir: &Path,
     options: &LoadOptions,
     depth: usize,
+    // The loader itself, passed in: a child stack is loaded as any template is.
+    load_nested: &dyn Fn(&Path, &LoadOptions, usize) -> Result<Model, TemplateError>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Child>, TemplateError> {
     let mut children = Vec::new();

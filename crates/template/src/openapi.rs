@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use crate::error::TemplateError;
-use crate::http_api::PayloadFormat;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::{Function, RestApi, Route};
+use crate::model::{Function, PayloadFormat, RestApi, Route, DEFAULT_ROUTE};
 use crate::yaml_tree::Node;
 
 /// OpenAPI's operation keys and the methods they route.
@@ -158,7 +157,7 @@ pub(crate) fn routes(
             };
             // HTTP API writes its catch-all route as the path `/$default`.
             let route_path = if path_key == "/$default" || path_key == "$default" {
-                crate::http_api::DEFAULT_ROUTE.to_owned()
+                DEFAULT_ROUTE.to_owned()
             } else {
                 path_key.clone()
             };

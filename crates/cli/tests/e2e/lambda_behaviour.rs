@@ -1,7 +1,5 @@
 //! Sandboxes scale out, throttle, and run every runtime the fixture uses.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use crate::{client, fixture_server, sluice};
@@ -9,7 +7,6 @@ use crate::{client, fixture_server, sluice};
 #[test]
 fn ten_concurrent_slow_requests_run_in_parallel() {
     let server = fixture_server();
-    let started = Instant::now();
     let handles: Vec<_> = (0..10)
         .map(|_| {
             let url = server.url("/slow?sleep=1");
@@ -19,10 +16,20 @@ fn ten_concurrent_slow_requests_run_in_parallel() {
     for handle in handles {
         assert_eq!(handle.join().unwrap(), 200);
     }
-    let elapsed = started.elapsed();
-    // Ten one-second requests one after another would take ten seconds; in parallel they take about
-    // one plus ten cold starts shared by two cores. The bound is generous on purpose.
-    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+    // Ten one-second requests at once: ten sandboxes ran side by side (ten cold starts), none
+    // waited for another. A count, not a timing: the machine may be busy.
+    let cold_starts = || {
+        server
+            .logs()
+            .iter()
+            .filter(|l| l.starts_with("[SlowFunction] REPORT") && l.contains("Init Duration"))
+            .count()
+    };
+    sluice_testkit::assert_eventually!(
+        cold_starts() == 10,
+        "expected 10 cold starts, saw {}",
+        cold_starts()
+    );
 }
 
 #[test]

@@ -11,9 +11,9 @@ mod functions;
 mod references;
 
 use crate::error::TemplateError;
+use crate::options::LoadOptions;
 use crate::parameters::ParamValue;
 use crate::yaml_tree::{display_path, Kind, Node};
-use crate::LoadOptions;
 
 /// Resource types whose `Ref` is their `FunctionName`.
 pub(crate) const FUNCTION_TYPES: &[&str] = &["AWS::Serverless::Function", "AWS::Lambda::Function"];

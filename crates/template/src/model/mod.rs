@@ -3,6 +3,13 @@
 //! Every intrinsic (`!Ref`, `!Sub`, …), parameter, condition and `Globals` entry has been applied by
 //! the time a `Model` exists; consumers never see raw template values.
 
+mod http;
+
+pub use http::{
+    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
+    DEFAULT_ROUTE, DEFAULT_STAGE,
+};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -18,9 +25,9 @@ pub struct Model {
     pub rest_apis: Vec<RestApi>,
     /// HTTP APIs (payload 2.0 or 1.0): explicit `AWS::Serverless::HttpApi` resources and the
     /// implicit `ServerlessHttpApi` for `HttpApi` events without an `ApiId`.
-    pub http_apis: Vec<crate::HttpApi>,
+    pub http_apis: Vec<HttpApi>,
     /// Functions with a `FunctionUrlConfig`, in template order.
-    pub function_urls: Vec<crate::FunctionUrl>,
+    pub function_urls: Vec<FunctionUrl>,
     /// DynamoDB tables (`AWS::Serverless::SimpleTable`, `AWS::DynamoDB::Table`), in template order.
     pub tables: Vec<Table>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
@@ -133,7 +140,7 @@ pub struct RestApi {
     /// Every `Type: Api` event that targets this API.
     pub routes: Vec<Route>,
     /// `Cors`: SAM generates an `OPTIONS` preflight (MOCK) method on every path.
-    pub cors: Option<crate::Cors>,
+    pub cors: Option<Cors>,
 }
 
 /// One route: a method on a resource path, integrated with a function (Lambda proxy).

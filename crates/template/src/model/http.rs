@@ -1,0 +1,112 @@
+//! HTTP APIs (API Gateway v2), Function URLs and CORS settings, as the model carries them.
+
+use std::collections::BTreeMap;
+
+/// The stage an HTTP API deploys to unless `StageName` says otherwise (served at the root).
+pub const DEFAULT_STAGE: &str = "$default";
+/// The route key of the catch-all route.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+/// One HTTP API (API Gateway v2) and its stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpApi {
+    /// The logical id (`ServerlessHttpApi` for the implicit API).
+    pub logical_id: String,
+    /// `StageName`, else `$default` (the stage served without a path prefix).
+    pub stage_name: String,
+    /// `StageVariables`, resolved to strings.
+    pub stage_variables: BTreeMap<String, String>,
+    /// `CorsConfiguration` (`true` means every origin, as SAM expands it).
+    pub cors: Option<Cors>,
+    /// Every `Type: HttpApi` event that targets this API, in template order.
+    pub routes: Vec<HttpRoute>,
+}
+
+/// The event format a Lambda integration of an HTTP API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadFormat {
+    /// `1.0`: the REST API's proxy event with `version: "1.0"`.
+    V1,
+    /// `2.0` (SAM's default).
+    #[default]
+    V2,
+}
+
+/// One HTTP API route: a route key integrated with a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRoute {
+    /// Upper-case method or `ANY`; `ANY` for `$default`.
+    pub method: String,
+    /// The path template (`/items/{id}`), or `$default`.
+    pub path: String,
+    /// Logical id of the function.
+    pub function: String,
+    /// The event's name in `Events`, for messages.
+    pub event_name: String,
+    /// `PayloadFormatVersion`.
+    pub payload_format: PayloadFormat,
+    /// `TimeoutInMillis` (50..=30000, default 30000).
+    pub timeout_ms: u32,
+}
+
+impl HttpRoute {
+    /// The route key as AWS writes it: `GET /items/{id}` or `$default`.
+    pub fn route_key(&self) -> String {
+        if self.path == DEFAULT_ROUTE {
+            DEFAULT_ROUTE.to_owned()
+        } else {
+            format!("{} {}", self.method, self.path)
+        }
+    }
+}
+
+/// CORS as an HTTP API (`CorsConfiguration`) or a Function URL (`Cors`) declares it; REST `Cors`
+/// is converted to the same shape with SAM's quotes removed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cors {
+    /// `AllowOrigins`: exact origins, or `*`.
+    pub allow_origins: Vec<String>,
+    /// `AllowMethods` (`*` allowed).
+    pub allow_methods: Vec<String>,
+    /// `AllowHeaders` (`*` allowed).
+    pub allow_headers: Vec<String>,
+    /// `ExposeHeaders`.
+    pub expose_headers: Vec<String>,
+    /// `MaxAge` in seconds.
+    pub max_age: Option<u32>,
+    /// `AllowCredentials`.
+    pub allow_credentials: bool,
+}
+
+/// How a Function URL authenticates callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionUrlAuth {
+    /// `NONE`: public.
+    None,
+    /// `AWS_IAM`: SigV4-signed requests only.
+    AwsIam,
+}
+
+/// How a Function URL returns the function's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvokeMode {
+    /// `BUFFERED` (default): the whole response at once.
+    Buffered,
+    /// `RESPONSE_STREAM`: chunks as the handler writes them.
+    ResponseStream,
+}
+
+/// A function's `FunctionUrlConfig`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionUrl {
+    /// Logical id of the function.
+    pub function: String,
+    /// The function's name (the `/lambda-url/<name>/` path form uses it).
+    pub function_name: String,
+    /// `AuthType`.
+    pub auth: FunctionUrlAuth,
+    /// `Cors`.
+    pub cors: Option<Cors>,
+    /// `InvokeMode`.
+    pub invoke_mode: InvokeMode,
+}
