@@ -37,6 +37,10 @@ pub enum Command {
     /// Export or import DynamoDB data (JSON lines) to seed and back up the local store.
     #[command(subcommand)]
     Ddb(DdbCommand),
+    /// Print a signed Cognito-shaped token for a user pool of the template.
+    Token(crate::auth_commands::TokenArgs),
+    /// List the template's API keys and their values.
+    ApiKeys(crate::auth_commands::ApiKeysArgs),
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
     #[command(subcommand)]
     Local(LocalCommand),
@@ -245,6 +249,10 @@ pub struct StartApiArgs {
     /// Do not watch the template and the functions' code for changes (reload is on by default).
     #[arg(long)]
     pub no_reload: bool,
+    /// Where usage-plan counters and token buckets live: `redis://host:port` shares them with
+    /// other Sluice processes (default: this process, quotas kept in the state folder).
+    #[arg(long, value_name = "URL")]
+    pub limits_store: Option<String>,
     /// SAM's flags for running functions.
     #[command(flatten)]
     pub sam: SamRunArgs,

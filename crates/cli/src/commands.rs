@@ -77,6 +77,8 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::Logs(a) => logs_command::command(&a),
         Command::Build(a) => build_command::command(&a),
         Command::Report(a) => report_command::command(&a),
+        Command::Token(a) => crate::auth_commands::token(a),
+        Command::ApiKeys(a) => crate::auth_commands::api_keys(a),
     }
 }
 
@@ -101,6 +103,8 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
         Command::Logs(a) => &a.store.template,
         Command::Build(a) => &a.store.template,
         Command::Report(a) => &a.template,
+        Command::Token(a) => &a.template,
+        Command::ApiKeys(a) => &a.template,
         // Takes no template.
         Command::GenerateEvent(_) | Command::Local(LocalCommand::GenerateEvent(_)) => return None,
     })
@@ -312,6 +316,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     // endpoint is not exposed along with the API unless asked for.
     config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
     warn_if_services_exposed(config.services_addr);
+    config.limits_store = args.limits_store.clone();
 
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
@@ -556,6 +561,11 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
     route_table::summary(&mut out, &model)?;
     for line in runs {
         writeln!(out, "{line}")?;
+    }
+    for line in sluice_server::auth_setup::unenforceable(&config, &model) {
+        eprintln!(
+            "Warning: {line}: Sluice cannot enforce this; the route answers 500 (fails closed)"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

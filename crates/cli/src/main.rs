@@ -1,6 +1,7 @@
 //! `sluice`: AWS API Gateway + Lambda from a SAM template, on one machine.
 
 mod args;
+mod auth_commands;
 mod build_command;
 mod commands;
 mod generate_event;

@@ -94,6 +94,12 @@ pub(crate) async fn handle(
             Bytes::from(reply.body),
         );
     }
+    // The current generation's user pools: `/<pool id>/.well-known/…`, as cognito-idp serves them.
+    if let Some(response) =
+        crate::auth_setup::serve_well_known(&services.current.load().cognito, &parts)
+    {
+        return response;
+    }
     if parts.uri.path().starts_with("/2015-03-31/functions") {
         let lambda = services.current.load().lambda.clone();
         return sluice_lambda::invoke_api::handle(&lambda, &parts, body).await;
