@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-/// What the gateway did with one request, for an access log line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the gateway did with one request, for an access log line. `Default` lets records made
+/// outside the gateway (static files) leave the phase findings empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccessRecord {
     /// `requestContext.requestId`.
     pub request_id: String,
@@ -17,8 +18,15 @@ pub struct AccessRecord {
     pub status: u16,
     /// From the request head to the response being ready.
     pub elapsed: Duration,
-    // Later phases add what decided the outcome here: the authorizer, cache hits, the limit that
-    // throttled.
+    /// The authorizer that decided (its name in `Auth.Authorizers`, or `AWS_IAM`), if any ran.
+    pub authorizer: Option<String>,
+    /// Whether a Lambda authorizer's answer came from its cache (`None`: no cacheable authorizer).
+    pub authorizer_cache_hit: Option<bool>,
+    /// Whether the response came from the stage cache (`None`: caching off for the route).
+    pub response_cache_hit: Option<bool>,
+    /// The limit that refused the request (`usage plan P key K`, `quota …`, `method …`, `stage`,
+    /// `account`).
+    pub throttled_by: Option<String>,
 }
 
 /// Receives one [`AccessRecord`] per request (the terminal, a file, a test buffer).

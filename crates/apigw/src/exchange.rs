@@ -55,8 +55,22 @@ pub(crate) struct Exchange {
     /// `requestContext.authorizer` (`{"jwt": …}`, `{"lambda": …}`, `{"iam": …}`); `None` when no
     /// authorizer ran, and the key is then absent from the event.
     pub authorizer: Option<serde_json::Value>,
-    // Later phases add their findings here (authorizer context, API key id, cache key), so each
-    // phase stays a function of this context.
+    /// The authorizer that decided (for the access log).
+    pub decided_by: Option<String>,
+    /// Whether a Lambda authorizer's answer came from its cache.
+    pub authorizer_cache_hit: Option<bool>,
+    /// The `usageIdentifierKey` a Lambda authorizer returned.
+    pub usage_identifier_key: Option<String>,
+    /// The logical id of the API key the request used.
+    pub api_key_id: Option<String>,
+    /// The limit that throttled the request (for the access log).
+    pub throttled_by: Option<String>,
+    /// The stage cache key and TTL, when the method is cached.
+    pub cache: Option<(String, std::time::Duration)>,
+    /// Whether the stage cache answered (`None`: the method is not cached).
+    pub response_cache_hit: Option<bool>,
+    /// The access key id and profile of a verified SigV4 signature (`AWS_IAM` routes).
+    pub iam_caller: Option<(String, String)>,
 }
 
 impl Exchange {
@@ -91,6 +105,14 @@ impl Exchange {
             body: Bytes::new(),
             dialect,
             route: None,
+            decided_by: None,
+            authorizer_cache_hit: None,
+            usage_identifier_key: None,
+            api_key_id: None,
+            throttled_by: None,
+            cache: None,
+            response_cache_hit: None,
+            iam_caller: None,
         }
     }
 

@@ -19,6 +19,8 @@ use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
 
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::api::Api;
+use crate::auth::phases::{self, AuthorizeContext};
+use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
@@ -77,6 +79,8 @@ pub struct Gateway {
     invoker: Arc<dyn Invoke>,
     /// Where each request's access record goes, if anywhere.
     access_log: Option<Arc<dyn AccessLog>>,
+    /// Authorizers, API keys and throttles per route (none: every route open, nothing limited).
+    guards: Option<Arc<Guards>>,
     /// Limits and identity.
     pub(crate) options: GatewayOptions,
 }
@@ -132,8 +136,15 @@ impl Gateway {
             default_dialect,
             invoker,
             access_log: None,
+            guards: None,
             options,
         })
+    }
+
+    /// Guards routes with the template's authorizers, API keys and throttles.
+    pub fn with_guards(mut self, guards: Arc<Guards>) -> Gateway {
+        self.guards = Some(guards);
+        self
     }
 
     /// Sends one [`AccessRecord`] per request to `log`.
@@ -176,16 +187,20 @@ impl Gateway {
             });
         }
         self.route(ex)?;
-        // Phases to come (later issues), each `fn(&self, &mut Exchange) -> Result<(), GatewayError>`:
-        // authorize → api key → throttle → cache lookup. They go here, before the body is read.
+        self.guard(ex).await?;
+        if let Some(payload) = self.cache_lookup(ex) {
+            body::discard(body).await;
+            return Ok(payload);
+        }
         ex.body = body::read(
             body,
             self.options.max_body_bytes,
             self.options.body_idle_timeout,
         )
         .await?;
-        // IAM authorization goes here: SigV4 signs the body's hash.
+        // IAM authorizes now that the body is read: SigV4 signs its hash.
         self.require_iam(ex)?;
+        self.iam(ex)?;
         self.integrate(ex).await
     }
 
@@ -200,7 +215,7 @@ impl Gateway {
             Reply::Answered(response) => Ok(response),
             Reply::Payload(payload) => {
                 let mut response = self.map_response(ex, &payload)?;
-                // Phase to come: cache store, here, before CORS.
+                self.cache_store(ex, payload);
                 self.apply_cors(ex, &mut response);
                 Ok(response)
             }
@@ -250,6 +265,75 @@ impl Gateway {
             return Err(GatewayError::IamNotVerified);
         }
         Ok(())
+    }
+
+    /// Phases authorize → API key → throttle, in API Gateway's order.
+    async fn guard(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
+        let Some(guards) = &self.guards else {
+            return Ok(());
+        };
+        let route = ex
+            .route
+            .clone()
+            .ok_or_else(|| GatewayError::Internal("no route selected before authorize".into()))?;
+        let api = self
+            .apis
+            .get(route.entry.api)
+            .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
+        let (method, resource) = (&route.entry.method, &route.entry.resource);
+        let guard = guards.route(&api.logical_id, method, resource);
+        if let Some(guard) = guard {
+            let cx = AuthorizeContext {
+                invoker: self.invoker.as_ref(),
+                aws: &self.options.aws,
+                api,
+                route: &route,
+                timeout: ex.dialect.integration_timeout(&self.options, &route),
+            };
+            phases::authorize(guard, guards, ex, cx).await?;
+            phases::api_key(guard, guards, ex, &api.logical_id).await?;
+        }
+        phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await
+    }
+
+    /// Phase IAM: an `AWS_IAM` route's signature.
+    fn iam(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
+        let (Some(guards), Some(route)) = (&self.guards, ex.route.clone()) else {
+            return Ok(());
+        };
+        let Some(api) = self.apis.get(route.entry.api) else {
+            return Ok(());
+        };
+        match guards.route(&api.logical_id, &route.entry.method, &route.entry.resource) {
+            Some(guard) => phases::iam(guard, guards, ex),
+            None => Ok(()),
+        }
+    }
+
+    /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.
+    fn cache_lookup(&self, ex: &mut Exchange) -> Option<Bytes> {
+        let guards = self.guards.as_ref()?;
+        let route = ex.route.as_ref()?;
+        let api = self.apis.get(route.entry.api)?;
+        let guard = guards.route(&api.logical_id, &route.entry.method, &route.entry.resource)?;
+        let ttl = guard.cache_ttl?;
+        let key = format!(
+            "{}/{}/{} {}",
+            api.logical_id, api.stage.stage, ex.method, ex.raw_path
+        );
+        let hit = guards.state.response_cache.get(&key);
+        ex.response_cache_hit = Some(hit.is_some());
+        ex.cache = Some((key, ttl));
+        hit
+    }
+
+    /// Phase cache store: a fresh payload the response phase mapped without error.
+    fn cache_store(&self, ex: &Exchange, payload: Bytes) {
+        if let (Some(guards), Some((key, ttl)), Some(false)) =
+            (&self.guards, &ex.cache, ex.response_cache_hit)
+        {
+            guards.state.response_cache.put(key.clone(), payload, *ttl);
+        }
     }
 
     /// The API the route phase selected.
@@ -316,6 +400,10 @@ impl Gateway {
             protocol: ex.protocol,
             status: response.status().as_u16(),
             elapsed: started.elapsed(),
+            authorizer: ex.decided_by.clone(),
+            authorizer_cache_hit: ex.authorizer_cache_hit,
+            response_cache_hit: ex.response_cache_hit,
+            throttled_by: ex.throttled_by.clone(),
         });
     }
 }

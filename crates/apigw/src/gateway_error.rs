@@ -38,6 +38,34 @@ pub(crate) enum GatewayError {
     /// The function did not answer within the integration timeout: AWS's INTEGRATION_TIMEOUT.
     #[error("integration timed out")]
     IntegrationTimedOut,
+    /// The authorizer found no valid identity (missing, malformed, expired or forged token).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The authorizer's policy explicitly denies this method.
+    #[error("the authorizer's policy denies this method")]
+    AuthorizerDenied,
+    /// The authorizer's policy has no statement allowing this method.
+    #[error("the authorizer's policy does not allow this method")]
+    AuthorizerImplicitDeny,
+    /// The authorizer function failed, timed out or answered garbage: AWS's
+    /// AUTHORIZER_CONFIGURATION_ERROR / AUTHORIZER_FAILURE.
+    #[error("authorizer failure: {0}")]
+    AuthorizerFailed(String),
+    /// The API key is missing, unknown, disabled or in no usage plan of this API.
+    #[error("API key missing or not accepted")]
+    ApiKeyRejected,
+    /// A token bucket (usage plan, method, stage or account) is empty.
+    #[error("throttled")]
+    Throttled,
+    /// The usage plan's quota for this key is used up.
+    #[error("quota exceeded")]
+    QuotaExceeded,
+    /// An `AWS_IAM` route's signature is missing or does not verify.
+    #[error("IAM authorization failed: {0}")]
+    Iam(crate::auth::sigv4::SigV4Error),
+    /// The route's auth setting is one Sluice cannot enforce: it fails closed instead of opening.
+    #[error("auth setting not enforceable locally, refusing the request: {0}")]
+    Unenforceable(String),
     /// The API requires IAM (SigV4) authorization, which Sluice cannot verify yet: refused, so
     /// nothing that is private on AWS is public locally (fail closed).
     #[error("AWS_IAM authorization is required and not emulated yet; request refused")]
@@ -66,7 +94,16 @@ impl GatewayError {
             | GatewayError::BodyUnreadable(_)
             | GatewayError::BodyTimedOut
             | GatewayError::BodyTooLarge { .. }
-            | GatewayError::IamNotVerified => Culprit::Client,
+            | GatewayError::IamNotVerified
+            | GatewayError::Unauthorized(_)
+            | GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ApiKeyRejected
+            | GatewayError::Throttled
+            | GatewayError::QuotaExceeded
+            | GatewayError::Iam(_) => Culprit::Client,
+            GatewayError::AuthorizerFailed(_) => Culprit::Function,
+            GatewayError::Unenforceable(_) => Culprit::Sluice,
             GatewayError::FunctionFailed(_)
             | GatewayError::MalformedResponse(_)
             | GatewayError::InvokeRejected(_)
@@ -107,6 +144,23 @@ impl GatewayError {
                 r#"{"message":"Request Entity Too Large"}"#,
             ),
             GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
+            // The guards of REST APIs (authorizers, keys, plans) do not run for HTTP APIs yet;
+            // the account throttle does. Their HTTP API forms, per DESIGN.md's table:
+            GatewayError::Unauthorized(_) => {
+                (StatusCode::UNAUTHORIZED, r#"{"message":"Unauthorized"}"#)
+            }
+            GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ApiKeyRejected
+            | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
+            GatewayError::Throttled | GatewayError::QuotaExceeded => (
+                StatusCode::TOO_MANY_REQUESTS,
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            GatewayError::AuthorizerFailed(_) | GatewayError::Unenforceable(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"message":"Internal Server Error"}"#,
+            ),
             // As on the REST side: no documented answer for a stalled upload.
             GatewayError::BodyTimedOut => (
                 StatusCode::REQUEST_TIMEOUT,
@@ -141,6 +195,19 @@ impl GatewayError {
                 r#"{"Message":"Request Entity Too Large"}"#,
             ),
             GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
+            // Lambda's front end has no authorizers, keys or plans; its throttle answer is 429.
+            GatewayError::Unauthorized(_)
+            | GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ApiKeyRejected
+            | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
+            GatewayError::Throttled | GatewayError::QuotaExceeded => (
+                StatusCode::TOO_MANY_REQUESTS,
+                r#"{"Message":"Too Many Requests"}"#,
+            ),
+            GatewayError::AuthorizerFailed(_) | GatewayError::Unenforceable(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
             GatewayError::BodyTimedOut => (
                 StatusCode::REQUEST_TIMEOUT,
                 r#"{"Message":"Request Timeout"}"#,
@@ -192,7 +259,47 @@ impl GatewayError {
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
-            GatewayError::InvokeRejected(_) | GatewayError::Internal(_) => (
+            GatewayError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "UnauthorizedException",
+                r#"{"message":"Unauthorized"}"#,
+            ),
+            GatewayError::AuthorizerDenied => (
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
+            ),
+            // AWS: the implicit-deny body spells its key `Message` (capital M), unlike the others.
+            GatewayError::AuthorizerImplicitDeny => (
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                r#"{"Message":"User is not authorized to access this resource"}"#,
+            ),
+            // AWS: AUTHORIZER_CONFIGURATION_ERROR and AUTHORIZER_FAILURE answer `{"message":null}`.
+            GatewayError::AuthorizerFailed(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "AuthorizerConfigurationException",
+                r#"{"message":null}"#,
+            ),
+            GatewayError::Iam(error) => iam_wire(error),
+            GatewayError::ApiKeyRejected => (
+                StatusCode::FORBIDDEN,
+                "ForbiddenException",
+                r#"{"message":"Forbidden"}"#,
+            ),
+            GatewayError::Throttled => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequestsException",
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            GatewayError::QuotaExceeded => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "LimitExceededException",
+                r#"{"message":"Limit Exceeded"}"#,
+            ),
+            GatewayError::InvokeRejected(_)
+            | GatewayError::Internal(_)
+            | GatewayError::Unenforceable(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
@@ -237,6 +344,40 @@ impl GatewayError {
             }
         }
         response
+    }
+}
+
+/// API Gateway's 403s for `AWS_IAM` routes.
+fn iam_wire(error: &crate::auth::sigv4::SigV4Error) -> (StatusCode, &'static str, &'static str) {
+    use crate::auth::sigv4::SigV4Error;
+    match error {
+        SigV4Error::Unsigned => (
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+            r#"{"message":"Missing Authentication Token"}"#,
+        ),
+        SigV4Error::UnknownKey => (
+            StatusCode::FORBIDDEN,
+            "UnrecognizedClientException",
+            r#"{"message":"The security token included in the request is invalid."}"#,
+        ),
+        SigV4Error::Mismatch => (
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#,
+        ),
+        // AWS names the dates in this message; Sluice's body is static (not verified live).
+        SigV4Error::Expired => (
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            r#"{"message":"Signature expired"}"#,
+        ),
+        // AWS lists the missing parts in this message; Sluice's body is static (not verified live).
+        SigV4Error::Malformed(_) => (
+            StatusCode::FORBIDDEN,
+            "IncompleteSignatureException",
+            r#"{"message":"Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters and an 'X-Amz-Date' header."}"#,
+        ),
     }
 }
 
@@ -287,6 +428,48 @@ mod tests {
                 504,
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
+            ),
+            (
+                GatewayError::Unauthorized("x".into()),
+                401,
+                "UnauthorizedException",
+                r#"{"message":"Unauthorized"}"#,
+            ),
+            (
+                GatewayError::AuthorizerDenied,
+                403,
+                "AccessDeniedException",
+                r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
+            ),
+            (
+                GatewayError::AuthorizerFailed("x".into()),
+                500,
+                "AuthorizerConfigurationException",
+                r#"{"message":null}"#,
+            ),
+            (
+                GatewayError::ApiKeyRejected,
+                403,
+                "ForbiddenException",
+                r#"{"message":"Forbidden"}"#,
+            ),
+            (
+                GatewayError::Throttled,
+                429,
+                "TooManyRequestsException",
+                r#"{"message":"Too Many Requests"}"#,
+            ),
+            (
+                GatewayError::QuotaExceeded,
+                429,
+                "LimitExceededException",
+                r#"{"message":"Limit Exceeded"}"#,
+            ),
+            (
+                GatewayError::Unenforceable("x".into()),
+                500,
+                "InternalServerErrorException",
+                r#"{"message": "Internal server error"}"#,
             ),
             (
                 GatewayError::BodyTooLarge { limit: 1 },

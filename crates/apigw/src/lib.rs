@@ -6,6 +6,7 @@
 
 mod access_log;
 mod api;
+pub mod auth;
 mod binary_media;
 mod body;
 mod cors;
@@ -26,6 +27,7 @@ mod route_table;
 
 pub use access_log::{AccessLog, AccessRecord};
 pub use api::function_url_id;
+pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;
 pub use exchange::RawHeaderNames;
 pub use function_url::function_url_addresses;

@@ -203,19 +203,36 @@ pub(crate) fn build(
             domain_prefix,
             request_time_epoch: (ex.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
             request_id: ex.request_id.clone(),
-            identity: Identity {
-                source_ip: ex.remote.ip().to_canonical().to_string(),
-                user_agent: ex.header("user-agent"),
-                ..Identity::default()
-            },
+            identity: identity(ex, aws),
             domain_name,
             deployment_id: api.deployment_id.clone(),
             api_id: api.api_id.clone(),
-            authorizer: None,
+            authorizer: ex.authorizer.clone(),
         },
         body,
         is_base64_encoded,
     }
+}
+
+/// `requestContext.identity`: the client, and the signing caller on `AWS_IAM` routes.
+fn identity(ex: &Exchange, aws: &AwsEnv) -> Identity {
+    let mut identity = Identity {
+        source_ip: ex.remote.ip().to_canonical().to_string(),
+        user_agent: ex.header("user-agent"),
+        ..Identity::default()
+    };
+    if let Some((access_key, profile)) = &ex.iam_caller {
+        // AWS: `caller`/`user` are the principal id; Sluice has no IAM, so the access key stands in.
+        identity.access_key = Some(access_key.clone());
+        identity.account_id = Some(aws.account_id.clone());
+        identity.caller = Some(access_key.clone());
+        identity.user = Some(access_key.clone());
+        identity.user_arn = Some(format!(
+            "arn:{}:iam::{}:user/{profile}",
+            aws.partition, aws.account_id
+        ));
+    }
+    identity
 }
 
 /// `domainPrefix`: the first label of the host (`abc` of `abc.execute-api…`); an IP literal, which

@@ -37,9 +37,22 @@ pub enum Command {
     /// Export or import DynamoDB data (JSON lines) to seed and back up the local store.
     #[command(subcommand)]
     Ddb(DdbCommand),
+    /// Print a signed Cognito-shaped token for a user pool of the template.
+    Token(crate::auth_commands::TokenArgs),
+    /// List the template's API keys and their values.
+    ApiKeys(crate::auth_commands::ApiKeysArgs),
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
     #[command(subcommand)]
     Local(LocalCommand),
+    /// Print a sample event an AWS service sends to a function (like `sam local generate-event`).
+    #[command(disable_help_flag = true)]
+    GenerateEvent(GenerateEventArgs),
+    /// Print functions' logs as CloudWatch keeps them (like `sam logs`).
+    Logs(LogsArgs),
+    /// Install functions' dependencies where Lambda would find them (like `sam build`).
+    Build(BuildArgs),
+    /// What the logged traffic would cost on AWS: Lambda, and each front door.
+    Report(StoreArgs),
 }
 
 /// `sluice local …` aliases.
@@ -51,6 +64,18 @@ pub enum LocalCommand {
     Invoke(InvokeArgs),
     /// Same as `sluice start-lambda`.
     StartLambda(StartLambdaArgs),
+    /// Same as `sluice generate-event`.
+    #[command(disable_help_flag = true)]
+    GenerateEvent(GenerateEventArgs),
+}
+
+/// `generate-event SERVICE EVENT [--flag VALUE …]`: parsed by `generate_event::command`, whose
+/// services, events and flags come from its catalog.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct GenerateEventArgs {
+    /// The service, the event and its flags (`--help` lists them).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<String>,
 }
 
 /// Which template, and how to resolve it.
@@ -224,6 +249,10 @@ pub struct StartApiArgs {
     /// Do not watch the template and the functions' code for changes (reload is on by default).
     #[arg(long)]
     pub no_reload: bool,
+    /// Where usage-plan counters and token buckets live: `redis://host:port` shares them with
+    /// other Sluice processes (default: this process, quotas kept in the state folder).
+    #[arg(long, value_name = "URL")]
+    pub limits_store: Option<String>,
     /// SAM's flags for running functions.
     #[command(flatten)]
     pub sam: SamRunArgs,
@@ -343,6 +372,75 @@ pub struct StoreArgs {
     /// Where Sluice keeps its state (default: `.sluice/` next to the template).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+}
+
+/// `build` flags (SAM's `sam build`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct BuildArgs {
+    /// Which template and state folder (builds go to `<state>/build`).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this function (logical id or name; default: every function).
+    pub function: Option<String>,
+    /// Leave this function out (repeatable).
+    #[arg(short = 'x', long, value_name = "FUNCTION")]
+    pub exclude: Vec<String>,
+    /// Does not apply: Sluice builds with the host's tools, as it runs functions on the host.
+    #[arg(short = 'u', long)]
+    pub use_container: bool,
+    /// Accepted: builds are always cached, by a hash of each function's manifest.
+    #[arg(short = 'c', long)]
+    pub cached: bool,
+    /// Accepted: functions are built one after another.
+    #[arg(short = 'p', long)]
+    pub parallel: bool,
+}
+
+/// `logs` flags (SAM's `sam logs`, where `-t` is `--tail`: the template is `--template` here).
+#[derive(Debug, Clone, ClapArgs)]
+#[command(mut_arg("template", |a| a.short(None)))]
+pub struct LogsArgs {
+    /// Which template and state folder.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// A function's logical id or name; repeat for several (default: every function).
+    #[arg(short = 'n', long = "name", value_name = "FUNCTION")]
+    pub names: Vec<String>,
+    /// A log group to read as well (`/aws/lambda/<name>`).
+    #[arg(long = "cw-log-group", value_name = "GROUP")]
+    pub log_groups: Vec<String>,
+    /// Only events matching this CloudWatch Logs filter pattern (`ERROR`, `"timed out"`,
+    /// `{ $.level = "ERROR" }`).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// From this time: `10m`, `"5mins ago"`, `2h`, `2026-01-31 10:00:00` (default: 10 minutes ago).
+    #[arg(short = 's', long, value_name = "TIME", allow_hyphen_values = true)]
+    pub start_time: Option<String>,
+    /// Up to this time (same forms).
+    #[arg(short = 'e', long, value_name = "TIME", allow_hyphen_values = true)]
+    pub end_time: Option<String>,
+    /// Keep printing new events as they arrive, until interrupted.
+    #[arg(short = 't', long)]
+    pub tail: bool,
+    /// `text` (stream, time, message) or `json` (one object per event).
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: LogsOutput,
+    /// Does not apply: the logs are local, there is no deployed stack to name.
+    #[arg(long, value_name = "STACK")]
+    pub stack_name: Option<String>,
+    /// Not supported yet: X-Ray traces are not emulated.
+    #[arg(long)]
+    pub include_traces: bool,
+}
+
+/// `sluice logs --output` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "lower")]
+pub enum LogsOutput {
+    /// `<stream> <time> <message>`, as `sam logs` prints.
+    Text,
+    /// One JSON object per event.
+    Json,
 }
 
 /// `ddb export` flags.

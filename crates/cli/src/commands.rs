@@ -13,11 +13,12 @@ use crate::args::{
     Args, Command, DdbCommand, InvokeArgs, LocalCommand, RunArgs, SamRunArgs, StartApiArgs,
     TemplateArgs, Warm,
 };
-use crate::{route_table, sam_flags};
+use crate::{build_command, generate_event, logs_command, report_command, route_table, sam_flags};
 
 /// Runs the chosen subcommand; `samconfig` says which configuration file was read, if any.
 pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
-    sluice_server::init_logging(template_args(&args.command).debug, stderr_wants_color());
+    let debug = template_args(&args.command).is_some_and(|t| t.debug);
+    sluice_server::init_logging(debug, stderr_wants_color());
     if let Some(line) = samconfig {
         eprintln!("{line}");
     }
@@ -70,6 +71,14 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
         Command::Validate(a) => validate(a),
         Command::Ddb(DdbCommand::Export(a)) => ddb_export(a),
         Command::Ddb(DdbCommand::Import(a)) => ddb_import(a),
+        Command::GenerateEvent(a) | Command::Local(LocalCommand::GenerateEvent(a)) => {
+            generate_event::run("generate-event", &a.args)
+        }
+        Command::Logs(a) => logs_command::command(&a),
+        Command::Build(a) => build_command::command(&a),
+        Command::Report(a) => report_command::command(&a),
+        Command::Token(a) => crate::auth_commands::token(a),
+        Command::ApiKeys(a) => crate::auth_commands::api_keys(a),
     }
 }
 
@@ -82,8 +91,8 @@ fn stderr_wants_color() -> bool {
 }
 
 /// The template flags of any command (`--debug` is read before anything else runs).
-fn template_args(command: &Command) -> &TemplateArgs {
-    match command {
+fn template_args(command: &Command) -> Option<&TemplateArgs> {
+    Some(match command {
         Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => &a.template,
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => &a.template,
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => &a.template,
@@ -91,11 +100,18 @@ fn template_args(command: &Command) -> &TemplateArgs {
         Command::Validate(a) => a,
         Command::Ddb(DdbCommand::Export(a)) => &a.store.template,
         Command::Ddb(DdbCommand::Import(a)) => &a.store.template,
-    }
+        Command::Logs(a) => &a.store.template,
+        Command::Build(a) => &a.store.template,
+        Command::Report(a) => &a.template,
+        Command::Token(a) => &a.template,
+        Command::ApiKeys(a) => &a.template,
+        // Takes no template.
+        Command::GenerateEvent(_) | Command::Local(LocalCommand::GenerateEvent(_)) => return None,
+    })
 }
 
 /// Prints the line for each given flag that does not apply.
-fn say_not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) {
+pub(crate) fn say_not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) {
     for line in sam_flags::not_applied(template, run) {
         eprintln!("{line}");
     }
@@ -170,7 +186,7 @@ fn template_path(flag: Option<&Path>) -> Result<PathBuf> {
     std::path::absolute(&path).with_context(|| format!("resolving {}", path.display()))
 }
 
-fn base_config(args: &TemplateArgs) -> Result<Config> {
+pub(crate) fn base_config(args: &TemplateArgs) -> Result<Config> {
     let mut config = Config::new(template_path(args.template.as_deref())?);
     if !args.parameter_overrides.is_empty() {
         config.parameter_overrides =
@@ -212,11 +228,13 @@ fn warn_if_services_exposed(addr: SocketAddr) {
 
 /// Loads the template and composes the application; handlers reach the services at `services`.
 fn build(config: &Config, services: SocketAddr) -> Result<Application> {
-    build_with(config, load(config)?, services)
+    let model = load(config)?;
+    build_command::rebuild_changed(&model, &config.state_dir());
+    build_with(config, model, services)
 }
 
 /// Loads the template, printing its warnings.
-fn load(config: &Config) -> Result<Model> {
+pub(crate) fn load(config: &Config) -> Result<Model> {
     let model = sluice_server::load_model(config)?;
     for warning in &model.warnings {
         eprintln!("Warning: {warning}");
@@ -298,6 +316,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     // endpoint is not exposed along with the API unless asked for.
     config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
     warn_if_services_exposed(config.services_addr);
+    config.limits_store = args.limits_store.clone();
 
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
@@ -542,6 +561,11 @@ fn validate(args: TemplateArgs) -> Result<ExitCode> {
     route_table::summary(&mut out, &model)?;
     for line in runs {
         writeln!(out, "{line}")?;
+    }
+    for line in sluice_server::auth_setup::unenforceable(&config, &model) {
+        eprintln!(
+            "Warning: {line}: Sluice cannot enforce this; the route answers 500 (fails closed)"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

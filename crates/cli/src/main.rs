@@ -1,7 +1,12 @@
 //! `sluice`: AWS API Gateway + Lambda from a SAM template, on one machine.
 
 mod args;
+mod auth_commands;
+mod build_command;
 mod commands;
+mod generate_event;
+mod logs_command;
+mod report_command;
 mod route_table;
 mod sam_flags;
 mod samconfig;

@@ -147,6 +147,8 @@ fn sam_section(path: &[String]) -> Option<&'static str> {
         "invoke" => Some("local_invoke"),
         "start-lambda" => Some("local_start_lambda"),
         "validate" => Some("validate"),
+        "logs" => Some("logs"),
+        "build" => Some("build"),
         _ => None,
     }
 }

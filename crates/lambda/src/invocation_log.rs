@@ -16,6 +16,8 @@ const TAIL_LIMIT: usize = 256 * 1024;
 #[derive(Clone)]
 pub(crate) struct FunctionLog {
     function: Arc<str>,
+    /// The sandbox's log stream name, fresh per sandbox as on Lambda.
+    stream: Arc<str>,
     sink: Arc<dyn LogSink>,
     tail: Arc<Mutex<String>>,
 }
@@ -24,14 +26,20 @@ impl FunctionLog {
     pub fn new(function: &str, sink: Arc<dyn LogSink>) -> Self {
         FunctionLog {
             function: function.into(),
+            stream: log_stream_name().into(),
             sink,
             tail: Arc::new(Mutex::new(String::new())),
         }
     }
 
+    /// The sandbox's log stream (`AWS_LAMBDA_LOG_STREAM_NAME`).
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
     /// Record one line (without its newline).
     pub fn line(&self, line: &str) {
-        self.sink.line(&self.function, line);
+        self.sink.stream_line(&self.function, &self.stream, line);
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         tail.push_str(line);
         tail.push('\n');

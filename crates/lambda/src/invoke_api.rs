@@ -193,51 +193,6 @@ async fn invoke(
     }
 }
 
-/// The asynchronous invocation worker: runs each queued `Event` invocation (concurrently, as
-/// Lambda does) until the queue closes or the worker is stopped, which ends the ones in flight too.
-pub(crate) async fn run_events(
-    lambda: std::sync::Weak<Lambda>,
-    mut queue: tokio::sync::mpsc::UnboundedReceiver<crate::EventInvocation>,
-) {
-    let mut running = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            next = queue.recv() => {
-                let Some(event) = next else { break };
-                let Some(lambda) = lambda.upgrade() else { break };
-                running.spawn(invoke_event(lambda, event.function, event.payload));
-            }
-            Some(_) = running.join_next(), if !running.is_empty() => {}
-        }
-    }
-    // Dropping `running` aborts the invocations still waiting for a retry.
-}
-
-/// An asynchronous (`Event`) invocation: retried twice on a function error as Lambda does.
-async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
-    let delays = lambda.config.event_retry_delays.clone();
-    for attempt in 0..=delays.len() {
-        match lambda.invoke(&name, payload.clone()).await {
-            Ok(invocation) if invocation.function_error.is_none() => return,
-            Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
-            }
-            Err(e) => {
-                tracing::warn!(function = %name, error = %e, "asynchronous invocation dropped");
-                return;
-            }
-        }
-        if let Some(delay) = delays.get(attempt) {
-            tracing::info!(function = %name, "asynchronous invocation failed; retrying in {}s", delay.as_secs());
-            tokio::time::sleep(*delay).await;
-        }
-    }
-    tracing::warn!(
-        function = %name,
-        attempts = delays.len() + 1,
-        "asynchronous invocation failed every attempt; DestinationConfig and dead-letter queues are not emulated, the event is dropped"
-    );
-}
-
 fn list_functions(lambda: &Lambda) -> Response<Full<Bytes>> {
     let functions: Vec<Value> = lambda
         .function_names()

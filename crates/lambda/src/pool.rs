@@ -14,9 +14,12 @@ use bytes::Bytes;
 use tokio::sync::Semaphore;
 
 use crate::bootstrap::Launcher;
+use crate::config::LambdaConfig;
+use crate::error::LambdaError;
+use crate::invocation::{Invocation, InvokeError};
 use crate::invocation_log;
 use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError};
-use crate::{function_arn, FunctionSpec, Invocation, InvokeError, LambdaConfig, LambdaError};
+use crate::spec::FunctionSpec;
 
 /// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
 const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
@@ -50,7 +53,7 @@ impl FunctionPool {
             None => (config.default_concurrency.max(1), false),
         };
         let template = SandboxTemplate {
-            function_arn: function_arn(config, &spec.name),
+            function_arn: config.function_arn(&spec.name),
             function: spec.name,
             launcher,
             memory_mb: spec.memory_mb,

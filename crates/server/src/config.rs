@@ -42,6 +42,9 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Region, account and partition reported to functions, in ARNs and in events.
     pub aws: AwsEnv,
+    /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
+    /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
+    pub limits_store: Option<String>,
     /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
     /// them off for debugging).
     pub sandbox_limits: bool,
@@ -79,6 +82,7 @@ impl Config {
             idle_timeout: Duration::from_secs(600),
             state_dir: None,
             aws: AwsEnv::default(),
+            limits_store: None,
             sandbox_limits: true,
             sandbox_user: None,
             static_dir: None,

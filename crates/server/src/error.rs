@@ -36,6 +36,9 @@ pub enum ServerError {
         /// What is missing and how to build it.
         message: String,
     },
+    /// Authorizers, API keys or limits could not be set up.
+    #[error(transparent)]
+    Auth(#[from] crate::auth_setup::AuthSetupError),
     /// Listening or serving failed.
     #[error("{context}: {source}")]
     Io {

@@ -53,13 +53,27 @@ pub fn function_spec(
         ));
     }
     layer_paths(function, shared_env, &mut environment);
+    // `sluice build`'s output: dependencies on the search path, or a makefile's artifacts to run.
+    let host = |name: &str| {
+        shared_env
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    };
+    let artifacts = crate::build::apply(function, state_dir, host, &mut environment, warnings);
     let located = locate(function)?;
     warnings.push(runs_line(function, &located));
-    let code = match (&function.code, &located.built_binary, &located.dir) {
-        (Code::Inline(source), _, _) => CodeSource::Inline(source.clone()),
-        (_, Some(binary), _) => CodeSource::Dir(link_bootstrap(function, binary, state_dir)?),
-        (_, None, Some(dir)) => CodeSource::Dir(dir.clone()),
-        (Code::Dir(dir), None, None) => CodeSource::Dir(dir.clone()),
+    let code = match (
+        &function.code,
+        artifacts,
+        &located.built_binary,
+        &located.dir,
+    ) {
+        (Code::Inline(source), ..) => CodeSource::Inline(source.clone()),
+        (_, Some(artifacts), ..) => CodeSource::Dir(artifacts),
+        (_, None, Some(binary), _) => CodeSource::Dir(link_bootstrap(function, binary, state_dir)?),
+        (_, None, None, Some(dir)) => CodeSource::Dir(dir.clone()),
+        (Code::Dir(dir), None, None, None) => CodeSource::Dir(dir.clone()),
     };
     Ok(FunctionSpec {
         name: function.name.clone(),

@@ -4,11 +4,13 @@
 //! What must outlive a reload (the DynamoDB store, the host probes, the log) is opened once, in
 //! [`Shared`], and only borrowed here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use sluice_apigw::auth::issuer::LocalIssuer;
+use sluice_apigw::GuardState;
 use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
@@ -17,9 +19,12 @@ use sluice_template::{Code, Model};
 
 use crate::connections::ConnectionLimit;
 use crate::env_vars::EnvVarOverrides;
+use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
-use crate::{function_spec, invoke_adapter, node_host, python_host, Config, ServerError};
+use crate::{
+    auth_setup, function_spec, invoke_adapter, node_host, python_host, Config, ServerError,
+};
 
 /// What is opened once per process and kept across generations.
 pub(crate) struct Shared {
@@ -29,10 +34,16 @@ pub(crate) struct Shared {
     pub dynamodb: Arc<DynamoDb>,
     /// Where function output and access lines go (the terminal, or `--log-file`).
     pub log: Arc<TerminalLog>,
+    /// Function logs kept per group and stream (read by `sluice logs` and the CloudWatch Logs API).
+    pub logs: Arc<LogStore>,
+    /// The sink sandboxes write to: `log` and `logs`.
+    function_logs: Arc<FunctionLogs>,
     /// `--static-dir` files served before routing, when the folder exists.
     pub static_files: Option<Arc<StaticFiles>>,
     /// Where handlers reach the services endpoint.
     pub services_addr: SocketAddr,
+    /// Authorizer cache and rate/quota counters: kept across reloads, as a stage keeps them.
+    pub guard_state: GuardState,
     /// The connections both listeners may hold at once.
     pub connections: Arc<ConnectionLimit>,
     /// The host's python and where its boto3 is, probed the first time a generation has a python
@@ -48,6 +59,7 @@ impl Shared {
         config: Config,
         dynamodb: Arc<DynamoDb>,
         services_addr: SocketAddr,
+        guard_state: GuardState,
     ) -> Result<Shared, ServerError> {
         let log = match &config.log_file {
             Some(path) => {
@@ -63,6 +75,9 @@ impl Shared {
             .as_deref()
             .and_then(StaticFiles::new)
             .map(Arc::new);
+        let log = Arc::new(log);
+        let logs = Arc::new(LogStore::in_state_dir(&config.state_dir()));
+        let function_logs = Arc::new(FunctionLogs::new(log.clone(), logs.clone()));
         let connections = match config.max_connections {
             Some(max) => ConnectionLimit::new(max),
             None => ConnectionLimit::from_descriptor_limit(),
@@ -70,9 +85,12 @@ impl Shared {
         Ok(Shared {
             config,
             dynamodb,
-            log: Arc::new(log),
+            log,
+            logs,
+            function_logs,
             static_files,
             services_addr,
+            guard_state,
             connections,
             python: OnceLock::new(),
             node: OnceLock::new(),
@@ -156,6 +174,8 @@ pub(crate) struct Generation {
     pub lambda: Arc<Lambda>,
     /// The API Gateway in front of them.
     pub gateway: Arc<Gateway>,
+    /// Local Cognito issuers by pool id (their JWKS is served on the services endpoint).
+    pub cognito: HashMap<String, Arc<LocalIssuer>>,
     /// The functions' idle reaper and Event worker; dropping the generation stops them.
     _background: BackgroundWork,
 }
@@ -195,6 +215,7 @@ impl Generation {
                 function_spec::function_spec(f, &overrides, &state_dir, debug, &extra_env, notes)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let json_logs = crate::logs::json_format_functions(&specs);
         let lambda = Lambda::succeeding(
             previous.map(|p| p.lambda.as_ref()),
             specs,
@@ -204,7 +225,7 @@ impl Generation {
                 aws: config.aws.clone(),
                 extra_env,
                 cache_dir: state_dir.join("runtime"),
-                log_sink: shared.log.clone(),
+                log_sink: shared.function_logs.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 sandbox_limits: config.sandbox_limits,
                 use_cgroups: true,
@@ -213,6 +234,23 @@ impl Generation {
             },
             code_changed,
         )?;
+        shared.function_logs.set_json_functions(json_logs);
+        let issuers = auth_setup::local_issuers(config, &model)?;
+        for (logical_id, issuer) in &issuers {
+            notes.push(format!(
+                "Cognito user pool {logical_id} ({}): JWKS at http://{}/{}/.well-known/jwks.json",
+                issuer.pool_id(),
+                shared.services_addr,
+                issuer.pool_id()
+            ));
+        }
+        let guards =
+            auth_setup::guards(config, &model, &issuers, shared.guard_state.clone(), notes)?;
+        for line in guards.unenforceable() {
+            notes.push(format!(
+                "Warning: {line}: this route answers 500 (Sluice fails closed)"
+            ));
+        }
         if previous.is_none() {
             // Probed once per process; a reload's service inherits what was said.
             notes.extend(lambda.notes());
@@ -233,12 +271,14 @@ impl Generation {
                 ..GatewayOptions::default()
             },
         )?
-        .with_access_log(shared.log.clone());
+        .with_access_log(shared.log.clone())
+        .with_guards(Arc::new(guards));
         let background = lambda.start_background();
         Ok(Generation {
             model,
             lambda,
             gateway: Arc::new(gateway),
+            cognito: auth_setup::well_known(&issuers),
             _background: background,
         })
     }

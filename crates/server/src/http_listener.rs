@@ -139,6 +139,7 @@ async fn handle(
         protocol: "HTTP/1.1",
         status: response.status().as_u16(),
         elapsed: started.elapsed(),
+        ..AccessRecord::default()
     });
     response
 }

@@ -2,8 +2,11 @@
 //! template `Model`, serves them on bound listeners, swaps in a new template generation on reload,
 //! and shuts everything down.
 
+pub mod auth_setup;
+pub mod build;
 mod config;
 mod connections;
+pub mod cost;
 mod env_vars;
 mod error;
 mod function_spec;
@@ -11,6 +14,8 @@ mod generation;
 pub mod header_case;
 mod http_listener;
 mod invoke_adapter;
+mod limits_redis;
+pub mod logs;
 mod node_host;
 mod python_host;
 mod services_endpoint;
@@ -147,7 +152,8 @@ impl Application {
         let mut notes = Vec::new();
         let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
         let sweeper = start_sweeper(&dynamodb, &mut notes);
-        let shared = Shared::new(config.clone(), dynamodb, services_addr)?;
+        let guard_state = auth_setup::open_guard_state(config)?;
+        let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state)?;
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
         Ok(Self {
             shared: Arc::new(shared),
@@ -247,6 +253,8 @@ impl Application {
         let services = Arc::new(services_endpoint::Services {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
+            logs: self.shared.logs.clone(),
+            aws: self.shared.config.aws.clone(),
         });
         let limit = self.shared.connections.clone();
         services_endpoint::serve(listener, limit, services, shutdown).await;

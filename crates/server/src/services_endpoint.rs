@@ -37,6 +37,10 @@ pub(crate) struct Services {
     pub current: Arc<ArcSwap<Generation>>,
     /// The DynamoDB store (the same in every generation).
     pub dynamodb: Arc<DynamoDb>,
+    /// Function logs, for the CloudWatch Logs API.
+    pub logs: Arc<crate::logs::LogStore>,
+    /// Region and account in the ARNs the CloudWatch Logs API returns.
+    pub aws: sluice_aws_env::AwsEnv,
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves.
@@ -80,6 +84,22 @@ pub(crate) async fn handle(
         let reply = services.dynamodb.handle_streams(operation, body).await;
         return dynamodb_response(reply.status, reply.body);
     }
+    if let Some(operation) = target.strip_prefix(crate::logs::api::TARGET_PREFIX) {
+        let reply = crate::logs::api::handle(&services.logs, &services.aws, operation, &body);
+        let status =
+            StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return respond(
+            status,
+            crate::logs::api::CONTENT_TYPE,
+            Bytes::from(reply.body),
+        );
+    }
+    // The current generation's user pools: `/<pool id>/.well-known/…`, as cognito-idp serves them.
+    if let Some(response) =
+        crate::auth_setup::serve_well_known(&services.current.load().cognito, &parts)
+    {
+        return response;
+    }
     if parts.uri.path().starts_with("/2015-03-31/functions") {
         let lambda = services.current.load().lambda.clone();
         return sluice_lambda::invoke_api::handle(&lambda, &parts, body).await;
@@ -89,7 +109,7 @@ pub(crate) async fn handle(
         StatusCode::NOT_IMPLEMENTED,
         "NotImplementedException",
         &format!(
-            "Sluice does not emulate the {service} service (this endpoint serves DynamoDB and Lambda)"
+            "Sluice does not emulate the {service} service (this endpoint serves DynamoDB, Lambda and CloudWatch Logs)"
         ),
     )
 }

@@ -30,7 +30,15 @@ impl TerminalLog {
     }
 
     /// Prints one access line: `"GET /hello HTTP/1.1" 200 1.23 ms`.
-    fn access(&self, method: &str, path: &str, protocol: &str, status: u16, elapsed_ms: f64) {
+    fn access(
+        &self,
+        method: &str,
+        path: &str,
+        suffix: &str,
+        protocol: &str,
+        status: u16,
+        elapsed_ms: f64,
+    ) {
         let line = if self.color {
             let code = if status >= 500 {
                 31
@@ -40,10 +48,10 @@ impl TerminalLog {
                 32
             };
             format!(
-                "\"{method} {path} {protocol}\" \x1b[{code}m{status}\x1b[0m {elapsed_ms:.2} ms\n"
+                "\"{method} {path} {protocol}\" \x1b[{code}m{status}\x1b[0m {elapsed_ms:.2} ms{suffix}\n"
             )
         } else {
-            format!("\"{method} {path} {protocol}\" {status} {elapsed_ms:.2} ms\n")
+            format!("\"{method} {path} {protocol}\" {status} {elapsed_ms:.2} ms{suffix}\n")
         };
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
@@ -51,9 +59,30 @@ impl TerminalLog {
 
 impl AccessLog for TerminalLog {
     fn record(&self, record: &AccessRecord) {
+        // What decided the outcome, after the path: `[authorizer=TokenAuth cached]`, `[throttled: …]`.
+        let mut decided = Vec::new();
+        if let Some(name) = &record.authorizer {
+            let cache = match record.authorizer_cache_hit {
+                Some(true) => " cached",
+                _ => "",
+            };
+            decided.push(format!("authorizer={name}{cache}"));
+        }
+        if record.response_cache_hit == Some(true) {
+            decided.push("response cache hit".to_owned());
+        }
+        if let Some(limit) = &record.throttled_by {
+            decided.push(format!("throttled by {limit}"));
+        }
+        let suffix = if decided.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", decided.join(", "))
+        };
         self.access(
             &record.method,
             &record.path,
+            &suffix,
             record.protocol,
             record.status,
             record.elapsed.as_secs_f64() * 1000.0,

@@ -1,6 +1,9 @@
 //! SAM template → [`Model`]: YAML with CloudFormation tags, intrinsics, parameters, conditions,
 //! `Globals`, and the serverless resources Sluice emulates.
 
+mod auth;
+pub mod auth_model;
+mod auth_props;
 mod cfn_http_api;
 mod cfn_rest_api;
 mod cors;
@@ -13,6 +16,7 @@ mod lambda_function;
 mod language_extensions;
 mod layers;
 mod load;
+mod logging_config;
 mod long_form;
 pub mod model;
 mod nested;
@@ -27,6 +31,7 @@ pub mod route_path;
 mod tables;
 mod yaml_tree;
 
+pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{

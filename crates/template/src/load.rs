@@ -159,6 +159,20 @@ fn compile(
         &built.functions,
         &mut warnings,
     )?;
+    let api_ids: Vec<String> = built
+        .rest_apis
+        .iter()
+        .map(|a| a.logical_id.clone())
+        .collect();
+    let auth = crate::auth::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &api_ids,
+        &options.aws.region,
+        &template_dir,
+        &mut warnings,
+    )?;
     let outputs = if depth > 0 {
         nested::evaluate_outputs(&root, &resolver, &mut warnings)
     } else {
@@ -172,6 +186,7 @@ fn compile(
         function_urls: http.function_urls,
         tables: built.tables,
         warnings,
+        auth,
         outputs,
     };
     if !children.is_empty() {

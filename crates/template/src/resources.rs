@@ -37,6 +37,21 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     // Read by `openapi`, in its own pass.
     "DefinitionBody",
     "DefinitionUri",
+    // Read by `auth.rs`.
+    "Auth",
+    "MethodSettings",
+    "ApiKeySourceType",
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+];
+
+/// Resource types `auth.rs` reads (so they get no "not emulated" warning here).
+const AUTH_RESOURCE_TYPES: &[&str] = &[
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
 ];
 
 /// An `Api` event read from a function, waiting to be attached to its API.
@@ -178,6 +193,7 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Method"
             | "AWS::ApiGateway::Stage"
             | "AWS::ApiGateway::Deployment" => {}
+            _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
             _ => warnings.push(format!(
@@ -439,6 +455,11 @@ fn function(
             None => BTreeMap::new(),
         },
     };
+    let logging = match props.properties.get("LoggingConfig") {
+        Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
+        None => None,
+    };
+    let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.properties.get("Architectures") {
         Some(node) => {
             let list = resolver.eval_string_list(node, &props.path("Architectures"))?;
@@ -638,7 +659,8 @@ fn read_events(
             }
         };
         for (key, _) in event_props.entries().unwrap_or_default() {
-            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId") {
+            // `Auth` is read by `auth.rs`.
+            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId" | "Auth") {
                 warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
             }
         }

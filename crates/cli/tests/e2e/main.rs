@@ -1,16 +1,23 @@
 //! End-to-end tests: the real `sluice` binary on port 0, driven by real HTTP clients and real
 //! Lambda runtime clients. One test binary, modules by topic (saves link time).
 
+mod auth;
+mod auth_lambda;
 mod browser_cors;
+mod build_command;
 mod cli_options;
 mod errors;
+mod generate_event;
 mod hardening;
 mod hello;
 mod http_api;
 mod invoke_command;
 mod items_app;
+mod items_auth;
 mod items_rust;
 mod lambda_behaviour;
+mod limits_redis;
+mod logs;
 mod reload;
 mod request_event;
 mod runtime_clients;

@@ -69,8 +69,20 @@ function request(method, urlPath, body, headers) {
 // console.* as on Lambda: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
 let currentRequestId = undefined;
 function patchConsole() {
+  // AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): one JSON object per call, as Lambda's
+  // Node.js runtime writes them, below INFO dropped unless AWS_LAMBDA_LOG_LEVEL says otherwise.
+  const json = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+  const levels = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+  // AWS: log levels filter only the JSON format.
+  const minimum = json ? levels.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || "INFO").toUpperCase()) : 0;
   const write = (level) => (...args) => {
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}\n`);
+    if (levels.indexOf(level) < minimum) return;
+    const message = util.format(...args);
+    process.stdout.write(
+      json
+        ? JSON.stringify({ timestamp: new Date().toISOString(), level, requestId: currentRequestId, message }) + "\n"
+        : `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`,
+    );
   };
   console.log = write("INFO");
   console.info = write("INFO");

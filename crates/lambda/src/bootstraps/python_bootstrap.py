@@ -194,20 +194,44 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class _JsonFormatter(logging.Formatter):
+    # AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): one JSON object per record, with the
+    # fields Lambda's Python runtime writes.
+    def format(self, record):
+        entry = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + ".%03dZ" % record.msecs,
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", ""),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["errorType"] = record.exc_info[0].__name__
+            entry["errorMessage"] = str(record.exc_info[1])
+            entry["stackTrace"] = _stack(record.exc_info[2])
+        return json.dumps(entry, default=str)
+
+
 def _configure_logging():
     # As on Lambda: one stdout handler on the root logger, request id in every record.
     handler = logging.StreamHandler(sys.stdout)
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-        "%Y-%m-%dT%H:%M:%S",
-    )
-    formatter.converter = time.gmtime
+    json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    if json_format:
+        formatter = _JsonFormatter()
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     root.addHandler(handler)
-    # AWS: the root logger stays at Python's default (WARNING) unless AWS_LAMBDA_LOG_LEVEL is set.
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    # AWS: the root logger stays at Python's default (WARNING) unless AWS_LAMBDA_LOG_LEVEL is set;
+    # with the JSON format the application log level defaults to INFO.
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL") or ("INFO" if json_format else None)
     if level:
         root.setLevel(level.upper())
 

@@ -191,10 +191,11 @@ impl Sandbox {
         let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers)
             .await
             .map_err(StartError::host("cannot bind the Runtime API listener"))?;
+        let log = FunctionLog::new(&template.function, template.sink.clone());
         let mut env = template.env.clone();
         env.insert(
             "AWS_LAMBDA_LOG_STREAM_NAME".to_owned(),
-            invocation_log::log_stream_name(),
+            log.stream().to_owned(),
         );
         // Reserved: the function's own variables cannot redirect the Runtime API.
         env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
@@ -209,7 +210,6 @@ impl Sandbox {
             stdout,
             stderr,
         } = SandboxProcess::spawn(&template.launcher, &env, containment, user)?;
-        let log = FunctionLog::new(&template.function, template.sink.clone());
         let output = [
             PipeReader::spawn(stdout, log.clone())
                 .map_err(StartError::host("cannot watch the runtime's output"))?,

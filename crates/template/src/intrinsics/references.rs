@@ -56,6 +56,19 @@ impl<'t> Resolver<'t> {
         path: &str,
     ) -> Result<String, TemplateError> {
         let ty = self.resource_type(logical_id).unwrap_or_default();
+        // Cognito ids have AWS's shapes, stable per logical id, so tokens survive restarts.
+        match ty {
+            "AWS::Cognito::UserPool" => {
+                return Ok(crate::auth_model::user_pool_id(
+                    &self.options.aws.region,
+                    logical_id,
+                ))
+            }
+            "AWS::Cognito::UserPoolClient" => {
+                return Ok(crate::auth_model::user_pool_client_id(logical_id))
+            }
+            _ => {}
+        }
         let name_property = if FUNCTION_TYPES.contains(&ty) {
             "FunctionName"
         } else if TABLE_TYPES.contains(&ty) {
@@ -213,6 +226,10 @@ impl<'t> Resolver<'t> {
                 format!("arn:{partition}:iam::{account}:role/{id}")
             }
             "Arn" if ty == "AWS::S3::Bucket" => format!("arn:{partition}:s3:::{id}"),
+            "Arn" if ty == "AWS::Cognito::UserPool" => aws.arn(
+                "cognito-idp",
+                &format!("userpool/{}", crate::auth_model::user_pool_id(region, id)),
+            ),
             "Arn" => {
                 // `AWS::SQS::Queue` → `sqs`; unknown or SAM-generated types fall back to CloudFormation.
                 let service = ty

@@ -32,6 +32,8 @@ pub struct Model {
     pub tables: Vec<Table>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
     pub warnings: Vec<String>,
+    /// Authorizers, user pools, API keys, usage plans and method settings.
+    pub auth: crate::auth_model::AuthModel,
     /// `Outputs` values, evaluated for nested stacks only (their parent reads them); empty for
     /// the template Sluice was started with.
     pub outputs: BTreeMap<String, String>,

@@ -1,5 +1,6 @@
 //! Unit tests by topic, all through the public `load_str` so they pin behaviour, not internals.
 
+mod auth;
 mod cloudformation;
 mod errors;
 mod http_api;

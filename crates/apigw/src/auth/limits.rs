@@ -1,0 +1,274 @@
+//! Rate limits and quotas behind one small trait ([`LimitsStore`]), so several Sluice processes can
+//! share one store (the server's Redis implementation) as the stages of one API Gateway share
+//! theirs. The embedded store here is exact under concurrency (one lock per decision) and keeps
+//! quota usage in the state folder so a restart does not reset it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use sluice_template::auth_model::{Quota, QuotaPeriod};
+use time::{Duration as TimeDuration, OffsetDateTime, Time};
+
+/// Why the limits store could not answer; the gateway fails closed (500) on it.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitsError {
+    /// The quota file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A shared store (Redis) could not answer.
+    #[error("limits store: {0}")]
+    Store(String),
+    /// The quota file is not what Sluice writes.
+    #[error("{}: unreadable quota file ({message}); delete it to reset quotas", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// A boxed answer of a [`LimitsStore`] (object-safe, so the gateway holds `Arc<dyn LimitsStore>`).
+pub type LimitsFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LimitsError>> + Send + 'a>>;
+
+/// Token buckets and quota counters, by key. Each call is one atomic decision, so concurrent
+/// requests (in one process or several sharing the store) never lose an increment.
+pub trait LimitsStore: Send + Sync + 'static {
+    /// Takes one token from the bucket `key` (rate per second, burst capacity); false when empty.
+    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a>;
+    /// Counts one request against quota `key` for the period starting at `period_start` (seconds
+    /// since the epoch); false (and not counted) when `limit` is already used up.
+    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a>;
+}
+
+/// One token bucket, refilled lazily from the time of its last use.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// The single-process store: buckets in memory, quota usage in `<state>/limits/quotas.json`.
+#[derive(Debug)]
+pub struct EmbeddedLimits {
+    buckets: Mutex<HashMap<String, Bucket>>,
+    quotas: Mutex<HashMap<String, (i64, u64)>>,
+    file: Option<PathBuf>,
+}
+
+impl EmbeddedLimits {
+    /// A store whose quota usage lives in `file` (created on first count), or in memory only.
+    pub fn open(file: Option<PathBuf>) -> Result<EmbeddedLimits, LimitsError> {
+        let mut quotas = HashMap::new();
+        if let Some(path) = &file {
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    quotas = serde_json::from_slice(&bytes).map_err(|e| LimitsError::Corrupt {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(LimitsError::Io {
+                        path: path.clone(),
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(EmbeddedLimits {
+            buckets: Mutex::new(HashMap::new()),
+            quotas: Mutex::new(quotas),
+            file,
+        })
+    }
+
+    /// A store that keeps everything in memory.
+    pub fn in_memory() -> EmbeddedLimits {
+        EmbeddedLimits {
+            buckets: Mutex::new(HashMap::new()),
+            quotas: Mutex::new(HashMap::new()),
+            file: None,
+        }
+    }
+
+    /// Writes the counters atomically (temp file + rename) so a crash leaves the old or the new.
+    fn persist(&self, quotas: &HashMap<String, (i64, u64)>) -> Result<(), LimitsError> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let io = |source| LimitsError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec(quotas).unwrap_or_default();
+        std::fs::write(&tmp, bytes).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+impl LimitsStore for EmbeddedLimits {
+    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a> {
+        Box::pin(std::future::ready(self.take_now(key, rate, burst)))
+    }
+
+    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a> {
+        Box::pin(std::future::ready(self.count_now(key, period_start, limit)))
+    }
+}
+
+impl EmbeddedLimits {
+    /// [`LimitsStore::take`], decided under the lock.
+    pub fn take_now(&self, key: &str, rate: f64, burst: u32) -> Result<bool, LimitsError> {
+        let now = Instant::now();
+        // A poisoned lock only means another request panicked mid-update; the map is still usable.
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let capacity = f64::from(burst);
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: capacity,
+            at: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// [`LimitsStore::count`], decided (and persisted) under the lock.
+    pub fn count_now(&self, key: &str, period_start: i64, limit: u64) -> Result<bool, LimitsError> {
+        let mut quotas = self.quotas.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = quotas.entry(key.to_owned()).or_insert((period_start, 0));
+        if entry.0 != period_start {
+            *entry = (period_start, 0);
+        }
+        if entry.1 >= limit {
+            return Ok(false);
+        }
+        entry.1 += 1;
+        self.persist(&quotas)?;
+        Ok(true)
+    }
+}
+
+/// Start of the quota period containing `now` (UTC), as API Gateway counts: days from midnight,
+/// weeks from Monday, months from the 1st, each shifted by `offset` days.
+pub fn period_start(quota: &Quota, now: OffsetDateTime) -> i64 {
+    let midnight = now.replace_time(Time::MIDNIGHT);
+    let offset = TimeDuration::days(i64::from(quota.offset));
+    let start = match quota.period {
+        QuotaPeriod::Day => midnight,
+        QuotaPeriod::Week => {
+            let monday =
+                midnight - TimeDuration::days(i64::from(now.weekday().number_days_from_monday()));
+            let start = monday + offset;
+            if start > now {
+                start - TimeDuration::weeks(1)
+            } else {
+                start
+            }
+        }
+        QuotaPeriod::Month => {
+            let first = midnight.replace_day(1).unwrap_or(midnight);
+            let start = first + offset;
+            if start > now {
+                // Previous month's first day plus the offset.
+                let prev = first - TimeDuration::days(1);
+                prev.replace_day(1).unwrap_or(prev) + offset
+            } else {
+                start
+            }
+        }
+    };
+    start.unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn bucket_allows_burst_then_refuses() {
+        let store = EmbeddedLimits::open(None).expect("memory store");
+        let allowed = (0..10)
+            .filter(|_| store.take_now("k", 0.0, 3).expect("take"))
+            .count();
+        assert_eq!(allowed, 3);
+    }
+
+    #[test]
+    fn quota_is_exact_under_concurrency_and_persists() {
+        let dir = std::env::temp_dir().join(format!("sluice-limits-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let file = dir.join("quotas.json");
+        let store = Arc::new(EmbeddedLimits::open(Some(file.clone())).expect("store"));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    (0..50)
+                        .filter(|_| store.count_now("plan/key", 0, 120).expect("count"))
+                        .count()
+                })
+            })
+            .collect();
+        let allowed: usize = threads.into_iter().map(|t| t.join().expect("thread")).sum();
+        assert_eq!(allowed, 120);
+        let reopened = EmbeddedLimits::open(Some(file)).expect("reopen");
+        assert!(!reopened.count_now("plan/key", 0, 120).expect("count"));
+        assert!(reopened.count_now("plan/key", 1, 120).expect("new period"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn periods_start_where_api_gateway_starts_them() {
+        let now = time::macros::datetime!(2026-11-28 07:00 UTC); // a Saturday
+        let day = Quota {
+            limit: 1,
+            period: QuotaPeriod::Day,
+            offset: 0,
+        };
+        assert_eq!(
+            period_start(&day, now),
+            time::macros::datetime!(2026-11-28 00:00 UTC).unix_timestamp()
+        );
+        let week = Quota {
+            limit: 1,
+            period: QuotaPeriod::Week,
+            offset: 0,
+        };
+        assert_eq!(
+            period_start(&week, now),
+            time::macros::datetime!(2026-11-23 00:00 UTC).unix_timestamp()
+        );
+        let month = Quota {
+            limit: 1,
+            period: QuotaPeriod::Month,
+            offset: 27,
+        };
+        let early = time::macros::datetime!(2026-11-10 07:00 UTC);
+        assert_eq!(
+            period_start(&month, early),
+            time::macros::datetime!(2026-10-28 00:00 UTC).unix_timestamp()
+        );
+    }
+}

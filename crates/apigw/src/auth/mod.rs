@@ -1,0 +1,494 @@
+//! Authentication and traffic control: the guards each route gets from the template (authorizer,
+//! API key, usage plan, throttle), compiled once per template generation, over state that outlives
+//! generations ([`GuardState`]: authorizer cache, limits) so a reload keeps quotas and caches.
+
+pub mod issuer;
+pub mod jwt;
+pub mod limits;
+pub(crate) mod phases;
+pub mod policy;
+pub mod response_cache;
+pub mod sigv4;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use sluice_template::auth_model::{
+    AuthModel, Authorizer, IdentitySource, LambdaPayload, PoolRef, RouteAuthorizer, Throttle,
+    UsagePlan,
+};
+use sluice_template::RestApi;
+
+use self::jwt::JwtValidator;
+use self::limits::LimitsStore;
+use self::policy::AuthorizerAnswer;
+
+/// State shared by every generation of the gateway: created once by the server.
+#[derive(Clone)]
+pub struct GuardState {
+    /// Lambda authorizer results by identity.
+    pub authorizer_cache: Arc<AuthorizerCache>,
+    /// Token buckets and quota counters.
+    pub limits: Arc<dyn LimitsStore>,
+    /// The stage cache of function payloads.
+    pub response_cache: Arc<response_cache::ResponseCache>,
+}
+
+impl std::fmt::Debug for GuardState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardState").finish_non_exhaustive()
+    }
+}
+
+/// Lambda authorizer answers, keyed by API, authorizer and identity sources, until their TTL.
+#[derive(Debug, Default)]
+pub struct AuthorizerCache {
+    entries: Mutex<HashMap<String, (Instant, Arc<AuthorizerAnswer>)>>,
+}
+
+impl AuthorizerCache {
+    /// The cached answer for `key`, if still fresh.
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<AuthorizerAnswer>> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        match entries.get(key) {
+            Some((expires, answer)) if *expires > Instant::now() => Some(answer.clone()),
+            Some(_) => {
+                entries.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Keeps `answer` for `ttl`.
+    pub(crate) fn put(&self, key: String, answer: Arc<AuthorizerAnswer>, ttl: Duration) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.insert(key, (Instant::now() + ttl, answer));
+    }
+}
+
+/// What the server resolves before compiling guards: verification keys and API key values.
+#[derive(Debug, Clone)]
+pub struct GuardInputs {
+    /// Validators per pool: by logical id for the template's pools, by ARN for external ones.
+    pub pools: HashMap<String, JwtValidator>,
+    /// API key values by the key's logical id (template values or generated ones).
+    pub api_key_values: HashMap<String, String>,
+    /// The account-level throttle (AWS: 10,000 rps, burst 5,000).
+    pub account_throttle: Throttle,
+    /// Access keys `AWS_IAM` routes accept.
+    pub credentials: Vec<sigv4::Credential>,
+    /// SAM CLI's `--disable-authorizer`: Lambda and Cognito authorizers are skipped (the user asked
+    /// for open routes); `AWS_IAM`, API keys and throttles still apply.
+    pub disable_authorizers: bool,
+}
+
+impl Default for GuardInputs {
+    fn default() -> Self {
+        GuardInputs {
+            pools: HashMap::new(),
+            api_key_values: HashMap::new(),
+            account_throttle: ACCOUNT_THROTTLE,
+            credentials: Vec::new(),
+            disable_authorizers: false,
+        }
+    }
+}
+
+/// AWS's default account-level throttle.
+pub const ACCOUNT_THROTTLE: Throttle = Throttle {
+    rate_limit: 10_000.0,
+    burst_limit: 5_000,
+};
+
+/// How one route is authorized.
+#[derive(Debug, Clone)]
+pub(crate) enum Check {
+    /// No authorizer.
+    Open,
+    /// A Cognito user pool authorizer.
+    Cognito {
+        /// The pools' validators (any one accepting the token is enough).
+        validators: Vec<JwtValidator>,
+        /// Header carrying the token.
+        header: String,
+        /// `Identity.ValidationExpression`.
+        validation: Option<Regex>,
+        /// Required scopes (any one); empty means an id token is expected.
+        scopes: Vec<String>,
+    },
+    /// A Lambda authorizer.
+    Lambda {
+        /// Function logical id (or name).
+        function: String,
+        /// TOKEN header and expression, or REQUEST identity sources.
+        payload: LambdaPayload,
+        /// Compiled `ValidationExpression` of a TOKEN authorizer.
+        validation: Option<Regex>,
+        /// Result cache TTL (zero disables).
+        ttl: Duration,
+    },
+    /// `AWS_IAM`: a SigV4 signature from a known access key, checked once the body is read.
+    Iam,
+    /// Something Sluice cannot enforce: the route answers 500 (fail closed).
+    Unenforceable(String),
+}
+
+/// Everything guarding one route.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteGuard {
+    /// The authorizer's name (for the access log), if any.
+    pub authorizer_name: Option<String>,
+    /// How the route is authorized.
+    pub check: Check,
+    /// Whether an API key is required.
+    pub api_key_required: bool,
+    /// The effective method-level or stage-level throttle, and which it is.
+    pub throttle: Option<(Throttle, &'static str)>,
+    /// The stage cache's TTL for this method, when caching is on.
+    pub cache_ttl: Option<Duration>,
+}
+
+/// An API key Sluice accepts.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownKey {
+    /// Its logical id (used in counter keys and logs, never the value itself).
+    pub id: String,
+    /// `Enabled`.
+    pub enabled: bool,
+}
+
+/// Every route's guards for one template generation.
+#[derive(Debug)]
+pub struct Guards {
+    /// By (API logical id, method, resource path).
+    routes: HashMap<(String, String, String), RouteGuard>,
+    /// APIs whose key comes from the authorizer (`usageIdentifierKey`).
+    key_from_authorizer: Vec<String>,
+    /// By key value.
+    keys: HashMap<String, KnownKey>,
+    plans: Vec<UsagePlan>,
+    account: Throttle,
+    pub(crate) sigv4: sigv4::SigV4Verifier,
+    pub(crate) state: GuardState,
+}
+
+impl Guards {
+    /// Compiles the guards of `apis` from the template's auth model.
+    pub fn new(
+        model: &AuthModel,
+        apis: &[RestApi],
+        inputs: &GuardInputs,
+        state: GuardState,
+    ) -> Guards {
+        let mut routes = HashMap::new();
+        let mut key_from_authorizer = Vec::new();
+        for api in apis {
+            let Some(auth) = model.apis.get(&api.logical_id) else {
+                continue;
+            };
+            if auth.api_key_from_authorizer {
+                key_from_authorizer.push(api.logical_id.clone());
+            }
+            for route in &api.routes {
+                let method = route.method.to_ascii_uppercase();
+                let resource = normalize(&route.path);
+                let route_auth = auth
+                    .routes
+                    .iter()
+                    .find(|r| r.method == method && normalize(&r.path) == resource);
+                let raw_method = auth.methods.get(&route.event_name);
+                let unread = auth
+                    .unread_security
+                    .iter()
+                    .find(|(prefix, _)| route.event_name.starts_with(prefix.as_str()));
+                let (authorizer_name, check, api_key_required) = match route_auth {
+                    None if unread.is_some() => (
+                        None,
+                        Check::Unenforceable(unread.map(|u| u.1.clone()).unwrap_or_default()),
+                        false,
+                    ),
+                    None => match raw_method {
+                        Some(m) => match &m.unenforceable {
+                            Some(why) => {
+                                (None, Check::Unenforceable(why.clone()), m.api_key_required)
+                            }
+                            None if m.iam => {
+                                (Some("AWS_IAM".to_owned()), Check::Iam, m.api_key_required)
+                            }
+                            None => (None, Check::Open, m.api_key_required),
+                        },
+                        // A route no event describes (an OpenAPI path): the API's defaults, as
+                        // SAM applies them to `DefinitionBody`.
+                        None => match &auth.default_authorizer {
+                            Some(RouteAuthorizer::Named(name)) if !inputs.disable_authorizers => (
+                                Some(name.clone()),
+                                compile(
+                                    auth.authorizers.get(name),
+                                    &match auth.authorizers.get(name) {
+                                        Some(Authorizer::Cognito(c)) => c.scopes.clone(),
+                                        _ => Vec::new(),
+                                    },
+                                    inputs,
+                                ),
+                                auth.default_api_key_required,
+                            ),
+                            Some(RouteAuthorizer::Iam) => (
+                                Some("AWS_IAM".to_owned()),
+                                Check::Iam,
+                                auth.default_api_key_required,
+                            ),
+                            _ => (None, Check::Open, auth.default_api_key_required),
+                        },
+                    },
+                    Some(r) => {
+                        let (name, check) = match &r.authorizer {
+                            RouteAuthorizer::None => (None, Check::Open),
+                            RouteAuthorizer::Iam => (Some("AWS_IAM".to_owned()), Check::Iam),
+                            RouteAuthorizer::Named(_) if inputs.disable_authorizers => {
+                                (None, Check::Open)
+                            }
+                            RouteAuthorizer::Named(name) => (
+                                Some(name.clone()),
+                                compile(auth.authorizers.get(name), &r.scopes, inputs),
+                            ),
+                        };
+                        (name, check, r.api_key_required)
+                    }
+                };
+                let throttle = effective_throttle(&auth.method_settings, &method, &resource);
+                let cache_ttl = auth
+                    .cache_cluster_enabled
+                    .then(|| effective_cache(&auth.method_settings, &method, &resource))
+                    .flatten();
+                routes.insert(
+                    (api.logical_id.clone(), method, resource),
+                    RouteGuard {
+                        authorizer_name,
+                        check,
+                        api_key_required,
+                        throttle,
+                        cache_ttl,
+                    },
+                );
+            }
+        }
+        let keys = model
+            .api_keys
+            .iter()
+            .filter_map(|k| {
+                let value = k
+                    .value
+                    .clone()
+                    .or_else(|| inputs.api_key_values.get(&k.logical_id).cloned())?;
+                Some((
+                    value,
+                    KnownKey {
+                        id: k.logical_id.clone(),
+                        enabled: k.enabled,
+                    },
+                ))
+            })
+            .collect();
+        Guards {
+            routes,
+            key_from_authorizer,
+            keys,
+            plans: model.usage_plans.clone(),
+            account: inputs.account_throttle,
+            sigv4: sigv4::SigV4Verifier::new(inputs.credentials.clone()),
+            state,
+        }
+    }
+
+    /// The guard of a route, if the template gives it any.
+    pub(crate) fn route(&self, api: &str, method: &str, resource: &str) -> Option<&RouteGuard> {
+        self.routes
+            .get(&(api.to_owned(), method.to_owned(), resource.to_owned()))
+    }
+
+    /// Every route that cannot be enforced, as `API METHOD PATH: why` (for `sluice validate`).
+    pub fn unenforceable(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .routes
+            .iter()
+            .filter_map(|((api, method, path), guard)| match &guard.check {
+                Check::Unenforceable(why) => Some(format!("{api} {method} {path}: {why}")),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// The check for a named authorizer; anything Sluice cannot enforce fails closed.
+fn compile(authorizer: Option<&Authorizer>, scopes: &[String], inputs: &GuardInputs) -> Check {
+    let regex = |expr: &Option<String>| -> Result<Option<Regex>, String> {
+        match expr {
+            // AWS matches the whole token against the expression.
+            Some(e) => Regex::new(&format!("^(?:{e})$")).map(Some).map_err(|err| {
+                // The parser's message spans lines; one log line reads better.
+                let err = err
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                format!("ValidationExpression {e:?} is not a regular expression: {err}")
+            }),
+            None => Ok(None),
+        }
+    };
+    match authorizer {
+        None => {
+            Check::Unenforceable("the route names an authorizer the API does not define".into())
+        }
+        Some(Authorizer::Unenforceable(why)) => Check::Unenforceable(why.clone()),
+        Some(Authorizer::Cognito(c)) => {
+            let mut validators = Vec::new();
+            for pool in &c.pools {
+                let key = match pool {
+                    PoolRef::Local(id) | PoolRef::Arn(id) => id,
+                };
+                match inputs.pools.get(key) {
+                    Some(v) => validators.push(v.clone()),
+                    None => {
+                        return Check::Unenforceable(format!(
+                            "no JWKS for user pool {key} (a pool outside the template needs its JWKS file)"
+                        ))
+                    }
+                }
+            }
+            match regex(&c.validation_expression) {
+                Ok(validation) => Check::Cognito {
+                    validators,
+                    header: c.header.to_ascii_lowercase(),
+                    validation,
+                    scopes: scopes.to_vec(),
+                },
+                Err(why) => Check::Unenforceable(why),
+            }
+        }
+        Some(Authorizer::Lambda(l)) => {
+            let expression = match &l.payload {
+                LambdaPayload::Token {
+                    validation_expression,
+                    ..
+                } => validation_expression.clone(),
+                LambdaPayload::Request { identity } => {
+                    if identity.is_empty() && l.ttl_secs > 0 {
+                        return Check::Unenforceable(
+                            "a REQUEST authorizer with caching needs identity sources".into(),
+                        );
+                    }
+                    None
+                }
+            };
+            match regex(&expression) {
+                Ok(validation) => Check::Lambda {
+                    function: l.function.clone(),
+                    payload: l.payload.clone(),
+                    validation,
+                    ttl: Duration::from_secs(u64::from(l.ttl_secs)),
+                },
+                Err(why) => Check::Unenforceable(why),
+            }
+        }
+    }
+}
+
+/// The most specific `MethodSettings` throttle for a route: its own resource and method, then the
+/// resource with any method, then the stage (`/*/*`).
+fn effective_throttle(
+    settings: &[sluice_template::auth_model::MethodSetting],
+    method: &str,
+    resource: &str,
+) -> Option<(Throttle, &'static str)> {
+    let candidates = [
+        (resource, method, "method"),
+        (resource, "*", "method"),
+        ("/*", "*", "stage"),
+    ];
+    for (path, verb, level) in candidates {
+        if let Some(s) = settings.iter().find(|s| {
+            normalize(&s.resource_path) == path && s.http_method.eq_ignore_ascii_case(verb)
+        }) {
+            if s.rate_limit.is_some() || s.burst_limit.is_some() {
+                let rate = s.rate_limit.unwrap_or(ACCOUNT_THROTTLE.rate_limit);
+                return Some((
+                    Throttle {
+                        rate_limit: rate,
+                        burst_limit: s.burst_limit.unwrap_or(ACCOUNT_THROTTLE.burst_limit),
+                    },
+                    level,
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The cache TTL for a method: the most specific `MethodSettings` entry saying `CachingEnabled`
+/// (a stage-wide `/*/*` one covers GET only, as on AWS), its `CacheTtlInSeconds` (default 300; 0
+/// disables).
+fn effective_cache(
+    settings: &[sluice_template::auth_model::MethodSetting],
+    method: &str,
+    resource: &str,
+) -> Option<Duration> {
+    let candidates = [(resource, method), (resource, "*"), ("/*", "*")];
+    let find = |pick: &dyn Fn(&sluice_template::auth_model::MethodSetting) -> bool| {
+        candidates.iter().find_map(|(path, verb)| {
+            settings.iter().find(|s| {
+                normalize(&s.resource_path) == *path
+                    && s.http_method.eq_ignore_ascii_case(verb)
+                    && pick(s)
+            })
+        })
+    };
+    let setting = find(&|s| s.caching_enabled.is_some())?;
+    let stage_wide = setting.resource_path == "/*";
+    if setting.caching_enabled != Some(true) || (stage_wide && method != "GET") {
+        return None;
+    }
+    let ttl = find(&|s| s.cache_ttl_secs.is_some())
+        .and_then(|s| s.cache_ttl_secs)
+        .unwrap_or(300)
+        .min(3600);
+    (ttl > 0).then(|| Duration::from_secs(u64::from(ttl)))
+}
+
+/// Resource paths compare without a trailing slash (as the route table stores them).
+fn normalize(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Identity source values in order, `None` when one is missing or empty (AWS then answers 401
+/// without invoking the authorizer).
+pub(crate) fn identity_values(
+    sources: &[IdentitySource],
+    header: impl Fn(&str) -> Option<String>,
+    query: impl Fn(&str) -> Option<String>,
+    stage_variable: impl Fn(&str) -> Option<String>,
+    context: impl Fn(&str) -> Option<String>,
+) -> Option<Vec<String>> {
+    sources
+        .iter()
+        .map(|source| {
+            match source {
+                IdentitySource::Header(n) => header(n),
+                IdentitySource::Query(n) => query(n),
+                IdentitySource::StageVariable(n) => stage_variable(n),
+                IdentitySource::Context(n) => context(n),
+            }
+            .filter(|v| !v.is_empty())
+        })
+        .collect()
+}

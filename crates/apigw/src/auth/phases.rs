@@ -1,0 +1,439 @@
+//! The guard phases of the request side, in API Gateway's order: authorize → API key → throttle.
+//! Each reads the exchange, records what it decided on it, and either passes or ends the request
+//! with a [`GatewayError`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map, Value};
+use sluice_aws_env::AwsEnv;
+use sluice_template::auth_model::{IdentitySource, LambdaPayload};
+
+use super::jwt::{has_any_scope, JwtError};
+use super::limits::period_start;
+use super::policy::{AuthorizerAnswer, Decision};
+use super::{identity_values, Check, Guards, RouteGuard};
+use crate::api::Api;
+use crate::exchange::Exchange;
+use crate::gateway_error::GatewayError;
+use crate::integration::{Invoke, InvokeError};
+use crate::request_event;
+use crate::route_table::RouteMatch;
+
+/// What the authorize phase needs besides the exchange.
+pub(crate) struct AuthorizeContext<'a> {
+    /// Where authorizer functions are invoked (the integration's own interface).
+    pub invoker: &'a dyn Invoke,
+    /// Region and account, for the method ARN.
+    pub aws: &'a AwsEnv,
+    /// The matched API.
+    pub api: &'a Api,
+    /// The matched route.
+    pub route: &'a RouteMatch,
+    /// How long an authorizer function may take.
+    pub timeout: Duration,
+}
+
+/// Phase authorize: the route's authorizer decides; its result goes to `ex.authorizer`.
+pub(crate) async fn authorize(
+    guard: &RouteGuard,
+    guards: &Guards,
+    ex: &mut Exchange,
+    cx: AuthorizeContext<'_>,
+) -> Result<(), GatewayError> {
+    ex.decided_by.clone_from(&guard.authorizer_name);
+    match &guard.check {
+        // Checked by the IAM phase, once the body (whose hash is signed) has been read.
+        Check::Open | Check::Iam => Ok(()),
+        Check::Unenforceable(why) => Err(GatewayError::Unenforceable(why.clone())),
+        Check::Cognito {
+            validators,
+            header,
+            validation,
+            scopes,
+        } => {
+            let token = ex.header(header).filter(|t| !t.is_empty()).ok_or_else(|| {
+                GatewayError::Unauthorized("no token in the identity header".into())
+            })?;
+            if validation.as_ref().is_some_and(|re| !re.is_match(&token)) {
+                return Err(GatewayError::Unauthorized(
+                    "token fails ValidationExpression".into(),
+                ));
+            }
+            // AWS documents the raw token; a `Bearer ` prefix is accepted too, as clients send it.
+            let token = token.strip_prefix("Bearer ").unwrap_or(&token);
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default();
+            let mut last = JwtError::Issuer;
+            let mut claims = None;
+            for validator in validators {
+                match validator.validate(token, now) {
+                    Ok(c) => {
+                        claims = Some(c);
+                        break;
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            let claims = claims.ok_or_else(|| GatewayError::Unauthorized(last.to_string()))?;
+            // AWS: without scopes the method expects an id token; with scopes, an access token
+            // granting one of them.
+            let token_use = claims.get("token_use").and_then(Value::as_str);
+            let accepted = if scopes.is_empty() {
+                token_use == Some("id")
+            } else {
+                token_use == Some("access") && has_any_scope(&claims, scopes)
+            };
+            if !accepted {
+                return Err(GatewayError::Unauthorized(
+                    "token_use or scopes do not fit the method".into(),
+                ));
+            }
+            ex.authorizer = Some(json!({ "claims": rest_claims(&claims) }));
+            Ok(())
+        }
+        Check::Lambda {
+            function,
+            payload,
+            validation,
+            ttl,
+        } => {
+            let method_arn = method_arn(cx.aws, cx.api, &ex.method, &ex.raw_path);
+            let identity = match payload {
+                LambdaPayload::Token { header, .. } => {
+                    let token = ex
+                        .header(&header.to_ascii_lowercase())
+                        .filter(|t| !t.is_empty())
+                        .ok_or_else(|| GatewayError::Unauthorized("no token".into()))?;
+                    if validation.as_ref().is_some_and(|re| !re.is_match(&token)) {
+                        return Err(GatewayError::Unauthorized(
+                            "token fails ValidationExpression".into(),
+                        ));
+                    }
+                    vec![token]
+                }
+                LambdaPayload::Request { identity } => request_identity(identity, ex, cx.api)
+                    .ok_or_else(|| {
+                        GatewayError::Unauthorized("an identity source is missing".into())
+                    })?,
+            };
+            let cache_key = format!(
+                "{}\u{0}{}\u{0}{}",
+                cx.api.logical_id,
+                guard.authorizer_name.as_deref().unwrap_or_default(),
+                identity.join("\u{0}")
+            );
+            let started = Instant::now();
+            let cached = (!ttl.is_zero())
+                .then(|| guards.state.authorizer_cache.get(&cache_key))
+                .flatten();
+            ex.authorizer_cache_hit = Some(cached.is_some());
+            let answer = match cached {
+                Some(answer) => answer,
+                None => {
+                    let event = match payload {
+                        LambdaPayload::Token { .. } => json!({
+                            "type": "TOKEN",
+                            "methodArn": method_arn,
+                            "authorizationToken": identity.first().cloned().unwrap_or_default(),
+                        }),
+                        LambdaPayload::Request { .. } => request_payload(ex, &cx, &method_arn)?,
+                    };
+                    let bytes = serde_json::to_vec(&event).map_err(|e| {
+                        GatewayError::Internal(format!("authorizer event serialization: {e}"))
+                    })?;
+                    let answer = invoke_authorizer(cx.invoker, function, bytes, cx.timeout).await?;
+                    let answer = Arc::new(answer);
+                    if !ttl.is_zero() {
+                        guards
+                            .state
+                            .authorizer_cache
+                            .put(cache_key, answer.clone(), *ttl);
+                    }
+                    answer
+                }
+            };
+            match answer.decide(&method_arn) {
+                Decision::Allow => {}
+                Decision::ExplicitDeny => return Err(GatewayError::AuthorizerDenied),
+                Decision::ImplicitDeny => return Err(GatewayError::AuthorizerImplicitDeny),
+            }
+            let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            // AWS reports 0 when the answer came from the cache.
+            let latency = if ex.authorizer_cache_hit == Some(true) {
+                0
+            } else {
+                latency
+            };
+            ex.authorizer = Some(answer.request_context(latency));
+            ex.usage_identifier_key
+                .clone_from(&answer.usage_identifier_key);
+            Ok(())
+        }
+    }
+}
+
+/// Invokes the authorizer function and parses its answer; every failure is AWS's 401 or 500.
+async fn invoke_authorizer(
+    invoker: &dyn Invoke,
+    function: &str,
+    event: Vec<u8>,
+    timeout: Duration,
+) -> Result<AuthorizerAnswer, GatewayError> {
+    let invocation = invoker.invoke(function, event.into());
+    match tokio::time::timeout(timeout, invocation).await {
+        Err(_) => Err(GatewayError::AuthorizerFailed(
+            "the authorizer timed out".into(),
+        )),
+        Ok(Err(InvokeError::Function { payload })) => {
+            // AWS: an authorizer failing with the message "Unauthorized" means 401.
+            let message = serde_json::from_slice::<Value>(&payload)
+                .ok()
+                .and_then(|v| {
+                    v.get("errorMessage")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+            if message.as_deref() == Some("Unauthorized") {
+                Err(GatewayError::Unauthorized(
+                    "the authorizer said Unauthorized".into(),
+                ))
+            } else {
+                Err(GatewayError::AuthorizerFailed(format!(
+                    "the authorizer failed: {}",
+                    String::from_utf8_lossy(&payload)
+                )))
+            }
+        }
+        Ok(Err(InvokeError::Rejected {
+            error_type,
+            message,
+        })) => Err(GatewayError::AuthorizerFailed(format!(
+            "the authorizer could not be invoked: {error_type}: {message}"
+        ))),
+        Ok(Ok(payload)) => AuthorizerAnswer::parse(&payload)
+            .map_err(|e| GatewayError::AuthorizerFailed(e.to_string())),
+    }
+}
+
+/// Phase API key: the key (header, or the authorizer's `usageIdentifierKey`) must be known,
+/// enabled and in a usage plan of this API; then the plan's per-key throttle and quota apply.
+pub(crate) async fn api_key(
+    guard: &RouteGuard,
+    guards: &Guards,
+    ex: &mut Exchange,
+    api: &str,
+) -> Result<(), GatewayError> {
+    if !guard.api_key_required {
+        return Ok(());
+    }
+    let value = if guards.key_from_authorizer.iter().any(|a| a == api) {
+        ex.usage_identifier_key.clone()
+    } else {
+        ex.header("x-api-key")
+    };
+    let key = value
+        .as_deref()
+        .and_then(|v| guards.keys.get(v))
+        .filter(|k| k.enabled)
+        .ok_or(GatewayError::ApiKeyRejected)?;
+    let plan = guards
+        .plans
+        .iter()
+        .find(|p| p.apis.iter().any(|a| a == api) && p.keys.contains(&key.id))
+        .ok_or(GatewayError::ApiKeyRejected)?;
+    ex.api_key_id = Some(key.id.clone());
+    let limits = &guards.state.limits;
+    let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
+    if let Some(throttle) = plan.throttle {
+        let bucket = format!("plan/{}/{}", plan.logical_id, key.id);
+        if !limits
+            .take(&bucket, throttle.rate_limit, throttle.burst_limit)
+            .await
+            .map_err(store_error)?
+        {
+            ex.throttled_by = Some(format!("usage plan {} key {}", plan.logical_id, key.id));
+            return Err(GatewayError::Throttled);
+        }
+    }
+    if let Some(quota) = plan.quota {
+        let start = period_start(&quota, ex.received_at);
+        let counter = format!("quota/{}/{}", plan.logical_id, key.id);
+        if !limits
+            .count(&counter, start, quota.limit)
+            .await
+            .map_err(store_error)?
+        {
+            ex.throttled_by = Some(format!("quota {} key {}", plan.logical_id, key.id));
+            return Err(GatewayError::QuotaExceeded);
+        }
+    }
+    Ok(())
+}
+
+/// Phase throttle: the route's method or stage limit, then the account's.
+pub(crate) async fn throttle(
+    guard: Option<&RouteGuard>,
+    guards: &Guards,
+    ex: &mut Exchange,
+    api: &str,
+    method: &str,
+    resource: &str,
+) -> Result<(), GatewayError> {
+    let limits = &guards.state.limits;
+    let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
+    if let Some((limit, level)) = guard.and_then(|g| g.throttle) {
+        let bucket = match level {
+            "stage" => format!("stage/{api}"),
+            _ => format!("method/{api}/{method} {resource}"),
+        };
+        if !limits
+            .take(&bucket, limit.rate_limit, limit.burst_limit)
+            .await
+            .map_err(store_error)?
+        {
+            ex.throttled_by = Some(format!("{level} {method} {resource}"));
+            return Err(GatewayError::Throttled);
+        }
+    }
+    if !limits
+        .take(
+            "account",
+            guards.account.rate_limit,
+            guards.account.burst_limit,
+        )
+        .await
+        .map_err(store_error)?
+    {
+        ex.throttled_by = Some("account".into());
+        return Err(GatewayError::Throttled);
+    }
+    Ok(())
+}
+
+/// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, with the request's path.
+fn method_arn(aws: &AwsEnv, api: &Api, method: &str, raw_path: &str) -> String {
+    aws.arn(
+        "execute-api",
+        &format!(
+            "{}/{}/{}/{}",
+            api.stage.api_id,
+            api.stage.stage,
+            method,
+            raw_path.trim_start_matches('/')
+        ),
+    )
+}
+
+/// The identity source values of a REQUEST authorizer, `None` when one is missing.
+fn request_identity(sources: &[IdentitySource], ex: &Exchange, api: &Api) -> Option<Vec<String>> {
+    let query = ex.query.clone().unwrap_or_default();
+    identity_values(
+        sources,
+        |name| ex.header(&name.to_ascii_lowercase()),
+        |name| {
+            query.split('&').rev().find_map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (k == name).then(|| v.to_owned())
+            })
+        },
+        |name| api.stage.stage_variables.get(name).cloned(),
+        |name| match name {
+            "httpMethod" => Some(ex.method.clone()),
+            "path" => Some(ex.raw_path.clone()),
+            "stage" => Some(api.stage.stage.clone()),
+            "requestId" => Some(ex.request_id.clone()),
+            "identity.sourceIp" => Some(ex.remote.ip().to_canonical().to_string()),
+            "identity.userAgent" => ex.header("user-agent"),
+            _ => None,
+        },
+    )
+}
+
+/// The REQUEST authorizer's input: the proxy event's request fields, without the body.
+fn request_payload(
+    ex: &Exchange,
+    cx: &AuthorizeContext<'_>,
+    method_arn: &str,
+) -> Result<Value, GatewayError> {
+    let event = request_event::build(ex, cx.route, &cx.api.stage, &cx.api.logical_id, cx.aws);
+    let event = serde_json::to_value(&event)
+        .map_err(|e| GatewayError::Internal(format!("authorizer event serialization: {e}")))?;
+    let mut out = Map::new();
+    out.insert("type".into(), json!("REQUEST"));
+    out.insert("methodArn".into(), json!(method_arn));
+    for key in [
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+    ] {
+        out.insert(key.into(), event.get(key).cloned().unwrap_or(Value::Null));
+    }
+    Ok(Value::Object(out))
+}
+
+/// Claims as a REST API's Cognito authorizer passes them: every value a string; `exp` and `iat` in
+/// Java's date format (`Tue Apr 04 18:39:39 UTC 2023`), as recorded from AWS.
+fn rest_claims(claims: &Map<String, Value>) -> Map<String, Value> {
+    let java_date = time::macros::format_description!(
+        "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] UTC [year]"
+    );
+    claims
+        .iter()
+        .map(|(key, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) if key == "exp" || key == "iat" => n
+                    .as_i64()
+                    .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                    .and_then(|t| t.format(java_date).ok())
+                    .unwrap_or_else(|| n.to_string()),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                // AWS flattens a list (`cognito:groups`) to its items joined by commas
+                // (not verified against a live API for several groups).
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            (key.clone(), Value::String(text))
+        })
+        .collect()
+}
+
+/// Phase IAM (after the body is read): the SigV4 signature must verify against a known key; the
+/// caller then goes to `requestContext.identity`.
+pub(crate) fn iam(
+    guard: &RouteGuard,
+    guards: &Guards,
+    ex: &mut Exchange,
+) -> Result<(), GatewayError> {
+    if !matches!(guard.check, Check::Iam) {
+        return Ok(());
+    }
+    let request = super::sigv4::SignedRequest {
+        method: &ex.method,
+        raw_path: &ex.raw_path,
+        query: ex.query.as_deref(),
+        headers: &ex.headers,
+        body: &ex.body,
+    };
+    let credential = guards
+        .sigv4
+        .verify(&request, time::OffsetDateTime::now_utc())
+        .map_err(GatewayError::Iam)?;
+    ex.iam_caller = Some((credential.access_key_id.clone(), credential.profile.clone()));
+    Ok(())
+}

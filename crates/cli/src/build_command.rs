@@ -1,0 +1,83 @@
+//! `sluice build` (like `sam build`): runs each function's build plan (see
+//! `sluice_server::build`), and builds what changed before `start-api` serves.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+use crate::commands::{base_config, load, say_not_applied};
+
+/// `sluice build`: each function's plan, run in template order; the first failure stops, with
+/// the tool's own output.
+pub fn command(args: &crate::args::BuildArgs) -> Result<ExitCode> {
+    say_not_applied(&args.store.template, None);
+    if args.use_container {
+        eprintln!("--use-container does not apply: Sluice builds with this machine's pip, npm, make and cargo, the tools its functions run with");
+    }
+    let mut config = base_config(&args.store.template)?;
+    config.state_dir = args.store.state_dir.clone();
+    let model = load(&config)?;
+    let state_dir = config.state_dir();
+    let chosen: Vec<&sluice_template::Function> = model
+        .functions
+        .iter()
+        .filter(|f| {
+            args.function
+                .as_deref()
+                .is_none_or(|n| f.logical_id == n || f.name == n)
+        })
+        .filter(|f| {
+            !args
+                .exclude
+                .iter()
+                .any(|x| *x == f.logical_id || *x == f.name)
+        })
+        .collect();
+    if let (Some(name), true) = (&args.function, chosen.is_empty()) {
+        bail!("the template has no function {name}");
+    }
+    let mut built = 0;
+    for function in chosen {
+        let Some(plan) = sluice_server::build::plan(function, &state_dir) else {
+            continue;
+        };
+        eprintln!("Building {} ...", function.logical_id);
+        eprintln!("{}", sluice_server::build::run(function, &plan)?);
+        built += 1;
+    }
+    eprintln!(
+        "Build succeeded: {built} function(s) with something to build; `sluice start-api` uses the results"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Before serving: what `sluice build` installed before and whose manifest changed since (a
+/// `requirements.txt` edited, a `git pull`) is installed again, so the functions start with the
+/// dependencies they name. A project that was never built is left alone; a failed install is
+/// printed and the function starts without it (its import error then says what is missing).
+pub fn rebuild_changed(model: &sluice_template::Model, state_dir: &std::path::Path) {
+    if !sluice_server::build::build_root(state_dir).is_dir() {
+        return;
+    }
+    for function in &model.functions {
+        let Some(plan) = sluice_server::build::plan(function, state_dir) else {
+            continue;
+        };
+        let installs = matches!(
+            plan,
+            sluice_server::build::BuildPlan::Pip { .. }
+                | sluice_server::build::BuildPlan::Npm { .. }
+        );
+        if !installs || sluice_server::build::is_built(&plan) {
+            continue;
+        }
+        eprintln!(
+            "{}: dependencies changed since the last build, installing ...",
+            function.logical_id
+        );
+        match sluice_server::build::run(function, &plan) {
+            Ok(line) => eprintln!("{line}"),
+            Err(error) => eprintln!("Warning: {error}"),
+        }
+    }
+}

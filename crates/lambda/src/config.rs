@@ -1,0 +1,91 @@
+//! Service-wide settings and where function log lines go.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sluice_aws_env::AwsEnv;
+
+use crate::spec::DebugOptions;
+
+/// Service-wide settings.
+#[derive(Clone)]
+pub struct LambdaConfig {
+    /// Sandboxes per function when no reserved concurrency is set; callers beyond it wait.
+    pub default_concurrency: usize,
+    /// Idle sandboxes older than this are stopped.
+    pub idle_timeout: Duration,
+    /// Region reported to functions (`AWS_REGION`), account and partition used in ARNs.
+    pub aws: AwsEnv,
+    /// Extra variables for every sandbox (e.g. `AWS_ENDPOINT_URL`); function variables win.
+    pub extra_env: BTreeMap<String, String>,
+    /// Where embedded bootstraps and inline code are written.
+    pub cache_dir: PathBuf,
+    /// Receives every log line of every function, START/END/REPORT included.
+    pub log_sink: Arc<dyn LogSink>,
+    /// Waits before retrying a failed asynchronous (`Event`) invocation, one per retry.
+    pub event_retry_delays: Vec<Duration>,
+    /// Enforce `MemorySize` and Lambda's process limit (off only for debugging).
+    pub sandbox_limits: bool,
+    /// Put each sandbox in a cgroup of its own where the host allows it; false keeps sandboxes
+    /// to process groups (what hosts without cgroups get; tests use it to pin that path).
+    pub use_cgroups: bool,
+    /// Who sandboxes run as when Sluice runs as root (`nobody` when `None`; `root` keeps root).
+    pub sandbox_user: Option<String>,
+    /// A debugger to start functions under, if any.
+    pub debug: Option<DebugOptions>,
+}
+
+/// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
+pub const AWS_EVENT_RETRY_DELAYS: [Duration; 2] =
+    [Duration::from_secs(60), Duration::from_secs(120)];
+
+impl LambdaConfig {
+    /// The ARN Lambda would give `function` in this account and region.
+    pub(crate) fn function_arn(&self, function: &str) -> String {
+        self.aws.function_arn(function)
+    }
+
+    /// Defaults suited to local use: 10 sandboxes per function, 10 minutes idle, `us-east-1`.
+    pub fn new(cache_dir: PathBuf, log_sink: Arc<dyn LogSink>) -> Self {
+        LambdaConfig {
+            default_concurrency: 10,
+            idle_timeout: Duration::from_secs(600),
+            aws: AwsEnv::default(),
+            extra_env: BTreeMap::new(),
+            cache_dir,
+            log_sink,
+            event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
+            sandbox_limits: true,
+            use_cgroups: true,
+            sandbox_user: None,
+            debug: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LambdaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaConfig")
+            .field("default_concurrency", &self.default_concurrency)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("aws", &self.aws)
+            .field("cache_dir", &self.cache_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where function log lines go (the terminal, a test buffer, ...).
+pub trait LogSink: Send + Sync + 'static {
+    /// One complete line (no trailing newline) written by or about `function`.
+    fn line(&self, function: &str, line: &str);
+
+    /// The same line with the log stream it belongs to (`YYYY/MM/DD/[$LATEST]<id>`, one per
+    /// sandbox, as `AWS_LAMBDA_LOG_STREAM_NAME` tells the function); sinks that keep streams
+    /// apart override it, the others see [`LogSink::line`].
+    fn stream_line(&self, function: &str, stream: &str, line: &str) {
+        let _ = stream;
+        self.line(function, line);
+    }
+}

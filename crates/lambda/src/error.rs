@@ -1,0 +1,44 @@
+//! Why the service or a sandbox could not be set up.
+
+use std::path::PathBuf;
+
+/// Errors building the service or starting sandboxes.
+#[derive(Debug, thiserror::Error)]
+pub enum LambdaError {
+    /// The runtime is not one Sluice can run.
+    #[error("function {function}: runtime '{runtime}' is not supported (use python3.x, nodejsN.x, provided, provided.al2 or provided.al2023)")]
+    UnknownRuntime {
+        /// Function name.
+        function: String,
+        /// The unsupported runtime.
+        runtime: String,
+    },
+    /// Two functions share a name.
+    #[error("function {function} is defined twice")]
+    DuplicateFunction {
+        /// Function name.
+        function: String,
+    },
+    /// Inline code for a runtime that has no inline file name.
+    #[error("function {function}: InlineCode is only supported for python and nodejs runtimes")]
+    InlineNotSupported {
+        /// Function name.
+        function: String,
+    },
+    /// A file in the cache dir could not be written.
+    #[error("cannot write {path}: {source}")]
+    Cache {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A sandbox failed to start or initialise.
+    #[error("function {function}: {message}")]
+    Start {
+        /// Function name.
+        function: String,
+        /// Why.
+        message: String,
+    },
+}

@@ -1,0 +1,69 @@
+//! What an invocation gives back: the function's answer, or why Lambda refused to run it.
+
+use bytes::Bytes;
+
+/// The outcome of a synchronous invocation that reached the function.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The request id the function saw.
+    pub request_id: String,
+    /// The response payload, or the error document on a function error.
+    pub payload: Bytes,
+    /// `Some("Unhandled")` when the function failed (Lambda's `X-Amz-Function-Error`).
+    pub function_error: Option<String>,
+    /// This invocation's log lines, START to REPORT, newline-separated.
+    pub log_tail: String,
+}
+
+/// Errors that stop an invocation before it reaches a function (Lambda Invoke API errors).
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// No function by that name.
+    #[error("Function not found: {arn}")]
+    ResourceNotFound {
+        /// ARN of the missing function.
+        arn: String,
+    },
+    /// The function's reserved concurrency is exhausted.
+    #[error("Rate Exceeded.")]
+    TooManyRequests {
+        /// The throttled function.
+        function: String,
+    },
+    /// The request payload is over 6 MB.
+    #[error("Request must be smaller than {limit} bytes for the InvokeFunction operation")]
+    RequestTooLarge {
+        /// Size of the rejected payload.
+        size: usize,
+        /// The limit it exceeded.
+        limit: usize,
+    },
+    /// Sluice could not run the invocation (its fault, not the function's).
+    #[error("{message}")]
+    Service {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl InvokeError {
+    /// Lambda's error type name for this error (the `x-amzn-ErrorType` / `__type`).
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            InvokeError::ResourceNotFound { .. } => "ResourceNotFoundException",
+            InvokeError::TooManyRequests { .. } => "TooManyRequestsException",
+            InvokeError::RequestTooLarge { .. } => "RequestTooLargeException",
+            InvokeError::Service { .. } => "ServiceException",
+        }
+    }
+
+    /// The HTTP status Lambda's Invoke API answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            InvokeError::ResourceNotFound { .. } => 404,
+            InvokeError::TooManyRequests { .. } => 429,
+            InvokeError::RequestTooLarge { .. } => 413,
+            InvokeError::Service { .. } => 500,
+        }
+    }
+}

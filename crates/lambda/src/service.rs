@@ -1,0 +1,328 @@
+//! The Lambda service: a registry of functions, each with its pool of sandboxes, and its
+//! background work (the idle reaper and the asynchronous invocation worker).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::bootstrap::{self, Launcher};
+use crate::config::LambdaConfig;
+use crate::error::LambdaError;
+use crate::invocation::{Invocation, InvokeError};
+use crate::limits::MAX_REQUEST_PAYLOAD;
+use crate::pool::FunctionPool;
+use crate::sandbox::SandboxHost;
+use crate::spec::FunctionSpec;
+
+/// The Lambda service: a registry of functions, each with its own pool of sandboxes.
+pub struct Lambda {
+    functions: BTreeMap<String, Arc<FunctionPool>>,
+    /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
+    specs: BTreeMap<String, FunctionSpec>,
+    /// Service-wide settings (the Invoke API reads the account and partition for ARNs).
+    pub(crate) config: LambdaConfig,
+    /// What the host allows sandboxes (cgroups, limits, Runtime API isolation, the sandbox
+    /// user), probed once and handed on to the services that succeed this one.
+    host: Arc<SandboxHost>,
+    /// Queued asynchronous (`Event`) invocations, run by the worker [`Lambda::start_background`]
+    /// starts.
+    events: tokio::sync::mpsc::UnboundedSender<EventInvocation>,
+    /// The queue's receiving end, until the background work takes it.
+    event_queue: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventInvocation>>>,
+}
+
+/// An asynchronous invocation waiting for the background worker.
+#[derive(Debug)]
+pub(crate) struct EventInvocation {
+    /// The function's name.
+    pub function: String,
+    /// The event.
+    pub payload: Bytes,
+}
+
+/// The service's background work: the idle reaper and the asynchronous invocation worker (with
+/// the retries it is waiting on). Whoever starts it owns it; stopping or dropping it ends it all.
+#[derive(Debug)]
+pub struct BackgroundWork {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl BackgroundWork {
+    /// Stops every task and waits until they have ended.
+    pub async fn stop(mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for BackgroundWork {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Lambda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lambda")
+            .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Lambda {
+    /// Validate the functions, write bootstraps and inline code. No sandbox and no background
+    /// work starts here: see [`Lambda::start_background`].
+    pub fn new(
+        functions: Vec<FunctionSpec>,
+        config: LambdaConfig,
+    ) -> Result<Arc<Lambda>, LambdaError> {
+        Self::succeeding(None, functions, config, &BTreeSet::new())
+    }
+
+    /// Like [`Lambda::new`] for a reload: a function whose spec is unchanged and whose name is not
+    /// in `code_changed` keeps `previous`'s pool, warm sandboxes included (the two services share
+    /// it); every other function gets fresh sandboxes. `previous` keeps serving its in-flight
+    /// invocations; its own pools end when it is dropped.
+    pub fn succeeding(
+        previous: Option<&Lambda>,
+        functions: Vec<FunctionSpec>,
+        config: LambdaConfig,
+        code_changed: &BTreeSet<String>,
+    ) -> Result<Arc<Lambda>, LambdaError> {
+        let launchers = bootstrap::Launchers::new(&config.cache_dir, &functions)?;
+        // Probed once per process: a reload's service inherits it (leftovers were reaped and
+        // the notes said at the first start).
+        let host = match previous {
+            Some(old) => old.host.clone(),
+            None => Arc::new(SandboxHost::probe(
+                config.sandbox_limits,
+                config.use_cgroups,
+                config.sandbox_user.as_deref(),
+            )),
+        };
+        let mut pools = BTreeMap::new();
+        let specs = functions
+            .iter()
+            .map(|f| (f.name.clone(), f.clone()))
+            .collect();
+        for spec in functions {
+            let mut launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
+            if let Some(debug) = config.debug.as_ref().filter(|d| d.applies_to(&spec.name)) {
+                launcher = bootstrap::debugged(launcher, &spec.runtime, debug);
+            }
+            let name = spec.name.clone();
+            let kept = previous
+                .filter(|_| !code_changed.contains(&name))
+                .filter(|old| old.specs.get(&name) == Some(&spec))
+                .and_then(|old| old.functions.get(&name))
+                .cloned();
+            let pool = match kept {
+                Some(pool) => pool,
+                None => Arc::new(FunctionPool::new(spec, launcher, &config, host.clone())),
+            };
+            if pools.insert(name.clone(), pool).is_some() {
+                return Err(LambdaError::DuplicateFunction { function: name });
+            }
+        }
+        let (events, event_queue) = tokio::sync::mpsc::unbounded_channel();
+        Ok(Arc::new(Lambda {
+            functions: pools,
+            specs,
+            config,
+            host,
+            events,
+            event_queue: std::sync::Mutex::new(Some(event_queue)),
+        }))
+    }
+
+    /// Starts the idle reaper and the worker that runs queued `Event` invocations (with Lambda's
+    /// retries). Call it once, inside a tokio runtime; the caller owns what it returns. A second
+    /// call starts only another reaper: the queue has one worker.
+    pub fn start_background(self: &Arc<Self>) -> BackgroundWork {
+        let mut tasks = vec![tokio::spawn(reap_idle(Arc::downgrade(self)))];
+        let queue = self.event_queue.lock().ok().and_then(|mut q| q.take());
+        if let Some(queue) = queue {
+            tasks.push(tokio::spawn(run_events(Arc::downgrade(self), queue)));
+        }
+        BackgroundWork { tasks }
+    }
+
+    /// Queues an asynchronous invocation for the background worker.
+    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes) {
+        // The receiver lives as long as the worker or the service; a send after both are gone has
+        // nobody to run it, as when Lambda itself shuts down.
+        let _ = self.events.send(EventInvocation {
+            function: function.to_owned(),
+            payload,
+        });
+    }
+
+    /// What a person should know about sandboxes on this host (isolation or limits that are
+    /// off, leftovers reaped), one line each.
+    pub fn notes(&self) -> Vec<String> {
+        self.host.notes()
+    }
+
+    /// Names of the registered functions.
+    pub fn function_names(&self) -> impl Iterator<Item = &str> {
+        self.functions.keys().map(String::as_str)
+    }
+
+    /// Invoke `function` synchronously (RequestResponse) with `payload`.
+    pub async fn invoke(&self, function: &str, payload: Bytes) -> Result<Invocation, InvokeError> {
+        self.invoke_with_client_context(function, payload, None)
+            .await
+    }
+
+    /// Like [`Lambda::invoke`], passing the caller's client context (JSON text) to the function
+    /// (`context.client_context` in python, `context.clientContext` in node).
+    pub async fn invoke_with_client_context(
+        &self,
+        function: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<Invocation, InvokeError> {
+        let pool = self
+            .functions
+            .get(self.unqualified(function))
+            .ok_or_else(|| InvokeError::ResourceNotFound {
+                arn: self.config.function_arn(function),
+            })?;
+        if payload.len() > MAX_REQUEST_PAYLOAD {
+            return Err(InvokeError::RequestTooLarge {
+                size: payload.len(),
+                limit: MAX_REQUEST_PAYLOAD,
+            });
+        }
+        pool.invoke(payload, client_context).await
+    }
+
+    /// Start one sandbox per function (SAM's EAGER warm containers), all at once, and wait until
+    /// each is ready. Every function is tried; the first failure is returned.
+    pub async fn prewarm(&self) -> Result<(), LambdaError> {
+        let mut starts = tokio::task::JoinSet::new();
+        for pool in self.functions.values() {
+            let pool = pool.clone();
+            starts.spawn(async move { pool.prewarm().await });
+        }
+        let mut first_error = None;
+        while let Some(joined) = starts.join_next().await {
+            if let Ok(Err(e)) = joined {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Stop every sandbox (all their processes) and what outlived them. Background work is
+    /// stopped by its owner.
+    pub async fn shutdown(&self) {
+        for pool in self.functions.values() {
+            pool.shutdown();
+        }
+        self.host.release();
+    }
+}
+
+/// Periodically stop sandboxes idle for longer than the configured timeout.
+async fn reap_idle(lambda: Weak<Lambda>) {
+    let period = match lambda.upgrade() {
+        Some(l) => {
+            (l.config.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30))
+        }
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(lambda) = lambda.upgrade() else {
+            return;
+        };
+        for pool in lambda.functions.values() {
+            pool.reap_idle(lambda.config.idle_timeout);
+        }
+        lambda.host.reap_orphans();
+    }
+}
+
+impl Lambda {
+    /// The configuration a function was created with.
+    pub fn spec(&self, name: &str) -> Option<&FunctionSpec> {
+        self.specs.get(name)
+    }
+
+    /// The ARN Lambda would give this function.
+    pub fn arn(&self, name: &str) -> String {
+        self.config.function_arn(name)
+    }
+
+    /// Whether `qualifier` names this function's code: `$LATEST`, or one of its aliases.
+    /// AWS: a published version is a frozen copy; Sluice runs only the code on disk, which is what
+    /// `$LATEST` and an `AutoPublishAlias` alias point at right after `sam deploy`.
+    pub fn accepts_qualifier(&self, name: &str, qualifier: &str) -> bool {
+        self.specs
+            .get(name)
+            .is_some_and(|s| qualifier == "$LATEST" || s.aliases.iter().any(|a| a == qualifier))
+    }
+
+    /// `name:$LATEST` or `name:alias` → `name`; anything else unchanged.
+    fn unqualified<'n>(&self, function: &'n str) -> &'n str {
+        match function.rsplit_once(':') {
+            Some((name, qualifier)) if self.accepts_qualifier(name, qualifier) => name,
+            _ => function,
+        }
+    }
+}
+
+/// The asynchronous invocation worker: runs each queued `Event` invocation (concurrently, as
+/// Lambda does) until the queue closes or the worker is stopped, which ends the ones in flight too.
+pub(crate) async fn run_events(
+    lambda: std::sync::Weak<Lambda>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<EventInvocation>,
+) {
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            next = queue.recv() => {
+                let Some(event) = next else { break };
+                let Some(lambda) = lambda.upgrade() else { break };
+                running.spawn(invoke_event(lambda, event.function, event.payload));
+            }
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+        }
+    }
+    // Dropping `running` aborts the invocations still waiting for a retry.
+}
+
+/// An asynchronous (`Event`) invocation: retried twice on a function error as Lambda does.
+async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
+    let delays = lambda.config.event_retry_delays.clone();
+    for attempt in 0..=delays.len() {
+        match lambda.invoke(&name, payload.clone()).await {
+            Ok(invocation) if invocation.function_error.is_none() => return,
+            Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
+            }
+            Err(e) => {
+                tracing::warn!(function = %name, error = %e, "asynchronous invocation dropped");
+                return;
+            }
+        }
+        if let Some(delay) = delays.get(attempt) {
+            tracing::info!(function = %name, "asynchronous invocation failed; retrying in {}s", delay.as_secs());
+            tokio::time::sleep(*delay).await;
+        }
+    }
+    tracing::warn!(
+        function = %name,
+        attempts = delays.len() + 1,
+        "asynchronous invocation failed every attempt; DestinationConfig and dead-letter queues are not emulated, the event is dropped"
+    );
+}

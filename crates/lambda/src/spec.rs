@@ -1,0 +1,61 @@
+//! One function as the Lambda service sees it: its code, runtime, limits and debugging.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One function as the Lambda service sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// Function name (`FunctionName`, or the template's logical id).
+    pub name: String,
+    /// Runtime identifier such as `python3.12`, `nodejs20.x`, `provided.al2023`.
+    pub runtime: String,
+    /// Handler string (`app.handler`, `index.handler`); ignored by `provided*` runtimes.
+    pub handler: String,
+    /// Where the code lives.
+    pub code: CodeSource,
+    /// `MemorySize`: the sandbox's memory limit where the host allows it, reported in the
+    /// environment and the REPORT line.
+    pub memory_mb: u32,
+    /// `Timeout`: an invocation running longer has its sandbox killed.
+    pub timeout: Duration,
+    /// Function environment variables; they win over everything Sluice sets.
+    pub environment: BTreeMap<String, String>,
+    /// `ReservedConcurrentExecutions`: a hard limit beyond which invokes are throttled.
+    pub reserved_concurrency: Option<u32>,
+    /// Aliases naming this code (`AutoPublishAlias`): `name:alias` invokes the function too.
+    pub aliases: Vec<String>,
+}
+
+/// The function's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeSource {
+    /// A folder (`CodeUri`), used as the task root and working directory.
+    Dir(PathBuf),
+    /// `InlineCode`, written into the cache dir as `index.py` / `index.js` (SAM's names).
+    Inline(String),
+}
+
+/// A debugger listening in functions' sandboxes (SAM's `--debug-port`, `--debug-args`,
+/// `--debugger-path`, `--debug-function`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebugOptions {
+    /// The port the debugger listens on, on loopback (SAM binds 0.0.0.0 inside its container; here
+    /// the sandbox is on the host, and a debugger port open to the network runs anyone's code).
+    pub port: u16,
+    /// `--debug-args`: python's interpreter arguments (SAM's meaning: `-m debugpy --listen …`),
+    /// else extra `node` or debugger arguments.
+    pub args: Vec<String>,
+    /// `--debugger-path`: the program a `provided` function's `bootstrap` runs under.
+    pub debugger: Option<PathBuf>,
+    /// `--debug-function`: only this function (by name); `None` means every function.
+    pub function: Option<String>,
+}
+
+impl DebugOptions {
+    /// Whether the function named `name` runs under the debugger.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.function.as_deref().is_none_or(|f| f == name)
+    }
+}

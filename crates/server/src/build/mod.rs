@@ -1,0 +1,207 @@
+//! `sluice build`: each function's dependencies installed where Lambda's runtime would find them,
+//! as `sam build` does, without copying the code (so reload on save keeps working on the source).
+//!
+//! - python, `requirements.txt` → `pip install --target` into `<state>/build/python/<hash>`, on
+//!   `PYTHONPATH` right after the task root (Lambda has them in the task root itself);
+//! - node, `package.json` → `npm ci` (with a lock file) or `npm install`, `--omit=dev`, into
+//!   `<state>/build/node/<hash>/node_modules`, on `NODE_PATH`;
+//! - `BuildMethod: makefile` → `make build-<LogicalId>` with `ARTIFACTS_DIR` set, as SAM runs it;
+//!   the artifacts folder becomes the function's task root;
+//! - `BuildMethod: rust-cargolambda` → `cargo build --release` (Sluice then runs the binary).
+//!
+//! Dependency folders are keyed by a hash of the runtime and the manifest's bytes, so functions
+//! with the same requirements share one and an unchanged manifest is not installed again.
+//! `start-api` looks the folders up by the same hash: a manifest edited since the last build is
+//! reported, and the function runs without the stale folder.
+
+mod steps;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sluice_aws_env::RuntimeFamily;
+use sluice_template::{Code, Function};
+
+pub use steps::BuildError;
+
+/// What building one function does, decided from the template and the files in its code folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildPlan {
+    /// `requirements.txt`: pip installs into `target`.
+    Pip {
+        /// The requirements file.
+        requirements: PathBuf,
+        /// The shared folder for this hash.
+        target: PathBuf,
+    },
+    /// `package.json`: npm installs into `target/node_modules`.
+    Npm {
+        /// The code folder holding `package.json` (and maybe `package-lock.json`).
+        dir: PathBuf,
+        /// The shared folder for this hash.
+        target: PathBuf,
+    },
+    /// `BuildMethod: makefile`: `make build-<LogicalId>` in `dir`, output in `artifacts`.
+    Make {
+        /// The code folder holding the `Makefile`.
+        dir: PathBuf,
+        /// `ARTIFACTS_DIR`.
+        artifacts: PathBuf,
+    },
+    /// `BuildMethod: rust-cargolambda`: `cargo build --release` in `dir`.
+    Cargo {
+        /// The package folder.
+        dir: PathBuf,
+    },
+}
+
+/// Where builds go: `<state>/build`.
+pub fn build_root(state_dir: &Path) -> PathBuf {
+    state_dir.join("build")
+}
+
+/// What `sluice build` would do for `function`, or `None` when there is nothing to build (no
+/// manifest, inline code).
+pub fn plan(function: &Function, state_dir: &Path) -> Option<BuildPlan> {
+    let Code::Dir(dir) = &function.code else {
+        return None;
+    };
+    // A `CodeUri` naming one file runs from its folder.
+    let dir = if dir.is_file() {
+        dir.parent()?
+    } else {
+        dir.as_path()
+    };
+    let root = build_root(state_dir);
+    match function.build_method.as_deref() {
+        Some("makefile") => {
+            return Some(BuildPlan::Make {
+                dir: dir.to_owned(),
+                artifacts: root.join("functions").join(&function.logical_id),
+            })
+        }
+        Some("rust-cargolambda") => {
+            return Some(BuildPlan::Cargo {
+                dir: dir.to_owned(),
+            })
+        }
+        _ => {}
+    }
+    match RuntimeFamily::of(&function.runtime) {
+        Some(RuntimeFamily::Python) => {
+            let requirements = dir.join("requirements.txt");
+            let key = manifest_key(&function.runtime, &[&requirements])?;
+            Some(BuildPlan::Pip {
+                target: root.join("python").join(key),
+                requirements,
+            })
+        }
+        Some(RuntimeFamily::Node) => {
+            let package = dir.join("package.json");
+            let key = manifest_key(
+                &function.runtime,
+                &[&package, &dir.join("package-lock.json")],
+            )?;
+            Some(BuildPlan::Npm {
+                dir: dir.to_owned(),
+                target: root.join("node").join(key),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A stable hex key for the runtime family and the manifests' bytes (missing files count as
+/// empty; `None` when the first, the manifest itself, is missing).
+fn manifest_key(runtime: &str, files: &[&Path]) -> Option<String> {
+    let first = std::fs::read(files.first()?).ok()?;
+    // FNV-1a, 64-bit: stable across Rust releases (std's hasher is not), enough for a local cache.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    let family = runtime.split('.').next().unwrap_or(runtime);
+    feed(family.as_bytes());
+    feed(&[0]);
+    feed(&first);
+    for file in &files[1..] {
+        feed(&[0]);
+        feed(&std::fs::read(file).unwrap_or_default());
+    }
+    Some(format!("{hash:016x}"))
+}
+
+/// Whether the plan's output is there (a completed install or make run).
+pub fn is_built(plan: &BuildPlan) -> bool {
+    match plan {
+        BuildPlan::Pip { target, .. } => target.join(steps::DONE_MARKER).is_file(),
+        BuildPlan::Npm { target, .. } => target.join(steps::DONE_MARKER).is_file(),
+        BuildPlan::Make { artifacts, .. } => artifacts.join(steps::DONE_MARKER).is_file(),
+        // Cargo's own freshness check decides; Sluice finds the binary either way.
+        BuildPlan::Cargo { .. } => true,
+    }
+}
+
+/// Runs `plan`, the tool's output shown only when it fails (in the error). Returns one line saying
+/// what was done or reused.
+pub fn run(function: &Function, plan: &BuildPlan) -> Result<String, BuildError> {
+    steps::run(function, plan)
+}
+
+/// At start: puts a built dependency folder on the function's search path, or returns the
+/// makefile's artifacts folder to run instead of the code folder. `base` gives a variable's value
+/// before the function's own (what every sandbox gets). Says in `notes` when a manifest has
+/// changed since the last build.
+pub fn apply(
+    function: &Function,
+    state_dir: &Path,
+    base: impl Fn(&str) -> Option<String>,
+    environment: &mut BTreeMap<String, String>,
+    notes: &mut Vec<String>,
+) -> Option<PathBuf> {
+    let plan = plan(function, state_dir)?;
+    let prepend = |environment: &mut BTreeMap<String, String>, name: &str, dir: PathBuf| {
+        let rest = environment.get(name).cloned().or_else(|| base(name));
+        let value = match rest.filter(|r| !r.is_empty()) {
+            Some(rest) => format!("{}:{rest}", dir.display()),
+            None => dir.display().to_string(),
+        };
+        environment.insert(name.to_owned(), value);
+    };
+    let mut stale = |what: &str| {
+        // Only worth saying when some build was done before: a project that never ran
+        // `sluice build` gets no nagging.
+        if build_root(state_dir).is_dir() {
+            notes.push(format!(
+                "{}: {what} changed since the last `sluice build` (or was never built); run it to install the dependencies",
+                function.logical_id
+            ));
+        }
+    };
+    match &plan {
+        BuildPlan::Pip { target, .. } if is_built(&plan) => {
+            prepend(environment, "PYTHONPATH", target.clone());
+            None
+        }
+        BuildPlan::Npm { target, .. } if is_built(&plan) => {
+            prepend(environment, "NODE_PATH", target.join("node_modules"));
+            None
+        }
+        BuildPlan::Make { artifacts, .. } if is_built(&plan) => Some(artifacts.clone()),
+        BuildPlan::Pip { .. } => {
+            stale("requirements.txt");
+            None
+        }
+        BuildPlan::Npm { .. } => {
+            stale("package.json");
+            None
+        }
+        BuildPlan::Make { .. } | BuildPlan::Cargo { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,104 @@
+//! `AWS_LAMBDA_LOG_FORMAT=JSON` (what `LoggingConfig: LogFormat: JSON` sets): Lambda then writes
+//! its own lines as JSON platform events, `platform.start` and `platform.report` (END has no JSON
+//! form). The runtimes' bootstraps format the function's logger output; this turns Sluice's
+//! START/END/REPORT text into the events CloudWatch would hold.
+//!
+//! AWS: the invocation's `X-Amz-Log-Type: Tail` and the terminal also get JSON; Sluice keeps those
+//! as text, which stays readable while developing, and stores the JSON form.
+
+use serde_json::{json, Map, Value};
+
+/// What to store for `line` of a JSON-format function: `Some(Some(event))` for a platform line,
+/// `Some(None)` for one Lambda does not write in JSON (END), `None` for the function's own line
+/// (stored as written).
+pub fn platform_event(line: &str, time: &str) -> Option<Option<String>> {
+    if let Some(rest) = line.strip_prefix("START RequestId: ") {
+        let (request_id, version) = rest.split_once(" Version: ").unwrap_or((rest, "$LATEST"));
+        let record = json!({"requestId": request_id.trim(), "version": version.trim()});
+        return Some(Some(event(time, "platform.start", record)));
+    }
+    if line.starts_with("END RequestId: ") {
+        return Some(None);
+    }
+    let rest = line.strip_prefix("REPORT RequestId: ")?;
+    let mut parts = rest.split('\t');
+    let request_id = parts.next().unwrap_or("").trim();
+    let mut metrics = Map::new();
+    let mut status = "success".to_owned();
+    let mut error_type = None;
+    for part in parts {
+        let Some((name, value)) = part.split_once(": ") else {
+            continue;
+        };
+        let number = value.split(' ').next().and_then(|n| n.parse::<f64>().ok());
+        let key = match name.trim() {
+            "Duration" => "durationMs",
+            "Billed Duration" => "billedDurationMs",
+            "Memory Size" => "memorySizeMB",
+            "Max Memory Used" => "maxMemoryUsedMB",
+            "Init Duration" => "initDurationMs",
+            "Status" => {
+                status = value.trim().to_owned();
+                continue;
+            }
+            "Error Type" => {
+                error_type = Some(value.trim().to_owned());
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(n) = number {
+            // Durations with their fraction, billed milliseconds and megabytes whole, as Lambda
+            // writes them.
+            let value = match key {
+                "durationMs" | "initDurationMs" => json!(n),
+                _ => json!(n as u64),
+            };
+            metrics.insert(key.to_owned(), value);
+        }
+    }
+    let mut record = json!({"requestId": request_id, "metrics": metrics, "status": status});
+    if let Some(error_type) = error_type {
+        record["errorType"] = json!(error_type);
+    }
+    Some(Some(event(time, "platform.report", record)))
+}
+
+fn event(time: &str, kind: &str, record: Value) -> String {
+    json!({"time": time, "type": kind, "record": record}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::platform_event;
+    use serde_json::Value;
+
+    fn parsed(line: &str) -> Value {
+        let text = platform_event(line, "2026-01-01T00:00:00.000Z")
+            .flatten()
+            .expect("a platform event");
+        serde_json::from_str(&text).expect("JSON")
+    }
+
+    #[test]
+    fn start_and_report_become_platform_events_and_end_goes() {
+        let start = parsed("START RequestId: abc Version: $LATEST");
+        assert_eq!(start["type"], "platform.start");
+        assert_eq!(start["record"]["requestId"], "abc");
+        assert_eq!(start["record"]["version"], "$LATEST");
+        assert_eq!(platform_event("END RequestId: abc", "t"), Some(None));
+        assert_eq!(platform_event("hello from the handler", "t"), None);
+        let report = parsed("REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms");
+        assert_eq!(report["type"], "platform.report");
+        assert_eq!(report["record"]["status"], "success");
+        let metrics = &report["record"]["metrics"];
+        assert_eq!(metrics["durationMs"], 12.35);
+        assert_eq!(metrics["billedDurationMs"], 13);
+        assert_eq!(metrics["memorySizeMB"], 128);
+        assert_eq!(metrics["maxMemoryUsedMB"], 45);
+        assert_eq!(metrics["initDurationMs"], 123.45);
+        let failed = parsed("REPORT RequestId: x\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tStatus: error\tError Type: Runtime.ExitError");
+        assert_eq!(failed["record"]["status"], "error");
+        assert_eq!(failed["record"]["errorType"], "Runtime.ExitError");
+    }
+}

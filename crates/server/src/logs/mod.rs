@@ -1,0 +1,125 @@
+//! Function logs as CloudWatch Logs keeps them: stored per group and stream ([`LogStore`]),
+//! searched with filter patterns ([`FilterPattern`]) and served through the CloudWatch Logs API
+//! subset tools use ([`api`]).
+
+pub mod api;
+mod filter_pattern;
+mod json_format;
+mod store;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use sluice_lambda::LogSink;
+
+pub use filter_pattern::FilterPattern;
+pub use filter_pattern::FilterPatternError;
+pub use store::{
+    now_millis, GroupInfo, LogEvent, LogStore, LogStoreError, StreamInfo, DEFAULT_GROUP_BYTES,
+};
+
+use crate::terminal_log::TerminalLog;
+
+/// Lines with no sandbox behind them (a runtime that could not even start) go to this stream,
+/// suffixed to the day's date as sandbox streams are.
+const NO_SANDBOX_STREAM: &str = "[$LATEST]no-sandbox";
+
+/// Where function lines go: the terminal (or `--log-file`) as before, and the log store.
+pub(crate) struct FunctionLogs {
+    /// What a person watches.
+    pub terminal: Arc<TerminalLog>,
+    /// What `sluice logs` and the CloudWatch Logs API read.
+    pub store: Arc<LogStore>,
+    /// Set after the first failed write, so a full disk is reported once, not per line.
+    warned: AtomicBool,
+    /// Functions whose logs are in Lambda's JSON format (`AWS_LAMBDA_LOG_FORMAT=JSON`), as the
+    /// current generation configures them.
+    json_functions: RwLock<BTreeSet<String>>,
+}
+
+impl FunctionLogs {
+    /// Tees function lines to `terminal` and `store`.
+    pub fn new(terminal: Arc<TerminalLog>, store: Arc<LogStore>) -> Self {
+        Self {
+            terminal,
+            store,
+            warned: AtomicBool::new(false),
+            json_functions: RwLock::new(BTreeSet::new()),
+        }
+    }
+
+    /// Which functions log in Lambda's JSON format (replaced whole by each generation).
+    pub fn set_json_functions(&self, functions: BTreeSet<String>) {
+        *self
+            .json_functions
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = functions;
+    }
+
+    fn keep(&self, function: &str, stream: &str, line: &str) {
+        let json = self
+            .json_functions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(function);
+        let converted = if json {
+            json_format::platform_event(line, &iso_now())
+        } else {
+            None
+        };
+        let line = match &converted {
+            Some(Some(event)) => event.as_str(),
+            Some(None) => return,
+            None => line,
+        };
+        let group = LogStore::group_for_function(function);
+        if let Err(error) = self.store.append(&group, stream, line) {
+            if !self.warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!("function logs are not being kept: {error}");
+            }
+        }
+    }
+}
+
+impl LogSink for FunctionLogs {
+    fn line(&self, function: &str, line: &str) {
+        self.terminal.line(function, line);
+        let day = time::OffsetDateTime::now_utc().date();
+        let stream = format!(
+            "{:04}/{:02}/{:02}/{NO_SANDBOX_STREAM}",
+            day.year(),
+            u8::from(day.month()),
+            day.day()
+        );
+        self.keep(function, &stream, line);
+    }
+
+    fn stream_line(&self, function: &str, stream: &str, line: &str) {
+        self.terminal.line(function, line);
+        self.keep(function, stream, line);
+    }
+}
+
+/// The functions whose environment asks for Lambda's JSON log format.
+pub(crate) fn json_format_functions(specs: &[sluice_lambda::FunctionSpec]) -> BTreeSet<String> {
+    specs
+        .iter()
+        .filter(|s| {
+            s.environment
+                .get("AWS_LAMBDA_LOG_FORMAT")
+                .is_some_and(|f| f.eq_ignore_ascii_case("JSON"))
+        })
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// `2026-01-31T10:00:00.123Z`, the `time` of Lambda's JSON platform events.
+fn iso_now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(format)
+        .unwrap_or_default()
+}

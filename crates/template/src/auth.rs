@@ -1,0 +1,669 @@
+//! Reads authentication and traffic-control settings into an [`AuthModel`]: `Auth` of
+//! `AWS::Serverless::Api` (and `Globals.Api`), per-event `Auth`, `MethodSettings`, Cognito user
+//! pools and clients, and raw `AWS::ApiGateway::ApiKey` / `UsagePlan` / `UsagePlanKey` resources.
+//!
+//! Kept apart from `resources.rs` on purpose: it reads the same resources for a different job, and
+//! an authorizer the gateway cannot enforce is recorded here as [`Authorizer::Unenforceable`] so
+//! the route fails closed instead of opening.
+
+use std::collections::BTreeMap;
+
+use crate::auth_model::*;
+use crate::auth_props::{get_att_resource, ref_target, seq, Props};
+use crate::error::TemplateError;
+use crate::globals;
+use crate::intrinsics::{intrinsic, join_path, Resolver};
+use crate::yaml_tree::Node;
+
+/// SAM's name for the implicit API.
+const IMPLICIT_API: &str = "ServerlessRestApi";
+/// API Gateway's default authorizer result TTL.
+const DEFAULT_TTL: u32 = 300;
+
+/// Reads the whole template's auth settings. `rest_apis` are the logical ids of the APIs the model
+/// serves (the implicit one included when it exists).
+pub(crate) fn build(
+    root: &Node,
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    rest_apis: &[String],
+    region: &str,
+    template_dir: &std::path::Path,
+    warnings: &mut Vec<String>,
+) -> Result<AuthModel, TemplateError> {
+    let global_api = root.get("Globals").and_then(|g| g.get("Api"));
+    let mut model = AuthModel::default();
+    let mut plan_keys: Vec<(String, String)> = Vec::new();
+    let mut active: Vec<(&String, &Node, &str)> = Vec::new();
+    for (id, resource) in resources {
+        let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        if let Some(condition) = resource.get("Condition").and_then(Node::as_str) {
+            let at = resource.get("Condition").unwrap_or(resource);
+            if !resolver.condition(condition, at, &format!("Resources.{id}.Condition"))? {
+                continue;
+            }
+        }
+        active.push((id, resource, ty));
+    }
+    for &(id, resource, ty) in &active {
+        let props = Props::of(resolver, resource, id);
+        match ty {
+            "AWS::Cognito::UserPool" => model.user_pools.push(UserPool {
+                logical_id: id.clone(),
+                pool_id: user_pool_id(region, id),
+                clients: Vec::new(),
+            }),
+            "AWS::ApiGateway::ApiKey" => model.api_keys.push(ApiKey {
+                logical_id: id.clone(),
+                value: props.string("Value")?,
+                enabled: props.boolean("Enabled")?.unwrap_or(false),
+            }),
+            "AWS::ApiGateway::UsagePlan" => {
+                let mut apis = Vec::new();
+                if let Some(stages) = props.node.get("ApiStages").and_then(seq) {
+                    for stage in stages {
+                        if let Some(api) = stage.get("ApiId").and_then(ref_target) {
+                            apis.push(api.to_owned());
+                        }
+                    }
+                }
+                model.usage_plans.push(UsagePlan {
+                    logical_id: id.clone(),
+                    apis,
+                    throttle: throttle(&props.child("Throttle"), "RateLimit", "BurstLimit")?,
+                    quota: quota(&props.child("Quota"))?,
+                    keys: Vec::new(),
+                });
+            }
+            "AWS::ApiGateway::UsagePlanKey" => {
+                let key = props.node.get("KeyId").and_then(ref_target);
+                let plan = props.node.get("UsagePlanId").and_then(ref_target);
+                match (key, plan) {
+                    (Some(key), Some(plan)) => plan_keys.push((plan.to_owned(), key.to_owned())),
+                    _ => warnings.push(format!(
+                        "Resources.{id}: KeyId and UsagePlanId must be !Ref to resources of this template (ignored)"
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+    // Clients after pools, whatever the template order.
+    for &(id, resource, ty) in &active {
+        if ty != "AWS::Cognito::UserPoolClient" {
+            continue;
+        }
+        let props = Props::of(resolver, resource, id);
+        let pool = props.node.get("UserPoolId").and_then(ref_target);
+        match pool.and_then(|p| model.user_pools.iter_mut().find(|u| u.logical_id == p)) {
+            Some(pool) => pool.clients.push(UserPoolClient {
+                logical_id: id.clone(),
+                client_id: user_pool_client_id(id),
+            }),
+            None => warnings.push(format!(
+                "Resources.{id}.Properties.UserPoolId: not a !Ref to an AWS::Cognito::UserPool of this template (client ignored)"
+            )),
+        }
+    }
+    for (plan, key) in plan_keys {
+        match model.usage_plans.iter_mut().find(|p| p.logical_id == plan) {
+            Some(plan) => plan.keys.push(key),
+            None => warnings.push(format!(
+                "a UsagePlanKey names {plan}, which is not an AWS::ApiGateway::UsagePlan (ignored)"
+            )),
+        }
+    }
+
+    // APIs: their Auth and stage settings.
+    let mut defaults: BTreeMap<String, ApiDefaults> = BTreeMap::new();
+    for api_id in rest_apis {
+        let (properties, base) = if api_id == IMPLICIT_API {
+            (
+                globals::apply(global_api, None, root),
+                "Globals.Api".to_owned(),
+            )
+        } else {
+            let Some(resource) = active.iter().find(|(id, ..)| *id == api_id).map(|a| a.1) else {
+                continue;
+            };
+            (
+                globals::apply(global_api, resource.get("Properties"), resource),
+                format!("Resources.{api_id}.Properties"),
+            )
+        };
+        let props = Props {
+            resolver,
+            node: properties,
+            path: base,
+        };
+        let (api, api_defaults) = api_auth(api_id, &props, &mut model, warnings)?;
+        model.apis.insert(api_id.clone(), api);
+        defaults.insert(api_id.clone(), api_defaults);
+    }
+
+    raw_methods(&active, resolver, &mut model)?;
+    unread_security(&active, root, resolver, template_dir, &mut model, warnings)?;
+
+    // Routes: every Api event, with its Auth combined with its API's defaults.
+    for &(id, resource, ty) in &active {
+        if ty != "AWS::Serverless::Function" {
+            continue;
+        }
+        let Some(events) = resource
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(Node::entries)
+        else {
+            continue;
+        };
+        for (name, event) in events {
+            if event.get("Type").and_then(Node::as_str) != Some("Api") {
+                continue;
+            }
+            let Some(event_props) = event.get("Properties") else {
+                continue;
+            };
+            let props = Props {
+                resolver,
+                node: event_props.clone(),
+                path: format!("Resources.{id}.Properties.Events.{name}.Properties"),
+            };
+            let api_id = match event_props.get("RestApiId") {
+                Some(node) => match ref_target(node) {
+                    Some(target) => target.to_owned(),
+                    None => props.string("RestApiId")?.unwrap_or_default(),
+                },
+                None => IMPLICIT_API.to_owned(),
+            };
+            let (Some(api), Some(api_defaults)) =
+                (model.apis.get_mut(&api_id), defaults.get(&api_id))
+            else {
+                continue;
+            };
+            let (Some(path), Some(method)) = (props.string("Path")?, props.string("Method")?)
+            else {
+                continue;
+            };
+            let route = route_auth(&props, api, api_defaults, path, method.to_ascii_uppercase())?;
+            api.routes.push(route);
+        }
+    }
+    Ok(model)
+}
+
+/// `AuthorizationType` / `ApiKeyRequired` of raw `AWS::ApiGateway::Method`s, so their routes are
+/// guarded (AWS_IAM, API keys) or fail closed (Cognito and custom authorizers), never open.
+fn raw_methods(
+    active: &[(&String, &Node, &str)],
+    resolver: &Resolver<'_>,
+    model: &mut AuthModel,
+) -> Result<(), TemplateError> {
+    for &(id, resource, ty) in active {
+        if ty != "AWS::ApiGateway::Method" {
+            continue;
+        }
+        let props = Props::of(resolver, resource, id);
+        let Some(api) = props
+            .node
+            .get("RestApiId")
+            .and_then(ref_target)
+            .and_then(|api| model.apis.get_mut(api))
+        else {
+            continue;
+        };
+        let kind = props.string("AuthorizationType")?.unwrap_or_default();
+        let unenforceable = match kind.as_str() {
+            "" | "NONE" | "AWS_IAM" => None,
+            other => Some(format!(
+                "Resources.{id}: AuthorizationType {other} (its AWS::ApiGateway::Authorizer is not read yet)"
+            )),
+        };
+        api.methods.insert(
+            format!("Resources.{id}"),
+            MethodAuth {
+                iam: kind == "AWS_IAM",
+                unenforceable,
+                api_key_required: props.boolean("ApiKeyRequired")?.unwrap_or(false),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// OpenAPI documents (`DefinitionBody`/`DefinitionUri`, a raw RestApi's `Body`) that declare
+/// authorizers, security requirements or an API key source: Sluice does not read those yet, so the
+/// document's routes fail closed.
+fn unread_security(
+    active: &[(&String, &Node, &str)],
+    root: &Node,
+    resolver: &Resolver<'_>,
+    template_dir: &std::path::Path,
+    model: &mut AuthModel,
+    warnings: &mut Vec<String>,
+) -> Result<(), TemplateError> {
+    let global = root.get("Globals").and_then(|g| g.get("Api"));
+    for &(id, resource, ty) in active {
+        let (document, where_) = match ty {
+            "AWS::Serverless::Api" => {
+                let properties = globals::apply(global, resource.get("Properties"), resource);
+                let path = format!("Resources.{id}.Properties");
+                // Warnings about the document are `openapi.rs`'s to give; this pass only looks.
+                let mut quiet = Vec::new();
+                match crate::openapi::document(
+                    &properties,
+                    &path,
+                    resolver,
+                    template_dir,
+                    &mut quiet,
+                )? {
+                    Some(found) => found,
+                    None => continue,
+                }
+            }
+            "AWS::ApiGateway::RestApi" => {
+                match resource.get("Properties").and_then(|p| p.get("Body")) {
+                    Some(body) => (body.clone(), format!("Resources.{id}.Properties.Body")),
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        if declares_security(&document) {
+            if let Some(api) = model.apis.get_mut(id.as_str()) {
+                let why = format!(
+                    "{where_}: the OpenAPI document declares security (authorizers, security requirements or an API key source), which Sluice does not read yet"
+                );
+                warnings.push(format!("{why}; its routes answer 500"));
+                api.unread_security.push((where_, why));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether an OpenAPI node tree names any security construct API Gateway would enforce.
+fn declares_security(node: &Node) -> bool {
+    const KEYS: &[&str] = &[
+        "security",
+        "securityDefinitions",
+        "securitySchemes",
+        "x-amazon-apigateway-authorizer",
+        "x-amazon-apigateway-api-key-source",
+    ];
+    match &node.kind {
+        crate::yaml_tree::Kind::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| (KEYS.contains(&k.as_str()) && !is_empty(v)) || declares_security(v)),
+        crate::yaml_tree::Kind::Seq(items) => items.iter().any(declares_security),
+        crate::yaml_tree::Kind::Scalar(..) => false,
+    }
+}
+
+/// `security: []` (explicitly none) declares nothing.
+fn is_empty(node: &Node) -> bool {
+    match &node.kind {
+        crate::yaml_tree::Kind::Seq(items) => items.is_empty(),
+        crate::yaml_tree::Kind::Map(entries) => entries.is_empty(),
+        crate::yaml_tree::Kind::Scalar(..) => node.is_null(),
+    }
+}
+
+/// What an API's `Auth` gives the routes that say nothing themselves.
+struct ApiDefaults {
+    authorizer: RouteAuthorizer,
+    api_key_required: bool,
+}
+
+/// Reads one API's `Auth`, `MethodSettings`, `ApiKeySourceType` and `CacheClusterEnabled`.
+fn api_auth(
+    api_id: &str,
+    props: &Props<'_, '_>,
+    model: &mut AuthModel,
+    warnings: &mut Vec<String>,
+) -> Result<(ApiAuth, ApiDefaults), TemplateError> {
+    let mut api = ApiAuth::default();
+    let auth = props.child("Auth");
+    if let Some(entries) = auth.node.get("Authorizers").and_then(Node::entries) {
+        for (name, node) in entries {
+            let authorizer = Props {
+                resolver: props.resolver,
+                node: node.clone(),
+                path: join_path(&auth.path("Authorizers"), name),
+            };
+            api.authorizers
+                .insert(name.clone(), read_authorizer(&authorizer, model)?);
+        }
+    }
+    let authorizer = match auth.string("DefaultAuthorizer")? {
+        None => RouteAuthorizer::None,
+        Some(name) => named_authorizer(&auth, "DefaultAuthorizer", &name, &api)?,
+    };
+    let api_key_required = auth.boolean("ApiKeyRequired")?.unwrap_or(false);
+    if auth.node.get("ResourcePolicy").is_some() {
+        warnings.push(format!(
+            "{}: resource policies are not enforced locally (ignored)",
+            auth.path("ResourcePolicy")
+        ));
+    }
+    let plan = auth.child("UsagePlan");
+    if plan.node.entries().is_some() {
+        match plan.string("CreateUsagePlan")?.as_deref() {
+            Some("PER_API") => sam_usage_plan(
+                model,
+                &plan,
+                api_id,
+                &format!("{api_id}UsagePlan"),
+                &format!("{api_id}ApiKey"),
+            )?,
+            Some("SHARED") => sam_usage_plan(
+                model,
+                &plan,
+                api_id,
+                "ServerlessUsagePlan",
+                "ServerlessApiKey",
+            )?,
+            Some("NONE") | None => {}
+            Some(other) => {
+                return Err(plan.error(
+                    "CreateUsagePlan",
+                    format!("{other:?} is not PER_API, SHARED or NONE"),
+                ))
+            }
+        }
+    }
+    if let Some(settings) = props.node.get("MethodSettings").and_then(seq) {
+        for (i, setting) in settings.iter().enumerate() {
+            let setting = Props {
+                resolver: props.resolver,
+                node: setting.clone(),
+                path: format!("{}[{i}]", props.path("MethodSettings")),
+            };
+            api.method_settings.push(MethodSetting {
+                resource_path: method_setting_path(
+                    &setting
+                        .string("ResourcePath")?
+                        .unwrap_or_else(|| "/*".into()),
+                ),
+                http_method: setting.string("HttpMethod")?.unwrap_or_else(|| "*".into()),
+                rate_limit: setting.float("ThrottlingRateLimit")?,
+                burst_limit: setting.number("ThrottlingBurstLimit")?,
+                caching_enabled: setting.boolean("CachingEnabled")?,
+                cache_ttl_secs: setting.number("CacheTtlInSeconds")?,
+            });
+        }
+    }
+    api.api_key_from_authorizer =
+        props.string("ApiKeySourceType")?.as_deref() == Some("AUTHORIZER");
+    api.cache_cluster_enabled = props.boolean("CacheClusterEnabled")?.unwrap_or(false);
+    api.default_authorizer = Some(authorizer.clone());
+    api.default_api_key_required = api_key_required;
+    Ok((
+        api,
+        ApiDefaults {
+            authorizer,
+            api_key_required,
+        },
+    ))
+}
+
+/// The plan and key SAM creates for `Auth.UsagePlan` (SHARED: one of each for every such API).
+fn sam_usage_plan(
+    model: &mut AuthModel,
+    plan: &Props<'_, '_>,
+    api_id: &str,
+    plan_id: &str,
+    key_id: &str,
+) -> Result<(), TemplateError> {
+    if !model.api_keys.iter().any(|k| k.logical_id == key_id) {
+        model.api_keys.push(ApiKey {
+            logical_id: key_id.to_owned(),
+            value: None,
+            enabled: true,
+        });
+    }
+    let throttle = throttle(&plan.child("Throttle"), "RateLimit", "BurstLimit")?;
+    let quota = quota(&plan.child("Quota"))?;
+    match model
+        .usage_plans
+        .iter_mut()
+        .find(|p| p.logical_id == plan_id)
+    {
+        Some(existing) => existing.apis.push(api_id.to_owned()),
+        None => model.usage_plans.push(UsagePlan {
+            logical_id: plan_id.to_owned(),
+            apis: vec![api_id.to_owned()],
+            throttle,
+            quota,
+            keys: vec![key_id.to_owned()],
+        }),
+    }
+    Ok(())
+}
+
+/// One entry of `Auth.Authorizers`: Cognito when it names `UserPoolArn`, Lambda when it names
+/// `FunctionArn`; anything else cannot be enforced.
+fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorizer, TemplateError> {
+    let identity = props.child("Identity");
+    let ttl = identity.number("ReauthorizeEvery")?.unwrap_or(DEFAULT_TTL);
+    if ttl > 3600 {
+        return Err(identity.error("ReauthorizeEvery", format!("{ttl} is over 3600 seconds")));
+    }
+    if let Some(arn) = props.node.get("UserPoolArn") {
+        let nodes: Vec<Node> = match seq(arn) {
+            Some(items) => items.to_vec(),
+            None => vec![arn.clone()],
+        };
+        let mut pools = Vec::new();
+        for node in nodes {
+            if let Some(("Fn::GetAtt", target)) = intrinsic(&node) {
+                let id = get_att_resource(target);
+                if let Some(id) =
+                    id.filter(|id| model.user_pools.iter().any(|p| p.logical_id == *id))
+                {
+                    pools.push(PoolRef::Local(id));
+                    continue;
+                }
+            }
+            let text = props
+                .resolver
+                .eval_string(&node, &props.path("UserPoolArn"))?
+                .unwrap_or_default();
+            let local = model
+                .user_pools
+                .iter()
+                .find(|p| text.ends_with(&format!("userpool/{}", p.pool_id)));
+            pools.push(match local {
+                Some(pool) => PoolRef::Local(pool.logical_id.clone()),
+                None => PoolRef::Arn(text),
+            });
+        }
+        return Ok(Authorizer::Cognito(CognitoAuthorizer {
+            pools,
+            header: identity
+                .string("Header")?
+                .unwrap_or_else(|| "Authorization".into()),
+            validation_expression: identity.string("ValidationExpression")?,
+            ttl_secs: ttl,
+            scopes: props.string_list("AuthorizationScopes")?,
+        }));
+    }
+    let Some(function_node) = props.node.get("FunctionArn") else {
+        return Ok(Authorizer::Unenforceable(format!(
+            "{}: an authorizer needs UserPoolArn (Cognito) or FunctionArn (Lambda)",
+            props.path
+        )));
+    };
+    let function = match intrinsic(function_node) {
+        Some(("Fn::GetAtt", target)) => get_att_resource(target),
+        _ => None,
+    };
+    let function = match function {
+        Some(id) => id,
+        None => {
+            let arn = props.string("FunctionArn")?.unwrap_or_default();
+            // `arn:aws:lambda:region:account:function:NAME[:qualifier]` → NAME.
+            arn.split(":function:")
+                .nth(1)
+                .and_then(|rest| rest.split(':').next())
+                .unwrap_or(&arn)
+                .to_owned()
+        }
+    };
+    let payload = match props.string("FunctionPayloadType")?.as_deref() {
+        None | Some("TOKEN") => LambdaPayload::Token {
+            header: identity
+                .string("Header")?
+                .unwrap_or_else(|| "Authorization".into()),
+            validation_expression: identity.string("ValidationExpression")?,
+        },
+        Some("REQUEST") => {
+            let mut sources = Vec::new();
+            for (key, make) in [
+                (
+                    "Headers",
+                    IdentitySource::Header as fn(String) -> IdentitySource,
+                ),
+                ("QueryStrings", IdentitySource::Query),
+                ("StageVariables", IdentitySource::StageVariable),
+                ("Context", IdentitySource::Context),
+            ] {
+                sources.extend(identity.string_list(key)?.into_iter().map(make));
+            }
+            LambdaPayload::Request { identity: sources }
+        }
+        Some(other) => {
+            return Err(props.error(
+                "FunctionPayloadType",
+                format!("{other:?} is not TOKEN or REQUEST"),
+            ))
+        }
+    };
+    Ok(Authorizer::Lambda(LambdaAuthorizer {
+        function,
+        payload,
+        ttl_secs: ttl,
+    }))
+}
+
+/// `Authorizer: NAME` (or `DefaultAuthorizer`): NONE, AWS_IAM or an entry of `Authorizers`.
+fn named_authorizer(
+    props: &Props<'_, '_>,
+    key: &str,
+    name: &str,
+    api: &ApiAuth,
+) -> Result<RouteAuthorizer, TemplateError> {
+    match name {
+        "NONE" => Ok(RouteAuthorizer::None),
+        "AWS_IAM" => Ok(RouteAuthorizer::Iam),
+        _ if api.authorizers.contains_key(name) => Ok(RouteAuthorizer::Named(name.to_owned())),
+        _ => Err(props.error_hint(
+            key,
+            format!("no authorizer named {name:?} in the API's Auth.Authorizers"),
+            format!(
+                "use one of: NONE, AWS_IAM{}",
+                api.authorizers
+                    .keys()
+                    .map(|k| format!(", {k}"))
+                    .collect::<String>()
+            ),
+        )),
+    }
+}
+
+/// One route's guard: the event's `Auth` over the API's defaults.
+fn route_auth(
+    event: &Props<'_, '_>,
+    api: &ApiAuth,
+    defaults: &ApiDefaults,
+    path: String,
+    method: String,
+) -> Result<RouteAuth, TemplateError> {
+    let auth = event.child("Auth");
+    let authorizer = match auth.string("Authorizer")? {
+        Some(name) => named_authorizer(&auth, "Authorizer", &name, api)?,
+        None => defaults.authorizer.clone(),
+    };
+    let route_scopes = auth.string_list("AuthorizationScopes")?;
+    let scopes = if !route_scopes.is_empty() {
+        route_scopes
+    } else if let RouteAuthorizer::Named(name) = &authorizer {
+        match api.authorizers.get(name) {
+            Some(Authorizer::Cognito(c)) => c.scopes.clone(),
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    Ok(RouteAuth {
+        method,
+        path,
+        authorizer,
+        scopes,
+        api_key_required: auth
+            .boolean("ApiKeyRequired")?
+            .unwrap_or(defaults.api_key_required),
+    })
+}
+
+/// `ResourcePath` of a method setting: `/*` for all, else `/` then the path with its own `/`
+/// written `~1` (`/~1items~1{id}` is `/items/{id}`).
+fn method_setting_path(raw: &str) -> String {
+    if raw == "/*" {
+        return raw.to_owned();
+    }
+    let decoded = raw.strip_prefix('/').unwrap_or(raw).replace("~1", "/");
+    if decoded.starts_with('/') {
+        decoded
+    } else {
+        format!("/{decoded}")
+    }
+}
+
+/// `Throttle` of a usage plan.
+fn throttle(
+    props: &Props<'_, '_>,
+    rate: &str,
+    burst: &str,
+) -> Result<Option<Throttle>, TemplateError> {
+    let (rate_limit, burst_limit) = (props.float(rate)?, props.number(burst)?);
+    if rate_limit.is_none() && burst_limit.is_none() {
+        return Ok(None);
+    }
+    let rate_limit = rate_limit.unwrap_or(0.0);
+    Ok(Some(Throttle {
+        rate_limit,
+        // AWS: a plan with only a rate gets a burst equal to the rate.
+        burst_limit: burst_limit.unwrap_or(rate_limit.ceil() as u32),
+    }))
+}
+
+/// `Quota` of a usage plan.
+fn quota(props: &Props<'_, '_>) -> Result<Option<Quota>, TemplateError> {
+    let Some(limit) = props.number("Limit")? else {
+        return Ok(None);
+    };
+    let period = match props.string("Period")?.as_deref() {
+        Some("DAY") => QuotaPeriod::Day,
+        Some("WEEK") => QuotaPeriod::Week,
+        Some("MONTH") | None => QuotaPeriod::Month,
+        Some(other) => {
+            return Err(props.error("Period", format!("{other:?} is not DAY, WEEK or MONTH")))
+        }
+    };
+    let offset = props.number("Offset")?.unwrap_or(0);
+    let max = match period {
+        QuotaPeriod::Day => 0,
+        QuotaPeriod::Week => 6,
+        QuotaPeriod::Month => 27,
+    };
+    if offset > max {
+        return Err(props.error("Offset", format!("{offset} is over {max} for this period")));
+    }
+    Ok(Some(Quota {
+        limit: u64::from(limit),
+        period,
+        offset,
+    }))
+}

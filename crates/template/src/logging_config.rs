@@ -1,0 +1,73 @@
+//! `LoggingConfig` of a function: Lambda tells the runtime its log format and application log
+//! level through `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`, so the model sets them the
+//! same way (a variable the template sets itself wins). `LogGroup` is not honoured: logs stay in
+//! `/aws/lambda/<name>`.
+
+use std::collections::BTreeMap;
+
+use crate::yaml_tree::Node;
+
+/// `environment` with the variables `config` (the evaluated `LoggingConfig`) implies.
+pub(crate) fn apply(
+    config: Option<&Node>,
+    mut environment: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let Some(config) = config else {
+        return environment;
+    };
+    let format = config.get("LogFormat").and_then(Node::as_str);
+    let level = config.get("ApplicationLogLevel").and_then(Node::as_str);
+    // AWS: ApplicationLogLevel applies to the JSON format only.
+    let json = format.is_some_and(|f| f.eq_ignore_ascii_case("JSON"));
+    for (var, value) in [
+        ("AWS_LAMBDA_LOG_FORMAT", format),
+        ("AWS_LAMBDA_LOG_LEVEL", level.filter(|_| json)),
+    ] {
+        if let Some(value) = value {
+            environment
+                .entry(var.to_owned())
+                .or_insert_with(|| value.to_owned());
+        }
+    }
+    environment
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::{load_str, LoadOptions};
+
+    fn environment(logging: &str) -> std::collections::BTreeMap<String, String> {
+        let yaml = format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      InlineCode: x\n{logging}"
+        );
+        let model = load_str(
+            &yaml,
+            Path::new("/app/template.yaml"),
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        model.functions[0].environment.clone()
+    }
+
+    #[test]
+    fn logging_config_sets_the_runtime_variables() {
+        let env = environment(
+            "      LoggingConfig:\n        LogFormat: JSON\n        ApplicationLogLevel: DEBUG\n",
+        );
+        assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
+        assert_eq!(env["AWS_LAMBDA_LOG_LEVEL"], "DEBUG");
+        let env = environment("      LoggingConfig:\n        LogFormat: Text\n");
+        assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "Text");
+        assert!(!env.contains_key("AWS_LAMBDA_LOG_LEVEL"));
+        let env = environment(
+            "      LoggingConfig:\n        LogFormat: JSON\n      Environment:\n        Variables:\n          AWS_LAMBDA_LOG_FORMAT: Text\n",
+        );
+        assert_eq!(
+            env["AWS_LAMBDA_LOG_FORMAT"], "Text",
+            "the template's own variable wins"
+        );
+        assert!(environment("").is_empty());
+    }
+}

@@ -1,0 +1,274 @@
+//! `Auth`, usage plans, method settings and Cognito resources, as the gateway will see them.
+
+use super::{load, load_err};
+use crate::auth_model::*;
+
+const FIXTURE: &str = include_str!("../../../cli/tests/fixtures/auth/template.yaml");
+
+#[test]
+fn the_auth_fixture_resolves_every_route() {
+    let model = load(FIXTURE);
+    let api = &model.auth.apis["Api"];
+    let route = |path: &str| {
+        api.route("GET", path)
+            .unwrap_or_else(|| panic!("route {path}"))
+    };
+    assert_eq!(route("/public").authorizer, RouteAuthorizer::None);
+    assert_eq!(
+        route("/me").authorizer,
+        RouteAuthorizer::Named("Cognito".into())
+    );
+    assert_eq!(route("/scoped").scopes, vec!["items/read".to_owned()]);
+    assert_eq!(
+        api.route("ANY", "/iam").expect("route /iam").authorizer,
+        RouteAuthorizer::Iam
+    );
+    assert!(route("/keyed").api_key_required);
+    assert!(!route("/me").api_key_required);
+
+    let Authorizer::Cognito(cognito) = &api.authorizers["Cognito"] else {
+        panic!("Cognito authorizer");
+    };
+    assert_eq!(cognito.pools, vec![PoolRef::Local("UserPool".into())]);
+    assert_eq!(cognito.header, "Authorization");
+    let Authorizer::Lambda(token) = &api.authorizers["TokenAuth"] else {
+        panic!("TokenAuth");
+    };
+    assert_eq!(token.function, "AuthorizerFunction");
+    assert_eq!(token.ttl_secs, 300);
+    assert_eq!(
+        token.payload,
+        LambdaPayload::Token {
+            header: "X-Token".into(),
+            validation_expression: Some("[a-z]+".into())
+        }
+    );
+    let Authorizer::Lambda(request) = &api.authorizers["RequestAuth"] else {
+        panic!("RequestAuth");
+    };
+    assert_eq!(
+        request.payload,
+        LambdaPayload::Request {
+            identity: vec![
+                IdentitySource::Header("X-User".into()),
+                IdentitySource::Query("tenant".into())
+            ]
+        }
+    );
+    let Authorizer::Lambda(no_cache) = &api.authorizers["NoCacheAuth"] else {
+        panic!("NoCacheAuth");
+    };
+    assert_eq!(no_cache.ttl_secs, 0);
+
+    assert_eq!(api.method_settings.len(), 2);
+    assert!(api.cache_cluster_enabled);
+    assert_eq!(api.method_settings[0].caching_enabled, Some(true));
+    assert_eq!(api.method_settings[0].cache_ttl_secs, Some(60));
+    let setting = &api.method_settings[1];
+    assert_eq!(setting.resource_path, "/limited");
+    assert_eq!(setting.http_method, "GET");
+    assert_eq!(setting.rate_limit, Some(10.0));
+    assert_eq!(setting.burst_limit, Some(50));
+
+    // SAM's PER_API plan: one plan and one generated, enabled key; the raw plan beside it.
+    let plan = |id: &str| {
+        model
+            .auth
+            .usage_plans
+            .iter()
+            .find(|p| p.logical_id == id)
+            .expect(id)
+    };
+    let key = |id: &str| {
+        model
+            .auth
+            .api_keys
+            .iter()
+            .find(|k| k.logical_id == id)
+            .expect(id)
+    };
+    let sam = plan("ApiUsagePlan");
+    assert_eq!(sam.apis, vec!["Api".to_owned()]);
+    assert_eq!(sam.keys, vec!["ApiApiKey".to_owned()]);
+    assert_eq!(
+        sam.quota,
+        Some(Quota {
+            limit: 3,
+            period: QuotaPeriod::Day,
+            offset: 0
+        })
+    );
+    assert_eq!(key("ApiApiKey").value, None);
+    assert!(key("ApiApiKey").enabled);
+    let raw = plan("BurstPlan");
+    assert_eq!(
+        raw.keys,
+        vec!["FixedKey".to_owned(), "DisabledKey".to_owned()]
+    );
+    assert_eq!(
+        raw.throttle,
+        Some(Throttle {
+            rate_limit: 0.01,
+            burst_limit: 2
+        })
+    );
+    assert!(key("FixedKey").enabled && !key("DisabledKey").enabled);
+
+    let pool = model.auth.user_pool("UserPool").expect("pool");
+    assert!(pool.pool_id.starts_with("us-east-1_") && pool.pool_id.len() == 19);
+    assert_eq!(pool.clients.len(), 1);
+    assert_eq!(pool.clients[0].client_id.len(), 26);
+    assert!(
+        model
+            .warnings
+            .iter()
+            .all(|w| !w.contains("Cognito") && !w.contains("Auth")),
+        "{:?}",
+        model.warnings
+    );
+}
+
+#[test]
+fn refs_to_cognito_resources_give_aws_shaped_ids() {
+    let model = load(
+        r#"
+Resources:
+  Pool: { Type: AWS::Cognito::UserPool }
+  Client: { Type: AWS::Cognito::UserPoolClient, Properties: { UserPoolId: !Ref Pool } }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.b
+      InlineCode: x
+      Environment:
+        Variables:
+          POOL: !Ref Pool
+          CLIENT: !Ref Client
+          ARN: !GetAtt Pool.Arn
+"#,
+    );
+    let pool = model.auth.user_pool("Pool").expect("pool");
+    let env = &model.functions[0].environment;
+    assert_eq!(env["POOL"], pool.pool_id);
+    assert_eq!(env["CLIENT"], pool.clients[0].client_id);
+    assert_eq!(
+        env["ARN"],
+        format!(
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/{}",
+            pool.pool_id
+        )
+    );
+}
+
+#[test]
+fn raw_usage_plan_resources_and_globals() {
+    let model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    Auth:
+      ApiKeyRequired: true
+Resources:
+  Key: { Type: AWS::ApiGateway::ApiKey, Properties: { Value: abcdefghijklmnopqrst, Enabled: true } }
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{ ApiId: !Ref ServerlessRestApi, Stage: Prod }]
+      Throttle: { RateLimit: 5, BurstLimit: 2 }
+      Quota: { Limit: 100, Period: WEEK, Offset: 2 }
+  PlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties: { KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.b
+      InlineCode: x
+      Events:
+        Get: { Type: Api, Properties: { Path: /x, Method: get } }
+"#,
+    );
+    assert!(
+        model.auth.apis["ServerlessRestApi"]
+            .route("GET", "/x")
+            .expect("route")
+            .api_key_required
+    );
+    let plan = &model.auth.usage_plans[0];
+    assert_eq!(plan.apis, vec!["ServerlessRestApi".to_owned()]);
+    assert_eq!(plan.keys, vec!["Key".to_owned()]);
+    assert_eq!(
+        plan.throttle,
+        Some(Throttle {
+            rate_limit: 5.0,
+            burst_limit: 2
+        })
+    );
+    assert_eq!(
+        plan.quota.map(|q| (q.period, q.offset)),
+        Some((QuotaPeriod::Week, 2))
+    );
+    assert_eq!(
+        model.auth.api_keys[0].value.as_deref(),
+        Some("abcdefghijklmnopqrst")
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn errors_name_the_property() {
+    let unknown = load_err(
+        r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Missing
+"#,
+    );
+    assert!(
+        unknown.contains("Resources.Api.Properties.Auth.DefaultAuthorizer"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("no authorizer named \"Missing\""),
+        "{unknown}"
+    );
+    let period = load_err(
+        r#"
+Resources:
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      Quota: { Limit: 1, Period: YEAR }
+"#,
+    );
+    assert!(
+        period.contains("Resources.Plan.Properties.Quota.Period") && period.contains("YEAR"),
+        "{period}"
+    );
+}
+
+#[test]
+fn raw_methods_and_openapi_security_are_recorded() {
+    let model = load(include_str!(
+        "../../../cli/tests/fixtures/auth-raw/template.yaml"
+    ));
+    let raw = &model.auth.apis["Raw"];
+    assert!(raw.methods["Resources.IamMethod"].iam);
+    assert!(raw.methods["Resources.KeyMethod"].api_key_required);
+    assert!(raw.methods["Resources.CognitoMethod"]
+        .unenforceable
+        .is_some());
+    assert_eq!(model.auth.apis["SecuredDoc"].unread_security.len(), 1);
+    assert!(model.auth.apis["DefaultedDoc"].unread_security.is_empty());
+    assert_eq!(
+        model.auth.apis["DefaultedDoc"].default_authorizer,
+        Some(RouteAuthorizer::Named("Cognito".into()))
+    );
+}
