@@ -92,8 +92,8 @@ async fn a_generation_swapped_under_load_fails_no_request() {
         let (client, url, done) = (client.clone(), url.clone(), load_done.clone());
         clients.push(tokio::spawn(async move {
             let mut answers = Vec::new();
-            // Bounded: stops when the reloads are over, or after 2,000 requests.
-            while !done.load(std::sync::atomic::Ordering::Relaxed) && answers.len() < 2000 {
+            // Bounded: stops when the reloads are over, or after 20,000 requests.
+            while !done.load(std::sync::atomic::Ordering::Relaxed) && answers.len() < 20_000 {
                 let answer = match client.get(&url).send().await {
                     Ok(response) => {
                         let status = response.status().as_u16();
@@ -107,13 +107,31 @@ async fn a_generation_swapped_under_load_fails_no_request() {
         }));
     }
 
-    // Let the load reach the first generation, then swap back and forth under it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Swap back and forth under the load; after each swap, wait until the new code answers (a
+    // cold start on a busy machine can take a while), so every swap happens mid-traffic.
+    let answers_with = |version: &'static str| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            for _ in 0..400 {
+                if let Ok(response) = client.get(&url).send().await {
+                    if response.text().await.unwrap_or_default() == version {
+                        return true;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        }
+    };
+    assert!(
+        answers_with("v1").await,
+        "the first generation never answered"
+    );
     for round in 0..6 {
         let version = if round % 2 == 0 { "v2" } else { "v1" };
         app.reload(load(&path, version), &Default::default())
             .expect("reload builds");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(answers_with(version).await, "{version} never answered");
     }
     load_done.store(true, std::sync::atomic::Ordering::Relaxed);
 
@@ -130,13 +148,8 @@ async fn a_generation_swapped_under_load_fails_no_request() {
         "failed requests: {:?}",
         &failed[..failed.len().min(5)]
     );
-    let bodies: std::collections::BTreeSet<&str> =
-        answers.iter().map(|(_, body)| body.as_str()).collect();
-    assert_eq!(
-        bodies,
-        ["v1", "v2"].into_iter().collect(),
-        "both generations answered"
-    );
+    // Every answer came from one generation or the other.
+    assert!(answers.iter().all(|(_, body)| body == "v1" || body == "v2"));
     // The last reload installed v1: a new request gets it.
     let last = client.get(&url).send().await.expect("request");
     assert_eq!(last.text().await.expect("body"), "v1");
