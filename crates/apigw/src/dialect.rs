@@ -4,29 +4,10 @@
 //!
 //! Chosen once, at routing (the matched route's kind; before routing, the gateway's default), so REST
 //! APIs, HTTP APIs and Function URLs walk the same phases instead of each having a pipeline.
+//!
+//! The enum is a leaf every stage can name; what each kind does lives in `proxy.rs`.
 
-use std::time::Duration;
-
-use bytes::Bytes;
-use http::{HeaderValue, Response};
-use http_body_util::Full;
-use sluice_aws_env::AwsEnv;
 use sluice_template::PayloadFormat;
-
-use crate::api::Api;
-use crate::exchange::Exchange;
-use crate::gateway::GatewayOptions;
-use crate::gateway_error::GatewayError;
-use crate::response_mapping::map_response;
-use crate::route_table::RouteMatch;
-use crate::{http_api_event, http_api_response, request_event};
-
-/// HTTP API's integration timeout when the route sets none (AWS: 30 s, also the maximum).
-const HTTP_API_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// AWS: a Function URL waits as long as the function may run (15 minutes); Lambda's own timeout
-/// ends the invocation first, so the gateway's only guards against a hung integration.
-const FUNCTION_URL_TIMEOUT: Duration = Duration::from_secs(15 * 60 + 30);
 
 /// One kind of API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,97 +19,4 @@ pub enum Dialect {
     HttpApi(PayloadFormat),
     /// A Lambda Function URL (payload 2.0, Lambda's own error answers).
     FunctionUrl,
-}
-
-impl Dialect {
-    /// How long the gateway waits for the function before answering with a timeout.
-    pub(crate) fn integration_timeout(
-        self,
-        options: &GatewayOptions,
-        route: &RouteMatch,
-    ) -> Duration {
-        match self {
-            Dialect::Rest => options.integration_timeout,
-            Dialect::HttpApi(_) => route.entry.timeout.unwrap_or(HTTP_API_TIMEOUT),
-            Dialect::FunctionUrl => FUNCTION_URL_TIMEOUT,
-        }
-    }
-
-    /// The event (JSON bytes) the function is invoked with.
-    pub(crate) fn event(
-        self,
-        ex: &Exchange,
-        route: &RouteMatch,
-        api: &Api,
-        aws: &AwsEnv,
-    ) -> Result<Bytes, GatewayError> {
-        let serialized = match self {
-            Dialect::Rest => {
-                let event = request_event::build(ex, route, &api.stage, &api.logical_id, aws);
-                serde_json::to_vec(&event)
-            }
-            Dialect::HttpApi(PayloadFormat::V2) => {
-                serde_json::to_vec(&http_api_event::build_v2(ex, route, api, aws))
-            }
-            Dialect::HttpApi(PayloadFormat::V1) => {
-                serde_json::to_vec(&http_api_event::build_v1(ex, route, api, aws))
-            }
-            Dialect::FunctionUrl => {
-                serde_json::to_vec(&http_api_event::build_function_url(ex, api, aws))
-            }
-        };
-        serialized
-            .map(Bytes::from)
-            .map_err(|e| GatewayError::Internal(format!("event serialization failed: {e}")))
-    }
-
-    /// The HTTP response for the function's answer, or why the API refuses that answer.
-    pub(crate) fn response(
-        self,
-        ex: &Exchange,
-        api: &Api,
-        payload: &[u8],
-    ) -> Result<Response<Full<Bytes>>, GatewayError> {
-        match self {
-            Dialect::Rest => {
-                let decode_base64 = api
-                    .stage
-                    .binary_media_types
-                    .matches_accept(ex.header("accept").as_deref());
-                map_response(payload, decode_base64)
-                    .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
-            }
-            // AWS: HTTP APIs have no binary media types; an `isBase64Encoded` body is always decoded.
-            Dialect::HttpApi(PayloadFormat::V1) => map_response(payload, true)
-                .map_err(|reason| GatewayError::MalformedResponse(reason.to_string())),
-            Dialect::HttpApi(PayloadFormat::V2) | Dialect::FunctionUrl => {
-                http_api_response::map(payload)
-                    .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
-            }
-        }
-    }
-
-    /// Headers this kind of API adds to every response, its own errors included.
-    pub(crate) fn stamp(self, response: &mut Response<Full<Bytes>>, ex: &Exchange) {
-        let stamps: &[(&str, &str)] = match self {
-            Dialect::Rest => &[
-                ("x-amzn-requestid", &ex.request_id),
-                ("x-amz-apigw-id", &ex.extended_request_id),
-                ("x-amzn-trace-id", &ex.trace_id),
-            ],
-            // AWS: HTTP APIs answer with `apigw-requestid` (the short id the event carries as
-            // `requestContext.requestId`) and none of the REST headers.
-            Dialect::HttpApi(_) => &[("apigw-requestid", &ex.extended_request_id)],
-            Dialect::FunctionUrl => &[
-                ("x-amzn-requestid", &ex.request_id),
-                ("x-amzn-trace-id", &ex.trace_id),
-            ],
-        };
-        let headers = response.headers_mut();
-        for (name, value) in stamps {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                headers.insert(*name, value);
-            }
-        }
-    }
 }

@@ -21,6 +21,8 @@ mod gateway_error;
 mod http_api_event;
 mod http_api_response;
 pub mod integration;
+mod options;
+mod proxy;
 mod request_event;
 mod response_mapping;
 mod route_table;
@@ -31,8 +33,9 @@ pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;
 pub use exchange::RawHeaderNames;
 pub use function_url::function_url_addresses;
-pub use gateway::{Apis, Gateway, GatewayOptions};
+pub use gateway::{Apis, Gateway};
 pub use integration::{Invoke, InvokeError, InvokeFuture};
+pub use options::GatewayOptions;
 pub use route_table::RouteError;
 
 /// Checks that `apis` form one route table (no route twice, every path one API Gateway accepts),

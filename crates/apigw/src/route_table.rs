@@ -14,6 +14,8 @@
 //!
 //! A handful of routes per application makes a linear scan cheaper than any index; the table is built
 //! once per template and shared read-only.
+//!
+//! Just past 600 lines with its unit tests, which pin AWS's priority rules case by case.
 
 use std::sync::Arc;
 use std::time::Duration;

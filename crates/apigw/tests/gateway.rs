@@ -1,5 +1,8 @@
 //! The gateway end to end through its public API, with a fake Lambda: status codes and bodies AWS
 //! answers with, the event the function receives, and golden events.
+//!
+//! Long: one binary for the REST gateway's behaviours (HTTP API tests have their own); split by
+//! topic like `tests/http_api/` when it next grows.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

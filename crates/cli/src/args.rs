@@ -38,9 +38,9 @@ pub enum Command {
     #[command(subcommand)]
     Ddb(DdbCommand),
     /// Print a signed Cognito-shaped token for a user pool of the template.
-    Token(crate::auth_commands::TokenArgs),
+    Token(TokenArgs),
     /// List the template's API keys and their values.
-    ApiKeys(crate::auth_commands::ApiKeysArgs),
+    ApiKeys(ApiKeysArgs),
     /// SAM CLI's spelling: `sluice local start-api`, `sluice local invoke`.
     #[command(subcommand)]
     Local(LocalCommand),
@@ -464,4 +464,50 @@ pub struct DdbImportArgs {
     pub store: StoreArgs,
     /// Input file, or `-` for standard input.
     pub input: PathBuf,
+}
+
+/// `sluice token` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct TokenArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Where Sluice keeps its state (default: `.sluice/` next to the template); the pool's key is there.
+    #[arg(long)]
+    pub state_dir: Option<std::path::PathBuf>,
+    /// The user pool: logical id or pool id (optional when the template has one).
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// The app client: logical id or client id (default: the pool's first client).
+    #[arg(long)]
+    pub client: Option<String>,
+    /// `sub` (default: a UUID derived from the username).
+    #[arg(long)]
+    pub sub: Option<String>,
+    /// `cognito:username`.
+    #[arg(long, default_value = "user")]
+    pub username: String,
+    /// `cognito:groups`, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// OAuth scopes (repeat or separate with spaces); any scope makes it an access token.
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+    /// Extra claims, `key=value` (repeatable).
+    #[arg(long = "claim", value_name = "KEY=VALUE")]
+    pub claims: Vec<String>,
+    /// Lifetime: `3600`, `90s`, `15m`, `1h`, `2d`; negative (`-1h`) gives an expired token.
+    #[arg(long, default_value = "1h", allow_hyphen_values = true)]
+    pub expires_in: String,
+}
+
+/// `sluice api-keys` flags.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ApiKeysArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Where Sluice keeps its state (default: `.sluice/` next to the template).
+    #[arg(long)]
+    pub state_dir: Option<std::path::PathBuf>,
 }

@@ -4,60 +4,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::Args as ClapArgs;
 use sluice_server::auth_setup::{self, TokenOptions};
 
-use crate::args::TemplateArgs;
-
-/// `sluice token` flags.
-#[derive(Debug, Clone, ClapArgs)]
-pub struct TokenArgs {
-    /// Template selection.
-    #[command(flatten)]
-    pub template: TemplateArgs,
-    /// Where Sluice keeps its state (default: `.sluice/` next to the template); the pool's key is there.
-    #[arg(long)]
-    pub state_dir: Option<std::path::PathBuf>,
-    /// The user pool: logical id or pool id (optional when the template has one).
-    #[arg(long)]
-    pub pool: Option<String>,
-    /// The app client: logical id or client id (default: the pool's first client).
-    #[arg(long)]
-    pub client: Option<String>,
-    /// `sub` (default: a UUID derived from the username).
-    #[arg(long)]
-    pub sub: Option<String>,
-    /// `cognito:username`.
-    #[arg(long, default_value = "user")]
-    pub username: String,
-    /// `cognito:groups`, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    pub groups: Vec<String>,
-    /// OAuth scopes (repeat or separate with spaces); any scope makes it an access token.
-    #[arg(long = "scope")]
-    pub scopes: Vec<String>,
-    /// Extra claims, `key=value` (repeatable).
-    #[arg(long = "claim", value_name = "KEY=VALUE")]
-    pub claims: Vec<String>,
-    /// Lifetime: `3600`, `90s`, `15m`, `1h`, `2d`; negative (`-1h`) gives an expired token.
-    #[arg(long, default_value = "1h", allow_hyphen_values = true)]
-    pub expires_in: String,
-}
-
-/// `sluice api-keys` flags.
-#[derive(Debug, Clone, ClapArgs)]
-pub struct ApiKeysArgs {
-    /// Template selection.
-    #[command(flatten)]
-    pub template: TemplateArgs,
-    /// Where Sluice keeps its state (default: `.sluice/` next to the template).
-    #[arg(long)]
-    pub state_dir: Option<std::path::PathBuf>,
-}
+use crate::args::{ApiKeysArgs, TokenArgs};
 
 /// Prints a signed token for a pool of the template.
 pub fn token(args: TokenArgs) -> Result<ExitCode> {
-    let mut config = crate::commands::base_config(&args.template)?;
+    let mut config = crate::setup::base_config(&args.template)?;
     config.state_dir = args.state_dir.clone();
     let model = sluice_server::load_model(&config)?;
     let claims = args
@@ -90,7 +43,7 @@ pub fn token(args: TokenArgs) -> Result<ExitCode> {
 
 /// Lists the template's API keys and their values.
 pub fn api_keys(args: ApiKeysArgs) -> Result<ExitCode> {
-    let mut config = crate::commands::base_config(&args.template)?;
+    let mut config = crate::setup::base_config(&args.template)?;
     config.state_dir = args.state_dir.clone();
     let model = sluice_server::load_model(&config)?;
     let mut out = std::io::stdout().lock();

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
-use crate::commands::{base_config, load, say_not_applied};
+use crate::setup::{base_config, load, say_not_applied};
 
 /// `sluice build`: each function's plan, run in template order; the first failure stops, with
 /// the tool's own output.

@@ -13,7 +13,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::args::{LogsArgs, LogsOutput};
-use crate::commands::{base_config, say_not_applied};
+use crate::setup::{base_config, say_not_applied};
 
 /// How often `--tail` looks for new events (SAM polls too; the store is local, so often is cheap).
 const TAIL_INTERVAL: Duration = Duration::from_millis(500);

@@ -10,6 +10,7 @@ mod report_command;
 mod route_table;
 mod sam_flags;
 mod samconfig;
+mod setup;
 
 use std::process::ExitCode;
 

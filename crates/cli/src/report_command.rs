@@ -8,7 +8,7 @@ use sluice_server::cost::{self, dollars, FunctionCost, PRICES_AS_OF};
 use sluice_server::logs::LogStore;
 use sluice_template::Model;
 
-use crate::commands::{base_config, load};
+use crate::setup::{base_config, load};
 
 /// `sluice report`: the template names the functions, the state folder holds their REPORT lines.
 pub fn command(args: &crate::args::StoreArgs) -> Result<ExitCode> {

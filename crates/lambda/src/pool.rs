@@ -181,10 +181,9 @@ impl FunctionPool {
         for line in &lines {
             sink.line(function, line);
         }
-        let payload = serde_json::json!({ "errorType": "Runtime.InvalidEntrypoint", "errorMessage": message });
         Invocation {
             request_id,
-            payload: Bytes::from(payload.to_string()),
+            payload: crate::sandbox::error_document("Runtime.InvalidEntrypoint", message),
             function_error: Some("Unhandled".to_owned()),
             log_tail: lines.join("\n") + "\n",
         }

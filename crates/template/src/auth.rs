@@ -5,6 +5,9 @@
 //! Kept apart from `resources.rs` on purpose: it reads the same resources for a different job, and
 //! an authorizer the gateway cannot enforce is recorded here as [`Authorizer::Unenforceable`] so
 //! the route fails closed instead of opening.
+//!
+//! Long (past 600 lines): one reader per `Auth` form SAM and CloudFormation accept, kept together
+//! so the precedence between them (event over API over `Globals`) reads in one place.
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::catalog::{value, Values};
+use super::values::{value, Values};
 
 /// The sample request's headers (a browser behind CloudFront), in SAM's order. `{host}` is
 /// replaced: SAM's sample names two different API ids for `Host`, and Sluice keeps both.

@@ -5,9 +5,10 @@
 //! breaks the output); Sluice builds `serde_json` values instead, so any value gives valid JSON.
 //! With the defaults the output is byte-for-byte SAM's.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
+
+use super::values::value;
+pub use super::values::Values;
 
 /// How a flag's value is transformed before it goes into the event (SAM's `encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +31,6 @@ pub struct Flag {
     /// What happens to the value before it is used.
     pub encoding: Encoding,
 }
-
-/// Flag values after encoding, by flag name.
-pub type Values = BTreeMap<&'static str, String>;
 
 /// One event SAM can generate.
 #[derive(Debug, Clone, Copy)]
@@ -232,11 +230,6 @@ pub fn find(service: &str, event: &str) -> Option<&'static EventKind> {
     EVENTS
         .iter()
         .find(|e| e.service == service && e.event == event)
-}
-
-/// A flag's value; every flag of the event is filled in (defaults included) before `build` runs.
-pub(super) fn value<'a>(values: &'a Values, name: &str) -> &'a str {
-    values.get(name).map_or("", String::as_str)
 }
 
 fn token_authorizer(v: &Values) -> Value {

@@ -29,8 +29,8 @@ use crate::runtime_api::{
 use crate::{Invocation, LogSink, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::{Containment, HostContainment};
-pub(crate) use function_error::InitFailure;
-use function_error::{error_document, error_payload, init_error};
+pub(crate) use function_error::{error_document, InitFailure};
+use function_error::{error_payload, init_error};
 use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{SandboxProcess, Spawned};

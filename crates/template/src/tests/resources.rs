@@ -1,4 +1,6 @@
 //! Functions, APIs, routes, Globals, conditions and warnings.
+//!
+//! Long: one test per resource-reader feature; split by topic when it next grows.
 
 use std::path::PathBuf;
 
