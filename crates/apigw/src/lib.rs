@@ -13,6 +13,9 @@ mod cors;
 mod dialect;
 mod exchange;
 mod function_url;
+// Entry points for `fuzz/`, kept out of the documented API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod gateway_error;
 mod http_api_event;

@@ -5,6 +5,9 @@
 mod attribute_value;
 pub mod backup;
 mod expression;
+// Entry points for `fuzz/`, kept out of the documented API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod key_codec;
 mod number;
 mod ops;
