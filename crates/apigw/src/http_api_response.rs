@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 use serde_json::{Map, Value};
 
@@ -37,17 +37,6 @@ pub(crate) enum MalformedResponse {
     #[error("invalid header `{0}`")]
     InvalidHeader(String),
 }
-
-/// Headers that describe the connection, not the response; hyper sets its own framing.
-const CONNECTION_HEADERS: &[&str] = &[
-    "connection",
-    "content-length",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
 
 /// Map a function's payload to the HTTP response.
 pub(crate) fn map(payload: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
@@ -115,28 +104,10 @@ fn structured(object: &Map<String, Value>) -> Result<Response<Full<Bytes>>, Malf
         Bytes::from(body)
     };
 
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    for (name, value) in pairs {
-        let header_name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
-        if CONNECTION_HEADERS.contains(&header_name.as_str()) {
-            continue;
-        }
-        let header_value = HeaderValue::from_str(&value)
-            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
-        headers.append(header_name, header_value);
-    }
     // AWS (as users report it; not verified against a live API here): an answer with a
     // `statusCode` but no content type goes out as plain UTF-8 text.
-    if !headers.contains_key(http::header::CONTENT_TYPE) {
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-    }
-    Ok(response)
+    crate::response_parts::assemble(status, pairs, body, "text/plain; charset=utf-8")
+        .map_err(MalformedResponse::InvalidHeader)
 }
 
 /// `statusCode`: an integer or a numeric string in 100..=599.

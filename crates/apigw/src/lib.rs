@@ -25,6 +25,7 @@ mod options;
 mod proxy;
 mod request_event;
 mod response_mapping;
+mod response_parts;
 mod route_table;
 
 pub use access_log::{AccessLog, AccessRecord};

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Response, StatusCode};
+use http::{Response, StatusCode};
 use http_body_util::Full;
 use serde_json::Value;
 
@@ -41,17 +41,6 @@ pub(crate) enum MalformedResponse {
     #[error("body is not valid base64")]
     BadBase64Body,
 }
-
-/// Headers that describe the connection, not the response; hyper sets its own framing.
-const CONNECTION_HEADERS: &[&str] = &[
-    "connection",
-    "content-length",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
 
 /// Map a function's payload to the HTTP response. `decode_base64` says whether the request's
 /// `Accept` matched a binary media type: only then is an `isBase64Encoded` body decoded.
@@ -136,26 +125,8 @@ pub(crate) fn map_response(
         Bytes::from(body)
     };
 
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    for (name, value) in pairs {
-        let header_name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
-        if CONNECTION_HEADERS.contains(&header_name.as_str()) {
-            continue;
-        }
-        let header_value = HeaderValue::from_str(&value)
-            .map_err(|_| MalformedResponse::InvalidHeader(name.clone()))?;
-        headers.append(header_name, header_value);
-    }
-    if !headers.contains_key(http::header::CONTENT_TYPE) {
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-    }
-    Ok(response)
+    crate::response_parts::assemble(status, pairs, body, "application/json")
+        .map_err(MalformedResponse::InvalidHeader)
 }
 
 /// `statusCode`: absent or `null` → 200; an integer or a numeric string in 100..=599.
