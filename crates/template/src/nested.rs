@@ -124,27 +124,59 @@ pub(crate) fn outputs(children: &[Child]) -> BTreeMap<String, BTreeMap<String, S
         .collect()
 }
 
-/// Adds the children's functions, APIs and tables to `model`, named as SAM CLI names them.
-pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
-    // Routes already served, parameter names aside: the parent's first, then earlier children's.
-    let shape = |path: &str| {
-        path.split('/')
+/// Routes already served (method and path, parameter names aside) and the function serving each:
+/// the parent's first, then earlier children's.
+#[derive(Default)]
+struct Routed(BTreeMap<(String, String), String>);
+
+impl Routed {
+    fn key(method: &str, path: &str) -> (String, String) {
+        let shape = path
+            .split('/')
             .map(|s| if s.starts_with('{') { "{}" } else { s })
             .collect::<Vec<_>>()
-            .join("/")
-    };
-    let mut routed: BTreeMap<(String, String), String> = BTreeMap::new();
+            .join("/");
+        (method.to_owned(), shape)
+    }
+
+    /// Records a route of the parent (the first claim of a route wins).
+    fn claim(&mut self, method: &str, path: &str, function: &str) {
+        self.0
+            .entry(Self::key(method, path))
+            .or_insert_with(|| function.to_owned());
+    }
+
+    /// Whether a child's route is served: not if an earlier template routes it (said in
+    /// `warnings`, as SAM CLI lets the parent's routes win).
+    fn admit(
+        &mut self,
+        method: &str,
+        path: &str,
+        function: &str,
+        warnings: &mut Vec<String>,
+    ) -> bool {
+        let key = Self::key(method, path);
+        if let Some(winner) = self.0.get(&key) {
+            warnings.push(format!(
+                "{function}: {method} {path} is also routed to {winner}, which wins (as in SAM CLI, the parent template's routes come first)"
+            ));
+            return false;
+        }
+        self.0.insert(key, function.to_owned());
+        true
+    }
+}
+
+/// Adds the children's functions, APIs and tables to `model`, named as SAM CLI names them.
+pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
+    let mut routed = Routed::default();
     for api in &model.rest_apis {
         for route in &api.routes {
-            routed
-                .entry((route.method.clone(), shape(&route.path)))
-                .or_insert_with(|| route.function.clone());
+            routed.claim(&route.method, &route.path, &route.function);
         }
     }
     for route in model.http_apis.iter().flat_map(|api| &api.routes) {
-        routed
-            .entry((route.method.clone(), shape(&route.path)))
-            .or_insert_with(|| route.function.clone());
+        routed.claim(&route.method, &route.path, &route.function);
     }
     for child in children {
         let prefix = |id: &str| format!("{}/{id}", child.id);
@@ -160,41 +192,21 @@ pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
         }
         for mut api in child.model.rest_apis {
             api.logical_id = prefix(&api.logical_id);
-            let mut kept = Vec::new();
-            for mut route in api.routes {
+            for route in &mut api.routes {
                 route.function = prefix(&route.function);
-                let key = (route.method.clone(), shape(&route.path));
-                if let Some(winner) = routed.get(&key) {
-                    model.warnings.push(format!(
-                        "{}: {} {} is also routed to {winner}, which wins (as in SAM CLI, the parent template's routes come first)",
-                        route.function, route.method, route.path
-                    ));
-                    continue;
-                }
-                routed.insert(key, route.function.clone());
-                kept.push(route);
             }
-            api.routes = kept;
+            api.routes
+                .retain(|r| routed.admit(&r.method, &r.path, &r.function, &mut model.warnings));
             model.rest_apis.push(api);
         }
         // HTTP APIs and Function URLs come along the same way (one port serves them all).
         for mut api in child.model.http_apis {
             api.logical_id = prefix(&api.logical_id);
-            let mut kept = Vec::new();
-            for mut route in api.routes {
+            for route in &mut api.routes {
                 route.function = prefix(&route.function);
-                let key = (route.method.clone(), shape(&route.path));
-                if let Some(winner) = routed.get(&key) {
-                    model.warnings.push(format!(
-                        "{}: {} {} is also routed to {winner}, which wins (as in SAM CLI, the parent template's routes come first)",
-                        route.function, route.method, route.path
-                    ));
-                    continue;
-                }
-                routed.insert(key, route.function.clone());
-                kept.push(route);
             }
-            api.routes = kept;
+            api.routes
+                .retain(|r| routed.admit(&r.method, &r.path, &r.function, &mut model.warnings));
             model.http_apis.push(api);
         }
         for mut url in child.model.function_urls {
