@@ -28,6 +28,7 @@ mod plain_yaml;
 mod resource_types;
 mod resources;
 pub mod route_path;
+mod stream_events;
 mod tables;
 mod yaml_tree;
 
@@ -36,7 +37,8 @@ pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
     Code, Cors, Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, Model,
-    PayloadFormat, RestApi, Route, Source, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
+    PayloadFormat, RestApi, Route, Source, StartingPosition, StreamMapping, Table, DEFAULT_ROUTE,
+    DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

@@ -197,6 +197,8 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Method"
             | "AWS::ApiGateway::Stage"
             | "AWS::ApiGateway::Deployment" => {}
+            // Read by `stream_events`, in its own pass.
+            "AWS::Lambda::EventSourceMapping" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
@@ -598,8 +600,8 @@ fn read_events(
         let ty = resolver
             .eval_string(type_node, &format!("{event_path}.Type"))?
             .unwrap_or_default();
-        if ty == "HttpApi" {
-            // Read by `http_api`, in its own pass.
+        if ty == "HttpApi" || ty == "DynamoDB" {
+            // Read by `http_api` and `stream_events`, in their own passes.
             continue;
         }
         if ty != "Api" {

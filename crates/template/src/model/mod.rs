@@ -4,11 +4,13 @@
 //! the time a `Model` exists; consumers never see raw template values.
 
 mod http;
+mod streams;
 
 pub use http::{
     Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
     DEFAULT_ROUTE, DEFAULT_STAGE,
 };
+pub use streams::{StartingPosition, StreamMapping};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ pub struct Model {
     pub function_urls: Vec<FunctionUrl>,
     /// DynamoDB tables (`AWS::Serverless::SimpleTable`, `AWS::DynamoDB::Table`), in template order.
     pub tables: Vec<Table>,
+    /// Functions fed by DynamoDB streams (`Type: DynamoDB` events, `AWS::Lambda::EventSourceMapping`).
+    pub stream_mappings: Vec<StreamMapping>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
     pub warnings: Vec<String>,
     /// Authorizers, user pools, API keys, usage plans and method settings.

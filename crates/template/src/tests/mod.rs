@@ -8,6 +8,7 @@ mod intrinsics;
 mod openapi;
 mod parameters;
 mod resources;
+mod streams;
 mod tables;
 
 use std::path::Path;
