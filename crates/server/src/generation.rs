@@ -14,6 +14,7 @@ use sluice_apigw::GuardState;
 use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
+use sluice_lambda::stream_poller::{StreamMappingSpec, StreamPollers, StreamSource};
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
@@ -32,6 +33,11 @@ pub(crate) struct Shared {
     pub config: Config,
     /// The DynamoDB store (reopening it would start a second writer).
     pub dynamodb: Arc<DynamoDb>,
+    /// What stream pollers read and checkpoint in.
+    pub stream_source: Arc<dyn StreamSource>,
+    /// Held while one generation's stream pollers stop and the next one's start, so two never
+    /// read one mapping at once (reloads queue on it in order).
+    pub streams_switch: tokio::sync::Mutex<()>,
     /// Where function output and access lines go (the terminal, or `--log-file`).
     pub log: Arc<TerminalLog>,
     /// Function logs kept per group and stream (read by `sluice logs` and the CloudWatch Logs API).
@@ -82,9 +88,14 @@ impl Shared {
             Some(max) => ConnectionLimit::new(max),
             None => ConnectionLimit::from_descriptor_limit(),
         };
+        let stream_source = Arc::new(crate::stream_mappings::EmbeddedStreams {
+            dynamodb: dynamodb.clone(),
+        });
         Ok(Shared {
             config,
             dynamodb,
+            stream_source,
+            streams_switch: tokio::sync::Mutex::new(()),
             log,
             logs,
             function_logs,
@@ -178,6 +189,11 @@ pub(crate) struct Generation {
     pub cognito: HashMap<String, Arc<LocalIssuer>>,
     /// The functions' idle reaper and Event worker; dropping the generation stops them.
     _background: BackgroundWork,
+    /// The template's stream mappings, compiled.
+    stream_specs: Vec<StreamMappingSpec>,
+    /// Their pollers, once [`Generation::start_streams`] ran; taken to stop them before the next
+    /// generation's pollers start, so two never read one mapping at once.
+    streams: std::sync::Mutex<Option<StreamPollers>>,
 }
 
 impl Generation {
@@ -273,6 +289,7 @@ impl Generation {
         )?
         .with_access_log(shared.log.clone())
         .with_guards(Arc::new(guards));
+        let stream_specs = crate::stream_mappings::specs(&model, notes)?;
         let background = lambda.start_background();
         Ok(Generation {
             model,
@@ -280,6 +297,28 @@ impl Generation {
             gateway: Arc::new(gateway),
             cognito: auth_setup::well_known(&issuers),
             _background: background,
+            stream_specs,
+            streams: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Starts a poller per stream mapping, reading through `source`. Must run inside a tokio
+    /// runtime; the generation owns the pollers until [`Generation::stop_streams`].
+    pub fn start_streams(&self, source: Arc<dyn StreamSource>) {
+        if self.stream_specs.is_empty() {
+            return;
+        }
+        let work = self
+            .lambda
+            .start_stream_pollers(self.stream_specs.clone(), source);
+        *self.streams.lock().unwrap_or_else(|p| p.into_inner()) = Some(work);
+    }
+
+    /// Takes the stream pollers, for the caller to stop.
+    pub fn stop_streams(&self) -> Option<StreamPollers> {
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 }

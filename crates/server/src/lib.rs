@@ -21,6 +21,7 @@ mod python_host;
 mod services_endpoint;
 mod state_files;
 mod static_files;
+mod stream_mappings;
 mod terminal_log;
 mod watch;
 
@@ -116,6 +117,9 @@ fn ensure_tables(
     Ok(())
 }
 
+/// How long stream pollers get to finish the batch they are delivering when they are stopped.
+const STREAM_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The listeners an application serves: the API (absent for `start-lambda`) and the services
 /// endpoint.
 #[derive(Debug)]
@@ -155,6 +159,7 @@ impl Application {
         let guard_state = auth_setup::open_guard_state(config)?;
         let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state)?;
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
+        generation.start_streams(shared.stream_source.clone());
         Ok(Self {
             shared: Arc::new(shared),
             current: Arc::new(ArcSwap::from_pointee(generation)),
@@ -195,7 +200,17 @@ impl Application {
             code_changed,
             &mut notes,
         )?;
-        self.current.store(Arc::new(generation));
+        let generation = Arc::new(generation);
+        self.current.store(generation.clone());
+        // The old pollers finish their batch and stop before the new ones read the checkpoints.
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            let _switch = shared.streams_switch.lock().await;
+            if let Some(pollers) = previous.stop_streams() {
+                pollers.stop(STREAM_STOP_GRACE).await;
+            }
+            generation.start_streams(shared.stream_source.clone());
+        });
         let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
         Ok(notes
             .into_iter()
@@ -271,8 +286,15 @@ impl Application {
         generation.lambda.invoke(name, payload).await
     }
 
-    /// Stops every sandbox of the current generation and the store's sweeper.
+    /// Stops the stream pollers and every sandbox of the current generation, and the store's
+    /// sweeper.
     pub async fn shutdown(&self) {
+        {
+            let _switch = self.shared.streams_switch.lock().await;
+            if let Some(pollers) = self.current.load().stop_streams() {
+                pollers.stop(STREAM_STOP_GRACE).await;
+            }
+        }
         self.current.load().lambda.shutdown().await;
         let sweeper = self
             .sweeper
