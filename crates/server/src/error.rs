@@ -39,6 +39,9 @@ pub enum ServerError {
     /// Authorizers, API keys or limits could not be set up.
     #[error(transparent)]
     Auth(#[from] crate::auth_setup::AuthSetupError),
+    /// `--dynamodb-endpoint` cannot be used.
+    #[error(transparent)]
+    RemoteDynamoDb(#[from] crate::remote_dynamodb::RemoteError),
     /// A stream event source mapping cannot be set up (a filter pattern Lambda would refuse).
     #[error("stream mapping {mapping}: {message}")]
     StreamMapping {

@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub config: Config,
     /// The DynamoDB store (reopening it would start a second writer).
     pub dynamodb: Arc<DynamoDb>,
+    /// `--dynamodb-endpoint`: the service DynamoDB calls go to instead of `dynamodb`.
+    pub remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
     /// What stream pollers read and checkpoint in.
     pub stream_source: Arc<dyn StreamSource>,
     /// Held while one generation's stream pollers stop and the next one's start, so two never
@@ -64,6 +66,7 @@ impl Shared {
     pub fn new(
         config: Config,
         dynamodb: Arc<DynamoDb>,
+        remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
         services_addr: SocketAddr,
         guard_state: GuardState,
     ) -> Result<Shared, ServerError> {
@@ -88,12 +91,20 @@ impl Shared {
             Some(max) => ConnectionLimit::new(max),
             None => ConnectionLimit::from_descriptor_limit(),
         };
-        let stream_source = Arc::new(crate::stream_mappings::EmbeddedStreams {
+        let embedded = crate::stream_mappings::EmbeddedStreams {
             dynamodb: dynamodb.clone(),
-        });
+        };
+        let stream_source: Arc<dyn StreamSource> = match &remote {
+            Some(remote) => Arc::new(crate::remote_dynamodb::RemoteStreams {
+                remote: remote.clone(),
+                checkpoints: embedded,
+            }),
+            None => Arc::new(embedded),
+        };
         Ok(Shared {
             config,
             dynamodb,
+            remote,
             stream_source,
             streams_switch: tokio::sync::Mutex::new(()),
             log,

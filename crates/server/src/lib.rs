@@ -18,6 +18,7 @@ mod limits_redis;
 pub mod logs;
 mod node_host;
 mod python_host;
+mod remote_dynamodb;
 mod services_endpoint;
 mod state_files;
 mod static_files;
@@ -43,6 +44,7 @@ pub use config::{Config, WarmContainers};
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use function_spec::check_application;
+pub use sluice_apigw::auth::sigv4::SigningKey;
 pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
 pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
@@ -154,10 +156,21 @@ impl Application {
         services_addr: SocketAddr,
     ) -> Result<Self, ServerError> {
         let mut notes = Vec::new();
-        let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
+        let remote = remote_dynamodb(config, &model)?;
+        // With a remote service the local store still keeps the stream mappings' checkpoints.
+        let dynamodb = match &remote {
+            Some(remote) => {
+                notes.push(format!(
+                    "DynamoDB: calls go to {}; the template's tables are created there",
+                    remote.url()
+                ));
+                open_dynamodb(config)?
+            }
+            None => open_dynamodb_with_tables(config, &model, &mut notes)?,
+        };
         let sweeper = start_sweeper(&dynamodb, &mut notes);
         let guard_state = auth_setup::open_guard_state(config)?;
-        let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state)?;
+        let shared = Shared::new(config.clone(), dynamodb, remote, services_addr, guard_state)?;
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
         generation.start_streams(shared.stream_source.clone());
         Ok(Self {
@@ -191,7 +204,18 @@ impl Application {
         code_changed: &BTreeSet<String>,
     ) -> Result<Vec<String>, ServerError> {
         let mut notes = Vec::new();
-        ensure_tables(&self.shared.dynamodb, &model, &mut notes)?;
+        match &self.shared.remote {
+            Some(remote) => {
+                let remote = remote.clone();
+                let tables: Vec<_> = model.tables.iter().map(|t| t.spec.clone()).collect();
+                tokio::spawn(async move {
+                    for note in remote.ensure_tables(&tables).await {
+                        tracing::info!("{note}");
+                    }
+                });
+            }
+            None => ensure_tables(&self.shared.dynamodb, &model, &mut notes)?,
+        }
         let previous = self.current.load_full();
         let generation = Generation::build(
             &self.shared,
@@ -268,6 +292,7 @@ impl Application {
         let services = Arc::new(services_endpoint::Services {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
+            remote: self.shared.remote.clone(),
             logs: self.shared.logs.clone(),
             aws: self.shared.config.aws.clone(),
         });
@@ -306,6 +331,27 @@ impl Application {
             let _ = tokio::task::spawn_blocking(move || sweeper.stop()).await;
         }
     }
+}
+
+/// The `--dynamodb-endpoint` service, if one is configured, with the template's tables to create
+/// there; creating them starts at once, and calls wait for it.
+fn remote_dynamodb(
+    config: &Config,
+    model: &Model,
+) -> Result<Option<Arc<remote_dynamodb::RemoteDynamoDb>>, ServerError> {
+    let Some(url) = &config.dynamodb_endpoint else {
+        return Ok(None);
+    };
+    let tables = model.tables.iter().map(|t| t.spec.clone()).collect();
+    let remote = Arc::new(remote_dynamodb::RemoteDynamoDb::new(
+        url,
+        &config.aws.region,
+        config.dynamodb_signing_key.clone(),
+        tables,
+    )?);
+    let early = remote.clone();
+    tokio::spawn(async move { early.ready().await });
+    Ok(Some(remote))
 }
 
 /// Starts the store's TTL sweeper; `None` when the store already has one (its owner keeps it) or the

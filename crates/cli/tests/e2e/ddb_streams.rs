@@ -202,3 +202,102 @@ fn a_restart_resumes_after_the_checkpoint_without_redelivering() {
     let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, ["r1", "r2", "r3"], "{rows:#?}");
 }
+
+/// A `moto_server` on a free port, stopped when dropped.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        assert!(
+            ensure_python_module("moto.server", "moto[server]"),
+            "moto[server] is needed (requirements-test.txt)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto starts");
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        assert_eventually!(within WAIT;
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            "moto_server never listened on {port}");
+        moto
+    }
+
+    /// `drive.py` straight against moto, bypassing Sluice.
+    fn drive(&self, args: &[&str]) -> String {
+        let out = Command::new("python3")
+            .arg(fixture().join("drive.py"))
+            .args(args)
+            .env("ENDPOINT", &self.url)
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn with_dynamodb_endpoint_the_tables_and_their_streams_live_in_the_other_service() {
+    let moto = Moto::start();
+    let credentials = [
+        ("AWS_ACCESS_KEY_ID", std::ffi::OsStr::new("AKIDSLUICETEST")),
+        ("AWS_SECRET_ACCESS_KEY", std::ffi::OsStr::new("secret")),
+    ];
+    let server = Server::start_with_env(
+        sluice(),
+        &fixture().join("template.yaml"),
+        &["--dynamodb-endpoint", &moto.url],
+        &credentials,
+    );
+    // Written through Sluice, stored in moto: the template's table was created there.
+    drive(&server, &["put", "m1", "kind=vip-remote"]);
+    let item: Value = serde_json::from_str(&moto.drive(&["get", "m1"])).expect("JSON");
+    assert_eq!(item["kind"]["S"], "vip-remote", "{item}");
+    // The pollers read moto's stream; the functions' own writes (through Sluice) land in moto.
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        let text = moto.drive(&["seen"]);
+        let parsed: Vec<Value> = serde_json::from_str(&text).expect("JSON");
+        rows = parsed
+            .into_iter()
+            .map(|r| (r["tag"].as_str().unwrap_or("").to_owned(), r["record"].clone()))
+            .collect();
+        received(&rows, "all").len() == 1 && received(&rows, "vip").len() == 1
+    }, "moto's stream never reached the functions: {rows:#?}\n{:#?}", server.logs());
+    assert_eq!(
+        received(&rows, "all"),
+        [("m1".to_owned(), "INSERT".to_owned())]
+    );
+    assert_eq!(rows[0].1["dynamodb"]["NewImage"]["kind"]["S"], "vip-remote");
+}
