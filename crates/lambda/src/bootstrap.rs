@@ -70,10 +70,6 @@ impl Launchers {
                 continue;
             }
             if let Some(found) = crate::interpreters::matching_interpreter(&f.runtime) {
-                let found = match RuntimeFamily::of(&f.runtime) {
-                    Some(RuntimeFamily::Python) => resolve_python(&found),
-                    _ => found,
-                };
                 matching.insert(f.runtime.clone(), found);
             }
         }

@@ -2,8 +2,10 @@
 //! asks for; on a developer's machine a `python3.13` or `node22` on the `PATH` is the closest match,
 //! so it is preferred over the default `python3` / `node` when it exists.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use sluice_aws_env::RuntimeFamily;
 
@@ -24,9 +26,46 @@ fn versioned_name(runtime: &str) -> Option<String> {
     }
 }
 
-/// The interpreter on `PATH` whose version matches `runtime`, if one is installed.
+/// The interpreter on `PATH` whose version matches `runtime`, if one is installed and runs,
+/// resolved to the real executable (a version manager's shim costs tens of milliseconds per start,
+/// and pyenv's exists for every version it knows even when that version is not active). Found once
+/// per runtime per process.
 pub fn matching_interpreter(runtime: &str) -> Option<PathBuf> {
-    matching_in(runtime, &std::env::var_os("PATH")?)
+    static FOUND: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
+    let mut found = FOUND.get_or_init(Default::default).lock().ok()?;
+    found
+        .entry(runtime.to_owned())
+        .or_insert_with(|| {
+            let candidate = matching_in(runtime, &std::env::var_os("PATH")?)?;
+            resolve(&candidate, RuntimeFamily::of(runtime)?)
+        })
+        .clone()
+}
+
+/// The executable `candidate` really runs, or `None` if it does not start.
+fn resolve(candidate: &Path, family: RuntimeFamily) -> Option<PathBuf> {
+    let script = match family {
+        RuntimeFamily::Python => ["-c", "import sys; print(sys.executable)"],
+        RuntimeFamily::Node => ["-e", "console.log(process.execPath)"],
+        RuntimeFamily::Provided => return None,
+    };
+    let out = std::process::Command::new(candidate)
+        .args(script)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match family {
+        // A symlink or wrapper keeps its own name: python reports the path it was started as.
+        RuntimeFamily::Python if out.status.success() && !path.is_empty() => {
+            Some(PathBuf::from(path))
+        }
+        // node reports the real binary even behind a wrapper script, which may set the
+        // environment the user wants: keep the wrapper once it is known to start.
+        RuntimeFamily::Node if out.status.success() => Some(candidate.to_owned()),
+        _ => None,
+    }
 }
 
 fn matching_in(runtime: &str, path: &OsStr) -> Option<PathBuf> {
@@ -71,5 +110,23 @@ mod tests {
         assert_eq!(matching_in("nodejs22.x", &path), Some(exe));
         assert_eq!(matching_in("nodejs20.x", &path), None);
         std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_version_manager_shim_for_an_inactive_version_is_no_match() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sluice-shim-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // What pyenv's shim does when the version is installed but not active.
+        let shim = dir.join("python3.12");
+        std::fs::write(
+            &shim,
+            "#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(resolve(&shim, RuntimeFamily::Python), None);
+        assert_eq!(resolve(&shim, RuntimeFamily::Node), None);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
