@@ -19,6 +19,7 @@ pub mod logs;
 mod node_host;
 mod python_host;
 mod remote_dynamodb;
+mod runtime_notes;
 mod services_endpoint;
 mod state_files;
 mod static_files;
