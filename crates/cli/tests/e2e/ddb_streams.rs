@@ -301,3 +301,85 @@ fn with_dynamodb_endpoint_the_tables_and_their_streams_live_in_the_other_service
     );
     assert_eq!(rows[0].1["dynamodb"]["NewImage"]["kind"]["S"], "vip-remote");
 }
+
+#[test]
+fn a_failing_batch_is_bisected_retried_and_given_up_on_after_maximum_retry_attempts() {
+    let server = start(&fresh_dir("ddb-streams-poison"));
+    // One transaction, so one batch: q2 poisons whichever batch holds it.
+    drive(&server, &["transact", "q1", "q2:poison=yes", "q3", "q4"]);
+    let invocations = |rows: &[(String, Value)]| -> Vec<Vec<String>> {
+        let mut calls: Vec<&Value> = rows
+            .iter()
+            .filter(|(t, _)| t == "poison")
+            .map(|(_, r)| r)
+            .collect();
+        calls.sort_by_key(|r| r["at"].as_u64());
+        calls
+            .iter()
+            .map(|r| {
+                r["keys"]
+                    .as_array()
+                    .map(|k| {
+                        k.iter()
+                            .filter_map(|k| k.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&server);
+        invocations(&rows).len() >= 3
+    }, "the poisoned batch was not retried: {rows:#?}\n{:#?}", server.logs());
+    // The whole batch fails; its halves are retried; the half with q2 fails again and, with one
+    // retry allowed, is given up on (logged, naming the destination that is not emulated).
+    assert_eq!(
+        invocations(&rows),
+        [
+            vec!["q1", "q2", "q3", "q4"],
+            vec!["q1", "q2"],
+            vec!["q3", "q4"]
+        ]
+    );
+    assert!(
+        server.wait_for_log("2 stream record(s)").is_some_and(
+            |l| l.contains("every retry failed") && l.contains("poison-dlq is not emulated")
+        ),
+        "{:#?}",
+        server.logs()
+    );
+}
+
+#[test]
+fn a_reload_hands_the_stream_to_the_new_pollers_at_the_checkpoint() {
+    let dir = fresh_dir("ddb-streams-reload");
+    std::fs::create_dir_all(dir.join("src")).expect("src");
+    let template = std::fs::read_to_string(fixture().join("template.yaml")).expect("template");
+    std::fs::write(dir.join("template.yaml"), &template).expect("write");
+    std::fs::copy(fixture().join("src/app.py"), dir.join("src/app.py")).expect("copy");
+    assert!(ensure_python_module("boto3", "boto3"), "boto3 is needed");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    drive(&server, &["put", "r1"]);
+    assert_eventually!(within WAIT; received(&seen(&server), "all").len() == 1,
+        "r1 never arrived: {:#?}", server.logs());
+
+    // Saved the way editors save: the template changes, the generation is replaced.
+    let partial = dir.join("template.saving");
+    std::fs::write(&partial, template.replace("BatchSize: 10", "BatchSize: 20")).expect("write");
+    std::fs::rename(&partial, dir.join("template.yaml")).expect("rename");
+    assert!(
+        server.wait_for_log("Reloaded").is_some(),
+        "no reload: {:#?}",
+        server.logs()
+    );
+    drive(&server, &["put", "r2"]);
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&server);
+        received(&rows, "all").iter().any(|(k, _)| k == "r2")
+    }, "r2 never arrived after the reload: {rows:#?}\n{:#?}", server.logs());
+    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["r1", "r2"], "{rows:#?}");
+}
