@@ -26,10 +26,7 @@ async fn wrong_method_on_a_literal_route_without_fallback_is_403() {
         cors: None,
         routes: vec![route("GET", "/hello", "HelloFunction")],
     }];
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let gateway = Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid");
     let response = gateway
         .handle(get("/hello").with_method("DELETE"), remote())
@@ -130,10 +127,7 @@ fn duplicate_routes_are_refused() {
     apis[0]
         .routes
         .push(route("GET", "/hello/", "OtherFunction"));
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let err = Gateway::new(&apis, lambda, GatewayOptions::default()).expect_err("duplicate");
     assert!(matches!(err, RouteError::Duplicate { .. }));
     let text = err.to_string();

@@ -6,65 +6,20 @@ mod errors;
 mod events;
 mod golden;
 mod responses;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use serde_json::{json, Value};
-use sluice_apigw::{
-    Gateway, GatewayOptions, Invoke, InvokeError, InvokeFuture, RawHeaderNames, RouteError,
-};
+use sluice_apigw::{Gateway, GatewayOptions, RawHeaderNames, RouteError};
 use sluice_template::{RestApi, Route};
-
-/// What the fake function does when invoked.
-#[derive(Clone)]
-enum Behaviour {
-    /// Return this payload.
-    Respond(&'static str),
-    /// Fail as a function error (unhandled exception).
-    FunctionError,
-    /// Lambda refuses the invocation (throttled).
-    Rejected,
-    /// Never answer within any test timeout.
-    Hang,
-}
-
-/// A Lambda stand-in that records every invocation.
-struct FakeLambda {
-    behaviour: Behaviour,
-    seen: Mutex<Vec<(String, Bytes)>>,
-}
-
-impl Invoke for FakeLambda {
-    fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
-        Box::pin(async move {
-            if let Ok(mut seen) = self.seen.lock() {
-                seen.push((function.to_owned(), payload));
-            }
-            match &self.behaviour {
-                Behaviour::Respond(text) => Ok(Bytes::from_static(text.as_bytes())),
-                Behaviour::FunctionError => Err(InvokeError::Function {
-                    payload: Bytes::from_static(
-                        br#"{"errorMessage":"boom","errorType":"Exception"}"#,
-                    ),
-                }),
-                Behaviour::Rejected => Err(InvokeError::Rejected {
-                    error_type: "TooManyRequestsException".into(),
-                    message: "Rate Exceeded.".into(),
-                }),
-                Behaviour::Hang => {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                    Ok(Bytes::new())
-                }
-            }
-        })
-    }
-}
+use support::{remote, Behaviour, FakeLambda, Harness};
 
 fn route(method: &str, path: &str, function: &str) -> Route {
     Route {
@@ -100,57 +55,14 @@ fn apis() -> Vec<RestApi> {
     ]
 }
 
-struct Harness {
-    gateway: Gateway,
-    lambda: Arc<FakeLambda>,
-}
-
 fn harness_with(behaviour: Behaviour, options: GatewayOptions) -> Harness {
-    let lambda = Arc::new(FakeLambda {
-        behaviour,
-        seen: Mutex::new(Vec::new()),
-    });
-    let gateway = Gateway::new(&apis(), lambda.clone(), options).expect("valid routes");
-    Harness { gateway, lambda }
+    Harness::new(behaviour, |lambda| {
+        Gateway::new(&apis(), lambda, options).expect("valid routes")
+    })
 }
 
 fn harness(behaviour: Behaviour) -> Harness {
     harness_with(behaviour, GatewayOptions::default())
-}
-
-fn remote() -> SocketAddr {
-    "192.0.2.7:50123".parse().expect("static address")
-}
-
-impl Harness {
-    async fn send(&self, request: Request<Full<Bytes>>) -> (Response<()>, Bytes) {
-        let response = self.gateway.handle(request, remote()).await;
-        let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        (Response::from_parts(parts, ()), bytes)
-    }
-
-    /// The event the function received on its last invocation, and the function's name.
-    fn last_event(&self) -> (String, Value) {
-        let seen = self
-            .lambda
-            .seen
-            .lock()
-            .expect("no test panics while locked");
-        let (function, payload) = seen.last().expect("the function was invoked").clone();
-        (
-            function,
-            serde_json::from_slice(&payload).expect("event is JSON"),
-        )
-    }
-
-    fn invocations(&self) -> usize {
-        self.lambda.seen.lock().map(|s| s.len()).unwrap_or_default()
-    }
 }
 
 fn get(uri: &str) -> Request<Full<Bytes>> {
@@ -221,10 +133,7 @@ impl sluice_apigw::AccessLog for RecordedAccess {
 #[tokio::test]
 async fn access_log_records_each_request_with_its_protocol_and_outcome() {
     let log = Arc::new(RecordedAccess::default());
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond(r#"{"statusCode": 201}"#),
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 201}"#));
     let gateway = Gateway::new(&apis(), lambda, GatewayOptions::default())
         .expect("valid routes")
         .with_access_log(log.clone());

@@ -1,7 +1,6 @@
 //! The payload 2.0 (and 1.0) event an HTTP API route sends.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use bytes::Bytes;
@@ -150,10 +149,7 @@ async fn v2_event_has_the_shape_of_aws_sample() {
     let sample: Value =
         serde_json::from_str(include_str!("../fixtures/apigateway-http-api-proxy.json"))
             .expect("sample is JSON");
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let api = HttpApi {
         logical_id: "Api".into(),
         stage_name: "$default".into(),
@@ -179,10 +175,7 @@ async fn v2_event_has_the_shape_of_aws_sample() {
     .body(Full::new(Bytes::from_static(br#"{"test":"body"}"#)))
     .expect("static request");
     gateway.handle(request, remote()).await;
-    let event: Value = {
-        let seen = lambda.seen.lock().expect("not poisoned");
-        serde_json::from_slice(&seen[0].1).expect("event is JSON")
-    };
+    let (_, event) = lambda.last_event();
     assert_eq!(keys(&event), keys(&sample));
     // AWS's sample shows mutual TLS and a JWT authorizer; neither ran here.
     let sample_context: Vec<String> = keys(&sample["requestContext"])

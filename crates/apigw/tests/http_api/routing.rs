@@ -1,7 +1,6 @@
 //! Routing: exact, then greedy, then `$default`; unrouted requests in the template's dialect.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -37,10 +36,7 @@ async fn routing_priority_exact_then_greedy_then_default() {
 
 #[tokio::test]
 async fn without_a_matching_route_an_http_api_answers_404_not_found() {
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let api = HttpApi {
         routes: vec![route("GET", "/only", "Only")],
         ..http_apis().remove(0)
@@ -60,7 +56,7 @@ async fn without_a_matching_route_an_http_api_answers_404_not_found() {
     assert!(!response.headers().contains_key("x-amzn-errortype"));
     let body = response.into_body().collect().await.map(|c| c.to_bytes());
     assert_eq!(&body.unwrap_or_default()[..], br#"{"message":"Not Found"}"#);
-    assert!(lambda.seen.lock().map(|s| s.is_empty()).unwrap_or(false));
+    assert_eq!(lambda.invocations(), 0);
 }
 
 #[tokio::test]
@@ -78,10 +74,7 @@ async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
             event_name: "Rest".into(),
         }],
     };
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let api = HttpApi {
         routes: vec![route("GET", "/http", "Http")],
         ..http_apis().remove(0)
