@@ -19,7 +19,7 @@ use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_template::{
     FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat, RestApi,
 };
-pub(crate) use support::{remote, Behaviour, FakeLambda, Harness};
+pub(crate) use support::{remote, Behaviour, Harness};
 
 pub(crate) fn route(method: &str, path: &str, function: &str) -> HttpRoute {
     HttpRoute {
@@ -84,19 +84,22 @@ pub(crate) fn function_urls() -> Vec<FunctionUrl> {
     ]
 }
 
-pub(crate) fn harness_for(behaviour: Behaviour, rest: &[RestApi]) -> Harness {
+/// A gateway serving exactly `apis`, over a fake answering as `behaviour` says.
+pub(crate) fn serving(behaviour: Behaviour, apis: Apis<'_>) -> Harness {
     Harness::new(behaviour, |lambda| {
-        Gateway::serving(
-            Apis {
-                rest,
-                http: &http_apis(),
-                function_urls: &function_urls(),
-            },
-            lambda,
-            GatewayOptions::default(),
-        )
-        .expect("valid routes")
+        Gateway::serving(apis, lambda, GatewayOptions::default()).expect("valid routes")
     })
+}
+
+pub(crate) fn harness_for(behaviour: Behaviour, rest: &[RestApi]) -> Harness {
+    serving(
+        behaviour,
+        Apis {
+            rest,
+            http: &http_apis(),
+            function_urls: &function_urls(),
+        },
+    )
 }
 
 pub(crate) fn harness(behaviour: Behaviour) -> Harness {
