@@ -10,7 +10,7 @@ use std::process::Command;
 
 use sluice_testkit::{fresh_dir, Server};
 
-use crate::{client, sluice};
+use crate::{client, get_text, sluice};
 
 /// Writes `files` (path, content) under a fresh folder and returns the folder.
 fn project(label: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
@@ -106,14 +106,7 @@ fn shared_function_names_warn_in_validate_and_both_functions_serve() {
         ))
         .is_some());
     let alias_arn = "arn:aws:lambda:us-east-1:123456789012:function:shared:live";
-    let get = |path: &str| {
-        client()
-            .get(server.url(path))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap()
-    };
+    let get = |path: &str| get_text(&server, path);
     assert_eq!(get("/first"), format!("first {alias_arn}"));
     assert_eq!(get("/second"), "second");
     assert_eq!(get("/single"), "single file");
@@ -197,14 +190,7 @@ fn handlers_import_modules_from_their_layers_and_later_layers_win() {
         ],
     );
     let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
-    let get = |path: &str| {
-        client()
-            .get(server.url(path))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap()
-    };
+    let get = |path: &str| get_text(&server, path);
     assert_eq!(get("/py"), "hello from a layer / override");
     assert_eq!(get("/node"), "hello from a node layer");
 }
@@ -241,12 +227,7 @@ fn for_each_generates_three_functions_and_their_routes() {
     );
     let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
     for who in ["alpha", "beta", "gamma"] {
-        let body = client()
-            .get(server.url(&format!("/{who}")))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
+        let body = get_text(&server, &format!("/{who}"));
         assert_eq!(body, format!("{who} via {who}Function"));
     }
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 use sluice_testkit::Server;
 
 use super::project;
-use crate::{client, sluice};
+use crate::{get_text, sluice};
 
 const PARENT: &str = "Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -96,14 +96,7 @@ fn nested_stacks_take_parameters_give_outputs_and_the_parent_wins_route_collisio
     assert!(server
         .wait_for_log("Greeter/Hello: GET /shared is also routed to Parent, which wins")
         .is_some());
-    let get = |path: &str| {
-        client()
-            .get(server.url(path))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap()
-    };
+    let get = |path: &str| get_text(&server, path);
     assert_eq!(get("/parent"), "hello-from-parent via Hello from Parent");
     assert_eq!(get("/hello"), "hello-from-parent from Greeter/Hello");
     assert_eq!(get("/store"), "store from Store/Hello");
