@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::reader::Reader;
 use crate::error::TemplateError;
+use crate::event_api::{api_of_event, ApiProperty};
 use crate::globals;
 use crate::intrinsics::Resolver;
 use crate::model::{RestApi, Route};
@@ -95,38 +96,20 @@ pub(super) fn attach(
     }
     let mut attached: Vec<Attached> = Vec::new();
     for event in events {
-        let api_id = match &event.rest_api {
-            None => IMPLICIT_API.to_string(),
-            Some((id, at)) => {
-                let rest_api_path = format!("{}.Properties.RestApiId", event.property);
-                if !apis.iter().any(|a| a.logical_id == *id) {
-                    match resolver.resource_type(id) {
-                        Some("AWS::Serverless::Api") => {
-                            return Err(resolver.error(
-                                at,
-                                &rest_api_path,
-                                format!("RestApiId names {id}, whose Condition is false"),
-                            ));
-                        }
-                        Some(other) => {
-                            warnings.push(format!(
-                                "{}: RestApiId names {id}, an {other}; only AWS::Serverless::Api is emulated (route ignored)",
-                                event.property
-                            ));
-                            continue;
-                        }
-                        None => {
-                            return Err(resolver.error_hint(
-                                at,
-                                &rest_api_path,
-                                format!("RestApiId names {id}, but there is no resource {id} in this template"),
-                                Some("define an AWS::Serverless::Api with that logical id, or drop RestApiId to use the implicit API".into()),
-                            ));
-                        }
-                    }
-                }
-                id.clone()
-            }
+        let Some(api_id) = api_of_event(
+            event.rest_api.as_ref(),
+            IMPLICIT_API,
+            &ApiProperty {
+                key: "RestApiId",
+                api_type: "AWS::Serverless::Api",
+            },
+            |id| apis.iter().any(|a| a.logical_id == id),
+            &event.property,
+            resolver,
+            warnings,
+        )?
+        else {
+            continue;
         };
         // AWS: one method per resource, and one variable name per position of a resource path.
         for earlier in attached.iter().filter(|e| e.api == api_id) {

@@ -134,3 +134,37 @@ fn invalid_paths_are_template_errors_at_the_path() {
         "{err}"
     );
 }
+
+#[test]
+fn an_event_naming_a_dropped_or_foreign_api_is_refused_or_ignored_for_both_kinds() {
+    for (event_type, key, api_type, other_type) in [
+        (
+            "Api",
+            "RestApiId",
+            "AWS::Serverless::Api",
+            "AWS::ApiGatewayV2::Api",
+        ),
+        (
+            "HttpApi",
+            "ApiId",
+            "AWS::Serverless::HttpApi",
+            "AWS::ApiGateway::RestApi",
+        ),
+    ] {
+        let yaml = format!(
+            "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Dropped:\n    Type: {api_type}\n    Condition: Never\n    Properties: {{StageName: v1}}\n  Foreign:\n    Type: {other_type}\n    Properties: {{}}\n  F:\n{FN}\n      Events:\n        E: {{Type: {event_type}, Properties: {{Path: /x, Method: get, {key}: !Ref NAMED}}}}\n"
+        );
+        let err = load_err(&yaml.replace("NAMED", "Dropped"));
+        assert!(
+            err.contains(&format!(
+                "Resources.F.Properties.Events.E.Properties.{key}: {key} names Dropped, whose Condition is false"
+            )),
+            "{err}"
+        );
+        let model = load(&yaml.replace("NAMED", "Foreign"));
+        let warning = format!("Resources.F.Properties.Events.E: {key} names Foreign, an {other_type}; only {api_type} is emulated (route ignored)");
+        assert!(model.warnings.contains(&warning), "{:#?}", model.warnings);
+        assert!(model.rest_apis.iter().all(|api| api.routes.is_empty()));
+        assert!(model.http_apis.iter().all(|api| api.routes.is_empty()));
+    }
+}
