@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
-use crate::event_api::{api_of_event, ApiProperty};
+use crate::event_api::EventApi;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::{
@@ -21,6 +21,13 @@ use crate::yaml_tree::{Kind, Node};
 pub(crate) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
 /// HTTP API's integration timeout when `TimeoutInMillis` is not set (also its maximum).
 const MAX_TIMEOUT_MS: u32 = 30_000;
+
+/// How an `HttpApi` event names its API.
+const EVENT_API: EventApi = EventApi {
+    key: "ApiId",
+    api_type: "AWS::Serverless::HttpApi",
+    implicit: IMPLICIT_HTTP_API,
+};
 
 /// Methods an `HttpApi` event may name.
 const HTTP_METHODS: &[&str] = &[
@@ -401,18 +408,9 @@ fn attach(
 ) -> Result<(), TemplateError> {
     let mut attached: Vec<(String, HttpRoute, Option<ResourcePath>, String)> = Vec::new();
     for event in events {
-        let Some(api_id) = api_of_event(
-            event.api.as_ref(),
-            IMPLICIT_HTTP_API,
-            &ApiProperty {
-                key: "ApiId",
-                api_type: "AWS::Serverless::HttpApi",
-            },
-            |id| apis.iter().any(|a| a.logical_id == id),
-            &event.property,
-            resolver,
-            warnings,
-        )?
+        let read = |id: &str| apis.iter().any(|a| a.logical_id == id);
+        let named = event.api.as_ref();
+        let Some(api_id) = EVENT_API.resolve(named, read, &event.property, resolver, warnings)?
         else {
             continue;
         };

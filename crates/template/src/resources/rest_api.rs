@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::reader::Reader;
 use crate::error::TemplateError;
-use crate::event_api::{api_of_event, ApiProperty};
+use crate::event_api::EventApi;
 use crate::globals;
 use crate::intrinsics::Resolver;
 use crate::model::{RestApi, Route};
@@ -14,6 +14,13 @@ use crate::yaml_tree::{Kind, Node};
 /// The implicit API's logical id and stage, as SAM names them.
 pub(super) const IMPLICIT_API: &str = "ServerlessRestApi";
 const IMPLICIT_STAGE: &str = "Prod";
+
+/// How an `Api` event names its API.
+const EVENT_API: EventApi = EventApi {
+    key: "RestApiId",
+    api_type: "AWS::Serverless::Api",
+    implicit: IMPLICIT_API,
+};
 
 /// Methods an `Api` event may name (API Gateway's list).
 const HTTP_METHODS: &[&str] = &[
@@ -96,18 +103,9 @@ pub(super) fn attach(
     }
     let mut attached: Vec<Attached> = Vec::new();
     for event in events {
-        let Some(api_id) = api_of_event(
-            event.rest_api.as_ref(),
-            IMPLICIT_API,
-            &ApiProperty {
-                key: "RestApiId",
-                api_type: "AWS::Serverless::Api",
-            },
-            |id| apis.iter().any(|a| a.logical_id == id),
-            &event.property,
-            resolver,
-            warnings,
-        )?
+        let read = |id: &str| apis.iter().any(|a| a.logical_id == id);
+        let named = event.rest_api.as_ref();
+        let Some(api_id) = EVENT_API.resolve(named, read, &event.property, resolver, warnings)?
         else {
             continue;
         };
