@@ -34,7 +34,8 @@ pub use protocol::DynamoResponse;
 pub use sluice_table_spec as table_spec;
 pub use sluice_table_spec::TableSpec;
 use state::State;
-use store::{SqliteStore, Store};
+use store::sqlite::SqliteStore;
+use store::Store;
 pub use store::{StoreError, StreamCheckpoint};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
