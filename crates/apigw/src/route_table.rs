@@ -360,6 +360,7 @@ mod tests {
                     path: (*path).into(),
                     function: (*function).into(),
                     event_name: format!("{function}Event"),
+                    ..Default::default()
                 })
                 .collect(),
         }
@@ -591,6 +592,7 @@ mod properties {
                         path: (*p).into(),
                         function: "F".into(),
                         event_name: "E".into(),
+                        ..Default::default()
                     })
                     .collect(),
             };

@@ -38,6 +38,8 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "Variables",
     "BinaryMediaTypes",
     "Cors",
+    // Read by `request_validation`, for the events that name them.
+    "Models",
     // Read by `openapi`, in its own pass.
     "DefinitionBody",
     "DefinitionUri",
@@ -196,7 +198,9 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Resource"
             | "AWS::ApiGateway::Method"
             | "AWS::ApiGateway::Stage"
-            | "AWS::ApiGateway::Deployment" => {}
+            | "AWS::ApiGateway::Deployment"
+            | "AWS::ApiGateway::RequestValidator"
+            | "AWS::ApiGateway::Model" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
@@ -359,6 +363,7 @@ fn attach(
             path: event.path,
             function: event.function,
             event_name: event.event_name,
+            ..Route::default()
         });
     }
     Ok(())
@@ -663,8 +668,11 @@ fn read_events(
             }
         };
         for (key, _) in event_props.entries().unwrap_or_default() {
-            // `Auth` is read by `auth.rs`.
-            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId" | "Auth") {
+            // `Auth` is read by `auth.rs`; `RequestModel`/`RequestParameters` by `request_validation`.
+            if !matches!(
+                key.as_str(),
+                "Path" | "Method" | "RestApiId" | "Auth" | "RequestModel" | "RequestParameters"
+            ) {
                 warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
             }
         }
