@@ -91,6 +91,7 @@ pub(crate) fn openapi(
                             resolver,
                             &definitions,
                         )?);
+                        validation.body_content_type = "application/json".into();
                     }
                 }
                 continue;
@@ -125,6 +126,7 @@ pub(crate) fn openapi(
                     );
                     validation.body_schema =
                         Some(schema_of(schema, &path, resolver, &definitions)?);
+                    validation.body_content_type = content_type.to_ascii_lowercase();
                 }
             }
         }
@@ -336,6 +338,8 @@ pub(crate) fn attach_sam(
                     resolver,
                     &definitions,
                 )?);
+                // SAM puts the model under `application/json`.
+                validation.body_content_type = "application/json".into();
             }
             route.validation = Some(validation);
         }
@@ -468,6 +472,7 @@ pub(crate) fn cloudformation(
                     Some(schema) => {
                         validation.body_schema =
                             Some(schema_of(schema, &ref_path, resolver, &definitions)?);
+                        validation.body_content_type = content_type.to_ascii_lowercase();
                     }
                     // API Gateway's built-in `Empty` model accepts any body.
                     None if model_id == "Empty" => {}

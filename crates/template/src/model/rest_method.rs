@@ -66,6 +66,9 @@ pub struct RequestValidation {
     /// The body's JSON Schema (draft 4, `$ref`s to other models inlined under `definitions`),
     /// checked when the validator validates bodies.
     pub body_schema: Option<serde_json::Value>,
+    /// The content type the schema is for (`application/json`, or `$default` for any); AWS skips
+    /// body validation for a request of another content type.
+    pub body_content_type: String,
     /// Required request parameters (`method.request.querystring.name`,
     /// `method.request.header.name`, `method.request.path.name`), in template order, checked when
     /// the validator validates parameters.

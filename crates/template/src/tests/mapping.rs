@@ -338,6 +338,7 @@ Resources:
     ));
     let expected = RequestValidation {
         body_schema: Some(user_schema()),
+        body_content_type: "application/json".into(),
         required_parameters: vec![
             "method.request.querystring.tag".into(),
             "method.request.header.X-Team".into(),
