@@ -163,6 +163,18 @@ pub struct Route {
     pub validation: Option<RequestValidation>,
 }
 
+impl Route {
+    /// What the route reaches, for route tables: the function, `MOCK`, or the unsupported type.
+    pub fn target(&self) -> String {
+        match &self.integration {
+            Integration::LambdaProxy => self.function.clone(),
+            Integration::Lambda(_) => format!("{} (custom integration)", self.function),
+            Integration::Mock(_) => "MOCK".to_owned(),
+            Integration::Unsupported { kind } => format!("{kind} (not emulated: 500)"),
+        }
+    }
+}
+
 impl Model {
     /// The function with this logical id or `FunctionName`.
     pub fn function(&self, name: &str) -> Option<&Function> {
