@@ -1,4 +1,4 @@
-//! AWS's route priority rules, case by case.
+//! Route priority, one AWS case per assertion.
 
 use super::*;
 use std::collections::BTreeMap;
