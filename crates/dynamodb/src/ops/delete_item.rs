@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::capacity::index_write_total;
 use super::{
     check_condition, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity,
 };
@@ -61,6 +62,7 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail)?;
     let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
     let consumed = d.capacity.render_write(def, units, old.as_ref(), None);
+    let billed = units + index_write_total(def, old.as_ref(), None);
     if old.is_some() {
         state.store.apply(&[Write::Delete {
             table: d.table.clone(),
@@ -68,6 +70,7 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
             rk,
         }])?;
     }
+    state.consumed.add(&d.table, 0.0, billed);
     let attrs = if d.return_old { old.as_ref() } else { None };
     Ok(write_response(attrs, consumed))
 }

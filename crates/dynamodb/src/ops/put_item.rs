@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::capacity::index_write_total;
 use super::{
     check_condition, check_item, legacy, return_old_on_fail, table_name, write_response,
     write_units, Capacity,
@@ -64,12 +65,14 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let consumed = p
         .capacity
         .render_write(def, units, old.as_ref(), Some(&p.item));
+    let billed = units + index_write_total(def, old.as_ref(), Some(&p.item));
     state.store.apply(&[Write::Put {
         table: p.table.clone(),
         hk,
         rk,
         item: p.item,
     }])?;
+    state.consumed.add(&p.table, 0.0, billed);
     let attrs = if p.return_old { old.as_ref() } else { None };
     Ok(write_response(attrs, consumed))
 }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::capacity::index_write_total;
 use super::{
     check_condition, check_item, legacy, return_old_on_fail, table_name, write_response,
     write_units, Capacity,
@@ -140,6 +141,7 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     let consumed = u
         .capacity
         .render_write(def, units, old.as_ref(), new.as_ref());
+    let billed = units + index_write_total(def, old.as_ref(), new.as_ref());
     if let Some(new) = &new {
         state.store.apply(&[Write::Put {
             table: u.table.clone(),
@@ -148,6 +150,7 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
             item: new.clone(),
         }])?;
     }
+    state.consumed.add(&u.table, 0.0, billed);
     // UPDATED_*: only the paths the update wrote, nested ones inside their parents.
     let paths: Vec<Path> = u.update.target_paths().into_iter().cloned().collect();
     let attrs = match u.return_values {
