@@ -1,6 +1,7 @@
 //! The request units the store counts per table for the cost report, whether or not a request
 //! asked for `ReturnConsumedCapacity`: 1 KB write units, 4 KB read units, eventually consistent
-//! reads at half, transactions at double, as DynamoDB bills on demand.
+//! reads at half, transactions at double, failed conditions at the existing item's size, as
+//! DynamoDB bills on demand.
 
 use serde_json::json;
 use sluice_aws_env::AwsEnv;
@@ -80,18 +81,32 @@ async fn units_are_counted_per_table_as_dynamodb_bills_them() {
         {"PutRequest": {"Item": small("s3")}}, {"PutRequest": {"Item": small("s4")}}]}}),
     )
     .await; // w 7
+            // A failed condition still costs the existing item's units (AWS bills the attempt).
+    let (status, failed) = call(
+        &db,
+        "PutItem",
+        json!({"TableName": "Units", "Item": small("s1"),
+            "ConditionExpression": "attribute_not_exists(id)"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        failed["__type"],
+        "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+    );
+    // w 8
     call(
         &db,
         "DeleteItem",
         json!({"TableName": "Units", "Key": key("big")}),
     )
-    .await; // w 9
+    .await; // w 10
     let units = db.consumed_units();
     assert_eq!(
         units.get("Units"),
         Some(&TableUnits {
             read: 4.5,
-            write: 9.0
+            write: 10.0
         }),
         "{units:?}"
     );

@@ -59,7 +59,12 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     let def = state.table(&d.table)?;
     let (hk, rk) = def.encode_key_param(&d.key)?;
     let old = state.store.get(&d.table, &hk, &rk)?;
-    check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail)?;
+    if let Err(failed) = check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail) {
+        // AWS: a failed condition still consumes write units, for the existing item's size.
+        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        state.consumed.add(&d.table, 0.0, units);
+        return Err(failed);
+    }
     let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
     let consumed = d.capacity.render_write(def, units, old.as_ref(), None);
     let billed = units + index_write_total(def, old.as_ref(), None);

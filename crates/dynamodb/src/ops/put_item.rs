@@ -60,7 +60,12 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let def = state.table(&p.table)?;
     let (hk, rk) = check_item(def, &p.item)?;
     let old = state.store.get(&p.table, &hk, &rk)?;
-    check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail)?;
+    if let Err(failed) = check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail) {
+        // AWS: a failed condition still consumes write units, for the existing item's size.
+        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        state.consumed.add(&p.table, 0.0, units);
+        return Err(failed);
+    }
     let units = write_units(item_size(&p.item).max(old.as_ref().map(item_size).unwrap_or(0)));
     let consumed = p
         .capacity

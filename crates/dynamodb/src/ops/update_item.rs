@@ -130,7 +130,12 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     // One read: the condition sees the item before the update, and is checked before the update
     // can fail on types.
     let old = state.store.get(&u.table, &hk, &rk)?;
-    check_condition(u.condition.as_ref(), old.as_ref(), u.return_old_on_fail)?;
+    if let Err(failed) = check_condition(u.condition.as_ref(), old.as_ref(), u.return_old_on_fail) {
+        // AWS: a failed condition still consumes write units, for the existing item's size.
+        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        state.consumed.add(&u.table, 0.0, units);
+        return Err(failed);
+    }
     let new = new_item(def, &u.key, &u.update, old.as_ref())?;
     let units = write_units(
         new.as_ref()
