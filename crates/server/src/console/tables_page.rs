@@ -134,3 +134,50 @@ pub async fn items(prefix: &str, dynamodb: &DynamoDb, table: &str, start: Option
     }
     page.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_dynamodb::StoreLocation;
+
+    #[tokio::test]
+    async fn the_item_view_pages_through_a_table_and_escapes_values() {
+        let db = DynamoDb::open(StoreLocation::InMemory, sluice_aws_env::AwsEnv::default())
+            .expect("in-memory store");
+        call(
+            &db,
+            "CreateTable",
+            json!({"TableName": "notes",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST"}),
+        )
+        .await
+        .expect("table created");
+        for i in 0..PAGE_ITEMS + 5 {
+            let item =
+                json!({"id": {"S": format!("item-{i:02}")}, "text": {"S": "<script>x</script>"}});
+            call(&db, "PutItem", json!({"TableName": "notes", "Item": item}))
+                .await
+                .expect("item put");
+        }
+        let first = items("/_sluice", &db, "notes", None).await;
+        assert!(
+            first.contains(&format!("{PAGE_ITEMS} items on this page")),
+            "{first}"
+        );
+        assert!(first.contains("&lt;script&gt;x&lt;/script&gt;"), "{first}");
+        assert!(!first.contains("<script>"), "{first}");
+        // The link carries the last key, percent-encoded; following it gives the rest.
+        let link = first
+            .split("?start=")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a next-page link");
+        let start = percent_encoding::percent_decode_str(link).decode_utf8_lossy();
+        let second = items("/_sluice", &db, "notes", Some(&start)).await;
+        assert!(second.contains("5 items on this page"), "{second}");
+        let listed = list("/_sluice", &db).await;
+        assert!(listed.contains("href=\"/_sluice/tables/notes\""), "{listed}");
+    }
+}
