@@ -301,12 +301,12 @@ impl Application {
     }
 
     /// Stops every sandbox of the current generation and the store's sweeper, and keeps the
-    /// run's traffic in the state folder for `sluice report` (a run that served nothing leaves
-    /// the previous run's file as it was).
+    /// run's traffic in the state folder for `sluice report` (a run that served no API request,
+    /// such as `start-lambda`, leaves the last API run's file as it was).
     pub async fn shutdown(&self) {
         self.current.load().lambda.shutdown().await;
         let saved = self.shared.saved_traffic();
-        if !(saved.routes.is_empty() && saved.tables.is_empty()) {
+        if !saved.routes.is_empty() {
             let dir = self.shared.config.state_dir();
             if let Err(err) = saved.save(&dir) {
                 tracing::warn!(%err, "cannot keep the run's traffic in {} for sluice report", dir.display());

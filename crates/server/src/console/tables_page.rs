@@ -178,6 +178,9 @@ mod tests {
         let second = items("/_sluice", &db, "notes", Some(&start)).await;
         assert!(second.contains("5 items on this page"), "{second}");
         let listed = list("/_sluice", &db).await;
-        assert!(listed.contains("href=\"/_sluice/tables/notes\""), "{listed}");
+        assert!(
+            listed.contains("href=\"/_sluice/tables/notes\""),
+            "{listed}"
+        );
     }
 }
