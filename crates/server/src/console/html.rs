@@ -88,7 +88,7 @@ impl Page {
         let p = escape(&self.prefix);
         format!(
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title} · Sluice</title>\
-<style>{STYLE}</style></head><body><nav><a href=\"{p}/\">Overview</a><a href=\"{p}/requests\">Requests</a>\
+<link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body><nav><a href=\"{p}/\">Overview</a><a href=\"{p}/requests\">Requests</a>\
 <a href=\"{p}/tables\">Tables</a><a href=\"{p}/metrics\">Metrics</a></nav><h1>{title}</h1>{body}</body></html>",
             title = self.title,
             body = self.body
@@ -139,6 +139,8 @@ mod tests {
             "no markup from data survives: {html}"
         );
         assert!(html.contains("href=\"/_sluice/requests\""));
+        // A browser would otherwise ask the app for /favicon.ico, a request the user never made.
+        assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"));
     }
 
     #[test]
