@@ -32,8 +32,10 @@ impl Invoke for LambdaIntegration {
                 request_slot::put(InvocationRecord {
                     function: name.to_owned(),
                     request_id: invocation.request_id.clone(),
-                    event,
-                    response: invocation.payload.clone(),
+                    event: request_slot::kept(&event),
+                    event_size: event.len(),
+                    response: request_slot::kept(&invocation.payload),
+                    response_size: invocation.payload.len(),
                     function_error: invocation.function_error.is_some(),
                     gb_seconds: report_figures(&invocation.log_tail)
                         .map_or(0.0, |r| r.gb_seconds()),

@@ -218,11 +218,20 @@ pub fn requests(prefix: &str, recent: &[RecentRequest], logs: &mut LogLookup<'_>
             let mut details = String::new();
             if let Some(inv) = &r.invocation {
                 let lines = logs.lines(&inv.function, &inv.request_id);
+                let size = |kept: usize, size: usize| {
+                    if kept < size {
+                        format!(" (the first {kept} of {size} bytes)")
+                    } else {
+                        String::new()
+                    }
+                };
                 details = format!(
-                    "<details><summary>event</summary>{}</details>\
-<details><summary>response{}</summary>{}</details>\
+                    "<details><summary>event{}</summary>{}</details>\
+<details><summary>response{}{}</summary>{}</details>\
 <details open><summary>log ({} lines, RequestId {})</summary><pre class=\"log\">{}</pre></details>",
+                    size(inv.event.len(), inv.event_size),
                     code_block(&inv.event),
+                    size(inv.response.len(), inv.response_size),
                     if inv.function_error {
                         " (function error)"
                     } else {

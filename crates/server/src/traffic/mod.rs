@@ -236,7 +236,9 @@ mod tests {
             function: "fn-name".into(),
             request_id: "lambda-id".into(),
             event: bytes::Bytes::from_static(b"{}"),
+            event_size: 2,
             response: bytes::Bytes::from_static(b"{\"statusCode\":200}"),
+            response_size: 17,
             function_error: false,
             gb_seconds,
         }

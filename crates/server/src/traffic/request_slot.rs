@@ -14,14 +14,32 @@ pub struct InvocationRecord {
     pub function: String,
     /// The request id the function saw (its START/END/REPORT lines carry it).
     pub request_id: String,
-    /// The event sent (shared with the invocation: a reference count, not a copy).
+    /// The event sent ([`kept`]: shared with the invocation, or its first [`KEPT_BYTES`]).
     pub event: Bytes,
-    /// The function's answer, or its error document.
+    /// The event's full size.
+    pub event_size: usize,
+    /// The function's answer, or its error document ([`kept`] too).
     pub response: Bytes,
+    /// The answer's full size.
+    pub response_size: usize,
     /// The function failed (`X-Amz-Function-Error`).
     pub function_error: bool,
     /// Billed GB-seconds, from the invocation's REPORT line (0 when it has none).
     pub gb_seconds: f64,
+}
+
+/// The most of an event or response the console keeps: a hundred 6 MB payloads would otherwise
+/// hold 600 MB alive.
+pub const KEPT_BYTES: usize = 64 * 1024;
+
+/// `payload` itself when small (a reference count, no copy), else a copy of its first
+/// [`KEPT_BYTES`] so the large buffer can be freed.
+pub fn kept(payload: &Bytes) -> Bytes {
+    if payload.len() <= KEPT_BYTES {
+        payload.clone()
+    } else {
+        Bytes::copy_from_slice(&payload[..KEPT_BYTES])
+    }
 }
 
 tokio::task_local! {
@@ -54,10 +72,30 @@ mod tests {
             function: function.into(),
             request_id: "r".into(),
             event: Bytes::from_static(b"{}"),
+            event_size: 2,
             response: Bytes::new(),
+            response_size: 0,
             function_error: false,
             gb_seconds: 0.0,
         }
+    }
+
+    #[test]
+    fn large_payloads_are_kept_as_a_copy_of_their_start() {
+        let small = Bytes::from_static(b"{}");
+        assert_eq!(
+            kept(&small).as_ptr(),
+            small.as_ptr(),
+            "small ones are shared"
+        );
+        let large = Bytes::from(vec![b'x'; KEPT_BYTES + 1]);
+        let kept = kept(&large);
+        assert_eq!(kept.len(), KEPT_BYTES);
+        assert_ne!(
+            kept.as_ptr(),
+            large.as_ptr(),
+            "a copy, so the large buffer can go"
+        );
     }
 
     #[tokio::test]
