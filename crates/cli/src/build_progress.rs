@@ -54,8 +54,13 @@ impl BuildProgress {
 
     /// Starts a step for `function` (its logical id).
     pub fn step(&self, function: &str, plan: &BuildPlan) -> Step {
+        self.step_saying(function, plan, &format!("Building {function} ..."))
+    }
+
+    /// Starts a step; `plain` is the line printed instead of a spinner off a terminal.
+    pub fn step_saying(&self, function: &str, plan: &BuildPlan, plain: &str) -> Step {
         let Some((multi, overall)) = &self.bars else {
-            eprintln!("Building {function} ...");
+            eprintln!("{plain}");
             return Step {
                 spinner: None,
                 overall: None,
