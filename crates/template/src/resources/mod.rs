@@ -150,7 +150,9 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Resource"
             | "AWS::ApiGateway::Method"
             | "AWS::ApiGateway::Stage"
-            | "AWS::ApiGateway::Deployment" => {}
+            | "AWS::ApiGateway::Deployment"
+            | "AWS::ApiGateway::RequestValidator"
+            | "AWS::ApiGateway::Model" => {}
             // Read by `stream_events`, in its own pass.
             "AWS::Lambda::EventSourceMapping" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
