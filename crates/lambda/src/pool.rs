@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use crate::bootstrap::Launcher;
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
+use crate::extensions::{FunctionInfo, ShutdownReason};
 use crate::invocation::{Invocation, InvokeError};
 use crate::invocation_log;
 use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError};
@@ -37,6 +38,10 @@ pub(crate) struct FunctionPool {
     reserved: bool,
     /// Sandboxes currently running an invocation (by pid), for `shutdown` to kill.
     busy: Mutex<BTreeMap<u32, Arc<Containment>>>,
+    /// Invocations answered whose extensions are still at work (counted, for `shutdown` to await).
+    finishing: tokio::sync::watch::Sender<usize>,
+    /// Whether stopping a sandbox runs Lambda's Shutdown phase.
+    shutdown_events: bool,
     closed: AtomicBool,
 }
 
@@ -52,7 +57,14 @@ impl FunctionPool {
             Some(n) => (n as usize, true),
             None => (config.default_concurrency.max(1), false),
         };
+        let function_info = FunctionInfo {
+            name: spec.name.clone(),
+            handler: spec.handler.clone(),
+            account_id: config.aws.account_id.clone(),
+        };
         let template = SandboxTemplate {
+            extensions: spec.extensions.clone(),
+            function_info,
             function_arn: config.function_arn(&spec.name),
             function: spec.name,
             launcher,
@@ -69,20 +81,22 @@ impl FunctionPool {
             permits: Arc::new(Semaphore::new(limit)),
             reserved,
             busy: Mutex::new(BTreeMap::new()),
+            finishing: tokio::sync::watch::channel(0).0,
+            shutdown_events: config.shutdown_events,
             closed: AtomicBool::new(false),
         }
     }
 
     /// Run one invocation on a warm or new sandbox.
     pub async fn invoke(
-        &self,
+        self: &Arc<Self>,
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
         let throttled = || InvokeError::TooManyRequests {
             function: self.template.function.clone(),
         };
-        let _permit = if self.reserved {
+        let permit = if self.reserved {
             self.permits
                 .clone()
                 .try_acquire_owned()
@@ -110,13 +124,43 @@ impl FunctionPool {
         };
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        let invocation = sandbox.invoke(payload, client_context).await;
+        let answered = sandbox.invoke(payload, client_context).await;
         lock(&self.busy).remove(&pid);
-        if sandbox.is_reusable() && !self.closed.load(Ordering::Acquire) {
+        let Some(pending) = answered.pending else {
+            self.put_back(sandbox).await;
+            return Ok(answered.invocation);
+        };
+        // AWS: the caller has its answer; the sandbox (and its concurrency slot) stays taken
+        // until the extensions are done with the invocation.
+        self.finishing.send_modify(|n| *n += 1);
+        let pool = self.clone();
+        tokio::spawn(async move {
+            sandbox.complete(pending).await;
+            pool.put_back(sandbox).await;
+            drop(permit);
+            pool.finishing.send_modify(|n| *n -= 1);
+        });
+        Ok(answered.invocation)
+    }
+
+    /// Keep a sandbox warm after an invocation, or stop it.
+    async fn put_back(&self, mut sandbox: Sandbox) {
+        if !sandbox.is_reusable() {
+            // Dropping it kills its processes.
+            return;
+        }
+        if self.closed.load(Ordering::Acquire) {
+            self.stop(sandbox).await;
+        } else {
             lock(&self.idle).push(sandbox);
         }
-        // Otherwise `sandbox` drops here, killing its processes.
-        Ok(invocation)
+    }
+
+    /// Stop one sandbox: Lambda's Shutdown phase, unless this service kills at once.
+    async fn stop(&self, sandbox: Sandbox) {
+        if self.shutdown_events {
+            sandbox.shutdown(ShutdownReason::Spindown).await;
+        }
     }
 
     /// Start one sandbox and wait until it is ready, unless one is already warm.
@@ -144,7 +188,7 @@ impl FunctionPool {
     }
 
     /// Stop sandboxes idle for longer than `idle_timeout`.
-    pub fn reap_idle(&self, idle_timeout: Duration) {
+    pub async fn reap_idle(&self, idle_timeout: Duration) {
         let stale: Vec<Sandbox> = {
             let mut idle = lock(&self.idle);
             let (keep, stale) = std::mem::take(&mut *idle)
@@ -153,18 +197,35 @@ impl FunctionPool {
             *idle = keep;
             stale
         };
-        // Dropped outside the lock: each drop kills a sandbox's processes.
-        drop(stale);
+        // Stopped outside the lock, side by side.
+        self.stop_all(stale).await;
     }
 
-    /// Kill every sandbox, idle or busy; later invocations start fresh ones.
-    pub fn shutdown(&self) {
+    /// Stop sandboxes side by side (each bounded by Lambda's 2 s Shutdown limit).
+    async fn stop_all(&self, sandboxes: Vec<Sandbox>) {
+        if !self.shutdown_events {
+            // Dropped: killed at once.
+            return;
+        }
+        let mut stops = tokio::task::JoinSet::new();
+        for sandbox in sandboxes {
+            stops.spawn(sandbox.shutdown(ShutdownReason::Spindown));
+        }
+        while stops.join_next().await.is_some() {}
+    }
+
+    /// Stop every sandbox: running invocations are killed, those whose extensions are still at
+    /// work finish first (bounded by the function's timeout), idle ones go through Lambda's
+    /// Shutdown phase. Later invocations start fresh ones.
+    pub async fn shutdown(&self) {
         self.closed.store(true, Ordering::Release);
-        let idle = std::mem::take(&mut *lock(&self.idle));
-        drop(idle);
         for containment in lock(&self.busy).values() {
             containment.kill_all();
         }
+        let mut finishing = self.finishing.subscribe();
+        let _ = finishing.wait_for(|n| *n == 0).await;
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        self.stop_all(idle).await;
     }
 
     /// A sandbox that could not even start (missing `bootstrap`, no interpreter): a function
@@ -186,6 +247,22 @@ impl FunctionPool {
             payload: crate::sandbox::error_document("Runtime.InvalidEntrypoint", message),
             function_error: Some("Unhandled".to_owned()),
             log_tail: lines.join("\n") + "\n",
+        }
+    }
+}
+
+impl Drop for FunctionPool {
+    fn drop(&mut self) {
+        // A reload replaced this pool: its warm sandboxes go through Lambda's Shutdown phase
+        // (bounded by 2 s each) on the runtime, if there is one; otherwise they are killed here.
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        if idle.is_empty() || !self.shutdown_events {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            for sandbox in idle {
+                runtime.spawn(sandbox.shutdown(ShutdownReason::Spindown));
+            }
         }
     }
 }
@@ -297,17 +374,18 @@ mod tests {
             environment: BTreeMap::new(),
             reserved_concurrency: None,
             aliases: Vec::new(),
+            extensions: Vec::new(),
         };
         let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
         let launchers =
             crate::bootstrap::Launchers::new(&cache, std::slice::from_ref(&spec)).unwrap();
         let launcher = launchers.launcher_for(&spec, &cache).unwrap();
-        let pool = FunctionPool::new(
+        let pool = Arc::new(FunctionPool::new(
             spec,
             launcher,
             &config,
             Arc::new(SandboxHost::broken_for_tests()),
-        );
+        ));
         let err = pool
             .invoke(Bytes::from_static(b"{}"), None)
             .await

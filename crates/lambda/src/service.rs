@@ -226,9 +226,12 @@ impl Lambda {
     /// Stop every sandbox (all their processes) and what outlived them. Background work is
     /// stopped by its owner.
     pub async fn shutdown(&self) {
+        let mut stops = tokio::task::JoinSet::new();
         for pool in self.functions.values() {
-            pool.shutdown();
+            let pool = pool.clone();
+            stops.spawn(async move { pool.shutdown().await });
         }
+        while stops.join_next().await.is_some() {}
         self.host.release();
     }
 }
@@ -247,7 +250,7 @@ async fn reap_idle(lambda: Weak<Lambda>) {
             return;
         };
         for pool in lambda.functions.values() {
-            pool.reap_idle(lambda.config.idle_timeout);
+            pool.reap_idle(lambda.config.idle_timeout).await;
         }
         lambda.host.reap_orphans();
     }

@@ -65,6 +65,9 @@ pub struct Config {
     /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
     /// timeout lifted so a paused breakpoint does not kill them.
     pub debug: Option<sluice_lambda::DebugOptions>,
+    /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM to the runtime, the
+    /// SHUTDOWN event to extensions): always for the servers, with `--shutdown` for `invoke`.
+    pub shutdown_events: bool,
 }
 
 impl Config {
@@ -91,6 +94,7 @@ impl Config {
             color: false,
             max_connections: None,
             debug: None,
+            shutdown_events: true,
         }
     }
 

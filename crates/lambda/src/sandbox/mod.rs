@@ -6,6 +6,8 @@
 //! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does.
 
 mod containment;
+mod extension_phases;
+mod extension_processes;
 mod function_error;
 mod orphans;
 mod output;
@@ -21,6 +23,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use crate::bootstrap::{check_executable, Launcher};
+use crate::extensions::api::Endpoint;
+use crate::extensions::{wrapper, Event, EventKind, FunctionInfo, Registry};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{
@@ -29,6 +33,8 @@ use crate::runtime_api::{
 use crate::{Invocation, LogSink, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::{Containment, HostContainment};
+pub(crate) use extension_phases::PendingReport;
+use extension_processes::{extension_name, ExtensionProcesses};
 pub(crate) use function_error::{error_document, InitFailure};
 use function_error::{error_payload, init_error};
 use output::PipeReader;
@@ -56,6 +62,10 @@ pub(crate) struct SandboxTemplate {
     pub host: Arc<SandboxHost>,
     /// Set once it was said that this function keeps Sluice's user.
     pub said_privileged: AtomicBool,
+    /// External extensions (Lambda's `/opt/extensions/*`), in the order Lambda starts them.
+    pub extensions: Vec<std::path::PathBuf>,
+    /// What the Extensions API's `register` tells extensions about the function.
+    pub function_info: FunctionInfo,
 }
 
 /// Host-wide sandbox facilities, decided once per service.
@@ -155,10 +165,15 @@ impl SandboxHost {
 /// A started runtime process and its Runtime API listener.
 pub(crate) struct Sandbox {
     template: Arc<SandboxTemplate>,
-    process: SandboxProcess,
+    /// The runtime process; `None` when the extensions' Init failed before it could start.
+    process: Option<SandboxProcess>,
+    containment: Arc<Containment>,
+    extensions: ExtensionProcesses,
+    /// Why Init failed before the runtime started (an extension crashed or reported an error).
+    init_failure: Option<InitFailure>,
     _api: RuntimeApi,
     channels: RuntimeChannels,
-    output: [Arc<PipeReader>; 2],
+    output: Vec<Arc<PipeReader>>,
     log: FunctionLog,
     started: Instant,
     /// Set once the runtime first asks for work; reported on the first invocation only.
@@ -188,7 +203,17 @@ impl Sandbox {
         } else {
             Arc::new(AnyPeer)
         };
-        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers)
+        let names = template
+            .extensions
+            .iter()
+            .map(|p| extension_name(p))
+            .collect();
+        let registry = Arc::new(Registry::new(names));
+        let endpoint = Arc::new(Endpoint {
+            registry: registry.clone(),
+            function: template.function_info.clone(),
+        });
+        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers, endpoint)
             .await
             .map_err(StartError::host("cannot bind the Runtime API listener"))?;
         let log = FunctionLog::new(&template.function, template.sink.clone());
@@ -205,20 +230,46 @@ impl Sandbox {
             env.insert("HOME".to_owned(), "/tmp".to_owned());
         }
         let started = Instant::now();
-        let Spawned {
-            process,
-            stdout,
-            stderr,
-        } = SandboxProcess::spawn(&template.launcher, &env, containment, user)?;
-        let output = [
-            PipeReader::spawn(stdout, log.clone())
-                .map_err(StartError::host("cannot watch the runtime's output"))?,
-            PipeReader::spawn(stderr, log.clone())
-                .map_err(StartError::host("cannot watch the runtime's output"))?,
-        ];
+        // AWS: external extensions start first, and the runtime once each has registered.
+        let extensions = ExtensionProcesses::spawn(
+            &template.extensions,
+            registry,
+            &env,
+            &containment,
+            user,
+            &log,
+        )?;
+        let init_failure = if template.extensions.is_empty() {
+            None
+        } else {
+            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
+            extension_phases::wait_registered(&extensions.registry, deadline)
+                .await
+                .err()
+        };
+        let mut process = None;
+        let mut output = Vec::new();
+        if init_failure.is_none() {
+            let launcher = wrapper::wrapped(&template.launcher, &env);
+            let Spawned {
+                process: runtime,
+                stdout,
+                stderr,
+            } = SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?;
+            process = Some(runtime);
+            for fd in [stdout, stderr] {
+                output.push(
+                    PipeReader::spawn(fd, log.clone())
+                        .map_err(StartError::host("cannot watch the runtime's output"))?,
+                );
+            }
+        }
         Ok(Sandbox {
             template,
             process,
+            containment,
+            extensions,
+            init_failure,
             _api: api,
             channels,
             output,
@@ -234,20 +285,23 @@ impl Sandbox {
         })
     }
 
-    /// The process (and process group) id.
+    /// The process group id: the sandbox's first process (an extension, else the runtime).
     pub fn pid(&self) -> u32 {
-        self.process.pid()
+        self.containment.group().unwrap_or_default()
     }
 
     /// What holds the sandbox's processes (to kill it while busy).
     pub fn containment(&self) -> Arc<Containment> {
-        self.process.containment().clone()
+        self.containment.clone()
     }
 
     /// Whether the sandbox can take another invocation.
     pub fn is_reusable(&mut self) -> bool {
-        let _ = self.process.try_exited();
-        self.healthy && self.process.is_running()
+        let Some(process) = self.process.as_mut() else {
+            return false;
+        };
+        let _ = process.try_exited();
+        self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
     }
 
     /// Wait until the runtime asks for its first invocation.
@@ -255,12 +309,16 @@ impl Sandbox {
         if self.ready {
             return Ok(());
         }
+        if let Some(failure) = self.init_failure.take() {
+            self.kill();
+            return Err(failure);
+        }
         let limit = INIT_LIMIT.max(self.template.timeout);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
-                status = self.process.exited() => {
+                status = runtime_exited(&mut self.process) => {
                     self.healthy = false;
                     // A runtime may report init/error just before exiting; prefer its words.
                     if let Ok(RuntimeEvent::InitError { error_type, body }) = self.channels.events.try_recv() {
@@ -286,6 +344,11 @@ impl Sandbox {
             };
             match event {
                 Some(RuntimeEvent::Ready { at }) => {
+                    // AWS: Init ends when the runtime and every extension have called `next`.
+                    let at = self
+                        .wait_extensions_ready(deadline, limit)
+                        .await?
+                        .unwrap_or(at);
                     self.ready = true;
                     self.init_duration = Some(at.saturating_duration_since(self.started));
                     return Ok(());
@@ -312,9 +375,14 @@ impl Sandbox {
         }
     }
 
-    /// Run one invocation to completion, logging START/END/REPORT. Never fails: every way an
-    /// invocation can go wrong inside the sandbox is a function error, as on Lambda.
-    pub async fn invoke(&mut self, payload: Bytes, client_context: Option<String>) -> Invocation {
+    /// Run one invocation up to the runtime's answer, logging START (and END/REPORT unless
+    /// extensions are still working on it). Never fails: every way an invocation can go wrong
+    /// inside the sandbox is a function error, as on Lambda.
+    ///
+    /// AWS: the caller gets the response as soon as the runtime posts it; the invocation ends
+    /// (REPORT, environment free) once every extension subscribed to INVOKE has called `next`
+    /// again. Then [`Answered::pending`] holds the rest, for [`Sandbox::complete`].
+    pub async fn invoke(&mut self, payload: Bytes, client_context: Option<String>) -> Answered {
         let request_id = uuid::Uuid::new_v4().to_string();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;
@@ -339,17 +407,62 @@ impl Sandbox {
             },
             Ok(()) => self.run(&request_id, payload, client_context).await,
         };
+        let mut invocation = Invocation {
+            request_id: request_id.clone(),
+            payload: outcome.payload,
+            function_error: outcome.function_error.then(|| "Unhandled".to_owned()),
+            log_tail: String::new(),
+        };
+        let pending = PendingReport {
+            request_id,
+            invoke_started,
+            deadline: tokio::time::Instant::from_std(invoke_started) + self.template.timeout,
+            init_duration,
+            status: outcome.status,
+        };
+        if self.healthy && !self.extensions.registry.all_done() {
+            self.flush_output();
+            invocation.log_tail = self.log.take_tail();
+            return Answered {
+                invocation,
+                pending: Some(pending),
+            };
+        }
+        self.report(pending);
+        invocation.log_tail = self.log.take_tail();
+        Answered {
+            invocation,
+            pending: None,
+        }
+    }
+
+    /// END and REPORT for an invocation; its duration runs until now.
+    fn report(&mut self, pending: PendingReport) {
+        let PendingReport {
+            request_id,
+            invoke_started,
+            init_duration,
+            mut status,
+            ..
+        } = pending;
         let duration = invoke_started.elapsed();
         self.flush_output();
+        if let Some(failure) = self.extensions.registry.failure() {
+            // The sandbox is not reused after an extension failed.
+            self.healthy = false;
+            if status == ReportStatus::Success {
+                status = ReportStatus::Error(failure.error_type);
+            }
+        }
         // AWS: measured per invocation. Sluice: /proc costs ~28 µs a request, so under load the
         // figure is refreshed at most every 100 ms; a peak only grows, so it lags by that much at most.
         // A failed invocation is read afresh: it may have died of its memory limit.
-        let stale = !matches!(outcome.status, ReportStatus::Success)
+        let stale = !matches!(status, ReportStatus::Success)
             || self
                 .memory_read_at
                 .is_none_or(|at| at.elapsed() >= MEMORY_REFRESH || duration >= MEMORY_REFRESH);
         if stale {
-            if let Some(kb) = self.process.peak_memory_kb() {
+            if let Some(kb) = self.containment.peak_memory_kb() {
                 self.last_memory_mb = memory::kb_to_mb(kb);
             }
             self.memory_read_at = Some(Instant::now());
@@ -361,15 +474,9 @@ impl Sandbox {
             memory_size_mb: self.template.memory_mb,
             max_memory_used_mb: self.last_memory_mb,
             init_duration,
-            status: outcome.status,
+            status,
         }));
         self.last_used = Instant::now();
-        Invocation {
-            request_id,
-            payload: outcome.payload,
-            function_error: outcome.function_error.then(|| "Unhandled".to_owned()),
-            log_tail: self.log.take_tail(),
-        }
     }
 
     /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout.
@@ -384,11 +491,22 @@ impl Sandbox {
             .checked_add(timeout)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
+        let trace_id = trace_id();
+        // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
+        self.extensions.registry.dispatch(
+            EventKind::Invoke,
+            &Event::invoke(
+                request_id,
+                deadline_ms,
+                &self.template.function_arn,
+                &trace_id,
+            ),
+        );
         let pending = PendingInvocation {
             request_id: request_id.to_owned(),
             payload,
             deadline_ms,
-            trace_id: trace_id(),
+            trace_id,
             client_context,
         };
         if self.channels.invocations.send(pending).await.is_err() {
@@ -402,7 +520,7 @@ impl Sandbox {
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
-                status = self.process.exited() => {
+                status = runtime_exited(&mut self.process) => {
                     self.healthy = false;
                     // The runtime may have answered just before exiting.
                     while let Ok(ev) = self.channels.events.try_recv() {
@@ -481,18 +599,35 @@ impl Sandbox {
         }
     }
 
-    /// Read whatever the runtime wrote before answering, so its lines precede END.
+    /// Read whatever the runtime and extensions wrote before answering, so their lines precede END.
     fn flush_output(&self) {
         for reader in &self.output {
             reader.drain(64);
         }
+        self.extensions.flush_output();
     }
 
     /// SIGKILL every process of the sandbox; it is never used again. (Dropping the sandbox
     /// does the same.)
     pub fn kill(&mut self) {
         self.healthy = false;
-        self.process.kill();
+        self.containment.kill_all();
+    }
+}
+
+/// An invocation's answer, and what is left to do when extensions are still at work on it.
+pub(crate) struct Answered {
+    /// What the caller gets now.
+    pub invocation: Invocation,
+    /// END/REPORT still to come, once extensions are done ([`Sandbox::complete`]).
+    pub pending: Option<PendingReport>,
+}
+
+/// Resolves when the runtime process exits; never when there is none or it was reported.
+async fn runtime_exited(process: &mut Option<SandboxProcess>) -> String {
+    match process {
+        Some(process) => process.exited().await,
+        None => std::future::pending().await,
     }
 }
 
