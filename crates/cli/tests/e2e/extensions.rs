@@ -36,6 +36,21 @@ if os.environ.get("WRONG_NAME_FIRST"):
 with register(name) as r:
     ext_id = r.headers["Lambda-Extension-Identifier"]
     record("registered " + json.load(r)["functionName"])
+def status(path, method, headers, data=None):
+    req = urllib.request.Request(path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return "%d %s" % (r.status, r.read().decode())
+    except urllib.error.HTTPError as e:
+        return "%d %s" % (e.code, json.load(e)["errorType"])
+if os.environ.get("PROBE"):
+    root = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"]
+    record("telemetry " + status(root + "/2022-07-01/telemetry", "PUT",
+        {"Lambda-Extension-Identifier": ext_id}, b'{"schemaVersion":"2022-12-13","types":["function"],"destination":{"protocol":"HTTP","URI":"http://sandbox.localdomain:4243"}}'))
+    record("unknown route " + status(base + "/bogus", "GET", {}))
+    record("no identifier " + status(base + "/event/next", "GET", {}))
+    record("stranger " + status(base + "/event/next", "GET",
+        {"Lambda-Extension-Identifier": "00000000-0000-0000-0000-000000000000"}))
 while True:
     req = urllib.request.Request(base + "/event/next", headers={"Lambda-Extension-Identifier": ext_id})
     with urllib.request.urlopen(req) as r:
@@ -140,7 +155,7 @@ fn get(server: &Server, path: &str) -> String {
 
 #[test]
 fn an_extension_sees_each_invocation_and_shutdown_on_ctrl_c() {
-    let (template, records) = project("");
+    let (template, records) = project("        PROBE: '1'");
     let mut server = Server::start(sluice(), &template, &[]);
     let first = get(&server, "/py");
     let second = get(&server, "/py");
@@ -151,7 +166,24 @@ fn an_extension_sees_each_invocation_and_shutdown_on_ctrl_c() {
     let lines = wait_recorded(&records, |l| {
         ids.iter().all(|id| l.contains(&format!("INVOKE {id}")))
     });
-    assert_eq!(lines.first().map(String::as_str), Some("registered Fn"));
+    assert_eq!(
+        lines[..5],
+        [
+            "registered Fn",
+            // Accepted as Lambda accepts a subscription; Sluice says it delivers nothing.
+            "telemetry 200 OK",
+            "unknown route 404 NotFound",
+            "no identifier 403 Extension.MissingExtensionIdentifier",
+            "stranger 403 Extension.UnknownExtensionIdentifier",
+        ]
+    );
+    assert!(
+        server
+            .wait_for_log("does not deliver telemetry or logs to extensions")
+            .is_some(),
+        "{:?}",
+        server.logs()
+    );
     for id in &ids {
         assert!(lines.contains(&format!("INVOKE {id}")), "{lines:?}");
     }
@@ -276,4 +308,29 @@ fn invoke_with_shutdown_sends_the_shutdown_event_and_waits() {
         !lines.iter().any(|l| l.starts_with("SHUTDOWN")),
         "{lines:?}"
     );
+}
+
+#[test]
+fn a_reload_that_replaces_a_sandbox_sends_its_extensions_shutdown() {
+    let (template, records) = project("");
+    let server = Server::start(sluice(), &template, &[]);
+    let before = get(&server, "/py");
+    let dir = template.parent().unwrap();
+    let partial = dir.join("py/app.saving");
+    std::fs::write(&partial, HANDLER.replace("unwrapped", "edited")).unwrap();
+    std::fs::rename(&partial, dir.join("py/app.py")).unwrap();
+    server
+        .wait_for_log("Reloaded after a change to Fn")
+        .expect("the edit reloads Fn");
+    let lines = wait_recorded(&records, |l| l.iter().any(|l| l == "SHUTDOWN spindown"));
+    let id = before.split(' ').next().unwrap();
+    assert_eq!(
+        lines,
+        [
+            "registered Fn".to_owned(),
+            format!("INVOKE {id}"),
+            "SHUTDOWN spindown".to_owned()
+        ]
+    );
+    assert!(get(&server, "/py").ends_with(" edited"));
 }
