@@ -261,7 +261,12 @@ impl Containment {
                 return Some(bytes / 1024);
             }
         }
-        self.leader.get().and_then(|&pid| memory::peak_rss_kb(pid))
+        // Every process Sluice started (runtime and extensions) and what each started.
+        let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        roots
+            .into_iter()
+            .filter_map(memory::peak_rss_kb)
+            .reduce(|a, b| a + b)
     }
 
     /// SIGKILL every process of the sandbox: its process group, then whatever its cgroup holds
