@@ -411,6 +411,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
                 .await;
         });
         let outcome = app.invoke(&function, event.into()).await;
+        // Extensions may still be at work on the invocation: its REPORT comes when they are done.
+        app.settle().await;
         let _ = stop.send(());
         let _ = endpoint.await;
         app.shutdown().await;

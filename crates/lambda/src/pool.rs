@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use crate::bootstrap::Launcher;
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
-use crate::extensions::{FunctionInfo, ShutdownReason};
+use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError};
 use crate::invocation_log;
 use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError};
@@ -39,7 +39,7 @@ pub(crate) struct FunctionPool {
     /// Sandboxes currently running an invocation (by pid), for `shutdown` to kill.
     busy: Mutex<BTreeMap<u32, Arc<Containment>>>,
     /// Invocations answered whose extensions are still at work (counted, for `shutdown` to await).
-    finishing: tokio::sync::watch::Sender<usize>,
+    finishing: tokio::sync::watch::Sender<BTreeMap<u32, Arc<Containment>>>,
     /// Whether stopping a sandbox runs Lambda's Shutdown phase.
     shutdown_events: bool,
     closed: AtomicBool,
@@ -81,7 +81,7 @@ impl FunctionPool {
             permits: Arc::new(Semaphore::new(limit)),
             reserved,
             busy: Mutex::new(BTreeMap::new()),
-            finishing: tokio::sync::watch::channel(0).0,
+            finishing: tokio::sync::watch::channel(BTreeMap::new()).0,
             shutdown_events: config.shutdown_events,
             closed: AtomicBool::new(false),
         }
@@ -126,19 +126,26 @@ impl FunctionPool {
         lock(&self.busy).insert(pid, sandbox.containment());
         let answered = sandbox.invoke(payload, client_context).await;
         lock(&self.busy).remove(&pid);
-        let Some(pending) = answered.pending else {
+        if answered.pending.is_none() && sandbox.reset_reason().is_none() {
             self.put_back(sandbox).await;
             return Ok(answered.invocation);
-        };
+        }
         // AWS: the caller has its answer; the sandbox (and its concurrency slot) stays taken
-        // until the extensions are done with the invocation.
-        self.finishing.send_modify(|n| *n += 1);
+        // until the extensions are done with the invocation, or the sandbox is reset.
+        let containment = sandbox.containment();
+        self.finishing.send_modify(|f| {
+            f.insert(pid, containment);
+        });
         let pool = self.clone();
         tokio::spawn(async move {
-            sandbox.complete(pending).await;
+            if let Some(pending) = answered.pending {
+                sandbox.complete(pending).await;
+            }
             pool.put_back(sandbox).await;
             drop(permit);
-            pool.finishing.send_modify(|n| *n -= 1);
+            pool.finishing.send_modify(|f| {
+                f.remove(&pid);
+            });
         });
         Ok(answered.invocation)
     }
@@ -146,7 +153,10 @@ impl FunctionPool {
     /// Keep a sandbox warm after an invocation, or stop it.
     async fn put_back(&self, mut sandbox: Sandbox) {
         if !sandbox.is_reusable() {
-            // Dropping it kills its processes.
+            if let Some(reason) = sandbox.reset_reason().filter(|_| self.shutdown_events) {
+                sandbox.shutdown(reason).await;
+            }
+            // Otherwise dropping it kills its processes.
             return;
         }
         if self.closed.load(Ordering::Acquire) {
@@ -214,16 +224,25 @@ impl FunctionPool {
         while stops.join_next().await.is_some() {}
     }
 
+    /// Wait until no answered invocation has extensions still at work on it (each ends by
+    /// its function's timeout at the latest).
+    pub async fn settled(&self) {
+        let mut finishing = self.finishing.subscribe();
+        let _ = finishing.wait_for(BTreeMap::is_empty).await;
+    }
+
     /// Stop every sandbox: running invocations are killed, those whose extensions are still at
-    /// work finish first (bounded by the function's timeout), idle ones go through Lambda's
-    /// Shutdown phase. Later invocations start fresh ones.
+    /// work get as long as a Shutdown phase to finish (then are killed), idle ones go through
+    /// Lambda's Shutdown phase. Later invocations start fresh ones.
     pub async fn shutdown(&self) {
         self.closed.store(true, Ordering::Release);
         for containment in lock(&self.busy).values() {
             containment.kill_all();
         }
-        let mut finishing = self.finishing.subscribe();
-        let _ = finishing.wait_for(|n| *n == 0).await;
+        let _ = tokio::time::timeout(SHUTDOWN_LIMIT_EXTERNAL, self.settled()).await;
+        for containment in self.finishing.borrow().values() {
+            containment.kill_all();
+        }
         let idle = std::mem::take(&mut *lock(&self.idle));
         self.stop_all(idle).await;
     }

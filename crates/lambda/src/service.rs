@@ -223,6 +223,14 @@ impl Lambda {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Wait until every answered invocation has ended: extensions still at work on one are
+    /// done with it or it timed out (`sam local invoke` prints the REPORT before exiting).
+    pub async fn settle(&self) {
+        for pool in self.functions.values() {
+            pool.settled().await;
+        }
+    }
+
     /// Stop every sandbox (all their processes) and what outlived them. Background work is
     /// stopped by its owner.
     pub async fn shutdown(&self) {

@@ -272,6 +272,11 @@ impl Application {
         generation.lambda.invoke(name, payload).await
     }
 
+    /// Waits until every answered invocation has ended (extensions done with it, or timed out).
+    pub async fn settle(&self) {
+        self.current.load_full().lambda.settle().await;
+    }
+
     /// Stops every sandbox of the current generation and the store's sweeper.
     pub async fn shutdown(&self) {
         self.current.load().lambda.shutdown().await;

@@ -30,19 +30,22 @@ impl EventKind {
 }
 
 /// Why the environment ends (`shutdownReason`).
-///
-/// AWS also sends `timeout` and `failure` when an invocation times out or the runtime fails;
-/// Sluice kills such a sandbox at once (its extensions get no SHUTDOWN), so only `spindown` is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ShutdownReason {
     /// Normal end: idle, replaced, stopped.
     Spindown,
+    /// An invocation ran past the function's timeout.
+    Timeout,
+    /// The runtime exited during an invocation.
+    Failure,
 }
 
 impl ShutdownReason {
     fn as_str(self) -> &'static str {
         match self {
             ShutdownReason::Spindown => "spindown",
+            ShutdownReason::Timeout => "timeout",
+            ShutdownReason::Failure => "failure",
         }
     }
 }
@@ -557,10 +560,10 @@ mod tests {
             serde_json::json!({"eventType":"INVOKE","deadlineMs":7,"requestId":"id","invokedFunctionArn":"arn:x","tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1"}})
         );
         let down: serde_json::Value =
-            serde_json::from_str(&Event::shutdown(ShutdownReason::Spindown, 3).body).unwrap();
+            serde_json::from_str(&Event::shutdown(ShutdownReason::Timeout, 3).body).unwrap();
         assert_eq!(
             down,
-            serde_json::json!({"eventType":"SHUTDOWN","shutdownReason":"spindown","deadlineMs":3})
+            serde_json::json!({"eventType":"SHUTDOWN","shutdownReason":"timeout","deadlineMs":3})
         );
     }
 }

@@ -155,7 +155,7 @@ impl Sandbox {
                     timeout,
                 ));
                 pending.status = ReportStatus::Timeout;
-                self.kill();
+                self.reset_through_shutdown(ShutdownReason::Timeout);
             }
         }
         self.report(pending);

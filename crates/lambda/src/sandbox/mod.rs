@@ -24,7 +24,7 @@ use bytes::Bytes;
 
 use crate::bootstrap::{check_executable, Launcher};
 use crate::extensions::api::Endpoint;
-use crate::extensions::{wrapper, Event, EventKind, FunctionInfo, Registry};
+use crate::extensions::{wrapper, Event, EventKind, FunctionInfo, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{
@@ -171,6 +171,9 @@ pub(crate) struct Sandbox {
     extensions: ExtensionProcesses,
     /// Why Init failed before the runtime started (an extension crashed or reported an error).
     init_failure: Option<InitFailure>,
+    /// Set when an invocation timed out or the runtime died while extensions are registered:
+    /// the sandbox is reset through the Shutdown phase with this reason, as on Lambda.
+    reset: Option<ShutdownReason>,
     _api: RuntimeApi,
     channels: RuntimeChannels,
     output: Vec<Arc<PipeReader>>,
@@ -270,6 +273,7 @@ impl Sandbox {
             containment,
             extensions,
             init_failure,
+            reset: None,
             _api: api,
             channels,
             output,
@@ -522,6 +526,7 @@ impl Sandbox {
                 ev = self.channels.events.recv() => ev,
                 status = runtime_exited(&mut self.process) => {
                     self.healthy = false;
+                    self.reset_through_shutdown(ShutdownReason::Failure);
                     // The runtime may have answered just before exiting.
                     while let Ok(ev) = self.channels.events.try_recv() {
                         if let Some(outcome) = self.outcome_of(request_id, ev) {
@@ -534,7 +539,9 @@ impl Sandbox {
                     );
                 }
                 _ = tokio::time::sleep_until(deadline) => {
-                    self.kill();
+                    if !self.reset_through_shutdown(ShutdownReason::Timeout) {
+                        self.kill();
+                    }
                     let message = invocation_log::timeout_message(request_id, timeout);
                     self.flush_output();
                     self.log.line(&message);
@@ -605,6 +612,22 @@ impl Sandbox {
             reader.drain(64);
         }
         self.extensions.flush_output();
+    }
+
+    /// With extensions registered, mark the sandbox for a reset through the Shutdown phase
+    /// (`reason` for its SHUTDOWN event) instead of a kill; false when there are none.
+    fn reset_through_shutdown(&mut self, reason: ShutdownReason) -> bool {
+        if self.extensions.registry.counts() == (0, 0) {
+            return false;
+        }
+        self.healthy = false;
+        self.reset = Some(reason);
+        true
+    }
+
+    /// Why this sandbox must be reset through the Shutdown phase, if it must.
+    pub fn reset_reason(&self) -> Option<ShutdownReason> {
+        self.reset
     }
 
     /// SIGKILL every process of the sandbox; it is never used again. (Dropping the sandbox

@@ -34,13 +34,15 @@ while True:
     record(event["eventType"] + " " + event.get("requestId", event.get("shutdownReason", "")))
     if event["eventType"] == "SHUTDOWN":
         sys.exit(0)
+    if os.environ.get("NO_HOLD"):
+        continue
     while not os.path.exists(os.path.join(dir, "release")):
         time.sleep(0.02)
     os.remove(os.path.join(dir, "release"))
     print("extension done with " + event["requestId"], flush=True)
 "#;
 
-const HANDLER: &str = "import os\nREGISTERED_AT_INIT = os.path.exists(os.path.join(os.environ['RECORDS'], 'registered'))\ndef handler(event, context):\n    return {'registered_at_init': REGISTERED_AT_INIT, 'id': context.aws_request_id}\n";
+const HANDLER: &str = "import os\nREGISTERED_AT_INIT = os.path.exists(os.path.join(os.environ['RECORDS'], 'registered'))\ndef handler(event, context):\n    return {'registered_at_init': REGISTERED_AT_INIT, 'id': context.aws_request_id}\ndef slow(event, context):\n    import time\n    time.sleep(60)\n";
 
 fn function(dir: &Path) -> FunctionSpec {
     let write = |path: &str, text: &str, mode: u32| {
@@ -88,6 +90,46 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
     panic!("never: {what}");
 }
 
+fn fresh() -> PathBuf {
+    std::env::temp_dir().join(format!("sluice-ext-test-{}", uuid::Uuid::new_v4().simple()))
+}
+
+/// AWS: an invocation that times out resets the environment, and its extensions get SHUTDOWN
+/// with `shutdownReason: timeout`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_invocation_sends_shutdown_timeout() {
+    let dir = fresh();
+    let mut spec = function(&dir);
+    spec.handler = "app.slow".to_owned();
+    spec.timeout = Duration::from_secs(1);
+    spec.environment
+        .insert("NO_HOLD".to_owned(), "1".to_owned());
+    let (lambda, lines) = service_with(vec![spec], |_| {});
+    let invocation = invoke(&lambda, "Ext", serde_json::json!({})).await;
+    assert!(invocation.function_error.is_some());
+    let id = invocation.request_id.clone();
+    eventually("SHUTDOWN timeout", || {
+        events(&dir).last().map(String::as_str) == Some("SHUTDOWN timeout")
+    })
+    .await;
+    assert!(
+        events(&dir).contains(&format!("INVOKE {id}")),
+        "{:?}",
+        events(&dir)
+    );
+    assert!(
+        lines
+            .of("Ext")
+            .iter()
+            .any(|l| l.starts_with(&format!("REPORT RequestId: {id}"))
+                && l.ends_with("Status: timeout")),
+        "{:?}",
+        lines.of("Ext")
+    );
+    lambda.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         stat.rsplit_once(") ")
@@ -96,8 +138,7 @@ fn alive(pid: u32) -> bool {
 }
 
 async fn lifecycle(use_cgroups: bool) {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("sluice-ext-test-{}", uuid::Uuid::new_v4().simple()));
+    let dir = fresh();
     let (lambda, lines) = service_with(vec![function(&dir)], |config| {
         config.use_cgroups = use_cgroups;
     });
@@ -114,11 +155,10 @@ async fn lifecycle(use_cgroups: bool) {
         "{:?}",
         lines.of("Ext")
     );
-    assert!(
-        events(&dir).contains(&format!("INVOKE {id}")),
-        "{:?}",
-        events(&dir)
-    );
+    eventually("the extension sees the INVOKE", || {
+        events(&dir).contains(&format!("INVOKE {id}"))
+    })
+    .await;
     std::fs::write(dir.join("records/release"), "").unwrap();
     eventually("the REPORT line", || {
         lines.of("Ext").iter().any(|l| l.starts_with(&report))
