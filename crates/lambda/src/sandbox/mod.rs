@@ -1,14 +1,18 @@
-//! One sandbox: a runtime process in its own containment, its Runtime API listener, its
-//! captured output, and the supervision of one invocation at a time (timeouts, crashes).
+//! One sandbox: a runtime process and its external extensions in their own containment, its
+//! Runtime API listener, its captured output, and the supervision of one invocation at a time
+//! (timeouts, crashes).
 //!
 //! The jobs live apart: [`process`] spawns and kills, [`containment`] holds the processes
 //! (cgroup or process group) and measures memory, [`peer`] tells who calls the Runtime API,
-//! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does.
+//! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does,
+//! [`host`] is what the host allows, [`extension_processes`] starts extensions and
+//! [`extension_phases`] waits on them through Init, Invoke and Shutdown.
 
 mod containment;
 mod extension_phases;
 mod extension_processes;
 mod function_error;
+mod host;
 mod orphans;
 mod output;
 mod peer;
@@ -16,7 +20,7 @@ mod process;
 mod user;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,15 +36,15 @@ use crate::runtime_api::{
 };
 use crate::{Invocation, LogSink, MAX_RESPONSE_PAYLOAD};
 
-pub(crate) use containment::{Containment, HostContainment};
+pub(crate) use containment::Containment;
 pub(crate) use extension_phases::PendingReport;
 use extension_processes::{extension_name, ExtensionProcesses};
 pub(crate) use function_error::{error_document, InitFailure};
 use function_error::{error_payload, init_error};
+pub(crate) use host::SandboxHost;
 use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{SandboxProcess, Spawned};
-use user::SandboxUser;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -66,100 +70,6 @@ pub(crate) struct SandboxTemplate {
     pub extensions: Vec<std::path::PathBuf>,
     /// What the Extensions API's `register` tells extensions about the function.
     pub function_info: FunctionInfo,
-}
-
-/// Host-wide sandbox facilities, decided once per service.
-pub(crate) struct SandboxHost {
-    /// Cgroups and limits.
-    pub containment: HostContainment,
-    /// Whether each Runtime API admits only its sandbox's processes.
-    pub isolate_runtime_api: bool,
-    /// Who sandboxes run as when Sluice is root (`None`: Sluice's own user).
-    user: Option<SandboxUser>,
-    /// Why sandboxes keep root although Sluice is root, if they do.
-    user_problem: Option<String>,
-}
-
-impl SandboxHost {
-    /// Probe the host; `limits` turns `MemorySize` and the process limit on, `use_cgroups`
-    /// false keeps sandboxes to process groups, `user` names who sandboxes run as when Sluice is
-    /// root (`nobody` when `None`).
-    pub fn probe(limits: bool, use_cgroups: bool, user: Option<&str>) -> SandboxHost {
-        let (user, user_problem) = match SandboxUser::choose(user) {
-            Ok(user) => (user, None),
-            Err(why) => (None, Some(why)),
-        };
-        SandboxHost {
-            containment: HostContainment::probe(limits, use_cgroups),
-            isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
-            user,
-            user_problem,
-        }
-    }
-
-    /// A host on which Sluice cannot contain sandboxes (tests of the blame for that).
-    #[cfg(test)]
-    pub fn broken_for_tests() -> SandboxHost {
-        SandboxHost {
-            containment: HostContainment::broken_for_tests(),
-            isolate_runtime_api: false,
-            user: None,
-            user_problem: None,
-        }
-    }
-
-    /// The user a sandbox of `template` runs as (`None`: Sluice's own), saying once per function
-    /// why one keeps Sluice's user.
-    fn user_for(
-        &self,
-        template: &SandboxTemplate,
-        env: &BTreeMap<String, String>,
-    ) -> Option<&SandboxUser> {
-        let user = self.user.as_ref()?;
-        match user.cannot_run(&template.launcher, env) {
-            None => Some(user),
-            Some(why) => {
-                if !template.said_privileged.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        "function {} runs as root, not {}: {why}",
-                        template.function,
-                        user.name
-                    );
-                }
-                None
-            }
-        }
-    }
-
-    /// At shutdown: stop what outlived the sandboxes and give back their cgroup folders.
-    pub fn release(&self) {
-        self.containment.release();
-    }
-
-    /// Periodic housekeeping: reap adopted orphans that exited.
-    pub fn reap_orphans(&self) {
-        self.containment.reap_orphans();
-    }
-
-    /// What a person should know at startup, one line each.
-    pub fn notes(&self) -> Vec<String> {
-        let mut notes = self.containment.notes().to_vec();
-        if let Some(user) = &self.user {
-            notes.push(format!(
-                "Sandboxes run as user {} (uid {}), not root",
-                user.name, user.uid
-            ));
-        }
-        if let Some(why) = &self.user_problem {
-            notes.push(format!("Warning: sandboxes run as root ({why})"));
-        }
-        if !self.isolate_runtime_api {
-            notes.push(
-                "Warning: Runtime API isolation is off on this host (it cannot trace a loopback connection to its process): any local process can take a function's invocations".to_owned(),
-            );
-        }
-        notes
-    }
 }
 
 /// A started runtime process and its Runtime API listener.
