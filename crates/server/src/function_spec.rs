@@ -259,10 +259,22 @@ fn check_functions(functions: &[Function]) -> Result<Vec<String>, ServerError> {
 
 /// `Function HelloFunction (python3.12) runs /app/hello/app.py`: what startup says per function.
 pub fn runs_line(function: &Function, located: &Located) -> String {
-    format!(
+    let mut line = format!(
         "Function {} ({}) runs {}",
         function.logical_id, function.runtime, located.runs
-    )
+    );
+    let extensions: Vec<String> = layer_extensions(&function.layers)
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
+    if !extensions.is_empty() {
+        line.push_str(&format!(
+            ", with the extensions {} from its layers",
+            extensions.join(", ")
+        ));
+    }
+    line
 }
 
 /// Finds what a function runs, or says (at the template's `CodeUri` or `Handler`) why it cannot.

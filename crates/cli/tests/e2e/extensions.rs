@@ -196,6 +196,13 @@ fn an_extension_sees_each_invocation_and_shutdown_on_ctrl_c() {
         lines.iter().filter(|l| l.starts_with("registered")).count(),
         1
     );
+    assert!(
+        server
+            .wait_for_log("Function Fn (python3.12) runs")
+            .is_some_and(|l| l.ends_with(", with the extensions recorder from its layers")),
+        "{:?}",
+        server.logs()
+    );
     assert!(server.interrupt(), "sluice did not exit on Ctrl-C");
     let lines = recorded(&records);
     assert_eq!(
