@@ -45,7 +45,7 @@ def status(path, method, headers, data=None):
         return "%d %s" % (e.code, json.load(e)["errorType"])
 if os.environ.get("PROBE"):
     root = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"]
-    record("telemetry " + status(root + "/2022-07-01/telemetry", "PUT",
+    record("telemetry " + status(root + "/2022-07-01/telemetry/", "PUT",
         {"Lambda-Extension-Identifier": ext_id}, b'{"schemaVersion":"2022-12-13","types":["function"],"destination":{"protocol":"HTTP","URI":"http://sandbox.localdomain:4243"}}'))
     record("unknown route " + status(base + "/bogus", "GET", {}))
     record("no identifier " + status(base + "/event/next", "GET", {}))

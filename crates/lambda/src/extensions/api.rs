@@ -40,7 +40,13 @@ pub(crate) struct FunctionInfo {
 
 /// Whether `path` belongs to the Extensions, Telemetry or Logs API.
 pub(crate) fn handles(path: &str) -> bool {
-    path.starts_with(EXTENSION_PREFIX) || path == TELEMETRY_PATH || LOGS_PATHS.contains(&path)
+    path.starts_with(EXTENSION_PREFIX) || is_subscription(path)
+}
+
+/// The Telemetry or Logs API (AWS's own examples write `.../telemetry/`, with a slash).
+fn is_subscription(path: &str) -> bool {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    path == TELEMETRY_PATH || LOGS_PATHS.contains(&path)
 }
 
 /// One sandbox's Extensions API: its registry and the function it describes.
@@ -84,8 +90,7 @@ async fn serve(
     let known = matches!(
         action,
         Some("register" | "event/next" | "init/error" | "exit/error")
-    ) || path == TELEMETRY_PATH
-        || LOGS_PATHS.contains(&path.as_str());
+    ) || is_subscription(&path);
     if !known {
         return error_response(StatusCode::NOT_FOUND, "NotFound", "Not Found");
     }
@@ -250,7 +255,7 @@ fn subscribe(registry: &Registry, id: &str, path: &str) -> Response<Full<Bytes>>
         // Sluice: the subscription is accepted so extensions start normally; nothing is sent.
         tracing::warn!(
             "extension {name} subscribed to the {} API: Sluice accepts the subscription but does not deliver telemetry or logs to extensions",
-            if path == TELEMETRY_PATH { "Telemetry" } else { "Logs" }
+            if path.starts_with(TELEMETRY_PATH) { "Telemetry" } else { "Logs" }
         );
     }
     let mut response = Response::new(Full::new(Bytes::from_static(b"OK")));
@@ -277,4 +282,20 @@ fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
         http::HeaderValue::from_static("application/json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_the_extensions_telemetry_and_logs_apis_only() {
+        assert!(handles("/2020-01-01/extension/register"));
+        assert!(handles("/2020-01-01/extension/anything"));
+        assert!(handles("/2022-07-01/telemetry"));
+        assert!(handles("/2022-07-01/telemetry/"));
+        assert!(handles("/2020-08-15/logs"));
+        assert!(!handles("/2018-06-01/runtime/invocation/next"));
+        assert!(!handles("/2022-07-01/telemetryx"));
+    }
 }
