@@ -108,7 +108,14 @@ impl FunctionPool {
                 .await
                 .map_err(|_| throttled())?
         };
-        let warm = lock(&self.idle).pop();
+        // A warm sandbox whose extension died while it idled is not used (AWS resets it).
+        let warm = loop {
+            let popped = lock(&self.idle).pop();
+            match popped {
+                Some(sandbox) if sandbox.extension_failed() => drop(sandbox),
+                other => break other,
+            }
+        };
         let mut sandbox = match warm {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {

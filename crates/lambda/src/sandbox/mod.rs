@@ -209,6 +209,11 @@ impl Sandbox {
         self.containment.clone()
     }
 
+    /// Whether an extension crashed or reported an error (the sandbox must not be used again).
+    pub fn extension_failed(&self) -> bool {
+        self.extensions.registry.failure().is_some()
+    }
+
     /// Whether the sandbox can take another invocation.
     pub fn is_reusable(&mut self) -> bool {
         let Some(process) = self.process.as_mut() else {

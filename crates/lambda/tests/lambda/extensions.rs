@@ -34,6 +34,8 @@ while True:
     record(event["eventType"] + " " + event.get("requestId", event.get("shutdownReason", "")))
     if event["eventType"] == "SHUTDOWN":
         sys.exit(0)
+    if os.environ.get("CRASH"):
+        sys.exit(3)
     if os.environ.get("NO_HOLD"):
         continue
     while not os.path.exists(os.path.join(dir, "release")):
@@ -92,6 +94,41 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
 
 fn fresh() -> PathBuf {
     std::env::temp_dir().join(format!("sluice-ext-test-{}", uuid::Uuid::new_v4().simple()))
+}
+
+/// An extension that dies during an invocation fails it (`Extension.Crash` in the REPORT) and
+/// its sandbox is not used again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extension_crash_is_reported_and_resets_the_sandbox() {
+    let dir = fresh();
+    let mut spec = function(&dir);
+    spec.environment.insert("CRASH".to_owned(), "1".to_owned());
+    let (lambda, lines) = service_with(vec![spec], |_| {});
+    let first = invoke(&lambda, "Ext", serde_json::json!({})).await;
+    let report = format!("REPORT RequestId: {}", first.request_id);
+    eventually("the REPORT line", || {
+        lines.of("Ext").iter().any(|l| l.starts_with(&report))
+    })
+    .await;
+    let log = lines.of("Ext");
+    let line = log.iter().find(|l| l.starts_with(&report)).unwrap();
+    assert!(
+        line.ends_with("Status: error\tError Type: Extension.Crash"),
+        "{line}"
+    );
+    invoke(&lambda, "Ext", serde_json::json!({})).await;
+    let pids = events(&dir)
+        .iter()
+        .filter(|l| l.starts_with("pid "))
+        .count();
+    assert_eq!(
+        pids,
+        2,
+        "a fresh sandbox ran the second invocation: {:?}",
+        events(&dir)
+    );
+    lambda.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// AWS: an invocation that times out resets the environment, and its extensions get SHUTDOWN
