@@ -4,13 +4,14 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::extension_processes::ExtensionProcesses;
 use super::function_error::{error_document, InitFailure};
-use super::{runtime_exited, Sandbox};
+use super::process::{runtime_exited, SandboxProcess};
 use crate::extensions::{
     Event, EventKind, Failure, Registry, ShutdownReason, RUNTIME_GRACE, SHUTDOWN_LIMIT_EXTERNAL,
     SHUTDOWN_LIMIT_INTERNAL,
 };
-use crate::invocation_log::{self, ReportStatus};
+use crate::invocation_log::ReportStatus;
 
 /// END/REPORT of an invocation whose extensions are still at work.
 pub(crate) struct PendingReport {
@@ -23,13 +24,13 @@ pub(crate) struct PendingReport {
 }
 
 /// How a wait on the extensions ended.
-enum Waited<T> {
+pub(super) enum Waited<T> {
     Done(T),
     RuntimeExited(String),
     TimedOut,
 }
 
-fn init_failure(failure: Failure) -> InitFailure {
+pub(super) fn init_failure(failure: Failure) -> InitFailure {
     InitFailure {
         payload: error_document(&failure.error_type, &failure.message),
         error_type: failure.error_type,
@@ -37,7 +38,7 @@ fn init_failure(failure: Failure) -> InitFailure {
     }
 }
 
-fn init_timeout(limit: Duration) -> InitFailure {
+pub(super) fn init_timeout(limit: Duration) -> InitFailure {
     InitFailure {
         error_type: "Sandbox.Timedout".to_owned(),
         payload: error_document(
@@ -81,138 +82,73 @@ fn epoch_ms(at: tokio::time::Instant) -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-impl Sandbox {
-    /// Wait until `check` holds on the registry, the runtime exits, or `deadline` passes.
-    async fn until<T>(
-        &mut self,
-        deadline: tokio::time::Instant,
-        check: impl Fn(&Registry) -> Option<T>,
-    ) -> Waited<T> {
-        let registry = self.extensions.registry.clone();
+/// Wait until `check` holds on `registry`, the runtime exits, or `deadline` passes.
+pub(super) async fn until<T>(
+    registry: &Registry,
+    process: &mut Option<SandboxProcess>,
+    deadline: tokio::time::Instant,
+    check: impl Fn(&Registry) -> Option<T>,
+) -> Waited<T> {
+    let mut changes = registry.watch();
+    loop {
+        changes.borrow_and_update();
+        if let Some(done) = check(registry) {
+            return Waited::Done(done);
+        }
+        tokio::select! {
+            _ = changes.changed() => {}
+            status = runtime_exited(process) => return Waited::RuntimeExited(status),
+            _ = tokio::time::sleep_until(deadline) => return Waited::TimedOut,
+        }
+    }
+}
+
+/// Lambda's Shutdown phase: with extensions registered, the runtime gets SIGTERM (and up to
+/// 300 ms, 500 ms with an internal extension), then each extension subscribed to SHUTDOWN gets
+/// the event with the phase's deadline (2,000 ms in all with external extensions); it ends at the
+/// deadline or once all are done, and the caller kills what is left. Without extensions: at once.
+pub(super) async fn shutdown_phase(
+    process: &mut Option<SandboxProcess>,
+    extensions: &ExtensionProcesses,
+    reason: ShutdownReason,
+) {
+    let (external, internal) = extensions.registry.counts();
+    let running = process.as_ref().is_some_and(|p| p.is_running());
+    if external + internal == 0 || !(running || external > 0) {
+        return;
+    }
+    let limit = if external > 0 {
+        SHUTDOWN_LIMIT_EXTERNAL
+    } else {
+        SHUTDOWN_LIMIT_INTERNAL
+    };
+    let deadline = tokio::time::Instant::now() + limit;
+    if let Some(runtime) = process.as_ref().filter(|p| p.is_running()) {
+        runtime.terminate();
+        let grace = if internal > 0 {
+            SHUTDOWN_LIMIT_INTERNAL
+        } else {
+            RUNTIME_GRACE
+        };
+        let _ = tokio::time::timeout(grace.min(limit), runtime_exited(process)).await;
+    }
+    if external == 0 {
+        return;
+    }
+    extensions.begin_shutdown();
+    let event = Event::shutdown(reason, epoch_ms(deadline));
+    if extensions.registry.dispatch(EventKind::Shutdown, &event) > 0 {
+        let registry = &extensions.registry;
         let mut changes = registry.watch();
         loop {
             changes.borrow_and_update();
-            if let Some(done) = check(&registry) {
-                return Waited::Done(done);
+            if registry.all_done() {
+                break;
             }
             tokio::select! {
                 _ = changes.changed() => {}
-                status = runtime_exited(&mut self.process) => return Waited::RuntimeExited(status),
-                _ = tokio::time::sleep_until(deadline) => return Waited::TimedOut,
+                _ = tokio::time::sleep_until(deadline) => break,
             }
         }
-    }
-
-    /// After the runtime's first `next`: wait for every extension's. `Some(when)` Init ended,
-    /// if it was after the runtime's `next`.
-    pub(super) async fn wait_extensions_ready(
-        &mut self,
-        deadline: tokio::time::Instant,
-        limit: Duration,
-    ) -> Result<Option<Instant>, InitFailure> {
-        if let Some(settled) = self.extensions.registry.init_settled() {
-            return settled.map(|()| None).map_err(init_failure);
-        }
-        match self.until(deadline, Registry::init_settled).await {
-            Waited::Done(Ok(())) => Ok(Some(Instant::now())),
-            Waited::Done(Err(failure)) => {
-                self.kill();
-                Err(init_failure(failure))
-            }
-            Waited::RuntimeExited(status) => {
-                self.healthy = false;
-                Err(InitFailure {
-                    error_type: "Runtime.ExitError".to_owned(),
-                    payload: error_document(
-                        "Runtime.ExitError",
-                        &format!("Runtime exited with error: {status}"),
-                    ),
-                    timed_out: false,
-                })
-            }
-            Waited::TimedOut => {
-                self.kill();
-                Err(init_timeout(limit))
-            }
-        }
-    }
-
-    /// Finish an invocation answered while extensions were still at work: wait until each has
-    /// called `next` (or the function's timeout), then END and REPORT, whose duration includes
-    /// the extensions' time as Lambda bills it.
-    pub async fn complete(&mut self, mut pending: PendingReport) {
-        let done = self
-            .until(pending.deadline, |r| r.all_done().then_some(()))
-            .await;
-        match done {
-            Waited::Done(()) => {}
-            Waited::RuntimeExited(_) => self.healthy = false,
-            Waited::TimedOut => {
-                let timeout = self.template.timeout;
-                self.flush_output();
-                self.log.line(&invocation_log::timeout_message(
-                    &pending.request_id,
-                    timeout,
-                ));
-                pending.status = ReportStatus::Timeout;
-                self.reset_through_shutdown(ShutdownReason::Timeout);
-            }
-        }
-        self.report(pending);
-        // The caller already has its answer; these lines went to the log sink.
-        let _ = self.log.take_tail();
-    }
-
-    /// Lambda's Shutdown phase: with extensions registered, the runtime gets SIGTERM (and up to
-    /// 300 ms, 500 ms with an internal extension), then each extension subscribed to SHUTDOWN
-    /// gets the event with the phase's deadline (2,000 ms in all with external extensions); at the
-    /// deadline, or once all are done, every process is killed. Without extensions: killed at once.
-    pub async fn shutdown(mut self, reason: ShutdownReason) {
-        let (external, internal) = self.extensions.registry.counts();
-        let running = self.process.as_ref().is_some_and(|p| p.is_running());
-        if external + internal == 0 || !(running || external > 0) {
-            return;
-        }
-        let limit = if external > 0 {
-            SHUTDOWN_LIMIT_EXTERNAL
-        } else {
-            SHUTDOWN_LIMIT_INTERNAL
-        };
-        let begun = tokio::time::Instant::now();
-        let deadline = begun + limit;
-        if let Some(process) = self.process.as_ref().filter(|p| p.is_running()) {
-            process.terminate();
-            let grace = if internal > 0 {
-                SHUTDOWN_LIMIT_INTERNAL
-            } else {
-                RUNTIME_GRACE
-            };
-            let _ = tokio::time::timeout(grace.min(limit), runtime_exited(&mut self.process)).await;
-        }
-        if external > 0 {
-            self.extensions.begin_shutdown();
-            let event = Event::shutdown(reason, epoch_ms(deadline));
-            if self
-                .extensions
-                .registry
-                .dispatch(EventKind::Shutdown, &event)
-                > 0
-            {
-                let registry = self.extensions.registry.clone();
-                let mut changes = registry.watch();
-                loop {
-                    changes.borrow_and_update();
-                    if registry.all_done() {
-                        break;
-                    }
-                    tokio::select! {
-                        _ = changes.changed() => {}
-                        _ = tokio::time::sleep_until(deadline) => break,
-                    }
-                }
-            }
-        }
-        self.flush_output();
-        // Dropping the sandbox kills whatever is left.
     }
 }

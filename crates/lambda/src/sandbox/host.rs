@@ -2,12 +2,12 @@
 //! isolation, and the user sandboxes run as.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::containment::HostContainment;
 use super::peer;
 use super::user::SandboxUser;
-use super::SandboxTemplate;
+use crate::bootstrap::Launcher;
 
 /// Host-wide sandbox facilities, decided once per service.
 pub(crate) struct SandboxHost {
@@ -49,23 +49,21 @@ impl SandboxHost {
         }
     }
 
-    /// The user a sandbox of `template` runs as (`None`: Sluice's own), saying once per function
-    /// why one keeps Sluice's user.
+    /// The user a sandbox of `function` (started by `launcher`) runs as (`None`: Sluice's own),
+    /// saying once per function (`said` remembers) why one keeps Sluice's user.
     pub(super) fn user_for(
         &self,
-        template: &SandboxTemplate,
+        function: &str,
+        launcher: &Launcher,
+        said: &AtomicBool,
         env: &BTreeMap<String, String>,
     ) -> Option<&SandboxUser> {
         let user = self.user.as_ref()?;
-        match user.cannot_run(&template.launcher, env) {
+        match user.cannot_run(launcher, env) {
             None => Some(user),
             Some(why) => {
-                if !template.said_privileged.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        "function {} runs as root, not {}: {why}",
-                        template.function,
-                        user.name
-                    );
+                if !said.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("function {function} runs as root, not {}: {why}", user.name);
                 }
                 None
             }

@@ -14,63 +14,46 @@ mod extension_processes;
 mod function_error;
 mod host;
 mod orphans;
+mod outcome;
 mod output;
 mod peer;
 mod process;
+mod sandbox_template;
 mod user;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::bootstrap::{check_executable, Launcher};
+use crate::bootstrap::check_executable;
 use crate::extensions::api::Endpoint;
-use crate::extensions::{wrapper, Event, EventKind, FunctionInfo, Registry, ShutdownReason};
+use crate::extensions::{wrapper, Event, EventKind, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{
     AnyPeer, PeerCheck, PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent,
 };
-use crate::{Invocation, LogSink, MAX_RESPONSE_PAYLOAD};
+use crate::{Invocation, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::Containment;
 pub(crate) use extension_phases::PendingReport;
+use extension_phases::{until, Waited};
 use extension_processes::{extension_name, ExtensionProcesses};
 pub(crate) use function_error::{error_document, InitFailure};
 use function_error::{error_payload, init_error};
 pub(crate) use host::SandboxHost;
+pub(crate) use outcome::Answered;
+use outcome::{trace_id, Outcome};
 use output::PipeReader;
 pub(crate) use process::StartError;
-use process::{SandboxProcess, Spawned};
+use process::{runtime_exited, SandboxProcess, Spawned};
+pub(crate) use sandbox_template::SandboxTemplate;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
-
-/// Everything needed to start sandboxes of one function.
-pub(crate) struct SandboxTemplate {
-    pub function: String,
-    pub launcher: Launcher,
-    pub memory_mb: u32,
-    pub timeout: Duration,
-    pub function_arn: String,
-    /// The environment shared by all of the function's sandboxes, in precedence order already
-    /// (Sluice's variables, then `extra_env`, then the function's own).
-    pub env: BTreeMap<String, String>,
-    pub sink: Arc<dyn LogSink>,
-    /// What the host allows: cgroups, limits, Runtime API isolation, the sandbox user.
-    pub host: Arc<SandboxHost>,
-    /// Set once it was said that this function keeps Sluice's user.
-    pub said_privileged: AtomicBool,
-    /// External extensions (Lambda's `/opt/extensions/*`), in the order Lambda starts them.
-    pub extensions: Vec<std::path::PathBuf>,
-    /// What the Extensions API's `register` tells extensions about the function.
-    pub function_info: FunctionInfo,
-}
 
 /// A started runtime process and its Runtime API listener.
 pub(crate) struct Sandbox {
@@ -137,7 +120,12 @@ impl Sandbox {
         );
         // Reserved: the function's own variables cannot redirect the Runtime API.
         env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
-        let user = host.user_for(&template, &env);
+        let user = host.user_for(
+            &template.function,
+            &template.launcher,
+            &template.said_privileged,
+            &env,
+        );
         if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
             // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
             env.insert("HOME".to_owned(), "/tmp".to_owned());
@@ -529,6 +517,81 @@ impl Sandbox {
         self.extensions.flush_output();
     }
 
+    /// After the runtime's first `next`: wait for every extension's. `Some(when)` Init ended,
+    /// if it was after the runtime's `next`.
+    async fn wait_extensions_ready(
+        &mut self,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> Result<Option<Instant>, InitFailure> {
+        let registry = self.extensions.registry.clone();
+        if let Some(settled) = registry.init_settled() {
+            return settled
+                .map(|()| None)
+                .map_err(extension_phases::init_failure);
+        }
+        match until(
+            &registry,
+            &mut self.process,
+            deadline,
+            Registry::init_settled,
+        )
+        .await
+        {
+            Waited::Done(Ok(())) => Ok(Some(Instant::now())),
+            Waited::Done(Err(failure)) => {
+                self.kill();
+                Err(extension_phases::init_failure(failure))
+            }
+            Waited::RuntimeExited(status) => {
+                self.healthy = false;
+                Err(InitFailure {
+                    error_type: "Runtime.ExitError".to_owned(),
+                    payload: error_document(
+                        "Runtime.ExitError",
+                        &format!("Runtime exited with error: {status}"),
+                    ),
+                    timed_out: false,
+                })
+            }
+            Waited::TimedOut => {
+                self.kill();
+                Err(extension_phases::init_timeout(limit))
+            }
+        }
+    }
+
+    /// Finish an invocation answered while extensions were still at work: wait until each has
+    /// called `next` (or the function's timeout), then END and REPORT, whose duration includes
+    /// the extensions' time as Lambda bills it.
+    pub async fn complete(&mut self, mut pending: PendingReport) {
+        let registry = self.extensions.registry.clone();
+        let check = |r: &Registry| r.all_done().then_some(());
+        match until(&registry, &mut self.process, pending.deadline, check).await {
+            Waited::Done(()) => {}
+            Waited::RuntimeExited(_) => self.healthy = false,
+            Waited::TimedOut => {
+                self.flush_output();
+                let message =
+                    invocation_log::timeout_message(&pending.request_id, self.template.timeout);
+                self.log.line(&message);
+                pending.status = ReportStatus::Timeout;
+                self.reset_through_shutdown(ShutdownReason::Timeout);
+            }
+        }
+        self.report(pending);
+        // The caller already has its answer; these lines went to the log sink.
+        let _ = self.log.take_tail();
+    }
+
+    /// Stop the sandbox through Lambda's Shutdown phase (see [`extension_phases::shutdown_phase`]),
+    /// then kill whatever is left.
+    pub async fn shutdown(mut self, reason: ShutdownReason) {
+        extension_phases::shutdown_phase(&mut self.process, &self.extensions, reason).await;
+        self.flush_output();
+        // Dropping the sandbox kills whatever is left.
+    }
+
     /// With extensions registered, mark the sandbox for a reset through the Shutdown phase
     /// (`reason` for its SHUTDOWN event) instead of a kill; false when there are none.
     fn reset_through_shutdown(&mut self, reason: ShutdownReason) -> bool {
@@ -551,51 +614,4 @@ impl Sandbox {
         self.healthy = false;
         self.containment.kill_all();
     }
-}
-
-/// An invocation's answer, and what is left to do when extensions are still at work on it.
-pub(crate) struct Answered {
-    /// What the caller gets now.
-    pub invocation: Invocation,
-    /// END/REPORT still to come, once extensions are done ([`Sandbox::complete`]).
-    pub pending: Option<PendingReport>,
-}
-
-/// Resolves when the runtime process exits; never when there is none or it was reported.
-async fn runtime_exited(process: &mut Option<SandboxProcess>) -> String {
-    match process {
-        Some(process) => process.exited().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The result of one invocation inside the sandbox.
-struct Outcome {
-    payload: Bytes,
-    function_error: bool,
-    status: ReportStatus,
-}
-
-impl Outcome {
-    /// A runtime failure (`Runtime.ExitError`, ...): the sandbox is not reused.
-    fn failed(error_type: &str, message: String) -> Outcome {
-        Outcome {
-            payload: error_document(error_type, &message),
-            function_error: true,
-            status: ReportStatus::Error(error_type.to_owned()),
-        }
-    }
-}
-
-/// An X-Ray style trace header value, fresh per invocation.
-fn trace_id() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let rand = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "Root=1-{secs:08x}-{};Parent={};Sampled=0",
-        &rand[..24],
-        &rand[16..32]
-    )
 }

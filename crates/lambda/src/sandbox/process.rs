@@ -196,6 +196,14 @@ impl Drop for SandboxProcess {
     }
 }
 
+/// Resolves when the runtime process exits; never when there is none or it was reported.
+pub(super) async fn runtime_exited(process: &mut Option<SandboxProcess>) -> String {
+    match process {
+        Some(process) => process.exited().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// In the child, before `exec`: die with Sluice, and join the sandbox's cgroups.
 fn enter_containment(cmd: &mut std::process::Command, join_files: Vec<OwnedFd>) {
     let parent = nix::unistd::getpid();
