@@ -28,7 +28,7 @@ mod response_mapping;
 mod response_parts;
 mod route_table;
 
-pub use access_log::{AccessLog, AccessRecord};
+pub use access_log::{AccessLog, AccessRecord, RouteRecord};
 pub use api::function_url_id;
 pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;

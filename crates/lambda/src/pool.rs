@@ -27,6 +27,15 @@ const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
 const DUMMY_SECRET_KEY: &str = "sluice-local-secret-access-key";
 const DUMMY_SESSION_TOKEN: &str = "sluice-local-session-token";
 
+/// A function's sandboxes at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SandboxCount {
+    /// Warm, waiting for an invocation.
+    pub idle: usize,
+    /// Running an invocation.
+    pub busy: usize,
+}
+
 /// The sandboxes of one function.
 pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
@@ -120,7 +129,13 @@ impl FunctionPool {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {
                 Ok(sandbox) => sandbox,
-                Err(StartError::Function(message)) => return Ok(self.start_failure(&message)),
+                Err(StartError::Function(message)) => {
+                    let failure = self.start_failure(&message);
+                    self.template
+                        .sink
+                        .invoked(&self.template.function, &failure);
+                    return Ok(failure);
+                }
                 Err(host @ StartError::Host { .. }) => {
                     tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
                     return Err(InvokeError::Service {
@@ -133,6 +148,9 @@ impl FunctionPool {
         lock(&self.busy).insert(pid, sandbox.containment());
         let answered = sandbox.invoke(payload, client_context).await;
         lock(&self.busy).remove(&pid);
+        self.template
+            .sink
+            .invoked(&self.template.function, &answered.invocation);
         if answered.pending.is_none() && sandbox.reset_reason().is_none() {
             self.put_back(sandbox).await;
             return Ok(answered.invocation);
@@ -202,6 +220,14 @@ impl FunctionPool {
             lock(&self.idle).push(sandbox);
         }
         Ok(())
+    }
+
+    /// How many sandboxes are warm and waiting, and how many are running an invocation.
+    pub fn sandbox_count(&self) -> SandboxCount {
+        SandboxCount {
+            idle: lock(&self.idle).len(),
+            busy: lock(&self.busy).len(),
+        }
     }
 
     /// Stop sandboxes idle for longer than `idle_timeout`.

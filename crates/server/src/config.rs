@@ -68,6 +68,11 @@ pub struct Config {
     /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM to the runtime, the
     /// SHUTDOWN event to extensions): always for the servers, with `--shutdown` for `invoke`.
     pub shutdown_events: bool,
+    /// Where the local console answers on the API port (`start-api` sets [`CONSOLE_PREFIX`]
+    /// unless told otherwise); `None`: no console.
+    ///
+    /// [`CONSOLE_PREFIX`]: crate::CONSOLE_PREFIX
+    pub console: Option<String>,
 }
 
 impl Config {
@@ -95,6 +100,7 @@ impl Config {
             max_connections: None,
             debug: None,
             shutdown_events: true,
+            console: None,
         }
     }
 
