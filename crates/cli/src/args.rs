@@ -176,7 +176,8 @@ pub struct SamRunArgs {
     /// Does not apply: where downloaded layers are cached (only local layers are used).
     #[arg(long, value_name = "DIR", env = "SAM_LAYER_CACHE_BASEDIR")]
     pub layer_cache_basedir: Option<PathBuf>,
-    /// Does not apply: Sluice runs no Lambda extensions, so there is no SHUTDOWN event to send.
+    /// Send extensions the SHUTDOWN event after the invocation and wait for them, as Lambda's
+    /// Shutdown phase does (`invoke`); the servers always do so when a sandbox stops.
     #[arg(long)]
     pub shutdown: bool,
     /// Not supported yet: SAM's Terraform hook.

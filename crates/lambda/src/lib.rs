@@ -8,6 +8,7 @@
 mod bootstrap;
 mod config;
 mod error;
+mod extensions;
 mod interpreters;
 mod invocation;
 mod invocation_log;

@@ -71,6 +71,9 @@ pub struct Config {
     /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
     /// timeout lifted so a paused breakpoint does not kill them.
     pub debug: Option<sluice_lambda::DebugOptions>,
+    /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM to the runtime, the
+    /// SHUTDOWN event to extensions): always for the servers, with `--shutdown` for `invoke`.
+    pub shutdown_events: bool,
     /// Where the local console answers on the API port (`start-api` sets [`CONSOLE_PREFIX`]
     /// unless told otherwise); `None`: no console.
     ///
@@ -104,6 +107,7 @@ impl Config {
             color: false,
             max_connections: None,
             debug: None,
+            shutdown_events: true,
             console: None,
         }
     }

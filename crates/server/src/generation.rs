@@ -306,6 +306,7 @@ impl Generation {
                 use_cgroups: true,
                 sandbox_user: config.sandbox_user.clone(),
                 debug,
+                shutdown_events: config.shutdown_events,
             },
             code_changed,
         )?;

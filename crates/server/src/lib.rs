@@ -333,6 +333,11 @@ impl Application {
         generation.lambda.invoke(name, payload).await
     }
 
+    /// Waits until every answered invocation has ended (extensions done with it, or timed out).
+    pub async fn settle(&self) {
+        self.current.load_full().lambda.settle().await;
+    }
+
     /// What the run's traffic would cost on AWS, as the short table printed at shutdown.
     pub fn cost_table(&self) -> Vec<String> {
         self.shared

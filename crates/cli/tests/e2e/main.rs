@@ -9,6 +9,7 @@ mod cli_options;
 mod console;
 mod ddb_streams;
 mod errors;
+mod extensions;
 mod generate_event;
 mod hardening;
 mod hello;
