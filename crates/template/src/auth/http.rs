@@ -19,12 +19,14 @@ use crate::model::{Function, HttpApi};
 use crate::openapi::function_name_of;
 use crate::yaml_tree::{Kind, Node};
 
+use super::http_openapi;
+
 /// SAM's implicit HTTP API.
 const IMPLICIT_HTTP_API: &str = crate::http_api::IMPLICIT_HTTP_API;
 /// The identity source of a JWT authorizer that names none.
 const DEFAULT_JWT_SOURCE: &str = "$request.header.Authorization";
 /// Authorizer result TTL when a template sets none (API Gateway's default).
-const DEFAULT_TTL: u32 = 300;
+pub(super) const DEFAULT_TTL: u32 = 300;
 
 /// What the HTTP APIs' auth reading needs from the rest of the load.
 pub(crate) struct HttpAuthInput<'a, 't> {
@@ -112,9 +114,16 @@ pub(crate) fn build_http(
         let mut operations = BTreeMap::new();
         let mut document_default = None;
         if let Some((doc, where_)) = &document {
-            openapi_schemes(doc, where_, input, &mut auth, &mut sigv4_schemes, warnings)?;
+            http_openapi::openapi_schemes(
+                doc,
+                where_,
+                input,
+                &mut auth,
+                &mut sigv4_schemes,
+                warnings,
+            )?;
             document_default = doc.get("security").cloned();
-            operations = openapi_operations(doc, where_);
+            operations = http_openapi::openapi_operations(doc, where_);
         }
         for route in &api.routes {
             let route_auth = if let Some(operation) = operations.get(&route.event_name) {
@@ -122,7 +131,7 @@ pub(crate) fn build_http(
                 match security {
                     Some(node) => {
                         let at = format!("{}.security", route.event_name);
-                        security_requirement(node, &at, resolver, &sigv4_schemes)?
+                        http_openapi::security_requirement(node, &at, resolver, &sigv4_schemes)?
                     }
                     None => (default.clone(), Vec::new()),
                 }
@@ -227,7 +236,7 @@ fn sam_authorizer(
 }
 
 /// A Lambda authorizer after its checks: TTL at most 3600 s.
-fn lambda(
+pub(super) fn lambda(
     props: &Props<'_, '_>,
     function: String,
     identity: Vec<IdentitySource>,
@@ -248,7 +257,7 @@ fn lambda(
 
 /// `AuthorizerPayloadFormatVersion` (required, as AWS requires it) and `EnableSimpleResponses`
 /// (2.0 only).
-fn lambda_format(
+pub(super) fn lambda_format(
     props: &Props<'_, '_>,
     version_key: &str,
     simple_key: &str,
@@ -297,7 +306,7 @@ pub(crate) fn identity_source(expression: &str) -> Option<IdentitySource> {
 }
 
 /// The logical id of the function an ARN or URI names (its name when the template has none).
-fn function_id(arn: &str, functions: &[Function]) -> String {
+pub(super) fn function_id(arn: &str, functions: &[Function]) -> String {
     let name = function_name_of(arn).unwrap_or_else(|| arn.to_owned());
     functions
         .iter()
@@ -362,112 +371,11 @@ fn sam_event_auth(
     Ok((authorizer, auth.string_list("AuthorizationScopes")?))
 }
 
-/// An OpenAPI document's operations by the property path routes carry as `event_name`.
-fn openapi_operations(document: &Node, where_: &str) -> BTreeMap<String, Node> {
-    let mut out = BTreeMap::new();
-    for (path_key, item) in document
-        .get("paths")
-        .and_then(Node::entries)
-        .unwrap_or_default()
-    {
-        for (operation, node) in item.entries().unwrap_or_default() {
-            out.insert(
-                format!("{where_}.paths.{path_key}.{operation}"),
-                node.clone(),
-            );
-        }
-    }
-    out
-}
-
-/// `components.securitySchemes` with an `x-amazon-apigateway-authorizer` (or `awsSigv4` auth
-/// type) as authorizers of the API.
-fn openapi_schemes(
-    document: &Node,
-    where_: &str,
-    input: &HttpAuthInput<'_, '_>,
-    api: &mut ApiAuth,
-    sigv4: &mut Vec<String>,
-    warnings: &mut Vec<String>,
-) -> Result<(), TemplateError> {
-    let schemes_path = format!("{where_}.components.securitySchemes");
-    let schemes = document
-        .get("components")
-        .and_then(|c| c.get("securitySchemes"))
-        .and_then(Node::entries)
-        .unwrap_or_default();
-    for (name, scheme) in schemes {
-        let props = Props {
-            resolver: input.resolver,
-            node: scheme.clone(),
-            path: join_path(&schemes_path, name),
-        };
-        if props.string("x-amazon-apigateway-authtype")?.as_deref() == Some("awsSigv4") {
-            sigv4.push(name.clone());
-            continue;
-        }
-        if scheme.get("x-amazon-apigateway-authorizer").is_none() {
-            let why = format!(
-                "{}: a security scheme without x-amazon-apigateway-authorizer is not enforced by API Gateway's HTTP APIs",
-                props.path
-            );
-            warnings.push(why.clone());
-            api.authorizers
-                .insert(name.clone(), Authorizer::Unenforceable(why));
-            continue;
-        }
-        let authorizer = props.child("x-amazon-apigateway-authorizer");
-        let sources = identity_list(&authorizer, "identitySource")?;
-        let kind = authorizer.string("type")?.unwrap_or_default();
-        let read = match kind.to_ascii_lowercase().as_str() {
-            "jwt" => {
-                let jwt = authorizer.child("jwtConfiguration");
-                match (jwt.string("issuer")?, sources.first()) {
-                    (Some(issuer), Some(identity)) if sources.len() == 1 => {
-                        Authorizer::Jwt(JwtAuthorizer {
-                            issuer,
-                            audiences: jwt.string_list("audience")?,
-                            identity: identity.clone(),
-                            scopes: Vec::new(),
-                        })
-                    }
-                    _ => Authorizer::Unenforceable(format!(
-                        "{}: a JWT authorizer needs jwtConfiguration.issuer and one identitySource",
-                        authorizer.path
-                    )),
-                }
-            }
-            "request" => {
-                let uri = authorizer.string("authorizerUri")?.unwrap_or_default();
-                let ttl = authorizer
-                    .number("authorizerResultTtlInSeconds")?
-                    .unwrap_or(DEFAULT_TTL);
-                let format = lambda_format(
-                    &authorizer,
-                    "authorizerPayloadFormatVersion",
-                    "enableSimpleResponses",
-                )?;
-                lambda(
-                    &authorizer,
-                    function_id(&uri, input.functions),
-                    sources,
-                    ttl,
-                    format,
-                    "authorizerResultTtlInSeconds",
-                )?
-            }
-            other => Authorizer::Unenforceable(format!(
-                "{}: authorizer type {other:?} is not jwt or request",
-                authorizer.path
-            )),
-        };
-        api.authorizers.insert(name.clone(), read);
-    }
-    Ok(())
-}
-
 /// Identity sources written as a list or one comma-separated string (OpenAPI's form).
-fn identity_list(props: &Props<'_, '_>, key: &str) -> Result<Vec<IdentitySource>, TemplateError> {
+pub(super) fn identity_list(
+    props: &Props<'_, '_>,
+    key: &str,
+) -> Result<Vec<IdentitySource>, TemplateError> {
     let mut out = Vec::new();
     let items = match props.node.get(key).map(|n| &n.kind) {
         Some(Kind::Seq(_)) => props.string_list(key)?,
@@ -488,34 +396,6 @@ fn identity_list(props: &Props<'_, '_>, key: &str) -> Result<Vec<IdentitySource>
         }
     }
     Ok(out)
-}
-
-/// An operation's (or the document's) `security`: `[]` is open, else its first requirement names
-/// the authorizer (API Gateway uses one per route) and its scopes.
-fn security_requirement(
-    node: &Node,
-    at: &str,
-    resolver: &Resolver<'_>,
-    sigv4: &[String],
-) -> Result<(RouteAuthorizer, Vec<String>), TemplateError> {
-    let Kind::Seq(requirements) = &node.kind else {
-        return Ok((
-            RouteAuthorizer::Named(format!("{at} (not a list)")),
-            Vec::new(),
-        ));
-    };
-    let Some(first) = requirements.first() else {
-        return Ok((RouteAuthorizer::None, Vec::new()));
-    };
-    let Some((name, scopes)) = first.entries().and_then(|e| e.first()) else {
-        return Ok((RouteAuthorizer::None, Vec::new()));
-    };
-    if sigv4.contains(name) {
-        return Ok((RouteAuthorizer::Iam, Vec::new()));
-    }
-    let scopes = resolver.eval_string_list(scopes, &join_path(at, name))?;
-    // A name no scheme defines stays Named: the gateway finds no authorizer and fails closed.
-    Ok((RouteAuthorizer::Named(name.clone()), scopes))
 }
 
 /// `AWS::ApiGatewayV2::Authorizer`s of one API, by logical id.

@@ -11,6 +11,7 @@
 //! OpenAPI security are in `raw`, HTTP APIs in `http`.
 
 mod http;
+mod http_openapi;
 mod raw;
 
 pub(crate) use http::{build_http, HttpAuthInput};
