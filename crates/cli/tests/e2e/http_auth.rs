@@ -58,6 +58,18 @@ fn invocations(server: &Server, function: &str) -> usize {
     server.logs().iter().filter(|l| l.contains(&needle)).count()
 }
 
+/// The invocation count once the log has caught up: log lines arrive through a pipe after the
+/// response, so wait until `expected` START lines are in (or 10 s), then a little longer for any
+/// unexpected one, and return what is there.
+fn settled(server: &Server, function: &str, expected: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while invocations(server, function) < expected && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    invocations(server, function)
+}
+
 fn authorizer(body: &str) -> Value {
     let body: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("json: {body}"));
     body["authorizer"].clone()
@@ -118,8 +130,9 @@ fn jwt_authorizer_validates_local_pool_tokens_audience_and_scopes() {
             r#"Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience""#
         )
     );
-    // A tampered token, garbage, an expired token: 401, never reaching the function.
-    let echo_before = invocations(&server, "EchoFunction");
+    // A tampered token, garbage, an expired token: 401, never reaching the function (which has
+    // answered /public, /me and /me-v1 so far).
+    assert_eq!(settled(&server, "EchoFunction", 3), 3);
     let mut parts: Vec<String> = id_token.split('.').map(str::to_owned).collect();
     parts[1] = parts[1].chars().rev().collect();
     let expired = token_for(
@@ -139,7 +152,7 @@ fn jwt_authorizer_validates_local_pool_tokens_audience_and_scopes() {
         assert_eq!((status, body.as_str()), (401, UNAUTHORIZED), "{bad}");
         assert!(challenge.is_some_and(|c| c.starts_with("Bearer ")), "{bad}");
     }
-    assert_eq!(invocations(&server, "EchoFunction"), echo_before);
+    assert_eq!(settled(&server, "EchoFunction", 3), 3);
 
     // Scopes: an access token granting items/read passes; other scopes are 403 Forbidden.
     let read = token_for(
@@ -198,23 +211,23 @@ fn simple_response_authorizer_caches_by_identity_and_fails_closed() {
     assert_eq!(lambda["nested"]["a"], 1);
 
     // Same identity: answered from the cache (ReauthorizeEvery 60), for another path too.
-    let calls = invocations(&server, "SimpleAuthorizer");
+    assert_eq!(settled(&server, "SimpleAuthorizer", 1), 1);
     assert_eq!(call(&server, "/simple/2", &[("X-Token", "allow")]).0, 200);
-    assert_eq!(invocations(&server, "SimpleAuthorizer"), calls);
+    assert_eq!(settled(&server, "SimpleAuthorizer", 1), 1);
     // Another identity: invoked again.
     assert_eq!(call(&server, "/simple/1", &[("X-Token", "other")]).0, 200);
-    assert_eq!(invocations(&server, "SimpleAuthorizer"), calls + 1);
+    assert_eq!(settled(&server, "SimpleAuthorizer", 2), 2);
     // ReauthorizeEvery 0: invoked every time.
     assert_eq!(call(&server, "/nocache", &[("X-Token", "allow")]).0, 200);
     assert_eq!(call(&server, "/nocache", &[("X-Token", "allow")]).0, 200);
-    assert_eq!(invocations(&server, "SimpleAuthorizer"), calls + 3);
+    assert_eq!(settled(&server, "SimpleAuthorizer", 4), 4);
 
     // A missing identity source: 401 without invoking.
     let (status, _, body) = call(&server, "/simple/1", &[]);
     assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
-    assert_eq!(invocations(&server, "SimpleAuthorizer"), calls + 3);
+    assert_eq!(settled(&server, "SimpleAuthorizer", 4), 4);
 
-    let echo_before = invocations(&server, "EchoFunction");
+    // Refusals never reach the function (it has answered five requests so far).
     for (token, status, body) in [
         ("deny", 403, FORBIDDEN),
         ("unauthorized", 401, UNAUTHORIZED),
@@ -224,7 +237,7 @@ fn simple_response_authorizer_caches_by_identity_and_fails_closed() {
         let (got, _, text) = call(&server, "/simple/1", &[("X-Token", token)]);
         assert_eq!((got, text.as_str()), (status, body), "{token}");
     }
-    assert_eq!(invocations(&server, "EchoFunction"), echo_before);
+    assert_eq!(settled(&server, "EchoFunction", 5), 5);
     assert_eq!(call(&server, "/public", &[]).0, 200);
 }
 
@@ -296,7 +309,6 @@ fn aws_iam_on_an_http_api_verifies_botocore_signatures() {
 fn headers_over_10_kb_get_431_without_reaching_the_function() {
     let server = Server::start(sluice(), &template(), &[]);
     let huge = "a".repeat(11 * 1024);
-    let before = invocations(&server, "EchoFunction");
     for path in ["/public", "/me", "/no-such-route"] {
         let (status, _, body) = call(&server, path, &[("Authorization", &huge)]);
         assert_eq!(status, 431, "{path}");
@@ -305,7 +317,7 @@ fn headers_over_10_kb_get_431_without_reaching_the_function() {
             r#"{"message":"HTTP header is larger than 10240 bytes."}"#
         );
     }
-    assert_eq!(invocations(&server, "EchoFunction"), before);
+    assert_eq!(settled(&server, "EchoFunction", 0), 0);
     // Just under the limit still reaches the open route.
     let (status, _, _) = call(&server, "/public", &[("X-Pad", &"b".repeat(9 * 1024))]);
     assert_eq!(status, 200);
