@@ -1,7 +1,8 @@
 //! The phase walk for one request, over one [`Exchange`]:
 //!
-//! - request side: route → (authorize → api key → throttle → cache lookup, added by later issues)
-//!   → read body → (IAM, which signs the body's hash) → integrate;
+//! - request side: route → authorize → api key → throttle → cache lookup → read body → IAM (which
+//!   signs the body's hash) → validate (REST request validators) → integrate (proxy, or a mapped
+//!   non-proxy integration that answers whole);
 //! - response side: map response → (cache store → CORS) → stamp → access log.
 //!
 //! Each phase either hands the exchange on or ends the request with a [`GatewayError`], answered in
@@ -14,9 +15,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
-use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
+use sluice_template::{FunctionUrl, HttpApi, Integration, PayloadFormat, RestApi};
 
-use crate::access_log::{AccessLog, AccessRecord};
+use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
 use crate::auth::phases::{self, AuthorizeContext};
 use crate::auth::Guards;
@@ -26,6 +27,7 @@ use crate::exchange::Exchange;
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{Invoke, InvokeError};
+use crate::mapped_integration::{self, Backend};
 use crate::options::GatewayOptions;
 use crate::route_table::{RouteError, RouteMatch, RouteSpec, RouteTable};
 
@@ -139,15 +141,16 @@ impl Gateway {
         let mut ex = Exchange::new(&parts, remote, self.default_dialect);
         let outcome = match self.cors_preflight(&mut ex) {
             Some(answer) => Ok(Reply::Answered(answer)),
-            None => self.request_side(&mut ex, body).await.map(Reply::Payload),
+            None => self.request_side(&mut ex, body).await,
         };
         let response = self.response_side(&ex, outcome);
         self.log_access(&ex, &response, started);
         response
     }
 
-    /// Request-side phases, in order; resolves to the function's payload.
-    async fn request_side<B>(&self, ex: &mut Exchange, body: B) -> Result<Bytes, GatewayError>
+    /// Request-side phases, in order; resolves to the function's payload (or, for a mapped
+    /// integration, the whole response).
+    async fn request_side<B>(&self, ex: &mut Exchange, body: B) -> Result<Reply, GatewayError>
     where
         B: hyper::body::Body<Data = Bytes> + Send,
         B::Error: std::fmt::Display,
@@ -173,7 +176,7 @@ impl Gateway {
         self.guard(ex).await?;
         if let Some(payload) = self.cache_lookup(ex) {
             body::discard(body).await;
-            return Ok(payload);
+            return Ok(Reply::Payload(payload));
         }
         ex.body = body::read(
             body,
@@ -184,7 +187,18 @@ impl Gateway {
         // IAM authorizes now that the body is read: SigV4 signs its hash.
         self.require_iam(ex)?;
         self.iam(ex)?;
+        self.validate(ex)?;
         self.integrate(ex).await
+    }
+
+    /// Phase validate: the REST method's request validator, once the body is read and before
+    /// anything is invoked (AWS answers 400 without calling the integration).
+    fn validate(&self, ex: &Exchange) -> Result<(), GatewayError> {
+        let (route, _) = self.matched(ex)?;
+        match &route.entry.validator {
+            Some(validator) => validator.check(ex, route),
+            None => Ok(()),
+        }
     }
 
     /// Response-side phases: map the payload (or the error) to the response, apply CORS, then
@@ -336,15 +350,32 @@ impl Gateway {
     }
 
     /// Phase integrate: build the event, invoke the function under the integration timeout,
-    /// classify failures.
-    async fn integrate(&self, ex: &Exchange) -> Result<Bytes, GatewayError> {
+    /// classify failures. Non-proxy REST integrations (Lambda custom, MOCK) map the request and
+    /// the response themselves and answer whole.
+    async fn integrate(&self, ex: &Exchange) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
+        if !matches!(route.entry.integration, Integration::LambdaProxy) {
+            let backend = Backend {
+                invoker: self.invoker.as_ref(),
+                timeout: ex.dialect.integration_timeout(&self.options, route),
+            };
+            return mapped_integration::integrate(
+                ex,
+                route,
+                api,
+                &self.options.aws,
+                &route.entry.integration,
+                backend,
+            )
+            .await
+            .map(Reply::Answered);
+        }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         let invocation = self.invoker.invoke(&route.entry.function, payload);
         let timeout = ex.dialect.integration_timeout(&self.options, route);
         match tokio::time::timeout(timeout, invocation).await {
             Err(_) => Err(GatewayError::IntegrationTimedOut),
-            Ok(Ok(response)) => Ok(response),
+            Ok(Ok(response)) => Ok(Reply::Payload(response)),
             Ok(Err(InvokeError::Function { payload })) => Err(GatewayError::FunctionFailed(
                 String::from_utf8_lossy(&payload).into_owned(),
             )),
@@ -387,6 +418,16 @@ impl Gateway {
             authorizer_cache_hit: ex.authorizer_cache_hit,
             response_cache_hit: ex.response_cache_hit,
             throttled_by: ex.throttled_by.clone(),
+            route: ex.route.as_ref().map(|route| RouteRecord {
+                api: self
+                    .apis
+                    .get(route.entry.api)
+                    .map(|api| api.logical_id.clone())
+                    .unwrap_or_default(),
+                key: route.entry.route_key.clone(),
+                function: route.entry.function.clone(),
+                dialect: route.entry.dialect,
+            }),
         });
     }
 }
@@ -412,6 +453,8 @@ pub(crate) fn compile(
             dialect: Dialect::HttpApi(route.payload_format),
             route_key: route.route_key(),
             timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
+            integration: sluice_template::Integration::LambdaProxy,
+            validation: None,
         }));
     }
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
@@ -433,7 +476,7 @@ fn header_bytes(ex: &Exchange) -> usize {
 enum Reply {
     /// The function's response payload, still to be mapped.
     Payload(Bytes),
-    /// A complete response (CORS preflight).
+    /// A complete response (CORS preflight, a mapped integration's answer).
     Answered(Response<Full<Bytes>>),
 }
 

@@ -25,5 +25,6 @@ pub use error::LambdaError;
 pub use interpreters::matching_interpreter;
 pub use invocation::{Invocation, InvokeError};
 pub use limits::{MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD};
+pub use pool::SandboxCount;
 pub use service::{BackgroundWork, Lambda};
 pub use spec::{CodeSource, DebugOptions, FunctionSpec};

@@ -26,6 +26,15 @@ const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
 const DUMMY_SECRET_KEY: &str = "sluice-local-secret-access-key";
 const DUMMY_SESSION_TOKEN: &str = "sluice-local-session-token";
 
+/// A function's sandboxes at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SandboxCount {
+    /// Warm, waiting for an invocation.
+    pub idle: usize,
+    /// Running an invocation.
+    pub busy: usize,
+}
+
 /// The sandboxes of one function.
 pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
@@ -99,7 +108,13 @@ impl FunctionPool {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {
                 Ok(sandbox) => sandbox,
-                Err(StartError::Function(message)) => return Ok(self.start_failure(&message)),
+                Err(StartError::Function(message)) => {
+                    let failure = self.start_failure(&message);
+                    self.template
+                        .sink
+                        .invoked(&self.template.function, &failure);
+                    return Ok(failure);
+                }
                 Err(host @ StartError::Host { .. }) => {
                     tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
                     return Err(InvokeError::Service {
@@ -116,6 +131,9 @@ impl FunctionPool {
             lock(&self.idle).push(sandbox);
         }
         // Otherwise `sandbox` drops here, killing its processes.
+        self.template
+            .sink
+            .invoked(&self.template.function, &invocation);
         Ok(invocation)
     }
 
@@ -141,6 +159,14 @@ impl FunctionPool {
             lock(&self.idle).push(sandbox);
         }
         Ok(())
+    }
+
+    /// How many sandboxes are warm and waiting, and how many are running an invocation.
+    pub fn sandbox_count(&self) -> SandboxCount {
+        SandboxCount {
+            idle: lock(&self.idle).len(),
+            busy: lock(&self.busy).len(),
+        }
     }
 
     /// Stop sandboxes idle for longer than `idle_timeout`.

@@ -7,6 +7,9 @@ use sluice_apigw::{Invoke, InvokeError, InvokeFuture};
 use sluice_lambda::Lambda;
 use sluice_template::Model;
 
+use crate::traffic::function_stats::report_figures;
+use crate::traffic::request_slot::{self, InvocationRecord};
+
 /// The Lambda service as the gateway's integration target.
 pub struct LambdaIntegration {
     /// The functions.
@@ -23,7 +26,22 @@ impl Invoke for LambdaIntegration {
                 .model
                 .function(function)
                 .map_or(function, |f| f.name.as_str());
-            match self.lambda.invoke(name, payload).await {
+            let event = payload.clone();
+            let result = self.lambda.invoke(name, payload).await;
+            if let Ok(invocation) = &result {
+                request_slot::put(InvocationRecord {
+                    function: name.to_owned(),
+                    request_id: invocation.request_id.clone(),
+                    event: request_slot::kept(&event),
+                    event_size: event.len(),
+                    response: request_slot::kept(&invocation.payload),
+                    response_size: invocation.payload.len(),
+                    function_error: invocation.function_error.is_some(),
+                    gb_seconds: report_figures(&invocation.log_tail)
+                        .map_or(0.0, |r| r.gb_seconds()),
+                });
+            }
+            match result {
                 Ok(invocation) if invocation.function_error.is_none() => Ok(invocation.payload),
                 Ok(invocation) => Err(InvokeError::Function {
                     payload: invocation.payload,

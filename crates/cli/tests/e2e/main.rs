@@ -6,6 +6,7 @@ mod auth_lambda;
 mod browser_cors;
 mod build_command;
 mod cli_options;
+mod console;
 mod errors;
 mod generate_event;
 mod hardening;
@@ -19,6 +20,7 @@ mod items_rust;
 mod lambda_behaviour;
 mod limits_redis;
 mod logs;
+mod mapping;
 mod reload;
 mod request_event;
 mod runtime_clients;
@@ -62,4 +64,13 @@ pub fn client() -> reqwest::blocking::Client {
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("building an HTTP client")
+}
+
+/// The body of a GET of `path` on `server`, as text.
+pub fn get_text(server: &Server, path: &str) -> String {
+    client()
+        .get(server.url(path))
+        .send()
+        .and_then(|response| response.text())
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::{check_item, legacy, read_units, write_units, Capacity};
+use super::capacity::{read_units, write_units, Capacity};
+use super::legacy;
+use super::request_rules::check_item;
 use crate::attribute_value::{item_from_value, item_size, item_to_json};
 use crate::expression::{project, ExprAttrs};
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
@@ -73,6 +75,9 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         consumed.push((table.clone(), units));
     }
     state.store.apply(&writes)?;
+    for (table, units) in &consumed {
+        state.consumed.add(table, 0.0, *units);
+    }
     let mut out = Map::new();
     out.insert("UnprocessedItems".into(), json!({}));
     capacity.insert_per_table(&mut out, &consumed, false);
@@ -156,6 +161,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 found.push(item_to_json(&item));
             }
         }
+        state.consumed.add(&read.table, units, 0.0);
         if let Some(c) = capacity.render(&read.table, units, true) {
             caps.push(c);
         }

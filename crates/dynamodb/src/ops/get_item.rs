@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{legacy, read_units, table_name, Capacity};
+use super::capacity::{read_units, Capacity};
+use super::legacy;
+use super::request_rules::table_name;
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{project, ExprAttrs, Path};
 use crate::protocol::DynamoResult;
@@ -53,6 +55,7 @@ pub fn apply(state: &mut State, g: GetItem) -> DynamoResult<Value> {
         };
         out.insert("Item".into(), item_to_json(&item));
     }
+    state.consumed.add(&g.table, units, 0.0);
     if let Some(c) = g.capacity.render(&g.table, units, true) {
         out.insert("ConsumedCapacity".into(), c);
     }

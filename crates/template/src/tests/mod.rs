@@ -6,6 +6,7 @@ mod errors;
 mod http_api;
 mod http_auth;
 mod intrinsics;
+mod mapping;
 mod openapi;
 mod parameters;
 mod resources;

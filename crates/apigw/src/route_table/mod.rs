@@ -14,8 +14,6 @@
 //!
 //! A handful of routes per application makes a linear scan cheaper than any index; the table is built
 //! once per template and shared read-only.
-//!
-//! Just past 600 lines with its unit tests, which pin AWS's priority rules case by case.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,9 +21,10 @@ use std::time::Duration;
 use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
 #[cfg(test)]
 use sluice_template::RestApi;
-use sluice_template::{Route, DEFAULT_ROUTE};
+use sluice_template::{Integration, RequestValidation, Route, DEFAULT_ROUTE};
 
 use crate::dialect::Dialect;
+use crate::request_validator::RequestValidator;
 
 /// Why a template's routes cannot form a route table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +56,16 @@ pub enum RouteError {
         /// What is wrong with it.
         reason: PathError,
     },
+    /// A request model that is not a JSON Schema draft 4 document.
+    #[error("event `{event}` of `{function}`: the request model is not a valid JSON Schema (draft 4): {reason}")]
+    InvalidModel {
+        /// The event's name.
+        event: String,
+        /// The event's function.
+        function: String,
+        /// What the schema compiler said.
+        reason: String,
+    },
 }
 
 /// A compiled route: where it lives (which API), what it matches, what it integrates with.
@@ -78,6 +87,10 @@ pub(crate) struct RouteEntry {
     pub route_key: String,
     /// The route's own integration timeout; `None` → the dialect's.
     pub timeout: Option<Duration>,
+    /// The REST method's integration (Lambda proxy unless the template says otherwise).
+    pub integration: Integration,
+    /// The REST method's request validator, if one applies.
+    pub validator: Option<Arc<RequestValidator>>,
     /// The template path, parsed.
     path: ResourcePath,
 }
@@ -94,6 +107,8 @@ impl RouteEntry {
             dialect,
             route_key: DEFAULT_ROUTE.into(),
             timeout: None,
+            integration: Integration::LambdaProxy,
+            validator: None,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -138,6 +153,10 @@ pub(crate) struct RouteSpec {
     pub route_key: String,
     /// The route's own integration timeout (HTTP API `TimeoutInMillis`); `None` → the dialect's.
     pub timeout: Option<Duration>,
+    /// The REST method's integration (HTTP APIs: Lambda proxy).
+    pub integration: Integration,
+    /// The REST method's request validation.
+    pub validation: Option<RequestValidation>,
 }
 
 impl RouteSpec {
@@ -152,6 +171,8 @@ impl RouteSpec {
             dialect: Dialect::Rest,
             route_key: format!("{} {}", route.method, route.path),
             timeout: None,
+            integration: route.integration.clone(),
+            validation: route.validation.clone(),
         }
     }
 
@@ -197,6 +218,16 @@ impl RouteTable {
             // The template checked these rules with positions; a model built by hand is
             // checked here with the same rules (`sluice_template::route_path`).
             let path = parse_template(&spec)?;
+            let validator = match &spec.validation {
+                Some(validation) => Some(Arc::new(RequestValidator::compile(validation).map_err(
+                    |reason| RouteError::InvalidModel {
+                        event: spec.event_name.clone(),
+                        function: spec.function.clone(),
+                        reason,
+                    },
+                )?)),
+                None => None,
+            };
             let method = spec.method.to_ascii_uppercase();
             let shape = path.shape();
             if let Some(i) = table
@@ -220,6 +251,8 @@ impl RouteTable {
                 dialect: spec.dialect,
                 route_key: spec.route_key.clone(),
                 timeout: spec.timeout,
+                integration: spec.integration.clone(),
+                validator,
                 path,
             }));
             origins.push(spec);
@@ -342,265 +375,7 @@ fn match_segments(template: &[PathSegment], request: &[&str]) -> Option<Vec<(Str
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn api(routes: &[(&str, &str, &str)]) -> RestApi {
-        RestApi {
-            logical_id: "ServerlessRestApi".into(),
-            stage_name: "Prod".into(),
-            stage_variables: BTreeMap::new(),
-            binary_media_types: Vec::new(),
-            cors: None,
-            routes: routes
-                .iter()
-                .map(|(method, path, function)| Route {
-                    method: (*method).into(),
-                    path: (*path).into(),
-                    function: (*function).into(),
-                    event_name: format!("{function}Event"),
-                })
-                .collect(),
-        }
-    }
-
-    fn table() -> RouteTable {
-        RouteTable::new(&[api(&[
-            ("GET", "/", "Root"),
-            ("GET", "/items", "ListItems"),
-            ("POST", "/items", "CreateItem"),
-            ("GET", "/items/{id}", "GetItem"),
-            ("ANY", "/items/{id}", "AnyItem"),
-            ("GET", "/items/special", "Special"),
-            ("GET", "/items/{id}/tags/{tag}", "GetTag"),
-            ("ANY", "/files/{proxy+}", "Files"),
-            ("GET", "/files/readme", "Readme"),
-            ("DELETE", "/{proxy+}", "CatchAllDelete"),
-            ("GET", "/{proxy+}", "CatchAllGet"),
-            ("ANY", "/things", "AnyThings"),
-            ("PUT", "/things", "PutThings"),
-            ("GET", "/a/{x}", "AX"),
-            ("GET", "/{y}/b", "YB"),
-        ])])
-        .expect("valid test routes")
-    }
-
-    /// (method, raw path) → (function, path parameters) or `None` for no route.
-    #[test]
-    fn route_priority_table() {
-        /// (method, raw path) → expected (function, path parameters).
-        type Row<'a> = (
-            &'a str,
-            &'a str,
-            Option<(&'a str, &'a [(&'a str, &'a str)])>,
-        );
-        let rows: &[Row] = &[
-            ("GET", "/", Some(("Root", &[]))),
-            ("POST", "/", None),
-            ("GET", "/items", Some(("ListItems", &[]))),
-            ("POST", "/items", Some(("CreateItem", &[]))),
-            // Trailing slash matches the route.
-            ("GET", "/items/", Some(("ListItems", &[]))),
-            // Literal beats {param}.
-            ("GET", "/items/special", Some(("Special", &[]))),
-            ("GET", "/items/42", Some(("GetItem", &[("id", "42")]))),
-            // ANY covers the methods the resource does not define.
-            ("PATCH", "/items/42", Some(("AnyItem", &[("id", "42")]))),
-            // Literal resource lacking the method: the {param} sibling's ANY has it.
-            (
-                "POST",
-                "/items/special",
-                Some(("AnyItem", &[("id", "special")])),
-            ),
-            (
-                "GET",
-                "/items/42/tags/red",
-                Some(("GetTag", &[("id", "42"), ("tag", "red")])),
-            ),
-            // Literal resource lacking the method falls back to a {proxy+} sibling that has it.
-            (
-                "DELETE",
-                "/items",
-                Some(("CatchAllDelete", &[("proxy", "items")])),
-            ),
-            ("PATCH", "/items", None),
-            // Greedy: one or more segments, trailing slash not part of it.
-            (
-                "GET",
-                "/files/a/b/c",
-                Some(("Files", &[("proxy", "a/b/c")])),
-            ),
-            ("GET", "/files/a/b/", Some(("Files", &[("proxy", "a/b")]))),
-            ("GET", "/files/readme", Some(("Readme", &[]))),
-            (
-                "POST",
-                "/files/readme",
-                Some(("Files", &[("proxy", "readme")])),
-            ),
-            (
-                "GET",
-                "/files",
-                Some(("CatchAllGet", &[("proxy", "files")])),
-            ),
-            (
-                "GET",
-                "/files/",
-                Some(("CatchAllGet", &[("proxy", "files")])),
-            ),
-            (
-                "GET",
-                "/nowhere/deep",
-                Some(("CatchAllGet", &[("proxy", "nowhere/deep")])),
-            ),
-            ("POST", "/nowhere", None),
-            // Explicit method beats ANY on the same resource.
-            ("PUT", "/things", Some(("PutThings", &[]))),
-            ("GET", "/things", Some(("AnyThings", &[]))),
-            // Leftmost literal decides between equally long templates.
-            ("GET", "/a/b", Some(("AX", &[("x", "b")]))),
-            ("GET", "/z/b", Some(("YB", &[("y", "z")]))),
-            // Raw matching: an encoded slash is inside one segment and stays encoded.
-            ("GET", "/items/a%2Fb", Some(("GetItem", &[("id", "a%2Fb")]))),
-            ("GET", "/items/a%20b", Some(("GetItem", &[("id", "a%20b")]))),
-            (
-                "GET",
-                "/items%2Fspecial",
-                Some(("CatchAllGet", &[("proxy", "items%2Fspecial")])),
-            ),
-            // Leading `//` collapses for matching.
-            ("GET", "//items", Some(("ListItems", &[]))),
-            // An empty segment never binds a {param}.
-            (
-                "GET",
-                "/items//tags/red",
-                Some(("CatchAllGet", &[("proxy", "items//tags/red")])),
-            ),
-            // Methods are case-sensitive tokens: `get` is not GET.
-            ("get", "/items", None),
-        ];
-        let table = table();
-        for (method, path, expected) in rows {
-            let found = table.find(method, path).map(|m| {
-                (
-                    m.entry.function.clone(),
-                    m.path_parameters
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect::<Vec<_>>(),
-                )
-            });
-            let expected = expected.map(|(f, params)| {
-                (
-                    f.to_owned(),
-                    params
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                        .collect::<Vec<_>>(),
-                )
-            });
-            assert_eq!(found, expected, "{method} {path}");
-        }
-    }
-
-    #[test]
-    fn root_greedy_needs_a_segment() {
-        let table = RouteTable::new(&[api(&[("ANY", "/{proxy+}", "All")])]).expect("valid");
-        assert!(table.find("GET", "/").is_none());
-        assert!(table.find("GET", "//").is_none());
-        assert_eq!(
-            table
-                .find("GET", "/x")
-                .map(|m| m.entry.function.clone())
-                .as_deref(),
-            Some("All")
-        );
-    }
-
-    #[test]
-    fn resource_keeps_template_spelling() {
-        let table = RouteTable::new(&[api(&[("GET", "/items/{id}/", "F")])]).expect("valid");
-        let found = table.find("GET", "/items/7").expect("routed");
-        assert_eq!(found.entry.resource, "/items/{id}");
-        assert_eq!(found.entry.method, "GET");
-    }
-
-    #[test]
-    fn duplicate_routes_name_both_events() {
-        let mut second = api(&[("GET", "/items/{itemId}", "Second")]);
-        second.logical_id = "OtherApi".into();
-        let err = RouteTable::new(&[api(&[("GET", "/items/{id}", "First")]), second])
-            .expect_err("duplicate");
-        let text = err.to_string();
-        assert!(
-            text.contains("FirstEvent") && text.contains("SecondEvent"),
-            "{text}"
-        );
-        assert!(text.contains("GET /items/{itemId}"), "{text}");
-    }
-
-    #[test]
-    fn same_path_different_methods_is_fine() {
-        assert!(RouteTable::new(&[api(&[
-            ("GET", "/items", "A"),
-            ("ANY", "/items", "B"),
-            ("get", "/other", "C"),
-        ])])
-        .is_ok());
-        assert!(matches!(
-            RouteTable::new(&[api(&[("ANY", "/x", "A"), ("any", "/x/", "B")])]),
-            Err(RouteError::Duplicate { .. })
-        ));
-    }
-
-    #[test]
-    fn invalid_paths_are_rejected() {
-        for path in ["/{proxy+}/x", "items", "/a//b", "/{}", "/{+}"] {
-            assert!(
-                matches!(
-                    RouteTable::new(&[api(&[("GET", path, "F")])]),
-                    Err(RouteError::InvalidPath { .. })
-                ),
-                "{path}"
-            );
-        }
-    }
-}
+mod tests;
 
 #[cfg(test)]
-mod properties {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::BTreeMap;
-
-    proptest! {
-        /// Any path a client can send is routed or refused, never a panic; a greedy match binds a
-        /// non-empty value without a trailing slash.
-        #[test]
-        fn find_never_panics(path in "/[a-z%0-9/{}+.]{0,40}", method in "(GET|POST|ANY|get)") {
-            let api = RestApi {
-                logical_id: "Api".into(),
-                stage_name: "Prod".into(),
-                stage_variables: BTreeMap::new(),
-                binary_media_types: Vec::new(),
-                cors: None,
-                routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
-                    .iter()
-                    .map(|(m, p)| Route {
-                        method: (*m).into(),
-                        path: (*p).into(),
-                        function: "F".into(),
-                        event_name: "E".into(),
-                    })
-                    .collect(),
-            };
-            let table = RouteTable::new(&[api]).expect("valid routes");
-            if let Some(found) = table.find(&method, &path) {
-                for (_, value) in &found.path_parameters {
-                    prop_assert!(!value.is_empty());
-                    prop_assert!(!value.ends_with('/'));
-                }
-            }
-        }
-    }
-}
+mod properties;
