@@ -202,6 +202,12 @@ pub struct RunArgs {
     /// Keep DynamoDB data in memory only: nothing is written, everything is gone at exit.
     #[arg(long)]
     pub in_memory: bool,
+    /// Send DynamoDB and DynamoDB Streams calls to this DynamoDB-compatible service
+    /// (`http://host:port`: ScyllaDB Alternator, DynamoDB Local, or DynamoDB's regional endpoint,
+    /// re-signed with the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY credentials) instead of the
+    /// embedded store; the template's tables are created there.
+    #[arg(long, value_name = "URL")]
+    pub dynamodb_endpoint: Option<String>,
     /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
     #[arg(long, default_value_t = 10)]
     pub default_concurrency: usize,

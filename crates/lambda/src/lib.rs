@@ -19,6 +19,7 @@ mod runtime_api;
 mod sandbox;
 mod service;
 mod spec;
+pub mod stream_poller;
 
 pub use config::{LambdaConfig, LogSink, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;

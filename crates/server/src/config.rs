@@ -45,6 +45,12 @@ pub struct Config {
     /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
     /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
     pub limits_store: Option<String>,
+    /// `--dynamodb-endpoint`: DynamoDB and DynamoDB Streams calls go to this DynamoDB-compatible
+    /// service (`http://host:port`) instead of the embedded store.
+    pub dynamodb_endpoint: Option<String>,
+    /// Credentials calls to `dynamodb_endpoint` are re-signed with (from the standard AWS
+    /// environment variables; AWS's own endpoints need them).
+    pub dynamodb_signing_key: Option<sluice_apigw::auth::sigv4::SigningKey>,
     /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
     /// them off for debugging).
     pub sandbox_limits: bool,
@@ -88,6 +94,8 @@ impl Config {
             state_dir: None,
             aws: AwsEnv::default(),
             limits_store: None,
+            dynamodb_endpoint: None,
+            dynamodb_signing_key: None,
             sandbox_limits: true,
             sandbox_user: None,
             static_dir: None,

@@ -166,6 +166,8 @@ fn compile(
         &mut built.rest_apis,
         &mut warnings,
     )?;
+    let stream_mappings =
+        crate::stream_events::build(resource_entries, &resolver, &built.functions, &mut warnings)?;
     let api_ids: Vec<String> = built
         .rest_apis
         .iter()
@@ -205,6 +207,7 @@ fn compile(
         http_apis: http.http_apis,
         function_urls: http.function_urls,
         tables: built.tables,
+        stream_mappings,
         warnings,
         auth,
         outputs,

@@ -227,6 +227,11 @@ pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
             model.function_urls.push(url);
         }
         model.tables.extend(child.model.tables);
+        for mut mapping in child.model.stream_mappings {
+            mapping.id = prefix(&mapping.id);
+            mapping.function = prefix(&mapping.function);
+            model.stream_mappings.push(mapping);
+        }
         merge_auth(&mut model.auth, child.model.auth, &prefix);
     }
 }

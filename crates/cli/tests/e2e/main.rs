@@ -7,6 +7,7 @@ mod browser_cors;
 mod build_command;
 mod cli_options;
 mod console;
+mod ddb_streams;
 mod errors;
 mod generate_event;
 mod hardening;

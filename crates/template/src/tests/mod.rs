@@ -10,6 +10,7 @@ mod mapping;
 mod openapi;
 mod parameters;
 mod resources;
+mod streams;
 mod tables;
 
 use std::path::Path;
