@@ -182,6 +182,19 @@ fn compile(
         &template_dir,
         &mut warnings,
     )?;
+    let mut auth = auth;
+    crate::auth::build_http(
+        &crate::auth::HttpAuthInput {
+            root: &root,
+            resources: resource_entries,
+            resolver: &resolver,
+            http_apis: &http.http_apis,
+            functions: &built.functions,
+            template_dir: &template_dir,
+        },
+        &mut auth,
+        &mut warnings,
+    )?;
     let outputs = if depth > 0 {
         nested::evaluate_outputs(&root, &resolver, &mut warnings)
     } else {

@@ -14,6 +14,7 @@ mod generate_event;
 mod hardening;
 mod hello;
 mod http_api;
+mod http_auth;
 mod invoke_command;
 mod items_app;
 mod items_auth;

@@ -4,6 +4,7 @@ mod auth;
 mod cloudformation;
 mod errors;
 mod http_api;
+mod http_auth;
 mod intrinsics;
 mod mapping;
 mod openapi;
