@@ -8,6 +8,7 @@ mod build_command;
 mod cli_options;
 mod console;
 mod ddb_streams;
+mod debugging;
 mod errors;
 mod extensions;
 mod generate_event;
