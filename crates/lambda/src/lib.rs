@@ -21,7 +21,9 @@ mod spec;
 
 pub use config::{LambdaConfig, LogSink, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
-pub use invocation::{Invocation, InvokeError};
-pub use limits::{MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD};
+pub use invocation::{Invocation, InvokeError, InvokeResponse, StreamFailure, StreamingInvocation};
+pub use limits::{
+    MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD, MAX_STREAMED_RESPONSE,
+};
 pub use service::{BackgroundWork, Lambda};
 pub use spec::{CodeSource, DebugOptions, FunctionSpec};

@@ -11,14 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bootstrap::Launcher;
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
-use crate::invocation::{Invocation, InvokeError};
+use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::invocation_log;
-use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError};
+use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError, StreamHead};
 use crate::spec::FunctionSpec;
 
 /// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
@@ -79,10 +79,58 @@ impl FunctionPool {
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
+        let (permit, mut sandbox) = match self.checkout().await? {
+            Checkout::Ready(permit, sandbox) => (permit, sandbox),
+            Checkout::Failed(invocation) => return Ok(invocation),
+        };
+        let invocation = self
+            .run_on(&mut sandbox, payload, client_context, None)
+            .await;
+        self.checkin(sandbox);
+        drop(permit);
+        Ok(invocation)
+    }
+
+    /// Like [`FunctionPool::invoke`] for a caller that takes a streamed response: resolves as
+    /// soon as the runtime starts streaming. The invocation then runs on in a task of its own,
+    /// holding its sandbox and its concurrency permit until the stream ends.
+    pub async fn invoke_streaming(
+        self: &Arc<Self>,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<InvokeResponse, InvokeError> {
+        let (permit, mut sandbox) = match self.checkout().await? {
+            Checkout::Ready(permit, sandbox) => (permit, sandbox),
+            Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
+        };
+        let (head, headed) = tokio::sync::oneshot::channel();
+        let pool = self.clone();
+        let task = tokio::spawn(async move {
+            let invocation = pool
+                .run_on(&mut sandbox, payload, client_context, Some(head))
+                .await;
+            pool.checkin(sandbox);
+            drop(permit);
+            invocation
+        });
+        match headed.await {
+            Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
+            // The head was dropped unused: the runtime answered without streaming.
+            Err(_) => task
+                .await
+                .map(InvokeResponse::Buffered)
+                .map_err(|e| InvokeError::Service {
+                    message: format!("the invocation stopped: {e}"),
+                }),
+        }
+    }
+
+    /// A concurrency permit and a warm or new sandbox, or the invocation a failed start gives.
+    async fn checkout(&self) -> Result<Checkout, InvokeError> {
         let throttled = || InvokeError::TooManyRequests {
             function: self.template.function.clone(),
         };
-        let _permit = if self.reserved {
+        let permit = if self.reserved {
             self.permits
                 .clone()
                 .try_acquire_owned()
@@ -95,11 +143,13 @@ impl FunctionPool {
                 .map_err(|_| throttled())?
         };
         let warm = lock(&self.idle).pop();
-        let mut sandbox = match warm {
+        let sandbox = match warm {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {
                 Ok(sandbox) => sandbox,
-                Err(StartError::Function(message)) => return Ok(self.start_failure(&message)),
+                Err(StartError::Function(message)) => {
+                    return Ok(Checkout::Failed(self.start_failure(&message)))
+                }
                 Err(host @ StartError::Host { .. }) => {
                     tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
                     return Err(InvokeError::Service {
@@ -108,15 +158,30 @@ impl FunctionPool {
                 }
             },
         };
+        Ok(Checkout::Ready(permit, sandbox))
+    }
+
+    /// Run one invocation on `sandbox`, killable by `shutdown` while it runs.
+    async fn run_on(
+        &self,
+        sandbox: &mut Sandbox,
+        payload: Bytes,
+        client_context: Option<String>,
+        head: Option<StreamHead>,
+    ) -> Invocation {
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        let invocation = sandbox.invoke(payload, client_context).await;
+        let invocation = sandbox.invoke(payload, client_context, head).await;
         lock(&self.busy).remove(&pid);
+        invocation
+    }
+
+    /// Keep `sandbox` warm for the next invocation if it can take one.
+    fn checkin(&self, mut sandbox: Sandbox) {
         if sandbox.is_reusable() && !self.closed.load(Ordering::Acquire) {
             lock(&self.idle).push(sandbox);
         }
         // Otherwise `sandbox` drops here, killing its processes.
-        Ok(invocation)
     }
 
     /// Start one sandbox and wait until it is ready, unless one is already warm.
@@ -188,6 +253,14 @@ impl FunctionPool {
             log_tail: lines.join("\n") + "\n",
         }
     }
+}
+
+/// What [`FunctionPool::checkout`] found.
+enum Checkout {
+    /// A sandbox to run on, and the permit that counts it.
+    Ready(OwnedSemaphorePermit, Sandbox),
+    /// No sandbox could start; the invocation already failed.
+    Failed(Invocation),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

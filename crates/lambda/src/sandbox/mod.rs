@@ -11,6 +11,7 @@ mod orphans;
 mod output;
 mod peer;
 mod process;
+mod stream_relay;
 mod user;
 
 use std::collections::BTreeMap;
@@ -26,7 +27,7 @@ use crate::memory;
 use crate::runtime_api::{
     AnyPeer, PeerCheck, PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent,
 };
-use crate::{Invocation, LogSink, MAX_RESPONSE_PAYLOAD};
+use crate::{Invocation, LogSink, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::{Containment, HostContainment};
 pub(crate) use function_error::{error_document, InitFailure};
@@ -35,6 +36,9 @@ use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{SandboxProcess, Spawned};
 use user::SandboxUser;
+
+/// Where a sandbox hands a streamed response's head to the caller that takes one.
+pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -314,7 +318,16 @@ impl Sandbox {
 
     /// Run one invocation to completion, logging START/END/REPORT. Never fails: every way an
     /// invocation can go wrong inside the sandbox is a function error, as on Lambda.
-    pub async fn invoke(&mut self, payload: Bytes, client_context: Option<String>) -> Invocation {
+    ///
+    /// With a `head`, a response the runtime streams is handed over through it as soon as the
+    /// stream begins, and this returns when the stream has ended (REPORT then covers the whole
+    /// stream, as on AWS); the returned payload is then only the error document, if any.
+    pub async fn invoke(
+        &mut self,
+        payload: Bytes,
+        client_context: Option<String>,
+        mut head: Option<StreamHead>,
+    ) -> Invocation {
         let request_id = uuid::Uuid::new_v4().to_string();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;
@@ -337,7 +350,10 @@ impl Sandbox {
                     ReportStatus::Error(failure.error_type)
                 },
             },
-            Ok(()) => self.run(&request_id, payload, client_context).await,
+            Ok(()) => {
+                self.run(&request_id, payload, client_context, &mut head)
+                    .await
+            }
         };
         let duration = invoke_started.elapsed();
         self.flush_output();
@@ -378,6 +394,7 @@ impl Sandbox {
         request_id: &str,
         payload: Bytes,
         client_context: Option<String>,
+        head: &mut Option<StreamHead>,
     ) -> Outcome {
         let timeout = self.template.timeout;
         let deadline_ms = SystemTime::now()
@@ -390,6 +407,7 @@ impl Sandbox {
             deadline_ms,
             trace_id: trace_id(),
             client_context,
+            streaming: head.is_some(),
         };
         if self.channels.invocations.send(pending).await.is_err() {
             self.healthy = false;
@@ -415,17 +433,7 @@ impl Sandbox {
                         format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
                     );
                 }
-                _ = tokio::time::sleep_until(deadline) => {
-                    self.kill();
-                    let message = invocation_log::timeout_message(request_id, timeout);
-                    self.flush_output();
-                    self.log.line(&message);
-                    return Outcome {
-                        payload: Bytes::from(serde_json::json!({ "errorMessage": message }).to_string()),
-                        function_error: true,
-                        status: ReportStatus::Timeout,
-                    };
-                }
+                _ = tokio::time::sleep_until(deadline) => return self.timed_out(request_id),
             };
             let Some(event) = event else {
                 self.healthy = false;
@@ -435,9 +443,35 @@ impl Sandbox {
                     "The Runtime API listener stopped".to_owned(),
                 );
             };
+            if let RuntimeEvent::Stream {
+                request_id: id,
+                content_type,
+                frames,
+            } = event
+            {
+                if id == request_id {
+                    return self
+                        .relay_stream(id, content_type, frames, head.take(), deadline)
+                        .await;
+                }
+                continue;
+            }
             if let Some(outcome) = self.outcome_of(request_id, event) {
                 return outcome;
             }
+        }
+    }
+
+    /// The invocation ran out of time: the sandbox is killed and the timeout logged, as on Lambda.
+    fn timed_out(&mut self, request_id: &str) -> Outcome {
+        self.kill();
+        let message = invocation_log::timeout_message(request_id, self.template.timeout);
+        self.flush_output();
+        self.log.line(&message);
+        Outcome {
+            payload: Bytes::from(serde_json::json!({ "errorMessage": message }).to_string()),
+            function_error: true,
+            status: ReportStatus::Timeout,
         }
     }
 
@@ -497,7 +531,7 @@ impl Sandbox {
 }
 
 /// The result of one invocation inside the sandbox.
-struct Outcome {
+pub(crate) struct Outcome {
     payload: Bytes,
     function_error: bool,
     status: ReportStatus,

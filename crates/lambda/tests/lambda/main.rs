@@ -11,3 +11,4 @@ mod privilege;
 mod provided;
 mod python;
 mod sandbox_memory;
+mod streaming;
