@@ -8,12 +8,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames};
+use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames, ResponseBody};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::connections::{ConnectionLimit, Tracked};
@@ -24,7 +23,7 @@ use crate::terminal_log::TerminalLog;
 /// Accepts connections on `listener` until `shutdown` resolves, serving each with the
 /// `(io, service)` pair `per_connection` makes for it; then waits for in-flight requests.
 /// Both listeners (the API and the services endpoint) run on this one loop.
-pub async fn serve_connections<I, S, F>(
+pub async fn serve_connections<I, S, F, B>(
     listener: TcpListener,
     limit: Arc<ConnectionLimit>,
     shutdown: impl Future<Output = ()>,
@@ -34,11 +33,13 @@ pub async fn serve_connections<I, S, F>(
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     S: hyper::service::Service<
             http::Request<Incoming>,
-            Response = http::Response<Full<Bytes>>,
+            Response = http::Response<B>,
             Error = Infallible,
         > + Send
         + 'static,
     S::Future: Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -121,7 +122,7 @@ async fn handle(
     static_files: Option<&StaticFiles>,
     request: http::Request<Incoming>,
     remote: SocketAddr,
-) -> http::Response<Full<Bytes>> {
+) -> http::Response<ResponseBody> {
     let started = Instant::now();
     let Some(response) =
         static_files.and_then(|files| files.respond(request.method(), request.uri().path()))
@@ -141,5 +142,5 @@ async fn handle(
         elapsed: started.elapsed(),
         ..AccessRecord::default()
     });
-    response
+    response.map(ResponseBody::from)
 }

@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use sluice_apigw::{Invoke, InvokeError, InvokeFuture};
-use sluice_lambda::Lambda;
+use sluice_apigw::{
+    FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
+    StreamingInvokeFuture,
+};
+use sluice_lambda::{Invocation, InvokeResponse, Lambda};
 use sluice_template::Model;
 
 /// The Lambda service as the gateway's integration target.
@@ -16,23 +19,81 @@ pub struct LambdaIntegration {
     pub model: Arc<Model>,
 }
 
+impl LambdaIntegration {
+    /// The function name Lambda knows the route's function by.
+    fn name<'a>(&'a self, function: &'a str) -> &'a str {
+        self.model
+            .function(function)
+            .map_or(function, |f| f.name.as_str())
+    }
+}
+
 impl Invoke for LambdaIntegration {
     fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
         Box::pin(async move {
-            let name = self
-                .model
-                .function(function)
-                .map_or(function, |f| f.name.as_str());
-            match self.lambda.invoke(name, payload).await {
-                Ok(invocation) if invocation.function_error.is_none() => Ok(invocation.payload),
-                Ok(invocation) => Err(InvokeError::Function {
-                    payload: invocation.payload,
-                }),
-                Err(error) => Err(InvokeError::Rejected {
-                    error_type: error.error_type().to_owned(),
-                    message: error.to_string(),
-                }),
+            match self.lambda.invoke(self.name(function), payload).await {
+                Ok(invocation) => buffered(invocation),
+                Err(error) => Err(rejected(&error)),
             }
         })
+    }
+
+    fn invoke_streaming<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+    ) -> StreamingInvokeFuture<'a> {
+        Box::pin(async move {
+            match self
+                .lambda
+                .invoke_streaming(self.name(function), payload)
+                .await
+            {
+                Ok(InvokeResponse::Buffered(invocation)) => {
+                    buffered(invocation).map(FunctionAnswer::Buffered)
+                }
+                Ok(InvokeResponse::Streaming(stream)) => {
+                    Ok(FunctionAnswer::Streamed(relay(stream)))
+                }
+                Err(error) => Err(rejected(&error)),
+            }
+        })
+    }
+}
+
+/// A whole answer: the payload, or the function's error.
+fn buffered(invocation: Invocation) -> Result<Bytes, InvokeError> {
+    match invocation.function_error {
+        None => Ok(invocation.payload),
+        Some(_) => Err(InvokeError::Function {
+            payload: invocation.payload,
+        }),
+    }
+}
+
+fn rejected(error: &sluice_lambda::InvokeError) -> InvokeError {
+    InvokeError::Rejected {
+        error_type: error.error_type().to_owned(),
+        message: error.to_string(),
+    }
+}
+
+/// Lambda's stream as the gateway takes it: the same chunks, failures reduced to their document.
+fn relay(stream: sluice_lambda::StreamingInvocation) -> ResponseStream {
+    let (sender, chunks) = tokio::sync::mpsc::channel(1);
+    let mut body = stream.body;
+    tokio::spawn(async move {
+        while let Some(chunk) = body.recv().await {
+            let chunk = chunk.map_err(|failure| StreamFailed {
+                payload: failure.payload,
+            });
+            if sender.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    ResponseStream {
+        content_type: stream.content_type,
+        chunks,
     }
 }

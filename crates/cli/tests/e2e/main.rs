@@ -7,6 +7,7 @@ mod browser_cors;
 mod build_command;
 mod cli_options;
 mod errors;
+mod function_url_streaming;
 mod generate_event;
 mod hardening;
 mod hello;
