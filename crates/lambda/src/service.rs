@@ -203,9 +203,10 @@ impl Lambda {
         &self,
         function: &str,
         payload: Bytes,
+        client_context: Option<String>,
     ) -> Result<InvokeResponse, InvokeError> {
         let pool = self.pool(function, &payload)?;
-        pool.invoke_streaming(payload, None).await
+        pool.invoke_streaming(payload, client_context).await
     }
 
     /// The pool of `function`, once the payload is known to fit.

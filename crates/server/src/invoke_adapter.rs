@@ -46,7 +46,7 @@ impl Invoke for LambdaIntegration {
         Box::pin(async move {
             match self
                 .lambda
-                .invoke_streaming(self.name(function), payload)
+                .invoke_streaming(self.name(function), payload, None)
                 .await
             {
                 Ok(InvokeResponse::Buffered(invocation)) => {

@@ -1,11 +1,13 @@
-//! Function URLs in `RESPONSE_STREAM` mode, served by the real binary to node's
-//! `awslambda.streamifyResponse` handlers: chunks reach the client while the handler runs.
+//! Response streaming served by the real binary to node's `awslambda.streamifyResponse` handlers:
+//! Function URLs in `RESPONSE_STREAM` mode and the Invoke API's `InvokeWithResponseStream` (boto3).
+//! Chunks reach the client while the handler runs.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sluice_testkit::Server;
 
+use crate::services::clients_dir;
 use crate::{client, example_template, sluice};
 
 fn template() -> PathBuf {
@@ -138,4 +140,16 @@ fn the_function_url_example_streams_lines() {
     let mut rest = String::new();
     response.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "line 2 of 2\n");
+}
+
+#[test]
+fn boto3_reads_invoke_with_response_stream_as_the_function_writes() {
+    sluice_testkit::ensure_python_module("boto3", "boto3");
+    let server = Server::start(sluice(), &template(), &[]);
+    let marker = sluice_testkit::fresh_dir("stream-gate-sdk").join("go");
+    sluice_testkit::assert_python_script_passes(
+        &clients_dir().join("lambda_invoke_stream.py"),
+        &[&server.services_url, &marker.to_string_lossy()],
+        &[],
+    );
 }

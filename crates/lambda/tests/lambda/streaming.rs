@@ -14,7 +14,7 @@ fn streamer(name: &str, handler: &str) -> sluice_lambda::FunctionSpec {
 
 async fn stream(lambda: &Lambda, function: &str, event: serde_json::Value) -> StreamingInvocation {
     match lambda
-        .invoke_streaming(function, Bytes::from(event.to_string()))
+        .invoke_streaming(function, Bytes::from(event.to_string()), None)
         .await
         .unwrap_or_else(|e| panic!("invoke {function}: {e}"))
     {
@@ -161,7 +161,7 @@ async fn streams_and_buffers_meet_their_callers_either_way() {
     ]);
     // A handler that does not stream answers a streaming caller buffered.
     match lambda
-        .invoke_streaming("Buffered", Bytes::from_static(b"{}"))
+        .invoke_streaming("Buffered", Bytes::from_static(b"{}"), None)
         .await
         .unwrap()
     {
