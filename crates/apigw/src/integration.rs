@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
@@ -49,9 +50,27 @@ pub struct ResponseStream {
     /// The function's content type: `application/vnd.awslambda.http-integration-response` when
     /// the body starts with an HTTP prelude (JSON status, headers and cookies, then 8 NUL bytes).
     pub content_type: String,
-    /// The chunks in order; an `Err` ends the stream early (the function failed or timed out),
-    /// the channel closing after `Ok`s only ends it complete.
-    pub chunks: tokio::sync::mpsc::Receiver<Result<Bytes, StreamFailed>>,
+    /// The chunks, read as the function writes them.
+    pub chunks: Box<dyn ChunkSource>,
+}
+
+/// Where a streamed answer's chunks come from (the invoker's channel, read without a relay).
+pub trait ChunkSource: Send + 'static {
+    /// The next chunk. `None` once the stream ended complete; an `Err` ends it early (the function
+    /// failed or timed out) and is the last item.
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFailed>>>;
+}
+
+impl ChunkSource for tokio::sync::mpsc::Receiver<Result<Bytes, StreamFailed>> {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFailed>>> {
+        self.poll_recv(cx)
+    }
+}
+
+impl std::fmt::Debug for dyn ChunkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChunkSource")
+    }
 }
 
 /// A streamed response ended by a function error; carries the error document, for the log.

@@ -38,7 +38,7 @@ pub use exchange::RawHeaderNames;
 pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway};
 pub use integration::{
-    FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
+    ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
     StreamingInvokeFuture,
 };
 pub use options::GatewayOptions;

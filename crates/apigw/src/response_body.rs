@@ -4,12 +4,10 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::integration::ChunkSource;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::{Body, Frame, SizeHint};
-use tokio::sync::mpsc;
-
-use crate::integration::StreamFailed;
 
 /// A response body: whole, or the rest of a function's stream.
 #[derive(Debug)]
@@ -23,7 +21,7 @@ enum Kind {
     Streamed {
         /// Bytes already read with the stream's head (after the HTTP prelude), sent first.
         first: Option<Bytes>,
-        rest: mpsc::Receiver<Result<Bytes, StreamFailed>>,
+        rest: Box<dyn ChunkSource>,
     },
 }
 
@@ -35,10 +33,7 @@ pub struct StreamAborted;
 
 impl ResponseBody {
     /// The rest of a streamed response: `first`, then each chunk as it arrives.
-    pub(crate) fn streamed(
-        first: Bytes,
-        rest: mpsc::Receiver<Result<Bytes, StreamFailed>>,
-    ) -> Self {
+    pub(crate) fn streamed(first: Bytes, rest: Box<dyn ChunkSource>) -> Self {
         ResponseBody {
             kind: Kind::Streamed {
                 first: (!first.is_empty()).then_some(first),
@@ -79,7 +74,7 @@ impl Body for ResponseBody {
                     return Poll::Ready(Some(Ok(Frame::data(bytes))));
                 }
                 loop {
-                    return match rest.poll_recv(cx) {
+                    return match rest.poll_chunk(cx) {
                         // An empty chunk would read as the end of a chunked body.
                         Poll::Ready(Some(Ok(bytes))) if bytes.is_empty() => continue,
                         Poll::Ready(Some(Ok(bytes))) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
@@ -110,7 +105,9 @@ impl Body for ResponseBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::integration::StreamFailed;
     use http_body_util::BodyExt;
+    use tokio::sync::mpsc;
 
     #[tokio::test]
     async fn a_stream_yields_its_head_then_each_chunk_and_fails_on_an_error() {
@@ -124,7 +121,7 @@ mod tests {
         .await
         .unwrap();
         drop(tx);
-        let mut body = ResponseBody::streamed(Bytes::from_static(b"a"), rx);
+        let mut body = ResponseBody::streamed(Bytes::from_static(b"a"), Box::new(rx));
         let mut seen = Vec::new();
         let mut failed = false;
         while let Some(frame) = body.frame().await {

@@ -6,14 +6,12 @@
 //! before writing anything is answered as a buffered failure would be (502); once the head is
 //! sent, a failure can only cut the body off.
 
+use crate::gateway_error::GatewayError;
+use crate::http_api_response;
+use crate::integration::{ChunkSource, ResponseStream, StreamFailed};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, Response};
 use http_body_util::Full;
-use tokio::sync::mpsc;
-
-use crate::gateway_error::GatewayError;
-use crate::http_api_response;
-use crate::integration::{ResponseStream, StreamFailed};
 
 /// The content type that announces an HTTP prelude.
 const PRELUDE_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
@@ -30,7 +28,7 @@ pub(crate) struct StreamedHead {
     /// Body bytes that arrived with the head.
     pub first: Bytes,
     /// The rest of the body.
-    pub rest: mpsc::Receiver<Result<Bytes, StreamFailed>>,
+    pub rest: Box<dyn ChunkSource>,
 }
 
 /// Read the stream until its head is known.
@@ -41,7 +39,7 @@ pub(crate) async fn head(stream: ResponseStream) -> Result<StreamedHead, Gateway
     } = stream;
     if content_type != PRELUDE_CONTENT_TYPE {
         // AWS: without a prelude the status is 200 and the content type the runtime's.
-        let first = match chunks.recv().await {
+        let first = match next(&mut chunks).await {
             Some(Ok(bytes)) => bytes,
             Some(Err(failed)) => return Err(failure(&failed)),
             None => Bytes::new(),
@@ -66,7 +64,7 @@ pub(crate) async fn head(stream: ResponseStream) -> Result<StreamedHead, Gateway
         if read.len() > MAX_PRELUDE {
             return Err(malformed("no end of the HTTP prelude in its first 64 KB"));
         }
-        match chunks.recv().await {
+        match next(&mut chunks).await {
             Some(Ok(bytes)) => read.extend_from_slice(&bytes),
             Some(Err(failed)) => return Err(failure(&failed)),
             None => return Err(malformed("the stream ended inside its HTTP prelude")),
@@ -84,6 +82,10 @@ pub(crate) async fn head(stream: ResponseStream) -> Result<StreamedHead, Gateway
     })
 }
 
+async fn next(chunks: &mut Box<dyn ChunkSource>) -> Option<Result<Bytes, StreamFailed>> {
+    std::future::poll_fn(|cx| chunks.poll_chunk(cx)).await
+}
+
 fn failure(failed: &StreamFailed) -> GatewayError {
     GatewayError::FunctionFailed(String::from_utf8_lossy(&failed.payload).into_owned())
 }
@@ -95,6 +97,7 @@ fn malformed(reason: &str) -> GatewayError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::sync::mpsc;
 
     async fn stream_of(
         content_type: &str,
@@ -110,7 +113,7 @@ mod tests {
         drop(tx);
         head(ResponseStream {
             content_type: content_type.to_owned(),
-            chunks: rx,
+            chunks: Box::new(rx),
         })
         .await
     }

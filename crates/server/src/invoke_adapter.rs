@@ -1,14 +1,16 @@
 //! Connects the gateway's narrow `Invoke` interface to the Lambda service.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use sluice_apigw::{
-    FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
+    ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
     StreamingInvokeFuture,
 };
 use sluice_lambda::{Invocation, InvokeResponse, Lambda};
 use sluice_template::Model;
+use tokio::sync::mpsc::Receiver;
 
 /// The Lambda service as the gateway's integration target.
 pub struct LambdaIntegration {
@@ -78,22 +80,25 @@ fn rejected(error: &sluice_lambda::InvokeError) -> InvokeError {
     }
 }
 
-/// Lambda's stream as the gateway takes it: the same chunks, failures reduced to their document.
+/// Lambda's stream as the gateway takes it: the same channel, failures reduced to their document.
 fn relay(stream: sluice_lambda::StreamingInvocation) -> ResponseStream {
-    let (sender, chunks) = tokio::sync::mpsc::channel(1);
-    let mut body = stream.body;
-    tokio::spawn(async move {
-        while let Some(chunk) = body.recv().await {
-            let chunk = chunk.map_err(|failure| StreamFailed {
-                payload: failure.payload,
-            });
-            if sender.send(chunk).await.is_err() {
-                break;
-            }
-        }
-    });
     ResponseStream {
         content_type: stream.content_type,
-        chunks,
+        chunks: Box::new(LambdaChunks(stream.body)),
+    }
+}
+
+/// A Lambda stream's receiving end, read by the gateway's response body directly.
+struct LambdaChunks(Receiver<Result<Bytes, sluice_lambda::StreamFailure>>);
+
+impl ChunkSource for LambdaChunks {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFailed>>> {
+        self.0.poll_recv(cx).map(|chunk| {
+            chunk.map(|chunk| {
+                chunk.map_err(|failure| StreamFailed {
+                    payload: failure.payload,
+                })
+            })
+        })
     }
 }
