@@ -17,8 +17,9 @@ use http_body_util::Full;
 const PRELUDE_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
 /// What ends the prelude.
 const DELIMITER: [u8; 8] = [0; 8];
-/// A prelude is a little JSON; this many bytes without the delimiter is not one.
-const MAX_PRELUDE: usize = 64 * 1024;
+/// AWS documents, for API Gateway's streaming integration, that the prelude must end within the
+/// first 16 KB of the stream; Function URLs read the same format, so Sluice holds them to it.
+const MAX_PRELUDE: usize = 16 * 1024;
 
 /// A streamed response's head, and the body bytes read with it.
 #[derive(Debug)]
@@ -62,7 +63,7 @@ pub(crate) async fn head(stream: ResponseStream) -> Result<StreamedHead, Gateway
             break at;
         }
         if read.len() > MAX_PRELUDE {
-            return Err(malformed("no end of the HTTP prelude in its first 64 KB"));
+            return Err(malformed("no end of the HTTP prelude in its first 16 KB"));
         }
         match next(&mut chunks).await {
             Some(Ok(bytes)) => read.extend_from_slice(&bytes),

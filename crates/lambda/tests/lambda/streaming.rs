@@ -196,3 +196,47 @@ async fn streams_and_buffers_meet_their_callers_either_way() {
     assert_eq!(&inv.payload[..], b"abc");
     lambda.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_holds_its_sandbox_and_concurrency_until_it_ends() {
+    let mut gated = streamer("Gated", "index.gated");
+    gated.reserved_concurrency = Some(1);
+    let (lambda, lines) = service(vec![gated]);
+    let marker = std::env::temp_dir().join(format!("sluice-gate-{}", uuid::Uuid::new_v4()));
+    let event = json!({ "marker": marker });
+    let mut response = stream(&lambda, "Gated", event.clone()).await;
+    assert!(response.body.recv().await.unwrap().is_ok());
+    // The one permitted sandbox is busy streaming: a second invocation is throttled.
+    let throttled = lambda
+        .invoke("Gated", Bytes::from(event.to_string()))
+        .await
+        .unwrap_err();
+    assert_eq!(throttled.error_type(), "TooManyRequestsException");
+    std::fs::write(&marker, b"").unwrap();
+    while response.body.recv().await.is_some() {}
+    // The permit comes back once the stream's invocation has ended (REPORT, then the sandbox is
+    // returned): until then the function stays throttled.
+    let mut again = None;
+    sluice_testkit::assert_eventually_async!(
+        match lambda
+            .invoke_streaming("Gated", Bytes::from(event.to_string()), None)
+            .await
+        {
+            Ok(InvokeResponse::Streaming(stream)) => {
+                again = Some(stream);
+                true
+            }
+            Err(e) if e.error_type() == "TooManyRequestsException" => false,
+            other => panic!("unexpected answer: {other:?}"),
+        },
+        "the sandbox is never free again"
+    );
+    let mut again = again.unwrap();
+    let mut body = Vec::new();
+    while let Some(chunk) = again.body.recv().await {
+        body.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(body, b"chunk 1;chunk 2");
+    let _ = std::fs::remove_file(&marker);
+    lambda.shutdown().await;
+}
