@@ -212,6 +212,11 @@ async fn a_stream_holds_its_sandbox_and_concurrency_until_it_ends() {
         .await
         .unwrap_err();
     assert_eq!(throttled.error_type(), "TooManyRequestsException");
+    assert_eq!(
+        reports(&lines, "Gated"),
+        0,
+        "the stream's invocation is still running"
+    );
     std::fs::write(&marker, b"").unwrap();
     while response.body.recv().await.is_some() {}
     // The permit comes back once the stream's invocation has ended (REPORT, then the sandbox is
