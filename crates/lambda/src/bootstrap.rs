@@ -33,6 +33,8 @@ pub(crate) struct Launcher {
 pub(crate) struct Launchers {
     runtime_dir: PathBuf,
     python: PathBuf,
+    /// Interpreters on `PATH` whose version matches a runtime the template names exactly.
+    matching: std::collections::HashMap<String, PathBuf>,
 }
 
 impl Launchers {
@@ -58,14 +60,32 @@ impl Launchers {
             write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
         }
         let python = if kinds.contains(&RuntimeFamily::Python) {
-            resolve_python()
+            resolve_python(Path::new("python3"))
         } else {
             PathBuf::from("python3")
         };
+        let mut matching = std::collections::HashMap::new();
+        for f in functions {
+            if matching.contains_key(&f.runtime) {
+                continue;
+            }
+            if let Some(found) = crate::interpreters::matching_interpreter(&f.runtime) {
+                matching.insert(f.runtime.clone(), found);
+            }
+        }
         Ok(Launchers {
             runtime_dir,
             python,
+            matching,
         })
+    }
+
+    /// The interpreter for `spec`: one matching its runtime's version if `PATH` has it.
+    fn program(&self, spec: &FunctionSpec, default: &Path) -> PathBuf {
+        self.matching
+            .get(&spec.runtime)
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
     }
 
     /// The launcher for one function, writing its inline code if it has some.
@@ -99,7 +119,7 @@ impl Launchers {
             std::path::absolute(&self.runtime_dir).unwrap_or_else(|_| self.runtime_dir.clone());
         Ok(match kind {
             RuntimeFamily::Python => Launcher {
-                program: self.python.clone(),
+                program: self.program(spec, &self.python),
                 // -u: print() reaches the log immediately, as on Lambda.
                 args: vec!["-u".into(), runtime_dir.join("python_bootstrap.py").into()],
                 task_root,
@@ -108,7 +128,7 @@ impl Launchers {
                 needs_executable_check: false,
             },
             RuntimeFamily::Node => Launcher {
-                program: PathBuf::from("node"),
+                program: self.program(spec, Path::new("node")),
                 args: vec![runtime_dir.join("node_bootstrap.js").into()],
                 task_root,
                 runtime_dir,
@@ -194,10 +214,10 @@ pub(crate) fn check_executable(launcher: &Launcher) -> Result<(), String> {
     }
 }
 
-/// The real interpreter behind `python3`: version-manager shims (pyenv) cost tens of
+/// The real interpreter behind `python`: version-manager shims (pyenv) cost tens of
 /// milliseconds per start, so resolve them once.
-fn resolve_python() -> PathBuf {
-    let out = std::process::Command::new("python3")
+fn resolve_python(python: &Path) -> PathBuf {
+    let out = std::process::Command::new(python)
         .args(["-c", "import sys; print(sys.executable)"])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -206,12 +226,12 @@ fn resolve_python() -> PathBuf {
         Ok(out) if out.status.success() => {
             let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
             if path.is_empty() {
-                PathBuf::from("python3")
+                python.to_owned()
             } else {
                 PathBuf::from(path)
             }
         }
-        _ => PathBuf::from("python3"),
+        _ => python.to_owned(),
     }
 }
 

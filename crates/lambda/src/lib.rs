@@ -8,6 +8,7 @@
 mod bootstrap;
 mod config;
 mod error;
+mod interpreters;
 mod invocation;
 mod invocation_log;
 pub mod invoke_api;
@@ -21,6 +22,7 @@ mod spec;
 
 pub use config::{LambdaConfig, LogSink, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
+pub use interpreters::matching_interpreter;
 pub use invocation::{Invocation, InvokeError, InvokeResponse, StreamFailure, StreamingInvocation};
 pub use limits::{
     MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD, MAX_STREAMED_RESPONSE,

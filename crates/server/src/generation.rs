@@ -122,7 +122,11 @@ impl Shared {
             });
             if probed_now {
                 let runtimes = node.iter().map(|f| f.runtime.as_str());
-                notes.extend(node_host::version_note(runtimes, version.as_deref()));
+                notes.extend(node_host::version_notes(
+                    runtimes,
+                    version.as_deref(),
+                    |r| sluice_lambda::matching_interpreter(r).is_some(),
+                ));
             }
             // Which AWS SDK packages the code needs depends on the code: looked at per generation.
             let node_dirs = node.iter().filter_map(|f| match &f.code {
@@ -154,9 +158,10 @@ impl Shared {
         });
         // What the probe found is said once per process, not at every reload.
         if probed_now {
-            notes.extend(python_host::version_note(
+            notes.extend(python_host::version_notes(
                 python.iter().copied(),
                 host.version.as_deref(),
+                |r| sluice_lambda::matching_interpreter(r).is_some(),
             ));
         }
         if let Some(path) = boto3 {

@@ -18,6 +18,7 @@ mod limits_redis;
 pub mod logs;
 mod node_host;
 mod python_host;
+mod runtime_notes;
 mod services_endpoint;
 mod state_files;
 mod static_files;

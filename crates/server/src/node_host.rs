@@ -186,13 +186,15 @@ pub fn probe() -> Option<String> {
     (out.status.success() && !version.is_empty()).then_some(version)
 }
 
-/// One note naming the `nodejsN.x` runtimes whose major version differs from the host's node.
-pub fn version_note<'a>(
+/// Notes naming the `nodejsN.x` runtimes whose major version differs from the host's node: those
+/// that run a matching `nodeN` found on `PATH` (`has_match`), and those that cannot.
+pub fn version_notes<'a>(
     runtimes: impl Iterator<Item = &'a str>,
     host: Option<&str>,
-) -> Option<String> {
+    has_match: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let Some(host) = host else {
-        return Some("node handlers need node on the PATH, and none runs here".to_owned());
+        return vec!["node handlers need node on the PATH, and none runs here".to_owned()];
     };
     let host_major = host
         .trim_start_matches('v')
@@ -207,12 +209,7 @@ pub fn version_note<'a>(
         .collect();
     others.sort_unstable();
     others.dedup();
-    (!others.is_empty()).then(|| {
-        format!(
-            "Note: the template asks for {}; Sluice runs this machine's node ({host}) for them",
-            others.join(", ")
-        )
-    })
+    crate::runtime_notes::differing(others, has_match, &format!("this machine's node ({host})"))
 }
 
 #[cfg(test)]
@@ -242,13 +239,20 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
     fn names_each_runtime_whose_major_version_differs() {
         let runtimes = ["nodejs24.x", "nodejs20.x", "nodejs24.x", "nodejs22.x"];
         assert_eq!(
-            version_note(runtimes.into_iter(), Some("v20.11.1")).as_deref(),
-            Some("Note: the template asks for nodejs22.x, nodejs24.x; Sluice runs this machine's node (v20.11.1) for them")
+            version_notes(runtimes.into_iter(), Some("v20.11.1"), |_| false),
+            ["Note: the template asks for nodejs22.x, nodejs24.x; Sluice runs this machine's node (v20.11.1) for them"]
         );
         assert_eq!(
-            version_note(["nodejs20.x"].into_iter(), Some("v20.1.0")),
-            None
+            version_notes(runtimes.into_iter(), Some("v20.11.1"), |r| r == "nodejs22.x"),
+            [
+                "Note: nodejs22.x functions run the matching interpreter found on PATH",
+                "Note: the template asks for nodejs24.x; Sluice runs this machine's node (v20.11.1) for them",
+            ]
         );
-        assert!(version_note(["nodejs20.x"].into_iter(), None).is_some());
+        assert!(version_notes(["nodejs20.x"].into_iter(), Some("v20.1.0"), |_| false).is_empty());
+        assert_eq!(
+            version_notes(["nodejs20.x"].into_iter(), None, |_| false).len(),
+            1
+        );
     }
 }

@@ -149,23 +149,24 @@ pub fn cache_root() -> PathBuf {
         .join("sluice")
 }
 
-/// One note naming the runtimes the template asks for that differ from the host's python3.
-pub fn version_note<'a>(
+/// Notes naming the runtimes the template asks for that differ from the host's python3: those
+/// that run a matching interpreter found on `PATH` (`has_match`), and those that cannot.
+pub fn version_notes<'a>(
     runtimes: impl Iterator<Item = &'a str>,
     host: Option<&str>,
-) -> Option<String> {
+    has_match: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let Some(host) = host else {
-        return Some("python handlers need python3 on the PATH, and none runs here".to_owned());
+        return vec!["python handlers need python3 on the PATH, and none runs here".to_owned()];
     };
     let mut others: Vec<&str> = runtimes.filter(|r| *r != host).collect();
     others.sort_unstable();
     others.dedup();
-    (!others.is_empty()).then(|| {
-        format!(
-            "Note: the template asks for {}; Sluice runs this machine's python3 ({host}) for them",
-            others.join(", ")
-        )
-    })
+    crate::runtime_notes::differing(
+        others,
+        has_match,
+        &format!("this machine's python3 ({host})"),
+    )
 }
 
 #[cfg(test)]
@@ -174,14 +175,14 @@ mod tests {
 
     #[test]
     fn names_each_differing_runtime_once() {
-        let runtimes = ["python3.12", "python3.11", "python3.12"];
+        let runtimes = ["python3.12", "python3.11", "python3.12", "python3.13"];
         assert_eq!(
-            version_note(runtimes.into_iter(), Some("python3.11")).as_deref(),
-            Some("Note: the template asks for python3.12; Sluice runs this machine's python3 (python3.11) for them")
+            version_notes(runtimes.into_iter(), Some("python3.11"), |r| r == "python3.13"),
+            [
+                "Note: python3.13 functions run the matching interpreter found on PATH",
+                "Note: the template asks for python3.12; Sluice runs this machine's python3 (python3.11) for them",
+            ]
         );
-        assert_eq!(
-            version_note(["python3.11"].into_iter(), Some("python3.11")),
-            None
-        );
+        assert!(version_notes(["python3.11"].into_iter(), Some("python3.11"), |_| true).is_empty());
     }
 }

@@ -1,0 +1,132 @@
+//! Interpreters for the runtime a template names. Lambda runs exactly the version the template
+//! asks for; on a developer's machine a `python3.13` or `node22` on the `PATH` is the closest match,
+//! so it is preferred over the default `python3` / `node` when it exists.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use sluice_aws_env::RuntimeFamily;
+
+/// The executable name that matches `runtime`'s version: `python3.13` for `python3.13`, `node22`
+/// for `nodejs22.x` (the names Debian, Homebrew and version managers install).
+fn versioned_name(runtime: &str) -> Option<String> {
+    match RuntimeFamily::of(runtime)? {
+        RuntimeFamily::Python => runtime
+            .strip_prefix("python")
+            .filter(|v| v.contains('.'))
+            .map(|_| runtime.to_owned()),
+        RuntimeFamily::Node => runtime
+            .strip_prefix("nodejs")
+            .and_then(|v| v.strip_suffix(".x"))
+            .filter(|major| !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()))
+            .map(|major| format!("node{major}")),
+        RuntimeFamily::Provided => None,
+    }
+}
+
+/// The interpreter on `PATH` whose version matches `runtime`, if one is installed and runs,
+/// resolved to the real executable (a version manager's shim costs tens of milliseconds per start,
+/// and pyenv's exists for every version it knows even when that version is not active). Found once
+/// per runtime per process.
+pub fn matching_interpreter(runtime: &str) -> Option<PathBuf> {
+    static FOUND: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
+    let mut found = FOUND.get_or_init(Default::default).lock().ok()?;
+    found
+        .entry(runtime.to_owned())
+        .or_insert_with(|| {
+            let candidate = matching_in(runtime, &std::env::var_os("PATH")?)?;
+            resolve(&candidate, RuntimeFamily::of(runtime)?)
+        })
+        .clone()
+}
+
+/// The executable `candidate` really runs, or `None` if it does not start.
+fn resolve(candidate: &Path, family: RuntimeFamily) -> Option<PathBuf> {
+    let script = match family {
+        RuntimeFamily::Python => ["-c", "import sys; print(sys.executable)"],
+        RuntimeFamily::Node => ["-e", "console.log(process.execPath)"],
+        RuntimeFamily::Provided => return None,
+    };
+    let out = std::process::Command::new(candidate)
+        .args(script)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match family {
+        // A symlink or wrapper keeps its own name: python reports the path it was started as.
+        RuntimeFamily::Python if out.status.success() && !path.is_empty() => {
+            Some(PathBuf::from(path))
+        }
+        // node reports the real binary even behind a wrapper script, which may set the
+        // environment the user wants: keep the wrapper once it is known to start.
+        RuntimeFamily::Node if out.status.success() => Some(candidate.to_owned()),
+        _ => None,
+    }
+}
+
+fn matching_in(runtime: &str, path: &OsStr) -> Option<PathBuf> {
+    let name = versioned_name(runtime)?;
+    std::env::split_paths(path)
+        .map(|dir| dir.join(&name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_versioned_executable_of_each_runtime() {
+        assert_eq!(versioned_name("python3.13").as_deref(), Some("python3.13"));
+        assert_eq!(versioned_name("nodejs22.x").as_deref(), Some("node22"));
+        assert_eq!(versioned_name("python3"), None);
+        assert_eq!(versioned_name("nodejs.x"), None);
+        assert_eq!(versioned_name("provided.al2023"), None);
+    }
+
+    #[test]
+    fn finds_only_executable_files_in_path_order() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = std::env::temp_dir().join(format!("sluice-interp-{}", std::process::id()));
+        let (first, second) = (root.join("a"), root.join("b"));
+        for dir in [&first, &second] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        // Not executable in the first folder: skipped for the second folder's.
+        std::fs::write(first.join("node22"), "").unwrap();
+        let exe = second.join("node22");
+        std::fs::write(&exe, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = std::env::join_paths([&first, &second]).unwrap();
+        assert_eq!(matching_in("nodejs22.x", &path), Some(exe));
+        assert_eq!(matching_in("nodejs20.x", &path), None);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_version_manager_shim_for_an_inactive_version_is_no_match() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sluice-shim-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // What pyenv's shim does when the version is installed but not active.
+        let shim = dir.join("python3.12");
+        std::fs::write(
+            &shim,
+            "#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(resolve(&shim, RuntimeFamily::Python), None);
+        assert_eq!(resolve(&shim, RuntimeFamily::Node), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
