@@ -7,6 +7,7 @@ mod events;
 mod function_urls;
 mod responses;
 mod routing;
+mod streaming;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

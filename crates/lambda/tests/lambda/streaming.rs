@@ -101,6 +101,7 @@ async fn an_error_mid_stream_ends_the_stream_with_the_functions_error() {
     let (lambda, lines) = service(vec![
         streamer("Fails", "index.failsMidStream"),
         streamer("FailsFirst", "index.failsFirst"),
+        streamer("Crashes", "index.crashesMidStream"),
     ]);
     let mut response = stream(&lambda, "Fails", json!({})).await;
     assert_eq!(
@@ -125,6 +126,16 @@ async fn an_error_mid_stream_ends_the_stream_with_the_functions_error() {
     let mut response = stream(&lambda, "FailsFirst", json!({})).await;
     let failure = response.body.recv().await.unwrap().unwrap_err();
     assert_eq!(failure.error_type, "Error");
+
+    // An uncaught exception outside the handler's promise ends the stream with it, and the
+    // runtime process with it (as Lambda's node runtime exits on one).
+    let mut response = stream(&lambda, "Crashes", json!({})).await;
+    assert_eq!(
+        &response.body.recv().await.unwrap().unwrap()[..],
+        b"partial"
+    );
+    let failure = response.body.recv().await.unwrap().unwrap_err();
+    assert_eq!(failure.error_type, "TypeError", "{failure:?}");
     lambda.shutdown().await;
 }
 
