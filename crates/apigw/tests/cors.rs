@@ -2,36 +2,23 @@
 //! responses), HTTP API and Function URL preflight answered by the gateway with the function's own
 //! CORS headers replaced, and an explicit OPTIONS route winning over all of it.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use sluice_apigw::{Apis, Gateway, GatewayOptions, Invoke, InvokeFuture};
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_template::{
     Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat, RestApi,
     Route,
 };
+use support::{remote, Behaviour, FakeLambda};
 
-/// A function that answers with its own (wrong) CORS header, and counts its invocations.
-struct FakeLambda {
-    seen: Mutex<Vec<String>>,
-}
-
-impl Invoke for FakeLambda {
-    fn invoke<'a>(&'a self, function: &'a str, _payload: Bytes) -> InvokeFuture<'a> {
-        Box::pin(async move {
-            if let Ok(mut seen) = self.seen.lock() {
-                seen.push(function.to_owned());
-            }
-            Ok(Bytes::from_static(
-                br#"{"statusCode":200,"headers":{"access-control-allow-origin":"https://function.example"},"body":"ok"}"#,
-            ))
-        })
-    }
-}
+/// The function's answer: its own (wrong) CORS header, which the gateway must replace on HTTP APIs.
+const FUNCTION_ANSWER: &str = r#"{"statusCode":200,"headers":{"access-control-allow-origin":"https://function.example"},"body":"ok"}"#;
 
 fn rest_route(method: &str, path: &str, function: &str) -> Route {
     Route {
@@ -70,9 +57,7 @@ struct Harness {
 }
 
 fn harness(rest: &[RestApi], http: &[HttpApi], urls: &[FunctionUrl]) -> Harness {
-    let lambda = Arc::new(FakeLambda {
-        seen: Mutex::new(Vec::new()),
-    });
+    let lambda = FakeLambda::new(Behaviour::Respond(FUNCTION_ANSWER));
     let gateway = Gateway::serving(
         Apis {
             rest,
@@ -88,8 +73,7 @@ fn harness(rest: &[RestApi], http: &[HttpApi], urls: &[FunctionUrl]) -> Harness 
 
 impl Harness {
     async fn send(&self, request: Request<Full<Bytes>>) -> Response<Bytes> {
-        let remote: SocketAddr = "192.0.2.7:50123".parse().expect("static address");
-        let response = self.gateway.handle(request, remote).await;
+        let response = self.gateway.handle(request, remote()).await;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
@@ -100,11 +84,7 @@ impl Harness {
     }
 
     fn invocations(&self) -> Vec<String> {
-        self.lambda
-            .seen
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default()
+        self.lambda.functions()
     }
 }
 

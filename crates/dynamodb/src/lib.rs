@@ -34,8 +34,9 @@ pub use protocol::DynamoResponse;
 pub use sluice_table_spec as table_spec;
 pub use sluice_table_spec::TableSpec;
 use state::State;
+use store::sqlite::SqliteStore;
+use store::Store;
 pub use store::StoreError;
-use store::{SqliteStore, Store};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
 /// Where the data lives.

@@ -6,6 +6,26 @@ use sluice_dynamodb::{DynamoDb, StoreLocation};
 
 use crate::{call, call_streams, temp_dir};
 
+/// Reads the stream's first shard from its start (DescribeStream, GetShardIterator at
+/// TRIM_HORIZON, GetRecords): GetRecords' status and page.
+async fn read_from_start(db: &DynamoDb, arn: &(impl serde::Serialize + ?Sized)) -> (u16, Value) {
+    let (status, d) = call_streams(db, "DescribeStream", json!({"StreamArn": arn})).await;
+    assert_eq!(status, 200, "{d}");
+    let shard = &d["StreamDescription"]["Shards"][0]["ShardId"];
+    let (_, it) = call_streams(
+        db,
+        "GetShardIterator",
+        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .await;
+    call_streams(
+        db,
+        "GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn stream_records_are_durable_and_name_ttl_deletions() {
     let dir = temp_dir("streams");
@@ -30,21 +50,7 @@ async fn stream_records_are_durable_and_name_ttl_deletions() {
     };
     // Reopened: the stream and its records are still there.
     let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
-    let (status, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
-    assert_eq!(status, 200, "{d}");
-    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
-    let (_, it) = call_streams(
-        &db,
-        "GetShardIterator",
-        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
-    )
-    .await;
-    let (status, page) = call_streams(
-        &db,
-        "GetRecords",
-        json!({"ShardIterator": it["ShardIterator"]}),
-    )
-    .await;
+    let (status, page) = read_from_start(&db, &arn).await;
     assert_eq!(status, 200, "{page}");
     let records = page["Records"].as_array().expect("Records");
     let names: Vec<&str> = records
@@ -140,20 +146,7 @@ async fn arns_and_stream_records_follow_the_configured_region() {
     assert_eq!(call(&db, "PutItem", put).await.0, 200);
     let (_, streams) = call_streams(&db, "ListStreams", json!({"TableName": "Orders"})).await;
     assert_eq!(streams["Streams"][0]["StreamArn"], arn, "{streams}");
-    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
-    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
-    let (_, it) = call_streams(
-        &db,
-        "GetShardIterator",
-        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
-    )
-    .await;
-    let (status, page) = call_streams(
-        &db,
-        "GetRecords",
-        json!({"ShardIterator": it["ShardIterator"]}),
-    )
-    .await;
+    let (status, page) = read_from_start(&db, &arn).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["Records"][0]["awsRegion"], "eu-west-1", "{page}");
 }
@@ -185,20 +178,7 @@ async fn a_store_reopened_in_another_region_keeps_its_streams() {
     assert!(arn.starts_with("arn:aws:dynamodb:eu-west-1:"), "{arn}");
     let (_, streams) = call_streams(&db, "ListStreams", json!({})).await;
     assert_eq!(streams["Streams"][0]["StreamArn"], arn, "{streams}");
-    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
-    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
-    let (_, it) = call_streams(
-        &db,
-        "GetShardIterator",
-        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
-    )
-    .await;
-    let (_, page) = call_streams(
-        &db,
-        "GetRecords",
-        json!({"ShardIterator": it["ShardIterator"]}),
-    )
-    .await;
+    let (_, page) = read_from_start(&db, &arn).await;
     let ids: Vec<&str> = page["Records"]
         .as_array()
         .expect("Records")
@@ -256,19 +236,6 @@ async fn stream_identifiers_are_validated_and_noop_updates_write_nothing() {
     );
     let remove = json!({"TableName": "Quiet", "Key": {"id": {"S": "ghost"}}, "UpdateExpression": "REMOVE a"});
     assert_eq!(call(&db, "UpdateItem", remove).await.0, 200);
-    let (_, d) = call_streams(&db, "DescribeStream", json!({"StreamArn": arn})).await;
-    let shard = d["StreamDescription"]["Shards"][0]["ShardId"].clone();
-    let (_, it) = call_streams(
-        &db,
-        "GetShardIterator",
-        json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
-    )
-    .await;
-    let (_, records) = call_streams(
-        &db,
-        "GetRecords",
-        json!({"ShardIterator": it["ShardIterator"]}),
-    )
-    .await;
+    let (_, records) = read_from_start(&db, &arn).await;
     assert_eq!(records["Records"], json!([]), "{records}");
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::ServerError;
+use crate::error::ServerError;
 
 /// Parsed overrides, by section name (a function's logical id or name, or `Parameters`).
 #[derive(Debug, Default, Clone)]

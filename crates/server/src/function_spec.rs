@@ -14,7 +14,7 @@ use sluice_lambda::{CodeSource, DebugOptions, FunctionSpec};
 use sluice_template::{Code, Function};
 
 use crate::env_vars::EnvVarOverrides;
-use crate::ServerError;
+use crate::error::ServerError;
 
 /// What one function runs, found without changing anything on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,14 +17,14 @@ use sluice_dynamodb::DynamoDb;
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
+use crate::config::Config;
 use crate::connections::ConnectionLimit;
 use crate::env_vars::EnvVarOverrides;
+use crate::error::ServerError;
 use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
-use crate::{
-    auth_setup, function_spec, invoke_adapter, node_host, python_host, Config, ServerError,
-};
+use crate::{auth_setup, function_spec, invoke_adapter, node_host, python_host};
 
 /// What is opened once per process and kept across generations.
 pub(crate) struct Shared {

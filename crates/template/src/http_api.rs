@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
+use crate::event_api::EventApi;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::{
@@ -20,6 +21,13 @@ use crate::yaml_tree::{Kind, Node};
 pub(crate) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
 /// HTTP API's integration timeout when `TimeoutInMillis` is not set (also its maximum).
 const MAX_TIMEOUT_MS: u32 = 30_000;
+
+/// How an `HttpApi` event names its API.
+const EVENT_API: EventApi = EventApi {
+    key: "ApiId",
+    api_type: "AWS::Serverless::HttpApi",
+    implicit: IMPLICIT_HTTP_API,
+};
 
 /// Methods an `HttpApi` event may name.
 const HTTP_METHODS: &[&str] = &[
@@ -399,38 +407,11 @@ fn attach(
 ) -> Result<(), TemplateError> {
     let mut attached: Vec<(String, HttpRoute, Option<ResourcePath>, String)> = Vec::new();
     for event in events {
-        let api_id = match &event.api {
-            None => IMPLICIT_HTTP_API.to_owned(),
-            Some((id, at)) => {
-                let api_path = format!("{}.Properties.ApiId", event.property);
-                if !apis.iter().any(|a| a.logical_id == *id) {
-                    match resolver.resource_type(id) {
-                        Some("AWS::Serverless::HttpApi") => {
-                            return Err(resolver.error(
-                                at,
-                                &api_path,
-                                format!("ApiId names {id}, whose Condition is false"),
-                            ))
-                        }
-                        Some(other) => {
-                            warnings.push(format!(
-                                "{}: ApiId names {id}, an {other}; only AWS::Serverless::HttpApi is emulated (route ignored)",
-                                event.property
-                            ));
-                            continue;
-                        }
-                        None => {
-                            return Err(resolver.error_hint(
-                                at,
-                                &api_path,
-                                format!("ApiId names {id}, but there is no resource {id} in this template"),
-                                Some("define an AWS::Serverless::HttpApi with that logical id, or drop ApiId to use the implicit API".into()),
-                            ))
-                        }
-                    }
-                }
-                id.clone()
-            }
+        let read = |id: &str| apis.iter().any(|a| a.logical_id == id);
+        let named = event.api.as_ref();
+        let Some(api_id) = EVENT_API.resolve(named, read, &event.property, resolver, warnings)?
+        else {
+            continue;
         };
         // AWS: a route key once per API (variable names aside), one variable name per position.
         for (api, earlier, earlier_resource, property) in &attached {

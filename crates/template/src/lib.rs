@@ -8,6 +8,7 @@ mod cfn_http_api;
 mod cfn_rest_api;
 mod cors;
 mod error;
+mod event_api;
 mod function_url;
 mod globals;
 mod http_api;

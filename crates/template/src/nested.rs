@@ -12,6 +12,7 @@ use crate::intrinsics::{intrinsic, Resolver};
 use crate::model::Model;
 use crate::options::LoadOptions;
 use crate::paths::normalize;
+use crate::route_path::ResourcePath;
 use crate::yaml_tree::{Kind, Node};
 
 /// How deep stacks may nest; guards against a template that includes itself.
@@ -124,18 +125,27 @@ pub(crate) fn outputs(children: &[Child]) -> BTreeMap<String, BTreeMap<String, S
         .collect()
 }
 
+/// A route's method and path shape ([`ResourcePath::shape`], owned): routes with equal keys
+/// conflict.
+type RouteKey = (String, Vec<(u8, String)>);
+
 /// Routes already served (method and path, parameter names aside) and the function serving each:
 /// the parent's first, then earlier children's.
 #[derive(Default)]
-struct Routed(BTreeMap<(String, String), String>);
+struct Routed(BTreeMap<RouteKey, String>);
 
 impl Routed {
-    fn key(method: &str, path: &str) -> (String, String) {
-        let shape = path
-            .split('/')
-            .map(|s| if s.starts_with('{') { "{}" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
+    /// The conflict rule of one template ([`ResourcePath::shape`]) applied across templates; a path
+    /// that is not a resource path (HTTP API's `$default`) conflicts only with itself.
+    fn key(method: &str, path: &str) -> RouteKey {
+        let shape = match ResourcePath::parse(path) {
+            Ok(resource) => resource
+                .shape()
+                .into_iter()
+                .map(|(rank, literal)| (rank, literal.to_owned()))
+                .collect(),
+            Err(_) => vec![(u8::MAX, path.to_owned())],
+        };
         (method.to_owned(), shape)
     }
 
@@ -246,4 +256,29 @@ pub(crate) fn evaluate_outputs(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Routed;
+
+    #[test]
+    fn a_child_route_conflicts_as_a_route_of_the_same_template_would() {
+        let mut routed = Routed::default();
+        routed.claim("GET", "/items/{id}", "Parent");
+        routed.claim("ANY", "$default", "Parent");
+        let mut warnings = Vec::new();
+        // Same shape: variable names and a trailing slash aside.
+        assert!(!routed.admit("GET", "/items/{itemId}/", "Child", &mut warnings));
+        assert!(!routed.admit("ANY", "$default", "Child", &mut warnings));
+        assert_eq!(warnings.len(), 2);
+        assert!(
+            warnings[0].contains("is also routed to Parent"),
+            "{warnings:?}"
+        );
+        // Another method, or a greedy segment where the parent has `{id}`: another route.
+        assert!(routed.admit("POST", "/items/{id}", "Child", &mut warnings));
+        assert!(routed.admit("GET", "/items/{proxy+}", "Child", &mut warnings));
+        assert_eq!(warnings.len(), 2);
+    }
 }

@@ -1,13 +1,12 @@
 //! The payload 2.0 (and 1.0) event an HTTP API route sends.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use bytes::Bytes;
 use http_body_util::Full;
 use serde_json::Value;
-use sluice_apigw::{Apis, Gateway, GatewayOptions};
+use sluice_apigw::Apis;
 use sluice_template::HttpApi;
 
 use crate::*;
@@ -150,10 +149,6 @@ async fn v2_event_has_the_shape_of_aws_sample() {
     let sample: Value =
         serde_json::from_str(include_str!("../fixtures/apigateway-http-api-proxy.json"))
             .expect("sample is JSON");
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
     let api = HttpApi {
         logical_id: "Api".into(),
         stage_name: "$default".into(),
@@ -161,15 +156,13 @@ async fn v2_event_has_the_shape_of_aws_sample() {
         cors: None,
         routes: vec![route("POST", "/path/to/{parameter1}", "F")],
     };
-    let gateway = Gateway::serving(
+    let h = serving(
+        Behaviour::Respond("{}"),
         Apis {
             http: &[api],
             ..Apis::default()
         },
-        lambda.clone(),
-        GatewayOptions::default(),
-    )
-    .expect("valid routes");
+    );
     let request = request(
         "POST",
         "/path/to/value1?parameter1=value1&parameter1=value2",
@@ -178,11 +171,8 @@ async fn v2_event_has_the_shape_of_aws_sample() {
     .header("content-type", "application/octet-stream")
     .body(Full::new(Bytes::from_static(br#"{"test":"body"}"#)))
     .expect("static request");
-    gateway.handle(request, remote()).await;
-    let event: Value = {
-        let seen = lambda.seen.lock().expect("not poisoned");
-        serde_json::from_slice(&seen[0].1).expect("event is JSON")
-    };
+    h.gateway.handle(request, remote()).await;
+    let (_, event) = h.last_event();
     assert_eq!(keys(&event), keys(&sample));
     // AWS's sample shows mutual TLS and a JWT authorizer; neither ran here.
     let sample_context: Vec<String> = keys(&sample["requestContext"])

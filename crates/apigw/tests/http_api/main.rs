@@ -8,57 +8,19 @@ mod function_urls;
 mod responses;
 mod routing;
 mod streaming;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
-use serde_json::Value;
-use sluice_apigw::{Apis, Gateway, GatewayOptions, Invoke, InvokeError, InvokeFuture};
+use http_body_util::Full;
+use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_template::{
     FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat, RestApi,
 };
-
-/// What the fake function does when invoked.
-#[derive(Clone)]
-pub(crate) enum Behaviour {
-    /// Return this payload.
-    Respond(&'static str),
-    /// Fail as a function error (unhandled exception).
-    FunctionError,
-    /// Never answer within any test timeout.
-    Hang,
-}
-
-/// A Lambda stand-in that records every invocation.
-pub(crate) struct FakeLambda {
-    pub(crate) behaviour: Behaviour,
-    pub(crate) seen: Mutex<Vec<(String, Bytes)>>,
-}
-
-impl Invoke for FakeLambda {
-    fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
-        Box::pin(async move {
-            if let Ok(mut seen) = self.seen.lock() {
-                seen.push((function.to_owned(), payload));
-            }
-            match &self.behaviour {
-                Behaviour::Respond(text) => Ok(Bytes::from_static(text.as_bytes())),
-                Behaviour::FunctionError => Err(InvokeError::Function {
-                    payload: Bytes::from_static(br#"{"errorMessage":"boom"}"#),
-                }),
-                Behaviour::Hang => {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                    Ok(Bytes::new())
-                }
-            }
-        })
-    }
-}
+pub(crate) use support::{remote, Behaviour, Harness};
 
 pub(crate) fn route(method: &str, path: &str, function: &str) -> HttpRoute {
     HttpRoute {
@@ -123,66 +85,26 @@ pub(crate) fn function_urls() -> Vec<FunctionUrl> {
     ]
 }
 
-pub(crate) struct Harness {
-    pub(crate) gateway: Gateway,
-    pub(crate) lambda: Arc<FakeLambda>,
+/// A gateway serving exactly `apis`, over a fake answering as `behaviour` says.
+pub(crate) fn serving(behaviour: Behaviour, apis: Apis<'_>) -> Harness {
+    Harness::new(behaviour, |lambda| {
+        Gateway::serving(apis, lambda, GatewayOptions::default()).expect("valid routes")
+    })
 }
 
 pub(crate) fn harness_for(behaviour: Behaviour, rest: &[RestApi]) -> Harness {
-    let lambda = Arc::new(FakeLambda {
+    serving(
         behaviour,
-        seen: Mutex::new(Vec::new()),
-    });
-    let gateway = Gateway::serving(
         Apis {
             rest,
             http: &http_apis(),
             function_urls: &function_urls(),
         },
-        lambda.clone(),
-        GatewayOptions::default(),
     )
-    .expect("valid routes");
-    Harness { gateway, lambda }
 }
 
 pub(crate) fn harness(behaviour: Behaviour) -> Harness {
     harness_for(behaviour, &[])
-}
-
-pub(crate) fn remote() -> SocketAddr {
-    "192.0.2.7:50123".parse().expect("static address")
-}
-
-impl Harness {
-    pub(crate) async fn send(&self, request: Request<Full<Bytes>>) -> (Response<()>, Bytes) {
-        let response = self.gateway.handle(request, remote()).await;
-        let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        (Response::from_parts(parts, ()), bytes)
-    }
-
-    /// The function and event of the last invocation.
-    pub(crate) fn last_event(&self) -> (String, Value) {
-        let seen = self
-            .lambda
-            .seen
-            .lock()
-            .expect("no test panics while locked");
-        let (function, payload) = seen.last().expect("the function was invoked").clone();
-        (
-            function,
-            serde_json::from_slice(&payload).expect("event is JSON"),
-        )
-    }
-
-    pub(crate) fn invocations(&self) -> usize {
-        self.lambda.seen.lock().map(|s| s.len()).unwrap_or_default()
-    }
 }
 
 pub(crate) fn request(method: &str, uri: &str) -> http::request::Builder {

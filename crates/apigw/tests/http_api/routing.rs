@@ -1,11 +1,10 @@
 //! Routing: exact, then greedy, then `$default`; unrouted requests in the template's dialect.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use sluice_apigw::{Apis, Gateway, GatewayOptions};
+use sluice_apigw::Apis;
 use sluice_template::{HttpApi, RestApi, Route};
 
 use crate::*;
@@ -37,30 +36,24 @@ async fn routing_priority_exact_then_greedy_then_default() {
 
 #[tokio::test]
 async fn without_a_matching_route_an_http_api_answers_404_not_found() {
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
     let api = HttpApi {
         routes: vec![route("GET", "/only", "Only")],
         ..http_apis().remove(0)
     };
-    let gateway = Gateway::serving(
+    let h = serving(
+        Behaviour::Respond("{}"),
         Apis {
             http: &[api],
             ..Apis::default()
         },
-        lambda.clone(),
-        GatewayOptions::default(),
-    )
-    .expect("valid routes");
-    let response = gateway.handle(get("/nowhere"), remote()).await;
+    );
+    let response = h.gateway.handle(get("/nowhere"), remote()).await;
     assert_eq!(response.status(), 404);
     assert!(response.headers().contains_key("apigw-requestid"));
     assert!(!response.headers().contains_key("x-amzn-errortype"));
     let body = response.into_body().collect().await.map(|c| c.to_bytes());
     assert_eq!(&body.unwrap_or_default()[..], br#"{"message":"Not Found"}"#);
-    assert!(lambda.seen.lock().map(|s| s.is_empty()).unwrap_or(false));
+    assert_eq!(h.invocations(), 0);
 }
 
 #[tokio::test]
@@ -78,29 +71,23 @@ async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
             event_name: "Rest".into(),
         }],
     };
-    let lambda = Arc::new(FakeLambda {
-        behaviour: Behaviour::Respond("{}"),
-        seen: Mutex::new(Vec::new()),
-    });
     let api = HttpApi {
         routes: vec![route("GET", "/http", "Http")],
         ..http_apis().remove(0)
     };
-    let gateway = Gateway::serving(
+    let h = serving(
+        Behaviour::Respond("{}"),
         Apis {
             rest: &[rest],
             http: &[api],
             function_urls: &[],
         },
-        lambda,
-        GatewayOptions::default(),
-    )
-    .expect("valid routes");
-    let response = gateway.handle(get("/nowhere"), remote()).await;
+    );
+    let response = h.gateway.handle(get("/nowhere"), remote()).await;
     assert_eq!(response.status(), 403);
     // Each matched route still answers in its own API's dialect.
-    let response = gateway.handle(get("/http"), remote()).await;
+    let response = h.gateway.handle(get("/http"), remote()).await;
     assert!(response.headers().contains_key("apigw-requestid"));
-    let response = gateway.handle(get("/rest"), remote()).await;
+    let response = h.gateway.handle(get("/rest"), remote()).await;
     assert!(response.headers().contains_key("x-amzn-requestid"));
 }

@@ -63,3 +63,12 @@ pub fn client() -> reqwest::blocking::Client {
         .build()
         .expect("building an HTTP client")
 }
+
+/// The body of a GET of `path` on `server`, as text.
+pub fn get_text(server: &Server, path: &str) -> String {
+    client()
+        .get(server.url(path))
+        .send()
+        .and_then(|response| response.text())
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}

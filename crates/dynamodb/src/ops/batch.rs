@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::{check_item, legacy, read_units, write_units, Capacity};
+use super::capacity::{read_units, write_units, Capacity};
+use super::legacy;
+use super::request_rules::check_item;
 use crate::attribute_value::{item_from_value, item_size, item_to_json};
 use crate::expression::{project, ExprAttrs};
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};

@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use super::{
-    check_condition, legacy, return_old_on_fail, table_name, write_response, write_units, Capacity,
-};
+use super::capacity::{write_units, Capacity};
+use super::legacy;
+use super::request_rules::{check_condition, return_old_on_fail, table_name, write_response};
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};

@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{legacy, read_units, table_name, Capacity};
+use super::capacity::{read_units, Capacity};
+use super::legacy;
+use super::request_rules::table_name;
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{project, ExprAttrs, Path};
 use crate::protocol::DynamoResult;

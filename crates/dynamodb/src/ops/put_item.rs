@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
-use super::{
-    check_condition, check_item, legacy, return_old_on_fail, table_name, write_response,
-    write_units, Capacity,
+use super::capacity::{write_units, Capacity};
+use super::legacy;
+use super::request_rules::{
+    check_condition, check_item, return_old_on_fail, table_name, write_response,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{Condition, ExprAttrs};

@@ -3,8 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::capacity::{read_units, Capacity};
 use super::key_condition::key_condition;
-use super::{legacy, read_units, table_name, Capacity};
+use super::legacy;
+use super::request_rules::table_name;
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs, Path};
 use crate::protocol::{DynamoError, DynamoResult, Req};

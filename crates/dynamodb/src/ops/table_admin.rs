@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::table_name;
+use super::request_rules::table_name;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::table::IndexDef;

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::{check_item, delete_item, put_item, update_item, write_units, Capacity};
+use super::capacity::{write_units, Capacity};
+use super::request_rules::check_item;
+use super::{delete_item, put_item, update_item};
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::UpdateExpression;
 use crate::expression::{evaluate, project, Condition, ExprAttrs};
@@ -70,7 +72,7 @@ fn parse_action(v: &Value) -> DynamoResult<Action> {
             })
         }
         "ConditionCheck" => {
-            let table = super::table_name(&r)?.to_string();
+            let table = super::request_rules::table_name(&r)?.to_string();
             let key = item_from_json(r.obj("Key")?)?;
             let mut attrs = ExprAttrs::from_request(&r, &["ConditionExpression"])?;
             let expr = r.str("ConditionExpression")?;
@@ -81,7 +83,7 @@ fn parse_action(v: &Value) -> DynamoResult<Action> {
                 table,
                 key,
                 condition,
-                return_old: super::return_old_on_fail(&r)?,
+                return_old: super::request_rules::return_old_on_fail(&r)?,
             })
         }
         other => Err(DynamoError::validation(format!(
@@ -277,7 +279,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             .and_then(Value::as_object)
             .ok_or_else(|| null_error("Get"))?;
         let gr = Req(get);
-        let table = super::table_name(&gr)?;
+        let table = super::request_rules::table_name(&gr)?;
         let key = item_from_json(gr.obj("Key")?)?;
         let mut attrs = ExprAttrs::from_request(&gr, &["ProjectionExpression"])?;
         let projection = super::legacy::projection(&gr, &mut attrs)?;
@@ -285,7 +287,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         let def = state.table(table)?;
         let (hk, rk) = def.encode_key_param(&key)?;
         let item = state.store.get(table, &hk, &rk)?;
-        let u = 2.0 * super::read_units(item.as_ref().map(item_size).unwrap_or(0), true);
+        let u = 2.0 * super::capacity::read_units(item.as_ref().map(item_size).unwrap_or(0), true);
         match units.iter_mut().find(|(t, _)| t == table) {
             Some((_, total)) => *total += u,
             None => units.push((table.to_string(), u)),

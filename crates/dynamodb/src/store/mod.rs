@@ -6,14 +6,12 @@
 
 mod index;
 mod schema;
-mod sqlite;
+pub(crate) mod sqlite;
 
 use std::path::PathBuf;
 
 use crate::attribute_value::{item_from_value, AttributeValueError, Item};
 use crate::table::{KeySchema, TableDef};
-
-pub use sqlite::SqliteStore;
 
 /// Storage failures; these are Sluice's fault or the data file's, never the client's.
 #[derive(Debug, thiserror::Error)]

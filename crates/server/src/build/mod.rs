@@ -14,6 +14,7 @@
 //! `start-api` looks the folders up by the same hash: a manifest edited since the last build is
 //! reported, and the function runs without the stale folder.
 
+mod build_plan;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -22,38 +23,8 @@ use std::path::{Path, PathBuf};
 use sluice_aws_env::RuntimeFamily;
 use sluice_template::{Code, Function};
 
+pub use build_plan::{is_built, BuildPlan};
 pub use steps::BuildError;
-
-/// What building one function does, decided from the template and the files in its code folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BuildPlan {
-    /// `requirements.txt`: pip installs into `target`.
-    Pip {
-        /// The requirements file.
-        requirements: PathBuf,
-        /// The shared folder for this hash.
-        target: PathBuf,
-    },
-    /// `package.json`: npm installs into `target/node_modules`.
-    Npm {
-        /// The code folder holding `package.json` (and maybe `package-lock.json`).
-        dir: PathBuf,
-        /// The shared folder for this hash.
-        target: PathBuf,
-    },
-    /// `BuildMethod: makefile`: `make build-<LogicalId>` in `dir`, output in `artifacts`.
-    Make {
-        /// The code folder holding the `Makefile`.
-        dir: PathBuf,
-        /// `ARTIFACTS_DIR`.
-        artifacts: PathBuf,
-    },
-    /// `BuildMethod: rust-cargolambda`: `cargo build --release` in `dir`.
-    Cargo {
-        /// The package folder.
-        dir: PathBuf,
-    },
-}
 
 /// Where builds go: `<state>/build`.
 pub fn build_root(state_dir: &Path) -> PathBuf {
@@ -132,17 +103,6 @@ fn manifest_key(runtime: &str, files: &[&Path]) -> Option<String> {
         feed(&std::fs::read(file).unwrap_or_default());
     }
     Some(format!("{hash:016x}"))
-}
-
-/// Whether the plan's output is there (a completed install or make run).
-pub fn is_built(plan: &BuildPlan) -> bool {
-    match plan {
-        BuildPlan::Pip { target, .. } => target.join(steps::DONE_MARKER).is_file(),
-        BuildPlan::Npm { target, .. } => target.join(steps::DONE_MARKER).is_file(),
-        BuildPlan::Make { artifacts, .. } => artifacts.join(steps::DONE_MARKER).is_file(),
-        // Cargo's own freshness check decides; Sluice finds the binary either way.
-        BuildPlan::Cargo { .. } => true,
-    }
 }
 
 /// Runs `plan`, the tool's output shown only when it fails (in the error). Returns one line saying

@@ -6,10 +6,7 @@ use std::process::Command;
 
 use sluice_template::Function;
 
-use super::{is_built, BuildPlan};
-
-/// Written last into a finished output folder; its presence means "built".
-pub(super) const DONE_MARKER: &str = ".sluice-build-done";
+use super::build_plan::{is_built, BuildPlan, DONE_MARKER};
 
 /// Why a build step failed: the tool's fault (its own output says why) or the host's.
 #[derive(Debug, thiserror::Error)]

@@ -109,7 +109,7 @@ fn a_built_folder_goes_first_on_the_search_path() {
     assert!(env.is_empty(), "not built yet: nothing on the path");
     assert!(notes.is_empty(), "never built: no nagging");
     std::fs::create_dir_all(&target).unwrap();
-    std::fs::write(target.join(steps::DONE_MARKER), "").unwrap();
+    std::fs::write(target.join(build_plan::DONE_MARKER), "").unwrap();
     apply(&f, &state, base, &mut env, &mut notes);
     assert_eq!(
         env["PYTHONPATH"],

@@ -1,0 +1,233 @@
+//! SAM templates SAM CLI accepts, run as SAM CLI runs them: shared function names, aliases,
+//! single-file code, layers and `Fn::ForEach` here; nested stacks, node packages, and `validate`
+//! refusing exactly what `start-api` would, in the modules below.
+
+mod nested_stacks;
+mod node_packages;
+mod refusals;
+
+use std::process::Command;
+
+use sluice_testkit::{fresh_dir, Server};
+
+use crate::{client, get_text, sluice};
+
+/// Writes `files` (path, content) under a fresh folder and returns the folder.
+fn project(label: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = fresh_dir(label);
+    for (path, content) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, content).unwrap();
+    }
+    dir
+}
+
+const SHARED_NAMES: &str = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  First:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: shared
+      Runtime: python3.12
+      Handler: first.handler
+      CodeUri: py/
+      AutoPublishAlias: live
+      Environment:
+        Variables:
+          MY_ALIAS: !Ref First.Alias
+      Events:
+        Get: {Type: Api, Properties: {Path: /first, Method: get}}
+  Second:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: shared
+      Runtime: python3.12
+      Handler: second.handler
+      CodeUri: py/
+      Events:
+        Get: {Type: Api, Properties: {Path: /second, Method: get}}
+  Single:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: node/function.js
+      Events:
+        Get: {Type: Api, Properties: {Path: /single, Method: get}}
+";
+
+const FIRST_PY: &str = "import os\ndef handler(event, context):\n    return {'statusCode': 200, 'body': 'first ' + os.environ['MY_ALIAS']}\n";
+const SECOND_PY: &str =
+    "def handler(event, context):\n    return {'statusCode': 200, 'body': 'second'}\n";
+const FUNCTION_JS: &str =
+    "exports.handler = async () => ({ statusCode: 200, body: 'single file' });\n";
+
+fn shared_names_project() -> std::path::PathBuf {
+    project(
+        "shared-names",
+        &[
+            ("template.yaml", SHARED_NAMES),
+            ("py/first.py", FIRST_PY),
+            ("py/second.py", SECOND_PY),
+            ("node/function.js", FUNCTION_JS),
+        ],
+    )
+}
+
+#[test]
+fn shared_function_names_warn_in_validate_and_both_functions_serve() {
+    let dir = shared_names_project();
+    let template = dir.join("template.yaml");
+    let warning = "Resources.Second.Properties.FunctionName: shared is also the name of First (AWS would refuse to deploy both); Second runs under its logical id, and the Invoke API resolves shared to First";
+    let out = Command::new(sluice())
+        .args(["validate", "-t"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(warning), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "Function Single (nodejs20.x) runs {}",
+            dir.join("node/function.js").display()
+        )),
+        "{stdout}"
+    );
+
+    let server = Server::start(sluice(), &template, &[]);
+    assert!(server.wait_for_log(warning).is_some());
+    assert!(server
+        .wait_for_log(&format!(
+            "Function First (python3.12) runs {}",
+            dir.join("py/first.py").display()
+        ))
+        .is_some());
+    let alias_arn = "arn:aws:lambda:us-east-1:123456789012:function:shared:live";
+    let get = |path: &str| get_text(&server, path);
+    assert_eq!(get("/first"), format!("first {alias_arn}"));
+    assert_eq!(get("/second"), "second");
+    assert_eq!(get("/single"), "single file");
+
+    let invoke = |name: &str| {
+        client()
+            .post(format!(
+                "{}/2015-03-31/functions/{name}/invocations",
+                server.services_url
+            ))
+            .body("{}")
+            .send()
+            .unwrap()
+    };
+    for name in ["shared", "shared:live", "shared:$LATEST", alias_arn] {
+        let response = invoke(name);
+        assert_eq!(response.status(), 200, "{name}");
+        let body: serde_json::Value = response.json().unwrap();
+        assert_eq!(body["body"], format!("first {alias_arn}"), "{name}");
+    }
+    let second: serde_json::Value = invoke("Second").json().unwrap();
+    assert_eq!(second["body"], "second");
+    assert_eq!(invoke("shared:prod").status(), 404, "no such alias");
+}
+
+const LAYERS: &str = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Base:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/base/}
+  Override:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/override/}
+  NodeLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/node/}
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: py/
+      Layers: [!Ref Base, !Ref Override]
+      Events:
+        Get: {Type: Api, Properties: {Path: /py, Method: get}}
+  Node:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: node/
+      Layers: [!Ref NodeLayer]
+      Events:
+        Get: {Type: Api, Properties: {Path: /node, Method: get}}
+";
+
+#[test]
+fn handlers_import_modules_from_their_layers_and_later_layers_win() {
+    let dir = project(
+        "layers",
+        &[
+            ("template.yaml", LAYERS),
+            ("layers/base/python/greeting.py", "WORD = 'hello from a layer'\n"),
+            ("layers/base/python/shared.py", "WHO = 'base'\n"),
+            (
+                "layers/override/python/lib/python3.12/site-packages/shared.py",
+                "WHO = 'override'\n",
+            ),
+            (
+                "py/app.py",
+                "import boto3, greeting, shared\ndef handler(event, context):\n    return {'statusCode': 200, 'body': greeting.WORD + ' / ' + shared.WHO}\n",
+            ),
+            (
+                "layers/node/nodejs/node_modules/greet/index.js",
+                "module.exports = () => 'hello from a node layer';\n",
+            ),
+            (
+                "node/app.js",
+                "const greet = require('greet');\nexports.handler = async () => ({ statusCode: 200, body: greet() });\n",
+            ),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let get = |path: &str| get_text(&server, path);
+    assert_eq!(get("/py"), "hello from a layer / override");
+    assert_eq!(get("/node"), "hello from a node layer");
+}
+
+const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Resources:
+  Fn::ForEach::Greeters:
+    - Who
+    - [alpha, beta, gamma]
+    - ${Who}Function:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          CodeUri: py/
+          Environment:
+            Variables:
+              WHO: !Ref Who
+          Events:
+            Get: {Type: Api, Properties: {Path: !Sub '/${Who}', Method: get}}
+";
+
+#[test]
+fn for_each_generates_three_functions_and_their_routes() {
+    let dir = project(
+        "for-each",
+        &[
+            ("template.yaml", FOR_EACH),
+            (
+                "py/app.py",
+                "import os\ndef handler(event, context):\n    return {'statusCode': 200, 'body': os.environ['WHO'] + ' via ' + context.function_name}\n",
+            ),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    for who in ["alpha", "beta", "gamma"] {
+        let body = get_text(&server, &format!("/{who}"));
+        assert_eq!(body, format!("{who} via {who}Function"));
+    }
+}

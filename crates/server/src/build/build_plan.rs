@@ -1,0 +1,49 @@
+//! What building one function does, and whether its output is there: the leaf that both deciding
+//! (`build`) and running (`steps`) a build read.
+
+use std::path::PathBuf;
+
+/// Written last into a finished output folder; its presence means "built".
+pub(super) const DONE_MARKER: &str = ".sluice-build-done";
+
+/// What building one function does, decided from the template and the files in its code folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildPlan {
+    /// `requirements.txt`: pip installs into `target`.
+    Pip {
+        /// The requirements file.
+        requirements: PathBuf,
+        /// The shared folder for this hash.
+        target: PathBuf,
+    },
+    /// `package.json`: npm installs into `target/node_modules`.
+    Npm {
+        /// The code folder holding `package.json` (and maybe `package-lock.json`).
+        dir: PathBuf,
+        /// The shared folder for this hash.
+        target: PathBuf,
+    },
+    /// `BuildMethod: makefile`: `make build-<LogicalId>` in `dir`, output in `artifacts`.
+    Make {
+        /// The code folder holding the `Makefile`.
+        dir: PathBuf,
+        /// `ARTIFACTS_DIR`.
+        artifacts: PathBuf,
+    },
+    /// `BuildMethod: rust-cargolambda`: `cargo build --release` in `dir`.
+    Cargo {
+        /// The package folder.
+        dir: PathBuf,
+    },
+}
+
+/// Whether the plan's output is there (a completed install or make run).
+pub fn is_built(plan: &BuildPlan) -> bool {
+    match plan {
+        BuildPlan::Pip { target, .. } => target.join(DONE_MARKER).is_file(),
+        BuildPlan::Npm { target, .. } => target.join(DONE_MARKER).is_file(),
+        BuildPlan::Make { artifacts, .. } => artifacts.join(DONE_MARKER).is_file(),
+        // Cargo's own freshness check decides; Sluice finds the binary either way.
+        BuildPlan::Cargo { .. } => true,
+    }
+}

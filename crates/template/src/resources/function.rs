@@ -1,0 +1,161 @@
+//! One `AWS::Serverless::Function`: runtime, handler, code, environment and its events.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use sluice_aws_env::RuntimeFamily;
+
+use super::reader::Reader;
+use super::rest_api::{read_events, ApiEvent};
+use crate::error::TemplateError;
+use crate::model::{Code, Function};
+use crate::yaml_tree::Node;
+
+/// One `AWS::Serverless::Function`; `None` when it cannot be run locally (image functions).
+pub(super) fn function(
+    id: &str,
+    resource: &Node,
+    props: &Reader<'_, '_>,
+    template_dir: &Path,
+    warnings: &mut Vec<String>,
+    events: &mut Vec<ApiEvent>,
+) -> Result<Option<Function>, TemplateError> {
+    let resolver = props.resolver;
+    if props.string("PackageType")?.as_deref() == Some("Image") {
+        warnings.push(format!(
+            "Resources.{id}: PackageType Image is not emulated yet (function ignored)"
+        ));
+        return Ok(None);
+    }
+    let runtime = props.required(
+        "Runtime",
+        "add e.g. Runtime: python3.12 (or nodejs20.x, provided.al2023)",
+    )?;
+    let handler = if RuntimeFamily::of(&runtime) == Some(RuntimeFamily::Provided) {
+        props.string("Handler")?.unwrap_or_default()
+    } else {
+        props.required(
+            "Handler",
+            "add e.g. Handler: app.lambda_handler (module.function)",
+        )?
+    };
+    let code = code(props, template_dir, warnings)?;
+    let environment = match props.properties.get("Environment") {
+        None => BTreeMap::new(),
+        Some(node) => match resolver.eval(node, &props.path("Environment"))? {
+            Some(env) => match env.get("Variables") {
+                Some(vars) => {
+                    resolver.eval_string_map(vars, &props.path("Environment.Variables"))?
+                }
+                None => BTreeMap::new(),
+            },
+            None => BTreeMap::new(),
+        },
+    };
+    let logging = match props.properties.get("LoggingConfig") {
+        Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
+        None => None,
+    };
+    let environment = crate::logging_config::apply(logging.as_ref(), environment);
+    let architectures = match props.properties.get("Architectures") {
+        Some(node) => {
+            let list = resolver.eval_string_list(node, &props.path("Architectures"))?;
+            if let Some(bad) = list.iter().find(|a| *a != "x86_64" && *a != "arm64") {
+                return Err(resolver.error(
+                    node,
+                    &props.path("Architectures"),
+                    format!("{bad:?} is not an architecture (expected x86_64 or arm64)"),
+                ));
+            }
+            list
+        }
+        None => Vec::new(),
+    };
+    let build_method = match resource.get("Metadata").and_then(|m| m.get("BuildMethod")) {
+        Some(node) => {
+            resolver.eval_string(node, &format!("Resources.{id}.Metadata.BuildMethod"))?
+        }
+        None => None,
+    };
+    let layers = match props.properties.get("Layers").filter(|l| !l.is_null()) {
+        Some(node) => crate::layers::local_layers(
+            node,
+            &props.path("Layers"),
+            resolver,
+            template_dir,
+            warnings,
+        )?,
+        None => Vec::new(),
+    };
+    read_events(id, props, warnings, events)?;
+    let alias = props.string("AutoPublishAlias")?.filter(|a| !a.is_empty());
+    let source_of = |key: &str| {
+        let at = props.properties.get(key).unwrap_or(resource);
+        resolver.source(at, &props.path(key))
+    };
+    Ok(Some(Function {
+        logical_id: id.to_string(),
+        name: resolver.physical_name(id, resource, &format!("Resources.{id}"))?,
+        runtime,
+        handler,
+        code,
+        memory_mb: props.number("MemorySize", 128..=10240)?.unwrap_or(128),
+        timeout_secs: props.number("Timeout", 1..=900)?.unwrap_or(3),
+        environment,
+        reserved_concurrency: props.number("ReservedConcurrentExecutions", 0..=u32::MAX)?,
+        architectures: if architectures.is_empty() {
+            vec!["x86_64".to_string()]
+        } else {
+            architectures
+        },
+        build_method,
+        alias,
+        layers,
+        code_uri_source: source_of("CodeUri"),
+        handler_source: source_of("Handler"),
+    }))
+}
+
+/// `InlineCode`, else `CodeUri` as a folder; S3 locations cannot be run, so they fall back to the
+/// template's folder (as a missing `CodeUri` does in SAM CLI) with a warning.
+fn code(
+    props: &Reader<'_, '_>,
+    template_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Code, TemplateError> {
+    let uri_node = props.properties.get("CodeUri");
+    if let Some(inline) = props.string("InlineCode")? {
+        if let Some(uri) = uri_node {
+            return Err(props.resolver.error(
+                uri,
+                &props.path("CodeUri"),
+                "a function takes CodeUri or InlineCode, not both",
+            ));
+        }
+        return Ok(Code::Inline(inline));
+    }
+    let s3_warning = || {
+        format!(
+            "{}: S3 code locations are not supported locally; using the template's folder",
+            props.path("CodeUri")
+        )
+    };
+    let uri = match uri_node {
+        None => None,
+        Some(node) if node.entries().is_some() && crate::intrinsics::intrinsic(node).is_none() => {
+            warnings.push(s3_warning());
+            None
+        }
+        Some(_) => props.string("CodeUri")?.filter(|u| !u.is_empty()),
+    };
+    let uri = match uri {
+        Some(u) if u.starts_with("s3://") => {
+            warnings.push(s3_warning());
+            None
+        }
+        other => other,
+    };
+    Ok(Code::Dir(crate::paths::normalize(
+        &template_dir.join(uri.unwrap_or_default()),
+    )))
+}

@@ -1,0 +1,311 @@
+//! `AWS::Serverless::Api` and the implicit API, and the `Api` events that become their routes.
+
+use std::collections::BTreeMap;
+
+use super::reader::Reader;
+use crate::error::TemplateError;
+use crate::event_api::EventApi;
+use crate::globals;
+use crate::intrinsics::Resolver;
+use crate::model::{RestApi, Route};
+use crate::route_path::{PathError, ResourcePath};
+use crate::yaml_tree::{Kind, Node};
+
+/// The implicit API's logical id and stage, as SAM names them.
+pub(super) const IMPLICIT_API: &str = "ServerlessRestApi";
+const IMPLICIT_STAGE: &str = "Prod";
+
+/// How an `Api` event names its API.
+const EVENT_API: EventApi = EventApi {
+    key: "RestApiId",
+    api_type: "AWS::Serverless::Api",
+    implicit: IMPLICIT_API,
+};
+
+/// Methods an `Api` event may name (API Gateway's list).
+const HTTP_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
+
+/// `AWS::Serverless::Api` properties that change nothing locally, so they get no warning.
+const QUIET_API_PROPERTIES: &[&str] = &[
+    "Name",
+    "Description",
+    "Tags",
+    "OpenApiVersion",
+    "StageName",
+    "Variables",
+    "BinaryMediaTypes",
+    "Cors",
+    // Read by `openapi`, in its own pass.
+    "DefinitionBody",
+    "DefinitionUri",
+    // Read by `auth.rs`.
+    "Auth",
+    "MethodSettings",
+    "ApiKeySourceType",
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+];
+
+/// An `Api` event read from a function, waiting to be attached to its API.
+pub(super) struct ApiEvent {
+    function: String,
+    event_name: String,
+    method: String,
+    path: String,
+    /// `path` parsed (checked when the event was read).
+    resource: ResourcePath,
+    /// `RestApiId` as a logical id, with the node it came from; `None` → the implicit API.
+    pub(super) rest_api: Option<(String, Node)>,
+    /// The event's node and property path, for duplicate-route errors.
+    at: Node,
+    property: String,
+}
+
+/// The implicit `ServerlessRestApi`: stage `Prod`, other settings from `Globals.Api`.
+pub(super) fn implicit_api(
+    root: &Node,
+    global: Option<&Node>,
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<RestApi, TemplateError> {
+    let mut properties = globals::apply(global, None, root);
+    // AWS: SAM always names the implicit API's stage Prod, whatever Globals.Api says.
+    if let Kind::Map(entries) = &mut properties.kind {
+        entries.retain(|(k, _)| k != "StageName");
+        entries.push((
+            "StageName".into(),
+            Node::scalar(IMPLICIT_STAGE, root.line, root.col),
+        ));
+    }
+    let reader = Reader {
+        resolver,
+        properties: &properties,
+        path: "Globals.Api",
+    };
+    rest_api(IMPLICIT_API, &reader, warnings)
+}
+
+/// Puts each `Api` event on its API as a route, in event order.
+pub(super) fn attach(
+    events: Vec<ApiEvent>,
+    apis: &mut [RestApi],
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<(), TemplateError> {
+    /// A route already attached, for the conflict rules.
+    struct Attached {
+        api: String,
+        method: String,
+        resource: ResourcePath,
+        property: String,
+    }
+    let mut attached: Vec<Attached> = Vec::new();
+    for event in events {
+        let read = |id: &str| apis.iter().any(|a| a.logical_id == id);
+        let named = event.rest_api.as_ref();
+        let Some(api_id) = EVENT_API.resolve(named, read, &event.property, resolver, warnings)?
+        else {
+            continue;
+        };
+        // AWS: one method per resource, and one variable name per position of a resource path.
+        for earlier in attached.iter().filter(|e| e.api == api_id) {
+            let (mine, theirs) = (&event.resource, &earlier.resource);
+            if earlier.method == event.method && mine.shape() == theirs.shape() {
+                return Err(resolver.error(
+                    &event.at,
+                    &event.property,
+                    format!(
+                        "route {} {} on {api_id} is already defined by {}",
+                        event.method, event.path, earlier.property
+                    ),
+                ));
+            }
+            if let Some((name, earlier_name)) = mine.variable_name_clash(theirs) {
+                return Err(resolver.error_hint(
+                    &event.at,
+                    &format!("{}.Properties.Path", event.property),
+                    format!(
+                        "{} names a path variable {{{name}}} where {} ({}) names it {{{earlier_name}}}; API Gateway allows one variable name per position",
+                        event.path, earlier.property, theirs
+                    ),
+                    Some(format!("use {{{earlier_name}}} in both paths")),
+                ));
+            }
+        }
+        attached.push(Attached {
+            api: api_id.clone(),
+            method: event.method.clone(),
+            resource: event.resource.clone(),
+            property: event.property.clone(),
+        });
+        let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
+            // Unreachable: the implicit API exists whenever an event has no RestApiId, and explicit
+            // ids were checked above; skipping is still better than a panic.
+            continue;
+        };
+        api.routes.push(Route {
+            method: event.method,
+            path: event.path,
+            function: event.function,
+            event_name: event.event_name,
+        });
+    }
+    Ok(())
+}
+
+/// Reads `Events`: `Api` events become routes later; every other type gets one warning.
+pub(super) fn read_events(
+    id: &str,
+    props: &Reader<'_, '_>,
+    warnings: &mut Vec<String>,
+    out: &mut Vec<ApiEvent>,
+) -> Result<(), TemplateError> {
+    let resolver = props.resolver;
+    let Some(events) = props.properties.get("Events").filter(|e| !e.is_null()) else {
+        return Ok(());
+    };
+    let Some(entries) = events.entries() else {
+        return Err(resolver.error(
+            events,
+            &props.path("Events"),
+            format!("Events must be a mapping, found {}", events.shape()),
+        ));
+    };
+    for (event_name, event) in entries {
+        let event_path = format!("{}.{event_name}", props.path("Events"));
+        let Some(type_node) = event.get("Type") else {
+            return Err(resolver.error_hint(
+                event,
+                &format!("{event_path}.Type"),
+                "the event has no Type",
+                Some("add e.g. Type: Api".into()),
+            ));
+        };
+        let ty = resolver
+            .eval_string(type_node, &format!("{event_path}.Type"))?
+            .unwrap_or_default();
+        if ty == "HttpApi" {
+            // Read by `http_api`, in its own pass.
+            continue;
+        }
+        if ty != "Api" {
+            warnings.push(format!(
+                "{event_path}: event type {ty} is not emulated yet (ignored)"
+            ));
+            continue;
+        }
+        let empty = Node {
+            kind: Kind::Map(Vec::new()),
+            ..event.clone()
+        };
+        let event_props = event.get("Properties").unwrap_or(&empty);
+        let reader = Reader {
+            resolver,
+            properties: event_props,
+            path: &format!("{event_path}.Properties"),
+        };
+        let path = reader.required("Path", "add e.g. Path: /items")?;
+        let resource = match ResourcePath::parse(&path) {
+            Ok(resource) => resource,
+            Err(error) => {
+                let at = event_props.get("Path").unwrap_or(event_props);
+                let hint = match error {
+                    PathError::NoLeadingSlash => format!("use /{path}"),
+                    _ => "write it as API Gateway does, e.g. /items/{id} or /{proxy+}".to_owned(),
+                };
+                let message = match error {
+                    PathError::NoLeadingSlash => format!("{path:?} does not start with /"),
+                    other => format!("invalid Path {path:?}: {other}"),
+                };
+                return Err(resolver.error_hint(at, &reader.path("Path"), message, Some(hint)));
+            }
+        };
+        let method_text = reader.required("Method", "add e.g. Method: get")?;
+        let method = method_text.to_ascii_uppercase();
+        if !HTTP_METHODS.contains(&method.as_str()) {
+            let at = event_props.get("Method").unwrap_or(event_props);
+            return Err(resolver.error(
+                at,
+                &reader.path("Method"),
+                format!(
+                    "{method_text:?} is not an HTTP method (expected one of {})",
+                    HTTP_METHODS.join(", ")
+                ),
+            ));
+        }
+        let rest_api = match event_props.get("RestApiId") {
+            None => None,
+            Some(node) => {
+                // `!Ref MyApi` names the API directly; evaluating it would give the same logical id.
+                let id = match crate::intrinsics::intrinsic(node) {
+                    Some(("Ref", target)) if target.as_str().is_some() => {
+                        target.as_str().unwrap_or_default().to_string()
+                    }
+                    _ => resolver
+                        .eval_string(node, &reader.path("RestApiId"))?
+                        .unwrap_or_default(),
+                };
+                Some((id, node.clone()))
+            }
+        };
+        for (key, _) in event_props.entries().unwrap_or_default() {
+            // `Auth` is read by `auth.rs`.
+            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId" | "Auth") {
+                warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
+            }
+        }
+        out.push(ApiEvent {
+            function: id.to_string(),
+            event_name: event_name.clone(),
+            method,
+            path,
+            resource,
+            rest_api,
+            at: event.clone(),
+            property: event_path,
+        });
+    }
+    Ok(())
+}
+
+/// One `AWS::Serverless::Api` (or the implicit API).
+pub(super) fn rest_api(
+    id: &str,
+    props: &Reader<'_, '_>,
+    warnings: &mut Vec<String>,
+) -> Result<RestApi, TemplateError> {
+    let resolver = props.resolver;
+    let stage_name = props.required("StageName", "add StageName: Prod (SAM requires it)")?;
+    let stage_variables = match props.properties.get("Variables") {
+        Some(node) => resolver.eval_string_map(node, &props.path("Variables"))?,
+        None => BTreeMap::new(),
+    };
+    let binary_media_types = match props.properties.get("BinaryMediaTypes") {
+        // SAM writes `/` as `~1` (JSON pointer escaping) in BinaryMediaTypes.
+        Some(node) => resolver
+            .eval_string_list(node, &props.path("BinaryMediaTypes"))?
+            .into_iter()
+            .map(|t| t.replace("~1", "/"))
+            .collect(),
+        None => Vec::new(),
+    };
+    let cors = match props.properties.get("Cors") {
+        Some(node) => crate::cors::rest(node, &props.path("Cors"), resolver)?,
+        None => None,
+    };
+    for (key, _) in props.properties.entries().unwrap_or_default() {
+        if !QUIET_API_PROPERTIES.contains(&key.as_str()) {
+            warnings.push(format!("{}: not emulated yet (ignored)", props.path(key)));
+        }
+    }
+    Ok(RestApi {
+        logical_id: id.to_string(),
+        stage_name,
+        stage_variables,
+        binary_media_types,
+        routes: Vec::new(),
+        cors,
+    })
+}

@@ -1,0 +1,276 @@
+//! `AWS::Serverless::Function`: defaults and options, code locations, Globals, shared names, aliases
+//! and layers.
+
+use std::path::PathBuf;
+
+use super::super::{load, load_err};
+use super::FN;
+use crate::Code;
+
+#[test]
+fn function_defaults_and_options() {
+    let yaml = format!(
+        "Resources:
+  Plain:
+{FN}
+  Full:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+    Properties:
+      FunctionName: full-fn
+      CodeUri: ./target/lambda/../lambda/full
+      Runtime: provided.al2023
+      Architectures: [arm64]
+      ReservedConcurrentExecutions: 5
+      Environment:
+        Variables:
+          COUNT: 3
+  Inline:
+{FN}
+      InlineCode: |
+        def handler(e, c): return 1
+"
+    );
+    let model = load(&yaml);
+    let [plain, full, inline] = &model.functions[..] else {
+        panic!("{:?}", model.functions)
+    };
+    assert_eq!((plain.memory_mb, plain.timeout_secs), (128, 3));
+    assert_eq!(plain.code, Code::Dir(PathBuf::from("/app")));
+    assert_eq!(full.name, "full-fn");
+    assert_eq!(full.handler, "");
+    assert_eq!(
+        full.code,
+        Code::Dir(PathBuf::from("/app/target/lambda/full"))
+    );
+    assert_eq!(full.architectures, vec!["arm64".to_string()]);
+    assert_eq!(full.reserved_concurrency, Some(5));
+    assert_eq!(full.build_method.as_deref(), Some("rust-cargolambda"));
+    assert_eq!(full.environment["COUNT"], "3");
+    assert_eq!(
+        inline.code,
+        Code::Inline("def handler(e, c): return 1\n".into())
+    );
+    assert!(
+        model.rest_apis.is_empty(),
+        "no Api events, so no implicit API"
+    );
+}
+
+#[test]
+fn s3_code_uri_warns_and_uses_the_template_folder() {
+    let yaml = format!("Resources:\n  F:\n{FN}\n      CodeUri: s3://bucket/key.zip\n  G:\n{FN}\n      CodeUri: {{Bucket: b, Key: k}}\n");
+    let model = load(&yaml);
+    assert_eq!(model.functions[0].code, Code::Dir(PathBuf::from("/app")));
+    assert_eq!(model.functions[1].code, Code::Dir(PathBuf::from("/app")));
+    assert_eq!(
+        model
+            .warnings
+            .iter()
+            .filter(|w| w.contains("CodeUri"))
+            .count(),
+        2,
+        "{:?}",
+        model.warnings
+    );
+}
+
+#[test]
+fn missing_runtime_and_handler_are_errors() {
+    let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n";
+    let err = load_err(yaml);
+    assert!(
+        err.starts_with(
+            "/app/template.yaml:5:7: Resources.F.Properties.Runtime: Runtime is required"
+        ),
+        "{err}"
+    );
+    let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n";
+    let err = load_err(yaml);
+    assert!(
+        err.contains("Resources.F.Properties.Handler: Handler is required"),
+        "{err}"
+    );
+}
+
+#[test]
+fn globals_merge_scalars_maps_and_lists() {
+    let yaml = "Globals:
+  Function:
+    Runtime: python3.11
+    Handler: app.handler
+    Timeout: 10
+    MemorySize: 512
+    Environment:
+      Variables:
+        SHARED: global
+        OVERRIDDEN: global
+  Api:
+    BinaryMediaTypes: ['image~1png']
+    Variables:
+      A: global
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Timeout: 20
+      Environment:
+        Variables:
+          OVERRIDDEN: local
+          LOCAL: local
+      Events:
+        E:
+          Type: Api
+          Properties: {Path: /x, Method: get, RestApiId: !Ref MyApi}
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      BinaryMediaTypes: ['*~1*']
+      Variables:
+        B: local
+";
+    let model = load(yaml);
+    let f = &model.functions[0];
+    assert_eq!(
+        (f.runtime.as_str(), f.handler.as_str()),
+        ("python3.12", "app.handler")
+    );
+    assert_eq!((f.timeout_secs, f.memory_mb), (20, 512));
+    let env: Vec<(&str, &str)> = f
+        .environment
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        env,
+        vec![
+            ("LOCAL", "local"),
+            ("OVERRIDDEN", "local"),
+            ("SHARED", "global")
+        ]
+    );
+    let api = &model.rest_apis[0];
+    assert_eq!(
+        api.binary_media_types,
+        vec!["image/png".to_string(), "*/*".to_string()]
+    );
+    assert_eq!(api.stage_variables.len(), 2);
+    assert_eq!(api.stage_name, "v1");
+}
+
+#[test]
+fn functions_sharing_a_function_name_both_run_and_the_name_reaches_the_first() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  First:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, FunctionName: shared}
+  Second:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: b.handler, Runtime: python3.12, FunctionName: shared}
+";
+    let model = load(yaml);
+    let names: Vec<(&str, &str)> = model
+        .functions
+        .iter()
+        .map(|f| (f.logical_id.as_str(), f.name.as_str()))
+        .collect();
+    assert_eq!(names, [("First", "shared"), ("Second", "Second")]);
+    assert_eq!(
+        model.function("shared").map(|f| f.logical_id.as_str()),
+        Some("First")
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.Second.Properties.FunctionName: shared is also the name of First (AWS would refuse to deploy both); Second runs under its logical id, and the Invoke API resolves shared to First"]
+    );
+}
+
+#[test]
+fn auto_publish_alias_makes_ref_alias_the_qualified_arn() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    AutoPublishAlias: live
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, FunctionName: worker}
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: b.handler
+      Runtime: python3.12
+      AutoPublishAlias: blue
+      Environment:
+        Variables:
+          WORKER: !Ref Worker.Alias
+          SELF: !Ref Caller.Alias
+";
+    let model = load(yaml);
+    let caller = model.function("Caller").unwrap();
+    assert_eq!(
+        caller.environment["WORKER"],
+        "arn:aws:lambda:us-east-1:123456789012:function:worker:live"
+    );
+    assert_eq!(
+        caller.environment["SELF"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Caller:blue"
+    );
+    assert_eq!(caller.alias.as_deref(), Some("blue"));
+    assert_eq!(
+        model.function("worker").unwrap().alias.as_deref(),
+        Some("live")
+    );
+}
+
+#[test]
+fn local_layers_become_folders_in_order_and_remote_ones_warn() {
+    let dir = std::env::temp_dir().join(format!("sluice-layers-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("layers/common")).unwrap();
+    std::fs::create_dir_all(dir.join("layers/extra")).unwrap();
+    let template = dir.join("template.yaml");
+    let body = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: [!Ref Common]
+Resources:
+  Common:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/common/}
+  Extra:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: ./layers/extra}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Layers:
+        - !Ref Extra
+        - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79
+";
+    std::fs::write(&template, body).unwrap();
+    let model = crate::load(&template, &crate::LoadOptions::default()).unwrap();
+    assert_eq!(
+        model.functions[0].layers,
+        [dir.join("layers/common"), dir.join("layers/extra")]
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.F.Properties.Layers.2: layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79 is not in this template and cannot be fetched offline (the function runs without it)"]
+    );
+    std::fs::remove_dir_all(dir.join("layers/extra")).unwrap();
+    let err = crate::load(&template, &crate::LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Resources.Extra.Properties.Content: folder")
+            && err.contains("layers/extra does not exist"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,385 @@
+//! Resources: whole templates, conditions and warnings; functions and REST APIs by topic below.
+
+mod functions;
+mod rest_apis;
+
+use std::path::PathBuf;
+
+use super::{load, load_err};
+use crate::{Code, Route};
+
+/// The article's Items application.
+const ITEMS: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: Items API
+
+Resources:
+  ItemsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.lambda_handler
+      Runtime: python3.12
+      MemorySize: 256
+      Timeout: 30
+      Events:
+        ListItems:
+          Type: Api
+          Properties:
+            Path: /items
+            Method: get
+        CreateItem:
+          Type: Api
+          Properties:
+            Path: /items
+            Method: post
+        GetItem:
+          Type: Api
+          Properties:
+            Path: /items/{id}
+            Method: get
+        DeleteItem:
+          Type: Api
+          Properties:
+            Path: /items/{id}
+            Method: delete
+
+Outputs:
+  ItemsApi:
+    Value: !Sub 'https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/items'
+";
+
+fn route(method: &str, path: &str, function: &str, event: &str) -> Route {
+    Route {
+        method: method.into(),
+        path: path.into(),
+        function: function.into(),
+        event_name: event.into(),
+    }
+}
+
+#[test]
+fn items_template() {
+    let model = load(ITEMS);
+    assert_eq!(model.template_path, PathBuf::from("/app/template.yaml"));
+    assert_eq!(model.functions.len(), 1);
+    let f = &model.functions[0];
+    assert_eq!(f.logical_id, "ItemsFunction");
+    assert_eq!(f.name, "ItemsFunction");
+    assert_eq!(f.runtime, "python3.12");
+    assert_eq!(f.handler, "app.lambda_handler");
+    assert_eq!(f.code, Code::Dir(PathBuf::from("/app/src")));
+    assert_eq!((f.memory_mb, f.timeout_secs), (256, 30));
+    assert_eq!(f.architectures, vec!["x86_64".to_string()]);
+    assert_eq!(
+        (f.reserved_concurrency, f.build_method.clone()),
+        (None, None)
+    );
+    assert!(f.environment.is_empty());
+    assert_eq!(model.rest_apis.len(), 1);
+    let api = &model.rest_apis[0];
+    assert_eq!(
+        (api.logical_id.as_str(), api.stage_name.as_str()),
+        ("ServerlessRestApi", "Prod")
+    );
+    assert_eq!(
+        api.routes,
+        vec![
+            route("GET", "/items", "ItemsFunction", "ListItems"),
+            route("POST", "/items", "ItemsFunction", "CreateItem"),
+            route("GET", "/items/{id}", "ItemsFunction", "GetItem"),
+            route("DELETE", "/items/{id}", "ItemsFunction", "DeleteItem"),
+        ]
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+const FN: &str = "    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12";
+
+#[test]
+fn other_event_types_and_resources_warn() {
+    let yaml = format!(
+        "Transform: [AWS::Serverless-2016-10-31]
+Resources:
+  F:
+{FN}
+      Events:
+        Upload:
+          Type: S3
+          Properties: {{Bucket: !Ref Bucket, Events: s3:ObjectCreated:*}}
+        Queue:
+          Type: SQS
+  Bucket:
+    Type: AWS::S3::Bucket
+  Table:
+    Type: AWS::Serverless::SimpleTable
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.warnings,
+        vec![
+            "Resources.F.Properties.Events.Upload: event type S3 is not emulated yet (ignored)"
+                .to_string(),
+            "Resources.F.Properties.Events.Queue: event type SQS is not emulated yet (ignored)"
+                .to_string(),
+            "Resources.Bucket: resource type AWS::S3::Bucket is not emulated yet (ignored)"
+                .to_string(),
+        ]
+    );
+    assert!(model.rest_apis.is_empty());
+}
+
+#[test]
+fn false_condition_drops_the_resource() {
+    let yaml = format!(
+        "Parameters:
+  Env: {{Type: String, Default: dev}}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Kept:
+{FN}
+  Dropped:
+    Condition: IsProd
+{FN}
+      Events:
+        E: {{Type: Api, Properties: {{Path: /x, Method: get}}}}
+"
+    );
+    let model = load(&yaml);
+    let ids: Vec<&str> = model
+        .functions
+        .iter()
+        .map(|f| f.logical_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["Kept"]);
+    assert!(
+        model.rest_apis.is_empty(),
+        "the dropped function's event must not create the implicit API"
+    );
+}
+
+#[test]
+fn missing_transform_warns() {
+    let model = load(&format!("Resources:\n  F:\n{FN}\n"));
+    assert!(
+        model.warnings.iter().any(|w| w.starts_with("Transform:")),
+        "{:?}",
+        model.warnings
+    );
+}
+
+#[test]
+fn sam_init_hello_world_template() {
+    let yaml = r#"AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: >
+  sam-app
+
+  Sample SAM Template for sam-app
+
+Globals:
+  Function:
+    Timeout: 3
+    MemorySize: 128
+    Tracing: Active
+    LoggingConfig:
+      LogFormat: JSON
+  Api:
+    TracingEnabled: true
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function # comment
+    Properties:
+      CodeUri: hello_world/
+      Handler: app.lambda_handler
+      Runtime: python3.13
+      Architectures:
+      - x86_64
+      Events:
+        HelloWorld:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+  ApplicationResourceGroup:
+    Type: AWS::ResourceGroups::Group
+    Properties:
+      Name:
+        Fn::Sub: ApplicationInsights-SAM-${AWS::StackName}
+      ResourceQuery:
+        Type: CLOUDFORMATION_STACK_1_0
+  ApplicationInsightsMonitoring:
+    Type: AWS::ApplicationInsights::Application
+    Properties:
+      ResourceGroupName:
+        Ref: ApplicationResourceGroup
+      AutoConfigurationEnabled: 'true'
+Outputs:
+  HelloWorldApi:
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/"
+  HelloWorldFunctionIamRole:
+    Value: !GetAtt HelloWorldFunctionRole.Arn
+"#;
+    let model = load(yaml);
+    assert_eq!(
+        model.functions[0].code,
+        Code::Dir(PathBuf::from("/app/hello_world"))
+    );
+    assert_eq!(
+        model.rest_apis[0].routes,
+        vec![route("GET", "/hello", "HelloWorldFunction", "HelloWorld")]
+    );
+    assert_eq!(
+        model.warnings,
+        vec![
+            "Resources.ApplicationResourceGroup: resource type AWS::ResourceGroups::Group is not emulated yet (ignored)".to_string(),
+            "Resources.ApplicationInsightsMonitoring: resource type AWS::ApplicationInsights::Application is not emulated yet (ignored)"
+                .to_string(),
+            "Globals.Api.TracingEnabled: not emulated yet (ignored)".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn load_reads_the_file_and_resolves_code_uri_next_to_it() {
+    let dir = std::env::temp_dir().join(format!("sluice-template-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    let path = dir.join("template.yaml");
+    std::fs::write(
+        &path,
+        format!("Resources:\n  F:\n{FN}\n      CodeUri: ./fn/\n"),
+    )
+    .expect("temp file is writable");
+    let loaded = crate::load(&path, &crate::LoadOptions::default());
+    let missing = crate::load(&dir.join("nope.yaml"), &crate::LoadOptions::default());
+    std::fs::remove_dir_all(&dir).ok();
+    let model = loaded.expect("template loads");
+    assert_eq!(model.template_path, path);
+    assert_eq!(model.functions[0].code, Code::Dir(dir.join("fn")));
+    let err = missing.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("nope.yaml: cannot read the template"), "{err}");
+}
+
+#[test]
+fn a_resource_type_typo_is_an_error_with_the_type_it_misses() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Functon
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+";
+    assert_eq!(
+        load_err(yaml),
+        "/app/template.yaml:4:11: Resources.Fn.Type: AWS::Serverless::Functon is not a SAM resource type\n  hint: did you mean AWS::Serverless::Function?"
+    );
+    let cfn = "Resources:\n  T:\n    Type: AWS::DynamoDB::Tabel\n";
+    assert!(
+        load_err(cfn).ends_with("hint: did you mean AWS::DynamoDB::Table?"),
+        "{}",
+        load_err(cfn)
+    );
+}
+
+#[test]
+fn resources_without_local_effect_are_accepted_quietly() {
+    let yaml = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+  Capacity:
+    Type: AWS::Serverless::CapacityProvider
+    Properties: {{VpcConfig: {{SubnetIds: [a]}}}}
+  Role:
+    Type: AWS::IAM::Role
+  Allow:
+    Type: AWS::Lambda::Permission
+  Jobs:
+    Type: AWS::Batch::JobQueue
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.warnings,
+        ["Resources.Jobs: resource type AWS::Batch::JobQueue is not emulated yet (ignored)"]
+    );
+}
+
+const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Names:
+    Type: CommaDelimitedList
+    Default: alpha,beta-one,gamma
+Resources:
+  Fn::ForEach::Functions:
+    - Name
+    - !Ref Names
+    - '&{Name}Function':
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: app.handler
+          Runtime: python3.12
+          FunctionName: !Sub 'fn-${Name}'
+          Environment:
+            Variables:
+              WHO: !Ref Name
+              COUNT: !Length [a, b, c, d]
+              JSON: !ToJsonString {a: [1, x]}
+          Events:
+            Get:
+              Type: Api
+              Properties: {Path: !Sub '/${Name}', Method: get}
+";
+
+#[test]
+fn for_each_stamps_out_functions_and_their_routes() {
+    let model = load(FOR_EACH);
+    let functions: Vec<(&str, &str, &str)> = model
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.logical_id.as_str(),
+                f.name.as_str(),
+                f.environment["WHO"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        functions,
+        [
+            ("alphaFunction", "fn-alpha", "alpha"),
+            ("betaoneFunction", "fn-beta-one", "beta-one"),
+            ("gammaFunction", "fn-gamma", "gamma"),
+        ]
+    );
+    assert_eq!(
+        model.rest_apis[0].routes,
+        [
+            route("GET", "/alpha", "alphaFunction", "Get"),
+            route("GET", "/beta-one", "betaoneFunction", "Get"),
+            route("GET", "/gamma", "gammaFunction", "Get"),
+        ]
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["COUNT"], "4");
+    assert_eq!(env["JSON"], r#"{"a":[1,"x"]}"#);
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn for_each_without_the_transform_is_an_error() {
+    let yaml = FOR_EACH.replace("AWS::LanguageExtensions, ", "");
+    let err = load_err(&yaml);
+    assert!(
+        err.contains("Resources.Fn::ForEach::Functions: Fn::ForEach needs the AWS::LanguageExtensions transform"),
+        "{err}"
+    );
+}
