@@ -24,9 +24,24 @@ pub struct AccessRecord {
     pub authorizer_cache_hit: Option<bool>,
     /// Whether the response came from the stage cache (`None`: caching off for the route).
     pub response_cache_hit: Option<bool>,
+    /// The route the request matched, if any (the console and the cost report count by it).
+    pub route: Option<RouteRecord>,
     /// The limit that refused the request (`usage plan P key K`, `quota …`, `method …`, `stage`,
     /// `account`).
     pub throttled_by: Option<String>,
+}
+
+/// The route a request matched, as the access record names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRecord {
+    /// The API's logical id (or the function's, for a Function URL).
+    pub api: String,
+    /// `GET /items/{id}`, `ANY /{proxy+}` or `$default`, as the template declares it.
+    pub key: String,
+    /// The function's logical id.
+    pub function: String,
+    /// The kind of API that answered (the front door the cost report prices).
+    pub dialect: crate::Dialect,
 }
 
 /// Receives one [`AccessRecord`] per request (the terminal, a file, a test buffer).

@@ -16,7 +16,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
 
-use crate::access_log::{AccessLog, AccessRecord};
+use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
 use crate::auth::phases::{self, AuthorizeContext};
 use crate::auth::Guards;
@@ -397,6 +397,16 @@ impl Gateway {
             authorizer_cache_hit: ex.authorizer_cache_hit,
             response_cache_hit: ex.response_cache_hit,
             throttled_by: ex.throttled_by.clone(),
+            route: ex.route.as_ref().map(|route| RouteRecord {
+                api: self
+                    .apis
+                    .get(route.entry.api)
+                    .map(|api| api.logical_id.clone())
+                    .unwrap_or_default(),
+                key: route.entry.route_key.clone(),
+                function: route.entry.function.clone(),
+                dialect: route.entry.dialect,
+            }),
         });
     }
 }

@@ -249,6 +249,14 @@ pub struct StartApiArgs {
     /// Do not watch the template and the functions' code for changes (reload is on by default).
     #[arg(long)]
     pub no_reload: bool,
+    /// Where the local console answers on the API port (routes, functions, last requests,
+    /// tables, costs; Prometheus metrics under `/metrics`).
+    /// [default: /_sluice]
+    #[arg(long, value_name = "PATH")]
+    pub console_path: Option<String>,
+    /// Turn the local console off: its path is routed like any other.
+    #[arg(long)]
+    pub no_console: bool,
     /// Where usage-plan counters and token buckets live: `redis://host:port` shares them with
     /// other Sluice processes (default: this process, quotas kept in the state folder).
     #[arg(long, value_name = "URL")]

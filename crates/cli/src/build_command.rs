@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
+use crate::build_progress::BuildProgress;
 use crate::setup::{base_config, load, say_not_applied};
 
 /// `sluice build`: each function's plan, run in template order; the first failure stops, with
@@ -36,15 +37,24 @@ pub fn command(args: &crate::args::BuildArgs) -> Result<ExitCode> {
     if let (Some(name), true) = (&args.function, chosen.is_empty()) {
         bail!("the template has no function {name}");
     }
+    let plans: Vec<_> = chosen
+        .into_iter()
+        .filter_map(|f| Some((f, sluice_server::build::plan(f, &state_dir)?)))
+        .collect();
+    let progress = BuildProgress::new(plans.len() as u64);
     let mut built = 0;
-    for function in chosen {
-        let Some(plan) = sluice_server::build::plan(function, &state_dir) else {
-            continue;
-        };
-        eprintln!("Building {} ...", function.logical_id);
-        eprintln!("{}", sluice_server::build::run(function, &plan)?);
+    for (function, plan) in &plans {
+        let step = progress.step(&function.logical_id, plan);
+        match sluice_server::build::run(function, plan) {
+            Ok(line) => step.done(&line),
+            Err(error) => {
+                step.failed();
+                return Err(error.into());
+            }
+        }
         built += 1;
     }
+    progress.finish();
     eprintln!(
         "Build succeeded: {built} function(s) with something to build; `sluice start-api` uses the results"
     );
@@ -59,25 +69,39 @@ pub fn rebuild_changed(model: &sluice_template::Model, state_dir: &std::path::Pa
     if !sluice_server::build::build_root(state_dir).is_dir() {
         return;
     }
-    for function in &model.functions {
-        let Some(plan) = sluice_server::build::plan(function, state_dir) else {
-            continue;
-        };
-        let installs = matches!(
+    let stale: Vec<_> = model
+        .functions
+        .iter()
+        .filter_map(|f| Some((f, sluice_server::build::plan(f, state_dir)?)))
+        .filter(|(_, plan)| {
+            let installs = matches!(
+                plan,
+                sluice_server::build::BuildPlan::Pip { .. }
+                    | sluice_server::build::BuildPlan::Npm { .. }
+            );
+            installs && !sluice_server::build::is_built(plan)
+        })
+        .collect();
+    if stale.is_empty() {
+        return;
+    }
+    let progress = BuildProgress::new(stale.len() as u64);
+    for (function, plan) in &stale {
+        let step = progress.step_saying(
+            &function.logical_id,
             plan,
-            sluice_server::build::BuildPlan::Pip { .. }
-                | sluice_server::build::BuildPlan::Npm { .. }
+            &format!(
+                "{}: dependencies changed since the last build, installing ...",
+                function.logical_id
+            ),
         );
-        if !installs || sluice_server::build::is_built(&plan) {
-            continue;
-        }
-        eprintln!(
-            "{}: dependencies changed since the last build, installing ...",
-            function.logical_id
-        );
-        match sluice_server::build::run(function, &plan) {
-            Ok(line) => eprintln!("{line}"),
-            Err(error) => eprintln!("Warning: {error}"),
+        match sluice_server::build::run(function, plan) {
+            Ok(line) => step.done(&line),
+            Err(error) => {
+                step.failed();
+                eprintln!("Warning: {error}");
+            }
         }
     }
+    progress.finish();
 }

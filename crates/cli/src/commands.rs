@@ -243,6 +243,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
     warn_if_services_exposed(config.services_addr);
     config.limits_store = args.limits_store.clone();
+    config.console = console_prefix(&args)?;
 
     runtime()?.block_on(async move {
         let services = bind(config.services_addr, "services endpoint").await?;
@@ -268,6 +269,12 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
         )?;
         route_table::print(&mut err, &app.model(), local, &config.aws.region)?;
+        if let Some(prefix) = &config.console {
+            writeln!(
+                err,
+                "Console: http://{local}{prefix}/ (Prometheus metrics at {prefix}/metrics)"
+            )?;
+        }
         drop(err);
         write_ready_file(args.run.ready_file.as_deref(), Some(local), services_addr)?;
         if config.warm_containers == WarmContainers::Eager {
@@ -295,8 +302,28 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         if let Some(watcher) = watcher {
             let _ = watcher.await;
         }
+        for line in app.cost_table() {
+            eprintln!("{line}");
+        }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The console's prefix: `--console-path` as one absolute path without a trailing slash, or
+/// `None` with `--no-console`.
+fn console_prefix(args: &StartApiArgs) -> Result<Option<String>> {
+    if args.no_console {
+        return Ok(None);
+    }
+    let asked = args
+        .console_path
+        .as_deref()
+        .unwrap_or(sluice_server::CONSOLE_PREFIX);
+    let prefix = asked.trim_end_matches('/');
+    if !prefix.starts_with('/') || prefix.contains(['?', '#']) {
+        bail!("--console-path {asked:?}: give an absolute path such as /_sluice");
+    }
+    Ok(Some(prefix.to_owned()))
 }
 
 /// Prints what a reload did: one line, then its notes.

@@ -3,6 +3,7 @@
 mod args;
 mod auth_commands;
 mod build_command;
+mod build_progress;
 mod commands;
 mod generate_event;
 mod logs_command;

@@ -1,11 +1,14 @@
 //! `sluice report`: what the functions' logged traffic would cost on AWS, Lambda plus each front
-//! door, from the REPORT lines in the log store.
+//! door, from the REPORT lines in the log store; then the last `start-api` run per route (as
+//! served and through each front door) and DynamoDB's request units, from its traffic file.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
+use sluice_server::cost::RunCosts;
 use sluice_server::cost::{self, dollars, FunctionCost, PRICES_AS_OF};
 use sluice_server::logs::LogStore;
+use sluice_server::traffic::SavedTraffic;
 use sluice_template::Model;
 
 use crate::setup::{base_config, load};
@@ -16,7 +19,49 @@ pub fn command(args: &crate::args::StoreArgs) -> Result<ExitCode> {
     config.state_dir = args.state_dir.clone();
     let model = load(&config)?;
     let store = LogStore::in_state_dir(&config.state_dir());
-    run(&model, &store, &config.aws.region)
+    let code = run(&model, &store, &config.aws.region)?;
+    print_last_run(&model, &config.state_dir(), &config.aws.region);
+    Ok(code)
+}
+
+/// The last run's routes and tables, priced (nothing when no run saved its traffic).
+fn print_last_run(model: &Model, state_dir: &std::path::Path, region: &str) {
+    let Some(saved) = SavedTraffic::load(state_dir) else {
+        return;
+    };
+    let arm64 = |logical_id: &str| {
+        model
+            .function(logical_id)
+            .is_some_and(|f| f.architectures.iter().any(|a| a == "arm64"))
+    };
+    let costs = RunCosts::new(&saved.routes, &saved.tables, arm64, region);
+    println!();
+    println!("The last start-api run, per route:");
+    println!(
+        "{:<36} {:<13} {:>8} {:>14} {:>14} {:>14} {:>14}",
+        "route", "served by", "requests", "as served", "via REST API", "via HTTP API", "via Fn URL"
+    );
+    for r in &costs.routes {
+        println!(
+            "{:<36} {:<13} {:>8} {:>14} {:>14} {:>14} {:>14}",
+            r.traffic.route,
+            r.traffic.front_door.label(),
+            r.traffic.requests,
+            dollars(r.as_served),
+            dollars(r.through[0].1),
+            dollars(r.through[1].1),
+            dollars(r.through[2].1)
+        );
+    }
+    for (t, cost) in &costs.tables {
+        println!(
+            "DynamoDB table {}: {} read and {} write request units, {} on demand",
+            t.table,
+            t.read_units,
+            t.write_units,
+            dollars(*cost)
+        );
+    }
 }
 
 /// Prints one row per function with traffic, a total, and the cost per million such requests.
@@ -89,7 +134,6 @@ pub fn run(model: &Model, store: &LogStore, region: &str) -> Result<ExitCode> {
         dollars(http * per_million),
         dollars(url * per_million)
     );
-    println!("DynamoDB's read and write units are not counted yet.");
     Ok(ExitCode::SUCCESS)
 }
 

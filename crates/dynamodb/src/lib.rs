@@ -34,6 +34,7 @@ pub use protocol::DynamoResponse;
 pub use sluice_table_spec as table_spec;
 pub use sluice_table_spec::TableSpec;
 use state::State;
+pub use state::TableUnits;
 use store::sqlite::SqliteStore;
 use store::Store;
 pub use store::StoreError;
@@ -74,6 +75,7 @@ impl DynamoDb {
             store,
             tables,
             transaction_tokens: Default::default(),
+            consumed: Default::default(),
         }));
         Ok(Arc::new(DynamoDb {
             state,
@@ -93,6 +95,13 @@ impl DynamoDb {
     pub fn sweep_expired(&self, now_epoch_seconds: f64) -> Result<usize, StoreError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         ttl::sweep(&mut guard, now_epoch_seconds)
+    }
+
+    /// The read and write request units each table consumed since the store opened (counted
+    /// whether or not requests asked for `ReturnConsumedCapacity`), for the cost report.
+    pub fn consumed_units(&self) -> std::collections::BTreeMap<String, TableUnits> {
+        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        guard.consumed.snapshot()
     }
 
     /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.

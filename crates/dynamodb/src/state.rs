@@ -20,6 +20,45 @@ pub struct State {
     pub tables: BTreeMap<String, TableDef>,
     /// `ClientRequestToken`s of recent TransactWriteItems calls.
     pub transaction_tokens: TransactionTokens,
+    /// Request units consumed per table since the store opened (what on-demand billing counts).
+    pub consumed: ConsumedUnits,
+}
+
+/// Read and write request units per table, as DynamoDB's on-demand billing counts them.
+#[derive(Debug, Default, Clone)]
+pub struct ConsumedUnits {
+    by_table: BTreeMap<String, TableUnits>,
+}
+
+/// One table's consumed request units.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct TableUnits {
+    /// Read request units (4 KB each; eventually consistent halves, transactional doubles).
+    pub read: f64,
+    /// Write request units (1 KB each, plus index writes; transactional doubles).
+    pub write: f64,
+}
+
+impl ConsumedUnits {
+    /// Adds `read` and `write` units to `table`.
+    pub fn add(&mut self, table: &str, read: f64, write: f64) {
+        // A lookup first: the table's entry exists after its first request, so no key is cloned.
+        match self.by_table.get_mut(table) {
+            Some(units) => {
+                units.read += read;
+                units.write += write;
+            }
+            None => {
+                self.by_table
+                    .insert(table.to_owned(), TableUnits { read, write });
+            }
+        }
+    }
+
+    /// Every table's units so far.
+    pub fn snapshot(&self) -> BTreeMap<String, TableUnits> {
+        self.by_table.clone()
+    }
 }
 
 /// How long a `ClientRequestToken` makes TransactWriteItems idempotent.

@@ -2,6 +2,7 @@
 //! modules by topic and the shared helpers here.
 
 mod boto3;
+mod consumed_units;
 mod durability;
 mod indexes;
 mod protocol;

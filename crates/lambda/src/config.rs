@@ -88,4 +88,10 @@ pub trait LogSink: Send + Sync + 'static {
         let _ = stream;
         self.line(function, line);
     }
+
+    /// One invocation of `function` ended (every path: API, Invoke API, events, pollers), with
+    /// its outcome and log tail; sinks that keep statistics override it.
+    fn invoked(&self, function: &str, invocation: &crate::Invocation) {
+        let _ = (function, invocation);
+    }
 }

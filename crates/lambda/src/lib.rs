@@ -29,5 +29,6 @@ pub use invocation::{Invocation, InvokeError, InvokeResponse, StreamFailure, Str
 pub use limits::{
     MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD, MAX_STREAMED_RESPONSE,
 };
+pub use pool::SandboxCount;
 pub use service::{BackgroundWork, Lambda};
 pub use spec::{CodeSource, DebugOptions, FunctionSpec};

@@ -26,6 +26,15 @@ const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
 const DUMMY_SECRET_KEY: &str = "sluice-local-secret-access-key";
 const DUMMY_SESSION_TOKEN: &str = "sluice-local-session-token";
 
+/// A function's sandboxes at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SandboxCount {
+    /// Warm, waiting for an invocation.
+    pub idle: usize,
+    /// Running an invocation.
+    pub busy: usize,
+}
+
 /// The sandboxes of one function.
 pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
@@ -148,7 +157,11 @@ impl FunctionPool {
             None => match Sandbox::start(self.template.clone()).await {
                 Ok(sandbox) => sandbox,
                 Err(StartError::Function(message)) => {
-                    return Ok(Checkout::Failed(self.start_failure(&message)))
+                    let failure = self.start_failure(&message);
+                    self.template
+                        .sink
+                        .invoked(&self.template.function, &failure);
+                    return Ok(Checkout::Failed(failure));
                 }
                 Err(host @ StartError::Host { .. }) => {
                     tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
@@ -161,7 +174,8 @@ impl FunctionPool {
         Ok(Checkout::Ready(permit, sandbox))
     }
 
-    /// Run one invocation on `sandbox`, killable by `shutdown` while it runs.
+    /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, and report it to
+    /// the log sink.
     async fn run_on(
         &self,
         sandbox: &mut Sandbox,
@@ -173,6 +187,10 @@ impl FunctionPool {
         lock(&self.busy).insert(pid, sandbox.containment());
         let invocation = sandbox.invoke(payload, client_context, head).await;
         lock(&self.busy).remove(&pid);
+        // Every invocation is counted once it has ended (a streamed one, when its stream has).
+        self.template
+            .sink
+            .invoked(&self.template.function, &invocation);
         invocation
     }
 
@@ -206,6 +224,14 @@ impl FunctionPool {
             lock(&self.idle).push(sandbox);
         }
         Ok(())
+    }
+
+    /// How many sandboxes are warm and waiting, and how many are running an invocation.
+    pub fn sandbox_count(&self) -> SandboxCount {
+        SandboxCount {
+            idle: lock(&self.idle).len(),
+            busy: lock(&self.busy).len(),
+        }
     }
 
     /// Stop sandboxes idle for longer than `idle_timeout`.

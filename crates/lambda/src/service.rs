@@ -12,7 +12,7 @@ use crate::config::LambdaConfig;
 use crate::error::LambdaError;
 use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::limits::MAX_REQUEST_PAYLOAD;
-use crate::pool::FunctionPool;
+use crate::pool::{FunctionPool, SandboxCount};
 use crate::sandbox::SandboxHost;
 use crate::spec::FunctionSpec;
 
@@ -170,6 +170,14 @@ impl Lambda {
     /// off, leftovers reaped), one line each.
     pub fn notes(&self) -> Vec<String> {
         self.host.notes()
+    }
+
+    /// Each function's sandboxes right now, by function name.
+    pub fn sandbox_counts(&self) -> BTreeMap<String, SandboxCount> {
+        self.functions
+            .iter()
+            .map(|(name, pool)| (name.clone(), pool.sandbox_count()))
+            .collect()
     }
 
     /// Names of the registered functions.

@@ -65,6 +65,11 @@ pub struct Config {
     /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
     /// timeout lifted so a paused breakpoint does not kill them.
     pub debug: Option<sluice_lambda::DebugOptions>,
+    /// Where the local console answers on the API port (`start-api` sets [`CONSOLE_PREFIX`]
+    /// unless told otherwise); `None`: no console.
+    ///
+    /// [`CONSOLE_PREFIX`]: crate::CONSOLE_PREFIX
+    pub console: Option<String>,
 }
 
 impl Config {
@@ -91,6 +96,7 @@ impl Config {
             color: false,
             max_connections: None,
             debug: None,
+            console: None,
         }
     }
 

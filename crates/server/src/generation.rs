@@ -19,11 +19,13 @@ use sluice_template::{Code, Model};
 
 use crate::config::Config;
 use crate::connections::ConnectionLimit;
+use crate::cost::{RunCosts, TableTraffic};
 use crate::env_vars::EnvVarOverrides;
 use crate::error::ServerError;
 use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
+use crate::traffic::{ObservedAccessLog, SavedTraffic, Traffic};
 use crate::{auth_setup, function_spec, invoke_adapter, node_host, python_host};
 
 /// What is opened once per process and kept across generations.
@@ -36,6 +38,8 @@ pub(crate) struct Shared {
     pub log: Arc<TerminalLog>,
     /// Function logs kept per group and stream (read by `sluice logs` and the CloudWatch Logs API).
     pub logs: Arc<LogStore>,
+    /// The run's requests and invocations (the console, metrics and cost report read it).
+    pub traffic: Arc<Traffic>,
     /// The sink sandboxes write to: `log` and `logs`.
     function_logs: Arc<FunctionLogs>,
     /// `--static-dir` files served before routing, when the folder exists.
@@ -77,7 +81,12 @@ impl Shared {
             .map(Arc::new);
         let log = Arc::new(log);
         let logs = Arc::new(LogStore::in_state_dir(&config.state_dir()));
-        let function_logs = Arc::new(FunctionLogs::new(log.clone(), logs.clone()));
+        let traffic = Arc::new(Traffic::new(crate::traffic::DEFAULT_RECENT));
+        let function_logs = Arc::new(FunctionLogs::new(
+            log.clone(),
+            logs.clone(),
+            traffic.clone(),
+        ));
         let connections = match config.max_connections {
             Some(max) => ConnectionLimit::new(max),
             None => ConnectionLimit::from_descriptor_limit(),
@@ -87,6 +96,7 @@ impl Shared {
             dynamodb,
             log,
             logs,
+            traffic,
             function_logs,
             static_files,
             services_addr,
@@ -95,6 +105,39 @@ impl Shared {
             python: OnceLock::new(),
             node: OnceLock::new(),
         })
+    }
+
+    /// What the run's routed traffic and DynamoDB units would cost on AWS, with `model`'s
+    /// architectures.
+    pub fn run_costs(&self, model: &Model) -> RunCosts {
+        let saved = self.saved_traffic();
+        RunCosts::new(
+            &saved.routes,
+            &saved.tables,
+            |function| {
+                model
+                    .function(function)
+                    .is_some_and(|f| f.architectures.iter().any(|a| a == "arm64"))
+            },
+            &self.config.aws.region,
+        )
+    }
+
+    /// The run's traffic as `sluice report` reads it back.
+    pub fn saved_traffic(&self) -> SavedTraffic {
+        SavedTraffic {
+            routes: self.traffic.route_traffic(),
+            tables: self
+                .dynamodb
+                .consumed_units()
+                .into_iter()
+                .map(|(table, units)| TableTraffic {
+                    table,
+                    read_units: units.read,
+                    write_units: units.write,
+                })
+                .collect(),
+        }
     }
 
     /// The environment that points every SDK in a handler at the services endpoint, as on AWS the
@@ -276,7 +319,10 @@ impl Generation {
                 ..GatewayOptions::default()
             },
         )?
-        .with_access_log(shared.log.clone())
+        .with_access_log(Arc::new(ObservedAccessLog {
+            terminal: shared.log.clone(),
+            traffic: shared.traffic.clone(),
+        }))
         .with_guards(Arc::new(guards));
         let background = lambda.start_background();
         Ok(Generation {

@@ -16,9 +16,11 @@ use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames, ResponseBod
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::connections::{ConnectionLimit, Tracked};
+use crate::console::Console;
 use crate::header_case::{CaseRecordingStream, HeaderNameQueue};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
+use crate::traffic::request_slot;
 
 /// Accepts connections on `listener` until `shutdown` resolves, serving each with the
 /// `(io, service)` pair `per_connection` makes for it; then waits for in-flight requests.
@@ -80,33 +82,41 @@ pub async fn serve_connections<I, S, F, B>(
     graceful.shutdown().await;
 }
 
+/// What the API port answers besides the gateway, and where it logs.
+pub(crate) struct Served {
+    /// Access lines of requests the gateway does not log itself (static files).
+    pub log: Arc<TerminalLog>,
+    /// `--static-dir` files, answered before routing.
+    pub static_files: Option<Arc<StaticFiles>>,
+    /// The local console, answered before routing under its prefix.
+    pub console: Option<Arc<Console>>,
+}
+
 /// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
 /// `current` gives the gateway of the current generation; each request uses the one it got.
-/// Files in `static_files` answer first, as SAM CLI's `--static-dir` does (logged to `log`).
+/// The console and files in `static_files` answer first, as SAM CLI's `--static-dir` does.
 pub async fn serve_gateway(
     listener: TcpListener,
     limit: Arc<ConnectionLimit>,
     current: impl Fn() -> Arc<Gateway> + Clone + Send + Sync + 'static,
-    log: Arc<TerminalLog>,
-    static_files: Option<Arc<StaticFiles>>,
+    served: Served,
     shutdown: impl Future<Output = ()>,
 ) {
+    let served = Arc::new(served);
     serve_connections(listener, limit, shutdown, move |stream, remote| {
         let queue = HeaderNameQueue::default();
         let io = TokioIo::new(CaseRecordingStream::new(stream, queue.clone()));
         let current = current.clone();
-        let log = log.clone();
-        let static_files = static_files.clone();
+        let served = served.clone();
         let service = service_fn(move |mut request: http::Request<Incoming>| {
             let names = queue.pop();
             let gateway = current();
-            let log = log.clone();
-            let static_files = static_files.clone();
+            let served = served.clone();
             async move {
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));
                 }
-                let handled = handle(&gateway, &log, static_files.as_deref(), request, remote);
+                let handled = handle(&gateway, &served, request, remote);
                 Ok::<_, Infallible>(handled.await)
             }
         });
@@ -115,21 +125,31 @@ pub async fn serve_gateway(
     .await;
 }
 
-/// A static file if one answers (logged here), else the gateway (which logs its own requests).
+/// The console or a static file if one answers (logged here), else the gateway (which logs its
+/// own requests, with the invocation it made: the request slot joins the two).
 async fn handle(
     gateway: &Gateway,
-    log: &TerminalLog,
-    static_files: Option<&StaticFiles>,
+    served: &Served,
     request: http::Request<Incoming>,
     remote: SocketAddr,
 ) -> http::Response<ResponseBody> {
     let started = Instant::now();
-    let Some(response) =
-        static_files.and_then(|files| files.respond(request.method(), request.uri().path()))
-    else {
-        return gateway.handle(request, remote).await;
+    let path = request.uri().path();
+    let response = match &served.console {
+        Some(console) if console.claims(path) => Some(
+            console
+                .respond(request.method(), path, request.uri().query())
+                .await,
+        ),
+        _ => served
+            .static_files
+            .as_deref()
+            .and_then(|files| files.respond(request.method(), path)),
     };
-    log.record(&AccessRecord {
+    let Some(response) = response else {
+        return request_slot::scope(gateway.handle(request, remote)).await;
+    };
+    served.log.record(&AccessRecord {
         request_id: String::new(),
         method: request.method().to_string(),
         path: request

@@ -12,6 +12,9 @@ use sluice_lambda::{Invocation, InvokeResponse, Lambda};
 use sluice_template::Model;
 use tokio::sync::mpsc::Receiver;
 
+use crate::traffic::function_stats::report_figures;
+use crate::traffic::request_slot::{self, InvocationRecord};
+
 /// The Lambda service as the gateway's integration target.
 pub struct LambdaIntegration {
     /// The functions.
@@ -33,7 +36,13 @@ impl LambdaIntegration {
 impl Invoke for LambdaIntegration {
     fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
         Box::pin(async move {
-            match self.lambda.invoke(self.name(function), payload).await {
+            let name = self.name(function);
+            let event = payload.clone();
+            let result = self.lambda.invoke(name, payload).await;
+            if let Ok(invocation) = &result {
+                record(name, &event, invocation);
+            }
+            match result {
                 Ok(invocation) => buffered(invocation),
                 Err(error) => Err(rejected(&error)),
             }
@@ -46,21 +55,50 @@ impl Invoke for LambdaIntegration {
         payload: Bytes,
     ) -> StreamingInvokeFuture<'a> {
         Box::pin(async move {
-            match self
-                .lambda
-                .invoke_streaming(self.name(function), payload, None)
-                .await
-            {
+            let name = self.name(function);
+            let event = payload.clone();
+            match self.lambda.invoke_streaming(name, payload, None).await {
                 Ok(InvokeResponse::Buffered(invocation)) => {
+                    record(name, &event, &invocation);
                     buffered(invocation).map(FunctionAnswer::Buffered)
                 }
                 Ok(InvokeResponse::Streaming(stream)) => {
+                    record_stream(name, &event, &stream.request_id);
                     Ok(FunctionAnswer::Streamed(relay(stream)))
                 }
                 Err(error) => Err(rejected(&error)),
             }
         })
     }
+}
+
+/// Tells the request's access record which invocation answered it.
+fn record(name: &str, event: &Bytes, invocation: &Invocation) {
+    request_slot::put(InvocationRecord {
+        function: name.to_owned(),
+        request_id: invocation.request_id.clone(),
+        event: request_slot::kept(event),
+        event_size: event.len(),
+        response: request_slot::kept(&invocation.payload),
+        response_size: invocation.payload.len(),
+        function_error: invocation.function_error.is_some(),
+        gb_seconds: report_figures(&invocation.log_tail).map_or(0.0, |r| r.gb_seconds()),
+    });
+}
+
+/// Like [`record`] for a streamed answer, recorded when its head goes out: its body, outcome and
+/// cost are not known yet, so they stay empty.
+fn record_stream(name: &str, event: &Bytes, request_id: &str) {
+    request_slot::put(InvocationRecord {
+        function: name.to_owned(),
+        request_id: request_id.to_owned(),
+        event: request_slot::kept(event),
+        event_size: event.len(),
+        response: Bytes::new(),
+        response_size: 0,
+        function_error: false,
+        gb_seconds: 0.0,
+    });
 }
 
 /// A whole answer: the payload, or the function's error.

@@ -6,6 +6,7 @@ pub mod auth_setup;
 pub mod build;
 mod config;
 mod connections;
+mod console;
 pub mod cost;
 mod env_vars;
 mod error;
@@ -23,6 +24,7 @@ mod services_endpoint;
 mod state_files;
 mod static_files;
 mod terminal_log;
+pub mod traffic;
 mod watch;
 
 use std::collections::BTreeSet;
@@ -40,6 +42,7 @@ use tokio::net::TcpListener;
 use crate::generation::{Generation, Shared};
 
 pub use config::{Config, WarmContainers};
+pub use console::DEFAULT_PREFIX as CONSOLE_PREFIX;
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use function_spec::check_application;
@@ -156,6 +159,9 @@ impl Application {
         let guard_state = auth_setup::open_guard_state(config)?;
         let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state)?;
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
+        if let Some(prefix) = &config.console {
+            notes.extend(console::shadow_notes(&generation.model, prefix));
+        }
         Ok(Self {
             shared: Arc::new(shared),
             current: Arc::new(ArcSwap::from_pointee(generation)),
@@ -196,6 +202,9 @@ impl Application {
             code_changed,
             &mut notes,
         )?;
+        if let Some(prefix) = &self.shared.config.console {
+            notes.extend(console::shadow_notes(&generation.model, prefix));
+        }
         self.current.store(Arc::new(generation));
         let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
         Ok(notes
@@ -246,7 +255,19 @@ impl Application {
         let log = self.shared.log.clone();
         let statics = self.shared.static_files.clone();
         let limit = self.shared.connections.clone();
-        http_listener::serve_gateway(listener, limit, gateway, log, statics, shutdown).await;
+        let console = self.shared.config.console.as_deref().map(|prefix| {
+            Arc::new(console::Console::new(
+                prefix,
+                self.current.clone(),
+                self.shared.clone(),
+            ))
+        });
+        let served = http_listener::Served {
+            log,
+            static_files: statics,
+            console,
+        };
+        http_listener::serve_gateway(listener, limit, gateway, served, shutdown).await;
     }
 
     /// Serves the services endpoint (DynamoDB, Lambda Invoke API) until `shutdown` resolves.
@@ -272,9 +293,25 @@ impl Application {
         generation.lambda.invoke(name, payload).await
     }
 
-    /// Stops every sandbox of the current generation and the store's sweeper.
+    /// What the run's traffic would cost on AWS, as the short table printed at shutdown.
+    pub fn cost_table(&self) -> Vec<String> {
+        self.shared
+            .run_costs(&self.current.load().model)
+            .short_table()
+    }
+
+    /// Stops every sandbox of the current generation and the store's sweeper, and keeps the
+    /// run's traffic in the state folder for `sluice report` (a run that served no API request,
+    /// such as `start-lambda`, leaves the last API run's file as it was).
     pub async fn shutdown(&self) {
         self.current.load().lambda.shutdown().await;
+        let saved = self.shared.saved_traffic();
+        if !saved.routes.is_empty() {
+            let dir = self.shared.config.state_dir();
+            if let Err(err) = saved.save(&dir) {
+                tracing::warn!(%err, "cannot keep the run's traffic in {} for sluice report", dir.display());
+            }
+        }
         let sweeper = self
             .sweeper
             .lock()

@@ -134,3 +134,44 @@ fn serve(stream: TcpStream, html: &str, results: &mpsc::Sender<String>) {
     let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
 }
+
+/// The DOM of `url` after it loaded, as headless Chromium serializes it (`--dump-dom`), in a
+/// fresh profile; panics when Chromium fails or takes longer than `timeout`.
+pub fn dump_dom(chromium: &std::path::Path, url: &str, timeout: Duration) -> String {
+    let profile = crate::fresh_dir("chromium-profile");
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--no-proxy-server",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", chromium.display()));
+    let mut stdout = child.stdout.take().expect("stdout was piped above");
+    let (sender, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut dom = String::new();
+        let _ = stdout.read_to_string(&mut dom);
+        let _ = sender.send(dom);
+    });
+    let dom = received.recv_timeout(timeout);
+    // The group id is the browser's pid (process_group(0) above): only its own processes.
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&profile);
+    dom.unwrap_or_else(|_| panic!("chromium did not dump {url} within {timeout:?}"))
+}

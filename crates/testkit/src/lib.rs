@@ -2,7 +2,7 @@
 
 mod browser;
 
-pub use browser::{chromium, HeadlessBrowser, PageServer};
+pub use browser::{chromium, dump_dom, HeadlessBrowser, PageServer};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

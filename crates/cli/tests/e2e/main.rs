@@ -6,6 +6,7 @@ mod auth_lambda;
 mod browser_cors;
 mod build_command;
 mod cli_options;
+mod console;
 mod errors;
 mod function_url_streaming;
 mod generate_event;

@@ -75,6 +75,9 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         consumed.push((table.clone(), units));
     }
     state.store.apply(&writes)?;
+    for (table, units) in &consumed {
+        state.consumed.add(table, 0.0, *units);
+    }
     let mut out = Map::new();
     out.insert("UnprocessedItems".into(), json!({}));
     capacity.insert_per_table(&mut out, &consumed, false);
@@ -158,6 +161,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 found.push(item_to_json(&item));
             }
         }
+        state.consumed.add(&read.table, units, 0.0);
         if let Some(c) = capacity.render(&read.table, units, true) {
             caps.push(c);
         }

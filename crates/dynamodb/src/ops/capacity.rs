@@ -142,6 +142,17 @@ fn index_write_units(
     out
 }
 
+/// The write units a single-item write costs `def`'s indexes in all.
+pub fn index_write_total(def: &TableDef, old: Option<&Item>, new: Option<&Item>) -> f64 {
+    if def.indexes.is_empty() {
+        return 0.0;
+    }
+    index_write_units(def, old, new)
+        .iter()
+        .map(|(_, _, u)| u)
+        .sum()
+}
+
 impl Capacity {
     /// The `ConsumedCapacity` of a single-item write: the table's units plus each index's; INDEXES
     /// mode shows the parts.

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::capacity::{write_units, Capacity};
+use super::capacity::{index_write_total, write_units, Capacity};
 use super::legacy;
 use super::request_rules::{check_condition, return_old_on_fail, table_name, write_response};
 use crate::attribute_value::{item_from_json, item_size, Item};
@@ -58,9 +58,15 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     let def = state.table(&d.table)?;
     let (hk, rk) = def.encode_key_param(&d.key)?;
     let old = state.store.get(&d.table, &hk, &rk)?;
-    check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail)?;
+    if let Err(failed) = check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail) {
+        // AWS: a failed condition still consumes write units, for the existing item's size.
+        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        state.consumed.add(&d.table, 0.0, units);
+        return Err(failed);
+    }
     let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
     let consumed = d.capacity.render_write(def, units, old.as_ref(), None);
+    let billed = units + index_write_total(def, old.as_ref(), None);
     if old.is_some() {
         state.store.apply(&[Write::Delete {
             table: d.table.clone(),
@@ -68,6 +74,7 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
             rk,
         }])?;
     }
+    state.consumed.add(&d.table, 0.0, billed);
     let attrs = if d.return_old { old.as_ref() } else { None };
     Ok(write_response(attrs, consumed))
 }

@@ -55,6 +55,7 @@ pub fn apply(state: &mut State, g: GetItem) -> DynamoResult<Value> {
         };
         out.insert("Item".into(), item_to_json(&item));
     }
+    state.consumed.add(&g.table, units, 0.0);
     if let Some(c) = g.capacity.render(&g.table, units, true) {
         out.insert("ConsumedCapacity".into(), c);
     }

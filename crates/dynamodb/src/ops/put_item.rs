@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::capacity::{write_units, Capacity};
+use super::capacity::{index_write_total, write_units, Capacity};
 use super::legacy;
 use super::request_rules::{
     check_condition, check_item, return_old_on_fail, table_name, write_response,
@@ -60,17 +60,24 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let def = state.table(&p.table)?;
     let (hk, rk) = check_item(def, &p.item)?;
     let old = state.store.get(&p.table, &hk, &rk)?;
-    check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail)?;
+    if let Err(failed) = check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail) {
+        // AWS: a failed condition still consumes write units, for the existing item's size.
+        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        state.consumed.add(&p.table, 0.0, units);
+        return Err(failed);
+    }
     let units = write_units(item_size(&p.item).max(old.as_ref().map(item_size).unwrap_or(0)));
     let consumed = p
         .capacity
         .render_write(def, units, old.as_ref(), Some(&p.item));
+    let billed = units + index_write_total(def, old.as_ref(), Some(&p.item));
     state.store.apply(&[Write::Put {
         table: p.table.clone(),
         hk,
         rk,
         item: p.item,
     }])?;
+    state.consumed.add(&p.table, 0.0, billed);
     let attrs = if p.return_old { old.as_ref() } else { None };
     Ok(write_response(attrs, consumed))
 }

@@ -409,5 +409,6 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
     if let Some(c) = consumed {
         out.insert("ConsumedCapacity".into(), c);
     }
+    state.consumed.add(&q.table, units, 0.0);
     Ok(Value::Object(out))
 }

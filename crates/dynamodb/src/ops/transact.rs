@@ -257,6 +257,9 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
         return Err(DynamoError::TransactionCanceled(reasons));
     }
     state.store.apply(&writes)?;
+    for (table, u) in &units {
+        state.consumed.add(table, 0.0, *u);
+    }
     let mut out = Map::new();
     capacity.insert_per_table(&mut out, &units, false);
     Ok(Value::Object(out))
@@ -302,6 +305,9 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             }
             None => json!({}),
         });
+    }
+    for (table, u) in &units {
+        state.consumed.add(table, *u, 0.0);
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Array(responses));

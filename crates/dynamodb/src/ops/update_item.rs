@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::capacity::{write_units, Capacity};
+use super::capacity::{index_write_total, write_units, Capacity};
 use super::legacy;
 use super::request_rules::{
     check_condition, check_item, return_old_on_fail, table_name, write_response,
@@ -130,7 +130,12 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     // One read: the condition sees the item before the update, and is checked before the update
     // can fail on types.
     let old = state.store.get(&u.table, &hk, &rk)?;
-    check_condition(u.condition.as_ref(), old.as_ref(), u.return_old_on_fail)?;
+    if let Err(failed) = check_condition(u.condition.as_ref(), old.as_ref(), u.return_old_on_fail) {
+        // AWS: a failed condition still consumes write units, for the existing item's size.
+        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        state.consumed.add(&u.table, 0.0, units);
+        return Err(failed);
+    }
     let new = new_item(def, &u.key, &u.update, old.as_ref())?;
     let units = write_units(
         new.as_ref()
@@ -141,6 +146,7 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     let consumed = u
         .capacity
         .render_write(def, units, old.as_ref(), new.as_ref());
+    let billed = units + index_write_total(def, old.as_ref(), new.as_ref());
     if let Some(new) = &new {
         state.store.apply(&[Write::Put {
             table: u.table.clone(),
@@ -149,6 +155,7 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
             item: new.clone(),
         }])?;
     }
+    state.consumed.add(&u.table, 0.0, billed);
     // UPDATED_*: only the paths the update wrote, nested ones inside their parents.
     let paths: Vec<Path> = u.update.target_paths().into_iter().cloned().collect();
     let attrs = match u.return_values {

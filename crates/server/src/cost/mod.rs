@@ -1,13 +1,18 @@
 //! What a run's traffic would cost on AWS: Lambda's requests and GB-seconds from the REPORT lines
 //! the functions wrote (kept in the log store), and the same requests through each front door
 //! (REST API, HTTP API, function URL), so the choice between them has numbers from the developer's
-//! own traffic. Prices come from [`prices`], the one table.
+//! own traffic; per route ([`routes`]) and DynamoDB's request units per table. Prices come from
+//! [`prices`], the one table.
 
 pub mod prices;
+pub mod routes;
+mod summary;
 
 use std::collections::BTreeMap;
 
 pub use prices::{Prices, PRICES_AS_OF};
+pub use routes::{route_costs, table_cost, FrontDoor, RouteCost, RouteTraffic, TableTraffic};
+pub use summary::RunCosts;
 
 /// One REPORT line's billing figures.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -23,9 +23,11 @@ pub struct Prices {
     pub http_api_request: f64,
     /// Lambda function URL, per request: no charge beyond the function's own.
     pub function_url_request: f64,
-    /// DynamoDB on-demand, per write request unit.
+    /// DynamoDB on-demand, per write request unit (1 KB written; transactional writes cost two;
+    /// the store counts them, see `DynamoDb::consumed_units`).
     pub dynamodb_write_unit: f64,
-    /// DynamoDB on-demand, per read request unit.
+    /// DynamoDB on-demand, per read request unit (4 KB strongly consistent, or 8 KB eventually
+    /// consistent; transactional reads cost two).
     pub dynamodb_read_unit: f64,
 }
 

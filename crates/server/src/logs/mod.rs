@@ -20,6 +20,7 @@ pub use store::{
 };
 
 use crate::terminal_log::TerminalLog;
+use crate::traffic::Traffic;
 
 /// Lines with no sandbox behind them (a runtime that could not even start) go to this stream,
 /// suffixed to the day's date as sandbox streams are.
@@ -31,6 +32,8 @@ pub(crate) struct FunctionLogs {
     pub terminal: Arc<TerminalLog>,
     /// What `sluice logs` and the CloudWatch Logs API read.
     pub store: Arc<LogStore>,
+    /// Where each invocation is counted (the console's function statistics).
+    traffic: Arc<Traffic>,
     /// Set after the first failed write, so a full disk is reported once, not per line.
     warned: AtomicBool,
     /// Functions whose logs are in Lambda's JSON format (`AWS_LAMBDA_LOG_FORMAT=JSON`), as the
@@ -39,11 +42,12 @@ pub(crate) struct FunctionLogs {
 }
 
 impl FunctionLogs {
-    /// Tees function lines to `terminal` and `store`.
-    pub fn new(terminal: Arc<TerminalLog>, store: Arc<LogStore>) -> Self {
+    /// Tees function lines to `terminal` and `store`, and counts invocations in `traffic`.
+    pub fn new(terminal: Arc<TerminalLog>, store: Arc<LogStore>, traffic: Arc<Traffic>) -> Self {
         Self {
             terminal,
             store,
+            traffic,
             warned: AtomicBool::new(false),
             json_functions: RwLock::new(BTreeSet::new()),
         }
@@ -98,6 +102,10 @@ impl LogSink for FunctionLogs {
     fn stream_line(&self, function: &str, stream: &str, line: &str) {
         self.terminal.line(function, line);
         self.keep(function, stream, line);
+    }
+
+    fn invoked(&self, function: &str, invocation: &sluice_lambda::Invocation) {
+        self.traffic.invoked(function, invocation);
     }
 }
 

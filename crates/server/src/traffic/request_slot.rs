@@ -1,0 +1,114 @@
+//! Carries what the integration learned about a request (which function ran, with what event and
+//! answer) to the access-log phase of the same request, without threading it through the gateway:
+//! both run inside the one task that serves the request, so a task-local slot joins them.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use bytes::Bytes;
+
+/// One invocation made for an API request.
+#[derive(Debug, Clone)]
+pub struct InvocationRecord {
+    /// The function's name (its log group is `/aws/lambda/<function>`).
+    pub function: String,
+    /// The request id the function saw (its START/END/REPORT lines carry it).
+    pub request_id: String,
+    /// The event sent ([`kept`]: shared with the invocation, or its first [`KEPT_BYTES`]).
+    pub event: Bytes,
+    /// The event's full size.
+    pub event_size: usize,
+    /// The function's answer, or its error document ([`kept`] too).
+    pub response: Bytes,
+    /// The answer's full size.
+    pub response_size: usize,
+    /// The function failed (`X-Amz-Function-Error`).
+    pub function_error: bool,
+    /// Billed GB-seconds, from the invocation's REPORT line (0 when it has none).
+    pub gb_seconds: f64,
+}
+
+/// The most of an event or response the console keeps: a hundred 6 MB payloads would otherwise
+/// hold 600 MB alive.
+pub const KEPT_BYTES: usize = 64 * 1024;
+
+/// `payload` itself when small (a reference count, no copy), else a copy of its first
+/// [`KEPT_BYTES`] so the large buffer can be freed.
+pub fn kept(payload: &Bytes) -> Bytes {
+    if payload.len() <= KEPT_BYTES {
+        payload.clone()
+    } else {
+        Bytes::copy_from_slice(&payload[..KEPT_BYTES])
+    }
+}
+
+tokio::task_local! {
+    static SLOT: RefCell<Option<InvocationRecord>>;
+}
+
+/// Runs `request` with an empty slot the integration may fill.
+pub async fn scope<F: Future>(request: F) -> F::Output {
+    SLOT.scope(RefCell::new(None), request).await
+}
+
+/// Records the invocation of the request being served (nothing outside [`scope`]).
+pub fn put(record: InvocationRecord) {
+    let _ = SLOT.try_with(|slot| *slot.borrow_mut() = Some(record));
+}
+
+/// Takes the invocation recorded for the request being served, if any.
+pub fn take() -> Option<InvocationRecord> {
+    SLOT.try_with(|slot| slot.borrow_mut().take())
+        .ok()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(function: &str) -> InvocationRecord {
+        InvocationRecord {
+            function: function.into(),
+            request_id: "r".into(),
+            event: Bytes::from_static(b"{}"),
+            event_size: 2,
+            response: Bytes::new(),
+            response_size: 0,
+            function_error: false,
+            gb_seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn large_payloads_are_kept_as_a_copy_of_their_start() {
+        let small = Bytes::from_static(b"{}");
+        assert_eq!(
+            kept(&small).as_ptr(),
+            small.as_ptr(),
+            "small ones are shared"
+        );
+        let large = Bytes::from(vec![b'x'; KEPT_BYTES + 1]);
+        let kept = kept(&large);
+        assert_eq!(kept.len(), KEPT_BYTES);
+        assert_ne!(
+            kept.as_ptr(),
+            large.as_ptr(),
+            "a copy, so the large buffer can go"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_record_is_seen_only_inside_its_own_scope() {
+        put(record("outside"));
+        assert!(take().is_none(), "no slot outside a scope");
+        let inside = scope(async {
+            put(record("f"));
+            take().map(|r| r.function)
+        })
+        .await;
+        assert_eq!(inside.as_deref(), Some("f"));
+        let empty = scope(async { take() }).await;
+        assert!(empty.is_none(), "each scope starts empty");
+    }
+}
