@@ -36,6 +36,8 @@ pub fn route_lookup(
             dialect: Dialect::Rest,
             route_key: format!("{route_method} {path}"),
             timeout: None,
+            integration: Default::default(),
+            validation: None,
         };
         let mut candidate = accepted.clone();
         candidate.push(spec);
@@ -133,6 +135,8 @@ fn routed(route_path: &str, method: &str, raw_path: &str, dialect: Dialect) -> R
         dialect,
         route_key: format!("ANY {route_path}"),
         timeout: None,
+        integration: Default::default(),
+        validation: None,
     };
     RouteTable::from_specs([spec])
         .ok()

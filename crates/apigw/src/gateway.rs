@@ -1,7 +1,8 @@
 //! The phase walk for one request, over one [`Exchange`]:
 //!
-//! - request side: route → (authorize → api key → throttle → cache lookup, added by later issues)
-//!   → read body → (IAM, which signs the body's hash) → integrate;
+//! - request side: route → authorize → api key → throttle → cache lookup → read body → IAM (which
+//!   signs the body's hash) → validate (REST request validators) → integrate (proxy, or a mapped
+//!   non-proxy integration that answers whole);
 //! - response side: map response → (cache store → CORS) → stamp → access log.
 //!
 //! Each phase either hands the exchange on or ends the request with a [`GatewayError`], answered in
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
-use sluice_template::{FunctionUrl, HttpApi, PayloadFormat, RestApi};
+use sluice_template::{FunctionUrl, HttpApi, Integration, PayloadFormat, RestApi};
 
 use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
@@ -26,6 +27,7 @@ use crate::exchange::Exchange;
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{FunctionAnswer, Invoke, InvokeError};
+use crate::mapped_integration::{self, Backend};
 use crate::options::GatewayOptions;
 use crate::response_body::ResponseBody;
 use crate::route_table::{RouteError, RouteMatch, RouteSpec, RouteTable};
@@ -148,7 +150,8 @@ impl Gateway {
         response
     }
 
-    /// Request-side phases, in order; resolves to the function's answer.
+    /// Request-side phases, in order; resolves to the function's answer (or, for a mapped
+    /// integration, the whole response).
     async fn request_side<B>(&self, ex: &mut Exchange, body: B) -> Result<Reply, GatewayError>
     where
         B: hyper::body::Body<Data = Bytes> + Send,
@@ -178,7 +181,18 @@ impl Gateway {
         // IAM authorizes now that the body is read: SigV4 signs its hash.
         self.require_iam(ex)?;
         self.iam(ex)?;
+        self.validate(ex)?;
         self.integrate(ex).await
+    }
+
+    /// Phase validate: the REST method's request validator, once the body is read and before
+    /// anything is invoked (AWS answers 400 without calling the integration).
+    fn validate(&self, ex: &Exchange) -> Result<(), GatewayError> {
+        let (route, _) = self.matched(ex)?;
+        match &route.entry.validator {
+            Some(validator) => validator.check(ex, route),
+            None => Ok(()),
+        }
     }
 
     /// Response-side phases: map the payload (or the error) to the response, apply CORS, then
@@ -343,9 +357,27 @@ impl Gateway {
     }
 
     /// Phase integrate: build the event, invoke the function under the integration timeout,
-    /// classify failures. An API that streams waits only for the head of a streamed answer.
+    /// classify failures. An API that streams waits only for the head of a streamed answer;
+    /// non-proxy REST integrations (Lambda custom, MOCK) map the request and the response
+    /// themselves and answer whole.
     async fn integrate(&self, ex: &Exchange) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
+        if !matches!(route.entry.integration, Integration::LambdaProxy) {
+            let backend = Backend {
+                invoker: self.invoker.as_ref(),
+                timeout: ex.dialect.integration_timeout(&self.options, route),
+            };
+            return mapped_integration::integrate(
+                ex,
+                route,
+                api,
+                &self.options.aws,
+                &route.entry.integration,
+                backend,
+            )
+            .await
+            .map(Reply::Answered);
+        }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         let function = &route.entry.function;
         let reply = async {
@@ -432,6 +464,8 @@ pub(crate) fn compile(
             dialect: Dialect::HttpApi(route.payload_format),
             route_key: route.route_key(),
             timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
+            integration: sluice_template::Integration::LambdaProxy,
+            validation: None,
         }));
     }
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
@@ -445,7 +479,7 @@ enum Reply {
     Payload(Bytes),
     /// A streamed answer, its head read.
     Streamed(StreamedHead),
-    /// A complete response (CORS preflight).
+    /// A complete response (CORS preflight, a mapped integration's answer).
     Answered(Response<Full<Bytes>>),
 }
 

@@ -70,6 +70,22 @@ pub(crate) enum GatewayError {
     /// nothing that is private on AWS is public locally (fail closed).
     #[error("AWS_IAM authorization is required and not emulated yet; request refused")]
     IamNotVerified,
+    /// The method's request validator found required parameters missing or blank (by name).
+    #[error("missing required request parameters: {0:?}")]
+    MissingParameters(Vec<String>),
+    /// The method's request validator found the body does not match its model.
+    #[error("invalid request body: {0}")]
+    InvalidBody(String),
+    /// No request template for the request's content type and the passthrough behavior refuses.
+    #[error("no mapping template for the request's content type and passthrough is not allowed")]
+    UnsupportedMediaType,
+    /// An integration type Sluice does not emulate (HTTP, HTTP_PROXY, AWS services).
+    #[error("not emulated: {0}")]
+    NotEmulated(String),
+    /// A mapping template failed or no integration response applies: AWS's "Execution failed due
+    /// to configuration error".
+    #[error("Execution failed due to configuration error: {0}")]
+    MappingFailed(String),
     /// Sluice's own fault (a bug): answered like AWS's DEFAULT_5XX, logged as an error.
     #[error("internal error: {0}")]
     Internal(String),
@@ -101,7 +117,13 @@ impl GatewayError {
             | GatewayError::ApiKeyRejected
             | GatewayError::Throttled
             | GatewayError::QuotaExceeded
+            | GatewayError::MissingParameters(_)
+            | GatewayError::InvalidBody(_)
+            | GatewayError::UnsupportedMediaType
             | GatewayError::Iam(_) => Culprit::Client,
+            // The template's mapping (its author's), or a type Sluice does not run.
+            GatewayError::MappingFailed(_) => Culprit::Function,
+            GatewayError::NotEmulated(_) => Culprit::Sluice,
             GatewayError::AuthorizerFailed(_) => Culprit::Function,
             GatewayError::Unenforceable(_) => Culprit::Sluice,
             GatewayError::FunctionFailed(_)
@@ -114,7 +136,32 @@ impl GatewayError {
 
     /// Status, `x-amzn-ErrorType` (when the dialect sends one) and body, byte for byte as the
     /// dialect's API sends them.
-    fn wire(&self, dialect: Dialect) -> (StatusCode, Option<&'static str>, &'static str) {
+    fn wire(
+        &self,
+        dialect: Dialect,
+    ) -> (
+        StatusCode,
+        Option<&'static str>,
+        std::borrow::Cow<'static, str>,
+    ) {
+        // AWS: BAD_REQUEST_PARAMETERS names the parameters; its default gateway response template
+        // (`{"message":$context.error.messageString}`) has no space after the colon.
+        if let GatewayError::MissingParameters(names) = self {
+            let body = serde_json::json!({
+                "message": format!("Missing required request parameters: [{}]", names.join(", "))
+            });
+            return (
+                StatusCode::BAD_REQUEST,
+                matches!(dialect, Dialect::Rest).then_some("BadRequestException"),
+                body.to_string().into(),
+            );
+        }
+        let (status, error_type, body) = self.static_wire(dialect);
+        (status, error_type, body.into())
+    }
+
+    /// [`GatewayError::wire`] for the errors whose body never changes.
+    fn static_wire(&self, dialect: Dialect) -> (StatusCode, Option<&'static str>, &'static str) {
         match dialect {
             Dialect::Rest => {
                 let (status, error_type, body) = self.rest_wire();
@@ -135,9 +182,16 @@ impl GatewayError {
     fn http_api_wire(&self) -> (StatusCode, &'static str) {
         match self {
             GatewayError::NoRoute => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#),
-            GatewayError::BodyUnreadable(_) => {
+            // Validation and mapping are REST features; answered generically should one reach here.
+            GatewayError::BodyUnreadable(_)
+            | GatewayError::MissingParameters(_)
+            | GatewayError::InvalidBody(_) => {
                 (StatusCode::BAD_REQUEST, r#"{"message":"Bad Request"}"#)
             }
+            GatewayError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                r#"{"message":"Unsupported Media Type"}"#,
+            ),
             // Not verified against a live API: HTTP 413's reason phrase in API Gateway's shape.
             GatewayError::BodyTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -169,6 +223,8 @@ impl GatewayError {
             GatewayError::FunctionFailed(_)
             | GatewayError::MalformedResponse(_)
             | GatewayError::InvokeRejected(_)
+            | GatewayError::NotEmulated(_)
+            | GatewayError::MappingFailed(_)
             | GatewayError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 r#"{"message":"Internal Server Error"}"#,
@@ -187,9 +243,15 @@ impl GatewayError {
     fn function_url_wire(&self) -> (StatusCode, &'static str) {
         match self {
             GatewayError::NoRoute => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#),
-            GatewayError::BodyUnreadable(_) => {
+            GatewayError::BodyUnreadable(_)
+            | GatewayError::MissingParameters(_)
+            | GatewayError::InvalidBody(_) => {
                 (StatusCode::BAD_REQUEST, r#"{"Message":"Bad Request"}"#)
             }
+            GatewayError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                r#"{"Message":"Unsupported Media Type"}"#,
+            ),
             GatewayError::BodyTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 r#"{"Message":"Request Entity Too Large"}"#,
@@ -218,7 +280,9 @@ impl GatewayError {
             | GatewayError::IntegrationTimedOut => {
                 (StatusCode::BAD_GATEWAY, "Internal Server Error")
             }
-            GatewayError::Internal(_) => {
+            GatewayError::Internal(_)
+            | GatewayError::NotEmulated(_)
+            | GatewayError::MappingFailed(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
             }
         }
@@ -309,6 +373,30 @@ impl GatewayError {
                 "InternalServerErrorException",
                 r#"{"message": "Endpoint request timed out"}"#,
             ),
+            // AWS's BAD_REQUEST_BODY and UNSUPPORTED_MEDIA_TYPE gateway responses (default template
+            // `{"message":$context.error.messageString}`, no space, like the 403 above).
+            GatewayError::InvalidBody(_) => (
+                StatusCode::BAD_REQUEST,
+                "BadRequestException",
+                r#"{"message":"Invalid request body"}"#,
+            ),
+            // Built in `wire` (the body names the parameters); kept for exhaustiveness.
+            GatewayError::MissingParameters(_) => (
+                StatusCode::BAD_REQUEST,
+                "BadRequestException",
+                r#"{"message":"Missing required request parameters"}"#,
+            ),
+            GatewayError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaTypeException",
+                r#"{"message":"Unsupported Media Type"}"#,
+            ),
+            // AWS: a failed mapping is an integration failure, 500 like INTEGRATION_FAILURE.
+            GatewayError::NotEmulated(_) | GatewayError::MappingFailed(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerErrorException",
+                r#"{"message": "Internal server error"}"#,
+            ),
             // Not reachable today (REST IAM authorization is not emulated); AWS's
             // ACCESS_DENIED default gateway response.
             GatewayError::IamNotVerified => (
@@ -327,7 +415,11 @@ impl GatewayError {
     /// The response for this error in `dialect`; `request_id` goes into `x-amzn-RequestId`.
     pub fn into_response(self, dialect: Dialect, request_id: &str) -> Response<Full<Bytes>> {
         let (status, error_type, body) = self.wire(dialect);
-        let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        let body = match body {
+            std::borrow::Cow::Borrowed(text) => Bytes::from_static(text.as_bytes()),
+            std::borrow::Cow::Owned(text) => Bytes::from(text),
+        };
+        let mut response = Response::new(Full::new(body));
         *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(
@@ -382,170 +474,4 @@ fn iam_wire(error: &crate::auth::sigv4::SigV4Error) -> (StatusCode, &'static str
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use http_body_util::BodyExt;
-
-    async fn body_of(response: Response<Full<Bytes>>) -> String {
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-
-    #[tokio::test]
-    async fn every_error_has_aws_status_type_and_body() {
-        let rows = [
-            (
-                GatewayError::NoRoute,
-                403,
-                "MissingAuthenticationTokenException",
-                r#"{"message":"Missing Authentication Token"}"#,
-            ),
-            (
-                GatewayError::FunctionFailed("x".into()),
-                502,
-                "InternalServerErrorException",
-                r#"{"message": "Internal server error"}"#,
-            ),
-            (
-                GatewayError::MalformedResponse("x".into()),
-                502,
-                "InternalServerErrorException",
-                r#"{"message": "Internal server error"}"#,
-            ),
-            (
-                GatewayError::InvokeRejected("x".into()),
-                500,
-                "InternalServerErrorException",
-                r#"{"message": "Internal server error"}"#,
-            ),
-            (
-                GatewayError::IntegrationTimedOut,
-                504,
-                "InternalServerErrorException",
-                r#"{"message": "Endpoint request timed out"}"#,
-            ),
-            (
-                GatewayError::Unauthorized("x".into()),
-                401,
-                "UnauthorizedException",
-                r#"{"message":"Unauthorized"}"#,
-            ),
-            (
-                GatewayError::AuthorizerDenied,
-                403,
-                "AccessDeniedException",
-                r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
-            ),
-            (
-                GatewayError::AuthorizerFailed("x".into()),
-                500,
-                "AuthorizerConfigurationException",
-                r#"{"message":null}"#,
-            ),
-            (
-                GatewayError::ApiKeyRejected,
-                403,
-                "ForbiddenException",
-                r#"{"message":"Forbidden"}"#,
-            ),
-            (
-                GatewayError::Throttled,
-                429,
-                "TooManyRequestsException",
-                r#"{"message":"Too Many Requests"}"#,
-            ),
-            (
-                GatewayError::QuotaExceeded,
-                429,
-                "LimitExceededException",
-                r#"{"message":"Limit Exceeded"}"#,
-            ),
-            (
-                GatewayError::Unenforceable("x".into()),
-                500,
-                "InternalServerErrorException",
-                r#"{"message": "Internal server error"}"#,
-            ),
-            (
-                GatewayError::BodyTooLarge { limit: 1 },
-                413,
-                "RequestTooLargeException",
-                r#"{"message":"Request Too Long"}"#,
-            ),
-            (
-                GatewayError::BodyTimedOut,
-                408,
-                "RequestTimeoutException",
-                r#"{"message":"Request Timeout"}"#,
-            ),
-        ];
-        for (error, status, error_type, body) in rows {
-            let response = error.into_response(Dialect::Rest, "req-1");
-            assert_eq!(response.status().as_u16(), status);
-            assert_eq!(response.headers()["x-amzn-ErrorType"], error_type);
-            assert_eq!(response.headers()["x-amzn-RequestId"], "req-1");
-            assert_eq!(response.headers()["content-type"], "application/json");
-            assert_eq!(body_of(response).await, body);
-        }
-    }
-
-    #[tokio::test]
-    async fn http_api_and_function_url_errors_have_their_own_bodies() {
-        use sluice_template::PayloadFormat;
-        let http = Dialect::HttpApi(PayloadFormat::V2);
-        let rows = [
-            (
-                http,
-                GatewayError::NoRoute,
-                404,
-                r#"{"message":"Not Found"}"#,
-            ),
-            (
-                http,
-                GatewayError::FunctionFailed("x".into()),
-                500,
-                r#"{"message":"Internal Server Error"}"#,
-            ),
-            (
-                Dialect::HttpApi(PayloadFormat::V1),
-                GatewayError::MalformedResponse("x".into()),
-                500,
-                r#"{"message":"Internal Server Error"}"#,
-            ),
-            (
-                http,
-                GatewayError::IntegrationTimedOut,
-                503,
-                r#"{"message":"Service Unavailable"}"#,
-            ),
-            (
-                Dialect::FunctionUrl,
-                GatewayError::FunctionFailed("x".into()),
-                502,
-                "Internal Server Error",
-            ),
-            (
-                Dialect::FunctionUrl,
-                GatewayError::IamNotVerified,
-                403,
-                r#"{"Message":"Forbidden"}"#,
-            ),
-        ];
-        for (dialect, error, status, body) in rows {
-            let response = error.into_response(dialect, "req-1");
-            assert_eq!(response.status().as_u16(), status, "{dialect:?}");
-            assert!(!response.headers().contains_key("x-amzn-errortype"));
-            assert_eq!(
-                response.headers().contains_key("x-amzn-requestid"),
-                dialect == Dialect::FunctionUrl,
-                "HTTP APIs stamp apigw-requestid instead"
-            );
-            assert_eq!(body_of(response).await, body);
-        }
-    }
-}
+mod tests;

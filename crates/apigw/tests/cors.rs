@@ -26,6 +26,7 @@ fn rest_route(method: &str, path: &str, function: &str) -> Route {
         path: path.into(),
         function: function.into(),
         event_name: format!("{function}{method}"),
+        ..Default::default()
     }
 }
 

@@ -49,6 +49,7 @@ fn route(path: &str, function: &str) -> Route {
         path: path.into(),
         function: function.into(),
         event_name: "Get".into(),
+        ..Default::default()
     }
 }
 

@@ -13,17 +13,17 @@ pub fn print(
     addr: SocketAddr,
     region: &str,
 ) -> io::Result<()> {
-    let rows: Vec<(&str, &str, &str)> = model
+    let rows: Vec<(&str, &str, String)> = model
         .rest_apis
         .iter()
         .flat_map(|api| api.routes.iter())
-        .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.target()))
         .chain(
             model
                 .http_apis
                 .iter()
                 .flat_map(|api| api.routes.iter())
-                .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str())),
+                .map(|r| (r.method.as_str(), r.path.as_str(), r.function.clone())),
         )
         .collect();
     for url in &model.function_urls {
@@ -64,7 +64,7 @@ pub fn summary(out: &mut impl Write, model: &Model) -> io::Result<()> {
             api.logical_id, api.stage_name
         )?;
         for r in &api.routes {
-            writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.function)?;
+            writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.target())?;
         }
     }
     for api in &model.http_apis {

@@ -98,7 +98,7 @@ pub(crate) fn build(
         }
         if let Some(body) = api.props.get("Body") {
             let where_ = join_path(&api.path, "Body");
-            for r in openapi::routes(body, &where_, resolver, functions, warnings)? {
+            for r in openapi::routes(body, &where_, resolver, functions, warnings, false)? {
                 routes.push(HttpRoute {
                     method: r.method,
                     path: r.path,

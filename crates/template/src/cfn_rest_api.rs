@@ -1,6 +1,7 @@
 //! REST APIs as raw CloudFormation writes them (what CDK synthesizes): `AWS::ApiGateway::RestApi`
-//! with its `Resource` tree, `Method`s with `AWS_PROXY` integrations, and `Stage`/`Deployment` for
-//! the stage name and variables. They load to the same routes as their SAM equivalents.
+//! with its `Resource` tree, `Method`s (Lambda proxy, or the non-proxy integrations `non_proxy`
+//! reads, with `request_validation`'s validators), and `Stage`/`Deployment` for the stage name and
+//! variables. They load to the same routes as their SAM equivalents.
 
 use std::collections::BTreeMap;
 
@@ -65,12 +66,14 @@ pub(crate) fn build(
         let mut routes = Vec::new();
         if let Some(body) = props.get("Body") {
             let where_ = join_path(&path, "Body");
-            for r in openapi::routes(body, &where_, resolver, functions, warnings)? {
+            for r in openapi::routes(body, &where_, resolver, functions, warnings, true)? {
                 routes.push(Route {
                     method: r.method,
                     path: r.path,
                     function: r.function,
                     event_name: r.property,
+                    integration: r.integration,
+                    validation: r.validation,
                 });
             }
         }
@@ -141,10 +144,26 @@ pub(crate) fn build(
             .unwrap_or_else(|| empty.clone());
         let integration_path = join_path(&path, "Integration");
         let kind = text(&integration, &integration_path, "Type")?.unwrap_or_default();
-        if kind != "AWS_PROXY" {
-            warnings.push(format!(
-                "Resources.{id}: {method} {route_path} uses a {kind} integration, which is not emulated yet (method ignored)"
-            ));
+        let validation =
+            crate::request_validation::cloudformation(&props, &path, resources, resolver)?;
+        if !kind.eq_ignore_ascii_case("AWS_PROXY") {
+            let integrated = crate::non_proxy::read(
+                &integration,
+                &integration_path,
+                false,
+                &format!("{method} {route_path}"),
+                resolver,
+                functions,
+                warnings,
+            )?;
+            api.routes.push(Route {
+                method,
+                path: route_path,
+                function: integrated.function,
+                event_name: format!("Resources.{id}"),
+                integration: integrated.integration,
+                validation,
+            });
             continue;
         }
         let uri = text(&integration, &integration_path, "Uri")?.unwrap_or_default();
@@ -166,6 +185,8 @@ pub(crate) fn build(
             path: route_path,
             function: function.logical_id.clone(),
             event_name: format!("Resources.{id}"),
+            integration: Default::default(),
+            validation,
         });
     }
 

@@ -113,7 +113,7 @@ pub(crate) fn build(
                         }
                     }
                     let routes =
-                        openapi::routes(&document, &where_, resolver, functions, warnings)?;
+                        openapi::routes(&document, &where_, resolver, functions, warnings, false)?;
                     events.extend(routes.into_iter().map(|r| HttpEvent {
                         resource: ResourcePath::parse(&r.path).ok(),
                         route: HttpRoute {

@@ -21,11 +21,13 @@ mod logging_config;
 mod long_form;
 pub mod model;
 mod nested;
+mod non_proxy;
 mod openapi;
 mod options;
 mod parameters;
 mod paths;
 mod plain_yaml;
+mod request_validation;
 mod resource_types;
 mod resources;
 pub mod route_path;
@@ -36,8 +38,9 @@ pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
-    Code, Cors, Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, Model,
-    PayloadFormat, RestApi, Route, Source, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
+    Code, Cors, Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, Integration,
+    IntegrationResponse, InvokeMode, Mapping, Model, Passthrough, PayloadFormat, RequestValidation,
+    RestApi, Route, Source, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

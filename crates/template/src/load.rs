@@ -159,6 +159,13 @@ fn compile(
         &built.functions,
         &mut warnings,
     )?;
+    crate::request_validation::attach_sam(
+        &root,
+        resource_entries,
+        &resolver,
+        &mut built.rest_apis,
+        &mut warnings,
+    )?;
     let api_ids: Vec<String> = built
         .rest_apis
         .iter()

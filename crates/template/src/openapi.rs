@@ -7,7 +7,9 @@ use std::path::Path;
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::{Function, PayloadFormat, RestApi, Route, DEFAULT_ROUTE};
+use crate::model::{
+    Function, Integration, PayloadFormat, RequestValidation, RestApi, Route, DEFAULT_ROUTE,
+};
 use crate::yaml_tree::Node;
 
 /// OpenAPI's operation keys and the methods they route.
@@ -29,8 +31,12 @@ pub(crate) struct OpenApiRoute {
     pub method: String,
     /// The path key (`/items/{id}`; `/$default` becomes `$default`).
     pub path: String,
-    /// Logical id of the integrated function.
+    /// Logical id of the integrated function (empty for MOCK and unsupported types).
     pub function: String,
+    /// The integration (REST APIs: proxy, Lambda custom, MOCK or unsupported).
+    pub integration: Integration,
+    /// The operation's request validation (REST APIs).
+    pub validation: Option<RequestValidation>,
     /// `payloadFormatVersion` of the integration, if it says.
     pub payload_format: Option<PayloadFormat>,
     /// `paths./items.get`, for messages and as the route's event name.
@@ -85,13 +91,15 @@ pub(crate) fn document(
     Ok(Some((crate::long_form::convert(root), uri)))
 }
 
-/// The routes of an OpenAPI document. `where_` prefixes property paths in messages.
+/// The routes of an OpenAPI document. `where_` prefixes property paths in messages. `rest`: the
+/// document is a REST API's, whose operations may also use non-proxy integrations and validators.
 pub(crate) fn routes(
     document: &Node,
     where_: &str,
     resolver: &Resolver<'_>,
     functions: &[Function],
     warnings: &mut Vec<String>,
+    rest: bool,
 ) -> Result<Vec<OpenApiRoute>, TemplateError> {
     let Some(paths) = document.get("paths").and_then(Node::entries) else {
         return Ok(Vec::new());
@@ -118,6 +126,33 @@ pub(crate) fn routes(
                 }
             };
             let kind = text("type")?.unwrap_or_default().to_ascii_lowercase();
+            let validation = if rest {
+                crate::request_validation::openapi(document, node, &op_path, where_, resolver)?
+            } else {
+                None
+            };
+            if rest && kind != "aws_proxy" {
+                let integrated = crate::non_proxy::read(
+                    integration,
+                    &integration_path,
+                    true,
+                    &format!("{method} {path_key}"),
+                    resolver,
+                    functions,
+                    warnings,
+                )?;
+                out.push(OpenApiRoute {
+                    method: (*method).to_owned(),
+                    path: path_key.clone(),
+                    function: integrated.function,
+                    integration: integrated.integration,
+                    validation,
+                    payload_format: None,
+                    property: op_path,
+                    at: node.clone(),
+                });
+                continue;
+            }
             if kind != "aws_proxy" {
                 warnings.push(format!(
                     "{integration_path}: integration type {kind:?} is not emulated yet (route ignored)"
@@ -165,6 +200,8 @@ pub(crate) fn routes(
                 method: (*method).to_owned(),
                 path: route_path,
                 function: function.logical_id.clone(),
+                integration: Integration::LambdaProxy,
+                validation,
                 payload_format,
                 property: op_path,
                 at: node.clone(),
@@ -209,7 +246,7 @@ pub(crate) fn attach_rest(
             api.binary_media_types
                 .extend(types.into_iter().map(|t| t.replace("~1", "/")));
         }
-        for route in routes(&document, &where_, resolver, functions, warnings)? {
+        for route in routes(&document, &where_, resolver, functions, warnings, true)? {
             if let Err(error) = crate::route_path::ResourcePath::parse(&route.path) {
                 return Err(resolver.error(
                     &route.at,
@@ -222,6 +259,8 @@ pub(crate) fn attach_rest(
                 path: route.path,
                 function: route.function,
                 event_name: route.property,
+                integration: route.integration,
+                validation: route.validation,
             });
         }
     }

@@ -21,9 +21,10 @@ use std::time::Duration;
 use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
 #[cfg(test)]
 use sluice_template::RestApi;
-use sluice_template::{Route, DEFAULT_ROUTE};
+use sluice_template::{Integration, RequestValidation, Route, DEFAULT_ROUTE};
 
 use crate::dialect::Dialect;
+use crate::request_validator::RequestValidator;
 
 /// Why a template's routes cannot form a route table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +56,16 @@ pub enum RouteError {
         /// What is wrong with it.
         reason: PathError,
     },
+    /// A request model that is not a JSON Schema draft 4 document.
+    #[error("event `{event}` of `{function}`: the request model is not a valid JSON Schema (draft 4): {reason}")]
+    InvalidModel {
+        /// The event's name.
+        event: String,
+        /// The event's function.
+        function: String,
+        /// What the schema compiler said.
+        reason: String,
+    },
 }
 
 /// A compiled route: where it lives (which API), what it matches, what it integrates with.
@@ -76,6 +87,10 @@ pub(crate) struct RouteEntry {
     pub route_key: String,
     /// The route's own integration timeout; `None` → the dialect's.
     pub timeout: Option<Duration>,
+    /// The REST method's integration (Lambda proxy unless the template says otherwise).
+    pub integration: Integration,
+    /// The REST method's request validator, if one applies.
+    pub validator: Option<Arc<RequestValidator>>,
     /// The template path, parsed.
     path: ResourcePath,
 }
@@ -92,6 +107,8 @@ impl RouteEntry {
             dialect,
             route_key: DEFAULT_ROUTE.into(),
             timeout: None,
+            integration: Integration::LambdaProxy,
+            validator: None,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -136,6 +153,10 @@ pub(crate) struct RouteSpec {
     pub route_key: String,
     /// The route's own integration timeout (HTTP API `TimeoutInMillis`); `None` → the dialect's.
     pub timeout: Option<Duration>,
+    /// The REST method's integration (HTTP APIs: Lambda proxy).
+    pub integration: Integration,
+    /// The REST method's request validation.
+    pub validation: Option<RequestValidation>,
 }
 
 impl RouteSpec {
@@ -150,6 +171,8 @@ impl RouteSpec {
             dialect: Dialect::Rest,
             route_key: format!("{} {}", route.method, route.path),
             timeout: None,
+            integration: route.integration.clone(),
+            validation: route.validation.clone(),
         }
     }
 
@@ -195,6 +218,16 @@ impl RouteTable {
             // The template checked these rules with positions; a model built by hand is
             // checked here with the same rules (`sluice_template::route_path`).
             let path = parse_template(&spec)?;
+            let validator = match &spec.validation {
+                Some(validation) => Some(Arc::new(RequestValidator::compile(validation).map_err(
+                    |reason| RouteError::InvalidModel {
+                        event: spec.event_name.clone(),
+                        function: spec.function.clone(),
+                        reason,
+                    },
+                )?)),
+                None => None,
+            };
             let method = spec.method.to_ascii_uppercase();
             let shape = path.shape();
             if let Some(i) = table
@@ -218,6 +251,8 @@ impl RouteTable {
                 dialect: spec.dialect,
                 route_key: spec.route_key.clone(),
                 timeout: spec.timeout,
+                integration: spec.integration.clone(),
+                validator,
                 path,
             }));
             origins.push(spec);

@@ -22,6 +22,7 @@ proptest! {
                     path: (*p).into(),
                     function: "F".into(),
                     event_name: "E".into(),
+                    ..Default::default()
                 })
                 .collect(),
         };

@@ -17,6 +17,7 @@ fn api(routes: &[(&str, &str, &str)]) -> RestApi {
                 path: (*path).into(),
                 function: (*function).into(),
                 event_name: format!("{function}Event"),
+                ..Default::default()
             })
             .collect(),
     }

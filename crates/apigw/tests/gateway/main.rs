@@ -27,6 +27,7 @@ fn route(method: &str, path: &str, function: &str) -> Route {
         path: path.into(),
         function: function.into(),
         event_name: format!("{function}{method}"),
+        ..Default::default()
     }
 }
 

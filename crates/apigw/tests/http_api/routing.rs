@@ -69,6 +69,7 @@ async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
             path: "/rest".into(),
             function: "RestFunction".into(),
             event_name: "Rest".into(),
+            ..Default::default()
         }],
     };
     let api = HttpApi {

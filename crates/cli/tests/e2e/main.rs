@@ -20,6 +20,7 @@ mod items_rust;
 mod lambda_behaviour;
 mod limits_redis;
 mod logs;
+mod mapping;
 mod reload;
 mod request_event;
 mod runtime_clients;

@@ -4,11 +4,14 @@
 //! the time a `Model` exists; consumers never see raw template values.
 
 mod http;
+mod rest_method;
 
 pub use http::{
     Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
     DEFAULT_ROUTE, DEFAULT_STAGE,
 };
+
+pub use rest_method::{Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -143,17 +146,33 @@ pub struct RestApi {
     pub cors: Option<Cors>,
 }
 
-/// One route: a method on a resource path, integrated with a function (Lambda proxy).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One route: a method on a resource path and its integration (a function, unless MOCK).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Route {
     /// Upper-case HTTP method, or `ANY`.
     pub method: String,
     /// The resource path as written in the template (`/items/{id}`, `/{proxy+}`).
     pub path: String,
-    /// Logical id of the function the event belongs to.
+    /// Logical id of the function the event belongs to (empty for MOCK and unsupported types).
     pub function: String,
     /// The event's name in `Events` (`GetItems`), for messages.
     pub event_name: String,
+    /// How the method reaches the function (Lambda proxy for every SAM `Api` event).
+    pub integration: Integration,
+    /// Request validation, when a validator applies to the method.
+    pub validation: Option<RequestValidation>,
+}
+
+impl Route {
+    /// What the route reaches, for route tables: the function, `MOCK`, or the unsupported type.
+    pub fn target(&self) -> String {
+        match &self.integration {
+            Integration::LambdaProxy => self.function.clone(),
+            Integration::Lambda(_) => format!("{} (custom integration)", self.function),
+            Integration::Mock(_) => "MOCK".to_owned(),
+            Integration::Unsupported { kind } => format!("{kind} (not emulated: 500)"),
+        }
+    }
 }
 
 impl Model {

@@ -150,7 +150,9 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Resource"
             | "AWS::ApiGateway::Method"
             | "AWS::ApiGateway::Stage"
-            | "AWS::ApiGateway::Deployment" => {}
+            | "AWS::ApiGateway::Deployment"
+            | "AWS::ApiGateway::RequestValidator"
+            | "AWS::ApiGateway::Model" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}

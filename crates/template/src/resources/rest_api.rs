@@ -37,6 +37,8 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "Variables",
     "BinaryMediaTypes",
     "Cors",
+    // Read by `request_validation`, for the events that name them.
+    "Models",
     // Read by `openapi`, in its own pass.
     "DefinitionBody",
     "DefinitionUri",
@@ -150,6 +152,7 @@ pub(super) fn attach(
             path: event.path,
             function: event.function,
             event_name: event.event_name,
+            ..Route::default()
         });
     }
     Ok(())
@@ -252,7 +255,11 @@ pub(super) fn read_events(
         };
         for (key, _) in event_props.entries().unwrap_or_default() {
             // `Auth` is read by `auth.rs`.
-            if !matches!(key.as_str(), "Path" | "Method" | "RestApiId" | "Auth") {
+            // `RequestModel`/`RequestParameters` are read by `request_validation`.
+            if !matches!(
+                key.as_str(),
+                "Path" | "Method" | "RestApiId" | "Auth" | "RequestModel" | "RequestParameters"
+            ) {
                 warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
             }
         }

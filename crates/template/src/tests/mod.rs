@@ -5,6 +5,7 @@ mod cloudformation;
 mod errors;
 mod http_api;
 mod intrinsics;
+mod mapping;
 mod openapi;
 mod parameters;
 mod resources;

@@ -55,6 +55,7 @@ fn route(method: &str, path: &str, function: &str, event: &str) -> Route {
         path: path.into(),
         function: function.into(),
         event_name: event.into(),
+        ..Default::default()
     }
 }
 

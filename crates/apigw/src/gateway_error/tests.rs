@@ -1,0 +1,167 @@
+//! Every gateway error's status, type and body, byte for byte.
+
+use super::*;
+use http_body_util::BodyExt;
+
+async fn body_of(response: Response<Full<Bytes>>) -> String {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn every_error_has_aws_status_type_and_body() {
+    let rows = [
+        (
+            GatewayError::NoRoute,
+            403,
+            "MissingAuthenticationTokenException",
+            r#"{"message":"Missing Authentication Token"}"#,
+        ),
+        (
+            GatewayError::FunctionFailed("x".into()),
+            502,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+        ),
+        (
+            GatewayError::MalformedResponse("x".into()),
+            502,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+        ),
+        (
+            GatewayError::InvokeRejected("x".into()),
+            500,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+        ),
+        (
+            GatewayError::IntegrationTimedOut,
+            504,
+            "InternalServerErrorException",
+            r#"{"message": "Endpoint request timed out"}"#,
+        ),
+        (
+            GatewayError::Unauthorized("x".into()),
+            401,
+            "UnauthorizedException",
+            r#"{"message":"Unauthorized"}"#,
+        ),
+        (
+            GatewayError::AuthorizerDenied,
+            403,
+            "AccessDeniedException",
+            r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#,
+        ),
+        (
+            GatewayError::AuthorizerFailed("x".into()),
+            500,
+            "AuthorizerConfigurationException",
+            r#"{"message":null}"#,
+        ),
+        (
+            GatewayError::ApiKeyRejected,
+            403,
+            "ForbiddenException",
+            r#"{"message":"Forbidden"}"#,
+        ),
+        (
+            GatewayError::Throttled,
+            429,
+            "TooManyRequestsException",
+            r#"{"message":"Too Many Requests"}"#,
+        ),
+        (
+            GatewayError::QuotaExceeded,
+            429,
+            "LimitExceededException",
+            r#"{"message":"Limit Exceeded"}"#,
+        ),
+        (
+            GatewayError::Unenforceable("x".into()),
+            500,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+        ),
+        (
+            GatewayError::BodyTooLarge { limit: 1 },
+            413,
+            "RequestTooLargeException",
+            r#"{"message":"Request Too Long"}"#,
+        ),
+        (
+            GatewayError::BodyTimedOut,
+            408,
+            "RequestTimeoutException",
+            r#"{"message":"Request Timeout"}"#,
+        ),
+    ];
+    for (error, status, error_type, body) in rows {
+        let response = error.into_response(Dialect::Rest, "req-1");
+        assert_eq!(response.status().as_u16(), status);
+        assert_eq!(response.headers()["x-amzn-ErrorType"], error_type);
+        assert_eq!(response.headers()["x-amzn-RequestId"], "req-1");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(body_of(response).await, body);
+    }
+}
+
+#[tokio::test]
+async fn http_api_and_function_url_errors_have_their_own_bodies() {
+    use sluice_template::PayloadFormat;
+    let http = Dialect::HttpApi(PayloadFormat::V2);
+    let rows = [
+        (
+            http,
+            GatewayError::NoRoute,
+            404,
+            r#"{"message":"Not Found"}"#,
+        ),
+        (
+            http,
+            GatewayError::FunctionFailed("x".into()),
+            500,
+            r#"{"message":"Internal Server Error"}"#,
+        ),
+        (
+            Dialect::HttpApi(PayloadFormat::V1),
+            GatewayError::MalformedResponse("x".into()),
+            500,
+            r#"{"message":"Internal Server Error"}"#,
+        ),
+        (
+            http,
+            GatewayError::IntegrationTimedOut,
+            503,
+            r#"{"message":"Service Unavailable"}"#,
+        ),
+        (
+            Dialect::FunctionUrl,
+            GatewayError::FunctionFailed("x".into()),
+            502,
+            "Internal Server Error",
+        ),
+        (
+            Dialect::FunctionUrl,
+            GatewayError::IamNotVerified,
+            403,
+            r#"{"Message":"Forbidden"}"#,
+        ),
+    ];
+    for (dialect, error, status, body) in rows {
+        let response = error.into_response(dialect, "req-1");
+        assert_eq!(response.status().as_u16(), status, "{dialect:?}");
+        assert!(!response.headers().contains_key("x-amzn-errortype"));
+        assert_eq!(
+            response.headers().contains_key("x-amzn-requestid"),
+            dialect == Dialect::FunctionUrl,
+            "HTTP APIs stamp apigw-requestid instead"
+        );
+        assert_eq!(body_of(response).await, body);
+    }
+}

@@ -1,0 +1,353 @@
+//! Phase integrate for REST methods with non-proxy integrations: Lambda custom integrations
+//! (`AWS`) and `MOCK`, beside the proxy integration of `proxy.rs`.
+//!
+//! Request side: the request template chosen by `Content-Type` (none → `application/json`) renders
+//! the payload, or the body passes through as `passthroughBehavior` allows (else 415). Lambda is
+//! invoked with that payload; MOCK reads `statusCode` from it. Response side: the integration
+//! response is selected (Lambda: `selectionPattern` full-matched against the error's
+//! `errorMessage`, the default one on success; MOCK: against the status code), its template renders
+//! the body (none: the output passes through) and its `responseParameters` set headers.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use http_body_util::Full;
+use sluice_aws_env::AwsEnv;
+use sluice_template::{Integration, IntegrationResponse, Mapping, Passthrough};
+
+use crate::api::Api;
+use crate::exchange::Exchange;
+use crate::gateway_error::GatewayError;
+use crate::integration::{Invoke, InvokeError};
+use crate::mapping_template::{MappingInput, Params};
+use crate::request_event;
+use crate::request_validator::media_type;
+use crate::route_table::RouteMatch;
+
+/// Where a Lambda custom integration goes, and how long it may take.
+pub(crate) struct Backend<'a> {
+    /// The narrow interface to Lambda.
+    pub invoker: &'a dyn Invoke,
+    /// The REST integration timeout.
+    pub timeout: Duration,
+}
+
+/// What the integration produced, before the integration response maps it.
+struct Output {
+    /// The integration's body (`$input` of response templates).
+    body: String,
+    /// What selection patterns are matched against: Lambda's `errorMessage` (`None` on success)
+    /// or MOCK's status code.
+    selector: Option<String>,
+}
+
+/// Runs a non-proxy integration and maps its answer; proxy integrations never come here.
+pub(crate) async fn integrate(
+    ex: &Exchange,
+    route: &RouteMatch,
+    api: &Api,
+    aws: &AwsEnv,
+    integration: &Integration,
+    backend: Backend<'_>,
+) -> Result<Response<Full<Bytes>>, GatewayError> {
+    let (mapping, function) = match integration {
+        Integration::Lambda(mapping) => (mapping, Some(route.entry.function.as_str())),
+        Integration::Mock(mapping) => (mapping, None),
+        Integration::Unsupported { kind } => {
+            return Err(GatewayError::NotEmulated(format!(
+                "{kind} integration of {} {}",
+                route.entry.method, route.entry.resource
+            )))
+        }
+        Integration::LambdaProxy => {
+            return Err(GatewayError::Internal(
+                "a proxy integration reached the mapped integration phase".into(),
+            ))
+        }
+    };
+    let event = request_event::build(ex, route, &api.stage, &api.logical_id, aws);
+    let params = Params {
+        path: event.path_parameters.map(|p| p.0).unwrap_or_default(),
+        querystring: event
+            .query_string_parameters
+            .map(|p| p.0)
+            .unwrap_or_default(),
+        header: event.headers.map(|p| p.0).unwrap_or_default(),
+    };
+    let context = serde_json::to_value(&event.request_context)
+        .map_err(|e| GatewayError::Internal(format!("$context: {e}")))?;
+    let stage_variables = &api.stage.stage_variables;
+    let body = String::from_utf8_lossy(&ex.body);
+    let payload = match request_template(ex, mapping)? {
+        Some(template) => MappingInput::new(&body, &params, &context, stage_variables)
+            .render(template)
+            .map_err(|e| GatewayError::MappingFailed(format!("request template: {e}")))?,
+        None => body.clone().into_owned(),
+    };
+    let output = match function {
+        Some(function) => invoke(function, payload, backend).await?,
+        None => Output {
+            body: String::new(),
+            selector: Some(mock_status(&payload)),
+        },
+    };
+    let chosen = select(&mapping.responses, output.selector.as_deref()).ok_or_else(|| {
+        GatewayError::MappingFailed(
+            "no integration response matches and there is no default response".into(),
+        )
+    })?;
+    let input = MappingInput::new(&output.body, &params, &context, stage_variables);
+    let (content_type, body) = match response_template(ex, chosen) {
+        Some((content_type, template)) => (
+            content_type,
+            input
+                .render(template)
+                .map_err(|e| GatewayError::MappingFailed(format!("response template: {e}")))?,
+        ),
+        None => ("application/json".to_owned(), output.body.clone()),
+    };
+    let mut pairs = vec![("Content-Type".to_owned(), content_type)];
+    pairs.extend(response_headers(chosen, &output.body, stage_variables));
+    let status = StatusCode::from_u16(chosen.status_code)
+        .map_err(|e| GatewayError::MappingFailed(e.to_string()))?;
+    crate::response_parts::assemble(status, pairs, Bytes::from(body), "application/json")
+        .map_err(GatewayError::MappingFailed)
+}
+
+/// The request template for the request's content type; `None` to pass the body through; 415 when
+/// `passthroughBehavior` refuses.
+fn request_template<'m>(
+    ex: &Exchange,
+    mapping: &'m Mapping,
+) -> Result<Option<&'m String>, GatewayError> {
+    // AWS: a request without Content-Type is treated as application/json.
+    let content_type = ex
+        .header("content-type")
+        .map(|ct| media_type(&ct))
+        .unwrap_or_else(|| "application/json".to_owned());
+    if let Some(template) = mapping.request_templates.get(&content_type) {
+        return Ok(Some(template));
+    }
+    let passes = match mapping.passthrough {
+        Passthrough::WhenNoMatch => true,
+        Passthrough::WhenNoTemplates => mapping.request_templates.is_empty(),
+        Passthrough::Never => false,
+    };
+    if passes {
+        Ok(None)
+    } else {
+        Err(GatewayError::UnsupportedMediaType)
+    }
+}
+
+/// Invokes the function with the mapped payload under the integration timeout.
+async fn invoke(
+    function: &str,
+    payload: String,
+    backend: Backend<'_>,
+) -> Result<Output, GatewayError> {
+    // Lambda's Invoke takes JSON; an empty passthrough body is sent as `{}`.
+    let payload = if payload.trim().is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        Bytes::from(payload)
+    };
+    let invocation = backend.invoker.invoke(function, payload);
+    match tokio::time::timeout(backend.timeout, invocation).await {
+        Err(_) => Err(GatewayError::IntegrationTimedOut),
+        Ok(Ok(result)) => Ok(Output {
+            body: String::from_utf8_lossy(&result).into_owned(),
+            selector: None,
+        }),
+        // AWS: a function error is not a gateway error here; its `errorMessage` selects the
+        // integration response (the default one, status 200 unless mapped, when none matches).
+        Ok(Err(InvokeError::Function { payload })) => {
+            let body = String::from_utf8_lossy(&payload).into_owned();
+            let message = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    v.get("errorMessage").map(|m| match m {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                })
+                .unwrap_or_default();
+            Ok(Output {
+                body,
+                selector: Some(message),
+            })
+        }
+        Ok(Err(InvokeError::Rejected {
+            error_type,
+            message,
+        })) => Err(GatewayError::InvokeRejected(format!(
+            "{error_type}: {message}"
+        ))),
+    }
+}
+
+/// MOCK: the `statusCode` the rendered request template names (200 when it names none).
+fn mock_status(payload: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v.get("statusCode").cloned())
+        .map(|code| match code {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .unwrap_or_else(|| "200".to_owned())
+}
+
+/// The integration response whose selection pattern full-matches `selector` (Java's
+/// `String.matches`), else the default one (no pattern).
+fn select<'r>(
+    responses: &'r [IntegrationResponse],
+    selector: Option<&str>,
+) -> Option<&'r IntegrationResponse> {
+    let matched = selector.and_then(|text| {
+        responses.iter().find(|r| {
+            r.selection_pattern.as_deref().is_some_and(|pattern| {
+                // Java's `matches`: the whole message, `.` not matching line breaks.
+                regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(text))
+            })
+        })
+    });
+    matched.or_else(|| responses.iter().find(|r| r.selection_pattern.is_none()))
+}
+
+/// The response template for the client's `Accept` (exact), else `application/json`, else the first.
+fn response_template<'r>(
+    ex: &Exchange,
+    response: &'r IntegrationResponse,
+) -> Option<(String, &'r String)> {
+    let templates = &response.response_templates;
+    let accept = ex.header("accept").map(|a| media_type(&a));
+    accept
+        .and_then(|a| templates.get_key_value(&a))
+        .or_else(|| templates.get_key_value("application/json"))
+        .or_else(|| templates.iter().next())
+        .map(|(k, v)| (k.clone(), v))
+}
+
+/// `responseParameters` as header pairs: `'literal'`, `integration.response.body[.path]`,
+/// `stageVariables.name`. Lambda and MOCK integrations have no response headers, so
+/// `integration.response.header.*` maps nothing.
+fn response_headers(
+    response: &IntegrationResponse,
+    body: &str,
+    stage_variables: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (target, source) in &response.response_parameters {
+        let Some(name) = target.strip_prefix("method.response.header.") else {
+            continue;
+        };
+        let value =
+            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+                Some(literal.to_owned())
+            } else if source == "integration.response.body" {
+                Some(body.to_owned())
+            } else if let Some(path) = source.strip_prefix("integration.response.body.") {
+                serde_json::from_str::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|doc| {
+                        crate::json_path::select(&doc, &format!("$.{path}"))
+                            .ok()
+                            .flatten()
+                    })
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    })
+            } else if let Some(name) = source.strip_prefix("stageVariables.") {
+                stage_variables.get(name).cloned()
+            } else {
+                None
+            };
+        if let Some(value) = value {
+            out.push((name.to_owned(), value));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(pattern: Option<&str>, status: u16) -> IntegrationResponse {
+        IntegrationResponse {
+            selection_pattern: pattern.map(str::to_owned),
+            status_code: status,
+            ..IntegrationResponse::default()
+        }
+    }
+
+    #[test]
+    fn selection_patterns_match_whole_messages_else_the_default() {
+        let responses = [
+            response(Some("Bad.*"), 400),
+            response(None, 200),
+            response(Some(".*not found.*"), 404),
+            response(Some("5\\d{2}"), 500),
+        ];
+        for (selector, status) in [
+            (None, 200),
+            (Some("Bad name"), 400),
+            // Full match: `Bad.*` does not match a message that only contains it.
+            (Some("Very Bad name"), 200),
+            (Some("item not found"), 404),
+            // Java's `.` stops at a line break, so a multi-line message needs `(?s)`.
+            (Some("line one\nnot found"), 200),
+            (Some("503"), 500),
+            (Some("5031"), 200),
+        ] {
+            let chosen = select(&responses, selector).expect("a default exists");
+            assert_eq!(chosen.status_code, status, "{selector:?}");
+        }
+        assert!(select(&[response(Some("x"), 400)], Some("y")).is_none());
+    }
+
+    #[test]
+    fn mock_status_codes() {
+        assert_eq!(mock_status(r#"{"statusCode": 404}"#), "404");
+        assert_eq!(mock_status(r#"{"statusCode": "201"}"#), "201");
+        assert_eq!(mock_status("not json"), "200");
+    }
+
+    #[test]
+    fn response_parameters() {
+        let mut r = response(None, 200);
+        r.response_parameters = [
+            (
+                "method.response.header.X-Literal".to_owned(),
+                "'v'".to_owned(),
+            ),
+            (
+                "method.response.header.X-Id".to_owned(),
+                "integration.response.body.item.id".to_owned(),
+            ),
+            (
+                "method.response.header.X-Env".to_owned(),
+                "stageVariables.env".to_owned(),
+            ),
+            (
+                "method.response.header.X-None".to_owned(),
+                "integration.response.header.x".to_owned(),
+            ),
+        ]
+        .into();
+        let vars = [("env".to_owned(), "dev".to_owned())].into();
+        let mut headers = response_headers(&r, r#"{"item": {"id": 7}}"#, &vars);
+        headers.sort();
+        assert_eq!(
+            headers,
+            [
+                ("X-Env".to_owned(), "dev".to_owned()),
+                ("X-Id".to_owned(), "7".to_owned()),
+                ("X-Literal".to_owned(), "v".to_owned()),
+            ]
+        );
+    }
+}

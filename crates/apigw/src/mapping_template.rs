@@ -1,0 +1,202 @@
+//! API Gateway's mapping-template variables over the VTL engine: `$input` (`body`, `json()`,
+//! `path()`, `params()`), `$util` (`escapeJavaScript`, `parseJson`, `urlEncode`, `urlDecode`,
+//! `base64Encode`, `base64Decode`), `$context` and `$stageVariables`.
+
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use sluice_vtl::{Host, RenderError, Template, Value};
+
+use crate::json_path;
+
+/// The method request's parameters, as `$input.params()` shows them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Params {
+    /// Path parameters (decoded), in template order.
+    pub path: Vec<(String, String)>,
+    /// Query string parameters (the last value of a repeated name).
+    pub querystring: Vec<(String, String)>,
+    /// Headers (the last value of a repeated name), names as the client sent them.
+    pub header: Vec<(String, String)>,
+}
+
+/// Everything a mapping template can read.
+#[derive(Debug)]
+pub(crate) struct MappingInput<'a> {
+    /// `$input.body`: the request body (request templates) or the integration's output (response
+    /// templates).
+    pub body: &'a str,
+    /// The method request's parameters.
+    pub params: &'a Params,
+    /// `$context`.
+    pub context: &'a serde_json::Value,
+    /// `$stageVariables`.
+    pub stage_variables: &'a BTreeMap<String, String>,
+    /// `body` parsed as JSON, once.
+    json: OnceCell<serde_json::Value>,
+}
+
+impl<'a> MappingInput<'a> {
+    /// Template input over `body`.
+    pub fn new(
+        body: &'a str,
+        params: &'a Params,
+        context: &'a serde_json::Value,
+        stage_variables: &'a BTreeMap<String, String>,
+    ) -> MappingInput<'a> {
+        MappingInput {
+            body,
+            params,
+            context,
+            stage_variables,
+            json: OnceCell::new(),
+        }
+    }
+
+    /// Renders `template` (checked when the template was loaded, so a parse error here is a bug).
+    pub fn render(&self, template: &str) -> Result<String, RenderError> {
+        let template = Template::parse(template).map_err(|e| RenderError(e.to_string()))?;
+        template.render(self)
+    }
+
+    /// The body as JSON: an empty body is `{}`; a body that is not JSON is a JSON string.
+    fn json(&self) -> &serde_json::Value {
+        self.json.get_or_init(|| {
+            if self.body.trim().is_empty() {
+                return serde_json::json!({});
+            }
+            serde_json::from_str(self.body)
+                .unwrap_or_else(|_| serde_json::Value::String(self.body.to_owned()))
+        })
+    }
+
+    fn select(&self, args: &[Value]) -> Result<Option<serde_json::Value>, RenderError> {
+        let path = args.first().map(ToString::to_string).unwrap_or_default();
+        json_path::select(self.json(), &path).map_err(|e| RenderError(e.to_string()))
+    }
+}
+
+impl Host for MappingInput<'_> {
+    fn variable(&self, name: &str) -> Option<Value> {
+        match name {
+            "input" | "util" => Some(Value::Host(name.to_owned())),
+            "context" => Some(Value::from_json(self.context)),
+            "stageVariables" => Some(Value::map(
+                self.stage_variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::str(v))),
+            )),
+            _ => None,
+        }
+    }
+
+    fn property(&self, object: &str, name: &str) -> Value {
+        match (object, name) {
+            ("input", "body") => Value::str(self.body),
+            _ => Value::Null,
+        }
+    }
+
+    fn call(&self, object: &str, method: &str, args: &[Value]) -> Result<Value, RenderError> {
+        let text = || args.first().map(ToString::to_string).unwrap_or_default();
+        match (object, method, args.len()) {
+            ("input", "json", 1) => Ok(Value::Str(
+                self.select(args)?
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            )),
+            ("input", "path", 1) => Ok(self
+                .select(args)?
+                .map_or(Value::Null, |v| Value::from_json(&v))),
+            ("input", "params", 0) => Ok(Value::map([
+                ("path", pairs(&self.params.path)),
+                ("querystring", pairs(&self.params.querystring)),
+                ("header", pairs(&self.params.header)),
+            ])),
+            ("input", "params", 1) => {
+                let name = text();
+                let found = [&self.params.path, &self.params.querystring]
+                    .into_iter()
+                    .find_map(|list| list.iter().find(|(k, _)| *k == name))
+                    .or_else(|| {
+                        self.params
+                            .header
+                            .iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+                    });
+                Ok(Value::str(found.map(|(_, v)| v.as_str()).unwrap_or("")))
+            }
+            ("util", "escapeJavaScript", 1) => Ok(Value::Str(escape_javascript(&text()))),
+            ("util", "parseJson", 1) => serde_json::from_str::<serde_json::Value>(&text())
+                .map(|v| Value::from_json(&v))
+                .map_err(|e| RenderError(format!("$util.parseJson: {e}"))),
+            ("util", "urlEncode", 1) => Ok(Value::Str(url_encode(&text()))),
+            ("util", "urlDecode", 1) => Ok(Value::Str(url_decode(&text()))),
+            ("util", "base64Encode", 1) => Ok(Value::Str(
+                base64::engine::general_purpose::STANDARD.encode(text()),
+            )),
+            ("util", "base64Decode", 1) => base64::engine::general_purpose::STANDARD
+                .decode(text())
+                .map(|bytes| Value::Str(String::from_utf8_lossy(&bytes).into_owned()))
+                .map_err(|e| RenderError(format!("$util.base64Decode: {e}"))),
+            _ => Err(RenderError(format!(
+                "${object}.{method} with {} argument(s) is not a method API Gateway offers",
+                args.len()
+            ))),
+        }
+    }
+}
+
+fn pairs(list: &[(String, String)]) -> Value {
+    Value::map(list.iter().map(|(k, v)| (k.clone(), Value::str(v))))
+}
+
+/// Apache Commons' `StringEscapeUtils.escapeJavaScript`, which API Gateway uses: quotes, `\`, `/`
+/// and control characters escaped, non-ASCII as `\uXXXX` (so `'` becomes `\'`, which is not valid
+/// JSON — AWS's documented caveat).
+fn escape_javascript(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for unit in text.encode_utf16() {
+        match unit {
+            0x22 => out.push_str("\\\""),
+            0x27 => out.push_str("\\'"),
+            0x5c => out.push_str("\\\\"),
+            0x2f => out.push_str("\\/"),
+            0x08 => out.push_str("\\b"),
+            0x0a => out.push_str("\\n"),
+            0x09 => out.push_str("\\t"),
+            0x0c => out.push_str("\\f"),
+            0x0d => out.push_str("\\r"),
+            0x20..=0x7e => out.push(char::from(unit as u8)),
+            other => out.push_str(&format!("\\u{other:04X}")),
+        }
+    }
+    out
+}
+
+/// `java.net.URLEncoder.encode(s, "UTF-8")`: letters, digits and `.-*_` kept, space as `+`.
+fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(char::from(byte))
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// `java.net.URLDecoder.decode(s, "UTF-8")`: `+` is a space, `%XX` a byte.
+fn url_decode(text: &str) -> String {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests;

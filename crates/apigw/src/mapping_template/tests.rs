@@ -1,0 +1,216 @@
+//! Table tests from API Gateway's documented mapping-template examples (developer guide: "Variables
+//! for data transformations" and "Examples using variables for mapping template transformations").
+
+use super::*;
+
+fn params() -> Params {
+    Params {
+        path: vec![("petId".into(), "7".into())],
+        querystring: vec![("type".into(), "dog".into()), ("name".into(), "Rex".into())],
+        header: vec![
+            ("User-Agent".into(), "curl/8".into()),
+            ("name".into(), "from-header".into()),
+        ],
+    }
+}
+
+fn context() -> serde_json::Value {
+    serde_json::json!({
+        "stage": "prod", "requestId": "abcdefg-000-000-0000-abcdefg", "apiId": "abcd1234",
+        "resourcePath": "/pets/{petId}", "httpMethod": "GET",
+        "identity": {"sourceIp": "192.0.2.1", "userAgent": "curl/8", "apiKey": null},
+        "authorizer": {"principalId": "me", "claims": {"sub": "42"}},
+    })
+}
+
+fn render(template: &str, body: &str) -> String {
+    let (params, context) = (params(), context());
+    let stage_variables = [("env".to_owned(), "dev".to_owned())].into();
+    MappingInput::new(body, &params, &context, &stage_variables)
+        .render(template)
+        .unwrap_or_else(|e| panic!("{template}: {e}"))
+}
+
+fn render_json(template: &str, body: &str) -> serde_json::Value {
+    let out = render(template, body);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"))
+}
+
+#[test]
+fn input_variables() {
+    let body = r#"{"name": "Rex", "toys": [{"kind": "ball"}, {"kind": "rope"}], "age": 3}"#;
+    for (template, expected) in [
+        ("$input.body", body.to_owned()),
+        ("$input.json('$.name')", r#""Rex""#.to_owned()),
+        ("$input.json('$.toys[1]')", r#"{"kind":"rope"}"#.to_owned()),
+        ("$input.path('$.name')", "Rex".to_owned()),
+        ("$input.path('$.toys').size()", "2".to_owned()),
+        ("$input.path('$.toys')[0].kind", "ball".to_owned()),
+        ("$input.path('$.age') + 1", "3 + 1".to_owned()),
+        ("#set($a = $input.path('$.age') + 1)$a", "4".to_owned()),
+        (
+            "$input.params('petId') $input.params('type') $input.params('User-Agent')",
+            "7 dog curl/8".to_owned(),
+        ),
+        // Path, then query string, then header.
+        ("$input.params('name')", "Rex".to_owned()),
+        ("[$input.params('nope')]", "[]".to_owned()),
+        (
+            "$input.params().path.petId $input.params().header.get('User-Agent')",
+            "7 curl/8".to_owned(),
+        ),
+        (
+            "$context.stage $context.identity.sourceIp $context.authorizer.claims.sub",
+            "prod 192.0.2.1 42".to_owned(),
+        ),
+        ("$stageVariables.env", "dev".to_owned()),
+    ] {
+        assert_eq!(render(template, body), expected, "{template}");
+    }
+}
+
+#[test]
+fn util_functions() {
+    for (template, expected) in [
+        (
+            r#"$util.escapeJavaScript("it's a \"test\"/ok")"#,
+            r#"it\'s a \"test\"\/ok"#,
+        ),
+        ("$util.urlEncode('a b&c=d/é')", "a+b%26c%3Dd%2F%C3%A9"),
+        ("$util.urlDecode('a+b%26c')", "a b&c"),
+        ("$util.base64Encode('hello')", "aGVsbG8="),
+        ("$util.base64Decode('aGVsbG8=')", "hello"),
+        (
+            r#"#set($o = $util.parseJson('{"a": [1, {"b": "c"}]}'))$o.a[1].b"#,
+            "c",
+        ),
+    ] {
+        assert_eq!(render(template, "{}"), expected, "{template}");
+    }
+}
+
+/// "Example 1: Pass multiple `$context` variables to the integration endpoint".
+#[test]
+fn documented_context_example() {
+    let out = render_json(
+        r#"{
+    "stage" : "$context.stage",
+    "request_id" : "$context.requestId",
+    "api_id" : "$context.apiId",
+    "resource_path" : "$context.resourcePath",
+    "http_method" : "$context.httpMethod",
+    "source_ip" : "$context.identity.sourceIp",
+    "user-agent" : "$context.identity.userAgent"
+}"#,
+        "",
+    );
+    assert_eq!(
+        out,
+        serde_json::json!({
+            "stage": "prod", "request_id": "abcdefg-000-000-0000-abcdefg", "api_id": "abcd1234",
+            "resource_path": "/pets/{petId}", "http_method": "GET", "source_ip": "192.0.2.1",
+            "user-agent": "curl/8",
+        })
+    );
+}
+
+/// "Example 2: Pass all request parameters to the integration endpoint through a JSON payload".
+#[test]
+fn documented_all_params_example() {
+    let out = render_json(
+        r#"#set($allParams = $input.params())
+{
+  "params" : {
+    #foreach($type in $allParams.keySet())
+    #set($params = $allParams.get($type))
+    "$type" : {
+      #foreach($paramName in $params.keySet())
+      "$paramName" : "$util.escapeJavaScript($params.get($paramName))"
+      #if($foreach.hasNext),#end
+      #end
+    }
+    #if($foreach.hasNext),#end
+    #end
+  }
+}"#,
+        "",
+    );
+    assert_eq!(
+        out,
+        serde_json::json!({"params": {
+            "path": {"petId": "7"},
+            "querystring": {"type": "dog", "name": "Rex"},
+            "header": {"User-Agent": "curl/8", "name": "from-header"},
+        }})
+    );
+}
+
+/// The photo-album transformation of the "Mapping template transformations" tutorial.
+#[test]
+fn documented_photos_example() {
+    let body = r#"{"photos": {"page": 1, "photo": [
+        {"id": "12345678901", "owner": "23456789@A12", "title": "Example", "ispublic": true, "isfriend": false, "isfamily": false},
+        {"id": "12345678902", "owner": "23456789@A12", "title": "Example", "ispublic": true, "isfriend": false, "isfamily": false}
+    ]}}"#;
+    let out = render_json(
+        r#"#set($inputRoot = $input.path('$'))
+{
+  "photos": [
+#foreach($elem in $inputRoot.photos.photo)
+    {
+      "id": "$elem.id",
+      "photographedBy": "$elem.owner",
+      "title": "$elem.title",
+      "ispublic": $elem.ispublic,
+      "isfriend": $elem.isfriend,
+      "isfamily": $elem.isfamily
+    }#if($foreach.hasNext),#end
+#end
+  ]
+}"#,
+        body,
+    );
+    let photo = |id: &str| {
+        serde_json::json!({"id": id, "photographedBy": "23456789@A12", "title": "Example",
+            "ispublic": true, "isfriend": false, "isfamily": false})
+    };
+    assert_eq!(
+        out,
+        serde_json::json!({"photos": [photo("12345678901"), photo("12345678902")]})
+    );
+}
+
+/// `$input.json('$')` passes the body through; an empty body is `{}`; `$util.parseJson` of it
+/// gives an object (the documented "Example 3" shape).
+#[test]
+fn body_passthrough_and_parse() {
+    let template = r#"{"body": $input.json('$'), "name": "$input.params('name')"}"#;
+    assert_eq!(
+        render_json(template, r#"{"a": [1, 2]}"#),
+        serde_json::json!({"body": {"a": [1, 2]}, "name": "Rex"})
+    );
+    assert_eq!(
+        render_json(template, ""),
+        serde_json::json!({"body": {}, "name": "Rex"})
+    );
+    let template = r#"#set($b = $util.parseJson($input.json('$')))
+{"count": $b.items.size(), "first": "$b.items[0]"}"#;
+    assert_eq!(
+        render_json(template, r#"{"items": ["x", "y"]}"#),
+        serde_json::json!({"count": 2, "first": "x"})
+    );
+}
+
+#[test]
+fn unknown_methods_and_bad_paths_fail_the_render() {
+    let (params, context) = (params(), context());
+    let vars = BTreeMap::new();
+    let input = MappingInput::new("{}", &params, &context, &vars);
+    for template in [
+        "$util.nope('x')",
+        "$input.json('no-dollar')",
+        "$util.parseJson('{')",
+    ] {
+        assert!(input.render(template).is_err(), "{template}");
+    }
+}

@@ -1,0 +1,403 @@
+//! Non-proxy REST integrations (Lambda custom, MOCK, unsupported types) and request validation,
+//! through the gateway's public API with a fake Lambda that counts its invocations.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::{BodyExt, Full};
+use serde_json::{json, Value};
+use sluice_apigw::{Gateway, GatewayOptions, Invoke, InvokeError, InvokeFuture};
+use sluice_template::{
+    Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, RestApi, Route,
+};
+
+/// Answers `{"greeting": "Hello, <name>"}`, or fails with `Bad name: <name>` for names starting
+/// with `x`; records each payload.
+struct FakeLambda {
+    seen: Mutex<Vec<Bytes>>,
+}
+
+impl Invoke for FakeLambda {
+    fn invoke<'a>(&'a self, _function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
+        Box::pin(async move {
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push(payload.clone());
+            }
+            let event: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
+            let name = event["name"].as_str().unwrap_or("nobody").to_owned();
+            if name.starts_with('x') {
+                let error =
+                    json!({"errorMessage": format!("Bad name: {name}"), "errorType": "ValueError"});
+                return Err(InvokeError::Function {
+                    payload: Bytes::from(error.to_string()),
+                });
+            }
+            Ok(Bytes::from(
+                json!({"greeting": format!("Hello, {name}")}).to_string(),
+            ))
+        })
+    }
+}
+
+fn templates(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn lambda_mapping(passthrough: Passthrough) -> Mapping {
+    Mapping {
+        request_templates: templates(&[(
+            "application/json",
+            r#"{"name": $input.json('$.name'), "stage": "$context.stage", "q": "$input.params('q')"}"#,
+        )]),
+        passthrough,
+        responses: vec![
+            IntegrationResponse {
+                selection_pattern: None,
+                status_code: 200,
+                response_templates: templates(&[(
+                    "application/json",
+                    r#"{"message": "$input.path('$.greeting')"}"#,
+                )]),
+                response_parameters: [(
+                    "method.response.header.X-Mapped".to_owned(),
+                    "'yes'".to_owned(),
+                )]
+                .into(),
+            },
+            IntegrationResponse {
+                selection_pattern: Some("Bad name: .*".into()),
+                status_code: 400,
+                response_templates: templates(&[(
+                    "application/json",
+                    r#"{"error": "$util.escapeJavaScript($input.path('$.errorMessage'))"}"#,
+                )]),
+                response_parameters: BTreeMap::new(),
+            },
+        ],
+    }
+}
+
+fn route(method: &str, path: &str, integration: Integration) -> Route {
+    Route {
+        method: method.into(),
+        path: path.into(),
+        function: "Fn".into(),
+        event_name: format!("{method} {path}"),
+        integration,
+        validation: None,
+    }
+}
+
+fn api() -> RestApi {
+    let mock = Mapping {
+        request_templates: templates(&[(
+            "application/json",
+            r#"#if($input.params('missing') == "yes"){"statusCode": 404}#else{"statusCode": 200}#end"#,
+        )]),
+        passthrough: Passthrough::WhenNoMatch,
+        responses: vec![
+            IntegrationResponse {
+                selection_pattern: None,
+                status_code: 200,
+                response_templates: templates(&[(
+                    "application/json",
+                    r#"{"mocked": true, "id": "$input.params('id')"}"#,
+                )]),
+                response_parameters: BTreeMap::new(),
+            },
+            IntegrationResponse {
+                selection_pattern: Some("404".into()),
+                status_code: 404,
+                response_templates: templates(&[("application/json", r#"{"mocked": "missing"}"#)]),
+                response_parameters: BTreeMap::new(),
+            },
+        ],
+    };
+    let mut validated = route("POST", "/users", Integration::LambdaProxy);
+    validated.validation = Some(RequestValidation {
+        body_schema: Some(json!({
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "minLength": 1}, "age": {"type": "integer"}},
+        })),
+        body_content_type: "application/json".into(),
+        required_parameters: vec![
+            "method.request.querystring.tag".into(),
+            "method.request.header.X-Team".into(),
+        ],
+    });
+    let mut mock_route = route("GET", "/mock/{id}", Integration::Mock(mock));
+    mock_route.function.clear();
+    RestApi {
+        logical_id: "Api".into(),
+        stage_name: "prod".into(),
+        stage_variables: BTreeMap::new(),
+        binary_media_types: Vec::new(),
+        cors: None,
+        routes: vec![
+            route(
+                "POST",
+                "/hello",
+                Integration::Lambda(lambda_mapping(Passthrough::WhenNoMatch)),
+            ),
+            route(
+                "POST",
+                "/strict",
+                Integration::Lambda(lambda_mapping(Passthrough::WhenNoTemplates)),
+            ),
+            route(
+                "POST",
+                "/never",
+                Integration::Lambda(lambda_mapping(Passthrough::Never)),
+            ),
+            mock_route,
+            route(
+                "GET",
+                "/pets",
+                Integration::Unsupported {
+                    kind: "HTTP_PROXY".into(),
+                },
+            ),
+            validated,
+        ],
+    }
+}
+
+struct Harness {
+    gateway: Gateway,
+    lambda: Arc<FakeLambda>,
+}
+
+fn harness() -> Harness {
+    let lambda = Arc::new(FakeLambda {
+        seen: Mutex::new(Vec::new()),
+    });
+    let gateway =
+        Gateway::new(&[api()], lambda.clone(), GatewayOptions::default()).expect("valid routes");
+    Harness { gateway, lambda }
+}
+
+/// Status, headers and body of one response.
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+impl Harness {
+    async fn send(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .expect("valid request");
+        let response = self
+            .gateway
+            .handle(request, "192.0.2.7:5000".parse().expect("address"))
+            .await;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    fn invocations(&self) -> Vec<Value> {
+        self.lambda
+            .seen
+            .lock()
+            .map(|seen| {
+                seen.iter()
+                    .map(|p| serde_json::from_slice(p).unwrap_or(Value::Null))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+#[tokio::test]
+async fn lambda_custom_integration_maps_request_and_response() {
+    let h = harness();
+    let answer = h
+        .send("POST", "/hello?q=search", &[JSON], r#"{"name": "Ann"}"#)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer.body).ok(),
+        Some(json!({"message": "Hello, Ann"}))
+    );
+    assert_eq!(answer.headers["x-mapped"], "yes");
+    assert_eq!(answer.headers["content-type"], "application/json");
+    assert!(answer.headers.contains_key("x-amzn-requestid"));
+    // The function got the mapped payload, not the proxy event.
+    assert_eq!(
+        h.invocations(),
+        vec![json!({"name": "Ann", "stage": "prod", "q": "search"})]
+    );
+}
+
+#[tokio::test]
+async fn function_errors_select_integration_responses_by_pattern() {
+    let h = harness();
+    let answer = h
+        .send("POST", "/hello", &[JSON], r#"{"name": "xavier"}"#)
+        .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer.body).ok(),
+        Some(json!({"error": "Bad name: xavier"}))
+    );
+    assert_eq!(h.invocations().len(), 1);
+}
+
+#[tokio::test]
+async fn passthrough_behaviours() {
+    let h = harness();
+    let text = ("content-type", "text/plain");
+    // WHEN_NO_MATCH: an unmapped content type passes through untouched.
+    let answer = h
+        .send("POST", "/hello", &[text], r#"{"name": "raw"}"#)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(h.invocations().last(), Some(&json!({"name": "raw"})));
+    // WHEN_NO_TEMPLATES with templates, and NEVER: 415 without invoking.
+    for path in ["/strict", "/never"] {
+        let answer = h.send("POST", path, &[text], "x").await;
+        assert_eq!(answer.status, 415, "{path}: {}", answer.body);
+        assert_eq!(answer.body, r#"{"message":"Unsupported Media Type"}"#);
+        assert_eq!(
+            answer.headers["x-amzn-errortype"],
+            "UnsupportedMediaTypeException"
+        );
+    }
+    assert_eq!(h.invocations().len(), 1);
+    // No Content-Type is application/json, which has a template.
+    let answer = h.send("POST", "/never", &[], r#"{"name": "Bo"}"#).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(h.invocations().len(), 2);
+}
+
+#[tokio::test]
+async fn mock_integration_answers_from_its_templates() {
+    let h = harness();
+    let answer = h.send("GET", "/mock/42", &[], "").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer.body).ok(),
+        Some(json!({"mocked": true, "id": "42"}))
+    );
+    let answer = h.send("GET", "/mock/42?missing=yes", &[], "").await;
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    assert_eq!(answer.body, r#"{"mocked": "missing"}"#);
+    assert!(h.invocations().is_empty());
+}
+
+#[tokio::test]
+async fn unsupported_integrations_answer_500() {
+    let h = harness();
+    let answer = h.send("GET", "/pets", &[], "").await;
+    assert_eq!(answer.status, 500);
+    assert_eq!(answer.body, r#"{"message": "Internal server error"}"#);
+    assert_eq!(
+        answer.headers["x-amzn-errortype"],
+        "InternalServerErrorException"
+    );
+    assert!(h.invocations().is_empty());
+}
+
+#[tokio::test]
+async fn request_validation_refuses_without_invoking() {
+    let h = harness();
+    let team = ("x-team", "core");
+    for (uri, headers, body, expected) in [
+        (
+            "/users",
+            vec![JSON],
+            r#"{"name": "a"}"#,
+            r#"{"message":"Missing required request parameters: [X-Team, tag]"}"#,
+        ),
+        (
+            "/users?tag=",
+            vec![JSON, team],
+            r#"{"name": "a"}"#,
+            r#"{"message":"Missing required request parameters: [tag]"}"#,
+        ),
+        (
+            "/users?tag=t",
+            vec![JSON, ("x-team", " ")],
+            r#"{"name": "a"}"#,
+            r#"{"message":"Missing required request parameters: [X-Team]"}"#,
+        ),
+        (
+            "/users?tag=t",
+            vec![JSON, team],
+            r#"{"age": 3}"#,
+            r#"{"message":"Invalid request body"}"#,
+        ),
+        (
+            "/users?tag=t",
+            vec![JSON, team],
+            r#"{"name": "a", "age": "old"}"#,
+            r#"{"message":"Invalid request body"}"#,
+        ),
+        (
+            "/users?tag=t",
+            vec![JSON, team],
+            "not json",
+            r#"{"message":"Invalid request body"}"#,
+        ),
+        (
+            "/users?tag=t",
+            vec![JSON, team],
+            "",
+            r#"{"message":"Invalid request body"}"#,
+        ),
+    ] {
+        let answer = h.send("POST", uri, &headers, body).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (400, expected),
+            "{uri} {body}"
+        );
+        assert_eq!(answer.headers["x-amzn-errortype"], "BadRequestException");
+    }
+    assert!(h.invocations().is_empty());
+    // Valid requests reach the function (whose answer is no proxy response: the 502 is the
+    // proxy mapper's, after validation passed).
+    let answer = h
+        .send(
+            "POST",
+            "/users?tag=t",
+            &[JSON, team],
+            r#"{"name": "a", "age": 3}"#,
+        )
+        .await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert_eq!(h.invocations().len(), 1);
+    // A body of another content type than the model's is not validated (AWS).
+    let answer = h
+        .send(
+            "POST",
+            "/users?tag=t",
+            &[("content-type", "text/plain"), team],
+            "free text",
+        )
+        .await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert_eq!(h.invocations().len(), 2);
+}

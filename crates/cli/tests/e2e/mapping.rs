@@ -1,0 +1,138 @@
+//! Non-proxy REST integrations and request validation, served by the real binary to python
+//! handlers (`tests/fixtures/mapping`).
+
+use serde_json::{json, Value};
+use sluice_testkit::Server;
+
+use crate::{client, sluice};
+
+fn template() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mapping/template.yaml")
+}
+
+/// `START` lines of `function` logged so far.
+fn invocations(server: &Server, function: &str) -> usize {
+    let needle = format!("[{function}] START RequestId");
+    server.logs().iter().filter(|l| l.contains(&needle)).count()
+}
+
+#[test]
+fn custom_integration_mock_unsupported_and_validation() {
+    let server = Server::start(sluice(), &template(), &[]);
+    let http = client();
+
+    // Lambda custom integration: mapped request in, mapped response out.
+    let response = http
+        .post(server.url("/greet?lang=en"))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Ann"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-mapped"], "yes");
+    assert_eq!(response.headers()["x-greeting-stage"], "v1");
+    let body: Value = response.json().unwrap();
+    assert_eq!(
+        body,
+        json!({"message": "Hello, Ann (en)", "via": "custom integration"})
+    );
+
+    // The function's error message selects the 400 response.
+    let response = http
+        .post(server.url("/greet"))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "xavier"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body, json!({"error": "Bad name: xavier"}));
+
+    // WHEN_NO_TEMPLATES with a template defined: another content type is refused.
+    let response = http
+        .post(server.url("/greet"))
+        .header("content-type", "text/plain")
+        .body("Ann")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"message":"Unsupported Media Type"}"#
+    );
+
+    // MOCK: the request template's statusCode selects the response.
+    let response = http.get(server.url("/status/200")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body["mock"], "ok");
+    let response = http.get(server.url("/status/404")).send().unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().unwrap(), r#"{"mock": "not found"}"#);
+
+    // HTTP_PROXY is not emulated: reported once at load, 500 at run time.
+    let response = http.get(server.url("/pets")).send().unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InternalServerErrorException"
+    );
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+    let reported = server
+        .logs()
+        .iter()
+        .filter(|l| l.contains("HTTP_PROXY integrations are not emulated"))
+        .count();
+    assert_eq!(reported, 1, "{:#?}", server.logs());
+
+    // Request validation: 400 without invoking the function.
+    for (uri, body, expected) in [
+        (
+            "/users",
+            r#"{"name": "Bo"}"#,
+            r#"{"message":"Missing required request parameters: [team]"}"#,
+        ),
+        (
+            "/users?team=core",
+            r#"{"age": 3}"#,
+            r#"{"message":"Invalid request body"}"#,
+        ),
+        (
+            "/users?team=core",
+            r#"{"name": "Bo", "age": -1}"#,
+            r#"{"message":"Invalid request body"}"#,
+        ),
+    ] {
+        let response = http
+            .post(server.url(uri))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 400, "{uri} {body}");
+        assert_eq!(
+            response.headers()["x-amzn-errortype"],
+            "BadRequestException"
+        );
+        assert_eq!(response.text().unwrap(), expected);
+    }
+    let response = http
+        .post(server.url("/users?team=core"))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Bo", "age": 3}"#)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().unwrap();
+    assert_eq!(body, json!({"created": "Bo"}));
+    // Logs arrive in order: once the valid request's END is in, any START of the refused ones
+    // would be too.
+    assert!(server
+        .wait_for_log("[UsersFunction] END RequestId")
+        .is_some());
+    assert_eq!(invocations(&server, "UsersFunction"), 1);
+    assert_eq!(invocations(&server, "GreetFunction"), 2);
+}

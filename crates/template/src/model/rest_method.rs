@@ -1,0 +1,76 @@
+//! What a REST API method does besides routing: its integration (Lambda proxy, Lambda custom with
+//! mapping templates, MOCK, or a type Sluice does not emulate) and its request validation.
+
+use std::collections::BTreeMap;
+
+/// How a REST route reaches its backend.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Integration {
+    /// Lambda proxy (`AWS_PROXY`, every SAM `Api` event): the function gets the proxy event.
+    #[default]
+    LambdaProxy,
+    /// Lambda custom integration (`AWS` with a Lambda URI): the mapped payload in, the integration
+    /// responses out.
+    Lambda(Mapping),
+    /// `MOCK`: no backend; the request template's `statusCode` selects the integration response.
+    Mock(Mapping),
+    /// A type Sluice does not emulate (`HTTP`, `HTTP_PROXY`, an AWS service): reported at load,
+    /// answered with 500 at run time.
+    Unsupported {
+        /// The type as written (`HTTP_PROXY`, `AWS (dynamodb)`).
+        kind: String,
+    },
+}
+
+/// The mapping of a non-proxy integration: request templates and integration responses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mapping {
+    /// `requestTemplates`: content type (lower case) → VTL template.
+    pub request_templates: BTreeMap<String, String>,
+    /// `passthroughBehavior` (default `WHEN_NO_MATCH`).
+    pub passthrough: Passthrough,
+    /// `responses` / `IntegrationResponses`, in template order.
+    pub responses: Vec<IntegrationResponse>,
+}
+
+/// What happens to a request whose content type has no template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Passthrough {
+    /// The body passes through untransformed when no template matches.
+    #[default]
+    WhenNoMatch,
+    /// The body passes through only when there are no templates at all; else 415.
+    WhenNoTemplates,
+    /// 415 unless a template matches.
+    Never,
+}
+
+/// One integration response.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IntegrationResponse {
+    /// `selectionPattern` (a Java regex matched against a Lambda error message, or a MOCK status
+    /// code); `None` for the default response.
+    pub selection_pattern: Option<String>,
+    /// The method response's status code.
+    pub status_code: u16,
+    /// `responseTemplates`: content type → VTL template; none means the body passes through.
+    pub response_templates: BTreeMap<String, String>,
+    /// `responseParameters`: `method.response.header.X` → `'literal'`,
+    /// `integration.response.header.x` or `integration.response.body[.path]`.
+    pub response_parameters: BTreeMap<String, String>,
+}
+
+/// Request validation of one method (`RequestValidator` + models and required parameters).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestValidation {
+    /// The body's JSON Schema (draft 4, `$ref`s to other models inlined under `definitions`),
+    /// checked when the validator validates bodies.
+    pub body_schema: Option<serde_json::Value>,
+    /// The content type the schema is for (`application/json`, or `$default` for any); AWS skips
+    /// body validation for a request of another content type.
+    pub body_content_type: String,
+    /// Required request parameters (`method.request.querystring.name`,
+    /// `method.request.header.name`, `method.request.path.name`), in template order, checked when
+    /// the validator validates parameters.
+    pub required_parameters: Vec<String>,
+}

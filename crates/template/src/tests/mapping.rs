@@ -1,0 +1,504 @@
+//! Non-proxy integrations (Lambda custom, MOCK, unsupported types) and request validation load to
+//! the same model from OpenAPI, raw CloudFormation and SAM events; bad input names file and line.
+
+use super::{load, load_err};
+use crate::{Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, Route};
+
+const FUNCTION: &str = "  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: ./src}
+";
+
+const REQUEST_TEMPLATE: &str = "{\"name\": $input.json('$.name')}";
+const RESPONSE_TEMPLATE: &str = "{\"greeting\": \"$input.path('$.greeting')\"}";
+
+/// The route at `method path` of the only REST API.
+fn route<'m>(model: &'m crate::Model, method: &str, path: &str) -> &'m Route {
+    model
+        .rest_apis
+        .iter()
+        .flat_map(|a| a.routes.iter())
+        .find(|r| r.method == method && r.path == path)
+        .unwrap_or_else(|| panic!("no route {method} {path} in {:#?}", model.rest_apis))
+}
+
+fn lambda_mapping() -> Integration {
+    Integration::Lambda(Mapping {
+        request_templates: [("application/json".to_owned(), REQUEST_TEMPLATE.to_owned())].into(),
+        passthrough: Passthrough::WhenNoTemplates,
+        responses: vec![
+            IntegrationResponse {
+                selection_pattern: None,
+                status_code: 200,
+                response_templates: [("application/json".to_owned(), RESPONSE_TEMPLATE.to_owned())]
+                    .into(),
+                response_parameters: [(
+                    "method.response.header.X-Greeted".to_owned(),
+                    "'yes'".to_owned(),
+                )]
+                .into(),
+            },
+            IntegrationResponse {
+                selection_pattern: Some(".*Bad name.*".into()),
+                status_code: 400,
+                response_templates: [(
+                    "application/json".to_owned(),
+                    "{\"error\": \"$input.path('$.errorMessage')\"}".to_owned(),
+                )]
+                .into(),
+                response_parameters: Default::default(),
+            },
+        ],
+    })
+}
+
+#[test]
+fn lambda_custom_integration_loads_the_same_from_openapi_and_cloudformation() {
+    let openapi = load(&format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+{FUNCTION}  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        swagger: '2.0'
+        paths:
+          /hello:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+                passthroughBehavior: when_no_templates
+                requestTemplates:
+                  application/json: "{{\"name\": $input.json('$.name')}}"
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseParameters:
+                      method.response.header.X-Greeted: "'yes'"
+                    responseTemplates:
+                      application/json: "{{\"greeting\": \"$input.path('$.greeting')\"}}"
+                  .*Bad name.*:
+                    statusCode: 400
+                    responseTemplates:
+                      application/json: "{{\"error\": \"$input.path('$.errorMessage')\"}}"
+"#
+    ));
+    let cfn = load(&format!(
+        r#"Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {{Name: hello}}
+  Hello:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: hello}}
+  PostHello:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Hello
+      HttpMethod: POST
+      Integration:
+        Type: AWS
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+        PassthroughBehavior: WHEN_NO_TEMPLATES
+        RequestTemplates:
+          application/json: "{{\"name\": $input.json('$.name')}}"
+        IntegrationResponses:
+          - StatusCode: 200
+            ResponseParameters:
+              method.response.header.X-Greeted: "'yes'"
+            ResponseTemplates:
+              application/json: "{{\"greeting\": \"$input.path('$.greeting')\"}}"
+          - StatusCode: 400
+            SelectionPattern: .*Bad name.*
+            ResponseTemplates:
+              application/json: "{{\"error\": \"$input.path('$.errorMessage')\"}}"
+      MethodResponses:
+        - StatusCode: 200
+        - StatusCode: 400
+"#
+    ));
+    for model in [&openapi, &cfn] {
+        let route = route(model, "POST", "/hello");
+        assert_eq!(route.function, "Fn");
+        assert_eq!(route.integration, lambda_mapping());
+    }
+}
+
+#[test]
+fn mock_and_unsupported_integrations() {
+    let model = load(&format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+{FUNCTION}  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /mock:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '{{"statusCode": 200}}'
+                responses:
+                  default:
+                    statusCode: 200
+                    responseTemplates:
+                      application/json: '{{"mocked": true}}'
+          /pets:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://petstore.example.com/pets
+          /queue:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: arn:aws:apigateway:us-east-1:sqs:path/123456789012/queue
+"#
+    ));
+    let mock = route(&model, "GET", "/mock");
+    assert!(mock.function.is_empty());
+    let Integration::Mock(mapping) = &mock.integration else {
+        panic!("{:?}", mock.integration)
+    };
+    assert_eq!(
+        mapping.request_templates["application/json"],
+        r#"{"statusCode": 200}"#
+    );
+    assert_eq!(mapping.responses[0].status_code, 200);
+    assert_eq!(
+        route(&model, "GET", "/pets").integration,
+        Integration::Unsupported {
+            kind: "HTTP_PROXY".into()
+        }
+    );
+    assert_eq!(
+        route(&model, "POST", "/queue").integration,
+        Integration::Unsupported {
+            kind: "AWS (sqs)".into()
+        }
+    );
+    let reported: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("integrations are not emulated"))
+        .collect();
+    assert_eq!(reported.len(), 2, "{:#?}", model.warnings);
+    assert!(
+        reported[0].contains("GET /pets answers 500"),
+        "{reported:?}"
+    );
+}
+
+fn user_schema() -> serde_json::Value {
+    serde_json::json!({
+        "allOf": [{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "address": {"$ref": "#/definitions/Address"}}}],
+        "definitions": {
+            "User": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "address": {"$ref": "#/definitions/Address"}}},
+            "Address": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    })
+}
+
+#[test]
+fn request_validation_loads_the_same_from_sam_openapi_and_cloudformation() {
+    let sam = load(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: ./src
+      Events:
+        Create:
+          Type: Api
+          Properties:
+            Path: /users
+            Method: post
+            RestApiId: !Ref Api
+            RequestModel: {Model: User, Required: true, ValidateBody: true, ValidateParameters: true}
+            RequestParameters:
+              - method.request.querystring.tag: {Required: true}
+              - method.request.header.X-Trace: {Required: false}
+              - method.request.header.X-Team: {Required: true, Caching: false}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Models:
+        User:
+          type: object
+          required: [name]
+          properties:
+            name: {type: string}
+            address: {$ref: !Sub 'https://apigateway.amazonaws.com/restapis/${Api}/models/Address'}
+        Address:
+          type: object
+          properties:
+            city: {type: string}
+"#,
+    );
+    let openapi = load(&format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+{FUNCTION}  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        x-amazon-apigateway-request-validators:
+          all: {{validateRequestBody: true, validateRequestParameters: true}}
+        x-amazon-apigateway-request-validator: all
+        components:
+          schemas:
+            User:
+              type: object
+              required: [name]
+              properties:
+                name: {{type: string}}
+                address: {{$ref: '#/components/schemas/Address'}}
+            Address:
+              type: object
+              properties:
+                city: {{type: string}}
+        paths:
+          /users:
+            post:
+              parameters:
+                - {{name: tag, in: query, required: true}}
+                - {{name: X-Trace, in: header}}
+                - {{name: X-Team, in: header, required: true}}
+              requestBody:
+                content:
+                  application/json:
+                    schema: {{$ref: '#/components/schemas/User'}}
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: !GetAtt Fn.Arn
+"#
+    ));
+    let cfn = load(&format!(
+        r#"Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {{Name: users}}
+  Users:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: users}}
+  Validator:
+    Type: AWS::ApiGateway::RequestValidator
+    Properties: {{RestApiId: !Ref Api, ValidateRequestBody: true, ValidateRequestParameters: true}}
+  UserModel:
+    Type: AWS::ApiGateway::Model
+    Properties:
+      RestApiId: !Ref Api
+      Name: User
+      ContentType: application/json
+      Schema:
+        type: object
+        required: [name]
+        properties:
+          name: {{type: string}}
+          address: {{$ref: !Sub 'https://apigateway.amazonaws.com/restapis/${{Api}}/models/Address'}}
+  AddressModel:
+    Type: AWS::ApiGateway::Model
+    Properties:
+      RestApiId: !Ref Api
+      Name: Address
+      Schema: {{type: object, properties: {{city: {{type: string}}}}}}
+  PostUsers:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: POST
+      RequestValidatorId: !Ref Validator
+      RequestModels: {{application/json: !Ref UserModel}}
+      RequestParameters:
+        method.request.querystring.tag: true
+        method.request.header.X-Trace: false
+        method.request.header.X-Team: true
+      Integration:
+        Type: AWS_PROXY
+        Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+"#
+    ));
+    let expected = RequestValidation {
+        body_schema: Some(user_schema()),
+        body_content_type: "application/json".into(),
+        required_parameters: vec![
+            "method.request.querystring.tag".into(),
+            "method.request.header.X-Team".into(),
+        ],
+    };
+    for (form, model) in [
+        ("SAM", &sam),
+        ("OpenAPI", &openapi),
+        ("CloudFormation", &cfn),
+    ] {
+        let route = route(model, "POST", "/users");
+        let mut validation = route.validation.clone().expect(form);
+        validation.required_parameters.sort();
+        let mut expected = expected.clone();
+        expected.required_parameters.sort();
+        assert_eq!(validation, expected, "{form}");
+    }
+}
+
+#[test]
+fn sam_request_parameters_without_a_validator_are_not_checked_and_say_so() {
+    let model = load(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: ./src
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            Path: /things
+            Method: get
+            RequestParameters: [{method.request.querystring.q: {Required: true}}]
+"#,
+    );
+    assert_eq!(route(&model, "GET", "/things").validation, None);
+    assert!(
+        model
+            .warnings
+            .iter()
+            .any(|w| w.contains("RequestParameters") && w.contains("ValidateParameters")),
+        "{:#?}",
+        model.warnings
+    );
+}
+
+#[test]
+fn bad_mappings_and_validators_name_file_line_and_property() {
+    let bad_template = load_err(&format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+{FUNCTION}  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        paths:
+          /x:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '#if($a) no end'
+"#
+    ));
+    assert!(
+        bad_template.starts_with("/app/template.yaml:17:")
+            && bad_template.contains("requestTemplates.application/json")
+            && bad_template.contains("#if has no #end"),
+        "{bad_template}"
+    );
+    let bad_status = load_err(&format!(
+        r#"Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+  M:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration:
+        Type: MOCK
+        IntegrationResponses:
+          - StatusCode: two hundred
+"#
+    ));
+    assert!(
+        bad_status.starts_with("/app/template.yaml:16:")
+            && bad_status.contains("IntegrationResponses[0].StatusCode")
+            && bad_status.contains("not an HTTP status code"),
+        "{bad_status}"
+    );
+    let bad_pattern = load_err(&format!(
+        r#"Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+  M:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration:
+        Type: MOCK
+        IntegrationResponses:
+          - StatusCode: 400
+            SelectionPattern: '(unclosed'
+"#
+    ));
+    assert!(
+        bad_pattern.starts_with("/app/template.yaml:17:")
+            && bad_pattern.contains("selection pattern"),
+        "{bad_pattern}"
+    );
+    let unknown_validator = load_err(&format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+{FUNCTION}  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        paths:
+          /x:
+            get:
+              x-amazon-apigateway-request-validator: strict
+              x-amazon-apigateway-integration: {{type: aws_proxy, uri: !GetAtt Fn.Arn}}
+"#
+    ));
+    assert!(
+        unknown_validator.starts_with("/app/template.yaml:14:")
+            && unknown_validator.contains("request validator \"strict\" is not declared"),
+        "{unknown_validator}"
+    );
+    let missing_model = load_err(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: ./src
+      Events:
+        Create:
+          Type: Api
+          Properties:
+            Path: /users
+            Method: post
+            RequestModel: {Model: Usr, ValidateBody: true}
+"#,
+    );
+    assert!(
+        missing_model.starts_with("/app/template.yaml:15:")
+            && missing_model.contains("model \"Usr\" is not in the API's Models"),
+        "{missing_model}"
+    );
+}
