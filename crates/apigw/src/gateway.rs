@@ -157,6 +157,14 @@ impl Gateway {
         B: hyper::body::Body<Data = Bytes> + Send,
         B::Error: std::fmt::Display,
     {
+        // Oversized headers (a huge token or cookie) are refused first, as AWS's front end does:
+        // no route, authorizer or function sees them.
+        if header_bytes(ex) > self.options.max_header_bytes {
+            body::discard(body).await;
+            return Err(GatewayError::HeadersTooLarge {
+                limit: self.options.max_header_bytes,
+            });
+        }
         // A declared length over the limit is refused before any routing work. The body is still
         // read and dropped: a client that is mid-upload when the connection closes sees a broken pipe
         // instead of the 413.
@@ -309,7 +317,7 @@ impl Gateway {
             return Ok(());
         };
         match guards.route(&api.logical_id, &route.entry.method, &route.entry.resource) {
-            Some(guard) => phases::iam(guard, guards, ex),
+            Some(guard) => phases::iam(guard, guards, ex, &self.options.aws),
             None => Ok(()),
         }
     }
@@ -471,6 +479,16 @@ pub(crate) fn compile(
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
     served.extend(apis.function_urls.iter().map(Api::function_url));
     Ok((RouteTable::from_specs(specs)?, served, function_urls))
+}
+
+/// The request line (`GET /path?query HTTP/1.1`) plus every header value, as AWS counts them.
+fn header_bytes(ex: &Exchange) -> usize {
+    let request_line = ex.method.len()
+        + 1
+        + ex.raw_path.len()
+        + ex.query.as_ref().map_or(0, |q| q.len() + 1)
+        + " HTTP/1.1".len();
+    request_line + ex.headers.values().map(|v| v.len()).sum::<usize>()
 }
 
 /// What the request side produced: the function's payload, or an answer the gateway made itself.

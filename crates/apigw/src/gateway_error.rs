@@ -26,6 +26,12 @@ pub(crate) enum GatewayError {
         /// The limit that was exceeded.
         limit: usize,
     },
+    /// The request line and header values together exceed API Gateway's 10240 bytes.
+    #[error("request line and headers larger than {limit} bytes")]
+    HeadersTooLarge {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
     /// The function ran and failed (unhandled error, crash, timeout inside Lambda).
     #[error("Lambda execution failed with status 200 due to customer function error: {0}")]
     FunctionFailed(String),
@@ -41,6 +47,13 @@ pub(crate) enum GatewayError {
     /// The authorizer found no valid identity (missing, malformed, expired or forged token).
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// An HTTP API JWT authorizer refused the token; the text is the `error_description` of the
+    /// `www-authenticate` header.
+    #[error("unauthorized: {0}")]
+    JwtRejected(&'static str),
+    /// The token is valid but grants none of the route's `AuthorizationScopes` (HTTP API: 403).
+    #[error("the token grants none of the route's scopes")]
+    InsufficientScope,
     /// The authorizer's policy explicitly denies this method.
     #[error("the authorizer's policy denies this method")]
     AuthorizerDenied,
@@ -91,6 +104,9 @@ pub(crate) enum GatewayError {
     Internal(String),
 }
 
+/// The body of the 431 answer (see [`GatewayError::wire`]).
+const HEADERS_TOO_LARGE: &str = r#"{"message":"HTTP header is larger than 10240 bytes."}"#;
+
 /// Whose fault a failed request is: decides how loudly it is logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Culprit {
@@ -110,8 +126,11 @@ impl GatewayError {
             | GatewayError::BodyUnreadable(_)
             | GatewayError::BodyTimedOut
             | GatewayError::BodyTooLarge { .. }
+            | GatewayError::HeadersTooLarge { .. }
             | GatewayError::IamNotVerified
             | GatewayError::Unauthorized(_)
+            | GatewayError::JwtRejected(_)
+            | GatewayError::InsufficientScope
             | GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
             | GatewayError::ApiKeyRejected
@@ -162,6 +181,18 @@ impl GatewayError {
 
     /// [`GatewayError::wire`] for the errors whose body never changes.
     fn static_wire(&self, dialect: Dialect) -> (StatusCode, Option<&'static str>, &'static str) {
+        // AWS's quota: "total combined size of request line and header values: 10240 bytes", for
+        // REST and HTTP APIs alike, enforced by the front end before any API is chosen. Users
+        // report the status 431 (backbencher.dev, "431 status code with request header fields too
+        // large", AWS API Gateway) and the text "HTTP header is larger than 10240 bytes."
+        // (ntsblog.homedev.com.au, 2021-03-09); the JSON wrapping is Sluice's (not verified live).
+        if let GatewayError::HeadersTooLarge { .. } = self {
+            return (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                None,
+                HEADERS_TOO_LARGE,
+            );
+        }
         match dialect {
             Dialect::Rest => {
                 let (status, error_type, body) = self.rest_wire();
@@ -192,18 +223,23 @@ impl GatewayError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 r#"{"message":"Unsupported Media Type"}"#,
             ),
+            GatewayError::HeadersTooLarge { .. } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                HEADERS_TOO_LARGE,
+            ),
             // Not verified against a live API: HTTP 413's reason phrase in API Gateway's shape.
             GatewayError::BodyTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 r#"{"message":"Request Entity Too Large"}"#,
             ),
             GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
-            // The guards of REST APIs (authorizers, keys, plans) do not run for HTTP APIs yet;
-            // the account throttle does. Their HTTP API forms, per DESIGN.md's table:
-            GatewayError::Unauthorized(_) => {
+            // AWS: the HTTP API's default answers for authorizers (DESIGN.md's table); a JWT
+            // refusal also carries `www-authenticate` (added in `into_response`).
+            GatewayError::Unauthorized(_) | GatewayError::JwtRejected(_) => {
                 (StatusCode::UNAUTHORIZED, r#"{"message":"Unauthorized"}"#)
             }
             GatewayError::AuthorizerDenied
+            | GatewayError::InsufficientScope
             | GatewayError::AuthorizerImplicitDeny
             | GatewayError::ApiKeyRejected
             | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
@@ -248,6 +284,10 @@ impl GatewayError {
             | GatewayError::InvalidBody(_) => {
                 (StatusCode::BAD_REQUEST, r#"{"Message":"Bad Request"}"#)
             }
+            GatewayError::HeadersTooLarge { .. } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                HEADERS_TOO_LARGE,
+            ),
             GatewayError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 r#"{"Message":"Unsupported Media Type"}"#,
@@ -259,6 +299,8 @@ impl GatewayError {
             GatewayError::IamNotVerified => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
             // Lambda's front end has no authorizers, keys or plans; its throttle answer is 429.
             GatewayError::Unauthorized(_)
+            | GatewayError::JwtRejected(_)
+            | GatewayError::InsufficientScope
             | GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
             | GatewayError::ApiKeyRejected
@@ -313,6 +355,11 @@ impl GatewayError {
             ),
             // AWS: REQUEST_TOO_LARGE gateway response; the message text is not verified against a
             // live API (sluice uses the wording API Gateway's HTTP 413 is commonly reported with).
+            GatewayError::HeadersTooLarge { .. } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "RequestHeaderFieldsTooLarge",
+                HEADERS_TOO_LARGE,
+            ),
             GatewayError::BodyTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestTooLargeException",
@@ -323,7 +370,10 @@ impl GatewayError {
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
             ),
-            GatewayError::Unauthorized(_) => (
+            // The last two are HTTP API refusals; a REST route never produces them.
+            GatewayError::Unauthorized(_)
+            | GatewayError::JwtRejected(_)
+            | GatewayError::InsufficientScope => (
                 StatusCode::UNAUTHORIZED,
                 "UnauthorizedException",
                 r#"{"message":"Unauthorized"}"#,
@@ -422,6 +472,16 @@ impl GatewayError {
         let mut response = Response::new(Full::new(body));
         *response.status_mut() = status;
         let headers = response.headers_mut();
+        // AWS (HTTP API JWT troubleshooting guide): `www-authenticate: Bearer scope=""
+        // error="invalid_token" error_description="the token does not have a valid audience"`.
+        if let (GatewayError::JwtRejected(description), Dialect::HttpApi(_)) = (&self, dialect) {
+            let challenge = format!(
+                r#"Bearer scope="" error="invalid_token" error_description="{description}""#
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.insert(http::header::WWW_AUTHENTICATE, value);
+            }
+        }
         headers.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

@@ -11,6 +11,8 @@ pub struct GatewayOptions {
     pub integration_timeout: Duration,
     /// Largest request body accepted (AWS: 10 MB) before answering 413.
     pub max_body_bytes: usize,
+    /// Largest request line plus header values accepted (AWS: 10240 bytes) before answering 431.
+    pub max_header_bytes: usize,
     /// How long a client may send nothing while its body is incomplete before the gateway gives
     /// up (408), so stalled uploads do not hold connections.
     pub body_idle_timeout: Duration,
@@ -23,6 +25,7 @@ impl Default for GatewayOptions {
         GatewayOptions {
             integration_timeout: Duration::from_secs(29),
             max_body_bytes: 10 * 1024 * 1024,
+            max_header_bytes: 10 * 1024,
             body_idle_timeout: Duration::from_secs(10),
             aws: AwsEnv::default(),
         }

@@ -176,7 +176,8 @@ pub struct SamRunArgs {
     /// Does not apply: where downloaded layers are cached (only local layers are used).
     #[arg(long, value_name = "DIR", env = "SAM_LAYER_CACHE_BASEDIR")]
     pub layer_cache_basedir: Option<PathBuf>,
-    /// Does not apply: Sluice runs no Lambda extensions, so there is no SHUTDOWN event to send.
+    /// Send extensions the SHUTDOWN event after the invocation and wait for them, as Lambda's
+    /// Shutdown phase does (`invoke`); the servers always do so when a sandbox stops.
     #[arg(long)]
     pub shutdown: bool,
     /// Not supported yet: SAM's Terraform hook.
@@ -202,6 +203,12 @@ pub struct RunArgs {
     /// Keep DynamoDB data in memory only: nothing is written, everything is gone at exit.
     #[arg(long)]
     pub in_memory: bool,
+    /// Send DynamoDB and DynamoDB Streams calls to this DynamoDB-compatible service
+    /// (`http://host:port`: ScyllaDB Alternator, DynamoDB Local, or DynamoDB's regional endpoint,
+    /// re-signed with the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY credentials) instead of the
+    /// embedded store; the template's tables are created there.
+    #[arg(long, value_name = "URL")]
+    pub dynamodb_endpoint: Option<String>,
     /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.
     #[arg(long, default_value_t = 10)]
     pub default_concurrency: usize,

@@ -385,6 +385,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
     // Only the invoked function starts, so the debugger needs no function filter.
     debugging(&mut config, &args.sam, None);
+    // SAM: `--shutdown` sends extensions the SHUTDOWN event after the invocation, and waits.
+    config.shutdown_events = args.sam.shutdown;
     // A malformed event is the caller's mistake: report it before any function starts.
     let event = read_event(if args.no_event {
         None
@@ -436,6 +438,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
                 .await;
         });
         let outcome = app.invoke(&function, event.into()).await;
+        // Extensions may still be at work on the invocation: its REPORT comes when they are done.
+        app.settle().await;
         let _ = stop.send(());
         let _ = endpoint.await;
         app.shutdown().await;

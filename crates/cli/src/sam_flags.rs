@@ -75,11 +75,6 @@ pub fn not_applied(template: &TemplateArgs, run: Option<&SamRunArgs>) -> Vec<Str
         "layer-cache-basedir",
         "does not apply: only layers in the template (local ContentUri) are used, nothing is downloaded (ignored)",
     );
-    say(
-        run.shutdown,
-        "shutdown",
-        "does not apply: Sluice runs no Lambda extensions, so there is no SHUTDOWN event to send (ignored)",
-    );
     say(run.hook_name.is_some(), "hook-name", NO_HOOK);
     say(run.skip_prepare_infra, "skip-prepare-infra", NO_HOOK);
     say(

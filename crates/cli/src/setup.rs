@@ -73,12 +73,26 @@ pub(crate) fn run_config(
     config.env_vars_file = run.env_vars.clone();
     config.state_dir = run.state_dir.clone();
     config.in_memory = run.in_memory;
+    config.dynamodb_endpoint = run.dynamodb_endpoint.clone();
+    if config.dynamodb_endpoint.is_some() {
+        config.dynamodb_signing_key = signing_key_from_env();
+    }
     config.default_concurrency = run.default_concurrency.max(1);
     config.sandbox_limits = !(run.no_sandbox_limits || sam.is_some_and(|s| s.no_memory_limit));
     config.sandbox_user = run.sandbox_user.clone();
     config.log_file = sam.and_then(|s| s.log_file.clone());
     config.max_connections = run.max_connections;
     Ok(config)
+}
+
+/// The standard AWS credential variables, when both parts are set.
+fn signing_key_from_env() -> Option<sluice_server::SigningKey> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(sluice_server::SigningKey {
+        access_key_id: var("AWS_ACCESS_KEY_ID")?,
+        secret_access_key: var("AWS_SECRET_ACCESS_KEY")?,
+        session_token: var("AWS_SESSION_TOKEN"),
+    })
 }
 
 /// Loads the template, printing its warnings.

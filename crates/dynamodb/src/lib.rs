@@ -37,7 +37,7 @@ use state::State;
 pub use state::TableUnits;
 use store::sqlite::SqliteStore;
 use store::Store;
-pub use store::StoreError;
+pub use store::{StoreError, StreamCheckpoint};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
 /// Where the data lives.
@@ -145,6 +145,23 @@ impl DynamoDb {
             &spec.to_create_table_request(),
             spec.ttl_attribute.as_deref(),
         )
+    }
+
+    /// Where the event source mapping `mapping` has read its stream to (kept in the store's file,
+    /// so a restart resumes there). Blocks on SQLite: call it off the async workers.
+    pub fn stream_checkpoint(&self, mapping: &str) -> Result<Option<StreamCheckpoint>, StoreError> {
+        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        guard.store.checkpoint(mapping)
+    }
+
+    /// Records where the event source mapping `mapping` has read to. Blocks on SQLite.
+    pub fn save_stream_checkpoint(
+        &self,
+        mapping: &str,
+        checkpoint: &StreamCheckpoint,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        guard.store.save_checkpoint(mapping, checkpoint)
     }
 
     /// [`DynamoDb::ensure_table`] from a `CreateTable` request as JSON (import files carry that).

@@ -239,3 +239,42 @@ async fn stream_identifiers_are_validated_and_noop_updates_write_nothing() {
     let (_, records) = read_from_start(&db, &arn).await;
     assert_eq!(records["Records"], json!([]), "{records}");
 }
+
+#[tokio::test]
+async fn mapping_checkpoints_survive_a_reopen_and_an_older_file_gains_them_keeping_its_items() {
+    use sluice_dynamodb::StreamCheckpoint;
+    let dir = temp_dir("checkpoints");
+    let create = json!({"TableName": "Orders", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]});
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+        assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+        let put = json!({"TableName": "Orders", "Item": {"id": {"S": "kept"}}});
+        assert_eq!(call(&db, "PutItem", put).await.0, 200);
+    }
+    // What a Sluice from before checkpoints left behind: no checkpoint table.
+    let conn = rusqlite::Connection::open(dir.join("dynamodb.sqlite3")).expect("sqlite");
+    conn.execute_batch("DROP TABLE stream_checkpoints;")
+        .expect("drop");
+    drop(conn);
+    let checkpoint = StreamCheckpoint {
+        stream_arn: "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/x".into(),
+        sequence_number: "100000000000000000007".into(),
+    };
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+        assert_eq!(db.stream_checkpoint("Fn/Changes").expect("read"), None);
+        db.save_stream_checkpoint("Fn/Changes", &checkpoint)
+            .expect("save");
+        let get = json!({"TableName": "Orders", "Key": {"id": {"S": "kept"}}});
+        let (status, body) = call(&db, "GetItem", get).await;
+        assert_eq!((status, &body["Item"]["id"]["S"]), (200, &json!("kept")));
+    }
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+    assert_eq!(
+        db.stream_checkpoint("Fn/Changes").expect("read"),
+        Some(checkpoint)
+    );
+    assert_eq!(db.stream_checkpoint("Other").expect("read"), None);
+}

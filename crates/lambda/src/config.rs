@@ -35,6 +35,9 @@ pub struct LambdaConfig {
     pub sandbox_user: Option<String>,
     /// A debugger to start functions under, if any.
     pub debug: Option<DebugOptions>,
+    /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM, the SHUTDOWN event to
+    /// extensions); false kills at once, as `sam local invoke` does without `--shutdown`.
+    pub shutdown_events: bool,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -61,6 +64,7 @@ impl LambdaConfig {
             use_cgroups: true,
             sandbox_user: None,
             debug: None,
+            shutdown_events: true,
         }
     }
 }

@@ -10,6 +10,7 @@
 mod bootstrap;
 mod config;
 mod error;
+mod extensions;
 mod interpreters;
 mod invocation;
 mod invocation_log;
@@ -21,6 +22,7 @@ mod runtime_api;
 mod sandbox;
 mod service;
 mod spec;
+pub mod stream_poller;
 
 pub use config::{LambdaConfig, LogSink, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;

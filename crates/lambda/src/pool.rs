@@ -16,9 +16,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::bootstrap::Launcher;
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
+use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::invocation_log;
-use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError, StreamHead};
+use crate::sandbox::{
+    Answered, Containment, PendingReport, Sandbox, SandboxHost, SandboxTemplate, StartError,
+    StreamHead,
+};
 use crate::spec::FunctionSpec;
 
 /// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
@@ -46,6 +50,10 @@ pub(crate) struct FunctionPool {
     reserved: bool,
     /// Sandboxes currently running an invocation (by pid), for `shutdown` to kill.
     busy: Mutex<BTreeMap<u32, Arc<Containment>>>,
+    /// Invocations answered whose extensions are still at work (counted, for `shutdown` to await).
+    finishing: tokio::sync::watch::Sender<BTreeMap<u32, Arc<Containment>>>,
+    /// Whether stopping a sandbox runs Lambda's Shutdown phase.
+    shutdown_events: bool,
     closed: AtomicBool,
 }
 
@@ -61,7 +69,14 @@ impl FunctionPool {
             Some(n) => (n as usize, true),
             None => (config.default_concurrency.max(1), false),
         };
+        let function_info = FunctionInfo {
+            name: spec.name.clone(),
+            handler: spec.handler.clone(),
+            account_id: config.aws.account_id.clone(),
+        };
         let template = SandboxTemplate {
+            extensions: spec.extensions.clone(),
+            function_info,
             function_arn: config.function_arn(&spec.name),
             function: spec.name,
             launcher,
@@ -78,49 +93,50 @@ impl FunctionPool {
             permits: Arc::new(Semaphore::new(limit)),
             reserved,
             busy: Mutex::new(BTreeMap::new()),
+            finishing: tokio::sync::watch::channel(BTreeMap::new()).0,
+            shutdown_events: config.shutdown_events,
             closed: AtomicBool::new(false),
         }
     }
 
     /// Run one invocation on a warm or new sandbox.
     pub async fn invoke(
-        &self,
+        self: &Arc<Self>,
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
         let (permit, mut sandbox) = match self.checkout().await? {
-            Checkout::Ready(permit, sandbox) => (permit, sandbox),
+            Checkout::Ready(permit, sandbox) => (permit, *sandbox),
             Checkout::Failed(invocation) => return Ok(invocation),
         };
-        let invocation = self
+        let answered = self
             .run_on(&mut sandbox, payload, client_context, None)
             .await;
-        self.checkin(sandbox);
-        drop(permit);
-        Ok(invocation)
+        self.release(sandbox, answered.pending, permit).await;
+        Ok(answered.invocation)
     }
 
     /// Like [`FunctionPool::invoke`] for a caller that takes a streamed response: resolves as
     /// soon as the runtime starts streaming. The invocation then runs on in a task of its own,
-    /// holding its sandbox and its concurrency permit until the stream ends.
+    /// holding its sandbox and its concurrency permit until the stream ends, and past it while
+    /// extensions are still at work on the invocation (as [`FunctionPool::invoke`] does).
     pub async fn invoke_streaming(
         self: &Arc<Self>,
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<InvokeResponse, InvokeError> {
         let (permit, mut sandbox) = match self.checkout().await? {
-            Checkout::Ready(permit, sandbox) => (permit, sandbox),
+            Checkout::Ready(permit, sandbox) => (permit, *sandbox),
             Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
         };
         let (head, headed) = tokio::sync::oneshot::channel();
         let pool = self.clone();
         let task = tokio::spawn(async move {
-            let invocation = pool
+            let answered = pool
                 .run_on(&mut sandbox, payload, client_context, Some(head))
                 .await;
-            pool.checkin(sandbox);
-            drop(permit);
-            invocation
+            pool.release(sandbox, answered.pending, permit).await;
+            answered.invocation
         });
         match headed.await {
             Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
@@ -151,7 +167,14 @@ impl FunctionPool {
                 .await
                 .map_err(|_| throttled())?
         };
-        let warm = lock(&self.idle).pop();
+        // A warm sandbox whose extension died while it idled is not used (AWS resets it).
+        let warm = loop {
+            let popped = lock(&self.idle).pop();
+            match popped {
+                Some(sandbox) if sandbox.extension_failed() => drop(sandbox),
+                other => break other,
+            }
+        };
         let sandbox = match warm {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {
@@ -171,7 +194,7 @@ impl FunctionPool {
                 }
             },
         };
-        Ok(Checkout::Ready(permit, sandbox))
+        Ok(Checkout::Ready(permit, Box::new(sandbox)))
     }
 
     /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, and report it to
@@ -182,24 +205,74 @@ impl FunctionPool {
         payload: Bytes,
         client_context: Option<String>,
         head: Option<StreamHead>,
-    ) -> Invocation {
+    ) -> Answered {
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        let invocation = sandbox.invoke(payload, client_context, head).await;
+        let answered = sandbox.invoke(payload, client_context, head).await;
         lock(&self.busy).remove(&pid);
         // Every invocation is counted once it has ended (a streamed one, when its stream has).
         self.template
             .sink
-            .invoked(&self.template.function, &invocation);
-        invocation
+            .invoked(&self.template.function, &answered.invocation);
+        answered
     }
 
-    /// Keep `sandbox` warm for the next invocation if it can take one.
-    fn checkin(&self, mut sandbox: Sandbox) {
-        if sandbox.is_reusable() && !self.closed.load(Ordering::Acquire) {
+    /// Release `sandbox` and its `permit` after the runtime answered (for a streamed response,
+    /// once its stream ended): at once when no extension is still at work on the invocation,
+    /// otherwise from a task of its own, so the caller does not wait for the extensions.
+    ///
+    /// AWS: the sandbox (and its concurrency slot) stays taken until every extension is done
+    /// with the invocation, or the sandbox is reset.
+    async fn release(
+        self: &Arc<Self>,
+        mut sandbox: Sandbox,
+        pending: Option<PendingReport>,
+        permit: OwnedSemaphorePermit,
+    ) {
+        if pending.is_none() && sandbox.reset_reason().is_none() {
+            self.put_back(sandbox).await;
+            drop(permit);
+            return;
+        }
+        let pid = sandbox.pid();
+        let containment = sandbox.containment();
+        self.finishing.send_modify(|f| {
+            f.insert(pid, containment);
+        });
+        let pool = self.clone();
+        tokio::spawn(async move {
+            if let Some(pending) = pending {
+                sandbox.complete(pending).await;
+            }
+            pool.put_back(sandbox).await;
+            drop(permit);
+            pool.finishing.send_modify(|f| {
+                f.remove(&pid);
+            });
+        });
+    }
+
+    /// Keep a sandbox warm after an invocation, or stop it.
+    async fn put_back(&self, mut sandbox: Sandbox) {
+        if !sandbox.is_reusable() {
+            if let Some(reason) = sandbox.reset_reason().filter(|_| self.shutdown_events) {
+                sandbox.shutdown(reason).await;
+            }
+            // Otherwise dropping it kills its processes.
+            return;
+        }
+        if self.closed.load(Ordering::Acquire) {
+            self.stop(sandbox).await;
+        } else {
             lock(&self.idle).push(sandbox);
         }
-        // Otherwise `sandbox` drops here, killing its processes.
+    }
+
+    /// Stop one sandbox: Lambda's Shutdown phase, unless this service kills at once.
+    async fn stop(&self, sandbox: Sandbox) {
+        if self.shutdown_events {
+            sandbox.shutdown(ShutdownReason::Spindown).await;
+        }
     }
 
     /// Start one sandbox and wait until it is ready, unless one is already warm.
@@ -235,7 +308,7 @@ impl FunctionPool {
     }
 
     /// Stop sandboxes idle for longer than `idle_timeout`.
-    pub fn reap_idle(&self, idle_timeout: Duration) {
+    pub async fn reap_idle(&self, idle_timeout: Duration) {
         let stale: Vec<Sandbox> = {
             let mut idle = lock(&self.idle);
             let (keep, stale) = std::mem::take(&mut *idle)
@@ -244,18 +317,44 @@ impl FunctionPool {
             *idle = keep;
             stale
         };
-        // Dropped outside the lock: each drop kills a sandbox's processes.
-        drop(stale);
+        // Stopped outside the lock, side by side.
+        self.stop_all(stale).await;
     }
 
-    /// Kill every sandbox, idle or busy; later invocations start fresh ones.
-    pub fn shutdown(&self) {
+    /// Stop sandboxes side by side (each bounded by Lambda's 2 s Shutdown limit).
+    async fn stop_all(&self, sandboxes: Vec<Sandbox>) {
+        if !self.shutdown_events {
+            // Dropped: killed at once.
+            return;
+        }
+        let mut stops = tokio::task::JoinSet::new();
+        for sandbox in sandboxes {
+            stops.spawn(sandbox.shutdown(ShutdownReason::Spindown));
+        }
+        while stops.join_next().await.is_some() {}
+    }
+
+    /// Wait until no answered invocation has extensions still at work on it (each ends by
+    /// its function's timeout at the latest).
+    pub async fn settled(&self) {
+        let mut finishing = self.finishing.subscribe();
+        let _ = finishing.wait_for(BTreeMap::is_empty).await;
+    }
+
+    /// Stop every sandbox: running invocations are killed, those whose extensions are still at
+    /// work get as long as a Shutdown phase to finish (then are killed), idle ones go through
+    /// Lambda's Shutdown phase. Later invocations start fresh ones.
+    pub async fn shutdown(&self) {
         self.closed.store(true, Ordering::Release);
-        let idle = std::mem::take(&mut *lock(&self.idle));
-        drop(idle);
         for containment in lock(&self.busy).values() {
             containment.kill_all();
         }
+        let _ = tokio::time::timeout(SHUTDOWN_LIMIT_EXTERNAL, self.settled()).await;
+        for containment in self.finishing.borrow().values() {
+            containment.kill_all();
+        }
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        self.stop_all(idle).await;
     }
 
     /// A sandbox that could not even start (missing `bootstrap`, no interpreter): a function
@@ -284,9 +383,25 @@ impl FunctionPool {
 /// What [`FunctionPool::checkout`] found.
 enum Checkout {
     /// A sandbox to run on, and the permit that counts it.
-    Ready(OwnedSemaphorePermit, Sandbox),
+    Ready(OwnedSemaphorePermit, Box<Sandbox>),
     /// No sandbox could start; the invocation already failed.
     Failed(Invocation),
+}
+
+impl Drop for FunctionPool {
+    fn drop(&mut self) {
+        // A reload replaced this pool: its warm sandboxes go through Lambda's Shutdown phase
+        // (bounded by 2 s each) on the runtime, if there is one; otherwise they are killed here.
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        if idle.is_empty() || !self.shutdown_events {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            for sandbox in idle {
+                runtime.spawn(sandbox.shutdown(ShutdownReason::Spindown));
+            }
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -396,17 +511,18 @@ mod tests {
             environment: BTreeMap::new(),
             reserved_concurrency: None,
             aliases: Vec::new(),
+            extensions: Vec::new(),
         };
         let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
         let launchers =
             crate::bootstrap::Launchers::new(&cache, std::slice::from_ref(&spec)).unwrap();
         let launcher = launchers.launcher_for(&spec, &cache).unwrap();
-        let pool = FunctionPool::new(
+        let pool = Arc::new(FunctionPool::new(
             spec,
             launcher,
             &config,
             Arc::new(SandboxHost::broken_for_tests()),
-        );
+        ));
         let err = pool
             .invoke(Bytes::from_static(b"{}"), None)
             .await

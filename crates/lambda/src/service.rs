@@ -251,12 +251,23 @@ impl Lambda {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Wait until every answered invocation has ended: extensions still at work on one are
+    /// done with it or it timed out (`sam local invoke` prints the REPORT before exiting).
+    pub async fn settle(&self) {
+        for pool in self.functions.values() {
+            pool.settled().await;
+        }
+    }
+
     /// Stop every sandbox (all their processes) and what outlived them. Background work is
     /// stopped by its owner.
     pub async fn shutdown(&self) {
+        let mut stops = tokio::task::JoinSet::new();
         for pool in self.functions.values() {
-            pool.shutdown();
+            let pool = pool.clone();
+            stops.spawn(async move { pool.shutdown().await });
         }
+        while stops.join_next().await.is_some() {}
         self.host.release();
     }
 }
@@ -275,7 +286,7 @@ async fn reap_idle(lambda: Weak<Lambda>) {
             return;
         };
         for pool in lambda.functions.values() {
-            pool.reap_idle(lambda.config.idle_timeout);
+            pool.reap_idle(lambda.config.idle_timeout).await;
         }
         lambda.host.reap_orphans();
     }

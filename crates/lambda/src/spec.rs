@@ -26,6 +26,9 @@ pub struct FunctionSpec {
     pub reserved_concurrency: Option<u32>,
     /// Aliases naming this code (`AutoPublishAlias`): `name:alias` invokes the function too.
     pub aliases: Vec<String>,
+    /// External extensions (the executables of its layers' `extensions/` folders, Lambda's
+    /// `/opt/extensions`), in the order Lambda starts them.
+    pub extensions: Vec<PathBuf>,
 }
 
 /// The function's code.

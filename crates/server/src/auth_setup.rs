@@ -103,8 +103,13 @@ pub fn guards(
             },
         );
         inputs.pools.insert(logical_id.clone(), validator);
+        inputs
+            .issuers
+            .insert(issuer.issuer().to_owned(), issuer.jwks()?);
     }
-    inputs.pools.extend(external_pools(config));
+    let (pools, issuers) = external_pools(config);
+    inputs.pools.extend(pools);
+    inputs.issuers.extend(issuers);
     inputs.api_key_values = api_key_values(config, model, notes)?;
     inputs.credentials = credentials(config, model, notes);
     inputs.disable_authorizers = config.disable_authorizer;
@@ -114,18 +119,26 @@ pub fn guards(
                 .into(),
         );
     }
-    Ok(Guards::new(&model.auth, &model.rest_apis, &inputs, state))
+    Ok(Guards::new(
+        &model.auth,
+        &model.rest_apis,
+        &model.http_apis,
+        &inputs,
+        state,
+    ))
 }
 
 /// Pools outside the template whose JWKS the user put in `<state>/jwks/<pool id>.json`.
 ///
 /// AWS: API Gateway fetches a pool's keys itself; Sluice never goes to the network, so a real
-/// pool's JWKS is supplied as a file named for the pool id at the end of its ARN.
-fn external_pools(config: &Config) -> HashMap<String, JwtValidator> {
+/// pool's JWKS is supplied as a file named for the pool id at the end of its ARN. The keys serve
+/// REST authorizers (by pool ARN) and HTTP API JWT authorizers (by the pool's issuer URL).
+fn external_pools(config: &Config) -> (HashMap<String, JwtValidator>, HashMap<String, Jwks>) {
     let mut out = HashMap::new();
+    let mut issuers = HashMap::new();
     let dir = config.state_dir().join("jwks");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        return out;
+        return (out, issuers);
     };
     for entry in entries.flatten() {
         let path = entry.path();
@@ -140,6 +153,7 @@ fn external_pools(config: &Config) -> HashMap<String, JwtValidator> {
             .and_then(|b| Jwks::from_json(&b).map_err(|e| e.to_string()))
         {
             Ok(jwks) => {
+                issuers.insert(cognito_issuer(&region, &pool_id), jwks.clone());
                 let arn = format!(
                     "arn:{}:cognito-idp:{region}:{}:userpool/{pool_id}",
                     config.aws.partition, config.aws.account_id
@@ -161,7 +175,7 @@ fn external_pools(config: &Config) -> HashMap<String, JwtValidator> {
             Err(e) => tracing::error!("{}: {e}", path.display()),
         }
     }
-    out
+    (out, issuers)
 }
 
 /// Access keys `AWS_IAM` routes accept: `<state>/credentials`, in the AWS CLI's INI format
@@ -469,16 +483,26 @@ pub fn unenforceable(config: &Config, model: &Model) -> Vec<String> {
             token_uses: Vec::new(),
             leeway_secs: 0,
         };
+        inputs.issuers.insert(rules.issuer.clone(), Jwks::empty());
         inputs.pools.insert(
             pool.logical_id.clone(),
             JwtValidator::new(Jwks::empty(), rules),
         );
     }
-    inputs.pools.extend(external_pools(config));
+    let (pools, issuers) = external_pools(config);
+    inputs.pools.extend(pools);
+    inputs.issuers.extend(issuers);
     let state = GuardState {
         authorizer_cache: Arc::new(AuthorizerCache::default()),
         limits: Arc::new(EmbeddedLimits::in_memory()),
         response_cache: Arc::default(),
     };
-    Guards::new(&model.auth, &model.rest_apis, &inputs, state).unenforceable()
+    Guards::new(
+        &model.auth,
+        &model.rest_apis,
+        &model.http_apis,
+        &inputs,
+        state,
+    )
+    .unenforceable()
 }

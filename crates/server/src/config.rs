@@ -45,6 +45,12 @@ pub struct Config {
     /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
     /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
     pub limits_store: Option<String>,
+    /// `--dynamodb-endpoint`: DynamoDB and DynamoDB Streams calls go to this DynamoDB-compatible
+    /// service (`http://host:port`) instead of the embedded store.
+    pub dynamodb_endpoint: Option<String>,
+    /// Credentials calls to `dynamodb_endpoint` are re-signed with (from the standard AWS
+    /// environment variables; AWS's own endpoints need them).
+    pub dynamodb_signing_key: Option<sluice_apigw::auth::sigv4::SigningKey>,
     /// Enforce `MemorySize` and Lambda's process limit on sandboxes (`--no-sandbox-limits` turns
     /// them off for debugging).
     pub sandbox_limits: bool,
@@ -65,6 +71,9 @@ pub struct Config {
     /// `--debug-port` and friends: functions start under a debugger, one sandbox each, with their
     /// timeout lifted so a paused breakpoint does not kill them.
     pub debug: Option<sluice_lambda::DebugOptions>,
+    /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM to the runtime, the
+    /// SHUTDOWN event to extensions): always for the servers, with `--shutdown` for `invoke`.
+    pub shutdown_events: bool,
     /// Where the local console answers on the API port (`start-api` sets [`CONSOLE_PREFIX`]
     /// unless told otherwise); `None`: no console.
     ///
@@ -88,6 +97,8 @@ impl Config {
             state_dir: None,
             aws: AwsEnv::default(),
             limits_store: None,
+            dynamodb_endpoint: None,
+            dynamodb_signing_key: None,
             sandbox_limits: true,
             sandbox_user: None,
             static_dir: None,
@@ -96,6 +107,7 @@ impl Config {
             color: false,
             max_connections: None,
             debug: None,
+            shutdown_events: true,
             console: None,
         }
     }

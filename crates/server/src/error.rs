@@ -39,6 +39,17 @@ pub enum ServerError {
     /// Authorizers, API keys or limits could not be set up.
     #[error(transparent)]
     Auth(#[from] crate::auth_setup::AuthSetupError),
+    /// `--dynamodb-endpoint` cannot be used.
+    #[error(transparent)]
+    RemoteDynamoDb(#[from] crate::remote_dynamodb::RemoteError),
+    /// A stream event source mapping cannot be set up (a filter pattern Lambda would refuse).
+    #[error("stream mapping {mapping}: {message}")]
+    StreamMapping {
+        /// The mapping (`Function/Event`, or its logical id).
+        mapping: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Listening or serving failed.
     #[error("{context}: {source}")]
     Io {

@@ -53,6 +53,7 @@ pub fn function_spec(
         ));
     }
     layer_paths(function, shared_env, &mut environment);
+    opt_wrapper(function, &mut environment);
     // `sluice build`'s output: dependencies on the search path, or a makefile's artifacts to run.
     let host = |name: &str| {
         shared_env
@@ -94,7 +95,50 @@ pub fn function_spec(
             function.reserved_concurrency
         },
         aliases: function.alias.iter().cloned().collect(),
+        extensions: layer_extensions(&function.layers),
     })
+}
+
+/// The external extensions of `layers`: the files of each layer's `extensions/` folder (Lambda's
+/// `/opt/extensions`), a later layer's file replacing an earlier one of the same name as when
+/// Lambda unpacks them into one `/opt`, in file-name order (the order Lambda lists the folder in).
+fn layer_extensions(layers: &[PathBuf]) -> Vec<PathBuf> {
+    let mut by_name = BTreeMap::new();
+    for layer in layers {
+        let Ok(entries) = std::fs::read_dir(layer.join("extensions")) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file() {
+                by_name.insert(entry.file_name(), path);
+            }
+        }
+    }
+    by_name.into_values().collect()
+}
+
+/// `AWS_LAMBDA_EXEC_WRAPPER: /opt/...` names a file of a layer: point it at that layer's file
+/// (the newest layer holding it), since Sluice's layers are folders, not one `/opt`.
+fn opt_wrapper(function: &Function, environment: &mut BTreeMap<String, String>) {
+    let Some(wrapper) = environment.get("AWS_LAMBDA_EXEC_WRAPPER") else {
+        return;
+    };
+    let Some(inside) = wrapper.strip_prefix("/opt/") else {
+        return;
+    };
+    let found = function
+        .layers
+        .iter()
+        .rev()
+        .map(|layer| layer.join(inside))
+        .find(|path| path.is_file());
+    if let Some(path) = found {
+        environment.insert(
+            "AWS_LAMBDA_EXEC_WRAPPER".to_owned(),
+            path.display().to_string(),
+        );
+    }
 }
 
 /// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/` and
@@ -215,10 +259,22 @@ fn check_functions(functions: &[Function]) -> Result<Vec<String>, ServerError> {
 
 /// `Function HelloFunction (python3.12) runs /app/hello/app.py`: what startup says per function.
 pub fn runs_line(function: &Function, located: &Located) -> String {
-    format!(
+    let mut line = format!(
         "Function {} ({}) runs {}",
         function.logical_id, function.runtime, located.runs
-    )
+    );
+    let extensions: Vec<String> = layer_extensions(&function.layers)
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
+    if !extensions.is_empty() {
+        line.push_str(&format!(
+            ", with the extensions {} from its layers",
+            extensions.join(", ")
+        ));
+    }
+    line
 }
 
 /// Finds what a function runs, or says (at the template's `CodeUri` or `Handler`) why it cannot.

@@ -14,6 +14,7 @@ use sluice_apigw::GuardState;
 use sluice_apigw::{Apis, Gateway, GatewayOptions};
 use sluice_aws_env::RuntimeFamily;
 use sluice_dynamodb::DynamoDb;
+use sluice_lambda::stream_poller::{StreamMappingSpec, StreamPollers, StreamSource};
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
@@ -34,6 +35,13 @@ pub(crate) struct Shared {
     pub config: Config,
     /// The DynamoDB store (reopening it would start a second writer).
     pub dynamodb: Arc<DynamoDb>,
+    /// `--dynamodb-endpoint`: the service DynamoDB calls go to instead of `dynamodb`.
+    pub remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
+    /// What stream pollers read and checkpoint in.
+    pub stream_source: Arc<dyn StreamSource>,
+    /// Held while one generation's stream pollers stop and the next one's start, so two never
+    /// read one mapping at once (reloads queue on it in order).
+    pub streams_switch: tokio::sync::Mutex<()>,
     /// Where function output and access lines go (the terminal, or `--log-file`).
     pub log: Arc<TerminalLog>,
     /// Function logs kept per group and stream (read by `sluice logs` and the CloudWatch Logs API).
@@ -62,6 +70,7 @@ impl Shared {
     pub fn new(
         config: Config,
         dynamodb: Arc<DynamoDb>,
+        remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
         services_addr: SocketAddr,
         guard_state: GuardState,
     ) -> Result<Shared, ServerError> {
@@ -91,9 +100,22 @@ impl Shared {
             Some(max) => ConnectionLimit::new(max),
             None => ConnectionLimit::from_descriptor_limit(),
         };
+        let embedded = crate::stream_mappings::EmbeddedStreams {
+            dynamodb: dynamodb.clone(),
+        };
+        let stream_source: Arc<dyn StreamSource> = match &remote {
+            Some(remote) => Arc::new(crate::remote_dynamodb::RemoteStreams {
+                remote: remote.clone(),
+                checkpoints: embedded,
+            }),
+            None => Arc::new(embedded),
+        };
         Ok(Shared {
             config,
             dynamodb,
+            remote,
+            stream_source,
+            streams_switch: tokio::sync::Mutex::new(()),
             log,
             logs,
             traffic,
@@ -226,6 +248,11 @@ pub(crate) struct Generation {
     pub cognito: HashMap<String, Arc<LocalIssuer>>,
     /// The functions' idle reaper and Event worker; dropping the generation stops them.
     _background: BackgroundWork,
+    /// The template's stream mappings, compiled.
+    stream_specs: Vec<StreamMappingSpec>,
+    /// Their pollers, once [`Generation::start_streams`] ran; taken to stop them before the next
+    /// generation's pollers start, so two never read one mapping at once.
+    streams: std::sync::Mutex<Option<StreamPollers>>,
 }
 
 impl Generation {
@@ -279,6 +306,7 @@ impl Generation {
                 use_cgroups: true,
                 sandbox_user: config.sandbox_user.clone(),
                 debug,
+                shutdown_events: config.shutdown_events,
             },
             code_changed,
         )?;
@@ -324,6 +352,7 @@ impl Generation {
             traffic: shared.traffic.clone(),
         }))
         .with_guards(Arc::new(guards));
+        let stream_specs = crate::stream_mappings::specs(&model, notes)?;
         let background = lambda.start_background();
         Ok(Generation {
             model,
@@ -331,6 +360,28 @@ impl Generation {
             gateway: Arc::new(gateway),
             cognito: auth_setup::well_known(&issuers),
             _background: background,
+            stream_specs,
+            streams: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Starts a poller per stream mapping, reading through `source`. Must run inside a tokio
+    /// runtime; the generation owns the pollers until [`Generation::stop_streams`].
+    pub fn start_streams(&self, source: Arc<dyn StreamSource>) {
+        if self.stream_specs.is_empty() {
+            return;
+        }
+        let work = self
+            .lambda
+            .start_stream_pollers(self.stream_specs.clone(), source);
+        *self.streams.lock().unwrap_or_else(|p| p.into_inner()) = Some(work);
+    }
+
+    /// Takes the stream pollers, for the caller to stop.
+    pub fn stop_streams(&self) -> Option<StreamPollers> {
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 }

@@ -19,10 +19,12 @@ mod limits_redis;
 pub mod logs;
 mod node_host;
 mod python_host;
+mod remote_dynamodb;
 mod runtime_notes;
 mod services_endpoint;
 mod state_files;
 mod static_files;
+mod stream_mappings;
 mod terminal_log;
 pub mod traffic;
 mod watch;
@@ -46,6 +48,7 @@ pub use console::DEFAULT_PREFIX as CONSOLE_PREFIX;
 pub use env_vars::EnvVarOverrides;
 pub use error::ServerError;
 pub use function_spec::check_application;
+pub use sluice_apigw::auth::sigv4::SigningKey;
 pub use sluice_apigw::function_url_addresses;
 pub use terminal_log::TerminalLog;
 pub use watch::{ReloadError, ReloadEvent, Reloader, WatchError};
@@ -120,6 +123,9 @@ fn ensure_tables(
     Ok(())
 }
 
+/// How long stream pollers get to finish the batch they are delivering when they are stopped.
+const STREAM_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The listeners an application serves: the API (absent for `start-lambda`) and the services
 /// endpoint.
 #[derive(Debug)]
@@ -154,14 +160,26 @@ impl Application {
         services_addr: SocketAddr,
     ) -> Result<Self, ServerError> {
         let mut notes = Vec::new();
-        let dynamodb = open_dynamodb_with_tables(config, &model, &mut notes)?;
+        let remote = remote_dynamodb(config, &model)?;
+        // With a remote service the local store still keeps the stream mappings' checkpoints.
+        let dynamodb = match &remote {
+            Some(remote) => {
+                notes.push(format!(
+                    "DynamoDB: calls go to {}; the template's tables are created there",
+                    remote.url()
+                ));
+                open_dynamodb(config)?
+            }
+            None => open_dynamodb_with_tables(config, &model, &mut notes)?,
+        };
         let sweeper = start_sweeper(&dynamodb, &mut notes);
         let guard_state = auth_setup::open_guard_state(config)?;
-        let shared = Shared::new(config.clone(), dynamodb, services_addr, guard_state)?;
+        let shared = Shared::new(config.clone(), dynamodb, remote, services_addr, guard_state)?;
         let generation = Generation::build(&shared, None, model, &BTreeSet::new(), &mut notes)?;
         if let Some(prefix) = &config.console {
             notes.extend(console::shadow_notes(&generation.model, prefix));
         }
+        generation.start_streams(shared.stream_source.clone());
         Ok(Self {
             shared: Arc::new(shared),
             current: Arc::new(ArcSwap::from_pointee(generation)),
@@ -193,7 +211,18 @@ impl Application {
         code_changed: &BTreeSet<String>,
     ) -> Result<Vec<String>, ServerError> {
         let mut notes = Vec::new();
-        ensure_tables(&self.shared.dynamodb, &model, &mut notes)?;
+        match &self.shared.remote {
+            Some(remote) => {
+                let remote = remote.clone();
+                let tables: Vec<_> = model.tables.iter().map(|t| t.spec.clone()).collect();
+                tokio::spawn(async move {
+                    for note in remote.ensure_tables(&tables).await {
+                        tracing::info!("{note}");
+                    }
+                });
+            }
+            None => ensure_tables(&self.shared.dynamodb, &model, &mut notes)?,
+        }
         let previous = self.current.load_full();
         let generation = Generation::build(
             &self.shared,
@@ -205,7 +234,17 @@ impl Application {
         if let Some(prefix) = &self.shared.config.console {
             notes.extend(console::shadow_notes(&generation.model, prefix));
         }
-        self.current.store(Arc::new(generation));
+        let generation = Arc::new(generation);
+        self.current.store(generation.clone());
+        // The old pollers finish their batch and stop before the new ones read the checkpoints.
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            let _switch = shared.streams_switch.lock().await;
+            if let Some(pollers) = previous.stop_streams() {
+                pollers.stop(STREAM_STOP_GRACE).await;
+            }
+            generation.start_streams(shared.stream_source.clone());
+        });
         let mut said = self.said.lock().unwrap_or_else(|p| p.into_inner());
         Ok(notes
             .into_iter()
@@ -275,6 +314,7 @@ impl Application {
         let services = Arc::new(services_endpoint::Services {
             current: self.current.clone(),
             dynamodb: self.shared.dynamodb.clone(),
+            remote: self.shared.remote.clone(),
             logs: self.shared.logs.clone(),
             aws: self.shared.config.aws.clone(),
         });
@@ -293,6 +333,11 @@ impl Application {
         generation.lambda.invoke(name, payload).await
     }
 
+    /// Waits until every answered invocation has ended (extensions done with it, or timed out).
+    pub async fn settle(&self) {
+        self.current.load_full().lambda.settle().await;
+    }
+
     /// What the run's traffic would cost on AWS, as the short table printed at shutdown.
     pub fn cost_table(&self) -> Vec<String> {
         self.shared
@@ -300,10 +345,16 @@ impl Application {
             .short_table()
     }
 
-    /// Stops every sandbox of the current generation and the store's sweeper, and keeps the
-    /// run's traffic in the state folder for `sluice report` (a run that served no API request,
+    /// Stops the stream pollers and every sandbox of the current generation and the store's
+    /// sweeper, and keeps the run's traffic in the state folder for `sluice report` (a run that served no API request,
     /// such as `start-lambda`, leaves the last API run's file as it was).
     pub async fn shutdown(&self) {
+        {
+            let _switch = self.shared.streams_switch.lock().await;
+            if let Some(pollers) = self.current.load().stop_streams() {
+                pollers.stop(STREAM_STOP_GRACE).await;
+            }
+        }
         self.current.load().lambda.shutdown().await;
         let saved = self.shared.saved_traffic();
         if !saved.routes.is_empty() {
@@ -322,6 +373,27 @@ impl Application {
             let _ = tokio::task::spawn_blocking(move || sweeper.stop()).await;
         }
     }
+}
+
+/// The `--dynamodb-endpoint` service, if one is configured, with the template's tables to create
+/// there; creating them starts at once, and calls wait for it.
+fn remote_dynamodb(
+    config: &Config,
+    model: &Model,
+) -> Result<Option<Arc<remote_dynamodb::RemoteDynamoDb>>, ServerError> {
+    let Some(url) = &config.dynamodb_endpoint else {
+        return Ok(None);
+    };
+    let tables = model.tables.iter().map(|t| t.spec.clone()).collect();
+    let remote = Arc::new(remote_dynamodb::RemoteDynamoDb::new(
+        url,
+        &config.aws.region,
+        config.dynamodb_signing_key.clone(),
+        tables,
+    )?);
+    let early = remote.clone();
+    tokio::spawn(async move { early.ready().await });
+    Ok(Some(remote))
 }
 
 /// Starts the store's TTL sweeper; `None` when the store already has one (its owner keeps it) or the

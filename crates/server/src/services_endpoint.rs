@@ -38,6 +38,8 @@ pub(crate) struct Services {
     pub current: Arc<ArcSwap<Generation>>,
     /// The DynamoDB store (the same in every generation).
     pub dynamodb: Arc<DynamoDb>,
+    /// `--dynamodb-endpoint`: DynamoDB and Streams calls are forwarded there instead.
+    pub remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
     /// Function logs, for the CloudWatch Logs API.
     pub logs: Arc<crate::logs::LogStore>,
     /// Region and account in the ARNs the CloudWatch Logs API returns.
@@ -97,6 +99,20 @@ pub(crate) async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if let Some(remote) = &services.remote {
+        if target.starts_with(DYNAMODB_TARGET) || target.starts_with(DYNAMODB_STREAMS_TARGET) {
+            remote.ready().await;
+            return match remote.forward(target, body).await {
+                Ok((status, body)) => dynamodb_response(status, body),
+                // What an SDK shows for a DynamoDB that cannot be reached: a 5xx it retries.
+                Err(message) => unsupported(
+                    StatusCode::BAD_GATEWAY,
+                    "ServiceUnavailable",
+                    &format!("the DynamoDB endpoint {} failed: {message}", remote.url()),
+                ),
+            };
+        }
+    }
     if let Some(operation) = target.strip_prefix(DYNAMODB_TARGET) {
         let reply = services.dynamodb.handle(operation, body).await;
         return dynamodb_response(reply.status, reply.body);

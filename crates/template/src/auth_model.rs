@@ -85,6 +85,8 @@ pub enum Authorizer {
     Cognito(CognitoAuthorizer),
     /// A Lambda authorizer (`FunctionArn`), TOKEN or REQUEST.
     Lambda(LambdaAuthorizer),
+    /// An HTTP API JWT authorizer (`JwtConfiguration`).
+    Jwt(JwtAuthorizer),
     /// A setting Sluice cannot enforce; routes using it answer 500 (fail closed).
     Unenforceable(String),
 }
@@ -122,6 +124,30 @@ pub struct LambdaAuthorizer {
     pub payload: LambdaPayload,
     /// `ReauthorizeEvery` in seconds (default 300, 0 disables the cache, max 3600).
     pub ttl_secs: u32,
+    /// How an HTTP API talks to it; `None` for a REST API's authorizer.
+    pub http: Option<HttpLambdaFormat>,
+}
+
+/// An HTTP API Lambda authorizer's `AuthorizerPayloadFormatVersion` and `EnableSimpleResponses`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLambdaFormat {
+    /// Payload format 2.0 (else 1.0, the REST-like request).
+    pub v2: bool,
+    /// `{"isAuthorized": bool, "context": {...}}` answers (2.0 only) instead of IAM policies.
+    pub simple_responses: bool,
+}
+
+/// An HTTP API JWT authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtAuthorizer {
+    /// `JwtConfiguration.issuer`: the exact `iss`, and whose keys verify the token.
+    pub issuer: String,
+    /// `JwtConfiguration.audience`: `aud` (or `client_id` without `aud`) must be one of them.
+    pub audiences: Vec<String>,
+    /// `IdentitySource` (`$request.header.Authorization` by default).
+    pub identity: IdentitySource,
+    /// `AuthorizationScopes` of the authorizer (SAM): the default for its routes.
+    pub scopes: Vec<String>,
 }
 
 /// `FunctionPayloadType` and its identity sources.

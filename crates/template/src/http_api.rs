@@ -48,6 +48,8 @@ const QUIET_HTTP_API_PROPERTIES: &[&str] = &[
     "AccessLogSettings",
     "DisableExecuteApiEndpoint",
     "PropagateTags",
+    // Read by `auth::http`.
+    "Auth",
     // Read by `openapi`.
     "DefinitionBody",
     "DefinitionUri",
@@ -372,6 +374,7 @@ fn read_events(
                     | "PayloadFormatVersion"
                     | "TimeoutInMillis"
                     | "RouteSettings"
+                    | "Auth"
             ) {
                 warnings.push(format!(
                     "{}: not emulated yet (ignored)",

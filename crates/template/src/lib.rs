@@ -31,6 +31,7 @@ mod request_validation;
 mod resource_types;
 mod resources;
 pub mod route_path;
+mod stream_events;
 mod tables;
 mod yaml_tree;
 
@@ -40,7 +41,7 @@ pub use load::{load, load_str, LoadOptions};
 pub use model::{
     Code, Cors, Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, Integration,
     IntegrationResponse, InvokeMode, Mapping, Model, Passthrough, PayloadFormat, RequestValidation,
-    RestApi, Route, Source, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
+    RestApi, Route, Source, StartingPosition, StreamMapping, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

@@ -166,6 +166,8 @@ fn compile(
         &mut built.rest_apis,
         &mut warnings,
     )?;
+    let stream_mappings =
+        crate::stream_events::build(resource_entries, &resolver, &built.functions, &mut warnings)?;
     let api_ids: Vec<String> = built
         .rest_apis
         .iter()
@@ -180,6 +182,19 @@ fn compile(
         &template_dir,
         &mut warnings,
     )?;
+    let mut auth = auth;
+    crate::auth::build_http(
+        &crate::auth::HttpAuthInput {
+            root: &root,
+            resources: resource_entries,
+            resolver: &resolver,
+            http_apis: &http.http_apis,
+            functions: &built.functions,
+            template_dir: &template_dir,
+        },
+        &mut auth,
+        &mut warnings,
+    )?;
     let outputs = if depth > 0 {
         nested::evaluate_outputs(&root, &resolver, &mut warnings)
     } else {
@@ -192,6 +207,7 @@ fn compile(
         http_apis: http.http_apis,
         function_urls: http.function_urls,
         tables: built.tables,
+        stream_mappings,
         warnings,
         auth,
         outputs,

@@ -227,6 +227,53 @@ pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
             model.function_urls.push(url);
         }
         model.tables.extend(child.model.tables);
+        for mut mapping in child.model.stream_mappings {
+            mapping.id = prefix(&mapping.id);
+            mapping.function = prefix(&mapping.function);
+            model.stream_mappings.push(mapping);
+        }
+        merge_auth(&mut model.auth, child.model.auth, &prefix);
+    }
+}
+
+/// A child's authorizers, user pools, API keys and usage plans, under the names its APIs and
+/// functions got in the parent: its routes are guarded as they are in the child, never opened.
+fn merge_auth(
+    parent: &mut crate::auth_model::AuthModel,
+    child: crate::auth_model::AuthModel,
+    prefix: &dyn Fn(&str) -> String,
+) {
+    use crate::auth_model::{Authorizer, PoolRef};
+    for (api_id, mut api) in child.apis {
+        for authorizer in api.authorizers.values_mut() {
+            match authorizer {
+                Authorizer::Lambda(lambda) => lambda.function = prefix(&lambda.function),
+                Authorizer::Cognito(cognito) => {
+                    for pool in &mut cognito.pools {
+                        if let PoolRef::Local(id) = pool {
+                            *id = prefix(id);
+                        }
+                    }
+                }
+                Authorizer::Jwt(_) | Authorizer::Unenforceable(_) => {}
+            }
+        }
+        parent.apis.insert(prefix(&api_id), api);
+    }
+    // A pool keeps the id it has in the child: tokens name it, and the child's issuer signs them.
+    for mut pool in child.user_pools {
+        pool.logical_id = prefix(&pool.logical_id);
+        parent.user_pools.push(pool);
+    }
+    for mut key in child.api_keys {
+        key.logical_id = prefix(&key.logical_id);
+        parent.api_keys.push(key);
+    }
+    for mut plan in child.usage_plans {
+        plan.logical_id = prefix(&plan.logical_id);
+        plan.apis = plan.apis.iter().map(|a| prefix(a)).collect();
+        plan.keys = plan.keys.iter().map(|k| prefix(k)).collect();
+        parent.usage_plans.push(plan);
     }
 }
 

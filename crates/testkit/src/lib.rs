@@ -10,9 +10,18 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// Retries a condition until it holds or a deadline passes (default 10 s), then fails with a message.
+/// Retries a condition until it holds or a deadline passes (default 10 s, or `within LIMIT;`),
+/// then fails with a message.
 #[macro_export]
 macro_rules! assert_eventually {
+    (within $limit:expr; $cond:expr, $($msg:tt)+) => {{
+        let deadline = ::std::time::Instant::now() + $limit;
+        loop {
+            if $cond { break; }
+            if ::std::time::Instant::now() > deadline { panic!($($msg)+); }
+            ::std::thread::sleep(::std::time::Duration::from_millis(100));
+        }
+    }};
     ($cond:expr, $($msg:tt)+) => {{
         let deadline = ::std::time::Instant::now() + ::std::time::Duration::from_secs(10);
         loop {

@@ -2,6 +2,7 @@
 //! API key, usage plan, throttle), compiled once per template generation, over state that outlives
 //! generations ([`GuardState`]: authorizer cache, limits) so a reload keeps quotas and caches.
 
+mod http_authorizer;
 pub mod issuer;
 pub mod jwt;
 pub mod limits;
@@ -16,12 +17,12 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 use sluice_template::auth_model::{
-    AuthModel, Authorizer, IdentitySource, LambdaPayload, PoolRef, RouteAuthorizer, Throttle,
-    UsagePlan,
+    AuthModel, Authorizer, HttpLambdaFormat, IdentitySource, LambdaPayload, PoolRef,
+    RouteAuthorizer, Throttle, UsagePlan,
 };
-use sluice_template::RestApi;
+use sluice_template::{HttpApi, RestApi};
 
-use self::jwt::JwtValidator;
+use self::jwt::{Jwks, JwtRules, JwtValidator};
 use self::limits::LimitsStore;
 use self::policy::AuthorizerAnswer;
 
@@ -74,6 +75,9 @@ impl AuthorizerCache {
 pub struct GuardInputs {
     /// Validators per pool: by logical id for the template's pools, by ARN for external ones.
     pub pools: HashMap<String, JwtValidator>,
+    /// Keys per issuer URL (`iss`), for HTTP API JWT authorizers: the local pools' and the
+    /// external JWKS files'.
+    pub issuers: HashMap<String, Jwks>,
     /// API key values by the key's logical id (template values or generated ones).
     pub api_key_values: HashMap<String, String>,
     /// The account-level throttle (AWS: 10,000 rps, burst 5,000).
@@ -89,6 +93,7 @@ impl Default for GuardInputs {
     fn default() -> Self {
         GuardInputs {
             pools: HashMap::new(),
+            issuers: HashMap::new(),
             api_key_values: HashMap::new(),
             account_throttle: ACCOUNT_THROTTLE,
             credentials: Vec::new(),
@@ -129,6 +134,17 @@ pub(crate) enum Check {
         validation: Option<Regex>,
         /// Result cache TTL (zero disables).
         ttl: Duration,
+        /// The HTTP API's payload version and response mode; `None` on a REST API.
+        http: Option<HttpLambdaFormat>,
+    },
+    /// An HTTP API JWT authorizer.
+    Jwt {
+        /// The issuer's keys and the authorizer's issuer and audiences.
+        validator: JwtValidator,
+        /// Where the token is.
+        identity: IdentitySource,
+        /// The route's `AuthorizationScopes` (any one must be granted); empty: none required.
+        scopes: Vec<String>,
     },
     /// `AWS_IAM`: a SigV4 signature from a known access key, checked once the body is read.
     Iam,
@@ -176,14 +192,16 @@ pub struct Guards {
 }
 
 impl Guards {
-    /// Compiles the guards of `apis` from the template's auth model.
+    /// Compiles the guards of the REST and HTTP APIs from the template's auth model.
     pub fn new(
         model: &AuthModel,
         apis: &[RestApi],
+        http_apis: &[HttpApi],
         inputs: &GuardInputs,
         state: GuardState,
     ) -> Guards {
         let mut routes = HashMap::new();
+        http_routes(model, http_apis, inputs, &mut routes);
         let mut key_from_authorizer = Vec::new();
         for api in apis {
             let Some(auth) = model.apis.get(&api.logical_id) else {
@@ -346,6 +364,25 @@ fn compile(authorizer: Option<&Authorizer>, scopes: &[String], inputs: &GuardInp
             Check::Unenforceable("the route names an authorizer the API does not define".into())
         }
         Some(Authorizer::Unenforceable(why)) => Check::Unenforceable(why.clone()),
+        Some(Authorizer::Jwt(j)) => match inputs.issuers.get(&j.issuer) {
+            Some(jwks) => Check::Jwt {
+                validator: JwtValidator::new(
+                    jwks.clone(),
+                    JwtRules {
+                        issuer: j.issuer.clone(),
+                        audiences: j.audiences.clone(),
+                        token_uses: Vec::new(),
+                        leeway_secs: 0,
+                    },
+                ),
+                identity: j.identity.clone(),
+                scopes: scopes.to_vec(),
+            },
+            None => Check::Unenforceable(format!(
+                "no keys for JWT issuer {} (a Cognito pool of the template, or a pool whose JWKS file is in the state folder's jwks/)",
+                j.issuer
+            )),
+        },
         Some(Authorizer::Cognito(c)) => {
             let mut validators = Vec::new();
             for pool in &c.pools {
@@ -392,9 +429,76 @@ fn compile(authorizer: Option<&Authorizer>, scopes: &[String], inputs: &GuardInp
                     payload: l.payload.clone(),
                     validation,
                     ttl: Duration::from_secs(u64::from(l.ttl_secs)),
+                    http: l.http,
                 },
                 Err(why) => Check::Unenforceable(why),
             }
+        }
+    }
+}
+
+/// The guards of every HTTP API route: each has a `RouteAuth` from the template (open ones too);
+/// one without is refused rather than opened. A JWT authorizer's validator is compiled once per
+/// API and shared by its routes, so they share its verified-token memory.
+fn http_routes(
+    model: &AuthModel,
+    apis: &[HttpApi],
+    inputs: &GuardInputs,
+    routes: &mut HashMap<(String, String, String), RouteGuard>,
+) {
+    for api in apis {
+        let Some(auth) = model.apis.get(&api.logical_id) else {
+            continue;
+        };
+        let mut compiled: HashMap<&str, Check> = HashMap::new();
+        for route in &api.routes {
+            let found = auth
+                .routes
+                .iter()
+                .find(|r| r.method == route.method && r.path == route.path);
+            let (name, check) = match found.map(|r| (&r.authorizer, &r.scopes)) {
+                None => (
+                    None,
+                    Check::Unenforceable("the route's auth could not be read".into()),
+                ),
+                Some((RouteAuthorizer::None, _)) => (None, Check::Open),
+                Some((RouteAuthorizer::Iam, _)) => (Some("AWS_IAM".to_owned()), Check::Iam),
+                Some((RouteAuthorizer::Named(_), _)) if inputs.disable_authorizers => {
+                    (None, Check::Open)
+                }
+                Some((RouteAuthorizer::Named(name), scopes)) => {
+                    let base = compiled
+                        .entry(name.as_str())
+                        .or_insert_with(|| compile(auth.authorizers.get(name), &[], inputs));
+                    let check = match base.clone() {
+                        Check::Jwt {
+                            validator,
+                            identity,
+                            ..
+                        } => Check::Jwt {
+                            validator,
+                            identity,
+                            scopes: scopes.clone(),
+                        },
+                        other => other,
+                    };
+                    (Some(name.clone()), check)
+                }
+            };
+            routes.insert(
+                (
+                    api.logical_id.clone(),
+                    route.method.clone(),
+                    normalize(&route.path),
+                ),
+                RouteGuard {
+                    authorizer_name: name,
+                    check,
+                    api_key_required: false,
+                    throttle: None,
+                    cache_ttl: None,
+                },
+            );
         }
     }
 }

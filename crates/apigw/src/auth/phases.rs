@@ -94,11 +94,33 @@ pub(crate) async fn authorize(
             ex.authorizer = Some(json!({ "claims": rest_claims(&claims) }));
             Ok(())
         }
+        Check::Jwt {
+            validator,
+            identity,
+            scopes,
+        } => super::http_authorizer::jwt(validator, identity, scopes, ex),
+        Check::Lambda {
+            function,
+            payload: LambdaPayload::Request { identity },
+            ttl,
+            http: Some(format),
+            ..
+        } => {
+            let authorizer = super::http_authorizer::HttpLambda {
+                function,
+                identity,
+                ttl: *ttl,
+                format: *format,
+                name: guard.authorizer_name.as_deref().unwrap_or_default(),
+            };
+            super::http_authorizer::lambda(authorizer, guards, ex, cx).await
+        }
         Check::Lambda {
             function,
             payload,
             validation,
             ttl,
+            ..
         } => {
             let method_arn = method_arn(cx.aws, cx.api, &ex.method, &ex.raw_path);
             let identity = match payload {
@@ -144,7 +166,14 @@ pub(crate) async fn authorize(
                     let bytes = serde_json::to_vec(&event).map_err(|e| {
                         GatewayError::Internal(format!("authorizer event serialization: {e}"))
                     })?;
-                    let answer = invoke_authorizer(cx.invoker, function, bytes, cx.timeout).await?;
+                    let answer = invoke_authorizer(
+                        cx.invoker,
+                        function,
+                        bytes,
+                        cx.timeout,
+                        AuthorizerAnswer::parse,
+                    )
+                    .await?;
                     let answer = Arc::new(answer);
                     if !ttl.is_zero() {
                         guards
@@ -175,12 +204,14 @@ pub(crate) async fn authorize(
     }
 }
 
-/// Invokes the authorizer function and parses its answer; every failure is AWS's 401 or 500.
-async fn invoke_authorizer(
+/// Invokes the authorizer function and parses its answer with `parse`; every failure is AWS's 401
+/// or 500.
+pub(super) async fn invoke_authorizer(
     invoker: &dyn Invoke,
     function: &str,
     event: Vec<u8>,
     timeout: Duration,
+    parse: fn(&[u8]) -> Result<AuthorizerAnswer, super::policy::BadPolicy>,
 ) -> Result<AuthorizerAnswer, GatewayError> {
     let invocation = invoker.invoke(function, event.into());
     match tokio::time::timeout(timeout, invocation).await {
@@ -213,8 +244,9 @@ async fn invoke_authorizer(
         })) => Err(GatewayError::AuthorizerFailed(format!(
             "the authorizer could not be invoked: {error_type}: {message}"
         ))),
-        Ok(Ok(payload)) => AuthorizerAnswer::parse(&payload)
-            .map_err(|e| GatewayError::AuthorizerFailed(e.to_string())),
+        Ok(Ok(payload)) => {
+            parse(&payload).map_err(|e| GatewayError::AuthorizerFailed(e.to_string()))
+        }
     }
 }
 
@@ -314,7 +346,7 @@ pub(crate) async fn throttle(
 }
 
 /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, with the request's path.
-fn method_arn(aws: &AwsEnv, api: &Api, method: &str, raw_path: &str) -> String {
+pub(super) fn method_arn(aws: &AwsEnv, api: &Api, method: &str, raw_path: &str) -> String {
     aws.arn(
         "execute-api",
         &format!(
@@ -419,6 +451,7 @@ pub(crate) fn iam(
     guard: &RouteGuard,
     guards: &Guards,
     ex: &mut Exchange,
+    aws: &AwsEnv,
 ) -> Result<(), GatewayError> {
     if !matches!(guard.check, Check::Iam) {
         return Ok(());
@@ -435,5 +468,20 @@ pub(crate) fn iam(
         .verify(&request, time::OffsetDateTime::now_utc())
         .map_err(GatewayError::Iam)?;
     ex.iam_caller = Some((credential.access_key_id.clone(), credential.profile.clone()));
+    // Payload 2.0 puts the caller under `requestContext.authorizer.iam` (1.0 and REST: in
+    // `requestContext.identity`). Sluice has no IAM principals: the access key stands in for ids.
+    if ex.dialect == crate::dialect::Dialect::HttpApi(sluice_template::PayloadFormat::V2) {
+        ex.authorizer = Some(json!({
+            "iam": {
+                "accessKey": credential.access_key_id,
+                "accountId": aws.account_id,
+                "callerId": credential.access_key_id,
+                "cognitoIdentity": null,
+                "principalOrgId": null,
+                "userArn": format!("arn:{}:iam::{}:user/{}", aws.partition, aws.account_id, credential.profile),
+                "userId": credential.access_key_id,
+            }
+        }));
+    }
     Ok(())
 }

@@ -112,6 +112,38 @@ impl AuthorizerAnswer {
         })
     }
 
+    /// An HTTP API simple response (`{"isAuthorized": …, "context": …}`) as an answer: allowed or
+    /// explicitly denied everywhere, its context kept as the function wrote it.
+    pub fn simple(payload: &[u8]) -> Result<AuthorizerAnswer, BadPolicy> {
+        let bad = |m: &str| BadPolicy(m.to_owned());
+        let value: Value =
+            serde_json::from_slice(payload).map_err(|_| bad("the payload is not JSON"))?;
+        let object = value.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        let allow = object
+            .get("isAuthorized")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| bad("isAuthorized is missing or not a boolean"))?;
+        let context = match object.get("context") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            Some(_) => return Err(bad("context is not an object")),
+        };
+        Ok(AuthorizerAnswer {
+            principal_id: String::new(),
+            statements: vec![Statement {
+                allow,
+                resources: vec!["*".into()],
+            }],
+            context,
+            usage_identifier_key: None,
+        })
+    }
+
+    /// `context` as an object (`requestContext.authorizer.lambda` of an HTTP API).
+    pub fn context_object(&self) -> Value {
+        Value::Object(self.context.iter().cloned().collect())
+    }
+
     /// The decision for `method_arn`.
     pub fn decide(&self, method_arn: &str) -> Decision {
         let matches = |s: &&Statement| s.resources.iter().any(|r| wildcard_match(r, method_arn));
@@ -229,6 +261,24 @@ mod tests {
             r#"{"principalId":"u","policyDocument":{"Statement":[]},"context":{"a":[1]}}"#,
         ] {
             assert!(AuthorizerAnswer::parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn simple_responses_allow_or_deny_everywhere() {
+        let yes = AuthorizerAnswer::simple(br#"{"isAuthorized":true,"context":{"n":{"a":1}}}"#)
+            .expect("valid");
+        assert_eq!(yes.decide(ARN), Decision::Allow);
+        assert_eq!(yes.context_object()["n"]["a"], 1);
+        let no = AuthorizerAnswer::simple(br#"{"isAuthorized":false}"#).expect("valid");
+        assert_eq!(no.decide(ARN), Decision::ExplicitDeny);
+        for bad in [
+            r#"{"isAuthorized":"true"}"#,
+            "{}",
+            "[]",
+            r#"{"isAuthorized":true,"context":1}"#,
+        ] {
+            assert!(AuthorizerAnswer::simple(bad.as_bytes()).is_err(), "{bad}");
         }
     }
 

@@ -152,10 +152,44 @@ async fn http_api_and_function_url_errors_have_their_own_bodies() {
             403,
             r#"{"Message":"Forbidden"}"#,
         ),
+        (
+            http,
+            GatewayError::JwtRejected("the token has expired"),
+            401,
+            r#"{"message":"Unauthorized"}"#,
+        ),
+        (
+            http,
+            GatewayError::InsufficientScope,
+            403,
+            r#"{"message":"Forbidden"}"#,
+        ),
+        (
+            http,
+            GatewayError::AuthorizerFailed("x".into()),
+            500,
+            r#"{"message":"Internal Server Error"}"#,
+        ),
+        (
+            http,
+            GatewayError::HeadersTooLarge { limit: 1 },
+            431,
+            r#"{"message":"HTTP header is larger than 10240 bytes."}"#,
+        ),
     ];
     for (dialect, error, status, body) in rows {
+        let challenge = matches!(error, GatewayError::JwtRejected(_));
         let response = error.into_response(dialect, "req-1");
         assert_eq!(response.status().as_u16(), status, "{dialect:?}");
+        assert_eq!(
+            response
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap_or_default()),
+            challenge.then_some(
+                r#"Bearer scope="" error="invalid_token" error_description="the token has expired""#
+            )
+        );
         assert!(!response.headers().contains_key("x-amzn-errortype"));
         assert_eq!(
             response.headers().contains_key("x-amzn-requestid"),

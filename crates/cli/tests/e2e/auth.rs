@@ -188,11 +188,18 @@ fn every_token_attack_is_401_and_never_reaches_the_function() {
         ),
         ("unknown kid", unknown_kid.as_str()),
         ("garbage", "garbage"),
-        ("huge", huge.as_str()),
     ] {
         let (status, body) = get(&server, "/me", &[("Authorization", token)]);
         assert_eq!((status, body.as_str()), (401, UNAUTHORIZED), "{what}");
     }
+    // Over API Gateway's 10240 bytes of request line and headers: refused before any authorizer.
+    assert_eq!(
+        get(&server, "/me", &[("Authorization", &huge)]),
+        (
+            431,
+            r#"{"message":"HTTP header is larger than 10240 bytes."}"#.to_owned()
+        )
+    );
     // Give a (wrongly) started invocation time to show up in the log before counting.
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(

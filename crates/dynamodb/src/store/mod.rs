@@ -160,6 +160,24 @@ pub trait Store: Send {
     fn last_sequence(&self) -> Result<i64, StoreError>;
     /// Drops stream records created before `before` (epoch seconds); returns how many.
     fn trim_streams(&mut self, before: f64) -> Result<usize, StoreError>;
+    /// Where an event source mapping has read to, if it has read anything.
+    fn checkpoint(&self, mapping: &str) -> Result<Option<StreamCheckpoint>, StoreError>;
+    /// Records where an event source mapping has read to.
+    fn save_checkpoint(
+        &mut self,
+        mapping: &str,
+        checkpoint: &StreamCheckpoint,
+    ) -> Result<(), StoreError>;
+}
+
+/// How far an event source mapping has read a stream: every record up to and including
+/// `sequence_number` was handled (delivered, filtered out or given up on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamCheckpoint {
+    /// The stream read.
+    pub stream_arn: String,
+    /// The last handled record's `SequenceNumber`, as the Streams API shows it.
+    pub sequence_number: String,
 }
 
 /// A stream as stored: which table, its view type and whether it still receives records.

@@ -69,7 +69,12 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
              seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT NOT NULL,
              created REAL NOT NULL, record TEXT NOT NULL);
          CREATE INDEX IF NOT EXISTS stream_records_by_arn ON stream_records(arn, seq);
-         CREATE INDEX IF NOT EXISTS stream_records_by_age ON stream_records(created);"
+         CREATE INDEX IF NOT EXISTS stream_records_by_age ON stream_records(created);
+         -- Where each event source mapping has read its stream to. Created when missing, so a
+         -- file from an older Sluice gains it on open with its data untouched.
+         CREATE TABLE IF NOT EXISTS stream_checkpoints(
+             mapping TEXT PRIMARY KEY, arn TEXT NOT NULL, sequence TEXT NOT NULL,
+             updated REAL NOT NULL);"
     ))
     .map_err(corrupt)?;
     Ok(())
@@ -108,7 +113,7 @@ pub(super) fn move_streams_to(conn: &mut Connection, aws: &AwsEnv) -> Result<(),
     )?;
     if stale > 0 {
         let tx = conn.transaction()?;
-        for table in ["streams", "stream_records"] {
+        for table in ["streams", "stream_records", "stream_checkpoints"] {
             tx.execute(
                 &format!("UPDATE {table} SET arn = {renamed} WHERE {elsewhere}"),
                 params![prefix],

@@ -9,7 +9,7 @@ use sluice_aws_env::AwsEnv;
 
 use super::index::{build_index, index_keys, insert_index_entries, IndexKeys};
 use super::schema::{self, DB_FILE};
-use super::{decode_item, IndexRow, Row, Store, StoreError, StreamInfo, Write};
+use super::{decode_item, IndexRow, Row, Store, StoreError, StreamCheckpoint, StreamInfo, Write};
 use crate::attribute_value::{item_to_json, Item};
 use crate::stream_record::{self, Change};
 use crate::table::{KeySchema, TableDef};
@@ -450,6 +450,40 @@ impl Store for SqliteStore {
             "DELETE FROM stream_records WHERE created < ?1",
             params![before],
         )?)
+    }
+
+    fn checkpoint(&self, mapping: &str) -> Result<Option<StreamCheckpoint>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT arn, sequence FROM stream_checkpoints WHERE mapping = ?1",
+                params![mapping],
+                |r| {
+                    Ok(StreamCheckpoint {
+                        stream_arn: r.get(0)?,
+                        sequence_number: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn save_checkpoint(
+        &mut self,
+        mapping: &str,
+        checkpoint: &StreamCheckpoint,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO stream_checkpoints(mapping, arn, sequence, updated) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(mapping) DO UPDATE SET arn = ?2, sequence = ?3, updated = ?4",
+            params![
+                mapping,
+                checkpoint.stream_arn,
+                checkpoint.sequence_number,
+                now_seconds()
+            ],
+        )?;
+        Ok(())
     }
 }
 

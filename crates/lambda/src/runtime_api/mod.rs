@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::extensions::api as extensions_api;
 use crate::MAX_RESPONSE_PAYLOAD;
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -119,6 +120,8 @@ struct State {
     current_streams: AtomicBool,
     events: mpsc::UnboundedSender<RuntimeEvent>,
     ready: AtomicBool,
+    /// The Extensions API, served on the same listener as on Lambda.
+    extensions: Arc<extensions_api::Endpoint>,
 }
 
 /// A running Runtime API listener; stops when dropped.
@@ -138,6 +141,7 @@ impl RuntimeApi {
     pub async fn start(
         function_arn: String,
         peers: Arc<dyn PeerCheck>,
+        extensions: Arc<extensions_api::Endpoint>,
     ) -> std::io::Result<(RuntimeApi, RuntimeChannels)> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -150,6 +154,7 @@ impl RuntimeApi {
             current_streams: AtomicBool::new(false),
             events: ev_tx,
             ready: AtomicBool::new(false),
+            extensions,
         });
         let task = tokio::spawn(serve(listener, state, peers));
         Ok((
@@ -223,6 +228,9 @@ async fn serve(listener: TcpListener, state: Arc<State>, peers: Arc<dyn PeerChec
 /// Dispatch one request to its endpoint handler.
 async fn route(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
+    if extensions_api::handles(&path) {
+        return state.extensions.serve(req).await;
+    }
     let Some(rest) = path.strip_prefix(PREFIX) else {
         read_body(req.into_body()).await;
         return not_found();

@@ -139,6 +139,7 @@ impl HostContainment {
             return Ok(Containment {
                 cgroup: None,
                 leader: OnceLock::new(),
+                roots: std::sync::Mutex::new(Vec::new()),
             });
         };
         static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -166,6 +167,7 @@ impl HostContainment {
         Ok(Containment {
             cgroup: Some(cgroup),
             leader: OnceLock::new(),
+            roots: std::sync::Mutex::new(Vec::new()),
         })
     }
 }
@@ -174,8 +176,12 @@ impl HostContainment {
 #[derive(Debug)]
 pub(crate) struct Containment {
     cgroup: Option<SandboxCgroup>,
-    /// Set once the runtime process is spawned; its pid is also its process group id.
+    /// Set once the first process (an extension, else the runtime) is spawned; its pid is the
+    /// process group id every later process of the sandbox joins.
     leader: OnceLock<u32>,
+    /// Every process Sluice spawned into the sandbox (the runtime and external extensions):
+    /// without a cgroup, members are found as their descendants.
+    roots: std::sync::Mutex<Vec<u32>>,
 }
 
 #[derive(Debug)]
@@ -221,9 +227,18 @@ impl Containment {
             .collect()
     }
 
-    /// Record the runtime process once it is spawned.
+    /// Record a spawned process; the first one leads the process group.
     pub fn set_leader(&self, pid: u32) {
         let _ = self.leader.set(pid);
+        self.roots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(pid);
+    }
+
+    /// The process group a newly spawned process joins (`None`: it starts its own).
+    pub fn group(&self) -> Option<u32> {
+        self.leader.get().copied()
     }
 
     /// Every live process of the sandbox.
@@ -231,10 +246,11 @@ impl Containment {
         if let Some(cgroup) = &self.cgroup {
             return read_procs(cgroup.dirs().last().unwrap_or(&cgroup.memory));
         }
-        match self.leader.get() {
-            Some(&leader) => memory::descendants(leader),
-            None => Vec::new(),
-        }
+        let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut members: Vec<u32> = roots.into_iter().flat_map(memory::descendants).collect();
+        members.sort_unstable();
+        members.dedup();
+        members
     }
 
     /// The sandbox's peak memory in kB: the cgroup's high-water mark, else the process tree's.
@@ -245,7 +261,12 @@ impl Containment {
                 return Some(bytes / 1024);
             }
         }
-        self.leader.get().and_then(|&pid| memory::peak_rss_kb(pid))
+        // Every process Sluice started (runtime and extensions) and what each started.
+        let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        roots
+            .into_iter()
+            .filter_map(memory::peak_rss_kb)
+            .reduce(|a, b| a + b)
     }
 
     /// SIGKILL every process of the sandbox: its process group, then whatever its cgroup holds

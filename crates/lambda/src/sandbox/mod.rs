@@ -1,41 +1,55 @@
-//! One sandbox: a runtime process in its own containment, its Runtime API listener, its
-//! captured output, and the supervision of one invocation at a time (timeouts, crashes).
+//! One sandbox: a runtime process and its external extensions in their own containment, its
+//! Runtime API listener, its captured output, and the supervision of one invocation at a time
+//! (timeouts, crashes).
 //!
 //! The jobs live apart: [`process`] spawns and kills, [`containment`] holds the processes
 //! (cgroup or process group) and measures memory, [`peer`] tells who calls the Runtime API,
-//! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does.
+//! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does,
+//! [`host`] is what the host allows, [`extension_processes`] starts extensions and
+//! [`extension_phases`] waits on them through Init, Invoke and Shutdown.
 
 mod containment;
+mod extension_phases;
+mod extension_processes;
 mod function_error;
+mod host;
 mod orphans;
+mod outcome;
 mod output;
 mod peer;
 mod process;
+mod sandbox_template;
 mod stream_relay;
 mod user;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::bootstrap::{check_executable, Launcher};
+use crate::bootstrap::check_executable;
+use crate::extensions::api::Endpoint;
+use crate::extensions::{wrapper, Event, EventKind, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{
     AnyPeer, PeerCheck, PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent,
 };
-use crate::{Invocation, LogSink, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
+use crate::{Invocation, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
 
-pub(crate) use containment::{Containment, HostContainment};
+pub(crate) use containment::Containment;
+pub(crate) use extension_phases::PendingReport;
+use extension_phases::{until, Waited};
+use extension_processes::{extension_name, ExtensionProcesses};
 pub(crate) use function_error::{error_document, InitFailure};
 use function_error::{error_payload, init_error};
+pub(crate) use host::SandboxHost;
+pub(crate) use outcome::Answered;
+use outcome::{trace_id, Outcome};
 use output::PipeReader;
 pub(crate) use process::StartError;
-use process::{SandboxProcess, Spawned};
-use user::SandboxUser;
+use process::{runtime_exited, SandboxProcess, Spawned};
+pub(crate) use sandbox_template::SandboxTemplate;
 
 /// Where a sandbox hands a streamed response's head to the caller that takes one.
 pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
@@ -45,124 +59,21 @@ const INIT_LIMIT: Duration = Duration::from_secs(10);
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
 
-/// Everything needed to start sandboxes of one function.
-pub(crate) struct SandboxTemplate {
-    pub function: String,
-    pub launcher: Launcher,
-    pub memory_mb: u32,
-    pub timeout: Duration,
-    pub function_arn: String,
-    /// The environment shared by all of the function's sandboxes, in precedence order already
-    /// (Sluice's variables, then `extra_env`, then the function's own).
-    pub env: BTreeMap<String, String>,
-    pub sink: Arc<dyn LogSink>,
-    /// What the host allows: cgroups, limits, Runtime API isolation, the sandbox user.
-    pub host: Arc<SandboxHost>,
-    /// Set once it was said that this function keeps Sluice's user.
-    pub said_privileged: AtomicBool,
-}
-
-/// Host-wide sandbox facilities, decided once per service.
-pub(crate) struct SandboxHost {
-    /// Cgroups and limits.
-    pub containment: HostContainment,
-    /// Whether each Runtime API admits only its sandbox's processes.
-    pub isolate_runtime_api: bool,
-    /// Who sandboxes run as when Sluice is root (`None`: Sluice's own user).
-    user: Option<SandboxUser>,
-    /// Why sandboxes keep root although Sluice is root, if they do.
-    user_problem: Option<String>,
-}
-
-impl SandboxHost {
-    /// Probe the host; `limits` turns `MemorySize` and the process limit on, `use_cgroups`
-    /// false keeps sandboxes to process groups, `user` names who sandboxes run as when Sluice is
-    /// root (`nobody` when `None`).
-    pub fn probe(limits: bool, use_cgroups: bool, user: Option<&str>) -> SandboxHost {
-        let (user, user_problem) = match SandboxUser::choose(user) {
-            Ok(user) => (user, None),
-            Err(why) => (None, Some(why)),
-        };
-        SandboxHost {
-            containment: HostContainment::probe(limits, use_cgroups),
-            isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
-            user,
-            user_problem,
-        }
-    }
-
-    /// A host on which Sluice cannot contain sandboxes (tests of the blame for that).
-    #[cfg(test)]
-    pub fn broken_for_tests() -> SandboxHost {
-        SandboxHost {
-            containment: HostContainment::broken_for_tests(),
-            isolate_runtime_api: false,
-            user: None,
-            user_problem: None,
-        }
-    }
-
-    /// The user a sandbox of `template` runs as (`None`: Sluice's own), saying once per function
-    /// why one keeps Sluice's user.
-    fn user_for(
-        &self,
-        template: &SandboxTemplate,
-        env: &BTreeMap<String, String>,
-    ) -> Option<&SandboxUser> {
-        let user = self.user.as_ref()?;
-        match user.cannot_run(&template.launcher, env) {
-            None => Some(user),
-            Some(why) => {
-                if !template.said_privileged.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(
-                        "function {} runs as root, not {}: {why}",
-                        template.function,
-                        user.name
-                    );
-                }
-                None
-            }
-        }
-    }
-
-    /// At shutdown: stop what outlived the sandboxes and give back their cgroup folders.
-    pub fn release(&self) {
-        self.containment.release();
-    }
-
-    /// Periodic housekeeping: reap adopted orphans that exited.
-    pub fn reap_orphans(&self) {
-        self.containment.reap_orphans();
-    }
-
-    /// What a person should know at startup, one line each.
-    pub fn notes(&self) -> Vec<String> {
-        let mut notes = self.containment.notes().to_vec();
-        if let Some(user) = &self.user {
-            notes.push(format!(
-                "Sandboxes run as user {} (uid {}), not root",
-                user.name, user.uid
-            ));
-        }
-        if let Some(why) = &self.user_problem {
-            notes.push(format!("Warning: sandboxes run as root ({why})"));
-        }
-        if !self.isolate_runtime_api {
-            notes.push(
-                "Warning: Runtime API isolation is off on this host (it cannot trace a loopback connection to its process): any local process can take a function's invocations".to_owned(),
-            );
-        }
-        notes
-    }
-}
-
 /// A started runtime process and its Runtime API listener.
 pub(crate) struct Sandbox {
     template: Arc<SandboxTemplate>,
-    process: SandboxProcess,
+    /// The runtime process; `None` when the extensions' Init failed before it could start.
+    process: Option<SandboxProcess>,
+    containment: Arc<Containment>,
+    extensions: ExtensionProcesses,
+    /// Why Init failed before the runtime started (an extension crashed or reported an error).
+    init_failure: Option<InitFailure>,
+    /// Set when an invocation timed out or the runtime died while extensions are registered:
+    /// the sandbox is reset through the Shutdown phase with this reason, as on Lambda.
+    reset: Option<ShutdownReason>,
     _api: RuntimeApi,
     channels: RuntimeChannels,
-    output: [Arc<PipeReader>; 2],
+    output: Vec<Arc<PipeReader>>,
     log: FunctionLog,
     started: Instant,
     /// Set once the runtime first asks for work; reported on the first invocation only.
@@ -192,7 +103,17 @@ impl Sandbox {
         } else {
             Arc::new(AnyPeer)
         };
-        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers)
+        let names = template
+            .extensions
+            .iter()
+            .map(|p| extension_name(p))
+            .collect();
+        let registry = Arc::new(Registry::new(names));
+        let endpoint = Arc::new(Endpoint {
+            registry: registry.clone(),
+            function: template.function_info.clone(),
+        });
+        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers, endpoint)
             .await
             .map_err(StartError::host("cannot bind the Runtime API listener"))?;
         let log = FunctionLog::new(&template.function, template.sink.clone());
@@ -203,26 +124,58 @@ impl Sandbox {
         );
         // Reserved: the function's own variables cannot redirect the Runtime API.
         env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
-        let user = host.user_for(&template, &env);
+        let user = host.user_for(
+            &template.function,
+            &template.launcher,
+            &template.said_privileged,
+            &env,
+        );
         if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
             // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
             env.insert("HOME".to_owned(), "/tmp".to_owned());
         }
         let started = Instant::now();
-        let Spawned {
-            process,
-            stdout,
-            stderr,
-        } = SandboxProcess::spawn(&template.launcher, &env, containment, user)?;
-        let output = [
-            PipeReader::spawn(stdout, log.clone())
-                .map_err(StartError::host("cannot watch the runtime's output"))?,
-            PipeReader::spawn(stderr, log.clone())
-                .map_err(StartError::host("cannot watch the runtime's output"))?,
-        ];
+        // AWS: external extensions start first, and the runtime once each has registered.
+        let extensions = ExtensionProcesses::spawn(
+            &template.extensions,
+            registry,
+            &env,
+            &containment,
+            user,
+            &log,
+        )?;
+        let init_failure = if template.extensions.is_empty() {
+            None
+        } else {
+            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
+            extension_phases::wait_registered(&extensions.registry, deadline)
+                .await
+                .err()
+        };
+        let mut process = None;
+        let mut output = Vec::new();
+        if init_failure.is_none() {
+            let launcher = wrapper::wrapped(&template.launcher, &env);
+            let Spawned {
+                process: runtime,
+                stdout,
+                stderr,
+            } = SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?;
+            process = Some(runtime);
+            for fd in [stdout, stderr] {
+                output.push(
+                    PipeReader::spawn(fd, log.clone())
+                        .map_err(StartError::host("cannot watch the runtime's output"))?,
+                );
+            }
+        }
         Ok(Sandbox {
             template,
             process,
+            containment,
+            extensions,
+            init_failure,
+            reset: None,
             _api: api,
             channels,
             output,
@@ -238,20 +191,28 @@ impl Sandbox {
         })
     }
 
-    /// The process (and process group) id.
+    /// The process group id: the sandbox's first process (an extension, else the runtime).
     pub fn pid(&self) -> u32 {
-        self.process.pid()
+        self.containment.group().unwrap_or_default()
     }
 
     /// What holds the sandbox's processes (to kill it while busy).
     pub fn containment(&self) -> Arc<Containment> {
-        self.process.containment().clone()
+        self.containment.clone()
+    }
+
+    /// Whether an extension crashed or reported an error (the sandbox must not be used again).
+    pub fn extension_failed(&self) -> bool {
+        self.extensions.registry.failure().is_some()
     }
 
     /// Whether the sandbox can take another invocation.
     pub fn is_reusable(&mut self) -> bool {
-        let _ = self.process.try_exited();
-        self.healthy && self.process.is_running()
+        let Some(process) = self.process.as_mut() else {
+            return false;
+        };
+        let _ = process.try_exited();
+        self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
     }
 
     /// Wait until the runtime asks for its first invocation.
@@ -259,12 +220,16 @@ impl Sandbox {
         if self.ready {
             return Ok(());
         }
+        if let Some(failure) = self.init_failure.take() {
+            self.kill();
+            return Err(failure);
+        }
         let limit = INIT_LIMIT.max(self.template.timeout);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
-                status = self.process.exited() => {
+                status = runtime_exited(&mut self.process) => {
                     self.healthy = false;
                     // A runtime may report init/error just before exiting; prefer its words.
                     if let Ok(RuntimeEvent::InitError { error_type, body }) = self.channels.events.try_recv() {
@@ -290,6 +255,11 @@ impl Sandbox {
             };
             match event {
                 Some(RuntimeEvent::Ready { at }) => {
+                    // AWS: Init ends when the runtime and every extension have called `next`.
+                    let at = self
+                        .wait_extensions_ready(deadline, limit)
+                        .await?
+                        .unwrap_or(at);
                     self.ready = true;
                     self.init_duration = Some(at.saturating_duration_since(self.started));
                     return Ok(());
@@ -316,18 +286,23 @@ impl Sandbox {
         }
     }
 
-    /// Run one invocation to completion, logging START/END/REPORT. Never fails: every way an
-    /// invocation can go wrong inside the sandbox is a function error, as on Lambda.
+    /// Run one invocation up to the runtime's answer, logging START (and END/REPORT unless
+    /// extensions are still working on it). Never fails: every way an invocation can go wrong
+    /// inside the sandbox is a function error, as on Lambda.
+    ///
+    /// AWS: the caller gets the response as soon as the runtime posts it; the invocation ends
+    /// (REPORT, environment free) once every extension subscribed to INVOKE has called `next`
+    /// again. Then [`Answered::pending`] holds the rest, for [`Sandbox::complete`].
     ///
     /// With a `head`, a response the runtime streams is handed over through it as soon as the
-    /// stream begins, and this returns when the stream has ended (REPORT then covers the whole
-    /// stream, as on AWS); the returned payload is then only the error document, if any.
+    /// stream begins, and this returns when the stream has ended (REPORT then covers at least
+    /// the whole stream, as on AWS); the answer's payload is then only the error document, if any.
     pub async fn invoke(
         &mut self,
         payload: Bytes,
         client_context: Option<String>,
         mut head: Option<StreamHead>,
-    ) -> Invocation {
+    ) -> Answered {
         let request_id = uuid::Uuid::new_v4().to_string();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;
@@ -355,17 +330,62 @@ impl Sandbox {
                     .await
             }
         };
+        let mut invocation = Invocation {
+            request_id: request_id.clone(),
+            payload: outcome.payload,
+            function_error: outcome.function_error.then(|| "Unhandled".to_owned()),
+            log_tail: String::new(),
+        };
+        let pending = PendingReport {
+            request_id,
+            invoke_started,
+            deadline: tokio::time::Instant::from_std(invoke_started) + self.template.timeout,
+            init_duration,
+            status: outcome.status,
+        };
+        if self.healthy && !self.extensions.registry.all_done() {
+            self.flush_output();
+            invocation.log_tail = self.log.take_tail();
+            return Answered {
+                invocation,
+                pending: Some(pending),
+            };
+        }
+        self.report(pending);
+        invocation.log_tail = self.log.take_tail();
+        Answered {
+            invocation,
+            pending: None,
+        }
+    }
+
+    /// END and REPORT for an invocation; its duration runs until now.
+    fn report(&mut self, pending: PendingReport) {
+        let PendingReport {
+            request_id,
+            invoke_started,
+            init_duration,
+            mut status,
+            ..
+        } = pending;
         let duration = invoke_started.elapsed();
         self.flush_output();
+        if let Some(failure) = self.extensions.registry.failure() {
+            // The sandbox is not reused after an extension failed.
+            self.healthy = false;
+            if status == ReportStatus::Success {
+                status = ReportStatus::Error(failure.error_type);
+            }
+        }
         // AWS: measured per invocation. Sluice: /proc costs ~28 µs a request, so under load the
         // figure is refreshed at most every 100 ms; a peak only grows, so it lags by that much at most.
         // A failed invocation is read afresh: it may have died of its memory limit.
-        let stale = !matches!(outcome.status, ReportStatus::Success)
+        let stale = !matches!(status, ReportStatus::Success)
             || self
                 .memory_read_at
                 .is_none_or(|at| at.elapsed() >= MEMORY_REFRESH || duration >= MEMORY_REFRESH);
         if stale {
-            if let Some(kb) = self.process.peak_memory_kb() {
+            if let Some(kb) = self.containment.peak_memory_kb() {
                 self.last_memory_mb = memory::kb_to_mb(kb);
             }
             self.memory_read_at = Some(Instant::now());
@@ -377,15 +397,9 @@ impl Sandbox {
             memory_size_mb: self.template.memory_mb,
             max_memory_used_mb: self.last_memory_mb,
             init_duration,
-            status: outcome.status,
+            status,
         }));
         self.last_used = Instant::now();
-        Invocation {
-            request_id,
-            payload: outcome.payload,
-            function_error: outcome.function_error.then(|| "Unhandled".to_owned()),
-            log_tail: self.log.take_tail(),
-        }
     }
 
     /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout.
@@ -401,11 +415,22 @@ impl Sandbox {
             .checked_add(timeout)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
+        let trace_id = trace_id();
+        // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
+        self.extensions.registry.dispatch(
+            EventKind::Invoke,
+            &Event::invoke(
+                request_id,
+                deadline_ms,
+                &self.template.function_arn,
+                &trace_id,
+            ),
+        );
         let pending = PendingInvocation {
             request_id: request_id.to_owned(),
             payload,
             deadline_ms,
-            trace_id: trace_id(),
+            trace_id,
             client_context,
             streaming: head.is_some(),
         };
@@ -420,8 +445,8 @@ impl Sandbox {
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
-                status = self.process.exited() => {
-                    self.healthy = false;
+                status = runtime_exited(&mut self.process) => {
+                    self.runtime_died();
                     // The runtime may have answered just before exiting.
                     while let Ok(ev) = self.channels.events.try_recv() {
                         if let Some(outcome) = self.outcome_of(request_id, ev) {
@@ -462,9 +487,12 @@ impl Sandbox {
         }
     }
 
-    /// The invocation ran out of time: the sandbox is killed and the timeout logged, as on Lambda.
+    /// The invocation ran out of time: the timeout is logged and the sandbox killed, or with
+    /// extensions registered reset through the Shutdown phase, as on Lambda.
     fn timed_out(&mut self, request_id: &str) -> Outcome {
-        self.kill();
+        if !self.reset_through_shutdown(ShutdownReason::Timeout) {
+            self.kill();
+        }
         let message = invocation_log::timeout_message(request_id, self.template.timeout);
         self.flush_output();
         self.log.line(&message);
@@ -515,48 +543,116 @@ impl Sandbox {
         }
     }
 
-    /// Read whatever the runtime wrote before answering, so its lines precede END.
+    /// Read whatever the runtime and extensions wrote before answering, so their lines precede END.
     fn flush_output(&self) {
         for reader in &self.output {
             reader.drain(64);
         }
+        self.extensions.flush_output();
+    }
+
+    /// After the runtime's first `next`: wait for every extension's. `Some(when)` Init ended,
+    /// if it was after the runtime's `next`.
+    async fn wait_extensions_ready(
+        &mut self,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> Result<Option<Instant>, InitFailure> {
+        let registry = self.extensions.registry.clone();
+        if let Some(settled) = registry.init_settled() {
+            return settled
+                .map(|()| None)
+                .map_err(extension_phases::init_failure);
+        }
+        match until(
+            &registry,
+            &mut self.process,
+            deadline,
+            Registry::init_settled,
+        )
+        .await
+        {
+            Waited::Done(Ok(())) => Ok(Some(Instant::now())),
+            Waited::Done(Err(failure)) => {
+                self.kill();
+                Err(extension_phases::init_failure(failure))
+            }
+            Waited::RuntimeExited(status) => {
+                self.healthy = false;
+                Err(InitFailure {
+                    error_type: "Runtime.ExitError".to_owned(),
+                    payload: error_document(
+                        "Runtime.ExitError",
+                        &format!("Runtime exited with error: {status}"),
+                    ),
+                    timed_out: false,
+                })
+            }
+            Waited::TimedOut => {
+                self.kill();
+                Err(extension_phases::init_timeout(limit))
+            }
+        }
+    }
+
+    /// Finish an invocation answered while extensions were still at work: wait until each has
+    /// called `next` (or the function's timeout), then END and REPORT, whose duration includes
+    /// the extensions' time as Lambda bills it.
+    pub async fn complete(&mut self, mut pending: PendingReport) {
+        let registry = self.extensions.registry.clone();
+        let check = |r: &Registry| r.all_done().then_some(());
+        match until(&registry, &mut self.process, pending.deadline, check).await {
+            Waited::Done(()) => {}
+            Waited::RuntimeExited(_) => self.healthy = false,
+            Waited::TimedOut => {
+                self.flush_output();
+                let message =
+                    invocation_log::timeout_message(&pending.request_id, self.template.timeout);
+                self.log.line(&message);
+                pending.status = ReportStatus::Timeout;
+                self.reset_through_shutdown(ShutdownReason::Timeout);
+            }
+        }
+        self.report(pending);
+        // The caller already has its answer; these lines went to the log sink.
+        let _ = self.log.take_tail();
+    }
+
+    /// Stop the sandbox through Lambda's Shutdown phase (see [`extension_phases::shutdown_phase`]),
+    /// then kill whatever is left.
+    pub async fn shutdown(mut self, reason: ShutdownReason) {
+        extension_phases::shutdown_phase(&mut self.process, &self.extensions, reason).await;
+        self.flush_output();
+        // Dropping the sandbox kills whatever is left.
+    }
+
+    /// With extensions registered, mark the sandbox for a reset through the Shutdown phase
+    /// (`reason` for its SHUTDOWN event) instead of a kill; false when there are none.
+    fn reset_through_shutdown(&mut self, reason: ShutdownReason) -> bool {
+        if self.extensions.registry.counts() == (0, 0) {
+            return false;
+        }
+        self.healthy = false;
+        self.reset = Some(reason);
+        true
+    }
+
+    /// The runtime exited during an invocation: the sandbox is not reused, and with extensions
+    /// registered it is reset through the Shutdown phase.
+    fn runtime_died(&mut self) {
+        self.healthy = false;
+        self.reset_through_shutdown(ShutdownReason::Failure);
+    }
+
+    /// Why this sandbox must be reset through the Shutdown phase, if it must.
+    pub fn reset_reason(&self) -> Option<ShutdownReason> {
+        self.reset
     }
 
     /// SIGKILL every process of the sandbox; it is never used again. (Dropping the sandbox
     /// does the same.)
     pub fn kill(&mut self) {
         self.healthy = false;
-        self.process.kill();
+        self.containment.kill_all();
     }
-}
-
-/// The result of one invocation inside the sandbox.
-pub(crate) struct Outcome {
-    payload: Bytes,
-    function_error: bool,
-    status: ReportStatus,
-}
-
-impl Outcome {
-    /// A runtime failure (`Runtime.ExitError`, ...): the sandbox is not reused.
-    fn failed(error_type: &str, message: String) -> Outcome {
-        Outcome {
-            payload: error_document(error_type, &message),
-            function_error: true,
-            status: ReportStatus::Error(error_type.to_owned()),
-        }
-    }
-}
-
-/// An X-Ray style trace header value, fresh per invocation.
-fn trace_id() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let rand = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "Root=1-{secs:08x}-{};Parent={};Sampled=0",
-        &rand[..24],
-        &rand[16..32]
-    )
 }

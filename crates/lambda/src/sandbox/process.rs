@@ -83,8 +83,14 @@ impl SandboxProcess {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            // Own process group, so a timeout kills everything the handler started.
-            .process_group(0)
+            // One process group per sandbox (the first process's), so a timeout kills everything
+            // the handler and the extensions started.
+            .process_group(
+                containment
+                    .group()
+                    .and_then(|g| i32::try_from(g).ok())
+                    .unwrap_or(0),
+            )
             .kill_on_drop(true);
         if let Some(user) = user {
             // std drops supplementary groups (setgroups) before setuid when given a uid.
@@ -132,16 +138,6 @@ impl SandboxProcess {
         })
     }
 
-    /// The runtime process's id (also its process group id).
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
-    /// What holds the sandbox's processes; the pool keeps it to kill busy sandboxes.
-    pub fn containment(&self) -> &Arc<Containment> {
-        &self.containment
-    }
-
     /// `Some(description)` once the runtime process has exited (reported once), else `None`.
     pub fn try_exited(&mut self) -> Option<String> {
         let rx = self.exit.as_mut()?;
@@ -175,14 +171,20 @@ impl SandboxProcess {
         }
     }
 
-    /// Peak memory of the whole sandbox, in kB.
-    pub fn peak_memory_kb(&self) -> Option<u64> {
-        self.containment.peak_memory_kb()
+    /// SIGTERM this process only (the graceful start of Lambda's Shutdown phase).
+    pub fn terminate(&self) {
+        if let Ok(pid) = i32::try_from(self.pid) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
     }
 
-    /// SIGKILL every process of the sandbox.
-    pub fn kill(&self) {
-        self.containment.kill_all();
+    /// Hand the exit notification to another watcher (an extension's, which outlives no one:
+    /// the process itself stays owned, and killed on drop, here).
+    pub fn take_exit(&mut self) -> Option<oneshot::Receiver<String>> {
+        self.exit.take()
     }
 }
 
@@ -191,6 +193,14 @@ impl Drop for SandboxProcess {
         // The pool may still hold the containment (a busy sandbox being shut down); the
         // processes must go now regardless.
         self.containment.kill_all();
+    }
+}
+
+/// Resolves when the runtime process exits; never when there is none or it was reported.
+pub(super) async fn runtime_exited(process: &mut Option<SandboxProcess>) -> String {
+    match process {
+        Some(process) => process.exited().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1,12 +1,12 @@
 //! A response the runtime streams: relayed chunk by chunk to the caller while the sandbox is
 //! still watched for its timeout and its death. The invocation (and its REPORT) ends with the
-//! stream, as on AWS.
+//! stream, or later when extensions are still at work on it, as on AWS.
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{error_document, error_payload, Outcome, Sandbox, StreamHead};
+use super::{error_document, error_payload, runtime_exited, Outcome, Sandbox, StreamHead};
 use crate::invocation_log::ReportStatus;
 use crate::runtime_api::StreamFrame;
 use crate::{StreamFailure, StreamingInvocation, MAX_STREAMED_RESPONSE};
@@ -41,8 +41,8 @@ impl Sandbox {
         loop {
             let frame = tokio::select! {
                 frame = frames.recv() => frame,
-                status = self.process.exited() => {
-                    self.healthy = false;
+                status = runtime_exited(&mut self.process) => {
+                    self.runtime_died();
                     // What the runtime sent before it died is still delivered.
                     while let Ok(frame) = frames.try_recv() {
                         if let Some(outcome) = self.relay(Some(frame), &mut caller, deadline).await {
@@ -66,13 +66,15 @@ impl Sandbox {
                 // The runtime's connection broke off mid-stream (a crash): its exit, or the
                 // timeout, says how the invocation ended.
                 let outcome = tokio::select! {
-                    status = self.process.exited() => Outcome::failed(
-                        "Runtime.ExitError",
-                        format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
-                    ),
+                    status = runtime_exited(&mut self.process) => {
+                        self.runtime_died();
+                        Outcome::failed(
+                            "Runtime.ExitError",
+                            format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+                        )
+                    }
                     _ = tokio::time::sleep_until(deadline) => self.timed_out(&request_id),
                 };
-                self.healthy = false;
                 end_with_failure(caller, &outcome);
                 return outcome;
             }

@@ -52,6 +52,7 @@ pub fn spec(name: &str, runtime: &str, handler: &str, dir: &str) -> FunctionSpec
         environment: BTreeMap::new(),
         reserved_concurrency: None,
         aliases: Vec::new(),
+        extensions: Vec::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 mod harness;
 
 mod concurrency;
+mod extensions;
 mod failures;
 mod invoke_api;
 mod logs;

@@ -5,11 +5,13 @@
 
 mod http;
 mod rest_method;
+mod streams;
 
 pub use http::{
     Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
     DEFAULT_ROUTE, DEFAULT_STAGE,
 };
+pub use streams::{StartingPosition, StreamMapping};
 
 pub use rest_method::{Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation};
 
@@ -33,6 +35,8 @@ pub struct Model {
     pub function_urls: Vec<FunctionUrl>,
     /// DynamoDB tables (`AWS::Serverless::SimpleTable`, `AWS::DynamoDB::Table`), in template order.
     pub tables: Vec<Table>,
+    /// Functions fed by DynamoDB streams (`Type: DynamoDB` events, `AWS::Lambda::EventSourceMapping`).
+    pub stream_mappings: Vec<StreamMapping>,
     /// One line per thing Sluice carries but does not emulate (resource types, properties).
     pub warnings: Vec<String>,
     /// Authorizers, user pools, API keys, usage plans and method settings.

@@ -153,6 +153,8 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Deployment"
             | "AWS::ApiGateway::RequestValidator"
             | "AWS::ApiGateway::Model" => {}
+            // Read by `stream_events`, in its own pass.
+            "AWS::Lambda::EventSourceMapping" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}

@@ -189,8 +189,8 @@ pub(super) fn read_events(
         let ty = resolver
             .eval_string(type_node, &format!("{event_path}.Type"))?
             .unwrap_or_default();
-        if ty == "HttpApi" {
-            // Read by `http_api`, in its own pass.
+        if ty == "HttpApi" || ty == "DynamoDB" {
+            // Read by `http_api` and `stream_events`, in their own passes.
             continue;
         }
         if ty != "Api" {

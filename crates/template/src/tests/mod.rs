@@ -4,11 +4,13 @@ mod auth;
 mod cloudformation;
 mod errors;
 mod http_api;
+mod http_auth;
 mod intrinsics;
 mod mapping;
 mod openapi;
 mod parameters;
 mod resources;
+mod streams;
 mod tables;
 
 use std::path::Path;

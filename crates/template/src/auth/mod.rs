@@ -6,8 +6,15 @@
 //! an authorizer the gateway cannot enforce is recorded here as [`Authorizer::Unenforceable`] so
 //! the route fails closed instead of opening.
 //!
-//! Long (past 600 lines): one reader per `Auth` form SAM and CloudFormation accept, kept together
-//! so the precedence between them (event over API over `Globals`) reads in one place.
+//! One reader per `Auth` form SAM accepts for REST APIs, kept together so the precedence between
+//! them (event over API over `Globals`) reads in one place; raw CloudFormation methods and unread
+//! OpenAPI security are in `raw`, HTTP APIs in `http`.
+
+mod http;
+mod http_openapi;
+mod raw;
+
+pub(crate) use http::{build_http, HttpAuthInput};
 
 use std::collections::BTreeMap;
 
@@ -146,8 +153,8 @@ pub(crate) fn build(
         defaults.insert(api_id.clone(), api_defaults);
     }
 
-    raw_methods(&active, resolver, &mut model)?;
-    unread_security(&active, root, resolver, template_dir, &mut model, warnings)?;
+    raw::raw_methods(&active, resolver, &mut model)?;
+    raw::unread_security(&active, root, resolver, template_dir, &mut model, warnings)?;
 
     // Routes: every Api event, with its Auth combined with its API's defaults.
     for &(id, resource, ty) in &active {
@@ -194,123 +201,6 @@ pub(crate) fn build(
         }
     }
     Ok(model)
-}
-
-/// `AuthorizationType` / `ApiKeyRequired` of raw `AWS::ApiGateway::Method`s, so their routes are
-/// guarded (AWS_IAM, API keys) or fail closed (Cognito and custom authorizers), never open.
-fn raw_methods(
-    active: &[(&String, &Node, &str)],
-    resolver: &Resolver<'_>,
-    model: &mut AuthModel,
-) -> Result<(), TemplateError> {
-    for &(id, resource, ty) in active {
-        if ty != "AWS::ApiGateway::Method" {
-            continue;
-        }
-        let props = Props::of(resolver, resource, id);
-        let Some(api) = props
-            .node
-            .get("RestApiId")
-            .and_then(ref_target)
-            .and_then(|api| model.apis.get_mut(api))
-        else {
-            continue;
-        };
-        let kind = props.string("AuthorizationType")?.unwrap_or_default();
-        let unenforceable = match kind.as_str() {
-            "" | "NONE" | "AWS_IAM" => None,
-            other => Some(format!(
-                "Resources.{id}: AuthorizationType {other} (its AWS::ApiGateway::Authorizer is not read yet)"
-            )),
-        };
-        api.methods.insert(
-            format!("Resources.{id}"),
-            MethodAuth {
-                iam: kind == "AWS_IAM",
-                unenforceable,
-                api_key_required: props.boolean("ApiKeyRequired")?.unwrap_or(false),
-            },
-        );
-    }
-    Ok(())
-}
-
-/// OpenAPI documents (`DefinitionBody`/`DefinitionUri`, a raw RestApi's `Body`) that declare
-/// authorizers, security requirements or an API key source: Sluice does not read those yet, so the
-/// document's routes fail closed.
-fn unread_security(
-    active: &[(&String, &Node, &str)],
-    root: &Node,
-    resolver: &Resolver<'_>,
-    template_dir: &std::path::Path,
-    model: &mut AuthModel,
-    warnings: &mut Vec<String>,
-) -> Result<(), TemplateError> {
-    let global = root.get("Globals").and_then(|g| g.get("Api"));
-    for &(id, resource, ty) in active {
-        let (document, where_) = match ty {
-            "AWS::Serverless::Api" => {
-                let properties = globals::apply(global, resource.get("Properties"), resource);
-                let path = format!("Resources.{id}.Properties");
-                // Warnings about the document are `openapi.rs`'s to give; this pass only looks.
-                let mut quiet = Vec::new();
-                match crate::openapi::document(
-                    &properties,
-                    &path,
-                    resolver,
-                    template_dir,
-                    &mut quiet,
-                )? {
-                    Some(found) => found,
-                    None => continue,
-                }
-            }
-            "AWS::ApiGateway::RestApi" => {
-                match resource.get("Properties").and_then(|p| p.get("Body")) {
-                    Some(body) => (body.clone(), format!("Resources.{id}.Properties.Body")),
-                    None => continue,
-                }
-            }
-            _ => continue,
-        };
-        if declares_security(&document) {
-            if let Some(api) = model.apis.get_mut(id.as_str()) {
-                let why = format!(
-                    "{where_}: the OpenAPI document declares security (authorizers, security requirements or an API key source), which Sluice does not read yet"
-                );
-                warnings.push(format!("{why}; its routes answer 500"));
-                api.unread_security.push((where_, why));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether an OpenAPI node tree names any security construct API Gateway would enforce.
-fn declares_security(node: &Node) -> bool {
-    const KEYS: &[&str] = &[
-        "security",
-        "securityDefinitions",
-        "securitySchemes",
-        "x-amazon-apigateway-authorizer",
-        "x-amazon-apigateway-api-key-source",
-    ];
-    match &node.kind {
-        crate::yaml_tree::Kind::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| (KEYS.contains(&k.as_str()) && !is_empty(v)) || declares_security(v)),
-        crate::yaml_tree::Kind::Seq(items) => items.iter().any(declares_security),
-        crate::yaml_tree::Kind::Scalar(..) => false,
-    }
-}
-
-/// `security: []` (explicitly none) declares nothing.
-fn is_empty(node: &Node) -> bool {
-    match &node.kind {
-        crate::yaml_tree::Kind::Seq(items) => items.is_empty(),
-        crate::yaml_tree::Kind::Map(entries) => entries.is_empty(),
-        crate::yaml_tree::Kind::Scalar(..) => node.is_null(),
-    }
 }
 
 /// What an API's `Auth` gives the routes that say nothing themselves.
@@ -547,6 +437,7 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
         function,
         payload,
         ttl_secs: ttl,
+        http: None,
     }))
 }
 

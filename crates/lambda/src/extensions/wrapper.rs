@@ -1,0 +1,56 @@
+//! `AWS_LAMBDA_EXEC_WRAPPER`: Lambda's managed runtimes (python, node, ...) start through the
+//! script it names, passing their own command line as its arguments; `provided` runtimes ignore it.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::bootstrap::Launcher;
+
+/// The variable naming the wrapper script.
+pub(crate) const EXEC_WRAPPER: &str = "AWS_LAMBDA_EXEC_WRAPPER";
+
+/// `launcher` started through the wrapper `env` names, if its runtime honours one.
+pub(crate) fn wrapped(launcher: &Launcher, env: &BTreeMap<String, String>) -> Launcher {
+    let mut launcher = launcher.clone();
+    // `AWS_EXECUTION_ENV` is set exactly for the managed runtimes (never for `provided`).
+    let Some(wrapper) = env.get(EXEC_WRAPPER).filter(|w| !w.is_empty()) else {
+        return launcher;
+    };
+    if launcher.execution_env.is_none() {
+        return launcher;
+    }
+    let mut args: Vec<OsString> = vec![launcher.program.clone().into_os_string()];
+    args.append(&mut launcher.args);
+    launcher.program = PathBuf::from(wrapper);
+    launcher.args = args;
+    launcher
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn launcher(execution_env: Option<&str>) -> Launcher {
+        Launcher {
+            program: PathBuf::from("/usr/bin/python3"),
+            args: vec!["-u".into(), "/rt/boot.py".into()],
+            task_root: PathBuf::from("/code"),
+            runtime_dir: PathBuf::from("/rt"),
+            execution_env: execution_env.map(str::to_owned),
+            needs_executable_check: false,
+        }
+    }
+
+    #[test]
+    fn managed_runtimes_start_through_the_wrapper_with_their_command_line() {
+        let env = BTreeMap::from([(EXEC_WRAPPER.to_owned(), "/layer/wrap.sh".to_owned())]);
+        let out = wrapped(&launcher(Some("AWS_Lambda_python3.12")), &env);
+        assert_eq!(out.program, PathBuf::from("/layer/wrap.sh"));
+        assert_eq!(out.args, ["/usr/bin/python3", "-u", "/rt/boot.py"]);
+        let provided = wrapped(&launcher(None), &env);
+        assert_eq!(provided.program, PathBuf::from("/usr/bin/python3"));
+        let unset = wrapped(&launcher(Some("x")), &BTreeMap::new());
+        assert_eq!(unset.args.len(), 2);
+    }
+}

@@ -1,0 +1,328 @@
+//! `--dynamodb-endpoint URL`: DynamoDB and DynamoDB Streams calls go to another DynamoDB-compatible
+//! service (ScyllaDB Alternator, DynamoDB Local, moto, or DynamoDB itself), so several Sluice
+//! replicas share one data store. The template's tables are created there (existing ones kept).
+//!
+//! Requests are re-signed with SigV4 when credentials are in the environment (required for AWS's
+//! own endpoints). Plain HTTP only: Sluice builds no TLS stack, and DynamoDB's regional endpoints
+//! also answer on `http://`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use sluice_apigw::auth::sigv4::{self, SigningKey};
+use sluice_dynamodb::TableSpec;
+use sluice_lambda::stream_poller::{
+    Checkpoint, SourceFuture, StreamApi, StreamSource, StreamSourceError,
+};
+
+use crate::stream_mappings::{decode_reply, EmbeddedStreams};
+
+/// DynamoDB's and DynamoDB Streams' `X-Amz-Target` prefixes.
+const DYNAMODB: &str = "DynamoDB_20120810.";
+const STREAMS: &str = "DynamoDBStreams_20120810.";
+/// A call the remote service does not answer in this long fails.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the endpoint cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// The URL is not an `http://host[:port]` URL.
+    #[error("--dynamodb-endpoint {url:?}: {reason}")]
+    Url {
+        /// As given.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// AWS's endpoints need signed requests.
+    #[error("--dynamodb-endpoint {url}: AWS's endpoint needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
+    NoCredentials {
+        /// As given.
+        url: String,
+    },
+}
+
+/// The remote DynamoDB-compatible service.
+pub(crate) struct RemoteDynamoDb {
+    /// `http://host:port` for DynamoDB calls.
+    dynamodb: Uri,
+    /// Where DynamoDB Streams calls go (the same server, except on AWS).
+    streams: Uri,
+    /// Region signatures are scoped to.
+    region: String,
+    /// Credentials to re-sign with, when there are any.
+    key: Option<SigningKey>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    /// The template's tables, created before the first call is forwarded.
+    tables: Vec<TableSpec>,
+    /// Set once the tables were created (or found).
+    ready: tokio::sync::OnceCell<()>,
+}
+
+impl RemoteDynamoDb {
+    /// Checks `url` and the credentials AWS's endpoints need.
+    pub fn new(
+        url: &str,
+        region: &str,
+        key: Option<SigningKey>,
+        tables: Vec<TableSpec>,
+    ) -> Result<RemoteDynamoDb, RemoteError> {
+        let bad = |reason: &str| RemoteError::Url {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let uri: Uri = url.parse().map_err(|_| bad("not a URL"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => return Err(bad("https is not supported (Sluice builds no TLS stack); DynamoDB's regional endpoints also answer on http://, and a local TLS proxy works for others")),
+            _ => return Err(bad("use http://host:port")),
+        }
+        let host = uri.host().ok_or_else(|| bad("the URL names no host"))?;
+        if uri.path() != "/" && !uri.path().is_empty() {
+            return Err(bad("the URL must not have a path"));
+        }
+        let on_aws = host.ends_with(".amazonaws.com");
+        if on_aws && key.is_none() {
+            return Err(RemoteError::NoCredentials {
+                url: url.to_owned(),
+            });
+        }
+        // AWS serves Streams on its own host: dynamodb.R.amazonaws.com → streams.dynamodb.R….
+        let streams = match host.strip_prefix("dynamodb.") {
+            Some(rest) if on_aws => format!("http://streams.dynamodb.{rest}/")
+                .parse()
+                .map_err(|_| bad("not a URL"))?,
+            _ => uri.clone(),
+        };
+        let region = if on_aws {
+            host.split('.').nth(1).unwrap_or(region).to_owned()
+        } else {
+            region.to_owned()
+        };
+        Ok(RemoteDynamoDb {
+            dynamodb: uri,
+            streams,
+            region,
+            key,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            tables,
+            ready: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// Creates the template's tables the first time it is called; later calls return at once.
+    /// Every forwarded call waits for it, so a client never finds a template table missing.
+    pub async fn ready(&self) {
+        self.ready
+            .get_or_init(|| async {
+                for note in self.ensure_tables(&self.tables).await {
+                    if note.starts_with("Warning: ") {
+                        tracing::warn!("{}", note.trim_start_matches("Warning: "));
+                    } else {
+                        tracing::info!("{note}");
+                    }
+                }
+            })
+            .await;
+    }
+
+    /// Where calls go, for messages.
+    pub fn url(&self) -> String {
+        self.dynamodb.to_string()
+    }
+
+    /// Sends one call (`target` is the whole `X-Amz-Target`); the remote's status and body.
+    pub async fn forward(&self, target: &str, body: Bytes) -> Result<(u16, Bytes), String> {
+        let base = if target.starts_with(STREAMS) {
+            &self.streams
+        } else {
+            &self.dynamodb
+        };
+        let authority = base.authority().map(|a| a.as_str()).unwrap_or_default();
+        let mut headers = HeaderMap::new();
+        let header = |text: &str| HeaderValue::from_str(text).map_err(|e| e.to_string());
+        headers.insert(http::header::HOST, header(authority)?);
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
+        headers.insert("x-amz-target", header(target)?);
+        if let Some(key) = &self.key {
+            sigv4::sign(
+                &mut headers,
+                ("POST", "/", &body),
+                key,
+                &self.region,
+                "dynamodb",
+                time::OffsetDateTime::now_utc(),
+            );
+        }
+        let mut request = Request::post(base.clone())
+            .body(Full::new(body))
+            .map_err(|e| e.to_string())?;
+        *request.headers_mut() = headers;
+        let call = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| format!("{e}"))?;
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(CALL_TIMEOUT, call)
+            .await
+            .map_err(|_| format!("no answer in {}s", CALL_TIMEOUT.as_secs()))?
+    }
+
+    /// Creates each table that does not exist yet (with its stream and TTL); existing tables are
+    /// kept as they are. What it did, one line each.
+    pub async fn ensure_tables(&self, tables: &[TableSpec]) -> Vec<String> {
+        let mut notes = Vec::new();
+        for spec in tables {
+            let request = spec.to_create_table_request();
+            let created = self
+                .forward(
+                    &format!("{DYNAMODB}CreateTable"),
+                    Bytes::from(request.to_string()),
+                )
+                .await;
+            match created.map(|(status, body)| (status, decode_reply("CreateTable", status, &body)))
+            {
+                Ok((_, Ok(_))) => {
+                    notes.push(format!(
+                        "Created DynamoDB table {} at {}",
+                        spec.name,
+                        self.url()
+                    ));
+                    if let Some(attribute) = &spec.ttl_attribute {
+                        let ttl = json!({"TableName": spec.name, "TimeToLiveSpecification": {"Enabled": true, "AttributeName": attribute}});
+                        let _ = self
+                            .forward(
+                                &format!("{DYNAMODB}UpdateTimeToLive"),
+                                Bytes::from(ttl.to_string()),
+                            )
+                            .await;
+                    }
+                }
+                Ok((_, Err(StreamSourceError::Api { error_type, .. })))
+                    if error_type == "ResourceInUseException" => {}
+                Ok((_, Err(e))) => notes.push(format!(
+                    "Warning: cannot create DynamoDB table {} at {}: {e}",
+                    spec.name,
+                    self.url()
+                )),
+                Err(e) => notes.push(format!(
+                    "Warning: cannot reach {} to create DynamoDB table {}: {e}",
+                    self.url(),
+                    spec.name
+                )),
+            }
+        }
+        notes
+    }
+}
+
+/// Stream pollers over the remote service; checkpoints stay in the local store's file.
+pub(crate) struct RemoteStreams {
+    /// The remote service.
+    pub remote: Arc<RemoteDynamoDb>,
+    /// Where checkpoints are kept.
+    pub checkpoints: EmbeddedStreams,
+}
+
+impl StreamSource for RemoteStreams {
+    fn call(
+        &self,
+        api: StreamApi,
+        operation: &'static str,
+        body: Value,
+    ) -> SourceFuture<'_, Value> {
+        Box::pin(async move {
+            let prefix = match api {
+                StreamApi::DynamoDb => DYNAMODB,
+                StreamApi::Streams => STREAMS,
+            };
+            self.remote.ready().await;
+            let (status, reply) = self
+                .remote
+                .forward(
+                    &format!("{prefix}{operation}"),
+                    Bytes::from(body.to_string()),
+                )
+                .await
+                .map_err(|message| StreamSourceError::Transport {
+                    operation: operation.to_owned(),
+                    message: format!("{}: {message}", self.remote.url()),
+                })?;
+            decode_reply(operation, status, &reply)
+        })
+    }
+
+    fn checkpoint<'a>(&'a self, mapping: &'a str) -> SourceFuture<'a, Option<Checkpoint>> {
+        self.checkpoints.checkpoint(mapping)
+    }
+
+    fn save_checkpoint<'a>(
+        &'a self,
+        mapping: &'a str,
+        checkpoint: Checkpoint,
+    ) -> SourceFuture<'a, ()> {
+        self.checkpoints.save_checkpoint(mapping, checkpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_aws_needs_credentials() {
+        let key = SigningKey {
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        };
+        assert!(RemoteDynamoDb::new("http://127.0.0.1:8000", "us-east-1", None, vec![]).is_ok());
+        for bad in ["https://x:1", "127.0.0.1:8000", "http://x:1/path"] {
+            assert!(
+                RemoteDynamoDb::new(bad, "us-east-1", None, vec![]).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            RemoteDynamoDb::new(
+                "http://dynamodb.eu-west-1.amazonaws.com",
+                "us-east-1",
+                None,
+                vec![]
+            ),
+            Err(RemoteError::NoCredentials { .. })
+        ));
+        let aws = RemoteDynamoDb::new(
+            "http://dynamodb.eu-west-1.amazonaws.com",
+            "us-east-1",
+            Some(key),
+            vec![],
+        )
+        .expect("valid");
+        assert_eq!(aws.region, "eu-west-1");
+        assert_eq!(
+            aws.streams.to_string(),
+            "http://streams.dynamodb.eu-west-1.amazonaws.com/"
+        );
+    }
+}
