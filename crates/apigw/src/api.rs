@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use sluice_template::{Cors, FunctionUrl, FunctionUrlAuth, HttpApi, PayloadFormat, RestApi};
+use sluice_template::{
+    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, InvokeMode, PayloadFormat, RestApi,
+};
 
 use crate::binary_media::BinaryMediaTypes;
 use crate::dialect::Dialect;
@@ -22,6 +24,9 @@ pub(crate) struct Api {
     pub cors: Option<Cors>,
     /// Callers must be IAM-authorized (Function URL `AuthType: AWS_IAM`).
     pub requires_iam: bool,
+    /// Whether responses are streamed to the client as the function writes them (a Function URL
+    /// in `RESPONSE_STREAM` mode).
+    pub streams: bool,
 }
 
 /// One API's deployed stage, as the event describes it.
@@ -55,6 +60,7 @@ impl Api {
             // SAM's generated OPTIONS method; proxy responses get no CORS headers from the gateway.
             cors: api.cors.clone(),
             requires_iam: false,
+            streams: false,
         }
     }
 
@@ -72,6 +78,7 @@ impl Api {
             },
             cors: api.cors.clone(),
             requires_iam: false,
+            streams: false,
         }
     }
 
@@ -89,6 +96,7 @@ impl Api {
             },
             cors: url.cors.clone(),
             requires_iam: url.auth == FunctionUrlAuth::AwsIam,
+            streams: url.invoke_mode == InvokeMode::ResponseStream,
         }
     }
 }

@@ -161,6 +161,7 @@ fn api(dialect: Dialect, binary_media_types: &[String]) -> Api {
         },
         cors: None,
         requires_iam: false,
+        streams: false,
     }
 }
 

@@ -26,10 +26,12 @@ use crate::dialect::Dialect;
 use crate::exchange::Exchange;
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
-use crate::integration::{Invoke, InvokeError};
+use crate::integration::{FunctionAnswer, Invoke, InvokeError};
 use crate::mapped_integration::{self, Backend};
 use crate::options::GatewayOptions;
+use crate::response_body::ResponseBody;
 use crate::route_table::{RouteError, RouteMatch, RouteSpec, RouteTable};
+use crate::streamed_response::{self, StreamedHead};
 
 /// Every front door of a template the gateway serves.
 #[derive(Debug, Clone, Copy, Default)]
@@ -131,7 +133,7 @@ impl Gateway {
     }
 
     /// Serve one HTTP request. Never panics; every failure becomes an AWS-shaped response.
-    pub async fn handle<B>(&self, req: Request<B>, remote: SocketAddr) -> Response<Full<Bytes>>
+    pub async fn handle<B>(&self, req: Request<B>, remote: SocketAddr) -> Response<ResponseBody>
     where
         B: hyper::body::Body<Data = Bytes> + Send,
         B::Error: std::fmt::Display,
@@ -144,11 +146,11 @@ impl Gateway {
             None => self.request_side(&mut ex, body).await,
         };
         let response = self.response_side(&ex, outcome);
-        self.log_access(&ex, &response, started);
+        self.log_access(&ex, response.status(), started);
         response
     }
 
-    /// Request-side phases, in order; resolves to the function's payload (or, for a mapped
+    /// Request-side phases, in order; resolves to the function's answer (or, for a mapped
     /// integration, the whole response).
     async fn request_side<B>(&self, ex: &mut Exchange, body: B) -> Result<Reply, GatewayError>
     where
@@ -202,30 +204,43 @@ impl Gateway {
     }
 
     /// Response-side phases: map the payload (or the error) to the response, apply CORS, then
-    /// stamp it.
+    /// stamp it. A streamed answer's head goes through the same phases; its body follows as the
+    /// function writes it.
     fn response_side(
         &self,
         ex: &Exchange,
         outcome: Result<Reply, GatewayError>,
-    ) -> Response<Full<Bytes>> {
+    ) -> Response<ResponseBody> {
         let mapped = outcome.and_then(|reply| match reply {
-            Reply::Answered(response) => Ok(response),
+            Reply::Answered(response) => Ok((response, None)),
             Reply::Payload(payload) => {
                 let mut response = self.map_response(ex, &payload)?;
                 self.cache_store(ex, payload);
                 self.apply_cors(ex, &mut response);
-                Ok(response)
+                Ok((response, None))
+            }
+            Reply::Streamed(head) => {
+                let StreamedHead {
+                    mut response,
+                    first,
+                    rest,
+                } = head;
+                self.apply_cors(ex, &mut response);
+                Ok((response, Some(ResponseBody::streamed(first, rest))))
             }
         });
-        let mut response = match mapped {
-            Ok(response) => response,
+        let (mut response, streamed) = match mapped {
+            Ok(mapped) => mapped,
             Err(error) => {
                 log_failure(ex, &error);
-                error.into_response(ex.dialect, &ex.request_id)
+                (error.into_response(ex.dialect, &ex.request_id), None)
             }
         };
         ex.dialect.stamp(&mut response, ex);
-        response
+        match streamed {
+            Some(body) => response.map(|_| body),
+            None => response.map(ResponseBody::from),
+        }
     }
 
     /// Phase route: the route and API for this method and path (a Function URL first, by host or
@@ -350,8 +365,9 @@ impl Gateway {
     }
 
     /// Phase integrate: build the event, invoke the function under the integration timeout,
-    /// classify failures. Non-proxy REST integrations (Lambda custom, MOCK) map the request and
-    /// the response themselves and answer whole.
+    /// classify failures. An API that streams waits only for the head of a streamed answer;
+    /// non-proxy REST integrations (Lambda custom, MOCK) map the request and the response
+    /// themselves and answer whole.
     async fn integrate(&self, ex: &Exchange) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
@@ -371,21 +387,24 @@ impl Gateway {
             .map(Reply::Answered);
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
-        let invocation = self.invoker.invoke(&route.entry.function, payload);
+        let function = &route.entry.function;
+        let reply = async {
+            if !api.streams {
+                let payload = self.invoker.invoke(function, payload).await;
+                return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
+            }
+            let answer = self.invoker.invoke_streaming(function, payload).await;
+            match answer.map_err(invoke_failure)? {
+                FunctionAnswer::Buffered(payload) => Ok(Reply::Payload(payload)),
+                FunctionAnswer::Streamed(stream) => {
+                    Ok(Reply::Streamed(streamed_response::head(stream).await?))
+                }
+            }
+        };
         let timeout = ex.dialect.integration_timeout(&self.options, route);
-        match tokio::time::timeout(timeout, invocation).await {
-            Err(_) => Err(GatewayError::IntegrationTimedOut),
-            Ok(Ok(response)) => Ok(Reply::Payload(response)),
-            Ok(Err(InvokeError::Function { payload })) => Err(GatewayError::FunctionFailed(
-                String::from_utf8_lossy(&payload).into_owned(),
-            )),
-            Ok(Err(InvokeError::Rejected {
-                error_type,
-                message,
-            })) => Err(GatewayError::InvokeRejected(format!(
-                "{error_type}: {message}"
-            ))),
-        }
+        tokio::time::timeout(timeout, reply)
+            .await
+            .unwrap_or(Err(GatewayError::IntegrationTimedOut))
     }
 
     /// Phase map response: the function's payload as the API's kind turns it into a response.
@@ -399,7 +418,7 @@ impl Gateway {
     }
 
     /// Phase access log: one record per request.
-    fn log_access(&self, ex: &Exchange, response: &Response<Full<Bytes>>, started: Instant) {
+    fn log_access(&self, ex: &Exchange, status: http::StatusCode, started: Instant) {
         let Some(log) = &self.access_log else {
             return;
         };
@@ -412,7 +431,7 @@ impl Gateway {
             method: ex.method.clone(),
             path,
             protocol: ex.protocol,
-            status: response.status().as_u16(),
+            status: status.as_u16(),
             elapsed: started.elapsed(),
             authorizer: ex.decided_by.clone(),
             authorizer_cache_hit: ex.authorizer_cache_hit,
@@ -476,8 +495,23 @@ fn header_bytes(ex: &Exchange) -> usize {
 enum Reply {
     /// The function's response payload, still to be mapped.
     Payload(Bytes),
+    /// A streamed answer, its head read.
+    Streamed(StreamedHead),
     /// A complete response (CORS preflight, a mapped integration's answer).
     Answered(Response<Full<Bytes>>),
+}
+
+/// The gateway's view of a failed invocation.
+fn invoke_failure(error: InvokeError) -> GatewayError {
+    match error {
+        InvokeError::Function { payload } => {
+            GatewayError::FunctionFailed(String::from_utf8_lossy(&payload).into_owned())
+        }
+        InvokeError::Rejected {
+            error_type,
+            message,
+        } => GatewayError::InvokeRejected(format!("{error_type}: {message}")),
+    }
 }
 
 /// One log line per failed request, at a level that says whose fault it is.

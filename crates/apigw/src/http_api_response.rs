@@ -38,11 +38,35 @@ pub(crate) enum MalformedResponse {
     InvalidHeader(String),
 }
 
+/// AWS (as users report it; not verified against a live API here): an answer with a
+/// `statusCode` but no content type goes out as plain UTF-8 text.
+const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// A streamed body whose prelude names no content type is bytes, as the runtime labels it.
+const STREAM_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// The status, headers and cookies of a streamed response's HTTP prelude (node's
+/// `HttpResponseStream.from(stream, {statusCode, headers, cookies})`), `statusCode` 200 when absent.
+/// The response's body is empty: the stream supplies it.
+pub(crate) fn map_prelude(prelude: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(prelude) else {
+        return Err(MalformedResponse::NotJson);
+    };
+    object
+        .entry("statusCode")
+        .or_insert_with(|| Value::from(200));
+    object.remove("body");
+    object.remove("isBase64Encoded");
+    structured(&object, STREAM_CONTENT_TYPE)
+}
+
 /// Map a function's payload to the HTTP response.
 pub(crate) fn map(payload: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     let value: Value = serde_json::from_slice(payload).map_err(|_| MalformedResponse::NotJson)?;
     match value {
-        Value::Object(object) if object.contains_key("statusCode") => structured(&object),
+        Value::Object(object) if object.contains_key("statusCode") => {
+            structured(&object, TEXT_CONTENT_TYPE)
+        }
         _ => Ok(inferred(payload)),
     }
 }
@@ -57,7 +81,10 @@ fn inferred(payload: &[u8]) -> Response<Full<Bytes>> {
     response
 }
 
-fn structured(object: &Map<String, Value>) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+fn structured(
+    object: &Map<String, Value>,
+    default_content_type: &'static str,
+) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     let status = status_code(object.get("statusCode"))?;
     let mut pairs: Vec<(String, String)> = Vec::new();
     match object.get("headers") {
@@ -104,9 +131,7 @@ fn structured(object: &Map<String, Value>) -> Result<Response<Full<Bytes>>, Malf
         Bytes::from(body)
     };
 
-    // AWS (as users report it; not verified against a live API here): an answer with a
-    // `statusCode` but no content type goes out as plain UTF-8 text.
-    crate::response_parts::assemble(status, pairs, body, "text/plain; charset=utf-8")
+    crate::response_parts::assemble(status, pairs, body, default_content_type)
         .map_err(MalformedResponse::InvalidHeader)
 }
 

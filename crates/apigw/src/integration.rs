@@ -3,16 +3,81 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
 /// A boxed invocation future (object-safe so the gateway can hold `Arc<dyn Invoke>`).
 pub type InvokeFuture<'a> = Pin<Box<dyn Future<Output = Result<Bytes, InvokeError>> + Send + 'a>>;
 
+/// A boxed invocation future for a caller that relays streamed answers.
+pub type StreamingInvokeFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<FunctionAnswer, InvokeError>> + Send + 'a>>;
+
 /// Synchronous (RequestResponse) Lambda invocation, as the proxy integration uses it.
 pub trait Invoke: Send + Sync + 'static {
     /// Invoke the function with this logical id; resolves to the function's response payload.
     fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a>;
+
+    /// Invoke for a caller that relays a streamed answer (a Function URL in `RESPONSE_STREAM`
+    /// mode); resolves as soon as the function starts streaming. By default the whole answer, as
+    /// [`Invoke::invoke`] gives it.
+    fn invoke_streaming<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+    ) -> StreamingInvokeFuture<'a> {
+        Box::pin(async move {
+            self.invoke(function, payload)
+                .await
+                .map(FunctionAnswer::Buffered)
+        })
+    }
+}
+
+/// What a function answered a caller that takes streams.
+#[derive(Debug)]
+pub enum FunctionAnswer {
+    /// The whole response payload at once (a handler that does not stream).
+    Buffered(Bytes),
+    /// A response the function is still writing.
+    Streamed(ResponseStream),
+}
+
+/// A response payload arriving in chunks.
+#[derive(Debug)]
+pub struct ResponseStream {
+    /// The function's content type: `application/vnd.awslambda.http-integration-response` when
+    /// the body starts with an HTTP prelude (JSON status, headers and cookies, then 8 NUL bytes).
+    pub content_type: String,
+    /// The chunks, read as the function writes them.
+    pub chunks: Box<dyn ChunkSource>,
+}
+
+/// Where a streamed answer's chunks come from (the invoker's channel, read without a relay).
+pub trait ChunkSource: Send + 'static {
+    /// The next chunk. `None` once the stream ended complete; an `Err` ends it early (the function
+    /// failed or timed out) and is the last item.
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFailed>>>;
+}
+
+impl ChunkSource for tokio::sync::mpsc::Receiver<Result<Bytes, StreamFailed>> {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFailed>>> {
+        self.poll_recv(cx)
+    }
+}
+
+impl std::fmt::Debug for dyn ChunkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChunkSource")
+    }
+}
+
+/// A streamed response ended by a function error; carries the error document, for the log.
+#[derive(Debug, Clone)]
+pub struct StreamFailed {
+    /// `{"errorType":…,"errorMessage":…}`.
+    pub payload: Bytes,
 }
 
 /// Why an invocation produced no usable response payload.

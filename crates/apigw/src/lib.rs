@@ -28,9 +28,11 @@ mod options;
 mod proxy;
 mod request_event;
 mod request_validator;
+mod response_body;
 mod response_mapping;
 mod response_parts;
 mod route_table;
+mod streamed_response;
 
 pub use access_log::{AccessLog, AccessRecord, RouteRecord};
 pub use api::function_url_id;
@@ -39,8 +41,12 @@ pub use dialect::Dialect;
 pub use exchange::RawHeaderNames;
 pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway};
-pub use integration::{Invoke, InvokeError, InvokeFuture};
+pub use integration::{
+    ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
+    StreamingInvokeFuture,
+};
 pub use options::GatewayOptions;
+pub use response_body::{ResponseBody, StreamAborted};
 pub use route_table::RouteError;
 
 /// Checks that `apis` form one route table (no route twice, every path one API Gateway accepts),

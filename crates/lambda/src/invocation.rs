@@ -15,6 +15,39 @@ pub struct Invocation {
     pub log_tail: String,
 }
 
+/// What a synchronous invocation that may stream gives back: a streamed answer as soon as the
+/// runtime starts streaming, else the whole answer.
+#[derive(Debug)]
+pub enum InvokeResponse {
+    /// The runtime answered at once (a handler that does not stream, or a function error before
+    /// any byte was streamed).
+    Buffered(Invocation),
+    /// The runtime streams its answer; the body arrives chunk by chunk.
+    Streaming(StreamingInvocation),
+}
+
+/// A response the runtime is streaming (`Lambda-Runtime-Function-Response-Mode: streaming`).
+#[derive(Debug)]
+pub struct StreamingInvocation {
+    /// The request id the function saw.
+    pub request_id: String,
+    /// The runtime's `Content-Type` (`application/vnd.awslambda.http-integration-response` when
+    /// node's `HttpResponseStream` prefixes the body with its HTTP prelude).
+    pub content_type: String,
+    /// The body's chunks as the runtime sends them. An `Err` ends the stream (the function failed
+    /// or timed out mid-stream); the channel closing after `Ok`s only is a complete response.
+    pub body: tokio::sync::mpsc::Receiver<Result<Bytes, StreamFailure>>,
+}
+
+/// Why a streamed response ended early.
+#[derive(Debug, Clone)]
+pub struct StreamFailure {
+    /// Lambda's error type (`Sandbox.Timedout`, the handler's error name, ...).
+    pub error_type: String,
+    /// The error document (`{"errorType","errorMessage"}`).
+    pub payload: Bytes,
+}
+
 /// Errors that stop an invocation before it reaches a function (Lambda Invoke API errors).
 #[derive(Debug, thiserror::Error)]
 pub enum InvokeError {

@@ -1,9 +1,11 @@
 //! The Lambda service: functions run as real processes ("sandboxes") that speak the documented
 //! Lambda Runtime API to a loopback listener of their own.
 //!
-//! The only way in is [`Lambda::invoke`]: bytes in, bytes (or a typed function error) out. This
-//! crate knows nothing about HTTP routes or templates; the caller converts its functions into
-//! [`FunctionSpec`]s. The root only names the modules: each type lives in the module of its job.
+//! The way in is [`Lambda::invoke`]: bytes in, bytes (or a typed function error) out; callers
+//! that relay streamed responses use [`Lambda::invoke_streaming`] and get the chunks as the
+//! runtime sends them. This crate knows nothing about HTTP routes or templates; the caller
+//! converts its functions into [`FunctionSpec`]s. The root only names the modules: each type
+//! lives in the module of its job.
 
 mod bootstrap;
 mod config;
@@ -25,8 +27,10 @@ pub mod stream_poller;
 pub use config::{LambdaConfig, LogSink, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
 pub use interpreters::matching_interpreter;
-pub use invocation::{Invocation, InvokeError};
-pub use limits::{MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD};
+pub use invocation::{Invocation, InvokeError, InvokeResponse, StreamFailure, StreamingInvocation};
+pub use limits::{
+    MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD, MAX_STREAMED_RESPONSE,
+};
 pub use pool::SandboxCount;
 pub use service::{BackgroundWork, Lambda};
 pub use spec::{CodeSource, DebugOptions, FunctionSpec};

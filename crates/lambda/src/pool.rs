@@ -11,15 +11,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bootstrap::Launcher;
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
 use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
-use crate::invocation::{Invocation, InvokeError};
+use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::invocation_log;
-use crate::sandbox::{Containment, Sandbox, SandboxHost, SandboxTemplate, StartError};
+use crate::sandbox::{
+    Answered, Containment, PendingReport, Sandbox, SandboxHost, SandboxTemplate, StartError,
+    StreamHead,
+};
 use crate::spec::FunctionSpec;
 
 /// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
@@ -102,6 +105,53 @@ impl FunctionPool {
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
+        let (permit, mut sandbox) = match self.checkout().await? {
+            Checkout::Ready(permit, sandbox) => (permit, *sandbox),
+            Checkout::Failed(invocation) => return Ok(invocation),
+        };
+        let answered = self
+            .run_on(&mut sandbox, payload, client_context, None)
+            .await;
+        self.release(sandbox, answered.pending, permit).await;
+        Ok(answered.invocation)
+    }
+
+    /// Like [`FunctionPool::invoke`] for a caller that takes a streamed response: resolves as
+    /// soon as the runtime starts streaming. The invocation then runs on in a task of its own,
+    /// holding its sandbox and its concurrency permit until the stream ends, and past it while
+    /// extensions are still at work on the invocation (as [`FunctionPool::invoke`] does).
+    pub async fn invoke_streaming(
+        self: &Arc<Self>,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<InvokeResponse, InvokeError> {
+        let (permit, mut sandbox) = match self.checkout().await? {
+            Checkout::Ready(permit, sandbox) => (permit, *sandbox),
+            Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
+        };
+        let (head, headed) = tokio::sync::oneshot::channel();
+        let pool = self.clone();
+        let task = tokio::spawn(async move {
+            let answered = pool
+                .run_on(&mut sandbox, payload, client_context, Some(head))
+                .await;
+            pool.release(sandbox, answered.pending, permit).await;
+            answered.invocation
+        });
+        match headed.await {
+            Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
+            // The head was dropped unused: the runtime answered without streaming.
+            Err(_) => task
+                .await
+                .map(InvokeResponse::Buffered)
+                .map_err(|e| InvokeError::Service {
+                    message: format!("the invocation stopped: {e}"),
+                }),
+        }
+    }
+
+    /// A concurrency permit and a warm or new sandbox, or the invocation a failed start gives.
+    async fn checkout(&self) -> Result<Checkout, InvokeError> {
         let throttled = || InvokeError::TooManyRequests {
             function: self.template.function.clone(),
         };
@@ -125,7 +175,7 @@ impl FunctionPool {
                 other => break other,
             }
         };
-        let mut sandbox = match warm {
+        let sandbox = match warm {
             Some(sandbox) => sandbox,
             None => match Sandbox::start(self.template.clone()).await {
                 Ok(sandbox) => sandbox,
@@ -134,7 +184,7 @@ impl FunctionPool {
                     self.template
                         .sink
                         .invoked(&self.template.function, &failure);
-                    return Ok(failure);
+                    return Ok(Checkout::Failed(failure));
                 }
                 Err(host @ StartError::Host { .. }) => {
                     tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
@@ -144,26 +194,54 @@ impl FunctionPool {
                 }
             },
         };
+        Ok(Checkout::Ready(permit, Box::new(sandbox)))
+    }
+
+    /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, and report it to
+    /// the log sink.
+    async fn run_on(
+        &self,
+        sandbox: &mut Sandbox,
+        payload: Bytes,
+        client_context: Option<String>,
+        head: Option<StreamHead>,
+    ) -> Answered {
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        let answered = sandbox.invoke(payload, client_context).await;
+        let answered = sandbox.invoke(payload, client_context, head).await;
         lock(&self.busy).remove(&pid);
+        // Every invocation is counted once it has ended (a streamed one, when its stream has).
         self.template
             .sink
             .invoked(&self.template.function, &answered.invocation);
-        if answered.pending.is_none() && sandbox.reset_reason().is_none() {
+        answered
+    }
+
+    /// Release `sandbox` and its `permit` after the runtime answered (for a streamed response,
+    /// once its stream ended): at once when no extension is still at work on the invocation,
+    /// otherwise from a task of its own, so the caller does not wait for the extensions.
+    ///
+    /// AWS: the sandbox (and its concurrency slot) stays taken until every extension is done
+    /// with the invocation, or the sandbox is reset.
+    async fn release(
+        self: &Arc<Self>,
+        mut sandbox: Sandbox,
+        pending: Option<PendingReport>,
+        permit: OwnedSemaphorePermit,
+    ) {
+        if pending.is_none() && sandbox.reset_reason().is_none() {
             self.put_back(sandbox).await;
-            return Ok(answered.invocation);
+            drop(permit);
+            return;
         }
-        // AWS: the caller has its answer; the sandbox (and its concurrency slot) stays taken
-        // until the extensions are done with the invocation, or the sandbox is reset.
+        let pid = sandbox.pid();
         let containment = sandbox.containment();
         self.finishing.send_modify(|f| {
             f.insert(pid, containment);
         });
         let pool = self.clone();
         tokio::spawn(async move {
-            if let Some(pending) = answered.pending {
+            if let Some(pending) = pending {
                 sandbox.complete(pending).await;
             }
             pool.put_back(sandbox).await;
@@ -172,7 +250,6 @@ impl FunctionPool {
                 f.remove(&pid);
             });
         });
-        Ok(answered.invocation)
     }
 
     /// Keep a sandbox warm after an invocation, or stop it.
@@ -301,6 +378,14 @@ impl FunctionPool {
             log_tail: lines.join("\n") + "\n",
         }
     }
+}
+
+/// What [`FunctionPool::checkout`] found.
+enum Checkout {
+    /// A sandbox to run on, and the permit that counts it.
+    Ready(OwnedSemaphorePermit, Box<Sandbox>),
+    /// No sandbox could start; the invocation already failed.
+    Failed(Invocation),
 }
 
 impl Drop for FunctionPool {

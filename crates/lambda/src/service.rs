@@ -10,7 +10,7 @@ use bytes::Bytes;
 use crate::bootstrap::{self, Launcher};
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
-use crate::invocation::{Invocation, InvokeError};
+use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::limits::MAX_REQUEST_PAYLOAD;
 use crate::pool::{FunctionPool, SandboxCount};
 use crate::sandbox::SandboxHost;
@@ -199,6 +199,26 @@ impl Lambda {
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
+        self.pool(function, &payload)?
+            .invoke(payload, client_context)
+            .await
+    }
+
+    /// Invoke `function` synchronously for a caller that takes a streamed response (a Function
+    /// URL in `RESPONSE_STREAM` mode, `InvokeWithResponseStream`): resolves as soon as the runtime
+    /// starts streaming, else with the whole answer.
+    pub async fn invoke_streaming(
+        &self,
+        function: &str,
+        payload: Bytes,
+        client_context: Option<String>,
+    ) -> Result<InvokeResponse, InvokeError> {
+        let pool = self.pool(function, &payload)?;
+        pool.invoke_streaming(payload, client_context).await
+    }
+
+    /// The pool of `function`, once the payload is known to fit.
+    fn pool(&self, function: &str, payload: &Bytes) -> Result<&Arc<FunctionPool>, InvokeError> {
         let pool = self
             .functions
             .get(self.unqualified(function))
@@ -211,7 +231,7 @@ impl Lambda {
                 limit: MAX_REQUEST_PAYLOAD,
             });
         }
-        pool.invoke(payload, client_context).await
+        Ok(pool)
     }
 
     /// Start one sandbox per function (SAM's EAGER warm containers), all at once, and wait until

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames};
+use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames, ResponseBody};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::connections::{ConnectionLimit, Tracked};
@@ -26,7 +25,7 @@ use crate::traffic::request_slot;
 /// Accepts connections on `listener` until `shutdown` resolves, serving each with the
 /// `(io, service)` pair `per_connection` makes for it; then waits for in-flight requests.
 /// Both listeners (the API and the services endpoint) run on this one loop.
-pub async fn serve_connections<I, S, F>(
+pub async fn serve_connections<I, S, F, B>(
     listener: TcpListener,
     limit: Arc<ConnectionLimit>,
     shutdown: impl Future<Output = ()>,
@@ -36,11 +35,13 @@ pub async fn serve_connections<I, S, F>(
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     S: hyper::service::Service<
             http::Request<Incoming>,
-            Response = http::Response<Full<Bytes>>,
+            Response = http::Response<B>,
             Error = Infallible,
         > + Send
         + 'static,
     S::Future: Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -131,7 +132,7 @@ async fn handle(
     served: &Served,
     request: http::Request<Incoming>,
     remote: SocketAddr,
-) -> http::Response<Full<Bytes>> {
+) -> http::Response<ResponseBody> {
     let started = Instant::now();
     let path = request.uri().path();
     let response = match &served.console {
@@ -161,5 +162,5 @@ async fn handle(
         elapsed: started.elapsed(),
         ..AccessRecord::default()
     });
-    response
+    response.map(ResponseBody::from)
 }

@@ -1,11 +1,16 @@
 //! Connects the gateway's narrow `Invoke` interface to the Lambda service.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use sluice_apigw::{Invoke, InvokeError, InvokeFuture};
-use sluice_lambda::Lambda;
+use sluice_apigw::{
+    ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
+    StreamingInvokeFuture,
+};
+use sluice_lambda::{Invocation, InvokeResponse, Lambda};
 use sluice_template::Model;
+use tokio::sync::mpsc::Receiver;
 
 use crate::traffic::function_stats::report_figures;
 use crate::traffic::request_slot::{self, InvocationRecord};
@@ -19,38 +24,119 @@ pub struct LambdaIntegration {
     pub model: Arc<Model>,
 }
 
+impl LambdaIntegration {
+    /// The function name Lambda knows the route's function by.
+    fn name<'a>(&'a self, function: &'a str) -> &'a str {
+        self.model
+            .function(function)
+            .map_or(function, |f| f.name.as_str())
+    }
+}
+
 impl Invoke for LambdaIntegration {
     fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
         Box::pin(async move {
-            let name = self
-                .model
-                .function(function)
-                .map_or(function, |f| f.name.as_str());
+            let name = self.name(function);
             let event = payload.clone();
             let result = self.lambda.invoke(name, payload).await;
             if let Ok(invocation) = &result {
-                request_slot::put(InvocationRecord {
-                    function: name.to_owned(),
-                    request_id: invocation.request_id.clone(),
-                    event: request_slot::kept(&event),
-                    event_size: event.len(),
-                    response: request_slot::kept(&invocation.payload),
-                    response_size: invocation.payload.len(),
-                    function_error: invocation.function_error.is_some(),
-                    gb_seconds: report_figures(&invocation.log_tail)
-                        .map_or(0.0, |r| r.gb_seconds()),
-                });
+                record(name, &event, invocation);
             }
             match result {
-                Ok(invocation) if invocation.function_error.is_none() => Ok(invocation.payload),
-                Ok(invocation) => Err(InvokeError::Function {
-                    payload: invocation.payload,
-                }),
-                Err(error) => Err(InvokeError::Rejected {
-                    error_type: error.error_type().to_owned(),
-                    message: error.to_string(),
-                }),
+                Ok(invocation) => buffered(invocation),
+                Err(error) => Err(rejected(&error)),
             }
+        })
+    }
+
+    fn invoke_streaming<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+    ) -> StreamingInvokeFuture<'a> {
+        Box::pin(async move {
+            let name = self.name(function);
+            let event = payload.clone();
+            match self.lambda.invoke_streaming(name, payload, None).await {
+                Ok(InvokeResponse::Buffered(invocation)) => {
+                    record(name, &event, &invocation);
+                    buffered(invocation).map(FunctionAnswer::Buffered)
+                }
+                Ok(InvokeResponse::Streaming(stream)) => {
+                    record_stream(name, &event, &stream.request_id);
+                    Ok(FunctionAnswer::Streamed(relay(stream)))
+                }
+                Err(error) => Err(rejected(&error)),
+            }
+        })
+    }
+}
+
+/// Tells the request's access record which invocation answered it.
+fn record(name: &str, event: &Bytes, invocation: &Invocation) {
+    request_slot::put(InvocationRecord {
+        function: name.to_owned(),
+        request_id: invocation.request_id.clone(),
+        event: request_slot::kept(event),
+        event_size: event.len(),
+        response: request_slot::kept(&invocation.payload),
+        response_size: invocation.payload.len(),
+        function_error: invocation.function_error.is_some(),
+        gb_seconds: report_figures(&invocation.log_tail).map_or(0.0, |r| r.gb_seconds()),
+    });
+}
+
+/// Like [`record`] for a streamed answer, recorded when its head goes out: its body, outcome and
+/// cost are not known yet, so they stay empty.
+fn record_stream(name: &str, event: &Bytes, request_id: &str) {
+    request_slot::put(InvocationRecord {
+        function: name.to_owned(),
+        request_id: request_id.to_owned(),
+        event: request_slot::kept(event),
+        event_size: event.len(),
+        response: Bytes::new(),
+        response_size: 0,
+        function_error: false,
+        gb_seconds: 0.0,
+    });
+}
+
+/// A whole answer: the payload, or the function's error.
+fn buffered(invocation: Invocation) -> Result<Bytes, InvokeError> {
+    match invocation.function_error {
+        None => Ok(invocation.payload),
+        Some(_) => Err(InvokeError::Function {
+            payload: invocation.payload,
+        }),
+    }
+}
+
+fn rejected(error: &sluice_lambda::InvokeError) -> InvokeError {
+    InvokeError::Rejected {
+        error_type: error.error_type().to_owned(),
+        message: error.to_string(),
+    }
+}
+
+/// Lambda's stream as the gateway takes it: the same channel, failures reduced to their document.
+fn relay(stream: sluice_lambda::StreamingInvocation) -> ResponseStream {
+    ResponseStream {
+        content_type: stream.content_type,
+        chunks: Box::new(LambdaChunks(stream.body)),
+    }
+}
+
+/// A Lambda stream's receiving end, read by the gateway's response body directly.
+struct LambdaChunks(Receiver<Result<Bytes, sluice_lambda::StreamFailure>>);
+
+impl ChunkSource for LambdaChunks {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, StreamFailed>>> {
+        self.0.poll_recv(cx).map(|chunk| {
+            chunk.map(|chunk| {
+                chunk.map_err(|failure| StreamFailed {
+                    payload: failure.payload,
+                })
+            })
         })
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -56,11 +57,31 @@ pub(crate) async fn serve(
         let services = services.clone();
         let service = service_fn(move |request: Request<Incoming>| {
             let services = services.clone();
-            async move { Ok::<_, std::convert::Infallible>(handle(&services, request).await) }
+            async move { Ok::<_, std::convert::Infallible>(route(&services, request).await) }
         });
         (TokioIo::new(stream), service)
     })
     .await;
+}
+
+/// `InvokeWithResponseStream` answers as the function streams; everything else answers whole.
+async fn route(
+    services: &Services,
+    request: Request<Incoming>,
+) -> Response<UnsyncBoxBody<Bytes, std::convert::Infallible>> {
+    use sluice_lambda::invoke_api::response_stream;
+    if !request.uri().path().starts_with(response_stream::PREFIX) {
+        return handle(services, request).await.map(BodyExt::boxed_unsync);
+    }
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal.map(BodyExt::boxed_unsync),
+    };
+    let lambda = services.current.load().lambda.clone();
+    response_stream::handle(&lambda, &parts, body)
+        .await
+        .map(|body| body.boxed())
 }
 
 /// Routes one request to the service it belongs to.

@@ -12,7 +12,6 @@ pub(crate) fn read(
     config: &Node,
     path: &str,
     resolver: &Resolver<'_>,
-    warnings: &mut Vec<String>,
 ) -> Result<FunctionUrl, TemplateError> {
     let text = |key: &str| -> Result<Option<String>, TemplateError> {
         match config.get(key) {
@@ -36,6 +35,9 @@ pub(crate) fn read(
             ));
         }
     };
+    // AWS: RESPONSE_STREAM invokes through InvokeWithResponseStream; what streams is the runtime's
+    // choice (node's `streamifyResponse`). Other handlers (python's runtime cannot stream) answer
+    // whole, and their answer is mapped as in BUFFERED mode. Sluice does both, so nothing to warn.
     let invoke_mode = match text("InvokeMode")?.as_deref() {
         None | Some("BUFFERED") => InvokeMode::Buffered,
         Some("RESPONSE_STREAM") => InvokeMode::ResponseStream,
@@ -48,12 +50,6 @@ pub(crate) fn read(
             ));
         }
     };
-    if invoke_mode == InvokeMode::ResponseStream {
-        warnings.push(format!(
-            "{}: RESPONSE_STREAM is served buffered (the whole response at once) for now",
-            join_path(path, "InvokeMode")
-        ));
-    }
     let cors = match config.get("Cors") {
         Some(node) => crate::cors::http(node, &join_path(path, "Cors"), resolver)?,
         None => None,

@@ -145,7 +145,6 @@ pub(crate) fn build(
                         config,
                         &join_path(&path, "FunctionUrlConfig"),
                         resolver,
-                        warnings,
                     )?);
                 }
                 read_events(id, &properties, &path, resolver, warnings, &mut events)?;

@@ -7,6 +7,7 @@ mod events;
 mod function_urls;
 mod responses;
 mod routing;
+mod streaming;
 #[path = "../support/mod.rs"]
 mod support;
 

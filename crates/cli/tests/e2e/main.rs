@@ -11,6 +11,7 @@ mod ddb_streams;
 mod debugging;
 mod errors;
 mod extensions;
+mod function_url_streaming;
 mod generate_event;
 mod hardening;
 mod hello;

@@ -66,6 +66,102 @@ function request(method, urlPath, body, headers) {
   });
 }
 
+// Response streaming, as AWS's node runtime offers it through the `awslambda` global: a handler
+// wrapped by `awslambda.streamifyResponse` gets a writable `responseStream` whose bytes go to the
+// Runtime API as they are written (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked);
+// a failure after the stream began is reported in the trailers. The symbols are AWS's, so code
+// that marks a handler itself is understood too.
+const HANDLER_STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const STREAM_RESPONSE = "response";
+const HTTP_PRELUDE_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response";
+
+// `HttpResponseStream.from(stream, {statusCode, headers, cookies})`: the HTTP metadata goes first,
+// as JSON followed by 8 NUL bytes, which Function URLs read as the response's status and headers.
+class HttpResponseStream {
+  static from(underlyingStream, prelude) {
+    underlyingStream.setContentType(HTTP_PRELUDE_CONTENT_TYPE);
+    const metadata = JSON.stringify(prelude);
+    underlyingStream._onBeforeFirstWrite = (write) => {
+      write(metadata);
+      write(new Uint8Array(8));
+    };
+    return underlyingStream;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    handler[HANDLER_STREAMING] = STREAM_RESPONSE;
+    return handler;
+  },
+  HttpResponseStream,
+};
+
+// The invocation's response stream: a chunked POST to the Runtime API. `done` settles when
+// the Runtime API has answered (after the body ended); `fail` ends the body with error trailers.
+function createResponseStream(requestId) {
+  let started = false;
+  const req = http.request({
+    host: HOST,
+    port: PORT,
+    method: "POST",
+    path: `${PREFIX}/invocation/${requestId}/response`,
+    agent,
+    headers: {
+      "Lambda-Runtime-Function-Response-Mode": "streaming",
+      "Transfer-Encoding": "chunked",
+      Trailer: "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+      "Content-Type": "application/octet-stream",
+    },
+  });
+  req.setNoDelay(true);
+  const done = new Promise((resolve, reject) => {
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("error", reject);
+  });
+  done.catch(() => {});
+  const write = req.write.bind(req);
+  const end = req.end.bind(req);
+  const beforeFirstWrite = () => {
+    if (started) return;
+    started = true;
+    if (typeof req._onBeforeFirstWrite === "function") req._onBeforeFirstWrite((chunk) => write(chunk));
+  };
+  req.setContentType = (contentType) => {
+    if (started) throw new Error("Cannot set content-type, too late.");
+    req.setHeader("Content-Type", contentType);
+  };
+  req.write = (chunk, encoding, callback) => {
+    if (typeof chunk !== "string" && !Buffer.isBuffer(chunk) && !(chunk instanceof Uint8Array)) {
+      chunk = JSON.stringify(chunk);
+    }
+    beforeFirstWrite();
+    return write(chunk, encoding, callback);
+  };
+  req.end = (chunk, encoding, callback) => {
+    if (typeof chunk === "function") return req.end(undefined, undefined, chunk);
+    if (typeof encoding === "function") return req.end(chunk, undefined, encoding);
+    if (chunk != null) req.write(chunk, encoding);
+    // A prelude is sent even when nothing else is (a bare status code).
+    else beforeFirstWrite();
+    return end(callback);
+  };
+  const fail = (doc) => {
+    if (req.writableEnded) return;
+    const body = JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace: doc.trace });
+    started = true;
+    req.addTrailers({
+      "Lambda-Runtime-Function-Error-Type": doc.errorType,
+      "Lambda-Runtime-Function-Error-Body": Buffer.from(body).toString("base64"),
+    });
+    end();
+  };
+  return { stream: req, done, fail };
+}
+
 // console.* as on Lambda: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
 let currentRequestId = undefined;
 function patchConsole() {
@@ -211,6 +307,31 @@ function makeContext(headers, settle) {
   return context;
 }
 
+// The response stream of the invocation in progress, if its handler streams.
+let currentStream = null;
+
+async function invokeStreaming(handler, inv, event, requestId) {
+  const response = createResponseStream(requestId);
+  currentStream = response;
+  try {
+    const ret = handler(event, response.stream, makeContext(inv.headers, () => {}));
+    if (!ret || typeof ret.then !== "function") {
+      throw new Error("Streaming does not support non-async handlers.");
+    }
+    if ((await ret) !== undefined) console.warn("Streaming handlers ignore return values.");
+    // As AWS's runtime: the invocation is over when the stream has ended, which a handler may
+    // leave to a pipe it did not await.
+    await response.done;
+  } catch (e) {
+    const doc = errorDocument(e == null ? new Error("null thrown") : e);
+    logError("Invoke Error", doc);
+    response.fail(doc);
+    await response.done.catch(() => {});
+  } finally {
+    currentStream = null;
+  }
+}
+
 async function invokeOnce(handler, inv) {
   const requestId = inv.headers["lambda-runtime-aws-request-id"];
   currentRequestId = requestId;
@@ -223,6 +344,7 @@ async function invokeOnce(handler, inv) {
     logError("Invoke Error", doc);
     return postError(`/invocation/${requestId}/error`, doc);
   }
+  if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) return invokeStreaming(handler, inv, event, requestId);
   // AWS: with callbackWaitsForEmptyEventLoop the runtime waits for the event loop to drain;
   // Sluice answers as soon as the handler settles (the process stays warm either way).
   const outcome = await new Promise((resolve) => {
@@ -277,7 +399,11 @@ async function main() {
     // As on Lambda: report to the current invocation, then the sandbox dies.
     const doc = errorDocument(err);
     logError("Uncaught Exception", doc);
-    if (currentInvocation) {
+    if (currentStream) {
+      // A streamed response already holds the invocation: its trailers carry the error.
+      currentStream.fail(doc);
+      await currentStream.done.catch(() => {});
+    } else if (currentInvocation) {
       try {
         await postError(`/invocation/${currentInvocation}/error`, doc);
       } catch (_) {

@@ -19,6 +19,7 @@ mod output;
 mod peer;
 mod process;
 mod sandbox_template;
+mod stream_relay;
 mod user;
 
 use std::sync::Arc;
@@ -34,7 +35,7 @@ use crate::memory;
 use crate::runtime_api::{
     AnyPeer, PeerCheck, PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent,
 };
-use crate::{Invocation, MAX_RESPONSE_PAYLOAD};
+use crate::{Invocation, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::Containment;
 pub(crate) use extension_phases::PendingReport;
@@ -49,6 +50,9 @@ use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{runtime_exited, SandboxProcess, Spawned};
 pub(crate) use sandbox_template::SandboxTemplate;
+
+/// Where a sandbox hands a streamed response's head to the caller that takes one.
+pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -289,7 +293,16 @@ impl Sandbox {
     /// AWS: the caller gets the response as soon as the runtime posts it; the invocation ends
     /// (REPORT, environment free) once every extension subscribed to INVOKE has called `next`
     /// again. Then [`Answered::pending`] holds the rest, for [`Sandbox::complete`].
-    pub async fn invoke(&mut self, payload: Bytes, client_context: Option<String>) -> Answered {
+    ///
+    /// With a `head`, a response the runtime streams is handed over through it as soon as the
+    /// stream begins, and this returns when the stream has ended (REPORT then covers at least
+    /// the whole stream, as on AWS); the answer's payload is then only the error document, if any.
+    pub async fn invoke(
+        &mut self,
+        payload: Bytes,
+        client_context: Option<String>,
+        mut head: Option<StreamHead>,
+    ) -> Answered {
         let request_id = uuid::Uuid::new_v4().to_string();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;
@@ -312,7 +325,10 @@ impl Sandbox {
                     ReportStatus::Error(failure.error_type)
                 },
             },
-            Ok(()) => self.run(&request_id, payload, client_context).await,
+            Ok(()) => {
+                self.run(&request_id, payload, client_context, &mut head)
+                    .await
+            }
         };
         let mut invocation = Invocation {
             request_id: request_id.clone(),
@@ -392,6 +408,7 @@ impl Sandbox {
         request_id: &str,
         payload: Bytes,
         client_context: Option<String>,
+        head: &mut Option<StreamHead>,
     ) -> Outcome {
         let timeout = self.template.timeout;
         let deadline_ms = SystemTime::now()
@@ -415,6 +432,7 @@ impl Sandbox {
             deadline_ms,
             trace_id,
             client_context,
+            streaming: head.is_some(),
         };
         if self.channels.invocations.send(pending).await.is_err() {
             self.healthy = false;
@@ -428,8 +446,7 @@ impl Sandbox {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
                 status = runtime_exited(&mut self.process) => {
-                    self.healthy = false;
-                    self.reset_through_shutdown(ShutdownReason::Failure);
+                    self.runtime_died();
                     // The runtime may have answered just before exiting.
                     while let Ok(ev) = self.channels.events.try_recv() {
                         if let Some(outcome) = self.outcome_of(request_id, ev) {
@@ -441,19 +458,7 @@ impl Sandbox {
                         format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
                     );
                 }
-                _ = tokio::time::sleep_until(deadline) => {
-                    if !self.reset_through_shutdown(ShutdownReason::Timeout) {
-                        self.kill();
-                    }
-                    let message = invocation_log::timeout_message(request_id, timeout);
-                    self.flush_output();
-                    self.log.line(&message);
-                    return Outcome {
-                        payload: Bytes::from(serde_json::json!({ "errorMessage": message }).to_string()),
-                        function_error: true,
-                        status: ReportStatus::Timeout,
-                    };
-                }
+                _ = tokio::time::sleep_until(deadline) => return self.timed_out(request_id),
             };
             let Some(event) = event else {
                 self.healthy = false;
@@ -463,9 +468,38 @@ impl Sandbox {
                     "The Runtime API listener stopped".to_owned(),
                 );
             };
+            if let RuntimeEvent::Stream {
+                request_id: id,
+                content_type,
+                frames,
+            } = event
+            {
+                if id == request_id {
+                    return self
+                        .relay_stream(id, content_type, frames, head.take(), deadline)
+                        .await;
+                }
+                continue;
+            }
             if let Some(outcome) = self.outcome_of(request_id, event) {
                 return outcome;
             }
+        }
+    }
+
+    /// The invocation ran out of time: the timeout is logged and the sandbox killed, or with
+    /// extensions registered reset through the Shutdown phase, as on Lambda.
+    fn timed_out(&mut self, request_id: &str) -> Outcome {
+        if !self.reset_through_shutdown(ShutdownReason::Timeout) {
+            self.kill();
+        }
+        let message = invocation_log::timeout_message(request_id, self.template.timeout);
+        self.flush_output();
+        self.log.line(&message);
+        Outcome {
+            payload: Bytes::from(serde_json::json!({ "errorMessage": message }).to_string()),
+            function_error: true,
+            status: ReportStatus::Timeout,
         }
     }
 
@@ -601,6 +635,13 @@ impl Sandbox {
         self.healthy = false;
         self.reset = Some(reason);
         true
+    }
+
+    /// The runtime exited during an invocation: the sandbox is not reused, and with extensions
+    /// registered it is reset through the Shutdown phase.
+    fn runtime_died(&mut self) {
+        self.healthy = false;
+        self.reset_through_shutdown(ShutdownReason::Failure);
     }
 
     /// Why this sandbox must be reset through the Shutdown phase, if it must.

@@ -232,3 +232,88 @@ async fn extension_lifecycle_in_a_cgroup() {
 async fn extension_lifecycle_in_a_process_group() {
     lifecycle(false).await;
 }
+
+/// A streamed invocation honours extensions as a buffered one does: the caller has the whole
+/// stream, but the invocation (its REPORT), its sandbox and its concurrency slot stay taken until
+/// the extension is done with it; then the sandbox is put back warm, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_invocation_waits_for_its_extensions() {
+    use bytes::Bytes;
+    use sluice_lambda::InvokeResponse;
+
+    let dir = fresh();
+    let recorder = function(&dir);
+    let mut spec = crate::harness::spec("ExtStream", "nodejs20.x", "index.prelude", "node_stream");
+    spec.environment = recorder.environment;
+    spec.extensions = recorder.extensions;
+    spec.timeout = Duration::from_secs(60);
+    spec.reserved_concurrency = Some(1);
+    let (lambda, lines) = service_with(vec![spec], |_| {});
+    let streamed = lambda
+        .invoke_streaming("ExtStream", Bytes::from_static(b"{}"), None)
+        .await
+        .unwrap();
+    let InvokeResponse::Streaming(mut stream) = streamed else {
+        panic!("answered buffered: {streamed:?}");
+    };
+    while let Some(chunk) = stream.body.recv().await {
+        chunk.expect("no failure");
+    }
+    let id = stream.request_id.clone();
+    let report = format!("REPORT RequestId: {id}");
+    eventually("the extension sees the INVOKE", || {
+        events(&dir).contains(&format!("INVOKE {id}"))
+    })
+    .await;
+    // The stream has ended; the extension still holds the invocation and its one sandbox.
+    assert!(
+        !lines.of("ExtStream").iter().any(|l| l.starts_with(&report)),
+        "{:?}",
+        lines.of("ExtStream")
+    );
+    let throttled = lambda
+        .invoke("ExtStream", Bytes::from_static(b"{}"))
+        .await
+        .unwrap_err();
+    assert_eq!(throttled.error_type(), "TooManyRequestsException");
+    std::fs::write(dir.join("records/release"), "").unwrap();
+    eventually("the REPORT line", || {
+        lines.of("ExtStream").iter().any(|l| l.starts_with(&report))
+    })
+    .await;
+    // The permit comes back once the sandbox is put back; the same sandbox runs the next one.
+    let mut next = None;
+    for _ in 0..250 {
+        match lambda.invoke("ExtStream", Bytes::from_static(b"{}")).await {
+            Ok(invocation) => {
+                next = Some(invocation);
+                break;
+            }
+            Err(e) if e.error_type() == "TooManyRequestsException" => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let next = next.expect("the sandbox is never free again");
+    assert!(next.function_error.is_none(), "{next:?}");
+    eventually("the extension sees the second INVOKE", || {
+        events(&dir).contains(&format!("INVOKE {}", next.request_id))
+    })
+    .await;
+    std::fs::write(dir.join("records/release"), "").unwrap();
+    lambda.shutdown().await;
+    let log = events(&dir);
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("pid ")).count(),
+        1,
+        "one sandbox ran both: {log:?}"
+    );
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("SHUTDOWN")).count(),
+        1,
+        "{log:?}"
+    );
+    assert_eq!(log.last().map(String::as_str), Some("SHUTDOWN spindown"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,3 +12,4 @@ mod privilege;
 mod provided;
 mod python;
 mod sandbox_memory;
+mod streaming;

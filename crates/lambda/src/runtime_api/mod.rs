@@ -24,6 +24,13 @@ use crate::MAX_RESPONSE_PAYLOAD;
 
 const PREFIX: &str = "/2018-06-01/runtime/";
 const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
+mod streamed_response;
+
+use streamed_response::{streamed_response, trailer_error};
+
+/// A runtime that streams its response says so with `streaming` in this header (and sends the
+/// body chunked); a failure mid-stream arrives as the error type and body trailers.
+const RESPONSE_MODE_HEADER: &str = "lambda-runtime-function-response-mode";
 /// Bodies beyond the payload limit are read and discarded up to this size so the client sees
 /// our 413 instead of a reset connection; beyond it the connection is dropped.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
@@ -37,6 +44,27 @@ pub(crate) struct PendingInvocation {
     pub trace_id: String,
     /// The caller's client context (JSON text), sent as `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
+    /// Whether the caller takes a streamed response. AWS tells the runtime nothing (its node
+    /// runtime streams whenever the handler is `streamifyResponse`d); when the caller wants the
+    /// whole answer, a streamed response is read to its end here and passed on buffered.
+    pub streaming: bool,
+}
+
+/// One piece of a streamed response, in the order the runtime sent it. `End`, `Failed` and
+/// `TooLarge` are last; a channel that closes without one of them broke off.
+#[derive(Debug)]
+pub(crate) enum StreamFrame {
+    /// Body bytes.
+    Data(Bytes),
+    /// The body ended normally.
+    End,
+    /// The runtime reported a failure in the trailers.
+    Failed {
+        error_type: Option<String>,
+        body: Bytes,
+    },
+    /// The body passed the streamed-response limit.
+    TooLarge,
 }
 
 /// What the runtime told us.
@@ -48,6 +76,12 @@ pub(crate) enum RuntimeEvent {
     Response { request_id: String, body: Bytes },
     /// A response larger than Lambda allows was rejected with 413.
     ResponseTooLarge { request_id: String },
+    /// A streamed `POST /invocation/{id}/response` began; its body follows on `frames`.
+    Stream {
+        request_id: String,
+        content_type: String,
+        frames: mpsc::Receiver<StreamFrame>,
+    },
     /// `POST /invocation/{id}/error`.
     Error {
         request_id: String,
@@ -82,6 +116,8 @@ struct State {
     queue: tokio::sync::Mutex<mpsc::Receiver<PendingInvocation>>,
     /// The request id handed out by `next` and not yet answered.
     current: Mutex<Option<String>>,
+    /// Whether the current invocation's caller takes a streamed response.
+    current_streams: AtomicBool,
     events: mpsc::UnboundedSender<RuntimeEvent>,
     ready: AtomicBool,
     /// The Extensions API, served on the same listener as on Lambda.
@@ -115,6 +151,7 @@ impl RuntimeApi {
             function_arn,
             queue: tokio::sync::Mutex::new(inv_rx),
             current: Mutex::new(None),
+            current_streams: AtomicBool::new(false),
             events: ev_tx,
             ready: AtomicBool::new(false),
             extensions,
@@ -259,6 +296,9 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
             "Sandbox is shutting down",
         );
     };
+    state
+        .current_streams
+        .store(inv.streaming, Ordering::Release);
     *lock(&state.current) = Some(inv.request_id.clone());
     let mut builder = Response::builder()
         .status(StatusCode::OK)
@@ -289,6 +329,13 @@ async fn invocation_response(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
+    let streamed = req
+        .headers()
+        .get(RESPONSE_MODE_HEADER)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
+    if streamed && state.current_streams.load(Ordering::Acquire) && is_current(state, id) {
+        return streamed_response(state, id, req).await;
+    }
     // The body is read before judging the id: hyper closes a connection whose request body
     // was left unread, and the runtime's keep-alive connection must survive a 400.
     let body = read_body(req.into_body()).await;
@@ -296,14 +343,24 @@ async fn invocation_response(
         return invalid_request_id();
     }
     match body {
-        BodyRead::Complete(body) => {
+        BodyRead::Complete(body, trailers) => {
             if !take_current(state, id) {
                 return invalid_request_id();
             }
-            let _ = state.events.send(RuntimeEvent::Response {
-                request_id: id.to_owned(),
-                body,
-            });
+            // A streamed response read whole: a failure reported in its trailers fails the
+            // invocation as `POST /error` would.
+            let event = match trailers.as_ref().and_then(trailer_error) {
+                Some((error_type, body)) => RuntimeEvent::Error {
+                    request_id: id.to_owned(),
+                    error_type,
+                    body,
+                },
+                None => RuntimeEvent::Response {
+                    request_id: id.to_owned(),
+                    body,
+                },
+            };
+            let _ = state.events.send(event);
             accepted()
         }
         BodyRead::TooLarge => {
@@ -334,7 +391,7 @@ async fn invocation_error(
 ) -> Response<Full<Bytes>> {
     let error_type = header_string(&req, ERROR_TYPE_HEADER);
     let body = match read_body(req.into_body()).await {
-        BodyRead::Complete(body) => body,
+        BodyRead::Complete(body, _) => body,
         // An oversized or unreadable error document still fails the invocation.
         BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
     };
@@ -353,7 +410,7 @@ async fn invocation_error(
 async fn init_error(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let error_type = header_string(&req, ERROR_TYPE_HEADER);
     let body = match read_body(req.into_body()).await {
-        BodyRead::Complete(body) => body,
+        BodyRead::Complete(body, _) => body,
         BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
     };
     let _ = state
@@ -391,7 +448,8 @@ fn header_string(req: &Request<Incoming>, name: &str) -> Option<String> {
 }
 
 enum BodyRead {
-    Complete(Bytes),
+    /// The body, and its trailers if it had any.
+    Complete(Bytes, Option<http::HeaderMap>),
     TooLarge,
     Failed,
 }
@@ -400,23 +458,27 @@ enum BodyRead {
 async fn read_body(mut body: Incoming) -> BodyRead {
     let mut buf = BytesMut::new();
     let mut total = 0usize;
+    let mut trailers = None;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
             return BodyRead::Failed;
         };
-        if let Ok(data) = frame.into_data() {
-            total += data.len();
-            if total <= MAX_RESPONSE_PAYLOAD {
-                buf.extend_from_slice(&data);
-            } else if total > DISCARD_LIMIT {
-                return BodyRead::TooLarge;
+        match frame.into_data() {
+            Ok(data) => {
+                total += data.len();
+                if total <= MAX_RESPONSE_PAYLOAD {
+                    buf.extend_from_slice(&data);
+                } else if total > DISCARD_LIMIT {
+                    return BodyRead::TooLarge;
+                }
             }
+            Err(frame) => trailers = frame.into_trailers().ok(),
         }
     }
     if total > MAX_RESPONSE_PAYLOAD {
         BodyRead::TooLarge
     } else {
-        BodyRead::Complete(buf.freeze())
+        BodyRead::Complete(buf.freeze(), trailers)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Lambda's control-plane REST API, the part SDKs and the CLI call: `Invoke` (all three invocation
-//! types), `GetFunction`, `GetFunctionConfiguration` and `ListFunctions`.
+//! types), `GetFunction`, `GetFunctionConfiguration` and `ListFunctions`; `InvokeWithResponseStream`
+//! lives in [`response_stream`].
 //!
 //! Errors use Lambda's REST-JSON shape: the error type in `x-amzn-ErrorType`, and a body with
 //! `Type` and `message`, which botocore and the other SDKs parse.
@@ -13,6 +14,9 @@ use http_body_util::Full;
 use serde_json::{json, Value};
 
 use crate::{CodeSource, FunctionSpec, InvokeError, Lambda};
+
+mod event_stream;
+pub mod response_stream;
 
 const PREFIX: &str = "/2015-03-31/functions";
 
@@ -148,24 +152,9 @@ async fn invoke(
         }
     }
     let tail = header("x-amz-log-type") == "Tail";
-    // X-Amz-Client-Context is base64 JSON; the function receives the JSON text.
-    let client_context = match header("x-amz-client-context") {
-        "" => None,
-        encoded => match base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|raw| String::from_utf8(raw).ok())
-            .filter(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok())
-        {
-            Some(text) => Some(text),
-            None => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidRequestContentException",
-                    "Client context must be a valid Base64-encoded JSON object.",
-                )
-            }
-        },
+    let client_context = match client_context(header("x-amz-client-context")) {
+        Ok(context) => context,
+        Err(invalid) => return invalid.into_response(),
     };
     match lambda
         .invoke_with_client_context(name, payload, client_context)
@@ -190,6 +179,33 @@ async fn invoke(
             respond(StatusCode::OK, invocation.payload, &extra)
         }
         Err(e) => invoke_error(&e),
+    }
+}
+
+/// `X-Amz-Client-Context` is base64 JSON; the function receives the JSON text.
+fn client_context(header: &str) -> Result<Option<String>, InvalidClientContext> {
+    if header.is_empty() {
+        return Ok(None);
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(header)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .filter(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok())
+        .map(Some)
+        .ok_or(InvalidClientContext)
+}
+
+/// An `X-Amz-Client-Context` that is not base64 JSON.
+struct InvalidClientContext;
+
+impl InvalidClientContext {
+    fn into_response(self) -> Response<Full<Bytes>> {
+        error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContentException",
+            "Client context must be a valid Base64-encoded JSON object.",
+        )
     }
 }
 
