@@ -89,7 +89,8 @@ pub(crate) fn build_http(
                 }
             }
             if let Some(name) = sam.string("DefaultAuthorizer")? {
-                default = named(&sam, "DefaultAuthorizer", &name, &auth)?;
+                default =
+                    super::named::authorizer(&sam, "DefaultAuthorizer", &name, &auth, "HTTP API")?;
             }
             let mut quiet = Vec::new();
             document = crate::openapi::document(
@@ -314,31 +315,6 @@ pub(super) fn function_id(arn: &str, functions: &[Function]) -> String {
         .map_or(name, |f| f.logical_id.clone())
 }
 
-/// `Authorizer: NAME`: NONE, AWS_IAM or an authorizer of the API.
-fn named(
-    props: &Props<'_, '_>,
-    key: &str,
-    name: &str,
-    api: &ApiAuth,
-) -> Result<RouteAuthorizer, TemplateError> {
-    match name {
-        "NONE" => Ok(RouteAuthorizer::None),
-        "AWS_IAM" => Ok(RouteAuthorizer::Iam),
-        _ if api.authorizers.contains_key(name) => Ok(RouteAuthorizer::Named(name.to_owned())),
-        _ => Err(props.error_hint(
-            key,
-            format!("no authorizer named {name:?} in the HTTP API's Auth.Authorizers"),
-            format!(
-                "use one of: NONE, AWS_IAM{}",
-                api.authorizers
-                    .keys()
-                    .map(|k| format!(", {k}"))
-                    .collect::<String>()
-            ),
-        )),
-    }
-}
-
 /// A SAM `HttpApi` event's `Auth` over the API's `DefaultAuthorizer`.
 fn sam_event_auth(
     input: &HttpAuthInput<'_, '_>,
@@ -365,7 +341,7 @@ fn sam_event_auth(
     };
     let auth = props.child("Auth");
     let authorizer = match auth.string("Authorizer")? {
-        Some(name) => named(&auth, "Authorizer", &name, api)?,
+        Some(name) => super::named::authorizer(&auth, "Authorizer", &name, api, "HTTP API")?,
         None => default.clone(),
     };
     Ok((authorizer, auth.string_list("AuthorizationScopes")?))

@@ -12,6 +12,7 @@
 
 mod http;
 mod http_openapi;
+mod named;
 mod raw;
 
 pub(crate) use http::{build_http, HttpAuthInput};
@@ -231,7 +232,7 @@ fn api_auth(
     }
     let authorizer = match auth.string("DefaultAuthorizer")? {
         None => RouteAuthorizer::None,
-        Some(name) => named_authorizer(&auth, "DefaultAuthorizer", &name, &api)?,
+        Some(name) => named::authorizer(&auth, "DefaultAuthorizer", &name, &api, "API")?,
     };
     let api_key_required = auth.boolean("ApiKeyRequired")?.unwrap_or(false);
     if auth.node.get("ResourcePolicy").is_some() {
@@ -441,31 +442,6 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
     }))
 }
 
-/// `Authorizer: NAME` (or `DefaultAuthorizer`): NONE, AWS_IAM or an entry of `Authorizers`.
-fn named_authorizer(
-    props: &Props<'_, '_>,
-    key: &str,
-    name: &str,
-    api: &ApiAuth,
-) -> Result<RouteAuthorizer, TemplateError> {
-    match name {
-        "NONE" => Ok(RouteAuthorizer::None),
-        "AWS_IAM" => Ok(RouteAuthorizer::Iam),
-        _ if api.authorizers.contains_key(name) => Ok(RouteAuthorizer::Named(name.to_owned())),
-        _ => Err(props.error_hint(
-            key,
-            format!("no authorizer named {name:?} in the API's Auth.Authorizers"),
-            format!(
-                "use one of: NONE, AWS_IAM{}",
-                api.authorizers
-                    .keys()
-                    .map(|k| format!(", {k}"))
-                    .collect::<String>()
-            ),
-        )),
-    }
-}
-
 /// One route's guard: the event's `Auth` over the API's defaults.
 fn route_auth(
     event: &Props<'_, '_>,
@@ -476,7 +452,7 @@ fn route_auth(
 ) -> Result<RouteAuth, TemplateError> {
     let auth = event.child("Auth");
     let authorizer = match auth.string("Authorizer")? {
-        Some(name) => named_authorizer(&auth, "Authorizer", &name, api)?,
+        Some(name) => named::authorizer(&auth, "Authorizer", &name, api, "API")?,
         None => defaults.authorizer.clone(),
     };
     let route_scopes = auth.string_list("AuthorizationScopes")?;
