@@ -24,24 +24,32 @@ pub struct HeadlessBrowser {
     profile: PathBuf,
 }
 
+/// Headless Chromium in the fresh `profile` (no sandbox: tests may run as root in containers),
+/// with everything that would reach past loopback turned off.
+fn headless(chromium: &std::path::Path, profile: &std::path::Path) -> Command {
+    let mut command = Command::new(chromium);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            // The page and the API are on loopback; a proxy from the environment must not see them.
+            "--no-proxy-server",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()));
+    command
+}
+
 impl HeadlessBrowser {
     /// Opens `url` in a fresh profile (no sandbox: tests may run as root in containers).
     pub fn open(chromium: &std::path::Path, url: &str) -> HeadlessBrowser {
         let profile = crate::fresh_dir("chromium-profile");
-        let child = Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-                // The page and the API are on loopback; a proxy from the environment must not see them.
-                "--no-proxy-server",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
+        let child = headless(chromium, &profile)
             .arg(url)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -139,20 +147,8 @@ fn serve(stream: TcpStream, html: &str, results: &mpsc::Sender<String>) {
 /// fresh profile; panics when Chromium fails or takes longer than `timeout`.
 pub fn dump_dom(chromium: &std::path::Path, url: &str, timeout: Duration) -> String {
     let profile = crate::fresh_dir("chromium-profile");
-    let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            "--no-proxy-server",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let mut child = headless(chromium, &profile)
+        .arg("--dump-dom")
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
