@@ -332,20 +332,30 @@ fn a_pool_outside_the_template_is_trusted_through_its_jwks_file() {
 
 #[test]
 fn aws_iam_routes_verify_sigv4_signatures_from_botocore() {
+    botocore_signed_requests_pass(
+        &auth_template(),
+        "AKIASLUICETEST000001",
+        "sigv4_execute_api.py",
+    );
+}
+
+/// Serves `template` with a credentials file holding `key`, then runs the botocore-signing client
+/// `script` (from the clients fixtures) against it.
+pub(crate) fn botocore_signed_requests_pass(template: &std::path::Path, key: &str, script: &str) {
     assert!(
         sluice_testkit::ensure_python_module("botocore", "botocore"),
         "botocore is needed to sign requests"
     );
     let state = fresh_dir("auth-iam");
-    let (key, secret) = ("AKIASLUICETEST000001", "sluice-test-secret-key");
+    let secret = "sluice-test-secret-key";
     std::fs::write(
         state.join("credentials"),
         format!("[tester]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
     )
     .expect("credentials file");
-    let server = Server::start_in(sluice(), &auth_template(), &state, &[]);
+    let server = Server::start_in(sluice(), template, &state, &[]);
     sluice_testkit::assert_python_script_passes(
-        &crate::services::clients_dir().join("sigv4_execute_api.py"),
+        &crate::services::clients_dir().join(script),
         &[&server.base_url, key, secret],
         &[],
     );

@@ -286,22 +286,10 @@ fn policy_authorizers_payload_2_and_1() {
 
 #[test]
 fn aws_iam_on_an_http_api_verifies_botocore_signatures() {
-    assert!(
-        sluice_testkit::ensure_python_module("botocore", "botocore"),
-        "botocore is needed to sign requests"
-    );
-    let state = fresh_dir("http-auth-iam");
-    let (key, secret) = ("AKIASLUICETEST000002", "sluice-test-secret-key");
-    std::fs::write(
-        state.join("credentials"),
-        format!("[tester]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"),
-    )
-    .expect("credentials file");
-    let server = Server::start_in(sluice(), &template(), &state, &[]);
-    sluice_testkit::assert_python_script_passes(
-        &crate::services::clients_dir().join("sigv4_http_api.py"),
-        &[&server.base_url, key, secret],
-        &[],
+    crate::auth::botocore_signed_requests_pass(
+        &template(),
+        "AKIASLUICETEST000002",
+        "sigv4_http_api.py",
     );
 }
 
