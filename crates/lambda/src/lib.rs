@@ -20,6 +20,7 @@ mod memory;
 mod pool;
 mod runtime_api;
 mod sandbox;
+mod sandbox_env;
 mod service;
 mod spec;
 pub mod stream_poller;
