@@ -25,6 +25,7 @@ mod lambda_behaviour;
 mod limits_redis;
 mod logs;
 mod mapping;
+mod provisioned;
 mod reload;
 mod request_event;
 mod runtime_clients;
