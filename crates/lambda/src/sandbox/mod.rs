@@ -6,19 +6,22 @@
 //! (cgroup or process group) and measures memory, [`peer`] tells who calls the Runtime API,
 //! [`output`] turns pipes into log lines, [`function_error`] words failures as Lambda does,
 //! [`host`] is what the host allows, [`extension_processes`] starts extensions and
-//! [`extension_phases`] waits on them through Init, Invoke and Shutdown.
+//! [`extension_phases`] waits on them through Init, Invoke and Shutdown; [`start`] and [`init`]
+//! are a sandbox's first two steps.
 
 mod containment;
 mod extension_phases;
 mod extension_processes;
 mod function_error;
 mod host;
+mod init;
 mod orphans;
 mod outcome;
 mod output;
 mod peer;
 mod process;
 mod sandbox_template;
+mod start;
 mod stream_relay;
 mod user;
 
@@ -27,20 +30,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::bootstrap::check_executable;
-use crate::extensions::api::Endpoint;
-use crate::extensions::{wrapper, Event, EventKind, Registry, ShutdownReason};
+use crate::extensions::{Event, EventKind, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
-use crate::runtime_api::{
-    AnyPeer, PeerCheck, PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent,
-};
+use crate::runtime_api::{PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent};
 use crate::{Invocation, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::Containment;
 pub(crate) use extension_phases::PendingReport;
 use extension_phases::{until, Waited};
-use extension_processes::{extension_name, ExtensionProcesses};
+use extension_processes::ExtensionProcesses;
 pub(crate) use function_error::{error_document, InitFailure};
 use function_error::{error_payload, init_error};
 pub(crate) use host::SandboxHost;
@@ -48,7 +47,7 @@ pub(crate) use outcome::Answered;
 use outcome::{trace_id, Outcome};
 use output::PipeReader;
 pub(crate) use process::StartError;
-use process::{runtime_exited, SandboxProcess, Spawned};
+use process::{runtime_exited, SandboxProcess};
 pub(crate) use sandbox_template::SandboxTemplate;
 
 /// Where a sandbox hands a streamed response's head to the caller that takes one.
@@ -111,116 +110,6 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
-    /// Start the runtime process; it initialises in the background.
-    pub async fn start(
-        template: Arc<SandboxTemplate>,
-        init_type: InitType,
-    ) -> Result<Sandbox, StartError> {
-        check_executable(&template.launcher).map_err(StartError::Function)?;
-        let host = &template.host;
-        let containment = Arc::new(
-            host.containment
-                .prepare(template.memory_mb)
-                .map_err(StartError::host("cannot create the sandbox's cgroup"))?,
-        );
-        let peers: Arc<dyn PeerCheck> = if host.isolate_runtime_api {
-            Arc::new(peer::SandboxPeers::new(containment.clone()))
-        } else {
-            Arc::new(AnyPeer)
-        };
-        let names = template
-            .extensions
-            .iter()
-            .map(|p| extension_name(p))
-            .collect();
-        let registry = Arc::new(Registry::new(names));
-        let endpoint = Arc::new(Endpoint {
-            registry: registry.clone(),
-            function: template.function_info.clone(),
-        });
-        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers, endpoint)
-            .await
-            .map_err(StartError::host("cannot bind the Runtime API listener"))?;
-        let log = FunctionLog::new(&template.function, template.sink.clone());
-        let mut env = template.env.clone();
-        env.insert(
-            "AWS_LAMBDA_LOG_STREAM_NAME".to_owned(),
-            log.stream().to_owned(),
-        );
-        // Reserved: the function's own variables cannot redirect the Runtime API.
-        env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
-        env.insert(
-            "AWS_LAMBDA_INITIALIZATION_TYPE".to_owned(),
-            init_type.env_value().to_owned(),
-        );
-        let user = host.user_for(
-            &template.function,
-            &template.launcher,
-            &template.said_privileged,
-            &env,
-        );
-        if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
-            // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
-            env.insert("HOME".to_owned(), "/tmp".to_owned());
-        }
-        let started = Instant::now();
-        // AWS: external extensions start first, and the runtime once each has registered.
-        let extensions = ExtensionProcesses::spawn(
-            &template.extensions,
-            registry,
-            &env,
-            &containment,
-            user,
-            &log,
-        )?;
-        let init_failure = if template.extensions.is_empty() {
-            None
-        } else {
-            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
-            extension_phases::wait_registered(&extensions.registry, deadline)
-                .await
-                .err()
-        };
-        let mut process = None;
-        let mut output = Vec::new();
-        if init_failure.is_none() {
-            let launcher = wrapper::wrapped(&template.launcher, &env);
-            let Spawned {
-                process: runtime,
-                stdout,
-                stderr,
-            } = SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?;
-            process = Some(runtime);
-            for fd in [stdout, stderr] {
-                output.push(
-                    PipeReader::spawn(fd, log.clone())
-                        .map_err(StartError::host("cannot watch the runtime's output"))?,
-                );
-            }
-        }
-        Ok(Sandbox {
-            template,
-            process,
-            containment,
-            extensions,
-            init_failure,
-            reset: None,
-            _api: api,
-            channels,
-            output,
-            log,
-            started,
-            init_duration: None,
-            ready: false,
-            reported_init: init_type == InitType::Provisioned,
-            init_type,
-            healthy: true,
-            last_memory_mb: 0,
-            memory_read_at: None,
-            last_used: Instant::now(),
-        })
-    }
-
     /// The process group id: the sandbox's first process (an extension, else the runtime).
     pub fn pid(&self) -> u32 {
         self.containment.group().unwrap_or_default()
@@ -248,77 +137,6 @@ impl Sandbox {
         };
         let _ = process.try_exited();
         self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
-    }
-
-    /// Wait until the runtime asks for its first invocation.
-    pub async fn wait_ready(&mut self, request_id: Option<&str>) -> Result<(), InitFailure> {
-        if self.ready {
-            return Ok(());
-        }
-        if let Some(failure) = self.init_failure.take() {
-            self.kill();
-            return Err(failure);
-        }
-        let limit = INIT_LIMIT.max(self.template.timeout);
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let event = tokio::select! {
-                ev = self.channels.events.recv() => ev,
-                status = runtime_exited(&mut self.process) => {
-                    self.healthy = false;
-                    // A runtime may report init/error just before exiting; prefer its words.
-                    if let Ok(RuntimeEvent::InitError { error_type, body }) = self.channels.events.try_recv() {
-                        return Err(init_error(error_type, body));
-                    }
-                    return Err(InitFailure {
-                        error_type: "Runtime.ExitError".to_owned(),
-                        payload: error_document("Runtime.ExitError", &match request_id {
-                            Some(id) => format!("RequestId: {id} Error: Runtime exited with error: {status}"),
-                            None => format!("Runtime exited with error: {status}"),
-                        }),
-                        timed_out: false,
-                    });
-                }
-                _ = tokio::time::sleep_until(deadline) => {
-                    self.kill();
-                    return Err(InitFailure {
-                        error_type: "Sandbox.Timedout".to_owned(),
-                        payload: error_document("Sandbox.Timedout", &format!("Init phase timed out after {:.2} seconds", limit.as_secs_f64())),
-                        timed_out: true,
-                    });
-                }
-            };
-            match event {
-                Some(RuntimeEvent::Ready { at }) => {
-                    // AWS: Init ends when the runtime and every extension have called `next`.
-                    let at = self
-                        .wait_extensions_ready(deadline, limit)
-                        .await?
-                        .unwrap_or(at);
-                    self.ready = true;
-                    self.init_duration = Some(at.saturating_duration_since(self.started));
-                    return Ok(());
-                }
-                Some(RuntimeEvent::InitError { error_type, body }) => {
-                    // The runtime said why; it is expected to exit, make sure it does.
-                    self.kill();
-                    return Err(init_error(error_type, body));
-                }
-                // Nothing else can arrive before the first `next`; ignore stray posts.
-                Some(_) => {}
-                None => {
-                    self.kill();
-                    return Err(InitFailure {
-                        error_type: "Runtime.Unknown".to_owned(),
-                        payload: error_document(
-                            "Runtime.Unknown",
-                            "The Runtime API listener stopped",
-                        ),
-                        timed_out: false,
-                    });
-                }
-            }
-        }
     }
 
     /// Run one invocation up to the runtime's answer, logging START (and END/REPORT unless
@@ -583,50 +401,6 @@ impl Sandbox {
             reader.drain(64);
         }
         self.extensions.flush_output();
-    }
-
-    /// After the runtime's first `next`: wait for every extension's. `Some(when)` Init ended,
-    /// if it was after the runtime's `next`.
-    async fn wait_extensions_ready(
-        &mut self,
-        deadline: tokio::time::Instant,
-        limit: Duration,
-    ) -> Result<Option<Instant>, InitFailure> {
-        let registry = self.extensions.registry.clone();
-        if let Some(settled) = registry.init_settled() {
-            return settled
-                .map(|()| None)
-                .map_err(extension_phases::init_failure);
-        }
-        match until(
-            &registry,
-            &mut self.process,
-            deadline,
-            Registry::init_settled,
-        )
-        .await
-        {
-            Waited::Done(Ok(())) => Ok(Some(Instant::now())),
-            Waited::Done(Err(failure)) => {
-                self.kill();
-                Err(extension_phases::init_failure(failure))
-            }
-            Waited::RuntimeExited(status) => {
-                self.healthy = false;
-                Err(InitFailure {
-                    error_type: "Runtime.ExitError".to_owned(),
-                    payload: error_document(
-                        "Runtime.ExitError",
-                        &format!("Runtime exited with error: {status}"),
-                    ),
-                    timed_out: false,
-                })
-            }
-            Waited::TimedOut => {
-                self.kill();
-                Err(extension_phases::init_timeout(limit))
-            }
-        }
     }
 
     /// Finish an invocation answered while extensions were still at work: wait until each has

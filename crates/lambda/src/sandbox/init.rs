@@ -1,0 +1,129 @@
+//! A sandbox's Init phase: waiting for the runtime's first `next` and every extension's, within
+//! Lambda's init limit.
+
+use std::time::{Duration, Instant};
+
+use crate::extensions::Registry;
+use crate::runtime_api::RuntimeEvent;
+
+use super::extension_phases::{self, until, Waited};
+use super::function_error::{error_document, init_error, InitFailure};
+use super::process::runtime_exited;
+use super::{Sandbox, INIT_LIMIT};
+
+impl Sandbox {
+    /// Wait until the runtime asks for its first invocation.
+    pub async fn wait_ready(&mut self, request_id: Option<&str>) -> Result<(), InitFailure> {
+        if self.ready {
+            return Ok(());
+        }
+        if let Some(failure) = self.init_failure.take() {
+            self.kill();
+            return Err(failure);
+        }
+        let limit = INIT_LIMIT.max(self.template.timeout);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let event = tokio::select! {
+                ev = self.channels.events.recv() => ev,
+                status = runtime_exited(&mut self.process) => {
+                    self.healthy = false;
+                    // A runtime may report init/error just before exiting; prefer its words.
+                    if let Ok(RuntimeEvent::InitError { error_type, body }) = self.channels.events.try_recv() {
+                        return Err(init_error(error_type, body));
+                    }
+                    return Err(InitFailure {
+                        error_type: "Runtime.ExitError".to_owned(),
+                        payload: error_document("Runtime.ExitError", &match request_id {
+                            Some(id) => format!("RequestId: {id} Error: Runtime exited with error: {status}"),
+                            None => format!("Runtime exited with error: {status}"),
+                        }),
+                        timed_out: false,
+                    });
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    self.kill();
+                    return Err(InitFailure {
+                        error_type: "Sandbox.Timedout".to_owned(),
+                        payload: error_document("Sandbox.Timedout", &format!("Init phase timed out after {:.2} seconds", limit.as_secs_f64())),
+                        timed_out: true,
+                    });
+                }
+            };
+            match event {
+                Some(RuntimeEvent::Ready { at }) => {
+                    // AWS: Init ends when the runtime and every extension have called `next`.
+                    let at = self
+                        .wait_extensions_ready(deadline, limit)
+                        .await?
+                        .unwrap_or(at);
+                    self.ready = true;
+                    self.init_duration = Some(at.saturating_duration_since(self.started));
+                    return Ok(());
+                }
+                Some(RuntimeEvent::InitError { error_type, body }) => {
+                    // The runtime said why; it is expected to exit, make sure it does.
+                    self.kill();
+                    return Err(init_error(error_type, body));
+                }
+                // Nothing else can arrive before the first `next`; ignore stray posts.
+                Some(_) => {}
+                None => {
+                    self.kill();
+                    return Err(InitFailure {
+                        error_type: "Runtime.Unknown".to_owned(),
+                        payload: error_document(
+                            "Runtime.Unknown",
+                            "The Runtime API listener stopped",
+                        ),
+                        timed_out: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// After the runtime's first `next`: wait for every extension's. `Some(when)` Init ended,
+    /// if it was after the runtime's `next`.
+    async fn wait_extensions_ready(
+        &mut self,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> Result<Option<Instant>, InitFailure> {
+        let registry = self.extensions.registry.clone();
+        if let Some(settled) = registry.init_settled() {
+            return settled
+                .map(|()| None)
+                .map_err(extension_phases::init_failure);
+        }
+        match until(
+            &registry,
+            &mut self.process,
+            deadline,
+            Registry::init_settled,
+        )
+        .await
+        {
+            Waited::Done(Ok(())) => Ok(Some(Instant::now())),
+            Waited::Done(Err(failure)) => {
+                self.kill();
+                Err(extension_phases::init_failure(failure))
+            }
+            Waited::RuntimeExited(status) => {
+                self.healthy = false;
+                Err(InitFailure {
+                    error_type: "Runtime.ExitError".to_owned(),
+                    payload: error_document(
+                        "Runtime.ExitError",
+                        &format!("Runtime exited with error: {status}"),
+                    ),
+                    timed_out: false,
+                })
+            }
+            Waited::TimedOut => {
+                self.kill();
+                Err(extension_phases::init_timeout(limit))
+            }
+        }
+    }
+}

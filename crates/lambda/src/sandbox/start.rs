@@ -1,0 +1,129 @@
+//! Starting a sandbox: its containment, Runtime API listener, extensions and runtime process.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::bootstrap::check_executable;
+use crate::extensions::api::Endpoint;
+use crate::extensions::{wrapper, Registry};
+use crate::invocation_log::FunctionLog;
+use crate::runtime_api::{AnyPeer, PeerCheck, RuntimeApi};
+
+use super::extension_phases;
+use super::extension_processes::{extension_name, ExtensionProcesses};
+use super::output::PipeReader;
+use super::peer;
+use super::process::{SandboxProcess, Spawned};
+use super::{InitType, Sandbox, SandboxTemplate, StartError, INIT_LIMIT};
+
+impl Sandbox {
+    /// Start the runtime process; it initialises in the background.
+    pub async fn start(
+        template: Arc<SandboxTemplate>,
+        init_type: InitType,
+    ) -> Result<Sandbox, StartError> {
+        check_executable(&template.launcher).map_err(StartError::Function)?;
+        let host = &template.host;
+        let containment = Arc::new(
+            host.containment
+                .prepare(template.memory_mb)
+                .map_err(StartError::host("cannot create the sandbox's cgroup"))?,
+        );
+        let peers: Arc<dyn PeerCheck> = if host.isolate_runtime_api {
+            Arc::new(peer::SandboxPeers::new(containment.clone()))
+        } else {
+            Arc::new(AnyPeer)
+        };
+        let names = template
+            .extensions
+            .iter()
+            .map(|p| extension_name(p))
+            .collect();
+        let registry = Arc::new(Registry::new(names));
+        let endpoint = Arc::new(Endpoint {
+            registry: registry.clone(),
+            function: template.function_info.clone(),
+        });
+        let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers, endpoint)
+            .await
+            .map_err(StartError::host("cannot bind the Runtime API listener"))?;
+        let log = FunctionLog::new(&template.function, template.sink.clone());
+        let mut env = template.env.clone();
+        env.insert(
+            "AWS_LAMBDA_LOG_STREAM_NAME".to_owned(),
+            log.stream().to_owned(),
+        );
+        // Reserved: the function's own variables cannot redirect the Runtime API.
+        env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
+        env.insert(
+            "AWS_LAMBDA_INITIALIZATION_TYPE".to_owned(),
+            init_type.env_value().to_owned(),
+        );
+        let user = host.user_for(
+            &template.function,
+            &template.launcher,
+            &template.said_privileged,
+            &env,
+        );
+        if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
+            // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
+            env.insert("HOME".to_owned(), "/tmp".to_owned());
+        }
+        let started = Instant::now();
+        // AWS: external extensions start first, and the runtime once each has registered.
+        let extensions = ExtensionProcesses::spawn(
+            &template.extensions,
+            registry,
+            &env,
+            &containment,
+            user,
+            &log,
+        )?;
+        let init_failure = if template.extensions.is_empty() {
+            None
+        } else {
+            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
+            extension_phases::wait_registered(&extensions.registry, deadline)
+                .await
+                .err()
+        };
+        let mut process = None;
+        let mut output = Vec::new();
+        if init_failure.is_none() {
+            let launcher = wrapper::wrapped(&template.launcher, &env);
+            let Spawned {
+                process: runtime,
+                stdout,
+                stderr,
+            } = SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?;
+            process = Some(runtime);
+            for fd in [stdout, stderr] {
+                output.push(
+                    PipeReader::spawn(fd, log.clone())
+                        .map_err(StartError::host("cannot watch the runtime's output"))?,
+                );
+            }
+        }
+        Ok(Sandbox {
+            template,
+            process,
+            containment,
+            extensions,
+            init_failure,
+            reset: None,
+            _api: api,
+            channels,
+            output,
+            log,
+            started,
+            init_duration: None,
+            ready: false,
+            reported_init: init_type == InitType::Provisioned,
+            init_type,
+            healthy: true,
+            last_memory_mb: 0,
+            memory_read_at: None,
+            last_used: Instant::now(),
+        })
+    }
+}
