@@ -12,4 +12,5 @@ mod privilege;
 mod provided;
 mod python;
 mod sandbox_memory;
+mod stream_shards;
 mod streaming;
