@@ -308,9 +308,24 @@ pub fn parse_body(body: &[u8]) -> DynamoResult<Map<String, Value>> {
         Ok(_) => Err(DynamoError::Serialization(
             "Start of structure or map found where not expected".into(),
         )),
-        Err(_) => Err(DynamoError::Serialization(
-            "Unexpected token received from parser".into(),
-        )),
+        // AWS: a body that is not JSON is a SerializationException; no record of its exact
+        // message for each kind of syntax error exists to copy, so Sluice keeps DynamoDB's type
+        // and generic wording and adds where the parser stopped (serde_json's line and column).
+        Err(e) => Err(DynamoError::Serialization(format!(
+            "Unexpected token received from parser at line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            syntax_problem(&e)
+        ))),
+    }
+}
+
+/// What serde_json found wrong, without its own " at line L column C" suffix (said once above).
+fn syntax_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 
