@@ -375,17 +375,20 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Reply> {
                 Some(f) => evaluate(f, entry.item(&mut decoded)?),
                 None => true,
             };
+            // The page's last item gives LastEvaluatedKey: keep it before its text moves out.
+            if full {
+                last = Some(entry.item(&mut decoded)?.clone());
+            }
             if matched {
                 count += 1;
                 if !q.count_only {
                     items.push(match &q.projection {
                         Some(p) => item_to_json(&project(entry.item(&mut decoded)?, p)).to_string(),
-                        None => entry.text(&mut decoded)?,
+                        None => entry.into_text(),
                     });
                 }
             }
             if full {
-                last = Some(entry.into_item(decoded)?);
                 break 'pages;
             }
         }
@@ -441,20 +444,12 @@ impl Entry {
         }
     }
 
-    /// The item, owned (reusing one already decoded into `slot`).
-    fn into_item(self, slot: Option<Item>) -> Result<Item, StoreError> {
-        match (self, slot) {
-            (Entry::Decoded(item), _) | (Entry::Stored(_), Some(item)) => Ok(item),
-            (Entry::Stored(stored), None) => stored.decode(),
+    /// The item's JSON text: the stored text itself, moved, when there is one.
+    fn into_text(self) -> String {
+        match self {
+            Entry::Stored(stored) => stored.text,
+            Entry::Decoded(item) => item_to_json(&item).to_string(),
         }
-    }
-
-    /// The item's JSON text: the stored text itself when there is one.
-    fn text(&self, slot: &mut Option<Item>) -> Result<String, StoreError> {
-        Ok(match self {
-            Entry::Stored(stored) => stored.text.clone(),
-            Entry::Decoded(_) => item_to_json(self.item(slot)?).to_string(),
-        })
     }
 
     /// Size by DynamoDB's accounting: stored with the item, or of the projected index entry.
