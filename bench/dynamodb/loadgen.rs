@@ -4,12 +4,16 @@
 //! cost is identical on both sides, and it is a few microseconds per request, far below either server.
 //!
 //! Usage:
-//!   loadgen --addr 127.0.0.1:PORT --op put|get|scan|create-table|seed|http-get [--conns N]
-//!           [--duration SECS] [--warmup SECS] [--table NAME] [--key NAME] [--items N] [--path /items]
+//!   loadgen --addr 127.0.0.1:PORT --op put|get|scan|query|create-table|seed|seed-query|http-get
+//!           [--conns N] [--duration SECS] [--warmup SECS] [--table NAME] [--key NAME]
+//!           [--range-key NAME] [--items N] [--per-partition N] [--path /items]
 //!
 //! `put` writes fresh keys (`p<conn>-<seq>`), `get` reads the `--items` keys `seed` wrote, `scan` is one
-//! Scan with `Limit` = `--items`, `http-get` a plain `GET --path` (the Items API). Output is one
-//! line of `key=value` pairs (ops, seconds, rps, p50_us, p90_us, p99_us, errors, reconnects).
+//! Scan with `Limit` = `--items`, `query` one Query of a whole partition (`pk = :p AND sk >= :lo`) of a
+//! table made with `--range-key`, whose `--items` partitions of `--per-partition` items each
+//! `seed-query` wrote, `http-get` a plain `GET --path` (the Items API). Output is one
+//! line of `key=value` pairs (ops, all_ops — warm-up included —, seconds, rps, p50_us, p90_us, p99_us,
+//! errors, reconnects).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -31,7 +35,10 @@ struct Args {
     warmup: f64,
     table: String,
     key: String,
+    /// Sort key of the table `create-table` makes (none when empty).
+    range_key: String,
     items: usize,
+    per_partition: usize,
     path: String,
 }
 
@@ -44,7 +51,9 @@ fn parse_args() -> Args {
         warmup: 1.0,
         table: "Bench".into(),
         key: "pk".into(),
+        range_key: String::new(),
         items: 1000,
+        per_partition: 20,
         path: "/items".into(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -74,6 +83,12 @@ fn parse_args() -> Args {
             }
             "--table" => a.table = value,
             "--key" => a.key = value,
+            "--range-key" => a.range_key = value,
+            "--per-partition" => {
+                a.per_partition = value
+                    .parse()
+                    .unwrap_or_else(|_| die("--per-partition: not a number"))
+            }
             "--items" => {
                 a.items = value
                     .parse()
@@ -123,6 +138,25 @@ fn get_body(table: &str, key: &str) -> String {
 
 fn seed_key(i: usize) -> String {
     format!("item-{i:06}")
+}
+
+/// The item `seed-query` writes at position `j` of partition `p`: the benchmark item plus a sort key.
+fn query_item_put(table: &str, p: usize, j: usize) -> String {
+    let item = item_json(&partition_key(p));
+    let item = item.replacen('{', &format!(r#"{{"sk":{{"S":"s{j:04}"}},"#), 1);
+    format!(r#"{{"TableName":"{table}","Item":{item}}}"#)
+}
+
+fn partition_key(p: usize) -> String {
+    format!("part-{p:04}")
+}
+
+/// A Query for every item of one partition, through a key condition on both keys.
+fn query_body(table: &str, p: usize) -> String {
+    format!(
+        r#"{{"TableName":"{table}","KeyConditionExpression":"pk = :p AND sk >= :lo","ExpressionAttributeValues":{{":p":{{"S":"{}"}},":lo":{{"S":"s"}}}}}}"#,
+        partition_key(p)
+    )
 }
 
 /// One keep-alive connection; reconnects when the server closes it (HTTP/1.0-style servers).
@@ -266,11 +300,20 @@ fn must(conn: &mut Conn, req: &[u8], what: &str) -> Vec<u8> {
 }
 
 fn create_table(a: &Args) {
-    let body = format!(
-        r#"{{"TableName":"{}","AttributeDefinitions":[{{"AttributeName":"{k}","AttributeType":"S"}}],"KeySchema":[{{"AttributeName":"{k}","KeyType":"HASH"}}],"BillingMode":"PAY_PER_REQUEST"}}"#,
-        a.table,
-        k = a.key
-    );
+    let body = if a.range_key.is_empty() {
+        format!(
+            r#"{{"TableName":"{}","AttributeDefinitions":[{{"AttributeName":"{k}","AttributeType":"S"}}],"KeySchema":[{{"AttributeName":"{k}","KeyType":"HASH"}}],"BillingMode":"PAY_PER_REQUEST"}}"#,
+            a.table,
+            k = a.key
+        )
+    } else {
+        format!(
+            r#"{{"TableName":"{}","AttributeDefinitions":[{{"AttributeName":"{k}","AttributeType":"S"}},{{"AttributeName":"{r}","AttributeType":"S"}}],"KeySchema":[{{"AttributeName":"{k}","KeyType":"HASH"}},{{"AttributeName":"{r}","KeyType":"RANGE"}}],"BillingMode":"PAY_PER_REQUEST"}}"#,
+            a.table,
+            k = a.key,
+            r = a.range_key
+        )
+    };
     let mut c = Conn::new(&a.addr);
     must(
         &mut c,
@@ -305,8 +348,23 @@ fn seed(a: &Args) {
     }
 }
 
+fn seed_query(a: &Args) {
+    let mut c = Conn::new(&a.addr);
+    for p in 0..a.items {
+        for j in 0..a.per_partition {
+            must(
+                &mut c,
+                &ddb_request(&a.addr, "PutItem", &query_item_put(&a.table, p, j)),
+                "seed-query PutItem",
+            );
+        }
+    }
+}
+
 struct Worker {
     ops: u64,
+    /// Successful requests including the warm-up (what the server's CPU time was spent on).
+    all_ops: u64,
     errors: u64,
     reconnects: u64,
     latencies_us: Vec<u32>,
@@ -318,6 +376,7 @@ fn run_worker(a: Arc<Args>, id: usize, start: Instant, stop: Arc<AtomicBool>) ->
     let warmup = Duration::from_secs_f64(a.warmup);
     let mut w = Worker {
         ops: 0,
+        all_ops: 0,
         errors: 0,
         reconnects: 0,
         latencies_us: Vec::with_capacity(1 << 16),
@@ -332,6 +391,16 @@ fn run_worker(a: Arc<Args>, id: usize, start: Instant, stop: Arc<AtomicBool>) ->
     } else {
         Vec::new()
     };
+    let queries: Vec<Vec<u8>> = if a.op == "query" {
+        (0..a.items)
+            .map(|p| ddb_request(&a.addr, "Query", &query_body(&a.table, p)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The whole partition must come back, or the measurement is of something cheaper.
+    let want_count = format!("\"Count\":{}", a.per_partition).into_bytes();
+    let want_count_spaced = format!("\"Count\": {}", a.per_partition).into_bytes();
     let scan = ddb_request(
         &a.addr,
         "Scan",
@@ -357,6 +426,7 @@ fn run_worker(a: Arc<Args>, id: usize, start: Instant, stop: Arc<AtomicBool>) ->
             }
             "get" => &gets[seq % gets.len()],
             "scan" => &scan,
+            "query" => &queries[seq % queries.len()],
             _ => &http_get,
         };
         seq += 1;
@@ -372,10 +442,23 @@ fn run_worker(a: Arc<Args>, id: usize, start: Instant, stop: Arc<AtomicBool>) ->
                     w.first_error.get_or_insert_with(|| {
                         format!("GetItem without Item: {}", String::from_utf8_lossy(&body))
                     });
+                } else if a.op == "query"
+                    && !body.windows(want_count.len()).any(|w| w == want_count)
+                    && !body
+                        .windows(want_count_spaced.len())
+                        .any(|w| w == want_count_spaced)
+                {
+                    w.errors += 1;
+                    w.first_error.get_or_insert_with(|| {
+                        format!("Query without all items: {}", String::from_utf8_lossy(&body))
+                    });
                 } else if measuring {
+                    w.all_ops += 1;
                     w.ops += 1;
                     w.latencies_us
                         .push(elapsed.as_micros().min(u32::MAX as u128) as u32);
+                } else {
+                    w.all_ops += 1;
                 }
             }
             Ok((status, body)) => {
@@ -417,11 +500,13 @@ fn load(a: Args) {
     thread::sleep(Duration::from_secs_f64(a.warmup + a.duration));
     stop.store(true, Ordering::Relaxed);
     let measured = start.elapsed().as_secs_f64() - a.warmup;
-    let (mut ops, mut errors, mut reconnects, mut lat) = (0u64, 0u64, 0u64, Vec::new());
+    let (mut ops, mut all_ops, mut errors, mut reconnects, mut lat) =
+        (0u64, 0u64, 0u64, 0u64, Vec::new());
     let mut first_error = None;
     for h in handles {
         let w = h.join().unwrap_or_else(|_| die("a worker panicked"));
         ops += w.ops;
+        all_ops += w.all_ops;
         errors += w.errors;
         reconnects += w.reconnects;
         lat.extend(w.latencies_us);
@@ -431,7 +516,7 @@ fn load(a: Args) {
     }
     lat.sort_unstable();
     println!(
-        "ops={ops} seconds={measured:.2} rps={:.0} p50_us={} p90_us={} p99_us={} errors={errors} reconnects={reconnects}",
+        "ops={ops} all_ops={all_ops} seconds={measured:.2} rps={:.0} p50_us={} p90_us={} p99_us={} errors={errors} reconnects={reconnects}",
         ops as f64 / measured,
         percentile(&lat, 0.50),
         percentile(&lat, 0.90),
@@ -448,7 +533,8 @@ fn main() {
     match a.op.as_str() {
         "create-table" => create_table(&a),
         "seed" => seed(&a),
-        "put" | "get" | "scan" | "http-get" => load(a),
+        "seed-query" => seed_query(&a),
+        "put" | "get" | "scan" | "query" | "http-get" => load(a),
         other => die(&format!("unknown --op {other}")),
     }
 }

@@ -15,6 +15,33 @@ pub fn encode(v: &AttributeValue) -> Option<Vec<u8>> {
     }
 }
 
+/// The position of a partition in scan order: a hash of its encoded partition key, 8 bytes
+/// big-endian so that byte order is numeric order. AWS: a Scan walks partitions in the order of an
+/// internal hash of the partition key, not in key order; Sluice orders by this hash so that code
+/// which relies on sorted scans fails here as it would there. Stored on disk: never change it.
+pub fn partition_hash(hk: &[u8]) -> [u8; 8] {
+    // FNV-1a over the bytes, then MurmurHash3's 64-bit finaliser, so that keys differing in their
+    // last byte (item-1, item-2) land far apart rather than in key order.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in hk {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h.to_be_bytes()
+}
+
+/// The parallel-scan segment (of `total`) a partition belongs to: segments are contiguous slices
+/// of the hash space, as DynamoDB's are, so each segment is a run of the scan order.
+pub fn segment_of(hk: &[u8], total: u32) -> u32 {
+    let h = u64::from_be_bytes(partition_hash(hk));
+    ((u128::from(h) * u128::from(total)) >> 64) as u32
+}
+
 /// Encodes the values of a multi-attribute key as one order-preserving string: tuples compare
 /// attribute by attribute. Strings and binaries escape `0x00` as `0x00 0xFF` and end with `0x00 0x00`;
 /// numbers (which never hold `0x00` bytes) end with `0x00`, so a shorter value sorts first.

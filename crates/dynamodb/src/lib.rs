@@ -40,6 +40,29 @@ use store::Store;
 pub use store::{StoreError, StreamCheckpoint};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
+/// Operations bounded by DynamoDB's own limits (one item, a 1 MB page, a 25-item batch, a
+/// 100-action transaction) and the Streams reads, which run on the calling task.
+fn runs_inline(target: &str) -> bool {
+    matches!(
+        target,
+        "GetItem"
+            | "PutItem"
+            | "DeleteItem"
+            | "UpdateItem"
+            | "Query"
+            | "Scan"
+            | "BatchGetItem"
+            | "BatchWriteItem"
+            | "TransactGetItems"
+            | "TransactWriteItems"
+            | "DescribeTable"
+            | "GetRecords"
+            | "GetShardIterator"
+            | "DescribeStream"
+            | "ListStreams"
+    )
+}
+
 /// Where the data lives.
 #[derive(Debug, Clone)]
 pub enum StoreLocation {
@@ -121,13 +144,17 @@ impl DynamoDb {
         body: Bytes,
         dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
     ) -> DynamoResponse {
-        let state = Arc::clone(&self.state);
+        if runs_inline(target) {
+            // Item reads and writes hold the lock for microseconds (a WAL append; no fsync but
+            // at an occasional checkpoint): run them here rather than hop to the blocking pool
+            // and back, two thread wake-ups that cost more than the operation.
+            return self.dispatch_locked(target, &body, dispatch);
+        }
+        let db = Arc::clone(&self.state);
         let target = target.to_string();
-        // SQLite calls block (fsync on every commit), so they run off the async workers.
+        // Table administration may rebuild indexes or drop many items: off the async workers.
         let run = move || {
-            // A poisoned lock only means another request panicked mid-way; SQLite rolled its
-            // transaction back, so the state is still consistent.
-            let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = db.lock().unwrap_or_else(|p| p.into_inner());
             dispatch(&mut guard, &target, &body)
         };
         match tokio::task::spawn_blocking(run).await {
@@ -136,6 +163,18 @@ impl DynamoDb {
                 protocol::InternalCause::new(e),
             )),
         }
+    }
+
+    fn dispatch_locked(
+        &self,
+        target: &str,
+        body: &[u8],
+        dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
+    ) -> DynamoResponse {
+        // A poisoned lock only means another request panicked mid-way; SQLite rolled its
+        // transaction back, so the state is still consistent.
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        dispatch(&mut guard, target, body)
     }
 
     /// Creates a declared table (a template's) if it does not exist, validated as `CreateTable` is,

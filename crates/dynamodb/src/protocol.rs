@@ -220,11 +220,81 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
     }
 }
 
+/// A successful operation's body: a JSON value, or text already written by [`ObjectWriter`].
+pub enum Reply {
+    /// Built as a value, serialised once.
+    Json(Value),
+    /// Already JSON text (stored items spliced in as they were stored).
+    Text(String),
+}
+
 /// Encodes a successful response body.
-pub fn encode_ok(body: Value) -> DynamoResponse {
+pub fn encode_ok(body: Reply) -> DynamoResponse {
+    let text = match body {
+        Reply::Json(v) => v.to_string(),
+        Reply::Text(t) => t,
+    };
     DynamoResponse {
         status: 200,
-        body: Bytes::from(body.to_string()),
+        body: Bytes::from(text),
+    }
+}
+
+/// Writes a response object member by member, so stored item JSON goes into it as it is, with
+/// no parse and re-encode. Member names are the operation's own (plain ASCII, never escaped).
+pub struct ObjectWriter {
+    out: String,
+}
+
+impl ObjectWriter {
+    /// An empty object; `capacity` is a guess at the final length.
+    pub fn with_capacity(capacity: usize) -> ObjectWriter {
+        let mut out = String::with_capacity(capacity);
+        out.push('{');
+        ObjectWriter { out }
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+    }
+
+    /// A member whose value is JSON text already (a stored item).
+    pub fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.out.push_str(json);
+    }
+
+    /// A member holding an array of JSON texts.
+    pub fn raw_array<'s>(&mut self, key: &str, items: impl IntoIterator<Item = &'s str>) {
+        self.key(key);
+        self.out.push('[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(item);
+        }
+        self.out.push(']');
+    }
+
+    /// A member holding a JSON value.
+    pub fn value(&mut self, key: &str, value: &Value) {
+        self.key(key);
+        // Writing a `Value` into a String cannot fail: it is valid by construction and a String
+        // takes any bytes serde_json writes (UTF-8).
+        use std::fmt::Write;
+        let _ = write!(self.out, "{value}");
+    }
+
+    /// The finished text.
+    pub fn finish(mut self) -> Reply {
+        self.out.push('}');
+        Reply::Text(self.out)
     }
 }
 
@@ -238,9 +308,24 @@ pub fn parse_body(body: &[u8]) -> DynamoResult<Map<String, Value>> {
         Ok(_) => Err(DynamoError::Serialization(
             "Start of structure or map found where not expected".into(),
         )),
-        Err(_) => Err(DynamoError::Serialization(
-            "Unexpected token received from parser".into(),
-        )),
+        // AWS: a body that is not JSON is a SerializationException; no record of its exact
+        // message for each kind of syntax error exists to copy, so Sluice keeps DynamoDB's type
+        // and generic wording and adds where the parser stopped (serde_json's line and column).
+        Err(e) => Err(DynamoError::Serialization(format!(
+            "Unexpected token received from parser at line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            syntax_problem(&e)
+        ))),
+    }
+}
+
+/// What serde_json found wrong, without its own " at line L column C" suffix (said once above).
+fn syntax_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 

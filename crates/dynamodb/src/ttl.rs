@@ -32,7 +32,7 @@ pub fn sweep(state: &mut State, now: f64) -> Result<usize, StoreError> {
             after = Some((last.hk.clone(), last.rk.clone()));
             for row in &rows {
                 // AWS: only Number attributes expire; other types are ignored.
-                if let Some(AttributeValue::N(at)) = row.item.get(&attr) {
+                if let Some(AttributeValue::N(at)) = row.stored.decode()?.get(&attr) {
                     if *at <= now {
                         expired.push(Write::Expire {
                             table: table.clone(),

@@ -17,6 +17,9 @@ async fn protocol_errors() {
         v["__type"],
         "com.amazon.coral.service#SerializationException"
     );
+    // Where the parser stopped, so a hand-built body can be fixed.
+    let message = v["message"].as_str().expect("message");
+    assert!(message.contains("at line 1, column 2"), "{message}");
     let (status, v) = call(&db, "NoSuchOp", json!({})).await;
     assert_eq!(status, 400);
     assert_eq!(

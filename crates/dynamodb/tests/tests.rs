@@ -6,6 +6,7 @@ mod consumed_units;
 mod durability;
 mod indexes;
 mod protocol;
+mod scan_order;
 mod streams;
 mod ttl;
 

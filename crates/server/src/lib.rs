@@ -11,6 +11,7 @@ mod console;
 pub mod cost;
 mod env_vars;
 mod error;
+mod front_end_status;
 mod function_spec;
 mod generation;
 pub mod header_case;

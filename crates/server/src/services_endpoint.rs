@@ -59,6 +59,8 @@ pub(crate) async fn serve(
             let services = services.clone();
             async move { Ok::<_, std::convert::Infallible>(route(&services, request).await) }
         });
+        // DynamoDB's front end answers an oversized request line or header block with 400.
+        let stream = crate::front_end_status::FrontEndStatus::new(stream);
         (TokioIo::new(stream), service)
     })
     .await;

@@ -118,6 +118,13 @@ fn boto3_dynamodb_suite_passes_against_the_real_endpoint() {
 }
 
 #[test]
+fn dynamodb_front_end_refuses_oversized_heads_with_400_and_says_where_json_breaks() {
+    let server = fixture_server();
+    let script = sluice_testkit::workspace_root().join("crates/dynamodb/tests/boto3_protocol.py");
+    assert_python_script_passes(&script, &[], &[("ENDPOINT", &server.services_url)]);
+}
+
+#[test]
 fn boto3_dynamodb_streams_suite_passes_against_the_real_endpoint() {
     let server = fixture_server();
     let script = sluice_testkit::workspace_root().join("crates/dynamodb/tests/boto3_streams.py");

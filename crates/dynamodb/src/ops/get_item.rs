@@ -1,14 +1,11 @@
 //! GetItem.
 
-use serde_json::{Map, Value};
-
 use super::capacity::{read_units, Capacity};
 use super::legacy;
 use super::request_rules::table_name;
-use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
+use crate::attribute_value::{item_from_json, item_to_json, Item};
 use crate::expression::{project, ExprAttrs, Path};
-use crate::protocol::DynamoResult;
-use crate::protocol::Req;
+use crate::protocol::{DynamoResult, ObjectWriter, Reply, Req};
 use crate::state::State;
 
 /// A parsed GetItem request.
@@ -41,23 +38,22 @@ pub fn parse(r: &Req) -> DynamoResult<GetItem> {
     })
 }
 
-/// Applies GetItem.
-pub fn apply(state: &mut State, g: GetItem) -> DynamoResult<Value> {
+/// Applies GetItem. Without a projection the stored item goes out as it was stored, undecoded.
+pub fn apply(state: &mut State, g: GetItem) -> DynamoResult<Reply> {
     let def = state.table(&g.table)?;
     let (hk, rk) = def.encode_key_param(&g.key)?;
-    let item = state.store.get(&g.table, &hk, &rk)?;
-    let mut out = Map::new();
-    let units = read_units(item.as_ref().map(item_size).unwrap_or(0), g.consistent);
-    if let Some(item) = item {
-        let item = match &g.projection {
-            Some(p) => project(&item, p),
-            None => item,
-        };
-        out.insert("Item".into(), item_to_json(&item));
+    let stored = state.store.get_stored(&g.table, &hk, &rk)?;
+    let units = read_units(stored.as_ref().map_or(0, |s| s.size), g.consistent);
+    let mut out = ObjectWriter::with_capacity(stored.as_ref().map_or(0, |s| s.text.len()) + 64);
+    if let Some(stored) = stored {
+        match &g.projection {
+            Some(p) => out.value("Item", &item_to_json(&project(&stored.decode()?, p))),
+            None => out.raw("Item", &stored.text),
+        }
     }
     state.consumed.add(&g.table, units, 0.0);
     if let Some(c) = g.capacity.render(&g.table, units, true) {
-        out.insert("ConsumedCapacity".into(), c);
+        out.value("ConsumedCapacity", &c);
     }
-    Ok(Value::Object(out))
+    Ok(out.finish())
 }

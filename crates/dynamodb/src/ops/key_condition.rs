@@ -16,6 +16,62 @@ pub struct KeyCondition {
     pub range: Option<Condition>,
 }
 
+/// A sort-key condition tested on the encoded sort key: `key_codec`'s byte order is DynamoDB's
+/// order, so a Query of the table decodes no item to apply its key condition.
+pub enum EncodedRange {
+    /// `sk op :v` (never `<>`, which key conditions refuse).
+    Compare(CmpOp, Vec<u8>),
+    /// `sk BETWEEN :lo AND :hi`.
+    Between(Vec<u8>, Vec<u8>),
+    /// `begins_with(sk, :p)` on a string or binary key, whose encoding is its bytes.
+    Prefix(Vec<u8>),
+}
+
+impl EncodedRange {
+    /// The encoded form of a single-attribute sort-key condition as [`key_condition`] returns it
+    /// (attribute first, constants of the key's type); `None` for anything else.
+    pub fn of(c: &Condition) -> Option<EncodedRange> {
+        let value = |o: &Operand| match o {
+            Operand::Value(v) => key_codec::encode(v),
+            _ => None,
+        };
+        match c {
+            Condition::Compare(Operand::Path(_), op, v) if *op != CmpOp::Ne => {
+                Some(EncodedRange::Compare(*op, value(v)?))
+            }
+            Condition::Between(Operand::Path(_), lo, hi) => {
+                Some(EncodedRange::Between(value(lo)?, value(hi)?))
+            }
+            Condition::BeginsWith(Operand::Path(_), Operand::Value(v)) => match v {
+                AttributeValue::S(_) | AttributeValue::B(_) => {
+                    Some(EncodedRange::Prefix(key_codec::encode(v)?))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether the encoded sort key `rk` satisfies the condition.
+    pub fn matches(&self, rk: &[u8]) -> bool {
+        match self {
+            EncodedRange::Compare(op, v) => {
+                let o = rk.cmp(v.as_slice());
+                match op {
+                    CmpOp::Eq => o.is_eq(),
+                    CmpOp::Ne => o.is_ne(),
+                    CmpOp::Lt => o.is_lt(),
+                    CmpOp::Le => o.is_le(),
+                    CmpOp::Gt => o.is_gt(),
+                    CmpOp::Ge => o.is_ge(),
+                }
+            }
+            EncodedRange::Between(lo, hi) => lo.as_slice() <= rk && rk <= hi.as_slice(),
+            EncodedRange::Prefix(p) => rk.starts_with(p),
+        }
+    }
+}
+
 fn split_and(c: &Condition, out: &mut Vec<Condition>) {
     match c {
         Condition::And(a, b) => {

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 
 use crate::protocol::DynamoResponse;
 use crate::protocol::{
-    encode_error, encode_ok, parse_body, DynamoError, DynamoResult, InternalCause, Req,
+    encode_error, encode_ok, parse_body, DynamoError, DynamoResult, InternalCause, Reply, Req,
 };
 use crate::state::State;
 use crate::store::StoreError;
@@ -35,14 +35,21 @@ impl From<StoreError> for DynamoError {
 pub fn dispatch(state: &mut State, target: &str, body: &[u8]) -> DynamoResponse {
     let result = parse_body(body).and_then(|req| run(state, target, &req));
     match result {
-        Ok(v) => encode_ok(v),
+        Ok(r) => encode_ok(r),
         Err(e) => encode_error(&e),
     }
 }
 
-fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Value> {
+fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Reply> {
     let r = Req(req);
+    // The reads that serve stored items write their responses as text.
     match target {
+        "GetItem" => return get_item::apply(state, get_item::parse(&r)?),
+        "Query" => return query_scan::apply(state, query_scan::parse(&r, true)?),
+        "Scan" => return query_scan::apply(state, query_scan::parse(&r, false)?),
+        _ => {}
+    }
+    let value = match target {
         "CreateTable" => create_table::apply(state, create_table::parse(&r)?),
         "DescribeTable" => table_admin::describe_table(state, &r),
         "ListTables" => table_admin::list_tables(state, &r),
@@ -62,15 +69,13 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
             "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),
         ),
         "PutItem" => put_item::apply(state, put_item::parse(&r)?),
-        "GetItem" => get_item::apply(state, get_item::parse(&r)?),
         "DeleteItem" => delete_item::apply(state, delete_item::parse(&r)?),
         "UpdateItem" => update_item::apply(state, update_item::parse(&r)?),
-        "Query" => query_scan::apply(state, query_scan::parse(&r, true)?),
-        "Scan" => query_scan::apply(state, query_scan::parse(&r, false)?),
         "BatchWriteItem" => batch::write(state, &r),
         "BatchGetItem" => batch::get(state, &r),
         "TransactWriteItems" => transact::write(state, &r),
         "TransactGetItems" => transact::get(state, &r),
         _ => Err(DynamoError::UnknownOperation),
-    }
+    };
+    value.map(Reply::Json)
 }

@@ -59,14 +59,22 @@ pub fn parse(r: &Req) -> DynamoResult<PutItem> {
 pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let def = state.table(&p.table)?;
     let (hk, rk) = check_item(def, &p.item)?;
-    let old = state.store.get(&p.table, &hk, &rk)?;
+    let stored = state.store.get_stored(&p.table, &hk, &rk)?;
+    let old_size = stored.as_ref().map_or(0, |s| s.size);
+    // The replaced item's attributes matter only to a condition, ReturnValues or index units; a
+    // plain overwrite needs just its stored size.
+    let needs_old = p.condition.is_some() || p.return_old || !def.indexes.is_empty();
+    let old = match stored.filter(|_| needs_old) {
+        Some(s) => Some(s.decode()?),
+        None => None,
+    };
     if let Err(failed) = check_condition(p.condition.as_ref(), old.as_ref(), p.return_old_on_fail) {
         // AWS: a failed condition still consumes write units, for the existing item's size.
-        let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
+        let units = write_units(old_size);
         state.consumed.add(&p.table, 0.0, units);
         return Err(failed);
     }
-    let units = write_units(item_size(&p.item).max(old.as_ref().map(item_size).unwrap_or(0)));
+    let units = write_units(item_size(&p.item).max(old_size));
     let consumed = p
         .capacity
         .render_write(def, units, old.as_ref(), Some(&p.item));

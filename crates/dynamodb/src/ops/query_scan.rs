@@ -1,16 +1,18 @@
 //! Query and Scan: one pagination engine (Limit, ExclusiveStartKey/LastEvaluatedKey, 1 MB pages,
 //! filters, projection, Select COUNT, parallel scan segments) over the table or a secondary index.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::capacity::{read_units, Capacity};
-use super::key_condition::key_condition;
+use super::key_condition::{key_condition, EncodedRange};
 use super::legacy;
 use super::request_rules::table_name;
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs, Path};
-use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::key_codec::segment_of;
+use crate::protocol::{DynamoError, DynamoResult, ObjectWriter, Reply, Req};
 use crate::state::State;
+use crate::store::{StoreError, StoredItem};
 use crate::table::{IndexDef, KeySchema, TableDef};
 
 /// DynamoDB stops a page after reading this much data.
@@ -226,18 +228,8 @@ fn check_start_key(start: &Item, def: &TableDef, index: Option<&IndexDef>) -> Dy
 /// Position of a row in scan order: table (hk, rk), or index (ihk, irk, hk, rk).
 type Pos = Vec<Vec<u8>>;
 
-fn segment_of(hk: &[u8], total: u32) -> u32 {
-    // FNV-1a: stable across runs, so a segment is the same set of items on every page.
-    let mut h: u32 = 0x811c_9dc5;
-    for b in hk {
-        h ^= u32::from(*b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h % total
-}
-
 /// Applies a Query or Scan.
-pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
+pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Reply> {
     let def: &TableDef = state.table(&q.table)?;
     let index = match &q.index {
         Some(n) => Some(def.index(n).ok_or_else(|| {
@@ -300,18 +292,25 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
             ));
         }
     }
-    let mut items = Vec::new();
+    // A table Query's sort-key condition is tested on the encoded key, so unfiltered reads decode
+    // nothing; an index's (possibly multi-attribute) key is tested on the item.
+    let encoded_range = match (&kc, index) {
+        (Some(k), None) => k.range.as_ref().and_then(EncodedRange::of),
+        _ => None,
+    };
+    // Items for the response, as JSON text: stored text when nothing is filtered out of them.
+    let mut items: Vec<String> = Vec::new();
     let (mut count, mut scanned, mut bytes) = (0usize, 0usize, 0usize);
     let mut last: Option<Item> = None;
     let mut cursor = start.clone();
     let mut more_possible = true;
     'pages: while more_possible {
         // Both the table and its indexes stream from SQLite in key order, a chunk at a time; a
-        // Limit smaller than a chunk asks only for what it can use (rows are decoded when read).
+        // Limit smaller than a chunk asks only for what it can use.
         let want = q
             .limit
             .map_or(CHUNK, |l| l.saturating_sub(scanned).clamp(1, CHUNK));
-        let chunk: Vec<(Pos, Item)> = match index {
+        let chunk: Vec<(Pos, Entry)> = match index {
             Some(i) => {
                 let rows = state.store.index_range(
                     &q.table,
@@ -329,7 +328,7 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                         } else {
                             i.project(&r.item, &def.keys)
                         };
-                        (r.pos, item)
+                        (r.pos, Entry::Decoded(item))
                     })
                     .collect()
             }
@@ -342,17 +341,24 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                         .range(&q.table, hk, after, q.forward || !q.is_query, want)?;
                 more_possible = rows.len() == want;
                 rows.into_iter()
-                    .map(|r| (vec![r.hk, r.rk], r.item))
+                    .map(|r| (vec![r.hk, r.rk], Entry::Stored(r.stored)))
                     .collect()
             }
         };
-        if chunk.is_empty() {
+        let Some((last_pos, _)) = chunk.last() else {
             break;
-        }
-        for (pos, item) in chunk {
-            cursor = Some(pos.clone());
+        };
+        // The chunk's last row is where the next chunk resumes, whether or not it matched.
+        cursor = Some(last_pos.clone());
+        for (pos, entry) in chunk {
+            let mut decoded: Option<Item> = None;
             if let Some(k) = &kc {
-                if k.range.as_ref().is_some_and(|c| !evaluate(c, &item)) {
+                let in_range = match (&encoded_range, &k.range) {
+                    (Some(r), _) => r.matches(&pos[1]),
+                    (None, Some(c)) => evaluate(c, entry.item(&mut decoded)?),
+                    (None, None) => true,
+                };
+                if !in_range {
                     continue;
                 }
             }
@@ -362,32 +368,38 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                 }
             }
             scanned += 1;
-            bytes += item_size(&item);
-            if q.filter.as_ref().is_none_or(|f| evaluate(f, &item)) {
+            bytes += entry.size();
+            // A full page (Limit or 1 MB) returns LastEvaluatedKey so the client asks for more.
+            let full = q.limit.is_some_and(|l| scanned >= l) || bytes >= PAGE_BYTES;
+            let matched = match &q.filter {
+                Some(f) => evaluate(f, entry.item(&mut decoded)?),
+                None => true,
+            };
+            // The page's last item gives LastEvaluatedKey: keep it before its text moves out.
+            if full {
+                last = Some(entry.item(&mut decoded)?.clone());
+            }
+            if matched {
                 count += 1;
                 if !q.count_only {
                     items.push(match &q.projection {
-                        Some(p) => project(&item, p),
-                        None => item.clone(),
+                        Some(p) => item_to_json(&project(entry.item(&mut decoded)?, p)).to_string(),
+                        None => entry.into_text(),
                     });
                 }
             }
-            // A full page (Limit or 1 MB) returns LastEvaluatedKey so the client asks for more.
-            if q.limit.is_some_and(|l| scanned >= l) || bytes >= PAGE_BYTES {
-                last = Some(item);
+            if full {
                 break 'pages;
             }
         }
     }
-    let mut out = Map::new();
+    let mut out =
+        ObjectWriter::with_capacity(items.iter().map(|t| t.len() + 1).sum::<usize>() + 160);
     if !q.count_only {
-        out.insert(
-            "Items".into(),
-            Value::Array(items.iter().map(item_to_json).collect()),
-        );
+        out.raw_array("Items", items.iter().map(String::as_str));
     }
-    out.insert("Count".into(), json!(count));
-    out.insert("ScannedCount".into(), json!(scanned));
+    out.value("Count", &json!(count));
+    out.value("ScannedCount", &json!(scanned));
     if let Some(item) = last {
         let mut key = def.key_of(&item);
         if let Some(i) = index {
@@ -397,7 +409,7 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
                 }
             }
         }
-        out.insert("LastEvaluatedKey".into(), item_to_json(&key));
+        out.value("LastEvaluatedKey", &item_to_json(&key));
     }
     let units = read_units(bytes, q.consistent);
     let consumed = match index {
@@ -407,8 +419,44 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Value> {
         None => q.capacity.render(&q.table, units, true),
     };
     if let Some(c) = consumed {
-        out.insert("ConsumedCapacity".into(), c);
+        out.value("ConsumedCapacity", &c);
     }
     state.consumed.add(&q.table, units, 0.0);
-    Ok(Value::Object(out))
+    Ok(out.finish())
+}
+
+/// One row read: a table item as stored (decoded only if something needs its attributes) or an
+/// index entry's item (decoded, since the index projects it).
+enum Entry {
+    Stored(StoredItem),
+    Decoded(Item),
+}
+
+impl Entry {
+    /// The item, decoded into `slot` on first use.
+    fn item<'a>(&'a self, slot: &'a mut Option<Item>) -> Result<&'a Item, StoreError> {
+        match self {
+            Entry::Decoded(item) => Ok(item),
+            Entry::Stored(stored) => match slot {
+                Some(item) => Ok(item),
+                None => Ok(slot.insert(stored.decode()?)),
+            },
+        }
+    }
+
+    /// The item's JSON text: the stored text itself, moved, when there is one.
+    fn into_text(self) -> String {
+        match self {
+            Entry::Stored(stored) => stored.text,
+            Entry::Decoded(item) => item_to_json(&item).to_string(),
+        }
+    }
+
+    /// Size by DynamoDB's accounting: stored with the item, or of the projected index entry.
+    fn size(&self) -> usize {
+        match self {
+            Entry::Stored(stored) => stored.size,
+            Entry::Decoded(item) => item_size(item),
+        }
+    }
 }

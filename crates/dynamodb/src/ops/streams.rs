@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::protocol::DynamoResponse;
-use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Req};
+use crate::protocol::{encode_error, encode_ok, parse_body, DynamoError, DynamoResult, Reply, Req};
 use crate::state::State;
 use crate::store::StreamInfo;
 
@@ -34,7 +34,7 @@ pub fn dispatch(state: &mut State, target: &str, body: &[u8]) -> DynamoResponse 
         }
     });
     match result {
-        Ok(v) => encode_ok(v),
+        Ok(v) => encode_ok(Reply::Json(v)),
         Err(e) => encode_error(&e),
     }
 }

@@ -5,6 +5,7 @@ use rusqlite::{params, Transaction};
 
 use super::{decode_item, StoreError};
 use crate::attribute_value::Item;
+use crate::key_codec::partition_hash;
 use crate::table::{KeySchema, TableDef};
 
 /// The index key schemas of a table, cached so a write can maintain them without the catalogue.
@@ -29,9 +30,19 @@ pub(super) fn insert_index_entries(
     for (name, keys) in indexes {
         if let Some((ihk, irk)) = keys.encode_sparse(item) {
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO idx(tbl, idx, ihk, irk, hk, rk) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO idx(tbl, idx, iph, ihk, irk, ph, hk, rk) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![table, name, ihk, irk, hk, rk])?;
+            .execute(params![
+                table,
+                name,
+                partition_hash(&ihk).as_slice(),
+                ihk,
+                irk,
+                partition_hash(hk).as_slice(),
+                hk,
+                rk
+            ])?;
         }
     }
     Ok(())

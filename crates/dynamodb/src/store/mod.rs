@@ -59,15 +59,33 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// One stored row: encoded keys, the item and its size.
+/// One stored row: encoded keys and the item as stored.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// Encoded hash key.
     pub hk: Vec<u8>,
     /// Encoded range key (empty when the table has none).
     pub rk: Vec<u8>,
-    /// The item.
-    pub item: Item,
+    /// The item, undecoded.
+    pub stored: StoredItem,
+}
+
+/// An item as the store holds it: its wire JSON text (what `item_to_json` wrote) and its size by
+/// DynamoDB's accounting. Reads that filter and project nothing pass the text through undecoded,
+/// which is most of what a GetItem, Scan or Query would otherwise spend.
+#[derive(Debug, Clone)]
+pub struct StoredItem {
+    /// Attribute-value JSON, exactly as a response carries it.
+    pub text: String,
+    /// `item_size` of the item, stored with it.
+    pub size: usize,
+}
+
+impl StoredItem {
+    /// The typed item.
+    pub fn decode(&self) -> Result<Item, StoreError> {
+        decode_item(&self.text)
+    }
 }
 
 /// One write of an atomic batch.
@@ -113,8 +131,19 @@ pub trait Store: Send {
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError>;
     /// Drops a table and its items.
     fn delete_table(&mut self, name: &str) -> Result<(), StoreError>;
+    /// One item by key, undecoded.
+    fn get_stored(
+        &self,
+        table: &str,
+        hk: &[u8],
+        rk: &[u8],
+    ) -> Result<Option<StoredItem>, StoreError>;
     /// One item by key.
-    fn get(&self, table: &str, hk: &[u8], rk: &[u8]) -> Result<Option<Item>, StoreError>;
+    fn get(&self, table: &str, hk: &[u8], rk: &[u8]) -> Result<Option<Item>, StoreError> {
+        self.get_stored(table, hk, rk)?
+            .map(|s| s.decode())
+            .transpose()
+    }
     /// Up to `limit` rows in key order: within one hash key if `hk` is given, after `after` (exclusive),
     /// backwards if `!forward`.
     fn range(

@@ -9,8 +9,11 @@ use sluice_aws_env::AwsEnv;
 
 use super::index::{build_index, index_keys, insert_index_entries, IndexKeys};
 use super::schema::{self, DB_FILE};
-use super::{decode_item, IndexRow, Row, Store, StoreError, StreamCheckpoint, StreamInfo, Write};
-use crate::attribute_value::{item_to_json, Item};
+use super::{
+    decode_item, IndexRow, Row, Store, StoreError, StoredItem, StreamCheckpoint, StreamInfo, Write,
+};
+use crate::attribute_value::item_to_json;
+use crate::key_codec::partition_hash;
 use crate::stream_record::{self, Change};
 use crate::table::{KeySchema, TableDef};
 
@@ -72,9 +75,9 @@ impl SqliteStore {
             tables: HashMap::new(),
         };
         let defs = store.load_tables()?;
-        if schema::needs_upgrade(&store.conn)? {
+        if let Some(from) = schema::needs_upgrade(&store.conn)? {
             let tx = store.conn.transaction()?;
-            schema::upgrade(&tx, &defs)?;
+            schema::upgrade(&tx, from, &defs)?;
             tx.commit()?;
         }
         schema::move_streams_to(&mut store.conn, &store.aws)?;
@@ -159,13 +162,19 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn get(&self, table: &str, hk: &[u8], rk: &[u8]) -> Result<Option<Item>, StoreError> {
-        let text: Option<String> = self
+    fn get_stored(
+        &self,
+        table: &str,
+        hk: &[u8],
+        rk: &[u8],
+    ) -> Result<Option<StoredItem>, StoreError> {
+        Ok(self
             .conn
-            .prepare_cached("SELECT item FROM items WHERE tbl = ?1 AND hk = ?2 AND rk = ?3")?
-            .query_row(params![table, hk, rk], |r| r.get(0))
-            .optional()?;
-        text.map(|t| decode_item(&t)).transpose()
+            .prepare_cached(
+                "SELECT item, size FROM items WHERE tbl = ?1 AND ph = ?2 AND hk = ?3 AND rk = ?4",
+            )?
+            .query_row(params![table, ph(hk), hk, rk], stored_item(0))
+            .optional()?)
     }
 
     fn range(
@@ -178,43 +187,36 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Row>, StoreError> {
         let (cmp, order) = if forward { (">", "ASC") } else { ("<", "DESC") };
         let limit = limit as i64;
+        // One partition in sort-key order, or the table in scan order (partition hash first).
         let sql = match (hk.is_some(), after.is_some()) {
-            (true, true) => format!("SELECT hk, rk, item FROM items WHERE tbl = ?1 AND hk = ?2 AND rk {cmp} ?3 ORDER BY rk {order} LIMIT ?4"),
-            (true, false) => format!("SELECT hk, rk, item FROM items WHERE tbl = ?1 AND hk = ?2 ORDER BY rk {order} LIMIT ?3"),
-            (false, true) => format!("SELECT hk, rk, item FROM items WHERE tbl = ?1 AND (hk, rk) {cmp} (?2, ?3) ORDER BY hk {order}, rk {order} LIMIT ?4"),
-            (false, false) => format!("SELECT hk, rk, item FROM items WHERE tbl = ?1 ORDER BY hk {order}, rk {order} LIMIT ?2"),
+            (true, true) => format!("SELECT hk, rk, item, size FROM items WHERE tbl = ?1 AND ph = ?2 AND hk = ?3 AND rk {cmp} ?4 ORDER BY rk {order} LIMIT ?5"),
+            (true, false) => format!("SELECT hk, rk, item, size FROM items WHERE tbl = ?1 AND ph = ?2 AND hk = ?3 ORDER BY rk {order} LIMIT ?4"),
+            (false, true) => format!("SELECT hk, rk, item, size FROM items WHERE tbl = ?1 AND (ph, hk, rk) {cmp} (?2, ?3, ?4) ORDER BY ph {order}, hk {order}, rk {order} LIMIT ?5"),
+            (false, false) => format!("SELECT hk, rk, item, size FROM items WHERE tbl = ?1 ORDER BY ph {order}, hk {order}, rk {order} LIMIT ?2"),
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let map = |r: &rusqlite::Row| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, String>(2)?,
-            ))
+            Ok(Row {
+                hk: r.get(0)?,
+                rk: r.get(1)?,
+                stored: stored_item(2)(r)?,
+            })
         };
-        let rows: Vec<(Vec<u8>, Vec<u8>, String)> = match (hk, after) {
+        let rows: Vec<Row> = match (hk, after) {
             (Some(h), Some((_, ark))) => stmt
-                .query_map(params![table, h, ark, limit], map)?
+                .query_map(params![table, ph(h), h, ark, limit], map)?
                 .collect::<Result<_, _>>()?,
             (Some(h), None) => stmt
-                .query_map(params![table, h, limit], map)?
+                .query_map(params![table, ph(h), h, limit], map)?
                 .collect::<Result<_, _>>()?,
             (None, Some((ahk, ark))) => stmt
-                .query_map(params![table, ahk, ark, limit], map)?
+                .query_map(params![table, ph(ahk), ahk, ark, limit], map)?
                 .collect::<Result<_, _>>()?,
             (None, None) => stmt
                 .query_map(params![table, limit], map)?
                 .collect::<Result<_, _>>()?,
         };
-        rows.into_iter()
-            .map(|(hk, rk, t)| {
-                Ok(Row {
-                    hk,
-                    rk,
-                    item: decode_item(&t)?,
-                })
-            })
-            .collect()
+        Ok(rows)
     }
 
     fn index_range(
@@ -231,20 +233,21 @@ impl Store for SqliteStore {
         let mut args: Vec<Sql> = vec![Sql::Text(table.into()), Sql::Text(index.into())];
         let mut sql = String::from(
             "SELECT i.ihk, i.irk, i.hk, i.rk, it.item FROM idx i \
-             CROSS JOIN items it ON it.tbl = i.tbl AND it.hk = i.hk AND it.rk = i.rk \
+             CROSS JOIN items it ON it.tbl = i.tbl AND it.ph = i.ph AND it.hk = i.hk AND it.rk = i.rk \
              WHERE i.tbl = ?1 AND i.idx = ?2",
         );
-        // Within one index hash key the position is (irk, hk, rk); across the index, all four.
+        // Within one index hash key the position is (irk, hk, rk); across the index, in scan
+        // order, the index partition hash comes first.
         let cols: &[&str] = match ihk {
             Some(h) => {
+                args.push(Sql::Blob(ph(h)));
                 args.push(Sql::Blob(h.to_vec()));
-                sql.push_str(" AND i.ihk = ?3");
+                sql.push_str(" AND i.iph = ?3 AND i.ihk = ?4");
                 &["i.irk", "i.hk", "i.rk"]
             }
-            None => &["i.ihk", "i.irk", "i.hk", "i.rk"],
+            None => &["i.iph", "i.ihk", "i.irk", "i.hk", "i.rk"],
         };
         if let Some(pos) = after {
-            let skip = 4 - cols.len();
             let first = args.len() + 1;
             let marks: Vec<String> = (0..cols.len()).map(|k| format!("?{}", first + k)).collect();
             sql.push_str(&format!(
@@ -252,7 +255,13 @@ impl Store for SqliteStore {
                 cols.join(", "),
                 marks.join(", ")
             ));
-            args.extend(pos.iter().skip(skip).map(|b| Sql::Blob(b.clone())));
+            // `pos` is (ihk, irk, hk, rk); the whole-index position starts with ihk's hash.
+            if ihk.is_none() {
+                args.push(Sql::Blob(ph(&pos[0])));
+                args.extend(pos.iter().map(|b| Sql::Blob(b.clone())));
+            } else {
+                args.extend(pos.iter().skip(1).map(|b| Sql::Blob(b.clone())));
+            }
         }
         let ordered: Vec<String> = cols.iter().map(|c| format!("{c} {order}")).collect();
         sql.push_str(&format!(
@@ -298,12 +307,13 @@ impl Store for SqliteStore {
             let indexes = meta.map(|m| &m.indexes);
             let stream = meta.and_then(|m| m.stream.as_ref().map(|s| (&m.keys, s)));
             // A stream record needs the item as it was; read it inside the write's transaction.
+            let part = ph(hk);
             let old = match stream {
                 Some(_) => tx
                     .prepare_cached(
-                        "SELECT item FROM items WHERE tbl = ?1 AND hk = ?2 AND rk = ?3",
+                        "SELECT item FROM items WHERE tbl = ?1 AND ph = ?2 AND hk = ?3 AND rk = ?4",
                     )?
-                    .query_row(params![table, hk, rk], |r| r.get::<_, String>(0))
+                    .query_row(params![table, part, hk, rk], |r| r.get::<_, String>(0))
                     .optional()?
                     .map(|t| decode_item(&t))
                     .transpose()?,
@@ -318,15 +328,17 @@ impl Store for SqliteStore {
                 Write::Put { item, .. } => {
                     let text = item_to_json(item).to_string();
                     let size = crate::attribute_value::item_size(item) as i64;
-                    tx.prepare_cached("INSERT OR REPLACE INTO items(tbl, hk, rk, item, size) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                        .execute(params![table, hk, rk, text, size])?;
+                    tx.prepare_cached("INSERT OR REPLACE INTO items(tbl, ph, hk, rk, item, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+                        .execute(params![table, part, hk, rk, text, size])?;
                     if let Some(indexes) = indexes {
                         insert_index_entries(&tx, table, indexes, hk, rk, item)?;
                     }
                 }
                 Write::Delete { .. } | Write::Expire { .. } => {
-                    tx.prepare_cached("DELETE FROM items WHERE tbl = ?1 AND hk = ?2 AND rk = ?3")?
-                        .execute(params![table, hk, rk])?;
+                    tx.prepare_cached(
+                        "DELETE FROM items WHERE tbl = ?1 AND ph = ?2 AND hk = ?3 AND rk = ?4",
+                    )?
+                    .execute(params![table, part, hk, rk])?;
                 }
             }
             if let Some((keys, (arn, view))) = stream {
@@ -368,7 +380,7 @@ impl Store for SqliteStore {
     fn index_stats(&self, table: &str, index: &str) -> Result<(i64, i64), StoreError> {
         Ok(self.conn.query_row(
             "SELECT count(*), coalesce(sum(it.size), 0) FROM idx i \
-             CROSS JOIN items it ON it.tbl = i.tbl AND it.hk = i.hk AND it.rk = i.rk \
+             CROSS JOIN items it ON it.tbl = i.tbl AND it.ph = i.ph AND it.hk = i.hk AND it.rk = i.rk \
              WHERE i.tbl = ?1 AND i.idx = ?2",
             params![table, index],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -484,6 +496,21 @@ impl Store for SqliteStore {
             ],
         )?;
         Ok(())
+    }
+}
+
+/// A partition key's place in scan order, as stored.
+fn ph(hk: &[u8]) -> Vec<u8> {
+    partition_hash(hk).to_vec()
+}
+
+/// Reads an item's text and size from columns `first` and `first + 1`.
+fn stored_item(first: usize) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<StoredItem> {
+    move |r| {
+        Ok(StoredItem {
+            text: r.get(first)?,
+            size: r.get::<_, i64>(first + 1)? as usize,
+        })
     }
 }
 

@@ -8,6 +8,7 @@
 mod batch;
 mod filter;
 mod poll;
+mod shards;
 
 use std::future::Future;
 use std::pin::Pin;

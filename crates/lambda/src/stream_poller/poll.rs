@@ -1,5 +1,6 @@
-//! One mapping's poller: finds the table's stream and its shard, resumes after the checkpoint (or
-//! at the starting position), gathers batches and hands them to [`super::batch::deliver`].
+//! One mapping's poller: finds the table's stream and every shard of it, reads them parents first
+//! ([`super::shards`]), each from after the checkpoint (or at the starting position), gathers
+//! batches and hands them to [`super::batch::deliver`].
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -7,8 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use super::shards::{self, Start};
 use super::StreamSourceError;
-use super::{batch, Checkpoint, StartingPosition, StreamApi, StreamMappingSpec, StreamSource};
+use super::{batch, Checkpoint, StreamApi, StreamMappingSpec, StreamSource};
 use crate::service::Lambda;
 
 /// How often an idle shard is read again (Lambda polls a stream's shards four times a second).
@@ -88,35 +90,59 @@ async fn read_stream(
         .as_str()
         .ok_or_else(|| PollError::NoStream(mapping.table.clone()))?
         .to_owned();
-    let description = source
-        .call(
-            StreamApi::Streams,
-            "DescribeStream",
-            json!({"StreamArn": arn}),
-        )
-        .await?;
-    // Sluice's streams have one shard. AWS: shards split over time and a consumer follows their
-    // lineage; reading only the newest one is what a remote DynamoDB would need more for.
-    let shard = description["StreamDescription"]["Shards"]
-        .as_array()
-        .and_then(|s| s.last())
-        .and_then(|s| s["ShardId"].as_str())
-        .ok_or_else(|| PollError::NoShard(arn.clone()))?
-        .to_owned();
-    let checkpoint = source
+    let shards = shards::lineage_order(shards::list(source, &arn).await?);
+    if shards.is_empty() {
+        return Err(PollError::NoShard(arn));
+    }
+    // The last record handled, carried from shard to shard: each is read from where it stands.
+    let mut handled: Option<String> = source
         .checkpoint(&mapping.id)
         .await?
-        .filter(|c| c.stream_arn == arn);
+        .filter(|c| c.stream_arn == arn)
+        .map(|c| c.sequence_number);
+    for shard in &shards {
+        let Some(start) = shards::start_of(shard, handled.as_deref(), mapping.starting_position)
+        else {
+            continue;
+        };
+        read_shard(
+            lambda,
+            source,
+            mapping,
+            &arn,
+            &shard.id,
+            start,
+            &mut handled,
+            stop,
+        )
+        .await?;
+    }
+    // Every listed shard is closed and read (the stream was disabled, or its shards rolled
+    // over): the caller looks again for new shards or a new stream.
+    Ok(())
+}
+
+/// Reads one shard from `start` until it is closed and read to its end (an open shard is read
+/// until the poller stops), delivering batches and checkpointing; `handled` follows the checkpoint.
+#[allow(clippy::too_many_arguments)]
+async fn read_shard(
+    lambda: &Weak<Lambda>,
+    source: &dyn StreamSource,
+    mapping: &StreamMappingSpec,
+    arn: &str,
+    shard: &str,
+    start: Start,
+    handled: &mut Option<String>,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<(), PollError> {
     let mut request = json!({"StreamArn": arn, "ShardId": shard});
-    match (&checkpoint, mapping.starting_position) {
-        (Some(c), _) => {
+    match start {
+        Start::After(sequence_number) => {
             request["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
-            request["SequenceNumber"] = json!(c.sequence_number);
+            request["SequenceNumber"] = json!(sequence_number);
         }
-        (None, StartingPosition::TrimHorizon) => {
-            request["ShardIteratorType"] = json!("TRIM_HORIZON")
-        }
-        (None, StartingPosition::Latest) => request["ShardIteratorType"] = json!("LATEST"),
+        Start::TrimHorizon => request["ShardIteratorType"] = json!("TRIM_HORIZON"),
+        Start::Latest => request["ShardIteratorType"] = json!("LATEST"),
     }
     let started = source
         .call(StreamApi::Streams, "GetShardIterator", request)
@@ -152,14 +178,15 @@ async fn read_stream(
             let records = std::mem::take(&mut pending);
             first_at = None;
             let service = lambda.upgrade().ok_or(PollError::Stopped)?;
-            let handled = batch::deliver(&service, mapping, &arn, records).await;
+            let delivered = batch::deliver(&service, mapping, arn, records).await;
             drop(service);
-            if let Some(sequence_number) = handled {
+            if let Some(sequence_number) = delivered {
                 let checkpoint = Checkpoint {
-                    stream_arn: arn.clone(),
-                    sequence_number,
+                    stream_arn: arn.to_owned(),
+                    sequence_number: sequence_number.clone(),
                 };
                 source.save_checkpoint(&mapping.id, checkpoint).await?;
+                *handled = Some(sequence_number);
             }
             continue;
         }

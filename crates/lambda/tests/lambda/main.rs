@@ -12,5 +12,6 @@ mod privilege;
 mod provided;
 mod python;
 mod sandbox_memory;
+mod stream_shards;
 mod streaming;
 mod warm_ahead;
