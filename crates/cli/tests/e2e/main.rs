@@ -24,6 +24,7 @@ mod items_rust;
 mod lambda_behaviour;
 mod limits_redis;
 mod logs;
+mod logs_aws_cli;
 mod mapping;
 mod reload;
 mod request_event;
