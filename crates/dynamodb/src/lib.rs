@@ -106,13 +106,19 @@ impl DynamoDb {
 
     /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.
     pub async fn handle(&self, target: &str, body: Bytes) -> DynamoResponse {
+        self.run(target, body, ops::dispatch).await.0
+    }
+
+    /// Like [`DynamoDb::handle`], with the read and write request units this one request
+    /// consumed (across tables), so a caller can attribute them (the cost report, per route).
+    pub async fn handle_metered(&self, target: &str, body: Bytes) -> (DynamoResponse, TableUnits) {
         self.run(target, body, ops::dispatch).await
     }
 
     /// Handles one DynamoDB Streams request: `target` is the operation name after
     /// `DynamoDBStreams_20120810.` (ListStreams, DescribeStream, GetShardIterator, GetRecords).
     pub async fn handle_streams(&self, target: &str, body: Bytes) -> DynamoResponse {
-        self.run(target, body, ops::streams::dispatch).await
+        self.run(target, body, ops::streams::dispatch).await.0
     }
 
     async fn run(
@@ -120,7 +126,7 @@ impl DynamoDb {
         target: &str,
         body: Bytes,
         dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
-    ) -> DynamoResponse {
+    ) -> (DynamoResponse, TableUnits) {
         let state = Arc::clone(&self.state);
         let target = target.to_string();
         // SQLite calls block (fsync on every commit), so they run off the async workers.
@@ -128,13 +134,19 @@ impl DynamoDb {
             // A poisoned lock only means another request panicked mid-way; SQLite rolled its
             // transaction back, so the state is still consistent.
             let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
-            dispatch(&mut guard, &target, &body)
+            // Whatever an earlier, panicked request left is not this one's.
+            guard.consumed.take_request();
+            let response = dispatch(&mut guard, &target, &body);
+            (response, guard.consumed.take_request())
         };
         match tokio::task::spawn_blocking(run).await {
-            Ok(resp) => resp,
-            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(
-                protocol::InternalCause::new(e),
-            )),
+            Ok(answered) => answered,
+            Err(e) => (
+                protocol::encode_error(&protocol::DynamoError::Internal(
+                    protocol::InternalCause::new(e),
+                )),
+                TableUnits::default(),
+            ),
         }
     }
 

@@ -7,6 +7,7 @@ mod browser_cors;
 mod build_command;
 mod cli_options;
 mod console;
+mod cost_report;
 mod ddb_streams;
 mod debugging;
 mod errors;

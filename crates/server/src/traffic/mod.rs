@@ -7,6 +7,7 @@
 //! counters behind short uncontended locks. Function log lines are not copied here: the console
 //! reads them from the log store by request id.
 
+pub mod dynamodb_units;
 pub mod function_stats;
 pub mod request_slot;
 mod saved;
@@ -16,10 +17,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use sluice_apigw::{AccessLog, AccessRecord, Dialect, RouteRecord};
+use sluice_dynamodb::TableUnits;
 use sluice_lambda::Invocation;
 
 use crate::cost::{FrontDoor, RouteTraffic};
 use crate::terminal_log::TerminalLog;
+use dynamodb_units::UnitsByTrace;
 pub use function_stats::{FunctionStats, ReportFigures, DURATION_BUCKETS};
 pub use request_slot::InvocationRecord;
 pub use saved::{SavedTraffic, TRAFFIC_FILE};
@@ -61,6 +64,12 @@ pub struct RouteTally {
     pub invocations: u64,
     /// Their billed GB-seconds.
     pub gb_seconds: f64,
+    /// Requests refused in a way API Gateway does not bill (authorizer, API key, throttle).
+    pub rejected: u64,
+    /// DynamoDB read request units the invocations consumed.
+    pub read_units: f64,
+    /// DynamoDB write request units the invocations consumed.
+    pub write_units: f64,
 }
 
 /// The run's traffic, shared by the gateway's access log, the Lambda log sink and the console.
@@ -69,6 +78,8 @@ pub struct Traffic {
     recent: Mutex<VecDeque<RecentRequest>>,
     routes: Mutex<Vec<RouteTally>>,
     functions: Mutex<BTreeMap<String, FunctionStats>>,
+    /// DynamoDB units of invocations still running (or never asked for by a request).
+    dynamodb: Mutex<UnitsByTrace>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,11 +95,17 @@ impl Traffic {
             recent: Mutex::new(VecDeque::with_capacity(capacity)),
             routes: Mutex::new(Vec::new()),
             functions: Mutex::new(BTreeMap::new()),
+            dynamodb: Mutex::new(UnitsByTrace::default()),
         }
     }
 
     /// Records one answered API request, with the invocation its integration made (if any).
     pub fn request(&self, record: &AccessRecord, invocation: Option<InvocationRecord>) {
+        // The handler's DynamoDB calls were answered before the function answered.
+        let units = invocation
+            .as_ref()
+            .map(|i| lock(&self.dynamodb).take(&i.trace_id))
+            .unwrap_or_default();
         {
             let mut routes = lock(&self.routes);
             let same = |t: &&mut RouteTally| match (&t.route, &record.route) {
@@ -105,6 +122,9 @@ impl Traffic {
                         statuses: BTreeMap::new(),
                         invocations: 0,
                         gb_seconds: 0.0,
+                        rejected: 0,
+                        read_units: 0.0,
+                        write_units: 0.0,
                     });
                     // Just pushed.
                     routes.last_mut().expect("a route was pushed")
@@ -112,6 +132,11 @@ impl Traffic {
             };
             tally.requests += 1;
             *tally.statuses.entry(record.status).or_default() += 1;
+            if record.rejected.is_some() {
+                tally.rejected += 1;
+            }
+            tally.read_units += units.read;
+            tally.write_units += units.write;
             if let Some(invocation) = &invocation {
                 tally.invocations += 1;
                 tally.gb_seconds += invocation.gb_seconds;
@@ -135,6 +160,11 @@ impl Traffic {
             recent.pop_front();
         }
         recent.push_back(entry);
+    }
+
+    /// Counts one DynamoDB call's units toward the invocation its `X-Amzn-Trace-Id` names.
+    pub fn dynamodb_call(&self, trace_header: &str, units: TableUnits) {
+        lock(&self.dynamodb).add(trace_header, units);
     }
 
     /// Counts one invocation of `function`, whatever made it.
@@ -181,6 +211,9 @@ impl Traffic {
                     requests: tally.requests,
                     invocations: tally.invocations,
                     gb_seconds: tally.gb_seconds,
+                    rejected: tally.rejected,
+                    read_units: tally.read_units,
+                    write_units: tally.write_units,
                 })
             })
             .collect()
@@ -241,6 +274,7 @@ mod tests {
             response_size: 17,
             function_error: false,
             gb_seconds,
+            trace_id: String::new(),
         }
     }
 
@@ -270,5 +304,62 @@ mod tests {
             ),
             (2, 2, FrontDoor::RestApi)
         );
+    }
+
+    /// A fixed traffic log, priced by hand (us-east-1): `POST /orders` on a REST API, x86_64.
+    /// - Request 1: invoked (trace A, 0.25 GB-s); its handler's calls: 2 RRU + 1 WRU, then 1 WRU.
+    /// - Request 2: the authorizer denied it (403). Request 3: throttled (429).
+    /// - Request 4: invoked (trace B, 0.25 GB-s); its handler's call: 0.5 RRU.
+    /// - A call with trace C (an invocation no request made: 3 WRU) and one without a trace.
+    ///
+    /// The route: 4 requests, 2 billed, 2 invocations, 0.5 GB-s, 2.5 RRU, 2 WRU.
+    /// - Lambda: 2 × $0.0000002 + 0.5 × $0.0000166667 = $0.00000873335.
+    /// - DynamoDB: 2.5 × $0.000000125 + 2 × $0.000000625 = $0.0000015625.
+    /// - REST API: 2 × $0.0000035 = $0.000007 → as served $0.00001729585.
+    #[test]
+    fn a_fixed_traffic_log_prices_each_routes_dynamodb_units_and_leaves_refusals_unbilled() {
+        let traffic = Traffic::new(0);
+        let traced = |trace: &str| InvocationRecord {
+            trace_id: format!("Root=1-{trace};Parent=0;Sampled=0"),
+            ..invocation(0.25)
+        };
+        let units = |read, write| TableUnits { read, write };
+        traffic.dynamodb_call("Root=1-A;Parent=1;Sampled=0", units(2.0, 1.0));
+        traffic.dynamodb_call("Root=1-A;Parent=2;Sampled=0", units(0.0, 1.0));
+        traffic.request(
+            &access("/orders", 200, Some("POST /orders")),
+            Some(traced("A")),
+        );
+        let refused = |status, rejection| AccessRecord {
+            rejected: Some(rejection),
+            ..access("/orders", status, Some("POST /orders"))
+        };
+        traffic.request(&refused(403, sluice_apigw::Rejection::Authorization), None);
+        traffic.request(&refused(429, sluice_apigw::Rejection::Throttled), None);
+        traffic.dynamodb_call("Root=1-C;Parent=3;Sampled=0", units(0.0, 3.0));
+        traffic.dynamodb_call("Root=1-B;Parent=4;Sampled=0", units(0.5, 0.0));
+        traffic.request(
+            &access("/orders", 200, Some("POST /orders")),
+            Some(traced("B")),
+        );
+        let routes = traffic.route_traffic();
+        assert_eq!(routes.len(), 1);
+        let route = &routes[0];
+        assert_eq!(
+            (
+                route.requests,
+                route.rejected,
+                route.billed_requests(),
+                route.invocations
+            ),
+            (4, 2, 2, 2)
+        );
+        assert_eq!((route.read_units, route.write_units), (2.5, 2.0));
+        let costs = crate::cost::RunCosts::new(&routes, &[], |_| false, "us-east-1");
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
+        let priced = &costs.routes[0];
+        assert!(close(priced.lambda, 0.000_008_733_35), "{priced:?}");
+        assert!(close(priced.dynamodb, 0.000_001_562_5), "{priced:?}");
+        assert!(close(priced.as_served, 0.000_017_295_85), "{priced:?}");
     }
 }

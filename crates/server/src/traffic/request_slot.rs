@@ -26,6 +26,8 @@ pub struct InvocationRecord {
     pub function_error: bool,
     /// Billed GB-seconds, from the invocation's REPORT line (0 when it has none).
     pub gb_seconds: f64,
+    /// The trace header the runtime was given: the handler's SDK calls carry it.
+    pub trace_id: String,
 }
 
 /// The most of an event or response the console keeps: a hundred 6 MB payloads would otherwise
@@ -77,6 +79,7 @@ mod tests {
             response_size: 0,
             function_error: false,
             gb_seconds: 0.0,
+            trace_id: String::new(),
         }
     }
 

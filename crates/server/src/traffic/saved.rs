@@ -55,6 +55,9 @@ mod tests {
                 requests: 3,
                 invocations: 2,
                 gb_seconds: 0.25,
+                rejected: 1,
+                read_units: 2.5,
+                write_units: 1.0,
             }],
             tables: vec![TableTraffic {
                 table: "t".into(),
