@@ -1,5 +1,6 @@
 //! The cost report's per-route parts against the real binary: requests API Gateway does not bill
-//! (a missing API key's 403) and DynamoDB units no request's invocation consumed.
+//! (a missing API key's 403, a Lambda authorizer's Deny, whose run Lambda still bills) and
+//! DynamoDB units no request's invocation consumed.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -38,6 +39,24 @@ Resources:
         Keyed:
           Type: Api
           Properties: {Path: /keyed, Method: GET, Auth: {ApiKeyRequired: true}}
+        Guarded:
+          Type: Api
+          Properties: {RestApiId: !Ref Guarded, Path: /guarded, Method: GET}
+  Guarded:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Gate
+        Authorizers:
+          Gate:
+            FunctionArn: !GetAtt GateFunction.Arn
+  GateFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: gate.handler
 "#,
     )
     .unwrap();
@@ -54,6 +73,15 @@ def handler(event, context):
 "#,
     )
     .unwrap();
+    std::fs::write(
+        dir.join("src/gate.py"),
+        r#"def handler(event, context):
+    effect = "Allow" if event["authorizationToken"] == "let-in" else "Deny"
+    return {"principalId": "someone", "policyDocument": {"Version": "2012-10-17",
+        "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"#,
+    )
+    .unwrap();
     dir.join("template.yaml")
 }
 
@@ -65,6 +93,16 @@ fn refused_requests_are_not_billed_and_units_outside_requests_are_priced_apart()
     assert_eq!(status("/open"), 200);
     assert_eq!(status("/keyed"), 403, "no API key");
     assert_eq!(status("/keyed"), 403);
+    let guarded = |token: &str| {
+        client()
+            .get(server.url("/guarded"))
+            .header("Authorization", token)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(guarded("let-in"), 200);
+    assert_eq!(guarded("keep-out"), 403, "the authorizer's Deny");
     // A write from outside any function (no trace header): the table's, no route's.
     let put = client()
         .post(format!("{}/", server.services_url))
@@ -91,9 +129,10 @@ fn refused_requests_are_not_billed_and_units_outside_requests_are_priced_apart()
     // The refused requests cost nothing: no invocation, and API Gateway does not bill them.
     let keyed = row("GET /keyed (REST API)");
     assert_eq!(keyed[4..8], ["2", "0/0", "$0", "$0"], "{text}");
+    assert_eq!(row("GET /guarded (REST API)")[4..6], ["2", "0/1"], "{text}");
     assert!(
         text.contains(
-            "(2 refused by an authorizer, API key or throttle: API Gateway does not bill those)"
+            "(3 refused by an authorizer, API key or throttle: API Gateway does not bill those)"
         ),
         "{text}"
     );
@@ -128,11 +167,37 @@ fn refused_requests_are_not_billed_and_units_outside_requests_are_priced_apart()
         "requests, refused, units, as served: {report}"
     );
     assert!(
-        report.contains("DynamoDB table cost-ledger: 0 read and 2 write request units"),
+        report.contains("DynamoDB table cost-ledger: 0 read and 3 write request units"),
         "{report}"
     );
     assert!(
         report.contains("were consumed outside any request"),
         "{report}"
+    );
+    // The Lambda authorizer ran for both requests and Lambda bills both runs: the route made
+    // three invocations for two requests, one of which API Gateway does not bill.
+    let saved: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(server.state_dir.join("traffic.json")).expect("start-api kept its traffic"),
+    )
+    .unwrap();
+    let route = saved["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == "GET /guarded")
+        .unwrap_or_else(|| panic!("{saved}"));
+    assert_eq!(
+        (
+            &route["requests"],
+            &route["rejected"],
+            &route["invocations"]
+        ),
+        (&2.into(), &1.into(), &3.into()),
+        "{route}"
+    );
+    assert!(route["gb_seconds"].as_f64() > Some(0.0), "{route}");
+    assert_eq!(
+        route["write_units"], 1.0,
+        "the handler's one write: {route}"
     );
 }

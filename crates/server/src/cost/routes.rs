@@ -50,7 +50,8 @@ pub struct RouteTraffic {
     pub front_door: FrontDoor,
     /// Requests that matched the route.
     pub requests: u64,
-    /// Of those, the ones that reached the function.
+    /// The Lambda invocations they made: the function's, and a Lambda authorizer's (Lambda bills
+    /// those whether it allowed the request or not; priced at the route function's architecture).
     pub invocations: u64,
     /// Billed GB-seconds of those invocations (billed duration × memory, from REPORT lines).
     pub gb_seconds: f64,

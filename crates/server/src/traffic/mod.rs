@@ -24,7 +24,7 @@ use crate::cost::{FrontDoor, RouteTraffic};
 use crate::terminal_log::TerminalLog;
 use dynamodb_units::UnitsByTrace;
 pub use function_stats::{FunctionStats, ReportFigures, DURATION_BUCKETS};
-pub use request_slot::InvocationRecord;
+pub use request_slot::{InvocationRecord, RequestInvocations};
 pub use saved::{SavedTraffic, TRAFFIC_FILE};
 
 /// How many requests the console keeps and shows by default.
@@ -60,7 +60,7 @@ pub struct RouteTally {
     pub requests: u64,
     /// Requests by answered status.
     pub statuses: BTreeMap<u16, u64>,
-    /// Invocations made.
+    /// Invocations made (a Lambda authorizer's included: Lambda bills them).
     pub invocations: u64,
     /// Their billed GB-seconds.
     pub gb_seconds: f64,
@@ -101,11 +101,31 @@ impl Traffic {
 
     /// Records one answered API request, with the invocation its integration made (if any).
     pub fn request(&self, record: &AccessRecord, invocation: Option<InvocationRecord>) {
-        // The handler's DynamoDB calls were answered before the function answered.
-        let units = invocation
-            .as_ref()
-            .map(|i| lock(&self.dynamodb).take(&i.trace_id))
-            .unwrap_or_default();
+        let invocations = RequestInvocations {
+            last: invocation,
+            earlier: Vec::new(),
+        };
+        self.request_with(record, invocations);
+    }
+
+    /// Records one answered API request with every invocation it made: the last is the one the
+    /// console shows; all are billed (a Lambda authorizer's too, allowed or not).
+    pub fn request_with(&self, record: &AccessRecord, invocations: RequestInvocations) {
+        let RequestInvocations { last, earlier } = invocations;
+        // The handlers' DynamoDB calls were answered before the functions answered.
+        let mut units = TableUnits::default();
+        let mut gb_seconds = 0.0;
+        {
+            let mut by_trace = lock(&self.dynamodb);
+            for made in earlier.iter().chain(&last) {
+                let taken = by_trace.take(&made.trace_id);
+                units.read += taken.read;
+                units.write += taken.write;
+                gb_seconds += made.gb_seconds;
+            }
+        }
+        let invocation = last;
+        let invoked = earlier.len() as u64 + u64::from(invocation.is_some());
         {
             let mut routes = lock(&self.routes);
             let same = |t: &&mut RouteTally| match (&t.route, &record.route) {
@@ -137,10 +157,8 @@ impl Traffic {
             }
             tally.read_units += units.read;
             tally.write_units += units.write;
-            if let Some(invocation) = &invocation {
-                tally.invocations += 1;
-                tally.gb_seconds += invocation.gb_seconds;
-            }
+            tally.invocations += invoked;
+            tally.gb_seconds += gb_seconds;
         }
         if self.capacity == 0 {
             return;
@@ -240,7 +258,7 @@ pub(crate) struct ObservedAccessLog {
 impl AccessLog for ObservedAccessLog {
     fn record(&self, record: &AccessRecord) {
         self.terminal.record(record);
-        self.traffic.request(record, request_slot::take());
+        self.traffic.request_with(record, request_slot::take());
     }
 }
 
@@ -308,14 +326,17 @@ mod tests {
 
     /// A fixed traffic log, priced by hand (us-east-1): `POST /orders` on a REST API, x86_64.
     /// - Request 1: invoked (trace A, 0.25 GB-s); its handler's calls: 2 RRU + 1 WRU, then 1 WRU.
-    /// - Request 2: the authorizer denied it (403). Request 3: throttled (429).
+    /// - Request 2: a Lambda authorizer denied it (403); the authorizer ran 0.125 GB-s.
+    /// - Request 3: throttled (429), nothing invoked.
     /// - Request 4: invoked (trace B, 0.25 GB-s); its handler's call: 0.5 RRU.
+    /// - Request 5: the Lambda authorizer allowed it (0.125 GB-s), then invoked (0.25 GB-s).
     /// - A call with trace C (an invocation no request made: 3 WRU) and one without a trace.
     ///
-    /// The route: 4 requests, 2 billed, 2 invocations, 0.5 GB-s, 2.5 RRU, 2 WRU.
-    /// - Lambda: 2 × $0.0000002 + 0.5 × $0.0000166667 = $0.00000873335.
+    /// The route: 5 requests, 3 billed, 5 invocations (two of them the authorizer's), 1.0 GB-s,
+    /// 2.5 RRU, 2 WRU.
+    /// - Lambda: 5 × $0.0000002 + 1.0 × $0.0000166667 = $0.0000176667.
     /// - DynamoDB: 2.5 × $0.000000125 + 2 × $0.000000625 = $0.0000015625.
-    /// - REST API: 2 × $0.0000035 = $0.000007 → as served $0.00001729585.
+    /// - REST API: 3 × $0.0000035 = $0.0000105 → as served $0.0000297292.
     #[test]
     fn a_fixed_traffic_log_prices_each_routes_dynamodb_units_and_leaves_refusals_unbilled() {
         let traffic = Traffic::new(0);
@@ -334,13 +355,27 @@ mod tests {
             rejected: Some(rejection),
             ..access("/orders", status, Some("POST /orders"))
         };
-        traffic.request(&refused(403, sluice_apigw::Rejection::Authorization), None);
+        let authorizer = || InvocationRecord {
+            function: "authorizer-fn".into(),
+            ..invocation(0.125)
+        };
+        traffic.request(
+            &refused(403, sluice_apigw::Rejection::Authorization),
+            Some(authorizer()),
+        );
         traffic.request(&refused(429, sluice_apigw::Rejection::Throttled), None);
         traffic.dynamodb_call("Root=1-C;Parent=3;Sampled=0", units(0.0, 3.0));
         traffic.dynamodb_call("Root=1-B;Parent=4;Sampled=0", units(0.5, 0.0));
         traffic.request(
             &access("/orders", 200, Some("POST /orders")),
             Some(traced("B")),
+        );
+        traffic.request_with(
+            &access("/orders", 200, Some("POST /orders")),
+            RequestInvocations {
+                last: Some(traced("E")),
+                earlier: vec![authorizer()],
+            },
         );
         let routes = traffic.route_traffic();
         assert_eq!(routes.len(), 1);
@@ -352,14 +387,15 @@ mod tests {
                 route.billed_requests(),
                 route.invocations
             ),
-            (4, 2, 2, 2)
+            (5, 2, 3, 5)
         );
+        assert_eq!(route.gb_seconds, 1.0);
         assert_eq!((route.read_units, route.write_units), (2.5, 2.0));
         let costs = crate::cost::RunCosts::new(&routes, &[], |_| false, "us-east-1");
         let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
         let priced = &costs.routes[0];
-        assert!(close(priced.lambda, 0.000_008_733_35), "{priced:?}");
+        assert!(close(priced.lambda, 0.000_017_666_7), "{priced:?}");
         assert!(close(priced.dynamodb, 0.000_001_562_5), "{priced:?}");
-        assert!(close(priced.as_served, 0.000_017_295_85), "{priced:?}");
+        assert!(close(priced.as_served, 0.000_029_729_2), "{priced:?}");
     }
 }
