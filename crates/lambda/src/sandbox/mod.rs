@@ -419,15 +419,14 @@ impl Sandbox {
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
         // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
-        self.extensions.registry.dispatch(
-            EventKind::Invoke,
-            &Event::invoke(
+        self.extensions.registry.dispatch(EventKind::Invoke, || {
+            Event::invoke(
                 request_id,
                 deadline_ms,
                 &self.template.function_arn,
                 trace_id,
-            ),
-        );
+            )
+        });
         let pending = PendingInvocation {
             request_id: request_id.to_owned(),
             payload,
