@@ -60,7 +60,7 @@ impl Launchers {
             write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
         }
         let python = if kinds.contains(&RuntimeFamily::Python) {
-            resolve_python(Path::new("python3"))
+            crate::interpreters::default_python()
         } else {
             PathBuf::from("python3")
         };
@@ -211,27 +211,6 @@ pub(crate) fn check_executable(launcher: &Launcher) -> Result<(), String> {
             path.display()
         )),
         Ok(_) => Ok(()),
-    }
-}
-
-/// The real interpreter behind `python`: version-manager shims (pyenv) cost tens of
-/// milliseconds per start, so resolve them once.
-fn resolve_python(python: &Path) -> PathBuf {
-    let out = std::process::Command::new(python)
-        .args(["-c", "import sys; print(sys.executable)"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output();
-    match out {
-        Ok(out) if out.status.success() => {
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            if path.is_empty() {
-                python.to_owned()
-            } else {
-                PathBuf::from(path)
-            }
-        }
-        _ => python.to_owned(),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sluice_aws_env::RuntimeFamily;
 
@@ -29,17 +29,69 @@ fn versioned_name(runtime: &str) -> Option<String> {
 /// The interpreter on `PATH` whose version matches `runtime`, if one is installed and runs,
 /// resolved to the real executable (a version manager's shim costs tens of milliseconds per start,
 /// and pyenv's exists for every version it knows even when that version is not active). Found once
-/// per runtime per process.
+/// per runtime per process; a caller asking while another thread resolves it waits for that.
 pub fn matching_interpreter(runtime: &str) -> Option<PathBuf> {
-    static FOUND: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
-    let mut found = FOUND.get_or_init(Default::default).lock().ok()?;
-    found
+    type Cells = HashMap<String, Arc<OnceLock<Option<PathBuf>>>>;
+    static FOUND: OnceLock<Mutex<Cells>> = OnceLock::new();
+    // The map is locked only to find the runtime's cell: runtimes resolve side by side.
+    let cell = FOUND
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
         .entry(runtime.to_owned())
-        .or_insert_with(|| {
-            let candidate = matching_in(runtime, &std::env::var_os("PATH")?)?;
-            resolve(&candidate, RuntimeFamily::of(runtime)?)
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        let candidate = matching_in(runtime, &std::env::var_os("PATH")?)?;
+        resolve(&candidate, RuntimeFamily::of(runtime)?)
+    })
+    .clone()
+}
+
+/// The real interpreter behind the host's `python3`, resolved once per process: version-manager
+/// shims (pyenv) cost tens of milliseconds per start, hundreds on a busy machine.
+pub(crate) fn default_python() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let python = Path::new("python3");
+            resolve(python, RuntimeFamily::Python).unwrap_or_else(|| python.to_owned())
         })
         .clone()
+}
+
+/// Starts finding the interpreters `runtimes` need, each in a thread of its own, so that building
+/// the Lambda service (which waits for them) overlaps with the rest of startup instead of paying
+/// for one interpreter process after another.
+pub fn resolve_interpreters_in_background<'a>(runtimes: impl IntoIterator<Item = &'a str>) {
+    let mut runtimes: Vec<String> = runtimes.into_iter().map(str::to_owned).collect();
+    runtimes.sort_unstable();
+    runtimes.dedup();
+    let spawn = |name: &str, job: Box<dyn FnOnce() + Send>| {
+        // Not started: the service resolves it itself when it needs it.
+        let _ = std::thread::Builder::new().name(name.to_owned()).spawn(job);
+    };
+    if runtimes
+        .iter()
+        .any(|r| RuntimeFamily::of(r) == Some(RuntimeFamily::Python))
+    {
+        spawn(
+            "sluice-python3",
+            Box::new(|| {
+                default_python();
+            }),
+        );
+    }
+    for runtime in runtimes {
+        if versioned_name(&runtime).is_some() {
+            spawn(
+                "sluice-interpreter",
+                Box::new(move || {
+                    matching_interpreter(&runtime);
+                }),
+            );
+        }
+    }
 }
 
 /// The executable `candidate` really runs, or `None` if it does not start.

@@ -1,12 +1,13 @@
 //! One function's warm pool: idle sandboxes are reused, new ones start on demand up to the
-//! concurrency limit.
+//! concurrency limit, one more starts ahead of demand when every warm sandbox is busy, and
+//! provisioned concurrency is kept initialised.
 //!
 //! AWS: reserved concurrency is a hard limit (excess invokes are throttled at once); without it
 //! a function scales out. Sluice: with `ReservedConcurrentExecutions` the same hard limit;
 //! without it at most `default_concurrency` sandboxes, and callers beyond that wait for one.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,15 +21,11 @@ use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::invocation_log;
 use crate::sandbox::{
-    Answered, Containment, PendingReport, Sandbox, SandboxHost, SandboxTemplate, StartError,
-    StreamHead,
+    Answered, Containment, InitType, PendingReport, Sandbox, SandboxHost, SandboxTemplate,
+    StartError, StreamHead,
 };
+use crate::sandbox_env::sandbox_env;
 use crate::spec::FunctionSpec;
-
-/// Dummy credentials: SDKs refuse to sign without some, and Sluice's services do not check them.
-const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
-const DUMMY_SECRET_KEY: &str = "sluice-local-secret-access-key";
-const DUMMY_SESSION_TOKEN: &str = "sluice-local-session-token";
 
 /// A function's sandboxes at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,8 +41,10 @@ pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
     /// Warm sandboxes waiting for work; the most recently used is reused first.
     idle: Mutex<Vec<Sandbox>>,
-    /// One permit per sandbox that may exist.
+    /// One permit per invocation that may run at once.
     permits: Arc<Semaphore>,
+    /// How many permits there are.
+    limit: usize,
     /// Reserved concurrency: throttle instead of waiting.
     reserved: bool,
     /// Sandboxes currently running an invocation (by pid), for `shutdown` to kill.
@@ -55,6 +54,12 @@ pub(crate) struct FunctionPool {
     /// Whether stopping a sandbox runs Lambda's Shutdown phase.
     shutdown_events: bool,
     closed: AtomicBool,
+    /// Sandboxes being started ahead of demand (at most one at a time).
+    starting_ahead: AtomicUsize,
+    /// Provisioned concurrency: provisioned sandboxes to keep, at most the concurrency limit.
+    provisioned: usize,
+    /// Provisioned sandboxes alive or starting.
+    provisioned_live: AtomicUsize,
 }
 
 impl FunctionPool {
@@ -65,9 +70,12 @@ impl FunctionPool {
         host: Arc<SandboxHost>,
     ) -> FunctionPool {
         let env = sandbox_env(&spec, &launcher, config);
+        let provisioned = spec.provisioned_concurrency as usize;
+        // AWS refuses provisioned concurrency above the reserved one; without reserved
+        // concurrency the account's limit is far above both.
         let (limit, reserved) = match spec.reserved_concurrency {
             Some(n) => (n as usize, true),
-            None => (config.default_concurrency.max(1), false),
+            None => (config.default_concurrency.max(1).max(provisioned), false),
         };
         let function_info = FunctionInfo {
             name: spec.name.clone(),
@@ -91,11 +99,15 @@ impl FunctionPool {
             template: Arc::new(template),
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(limit)),
+            limit,
             reserved,
             busy: Mutex::new(BTreeMap::new()),
             finishing: tokio::sync::watch::channel(BTreeMap::new()).0,
             shutdown_events: config.shutdown_events,
             closed: AtomicBool::new(false),
+            starting_ahead: AtomicUsize::new(0),
+            provisioned: provisioned.min(limit),
+            provisioned_live: AtomicUsize::new(0),
         }
     }
 
@@ -151,7 +163,7 @@ impl FunctionPool {
     }
 
     /// A concurrency permit and a warm or new sandbox, or the invocation a failed start gives.
-    async fn checkout(&self) -> Result<Checkout, InvokeError> {
+    async fn checkout(self: &Arc<Self>) -> Result<Checkout, InvokeError> {
         let throttled = || InvokeError::TooManyRequests {
             function: self.template.function.clone(),
         };
@@ -169,15 +181,16 @@ impl FunctionPool {
         };
         // A warm sandbox whose extension died while it idled is not used (AWS resets it).
         let warm = loop {
-            let popped = lock(&self.idle).pop();
+            let popped = take_idle(&mut lock(&self.idle));
             match popped {
-                Some(sandbox) if sandbox.extension_failed() => drop(sandbox),
+                Some(sandbox) if sandbox.extension_failed() => self.discard(sandbox),
                 other => break other,
             }
         };
+        self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
-            None => match Sandbox::start(self.template.clone()).await {
+            None => match Sandbox::start(self.template.clone(), InitType::OnDemand).await {
                 Ok(sandbox) => sandbox,
                 Err(StartError::Function(message)) => {
                     let failure = self.start_failure(&message);
@@ -253,12 +266,17 @@ impl FunctionPool {
     }
 
     /// Keep a sandbox warm after an invocation, or stop it.
-    async fn put_back(&self, mut sandbox: Sandbox) {
+    async fn put_back(self: &Arc<Self>, mut sandbox: Sandbox) {
         if !sandbox.is_reusable() {
-            if let Some(reason) = sandbox.reset_reason().filter(|_| self.shutdown_events) {
-                sandbox.shutdown(reason).await;
+            let provisioned = sandbox.init_type() == InitType::Provisioned;
+            match sandbox.reset_reason().filter(|_| self.shutdown_events) {
+                Some(reason) => sandbox.shutdown(reason).await,
+                // Dropping it kills its processes.
+                None => drop(sandbox),
             }
-            // Otherwise dropping it kills its processes.
+            if provisioned {
+                self.lost_provisioned();
+            }
             return;
         }
         if self.closed.load(Ordering::Acquire) {
@@ -266,6 +284,108 @@ impl FunctionPool {
         } else {
             lock(&self.idle).push(sandbox);
         }
+    }
+
+    /// Drop a sandbox that must not be used again (it is killed), replacing it if provisioned.
+    fn discard(self: &Arc<Self>, sandbox: Sandbox) {
+        let provisioned = sandbox.init_type() == InitType::Provisioned;
+        drop(sandbox);
+        if provisioned {
+            self.lost_provisioned();
+        }
+    }
+
+    /// A provisioned sandbox crashed, timed out or was reset: start its replacement, as Lambda
+    /// keeps the configured number of provisioned environments.
+    fn lost_provisioned(self: &Arc<Self>) {
+        self.provisioned_live.fetch_sub(1, Ordering::AcqRel);
+        self.provision();
+    }
+
+    /// Start provisioned sandboxes in the background until the configured number are alive or
+    /// starting. Idempotent: a reload that keeps this pool calls it again to no effect.
+    pub fn provision(self: &Arc<Self>) {
+        loop {
+            let live = self.provisioned_live.load(Ordering::Acquire);
+            if live >= self.provisioned || self.closed.load(Ordering::Acquire) {
+                return;
+            }
+            if self
+                .provisioned_live
+                .compare_exchange(live, live + 1, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                self.spawn_start(InitType::Provisioned);
+            }
+        }
+    }
+
+    /// When every warm sandbox is busy and more than one invocation is in flight, start one more
+    /// in the background (up to the concurrency limit), so a growing load finds it warm instead
+    /// of waiting for a cold start. It reports `Init Duration` on its first invocation, as a
+    /// sandbox Lambda starts ahead does.
+    ///
+    /// A lone caller gets no spare: its sandbox is back in the pool before its next request.
+    /// A burst arriving while the spare starts may briefly leave one idle sandbox beyond the
+    /// limit (the concurrency limit itself is never exceeded: it counts invocations).
+    fn start_ahead_if_all_busy(self: &Arc<Self>) {
+        let in_flight = self.limit - self.permits.available_permits();
+        if in_flight < 2 || self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let idle = lock(&self.idle).len();
+        if idle > 0 || in_flight + idle >= self.limit {
+            return;
+        }
+        if self
+            .starting_ahead
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.spawn_start(InitType::OnDemand);
+        }
+    }
+
+    /// Start a sandbox in the background and, once it is ready, add it to the idle ones.
+    fn spawn_start(self: &Arc<Self>, init_type: InitType) {
+        let pool = self.clone();
+        tokio::spawn(async move {
+            let started = pool.start_ready(init_type).await;
+            if init_type == InitType::OnDemand {
+                pool.starting_ahead.fetch_sub(1, Ordering::AcqRel);
+            }
+            match started {
+                Ok(sandbox) if pool.closed.load(Ordering::Acquire) => pool.stop(sandbox).await,
+                // Fresh sandboxes go to the bottom: a recently used one is taken first, so a
+                // spare stays spare until the load needs it.
+                Ok(sandbox) => lock(&pool.idle).insert(0, sandbox),
+                Err(e) => {
+                    if init_type == InitType::Provisioned {
+                        // Not retried at once: a function that cannot start would loop.
+                        pool.provisioned_live.fetch_sub(1, Ordering::AcqRel);
+                    }
+                    tracing::warn!(function = %pool.template.function, "a sandbox started ahead of demand failed: {e}");
+                }
+            }
+        });
+    }
+
+    /// Start one sandbox and wait until it is ready for its first invocation.
+    async fn start_ready(&self, init_type: InitType) -> Result<Sandbox, LambdaError> {
+        let start_error = |message: String| LambdaError::Start {
+            function: self.template.function.clone(),
+            message,
+        };
+        let mut sandbox = Sandbox::start(self.template.clone(), init_type)
+            .await
+            .map_err(|e| start_error(e.to_string()))?;
+        sandbox.wait_ready(None).await.map_err(|failure| {
+            start_error(format!(
+                "initialisation failed: {}",
+                String::from_utf8_lossy(&failure.payload)
+            ))
+        })?;
+        Ok(sandbox)
     }
 
     /// Stop one sandbox: Lambda's Shutdown phase, unless this service kills at once.
@@ -280,19 +400,7 @@ impl FunctionPool {
         if self.permits.available_permits() == 0 || !lock(&self.idle).is_empty() {
             return Ok(());
         }
-        let start_error = |message: String| LambdaError::Start {
-            function: self.template.function.clone(),
-            message,
-        };
-        let mut sandbox = Sandbox::start(self.template.clone())
-            .await
-            .map_err(|e| start_error(e.to_string()))?;
-        sandbox.wait_ready(None).await.map_err(|failure| {
-            start_error(format!(
-                "initialisation failed: {}",
-                String::from_utf8_lossy(&failure.payload)
-            ))
-        })?;
+        let sandbox = self.start_ready(InitType::OnDemand).await?;
         if !self.closed.load(Ordering::Acquire) {
             lock(&self.idle).push(sandbox);
         }
@@ -307,13 +415,13 @@ impl FunctionPool {
         }
     }
 
-    /// Stop sandboxes idle for longer than `idle_timeout`.
+    /// Stop sandboxes idle for longer than `idle_timeout` (provisioned ones are kept).
     pub async fn reap_idle(&self, idle_timeout: Duration) {
         let stale: Vec<Sandbox> = {
             let mut idle = lock(&self.idle);
-            let (keep, stale) = std::mem::take(&mut *idle)
-                .into_iter()
-                .partition(|s| s.last_used.elapsed() < idle_timeout);
+            let (keep, stale) = std::mem::take(&mut *idle).into_iter().partition(|s| {
+                s.init_type() == InitType::Provisioned || s.last_used.elapsed() < idle_timeout
+            });
             *idle = keep;
             stale
         };
@@ -405,88 +513,21 @@ impl Drop for FunctionPool {
     }
 }
 
+/// The idle sandbox to run on next: a provisioned one if any (Lambda serves from provisioned
+/// concurrency first), else the most recently used.
+fn take_idle(idle: &mut Vec<Sandbox>) -> Option<Sandbox> {
+    match idle
+        .iter()
+        .rposition(|s| s.init_type() == InitType::Provisioned)
+    {
+        Some(at) => Some(idle.remove(at)),
+        None => idle.pop(),
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Pool state stays consistent across a panic (plain pushes and pops), so poison is harmless.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The environment every sandbox of `spec` gets, lowest precedence first: the host's `PATH`
-/// and `HOME`, Lambda's reserved variables, `extra_env`, then the function's own variables.
-/// (The log stream name and `AWS_LAMBDA_RUNTIME_API` are per sandbox, added at start.)
-fn sandbox_env(
-    spec: &FunctionSpec,
-    launcher: &Launcher,
-    config: &LambdaConfig,
-) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
-    for keep in ["PATH", "HOME"] {
-        if let Ok(value) = std::env::var(keep) {
-            env.insert(keep.to_owned(), value);
-        }
-    }
-    env.entry("PATH".to_owned())
-        .or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".to_owned());
-    let task_root = launcher.task_root.to_string_lossy().into_owned();
-    let set = |env: &mut BTreeMap<String, String>, k: &str, v: String| {
-        env.insert(k.to_owned(), v);
-    };
-    set(&mut env, "LANG", "en_US.UTF-8".to_owned());
-    set(&mut env, "TZ", ":UTC".to_owned());
-    set(&mut env, "_HANDLER", spec.handler.clone());
-    set(&mut env, "LAMBDA_TASK_ROOT", task_root);
-    set(
-        &mut env,
-        "LAMBDA_RUNTIME_DIR",
-        launcher.runtime_dir.to_string_lossy().into_owned(),
-    );
-    set(&mut env, "AWS_LAMBDA_FUNCTION_NAME", spec.name.clone());
-    set(
-        &mut env,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        spec.memory_mb.to_string(),
-    );
-    set(
-        &mut env,
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "$LATEST".to_owned(),
-    );
-    set(
-        &mut env,
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        format!("/aws/lambda/{}", spec.name),
-    );
-    set(
-        &mut env,
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "on-demand".to_owned(),
-    );
-    set(&mut env, "AWS_REGION", config.aws.region.clone());
-    set(&mut env, "AWS_DEFAULT_REGION", config.aws.region.clone());
-    set(&mut env, "AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY.to_owned());
-    set(
-        &mut env,
-        "AWS_SECRET_ACCESS_KEY",
-        DUMMY_SECRET_KEY.to_owned(),
-    );
-    set(
-        &mut env,
-        "AWS_SESSION_TOKEN",
-        DUMMY_SESSION_TOKEN.to_owned(),
-    );
-    if let Some(exec_env) = &launcher.execution_env {
-        set(&mut env, "AWS_EXECUTION_ENV", exec_env.clone());
-    }
-    if sluice_aws_env::RuntimeFamily::of(&spec.runtime)
-        == Some(sluice_aws_env::RuntimeFamily::Python)
-    {
-        // AWS: the code folder is read-only, so python never writes bytecode there. Writing it
-        // locally would also let a save within the same second and of the same size be served
-        // from stale bytecode (its cache is keyed by mtime in seconds and size) after a reload.
-        set(&mut env, "PYTHONDONTWRITEBYTECODE", "1".to_owned());
-    }
-    env.extend(config.extra_env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env.extend(spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env
 }
 
 #[cfg(test)]
@@ -511,6 +552,7 @@ mod tests {
             timeout: Duration::from_secs(3),
             environment: BTreeMap::new(),
             reserved_concurrency: None,
+            provisioned_concurrency: 0,
             aliases: Vec::new(),
             extensions: Vec::new(),
         };

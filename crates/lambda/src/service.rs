@@ -145,9 +145,13 @@ impl Lambda {
     }
 
     /// Starts the idle reaper and the worker that runs queued `Event` invocations (with Lambda's
-    /// retries). Call it once, inside a tokio runtime; the caller owns what it returns. A second
-    /// call starts only another reaper: the queue has one worker.
+    /// retries), and each function's provisioned concurrency (its sandboxes start in the
+    /// background and are kept). Call it once, inside a tokio runtime; the caller owns what it
+    /// returns. A second call starts only another reaper: the queue has one worker.
     pub fn start_background(self: &Arc<Self>) -> BackgroundWork {
+        for pool in self.functions.values() {
+            pool.provision();
+        }
         let mut tasks = vec![tokio::spawn(reap_idle(Arc::downgrade(self)))];
         let queue = self.event_queue.lock().ok().and_then(|mut q| q.take());
         if let Some(queue) = queue {

@@ -24,6 +24,8 @@ pub struct FunctionSpec {
     pub environment: BTreeMap<String, String>,
     /// `ReservedConcurrentExecutions`: a hard limit beyond which invokes are throttled.
     pub reserved_concurrency: Option<u32>,
+    /// Provisioned concurrency: sandboxes initialised at startup and kept warm (0: none).
+    pub provisioned_concurrency: u32,
     /// Aliases naming this code (`AutoPublishAlias`): `name:alias` invokes the function too.
     pub aliases: Vec<String>,
     /// External extensions (the executables of its layers' `extensions/` folders, Lambda's

@@ -94,6 +94,12 @@ pub fn function_spec(
         } else {
             function.reserved_concurrency
         },
+        // Sandboxes started ahead would each wait on the debugger's port.
+        provisioned_concurrency: if debugged {
+            0
+        } else {
+            function.provisioned_concurrency.unwrap_or(0)
+        },
         aliases: function.alias.iter().cloned().collect(),
         extensions: layer_extensions(&function.layers),
     })

@@ -6,8 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Once};
 
 use sluice_apigw::auth::issuer::LocalIssuer;
 use sluice_apigw::GuardState;
@@ -58,11 +57,12 @@ pub(crate) struct Shared {
     pub guard_state: GuardState,
     /// The connections both listeners may hold at once.
     pub connections: Arc<ConnectionLimit>,
-    /// The host's python and where its boto3 is, probed the first time a generation has a python
-    /// function (it runs `python3` and may install boto3: once per process is enough).
-    python: OnceLock<(python_host::HostPython, Option<PathBuf>)>,
-    /// The host's node version, probed the first time a generation has a node function.
-    node: OnceLock<Option<String>>,
+    /// The host's python is probed (in the background: it may install boto3) the first time a
+    /// generation has a python function; once per process is enough.
+    python: Once,
+    /// The host's node version, probed (in the background) the first time a generation has a
+    /// node function.
+    node: Once,
 }
 
 impl Shared {
@@ -124,8 +124,8 @@ impl Shared {
             services_addr,
             guard_state,
             connections,
-            python: OnceLock::new(),
-            node: OnceLock::new(),
+            python: Once::new(),
+            node: Once::new(),
         })
     }
 
@@ -180,19 +180,9 @@ impl Shared {
         };
         let node = of_family(RuntimeFamily::Node);
         if !node.is_empty() {
-            let mut probed_now = false;
-            let version = self.node.get_or_init(|| {
-                probed_now = true;
-                node_host::probe()
+            self.node.call_once(|| {
+                node_host::probe_in_background(node.iter().map(|f| f.runtime.clone()).collect())
             });
-            if probed_now {
-                let runtimes = node.iter().map(|f| f.runtime.as_str());
-                notes.extend(node_host::version_notes(
-                    runtimes,
-                    version.as_deref(),
-                    |r| sluice_lambda::matching_interpreter(r).is_some(),
-                ));
-            }
             // Which AWS SDK packages the code needs depends on the code: looked at per generation.
             let node_dirs = node.iter().filter_map(|f| match &f.code {
                 Code::Dir(dir) => Some(dir.as_path()),
@@ -214,24 +204,12 @@ impl Shared {
         if python.is_empty() {
             return env;
         }
-        let mut probed_now = false;
-        let (host, boto3) = self.python.get_or_init(|| {
-            probed_now = true;
-            let host = python_host::probe();
-            let boto3 = python_host::boto3_path(&host, &python_host::cache_root());
-            (host, boto3)
+        // What the probe finds is said once per process, not at every reload.
+        self.python.call_once(|| {
+            python_host::probe_in_background(python.iter().map(|r| (*r).to_owned()).collect())
         });
-        // What the probe found is said once per process, not at every reload.
-        if probed_now {
-            notes.extend(python_host::version_notes(
-                python.iter().copied(),
-                host.version.as_deref(),
-                |r| sluice_lambda::matching_interpreter(r).is_some(),
-            ));
-        }
-        if let Some(path) = boto3 {
-            env.insert("PYTHONPATH".to_owned(), path.display().to_string());
-        }
+        let packages = python_host::packages_dir(&python_host::cache_root());
+        env.insert("PYTHONPATH".to_owned(), packages.display().to_string());
         env
     }
 }

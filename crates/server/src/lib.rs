@@ -160,6 +160,11 @@ impl Application {
         model: Model,
         services_addr: SocketAddr,
     ) -> Result<Self, ServerError> {
+        // Interpreter processes (through version managers' shims) are the slowest part of
+        // startup: they run while the store opens and the routes compile.
+        sluice_lambda::resolve_interpreters_in_background(
+            model.functions.iter().map(|f| f.runtime.as_str()),
+        );
         let mut notes = Vec::new();
         let remote = remote_dynamodb(config, &model)?;
         // With a remote service the local store still keeps the stream mappings' checkpoints.

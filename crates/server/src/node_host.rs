@@ -174,8 +174,29 @@ fn npm_install(prefix: &Path, packages: &[String]) -> Result<(), String> {
     }
 }
 
+/// Probes the host's node in a thread of its own and prints the notes for the template's
+/// `runtimes` that differ from it; startup does not wait for a node process.
+pub fn probe_in_background(runtimes: Vec<String>) {
+    let spawned = std::thread::Builder::new()
+        .name("sluice-node-probe".to_owned())
+        .spawn(move || {
+            let version = probe();
+            let notes = version_notes(
+                runtimes.iter().map(String::as_str),
+                version.as_deref(),
+                |r| sluice_lambda::matching_interpreter(r).is_some(),
+            );
+            for note in notes {
+                eprintln!("{note}");
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("Warning: cannot look at the host's node: {e}");
+    }
+}
+
 /// `node --version` (`v20.11.1`), or `None` when node does not run.
-pub fn probe() -> Option<String> {
+fn probe() -> Option<String> {
     let out = Command::new("node")
         .arg("--version")
         .stdin(Stdio::null())

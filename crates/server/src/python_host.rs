@@ -1,6 +1,8 @@
 //! The host's `python3` stands in for Lambda's Python runtimes. Those ship boto3, so handlers
 //! import it without packaging it; when the host's python cannot, Sluice installs it once into its
-//! own cache and puts the cache on the handlers' `PYTHONPATH`, saying what it did.
+//! own cache, which is on the handlers' `PYTHONPATH`, saying what it did.
+//!
+//! Startup never waits for python: the probe runs in the background and says what it found.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,10 +16,35 @@ pub struct HostPython {
     pub imports_boto3: bool,
 }
 
-/// Runs `python3` once: prints its version, then imports boto3 (the exit status says if it could).
-pub fn probe() -> HostPython {
+/// Probes the host's python in a thread of its own and says what it found: notes for the
+/// template's `runtimes` that differ from it, and boto3 installed into [`packages_dir`] when the
+/// host lacks it. Startup does not wait: a python process (through a version manager's shim,
+/// often) costs hundreds of milliseconds.
+pub fn probe_in_background(runtimes: Vec<String>) {
+    let spawned = std::thread::Builder::new()
+        .name("sluice-python-probe".to_owned())
+        .spawn(move || {
+            let host = probe();
+            let notes = version_notes(
+                runtimes.iter().map(String::as_str),
+                host.version.as_deref(),
+                |r| sluice_lambda::matching_interpreter(r).is_some(),
+            );
+            for note in notes {
+                eprintln!("{note}");
+            }
+            ensure_boto3(&host, &cache_root());
+        });
+    if let Err(e) = spawned {
+        eprintln!("Warning: cannot look at the host's python3: {e}");
+    }
+}
+
+/// Runs `python3` once: prints its version, then looks boto3 up without importing it (the exit
+/// status says if it is there; importing it would cost half a second of CPU).
+fn probe() -> HostPython {
     let out = python3_with(
-        "import sys; print(f'python{sys.version_info[0]}.{sys.version_info[1]}', flush=True); import boto3",
+        "import sys, importlib.util; print(f'python{sys.version_info[0]}.{sys.version_info[1]}', flush=True); sys.exit(importlib.util.find_spec('boto3') is None)",
         None,
     )
     .stdout(Stdio::piped())
@@ -41,39 +68,40 @@ pub fn probe() -> HostPython {
 const PIP_CONNECT_TIMEOUT_SECS: &str = "5";
 const PIP_DEADLINE: Duration = Duration::from_secs(120);
 
-/// The folder to add to `PYTHONPATH`, if the host's python needs Sluice's copy of boto3.
+/// The folder on every python handler's `PYTHONPATH` where Sluice keeps its own boto3, for
+/// hosts whose python lacks it. Python skips the entry while the folder does not exist.
 ///
-/// Never waits on the network: when the copy is missing it is installed in the background
-/// (with a progress line, a short timeout and no retries), and sandboxes started after it lands
-/// import it. Until then, or if it cannot be installed, handlers that import boto3 fail as they
-/// would on a host without it; that is said once.
-pub fn boto3_path(host: &HostPython, cache_root: &Path) -> Option<PathBuf> {
+/// AWS: handlers import the runtime's boto3. Sluice: this copy when there is one (installed on
+/// an earlier run, when the host lacked boto3), else the host's.
+pub fn packages_dir(cache_root: &Path) -> PathBuf {
+    cache_root.join("python-packages")
+}
+
+/// Installs boto3 into [`packages_dir`] when the host's python lacks it and the copy is missing.
+///
+/// Never waits on the network for long (a short timeout and no retries); sandboxes started after
+/// it lands import it. Until then, or if it cannot be installed, handlers that import boto3 fail
+/// as they would on a host without it; that is said once.
+fn ensure_boto3(host: &HostPython, cache_root: &Path) {
     if host.imports_boto3 || host.version.is_none() {
-        return None;
+        return;
     }
-    let target = cache_root.join("python-packages");
-    // A file check, not another python process: startup stays fast.
+    let target = packages_dir(cache_root);
     if target.join("boto3").join("__init__.py").is_file() {
-        return Some(target);
+        return;
     }
     eprintln!(
-        "Python handlers expect boto3 (Lambda's runtime ships it) and python3 here lacks it: installing it into {} in the background ...",
+        "Python handlers expect boto3 (Lambda's runtime ships it) and python3 here lacks it: installing it into {} ...",
         target.display()
     );
-    let install_to = target.clone();
-    let spawned = std::thread::Builder::new()
-        .name("sluice-boto3-install".to_owned())
-        .spawn(move || match install_boto3(&install_to) {
-            Ok(()) => eprintln!("Installed boto3 for python handlers."),
-            Err(why) => eprintln!(
-                "Warning: boto3 could not be installed ({why}); python handlers that import it will fail. Install it with `python3 -m pip install --target {} boto3`",
-                install_to.display()
-            ),
-        });
-    if let Err(e) = spawned {
-        eprintln!("Warning: cannot install boto3 in the background: {e}");
+    // Already off the startup path (the probe's thread).
+    match install_boto3(&target) {
+        Ok(()) => eprintln!("Installed boto3 for python handlers."),
+        Err(why) => eprintln!(
+            "Warning: boto3 could not be installed ({why}); python handlers that import it will fail. Install it with `python3 -m pip install --target {} boto3`",
+            target.display()
+        ),
     }
-    Some(target)
 }
 
 /// `pip install --target <target> boto3`, bounded in time; the reason when it fails.

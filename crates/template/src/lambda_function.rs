@@ -113,6 +113,8 @@ pub(crate) fn read(
         build_method: None,
         // AWS::Lambda::Alias resources are separate; only SAM's AutoPublishAlias names one here.
         alias: None,
+        // Provisioned concurrency is a property of an alias or version, which this resource lacks.
+        provisioned_concurrency: None,
         layers,
         code_uri_source: source_of("Code"),
         handler_source: source_of("Handler"),

@@ -224,9 +224,10 @@ fn an_extension_that_keeps_an_invocation_holds_its_sandbox() {
     let second = get(&server, "/py");
     let second_id = second.split(' ').next().unwrap().to_owned();
     let lines = wait_recorded(&records, |l| l.contains(&format!("INVOKE {second_id}")));
-    assert_eq!(
-        lines.iter().filter(|l| l.starts_with("registered")).count(),
-        2,
+    // Two sandboxes at least; a third may be a spare started ahead of demand, since two
+    // invocations were in flight with no warm sandbox left.
+    assert!(
+        lines.iter().filter(|l| l.starts_with("registered")).count() >= 2,
         "{lines:?}"
     );
     // The first invocation has not ended: no REPORT for it yet.

@@ -27,6 +27,7 @@ mod limits_redis;
 mod logs;
 mod logs_aws_cli;
 mod mapping;
+mod provisioned;
 mod reload;
 mod request_event;
 mod runtime_clients;

@@ -59,6 +59,26 @@ const INIT_LIMIT: Duration = Duration::from_secs(10);
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
 
+/// How Lambda initialised a sandbox, as `AWS_LAMBDA_INITIALIZATION_TYPE` tells the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InitType {
+    /// Started for (or ahead of) invocations: its first REPORT carries `Init Duration`.
+    OnDemand,
+    /// Provisioned concurrency: initialised before any invocation; no REPORT carries
+    /// `Init Duration`, as on Lambda.
+    Provisioned,
+}
+
+impl InitType {
+    /// The value of `AWS_LAMBDA_INITIALIZATION_TYPE`.
+    fn env_value(self) -> &'static str {
+        match self {
+            InitType::OnDemand => "on-demand",
+            InitType::Provisioned => "provisioned-concurrency",
+        }
+    }
+}
+
 /// A started runtime process and its Runtime API listener.
 pub(crate) struct Sandbox {
     template: Arc<SandboxTemplate>,
@@ -79,7 +99,9 @@ pub(crate) struct Sandbox {
     /// Set once the runtime first asks for work; reported on the first invocation only.
     init_duration: Option<Duration>,
     ready: bool,
+    /// Whether `Init Duration` was reported (or never will be: a provisioned sandbox).
     reported_init: bool,
+    init_type: InitType,
     healthy: bool,
     last_memory_mb: u64,
     /// When `last_memory_mb` was read from `/proc`.
@@ -90,7 +112,10 @@ pub(crate) struct Sandbox {
 
 impl Sandbox {
     /// Start the runtime process; it initialises in the background.
-    pub async fn start(template: Arc<SandboxTemplate>) -> Result<Sandbox, StartError> {
+    pub async fn start(
+        template: Arc<SandboxTemplate>,
+        init_type: InitType,
+    ) -> Result<Sandbox, StartError> {
         check_executable(&template.launcher).map_err(StartError::Function)?;
         let host = &template.host;
         let containment = Arc::new(
@@ -124,6 +149,10 @@ impl Sandbox {
         );
         // Reserved: the function's own variables cannot redirect the Runtime API.
         env.insert("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address());
+        env.insert(
+            "AWS_LAMBDA_INITIALIZATION_TYPE".to_owned(),
+            init_type.env_value().to_owned(),
+        );
         let user = host.user_for(
             &template.function,
             &template.launcher,
@@ -183,7 +212,8 @@ impl Sandbox {
             started,
             init_duration: None,
             ready: false,
-            reported_init: false,
+            reported_init: init_type == InitType::Provisioned,
+            init_type,
             healthy: true,
             last_memory_mb: 0,
             memory_read_at: None,
@@ -194,6 +224,11 @@ impl Sandbox {
     /// The process group id: the sandbox's first process (an extension, else the runtime).
     pub fn pid(&self) -> u32 {
         self.containment.group().unwrap_or_default()
+    }
+
+    /// How the sandbox was initialised.
+    pub fn init_type(&self) -> InitType {
+        self.init_type
     }
 
     /// What holds the sandbox's processes (to kill it while busy).

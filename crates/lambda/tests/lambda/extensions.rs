@@ -69,6 +69,7 @@ fn function(dir: &Path) -> FunctionSpec {
         timeout: Duration::from_secs(60),
         environment: BTreeMap::from([("RECORDS".to_owned(), records.display().to_string())]),
         reserved_concurrency: None,
+        provisioned_concurrency: 0,
         aliases: Vec::new(),
         extensions: vec![dir.join("layer/extensions/recorder")],
     }

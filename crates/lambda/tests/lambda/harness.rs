@@ -51,6 +51,7 @@ pub fn spec(name: &str, runtime: &str, handler: &str, dir: &str) -> FunctionSpec
         timeout: Duration::from_secs(3),
         environment: BTreeMap::new(),
         reserved_concurrency: None,
+        provisioned_concurrency: 0,
         aliases: Vec::new(),
         extensions: Vec::new(),
     }

@@ -13,3 +13,4 @@ mod provided;
 mod python;
 mod sandbox_memory;
 mod streaming;
+mod warm_ahead;

@@ -92,21 +92,36 @@ pub struct LogStore {
     pending: BatchWriter<Pending>,
 }
 
-/// One appended event, waiting for its file.
+/// One appended event, waiting for its file (the id and the file are worked out by the writer,
+/// off the request path).
 struct Pending {
-    group_dir: PathBuf,
+    group: String,
     stream: String,
-    event: LogEvent,
+    timestamp: i64,
+    sequence: u64,
+    message: String,
 }
 
 /// Open files and group sizes, owned by the batch writer (lines from parallel sandboxes are
 /// written whole, in the order they were appended).
 struct Writer {
+    dir: PathBuf,
     max_group_bytes: u64,
-    files: HashMap<PathBuf, File>,
-    group_bytes: HashMap<PathBuf, u64>,
+    /// Group name → its folder, its size on disk, and its streams' open files by stream name.
+    groups: HashMap<String, GroupFiles>,
     /// Set after the first failed write, so a full disk is reported once, not per line.
     warned: bool,
+}
+
+struct GroupFiles {
+    dir: PathBuf,
+    bytes: u64,
+    streams: HashMap<String, StreamFile>,
+}
+
+struct StreamFile {
+    path: PathBuf,
+    file: File,
 }
 
 /// Makes event ids unique within a process; the time and process id make them unique across runs.
@@ -123,9 +138,9 @@ impl LogStore {
     /// The store in `dir` (created on first write), each group kept under `max_group_bytes`.
     pub fn new(dir: PathBuf, max_group_bytes: u64) -> Self {
         let mut writer = Writer {
+            dir: dir.clone(),
             max_group_bytes,
-            files: HashMap::new(),
-            group_bytes: HashMap::new(),
+            groups: HashMap::new(),
             warned: false,
         };
         let pending = BatchWriter::new("sluice-log-store", move |batch| writer.write(batch));
@@ -154,25 +169,19 @@ impl LogStore {
     }
 
     fn group_dir(&self, group: &str) -> PathBuf {
-        self.dir
-            .join(utf8_percent_encode(group, FILE_NAME).to_string())
+        group_dir(&self.dir, group)
     }
 
     /// Appends one event to `group`/`stream`, stamped now; it reaches its file within a few
     /// milliseconds (at once for this store's readers), and the group is then kept within budget.
     /// A failed write is reported once, as a warning.
     pub fn append(&self, group: &str, stream: &str, message: &str) {
-        let now = now_millis();
-        let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         self.pending.push(Pending {
-            group_dir: self.group_dir(group),
+            group: group.to_owned(),
             stream: stream.to_owned(),
-            event: LogEvent {
-                timestamp: now,
-                ingestion_time: now,
-                event_id: format!("{now:020}{:010}{sequence:010}", std::process::id()),
-                message: message.to_owned(),
-            },
+            timestamp: now_millis(),
+            sequence: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+            message: message.to_owned(),
         });
     }
 
@@ -238,10 +247,40 @@ impl LogStore {
     }
 }
 
+fn group_dir(dir: &Path, group: &str) -> PathBuf {
+    dir.join(utf8_percent_encode(group, FILE_NAME).to_string())
+}
+
 impl Writer {
+    /// Writes a batch: each stream's lines in one write, then each touched group kept in budget.
     fn write(&mut self, batch: Vec<Pending>) {
-        for pending in batch {
-            if let Err(error) = self.write_one(pending) {
+        // Lines per (group, stream), in arrival order; batches are small, a Vec beats a map.
+        let mut texts: Vec<(String, String, String)> = Vec::new();
+        let pid = std::process::id();
+        for p in batch {
+            let event = LogEvent {
+                timestamp: p.timestamp,
+                ingestion_time: p.timestamp,
+                event_id: format!("{:020}{pid:010}{:010}", p.timestamp, p.sequence),
+                message: p.message,
+            };
+            let at = match texts
+                .iter()
+                .position(|(g, st, _)| *g == p.group && *st == p.stream)
+            {
+                Some(at) => at,
+                None => {
+                    texts.push((p.group, p.stream, String::new()));
+                    texts.len() - 1
+                }
+            };
+            let text = &mut texts[at].2;
+            // Serializing a struct of strings and integers cannot fail.
+            text.push_str(&serde_json::to_string(&event).unwrap_or_default());
+            text.push('\n');
+        }
+        for (group, stream, text) in texts {
+            if let Err(error) = self.write_stream(&group, &stream, &text) {
                 if !self.warned {
                     self.warned = true;
                     tracing::warn!("function logs are not being kept: {error}");
@@ -250,42 +289,56 @@ impl Writer {
         }
     }
 
-    fn write_one(&mut self, pending: Pending) -> Result<(), LogStoreError> {
-        let Pending {
-            group_dir,
-            stream,
-            event,
-        } = pending;
-        // Serializing a struct of strings and integers cannot fail.
-        let mut line = serde_json::to_string(&event).unwrap_or_default();
-        line.push('\n');
-        let path = group_dir.join(format!(
-            "{}{STREAM_EXT}",
-            utf8_percent_encode(&stream, FILE_NAME)
-        ));
-        if !self.files.contains_key(&path) {
-            std::fs::create_dir_all(&group_dir).map_err(io(format!(
+    fn write_stream(&mut self, group: &str, stream: &str, text: &str) -> Result<(), LogStoreError> {
+        if !self.groups.contains_key(group) {
+            let dir = group_dir(&self.dir, group);
+            let bytes = folder_bytes(&dir);
+            self.groups.insert(
+                group.to_owned(),
+                GroupFiles {
+                    dir,
+                    bytes,
+                    streams: HashMap::new(),
+                },
+            );
+        }
+        let Some(files) = self.groups.get_mut(group) else {
+            return Ok(());
+        };
+        if !files.streams.contains_key(stream) {
+            std::fs::create_dir_all(&files.dir).map_err(io(format!(
                 "creating log group folder {}",
-                group_dir.display()
+                files.dir.display()
             )))?;
+            let path = files.dir.join(format!(
+                "{}{STREAM_EXT}",
+                utf8_percent_encode(stream, FILE_NAME)
+            ));
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
                 .map_err(io(format!("opening log stream {}", path.display())))?;
-            self.files.insert(path.clone(), file);
+            files
+                .streams
+                .insert(stream.to_owned(), StreamFile { path, file });
         }
-        if let Some(file) = self.files.get_mut(&path) {
-            file.write_all(line.as_bytes())
-                .map_err(io(format!("writing log stream {}", path.display())))?;
-        }
-        let size = self
-            .group_bytes
-            .entry(group_dir.clone())
-            .or_insert_with(|| folder_bytes(&group_dir));
-        *size += line.len() as u64;
-        if *size > self.max_group_bytes {
-            *size = trim_group(&group_dir, &path, self.max_group_bytes, &mut self.files)?;
+        let Some(current) = files.streams.get_mut(stream) else {
+            return Ok(());
+        };
+        current
+            .file
+            .write_all(text.as_bytes())
+            .map_err(io(format!("writing log stream {}", current.path.display())))?;
+        files.bytes += text.len() as u64;
+        if files.bytes > self.max_group_bytes {
+            let current = current.path.clone();
+            files.bytes = trim_group(
+                &files.dir,
+                &current,
+                self.max_group_bytes,
+                &mut files.streams,
+            )?;
         }
         Ok(())
     }
@@ -322,7 +375,7 @@ fn trim_group(
     dir: &Path,
     current: &Path,
     max: u64,
-    files: &mut HashMap<PathBuf, File>,
+    files: &mut HashMap<String, StreamFile>,
 ) -> Result<u64, LogStoreError> {
     let target = max / 4 * 3;
     let mut streams: Vec<(SystemTime, PathBuf, u64)> = std::fs::read_dir(dir)
@@ -342,20 +395,33 @@ fn trim_group(
         if path == current {
             continue;
         }
-        files.remove(path);
+        files.retain(|_, f| f.path != *path);
         std::fs::remove_file(path).map_err(io(format!("dropping {}", path.display())))?;
         total -= len;
     }
     if total > target {
+        let before = std::fs::metadata(current).map_or(0, |m| m.len());
+        // The newest events that fit in what the other streams left of the target (a batch may
+        // have brought many lines at once), at most the newer half, at least the newest one.
+        let room = (target + before).saturating_sub(total);
         let events = read_events(current);
-        let keep = &events[events.len() / 2..];
+        let mut lines: Vec<String> = Vec::new();
+        let mut kept = 0u64;
+        for event in events.iter().rev() {
+            let line = serde_json::to_string(event).unwrap_or_default();
+            let len = line.len() as u64 + 1;
+            if lines.len() >= events.len().div_ceil(2) || (!lines.is_empty() && kept + len > room) {
+                break;
+            }
+            kept += len;
+            lines.push(line);
+        }
         let mut text = String::new();
-        for event in keep {
-            text.push_str(&serde_json::to_string(event).unwrap_or_default());
+        for line in lines.iter().rev() {
+            text.push_str(line);
             text.push('\n');
         }
-        files.remove(current);
-        let before = std::fs::metadata(current).map_or(0, |m| m.len());
+        files.retain(|_, f| f.path != current);
         std::fs::write(current, &text).map_err(io(format!("trimming {}", current.display())))?;
         total = total - before + text.len() as u64;
     }

@@ -87,6 +87,9 @@ pub struct Function {
     pub build_method: Option<String>,
     /// `AutoPublishAlias`: the alias name (`live`) under which the function can also be invoked.
     pub alias: Option<String>,
+    /// `ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions`: sandboxes kept initialised
+    /// ahead of any invocation (SAM allows it only with `AutoPublishAlias`).
+    pub provisioned_concurrency: Option<u32>,
     /// The folders of the function's local layers (`Layers` naming `LayerVersion`s of this
     /// template), in `Layers` order: what Lambda would unpack into `/opt`.
     pub layers: Vec<PathBuf>,

@@ -89,6 +89,7 @@ pub(super) fn function(
     };
     read_events(id, props, warnings, events)?;
     let alias = props.string("AutoPublishAlias")?.filter(|a| !a.is_empty());
+    let provisioned_concurrency = provisioned_concurrency(id, props, alias.is_some())?;
     let source_of = |key: &str| {
         let at = props.properties.get(key).unwrap_or(resource);
         resolver.source(at, &props.path(key))
@@ -110,10 +111,48 @@ pub(super) fn function(
         },
         build_method,
         alias,
+        provisioned_concurrency,
         layers,
         code_uri_source: source_of("CodeUri"),
         handler_source: source_of("Handler"),
     }))
+}
+
+/// `ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: N}`.
+///
+/// AWS: provisioned concurrency belongs to a version or alias, so SAM rejects it on a function
+/// without `AutoPublishAlias`, with the message used here.
+fn provisioned_concurrency(
+    id: &str,
+    props: &Reader<'_, '_>,
+    has_alias: bool,
+) -> Result<Option<u32>, TemplateError> {
+    let key = "ProvisionedConcurrencyConfig";
+    let Some(node) = props.properties.get(key).filter(|n| !n.is_null()) else {
+        return Ok(None);
+    };
+    let resolver = props.resolver;
+    if !has_alias {
+        return Err(resolver.error_hint(
+            node,
+            &props.path(key),
+            format!("Resource with id [{id}] is invalid. To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function"),
+            Some("add e.g. AutoPublishAlias: live".to_owned()),
+        ));
+    }
+    let config = Reader {
+        resolver,
+        properties: node,
+        path: &props.path(key),
+    };
+    match config.number("ProvisionedConcurrentExecutions", 0..=u32::MAX)? {
+        Some(n) => Ok(Some(n)),
+        None => Err(resolver.error(
+            node,
+            &props.path(key),
+            "ProvisionedConcurrentExecutions is required",
+        )),
+    }
 }
 
 /// `InlineCode`, else `CodeUri` as a folder; S3 locations cannot be run, so they fall back to the

@@ -228,6 +228,56 @@ Resources:
 }
 
 #[test]
+fn provisioned_concurrency_is_read_with_its_alias_and_from_globals() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    ProvisionedConcurrencyConfig:
+      ProvisionedConcurrentExecutions: 2
+Resources:
+  Warm:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: python3.12, AutoPublishAlias: live}
+  Warmer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: b.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      ProvisionedConcurrencyConfig:
+        ProvisionedConcurrentExecutions: 5
+";
+    let model = load(yaml);
+    assert_eq!(
+        model.function("Warm").unwrap().provisioned_concurrency,
+        Some(2)
+    );
+    assert_eq!(
+        model.function("Warmer").unwrap().provisioned_concurrency,
+        Some(5)
+    );
+}
+
+#[test]
+fn provisioned_concurrency_without_auto_publish_alias_is_refused_as_sam_does() {
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Cold:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.handler
+      Runtime: python3.12
+      ProvisionedConcurrencyConfig:
+        ProvisionedConcurrentExecutions: 1
+";
+    let err = load_err(yaml);
+    assert!(
+        err.contains("Resources.Cold.Properties.ProvisionedConcurrencyConfig: Resource with id [Cold] is invalid. To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function"),
+        "{err}"
+    );
+}
+
+#[test]
 fn local_layers_become_folders_in_order_and_remote_ones_warn() {
     let dir = std::env::temp_dir().join(format!("sluice-layers-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("layers/common")).unwrap();

@@ -1,0 +1,103 @@
+//! Sandboxes started before they are needed: a spare when every warm sandbox is busy, and
+//! provisioned concurrency. Counted through REPORT lines and sandbox counts, never timed.
+
+use serde_json::json;
+
+use crate::harness::{invoke, json, python, service};
+
+/// REPORT lines of `function` with `Init Duration` (sandboxes that started for, or ahead of,
+/// an invocation and ran it).
+fn cold_reports(lines: &crate::harness::Lines, function: &str) -> usize {
+    lines
+        .of(function)
+        .iter()
+        .filter(|l| l.starts_with("REPORT") && l.contains("Init Duration"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spare_starts_when_every_warm_sandbox_is_busy() {
+    let (lambda, lines) = service(vec![python("Busy", "app.slow")]);
+    let (a, b) = tokio::join!(
+        invoke(&lambda, "Busy", json!({"seconds": 0.5})),
+        invoke(&lambda, "Busy", json!({"seconds": 0.5}))
+    );
+    assert_eq!(json(&a), json!({"slept": 0.5}));
+    assert_eq!(json(&b), json!({"slept": 0.5}));
+    assert_eq!(cold_reports(&lines, "Busy"), 2);
+    // Two in flight and none idle: a third sandbox was started ahead of demand.
+    sluice_testkit::assert_eventually_async!(
+        lambda.sandbox_counts()["Busy"].idle == 3,
+        "expected 2 used sandboxes and 1 spare, saw {:?}",
+        lambda.sandbox_counts()["Busy"]
+    );
+    // The next invocation runs on a sandbox that already served: the spare stays spare.
+    let next = invoke(&lambda, "Busy", json!({"seconds": 0})).await;
+    assert!(
+        !next.log_tail.contains("Init Duration"),
+        "{}",
+        next.log_tail
+    );
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioned_sandboxes_start_with_the_service_and_report_no_init_duration() {
+    let mut spec = python("Prov", "app.environment");
+    spec.provisioned_concurrency = 2;
+    spec.aliases = vec!["live".to_owned()];
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    sluice_testkit::assert_eventually_async!(
+        lambda.sandbox_counts()["Prov"].idle == 2,
+        "expected 2 provisioned sandboxes before any invocation, saw {:?}",
+        lambda.sandbox_counts()["Prov"]
+    );
+    for _ in 0..2 {
+        let inv = invoke(&lambda, "Prov:live", json!({})).await;
+        assert_eq!(
+            json(&inv)["AWS_LAMBDA_INITIALIZATION_TYPE"],
+            "provisioned-concurrency"
+        );
+        assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
+    }
+    assert_eq!(cold_reports(&lines, "Prov"), 0);
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_provisioned_sandbox_is_replaced() {
+    let mut spec = python("Crashy", "app.crash");
+    spec.provisioned_concurrency = 1;
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    sluice_testkit::assert_eventually_async!(
+        lambda.sandbox_counts()["Crashy"].idle == 1,
+        "expected 1 provisioned sandbox, saw {:?}",
+        lambda.sandbox_counts()["Crashy"]
+    );
+    let crashed = invoke(&lambda, "Crashy", json!({})).await;
+    assert!(crashed.function_error.is_some());
+    // Lambda keeps the configured number: a new provisioned sandbox replaces the dead one.
+    sluice_testkit::assert_eventually_async!(
+        lambda.sandbox_counts()["Crashy"].idle == 1,
+        "the crashed sandbox was not replaced: {:?}",
+        lambda.sandbox_counts()["Crashy"]
+    );
+    let again = invoke(&lambda, "Crashy", json!({})).await;
+    assert!(
+        !again.log_tail.contains("Init Duration"),
+        "{}",
+        again.log_tail
+    );
+    assert_eq!(cold_reports(&lines, "Crashy"), 0);
+    lambda.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_demand_sandboxes_say_so_in_their_environment() {
+    let (lambda, _) = service(vec![python("Env", "app.environment")]);
+    let inv = invoke(&lambda, "Env", json!({})).await;
+    assert_eq!(json(&inv)["AWS_LAMBDA_INITIALIZATION_TYPE"], "on-demand");
+    lambda.shutdown().await;
+}
