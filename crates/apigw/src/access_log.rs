@@ -29,6 +29,24 @@ pub struct AccessRecord {
     /// The limit that refused the request (`usage plan P key K`, `quota …`, `method …`, `stage`,
     /// `account`).
     pub throttled_by: Option<String>,
+    /// Why the gateway refused the request before its integration, when that refusal is one API
+    /// Gateway does not bill (the cost report leaves these requests out).
+    pub rejected: Option<Rejection>,
+}
+
+/// A refusal API Gateway does not charge for: "Calling methods with the authorization type of
+/// AWS_IAM, CUSTOM, and COGNITO_USER_POOLS are not charged for authorization and authentication
+/// failures", nor "when API keys are missing or invalid", nor when "API Gateway-throttled" or
+/// "usage plan-throttled" (developer guide, "API Gateway pricing",
+/// docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-pricing.html).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// An authorizer (Lambda, JWT, Cognito, IAM) refused the caller: 401 or 403.
+    Authorization,
+    /// The API key is missing, unknown, disabled or not in a usage plan of the API: 403.
+    ApiKey,
+    /// A throttle or usage plan quota refused the request: 429.
+    Throttled,
 }
 
 /// The route a request matched, as the access record names it.

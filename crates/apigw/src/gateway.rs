@@ -145,8 +145,9 @@ impl Gateway {
             Some(answer) => Ok(Reply::Answered(answer)),
             None => self.request_side(&mut ex, body).await,
         };
+        let rejected = outcome.as_ref().err().and_then(GatewayError::rejection);
         let response = self.response_side(&ex, outcome);
-        self.log_access(&ex, response.status(), started);
+        self.log_access(&ex, response.status(), rejected, started);
         response
     }
 
@@ -418,7 +419,13 @@ impl Gateway {
     }
 
     /// Phase access log: one record per request.
-    fn log_access(&self, ex: &Exchange, status: http::StatusCode, started: Instant) {
+    fn log_access(
+        &self,
+        ex: &Exchange,
+        status: http::StatusCode,
+        rejected: Option<crate::Rejection>,
+        started: Instant,
+    ) {
         let Some(log) = &self.access_log else {
             return;
         };
@@ -437,6 +444,7 @@ impl Gateway {
             authorizer_cache_hit: ex.authorizer_cache_hit,
             response_cache_hit: ex.response_cache_hit,
             throttled_by: ex.throttled_by.clone(),
+            rejected,
             route: ex.route.as_ref().map(|route| RouteRecord {
                 api: self
                     .apis

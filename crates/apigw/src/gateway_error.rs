@@ -119,6 +119,23 @@ pub(crate) enum Culprit {
 }
 
 impl GatewayError {
+    /// The refusals API Gateway does not bill (see [`Rejection`]). An authorizer that fails
+    /// (500) or a request validator's 400 are billed: neither is an authorization failure.
+    pub fn rejection(&self) -> Option<crate::Rejection> {
+        use crate::Rejection;
+        match self {
+            GatewayError::Unauthorized(_)
+            | GatewayError::JwtRejected(_)
+            | GatewayError::InsufficientScope
+            | GatewayError::AuthorizerDenied
+            | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::Iam(_) => Some(Rejection::Authorization),
+            GatewayError::ApiKeyRejected => Some(Rejection::ApiKey),
+            GatewayError::Throttled | GatewayError::QuotaExceeded => Some(Rejection::Throttled),
+            _ => None,
+        }
+    }
+
     /// Who is to blame.
     pub fn culprit(&self) -> Culprit {
         match self {

@@ -34,7 +34,7 @@ mod response_parts;
 mod route_table;
 mod streamed_response;
 
-pub use access_log::{AccessLog, AccessRecord, RouteRecord};
+pub use access_log::{AccessLog, AccessRecord, Rejection, RouteRecord};
 pub use api::function_url_id;
 pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;

@@ -38,21 +38,35 @@ fn print_last_run(model: &Model, state_dir: &std::path::Path, region: &str) {
     println!();
     println!("The last start-api run, per route:");
     println!(
-        "{:<36} {:<13} {:>8} {:>14} {:>14} {:>14} {:>14}",
-        "route", "served by", "requests", "as served", "via REST API", "via HTTP API", "via Fn URL"
+        "{:<36} {:<13} {:>8} {:>8} {:>12} {:>14} {:>14} {:>14} {:>14}",
+        "route",
+        "served by",
+        "requests",
+        "refused",
+        "DynamoDB",
+        "as served",
+        "via REST API",
+        "via HTTP API",
+        "via Fn URL"
     );
     for r in &costs.routes {
         println!(
-            "{:<36} {:<13} {:>8} {:>14} {:>14} {:>14} {:>14}",
+            "{:<36} {:<13} {:>8} {:>8} {:>12} {:>14} {:>14} {:>14} {:>14}",
             r.traffic.route,
             r.traffic.front_door.label(),
             r.traffic.requests,
+            r.traffic.rejected,
+            format!("{}/{}", r.traffic.read_units, r.traffic.write_units),
             dollars(r.as_served),
             dollars(r.through[0].1),
             dollars(r.through[1].1),
             dollars(r.through[2].1)
         );
     }
+    println!(
+        "(refused: by an authorizer, API key or throttle, which API Gateway does not bill; \
+         DynamoDB: read/write request units the route's invocations consumed, in its costs)"
+    );
     for (t, cost) in &costs.tables {
         println!(
             "DynamoDB table {}: {} read and {} write request units, {} on demand",
@@ -60,6 +74,13 @@ fn print_last_run(model: &Model, state_dir: &std::path::Path, region: &str) {
             t.read_units,
             t.write_units,
             dollars(*cost)
+        );
+    }
+    let outside = costs.unattributed_dynamodb();
+    if outside > 0.0 {
+        println!(
+            "Of those, {} were consumed outside any request",
+            dollars(outside)
         );
     }
 }

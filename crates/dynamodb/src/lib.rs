@@ -40,6 +40,22 @@ use store::Store;
 pub use store::{StoreError, StreamCheckpoint};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
+/// Runs one request under the store's lock, with the units it consumed (across tables).
+fn dispatch_metered(
+    state: &Mutex<State>,
+    target: &str,
+    body: &[u8],
+    dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
+) -> (DynamoResponse, TableUnits) {
+    // A poisoned lock only means another request panicked mid-way; SQLite rolled its
+    // transaction back, so the state is still consistent.
+    let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+    // Whatever an earlier, panicked request left is not this one's.
+    guard.consumed.take_request();
+    let response = dispatch(&mut guard, target, body);
+    (response, guard.consumed.take_request())
+}
+
 /// Operations bounded by DynamoDB's own limits (one item, a 1 MB page, a 25-item batch, a
 /// 100-action transaction) and the Streams reads, which run on the calling task.
 fn runs_inline(target: &str) -> bool {
@@ -129,13 +145,19 @@ impl DynamoDb {
 
     /// Handles one request: `target` is the operation name after `DynamoDB_20120810.`, `body` the JSON.
     pub async fn handle(&self, target: &str, body: Bytes) -> DynamoResponse {
+        self.run(target, body, ops::dispatch).await.0
+    }
+
+    /// Like [`DynamoDb::handle`], with the read and write request units this one request
+    /// consumed (across tables), so a caller can attribute them (the cost report, per route).
+    pub async fn handle_metered(&self, target: &str, body: Bytes) -> (DynamoResponse, TableUnits) {
         self.run(target, body, ops::dispatch).await
     }
 
     /// Handles one DynamoDB Streams request: `target` is the operation name after
     /// `DynamoDBStreams_20120810.` (ListStreams, DescribeStream, GetShardIterator, GetRecords).
     pub async fn handle_streams(&self, target: &str, body: Bytes) -> DynamoResponse {
-        self.run(target, body, ops::streams::dispatch).await
+        self.run(target, body, ops::streams::dispatch).await.0
     }
 
     async fn run(
@@ -143,38 +165,26 @@ impl DynamoDb {
         target: &str,
         body: Bytes,
         dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
-    ) -> DynamoResponse {
+    ) -> (DynamoResponse, TableUnits) {
         if runs_inline(target) {
             // Item reads and writes hold the lock for microseconds (a WAL append; no fsync but
             // at an occasional checkpoint): run them here rather than hop to the blocking pool
             // and back, two thread wake-ups that cost more than the operation.
-            return self.dispatch_locked(target, &body, dispatch);
+            return dispatch_metered(&self.state, target, &body, dispatch);
         }
-        let db = Arc::clone(&self.state);
+        let state = Arc::clone(&self.state);
         let target = target.to_string();
         // Table administration may rebuild indexes or drop many items: off the async workers.
-        let run = move || {
-            let mut guard = db.lock().unwrap_or_else(|p| p.into_inner());
-            dispatch(&mut guard, &target, &body)
-        };
+        let run = move || dispatch_metered(&state, &target, &body, dispatch);
         match tokio::task::spawn_blocking(run).await {
-            Ok(resp) => resp,
-            Err(e) => protocol::encode_error(&protocol::DynamoError::Internal(
-                protocol::InternalCause::new(e),
-            )),
+            Ok(answered) => answered,
+            Err(e) => (
+                protocol::encode_error(&protocol::DynamoError::Internal(
+                    protocol::InternalCause::new(e),
+                )),
+                TableUnits::default(),
+            ),
         }
-    }
-
-    fn dispatch_locked(
-        &self,
-        target: &str,
-        body: &[u8],
-        dispatch: fn(&mut State, &str, &[u8]) -> DynamoResponse,
-    ) -> DynamoResponse {
-        // A poisoned lock only means another request panicked mid-way; SQLite rolled its
-        // transaction back, so the state is still consistent.
-        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        dispatch(&mut guard, target, body)
     }
 
     /// Creates a declared table (a template's) if it does not exist, validated as `CreateTable` is,

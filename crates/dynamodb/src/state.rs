@@ -28,6 +28,8 @@ pub struct State {
 #[derive(Debug, Default, Clone)]
 pub struct ConsumedUnits {
     by_table: BTreeMap<String, TableUnits>,
+    /// Units of the request being handled (requests run one at a time, behind the state's lock).
+    request: TableUnits,
 }
 
 /// One table's consumed request units.
@@ -42,6 +44,8 @@ pub struct TableUnits {
 impl ConsumedUnits {
     /// Adds `read` and `write` units to `table`.
     pub fn add(&mut self, table: &str, read: f64, write: f64) {
+        self.request.read += read;
+        self.request.write += write;
         // A lookup first: the table's entry exists after its first request, so no key is cloned.
         match self.by_table.get_mut(table) {
             Some(units) => {
@@ -53,6 +57,12 @@ impl ConsumedUnits {
                     .insert(table.to_owned(), TableUnits { read, write });
             }
         }
+    }
+
+    /// The units added since the last call (across tables): one request's, when called before
+    /// and after it.
+    pub fn take_request(&mut self) -> TableUnits {
+        std::mem::take(&mut self.request)
     }
 
     /// Every table's units so far.

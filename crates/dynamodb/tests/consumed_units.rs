@@ -111,3 +111,94 @@ async fn units_are_counted_per_table_as_dynamodb_bills_them() {
         "{units:?}"
     );
 }
+
+#[tokio::test]
+async fn a_metered_request_reports_its_own_units_across_tables() {
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
+    for table in ["Alpha", "Beta"] {
+        let (status, _) = call(
+            &db,
+            "CreateTable",
+            json!({"TableName": table,
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST"}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let metered = |target: &'static str, body: serde_json::Value| {
+        let db = db.clone();
+        async move {
+            let (response, units) = db
+                .handle_metered(target, bytes::Bytes::from(body.to_string()))
+                .await;
+            assert_eq!(
+                response.status,
+                200,
+                "{target}: {}",
+                String::from_utf8_lossy(&response.body)
+            );
+            units
+        }
+    };
+    let item = |id: &str| json!({"id": {"S": id}});
+    // Two puts of under 1 KB, one per table, in one batch: 2 write units.
+    let batch = metered(
+        "BatchWriteItem",
+        json!({"RequestItems": {
+            "Alpha": [{"PutRequest": {"Item": item("a")}}],
+            "Beta": [{"PutRequest": {"Item": item("b")}}]}}),
+    )
+    .await;
+    assert_eq!(
+        batch,
+        TableUnits {
+            read: 0.0,
+            write: 2.0
+        }
+    );
+    // A strongly consistent read of a small item: 1 read unit, and nothing left from the batch.
+    let get = metered(
+        "GetItem",
+        json!({"TableName": "Alpha", "Key": item("a"), "ConsistentRead": true}),
+    )
+    .await;
+    assert_eq!(
+        get,
+        TableUnits {
+            read: 1.0,
+            write: 0.0
+        }
+    );
+    // An unmetered call in between is not counted into the next metered one.
+    call(
+        &db,
+        "GetItem",
+        json!({"TableName": "Beta", "Key": item("b")}),
+    )
+    .await;
+    let put = metered("PutItem", json!({"TableName": "Beta", "Item": item("c")})).await;
+    assert_eq!(
+        put,
+        TableUnits {
+            read: 0.0,
+            write: 1.0
+        }
+    );
+    let totals = db.consumed_units();
+    assert_eq!(
+        totals["Alpha"],
+        TableUnits {
+            read: 1.0,
+            write: 1.0
+        }
+    );
+    assert_eq!(
+        totals["Beta"],
+        TableUnits {
+            read: 0.5,
+            write: 2.0
+        }
+    );
+}

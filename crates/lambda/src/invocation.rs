@@ -13,6 +13,10 @@ pub struct Invocation {
     pub function_error: Option<String>,
     /// This invocation's log lines, START to REPORT, newline-separated.
     pub log_tail: String,
+    /// The X-Ray trace header the runtime was given (`_X_AMZN_TRACE_ID`); AWS's SDKs send it
+    /// as `X-Amzn-Trace-Id` on every call the handler makes, which ties those calls to this
+    /// invocation. Empty when no runtime ran.
+    pub trace_id: String,
 }
 
 /// What a synchronous invocation that may stream gives back: a streamed answer as soon as the

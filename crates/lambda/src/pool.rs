@@ -484,6 +484,7 @@ impl FunctionPool {
             payload: crate::sandbox::error_document("Runtime.InvalidEntrypoint", message),
             function_error: Some("Unhandled".to_owned()),
             log_tail: lines.join("\n") + "\n",
+            trace_id: String::new(),
         }
     }
 }

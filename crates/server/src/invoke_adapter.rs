@@ -83,6 +83,7 @@ fn record(name: &str, event: &Bytes, invocation: &Invocation) {
         response_size: invocation.payload.len(),
         function_error: invocation.function_error.is_some(),
         gb_seconds: report_figures(&invocation.log_tail).map_or(0.0, |r| r.gb_seconds()),
+        trace_id: invocation.trace_id.clone(),
     });
 }
 
@@ -98,6 +99,9 @@ fn record_stream(name: &str, event: &Bytes, request_id: &str) {
         response_size: 0,
         function_error: false,
         gb_seconds: 0.0,
+        // AWS: a streamed answer's DynamoDB units are billed too; Sluice records the stream when
+        // its head goes out, before the handler is done, so they stay outside any route.
+        trace_id: String::new(),
     });
 }
 

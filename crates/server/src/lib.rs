@@ -324,6 +324,7 @@ impl Application {
             remote: self.shared.remote.clone(),
             logs: self.shared.logs.clone(),
             aws: self.shared.config.aws.clone(),
+            traffic: self.shared.traffic.clone(),
         });
         let limit = self.shared.connections.clone();
         services_endpoint::serve(listener, limit, services, shutdown).await;

@@ -44,6 +44,8 @@ pub(crate) struct Services {
     pub logs: Arc<crate::logs::LogStore>,
     /// Region and account in the ARNs the CloudWatch Logs API returns.
     pub aws: sluice_aws_env::AwsEnv,
+    /// Where a handler's DynamoDB units are counted toward its request's route.
+    pub traffic: Arc<crate::traffic::Traffic>,
 }
 
 /// Serves the endpoint on `listener` until `shutdown` resolves.
@@ -116,7 +118,19 @@ pub(crate) async fn handle(
         }
     }
     if let Some(operation) = target.strip_prefix(DYNAMODB_TARGET) {
-        let reply = services.dynamodb.handle(operation, body).await;
+        // A call from a handler carries its invocation's trace (see `traffic::dynamodb_units`).
+        let trace = parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok());
+        let reply = match trace {
+            Some(trace) => {
+                let (reply, units) = services.dynamodb.handle_metered(operation, body).await;
+                services.traffic.dynamodb_call(trace, units);
+                reply
+            }
+            None => services.dynamodb.handle(operation, body).await,
+        };
         return dynamodb_response(reply.status, reply.body);
     }
     if let Some(operation) = target.strip_prefix(DYNAMODB_STREAMS_TARGET) {

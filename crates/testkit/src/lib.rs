@@ -1,7 +1,9 @@
 //! Test harness: start the real `sluice` binary on port 0 and watch what it prints.
 
+mod aws_cli;
 mod browser;
 
+pub use aws_cli::{aws_cli_v2, aws_cli_v2_or_skip, aws_command};
 pub use browser::{chromium, dump_dom, HeadlessBrowser, PageServer};
 
 use std::io::{BufRead, BufReader};

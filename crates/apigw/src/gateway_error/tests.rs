@@ -199,3 +199,45 @@ async fn http_api_and_function_url_errors_have_their_own_bodies() {
         assert_eq!(body_of(response).await, body);
     }
 }
+
+#[test]
+fn only_authorization_api_key_and_throttle_refusals_are_unbilled_rejections() {
+    use crate::Rejection;
+    let rows = [
+        (
+            GatewayError::Unauthorized("no token".into()),
+            Some(Rejection::Authorization),
+        ),
+        (
+            GatewayError::JwtRejected("expired"),
+            Some(Rejection::Authorization),
+        ),
+        (
+            GatewayError::InsufficientScope,
+            Some(Rejection::Authorization),
+        ),
+        (
+            GatewayError::AuthorizerDenied,
+            Some(Rejection::Authorization),
+        ),
+        (
+            GatewayError::AuthorizerImplicitDeny,
+            Some(Rejection::Authorization),
+        ),
+        (
+            GatewayError::Iam(crate::auth::sigv4::SigV4Error::Unsigned),
+            Some(Rejection::Authorization),
+        ),
+        (GatewayError::ApiKeyRejected, Some(Rejection::ApiKey)),
+        (GatewayError::Throttled, Some(Rejection::Throttled)),
+        (GatewayError::QuotaExceeded, Some(Rejection::Throttled)),
+        // Billed: the authorizer itself failed, the validator refused, the function failed.
+        (GatewayError::AuthorizerFailed("boom".into()), None),
+        (GatewayError::MissingParameters(vec!["q".into()]), None),
+        (GatewayError::FunctionFailed("x".into()), None),
+        (GatewayError::NoRoute, None),
+    ];
+    for (error, expected) in rows {
+        assert_eq!(error.rejection(), expected, "{error:?}");
+    }
+}

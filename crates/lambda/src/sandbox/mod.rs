@@ -157,6 +157,7 @@ impl Sandbox {
         mut head: Option<StreamHead>,
     ) -> Answered {
         let request_id = uuid::Uuid::new_v4().to_string();
+        let trace_id = trace_id();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;
         let init_duration = if self.reported_init {
@@ -179,7 +180,7 @@ impl Sandbox {
                 },
             },
             Ok(()) => {
-                self.run(&request_id, payload, client_context, &mut head)
+                self.run(&request_id, &trace_id, payload, client_context, &mut head)
                     .await
             }
         };
@@ -188,6 +189,7 @@ impl Sandbox {
             payload: outcome.payload,
             function_error: outcome.function_error.then(|| "Unhandled".to_owned()),
             log_tail: String::new(),
+            trace_id,
         };
         let pending = PendingReport {
             request_id,
@@ -259,6 +261,7 @@ impl Sandbox {
     async fn run(
         &mut self,
         request_id: &str,
+        trace_id: &str,
         payload: Bytes,
         client_context: Option<String>,
         head: &mut Option<StreamHead>,
@@ -268,21 +271,20 @@ impl Sandbox {
             .checked_add(timeout)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
-        let trace_id = trace_id();
         // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
         self.extensions.registry.dispatch(EventKind::Invoke, || {
             Event::invoke(
                 request_id,
                 deadline_ms,
                 &self.template.function_arn,
-                &trace_id,
+                trace_id,
             )
         });
         let pending = PendingInvocation {
             request_id: request_id.to_owned(),
             payload,
             deadline_ms,
-            trace_id,
+            trace_id: trace_id.to_owned(),
             client_context,
             streaming: head.is_some(),
         };

@@ -140,6 +140,9 @@ mod tests {
             statuses: BTreeMap::from([(200, 2), (502, 1)]),
             invocations: 3,
             gb_seconds: 0.0,
+            rejected: 0,
+            read_units: 0.0,
+            write_units: 0.0,
         }];
         let mut stats = FunctionStats::default();
         for ms in [3.0, 7.0, 2000.0] {

@@ -147,6 +147,8 @@ pub fn overview(prefix: &str, view: &Overview<'_>) -> String {
                 escape(&r.traffic.route),
                 escape(r.traffic.front_door.label()),
                 r.traffic.requests.to_string(),
+                r.traffic.rejected.to_string(),
+                format!("{}/{}", r.traffic.read_units, r.traffic.write_units),
                 dollars(r.lambda),
                 dollars(r.as_served),
             ];
@@ -159,6 +161,8 @@ pub fn overview(prefix: &str, view: &Overview<'_>) -> String {
             "route",
             "served by",
             "requests",
+            "not billed (refused)",
+            "DynamoDB RRU/WRU",
             "Lambda",
             "as served",
             "via REST API",

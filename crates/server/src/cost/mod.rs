@@ -1,8 +1,9 @@
 //! What a run's traffic would cost on AWS: Lambda's requests and GB-seconds from the REPORT lines
 //! the functions wrote (kept in the log store), and the same requests through each front door
 //! (REST API, HTTP API, function URL), so the choice between them has numbers from the developer's
-//! own traffic; per route ([`routes`]) and DynamoDB's request units per table. Prices come from
-//! [`prices`], the one table.
+//! own traffic; per route ([`routes`]: its billed requests, its invocations and the DynamoDB units
+//! they consumed) and DynamoDB's request units per table. Prices come from [`prices`], the one
+//! table.
 
 pub mod prices;
 pub mod routes;

@@ -18,6 +18,16 @@ pub struct Prices {
     /// Lambda, per GB-second of billed duration on arm64.
     pub lambda_gb_second_arm: f64,
     /// API Gateway REST API, per request (first 333 million a month).
+    ///
+    /// Refused requests are free: "Calling methods with the authorization type of AWS_IAM,
+    /// CUSTOM, and COGNITO_USER_POOLS are not charged for authorization and authentication
+    /// failures. Calling methods requiring API keys are not charged when API keys are missing or
+    /// invalid. API Gateway-throttled requests are not charged when the request rate or burst
+    /// rate exceeds the preconfigured limits. Usage plan-throttled requests are not charged when
+    /// rate limits or quota exceed the preconfigured limits." (API Gateway developer guide, "API
+    /// Gateway pricing": docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-pricing.html).
+    /// Sluice applies the same to HTTP APIs (JWT and Lambda authorizers, throttles): the pricing
+    /// page bills "the API calls you receive" for both and names no difference.
     pub rest_api_request: f64,
     /// API Gateway HTTP API, per request (first 300 million a month, up to 512 KB each).
     pub http_api_request: f64,

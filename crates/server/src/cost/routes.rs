@@ -50,10 +50,30 @@ pub struct RouteTraffic {
     pub front_door: FrontDoor,
     /// Requests that matched the route.
     pub requests: u64,
-    /// Of those, the ones that reached the function.
+    /// The Lambda invocations they made: the function's, and a Lambda authorizer's (Lambda bills
+    /// those whether it allowed the request or not; priced at the route function's architecture).
     pub invocations: u64,
     /// Billed GB-seconds of those invocations (billed duration × memory, from REPORT lines).
     pub gb_seconds: f64,
+    /// Of the requests, the ones the gateway refused before the integration in a way API Gateway
+    /// does not bill (authorizer 401/403, API key 403, throttle or quota 429; see
+    /// `sluice_apigw::Rejection`).
+    #[serde(default)]
+    pub rejected: u64,
+    /// DynamoDB read request units the route's invocations consumed (the calls carrying the
+    /// invocation's `X-Amzn-Trace-Id`).
+    #[serde(default)]
+    pub read_units: f64,
+    /// DynamoDB write request units the route's invocations consumed.
+    #[serde(default)]
+    pub write_units: f64,
+}
+
+impl RouteTraffic {
+    /// The requests API Gateway bills: all but the rejected ones.
+    pub fn billed_requests(&self) -> u64 {
+        self.requests.saturating_sub(self.rejected)
+    }
 }
 
 /// One table's consumed request units in a run.
@@ -74,17 +94,20 @@ pub struct RouteCost {
     pub traffic: RouteTraffic,
     /// Lambda's charge: requests plus GB-seconds.
     pub lambda: f64,
-    /// Lambda plus the door that served it.
+    /// The DynamoDB request units the route's invocations consumed, on demand.
+    pub dynamodb: f64,
+    /// Lambda, DynamoDB and the door that served it.
     pub as_served: f64,
-    /// Lambda plus each door, in [`FrontDoor`] order: REST API, HTTP API, Function URL.
+    /// Lambda, DynamoDB and each door, in [`FrontDoor`] order: REST API, HTTP API, Function URL.
     pub through: [(FrontDoor, f64); 3],
 }
 
 /// Costs per route; `arm64` says which functions (by logical id) run on Graviton.
 ///
-/// AWS: HTTP API requests are metered in 512 KB steps and authorization failures are not
-/// charged; Sluice counts each routed request once (local payloads are small, and a refused
-/// request still shows up in the count so the developer sees it).
+/// Each door charges for the billed requests only: API Gateway does not bill authorization,
+/// API key or throttling refusals (see `RouteTraffic::rejected`), and the same requests are
+/// taken as refused behind the other doors. AWS: HTTP API requests are metered in 512 KB steps;
+/// Sluice counts each request once (local payloads are small).
 pub fn route_costs(
     routes: &[RouteTraffic],
     arm64: impl Fn(&str) -> bool,
@@ -99,10 +122,13 @@ pub fn route_costs(
                 prices.lambda_gb_second_x86
             };
             let lambda = r.invocations as f64 * prices.lambda_request + r.gb_seconds * gb_second;
-            let door = |d: FrontDoor| lambda + r.requests as f64 * d.request_price(prices);
+            let dynamodb = units_cost(r.read_units, r.write_units, prices);
+            let billed = r.billed_requests() as f64;
+            let door = |d: FrontDoor| lambda + dynamodb + billed * d.request_price(prices);
             RouteCost {
                 traffic: r.clone(),
                 lambda,
+                dynamodb,
                 as_served: door(r.front_door),
                 through: [
                     FrontDoor::RestApi,
@@ -117,7 +143,12 @@ pub fn route_costs(
 
 /// What one table's request units cost on demand.
 pub fn table_cost(table: &TableTraffic, prices: &Prices) -> f64 {
-    table.read_units * prices.dynamodb_read_unit + table.write_units * prices.dynamodb_write_unit
+    units_cost(table.read_units, table.write_units, prices)
+}
+
+/// What on-demand read and write request units cost.
+pub fn units_cost(read: f64, write: f64, prices: &Prices) -> f64 {
+    read * prices.dynamodb_read_unit + write * prices.dynamodb_write_unit
 }
 
 #[cfg(test)]
@@ -152,6 +183,9 @@ mod tests {
                 requests: 10,
                 invocations: 8,
                 gb_seconds: 2.0,
+                rejected: 0,
+                read_units: 0.0,
+                write_units: 0.0,
             },
             RouteTraffic {
                 api: "ServerlessHttpApi".into(),
@@ -161,6 +195,9 @@ mod tests {
                 requests: 4,
                 invocations: 4,
                 gb_seconds: 0.5,
+                rejected: 0,
+                read_units: 0.0,
+                write_units: 0.0,
             },
         ];
         let costs = route_costs(&routes, |f| f == "Catchall", &prices);

@@ -7,6 +7,7 @@
 //! counters behind short uncontended locks. Function log lines are not copied here: the console
 //! reads them from the log store by request id.
 
+pub mod dynamodb_units;
 pub mod function_stats;
 pub mod request_slot;
 mod saved;
@@ -16,12 +17,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use sluice_apigw::{AccessLog, AccessRecord, Dialect, RouteRecord};
+use sluice_dynamodb::TableUnits;
 use sluice_lambda::Invocation;
 
 use crate::cost::{FrontDoor, RouteTraffic};
 use crate::terminal_log::TerminalLog;
+use dynamodb_units::UnitsByTrace;
 pub use function_stats::{FunctionStats, ReportFigures, DURATION_BUCKETS};
-pub use request_slot::InvocationRecord;
+pub use request_slot::{InvocationRecord, RequestInvocations};
 pub use saved::{SavedTraffic, TRAFFIC_FILE};
 
 /// How many requests the console keeps and shows by default.
@@ -57,10 +60,16 @@ pub struct RouteTally {
     pub requests: u64,
     /// Requests by answered status.
     pub statuses: BTreeMap<u16, u64>,
-    /// Invocations made.
+    /// Invocations made (a Lambda authorizer's included: Lambda bills them).
     pub invocations: u64,
     /// Their billed GB-seconds.
     pub gb_seconds: f64,
+    /// Requests refused in a way API Gateway does not bill (authorizer, API key, throttle).
+    pub rejected: u64,
+    /// DynamoDB read request units the invocations consumed.
+    pub read_units: f64,
+    /// DynamoDB write request units the invocations consumed.
+    pub write_units: f64,
 }
 
 /// The run's traffic, shared by the gateway's access log, the Lambda log sink and the console.
@@ -69,6 +78,8 @@ pub struct Traffic {
     recent: Mutex<VecDeque<RecentRequest>>,
     routes: Mutex<Vec<RouteTally>>,
     functions: Mutex<BTreeMap<String, FunctionStats>>,
+    /// DynamoDB units of invocations still running (or never asked for by a request).
+    dynamodb: Mutex<UnitsByTrace>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,11 +95,37 @@ impl Traffic {
             recent: Mutex::new(VecDeque::with_capacity(capacity)),
             routes: Mutex::new(Vec::new()),
             functions: Mutex::new(BTreeMap::new()),
+            dynamodb: Mutex::new(UnitsByTrace::default()),
         }
     }
 
     /// Records one answered API request, with the invocation its integration made (if any).
     pub fn request(&self, record: &AccessRecord, invocation: Option<InvocationRecord>) {
+        let invocations = RequestInvocations {
+            last: invocation,
+            earlier: Vec::new(),
+        };
+        self.request_with(record, invocations);
+    }
+
+    /// Records one answered API request with every invocation it made: the last is the one the
+    /// console shows; all are billed (a Lambda authorizer's too, allowed or not).
+    pub fn request_with(&self, record: &AccessRecord, invocations: RequestInvocations) {
+        let RequestInvocations { last, earlier } = invocations;
+        // The handlers' DynamoDB calls were answered before the functions answered.
+        let mut units = TableUnits::default();
+        let mut gb_seconds = 0.0;
+        {
+            let mut by_trace = lock(&self.dynamodb);
+            for made in earlier.iter().chain(&last) {
+                let taken = by_trace.take(&made.trace_id);
+                units.read += taken.read;
+                units.write += taken.write;
+                gb_seconds += made.gb_seconds;
+            }
+        }
+        let invocation = last;
+        let invoked = earlier.len() as u64 + u64::from(invocation.is_some());
         {
             let mut routes = lock(&self.routes);
             let same = |t: &&mut RouteTally| match (&t.route, &record.route) {
@@ -105,6 +142,9 @@ impl Traffic {
                         statuses: BTreeMap::new(),
                         invocations: 0,
                         gb_seconds: 0.0,
+                        rejected: 0,
+                        read_units: 0.0,
+                        write_units: 0.0,
                     });
                     // Just pushed.
                     routes.last_mut().expect("a route was pushed")
@@ -112,10 +152,13 @@ impl Traffic {
             };
             tally.requests += 1;
             *tally.statuses.entry(record.status).or_default() += 1;
-            if let Some(invocation) = &invocation {
-                tally.invocations += 1;
-                tally.gb_seconds += invocation.gb_seconds;
+            if record.rejected.is_some() {
+                tally.rejected += 1;
             }
+            tally.read_units += units.read;
+            tally.write_units += units.write;
+            tally.invocations += invoked;
+            tally.gb_seconds += gb_seconds;
         }
         if self.capacity == 0 {
             return;
@@ -135,6 +178,11 @@ impl Traffic {
             recent.pop_front();
         }
         recent.push_back(entry);
+    }
+
+    /// Counts one DynamoDB call's units toward the invocation its `X-Amzn-Trace-Id` names.
+    pub fn dynamodb_call(&self, trace_header: &str, units: TableUnits) {
+        lock(&self.dynamodb).add(trace_header, units);
     }
 
     /// Counts one invocation of `function`, whatever made it.
@@ -181,6 +229,9 @@ impl Traffic {
                     requests: tally.requests,
                     invocations: tally.invocations,
                     gb_seconds: tally.gb_seconds,
+                    rejected: tally.rejected,
+                    read_units: tally.read_units,
+                    write_units: tally.write_units,
                 })
             })
             .collect()
@@ -207,7 +258,7 @@ pub(crate) struct ObservedAccessLog {
 impl AccessLog for ObservedAccessLog {
     fn record(&self, record: &AccessRecord) {
         self.terminal.record(record);
-        self.traffic.request(record, request_slot::take());
+        self.traffic.request_with(record, request_slot::take());
     }
 }
 
@@ -241,6 +292,7 @@ mod tests {
             response_size: 17,
             function_error: false,
             gb_seconds,
+            trace_id: String::new(),
         }
     }
 
@@ -270,5 +322,80 @@ mod tests {
             ),
             (2, 2, FrontDoor::RestApi)
         );
+    }
+
+    /// A fixed traffic log, priced by hand (us-east-1): `POST /orders` on a REST API, x86_64.
+    /// - Request 1: invoked (trace A, 0.25 GB-s); its handler's calls: 2 RRU + 1 WRU, then 1 WRU.
+    /// - Request 2: a Lambda authorizer denied it (403); the authorizer ran 0.125 GB-s.
+    /// - Request 3: throttled (429), nothing invoked.
+    /// - Request 4: invoked (trace B, 0.25 GB-s); its handler's call: 0.5 RRU.
+    /// - Request 5: the Lambda authorizer allowed it (0.125 GB-s), then invoked (0.25 GB-s).
+    /// - A call with trace C (an invocation no request made: 3 WRU) and one without a trace.
+    ///
+    /// The route: 5 requests, 3 billed, 5 invocations (two of them the authorizer's), 1.0 GB-s,
+    /// 2.5 RRU, 2 WRU.
+    /// - Lambda: 5 × $0.0000002 + 1.0 × $0.0000166667 = $0.0000176667.
+    /// - DynamoDB: 2.5 × $0.000000125 + 2 × $0.000000625 = $0.0000015625.
+    /// - REST API: 3 × $0.0000035 = $0.0000105 → as served $0.0000297292.
+    #[test]
+    fn a_fixed_traffic_log_prices_each_routes_dynamodb_units_and_leaves_refusals_unbilled() {
+        let traffic = Traffic::new(0);
+        let traced = |trace: &str| InvocationRecord {
+            trace_id: format!("Root=1-{trace};Parent=0;Sampled=0"),
+            ..invocation(0.25)
+        };
+        let units = |read, write| TableUnits { read, write };
+        traffic.dynamodb_call("Root=1-A;Parent=1;Sampled=0", units(2.0, 1.0));
+        traffic.dynamodb_call("Root=1-A;Parent=2;Sampled=0", units(0.0, 1.0));
+        traffic.request(
+            &access("/orders", 200, Some("POST /orders")),
+            Some(traced("A")),
+        );
+        let refused = |status, rejection| AccessRecord {
+            rejected: Some(rejection),
+            ..access("/orders", status, Some("POST /orders"))
+        };
+        let authorizer = || InvocationRecord {
+            function: "authorizer-fn".into(),
+            ..invocation(0.125)
+        };
+        traffic.request(
+            &refused(403, sluice_apigw::Rejection::Authorization),
+            Some(authorizer()),
+        );
+        traffic.request(&refused(429, sluice_apigw::Rejection::Throttled), None);
+        traffic.dynamodb_call("Root=1-C;Parent=3;Sampled=0", units(0.0, 3.0));
+        traffic.dynamodb_call("Root=1-B;Parent=4;Sampled=0", units(0.5, 0.0));
+        traffic.request(
+            &access("/orders", 200, Some("POST /orders")),
+            Some(traced("B")),
+        );
+        traffic.request_with(
+            &access("/orders", 200, Some("POST /orders")),
+            RequestInvocations {
+                last: Some(traced("E")),
+                earlier: vec![authorizer()],
+            },
+        );
+        let routes = traffic.route_traffic();
+        assert_eq!(routes.len(), 1);
+        let route = &routes[0];
+        assert_eq!(
+            (
+                route.requests,
+                route.rejected,
+                route.billed_requests(),
+                route.invocations
+            ),
+            (5, 2, 3, 5)
+        );
+        assert_eq!(route.gb_seconds, 1.0);
+        assert_eq!((route.read_units, route.write_units), (2.5, 2.0));
+        let costs = crate::cost::RunCosts::new(&routes, &[], |_| false, "us-east-1");
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
+        let priced = &costs.routes[0];
+        assert!(close(priced.lambda, 0.000_017_666_7), "{priced:?}");
+        assert!(close(priced.dynamodb, 0.000_001_562_5), "{priced:?}");
+        assert!(close(priced.as_served, 0.000_029_729_2), "{priced:?}");
     }
 }

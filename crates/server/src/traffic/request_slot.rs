@@ -26,6 +26,8 @@ pub struct InvocationRecord {
     pub function_error: bool,
     /// Billed GB-seconds, from the invocation's REPORT line (0 when it has none).
     pub gb_seconds: f64,
+    /// The trace header the runtime was given: the handler's SDK calls carry it.
+    pub trace_id: String,
 }
 
 /// The most of an event or response the console keeps: a hundred 6 MB payloads would otherwise
@@ -42,25 +44,40 @@ pub fn kept(payload: &Bytes) -> Bytes {
     }
 }
 
+/// The invocations one request made.
+#[derive(Debug, Default)]
+pub struct RequestInvocations {
+    /// The last: the integration's, or a Lambda authorizer's when it refused the request.
+    pub last: Option<InvocationRecord>,
+    /// Any before it: a Lambda authorizer's, when the request went on to the integration (billed
+    /// by Lambda all the same).
+    pub earlier: Vec<InvocationRecord>,
+}
+
 tokio::task_local! {
-    static SLOT: RefCell<Option<InvocationRecord>>;
+    static SLOT: RefCell<RequestInvocations>;
 }
 
 /// Runs `request` with an empty slot the integration may fill.
 pub async fn scope<F: Future>(request: F) -> F::Output {
-    SLOT.scope(RefCell::new(None), request).await
+    SLOT.scope(RefCell::new(RequestInvocations::default()), request)
+        .await
 }
 
-/// Records the invocation of the request being served (nothing outside [`scope`]).
+/// Records an invocation of the request being served (nothing outside [`scope`]).
 pub fn put(record: InvocationRecord) {
-    let _ = SLOT.try_with(|slot| *slot.borrow_mut() = Some(record));
+    let _ = SLOT.try_with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if let Some(earlier) = slot.last.replace(record) {
+            slot.earlier.push(earlier);
+        }
+    });
 }
 
-/// Takes the invocation recorded for the request being served, if any.
-pub fn take() -> Option<InvocationRecord> {
-    SLOT.try_with(|slot| slot.borrow_mut().take())
-        .ok()
-        .flatten()
+/// Takes the invocations recorded for the request being served.
+pub fn take() -> RequestInvocations {
+    SLOT.try_with(|slot| std::mem::take(&mut *slot.borrow_mut()))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -77,6 +94,7 @@ mod tests {
             response_size: 0,
             function_error: false,
             gb_seconds: 0.0,
+            trace_id: String::new(),
         }
     }
 
@@ -101,14 +119,27 @@ mod tests {
     #[tokio::test]
     async fn a_record_is_seen_only_inside_its_own_scope() {
         put(record("outside"));
-        assert!(take().is_none(), "no slot outside a scope");
+        assert!(take().last.is_none(), "no slot outside a scope");
         let inside = scope(async {
             put(record("f"));
-            take().map(|r| r.function)
+            take().last.map(|r| r.function)
         })
         .await;
         assert_eq!(inside.as_deref(), Some("f"));
         let empty = scope(async { take() }).await;
-        assert!(empty.is_none(), "each scope starts empty");
+        assert!(empty.last.is_none(), "each scope starts empty");
+    }
+
+    #[tokio::test]
+    async fn an_authorizers_invocation_is_kept_before_the_integrations() {
+        let taken = scope(async {
+            put(record("authorizer"));
+            put(record("handler"));
+            take()
+        })
+        .await;
+        assert_eq!(taken.last.map(|r| r.function).as_deref(), Some("handler"));
+        let earlier: Vec<_> = taken.earlier.into_iter().map(|r| r.function).collect();
+        assert_eq!(earlier, ["authorizer"]);
     }
 }

@@ -55,6 +55,9 @@ mod tests {
                 requests: 3,
                 invocations: 2,
                 gb_seconds: 0.25,
+                rejected: 1,
+                read_units: 2.5,
+                write_units: 1.0,
             }],
             tables: vec![TableTraffic {
                 table: "t".into(),
@@ -64,6 +67,27 @@ mod tests {
         };
         saved.save(&dir).unwrap();
         assert_eq!(SavedTraffic::load(&dir), Some(saved));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_traffic_file_from_before_refusals_and_route_units_still_loads() {
+        let dir = std::env::temp_dir().join(format!("sluice-traffic-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(TRAFFIC_FILE),
+            r#"{"routes": [{"api": "Api", "route": "GET /", "function": "Fn",
+                "front_door": "RestApi", "requests": 3, "invocations": 3, "gb_seconds": 0.5}],
+              "tables": []}"#,
+        )
+        .unwrap();
+        let saved = SavedTraffic::load(&dir).expect("an older file loads");
+        let route = &saved.routes[0];
+        assert_eq!(
+            (route.rejected, route.read_units, route.write_units),
+            (0, 0.0, 0.0)
+        );
+        assert_eq!(route.billed_requests(), 3);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

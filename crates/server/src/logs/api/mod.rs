@@ -201,6 +201,11 @@ fn describe_log_streams(
         .streams(&group)
         .ok_or(LogsApiError::ResourceNotFound(NO_GROUP))?;
     if let Some(prefix) = &request.log_stream_name_prefix {
+        if request.order_by.as_deref() == Some("LastEventTime") {
+            return Err(LogsApiError::InvalidParameter(
+                "Cannot order by LastEventTime with a logStreamNamePrefix.".into(),
+            ));
+        }
         streams.retain(|s| s.name.starts_with(prefix.as_str()));
     }
     if request.order_by.as_deref() == Some("LastEventTime") {
@@ -257,7 +262,14 @@ fn get_log_events(store: &LogStore, request: GetLogEvents) -> Result<Value, Logs
         .events(&group, &request.log_stream_name)
         .ok_or(LogsApiError::ResourceNotFound(NO_STREAM))?
         .into_iter()
-        .filter(|e| in_window(e.timestamp, request.start_time, request.end_time))
+        // AWS: GetLogEvents leaves out events at `endTime` itself (FilterLogEvents keeps them).
+        .filter(|e| {
+            in_window(
+                e.timestamp,
+                request.start_time,
+                request.end_time.map(|t| t - 1),
+            )
+        })
         .collect();
     let limit = page_limit(request.limit, MAX_EVENTS);
     // Without a token AWS starts at the tail unless `startFromHead`; `f/n` reads forward from n,
@@ -350,6 +362,12 @@ fn filter_log_events(store: &LogStore, request: FilterLogEvents) -> Result<Value
         .map(FilterPattern::parse)
         .transpose()
         .map_err(|e| LogsApiError::InvalidParameter(e.to_string()))?;
+    if request.log_stream_names.is_some() && request.log_stream_name_prefix.is_some() {
+        return Err(LogsApiError::InvalidParameter(
+            "logStreamNames and logStreamNamePrefix are mutually exclusive; specify only one."
+                .into(),
+        ));
+    }
     let names = request.log_stream_names.unwrap_or_default();
     let query = EventQuery {
         streams: &names,
@@ -365,6 +383,7 @@ fn filter_log_events(store: &LogStore, request: FilterLogEvents) -> Result<Value
         .unwrap_or_default()
         .into_iter()
         .filter(|s| names.is_empty() || names.contains(&s.name))
+        .filter(|s| query.stream_prefix.is_none_or(|p| s.name.starts_with(p)))
         .map(|s| json!({"logStreamName": s.name, "searchedCompletely": true}))
         .collect();
     let items: Vec<Value> = events

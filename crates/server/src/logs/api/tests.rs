@@ -183,3 +183,62 @@ fn filter_log_events_interleaves_filters_and_pages() {
         (400, Some("UnknownOperationException"))
     );
 }
+
+#[test]
+fn time_windows_and_stream_selection_follow_each_operations_contract() {
+    let f = fixture("windows");
+    let group = "/aws/lambda/Hello";
+    let stream = "2026/01/01/[$LATEST]aaa";
+    let events = f.store.events(group, stream).unwrap();
+    let last = events.last().unwrap().timestamp;
+    // GetLogEvents: `endTime` is exclusive; FilterLogEvents: inclusive.
+    let (_, got) = call(
+        &f,
+        "GetLogEvents",
+        json!({"logGroupName": group, "logStreamName": stream, "startFromHead": true, "endTime": last}),
+    );
+    assert!(got["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["timestamp"].as_i64() < Some(last)));
+    let (_, filtered) = call(
+        &f,
+        "FilterLogEvents",
+        json!({"logGroupName": group, "logStreamNames": [stream], "endTime": last}),
+    );
+    assert_eq!(filtered["events"].as_array().unwrap().len(), 2);
+    // A prefix narrows both the events and the streams reported as searched.
+    let (_, prefixed) = call(
+        &f,
+        "FilterLogEvents",
+        json!({"logGroupName": group, "logStreamNamePrefix": "2026/01/01/[$LATEST]b"}),
+    );
+    assert_eq!(prefixed["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        prefixed["searchedLogStreams"],
+        json!([{"logStreamName": "2026/01/01/[$LATEST]bbb", "searchedCompletely": true}])
+    );
+    // Mutually exclusive parameters are the caller's mistake.
+    let (status, out) = call(
+        &f,
+        "FilterLogEvents",
+        json!({"logGroupName": group, "logStreamNames": [stream], "logStreamNamePrefix": "2026"}),
+    );
+    assert_eq!(
+        (status, out["__type"].as_str()),
+        (400, Some("InvalidParameterException"))
+    );
+    let (status, out) = call(
+        &f,
+        "DescribeLogStreams",
+        json!({"logGroupName": group, "logStreamNamePrefix": "2026", "orderBy": "LastEventTime"}),
+    );
+    assert_eq!(
+        (status, out["message"].as_str()),
+        (
+            400,
+            Some("Cannot order by LastEventTime with a logStreamNamePrefix.")
+        )
+    );
+}
