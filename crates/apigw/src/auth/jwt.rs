@@ -140,14 +140,15 @@ impl Jwks {
     }
 
     /// The token's claims once its signature verifies against the key its `kid` names, from the
-    /// cache when this JWKS verified the same token before. Claims are not checked here.
-    fn verified_claims(&self, token: &str) -> Result<Arc<Map<String, Value>>, JwtError> {
+    /// cache when this JWKS verified the same token before (then `true`). Claims are not checked
+    /// here.
+    fn verified_claims(&self, token: &str) -> Result<(Arc<Map<String, Value>>, bool), JwtError> {
         if let Some(claims) = self.verified.get(token) {
-            return Ok(claims);
+            return Ok((claims, true));
         }
         let claims = Arc::new(self.verify_signature(token)?);
         self.verified.insert(token.to_owned(), Arc::clone(&claims));
-        Ok(claims)
+        Ok((claims, false))
     }
 
     /// Decodes the header, picks the key and verifies the signature; the payload on success.
@@ -241,6 +242,15 @@ pub struct JwtRules {
     pub leeway_secs: u64,
 }
 
+/// A token that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidToken {
+    /// Its claims, as the token carries them.
+    pub claims: Arc<Map<String, Value>>,
+    /// Whether its signature was verified on an earlier request (the access log's `cached`).
+    pub signature_cached: bool,
+}
+
 /// A JWKS and the rules its tokens must meet.
 #[derive(Debug, Clone)]
 pub struct JwtValidator {
@@ -268,13 +278,16 @@ impl JwtValidator {
     /// Verifies `token` at `now` (seconds since the epoch); the claims on success. The signature
     /// of a token seen before is not verified again; `exp`, `nbf`, `iss`, audience and
     /// `token_use` are checked against `now` on every call.
-    pub fn validate(&self, token: &str, now: u64) -> Result<Arc<Map<String, Value>>, JwtError> {
+    pub fn validate(&self, token: &str, now: u64) -> Result<ValidToken, JwtError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(JwtError::TooLarge);
         }
-        let claims = self.jwks.verified_claims(token)?;
+        let (claims, signature_cached) = self.jwks.verified_claims(token)?;
         self.check_claims(&claims, now)?;
-        Ok(claims)
+        Ok(ValidToken {
+            claims,
+            signature_cached,
+        })
     }
 
     /// `exp`, `nbf`, `iss`, audience and `token_use`.

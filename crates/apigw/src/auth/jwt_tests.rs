@@ -46,7 +46,8 @@ fn a_good_token_passes_and_every_attack_fails() {
     let (issuer, validator) = setup("a");
     let good = issuer.sign(&claims(&issuer)).expect("sign");
     let ok = validator.validate(&good, NOW).expect("valid token");
-    assert_eq!(ok["cognito:username"], "ada");
+    assert_eq!(ok.claims["cognito:username"], "ada");
+    assert!(!ok.signature_cached);
 
     let mut parts = good.split('.').map(str::to_owned).collect::<Vec<_>>();
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -163,7 +164,10 @@ fn access_tokens_carry_client_id_and_scopes() {
         ..TokenRequest::default()
     };
     let token = issuer.sign(&request.claims(issuer.issuer())).expect("sign");
-    let claims = validator.validate(&token, NOW).expect("valid access token");
+    let claims = validator
+        .validate(&token, NOW)
+        .expect("valid access token")
+        .claims;
     assert_eq!(claims["token_use"], "access");
     assert!(claims.get("aud").is_none());
     assert!(has_any_scope(&claims, &["items/read".into()]));
@@ -186,7 +190,8 @@ fn a_cached_token_is_not_verified_again_but_still_expires() {
     let token = issuer.sign(&claims(&issuer)).expect("sign");
     assert!(validator.validate(&token, NOW).is_ok());
     assert_eq!(validator.jwks().verifications(), 1);
-    assert!(validator.validate(&token, NOW + 10).is_ok());
+    let again = validator.validate(&token, NOW + 10).expect("still valid");
+    assert!(again.signature_cached);
     assert!(validator.validate(&token, NOW + 3599).is_ok());
     assert_eq!(
         validator.jwks().verifications(),
