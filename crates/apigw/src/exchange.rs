@@ -137,7 +137,13 @@ fn protocol_name(version: http::Version) -> &'static str {
 
 /// Lower-case hex of some bytes.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// A stable lower-case alphanumeric id of `len` characters derived from `seed` (FNV-1a), so the

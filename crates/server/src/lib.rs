@@ -3,6 +3,7 @@
 //! and shuts everything down.
 
 pub mod auth_setup;
+mod batch_writer;
 pub mod build;
 mod config;
 mod connections;
@@ -356,6 +357,10 @@ impl Application {
             }
         }
         self.current.load().lambda.shutdown().await;
+        // The sandboxes' last lines (their Shutdown phase included) are queued: write them now,
+        // before anything Sluice prints after shutdown.
+        self.shared.logs.flush();
+        self.shared.log.flush();
         let saved = self.shared.saved_traffic();
         if !saved.routes.is_empty() {
             let dir = self.shared.config.state_dir();

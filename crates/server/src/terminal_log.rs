@@ -1,32 +1,74 @@
 //! What a person sees in the terminal: function output prefixed with the function's name (colored
 //! on a TTY, as SAM CLI users are used to), and one access line per request.
 
+use std::fs::File;
 use std::io::Write;
 
 use sluice_apigw::{AccessLog, AccessRecord};
 use sluice_lambda::LogSink;
 
-/// Writes function log lines to stderr (or the `--log-file`), one per call, so lines from parallel
-/// sandboxes never interleave.
+use crate::batch_writer::BatchWriter;
+
+/// Where a queued line goes.
+enum Target {
+    Stderr,
+    File,
+}
+
+/// Writes function log lines to stderr (or the `--log-file`) and access lines to stderr, whole
+/// lines only, so lines from parallel sandboxes never interleave. Lines are queued and written
+/// in batches off the request path ([`BatchWriter`]).
 pub struct TerminalLog {
     color: bool,
-    /// `--log-file`: function lines go here, uncoloured, instead of stderr (access lines stay on
+    /// `--log-file`: function lines go there, uncoloured, instead of stderr (access lines stay on
     /// stderr, as SAM CLI keeps its request lines on the terminal).
-    file: Option<std::sync::Mutex<std::fs::File>>,
+    to_file: bool,
+    lines: BatchWriter<(Target, String)>,
 }
 
 impl TerminalLog {
     /// Function logs on stderr, coloured when `color` (the binary decides: a terminal, no `NO_COLOR`).
     pub fn new(color: bool) -> Self {
-        Self { color, file: None }
+        Self::with_file(color, None)
     }
 
     /// Function logs to `path` (created or truncated, as SAM CLI opens its log file).
     pub fn to_file(path: &std::path::Path, color: bool) -> std::io::Result<Self> {
-        Ok(Self {
+        Ok(Self::with_file(color, Some(File::create(path)?)))
+    }
+
+    fn with_file(color: bool, mut file: Option<File>) -> Self {
+        let to_file = file.is_some();
+        let mut stderr_text = String::new();
+        let mut file_text = String::new();
+        let lines = BatchWriter::new("sluice-terminal", move |batch: Vec<(Target, String)>| {
+            for (target, line) in batch {
+                match target {
+                    Target::Stderr => stderr_text.push_str(&line),
+                    Target::File => file_text.push_str(&line),
+                }
+            }
+            if !stderr_text.is_empty() {
+                let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
+                stderr_text.clear();
+            }
+            if let Some(file) = &mut file {
+                if !file_text.is_empty() {
+                    let _ = file.write_all(file_text.as_bytes());
+                }
+            }
+            file_text.clear();
+        });
+        Self {
             color,
-            file: Some(std::sync::Mutex::new(std::fs::File::create(path)?)),
-        })
+            to_file,
+            lines,
+        }
+    }
+
+    /// Write every queued line now (at shutdown, and before Sluice prints its own summary).
+    pub fn flush(&self) {
+        self.lines.flush();
     }
 
     /// Prints one access line: `"GET /hello HTTP/1.1" 200 1.23 ms`.
@@ -53,7 +95,7 @@ impl TerminalLog {
         } else {
             format!("\"{method} {path} {protocol}\" {status} {elapsed_ms:.2} ms{suffix}\n")
         };
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        self.lines.push((Target::Stderr, line));
     }
 }
 
@@ -92,10 +134,9 @@ impl AccessLog for TerminalLog {
 
 impl LogSink for TerminalLog {
     fn line(&self, function: &str, line: &str) {
-        if let Some(file) = &self.file {
-            if let Ok(mut file) = file.lock() {
-                let _ = writeln!(file, "[{function}] {line}");
-            }
+        if self.to_file {
+            self.lines
+                .push((Target::File, format!("[{function}] {line}\n")));
             return;
         }
         let text = if self.color {
@@ -109,6 +150,6 @@ impl LogSink for TerminalLog {
         } else {
             format!("[{function}] {line}\n")
         };
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        self.lines.push((Target::Stderr, text));
     }
 }

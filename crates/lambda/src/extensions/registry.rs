@@ -384,10 +384,12 @@ impl Registry {
         ready.then_some(Ok(()))
     }
 
-    /// Give every agent subscribed to `kind` the event; how many got it.
-    pub fn dispatch(&self, kind: EventKind, event: &Event) -> usize {
+    /// Give every agent subscribed to `kind` the event (built only if one is); how many got it.
+    pub fn dispatch(&self, kind: EventKind, event: impl FnOnce() -> Event) -> usize {
         let mut inner = self.lock();
         let mut given = 0;
+        let mut build = Some(event);
+        let mut built: Option<Event> = None;
         for agent in &mut inner.agents {
             let subscribed = match kind {
                 EventKind::Invoke => agent.invoke,
@@ -398,6 +400,10 @@ impl Registry {
             }
             given += 1;
             agent.state = State::Running;
+            if built.is_none() {
+                built = build.take().map(|b| b());
+            }
+            let Some(event) = &built else { continue };
             match agent.waiter.take() {
                 Some(waiter) => {
                     if let Err(event) = waiter.send(event.clone()) {
@@ -409,7 +415,9 @@ impl Registry {
             }
         }
         drop(inner);
-        self.touch();
+        if given > 0 {
+            self.touch();
+        }
         given
     }
 
@@ -477,14 +485,17 @@ mod tests {
         let mut rx = registry.next(&inv.id).unwrap();
         let _down_rx = registry.next(&down.id).unwrap();
         let event = Event::invoke("req-1", 5, "arn", "Root=1");
-        assert_eq!(registry.dispatch(EventKind::Invoke, &event), 1);
+        assert_eq!(registry.dispatch(EventKind::Invoke, || event.clone()), 1);
         assert_eq!(rx.try_recv().unwrap(), event);
         assert!(!registry.all_done(), "inv is working on the event");
         let mut rx = registry.next(&inv.id).unwrap();
         assert!(registry.all_done());
         assert!(rx.try_recv().is_err(), "no event yet");
         let shutdown = Event::shutdown(ShutdownReason::Spindown, 9);
-        assert_eq!(registry.dispatch(EventKind::Shutdown, &shutdown), 1);
+        assert_eq!(
+            registry.dispatch(EventKind::Shutdown, || shutdown.clone()),
+            1
+        );
         assert!(!registry.all_done());
         registry.process_exited("down", "exit status 0", true);
         assert!(registry.all_done());
@@ -500,7 +511,7 @@ mod tests {
         let registry = Registry::new(vec!["x".into()]);
         let x = registry.register("x", &events(&["INVOKE"])).unwrap();
         let event = Event::invoke("r", 1, "arn", "t");
-        registry.dispatch(EventKind::Invoke, &event);
+        registry.dispatch(EventKind::Invoke, || event.clone());
         let mut rx = registry.next(&x.id).unwrap();
         assert_eq!(rx.try_recv().unwrap(), event);
         assert!(!registry.all_done());

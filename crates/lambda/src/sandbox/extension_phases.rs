@@ -137,7 +137,7 @@ pub(super) async fn shutdown_phase(
     }
     extensions.begin_shutdown();
     let event = Event::shutdown(reason, epoch_ms(deadline));
-    if extensions.registry.dispatch(EventKind::Shutdown, &event) > 0 {
+    if extensions.registry.dispatch(EventKind::Shutdown, || event) > 0 {
         let registry = &extensions.registry;
         let mut changes = registry.watch();
         loop {

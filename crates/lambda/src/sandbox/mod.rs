@@ -417,15 +417,14 @@ impl Sandbox {
             .map_or(0, |d| d.as_millis() as u64);
         let trace_id = trace_id();
         // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
-        self.extensions.registry.dispatch(
-            EventKind::Invoke,
-            &Event::invoke(
+        self.extensions.registry.dispatch(EventKind::Invoke, || {
+            Event::invoke(
                 request_id,
                 deadline_ms,
                 &self.template.function_arn,
                 &trace_id,
-            ),
-        );
+            )
+        });
         let pending = PendingInvocation {
             request_id: request_id.to_owned(),
             payload,

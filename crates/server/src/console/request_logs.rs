@@ -104,9 +104,7 @@ mod tests {
             "END RequestId: r1",
             "REPORT RequestId: r1\tDuration: 1.00 ms",
         ] {
-            store
-                .append(&group, "2026/01/01/[$LATEST]abc", line)
-                .unwrap();
+            store.append(&group, "2026/01/01/[$LATEST]abc", line);
         }
         let mut lookup = LogLookup::new(&store);
         assert_eq!(lookup.lines("fn", "r1")[1], "hello from r1");

@@ -8,7 +8,6 @@ mod json_format;
 mod store;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sluice_lambda::LogSink;
@@ -34,8 +33,6 @@ pub(crate) struct FunctionLogs {
     pub store: Arc<LogStore>,
     /// Where each invocation is counted (the console's function statistics).
     traffic: Arc<Traffic>,
-    /// Set after the first failed write, so a full disk is reported once, not per line.
-    warned: AtomicBool,
     /// Functions whose logs are in Lambda's JSON format (`AWS_LAMBDA_LOG_FORMAT=JSON`), as the
     /// current generation configures them.
     json_functions: RwLock<BTreeSet<String>>,
@@ -48,7 +45,6 @@ impl FunctionLogs {
             terminal,
             store,
             traffic,
-            warned: AtomicBool::new(false),
             json_functions: RwLock::new(BTreeSet::new()),
         }
     }
@@ -78,11 +74,7 @@ impl FunctionLogs {
             None => line,
         };
         let group = LogStore::group_for_function(function);
-        if let Err(error) = self.store.append(&group, stream, line) {
-            if !self.warned.swap(true, Ordering::Relaxed) {
-                tracing::warn!("function logs are not being kept: {error}");
-            }
-        }
+        self.store.append(&group, stream, line);
     }
 }
 

@@ -9,11 +9,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
+
+use crate::batch_writer::BatchWriter;
 
 /// Bytes kept per log group by default (CloudWatch keeps everything; a laptop should not).
 pub const DEFAULT_GROUP_BYTES: u64 = 16 * 1024 * 1024;
@@ -86,16 +87,26 @@ pub struct GroupInfo {
 /// The log groups under one folder (`<state>/logs`).
 pub struct LogStore {
     dir: PathBuf,
-    max_group_bytes: u64,
-    writer: Mutex<Writer>,
+    /// Events queued for the files; written in batches off the request path, and always before
+    /// this store reads (so a read sees every append made before it).
+    pending: BatchWriter<Pending>,
 }
 
-/// Open files and group sizes, behind the store's lock (lines from parallel sandboxes are
-/// written one at a time, whole).
-#[derive(Default)]
+/// One appended event, waiting for its file.
+struct Pending {
+    group_dir: PathBuf,
+    stream: String,
+    event: LogEvent,
+}
+
+/// Open files and group sizes, owned by the batch writer (lines from parallel sandboxes are
+/// written whole, in the order they were appended).
 struct Writer {
+    max_group_bytes: u64,
     files: HashMap<PathBuf, File>,
     group_bytes: HashMap<PathBuf, u64>,
+    /// Set after the first failed write, so a full disk is reported once, not per line.
+    warned: bool,
 }
 
 /// Makes event ids unique within a process; the time and process id make them unique across runs.
@@ -111,11 +122,19 @@ pub fn now_millis() -> i64 {
 impl LogStore {
     /// The store in `dir` (created on first write), each group kept under `max_group_bytes`.
     pub fn new(dir: PathBuf, max_group_bytes: u64) -> Self {
-        Self {
-            dir,
+        let mut writer = Writer {
             max_group_bytes,
-            writer: Mutex::new(Writer::default()),
-        }
+            files: HashMap::new(),
+            group_bytes: HashMap::new(),
+            warned: false,
+        };
+        let pending = BatchWriter::new("sluice-log-store", move |batch| writer.write(batch));
+        Self { dir, pending }
+    }
+
+    /// Write every queued event now (readers do; so does shutdown).
+    pub fn flush(&self) {
+        self.pending.flush();
     }
 
     /// The store of an application's state folder (`<state>/logs`), with the default budget:
@@ -139,54 +158,27 @@ impl LogStore {
             .join(utf8_percent_encode(group, FILE_NAME).to_string())
     }
 
-    /// Appends one event to `group`/`stream`, stamped now, then keeps the group within budget.
-    pub fn append(&self, group: &str, stream: &str, message: &str) -> Result<(), LogStoreError> {
+    /// Appends one event to `group`/`stream`, stamped now; it reaches its file within a few
+    /// milliseconds (at once for this store's readers), and the group is then kept within budget.
+    /// A failed write is reported once, as a warning.
+    pub fn append(&self, group: &str, stream: &str, message: &str) {
         let now = now_millis();
         let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-        let event = LogEvent {
-            timestamp: now,
-            ingestion_time: now,
-            event_id: format!("{now:020}{:010}{sequence:010}", std::process::id()),
-            message: message.to_owned(),
-        };
-        // Serializing a struct of strings and integers cannot fail.
-        let mut line = serde_json::to_string(&event).unwrap_or_default();
-        line.push('\n');
-        let group_dir = self.group_dir(group);
-        let path = group_dir.join(format!(
-            "{}{STREAM_EXT}",
-            utf8_percent_encode(stream, FILE_NAME)
-        ));
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let Writer { files, group_bytes } = &mut *writer;
-        if !files.contains_key(&path) {
-            std::fs::create_dir_all(&group_dir).map_err(io(format!(
-                "creating log group folder {}",
-                group_dir.display()
-            )))?;
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(io(format!("opening log stream {}", path.display())))?;
-            files.insert(path.clone(), file);
-        }
-        if let Some(file) = files.get_mut(&path) {
-            file.write_all(line.as_bytes())
-                .map_err(io(format!("writing log stream {}", path.display())))?;
-        }
-        let size = group_bytes
-            .entry(group_dir.clone())
-            .or_insert_with(|| folder_bytes(&group_dir));
-        *size += line.len() as u64;
-        if *size > self.max_group_bytes {
-            *size = trim_group(&group_dir, &path, self.max_group_bytes, files)?;
-        }
-        Ok(())
+        self.pending.push(Pending {
+            group_dir: self.group_dir(group),
+            stream: stream.to_owned(),
+            event: LogEvent {
+                timestamp: now,
+                ingestion_time: now,
+                event_id: format!("{now:020}{:010}{sequence:010}", std::process::id()),
+                message: message.to_owned(),
+            },
+        });
     }
 
     /// Every group, sorted by name.
     pub fn groups(&self) -> Vec<GroupInfo> {
+        self.flush();
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -212,6 +204,7 @@ impl LogStore {
 
     /// The streams of `group` sorted by name, or `None` when the group does not exist.
     pub fn streams(&self, group: &str) -> Option<Vec<StreamInfo>> {
+        self.flush();
         let entries = std::fs::read_dir(self.group_dir(group)).ok()?;
         let mut streams: Vec<StreamInfo> = entries
             .flatten()
@@ -236,11 +229,65 @@ impl LogStore {
 
     /// The events of one stream, oldest first, or `None` when group or stream does not exist.
     pub fn events(&self, group: &str, stream: &str) -> Option<Vec<LogEvent>> {
+        self.flush();
         let path = self.group_dir(group).join(format!(
             "{}{STREAM_EXT}",
             utf8_percent_encode(stream, FILE_NAME)
         ));
         path.is_file().then(|| read_events(&path))
+    }
+}
+
+impl Writer {
+    fn write(&mut self, batch: Vec<Pending>) {
+        for pending in batch {
+            if let Err(error) = self.write_one(pending) {
+                if !self.warned {
+                    self.warned = true;
+                    tracing::warn!("function logs are not being kept: {error}");
+                }
+            }
+        }
+    }
+
+    fn write_one(&mut self, pending: Pending) -> Result<(), LogStoreError> {
+        let Pending {
+            group_dir,
+            stream,
+            event,
+        } = pending;
+        // Serializing a struct of strings and integers cannot fail.
+        let mut line = serde_json::to_string(&event).unwrap_or_default();
+        line.push('\n');
+        let path = group_dir.join(format!(
+            "{}{STREAM_EXT}",
+            utf8_percent_encode(&stream, FILE_NAME)
+        ));
+        if !self.files.contains_key(&path) {
+            std::fs::create_dir_all(&group_dir).map_err(io(format!(
+                "creating log group folder {}",
+                group_dir.display()
+            )))?;
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(io(format!("opening log stream {}", path.display())))?;
+            self.files.insert(path.clone(), file);
+        }
+        if let Some(file) = self.files.get_mut(&path) {
+            file.write_all(line.as_bytes())
+                .map_err(io(format!("writing log stream {}", path.display())))?;
+        }
+        let size = self
+            .group_bytes
+            .entry(group_dir.clone())
+            .or_insert_with(|| folder_bytes(&group_dir));
+        *size += line.len() as u64;
+        if *size > self.max_group_bytes {
+            *size = trim_group(&group_dir, &path, self.max_group_bytes, &mut self.files)?;
+        }
+        Ok(())
     }
 }
 
@@ -333,15 +380,9 @@ mod tests {
     fn groups_streams_and_events_read_back_what_was_written() {
         let (store, dir) = store(DEFAULT_GROUP_BYTES);
         let group = LogStore::group_for_function("Child/Hello");
-        store
-            .append(&group, "2026/01/02/[$LATEST]abc", "one")
-            .unwrap();
-        store
-            .append(&group, "2026/01/02/[$LATEST]abc", "two")
-            .unwrap();
-        store
-            .append(&group, "2026/01/02/[$LATEST]def", "three")
-            .unwrap();
+        store.append(&group, "2026/01/02/[$LATEST]abc", "one");
+        store.append(&group, "2026/01/02/[$LATEST]abc", "two");
+        store.append(&group, "2026/01/02/[$LATEST]def", "three");
         let groups = store.groups();
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].name, "/aws/lambda/Child/Hello");
@@ -366,12 +407,12 @@ mod tests {
         let group = "/aws/lambda/Busy";
         let line = "x".repeat(100);
         for _ in 0..20 {
-            store.append(group, "old", &line).unwrap();
+            store.append(group, "old", &line);
         }
         // Modification times must differ for "oldest" to mean something on coarse clocks.
         std::thread::sleep(std::time::Duration::from_millis(20));
         for _ in 0..30 {
-            store.append(group, "new", &line).unwrap();
+            store.append(group, "new", &line);
         }
         assert!(
             store.events(group, "old").is_none(),
@@ -382,7 +423,7 @@ mod tests {
         assert!(store.groups()[0].stored_bytes <= 4096);
         // A lone stream over budget keeps its newest events.
         for i in 0..100 {
-            store.append(group, "new", &format!("{line}{i}")).unwrap();
+            store.append(group, "new", &format!("{line}{i}"));
         }
         let new = store.events(group, "new").unwrap();
         assert!(new.last().unwrap().message.ends_with("99"));

@@ -22,16 +22,10 @@ fn fixture(label: &str) -> Fixture {
     let _ = std::fs::remove_dir_all(&dir);
     let store = LogStore::new(dir.clone(), crate::logs::DEFAULT_GROUP_BYTES);
     let group = "/aws/lambda/Hello";
-    store
-        .append(group, "2026/01/01/[$LATEST]aaa", "START RequestId: 1")
-        .unwrap();
-    store
-        .append(group, "2026/01/01/[$LATEST]aaa", "ERROR boom")
-        .unwrap();
-    store
-        .append(group, "2026/01/01/[$LATEST]bbb", "all fine")
-        .unwrap();
-    store.append("/aws/lambda/Other", "s", "other").unwrap();
+    store.append(group, "2026/01/01/[$LATEST]aaa", "START RequestId: 1");
+    store.append(group, "2026/01/01/[$LATEST]aaa", "ERROR boom");
+    store.append(group, "2026/01/01/[$LATEST]bbb", "all fine");
+    store.append("/aws/lambda/Other", "s", "other");
     Fixture { store, dir }
 }
 

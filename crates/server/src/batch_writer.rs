@@ -1,0 +1,193 @@
+//! Writes taken off the request path: callers queue an item and return; a background thread
+//! writes whatever has queued a moment after the first item, as one batch.
+//!
+//! Why: every invocation logs START, END and REPORT and every request an access line, each to the
+//! terminal and the log store. Written in place that is seven `write(2)` calls a request, each
+//! waking whoever reads the terminal, on the thread that should be answering (issue 13: logging
+//! may cost no more than 5 % of throughput). Batched, it is one wake-up and a few writes per
+//! [`WINDOW`] however many requests arrive.
+//!
+//! Readers that must see everything queued so far (the CloudWatch Logs API, `sluice logs` in
+//! this process, shutdown) call [`BatchWriter::flush`], which writes on the caller's thread.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How long the writer waits after the first queued item, gathering the rest of the batch.
+/// Short enough that a person at the terminal sees nothing late.
+const WINDOW: Duration = Duration::from_millis(2);
+
+/// Past this many queued items the caller writes the batch itself: a terminal that stops reading
+/// slows requests down, as a blocking write did, instead of growing the queue without bound.
+const MAX_QUEUED: usize = 16 * 1024;
+
+/// A queue of items written in batches by a background thread.
+pub(crate) struct BatchWriter<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+type WriteFn<T> = Box<dyn FnMut(Vec<T>) + Send>;
+
+struct Shared<T> {
+    queue: Mutex<Queue<T>>,
+    wake: Condvar,
+    /// Held while a batch is written, so batches reach the destination in queue order.
+    write: Mutex<WriteFn<T>>,
+}
+
+struct Queue<T> {
+    items: Vec<T>,
+    stop: bool,
+}
+
+fn lock<V>(m: &Mutex<V>) -> MutexGuard<'_, V> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<T: Send + 'static> BatchWriter<T> {
+    /// A writer whose thread is called `name`; `write` gets each batch in queue order. Without a
+    /// thread (the OS refused one) every push writes at once, as before batching.
+    pub fn new(name: &str, write: impl FnMut(Vec<T>) + Send + 'static) -> Self {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                items: Vec::new(),
+                stop: false,
+            }),
+            wake: Condvar::new(),
+            write: Mutex::new(Box::new(write)),
+        });
+        let worker = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || worker.run())
+            .ok();
+        BatchWriter { shared, thread }
+    }
+
+    /// Queue one item; it is written within [`WINDOW`] (or now, if the queue is full).
+    pub fn push(&self, item: T) {
+        let mut queue = lock(&self.shared.queue);
+        let first = queue.items.is_empty();
+        queue.items.push(item);
+        let full = queue.items.len() >= MAX_QUEUED;
+        drop(queue);
+        if self.thread.is_none() || full {
+            self.shared.flush();
+        } else if first {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// Write everything queued so far, on this thread, before returning.
+    pub fn flush(&self) {
+        self.shared.flush();
+    }
+}
+
+impl<T> Shared<T> {
+    fn flush(&self) {
+        let mut write = lock(&self.write);
+        let items = std::mem::take(&mut lock(&self.queue).items);
+        if !items.is_empty() {
+            write(items);
+        }
+    }
+
+    fn run(&self) {
+        loop {
+            let mut queue = lock(&self.queue);
+            while queue.items.is_empty() && !queue.stop {
+                queue = self.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
+            }
+            let stop = queue.stop;
+            drop(queue);
+            if !stop {
+                std::thread::sleep(WINDOW);
+            }
+            self.flush();
+            if stop {
+                return;
+            }
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for BatchWriter<T> {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).stop = true;
+        self.shared.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.shared.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Batches = Arc<Mutex<Vec<Vec<u32>>>>;
+
+    fn collector() -> (Batches, impl FnMut(Vec<u32>) + Send + 'static) {
+        let batches = Batches::default();
+        let sink = batches.clone();
+        (batches, move |batch| sink.lock().unwrap().push(batch))
+    }
+
+    #[test]
+    fn flush_writes_everything_queued_in_order() {
+        let (batches, write) = collector();
+        let writer = BatchWriter::new("test-writer", write);
+        for i in 0..100 {
+            writer.push(i);
+        }
+        writer.flush();
+        let written: Vec<u32> = batches.lock().unwrap().concat();
+        assert_eq!(written, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_thread_writes_without_a_flush() {
+        let (batches, write) = collector();
+        let writer = BatchWriter::new("test-writer", write);
+        writer.push(7);
+        for _ in 0..500 {
+            if !batches.lock().unwrap().is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(batches.lock().unwrap().concat(), vec![7]);
+    }
+
+    #[test]
+    fn drop_writes_what_is_left() {
+        let (batches, write) = collector();
+        let writer = BatchWriter::new("test-writer", write);
+        for i in 0..1000 {
+            writer.push(i);
+        }
+        drop(writer);
+        assert_eq!(
+            batches.lock().unwrap().concat(),
+            (0..1000).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_full_queue_is_written_by_the_caller() {
+        let (batches, write) = collector();
+        let writer = BatchWriter::new("test-writer", write);
+        // Whoever writes (the thread or a caller at the cap), no batch exceeds the cap.
+        for i in 0..(MAX_QUEUED as u32 * 3) {
+            writer.push(i);
+        }
+        writer.flush();
+        let batches = batches.lock().unwrap();
+        assert!(batches.iter().all(|b| b.len() <= MAX_QUEUED));
+        assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), MAX_QUEUED * 3);
+    }
+}
