@@ -20,7 +20,8 @@ pub struct AccessRecord {
     pub elapsed: Duration,
     /// The authorizer that decided (its name in `Auth.Authorizers`, or `AWS_IAM`), if any ran.
     pub authorizer: Option<String>,
-    /// Whether a Lambda authorizer's answer came from its cache (`None`: no cacheable authorizer).
+    /// Whether the authorizer's answer came from its cache: a Lambda authorizer's result cache, or a
+    /// JWT whose signature was verified on an earlier request (`None`: no cacheable authorizer).
     pub authorizer_cache_hit: Option<bool>,
     /// Whether the response came from the stage cache (`None`: caching off for the route).
     pub response_cache_hit: Option<bool>,

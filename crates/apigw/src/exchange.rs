@@ -57,7 +57,7 @@ pub(crate) struct Exchange {
     pub authorizer: Option<serde_json::Value>,
     /// The authorizer that decided (for the access log).
     pub decided_by: Option<String>,
-    /// Whether a Lambda authorizer's answer came from its cache.
+    /// Whether the authorizer's answer came from its cache (Lambda result, or a JWT's signature).
     pub authorizer_cache_hit: Option<bool>,
     /// The `usageIdentifierKey` a Lambda authorizer returned.
     pub usage_identifier_key: Option<String>,

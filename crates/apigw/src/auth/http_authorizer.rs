@@ -35,9 +35,12 @@ pub(crate) fn jwt(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    let claims = validator
+    let valid = validator
         .validate(token, now)
         .map_err(|e| GatewayError::JwtRejected(description(&e)))?;
+    // `cached` in the access line: the signature was verified on an earlier request.
+    ex.authorizer_cache_hit = Some(valid.signature_cached);
+    let claims = valid.claims;
     if !has_any_scope(&claims, scopes) {
         return Err(GatewayError::InsufficientScope);
     }

@@ -6,8 +6,9 @@
 //! publish: a token's `alg` must belong to the family of the key its `kid` names, so `alg: none`
 //! and an HS256 token "signed" with the RSA public key both fail.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -73,10 +74,27 @@ struct Key {
     key: DecodingKey,
 }
 
-/// The public keys of one issuer.
+/// Tokens whose signature a key of this JWKS verified, with their decoded claims: a repeat is
+/// answered by a lookup instead of an RSA verification (~120 µs in pure Rust). Keyed by the whole
+/// token (a tampered one is another key) and owned by one [`Jwks`], so a refreshed or rotated
+/// JWKS, being a new `Jwks`, starts empty. Only verified tokens enter, so forged ones cannot fill
+/// it; the claims are checked again on every use.
+type Verified = moka::sync::Cache<String, Arc<Map<String, Value>>>;
+
+/// Bytes of token text the cache holds at most (~20,000 Cognito-sized tokens); past it the
+/// least useful entries go, and a forgotten token is simply verified again.
+const VERIFIED_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A verified token nobody presented for this long is dropped, to give its memory back.
+const VERIFIED_IDLE: Duration = Duration::from_secs(3600);
+
+/// The public keys of one issuer, and the tokens they have verified.
 #[derive(Clone)]
 pub struct Jwks {
     keys: Vec<Key>,
+    verified: Verified,
+    /// Signatures verified so far (each clone counts into the same total): the cache's misses.
+    verifications: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Jwks {
@@ -94,12 +112,77 @@ impl Jwks {
         if keys.is_empty() {
             return Err(JwksError::NoKeys);
         }
-        Ok(Jwks { keys })
+        Ok(Jwks::with_keys(keys))
     }
 
     /// A JWKS with no keys: accepts no token. For checking a configuration without its keys.
     pub fn empty() -> Jwks {
-        Jwks { keys: Vec::new() }
+        Jwks::with_keys(Vec::new())
+    }
+
+    fn with_keys(keys: Vec<Key>) -> Jwks {
+        let verified = moka::sync::Cache::builder()
+            .max_capacity(VERIFIED_BYTES)
+            // Claims are about as long as the token's payload, so the token's length weighs both.
+            .weigher(|token: &String, _| u32::try_from(token.len()).unwrap_or(u32::MAX))
+            .time_to_idle(VERIFIED_IDLE)
+            .build();
+        Jwks {
+            keys,
+            verified,
+            verifications: Arc::default(),
+        }
+    }
+
+    /// How many signatures this JWKS (and its clones) has verified: tokens not found in the cache.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// The token's claims once its signature verifies against the key its `kid` names, from the
+    /// cache when this JWKS verified the same token before (then `true`). Claims are not checked
+    /// here.
+    fn verified_claims(&self, token: &str) -> Result<(Arc<Map<String, Value>>, bool), JwtError> {
+        if let Some(claims) = self.verified.get(token) {
+            return Ok((claims, true));
+        }
+        let claims = Arc::new(self.verify_signature(token)?);
+        self.verified.insert(token.to_owned(), Arc::clone(&claims));
+        Ok((claims, false))
+    }
+
+    /// Decodes the header, picks the key and verifies the signature; the payload on success.
+    fn verify_signature(&self, token: &str) -> Result<Map<String, Value>, JwtError> {
+        if token.split('.').count() != 3 {
+            return Err(JwtError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+            // `alg: none` and unknown names fail to parse as an Algorithm.
+            jsonwebtoken::errors::ErrorKind::Json(_) => JwtError::Algorithm("unknown".into()),
+            _ => JwtError::Malformed,
+        })?;
+        let key = self.key(header.kid.as_deref())?;
+        if !key.algorithms.contains(&header.alg) {
+            return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
+        }
+        // Only the signature here: the claims are checked by the validator, against its `now`,
+        // on every request (a cached token must still expire).
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = key.algorithms.clone();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtError::Signature,
+                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
+                    JwtError::Algorithm(format!("{:?}", header.alg))
+                }
+                _ => JwtError::Malformed,
+            })?;
+        Ok(data.claims)
     }
 
     /// The key for a token's `kid` (a JWKS with one key also serves tokens without `kid`).
@@ -159,30 +242,27 @@ pub struct JwtRules {
     pub leeway_secs: u64,
 }
 
-/// Tokens already verified, kept until they expire: a token's signature and claims cannot change,
-/// so a repeat is answered by a lookup instead of an RSA verification (~100 µs in pure Rust).
-/// Only valid tokens are kept, so forged ones cannot fill it.
-type Verified = Arc<Mutex<HashMap<String, (u64, Map<String, Value>)>>>;
-
-/// Verified tokens kept at most; past it the cache starts over (a cache may forget).
-const MAX_VERIFIED: usize = 10_000;
+/// A token that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidToken {
+    /// Its claims, as the token carries them.
+    pub claims: Arc<Map<String, Value>>,
+    /// Whether its signature was verified on an earlier request (the access log's `cached`).
+    pub signature_cached: bool,
+}
 
 /// A JWKS and the rules its tokens must meet.
 #[derive(Debug, Clone)]
 pub struct JwtValidator {
     jwks: Jwks,
     rules: JwtRules,
-    verified: Verified,
 }
 
 impl JwtValidator {
-    /// A validator for one issuer.
+    /// A validator for one issuer. Validators built from clones of one [`Jwks`] share the tokens
+    /// it verified (one per route, for the same issuer).
     pub fn new(jwks: Jwks, rules: JwtRules) -> JwtValidator {
-        JwtValidator {
-            jwks,
-            rules,
-            verified: Verified::default(),
-        }
+        JwtValidator { jwks, rules }
     }
 
     /// The rules this validator applies.
@@ -190,62 +270,24 @@ impl JwtValidator {
         &self.rules
     }
 
-    /// Verifies `token` at `now` (seconds since the epoch); the claims on success. A token verified
-    /// before is answered from memory until its `exp` (checked against `now` on every call).
-    pub fn validate(&self, token: &str, now: u64) -> Result<Map<String, Value>, JwtError> {
-        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((exp, claims)) = verified.get(token) {
-            if now.saturating_sub(self.rules.leeway_secs) < *exp {
-                return Ok(claims.clone());
-            }
-        }
-        drop(verified);
-        let claims = self.verify(token, now)?;
-        // `nbf` in the future already failed; `exp` bounds how long the answer holds.
-        if let Some(exp) = claims.get("exp").and_then(Value::as_u64) {
-            let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-            if verified.len() >= MAX_VERIFIED {
-                verified.clear();
-            }
-            verified.insert(token.to_owned(), (exp, claims.clone()));
-        }
-        Ok(claims)
+    /// The keys this validator trusts.
+    pub fn jwks(&self) -> &Jwks {
+        &self.jwks
     }
 
-    /// The full check: signature, then claims.
-    fn verify(&self, token: &str, now: u64) -> Result<Map<String, Value>, JwtError> {
+    /// Verifies `token` at `now` (seconds since the epoch); the claims on success. The signature
+    /// of a token seen before is not verified again; `exp`, `nbf`, `iss`, audience and
+    /// `token_use` are checked against `now` on every call.
+    pub fn validate(&self, token: &str, now: u64) -> Result<ValidToken, JwtError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(JwtError::TooLarge);
         }
-        if token.split('.').count() != 3 {
-            return Err(JwtError::Malformed);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
-            // `alg: none` and unknown names fail to parse as an Algorithm.
-            jsonwebtoken::errors::ErrorKind::Json(_) => JwtError::Algorithm("unknown".into()),
-            _ => JwtError::Malformed,
-        })?;
-        let key = self.jwks.key(header.kid.as_deref())?;
-        if !key.algorithms.contains(&header.alg) {
-            return Err(JwtError::Algorithm(format!("{:?}", header.alg)));
-        }
-        // Claims are checked below, against `now`, so tests and the validator agree on time.
-        let mut validation = Validation::new(header.alg);
-        validation.algorithms = key.algorithms.clone();
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtError::Signature,
-                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
-                    JwtError::Algorithm(format!("{:?}", header.alg))
-                }
-                _ => JwtError::Malformed,
-            })?;
-        let claims = data.claims;
+        let (claims, signature_cached) = self.jwks.verified_claims(token)?;
         self.check_claims(&claims, now)?;
-        Ok(claims)
+        Ok(ValidToken {
+            claims,
+            signature_cached,
+        })
     }
 
     /// `exp`, `nbf`, `iss`, audience and `token_use`.

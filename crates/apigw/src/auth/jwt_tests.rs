@@ -46,7 +46,8 @@ fn a_good_token_passes_and_every_attack_fails() {
     let (issuer, validator) = setup("a");
     let good = issuer.sign(&claims(&issuer)).expect("sign");
     let ok = validator.validate(&good, NOW).expect("valid token");
-    assert_eq!(ok["cognito:username"], "ada");
+    assert_eq!(ok.claims["cognito:username"], "ada");
+    assert!(!ok.signature_cached);
 
     let mut parts = good.split('.').map(str::to_owned).collect::<Vec<_>>();
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -163,7 +164,10 @@ fn access_tokens_carry_client_id_and_scopes() {
         ..TokenRequest::default()
     };
     let token = issuer.sign(&request.claims(issuer.issuer())).expect("sign");
-    let claims = validator.validate(&token, NOW).expect("valid access token");
+    let claims = validator
+        .validate(&token, NOW)
+        .expect("valid access token")
+        .claims;
     assert_eq!(claims["token_use"], "access");
     assert!(claims.get("aud").is_none());
     assert!(has_any_scope(&claims, &["items/read".into()]));
@@ -181,27 +185,119 @@ fn the_key_persists_across_opens() {
 }
 
 #[test]
-fn a_remembered_token_still_expires() {
+fn a_cached_token_is_not_verified_again_but_still_expires() {
     let (issuer, validator) = setup("d");
     let token = issuer.sign(&claims(&issuer)).expect("sign");
     assert!(validator.validate(&token, NOW).is_ok());
-    assert!(
-        validator.validate(&token, NOW + 10).is_ok(),
-        "answered from memory"
+    assert_eq!(validator.jwks().verifications(), 1);
+    let again = validator.validate(&token, NOW + 10).expect("still valid");
+    assert!(again.signature_cached);
+    assert!(validator.validate(&token, NOW + 3599).is_ok());
+    assert_eq!(
+        validator.jwks().verifications(),
+        1,
+        "the repeats came from the cache"
     );
+    // The cache still holds it, but `exp` (NOW + 3600) is checked on every call.
     assert_eq!(
         validator.validate(&token, NOW + 3600),
         Err(JwtError::Expired)
     );
-    // A clone (one per route) shares what was verified, and the rules still apply to others.
-    let other = validator.clone();
+    assert_eq!(validator.jwks().verifications(), 1);
+}
+
+#[test]
+fn a_cached_token_becomes_valid_at_its_nbf_and_not_before() {
+    let (issuer, validator) = setup("e");
+    let mut early = claims(&issuer);
+    early.insert("nbf".into(), json!(NOW + 60));
+    let early = issuer.sign(&early).expect("sign");
+    assert_eq!(validator.validate(&early, NOW), Err(JwtError::NotYetValid));
+    assert_eq!(
+        validator.validate(&early, NOW + 59),
+        Err(JwtError::NotYetValid)
+    );
+    assert!(validator.validate(&early, NOW + 60).is_ok());
+    assert_eq!(validator.jwks().verifications(), 1);
+}
+
+#[test]
+fn validators_sharing_a_jwks_share_its_cache_but_apply_their_own_rules() {
+    let (issuer, validator) = setup("f");
+    let token = issuer.sign(&claims(&issuer)).expect("sign");
+    assert!(validator.validate(&token, NOW).is_ok());
+    // Another route's authorizer for the same issuer, with another audience and issuer rule.
+    let other_audience = JwtValidator::new(
+        validator.jwks().clone(),
+        JwtRules {
+            audiences: vec!["client-b".into()],
+            ..validator.rules().clone()
+        },
+    );
+    assert_eq!(
+        other_audience.validate(&token, NOW),
+        Err(JwtError::Audience)
+    );
+    let other_issuer = JwtValidator::new(
+        validator.jwks().clone(),
+        JwtRules {
+            issuer: "https://issuer/elsewhere".into(),
+            ..validator.rules().clone()
+        },
+    );
+    assert_eq!(other_issuer.validate(&token, NOW), Err(JwtError::Issuer));
+    assert_eq!(
+        validator.jwks().verifications(),
+        1,
+        "one verification served all three"
+    );
+    // Refusals are never remembered as anything but a verified signature: a tampered copy of the
+    // cached token is another key and fails its own verification, every time.
+    let mut parts = token.split('.').map(str::to_owned).collect::<Vec<_>>();
+    parts[2] = b64(b"not the signature");
+    let forged = parts.join(".");
+    for _ in 0..2 {
+        assert_eq!(validator.validate(&forged, NOW), Err(JwtError::Signature));
+    }
+    assert_eq!(validator.jwks().verifications(), 3);
+}
+
+#[test]
+fn a_refreshed_or_rotated_jwks_verifies_again() {
+    let (issuer, validator) = setup("g");
+    let token = issuer.sign(&claims(&issuer)).expect("sign");
+    assert!(validator.validate(&token, NOW).is_ok());
+    // The same keys fetched again: a new Jwks, an empty cache, the signature checked again.
+    let refreshed = JwtValidator::new(issuer.jwks().expect("jwks"), validator.rules().clone());
+    assert!(refreshed.validate(&token, NOW).is_ok());
+    assert_eq!(refreshed.jwks().verifications(), 1);
+    // The issuer rotated its key: the old key is gone, so is everything it verified.
+    let dir = std::env::temp_dir().join(format!("sluice-jwt-{}-rotated", std::process::id()));
+    let rotated_issuer =
+        LocalIssuer::open(&dir, "us-east-1_TEST", issuer.issuer().to_owned()).expect("new key");
+    let rotated = JwtValidator::new(
+        rotated_issuer.jwks().expect("jwks"),
+        validator.rules().clone(),
+    );
+    assert!(matches!(
+        rotated.validate(&token, NOW),
+        Err(JwtError::UnknownKey(_))
+    ));
+    let fresh = rotated_issuer.sign(&claims(&issuer)).expect("sign");
+    assert!(rotated.validate(&fresh, NOW).is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn failures_are_refused_again_on_every_call() {
+    let (issuer, validator) = setup("h");
     let mut wrong = claims(&issuer);
     wrong.insert("aud".into(), json!("client-b"));
     let wrong = issuer.sign(&wrong).expect("sign");
-    assert_eq!(other.validate(&wrong, NOW), Err(JwtError::Audience));
-    assert_eq!(
-        other.validate(&wrong, NOW),
-        Err(JwtError::Audience),
-        "failures are not remembered"
-    );
+    for _ in 0..2 {
+        assert_eq!(validator.validate(&wrong, NOW), Err(JwtError::Audience));
+    }
+    for _ in 0..2 {
+        assert!(validator.validate("a.b.c", NOW).is_err());
+    }
 }

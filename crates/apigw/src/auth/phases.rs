@@ -67,17 +67,20 @@ pub(crate) async fn authorize(
                 .map(|d| d.as_secs())
                 .unwrap_or_default();
             let mut last = JwtError::Issuer;
-            let mut claims = None;
+            let mut valid = None;
             for validator in validators {
                 match validator.validate(token, now) {
-                    Ok(c) => {
-                        claims = Some(c);
+                    Ok(v) => {
+                        valid = Some(v);
                         break;
                     }
                     Err(e) => last = e,
                 }
             }
-            let claims = claims.ok_or_else(|| GatewayError::Unauthorized(last.to_string()))?;
+            let valid = valid.ok_or_else(|| GatewayError::Unauthorized(last.to_string()))?;
+            // `cached` in the access line: the signature was verified on an earlier request.
+            ex.authorizer_cache_hit = Some(valid.signature_cached);
+            let claims = valid.claims;
             // AWS: without scopes the method expects an id token; with scopes, an access token
             // granting one of them.
             let token_use = claims.get("token_use").and_then(Value::as_str);

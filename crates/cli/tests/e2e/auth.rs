@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use sluice_testkit::{fresh_dir, Server};
+use sluice_testkit::{assert_eventually, fresh_dir, Server};
 
 use crate::{client, sluice};
 
@@ -206,6 +206,42 @@ fn every_token_attack_is_401_and_never_reaches_the_function() {
         echo_invocations(&server),
         before,
         "no refused request reached the function"
+    );
+}
+
+#[test]
+fn a_token_is_verified_once_and_still_expires_while_cached() {
+    let state = fresh_dir("auth-expiring");
+    let server = Server::start_in(sluice(), &auth_template(), &state, &[]);
+    // Long enough for three requests on a loaded machine, short enough to wait for.
+    let short = token(&state, &["--pool", "UserPool", "--expires-in", "8s"]);
+    for _ in 0..3 {
+        assert_eq!(get(&server, "/me", &[("Authorization", &short)]).0, 200);
+    }
+    // The access line says `cached` when the signature was verified on an earlier request.
+    let lines = |needle: &str| server.logs().iter().filter(|l| l.contains(needle)).count();
+    assert_eventually!(
+        lines("[authorizer=Cognito]") == 1 && lines("[authorizer=Cognito cached]") == 2,
+        "one verification, two cache hits: {:#?}",
+        server.logs()
+    );
+    // Cached or not, `exp` is checked on every request: the same token is refused once it passes.
+    assert_eventually!(within std::time::Duration::from_secs(30);
+        get(&server, "/me", &[("Authorization", &short)]).0 == 401,
+        "the expired token was still accepted"
+    );
+    assert!(server.wait_for_log("[EchoFunction] REPORT").is_some());
+    let before = echo_invocations(&server);
+    assert_eq!(
+        get(&server, "/me", &[("Authorization", &short)]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    // Give a (wrongly) started invocation time to show up in the log before counting.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        echo_invocations(&server),
+        before,
+        "the function was not reached"
     );
 }
 
