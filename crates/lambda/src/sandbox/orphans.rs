@@ -22,9 +22,19 @@ fn leaders() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
     LEADERS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Record a sandbox's runtime process (spawned by Sluice, waited for by tokio).
-pub(crate) fn register_leader(pid: u32) {
-    leaders().insert(pid);
+/// Spawn a sandbox's runtime process (waited for by tokio) and record it, under the lock that
+/// `collect` holds: between the fork and the record a concurrent `collect(true)` (another
+/// service's shutdown in the same process) would otherwise take it for an orphan and kill it.
+pub(crate) fn spawn_leader<C>(
+    spawn: impl FnOnce() -> std::io::Result<C>,
+    pid_of: impl FnOnce(&C) -> Option<u32>,
+) -> std::io::Result<C> {
+    let mut leaders = leaders();
+    let child = spawn()?;
+    if let Some(pid) = pid_of(&child) {
+        leaders.insert(pid);
+    }
+    Ok(child)
 }
 
 /// Forget a runtime process once tokio has waited for it.
@@ -43,7 +53,8 @@ pub(crate) fn collect(kill_live: bool) -> usize {
     let Some(own_group) = stat_fields(me).map(|s| s.pgid) else {
         return 0;
     };
-    let live = leaders().clone();
+    // Held for the whole scan, so no runtime process can be spawned unrecorded meanwhile.
+    let live = leaders();
     let mut killed = 0;
     for child in children(me) {
         if live.contains(&child) {

@@ -97,7 +97,7 @@ impl SandboxProcess {
             cmd.uid(user.uid).gid(user.gid);
         }
         enter_containment(cmd.as_std_mut(), join_files);
-        let mut child = cmd.spawn().map_err(|e| {
+        let mut child = orphans::spawn_leader(|| cmd.spawn(), |c| c.id()).map_err(|e| {
             StartError::Function(format!("cannot start {}: {e}", launcher.program.display()))
         })?;
         let Some(pid) = child.id() else {
@@ -106,7 +106,6 @@ impl SandboxProcess {
             ));
         };
         containment.set_leader(pid);
-        orphans::register_leader(pid);
         let mut process = SandboxProcess {
             containment,
             pid,
