@@ -388,8 +388,7 @@ impl Registry {
     pub fn dispatch(&self, kind: EventKind, event: impl FnOnce() -> Event) -> usize {
         let mut inner = self.lock();
         let mut given = 0;
-        let mut build = Some(event);
-        let mut built: Option<Event> = None;
+        let event = std::cell::LazyCell::new(event);
         for agent in &mut inner.agents {
             let subscribed = match kind {
                 EventKind::Invoke => agent.invoke,
@@ -400,10 +399,7 @@ impl Registry {
             }
             given += 1;
             agent.state = State::Running;
-            if built.is_none() {
-                built = build.take().map(|b| b());
-            }
-            let Some(event) = &built else { continue };
+            let event = &*event;
             match agent.waiter.take() {
                 Some(waiter) => {
                     if let Err(event) = waiter.send(event.clone()) {
