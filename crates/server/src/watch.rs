@@ -147,15 +147,7 @@ impl Reloader {
             if paths.is_empty() {
                 continue;
             }
-            // Debounce: one save is several events (write, rename); take those that follow
-            // closely, for at most a bounded time.
-            let window_end = tokio::time::Instant::now() + MAX_DEBOUNCE;
-            while let Ok(Ok(Some(more))) =
-                tokio::time::timeout_at(window_end, tokio::time::timeout(DEBOUNCE, changed.recv()))
-                    .await
-            {
-                paths.extend(more.into_iter().filter(relevant));
-            }
+            gather_burst(&mut changed, &mut paths, relevant).await;
             paths.sort();
             paths.dedup();
             if let Some(event) = app.apply(&paths, &report).await {
@@ -165,6 +157,28 @@ impl Reloader {
             if let Err(error) = app.rewatch(&mut watcher, &mut watched) {
                 tracing::warn!(%error, "updating the watched folders failed");
             }
+        }
+    }
+}
+
+/// Debounce: one save is several events (write, rename); adds to `paths` the relevant ones that
+/// follow closely, for at most [`MAX_DEBOUNCE`]. Only relevant edits move the quiet deadline:
+/// `start-api 2> sluice.log` beside the template writes a line per request, which would
+/// otherwise hold every reload to the cap.
+async fn gather_burst(
+    changed: &mut mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    paths: &mut Vec<PathBuf>,
+    relevant: impl Fn(&PathBuf) -> bool,
+) {
+    let window_end = tokio::time::Instant::now() + MAX_DEBOUNCE;
+    let mut quiet_at = tokio::time::Instant::now() + DEBOUNCE;
+    while let Ok(Some(more)) =
+        tokio::time::timeout_at(quiet_at.min(window_end), changed.recv()).await
+    {
+        let before = paths.len();
+        paths.extend(more.into_iter().filter(&relevant));
+        if paths.len() > before {
+            quiet_at = tokio::time::Instant::now() + DEBOUNCE;
         }
     }
 }
@@ -421,5 +435,59 @@ mod tests {
         assert!(is_ignored(Path::new("/app/src/app.py~"), state));
         assert!(!is_ignored(Path::new("/app/src/app.py"), state));
         assert!(!is_ignored(Path::new("/app/template.yaml"), state));
+    }
+
+    /// Virtual time (paused clock): what is asserted is when the burst ends on tokio's clock,
+    /// which is exact, not a wall-clock timing.
+    #[tokio::test(start_paused = true)]
+    async fn unrelated_writes_do_not_hold_a_burst_open() {
+        let (send, mut changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        // A log file beside the template written every 5 ms, for longer than the cap.
+        let noise = tokio::spawn(async move {
+            for _ in 0..400 {
+                if send.send(vec![PathBuf::from("/app/sluice.log")]).is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        let started = tokio::time::Instant::now();
+        let mut paths = vec![PathBuf::from("/app/src/app.py")];
+        gather_burst(&mut changed, &mut paths, |p| p.starts_with("/app/src")).await;
+        assert_eq!(
+            started.elapsed(),
+            DEBOUNCE,
+            "only the save's own quiet window"
+        );
+        assert_eq!(paths, [PathBuf::from("/app/src/app.py")]);
+        noise.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn relevant_edits_extend_a_burst_up_to_the_cap() {
+        let (send, mut changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let edits = tokio::spawn(async move {
+            for i in 0..200 {
+                let path = PathBuf::from(format!("/app/src/f{i}.py"));
+                if send.send(vec![path]).is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        let started = tokio::time::Instant::now();
+        let mut paths = Vec::new();
+        gather_burst(&mut changed, &mut paths, |p| p.starts_with("/app/src")).await;
+        assert_eq!(
+            started.elapsed(),
+            MAX_DEBOUNCE,
+            "a steady stream of edits stops at the cap"
+        );
+        assert!(
+            paths.len() >= 45,
+            "the edits of the burst were gathered: {}",
+            paths.len()
+        );
+        edits.abort();
     }
 }
