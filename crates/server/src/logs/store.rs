@@ -255,7 +255,7 @@ impl Writer {
     /// Writes a batch: each stream's lines in one write, then each touched group kept in budget.
     fn write(&mut self, batch: Vec<Pending>) {
         // Lines per (group, stream), in arrival order; batches are small, a Vec beats a map.
-        let mut texts: Vec<(String, String, String)> = Vec::new();
+        let mut texts: Vec<(String, String, Vec<u8>)> = Vec::new();
         let pid = std::process::id();
         for p in batch {
             let event = LogEvent {
@@ -270,14 +270,14 @@ impl Writer {
             {
                 Some(at) => at,
                 None => {
-                    texts.push((p.group, p.stream, String::new()));
+                    texts.push((p.group, p.stream, Vec::new()));
                     texts.len() - 1
                 }
             };
             let text = &mut texts[at].2;
-            // Serializing a struct of strings and integers cannot fail.
-            text.push_str(&serde_json::to_string(&event).unwrap_or_default());
-            text.push('\n');
+            // Serializing a struct of strings and integers into memory cannot fail.
+            let _ = serde_json::to_writer(&mut *text, &event);
+            text.push(b'\n');
         }
         for (group, stream, text) in texts {
             if let Err(error) = self.write_stream(&group, &stream, &text) {
@@ -289,7 +289,12 @@ impl Writer {
         }
     }
 
-    fn write_stream(&mut self, group: &str, stream: &str, text: &str) -> Result<(), LogStoreError> {
+    fn write_stream(
+        &mut self,
+        group: &str,
+        stream: &str,
+        text: &[u8],
+    ) -> Result<(), LogStoreError> {
         if !self.groups.contains_key(group) {
             let dir = group_dir(&self.dir, group);
             let bytes = folder_bytes(&dir);
@@ -328,7 +333,7 @@ impl Writer {
         };
         current
             .file
-            .write_all(text.as_bytes())
+            .write_all(text)
             .map_err(io(format!("writing log stream {}", current.path.display())))?;
         files.bytes += text.len() as u64;
         if files.bytes > self.max_group_bytes {
@@ -404,28 +409,34 @@ fn trim_group(
         // The newest events that fit in what the other streams left of the target (a batch may
         // have brought many lines at once), at most the newer half, at least the newest one.
         let room = (target + before).saturating_sub(total);
-        let events = read_events(current);
-        let mut lines: Vec<String> = Vec::new();
-        let mut kept = 0u64;
-        for event in events.iter().rev() {
-            let line = serde_json::to_string(event).unwrap_or_default();
-            let len = line.len() as u64 + 1;
-            if lines.len() >= events.len().div_ceil(2) || (!lines.is_empty() && kept + len > room) {
-                break;
-            }
-            kept += len;
-            lines.push(line);
-        }
-        let mut text = String::new();
-        for line in lines.iter().rev() {
-            text.push_str(line);
-            text.push('\n');
-        }
+        // Cut by bytes, not by parsing events: this runs every few MB of output on a busy
+        // function, and decoding and re-encoding the whole stream was most of the store's cost.
+        let bytes = std::fs::read(current).map_err(io(format!("reading {}", current.display())))?;
+        let kept = &bytes[newest_lines_start(&bytes, room)..];
         files.retain(|_, f| f.path != current);
-        std::fs::write(current, &text).map_err(io(format!("trimming {}", current.display())))?;
-        total = total - before + text.len() as u64;
+        std::fs::write(current, kept).map_err(io(format!("trimming {}", current.display())))?;
+        total = total - before + kept.len() as u64;
     }
     Ok(total)
+}
+
+/// Where the newest whole lines of `bytes` that fit in `room` start: at most the newer half of
+/// the lines, at least the last one.
+fn newest_lines_start(bytes: &[u8], room: u64) -> usize {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let lines = memchr::memchr_iter(b'\n', body).count() + 1;
+    let starts = memchr::memrchr_iter(b'\n', body)
+        .map(|newline| newline + 1)
+        .chain([0]);
+    let mut keep_from = bytes.len();
+    for (kept, start) in starts.enumerate() {
+        let too_big = kept > 0 && (bytes.len() - start) as u64 > room;
+        if kept >= lines.div_ceil(2) || too_big {
+            break;
+        }
+        keep_from = start;
+    }
+    keep_from
 }
 
 #[cfg(test)]
@@ -495,5 +506,20 @@ mod tests {
         assert!(new.last().unwrap().message.ends_with("99"));
         assert!(store.groups()[0].stored_bytes <= 4096);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn trimming_keeps_the_newest_whole_lines_that_fit() {
+        let text = b"one\ntwo\nthree\nfour\n";
+        // At most the newer half, when everything fits.
+        assert_eq!(&text[newest_lines_start(text, 1000)..], b"three\nfour\n");
+        // Only what fits in the room ("four\n" is 5 bytes, "three\nfour\n" 11).
+        assert_eq!(&text[newest_lines_start(text, 10)..], b"four\n");
+        // At least the newest line, even when it alone is too big.
+        assert_eq!(&text[newest_lines_start(text, 1)..], b"four\n");
+        // An unterminated last line (a torn write) counts as a line.
+        let torn = b"one\ntwo\nthr";
+        assert_eq!(&torn[newest_lines_start(torn, 1000)..], b"two\nthr");
+        assert_eq!(newest_lines_start(b"", 10), 0);
     }
 }
