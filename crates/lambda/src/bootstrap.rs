@@ -14,8 +14,12 @@ const NODE_BOOTSTRAP: &str = include_str!("bootstraps/node_bootstrap.js");
 /// How to start one function's sandbox process.
 #[derive(Debug, Clone)]
 pub(crate) struct Launcher {
-    /// Executable to run.
+    /// Executable to run (for python and node, a stand-in until `interpreter_of` resolves).
     pub program: PathBuf,
+    /// The runtime whose interpreter replaces `program` when a sandbox starts: finding it runs
+    /// the interpreter (a version manager's shim can take half a second), so startup does not wait
+    /// for it; the first sandbox does, once per process.
+    pub interpreter_of: Option<String>,
     /// Its arguments.
     pub args: Vec<OsString>,
     /// `LAMBDA_TASK_ROOT` and the working directory.
@@ -29,12 +33,28 @@ pub(crate) struct Launcher {
     pub needs_executable_check: bool,
 }
 
-/// Shared, once-per-service runtime setup: bootstrap files and the resolved interpreters.
+impl Launcher {
+    /// This launcher with its interpreter found (see `interpreter_of`); finding it runs in a
+    /// blocking thread the first time, and is a lookup after that.
+    pub async fn resolved(&self) -> std::borrow::Cow<'_, Launcher> {
+        let Some(runtime) = self.interpreter_of.clone() else {
+            return std::borrow::Cow::Borrowed(self);
+        };
+        let program =
+            tokio::task::spawn_blocking(move || crate::interpreters::interpreter_for(&runtime))
+                .await
+                .unwrap_or_else(|_| self.program.clone());
+        std::borrow::Cow::Owned(Launcher {
+            program,
+            interpreter_of: None,
+            ..self.clone()
+        })
+    }
+}
+
+/// Shared, once-per-service runtime setup: the bootstrap files.
 pub(crate) struct Launchers {
     runtime_dir: PathBuf,
-    python: PathBuf,
-    /// Interpreters on `PATH` whose version matches a runtime the template names exactly.
-    matching: std::collections::HashMap<String, PathBuf>,
 }
 
 impl Launchers {
@@ -59,33 +79,7 @@ impl Launchers {
         if kinds.contains(&RuntimeFamily::Node) {
             write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
         }
-        let python = if kinds.contains(&RuntimeFamily::Python) {
-            crate::interpreters::default_python()
-        } else {
-            PathBuf::from("python3")
-        };
-        let mut matching = std::collections::HashMap::new();
-        for f in functions {
-            if matching.contains_key(&f.runtime) {
-                continue;
-            }
-            if let Some(found) = crate::interpreters::matching_interpreter(&f.runtime) {
-                matching.insert(f.runtime.clone(), found);
-            }
-        }
-        Ok(Launchers {
-            runtime_dir,
-            python,
-            matching,
-        })
-    }
-
-    /// The interpreter for `spec`: one matching its runtime's version if `PATH` has it.
-    fn program(&self, spec: &FunctionSpec, default: &Path) -> PathBuf {
-        self.matching
-            .get(&spec.runtime)
-            .cloned()
-            .unwrap_or_else(|| default.to_owned())
+        Ok(Launchers { runtime_dir })
     }
 
     /// The launcher for one function, writing its inline code if it has some.
@@ -119,7 +113,8 @@ impl Launchers {
             std::path::absolute(&self.runtime_dir).unwrap_or_else(|_| self.runtime_dir.clone());
         Ok(match kind {
             RuntimeFamily::Python => Launcher {
-                program: self.program(spec, &self.python),
+                program: PathBuf::from("python3"),
+                interpreter_of: Some(spec.runtime.clone()),
                 // -u: print() reaches the log immediately, as on Lambda.
                 args: vec!["-u".into(), runtime_dir.join("python_bootstrap.py").into()],
                 task_root,
@@ -128,7 +123,8 @@ impl Launchers {
                 needs_executable_check: false,
             },
             RuntimeFamily::Node => Launcher {
-                program: self.program(spec, Path::new("node")),
+                program: PathBuf::from("node"),
+                interpreter_of: Some(spec.runtime.clone()),
                 args: vec![runtime_dir.join("node_bootstrap.js").into()],
                 task_root,
                 runtime_dir,
@@ -137,6 +133,7 @@ impl Launchers {
             },
             RuntimeFamily::Provided => Launcher {
                 program: task_root.join("bootstrap"),
+                interpreter_of: None,
                 args: Vec::new(),
                 task_root,
                 runtime_dir,
@@ -250,6 +247,7 @@ mod tests {
     fn debugged_launchers_listen_on_loopback() {
         let launcher = |program: &str, args: &[&str]| Launcher {
             program: PathBuf::from(program),
+            interpreter_of: None,
             args: args.iter().map(OsString::from).collect(),
             task_root: PathBuf::from("/code"),
             runtime_dir: PathBuf::from("/rt"),

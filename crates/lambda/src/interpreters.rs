@@ -60,9 +60,18 @@ pub(crate) fn default_python() -> PathBuf {
         .clone()
 }
 
-/// Starts finding the interpreters `runtimes` need, each in a thread of its own, so that building
-/// the Lambda service (which waits for them) overlaps with the rest of startup instead of paying
-/// for one interpreter process after another.
+/// The interpreter `runtime`'s sandboxes run: the one matching its version if `PATH` has it, else
+/// the host's `python3` (resolved) or `node`. Blocks while it is found, once per runtime per process.
+pub(crate) fn interpreter_for(runtime: &str) -> PathBuf {
+    matching_interpreter(runtime).unwrap_or_else(|| match RuntimeFamily::of(runtime) {
+        Some(RuntimeFamily::Python) => default_python(),
+        _ => PathBuf::from("node"),
+    })
+}
+
+/// Starts finding the interpreters `runtimes` need, each in a thread of its own, so that the first
+/// sandboxes (which wait for them) find them ready, and runtimes resolve side by side instead of
+/// one interpreter process after another.
 pub fn resolve_interpreters_in_background<'a>(runtimes: impl IntoIterator<Item = &'a str>) {
     let mut runtimes: Vec<String> = runtimes.into_iter().map(str::to_owned).collect();
     runtimes.sort_unstable();

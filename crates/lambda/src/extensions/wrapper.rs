@@ -34,6 +34,7 @@ mod tests {
     fn launcher(execution_env: Option<&str>) -> Launcher {
         Launcher {
             program: PathBuf::from("/usr/bin/python3"),
+            interpreter_of: None,
             args: vec!["-u".into(), "/rt/boot.py".into()],
             task_root: PathBuf::from("/code"),
             runtime_dir: PathBuf::from("/rt"),

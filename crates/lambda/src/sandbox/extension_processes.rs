@@ -57,6 +57,7 @@ impl ExtensionProcesses {
                 .to_owned();
             let launcher = Launcher {
                 program: path.clone(),
+                interpreter_of: None,
                 args: Vec::new(),
                 task_root: opt.clone(),
                 runtime_dir: opt,

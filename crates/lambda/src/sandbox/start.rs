@@ -22,7 +22,8 @@ impl Sandbox {
         template: Arc<SandboxTemplate>,
         init_type: InitType,
     ) -> Result<Sandbox, StartError> {
-        check_executable(&template.launcher).map_err(StartError::Function)?;
+        let launcher = template.launcher.resolved().await;
+        check_executable(&launcher).map_err(StartError::Function)?;
         let host = &template.host;
         let containment = Arc::new(
             host.containment
@@ -61,7 +62,7 @@ impl Sandbox {
         );
         let user = host.user_for(
             &template.function,
-            &template.launcher,
+            &launcher,
             &template.said_privileged,
             &env,
         );
@@ -90,7 +91,7 @@ impl Sandbox {
         let mut process = None;
         let mut output = Vec::new();
         if init_failure.is_none() {
-            let launcher = wrapper::wrapped(&template.launcher, &env);
+            let launcher = wrapper::wrapped(&launcher, &env);
             let Spawned {
                 process: runtime,
                 stdout,
