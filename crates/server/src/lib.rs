@@ -5,6 +5,7 @@
 pub mod auth_setup;
 mod batch_writer;
 pub mod build;
+mod cargo_build;
 mod config;
 mod connections;
 mod console;
@@ -45,6 +46,7 @@ use tokio::net::TcpListener;
 
 use crate::generation::{Generation, Shared};
 
+pub use cargo_build::CargoBuildError;
 pub use config::{Config, WarmContainers};
 pub use console::DEFAULT_PREFIX as CONSOLE_PREFIX;
 pub use env_vars::EnvVarOverrides;
