@@ -106,10 +106,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for FrontEndStatus<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let first = bufs
-            .iter()
-            .find(|b| !b.is_empty())
-            .map_or(&[][..], |b| &b[..]);
+        let first = crate::header_case::first_non_empty(bufs);
         if !self.pending.is_empty() || rewritten(first).is_some() {
             return self.poll_write(cx, first);
         }

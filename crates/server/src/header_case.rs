@@ -322,10 +322,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CaseRecordingStream<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let first = bufs
-            .iter()
-            .find(|b| !b.is_empty())
-            .map_or(&[][..], |b| &b[..]);
+        let first = first_non_empty(bufs);
         if self.status_prefix_written.is_some()
             || (self.tracker.http10_responses_due > 0 && starts_status_line(first))
         {
@@ -338,6 +335,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CaseRecordingStream<S> {
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
     }
+}
+
+/// The first non-empty buffer of a vectored write: what a plain write of it sends first.
+pub(crate) fn first_non_empty<'a>(bufs: &'a [io::IoSlice<'_>]) -> &'a [u8] {
+    bufs.iter()
+        .find(|b| !b.is_empty())
+        .map_or(&[][..], |b| &b[..])
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod auth_setup;
 mod batch_writer;
+mod bounded_install;
 pub mod build;
 mod cargo_build;
 mod config;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Folders never scanned for SDK imports: dependencies, VCS and build output.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", ".aws-sam", ".sluice", "target"];
@@ -136,7 +136,7 @@ pub fn sdk_path(packages: &BTreeSet<String>, cache_root: &Path) -> Result<Option
 
 /// `npm install --prefix <prefix> <packages>`, bounded in time; the reason when it fails.
 fn npm_install(prefix: &Path, packages: &[String]) -> Result<(), String> {
-    let mut child = Command::new("npm")
+    let child = Command::new("npm")
         .args([
             "install",
             "--no-save",
@@ -156,22 +156,7 @@ fn npm_install(prefix: &Path, packages: &[String]) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run npm: {e}"))?;
-    let deadline = Instant::now() + NPM_DEADLINE;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(_)) => {
-                return Err("npm failed; is the network or the registry reachable?".to_owned())
-            }
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("npm took longer than {} s", NPM_DEADLINE.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(format!("waiting for npm: {e}")),
-        }
-    }
+    crate::bounded_install::wait_for_install(child, "npm", "registry", NPM_DEADLINE, || true)
 }
 
 /// Probes the host's node in a thread of its own and prints the notes for the template's

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the host's `python3` is, learnt from one process at startup.
 pub struct HostPython {
@@ -106,7 +106,7 @@ fn ensure_boto3(host: &HostPython, cache_root: &Path) {
 
 /// `pip install --target <target> boto3`, bounded in time; the reason when it fails.
 fn install_boto3(target: &Path) -> Result<(), String> {
-    let mut child = Command::new("python3")
+    let child = Command::new("python3")
         .args([
             "-m",
             "pip",
@@ -129,22 +129,9 @@ fn install_boto3(target: &Path) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run pip: {e}"))?;
-    let deadline = Instant::now() + PIP_DEADLINE;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() && imports_boto3(Some(target)) => return Ok(()),
-            Ok(Some(_)) => {
-                return Err("pip failed; is the network or the package index reachable?".to_owned())
-            }
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("pip took longer than {} s", PIP_DEADLINE.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(format!("waiting for pip: {e}")),
-        }
-    }
+    crate::bounded_install::wait_for_install(child, "pip", "package index", PIP_DEADLINE, || {
+        imports_boto3(Some(target))
+    })
 }
 
 fn imports_boto3(extra_path: Option<&Path>) -> bool {

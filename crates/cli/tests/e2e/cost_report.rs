@@ -3,7 +3,6 @@
 //! DynamoDB units no request's invocation consumed.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use sluice_testkit::{fresh_dir, Server};
 
@@ -142,20 +141,7 @@ fn refused_requests_are_not_billed_and_units_outside_requests_are_priced_apart()
         "{text}"
     );
 
-    let out = Command::new(sluice())
-        .arg("report")
-        .arg("-t")
-        .arg(&template)
-        .arg("--state-dir")
-        .arg(&server.state_dir)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = crate::sluice_report(&template, &server.state_dir);
     let keyed = report
         .lines()
         .find(|l| l.starts_with("GET /keyed"))

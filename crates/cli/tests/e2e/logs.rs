@@ -139,20 +139,7 @@ fn sluice_logs_and_the_aws_cli_read_each_sandboxs_stream() {
     assert!(!out.status.success());
 
     // `sluice report` costs the two invocations from their REPORT lines.
-    let out = Command::new(sluice())
-        .arg("report")
-        .arg("-t")
-        .arg(&template)
-        .arg("--state-dir")
-        .arg(&state)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = crate::sluice_report(&template, &state);
     let row = report
         .lines()
         .find(|l| l.starts_with("talker-fn"))
@@ -189,12 +176,7 @@ fn sluice_logs_and_the_aws_cli_read_each_sandboxs_stream() {
             "--start-from-head",
         ],
     );
-    let messages: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["message"].as_str())
-        .collect();
+    let messages = crate::event_messages(&events);
     assert!(
         messages.iter().any(|m| m.starts_with("START RequestId:")),
         "{messages:?}"
@@ -222,12 +204,7 @@ fn sluice_logs_and_the_aws_cli_read_each_sandboxs_stream() {
             "1",
         ],
     );
-    let messages: Vec<&str> = filtered["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["message"].as_str())
-        .collect();
+    let messages = crate::event_messages(&filtered);
     assert_eq!(
         messages,
         ["MARKER said hello", "MARKER said bad"],

@@ -237,12 +237,7 @@ fn aws_logs_tail_and_filter_log_events_read_the_functions_stream_through_the_aws
             "1",
         ],
     );
-    let messages: Vec<&str> = filtered["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["message"].as_str())
-        .collect();
+    let messages = crate::event_messages(&filtered);
     assert_eq!(
         messages,
         ["MARKER said first", "MARKER said second"],
@@ -285,12 +280,7 @@ fn aws_logs_tail_and_filter_log_events_read_the_functions_stream_through_the_aws
             "--start-from-head",
         ],
     );
-    let messages: Vec<&str> = read["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["message"].as_str())
-        .collect();
+    let messages = crate::event_messages(&read);
     assert_eq!(messages.len(), 10, "two invocations of five lines: {read}");
     assert!(messages[0].starts_with("START RequestId:"), "{messages:?}");
     assert_eq!(messages[6], "MARKER said second", "{messages:?}");

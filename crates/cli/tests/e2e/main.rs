@@ -58,6 +58,34 @@ pub fn example_template(name: &str) -> PathBuf {
         .join("template.yaml")
 }
 
+/// The messages of a CloudWatch Logs answer's `events` (GetLogEvents, FilterLogEvents).
+pub fn event_messages(answer: &serde_json::Value) -> Vec<&str> {
+    answer["events"]
+        .as_array()
+        .expect("an events array")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect()
+}
+
+/// What `sluice report` prints for `template` and its state folder (the command must succeed).
+pub fn sluice_report(template: &Path, state_dir: &Path) -> String {
+    let out = std::process::Command::new(sluice())
+        .arg("report")
+        .arg("-t")
+        .arg(template)
+        .arg("--state-dir")
+        .arg(state_dir)
+        .output()
+        .expect("running sluice report");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Starts the fixture application.
 pub fn fixture_server() -> Server {
     Server::start(sluice(), &fixture_template(), &[])

@@ -2,12 +2,10 @@
 
 use serde_json::Value;
 
-use super::capacity::{index_write_total, write_units, Capacity};
-use super::legacy;
-use super::request_rules::{check_condition, return_old_on_fail, table_name, write_response};
+use super::capacity::{index_write_total, write_units};
+use super::request_rules::{check_condition, table_name, write_response, ItemWriteOptions};
 use crate::attribute_value::{item_from_json, item_size, Item};
-use crate::expression::{Condition, ExprAttrs};
-use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::protocol::{DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
 
@@ -17,39 +15,18 @@ pub struct DeleteItem {
     pub table: String,
     /// Primary key.
     pub key: Item,
-    /// Condition on the old item.
-    pub condition: Option<Condition>,
-    /// ReturnValues ALL_OLD?
-    pub return_old: bool,
-    /// ReturnValuesOnConditionCheckFailure ALL_OLD?
-    pub return_old_on_fail: bool,
-    /// ReturnConsumedCapacity.
-    pub capacity: Capacity,
+    /// Condition, return values and capacity report.
+    pub options: ItemWriteOptions,
 }
 
 /// Parses DeleteItem.
 pub fn parse(r: &Req) -> DynamoResult<DeleteItem> {
     let table = table_name(r)?.to_string();
     let key = item_from_json(r.obj("Key")?)?;
-    let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
-    let condition = legacy::write_condition(r, &mut attrs)?;
-    attrs.check_all_used()?;
-    let return_old = match r.opt_str("ReturnValues")? {
-        None | Some("NONE") => false,
-        Some("ALL_OLD") => true,
-        Some(_) => {
-            return Err(DynamoError::validation(
-                "ReturnValues can only be ALL_OLD or NONE",
-            ))
-        }
-    };
     Ok(DeleteItem {
         table,
         key,
-        condition,
-        return_old,
-        return_old_on_fail: return_old_on_fail(r)?,
-        capacity: Capacity::parse(r)?,
+        options: ItemWriteOptions::parse(r)?,
     })
 }
 
@@ -58,14 +35,21 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     let def = state.table(&d.table)?;
     let (hk, rk) = def.encode_key_param(&d.key)?;
     let old = state.store.get(&d.table, &hk, &rk)?;
-    if let Err(failed) = check_condition(d.condition.as_ref(), old.as_ref(), d.return_old_on_fail) {
+    if let Err(failed) = check_condition(
+        d.options.condition.as_ref(),
+        old.as_ref(),
+        d.options.return_old_on_fail,
+    ) {
         // AWS: a failed condition still consumes write units, for the existing item's size.
         let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
         state.consumed.add(&d.table, 0.0, units);
         return Err(failed);
     }
     let units = write_units(old.as_ref().map(item_size).unwrap_or(0));
-    let consumed = d.capacity.render_write(def, units, old.as_ref(), None);
+    let consumed = d
+        .options
+        .capacity
+        .render_write(def, units, old.as_ref(), None);
     let billed = units + index_write_total(def, old.as_ref(), None);
     if old.is_some() {
         state.store.apply(&[Write::Delete {
@@ -75,6 +59,10 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
         }])?;
     }
     state.consumed.add(&d.table, 0.0, billed);
-    let attrs = if d.return_old { old.as_ref() } else { None };
+    let attrs = if d.options.return_old {
+        old.as_ref()
+    } else {
+        None
+    };
     Ok(write_response(attrs, consumed))
 }

@@ -3,8 +3,10 @@
 
 use serde_json::{Map, Value};
 
+use super::capacity::Capacity;
+use super::legacy;
 use crate::attribute_value::{item_size, item_to_json, AttributeValue, Item};
-use crate::expression::{evaluate, Condition};
+use crate::expression::{evaluate, Condition, ExprAttrs};
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::table::{check_key_size, TableDef};
 
@@ -70,6 +72,45 @@ pub fn check_condition(
         }
     }
     Ok(())
+}
+
+/// What PutItem and DeleteItem (alone or in a transaction) share: a condition on the old item,
+/// what to return, and the capacity report asked for.
+pub struct ItemWriteOptions {
+    /// Condition on the old item.
+    pub condition: Option<Condition>,
+    /// ReturnValues ALL_OLD?
+    pub return_old: bool,
+    /// ReturnValuesOnConditionCheckFailure ALL_OLD?
+    pub return_old_on_fail: bool,
+    /// ReturnConsumedCapacity.
+    pub capacity: Capacity,
+}
+
+impl ItemWriteOptions {
+    /// Reads the condition (expression or legacy `Expected`), `ReturnValues` (only ALL_OLD or
+    /// NONE for these operations), `ReturnValuesOnConditionCheckFailure` and
+    /// `ReturnConsumedCapacity`.
+    pub fn parse(r: &Req) -> DynamoResult<Self> {
+        let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
+        let condition = legacy::write_condition(r, &mut attrs)?;
+        attrs.check_all_used()?;
+        let return_old = match r.opt_str("ReturnValues")? {
+            None | Some("NONE") => false,
+            Some("ALL_OLD") => true,
+            Some(_) => {
+                return Err(DynamoError::validation(
+                    "ReturnValues can only be ALL_OLD or NONE",
+                ))
+            }
+        };
+        Ok(Self {
+            condition,
+            return_old,
+            return_old_on_fail: return_old_on_fail(r)?,
+            capacity: Capacity::parse(r)?,
+        })
+    }
 }
 
 /// Reads `ReturnValuesOnConditionCheckFailure` (true for ALL_OLD).

@@ -174,8 +174,8 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
                 return_old,
                 ..
             } => (Some(condition), *return_old),
-            Action::Put(p) => (p.condition.as_ref(), p.return_old_on_fail),
-            Action::Delete(d) => (d.condition.as_ref(), d.return_old_on_fail),
+            Action::Put(p) => (p.options.condition.as_ref(), p.options.return_old_on_fail),
+            Action::Delete(d) => (d.options.condition.as_ref(), d.options.return_old_on_fail),
             Action::Update {
                 condition,
                 return_old,

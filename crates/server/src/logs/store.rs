@@ -199,7 +199,7 @@ impl LogStore {
                     .decode_utf8()
                     .ok()?
                     .into_owned();
-                let streams = self.streams(&name)?;
+                let streams = self.streams_as_written(&name)?;
                 Some(GroupInfo {
                     creation_time: streams.iter().map(|s| s.creation_time).min().unwrap_or(0),
                     stored_bytes: streams.iter().map(|s| s.stored_bytes).sum(),
@@ -214,6 +214,11 @@ impl LogStore {
     /// The streams of `group` sorted by name, or `None` when the group does not exist.
     pub fn streams(&self, group: &str) -> Option<Vec<StreamInfo>> {
         self.flush();
+        self.streams_as_written(group)
+    }
+
+    /// [`LogStore::streams`] from what the files hold now, without flushing first.
+    fn streams_as_written(&self, group: &str) -> Option<Vec<StreamInfo>> {
         let entries = std::fs::read_dir(self.group_dir(group)).ok()?;
         let mut streams: Vec<StreamInfo> = entries
             .flatten()
