@@ -6,6 +6,7 @@ pub mod auth_setup;
 mod batch_writer;
 mod bounded_install;
 pub mod build;
+mod cargo_build;
 mod config;
 mod connections;
 mod console;
@@ -46,6 +47,7 @@ use tokio::net::TcpListener;
 
 use crate::generation::{Generation, Shared};
 
+pub use cargo_build::CargoBuildError;
 pub use config::{Config, WarmContainers};
 pub use console::DEFAULT_PREFIX as CONSOLE_PREFIX;
 pub use env_vars::EnvVarOverrides;

@@ -13,6 +13,7 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use sluice_template::{Code, Model};
 use tokio::sync::mpsc;
 
+use crate::cargo_build::{cargo_build, CargoBuildError};
 use crate::{Application, ServerError};
 
 /// How long the watcher waits for the next event of a burst (an editor's save, a `git checkout`).
@@ -60,22 +61,9 @@ pub enum ReloadError {
     /// The template does not load, or the application cannot be built from it.
     #[error(transparent)]
     Build(#[from] ServerError),
-    /// A Rust function's `cargo build` failed (cargo printed why).
-    #[error("cargo build failed in {dir} ({status})")]
-    Cargo {
-        /// The package folder.
-        dir: PathBuf,
-        /// Cargo's exit status.
-        status: String,
-    },
-    /// Cargo could not be started.
-    #[error("cannot run cargo in {dir}: {source}")]
-    CargoMissing {
-        /// The package folder.
-        dir: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
+    /// A Rust function's `cargo build` failed or could not start.
+    #[error(transparent)]
+    Cargo(#[from] CargoBuildError),
 }
 
 /// Why watching could not start.
@@ -131,13 +119,19 @@ impl Reloader {
             mut changed,
         } = self;
         tokio::pin!(shutdown);
+        // Edits made while cargo built, to reload next.
+        let mut carried = Vec::new();
         loop {
-            let first = tokio::select! {
-                () = &mut shutdown => return,
-                batch = changed.recv() => match batch {
-                    Some(batch) => batch,
-                    None => return,
-                },
+            let first = if carried.is_empty() {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    batch = changed.recv() => match batch {
+                        Some(batch) => batch,
+                        None => return,
+                    },
+                }
+            } else {
+                std::mem::take(&mut carried)
             };
             // Only edits of what Sluice serves count, so a log file written beside the template
             // cannot keep a debounce window open.
@@ -150,8 +144,12 @@ impl Reloader {
             gather_burst(&mut changed, &mut paths, relevant).await;
             paths.sort();
             paths.dedup();
+            let lockfiles = cargo_lockfiles(&model, &paths);
             if let Some(event) = app.apply(&paths, &report).await {
                 report(event);
+            }
+            if !lockfiles.is_empty() {
+                carried = drain_own_writes(&mut changed, &lockfiles);
             }
             // The template may name new code folders.
             if let Err(error) = app.rewatch(&mut watcher, &mut watched) {
@@ -181,6 +179,36 @@ async fn gather_burst(
             quiet_at = tokio::time::Instant::now() + DEBOUNCE;
         }
     }
+}
+
+/// The `Cargo.lock` of each Rust function that a reload for `paths` builds with cargo.
+fn cargo_lockfiles(model: &Model, paths: &[PathBuf]) -> Vec<PathBuf> {
+    model
+        .functions
+        .iter()
+        .filter(|f| f.build_method.as_deref() == Some("rust-cargolambda"))
+        .filter_map(|f| match &f.code {
+            Code::Dir(dir) if paths.iter().any(|p| p.starts_with(dir)) => {
+                Some(dir.join("Cargo.lock"))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Takes the edits queued while cargo built, minus cargo's own: it rewrites a package's
+/// `Cargo.lock` when `Cargo.toml`'s dependencies changed, which is already in the binary it built
+/// and must not start a second build and reload. The others (a save during the build) are
+/// returned, to reload next.
+fn drain_own_writes(
+    changed: &mut mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    lockfiles: &[PathBuf],
+) -> Vec<PathBuf> {
+    let mut rest = Vec::new();
+    while let Ok(batch) = changed.try_recv() {
+        rest.extend(batch.into_iter().filter(|p| !lockfiles.contains(p)));
+    }
+    rest
 }
 
 impl Application {
@@ -222,7 +250,10 @@ impl Application {
                         function: function.logical_id.clone(),
                     });
                     if let Err(error) = cargo_build(dir).await {
-                        return Some(ReloadEvent::Failed { what, error });
+                        return Some(ReloadEvent::Failed {
+                            what,
+                            error: error.into(),
+                        });
                     }
                 }
             }
@@ -392,29 +423,6 @@ fn summary(what: &str, before: &Model, after: &Model) -> String {
     }
 }
 
-/// `cargo build --release` in a Rust function's package, cargo's progress on the terminal.
-async fn cargo_build(dir: &Path) -> Result<(), ReloadError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = tokio::process::Command::new(cargo)
-        .args(["build", "--release"])
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .status()
-        .await
-        .map_err(|source| ReloadError::CargoMissing {
-            dir: dir.to_owned(),
-            source,
-        })?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(ReloadError::Cargo {
-            dir: dir.to_owned(),
-            status: status.to_string(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +443,17 @@ mod tests {
         assert!(is_ignored(Path::new("/app/src/app.py~"), state));
         assert!(!is_ignored(Path::new("/app/src/app.py"), state));
         assert!(!is_ignored(Path::new("/app/template.yaml"), state));
+    }
+
+    #[test]
+    fn cargos_lockfile_write_during_the_build_is_dropped_and_a_save_is_kept() {
+        let (send, mut changed) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+        let lock = PathBuf::from("/app/fn/Cargo.lock");
+        let save = PathBuf::from("/app/fn/src/main.rs");
+        send.send(vec![lock.clone()]).unwrap();
+        send.send(vec![lock.clone(), save.clone()]).unwrap();
+        assert_eq!(drain_own_writes(&mut changed, &[lock]), [save]);
+        assert!(changed.try_recv().is_err(), "the queue was emptied");
     }
 
     /// Virtual time (paused clock): what is asserted is when the burst ends on tokio's clock,
