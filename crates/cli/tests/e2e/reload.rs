@@ -145,3 +145,86 @@ fn no_reload_keeps_the_code_it_started_with() {
     assert_eq!(body(&server, "/hello"), (200, "v1".to_owned()));
     assert!(!server.logs().iter().any(|l| l.contains("Reloaded")));
 }
+
+/// A `provided` bootstrap (a python script speaking the Runtime API) answering `body`.
+fn bootstrap(body: &str) -> String {
+    format!(
+        "#!/usr/bin/env python3
+import http.client, json, os
+conn = http.client.HTTPConnection(os.environ['AWS_LAMBDA_RUNTIME_API'])
+while True:
+    conn.request('GET', '/2018-06-01/runtime/invocation/next')
+    next = conn.getresponse()
+    next.read()
+    rid = next.getheader('Lambda-Runtime-Aws-Request-Id')
+    answer = json.dumps({{'statusCode': 200, 'body': '{body}'}})
+    conn.request('POST', '/2018-06-01/runtime/invocation/' + rid + '/response', answer)
+    conn.getresponse().read()
+"
+    )
+}
+
+/// Saves an executable file the way editors save it (the new file keeps the old one's mode).
+fn save_executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let partial = path.with_extension("saving");
+    std::fs::write(&partial, text).expect("write");
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::rename(&partial, path).expect("rename");
+}
+
+#[test]
+fn node_and_provided_functions_reload_too() {
+    let dir = fresh_dir("reload-runtimes");
+    for folder in ["node", "custom"] {
+        std::fs::create_dir_all(dir.join(folder)).expect("code folder");
+    }
+    save(
+        &dir.join("template.yaml"),
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  NodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: node/
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Events:
+        Node: {Type: Api, Properties: {Path: /node, Method: get}}
+  CustomFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: custom/
+      Handler: unused
+      Runtime: provided.al2023
+      Events:
+        Custom: {Type: Api, Properties: {Path: /custom, Method: get}}
+",
+    );
+    let node = |version: &str| {
+        format!("exports.handler = async () => ({{ statusCode: 200, body: '{version}' }});\n")
+    };
+    save(&dir.join("node/index.js"), &node("n1"));
+    save_executable(&dir.join("custom/bootstrap"), &bootstrap("c1"));
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    assert_eq!(body(&server, "/node"), (200, "n1".to_owned()));
+    assert_eq!(body(&server, "/custom"), (200, "c1".to_owned()));
+
+    save(&dir.join("node/index.js"), &node("n2"));
+    assert_eventually!(within Duration::from_secs(30);
+        body(&server, "/node") == (200, "n2".to_owned()),
+        "the saved node handler never answered: {:#?}",
+        server.logs()
+    );
+    save_executable(&dir.join("custom/bootstrap"), &bootstrap("c2"));
+    assert_eventually!(within Duration::from_secs(30);
+        body(&server, "/custom") == (200, "c2".to_owned()),
+        "the saved bootstrap never answered: {:#?}",
+        server.logs()
+    );
+    // Each save replaced only its own function's sandboxes.
+    assert!(server
+        .wait_for_log("Reloaded after a change to CustomFunction")
+        .is_some());
+    assert_eq!(body(&server, "/node"), (200, "n2".to_owned()));
+}
