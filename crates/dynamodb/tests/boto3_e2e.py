@@ -14,6 +14,8 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from check_runner import check
+
 ENDPOINT = os.environ["ENDPOINT"]
 KW = dict(
     endpoint_url=ENDPOINT,
@@ -24,15 +26,6 @@ KW = dict(
 )
 client = boto3.client("dynamodb", **KW)
 ddb = boto3.resource("dynamodb", **KW)
-
-
-def check(name):
-    def wrap(fn):
-        fn()
-        print("ok", name, flush=True)
-        return fn
-
-    return wrap
 
 
 def error_of(fn):

@@ -16,6 +16,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from check_runner import check
+
 ENDPOINT = os.environ["ENDPOINT"]
 URL = urlparse(ENDPOINT)
 KW = dict(
@@ -25,15 +27,6 @@ KW = dict(
     aws_secret_access_key="test",
     config=Config(retries={"max_attempts": 1}),
 )
-
-
-def check(name):
-    def wrap(fn):
-        fn()
-        print("ok", name, flush=True)
-        return fn
-
-    return wrap
 
 
 def raw(method, path, body=b"", headers=None):

@@ -11,6 +11,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from check_runner import check
+
 client = boto3.client(
     "dynamodb",
     endpoint_url=os.environ["ENDPOINT"],
@@ -28,15 +30,6 @@ raw = boto3.client(
     aws_secret_access_key="test",
     config=Config(retries={"max_attempts": 1}, parameter_validation=False),
 )
-
-
-def check(name):
-    def wrap(fn):
-        fn()
-        print("ok", name, flush=True)
-        return fn
-
-    return wrap
 
 
 def error_of(call, **kw):

@@ -13,6 +13,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from check_runner import check
+
 ENDPOINT = os.environ["ENDPOINT"]
 os.environ["AWS_ENDPOINT_URL"] = ENDPOINT
 os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
@@ -21,15 +23,6 @@ CREDS = dict(region_name="us-east-1", aws_access_key_id="test", aws_secret_acces
              config=Config(retries={"max_attempts": 1}))
 client = boto3.client("dynamodb", **CREDS)
 streams = boto3.client("dynamodbstreams", **CREDS)
-
-
-def check(name):
-    def wrap(fn):
-        fn()
-        print("ok", name, flush=True)
-        return fn
-
-    return wrap
 
 
 def error_of(fn):

@@ -12,6 +12,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from check_runner import check
+
 ENDPOINT = os.environ["ENDPOINT"]
 client = boto3.client(
     "dynamodb",
@@ -21,15 +23,6 @@ client = boto3.client(
     aws_secret_access_key="test",
     config=Config(retries={"max_attempts": 1}, parameter_validation=False),
 )
-
-
-def check(name):
-    def wrap(fn):
-        fn()
-        print("ok", name, flush=True)
-        return fn
-
-    return wrap
 
 
 def rejects(words, call, code="ValidationException", **kw):
