@@ -5,7 +5,7 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -66,9 +66,10 @@ fn tell(server: &Server, word: &str) -> String {
     response.text().unwrap()
 }
 
-/// `aws --endpoint-url … --region us-east-1 logs <args>`, finished.
-fn aws_logs(aws: &Path, server: &Server, args: &[&str]) -> Output {
-    aws_command(aws)
+/// `aws --endpoint-url … --region us-east-1 logs <args>`, not started.
+fn aws_logs_command(aws: &Path, server: &Server, args: &[&str]) -> Command {
+    let mut command = aws_command(aws);
+    command
         .args([
             "--endpoint-url",
             &server.services_url,
@@ -76,7 +77,13 @@ fn aws_logs(aws: &Path, server: &Server, args: &[&str]) -> Output {
             "us-east-1",
             "logs",
         ])
-        .args(args)
+        .args(args);
+    command
+}
+
+/// [`aws_logs_command`], finished.
+fn aws_logs(aws: &Path, server: &Server, args: &[&str]) -> Output {
+    aws_logs_command(aws, server, args)
         .output()
         .expect("running the AWS CLI")
 }
@@ -299,23 +306,15 @@ fn aws_logs_tail_follow_prints_each_new_line_once() {
     };
     let server = Server::start_in(sluice(), &app(), &fresh_dir("aws-cli-follow-state"), &[]);
     tell(&server, "before");
-    let mut follow = aws_command(&aws)
-        .args([
-            "--endpoint-url",
-            &server.services_url,
-            "--region",
-            "us-east-1",
-            "logs",
-            "tail",
-            GROUP,
-            "--follow",
-            "--format",
-            "short",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting aws logs tail --follow");
+    let mut follow = aws_logs_command(
+        &aws,
+        &server,
+        &["tail", GROUP, "--follow", "--format", "short"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("starting aws logs tail --follow");
     let stdout = follow.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
