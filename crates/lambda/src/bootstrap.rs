@@ -34,8 +34,8 @@ pub(crate) struct Launcher {
 }
 
 impl Launcher {
-    /// This launcher with its interpreter found (see `interpreter_of`); finding it runs in a
-    /// blocking thread the first time, and is a lookup after that.
+    /// This launcher with its interpreter found (see `interpreter_of`), in a blocking thread:
+    /// the first call per runtime runs the interpreter, later ones read the per-process cache.
     pub async fn resolved(&self) -> std::borrow::Cow<'_, Launcher> {
         let Some(runtime) = self.interpreter_of.clone() else {
             return std::borrow::Cow::Borrowed(self);
