@@ -28,9 +28,8 @@ pub struct LambdaConfig {
     pub event_retry_delays: Vec<Duration>,
     /// Enforce `MemorySize` and Lambda's process limit (off only for debugging).
     pub sandbox_limits: bool,
-    /// Put each sandbox in a cgroup of its own where the host allows it; false keeps sandboxes
-    /// to process groups (what hosts without cgroups get; tests use it to pin that path).
-    pub use_cgroups: bool,
+    /// Which cgroups sandboxes get where the host allows them.
+    pub cgroups: SandboxCgroups,
     /// Who sandboxes run as when Sluice runs as root (`nobody` when `None`; `root` keeps root).
     pub sandbox_user: Option<String>,
     /// A debugger to start functions under, if any.
@@ -38,6 +37,20 @@ pub struct LambdaConfig {
     /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM, the SHUTDOWN event to
     /// extensions); false kills at once, as `sam local invoke` does without `--shutdown`.
     pub shutdown_events: bool,
+}
+
+/// Where each sandbox's processes are kept together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SandboxCgroups {
+    /// The best the host offers: cgroup v2 with the memory controller, else v1's `memory` and
+    /// `pids`, else v2 without controllers, else process groups.
+    #[default]
+    Auto,
+    /// Only cgroup v2, with or without its memory controller (tests pin that path on hybrid
+    /// hosts, where v1 would win).
+    V2,
+    /// Process groups only (what hosts without cgroups get; tests pin that path).
+    Off,
 }
 
 /// AWS retries a failed asynchronous invocation twice, after about one and then two minutes.
@@ -61,7 +74,7 @@ impl LambdaConfig {
             log_sink,
             event_retry_delays: AWS_EVENT_RETRY_DELAYS.to_vec(),
             sandbox_limits: true,
-            use_cgroups: true,
+            cgroups: SandboxCgroups::Auto,
             sandbox_user: None,
             debug: None,
             shutdown_events: true,

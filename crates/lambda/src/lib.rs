@@ -25,7 +25,7 @@ mod service;
 mod spec;
 pub mod stream_poller;
 
-pub use config::{LambdaConfig, LogSink, AWS_EVENT_RETRY_DELAYS};
+pub use config::{LambdaConfig, LogSink, SandboxCgroups, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
 pub use interpreters::{matching_interpreter, resolve_interpreters_in_background};
 pub use invocation::{Invocation, InvokeError, InvokeResponse, StreamFailure, StreamingInvocation};

@@ -105,7 +105,7 @@ impl Lambda {
             Some(old) => old.host.clone(),
             None => Arc::new(SandboxHost::probe(
                 config.sandbox_limits,
-                config.use_cgroups,
+                config.cgroups,
                 config.sandbox_user.as_deref(),
             )),
         };

@@ -281,7 +281,7 @@ impl Generation {
                 log_sink: shared.function_logs.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),
                 sandbox_limits: config.sandbox_limits,
-                use_cgroups: true,
+                cgroups: sluice_lambda::SandboxCgroups::Auto,
                 sandbox_user: config.sandbox_user.clone(),
                 debug,
                 shutdown_events: config.shutdown_events,

@@ -1,35 +1,23 @@
 //! Where a sandbox's processes live, so that every one of them can be found, limited and killed:
-//! a cgroup of its own where the host allows it (v1 `memory` + `pids`, as Lambda's micro-VM bounds
-//! its guest), else its process group.
+//! a cgroup of its own where the host allows it (see [`super::cgroups`] for which hierarchy),
+//! else its process group.
 //!
-//! Cgroups are made under Sluice's own: `<own>/sluice/<pid>.<start time>/<n>`. The owner folder
-//! names the Sluice process that made it, so a later Sluice can tell leftovers of one that was
-//! killed (`kill -9` gives no chance to clean up) from those of one still running, and reap them.
-//!
-//! AWS: the micro-VM is destroyed with everything in it. Sluice: a cgroup is emptied with
-//! SIGKILL, process by process, because v1 has no `cgroup.kill`.
+//! AWS: the micro-VM is destroyed with everything in it. Sluice: the cgroup is emptied with
+//! SIGKILL (`cgroup.kill` on v2; process by process on v1, which has none).
 
-use std::fs;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
+pub(crate) use super::cgroups::Wanted as CgroupChoice;
+use super::cgroups::{CgroupRoots, SandboxCgroup};
 use super::orphans;
 use crate::memory;
-
-/// Lambda's limit on processes and threads in one execution environment.
-const PIDS_MAX: u32 = 1024;
-/// Rounds of "list the cgroup, kill what is there": a process forking while we kill it needs
-/// a few; a fork bomb is bounded by `pids.max`.
-const KILL_ROUNDS: usize = 16;
-/// How Sluice names its part of the hierarchy.
-const SLUICE_DIR: &str = "sluice";
 
 /// What the host lets Sluice do with sandboxes, decided once at startup.
 #[derive(Debug)]
@@ -37,31 +25,23 @@ pub(crate) struct HostContainment {
     cgroups: Option<CgroupRoots>,
     /// Without cgroups: Sluice adopts orphaned descendants so it can kill them at shutdown.
     adopts_orphans: bool,
-    /// `MemorySize` and Lambda's process limit are enforced (unless turned off).
+    /// `MemorySize` and Lambda's process limit are enforced (asked for, and possible).
     limits: bool,
     notes: Vec<String>,
 }
 
-/// This Sluice's owner folders in each v1 controller it uses.
-#[derive(Debug)]
-struct CgroupRoots {
-    memory: PathBuf,
-    pids: Option<PathBuf>,
-}
-
 impl HostContainment {
-    /// Find what the host allows (cgroups unless `use_cgroups` is false), reap sandboxes a
-    /// killed Sluice left behind, and say what holds.
-    pub fn probe(limits: bool, use_cgroups: bool) -> HostContainment {
+    /// Find what the host allows (cgroups as `choice` says, or none), reap sandboxes a killed
+    /// Sluice left behind, and say what holds.
+    pub fn probe(limits: bool, choice: Option<CgroupChoice>) -> HostContainment {
         let mut notes = Vec::new();
-        let roots = if use_cgroups {
-            v1_roots()
-        } else {
-            Err("cgroups turned off".to_owned())
+        let roots = match choice {
+            Some(choice) => CgroupRoots::probe(choice),
+            None => Err("cgroups turned off".to_owned()),
         };
         let cgroups = match roots {
             Ok(roots) => {
-                let reaped = reap_leftovers(&roots);
+                let reaped = roots.reap_leftovers();
                 if reaped > 0 {
                     notes.push(format!(
                         "Stopped {reaped} process(es) left by a Sluice that did not shut down cleanly"
@@ -79,11 +59,18 @@ impl HostContainment {
         // AWS: nothing outlives the micro-VM. Sluice without cgroups: detached processes are
         // re-parented to Sluice rather than init, so shutdown can still find and kill them.
         let adopts_orphans = cgroups.is_none() && orphans::become_subreaper();
-        if cgroups.is_some() && !limits {
-            notes.push(
-                "Note: sandbox limits are off (--no-sandbox-limits): MemorySize is reported, not enforced".to_owned(),
-            );
+        if let Some(roots) = &cgroups {
+            if !limits {
+                notes.push(
+                    "Note: sandbox limits are off (--no-sandbox-limits): MemorySize is reported, not enforced".to_owned(),
+                );
+            } else if let Some(why) = &roots.unlimited_because {
+                notes.push(format!(
+                    "Note: MemorySize is not enforced ({why}); each sandbox still has a cgroup, so nothing it starts outlives it"
+                ));
+            }
         }
+        let limits = limits && cgroups.as_ref().is_some_and(|r| r.limitable);
         HostContainment {
             cgroups,
             adopts_orphans,
@@ -98,8 +85,10 @@ impl HostContainment {
     pub fn broken_for_tests() -> HostContainment {
         HostContainment {
             cgroups: Some(CgroupRoots {
-                memory: PathBuf::from("/proc/self/status/sluice"),
-                pids: None,
+                version: super::cgroups::Version::V1,
+                owners: vec![std::path::PathBuf::from("/proc/self/status/sluice")],
+                limitable: false,
+                unlimited_because: None,
             }),
             adopts_orphans: false,
             limits: false,
@@ -122,9 +111,7 @@ impl HostContainment {
             orphans::collect(true);
         }
         if let Some(roots) = &self.cgroups {
-            for dir in std::iter::once(&roots.memory).chain(roots.pids.as_ref()) {
-                let _ = fs::remove_dir(dir);
-            }
+            roots.release();
         }
     }
 
@@ -145,22 +132,8 @@ impl HostContainment {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = NEXT.fetch_add(1, Ordering::Relaxed).to_string();
         // Another service in this process may have released the owner folders.
-        fs::create_dir_all(&roots.memory)?;
-        if let Some(pids) = &roots.pids {
-            fs::create_dir_all(pids)?;
-        }
-        let memory = make_dir(&roots.memory.join(&name))?;
-        let pids = match &roots.pids {
-            Some(root) => match make_dir(&root.join(&name)) {
-                Ok(dir) => Some(dir),
-                Err(e) => {
-                    let _ = fs::remove_dir(&memory);
-                    return Err(e);
-                }
-            },
-            None => None,
-        };
-        let cgroup = SandboxCgroup { memory, pids };
+        roots.ensure()?;
+        let cgroup = roots.make(&name)?;
         if self.limits {
             cgroup.set_limits(memory_mb)?;
         }
@@ -184,32 +157,6 @@ pub(crate) struct Containment {
     roots: std::sync::Mutex<Vec<u32>>,
 }
 
-#[derive(Debug)]
-struct SandboxCgroup {
-    memory: PathBuf,
-    pids: Option<PathBuf>,
-}
-
-impl SandboxCgroup {
-    fn set_limits(&self, memory_mb: u32) -> io::Result<()> {
-        let bytes = u64::from(memory_mb) * 1024 * 1024;
-        fs::write(self.memory.join("memory.limit_in_bytes"), bytes.to_string())?;
-        // Without swap accounting (or swap) the file is absent; the memory limit alone holds.
-        let _ = fs::write(
-            self.memory.join("memory.memsw.limit_in_bytes"),
-            bytes.to_string(),
-        );
-        if let Some(pids) = &self.pids {
-            fs::write(pids.join("pids.max"), PIDS_MAX.to_string())?;
-        }
-        Ok(())
-    }
-
-    fn dirs(&self) -> impl Iterator<Item = &PathBuf> {
-        std::iter::once(&self.memory).chain(self.pids.as_ref())
-    }
-}
-
 impl Containment {
     /// Open, close-on-exec, the files a new process writes `0` into to join this containment.
     pub fn join_files(&self) -> io::Result<Vec<OwnedFd>> {
@@ -218,8 +165,9 @@ impl Containment {
         };
         cgroup
             .dirs()
+            .iter()
             .map(|dir| {
-                fs::OpenOptions::new()
+                std::fs::OpenOptions::new()
                     .write(true)
                     .open(dir.join("cgroup.procs"))
                     .map(OwnedFd::from)
@@ -244,7 +192,7 @@ impl Containment {
     /// Every live process of the sandbox.
     pub fn members(&self) -> Vec<u32> {
         if let Some(cgroup) = &self.cgroup {
-            return read_procs(cgroup.dirs().last().unwrap_or(&cgroup.memory));
+            return cgroup.members();
         }
         let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut members: Vec<u32> = roots.into_iter().flat_map(memory::descendants).collect();
@@ -255,11 +203,8 @@ impl Containment {
 
     /// The sandbox's peak memory in kB: the cgroup's high-water mark, else the process tree's.
     pub fn peak_memory_kb(&self) -> Option<u64> {
-        if let Some(cgroup) = &self.cgroup {
-            let bytes = fs::read_to_string(cgroup.memory.join("memory.max_usage_in_bytes")).ok();
-            if let Some(bytes) = bytes.and_then(|b| b.trim().parse::<u64>().ok()) {
-                return Some(bytes / 1024);
-            }
+        if let Some(bytes) = self.cgroup.as_ref().and_then(SandboxCgroup::peak_bytes) {
+            return Some(bytes / 1024);
         }
         // Every process Sluice started (runtime and extensions) and what each started.
         let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -279,9 +224,7 @@ impl Containment {
             }
         }
         if let Some(cgroup) = &self.cgroup {
-            for dir in cgroup.dirs() {
-                kill_cgroup(dir);
-            }
+            cgroup.kill_all();
         }
     }
 }
@@ -299,9 +242,7 @@ impl Drop for Containment {
         let retry = move || {
             for _ in 0..100 {
                 std::thread::sleep(Duration::from_millis(20));
-                for dir in cgroup.dirs() {
-                    kill_cgroup(dir);
-                }
+                cgroup.kill_all();
                 if cgroup.remove() {
                     break;
                 }
@@ -313,146 +254,6 @@ impl Drop for Containment {
     }
 }
 
-impl SandboxCgroup {
-    /// Remove the (emptied) cgroup folders; false while a killed process is still exiting.
-    fn remove(&self) -> bool {
-        let mut done = true;
-        for dir in self.dirs() {
-            if dir.exists() && fs::remove_dir(dir).is_err() {
-                done = false;
-            }
-        }
-        done
-    }
-}
-
-fn make_dir(dir: &Path) -> io::Result<PathBuf> {
-    fs::create_dir(dir)?;
-    Ok(dir.to_owned())
-}
-
-fn read_procs(dir: &Path) -> Vec<u32> {
-    fs::read_to_string(dir.join("cgroup.procs"))
-        .map(|s| {
-            s.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn kill_cgroup(dir: &Path) -> usize {
-    let mut killed = 0;
-    for _ in 0..KILL_ROUNDS {
-        let procs = read_procs(dir);
-        if procs.is_empty() {
-            break;
-        }
-        for pid in procs {
-            if let Ok(pid) = i32::try_from(pid) {
-                if kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
-                    killed += 1;
-                }
-            }
-        }
-    }
-    killed
-}
-
-/// This process's owner folders under its own v1 `memory` (required) and `pids` cgroups.
-fn v1_roots() -> Result<CgroupRoots, String> {
-    let own = fs::read_to_string("/proc/self/cgroup")
-        .map_err(|_| "cannot read /proc/self/cgroup".to_owned())?;
-    let path_of = |controller: &str| {
-        own.lines().find_map(|line| {
-            let mut parts = line.splitn(3, ':');
-            let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-            controllers.split(',').any(|c| c == controller).then(|| {
-                Path::new("/sys/fs/cgroup")
-                    .join(controller)
-                    .join(path.trim_start_matches('/'))
-            })
-        })
-    };
-    let owner = owner_name(std::process::id()).ok_or("cannot read /proc/self/stat")?;
-    let memory = path_of("memory").ok_or("no cgroup v1 memory controller")?;
-    let memory = make_owner(&memory, &owner).map_err(|e| {
-        format!(
-            "cannot create a memory cgroup under {}: {e}",
-            memory.display()
-        )
-    })?;
-    // `pids` only adds Lambda's process limit; the memory cgroup already holds every process.
-    let pids = path_of("pids").and_then(|p| make_owner(&p, &owner).ok());
-    Ok(CgroupRoots { memory, pids })
-}
-
-fn make_owner(own: &Path, owner: &str) -> io::Result<PathBuf> {
-    let dir = own.join(SLUICE_DIR).join(owner);
-    fs::create_dir_all(&dir)?;
-    // Probe that this folder is a cgroup we may write, not just a folder.
-    fs::metadata(dir.join("cgroup.procs"))?;
-    Ok(dir)
-}
-
-/// `<pid>.<start time>`: a pid alone could be reused by another process.
-fn owner_name(pid: u32) -> Option<String> {
-    Some(format!("{pid}.{}", start_time(pid)?))
-}
-
-fn start_time(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces); start time is field 22.
-    let rest = stat.rsplit_once(") ")?.1;
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// Kill and remove the sandboxes of Sluice processes that are gone; returns processes killed.
-fn reap_leftovers(roots: &CgroupRoots) -> usize {
-    let mut killed = 0;
-    for owner_dir in std::iter::once(&roots.memory).chain(roots.pids.as_ref()) {
-        let Some(parent) = owner_dir.parent() else {
-            continue;
-        };
-        let Ok(owners) = fs::read_dir(parent) else {
-            continue;
-        };
-        for owner in owners.flatten() {
-            let name = owner.file_name().to_string_lossy().into_owned();
-            let alive = name
-                .split_once('.')
-                .and_then(|(pid, _)| pid.parse::<u32>().ok())
-                .and_then(owner_name)
-                .is_some_and(|now| now == name);
-            if alive {
-                continue;
-            }
-            killed += reap_owner(&owner.path());
-        }
-    }
-    killed
-}
-
-fn reap_owner(owner: &Path) -> usize {
-    let mut killed = 0;
-    if let Ok(sandboxes) = fs::read_dir(owner) {
-        for sandbox in sandboxes.flatten().filter(|e| e.path().is_dir()) {
-            let dir = sandbox.path();
-            killed += kill_cgroup(&dir);
-            // SIGKILLed processes leave the cgroup once they have exited; wait briefly.
-            for _ in 0..50 {
-                if fs::remove_dir(&dir).is_ok() {
-                    break;
-                }
-                kill_cgroup(&dir);
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-    }
-    let _ = fs::remove_dir(owner);
-    killed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,7 +263,7 @@ mod tests {
     #[test]
     #[ignore = "measurement; run by hand"]
     fn cost_of_a_sandbox_cgroup() {
-        let host = HostContainment::probe(true, true);
+        let host = HostContainment::probe(true, Some(CgroupChoice::Any));
         let n = 200;
         let started = std::time::Instant::now();
         for _ in 0..n {
@@ -474,12 +275,5 @@ mod tests {
             host.cgroups.is_some()
         );
         host.release();
-    }
-
-    #[test]
-    fn own_start_time_is_stable() {
-        let me = std::process::id();
-        assert!(start_time(me).is_some());
-        assert_eq!(owner_name(me), owner_name(me));
     }
 }

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::containment::HostContainment;
+use super::containment::{CgroupChoice, HostContainment};
 use super::peer;
 use super::user::SandboxUser;
 use crate::bootstrap::Launcher;
+use crate::config::SandboxCgroups;
 
 /// Host-wide sandbox facilities, decided once per service.
 pub(crate) struct SandboxHost {
@@ -22,16 +23,23 @@ pub(crate) struct SandboxHost {
 }
 
 impl SandboxHost {
-    /// Probe the host; `limits` turns `MemorySize` and the process limit on, `use_cgroups`
-    /// false keeps sandboxes to process groups, `user` names who sandboxes run as when Sluice is
-    /// root (`nobody` when `None`).
-    pub fn probe(limits: bool, use_cgroups: bool, user: Option<&str>) -> SandboxHost {
+    /// Probe the host; `limits` turns `MemorySize` and the process limit on, `cgroups` says
+    /// which cgroups sandboxes may get, `user` names who sandboxes run as when Sluice is root
+    /// (`nobody` when `None`).
+    pub fn probe(limits: bool, cgroups: SandboxCgroups, user: Option<&str>) -> SandboxHost {
         let (user, user_problem) = match SandboxUser::choose(user) {
             Ok(user) => (user, None),
             Err(why) => (None, Some(why)),
         };
         SandboxHost {
-            containment: HostContainment::probe(limits, use_cgroups),
+            containment: HostContainment::probe(
+                limits,
+                match cgroups {
+                    SandboxCgroups::Auto => Some(CgroupChoice::Any),
+                    SandboxCgroups::V2 => Some(CgroupChoice::V2),
+                    SandboxCgroups::Off => None,
+                },
+            ),
             isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
             user,
             user_problem,

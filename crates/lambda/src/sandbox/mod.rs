@@ -9,6 +9,7 @@
 //! [`extension_phases`] waits on them through Init, Invoke and Shutdown; [`start`] and [`init`]
 //! are a sandbox's first two steps.
 
+mod cgroups;
 mod containment;
 mod extension_phases;
 mod extension_processes;

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sluice_lambda::{CodeSource, FunctionSpec};
+use sluice_lambda::{CodeSource, FunctionSpec, SandboxCgroups};
 
 use crate::harness::{invoke, json, service_with};
 
@@ -175,10 +175,10 @@ fn alive(pid: u32) -> bool {
     })
 }
 
-async fn lifecycle(use_cgroups: bool) {
+async fn lifecycle(cgroups: SandboxCgroups) {
     let dir = fresh();
     let (lambda, lines) = service_with(vec![function(&dir)], |config| {
-        config.use_cgroups = use_cgroups;
+        config.cgroups = cgroups;
     });
     let answer = json(&invoke(&lambda, "Ext", serde_json::json!({})).await);
     assert_eq!(
@@ -226,12 +226,17 @@ async fn lifecycle(use_cgroups: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extension_lifecycle_in_a_cgroup() {
-    lifecycle(true).await;
+    lifecycle(SandboxCgroups::Auto).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extension_lifecycle_in_a_process_group() {
-    lifecycle(false).await;
+    lifecycle(SandboxCgroups::Off).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extension_lifecycle_in_a_v2_cgroup() {
+    lifecycle(SandboxCgroups::V2).await;
 }
 
 /// A streamed invocation honours extensions as a buffered one does: the caller has the whole

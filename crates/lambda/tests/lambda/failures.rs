@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::json;
-use sluice_lambda::InvokeError;
+use sluice_lambda::{InvokeError, SandboxCgroups};
 
 use crate::harness::{invoke, json, python, service, service_with};
 
@@ -156,9 +156,9 @@ fn unknown_runtime_is_rejected_at_construction() {
 }
 
 /// Runs a handler that detaches two processes, shuts the service down, and checks both are gone.
-async fn detached_processes_die_at_shutdown(use_cgroups: bool) {
+async fn detached_processes_die_at_shutdown(cgroups: SandboxCgroups) {
     let (lambda, _) = service_with(vec![python("Detach", "app.detach")], |config| {
-        config.use_cgroups = use_cgroups;
+        config.cgroups = cgroups;
     });
     let pids = json(&invoke(&lambda, "Detach", json!({})).await);
     let pids: Vec<u32> = ["plain", "detached"]
@@ -166,6 +166,19 @@ async fn detached_processes_die_at_shutdown(use_cgroups: bool) {
         .map(|k| pids[*k].as_u64().unwrap() as u32)
         .collect();
     assert!(pids.iter().all(|&p| alive(p)), "they run: {pids:?}");
+    // The path under test is the one taken: the detached child is in its sandbox's cgroup.
+    let cgroup = std::fs::read_to_string(format!("/proc/{}/cgroup", pids[1])).unwrap();
+    let in_sandbox = |prefix: &str| {
+        cgroup
+            .lines()
+            .any(|l| l.starts_with(prefix) && l.contains("/sluice/"))
+    };
+    match cgroups {
+        SandboxCgroups::V2 => assert!(in_sandbox("0::"), "{cgroup}"),
+        SandboxCgroups::Off => assert!(!in_sandbox(""), "{cgroup}"),
+        // Whichever hierarchy the host gave, if any (the notes say which).
+        SandboxCgroups::Auto => {}
+    }
     lambda.shutdown().await;
     for _ in 0..250 {
         if !pids.iter().any(|&p| alive(p)) {
@@ -173,15 +186,22 @@ async fn detached_processes_die_at_shutdown(use_cgroups: bool) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("detached processes {pids:?} outlived the service (cgroups: {use_cgroups})");
+    panic!("detached processes {pids:?} outlived the service (cgroups: {cgroups:?})");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detached_processes_die_at_shutdown_in_a_cgroup() {
-    detached_processes_die_at_shutdown(true).await;
+    detached_processes_die_at_shutdown(SandboxCgroups::Auto).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detached_processes_die_at_shutdown_in_a_process_group() {
-    detached_processes_die_at_shutdown(false).await;
+    detached_processes_die_at_shutdown(SandboxCgroups::Off).await;
+}
+
+/// Hosts whose only cgroups are v2 (most Linux machines today): `cgroup.kill` empties the
+/// sandbox's cgroup, `setsid` children included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_processes_die_at_shutdown_in_a_v2_cgroup() {
+    detached_processes_die_at_shutdown(SandboxCgroups::V2).await;
 }

@@ -100,3 +100,12 @@ pub fn json(inv: &Invocation) -> serde_json::Value {
         )
     })
 }
+
+/// Whether the tests run with an effective uid of 0.
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .find(|l| l.starts_with("Uid:"))
+            .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"))
+    })
+}

@@ -4,15 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::json;
 
-use crate::harness::{invoke, json, node, service, service_with};
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"))
-    })
-}
+use crate::harness::{invoke, is_root, json, node, service, service_with};
 
 /// Node lives in /usr/bin on the machines CI runs on, reachable by `nobody`.
 fn node_reachable_by_nobody() -> bool {
