@@ -527,8 +527,9 @@ mod tests {
             .unwrap();
         fs::write(dead.join("cgroup.procs"), child.id().to_string()).unwrap();
         assert_eq!(read_procs(&dead), [child.id()]);
-        let killed = roots.reap_leftovers();
-        assert!(killed >= 1, "killed {killed}");
+        // (Another Sluice probing meanwhile may be the one that reaps it: the outcome is what
+        // is asserted.)
+        roots.reap_leftovers();
         let status = child.wait().unwrap();
         assert!(!status.success(), "{status:?}");
         assert!(!dead.exists(), "{} was not removed", dead.display());
