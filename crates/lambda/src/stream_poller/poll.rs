@@ -19,6 +19,9 @@ use crate::service::Lambda;
 
 /// How often an idle shard is read again (Lambda polls a stream's shards four times a second).
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the shards are listed again while some are being read: children can appear after
+/// their parent is seen to close, and must not wait for another shard to close.
+const RELIST_INTERVAL: Duration = Duration::from_secs(10);
 /// How long to wait before trying again after the stream could not be read.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
@@ -93,7 +96,8 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Reads the table's latest stream: every shard whose parent is done at once, each in a task,
-/// listing the shards again whenever one is read to its end (its children may now be read).
+/// listing the shards again whenever one is read to its end (its children may now be read) and
+/// every [`RELIST_INTERVAL`].
 async fn read_stream(
     lambda: &Weak<Lambda>,
     source: &Arc<dyn StreamSource>,
@@ -150,6 +154,7 @@ async fn read_stream(
                 None => {}
             },
             () = stopped(stop) => break Err(PollError::Stopped),
+            () = tokio::time::sleep(RELIST_INTERVAL) => {}
         }
     };
     // Readers finish the batch they deliver and checkpoint it before they stop.
