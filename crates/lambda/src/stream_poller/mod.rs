@@ -99,7 +99,8 @@ pub enum StreamSourceError {
 pub type SourceFuture<'a, T> =
     Pin<Box<dyn Future<Output = Result<T, StreamSourceError>> + Send + 'a>>;
 
-/// A mapping's checkpoint: every record up to `sequence_number` of `stream_arn` was handled.
+/// A mapping's single checkpoint: every record up to `sequence_number` of `stream_arn` was
+/// handled. Older Sluices kept only this; pollers now keep a [`ShardCheckpoint`] per shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The stream read.

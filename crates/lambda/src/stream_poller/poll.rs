@@ -116,12 +116,11 @@ async fn read_stream(
         .as_str()
         .ok_or_else(|| PollError::NoStream(mapping.table.clone()))?
         .to_owned();
-    if progress.as_ref().is_none_or(|p| p.arn != arn) {
-        *progress = Some(StreamProgress::new(arn.clone()));
+    // A new stream (the old one was disabled or its table replaced) is read from scratch.
+    if progress.as_ref().is_some_and(|p| p.arn != arn) {
+        *progress = None;
     }
-    let Some(progress) = progress.as_mut() else {
-        unreachable!("set just above");
-    };
+    let progress = progress.get_or_insert_with(|| StreamProgress::new(arn.clone()));
     // The shard readers stop on this one; it follows `stop`, and an error stops them too.
     let (halt, halted) = watch::channel(false);
     let mut readers: JoinSet<(String, Result<(), PollError>)> = JoinSet::new();
