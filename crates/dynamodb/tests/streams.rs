@@ -160,9 +160,20 @@ async fn a_store_reopened_in_another_region_keeps_its_streams() {
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
             "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}});
-        assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+        let (_, created) = call(&db, "CreateTable", create).await;
         let put = json!({"TableName": "Moves", "Item": {"id": {"S": "before"}}});
         assert_eq!(call(&db, "PutItem", put).await.0, 200);
+        // A mapping's place in the stream moves with it.
+        let arn = created["TableDescription"]["LatestStreamArn"]
+            .as_str()
+            .expect("LatestStreamArn");
+        let checkpoint = sluice_dynamodb::ShardCheckpoint {
+            shard_id: "shardId-1".into(),
+            sequence_number: Some("7".into()),
+            finished: false,
+        };
+        db.save_shard_checkpoints("Fn/Moves", arn, &[checkpoint])
+            .expect("save");
     }
     let db = DynamoDb::open(
         StoreLocation::Dir(dir.clone()),
@@ -186,6 +197,9 @@ async fn a_store_reopened_in_another_region_keeps_its_streams() {
         .filter_map(|r| r["dynamodb"]["Keys"]["id"]["S"].as_str())
         .collect();
     assert_eq!(ids, ["before", "after"], "{page}");
+    let moved = db.shard_checkpoints("Fn/Moves", arn).expect("read");
+    assert_eq!(moved.len(), 1, "the checkpoint follows the stream to {arn}");
+    assert_eq!(moved[0].sequence_number.as_deref(), Some("7"));
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
