@@ -267,6 +267,56 @@ fn an_older_sluices_single_checkpoint_is_resumed_after_an_upgrade() {
     assert_eq!(keys, ["u1", "u2", "u3"], "{rows:#?}");
 }
 
+/// Each of the fixture's four mappings on `orders` has checkpointed its shard at `sequence` or
+/// later, as the store's file shows.
+fn all_checkpointed(state: &Path, sequence: u128) -> bool {
+    let script = "import sqlite3, sys\n\
+        c = sqlite3.connect(sys.argv[1])\n\
+        rows = c.execute('SELECT sequence FROM stream_shard_checkpoints').fetchall()\n\
+        print(sum(1 for (s,) in rows if s is not None and int(s) >= int(sys.argv[2])))\n";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(store_file(state))
+        .arg(sequence.to_string())
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(0)
+        >= 4
+}
+
+#[test]
+fn a_checkpoint_written_before_a_kill_9_is_not_lost() {
+    let state = fresh_dir("ddb-streams-kill9");
+    let mut first = start(&state);
+    drive(&first, &["put", "k1"]);
+    drive(&first, &["put", "k2"]);
+    let mut rows: Vec<(String, Value)> = Vec::new();
+    assert_eventually!(within WAIT; {
+        rows = seen(&first);
+        received(&rows, "all").len() >= 2
+    }, "k1 and k2 never arrived: {:#?}", first.logs());
+    let last = rows
+        .iter()
+        .map(|(_, r)| sequence(r))
+        .max()
+        .expect("records");
+    assert_eventually!(within WAIT; all_checkpointed(&state, last),
+        "the mappings never checkpointed {last}: {:#?}", first.logs());
+    first.kill9();
+
+    let second = start(&state);
+    drive(&second, &["put", "k3"]);
+    assert_eventually!(within WAIT; {
+        rows = seen(&second);
+        received(&rows, "all").iter().any(|(k, _)| k == "k3")
+    }, "k3 never arrived after the kill: {rows:#?}\n{:#?}", second.logs());
+    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["k1", "k2", "k3"], "{rows:#?}");
+}
+
 /// A `moto_server` on a free port, stopped when dropped.
 struct Moto {
     child: std::process::Child,
