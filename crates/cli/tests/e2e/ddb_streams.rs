@@ -293,7 +293,7 @@ fn a_checkpoint_written_before_a_kill_9_is_not_lost() {
     let mut first = start(&state);
     drive(&first, &["put", "k1"]);
     drive(&first, &["put", "k2"]);
-    let mut rows: Vec<(String, Value)> = Vec::new();
+    let mut rows: Vec<(String, Value)>;
     assert_eventually!(within WAIT; {
         rows = seen(&first);
         received(&rows, "all").len() >= 2
