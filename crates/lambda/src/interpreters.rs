@@ -26,13 +26,17 @@ fn versioned_name(runtime: &str) -> Option<String> {
     }
 }
 
+type Cells = HashMap<String, Arc<OnceLock<Option<PathBuf>>>>;
+/// `matching_interpreter`'s answers, one cell per runtime.
+static FOUND: OnceLock<Mutex<Cells>> = OnceLock::new();
+/// `default_python`'s answer.
+static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+
 /// The interpreter on `PATH` whose version matches `runtime`, if one is installed and runs,
 /// resolved to the real executable (a version manager's shim costs tens of milliseconds per start,
 /// and pyenv's exists for every version it knows even when that version is not active). Found once
 /// per runtime per process; a caller asking while another thread resolves it waits for that.
 pub fn matching_interpreter(runtime: &str) -> Option<PathBuf> {
-    type Cells = HashMap<String, Arc<OnceLock<Option<PathBuf>>>>;
-    static FOUND: OnceLock<Mutex<Cells>> = OnceLock::new();
     // The map is locked only to find the runtime's cell: runtimes resolve side by side.
     let cell = FOUND
         .get_or_init(Default::default)
@@ -51,7 +55,6 @@ pub fn matching_interpreter(runtime: &str) -> Option<PathBuf> {
 /// The real interpreter behind the host's `python3`, resolved once per process: version-manager
 /// shims (pyenv) cost tens of milliseconds per start, hundreds on a busy machine.
 pub(crate) fn default_python() -> PathBuf {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
             let python = Path::new("python3");
@@ -67,6 +70,23 @@ pub(crate) fn interpreter_for(runtime: &str) -> PathBuf {
         Some(RuntimeFamily::Python) => default_python(),
         _ => PathBuf::from("node"),
     })
+}
+
+/// `interpreter_for(runtime)` if it is already known: no waiting and no process started, so a
+/// sandbox start needs no blocking-thread hop once its runtime was resolved.
+pub(crate) fn known_interpreter(runtime: &str) -> Option<PathBuf> {
+    let matching = FOUND
+        .get()?
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(runtime)?
+        .get()?
+        .clone();
+    match (matching, RuntimeFamily::of(runtime)) {
+        (Some(found), _) => Some(found),
+        (None, Some(RuntimeFamily::Python)) => PYTHON.get().cloned(),
+        (None, _) => Some(PathBuf::from("node")),
+    }
 }
 
 /// Starts finding the interpreters `runtimes` need, each in a thread of its own, so that the first
@@ -144,6 +164,16 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resolved_interpreter_is_known_without_waiting() {
+        // Never resolved in this process: unknown, and nothing was started to find out.
+        assert_eq!(known_interpreter("python9.99"), None);
+        for runtime in ["python3.12", "nodejs20.x"] {
+            let found = interpreter_for(runtime);
+            assert_eq!(known_interpreter(runtime), Some(found), "{runtime}");
+        }
+    }
 
     #[test]
     fn names_the_versioned_executable_of_each_runtime() {
