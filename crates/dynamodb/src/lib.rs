@@ -37,7 +37,7 @@ use state::State;
 pub use state::TableUnits;
 use store::sqlite::SqliteStore;
 use store::Store;
-pub use store::{StoreError, StreamCheckpoint};
+pub use store::{ShardCheckpoint, StoreError, StreamCheckpoint};
 pub use sweeper::{Sweeper, SweeperError, DEFAULT_SWEEP_INTERVAL};
 
 /// Runs one request under the store's lock, with the units it consumed (across tables).
@@ -211,6 +211,31 @@ impl DynamoDb {
     ) -> Result<(), StoreError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         guard.store.save_checkpoint(mapping, checkpoint)
+    }
+
+    /// Where the event source mapping `mapping` has read each shard of the stream `arn` to.
+    /// Blocks on SQLite.
+    pub fn shard_checkpoints(
+        &self,
+        mapping: &str,
+        arn: &str,
+    ) -> Result<Vec<ShardCheckpoint>, StoreError> {
+        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        guard.store.shard_checkpoints(mapping, arn)
+    }
+
+    /// Records where the event source mapping `mapping` has read shards of the stream `arn`
+    /// to, all in one transaction (durable once this returns, as every write). Blocks on SQLite.
+    pub fn save_shard_checkpoints(
+        &self,
+        mapping: &str,
+        arn: &str,
+        checkpoints: &[ShardCheckpoint],
+    ) -> Result<(), StoreError> {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .store
+            .save_shard_checkpoints(mapping, arn, checkpoints)
     }
 
     /// [`DynamoDb::ensure_table`] from a `CreateTable` request as JSON (import files carry that).

@@ -160,9 +160,20 @@ async fn a_store_reopened_in_another_region_keeps_its_streams() {
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
             "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}});
-        assert_eq!(call(&db, "CreateTable", create).await.0, 200);
+        let (_, created) = call(&db, "CreateTable", create).await;
         let put = json!({"TableName": "Moves", "Item": {"id": {"S": "before"}}});
         assert_eq!(call(&db, "PutItem", put).await.0, 200);
+        // A mapping's place in the stream moves with it.
+        let arn = created["TableDescription"]["LatestStreamArn"]
+            .as_str()
+            .expect("LatestStreamArn");
+        let checkpoint = sluice_dynamodb::ShardCheckpoint {
+            shard_id: "shardId-1".into(),
+            sequence_number: Some("7".into()),
+            finished: false,
+        };
+        db.save_shard_checkpoints("Fn/Moves", arn, &[checkpoint])
+            .expect("save");
     }
     let db = DynamoDb::open(
         StoreLocation::Dir(dir.clone()),
@@ -186,6 +197,9 @@ async fn a_store_reopened_in_another_region_keeps_its_streams() {
         .filter_map(|r| r["dynamodb"]["Keys"]["id"]["S"].as_str())
         .collect();
     assert_eq!(ids, ["before", "after"], "{page}");
+    let moved = db.shard_checkpoints("Fn/Moves", arn).expect("read");
+    assert_eq!(moved.len(), 1, "the checkpoint follows the stream to {arn}");
+    assert_eq!(moved[0].sequence_number.as_deref(), Some("7"));
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -277,4 +291,58 @@ async fn mapping_checkpoints_survive_a_reopen_and_an_older_file_gains_them_keepi
         Some(checkpoint)
     );
     assert_eq!(db.stream_checkpoint("Other").expect("read"), None);
+}
+
+#[tokio::test]
+async fn shard_checkpoints_are_kept_per_mapping_stream_and_shard_across_a_reopen() {
+    use sluice_dynamodb::ShardCheckpoint;
+    let dir = temp_dir("shard-checkpoints");
+    let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/x";
+    let row = |shard: &str, sequence: Option<&str>, finished: bool| ShardCheckpoint {
+        shard_id: shard.into(),
+        sequence_number: sequence.map(Into::into),
+        finished,
+    };
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+        assert_eq!(db.shard_checkpoints("Fn/Changes", arn).expect("read"), []);
+        db.save_shard_checkpoints(
+            "Fn/Changes",
+            arn,
+            &[
+                row("shardId-a", Some("200"), false),
+                row("shardId-p", None, true),
+            ],
+        )
+        .expect("save");
+        // A later checkpoint of one shard replaces its row and leaves the other's.
+        db.save_shard_checkpoints("Fn/Changes", arn, &[row("shardId-a", Some("210"), false)])
+            .expect("save");
+        db.save_shard_checkpoints("Other", arn, &[row("shardId-a", Some("1"), false)])
+            .expect("save");
+    }
+    // They are in the file, which a restart reads.
+    let conn = rusqlite::Connection::open(dir.join("dynamodb.sqlite3")).expect("sqlite");
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM stream_shard_checkpoints", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    assert_eq!(kept, 3);
+    drop(conn);
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("open");
+    assert_eq!(
+        db.shard_checkpoints("Fn/Changes", arn).expect("read"),
+        [
+            row("shardId-a", Some("210"), false),
+            row("shardId-p", None, true)
+        ]
+    );
+    assert_eq!(
+        db.shard_checkpoints("Fn/Changes", "other-arn")
+            .expect("read"),
+        []
+    );
+    // The single checkpoint of an older Sluice is still read as it was.
+    assert_eq!(db.stream_checkpoint("Fn/Changes").expect("read"), None);
 }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use sluice_apigw::auth::sigv4::{self, SigningKey};
 use sluice_dynamodb::TableSpec;
 use sluice_lambda::stream_poller::{
-    Checkpoint, SourceFuture, StreamApi, StreamSource, StreamSourceError,
+    Checkpoint, ShardCheckpoint, SourceFuture, StreamApi, StreamSource, StreamSourceError,
 };
 
 use crate::stream_mappings::{decode_reply, EmbeddedStreams};
@@ -282,6 +282,24 @@ impl StreamSource for RemoteStreams {
         checkpoint: Checkpoint,
     ) -> SourceFuture<'a, ()> {
         self.checkpoints.save_checkpoint(mapping, checkpoint)
+    }
+
+    fn shard_checkpoints<'a>(
+        &'a self,
+        mapping: &'a str,
+        stream_arn: &'a str,
+    ) -> SourceFuture<'a, Option<Vec<ShardCheckpoint>>> {
+        self.checkpoints.shard_checkpoints(mapping, stream_arn)
+    }
+
+    fn save_shard_checkpoints<'a>(
+        &'a self,
+        mapping: &'a str,
+        stream_arn: &'a str,
+        checkpoints: Vec<ShardCheckpoint>,
+    ) -> SourceFuture<'a, ()> {
+        self.checkpoints
+            .save_shard_checkpoints(mapping, stream_arn, checkpoints)
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 use sluice_dynamodb::{DynamoDb, StreamCheckpoint};
+use sluice_lambda::stream_poller::ShardCheckpoint;
 use sluice_lambda::stream_poller::{
     Checkpoint, FilterPattern, SourceFuture, StartingPosition, StreamApi, StreamMappingSpec,
     StreamSource, StreamSourceError,
@@ -132,6 +133,57 @@ impl StreamSource for EmbeddedStreams {
                 .await
                 .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?
                 .map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))
+        })
+    }
+
+    fn shard_checkpoints<'a>(
+        &'a self,
+        mapping: &'a str,
+        stream_arn: &'a str,
+    ) -> SourceFuture<'a, Option<Vec<ShardCheckpoint>>> {
+        let dynamodb = self.dynamodb.clone();
+        let (mapping, arn) = (mapping.to_owned(), stream_arn.to_owned());
+        Box::pin(async move {
+            let read =
+                tokio::task::spawn_blocking(move || dynamodb.shard_checkpoints(&mapping, &arn))
+                    .await
+                    .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?;
+            let rows = read.map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))?;
+            Ok(Some(
+                rows.into_iter()
+                    .map(|r| ShardCheckpoint {
+                        shard_id: r.shard_id,
+                        sequence_number: r.sequence_number,
+                        finished: r.finished,
+                    })
+                    .collect(),
+            ))
+        })
+    }
+
+    fn save_shard_checkpoints<'a>(
+        &'a self,
+        mapping: &'a str,
+        stream_arn: &'a str,
+        checkpoints: Vec<ShardCheckpoint>,
+    ) -> SourceFuture<'a, ()> {
+        let dynamodb = self.dynamodb.clone();
+        let (mapping, arn) = (mapping.to_owned(), stream_arn.to_owned());
+        let stored: Vec<sluice_dynamodb::ShardCheckpoint> = checkpoints
+            .into_iter()
+            .map(|c| sluice_dynamodb::ShardCheckpoint {
+                shard_id: c.shard_id,
+                sequence_number: c.sequence_number,
+                finished: c.finished,
+            })
+            .collect();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                dynamodb.save_shard_checkpoints(&mapping, &arn, &stored)
+            })
+            .await
+            .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?
+            .map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))
         })
     }
 }

@@ -203,6 +203,120 @@ fn a_restart_resumes_after_the_checkpoint_without_redelivering() {
     assert_eq!(keys, ["r1", "r2", "r3"], "{rows:#?}");
 }
 
+/// The store's SQLite file under a state folder.
+fn store_file(state: &Path) -> PathBuf {
+    let mut dirs = vec![state.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("state folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.file_name().is_some_and(|n| n == "dynamodb.sqlite3") {
+                return path;
+            }
+        }
+    }
+    panic!("no dynamodb.sqlite3 under {}", state.display());
+}
+
+#[test]
+fn an_older_sluices_single_checkpoint_is_resumed_after_an_upgrade() {
+    let state = fresh_dir("ddb-streams-upgrade");
+    let mut first = start(&state);
+    drive(&first, &["put", "u1"]);
+    drive(&first, &["put", "u2"]);
+    assert_eventually!(within WAIT; received(&seen(&first), "all").len() >= 2,
+        "u1 and u2 never arrived: {:#?}", first.logs());
+    assert!(first.stop(), "sluice did not stop on SIGTERM");
+
+    // Make the file what an older Sluice left behind: one checkpoint per mapping (the last
+    // handled record), no per-shard checkpoints.
+    let script = "import sqlite3, sys\n\
+        c = sqlite3.connect(sys.argv[1])\n\
+        n = c.execute('INSERT OR REPLACE INTO stream_checkpoints(mapping, arn, sequence, updated) \
+        SELECT mapping, arn, sequence, updated FROM stream_shard_checkpoints \
+        WHERE sequence IS NOT NULL').rowcount\n\
+        c.execute('DROP TABLE stream_shard_checkpoints')\n\
+        c.commit()\n\
+        print(n)\n";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(store_file(&state))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let moved: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count");
+    assert!(moved >= 1, "no checkpoint to turn into an older one");
+
+    let second = start(&state);
+    drive(&second, &["put", "u3"]);
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&second);
+        received(&rows, "all").iter().any(|(k, _)| k == "u3")
+    }, "u3 never arrived after the upgrade: {rows:#?}\n{:#?}", second.logs());
+    // Resumed after the older checkpoint: nothing redelivered, nothing skipped.
+    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["u1", "u2", "u3"], "{rows:#?}");
+}
+
+/// Each of the fixture's four mappings on `orders` has checkpointed its shard at `sequence` or
+/// later, as the store's file shows.
+fn all_checkpointed(state: &Path, sequence: u128) -> bool {
+    let script = "import sqlite3, sys\n\
+        c = sqlite3.connect(sys.argv[1])\n\
+        rows = c.execute('SELECT sequence FROM stream_shard_checkpoints').fetchall()\n\
+        print(sum(1 for (s,) in rows if s is not None and int(s) >= int(sys.argv[2])))\n";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(store_file(state))
+        .arg(sequence.to_string())
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(0)
+        >= 4
+}
+
+#[test]
+fn a_checkpoint_written_before_a_kill_9_is_not_lost() {
+    let state = fresh_dir("ddb-streams-kill9");
+    let mut first = start(&state);
+    drive(&first, &["put", "k1"]);
+    drive(&first, &["put", "k2"]);
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&first);
+        received(&rows, "all").len() >= 2
+    }, "k1 and k2 never arrived: {:#?}", first.logs());
+    let last = rows
+        .iter()
+        .map(|(_, r)| sequence(r))
+        .max()
+        .expect("records");
+    assert_eventually!(within WAIT; all_checkpointed(&state, last),
+        "the mappings never checkpointed {last}: {:#?}", first.logs());
+    first.kill9();
+
+    let second = start(&state);
+    drive(&second, &["put", "k3"]);
+    assert_eventually!(within WAIT; {
+        rows = seen(&second);
+        received(&rows, "all").iter().any(|(k, _)| k == "k3")
+    }, "k3 never arrived after the kill: {rows:#?}\n{:#?}", second.logs());
+    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["k1", "k2", "k3"], "{rows:#?}");
+}
+
 /// A `moto_server` on a free port, stopped when dropped.
 struct Moto {
     child: std::process::Child,

@@ -197,6 +197,20 @@ pub trait Store: Send {
         mapping: &str,
         checkpoint: &StreamCheckpoint,
     ) -> Result<(), StoreError>;
+    /// Where an event source mapping has read each shard of the stream `arn` to.
+    fn shard_checkpoints(
+        &self,
+        mapping: &str,
+        arn: &str,
+    ) -> Result<Vec<ShardCheckpoint>, StoreError>;
+    /// Records where an event source mapping has read shards of the stream `arn` to, all or
+    /// none (one transaction).
+    fn save_shard_checkpoints(
+        &mut self,
+        mapping: &str,
+        arn: &str,
+        checkpoints: &[ShardCheckpoint],
+    ) -> Result<(), StoreError>;
 }
 
 /// How far an event source mapping has read a stream: every record up to and including
@@ -207,6 +221,17 @@ pub struct StreamCheckpoint {
     pub stream_arn: String,
     /// The last handled record's `SequenceNumber`, as the Streams API shows it.
     pub sequence_number: String,
+}
+
+/// How far an event source mapping has read one shard of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardCheckpoint {
+    /// The shard's `ShardId`.
+    pub shard_id: String,
+    /// The last handled record of the shard, if any was.
+    pub sequence_number: Option<String>,
+    /// The shard is closed and was read to its end: its children may be read.
+    pub finished: bool,
 }
 
 /// A stream as stored: which table, its view type and whether it still receives records.

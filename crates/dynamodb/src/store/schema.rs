@@ -83,7 +83,14 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
          -- file from an older Sluice gains it on open with its data untouched.
          CREATE TABLE IF NOT EXISTS stream_checkpoints(
              mapping TEXT PRIMARY KEY, arn TEXT NOT NULL, sequence TEXT NOT NULL,
-             updated REAL NOT NULL);"
+             updated REAL NOT NULL);
+         -- Where each mapping has read each shard to: a remote stream has many shards, read side
+         -- by side; a missing row means the shard is read from its start. `stream_checkpoints`
+         -- (one row a mapping) is what older Sluices wrote; pollers turn it into these rows.
+         CREATE TABLE IF NOT EXISTS stream_shard_checkpoints(
+             mapping TEXT NOT NULL, arn TEXT NOT NULL, shard TEXT NOT NULL, sequence TEXT,
+             finished INTEGER NOT NULL, updated REAL NOT NULL,
+             PRIMARY KEY (mapping, arn, shard)) WITHOUT ROWID;"
     ))
     .map_err(corrupt)?;
     Ok(())
@@ -157,7 +164,12 @@ pub(super) fn move_streams_to(conn: &mut Connection, aws: &AwsEnv) -> Result<(),
     )?;
     if stale > 0 {
         let tx = conn.transaction()?;
-        for table in ["streams", "stream_records", "stream_checkpoints"] {
+        for table in [
+            "streams",
+            "stream_records",
+            "stream_checkpoints",
+            "stream_shard_checkpoints",
+        ] {
             tx.execute(
                 &format!("UPDATE {table} SET arn = {renamed} WHERE {elsewhere}"),
                 params![prefix],

@@ -10,7 +10,8 @@ use sluice_aws_env::AwsEnv;
 use super::index::{build_index, index_keys, insert_index_entries, IndexKeys};
 use super::schema::{self, DB_FILE};
 use super::{
-    decode_item, IndexRow, Row, Store, StoreError, StoredItem, StreamCheckpoint, StreamInfo, Write,
+    decode_item, IndexRow, Row, ShardCheckpoint, Store, StoreError, StoredItem, StreamCheckpoint,
+    StreamInfo, Write,
 };
 use crate::attribute_value::item_to_json;
 use crate::key_codec::partition_hash;
@@ -495,6 +496,54 @@ impl Store for SqliteStore {
                 now_seconds()
             ],
         )?;
+        Ok(())
+    }
+
+    fn shard_checkpoints(
+        &self,
+        mapping: &str,
+        arn: &str,
+    ) -> Result<Vec<ShardCheckpoint>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT shard, sequence, finished FROM stream_shard_checkpoints \
+             WHERE mapping = ?1 AND arn = ?2 ORDER BY shard",
+        )?;
+        let rows = stmt.query_map(params![mapping, arn], |r| {
+            Ok(ShardCheckpoint {
+                shard_id: r.get(0)?,
+                sequence_number: r.get(1)?,
+                finished: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn save_shard_checkpoints(
+        &mut self,
+        mapping: &str,
+        arn: &str,
+        checkpoints: &[ShardCheckpoint],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut write = tx.prepare(
+                "INSERT INTO stream_shard_checkpoints(mapping, arn, shard, sequence, finished, updated) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(mapping, arn, shard) \
+                 DO UPDATE SET sequence = ?4, finished = ?5, updated = ?6",
+            )?;
+            let now = now_seconds();
+            for c in checkpoints {
+                write.execute(params![
+                    mapping,
+                    arn,
+                    c.shard_id,
+                    c.sequence_number,
+                    c.finished,
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 }

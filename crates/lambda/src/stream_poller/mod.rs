@@ -8,6 +8,7 @@
 mod batch;
 mod filter;
 mod poll;
+mod progress;
 mod shards;
 
 use std::future::Future;
@@ -98,13 +99,26 @@ pub enum StreamSourceError {
 pub type SourceFuture<'a, T> =
     Pin<Box<dyn Future<Output = Result<T, StreamSourceError>> + Send + 'a>>;
 
-/// A mapping's checkpoint: every record up to `sequence_number` of `stream_arn` was handled.
+/// A mapping's single checkpoint: every record up to `sequence_number` of `stream_arn` was
+/// handled. Older Sluices kept only this; pollers now keep a [`ShardCheckpoint`] per shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The stream read.
     pub stream_arn: String,
     /// The last handled record's sequence number.
     pub sequence_number: String,
+}
+
+/// How far a mapping has read one shard of a stream. AWS: Lambda keeps a position per shard and
+/// reads a stream's shards side by side, each in order, a child only after its parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardCheckpoint {
+    /// The shard's `ShardId`.
+    pub shard_id: String,
+    /// The last handled record of the shard, if any was.
+    pub sequence_number: Option<String>,
+    /// The shard is closed and was read to its end: its children may be read.
+    pub finished: bool,
 }
 
 /// What pollers need from DynamoDB: its JSON APIs and a durable place for checkpoints.
@@ -120,6 +134,39 @@ pub trait StreamSource: Send + Sync + 'static {
         mapping: &'a str,
         checkpoint: Checkpoint,
     ) -> SourceFuture<'a, ()>;
+    /// The mapping's checkpoint of each shard of `stream_arn`; `None` when this source keeps
+    /// only one checkpoint per mapping ([`StreamSource::checkpoint`]), which is exact only for
+    /// a stream read one shard at a time (a chain of shards, never two open side by side).
+    fn shard_checkpoints<'a>(
+        &'a self,
+        _mapping: &'a str,
+        _stream_arn: &'a str,
+    ) -> SourceFuture<'a, Option<Vec<ShardCheckpoint>>> {
+        Box::pin(async { Ok(None) })
+    }
+    /// Stores checkpoints of shards of `stream_arn`, all or none, durably before it returns. A
+    /// source with one checkpoint per mapping keeps the last sequence number given.
+    fn save_shard_checkpoints<'a>(
+        &'a self,
+        mapping: &'a str,
+        stream_arn: &'a str,
+        checkpoints: Vec<ShardCheckpoint>,
+    ) -> SourceFuture<'a, ()> {
+        Box::pin(async move {
+            let last = checkpoints
+                .iter()
+                .rev()
+                .find_map(|c| c.sequence_number.clone());
+            if let Some(sequence_number) = last {
+                let checkpoint = Checkpoint {
+                    stream_arn: stream_arn.to_owned(),
+                    sequence_number,
+                };
+                self.save_checkpoint(mapping, checkpoint).await?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Running pollers. Whoever starts them owns them: [`StreamPollers::stop`] ends them between
