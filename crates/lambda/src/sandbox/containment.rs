@@ -164,12 +164,12 @@ impl Containment {
             return Ok(Vec::new());
         };
         cgroup
-            .dirs()
+            .join_files()
             .iter()
-            .map(|dir| {
+            .map(|file| {
                 std::fs::OpenOptions::new()
                     .write(true)
-                    .open(dir.join("cgroup.procs"))
+                    .open(file)
                     .map(OwnedFd::from)
             })
             .collect()
