@@ -268,6 +268,11 @@ pub struct StartApiArgs {
     /// other Sluice processes (default: this process, quotas kept in the state folder).
     #[arg(long, value_name = "URL")]
     pub limits_store: Option<String>,
+    /// The account-level throttle all APIs share, as a raised Service Quotas limit would set it:
+    /// `RATE` requests per second, with a burst of `BURST` (default: half the rate).
+    /// [default: 10000,5000, AWS's default quota]
+    #[arg(long, value_name = "RATE[,BURST]", value_parser = parse_throttle)]
+    pub account_throttle: Option<sluice_template::auth_model::Throttle>,
     /// SAM's flags for running functions.
     #[command(flatten)]
     pub sam: SamRunArgs,
@@ -525,4 +530,49 @@ pub struct ApiKeysArgs {
     /// Where Sluice keeps its state (default: `.sluice/` next to the template).
     #[arg(long)]
     pub state_dir: Option<std::path::PathBuf>,
+}
+
+/// `RATE[,BURST]`: a positive rate in requests per second and a whole burst of at least 1.
+fn parse_throttle(text: &str) -> Result<sluice_template::auth_model::Throttle, String> {
+    let (rate, burst) = match text.split_once(',') {
+        Some((rate, burst)) => (rate, Some(burst)),
+        None => (text, None),
+    };
+    let rate: f64 = rate
+        .trim()
+        .parse()
+        .ok()
+        .filter(|r: &f64| r.is_finite() && *r > 0.0)
+        .ok_or_else(|| format!("{rate:?} is not a positive number of requests per second"))?;
+    let burst = match burst {
+        Some(b) => b
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|b| *b >= 1)
+            .ok_or_else(|| format!("{b:?} is not a whole burst of at least 1"))?,
+        // AWS's default quota has half its rate as burst (10,000 / 5,000).
+        None => ((rate / 2.0).ceil() as u32).max(1),
+    };
+    Ok(sluice_template::auth_model::Throttle {
+        rate_limit: rate,
+        burst_limit: burst,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_throttle;
+
+    #[test]
+    fn an_account_throttle_is_a_rate_and_an_optional_burst() {
+        let t = parse_throttle("20000").unwrap();
+        assert_eq!((t.rate_limit, t.burst_limit), (20_000.0, 10_000));
+        let t = parse_throttle("0.5,3").unwrap();
+        assert_eq!((t.rate_limit, t.burst_limit), (0.5, 3));
+        assert_eq!(parse_throttle("0.01").unwrap().burst_limit, 1);
+        for bad in ["0", "-1", "x", "10,0", "10,1.5", "inf"] {
+            assert!(parse_throttle(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -243,6 +243,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
     warn_if_services_exposed(config.services_addr);
     config.limits_store = args.limits_store.clone();
+    config.account_throttle = args.account_throttle;
     config.console = console_prefix(&args)?;
 
     runtime()?.block_on(async move {

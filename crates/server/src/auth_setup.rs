@@ -85,7 +85,7 @@ pub fn guards(
     notes: &mut Vec<String>,
 ) -> Result<Guards, AuthSetupError> {
     let mut inputs = GuardInputs {
-        account_throttle: ACCOUNT_THROTTLE,
+        account_throttle: config.account_throttle.unwrap_or(ACCOUNT_THROTTLE),
         ..GuardInputs::default()
     };
     for (logical_id, issuer) in issuers {

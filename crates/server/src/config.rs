@@ -45,6 +45,9 @@ pub struct Config {
     /// Where usage-plan counters and token buckets live: `redis://host:port` shares them between
     /// Sluice processes; `None` keeps them in this process (quotas in the state folder).
     pub limits_store: Option<String>,
+    /// The account-level throttle every API's requests share (`--account-throttle`); `None` is
+    /// AWS's default quota, 10,000 requests per second with a burst of 5,000.
+    pub account_throttle: Option<sluice_template::auth_model::Throttle>,
     /// `--dynamodb-endpoint`: DynamoDB and DynamoDB Streams calls go to this DynamoDB-compatible
     /// service (`http://host:port`) instead of the embedded store.
     pub dynamodb_endpoint: Option<String>,
@@ -97,6 +100,7 @@ impl Config {
             state_dir: None,
             aws: AwsEnv::default(),
             limits_store: None,
+            account_throttle: None,
             dynamodb_endpoint: None,
             dynamodb_signing_key: None,
             sandbox_limits: true,

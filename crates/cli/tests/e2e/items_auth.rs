@@ -103,3 +103,27 @@ fn the_readme_walkthrough() {
         "{statuses:?}"
     );
 }
+
+/// `--account-throttle` stands for the account's quota (AWS: 10,000 req/s, burst 5,000, raised
+/// through Service Quotas): past it any route answers API Gateway's 429 before its function runs.
+#[test]
+fn the_account_throttle_is_the_flags() {
+    let hello = example_template("hello");
+    // A bucket of one that refills every 100 s: the first request passes, the next do not.
+    let server = Server::start(sluice(), &hello, &["--account-throttle", "0.01,1"]);
+    let mut statuses = Vec::new();
+    let mut last_body = String::new();
+    for _ in 0..3 {
+        let response = client().get(server.url("/hello")).send().unwrap();
+        statuses.push(response.status().as_u16());
+        last_body = response.text().unwrap();
+    }
+    assert_eq!(statuses, [200, 429, 429]);
+    assert_eq!(last_body, r#"{"message":"Too Many Requests"}"#);
+    // The default quota leaves the same requests alone.
+    let server = Server::start(sluice(), &hello, &[]);
+    for _ in 0..3 {
+        let response = client().get(server.url("/hello")).send().unwrap();
+        assert_eq!(response.status(), 200);
+    }
+}
