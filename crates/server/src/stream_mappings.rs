@@ -106,10 +106,7 @@ impl StreamSource for EmbeddedStreams {
         let dynamodb = self.dynamodb.clone();
         let mapping = mapping.to_owned();
         Box::pin(async move {
-            let read = tokio::task::spawn_blocking(move || dynamodb.stream_checkpoint(&mapping))
-                .await
-                .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?;
-            let found = read.map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))?;
+            let found = on_store(move || dynamodb.stream_checkpoint(&mapping)).await?;
             Ok(found.map(|c| Checkpoint {
                 stream_arn: c.stream_arn,
                 sequence_number: c.sequence_number,
@@ -124,16 +121,13 @@ impl StreamSource for EmbeddedStreams {
     ) -> SourceFuture<'a, ()> {
         let dynamodb = self.dynamodb.clone();
         let mapping = mapping.to_owned();
-        Box::pin(async move {
-            let stored = StreamCheckpoint {
-                stream_arn: checkpoint.stream_arn,
-                sequence_number: checkpoint.sequence_number,
-            };
-            tokio::task::spawn_blocking(move || dynamodb.save_stream_checkpoint(&mapping, &stored))
-                .await
-                .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?
-                .map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))
-        })
+        let stored = StreamCheckpoint {
+            stream_arn: checkpoint.stream_arn,
+            sequence_number: checkpoint.sequence_number,
+        };
+        Box::pin(on_store(move || {
+            dynamodb.save_stream_checkpoint(&mapping, &stored)
+        }))
     }
 
     fn shard_checkpoints<'a>(
@@ -144,11 +138,7 @@ impl StreamSource for EmbeddedStreams {
         let dynamodb = self.dynamodb.clone();
         let (mapping, arn) = (mapping.to_owned(), stream_arn.to_owned());
         Box::pin(async move {
-            let read =
-                tokio::task::spawn_blocking(move || dynamodb.shard_checkpoints(&mapping, &arn))
-                    .await
-                    .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?;
-            let rows = read.map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))?;
+            let rows = on_store(move || dynamodb.shard_checkpoints(&mapping, &arn)).await?;
             Ok(Some(
                 rows.into_iter()
                     .map(|r| ShardCheckpoint {
@@ -177,15 +167,25 @@ impl StreamSource for EmbeddedStreams {
                 finished: c.finished,
             })
             .collect();
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                dynamodb.save_shard_checkpoints(&mapping, &arn, &stored)
-            })
-            .await
-            .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?
-            .map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))
-        })
+        Box::pin(on_store(move || {
+            dynamodb.save_shard_checkpoints(&mapping, &arn, &stored)
+        }))
     }
+}
+
+/// Runs a checkpoint store call on the blocking pool (SQLite blocks), its failures as the
+/// poller's checkpoint errors.
+async fn on_store<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, StreamSourceError>
+where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StreamSourceError::Checkpoint(e.to_string()))?
+        .map_err(|e| StreamSourceError::Checkpoint(format!("{e:#}")))
 }
 
 /// A DynamoDB JSON reply: the body on 200, else its `__type` (namespace dropped) and message.
