@@ -3,10 +3,9 @@
 //! a split, the children of one parent are open at once), each in order, and reads a child only
 //! once its parent is read to its end.
 
-use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use super::shards::{compare, lineage_order, start_of, Shard, Start};
+use super::shards::{lineage_order, read_to_end, start_of, Shard, Start};
 use super::{ShardCheckpoint, StartingPosition};
 
 /// What the checkpoint store holds for one mapping and stream.
@@ -93,13 +92,7 @@ fn resume(shard: &Shard, own: &ShardCheckpoint) -> Option<Start> {
         return None;
     }
     match own.sequence_number.as_deref() {
-        Some(cp) => {
-            let read_to_end = shard
-                .last
-                .as_deref()
-                .is_some_and(|last| compare(last, cp) != Ordering::Greater);
-            (!read_to_end).then(|| Start::After(cp.to_owned()))
-        }
+        Some(cp) => (!read_to_end(shard, cp)).then(|| Start::After(cp.to_owned())),
         None => Some(Start::TrimHorizon),
     }
 }
@@ -149,15 +142,7 @@ pub(super) fn migrate(shards: &[Shard], single: &str) -> Vec<ShardCheckpoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn shard(id: &str, parent: Option<&str>, first: &str, last: Option<&str>) -> Shard {
-        Shard {
-            id: id.into(),
-            parent: parent.map(Into::into),
-            first: Some(first.into()),
-            last: last.map(Into::into),
-        }
-    }
+    use crate::stream_poller::shards::tests::shard;
 
     /// A closed parent and two open children of a split, listed children first.
     fn split() -> Vec<Shard> {

@@ -100,12 +100,8 @@ pub(super) fn start_of(
 ) -> Option<Start> {
     match checkpoint {
         Some(cp) => {
-            if shard
-                .last
-                .as_deref()
-                .is_some_and(|last| compare(last, cp) != Ordering::Greater)
-            {
-                return None; // Closed, and read to its end before.
+            if read_to_end(shard, cp) {
+                return None;
             }
             match shard.first.as_deref() {
                 // The checkpoint falls in this shard: resume after it.
@@ -125,6 +121,14 @@ pub(super) fn start_of(
     }
 }
 
+/// Whether `shard` is closed and `checkpoint` is at (or past) its last record.
+pub(super) fn read_to_end(shard: &Shard, checkpoint: &str) -> bool {
+    shard
+        .last
+        .as_deref()
+        .is_some_and(|last| compare(last, checkpoint) != Ordering::Greater)
+}
+
 /// Orders two sequence numbers (decimal strings of up to 40 digits) numerically.
 pub(super) fn compare(a: &str, b: &str) -> Ordering {
     let a = a.trim_start_matches('0');
@@ -133,10 +137,16 @@ pub(super) fn compare(a: &str, b: &str) -> Ordering {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn shard(id: &str, parent: Option<&str>, first: &str, last: Option<&str>) -> Shard {
+    /// A shard for tests: its first sequence number, and its last once closed.
+    pub(in crate::stream_poller) fn shard(
+        id: &str,
+        parent: Option<&str>,
+        first: &str,
+        last: Option<&str>,
+    ) -> Shard {
         Shard {
             id: id.into(),
             parent: parent.map(Into::into),

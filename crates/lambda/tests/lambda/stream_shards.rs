@@ -42,71 +42,69 @@ impl FakeStream {
 
 /// The Streams API's answer over `shards`.
 fn answer(shards: &[FakeShard], operation: &str, body: &Value) -> Value {
-    {
-        match operation {
-            "DescribeTable" => json!({"Table": {"LatestStreamArn": ARN}}),
-            "DescribeStream" => {
-                let after = body["ExclusiveStartShardId"].as_str();
-                let at = after.map_or(0, |a| {
-                    shards.iter().position(|s| s.id == a).expect("listed") + 1
-                });
-                let s = &shards[at];
-                let mut range = json!({"StartingSequenceNumber": seq(s.records[0])});
-                if s.closed {
-                    range["EndingSequenceNumber"] = json!(seq(*s.records.last().expect("records")));
-                }
-                let mut shard = json!({"ShardId": s.id, "SequenceNumberRange": range});
-                if let Some(p) = s.parent {
-                    shard["ParentShardId"] = json!(p);
-                }
-                let mut description = json!({"StreamArn": ARN, "Shards": [shard]});
-                if at + 1 < shards.len() {
-                    description["LastEvaluatedShardId"] = json!(s.id);
-                }
-                json!({"StreamDescription": description})
+    match operation {
+        "DescribeTable" => json!({"Table": {"LatestStreamArn": ARN}}),
+        "DescribeStream" => {
+            let after = body["ExclusiveStartShardId"].as_str();
+            let at = after.map_or(0, |a| {
+                shards.iter().position(|s| s.id == a).expect("listed") + 1
+            });
+            let s = &shards[at];
+            let mut range = json!({"StartingSequenceNumber": seq(s.records[0])});
+            if s.closed {
+                range["EndingSequenceNumber"] = json!(seq(*s.records.last().expect("records")));
             }
-            "GetShardIterator" => {
-                let shard = body["ShardId"].as_str().expect("ShardId");
-                let after: u64 = match body["ShardIteratorType"].as_str() {
-                    Some("AFTER_SEQUENCE_NUMBER") => body["SequenceNumber"]
-                        .as_str()
-                        .and_then(|s| s.parse().ok())
-                        .expect("SequenceNumber"),
-                    Some("TRIM_HORIZON") => 0,
-                    other => panic!("unexpected iterator type {other:?}"),
-                };
-                json!({"ShardIterator": format!("{shard}/{after}")})
+            let mut shard = json!({"ShardId": s.id, "SequenceNumberRange": range});
+            if let Some(p) = s.parent {
+                shard["ParentShardId"] = json!(p);
             }
-            "GetRecords" => {
-                let iterator = body["ShardIterator"].as_str().expect("iterator");
-                let (shard, after) = iterator.split_once('/').expect("shard/after");
-                let after: u64 = after.parse().expect("position");
-                let limit = body["Limit"].as_u64().unwrap_or(1000) as usize;
-                let s = shards.iter().find(|s| s.id == shard).expect("shard");
-                let page: Vec<u64> = s
-                    .records
-                    .iter()
-                    .copied()
-                    .filter(|n| *n > after)
-                    .take(limit)
-                    .collect();
-                let records: Vec<Value> = page
-                    .iter()
-                    .map(|n| {
-                        json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": seq(*n),
-                        "Keys": {"id": {"S": n.to_string()}}}})
-                    })
-                    .collect();
-                let last = page.last().copied().unwrap_or(after);
-                let at_end = s.records.last().is_none_or(|l| last >= *l);
-                let mut out = json!({"Records": records});
-                if !(s.closed && at_end) {
-                    out["NextShardIterator"] = json!(format!("{shard}/{last}"));
-                }
-                out
+            let mut description = json!({"StreamArn": ARN, "Shards": [shard]});
+            if at + 1 < shards.len() {
+                description["LastEvaluatedShardId"] = json!(s.id);
             }
-            other => panic!("unexpected operation {other}"),
+            json!({"StreamDescription": description})
         }
+        "GetShardIterator" => {
+            let shard = body["ShardId"].as_str().expect("ShardId");
+            let after: u64 = match body["ShardIteratorType"].as_str() {
+                Some("AFTER_SEQUENCE_NUMBER") => body["SequenceNumber"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("SequenceNumber"),
+                Some("TRIM_HORIZON") => 0,
+                other => panic!("unexpected iterator type {other:?}"),
+            };
+            json!({"ShardIterator": format!("{shard}/{after}")})
+        }
+        "GetRecords" => {
+            let iterator = body["ShardIterator"].as_str().expect("iterator");
+            let (shard, after) = iterator.split_once('/').expect("shard/after");
+            let after: u64 = after.parse().expect("position");
+            let limit = body["Limit"].as_u64().unwrap_or(1000) as usize;
+            let s = shards.iter().find(|s| s.id == shard).expect("shard");
+            let page: Vec<u64> = s
+                .records
+                .iter()
+                .copied()
+                .filter(|n| *n > after)
+                .take(limit)
+                .collect();
+            let records: Vec<Value> = page
+                .iter()
+                .map(|n| {
+                    json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": seq(*n),
+                    "Keys": {"id": {"S": n.to_string()}}}})
+                })
+                .collect();
+            let last = page.last().copied().unwrap_or(after);
+            let at_end = s.records.last().is_none_or(|l| last >= *l);
+            let mut out = json!({"Records": records});
+            if !(s.closed && at_end) {
+                out["NextShardIterator"] = json!(format!("{shard}/{last}"));
+            }
+            out
+        }
+        other => panic!("unexpected operation {other}"),
     }
 }
 
