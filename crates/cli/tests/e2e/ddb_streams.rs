@@ -80,6 +80,35 @@ fn start(state: &Path) -> Server {
     Server::start_in(sluice(), &fixture().join("template.yaml"), state, &[])
 }
 
+/// Starts Sluice on `state`, puts `keys`, and waits until the function has received them all;
+/// returns the server and the rows it has seen.
+fn start_and_deliver(state: &Path, keys: &[&str]) -> (Server, Vec<(String, Value)>) {
+    let server = start(state);
+    for key in keys {
+        drive(&server, &["put", key]);
+    }
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&server);
+        received(&rows, "all").len() >= keys.len()
+    }, "{keys:?} never arrived: {:#?}", server.logs());
+    (server, rows)
+}
+
+/// Starts Sluice again on `state` (after `what`), puts `key`, waits until the function has it,
+/// and checks that every key arrived exactly once, in the order `expected` gives.
+fn restart_delivers_once(state: &Path, key: &str, expected: &[&str], what: &str) {
+    let server = start(state);
+    drive(&server, &["put", key]);
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&server);
+        received(&rows, "all").iter().any(|(k, _)| k == key)
+    }, "{key} never arrived after {what}: {rows:#?}\n{:#?}", server.logs());
+    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, expected, "{rows:#?}");
+}
+
 #[test]
 fn stream_records_reach_the_function_as_dynamodbs_batch_event_and_filters_drop_the_rest() {
     let server = start(&fresh_dir("ddb-streams"));
@@ -185,22 +214,9 @@ fn report_batch_item_failures_resumes_from_the_first_failed_record() {
 #[test]
 fn a_restart_resumes_after_the_checkpoint_without_redelivering() {
     let state = fresh_dir("ddb-streams-restart");
-    let mut first = start(&state);
-    drive(&first, &["put", "r1"]);
-    drive(&first, &["put", "r2"]);
-    assert_eventually!(within WAIT; received(&seen(&first), "all").len() >= 2,
-        "r1 and r2 never arrived: {:#?}", first.logs());
+    let (mut first, _) = start_and_deliver(&state, &["r1", "r2"]);
     assert!(first.stop(), "sluice did not stop on SIGTERM");
-
-    let second = start(&state);
-    drive(&second, &["put", "r3"]);
-    let mut rows: Vec<(String, Value)>;
-    assert_eventually!(within WAIT; {
-        rows = seen(&second);
-        received(&rows, "all").iter().any(|(k, _)| k == "r3")
-    }, "r3 never arrived after the restart: {rows:#?}\n{:#?}", second.logs());
-    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ["r1", "r2", "r3"], "{rows:#?}");
+    restart_delivers_once(&state, "r3", &["r1", "r2", "r3"], "the restart");
 }
 
 /// The store's SQLite file under a state folder.
@@ -222,11 +238,7 @@ fn store_file(state: &Path) -> PathBuf {
 #[test]
 fn an_older_sluices_single_checkpoint_is_resumed_after_an_upgrade() {
     let state = fresh_dir("ddb-streams-upgrade");
-    let mut first = start(&state);
-    drive(&first, &["put", "u1"]);
-    drive(&first, &["put", "u2"]);
-    assert_eventually!(within WAIT; received(&seen(&first), "all").len() >= 2,
-        "u1 and u2 never arrived: {:#?}", first.logs());
+    let (mut first, _) = start_and_deliver(&state, &["u1", "u2"]);
     assert!(first.stop(), "sluice did not stop on SIGTERM");
 
     // Make the file what an older Sluice left behind: one checkpoint per mapping (the last
@@ -255,16 +267,8 @@ fn an_older_sluices_single_checkpoint_is_resumed_after_an_upgrade() {
         .expect("a count");
     assert!(moved >= 1, "no checkpoint to turn into an older one");
 
-    let second = start(&state);
-    drive(&second, &["put", "u3"]);
-    let mut rows: Vec<(String, Value)>;
-    assert_eventually!(within WAIT; {
-        rows = seen(&second);
-        received(&rows, "all").iter().any(|(k, _)| k == "u3")
-    }, "u3 never arrived after the upgrade: {rows:#?}\n{:#?}", second.logs());
     // Resumed after the older checkpoint: nothing redelivered, nothing skipped.
-    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ["u1", "u2", "u3"], "{rows:#?}");
+    restart_delivers_once(&state, "u3", &["u1", "u2", "u3"], "the upgrade");
 }
 
 /// Each of the fixture's four mappings on `orders` has checkpointed its shard at `sequence` or
@@ -290,14 +294,7 @@ fn all_checkpointed(state: &Path, sequence: u128) -> bool {
 #[test]
 fn a_checkpoint_written_before_a_kill_9_is_not_lost() {
     let state = fresh_dir("ddb-streams-kill9");
-    let mut first = start(&state);
-    drive(&first, &["put", "k1"]);
-    drive(&first, &["put", "k2"]);
-    let mut rows: Vec<(String, Value)>;
-    assert_eventually!(within WAIT; {
-        rows = seen(&first);
-        received(&rows, "all").len() >= 2
-    }, "k1 and k2 never arrived: {:#?}", first.logs());
+    let (mut first, rows) = start_and_deliver(&state, &["k1", "k2"]);
     let last = rows
         .iter()
         .map(|(_, r)| sequence(r))
@@ -306,15 +303,7 @@ fn a_checkpoint_written_before_a_kill_9_is_not_lost() {
     assert_eventually!(within WAIT; all_checkpointed(&state, last),
         "the mappings never checkpointed {last}: {:#?}", first.logs());
     first.kill9();
-
-    let second = start(&state);
-    drive(&second, &["put", "k3"]);
-    assert_eventually!(within WAIT; {
-        rows = seen(&second);
-        received(&rows, "all").iter().any(|(k, _)| k == "k3")
-    }, "k3 never arrived after the kill: {rows:#?}\n{:#?}", second.logs());
-    let keys: Vec<String> = received(&rows, "all").into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ["k1", "k2", "k3"], "{rows:#?}");
+    restart_delivers_once(&state, "k3", &["k1", "k2", "k3"], "the kill");
 }
 
 /// A `moto_server` on a free port, stopped when dropped.
