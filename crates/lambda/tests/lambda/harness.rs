@@ -109,3 +109,9 @@ pub fn is_root() -> bool {
             .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"))
     })
 }
+
+/// Whether sandboxes here must get a v1 `memory` cgroup (root on a host with that controller, as
+/// this project's CI): tests that may skip elsewhere must not skip then.
+pub fn v1_memory_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/cgroup").is_ok_and(|c| c.contains(":memory:")) && is_root()
+}

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde_json::json;
 use sluice_lambda::SandboxCgroups;
 
-use crate::harness::{invoke, is_root, json, node, python, service, service_with};
+use crate::harness::{invoke, json, node, python, service, service_with, v1_memory_as_root};
 
 /// Over its `MemorySize` a sandbox is killed and the caller gets Lambda's `Runtime.ExitError`;
 /// `REPORT` reads the peak from the cgroup. Skipped (saying why) where the host gives no
@@ -19,11 +19,8 @@ async fn memory_size_holds(cgroups: SandboxCgroups) {
         .into_iter()
         .find(|n| n.contains("MemorySize is not enforced"))
     {
-        let v1_as_root = std::fs::read_to_string("/proc/self/cgroup")
-            .is_ok_and(|c| c.contains(":memory:"))
-            && is_root();
         assert!(
-            !(cgroups == SandboxCgroups::Auto && v1_as_root),
+            !(cgroups == SandboxCgroups::Auto && v1_memory_as_root()),
             "v1 memory is usable here, yet: {note}"
         );
         eprintln!("skipped ({cgroups:?}): {note}");
