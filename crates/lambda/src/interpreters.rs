@@ -75,18 +75,17 @@ pub(crate) fn interpreter_for(runtime: &str) -> PathBuf {
 /// `interpreter_for(runtime)` if it is already known: no waiting and no process started, so a
 /// sandbox start needs no blocking-thread hop once its runtime was resolved.
 pub(crate) fn known_interpreter(runtime: &str) -> Option<PathBuf> {
-    let matching = FOUND
+    let matched = FOUND
         .get()?
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(runtime)?
         .get()?
-        .clone();
-    match (matching, RuntimeFamily::of(runtime)) {
-        (Some(found), _) => Some(found),
-        (None, Some(RuntimeFamily::Python)) => PYTHON.get().cloned(),
-        (None, _) => Some(PathBuf::from("node")),
-    }
+        .is_some();
+    // Without a match, only python's fallback has to be found (node's is a name).
+    let fallback_known =
+        RuntimeFamily::of(runtime) != Some(RuntimeFamily::Python) || PYTHON.get().is_some();
+    (matched || fallback_known).then(|| interpreter_for(runtime))
 }
 
 /// Starts finding the interpreters `runtimes` need, each in a thread of its own, so that the first
