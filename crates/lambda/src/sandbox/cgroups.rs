@@ -61,16 +61,15 @@ impl CgroupRoots {
         let owner = owner_name(std::process::id()).ok_or("cannot read /proc/self/stat")?;
         let v2_has_memory = v2_own_dir()
             .is_some_and(|own| controllers(&own.join("cgroup.controllers")).contains("memory"));
-        if wanted == Wanted::V2 || v2_has_memory {
-            let v2 = v2_roots(&owner);
-            if wanted == Wanted::V2 || v2.as_ref().is_ok_and(|r| r.limitable) {
-                return v2;
-            }
-        }
-        // Hybrid hosts: the memory controller is v1's; v2 (if mounted) has none.
-        match v1_roots(&owner) {
-            Ok(roots) => Ok(roots),
-            Err(v1_why) => v2_roots(&owner).map_err(|v2_why| format!("{v1_why}; {v2_why}")),
+        // Probed once: making the v2 folders may move Sluice itself (`give_controllers`).
+        let v2 = (wanted == Wanted::V2 || v2_has_memory).then(|| v2_roots(&owner));
+        match v2 {
+            Some(v2) if wanted == Wanted::V2 || v2.as_ref().is_ok_and(|r| r.limitable) => v2,
+            // Hybrid hosts: the memory controller is v1's; v2 (if mounted) has none.
+            v2 => v1_roots(&owner).or_else(|v1_why| {
+                v2.unwrap_or_else(|| v2_roots(&owner))
+                    .map_err(|v2_why| format!("{v1_why}; {v2_why}"))
+            }),
         }
     }
 
