@@ -9,6 +9,7 @@ mod expression;
 #[doc(hidden)]
 pub mod fuzzing;
 mod key_codec;
+mod member_constraints;
 mod number;
 mod ops;
 mod protocol;
@@ -18,6 +19,7 @@ mod stream_record;
 mod sweeper;
 mod table;
 mod table_request;
+mod table_settings;
 mod ttl;
 mod update_expression;
 

@@ -53,6 +53,9 @@ pub enum DynamoError {
     /// A DynamoDB Streams shard iterator is older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
+    /// The caller may not act on the resource (another account's ARN).
+    #[error("{0}")]
+    AccessDenied(String),
     /// The `X-Amz-Target` names no operation we know.
     #[error("unknown operation")]
     UnknownOperation,
@@ -165,6 +168,11 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
         DynamoError::ExpiredIterator(m) => (
             400,
             format!("{NS}ExpiredIteratorException"),
+            Some(m.clone()),
+        ),
+        DynamoError::AccessDenied(m) => (
+            400,
+            "com.amazon.coral.service#AccessDeniedException".into(),
             Some(m.clone()),
         ),
         DynamoError::Serialization(m) => (

@@ -9,6 +9,7 @@ use sluice_aws_env::AwsEnv;
 use crate::attribute_value::{AttributeValue, Item};
 use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult};
+use crate::table_settings::TableSettings;
 
 /// A key attribute: name and scalar type (S, N or B).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +213,9 @@ pub struct TableDef {
     pub stream_label: Option<String>,
     /// Stable id (`TableId`).
     pub table_id: String,
+    /// Deletion protection, table class, encryption and on-demand limits.
+    #[serde(default)]
+    pub settings: TableSettings,
 }
 
 impl TableDef {
@@ -404,7 +408,7 @@ impl TableDef {
             d.insert("LatestStreamLabel".into(), json!(label));
             d.insert("LatestStreamArn".into(), json!(arn));
         }
-        d.insert("DeletionProtectionEnabled".into(), json!(false));
+        self.settings.describe_into(&mut d);
         Value::Object(d)
     }
 }

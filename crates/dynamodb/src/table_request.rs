@@ -2,9 +2,12 @@
 //! name and `StreamSpecification` rules that `UpdateTable` and the other table operations share.
 
 use serde_json::{json, Map, Value};
+use sluice_aws_env::AwsEnv;
 
+use crate::member_constraints::Violations;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::table::{stream_label, IndexDef, KeyAttr, KeySchema, TableDef};
+use crate::table_settings::TableSettings;
 
 fn table_name_error(name: &str, what: &str) -> DynamoError {
     DynamoError::validation(format!(
@@ -150,13 +153,43 @@ pub fn parse_key_schema(
     } else {
         2
     };
+    // DynamoDB's request model checks the list's length and every KeyType before the schema's rules.
+    let mut v = Violations::new();
     if list.is_empty() || list.len() > max {
+        let rendered: Vec<String> = list
+            .iter()
+            .map(|e| {
+                let field = |k: &str| {
+                    e.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or("null")
+                        .to_string()
+                };
+                format!(
+                    "KeySchemaElement(attributeName={}, keyType={})",
+                    field("AttributeName"),
+                    field("KeyType")
+                )
+            })
+            .collect();
+        let what = if list.is_empty() {
+            "greater than or equal to 1".to_string()
+        } else {
+            format!("less than or equal to {max}")
+        };
         return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must have length less than or equal to {max}",
-            list.len(),
-            member
+            "1 validation error detected: Value '[{}]' at '{member}' failed to satisfy constraint: Member must have length {what}",
+            rendered.join(", ")
         )));
     }
+    for (i, e) in list.iter().enumerate() {
+        let at = format!("{member}.{}.member.keyType", i + 1);
+        match e.get("KeyType").and_then(Value::as_str) {
+            None => v.require(None::<()>, &at),
+            Some(t) => v.check_enum_value(t, &at, &["HASH", "RANGE"]),
+        }
+    }
+    v.finish()?;
     let mut hashes: Vec<KeyAttr> = Vec::new();
     let mut ranges: Vec<KeyAttr> = Vec::new();
     for (i, e) in list.iter().enumerate() {
@@ -181,8 +214,9 @@ pub fn parse_key_schema(
             ))
         })?;
         if hashes.iter().chain(&ranges).any(|k| k.name == name) {
+            // AWS's words for an attribute named twice in one key schema.
             return Err(DynamoError::validation(
-                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+                "Invalid KeySchema: Some index key attribute have no definition",
             ));
         }
         let attr = KeyAttr {
@@ -234,14 +268,19 @@ pub fn parse_key_schema(
 }
 
 /// Parses and validates a CreateTable request into a table definition.
-pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
-    let name = req.str("TableName")?;
+pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<TableDef> {
+    // AWS: CreateTable words a missing name this way (the item operations say "Value null at ...").
+    let name = req.opt_str("TableName")?.ok_or_else(|| {
+        DynamoError::validation(
+            "The parameter 'TableName' is required but was not present in the request",
+        )
+    })?;
     validate_table_name(name)?;
     let defs_json = req
         .opt_arr("AttributeDefinitions")?
         .ok_or_else(|| null_error("AttributeDefinitions"))?;
     let mut defs = Vec::new();
-    for d in defs_json {
+    for (i, d) in defs_json.iter().enumerate() {
         let n = d
             .get("AttributeName")
             .and_then(Value::as_str)
@@ -252,7 +291,8 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
             .ok_or_else(|| null_error("AttributeType"))?;
         if !["S", "N", "B"].contains(&t) {
             return Err(DynamoError::validation(format!(
-                "1 validation error detected: Value '{t}' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"
+                "1 validation error detected: Value '{t}' at 'attributeDefinitions.{}.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]",
+                i + 1
             )));
         }
         if defs.iter().any(|(x, _): &(String, String)| x == n) {
@@ -374,6 +414,7 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
         ));
     }
     let tags = parse_tags(req.opt_arr("Tags")?.map_or(&[][..], |t| t.as_slice()))?;
+    let settings = TableSettings::from_create(req, aws)?;
     let stream = req
         .opt_obj("StreamSpecification")?
         .map(parse_stream_specification)
@@ -396,6 +437,7 @@ pub fn parse_create_table(req: &Req, now: f64) -> DynamoResult<TableDef> {
             .map(|_| stream_label(now)),
         // AWS: TableId is a random UUID (a table re-created under the same name gets a new one).
         table_id: uuid::Uuid::new_v4().to_string(),
+        settings,
     })
 }
 

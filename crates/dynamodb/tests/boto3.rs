@@ -23,3 +23,10 @@ async fn boto3_validation_before_reads() {
 async fn boto3_semantics() {
     run_boto3_script("boto3_semantics.py").await;
 }
+
+/// Table settings, UpdateTable's capacity rules, ItemCollectionMetrics, foreign ARNs and request-model
+/// errors, as the conformance suite recorded them against DynamoDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_conformance_control() {
+    run_boto3_script("boto3_conformance_control.py").await;
+}

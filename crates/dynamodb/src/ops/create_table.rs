@@ -1,6 +1,7 @@
 //! CreateTable (tables are ACTIVE immediately) and `ensure_table` for template tables.
 
 use serde_json::{json, Value};
+use sluice_aws_env::AwsEnv;
 
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::state::State;
@@ -15,9 +16,9 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Parses a CreateTable request.
-pub fn parse(r: &Req) -> DynamoResult<TableDef> {
-    parse_create_table(r, now())
+/// Parses a CreateTable request (`aws` names the encryption key ARNs).
+pub fn parse(r: &Req, aws: &AwsEnv) -> DynamoResult<TableDef> {
+    parse_create_table(r, now(), aws)
 }
 
 /// Creates the table; an existing name is ResourceInUseException.
@@ -86,7 +87,7 @@ pub fn ensure(
             "the definition is not a JSON object".into(),
         ))
     })?;
-    let mut def = parse(&Req(obj)).map_err(invalid)?;
+    let mut def = parse(&Req(obj), &state.aws).map_err(invalid)?;
     // Not part of CreateTable on AWS: templates declare TTL on the table resource.
     let ttl = ttl_attribute.map(String::from);
     def.ttl_attribute = ttl.clone();

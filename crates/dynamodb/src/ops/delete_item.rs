@@ -3,8 +3,10 @@
 use serde_json::Value;
 
 use super::capacity::{index_write_total, write_units};
+use super::item_collection;
 use super::request_rules::{check_condition, table_name, write_response, ItemWriteOptions};
 use crate::attribute_value::{item_from_json, item_size, Item};
+use crate::member_constraints::{check_enums, ITEM_WRITE_ENUMS};
 use crate::protocol::{DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
@@ -17,16 +19,20 @@ pub struct DeleteItem {
     pub key: Item,
     /// Condition, return values and capacity report.
     pub options: ItemWriteOptions,
+    /// ReturnItemCollectionMetrics SIZE?
+    pub collection_metrics: bool,
 }
 
 /// Parses DeleteItem.
 pub fn parse(r: &Req) -> DynamoResult<DeleteItem> {
     let table = table_name(r)?.to_string();
+    check_enums(r, &ITEM_WRITE_ENUMS)?;
     let key = item_from_json(r.obj("Key")?)?;
     Ok(DeleteItem {
         table,
         key,
         options: ItemWriteOptions::parse(r)?,
+        collection_metrics: item_collection::wanted(r)?,
     })
 }
 
@@ -54,15 +60,22 @@ pub fn apply(state: &mut State, d: DeleteItem) -> DynamoResult<Value> {
     if old.is_some() {
         state.store.apply(&[Write::Delete {
             table: d.table.clone(),
-            hk,
+            hk: hk.clone(),
             rk,
         }])?;
     }
+    let metrics = if d.collection_metrics {
+        item_collection::metrics(state.store.as_ref(), state.table(&d.table)?, &hk, &d.key)?
+    } else {
+        None
+    };
     state.consumed.add(&d.table, 0.0, billed);
     let attrs = if d.options.return_old {
         old.as_ref()
     } else {
         None
     };
-    Ok(write_response(attrs, consumed))
+    let mut out = write_response(attrs, consumed);
+    item_collection::insert(&mut out, metrics);
+    Ok(out)
 }

@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod create_table;
 pub mod delete_item;
 pub mod get_item;
+pub mod item_collection;
 pub mod key_condition;
 pub mod legacy;
 pub mod put_item;
@@ -50,7 +51,7 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         _ => {}
     }
     let value = match target {
-        "CreateTable" => create_table::apply(state, create_table::parse(&r)?),
+        "CreateTable" => create_table::apply(state, create_table::parse(&r, &state.aws)?),
         "DescribeTable" => table_admin::describe_table(state, &r),
         "ListTables" => table_admin::list_tables(state, &r),
         "DeleteTable" => table_admin::delete_table(state, &r),

@@ -3,10 +3,12 @@
 use serde_json::Value;
 
 use super::capacity::{index_write_total, write_units};
+use super::item_collection;
 use super::request_rules::{
     check_condition, check_item, table_name, write_response, ItemWriteOptions,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
+use crate::member_constraints::{check_enums, ITEM_WRITE_ENUMS};
 use crate::protocol::{DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
@@ -19,16 +21,20 @@ pub struct PutItem {
     pub item: Item,
     /// Condition, return values and capacity report.
     pub options: ItemWriteOptions,
+    /// ReturnItemCollectionMetrics SIZE?
+    pub collection_metrics: bool,
 }
 
 /// Parses PutItem.
 pub fn parse(r: &Req) -> DynamoResult<PutItem> {
     let table = table_name(r)?.to_string();
+    check_enums(r, &ITEM_WRITE_ENUMS)?;
     let item = item_from_json(r.obj("Item")?)?;
     Ok(PutItem {
         table,
         item,
         options: ItemWriteOptions::parse(r)?,
+        collection_metrics: item_collection::wanted(r)?,
     })
 }
 
@@ -64,15 +70,22 @@ pub fn apply(state: &mut State, p: PutItem) -> DynamoResult<Value> {
     let billed = units + index_write_total(def, old.as_ref(), Some(&p.item));
     state.store.apply(&[Write::Put {
         table: p.table.clone(),
-        hk,
+        hk: hk.clone(),
         rk,
-        item: p.item,
+        item: p.item.clone(),
     }])?;
+    let metrics = if p.collection_metrics {
+        item_collection::metrics(state.store.as_ref(), state.table(&p.table)?, &hk, &p.item)?
+    } else {
+        None
+    };
     state.consumed.add(&p.table, 0.0, billed);
     let attrs = if p.options.return_old {
         old.as_ref()
     } else {
         None
     };
-    Ok(write_response(attrs, consumed))
+    let mut out = write_response(attrs, consumed);
+    item_collection::insert(&mut out, metrics);
+    Ok(out)
 }

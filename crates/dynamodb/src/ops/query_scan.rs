@@ -10,6 +10,7 @@ use super::request_rules::table_name;
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs, Path};
 use crate::key_codec::segment_of;
+use crate::member_constraints::{Violations, RETURN_CONSUMED_CAPACITY, SELECT};
 use crate::protocol::{DynamoError, DynamoResult, ObjectWriter, Reply, Req};
 use crate::state::State;
 use crate::store::{StoreError, StoredItem};
@@ -57,6 +58,21 @@ pub struct QueryScan {
 /// Parses a Query (`is_query`) or Scan.
 pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     let table = table_name(r)?.to_string();
+    // DynamoDB's request model checks these members together, before any expression is parsed.
+    let mut v = Violations::new();
+    v.check_enum(r, SELECT)?;
+    v.check_enum(r, RETURN_CONSUMED_CAPACITY)?;
+    v.check_range(r.opt_i64("Limit")?, "limit", 1, None);
+    if !is_query {
+        v.check_range(r.opt_i64("Segment")?, "segment", 0, Some(999_999));
+        v.check_range(
+            r.opt_i64("TotalSegments")?,
+            "totalSegments",
+            1,
+            Some(1_000_000),
+        );
+    }
+    v.finish()?;
     let mut attrs = ExprAttrs::from_request(
         r,
         if is_query {

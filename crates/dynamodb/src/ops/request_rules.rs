@@ -139,6 +139,9 @@ pub fn write_response(attributes: Option<&Item>, capacity: Option<Value>) -> Val
 /// Reads the `TableName` member and checks it.
 pub fn table_name<'a>(r: &Req<'a>) -> DynamoResult<&'a str> {
     let name = r.str("TableName")?;
+    // AWS: operations that also take a table ARN declare `TableName` as 1 to 1024 characters, so
+    // an empty name fails that bound before the name rules CreateTable shares.
+    crate::table_request::check_length(name, "tableName", 1, 1024)?;
     crate::table_request::validate_table_name(name)?;
     Ok(name)
 }

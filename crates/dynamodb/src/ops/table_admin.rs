@@ -3,9 +3,10 @@
 use serde_json::{json, Map, Value};
 
 use super::request_rules::table_name;
+use crate::member_constraints::Violations;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::state::State;
-use crate::table::IndexDef;
+use crate::table::{IndexDef, TableDef};
 
 fn now() -> f64 {
     std::time::SystemTime::now()
@@ -71,6 +72,12 @@ pub fn list_tables(state: &mut State, r: &Req) -> DynamoResult<Value> {
 /// DeleteTable: returns the description as it was, status DELETING.
 pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let name = table_name(r)?;
+    state
+        .tables
+        .get(name)
+        .ok_or_else(|| not_found(name))?
+        .settings
+        .check_deletable()?;
     let desc = describe_as(state, name, "DELETING")?;
     state.store.delete_table(name)?;
     state.tables.remove(name);
@@ -99,6 +106,7 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
         ));
     }
+    let throughput = update_throughput(r)?;
     let mut def = state
         .tables
         .get(name)
@@ -117,23 +125,8 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             }
         }
     }
-    if let Some(mode) = r.opt_str("BillingMode")? {
-        def.billing_mode = mode.to_string();
-        if mode == "PAY_PER_REQUEST" {
-            def.read_capacity = 0;
-            def.write_capacity = 0;
-        }
-    }
-    if let Some(pt) = r.opt_obj("ProvisionedThroughput")? {
-        def.read_capacity = pt
-            .get("ReadCapacityUnits")
-            .and_then(Value::as_i64)
-            .unwrap_or(def.read_capacity);
-        def.write_capacity = pt
-            .get("WriteCapacityUnits")
-            .and_then(Value::as_i64)
-            .unwrap_or(def.write_capacity);
-    }
+    apply_capacity(&mut def, r.opt_str("BillingMode")?, throughput)?;
+    def.settings.update(r, &state.aws, now())?;
     if let Some(s) = r.opt_obj("StreamSpecification")? {
         let spec = crate::table_request::parse_stream_specification(s)?;
         let enable = spec.get("StreamEnabled").and_then(Value::as_bool) == Some(true);
@@ -208,7 +201,73 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     Ok(json!({ "TableDescription": describe(state, name)? }))
 }
 
-fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
+/// UpdateTable's `BillingMode` and `ProvisionedThroughput` members, checked as DynamoDB's request
+/// model does (both units present and at least 1, a known billing mode) before the table is read.
+fn update_throughput(r: &Req) -> DynamoResult<Option<(i64, i64)>> {
+    let mut v = Violations::new();
+    v.check_enum(r, ("BillingMode", &["PROVISIONED", "PAY_PER_REQUEST"]))?;
+    let Some(pt) = r.opt_obj("ProvisionedThroughput")? else {
+        return v.finish().map(|()| None);
+    };
+    let pt = Req(pt);
+    let read = pt.opt_i64("ReadCapacityUnits")?;
+    let write = pt.opt_i64("WriteCapacityUnits")?;
+    v.require(read, "provisionedThroughput.readCapacityUnits");
+    v.check_range(read, "provisionedThroughput.readCapacityUnits", 1, None);
+    v.require(write, "provisionedThroughput.writeCapacityUnits");
+    v.check_range(write, "provisionedThroughput.writeCapacityUnits", 1, None);
+    v.finish()?;
+    Ok(read.zip(write))
+}
+
+/// Applies a billing mode and throughput change with DynamoDB's rules: no throughput on an on-demand
+/// table, and a provisioned table's throughput must actually change.
+fn apply_capacity(
+    def: &mut TableDef,
+    mode: Option<&str>,
+    throughput: Option<(i64, i64)>,
+) -> DynamoResult<()> {
+    let target = mode.unwrap_or(&def.billing_mode).to_string();
+    match (target.as_str(), throughput) {
+        ("PAY_PER_REQUEST", Some(_)) => {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            ))
+        }
+        ("PAY_PER_REQUEST", None) => {
+            def.read_capacity = 0;
+            def.write_capacity = 0;
+        }
+        (_, Some((read, write))) => {
+            if def.billing_mode == "PROVISIONED"
+                && (read, write) == (def.read_capacity, def.write_capacity)
+            {
+                return Err(DynamoError::validation(format!(
+                    "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {read}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {write}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                    def.read_capacity, def.write_capacity
+                )));
+            }
+            def.read_capacity = read;
+            def.write_capacity = write;
+        }
+        (_, None) => {}
+    }
+    def.billing_mode = target;
+    Ok(())
+}
+
+fn table_from_arn<'a>(state: &State, arn: &'a str, action: &str) -> DynamoResult<&'a str> {
+    // AWS: a table ARN of another account is refused by IAM before DynamoDB looks for the table.
+    let fields: Vec<&str> = arn.splitn(6, ':').collect();
+    if let [_, _, "dynamodb", _, account, resource] = fields[..] {
+        if resource.starts_with("table/") && account != state.aws.account_id {
+            // IAM ARNs name no region.
+            let (partition, caller) = (&state.aws.partition, &state.aws.account_id);
+            return Err(DynamoError::AccessDenied(format!(
+                "User: arn:{partition}:iam::{caller}:root is not authorized to perform: dynamodb:{action} on resource: {arn} because no resource-based policy allows the dynamodb:{action} action"
+            )));
+        }
+    }
     // Only ARNs of this service's region and account name its tables.
     let prefix = state.aws.table_arn("");
     let name = arn.strip_prefix(&prefix).ok_or_else(|| {
@@ -226,7 +285,7 @@ fn table_from_arn<'a>(state: &State, arn: &'a str) -> DynamoResult<&'a str> {
 
 /// TagResource.
 pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
+    let name = table_from_arn(state, r.str("ResourceArn")?, "TagResource")?.to_string();
     let tags = r.opt_arr("Tags")?.ok_or_else(|| null_error("Tags"))?;
     let tags = crate::table_request::parse_tags(tags)?;
     let mut def = state.table(&name)?.clone();
@@ -241,7 +300,7 @@ pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
 
 /// UntagResource.
 pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let name = table_from_arn(state, r.str("ResourceArn")?)?.to_string();
+    let name = table_from_arn(state, r.str("ResourceArn")?, "UntagResource")?.to_string();
     let keys: Vec<&str> = r
         .opt_arr("TagKeys")?
         .ok_or_else(|| null_error("TagKeys"))?
@@ -257,7 +316,7 @@ pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
 
 /// ListTagsOfResource.
 pub fn list_tags(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let name = table_from_arn(state, r.str("ResourceArn")?)?;
+    let name = table_from_arn(state, r.str("ResourceArn")?, "ListTagsOfResource")?;
     let def = state.table(name)?;
     let tags: Vec<Value> = def
         .tags

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::capacity::{index_write_total, write_units, Capacity};
+use super::item_collection;
 use super::legacy;
 use super::request_rules::{
     check_condition, check_item, return_old_on_fail, table_name, write_response,
@@ -10,6 +11,7 @@ use super::request_rules::{
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{parse_update, UpdateExpression};
 use crate::expression::{project, Condition, ExprAttrs, Path};
+use crate::member_constraints::{check_enums, ITEM_WRITE_ENUMS, RETURN_VALUES};
 use crate::protocol::{DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
@@ -47,11 +49,18 @@ pub struct UpdateItem {
     pub return_old_on_fail: bool,
     /// ReturnConsumedCapacity.
     pub capacity: Capacity,
+    /// ReturnItemCollectionMetrics SIZE?
+    pub collection_metrics: bool,
 }
 
 /// Parses UpdateItem.
 pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
     let table = table_name(r)?.to_string();
+    // AWS (recorded 2026-06): UpdateItem stops at the first invalid enum, ReturnValues first, where
+    // PutItem and DeleteItem report them all together.
+    for member in [RETURN_VALUES].iter().chain(&ITEM_WRITE_ENUMS) {
+        check_enums(r, &[*member])?;
+    }
     let key = item_from_json(r.obj("Key")?)?;
     let mut attrs = ExprAttrs::from_request(r, &["UpdateExpression", "ConditionExpression"])?;
     let update = match (r.opt_str("UpdateExpression")?, r.opt_obj("AttributeUpdates")?) {
@@ -86,6 +95,7 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
         return_values,
         return_old_on_fail: return_old_on_fail(r)?,
         capacity: Capacity::parse(r)?,
+        collection_metrics: item_collection::wanted(r)?,
     })
 }
 
@@ -150,11 +160,16 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
     if let Some(new) = &new {
         state.store.apply(&[Write::Put {
             table: u.table.clone(),
-            hk,
+            hk: hk.clone(),
             rk,
             item: new.clone(),
         }])?;
     }
+    let metrics = if u.collection_metrics {
+        item_collection::metrics(state.store.as_ref(), state.table(&u.table)?, &hk, &u.key)?
+    } else {
+        None
+    };
     state.consumed.add(&u.table, 0.0, billed);
     // UPDATED_*: only the paths the update wrote, nested ones inside their parents.
     let paths: Vec<Path> = u.update.target_paths().into_iter().cloned().collect();
@@ -165,5 +180,7 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
         ReturnValues::AllNew => new,
         ReturnValues::UpdatedNew => new.as_ref().map(|i| project(i, &paths)),
     };
-    Ok(write_response(attrs.as_ref(), consumed))
+    let mut out = write_response(attrs.as_ref(), consumed);
+    item_collection::insert(&mut out, metrics);
+    Ok(out)
 }

@@ -1,0 +1,288 @@
+"""Control-plane settings and request-level validation as DynamoDB answers them: table settings that
+round-trip through CreateTable/UpdateTable/DescribeTable, deletion protection, UpdateTable's capacity
+rules, ItemCollectionMetrics, tagging another account's ARN, and request-model errors reported together.
+One documented rule per check.
+
+Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per check and exits non-zero
+on the first failure.
+"""
+
+import os
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from check_runner import check
+
+ENDPOINT = os.environ["ENDPOINT"]
+client = boto3.client(
+    "dynamodb",
+    endpoint_url=ENDPOINT,
+    region_name="us-east-1",
+    aws_access_key_id="test",
+    aws_secret_access_key="test",
+    config=Config(retries={"max_attempts": 1}, parameter_validation=False),
+)
+
+
+def rejects(words, call, code="ValidationException", **kw):
+    """Calls `call(**kw)` and asserts it fails with `code` and a message containing every one of `words`."""
+    try:
+        call(**kw)
+    except ClientError as e:
+        got, msg = e.response["Error"]["Code"], e.response["Error"]["Message"]
+        assert got == code, (got, msg)
+        for w in words if isinstance(words, list) else [words]:
+            assert w in msg, (w, msg)
+        return msg
+    raise AssertionError(f"expected {code} containing {words!r}")
+
+
+S = lambda v: {"S": v}  # noqa: E731
+HASH_ONLY = dict(
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+)
+
+
+def create(name, **extra):
+    kw = dict(HASH_ONLY)
+    kw.update(extra)
+    if "ProvisionedThroughput" not in kw:
+        kw.setdefault("BillingMode", "PAY_PER_REQUEST")
+    client.create_table(TableName=name, **kw)
+    return client.describe_table(TableName=name)["Table"]
+
+
+# ---- CreateTable / UpdateTable settings ---------------------------------------------------------------
+
+@check("CreateTable settings round-trip: DeletionProtectionEnabled, TableClass, SSESpecification, OnDemandThroughput")
+def _():
+    t = create("SetAll", DeletionProtectionEnabled=True, TableClass="STANDARD_INFREQUENT_ACCESS",
+               SSESpecification={"Enabled": True},
+               OnDemandThroughput={"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5})
+    assert t["DeletionProtectionEnabled"] is True, t
+    assert t["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS", t
+    sse = t["SSEDescription"]
+    assert sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS", sse
+    assert sse["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:"), sse
+    assert t["OnDemandThroughput"] == {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5}, t
+
+
+@check("omitted settings: protection off, no SSEDescription (AWS-owned key), class STANDARD or absent")
+def _():
+    t = create("SetNone")
+    assert t["DeletionProtectionEnabled"] is False, t
+    assert "SSEDescription" not in t, t
+    assert t.get("TableClassSummary", {}).get("TableClass", "STANDARD") == "STANDARD", t
+    t = create("SetOwnedKey", SSESpecification={"Enabled": False})
+    assert "SSEDescription" not in t, t
+
+
+@check("TableClass outside [STANDARD, STANDARD_INFREQUENT_ACCESS] is a request-model error")
+def _():
+    rejects(["Value 'COLD' at 'tableClass' failed to satisfy constraint",
+             "Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]"],
+            client.create_table, TableName="BadClass", BillingMode="PAY_PER_REQUEST", TableClass="COLD", **HASH_ONLY)
+
+
+@check("UpdateTable changes deletion protection, table class and on-demand limits")
+def _():
+    create("SetUpd", OnDemandThroughput={"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5})
+    client.update_table(TableName="SetUpd", DeletionProtectionEnabled=True)
+    client.update_table(TableName="SetUpd", TableClass="STANDARD_INFREQUENT_ACCESS")
+    client.update_table(TableName="SetUpd", OnDemandThroughput={"MaxReadRequestUnits": 20, "MaxWriteRequestUnits": 15})
+    t = client.describe_table(TableName="SetUpd")["Table"]
+    assert t["DeletionProtectionEnabled"] is True, t
+    assert t["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS", t
+    assert t["OnDemandThroughput"] == {"MaxReadRequestUnits": 20, "MaxWriteRequestUnits": 15}, t
+    # A member left out keeps its value.
+    client.update_table(TableName="SetUpd", OnDemandThroughput={"MaxReadRequestUnits": 30})
+    t = client.describe_table(TableName="SetUpd")["Table"]
+    assert t["OnDemandThroughput"] == {"MaxReadRequestUnits": 30, "MaxWriteRequestUnits": 15}, t
+
+
+@check("DeleteTable is refused while deletion protection is enabled, allowed once it is disabled")
+def _():
+    create("Guarded", DeletionProtectionEnabled=True)
+    rejects("Resource cannot be deleted as it is currently protected against deletion. "
+            "Disable deletion protection first.", client.delete_table, TableName="Guarded")
+    assert "Guarded" in client.list_tables()["TableNames"]
+    client.update_table(TableName="Guarded", DeletionProtectionEnabled=False)
+    client.delete_table(TableName="Guarded")
+    assert "Guarded" not in client.list_tables()["TableNames"]
+
+
+# ---- UpdateTable capacity rules -----------------------------------------------------------------------
+
+@check("UpdateTable refuses a provisioned throughput equal to the current one")
+def _():
+    create("Prov", ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    rejects(["The provisioned throughput for the table will not change",
+             "Current ReadCapacityUnits provisioned for the table: 5. Requested ReadCapacityUnits: 5."],
+            client.update_table, TableName="Prov", BillingMode="PROVISIONED",
+            ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    client.update_table(TableName="Prov", ProvisionedThroughput={"ReadCapacityUnits": 6, "WriteCapacityUnits": 5})
+    t = client.describe_table(TableName="Prov")["Table"]["ProvisionedThroughput"]
+    assert (t["ReadCapacityUnits"], t["WriteCapacityUnits"]) == (6, 5), t
+
+
+@check("UpdateTable throughput units must be at least 1 (request model, before the table is read)")
+def _():
+    rejects("1 validation error detected: Value '0' at 'provisionedThroughput.readCapacityUnits' failed to "
+            "satisfy constraint: Member must have value greater than or equal to 1",
+            client.update_table, TableName="Prov", ProvisionedThroughput={"ReadCapacityUnits": 0, "WriteCapacityUnits": 5})
+    rejects(["2 validation errors detected", "at 'provisionedThroughput.writeCapacityUnits'"],
+            client.update_table, TableName="NoSuchTable",
+            ProvisionedThroughput={"ReadCapacityUnits": -1, "WriteCapacityUnits": 0})
+
+
+@check("UpdateTable to PAY_PER_REQUEST may not carry ProvisionedThroughput")
+def _():
+    rejects("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            client.update_table, TableName="Prov", BillingMode="PAY_PER_REQUEST",
+            ProvisionedThroughput={"ReadCapacityUnits": 7, "WriteCapacityUnits": 7})
+    t = client.describe_table(TableName="Prov")["Table"]
+    assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 6, t
+
+
+# ---- ReturnItemCollectionMetrics ----------------------------------------------------------------------
+
+client.create_table(
+    TableName="Coll",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                          {"AttributeName": "sk", "AttributeType": "S"},
+                          {"AttributeName": "l", "AttributeType": "S"}],
+    LocalSecondaryIndexes=[{"IndexName": "byL",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                          {"AttributeName": "l", "KeyType": "RANGE"}],
+                            "Projection": {"ProjectionType": "ALL"}}],
+    BillingMode="PAY_PER_REQUEST",
+)
+
+
+def assert_metrics(resp, pk):
+    m = resp["ItemCollectionMetrics"]
+    assert m["ItemCollectionKey"] == {"pk": S(pk)}, m
+    lo, hi = m["SizeEstimateRangeGB"]
+    assert lo == 0.0 and hi == 1.0, m
+
+
+@check("ReturnItemCollectionMetrics SIZE on a table with an LSI: the partition key and a GB range")
+def _():
+    item = {"pk": S("c1"), "sk": S("a"), "l": S("x"), "data": S("hello")}
+    assert_metrics(client.put_item(TableName="Coll", Item=item, ReturnItemCollectionMetrics="SIZE"), "c1")
+    assert_metrics(client.update_item(TableName="Coll", Key={"pk": S("c1"), "sk": S("a")},
+                                      UpdateExpression="SET d = :v", ExpressionAttributeValues={":v": S("v")},
+                                      ReturnItemCollectionMetrics="SIZE"), "c1")
+    assert_metrics(client.delete_item(TableName="Coll", Key={"pk": S("c1"), "sk": S("a")},
+                                      ReturnItemCollectionMetrics="SIZE"), "c1")
+    r = client.put_item(TableName="Coll", Item=item, ReturnItemCollectionMetrics="NONE")
+    assert "ItemCollectionMetrics" not in r, r
+
+
+@check("ItemCollectionMetrics is not returned for a table without local secondary indexes")
+def _():
+    r = client.put_item(TableName="SetNone", Item={"pk": S("a")}, ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in r, r
+
+
+# ---- Tags on ARNs -------------------------------------------------------------------------------------
+
+@check("ListTagsOfResource on another account's table ARN is AccessDeniedException")
+def _():
+    rejects(["is not authorized to perform: dynamodb:ListTagsOfResource",
+             "arn:aws:dynamodb:us-east-1:000000000000:table/nonexistent_table_xyz"],
+            client.list_tags_of_resource, code="AccessDeniedException",
+            ResourceArn="arn:aws:dynamodb:us-east-1:000000000000:table/nonexistent_table_xyz")
+    own = client.describe_table(TableName="SetNone")["Table"]["TableArn"]
+    assert client.list_tags_of_resource(ResourceArn=own)["Tags"] == []
+    rejects("Invalid TableArn", client.list_tags_of_resource, ResourceArn="not-a-valid-arn")
+
+
+# ---- CreateTable request model ------------------------------------------------------------------------
+
+@check("CreateTable: one attribute twice in the KeySchema is an invalid KeySchema")
+def _():
+    rejects("Invalid KeySchema: Some index key attribute have no definition",
+            client.create_table, TableName="DupKey", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "RANGE"}])
+
+
+@check("CreateTable: KeyType outside [HASH, RANGE] is a request-model error naming its position")
+def _():
+    rejects("1 validation error detected: Value 'INVALID' at 'keySchema.1.member.keyType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [HASH, RANGE]",
+            client.create_table, TableName="BadKeyType", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "INVALID"}])
+
+
+@check("CreateTable: a KeySchema over two elements echoes the elements in the length error")
+def _():
+    rejects("1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), "
+            "KeySchemaElement(attributeName=sk, keyType=RANGE), KeySchemaElement(attributeName=x, keyType=RANGE)]' "
+            "at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2",
+            client.create_table, TableName="ThreeKeys", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "x")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"},
+                       {"AttributeName": "x", "KeyType": "RANGE"}])
+
+
+@check("CreateTable without TableName: the parameter is required")
+def _():
+    rejects("The parameter 'TableName' is required but was not present in the request",
+            client.create_table, BillingMode="PAY_PER_REQUEST", **HASH_ONLY)
+
+
+# ---- Item operations' request model -------------------------------------------------------------------
+
+@check("PutItem and DeleteItem report every invalid enum member together")
+def _():
+    msg = rejects(["3 validation errors detected:", "at 'returnConsumedCapacity'",
+                   "at 'returnItemCollectionMetrics'", "at 'returnValues'"],
+                  client.put_item, TableName="SetNone", Item={"pk": S("a")}, ReturnConsumedCapacity="INVALID",
+                  ReturnItemCollectionMetrics="INVALID", ReturnValues="INVALID")
+    assert msg.count("; ") == 2, msg
+    rejects(["2 validation errors detected:", "at 'returnConsumedCapacity'",
+             "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"],
+            client.delete_item, TableName="SetNone", Key={"pk": S("a")}, ReturnValues="INVALID",
+            ReturnConsumedCapacity="INVALID")
+    # A valid enum value PutItem does not support is a separate, later rule.
+    rejects("ReturnValues can only be ALL_OLD or NONE",
+            client.put_item, TableName="SetNone", Item={"pk": S("a")}, ReturnValues="ALL_NEW")
+
+
+@check("UpdateItem reports only the first invalid enum member, ReturnValues first")
+def _():
+    msg = rejects(["1 validation error detected:", "at 'returnValues'"],
+                  client.update_item, TableName="SetNone", Key={"pk": S("a")}, ReturnValues="INVALID",
+                  ReturnConsumedCapacity="INVALID")
+    assert "returnConsumedCapacity" not in msg, msg
+
+
+@check("the table name is checked first and alone; an empty one fails the 1-character minimum")
+def _():
+    msg = rejects(["1 validation error detected:", "at 'tableName'",
+                   "Member must have length greater than or equal to 1"],
+                  client.put_item, TableName="", Item={"pk": S("a")}, ReturnValues="INVALID")
+    assert "returnValues" not in msg, msg
+
+
+@check("Query and Scan check Select, ReturnConsumedCapacity, Limit and Segment together")
+def _():
+    rejects(["2 validation errors detected:", "Value 'INVALID' at 'select'",
+             "Value 'INVALID' at 'returnConsumedCapacity'"],
+            client.query, TableName="SetNone", KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": S("a")}, Select="INVALID", ReturnConsumedCapacity="INVALID")
+    rejects("1 validation error detected: Value '-1' at 'segment' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 0",
+            client.scan, TableName="SetNone", Segment=-1, TotalSegments=4)
+    rejects("Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1",
+            client.scan, TableName="SetNone", Segment=0, TotalSegments=0)
+
+
+print("all checks passed")
