@@ -64,6 +64,46 @@ async fn data_survives_reopen() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Settings DescribeTable reports (and DeleteTable honours) are stored with the table, not just
+/// kept in memory.
+#[tokio::test]
+async fn table_settings_survive_reopen() {
+    let dir = temp_dir("settings");
+    {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("open new dir");
+        let (status, body) = call(
+            &db,
+            "CreateTable",
+            json!({"TableName": "Kept", "BillingMode": "PAY_PER_REQUEST",
+                   "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                   "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                   "DeletionProtectionEnabled": true, "TableClass": "STANDARD_INFREQUENT_ACCESS",
+                   "SSESpecification": {"Enabled": true},
+                   "OnDemandThroughput": {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5}}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
+    let (_, body) = call(&db, "DescribeTable", json!({"TableName": "Kept"})).await;
+    let table = &body["Table"];
+    assert_eq!(table["DeletionProtectionEnabled"], json!(true));
+    assert_eq!(
+        table["TableClassSummary"]["TableClass"],
+        json!("STANDARD_INFREQUENT_ACCESS")
+    );
+    assert_eq!(table["SSEDescription"]["Status"], json!("ENABLED"));
+    assert_eq!(
+        table["OnDemandThroughput"],
+        json!({"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5})
+    );
+    let (status, body) = call(&db, "DeleteTable", json!({"TableName": "Kept"})).await;
+    assert_eq!(status, 400, "{body}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn corrupted_or_foreign_file_is_a_clear_error() {
     let dir = temp_dir("corrupt");
