@@ -367,7 +367,7 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
             let ks = parse_key_schema(
                 idx.get("KeySchema").and_then(Value::as_array),
                 &defs,
-                "keySchema",
+                &format!("{at}.keySchema"),
                 !local,
             )?;
             if local && ks.range.is_none() {

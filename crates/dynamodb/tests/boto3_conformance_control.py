@@ -221,6 +221,18 @@ def _():
             KeySchema=[{"AttributeName": "pk", "KeyType": "INVALID"}])
 
 
+@check("CreateTable: an index's KeySchema errors name the index's member path")
+def _():
+    rejects("Value 'SIDEWAYS' at 'globalSecondaryIndexes.1.member.keySchema.1.member.keyType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [HASH, RANGE]",
+            client.create_table, TableName="BadGsiKey", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "SIDEWAYS"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+
+
 @check("CreateTable: a KeySchema over two elements echoes the elements in the length error")
 def _():
     rejects("1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), "

@@ -167,7 +167,7 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
             let keys = crate::table_request::parse_key_schema(
                 c.get("KeySchema").and_then(Value::as_array),
                 &def.attribute_definitions,
-                "keySchema",
+                &format!("{at}.keySchema"),
                 true,
             )?;
             let projection = c
