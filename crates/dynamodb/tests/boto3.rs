@@ -23,3 +23,9 @@ async fn boto3_validation_before_reads() {
 async fn boto3_semantics() {
     run_boto3_script("boto3_semantics.py").await;
 }
+
+/// PartiQL statements, batches and transactions, and DynamoDB's errors for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_partiql() {
+    run_boto3_script("boto3_partiql.py").await;
+}
