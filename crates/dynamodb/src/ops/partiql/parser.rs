@@ -7,13 +7,35 @@ pub(super) use super::ast::*;
 use super::lexer::{malformed, tokens, Token};
 use crate::protocol::{DynamoError, DynamoResult};
 
+/// Longest statement DynamoDB takes (`Statement`: 1 to 8192 characters).
+const MAX_STATEMENT_CHARS: usize = 8192;
+/// Deepest nesting of parentheses, NOT and literal documents; DynamoDB nests documents at most 32
+/// deep, and the limit keeps the recursive parser's stack small whatever the input.
+const MAX_DEPTH: usize = 32;
+/// Most AND/OR/NOT in one WHERE, as DynamoDB's expressions allow at most 300 operators (it also
+/// bounds the recursion over the condition tree).
+const MAX_OPERATORS: usize = 300;
+
 /// Parses `text`, taking `?` values from `params` in order.
 pub(super) fn parse(text: &str, params: &[Value]) -> DynamoResult<Statement> {
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_STATEMENT_CHARS {
+        return Err(DynamoError::Validation(format!(
+            "1 validation error detected: Value at 'statement' failed to satisfy constraint: Member must have length {}",
+            if chars == 0 {
+                "greater than or equal to 1".to_owned()
+            } else {
+                format!("less than or equal to {MAX_STATEMENT_CHARS}")
+            }
+        )));
+    }
     let mut p = Parser {
         tokens: tokens(text)?,
         at: 0,
         params,
         next_param: 0,
+        depth: 0,
+        operators: 0,
     };
     let statement = p.statement()?;
     if let Statement::Select {
@@ -42,6 +64,10 @@ struct Parser<'a> {
     at: usize,
     params: &'a [Value],
     next_param: usize,
+    /// Current nesting (see [`MAX_DEPTH`]).
+    depth: usize,
+    /// Logical operators read so far (see [`MAX_OPERATORS`]).
+    operators: usize,
 }
 
 impl Parser<'_> {
@@ -265,9 +291,34 @@ impl Parser<'_> {
         Ok(args)
     }
 
+    /// Enters one level of nesting, refusing past [`MAX_DEPTH`]; [`Parser::leave`] undoes it.
+    fn enter(&mut self) -> DynamoResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(malformed("The statement is nested too deeply"));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Counts one AND/OR/NOT, refusing past [`MAX_OPERATORS`].
+    fn operator(&mut self) -> DynamoResult<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(DynamoError::Validation(format!(
+                "The statement has more than {MAX_OPERATORS} operators"
+            )));
+        }
+        Ok(())
+    }
+
     fn cond(&mut self) -> DynamoResult<Cond> {
         let mut left = self.and()?;
         while self.eat_word("OR") {
+            self.operator()?;
             left = Cond::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -276,6 +327,7 @@ impl Parser<'_> {
     fn and(&mut self) -> DynamoResult<Cond> {
         let mut left = self.not()?;
         while self.eat_word("AND") {
+            self.operator()?;
             left = Cond::And(Box::new(left), Box::new(self.not()?));
         }
         Ok(left)
@@ -283,14 +335,20 @@ impl Parser<'_> {
 
     fn not(&mut self) -> DynamoResult<Cond> {
         if self.eat_word("NOT") {
-            return Ok(Cond::Not(Box::new(self.not()?)));
+            self.operator()?;
+            self.enter()?;
+            let inner = self.not()?;
+            self.leave();
+            return Ok(Cond::Not(Box::new(inner)));
         }
         self.predicate()
     }
 
     fn predicate(&mut self) -> DynamoResult<Cond> {
         if self.eat_sym("(") {
+            self.enter()?;
             let inner = self.cond()?;
+            self.leave();
             self.sym(")")?;
             return Ok(inner);
         }
@@ -423,6 +481,13 @@ impl Parser<'_> {
 
     /// A literal or parameter as a DynamoDB attribute value.
     fn value(&mut self) -> DynamoResult<Value> {
+        self.enter()?;
+        let value = self.literal();
+        self.leave();
+        value
+    }
+
+    fn literal(&mut self) -> DynamoResult<Value> {
         match self.next()? {
             Token::Str(s) => Ok(json!({ "S": s })),
             Token::Num(n) => Ok(json!({ "N": n })),
@@ -586,6 +651,26 @@ mod tests {
         };
         assert_eq!(actions.len(), 4);
         assert_eq!(returning, Some(Returning::ModifiedNew));
+    }
+
+    #[test]
+    fn deep_nesting_long_chains_and_long_statements_are_refused_not_overflowed() {
+        let deep = format!(
+            "SELECT * FROM t WHERE {}a = 1{}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        assert!(parse(&deep[..8000], &[]).is_err());
+        let nots = format!("SELECT * FROM t WHERE {}a = 1", "NOT ".repeat(1500));
+        assert!(parse(&nots, &[]).is_err());
+        let chain = format!("SELECT * FROM t WHERE a = 1{}", " AND a = 1".repeat(700));
+        assert!(parse(&chain, &[]).is_err());
+        let doc = format!("INSERT INTO t VALUE {}", "[".repeat(4000));
+        assert!(parse(&doc, &[]).is_err());
+        assert!(parse(&"a".repeat(9000), &[]).is_err());
+        assert!(parse("", &[]).is_err());
+        let fine = format!("SELECT * FROM t WHERE a = 1{}", " AND a = 1".repeat(200));
+        assert!(parse(&fine, &[]).is_ok());
     }
 
     #[test]
