@@ -23,3 +23,10 @@ async fn boto3_validation_before_reads() {
 async fn boto3_semantics() {
     run_boto3_script("boto3_semantics.py").await;
 }
+
+/// Transactions and batches: which faults cancel with a reason and which fail the request, and
+/// the batch key and size messages, as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_conformance_transact() {
+    run_boto3_script("boto3_conformance_transact.py").await;
+}

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::capacity::{read_units, write_units, Capacity};
 use super::legacy;
-use super::request_rules::check_item;
+use super::request_rules::{classify_item, ItemFault, ItemOrigin};
 use crate::attribute_value::{item_from_value, item_size, item_to_json};
 use crate::expression::{project, ExprAttrs};
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
@@ -18,23 +18,53 @@ fn duplicates() -> DynamoError {
     DynamoError::validation("Provided list of item keys contains duplicates")
 }
 
+/// Most write requests in one BatchWriteItem, per table and in all.
+const MAX_WRITES: usize = 25;
+
+/// The request map as DynamoDB echoes it in a constraint message (`{table=[request, …]}`).
+/// AWS: Java's toString of its request objects; Sluice: the requests' JSON, since the shape
+/// around them is what clients match on.
+fn request_items_echo(items: &Map<String, Value>) -> String {
+    let tables: Vec<String> = items
+        .iter()
+        .map(|(table, reqs)| match reqs.as_array() {
+            Some(list) => {
+                let list: Vec<String> = list.iter().map(Value::to_string).collect();
+                format!("{table}=[{}]", list.join(", "))
+            }
+            None => format!("{table}={reqs}"),
+        })
+        .collect();
+    format!("{{{}}}", tables.join(", "))
+}
+
 /// BatchWriteItem: validates every request first, then applies all of them in one storage transaction.
 pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let request_items = r.obj("RequestItems")?;
     let capacity = Capacity::parse(r)?;
+    if request_items.is_empty() {
+        return Err(DynamoError::validation(
+            "The requestItems parameter is required for BatchWriteItem",
+        ));
+    }
+    // AWS: each table's list is constrained on its own (echoing the whole map), then the total.
+    if request_items.values().any(|v| {
+        v.as_array()
+            .is_none_or(|l| l.is_empty() || l.len() > MAX_WRITES)
+    }) {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]",
+            request_items_echo(request_items)
+        )));
+    }
     let total: usize = request_items
         .values()
         .map(|v| v.as_array().map_or(0, Vec::len))
         .sum();
-    if total > 25
-        || total == 0
-        || request_items
-            .values()
-            .any(|v| v.as_array().is_none_or(Vec::is_empty))
-    {
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]; total requests: {total}"
-        )));
+    if total > MAX_WRITES {
+        return Err(DynamoError::validation(
+            "Too many items requested for the BatchWriteItem call",
+        ));
     }
     let mut writes = Vec::new();
     let mut seen = HashSet::new();
@@ -45,7 +75,14 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         for req in reqs.as_array().into_iter().flatten() {
             if let Some(put) = req.get("PutRequest") {
                 let item = item_from_value(put.get("Item").ok_or_else(|| null_error("Item"))?)?;
-                let (hk, rk) = check_item(def, &item)?;
+                // AWS: a put whose key has the wrong type is answered as a key parameter would be.
+                let (hk, rk) =
+                    classify_item(def, &item, ItemOrigin::Request).map_err(|f| match f {
+                        ItemFault::KeyType(_) => DynamoError::validation(
+                            "The provided key element does not match the schema",
+                        ),
+                        f => f.into_error(),
+                    })?;
                 if !seen.insert((table.clone(), hk.clone(), rk.clone())) {
                     return Err(duplicates());
                 }
@@ -101,6 +138,15 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         return Err(DynamoError::validation(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
+    }
+    // AWS: expression and legacy projections may not be mixed, even across tables.
+    let uses = |member: &str| {
+        request_items
+            .values()
+            .any(|spec| spec.get(member).is_some_and(|v| !v.is_null()))
+    };
+    if uses("ProjectionExpression") && uses("AttributesToGet") {
+        return Err(legacy::mixed("AttributesToGet", "ProjectionExpression"));
     }
     // Every table and key is validated before the first read, as DynamoDB does.
     struct TableRead {
