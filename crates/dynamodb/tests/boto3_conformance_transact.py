@@ -246,4 +246,21 @@ def _():
                  "TxIdx": {"Keys": [{"pk": S("m")}], "AttributesToGet": ["pk"]}})
 
 
+@check("BatchGetItem: one call returns at most 16 MB; the keys past it come back in UnprocessedKeys")
+def _():
+    keys = [{"pk": S(f"big{i:02}")} for i in range(42)]
+    for k in keys:  # 42 items of about 400 KB: just over 16 MB in all
+        client.put_item(TableName="Txn", Item=dict(k, blob=S("x" * 400_000)))
+    r = client.batch_get_item(RequestItems={"Txn": {"Keys": keys, "ConsistentRead": True}})
+    got = r["Responses"].get("Txn", [])
+    left = r["UnprocessedKeys"]["Txn"]
+    assert got and left["Keys"], (len(got), left.get("Keys"))
+    assert sum(len(i["blob"]["S"]) for i in got) <= 16 * 1024 * 1024
+    assert left["ConsistentRead"] is True, left
+    r = client.batch_get_item(RequestItems=r["UnprocessedKeys"])
+    assert r["UnprocessedKeys"] == {}, r["UnprocessedKeys"]
+    rest = r["Responses"]["Txn"]
+    assert sorted(i["pk"]["S"] for i in got + rest) == [k["pk"]["S"] for k in keys]
+
+
 print("all checks passed")

@@ -1,5 +1,6 @@
-//! BatchWriteItem (25 requests) and BatchGetItem (100 keys). Everything is processed, so
-//! `UnprocessedItems`/`UnprocessedKeys` are always empty.
+//! BatchWriteItem (25 requests) and BatchGetItem (100 keys). Writes are all processed, so
+//! `UnprocessedItems` is always empty; reads stop at DynamoDB's 16 MB and leave the rest in
+//! `UnprocessedKeys`.
 
 use std::collections::HashSet;
 
@@ -14,9 +15,15 @@ use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
 
+/// A primary key as stored: encoded partition and sort values.
+type EncodedKey = (Vec<u8>, Vec<u8>);
+
 fn duplicates() -> DynamoError {
     DynamoError::validation("Provided list of item keys contains duplicates")
 }
+
+/// Most item data one BatchGetItem returns; the keys past it come back in `UnprocessedKeys`.
+const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
 
 /// Most write requests in one BatchWriteItem, per table and in all.
 const MAX_WRITES: usize = 25;
@@ -149,11 +156,14 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         return Err(legacy::mixed("AttributesToGet", "ProjectionExpression"));
     }
     // Every table and key is validated before the first read, as DynamoDB does.
-    struct TableRead {
+    struct TableRead<'a> {
         table: String,
+        /// The table's entry as sent, echoed in `UnprocessedKeys` with the keys left.
+        spec: &'a Map<String, Value>,
         projection: Option<Vec<crate::expression::Path>>,
         consistent: bool,
-        keys: Vec<(Vec<u8>, Vec<u8>)>,
+        /// Each key encoded, beside the key as sent.
+        keys: Vec<(EncodedKey, &'a Value)>,
     }
     let mut reads = Vec::new();
     for (table, spec) in request_items {
@@ -180,25 +190,43 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             if !seen.insert((hk.clone(), rk.clone())) {
                 return Err(duplicates());
             }
-            encoded.push((hk, rk));
+            encoded.push(((hk, rk), k));
         }
         reads.push(TableRead {
             table: table.clone(),
+            spec,
             projection,
             consistent,
             keys: encoded,
         });
     }
     let mut responses = Map::new();
+    let mut unprocessed = Map::new();
     let mut caps = Vec::new();
+    let mut response_bytes = 0;
+    let mut full = false;
     for read in reads {
         let mut found = Vec::new();
         let mut units = 0.0;
-        for (hk, rk) in &read.keys {
+        let mut left = Vec::new();
+        for ((hk, rk), raw) in &read.keys {
+            if full {
+                left.push((*raw).clone());
+                continue;
+            }
             let item = state.store.get(&read.table, hk, rk)?;
+            let size = item.as_ref().map_or(0, item_size);
+            // AWS: one call returns at most 16 MB; the item that would pass it and every key after
+            // it come back unprocessed, in request order.
+            if response_bytes + size > MAX_READ_BYTES {
+                full = true;
+                left.push((*raw).clone());
+                continue;
+            }
+            response_bytes += size;
             // AWS: each item is rounded up to 4 KB on its own; a missing item still costs one unit
             // (halved for eventually consistent reads).
-            units += read_units(item.as_ref().map_or(0, item_size), read.consistent);
+            units += read_units(size, read.consistent);
             if let Some(item) = item {
                 let item = match &read.projection {
                     Some(p) => project(&item, p),
@@ -206,6 +234,15 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 };
                 found.push(item_to_json(&item));
             }
+        }
+        let none_read = left.len() == read.keys.len();
+        if !left.is_empty() {
+            let mut spec = read.spec.clone();
+            spec.insert("Keys".into(), Value::Array(left));
+            unprocessed.insert(read.table.clone(), Value::Object(spec));
+        }
+        if none_read {
+            continue;
         }
         state.consumed.add(&read.table, units, 0.0);
         if let Some(c) = capacity.render(&read.table, units, true) {
@@ -215,7 +252,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Object(responses));
-    out.insert("UnprocessedKeys".into(), json!({}));
+    out.insert("UnprocessedKeys".into(), Value::Object(unprocessed));
     if !caps.is_empty() {
         out.insert("ConsumedCapacity".into(), Value::Array(caps));
     }
