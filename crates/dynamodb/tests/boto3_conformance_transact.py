@@ -170,6 +170,19 @@ def _():
     rejected(EMPTY_KEY.format("string"), write, put("Txn", {"pk": N(5)}), put("Txn", {"pk": S("")}))
 
 
+@check("TransactWriteItems: an oversized Put fails the request; an update that outgrows 400 KB cancels")
+def _():
+    big = S("x" * 409_600)
+    code, msg, _ = error(write, put("Txn", {"pk": S("big-put"), "blob": big}))
+    assert code == "ValidationException" and "size" in msg, (code, msg)
+    # The update's size depends on the item it meets, so it is found only when the action runs.
+    code, msg, resp = error(write, update("Txn", {"pk": S("big-upd")}, "SET payload = :v", {":v": big}))
+    assert code == "TransactionCanceledException", (code, msg)
+    reason = resp["CancellationReasons"][0]
+    assert reason["Code"] == "ValidationError" and "size" in reason["Message"], reason
+    assert get("Txn", {"pk": S("big-put")}) is None and get("Txn", {"pk": S("big-upd")}) is None
+
+
 # ---- TransactGetItems ----------------------------------------------------------------------------------
 
 def read(*gets):

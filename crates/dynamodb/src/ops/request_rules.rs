@@ -23,8 +23,9 @@ pub enum ItemOrigin {
 }
 
 /// Why a written item is rejected, split where DynamoDB splits it: a transaction cancels with a
-/// `ValidationError` reason for what is found when the action runs (a value of the wrong type), but
-/// fails the whole request for what is found while reading it (sizes, missing keys, empty values).
+/// `ValidationError` reason for what is found when the action runs (a value of the wrong type, an
+/// updated item's size), but fails the whole request for what is found while reading it (a request
+/// item's size, missing keys, empty values).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemFault {
     /// Found while reading the request.
@@ -69,8 +70,14 @@ pub fn classify_item(
     item: &Item,
     origin: ItemOrigin,
 ) -> Result<(Vec<u8>, Vec<u8>), ItemFault> {
+    // AWS: a size is known from a request's item before anything runs, but from an update only
+    // once it meets the stored item.
+    let size_fault = |e| match origin {
+        ItemOrigin::Request => ItemFault::Request(e),
+        ItemOrigin::Update => ItemFault::Action(e),
+    };
     if item_size(item) > MAX_ITEM_BYTES {
-        return Err(ItemFault::Request(DynamoError::validation(
+        return Err(size_fault(DynamoError::validation(
             "Item size has exceeded the maximum allowed size",
         )));
     }
@@ -102,7 +109,7 @@ pub fn classify_item(
                         ),
                     })));
                 }
-                check_key_size(v, idx.keys.is_hash_attr(k)).map_err(ItemFault::Request)?;
+                check_key_size(v, idx.keys.is_hash_attr(k)).map_err(size_fault)?;
             }
             let want = table
                 .attribute_definitions
