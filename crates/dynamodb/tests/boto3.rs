@@ -30,3 +30,9 @@ async fn boto3_semantics() {
 async fn boto3_conformance_transact() {
     run_boto3_script("boto3_conformance_transact.py").await;
 }
+
+/// PartiQL statements, batches and transactions, and DynamoDB's errors for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_partiql() {
+    run_boto3_script("boto3_partiql.py").await;
+}
