@@ -31,6 +31,13 @@ async fn boto3_conformance_control() {
     run_boto3_script("boto3_conformance_control.py").await;
 }
 
+/// Transactions and batches: which faults cancel with a reason and which fail the request, and
+/// the batch key and size messages, as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_conformance_transact() {
+    run_boto3_script("boto3_conformance_transact.py").await;
+}
+
 /// PartiQL statements, batches and transactions, and DynamoDB's errors for them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_partiql() {

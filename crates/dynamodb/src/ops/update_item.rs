@@ -6,7 +6,8 @@ use super::capacity::{index_write_total, write_units, Capacity};
 use super::item_collection;
 use super::legacy;
 use super::request_rules::{
-    check_condition, check_item, return_old_on_fail, table_name, write_response,
+    check_condition, classify_item, return_old_on_fail, table_name, write_response, ItemFault,
+    ItemOrigin,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{parse_update, UpdateExpression};
@@ -114,22 +115,28 @@ pub fn check_keys_untouched(def: &TableDef, update: &UpdateExpression) -> Dynamo
 
 /// The item an update leaves, from the item before it (`None` if there was none). `None` when the
 /// update creates nothing: AWS creates no item when every action on a missing item is a REMOVE or
-/// DELETE (an update with no actions still creates the item with just its key).
+/// DELETE (an update with no actions still creates the item with just its key). The fault says
+/// whether a transaction cancels for it or fails as a whole.
 pub fn new_item(
     def: &TableDef,
     key: &Item,
     update: &UpdateExpression,
     old: Option<&Item>,
-) -> DynamoResult<Option<Item>> {
-    check_keys_untouched(def, update)?;
+) -> Result<Option<Item>, ItemFault> {
+    check_keys_untouched(def, update).map_err(ItemFault::Request)?;
     let only_removes = update.set.is_empty()
         && update.add.is_empty()
         && !(update.remove.is_empty() && update.delete.is_empty());
     if old.is_none() && only_removes {
         return Ok(None);
     }
-    let new = apply_update(update, old.unwrap_or(key))?;
-    check_item(def, &new)?;
+    // An update that cannot apply to the item it meets (a type clash, a bad path) is found only
+    // when it runs, like a wrongly typed index key.
+    let new = apply_update(update, old.unwrap_or(key)).map_err(|e| match e {
+        DynamoError::Validation(_) => ItemFault::Action(e),
+        e => ItemFault::Request(e),
+    })?;
+    classify_item(def, &new, ItemOrigin::Update)?;
     Ok(Some(new))
 }
 
@@ -146,7 +153,7 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
         state.consumed.add(&u.table, 0.0, units);
         return Err(failed);
     }
-    let new = new_item(def, &u.key, &u.update, old.as_ref())?;
+    let new = new_item(def, &u.key, &u.update, old.as_ref()).map_err(ItemFault::into_error)?;
     let units = write_units(
         new.as_ref()
             .map(item_size)
