@@ -89,6 +89,17 @@ impl Violations {
         ));
     }
 
+    /// Records a member below `min` in DynamoDB's newer wording, which spells the member as the
+    /// request does and does not echo the value (recorded for Query's `Limit`, while Scan's keeps
+    /// the older `Value '0' at 'limit'`).
+    pub fn check_min_unechoed(&mut self, value: Option<i64>, member: &str, min: i64) {
+        if value.is_some_and(|v| v < min) {
+            self.0.push(format!(
+                "Value at '{member}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+            ));
+        }
+    }
+
     /// Records a required member that is missing; `at` is its path as DynamoDB spells it.
     pub fn require<T>(&mut self, value: Option<T>, at: &str) {
         if value.is_none() {

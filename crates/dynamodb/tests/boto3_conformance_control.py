@@ -295,6 +295,14 @@ def _():
             client.scan, TableName="SetNone", Segment=-1, TotalSegments=4)
     rejects("Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1",
             client.scan, TableName="SetNone", Segment=0, TotalSegments=0)
+    # Recorded: Query words Limit in the newer style (no echo, the request's spelling), Scan in the older.
+    rejects("1 validation error detected: Value at 'Limit' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 1",
+            client.query, TableName="SetNone", KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": S("a")}, Limit=0)
+    rejects("1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 1",
+            client.scan, TableName="SetNone", Limit=0)
 
 
 print("all checks passed")

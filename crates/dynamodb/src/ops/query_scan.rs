@@ -62,7 +62,11 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     let mut v = Violations::new();
     v.check_enum(r, SELECT)?;
     v.check_enum(r, RETURN_CONSUMED_CAPACITY)?;
-    v.check_range(r.opt_i64("Limit")?, "limit", 1, None);
+    if is_query {
+        v.check_min_unechoed(r.opt_i64("Limit")?, "Limit", 1);
+    } else {
+        v.check_range(r.opt_i64("Limit")?, "limit", 1, None);
+    }
     if !is_query {
         v.check_range(r.opt_i64("Segment")?, "segment", 0, Some(999_999));
         v.check_range(
