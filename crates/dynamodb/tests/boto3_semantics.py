@@ -148,6 +148,13 @@ def _():
 def _():
     keys = lambda n: [{"pk": S(f"k{i}")} for i in range(n)]  # noqa: E731
     code, msg, _ = error_of(client.batch_get_item, RequestItems={"Sem": {"Keys": keys(101)}})
+    assert code == "ValidationException" and msg == (
+        "1 validation error detected: Value at 'RequestItems.Sem.member.Keys' failed to satisfy "
+        "constraint: Member must have length less than or equal to 100"), msg
+    client.create_table(TableName="Sem2", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    code, msg, _ = error_of(client.batch_get_item, RequestItems={"Sem": {"Keys": keys(51)}, "Sem2": {"Keys": keys(50)}})
     assert code == "ValidationException" and "Too many items requested for the BatchGetItem call" in msg, msg
     code, msg, _ = error_of(client.batch_get_item, RequestItems={"Sem": {"Keys": [{"pk": S("a")}, {"pk": S("a")}]}})
     assert msg == "Provided list of item keys contains duplicates", msg

@@ -132,6 +132,15 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
 pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let request_items = r.obj("RequestItems")?;
     let capacity = Capacity::parse(r)?;
+    // Recorded: one table's `Keys` over 100 breaks the request model's per-member constraint,
+    // checked before the batch-wide count below.
+    for (table, entry) in request_items {
+        if entry.get("Keys").and_then(Value::as_array).is_some_and(|k| k.len() > 100) {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value at 'RequestItems.{table}.member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100"
+            )));
+        }
+    }
     let total: usize = request_items
         .values()
         .map(|v| v.get("Keys").and_then(Value::as_array).map_or(0, Vec::len))
