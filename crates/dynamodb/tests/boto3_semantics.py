@@ -126,6 +126,15 @@ def _():
     assert get("idem")["n"] == N(1), get("idem")
     client.transact_write_items(TransactItems=add_one("idem"), ClientRequestToken="tok-2")
     assert get("idem")["n"] == N(2), get("idem")
+    # Recorded: the first call is billed as a transactional write (2 write units a KB), a replay
+    # as a transactional read of the item as it stands (2 read units per 4 KB), each reported so.
+    first = client.transact_write_items(TransactItems=add_one("idem-cc"), ClientRequestToken="tok-cc",
+                                        ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"][0]
+    again = client.transact_write_items(TransactItems=add_one("idem-cc"), ClientRequestToken="tok-cc",
+                                        ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"][0]
+    assert first["WriteCapacityUnits"] == 2.0 and "ReadCapacityUnits" not in first, first
+    assert again["ReadCapacityUnits"] == 2.0 and "WriteCapacityUnits" not in again, again
+    assert get("idem-cc")["n"] == N(1), get("idem-cc")
     code, msg, _ = error_of(client.transact_write_items, TransactItems=add_one("other"), ClientRequestToken="tok-1")
     assert code == "IdempotentParameterMismatchException", (code, msg)
     assert get("other") is None

@@ -135,7 +135,11 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     // Recorded: one table's `Keys` over 100 breaks the request model's per-member constraint,
     // checked before the batch-wide count below.
     for (table, entry) in request_items {
-        if entry.get("Keys").and_then(Value::as_array).is_some_and(|k| k.len() > 100) {
+        if entry
+            .get("Keys")
+            .and_then(Value::as_array)
+            .is_some_and(|k| k.len() > 100)
+        {
             return Err(DynamoError::validation(format!(
                 "1 validation error detected: Value at 'RequestItems.{table}.member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100"
             )));
