@@ -23,3 +23,9 @@ async fn boto3_validation_before_reads() {
 async fn boto3_semantics() {
     run_boto3_script("boto3_semantics.py").await;
 }
+
+/// Item sizes, consumed capacity and expressions as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_conformance_sizes() {
+    run_boto3_script("boto3_conformance_sizes.py").await;
+}

@@ -416,7 +416,7 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Reply> {
         Some(i) => q
             .capacity
             .render_index_read(&q.table, &i.name, i.local, units),
-        None => q.capacity.render(&q.table, units, true),
+        None => q.capacity.render(&q.table, units),
     };
     if let Some(c) = consumed {
         out.value("ConsumedCapacity", &c);
