@@ -104,4 +104,82 @@ def _():
     assert r["ConsumedCapacity"] == [{"TableName": "Sizes", "CapacityUnits": 1.0}], r
 
 
+# ---- Item sizes at the 400 KB limit ------------------------------------------------------------------------
+
+MAX_ITEM = 400 * 1024
+client.create_table(TableName="Flat", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST")
+
+
+def item_of(pk, total, extra=None, pad="p"):
+    """{pk, **extra, pad: 'x' * n} measuring `total` bytes, strings only (a string costs its UTF-8 length)."""
+    extra = extra or {}
+    fixed = len("pk") + len(pk) + len(pad) + sum(len(k) + len(v["S"]) for k, v in extra.items())
+    return dict({"pk": S(pk), pad: S("x" * (total - fixed))}, **extra)
+
+
+@check("a number costs 1 byte plus its base-100 digit pairs aligned on the point, plus 1 if negative")
+def _():
+    # Captured against DynamoDB: the guide's "1 byte per two significant digits plus 1" misses the
+    # rounding up and the pair split at the point ('3.14159' costs 5, '123456' costs 4).
+    for i, (literal, cost) in enumerate([("1.5", 3), ("15", 2), ("1.200", 3), ("3.14159", 5), ("123456", 4),
+                                         ("100.5", 4), ("-42", 3), ("1E125", 2), ("0", 1)]):
+        def item(pk, total):
+            it = item_of(pk, total - len("n") - cost)
+            it["n"] = {"N": literal}
+            return it
+        client.put_item(TableName="Flat", Item=item(f"n{i}", MAX_ITEM))
+        code, msg = error_of(client.put_item, TableName="Flat", Item=item(f"o{i}", MAX_ITEM + 1))
+        assert (code, msg) == ("ValidationException", "Item size has exceeded the maximum allowed size"), \
+            (literal, code, msg)
+
+
+@check("UpdateItem holds what it writes plus 3 bytes per update and 19 per SET to 400 KB, key excluded")
+def _():
+    # A one-byte key value: 3 key bytes against 22 of action cost, so the ceiling is 400 KB - 19.
+    ceiling = MAX_ITEM - 19
+
+    def update(pk, total, expr="SET p = :p", **kw):
+        client.update_item(TableName="Flat", Key={"pk": S(pk)}, UpdateExpression=expr,
+                           ExpressionAttributeValues={":p": item_of(pk, total)["p"]}, **kw)
+    update("K", ceiling)
+    assert client.get_item(TableName="Flat", Key={"pk": S("K")})["Item"]["p"] == item_of("K", ceiling)["p"]
+    code, msg = error_of(update, pk="L", total=ceiling + 1)
+    assert (code, msg) == ("ValidationException", "Item size to update has exceeded the maximum allowed size"), msg
+    # An untouched attribute is left out of the measure like the key: it buys back its own bytes.
+    client.put_item(TableName="Flat", Item={"pk": S("U"), "u": S("y" * 10)})
+    client.update_item(TableName="Flat", Key={"pk": S("U")}, UpdateExpression="SET p = :p",
+                       ExpressionAttributeValues={":p": item_of("U", ceiling + 11, {"u": S("y" * 10)})["p"]})
+    # A REMOVE action costs 2 bytes more.
+    client.put_item(TableName="Flat", Item={"pk": S("R"), "r": S("z")})
+    code, msg = error_of(update, pk="R", total=ceiling - 1, expr="SET p = :p REMOVE r")
+    assert "Item size to update" in msg, msg
+    update("R", ceiling - 2, expr="SET p = :p REMOVE r")
+    # With a long key the finished item's own 400 KB binds, still with the update wording.
+    long_key = "k" * 100
+    update(long_key, MAX_ITEM)
+    code, msg = error_of(update, pk="m" * 100, total=MAX_ITEM + 1)
+    assert msg == "Item size to update has exceeded the maximum allowed size", msg
+
+
+@check("a transacted Update is measured on the finished item alone and cancels with the update wording")
+def _():
+    client.put_item(TableName="Flat", Item={"pk": S("Y")})
+
+    def tx(total):
+        client.transact_write_items(TransactItems=[{"Update": {
+            "TableName": "Flat", "Key": {"pk": S("Y")}, "UpdateExpression": "SET p = :p",
+            "ExpressionAttributeValues": {":p": item_of("Y", total)["p"]}}}])
+    tx(MAX_ITEM)
+    try:
+        tx(MAX_ITEM + 1)
+        raise AssertionError("expected a cancellation")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "TransactionCanceledException", e.response
+        reason = e.response["CancellationReasons"][0]
+        assert reason["Code"] == "ValidationError", reason
+        assert "Item size to update has exceeded the maximum allowed size" in reason["Message"], reason
+
+
 print("all checks passed")
