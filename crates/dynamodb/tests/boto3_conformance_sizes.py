@@ -182,4 +182,52 @@ def _():
         assert "Item size to update has exceeded the maximum allowed size" in reason["Message"], reason
 
 
+# ---- Expressions -----------------------------------------------------------------------------------------
+
+@check("size() of a string counts UTF-16 code units, not UTF-8 bytes")
+def _():
+    client.put_item(TableName="Sizes", Item={"pk": S("utf"), "sk": S("1"), "s": S("\u00e9\U0001d11e")})
+    q = lambda n: client.query(TableName="Sizes", KeyConditionExpression="pk = :p",  # noqa: E731
+                               FilterExpression="size(s) = :n",
+                               ExpressionAttributeValues={":p": S("utf"), ":n": N(n)})["Items"]
+    assert len(q(3)) == 1 and q(6) == [], (q(3), q(6))
+
+
+@check("a KeyConditionExpression may double its parentheses; a FilterExpression may not")
+def _():
+    client.put_item(TableName="Sizes", Item={"pk": S("par"), "sk": S("3")})
+    r = client.query(TableName="Sizes", KeyConditionExpression="((pk = :p)) AND ((sk = :s))",
+                     ExpressionAttributeValues={":p": S("par"), ":s": S("3")})
+    assert [i["sk"] for i in r["Items"]] == [S("3")], r
+    code, msg = error_of(client.query, TableName="Sizes", KeyConditionExpression="pk = :p",
+                         FilterExpression="((sk = :s))", ExpressionAttributeValues={":p": S("par"), ":s": S("3")})
+    assert msg == "Invalid FilterExpression: The expression has redundant parentheses;", msg
+
+
+@check("SET accepts parenthesised arithmetic: SET c = (c - :v)")
+def _():
+    client.put_item(TableName="Sizes", Item={"pk": S("arith"), "sk": S("1"), "c": N(10)})
+    r = client.update_item(TableName="Sizes", Key={"pk": S("arith"), "sk": S("1")}, UpdateExpression="SET c = (c - :v)",
+                           ExpressionAttributeValues={":v": N(3)}, ReturnValues="UPDATED_NEW")
+    assert r["Attributes"] == {"c": N(7)}, r
+
+
+@check("projected list elements come back compacted in index order; paths into one element merge")
+def _():
+    key = {"pk": S("proj"), "sk": S("1")}
+    client.put_item(TableName="Sizes", Item=dict(key, l={"L": [S("l0"), S("l1"), S("l2")]}, m={"L": [
+        {"M": {"a": S("a0"), "b": S("b0"), "c": S("c0")}}]}))
+    r = client.get_item(TableName="Sizes", Key=key, ProjectionExpression="l[2], l[0], m[0].c, m[0].a")["Item"]
+    assert r == {"l": {"L": [S("l0"), S("l2")]}, "m": {"L": [{"M": {"a": S("a0"), "c": S("c0")}}]}}, r
+
+
+@check("a character no rule uses is a syntax error naming it; a name cannot start with '_'")
+def _():
+    key = {"pk": S("x"), "sk": S("1")}
+    code, msg = error_of(client.get_item, TableName="Sizes", Key=key, ProjectionExpression="!!! INVALID !!!")
+    assert msg == 'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"', msg
+    code, msg = error_of(client.put_item, TableName="Sizes", Item=key, ConditionExpression="attribute_exists(_version)")
+    assert msg == 'Invalid ConditionExpression: Syntax error; token: "_", near: "(_version"', msg
+
+
 print("all checks passed")
