@@ -186,8 +186,11 @@ impl Picked {
             *self = Picked::Whole(src.clone());
             return;
         };
+        if matches!(self, Picked::Whole(_)) {
+            // Already picked whole (overlapping paths are rejected earlier; this keeps it safe).
+            return;
+        }
         match (first, src) {
-            (_, _) if matches!(self, Picked::Whole(_)) => {}
             (PathElem::Attr(a), AttributeValue::M(m)) => {
                 if !matches!(self, Picked::Map(_)) {
                     *self = Picked::Map(BTreeMap::new());
