@@ -33,6 +33,8 @@ const OPERATIONS: &[&str] = &[
     "ListTagsOfResource",
     "CreateBackup",
     "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
     "NoSuchOperation",
 ];
 

@@ -57,7 +57,8 @@ fn dispatch_metered(
 }
 
 /// Operations bounded by DynamoDB's own limits (one item, a 1 MB page, a 25-item batch, a
-/// 100-action transaction) and the Streams reads, which run on the calling task.
+/// 100-action transaction; PartiQL statements run as those) and the Streams reads, which run on
+/// the calling task.
 fn runs_inline(target: &str) -> bool {
     matches!(
         target,
@@ -71,6 +72,9 @@ fn runs_inline(target: &str) -> bool {
             | "BatchWriteItem"
             | "TransactGetItems"
             | "TransactWriteItems"
+            | "ExecuteStatement"
+            | "BatchExecuteStatement"
+            | "ExecuteTransaction"
             | "DescribeTable"
             | "GetRecords"
             | "GetShardIterator"

@@ -50,6 +50,9 @@ pub enum DynamoError {
     /// A TransactWriteItems `ClientRequestToken` was reused with a different request.
     #[error("{0}")]
     IdempotentParameterMismatch(String),
+    /// A PartiQL INSERT found its key taken.
+    #[error("{0}")]
+    DuplicateItem(String),
     /// A DynamoDB Streams shard iterator is older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
@@ -162,6 +165,9 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
             format!("{NS}IdempotentParameterMismatchException"),
             Some(m.clone()),
         ),
+        DynamoError::DuplicateItem(m) => {
+            (400, format!("{NS}DuplicateItemException"), Some(m.clone()))
+        }
         DynamoError::ExpiredIterator(m) => (
             400,
             format!("{NS}ExpiredIteratorException"),

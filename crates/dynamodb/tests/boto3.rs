@@ -24,6 +24,19 @@ async fn boto3_semantics() {
     run_boto3_script("boto3_semantics.py").await;
 }
 
+/// Transactions and batches: which faults cancel with a reason and which fail the request, and
+/// the batch key and size messages, as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_conformance_transact() {
+    run_boto3_script("boto3_conformance_transact.py").await;
+}
+
+/// PartiQL statements, batches and transactions, and DynamoDB's errors for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_partiql() {
+    run_boto3_script("boto3_partiql.py").await;
+}
+
 /// Item sizes, consumed capacity and expressions as DynamoDB answers them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boto3_conformance_sizes() {

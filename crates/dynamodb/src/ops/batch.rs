@@ -1,5 +1,6 @@
-//! BatchWriteItem (25 requests) and BatchGetItem (100 keys). Everything is processed, so
-//! `UnprocessedItems`/`UnprocessedKeys` are always empty.
+//! BatchWriteItem (25 requests) and BatchGetItem (100 keys). Writes are all processed, so
+//! `UnprocessedItems` is always empty; reads stop at DynamoDB's 16 MB and leave the rest in
+//! `UnprocessedKeys`.
 
 use std::collections::HashSet;
 
@@ -7,34 +8,70 @@ use serde_json::{json, Map, Value};
 
 use super::capacity::{read_units, write_units, Capacity, WriteUnits};
 use super::legacy;
-use super::request_rules::check_item;
+use super::request_rules::{classify_item, ItemFault, ItemOrigin};
 use crate::attribute_value::{item_from_value, item_size, item_to_json};
 use crate::expression::{project, ExprAttrs};
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::store::Write;
 
+/// A primary key as stored: encoded partition and sort values.
+type EncodedKey = (Vec<u8>, Vec<u8>);
+
 fn duplicates() -> DynamoError {
     DynamoError::validation("Provided list of item keys contains duplicates")
+}
+
+/// Most item data one BatchGetItem returns; the keys past it come back in `UnprocessedKeys`.
+const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most write requests in one BatchWriteItem, per table and in all.
+const MAX_WRITES: usize = 25;
+
+/// The request map as DynamoDB echoes it in a constraint message (`{table=[request, …]}`).
+/// AWS: Java's toString of its request objects; Sluice: the requests' JSON, since the shape
+/// around them is what clients match on.
+fn request_items_echo(items: &Map<String, Value>) -> String {
+    let tables: Vec<String> = items
+        .iter()
+        .map(|(table, reqs)| match reqs.as_array() {
+            Some(list) => {
+                let list: Vec<String> = list.iter().map(Value::to_string).collect();
+                format!("{table}=[{}]", list.join(", "))
+            }
+            None => format!("{table}={reqs}"),
+        })
+        .collect();
+    format!("{{{}}}", tables.join(", "))
 }
 
 /// BatchWriteItem: validates every request first, then applies all of them in one storage transaction.
 pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let request_items = r.obj("RequestItems")?;
     let capacity = Capacity::parse(r)?;
+    if request_items.is_empty() {
+        return Err(DynamoError::validation(
+            "The requestItems parameter is required for BatchWriteItem",
+        ));
+    }
+    // AWS: each table's list is constrained on its own (echoing the whole map), then the total.
+    if request_items.values().any(|v| {
+        v.as_array()
+            .is_none_or(|l| l.is_empty() || l.len() > MAX_WRITES)
+    }) {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]",
+            request_items_echo(request_items)
+        )));
+    }
     let total: usize = request_items
         .values()
         .map(|v| v.as_array().map_or(0, Vec::len))
         .sum();
-    if total > 25
-        || total == 0
-        || request_items
-            .values()
-            .any(|v| v.as_array().is_none_or(Vec::is_empty))
-    {
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]; total requests: {total}"
-        )));
+    if total > MAX_WRITES {
+        return Err(DynamoError::validation(
+            "Too many items requested for the BatchWriteItem call",
+        ));
     }
     let mut writes = Vec::new();
     let mut seen = HashSet::new();
@@ -45,7 +82,14 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         for req in reqs.as_array().into_iter().flatten() {
             if let Some(put) = req.get("PutRequest") {
                 let item = item_from_value(put.get("Item").ok_or_else(|| null_error("Item"))?)?;
-                let (hk, rk) = check_item(def, &item)?;
+                // AWS: a put whose key has the wrong type is answered as a key parameter would be.
+                let (hk, rk) =
+                    classify_item(def, &item, ItemOrigin::Request).map_err(|f| match f {
+                        ItemFault::KeyType(_) => DynamoError::validation(
+                            "The provided key element does not match the schema",
+                        ),
+                        f => f.into_error(),
+                    })?;
                 if !seen.insert((table.clone(), hk.clone(), rk.clone())) {
                     return Err(duplicates());
                 }
@@ -122,12 +166,24 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
+    // AWS: expression and legacy projections may not be mixed, even across tables.
+    let uses = |member: &str| {
+        request_items
+            .values()
+            .any(|spec| spec.get(member).is_some_and(|v| !v.is_null()))
+    };
+    if uses("ProjectionExpression") && uses("AttributesToGet") {
+        return Err(legacy::mixed("AttributesToGet", "ProjectionExpression"));
+    }
     // Every table and key is validated before the first read, as DynamoDB does.
-    struct TableRead {
+    struct TableRead<'a> {
         table: String,
+        /// The table's entry as sent, echoed in `UnprocessedKeys` with the keys left.
+        spec: &'a Map<String, Value>,
         projection: Option<Vec<crate::expression::Path>>,
         consistent: bool,
-        keys: Vec<(Vec<u8>, Vec<u8>)>,
+        /// Each key encoded, beside the key as sent.
+        keys: Vec<(EncodedKey, &'a Value)>,
     }
     let mut reads = Vec::new();
     for (table, spec) in request_items {
@@ -154,25 +210,43 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             if !seen.insert((hk.clone(), rk.clone())) {
                 return Err(duplicates());
             }
-            encoded.push((hk, rk));
+            encoded.push(((hk, rk), k));
         }
         reads.push(TableRead {
             table: table.clone(),
+            spec,
             projection,
             consistent,
             keys: encoded,
         });
     }
     let mut responses = Map::new();
+    let mut unprocessed = Map::new();
     let mut caps = Vec::new();
+    let mut response_bytes = 0;
+    let mut full = false;
     for read in reads {
         let mut found = Vec::new();
         let mut units = 0.0;
-        for (hk, rk) in &read.keys {
+        let mut left = Vec::new();
+        for ((hk, rk), raw) in &read.keys {
+            if full {
+                left.push((*raw).clone());
+                continue;
+            }
             let item = state.store.get(&read.table, hk, rk)?;
+            let size = item.as_ref().map_or(0, item_size);
+            // AWS: one call returns at most 16 MB; the item that would pass it and every key after
+            // it come back unprocessed, in request order.
+            if response_bytes + size > MAX_READ_BYTES {
+                full = true;
+                left.push((*raw).clone());
+                continue;
+            }
+            response_bytes += size;
             // AWS: each item is rounded up to 4 KB on its own; a missing item still costs one unit
             // (halved for eventually consistent reads).
-            units += read_units(item.as_ref().map_or(0, item_size), read.consistent);
+            units += read_units(size, read.consistent);
             if let Some(item) = item {
                 let item = match &read.projection {
                     Some(p) => project(&item, p),
@@ -180,6 +254,15 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 };
                 found.push(item_to_json(&item));
             }
+        }
+        let none_read = left.len() == read.keys.len();
+        if !left.is_empty() {
+            let mut spec = read.spec.clone();
+            spec.insert("Keys".into(), Value::Array(left));
+            unprocessed.insert(read.table.clone(), Value::Object(spec));
+        }
+        if none_read {
+            continue;
         }
         state.consumed.add(&read.table, units, 0.0);
         if let Some(c) = capacity.render(&read.table, units) {
@@ -189,7 +272,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     let mut out = Map::new();
     out.insert("Responses".into(), Value::Object(responses));
-    out.insert("UnprocessedKeys".into(), json!({}));
+    out.insert("UnprocessedKeys".into(), Value::Object(unprocessed));
     if !caps.is_empty() {
         out.insert("ConsumedCapacity".into(), Value::Array(caps));
     }

@@ -13,7 +13,8 @@ fn path(name: &str) -> Path {
     Path(vec![PathElem::Attr(name.to_string())])
 }
 
-fn mixed(non_expr: &str, expr: &str) -> DynamoError {
+/// DynamoDB's error for a request that mixes legacy and expression parameters.
+pub(super) fn mixed(non_expr: &str, expr: &str) -> DynamoError {
     DynamoError::validation(format!(
         "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{non_expr}}} Expression parameters: {{{expr}}}"
     ))

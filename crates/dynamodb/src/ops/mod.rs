@@ -7,6 +7,7 @@ pub mod delete_item;
 pub mod get_item;
 pub mod key_condition;
 pub mod legacy;
+pub mod partiql;
 pub mod put_item;
 pub mod query_scan;
 pub mod request_rules;
@@ -75,6 +76,9 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "BatchGetItem" => batch::get(state, &r),
         "TransactWriteItems" => transact::write(state, &r),
         "TransactGetItems" => transact::get(state, &r),
+        "ExecuteStatement" => partiql::execute_statement(state, &r),
+        "BatchExecuteStatement" => partiql::batch_execute_statement(state, &r),
+        "ExecuteTransaction" => partiql::execute_transaction(state, &r),
         _ => Err(DynamoError::UnknownOperation),
     };
     value.map(Reply::Json)

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use super::capacity::{write_units, Capacity};
-use super::request_rules::check_item;
+use super::request_rules::{classify_item, classify_key_param, ItemFault, ItemOrigin};
 use super::{delete_item, put_item, update_item};
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::UpdateExpression;
@@ -37,6 +37,27 @@ enum Action {
         condition: Option<Condition>,
         return_old: bool,
     },
+}
+
+/// Fewer than one action.
+fn too_few() -> DynamoError {
+    DynamoError::validation(
+        "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    )
+}
+
+/// Two actions on one item.
+fn duplicate_item() -> DynamoError {
+    DynamoError::validation("Transaction request cannot include multiple operations on one item")
+}
+
+/// The reason an action that failed validation when it ran gives for cancelling.
+fn validation_reason(e: DynamoError) -> CancellationReason {
+    CancellationReason {
+        code: "ValidationError",
+        message: Some(e.to_string()),
+        item: None,
+    }
 }
 
 fn too_many(n: usize) -> DynamoError {
@@ -101,9 +122,7 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         return Err(too_many(list.len()));
     }
     if list.is_empty() {
-        return Err(DynamoError::validation(
-            "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
-        ));
+        return Err(too_few());
     }
     let capacity = Capacity::parse(r)?;
     let actions = list
@@ -154,18 +173,28 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
             Action::Update { table, key, .. } => (table, key.clone()),
         };
         let def = state.table(table)?;
-        let (hk, rk) = match a {
-            Action::Put(p) => check_item(def, &p.item)?,
+        // AWS: a key that does not match the schema (or an item whose key or index key values have
+        // the wrong type) cancels the transaction with a ValidationError reason; empty or oversized
+        // values fail the whole request.
+        let located = match a {
+            Action::Put(p) => classify_item(def, &p.item, ItemOrigin::Request),
             Action::Update { update, .. } => {
                 update_item::check_keys_untouched(def, update)?;
-                def.encode_key_param(&key_item)?
+                classify_key_param(def, &key_item)
             }
-            _ => def.encode_key_param(&key_item)?,
+            _ => classify_key_param(def, &key_item),
+        };
+        let (hk, rk) = match located {
+            Ok(keys) => keys,
+            Err(ItemFault::Request(e)) => return Err(e),
+            Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
+                failed = true;
+                reasons.push(validation_reason(e));
+                continue;
+            }
         };
         if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
-            return Err(DynamoError::validation(
-                "Transaction request cannot include multiple operations on one item",
-            ));
+            return Err(duplicate_item());
         }
         let old = state.store.get(table, &hk, &rk)?;
         let (cond, return_old) = match a {
@@ -231,18 +260,14 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
                         s
                     }
                     Ok(None) => 0,
-                    Err(DynamoError::Validation(m)) => {
+                    Err(ItemFault::Request(e)) => return Err(e),
+                    Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
                         failed = true;
                         if let Some(last) = reasons.last_mut() {
-                            *last = CancellationReason {
-                                code: "ValidationError",
-                                message: Some(m),
-                                item: None,
-                            };
+                            *last = validation_reason(e);
                         }
                         continue;
                     }
-                    Err(e) => return Err(e),
                 }
             }
         };
@@ -265,7 +290,8 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
     Ok(Value::Object(out))
 }
 
-/// TransactGetItems.
+/// TransactGetItems: every key checked, then all items read; a key that does not match its
+/// table's schema cancels the whole read with a ValidationError reason.
 pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let list = r
         .opt_arr("TransactItems")?
@@ -273,9 +299,15 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
     if list.len() > MAX_ACTIONS {
         return Err(too_many(list.len()));
     }
+    if list.is_empty() {
+        return Err(too_few());
+    }
     let capacity = Capacity::parse(r)?;
     let mut responses = Vec::new();
     let mut units: Vec<(String, f64)> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut reasons = Vec::new();
+    let mut failed = false;
     for v in list {
         let get = v
             .get("Get")
@@ -288,23 +320,42 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         let projection = super::legacy::projection(&gr, &mut attrs)?;
         attrs.check_all_used()?;
         let def = state.table(table)?;
-        let (hk, rk) = def.encode_key_param(&key)?;
+        let (hk, rk) = match classify_key_param(def, &key) {
+            Ok(keys) => keys,
+            Err(ItemFault::Request(e)) => return Err(e),
+            Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
+                failed = true;
+                reasons.push(validation_reason(e));
+                continue;
+            }
+        };
+        if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
+            return Err(duplicate_item());
+        }
+        reasons.push(CancellationReason {
+            code: "None",
+            message: None,
+            item: None,
+        });
         let item = state.store.get(table, &hk, &rk)?;
         let u = 2.0 * super::capacity::read_units(item.as_ref().map(item_size).unwrap_or(0), true);
         match units.iter_mut().find(|(t, _)| t == table) {
             Some((_, total)) => *total += u,
             None => units.push((table.to_string(), u)),
         }
-        responses.push(match item {
-            Some(i) => {
-                let i = match &projection {
-                    Some(p) => project(&i, p),
-                    None => i,
-                };
-                json!({ "Item": item_to_json(&i) })
-            }
+        let item = match (item, &projection) {
+            (Some(i), Some(p)) => Some(project(&i, p)),
+            (item, _) => item,
+        };
+        // AWS: a projection that matches nothing of a present item leaves `Item` out, as for a
+        // missing item.
+        responses.push(match item.filter(|i| !i.is_empty()) {
+            Some(i) => json!({ "Item": item_to_json(&i) }),
             None => json!({}),
         });
+    }
+    if failed {
+        return Err(DynamoError::TransactionCanceled(reasons));
     }
     for (table, u) in &units {
         state.consumed.add(table, *u, 0.0);

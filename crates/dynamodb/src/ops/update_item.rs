@@ -5,7 +5,8 @@ use serde_json::Value;
 use super::capacity::{index_write_total, write_units, Capacity};
 use super::legacy;
 use super::request_rules::{
-    check_condition, check_item, return_old_on_fail, table_name, write_response, MAX_ITEM_BYTES,
+    check_condition, classify_item, return_old_on_fail, table_name, write_response, ItemFault,
+    ItemOrigin, MAX_ITEM_BYTES, UPDATE_TOO_LARGE,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{parse_update, UpdateExpression};
@@ -104,31 +105,29 @@ pub fn check_keys_untouched(def: &TableDef, update: &UpdateExpression) -> Dynamo
 
 /// The item an update leaves, from the item before it (`None` if there was none). `None` when the
 /// update creates nothing: AWS creates no item when every action on a missing item is a REMOVE or
-/// DELETE (an update with no actions still creates the item with just its key).
+/// DELETE (an update with no actions still creates the item with just its key). The fault says
+/// whether a transaction cancels for it or fails as a whole.
 pub fn new_item(
     def: &TableDef,
     key: &Item,
     update: &UpdateExpression,
     old: Option<&Item>,
-) -> DynamoResult<Option<Item>> {
-    check_keys_untouched(def, update)?;
+) -> Result<Option<Item>, ItemFault> {
+    check_keys_untouched(def, update).map_err(ItemFault::Request)?;
     let only_removes = update.set.is_empty()
         && update.add.is_empty()
         && !(update.remove.is_empty() && update.delete.is_empty());
     if old.is_none() && only_removes {
         return Ok(None);
     }
-    let new = apply_update(update, old.unwrap_or(key))?;
-    if item_size(&new) > MAX_ITEM_BYTES {
-        return Err(too_large());
-    }
-    check_item(def, &new)?;
+    // An update that cannot apply to the item it meets (a type clash, a bad path) is found only
+    // when it runs, like a wrongly typed index key.
+    let new = apply_update(update, old.unwrap_or(key)).map_err(|e| match e {
+        DynamoError::Validation(_) => ItemFault::Action(e),
+        e => ItemFault::Request(e),
+    })?;
+    classify_item(def, &new, ItemOrigin::Update)?;
     Ok(Some(new))
-}
-
-/// AWS words an update's size refusal apart from a put's ("Item size has exceeded ...").
-fn too_large() -> DynamoError {
-    DynamoError::validation("Item size to update has exceeded the maximum allowed size")
 }
 
 /// What standalone UpdateItem holds to 400 KB besides the finished item: the top-level attributes
@@ -174,12 +173,12 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
         state.consumed.add(&u.table, 0.0, units);
         return Err(failed);
     }
-    let new = new_item(def, &u.key, &u.update, old.as_ref())?;
+    let new = new_item(def, &u.key, &u.update, old.as_ref()).map_err(ItemFault::into_error)?;
     if new
         .as_ref()
         .is_some_and(|n| update_record_size(&u.update, n) > MAX_ITEM_BYTES)
     {
-        return Err(too_large());
+        return Err(DynamoError::validation(UPDATE_TOO_LARGE));
     }
     let units = write_units(
         new.as_ref()
