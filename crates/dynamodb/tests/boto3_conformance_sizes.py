@@ -182,6 +182,16 @@ def _():
         assert "Item size to update has exceeded the maximum allowed size" in reason["Message"], reason
 
 
+@check("a PartiQL UPDATE is measured on the finished item alone: it writes what UpdateItem refuses")
+def _():
+    client.put_item(TableName="Flat", Item={"pk": S("X")})
+    pad = item_of("X", MAX_ITEM)["p"]
+    code, msg = error_of(client.update_item, TableName="Flat", Key={"pk": S("X")}, UpdateExpression="SET p = :p",
+                         ExpressionAttributeValues={":p": pad})
+    assert msg == "Item size to update has exceeded the maximum allowed size", msg
+    client.execute_statement(Statement='UPDATE "Flat" SET p = ? WHERE pk = ?', Parameters=[pad, S("X")])
+    assert client.get_item(TableName="Flat", Key={"pk": S("X")})["Item"]["p"] == pad
+
 # ---- Expressions -----------------------------------------------------------------------------------------
 
 @check("size() of a string counts UTF-16 code units, not UTF-8 bytes")

@@ -48,6 +48,10 @@ pub struct UpdateItem {
     pub return_old_on_fail: bool,
     /// ReturnConsumedCapacity.
     pub capacity: Capacity,
+    /// Whether the update's own record (what it writes plus a cost per action) is held to 400 KB
+    /// besides the finished item: true for the UpdateItem API, false for a PartiQL UPDATE, which
+    /// AWS measures by its finished item alone.
+    pub record_limit: bool,
 }
 
 /// Parses UpdateItem.
@@ -87,6 +91,7 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
         return_values,
         return_old_on_fail: return_old_on_fail(r)?,
         capacity: Capacity::parse(r)?,
+        record_limit: true,
     })
 }
 
@@ -174,9 +179,10 @@ pub fn apply(state: &mut State, u: UpdateItem) -> DynamoResult<Value> {
         return Err(failed);
     }
     let new = new_item(def, &u.key, &u.update, old.as_ref()).map_err(ItemFault::into_error)?;
-    if new
-        .as_ref()
-        .is_some_and(|n| update_record_size(&u.update, n) > MAX_ITEM_BYTES)
+    if u.record_limit
+        && new
+            .as_ref()
+            .is_some_and(|n| update_record_size(&u.update, n) > MAX_ITEM_BYTES)
     {
         return Err(DynamoError::validation(UPDATE_TOO_LARGE));
     }
