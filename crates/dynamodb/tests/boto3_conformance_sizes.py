@@ -104,6 +104,29 @@ def _():
     assert r["ConsumedCapacity"] == [{"TableName": "Sizes", "CapacityUnits": 1.0}], r
 
 
+@check("a local index read that fetches unprojected attributes charges each fetched item on the Table arm")
+def _():
+    client.create_table(
+        TableName="Reach", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "ls")],
+        LocalSecondaryIndexes=[{"IndexName": "keys", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "ls", "KeyType": "RANGE"}]}])
+    for i in range(3):
+        client.put_item(TableName="Reach", Item={"pk": S("p"), "sk": S(str(i)), "ls": S(str(i)), "x": S("v")})
+    q = dict(TableName="Reach", IndexName="keys", KeyConditionExpression="pk = :p",
+             ExpressionAttributeValues={":p": S("p")}, ReturnConsumedCapacity="INDEXES")
+    c = client.query(**q)["ConsumedCapacity"]
+    assert c == {"TableName": "Reach", "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
+                 "LocalSecondaryIndexes": {"keys": {"CapacityUnits": 0.5}}}, c
+    # Three items fetched, each an eventually consistent read of its own (0.5), beside the index's 0.5.
+    c = client.query(ProjectionExpression="x", **q)["ConsumedCapacity"]
+    assert c == {"TableName": "Reach", "CapacityUnits": 2.0, "Table": {"CapacityUnits": 1.5},
+                 "LocalSecondaryIndexes": {"keys": {"CapacityUnits": 0.5}}}, c
+    c = client.query(ProjectionExpression="x", Limit=1, **q)["ConsumedCapacity"]
+    assert c["Table"] == {"CapacityUnits": 0.5}, c
+
 # ---- Item sizes at the 400 KB limit ------------------------------------------------------------------------
 
 MAX_ITEM = 400 * 1024

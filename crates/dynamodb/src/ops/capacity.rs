@@ -70,15 +70,18 @@ impl Capacity {
         }
     }
 
-    /// The `ConsumedCapacity` of a read through an index: in `INDEXES` mode the units are the
-    /// index's, under `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`, and the table's part is zero.
+    /// The `ConsumedCapacity` of a read through an index: in `INDEXES` mode the index's units sit
+    /// under `GlobalSecondaryIndexes` or `LocalSecondaryIndexes` and the table's part is what a
+    /// local index read fetched from the table (`table_units`, else zero); the total sums both.
     pub fn render_index_read(
         self,
         table: &str,
         index: &str,
         local: bool,
         units: f64,
+        table_units: f64,
     ) -> Option<Value> {
+        let total = units + table_units;
         match self {
             Capacity::Indexes => {
                 let group = if local {
@@ -86,10 +89,10 @@ impl Capacity {
                 } else {
                     "GlobalSecondaryIndexes"
                 };
-                Some(json!({"TableName": table, "CapacityUnits": units,
-                    "Table": {"CapacityUnits": 0.0}, group: {index: {"CapacityUnits": units}}}))
+                Some(json!({"TableName": table, "CapacityUnits": total,
+                    "Table": {"CapacityUnits": table_units}, group: {index: {"CapacityUnits": units}}}))
             }
-            other => other.render(table, units),
+            other => other.render(table, total),
         }
     }
 
