@@ -106,10 +106,10 @@ impl AttributeValue {
     pub fn size(&self) -> usize {
         match self {
             AttributeValue::S(s) => s.len(),
-            AttributeValue::N(n) => n.digits().len().div_ceil(2) + 1,
+            AttributeValue::N(n) => n.byte_size(),
             AttributeValue::B(b) => b.len(),
             AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
-            AttributeValue::Ns(v) => v.iter().map(|n| n.digits().len().div_ceil(2) + 1).sum(),
+            AttributeValue::Ns(v) => v.iter().map(Number::byte_size).sum(),
             AttributeValue::Bs(v) => v.iter().map(Vec::len).sum(),
             AttributeValue::M(m) => {
                 3 + m.iter().map(|(k, v)| k.len() + v.size() + 1).sum::<usize>()

@@ -144,6 +144,24 @@ impl Number {
         self.exp
     }
 
+    /// The bytes the number counts toward an item's size. DynamoDB stores the value as base-100
+    /// digit pairs aligned on the decimal point (leading and trailing zero pairs dropped), plus an
+    /// exponent byte and, for negatives, one more; so `1.5` (`01.50`) costs 3 where `15` costs 2.
+    /// AWS's guide says "1 byte per two significant digits plus 1", which misses both the rounding
+    /// up and the pair split at the point.
+    pub fn byte_size(&self) -> usize {
+        if self.digits.is_empty() {
+            return 1;
+        }
+        // The first digit's power of ten is exp - 1, the last's exp - n; a pair holds powers 2k, 2k+1.
+        let exp = i64::from(self.exp);
+        let first_pair = (exp - 1).div_euclid(2);
+        let last_pair = (exp - self.digits.len() as i64).div_euclid(2);
+        // At most 38 digits, so at most 20 pairs.
+        let pairs = (first_pair - last_pair + 1) as usize;
+        1 + pairs + usize::from(self.negative)
+    }
+
     /// `self + other`, with DynamoDB's precision and range checks on the result.
     pub fn add(&self, other: &Number) -> Result<Number, NumberError> {
         if self.digits.is_empty() {
@@ -288,6 +306,38 @@ impl std::fmt::Display for Number {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_size_counts_base_100_pairs_aligned_on_the_point() {
+        for (text, bytes) in [
+            ("0", 1),
+            ("-0", 1),
+            ("1", 2),
+            ("12", 2),
+            ("123", 3),
+            ("1234", 3),
+            ("100", 2),
+            ("1010", 3),
+            ("0042", 2),
+            ("0.0000001", 2),
+            ("1E125", 2),
+            ("1E-100", 2),
+            ("1.5", 3),
+            ("15", 2),
+            ("1.200", 3),
+            ("1.234", 4),
+            ("3.14159", 5),
+            ("123456", 4),
+            ("100.5", 4),
+            ("0.15", 2),
+            ("-42", 3),
+            ("1.05", 3),
+            ("0.105", 3),
+            ("12345678901234567890123456789012345678", 20),
+        ] {
+            assert_eq!(Number::parse(text).unwrap().byte_size(), bytes, "{text}");
+        }
+    }
 
     fn norm(s: &str) -> String {
         Number::parse(s)

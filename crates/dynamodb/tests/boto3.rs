@@ -43,3 +43,9 @@ async fn boto3_conformance_transact() {
 async fn boto3_partiql() {
     run_boto3_script("boto3_partiql.py").await;
 }
+
+/// Item sizes, consumed capacity and expressions as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_conformance_sizes() {
+    run_boto3_script("boto3_conformance_sizes.py").await;
+}

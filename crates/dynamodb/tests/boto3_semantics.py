@@ -185,7 +185,7 @@ def _():
         client.put_item(TableName="Sem", Item={"pk": S(pk), "blob": S("x" * 5000)})
     req = {"Keys": [{"pk": S("big1")}, {"pk": S("big2")}, {"pk": S("absent")}]}
     r = client.batch_get_item(RequestItems={"Sem": req}, ReturnConsumedCapacity="TOTAL")
-    assert r["ConsumedCapacity"] == [{"TableName": "Sem", "CapacityUnits": 2.5, "ReadCapacityUnits": 2.5}], r
+    assert r["ConsumedCapacity"] == [{"TableName": "Sem", "CapacityUnits": 2.5}], r
     r = client.batch_get_item(RequestItems={"Sem": dict(req, ConsistentRead=True)}, ReturnConsumedCapacity="TOTAL")
     assert r["ConsumedCapacity"][0]["CapacityUnits"] == 5.0, r
 
@@ -236,7 +236,7 @@ def _():
     r = client.query(TableName="Sem", IndexName="keys", KeyConditionExpression="g = :g",
                      ExpressionAttributeValues={":g": S("G")}, ReturnConsumedCapacity="INDEXES")
     c = r["ConsumedCapacity"]
-    assert c["GlobalSecondaryIndexes"] == {"keys": {"CapacityUnits": 0.5, "ReadCapacityUnits": 0.5}}, c
+    assert c["GlobalSecondaryIndexes"] == {"keys": {"CapacityUnits": 0.5}}, c
     assert c["Table"]["CapacityUnits"] == 0.0 and c["CapacityUnits"] == 0.5, c
 
 
@@ -262,13 +262,12 @@ def _():
     put = lambda item: client.put_item(TableName="Sem", Item=item, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]  # noqa: E731
     c = put({"pk": S("cap"), "g": S("G2"), "x": N(1), "y": N(1)})
     assert c["CapacityUnits"] == 3.0 and c["Table"]["CapacityUnits"] == 1.0, c
-    assert c["GlobalSecondaryIndexes"] == {"keys": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0},
-                                           "some": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}, c
+    assert c["GlobalSecondaryIndexes"] == {"keys": {"CapacityUnits": 1.0}, "some": {"CapacityUnits": 1.0}}, c
     c = put({"pk": S("cap"), "g": S("G2"), "x": N(1), "y": N(2)})
     assert c["CapacityUnits"] == 1.0 and "GlobalSecondaryIndexes" not in c, c
     c = client.update_item(TableName="Sem", Key={"pk": S("cap")}, UpdateExpression="SET x = :v",
                            ExpressionAttributeValues={":v": N(5)}, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
-    assert c == {"TableName": "Sem", "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}, c
+    assert c == {"TableName": "Sem", "CapacityUnits": 2.0}, c
     c = client.delete_item(TableName="Sem", Key={"pk": S("cap")}, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
     assert c["CapacityUnits"] == 3.0, c
 

@@ -229,6 +229,11 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
+    /// The request member being parsed ("ConditionExpression", …).
+    pub(super) fn kind(&self) -> &'static str {
+        self.kind
+    }
+
     /// Position of the current token (for the redundant-parentheses check).
     pub(super) fn pos(&self) -> usize {
         self.pos

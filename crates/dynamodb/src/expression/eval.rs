@@ -1,6 +1,7 @@
 //! Evaluation of conditions against an item, document-path lookup and projection.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use super::ast::{CmpOp, Condition, Operand, Path, PathElem};
 use crate::attribute_value::{AttributeValue, Item};
@@ -29,7 +30,8 @@ fn operand_value(item: &Item, op: &Operand) -> Option<AttributeValue> {
         Operand::Value(v) => Some(v.clone()),
         Operand::Size(p) => {
             let n = match resolve(item, p)? {
-                AttributeValue::S(s) => s.len(),
+                // AWS counts a string's UTF-16 code units ("é𝄞" is 3), not its UTF-8 bytes.
+                AttributeValue::S(s) => s.encode_utf16().count(),
                 AttributeValue::B(b) => b.len(),
                 AttributeValue::Ss(v) => v.len(),
                 AttributeValue::Ns(v) => v.len(),
@@ -145,59 +147,82 @@ pub fn evaluate(cond: &Condition, item: &Item) -> bool {
     }
 }
 
-/// Keeps only the projected paths of `item`; list elements selected by index are kept in index order.
+/// Keeps only the projected paths of `item`. List elements picked by index come back compacted
+/// in index order whatever order they were asked in (`l[2], l[0]` gives `[l0, l2]`), and paths into
+/// the same element merge into it, as DynamoDB returns them.
 pub fn project(item: &Item, paths: &[Path]) -> Item {
-    let mut out = Item::new();
+    let mut picked: BTreeMap<String, Picked> = BTreeMap::new();
     for p in paths {
-        let Some(v) = resolve(item, p) else { continue };
-        let mut elems = p.0.iter();
-        let Some(PathElem::Attr(root)) = elems.next() else {
+        let Some((PathElem::Attr(root), rest)) = p.0.split_first() else {
             continue;
         };
-        let rest: Vec<&PathElem> = elems.collect();
-        if rest.is_empty() {
-            out.insert(root.clone(), v.clone());
+        // Only paths that exist in the item are projected.
+        let (Some(src), Some(_)) = (item.get(root), resolve(item, p)) else {
             continue;
-        }
-        let template = item.get(root);
-        let slot = out
+        };
+        picked
             .entry(root.clone())
-            .or_insert_with(|| empty_like(template));
-        insert_at(slot, template, &rest, v);
+            .or_insert(Picked::Nothing)
+            .add(src, rest);
     }
-    out
+    picked
+        .into_iter()
+        .map(|(k, v)| (k, v.into_value()))
+        .collect()
 }
 
-fn empty_like(v: Option<&AttributeValue>) -> AttributeValue {
-    match v {
-        Some(AttributeValue::L(_)) => AttributeValue::L(Vec::new()),
-        _ => AttributeValue::M(Default::default()),
-    }
+/// The parts of one value a projection picked, keyed by map key or source list index.
+enum Picked {
+    Nothing,
+    Whole(AttributeValue),
+    Map(BTreeMap<String, Picked>),
+    List(BTreeMap<usize, Picked>),
 }
 
-fn insert_at(
-    slot: &mut AttributeValue,
-    source: Option<&AttributeValue>,
-    rest: &[&PathElem],
-    v: &AttributeValue,
-) {
-    let Some((first, tail)) = rest.split_first() else {
-        *slot = v.clone();
-        return;
-    };
-    match (first, slot, source) {
-        (PathElem::Attr(a), AttributeValue::M(m), Some(AttributeValue::M(src))) => {
-            let child_src = src.get(a);
-            let child = m.entry(a.clone()).or_insert_with(|| empty_like(child_src));
-            insert_at(child, child_src, tail, v);
+impl Picked {
+    /// Picks the part of `src` at `rest` (all of it when `rest` is empty).
+    fn add(&mut self, src: &AttributeValue, rest: &[PathElem]) {
+        let Some((first, tail)) = rest.split_first() else {
+            *self = Picked::Whole(src.clone());
+            return;
+        };
+        if matches!(self, Picked::Whole(_)) {
+            // Already picked whole (overlapping paths are rejected earlier; this keeps it safe).
+            return;
         }
-        (PathElem::Index(i), AttributeValue::L(l), Some(AttributeValue::L(src))) => {
-            let child_src = src.get(*i);
-            let mut child = empty_like(child_src);
-            insert_at(&mut child, child_src, tail, v);
-            l.push(child);
+        match (first, src) {
+            (PathElem::Attr(a), AttributeValue::M(m)) => {
+                if !matches!(self, Picked::Map(_)) {
+                    *self = Picked::Map(BTreeMap::new());
+                }
+                if let (Picked::Map(children), Some(child)) = (self, m.get(a)) {
+                    let slot = children.entry(a.clone()).or_insert(Picked::Nothing);
+                    slot.add(child, tail);
+                }
+            }
+            (PathElem::Index(i), AttributeValue::L(l)) => {
+                if !matches!(self, Picked::List(_)) {
+                    *self = Picked::List(BTreeMap::new());
+                }
+                if let (Picked::List(children), Some(child)) = (self, l.get(*i)) {
+                    let slot = children.entry(*i).or_insert(Picked::Nothing);
+                    slot.add(child, tail);
+                }
+            }
+            _ => {}
         }
-        _ => {}
+    }
+
+    fn into_value(self) -> AttributeValue {
+        match self {
+            // Never left in place: `add` is only called for paths that resolve.
+            Picked::Nothing => AttributeValue::M(BTreeMap::new()),
+            Picked::Whole(v) => v,
+            Picked::Map(m) => {
+                AttributeValue::M(m.into_iter().map(|(k, v)| (k, v.into_value())).collect())
+            }
+            Picked::List(l) => AttributeValue::L(l.into_values().map(Picked::into_value).collect()),
+        }
     }
 }
 

@@ -50,11 +50,14 @@ pub enum Tok {
     Plus,
     /// `-`
     Minus,
+    /// Any other printable ASCII character (`!`, `;`, a leading `_`…): no rule uses it, so the
+    /// parser reports it as DynamoDB does, `Syntax error; token: "!"`.
+    Unknown,
     /// End of input.
     Eof,
 }
 
-/// Splits an expression into tokens; `Err(offset)` names an invalid character.
+/// Splits an expression into tokens; `Err(offset)` names an invalid (control or non-ASCII) character.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, (usize, char)> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
@@ -134,7 +137,8 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, (usize, char)> {
                 });
                 continue;
             }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
+            // AWS: a name starts with a letter; `_version` is a syntax error at "_".
+            c if c.is_ascii_alphabetic() => {
                 let end = word(i);
                 let text = &src[i..end];
                 i = end;
@@ -145,6 +149,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, (usize, char)> {
                 });
                 continue;
             }
+            c if c.is_ascii_graphic() => Tok::Unknown,
             _ => {
                 let ch = src[i..].chars().next().unwrap_or('?');
                 return Err((i, ch));

@@ -66,8 +66,9 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
         let c = or(cur)?;
         cur.leave();
         cur.expect(Tok::RParen)?;
-        // `((x))`: the inner group is the whole content of the outer one.
-        if cur.group_spans(open + 1, cur.pos() - 2) {
+        // `((x))`: the inner group is the whole content of the outer one. AWS rejects it in
+        // conditions and filters but accepts `((pk = :p)) AND ((sk = :s))` as a key condition.
+        if cur.kind() != "KeyConditionExpression" && cur.group_spans(open + 1, cur.pos() - 2) {
             return Err(cur.err("The expression has redundant parentheses;"));
         }
         return Ok(c);

@@ -33,22 +33,7 @@ pub fn parse_update(src: &str, attrs: &mut ExprAttrs) -> DynamoResult<UpdateExpr
                 "SET" => {
                     let path = p.path()?;
                     p.expect(Tok::Eq)?;
-                    let left = set_operand(&mut p, 0)?;
-                    let value = match p.peek() {
-                        Tok::Plus | Tok::Minus => {
-                            let plus = p.bump() == Tok::Plus;
-                            let right = set_operand(&mut p, 0)?;
-                            let op = if plus { "+" } else { "-" };
-                            constant_of_type(&p, &left, op, "N")?;
-                            constant_of_type(&p, &right, op, "N")?;
-                            if plus {
-                                SetValue::Plus(left, right)
-                            } else {
-                                SetValue::Minus(left, right)
-                            }
-                        }
-                        _ => SetValue::Operand(left),
-                    };
+                    let value = set_value(&mut p, 0)?;
                     out.set.push((path, value));
                 }
                 "REMOVE" => out.remove.push(p.path()?),
@@ -93,6 +78,38 @@ pub fn parse_update(src: &str, attrs: &mut ExprAttrs) -> DynamoResult<UpdateExpr
     }
     p.check_clashes(&out.target_paths())?;
     Ok(out)
+}
+
+/// The right-hand side of a SET action: an operand, or two joined by `+`/`-`, optionally in
+/// parentheses (AWS accepts `SET c = (c - :v)`).
+fn set_value(p: &mut Cursor, depth: usize) -> DynamoResult<SetValue> {
+    if *p.peek() == Tok::LParen {
+        if depth > 32 {
+            return Err(
+                p.err("The expression has exceeded the maximum nesting depth; maximum depth: 32")
+            );
+        }
+        p.bump();
+        let value = set_value(p, depth + 1)?;
+        p.expect(Tok::RParen)?;
+        return Ok(value);
+    }
+    let left = set_operand(p, 0)?;
+    Ok(match p.peek() {
+        Tok::Plus | Tok::Minus => {
+            let plus = p.bump() == Tok::Plus;
+            let right = set_operand(p, 0)?;
+            let op = if plus { "+" } else { "-" };
+            constant_of_type(p, &left, op, "N")?;
+            constant_of_type(p, &right, op, "N")?;
+            if plus {
+                SetValue::Plus(left, right)
+            } else {
+                SetValue::Minus(left, right)
+            }
+        }
+        _ => SetValue::Operand(left),
+    })
 }
 
 fn value_type_long(v: &AttributeValue) -> &'static str {

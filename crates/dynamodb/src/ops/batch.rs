@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::capacity::{read_units, write_units, Capacity};
+use super::capacity::{read_units, write_units, Capacity, WriteUnits};
 use super::legacy;
 use super::request_rules::{classify_item, ItemFault, ItemOrigin};
 use crate::attribute_value::{item_from_value, item_size, item_to_json};
@@ -75,10 +75,10 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     let mut writes = Vec::new();
     let mut seen = HashSet::new();
-    let mut consumed: Vec<(String, f64)> = Vec::new();
+    let mut consumed: Vec<(String, WriteUnits)> = Vec::new();
     for (table, reqs) in request_items {
         let def = state.table(table)?;
-        let mut units = 0.0;
+        let mut units = WriteUnits::default();
         for req in reqs.as_array().into_iter().flatten() {
             if let Some(put) = req.get("PutRequest") {
                 let item = item_from_value(put.get("Item").ok_or_else(|| null_error("Item"))?)?;
@@ -93,7 +93,18 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 if !seen.insert((table.clone(), hk.clone(), rk.clone())) {
                     return Err(duplicates());
                 }
-                units += write_units(item_size(&item));
+                // The item replaced matters only to the index arms.
+                let old = if def.indexes.is_empty() {
+                    None
+                } else {
+                    state.store.get(table, &hk, &rk)?
+                };
+                units.add(
+                    def,
+                    write_units(item_size(&item)),
+                    old.as_ref(),
+                    Some(&item),
+                );
                 writes.push(Write::Put {
                     table: table.clone(),
                     hk,
@@ -106,7 +117,12 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
                 if !seen.insert((table.clone(), hk.clone(), rk.clone())) {
                     return Err(duplicates());
                 }
-                units += 1.0;
+                let old = if def.indexes.is_empty() {
+                    None
+                } else {
+                    state.store.get(table, &hk, &rk)?
+                };
+                units.add(def, 1.0, old.as_ref(), None);
                 writes.push(Write::Delete {
                     table: table.clone(),
                     hk,
@@ -119,12 +135,16 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         consumed.push((table.clone(), units));
     }
     state.store.apply(&writes)?;
+    let mut caps = Vec::new();
     for (table, units) in &consumed {
-        state.consumed.add(table, 0.0, *units);
+        state.consumed.add(table, 0.0, units.total());
+        caps.extend(capacity.render_writes(table, units));
     }
     let mut out = Map::new();
     out.insert("UnprocessedItems".into(), json!({}));
-    capacity.insert_per_table(&mut out, &consumed, false);
+    if !caps.is_empty() {
+        out.insert("ConsumedCapacity".into(), Value::Array(caps));
+    }
     Ok(Value::Object(out))
 }
 
@@ -258,7 +278,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
             continue;
         }
         state.consumed.add(&read.table, units, 0.0);
-        if let Some(c) = capacity.render(&read.table, units, true) {
+        if let Some(c) = capacity.render(&read.table, units) {
             caps.push(c);
         }
         responses.insert(read.table, Value::Array(found));

@@ -31,52 +31,57 @@ impl Capacity {
         }
     }
 
-    /// Adds the multi-table operations' `ConsumedCapacity` list (one entry per table), if asked for.
+    /// Adds the transactions' `ConsumedCapacity` list (one entry per table), if asked for. AWS:
+    /// only transactions split the units into `ReadCapacityUnits`/`WriteCapacityUnits`.
     pub fn insert_per_table(
         self,
         out: &mut Map<String, Value>,
         units: &[(String, f64)],
         read: bool,
     ) {
+        let kind = if read {
+            "ReadCapacityUnits"
+        } else {
+            "WriteCapacityUnits"
+        };
         let caps: Vec<Value> = units
             .iter()
-            .filter_map(|(table, u)| self.render(table, *u, read))
+            .filter_map(|(table, u)| match self {
+                Capacity::None => None,
+                Capacity::Total => Some(json!({"TableName": table, "CapacityUnits": u, kind: u})),
+                Capacity::Indexes => Some(json!({"TableName": table, "CapacityUnits": u, kind: u,
+                    "Table": {"CapacityUnits": u, kind: u}})),
+            })
             .collect();
         if !caps.is_empty() {
             out.insert("ConsumedCapacity".into(), Value::Array(caps));
         }
     }
 
-    /// The `ConsumedCapacity` object for `units` on `table`, if asked for.
-    pub fn render(self, table: &str, units: f64, read: bool) -> Option<Value> {
-        let kind = if read {
-            "ReadCapacityUnits"
-        } else {
-            "WriteCapacityUnits"
-        };
+    /// The `ConsumedCapacity` object for `units` on `table`, if asked for. AWS reports only the
+    /// aggregate `CapacityUnits` outside transactions: no read/write split.
+    pub fn render(self, table: &str, units: f64) -> Option<Value> {
         match self {
             Capacity::None => None,
-            Capacity::Total => {
-                Some(json!({"TableName": table, "CapacityUnits": units, kind: units}))
-            }
+            Capacity::Total => Some(json!({"TableName": table, "CapacityUnits": units})),
             Capacity::Indexes => Some(
-                json!({"TableName": table, "CapacityUnits": units, kind: units,
-                "Table": {"CapacityUnits": units, kind: units}}),
+                json!({"TableName": table, "CapacityUnits": units, "Table": {"CapacityUnits": units}}),
             ),
         }
     }
-}
 
-impl Capacity {
-    /// The `ConsumedCapacity` of a read through an index: in `INDEXES` mode the units are the
-    /// index's, under `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`, and the table's part is zero.
+    /// The `ConsumedCapacity` of a read through an index: in `INDEXES` mode the index's units sit
+    /// under `GlobalSecondaryIndexes` or `LocalSecondaryIndexes` and the table's part is what a
+    /// local index read fetched from the table (`table_units`, else zero); the total sums both.
     pub fn render_index_read(
         self,
         table: &str,
         index: &str,
         local: bool,
         units: f64,
+        table_units: f64,
     ) -> Option<Value> {
+        let total = units + table_units;
         match self {
             Capacity::Indexes => {
                 let group = if local {
@@ -84,14 +89,88 @@ impl Capacity {
                 } else {
                     "GlobalSecondaryIndexes"
                 };
-                Some(
-                    json!({"TableName": table, "CapacityUnits": units, "ReadCapacityUnits": units,
-                    "Table": {"CapacityUnits": 0.0, "ReadCapacityUnits": 0.0},
-                    group: {index: {"CapacityUnits": units, "ReadCapacityUnits": units}}}),
-                )
+                Some(json!({"TableName": table, "CapacityUnits": total,
+                    "Table": {"CapacityUnits": table_units}, group: {index: {"CapacityUnits": units}}}))
             }
-            other => other.render(table, units, true),
+            other => other.render(table, total),
         }
+    }
+
+    /// The `ConsumedCapacity` of the writes `w` made to `table`: the total, and under INDEXES the
+    /// table's part and an arm for each index a write touched (none for untouched indexes).
+    pub fn render_writes(self, table: &str, w: &WriteUnits) -> Option<Value> {
+        let total = w.total();
+        match self {
+            Capacity::None => None,
+            Capacity::Total => Some(json!({"TableName": table, "CapacityUnits": total})),
+            Capacity::Indexes => {
+                let mut out = json!({"TableName": table, "CapacityUnits": total,
+                    "Table": {"CapacityUnits": w.table}});
+                for (group, local) in [
+                    ("GlobalSecondaryIndexes", false),
+                    ("LocalSecondaryIndexes", true),
+                ] {
+                    let parts: Map<String, Value> = w
+                        .indexes
+                        .iter()
+                        .filter(|(_, l, _)| *l == local)
+                        .map(|(n, _, u)| (n.clone(), json!({"CapacityUnits": u})))
+                        .collect();
+                    if !parts.is_empty() {
+                        out[group] = Value::Object(parts);
+                    }
+                }
+                Some(out)
+            }
+        }
+    }
+
+    /// The `ConsumedCapacity` of a single-item write: the table's units plus each index's; INDEXES
+    /// mode shows the parts.
+    pub fn render_write(
+        self,
+        def: &TableDef,
+        units: f64,
+        old: Option<&Item>,
+        new: Option<&Item>,
+    ) -> Option<Value> {
+        if self == Capacity::None {
+            // Not asked for: the per-index accounting is skipped entirely.
+            return None;
+        }
+        let mut w = WriteUnits::default();
+        w.add(def, units, old, new);
+        self.render_writes(&def.name, &w)
+    }
+}
+
+/// The write units consumed on one table: the table's own and each touched index's.
+#[derive(Debug, Default, Clone)]
+pub struct WriteUnits {
+    /// The table's own units.
+    pub table: f64,
+    /// (index name, is local, units) for each index some write touched.
+    indexes: Vec<(String, bool, f64)>,
+}
+
+impl WriteUnits {
+    /// Adds one item write of `units` table units and its index units (from the item before and after).
+    pub fn add(&mut self, def: &TableDef, units: f64, old: Option<&Item>, new: Option<&Item>) {
+        self.table += units;
+        if def.indexes.is_empty() {
+            return;
+        }
+        for (name, local, u) in index_write_units(def, old, new) {
+            match self.indexes.iter_mut().find(|(n, _, _)| *n == name) {
+                Some(entry) => entry.2 += u,
+                None => self.indexes.push((name, local, u)),
+            }
+        }
+    }
+
+    /// The table's units plus every index's.
+    pub fn total(&self) -> f64 {
+        self.table + self.indexes.iter().map(|(_, _, u)| u).sum::<f64>()
     }
 }
 
@@ -151,53 +230,4 @@ pub fn index_write_total(def: &TableDef, old: Option<&Item>, new: Option<&Item>)
         .iter()
         .map(|(_, _, u)| u)
         .sum()
-}
-
-impl Capacity {
-    /// The `ConsumedCapacity` of a single-item write: the table's units plus each index's; INDEXES
-    /// mode shows the parts.
-    pub fn render_write(
-        self,
-        def: &TableDef,
-        units: f64,
-        old: Option<&Item>,
-        new: Option<&Item>,
-    ) -> Option<Value> {
-        if self == Capacity::None {
-            // Not asked for: the per-index accounting is skipped entirely.
-            return None;
-        }
-        let table = def.name.as_str();
-        let indexes = index_write_units(def, old, new);
-        let total = units + indexes.iter().map(|(_, _, u)| u).sum::<f64>();
-        match self {
-            Capacity::None => None,
-            Capacity::Total => Some(
-                json!({"TableName": table, "CapacityUnits": total, "WriteCapacityUnits": total}),
-            ),
-            Capacity::Indexes => {
-                let mut out = json!({"TableName": table, "CapacityUnits": total, "WriteCapacityUnits": total,
-                    "Table": {"CapacityUnits": units, "WriteCapacityUnits": units}});
-                for (group, local) in [
-                    ("GlobalSecondaryIndexes", false),
-                    ("LocalSecondaryIndexes", true),
-                ] {
-                    let parts: Map<String, Value> = indexes
-                        .iter()
-                        .filter(|(_, l, _)| *l == local)
-                        .map(|(n, _, u)| {
-                            (
-                                n.clone(),
-                                json!({"CapacityUnits": u, "WriteCapacityUnits": u}),
-                            )
-                        })
-                        .collect();
-                    if !parts.is_empty() {
-                        out[group] = Value::Object(parts);
-                    }
-                }
-                Some(out)
-            }
-        }
-    }
 }

@@ -52,7 +52,7 @@ pub fn apply(state: &mut State, g: GetItem) -> DynamoResult<Reply> {
         }
     }
     state.consumed.add(&g.table, units, 0.0);
-    if let Some(c) = g.capacity.render(&g.table, units, true) {
+    if let Some(c) = g.capacity.render(&g.table, units) {
         out.value("ConsumedCapacity", &c);
     }
     Ok(out.finish())

@@ -13,6 +13,9 @@ use crate::table::{check_key_size, TableDef};
 /// Largest item DynamoDB stores.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
+/// AWS words an update's size refusal apart from a put's ("Item size has exceeded ...").
+pub const UPDATE_TOO_LARGE: &str = "Item size to update has exceeded the maximum allowed size";
+
 /// Where a written item came from: the messages for an empty index key value differ.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ItemOrigin {
@@ -77,9 +80,10 @@ pub fn classify_item(
         ItemOrigin::Update => ItemFault::Action(e),
     };
     if item_size(item) > MAX_ITEM_BYTES {
-        return Err(size_fault(DynamoError::validation(
-            "Item size has exceeded the maximum allowed size",
-        )));
+        return Err(size_fault(DynamoError::validation(match origin {
+            ItemOrigin::Request => "Item size has exceeded the maximum allowed size",
+            ItemOrigin::Update => UPDATE_TOO_LARGE,
+        })));
     }
     let keys = table.encode_key(item).map_err(|e| {
         if key_type_mismatch(table, item) {
