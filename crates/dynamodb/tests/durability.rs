@@ -104,6 +104,39 @@ async fn table_settings_survive_reopen() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A template's `DeletionProtectionEnabled`, `TableClass` and `SSESpecification` reach the table
+/// it creates, as CloudFormation creates it.
+#[tokio::test]
+async fn a_template_tables_settings_are_the_created_tables() {
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
+    let spec = TableSpec {
+        deletion_protection: true,
+        table_class: Some("STANDARD_INFREQUENT_ACCESS".into()),
+        sse_kms: Some(None),
+        ..TableSpec::on_demand("Guarded", "pk", ScalarType::String)
+    };
+    assert_eq!(
+        db.ensure_table(&spec).expect("ensure"),
+        EnsureOutcome::Created
+    );
+    let (_, body) = call(&db, "DescribeTable", json!({"TableName": "Guarded"})).await;
+    let table = &body["Table"];
+    assert_eq!(table["DeletionProtectionEnabled"], json!(true), "{body}");
+    assert_eq!(
+        table["TableClassSummary"]["TableClass"],
+        json!("STANDARD_INFREQUENT_ACCESS")
+    );
+    assert_eq!(table["SSEDescription"]["Status"], json!("ENABLED"));
+    let (status, body) = call(&db, "DeleteTable", json!({"TableName": "Guarded"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("protected against deletion")),
+        "{body}"
+    );
+}
+
 #[test]
 fn corrupted_or_foreign_file_is_a_clear_error() {
     let dir = temp_dir("corrupt");

@@ -31,6 +31,13 @@ pub struct TableSpec {
     pub ttl_attribute: Option<String>,
     /// `Tags` as (key, value), in declaration order.
     pub tags: Vec<(String, String)>,
+    /// `DeletionProtectionEnabled`.
+    pub deletion_protection: bool,
+    /// `TableClass` (`STANDARD` or `STANDARD_INFREQUENT_ACCESS`), when the template names one.
+    pub table_class: Option<String>,
+    /// Encryption with a KMS key (`SSESpecification` enabled): the key, when one is named (else
+    /// the account's AWS-managed key). `None`: the AWS-owned key, DynamoDB's default.
+    pub sse_kms: Option<Option<String>>,
 }
 
 /// The type of a key attribute.
@@ -210,6 +217,9 @@ impl TableSpec {
             stream: None,
             ttl_attribute: None,
             tags: Vec::new(),
+            deletion_protection: false,
+            table_class: None,
+            sse_kms: None,
         }
     }
 
@@ -253,6 +263,19 @@ impl TableSpec {
                 "StreamSpecification".into(),
                 json!({"StreamEnabled": true, "StreamViewType": view.as_wire()}),
             );
+        }
+        if self.deletion_protection {
+            request.insert("DeletionProtectionEnabled".into(), json!(true));
+        }
+        if let Some(class) = &self.table_class {
+            request.insert("TableClass".into(), json!(class));
+        }
+        if let Some(key) = &self.sse_kms {
+            let mut sse = json!({"Enabled": true, "SSEType": "KMS"});
+            if let Some(key) = key {
+                sse["KMSMasterKeyId"] = json!(key);
+            }
+            request.insert("SSESpecification".into(), sse);
         }
         if !self.tags.is_empty() {
             request.insert(
@@ -355,6 +378,18 @@ mod tests {
         );
         assert_eq!(request["Tags"], json!([{"Key": "team", "Value": "a"}]));
         assert!(request.get("TimeToLiveSpecification").is_none());
+        assert!(request.get("DeletionProtectionEnabled").is_none());
+        assert!(request.get("SSESpecification").is_none());
+        spec.deletion_protection = true;
+        spec.table_class = Some("STANDARD_INFREQUENT_ACCESS".into());
+        spec.sse_kms = Some(Some("alias/orders".into()));
+        let request = spec.to_create_table_request();
+        assert_eq!(request["DeletionProtectionEnabled"], true);
+        assert_eq!(request["TableClass"], "STANDARD_INFREQUENT_ACCESS");
+        assert_eq!(
+            request["SSESpecification"],
+            json!({"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/orders"})
+        );
         assert!(request.get("LocalSecondaryIndexes").is_none());
     }
 

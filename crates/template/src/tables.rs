@@ -27,6 +27,7 @@ const CREATE_TABLE_KEYS: &[&str] = &[
     "Tags",
     "TableClass",
     "DeletionProtectionEnabled",
+    "SSESpecification",
 ];
 
 /// Table properties that change nothing locally, so they get no warning.
@@ -34,7 +35,6 @@ const QUIET_TABLE_KEYS: &[&str] = &[
     "TableName",
     "TimeToLiveSpecification",
     "StreamSpecification",
-    "SSESpecification",
     "PointInTimeRecoverySpecification",
     "ContributorInsightsSpecification",
     "PrimaryKey",
@@ -49,7 +49,12 @@ const NUMBER_KEYS: &[&str] = &[
 ];
 
 /// Keys whose scalar values are booleans on the wire.
-const BOOL_KEYS: &[&str] = &["Enabled", "DeletionProtectionEnabled", "StreamEnabled"];
+const BOOL_KEYS: &[&str] = &[
+    "Enabled",
+    "DeletionProtectionEnabled",
+    "StreamEnabled",
+    "SSEEnabled",
+];
 
 /// One table resource of type `ty` (already known to be a table type).
 pub(crate) fn table(
@@ -384,7 +389,18 @@ fn dynamodb_table(
             ))
         })
         .collect();
+    let table_class = match props.get("TableClass") {
+        None => None,
+        Some(v) => Some(
+            reader
+                .string("TableClass", "TableClass", Some(v))?
+                .to_owned(),
+        ),
+    };
     Ok(TableSpec {
+        deletion_protection: props.get("DeletionProtectionEnabled") == Some(&Value::Bool(true)),
+        table_class,
+        sse_kms: sse_kms(props),
         name: name.to_owned(),
         attribute_definitions: reader.attribute_definitions(props.get("AttributeDefinitions"))?,
         key_schema: reader.key_schema("KeySchema", "KeySchema", props.get("KeySchema"))?,
@@ -443,6 +459,7 @@ fn simple_table(
             throughput,
         )?);
     }
+    spec.sse_kms = sse_kms(props);
     if let Some(tags) = props.get("Tags").and_then(Value::as_object) {
         spec.tags = tags
             .iter()
@@ -450,6 +467,22 @@ fn simple_table(
             .collect();
     }
     Ok(spec)
+}
+
+/// `SSESpecification` (both table types): `SSEEnabled: true` encrypts with a KMS key, the one
+/// `KMSMasterKeyId` names (`AWS::DynamoDB::Table` only) or the account's AWS-managed key.
+fn sse_kms(props: &Map<String, Value>) -> Option<Option<String>> {
+    let spec = props.get("SSESpecification")?;
+    let enabled = match spec.get("SSEEnabled") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    enabled.then(|| {
+        spec.get("KMSMasterKeyId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    })
 }
 
 /// A resolved node as JSON; `key` is the mapping key it sits under, which decides scalar types.

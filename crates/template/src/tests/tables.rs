@@ -178,3 +178,51 @@ fn a_wrong_key_type_is_reported_at_its_property() {
     assert!(error.contains(":5:"), "points at the property: {error}");
     assert!(error.contains("use S, N or B"), "{error}");
 }
+
+#[test]
+fn deletion_protection_table_class_and_encryption_reach_the_create_table_request() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Conditions:
+  Prod: !Equals [prod, prod]
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      DeletionProtectionEnabled: !If [Prod, true, false]
+      TableClass: STANDARD_INFREQUENT_ACCESS
+      SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: alias/orders}
+  Plain:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      SSESpecification: {SSEEnabled: false}
+  Simple:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      SSESpecification: {SSEEnabled: true}
+",
+    );
+    let orders = model.tables[0].spec.to_create_table_request();
+    assert_eq!(orders["DeletionProtectionEnabled"], true);
+    assert_eq!(orders["TableClass"], "STANDARD_INFREQUENT_ACCESS");
+    assert_eq!(
+        orders["SSESpecification"],
+        json!({"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/orders"})
+    );
+    let plain = model.tables[1].spec.to_create_table_request();
+    assert!(plain.get("DeletionProtectionEnabled").is_none());
+    assert!(plain.get("TableClass").is_none());
+    assert!(plain.get("SSESpecification").is_none(), "{plain}");
+    let simple = model.tables[2].spec.to_create_table_request();
+    assert_eq!(
+        simple["SSESpecification"],
+        json!({"Enabled": true, "SSEType": "KMS"})
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
