@@ -12,6 +12,7 @@ pub mod response_cache;
 pub mod sigv4;
 
 use std::collections::HashMap;
+use std::hash::RandomState;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -176,11 +177,25 @@ pub(crate) struct KnownKey {
     pub enabled: bool,
 }
 
+/// Route guards by (API logical id, method, resource path). hashbrown's map, because its lookups
+/// take a borrowed key ([`RouteRef`]): a request's up to three lookups build no owned keys.
+type RouteGuards = hashbrown::HashMap<(String, String, String), RouteGuard, RandomState>;
+
+/// A route's key as borrowed strings; hashes as the owned tuple does (fields in order).
+#[derive(Hash)]
+struct RouteRef<'a>(&'a str, &'a str, &'a str);
+
+impl hashbrown::Equivalent<(String, String, String)> for RouteRef<'_> {
+    fn equivalent(&self, key: &(String, String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
+
 /// Every route's guards for one template generation.
 #[derive(Debug)]
 pub struct Guards {
     /// By (API logical id, method, resource path).
-    routes: HashMap<(String, String, String), RouteGuard>,
+    routes: RouteGuards,
     /// APIs whose key comes from the authorizer (`usageIdentifierKey`).
     key_from_authorizer: Vec<String>,
     /// By key value.
@@ -200,7 +215,7 @@ impl Guards {
         inputs: &GuardInputs,
         state: GuardState,
     ) -> Guards {
-        let mut routes = HashMap::new();
+        let mut routes = RouteGuards::default();
         http_routes(model, http_apis, inputs, &mut routes);
         let mut key_from_authorizer = Vec::new();
         for api in apis {
@@ -323,8 +338,7 @@ impl Guards {
 
     /// The guard of a route, if the template gives it any.
     pub(crate) fn route(&self, api: &str, method: &str, resource: &str) -> Option<&RouteGuard> {
-        self.routes
-            .get(&(api.to_owned(), method.to_owned(), resource.to_owned()))
+        self.routes.get(&RouteRef(api, method, resource))
     }
 
     /// Every route that cannot be enforced, as `API METHOD PATH: why` (for `sluice validate`).
@@ -444,7 +458,7 @@ fn http_routes(
     model: &AuthModel,
     apis: &[HttpApi],
     inputs: &GuardInputs,
-    routes: &mut HashMap<(String, String, String), RouteGuard>,
+    routes: &mut RouteGuards,
 ) {
     for api in apis {
         let Some(auth) = model.apis.get(&api.logical_id) else {
