@@ -5,36 +5,9 @@ Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per
 on the first failure.
 """
 
-import os
+from check_runner import N, S, check, dynamodb_client, error_of
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-from check_runner import check
-
-ENDPOINT = os.environ["ENDPOINT"]
-client = boto3.client(
-    "dynamodb",
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=Config(retries={"max_attempts": 1}, parameter_validation=False),
-)
-
-
-def error_of(call, **kw):
-    """Calls `call(**kw)`, which must fail, and returns (code, message)."""
-    try:
-        call(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"]
-    raise AssertionError("expected an error")
-
-
-S = lambda v: {"S": v}  # noqa: E731
-N = lambda v: {"N": str(v)}  # noqa: E731
+client = dynamodb_client(validate=False)
 
 client.create_table(
     TableName="Sizes",
@@ -153,7 +126,7 @@ def _():
             it["n"] = {"N": literal}
             return it
         client.put_item(TableName="Flat", Item=item(f"n{i}", MAX_ITEM))
-        code, msg = error_of(client.put_item, TableName="Flat", Item=item(f"o{i}", MAX_ITEM + 1))
+        code, msg, _ = error_of(client.put_item, TableName="Flat", Item=item(f"o{i}", MAX_ITEM + 1))
         assert (code, msg) == ("ValidationException", "Item size has exceeded the maximum allowed size"), \
             (literal, code, msg)
 
@@ -168,7 +141,7 @@ def _():
                            ExpressionAttributeValues={":p": item_of(pk, total)["p"]}, **kw)
     update("K", ceiling)
     assert client.get_item(TableName="Flat", Key={"pk": S("K")})["Item"]["p"] == item_of("K", ceiling)["p"]
-    code, msg = error_of(update, pk="L", total=ceiling + 1)
+    code, msg, _ = error_of(update, pk="L", total=ceiling + 1)
     assert (code, msg) == ("ValidationException", "Item size to update has exceeded the maximum allowed size"), msg
     # An untouched attribute is left out of the measure like the key: it buys back its own bytes.
     client.put_item(TableName="Flat", Item={"pk": S("U"), "u": S("y" * 10)})
@@ -176,13 +149,13 @@ def _():
                        ExpressionAttributeValues={":p": item_of("U", ceiling + 11, {"u": S("y" * 10)})["p"]})
     # A REMOVE action costs 2 bytes more.
     client.put_item(TableName="Flat", Item={"pk": S("R"), "r": S("z")})
-    code, msg = error_of(update, pk="R", total=ceiling - 1, expr="SET p = :p REMOVE r")
+    code, msg, _ = error_of(update, pk="R", total=ceiling - 1, expr="SET p = :p REMOVE r")
     assert "Item size to update" in msg, msg
     update("R", ceiling - 2, expr="SET p = :p REMOVE r")
     # With a long key the finished item's own 400 KB binds, still with the update wording.
     long_key = "k" * 100
     update(long_key, MAX_ITEM)
-    code, msg = error_of(update, pk="m" * 100, total=MAX_ITEM + 1)
+    code, msg, _ = error_of(update, pk="m" * 100, total=MAX_ITEM + 1)
     assert msg == "Item size to update has exceeded the maximum allowed size", msg
 
 
@@ -195,21 +168,18 @@ def _():
             "TableName": "Flat", "Key": {"pk": S("Y")}, "UpdateExpression": "SET p = :p",
             "ExpressionAttributeValues": {":p": item_of("Y", total)["p"]}}}])
     tx(MAX_ITEM)
-    try:
-        tx(MAX_ITEM + 1)
-        raise AssertionError("expected a cancellation")
-    except ClientError as e:
-        assert e.response["Error"]["Code"] == "TransactionCanceledException", e.response
-        reason = e.response["CancellationReasons"][0]
-        assert reason["Code"] == "ValidationError", reason
-        assert "Item size to update has exceeded the maximum allowed size" in reason["Message"], reason
+    code, _, response = error_of(tx, MAX_ITEM + 1)
+    assert code == "TransactionCanceledException", response
+    reason = response["CancellationReasons"][0]
+    assert reason["Code"] == "ValidationError", reason
+    assert "Item size to update has exceeded the maximum allowed size" in reason["Message"], reason
 
 
 @check("a PartiQL UPDATE is measured on the finished item alone: it writes what UpdateItem refuses")
 def _():
     client.put_item(TableName="Flat", Item={"pk": S("X")})
     pad = item_of("X", MAX_ITEM)["p"]
-    code, msg = error_of(client.update_item, TableName="Flat", Key={"pk": S("X")}, UpdateExpression="SET p = :p",
+    code, msg, _ = error_of(client.update_item, TableName="Flat", Key={"pk": S("X")}, UpdateExpression="SET p = :p",
                          ExpressionAttributeValues={":p": pad})
     assert msg == "Item size to update has exceeded the maximum allowed size", msg
     client.execute_statement(Statement='UPDATE "Flat" SET p = ? WHERE pk = ?', Parameters=[pad, S("X")])
@@ -232,7 +202,7 @@ def _():
     r = client.query(TableName="Sizes", KeyConditionExpression="((pk = :p)) AND ((sk = :s))",
                      ExpressionAttributeValues={":p": S("par"), ":s": S("3")})
     assert [i["sk"] for i in r["Items"]] == [S("3")], r
-    code, msg = error_of(client.query, TableName="Sizes", KeyConditionExpression="pk = :p",
+    code, msg, _ = error_of(client.query, TableName="Sizes", KeyConditionExpression="pk = :p",
                          FilterExpression="((sk = :s))", ExpressionAttributeValues={":p": S("par"), ":s": S("3")})
     assert msg == "Invalid FilterExpression: The expression has redundant parentheses;", msg
 
@@ -257,9 +227,9 @@ def _():
 @check("a character no rule uses is a syntax error naming it; a name cannot start with '_'")
 def _():
     key = {"pk": S("x"), "sk": S("1")}
-    code, msg = error_of(client.get_item, TableName="Sizes", Key=key, ProjectionExpression="!!! INVALID !!!")
+    code, msg, _ = error_of(client.get_item, TableName="Sizes", Key=key, ProjectionExpression="!!! INVALID !!!")
     assert msg == 'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"', msg
-    code, msg = error_of(client.put_item, TableName="Sizes", Item=key, ConditionExpression="attribute_exists(_version)")
+    code, msg, _ = error_of(client.put_item, TableName="Sizes", Item=key, ConditionExpression="attribute_exists(_version)")
     assert msg == 'Invalid ConditionExpression: Syntax error; token: "_", near: "(_version"', msg
 
 

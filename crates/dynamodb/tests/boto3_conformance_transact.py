@@ -6,26 +6,10 @@ Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per
 on the first failure.
 """
 
-import os
+from check_runner import N, S, check, dynamodb_client, error_of
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+client = dynamodb_client(validate=False)
 
-from check_runner import check
-
-ENDPOINT = os.environ["ENDPOINT"]
-client = boto3.client(
-    "dynamodb",
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=Config(retries={"max_attempts": 1}, parameter_validation=False),
-)
-
-S = lambda v: {"S": v}  # noqa: E731
-N = lambda v: {"N": str(v)}  # noqa: E731
 EMPTY_B = {"B": b""}
 
 CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]"
@@ -40,24 +24,15 @@ UPDATE_EMPTY_INDEX_KEY = ("One or more parameter values are not valid. The updat
                           "attribute cannot contain an empty {} value.")
 
 
-def error(call, *args, **kw):
-    """Calls `call(*args, **kw)`, which must fail; returns (code, message, response)."""
-    try:
-        call(*args, **kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response
-    raise AssertionError("expected an error")
-
-
 def rejected(message, call, *args, **kw):
     """The request fails as a whole: a ValidationException with exactly `message`."""
-    code, msg, _ = error(call, *args, **kw)
+    code, msg, _ = error_of(call, *args, **kw)
     assert (code, msg) == ("ValidationException", message), (code, msg)
 
 
 def cancelled(reasons, call, *args, **kw):
     """The transaction is cancelled with these (code, message) reasons, one per action, in order."""
-    code, msg, resp = error(call, *args, **kw)
+    code, msg, resp = error_of(call, *args, **kw)
     assert code == "TransactionCanceledException", (code, msg)
     assert msg == CANCELLED.format(", ".join(c for c, _ in reasons)), msg
     got = [(r["Code"], r.get("Message")) for r in resp["CancellationReasons"]]
@@ -173,10 +148,10 @@ def _():
 @check("TransactWriteItems: an oversized Put fails the request; an update that outgrows 400 KB cancels")
 def _():
     big = S("x" * 409_600)
-    code, msg, _ = error(write, put("Txn", {"pk": S("big-put"), "blob": big}))
+    code, msg, _ = error_of(write, put("Txn", {"pk": S("big-put"), "blob": big}))
     assert code == "ValidationException" and "size" in msg, (code, msg)
     # The update's size depends on the item it meets, so it is found only when the action runs.
-    code, msg, resp = error(write, update("Txn", {"pk": S("big-upd")}, "SET payload = :v", {":v": big}))
+    code, msg, resp = error_of(write, update("Txn", {"pk": S("big-upd")}, "SET payload = :v", {":v": big}))
     assert code == "TransactionCanceledException", (code, msg)
     reason = resp["CancellationReasons"][0]
     assert reason["Code"] == "ValidationError" and "size" in reason["Message"], reason
@@ -230,7 +205,7 @@ def batch_put(name, *items):
 @check("BatchWriteItem: RequestItems is required and holds 1-25 requests per table, 25 in all")
 def _():
     rejected("The requestItems parameter is required for BatchWriteItem", client.batch_write_item, RequestItems={})
-    code, msg, _ = error(batch_put, "Txn", *[{"pk": S(f"b{i}")} for i in range(26)])
+    code, msg, _ = error_of(batch_put, "Txn", *[{"pk": S(f"b{i}")} for i in range(26)])
     assert code == "ValidationException", code
     assert msg.startswith("1 validation error detected: Value '{Txn=[") and msg.endswith(
         "]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "

@@ -6,30 +6,9 @@ Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per
 on the first failure.
 """
 
-import os
+from check_runner import N, S, check, dynamodb_client, error_of
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-from check_runner import check
-
-client = boto3.client(
-    "dynamodb",
-    endpoint_url=os.environ["ENDPOINT"],
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=Config(retries={"max_attempts": 1}),
-)
-
-
-def error_of(call, **kw):
-    try:
-        call(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response
-    raise AssertionError("expected a ClientError")
+client = dynamodb_client()
 
 
 def run(statement, *params, **kw):
@@ -37,9 +16,6 @@ def run(statement, *params, **kw):
         kw["Parameters"] = list(params)
     return client.execute_statement(Statement=statement, **kw)
 
-
-S = lambda v: {"S": v}  # noqa: E731
-N = lambda v: {"N": str(v)}  # noqa: E731
 
 client.create_table(
     TableName="Pql",

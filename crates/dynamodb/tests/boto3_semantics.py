@@ -5,43 +5,11 @@ Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per
 on the first failure.
 """
 
-import os
+from check_runner import N, S, check, dynamodb_client, error_of
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-from check_runner import check
-
-client = boto3.client(
-    "dynamodb",
-    endpoint_url=os.environ["ENDPOINT"],
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=Config(retries={"max_attempts": 1}),
-)
+client = dynamodb_client()
 # The same endpoint without boto3's own parameter checks, to reach the server's.
-raw = boto3.client(
-    "dynamodb",
-    endpoint_url=os.environ["ENDPOINT"],
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=Config(retries={"max_attempts": 1}, parameter_validation=False),
-)
-
-
-def error_of(call, **kw):
-    try:
-        call(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"], e.response
-    raise AssertionError("expected a ClientError")
-
-
-S = lambda v: {"S": v}  # noqa: E731
-N = lambda v: {"N": str(v)}  # noqa: E731
+raw = dynamodb_client(validate=False)
 
 client.create_table(
     TableName="Sem",

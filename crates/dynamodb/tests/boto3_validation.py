@@ -6,40 +6,9 @@ Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per
 on the first failure.
 """
 
-import os
+from check_runner import N, S, check, dynamodb_client, rejects
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-from check_runner import check
-
-ENDPOINT = os.environ["ENDPOINT"]
-client = boto3.client(
-    "dynamodb",
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=Config(retries={"max_attempts": 1}, parameter_validation=False),
-)
-
-
-def rejects(words, call, code="ValidationException", **kw):
-    """Calls `call(**kw)` and asserts it fails with `code` and a message containing every one of `words`."""
-    try:
-        call(**kw)
-    except ClientError as e:
-        got, msg = e.response["Error"]["Code"], e.response["Error"]["Message"]
-        assert got == code, (got, msg)
-        for w in words if isinstance(words, list) else [words]:
-            assert w in msg, (w, msg)
-        return msg
-    raise AssertionError(f"expected {code} containing {words!r}")
-
-
-S = lambda v: {"S": v}  # noqa: E731
-N = lambda v: {"N": str(v)}  # noqa: E731
+client = dynamodb_client(validate=False)
 
 client.create_table(
     TableName="Val",
