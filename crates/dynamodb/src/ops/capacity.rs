@@ -179,6 +179,15 @@ pub fn write_units(bytes: usize) -> f64 {
     bytes.div_ceil(1024).max(1) as f64
 }
 
+/// Adds `units` to `table`'s total in a per-table list (the multi-table operations' report), in
+/// the order tables are first met.
+pub fn add_to_table(totals: &mut Vec<(String, f64)>, table: &str, units: f64) {
+    match totals.iter_mut().find(|(t, _)| t == table) {
+        Some((_, total)) => *total += units,
+        None => totals.push((table.to_owned(), units)),
+    }
+}
+
 /// Read units for `bytes` (4 KB each; eventually consistent reads cost half).
 pub fn read_units(bytes: usize, consistent: bool) -> f64 {
     let u = bytes.div_ceil(4096).max(1) as f64;

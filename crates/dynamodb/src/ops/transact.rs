@@ -178,10 +178,7 @@ fn replay(state: &mut State, actions: &[Action], capacity: Capacity) -> DynamoRe
             .as_ref()
             .map_or(0, item_size);
         let u = 2.0 * super::capacity::read_units(size, true);
-        match units.iter_mut().find(|(t, _)| t == table) {
-            Some((_, total)) => *total += u,
-            None => units.push((table.to_string(), u)),
-        }
+        super::capacity::add_to_table(&mut units, table, u);
     }
     for (table, u) in &units {
         state.consumed.add(table, *u, 0.0);
@@ -306,10 +303,7 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
         };
         // Transactions cost twice the units of plain writes.
         let u = 2.0 * write_units(size);
-        match units.iter_mut().find(|(t, _)| t == table) {
-            Some((_, total)) => *total += u,
-            None => units.push((table.to_string(), u)),
-        }
+        super::capacity::add_to_table(&mut units, table, u);
     }
     if failed {
         return Err(DynamoError::TransactionCanceled(reasons));
@@ -372,10 +366,7 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         });
         let item = state.store.get(table, &hk, &rk)?;
         let u = 2.0 * super::capacity::read_units(item.as_ref().map(item_size).unwrap_or(0), true);
-        match units.iter_mut().find(|(t, _)| t == table) {
-            Some((_, total)) => *total += u,
-            None => units.push((table.to_string(), u)),
-        }
+        super::capacity::add_to_table(&mut units, table, u);
         let item = match (item, &projection) {
             (Some(i), Some(p)) => Some(project(&i, p)),
             (item, _) => item,

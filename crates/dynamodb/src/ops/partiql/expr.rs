@@ -49,6 +49,15 @@ impl Expr {
         out
     }
 
+    /// A `ProjectionExpression` of `paths`.
+    pub fn projection(&mut self, paths: &[Path]) -> String {
+        paths
+            .iter()
+            .map(|p| self.path(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn operand(&mut self, o: &Operand) -> String {
         match o {
             Operand::Path(p) => self.path(p),

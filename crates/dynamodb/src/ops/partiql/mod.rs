@@ -123,33 +123,12 @@ fn leaves(item: &Value, paths: &[parser::Path]) -> Value {
 
 /// `BatchExecuteStatement`: each statement alone, its failure its own entry.
 pub fn batch_execute_statement(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let statements = match r.0.get("Statements") {
-        Some(Value::Array(s)) => s,
-        _ => {
-            return Err(DynamoError::Validation(
-                "1 validation error detected: Value null at 'statements' failed to satisfy constraint: Member must not be null".into(),
-            ))
-        }
-    };
-    if statements.is_empty() || statements.len() > MAX_BATCH {
-        return Err(DynamoError::Validation(format!(
-            "1 validation error detected: Value at 'statements' failed to satisfy constraint: Member must have length {}",
-            if statements.is_empty() {
-                "greater than or equal to 1"
-            } else {
-                "less than or equal to 25"
-            }
-        )));
-    }
+    let statements = statement_list(r, "Statements", "statements", MAX_BATCH)?;
     let capacity = r.opt_str("ReturnConsumedCapacity")?;
     let mut responses = Vec::new();
     let mut used: Vec<(String, f64)> = Vec::new();
     for member in statements {
-        let Value::Object(member) = member else {
-            return Err(DynamoError::Serialization(
-                "Start of structure or map found where not expected".into(),
-            ));
-        };
+        let member = member_object(member)?;
         responses.push(batch_member(state, member, capacity, &mut used));
     }
     let mut out = json!({ "Responses": responses });
@@ -175,10 +154,7 @@ fn note_capacity(reply: &Value, used: &mut Vec<(String, f64)>) {
     ) else {
         return;
     };
-    match used.iter_mut().find(|(t, _)| t == table) {
-        Some((_, total)) => *total += units,
-        None => used.push((table.to_owned(), units)),
-    }
+    super::capacity::add_to_table(used, table, units);
 }
 
 /// One member of a batch: its response, or its error with the table when it got that far.
@@ -280,31 +256,15 @@ fn batch_error(e: &DynamoError, table: Option<&str>) -> Value {
 
 /// `ExecuteTransaction`: SELECTs as a `TransactGetItems`, writes as a `TransactWriteItems`.
 pub fn execute_transaction(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let statements = match r.0.get("TransactStatements") {
-        Some(Value::Array(s)) => s,
-        _ => {
-            return Err(DynamoError::Validation(
-                "1 validation error detected: Value null at 'transactStatements' failed to satisfy constraint: Member must not be null".into(),
-            ))
-        }
-    };
-    if statements.is_empty() || statements.len() > MAX_TRANSACTION {
-        return Err(DynamoError::Validation(format!(
-            "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: Member must have length {}",
-            if statements.is_empty() {
-                "greater than or equal to 1"
-            } else {
-                "less than or equal to 100"
-            }
-        )));
-    }
+    let statements = statement_list(
+        r,
+        "TransactStatements",
+        "transactStatements",
+        MAX_TRANSACTION,
+    )?;
     let mut parsed = Vec::new();
     for member in statements {
-        let Value::Object(member) = member else {
-            return Err(DynamoError::Serialization(
-                "Start of structure or map found where not expected".into(),
-            ));
-        };
+        let member = member_object(member)?;
         parsed.push(statement_of(member)?);
     }
     let reads = parsed
@@ -391,6 +351,41 @@ pub fn execute_transaction(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     copy_capacity(&reply, &mut out);
     Ok(Value::Object(out))
+}
+
+/// The list of statements in `member` (`at`: its name in DynamoDB's messages), 1 to `max` long.
+fn statement_list<'a>(
+    r: &Req<'a>,
+    member: &str,
+    at: &str,
+    max: usize,
+) -> DynamoResult<&'a Vec<Value>> {
+    let Some(Value::Array(statements)) = r.0.get(member) else {
+        return Err(DynamoError::Validation(format!(
+            "1 validation error detected: Value null at '{at}' failed to satisfy constraint: Member must not be null"
+        )));
+    };
+    if statements.is_empty() || statements.len() > max {
+        return Err(DynamoError::Validation(format!(
+            "1 validation error detected: Value at '{at}' failed to satisfy constraint: Member must have length {}",
+            if statements.is_empty() {
+                "greater than or equal to 1".to_owned()
+            } else {
+                format!("less than or equal to {max}")
+            }
+        )));
+    }
+    Ok(statements)
+}
+
+/// One entry of a statement list, which must be an object.
+fn member_object(member: &Value) -> DynamoResult<&Map<String, Value>> {
+    match member {
+        Value::Object(m) => Ok(m),
+        _ => Err(DynamoError::Serialization(
+            "Start of structure or map found where not expected".into(),
+        )),
+    }
 }
 
 /// A member's statement with its parameters substituted.

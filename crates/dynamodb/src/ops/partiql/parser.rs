@@ -527,34 +527,25 @@ impl Parser<'_> {
                 }
                 Ok(json!({ "M": map }))
             }
-            Token::Sym("[") => {
-                let mut list = Vec::new();
-                if !self.eat_sym("]") {
-                    loop {
-                        list.push(self.value()?);
-                        if self.eat_sym("]") {
-                            break;
-                        }
-                        self.sym(",")?;
-                    }
-                }
-                Ok(json!({ "L": list }))
-            }
-            Token::Sym("<<") => {
-                let mut members = Vec::new();
-                if !self.eat_sym(">>") {
-                    loop {
-                        members.push(self.value()?);
-                        if self.eat_sym(">>") {
-                            break;
-                        }
-                        self.sym(",")?;
-                    }
-                }
-                set_of(members)
-            }
+            Token::Sym("[") => Ok(json!({ "L": self.values_until("]")? })),
+            Token::Sym("<<") => set_of(self.values_until(">>")?),
             t => Err(malformed(format!("Unexpected token {t:?}"))),
         }
+    }
+
+    /// Comma-separated values up to `close` (the opening bracket is consumed; may be empty).
+    fn values_until(&mut self, close: &str) -> DynamoResult<Vec<Value>> {
+        let mut values = Vec::new();
+        if !self.eat_sym(close) {
+            loop {
+                values.push(self.value()?);
+                if self.eat_sym(close) {
+                    break;
+                }
+                self.sym(",")?;
+            }
+        }
+        Ok(values)
     }
 }
 

@@ -141,12 +141,7 @@ pub(super) fn select(
         req.insert("IndexName".into(), json!(index));
     }
     if let Some(paths) = projection {
-        let text = paths
-            .iter()
-            .map(|p| e.path(p))
-            .collect::<Vec<_>>()
-            .join(", ");
-        req.insert("ProjectionExpression".into(), json!(text));
+        req.insert("ProjectionExpression".into(), json!(e.projection(paths)));
     }
     if let Some(name) = index {
         unprojected(table, name, projection, filter)?;
@@ -462,12 +457,7 @@ pub(super) fn get(
     req.insert("TableName".into(), json!(table.name));
     req.insert("Key".into(), Value::Object(key));
     if let Some(paths) = projection {
-        let text = paths
-            .iter()
-            .map(|p| e.path(p))
-            .collect::<Vec<_>>()
-            .join(", ");
-        req.insert("ProjectionExpression".into(), json!(text));
+        req.insert("ProjectionExpression".into(), json!(e.projection(paths)));
     }
     e.into_request(&mut req);
     Ok(Plan {
