@@ -60,6 +60,22 @@ fn validation_reason(e: DynamoError) -> CancellationReason {
     }
 }
 
+/// An action's keys; a fault found when the action meets the item becomes its cancellation
+/// reason (`None`), one found while reading the request fails the whole request.
+fn keys_or_reason(
+    located: Result<(Vec<u8>, Vec<u8>), ItemFault>,
+    reasons: &mut Vec<CancellationReason>,
+) -> DynamoResult<Option<(Vec<u8>, Vec<u8>)>> {
+    match located {
+        Ok(keys) => Ok(Some(keys)),
+        Err(ItemFault::Request(e)) => Err(e),
+        Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
+            reasons.push(validation_reason(e));
+            Ok(None)
+        }
+    }
+}
+
 fn too_many(n: usize) -> DynamoError {
     DynamoError::validation(format!(
         "1 validation error detected: Value '[{n} items]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS}"
@@ -214,14 +230,9 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
             }
             _ => classify_key_param(def, &key_item),
         };
-        let (hk, rk) = match located {
-            Ok(keys) => keys,
-            Err(ItemFault::Request(e)) => return Err(e),
-            Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
-                failed = true;
-                reasons.push(validation_reason(e));
-                continue;
-            }
+        let Some((hk, rk)) = keys_or_reason(located, &mut reasons)? else {
+            failed = true;
+            continue;
         };
         if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
             return Err(duplicate_item());
@@ -347,14 +358,9 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         let projection = super::legacy::projection(&gr, &mut attrs)?;
         attrs.check_all_used()?;
         let def = state.table(table)?;
-        let (hk, rk) = match classify_key_param(def, &key) {
-            Ok(keys) => keys,
-            Err(ItemFault::Request(e)) => return Err(e),
-            Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
-                failed = true;
-                reasons.push(validation_reason(e));
-                continue;
-            }
+        let Some((hk, rk)) = keys_or_reason(classify_key_param(def, &key), &mut reasons)? else {
+            failed = true;
+            continue;
         };
         if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
             return Err(duplicate_item());

@@ -174,29 +174,19 @@ fn batch_member(
         Err(e) => return batch_error(&e, None),
     };
     let result = match &statement {
-        Statement::Select {
-            projection,
-            index,
-            filter,
-            ..
-        } => translate::get(
-            &table,
-            index.as_deref(),
-            projection.as_deref(),
-            filter.as_ref(),
-        )
-        .map(|mut plan| {
-            if let Some(v) = member.get("ConsistentRead") {
-                plan.request.insert("ConsistentRead".into(), v.clone());
-            }
-            plan
-        })
-        .map_err(|e| (e, false))
-        .and_then(|plan| run(state, plan, capacity).map_err(|e| (e, true)))
-        .map(|reply| {
-            note_capacity(&reply, used);
-            reply.get("Item").cloned()
-        }),
+        Statement::Select { .. } => translate::single_item(&table, &statement)
+            .map(|mut plan| {
+                if let Some(v) = member.get("ConsistentRead") {
+                    plan.request.insert("ConsistentRead".into(), v.clone());
+                }
+                plan
+            })
+            .map_err(|e| (e, false))
+            .and_then(|plan| run(state, plan, capacity).map_err(|e| (e, true)))
+            .map(|reply| {
+                note_capacity(&reply, used);
+                reply.get("Item").cloned()
+            }),
         _ => match check_write(&table, &statement) {
             Err(e) => Err((e, false)),
             Ok(()) => write(state, &table, &statement, capacity)
@@ -302,24 +292,8 @@ pub fn execute_transaction(state: &mut State, r: &Req) -> DynamoResult<Value> {
             _ => {}
         }
         let table = state.table(translate::table_of(statement))?.clone();
-        let plan = match statement {
-            Statement::Select {
-                projection,
-                index,
-                filter,
-                ..
-            } => translate::get(
-                &table,
-                index.as_deref(),
-                projection.as_deref(),
-                filter.as_ref(),
-            )?,
-            Statement::Insert { item, .. } => translate::insert(&table, item),
-            Statement::Update {
-                actions, filter, ..
-            } => translate::update(&table, actions, filter, None)?,
-            Statement::Delete { filter, .. } => translate::delete(&table, filter, None)?,
-        };
+        // RETURNING was refused above, so a write's plan asks for no return values.
+        let plan = translate::single_item(&table, statement)?;
         let kind = match plan.operation {
             "GetItem" => "Get",
             "PutItem" => "Put",
@@ -424,19 +398,7 @@ fn write(
             "This operation is not supported on an index".into(),
         ));
     }
-    let plan = match statement {
-        Statement::Insert { item, .. } => translate::insert(table, item),
-        Statement::Update {
-            actions,
-            filter,
-            returning,
-            ..
-        } => translate::update(table, actions, filter, *returning)?,
-        Statement::Delete {
-            filter, returning, ..
-        } => translate::delete(table, filter, *returning)?,
-        Statement::Select { .. } => unreachable!("SELECT is not a write"),
-    };
+    let plan = translate::single_item(table, statement)?;
     let insert = plan.operation == "PutItem";
     run(state, plan, capacity).map_err(|e| match e {
         // AWS: INSERT does not overwrite; an existing key is its own error.

@@ -306,7 +306,7 @@ fn range_condition(c: &Cond, e: &mut Expr) -> String {
 }
 
 /// INSERT: a PutItem that fails when the key exists.
-pub(super) fn insert(table: &TableDef, item: &Value) -> Plan {
+fn insert(table: &TableDef, item: &Value) -> Plan {
     let mut e = Expr::default();
     let hash = e.name(&table.keys.hash.name);
     let mut req = Map::new();
@@ -327,7 +327,7 @@ pub(super) fn insert(table: &TableDef, item: &Value) -> Plan {
 }
 
 /// UPDATE: an UpdateItem of the item the WHERE names, which must exist and meet the rest of it.
-pub(super) fn update(
+fn update(
     table: &TableDef,
     actions: &[Action],
     filter: &Cond,
@@ -398,7 +398,7 @@ pub(super) fn update(
 
 /// DELETE: a DeleteItem of the item the WHERE names, when the rest of the WHERE holds for it (a
 /// missing item is nothing to delete, not a failure).
-pub(super) fn delete(
+fn delete(
     table: &TableDef,
     filter: &Cond,
     returning: Option<Returning>,
@@ -435,7 +435,7 @@ pub(super) fn delete(
 
 /// A single-item SELECT (batches and transactions): a GetItem of the item the WHERE names,
 /// with nothing else in the WHERE.
-pub(super) fn get(
+fn get(
     table: &TableDef,
     index: Option<&str>,
     projection: Option<&[Path]>,
@@ -464,6 +464,34 @@ pub(super) fn get(
         operation: "GetItem",
         request: req,
     })
+}
+
+/// The plan of any statement as a single-item operation: a SELECT as a GetItem ([`get`]), the
+/// writes as [`insert`], [`update`] and [`delete`] make them.
+pub(super) fn single_item(table: &TableDef, statement: &Statement) -> DynamoResult<Plan> {
+    match statement {
+        Statement::Select {
+            projection,
+            index,
+            filter,
+            ..
+        } => get(
+            table,
+            index.as_deref(),
+            projection.as_deref(),
+            filter.as_ref(),
+        ),
+        Statement::Insert { item, .. } => Ok(insert(table, item)),
+        Statement::Update {
+            actions,
+            filter,
+            returning,
+            ..
+        } => update(table, actions, filter, *returning),
+        Statement::Delete {
+            filter, returning, ..
+        } => delete(table, filter, *returning),
+    }
 }
 
 /// The table a statement acts on.
