@@ -77,6 +77,50 @@ pub struct Reloader {
     watcher: RecommendedWatcher,
     watched: BTreeSet<(PathBuf, bool)>,
     changed: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    own_outputs: OwnOutputs,
+}
+
+/// The files Sluice itself writes to: its stdout and stderr when they are files, and
+/// `--log-file`. Their writes are never edits: with `CodeUri: .` and `2> sluice.log` beside the
+/// template, each reload's own report line (or a request's log lines) would reload again, forever.
+/// Told apart by file identity, so a relative, symlinked or renamed path still matches.
+#[derive(Debug, Default)]
+struct OwnOutputs(Vec<(u64, u64)>);
+
+impl OwnOutputs {
+    /// This process's stdout and stderr, and `log_file` if it names a file.
+    fn of_this_process(log_file: Option<&Path>) -> OwnOutputs {
+        use std::os::fd::AsFd;
+        let mut files: Vec<std::fs::Metadata> = [
+            std::io::stdout().as_fd().try_clone_to_owned(),
+            std::io::stderr().as_fd().try_clone_to_owned(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|fd| std::fs::File::from(fd).metadata().ok())
+        .collect();
+        files.extend(log_file.and_then(|path| std::fs::metadata(path).ok()));
+        OwnOutputs::of(files)
+    }
+
+    /// The regular files among `files` (a terminal or a pipe is never edited in a code folder).
+    fn of(files: impl IntoIterator<Item = std::fs::Metadata>) -> OwnOutputs {
+        use std::os::unix::fs::MetadataExt;
+        OwnOutputs(
+            files
+                .into_iter()
+                .filter(|m| m.is_file())
+                .map(|m| (m.dev(), m.ino()))
+                .collect(),
+        )
+    }
+
+    /// Whether `path` is one of them.
+    fn contains(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        !self.0.is_empty()
+            && std::fs::metadata(path).is_ok_and(|m| self.0.contains(&(m.dev(), m.ino())))
+    }
 }
 
 impl Application {
@@ -101,6 +145,7 @@ impl Application {
             watcher,
             watched,
             changed,
+            own_outputs: OwnOutputs::of_this_process(self.shared.config.log_file.as_deref()),
         })
     }
 }
@@ -117,6 +162,7 @@ impl Reloader {
             mut watcher,
             mut watched,
             mut changed,
+            own_outputs,
         } = self;
         tokio::pin!(shutdown);
         // Edits made while cargo built, to reload next.
@@ -134,9 +180,10 @@ impl Reloader {
                 std::mem::take(&mut carried)
             };
             // Only edits of what Sluice serves count, so a log file written beside the template
-            // cannot keep a debounce window open.
+            // cannot keep a debounce window open, and Sluice's own output never reloads.
             let model = app.model();
-            let relevant = |path: &PathBuf| app.serves_from(&model, path);
+            let relevant =
+                |path: &PathBuf| app.serves_from(&model, path) && !own_outputs.contains(path);
             let mut paths: Vec<PathBuf> = first.into_iter().filter(relevant).collect();
             if paths.is_empty() {
                 continue;
@@ -426,6 +473,29 @@ fn summary(what: &str, before: &Model, after: &Model) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_outputs_match_the_same_file_by_any_path_and_nothing_else() {
+        let dir = std::env::temp_dir().join(format!("sluice-own-outputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("sluice.log");
+        let code = dir.join("app.py");
+        std::fs::write(&log, "").unwrap();
+        std::fs::write(&code, "").unwrap();
+        let linked = dir.join("linked.log");
+        let _ = std::fs::remove_file(&linked);
+        std::os::unix::fs::symlink(&log, &linked).unwrap();
+        let opened = std::fs::File::open(&log).unwrap().metadata().unwrap();
+        // A directory (e.g. a terminal's /dev/pts) is not a file Sluice writes.
+        let own = OwnOutputs::of([opened, std::fs::metadata(&dir).unwrap()]);
+        assert!(own.contains(&log));
+        assert!(own.contains(&linked));
+        assert!(!own.contains(&code));
+        assert!(!own.contains(&dir));
+        assert!(!own.contains(&dir.join("gone.log")));
+        assert!(!OwnOutputs::default().contains(&log));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn build_output_state_and_editor_files_are_ignored() {

@@ -228,3 +228,59 @@ Resources:
         .is_some());
     assert_eq!(body(&server, "/node"), (200, "n2".to_owned()));
 }
+
+/// With `CodeUri: .` the template's folder is the function's code: a `--log-file` kept there is
+/// written on every request, and those writes must not reload the function (before, each request's
+/// log lines reloaded it, so the next request cold-started a new sandbox).
+#[test]
+fn sluices_own_log_file_in_the_code_folder_does_not_reload() {
+    let dir = fresh_dir("reload-own-log");
+    save(
+        &dir.join("template.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  PidFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Pid:
+          Type: Api
+          Properties: {Path: /pid, Method: get}
+",
+    );
+    save(
+        &dir.join("app.py"),
+        "import os\ndef handler(event, context):\n    return {\"statusCode\": 200, \"body\": str(os.getpid())}\n",
+    );
+    let log = dir.join("sluice.log");
+    let log_arg = log.to_str().expect("utf-8 path");
+    let server = Server::start(
+        sluice(),
+        &dir.join("template.yaml"),
+        &["--log-file", log_arg],
+    );
+    let (status, first) = body(&server, "/pid");
+    assert_eq!(status, 200);
+    // The request's REPORT line has reached the file: the write a watcher would see.
+    assert_eventually!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("REPORT RequestId"),
+        "no REPORT line in {}",
+        log.display()
+    );
+    // Long enough for a watcher to have reloaded several times over.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(body(&server, "/pid"), (200, first.clone()));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(body(&server, "/pid"), (200, first));
+    assert!(
+        !server.logs().iter().any(|l| l.contains("Reloaded")),
+        "reloaded on its own log: {:?}",
+        server.logs()
+    );
+}

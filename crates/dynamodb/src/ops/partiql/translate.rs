@@ -398,11 +398,7 @@ fn update(
 
 /// DELETE: a DeleteItem of the item the WHERE names, when the rest of the WHERE holds for it (a
 /// missing item is nothing to delete, not a failure).
-fn delete(
-    table: &TableDef,
-    filter: &Cond,
-    returning: Option<Returning>,
-) -> DynamoResult<Plan> {
+fn delete(table: &TableDef, filter: &Cond, returning: Option<Returning>) -> DynamoResult<Plan> {
     match returning {
         None | Some(Returning::AllOld) => {}
         Some(r) => {
