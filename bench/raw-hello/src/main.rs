@@ -1,7 +1,10 @@
-//! `raw-hello PORT`: answers `{"message":"Hello, world!"}` on every path over plain HTTP/1 on 127.0.0.1.
+//! `raw-hello PORT [BODY_FILE]`: answers `{"message":"Hello, world!"}` (or BODY_FILE's bytes) on
+//! every path over plain HTTP/1 on 127.0.0.1.
 //!
 //! The benchmark's baseline: the same hyper stack Sluice's gateway uses, with no routing, no event, no
-//! sandbox, so "Sluice minus raw-hello" is what the gateway and the Lambda sandbox add.
+//! sandbox, so "Sluice minus raw-hello" is what the gateway and the Lambda sandbox add. With a
+//! recorded GetItem answer as BODY_FILE it is the DynamoDB benchmark's floor: what the load
+//! generator, loopback HTTP and hyper cost with no database at all (`bench/dynamodb/run`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,11 +21,11 @@ use tokio::net::TcpListener;
 /// The body Sluice's hello examples return, byte for byte, so both sides send the same payload.
 const BODY: &[u8] = br#"{"message":"Hello, world!"}"#;
 
-async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn hello(body: Bytes, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     // Read the request body to its end: hyper closes a keep-alive connection whose body was left
     // unread, and then a client posting bodies (a Lambda runtime client) pays a reconnect each time.
     let _ = req.into_body().collect().await;
-    let mut resp = Response::new(Full::new(Bytes::from_static(BODY)));
+    let mut resp = Response::new(Full::new(body));
     resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),
@@ -34,7 +37,11 @@ async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallib
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = match std::env::args().nth(1) {
         Some(arg) => arg.parse().map_err(|e| format!("bad port {arg:?}: {e}"))?,
-        None => return Err("usage: raw-hello PORT".into()),
+        None => return Err("usage: raw-hello PORT [BODY_FILE]".into()),
+    };
+    let body = match std::env::args().nth(2) {
+        Some(path) => Bytes::from(std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?),
+        None => Bytes::from_static(BODY),
     };
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     eprintln!("raw-hello is serving http://{}", listener.local_addr()?);
@@ -42,10 +49,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (stream, _) = listener.accept().await?;
         // Same socket option a latency-minded server sets; without it small responses can wait on Nagle.
         stream.set_nodelay(true)?;
+        let body = body.clone();
         tokio::spawn(async move {
             // A client that hangs up mid-request is normal under load; nothing to report.
+            let service = service_fn(move |req| hello(body.clone(), req));
             let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service_fn(hello))
+                .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
     }

@@ -1,0 +1,199 @@
+//! `relay-floor GATEWAY_PORT RUNTIME_PORT`: the three loopback HTTP exchanges of one Lambda
+//! invocation, with nothing else around them.
+//!
+//! A client's request on GATEWAY_PORT becomes a small JSON event, handed to whichever runtime client
+//! is waiting in `GET /2018-06-01/runtime/invocation/next` on RUNTIME_PORT; the runtime's
+//! `POST /2018-06-01/runtime/invocation/{id}/response` body goes back to the client verbatim, and the
+//! runtime gets its 202. The same hyper and tokio stack as Sluice, one channel hop each way, no
+//! routing, no proxy-event mapping, no logs, no sandbox supervision: what Sluice's design costs at
+//! the least, so `bench/floor/run` can say how far Sluice is from it (issue 13 point 2).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+
+/// One invocation waiting for a runtime: its event and where the runtime's answer goes.
+struct Pending {
+    event: Bytes,
+    reply: oneshot::Sender<Bytes>,
+}
+
+/// What both listeners share: the queue of invocations and those a runtime has taken.
+struct Relay {
+    queue: mpsc::Sender<Pending>,
+    next: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
+    taken: Mutex<HashMap<u64, oneshot::Sender<Bytes>>>,
+    ids: AtomicU64,
+}
+
+fn respond(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// The client side: one event per request, answered with the runtime's body.
+async fn gateway(
+    relay: Arc<Relay>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    // A few hundred bytes of JSON, like a small proxy event; written with `format!` because the
+    // floor measures the exchanges, not a serializer.
+    let mut headers = String::new();
+    for (name, value) in &parts.headers {
+        if !headers.is_empty() {
+            headers.push(',');
+        }
+        headers.push_str(&format!(
+            "{:?}:{:?}",
+            name.as_str(),
+            value.to_str().unwrap_or("")
+        ));
+    }
+    let event = format!(
+        r#"{{"httpMethod":"{}","path":{:?},"headers":{{{headers}}},"body":{:?},"isBase64Encoded":false}}"#,
+        parts.method,
+        parts.uri.path(),
+        String::from_utf8_lossy(&body),
+    );
+    let (reply, answer) = oneshot::channel();
+    let pending = Pending {
+        event: Bytes::from(event),
+        reply,
+    };
+    if relay.queue.send(pending).await.is_err() {
+        return Ok(respond(StatusCode::BAD_GATEWAY, Bytes::new()));
+    }
+    match answer.await {
+        Ok(body) => Ok(respond(StatusCode::OK, body)),
+        Err(_) => Ok(respond(StatusCode::BAD_GATEWAY, Bytes::new())),
+    }
+}
+
+/// The runtime side: `next` hands out the oldest invocation, `response` completes it.
+async fn runtime(
+    relay: Arc<Relay>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if req.method() == Method::GET && req.uri().path() == NEXT {
+        let Some(pending) = relay.next.lock().await.recv().await else {
+            return Ok(respond(StatusCode::GONE, Bytes::new()));
+        };
+        let id = relay.ids.fetch_add(1, Ordering::Relaxed);
+        relay
+            .taken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, pending.reply);
+        let mut resp = respond(StatusCode::OK, pending.event);
+        resp.headers_mut().insert(
+            "lambda-runtime-aws-request-id",
+            hyper::header::HeaderValue::from(id),
+        );
+        return Ok(resp);
+    }
+    let id = req
+        .uri()
+        .path()
+        .strip_prefix("/2018-06-01/runtime/invocation/")
+        .and_then(|rest| rest.strip_suffix("/response"))
+        .and_then(|id| id.parse::<u64>().ok());
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let reply = id.and_then(|id| {
+        relay
+            .taken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id)
+    });
+    match reply {
+        Some(reply) => {
+            let _ = reply.send(body);
+            Ok(respond(
+                StatusCode::ACCEPTED,
+                Bytes::from_static(br#"{"status":"OK"}"#),
+            ))
+        }
+        None => Ok(respond(StatusCode::NOT_FOUND, Bytes::new())),
+    }
+}
+
+/// Serve `listener` forever, each connection with `handler`.
+async fn serve<F, Fut>(listener: TcpListener, relay: Arc<Relay>, handler: F)
+where
+    F: Fn(Arc<Relay>, Request<Incoming>) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+{
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        // As raw-hello and Sluice do: small answers must not wait on Nagle.
+        let _ = stream.set_nodelay(true);
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handler(relay.clone(), req));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn port(arg: Option<String>) -> Result<u16, Box<dyn std::error::Error>> {
+    let arg = arg.ok_or("usage: relay-floor GATEWAY_PORT RUNTIME_PORT")?;
+    Ok(arg.parse().map_err(|e| format!("bad port {arg:?}: {e}"))?)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let gateway_port = port(args.next())?;
+    let runtime_port = port(args.next())?;
+    let front = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], gateway_port))).await?;
+    let back = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], runtime_port))).await?;
+    eprintln!(
+        "relay-floor is serving http://{} (runtime API {})",
+        front.local_addr()?,
+        back.local_addr()?
+    );
+    let (queue, next) = mpsc::channel(1024);
+    let relay = Arc::new(Relay {
+        queue,
+        next: tokio::sync::Mutex::new(next),
+        taken: Mutex::new(HashMap::new()),
+        ids: AtomicU64::new(1),
+    });
+    tokio::spawn(serve(back, relay.clone(), runtime));
+    serve(front, relay, gateway).await;
+    Ok(())
+}
