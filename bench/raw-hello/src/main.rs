@@ -5,6 +5,8 @@
 //! sandbox, so "Sluice minus raw-hello" is what the gateway and the Lambda sandbox add. With a
 //! recorded GetItem answer as BODY_FILE it is the DynamoDB benchmark's floor: what the load
 //! generator, loopback HTTP and hyper cost with no database at all (`bench/dynamodb/run`).
+//! With `RAW_HELLO_DELAY_MS=10` each answer waits 10 ms first: the floor of `bench/warm`'s 10 ms
+//! handler (a timer and one exchange, no sandbox).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -21,10 +23,19 @@ use tokio::net::TcpListener;
 /// The body Sluice's hello examples return, byte for byte, so both sides send the same payload.
 const BODY: &[u8] = br#"{"message":"Hello, world!"}"#;
 
-async fn hello(body: Bytes, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn hello(
+    body: Bytes,
+    delay: Option<std::time::Duration>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     // Read the request body to its end: hyper closes a keep-alive connection whose body was left
     // unread, and then a client posting bodies (a Lambda runtime client) pays a reconnect each time.
     let _ = req.into_body().collect().await;
+    if let Some(delay) = delay {
+        // A thread's nanosleep, as a handler's `time.sleep` is: tokio's timer wheel rounds up to
+        // the next millisecond, which would make the floor ~1 ms slower than the handler.
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+    }
     let mut resp = Response::new(Full::new(body));
     resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -43,6 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => Bytes::from(std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?),
         None => Bytes::from_static(BODY),
     };
+    let delay = std::env::var("RAW_HELLO_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(std::time::Duration::from_millis);
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     eprintln!("raw-hello is serving http://{}", listener.local_addr()?);
     loop {
@@ -52,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let body = body.clone();
         tokio::spawn(async move {
             // A client that hangs up mid-request is normal under load; nothing to report.
-            let service = service_fn(move |req| hello(body.clone(), req));
+            let service = service_fn(move |req| hello(body.clone(), delay, req));
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
