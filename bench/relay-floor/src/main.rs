@@ -1,12 +1,14 @@
-//! `relay-floor GATEWAY_PORT RUNTIME_PORT`: the three loopback HTTP exchanges of one Lambda
-//! invocation, with nothing else around them.
+//! `relay-floor GATEWAY_PORT RUNTIME_PORT [EVENT_FILE]`: the three loopback HTTP exchanges of one
+//! Lambda invocation, with nothing else around them.
 //!
 //! A client's request on GATEWAY_PORT becomes a small JSON event, handed to whichever runtime client
 //! is waiting in `GET /2018-06-01/runtime/invocation/next` on RUNTIME_PORT; the runtime's
 //! `POST /2018-06-01/runtime/invocation/{id}/response` body goes back to the client verbatim, and the
 //! runtime gets its 202. The same hyper and tokio stack as Sluice, one channel hop each way, no
 //! routing, no proxy-event mapping, no logs, no sandbox supervision: what Sluice's design costs at
-//! the least, so `bench/floor/run` can say how far Sluice is from it (issue 13 point 2).
+//! the least, so `bench/floor/run` can say how far Sluice is from it (issue 13 point 2). With
+//! EVENT_FILE (a recorded API Gateway event) every invocation carries that event instead, so a real
+//! runtime client (`lambda_http`, Sluice's python bootstrap) can run behind the floor too.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -19,6 +21,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -38,6 +41,8 @@ struct Relay {
     next: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
     taken: Mutex<HashMap<u64, oneshot::Sender<Bytes>>>,
     ids: AtomicU64,
+    /// A recorded event sent with every invocation, when given.
+    recorded: Option<Bytes>,
 }
 
 fn respond(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
@@ -45,7 +50,7 @@ fn respond(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("application/json"),
+        HeaderValue::from_static("application/json"),
     );
     resp
 }
@@ -61,6 +66,9 @@ async fn gateway(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if let Some(event) = &relay.recorded {
+        return Ok(invoke(&relay, event.clone()).await);
+    }
     // A few hundred bytes of JSON, like a small proxy event; written with `format!` because the
     // floor measures the exchanges, not a serializer.
     let mut headers = String::new();
@@ -80,17 +88,18 @@ async fn gateway(
         parts.uri.path(),
         String::from_utf8_lossy(&body),
     );
+    Ok(invoke(&relay, Bytes::from(event)).await)
+}
+
+/// Hand `event` to a runtime and answer with what it posts back.
+async fn invoke(relay: &Relay, event: Bytes) -> Response<Full<Bytes>> {
     let (reply, answer) = oneshot::channel();
-    let pending = Pending {
-        event: Bytes::from(event),
-        reply,
-    };
-    if relay.queue.send(pending).await.is_err() {
-        return Ok(respond(StatusCode::BAD_GATEWAY, Bytes::new()));
+    if relay.queue.send(Pending { event, reply }).await.is_err() {
+        return respond(StatusCode::BAD_GATEWAY, Bytes::new());
     }
     match answer.await {
-        Ok(body) => Ok(respond(StatusCode::OK, body)),
-        Err(_) => Ok(respond(StatusCode::BAD_GATEWAY, Bytes::new())),
+        Ok(body) => respond(StatusCode::OK, body),
+        Err(_) => respond(StatusCode::BAD_GATEWAY, Bytes::new()),
     }
 }
 
@@ -110,9 +119,23 @@ async fn runtime(
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, pending.reply);
         let mut resp = respond(StatusCode::OK, pending.event);
-        resp.headers_mut().insert(
-            "lambda-runtime-aws-request-id",
-            hyper::header::HeaderValue::from(id),
+        let deadline_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64 + 3_000);
+        // The headers every runtime client requires (`lambda_runtime` refuses an event without
+        // them); the ARN and trace id are fixed, as the floor has one function.
+        let headers = resp.headers_mut();
+        headers.insert("lambda-runtime-aws-request-id", HeaderValue::from(id));
+        headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline_ms));
+        headers.insert(
+            "lambda-runtime-invoked-function-arn",
+            HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:hello"),
+        );
+        headers.insert(
+            "lambda-runtime-trace-id",
+            HeaderValue::from_static(
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
+            ),
         );
         return Ok(resp);
     }
@@ -120,7 +143,10 @@ async fn runtime(
         .uri()
         .path()
         .strip_prefix("/2018-06-01/runtime/invocation/")
-        .and_then(|rest| rest.strip_suffix("/response"))
+        .and_then(|rest| {
+            rest.strip_suffix("/response")
+                .or_else(|| rest.strip_suffix("/error"))
+        })
         .and_then(|id| id.parse::<u64>().ok());
     let body = req
         .into_body()
@@ -179,6 +205,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let gateway_port = port(args.next())?;
     let runtime_port = port(args.next())?;
+    let recorded = match args.next() {
+        Some(path) => Some(Bytes::from(
+            std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?,
+        )),
+        None => None,
+    };
     let front = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], gateway_port))).await?;
     let back = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], runtime_port))).await?;
     eprintln!(
@@ -192,6 +224,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         next: tokio::sync::Mutex::new(next),
         taken: Mutex::new(HashMap::new()),
         ids: AtomicU64::new(1),
+        recorded,
     });
     tokio::spawn(serve(back, relay.clone(), runtime));
     serve(front, relay, gateway).await;
