@@ -51,7 +51,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => return Err("usage: raw-hello PORT [BODY_FILE]".into()),
     };
     let body = match std::env::args().nth(2) {
-        Some(path) => Bytes::from(std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?),
+        Some(path) => {
+            Bytes::from(std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?)
+        }
         None => Bytes::from_static(BODY),
     };
     let delay = std::env::var("RAW_HELLO_DELAY_MS")
