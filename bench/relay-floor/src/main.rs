@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -55,17 +56,21 @@ fn respond(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     resp
 }
 
+/// The whole body, read to its end (an unread body makes hyper close a keep-alive connection).
+async fn read_body(body: Incoming) -> Bytes {
+    body.collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default()
+}
+
 /// The client side: one event per request, answered with the runtime's body.
 async fn gateway(
     relay: Arc<Relay>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = read_body(body).await;
     if let Some(event) = &relay.recorded {
         return Ok(invoke(&relay, event.clone()).await);
     }
@@ -76,11 +81,12 @@ async fn gateway(
         if !headers.is_empty() {
             headers.push(',');
         }
-        headers.push_str(&format!(
+        let _ = write!(
+            headers,
             "{:?}:{:?}",
             name.as_str(),
             value.to_str().unwrap_or("")
-        ));
+        );
     }
     let event = format!(
         r#"{{"httpMethod":"{}","path":{:?},"headers":{{{headers}}},"body":{:?},"isBase64Encoded":false}}"#,
@@ -148,12 +154,7 @@ async fn runtime(
                 .or_else(|| rest.strip_suffix("/error"))
         })
         .and_then(|id| id.parse::<u64>().ok());
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = read_body(req.into_body()).await;
     let reply = id.and_then(|id| {
         relay
             .taken
