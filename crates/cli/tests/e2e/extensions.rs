@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sluice_testkit::{fresh_dir, Server};
 
-use crate::{client, sluice};
+use crate::{client, idle_sandboxes, sluice};
 
 /// An external extension: registers (first, when asked, under a wrong name), then records each
 /// event in `$EXT_RECORD_DIR/<its name>-<function>.log`; with `HOLD` set it never calls `next` after an INVOKE.
@@ -59,6 +59,9 @@ while True:
         record("INVOKE " + event["requestId"])
         if os.environ.get("HOLD"):
             time.sleep(3600)
+        if os.environ.get("PROBE"):
+            # Done after the function: the sandbox stays taken until this extension is.
+            time.sleep(0.3)
     else:
         record("SHUTDOWN " + event["shutdownReason"])
         sys.exit(0)
@@ -158,6 +161,13 @@ fn an_extension_sees_each_invocation_and_shutdown_on_ctrl_c() {
     let (template, records) = project("        PROBE: '1'");
     let mut server = Server::start(sluice(), &template, &[]);
     let first = get(&server, "/py");
+    // As on Lambda, the sandbox is free again only once the extension has also asked for its
+    // next event; a request before that would rightly get another sandbox.
+    sluice_testkit::assert_eventually!(
+        idle_sandboxes(&server, "Fn") == 1.0,
+        "the sandbox never became free: {:?}",
+        recorded(&records)
+    );
     let second = get(&server, "/py");
     let ids: Vec<&str> = [&first, &second]
         .iter()

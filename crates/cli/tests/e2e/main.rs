@@ -109,3 +109,12 @@ pub fn get_text(server: &Server, path: &str) -> String {
         .and_then(|response| response.text())
         .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
+
+/// How many sandboxes of `function` are warm and free, from the metrics endpoint.
+pub fn idle_sandboxes(server: &Server, function: &str) -> f64 {
+    let series = format!(r#"sluice_sandboxes{{function="{function}",state="idle"}} "#);
+    get_text(server, "/_sluice/metrics")
+        .lines()
+        .find_map(|l| l.strip_prefix(&series)?.parse().ok())
+        .unwrap_or(0.0)
+}

@@ -6,25 +6,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sluice_testkit::Server;
 
-use crate::{client, get_text, sluice};
+use crate::{client, get_text, idle_sandboxes, sluice};
 
 fn template() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/provisioned/template.yaml")
-}
-
-/// The value of one Prometheus series, if present.
-fn sample(server: &Server, series: &str) -> Option<f64> {
-    get_text(server, "/_sluice/metrics")
-        .lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
-fn idle(server: &Server, function: &str) -> f64 {
-    sample(
-        server,
-        &format!(r#"sluice_sandboxes{{function="{function}",state="idle"}}"#),
-    )
-    .unwrap_or(0.0)
 }
 
 /// REPORT lines of `function`, and how many of them carry `Init Duration`.
@@ -44,11 +29,11 @@ fn provisioned_sandboxes_start_before_the_first_request_and_report_no_init_durat
     let server = Server::start(sluice(), &template(), &[]);
     // Two sandboxes started with no request at all; the on-demand function started none.
     sluice_testkit::assert_eventually!(
-        idle(&server, "ProvisionedFunction") == 2.0,
+        idle_sandboxes(&server, "ProvisionedFunction") == 2.0,
         "expected 2 provisioned sandboxes, saw {}",
-        idle(&server, "ProvisionedFunction")
+        idle_sandboxes(&server, "ProvisionedFunction")
     );
-    assert_eq!(idle(&server, "OnDemandFunction"), 0.0);
+    assert_eq!(idle_sandboxes(&server, "OnDemandFunction"), 0.0);
 
     let body: Value = serde_json::from_str(&get_text(&server, "/provisioned")).unwrap();
     assert_eq!(body["initialization_type"], "provisioned-concurrency");
@@ -79,9 +64,9 @@ fn provisioned_sandboxes_start_before_the_first_request_and_report_no_init_durat
 fn requests_beyond_provisioned_concurrency_spill_over_to_on_demand_sandboxes() {
     let server = Server::start(sluice(), &template(), &[]);
     sluice_testkit::assert_eventually!(
-        idle(&server, "ProvisionedFunction") == 2.0,
+        idle_sandboxes(&server, "ProvisionedFunction") == 2.0,
         "expected 2 provisioned sandboxes, saw {}",
-        idle(&server, "ProvisionedFunction")
+        idle_sandboxes(&server, "ProvisionedFunction")
     );
     // Three at once, each holding its sandbox for a second: two provisioned, one on demand.
     let handles: Vec<_> = (0..3)
