@@ -218,6 +218,10 @@ pub struct RunArgs {
     /// When Sluice runs as root: the user sandboxes run as (default nobody; root keeps root).
     #[arg(long, value_name = "USER")]
     pub sandbox_user: Option<String>,
+    /// Start every python sandbox as a fresh interpreter, instead of forking it from a warm
+    /// template process that has the runtime loaded (slower cold starts; for debugging).
+    #[arg(long)]
+    pub no_fork_server: bool,
     /// Once listening, write `{"api": URL, "services": URL}` to this file (for scripts and tests
     /// that start Sluice on port 0).
     #[arg(long, value_name = "FILE")]

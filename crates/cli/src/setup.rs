@@ -80,6 +80,7 @@ pub(crate) fn run_config(
     config.default_concurrency = run.default_concurrency.max(1);
     config.sandbox_limits = !(run.no_sandbox_limits || sam.is_some_and(|s| s.no_memory_limit));
     config.sandbox_user = run.sandbox_user.clone();
+    config.fork_sandboxes = !run.no_fork_server;
     config.log_file = sam.and_then(|s| s.log_file.clone());
     config.max_connections = run.max_connections;
     Ok(config)

@@ -57,6 +57,19 @@ impl Launcher {
     }
 }
 
+/// Whether sandboxes of `launcher` can be forked from a template process: exactly the python
+/// bootstrap as `launcher_for` starts it (not under a debugger or a wrapper script, which change
+/// the command line).
+pub(crate) fn forkable(launcher: &Launcher) -> bool {
+    launcher.interpreter_of.is_none()
+        && launcher.args.len() == 2
+        && launcher.args[0] == "-u"
+        && Path::new(&launcher.args[1]) == launcher.runtime_dir.join(PYTHON_BOOTSTRAP_FILE)
+}
+
+/// The python bootstrap's file name in the runtime folder.
+const PYTHON_BOOTSTRAP_FILE: &str = "python_bootstrap.py";
+
 /// Shared, once-per-service runtime setup: the bootstrap files.
 pub(crate) struct Launchers {
     runtime_dir: PathBuf,
@@ -79,7 +92,7 @@ impl Launchers {
         }
         let runtime_dir = cache_dir.join("runtime");
         if kinds.contains(&RuntimeFamily::Python) {
-            write_if_changed(&runtime_dir.join("python_bootstrap.py"), PYTHON_BOOTSTRAP)?;
+            write_if_changed(&runtime_dir.join(PYTHON_BOOTSTRAP_FILE), PYTHON_BOOTSTRAP)?;
         }
         if kinds.contains(&RuntimeFamily::Node) {
             write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
@@ -121,7 +134,7 @@ impl Launchers {
                 program: PathBuf::from("python3"),
                 interpreter_of: Some(spec.runtime.clone()),
                 // -u: print() reaches the log immediately, as on Lambda.
-                args: vec!["-u".into(), runtime_dir.join("python_bootstrap.py").into()],
+                args: vec!["-u".into(), runtime_dir.join(PYTHON_BOOTSTRAP_FILE).into()],
                 task_root,
                 runtime_dir,
                 execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),

@@ -32,6 +32,8 @@ pub struct LambdaConfig {
     pub cgroups: SandboxCgroups,
     /// Who sandboxes run as when Sluice runs as root (`nobody` when `None`; `root` keeps root).
     pub sandbox_user: Option<String>,
+    /// Fork python sandboxes from a warm template process (false: a fresh interpreter each).
+    pub fork_sandboxes: bool,
     /// A debugger to start functions under, if any.
     pub debug: Option<DebugOptions>,
     /// Whether stopping a sandbox runs Lambda's Shutdown phase (SIGTERM, the SHUTDOWN event to
@@ -76,6 +78,7 @@ impl LambdaConfig {
             sandbox_limits: true,
             cgroups: SandboxCgroups::Auto,
             sandbox_user: None,
+            fork_sandboxes: true,
             debug: None,
             shutdown_events: true,
         }

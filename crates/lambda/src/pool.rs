@@ -111,6 +111,18 @@ impl FunctionPool {
         }
     }
 
+    /// Start, in the background, the template process this function's sandboxes fork from (if
+    /// they do), so the first request does not wait for it.
+    pub fn warm_fork_server(&self) {
+        if self.template.host.forks.is_none() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let template = self.template.clone();
+            runtime.spawn(async move { template.warm_fork_server().await });
+        }
+    }
+
     /// Run one invocation on a warm or new sandbox.
     pub async fn invoke(
         self: &Arc<Self>,
@@ -179,12 +191,16 @@ impl FunctionPool {
                 .await
                 .map_err(|_| throttled())?
         };
-        // A warm sandbox whose extension died while it idled is not used (AWS resets it).
+        // A warm sandbox whose runtime or extension died while it idled is not used (AWS resets
+        // it): a killed process, or sandboxes whose template died.
         let warm = loop {
-            let popped = take_idle(&mut lock(&self.idle));
-            match popped {
-                Some(sandbox) if sandbox.extension_failed() => self.discard(sandbox),
-                other => break other,
+            let Some(mut sandbox) = take_idle(&mut lock(&self.idle)) else {
+                break None;
+            };
+            if sandbox.extension_failed() || !sandbox.is_reusable() {
+                self.discard(sandbox);
+            } else {
+                break Some(sandbox);
             }
         };
         self.start_ahead_if_all_busy();

@@ -107,6 +107,7 @@ impl Lambda {
                 config.sandbox_limits,
                 config.cgroups,
                 config.sandbox_user.as_deref(),
+                config.fork_sandboxes,
             )),
         };
         let mut pools = BTreeMap::new();
@@ -127,7 +128,11 @@ impl Lambda {
                 .cloned();
             let pool = match kept {
                 Some(pool) => pool,
-                None => Arc::new(FunctionPool::new(spec, launcher, &config, host.clone())),
+                None => {
+                    let pool = Arc::new(FunctionPool::new(spec, launcher, &config, host.clone()));
+                    pool.warm_fork_server();
+                    pool
+                }
             };
             if pools.insert(name.clone(), pool).is_some() {
                 return Err(LambdaError::DuplicateFunction { function: name });

@@ -59,6 +59,9 @@ pub struct Config {
     pub sandbox_limits: bool,
     /// When Sluice runs as root, the user sandboxes run as (`--sandbox-user`; `nobody` if unset).
     pub sandbox_user: Option<String>,
+    /// Fork python sandboxes from a warm template process (`--no-fork-server`: fresh
+    /// interpreters).
+    pub fork_sandboxes: bool,
     /// `--static-dir`: files served at `/` before routing, as SAM CLI serves them (absolute; a
     /// folder that does not exist serves nothing).
     pub static_dir: Option<PathBuf>,
@@ -105,6 +108,7 @@ impl Config {
             dynamodb_signing_key: None,
             sandbox_limits: true,
             sandbox_user: None,
+            fork_sandboxes: true,
             static_dir: None,
             log_file: None,
             disable_authorizer: false,

@@ -283,6 +283,7 @@ impl Generation {
                 sandbox_limits: config.sandbox_limits,
                 cgroups: sluice_lambda::SandboxCgroups::Auto,
                 sandbox_user: config.sandbox_user.clone(),
+                fork_sandboxes: config.fork_sandboxes,
                 debug,
                 shutdown_events: config.shutdown_events,
             },

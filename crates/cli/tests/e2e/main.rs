@@ -12,6 +12,7 @@ mod ddb_streams;
 mod debugging;
 mod errors;
 mod extensions;
+mod fork_server;
 mod function_url_streaming;
 mod generate_event;
 mod hardening;

@@ -201,17 +201,22 @@ impl Containment {
         members
     }
 
-    /// The sandbox's peak memory in kB: the cgroup's high-water mark, else the process tree's.
+    /// The sandbox's peak memory in kB: the larger of the cgroup's high-water mark and the process
+    /// tree's. A sandbox forked from a template shares the interpreter's pages, which its cgroup
+    /// is not charged for but its processes' resident sizes count (as a fresh interpreter's do).
     pub fn peak_memory_kb(&self) -> Option<u64> {
-        if let Some(bytes) = self.cgroup.as_ref().and_then(SandboxCgroup::peak_bytes) {
-            return Some(bytes / 1024);
-        }
+        let cgroup = self
+            .cgroup
+            .as_ref()
+            .and_then(SandboxCgroup::peak_bytes)
+            .map(|bytes| bytes / 1024);
         // Every process Sluice started (runtime and extensions) and what each started.
         let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        roots
+        let tree = roots
             .into_iter()
             .filter_map(memory::peak_rss_kb)
-            .reduce(|a, b| a + b)
+            .reduce(|a, b| a + b);
+        cgroup.max(tree)
     }
 
     /// SIGKILL every process of the sandbox: its process group, then whatever its cgroup holds

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::containment::{CgroupChoice, HostContainment};
+use super::fork_server::ForkServers;
 use super::peer;
 use super::user::SandboxUser;
 use crate::bootstrap::Launcher;
@@ -20,13 +21,20 @@ pub(crate) struct SandboxHost {
     user: Option<SandboxUser>,
     /// Why sandboxes keep root although Sluice is root, if they do.
     user_problem: Option<String>,
+    /// Templates python sandboxes are forked from (`None`: every sandbox is a fresh interpreter).
+    pub forks: Option<ForkServers>,
 }
 
 impl SandboxHost {
     /// Probe the host; `limits` turns `MemorySize` and the process limit on, `cgroups` says
     /// which cgroups sandboxes may get, `user` names who sandboxes run as when Sluice is root
-    /// (`nobody` when `None`).
-    pub fn probe(limits: bool, cgroups: SandboxCgroups, user: Option<&str>) -> SandboxHost {
+    /// (`nobody` when `None`); `fork` lets python sandboxes be forked from a template process.
+    pub fn probe(
+        limits: bool,
+        cgroups: SandboxCgroups,
+        user: Option<&str>,
+        fork: bool,
+    ) -> SandboxHost {
         let (user, user_problem) = match SandboxUser::choose(user) {
             Ok(user) => (user, None),
             Err(why) => (None, Some(why)),
@@ -43,6 +51,7 @@ impl SandboxHost {
             isolate_runtime_api: cfg!(target_os = "linux") && peer::tracing_works(),
             user,
             user_problem,
+            forks: fork.then(ForkServers::default),
         }
     }
 
@@ -54,6 +63,7 @@ impl SandboxHost {
             isolate_runtime_api: false,
             user: None,
             user_problem: None,
+            forks: None,
         }
     }
 
@@ -80,6 +90,9 @@ impl SandboxHost {
 
     /// At shutdown: stop what outlived the sandboxes and give back their cgroup folders.
     pub fn release(&self) {
+        if let Some(forks) = &self.forks {
+            forks.release();
+        }
         self.containment.release();
     }
 

@@ -13,6 +13,7 @@ mod cgroups;
 mod containment;
 mod extension_phases;
 mod extension_processes;
+mod fork_server;
 mod function_error;
 mod host;
 mod init;

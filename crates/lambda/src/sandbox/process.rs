@@ -137,6 +137,20 @@ impl SandboxProcess {
         })
     }
 
+    /// A runtime process a template forked (see [`super::fork_server`]): not Sluice's child, so
+    /// its exit comes from the template, which reaps it.
+    pub fn forked(
+        containment: Arc<Containment>,
+        pid: u32,
+        exit: oneshot::Receiver<String>,
+    ) -> SandboxProcess {
+        SandboxProcess {
+            containment,
+            pid,
+            exit: Some(exit),
+        }
+    }
+
     /// `Some(description)` once the runtime process has exited (reported once), else `None`.
     pub fn try_exited(&mut self) -> Option<String> {
         let rx = self.exit.as_mut()?;
@@ -201,6 +215,48 @@ pub(super) async fn runtime_exited(process: &mut Option<SandboxProcess>) -> Stri
         Some(process) => process.exited().await,
         None => std::future::pending().await,
     }
+}
+
+/// Start a template process (see [`super::fork_server`]) with exactly `env`, in `dir`, in its own
+/// process group, dying with the calling thread, with `control` as its descriptor 3.
+pub(super) fn spawn_fork_server(
+    program: &std::path::Path,
+    args: &[std::ffi::OsString],
+    env: &BTreeMap<String, String>,
+    dir: &std::path::Path,
+    control: &OwnedFd,
+) -> std::io::Result<std::process::Child> {
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .process_group(0);
+    let parent = nix::unistd::getpid();
+    let control = control.as_raw_fd();
+    // SAFETY: as in `enter_containment`: only async-signal-safe syscalls (prctl, getppid, dup2,
+    // fcntl, _exit) on values prepared before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            if nix::unistd::getppid() != parent {
+                nix::libc::_exit(1);
+            }
+            // Descriptor 3, without close-on-exec (which dup2 clears, unless it is already 3).
+            let moved = if control == 3 {
+                nix::libc::fcntl(3, nix::libc::F_SETFD, 0)
+            } else {
+                nix::libc::dup2(control, 3)
+            };
+            if moved < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    orphans::spawn_leader(|| cmd.spawn(), |c| Some(c.id()))
 }
 
 /// In the child, before `exec`: die with Sluice, and join the sandbox's cgroups.

@@ -1,9 +1,10 @@
 //! Starting a sandbox: its containment, Runtime API listener, extensions and runtime process.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::bootstrap::check_executable;
+use crate::bootstrap::{check_executable, Launcher};
 use crate::extensions::api::Endpoint;
 use crate::extensions::{wrapper, Registry};
 use crate::invocation_log::FunctionLog;
@@ -14,7 +15,39 @@ use super::extension_processes::{extension_name, ExtensionProcesses};
 use super::output::PipeReader;
 use super::peer;
 use super::process::{SandboxProcess, Spawned};
+use super::user::SandboxUser;
 use super::{InitType, Sandbox, SandboxTemplate, StartError, INIT_LIMIT};
+
+impl SandboxTemplate {
+    /// The user sandboxes of `launcher` run as (`None`: Sluice's own), with `env` made theirs.
+    fn user_for(
+        &self,
+        launcher: &Launcher,
+        env: &mut BTreeMap<String, String>,
+    ) -> Option<&SandboxUser> {
+        let user = self
+            .host
+            .user_for(&self.function, launcher, &self.said_privileged, env);
+        if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
+            // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
+            env.insert("HOME".to_owned(), "/tmp".to_owned());
+        }
+        user
+    }
+
+    /// Start the template process this function's sandboxes would be forked from, if they can
+    /// be, so the first cold start does not wait for it.
+    pub async fn warm_fork_server(&self) {
+        let Some(forks) = &self.host.forks else {
+            return;
+        };
+        let launcher = self.launcher.resolved().await;
+        let launcher = wrapper::wrapped(&launcher, &self.env);
+        let mut env = self.env.clone();
+        self.user_for(&launcher, &mut env);
+        forks.warm(&launcher, &env);
+    }
+}
 
 impl Sandbox {
     /// Start the runtime process; it initialises in the background.
@@ -60,16 +93,7 @@ impl Sandbox {
             "AWS_LAMBDA_INITIALIZATION_TYPE".to_owned(),
             init_type.env_value().to_owned(),
         );
-        let user = host.user_for(
-            &template.function,
-            &launcher,
-            &template.said_privileged,
-            &env,
-        );
-        if user.is_some() && env.get("HOME") == std::env::var("HOME").ok().as_ref() {
-            // Sluice's own home is not the sandbox user's to read; /tmp is, as on Lambda.
-            env.insert("HOME".to_owned(), "/tmp".to_owned());
-        }
+        let user = template.user_for(&launcher, &mut env);
         let started = Instant::now();
         // AWS: external extensions start first, and the runtime once each has registered.
         let extensions = ExtensionProcesses::spawn(
@@ -92,11 +116,18 @@ impl Sandbox {
         let mut output = Vec::new();
         if init_failure.is_none() {
             let launcher = wrapper::wrapped(&launcher, &env);
+            let forked = match &host.forks {
+                Some(forks) => forks.spawn(&launcher, &env, &containment, user).await,
+                None => None,
+            };
             let Spawned {
                 process: runtime,
                 stdout,
                 stderr,
-            } = SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?;
+            } = match forked {
+                Some(forked) => forked?,
+                None => SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?,
+            };
             process = Some(runtime);
             for fd in [stdout, stderr] {
                 output.push(
