@@ -27,13 +27,10 @@ SLUICE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "tar
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from cpu_split import cpu_us, tree  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import free_port, wait_ready  # noqa: E402
+
 MODES = ("null", "file", "pty")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(template, mode, port, state):
@@ -52,16 +49,6 @@ def start(template, mode, port, state):
     # A pseudo-terminal, as a developer's terminal is; `script` copies it to a file.
     return subprocess.Popen(["script", "-qfc", " ".join(cmd), log], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def wait_ready(url):
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{url} did not answer within 30 s")
 
 
 def measure(template, mode):
