@@ -25,10 +25,8 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLUICE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "sluice")
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from cpu_split import cpu_us, tree  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchlib import free_port, wait_ready  # noqa: E402
+from cpu_split import cpu_us, tree  # noqa: E402
 
 MODES = ("null", "file", "pty")
 
