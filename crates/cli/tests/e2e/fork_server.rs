@@ -41,6 +41,9 @@ def handler(event, context):
         "argv": sys.argv,
         "helper": helper.WHERE,
         "bytecode": sys.dont_write_bytecode,
+        # Modules already imported when the handler runs: a handler's own `socket.py` would
+        # shadow the standard one only if the runtime had not imported that already.
+        "modules": sorted(sys.modules),
     }
     return {"statusCode": 200, "body": json.dumps({
         "pid": os.getpid(), "ppid": os.getppid(), "loaded_by": LOADED_BY, "count": COUNT,

@@ -396,6 +396,10 @@ PR_SET_DUMPABLE = 4
 
 
 def _serve_forks(fd):
+    # The modules a fresh sandbox would have: what the template imports beyond them is dropped
+    # in each sandbox, so the handler's `import socket` finds what a fresh interpreter's would
+    # (the standard module, or a `socket.py` of its own that shadows it).
+    fresh_modules = set(sys.modules)
     import ctypes
     import signal
     import socket
@@ -436,6 +440,8 @@ def _serve_forks(fd):
         if pid == 0:
             try:
                 _become_sandbox(request, fds, control, libc, template, base_path, started_with)
+                for name in set(sys.modules) - fresh_modules:
+                    del sys.modules[name]
             except BaseException as e:  # the sandbox must never return into this loop
                 try:
                     os.write(2, ("cannot become a sandbox: %r\n" % (e,)).encode())
