@@ -388,6 +388,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
     debugging(&mut config, &args.sam, None);
     // SAM: `--shutdown` sends extensions the SHUTDOWN event after the invocation, and waits.
     config.shutdown_events = args.sam.shutdown;
+    // One cold start: a template process would start an interpreter anyway, then fork.
+    config.fork_sandboxes = false;
     // A malformed event is the caller's mistake: report it before any function starts.
     let event = read_event(if args.no_event {
         None
