@@ -96,6 +96,18 @@ impl HostContainment {
         }
     }
 
+    /// A host without cgroups that adopts no orphans: sandboxes are process groups (tests that
+    /// must not change the test process).
+    #[cfg(test)]
+    pub fn plain_for_tests() -> HostContainment {
+        HostContainment {
+            cgroups: None,
+            adopts_orphans: false,
+            limits: false,
+            notes: Vec::new(),
+        }
+    }
+
     /// Reap adopted orphans that have exited (a no-op with cgroups).
     pub fn reap_orphans(&self) {
         if self.adopts_orphans {

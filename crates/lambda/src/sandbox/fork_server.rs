@@ -389,7 +389,37 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::read_at_startup;
+    use super::*;
+    use crate::sandbox::containment::HostContainment;
+
+    #[tokio::test]
+    async fn a_template_that_dies_before_its_first_fork_is_not_started_again() {
+        let dir = std::env::temp_dir();
+        // The command line of the python bootstrap, run by a program that exits at once.
+        let launcher = Launcher {
+            program: PathBuf::from("/bin/false"),
+            interpreter_of: None,
+            args: vec!["-u".into(), dir.join("python_bootstrap.py").into()],
+            task_root: dir.clone(),
+            runtime_dir: dir.clone(),
+            execution_env: Some("AWS_Lambda_python3.12".to_owned()),
+            needs_executable_check: false,
+        };
+        assert!(forkable(&launcher));
+        let containment = Arc::new(HostContainment::plain_for_tests().prepare(128).unwrap());
+        let env = BTreeMap::new();
+        let forks = ForkServers::default();
+        // The caller is told to start a fresh interpreter.
+        assert!(forks
+            .spawn(&launcher, &env, &containment, None)
+            .await
+            .is_none());
+        assert!(lock(&forks.servers).is_empty());
+        assert_eq!(lock(&forks.failed).len(), 1);
+        // And the next sandbox is not made to wait for another template that would die too.
+        assert!(forks.server_for(&launcher, &env).is_none());
+        assert!(lock(&forks.servers).is_empty());
+    }
 
     #[test]
     fn only_variables_an_interpreter_reads_while_starting_pick_the_template() {
