@@ -51,10 +51,31 @@ def handler(event, context):
     })}
 "#;
 
-/// A project with the probe as `Fn`; `helper` comes from the relative `PYTHONPATH` `lib`.
+/// A project with the probe as `Fn`; `helper` comes from the relative `PYTHONPATH` `lib`, and
+/// `PYTHONUSERBASE` has a `.pth` file that records in `pth.log` the pid and uid of each
+/// interpreter that runs it.
 fn project() -> PathBuf {
     let dir = fresh_dir("fork-server");
     std::fs::create_dir_all(dir.join("src/lib")).unwrap();
+    let pth_log = dir.join("pth.log");
+    std::fs::write(&pth_log, "").unwrap();
+    std::fs::set_permissions(
+        &pth_log,
+        std::os::unix::fs::PermissionsExt::from_mode(0o666),
+    )
+    .unwrap();
+    for minor in 8..=14 {
+        let site = dir.join(format!("userbase/lib/python3.{minor}/site-packages"));
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(
+            site.join("probe.pth"),
+            format!(
+                "import os; open({:?}, 'a').write('%d %d\\n' % (os.getpid(), os.getuid()))\n",
+                pth_log.display().to_string()
+            ),
+        )
+        .unwrap();
+    }
     std::fs::write(dir.join("src/app.py"), PROBE).unwrap();
     std::fs::write(
         dir.join("src/lib/helper.py"),
@@ -63,7 +84,8 @@ fn project() -> PathBuf {
     .unwrap();
     std::fs::write(
         dir.join("template.yaml"),
-        "Transform: AWS::Serverless-2016-10-31
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
 Resources:
   Fn:
     Type: AWS::Serverless::Function
@@ -75,13 +97,23 @@ Resources:
       Environment:
         Variables:
           PYTHONPATH: lib
+          PYTHONUSERBASE: {userbase}
       Events:
-        Get: {Type: Api, Properties: {Path: /probe, Method: get}}
+        Get: {{Type: Api, Properties: {{Path: /probe, Method: get}}}}
 ",
+            userbase = dir.join("userbase").display(),
+        ),
     )
     .unwrap();
     // Sandboxes may run as `nobody` when the tests run as root.
-    for path in ["", "src", "src/lib", "src/app.py", "src/lib/helper.py"] {
+    for path in [
+        "",
+        "src",
+        "src/lib",
+        "src/app.py",
+        "src/lib/helper.py",
+        "userbase",
+    ] {
         let mode = if path.ends_with(".py") { 0o644 } else { 0o755 };
         std::fs::set_permissions(
             dir.join(path),
@@ -158,6 +190,27 @@ fn forked_equals_fresh(env: &[(&str, &OsStr)]) -> Value {
         "{}",
         command_line(template_pid)
     );
+    // The user site's `.pth` ran in each sandbox, as its user, and never in the template (which
+    // runs as Sluice's user: a sandbox could otherwise plant code for it to run).
+    let pth_log = template.parent().unwrap().join("pth.log");
+    let ran: Vec<(u64, u64)> = std::fs::read_to_string(&pth_log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (pid, uid) = l.split_once(' ').unwrap();
+            (pid.parse().unwrap(), uid.parse().unwrap())
+        })
+        .collect();
+    let uid = forked["same"]["ids"][0].as_u64().unwrap();
+    let mut pids: Vec<u64> = ran.iter().map(|r| r.0).collect();
+    pids.sort_unstable();
+    let mut sandboxes = vec![
+        forked["pid"].as_u64().unwrap(),
+        fresh["pid"].as_u64().unwrap(),
+    ];
+    sandboxes.sort_unstable();
+    assert_eq!(pids, sandboxes, "{ran:?}");
+    assert!(ran.iter().all(|r| r.1 == uid), "{ran:?}");
     forked
 }
 

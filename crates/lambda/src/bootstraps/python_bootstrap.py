@@ -492,7 +492,8 @@ def _become_sandbox(request, fds, control, libc, template, base_path, started_wi
     os.close(stderr)
     env = request["env"]
     for name, value in started_with.items():
-        env.setdefault(name, value)
+        if name != "HOME":  # the template's stand-in (Sluice's ForkServer::start)
+            env.setdefault(name, value)
     os.environ.clear()
     os.environ.update(env)
     # As a fresh interpreter lays out `sys.path`: the script's folder, PYTHONPATH's folders
@@ -500,9 +501,29 @@ def _become_sandbox(request, fds, control, libc, template, base_path, started_wi
     python_path = os.environ.get("PYTHONPATH")
     extra = [os.path.abspath(p) for p in python_path.split(os.pathsep)] if python_path else []
     sys.path[1:] = extra + base_path
+    if not sys.flags.no_user_site:
+        _add_user_site()
     API = os.environ["AWS_LAMBDA_RUNTIME_API"]
     HOST, _, PORT = API.rpartition(":")
     time.tzset()
+
+
+def _add_user_site():
+    """The user site-packages a fresh interpreter with this environment would add (processing
+    their `.pth` files as this sandbox's user), where it would put them: before the system's."""
+    import site
+
+    site.USER_BASE = site.USER_SITE = None  # found again from this HOME / PYTHONUSERBASE
+    user_site = site.getusersitepackages()
+    if not (site.ENABLE_USER_SITE and os.path.isdir(user_site)):
+        return
+    before = len(sys.path)
+    site.addsitedir(user_site)
+    added = sys.path[before:]
+    del sys.path[before:]
+    system = set(site.getsitepackages())
+    at = next((i for i, p in enumerate(sys.path) if p in system), len(sys.path))
+    sys.path[at:at] = added
 
 
 if __name__ == "__main__":

@@ -225,6 +225,17 @@ impl ForkServer {
             .spawn(move || {
                 let mut env: BTreeMap<String, String> = key.startup_env.into_iter().collect();
                 env.insert("_SLUICE_FORK_SERVER_FD".to_owned(), "3".to_owned());
+                // No user site-packages in the template: it runs as Sluice's user, and a sandbox's
+                // home (`/tmp` for `nobody`) is a folder handlers can write `.pth` files to. Each
+                // sandbox adds its own, as its own user (`_become_sandbox`).
+                env.insert(
+                    "HOME".to_owned(),
+                    key.runtime_dir
+                        .join(".no-home")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+                env.remove("PYTHONUSERBASE");
                 let child =
                     spawn_fork_server(&key.program, &key.args, &env, &key.runtime_dir, &theirs);
                 drop(theirs);
