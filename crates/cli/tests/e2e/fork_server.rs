@@ -211,6 +211,8 @@ fn forked_equals_fresh(env: &[(&str, &OsStr)]) -> Value {
     sandboxes.sort_unstable();
     assert_eq!(pids, sandboxes, "{ran:?}");
     assert!(ran.iter().all(|r| r.1 == uid), "{ran:?}");
+    let mut forked = forked;
+    forked["template_uid"] = uid_of(template_pid).into();
     forked
 }
 
@@ -239,6 +241,18 @@ fn a_forked_sandbox_runs_as_the_sandbox_user_like_a_fresh_one() {
     let root = own_uid() == 0;
     let uid = forked["same"]["ids"][0].as_u64().unwrap();
     assert_eq!(uid != 0, root, "{forked}");
+    // The template holds no more rights than its sandboxes: it runs as their user.
+    assert_eq!(forked["template_uid"], uid);
+}
+
+/// The real uid of process `pid`.
+fn uid_of(pid: u64) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap()
 }
 
 fn own_uid() -> u32 {

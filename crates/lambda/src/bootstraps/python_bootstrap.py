@@ -386,13 +386,12 @@ def main():
 # forking one sandbox per request from Sluice, so a cold start skips the interpreter's start and
 # these imports (~50 ms down to a few). Each sandbox still imports the handler afresh (fresh
 # globals, `Init Duration` measured from the request), and becomes what a fresh interpreter
-# started with the sandbox's environment would be: its user, folder, environment, `sys.path`,
-# process group, cgroup and output pipes. Sluice only asks this of a template started with the
-# same interpreter and the same variables that shape an interpreter's start (`PYTHON*` except
-# `PYTHONPATH`, `LANG`, `LC_*`, `TZ`, `HOME`, `LD_*`).
+# started with the sandbox's environment would be: its folder, environment, `sys.path`, process
+# group, cgroup and output pipes. Sluice only asks this of a template started as the sandbox's
+# user, with the same interpreter and the same variables that shape an interpreter's start
+# (`PYTHON*` except `PYTHONPATH`, `LANG`, `LC_*`, `TZ`, `HOME`, `LD_*`).
 
 PR_SET_PDEATHSIG = 1
-PR_SET_DUMPABLE = 4
 
 
 def _serve_forks(fd):
@@ -468,7 +467,8 @@ def _become_sandbox(request, fds, control, libc, template, base_path, started_wi
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-    # Die with the template, which dies with Sluice (as a spawned runtime dies with Sluice).
+    # Die with the template, which dies with Sluice (as a spawned runtime dies with Sluice). The
+    # template runs as the sandbox's user already: nothing here changes user, which would clear it.
     libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
     if os.getppid() != template:
         os._exit(1)
@@ -477,14 +477,6 @@ def _become_sandbox(request, fds, control, libc, template, base_path, started_wi
     for join in joins:
         os.write(join, b"0")  # "0": this process joins the sandbox's cgroup
         os.close(join)
-    user = request.get("user")
-    if user:
-        os.setgroups([])
-        os.setgid(user[1])
-        os.setuid(user[0])
-        # A process that changed its user without exec is not dumpable: its /proc files would
-        # stay root's, and the handler could not read its own /proc/self/fd.
-        libc.prctl(PR_SET_DUMPABLE, 1)
     os.chdir(request["cwd"])
     os.dup2(stdout, 1)
     os.dup2(stderr, 2)

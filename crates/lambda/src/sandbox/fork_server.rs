@@ -6,16 +6,18 @@
 //! bootstrap with its modules imported and no user code, which forks a sandbox on request. The
 //! sandbox then imports the handler afresh (fresh globals, `Init Duration` measured from the
 //! request, as on Lambda) and becomes what a fresh interpreter with its environment would be:
-//! user, folder, environment, `sys.path`, process group, cgroup, output pipes
-//! (`_serve_forks` in the bootstrap).
+//! folder, environment, `sys.path`, process group, cgroup, output pipes (`_serve_forks` in the
+//! bootstrap).
 //!
 //! Written by hand because it is a contract with Sluice's own bootstrap: a `SOCK_SEQPACKET`
 //! socket, one JSON request per sandbox with its pipes and cgroup files as `SCM_RIGHTS`, answered
 //! with `pid ID PID`; the template reaps its sandboxes and reports `exit PID STATUS`.
 //!
-//! The template runs as Sluice's user (a sandbox user cannot signal or trace it), in its own
-//! process group, dying with Sluice; each sandbox dies with it. Anything that goes wrong (the
-//! template cannot start, dies, or does not answer) falls back to a fresh interpreter.
+//! The template runs as the user its sandboxes run as (`nobody` when Sluice is root), so it holds
+//! no privilege a sandbox lacks: nothing a handler leaves behind (a `.pth` file, a library on
+//! `LD_LIBRARY_PATH`) can run with more rights through it. It is in its own process group, dies
+//! with Sluice, and each sandbox dies with it. Anything that goes wrong (the template cannot
+//! start, dies, or does not answer) falls back to a fresh interpreter.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IoSlice;
@@ -51,6 +53,8 @@ struct TemplateKey {
     args: Vec<std::ffi::OsString>,
     runtime_dir: PathBuf,
     startup_env: Vec<(String, String)>,
+    /// The sandboxes' user and group (`None`: Sluice's own).
+    user: Option<(u32, u32)>,
 }
 
 /// Whether a variable is read when an interpreter starts (and so must match the template's).
@@ -81,8 +85,8 @@ impl ForkServers {
         containment: &Arc<Containment>,
         user: Option<&SandboxUser>,
     ) -> Option<Result<Spawned, StartError>> {
-        let server = self.server_for(launcher, env)?;
-        match server.fork(launcher, env, containment, user).await {
+        let server = self.server_for(launcher, env, user)?;
+        match server.fork(launcher, env, containment).await {
             Ok(spawned) => Some(Ok(spawned)),
             Err(ForkError::Host(e)) => Some(Err(e)),
             Err(ForkError::Unavailable(why)) => {
@@ -96,8 +100,13 @@ impl ForkServers {
 
     /// Start the template `launcher` with `env` would fork from, if it can have one and none is
     /// running, so the first sandbox does not wait for it.
-    pub fn warm(&self, launcher: &Launcher, env: &BTreeMap<String, String>) {
-        let _ = self.server_for(launcher, env);
+    pub fn warm(
+        &self,
+        launcher: &Launcher,
+        env: &BTreeMap<String, String>,
+        user: Option<&SandboxUser>,
+    ) {
+        let _ = self.server_for(launcher, env, user);
     }
 
     /// The live template for `launcher` and `env`, started if needed.
@@ -105,6 +114,7 @@ impl ForkServers {
         &self,
         launcher: &Launcher,
         env: &BTreeMap<String, String>,
+        user: Option<&SandboxUser>,
     ) -> Option<Arc<ForkServer>> {
         if !forkable(launcher) || !launcher.program.is_absolute() {
             return None;
@@ -118,6 +128,7 @@ impl ForkServers {
                 .filter(|(k, _)| read_at_startup(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            user: user.map(|u| (u.uid, u.gid)),
         };
         let mut servers = lock(&self.servers);
         if let Some(server) = servers.get(&key) {
@@ -225,9 +236,9 @@ impl ForkServer {
             .spawn(move || {
                 let mut env: BTreeMap<String, String> = key.startup_env.into_iter().collect();
                 env.insert("_SLUICE_FORK_SERVER_FD".to_owned(), "3".to_owned());
-                // No user site-packages in the template: it runs as Sluice's user, and a sandbox's
-                // home (`/tmp` for `nobody`) is a folder handlers can write `.pth` files to. Each
-                // sandbox adds its own, as its own user (`_become_sandbox`).
+                // No user site-packages in the template: a sandbox's home (`/tmp` for `nobody`) is
+                // a folder any handler can write a `.pth` file to, which would then run in every
+                // later sandbox of every function. Each sandbox adds its own (`_become_sandbox`).
                 env.insert(
                     "HOME".to_owned(),
                     key.runtime_dir
@@ -236,8 +247,14 @@ impl ForkServer {
                         .into_owned(),
                 );
                 env.remove("PYTHONUSERBASE");
-                let child =
-                    spawn_fork_server(&key.program, &key.args, &env, &key.runtime_dir, &theirs);
+                let child = spawn_fork_server(
+                    &key.program,
+                    &key.args,
+                    &env,
+                    &key.runtime_dir,
+                    &theirs,
+                    key.user,
+                );
                 drop(theirs);
                 let mut child = match child {
                     Ok(child) => child,
@@ -325,7 +342,6 @@ impl ForkServer {
         launcher: &Launcher,
         env: &BTreeMap<String, String>,
         containment: &Arc<Containment>,
-        user: Option<&SandboxUser>,
     ) -> Result<Spawned, ForkError> {
         let host = |what: &'static str| move |e| ForkError::Host(StartError::host(what)(e));
         let pipe =
@@ -341,7 +357,6 @@ impl ForkServer {
             "env": env,
             "cwd": launcher.task_root,
             "group": containment.group().unwrap_or(0),
-            "user": user.map(|u| [u.uid, u.gid]),
         })
         .to_string();
         let (tx, rx) = oneshot::channel();
@@ -428,7 +443,7 @@ mod tests {
         assert!(lock(&forks.servers).is_empty());
         assert_eq!(lock(&forks.failed).len(), 1);
         // And the next sandbox is not made to wait for another template that would die too.
-        assert!(forks.server_for(&launcher, &env).is_none());
+        assert!(forks.server_for(&launcher, &env, None).is_none());
         assert!(lock(&forks.servers).is_empty());
     }
 

@@ -217,14 +217,16 @@ pub(super) async fn runtime_exited(process: &mut Option<SandboxProcess>) -> Stri
     }
 }
 
-/// Start a template process (see [`super::fork_server`]) with exactly `env`, in `dir`, in its own
-/// process group, dying with the calling thread, with `control` as its descriptor 3.
+/// Start a template process (see [`super::fork_server`]) with exactly `env`, in `dir`, as `user`
+/// (uid, gid; else Sluice's), in its own process group, dying with the calling thread, with
+/// `control` as its descriptor 3.
 pub(super) fn spawn_fork_server(
     program: &std::path::Path,
     args: &[std::ffi::OsString],
     env: &BTreeMap<String, String>,
     dir: &std::path::Path,
     control: &OwnedFd,
+    user: Option<(u32, u32)>,
 ) -> std::io::Result<std::process::Child> {
     let mut cmd = std::process::Command::new(program);
     cmd.args(args)
@@ -234,6 +236,11 @@ pub(super) fn spawn_fork_server(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .process_group(0);
+    if let Some((uid, gid)) = user {
+        // std changes user before the closure below runs, which matters: a change of user
+        // clears the death signal. Supplementary groups are dropped, as for sandboxes.
+        cmd.uid(uid).gid(gid);
+    }
     let parent = nix::unistd::getpid();
     let control = control.as_raw_fd();
     // SAFETY: as in `enter_containment`: only async-signal-safe syscalls (prctl, getppid, dup2,

@@ -44,8 +44,8 @@ impl SandboxTemplate {
         let launcher = self.launcher.resolved().await;
         let launcher = wrapper::wrapped(&launcher, &self.env);
         let mut env = self.env.clone();
-        self.user_for(&launcher, &mut env);
-        forks.warm(&launcher, &env);
+        let user = self.user_for(&launcher, &mut env);
+        forks.warm(&launcher, &env, user);
     }
 }
 
