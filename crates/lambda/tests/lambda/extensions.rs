@@ -11,8 +11,10 @@ use sluice_lambda::{CodeSource, FunctionSpec, SandboxCgroups};
 
 use crate::harness::{invoke, json, service_with};
 
-/// Registers (after a pause, so a runtime started too early would notice), leaves a marker, then
-/// records events; after an INVOKE it waits for a `release` file before calling `next` again.
+/// Leaves a marker and registers (after a pause, so a runtime started too early would find no
+/// marker), then records events; after an INVOKE it waits for a `release` file before calling
+/// `next` again. The marker comes first: a runtime started on time may import its handler before
+/// the extension has read the answer to `register` (a forked python sandbox starts in ms).
 const EXTENSION: &str = r#"#!/usr/bin/env python3
 import json, os, sys, time, urllib.request
 dir = os.environ["RECORDS"]
@@ -21,11 +23,11 @@ def record(line):
     with open(os.path.join(dir, "events"), "a") as f:
         f.write(line + "\n")
 time.sleep(0.3)
+open(os.path.join(dir, "registered"), "w").close()
 req = urllib.request.Request(base + "/register", method="POST",
     data=b'{"events":["INVOKE","SHUTDOWN"]}', headers={"Lambda-Extension-Name": "recorder"})
 with urllib.request.urlopen(req) as r:
     ext_id = r.headers["Lambda-Extension-Identifier"]
-open(os.path.join(dir, "registered"), "w").close()
 record("pid %d" % os.getpid())
 while True:
     req = urllib.request.Request(base + "/event/next", headers={"Lambda-Extension-Identifier": ext_id})
