@@ -16,6 +16,7 @@ mod invocation;
 mod invocation_log;
 pub mod invoke_api;
 mod limits;
+mod lock;
 mod memory;
 mod pool;
 mod runtime_api;

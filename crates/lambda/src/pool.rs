@@ -20,6 +20,7 @@ use crate::error::LambdaError;
 use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::invocation_log;
+use crate::lock::lock;
 use crate::sandbox::{
     Answered, Containment, InitType, PendingReport, Sandbox, SandboxHost, SandboxTemplate,
     StartError, StreamHead,
@@ -539,11 +540,6 @@ fn take_idle(idle: &mut Vec<Sandbox>) -> Option<Sandbox> {
         Some(at) => Some(idle.remove(at)),
         None => idle.pop(),
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Pool state stays consistent across a panic (plain pushes and pops), so poison is harmless.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

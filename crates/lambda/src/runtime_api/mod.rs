@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::extensions::api as extensions_api;
+use crate::lock::lock;
 use crate::MAX_RESPONSE_PAYLOAD;
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -432,11 +433,6 @@ fn take_current(state: &State, id: &str) -> bool {
     } else {
         false
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A poisoned lock only means another handler panicked mid-update of a plain Option.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn header_string(req: &Request<Incoming>, name: &str) -> Option<String> {

@@ -40,6 +40,7 @@ use super::orphans;
 use super::process::{spawn_fork_server, SandboxProcess, Spawned, StartError};
 use super::user::SandboxUser;
 use crate::bootstrap::{forkable, Launcher};
+use crate::lock::lock;
 
 /// How long a template may take to fork a sandbox (its own start included) before Sluice gives
 /// up on it and starts a fresh interpreter.
@@ -406,11 +407,6 @@ fn kill_pid(pid: u32) {
             nix::sys::signal::Signal::SIGKILL,
         );
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Maps of channels: a panic elsewhere cannot leave them half-updated.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
