@@ -25,7 +25,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use nix::sys::socket::{
@@ -93,7 +93,7 @@ impl ForkServers {
             Err(ForkError::Unavailable(why)) => {
                 tracing::debug!("the python template did not fork a sandbox ({why}); starting a fresh interpreter");
                 server.kill();
-                self.forget(&server);
+                self.retire(&mut lock(&self.servers), &server);
                 None
             }
         }
@@ -132,14 +132,11 @@ impl ForkServers {
             user: user.map(|u| (u.uid, u.gid)),
         };
         let mut servers = lock(&self.servers);
-        if let Some(server) = servers.get(&key) {
+        if let Some(server) = servers.get(&key).cloned() {
             if server.alive.load(Ordering::Acquire) {
-                return Some(server.clone());
+                return Some(server);
             }
-            if !server.forked_once.load(Ordering::Acquire) {
-                lock(&self.failed).push(key.clone());
-            }
-            servers.remove(&key);
+            self.retire(&mut servers, &server);
         }
         if lock(&self.failed).contains(&key) {
             return None;
@@ -159,19 +156,23 @@ impl ForkServers {
         }
     }
 
-    /// Drop a template that failed; one that never forked is not started again.
-    fn forget(&self, server: &Arc<ForkServer>) {
-        let mut servers = lock(&self.servers);
-        let key = servers
-            .iter()
-            .find(|(_, s)| Arc::ptr_eq(s, server))
-            .map(|(k, _)| k.clone());
-        if let Some(key) = key {
-            servers.remove(&key);
-            if !server.forked_once.load(Ordering::Acquire) {
-                tracing::warn!("the python template process for {} never forked a sandbox; sandboxes start as fresh interpreters", key.program.display());
-                lock(&self.failed).push(key);
-            }
+    /// Take a dead or failed template out of `servers` (if still there); one that never forked
+    /// is not started again.
+    fn retire(
+        &self,
+        servers: &mut HashMap<TemplateKey, Arc<ForkServer>>,
+        server: &Arc<ForkServer>,
+    ) {
+        if !servers
+            .get(&server.key)
+            .is_some_and(|s| Arc::ptr_eq(s, server))
+        {
+            return;
+        }
+        servers.remove(&server.key);
+        if !server.forked_once.load(Ordering::Acquire) {
+            tracing::warn!("the python template process for {} never forked a sandbox; sandboxes start as fresh interpreters", server.key.program.display());
+            lock(&self.failed).push(server.key.clone());
         }
     }
 
@@ -199,8 +200,10 @@ enum ForkError {
 
 /// One template process and the socket to it.
 struct ForkServer {
+    key: TemplateKey,
     control: OwnedFd,
-    pid: u32,
+    /// Set by the thread that starts it.
+    pid: OnceLock<u32>,
     alive: AtomicBool,
     /// Whether it ever forked: a template that dies before its first fork (an interpreter
     /// without `ctypes`, say) is not started again.
@@ -228,14 +231,24 @@ impl ForkServer {
             None,
             SockFlag::SOCK_CLOEXEC,
         )?;
-        let (started_tx, started_rx) = std::sync::mpsc::channel();
-        let key = key.clone();
         let reader = ours.try_clone()?;
-        let (server_tx, server_rx) = std::sync::mpsc::channel::<Arc<ForkServer>>();
+        let server = Arc::new(ForkServer {
+            key: key.clone(),
+            control: ours,
+            pid: OnceLock::new(),
+            alive: AtomicBool::new(true),
+            forked_once: AtomicBool::new(false),
+            next_id: AtomicU64::new(0),
+            pending: Mutex::new(HashMap::new()),
+            exits: Mutex::new(HashMap::new()),
+        });
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let this = server.clone();
         std::thread::Builder::new()
             .name("sluice-fork-server".to_owned())
             .spawn(move || {
-                let mut env: BTreeMap<String, String> = key.startup_env.into_iter().collect();
+                let key = &this.key;
+                let mut env: BTreeMap<String, String> = key.startup_env.iter().cloned().collect();
                 env.insert("_SLUICE_FORK_SERVER_FD".to_owned(), "3".to_owned());
                 // No user site-packages in the template: a sandbox's home (`/tmp` for `nobody`) is
                 // a folder any handler can write a `.pth` file to, which would then run in every
@@ -264,29 +277,16 @@ impl ForkServer {
                         return;
                     }
                 };
-                let _ = started_tx.send(Ok(child.id()));
-                if let Ok(server) = server_rx.recv() {
-                    server.read_answers(&reader);
-                }
+                let _ = this.pid.set(child.id());
+                let _ = started_tx.send(Ok(()));
+                this.read_answers(&reader);
                 let _ = child.kill();
                 let _ = child.wait();
                 orphans::unregister_leader(child.id());
             })?;
-        let pid = started_rx
+        started_rx
             .recv()
             .map_err(|_| std::io::Error::other("the template's thread ended"))??;
-        let server = Arc::new(ForkServer {
-            control: ours,
-            pid,
-            alive: AtomicBool::new(true),
-            forked_once: AtomicBool::new(false),
-            next_id: AtomicU64::new(0),
-            pending: Mutex::new(HashMap::new()),
-            exits: Mutex::new(HashMap::new()),
-        });
-        server_tx
-            .send(server.clone())
-            .map_err(|_| std::io::Error::other("the template's thread ended"))?;
         Ok(server)
     }
 
@@ -396,7 +396,9 @@ impl ForkServer {
     /// Kill the template; its sandboxes die with it.
     fn kill(&self) {
         self.alive.store(false, Ordering::Release);
-        kill_pid(self.pid);
+        if let Some(&pid) = self.pid.get() {
+            kill_pid(pid);
+        }
     }
 }
 
