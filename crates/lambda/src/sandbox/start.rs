@@ -41,11 +41,11 @@ impl SandboxTemplate {
         let Some(forks) = &self.host.forks else {
             return;
         };
+        // As `Sandbox::start`: the user is decided on the launcher, the wrapper applied after.
         let launcher = self.launcher.resolved().await;
-        let launcher = wrapper::wrapped(&launcher, &self.env);
         let mut env = self.env.clone();
         let user = self.user_for(&launcher, &mut env);
-        forks.warm(&launcher, &env, user);
+        forks.warm(&wrapper::wrapped(&launcher, &env), &env, user);
     }
 }
 
