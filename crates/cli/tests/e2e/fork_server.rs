@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sluice_testkit::{fresh_dir, Server};
 
-use crate::{client, sluice};
+use crate::{client, get_json, running_as_root, sluice, uid_of};
 
 /// Reports the sandbox's process facts, and under `same` everything that must not depend on
 /// whether the sandbox was forked or started fresh.
@@ -124,15 +124,6 @@ Resources:
     dir.join("template.yaml")
 }
 
-fn probe(server: &Server, query: &str) -> Value {
-    let response = client()
-        .get(server.url(&format!("/probe{query}")))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().unwrap()
-}
-
 /// The parent process id of `pid`.
 fn parent_of(pid: u64) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -169,8 +160,8 @@ fn forked_equals_fresh(env: &[(&str, &OsStr)]) -> Value {
     let template = project();
     let forked_server = start(&template, &[], env);
     let fresh_server = start(&template, &["--no-fork-server"], env);
-    let forked = probe(&forked_server, "");
-    let fresh = probe(&fresh_server, "");
+    let forked = get_json(&forked_server, "/probe");
+    let fresh = get_json(&fresh_server, "/probe");
     assert_eq!(this_server_aside(&forked), this_server_aside(&fresh));
     assert!(
         forked["same"]["helper"]
@@ -212,7 +203,7 @@ fn forked_equals_fresh(env: &[(&str, &OsStr)]) -> Value {
     assert_eq!(pids, sandboxes, "{ran:?}");
     assert!(ran.iter().all(|r| r.1 == uid), "{ran:?}");
     let mut forked = forked;
-    forked["template_uid"] = uid_of(template_pid).into();
+    forked["template_uid"] = uid_of(u32::try_from(template_pid).unwrap()).into();
     forked
 }
 
@@ -238,32 +229,11 @@ fn a_forked_sandbox_runs_as_the_sandbox_user_like_a_fresh_one() {
         std::env::var("PATH").unwrap_or_default()
     );
     let forked = forked_equals_fresh(&[("PATH", OsStr::new(&path))]);
-    let root = own_uid() == 0;
+    let root = running_as_root();
     let uid = forked["same"]["ids"][0].as_u64().unwrap();
     assert_eq!(uid != 0, root, "{forked}");
     // The template holds no more rights than its sandboxes: it runs as their user.
     assert_eq!(forked["template_uid"], uid);
-}
-
-/// The real uid of process `pid`.
-fn uid_of(pid: u64) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap()
-}
-
-fn own_uid() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap()
 }
 
 #[test]
@@ -300,7 +270,7 @@ fn sandboxes_forked_side_by_side_have_their_own_globals_and_log_streams() {
 #[test]
 fn a_template_that_dies_takes_its_sandboxes_and_is_replaced() {
     let server = start(&project(), &[], &[]);
-    let first = probe(&server, "");
+    let first = get_json(&server, "/probe");
     let old_template = first["ppid"].as_u64().unwrap();
     let sandbox = first["pid"].as_u64().unwrap();
     let killed = std::process::Command::new("kill")

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sluice_testkit::{assert_eventually, Server};
 
-use crate::{client, sluice};
+use crate::{client, get_json, running_as_root, sluice};
 
 fn template() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hardening/template.yaml")
@@ -21,12 +21,6 @@ fn alive(pid: u64) -> bool {
             .is_some_and(|(_, rest)| !rest.starts_with('Z')),
         Err(_) => false,
     }
-}
-
-fn get_json(server: &Server, path: &str) -> Value {
-    let response = client().get(server.url(path)).send().unwrap();
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().unwrap()
 }
 
 /// Starts a handler that leaves a plain child and a `setsid` double-forked one; their pids.
@@ -44,7 +38,7 @@ fn leave_orphans(server: &Server) -> [u64; 2] {
 /// that finds it unused fails instead of skipping.
 fn v1_cgroups_here() -> bool {
     std::fs::read_to_string("/proc/self/cgroup").is_ok_and(|c| c.contains(":memory:"))
-        && nix_is_root()
+        && running_as_root()
 }
 
 /// Whether `server` said at startup that it cannot do `what` (a phrase of its notes). On a host
@@ -62,14 +56,6 @@ fn unable(server: &Server, phrase: &str) -> bool {
         eprintln!("skipped: {note}");
     }
     said.is_some()
-}
-
-fn nix_is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
-    })
 }
 
 #[test]

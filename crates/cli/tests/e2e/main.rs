@@ -119,3 +119,25 @@ pub fn idle_sandboxes(server: &Server, function: &str) -> f64 {
         .find_map(|l| l.strip_prefix(&series)?.parse().ok())
         .unwrap_or(0.0)
 }
+
+/// The JSON body of a GET of `path` on `server`, which must answer 200.
+pub fn get_json(server: &Server, path: &str) -> serde_json::Value {
+    let response = client().get(server.url(path)).send().unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().unwrap()
+}
+
+/// The real uid of process `pid`, from `/proc`.
+pub fn uid_of(pid: u32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap()
+}
+
+/// Whether the tests run as root.
+pub fn running_as_root() -> bool {
+    uid_of(std::process::id()) == 0
+}
