@@ -17,6 +17,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// jemalloc, not glibc's malloc: one tokio worker often frees what another allocated (an event
+/// built by the gateway's task, written out by the Runtime API's), and under load glibc's arena
+/// locks turned that into ~1.3 futex calls a request; jemalloc's thread caches batch those frees
+/// (issue 13 point 2, bench/README.md).
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let result = samconfig::apply(std::env::args_os().collect()).and_then(|(argv, samconfig)| {
         let args = args::Args::parse_from(argv);
