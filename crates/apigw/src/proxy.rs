@@ -46,23 +46,30 @@ impl Dialect {
         api: &Api,
         aws: &AwsEnv,
     ) -> Result<Bytes, GatewayError> {
-        let serialized = match self {
+        // Sized for a typical event up front: grown from empty, the buffer is reallocated and
+        // copied a dozen times per request (a REST event for a bare GET is ~3 KB; a body is
+        // escaped or base64-encoded, so counted twice).
+        let mut serialized = Vec::with_capacity(4096 + 2 * ex.body.len());
+        let written = match self {
             Dialect::Rest => {
                 let event = request_event::build(ex, route, &api.stage, &api.logical_id, aws);
-                serde_json::to_vec(&event)
+                serde_json::to_writer(&mut serialized, &event)
             }
-            Dialect::HttpApi(PayloadFormat::V2) => {
-                serde_json::to_vec(&http_api_event::build_v2(ex, route, api, aws))
-            }
-            Dialect::HttpApi(PayloadFormat::V1) => {
-                serde_json::to_vec(&http_api_event::build_v1(ex, route, api, aws))
-            }
-            Dialect::FunctionUrl => {
-                serde_json::to_vec(&http_api_event::build_function_url(ex, api, aws))
-            }
+            Dialect::HttpApi(PayloadFormat::V2) => serde_json::to_writer(
+                &mut serialized,
+                &http_api_event::build_v2(ex, route, api, aws),
+            ),
+            Dialect::HttpApi(PayloadFormat::V1) => serde_json::to_writer(
+                &mut serialized,
+                &http_api_event::build_v1(ex, route, api, aws),
+            ),
+            Dialect::FunctionUrl => serde_json::to_writer(
+                &mut serialized,
+                &http_api_event::build_function_url(ex, api, aws),
+            ),
         };
-        serialized
-            .map(Bytes::from)
+        written
+            .map(|()| Bytes::from(serialized))
             .map_err(|e| GatewayError::Internal(format!("event serialization failed: {e}")))
     }
 

@@ -109,10 +109,8 @@ impl ExtensionProcesses {
         self.shutting_down.store(true, Ordering::Release);
     }
 
-    /// Log what the extensions wrote so far.
-    pub fn flush_output(&self) {
-        for reader in &self.output {
-            reader.drain(64);
-        }
+    /// The extensions' stdout and stderr readers.
+    pub fn output_readers(&self) -> impl Iterator<Item = &Arc<PipeReader>> {
+        self.output.iter()
     }
 }

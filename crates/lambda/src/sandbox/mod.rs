@@ -401,10 +401,8 @@ impl Sandbox {
 
     /// Read whatever the runtime and extensions wrote before answering, so their lines precede END.
     fn flush_output(&self) {
-        for reader in &self.output {
-            reader.drain(64);
-        }
-        self.extensions.flush_output();
+        let extensions = self.extensions.output_readers();
+        PipeReader::drain_all(self.output.iter().chain(extensions).map(|r| &**r), 64);
     }
 
     /// Finish an invocation answered while extensions were still at work: wait until each has
