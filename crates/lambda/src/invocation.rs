@@ -17,6 +17,30 @@ pub struct Invocation {
     /// as `X-Amzn-Trace-Id` on every call the handler makes, which ties those calls to this
     /// invocation. Empty when no runtime ran.
     pub trace_id: String,
+    /// The figures of the REPORT line in `log_tail`; `None` when there is none yet (extensions
+    /// still at work on the invocation) or none at all (the sandbox could not start).
+    pub report: Option<ReportFigures>,
+}
+
+/// The figures of an invocation's REPORT line that statistics and costs need, as numbers (so
+/// nobody parses the line back).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReportFigures {
+    /// `Duration`, in milliseconds.
+    pub duration_ms: f64,
+    /// `Billed Duration`, in milliseconds.
+    pub billed_ms: u64,
+    /// `Memory Size`, in MB.
+    pub memory_mb: u64,
+    /// The line has an `Init Duration`: the sandbox started for this invocation.
+    pub cold: bool,
+}
+
+impl ReportFigures {
+    /// Billed GB-seconds.
+    pub fn gb_seconds(&self) -> f64 {
+        self.billed_ms as f64 / 1000.0 * self.memory_mb as f64 / 1024.0
+    }
 }
 
 /// What a synchronous invocation that may stream gives back: a streamed answer as soon as the

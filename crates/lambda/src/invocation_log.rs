@@ -7,6 +7,7 @@ use std::time::Duration;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
+use crate::invocation::ReportFigures;
 use crate::LogSink;
 
 /// The most log text kept per invocation; older lines are dropped first.
@@ -87,10 +88,26 @@ pub(crate) struct Report<'a> {
     pub status: ReportStatus,
 }
 
+impl Report<'_> {
+    /// The line's figures as numbers.
+    pub fn figures(&self) -> ReportFigures {
+        let duration_ms = self.duration.as_secs_f64() * 1000.0;
+        ReportFigures {
+            duration_ms,
+            // AWS bills per started millisecond.
+            billed_ms: (duration_ms.ceil() as u64).max(1),
+            memory_mb: u64::from(self.memory_size_mb),
+            cold: self.init_duration.is_some(),
+        }
+    }
+}
+
 pub(crate) fn report_line(r: &Report<'_>) -> String {
-    let ms = r.duration.as_secs_f64() * 1000.0;
-    // AWS bills per started millisecond.
-    let billed = (ms.ceil() as u64).max(1);
+    let ReportFigures {
+        duration_ms: ms,
+        billed_ms: billed,
+        ..
+    } = r.figures();
     let mut line = format!(
         "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
         r.request_id, ms, billed, r.memory_size_mb, r.max_memory_used_mb
@@ -154,10 +171,32 @@ mod tests {
             report_line(&r),
             "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms"
         );
+        let figures = r.figures();
+        assert_eq!(figures.duration_ms, 12.345);
+        assert_eq!((figures.billed_ms, figures.memory_mb), (13, 128));
+        assert!(figures.cold);
         r.init_duration = None;
         r.status = ReportStatus::Error("Runtime.ExitError".into());
         assert!(report_line(&r)
             .ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError"));
+        assert!(!r.figures().cold);
+    }
+
+    #[test]
+    fn billing_starts_at_one_millisecond_and_rounds_up() {
+        let mut r = Report {
+            request_id: "abc",
+            duration: Duration::from_micros(200),
+            memory_size_mb: 1024,
+            max_memory_used_mb: 45,
+            init_duration: None,
+            status: ReportStatus::Success,
+        };
+        assert_eq!(r.figures().billed_ms, 1);
+        assert_eq!(r.figures().gb_seconds(), 0.001);
+        r.duration = Duration::from_micros(2_001);
+        assert_eq!(r.figures().billed_ms, 3);
+        assert!(report_line(&r).contains("\tBilled Duration: 3 ms\t"));
     }
 
     #[test]

@@ -502,6 +502,7 @@ impl FunctionPool {
             function_error: Some("Unhandled".to_owned()),
             log_tail: lines.join("\n") + "\n",
             trace_id: String::new(),
+            report: None,
         }
     }
 }

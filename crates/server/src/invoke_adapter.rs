@@ -12,7 +12,6 @@ use sluice_lambda::{Invocation, InvokeResponse, Lambda};
 use sluice_template::Model;
 use tokio::sync::mpsc::Receiver;
 
-use crate::traffic::function_stats::report_figures;
 use crate::traffic::request_slot::{self, InvocationRecord};
 
 /// The Lambda service as the gateway's integration target.
@@ -82,7 +81,7 @@ fn record(name: &str, event: &Bytes, invocation: &Invocation) {
         response: request_slot::kept(&invocation.payload),
         response_size: invocation.payload.len(),
         function_error: invocation.function_error.is_some(),
-        gb_seconds: report_figures(&invocation.log_tail).map_or(0.0, |r| r.gb_seconds()),
+        gb_seconds: invocation.report.map_or(0.0, |r| r.gb_seconds()),
         trace_id: invocation.trace_id.clone(),
     });
 }

@@ -36,7 +36,7 @@ use crate::extensions::{Event, EventKind, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent};
-use crate::{Invocation, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
+use crate::{Invocation, ReportFigures, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::Containment;
 pub(crate) use extension_phases::PendingReport;
@@ -192,6 +192,7 @@ impl Sandbox {
             function_error: outcome.function_error.then(|| "Unhandled".to_owned()),
             log_tail: String::new(),
             trace_id,
+            report: None,
         };
         let pending = PendingReport {
             request_id,
@@ -208,7 +209,7 @@ impl Sandbox {
                 pending: Some(pending),
             };
         }
-        self.report(pending);
+        invocation.report = Some(self.report(pending));
         invocation.log_tail = self.log.take_tail();
         Answered {
             invocation,
@@ -216,8 +217,8 @@ impl Sandbox {
         }
     }
 
-    /// END and REPORT for an invocation; its duration runs until now.
-    fn report(&mut self, pending: PendingReport) {
+    /// END and REPORT for an invocation; its duration runs until now. Gives the REPORT's figures.
+    fn report(&mut self, pending: PendingReport) -> ReportFigures {
         let PendingReport {
             request_id,
             invoke_started,
@@ -248,15 +249,17 @@ impl Sandbox {
             self.memory_read_at = Some(Instant::now());
         }
         self.log.line(&invocation_log::end_line(&request_id));
-        self.log.line(&invocation_log::report_line(&Report {
+        let report = Report {
             request_id: &request_id,
             duration,
             memory_size_mb: self.template.memory_mb,
             max_memory_used_mb: self.last_memory_mb,
             init_duration,
             status,
-        }));
+        };
+        self.log.line(&invocation_log::report_line(&report));
         self.last_used = Instant::now();
+        report.figures()
     }
 
     /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout.

@@ -1,7 +1,9 @@
-//! Per-function invocation statistics from each invocation's outcome and REPORT line: counts,
+//! Per-function invocation statistics from each invocation's outcome and REPORT figures: counts,
 //! cold starts, a duration histogram (for Prometheus) and the recent durations (for p50/p99).
 
 use std::collections::VecDeque;
+
+pub use sluice_lambda::ReportFigures;
 
 /// Histogram bucket upper bounds, in seconds: Prometheus' defaults stretched to Lambda's range
 /// (a few milliseconds warm, seconds cold, up to the 900 s timeout).
@@ -11,46 +13,6 @@ pub const DURATION_BUCKETS: [f64; 13] = [
 
 /// How many recent durations the percentiles are computed from.
 const RECENT_DURATIONS: usize = 1000;
-
-/// The figures of a REPORT line that statistics and costs need.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReportFigures {
-    /// `Duration`, in milliseconds.
-    pub duration_ms: f64,
-    /// `Billed Duration`, in milliseconds.
-    pub billed_ms: u64,
-    /// `Memory Size`, in MB.
-    pub memory_mb: u64,
-    /// The line has an `Init Duration`: the sandbox started for this invocation.
-    pub cold: bool,
-}
-
-impl ReportFigures {
-    /// Billed GB-seconds.
-    pub fn gb_seconds(&self) -> f64 {
-        self.billed_ms as f64 / 1000.0 * self.memory_mb as f64 / 1024.0
-    }
-}
-
-/// The figures of the REPORT line in an invocation's log tail (the lambda crate writes the text
-/// form; a JSON-format function's store copy is converted later).
-pub fn report_figures(log_tail: &str) -> Option<ReportFigures> {
-    let line = log_tail
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("REPORT RequestId: "))?;
-    let field = |name: &str| {
-        line.split('\t')
-            .find_map(|part| part.trim().strip_prefix(name))
-            .and_then(|v| v.trim().split(' ').next())
-    };
-    Some(ReportFigures {
-        duration_ms: field("Duration:")?.parse().ok()?,
-        billed_ms: field("Billed Duration:")?.parse().ok()?,
-        memory_mb: field("Memory Size:")?.parse().ok()?,
-        cold: field("Init Duration:").is_some(),
-    })
-}
 
 /// One function's statistics since Sluice started.
 #[derive(Debug, Clone, Default)]
@@ -112,19 +74,6 @@ impl FunctionStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn report_lines_give_duration_billing_and_cold_starts() {
-        let tail = "START RequestId: r Version: $LATEST\nhello\nEND RequestId: r\nREPORT RequestId: r\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms\n";
-        let figures = report_figures(tail).expect("a REPORT line");
-        assert_eq!(figures.duration_ms, 12.35);
-        assert_eq!((figures.billed_ms, figures.memory_mb), (13, 128));
-        assert!(figures.cold);
-        let warm = report_figures("REPORT RequestId: r\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 1024 MB\tMax Memory Used: 45 MB").unwrap();
-        assert!(!warm.cold);
-        assert_eq!(warm.gb_seconds(), 0.001);
-        assert_eq!(report_figures("START RequestId: r Version: $LATEST"), None);
-    }
 
     #[test]
     fn percentiles_use_the_nearest_rank_and_buckets_count_each_duration_once() {

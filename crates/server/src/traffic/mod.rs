@@ -187,7 +187,7 @@ impl Traffic {
 
     /// Counts one invocation of `function`, whatever made it.
     pub fn invoked(&self, function: &str, invocation: &Invocation) {
-        let report = function_stats::report_figures(&invocation.log_tail);
+        let report = invocation.report;
         let failed = invocation.function_error.is_some();
         let mut functions = lock(&self.functions);
         match functions.get_mut(function) {
