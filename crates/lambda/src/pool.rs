@@ -125,20 +125,35 @@ impl FunctionPool {
     }
 
     /// Run one invocation on a warm or new sandbox.
+    ///
+    /// AWS: an invocation, once asked for, runs to its end whatever its caller does; a client
+    /// that disconnects from API Gateway, or an integration timeout, leaves the function running
+    /// and its sandbox warm. So the invocation runs in a task of its own, which the caller only
+    /// awaits: dropped mid-invocation, the caller used to drop the sandbox with it (killing a
+    /// warm sandbox and losing the invocation's END and REPORT).
     pub async fn invoke(
         self: &Arc<Self>,
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
-        let (permit, mut sandbox) = match self.checkout().await? {
-            Checkout::Ready(permit, sandbox) => (permit, *sandbox),
-            Checkout::Failed(invocation) => return Ok(invocation),
-        };
-        let answered = self
-            .run_on(&mut sandbox, payload, client_context, None)
-            .await;
-        self.release(sandbox, answered.pending, permit).await;
-        Ok(answered.invocation)
+        let pool = self.clone();
+        tokio::spawn(async move {
+            let (permit, mut sandbox) = match pool.checkout().await? {
+                Checkout::Ready(permit, sandbox) => (permit, *sandbox),
+                Checkout::Failed(invocation) => return Ok(invocation),
+            };
+            let answered = pool
+                .run_on(&mut sandbox, payload, client_context, None)
+                .await;
+            pool.release(sandbox, answered.pending, permit).await;
+            Ok(answered.invocation)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(InvokeError::Service {
+                message: format!("the invocation stopped: {e}"),
+            })
+        })
     }
 
     /// Like [`FunctionPool::invoke`] for a caller that takes a streamed response: resolves as

@@ -122,3 +122,60 @@ fn eager_warm_containers_start_sandboxes_before_the_first_request() {
         "EAGER runs each function's init at startup"
     );
 }
+
+#[test]
+fn a_client_that_hangs_up_leaves_the_invocation_running_and_its_sandbox_warm() {
+    let server = fixture_server();
+    let reports = || {
+        server
+            .logs()
+            .into_iter()
+            .filter(|l| l.starts_with("[SlowFunction] REPORT"))
+            .collect::<Vec<_>>()
+    };
+    // Warm one sandbox.
+    assert_eq!(
+        client()
+            .get(server.url("/slow?sleep=0"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    // A client that gives up after 0.2 s on a 1 s invocation.
+    let impatient = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    assert!(impatient.get(server.url("/slow?sleep=1")).send().is_err());
+    // AWS: the invocation runs to its end (END and REPORT are logged, it is billed) and its
+    // sandbox stays warm, although nobody waits for the answer.
+    sluice_testkit::assert_eventually!(
+        reports().len() == 2,
+        "expected the abandoned invocation's REPORT, saw {:?}",
+        reports()
+    );
+    assert!(
+        reports()[1].contains("Duration: 1"),
+        "the abandoned invocation ran its whole second: {:?}",
+        reports()
+    );
+    // The next request reuses that sandbox: no second cold start.
+    assert_eq!(
+        client()
+            .get(server.url("/slow?sleep=0"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    // Lines reach the terminal through a batching writer: a moment after the answer.
+    sluice_testkit::assert_eventually!(reports().len() == 3, "{:?}", reports());
+    let all = reports();
+    assert_eq!(
+        all.iter().filter(|l| l.contains("Init Duration")).count(),
+        1,
+        "one cold start only: {all:?}"
+    );
+}
