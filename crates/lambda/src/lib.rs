@@ -9,6 +9,7 @@
 
 mod bootstrap;
 mod config;
+mod detach;
 mod error;
 mod extensions;
 mod interpreters;

@@ -16,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bootstrap::Launcher;
 use crate::config::LambdaConfig;
+use crate::detach::run_to_end;
 use crate::error::LambdaError;
 use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError, InvokeResponse};
@@ -128,16 +129,16 @@ impl FunctionPool {
     ///
     /// AWS: an invocation, once asked for, runs to its end whatever its caller does; a client
     /// that disconnects from API Gateway, or an integration timeout, leaves the function running
-    /// and its sandbox warm. So the invocation runs in a task of its own, which the caller only
-    /// awaits: dropped mid-invocation, the caller used to drop the sandbox with it (killing a
-    /// warm sandbox and losing the invocation's END and REPORT).
+    /// and its sandbox warm. So a caller dropped mid-invocation leaves the work to a task of its
+    /// own ([`run_to_end`]) instead of dropping the sandbox with it (which killed a warm sandbox
+    /// and lost the invocation's END and REPORT).
     pub async fn invoke(
         self: &Arc<Self>,
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<Invocation, InvokeError> {
         let pool = self.clone();
-        tokio::spawn(async move {
+        run_to_end(async move {
             let (permit, mut sandbox) = match pool.checkout().await? {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(invocation),
@@ -149,11 +150,6 @@ impl FunctionPool {
             Ok(answered.invocation)
         })
         .await
-        .unwrap_or_else(|e| {
-            Err(InvokeError::Service {
-                message: format!("the invocation stopped: {e}"),
-            })
-        })
     }
 
     /// Like [`FunctionPool::invoke`] for a caller that takes a streamed response: resolves as
