@@ -155,35 +155,41 @@ impl FunctionPool {
     /// Like [`FunctionPool::invoke`] for a caller that takes a streamed response: resolves as
     /// soon as the runtime starts streaming. The invocation then runs on in a task of its own,
     /// holding its sandbox and its concurrency permit until the stream ends, and past it while
-    /// extensions are still at work on the invocation (as [`FunctionPool::invoke`] does).
+    /// extensions are still at work on the invocation (as [`FunctionPool::invoke`] does). A
+    /// caller dropped before that (during a cold start, say) leaves the invocation running too.
     pub async fn invoke_streaming(
         self: &Arc<Self>,
         payload: Bytes,
         client_context: Option<String>,
     ) -> Result<InvokeResponse, InvokeError> {
-        let (permit, mut sandbox) = match self.checkout().await? {
-            Checkout::Ready(permit, sandbox) => (permit, *sandbox),
-            Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
-        };
-        let (head, headed) = tokio::sync::oneshot::channel();
         let pool = self.clone();
-        let task = tokio::spawn(async move {
-            let answered = pool
-                .run_on(&mut sandbox, payload, client_context, Some(head))
-                .await;
-            pool.release(sandbox, answered.pending, permit).await;
-            answered.invocation
-        });
-        match headed.await {
-            Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
-            // The head was dropped unused: the runtime answered without streaming.
-            Err(_) => task
-                .await
-                .map(InvokeResponse::Buffered)
-                .map_err(|e| InvokeError::Service {
-                    message: format!("the invocation stopped: {e}"),
-                }),
-        }
+        run_to_end(async move {
+            let (permit, mut sandbox) = match pool.checkout().await? {
+                Checkout::Ready(permit, sandbox) => (permit, *sandbox),
+                Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
+            };
+            let (head, headed) = tokio::sync::oneshot::channel();
+            let runner = pool.clone();
+            let task = tokio::spawn(async move {
+                let answered = runner
+                    .run_on(&mut sandbox, payload, client_context, Some(head))
+                    .await;
+                runner.release(sandbox, answered.pending, permit).await;
+                answered.invocation
+            });
+            match headed.await {
+                Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
+                // The head was dropped unused: the runtime answered without streaming.
+                Err(_) => {
+                    task.await
+                        .map(InvokeResponse::Buffered)
+                        .map_err(|e| InvokeError::Service {
+                            message: format!("the invocation stopped: {e}"),
+                        })
+                }
+            }
+        })
+        .await
     }
 
     /// A concurrency permit and a warm or new sandbox, or the invocation a failed start gives.

@@ -101,3 +101,46 @@ async fn on_demand_sandboxes_say_so_in_their_environment() {
     assert_eq!(json(&inv)["AWS_LAMBDA_INITIALIZATION_TYPE"], "on-demand");
     lambda.shutdown().await;
 }
+
+/// AWS: an invocation runs to its end whatever its caller does. Callers dropped mid-invocation
+/// (a client that hung up), one buffered and one streaming, each during the sandbox's cold start,
+/// leave their invocations running: both REPORT, and their sandboxes stay warm for the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_whose_callers_go_away_run_to_their_end() {
+    let (lambda, lines) = service(vec![python("Left", "app.slow")]);
+    let event = || bytes::Bytes::from(json!({"seconds": 0.3}).to_string());
+    let gone = std::time::Duration::from_millis(20);
+    assert!(tokio::time::timeout(gone, lambda.invoke("Left", event()))
+        .await
+        .is_err());
+    assert!(
+        tokio::time::timeout(gone, lambda.invoke_streaming("Left", event(), None))
+            .await
+            .is_err()
+    );
+    let reports = || {
+        lines
+            .of("Left")
+            .into_iter()
+            .filter(|l| l.starts_with("REPORT"))
+            .collect::<Vec<_>>()
+    };
+    sluice_testkit::assert_eventually_async!(
+        reports().len() == 2,
+        "expected both abandoned invocations to REPORT, saw {:?}",
+        reports()
+    );
+    assert_eq!(cold_reports(&lines, "Left"), 2, "{:?}", reports());
+    sluice_testkit::assert_eventually_async!(
+        lambda.sandbox_counts()["Left"].idle >= 2,
+        "expected both sandboxes warm, saw {:?}",
+        lambda.sandbox_counts()["Left"]
+    );
+    let next = invoke(&lambda, "Left", json!({"seconds": 0})).await;
+    assert!(
+        !next.log_tail.contains("Init Duration"),
+        "{}",
+        next.log_tail
+    );
+    lambda.shutdown().await;
+}
