@@ -1,4 +1,5 @@
 """Helpers the python benchmark scripts share (import with `bench/` on `sys.path`)."""
+import re
 import socket
 import sys
 import time
@@ -29,3 +30,27 @@ def wait_ready(url, proc=None, log=None, seconds=30):
             pass
         time.sleep(0.1)
     sys.exit(f"{url} did not answer within {seconds} s:\n{tail()}")
+
+
+def to_us(text):
+    """A wrk duration (`81.00us`, `1.20ms`, `2.00s`, `1.50m`) in microseconds."""
+    n = float(re.match(r"[\d.]+", text).group(0))
+    for unit, scale in (("us", 1), ("ms", 1e3), ("s", 1e6), ("m", 6e7)):
+        if text.endswith(unit):
+            return n * scale
+    return n
+
+
+def wrk_figures(out):
+    """What one `wrk --latency` run printed: requests, req/s, p50 and p99 (µs), non-2xx answers
+    and socket errors."""
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": to_us(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": to_us(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
+    }
