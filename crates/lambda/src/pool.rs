@@ -23,8 +23,8 @@ use crate::invocation::{Invocation, InvokeError, InvokeResponse};
 use crate::invocation_log;
 use crate::lock::lock;
 use crate::sandbox::{
-    Answered, Containment, InitType, PendingReport, Sandbox, SandboxHost, SandboxTemplate,
-    StartError, StreamHead,
+    Containment, InitType, PendingReport, Sandbox, SandboxHost, SandboxTemplate, StartError,
+    StreamHead,
 };
 use crate::sandbox_env::sandbox_env;
 use crate::spec::FunctionSpec;
@@ -139,15 +139,13 @@ impl FunctionPool {
     ) -> Result<Invocation, InvokeError> {
         let pool = self.clone();
         run_to_end(async move {
-            let (permit, mut sandbox) = match pool.checkout().await? {
+            let (permit, sandbox) = match pool.checkout().await? {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(invocation),
             };
-            let answered = pool
-                .run_on(&mut sandbox, payload, client_context, None)
-                .await;
-            pool.release(sandbox, answered.pending, permit).await;
-            Ok(answered.invocation)
+            Ok(pool
+                .run_on(sandbox, permit, payload, client_context, None)
+                .await)
         })
         .await
     }
@@ -164,18 +162,16 @@ impl FunctionPool {
     ) -> Result<InvokeResponse, InvokeError> {
         let pool = self.clone();
         run_to_end(async move {
-            let (permit, mut sandbox) = match pool.checkout().await? {
+            let (permit, sandbox) = match pool.checkout().await? {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
             };
             let (head, headed) = tokio::sync::oneshot::channel();
             let runner = pool.clone();
             let task = tokio::spawn(async move {
-                let answered = runner
-                    .run_on(&mut sandbox, payload, client_context, Some(head))
-                    .await;
-                runner.release(sandbox, answered.pending, permit).await;
-                answered.invocation
+                runner
+                    .run_on(sandbox, permit, payload, client_context, Some(head))
+                    .await
             });
             match headed.await {
                 Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
@@ -244,15 +240,16 @@ impl FunctionPool {
         Ok(Checkout::Ready(permit, Box::new(sandbox)))
     }
 
-    /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, and report it to
-    /// the log sink.
+    /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, report it to the
+    /// log sink, then release the sandbox and its `permit` ([`FunctionPool::release`]).
     async fn run_on(
-        &self,
-        sandbox: &mut Sandbox,
+        self: &Arc<Self>,
+        mut sandbox: Sandbox,
+        permit: OwnedSemaphorePermit,
         payload: Bytes,
         client_context: Option<String>,
         head: Option<StreamHead>,
-    ) -> Answered {
+    ) -> Invocation {
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
         let answered = sandbox.invoke(payload, client_context, head).await;
@@ -261,7 +258,8 @@ impl FunctionPool {
         self.template
             .sink
             .invoked(&self.template.function, &answered.invocation);
-        answered
+        self.release(sandbox, answered.pending, permit).await;
+        answered.invocation
     }
 
     /// Release `sandbox` and its `permit` after the runtime answered (for a streamed response,

@@ -110,7 +110,7 @@ impl ExtensionProcesses {
     }
 
     /// The extensions' stdout and stderr readers.
-    pub fn output_readers(&self) -> impl Iterator<Item = &Arc<PipeReader>> {
+    pub fn output_readers(&self) -> impl Iterator<Item = &Arc<PipeReader>> + Clone {
         self.output.iter()
     }
 }

@@ -64,27 +64,23 @@ impl PipeReader {
     /// Read what each pipe holds right now (at most `max_reads` chunks each). One `poll(2)` asks
     /// which have anything first: most invocations print nothing, and an empty pipe's `read`
     /// is a syscall spent per pipe per invocation (issue 13 point 2).
-    pub fn drain_all<'a>(readers: impl IntoIterator<Item = &'a PipeReader>, max_reads: usize) {
-        let readers: Vec<&PipeReader> = readers.into_iter().collect();
+    pub fn drain_all<'a>(readers: impl Iterator<Item = &'a PipeReader> + Clone, max_reads: usize) {
         let mut fds: Vec<PollFd> = readers
-            .iter()
+            .clone()
             .map(|r| PollFd::new(r.pipe.as_fd(), PollFlags::POLLIN))
             .collect();
-        loop {
+        let asked = loop {
             match poll(&mut fds, PollTimeout::ZERO) {
                 Ok(0) => return,
-                Ok(_) => break,
+                Ok(_) => break true,
                 Err(nix::errno::Errno::EINTR) => {}
                 // Cannot ask: read them all, as before.
-                Err(_) => {
-                    fds.clear();
-                    break;
-                }
+                Err(_) => break false,
             }
-        }
-        for (i, reader) in readers.iter().enumerate() {
+        };
+        for (reader, fd) in readers.zip(&fds) {
             // POLLHUP and POLLERR too: a closed pipe's `read` returns 0 and ends the stream.
-            if fds.get(i).is_none_or(|fd| fd.any() != Some(false)) {
+            if !asked || fd.any() != Some(false) {
                 reader.drain(max_reads);
             }
         }
