@@ -133,15 +133,15 @@ fn a_client_that_hangs_up_leaves_the_invocation_running_and_its_sandbox_warm() {
             .filter(|l| l.starts_with("[SlowFunction] REPORT"))
             .collect::<Vec<_>>()
     };
-    // Warm one sandbox.
-    assert_eq!(
+    let answer_at_once = || {
         client()
             .get(server.url("/slow?sleep=0"))
             .send()
             .unwrap()
-            .status(),
-        200
-    );
+            .status()
+    };
+    // Warm one sandbox.
+    assert_eq!(answer_at_once(), 200);
     // A client that gives up after 0.2 s on a 1 s invocation.
     let impatient = reqwest::blocking::Client::builder()
         .no_proxy()
@@ -162,14 +162,7 @@ fn a_client_that_hangs_up_leaves_the_invocation_running_and_its_sandbox_warm() {
         reports()
     );
     // The next request reuses that sandbox: no second cold start.
-    assert_eq!(
-        client()
-            .get(server.url("/slow?sleep=0"))
-            .send()
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(answer_at_once(), 200);
     // Lines reach the terminal through a batching writer: a moment after the answer.
     sluice_testkit::assert_eventually!(reports().len() == 3, "{:?}", reports());
     let all = reports();
