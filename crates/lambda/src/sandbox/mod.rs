@@ -27,6 +27,7 @@ mod start;
 mod stream_relay;
 mod user;
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -109,6 +110,11 @@ pub(crate) struct Sandbox {
     memory_read_at: Option<Instant>,
     /// When the sandbox last finished an invocation (for the idle reaper).
     pub last_used: Instant,
+    /// The function timeout's timer, kept across invocations and reset to each new deadline.
+    /// A fresh timer per invocation lands in tokio's then-empty timer wheel, which makes tokio
+    /// wake the worker parked in the I/O driver (an `eventfd` write and a context switch per
+    /// invocation); moving a pending timer to a later deadline is a store, no wake-up.
+    timeout_timer: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl Sandbox {
@@ -301,6 +307,7 @@ impl Sandbox {
             );
         }
         let deadline = tokio::time::Instant::now() + timeout;
+        self.timeout_timer.as_mut().reset(deadline);
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,
@@ -317,7 +324,7 @@ impl Sandbox {
                         format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
                     );
                 }
-                _ = tokio::time::sleep_until(deadline) => return self.timed_out(request_id),
+                _ = self.timeout_timer.as_mut() => return self.timed_out(request_id),
             };
             let Some(event) = event else {
                 self.healthy = false;

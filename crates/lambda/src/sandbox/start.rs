@@ -156,6 +156,8 @@ impl Sandbox {
             last_memory_mb: 0,
             memory_read_at: None,
             last_used: Instant::now(),
+            // Set to each invocation's deadline before it is polled.
+            timeout_timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
         })
     }
 }

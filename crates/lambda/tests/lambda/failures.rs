@@ -61,6 +61,48 @@ async fn timeout_kills_the_process_group_and_the_next_invocation_works() {
     lambda.shutdown().await;
 }
 
+/// A warm sandbox keeps one timeout timer and moves it to each invocation's deadline: after
+/// an idle spell longer than the timeout, a quick invocation must not time out, and a slow one
+/// must, at its own deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_invocation_of_a_warm_sandbox_gets_its_own_full_timeout() {
+    let mut spec = python("Slow", "app.slow");
+    spec.timeout = Duration::from_secs(1);
+    let (lambda, _) = service(vec![spec]);
+    let first = invoke(&lambda, "Slow", json!({"seconds": 0.6})).await;
+    assert_eq!(first.function_error, None, "{}", first.log_tail);
+    // Started 0.6 s into the first one's second: a timer left at the first deadline would fire
+    // 0.4 s into this one.
+    let second = invoke(&lambda, "Slow", json!({"seconds": 0.7})).await;
+    assert_eq!(second.function_error, None, "{}", second.log_tail);
+    // Idle past the last deadline, then quick, then too slow.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let quick = invoke(&lambda, "Slow", json!({"seconds": 0})).await;
+    assert_eq!(quick.function_error, None, "{}", quick.log_tail);
+    assert!(
+        !quick.log_tail.contains("Init Duration"),
+        "{}",
+        quick.log_tail
+    );
+    let started = std::time::Instant::now();
+    let late = invoke(&lambda, "Slow", json!({"seconds": 3})).await;
+    assert_eq!(late.function_error.as_deref(), Some("Unhandled"));
+    assert!(
+        json(&late)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Task timed out after 1.00 seconds"),
+        "{}",
+        late.log_tail
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "timed out early: {:?}",
+        started.elapsed()
+    );
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_mid_invocation_is_an_exit_error_and_the_next_invocation_works() {
     let (lambda, _) = service(vec![
