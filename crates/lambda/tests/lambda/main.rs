@@ -5,6 +5,7 @@ mod harness;
 mod concurrency;
 mod extensions;
 mod failures;
+mod hyper_body;
 mod invoke_api;
 mod logs;
 mod node;
