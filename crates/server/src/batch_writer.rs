@@ -7,6 +7,11 @@
 //! may cost no more than 5 % of throughput). Batched, it is one wake-up and a few writes per
 //! [`WINDOW`] however many requests arrive.
 //!
+//! The writer keeps looking every [`WINDOW`] for a while ([`LINGER`]) after its last batch before it
+//! sleeps until woken: under steady traffic no push wakes it. Waking a thread is a futex call on
+//! the request's own thread and, when the other CPU idles, an inter-processor interrupt, each a few
+//! µs on this VM, paid on the way to the function or back (bench/README.md).
+//!
 //! Readers that must see everything queued so far (the CloudWatch Logs API, `sluice logs` in
 //! this process, shutdown) call [`BatchWriter::flush`], which writes on the caller's thread.
 
@@ -17,6 +22,10 @@ use std::time::Duration;
 /// How long the writer waits after the first queued item, gathering the rest of the batch.
 /// Short enough that a person at the terminal sees nothing late.
 const WINDOW: Duration = Duration::from_millis(2);
+
+/// How many empty windows the writer keeps looking before it sleeps until a push wakes it: short,
+/// so an idle server's thread is still within a fraction of a second.
+const LINGER: u32 = 25;
 
 /// Past this many queued items the caller writes the batch itself: a terminal that stops reading
 /// slows requests down, as a blocking write did, instead of growing the queue without bound.
@@ -40,6 +49,8 @@ struct Shared<T> {
 struct Queue<T> {
     items: Vec<T>,
     stop: bool,
+    /// The writer waits for a push to wake it (else it looks again within a window by itself).
+    asleep: bool,
 }
 
 fn lock<V>(m: &Mutex<V>) -> MutexGuard<'_, V> {
@@ -54,6 +65,7 @@ impl<T: Send + 'static> BatchWriter<T> {
             queue: Mutex::new(Queue {
                 items: Vec::new(),
                 stop: false,
+                asleep: false,
             }),
             wake: Condvar::new(),
             write: Mutex::new(Box::new(write)),
@@ -69,13 +81,13 @@ impl<T: Send + 'static> BatchWriter<T> {
     /// Queue one item; it is written within [`WINDOW`] (or now, if the queue is full).
     pub fn push(&self, item: T) {
         let mut queue = lock(&self.shared.queue);
-        let first = queue.items.is_empty();
+        let wake = queue.asleep && queue.items.is_empty();
         queue.items.push(item);
         let full = queue.items.len() >= MAX_QUEUED;
         drop(queue);
         if self.thread.is_none() || full {
             self.shared.flush();
-        } else if first {
+        } else if wake {
             self.shared.wake.notify_one();
         }
     }
@@ -96,20 +108,34 @@ impl<T> Shared<T> {
     }
 
     fn run(&self) {
+        let mut empty_windows = LINGER;
         loop {
             let mut queue = lock(&self.queue);
+            if queue.items.is_empty() && !queue.stop && empty_windows < LINGER {
+                // Lingering: look again after a window, unwoken.
+                drop(queue);
+                std::thread::sleep(WINDOW);
+                empty_windows += 1;
+                continue;
+            }
+            let woken = queue.items.is_empty();
             while queue.items.is_empty() && !queue.stop {
+                queue.asleep = true;
                 queue = self.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
             }
+            queue.asleep = false;
             let stop = queue.stop;
             drop(queue);
-            if !stop {
+            if woken && !stop {
+                // Woken by the first item: gather the rest of the batch. A lingering writer's
+                // items have waited up to a window already.
                 std::thread::sleep(WINDOW);
             }
             self.flush();
             if stop {
                 return;
             }
+            empty_windows = 0;
         }
     }
 }
@@ -161,6 +187,45 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(batches.lock().unwrap().concat(), vec![7]);
+    }
+
+    /// Pushes soon after a batch find the writer lingering and need no wake-up; once it has slept
+    /// past its linger, a push wakes it. Either way every item is written without a flush.
+    #[test]
+    fn the_writer_lingers_after_a_batch_then_sleeps_until_woken() {
+        let (batches, write) = collector();
+        let writer = BatchWriter::new("test-writer", write);
+        let written = |n: usize| {
+            for _ in 0..500 {
+                if batches.lock().unwrap().concat().len() == n {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            panic!("item {n} was not written: {:?}", batches.lock().unwrap());
+        };
+        let asleep = || lock(&writer.shared.queue).asleep;
+        writer.push(1);
+        written(1);
+        let pushed = std::time::Instant::now();
+        writer.push(2);
+        written(2);
+        // It writes 2 after `pushed`, then lingers LINGER windows at the least before it sleeps.
+        while !asleep() {
+            assert!(
+                pushed.elapsed() < Duration::from_secs(5),
+                "the writer never went to sleep"
+            );
+            std::thread::sleep(WINDOW);
+        }
+        assert!(
+            pushed.elapsed() >= WINDOW * LINGER,
+            "asleep {:?} after a batch: it did not linger",
+            pushed.elapsed()
+        );
+        writer.push(3);
+        written(3);
+        assert_eq!(batches.lock().unwrap().concat(), vec![1, 2, 3]);
     }
 
     #[test]
