@@ -4,12 +4,16 @@
 //! host's loopback, so each accepted connection is traced to its process: the client socket's
 //! inode (asked of the kernel by its exact address with `sock_diag` netlink, else found in
 //! `/proc/net/tcp`), then whether a process of the sandbox holds that inode among its descriptors
-//! (`/proc/<pid>/fd`). Checked once per connection; runtimes keep one connection alive for all
-//! their requests.
+//! (`/proc/<pid>/fd`). Checked once per connection; most runtimes keep one connection alive for
+//! all their requests, but some HTTP clients reconnect often (`lambda_runtime`'s pool: a new
+//! connection every few invocations under load), so the descriptors that held recent clients'
+//! sockets are tried first.
 
+use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::fs;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::containment::Containment;
 use crate::runtime_api::PeerCheck;
@@ -17,12 +21,22 @@ use crate::runtime_api::PeerCheck;
 /// Admits connections whose client socket belongs to a process of one sandbox.
 pub(crate) struct SandboxPeers {
     containment: Arc<Containment>,
+    /// Where recently admitted clients' sockets were found (process, descriptor), newest first:
+    /// only the order of the search. Every check still needs a live member of the sandbox whose
+    /// descriptor is the socket; a scan reads every descriptor's link, a hint one.
+    recent: Mutex<VecDeque<(u32, OsString)>>,
 }
+
+/// How many recent descriptors are tried before a scan.
+const RECENT: usize = 4;
 
 impl SandboxPeers {
     /// The check for the sandbox held by `containment`.
     pub fn new(containment: Arc<Containment>) -> SandboxPeers {
-        SandboxPeers { containment }
+        SandboxPeers {
+            containment,
+            recent: Mutex::new(VecDeque::with_capacity(RECENT)),
+        }
     }
 }
 
@@ -31,10 +45,24 @@ impl PeerCheck for SandboxPeers {
         let Some(inode) = socket_inode(peer, local) else {
             return false;
         };
-        self.containment
-            .members()
+        let wanted = format!("socket:[{inode}]");
+        let members = self.containment.members();
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let hinted = recent
+            .iter()
+            .any(|(pid, fd)| members.contains(pid) && links_to(*pid, fd, &wanted));
+        if hinted {
+            return true;
+        }
+        let Some((pid, fd)) = members
             .into_iter()
-            .any(|pid| holds_socket(pid, inode))
+            .find_map(|pid| descriptor_of(pid, &wanted).map(|fd| (pid, fd)))
+        else {
+            return false;
+        };
+        recent.truncate(RECENT - 1);
+        recent.push_front((pid, fd));
+        true
     }
 }
 
@@ -186,13 +214,22 @@ fn parse_address(text: &str) -> Option<SocketAddr> {
 
 /// Whether `pid` has a descriptor on socket `inode`.
 fn holds_socket(pid: u32, inode: u64) -> bool {
-    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
-    };
-    let wanted = format!("socket:[{inode}]");
-    fds.flatten().any(|fd| {
-        fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == wanted.as_str())
-    })
+    descriptor_of(pid, &format!("socket:[{inode}]")).is_some()
+}
+
+/// The name of `pid`'s descriptor whose link reads `wanted` (`socket:[INODE]`), if any.
+fn descriptor_of(pid: u32, wanted: &str) -> Option<OsString> {
+    let fds = fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    fds.flatten()
+        .find(|fd| fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == wanted))
+        .map(|fd| fd.file_name())
+}
+
+/// Whether `pid`'s descriptor `fd` links to `wanted`.
+fn links_to(pid: u32, fd: &OsString, wanted: &str) -> bool {
+    let mut path = OsString::from(format!("/proc/{pid}/fd/"));
+    path.push(fd);
+    fs::read_link(path).is_ok_and(|target| target.as_os_str() == wanted)
 }
 
 #[cfg(test)]
@@ -229,6 +266,52 @@ mod tests {
         }
         // The other direction is the server's socket: another inode, or none before accept.
         assert_ne!(diag_inode(local, peer), from_proc);
+    }
+
+    /// The recent descriptors only order the search: a hint pointing at the very descriptor that
+    /// holds the client's socket admits nobody whose process is not in the sandbox.
+    #[test]
+    fn recent_descriptors_never_admit_a_process_outside_the_sandbox() {
+        use std::os::fd::AsRawFd;
+
+        use super::super::containment::HostContainment;
+
+        let host = HostContainment::plain_for_tests();
+        // This process's sandbox, and one whose only process is a child holding no socket.
+        let own = Arc::new(host.prepare(128).unwrap());
+        own.set_leader(std::process::id());
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let other = Arc::new(host.prepare(128).unwrap());
+        other.set_leader(child.id());
+        let ours = SandboxPeers::new(own);
+        let theirs = SandboxPeers::new(other);
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let local = listener.local_addr().unwrap();
+        for _ in 0..3 {
+            // A client that reconnects: each connection is checked, the later ones by the hint.
+            let client = std::net::TcpStream::connect(local).unwrap();
+            let _accepted = listener.accept().unwrap();
+            let peer = client.local_addr().unwrap();
+            assert!(ours.allows(peer, local));
+            assert!(ours
+                .recent
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(pid, fd)| *pid == std::process::id()
+                    && *fd == OsString::from(client.as_raw_fd().to_string())));
+            // The other sandbox, even told where the socket is, refuses it.
+            theirs.recent.lock().unwrap().push_front((
+                std::process::id(),
+                OsString::from(client.as_raw_fd().to_string()),
+            ));
+            assert!(!theirs.allows(peer, local));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// What one check costs (it runs once per Runtime API connection). Prints, never asserts.
