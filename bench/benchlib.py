@@ -1,6 +1,8 @@
 """Helpers the python benchmark scripts share (import with `bench/` on `sys.path`)."""
+import os
 import re
 import socket
+import subprocess
 import sys
 import time
 import urllib.request
@@ -54,3 +56,14 @@ def wrk_figures(out):
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     }
+
+
+def run_wrk(cmd):
+    """Run one wrk command line (`cmd`, perhaps behind `taskset`, which execs it in the same
+    process); exit if it fails. Gives what it printed and the CPU time it used, in µs."""
+    wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    out = wrk.stdout.read()
+    _, status, usage = os.wait4(wrk.pid, 0)
+    if status != 0:
+        sys.exit(f"wrk failed:\n{out}")
+    return out, (usage.ru_utime + usage.ru_stime) * 1e6
