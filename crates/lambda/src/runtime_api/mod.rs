@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -32,6 +33,12 @@ use streamed_response::{streamed_response, trailer_error};
 /// A runtime that streams its response says so with `streaming` in this header (and sends the
 /// body chunked); a failure mid-stream arrives as the error type and body trailers.
 const RESPONSE_MODE_HEADER: &str = "lambda-runtime-function-response-mode";
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
+const DEADLINE_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
+const FUNCTION_ARN_HEADER: HeaderName =
+    HeaderName::from_static("lambda-runtime-invoked-function-arn");
+const TRACE_ID_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
+const CLIENT_CONTEXT_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-client-context");
 /// Bodies beyond the payload limit are read and discarded up to this size so the client sees
 /// our 413 instead of a reset connection; beyond it the connection is dropped.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
@@ -301,20 +308,22 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
         .current_streams
         .store(inv.streaming, Ordering::Release);
     *lock(&state.current) = Some(inv.request_id.clone());
+    // Static names: hyper writes them lower-case either way, and parsing each name again on
+    // every invocation showed in profiles.
     let mut builder = Response::builder()
         .status(StatusCode::OK)
-        .header("Content-Type", "application/json")
-        .header("Lambda-Runtime-Aws-Request-Id", &inv.request_id)
-        .header("Lambda-Runtime-Deadline-Ms", inv.deadline_ms.to_string())
-        .header("Lambda-Runtime-Invoked-Function-Arn", &state.function_arn)
-        .header("Lambda-Runtime-Trace-Id", &inv.trace_id);
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header(REQUEST_ID_HEADER, &inv.request_id)
+        .header(DEADLINE_HEADER, inv.deadline_ms)
+        .header(FUNCTION_ARN_HEADER, &state.function_arn)
+        .header(TRACE_ID_HEADER, &inv.trace_id);
     // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them.
     // Sluice's callers can send a client context (the Invoke API's X-Amz-Client-Context); no
     // caller has a Cognito identity yet.
     if let Some(context) = &inv.client_context {
-        builder = builder.header("Lambda-Runtime-Client-Context", context);
+        builder = builder.header(CLIENT_CONTEXT_HEADER, context);
     }
-    builder = builder.header("Content-Length", inv.payload.len());
+    builder = builder.header(CONTENT_LENGTH, inv.payload.len());
     builder.body(Full::new(inv.payload)).unwrap_or_else(|_| {
         error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
