@@ -49,7 +49,7 @@ pub(crate) fn map_response(
     decode_base64: bool,
 ) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     let value: Value = serde_json::from_slice(payload).map_err(|_| MalformedResponse::NotJson)?;
-    let Value::Object(object) = value else {
+    let Value::Object(mut object) = value else {
         return Err(MalformedResponse::NotObject);
     };
     for key in object.keys() {
@@ -61,25 +61,29 @@ pub(crate) fn map_response(
         }
     }
 
+    // Parsed once; the fields are taken out of the parsed object, so names, values and the body
+    // move into the response rather than being copied.
     let status = status_code(object.get("statusCode"))?;
     let mut pairs: Vec<(String, String)> = Vec::new();
     // AWS sends multi-value entries first, then the single-value one of the same name.
-    match object.get("multiValueHeaders") {
+    match object.remove("multiValueHeaders") {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (name, values) in map {
                 match values {
                     Value::Array(items) => {
                         for item in items {
-                            if let Some(text) = scalar_text(item).map_err(|_| {
-                                MalformedResponse::BadMultiValueHeaders(name.clone())
-                            })? {
-                                pairs.push((name.clone(), text));
+                            match scalar_text(item) {
+                                Ok(Some(text)) => pairs.push((name.clone(), text)),
+                                Ok(None) => {}
+                                Err(()) => {
+                                    return Err(MalformedResponse::BadMultiValueHeaders(name))
+                                }
                             }
                         }
                     }
                     Value::Null => {}
-                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name.clone())),
+                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name)),
                 }
             }
         }
@@ -89,23 +93,23 @@ pub(crate) fn map_response(
             ))
         }
     }
-    match object.get("headers") {
+    match object.remove("headers") {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (name, value) in map {
-                if let Some(text) =
-                    scalar_text(value).map_err(|_| MalformedResponse::BadHeaders(name.clone()))?
-                {
-                    pairs.push((name.clone(), text));
+                match scalar_text(value) {
+                    Ok(Some(text)) => pairs.push((name, text)),
+                    Ok(None) => {}
+                    Err(()) => return Err(MalformedResponse::BadHeaders(name)),
                 }
             }
         }
         Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
     }
 
-    let body = match object.get("body") {
+    let body = match object.remove("body") {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text.clone(),
+        Some(Value::String(text)) => text,
         // AWS: API Gateway sends a numeric body as its text (SAM CLI matches it since its #1124).
         Some(Value::Number(number)) => number.to_string(),
         Some(_) => return Err(MalformedResponse::BadBody),
@@ -151,9 +155,9 @@ fn status_code(value: Option<&Value>) -> Result<StatusCode, MalformedResponse> {
 }
 
 /// A header value as text: strings as-is, numbers and booleans (`"true"`) printed; `null` skipped.
-fn scalar_text(value: &Value) -> Result<Option<String>, ()> {
+fn scalar_text(value: Value) -> Result<Option<String>, ()> {
     match value {
-        Value::String(text) => Ok(Some(text.clone())),
+        Value::String(text) => Ok(Some(text)),
         Value::Number(number) => Ok(Some(number.to_string())),
         Value::Bool(flag) => Ok(Some(flag.to_string())),
         Value::Null => Ok(None),
