@@ -5,9 +5,9 @@
 //! inode (asked of the kernel by its exact address with `sock_diag` netlink, else found in
 //! `/proc/net/tcp`), then whether a process of the sandbox holds that inode among its descriptors
 //! (`/proc/<pid>/fd`). Checked once per connection; most runtimes keep one connection alive for
-//! all their requests, but some HTTP clients reconnect often (`lambda_runtime`'s pool: a new
-//! connection every few invocations under load), so the descriptors that held recent clients'
-//! sockets are tried first.
+//! all their requests, but some HTTP clients reconnect now and then (`lambda_runtime`'s pool opens
+//! a second connection when its next request races the previous connection's return to the pool,
+//! bench/README.md), so the descriptors that held recent clients' sockets are tried first.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
