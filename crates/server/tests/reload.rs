@@ -32,18 +32,10 @@ Resources:
     )
 }
 
+/// A folder of this test's own. A counter, not the clock, tells the two tests apart: they start
+/// together on two threads, and a shared folder let one's cleanup delete the other's template.
 fn fresh_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sluice-reload-test-{}", uuid_like_suffix()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn uuid_like_suffix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{}-{nanos}", std::process::id())
+    sluice_testkit::fresh_dir("reload")
 }
 
 fn load(path: &std::path::Path, version: &str) -> sluice_template::Model {
