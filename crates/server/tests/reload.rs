@@ -1,7 +1,6 @@
 //! Swapping a template generation while requests are in flight: none fails, and new requests
 //! reach the new generation's code.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,12 +31,6 @@ Resources:
     )
 }
 
-/// A folder of this test's own. A counter, not the clock, tells the two tests apart: they start
-/// together on two threads, and a shared folder let one's cleanup delete the other's template.
-fn fresh_dir() -> PathBuf {
-    sluice_testkit::fresh_dir("reload")
-}
-
 fn load(path: &std::path::Path, version: &str) -> sluice_template::Model {
     std::fs::write(path, template(version)).expect("write template");
     sluice_template::load(path, &sluice_template::LoadOptions::default()).expect("valid template")
@@ -45,7 +38,7 @@ fn load(path: &std::path::Path, version: &str) -> sluice_template::Model {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generation_swapped_under_load_fails_no_request() {
-    let dir = fresh_dir();
+    let dir = sluice_testkit::fresh_dir("reload");
     let path = dir.join("template.yaml");
     let mut config = Config::new(path.clone());
     config.in_memory = true;
@@ -153,7 +146,7 @@ async fn a_generation_swapped_under_load_fails_no_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unchanged_functions_stay_warm_across_a_reload_and_changed_code_starts_cold() {
-    let dir = fresh_dir();
+    let dir = sluice_testkit::fresh_dir("reload");
     let path = dir.join("template.yaml");
     let mut config = Config::new(path.clone());
     config.in_memory = true;
