@@ -15,6 +15,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def runtime_env(runtime_port, function):
+    """The Lambda environment a runtime client served by bench/relay-floor reads (what Sluice
+    gives its sandboxes, as far as the bootstraps need it); `python3 benchlib.py runtime-env PORT
+    FUNCTION` prints it as NAME=VALUE words for the shell benchmarks."""
+    return {"AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{runtime_port}", "AWS_LAMBDA_FUNCTION_NAME": function,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function}", "AWS_LAMBDA_LOG_STREAM_NAME": "floor",
+            "AWS_REGION": "us-east-1"}
+
+
 def wait_ready(url, proc=None, log=None, seconds=30):
     """Wait until GET `url` answers 200; exit (showing `log`) if `proc` dies or time runs out."""
     def tail():
@@ -67,3 +77,7 @@ def run_wrk(cmd):
     if status != 0:
         sys.exit(f"wrk failed:\n{out}")
     return out, (usage.ru_utime + usage.ru_stime) * 1e6
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["runtime-env"]:
+    print(" ".join(f"{name}={value}" for name, value in runtime_env(sys.argv[2], sys.argv[3]).items()))
