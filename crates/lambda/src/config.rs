@@ -104,7 +104,7 @@ pub trait LogSink: Send + Sync + 'static {
     /// The same line with the log stream it belongs to (`YYYY/MM/DD/[$LATEST]<id>`, one per
     /// sandbox, as `AWS_LAMBDA_LOG_STREAM_NAME` tells the function); sinks that keep streams
     /// apart override it, the others see [`LogSink::line`].
-    fn stream_line(&self, function: &str, stream: &str, line: &str) {
+    fn stream_line(&self, function: &str, stream: &Arc<str>, line: &str) {
         let _ = stream;
         self.line(function, line);
     }

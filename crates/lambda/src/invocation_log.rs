@@ -70,12 +70,13 @@ pub(crate) enum ReportStatus {
     Error(String),
 }
 
+// `concat`, not `format!`: one allocation of the exact size, on every invocation.
 pub(crate) fn start_line(request_id: &str) -> String {
-    format!("START RequestId: {request_id} Version: $LATEST")
+    ["START RequestId: ", request_id, " Version: $LATEST"].concat()
 }
 
 pub(crate) fn end_line(request_id: &str) -> String {
-    format!("END RequestId: {request_id}")
+    ["END RequestId: ", request_id].concat()
 }
 
 /// The numbers that go into a REPORT line.
@@ -156,6 +157,12 @@ pub(crate) fn timeout_message(request_id: &str, timeout: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_and_end_line_shapes() {
+        assert_eq!(start_line("abc"), "START RequestId: abc Version: $LATEST");
+        assert_eq!(end_line("abc"), "END RequestId: abc");
+    }
 
     #[test]
     fn report_line_shapes() {

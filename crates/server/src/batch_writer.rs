@@ -37,13 +37,20 @@ pub(crate) struct BatchWriter<T: Send + 'static> {
     thread: Option<JoinHandle<()>>,
 }
 
-type WriteFn<T> = Box<dyn FnMut(Vec<T>) + Send>;
+type WriteFn<T> = Box<dyn FnMut(&mut Vec<T>) + Send>;
 
 struct Shared<T> {
     queue: Mutex<Queue<T>>,
     wake: Condvar,
     /// Held while a batch is written, so batches reach the destination in queue order.
-    write: Mutex<WriteFn<T>>,
+    write: Mutex<Writing<T>>,
+}
+
+/// The write function and the batch being written. The batch's buffer is swapped with the
+/// queue's, so neither is reallocated once both have grown to a window's worth of items.
+struct Writing<T> {
+    write: WriteFn<T>,
+    batch: Vec<T>,
 }
 
 struct Queue<T> {
@@ -58,9 +65,10 @@ fn lock<V>(m: &Mutex<V>) -> MutexGuard<'_, V> {
 }
 
 impl<T: Send + 'static> BatchWriter<T> {
-    /// A writer whose thread is called `name`; `write` gets each batch in queue order. Without a
-    /// thread (the OS refused one) every push writes at once, as before batching.
-    pub fn new(name: &str, write: impl FnMut(Vec<T>) + Send + 'static) -> Self {
+    /// A writer whose thread is called `name`; `write` gets each batch in queue order (what it
+    /// leaves in the batch is dropped). Without a thread (the OS refused one) every push writes at
+    /// once, as before batching.
+    pub fn new(name: &str, write: impl FnMut(&mut Vec<T>) + Send + 'static) -> Self {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 items: Vec::new(),
@@ -68,7 +76,10 @@ impl<T: Send + 'static> BatchWriter<T> {
                 asleep: false,
             }),
             wake: Condvar::new(),
-            write: Mutex::new(Box::new(write)),
+            write: Mutex::new(Writing {
+                write: Box::new(write),
+                batch: Vec::new(),
+            }),
         });
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
@@ -100,11 +111,17 @@ impl<T: Send + 'static> BatchWriter<T> {
 
 impl<T> Shared<T> {
     fn flush(&self) {
-        let mut write = lock(&self.write);
-        let items = std::mem::take(&mut lock(&self.queue).items);
-        if !items.is_empty() {
-            write(items);
+        let mut writing = lock(&self.write);
+        let Writing { write, batch } = &mut *writing;
+        {
+            let mut queue = lock(&self.queue);
+            if queue.items.is_empty() {
+                return;
+            }
+            std::mem::swap(&mut queue.items, batch);
         }
+        write(batch);
+        batch.clear();
     }
 
     fn run(&self) {
@@ -157,10 +174,13 @@ mod tests {
 
     type Batches = Arc<Mutex<Vec<Vec<u32>>>>;
 
-    fn collector() -> (Batches, impl FnMut(Vec<u32>) + Send + 'static) {
+    fn collector() -> (Batches, impl FnMut(&mut Vec<u32>) + Send + 'static) {
         let batches = Batches::default();
         let sink = batches.clone();
-        (batches, move |batch| sink.lock().unwrap().push(batch))
+        (batches, move |batch: &mut Vec<u32>| {
+            // A copy, not `mem::take`: the writer's buffer stays with the writer, as in use.
+            sink.lock().unwrap().push(batch.clone())
+        })
     }
 
     #[test]
@@ -226,6 +246,28 @@ mod tests {
         writer.push(3);
         written(3);
         assert_eq!(batches.lock().unwrap().concat(), vec![1, 2, 3]);
+    }
+
+    /// After two batches the queue's buffer and the batch's both hold a batch's worth: pushes
+    /// under steady traffic no longer reallocate on the request's thread.
+    #[test]
+    fn the_queue_keeps_its_buffer_from_batch_to_batch() {
+        let (batches, write) = collector();
+        let writer = BatchWriter::new("test-writer", write);
+        for round in 0..2 {
+            // Held, the write lock keeps the thread from taking part of a round.
+            let writing = lock(&writer.shared.write);
+            for i in 0..100 {
+                writer.push(round * 100 + i);
+            }
+            drop(writing);
+            writer.flush();
+        }
+        assert!(lock(&writer.shared.queue).items.capacity() >= 100);
+        assert_eq!(
+            batches.lock().unwrap().concat(),
+            (0..200).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -41,24 +41,27 @@ impl TerminalLog {
         let to_file = file.is_some();
         let mut stderr_text = String::new();
         let mut file_text = String::new();
-        let lines = BatchWriter::new("sluice-terminal", move |batch: Vec<(Target, String)>| {
-            for (target, line) in batch {
-                match target {
-                    Target::Stderr => stderr_text.push_str(&line),
-                    Target::File => file_text.push_str(&line),
+        let lines = BatchWriter::new(
+            "sluice-terminal",
+            move |batch: &mut Vec<(Target, String)>| {
+                for (target, line) in batch.drain(..) {
+                    match target {
+                        Target::Stderr => stderr_text.push_str(&line),
+                        Target::File => file_text.push_str(&line),
+                    }
                 }
-            }
-            if !stderr_text.is_empty() {
-                let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
-                stderr_text.clear();
-            }
-            if let Some(file) = &mut file {
-                if !file_text.is_empty() {
-                    let _ = file.write_all(file_text.as_bytes());
+                if !stderr_text.is_empty() {
+                    let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
+                    stderr_text.clear();
                 }
-            }
-            file_text.clear();
-        });
+                if let Some(file) = &mut file {
+                    if !file_text.is_empty() {
+                        let _ = file.write_all(file_text.as_bytes());
+                    }
+                }
+                file_text.clear();
+            },
+        );
         Self {
             color,
             to_file,
@@ -134,22 +137,62 @@ impl AccessLog for TerminalLog {
 
 impl LogSink for TerminalLog {
     fn line(&self, function: &str, line: &str) {
-        if self.to_file {
-            self.lines
-                .push((Target::File, format!("[{function}] {line}\n")));
-            return;
-        }
-        let text = if self.color {
-            // A stable color per function name makes parallel output easy to follow.
-            let hue = 31
-                + function
-                    .bytes()
-                    .fold(0u32, |a, b| a.wrapping_add(u32::from(b)))
-                    % 6;
-            format!("\x1b[{hue}m[{function}]\x1b[0m {line}\n")
+        let target = if self.to_file {
+            Target::File
         } else {
-            format!("[{function}] {line}\n")
+            Target::Stderr
         };
-        self.lines.push((Target::Stderr, text));
+        let text = function_line(function, line, self.color && !self.to_file);
+        self.lines.push((target, text));
+    }
+}
+
+/// Colors of function names on a terminal: red, green, yellow, blue, magenta, cyan.
+const HUES: [&str; 6] = [
+    "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m",
+];
+
+/// `[Function] line\n`, the name colored when `color`. Built by hand: `format!` guesses the
+/// length and grows the string two or three times, on every line of every invocation.
+fn function_line(function: &str, line: &str, color: bool) -> String {
+    let mut text = String::with_capacity(function.len() + line.len() + 16);
+    if color {
+        // A stable color per function name makes parallel output easy to follow.
+        let sum = function
+            .bytes()
+            .fold(0u32, |a, b| a.wrapping_add(u32::from(b)));
+        text.push_str(HUES[(sum % 6) as usize]);
+    }
+    text.push('[');
+    text.push_str(function);
+    text.push(']');
+    if color {
+        text.push_str("\x1b[0m");
+    }
+    text.push(' ');
+    text.push_str(line);
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_lines_are_prefixed_and_colored_per_function() {
+        assert_eq!(
+            function_line("Hello", "START x", false),
+            "[Hello] START x\n"
+        );
+        // "Hello" sums to 500, and 500 % 6 == 2: yellow.
+        assert_eq!(
+            function_line("Hello", "START x", true),
+            "\x1b[33m[Hello]\x1b[0m START x\n"
+        );
+        assert_eq!(
+            function_line("Hellp", "", true),
+            "\x1b[34m[Hellp]\x1b[0m \n"
+        );
     }
 }

@@ -7,7 +7,7 @@ mod filter_pattern;
 mod json_format;
 mod store;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use sluice_lambda::LogSink;
@@ -33,9 +33,15 @@ pub(crate) struct FunctionLogs {
     pub store: Arc<LogStore>,
     /// Where each invocation is counted (the console's function statistics).
     traffic: Arc<Traffic>,
-    /// Functions whose logs are in Lambda's JSON format (`AWS_LAMBDA_LOG_FORMAT=JSON`), as the
-    /// current generation configures them.
-    json_functions: RwLock<BTreeSet<String>>,
+    /// Each function that has logged or is configured: its log group, and whether its logs are in
+    /// Lambda's JSON format (`AWS_LAMBDA_LOG_FORMAT=JSON`) as the current generation configures it.
+    functions: RwLock<HashMap<String, Known>>,
+}
+
+/// What [`FunctionLogs`] keeps per function, so a line costs no group name of its own.
+struct Known {
+    group: Arc<str>,
+    json: bool,
 }
 
 impl FunctionLogs {
@@ -45,24 +51,47 @@ impl FunctionLogs {
             terminal,
             store,
             traffic,
-            json_functions: RwLock::new(BTreeSet::new()),
+            functions: RwLock::new(HashMap::new()),
         }
     }
 
     /// Which functions log in Lambda's JSON format (replaced whole by each generation).
-    pub fn set_json_functions(&self, functions: BTreeSet<String>) {
-        *self
-            .json_functions
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = functions;
+    pub fn set_json_functions(&self, json: BTreeSet<String>) {
+        let mut functions = self.functions.write().unwrap_or_else(|p| p.into_inner());
+        for (name, known) in functions.iter_mut() {
+            known.json = json.contains(name);
+        }
+        for name in json {
+            functions.entry(name).or_insert_with_key(|name| Known {
+                group: LogStore::group_for_function(name).into(),
+                json: true,
+            });
+        }
     }
 
-    fn keep(&self, function: &str, stream: &str, line: &str) {
-        let json = self
-            .json_functions
+    /// The function's log group, and whether it logs in JSON.
+    fn known(&self, function: &str) -> (Arc<str>, bool) {
+        if let Some(known) = self
+            .functions
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(function);
+            .get(function)
+        {
+            return (known.group.clone(), known.json);
+        }
+        let mut functions = self.functions.write().unwrap_or_else(|p| p.into_inner());
+        let known = functions
+            .entry(function.to_owned())
+            .or_insert_with(|| Known {
+                group: LogStore::group_for_function(function).into(),
+                // Not configured by the generation, so not JSON.
+                json: false,
+            });
+        (known.group.clone(), known.json)
+    }
+
+    fn keep(&self, function: &str, stream: Arc<str>, line: &str) {
+        let (group, json) = self.known(function);
         let converted = if json {
             json_format::platform_event(line, &iso_now())
         } else {
@@ -73,8 +102,7 @@ impl FunctionLogs {
             Some(None) => return,
             None => line,
         };
-        let group = LogStore::group_for_function(function);
-        self.store.append(&group, stream, line);
+        self.store.append_shared(group, stream, line);
     }
 }
 
@@ -88,12 +116,12 @@ impl LogSink for FunctionLogs {
             u8::from(day.month()),
             day.day()
         );
-        self.keep(function, &stream, line);
+        self.keep(function, stream.into(), line);
     }
 
-    fn stream_line(&self, function: &str, stream: &str, line: &str) {
+    fn stream_line(&self, function: &str, stream: &Arc<str>, line: &str) {
         self.terminal.line(function, line);
-        self.keep(function, stream, line);
+        self.keep(function, stream.clone(), line);
     }
 
     fn invoked(&self, function: &str, invocation: &sluice_lambda::Invocation) {

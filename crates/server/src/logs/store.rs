@@ -9,6 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -93,13 +94,44 @@ pub struct LogStore {
 }
 
 /// One appended event, waiting for its file (the id and the file are worked out by the writer,
-/// off the request path).
+/// off the request path). Group and stream are shared with the caller: a sandbox's lines name the
+/// same two strings every time.
 struct Pending {
-    group: String,
-    stream: String,
+    group: Arc<str>,
+    stream: Arc<str>,
     timestamp: i64,
     sequence: u64,
     message: String,
+}
+
+/// A [`LogEvent`] as the writer stores it: the same JSON, written without building its id or
+/// copying its message.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredEvent<'a> {
+    timestamp: i64,
+    ingestion_time: i64,
+    event_id: EventId,
+    message: &'a str,
+}
+
+/// `eventId`: the time, the process and the sequence number, zero-padded, so ids sort as events
+/// were appended.
+struct EventId {
+    timestamp: i64,
+    pid: u32,
+    sequence: u64,
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let EventId {
+            timestamp,
+            pid,
+            sequence,
+        } = self;
+        serializer.collect_str(&format_args!("{timestamp:020}{pid:010}{sequence:010}"))
+    }
 }
 
 /// Open files and group sizes, owned by the batch writer (lines from parallel sandboxes are
@@ -111,6 +143,16 @@ struct Writer {
     groups: HashMap<String, GroupFiles>,
     /// Set after the first failed write, so a full disk is reported once, not per line.
     warned: bool,
+    /// The current batch's lines per (group, stream), in arrival order; kept from batch to batch
+    /// (for the streams the last batch wrote) so their buffers are not reallocated every window.
+    texts: Vec<StreamText>,
+}
+
+/// One stream's lines in the batch being written.
+struct StreamText {
+    group: Arc<str>,
+    stream: Arc<str>,
+    text: Vec<u8>,
 }
 
 struct GroupFiles {
@@ -142,8 +184,11 @@ impl LogStore {
             max_group_bytes,
             groups: HashMap::new(),
             warned: false,
+            texts: Vec::new(),
         };
-        let pending = BatchWriter::new("sluice-log-store", move |batch| writer.write(batch));
+        let pending = BatchWriter::new("sluice-log-store", move |batch: &mut Vec<Pending>| {
+            writer.write(batch)
+        });
         Self { dir, pending }
     }
 
@@ -176,9 +221,15 @@ impl LogStore {
     /// milliseconds (at once for this store's readers), and the group is then kept within budget.
     /// A failed write is reported once, as a warning.
     pub fn append(&self, group: &str, stream: &str, message: &str) {
+        self.append_shared(group.into(), stream.into(), message);
+    }
+
+    /// [`LogStore::append`] with group and stream names the caller keeps, so the request path
+    /// copies only the message.
+    pub(crate) fn append_shared(&self, group: Arc<str>, stream: Arc<str>, message: &str) {
         self.pending.push(Pending {
-            group: group.to_owned(),
-            stream: stream.to_owned(),
+            group,
+            stream,
             timestamp: now_millis(),
             sequence: SEQUENCE.fetch_add(1, Ordering::Relaxed),
             message: message.to_owned(),
@@ -258,40 +309,56 @@ fn group_dir(dir: &Path, group: &str) -> PathBuf {
 
 impl Writer {
     /// Writes a batch: each stream's lines in one write, then each touched group kept in budget.
-    fn write(&mut self, batch: Vec<Pending>) {
-        // Lines per (group, stream), in arrival order; batches are small, a Vec beats a map.
-        let mut texts: Vec<(String, String, Vec<u8>)> = Vec::new();
+    fn write(&mut self, batch: &mut Vec<Pending>) {
         let pid = std::process::id();
-        for p in batch {
-            let event = LogEvent {
-                timestamp: p.timestamp,
-                ingestion_time: p.timestamp,
-                event_id: format!("{:020}{pid:010}{:010}", p.timestamp, p.sequence),
-                message: p.message,
-            };
-            let at = match texts
+        for p in batch.drain(..) {
+            // Batches name few streams: a Vec beats a map (and `Arc`'s `==` checks the pointer first).
+            let at = match self
+                .texts
                 .iter()
-                .position(|(g, st, _)| *g == p.group && *st == p.stream)
+                .position(|t| t.group == p.group && t.stream == p.stream)
             {
                 Some(at) => at,
                 None => {
-                    texts.push((p.group, p.stream, Vec::new()));
-                    texts.len() - 1
+                    self.texts.push(StreamText {
+                        group: p.group,
+                        stream: p.stream,
+                        text: Vec::new(),
+                    });
+                    self.texts.len() - 1
                 }
             };
-            let text = &mut texts[at].2;
+            let text = &mut self.texts[at].text;
+            let event = StoredEvent {
+                timestamp: p.timestamp,
+                ingestion_time: p.timestamp,
+                event_id: EventId {
+                    timestamp: p.timestamp,
+                    pid,
+                    sequence: p.sequence,
+                },
+                message: &p.message,
+            };
             // Serializing a struct of strings and integers into memory cannot fail.
             let _ = serde_json::to_writer(&mut *text, &event);
             text.push(b'\n');
         }
-        for (group, stream, text) in texts {
-            if let Err(error) = self.write_stream(&group, &stream, &text) {
+        let mut texts = std::mem::take(&mut self.texts);
+        // Streams this batch did not write are let go (a sandbox's stream ends with it).
+        texts.retain_mut(|t| {
+            if t.text.is_empty() {
+                return false;
+            }
+            if let Err(error) = self.write_stream(&t.group, &t.stream, &t.text) {
                 if !self.warned {
                     self.warned = true;
                     tracing::warn!("function logs are not being kept: {error}");
                 }
             }
-        }
+            t.text.clear();
+            true
+        });
+        self.texts = texts;
     }
 
     fn write_stream(
@@ -478,8 +545,56 @@ mod tests {
         let messages: Vec<_> = events.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(messages, ["one", "two"]);
         assert_ne!(events[0].event_id, events[1].event_id);
+        // The id: time, process and sequence, 20 + 10 + 10 digits, so ids sort as appended.
+        for event in &events {
+            let id = &event.event_id;
+            assert_eq!(id.len(), 40, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+            assert_eq!(id[..20].parse::<i64>().unwrap(), event.timestamp);
+            assert_eq!(id[20..30].parse::<u32>().unwrap(), std::process::id());
+            assert_eq!(event.ingestion_time, event.timestamp);
+        }
+        assert!(events[0].event_id < events[1].event_id);
         assert!(store.events(&group, "nope").is_none());
         assert!(store.streams("/aws/lambda/Other").is_none());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Each batch's lines go to their streams' files; the writer then keeps a buffer for the
+    /// streams that batch wrote, and only those.
+    #[test]
+    fn the_writer_keeps_buffers_for_the_streams_of_its_last_batch() {
+        let (store, dir) = store(DEFAULT_GROUP_BYTES);
+        let mut writer = Writer {
+            dir: dir.clone(),
+            max_group_bytes: DEFAULT_GROUP_BYTES,
+            groups: HashMap::new(),
+            warned: false,
+            texts: Vec::new(),
+        };
+        let group: Arc<str> = "/aws/lambda/F".into();
+        let pending = |stream: &str, message: &str| Pending {
+            group: group.clone(),
+            stream: stream.into(),
+            timestamp: now_millis(),
+            sequence: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+            message: message.to_owned(),
+        };
+        writer.write(&mut vec![
+            pending("a", "1"),
+            pending("b", "2"),
+            pending("a", "3"),
+        ]);
+        writer.write(&mut vec![pending("b", "4")]);
+        let kept: Vec<_> = writer.texts.iter().map(|t| &*t.stream).collect();
+        assert_eq!(kept, ["b"]);
+        assert!(writer.texts[0].text.is_empty() && writer.texts[0].text.capacity() > 0);
+        let messages = |stream| -> Vec<String> {
+            let events = store.events(&group, stream).unwrap();
+            events.into_iter().map(|e| e.message).collect()
+        };
+        assert_eq!(messages("a"), ["1", "3"]);
+        assert_eq!(messages("b"), ["2", "4"]);
         let _ = std::fs::remove_dir_all(dir);
     }
 
