@@ -74,8 +74,17 @@ pub(crate) struct Exchange {
 }
 
 impl Exchange {
-    /// Start an exchange for a request's head; fresh ids and the receive time are assigned here.
-    pub fn new(parts: &http::request::Parts, remote: SocketAddr, dialect: Dialect) -> Exchange {
+    /// Start an exchange for a request's head (its headers and raw names are moved, not copied);
+    /// fresh ids and the receive time are assigned here.
+    pub fn new(parts: http::request::Parts, remote: SocketAddr, dialect: Dialect) -> Exchange {
+        let http::request::Parts {
+            method,
+            uri,
+            version,
+            headers,
+            mut extensions,
+            ..
+        } = parts;
         let received_at = OffsetDateTime::now_utc();
         let request_id = uuid::Uuid::new_v4();
         let random = uuid::Uuid::new_v4();
@@ -84,23 +93,16 @@ impl Exchange {
             request_id: request_id.to_string(),
             // AWS's look: 16 characters of base64 ending in `=` (11 random bytes).
             extended_request_id: base64::engine::general_purpose::STANDARD.encode(&random[..11]),
-            trace_id: format!(
-                "Root=1-{:08x}-{}",
-                received_at.unix_timestamp(),
-                hex(&request_id.as_bytes()[..12])
-            ),
+            trace_id: trace_id(received_at, &request_id.as_bytes()[..12]),
             received_at,
-            method: parts.method.as_str().to_owned(),
-            raw_path: parts.uri.path().to_owned(),
-            api_path: parts.uri.path().to_owned(),
+            method: method.as_str().to_owned(),
+            raw_path: uri.path().to_owned(),
+            api_path: uri.path().to_owned(),
             authorizer: None,
-            query: parts.uri.query().map(str::to_owned),
-            protocol: protocol_name(parts.version),
-            headers: parts.headers.clone(),
-            raw_header_names: parts
-                .extensions
-                .get::<RawHeaderNames>()
-                .map(|names| names.0.clone()),
+            query: uri.query().map(str::to_owned),
+            protocol: protocol_name(version),
+            headers,
+            raw_header_names: extensions.remove::<RawHeaderNames>().map(|names| names.0),
             remote,
             body: Bytes::new(),
             dialect,
@@ -118,9 +120,14 @@ impl Exchange {
 
     /// A request header's value as text (lossy), if present.
     pub fn header(&self, name: &str) -> Option<String> {
+        self.header_str(name).map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`Exchange::header`], borrowed when the value is valid UTF-8 (as nearly every one is).
+    pub fn header_str(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
         self.headers
             .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
     }
 }
 
@@ -135,15 +142,25 @@ fn protocol_name(version: http::Version) -> &'static str {
     }
 }
 
-/// Lower-case hex of some bytes.
-fn hex(bytes: &[u8]) -> String {
+/// `Root=1-<epoch seconds, 8 hex digits>-<24 hex digits>`, built in one allocation.
+fn trace_id(at: OffsetDateTime, random: &[u8]) -> String {
+    let mut out = String::with_capacity(16 + random.len() * 2);
+    out.push_str("Root=1-");
+    // `{:08x}` of the epoch, as X-Ray writes it; a time before 1970 shows as zero.
+    let epoch = u32::try_from(at.unix_timestamp()).unwrap_or(0);
+    hex(&epoch.to_be_bytes(), &mut out);
+    out.push('-');
+    hex(random, &mut out);
+    out
+}
+
+/// Lower-case hex of some bytes, appended to `out`.
+fn hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
-    out
 }
 
 /// A stable lower-case alphanumeric id of `len` characters derived from `seed` (FNV-1a), so the
@@ -191,7 +208,7 @@ mod tests {
             .expect("static request")
             .into_parts();
         let ex = Exchange::new(
-            &parts,
+            parts.clone(),
             "127.0.0.1:9".parse().expect("static addr"),
             Dialect::Rest,
         );
@@ -201,10 +218,16 @@ mod tests {
         let trace = ex.trace_id.strip_prefix("Root=1-").expect("trace prefix");
         let (epoch, random) = trace.split_once('-').expect("two parts");
         assert_eq!((epoch.len(), random.len()), (8, 24));
+        let epoch = i64::from_str_radix(epoch, 16).expect("hex epoch");
+        assert_eq!(epoch, ex.received_at.unix_timestamp());
+        assert!(random
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(&random[..8], &ex.request_id.replace('-', "")[..8]);
         assert_eq!(ex.query.as_deref(), Some("a=1"));
         assert_eq!(ex.raw_header_names, Some(vec!["Host".to_owned()]));
         let other = Exchange::new(
-            &parts,
+            parts,
             "127.0.0.1:9".parse().expect("static addr"),
             Dialect::Rest,
         );

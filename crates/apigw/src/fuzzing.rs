@@ -88,7 +88,7 @@ pub fn request_event(
     let dialect = dialect.dialect();
     let (parts, body) = request.into_parts();
     let remote = SocketAddr::from((Ipv4Addr::LOCALHOST, 40000));
-    let mut ex = Exchange::new(&parts, remote, dialect);
+    let mut ex = Exchange::new(parts, remote, dialect);
     ex.body = body;
     let route = routed(route_path, &ex.method, &ex.raw_path, dialect);
     let api = api(dialect, binary_media_types);
@@ -117,7 +117,7 @@ pub fn map_response(
     };
     let (parts, ()) = request.into_parts();
     let remote = SocketAddr::from((Ipv4Addr::LOCALHOST, 40000));
-    let ex = Exchange::new(&parts, remote, dialect);
+    let ex = Exchange::new(parts, remote, dialect);
     dialect
         .response(&ex, &api(dialect, binary_media_types), payload)
         .map(|response| response.status().as_u16())

@@ -140,7 +140,7 @@ impl Gateway {
     {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
-        let mut ex = Exchange::new(&parts, remote, self.default_dialect);
+        let mut ex = Exchange::new(parts, remote, self.default_dialect);
         let outcome = match self.cors_preflight(&mut ex) {
             Some(answer) => Ok(Reply::Answered(answer)),
             None => self.request_side(&mut ex, body).await,

@@ -21,7 +21,7 @@ use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
 use crate::integration::{Invoke, InvokeError};
 use crate::mapping_template::{MappingInput, Params};
-use crate::request_event;
+use crate::request_event::{self, Pairs};
 use crate::request_validator::media_type;
 use crate::route_table::RouteMatch;
 
@@ -68,12 +68,15 @@ pub(crate) async fn integrate(
     };
     let event = request_event::build(ex, route, &api.stage, &api.logical_id, aws);
     let params = Params {
-        path: event.path_parameters.map(|p| p.0).unwrap_or_default(),
+        path: event
+            .path_parameters
+            .map(Pairs::into_owned)
+            .unwrap_or_default(),
         querystring: event
             .query_string_parameters
-            .map(|p| p.0)
+            .map(Pairs::into_owned)
             .unwrap_or_default(),
-        header: event.headers.map(|p| p.0).unwrap_or_default(),
+        header: event.headers.map(Pairs::into_owned).unwrap_or_default(),
     };
     let context = serde_json::to_value(&event.request_context)
         .map_err(|e| GatewayError::Internal(format!("$context: {e}")))?;

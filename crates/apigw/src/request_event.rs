@@ -1,6 +1,7 @@
 //! Phase integrate (input side): the Lambda proxy event, payload format 1.0, as API Gateway REST
 //! APIs send it. Field order and `null`s follow events recorded from AWS.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -28,9 +29,19 @@ pub(crate) const HOP_BY_HOP: &[&str] = &[
 
 /// Name → value pairs serialized as a JSON object in this order (the client's order).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Pairs<V>(pub Vec<(String, V)>);
+pub(crate) struct Pairs<'a, V>(pub Vec<(Cow<'a, str>, V)>);
 
-impl<V: Serialize> Serialize for Pairs<V> {
+impl Pairs<'_, Cow<'_, str>> {
+    /// The pairs as owned strings.
+    pub fn into_owned(self) -> Vec<(String, String)> {
+        self.0
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+}
+
+impl<V: Serialize> Serialize for Pairs<'_, V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (key, value) in &self.0 {
@@ -40,32 +51,36 @@ impl<V: Serialize> Serialize for Pairs<V> {
     }
 }
 
+/// Text of the event: borrowed from the request, route and stage where they hold it already (the
+/// event is built for every proxied request and serialized at once), owned where it is made here.
+type Text<'a> = Cow<'a, str>;
+
 /// The payload 1.0 event. All twelve keys are always present; empty collections are `null`.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ProxyRequestEvent {
+pub(crate) struct ProxyRequestEvent<'a> {
     /// The resource path as defined (`/items/{id}`).
-    pub resource: String,
+    pub resource: &'a str,
     /// The request path, client encoding kept, leading `//` collapsed.
-    pub path: String,
+    pub path: Text<'a>,
     /// The request method.
-    pub http_method: String,
+    pub http_method: &'a str,
     /// Last value of each header.
-    pub headers: Option<Pairs<String>>,
+    pub headers: Option<Pairs<'a, Text<'a>>>,
     /// All values of each header.
-    pub multi_value_headers: Option<Pairs<Vec<String>>>,
+    pub multi_value_headers: Option<Pairs<'a, Vec<Text<'a>>>>,
     /// Last value of each query key, decoded.
-    pub query_string_parameters: Option<Pairs<String>>,
+    pub query_string_parameters: Option<Pairs<'a, Text<'a>>>,
     /// All values of each query key, decoded.
-    pub multi_value_query_string_parameters: Option<Pairs<Vec<String>>>,
+    pub multi_value_query_string_parameters: Option<Pairs<'a, Vec<Text<'a>>>>,
     /// Path parameters, client encoding kept.
-    pub path_parameters: Option<Pairs<String>>,
+    pub path_parameters: Option<Pairs<'a, Text<'a>>>,
     /// The stage's variables.
-    pub stage_variables: Option<BTreeMap<String, String>>,
+    pub stage_variables: Option<&'a BTreeMap<String, String>>,
     /// Who, when, where.
-    pub request_context: ProxyRequestContext,
+    pub request_context: ProxyRequestContext<'a>,
     /// The body: text, or base64 for binary media types; `null` when empty.
-    pub body: Option<String>,
+    pub body: Option<Text<'a>>,
     /// Whether `body` is base64.
     pub is_base64_encoded: bool,
 }
@@ -73,48 +88,48 @@ pub(crate) struct ProxyRequestEvent {
 /// `requestContext` of a payload 1.0 event.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ProxyRequestContext {
+pub(crate) struct ProxyRequestContext<'a> {
     /// Stable per resource.
     pub resource_id: String,
     /// The resource path as defined.
-    pub resource_path: String,
+    pub resource_path: &'a str,
     /// The request method.
-    pub http_method: String,
+    pub http_method: &'a str,
     /// Fresh per request.
-    pub extended_request_id: String,
+    pub extended_request_id: &'a str,
     /// `09/Apr/2015:12:34:56 +0000`.
     pub request_time: String,
     /// `/<stage>` + the raw path (leading `//` kept).
     pub path: String,
     /// The configured account id.
-    pub account_id: String,
+    pub account_id: &'a str,
     /// `HTTP/1.1`.
-    pub protocol: String,
+    pub protocol: &'a str,
     /// The stage name.
-    pub stage: String,
+    pub stage: &'a str,
     /// First label of the host.
-    pub domain_prefix: String,
+    pub domain_prefix: Text<'a>,
     /// Milliseconds since the epoch.
     pub request_time_epoch: i64,
     /// Fresh UUID per request.
-    pub request_id: String,
+    pub request_id: &'a str,
     /// Caller identity; every key present.
-    pub identity: Identity,
+    pub identity: Identity<'a>,
     /// The `Host` header, or `localhost`.
-    pub domain_name: String,
+    pub domain_name: Text<'a>,
     /// Stable per API.
-    pub deployment_id: String,
+    pub deployment_id: &'a str,
     /// Stable per API.
-    pub api_id: String,
+    pub api_id: &'a str,
     /// What an authorizer returned; absent (not `null`) when no authorizer ran.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authorizer: Option<Value>,
+    pub authorizer: Option<&'a Value>,
 }
 
 /// `requestContext.identity`: every key present, `null` when unknown.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Identity {
+pub(crate) struct Identity<'a> {
     /// Cognito identity pool (IAM auth only).
     pub cognito_identity_pool_id: Option<String>,
     /// Caller's account (IAM auth only).
@@ -136,54 +151,76 @@ pub(crate) struct Identity {
     /// Caller ARN (IAM auth only).
     pub user_arn: Option<String>,
     /// The `User-Agent` header.
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Text<'a>>,
     /// User (IAM auth only).
     pub user: Option<String>,
 }
 
 /// Build the event for a routed request whose body has been read.
-pub(crate) fn build(
-    ex: &Exchange,
-    route: &RouteMatch,
-    api: &ApiStage,
+pub(crate) fn build<'a>(
+    ex: &'a Exchange,
+    route: &'a RouteMatch,
+    api: &'a ApiStage,
     api_logical_id: &str,
-    aws: &AwsEnv,
-) -> ProxyRequestEvent {
+    aws: &'a AwsEnv,
+) -> ProxyRequestEvent<'a> {
     let (headers, multi_value_headers) = event_headers(&ex.headers, ex.raw_header_names.as_deref());
     let query = ex.query.as_deref().map(parse_query).unwrap_or_default();
     let (query_string_parameters, multi_value_query_string_parameters) = if query.is_empty() {
         (None, None)
     } else {
+        let query: Vec<(Text, Vec<Text>)> = query
+            .into_iter()
+            .map(|(k, values)| (k.into(), values.into_iter().map(Cow::Owned).collect()))
+            .collect();
         let last = query
             .iter()
             .map(|(k, values)| (k.clone(), values.last().cloned().unwrap_or_default()))
             .collect();
         (Some(Pairs(last)), Some(Pairs(query)))
     };
-    let path_parameters =
-        (!route.path_parameters.is_empty()).then(|| Pairs(route.path_parameters.clone()));
-    let stage_variables = (!api.stage_variables.is_empty()).then(|| api.stage_variables.clone());
+    let path_parameters = (!route.path_parameters.is_empty()).then(|| {
+        Pairs(
+            route
+                .path_parameters
+                .iter()
+                .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
+                .collect(),
+        )
+    });
+    let stage_variables = (!api.stage_variables.is_empty()).then_some(&api.stage_variables);
 
     let is_base64_encoded = !ex.body.is_empty()
         && api
             .binary_media_types
-            .matches_content_type(ex.header("content-type").as_deref());
+            .matches_content_type(ex.header_str("content-type").as_deref());
     let body = if ex.body.is_empty() {
         None
     } else if is_base64_encoded {
-        Some(base64::engine::general_purpose::STANDARD.encode(&ex.body))
+        Some(Cow::Owned(
+            base64::engine::general_purpose::STANDARD.encode(&ex.body),
+        ))
     } else {
-        Some(String::from_utf8_lossy(&ex.body).into_owned())
+        Some(String::from_utf8_lossy(&ex.body))
     };
 
-    let domain_name = ex.header("host").unwrap_or_else(|| "localhost".to_owned());
-    let domain_prefix = domain_prefix(&domain_name);
-    let resource = route.entry.resource.clone();
+    let domain_name = ex.header_str("host").unwrap_or(Cow::Borrowed("localhost"));
+    let domain_prefix = match &domain_name {
+        Cow::Borrowed(host) => Cow::Borrowed(domain_prefix(host)),
+        Cow::Owned(host) => Cow::Owned(domain_prefix(host).to_owned()),
+    };
+    let resource = route.entry.resource.as_str();
+    // `/` + the path without its leading slashes: the path itself when it has one slash.
+    let path = if ex.raw_path.starts_with('/') && !ex.raw_path.starts_with("//") {
+        Cow::Borrowed(ex.raw_path.as_str())
+    } else {
+        Cow::Owned(format!("/{}", ex.raw_path.trim_start_matches('/')))
+    };
 
     ProxyRequestEvent {
-        resource: resource.clone(),
-        path: format!("/{}", ex.raw_path.trim_start_matches('/')),
-        http_method: ex.method.clone(),
+        resource,
+        path,
+        http_method: &ex.method,
         headers,
         multi_value_headers,
         query_string_parameters,
@@ -193,21 +230,21 @@ pub(crate) fn build(
         request_context: ProxyRequestContext {
             resource_id: stable_id(&format!("{api_logical_id} {resource}"), 6),
             resource_path: resource,
-            http_method: ex.method.clone(),
-            extended_request_id: ex.extended_request_id.clone(),
+            http_method: &ex.method,
+            extended_request_id: &ex.extended_request_id,
             request_time: request_time(ex.received_at),
             path: format!("/{}{}", api.stage, ex.raw_path),
-            account_id: aws.account_id.clone(),
-            protocol: ex.protocol.to_owned(),
-            stage: api.stage.clone(),
+            account_id: &aws.account_id,
+            protocol: ex.protocol,
+            stage: &api.stage,
             domain_prefix,
             request_time_epoch: (ex.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
-            request_id: ex.request_id.clone(),
+            request_id: &ex.request_id,
             identity: identity(ex, aws),
             domain_name,
-            deployment_id: api.deployment_id.clone(),
-            api_id: api.api_id.clone(),
-            authorizer: ex.authorizer.clone(),
+            deployment_id: &api.deployment_id,
+            api_id: &api.api_id,
+            authorizer: ex.authorizer.as_ref(),
         },
         body,
         is_base64_encoded,
@@ -215,10 +252,10 @@ pub(crate) fn build(
 }
 
 /// `requestContext.identity`: the client, and the signing caller on `AWS_IAM` routes.
-fn identity(ex: &Exchange, aws: &AwsEnv) -> Identity {
+fn identity<'a>(ex: &'a Exchange, aws: &AwsEnv) -> Identity<'a> {
     let mut identity = Identity {
         source_ip: ex.remote.ip().to_canonical().to_string(),
-        user_agent: ex.header("user-agent"),
+        user_agent: ex.header_str("user-agent"),
         ..Identity::default()
     };
     if let Some((access_key, profile)) = &ex.iam_caller {
@@ -237,26 +274,30 @@ fn identity(ex: &Exchange, aws: &AwsEnv) -> Identity {
 
 /// `domainPrefix`: the first label of the host (`abc` of `abc.execute-api…`); an IP literal, which
 /// AWS never sees, is kept whole rather than cut at its first dot.
-pub(crate) fn domain_prefix(domain_name: &str) -> String {
+pub(crate) fn domain_prefix(domain_name: &str) -> &str {
     let host = match domain_name.rsplit_once(':') {
         Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
         _ => domain_name,
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.parse::<std::net::IpAddr>().is_ok() {
-        host.to_owned()
+        host
     } else {
-        host.split('.').next().unwrap_or_default().to_owned()
+        host.split('.').next().unwrap_or_default()
     }
 }
 
 /// `headers` and `multiValueHeaders`: hop-by-hop headers dropped, names in the client's case when
 /// known, in the client's order; both `None` when nothing is left.
-fn event_headers(
-    headers: &HeaderMap,
-    raw_names: Option<&[String]>,
-) -> (Option<Pairs<String>>, Option<Pairs<Vec<String>>>) {
-    let mut multi: Vec<(usize, String, Vec<String>)> = Vec::new();
+#[allow(clippy::type_complexity)]
+fn event_headers<'a>(
+    headers: &'a HeaderMap,
+    raw_names: Option<&'a [String]>,
+) -> (
+    Option<Pairs<'a, Text<'a>>>,
+    Option<Pairs<'a, Vec<Text<'a>>>>,
+) {
+    let mut multi: Vec<(usize, Text<'a>, Vec<Text<'a>>)> = Vec::new();
     for name in headers.keys() {
         let lower = name.as_str();
         if HOP_BY_HOP.contains(&lower) {
@@ -265,15 +306,15 @@ fn event_headers(
         let position =
             raw_names.and_then(|raw| raw.iter().position(|r| r.eq_ignore_ascii_case(lower)));
         let cased = match (raw_names, position) {
-            (Some(raw), Some(i)) => raw[i].clone(),
-            _ => lower.to_owned(),
+            (Some(raw), Some(i)) => raw[i].as_str(),
+            _ => lower,
         };
         let values = headers
             .get_all(name)
             .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
             .collect();
-        multi.push((position.unwrap_or(usize::MAX), cased, values));
+        multi.push((position.unwrap_or(usize::MAX), Cow::Borrowed(cased), values));
     }
     if multi.is_empty() {
         return (None, None);
@@ -400,7 +441,7 @@ mod tests {
         .map(|s| (*s).to_owned())
         .collect();
         let (last, all) = event_headers(&map, Some(&raw));
-        let last = last.expect("headers present").0;
+        let last = last.expect("headers present").into_owned();
         let all = all.expect("headers present").0;
         assert_eq!(
             last,
@@ -410,20 +451,20 @@ mod tests {
                 ("X-Multi".to_owned(), "b".to_owned()),
             ]
         );
-        assert_eq!(
-            all[2],
-            ("X-Multi".to_owned(), vec!["a".to_owned(), "b".to_owned()])
-        );
+        assert_eq!(all[2].0, "X-Multi");
+        assert_eq!(all[2].1, ["a", "b"]);
     }
 
     #[test]
     fn headers_without_raw_names_are_lower_case_and_null_when_empty() {
-        let (last, _) = event_headers(&header_map(&[("X-Foo", "1")]), None);
+        let map = header_map(&[("X-Foo", "1")]);
+        let (last, _) = event_headers(&map, None);
         assert_eq!(
-            last.expect("present").0,
+            last.expect("present").into_owned(),
             vec![("x-foo".to_owned(), "1".to_owned())]
         );
-        let (last, all) = event_headers(&header_map(&[("content-length", "0")]), None);
+        let map = header_map(&[("content-length", "0")]);
+        let (last, all) = event_headers(&map, None);
         assert!(last.is_none() && all.is_none());
     }
 
