@@ -129,9 +129,31 @@ impl Serialize for EventId {
             timestamp,
             pid,
             sequence,
-        } = self;
-        serializer.collect_str(&format_args!("{timestamp:020}{pid:010}{sequence:010}"))
+        } = *self;
+        // Written digit by digit: through `format_args!` the padding was a fifth of the log
+        // writer's time. A value too wide for its field (never, in practice) takes that path.
+        let mut id = [b'0'; 40];
+        match u64::try_from(timestamp) {
+            Ok(timestamp)
+                if zero_padded(timestamp, &mut id[..20])
+                    && zero_padded(u64::from(pid), &mut id[20..30])
+                    && zero_padded(sequence, &mut id[30..]) =>
+            {
+                // Only ASCII digits were written.
+                serializer.serialize_str(std::str::from_utf8(&id).unwrap_or_default())
+            }
+            _ => serializer.collect_str(&format_args!("{timestamp:020}{pid:010}{sequence:010}")),
+        }
     }
+}
+
+/// Writes `n` into `out` right-aligned, zero-padded; false when it has more digits than `out`.
+fn zero_padded(mut n: u64, out: &mut [u8]) -> bool {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    n == 0
 }
 
 /// Open files and group sizes, owned by the batch writer (lines from parallel sandboxes are
@@ -558,6 +580,29 @@ mod tests {
         assert!(store.events(&group, "nope").is_none());
         assert!(store.streams("/aws/lambda/Other").is_none());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn event_ids_are_the_zero_padded_fields_even_when_one_overflows() {
+        let id = |timestamp, pid, sequence| {
+            let event = EventId {
+                timestamp,
+                pid,
+                sequence,
+            };
+            serde_json::to_string(&event).unwrap()
+        };
+        assert_eq!(
+            id(1_764_400_000_123, 42, 7),
+            format!("\"{:020}{:010}{:010}\"", 1_764_400_000_123_i64, 42, 7)
+        );
+        assert_eq!(id(0, 0, 0), format!("\"{}\"", "0".repeat(40)));
+        // Eleven digits of sequence: wider, exactly as `format!` writes it.
+        assert_eq!(
+            id(5, 1, 12_345_678_901),
+            format!("\"{:020}{:010}{:010}\"", 5, 1, 12_345_678_901_u64)
+        );
+        assert_eq!(id(-1, 1, 1), format!("\"{:020}{:010}{:010}\"", -1, 1, 1));
     }
 
     /// Each batch's lines go to their streams' files; the writer then keeps a buffer for the
