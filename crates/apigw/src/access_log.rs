@@ -1,5 +1,6 @@
 //! Phase access log: one record per request, handed to whoever prints or stores it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the gateway did with one request, for an access log line. `Default` lets records made
@@ -54,11 +55,11 @@ pub enum Rejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteRecord {
     /// The API's logical id (or the function's, for a Function URL).
-    pub api: String,
+    pub api: Arc<str>,
     /// `GET /items/{id}`, `ANY /{proxy+}` or `$default`, as the template declares it.
-    pub key: String,
+    pub key: Arc<str>,
     /// The function's logical id.
-    pub function: String,
+    pub function: Arc<str>,
     /// The kind of API that answered (the front door the cost report prices).
     pub dialect: crate::Dialect,
 }

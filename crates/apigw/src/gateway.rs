@@ -445,15 +445,19 @@ impl Gateway {
             response_cache_hit: ex.response_cache_hit,
             throttled_by: ex.throttled_by.clone(),
             rejected,
-            route: ex.route.as_ref().map(|route| RouteRecord {
-                api: self
-                    .apis
-                    .get(route.entry.api)
-                    .map(|api| api.logical_id.clone())
-                    .unwrap_or_default(),
-                key: route.entry.route_key.clone(),
-                function: route.entry.function.clone(),
-                dialect: route.entry.dialect,
+            route: ex.route.as_ref().map(|route| {
+                let entry = &route.entry;
+                let record = entry.record.get_or_init(|| RouteRecord {
+                    api: self
+                        .apis
+                        .get(entry.api)
+                        .map_or("", |api| api.logical_id.as_str())
+                        .into(),
+                    key: entry.route_key.as_str().into(),
+                    function: entry.function.as_str().into(),
+                    dialect: entry.dialect,
+                });
+                record.clone()
             }),
         });
     }

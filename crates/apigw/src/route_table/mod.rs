@@ -15,7 +15,7 @@
 //! A handful of routes per application makes a linear scan cheaper than any index; the table is built
 //! once per template and shared read-only.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
@@ -23,6 +23,7 @@ use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
 use sluice_template::RestApi;
 use sluice_template::{Integration, RequestValidation, Route, DEFAULT_ROUTE};
 
+use crate::access_log::RouteRecord;
 use crate::dialect::Dialect;
 use crate::request_validator::RequestValidator;
 
@@ -93,6 +94,9 @@ pub(crate) struct RouteEntry {
     pub validator: Option<Arc<RequestValidator>>,
     /// The template path, parsed.
     path: ResourcePath,
+    /// The route as access records name it, made on the route's first request and shared by
+    /// every later one (the access log and the console keep one per request).
+    pub record: OnceLock<RouteRecord>,
 }
 
 impl RouteEntry {
@@ -113,6 +117,7 @@ impl RouteEntry {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
             },
+            record: OnceLock::new(),
         }
     }
 }
@@ -254,6 +259,7 @@ impl RouteTable {
                 integration: spec.integration.clone(),
                 validator,
                 path,
+                record: OnceLock::new(),
             }));
             origins.push(spec);
         }

@@ -121,6 +121,8 @@ impl PeerCheck for AnyPeer {
 /// Shared by every connection of one sandbox's listener.
 struct State {
     function_arn: String,
+    /// `Lambda-Runtime-Invoked-Function-Arn`, made once: each `next` shares it.
+    function_arn_header: Option<HeaderValue>,
     queue: tokio::sync::Mutex<mpsc::Receiver<PendingInvocation>>,
     /// The request id handed out by `next` and not yet answered.
     current: Mutex<Option<String>>,
@@ -156,6 +158,7 @@ impl RuntimeApi {
         let (inv_tx, inv_rx) = mpsc::channel(1);
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let state = Arc::new(State {
+            function_arn_header: HeaderValue::try_from(function_arn.as_str()).ok(),
             function_arn,
             queue: tokio::sync::Mutex::new(inv_rx),
             current: Mutex::new(None),
@@ -304,27 +307,46 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
             "Sandbox is shutting down",
         );
     };
-    state
-        .current_streams
-        .store(inv.streaming, Ordering::Release);
-    *lock(&state.current) = Some(inv.request_id.clone());
+    let PendingInvocation {
+        request_id,
+        payload,
+        deadline_ms,
+        trace_id,
+        client_context,
+        streaming,
+    } = inv;
+    state.current_streams.store(streaming, Ordering::Release);
+    *lock(&state.current) = Some(request_id.clone());
+    // The invocation's own strings move into their headers instead of being copied again.
+    let owned = |text: String| HeaderValue::from_maybe_shared(Bytes::from(text));
+    let (Ok(request_id), Ok(trace_id), Some(function_arn)) = (
+        owned(request_id),
+        owned(trace_id),
+        state.function_arn_header.clone(),
+    ) else {
+        return error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            "bad header",
+        );
+    };
     // Static names: hyper writes them lower-case either way, and parsing each name again on
     // every invocation showed in profiles.
     let mut builder = Response::builder()
         .status(StatusCode::OK)
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-        .header(REQUEST_ID_HEADER, &inv.request_id)
-        .header(DEADLINE_HEADER, inv.deadline_ms)
-        .header(FUNCTION_ARN_HEADER, &state.function_arn)
-        .header(TRACE_ID_HEADER, &inv.trace_id);
+        .header(REQUEST_ID_HEADER, request_id)
+        .header(DEADLINE_HEADER, deadline_ms)
+        .header(FUNCTION_ARN_HEADER, function_arn)
+        .header(TRACE_ID_HEADER, trace_id);
     // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them.
     // Sluice's callers can send a client context (the Invoke API's X-Amz-Client-Context); no
     // caller has a Cognito identity yet.
-    if let Some(context) = &inv.client_context {
+    if let Some(context) = client_context {
         builder = builder.header(CLIENT_CONTEXT_HEADER, context);
     }
-    builder = builder.header(CONTENT_LENGTH, inv.payload.len());
-    builder.body(Full::new(inv.payload)).unwrap_or_else(|_| {
+    builder = builder.header(CONTENT_LENGTH, payload.len());
+    builder.body(Full::new(payload)).unwrap_or_else(|_| {
         error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",

@@ -43,7 +43,7 @@ pub fn render(
         let (api, route) = tally
             .route
             .as_ref()
-            .map_or(("", ""), |r| (r.api.as_str(), r.key.as_str()));
+            .map_or(("", ""), |r| (&*r.api, &*r.key));
         for (status, count) in &tally.statuses {
             let _ = writeln!(
                 out,

@@ -44,7 +44,7 @@ pub fn overview(prefix: &str, view: &Overview<'_>) -> String {
         view.routes.iter().find(|t| {
             t.route
                 .as_ref()
-                .is_some_and(|r| r.api == api && r.key == key)
+                .is_some_and(|r| &*r.api == api && &*r.key == key)
         })
     };
     let mut rows = Vec::new();
@@ -251,7 +251,7 @@ pub fn requests(prefix: &str, recent: &[RecentRequest], logs: &mut LogLookup<'_>
                 escape(&clock(r.at_millis)),
                 escape(&r.method),
                 escape(&r.path),
-                escape(r.route.as_ref().map_or("", |route| route.key.as_str())),
+                escape(r.route.as_ref().map_or("", |route| &*route.key)),
                 status,
                 format!("{:.1} ms", r.elapsed.as_secs_f64() * 1000.0),
                 escape(r.invocation.as_ref().map_or("", |i| i.function.as_str())),

@@ -222,9 +222,9 @@ impl Traffic {
             .filter_map(|tally| {
                 let route = tally.route.as_ref()?;
                 Some(RouteTraffic {
-                    api: route.api.clone(),
-                    route: route.key.clone(),
-                    function: route.function.clone(),
+                    api: route.api.to_string(),
+                    route: route.key.to_string(),
+                    function: route.function.to_string(),
                     front_door: front_door(route.dialect),
                     requests: tally.requests,
                     invocations: tally.invocations,
