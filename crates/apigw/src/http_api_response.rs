@@ -6,11 +6,14 @@
 //! With a `statusCode`, `headers` (one string per name; repeats joined with commas), `cookies`
 //! (each one `Set-Cookie`), `body` and `isBase64Encoded` are used and other keys are ignored.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
-use serde_json::{Map, Value};
+
+use crate::borrowed_json::{get, take, Json, Object};
 
 /// Why a payload 2.0 answer cannot become a response (a 500 on an HTTP API, a 502 on a URL).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,23 +52,24 @@ const STREAM_CONTENT_TYPE: &str = "application/octet-stream";
 /// `HttpResponseStream.from(stream, {statusCode, headers, cookies})`), `statusCode` 200 when absent.
 /// The response's body is empty: the stream supplies it.
 pub(crate) fn map_prelude(prelude: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
-    let Ok(Value::Object(mut object)) = serde_json::from_slice::<Value>(prelude) else {
+    let Ok(Json::Object(mut object)) = Json::parse(prelude) else {
         return Err(MalformedResponse::NotJson);
     };
-    object
-        .entry("statusCode")
-        .or_insert_with(|| Value::from(200));
-    object.remove("body");
-    object.remove("isBase64Encoded");
-    structured(&object, STREAM_CONTENT_TYPE)
+    if get(&object, "statusCode").is_none() {
+        object.push((Cow::Borrowed("statusCode"), Json::Number(200.into())));
+    }
+    take(&mut object, "body");
+    take(&mut object, "isBase64Encoded");
+    structured(object, STREAM_CONTENT_TYPE)
 }
 
 /// Map a function's payload to the HTTP response.
 pub(crate) fn map(payload: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
-    let value: Value = serde_json::from_slice(payload).map_err(|_| MalformedResponse::NotJson)?;
+    // Parsed once, borrowing: names, values and the body are read where they lie in the payload.
+    let value = Json::parse(payload).map_err(|_| MalformedResponse::NotJson)?;
     match value {
-        Value::Object(object) if object.contains_key("statusCode") => {
-            structured(&object, TEXT_CONTENT_TYPE)
+        Json::Object(object) if get(&object, "statusCode").is_some() => {
+            structured(object, TEXT_CONTENT_TYPE)
         }
         _ => Ok(inferred(payload)),
     }
@@ -82,45 +86,45 @@ fn inferred(payload: &[u8]) -> Response<Full<Bytes>> {
 }
 
 fn structured(
-    object: &Map<String, Value>,
+    mut object: Object,
     default_content_type: &'static str,
 ) -> Result<Response<Full<Bytes>>, MalformedResponse> {
-    let status = status_code(object.get("statusCode"))?;
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    match object.get("headers") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
+    let status = status_code(get(&object, "statusCode"))?;
+    let mut pairs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
+    match take(&mut object, "headers") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(map)) => {
             for (name, value) in map {
                 let text = match value {
-                    Value::String(text) => text.clone(),
-                    Value::Number(number) => number.to_string(),
-                    Value::Bool(flag) => flag.to_string(),
-                    Value::Null => continue,
-                    _ => return Err(MalformedResponse::BadHeaders(name.clone())),
+                    Json::String(text) => text,
+                    Json::Number(number) => Cow::Owned(number.to_string()),
+                    Json::Bool(flag) => Cow::Borrowed(if flag { "true" } else { "false" }),
+                    Json::Null => continue,
+                    _ => return Err(MalformedResponse::BadHeaders(name.into_owned())),
                 };
-                pairs.push((name.clone(), text));
+                pairs.push((name, text));
             }
         }
         Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
     }
-    match object.get("cookies") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
+    match take(&mut object, "cookies") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) => {
             for item in items {
-                let Value::String(cookie) = item else {
+                let Json::String(cookie) = item else {
                     return Err(MalformedResponse::BadCookies);
                 };
-                pairs.push(("set-cookie".into(), cookie.clone()));
+                pairs.push((Cow::Borrowed("set-cookie"), cookie));
             }
         }
         Some(_) => return Err(MalformedResponse::BadCookies),
     }
-    let body = match object.get("body") {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text.clone(),
+    let body = match take(&mut object, "body") {
+        None | Some(Json::Null) => Cow::Borrowed(""),
+        Some(Json::String(text)) => text,
         Some(_) => return Err(MalformedResponse::BadBody),
     };
-    let is_base64 = matches!(object.get("isBase64Encoded"), Some(Value::Bool(true)));
+    let is_base64 = matches!(get(&object, "isBase64Encoded"), Some(Json::Bool(true)));
     let body = if is_base64 {
         Bytes::from(
             base64::engine::general_purpose::STANDARD
@@ -128,7 +132,10 @@ fn structured(
                 .map_err(|_| MalformedResponse::BadBase64Body)?,
         )
     } else {
-        Bytes::from(body)
+        match body {
+            Cow::Borrowed(text) => Bytes::copy_from_slice(text.as_bytes()),
+            Cow::Owned(text) => Bytes::from(text),
+        }
     };
 
     crate::response_parts::assemble(status, pairs, body, default_content_type)
@@ -136,17 +143,19 @@ fn structured(
 }
 
 /// `statusCode`: an integer or a numeric string in 100..=599.
-fn status_code(value: Option<&Value>) -> Result<StatusCode, MalformedResponse> {
+fn status_code(value: Option<&Json>) -> Result<StatusCode, MalformedResponse> {
     let code = match value {
-        Some(Value::Number(number)) => number.as_u64(),
-        Some(Value::String(text)) => text.trim().parse::<u64>().ok(),
+        Some(Json::Number(number)) => number.as_u64(),
+        Some(Json::String(text)) => text.trim().parse::<u64>().ok(),
         _ => None,
     };
     code.and_then(|c| u16::try_from(c).ok())
         .filter(|c| (100..=599).contains(c))
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(|| {
-            MalformedResponse::BadStatusCode(value.map(Value::to_string).unwrap_or_default())
+            MalformedResponse::BadStatusCode(
+                value.map(|v| v.to_value().to_string()).unwrap_or_default(),
+            )
         })
 }
 

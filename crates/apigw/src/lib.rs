@@ -9,6 +9,7 @@ mod api;
 pub mod auth;
 mod binary_media;
 mod body;
+mod borrowed_json;
 mod cors;
 mod dialect;
 mod exchange;

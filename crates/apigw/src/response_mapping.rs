@@ -1,11 +1,14 @@
 //! Phase map response: a Lambda proxy response (payload 1.0) → the HTTP response, with API
 //! Gateway's validation. Anything it rejects becomes the 502 the gateway answers on AWS.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
-use serde_json::Value;
+
+use crate::borrowed_json::{get, take, Json};
 
 /// Why API Gateway would call a function's response malformed (each is a 502 on AWS).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,42 +51,43 @@ pub(crate) fn map_response(
     payload: &[u8],
     decode_base64: bool,
 ) -> Result<Response<Full<Bytes>>, MalformedResponse> {
-    let value: Value = serde_json::from_slice(payload).map_err(|_| MalformedResponse::NotJson)?;
-    let Value::Object(mut object) = value else {
+    // Parsed once, borrowing: names, values and the body are read where they lie in the payload.
+    let value = Json::parse(payload).map_err(|_| MalformedResponse::NotJson)?;
+    let Json::Object(mut object) = value else {
         return Err(MalformedResponse::NotObject);
     };
-    for key in object.keys() {
+    for (key, _) in &object {
         if !matches!(
-            key.as_str(),
+            &**key,
             "statusCode" | "headers" | "multiValueHeaders" | "body" | "isBase64Encoded"
         ) {
-            return Err(MalformedResponse::UnknownKey(key.clone()));
+            return Err(MalformedResponse::UnknownKey(key.to_string()));
         }
     }
 
-    // Parsed once; the fields are taken out of the parsed object, so names, values and the body
-    // move into the response rather than being copied.
-    let status = status_code(object.get("statusCode"))?;
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    let status = status_code(get(&object, "statusCode"))?;
+    let mut pairs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
     // AWS sends multi-value entries first, then the single-value one of the same name.
-    match object.remove("multiValueHeaders") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
+    match take(&mut object, "multiValueHeaders") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(map)) => {
             for (name, values) in map {
                 match values {
-                    Value::Array(items) => {
+                    Json::Array(items) => {
                         for item in items {
                             match scalar_text(item) {
                                 Ok(Some(text)) => pairs.push((name.clone(), text)),
                                 Ok(None) => {}
                                 Err(()) => {
-                                    return Err(MalformedResponse::BadMultiValueHeaders(name))
+                                    return Err(MalformedResponse::BadMultiValueHeaders(
+                                        name.into_owned(),
+                                    ))
                                 }
                             }
                         }
                     }
-                    Value::Null => {}
-                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name)),
+                    Json::Null => {}
+                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name.into_owned())),
                 }
             }
         }
@@ -93,30 +97,30 @@ pub(crate) fn map_response(
             ))
         }
     }
-    match object.remove("headers") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
+    match take(&mut object, "headers") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(map)) => {
             for (name, value) in map {
                 match scalar_text(value) {
                     Ok(Some(text)) => pairs.push((name, text)),
                     Ok(None) => {}
-                    Err(()) => return Err(MalformedResponse::BadHeaders(name)),
+                    Err(()) => return Err(MalformedResponse::BadHeaders(name.into_owned())),
                 }
             }
         }
         Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
     }
 
-    let body = match object.remove("body") {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text,
+    let body = match take(&mut object, "body") {
+        None | Some(Json::Null) => Cow::Borrowed(""),
+        Some(Json::String(text)) => text,
         // AWS: API Gateway sends a numeric body as its text (SAM CLI matches it since its #1124).
-        Some(Value::Number(number)) => number.to_string(),
+        Some(Json::Number(number)) => Cow::Owned(number.to_string()),
         Some(_) => return Err(MalformedResponse::BadBody),
     };
-    let is_base64 = match object.get("isBase64Encoded") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
+    let is_base64 = match get(&object, "isBase64Encoded") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(flag)) => *flag,
         Some(_) => return Err(MalformedResponse::BadBase64Flag),
     };
     let body = if is_base64 && decode_base64 {
@@ -126,7 +130,10 @@ pub(crate) fn map_response(
                 .map_err(|_| MalformedResponse::BadBase64Body)?,
         )
     } else {
-        Bytes::from(body)
+        match body {
+            Cow::Borrowed(text) => Bytes::copy_from_slice(text.as_bytes()),
+            Cow::Owned(text) => Bytes::from(text),
+        }
     };
 
     crate::response_parts::assemble(status, pairs, body, "application/json")
@@ -134,34 +141,36 @@ pub(crate) fn map_response(
 }
 
 /// `statusCode`: absent or `null` → 200; an integer or a numeric string in 100..=599.
-fn status_code(value: Option<&Value>) -> Result<StatusCode, MalformedResponse> {
+fn status_code(value: Option<&Json>) -> Result<StatusCode, MalformedResponse> {
     let code = match value {
-        None | Some(Value::Null) => return Ok(StatusCode::OK),
-        Some(Value::Number(number)) => number.as_u64().or_else(|| {
+        None | Some(Json::Null) => return Ok(StatusCode::OK),
+        Some(Json::Number(number)) => number.as_u64().or_else(|| {
             number
                 .as_f64()
                 .filter(|f| f.fract() == 0.0)
                 .map(|f| f as u64)
         }),
-        Some(Value::String(text)) => text.trim().parse::<u64>().ok(),
+        Some(Json::String(text)) => text.trim().parse::<u64>().ok(),
         Some(_) => None,
     };
     code.and_then(|c| u16::try_from(c).ok())
         .filter(|c| (100..=599).contains(c))
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(|| {
-            MalformedResponse::BadStatusCode(value.map(Value::to_string).unwrap_or_default())
+            MalformedResponse::BadStatusCode(
+                value.map(|v| v.to_value().to_string()).unwrap_or_default(),
+            )
         })
 }
 
 /// A header value as text: strings as-is, numbers and booleans (`"true"`) printed; `null` skipped.
-fn scalar_text(value: Value) -> Result<Option<String>, ()> {
+fn scalar_text(value: Json) -> Result<Option<Cow<str>>, ()> {
     match value {
-        Value::String(text) => Ok(Some(text)),
-        Value::Number(number) => Ok(Some(number.to_string())),
-        Value::Bool(flag) => Ok(Some(flag.to_string())),
-        Value::Null => Ok(None),
-        Value::Array(_) | Value::Object(_) => Err(()),
+        Json::String(text) => Ok(Some(text)),
+        Json::Number(number) => Ok(Some(Cow::Owned(number.to_string()))),
+        Json::Bool(flag) => Ok(Some(Cow::Borrowed(if flag { "true" } else { "false" }))),
+        Json::Null => Ok(None),
+        Json::Array(_) | Json::Object(_) => Err(()),
     }
 }
 
@@ -306,6 +315,21 @@ mod tests {
         .expect("valid");
         assert_eq!(header_values(&response, "x-a"), ["a", "b", "c"]);
         assert_eq!(header_values(&response, "set-cookie"), ["s=1", "t=2"]);
+    }
+
+    /// A repeated key counts once, with its last value (as serde_json's map kept it); escaped
+    /// text is decoded.
+    #[test]
+    fn repeated_keys_take_their_last_value() {
+        let response = map_response(
+            br#"{"statusCode":500,"headers":{"X-A":"1","X-B":"q\"t","X-A":"2"},"statusCode":201,"body":"a\nb"}"#,
+            false,
+        )
+        .expect("valid");
+        assert_eq!(response.status(), 201);
+        assert_eq!(header_values(&response, "x-a"), ["2"]);
+        assert_eq!(header_values(&response, "x-b"), ["q\"t"]);
+        assert_eq!(body_of(response), b"a\nb");
     }
 
     #[test]

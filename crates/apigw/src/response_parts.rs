@@ -18,24 +18,28 @@ const CONNECTION_HEADERS: &[&str] = &[
 
 /// The response for `status`, `pairs` (in order; repeated names are all sent) and `body`, with
 /// `default_content_type` when the function set none; `Err` names a header HTTP cannot carry.
-pub(crate) fn assemble(
+pub(crate) fn assemble<N, V>(
     status: StatusCode,
-    pairs: Vec<(String, String)>,
+    pairs: Vec<(N, V)>,
     body: Bytes,
     default_content_type: &'static str,
-) -> Result<Response<Full<Bytes>>, String> {
+) -> Result<Response<Full<Bytes>>, String>
+where
+    N: AsRef<str> + Into<String>,
+    V: AsRef<str>,
+{
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     for (name, value) in pairs {
-        let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
-            return Err(name);
+        let Ok(header_name) = HeaderName::from_bytes(name.as_ref().as_bytes()) else {
+            return Err(name.into());
         };
         if CONNECTION_HEADERS.contains(&header_name.as_str()) {
             continue;
         }
-        let Ok(header_value) = HeaderValue::from_str(&value) else {
-            return Err(name);
+        let Ok(header_value) = HeaderValue::from_str(value.as_ref()) else {
+            return Err(name.into());
         };
         headers.append(header_name, header_value);
     }
