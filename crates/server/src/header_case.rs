@@ -90,6 +90,14 @@ impl HeadTracker {
                             self.state = Framing::Head(buf);
                             return;
                         }
+                        // The whole head in this read, as it nearly always is: parse it where it
+                        // lies instead of copying it into `buf` first.
+                        let window = &data[..data.len().min(MAX_HEAD + 4)];
+                        if let Some(end) = find_head_end(window, 0) {
+                            self.state = self.finish_head(&data[..end]);
+                            data = &data[end..];
+                            continue;
+                        }
                     }
                     let take = data.len().min(MAX_HEAD + 4 - buf.len().min(MAX_HEAD + 4));
                     let start = buf.len();
@@ -386,6 +394,24 @@ mod tests {
             b"GET / HTTP/1.1\r\nNext-One: y\r\n\r\n",
         ]);
         assert_eq!(got, vec![vec!["Transfer-Encoding"], vec!["Next-One"]]);
+    }
+
+    /// Heads that arrive whole are parsed in place: several in one read, with a body between.
+    #[test]
+    fn pipelined_requests_in_one_read() {
+        let got = record(&[
+            b"\r\nGET /1 HTTP/1.1\r\nA-One: 1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 3\r\nB-Two: 2\r\n\r\nabcGET /3 HTTP/1.1\r\nC-Three: 3\r\n\r\nGET /4 HTTP/1.1\r\nD-Fo",
+            b"ur: 4\r\n\r\n",
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                vec!["A-One"],
+                vec!["Content-Length", "B-Two"],
+                vec!["C-Three"],
+                vec!["D-Four"]
+            ]
+        );
     }
 
     #[test]
