@@ -41,10 +41,39 @@ pub(super) fn trace_id() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let rand = uuid::Uuid::new_v4().simple().to_string();
+    // X-Ray: 24 random hex digits in the root, and a segment id of 16 more of its own.
+    let root = uuid::Uuid::new_v4().simple().to_string();
+    let parent = uuid::Uuid::new_v4().simple().to_string();
     format!(
         "Root=1-{secs:08x}-{};Parent={};Sampled=0",
-        &rand[..24],
-        &rand[16..32]
+        &root[..24],
+        &parent[..16]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_ids_have_x_rays_shape_and_independent_parts() {
+        let id = trace_id();
+        let (root, rest) = id.split_once(";Parent=").expect("a parent");
+        let (parent, sampled) = rest.split_once(';').expect("sampled");
+        let random = root
+            .strip_prefix("Root=1-")
+            .expect("root")
+            .split_once('-')
+            .expect("epoch")
+            .1;
+        let hex = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        };
+        assert!(random.len() == 24 && hex(random), "{id}");
+        assert!(parent.len() == 16 && hex(parent), "{id}");
+        assert_eq!(sampled, "Sampled=0");
+        // Drawn apart: the parent is not a slice of the root's digits.
+        assert!(!random.contains(&parent[..8]), "{id}");
+    }
 }
