@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use bytes::Bytes;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
@@ -50,7 +51,19 @@ impl<'a> Json<'a> {
         serde_json::from_slice(payload)
     }
 
-    /// The same value as a `serde_json::Value` (to print it as serde_json does).
+    /// A header value as the proxy response mappers read one: strings as they are, numbers and
+    /// booleans (`"true"`) printed, `null` skipped (`Ok(None)`); lists and objects are refused.
+    pub fn into_header_text(self) -> Result<Option<Cow<'a, str>>, ()> {
+        match self {
+            Json::String(text) => Ok(Some(text)),
+            Json::Number(number) => Ok(Some(Cow::Owned(number.to_string()))),
+            Json::Bool(flag) => Ok(Some(Cow::Borrowed(if flag { "true" } else { "false" }))),
+            Json::Null => Ok(None),
+            Json::Array(_) | Json::Object(_) => Err(()),
+        }
+    }
+
+    /// The same value as a `serde_json::Value`.
     pub fn to_value(&self) -> Value {
         match self {
             Json::Null => Value::Null,
@@ -65,6 +78,22 @@ impl<'a> Json<'a> {
                     .collect(),
             ),
         }
+    }
+}
+
+/// Printed as serde_json prints the same value (error messages quote it).
+impl fmt::Display for Json<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_value().fmt(f)
+    }
+}
+
+/// A body's text as bytes: moved when it was decoded (owned), copied out of the payload when
+/// borrowed.
+pub(crate) fn into_bytes(text: Cow<'_, str>) -> Bytes {
+    match text {
+        Cow::Borrowed(text) => Bytes::copy_from_slice(text.as_bytes()),
+        Cow::Owned(text) => Bytes::from(text),
     }
 }
 

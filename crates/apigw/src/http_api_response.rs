@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::borrowed_json::{get, take, Json, Object};
+use crate::borrowed_json::{get, into_bytes, take, Json, Object};
 
 /// Why a payload 2.0 answer cannot become a response (a 500 on an HTTP API, a 502 on a URL).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,14 +95,11 @@ fn structured(
         None | Some(Json::Null) => {}
         Some(Json::Object(map)) => {
             for (name, value) in map {
-                let text = match value {
-                    Json::String(text) => text,
-                    Json::Number(number) => Cow::Owned(number.to_string()),
-                    Json::Bool(flag) => Cow::Borrowed(if flag { "true" } else { "false" }),
-                    Json::Null => continue,
-                    _ => return Err(MalformedResponse::BadHeaders(name.into_owned())),
-                };
-                pairs.push((name, text));
+                match value.into_header_text() {
+                    Ok(Some(text)) => pairs.push((name, text)),
+                    Ok(None) => {}
+                    Err(()) => return Err(MalformedResponse::BadHeaders(name.into_owned())),
+                }
             }
         }
         Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
@@ -132,10 +129,7 @@ fn structured(
                 .map_err(|_| MalformedResponse::BadBase64Body)?,
         )
     } else {
-        match body {
-            Cow::Borrowed(text) => Bytes::copy_from_slice(text.as_bytes()),
-            Cow::Owned(text) => Bytes::from(text),
-        }
+        into_bytes(body)
     };
 
     crate::response_parts::assemble(status, pairs, body, default_content_type)
@@ -153,9 +147,7 @@ fn status_code(value: Option<&Json>) -> Result<StatusCode, MalformedResponse> {
         .filter(|c| (100..=599).contains(c))
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(|| {
-            MalformedResponse::BadStatusCode(
-                value.map(|v| v.to_value().to_string()).unwrap_or_default(),
-            )
+            MalformedResponse::BadStatusCode(value.map(Json::to_string).unwrap_or_default())
         })
 }
 

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::borrowed_json::{get, take, Json};
+use crate::borrowed_json::{get, into_bytes, take, Json};
 
 /// Why API Gateway would call a function's response malformed (each is a 502 on AWS).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,7 +75,7 @@ pub(crate) fn map_response(
                 match values {
                     Json::Array(items) => {
                         for item in items {
-                            match scalar_text(item) {
+                            match item.into_header_text() {
                                 Ok(Some(text)) => pairs.push((name.clone(), text)),
                                 Ok(None) => {}
                                 Err(()) => {
@@ -101,7 +101,7 @@ pub(crate) fn map_response(
         None | Some(Json::Null) => {}
         Some(Json::Object(map)) => {
             for (name, value) in map {
-                match scalar_text(value) {
+                match value.into_header_text() {
                     Ok(Some(text)) => pairs.push((name, text)),
                     Ok(None) => {}
                     Err(()) => return Err(MalformedResponse::BadHeaders(name.into_owned())),
@@ -130,10 +130,7 @@ pub(crate) fn map_response(
                 .map_err(|_| MalformedResponse::BadBase64Body)?,
         )
     } else {
-        match body {
-            Cow::Borrowed(text) => Bytes::copy_from_slice(text.as_bytes()),
-            Cow::Owned(text) => Bytes::from(text),
-        }
+        into_bytes(body)
     };
 
     crate::response_parts::assemble(status, pairs, body, "application/json")
@@ -157,21 +154,8 @@ fn status_code(value: Option<&Json>) -> Result<StatusCode, MalformedResponse> {
         .filter(|c| (100..=599).contains(c))
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(|| {
-            MalformedResponse::BadStatusCode(
-                value.map(|v| v.to_value().to_string()).unwrap_or_default(),
-            )
+            MalformedResponse::BadStatusCode(value.map(Json::to_string).unwrap_or_default())
         })
-}
-
-/// A header value as text: strings as-is, numbers and booleans (`"true"`) printed; `null` skipped.
-fn scalar_text(value: Json) -> Result<Option<Cow<str>>, ()> {
-    match value {
-        Json::String(text) => Ok(Some(text)),
-        Json::Number(number) => Ok(Some(Cow::Owned(number.to_string()))),
-        Json::Bool(flag) => Ok(Some(Cow::Borrowed(if flag { "true" } else { "false" }))),
-        Json::Null => Ok(None),
-        Json::Array(_) | Json::Object(_) => Err(()),
-    }
 }
 
 #[cfg(test)]
