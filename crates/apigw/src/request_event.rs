@@ -31,12 +31,12 @@ pub(crate) const HOP_BY_HOP: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pairs<'a, V>(pub Vec<(Cow<'a, str>, V)>);
 
-impl Pairs<'_, Cow<'_, str>> {
+impl<V: Into<String>> Pairs<'_, V> {
     /// The pairs as owned strings.
     pub fn into_owned(self) -> Vec<(String, String)> {
         self.0
             .into_iter()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .map(|(k, v)| (k.into_owned(), v.into()))
             .collect()
     }
 }
@@ -69,10 +69,10 @@ pub(crate) struct ProxyRequestEvent<'a> {
     pub headers: Option<Pairs<'a, Text<'a>>>,
     /// All values of each header.
     pub multi_value_headers: Option<Pairs<'a, Vec<Text<'a>>>>,
-    /// Last value of each query key, decoded.
-    pub query_string_parameters: Option<Pairs<'a, Text<'a>>>,
+    /// Last value of each query key, decoded (so always made here).
+    pub query_string_parameters: Option<Pairs<'a, String>>,
     /// All values of each query key, decoded.
-    pub multi_value_query_string_parameters: Option<Pairs<'a, Vec<Text<'a>>>>,
+    pub multi_value_query_string_parameters: Option<Pairs<'a, Vec<String>>>,
     /// Path parameters, client encoding kept.
     pub path_parameters: Option<Pairs<'a, Text<'a>>>,
     /// The stage's variables.
@@ -169,9 +169,9 @@ pub(crate) fn build<'a>(
     let (query_string_parameters, multi_value_query_string_parameters) = if query.is_empty() {
         (None, None)
     } else {
-        let query: Vec<(Text, Vec<Text>)> = query
+        let query: Vec<(Text, Vec<String>)> = query
             .into_iter()
-            .map(|(k, values)| (k.into(), values.into_iter().map(Cow::Owned).collect()))
+            .map(|(k, values)| (k.into(), values))
             .collect();
         let last = query
             .iter()
