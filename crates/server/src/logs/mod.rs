@@ -44,6 +44,15 @@ struct Known {
     json: bool,
 }
 
+impl Known {
+    fn new(function: &str, json: bool) -> Self {
+        Known {
+            group: LogStore::group_for_function(function).into(),
+            json,
+        }
+    }
+}
+
 impl FunctionLogs {
     /// Tees function lines to `terminal` and `store`, and counts invocations in `traffic`.
     pub fn new(terminal: Arc<TerminalLog>, store: Arc<LogStore>, traffic: Arc<Traffic>) -> Self {
@@ -62,10 +71,9 @@ impl FunctionLogs {
             known.json = json.contains(name);
         }
         for name in json {
-            functions.entry(name).or_insert_with_key(|name| Known {
-                group: LogStore::group_for_function(name).into(),
-                json: true,
-            });
+            functions
+                .entry(name)
+                .or_insert_with_key(|name| Known::new(name, true));
         }
     }
 
@@ -82,11 +90,8 @@ impl FunctionLogs {
         let mut functions = self.functions.write().unwrap_or_else(|p| p.into_inner());
         let known = functions
             .entry(function.to_owned())
-            .or_insert_with(|| Known {
-                group: LogStore::group_for_function(function).into(),
-                // Not configured by the generation, so not JSON.
-                json: false,
-            });
+            // Not configured by the generation, so not JSON.
+            .or_insert_with(|| Known::new(function, false));
         (known.group.clone(), known.json)
     }
 
