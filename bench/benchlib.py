@@ -1,6 +1,7 @@
 """Helpers the python benchmark scripts share (import with `bench/` on `sys.path`)."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +24,19 @@ def runtime_env(runtime_port, function):
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function}", "AWS_LAMBDA_LOG_STREAM_NAME": "floor",
             "AWS_REGION": "us-east-1"}
+
+
+def min_runtime(work):
+    """bench/min-runtime made ready to serve in `work/min-runtime`: its template copied and its
+    bootstrap compiled with plain rustc. Returns the template's path."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folder = os.path.join(work, "min-runtime")
+    os.makedirs(folder)
+    shutil.copy(os.path.join(root, "bench", "min-runtime", "template.yaml"), folder)
+    subprocess.run(["rustc", "--edition", "2021", "-O", "-C", "debuginfo=0",
+                    os.path.join(root, "bench", "min-runtime", "main.rs"),
+                    "-o", os.path.join(folder, "bootstrap")], check=True)
+    return os.path.join(folder, "template.yaml")
 
 
 def wait_ready(url, proc=None, log=None, seconds=30):
