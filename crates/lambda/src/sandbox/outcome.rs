@@ -42,8 +42,10 @@ pub(super) fn trace_id() -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     // X-Ray: 24 random hex digits in the root, and a segment id of 16 more of its own.
-    let root = uuid::Uuid::new_v4().simple().to_string();
-    let parent = uuid::Uuid::new_v4().simple().to_string();
+    // Encoded on the stack: this runs on every invocation.
+    let (mut root, mut parent) = ([0u8; 32], [0u8; 32]);
+    let root = uuid::Uuid::new_v4().simple().encode_lower(&mut root);
+    let parent = uuid::Uuid::new_v4().simple().encode_lower(&mut parent);
     format!(
         "Root=1-{secs:08x}-{};Parent={};Sampled=0",
         &root[..24],
