@@ -9,6 +9,12 @@
 //! the least, so `bench/floor/run` can say how far Sluice is from it (issue 13 point 2). With
 //! EVENT_FILE (a recorded API Gateway event) every invocation carries that event instead, so a real
 //! runtime client (`lambda_http`, Sluice's python bootstrap) can run behind the floor too.
+//!
+//! By default a runtime's `next` pulls the oldest waiting invocation from one shared queue. With
+//! `RELAY_CHECKOUT=1` the relay dispatches as Sluice's warm pool does instead: each runtime
+//! connection is a "sandbox" with its own event channel, and a client's request takes a permit and
+//! an idle sandbox, hands it the event, awaits the answer and puts the sandbox back, so a request
+//! that waited for a permit is woken to dispatch its own event (issue 13 point 3 compares both).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -44,6 +50,39 @@ struct Relay {
     ids: AtomicU64,
     /// A recorded event sent with every invocation, when given.
     recorded: Option<Bytes>,
+    /// `RELAY_CHECKOUT`: idle runtimes' event channels, the most recently used last.
+    checkout: Option<Checkout>,
+}
+
+/// Sluice's dispatch: one permit per runtime, idle runtimes taken by the request itself.
+struct Checkout {
+    permits: tokio::sync::Semaphore,
+    idle: Mutex<Vec<mpsc::Sender<Pending>>>,
+}
+
+/// A runtime taken by one request, put back (and its permit released) when dropped.
+struct Taken<'a> {
+    checkout: &'a Checkout,
+    sandbox: Option<mpsc::Sender<Pending>>,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            self.checkout
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(sandbox);
+        }
+    }
+}
+
+/// One runtime connection's own event channel (`RELAY_CHECKOUT`), made at its first `next`.
+#[derive(Default)]
+struct Slot {
+    events: tokio::sync::Mutex<Option<mpsc::Receiver<Pending>>>,
 }
 
 fn respond(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
@@ -67,6 +106,7 @@ async fn read_body(body: Incoming) -> Bytes {
 /// The client side: one event per request, answered with the runtime's body.
 async fn gateway(
     relay: Arc<Relay>,
+    _slot: Arc<Slot>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
@@ -100,6 +140,39 @@ async fn gateway(
 /// Hand `event` to a runtime and answer with what it posts back.
 async fn invoke(relay: &Relay, event: Bytes) -> Response<Full<Bytes>> {
     let (reply, answer) = oneshot::channel();
+    if let Some(checkout) = &relay.checkout {
+        let Ok(permit) = checkout.permits.acquire().await else {
+            return respond(StatusCode::BAD_GATEWAY, Bytes::new());
+        };
+        let Some(sandbox) = checkout
+            .idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+        else {
+            return respond(StatusCode::BAD_GATEWAY, Bytes::new());
+        };
+        // Put back even when the client goes away mid-invocation (a warm-up's wrk stopping), or
+        // the permits would outnumber the idle runtimes.
+        let taken = Taken {
+            checkout,
+            sandbox: Some(sandbox),
+            _permit: permit,
+        };
+        let sent = taken
+            .sandbox
+            .as_ref()
+            .expect("set above")
+            .send(Pending { event, reply })
+            .await
+            .is_ok();
+        let answer = answer.await;
+        drop(taken);
+        return match (sent, answer) {
+            (true, Ok(body)) => respond(StatusCode::OK, body),
+            _ => respond(StatusCode::BAD_GATEWAY, Bytes::new()),
+        };
+    }
     if relay.queue.send(Pending { event, reply }).await.is_err() {
         return respond(StatusCode::BAD_GATEWAY, Bytes::new());
     }
@@ -112,10 +185,29 @@ async fn invoke(relay: &Relay, event: Bytes) -> Response<Full<Bytes>> {
 /// The runtime side: `next` hands out the oldest invocation, `response` completes it.
 async fn runtime(
     relay: Arc<Relay>,
+    slot: Arc<Slot>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if req.method() == Method::GET && req.uri().path() == NEXT {
-        let Some(pending) = relay.next.lock().await.recv().await else {
+        let pending = match &relay.checkout {
+            Some(checkout) => {
+                let mut events = slot.events.lock().await;
+                if events.is_none() {
+                    // A new runtime: idle, and one more invocation may run at once.
+                    let (sender, receiver) = mpsc::channel(1);
+                    *events = Some(receiver);
+                    checkout
+                        .idle
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(sender);
+                    checkout.permits.add_permits(1);
+                }
+                events.as_mut().expect("made above").recv().await
+            }
+            None => relay.next.lock().await.recv().await,
+        };
+        let Some(pending) = pending else {
             return Ok(respond(StatusCode::GONE, Bytes::new()));
         };
         let id = relay.ids.fetch_add(1, Ordering::Relaxed);
@@ -174,10 +266,10 @@ async fn runtime(
     }
 }
 
-/// Serve `listener` forever, each connection with `handler`.
+/// Serve `listener` forever, each connection with `handler` and a [`Slot`] of its own.
 async fn serve<F, Fut>(listener: TcpListener, relay: Arc<Relay>, handler: F)
 where
-    F: Fn(Arc<Relay>, Request<Incoming>) -> Fut + Copy + Send + Sync + 'static,
+    F: Fn(Arc<Relay>, Arc<Slot>, Request<Incoming>) -> Fut + Copy + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
 {
     loop {
@@ -187,8 +279,9 @@ where
         // As raw-hello and Sluice do: small answers must not wait on Nagle.
         let _ = stream.set_nodelay(true);
         let relay = relay.clone();
+        let slot = Arc::new(Slot::default());
         tokio::spawn(async move {
-            let service = service_fn(move |req| handler(relay.clone(), req));
+            let service = service_fn(move |req| handler(relay.clone(), slot.clone(), req));
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -226,6 +319,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         taken: Mutex::new(HashMap::new()),
         ids: AtomicU64::new(1),
         recorded,
+        checkout: std::env::var_os("RELAY_CHECKOUT").map(|_| Checkout {
+            permits: tokio::sync::Semaphore::new(0),
+            idle: Mutex::new(Vec::new()),
+        }),
     });
     tokio::spawn(serve(back, relay.clone(), runtime));
     serve(front, relay, gateway).await;
