@@ -15,6 +15,8 @@
 //! connection is a "sandbox" with its own event channel, and a client's request takes a permit and
 //! an idle sandbox, hands it the event, awaits the answer and puts the sandbox back, so a request
 //! that waited for a permit is woken to dispatch its own event (issue 13 point 3 compares both).
+//! `RELAY_CHECKOUT=handoff` keeps that ownership but lets the request that frees a runtime send
+//! the oldest waiting request's event to it at once, then hand it the runtime.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -58,23 +60,88 @@ struct Relay {
 struct Checkout {
     permits: tokio::sync::Semaphore,
     idle: Mutex<Vec<mpsc::Sender<Pending>>>,
+    /// `RELAY_CHECKOUT=handoff`: a request that finds no idle runtime queues here instead of
+    /// waiting for a permit; the request that frees a runtime dispatches the oldest waiting
+    /// event to it at once and then hands the runtime to that request.
+    handoff: Option<Mutex<std::collections::VecDeque<Waiting>>>,
+}
+
+/// A request waiting for a runtime (`RELAY_CHECKOUT=handoff`).
+struct Waiting {
+    pending: Pending,
+    handed: oneshot::Sender<mpsc::Sender<Pending>>,
+}
+
+impl Checkout {
+    /// Give `sandbox` to the oldest live waiting request, its event already sent; or make it idle.
+    fn release(&self, sandbox: mpsc::Sender<Pending>) {
+        if let Some(waiting) = &self.handoff {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let mut waiting = waiting.lock().unwrap_or_else(|e| e.into_inner());
+            // Requests whose client went away are skipped.
+            while let Some(w) = waiting.pop_front() {
+                if w.pending.reply.is_closed() || w.handed.is_closed() {
+                    continue;
+                }
+                match sandbox.try_send(w.pending) {
+                    Ok(()) => {
+                        // Gone since the check: the runtime runs that event for nobody and
+                        // stays in service.
+                        if let Err(sandbox) = w.handed.send(sandbox) {
+                            idle.push(sandbox);
+                        }
+                        return;
+                    }
+                    Err(full) => {
+                        let pending = match full {
+                            mpsc::error::TrySendError::Full(p)
+                            | mpsc::error::TrySendError::Closed(p) => p,
+                        };
+                        waiting.push_front(Waiting {
+                            pending,
+                            handed: w.handed,
+                        });
+                        break;
+                    }
+                }
+            }
+            idle.push(sandbox);
+            return;
+        }
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(sandbox);
+    }
+}
+
+/// A request's wait for a handed-off runtime: dropped (its client gone) after the runtime was
+/// handed over but before it was taken, it passes the runtime on instead of losing it.
+struct Handed<'a> {
+    checkout: &'a Checkout,
+    rx: oneshot::Receiver<mpsc::Sender<Pending>>,
+}
+
+impl Drop for Handed<'_> {
+    fn drop(&mut self) {
+        self.rx.close();
+        if let Ok(sandbox) = self.rx.try_recv() {
+            self.checkout.release(sandbox);
+        }
+    }
 }
 
 /// A runtime taken by one request, put back (and its permit released) when dropped.
 struct Taken<'a> {
     checkout: &'a Checkout,
     sandbox: Option<mpsc::Sender<Pending>>,
-    _permit: tokio::sync::SemaphorePermit<'a>,
+    _permit: Option<tokio::sync::SemaphorePermit<'a>>,
 }
 
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
         if let Some(sandbox) = self.sandbox.take() {
-            self.checkout
-                .idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(sandbox);
+            self.checkout.release(sandbox);
         }
     }
 }
@@ -141,6 +208,51 @@ async fn gateway(
 async fn invoke(relay: &Relay, event: Bytes) -> Response<Full<Bytes>> {
     let (reply, answer) = oneshot::channel();
     if let Some(checkout) = &relay.checkout {
+        if let Some(waiting) = &checkout.handoff {
+            let pending = Pending { event, reply };
+            let (handed, handed_rx) = oneshot::channel();
+            let idle = {
+                let mut idle = checkout.idle.lock().unwrap_or_else(|e| e.into_inner());
+                let sandbox = idle.pop();
+                if sandbox.is_none() {
+                    waiting
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push_back(Waiting { pending, handed });
+                    None
+                } else {
+                    sandbox.map(|s| (s, pending))
+                }
+            };
+            let (sandbox, sent) = match idle {
+                Some((sandbox, pending)) => {
+                    let sent = sandbox.try_send(pending).is_ok();
+                    (sandbox, sent)
+                }
+                // The request that freed a runtime has already sent it this event.
+                None => {
+                    let mut handed = Handed {
+                        checkout,
+                        rx: handed_rx,
+                    };
+                    match (&mut handed.rx).await {
+                        Ok(sandbox) => (sandbox, true),
+                        Err(_) => return respond(StatusCode::BAD_GATEWAY, Bytes::new()),
+                    }
+                }
+            };
+            let taken = Taken {
+                checkout,
+                sandbox: Some(sandbox),
+                _permit: None,
+            };
+            let answer = answer.await;
+            drop(taken);
+            return match (sent, answer) {
+                (true, Ok(body)) => respond(StatusCode::OK, body),
+                _ => respond(StatusCode::BAD_GATEWAY, Bytes::new()),
+            };
+        }
         let Ok(permit) = checkout.permits.acquire().await else {
             return respond(StatusCode::BAD_GATEWAY, Bytes::new());
         };
@@ -157,7 +269,7 @@ async fn invoke(relay: &Relay, event: Bytes) -> Response<Full<Bytes>> {
         let taken = Taken {
             checkout,
             sandbox: Some(sandbox),
-            _permit: permit,
+            _permit: Some(permit),
         };
         let sent = taken
             .sandbox
@@ -196,11 +308,7 @@ async fn runtime(
                     // A new runtime: idle, and one more invocation may run at once.
                     let (sender, receiver) = mpsc::channel(1);
                     *events = Some(receiver);
-                    checkout
-                        .idle
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(sender);
+                    checkout.release(sender);
                     checkout.permits.add_permits(1);
                 }
                 events.as_mut().expect("made above").recv().await
@@ -319,9 +427,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         taken: Mutex::new(HashMap::new()),
         ids: AtomicU64::new(1),
         recorded,
-        checkout: std::env::var_os("RELAY_CHECKOUT").map(|_| Checkout {
+        checkout: std::env::var("RELAY_CHECKOUT").ok().map(|mode| Checkout {
             permits: tokio::sync::Semaphore::new(0),
             idle: Mutex::new(Vec::new()),
+            handoff: (mode == "handoff").then(Default::default),
         }),
     });
     tokio::spawn(serve(back, relay.clone(), runtime));
