@@ -9,6 +9,11 @@ import time
 import urllib.request
 
 
+def say(*args):
+    """Progress for the reader, on stderr, so stdout keeps only the results."""
+    print(*args, file=sys.stderr, flush=True)
+
+
 def free_port():
     """A loopback port nothing listens on right now."""
     with socket.socket() as s:
