@@ -149,3 +149,26 @@ async fn inline_code_runs_from_the_cache_dir() {
     assert_eq!(json(&inv), json!({"inline": 7}));
     lambda.shutdown().await;
 }
+
+/// Sandboxes run under `SCHED_BATCH`, forked from the template process or started afresh, so a
+/// runtime woken by the Runtime API's answer does not preempt the Sluice thread that wrote it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandboxes_do_not_preempt_sluice_on_wake_up() {
+    const SCHED_BATCH: i64 = 3;
+    for fork in [true, false] {
+        let (lambda, _) =
+            crate::harness::service_with(vec![python("Sched", "app.scheduling")], |c| {
+                c.fork_sandboxes = fork;
+            });
+        let answer = json(&invoke(&lambda, "Sched", json!({})).await);
+        assert_eq!(
+            answer["policy"], SCHED_BATCH,
+            "fork server {fork}: {answer}"
+        );
+        // The path under test is the one taken: a fresh sandbox is Sluice's child, a forked
+        // one the template's.
+        let sluices_child = answer["parent"] == std::process::id();
+        assert_eq!(sluices_child, !fork, "fork server {fork}: {answer}");
+        lambda.shutdown().await;
+    }
+}
