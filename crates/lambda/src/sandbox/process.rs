@@ -271,7 +271,7 @@ pub(super) fn spawn_fork_server(
 /// In the child, before `exec`: the `SCHED_BATCH` policy, so that a runtime woken by the Runtime
 /// API's answer does not preempt the Sluice thread that wrote it. Under wake-up preemption every
 /// answer to `next` and every 202 switched the writing thread out in the middle of its work;
-/// without it a saturated machine served 13–19 % more requests a second (bench/README.md).
+/// without it a saturated machine serves 5–15 % more requests a second (bench/README.md).
 /// Nothing else changes: the runtime keeps its nice level and its share of the CPU, and is woken
 /// at once on an idle core. Best effort: a host that refuses leaves the normal policy.
 fn batch_scheduling() {
@@ -287,7 +287,8 @@ fn batch_scheduling() {
 fn enter_containment(cmd: &mut std::process::Command, join_files: Vec<OwnedFd>) {
     let parent = nix::unistd::getpid();
     // SAFETY: the closure only makes raw syscalls that are async-signal-safe (prctl, getppid,
-    // sched_setscheduler, write, _exit) on values prepared before the fork; it allocates nothing and takes no lock.
+    // sched_setscheduler, write, _exit) on values prepared before the fork; it allocates nothing
+    // and takes no lock.
     // `join_files` are opened close-on-exec, so the runtime never inherits them.
     unsafe {
         cmd.pre_exec(move || {
