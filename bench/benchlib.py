@@ -31,15 +31,34 @@ def runtime_env(runtime_port, function):
             "AWS_REGION": "us-east-1"}
 
 
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Sluice's own python runtime client, which the floors run examples/hello's handler with.
+PYTHON_BOOTSTRAP = os.path.join(_ROOT, "crates", "lambda", "src", "bootstraps", "python_bootstrap.py")
+
+
+def hello_runtime_env(runtime_port):
+    """`runtime_env` for examples/hello's python handler, with the variables its template sets."""
+    return runtime_env(runtime_port, "hello") | {
+        "_HANDLER": "app.lambda_handler", "GREETING": "Hello",
+        "LAMBDA_TASK_ROOT": os.path.join(_ROOT, "examples", "hello", "src")}
+
+
+def hello_event(sluice):
+    """The REST proxy event `sluice local generate-event` records for GET /hello, as bytes."""
+    return subprocess.run([sluice, "local", "generate-event", "apigateway", "aws-proxy", "--method",
+                           "GET", "--path", "hello", "--body", ""], check=True,
+                          capture_output=True).stdout
+
+
 def min_runtime(work):
     """bench/min-runtime made ready to serve in `work/min-runtime`: its template copied and its
     bootstrap compiled with plain rustc. Returns the template's path."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     folder = os.path.join(work, "min-runtime")
     os.makedirs(folder)
-    shutil.copy(os.path.join(root, "bench", "min-runtime", "template.yaml"), folder)
+    shutil.copy(os.path.join(_ROOT, "bench", "min-runtime", "template.yaml"), folder)
     subprocess.run(["rustc", "--edition", "2021", "-O", "-C", "debuginfo=0",
-                    os.path.join(root, "bench", "min-runtime", "main.rs"),
+                    os.path.join(_ROOT, "bench", "min-runtime", "main.rs"),
                     "-o", os.path.join(folder, "bootstrap")], check=True)
     return os.path.join(folder, "template.yaml")
 
