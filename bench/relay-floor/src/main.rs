@@ -18,12 +18,12 @@
 //! `RELAY_CHECKOUT=handoff` keeps that ownership but lets the request that frees a runtime send
 //! the oldest waiting request's event to it at once, then hand it the runtime.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -52,18 +52,25 @@ struct Relay {
     ids: AtomicU64,
     /// A recorded event sent with every invocation, when given.
     recorded: Option<Bytes>,
-    /// `RELAY_CHECKOUT`: idle runtimes' event channels, the most recently used last.
+    /// `RELAY_CHECKOUT`: Sluice's way of dispatching instead of the shared queue.
     checkout: Option<Checkout>,
 }
 
 /// Sluice's dispatch: one permit per runtime, idle runtimes taken by the request itself.
 struct Checkout {
     permits: tokio::sync::Semaphore,
-    idle: Mutex<Vec<mpsc::Sender<Pending>>>,
-    /// `RELAY_CHECKOUT=handoff`: a request that finds no idle runtime queues here instead of
-    /// waiting for a permit; the request that frees a runtime dispatches the oldest waiting
+    /// `RELAY_CHECKOUT=handoff`: a request that finds no idle runtime queues in `waiting` instead
+    /// of waiting for a permit; the request that frees a runtime dispatches the oldest waiting
     /// event to it at once and then hands the runtime to that request.
-    handoff: Option<Mutex<std::collections::VecDeque<Waiting>>>,
+    handoff: bool,
+    runtimes: Mutex<Runtimes>,
+}
+
+/// The runtimes no request holds, and (`handoff`) the requests waiting for one.
+#[derive(Default)]
+struct Runtimes {
+    idle: Vec<mpsc::Sender<Pending>>,
+    waiting: VecDeque<Waiting>,
 }
 
 /// A request waiting for a runtime (`RELAY_CHECKOUT=handoff`).
@@ -73,45 +80,86 @@ struct Waiting {
 }
 
 impl Checkout {
+    /// A runtime for `pending`, which is sent to it: (the runtime, held until dropped; whether the
+    /// send worked), or `None` when none can be had.
+    async fn take(&self, pending: Pending) -> Option<(Taken<'_>, bool)> {
+        if !self.handoff {
+            let permit = self.permits.acquire().await.ok()?;
+            let sandbox = lock(&self.runtimes).idle.pop()?;
+            // Put back even when the client goes away mid-invocation (a warm-up's wrk
+            // stopping), or the permits would outnumber the idle runtimes.
+            let taken = Taken {
+                checkout: self,
+                sandbox: Some(sandbox),
+                _permit: Some(permit),
+            };
+            let sent = taken.sandbox().send(pending).await.is_ok();
+            return Some((taken, sent));
+        }
+        let (handed, handed_rx) = oneshot::channel();
+        let idle = {
+            let mut runtimes = lock(&self.runtimes);
+            let sandbox = runtimes.idle.pop();
+            if sandbox.is_none() {
+                runtimes.waiting.push_back(Waiting { pending, handed });
+                None
+            } else {
+                sandbox.map(|s| (s, pending))
+            }
+        };
+        let (sandbox, sent) = match idle {
+            Some((sandbox, pending)) => {
+                let sent = sandbox.try_send(pending).is_ok();
+                (sandbox, sent)
+            }
+            // The request that freed a runtime has already sent it this event.
+            None => {
+                let mut handed = Handed {
+                    checkout: self,
+                    rx: handed_rx,
+                };
+                ((&mut handed.rx).await.ok()?, true)
+            }
+        };
+        let taken = Taken {
+            checkout: self,
+            sandbox: Some(sandbox),
+            _permit: None,
+        };
+        Some((taken, sent))
+    }
+
     /// Give `sandbox` to the oldest live waiting request, its event already sent; or make it idle.
     fn release(&self, sandbox: mpsc::Sender<Pending>) {
-        if let Some(waiting) = &self.handoff {
-            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let mut waiting = waiting.lock().unwrap_or_else(|e| e.into_inner());
-            // Requests whose client went away are skipped.
-            while let Some(w) = waiting.pop_front() {
-                if w.pending.reply.is_closed() || w.handed.is_closed() {
-                    continue;
+        let mut runtimes = lock(&self.runtimes);
+        // Requests whose client went away are skipped (only `handoff` queues any).
+        while let Some(w) = runtimes.waiting.pop_front() {
+            if w.pending.reply.is_closed() || w.handed.is_closed() {
+                continue;
+            }
+            match sandbox.try_send(w.pending) {
+                Ok(()) => {
+                    // Gone since the check: the runtime runs that event for nobody and stays
+                    // in service.
+                    if let Err(sandbox) = w.handed.send(sandbox) {
+                        runtimes.idle.push(sandbox);
+                    }
+                    return;
                 }
-                match sandbox.try_send(w.pending) {
-                    Ok(()) => {
-                        // Gone since the check: the runtime runs that event for nobody and
-                        // stays in service.
-                        if let Err(sandbox) = w.handed.send(sandbox) {
-                            idle.push(sandbox);
-                        }
-                        return;
-                    }
-                    Err(full) => {
-                        let pending = match full {
-                            mpsc::error::TrySendError::Full(p)
-                            | mpsc::error::TrySendError::Closed(p) => p,
-                        };
-                        waiting.push_front(Waiting {
-                            pending,
-                            handed: w.handed,
-                        });
-                        break;
-                    }
+                Err(full) => {
+                    let pending = match full {
+                        mpsc::error::TrySendError::Full(p)
+                        | mpsc::error::TrySendError::Closed(p) => p,
+                    };
+                    runtimes.waiting.push_front(Waiting {
+                        pending,
+                        handed: w.handed,
+                    });
+                    break;
                 }
             }
-            idle.push(sandbox);
-            return;
         }
-        self.idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(sandbox);
+        runtimes.idle.push(sandbox);
     }
 }
 
@@ -138,6 +186,12 @@ struct Taken<'a> {
     _permit: Option<tokio::sync::SemaphorePermit<'a>>,
 }
 
+impl Taken<'_> {
+    fn sandbox(&self) -> &mpsc::Sender<Pending> {
+        self.sandbox.as_ref().expect("held until dropped")
+    }
+}
+
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
         if let Some(sandbox) = self.sandbox.take() {
@@ -150,6 +204,11 @@ impl Drop for Taken<'_> {
 #[derive(Default)]
 struct Slot {
     events: tokio::sync::Mutex<Option<mpsc::Receiver<Pending>>>,
+}
+
+/// `mutex`'s guard, also after a panic elsewhere (the data stays usable).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn respond(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
@@ -208,76 +267,9 @@ async fn gateway(
 async fn invoke(relay: &Relay, event: Bytes) -> Response<Full<Bytes>> {
     let (reply, answer) = oneshot::channel();
     if let Some(checkout) = &relay.checkout {
-        if let Some(waiting) = &checkout.handoff {
-            let pending = Pending { event, reply };
-            let (handed, handed_rx) = oneshot::channel();
-            let idle = {
-                let mut idle = checkout.idle.lock().unwrap_or_else(|e| e.into_inner());
-                let sandbox = idle.pop();
-                if sandbox.is_none() {
-                    waiting
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push_back(Waiting { pending, handed });
-                    None
-                } else {
-                    sandbox.map(|s| (s, pending))
-                }
-            };
-            let (sandbox, sent) = match idle {
-                Some((sandbox, pending)) => {
-                    let sent = sandbox.try_send(pending).is_ok();
-                    (sandbox, sent)
-                }
-                // The request that freed a runtime has already sent it this event.
-                None => {
-                    let mut handed = Handed {
-                        checkout,
-                        rx: handed_rx,
-                    };
-                    match (&mut handed.rx).await {
-                        Ok(sandbox) => (sandbox, true),
-                        Err(_) => return respond(StatusCode::BAD_GATEWAY, Bytes::new()),
-                    }
-                }
-            };
-            let taken = Taken {
-                checkout,
-                sandbox: Some(sandbox),
-                _permit: None,
-            };
-            let answer = answer.await;
-            drop(taken);
-            return match (sent, answer) {
-                (true, Ok(body)) => respond(StatusCode::OK, body),
-                _ => respond(StatusCode::BAD_GATEWAY, Bytes::new()),
-            };
-        }
-        let Ok(permit) = checkout.permits.acquire().await else {
+        let Some((taken, sent)) = checkout.take(Pending { event, reply }).await else {
             return respond(StatusCode::BAD_GATEWAY, Bytes::new());
         };
-        let Some(sandbox) = checkout
-            .idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-        else {
-            return respond(StatusCode::BAD_GATEWAY, Bytes::new());
-        };
-        // Put back even when the client goes away mid-invocation (a warm-up's wrk stopping), or
-        // the permits would outnumber the idle runtimes.
-        let taken = Taken {
-            checkout,
-            sandbox: Some(sandbox),
-            _permit: Some(permit),
-        };
-        let sent = taken
-            .sandbox
-            .as_ref()
-            .expect("set above")
-            .send(Pending { event, reply })
-            .await
-            .is_ok();
         let answer = answer.await;
         drop(taken);
         return match (sent, answer) {
@@ -319,11 +311,7 @@ async fn runtime(
             return Ok(respond(StatusCode::GONE, Bytes::new()));
         };
         let id = relay.ids.fetch_add(1, Ordering::Relaxed);
-        relay
-            .taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id, pending.reply);
+        lock(&relay.taken).insert(id, pending.reply);
         let mut resp = respond(StatusCode::OK, pending.event);
         let deadline_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -355,13 +343,7 @@ async fn runtime(
         })
         .and_then(|id| id.parse::<u64>().ok());
     let body = read_body(req.into_body()).await;
-    let reply = id.and_then(|id| {
-        relay
-            .taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id)
-    });
+    let reply = id.and_then(|id| lock(&relay.taken).remove(&id));
     match reply {
         Some(reply) => {
             let _ = reply.send(body);
@@ -429,8 +411,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         recorded,
         checkout: std::env::var("RELAY_CHECKOUT").ok().map(|mode| Checkout {
             permits: tokio::sync::Semaphore::new(0),
-            idle: Mutex::new(Vec::new()),
-            handoff: (mode == "handoff").then(Default::default),
+            handoff: mode == "handoff",
+            runtimes: Mutex::default(),
         }),
     });
     tokio::spawn(serve(back, relay.clone(), runtime));
