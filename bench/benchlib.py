@@ -1,4 +1,5 @@
 """Helpers the python benchmark scripts share (import with `bench/` on `sys.path`)."""
+import json
 import os
 import re
 import shutil
@@ -49,6 +50,20 @@ def hello_event(sluice):
     return subprocess.run([sluice, "local", "generate-event", "apigateway", "aws-proxy", "--method",
                            "GET", "--path", "hello", "--body", ""], check=True,
                           capture_output=True).stdout
+
+
+FORK_RUNTIMES = os.path.join(_ROOT, "bench", "fork_runtimes.py")
+"""`python3 -u FORK_RUNTIMES N`: N python runtimes forked from one interpreter (see the file)."""
+
+
+def hello_floor_event(sluice):
+    """A recorded REST proxy event for GET /hello, which every floor invocation carries, as bytes.
+    Its headers are cut to the one wrk sends (Host), so the functions parse an event the size of
+    the one Sluice builds for the same request (the recorded browser headers would add 1.7 KB)."""
+    event = json.loads(hello_event(sluice))
+    event["headers"] = {"Host": "127.0.0.1"}
+    event["multiValueHeaders"] = {"Host": ["127.0.0.1"]}
+    return json.dumps(event).encode()
 
 
 def min_runtime(work):
