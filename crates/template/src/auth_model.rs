@@ -36,9 +36,6 @@ pub struct ApiAuth {
     /// Guards of routes that raw `AWS::ApiGateway::Method`s define, by the route's `event_name`
     /// (`Resources.<MethodId>`).
     pub methods: BTreeMap<String, MethodAuth>,
-    /// OpenAPI documents that declare security Sluice does not read: routes whose `event_name`
-    /// starts with the document's property path fail closed, with the reason.
-    pub unread_security: Vec<(String, String)>,
 }
 
 /// `AuthorizationType` and `ApiKeyRequired` of a raw `AWS::ApiGateway::Method`.

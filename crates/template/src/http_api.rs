@@ -70,6 +70,8 @@ struct HttpEvent {
     api: Option<(String, Node)>,
     at: Node,
     property: String,
+    /// Read from the API's own OpenAPI document (not an `HttpApi` event).
+    from_document: bool,
 }
 
 /// Reads the HTTP APIs, `HttpApi` events and `FunctionUrlConfig`s of the template.
@@ -85,6 +87,8 @@ pub(crate) fn build(
     let mut http_apis = Vec::new();
     let mut function_urls = Vec::new();
     let mut events = Vec::new();
+    // Operations of HTTP API documents without an integration: `HttpApi` events may supply one.
+    let mut unintegrated = Vec::new();
     for (id, resource) in resources {
         let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
             continue;
@@ -116,6 +120,11 @@ pub(crate) fn build(
                     }
                     let routes =
                         openapi::routes(&document, &where_, resolver, functions, warnings, false)?;
+                    unintegrated.extend(
+                        openapi::unintegrated(&document, &where_)
+                            .into_iter()
+                            .map(|op| (id.clone(), op)),
+                    );
                     events.extend(routes.into_iter().map(|r| HttpEvent {
                         resource: ResourcePath::parse(&r.path).ok(),
                         route: HttpRoute {
@@ -129,6 +138,7 @@ pub(crate) fn build(
                         api: Some((id.clone(), resource.clone())),
                         at: r.at,
                         property: r.property,
+                        from_document: true,
                     }));
                 }
             }
@@ -168,6 +178,20 @@ pub(crate) fn build(
         )?);
     }
     attach(events, &mut http_apis, resolver, warnings)?;
+    for (api_id, op) in unintegrated {
+        let served = http_apis.iter().any(|api| {
+            api.logical_id == api_id
+                && api.routes.iter().any(|route| {
+                    route.method == op.method && openapi::same_shape(&route.path, &op.path)
+                })
+        });
+        if !served {
+            warnings.push(format!(
+                "{}: no x-amazon-apigateway-integration, and no HttpApi event supplies one; the route is not served",
+                op.property
+            ));
+        }
+    }
     Ok(Built {
         http_apis,
         function_urls,
@@ -396,6 +420,7 @@ fn read_events(
             api,
             at: event.clone(),
             property: event_path,
+            from_document: false,
         });
     }
     Ok(())
@@ -408,8 +433,12 @@ fn attach(
     resolver: &Resolver<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(), TemplateError> {
-    let mut attached: Vec<(String, HttpRoute, Option<ResourcePath>, String)> = Vec::new();
-    for event in events {
+    let mut attached: Vec<(String, HttpRoute, Option<ResourcePath>, String, bool)> = Vec::new();
+    // Documents first: SAM adds an event's integration to an API's document only where the
+    // document has none, so on a route both define the document's stays, whatever the order.
+    let mut events = events;
+    events.sort_by_key(|event| !event.from_document);
+    'events: for event in events {
         let read = |id: &str| apis.iter().any(|a| a.logical_id == id);
         let named = event.api.as_ref();
         let Some(api_id) = EVENT_API.resolve(named, read, &event.property, resolver, warnings)?
@@ -417,7 +446,7 @@ fn attach(
             continue;
         };
         // AWS: a route key once per API (variable names aside), one variable name per position.
-        for (api, earlier, earlier_resource, property) in &attached {
+        for (api, earlier, earlier_resource, property, documented) in &attached {
             if *api != api_id {
                 continue;
             }
@@ -427,6 +456,9 @@ fn attach(
                 _ => false,
             };
             if same_shape && earlier.method == event.route.method {
+                if *documented && !event.from_document {
+                    continue 'events;
+                }
                 return Err(resolver.error(
                     &event.at,
                     &event.property,
@@ -455,6 +487,7 @@ fn attach(
             event.route.clone(),
             event.resource.clone(),
             event.property.clone(),
+            event.from_document,
         ));
         if let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) {
             api.routes.push(event.route);

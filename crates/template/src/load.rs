@@ -168,16 +168,11 @@ fn compile(
     )?;
     let stream_mappings =
         crate::stream_events::build(resource_entries, &resolver, &built.functions, &mut warnings)?;
-    let api_ids: Vec<String> = built
-        .rest_apis
-        .iter()
-        .map(|a| a.logical_id.clone())
-        .collect();
     let auth = crate::auth::build(
         &root,
         resource_entries,
         &resolver,
-        &api_ids,
+        &built,
         &options.aws.region,
         &template_dir,
         &mut warnings,

@@ -13,7 +13,7 @@ use crate::model::{
 use crate::yaml_tree::Node;
 
 /// OpenAPI's operation keys and the methods they route.
-const OPERATIONS: &[(&str, &str)] = &[
+pub(crate) const OPERATIONS: &[(&str, &str)] = &[
     ("get", "GET"),
     ("put", "PUT"),
     ("post", "POST"),
@@ -113,9 +113,12 @@ pub(crate) fn routes(
             };
             let op_path = format!("{item_path}.{operation}");
             let Some(integration) = node.get("x-amazon-apigateway-integration") else {
-                warnings.push(format!(
-                    "{op_path}: no x-amazon-apigateway-integration; the route is not served"
-                ));
+                // HTTP APIs' callers warn once events had their chance to supply one.
+                if rest {
+                    warnings.push(format!(
+                        "{op_path}: no x-amazon-apigateway-integration; the route is not served"
+                    ));
+                }
                 continue;
             };
             let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
@@ -211,6 +214,40 @@ pub(crate) fn routes(
     Ok(out)
 }
 
+/// An operation of an OpenAPI document without an `x-amazon-apigateway-integration`.
+pub(crate) struct Unintegrated {
+    /// Upper-case method or `ANY`.
+    pub method: String,
+    /// The path key.
+    pub path: String,
+    /// `paths./items.get`, prefixed by the document's place.
+    pub property: String,
+}
+
+/// The operations of `document` that have no integration (their routes are not served as is).
+pub(crate) fn unintegrated(document: &Node, where_: &str) -> Vec<Unintegrated> {
+    let mut out = Vec::new();
+    for (path_key, item) in document
+        .get("paths")
+        .and_then(Node::entries)
+        .unwrap_or_default()
+    {
+        for (operation, node) in item.entries().unwrap_or_default() {
+            let Some((_, method)) = OPERATIONS.iter().find(|(key, _)| key == operation) else {
+                continue;
+            };
+            if node.get("x-amazon-apigateway-integration").is_none() {
+                out.push(Unintegrated {
+                    method: (*method).to_owned(),
+                    path: path_key.clone(),
+                    property: format!("{where_}.paths.{path_key}.{operation}"),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Adds the routes of every `AWS::Serverless::Api`'s OpenAPI document to that REST API (SAM
 /// merges `Api` events into the same document; the gateway's table refuses duplicates).
 pub(crate) fn attach_rest(
@@ -246,7 +283,8 @@ pub(crate) fn attach_rest(
             api.binary_media_types
                 .extend(types.into_iter().map(|t| t.replace("~1", "/")));
         }
-        for route in routes(&document, &where_, resolver, functions, warnings, true)? {
+        let mut documented = routes(&document, &where_, resolver, functions, warnings, true)?;
+        for route in &documented {
             if let Err(error) = crate::route_path::ResourcePath::parse(&route.path) {
                 return Err(resolver.error(
                     &route.at,
@@ -254,6 +292,27 @@ pub(crate) fn attach_rest(
                     format!("invalid path {:?}: {error}", route.path),
                 ));
             }
+        }
+        let covers = |route: &Route, op: &OpenApiRoute| {
+            route.method == op.method && same_shape(&route.path, &op.path)
+        };
+        if merges_definitions(&properties, &path, resolver)? {
+            // SAM merges each event's generated operation over the document's: the event's wins.
+            documented.retain(|op| !api.routes.iter().any(|route| covers(route, op)));
+        } else {
+            // SAM edits only a definition it generated: on an API with its own, an `Api` event
+            // just lets API Gateway invoke the function, and the document alone has the routes.
+            api.routes.retain(|route| {
+                if !documented.iter().any(|op| covers(route, op)) {
+                    warnings.push(format!(
+                        "event `{}` of `{}`: {} {} is not in {where_}, the API's own OpenAPI definition, to which SAM adds no route (unless MergeDefinitions is true): on AWS it answers 403 Missing Authentication Token, and so it does here",
+                        route.event_name, route.function, route.method, route.path
+                    ));
+                }
+                false
+            });
+        }
+        for route in documented {
             api.routes.push(Route {
                 method: route.method,
                 path: route.path,
@@ -265,6 +324,30 @@ pub(crate) fn attach_rest(
         }
     }
     Ok(())
+}
+
+/// Whether an API's `MergeDefinitions` is true (SAM then merges `Api` events into its document).
+pub(crate) fn merges_definitions(
+    properties: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<bool, TemplateError> {
+    crate::auth_props::Props {
+        resolver,
+        node: properties.clone(),
+        path: path.to_owned(),
+    }
+    .boolean("MergeDefinitions")
+    .map(|merge| merge.unwrap_or(false))
+}
+
+/// Whether two resource paths are one route (variable names aside), as API Gateway compares them.
+pub(crate) fn same_shape(a: &str, b: &str) -> bool {
+    use crate::route_path::ResourcePath;
+    match (ResourcePath::parse(a), ResourcePath::parse(b)) {
+        (Ok(a), Ok(b)) => a.shape() == b.shape(),
+        _ => a == b,
+    }
 }
 
 /// The function an integration URI or function ARN names: `…:function:<name>[:alias]/invocations`,

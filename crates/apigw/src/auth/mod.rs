@@ -233,16 +233,7 @@ impl Guards {
                     .iter()
                     .find(|r| r.method == method && normalize(&r.path) == resource);
                 let raw_method = auth.methods.get(&route.event_name);
-                let unread = auth
-                    .unread_security
-                    .iter()
-                    .find(|(prefix, _)| route.event_name.starts_with(prefix.as_str()));
                 let (authorizer_name, check, api_key_required) = match route_auth {
-                    None if unread.is_some() => (
-                        None,
-                        Check::Unenforceable(unread.map(|u| u.1.clone()).unwrap_or_default()),
-                        false,
-                    ),
                     None => match raw_method {
                         Some(m) => match &m.unenforceable {
                             Some(why) => {

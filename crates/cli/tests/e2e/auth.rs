@@ -414,7 +414,7 @@ fn auth_declared_outside_sam_events_is_enforced_or_fails_closed() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-raw/template.yaml");
     let server = Server::start(sluice(), &template, &[]);
     let internal = (500, r#"{"message": "Internal server error"}"#.to_owned());
-    // An OpenAPI document's own security is not read yet: closed, not open.
+    // A document's scheme that API Gateway would not enforce: closed, not open.
     assert_eq!(get(&server, "/doc", &[]), internal);
     // A document under a DefaultAuthorizer gets it, as SAM applies it to DefinitionBody paths.
     assert_eq!(
@@ -433,5 +433,62 @@ fn auth_declared_outside_sam_events_is_enforced_or_fails_closed() {
     assert_eq!(
         get(&server, "/raw-key", &[]),
         (403, r#"{"message":"Forbidden"}"#.to_owned())
+    );
+}
+
+#[test]
+fn an_openapi_documents_own_security_guards_its_routes() {
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-raw/template.yaml");
+    let state = fresh_dir("auth-openapi");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    // A path that requires nothing is open, though others in the document require something.
+    assert_eq!(get(&server, "/guarded/open", &[]).0, 200);
+    // Cognito user pool scheme: 401 without a token, served with one of the pool's.
+    assert_eq!(
+        get(&server, "/guarded/pool", &[]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    let out = Command::new(sluice())
+        .args(["token", "-t"])
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .expect("sluice token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id_token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(
+        get(&server, "/guarded/pool", &[("Authorization", &id_token)]).0,
+        200
+    );
+    // Lambda TOKEN scheme: the authorizer's answer decides.
+    assert_eq!(
+        get(&server, "/guarded/token", &[]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    assert_eq!(
+        get(&server, "/guarded/token", &[("X-Token", "deny")]).0,
+        403
+    );
+    assert_eq!(
+        get(&server, "/guarded/token", &[("X-Token", "allow")]).0,
+        200
+    );
+    // The x-api-key scheme and per-method AWS_IAM, as API Gateway answers them.
+    assert_eq!(
+        get(&server, "/guarded/key", &[]),
+        (403, r#"{"message":"Forbidden"}"#.to_owned())
+    );
+    assert_eq!(
+        get(&server, "/guarded/iam", &[]),
+        (
+            403,
+            r#"{"message":"Missing Authentication Token"}"#.to_owned()
+        )
     );
 }

@@ -7,13 +7,14 @@
 //! the route fails closed instead of opening.
 //!
 //! One reader per `Auth` form SAM accepts for REST APIs, kept together so the precedence between
-//! them (event over API over `Globals`) reads in one place; raw CloudFormation methods and unread
-//! OpenAPI security are in `raw`, HTTP APIs in `http`.
+//! them (event over API over `Globals`) reads in one place; raw CloudFormation methods are in
+//! `raw`, REST APIs' own OpenAPI documents in `rest_openapi`, HTTP APIs in `http`.
 
 mod http;
 mod http_openapi;
 mod named;
 mod raw;
+mod rest_openapi;
 
 pub(crate) use http::{build_http, HttpAuthInput};
 
@@ -31,13 +32,13 @@ const IMPLICIT_API: &str = "ServerlessRestApi";
 /// API Gateway's default authorizer result TTL.
 const DEFAULT_TTL: u32 = 300;
 
-/// Reads the whole template's auth settings. `rest_apis` are the logical ids of the APIs the model
-/// serves (the implicit one included when it exists).
+/// Reads the whole template's auth settings, for the REST APIs and functions `built` has (the
+/// implicit API included when it exists).
 pub(crate) fn build(
     root: &Node,
     resources: &[(String, Node)],
     resolver: &Resolver<'_>,
-    rest_apis: &[String],
+    built: &crate::resources::Built,
     region: &str,
     template_dir: &std::path::Path,
     warnings: &mut Vec<String>,
@@ -129,7 +130,7 @@ pub(crate) fn build(
 
     // APIs: their Auth and stage settings.
     let mut defaults: BTreeMap<String, ApiDefaults> = BTreeMap::new();
-    for api_id in rest_apis {
+    for api_id in built.rest_apis.iter().map(|api| &api.logical_id) {
         let (properties, base) = if api_id == IMPLICIT_API {
             (
                 globals::apply(global_api, None, root),
@@ -155,7 +156,14 @@ pub(crate) fn build(
     }
 
     raw::raw_methods(&active, resolver, &mut model)?;
-    raw::unread_security(&active, root, resolver, template_dir, &mut model, warnings)?;
+    let documented = rest_openapi::read(
+        &active,
+        root,
+        resolver,
+        template_dir,
+        &built.functions,
+        &mut model,
+    )?;
 
     // Routes: every Api event, with its Auth combined with its API's defaults.
     for &(id, resource, ty) in &active {
@@ -188,6 +196,11 @@ pub(crate) fn build(
                 },
                 None => IMPLICIT_API.to_owned(),
             };
+            // SAM leaves an API's own document as written (and with it, the event's `Auth`)
+            // unless MergeDefinitions is set.
+            if documented.iter().any(|d| d.api == api_id && !d.merge) {
+                continue;
+            }
             let (Some(api), Some(api_defaults)) =
                 (model.apis.get_mut(&api_id), defaults.get(&api_id))
             else {
@@ -199,6 +212,20 @@ pub(crate) fn build(
             };
             let route = route_auth(&props, api, api_defaults, path, method.to_ascii_uppercase())?;
             api.routes.push(route);
+        }
+    }
+    // The document's own guards, where a merged event's `Auth` has not replaced them.
+    for document in documented {
+        let Some(api) = model.apis.get_mut(&document.api) else {
+            continue;
+        };
+        for route in document.routes {
+            let merged = api.routes.iter().any(|r| {
+                r.method == route.method && crate::openapi::same_shape(&r.path, &route.path)
+            });
+            if !merged {
+                api.routes.push(route);
+            }
         }
     }
     Ok(model)
@@ -344,35 +371,8 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
     if ttl > 3600 {
         return Err(identity.error("ReauthorizeEvery", format!("{ttl} is over 3600 seconds")));
     }
-    if let Some(arn) = props.node.get("UserPoolArn") {
-        let nodes: Vec<Node> = match seq(arn) {
-            Some(items) => items.to_vec(),
-            None => vec![arn.clone()],
-        };
-        let mut pools = Vec::new();
-        for node in nodes {
-            if let Some(("Fn::GetAtt", target)) = intrinsic(&node) {
-                let id = get_att_resource(target);
-                if let Some(id) =
-                    id.filter(|id| model.user_pools.iter().any(|p| p.logical_id == *id))
-                {
-                    pools.push(PoolRef::Local(id));
-                    continue;
-                }
-            }
-            let text = props
-                .resolver
-                .eval_string(&node, &props.path("UserPoolArn"))?
-                .unwrap_or_default();
-            let local = model
-                .user_pools
-                .iter()
-                .find(|p| text.ends_with(&format!("userpool/{}", p.pool_id)));
-            pools.push(match local {
-                Some(pool) => PoolRef::Local(pool.logical_id.clone()),
-                None => PoolRef::Arn(text),
-            });
-        }
+    if props.node.get("UserPoolArn").is_some() {
+        let pools = user_pools(props, "UserPoolArn", &model.user_pools)?;
         return Ok(Authorizer::Cognito(CognitoAuthorizer {
             pools,
             header: identity
@@ -440,6 +440,44 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
         ttl_secs: ttl,
         http: None,
     }))
+}
+
+/// The user pools `props.key` names (one ARN or a list): pools of this template where the ARN is
+/// a `!GetAtt` of one or ends with its id, else by ARN.
+fn user_pools(
+    props: &Props<'_, '_>,
+    key: &str,
+    known: &[UserPool],
+) -> Result<Vec<PoolRef>, TemplateError> {
+    let Some(arn) = props.node.get(key) else {
+        return Ok(Vec::new());
+    };
+    let nodes: Vec<Node> = match seq(arn) {
+        Some(items) => items.to_vec(),
+        None => vec![arn.clone()],
+    };
+    let mut pools = Vec::new();
+    for node in nodes {
+        if let Some(("Fn::GetAtt", target)) = intrinsic(&node) {
+            let id = get_att_resource(target);
+            if let Some(id) = id.filter(|id| known.iter().any(|p| p.logical_id == *id)) {
+                pools.push(PoolRef::Local(id));
+                continue;
+            }
+        }
+        let text = props
+            .resolver
+            .eval_string(&node, &props.path(key))?
+            .unwrap_or_default();
+        let local = known
+            .iter()
+            .find(|p| text.ends_with(&format!("userpool/{}", p.pool_id)));
+        pools.push(match local {
+            Some(pool) => PoolRef::Local(pool.logical_id.clone()),
+            None => PoolRef::Arn(text),
+        });
+    }
+    Ok(pools)
 }
 
 /// One route's guard: the event's `Auth` over the API's defaults.

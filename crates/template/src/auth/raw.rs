@@ -1,10 +1,8 @@
-//! Auth of REST APIs defined outside SAM events: raw `AWS::ApiGateway::Method`s, and OpenAPI
-//! documents whose security Sluice does not read (their routes fail closed).
+//! Auth of REST APIs defined by raw `AWS::ApiGateway::Method`s.
 
 use crate::auth_model::*;
 use crate::auth_props::{ref_target, Props};
 use crate::error::TemplateError;
-use crate::globals;
 use crate::intrinsics::Resolver;
 use crate::yaml_tree::Node;
 
@@ -45,82 +43,4 @@ pub(super) fn raw_methods(
         );
     }
     Ok(())
-}
-
-/// OpenAPI documents (`DefinitionBody`/`DefinitionUri`, a raw RestApi's `Body`) that declare
-/// authorizers, security requirements or an API key source: Sluice does not read those yet, so the
-/// document's routes fail closed.
-pub(super) fn unread_security(
-    active: &[(&String, &Node, &str)],
-    root: &Node,
-    resolver: &Resolver<'_>,
-    template_dir: &std::path::Path,
-    model: &mut AuthModel,
-    warnings: &mut Vec<String>,
-) -> Result<(), TemplateError> {
-    let global = root.get("Globals").and_then(|g| g.get("Api"));
-    for &(id, resource, ty) in active {
-        let (document, where_) = match ty {
-            "AWS::Serverless::Api" => {
-                let properties = globals::apply(global, resource.get("Properties"), resource);
-                let path = format!("Resources.{id}.Properties");
-                // Warnings about the document are `openapi.rs`'s to give; this pass only looks.
-                let mut quiet = Vec::new();
-                match crate::openapi::document(
-                    &properties,
-                    &path,
-                    resolver,
-                    template_dir,
-                    &mut quiet,
-                )? {
-                    Some(found) => found,
-                    None => continue,
-                }
-            }
-            "AWS::ApiGateway::RestApi" => {
-                match resource.get("Properties").and_then(|p| p.get("Body")) {
-                    Some(body) => (body.clone(), format!("Resources.{id}.Properties.Body")),
-                    None => continue,
-                }
-            }
-            _ => continue,
-        };
-        if declares_security(&document) {
-            if let Some(api) = model.apis.get_mut(id.as_str()) {
-                let why = format!(
-                    "{where_}: the OpenAPI document declares security (authorizers, security requirements or an API key source), which Sluice does not read yet"
-                );
-                warnings.push(format!("{why}; its routes answer 500"));
-                api.unread_security.push((where_, why));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether an OpenAPI node tree names any security construct API Gateway would enforce.
-fn declares_security(node: &Node) -> bool {
-    const KEYS: &[&str] = &[
-        "security",
-        "securityDefinitions",
-        "securitySchemes",
-        "x-amazon-apigateway-authorizer",
-        "x-amazon-apigateway-api-key-source",
-    ];
-    match &node.kind {
-        crate::yaml_tree::Kind::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| (KEYS.contains(&k.as_str()) && !is_empty(v)) || declares_security(v)),
-        crate::yaml_tree::Kind::Seq(items) => items.iter().any(declares_security),
-        crate::yaml_tree::Kind::Scalar(..) => false,
-    }
-}
-
-/// `security: []` (explicitly none) declares nothing.
-fn is_empty(node: &Node) -> bool {
-    match &node.kind {
-        crate::yaml_tree::Kind::Seq(items) => items.is_empty(),
-        crate::yaml_tree::Kind::Map(entries) => entries.is_empty(),
-        crate::yaml_tree::Kind::Scalar(..) => node.is_null(),
-    }
 }

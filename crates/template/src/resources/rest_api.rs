@@ -42,6 +42,7 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     // Read by `openapi`, in its own pass.
     "DefinitionBody",
     "DefinitionUri",
+    "MergeDefinitions",
     // Read by `auth.rs`.
     "Auth",
     "MethodSettings",

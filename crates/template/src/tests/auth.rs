@@ -265,8 +265,17 @@ fn raw_methods_and_openapi_security_are_recorded() {
     assert!(raw.methods["Resources.CognitoMethod"]
         .unenforceable
         .is_some());
-    assert_eq!(model.auth.apis["SecuredDoc"].unread_security.len(), 1);
-    assert!(model.auth.apis["DefaultedDoc"].unread_security.is_empty());
+    let secured = &model.auth.apis["SecuredDoc"];
+    assert_eq!(secured.routes.len(), 1);
+    assert_eq!(
+        secured.routes[0].authorizer,
+        RouteAuthorizer::Named("token".into())
+    );
+    assert!(matches!(
+        secured.authorizers["token"],
+        Authorizer::Unenforceable(_)
+    ));
+    assert!(model.auth.apis["DefaultedDoc"].routes.is_empty());
     assert_eq!(
         model.auth.apis["DefaultedDoc"].default_authorizer,
         Some(RouteAuthorizer::Named("Cognito".into()))

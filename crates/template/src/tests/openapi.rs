@@ -170,3 +170,144 @@ fn an_integration_naming_a_missing_function_is_an_error_at_its_place_in_the_docu
     );
     assert!(err.contains("function Nope"), "{err}");
 }
+
+/// A REST API with its own document, and `Api` events on it: one on a documented route, one not.
+fn rest_with_document_and_events(merge: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+{merge}      DefinitionBody:
+        swagger: '2.0'
+        paths:
+          /items/{{id}}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{DocFunction.Arn}}/invocations
+  DocFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+{FUNCTION}      Events:
+        Get: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: '/items/{{itemId}}', Method: get}}}}
+        Post: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /items, Method: post}}}}
+"
+    )
+}
+
+fn rest_routes(model: &crate::Model) -> Vec<(String, String, String)> {
+    let mut routes: Vec<_> = model.rest_apis[0]
+        .routes
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.function.clone()))
+        .collect();
+    routes.sort();
+    routes
+}
+
+#[test]
+fn api_events_add_no_route_to_a_rest_apis_own_document() {
+    // SAM (push.py): an `Api` event edits the definition only when SAM generated it or
+    // MergeDefinitions is set; otherwise it adds just the invoke permission.
+    let model = load(&rest_with_document_and_events(""));
+    assert_eq!(
+        rest_routes(&model),
+        vec![("GET".into(), "/items/{id}".into(), "DocFunction".into())]
+    );
+    let missing: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("403 Missing Authentication Token"))
+        .collect();
+    assert_eq!(missing.len(), 1, "{:?}", model.warnings);
+    assert!(missing[0].contains("event `Post` of `ItemsFunction`: POST /items"));
+}
+
+#[test]
+fn with_merge_definitions_api_events_override_and_extend_the_document() {
+    let model = load(&rest_with_document_and_events(
+        "      MergeDefinitions: true\n",
+    ));
+    assert_eq!(
+        rest_routes(&model),
+        vec![
+            (
+                "GET".into(),
+                "/items/{itemId}".into(),
+                "ItemsFunction".into()
+            ),
+            ("POST".into(), "/items".into(), "ItemsFunction".into()),
+        ]
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn an_http_api_document_keeps_its_integrations_and_events_fill_the_missing_ones() {
+    // SAM (HttpApi push): an event adds its integration where the document has none, and a
+    // documented integration stays, whichever comes first in the template.
+    for functions_first in [false, true] {
+        let api = "  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: !GetAtt DocFunction.Arn
+                payloadFormatVersion: '2.0'
+            post:
+              responses: {}
+          /bare:
+            get:
+              responses: {}
+";
+        let functions = format!(
+            "  DocFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+{FUNCTION}      Events:
+        Get: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /items, Method: get}}}}
+        Post: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /items, Method: post}}}}
+"
+        );
+        let body = if functions_first {
+            format!("{functions}{api}")
+        } else {
+            format!("{api}{functions}")
+        };
+        let model = load(&format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n{body}"
+        ));
+        let routes: Vec<_> = http_routes(&model)
+            .into_iter()
+            .map(|(method, path, function, _)| (method, path, function))
+            .collect();
+        assert_eq!(
+            routes,
+            vec![
+                ("GET".into(), "/items".into(), "DocFunction".into()),
+                ("POST".into(), "/items".into(), "ItemsFunction".into()),
+            ]
+        );
+        // Only the operation no event supplies is reported unserved.
+        let unserved: Vec<_> = model
+            .warnings
+            .iter()
+            .filter(|w| w.contains("no x-amazon-apigateway-integration"))
+            .collect();
+        assert_eq!(unserved.len(), 1, "{:?}", model.warnings);
+        assert!(unserved[0].contains("paths./bare.get"), "{unserved:?}");
+    }
+}
