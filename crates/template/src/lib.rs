@@ -12,6 +12,7 @@ mod event_api;
 mod function_url;
 mod globals;
 mod http_api;
+mod include;
 mod intrinsics;
 mod lambda_function;
 mod language_extensions;

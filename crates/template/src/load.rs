@@ -56,6 +56,8 @@ fn compile(
         return Err(invalid(1, 1, "(template)", "the template is empty"));
     };
     let root = long_form::convert(root);
+    let mut warnings = Vec::new();
+    let root = crate::include::expand(root, file_name, &mut warnings)?;
     if root.entries().is_none() {
         return Err(invalid(
             root.line,
@@ -64,7 +66,6 @@ fn compile(
             "a template must be a mapping (Resources: …)",
         ));
     }
-    let mut warnings = Vec::new();
     let parameters = parameters::resolve(
         root.get("Parameters"),
         &options.parameter_overrides,

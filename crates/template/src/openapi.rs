@@ -162,6 +162,14 @@ pub(crate) fn routes(
                 ));
                 continue;
             }
+            // HTTP APIs' AWS service integrations (EventBridge-PutEvents, SQS-SendMessage, …)
+            // are aws_proxy with a subtype and no function.
+            if let Some(subtype) = text("integrationSubtype")? {
+                warnings.push(format!(
+                    "{integration_path}: the {subtype} service integration is not emulated yet (route ignored)"
+                ));
+                continue;
+            }
             let uri = text("uri")?.unwrap_or_default();
             let Some(name) = function_name_of(&uri) else {
                 return Err(resolver.error(

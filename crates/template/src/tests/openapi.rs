@@ -311,3 +311,112 @@ fn an_http_api_document_keeps_its_integrations_and_events_fill_the_missing_ones(
         assert!(unserved[0].contains("paths./bare.get"), "{unserved:?}");
     }
 }
+
+#[test]
+fn aws_include_brings_a_definition_from_its_file() {
+    let dir = std::env::temp_dir().join(format!("sluice-include-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("api")).expect("temp dir");
+    std::fs::write(
+        dir.join("api/openapi.yaml"),
+        "openapi: '3.0.1'
+paths:
+  /items:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ItemsFunction.Arn}/invocations
+",
+    )
+    .expect("write openapi");
+    // Beside other keys, an included mapping merges in: here Globals' Function settings.
+    std::fs::write(dir.join("globals.yaml"), "Timeout: 9\nMemorySize: 512\n").expect("write");
+    let template = dir.join("template.yaml");
+    let write = |location: &str| {
+        std::fs::write(
+            &template,
+            format!(
+                "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    MemorySize: 256
+    Fn::Transform: {{Name: AWS::Include, Parameters: {{Location: globals.yaml}}}}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        Fn::Transform:
+          Name: AWS::Include
+          Parameters:
+            Location: {location}
+{FUNCTION}"
+            ),
+        )
+        .expect("write template");
+    };
+    write("api/openapi.yaml");
+    let model = crate::load(&template, &LoadOptions::default()).expect("loads");
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    let routes: Vec<_> = model.rest_apis[0]
+        .routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .collect();
+    assert_eq!(routes, vec![("GET", "/items", "ItemsFunction")]);
+    // The template's own key wins over the included one.
+    assert_eq!(model.functions[0].memory_mb, 256);
+    assert_eq!(model.functions[0].timeout_secs, 9);
+
+    write("s3://bucket/openapi.yaml");
+    let model = crate::load(&template, &LoadOptions::default()).expect("loads");
+    assert!(model.rest_apis[0].routes.is_empty());
+    assert!(
+        model.warnings.iter().any(|w| w
+            .contains("DefinitionBody.Fn::Transform.Parameters.Location: s3://bucket/openapi.yaml is not read locally")),
+        "{:?}",
+        model.warnings
+    );
+
+    write("missing.yaml");
+    let err = crate::load(&template, &LoadOptions::default())
+        .expect_err("a missing include")
+        .to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(err.contains("template.yaml:15:"), "{err}");
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn an_http_api_service_integration_is_reported_not_a_load_error() {
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /:
+            post:
+              x-amazon-apigateway-integration:
+                integrationSubtype: EventBridge-PutEvents
+                credentials: arn:aws:iam::123456789012:role/apigw
+                requestParameters: {{Detail: $request.body.Detail}}
+                payloadFormatVersion: '1.0'
+                type: aws_proxy
+                connectionType: INTERNET
+{FUNCTION}"
+    ));
+    assert!(http_routes(&model).is_empty());
+    assert!(
+        model
+            .warnings
+            .iter()
+            .any(|w| w.contains("EventBridge-PutEvents service integration is not emulated")),
+        "{:?}",
+        model.warnings
+    );
+}
