@@ -9,7 +9,7 @@ use super::reader::Reader;
 use super::rest_api::{read_events, ApiEvent};
 use crate::error::TemplateError;
 use crate::model::{Code, Function};
-use crate::yaml_tree::Node;
+use crate::yaml_tree::{Kind, Node};
 
 /// One `AWS::Serverless::Function`; `None` when it cannot be run locally (image functions).
 pub(super) fn function(
@@ -40,9 +40,16 @@ pub(super) fn function(
         )?
     };
     let code = code(props, template_dir, warnings)?;
-    let environment = match props.properties.get("Environment") {
+    let (environment, imported) = match props.properties.get("Environment") {
+        None => (None, Vec::new()),
+        Some(node) => {
+            let (node, imported) = without_imports(node);
+            (Some(node), imported)
+        }
+    };
+    let mut environment = match environment {
         None => BTreeMap::new(),
-        Some(node) => match resolver.eval(node, &props.path("Environment"))? {
+        Some(node) => match resolver.eval(&node, &props.path("Environment"))? {
             Some(env) => match env.get("Variables") {
                 Some(vars) => {
                     resolver.eval_string_map(vars, &props.path("Environment.Variables"))?
@@ -52,6 +59,13 @@ pub(super) fn function(
             None => BTreeMap::new(),
         },
     };
+    for name in imported {
+        warnings.push(format!(
+            "{}: Fn::ImportValue reads another stack's export, which does not exist locally; the variable is empty (give it a value with --env-vars)",
+            props.path(&format!("Environment.Variables.{name}"))
+        ));
+        environment.insert(name, String::new());
+    }
     let logging = match props.properties.get("LoggingConfig") {
         Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
         None => None,
@@ -197,4 +211,38 @@ fn code(
     Ok(Code::Dir(crate::paths::normalize(
         &template_dir.join(uri.unwrap_or_default()),
     )))
+}
+
+/// `Environment` without the variables whose value imports another stack's export (there is no
+/// other stack locally), and their names. SAM CLI leaves such variables empty, for `--env-vars`.
+fn without_imports(environment: &Node) -> (Node, Vec<String>) {
+    let mut environment = environment.clone();
+    let mut imported = Vec::new();
+    if let Kind::Map(entries) = &mut environment.kind {
+        for (key, value) in entries.iter_mut() {
+            if key != "Variables" {
+                continue;
+            }
+            if let Kind::Map(variables) = &mut value.kind {
+                variables.retain(|(name, value)| {
+                    let imports = mentions_import(value);
+                    if imports {
+                        imported.push(name.clone());
+                    }
+                    !imports
+                });
+            }
+        }
+    }
+    (environment, imported)
+}
+
+fn mentions_import(node: &Node) -> bool {
+    match &node.kind {
+        Kind::Map(entries) => entries
+            .iter()
+            .any(|(key, value)| key == "Fn::ImportValue" || mentions_import(value)),
+        Kind::Seq(items) => items.iter().any(mentions_import),
+        Kind::Scalar(..) => false,
+    }
 }

@@ -245,8 +245,32 @@ fn circular_conditions_are_reported() {
 }
 
 #[test]
-fn import_value_fails_only_when_read() {
-    let err = load_err(&super::env_template("", "!ImportValue shared-table", ""));
+fn import_value_empties_a_variable_and_fails_only_where_sluice_needs_the_value() {
+    // An environment variable: empty, as SAM CLI leaves it, for --env-vars to fill.
+    let model = super::load(&super::env_template(
+        "",
+        "!Join ['', [!ImportValue shared-table, -suffix]]",
+        "",
+    ));
+    assert_eq!(model.functions[0].environment["V"], "");
+    assert!(
+        model.warnings.iter().any(|w| w
+            .contains("Resources.Fn.Properties.Environment.Variables.V: Fn::ImportValue")
+            && w.contains("--env-vars")),
+        "{:?}",
+        model.warnings
+    );
+    // A property Sluice needs to run the function has no empty stand-in.
+    let err = load_err(
+        "Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Timeout: !ImportValue shared-timeout
+",
+    );
     assert!(
         err.contains("Fn::ImportValue") && err.contains("hint:"),
         "{err}"
