@@ -6,8 +6,8 @@
 //! Fn::ForEach::Topics:                # a key of the mapping the copies join
 //!   - Name                            # the identifier
 //!   - [Success, Failure]              # the collection (a list, or !Ref a list parameter)
-//!   - ${Name}Topic:                   # the fragment; ${Name} / &{Name} in its keys,
-//!       Type: AWS::SNS::Topic         # !Ref Name and ${Name} in !Sub in its values
+//!   - ${Name}Topic:                   # the fragment; ${Name} / &{Name} in its keys and
+//!       Type: AWS::SNS::Topic         # strings (!Sub's too), and !Ref Name, are replaced
 //! ```
 //! (`Fn::Length` and `Fn::ToJsonString`, the transform's other functions, are intrinsics.)
 
@@ -98,7 +98,8 @@ fn for_each(loop_node: &Node, path: &str, resolver: &Resolver<'_>) -> Result<Nod
 }
 
 /// `node` with `identifier` replaced by `value`: `${id}` and `&{id}` (alphanumerics only) in
-/// keys, `Ref: id`, and `${id}` in `Fn::Sub` strings.
+/// keys and strings (`Fn::Sub`'s included), and `Ref: id`. CloudFormation: "all instances of
+/// `${Identifier}` or `&{Identifier}` in the OutputKey and OutputValue parameters are replaced".
 fn substitute(node: &Node, identifier: &str, value: &str) -> Node {
     let in_text = |text: &str| {
         let bare: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
@@ -106,7 +107,10 @@ fn substitute(node: &Node, identifier: &str, value: &str) -> Node {
             .replace(&format!("&{{{identifier}}}"), &bare)
     };
     match &node.kind {
-        Kind::Scalar(..) => node.clone(),
+        Kind::Scalar(text, style) => Node {
+            kind: Kind::Scalar(in_text(text), *style),
+            ..node.clone()
+        },
         Kind::Seq(items) => Node {
             kind: Kind::Seq(
                 items

@@ -331,6 +331,7 @@ Resources:
           Environment:
             Variables:
               WHO: !Ref Name
+              PLAIN: '${Name}-table'
               COUNT: !Length [a, b, c, d]
               JSON: !ToJsonString {a: [1, x]}
           Events:
@@ -370,6 +371,9 @@ fn for_each_stamps_out_functions_and_their_routes() {
         ]
     );
     let env = &model.functions[0].environment;
+    // A plain string's `${Name}` is replaced too, not only `!Sub`'s.
+    assert_eq!(env["PLAIN"], "alpha-table");
+    assert_eq!(model.functions[1].environment["PLAIN"], "beta-one-table");
     assert_eq!(env["COUNT"], "4");
     assert_eq!(env["JSON"], r#"{"a":[1,"x"]}"#);
     assert!(model.warnings.is_empty(), "{:?}", model.warnings);
