@@ -208,6 +208,7 @@ fn compile(
         auth,
         outputs,
     };
+    nested::share_one_port(&mut model);
     if !children.is_empty() {
         nested::merge(&mut model, children);
         resources::served_names(&mut model.functions, &mut model.warnings);

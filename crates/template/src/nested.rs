@@ -177,6 +177,51 @@ impl Routed {
     }
 }
 
+/// Several APIs of one template, served on one port: a route that an earlier API (REST APIs
+/// first, in template order) already has is left to that API, with a warning. On AWS each API has
+/// its own hostname; duplicates within one API stay errors, as AWS rejects them.
+pub(crate) fn share_one_port(model: &mut Model) {
+    let mut routed: BTreeMap<RouteKey, (String, String)> = BTreeMap::new();
+    let mut admit = |api: &str,
+                     method: &str,
+                     path: &str,
+                     function: &str,
+                     warnings: &mut Vec<String>| {
+        match routed.get(&Routed::key(method, path)) {
+            Some((owner, winner)) if owner != api => {
+                warnings.push(format!(
+                    "{api}: {method} {path} (function {function}) is also a route of {owner}, whose function {winner} answers it: Sluice serves every API on one port, where on AWS each has its own hostname"
+                ));
+                false
+            }
+            Some(_) => true,
+            None => {
+                routed.insert(
+                    Routed::key(method, path),
+                    (api.to_owned(), function.to_owned()),
+                );
+                true
+            }
+        }
+    };
+    let Model {
+        rest_apis,
+        http_apis,
+        warnings,
+        ..
+    } = model;
+    for api in rest_apis.iter_mut() {
+        let id = api.logical_id.clone();
+        api.routes
+            .retain(|r| admit(&id, &r.method, &r.path, &r.function, warnings));
+    }
+    for api in http_apis.iter_mut() {
+        let id = api.logical_id.clone();
+        api.routes
+            .retain(|r| admit(&id, &r.method, &r.path, &r.function, warnings));
+    }
+}
+
 /// Adds the children's functions, APIs and tables to `model`, named as SAM CLI names them.
 pub(crate) fn merge(model: &mut Model, children: Vec<Child>) {
     let mut routed = Routed::default();

@@ -420,3 +420,42 @@ Resources:
         model.warnings
     );
 }
+
+#[test]
+fn a_route_of_two_apis_is_served_by_the_first_with_a_warning() {
+    // One port serves every API; on AWS each has its own hostname, so both are valid there.
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  V1: {{Type: AWS::Serverless::HttpApi}}
+  V2: {{Type: AWS::Serverless::HttpApi}}
+  Rest: {{Type: AWS::Serverless::Api, Properties: {{StageName: Prod}}}}
+{FUNCTION}      Events:
+        One: {{Type: HttpApi, Properties: {{ApiId: !Ref V1, Path: '/global/{{id}}', Method: GET}}}}
+        Two: {{Type: HttpApi, Properties: {{ApiId: !Ref V2, Path: '/global/{{key}}', Method: GET}}}}
+        Three: {{Type: HttpApi, Properties: {{ApiId: !Ref V2, Path: /only-v2, Method: GET}}}}
+        Rest: {{Type: Api, Properties: {{RestApiId: !Ref Rest, Path: /only-v2, Method: GET}}}}
+"
+    ));
+    let routes = |id: &str| -> Vec<String> {
+        model
+            .http_apis
+            .iter()
+            .find(|a| a.logical_id == id)
+            .map(|a| a.routes.iter().map(|r| r.path.clone()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(routes("V1"), vec!["/global/{id}".to_owned()]);
+    // REST APIs come first: the HTTP API's /only-v2 is the REST API's.
+    assert!(routes("V2").is_empty(), "{:?}", routes("V2"));
+    assert_eq!(model.rest_apis[0].routes.len(), 1);
+    let shadowed: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("Sluice serves every API on one port"))
+        .collect();
+    assert_eq!(shadowed.len(), 2, "{:?}", model.warnings);
+    assert!(shadowed
+        .iter()
+        .any(|w| w.starts_with("V2: GET /global/{key}") && w.contains("also a route of V1")));
+}

@@ -153,13 +153,16 @@ Resources:
       Handler: app.handler
       Events:
         A: {Type: Api, Properties: {RestApiId: !Ref One, Path: '/x/{id}', Method: get}}
-        B: {Type: Api, Properties: {RestApiId: !Ref Two, Path: '/x/{key}', Method: get}}
+        B: {Type: Api, Properties: {RestApiId: !Ref One, Path: '/x/{key}', Method: get}}
 ",
             ),
             ("app.py", ""),
         ],
     );
-    both_refuse(&routes, &["GET /x/{key} is routed twice"]);
+    both_refuse(
+        &routes,
+        &["route GET /x/{key} on One is already defined by"],
+    );
 
     let provided = project(
         "no-bootstrap",
