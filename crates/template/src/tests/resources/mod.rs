@@ -388,3 +388,55 @@ fn for_each_without_the_transform_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_function_sluice_cannot_run_is_left_out_and_the_rest_serve() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Java:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: java21
+      Handler: example.Handler::handleRequest
+      Events:
+        Get: {Type: Api, Properties: {Path: /java, Method: get}}
+  Raw:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: dotnet8
+      Handler: Assembly::Type::Method
+      Code: {ZipFile: x}
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /py, Method: get}}
+",
+    );
+    let ids: Vec<_> = model
+        .functions
+        .iter()
+        .map(|f| f.logical_id.as_str())
+        .collect();
+    assert_eq!(ids, ["Py"]);
+    assert_eq!(
+        model.rest_apis[0].routes,
+        [route("GET", "/py", "Py", "Get")]
+    );
+    for (property, runtime) in [
+        ("Resources.Java.Properties.Runtime", "java21"),
+        ("Resources.Raw.Properties.Runtime", "dotnet8"),
+    ] {
+        assert!(
+            model
+                .warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("{property}: {runtime} cannot run in Sluice"))),
+            "{:?}",
+            model.warnings
+        );
+    }
+}
