@@ -310,6 +310,8 @@ fn operations(
                 Some(security) => (Some(security), join_path(&op_path, "security")),
                 None => (document.get("security"), join_path(where_, "security")),
             };
+            // SAM's marker for "not the DefaultAuthorizer".
+            let mut none = false;
             if let Some(security) = security {
                 let Kind::Seq(requirements) = &security.kind else {
                     return Err(resolver.error(security, &at, "a list of security requirements"));
@@ -320,6 +322,11 @@ fn operations(
                     .and_then(Node::entries)
                     .unwrap_or_default();
                 for (name, scopes) in first {
+                    if name == "NONE" {
+                        none = true;
+                        requires = true;
+                        continue;
+                    }
                     match schemes.get(name) {
                         Some(Scheme::ApiKey) => route.api_key_required = true,
                         Some(Scheme::Iam) => route.authorizer = RouteAuthorizer::Iam,
@@ -334,6 +341,18 @@ fn operations(
                         }
                     }
                     requires = true;
+                }
+            }
+            // SAM adds the API's DefaultAuthorizer to every operation that names no authorizer
+            // (an API key alone, say) unless it says NONE (swagger.py set_path_default_authorizer).
+            if route.authorizer == RouteAuthorizer::None && !none {
+                if let Some(default) = &api.default_authorizer {
+                    route.authorizer = default.clone();
+                    if let RouteAuthorizer::Named(name) = default {
+                        if let Some(Authorizer::Cognito(c)) = api.authorizers.get(name) {
+                            route.scopes = c.scopes.clone();
+                        }
+                    }
                 }
             }
             if requires {

@@ -281,3 +281,60 @@ fn raw_methods_and_openapi_security_are_recorded() {
         Some(RouteAuthorizer::Named("Cognito".into()))
     );
 }
+
+#[test]
+fn a_documents_operations_get_the_default_authorizer_as_sam_applies_it() {
+    let model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Cognito
+        Authorizers:
+          Cognito:
+            UserPoolArn: !GetAtt Pool.Arn
+            AuthorizationScopes: [read]
+      DefinitionBody:
+        swagger: '2.0'
+        securityDefinitions:
+          api_key: { type: apiKey, name: x-api-key, in: header }
+        paths:
+          /keyed:
+            get:
+              security: [ { api_key: [] } ]
+              x-amazon-apigateway-integration: &fn { type: aws_proxy, uri: !GetAtt Fn.Arn }
+          /none:
+            get:
+              security: [ { NONE: [] } ]
+              x-amazon-apigateway-integration: *fn
+          /plain:
+            get:
+              x-amazon-apigateway-integration: *fn
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: app.handler, Runtime: python3.12 }
+"#,
+    );
+    let api = &model.auth.apis["Api"];
+    // An API key alone names no authorizer: SAM adds the default beside it.
+    let keyed = api.route("GET", "/keyed").expect("keyed");
+    assert_eq!(keyed.authorizer, RouteAuthorizer::Named("Cognito".into()));
+    assert_eq!(keyed.scopes, vec!["read".to_owned()]);
+    assert!(keyed.api_key_required);
+    // SAM's NONE marker keeps the default off.
+    let none = api.route("GET", "/none").expect("none");
+    assert_eq!(none.authorizer, RouteAuthorizer::None);
+    assert!(!none.api_key_required);
+    // Nothing said: the gateway applies the API's default (no entry of the document's own).
+    assert!(api.route("GET", "/plain").is_none());
+    assert_eq!(
+        api.default_authorizer,
+        Some(RouteAuthorizer::Named("Cognito".into()))
+    );
+}
