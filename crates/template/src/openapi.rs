@@ -182,12 +182,33 @@ pub(crate) fn routes(
                 .iter()
                 .find(|f| f.name == name || f.logical_id == name)
             else {
-                return Err(resolver.error_hint(
-                    integration.get("uri").unwrap_or(integration),
-                    &join_path(&integration_path, "uri"),
-                    format!("the integration calls function {name}, which this template does not define"),
-                    Some("point uri at a function of the template, e.g. !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${MyFunction.Arn}/invocations".into()),
-                ));
+                // A function of another stack (a deployed ARN): API Gateway imports the route and
+                // answers 500 if it cannot invoke it; locally there is nothing to invoke.
+                let uri_path = join_path(&integration_path, "uri");
+                if rest {
+                    warnings.push(format!(
+                        "{}: the integration calls function {name}, which this template does not define; {method} {path_key} answers 500 Internal server error",
+                        crate::yaml_tree::display_path(&uri_path)
+                    ));
+                    out.push(OpenApiRoute {
+                        method: (*method).to_owned(),
+                        path: path_key.clone(),
+                        function: String::new(),
+                        integration: Integration::Unsupported {
+                            kind: format!("Lambda (function {name}, outside the template)"),
+                        },
+                        validation,
+                        payload_format: None,
+                        property: op_path,
+                        at: node.clone(),
+                    });
+                } else {
+                    warnings.push(format!(
+                        "{}: the integration calls function {name}, which this template does not define (route ignored)",
+                        crate::yaml_tree::display_path(&uri_path)
+                    ));
+                }
+                continue;
             };
             let payload_format = match text("payloadFormatVersion")?.as_deref() {
                 None => None,

@@ -149,12 +149,16 @@ Resources:
 }
 
 #[test]
-fn an_integration_naming_a_missing_function_is_an_error_at_its_place_in_the_document() {
-    let err = load_err(&format!(
-        "Resources:
+fn an_integration_naming_a_function_outside_the_template_is_reported_at_its_place() {
+    // A deployed function of another stack: API Gateway imports the route and answers 500.
+    for (kind, api) in [
+        ("REST", "Api\n    Properties:\n      StageName: Prod"),
+        ("HTTP", "HttpApi\n    Properties:"),
+    ] {
+        let model = load(&format!(
+            "Resources:
   Api:
-    Type: AWS::Serverless::HttpApi
-    Properties:
+    Type: AWS::Serverless::{api}
       DefinitionBody:
         paths:
           /x:
@@ -163,12 +167,26 @@ fn an_integration_naming_a_missing_function_is_an_error_at_its_place_in_the_docu
                 type: aws_proxy
                 uri: arn:aws:lambda:us-east-1:123456789012:function:Nope
 {FUNCTION}"
-    ));
-    assert!(
-        err.contains("DefinitionBody.paths./x.get.x-amazon-apigateway-integration.uri"),
-        "{err}"
-    );
-    assert!(err.contains("function Nope"), "{err}");
+        ));
+        let warning = model
+            .warnings
+            .iter()
+            .find(|w| w.contains("function Nope, which this template does not define"))
+            .unwrap_or_else(|| panic!("{kind}: {:?}", model.warnings));
+        assert!(
+            warning.contains("DefinitionBody.paths./x.get.x-amazon-apigateway-integration.uri"),
+            "{warning}"
+        );
+        if kind == "REST" {
+            let route = &model.rest_apis[0].routes[0];
+            assert!(matches!(
+                &route.integration,
+                crate::Integration::Unsupported { kind } if kind.contains("Nope")
+            ));
+        } else {
+            assert!(http_routes(&model).is_empty());
+        }
+    }
 }
 
 /// A REST API with its own document, and `Api` events on it: one on a documented route, one not.
