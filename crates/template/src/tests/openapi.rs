@@ -1,7 +1,7 @@
 //! APIs defined by OpenAPI (`DefinitionBody`, `DefinitionUri`) load to the same routes as their
 //! SAM event equivalents.
 
-use super::{load, load_err};
+use super::load;
 use crate::{LoadOptions, PayloadFormat};
 
 const FUNCTION: &str = "  ItemsFunction:
