@@ -41,6 +41,7 @@ pub(crate) fn build(
         tag: None,
         line: 1,
         col: 1,
+        file: None,
     };
     let props_of = |r: &'_ Node| {
         r.get("Properties")

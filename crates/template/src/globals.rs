@@ -40,6 +40,7 @@ pub(crate) fn apply(global: Option<&Node>, properties: Option<&Node>, at: &Node)
         tag: None,
         line: at.line,
         col: at.col,
+        file: at.file.clone(),
     };
     let global = global.filter(|g| g.entries().is_some());
     let properties = properties.filter(|p| !p.is_null());

@@ -41,6 +41,7 @@ impl Expander<'_> {
             tag,
             line,
             col,
+            file,
         } = node;
         let kind = match kind {
             Kind::Map(entries) => {
@@ -86,6 +87,7 @@ impl Expander<'_> {
             tag,
             line,
             col,
+            file,
         })
     }
 
@@ -97,7 +99,7 @@ impl Expander<'_> {
         depth: usize,
     ) -> Result<Option<Node>, TemplateError> {
         let invalid = |at: &Node, property: String, message: String| TemplateError::Invalid {
-            file: self.file.to_path_buf(),
+            file: at.file.as_deref().unwrap_or(self.file).to_path_buf(),
             line: at.line,
             col: at.col,
             property,
@@ -140,7 +142,7 @@ impl Expander<'_> {
                 format!("cannot read {}: {e}", included.display()),
             )
         })?;
-        let Some(node) = crate::yaml_tree::parse(&source, &included)? else {
+        let Some(node) = crate::yaml_tree::parse_other(&source, &included)? else {
             return Err(invalid(location, location_path, format!("{text} is empty")));
         };
         let node = crate::long_form::convert(node);

@@ -32,6 +32,7 @@ pub(crate) fn convert(node: Node) -> Node {
         tag,
         line,
         col,
+        file,
     } = node;
     let kind = match kind {
         Kind::Seq(items) => Kind::Seq(items.into_iter().map(convert).collect()),
@@ -45,6 +46,7 @@ pub(crate) fn convert(node: Node) -> Node {
         tag: None,
         line,
         col,
+        file: file.clone(),
     };
     let Some(tag) = tag else { return inner };
     let key = match tag.strip_prefix('!') {
@@ -65,6 +67,7 @@ pub(crate) fn convert(node: Node) -> Node {
         tag: None,
         line,
         col,
+        file,
     }
 }
 
@@ -81,6 +84,7 @@ fn split_get_att(node: Node) -> Node {
                 tag: None,
                 line: node.line,
                 col: node.col,
+                file: node.file.clone(),
             },
             None => node,
         },

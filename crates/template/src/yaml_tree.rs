@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, StrInput, Tag};
 
@@ -23,6 +24,9 @@ pub(crate) struct Node {
     pub line: usize,
     /// 1-based column.
     pub col: usize,
+    /// The file the node was read from when it is not the template's own (an OpenAPI
+    /// `DefinitionUri`, an `AWS::Include`), so errors name the right file.
+    pub file: Option<Arc<Path>>,
 }
 
 /// The shape of a node.
@@ -53,6 +57,7 @@ impl Node {
             tag: None,
             line,
             col,
+            file: None,
         }
     }
 
@@ -98,11 +103,26 @@ impl Node {
 
 /// Parses the first YAML document of `source`; `None` when the file holds no document or only null.
 pub(crate) fn parse(source: &str, file: &Path) -> Result<Option<Node>, TemplateError> {
+    parse_from(source, file, None)
+}
+
+/// [`parse`] for a file the template reads in (a `DefinitionUri`, an `AWS::Include`): its nodes
+/// carry the file, so errors about them name it.
+pub(crate) fn parse_other(source: &str, file: &Path) -> Result<Option<Node>, TemplateError> {
+    parse_from(source, file, Some(Arc::from(file)))
+}
+
+fn parse_from(
+    source: &str,
+    file: &Path,
+    origin: Option<Arc<Path>>,
+) -> Result<Option<Node>, TemplateError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(source),
         anchors: HashMap::new(),
         alias_nodes: 0,
         file,
+        origin,
     };
     loop {
         let (event, span) = builder.next()?;
@@ -125,6 +145,8 @@ struct Builder<'a> {
     /// Nodes copied by aliases so far, checked against [`MAX_ALIAS_NODES`].
     alias_nodes: usize,
     file: &'a Path,
+    /// Set on every node when the file is not the template's own.
+    origin: Option<Arc<Path>>,
 }
 
 impl<'a> Builder<'a> {
@@ -185,6 +207,7 @@ impl<'a> Builder<'a> {
                     tag: local_tag(tag.as_deref()),
                     line,
                     col,
+                    file: self.origin.clone(),
                 };
                 (node, anchor)
             }
@@ -203,6 +226,7 @@ impl<'a> Builder<'a> {
                     tag: local_tag(tag.as_deref()),
                     line,
                     col,
+                    file: self.origin.clone(),
                 };
                 (node, anchor)
             }
@@ -285,6 +309,7 @@ impl<'a> Builder<'a> {
                     tag: local_tag(tag.as_deref()),
                     line,
                     col,
+                    file: self.origin.clone(),
                 };
                 (node, anchor)
             }

@@ -82,7 +82,10 @@ impl<'t> Resolver<'t> {
         hint: Option<String>,
     ) -> TemplateError {
         TemplateError::Invalid {
-            file: self.file.clone(),
+            file: at
+                .file
+                .as_deref()
+                .map_or_else(|| self.file.clone(), Path::to_path_buf),
             line: at.line,
             col: at.col,
             property: display_path(path),
@@ -253,6 +256,7 @@ fn list_node(items: Vec<String>, at: &Node) -> Node {
         tag: None,
         line: at.line,
         col: at.col,
+        file: at.file.clone(),
     }
 }
 

@@ -477,3 +477,51 @@ Resources:
         .iter()
         .any(|w| w.starts_with("V2: GET /global/{key}") && w.contains("also a route of V1")));
 }
+
+#[test]
+fn an_error_in_a_definition_file_names_that_file_and_its_line() {
+    let dir = std::env::temp_dir().join(format!("sluice-defuri-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("api.yaml"),
+        "openapi: '3.0.1'
+paths:
+  /items:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        uri: !GetAtt ItemsFunction.Arn
+        payloadFormatVersion: '3.0'
+",
+    )
+    .expect("write openapi");
+    let template = dir.join("template.yaml");
+    for definition in [
+        "DefinitionUri: api.yaml",
+        "DefinitionBody: {'Fn::Transform': {Name: AWS::Include, Parameters: {Location: api.yaml}}}",
+    ] {
+        std::fs::write(
+            &template,
+            format!(
+                "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      {definition}
+{FUNCTION}"
+            ),
+        )
+        .expect("write template");
+        let err = crate::load(&template, &LoadOptions::default())
+            .expect_err("an invalid payload format")
+            .to_string();
+        assert!(err.contains("/api.yaml:6:"), "{definition}: {err}");
+        assert!(!err.contains("template.yaml"), "{definition}: {err}");
+        assert!(
+            err.contains("\"3.0\" is not a payload format version"),
+            "{err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
