@@ -125,6 +125,41 @@ pub(crate) struct UnknownType {
 
 /// `Err` for a type that is certainly wrong: an `AWS::Serverless::*` type SAM does not define, a
 /// name without CloudFormation's `Vendor::Service::Resource` shape, or a near miss of a known type.
+/// The keys a resource may have besides `Type` (CloudFormation's resource attributes, and SAM's
+/// `Connectors` and `IgnoreGlobals`).
+const RESOURCE_KEYS: &[&str] = &[
+    "Type",
+    "Properties",
+    "Condition",
+    "DependsOn",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "UpdatePolicy",
+    "CreationPolicy",
+    "Metadata",
+    "Connectors",
+    "IgnoreGlobals",
+];
+
+/// For a key a resource of type `ty` may not have (`roperties:`), what AWS does with it, and the
+/// attribute it most likely meant. The SAM transform drops such keys of its own resources (a
+/// `Description` beside `Properties` deploys); CloudFormation rejects them on any other.
+pub(crate) fn unknown_resource_key(ty: &str, key: &str) -> Option<String> {
+    if RESOURCE_KEYS.contains(&key) {
+        return None;
+    }
+    let meant = nearest(key, RESOURCE_KEYS)
+        .filter(|(_, distance)| *distance <= 3)
+        .map(|(k, _)| format!(" (did you mean {k}?)"))
+        .unwrap_or_default();
+    let fate = if ty.starts_with("AWS::Serverless::") {
+        "the SAM transform drops it"
+    } else {
+        "CloudFormation rejects the template (ignored here)"
+    };
+    Some(format!("not a resource attribute{meant}: {fate}"))
+}
+
 pub(crate) fn check(ty: &str) -> Result<(), UnknownType> {
     if SAM_TYPES.contains(&ty) || CLOUDFORMATION_TYPES.contains(&ty) {
         return Ok(());

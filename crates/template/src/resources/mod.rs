@@ -74,6 +74,11 @@ pub(crate) fn build(
                 unknown.suggestion.map(|s| format!("did you mean {s}?")),
             ));
         }
+        for (key, _) in resource.entries().unwrap_or_default() {
+            if let Some(why) = crate::resource_types::unknown_resource_key(ty, key) {
+                warnings.push(format!("{path}.{key}: {why}"));
+            }
+        }
         if let Some(condition) = resource.get("Condition") {
             let condition_path = format!("{path}.Condition");
             let Some(name) = condition.as_str() else {

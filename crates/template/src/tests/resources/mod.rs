@@ -440,3 +440,37 @@ Resources:
         );
     }
 }
+
+#[test]
+fn a_key_a_resource_may_not_have_is_named_with_what_it_likely_meant() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Py:
+    Type: AWS::Serverless::Function
+    DependsOn: Table
+    Metadata: {BuildMethod: python3.12}
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+  Table:
+    Type: AWS::Serverless::SimpleTable
+    roperties: {TableName: t}
+  Queue:
+    Type: AWS::SQS::Queue
+    Description: a queue
+",
+    );
+    let attributes: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("not a resource attribute"))
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            "Resources.Table.roperties: not a resource attribute (did you mean Properties?): the SAM transform drops it",
+            "Resources.Queue.Description: not a resource attribute: CloudFormation rejects the template (ignored here)",
+        ]
+    );
+}
