@@ -142,7 +142,7 @@ impl Expander<'_> {
                 format!("cannot read {}: {e}", included.display()),
             )
         })?;
-        let Some(node) = crate::yaml_tree::parse_other(&source, &included)? else {
+        let Some(node) = crate::yaml_tree::parse_other(&source, &included, self.warnings)? else {
             return Err(invalid(location, location_path, format!("{text} is empty")));
         };
         let node = crate::long_form::convert(node);

@@ -52,11 +52,11 @@ fn compile(
         message: message.to_string(),
         hint: None,
     };
-    let Some(root) = yaml_tree::parse(source, file_name)? else {
+    let mut warnings = Vec::new();
+    let Some(root) = yaml_tree::parse(source, file_name, &mut warnings)? else {
         return Err(invalid(1, 1, "(template)", "the template is empty"));
     };
     let root = long_form::convert(root);
-    let mut warnings = Vec::new();
     let root = crate::include::expand(root, file_name, &mut warnings)?;
     if root.entries().is_none() {
         return Err(invalid(

@@ -85,7 +85,7 @@ pub(crate) fn document(
             format!("cannot read {}: {e}", file.display()),
         )
     })?;
-    let Some(root) = crate::yaml_tree::parse_other(&source, &file)? else {
+    let Some(root) = crate::yaml_tree::parse_other(&source, &file, warnings)? else {
         return Err(resolver.error(uri_node, &uri_path, format!("{uri} is empty")));
     };
     Ok(Some((crate::long_form::convert(root), uri)))

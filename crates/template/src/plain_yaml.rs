@@ -11,7 +11,9 @@ use crate::yaml_tree::{self, Kind, Node, Style};
 /// Reads a YAML document as JSON: plain `true`/`false`, numbers and nulls are typed as YAML's core
 /// schema types them; quoted scalars stay strings. An empty document is `null`.
 pub fn yaml_to_json(source: &str, file: &Path) -> Result<Value, TemplateError> {
-    Ok(yaml_tree::parse(source, file)?.map_or(Value::Null, |root| to_json(&root)))
+    // A repeated key takes its last value, as for templates; there is nowhere to say so here.
+    let mut repeated = Vec::new();
+    Ok(yaml_tree::parse(source, file, &mut repeated)?.map_or(Value::Null, |root| to_json(&root)))
 }
 
 /// One node as JSON, scalars typed as [`yaml_to_json`] types them.

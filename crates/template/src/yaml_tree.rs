@@ -102,20 +102,31 @@ impl Node {
 }
 
 /// Parses the first YAML document of `source`; `None` when the file holds no document or only null.
-pub(crate) fn parse(source: &str, file: &Path) -> Result<Option<Node>, TemplateError> {
-    parse_from(source, file, None)
+/// A key repeated in one mapping takes its last value, as CloudFormation and SAM CLI (PyYAML)
+/// load it, with a line in `warnings`.
+pub(crate) fn parse(
+    source: &str,
+    file: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Node>, TemplateError> {
+    parse_from(source, file, None, warnings)
 }
 
 /// [`parse`] for a file the template reads in (a `DefinitionUri`, an `AWS::Include`): its nodes
 /// carry the file, so errors about them name it.
-pub(crate) fn parse_other(source: &str, file: &Path) -> Result<Option<Node>, TemplateError> {
-    parse_from(source, file, Some(Arc::from(file)))
+pub(crate) fn parse_other(
+    source: &str,
+    file: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Node>, TemplateError> {
+    parse_from(source, file, Some(Arc::from(file)), warnings)
 }
 
 fn parse_from(
     source: &str,
     file: &Path,
     origin: Option<Arc<Path>>,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<Node>, TemplateError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(source),
@@ -123,6 +134,7 @@ fn parse_from(
         alias_nodes: 0,
         file,
         origin,
+        warnings,
     };
     loop {
         let (event, span) = builder.next()?;
@@ -147,6 +159,8 @@ struct Builder<'a> {
     file: &'a Path,
     /// Set on every node when the file is not the template's own.
     origin: Option<Arc<Path>>,
+    /// Repeated keys, each said once.
+    warnings: &'a mut Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -259,15 +273,22 @@ impl<'a> Builder<'a> {
                     } else {
                         format!("{path}.{key}")
                     };
-                    if let Some(i) = entries.iter().position(|(k, _)| *k == key) {
-                        let message = format!(
-                            "duplicate key {key:?} (first defined on line {})",
-                            key_lines[i]
-                        );
-                        return Err(self.invalid(key_span, &value_path, message));
-                    }
+                    let repeated = entries.iter().position(|(k, _)| *k == key);
                     let (event, span) = self.next()?;
                     let value = self.node(event, span, &value_path, depth + 1)?;
+                    if let Some(i) = repeated {
+                        self.warnings.push(format!(
+                            "{}:{}:{}: {}: duplicate key {key:?} (also on line {}); the last value wins, as CloudFormation and SAM CLI load it",
+                            self.file.display(),
+                            key_span.start.line(),
+                            key_span.start.col() + 1,
+                            display_path(&value_path),
+                            key_lines[i]
+                        ));
+                        entries[i].1 = value;
+                        key_lines[i] = key_span.start.line();
+                        continue;
+                    }
                     if key == "<<" {
                         let sources = match value.kind {
                             Kind::Map(_) => vec![value],

@@ -49,13 +49,18 @@ fn yaml_syntax_error_exact_line() {
 }
 
 #[test]
-fn duplicate_keys_are_errors_with_both_lines() {
-    let err = load_err("Resources:\n  F:\n    Type: A\n  F:\n    Type: B\n");
+fn a_duplicate_key_takes_its_last_value_with_a_warning_naming_both_lines() {
+    // CloudFormation and SAM CLI (PyYAML) load a repeated key last-wins; so does Sluice, saying so.
+    let model = super::load(
+        "Resources:\n  F:\n    Type: AWS::SNS::Topic\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: app.handler}\n",
+    );
+    assert_eq!(model.functions.len(), 1);
     assert!(
-        err.starts_with(
-            "/app/template.yaml:4:3: Resources.F: duplicate key \"F\" (first defined on line 2)"
+        model.warnings[0].starts_with(
+            "/app/template.yaml:4:3: Resources.F: duplicate key \"F\" (also on line 2); the last value wins"
         ),
-        "{err}"
+        "{:?}",
+        model.warnings
     );
 }
 
@@ -101,8 +106,9 @@ fn missing_resource_type_has_a_hint() {
 
 #[test]
 fn duplicate_nested_keys_report_the_key_line() {
-    let err = load_err("Resources:\n  F:\n    Type: A\n    Properties:\n      X: 1\n      X: 2\n");
-    assert!(err.starts_with("/app/template.yaml:6:7: Resources.F.Properties.X: duplicate key \"X\" (first defined on line 5)"), "{err}");
+    let model = super::load("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.first\n      Handler: app.handler\n");
+    assert_eq!(model.functions[0].handler, "app.handler");
+    assert!(model.warnings[0].starts_with("/app/template.yaml:7:7: Resources.F.Properties.Handler: duplicate key \"Handler\" (also on line 6)"), "{:?}", model.warnings);
 }
 
 #[test]
