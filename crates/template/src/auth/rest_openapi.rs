@@ -310,8 +310,9 @@ fn operations(
                 Some(security) => (Some(security), join_path(&op_path, "security")),
                 None => (document.get("security"), join_path(where_, "security")),
             };
-            // SAM's marker for "not the DefaultAuthorizer".
+            // SAM's markers for "not the DefaultAuthorizer" and "not the API's ApiKeyRequired".
             let mut none = false;
+            let mut no_key = false;
             if let Some(security) = security {
                 let Kind::Seq(requirements) = &security.kind else {
                     return Err(resolver.error(security, &at, "a list of security requirements"));
@@ -324,6 +325,11 @@ fn operations(
                 for (name, scopes) in first {
                     if name == "NONE" {
                         none = true;
+                        requires = true;
+                        continue;
+                    }
+                    if name == "api_key_false" {
+                        no_key = true;
                         requires = true;
                         continue;
                     }
@@ -345,6 +351,11 @@ fn operations(
             }
             // SAM adds the API's DefaultAuthorizer to every operation that names no authorizer
             // (an API key alone, say) unless it says NONE (swagger.py set_path_default_authorizer).
+            // And `Auth.ApiKeyRequired` beside whatever the operation requires, unless it says
+            // api_key_false (set_path_default_apikey_required).
+            if api.default_api_key_required && !no_key {
+                route.api_key_required = true;
+            }
             if route.authorizer == RouteAuthorizer::None && !none {
                 if let Some(default) = &api.default_authorizer {
                     route.authorizer = default.clone();

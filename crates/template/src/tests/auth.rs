@@ -333,6 +333,44 @@ Resources:
     assert!(!none.api_key_required);
     // Nothing said: the gateway applies the API's default (no entry of the document's own).
     assert!(api.route("GET", "/plain").is_none());
+    // Auth.ApiKeyRequired joins an operation's own security, unless it says api_key_false.
+    let keyed_model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        ApiKeyRequired: true
+      DefinitionBody:
+        swagger: '2.0'
+        securityDefinitions:
+          Token:
+            type: apiKey
+            name: Authorization
+            in: header
+            x-amazon-apigateway-authorizer: { type: token, authorizerUri: !GetAtt Fn.Arn }
+        paths:
+          /token:
+            get:
+              security: [ { Token: [] } ]
+              x-amazon-apigateway-integration: &fn { type: aws_proxy, uri: !GetAtt Fn.Arn }
+          /free:
+            get:
+              security: [ { api_key_false: [] } ]
+              x-amazon-apigateway-integration: *fn
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: app.handler, Runtime: python3.12 }
+"#,
+    );
+    let keyed = &keyed_model.auth.apis["Api"];
+    let token = keyed.route("GET", "/token").expect("token");
+    assert_eq!(token.authorizer, RouteAuthorizer::Named("Token".into()));
+    assert!(token.api_key_required);
+    assert!(!keyed.route("GET", "/free").expect("free").api_key_required);
     assert_eq!(
         api.default_authorizer,
         Some(RouteAuthorizer::Named("Cognito".into()))
