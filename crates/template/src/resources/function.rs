@@ -182,11 +182,11 @@ fn code(
 ) -> Result<Code, TemplateError> {
     let uri_node = props.properties.get("CodeUri");
     if let Some(inline) = props.string("InlineCode")? {
-        if let Some(uri) = uri_node {
-            return Err(props.resolver.error(
-                uri,
-                &props.path("CodeUri"),
-                "a function takes CodeUri or InlineCode, not both",
+        // SAM's transform takes InlineCode when both are set (a CodeUri from Globals, say).
+        if uri_node.is_some() {
+            warnings.push(format!(
+                "{}: ignored, as SAM ignores it beside InlineCode",
+                props.path("CodeUri")
             ));
         }
         return Ok(Code::Inline(inline));

@@ -324,3 +324,29 @@ Resources:
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn inline_code_wins_over_a_code_uri_as_in_sam() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: src/
+Resources:
+  Inline:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: 'def handler(e, c): return 1'
+",
+    );
+    assert_eq!(
+        model.functions[0].code,
+        Code::Inline("def handler(e, c): return 1".into())
+    );
+    assert_eq!(
+        model.warnings,
+        ["Resources.Inline.Properties.CodeUri: ignored, as SAM ignores it beside InlineCode"]
+    );
+}
