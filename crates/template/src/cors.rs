@@ -149,14 +149,10 @@ pub(crate) fn rest(
             Some("add e.g. AllowOrigin: \"'https://example.com'\" (SAM wants the quotes)".into()),
         ));
     };
-    let split = |list: Option<String>| -> Vec<String> {
-        list.map(|l| {
-            l.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
+    // SAM puts these values in the OPTIONS method's mock response as written ('GET, OPTIONS'
+    // keeps its space), so each is one entry.
+    let verbatim = |value: Option<String>| -> Vec<String> {
+        value.filter(|v| !v.trim().is_empty()).into_iter().collect()
     };
     let max_age = match text("MaxAge")? {
         Some(age) => Some(age.trim().parse::<u32>().map_err(|_| {
@@ -170,8 +166,8 @@ pub(crate) fn rest(
     };
     Ok(Some(Cors {
         allow_origins: vec![origin],
-        allow_methods: split(text("AllowMethods")?),
-        allow_headers: split(text("AllowHeaders")?),
+        allow_methods: verbatim(text("AllowMethods")?),
+        allow_headers: verbatim(text("AllowHeaders")?),
         expose_headers: Vec::new(),
         max_age,
         allow_credentials: text("AllowCredentials")?

@@ -259,8 +259,9 @@ Resources:
         model.rest_apis[0].cors,
         Some(Cors {
             allow_origins: vec!["https://app.example.com".into()],
-            allow_methods: vec!["GET".into(), "POST".into()],
-            allow_headers: vec!["Content-Type".into(), "Authorization".into()],
+            // As written: SAM puts the values in the preflight's mock response verbatim.
+            allow_methods: vec!["GET, POST".into()],
+            allow_headers: vec!["Content-Type,Authorization".into()],
             expose_headers: vec![],
             max_age: Some(600),
             allow_credentials: true,
