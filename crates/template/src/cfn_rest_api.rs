@@ -67,6 +67,12 @@ pub(crate) fn build(
         let mut routes = Vec::new();
         if let Some(body) = props.get("Body") {
             let where_ = join_path(&path, "Body");
+            for op in openapi::unintegrated(body, &where_) {
+                warnings.push(format!(
+                    "{}: no x-amazon-apigateway-integration; the route is not served",
+                    op.property
+                ));
+            }
             for r in openapi::routes(body, &where_, resolver, functions, warnings, true)? {
                 routes.push(Route {
                     method: r.method,

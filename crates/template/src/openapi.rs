@@ -113,12 +113,7 @@ pub(crate) fn routes(
             };
             let op_path = format!("{item_path}.{operation}");
             let Some(integration) = node.get("x-amazon-apigateway-integration") else {
-                // HTTP APIs' callers warn once events had their chance to supply one.
-                if rest {
-                    warnings.push(format!(
-                        "{op_path}: no x-amazon-apigateway-integration; the route is not served"
-                    ));
-                }
+                // Callers warn ([`unintegrated`]) once events had their chance to supply one.
                 continue;
             };
             let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
@@ -325,7 +320,21 @@ pub(crate) fn attach_rest(
         let covers = |route: &Route, op: &OpenApiRoute| {
             route.method == op.method && same_shape(&route.path, &op.path)
         };
-        if merges_definitions(&properties, &path, resolver)? {
+        let merge = merges_definitions(&properties, &path, resolver)?;
+        for op in unintegrated(&document, &where_) {
+            let supplied = merge
+                && api
+                    .routes
+                    .iter()
+                    .any(|r| r.method == op.method && same_shape(&r.path, &op.path));
+            if !supplied {
+                warnings.push(format!(
+                    "{}: no x-amazon-apigateway-integration; the route is not served",
+                    op.property
+                ));
+            }
+        }
+        if merge {
             // SAM merges each event's generated operation over the document's: the event's wins.
             documented.retain(|op| !api.routes.iter().any(|route| covers(route, op)));
         } else {

@@ -207,6 +207,9 @@ Resources:
                 type: aws_proxy
                 httpMethod: POST
                 uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{DocFunction.Arn}}/invocations
+          /items:
+            post:
+              responses: {{}}
   DocFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -245,6 +248,15 @@ fn api_events_add_no_route_to_a_rest_apis_own_document() {
         .collect();
     assert_eq!(missing.len(), 1, "{:?}", model.warnings);
     assert!(missing[0].contains("event `Post` of `ItemsFunction`: POST /items"));
+    assert!(
+        model
+            .warnings
+            .iter()
+            .any(|w| w
+                .contains("DefinitionBody.paths./items.post: no x-amazon-apigateway-integration")),
+        "{:?}",
+        model.warnings
+    );
 }
 
 #[test]
