@@ -51,16 +51,20 @@ pub(super) fn function(
             (Some(node), imported)
         }
     };
+    let evaluated = |node: &Node| -> Result<BTreeMap<String, String>, TemplateError> {
+        match resolver.eval(node, &props.path("Environment"))? {
+            Some(env) => match env.get("Variables") {
+                Some(vars) => resolver.eval_string_map(vars, &props.path("Environment.Variables")),
+                None => Ok(BTreeMap::new()),
+            },
+            None => Ok(BTreeMap::new()),
+        }
+    };
     let mut environment = match environment {
         None => BTreeMap::new(),
-        Some(node) => match resolver.eval(&node, &props.path("Environment"))? {
-            Some(env) => match env.get("Variables") {
-                Some(vars) => {
-                    resolver.eval_string_map(vars, &props.path("Environment.Variables"))?
-                }
-                None => BTreeMap::new(),
-            },
-            None => BTreeMap::new(),
+        Some(node) => match evaluated(&node) {
+            Ok(variables) => variables,
+            Err(error) => variables_one_by_one(&node, props, warnings).ok_or(error)??,
         },
     };
     for name in imported {
@@ -217,6 +221,37 @@ fn code(
     )))
 }
 
+/// `Environment.Variables` evaluated one by one after the whole failed: a variable whose value
+/// reads an attribute of a resource Sluice does not emulate (a VPC endpoint's `DnsEntries` under
+/// `Fn::Select`, say) starts empty with a warning, as SAM CLI leaves what it cannot resolve.
+/// `None` when the failure is not of that kind (the caller reports it).
+fn variables_one_by_one(
+    environment: &Node,
+    props: &Reader<'_, '_>,
+    warnings: &mut Vec<String>,
+) -> Option<Result<BTreeMap<String, String>, TemplateError>> {
+    let variables = environment.get("Variables")?.entries()?;
+    let mut out = BTreeMap::new();
+    let mut emptied = Vec::new();
+    for (name, value) in variables {
+        let path = props.path(&format!("Environment.Variables.{name}"));
+        match props.resolver.eval_string(value, &path) {
+            Ok(text) => {
+                out.insert(name.clone(), text.unwrap_or_default());
+            }
+            Err(TemplateError::Invalid { message, .. }) if mentions(value, "Fn::GetAtt") => {
+                emptied.push(format!(
+                    "{path}: {message}; the variable is empty, as SAM CLI leaves what it cannot resolve (give it a value with --env-vars)"
+                ));
+                out.insert(name.clone(), String::new());
+            }
+            Err(_) => return None,
+        }
+    }
+    warnings.extend(emptied);
+    Some(Ok(out))
+}
+
 /// `Environment` without the variables whose value imports another stack's export (there is no
 /// other stack locally), and their names. SAM CLI leaves such variables empty, for `--env-vars`.
 fn without_imports(environment: &Node) -> (Node, Vec<String>) {
@@ -242,11 +277,16 @@ fn without_imports(environment: &Node) -> (Node, Vec<String>) {
 }
 
 fn mentions_import(node: &Node) -> bool {
+    mentions(node, "Fn::ImportValue")
+}
+
+/// Whether `node` uses the intrinsic `function` anywhere.
+fn mentions(node: &Node, function: &str) -> bool {
     match &node.kind {
         Kind::Map(entries) => entries
             .iter()
-            .any(|(key, value)| key == "Fn::ImportValue" || mentions_import(value)),
-        Kind::Seq(items) => items.iter().any(mentions_import),
+            .any(|(key, value)| key == function || mentions(value, function)),
+        Kind::Seq(items) => items.iter().any(|item| mentions(item, function)),
         Kind::Scalar(..) => false,
     }
 }

@@ -338,3 +338,37 @@ fn merge_keys_fill_in_missing_entries() {
         ("python3.12", 1024)
     );
 }
+
+#[test]
+fn a_variable_reading_an_unemulated_resources_attribute_as_a_list_is_empty_with_a_warning() {
+    // A VPC endpoint's DnsEntries is a list on AWS; Sluice has no endpoint to read it from.
+    let model = super::load(
+        "Resources:
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties: {VpcId: vpc-1, ServiceName: com.amazonaws.us-east-1.dynamodb}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          DNS: !Select [1, !Split [':', !Select [0, !GetAtt Endpoint.DnsEntries]]]
+          KEPT: plain
+",
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["DNS"], "");
+    assert_eq!(env["KEPT"], "plain");
+    assert!(
+        model.warnings.iter().any(|w| w
+            .starts_with("Resources.Fn.Properties.Environment.Variables.DNS: ")
+            && w.contains("the variable is empty")),
+        "{:?}",
+        model.warnings
+    );
+    // Other failures still stop the load at their place.
+    let err = load_err(&super::env_template("", "!Ref Nowhere", ""));
+    assert!(err.contains("Environment.Variables.V"), "{err}");
+}
