@@ -36,6 +36,11 @@ pub(crate) struct Resolver<'t> {
 }
 
 impl<'t> Resolver<'t> {
+    /// Whether the template has a resource with this logical id.
+    pub fn has_resource(&self, id: &str) -> bool {
+        self.resources.iter().any(|(r, _)| r == id)
+    }
+
     /// A resolver over one template's sections.
     pub fn new(
         file: &Path,

@@ -239,7 +239,10 @@ fn variables_one_by_one(
             Ok(text) => {
                 out.insert(name.clone(), text.unwrap_or_default());
             }
-            Err(TemplateError::Invalid { message, .. }) if mentions(value, "Fn::GetAtt") => {
+            Err(TemplateError::Invalid { message, .. })
+                if mentions(value, "Fn::GetAtt")
+                    && reads_existing_resources(value, props.resolver) =>
+            {
                 emptied.push(format!(
                     "{path}: {message}; the variable is empty, as SAM CLI leaves what it cannot resolve (give it a value with --env-vars)"
                 ));
@@ -278,6 +281,29 @@ fn without_imports(environment: &Node) -> (Node, Vec<String>) {
 
 fn mentions_import(node: &Node) -> bool {
     mentions(node, "Fn::ImportValue")
+}
+
+/// Whether every `Fn::GetAtt` in `node` names a resource of the template (one that does not is
+/// an error on AWS too).
+fn reads_existing_resources(node: &Node, resolver: &crate::intrinsics::Resolver<'_>) -> bool {
+    match &node.kind {
+        Kind::Map(entries) => entries.iter().all(|(key, value)| {
+            if key == "Fn::GetAtt" {
+                let target = match &value.kind {
+                    Kind::Seq(items) => items.first().and_then(Node::as_str),
+                    Kind::Scalar(..) => value.as_str().and_then(|t| t.split('.').next()),
+                    Kind::Map(_) => None,
+                };
+                target.is_some_and(|id| resolver.has_resource(id))
+            } else {
+                reads_existing_resources(value, resolver)
+            }
+        }),
+        Kind::Seq(items) => items
+            .iter()
+            .all(|item| reads_existing_resources(item, resolver)),
+        Kind::Scalar(..) => true,
+    }
 }
 
 /// Whether `node` uses the intrinsic `function` anywhere.
