@@ -93,12 +93,10 @@ impl Gateway {
     }
 }
 
-/// Every method, as SAM lists them when a path has `ANY`.
-const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
-
 /// The MOCK `OPTIONS` answer SAM generates for a REST API path whose routes use `methods`.
 pub(crate) fn rest_preflight(cors: &Cors, methods: &[String]) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    // SAM's MOCK response template for the method is `{}` and a newline.
+    let mut response = Response::new(Full::new(Bytes::from_static(b"{}\n")));
     let headers = response.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
@@ -109,24 +107,11 @@ pub(crate) fn rest_preflight(cors: &Cors, methods: &[String]) -> Response<Full<B
         "access-control-allow-origin",
         &cors.allow_origins.join(","),
     );
-    // SAM: without AllowMethods, the methods the path defines plus OPTIONS (all of them for ANY).
-    let allow_methods = if cors.allow_methods.is_empty() {
-        let mut list: Vec<String> = if methods.iter().any(|m| m == "ANY") {
-            ALL_METHODS.iter().map(|m| (*m).to_owned()).collect()
-        } else {
-            methods
-                .iter()
-                .cloned()
-                .chain(std::iter::once("OPTIONS".to_owned()))
-                .collect()
-        };
-        list.sort();
-        list.dedup();
-        list.join(",")
-    } else {
-        cors.allow_methods.join(",")
-    };
-    set(headers, "access-control-allow-methods", &allow_methods);
+    set(
+        headers,
+        "access-control-allow-methods",
+        &cors.rest_allow_methods(methods),
+    );
     if !cors.allow_headers.is_empty() {
         set(
             headers,

@@ -33,6 +33,10 @@ pub struct ApiAuth {
     pub default_authorizer: Option<RouteAuthorizer>,
     /// `Auth.ApiKeyRequired`, the API's default.
     pub default_api_key_required: bool,
+    /// `Auth.AddDefaultAuthorizerToCorsPreflight` (SAM's default: true).
+    pub default_authorizer_on_preflight: bool,
+    /// `Auth.AddApiKeyRequiredToCorsPreflight` (SAM's default: true).
+    pub api_key_on_preflight: bool,
     /// Guards of routes that raw `AWS::ApiGateway::Method`s define, by the route's `event_name`
     /// (`Resources.<MethodId>`).
     pub methods: BTreeMap<String, MethodAuth>,

@@ -1,6 +1,8 @@
 //! CORS settings as templates declare them: HTTP API `CorsConfiguration`, Function URL `Cors`
 //! (lists of values) and REST API `Cors` (SAM's quoted header values), all read into one [`Cors`].
 
+use std::collections::BTreeMap;
+
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::Cors;
@@ -183,4 +185,111 @@ fn unquote(value: &str) -> String {
         .and_then(|v| v.strip_suffix('\''))
         .unwrap_or(trimmed)
         .to_owned()
+}
+
+/// SAM's `Cors` OPTIONS methods as MOCK routes, on the REST APIs whose `Auth` reaches them:
+/// SAM adds the API's `DefaultAuthorizer` and `ApiKeyRequired` to every method of the document it
+/// generates, the OPTIONS ones included unless `AddDefaultAuthorizerToCorsPreflight` /
+/// `AddApiKeyRequiredToCorsPreflight` say false, so on AWS such a preflight is refused without a
+/// token or key. As routes, they pass the gateway's guards; other APIs' preflights are answered
+/// before routing, as a MOCK that needs nothing would be.
+pub(crate) fn guarded_preflights(
+    apis: &mut [crate::model::RestApi],
+    auth: &mut crate::auth_model::AuthModel,
+) {
+    use crate::auth_model::{Authorizer, RouteAuth, RouteAuthorizer};
+    use crate::model::{Integration, IntegrationResponse, Mapping, Route};
+    for api in apis.iter_mut() {
+        let (Some(cors), Some(api_auth)) = (&api.cors, auth.apis.get_mut(&api.logical_id)) else {
+            continue;
+        };
+        let authorizer = match &api_auth.default_authorizer {
+            Some(a @ (RouteAuthorizer::Named(_) | RouteAuthorizer::Iam))
+                if api_auth.default_authorizer_on_preflight =>
+            {
+                a.clone()
+            }
+            _ => RouteAuthorizer::None,
+        };
+        let api_key_required = api_auth.default_api_key_required && api_auth.api_key_on_preflight;
+        if authorizer == RouteAuthorizer::None && !api_key_required {
+            continue;
+        }
+        let scopes = match &authorizer {
+            RouteAuthorizer::Named(name) => match api_auth.authorizers.get(name) {
+                Some(Authorizer::Cognito(c)) => c.scopes.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let mut paths: Vec<String> = Vec::new();
+        for route in &api.routes {
+            if !paths.contains(&route.path) {
+                paths.push(route.path.clone());
+            }
+        }
+        for path in paths {
+            let methods: Vec<String> = api
+                .routes
+                .iter()
+                .filter(|r| r.path == path)
+                .map(|r| r.method.clone())
+                .collect();
+            // An OPTIONS method of the template's own stays (SAM leaves it alone).
+            if methods.iter().any(|m| m == "OPTIONS") {
+                continue;
+            }
+            let mut headers = BTreeMap::new();
+            let mut header = |name: &str, value: String| {
+                headers.insert(
+                    format!("method.response.header.{name}"),
+                    format!("'{value}'"),
+                );
+            };
+            header("Access-Control-Allow-Origin", cors.allow_origins.join(","));
+            header(
+                "Access-Control-Allow-Methods",
+                cors.rest_allow_methods(&methods),
+            );
+            if !cors.allow_headers.is_empty() {
+                header("Access-Control-Allow-Headers", cors.allow_headers.join(","));
+            }
+            if let Some(age) = cors.max_age {
+                header("Access-Control-Max-Age", age.to_string());
+            }
+            if cors.allow_credentials {
+                header("Access-Control-Allow-Credentials", "true".into());
+            }
+            api.routes.push(Route {
+                method: "OPTIONS".into(),
+                path: path.clone(),
+                function: String::new(),
+                event_name: format!("Resources.{}.Properties.Cors", api.logical_id),
+                integration: Integration::Mock(Mapping {
+                    request_templates: BTreeMap::from([(
+                        "application/json".to_owned(),
+                        "{\n  \"statusCode\" : 200\n}\n".to_owned(),
+                    )]),
+                    passthrough: Default::default(),
+                    responses: vec![IntegrationResponse {
+                        selection_pattern: None,
+                        status_code: 200,
+                        response_templates: BTreeMap::from([(
+                            "application/json".to_owned(),
+                            "{}\n".to_owned(),
+                        )]),
+                        response_parameters: headers,
+                    }],
+                }),
+                validation: None,
+            });
+            api_auth.routes.push(RouteAuth {
+                method: "OPTIONS".into(),
+                path,
+                authorizer: authorizer.clone(),
+                scopes: scopes.clone(),
+                api_key_required,
+            });
+        }
+    }
 }

@@ -196,6 +196,7 @@ fn compile(
     } else {
         BTreeMap::new()
     };
+    crate::cors::guarded_preflights(&mut built.rest_apis, &mut auth);
     let mut model = Model {
         template_path,
         functions: built.functions,

@@ -492,3 +492,121 @@ fn an_openapi_documents_own_security_guards_its_routes() {
         )
     );
 }
+
+/// A REST API with `Cors`, a Cognito `DefaultAuthorizer` and `ApiKeyRequired`; `preflight` sets
+/// SAM's two "…ToCorsPreflight" flags.
+fn cors_auth_project(label: &str, preflight: &str) -> PathBuf {
+    let dir = fresh_dir(label);
+    std::fs::write(
+        dir.join("template.yaml"),
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  UserPool:
+    Type: AWS::Cognito::UserPool
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors:
+        AllowOrigin: \"'https://app.example.com'\"
+        AllowHeaders: \"'Content-Type, Authorization, X-Api-Key'\"
+      Auth:
+        DefaultAuthorizer: Cognito
+        ApiKeyRequired: true
+{preflight}        Authorizers:
+          Cognito:
+            UserPoolArn: !GetAtt UserPool.Arn
+  Key:
+    Type: AWS::ApiGateway::ApiKey
+    Properties: {{Value: preflight-key-0123456789abcdef, Enabled: true}}
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{{ApiId: !Ref Api, Stage: Prod}}]
+  PlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties: {{KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan}}
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {}
+      Handler: echo.handler
+      Events:
+        Get: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /items, Method: get}}}}
+",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/auth/src")
+                .display()
+        ),
+    )
+    .unwrap();
+    dir.join("template.yaml")
+}
+
+/// An OPTIONS preflight of /items, as a browser sends it (no token, no key).
+fn preflight(server: &Server, headers: &[(&str, &str)]) -> (u16, Option<String>) {
+    let mut request = client()
+        .request(reqwest::Method::OPTIONS, server.url("/items"))
+        .header("Origin", "https://app.example.com")
+        .header("Access-Control-Request-Method", "GET");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().unwrap();
+    let allow = response
+        .headers()
+        .get("access-control-allow-headers")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (response.status().as_u16(), allow)
+}
+
+#[test]
+fn sams_cors_preflight_gets_the_default_authorizer_and_key_unless_told_not_to() {
+    // SAM's defaults (AddDefaultAuthorizerToCorsPreflight and AddApiKeyRequiredToCorsPreflight
+    // true): the OPTIONS method needs a token and a key, as on AWS.
+    let template = cors_auth_project("cors-guarded", "");
+    let state = fresh_dir("cors-guarded-state");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert_eq!(preflight(&server, &[]), (401, None));
+    let out = Command::new(sluice())
+        .args(["token", "-t"])
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(preflight(&server, &[("Authorization", &token)]).0, 403);
+    assert_eq!(
+        preflight(
+            &server,
+            &[
+                ("Authorization", &token),
+                ("x-api-key", "preflight-key-0123456789abcdef")
+            ]
+        ),
+        (
+            200,
+            Some("Content-Type, Authorization, X-Api-Key".to_owned())
+        )
+    );
+    drop(server);
+
+    // Both flags false: the browser's bare preflight is answered, headers as written.
+    let template = cors_auth_project(
+        "cors-open",
+        "        AddDefaultAuthorizerToCorsPreflight: false\n        AddApiKeyRequiredToCorsPreflight: false\n",
+    );
+    let server = Server::start(sluice(), &template, &[]);
+    assert_eq!(
+        preflight(&server, &[]),
+        (
+            200,
+            Some("Content-Type, Authorization, X-Api-Key".to_owned())
+        )
+    );
+    // The GET itself still needs both.
+    assert_eq!(get(&server, "/items", &[]).0, 401);
+}

@@ -320,6 +320,12 @@ fn api_auth(
     api.cache_cluster_enabled = props.boolean("CacheClusterEnabled")?.unwrap_or(false);
     api.default_authorizer = Some(authorizer.clone());
     api.default_api_key_required = api_key_required;
+    api.default_authorizer_on_preflight = auth
+        .boolean("AddDefaultAuthorizerToCorsPreflight")?
+        .unwrap_or(true);
+    api.api_key_on_preflight = auth
+        .boolean("AddApiKeyRequiredToCorsPreflight")?
+        .unwrap_or(true);
     Ok((
         api,
         ApiDefaults {

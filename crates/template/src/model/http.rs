@@ -110,3 +110,27 @@ pub struct FunctionUrl {
     /// `InvokeMode`.
     pub invoke_mode: InvokeMode,
 }
+
+impl Cors {
+    /// A REST API preflight's `Access-Control-Allow-Methods`, as SAM writes it for a path with
+    /// these methods: `AllowMethods` as written, else the path's methods and OPTIONS (every method
+    /// for `ANY`), sorted.
+    pub fn rest_allow_methods(&self, methods: &[String]) -> String {
+        if !self.allow_methods.is_empty() {
+            return self.allow_methods.join(",");
+        }
+        const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+        let mut list: Vec<String> = if methods.iter().any(|m| m == "ANY") {
+            ALL_METHODS.iter().map(|m| (*m).to_owned()).collect()
+        } else {
+            methods
+                .iter()
+                .cloned()
+                .chain(std::iter::once("OPTIONS".to_owned()))
+                .collect()
+        };
+        list.sort();
+        list.dedup();
+        list.join(",")
+    }
+}
