@@ -63,6 +63,8 @@ pub(crate) struct Exchange {
     pub usage_identifier_key: Option<String>,
     /// The logical id of the API key the request used.
     pub api_key_id: Option<String>,
+    /// The API key's value, once the route required one and it passed.
+    pub api_key: Option<String>,
     /// The limit that throttled the request (for the access log).
     pub throttled_by: Option<String>,
     /// The stage cache key and TTL, when the method is cached.
@@ -111,6 +113,7 @@ impl Exchange {
             authorizer_cache_hit: None,
             usage_identifier_key: None,
             api_key_id: None,
+            api_key: None,
             throttled_by: None,
             cache: None,
             response_cache_hit: None,

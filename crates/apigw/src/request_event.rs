@@ -154,6 +154,12 @@ pub(crate) struct Identity<'a> {
     pub user_agent: Option<Text<'a>>,
     /// User (IAM auth only).
     pub user: Option<String>,
+    /// The API key, on a method that requires one (absent otherwise, as in AWS's events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The API key's id, on a method that requires one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<String>,
 }
 
 /// Build the event for a routed request whose body has been read.
@@ -256,6 +262,12 @@ fn identity<'a>(ex: &'a Exchange, aws: &AwsEnv) -> Identity<'a> {
     let mut identity = Identity {
         source_ip: ex.remote.ip().to_canonical().to_string(),
         user_agent: ex.header_str("user-agent"),
+        // AWS: set for a method that requires an API key.
+        api_key: ex.api_key.clone(),
+        api_key_id: ex
+            .api_key_id
+            .as_deref()
+            .map(sluice_template::auth_model::api_key_id),
         ..Identity::default()
     };
     if let Some((access_key, profile)) = &ex.iam_caller {

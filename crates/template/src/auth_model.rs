@@ -332,6 +332,13 @@ pub fn user_pool_id(region: &str, logical_id: &str) -> String {
     )
 }
 
+/// The id AWS would show for an API key (10 lower-case alphanumerics), as `!Ref Key` and
+/// `requestContext.identity.apiKeyId` give it.
+pub fn api_key_id(logical_id: &str) -> String {
+    const LOWER: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    stable_token(&format!("api key {logical_id}"), 10, LOWER)
+}
+
 /// The client id AWS would show for an app client (26 lower-case alphanumerics).
 pub fn user_pool_client_id(logical_id: &str) -> String {
     const LOWER: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";

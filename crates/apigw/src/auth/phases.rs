@@ -280,6 +280,7 @@ pub(crate) async fn api_key(
         .find(|p| p.apis.iter().any(|a| a == api) && p.keys.contains(&key.id))
         .ok_or(GatewayError::ApiKeyRejected)?;
     ex.api_key_id = Some(key.id.clone());
+    ex.api_key = value;
     let limits = &guards.state.limits;
     let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
     if let Some(throttle) = plan.throttle {

@@ -164,7 +164,16 @@ fn usage_plan_throttles_each_key_and_refuses_disabled_keys() {
     let server = Server::start(sluice(), &auth_template(), &[]);
     let key = ("x-api-key", "fixed-key-value-0123456789");
     // Burst 2, rate 0.01/s: two requests pass, the third is throttled for this key only.
-    assert_eq!(get(&server, "/keyed", &[key]).0, 200);
+    let (status, body) = get(&server, "/keyed", &[key]);
+    assert_eq!(status, 200);
+    // AWS tells the function which key a keyed method was called with.
+    let identity = &serde_json::from_str::<serde_json::Value>(&body).unwrap()["identity"];
+    assert_eq!(identity["apiKey"], "fixed-key-value-0123456789");
+    let key_id = identity["apiKeyId"].as_str().unwrap();
+    assert!(
+        key_id.len() == 10 && key_id.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{key_id}"
+    );
     assert_eq!(get(&server, "/keyed", &[key]).0, 200);
     assert_eq!(
         get(&server, "/keyed", &[key]),
