@@ -27,6 +27,8 @@ pub(crate) struct Api {
     /// Whether responses are streamed to the client as the function writes them (a Function URL
     /// in `RESPONSE_STREAM` mode).
     pub streams: bool,
+    /// A REST API's customized gateway responses.
+    pub gateway_responses: Vec<sluice_template::GatewayResponse>,
 }
 
 /// One API's deployed stage, as the event describes it.
@@ -61,6 +63,7 @@ impl Api {
             cors: api.cors.clone(),
             requires_iam: false,
             streams: false,
+            gateway_responses: api.gateway_responses.clone(),
         }
     }
 
@@ -79,6 +82,7 @@ impl Api {
             cors: api.cors.clone(),
             requires_iam: false,
             streams: false,
+            gateway_responses: Vec::new(),
         }
     }
 
@@ -97,6 +101,7 @@ impl Api {
             cors: url.cors.clone(),
             requires_iam: url.auth == FunctionUrlAuth::AwsIam,
             streams: url.invoke_mode == InvokeMode::ResponseStream,
+            gateway_responses: Vec::new(),
         }
     }
 }

@@ -162,6 +162,7 @@ fn api(dialect: Dialect, binary_media_types: &[String]) -> Api {
         cors: None,
         requires_iam: false,
         streams: false,
+        gateway_responses: Vec::new(),
     }
 }
 

@@ -234,13 +234,43 @@ impl Gateway {
             Ok(mapped) => mapped,
             Err(error) => {
                 log_failure(ex, &error);
-                (error.into_response(ex.dialect, &ex.request_id), None)
+                (self.error_response(ex, error), None)
             }
         };
         ex.dialect.stamp(&mut response, ex);
         match streamed {
             Some(body) => response.map(|_| body),
             None => response.map(ResponseBody::from),
+        }
+    }
+
+    /// The answer for `error`: API Gateway's default, with a REST API's customized gateway
+    /// response for its type laid over it (the route's API, or the only REST API when no route
+    /// matched).
+    fn error_response(&self, ex: &Exchange, error: GatewayError) -> Response<Full<Bytes>> {
+        let response_type = error.response_type();
+        let default_body = error.body(ex.dialect);
+        let response = error.into_response(ex.dialect, &ex.request_id);
+        if ex.dialect != Dialect::Rest {
+            return response;
+        }
+        let api = match &ex.route {
+            Some(route) => self.apis.get(route.entry.api),
+            None => {
+                let mut rest = self.apis.iter().filter(|a| a.dialect == Dialect::Rest);
+                rest.next().filter(|_| rest.next().is_none())
+            }
+        };
+        match api {
+            Some(api) if !api.gateway_responses.is_empty() => crate::gateway_responses::customize(
+                response,
+                response_type,
+                &default_body,
+                &api.gateway_responses,
+                ex,
+                &api.stage,
+            ),
+            _ => response,
         }
     }
 

@@ -474,6 +474,11 @@ impl GatewayError {
         }
     }
 
+    /// The body this error is answered with in `dialect`.
+    pub fn body(&self, dialect: Dialect) -> std::borrow::Cow<'static, str> {
+        self.wire(dialect).2
+    }
+
     /// The HTTP status this error is answered with in `dialect`.
     pub fn status(&self, dialect: Dialect) -> StatusCode {
         self.wire(dialect).0

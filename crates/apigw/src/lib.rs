@@ -19,6 +19,7 @@ mod function_url;
 pub mod fuzzing;
 mod gateway;
 mod gateway_error;
+mod gateway_responses;
 mod http_api_event;
 mod http_api_response;
 pub mod integration;

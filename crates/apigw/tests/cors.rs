@@ -138,6 +138,7 @@ fn rest_api(cors: Option<Cors>) -> RestApi {
             rest_route("GET", "/custom", "Custom"),
         ],
         cors,
+        gateway_responses: Vec::new(),
     }
 }
 

@@ -71,6 +71,7 @@ async fn every_502_logs_its_reason_as_a_warning() {
         binary_media_types: Vec::new(),
         cors: None,
         routes: vec![route("/bad", "Bad"), route("/boom", "Boom")],
+        gateway_responses: Vec::new(),
     }];
     let gateway = Gateway::new(&apis, Arc::new(BrokenLambda), GatewayOptions::default())
         .expect("valid routes");

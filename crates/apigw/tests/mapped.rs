@@ -165,6 +165,7 @@ fn api() -> RestApi {
             ),
             validated,
         ],
+        gateway_responses: Vec::new(),
     }
 }
 

@@ -65,8 +65,11 @@ pub(crate) fn build(
             None => Vec::new(),
         };
         let mut routes = Vec::new();
+        let mut gateway_responses = Vec::new();
         if let Some(body) = props.get("Body") {
             let where_ = join_path(&path, "Body");
+            gateway_responses =
+                crate::gateway_responses::openapi(body, &where_, resolver, warnings)?;
             for op in openapi::unintegrated(body, &where_) {
                 warnings.push(format!(
                     "{}: no x-amazon-apigateway-integration; the route is not served",
@@ -92,6 +95,7 @@ pub(crate) fn build(
             binary_media_types,
             routes,
             cors: None,
+            gateway_responses,
         });
     }
     if apis.is_empty() {

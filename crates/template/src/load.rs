@@ -160,6 +160,12 @@ fn compile(
         &built.functions,
         &mut warnings,
     )?;
+    crate::gateway_responses::attach_resources(
+        resource_entries,
+        &resolver,
+        &mut built.rest_apis,
+        &mut warnings,
+    )?;
     crate::request_validation::attach_sam(
         &root,
         resource_entries,

@@ -299,6 +299,12 @@ pub(crate) fn attach_rest(
         else {
             continue;
         };
+        // SAM writes GatewayResponses over the document's own.
+        let sam = std::mem::replace(
+            &mut api.gateway_responses,
+            crate::gateway_responses::openapi(&document, &where_, resolver, warnings)?,
+        );
+        crate::gateway_responses::merge(&mut api.gateway_responses, sam);
         if let Some(types) = document.get("x-amazon-apigateway-binary-media-types") {
             let types = resolver.eval_string_list(
                 types,

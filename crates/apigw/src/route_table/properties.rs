@@ -15,6 +15,7 @@ proptest! {
             stage_variables: BTreeMap::new(),
             binary_media_types: Vec::new(),
             cors: None,
+            gateway_responses: Vec::new(),
             routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
                 .iter()
                 .map(|(m, p)| Route {

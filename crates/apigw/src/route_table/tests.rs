@@ -10,6 +10,7 @@ fn api(routes: &[(&str, &str, &str)]) -> RestApi {
         stage_variables: BTreeMap::new(),
         binary_media_types: Vec::new(),
         cors: None,
+        gateway_responses: Vec::new(),
         routes: routes
             .iter()
             .map(|(method, path, function)| Route {

@@ -25,6 +25,7 @@ async fn wrong_method_on_a_literal_route_without_fallback_is_403() {
         binary_media_types: Vec::new(),
         cors: None,
         routes: vec![route("GET", "/hello", "HelloFunction")],
+        gateway_responses: Vec::new(),
     }];
     let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let gateway = Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid");

@@ -44,6 +44,7 @@ fn apis() -> Vec<RestApi> {
                 route("ANY", "/items/{id}", "ItemsFunction"),
                 route("ANY", "/{proxy+}", "ProxyFunction"),
             ],
+            gateway_responses: Vec::new(),
         },
         RestApi {
             logical_id: "FilesApi".into(),
@@ -52,6 +53,7 @@ fn apis() -> Vec<RestApi> {
             binary_media_types: vec!["image/png".into()],
             cors: None,
             routes: vec![route("POST", "/files/{name}", "FilesFunction")],
+            gateway_responses: Vec::new(),
         },
     ]
 }

@@ -64,6 +64,7 @@ async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
         stage_variables: BTreeMap::new(),
         binary_media_types: Vec::new(),
         cors: None,
+        gateway_responses: Vec::new(),
         routes: vec![Route {
             method: "GET".into(),
             path: "/rest".into(),

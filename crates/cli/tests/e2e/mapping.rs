@@ -136,3 +136,75 @@ fn custom_integration_mock_unsupported_and_validation() {
     assert_eq!(invocations(&server, "UsersFunction"), 1);
     assert_eq!(invocations(&server, "GreetFunction"), 2);
 }
+
+#[test]
+fn customized_gateway_responses_set_status_headers_and_body() {
+    let dir = sluice_testkit::fresh_dir("gateway-responses");
+    std::fs::write(
+        dir.join("template.yaml"),
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      GatewayResponses:
+        DEFAULT_4XX:
+          ResponseParameters:
+            Headers:
+              Access-Control-Allow-Origin: \"'*'\"
+        BAD_REQUEST_BODY:
+          StatusCode: 422
+          ResponseTemplates:
+            application/json: '{{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\"}}'
+      Models:
+        User: {{type: object, required: [name]}}
+  UsersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {}
+      Handler: app.create_user
+      Runtime: python3.12
+      Events:
+        Create:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /users
+            Method: post
+            RequestModel: {{Model: User, Required: true, ValidateBody: true}}
+",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/mapping/src")
+                .display()
+        ),
+    )
+    .unwrap();
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let http = client();
+    // An unknown route: the 403 keeps its body and gains DEFAULT_4XX's header.
+    let response = http.get(server.url("/nope")).send().unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"message":"Missing Authentication Token"}"#
+    );
+    // A body the model refuses: BAD_REQUEST_BODY's own status and template; a customized type
+    // does not take DEFAULT_4XX's settings (AWS: only an unspecified type defaults to it).
+    let response = http
+        .post(server.url("/users"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(!response
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY"}"#
+    );
+}

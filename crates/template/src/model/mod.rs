@@ -151,6 +151,22 @@ pub struct RestApi {
     pub routes: Vec<Route>,
     /// `Cors`: SAM generates an `OPTIONS` preflight (MOCK) method on every path.
     pub cors: Option<Cors>,
+    /// Customized gateway responses (`GatewayResponses`, the document's
+    /// `x-amazon-apigateway-gateway-responses`, `AWS::ApiGateway::GatewayResponse`).
+    pub gateway_responses: Vec<GatewayResponse>,
+}
+
+/// One customized gateway response: what API Gateway answers for its own errors of a type.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GatewayResponse {
+    /// The response type (`DEFAULT_4XX`, `UNAUTHORIZED`, `BAD_REQUEST_BODY`, …).
+    pub response_type: String,
+    /// `StatusCode`, when it replaces the type's.
+    pub status_code: Option<u16>,
+    /// Response headers and their literal values (SAM's quotes removed).
+    pub headers: Vec<(String, String)>,
+    /// `ResponseTemplates`: content type → mapping template for the body.
+    pub templates: BTreeMap<String, String>,
 }
 
 /// One route: a method on a resource path and its integration (a function, unless MOCK).

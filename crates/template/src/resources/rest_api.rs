@@ -37,6 +37,7 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "Variables",
     "BinaryMediaTypes",
     "Cors",
+    "GatewayResponses",
     // Read by `request_validation`, for the events that name them.
     "Models",
     // Read by `openapi`, in its own pass.
@@ -303,6 +304,15 @@ pub(super) fn rest_api(
         Some(node) => crate::cors::rest(node, &props.path("Cors"), resolver)?,
         None => None,
     };
+    let gateway_responses = match props.properties.get("GatewayResponses") {
+        Some(node) => crate::gateway_responses::sam(
+            node,
+            &props.path("GatewayResponses"),
+            resolver,
+            warnings,
+        )?,
+        None => Vec::new(),
+    };
     for (key, _) in props.properties.entries().unwrap_or_default() {
         if !QUIET_API_PROPERTIES.contains(&key.as_str()) {
             warnings.push(format!("{}: not emulated yet (ignored)", props.path(key)));
@@ -315,5 +325,6 @@ pub(super) fn rest_api(
         binary_media_types,
         routes: Vec::new(),
         cors,
+        gateway_responses,
     })
 }

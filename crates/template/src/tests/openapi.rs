@@ -537,3 +537,72 @@ Resources:
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn gateway_responses_load_from_sam_the_document_and_raw_resources() {
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      GatewayResponses:
+        DEFAULT_4XX:
+          ResponseParameters:
+            Headers:
+              Access-Control-Allow-Origin: \"'*'\"
+              X-Echo: method.request.header.Origin
+        UNAUTHORIZED:
+          StatusCode: 401
+          ResponseTemplates:
+            application/json: '{{\"error\": $context.error.messageString}}'
+      DefinitionBody:
+        swagger: '2.0'
+        x-amazon-apigateway-gateway-responses:
+          DEFAULT_4XX:
+            responseParameters:
+              gatewayresponse.header.X-From-Doc: \"'doc'\"
+          MISSING_AUTHENTICATION_TOKEN:
+            statusCode: 404
+        paths: {{}}
+  Raw:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: THROTTLED
+      ResponseParameters:
+        gatewayresponse.header.Retry-After: \"'1'\"
+{FUNCTION}"
+    ));
+    let responses = &model.rest_apis[0].gateway_responses;
+    let find = |t: &str| {
+        responses
+            .iter()
+            .find(|r| r.response_type == t)
+            .unwrap_or_else(|| panic!("{t} in {responses:?}"))
+    };
+    // SAM's GatewayResponses replace the document's of the same type.
+    assert_eq!(
+        find("DEFAULT_4XX").headers,
+        vec![("Access-Control-Allow-Origin".to_owned(), "*".to_owned())]
+    );
+    assert_eq!(find("UNAUTHORIZED").status_code, Some(401));
+    assert_eq!(
+        find("UNAUTHORIZED").templates["application/json"],
+        "{\"error\": $context.error.messageString}"
+    );
+    assert_eq!(find("MISSING_AUTHENTICATION_TOKEN").status_code, Some(404));
+    assert_eq!(
+        find("THROTTLED").headers,
+        vec![("Retry-After".to_owned(), "1".to_owned())]
+    );
+    assert!(
+        model
+            .warnings
+            .iter()
+            .any(|w| w.contains("X-Echo") && w.contains("does not emulate")),
+        "{:?}",
+        model.warnings
+    );
+}
