@@ -122,7 +122,64 @@ pub(crate) fn parse_other(
     parse_from(source, file, Some(Arc::from(file)), warnings)
 }
 
+/// How many closing brackets [`parse_from`] moves right before it gives up.
+const MAX_BRACKET_MOVES: usize = 256;
+
+/// [`parse_once`], accepting what PyYAML (SAM CLI) and CloudFormation accept and saphyr-parser
+/// 0.3 refuses as "invalid indentation": a flow collection's closing `]` or `}` on a line of its
+/// own at its key's indentation (`Action: [` … `]`). Strict YAML 1.2 wants it indented further
+/// (§8.2.3); published templates rely on the leniency (saphyr-rs/saphyr#108 would add it, not
+/// released). Such a line is read as if indented one more space, with a warning.
 fn parse_from(
+    source: &str,
+    file: &Path,
+    origin: Option<Arc<Path>>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Node>, TemplateError> {
+    let mut patched: Option<String> = None;
+    let mut moved: Vec<usize> = Vec::new();
+    loop {
+        let text = patched.as_deref().unwrap_or(source);
+        let mut found = Vec::new();
+        let result = parse_once(text, file, origin.clone(), &mut found);
+        if let Err(TemplateError::Syntax { line, message, .. }) = &result {
+            if message.contains("invalid indentation") && moved.len() < MAX_BRACKET_MOVES {
+                if let Some(fixed) = indent_closing_bracket(text, *line) {
+                    patched = Some(fixed);
+                    if !moved.contains(line) {
+                        moved.push(*line);
+                    }
+                    continue;
+                }
+            }
+        }
+        for line in moved {
+            warnings.push(format!(
+                "{}:{line}: a flow collection's closing bracket at its key's indentation, which YAML 1.2 forbids and PyYAML and CloudFormation accept; read as if indented further",
+                file.display()
+            ));
+        }
+        warnings.extend(found);
+        return result;
+    }
+}
+
+/// `text` with one more space before line `line` (1-based) when that line holds only a closing
+/// `]` or `}` (and what may follow it: a comma, more brackets, a comment).
+fn indent_closing_bracket(text: &str, line: usize) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut changed = false;
+    for (i, current) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line && matches!(current.trim_start().chars().next(), Some(']' | '}')) {
+            out.push(' ');
+            changed = true;
+        }
+        out.push_str(current);
+    }
+    changed.then_some(out)
+}
+
+fn parse_once(
     source: &str,
     file: &Path,
     origin: Option<Arc<Path>>,

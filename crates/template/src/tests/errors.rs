@@ -130,3 +130,37 @@ fn self_referencing_function_name_is_a_cycle_not_a_crash() {
     let err = load_err(yaml);
     assert!(err.contains("circular reference"), "{err}");
 }
+
+#[test]
+fn a_closing_bracket_at_its_keys_indentation_is_read_as_pyyaml_reads_it() {
+    let model = super::load(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Policies:
+        - Statement:
+          - Effect: Allow
+            Action: [
+              \"dynamodb:GetItem\",
+              \"dynamodb:PutItem\"
+            ]
+            Resource: {
+              a: b
+            }
+",
+    );
+    assert_eq!(model.functions.len(), 1);
+    let moved: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("closing bracket at its key's indentation"))
+        .collect();
+    assert_eq!(moved.len(), 1, "{:?}", model.warnings);
+    assert!(moved[0].starts_with("/app/template.yaml:13:"), "{moved:?}");
+    // A real indentation error is still one.
+    let err = load_err("Resources:\n  F:\n    Type: x\n   bad: indentation\n");
+    assert!(err.contains("YAML syntax error"), "{err}");
+}
