@@ -315,7 +315,14 @@ fn operations(
             let mut no_key = false;
             if let Some(security) = security {
                 let Kind::Seq(requirements) = &security.kind else {
-                    return Err(resolver.error(security, &at, "a list of security requirements"));
+                    // Not what API Gateway imports: the route fails closed, unless a merged
+                    // event's Auth replaces the operation (SAM's MergeDefinitions).
+                    let why = format!("{at}: not a list of security requirements");
+                    api.authorizers
+                        .insert(at.clone(), Authorizer::Unenforceable(why));
+                    route.authorizer = RouteAuthorizer::Named(at);
+                    out.push(route);
+                    continue;
                 };
                 // API Gateway applies one authorizer (and the API key) per method: the first.
                 let first = requirements

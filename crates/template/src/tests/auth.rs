@@ -376,3 +376,57 @@ Resources:
         Some(RouteAuthorizer::Named("Cognito".into()))
     );
 }
+
+#[test]
+fn a_security_that_is_not_a_list_fails_closed_unless_a_merged_event_replaces_it() {
+    let template = |merge: &str| {
+        format!(
+            r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+{merge}      Auth:
+        Authorizers:
+          Cognito: {{ UserPoolArn: !GetAtt Pool.Arn }}
+      DefinitionBody:
+        swagger: '2.0'
+        paths:
+          /test:
+            get:
+              security: {{ Cognito: [] }}
+              x-amazon-apigateway-integration: {{ type: aws_proxy, uri: !GetAtt Fn.Arn }}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties: {{ RestApiId: !Ref Api, Path: /test, Method: get, Auth: {{ Authorizer: Cognito }} }}
+"#
+        )
+    };
+    let model = load(&template(""));
+    let api = &model.auth.apis["Api"];
+    let RouteAuthorizer::Named(name) = &api.route("GET", "/test").expect("route").authorizer else {
+        panic!("{:?}", api.routes)
+    };
+    assert!(matches!(
+        api.authorizers[name],
+        Authorizer::Unenforceable(_)
+    ));
+    let model = load(&template("      MergeDefinitions: true\n"));
+    assert_eq!(
+        model.auth.apis["Api"]
+            .route("GET", "/test")
+            .expect("route")
+            .authorizer,
+        RouteAuthorizer::Named("Cognito".into())
+    );
+}
