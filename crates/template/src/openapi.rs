@@ -24,6 +24,45 @@ pub(crate) const OPERATIONS: &[(&str, &str)] = &[
     ("x-amazon-apigateway-any-method", "ANY"),
 ];
 
+/// An operation of an OpenAPI document: its path key, the upper-case method it routes, and its
+/// property path (`{where_}.paths./items.get`).
+pub(crate) struct Operation<'d> {
+    /// The path key as written.
+    pub path: &'d String,
+    /// Upper-case method or `ANY`.
+    pub method: &'static str,
+    /// Where it is, for messages and as its routes' event name.
+    pub property: String,
+    /// The operation's node.
+    pub node: &'d Node,
+}
+
+/// Every operation of `document` (keys that are not methods, such as `parameters`, skipped).
+pub(crate) fn operations<'d>(
+    document: &'d Node,
+    where_: &'d str,
+) -> impl Iterator<Item = Operation<'d>> + 'd {
+    document
+        .get("paths")
+        .and_then(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(move |(path_key, item)| {
+            item.entries()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(move |(operation, node)| {
+                    let (_, method) = OPERATIONS.iter().find(|(key, _)| key == operation)?;
+                    Some(Operation {
+                        path: path_key,
+                        method,
+                        property: format!("{where_}.paths.{path_key}.{operation}"),
+                        node,
+                    })
+                })
+        })
+}
+
 /// One route an OpenAPI document defines.
 #[derive(Debug, Clone)]
 pub(crate) struct OpenApiRoute {
@@ -101,139 +140,135 @@ pub(crate) fn routes(
     warnings: &mut Vec<String>,
     rest: bool,
 ) -> Result<Vec<OpenApiRoute>, TemplateError> {
-    let Some(paths) = document.get("paths").and_then(Node::entries) else {
-        return Ok(Vec::new());
-    };
     let mut out = Vec::new();
-    for (path_key, item) in paths {
-        let item_path = format!("{where_}.paths.{path_key}");
-        for (operation, node) in item.entries().unwrap_or_default() {
-            let Some((_, method)) = OPERATIONS.iter().find(|(key, _)| key == operation) else {
-                continue;
-            };
-            let op_path = format!("{item_path}.{operation}");
-            let Some(integration) = node.get("x-amazon-apigateway-integration") else {
-                // Callers warn ([`unintegrated`]) once events had their chance to supply one.
-                continue;
-            };
-            let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
-            let text = |key: &str| -> Result<Option<String>, TemplateError> {
-                match integration.get(key) {
-                    Some(value) => resolver.eval_string(value, &join_path(&integration_path, key)),
-                    None => Ok(None),
-                }
-            };
-            let kind = text("type")?.unwrap_or_default().to_ascii_lowercase();
-            let validation = if rest {
-                crate::request_validation::openapi(document, node, &op_path, where_, resolver)?
-            } else {
-                None
-            };
-            if rest && kind != "aws_proxy" {
-                let integrated = crate::non_proxy::read(
-                    integration,
-                    &integration_path,
-                    true,
-                    &format!("{method} {path_key}"),
-                    resolver,
-                    functions,
-                    warnings,
-                )?;
+    for Operation {
+        path: path_key,
+        method,
+        property: op_path,
+        node,
+    } in operations(document, where_)
+    {
+        let Some(integration) = node.get("x-amazon-apigateway-integration") else {
+            // Callers warn ([`unintegrated`]) once events had their chance to supply one.
+            continue;
+        };
+        let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
+        let text = |key: &str| -> Result<Option<String>, TemplateError> {
+            match integration.get(key) {
+                Some(value) => resolver.eval_string(value, &join_path(&integration_path, key)),
+                None => Ok(None),
+            }
+        };
+        let kind = text("type")?.unwrap_or_default().to_ascii_lowercase();
+        let validation = if rest {
+            crate::request_validation::openapi(document, node, &op_path, where_, resolver)?
+        } else {
+            None
+        };
+        if rest && kind != "aws_proxy" {
+            let integrated = crate::non_proxy::read(
+                integration,
+                &integration_path,
+                true,
+                &format!("{method} {path_key}"),
+                resolver,
+                functions,
+                warnings,
+            )?;
+            out.push(OpenApiRoute {
+                method: method.to_owned(),
+                path: path_key.clone(),
+                function: integrated.function,
+                integration: integrated.integration,
+                validation,
+                payload_format: None,
+                property: op_path,
+                at: node.clone(),
+            });
+            continue;
+        }
+        if kind != "aws_proxy" {
+            warnings.push(format!(
+                "{integration_path}: integration type {kind:?} is not emulated yet (route ignored)"
+            ));
+            continue;
+        }
+        // HTTP APIs' AWS service integrations (EventBridge-PutEvents, SQS-SendMessage, …)
+        // are aws_proxy with a subtype and no function.
+        if let Some(subtype) = text("integrationSubtype")? {
+            warnings.push(format!(
+                    "{integration_path}: the {subtype} service integration is not emulated yet (route ignored)"
+                ));
+            continue;
+        }
+        let uri = text("uri")?.unwrap_or_default();
+        let Some(name) = function_name_of(&uri) else {
+            return Err(resolver.error(
+                integration.get("uri").unwrap_or(integration),
+                &join_path(&integration_path, "uri"),
+                format!("{uri:?} does not name a Lambda function"),
+            ));
+        };
+        let Some(function) = functions
+            .iter()
+            .find(|f| f.name == name || f.logical_id == name)
+        else {
+            // A function of another stack (a deployed ARN): API Gateway imports the route and
+            // answers 500 if it cannot invoke it; locally there is nothing to invoke.
+            let uri_path = join_path(&integration_path, "uri");
+            if rest {
+                warnings.push(format!(
+                        "{}: the integration calls function {name}, which this template does not define; {method} {path_key} answers 500 Internal server error",
+                        crate::yaml_tree::display_path(&uri_path)
+                    ));
                 out.push(OpenApiRoute {
-                    method: (*method).to_owned(),
+                    method: method.to_owned(),
                     path: path_key.clone(),
-                    function: integrated.function,
-                    integration: integrated.integration,
+                    function: String::new(),
+                    integration: Integration::Unsupported {
+                        kind: format!("Lambda (function {name}, outside the template)"),
+                    },
                     validation,
                     payload_format: None,
                     property: op_path,
                     at: node.clone(),
                 });
-                continue;
-            }
-            if kind != "aws_proxy" {
+            } else {
                 warnings.push(format!(
-                    "{integration_path}: integration type {kind:?} is not emulated yet (route ignored)"
-                ));
-                continue;
-            }
-            // HTTP APIs' AWS service integrations (EventBridge-PutEvents, SQS-SendMessage, …)
-            // are aws_proxy with a subtype and no function.
-            if let Some(subtype) = text("integrationSubtype")? {
-                warnings.push(format!(
-                    "{integration_path}: the {subtype} service integration is not emulated yet (route ignored)"
-                ));
-                continue;
-            }
-            let uri = text("uri")?.unwrap_or_default();
-            let Some(name) = function_name_of(&uri) else {
-                return Err(resolver.error(
-                    integration.get("uri").unwrap_or(integration),
-                    &join_path(&integration_path, "uri"),
-                    format!("{uri:?} does not name a Lambda function"),
-                ));
-            };
-            let Some(function) = functions
-                .iter()
-                .find(|f| f.name == name || f.logical_id == name)
-            else {
-                // A function of another stack (a deployed ARN): API Gateway imports the route and
-                // answers 500 if it cannot invoke it; locally there is nothing to invoke.
-                let uri_path = join_path(&integration_path, "uri");
-                if rest {
-                    warnings.push(format!(
-                        "{}: the integration calls function {name}, which this template does not define; {method} {path_key} answers 500 Internal server error",
-                        crate::yaml_tree::display_path(&uri_path)
-                    ));
-                    out.push(OpenApiRoute {
-                        method: (*method).to_owned(),
-                        path: path_key.clone(),
-                        function: String::new(),
-                        integration: Integration::Unsupported {
-                            kind: format!("Lambda (function {name}, outside the template)"),
-                        },
-                        validation,
-                        payload_format: None,
-                        property: op_path,
-                        at: node.clone(),
-                    });
-                } else {
-                    warnings.push(format!(
                         "{}: the integration calls function {name}, which this template does not define (route ignored)",
                         crate::yaml_tree::display_path(&uri_path)
                     ));
-                }
-                continue;
-            };
-            let payload_format = match text("payloadFormatVersion")?.as_deref() {
-                None => None,
-                Some("1.0") => Some(PayloadFormat::V1),
-                Some("2.0") => Some(PayloadFormat::V2),
-                Some(other) => {
-                    return Err(resolver.error(
-                        integration,
-                        &join_path(&integration_path, "payloadFormatVersion"),
-                        format!("{other:?} is not a payload format version (1.0 or 2.0)"),
-                    ))
-                }
-            };
-            // HTTP API writes its catch-all route as the path `/$default`.
-            let route_path = if path_key == "/$default" || path_key == "$default" {
-                DEFAULT_ROUTE.to_owned()
-            } else {
-                path_key.clone()
-            };
-            out.push(OpenApiRoute {
-                method: (*method).to_owned(),
-                path: route_path,
-                function: function.logical_id.clone(),
-                integration: Integration::LambdaProxy,
-                validation,
-                payload_format,
-                property: op_path,
-                at: node.clone(),
-            });
-        }
+            }
+            continue;
+        };
+        let payload_format = match text("payloadFormatVersion")?.as_deref() {
+            None => None,
+            Some("1.0") => Some(PayloadFormat::V1),
+            Some("2.0") => Some(PayloadFormat::V2),
+            Some(other) => {
+                return Err(resolver.error(
+                    integration,
+                    &join_path(&integration_path, "payloadFormatVersion"),
+                    format!("{other:?} is not a payload format version (1.0 or 2.0)"),
+                ))
+            }
+        };
+        // HTTP API writes its catch-all route as the path `/$default`.
+        let route_path = if path_key == "/$default" || path_key == "$default" {
+            DEFAULT_ROUTE.to_owned()
+        } else {
+            path_key.clone()
+        };
+        out.push(OpenApiRoute {
+            method: method.to_owned(),
+            path: route_path,
+            function: function.logical_id.clone(),
+            integration: Integration::LambdaProxy,
+            validation,
+            payload_format,
+            property: op_path,
+            at: node.clone(),
+        });
     }
     Ok(out)
 }
@@ -250,26 +285,14 @@ pub(crate) struct Unintegrated {
 
 /// The operations of `document` that have no integration (their routes are not served as is).
 pub(crate) fn unintegrated(document: &Node, where_: &str) -> Vec<Unintegrated> {
-    let mut out = Vec::new();
-    for (path_key, item) in document
-        .get("paths")
-        .and_then(Node::entries)
-        .unwrap_or_default()
-    {
-        for (operation, node) in item.entries().unwrap_or_default() {
-            let Some((_, method)) = OPERATIONS.iter().find(|(key, _)| key == operation) else {
-                continue;
-            };
-            if node.get("x-amazon-apigateway-integration").is_none() {
-                out.push(Unintegrated {
-                    method: (*method).to_owned(),
-                    path: path_key.clone(),
-                    property: format!("{where_}.paths.{path_key}.{operation}"),
-                });
-            }
-        }
-    }
-    out
+    operations(document, where_)
+        .filter(|op| op.node.get("x-amazon-apigateway-integration").is_none())
+        .map(|op| Unintegrated {
+            method: op.method.to_owned(),
+            path: op.path.clone(),
+            property: op.property,
+        })
+        .collect()
 }
 
 /// Adds the routes of every `AWS::Serverless::Api`'s OpenAPI document to that REST API (SAM

@@ -292,6 +292,20 @@ pub(super) fn lambda_format(
 
 /// `$request.header.NAME`, `$request.querystring.NAME`, `$context.NAME`, `$stageVariables.NAME`.
 pub(crate) fn identity_source(expression: &str) -> Option<IdentitySource> {
+    named_source(
+        expression,
+        [
+            "$request.header.",
+            "$request.querystring.",
+            "$context.",
+            "$stageVariables.",
+        ],
+    )
+}
+
+/// An identity source written with these prefixes for a header, a query string, a context
+/// variable and a stage variable (HTTP APIs and REST APIs spell them differently).
+pub(super) fn named_source(expression: &str, prefixes: [&str; 4]) -> Option<IdentitySource> {
     let expression = expression.trim();
     let named = |prefix: &str| {
         expression
@@ -299,11 +313,12 @@ pub(crate) fn identity_source(expression: &str) -> Option<IdentitySource> {
             .filter(|n| !n.is_empty())
             .map(str::to_owned)
     };
-    named("$request.header.")
+    let [header, query, context, stage] = prefixes;
+    named(header)
         .map(IdentitySource::Header)
-        .or_else(|| named("$request.querystring.").map(IdentitySource::Query))
-        .or_else(|| named("$context.").map(IdentitySource::Context))
-        .or_else(|| named("$stageVariables.").map(IdentitySource::StageVariable))
+        .or_else(|| named(query).map(IdentitySource::Query))
+        .or_else(|| named(context).map(IdentitySource::Context))
+        .or_else(|| named(stage).map(IdentitySource::StageVariable))
 }
 
 /// The logical id of the function an ARN or URI names (its name when the template has none).

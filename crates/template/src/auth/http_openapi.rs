@@ -13,20 +13,9 @@ use crate::yaml_tree::{Kind, Node};
 
 /// An OpenAPI document's operations by the property path routes carry as `event_name`.
 pub(super) fn openapi_operations(document: &Node, where_: &str) -> BTreeMap<String, Node> {
-    let mut out = BTreeMap::new();
-    for (path_key, item) in document
-        .get("paths")
-        .and_then(Node::entries)
-        .unwrap_or_default()
-    {
-        for (operation, node) in item.entries().unwrap_or_default() {
-            out.insert(
-                format!("{where_}.paths.{path_key}.{operation}"),
-                node.clone(),
-            );
-        }
-    }
-    out
+    crate::openapi::operations(document, where_)
+        .map(|op| (op.property, op.node.clone()))
+        .collect()
 }
 
 /// `components.securitySchemes` with an `x-amazon-apigateway-authorizer` (or `awsSigv4` auth

@@ -19,7 +19,6 @@ use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::Function;
-use crate::openapi::OPERATIONS;
 use crate::yaml_tree::{Kind, Node};
 
 /// The routes a REST API's own document guards.
@@ -241,17 +240,15 @@ fn authorizer(
 
 /// A REST identity source expression.
 fn identity_source(expression: &str) -> Option<IdentitySource> {
-    let named = |prefix: &str| {
-        expression
-            .strip_prefix(prefix)
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned)
-    };
-    named("method.request.header.")
-        .map(IdentitySource::Header)
-        .or_else(|| named("method.request.querystring.").map(IdentitySource::Query))
-        .or_else(|| named("stageVariables.").map(IdentitySource::StageVariable))
-        .or_else(|| named("context.").map(IdentitySource::Context))
+    super::http::named_source(
+        expression,
+        [
+            "method.request.header.",
+            "method.request.querystring.",
+            "context.",
+            "stageVariables.",
+        ],
+    )
 }
 
 /// The guard of every operation that requires something: its `x-amazon-apigateway-auth`, else
@@ -264,118 +261,114 @@ fn operations(
     api: &mut ApiAuth,
 ) -> Result<Vec<RouteAuth>, TemplateError> {
     let mut out = Vec::new();
-    let paths = document
-        .get("paths")
-        .and_then(Node::entries)
-        .unwrap_or_default();
-    for (path_key, item) in paths {
-        for (operation, node) in item.entries().unwrap_or_default() {
-            let Some((_, method)) = OPERATIONS.iter().find(|(key, _)| key == operation) else {
-                continue;
+    for crate::openapi::Operation {
+        path: path_key,
+        method,
+        property: op_path,
+        node,
+    } in crate::openapi::operations(document, where_)
+    {
+        let mut route = RouteAuth {
+            method: (*method).to_owned(),
+            path: path_key.clone(),
+            authorizer: RouteAuthorizer::None,
+            scopes: Vec::new(),
+            api_key_required: false,
+        };
+        let mut requires = false;
+        if let Some(auth) = node.get("x-amazon-apigateway-auth") {
+            let at = join_path(&op_path, "x-amazon-apigateway-auth");
+            let kind = match auth.get("type") {
+                Some(kind) => resolver.eval_string(kind, &join_path(&at, "type"))?,
+                None => None,
             };
-            let op_path = format!("{where_}.paths.{path_key}.{operation}");
-            let mut route = RouteAuth {
-                method: (*method).to_owned(),
-                path: path_key.clone(),
-                authorizer: RouteAuthorizer::None,
-                scopes: Vec::new(),
-                api_key_required: false,
-            };
-            let mut requires = false;
-            if let Some(auth) = node.get("x-amazon-apigateway-auth") {
-                let at = join_path(&op_path, "x-amazon-apigateway-auth");
-                let kind = match auth.get("type") {
-                    Some(kind) => resolver.eval_string(kind, &join_path(&at, "type"))?,
-                    None => None,
-                };
-                match kind.unwrap_or_default().to_ascii_lowercase().as_str() {
-                    "none" => {}
-                    "aws_iam" => {
-                        route.authorizer = RouteAuthorizer::Iam;
-                        requires = true;
-                    }
-                    other => {
-                        api.authorizers.insert(
-                            at.clone(),
-                            Authorizer::Unenforceable(format!(
-                                "{at}: auth type {other:?} is not NONE or AWS_IAM"
-                            )),
-                        );
-                        route.authorizer = RouteAuthorizer::Named(at);
-                        requires = true;
-                    }
+            match kind.unwrap_or_default().to_ascii_lowercase().as_str() {
+                "none" => {}
+                "aws_iam" => {
+                    route.authorizer = RouteAuthorizer::Iam;
+                    requires = true;
                 }
-            }
-            let (security, at) = match node.get("security") {
-                Some(security) => (Some(security), join_path(&op_path, "security")),
-                None => (document.get("security"), join_path(where_, "security")),
-            };
-            // SAM's markers for "not the DefaultAuthorizer" and "not the API's ApiKeyRequired".
-            let mut none = false;
-            let mut no_key = false;
-            if let Some(security) = security {
-                let Kind::Seq(requirements) = &security.kind else {
-                    // Not what API Gateway imports: the route fails closed, unless a merged
-                    // event's Auth replaces the operation (SAM's MergeDefinitions).
-                    let why = format!("{at}: not a list of security requirements");
-                    api.authorizers
-                        .insert(at.clone(), Authorizer::Unenforceable(why));
+                other => {
+                    api.authorizers.insert(
+                        at.clone(),
+                        Authorizer::Unenforceable(format!(
+                            "{at}: auth type {other:?} is not NONE or AWS_IAM"
+                        )),
+                    );
                     route.authorizer = RouteAuthorizer::Named(at);
-                    out.push(route);
-                    continue;
-                };
-                // API Gateway applies one authorizer (and the API key) per method: the first.
-                let first = requirements
-                    .first()
-                    .and_then(Node::entries)
-                    .unwrap_or_default();
-                for (name, scopes) in first {
-                    if name == "NONE" {
-                        none = true;
-                        requires = true;
-                        continue;
-                    }
-                    if name == "api_key_false" {
-                        no_key = true;
-                        requires = true;
-                        continue;
-                    }
-                    match schemes.get(name) {
-                        Some(Scheme::ApiKey) => route.api_key_required = true,
-                        Some(Scheme::Iam) => route.authorizer = RouteAuthorizer::Iam,
-                        // A name no scheme defines stays Named: the gateway finds no authorizer
-                        // and fails closed.
-                        Some(Scheme::Authorizer) | None => {
-                            if route.authorizer != RouteAuthorizer::Iam {
-                                route.scopes =
-                                    resolver.eval_string_list(scopes, &join_path(&at, name))?;
-                                route.authorizer = RouteAuthorizer::Named(name.clone());
-                            }
-                        }
-                    }
                     requires = true;
                 }
             }
-            // SAM adds the API's DefaultAuthorizer to every operation that names no authorizer
-            // (an API key alone, say) unless it says NONE (swagger.py set_path_default_authorizer).
-            // And `Auth.ApiKeyRequired` beside whatever the operation requires, unless it says
-            // api_key_false (set_path_default_apikey_required).
-            if api.default_api_key_required && !no_key {
-                route.api_key_required = true;
-            }
-            if route.authorizer == RouteAuthorizer::None && !none {
-                if let Some(default) = &api.default_authorizer {
-                    route.authorizer = default.clone();
-                    if let RouteAuthorizer::Named(name) = default {
-                        if let Some(Authorizer::Cognito(c)) = api.authorizers.get(name) {
-                            route.scopes = c.scopes.clone();
+        }
+        let (security, at) = match node.get("security") {
+            Some(security) => (Some(security), join_path(&op_path, "security")),
+            None => (document.get("security"), join_path(where_, "security")),
+        };
+        // SAM's markers for "not the DefaultAuthorizer" and "not the API's ApiKeyRequired".
+        let mut none = false;
+        let mut no_key = false;
+        if let Some(security) = security {
+            let Kind::Seq(requirements) = &security.kind else {
+                // Not what API Gateway imports: the route fails closed, unless a merged
+                // event's Auth replaces the operation (SAM's MergeDefinitions).
+                let why = format!("{at}: not a list of security requirements");
+                api.authorizers
+                    .insert(at.clone(), Authorizer::Unenforceable(why));
+                route.authorizer = RouteAuthorizer::Named(at);
+                out.push(route);
+                continue;
+            };
+            // API Gateway applies one authorizer (and the API key) per method: the first.
+            let first = requirements
+                .first()
+                .and_then(Node::entries)
+                .unwrap_or_default();
+            for (name, scopes) in first {
+                if name == "NONE" {
+                    none = true;
+                    requires = true;
+                    continue;
+                }
+                if name == "api_key_false" {
+                    no_key = true;
+                    requires = true;
+                    continue;
+                }
+                match schemes.get(name) {
+                    Some(Scheme::ApiKey) => route.api_key_required = true,
+                    Some(Scheme::Iam) => route.authorizer = RouteAuthorizer::Iam,
+                    // A name no scheme defines stays Named: the gateway finds no authorizer
+                    // and fails closed.
+                    Some(Scheme::Authorizer) | None => {
+                        if route.authorizer != RouteAuthorizer::Iam {
+                            route.scopes =
+                                resolver.eval_string_list(scopes, &join_path(&at, name))?;
+                            route.authorizer = RouteAuthorizer::Named(name.clone());
                         }
                     }
                 }
+                requires = true;
             }
-            if requires {
-                out.push(route);
+        }
+        // SAM adds the API's DefaultAuthorizer to every operation that names no authorizer
+        // (an API key alone, say) unless it says NONE (swagger.py set_path_default_authorizer).
+        // And `Auth.ApiKeyRequired` beside whatever the operation requires, unless it says
+        // api_key_false (set_path_default_apikey_required).
+        if api.default_api_key_required && !no_key {
+            route.api_key_required = true;
+        }
+        if route.authorizer == RouteAuthorizer::None && !none {
+            if let Some(default) = &api.default_authorizer {
+                route.authorizer = default.clone();
+                if let RouteAuthorizer::Named(name) = default {
+                    if let Some(Authorizer::Cognito(c)) = api.authorizers.get(name) {
+                        route.scopes = c.scopes.clone();
+                    }
+                }
             }
+        }
+        if requires {
+            out.push(route);
         }
     }
     Ok(out)
