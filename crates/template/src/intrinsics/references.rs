@@ -67,6 +67,8 @@ impl<'t> Resolver<'t> {
             "AWS::Cognito::UserPoolClient" => {
                 return Ok(crate::auth_model::user_pool_client_id(logical_id))
             }
+            // The key's id, as a keyed request's `requestContext.identity.apiKeyId` shows it.
+            "AWS::ApiGateway::ApiKey" => return Ok(crate::auth_model::api_key_id(logical_id)),
             _ => {}
         }
         let name_property = if FUNCTION_TYPES.contains(&ty) {

@@ -372,3 +372,17 @@ fn a_variable_reading_an_unemulated_resources_attribute_as_a_list_is_empty_with_
     let err = load_err(&super::env_template("", "!Ref Nowhere", ""));
     assert!(err.contains("Environment.Variables.V"), "{err}");
 }
+
+#[test]
+fn ref_of_an_api_key_is_its_aws_shaped_id() {
+    let yaml = super::env_template(
+        "",
+        "!Ref Key",
+        "  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties: {Enabled: true}\n",
+    );
+    let model = super::load(&yaml);
+    assert_eq!(
+        model.functions[0].environment["V"],
+        crate::auth_model::api_key_id("Key")
+    );
+}
