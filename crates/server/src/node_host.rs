@@ -138,8 +138,9 @@ pub fn sdk_path(packages: &BTreeSet<String>, cache_root: &Path) -> Result<Option
 fn npm_install(prefix: &Path, packages: &[String]) -> Result<(), String> {
     let child = Command::new("npm")
         .args([
+            // Saved into the cache's own package.json: npm prunes what an install with
+            // --no-save leaves unlisted, so the packages an earlier template needed would go.
             "install",
-            "--no-save",
             "--no-audit",
             "--no-fund",
             "--loglevel=error",
@@ -239,6 +240,20 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
                 "@aws-sdk/lib-dynamodb"
             ]
         );
+    }
+
+    #[test]
+    fn a_later_install_keeps_the_packages_an_earlier_one_put_in_the_cache() {
+        // Real npm against the registry, as Sluice runs it (two small packages stand in for the
+        // SDK's): the second template's install must not prune the first's.
+        let root = std::env::temp_dir().join(format!("sluice-npm-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let set = |name: &str| BTreeSet::from([name.to_owned()]);
+        let modules = sdk_path(&set("ms"), &root).expect("first install").unwrap();
+        sdk_path(&set("uuid"), &root).expect("second install");
+        let kept = ["ms", "uuid"].map(|p| modules.join(p).join("package.json").is_file());
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(kept, [true, true]);
     }
 
     #[test]
