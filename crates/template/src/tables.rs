@@ -74,7 +74,7 @@ pub(crate) fn table(
     };
     let name = match props.get("TableName") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => id.to_string(),
+        _ => resolver.default_table_name(id),
     };
     let reader = Reader {
         properties,

@@ -82,16 +82,32 @@ impl<'t> Resolver<'t> {
             .resource(logical_id)
             .and_then(|r| r.get("Properties"))
             .and_then(|p| p.get(name_property));
+        let unnamed = || {
+            if TABLE_TYPES.contains(&ty) {
+                self.default_table_name(logical_id)
+            } else {
+                logical_id.to_string()
+            }
+        };
         let Some(property) = property else {
-            return Ok(logical_id.to_string());
+            return Ok(unnamed());
         };
         let property_path = format!("Resources.{logical_id}.Properties.{name_property}");
         let name = self.guarded(format!("Resources.{logical_id}"), at, path, || {
             self.eval_string(property, &property_path)
         })?;
-        Ok(name
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| logical_id.to_string()))
+        Ok(name.filter(|n| !n.is_empty()).unwrap_or_else(unnamed))
+    }
+
+    /// The name of a table without `TableName`: its logical id, as SAM CLI names it, unless that
+    /// is shorter than DynamoDB's 3 characters; then `<stack>-<id>`, as CloudFormation's generated
+    /// names begin.
+    pub fn default_table_name(&self, logical_id: &str) -> String {
+        if logical_id.len() >= 3 {
+            logical_id.to_string()
+        } else {
+            format!("{}-{logical_id}", self.options.stack_name)
+        }
     }
 
     /// `Ref Fn.Alias` for a function with `AutoPublishAlias`: the alias's qualified ARN

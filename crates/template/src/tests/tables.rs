@@ -226,3 +226,29 @@ Resources:
     );
     assert!(model.warnings.is_empty(), "{:?}", model.warnings);
 }
+
+#[test]
+fn a_table_whose_logical_id_is_too_short_for_dynamodb_gets_the_stacks_prefix() {
+    // DynamoDB names have 3 to 255 characters; CloudFormation's generated ones start with the
+    // stack's name, so a table `DB` deploys on AWS.
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  DB:
+    Type: AWS::Serverless::SimpleTable
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          TABLE: !Ref DB
+          ARN: !GetAtt DB.Arn
+",
+    );
+    assert_eq!(model.tables[0].name, "sluice-DB");
+    let env = &model.functions[0].environment;
+    assert_eq!(env["TABLE"], "sluice-DB");
+    assert!(env["ARN"].ends_with(":table/sluice-DB"), "{}", env["ARN"]);
+}
