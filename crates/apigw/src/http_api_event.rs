@@ -237,12 +237,10 @@ fn headers_and_cookies(ex: &Exchange) -> (BTreeMap<String, String>, Vec<String>)
         None => source,
     };
     headers.insert("x-forwarded-for".into(), forwarded_for);
-    let port = ex
-        .header("host")
-        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or_else(|| "80".to_owned());
-    headers.insert("x-forwarded-port".into(), port);
+    headers.insert(
+        "x-forwarded-port".into(),
+        crate::request_event::forwarded_port(ex),
+    );
     // AWS: https; Sluice serves plain HTTP and says so.
     headers.insert("x-forwarded-proto".into(), "http".into());
     (headers, cookies)

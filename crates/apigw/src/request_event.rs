@@ -170,7 +170,9 @@ pub(crate) fn build<'a>(
     api_logical_id: &str,
     aws: &'a AwsEnv,
 ) -> ProxyRequestEvent<'a> {
-    let (headers, multi_value_headers) = event_headers(&ex.headers, ex.raw_header_names.as_deref());
+    let (mut headers, mut multi_value_headers) =
+        event_headers(&ex.headers, ex.raw_header_names.as_deref());
+    add_forwarding(&mut headers, &mut multi_value_headers, ex);
     let query = ex.query.as_deref().map(parse_query).unwrap_or_default();
     let (query_string_parameters, multi_value_query_string_parameters) = if query.is_empty() {
         (None, None)
@@ -342,6 +344,45 @@ fn event_headers<'a>(
         .map(|(_, name, values)| (name, values))
         .collect();
     (Some(Pairs(last)), Some(Pairs(all)))
+}
+
+/// The headers API Gateway adds to a REST request on its way to the integration, as real events
+/// show them: `X-Amzn-Trace-Id`, and `X-Forwarded-For` (the caller's address appended to any the
+/// client sent), `-Port` and `-Proto` (`http`: Sluice serves plain HTTP, where AWS says `https`).
+fn add_forwarding<'a>(
+    last: &mut Option<Pairs<'a, Text<'a>>>,
+    all: &mut Option<Pairs<'a, Vec<Text<'a>>>>,
+    ex: &'a Exchange,
+) {
+    let last = last.get_or_insert_with(|| Pairs(Vec::new()));
+    let all = all.get_or_insert_with(|| Pairs(Vec::new()));
+    let source = ex.remote.ip().to_canonical().to_string();
+    let forwarded_for = match last
+        .0
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+    {
+        Some((_, earlier)) => format!("{earlier}, {source}"),
+        None => source,
+    };
+    let mut set = |name: &'static str, value: Text<'a>| {
+        last.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        all.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        last.0.push((Cow::Borrowed(name), value.clone()));
+        all.0.push((Cow::Borrowed(name), vec![value]));
+    };
+    set("X-Amzn-Trace-Id", Cow::Borrowed(ex.trace_id.as_str()));
+    set("X-Forwarded-For", Cow::Owned(forwarded_for));
+    set("X-Forwarded-Port", Cow::Owned(forwarded_port(ex)));
+    set("X-Forwarded-Proto", Cow::Borrowed("http"));
+}
+
+/// `X-Forwarded-Port`: the port of the `Host` the client addressed (80 without one).
+pub(crate) fn forwarded_port(ex: &Exchange) -> String {
+    ex.header("host")
+        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "80".to_owned())
 }
 
 /// Decoded query parameters, keys in order of first appearance, every value kept.

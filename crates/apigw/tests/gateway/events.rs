@@ -33,9 +33,21 @@ async fn event_has_every_key_and_nulls_when_empty() {
             "isBase64Encoded"
         ]
     );
+    // API Gateway's own headers are always there, even on a request that sent none.
+    assert_eq!(
+        event["headers"]
+            .as_object()
+            .expect("headers")
+            .keys()
+            .collect::<Vec<_>>(),
+        [
+            "X-Amzn-Trace-Id",
+            "X-Forwarded-For",
+            "X-Forwarded-Port",
+            "X-Forwarded-Proto"
+        ]
+    );
     for key in [
-        "headers",
-        "multiValueHeaders",
         "queryStringParameters",
         "multiValueQueryStringParameters",
         "pathParameters",
@@ -92,10 +104,19 @@ async fn event_keeps_client_header_case_when_the_server_provides_it() {
         .expect("static request");
     h.send(request).await;
     let (_, event) = h.last_event();
+    let headers = event["headers"].as_object().expect("headers");
+    let client: serde_json::Map<String, Value> = headers
+        .iter()
+        .filter(|(name, _)| !name.starts_with("X-Forwarded") && *name != "X-Amzn-Trace-Id")
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
     assert_eq!(
-        event["headers"],
+        Value::Object(client),
         json!({"Host": "localhost:3000", "Authorization": "Bearer t", "X-Repeat": "2"})
     );
+    // AWS's additions come after the client's headers, the port from its Host.
+    assert_eq!(headers["X-Forwarded-Port"], "3000");
+    assert_eq!(headers["X-Forwarded-Proto"], "http");
     assert_eq!(event["multiValueHeaders"]["X-Repeat"], json!(["1", "2"]));
     assert_eq!(event["requestContext"]["domainName"], "localhost:3000");
     assert_eq!(event["requestContext"]["domainPrefix"], "localhost");

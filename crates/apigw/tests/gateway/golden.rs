@@ -23,6 +23,8 @@ macro_rules! assert_golden {
             ".requestContext.extendedRequestId" => "[extended request id]",
             ".requestContext.requestTime" => "[request time]",
             ".requestContext.requestTimeEpoch" => "[request time epoch]",
+            ".headers[\"X-Amzn-Trace-Id\"]" => "[trace id]",
+            ".multiValueHeaders[\"X-Amzn-Trace-Id\"][0]" => "[trace id]",
         });
     };
 }
