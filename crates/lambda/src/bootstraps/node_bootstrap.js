@@ -220,6 +220,47 @@ async function postError(urlPath, doc) {
   });
 }
 
+// ES modules ignore NODE_PATH, where Sluice puts what Lambda's runtime provides (the SDK) and
+// what `sluice build` installed; on Lambda both resolve from an ES module. A resolve hook, on
+// the handler's first `import`, tries a bare specifier that Node cannot find from each NODE_PATH
+// folder in turn, as `require` does. Hooks need Node 18.19 / 20.6; older ones go without.
+const NODE_PATH_HOOK = `
+import { pathToFileURL } from "node:url";
+let folders = [];
+export async function initialize(data) { folders = (data && data.folders) || []; }
+export async function resolve(specifier, context, nextResolve) {
+  try {
+    return await nextResolve(specifier, context);
+  } catch (error) {
+    const bare = !/^[./]/.test(specifier) && !specifier.includes(":");
+    if (!error || error.code !== "ERR_MODULE_NOT_FOUND" || !bare) throw error;
+    for (const folder of folders) {
+      const parentURL = pathToFileURL(folder + "/sluice-node-path.mjs").href;
+      try {
+        return await nextResolve(specifier, { ...context, parentURL });
+      } catch (_) {}
+    }
+    throw error;
+  }
+}`;
+let nodePathHooked = false;
+
+function importFromNodePath() {
+  if (nodePathHooked) return;
+  nodePathHooked = true;
+  const folders = (process.env.NODE_PATH || "").split(path.delimiter).filter(Boolean);
+  const { register } = require("module");
+  if (folders.length === 0 || typeof register !== "function") return;
+  register("data:text/javascript," + encodeURIComponent(NODE_PATH_HOOK), pathToFileURL(__filename), {
+    data: { folders },
+  });
+}
+
+async function importModule(file) {
+  importFromNodePath();
+  return import(pathToFileURL(file).href);
+}
+
 // `dir/file.export[.nested]`: the module is up to the first dot of the last path segment.
 async function loadHandler(handlerString, taskRoot) {
   const slash = handlerString.lastIndexOf("/");
@@ -235,13 +276,13 @@ async function loadHandler(handlerString, taskRoot) {
       // Let Node resolve it (a directory with index.js, a package), as require would.
       mod = require(base);
     } else if (candidates[0].endsWith(".mjs")) {
-      mod = await import(pathToFileURL(candidates[0]).href);
+      mod = await importModule(candidates[0]);
     } else {
       try {
         mod = require(candidates[0]);
       } catch (e) {
         if (e && (e.code === "ERR_REQUIRE_ESM" || e.code === "ERR_REQUIRE_ASYNC_MODULE" || e instanceof SyntaxError)) {
-          mod = await import(pathToFileURL(candidates[0]).href);
+          mod = await importModule(candidates[0]);
         } else {
           throw e;
         }

@@ -70,28 +70,44 @@ Resources:
       Handler: app.handler
       CodeUri: src/
       Timeout: 30
+  Esm:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: esm.handler
+      CodeUri: src/
+      Timeout: 30
 ",
             ),
             (
                 "src/app.js",
                 "const { DynamoDBClient, ListTablesCommand } = require('@aws-sdk/client-dynamodb');\nexports.handler = async () => {\n  const out = await new DynamoDBClient({}).send(new ListTablesCommand({}));\n  return out.TableNames;\n};\n",
             ),
+            // The ES module form Lambda's console starts nodejs20.x functions with: `import`
+            // ignores NODE_PATH, and the SDK still resolves, as on Lambda.
+            (
+                "src/esm.mjs",
+                "import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';\nexport const handler = async () => {\n  const out = await new DynamoDBClient({}).send(new ListTablesCommand({}));\n  return out.TableNames;\n};\n",
+            ),
         ],
     );
-    let out = Command::new(sluice())
-        .args(["invoke", "--no-event", "-t"])
-        .arg(dir.join("template.yaml"))
-        .arg("--in-memory")
-        .arg("--state-dir")
-        .arg(fresh_dir("node-sdk-shipped-state"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        tables,
-        serde_json::json!(["sdk-shipped-things"]),
-        "{stderr}"
-    );
+    let state = fresh_dir("node-sdk-shipped-state");
+    for function in ["Fn", "Esm"] {
+        let out = Command::new(sluice())
+            .args(["invoke", function, "--no-event", "-t"])
+            .arg(dir.join("template.yaml"))
+            .arg("--in-memory")
+            .arg("--state-dir")
+            .arg(&state)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{function}: {stderr}");
+        let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            tables,
+            serde_json::json!(["sdk-shipped-things"]),
+            "{function}: {stderr}"
+        );
+    }
 }
