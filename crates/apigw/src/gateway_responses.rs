@@ -84,10 +84,15 @@ pub(crate) fn customize(
     {
         parts.status = status;
     }
-    for (name, value) in &custom.headers {
+    let mapped = custom
+        .mapped_headers
+        .iter()
+        .filter_map(|(name, source)| Some((name, request_value(source, ex, stage)?)));
+    let literal = custom.headers.iter().map(|(n, v)| (n, v.clone()));
+    for (name, value) in literal.chain(mapped) {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
+            HeaderValue::from_str(&value),
         ) {
             parts.headers.insert(name, value);
         }
@@ -130,4 +135,30 @@ pub(crate) fn customize(
         }
     };
     Response::from_parts(parts, body)
+}
+
+/// A request value a header is mapped from; `None` when the request has none (the header is
+/// left out).
+fn request_value(source: &str, ex: &Exchange, stage: &crate::api::ApiStage) -> Option<String> {
+    if let Some(name) = source.strip_prefix("method.request.header.") {
+        return ex.header(name);
+    }
+    if let Some(name) = source.strip_prefix("method.request.querystring.") {
+        let query = crate::request_event::parse_query(ex.query.as_deref()?);
+        return query
+            .into_iter()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, values)| values.into_iter().last());
+    }
+    if let Some(name) = source.strip_prefix("method.request.path.") {
+        return ex
+            .route
+            .as_ref()?
+            .path_parameters
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone());
+    }
+    let name = source.strip_prefix("stageVariables.")?;
+    stage.stage_variables.get(name).cloned()
 }

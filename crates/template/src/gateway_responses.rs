@@ -1,8 +1,9 @@
 //! Customized gateway responses of REST APIs, in their three spellings: SAM's `GatewayResponses`
 //! (`ResponseParameters.Headers`, `StatusCode`, `ResponseTemplates`), an OpenAPI document's
 //! `x-amazon-apigateway-gateway-responses` and raw `AWS::ApiGateway::GatewayResponse` resources
-//! (both with `gatewayresponse.header.Name` parameters). Header values are literals in quotes;
-//! a value mapped from the request (`method.request.header.Origin`) is not emulated (warned).
+//! (both with `gatewayresponse.header.Name` parameters). Header values are literals in quotes or
+//! values mapped from the request (`method.request.header.Origin`, `…querystring.x`,
+//! `…path.x`, `stageVariables.x`).
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
@@ -142,7 +143,16 @@ fn status(
     }
 }
 
-/// A header with a literal value (`'*'`); a value mapped from the request is warned and skipped.
+/// The request values a gateway response header may be mapped from.
+const MAPPED_SOURCES: &[&str] = &[
+    "method.request.header.",
+    "method.request.querystring.",
+    "method.request.path.",
+    "stageVariables.",
+];
+
+/// A header with a literal value (`'*'`) or one mapped from the request; anything else (a
+/// `context` variable, say) is warned and left out.
 fn header(
     response: &mut GatewayResponse,
     name: String,
@@ -151,14 +161,17 @@ fn header(
     warnings: &mut Vec<String>,
 ) {
     let trimmed = value.trim();
-    match trimmed
+    if let Some(literal) = trimmed
         .strip_prefix('\'')
         .and_then(|v| v.strip_suffix('\''))
     {
-        Some(literal) => response.headers.push((name, literal.to_owned())),
-        None => warnings.push(format!(
-            "{path}.{name}: {value:?} maps a value from the request, which Sluice does not emulate in gateway responses (header left out)"
-        )),
+        response.headers.push((name, literal.to_owned()));
+    } else if MAPPED_SOURCES.iter().any(|s| trimmed.starts_with(s)) {
+        response.mapped_headers.push((name, trimmed.to_owned()));
+    } else {
+        warnings.push(format!(
+            "{path}.{name}: {value:?} is not a quoted literal or a method.request / stageVariables value Sluice maps (header left out)"
+        ));
     }
 }
 

@@ -123,8 +123,6 @@ pub(crate) struct UnknownType {
     pub suggestion: Option<&'static str>,
 }
 
-/// `Err` for a type that is certainly wrong: an `AWS::Serverless::*` type SAM does not define, a
-/// name without CloudFormation's `Vendor::Service::Resource` shape, or a near miss of a known type.
 /// The keys a resource may have besides `Type` (CloudFormation's resource attributes, and SAM's
 /// `Connectors` and `IgnoreGlobals`).
 const RESOURCE_KEYS: &[&str] = &[
@@ -160,6 +158,8 @@ pub(crate) fn unknown_resource_key(ty: &str, key: &str) -> Option<String> {
     Some(format!("not a resource attribute{meant}: {fate}"))
 }
 
+/// `Err` for a type that is certainly wrong: an `AWS::Serverless::*` type SAM does not define, a
+/// name without CloudFormation's `Vendor::Service::Resource` shape, or a near miss of a known type.
 pub(crate) fn check(ty: &str) -> Result<(), UnknownType> {
     if SAM_TYPES.contains(&ty) || CLOUDFORMATION_TYPES.contains(&ty) {
         return Ok(());

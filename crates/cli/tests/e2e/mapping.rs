@@ -154,6 +154,7 @@ Resources:
           ResponseParameters:
             Headers:
               Access-Control-Allow-Origin: \"'*'\"
+              X-Origin: method.request.header.Origin
         BAD_REQUEST_BODY:
           StatusCode: 422
           ResponseTemplates:
@@ -183,10 +184,16 @@ Resources:
     .unwrap();
     let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
     let http = client();
-    // An unknown route: the 403 keeps its body and gains DEFAULT_4XX's header.
-    let response = http.get(server.url("/nope")).send().unwrap();
+    // An unknown route: the 403 keeps its body and gains DEFAULT_4XX's headers, one of them
+    // mapped from the request.
+    let response = http
+        .get(server.url("/nope"))
+        .header("origin", "https://app.example.com")
+        .send()
+        .unwrap();
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(response.headers()["x-origin"], "https://app.example.com");
     assert_eq!(
         response.text().unwrap(),
         r#"{"message":"Missing Authentication Token"}"#

@@ -165,6 +165,9 @@ pub struct GatewayResponse {
     pub status_code: Option<u16>,
     /// Response headers and their literal values (SAM's quotes removed).
     pub headers: Vec<(String, String)>,
+    /// Response headers whose value is mapped from the request: `method.request.header.Name`,
+    /// `method.request.querystring.name`, `method.request.path.name` or `stageVariables.name`.
+    pub mapped_headers: Vec<(String, String)>,
     /// `ResponseTemplates`: content type → mapping template for the body.
     pub templates: BTreeMap<String, String>,
 }

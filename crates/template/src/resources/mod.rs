@@ -157,7 +157,9 @@ pub(crate) fn build(
             | "AWS::ApiGateway::Stage"
             | "AWS::ApiGateway::Deployment"
             | "AWS::ApiGateway::RequestValidator"
-            | "AWS::ApiGateway::Model" => {}
+            | "AWS::ApiGateway::Model"
+            // Read by `gateway_responses`, in its own pass.
+            | "AWS::ApiGateway::GatewayResponse" => {}
             // Read by `stream_events`, in its own pass.
             "AWS::Lambda::EventSourceMapping" => {}
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}

@@ -597,12 +597,12 @@ Resources:
         find("THROTTLED").headers,
         vec![("Retry-After".to_owned(), "1".to_owned())]
     );
-    assert!(
-        model
-            .warnings
-            .iter()
-            .any(|w| w.contains("X-Echo") && w.contains("does not emulate")),
-        "{:?}",
-        model.warnings
+    assert_eq!(
+        find("DEFAULT_4XX").mapped_headers,
+        vec![(
+            "X-Echo".to_owned(),
+            "method.request.header.Origin".to_owned()
+        )]
     );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
 }
