@@ -301,6 +301,14 @@ pub fn locate(function: &Function) -> Result<Located, ServerError> {
     };
     let mut handler = function.handler.clone();
     let family = RuntimeFamily::of(&function.runtime);
+    let unpacked;
+    let path = if crate::code_archive::is_archive(path) {
+        unpacked = crate::code_archive::unpacked(path, &crate::python_host::cache_root())
+            .map_err(|e| code_error(format!("cannot unpack {}: {e}", path.display()), None))?;
+        &unpacked
+    } else {
+        path
+    };
     let dir = if path.is_file() && family != Some(RuntimeFamily::Provided) {
         // A CodeUri naming one file is an artifact holding that file: its folder is the task root
         // and the file is the handler's module, whatever module name the Handler spells.

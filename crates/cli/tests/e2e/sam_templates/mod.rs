@@ -231,3 +231,55 @@ fn for_each_generates_three_functions_and_their_routes() {
         assert_eq!(body, format!("{who} via {who}Function"));
     }
 }
+
+#[test]
+fn a_code_uri_naming_a_zip_artifact_runs_what_the_zip_holds() {
+    // The artifact `sam local` and build tools hand over: a zip, its handler inside.
+    let dir = project(
+        "zip-code",
+        &[(
+            "template.yaml",
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: pkg/index.handler
+      CodeUri: build/function.zip
+",
+        )],
+    );
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    let zipped = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20   z.writestr('pkg/index.py', 'def handler(e, c):\\n    return {\"file\": __file__.endswith(\"pkg/index.py\")}\\n')\n",
+        )
+        .arg(dir.join("build/function.zip"))
+        .status()
+        .unwrap();
+    assert!(zipped.success());
+    let cache = fresh_dir("zip-code-cache");
+    let out = Command::new(sluice())
+        .args(["invoke", "--no-event", "-t"])
+        .arg(dir.join("template.yaml"))
+        .arg("--state-dir")
+        .arg(fresh_dir("zip-code-state"))
+        .env("XDG_CACHE_HOME", &cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["file"], true, "{stderr}");
+    // Unpacked once into the cache, named for the archive.
+    let unpacked: Vec<_> = std::fs::read_dir(cache.join("sluice/code"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(unpacked.len(), 1, "{unpacked:?}");
+    assert!(unpacked[0].starts_with("function-"), "{unpacked:?}");
+}
