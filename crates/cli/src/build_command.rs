@@ -56,7 +56,8 @@ pub fn command(args: &crate::args::BuildArgs) -> Result<ExitCode> {
     }
     progress.finish();
     eprintln!(
-        "Build succeeded: {built} function(s) with something to build; `sluice start-api` uses the results"
+        "Build succeeded: {built} function(s) with something to build, into {}; `sluice start-api` and `sluice invoke` with this state folder use the results",
+        sluice_server::build::build_root(&state_dir).display()
     );
     Ok(ExitCode::SUCCESS)
 }

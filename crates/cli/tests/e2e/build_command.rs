@@ -138,6 +138,12 @@ fn built_dependencies_and_artifacts_are_where_the_functions_find_them() {
         stderr.contains("CamelTwin: dependencies unchanged, reusing"),
         "{stderr}"
     );
+    // Which state folder holds the results: a run with another one does not see them.
+    assert!(
+        stderr.contains(&format!("into {}", state.join("build").display()))
+            && stderr.contains("with this state folder use the results"),
+        "{stderr}"
+    );
 
     let server = Server::start_in(sluice(), &template, &state, &[]);
     assert_eq!(get(&server, "/camel"), (200, "BuiltBySluice".to_owned()));
