@@ -102,28 +102,14 @@ pub(crate) fn rest_preflight(cors: &Cors, methods: &[String]) -> Response<Full<B
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    set(
-        headers,
-        "access-control-allow-origin",
-        &cors.allow_origins.join(","),
-    );
-    set(
-        headers,
-        "access-control-allow-methods",
-        &cors.rest_allow_methods(methods),
-    );
-    if !cors.allow_headers.is_empty() {
-        set(
-            headers,
-            "access-control-allow-headers",
-            &cors.allow_headers.join(","),
-        );
-    }
-    if let Some(age) = cors.max_age {
-        set(headers, "access-control-max-age", &age.to_string());
-    }
-    if cors.allow_credentials {
-        set(headers, "access-control-allow-credentials", "true");
+    for (name, value) in cors.rest_preflight_headers(methods) {
+        // SAM spells them capitalised; a header name's case means nothing on the wire.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
     }
     response
 }

@@ -239,27 +239,16 @@ pub(crate) fn guarded_preflights(
             if methods.iter().any(|m| m == "OPTIONS") {
                 continue;
             }
-            let mut headers = BTreeMap::new();
-            let mut header = |name: &str, value: String| {
-                headers.insert(
-                    format!("method.response.header.{name}"),
-                    format!("'{value}'"),
-                );
-            };
-            header("Access-Control-Allow-Origin", cors.allow_origins.join(","));
-            header(
-                "Access-Control-Allow-Methods",
-                cors.rest_allow_methods(&methods),
-            );
-            if !cors.allow_headers.is_empty() {
-                header("Access-Control-Allow-Headers", cors.allow_headers.join(","));
-            }
-            if let Some(age) = cors.max_age {
-                header("Access-Control-Max-Age", age.to_string());
-            }
-            if cors.allow_credentials {
-                header("Access-Control-Allow-Credentials", "true".into());
-            }
+            let headers = cors
+                .rest_preflight_headers(&methods)
+                .into_iter()
+                .map(|(name, value)| {
+                    (
+                        format!("method.response.header.{name}"),
+                        format!("'{value}'"),
+                    )
+                })
+                .collect();
             api.routes.push(Route {
                 method: "OPTIONS".into(),
                 path: path.clone(),

@@ -112,10 +112,32 @@ pub struct FunctionUrl {
 }
 
 impl Cors {
+    /// The headers of SAM's REST API preflight (its MOCK `OPTIONS` method) for a path with these
+    /// methods, in SAM's order: origin, methods, then headers, max age and credentials when set.
+    pub fn rest_preflight_headers(&self, methods: &[String]) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
+            ("Access-Control-Allow-Origin", self.allow_origins.join(",")),
+            (
+                "Access-Control-Allow-Methods",
+                self.rest_allow_methods(methods),
+            ),
+        ];
+        if !self.allow_headers.is_empty() {
+            headers.push(("Access-Control-Allow-Headers", self.allow_headers.join(",")));
+        }
+        if let Some(age) = self.max_age {
+            headers.push(("Access-Control-Max-Age", age.to_string()));
+        }
+        if self.allow_credentials {
+            headers.push(("Access-Control-Allow-Credentials", "true".to_owned()));
+        }
+        headers
+    }
+
     /// A REST API preflight's `Access-Control-Allow-Methods`, as SAM writes it for a path with
     /// these methods: `AllowMethods` as written, else the path's methods and OPTIONS (every method
     /// for `ANY`), sorted.
-    pub fn rest_allow_methods(&self, methods: &[String]) -> String {
+    fn rest_allow_methods(&self, methods: &[String]) -> String {
         if !self.allow_methods.is_empty() {
             return self.allow_methods.join(",");
         }
