@@ -44,13 +44,7 @@ pub(super) fn function(
         )?
     };
     let code = code(props, template_dir, warnings)?;
-    let (environment, imported) = match props.properties.get("Environment") {
-        None => (None, Vec::new()),
-        Some(node) => {
-            let (node, imported) = without_imports(node);
-            (Some(node), imported)
-        }
-    };
+    let environment = props.properties.get("Environment");
     let evaluated = |node: &Node| -> Result<BTreeMap<String, String>, TemplateError> {
         match resolver.eval(node, &props.path("Environment"))? {
             Some(env) => match env.get("Variables") {
@@ -60,20 +54,13 @@ pub(super) fn function(
             None => Ok(BTreeMap::new()),
         }
     };
-    let mut environment = match environment {
+    let environment = match environment {
         None => BTreeMap::new(),
-        Some(node) => match evaluated(&node) {
+        Some(node) => match evaluated(node) {
             Ok(variables) => variables,
-            Err(error) => variables_one_by_one(&node, props, warnings).ok_or(error)??,
+            Err(error) => variables_one_by_one(node, props, warnings).ok_or(error)??,
         },
     };
-    for name in imported {
-        warnings.push(format!(
-            "{}: Fn::ImportValue reads another stack's export, which does not exist locally; the variable is empty (give it a value with --env-vars)",
-            props.path(&format!("Environment.Variables.{name}"))
-        ));
-        environment.insert(name, String::new());
-    }
     let logging = match props.properties.get("LoggingConfig") {
         Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
         None => None,
@@ -221,10 +208,12 @@ fn code(
     )))
 }
 
-/// `Environment.Variables` evaluated one by one after the whole failed: a variable whose value
-/// reads an attribute of a resource Sluice does not emulate (a VPC endpoint's `DnsEntries` under
-/// `Fn::Select`, say) starts empty with a warning, as SAM CLI leaves what it cannot resolve.
-/// `None` when the failure is not of that kind (the caller reports it).
+/// `Environment.Variables` evaluated one by one after the whole failed. A variable that cannot be
+/// resolved locally starts empty with a warning, as SAM CLI leaves what it cannot resolve, for
+/// `--env-vars` to fill: one that imports another stack's export (`Fn::ImportValue`; no other
+/// stack exists locally), or reads an attribute of a resource Sluice does not emulate (a VPC
+/// endpoint's `DnsEntries` under `Fn::Select`, say). `None` when a failure is of another kind
+/// (the caller reports it).
 fn variables_one_by_one(
     environment: &Node,
     props: &Reader<'_, '_>,
@@ -238,6 +227,12 @@ fn variables_one_by_one(
         match props.resolver.eval_string(value, &path) {
             Ok(text) => {
                 out.insert(name.clone(), text.unwrap_or_default());
+            }
+            Err(_) if mentions(value, "Fn::ImportValue") => {
+                emptied.push(format!(
+                    "{path}: Fn::ImportValue reads another stack's export, which does not exist locally; the variable is empty (give it a value with --env-vars)"
+                ));
+                out.insert(name.clone(), String::new());
             }
             Err(TemplateError::Invalid { message, .. })
                 if mentions(value, "Fn::GetAtt")
@@ -253,34 +248,6 @@ fn variables_one_by_one(
     }
     warnings.extend(emptied);
     Some(Ok(out))
-}
-
-/// `Environment` without the variables whose value imports another stack's export (there is no
-/// other stack locally), and their names. SAM CLI leaves such variables empty, for `--env-vars`.
-fn without_imports(environment: &Node) -> (Node, Vec<String>) {
-    let mut environment = environment.clone();
-    let mut imported = Vec::new();
-    if let Kind::Map(entries) = &mut environment.kind {
-        for (key, value) in entries.iter_mut() {
-            if key != "Variables" {
-                continue;
-            }
-            if let Kind::Map(variables) = &mut value.kind {
-                variables.retain(|(name, value)| {
-                    let imports = mentions_import(value);
-                    if imports {
-                        imported.push(name.clone());
-                    }
-                    !imports
-                });
-            }
-        }
-    }
-    (environment, imported)
-}
-
-fn mentions_import(node: &Node) -> bool {
-    mentions(node, "Fn::ImportValue")
 }
 
 /// Whether every `Fn::GetAtt` in `node` names a resource of the template (one that does not is
