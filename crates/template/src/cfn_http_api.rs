@@ -98,12 +98,11 @@ pub(crate) fn build(
         }
         if let Some(body) = api.props.get("Body") {
             let where_ = join_path(&api.path, "Body");
-            for op in openapi::unintegrated(body, &where_) {
-                warnings.push(format!(
-                    "{}: no x-amazon-apigateway-integration; the route is not served",
-                    op.property
-                ));
-            }
+            warnings.extend(
+                openapi::unintegrated(body, &where_)
+                    .iter()
+                    .map(openapi::Unintegrated::not_served),
+            );
             for r in openapi::routes(body, &where_, resolver, functions, warnings, false)? {
                 routes.push(HttpRoute {
                     method: r.method,

@@ -70,12 +70,11 @@ pub(crate) fn build(
             let where_ = join_path(&path, "Body");
             gateway_responses =
                 crate::gateway_responses::openapi(body, &where_, resolver, warnings)?;
-            for op in openapi::unintegrated(body, &where_) {
-                warnings.push(format!(
-                    "{}: no x-amazon-apigateway-integration; the route is not served",
-                    op.property
-                ));
-            }
+            warnings.extend(
+                openapi::unintegrated(body, &where_)
+                    .iter()
+                    .map(openapi::Unintegrated::not_served),
+            );
             for r in openapi::routes(body, &where_, resolver, functions, warnings, true)? {
                 routes.push(Route {
                     method: r.method,

@@ -13,7 +13,7 @@ use crate::model::{
 use crate::yaml_tree::Node;
 
 /// OpenAPI's operation keys and the methods they route.
-pub(crate) const OPERATIONS: &[(&str, &str)] = &[
+const OPERATIONS: &[(&str, &str)] = &[
     ("get", "GET"),
     ("put", "PUT"),
     ("post", "POST"),
@@ -283,6 +283,16 @@ pub(crate) struct Unintegrated {
     pub property: String,
 }
 
+impl Unintegrated {
+    /// The warning for an operation nothing supplies an integration to.
+    pub(crate) fn not_served(&self) -> String {
+        format!(
+            "{}: no x-amazon-apigateway-integration; the route is not served",
+            self.property
+        )
+    }
+}
+
 /// The operations of `document` that have no integration (their routes are not served as is).
 pub(crate) fn unintegrated(document: &Node, where_: &str) -> Vec<Unintegrated> {
     operations(document, where_)
@@ -346,31 +356,27 @@ pub(crate) fn attach_rest(
                 ));
             }
         }
-        let covers = |route: &Route, op: &OpenApiRoute| {
-            route.method == op.method && same_shape(&route.path, &op.path)
+        let covers = |route: &Route, method: &str, path: &str| {
+            route.method == method && same_shape(&route.path, path)
         };
         let merge = merges_definitions(&properties, &path, resolver)?;
         for op in unintegrated(&document, &where_) {
-            let supplied = merge
-                && api
-                    .routes
-                    .iter()
-                    .any(|r| r.method == op.method && same_shape(&r.path, &op.path));
+            let supplied = merge && api.routes.iter().any(|r| covers(r, &op.method, &op.path));
             if !supplied {
-                warnings.push(format!(
-                    "{}: no x-amazon-apigateway-integration; the route is not served",
-                    op.property
-                ));
+                warnings.push(op.not_served());
             }
         }
         if merge {
             // SAM merges each event's generated operation over the document's: the event's wins.
-            documented.retain(|op| !api.routes.iter().any(|route| covers(route, op)));
+            documented.retain(|op| !api.routes.iter().any(|r| covers(r, &op.method, &op.path)));
         } else {
             // SAM edits only a definition it generated: on an API with its own, an `Api` event
             // just lets API Gateway invoke the function, and the document alone has the routes.
             api.routes.retain(|route| {
-                if !documented.iter().any(|op| covers(route, op)) {
+                if !documented
+                    .iter()
+                    .any(|op| covers(route, &op.method, &op.path))
+                {
                     warnings.push(format!(
                         "event `{}` of `{}`: {} {} is not in {where_}, the API's own OpenAPI definition, to which SAM adds no route (unless MergeDefinitions is true): on AWS it answers 403 Missing Authentication Token, and so it does here",
                         route.event_name, route.function, route.method, route.path
