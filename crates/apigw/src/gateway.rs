@@ -248,30 +248,29 @@ impl Gateway {
     /// response for its type laid over it (the route's API, or the only REST API when no route
     /// matched).
     fn error_response(&self, ex: &Exchange, error: GatewayError) -> Response<Full<Bytes>> {
-        let response_type = error.response_type();
-        let default_body = error.body(ex.dialect);
-        let response = error.into_response(ex.dialect, &ex.request_id);
-        if ex.dialect != Dialect::Rest {
-            return response;
-        }
         let api = match &ex.route {
+            _ if ex.dialect != Dialect::Rest => None,
             Some(route) => self.apis.get(route.entry.api),
             None => {
                 let mut rest = self.apis.iter().filter(|a| a.dialect == Dialect::Rest);
                 rest.next().filter(|_| rest.next().is_none())
             }
         };
-        match api {
-            Some(api) if !api.gateway_responses.is_empty() => crate::gateway_responses::customize(
-                response,
-                response_type,
-                &default_body,
-                &api.gateway_responses,
-                ex,
-                &api.stage,
-            ),
-            _ => response,
-        }
+        // Most APIs customize nothing: their answer is built once, with no body to look at.
+        let Some(api) = api.filter(|api| !api.gateway_responses.is_empty()) else {
+            return error.into_response(ex.dialect, &ex.request_id);
+        };
+        let response_type = error.response_type();
+        let default_body = error.body(ex.dialect);
+        let response = error.into_response(ex.dialect, &ex.request_id);
+        crate::gateway_responses::customize(
+            response,
+            response_type,
+            &default_body,
+            &api.gateway_responses,
+            ex,
+            &api.stage,
+        )
     }
 
     /// Phase route: the route and API for this method and path (a Function URL first, by host or
