@@ -121,24 +121,11 @@ fn substitute(node: &Node, identifier: &str, value: &str) -> Node {
             ..node.clone()
         },
         Kind::Map(entries) => {
-            match intrinsic(node) {
-                Some(("Ref", target)) if target.as_str() == Some(identifier) => {
+            // `Fn::Sub` texts are strings like any other here.
+            if let Some(("Ref", target)) = intrinsic(node) {
+                if target.as_str() == Some(identifier) {
                     return Node::scalar(value, node.line, node.col);
                 }
-                Some(("Fn::Sub", template)) => {
-                    let template = match &template.kind {
-                        Kind::Scalar(text, style) => Node {
-                            kind: Kind::Scalar(in_text(text), *style),
-                            ..template.clone()
-                        },
-                        _ => substitute_sub_list(template, identifier, value, &in_text),
-                    };
-                    return Node {
-                        kind: Kind::Map(vec![("Fn::Sub".into(), template)]),
-                        ..node.clone()
-                    };
-                }
-                _ => {}
             }
             Node {
                 kind: Kind::Map(
@@ -150,33 +137,5 @@ fn substitute(node: &Node, identifier: &str, value: &str) -> Node {
                 ..node.clone()
             }
         }
-    }
-}
-
-/// `Fn::Sub: [text, {variables}]`: the text gets the identifier, the variables are values.
-fn substitute_sub_list(
-    list: &Node,
-    identifier: &str,
-    value: &str,
-    in_text: &dyn Fn(&str) -> String,
-) -> Node {
-    match &list.kind {
-        Kind::Seq(items) => Node {
-            kind: Kind::Seq(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| match (&item.kind, i) {
-                        (Kind::Scalar(text, style), 0) => Node {
-                            kind: Kind::Scalar(in_text(text), *style),
-                            ..item.clone()
-                        },
-                        _ => substitute(item, identifier, value),
-                    })
-                    .collect(),
-            ),
-            ..list.clone()
-        },
-        _ => substitute(list, identifier, value),
     }
 }
