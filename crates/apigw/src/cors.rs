@@ -28,10 +28,12 @@ impl Gateway {
             return None;
         }
         let host = ex.header("host");
-        if let Some((route, _)) =
+        if let Some(found) =
             self.function_urls
                 .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
         {
+            // An unknown URL id has no CORS rules: routing refuses it next.
+            let (route, _) = found.ok()?;
             let api = self.apis.get(route.entry.api)?;
             let answer = preflight(api.cors.as_ref()?, ex)?;
             ex.dialect = api.dialect;

@@ -58,13 +58,13 @@ impl FunctionUrlTable {
     }
 
     /// The URL this request addresses, with the path its function sees; `None` when the request is
-    /// for an API instead.
+    /// for an API instead; `Some(Err(UnknownUrl))` when its host names a URL id no function has.
     pub fn find(
         &self,
         host: Option<&str>,
         raw_path: &str,
         region: &str,
-    ) -> Option<(RouteMatch, String)> {
+    ) -> Option<Result<(RouteMatch, String), UnknownUrl>> {
         if self.urls.is_empty() {
             return None;
         }
@@ -74,8 +74,10 @@ impl FunctionUrlTable {
         };
         if let Some(url_id) = host.and_then(|h| url_id_of_host(h, region)) {
             // A host that names a URL is never an API request, even when the id is unknown.
-            let url = self.urls.iter().find(|u| u.url_id == url_id)?;
-            return Some((matched(url), raw_path.to_owned()));
+            let Some(url) = self.urls.iter().find(|u| u.url_id == url_id) else {
+                return Some(Err(UnknownUrl));
+            };
+            return Some(Ok((matched(url), raw_path.to_owned())));
         }
         let rest = raw_path.strip_prefix(PATH_PREFIX)?;
         let (name, path) = match rest.find('/') {
@@ -83,9 +85,13 @@ impl FunctionUrlTable {
             None => (rest, "/"),
         };
         let url = self.urls.iter().find(|u| u.function_name == name)?;
-        Some((matched(url), path.to_owned()))
+        Some(Ok((matched(url), path.to_owned())))
     }
 }
+
+/// A request whose host is a Function URL's form with an id no function of the template has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UnknownUrl;
 
 /// The URL id of a `<url-id>.lambda-url.<region>.localhost[:port]` host, lower-cased.
 fn url_id_of_host(host: &str, region: &str) -> Option<String> {
@@ -149,11 +155,12 @@ mod tests {
             (Some("127.0.0.1:3000"), "/lambda-url/other/", None),
             (Some("127.0.0.1:3000"), "/lambda-url/my-fnx/", None),
             (Some("127.0.0.1:3000"), "/items", None),
-            (Some("zzz.lambda-url.us-east-1.localhost"), "/", None),
             (Some(&host.replace("us-east-1", "eu-west-1")), "/", None),
         ];
         for (host, path, expected) in rows {
-            let found = table.find(*host, path, "us-east-1");
+            let found = table
+                .find(*host, path, "us-east-1")
+                .map(|found| found.expect("a known URL or none"));
             assert_eq!(
                 found.as_ref().map(|(_, p)| p.as_str()),
                 *expected,
@@ -165,6 +172,17 @@ mod tests {
                 assert_eq!(route.entry.dialect, Dialect::FunctionUrl);
             }
         }
+    }
+
+    /// A host of the URL form whose id no function has is a URL request, refused, never an API's.
+    #[test]
+    fn an_unknown_url_id_is_not_an_api_request() {
+        let found = table().find(
+            Some("zzz.lambda-url.us-east-1.localhost"),
+            "/items",
+            "us-east-1",
+        );
+        assert_eq!(found.map(|f| f.err()), Some(Some(UnknownUrl)));
     }
 
     #[test]

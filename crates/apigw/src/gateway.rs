@@ -282,9 +282,13 @@ impl Gateway {
                 .function_urls
                 .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
             {
-                Some((route, api_path)) => {
+                Some(Ok((route, api_path))) => {
                     ex.api_path = api_path;
                     route
+                }
+                Some(Err(crate::function_url::UnknownUrl)) => {
+                    ex.dialect = Dialect::FunctionUrl;
+                    return Err(GatewayError::NoFunctionUrl);
                 }
                 None => self
                     .routes

@@ -14,6 +14,9 @@ pub(crate) enum GatewayError {
     /// No route for this method and path (client's fault). REST answers 403, not 404.
     #[error("no route for this method and path")]
     NoRoute,
+    /// The host names a Function URL that does not exist.
+    #[error("no Function URL has this host's id")]
+    NoFunctionUrl,
     /// The request body could not be read (client went away, malformed chunking).
     #[error("request body could not be read: {0}")]
     BodyUnreadable(String),
@@ -140,6 +143,7 @@ impl GatewayError {
     pub fn culprit(&self) -> Culprit {
         match self {
             GatewayError::NoRoute
+            | GatewayError::NoFunctionUrl
             | GatewayError::BodyUnreadable(_)
             | GatewayError::BodyTimedOut
             | GatewayError::BodyTooLarge { .. }
@@ -219,6 +223,13 @@ impl GatewayError {
                 let (status, body) = self.http_api_wire();
                 (status, None, body)
             }
+            // Lambda (recorded): a URL id that names no function is refused like a forbidden
+            // call, 403 `{"Message":null}` with `x-amzn-ErrorType: AccessDeniedException`.
+            Dialect::FunctionUrl if *self == GatewayError::NoFunctionUrl => (
+                StatusCode::FORBIDDEN,
+                Some("AccessDeniedException"),
+                r#"{"Message":null}"#,
+            ),
             Dialect::FunctionUrl => {
                 let (status, body) = self.function_url_wire();
                 (status, None, body)
@@ -229,7 +240,9 @@ impl GatewayError {
     /// HTTP API gateway responses: no `x-amzn-ErrorType`, title-case messages without spaces.
     fn http_api_wire(&self) -> (StatusCode, &'static str) {
         match self {
-            GatewayError::NoRoute => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#),
+            GatewayError::NoRoute | GatewayError::NoFunctionUrl => {
+                (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#)
+            }
             // Validation and mapping are REST features; answered generically should one reach here.
             GatewayError::BodyUnreadable(_)
             | GatewayError::MissingParameters(_)
@@ -295,7 +308,9 @@ impl GatewayError {
     /// with Lambda's capitalised `Message`.
     fn function_url_wire(&self) -> (StatusCode, &'static str) {
         match self {
-            GatewayError::NoRoute => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#),
+            GatewayError::NoRoute | GatewayError::NoFunctionUrl => {
+                (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#)
+            }
             GatewayError::BodyUnreadable(_)
             | GatewayError::MissingParameters(_)
             | GatewayError::InvalidBody(_) => {
@@ -353,7 +368,7 @@ impl GatewayError {
     /// colon, the 5xx bodies have one. Both are copied exactly because clients compare strings.
     fn rest_wire(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            GatewayError::NoRoute => (
+            GatewayError::NoRoute | GatewayError::NoFunctionUrl => (
                 StatusCode::FORBIDDEN,
                 "MissingAuthenticationTokenException",
                 r#"{"message":"Missing Authentication Token"}"#,

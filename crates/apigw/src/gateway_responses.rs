@@ -17,9 +17,9 @@ impl GatewayError {
     pub(crate) fn response_type(&self) -> &'static str {
         use crate::auth::sigv4::SigV4Error;
         match self {
-            GatewayError::NoRoute | GatewayError::Iam(SigV4Error::Unsigned) => {
-                "MISSING_AUTHENTICATION_TOKEN"
-            }
+            GatewayError::NoRoute
+            | GatewayError::NoFunctionUrl
+            | GatewayError::Iam(SigV4Error::Unsigned) => "MISSING_AUTHENTICATION_TOKEN",
             GatewayError::BodyTooLarge { .. } | GatewayError::HeadersTooLarge { .. } => {
                 "REQUEST_TOO_LARGE"
             }

@@ -2,7 +2,10 @@
 //! HTTP response, with AWS's inference rules.
 //!
 //! AWS: when the function returns valid JSON that is not an object with a `statusCode`, the answer
-//! is inferred: status 200, `content-type: application/json`, and the payload itself as the body.
+//! is inferred: status 200, `content-type: application/json`, and the payload as the body: a
+//! string's text without its quotes, any other value written compactly (AWS's table in "Lambda
+//! function response for format 2.0"; recorded for Function URLs: `"hello"` → `hello`,
+//! `{"hello": "world"}` → `{"hello":"world"}`).
 //! With a `statusCode`, `headers` (one string per name; repeats joined with commas), `cookies`
 //! (each one `Set-Cookie`), `body` and `isBase64Encoded` are used and other keys are ignored.
 
@@ -41,9 +44,13 @@ pub(crate) enum MalformedResponse {
     InvalidHeader(String),
 }
 
-/// AWS (as users report it; not verified against a live API here): an answer with a
+/// AWS (as users report it; not verified against a live API here): an HTTP API answer with a
 /// `statusCode` but no content type goes out as plain UTF-8 text.
-const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+pub(crate) const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
+/// A Function URL answer with a `statusCode` but no content type is JSON (recorded from Lambda:
+/// `{"statusCode":200,"body":"body123"}` answers `Content-Type: application/json`).
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// A streamed body whose prelude names no content type is bytes, as the runtime labels it.
 const STREAM_CONTENT_TYPE: &str = "application/octet-stream";
@@ -63,24 +70,33 @@ pub(crate) fn map_prelude(prelude: &[u8]) -> Result<Response<Full<Bytes>>, Malfo
     structured(object, STREAM_CONTENT_TYPE)
 }
 
-/// Map a function's payload to the HTTP response.
-pub(crate) fn map(payload: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+/// Map a function's payload to the HTTP response; `default_content_type` is the content type
+/// of an answer with a `statusCode` that names none (it differs between HTTP APIs and URLs).
+pub(crate) fn map(
+    payload: &[u8],
+    default_content_type: &'static str,
+) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     // Parsed once, borrowing: names, values and the body are read where they lie in the payload.
     let value = Json::parse(payload).map_err(|_| MalformedResponse::NotJson)?;
     match value {
         Json::Object(object) if get(&object, "statusCode").is_some() => {
-            structured(object, TEXT_CONTENT_TYPE)
+            structured(object, default_content_type)
         }
-        _ => Ok(inferred(payload)),
+        other => Ok(inferred(other)),
     }
 }
 
-/// No `statusCode` (or not an object): 200 with the payload as a JSON body.
-fn inferred(payload: &[u8]) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::copy_from_slice(payload)));
+/// No `statusCode` (or not an object): 200 with a JSON content type, the body a string's text
+/// or any other value written compactly.
+fn inferred(value: Json<'_>) -> Response<Full<Bytes>> {
+    let body = match value {
+        Json::String(text) => into_bytes(text),
+        other => Bytes::from(other.to_string()),
+    };
+    let mut response = Response::new(Full::new(body));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
     );
     response
 }
@@ -160,7 +176,11 @@ mod tests {
     type Mapped = (u16, Vec<(String, String)>, String);
 
     fn run(payload: &str) -> Result<Mapped, MalformedResponse> {
-        let response = map(payload.as_bytes())?;
+        run_as(payload, TEXT_CONTENT_TYPE)
+    }
+
+    fn run_as(payload: &str, default_type: &'static str) -> Result<Mapped, MalformedResponse> {
+        let response = map(payload.as_bytes(), default_type)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -180,15 +200,32 @@ mod tests {
     #[test]
     fn inference_table() {
         let rows: &[(&str, u16, &str, &str)] = &[
-            (r#""hello""#, 200, "application/json", r#""hello""#),
+            (r#""hello""#, 200, "application/json", "hello"),
+            (r#""say \"hi\"""#, 200, "application/json", r#"say "hi""#),
             ("42", 200, "application/json", "42"),
             ("true", 200, "application/json", "true"),
             ("null", 200, "application/json", "null"),
-            ("[1,2]", 200, "application/json", "[1,2]"),
-            (r#"{"a":1}"#, 200, "application/json", r#"{"a":1}"#),
+            (
+                r#"["hello", 3, true]"#,
+                200,
+                "application/json",
+                r#"["hello",3,true]"#,
+            ),
+            (
+                r#"{"hello": "world"}"#,
+                200,
+                "application/json",
+                r#"{"hello":"world"}"#,
+            ),
+            (
+                r#"{"b": 1, "a": {"c": [1, 2]}}"#,
+                200,
+                "application/json",
+                r#"{"b":1,"a":{"c":[1,2]}}"#,
+            ),
             ("{}", 200, "application/json", "{}"),
             (
-                r#"{"body":"x","headers":{"a":"b"}}"#,
+                r#"{"body": "x", "headers": {"a": "b"}}"#,
                 200,
                 "application/json",
                 r#"{"body":"x","headers":{"a":"b"}}"#,
@@ -235,6 +272,22 @@ mod tests {
             assert_eq!(got_type, Some(*content_type), "{payload}");
             assert_eq!(got_body, *body, "{payload}");
         }
+    }
+
+    /// A Function URL's answer with a `statusCode` and no content type is JSON; one that names a
+    /// content type keeps it.
+    #[test]
+    fn function_urls_default_structured_answers_to_json() {
+        let (_, headers, body) =
+            run_as(r#"{"statusCode":200,"body":"body123"}"#, JSON_CONTENT_TYPE).expect("valid");
+        assert_eq!(body, "body123");
+        assert!(headers.contains(&("content-type".into(), "application/json".into())));
+        let (_, headers, _) = run_as(
+            r#"{"statusCode":200,"headers":{"Content-Type":"text/html"},"body":"<p>"}"#,
+            JSON_CONTENT_TYPE,
+        )
+        .expect("valid");
+        assert!(headers.contains(&("content-type".into(), "text/html".into())));
     }
 
     #[test]

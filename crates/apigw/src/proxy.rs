@@ -92,8 +92,12 @@ impl Dialect {
             // AWS: HTTP APIs have no binary media types; an `isBase64Encoded` body is always decoded.
             Dialect::HttpApi(PayloadFormat::V1) => map_response(payload, true)
                 .map_err(|reason| GatewayError::MalformedResponse(reason.to_string())),
-            Dialect::HttpApi(PayloadFormat::V2) | Dialect::FunctionUrl => {
-                http_api_response::map(payload)
+            Dialect::HttpApi(PayloadFormat::V2) => {
+                http_api_response::map(payload, http_api_response::TEXT_CONTENT_TYPE)
+                    .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
+            }
+            Dialect::FunctionUrl => {
+                http_api_response::map(payload, http_api_response::JSON_CONTENT_TYPE)
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
             }
         }

@@ -200,6 +200,19 @@ async fn http_api_and_function_url_errors_have_their_own_bodies() {
     }
 }
 
+/// Lambda (recorded): a Function URL host whose id names no function.
+#[tokio::test]
+async fn an_unknown_function_url_is_an_access_denied_403() {
+    let response = GatewayError::NoFunctionUrl.into_response(Dialect::FunctionUrl, "req-1");
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "AccessDeniedException"
+    );
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(body_of(response).await, r#"{"Message":null}"#);
+}
+
 #[test]
 fn only_authorization_api_key_and_throttle_refusals_are_unbilled_rejections() {
     use crate::Rejection;
