@@ -95,7 +95,12 @@ impl Exchange {
             request_id: request_id.to_string(),
             // AWS's look: 16 characters of base64 ending in `=` (11 random bytes).
             extended_request_id: base64::engine::general_purpose::STANDARD.encode(&random[..11]),
-            trace_id: trace_id(received_at, &request_id.as_bytes()[..12]),
+            trace_id: headers
+                .get("x-amzn-trace-id")
+                .and_then(|incoming| {
+                    continued_trace(incoming.to_str().ok()?, &request_id.as_bytes()[8..])
+                })
+                .unwrap_or_else(|| trace_id(received_at, &request_id.as_bytes()[..12])),
             received_at,
             method: method.as_str().to_owned(),
             raw_path: uri.path().to_owned(),
@@ -155,6 +160,29 @@ fn trace_id(at: OffsetDateTime, random: &[u8]) -> String {
     out.push('-');
     hex(random, &mut out);
     out
+}
+
+/// The trace a client's `X-Amzn-Trace-Id` starts, continued: AWS keeps its `Root` (and `Parent`
+/// and `Sampled` when given), adds a `Parent` of its own when there is none, and marks a trace
+/// without a parent unsampled (LocalStack's recorded `test_invocation_trace_id`). `None` when the
+/// header has no `Root`, which starts a fresh trace instead.
+fn continued_trace(incoming: &str, random: &[u8]) -> Option<String> {
+    let field = |key: &str| {
+        incoming.split(';').find_map(|part| {
+            let (k, v) = part.trim().split_once('=')?;
+            (k.eq_ignore_ascii_case(key) && !v.is_empty()).then_some(v)
+        })
+    };
+    let root = field("Root")?;
+    let mut out = format!("Root={root};Parent=");
+    match field("Parent") {
+        Some(parent) => out.push_str(parent),
+        None => hex(&random[..8], &mut out),
+    }
+    let sampled = field("Sampled").unwrap_or(if field("Parent").is_some() { "1" } else { "0" });
+    out.push_str(";Sampled=");
+    out.push_str(sampled);
+    Some(out)
 }
 
 /// Lower-case hex of some bytes, appended to `out`.
@@ -236,5 +264,29 @@ mod tests {
         );
         assert_ne!(ex.request_id, other.request_id);
         assert_ne!(ex.extended_request_id, other.extended_request_id);
+    }
+
+    /// A client's trace header is continued, not replaced.
+    #[test]
+    fn a_clients_trace_is_continued() {
+        let trace_of = |header: &str| {
+            let (parts, ()) = http::Request::builder()
+                .header("x-amzn-trace-id", header)
+                .body(())
+                .expect("static request")
+                .into_parts();
+            Exchange::new(parts, "127.0.0.1:9".parse().expect("addr"), Dialect::Rest).trace_id
+        };
+        let full = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1";
+        assert_eq!(trace_of(full), full);
+        let rooted = trace_of("Root=1-3152b799-8954dae64eda91bc9a23a7e8");
+        let parent = rooted
+            .strip_prefix("Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=")
+            .and_then(|rest| rest.strip_suffix(";Sampled=0"))
+            .expect("the root kept, a parent added");
+        assert_eq!(parent.len(), 16);
+        assert!(parent.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(trace_of("garbage").starts_with("Root=1-"));
+        assert!(!trace_of("garbage").contains("garbage"));
     }
 }

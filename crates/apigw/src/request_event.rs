@@ -319,8 +319,9 @@ fn event_headers<'a>(
         }
         let position =
             raw_names.and_then(|raw| raw.iter().position(|r| r.eq_ignore_ascii_case(lower)));
-        let cased = match (raw_names, position) {
-            (Some(raw), Some(i)) => raw[i].as_str(),
+        let cased = match (canonical_name(lower), raw_names, position) {
+            (Some(canonical), _, _) => canonical,
+            (None, Some(raw), Some(i)) => raw[i].as_str(),
             _ => lower,
         };
         let values = headers
@@ -344,6 +345,20 @@ fn event_headers<'a>(
         .map(|(_, name, values)| (name, values))
         .collect();
     (Some(Pairs(last)), Some(Pairs(all)))
+}
+
+/// The spelling API Gateway gives some headers in REST events whatever the client's case:
+/// recorded events show `authorization`, `aUThorization` and `user-Agent` arrive as
+/// `Authorization` and `User-Agent` (LocalStack's `test_lambda_aws_proxy_integration`), and
+/// HTTP/2 clients' lower-case `host` and `user-agent` as `Host` and `User-Agent` (the Lambda
+/// guide's API Gateway event), while other names keep the client's case.
+fn canonical_name(lower: &str) -> Option<&'static str> {
+    match lower {
+        "authorization" => Some("Authorization"),
+        "host" => Some("Host"),
+        "user-agent" => Some("User-Agent"),
+        _ => None,
+    }
 }
 
 /// The headers API Gateway adds to a REST request on its way to the integration, as real events
@@ -506,6 +521,28 @@ mod tests {
         );
         assert_eq!(all[2].0, "X-Multi");
         assert_eq!(all[2].1, ["a", "b"]);
+    }
+
+    #[test]
+    fn authorization_host_and_user_agent_take_aws_spelling() {
+        let map = header_map(&[
+            ("authorization", "t"),
+            ("user-agent", "u"),
+            ("host", "h"),
+            ("x-custom", "c"),
+        ]);
+        let raw: Vec<String> = ["aUThorization", "user-Agent", "host", "x-CUSTOM"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let (last, _) = event_headers(&map, Some(&raw));
+        let names: Vec<String> = last
+            .expect("present")
+            .into_owned()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(names, ["Authorization", "User-Agent", "Host", "x-CUSTOM"]);
     }
 
     #[test]
