@@ -422,12 +422,18 @@ impl Gateway {
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         let function = &route.entry.function;
+        // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
+        // (API Gateway's request ids are its own, apart from Lambda's).
+        let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());
         let reply = async {
             if !api.streams {
-                let payload = self.invoker.invoke(function, payload).await;
+                let payload = self.invoker.invoke(function, payload, request_id).await;
                 return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
             }
-            let answer = self.invoker.invoke_streaming(function, payload).await;
+            let answer = self
+                .invoker
+                .invoke_streaming(function, payload, request_id)
+                .await;
             match answer.map_err(invoke_failure)? {
                 FunctionAnswer::Buffered(payload) => Ok(Reply::Payload(payload)),
                 FunctionAnswer::Streamed(stream) => {

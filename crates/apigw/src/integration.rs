@@ -17,7 +17,14 @@ pub type StreamingInvokeFuture<'a> =
 /// Synchronous (RequestResponse) Lambda invocation, as the proxy integration uses it.
 pub trait Invoke: Send + Sync + 'static {
     /// Invoke the function with this logical id; resolves to the function's response payload.
-    fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a>;
+    /// `request_id` is the Lambda request id to run under (a Function URL's own: Lambda is its
+    /// front end), or `None` for a fresh one (API Gateway's integrations).
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        request_id: Option<&'a str>,
+    ) -> InvokeFuture<'a>;
 
     /// Invoke for a caller that relays a streamed answer (a Function URL in `RESPONSE_STREAM`
     /// mode); resolves as soon as the function starts streaming. By default the whole answer, as
@@ -26,9 +33,10 @@ pub trait Invoke: Send + Sync + 'static {
         &'a self,
         function: &'a str,
         payload: Bytes,
+        request_id: Option<&'a str>,
     ) -> StreamingInvokeFuture<'a> {
         Box::pin(async move {
-            self.invoke(function, payload)
+            self.invoke(function, payload, request_id)
                 .await
                 .map(FunctionAnswer::Buffered)
         })

@@ -156,7 +156,7 @@ async fn invoke(
     } else {
         Bytes::from(payload)
     };
-    let invocation = backend.invoker.invoke(function, payload);
+    let invocation = backend.invoker.invoke(function, payload, None);
     match tokio::time::timeout(backend.timeout, invocation).await {
         Err(_) => Err(GatewayError::IntegrationTimedOut),
         Ok(Ok(result)) => Ok(Output {

@@ -30,7 +30,12 @@ impl std::io::Write for CapturedLog {
 struct BrokenLambda;
 
 impl Invoke for BrokenLambda {
-    fn invoke<'a>(&'a self, function: &'a str, _payload: Bytes) -> InvokeFuture<'a> {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        _payload: Bytes,
+        _: Option<&'a str>,
+    ) -> InvokeFuture<'a> {
         Box::pin(async move {
             if function == "Bad" {
                 Ok(Bytes::from_static(br#"{"statusCode":200,"bogus":1}"#))

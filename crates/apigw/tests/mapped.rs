@@ -20,7 +20,12 @@ struct FakeLambda {
 }
 
 impl Invoke for FakeLambda {
-    fn invoke<'a>(&'a self, _function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
+    fn invoke<'a>(
+        &'a self,
+        _function: &'a str,
+        payload: Bytes,
+        _: Option<&'a str>,
+    ) -> InvokeFuture<'a> {
         Box::pin(async move {
             if let Ok(mut seen) = self.seen.lock() {
                 seen.push(payload.clone());

@@ -2,6 +2,18 @@
 
 use bytes::Bytes;
 
+/// What a caller can choose about an invocation besides its payload.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeOptions {
+    /// The client context (JSON text): `context.client_context` in python, `context.clientContext`
+    /// in node.
+    pub client_context: Option<String>,
+    /// The request id the function sees; a fresh one when `None`. Callers that have already
+    /// answered with an id (the Invoke API's 202, a Function URL's `x-amzn-RequestId`) pass it,
+    /// so the function, its log lines and the caller's answer name the same invocation.
+    pub request_id: Option<String>,
+}
+
 /// The outcome of a synchronous invocation that reached the function.
 #[derive(Debug, Clone)]
 pub struct Invocation {

@@ -31,7 +31,8 @@ pub use config::{LambdaConfig, LogSink, SandboxCgroups, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
 pub use interpreters::{matching_interpreter, resolve_interpreters_in_background};
 pub use invocation::{
-    Invocation, InvokeError, InvokeResponse, ReportFigures, StreamFailure, StreamingInvocation,
+    Invocation, InvokeError, InvokeOptions, InvokeResponse, ReportFigures, StreamFailure,
+    StreamingInvocation,
 };
 pub use limits::{
     MAX_EVENT_PAYLOAD, MAX_REQUEST_PAYLOAD, MAX_RESPONSE_PAYLOAD, MAX_STREAMED_RESPONSE,

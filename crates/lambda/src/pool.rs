@@ -19,7 +19,7 @@ use crate::config::LambdaConfig;
 use crate::detach::run_to_end;
 use crate::error::LambdaError;
 use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
-use crate::invocation::{Invocation, InvokeError, InvokeResponse};
+use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
 use crate::invocation_log;
 use crate::lock::lock;
 use crate::sandbox::{
@@ -135,7 +135,7 @@ impl FunctionPool {
     pub async fn invoke(
         self: &Arc<Self>,
         payload: Bytes,
-        client_context: Option<String>,
+        options: InvokeOptions,
     ) -> Result<Invocation, InvokeError> {
         let pool = self.clone();
         run_to_end(async move {
@@ -143,9 +143,7 @@ impl FunctionPool {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(invocation),
             };
-            Ok(pool
-                .run_on(sandbox, permit, payload, client_context, None)
-                .await)
+            Ok(pool.run_on(sandbox, permit, payload, options, None).await)
         })
         .await
     }
@@ -158,7 +156,7 @@ impl FunctionPool {
     pub async fn invoke_streaming(
         self: &Arc<Self>,
         payload: Bytes,
-        client_context: Option<String>,
+        options: InvokeOptions,
     ) -> Result<InvokeResponse, InvokeError> {
         let pool = self.clone();
         run_to_end(async move {
@@ -170,7 +168,7 @@ impl FunctionPool {
             let runner = pool.clone();
             let task = tokio::spawn(async move {
                 runner
-                    .run_on(sandbox, permit, payload, client_context, Some(head))
+                    .run_on(sandbox, permit, payload, options, Some(head))
                     .await
             });
             match headed.await {
@@ -247,12 +245,12 @@ impl FunctionPool {
         mut sandbox: Sandbox,
         permit: OwnedSemaphorePermit,
         payload: Bytes,
-        client_context: Option<String>,
+        options: InvokeOptions,
         head: Option<StreamHead>,
     ) -> Invocation {
         let pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        let answered = sandbox.invoke(payload, client_context, head).await;
+        let answered = sandbox.invoke(payload, options, head).await;
         lock(&self.busy).remove(&pid);
         // Every invocation is counted once it has ended (a streamed one, when its stream has).
         self.template
@@ -595,7 +593,7 @@ mod tests {
             Arc::new(SandboxHost::broken_for_tests()),
         ));
         let err = pool
-            .invoke(Bytes::from_static(b"{}"), None)
+            .invoke(Bytes::from_static(b"{}"), InvokeOptions::default())
             .await
             .unwrap_err();
         assert!(matches!(err, InvokeError::Service { .. }), "{err:?}");

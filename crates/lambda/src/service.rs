@@ -10,7 +10,7 @@ use bytes::Bytes;
 use crate::bootstrap::{self, Launcher};
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
-use crate::invocation::{Invocation, InvokeError, InvokeResponse};
+use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
 use crate::limits::MAX_REQUEST_PAYLOAD;
 use crate::pool::{FunctionPool, SandboxCount};
 use crate::sandbox::SandboxHost;
@@ -40,6 +40,8 @@ pub(crate) struct EventInvocation {
     pub function: String,
     /// The event.
     pub payload: Bytes,
+    /// The request id the caller was given (the 202's), which every attempt keeps.
+    pub request_id: String,
 }
 
 /// The service's background work: the idle reaper and the asynchronous invocation worker (with
@@ -165,13 +167,14 @@ impl Lambda {
         BackgroundWork { tasks }
     }
 
-    /// Queues an asynchronous invocation for the background worker.
-    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes) {
+    /// Queues an asynchronous invocation for the background worker; it runs as `request_id`.
+    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes, request_id: String) {
         // The receiver lives as long as the worker or the service; a send after both are gone has
         // nobody to run it, as when Lambda itself shuts down.
         let _ = self.events.send(EventInvocation {
             function: function.to_owned(),
             payload,
+            request_id,
         });
     }
 
@@ -196,20 +199,19 @@ impl Lambda {
 
     /// Invoke `function` synchronously (RequestResponse) with `payload`.
     pub async fn invoke(&self, function: &str, payload: Bytes) -> Result<Invocation, InvokeError> {
-        self.invoke_with_client_context(function, payload, None)
+        self.invoke_with(function, payload, InvokeOptions::default())
             .await
     }
 
-    /// Like [`Lambda::invoke`], passing the caller's client context (JSON text) to the function
-    /// (`context.client_context` in python, `context.clientContext` in node).
-    pub async fn invoke_with_client_context(
+    /// Like [`Lambda::invoke`], with the caller's client context or request id.
+    pub async fn invoke_with(
         &self,
         function: &str,
         payload: Bytes,
-        client_context: Option<String>,
+        options: InvokeOptions,
     ) -> Result<Invocation, InvokeError> {
         self.pool(function, &payload)?
-            .invoke(payload, client_context)
+            .invoke(payload, options)
             .await
     }
 
@@ -220,10 +222,10 @@ impl Lambda {
         &self,
         function: &str,
         payload: Bytes,
-        client_context: Option<String>,
+        options: InvokeOptions,
     ) -> Result<InvokeResponse, InvokeError> {
         let pool = self.pool(function, &payload)?;
-        pool.invoke_streaming(payload, client_context).await
+        pool.invoke_streaming(payload, options).await
     }
 
     /// The pool of `function`, once the payload is known to fit.
@@ -342,7 +344,7 @@ pub(crate) async fn run_events(
             next = queue.recv() => {
                 let Some(event) = next else { break };
                 let Some(lambda) = lambda.upgrade() else { break };
-                running.spawn(invoke_event(lambda, event.function, event.payload));
+                running.spawn(invoke_event(lambda, event));
             }
             Some(_) = running.join_next(), if !running.is_empty() => {}
         }
@@ -350,11 +352,21 @@ pub(crate) async fn run_events(
     // Dropping `running` aborts the invocations still waiting for a retry.
 }
 
-/// An asynchronous (`Event`) invocation: retried twice on a function error as Lambda does.
-async fn invoke_event(lambda: Arc<Lambda>, name: String, payload: Bytes) {
+/// An asynchronous (`Event`) invocation: retried twice on a function error as Lambda does, each
+/// attempt under the request id the caller got (as Lambda's retries are).
+async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
+    let EventInvocation {
+        function: name,
+        payload,
+        request_id,
+    } = event;
     let delays = lambda.config.event_retry_delays.clone();
     for attempt in 0..=delays.len() {
-        match lambda.invoke(&name, payload.clone()).await {
+        let options = InvokeOptions {
+            client_context: None,
+            request_id: Some(request_id.clone()),
+        };
+        match lambda.invoke_with(&name, payload.clone(), options).await {
             Ok(invocation) if invocation.function_error.is_none() => return,
             Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
             }

@@ -8,7 +8,7 @@ use sluice_apigw::{
     ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
     StreamingInvokeFuture,
 };
-use sluice_lambda::{Invocation, InvokeResponse, Lambda};
+use sluice_lambda::{Invocation, InvokeOptions, InvokeResponse, Lambda};
 use sluice_template::Model;
 use tokio::sync::mpsc::Receiver;
 
@@ -33,11 +33,19 @@ impl LambdaIntegration {
 }
 
 impl Invoke for LambdaIntegration {
-    fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        request_id: Option<&'a str>,
+    ) -> InvokeFuture<'a> {
         Box::pin(async move {
             let name = self.name(function);
             let event = payload.clone();
-            let result = self.lambda.invoke(name, payload).await;
+            let result = self
+                .lambda
+                .invoke_with(name, payload, options(request_id))
+                .await;
             if let Ok(invocation) = &result {
                 record(name, &event, invocation);
             }
@@ -52,11 +60,16 @@ impl Invoke for LambdaIntegration {
         &'a self,
         function: &'a str,
         payload: Bytes,
+        request_id: Option<&'a str>,
     ) -> StreamingInvokeFuture<'a> {
         Box::pin(async move {
             let name = self.name(function);
             let event = payload.clone();
-            match self.lambda.invoke_streaming(name, payload, None).await {
+            match self
+                .lambda
+                .invoke_streaming(name, payload, options(request_id))
+                .await
+            {
                 Ok(InvokeResponse::Buffered(invocation)) => {
                     record(name, &event, &invocation);
                     buffered(invocation).map(FunctionAnswer::Buffered)
@@ -68,6 +81,14 @@ impl Invoke for LambdaIntegration {
                 Err(error) => Err(rejected(&error)),
             }
         })
+    }
+}
+
+/// The gateway's choice of request id, as Lambda takes it.
+fn options(request_id: Option<&str>) -> InvokeOptions {
+    InvokeOptions {
+        client_context: None,
+        request_id: request_id.map(str::to_owned),
     }
 }
 

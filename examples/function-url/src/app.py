@@ -17,6 +17,7 @@ def handler(event, context):
                 "query": event.get("queryStringParameters") or {},
                 "body": body,
                 "accountId": event["requestContext"]["accountId"],
+                "requestId": context.aws_request_id,
             }
         ),
     }

@@ -216,7 +216,7 @@ pub(super) async fn invoke_authorizer(
     timeout: Duration,
     parse: fn(&[u8]) -> Result<AuthorizerAnswer, super::policy::BadPolicy>,
 ) -> Result<AuthorizerAnswer, GatewayError> {
-    let invocation = invoker.invoke(function, event.into());
+    let invocation = invoker.invoke(function, event.into(), None);
     match tokio::time::timeout(timeout, invocation).await {
         Err(_) => Err(GatewayError::AuthorizerFailed(
             "the authorizer timed out".into(),

@@ -24,12 +24,17 @@ struct StreamingLambda {
 }
 
 impl Invoke for StreamingLambda {
-    fn invoke<'a>(&'a self, _: &'a str, _: Bytes) -> InvokeFuture<'a> {
+    fn invoke<'a>(&'a self, _: &'a str, _: Bytes, _: Option<&'a str>) -> InvokeFuture<'a> {
         *self.buffered.lock().unwrap() += 1;
         Box::pin(async { Ok(Bytes::from_static(br#"{"statusCode":202,"body":"whole"}"#)) })
     }
 
-    fn invoke_streaming<'a>(&'a self, _: &'a str, _: Bytes) -> StreamingInvokeFuture<'a> {
+    fn invoke_streaming<'a>(
+        &'a self,
+        _: &'a str,
+        _: Bytes,
+        _: Option<&'a str>,
+    ) -> StreamingInvokeFuture<'a> {
         let chunks = self
             .next
             .lock()

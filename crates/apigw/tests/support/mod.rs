@@ -67,7 +67,12 @@ impl FakeLambda {
 }
 
 impl Invoke for FakeLambda {
-    fn invoke<'a>(&'a self, function: &'a str, payload: Bytes) -> InvokeFuture<'a> {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        _: Option<&'a str>,
+    ) -> InvokeFuture<'a> {
         Box::pin(async move {
             if let Ok(mut seen) = self.seen.lock() {
                 seen.push((function.to_owned(), payload));

@@ -83,8 +83,10 @@ fn function_url_example_answers_at_both_printed_addresses() {
         .send()
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers().contains_key("x-amzn-requestid"));
+    let request_id = response.headers()["x-amzn-requestid"].clone();
     let body: Value = response.json().unwrap();
+    // Recorded from Lambda: a URL's response names the invocation the function ran as.
+    assert_eq!(body["requestId"], request_id.to_str().unwrap());
     assert_eq!(body["path"], "/some/path");
     assert_eq!(body["query"]["x"], "1");
     assert_eq!(body["body"], "hello");
@@ -116,6 +118,24 @@ fn function_url_example_answers_at_both_printed_addresses() {
         body["body"], "raw bytes",
         "sent base64 without a content type"
     );
+
+    // A URL id no function has: Lambda's 403, not an API's answer.
+    let unknown = format!("{}.lambda-url.us-east-1.localhost", "a".repeat(32));
+    let resolving = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .resolve(&unknown, addr)
+        .build()
+        .unwrap();
+    let response = resolving
+        .get(format!("http://{unknown}:{}/", addr.port()))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "AccessDeniedException"
+    );
+    assert_eq!(response.text().unwrap(), r#"{"Message":null}"#);
 
     let (_, private) = printed_url(&server, "PrivateFunction");
     let response = client().get(private).send().unwrap();

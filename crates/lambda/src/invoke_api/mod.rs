@@ -138,8 +138,14 @@ async fn invoke(
                     limit: crate::MAX_EVENT_PAYLOAD,
                 });
             }
-            lambda.enqueue_event(name, payload);
-            return respond(StatusCode::ACCEPTED, Bytes::new(), &[]);
+            // The 202's request id is the one the function runs under (and logs), as on AWS.
+            let request_id = uuid::Uuid::new_v4().to_string();
+            lambda.enqueue_event(name, payload, request_id.clone());
+            return respond(
+                StatusCode::ACCEPTED,
+                Bytes::new(),
+                &[("x-amzn-requestid", request_id)],
+            );
         }
         other => {
             return error(
@@ -156,15 +162,20 @@ async fn invoke(
         Ok(context) => context,
         Err(invalid) => return invalid.into_response(),
     };
-    match lambda
-        .invoke_with_client_context(name, payload, client_context)
-        .await
-    {
+    let options = crate::InvokeOptions {
+        client_context,
+        request_id: None,
+    };
+    match lambda.invoke_with(name, payload, options).await {
         Ok(invocation) => {
-            let mut extra: Vec<(&'static str, String)> = vec![(
-                "x-amz-executed-version",
-                qualifier.unwrap_or("$LATEST").to_owned(),
-            )];
+            // AWS: the response's request id is the invocation's (`context.aws_request_id`).
+            let mut extra: Vec<(&'static str, String)> = vec![
+                (
+                    "x-amz-executed-version",
+                    qualifier.unwrap_or("$LATEST").to_owned(),
+                ),
+                ("x-amzn-requestid", invocation.request_id.clone()),
+            ];
             if let Some(kind) = &invocation.function_error {
                 extra.push(("x-amz-function-error", kind.clone()));
             }

@@ -84,7 +84,13 @@ pub async fn handle(
     };
     let tail = header("x-amz-log-type") == "Tail";
     let executed = qualifier.unwrap_or_else(|| "$LATEST".to_owned());
-    let (content_type, body) = match lambda.invoke_streaming(&name, payload, context).await {
+    // Chosen here so the response can name the invocation before its stream ends.
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let options = crate::InvokeOptions {
+        client_context: context,
+        request_id: Some(request_id.clone()),
+    };
+    let (content_type, body) = match lambda.invoke_streaming(&name, payload, options).await {
         Err(e) => return whole(super::invoke_error(&e)),
         Ok(InvokeResponse::Streaming(stream)) => {
             (stream.content_type, EventStreamBody::streamed(stream.body))
@@ -123,7 +129,7 @@ pub async fn handle(
     if let Ok(value) = HeaderValue::from_str(&executed) {
         headers.insert("x-amz-executed-version", value);
     }
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
         headers.insert("x-amzn-requestid", id);
     }
     response

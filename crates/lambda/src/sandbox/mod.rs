@@ -37,7 +37,7 @@ use crate::extensions::{Event, EventKind, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent};
-use crate::{Invocation, ReportFigures, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
+use crate::{Invocation, InvokeOptions, ReportFigures, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
 
 pub(crate) use containment::Containment;
 pub(crate) use extension_phases::PendingReport;
@@ -161,10 +161,14 @@ impl Sandbox {
     pub async fn invoke(
         &mut self,
         payload: Bytes,
-        client_context: Option<String>,
+        options: InvokeOptions,
         mut head: Option<StreamHead>,
     ) -> Answered {
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let InvokeOptions {
+            client_context,
+            request_id,
+        } = options;
+        let request_id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let trace_id = trace_id();
         let begun = Instant::now();
         let ready = self.wait_ready(Some(&request_id)).await;

@@ -258,7 +258,7 @@ async fn a_streamed_invocation_waits_for_its_extensions() {
     spec.reserved_concurrency = Some(1);
     let (lambda, lines) = service_with(vec![spec], |_| {});
     let streamed = lambda
-        .invoke_streaming("ExtStream", Bytes::from_static(b"{}"), None)
+        .invoke_streaming("ExtStream", Bytes::from_static(b"{}"), Default::default())
         .await
         .unwrap();
     let InvokeResponse::Streaming(mut stream) = streamed else {

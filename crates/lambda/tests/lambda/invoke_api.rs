@@ -22,8 +22,9 @@ fn failing_function(delays: Vec<Duration>) -> (Arc<Lambda>, Arc<Lines>) {
     (lambda, lines)
 }
 
-/// Sends one `Event` invocation through the Invoke API; Lambda accepts it with 202.
-async fn send_event(lambda: &Arc<Lambda>) {
+/// Sends one `Event` invocation through the Invoke API; Lambda accepts it with 202 and the
+/// request id the invocation will run as.
+async fn send_event(lambda: &Arc<Lambda>) -> String {
     let (parts, ()) = http::Request::post("/2015-03-31/functions/Boom/invocations")
         .header("x-amz-invocation-type", "Event")
         .body(())
@@ -31,6 +32,10 @@ async fn send_event(lambda: &Arc<Lambda>) {
         .into_parts();
     let response = invoke_api::handle(lambda, &parts, Bytes::from_static(b"{}")).await;
     assert_eq!(response.status(), 202);
+    response.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// How many times the function has run (START lines).
@@ -47,13 +52,22 @@ async fn failing_event_invocations_are_retried_twice() {
     // AWS waits a minute, then two; the retry count is what this test pins.
     let (lambda, lines) = failing_function(vec![Duration::from_millis(10); 2]);
     let background = lambda.start_background();
-    send_event(&lambda).await;
+    let request_id = send_event(&lambda).await;
     sluice_testkit::assert_eventually_async!(
         within Duration::from_secs(20);
         runs(&lines) >= 3,
         "one attempt and two retries: saw {}", runs(&lines)
     );
     assert_eq!(runs(&lines), 3, "one attempt and two retries");
+    // AWS (recorded): every attempt runs as the request id the 202 gave.
+    let starts = lines.of("Boom");
+    let starts: Vec<&String> = starts.iter().filter(|l| l.starts_with("START")).collect();
+    assert!(
+        starts
+            .iter()
+            .all(|l| l.starts_with(&format!("START RequestId: {request_id} "))),
+        "{request_id}: {starts:?}"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(runs(&lines), 3, "no fourth attempt");
     background.stop().await;

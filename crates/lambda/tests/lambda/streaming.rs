@@ -14,7 +14,7 @@ fn streamer(name: &str, handler: &str) -> sluice_lambda::FunctionSpec {
 
 async fn stream(lambda: &Lambda, function: &str, event: serde_json::Value) -> StreamingInvocation {
     match lambda
-        .invoke_streaming(function, Bytes::from(event.to_string()), None)
+        .invoke_streaming(function, Bytes::from(event.to_string()), Default::default())
         .await
         .unwrap_or_else(|e| panic!("invoke {function}: {e}"))
     {
@@ -172,7 +172,7 @@ async fn streams_and_buffers_meet_their_callers_either_way() {
     ]);
     // A handler that does not stream answers a streaming caller buffered.
     match lambda
-        .invoke_streaming("Buffered", Bytes::from_static(b"{}"), None)
+        .invoke_streaming("Buffered", Bytes::from_static(b"{}"), Default::default())
         .await
         .unwrap()
     {
@@ -235,7 +235,7 @@ async fn a_stream_holds_its_sandbox_and_concurrency_until_it_ends() {
     let mut again = None;
     sluice_testkit::assert_eventually_async!(
         match lambda
-            .invoke_streaming("Gated", Bytes::from(event.to_string()), None)
+            .invoke_streaming("Gated", Bytes::from(event.to_string()), Default::default())
             .await
         {
             Ok(InvokeResponse::Streaming(stream)) => {

@@ -113,11 +113,12 @@ async fn invocations_whose_callers_go_away_run_to_their_end() {
     assert!(tokio::time::timeout(gone, lambda.invoke("Left", event()))
         .await
         .is_err());
-    assert!(
-        tokio::time::timeout(gone, lambda.invoke_streaming("Left", event(), None))
-            .await
-            .is_err()
-    );
+    assert!(tokio::time::timeout(
+        gone,
+        lambda.invoke_streaming("Left", event(), Default::default())
+    )
+    .await
+    .is_err());
     let reports = || {
         lines
             .of("Left")
