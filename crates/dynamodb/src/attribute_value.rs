@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::number::Number;
+use crate::number::{Number, NumberError};
 
 /// Why a wire value is not a valid attribute value. A leaf error, so this module needs nothing from the
 /// protocol; the protocol maps each kind to DynamoDB's exception type.
@@ -146,18 +146,29 @@ fn parse_value(v: &Value, depth: usize) -> ParseResult<AttributeValue> {
         ));
     }
     let (ty, val) = set[0];
+    // DynamoDB takes no JSON number (or boolean) where the format says string, `N` included:
+    // `{"N": 123}` is "SerializationException: NUMBER_VALUE cannot be converted to String".
     let string = |v: &Value| -> ParseResult<String> {
         match v {
             Value::String(s) => Ok(s.clone()),
-            Value::Number(_) => Ok(v.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
+            Value::Number(_) => Err(AttributeValueError::Serialization(
+                "NUMBER_VALUE cannot be converted to String".into(),
+            )),
+            // Named as the request parser names every misplaced JSON type (protocol.rs).
+            Value::Bool(_) => Err(AttributeValueError::Serialization(
+                "BOOLEAN_VALUE cannot be converted to String".into(),
+            )),
             _ => Err(AttributeValueError::Serialization(
                 "Unexpected field type".into(),
             )),
         }
     };
     let number = |v: &Value| -> ParseResult<Number> {
-        Number::parse(&string(v)?).map_err(|e| AttributeValueError::validation(e.to_string()))
+        let text = string(v)?;
+        Number::parse(&text).map_err(|e| match e {
+            NumberError::NotANumber => AttributeValueError::validation(format!("{e}: {text}")),
+            e => AttributeValueError::validation(e.to_string()),
+        })
     };
     let binary = |v: &Value| -> ParseResult<Vec<u8>> {
         let s = string(v)?;

@@ -13,8 +13,9 @@ const MAX_EXP: i32 = 126;
 /// Why a string is not a DynamoDB number; the `Display` text is DynamoDB's own message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NumberError {
-    /// Not numeric text at all.
-    #[error("A value provided cannot be converted into a number")]
+    /// Not numeric text at all (DynamoDB's words, as its clients report them: "The parameter
+    /// cannot be converted to a numeric value: NaN").
+    #[error("The parameter cannot be converted to a numeric value")]
     NotANumber,
     /// More than 38 significant digits.
     #[error("Attempting to store more than 38 significant digits in a Number")]
@@ -40,7 +41,8 @@ pub struct Number {
 impl Number {
     /// Parses DynamoDB's number text (optional sign, digits, optional fraction and exponent).
     pub fn parse(text: &str) -> Result<Number, NumberError> {
-        let bytes = text.trim().as_bytes();
+        // No trimming: DynamoDB refuses " 1" and "1 " (Alternator's test_invalid_numbers).
+        let bytes = text.as_bytes();
         let (negative, rest) = match bytes.first() {
             Some(b'-') => (true, &bytes[1..]),
             Some(b'+') => (false, &bytes[1..]),

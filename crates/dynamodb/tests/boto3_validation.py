@@ -380,6 +380,22 @@ def _():
             LocalSecondaryIndexes=lsi("k", "g"))
 
 
+@check("numbers travel as strings: a JSON number or a padded or non-numeric text is refused")
+def _():
+    put = lambda value: client.put_item(TableName="Val", Item={"pk": S("p"), "sk": N(1), "v": value})  # noqa: E731
+    # DynamoDB's JSON parser refuses a JSON number where the format says string (Alternator's
+    # test_number_in_json; clients report the message).
+    for value in ({"N": 123}, {"S": 5}, {"NS": [1, 2]}):
+        rejects("NUMBER_VALUE cannot be converted to String", put, code="SerializationException", value=value)
+    set_v = lambda value: update("SET v = :v", {":v": value})  # noqa: E731
+    rejects("NUMBER_VALUE cannot be converted to String", set_v, code="SerializationException", value={"N": 123})
+    for text in ("NaN", "Infinity", "dog", " 1", "1 "):
+        rejects("cannot be converted to a numeric value", put, value={"N": text})
+        rejects(["cannot be converted to a numeric value", "for key :v"], set_v, value={"N": text})
+    for text in ("3", "-7.1234", "-17e5", "+3", ".123", "0001.23", "1e+5", "0e1000"):
+        put({"N": text})
+
+
 @check("TableId is a UUID")
 def _():
     import uuid

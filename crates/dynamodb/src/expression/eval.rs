@@ -87,8 +87,10 @@ fn compare(a: Option<&AttributeValue>, op: CmpOp, b: Option<&AttributeValue>) ->
                 None => false,
             },
         },
-        // A missing attribute is "not equal" to anything and fails every other comparison.
-        _ => op == CmpOp::Ne && (a.is_some() || b.is_some()),
+        // A missing attribute is "not equal" to anything, another missing one included (DynamoDB:
+        // `q <> z` with neither set holds, Alternator's test_update_condition_ne_two_unset), and
+        // fails every other comparison.
+        _ => op == CmpOp::Ne,
     }
 }
 
@@ -269,6 +271,11 @@ mod tests {
         assert!(!eval("id < :five"), "cross-type order comparison is false");
         assert!(eval("id = :abc") && !eval("id = :five"));
         assert!(eval("absent <> :five") && !eval("absent = :five"));
+        assert!(
+            eval("absent <> gone") && !eval("absent = gone"),
+            "two missing attributes are not equal"
+        );
+        assert!(!eval("absent < gone") && !eval("absent >= gone"));
     }
 
     #[test]
