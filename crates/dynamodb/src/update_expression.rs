@@ -5,8 +5,11 @@ use crate::attribute_value::{AttributeValue, Item};
 use crate::expression::{resolve, Path, PathElem, SetOperand, SetValue, UpdateExpression};
 use crate::protocol::{DynamoError, DynamoResult};
 
+/// The message of an update that meets a value of the wrong type.
+const INVALID_TYPE: &str = "An operand in the update expression has an incorrect data type";
+
 fn invalid_type() -> DynamoError {
-    DynamoError::validation("An operand in the update expression has an incorrect data type")
+    DynamoError::validation(INVALID_TYPE)
 }
 
 fn eval_operand(op: &SetOperand, old: &Item) -> DynamoResult<AttributeValue> {
@@ -45,6 +48,17 @@ fn arithmetic(a: AttributeValue, b: AttributeValue, negate: bool) -> DynamoResul
 
 /// Applies the expression to `item` (the old item, or just the key for a new one); operands read the old item.
 pub fn apply_update(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
+    match apply(u, item) {
+        // DynamoDB's wording for AttributeUpdates' ADD or DELETE on a value of another type
+        // (Alternator's test_update_item_add / _delete look for "mismatch").
+        Err(DynamoError::Validation(m)) if u.legacy && m == INVALID_TYPE => Err(
+            DynamoError::validation("Type mismatch for attribute to update"),
+        ),
+        other => other,
+    }
+}
+
+fn apply(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
     let old = item.clone();
     let mut new = item.clone();
     for (path, value) in &u.set {

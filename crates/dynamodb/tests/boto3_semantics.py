@@ -320,4 +320,39 @@ def _():
     assert ids(r) == ["m2", "m3"], r
 
 
+@check("legacy and expression parameters never mix, whatever their jobs")
+def _():
+    code, msg, _ = error_of(raw.update_item, TableName="Sem", Key={"pk": S("mix")},
+                            AttributeUpdates={"a": {"Action": "PUT", "Value": N(1)}},
+                            ConditionExpression="attribute_not_exists(a)")
+    assert code == "ValidationException", (code, msg)
+    assert msg.endswith("Non-expression parameters: {AttributeUpdates} Expression parameters: {ConditionExpression}"), msg
+    code, msg, _ = error_of(raw.update_item, TableName="Sem", Key={"pk": S("mix")}, UpdateExpression="SET a = :v",
+                            ExpressionAttributeValues={":v": N(1)}, Expected={"a": {"Exists": False}})
+    assert "{Expected} Expression parameters: {UpdateExpression}" in msg, msg
+    assert get("mix") is None
+
+
+@check("AttributeUpdates' ADD or DELETE on another type is a type mismatch")
+def _():
+    client.put_item(TableName="Sem", Item={"pk": S("typed"), "v": S("text")})
+    for action, value in (("ADD", N(1)), ("DELETE", {"SS": ["x"]}), ("ADD", {"NS": ["1"]})):
+        code, msg, _ = error_of(client.update_item, TableName="Sem", Key={"pk": S("typed")},
+                                AttributeUpdates={"v": {"Action": action, "Value": value}})
+        assert code == "ValidationException" and "Type mismatch for attribute to update" in msg, (action, msg)
+    assert get("typed")["v"] == S("text")
+
+
+@check("a parallel Scan resumes only from a key of its own segment")
+def _():
+    for i in range(40):
+        client.put_item(TableName="Sem", Item={"pk": S(f"seg{i}")})
+    other = client.scan(TableName="Sem", Segment=1, TotalSegments=2)["Items"][0]
+    code, msg, _ = error_of(client.scan, TableName="Sem", Segment=0, TotalSegments=2,
+                            ExclusiveStartKey={"pk": other["pk"]})
+    assert code == "ValidationException", (code, msg)
+    assert msg == "The provided Exclusive start key does not map to the provided Segment and TotalSegments values.", msg
+    client.scan(TableName="Sem", Segment=1, TotalSegments=2, ExclusiveStartKey={"pk": other["pk"]})
+
+
 print("all checks passed")

@@ -202,6 +202,8 @@ pub struct UpdateExpression {
     pub add: Vec<(Path, AttributeValue)>,
     /// DELETE actions.
     pub delete: Vec<(Path, AttributeValue)>,
+    /// Built from legacy `AttributeUpdates`, whose type clashes DynamoDB words its own way.
+    pub legacy: bool,
 }
 
 impl UpdateExpression {

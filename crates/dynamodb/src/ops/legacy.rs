@@ -20,6 +20,39 @@ pub(super) fn mixed(non_expr: &str, expr: &str) -> DynamoError {
     ))
 }
 
+/// DynamoDB refuses a request that mixes any legacy parameter with any expression, not only the
+/// pairs that do the same job (Alternator's test_condition_expression_attribute_updates:
+/// `AttributeUpdates` with a `ConditionExpression`); the message lists each side in braces.
+pub fn no_mixed_parameters(r: &Req) -> DynamoResult<()> {
+    const NON_EXPRESSION: [&str; 6] = [
+        "AttributeUpdates",
+        "AttributesToGet",
+        "Expected",
+        "KeyConditions",
+        "QueryFilter",
+        "ScanFilter",
+    ];
+    const EXPRESSION: [&str; 5] = [
+        "ConditionExpression",
+        "FilterExpression",
+        "KeyConditionExpression",
+        "ProjectionExpression",
+        "UpdateExpression",
+    ];
+    let present = |names: &[&'static str]| -> Vec<&'static str> {
+        names
+            .iter()
+            .copied()
+            .filter(|n| r.0.get(*n).is_some_and(|v| !v.is_null()))
+            .collect()
+    };
+    let (legacy, expressions) = (present(&NON_EXPRESSION), present(&EXPRESSION));
+    if legacy.is_empty() || expressions.is_empty() {
+        return Ok(());
+    }
+    Err(mixed(&legacy.join(", "), &expressions.join(", ")))
+}
+
 /// One legacy filter entry (`{"ComparisonOperator": …, "AttributeValueList": […]}`) as a condition.
 fn filter_entry(name: &str, spec: &Value) -> DynamoResult<Condition> {
     let op = spec
@@ -203,6 +236,7 @@ fn expected(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition
 
 /// The condition of a write: `ConditionExpression` or legacy `Expected`.
 pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Condition>> {
+    no_mixed_parameters(r)?;
     let expr = r.opt_str("ConditionExpression")?;
     let legacy = r.opt_obj("Expected")?;
     match (expr, legacy) {
@@ -220,6 +254,7 @@ pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Co
 
 /// The projection of a read: `ProjectionExpression` or legacy `AttributesToGet`.
 pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Path>>> {
+    no_mixed_parameters(r)?;
     let expr = r.opt_str("ProjectionExpression")?;
     let legacy = r.opt_arr("AttributesToGet")?;
     match (expr, legacy) {
@@ -263,7 +298,10 @@ pub fn filter(
 
 /// Legacy `AttributeUpdates` (PUT / DELETE / ADD per attribute) as an update expression.
 pub fn attribute_updates(map: &Map<String, Value>) -> DynamoResult<UpdateExpression> {
-    let mut u = UpdateExpression::default();
+    let mut u = UpdateExpression {
+        legacy: true,
+        ..UpdateExpression::default()
+    };
     for (name, spec) in map {
         let action = spec.get("Action").and_then(Value::as_str).unwrap_or("PUT");
         let value = spec

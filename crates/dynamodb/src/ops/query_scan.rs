@@ -77,6 +77,7 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
         );
     }
     v.finish()?;
+    legacy::no_mixed_parameters(r)?;
     let mut attrs = ExprAttrs::from_request(
         r,
         if is_query {
@@ -305,6 +306,15 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Reply> {
             }
         }
     };
+    // AWS: a parallel Scan resumes only inside its own segment (Alternator's
+    // test_scan_parallel_with_exclusive_start_key).
+    if let (Some(start), Some((seg, total))) = (&start, q.segment) {
+        if segment_of(&start[0], total) != seg {
+            return Err(DynamoError::validation(
+                "The provided Exclusive start key does not map to the provided Segment and TotalSegments values.",
+            ));
+        }
+    }
     if let (Some(start), Some(k)) = (&start, &kc) {
         if start[0] != k.hash {
             return Err(DynamoError::validation(
