@@ -42,15 +42,18 @@ pub(crate) enum MalformedResponse {
     /// A header name or value HTTP cannot carry.
     #[error("invalid header `{0}`")]
     InvalidHeader(String),
+    /// No `statusCode`, and an `errorMessage` as a failed function's answer has.
+    #[error("the answer is a function error document")]
+    ErrorDocument,
 }
 
 /// AWS (as users report it; not verified against a live API here): an HTTP API answer with a
 /// `statusCode` but no content type goes out as plain UTF-8 text.
-pub(crate) const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
 /// A Function URL answer with a `statusCode` but no content type is JSON (recorded from Lambda:
 /// `{"statusCode":200,"body":"body123"}` answers `Content-Type: application/json`).
-pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
+const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// A streamed body whose prelude names no content type is bytes, as the runtime labels it.
 const STREAM_CONTENT_TYPE: &str = "application/octet-stream";
@@ -70,17 +73,37 @@ pub(crate) fn map_prelude(prelude: &[u8]) -> Result<Response<Full<Bytes>>, Malfo
     structured(object, STREAM_CONTENT_TYPE)
 }
 
-/// Map a function's payload to the HTTP response; `default_content_type` is the content type
-/// of an answer with a `statusCode` that names none (it differs between HTTP APIs and URLs).
+/// Who reads a payload 2.0 answer: the two differ in small ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// An HTTP API route.
+    HttpApi,
+    /// A Function URL (Lambda's own front end).
+    FunctionUrl,
+}
+
+/// Map a function's payload to the HTTP response.
 pub(crate) fn map(
     payload: &[u8],
-    default_content_type: &'static str,
+    reader: Reader,
 ) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     // Parsed once, borrowing: names, values and the body are read where they lie in the payload.
     let value = Json::parse(payload).map_err(|_| MalformedResponse::NotJson)?;
     match value {
-        Json::Object(object) if get(&object, "statusCode").is_some() => {
-            structured(object, default_content_type)
+        Json::Object(object) if get(&object, "statusCode").is_some() => structured(
+            object,
+            match reader {
+                Reader::HttpApi => TEXT_CONTENT_TYPE,
+                Reader::FunctionUrl => JSON_CONTENT_TYPE,
+            },
+        ),
+        // An HTTP API takes an answer shaped like Lambda's error document for a failed function
+        // (recorded: `{"errorMessage": "…"}` is a 500, validated in LocalStack's
+        // `test_aws_proxy_response_payload_format_validation_v2`).
+        Json::Object(object)
+            if reader == Reader::HttpApi && get(&object, "errorMessage").is_some() =>
+        {
+            Err(MalformedResponse::ErrorDocument)
         }
         other => Ok(inferred(other)),
     }
@@ -176,11 +199,11 @@ mod tests {
     type Mapped = (u16, Vec<(String, String)>, String);
 
     fn run(payload: &str) -> Result<Mapped, MalformedResponse> {
-        run_as(payload, TEXT_CONTENT_TYPE)
+        run_as(payload, Reader::HttpApi)
     }
 
-    fn run_as(payload: &str, default_type: &'static str) -> Result<Mapped, MalformedResponse> {
-        let response = map(payload.as_bytes(), default_type)?;
+    fn run_as(payload: &str, reader: Reader) -> Result<Mapped, MalformedResponse> {
+        let response = map(payload.as_bytes(), reader)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -278,13 +301,16 @@ mod tests {
     /// content type keeps it.
     #[test]
     fn function_urls_default_structured_answers_to_json() {
-        let (_, headers, body) =
-            run_as(r#"{"statusCode":200,"body":"body123"}"#, JSON_CONTENT_TYPE).expect("valid");
+        let (_, headers, body) = run_as(
+            r#"{"statusCode":200,"body":"body123"}"#,
+            Reader::FunctionUrl,
+        )
+        .expect("valid");
         assert_eq!(body, "body123");
         assert!(headers.contains(&("content-type".into(), "application/json".into())));
         let (_, headers, _) = run_as(
             r#"{"statusCode":200,"headers":{"Content-Type":"text/html"},"body":"<p>"}"#,
-            JSON_CONTENT_TYPE,
+            Reader::FunctionUrl,
         )
         .expect("valid");
         assert!(headers.contains(&("content-type".into(), "text/html".into())));
@@ -294,6 +320,10 @@ mod tests {
     fn malformed_structured_answers() {
         use MalformedResponse as M;
         let rows: &[(&str, MalformedResponse)] = &[
+            (
+                r#"{"errorMessage":"test fake error message"}"#,
+                M::ErrorDocument,
+            ),
             ("not json", M::NotJson),
             (
                 r#"{"statusCode":"abc"}"#,

@@ -5,7 +5,7 @@ use crate::api::Api;
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
 use crate::options::GatewayOptions;
-use crate::response_mapping::map_response;
+use crate::response_mapping::{map_http_api_v1_response, map_response};
 use crate::route_table::RouteMatch;
 use crate::{http_api_event, http_api_response, request_event};
 use bytes::Bytes;
@@ -90,14 +90,14 @@ impl Dialect {
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
             }
             // AWS: HTTP APIs have no binary media types; an `isBase64Encoded` body is always decoded.
-            Dialect::HttpApi(PayloadFormat::V1) => map_response(payload, true)
+            Dialect::HttpApi(PayloadFormat::V1) => map_http_api_v1_response(payload)
                 .map_err(|reason| GatewayError::MalformedResponse(reason.to_string())),
             Dialect::HttpApi(PayloadFormat::V2) => {
-                http_api_response::map(payload, http_api_response::TEXT_CONTENT_TYPE)
+                http_api_response::map(payload, http_api_response::Reader::HttpApi)
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
             }
             Dialect::FunctionUrl => {
-                http_api_response::map(payload, http_api_response::JSON_CONTENT_TYPE)
+                http_api_response::map(payload, http_api_response::Reader::FunctionUrl)
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
             }
         }

@@ -43,6 +43,28 @@ pub(crate) enum MalformedResponse {
     /// `isBase64Encoded` is true, the body was to be decoded, and it is not base64.
     #[error("body is not valid base64")]
     BadBase64Body,
+    /// An HTTP API's payload 1.0 answer has no `statusCode`.
+    #[error("statusCode is missing")]
+    NoStatusCode,
+}
+
+/// Which API reads a payload 1.0 answer: they validate it differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// A REST API: no key outside the five, a missing `statusCode` is 200.
+    Rest,
+    /// An HTTP API (recorded, LocalStack's validated
+    /// `test_aws_proxy_response_payload_format_validation_v1`): other keys are ignored, and
+    /// only a missing `statusCode` fails (`{}` and a headers-only answer are 500s).
+    HttpApi,
+}
+
+/// [`map_response`] for an HTTP API route with payload format 1.0 (an `isBase64Encoded` body is
+/// always decoded: HTTP APIs have no binary media types).
+pub(crate) fn map_http_api_v1_response(
+    payload: &[u8],
+) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    map_with(payload, true, Reader::HttpApi)
 }
 
 /// Map a function's payload to the HTTP response. `decode_base64` says whether the request's
@@ -51,17 +73,34 @@ pub(crate) fn map_response(
     payload: &[u8],
     decode_base64: bool,
 ) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    map_with(payload, decode_base64, Reader::Rest)
+}
+
+fn map_with(
+    payload: &[u8],
+    decode_base64: bool,
+    reader: Reader,
+) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     // Parsed once, borrowing: names, values and the body are read where they lie in the payload.
     let value = Json::parse(payload).map_err(|_| MalformedResponse::NotJson)?;
     let Json::Object(mut object) = value else {
         return Err(MalformedResponse::NotObject);
     };
-    for (key, _) in &object {
-        if !matches!(
-            &**key,
-            "statusCode" | "headers" | "multiValueHeaders" | "body" | "isBase64Encoded"
-        ) {
-            return Err(MalformedResponse::UnknownKey(key.to_string()));
+    match reader {
+        Reader::Rest => {
+            for (key, _) in &object {
+                if !matches!(
+                    &**key,
+                    "statusCode" | "headers" | "multiValueHeaders" | "body" | "isBase64Encoded"
+                ) {
+                    return Err(MalformedResponse::UnknownKey(key.to_string()));
+                }
+            }
+        }
+        Reader::HttpApi => {
+            if matches!(get(&object, "statusCode"), None | Some(Json::Null)) {
+                return Err(MalformedResponse::NoStatusCode);
+            }
         }
     }
 
@@ -252,6 +291,35 @@ mod tests {
         ];
         for (payload, expected) in rows {
             let got = map_response(payload.as_bytes(), false).map(|r| r.status().as_u16());
+            assert_eq!(&got, expected, "{payload}");
+        }
+    }
+
+    /// HTTP APIs read payload 1.0 their own way (LocalStack's validated recording).
+    #[test]
+    fn http_apis_ignore_extra_keys_and_require_a_status_code() {
+        use MalformedResponse as M;
+        let rows: &[(&str, Result<u16, MalformedResponse>)] = &[
+            (r#"{"statusCode":200,"wrongValue":"value"}"#, Ok(200)),
+            (r#"{"statusCode":"201"}"#, Ok(201)),
+            ("{}", Err(M::NoStatusCode)),
+            (
+                r#"{"headers":{"test-header":"value"}}"#,
+                Err(M::NoStatusCode),
+            ),
+            (r#"{"statusCode":null}"#, Err(M::NoStatusCode)),
+            (
+                r#"{"statusCode":"test"}"#,
+                Err(M::BadStatusCode(r#""test""#.into())),
+            ),
+            (
+                r#"{"statusCode":200,"multiValueHeaders":{"test-multi-invalid":"value1"}}"#,
+                Err(M::BadMultiValueHeaders("test-multi-invalid".into())),
+            ),
+            (r#""justAString""#, Err(M::NotObject)),
+        ];
+        for (payload, expected) in rows {
+            let got = map_http_api_v1_response(payload.as_bytes()).map(|r| r.status().as_u16());
             assert_eq!(&got, expected, "{payload}");
         }
     }
