@@ -145,11 +145,21 @@ pub(crate) fn log_stream_name() -> String {
     format!("{date}/[$LATEST]{}", uuid::Uuid::new_v4().simple())
 }
 
-/// The message Lambda returns and logs when a function runs past its timeout.
+/// The line Lambda logs when a function runs past its timeout.
 pub(crate) fn timeout_message(request_id: &str, timeout: Duration) -> String {
     format!(
         "{} {request_id} Task timed out after {:.2} seconds",
         iso_now(),
+        timeout.as_secs_f64()
+    )
+}
+
+/// The `errorMessage` of the `Sandbox.Timedout` document the caller gets for a timeout.
+/// AWS: until 2024 the payload repeated the log line (timestamp first, no `errorType`); the
+/// recorded 2025 answer names the request and the error instead.
+pub(crate) fn timeout_error_message(request_id: &str, timeout: Duration) -> String {
+    format!(
+        "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
         timeout.as_secs_f64()
     )
 }
@@ -214,6 +224,10 @@ mod tests {
             "{m}"
         );
         assert!(m.contains('T') && m.split(' ').next().is_some_and(|t| t.ends_with('Z')));
+        assert_eq!(
+            timeout_error_message("id-1", Duration::from_millis(1500)),
+            "RequestId: id-1 Error: Task timed out after 1.50 seconds"
+        );
     }
 
     #[test]

@@ -26,19 +26,24 @@ async fn timeout_kills_the_process_group_and_the_next_invocation_works() {
     let (lambda, lines) = service(vec![spec]);
     let inv = invoke(&lambda, "Hang", json!({})).await;
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
-    let message = json(&inv)["errorMessage"].as_str().unwrap().to_owned();
-    assert!(
-        message.ends_with(&format!(
-            "{} Task timed out after 1.00 seconds",
+    // AWS's current shape (recorded 2025): typed, and no timestamp, unlike the logged line.
+    assert_eq!(
+        inv.payload,
+        format!(
+            r#"{{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: {} Error: Task timed out after 1.00 seconds"}}"#,
             inv.request_id
-        )),
-        "{message}"
+        )
     );
     assert!(inv.log_tail.contains("Status: timeout"), "{}", inv.log_tail);
-    assert!(lines
-        .of("Hang")
-        .iter()
-        .any(|l| l.ends_with("Task timed out after 1.00 seconds")));
+    let logged = format!(" {} Task timed out after 1.00 seconds", inv.request_id);
+    assert!(
+        lines
+            .of("Hang")
+            .iter()
+            .any(|l| l.ends_with(&logged) && l.split(' ').next().is_some_and(|t| t.ends_with('Z'))),
+        "{}",
+        inv.log_tail
+    );
     let child: u32 = inv
         .log_tail
         .lines()
