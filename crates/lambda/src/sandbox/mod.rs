@@ -319,10 +319,7 @@ impl Sandbox {
                             return outcome;
                         }
                     }
-                    return Outcome::failed(
-                        "Runtime.ExitError",
-                        format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
-                    );
+                    return Outcome::runtime_exited(request_id, &status);
                 }
                 _ = self.timeout_timer.as_mut() => return self.timed_out(request_id),
             };

@@ -139,6 +139,42 @@ async fn crash_mid_invocation_is_an_exit_error_and_the_next_invocation_works() {
     lambda.shutdown().await;
 }
 
+/// AWS words a runtime's exit with status 0 apart: there is no error status to quote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_exit_is_an_exit_error_without_a_reason() {
+    let (lambda, _) = service(vec![
+        python("ExitsInHandler", "app.exit_clean"),
+        crate::harness::spec(
+            "ExitsAtImport",
+            "python3.12",
+            "exits.handler",
+            "python_import_error",
+        ),
+    ]);
+    for function in ["ExitsInHandler", "ExitsAtImport"] {
+        let inv = invoke(&lambda, function, json!({})).await;
+        assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+        assert_eq!(
+            json(&inv),
+            json!({
+                "errorType": "Runtime.ExitError",
+                "errorMessage": format!(
+                    "RequestId: {} Error: Runtime exited without providing a reason",
+                    inv.request_id
+                ),
+            }),
+            "{function}"
+        );
+        assert!(
+            inv.log_tail
+                .contains("Status: error\tError Type: Runtime.ExitError"),
+            "{function}: {}",
+            inv.log_tail
+        );
+    }
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_response_is_a_function_error() {
     let (lambda, _) = service(vec![python("Huge", "app.huge")]);
