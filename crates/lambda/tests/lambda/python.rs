@@ -84,8 +84,13 @@ async fn raising_handler_is_an_unhandled_function_error() {
     assert_eq!(err["errorType"], "ValueError");
     assert_eq!(err["errorMessage"], "boom: because");
     assert_eq!(err["requestId"], json!(inv.request_id));
+    // The trace starts at the handler: none of the bootstrap's frames, as on AWS.
+    let trace = err["stackTrace"].as_array().unwrap();
+    assert!(trace[0].as_str().unwrap().contains("app.py"), "{err}");
     assert!(
-        err["stackTrace"][0].as_str().unwrap().contains("app.py"),
+        !trace
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("bootstrap")),
         "{err}"
     );
     assert!(lines
@@ -117,14 +122,15 @@ async fn import_error_is_reported_as_init_error() {
     let (lambda, _) = service(vec![spec]);
     let inv = invoke(&lambda, "Broken", json!({})).await;
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
-    let err = json(&inv);
-    assert_eq!(err["errorType"], "Runtime.ImportModuleError");
-    assert!(
-        err["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("Unable to import module 'app'"),
-        "{err}"
+    // awslambdaric reports an ImportError without a trace.
+    assert_eq!(
+        json(&inv),
+        json!({
+            "errorMessage": "Unable to import module 'app': No module named 'module_that_does_not_exist'",
+            "errorType": "Runtime.ImportModuleError",
+            "requestId": "",
+            "stackTrace": [],
+        })
     );
     assert!(
         inv.log_tail
@@ -136,6 +142,71 @@ async fn import_error_is_reported_as_init_error() {
     let again = invoke(&lambda, "Broken", json!({})).await;
     assert_eq!(json(&again)["errorType"], "Runtime.ImportModuleError");
     assert!(lambda.prewarm().await.is_err());
+    lambda.shutdown().await;
+}
+
+/// As AWS's bootstrap (awslambdaric): only an ImportError or a SyntaxError at import is the
+/// runtime's to name; any other exception is reported as itself, its trace starting at
+/// importlib's `import_module`, not in the bootstrap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_exceptions_at_import_are_reported_as_themselves() {
+    let inline = |name: &str, code: &str| {
+        let mut spec = python(name, "index.handler");
+        spec.code = sluice_lambda::CodeSource::Inline(code.into());
+        spec
+    };
+    let (lambda, _) = service(vec![
+        inline(
+            "Raises",
+            "def start():\n    raise Exception(\"Runtime startup fails\")\n\nstart()\n",
+        ),
+        inline("Syntax", "def handler(event, context)\n    return 1\n"),
+    ]);
+    let inv = invoke(&lambda, "Raises", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Exception", "{err}");
+    assert_eq!(err["errorMessage"], "Runtime startup fails", "{err}");
+    assert_eq!(err["requestId"], "", "{err}");
+    let trace: Vec<&str> = err["stackTrace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        trace[0].contains("importlib") && trace[0].contains(", in import_module\n"),
+        "{trace:?}"
+    );
+    assert!(
+        trace.last().unwrap().contains("index.py\", line 2, in start\n"),
+        "{trace:?}"
+    );
+    assert!(!trace.iter().any(|f| f.contains("bootstrap.py")), "{trace:?}");
+    assert!(
+        inv.log_tail.contains("Error Type: Exception"),
+        "{}",
+        inv.log_tail
+    );
+
+    let err = json(&invoke(&lambda, "Syntax", json!({})).await);
+    assert_eq!(err["errorType"], "Runtime.UserCodeSyntaxError", "{err}");
+    assert!(
+        err["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Syntax error in module 'index': "),
+        "{err}"
+    );
+    // awslambdaric's one-frame trace: the file, the line and its text.
+    let trace = err["stackTrace"].as_array().unwrap();
+    assert_eq!(trace.len(), 1, "{err}");
+    let frame = trace[0].as_str().unwrap();
+    assert!(
+        frame.starts_with("  File \"")
+            && frame.ends_with("index.py\" Line 1\n    def handler(event, context)\n"),
+        "{frame:?}"
+    );
     lambda.shutdown().await;
 }
 
