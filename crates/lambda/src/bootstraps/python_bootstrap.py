@@ -321,11 +321,25 @@ def _fault_of(e):
 
 
 def _log_error(error_type, message, stack):
-    lines = ["[ERROR] {}: {}".format(error_type, message)]
-    if stack:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(s.rstrip("\n") for s in stack)
-    sys.stdout.write("\n".join(lines) + "\n")
+    """One log record for an unhandled error, written as awslambdaric writes it to stdout: its
+    lines joined with carriage returns, which Lambda (and Sluice's log store) keep as one event
+    where a newline would start another, and the trace's indentation in no-break spaces."""
+    description = "[ERROR]"
+    if error_type:
+        description += " " + error_type
+    if message:
+        if error_type:
+            description += ":"
+        description += " " + message
+    lines = [description, "Traceback (most recent call last):"]
+    for element in stack:
+        if element == "":
+            lines.append("")
+            continue
+        for line in element.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    sys.stdout.write("\r".join(lines) + "\n")
 
 
 def _post_error(path, error_type, message, stack, request_id):
