@@ -124,6 +124,8 @@ pub(crate) fn report_line(r: &Report<'_>) -> String {
         ReportStatus::Timeout => line.push_str("\tStatus: timeout"),
         ReportStatus::Error(kind) => line.push_str(&format!("\tStatus: error\tError Type: {kind}")),
     }
+    // AWS ends every field with a tab, the last one too.
+    line.push('\t');
     line
 }
 
@@ -186,7 +188,7 @@ mod tests {
         };
         assert_eq!(
             report_line(&r),
-            "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms"
+            "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms\t"
         );
         let figures = r.figures();
         assert_eq!(figures.duration_ms, 12.345);
@@ -195,7 +197,9 @@ mod tests {
         r.init_duration = None;
         r.status = ReportStatus::Error("Runtime.ExitError".into());
         assert!(report_line(&r)
-            .ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError"));
+            .ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError\t"));
+        r.status = ReportStatus::Timeout;
+        assert!(report_line(&r).ends_with("Max Memory Used: 45 MB\tStatus: timeout\t"));
         assert!(!r.figures().cold);
     }
 
