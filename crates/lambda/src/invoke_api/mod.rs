@@ -133,7 +133,7 @@ async fn invoke(
         }
         "Event" => {
             if payload.len() > crate::MAX_EVENT_PAYLOAD {
-                return invoke_error(&InvokeError::RequestTooLarge {
+                return invoke_error(&InvokeError::EventTooLarge {
                     size: payload.len(),
                     limit: crate::MAX_EVENT_PAYLOAD,
                 });
@@ -329,4 +329,38 @@ fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_payload_is_request_entity_too_large_worded_per_invocation_type() {
+        let response = invoke_error(&InvokeError::EventTooLarge {
+            size: 1_048_577,
+            limit: crate::MAX_EVENT_PAYLOAD,
+        });
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            response.headers()["x-amzn-errortype"],
+            "RequestEntityTooLargeException"
+        );
+        let sync = InvokeError::RequestTooLarge {
+            size: 7_000_000,
+            limit: crate::MAX_REQUEST_PAYLOAD,
+        };
+        assert_eq!(
+            sync.to_string(),
+            "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+        );
+        assert_eq!(
+            InvokeError::EventTooLarge {
+                size: 1_048_577,
+                limit: crate::MAX_EVENT_PAYLOAD
+            }
+            .to_string(),
+            "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)"
+        );
+    }
 }

@@ -209,7 +209,12 @@ async fn request_over_6mb_is_rejected_before_the_function() {
         .await
         .unwrap_err();
     assert!(matches!(err, InvokeError::RequestTooLarge { .. }));
-    assert_eq!(err.error_type(), "RequestTooLargeException");
+    // AWS's code on the wire (recorded), though Lambda's model names RequestTooLargeException.
+    assert_eq!(err.error_type(), "RequestEntityTooLargeException");
+    assert_eq!(
+        err.to_string(),
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    );
     assert!(lines.of("Hello").is_empty(), "no sandbox should have run");
     lambda.shutdown().await;
 }
