@@ -232,7 +232,11 @@ impl Lambda {
             .functions
             .get(self.unqualified(function))
             .ok_or_else(|| InvokeError::ResourceNotFound {
-                arn: self.config.function_arn(function),
+                // AWS: Invoke names the version it looked for, `$LATEST` when none was given.
+                arn: match function.contains(':') {
+                    true => self.config.function_arn(function),
+                    false => self.config.function_arn(&format!("{function}:$LATEST")),
+                },
             })?;
         if payload.len() > MAX_REQUEST_PAYLOAD {
             return Err(InvokeError::RequestTooLarge {

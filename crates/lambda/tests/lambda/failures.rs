@@ -229,7 +229,7 @@ async fn unknown_function_is_resource_not_found() {
     assert_eq!(err.error_type(), "ResourceNotFoundException");
     assert_eq!(
         err.to_string(),
-        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope"
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope:$LATEST"
     );
 }
 
