@@ -46,6 +46,8 @@ async fn environment_is_lambdas_and_the_function_wins() {
     spec.environment.insert("TABLE".into(), "items".into());
     spec.environment
         .insert("AWS_REGION".into(), "eu-west-1".into());
+    spec.environment
+        .insert("AWS_XRAY_CONTEXT_MISSING".into(), "IGNORE_ERROR".into());
     std::env::set_var("SLUICE_TEST_HOST_SECRET", "leak");
     let (lambda, _) = service(vec![spec]);
     let env = json(&invoke(&lambda, "Env", json!({})).await);
@@ -59,6 +61,11 @@ async fn environment_is_lambdas_and_the_function_wins() {
     assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/Env");
     assert_eq!(env["AWS_EXECUTION_ENV"], "AWS_Lambda_python3.12");
     assert_eq!(env["TZ"], ":UTC");
+    // AWS's X-Ray variables, for every function; the function's own value wins.
+    assert_eq!(env["AWS_XRAY_CONTEXT_MISSING"], "IGNORE_ERROR");
+    assert_eq!(env["AWS_XRAY_DAEMON_ADDRESS"], "169.254.79.129:2000");
+    assert_eq!(env["_AWS_XRAY_DAEMON_ADDRESS"], "169.254.79.129");
+    assert_eq!(env["_AWS_XRAY_DAEMON_PORT"], "2000");
     assert!(env["AWS_LAMBDA_RUNTIME_API"]
         .as_str()
         .unwrap()
