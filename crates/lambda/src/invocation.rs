@@ -100,7 +100,9 @@ pub enum InvokeError {
         limit: usize,
     },
     /// An asynchronous (`Event`) invocation's payload is over its limit.
-    #[error("{size} byte payload is too large for the Event invocation type (limit {limit} bytes)")]
+    #[error(
+        "{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+    )]
     EventTooLarge {
         /// Size of the rejected payload.
         size: usize,

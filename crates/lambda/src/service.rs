@@ -233,9 +233,10 @@ impl Lambda {
             .get(self.unqualified(function))
             .ok_or_else(|| InvokeError::ResourceNotFound {
                 // AWS: Invoke names the version it looked for, `$LATEST` when none was given.
-                arn: match function.contains(':') {
-                    true => self.config.function_arn(function),
-                    false => self.config.function_arn(&format!("{function}:$LATEST")),
+                arn: if function.contains(':') {
+                    self.config.function_arn(function)
+                } else {
+                    self.config.function_arn(&format!("{function}:$LATEST"))
                 },
             })?;
         if payload.len() > MAX_REQUEST_PAYLOAD {

@@ -160,13 +160,16 @@ const HUES: [&str; 6] = [
 /// cursor back and each part would overwrite the last.
 fn function_line(function: &str, line: &str, color: bool) -> String {
     let mut text = String::with_capacity(function.len() + line.len() + 16);
+    // A stable color per function name makes parallel output easy to follow.
+    let hue = color.then(|| {
+        let sum = function
+            .bytes()
+            .fold(0u32, |a, b| a.wrapping_add(u32::from(b)));
+        HUES[(sum % 6) as usize]
+    });
     for part in line.split('\r') {
-        if color {
-            // A stable color per function name makes parallel output easy to follow.
-            let sum = function
-                .bytes()
-                .fold(0u32, |a, b| a.wrapping_add(u32::from(b)));
-            text.push_str(HUES[(sum % 6) as usize]);
+        if let Some(hue) = hue {
+            text.push_str(hue);
         }
         text.push('[');
         text.push_str(function);
@@ -205,7 +208,11 @@ mod tests {
     #[test]
     fn a_carriage_return_joined_record_is_shown_a_line_per_part() {
         assert_eq!(
-            function_line("Boom", "[ERROR] E: x\rTraceback (most recent call last):", false),
+            function_line(
+                "Boom",
+                "[ERROR] E: x\rTraceback (most recent call last):",
+                false
+            ),
             "[Boom] [ERROR] E: x\n[Boom] Traceback (most recent call last):\n"
         );
     }

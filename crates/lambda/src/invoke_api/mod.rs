@@ -398,7 +398,9 @@ mod tests {
     }
 
     fn collect_body(body: Full<Bytes>) -> Bytes {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         runtime
             .block_on(http_body_util::BodyExt::collect(body))
             .unwrap()
@@ -413,7 +415,10 @@ mod tests {
             qualifier: qualifier.map(str::to_owned),
         };
         let (status, kind, doc) = body(missing(None).invoke_response());
-        assert_eq!((status.as_u16(), kind.as_str()), (404, "ResourceNotFoundException"));
+        assert_eq!(
+            (status.as_u16(), kind.as_str()),
+            (404, "ResourceNotFoundException")
+        );
         // The model's ResourceNotFoundException has `Message`, capitalised.
         assert_eq!(
             doc,
@@ -471,7 +476,11 @@ mod tests {
             let (got_status, got_kind, doc) = body(invoke_error(&error));
             assert_eq!((got_status.as_u16(), got_kind.as_str()), (status, kind));
             assert_eq!(doc[member], message, "{doc}");
-            let other = if member == "Message" { "message" } else { "Message" };
+            let other = if member == "Message" {
+                "message"
+            } else {
+                "Message"
+            };
             assert!(doc.get(other).is_none(), "{doc}");
         }
         let (_, _, doc) = body(error(

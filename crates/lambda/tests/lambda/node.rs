@@ -102,8 +102,7 @@ async fn missing_module_and_export_are_init_errors() {
     let err = json(&inv);
     assert_eq!(err["errorType"], "Runtime.HandlerNotFound");
     assert_eq!(
-        err["trace"][0],
-        "Runtime.HandlerNotFound: index.nothere is undefined or not exported",
+        err["trace"][0], "Runtime.HandlerNotFound: index.nothere is undefined or not exported",
         "{err}"
     );
     assert!(err.get("stackTrace").is_none(), "{err}");

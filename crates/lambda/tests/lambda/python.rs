@@ -103,10 +103,7 @@ async fn raising_handler_is_an_unhandled_function_error() {
     // One log event, as on AWS: awslambdaric joins the record's lines with `\r`, and the trace
     // is indented with no-break spaces.
     let logged = lines.of("Boom");
-    let records: Vec<&String> = logged
-        .iter()
-        .filter(|l| l.contains("Traceback"))
-        .collect();
+    let records: Vec<&String> = logged.iter().filter(|l| l.contains("Traceback")).collect();
     assert_eq!(records.len(), 1, "{logged:#?}");
     let record = records[0];
     assert!(
@@ -116,7 +113,10 @@ async fn raising_handler_is_an_unhandled_function_error() {
             && record.contains("\r\u{a0}\u{a0}\u{a0}\u{a0}raise ValueError("),
         "{record:?}"
     );
-    assert!(!logged.iter().any(|l| l.trim_start().starts_with("File ")), "{logged:#?}");
+    assert!(
+        !logged.iter().any(|l| l.trim_start().starts_with("File ")),
+        "{logged:#?}"
+    );
     // The sandbox survives a handled exception.
     let again = invoke(&lambda, "Boom", json!({})).await;
     assert!(
@@ -206,10 +206,16 @@ async fn other_exceptions_at_import_are_reported_as_themselves() {
         "{trace:?}"
     );
     assert!(
-        trace.last().unwrap().contains("index.py\", line 2, in start\n"),
+        trace
+            .last()
+            .unwrap()
+            .contains("index.py\", line 2, in start\n"),
         "{trace:?}"
     );
-    assert!(!trace.iter().any(|f| f.contains("bootstrap.py")), "{trace:?}");
+    assert!(
+        !trace.iter().any(|f| f.contains("bootstrap.py")),
+        "{trace:?}"
+    );
     assert!(
         inv.log_tail.contains("Error Type: Exception"),
         "{}",
