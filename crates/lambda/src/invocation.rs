@@ -111,6 +111,16 @@ pub enum InvokeError {
         /// The limit it exceeded.
         limit: usize,
     },
+    /// An asynchronous (`Event`) invocation's payload is over its limit.
+    #[error(
+        "{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+    )]
+    EventTooLarge {
+        /// Size of the rejected payload.
+        size: usize,
+        /// The limit it exceeded.
+        limit: usize,
+    },
     /// Sluice could not run the invocation (its fault, not the function's).
     #[error("{message}")]
     Service {
@@ -125,7 +135,12 @@ impl InvokeError {
         match self {
             InvokeError::ResourceNotFound { .. } => "ResourceNotFoundException",
             InvokeError::TooManyRequests { .. } => "TooManyRequestsException",
-            InvokeError::RequestTooLarge { .. } => "RequestTooLargeException",
+            // AWS: Invoke answers an oversized payload with this code, though Lambda's model
+            // lists only RequestTooLargeException (recorded: "Status Code: 413; Error Code:
+            // RequestEntityTooLargeException").
+            InvokeError::RequestTooLarge { .. } | InvokeError::EventTooLarge { .. } => {
+                "RequestEntityTooLargeException"
+            }
             InvokeError::Service { .. } => "ServiceException",
         }
     }
@@ -135,7 +150,7 @@ impl InvokeError {
         match self {
             InvokeError::ResourceNotFound { .. } => 404,
             InvokeError::TooManyRequests { .. } => 429,
-            InvokeError::RequestTooLarge { .. } => 413,
+            InvokeError::RequestTooLarge { .. } | InvokeError::EventTooLarge { .. } => 413,
             InvokeError::Service { .. } => 500,
         }
     }

@@ -124,6 +124,8 @@ pub(crate) fn report_line(r: &Report<'_>) -> String {
         ReportStatus::Timeout => line.push_str("\tStatus: timeout"),
         ReportStatus::Error(kind) => line.push_str(&format!("\tStatus: error\tError Type: {kind}")),
     }
+    // AWS ends every field with a tab, the last one too.
+    line.push('\t');
     line
 }
 
@@ -145,11 +147,21 @@ pub(crate) fn log_stream_name() -> String {
     format!("{date}/[$LATEST]{}", uuid::Uuid::new_v4().simple())
 }
 
-/// The message Lambda returns and logs when a function runs past its timeout.
+/// The line Lambda logs when a function runs past its timeout.
 pub(crate) fn timeout_message(request_id: &str, timeout: Duration) -> String {
     format!(
         "{} {request_id} Task timed out after {:.2} seconds",
         iso_now(),
+        timeout.as_secs_f64()
+    )
+}
+
+/// The `errorMessage` of the `Sandbox.Timedout` document the caller gets for a timeout.
+/// AWS: until 2024 the payload repeated the log line (timestamp first, no `errorType`); the
+/// recorded 2025 answer names the request and the error instead.
+pub(crate) fn timeout_error_message(request_id: &str, timeout: Duration) -> String {
+    format!(
+        "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
         timeout.as_secs_f64()
     )
 }
@@ -176,7 +188,7 @@ mod tests {
         };
         assert_eq!(
             report_line(&r),
-            "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms"
+            "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms\t"
         );
         let figures = r.figures();
         assert_eq!(figures.duration_ms, 12.345);
@@ -185,7 +197,9 @@ mod tests {
         r.init_duration = None;
         r.status = ReportStatus::Error("Runtime.ExitError".into());
         assert!(report_line(&r)
-            .ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError"));
+            .ends_with("Max Memory Used: 45 MB\tStatus: error\tError Type: Runtime.ExitError\t"));
+        r.status = ReportStatus::Timeout;
+        assert!(report_line(&r).ends_with("Max Memory Used: 45 MB\tStatus: timeout\t"));
         assert!(!r.figures().cold);
     }
 
@@ -214,6 +228,10 @@ mod tests {
             "{m}"
         );
         assert!(m.contains('T') && m.split(' ').next().is_some_and(|t| t.ends_with('Z')));
+        assert_eq!(
+            timeout_error_message("id-1", Duration::from_millis(1500)),
+            "RequestId: id-1 Error: Task timed out after 1.50 seconds"
+        );
     }
 
     #[test]

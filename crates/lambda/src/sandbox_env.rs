@@ -12,6 +12,14 @@ const DUMMY_ACCESS_KEY: &str = "ASIASLUICELOCAL00000";
 const DUMMY_SECRET_KEY: &str = "sluice-local-secret-access-key";
 const DUMMY_SESSION_TOKEN: &str = "sluice-local-session-token";
 
+/// The X-Ray variables Lambda gives every function (its daemon's link-local address).
+const XRAY_ENV: &[(&str, &str)] = &[
+    ("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR"),
+    ("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000"),
+    ("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129"),
+    ("_AWS_XRAY_DAEMON_PORT", "2000"),
+];
+
 /// The environment every sandbox of `spec` gets, lowest precedence first: the host's `PATH`
 /// and `HOME`, Lambda's reserved variables, `extra_env`, then the function's own variables.
 /// (The log stream name, `AWS_LAMBDA_RUNTIME_API` and `AWS_LAMBDA_INITIALIZATION_TYPE` are per
@@ -71,6 +79,11 @@ pub(crate) fn sandbox_env(
         "AWS_SESSION_TOKEN",
         DUMMY_SESSION_TOKEN.to_owned(),
     );
+    // AWS sets the X-Ray SDK's daemon address and missing-context policy for every function,
+    // traced or not, so an instrumented handler logs rather than raises without a segment.
+    for (name, value) in XRAY_ENV {
+        set(&mut env, name, (*value).to_owned());
+    }
     if let Some(exec_env) = &launcher.execution_env {
         set(&mut env, "AWS_EXECUTION_ENV", exec_env.clone());
     }

@@ -234,7 +234,12 @@ impl Lambda {
             .functions
             .get(self.unqualified(function))
             .ok_or_else(|| InvokeError::ResourceNotFound {
-                arn: self.config.function_arn(function),
+                // AWS: Invoke names the version it looked for, `$LATEST` when none was given.
+                arn: if function.contains(':') {
+                    self.config.function_arn(function)
+                } else {
+                    self.config.function_arn(&format!("{function}:$LATEST"))
+                },
             })?;
         if payload.len() > MAX_REQUEST_PAYLOAD {
             return Err(InvokeError::RequestTooLarge {

@@ -154,24 +154,33 @@ const HUES: [&str; 6] = [
 
 /// `[Function] line\n`, the name colored when `color`. Built by hand: `format!` guesses the
 /// length and grows the string two or three times, on every line of every invocation.
+///
+/// A record whose lines are joined with `\r` (a Python runtime's error and its traceback, kept
+/// as one event as CloudWatch keeps it) is shown a line per part: a bare `\r` would send the
+/// cursor back and each part would overwrite the last.
 fn function_line(function: &str, line: &str, color: bool) -> String {
     let mut text = String::with_capacity(function.len() + line.len() + 16);
-    if color {
-        // A stable color per function name makes parallel output easy to follow.
+    // A stable color per function name makes parallel output easy to follow.
+    let hue = color.then(|| {
         let sum = function
             .bytes()
             .fold(0u32, |a, b| a.wrapping_add(u32::from(b)));
-        text.push_str(HUES[(sum % 6) as usize]);
+        HUES[(sum % 6) as usize]
+    });
+    for part in line.split('\r') {
+        if let Some(hue) = hue {
+            text.push_str(hue);
+        }
+        text.push('[');
+        text.push_str(function);
+        text.push(']');
+        if color {
+            text.push_str("\x1b[0m");
+        }
+        text.push(' ');
+        text.push_str(part);
+        text.push('\n');
     }
-    text.push('[');
-    text.push_str(function);
-    text.push(']');
-    if color {
-        text.push_str("\x1b[0m");
-    }
-    text.push(' ');
-    text.push_str(line);
-    text.push('\n');
     text
 }
 
@@ -193,6 +202,18 @@ mod tests {
         assert_eq!(
             function_line("Hellp", "", true),
             "\x1b[34m[Hellp]\x1b[0m \n"
+        );
+    }
+
+    #[test]
+    fn a_carriage_return_joined_record_is_shown_a_line_per_part() {
+        assert_eq!(
+            function_line(
+                "Boom",
+                "[ERROR] E: x\rTraceback (most recent call last):",
+                false
+            ),
+            "[Boom] [ERROR] E: x\n[Boom] Traceback (most recent call last):\n"
         );
     }
 }

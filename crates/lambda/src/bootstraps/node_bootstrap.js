@@ -151,7 +151,7 @@ function createResponseStream(requestId) {
   };
   const fail = (doc) => {
     if (req.writableEnded) return;
-    const body = JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace: doc.trace });
+    const body = JSON.stringify(doc);
     started = true;
     req.addTrailers({
       "Lambda-Runtime-Function-Error-Type": doc.errorType,
@@ -195,6 +195,8 @@ class UserError extends Error {
   }
 }
 
+// AWS's node runtime (`formatError`): the stack is `trace`, a line per entry; Python's runtime
+// calls it `stackTrace`.
 function errorDocument(err) {
   if (err instanceof Error) {
     return {
@@ -213,7 +215,7 @@ function logError(prefix, doc) {
 }
 
 async function postError(urlPath, doc) {
-  const body = JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace: doc.trace });
+  const body = JSON.stringify(doc);
   await request("POST", urlPath, body, {
     "Content-Type": "application/json",
     "Lambda-Runtime-Function-Error-Type": doc.errorType,

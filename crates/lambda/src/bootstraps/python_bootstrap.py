@@ -270,43 +270,76 @@ def _configure_logging():
 
 
 class FaultError(Exception):
-    def __init__(self, error_type, message, tb=None):
+    """A failure the runtime names itself (`Runtime.*`), with the stack it reports, if any."""
+
+    def __init__(self, error_type, message, stack=()):
         super().__init__(message)
         self.error_type = error_type
         self.message = message
-        self.tb = tb
+        self.stack = list(stack)
 
 
 def _stack(tb):
     return traceback.format_list(traceback.extract_tb(tb)) if tb is not None else []
 
 
+def _user_stack(tb):
+    """The traceback from the first frame that is not this bootstrap's, as awslambdaric trims
+    it: a handler's error starts at the handler, an import's at importlib's `import_module`."""
+    frames = traceback.extract_tb(tb) if tb is not None else []
+    for i, frame in enumerate(frames):
+        if frame.filename != __file__:
+            return traceback.format_list(frames[i:])
+    return traceback.format_list(frames)
+
+
 def _load_handler(handler):
+    # As awslambdaric's `_get_handler`: only an ImportError or a SyntaxError is the runtime's to
+    # name; any other exception the module raises is reported as itself (`_fault_of`).
     try:
         modname, fname = handler.rsplit(".", 1)
-    except ValueError:
-        raise FaultError("Runtime.MalformedHandlerName", "Bad handler '{}': not enough values to unpack (expected 2, got 1)".format(handler))
-    modname = modname.replace("/", ".")
+    except ValueError as e:
+        raise FaultError("Runtime.MalformedHandlerName", "Bad handler '{}': {}".format(handler, e))
     try:
-        module = importlib.import_module(modname)
+        module = importlib.import_module(modname.replace("/", "."))
     except ImportError as e:
-        raise FaultError("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, e), e.__traceback__)
+        raise FaultError("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, e))
     except SyntaxError as e:
-        raise FaultError("Runtime.UserCodeSyntaxError", "Syntax error in module '{}': {}".format(modname, e), e.__traceback__)
-    except Exception as e:
-        raise FaultError("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, e), e.__traceback__)
+        trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
+        raise FaultError("Runtime.UserCodeSyntaxError", "Syntax error in module '{}': {}".format(modname, e), trace)
     fn = getattr(module, fname, None)
     if fn is None:
         raise FaultError("Runtime.HandlerNotFound", "Handler '{}' missing on module '{}'".format(fname, modname))
     return fn
 
 
+def _fault_of(e):
+    """`(errorType, errorMessage, stackTrace)` for an exception that escaped user code."""
+    if isinstance(e, FaultError):
+        return e.error_type, e.message, e.stack
+    return type(e).__name__, str(e), _user_stack(e.__traceback__)
+
+
 def _log_error(error_type, message, stack):
-    lines = ["[ERROR] {}: {}".format(error_type, message)]
-    if stack:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(s.rstrip("\n") for s in stack)
-    sys.stdout.write("\n".join(lines) + "\n")
+    """One log record for an unhandled error, written as awslambdaric writes it to stdout: its
+    lines joined with carriage returns, which Lambda (and Sluice's log store) keep as one event
+    where a newline would start another, and the trace's indentation in no-break spaces."""
+    description = "[ERROR]"
+    if error_type:
+        description += " " + error_type
+    if message:
+        if error_type:
+            description += ":"
+        description += " " + message
+    lines = [description, "Traceback (most recent call last):"]
+    for element in stack:
+        if element == "":
+            lines.append("")
+            continue
+        for line in element.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    sys.stdout.write("\r".join(lines) + "\n")
 
 
 def _post_error(path, error_type, message, stack, request_id):
@@ -328,10 +361,10 @@ def main():
     _configure_logging()
     try:
         handler = _load_handler(os.environ.get("_HANDLER", ""))
-    except FaultError as e:
-        stack = _stack(e.tb)
-        _log_error(e.error_type, e.message, stack)
-        _post_error("/init/error", e.error_type, e.message, stack, "")
+    except Exception as e:
+        error_type, message, stack = _fault_of(e)
+        _log_error(error_type, message, stack)
+        _post_error("/init/error", error_type, message, stack, "")
         sys.exit(1)
 
     dumps = json.dumps
@@ -364,10 +397,9 @@ def main():
         try:
             result = handler(event, context)
         except Exception as e:
-            error_type = type(e).__name__
-            stack = _stack(e.__traceback__.tb_next if e.__traceback__ else None)
-            _log_error(error_type, str(e), stack)
-            _post_error("/invocation/{}/error".format(request_id), error_type, str(e), stack, request_id)
+            error_type, message, stack = _fault_of(e)
+            _log_error(error_type, message, stack)
+            _post_error("/invocation/{}/error".format(request_id), error_type, message, stack, request_id)
             continue
         try:
             payload = dumps(result).encode()

@@ -3,7 +3,8 @@
 //! lives in [`response_stream`].
 //!
 //! Errors use Lambda's REST-JSON shape: the error type in `x-amzn-ErrorType`, and a body with
-//! `Type` and `message`, which botocore and the other SDKs parse.
+//! `Type` and the message under the member name its shape has in Lambda's model (`Message` or
+//! `message`, see [`message_member`]), which botocore and the other SDKs parse.
 
 use std::sync::Arc;
 
@@ -39,20 +40,20 @@ pub async fn handle(
             let (name, qualifier) =
                 match function_name(lambda, name, query_param(query, "Qualifier")) {
                     Ok(found) => found,
-                    Err(e) => return e.into_response(),
+                    Err(e) => return e.invoke_response(),
                 };
             invoke(lambda, &name, qualifier.as_deref(), &parts.headers, body).await
         }
         (&Method::GET, [name]) => {
             match function_name(lambda, name, query_param(query, "Qualifier")) {
                 Ok((name, _)) => get_function(lambda, &name, true),
-                Err(e) => e.into_response(),
+                Err(e) => e.read_response(),
             }
         }
         (&Method::GET, [name, "configuration"]) => {
             match function_name(lambda, name, query_param(query, "Qualifier")) {
                 Ok((name, _)) => get_function(lambda, &name, false),
-                Err(e) => e.into_response(),
+                Err(e) => e.read_response(),
             }
         }
         _ => error(
@@ -81,29 +82,53 @@ fn function_name(
         _ => (decoded.as_str(), None),
     };
     let qualifier = qualifier.or(path_qualifier.map(str::to_owned));
+    let not_found = |qualifier: Option<String>| NotFound {
+        arn: lambda.arn(name),
+        qualifier,
+    };
     if lambda.spec(name).is_none() {
-        return Err(NotFound(lambda.arn(name)));
+        return Err(not_found(qualifier));
     }
     match qualifier.as_deref() {
         None => Ok((name.to_owned(), qualifier)),
         // `$LATEST` and the function's aliases run the code on disk; published versions do not
         // exist locally.
         Some(q) if lambda.accepts_qualifier(name, q) => Ok((name.to_owned(), qualifier)),
-        Some(q) => Err(NotFound(format!("{}:{q}", lambda.arn(name)))),
+        Some(_) => Err(not_found(qualifier)),
     }
 }
 
-/// A function (or qualified version) that does not exist: the ARN that was looked for.
-struct NotFound(String);
+/// A function (or qualified version) that does not exist: what was looked for.
+struct NotFound {
+    /// The function's unqualified ARN.
+    arn: String,
+    /// The version or alias asked for, if one was.
+    qualifier: Option<String>,
+}
 
 impl NotFound {
-    fn into_response(self) -> Response<Full<Bytes>> {
-        error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            &format!("Function not found: {}", self.0),
-        )
+    /// Invoke's answer. AWS (recorded 2025) names the version it looked for: `$LATEST` when the
+    /// caller gave none.
+    fn invoke_response(self) -> Response<Full<Bytes>> {
+        let qualifier = self.qualifier.as_deref().unwrap_or("$LATEST");
+        not_found(&format!("{}:{qualifier}", self.arn))
     }
+
+    /// `GetFunction`'s and `GetFunctionConfiguration`'s answer: the ARN as asked for.
+    fn read_response(self) -> Response<Full<Bytes>> {
+        match &self.qualifier {
+            Some(q) => not_found(&format!("{}:{q}", self.arn)),
+            None => not_found(&self.arn),
+        }
+    }
+}
+
+fn not_found(arn: &str) -> Response<Full<Bytes>> {
+    error(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFoundException",
+        &format!("Function not found: {arn}"),
+    )
 }
 
 async fn invoke(
@@ -133,7 +158,7 @@ async fn invoke(
         }
         "Event" => {
             if payload.len() > crate::MAX_EVENT_PAYLOAD {
-                return invoke_error(&InvokeError::RequestTooLarge {
+                return invoke_error(&InvokeError::EventTooLarge {
                     size: payload.len(),
                     limit: crate::MAX_EVENT_PAYLOAD,
                 });
@@ -230,11 +255,7 @@ fn list_functions(lambda: &Lambda) -> Response<Full<Bytes>> {
 
 fn get_function(lambda: &Lambda, name: &str, with_code: bool) -> Response<Full<Bytes>> {
     let Some(spec) = lambda.spec(name) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            &format!("Function not found: {}", lambda.arn(name)),
-        );
+        return not_found(&lambda.arn(name));
     };
     let config = configuration(lambda, spec);
     if !with_code {
@@ -281,20 +302,50 @@ fn configuration(lambda: &Lambda, spec: &FunctionSpec) -> Value {
 /// The one encoder of `InvokeError`s on the wire.
 fn invoke_error(e: &InvokeError) -> Response<Full<Bytes>> {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = json!({ "Type": if status.is_server_error() { "Service" } else { "User" }, "message": e.to_string() });
-    if let InvokeError::TooManyRequests { .. } = e {
-        body["Reason"] = json!("ReservedFunctionConcurrentInvocationLimitExceeded");
-    }
-    let mut response = respond(status, Bytes::from(body.to_string()), &[]);
-    if let Ok(v) = HeaderValue::from_str(e.error_type()) {
-        response.headers_mut().insert("x-amzn-errortype", v);
-    }
-    response
+    let reason = match e {
+        InvokeError::TooManyRequests { .. } => {
+            Some("ReservedFunctionConcurrentInvocationLimitExceeded")
+        }
+        _ => None,
+    };
+    error_response(status, e.error_type(), &e.to_string(), reason)
 }
 
 fn error(status: StatusCode, error_type: &'static str, message: &str) -> Response<Full<Bytes>> {
-    let body = json!({ "Type": "User", "message": message }).to_string();
-    let mut response = respond(status, Bytes::from(body), &[]);
+    error_response(status, error_type, message, None)
+}
+
+/// The member that holds an error's message in its shape of Lambda's model (botocore's
+/// `lambda/2015-03-31/service-2.json`): SDKs fill `e.response["Message"]` or `["message"]` from
+/// it. Codes the model does not list (`RequestEntityTooLargeException`,
+/// `UnknownOperationException`) keep `message`, which SDKs read for the error's text either way.
+fn message_member(error_type: &str) -> &'static str {
+    match error_type {
+        "ResourceNotFoundException" | "ServiceException" => "Message",
+        _ => "message",
+    }
+}
+
+/// Every error body this API sends: `Type` (whose fault), the message under its shape's member
+/// name, and TooManyRequestsException's `Reason`.
+fn error_response(
+    status: StatusCode,
+    error_type: &'static str,
+    message: &str,
+    reason: Option<&str>,
+) -> Response<Full<Bytes>> {
+    let mut body = serde_json::Map::new();
+    let fault = if status.is_server_error() {
+        "Service"
+    } else {
+        "User"
+    };
+    body.insert("Type".into(), json!(fault));
+    body.insert(message_member(error_type).into(), json!(message));
+    if let Some(reason) = reason {
+        body.insert("Reason".into(), json!(reason));
+    }
+    let mut response = respond(status, Bytes::from(Value::Object(body).to_string()), &[]);
     response
         .headers_mut()
         .insert("x-amzn-errortype", HeaderValue::from_static(error_type));
@@ -340,4 +391,114 @@ fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: Response<Full<Bytes>>) -> (StatusCode, String, Value) {
+        let status = response.status();
+        let kind = response.headers()["x-amzn-errortype"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        // A `Full` body is one frame, ready at once.
+        let frame = collect_body(response.into_body());
+        (status, kind, serde_json::from_slice(&frame).unwrap())
+    }
+
+    fn collect_body(body: Full<Bytes>) -> Bytes {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(http_body_util::BodyExt::collect(body))
+            .unwrap()
+            .to_bytes()
+    }
+
+    #[test]
+    fn an_unknown_function_is_named_with_the_version_invoke_looked_for() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:Nope";
+        let missing = |qualifier: Option<&str>| NotFound {
+            arn: arn.to_owned(),
+            qualifier: qualifier.map(str::to_owned),
+        };
+        let (status, kind, doc) = body(missing(None).invoke_response());
+        assert_eq!(
+            (status.as_u16(), kind.as_str()),
+            (404, "ResourceNotFoundException")
+        );
+        // The model's ResourceNotFoundException has `Message`, capitalised.
+        assert_eq!(
+            doc,
+            json!({"Type": "User", "Message": format!("Function not found: {arn}:$LATEST")})
+        );
+        let (_, _, doc) = body(missing(Some("live")).invoke_response());
+        assert_eq!(doc["Message"], format!("Function not found: {arn}:live"));
+        let (_, _, doc) = body(missing(None).read_response());
+        assert_eq!(doc["Message"], format!("Function not found: {arn}"));
+    }
+
+    #[test]
+    fn each_error_body_uses_its_shapes_message_member() {
+        let cases = [
+            (
+                InvokeError::RequestTooLarge {
+                    size: 7_000_000,
+                    limit: crate::MAX_REQUEST_PAYLOAD,
+                },
+                413,
+                "RequestEntityTooLargeException",
+                "message",
+                "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+            ),
+            (
+                InvokeError::EventTooLarge {
+                    size: 1_048_577,
+                    limit: crate::MAX_EVENT_PAYLOAD,
+                },
+                413,
+                "RequestEntityTooLargeException",
+                "message",
+                "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)",
+            ),
+            (
+                InvokeError::TooManyRequests {
+                    function: "F".into(),
+                },
+                429,
+                "TooManyRequestsException",
+                "message",
+                "Rate Exceeded.",
+            ),
+            (
+                InvokeError::Service {
+                    message: "broken".into(),
+                },
+                500,
+                "ServiceException",
+                "Message",
+                "broken",
+            ),
+        ];
+        for (error, status, kind, member, message) in cases {
+            let (got_status, got_kind, doc) = body(invoke_error(&error));
+            assert_eq!((got_status.as_u16(), got_kind.as_str()), (status, kind));
+            assert_eq!(doc[member], message, "{doc}");
+            let other = if member == "Message" {
+                "message"
+            } else {
+                "Message"
+            };
+            assert!(doc.get(other).is_none(), "{doc}");
+        }
+        let (_, _, doc) = body(error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContentException",
+            "bad",
+        ));
+        assert_eq!(doc, json!({"Type": "User", "message": "bad"}));
+    }
 }

@@ -46,7 +46,7 @@ pub async fn handle(
     let query = parts.uri.query().unwrap_or("");
     let (name, qualifier) = match function_name(lambda, name, query_param(query, "Qualifier")) {
         Ok(found) => found,
-        Err(e) => return whole(e.into_response()),
+        Err(e) => return whole(e.invoke_response()),
     };
     let header = |n: &str| {
         parts

@@ -7,7 +7,7 @@ use crate::extensions::Registry;
 use crate::runtime_api::RuntimeEvent;
 
 use super::extension_phases::{self, until, Waited};
-use super::function_error::{error_document, init_error, InitFailure};
+use super::function_error::{error_document, init_error, runtime_exited_in_init, InitFailure};
 use super::process::runtime_exited;
 use super::{Sandbox, INIT_LIMIT};
 
@@ -32,14 +32,7 @@ impl Sandbox {
                     if let Ok(RuntimeEvent::InitError { error_type, body }) = self.channels.events.try_recv() {
                         return Err(init_error(error_type, body));
                     }
-                    return Err(InitFailure {
-                        error_type: "Runtime.ExitError".to_owned(),
-                        payload: error_document("Runtime.ExitError", &match request_id {
-                            Some(id) => format!("RequestId: {id} Error: Runtime exited with error: {status}"),
-                            None => format!("Runtime exited with error: {status}"),
-                        }),
-                        timed_out: false,
-                    });
+                    return Err(runtime_exited_in_init(request_id, &status));
                 }
                 _ = tokio::time::sleep_until(deadline) => {
                     self.kill();
@@ -54,7 +47,7 @@ impl Sandbox {
                 Some(RuntimeEvent::Ready { at }) => {
                     // AWS: Init ends when the runtime and every extension have called `next`.
                     let at = self
-                        .wait_extensions_ready(deadline, limit)
+                        .wait_extensions_ready(request_id, deadline, limit)
                         .await?
                         .unwrap_or(at);
                     self.ready = true;
@@ -87,6 +80,7 @@ impl Sandbox {
     /// if it was after the runtime's `next`.
     async fn wait_extensions_ready(
         &mut self,
+        request_id: Option<&str>,
         deadline: tokio::time::Instant,
         limit: Duration,
     ) -> Result<Option<Instant>, InitFailure> {
@@ -111,14 +105,7 @@ impl Sandbox {
             }
             Waited::RuntimeExited(status) => {
                 self.healthy = false;
-                Err(InitFailure {
-                    error_type: "Runtime.ExitError".to_owned(),
-                    payload: error_document(
-                        "Runtime.ExitError",
-                        &format!("Runtime exited with error: {status}"),
-                    ),
-                    timed_out: false,
-                })
+                Err(runtime_exited_in_init(request_id, &status))
             }
             Waited::TimedOut => {
                 self.kill();

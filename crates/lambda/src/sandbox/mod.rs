@@ -323,10 +323,7 @@ impl Sandbox {
                             return outcome;
                         }
                     }
-                    return Outcome::failed(
-                        "Runtime.ExitError",
-                        format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
-                    );
+                    return Outcome::runtime_exited(request_id, &status);
                 }
                 _ = self.timeout_timer.as_mut() => return self.timed_out(request_id),
             };
@@ -363,11 +360,15 @@ impl Sandbox {
         if !self.reset_through_shutdown(ShutdownReason::Timeout) {
             self.kill();
         }
-        let message = invocation_log::timeout_message(request_id, self.template.timeout);
+        let timeout = self.template.timeout;
         self.flush_output();
-        self.log.line(&message);
+        self.log
+            .line(&invocation_log::timeout_message(request_id, timeout));
         Outcome {
-            payload: Bytes::from(serde_json::json!({ "errorMessage": message }).to_string()),
+            payload: error_document(
+                "Sandbox.Timedout",
+                &invocation_log::timeout_error_message(request_id, timeout),
+            ),
             function_error: true,
             status: ReportStatus::Timeout,
         }

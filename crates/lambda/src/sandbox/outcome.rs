@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::extension_phases::PendingReport;
-use super::function_error::error_document;
+use super::function_error::{error_document, runtime_exit_message};
 use crate::invocation_log::ReportStatus;
 use crate::Invocation;
 
@@ -33,6 +33,14 @@ impl Outcome {
             function_error: true,
             status: ReportStatus::Error(error_type.to_owned()),
         }
+    }
+
+    /// The runtime exited during invocation `request_id` (`status` as Lambda words it).
+    pub(super) fn runtime_exited(request_id: &str, status: &str) -> Outcome {
+        Outcome::failed(
+            "Runtime.ExitError",
+            runtime_exit_message(Some(request_id), status),
+        )
     }
 }
 

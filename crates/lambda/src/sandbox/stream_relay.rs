@@ -49,10 +49,7 @@ impl Sandbox {
                             return outcome;
                         }
                     }
-                    let outcome = Outcome::failed(
-                        "Runtime.ExitError",
-                        format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
-                    );
+                    let outcome = Outcome::runtime_exited(&request_id, &status);
                     end_with_failure(caller, &outcome);
                     return outcome;
                 }
@@ -68,10 +65,7 @@ impl Sandbox {
                 let outcome = tokio::select! {
                     status = runtime_exited(&mut self.process) => {
                         self.runtime_died();
-                        Outcome::failed(
-                            "Runtime.ExitError",
-                            format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
-                        )
+                        Outcome::runtime_exited(&request_id, &status)
                     }
                     _ = tokio::time::sleep_until(deadline) => self.timed_out(&request_id),
                 };

@@ -116,7 +116,7 @@ async fn an_extension_crash_is_reported_and_resets_the_sandbox() {
     let log = lines.of("Ext");
     let line = log.iter().find(|l| l.starts_with(&report)).unwrap();
     assert!(
-        line.ends_with("Status: error\tError Type: Extension.Crash"),
+        line.ends_with("Status: error\tError Type: Extension.Crash\t"),
         "{line}"
     );
     invoke(&lambda, "Ext", serde_json::json!({})).await;
@@ -162,7 +162,7 @@ async fn a_timed_out_invocation_sends_shutdown_timeout() {
             .of("Ext")
             .iter()
             .any(|l| l.starts_with(&format!("REPORT RequestId: {id}"))
-                && l.ends_with("Status: timeout")),
+                && l.ends_with("Status: timeout\t")),
         "{:?}",
         lines.of("Ext")
     );

@@ -26,19 +26,24 @@ async fn timeout_kills_the_process_group_and_the_next_invocation_works() {
     let (lambda, lines) = service(vec![spec]);
     let inv = invoke(&lambda, "Hang", json!({})).await;
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
-    let message = json(&inv)["errorMessage"].as_str().unwrap().to_owned();
-    assert!(
-        message.ends_with(&format!(
-            "{} Task timed out after 1.00 seconds",
+    // AWS's current shape (recorded 2025): typed, and no timestamp, unlike the logged line.
+    assert_eq!(
+        inv.payload,
+        format!(
+            r#"{{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: {} Error: Task timed out after 1.00 seconds"}}"#,
             inv.request_id
-        )),
-        "{message}"
+        )
     );
     assert!(inv.log_tail.contains("Status: timeout"), "{}", inv.log_tail);
-    assert!(lines
-        .of("Hang")
-        .iter()
-        .any(|l| l.ends_with("Task timed out after 1.00 seconds")));
+    let logged = format!(" {} Task timed out after 1.00 seconds", inv.request_id);
+    assert!(
+        lines
+            .of("Hang")
+            .iter()
+            .any(|l| l.ends_with(&logged) && l.split(' ').next().is_some_and(|t| t.ends_with('Z'))),
+        "{}",
+        inv.log_tail
+    );
     let child: u32 = inv
         .log_tail
         .lines()
@@ -134,6 +139,42 @@ async fn crash_mid_invocation_is_an_exit_error_and_the_next_invocation_works() {
     lambda.shutdown().await;
 }
 
+/// AWS words a runtime's exit with status 0 apart: there is no error status to quote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_exit_is_an_exit_error_without_a_reason() {
+    let (lambda, _) = service(vec![
+        python("ExitsInHandler", "app.exit_clean"),
+        crate::harness::spec(
+            "ExitsAtImport",
+            "python3.12",
+            "exits.handler",
+            "python_import_error",
+        ),
+    ]);
+    for function in ["ExitsInHandler", "ExitsAtImport"] {
+        let inv = invoke(&lambda, function, json!({})).await;
+        assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+        assert_eq!(
+            json(&inv),
+            json!({
+                "errorType": "Runtime.ExitError",
+                "errorMessage": format!(
+                    "RequestId: {} Error: Runtime exited without providing a reason",
+                    inv.request_id
+                ),
+            }),
+            "{function}"
+        );
+        assert!(
+            inv.log_tail
+                .contains("Status: error\tError Type: Runtime.ExitError"),
+            "{function}: {}",
+            inv.log_tail
+        );
+    }
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_response_is_a_function_error() {
     let (lambda, _) = service(vec![python("Huge", "app.huge")]);
@@ -168,7 +209,12 @@ async fn request_over_6mb_is_rejected_before_the_function() {
         .await
         .unwrap_err();
     assert!(matches!(err, InvokeError::RequestTooLarge { .. }));
-    assert_eq!(err.error_type(), "RequestTooLargeException");
+    // AWS's code on the wire (recorded), though Lambda's model names RequestTooLargeException.
+    assert_eq!(err.error_type(), "RequestEntityTooLargeException");
+    assert_eq!(
+        err.to_string(),
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    );
     assert!(lines.of("Hello").is_empty(), "no sandbox should have run");
     lambda.shutdown().await;
 }
@@ -183,7 +229,7 @@ async fn unknown_function_is_resource_not_found() {
     assert_eq!(err.error_type(), "ResourceNotFoundException");
     assert_eq!(
         err.to_string(),
-        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope"
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope:$LATEST"
     );
 }
 

@@ -31,6 +31,11 @@ async fn start_output_end_report_in_order_with_init_duration_on_cold_start_only(
         assert_eq!(report, end + 1);
         let report_line = tail[report];
         assert!(report_line.contains("\tBilled Duration: "), "{report_line}");
+        // AWS ends the line with a tab, in the log tail as in the stored events.
+        assert!(
+            report_line.ends_with(" MB\t") || report_line.ends_with(" ms\t"),
+            "{report_line:?}"
+        );
         assert!(
             report_line.contains("\tMemory Size: 128 MB\tMax Memory Used: "),
             "{report_line}"

@@ -56,10 +56,15 @@ async fn thrown_errors_carry_type_message_and_stack() {
     let err = json(&inv);
     assert_eq!(err["errorType"], "TypeError");
     assert_eq!(err["errorMessage"], "bad thing");
+    // AWS's node runtime calls the stack `trace`, a line per entry, the first `Name: message`.
+    assert_eq!(err["trace"][0], "TypeError: bad thing", "{err}");
     assert!(
-        err["stackTrace"].as_array().is_some_and(|s| !s.is_empty()),
+        err["trace"][1]
+            .as_str()
+            .is_some_and(|l| l.starts_with("    at ")),
         "{err}"
     );
+    assert!(err.get("stackTrace").is_none(), "{err}");
     lambda.shutdown().await;
 }
 
@@ -94,6 +99,12 @@ async fn missing_module_and_export_are_init_errors() {
     let inv = invoke(&lambda, "NoMod", json!({})).await;
     assert_eq!(json(&inv)["errorType"], "Runtime.ImportModuleError");
     let inv = invoke(&lambda, "NoFn", json!({})).await;
-    assert_eq!(json(&inv)["errorType"], "Runtime.HandlerNotFound");
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Runtime.HandlerNotFound");
+    assert_eq!(
+        err["trace"][0], "Runtime.HandlerNotFound: index.nothere is undefined or not exported",
+        "{err}"
+    );
+    assert!(err.get("stackTrace").is_none(), "{err}");
     lambda.shutdown().await;
 }

@@ -46,6 +46,8 @@ async fn environment_is_lambdas_and_the_function_wins() {
     spec.environment.insert("TABLE".into(), "items".into());
     spec.environment
         .insert("AWS_REGION".into(), "eu-west-1".into());
+    spec.environment
+        .insert("AWS_XRAY_CONTEXT_MISSING".into(), "IGNORE_ERROR".into());
     std::env::set_var("SLUICE_TEST_HOST_SECRET", "leak");
     let (lambda, _) = service(vec![spec]);
     let env = json(&invoke(&lambda, "Env", json!({})).await);
@@ -59,6 +61,11 @@ async fn environment_is_lambdas_and_the_function_wins() {
     assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/Env");
     assert_eq!(env["AWS_EXECUTION_ENV"], "AWS_Lambda_python3.12");
     assert_eq!(env["TZ"], ":UTC");
+    // AWS's X-Ray variables, for every function; the function's own value wins.
+    assert_eq!(env["AWS_XRAY_CONTEXT_MISSING"], "IGNORE_ERROR");
+    assert_eq!(env["AWS_XRAY_DAEMON_ADDRESS"], "169.254.79.129:2000");
+    assert_eq!(env["_AWS_XRAY_DAEMON_ADDRESS"], "169.254.79.129");
+    assert_eq!(env["_AWS_XRAY_DAEMON_PORT"], "2000");
     assert!(env["AWS_LAMBDA_RUNTIME_API"]
         .as_str()
         .unwrap()
@@ -84,14 +91,32 @@ async fn raising_handler_is_an_unhandled_function_error() {
     assert_eq!(err["errorType"], "ValueError");
     assert_eq!(err["errorMessage"], "boom: because");
     assert_eq!(err["requestId"], json!(inv.request_id));
+    // The trace starts at the handler: none of the bootstrap's frames, as on AWS.
+    let trace = err["stackTrace"].as_array().unwrap();
+    assert!(trace[0].as_str().unwrap().contains("app.py"), "{err}");
     assert!(
-        err["stackTrace"][0].as_str().unwrap().contains("app.py"),
+        !trace
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("bootstrap")),
         "{err}"
     );
-    assert!(lines
-        .of("Boom")
-        .iter()
-        .any(|l| l == "[ERROR] ValueError: boom: because"));
+    // One log event, as on AWS: awslambdaric joins the record's lines with `\r`, and the trace
+    // is indented with no-break spaces.
+    let logged = lines.of("Boom");
+    let records: Vec<&String> = logged.iter().filter(|l| l.contains("Traceback")).collect();
+    assert_eq!(records.len(), 1, "{logged:#?}");
+    let record = records[0];
+    assert!(
+        record.starts_with(
+            "[ERROR] ValueError: boom: because\rTraceback (most recent call last):\r\u{a0}\u{a0}File \""
+        ) && record.contains("app.py")
+            && record.contains("\r\u{a0}\u{a0}\u{a0}\u{a0}raise ValueError("),
+        "{record:?}"
+    );
+    assert!(
+        !logged.iter().any(|l| l.trim_start().starts_with("File ")),
+        "{logged:#?}"
+    );
     // The sandbox survives a handled exception.
     let again = invoke(&lambda, "Boom", json!({})).await;
     assert!(
@@ -117,14 +142,15 @@ async fn import_error_is_reported_as_init_error() {
     let (lambda, _) = service(vec![spec]);
     let inv = invoke(&lambda, "Broken", json!({})).await;
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
-    let err = json(&inv);
-    assert_eq!(err["errorType"], "Runtime.ImportModuleError");
-    assert!(
-        err["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("Unable to import module 'app'"),
-        "{err}"
+    // awslambdaric reports an ImportError without a trace.
+    assert_eq!(
+        json(&inv),
+        json!({
+            "errorMessage": "Unable to import module 'app': No module named 'module_that_does_not_exist'",
+            "errorType": "Runtime.ImportModuleError",
+            "requestId": "",
+            "stackTrace": [],
+        })
     );
     assert!(
         inv.log_tail
@@ -132,10 +158,88 @@ async fn import_error_is_reported_as_init_error() {
         "{}",
         inv.log_tail
     );
+    // AWS's familiar record: the heading even with no trace under it, in the same event.
+    assert!(
+        inv.log_tail.lines().any(|l| l
+            == "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'module_that_does_not_exist'\rTraceback (most recent call last):"),
+        "{:?}",
+        inv.log_tail
+    );
     // Still broken next time, from a fresh sandbox.
     let again = invoke(&lambda, "Broken", json!({})).await;
     assert_eq!(json(&again)["errorType"], "Runtime.ImportModuleError");
     assert!(lambda.prewarm().await.is_err());
+    lambda.shutdown().await;
+}
+
+/// As AWS's bootstrap (awslambdaric): only an ImportError or a SyntaxError at import is the
+/// runtime's to name; any other exception is reported as itself, its trace starting at
+/// importlib's `import_module`, not in the bootstrap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_exceptions_at_import_are_reported_as_themselves() {
+    let inline = |name: &str, code: &str| {
+        let mut spec = python(name, "index.handler");
+        spec.code = sluice_lambda::CodeSource::Inline(code.into());
+        spec
+    };
+    let (lambda, _) = service(vec![
+        inline(
+            "Raises",
+            "def start():\n    raise Exception(\"Runtime startup fails\")\n\nstart()\n",
+        ),
+        inline("Syntax", "def handler(event, context)\n    return 1\n"),
+    ]);
+    let inv = invoke(&lambda, "Raises", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Exception", "{err}");
+    assert_eq!(err["errorMessage"], "Runtime startup fails", "{err}");
+    assert_eq!(err["requestId"], "", "{err}");
+    let trace: Vec<&str> = err["stackTrace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        trace[0].contains("importlib") && trace[0].contains(", in import_module\n"),
+        "{trace:?}"
+    );
+    assert!(
+        trace
+            .last()
+            .unwrap()
+            .contains("index.py\", line 2, in start\n"),
+        "{trace:?}"
+    );
+    assert!(
+        !trace.iter().any(|f| f.contains("bootstrap.py")),
+        "{trace:?}"
+    );
+    assert!(
+        inv.log_tail.contains("Error Type: Exception"),
+        "{}",
+        inv.log_tail
+    );
+
+    let err = json(&invoke(&lambda, "Syntax", json!({})).await);
+    assert_eq!(err["errorType"], "Runtime.UserCodeSyntaxError", "{err}");
+    assert!(
+        err["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Syntax error in module 'index': "),
+        "{err}"
+    );
+    // awslambdaric's one-frame trace: the file, the line and its text.
+    let trace = err["stackTrace"].as_array().unwrap();
+    assert_eq!(trace.len(), 1, "{err}");
+    let frame = trace[0].as_str().unwrap();
+    assert!(
+        frame.starts_with("  File \"")
+            && frame.ends_with("index.py\" Line 1\n    def handler(event, context)\n"),
+        "{frame:?}"
+    );
     lambda.shutdown().await;
 }
 

@@ -112,6 +112,8 @@ async fn an_error_mid_stream_ends_the_stream_with_the_functions_error() {
     assert_eq!(failure.error_type, "RangeError");
     let doc: serde_json::Value = serde_json::from_slice(&failure.payload).unwrap();
     assert_eq!(doc["errorMessage"], "broke mid-stream");
+    // The trailer's document is AWS's node runtime's: the stack as `trace`.
+    assert_eq!(doc["trace"][0], "RangeError: broke mid-stream", "{doc}");
     assert!(
         response.body.recv().await.is_none(),
         "nothing after the failure"

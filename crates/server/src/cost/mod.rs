@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn report_lines_give_billed_duration_and_memory() {
-        let line = "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms";
+        let line = "REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms\t";
         assert_eq!(
             parse_report(line),
             Some(Billed {
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn a_fixed_traffic_log_costs_what_was_computed_by_hand() {
         let report = |ms: u32, mb: u32| {
-            format!("REPORT RequestId: r\tDuration: 1.00 ms\tBilled Duration: {ms} ms\tMemory Size: {mb} MB\tMax Memory Used: 40 MB")
+            format!("REPORT RequestId: r\tDuration: 1.00 ms\tBilled Duration: {ms} ms\tMemory Size: {mb} MB\tMax Memory Used: 40 MB\t")
         };
         let lines = [
             ("api", "START RequestId: r Version: $LATEST".to_owned()),

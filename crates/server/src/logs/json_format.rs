@@ -88,7 +88,7 @@ mod tests {
         assert_eq!(start["record"]["version"], "$LATEST");
         assert_eq!(platform_event("END RequestId: abc", "t"), Some(None));
         assert_eq!(platform_event("hello from the handler", "t"), None);
-        let report = parsed("REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms");
+        let report = parsed("REPORT RequestId: abc\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\tInit Duration: 123.45 ms\t");
         assert_eq!(report["type"], "platform.report");
         assert_eq!(report["record"]["status"], "success");
         let metrics = &report["record"]["metrics"];
@@ -97,8 +97,10 @@ mod tests {
         assert_eq!(metrics["memorySizeMB"], 128);
         assert_eq!(metrics["maxMemoryUsedMB"], 45);
         assert_eq!(metrics["initDurationMs"], 123.45);
-        let failed = parsed("REPORT RequestId: x\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tStatus: error\tError Type: Runtime.ExitError");
+        let failed = parsed("REPORT RequestId: x\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tStatus: error\tError Type: Runtime.ExitError\t");
         assert_eq!(failed["record"]["status"], "error");
         assert_eq!(failed["record"]["errorType"], "Runtime.ExitError");
+        // The line's closing tab adds no field.
+        assert_eq!(failed["record"]["metrics"].as_object().unwrap().len(), 4);
     }
 }

@@ -552,7 +552,9 @@ mod tests {
         let (store, dir) = store(DEFAULT_GROUP_BYTES);
         let group = LogStore::group_for_function("Child/Hello");
         store.append(&group, "2026/01/02/[$LATEST]abc", "one");
-        store.append(&group, "2026/01/02/[$LATEST]abc", "two");
+        // A `\r`-joined record (a Python runtime's error and traceback) is one event, as in
+        // CloudWatch.
+        store.append(&group, "2026/01/02/[$LATEST]abc", "two\rstill two");
         store.append(&group, "2026/01/02/[$LATEST]def", "three");
         let groups = store.groups();
         assert_eq!(groups.len(), 1);
@@ -565,7 +567,7 @@ mod tests {
         );
         let events = store.events(&group, "2026/01/02/[$LATEST]abc").unwrap();
         let messages: Vec<_> = events.iter().map(|e| e.message.as_str()).collect();
-        assert_eq!(messages, ["one", "two"]);
+        assert_eq!(messages, ["one", "two\rstill two"]);
         assert_ne!(events[0].event_id, events[1].event_id);
         // The id: time, process and sequence, 20 + 10 + 10 digits, so ids sort as appended.
         for event in &events {
