@@ -12,7 +12,24 @@ pub struct InvokeOptions {
     /// answered with an id (the Invoke API's 202, a Function URL's `x-amzn-RequestId`) pass it,
     /// so the function, its log lines and the caller's answer name the same invocation.
     pub request_id: Option<String>,
+    /// The version or alias the caller named (`$LATEST`, an `AutoPublishAlias` alias, or `1`,
+    /// the version that alias points at after a first `sam deploy`); `None` for the bare name.
+    pub qualifier: Option<String>,
 }
+
+impl InvokeOptions {
+    /// The version that runs (`X-Amz-Executed-Version`, the START line's `Version`): `$LATEST`
+    /// unqualified, else the published version an alias or version qualifier names.
+    pub fn executed_version(&self) -> &str {
+        match self.qualifier.as_deref() {
+            None | Some("$LATEST") => "$LATEST",
+            Some(_) => PUBLISHED_VERSION,
+        }
+    }
+}
+
+/// The version SAM's `AutoPublishAlias` publishes (and points its alias at) on a first deploy.
+pub const PUBLISHED_VERSION: &str = "1";
 
 /// The outcome of a synchronous invocation that reached the function.
 #[derive(Debug, Clone)]

@@ -72,7 +72,12 @@ pub(crate) enum ReportStatus {
 
 // `concat`, not `format!`: one allocation of the exact size, on every invocation.
 pub(crate) fn start_line(request_id: &str) -> String {
-    ["START RequestId: ", request_id, " Version: $LATEST"].concat()
+    start_line_of(request_id, "$LATEST")
+}
+
+/// The START line of an invocation of `version`.
+pub(crate) fn start_line_of(request_id: &str, version: &str) -> String {
+    ["START RequestId: ", request_id, " Version: ", version].concat()
 }
 
 pub(crate) fn end_line(request_id: &str) -> String {

@@ -40,8 +40,9 @@ pub(crate) struct EventInvocation {
     pub function: String,
     /// The event.
     pub payload: Bytes,
-    /// The request id the caller was given (the 202's), which every attempt keeps.
-    pub request_id: String,
+    /// The request id the caller was given (the 202's, which every attempt keeps) and the
+    /// qualifier it named.
+    pub options: InvokeOptions,
 }
 
 /// The service's background work: the idle reaper and the asynchronous invocation worker (with
@@ -167,14 +168,15 @@ impl Lambda {
         BackgroundWork { tasks }
     }
 
-    /// Queues an asynchronous invocation for the background worker; it runs as `request_id`.
-    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes, request_id: String) {
+    /// Queues an asynchronous invocation for the background worker; every attempt runs with
+    /// `options` (the 202's request id among them).
+    pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes, options: InvokeOptions) {
         // The receiver lives as long as the worker or the service; a send after both are gone has
         // nobody to run it, as when Lambda itself shuts down.
         let _ = self.events.send(EventInvocation {
             function: function.to_owned(),
             payload,
-            request_id,
+            options,
         });
     }
 
@@ -323,9 +325,11 @@ impl Lambda {
     /// AWS: a published version is a frozen copy; Sluice runs only the code on disk, which is what
     /// `$LATEST` and an `AutoPublishAlias` alias point at right after `sam deploy`.
     pub fn accepts_qualifier(&self, name: &str, qualifier: &str) -> bool {
-        self.specs
-            .get(name)
-            .is_some_and(|s| qualifier == "$LATEST" || s.aliases.iter().any(|a| a == qualifier))
+        self.specs.get(name).is_some_and(|s| {
+            qualifier == "$LATEST"
+                || s.aliases.iter().any(|a| a == qualifier)
+                || (!s.aliases.is_empty() && qualifier == crate::invocation::PUBLISHED_VERSION)
+        })
     }
 
     /// `name:$LATEST` or `name:alias` → `name`; anything else unchanged.
@@ -363,15 +367,14 @@ async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
     let EventInvocation {
         function: name,
         payload,
-        request_id,
+        options,
     } = event;
     let delays = lambda.config.event_retry_delays.clone();
     for attempt in 0..=delays.len() {
-        let options = InvokeOptions {
-            client_context: None,
-            request_id: Some(request_id.clone()),
-        };
-        match lambda.invoke_with(&name, payload.clone(), options).await {
+        match lambda
+            .invoke_with(&name, payload.clone(), options.clone())
+            .await
+        {
             Ok(invocation) if invocation.function_error.is_none() => return,
             Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
             }

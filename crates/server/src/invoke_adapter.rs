@@ -30,6 +30,20 @@ impl LambdaIntegration {
             .function(function)
             .map_or(function, |f| f.name.as_str())
     }
+
+    /// How the gateway invokes `name`: with its choice of request id, and through the function's
+    /// `AutoPublishAlias` alias when it has one (SAM points API and URL integrations at the alias,
+    /// so the function sees `…:function:name:live` and version 1).
+    fn options(&self, name: &str, request_id: Option<&str>) -> InvokeOptions {
+        InvokeOptions {
+            client_context: None,
+            request_id: request_id.map(str::to_owned),
+            qualifier: self
+                .lambda
+                .spec(name)
+                .and_then(|spec| spec.aliases.first().cloned()),
+        }
+    }
 }
 
 impl Invoke for LambdaIntegration {
@@ -44,7 +58,7 @@ impl Invoke for LambdaIntegration {
             let event = payload.clone();
             let result = self
                 .lambda
-                .invoke_with(name, payload, options(request_id))
+                .invoke_with(name, payload, self.options(name, request_id))
                 .await;
             if let Ok(invocation) = &result {
                 record(name, &event, invocation);
@@ -67,7 +81,7 @@ impl Invoke for LambdaIntegration {
             let event = payload.clone();
             match self
                 .lambda
-                .invoke_streaming(name, payload, options(request_id))
+                .invoke_streaming(name, payload, self.options(name, request_id))
                 .await
             {
                 Ok(InvokeResponse::Buffered(invocation)) => {
@@ -81,14 +95,6 @@ impl Invoke for LambdaIntegration {
                 Err(error) => Err(rejected(&error)),
             }
         })
-    }
-}
-
-/// The gateway's choice of request id, as Lambda takes it.
-fn options(request_id: Option<&str>) -> InvokeOptions {
-    InvokeOptions {
-        client_context: None,
-        request_id: request_id.map(str::to_owned),
     }
 }
 

@@ -165,7 +165,12 @@ async fn invoke(
             }
             // The 202's request id is the one the function runs under (and logs), as on AWS.
             let request_id = uuid::Uuid::new_v4().to_string();
-            lambda.enqueue_event(name, payload, request_id.clone());
+            let options = crate::InvokeOptions {
+                client_context: None,
+                request_id: Some(request_id.clone()),
+                qualifier: qualifier.map(str::to_owned),
+            };
+            lambda.enqueue_event(name, payload, options);
             return respond(
                 StatusCode::ACCEPTED,
                 Bytes::new(),
@@ -190,15 +195,15 @@ async fn invoke(
     let options = crate::InvokeOptions {
         client_context,
         request_id: None,
+        qualifier: qualifier.map(str::to_owned),
     };
+    // AWS: an alias reports the version it points at (`1`), not its own name.
+    let executed = options.executed_version().to_owned();
     match lambda.invoke_with(name, payload, options).await {
         Ok(invocation) => {
             // AWS: the response's request id is the invocation's (`context.aws_request_id`).
             let mut extra: Vec<(&'static str, String)> = vec![
-                (
-                    "x-amz-executed-version",
-                    qualifier.unwrap_or("$LATEST").to_owned(),
-                ),
+                ("x-amz-executed-version", executed),
                 ("x-amzn-requestid", invocation.request_id.clone()),
             ];
             if let Some(kind) = &invocation.function_error {

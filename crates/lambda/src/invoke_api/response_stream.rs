@@ -83,13 +83,14 @@ pub async fn handle(
         Err(invalid) => return whole(invalid.into_response()),
     };
     let tail = header("x-amz-log-type") == "Tail";
-    let executed = qualifier.unwrap_or_else(|| "$LATEST".to_owned());
     // Chosen here so the response can name the invocation before its stream ends.
     let request_id = uuid::Uuid::new_v4().to_string();
     let options = crate::InvokeOptions {
         client_context: context,
         request_id: Some(request_id.clone()),
+        qualifier,
     };
+    let executed = options.executed_version().to_owned();
     let (content_type, body) = match lambda.invoke_streaming(&name, payload, options).await {
         Err(e) => return whole(super::invoke_error(&e)),
         Ok(InvokeResponse::Streaming(stream)) => {

@@ -52,6 +52,9 @@ pub(crate) struct PendingInvocation {
     pub trace_id: String,
     /// The caller's client context (JSON text), sent as `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
+    /// A qualified `Lambda-Runtime-Invoked-Function-Arn` (`…:function:my-fn:live`); `None` for
+    /// the sandbox's unqualified one.
+    pub invoked_arn: Option<String>,
     /// Whether the caller takes a streamed response. AWS tells the runtime nothing (its node
     /// runtime streams whenever the handler is `streamifyResponse`d); when the caller wants the
     /// whole answer, a streamed response is read to its end here and passed on buffered.
@@ -313,17 +316,20 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
         deadline_ms,
         trace_id,
         client_context,
+        invoked_arn,
         streaming,
     } = inv;
     state.current_streams.store(streaming, Ordering::Release);
     *lock(&state.current) = Some(request_id.clone());
     // The invocation's own strings move into their headers instead of being copied again.
     let owned = |text: String| HeaderValue::from_maybe_shared(Bytes::from(text));
-    let (Ok(request_id), Ok(trace_id), Some(function_arn)) = (
-        owned(request_id),
-        owned(trace_id),
-        state.function_arn_header.clone(),
-    ) else {
+    let function_arn = match invoked_arn {
+        Some(arn) => owned(arn).ok(),
+        None => state.function_arn_header.clone(),
+    };
+    let (Ok(request_id), Ok(trace_id), Some(function_arn)) =
+        (owned(request_id), owned(trace_id), function_arn)
+    else {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",

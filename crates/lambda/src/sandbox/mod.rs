@@ -164,9 +164,11 @@ impl Sandbox {
         options: InvokeOptions,
         mut head: Option<StreamHead>,
     ) -> Answered {
+        let version = options.executed_version().to_owned();
         let InvokeOptions {
             client_context,
             request_id,
+            qualifier,
         } = options;
         let request_id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let trace_id = trace_id();
@@ -179,7 +181,8 @@ impl Sandbox {
             self.init_duration
                 .or(Some(begun.saturating_duration_since(self.started)))
         };
-        self.log.line(&invocation_log::start_line(&request_id));
+        self.log
+            .line(&invocation_log::start_line_of(&request_id, &version));
         let invoke_started = Instant::now();
         let outcome = match ready {
             Err(failure) => Outcome {
@@ -192,7 +195,11 @@ impl Sandbox {
                 },
             },
             Ok(()) => {
-                self.run(&request_id, &trace_id, payload, client_context, &mut head)
+                let caller = Caller {
+                    client_context,
+                    qualifier,
+                };
+                self.run(&request_id, &trace_id, payload, caller, &mut head)
                     .await
             }
         };
@@ -278,9 +285,17 @@ impl Sandbox {
         request_id: &str,
         trace_id: &str,
         payload: Bytes,
-        client_context: Option<String>,
+        caller: Caller,
         head: &mut Option<StreamHead>,
     ) -> Outcome {
+        let Caller {
+            client_context,
+            qualifier,
+        } = caller;
+        // AWS: the invoked ARN carries the qualifier the caller used (`…:my-fn:live`).
+        let invoked_arn = qualifier
+            .as_deref()
+            .map(|q| format!("{}:{q}", self.template.function_arn));
         let timeout = self.template.timeout;
         let deadline_ms = SystemTime::now()
             .checked_add(timeout)
@@ -291,7 +306,9 @@ impl Sandbox {
             Event::invoke(
                 request_id,
                 deadline_ms,
-                &self.template.function_arn,
+                invoked_arn
+                    .as_deref()
+                    .unwrap_or(&self.template.function_arn),
                 trace_id,
             )
         });
@@ -301,6 +318,7 @@ impl Sandbox {
             deadline_ms,
             trace_id: trace_id.to_owned(),
             client_context,
+            invoked_arn,
             streaming: head.is_some(),
         };
         if self.channels.invocations.send(pending).await.is_err() {
@@ -480,4 +498,12 @@ impl Sandbox {
         self.healthy = false;
         self.containment.kill_all();
     }
+}
+
+/// What a caller chose about an invocation that reaches the runtime with it.
+struct Caller {
+    /// `Lambda-Runtime-Client-Context`.
+    client_context: Option<String>,
+    /// The version or alias named, for `Lambda-Runtime-Invoked-Function-Arn`.
+    qualifier: Option<String>,
 }

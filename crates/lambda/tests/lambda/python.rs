@@ -40,6 +40,59 @@ async fn context_fields_are_visible_to_the_handler() {
     lambda.shutdown().await;
 }
 
+/// AWS (LocalStack's recorded TestLambdaAliases): invoked through an alias, the function sees
+/// the qualified ARN and the Invoke API reports the version the alias points at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_invocation_names_the_alias_and_runs_version_one() {
+    let mut spec = python("Aliased", "app.context_fields");
+    spec.aliases = vec!["live".to_owned()];
+    let (lambda, lines) = service(vec![spec]);
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:Aliased";
+    for (qualifier, invoked, executed) in [
+        (Some("live"), format!("{arn}:live"), "1"),
+        (Some("1"), format!("{arn}:1"), "1"),
+        (Some("$LATEST"), format!("{arn}:$LATEST"), "$LATEST"),
+        (None, arn.to_owned(), "$LATEST"),
+    ] {
+        let path = match qualifier {
+            Some(q) => format!("/2015-03-31/functions/Aliased/invocations?Qualifier={q}"),
+            None => "/2015-03-31/functions/Aliased/invocations".to_owned(),
+        };
+        let (parts, ()) = http::Request::post(path).body(()).unwrap().into_parts();
+        let response =
+            sluice_lambda::invoke_api::handle(&lambda, &parts, bytes::Bytes::from_static(b"{}"))
+                .await;
+        assert_eq!(response.status(), 200, "{qualifier:?}");
+        assert_eq!(response.headers()["x-amz-executed-version"], executed);
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let ctx: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            ctx["invoked_function_arn"],
+            invoked.as_str(),
+            "{qualifier:?}"
+        );
+        let id = ctx["aws_request_id"].as_str().unwrap();
+        assert!(
+            lines
+                .of("Aliased")
+                .contains(&format!("START RequestId: {id} Version: {executed}")),
+            "{qualifier:?}"
+        );
+    }
+    // Only the version the alias points at exists besides $LATEST.
+    let (parts, ()) = http::Request::post("/2015-03-31/functions/Aliased/invocations?Qualifier=2")
+        .body(())
+        .unwrap()
+        .into_parts();
+    let response =
+        sluice_lambda::invoke_api::handle(&lambda, &parts, bytes::Bytes::from_static(b"{}")).await;
+    assert_eq!(response.status(), 404);
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environment_is_lambdas_and_the_function_wins() {
     let mut spec = python("Env", "app.environment");
