@@ -191,7 +191,10 @@ fn numeric(arg: &Value) -> Result<Vec<(Comparison, f64)>, String> {
 
 /// A leaf: any matcher matches the value (or, for a list, any of its elements).
 fn leaf_matches(matchers: &[Matcher], value: Option<&Value>) -> bool {
-    let Some(value) = value else {
+    // EventBridge's rule: matching sees only leaves, so an object where the pattern has a leaf
+    // is no value there (`{"presentKey": [{"exists": false}]}` lets through a record whose
+    // `presentKey` is `{"S": "…"}`: recorded from AWS, LocalStack's test_dynamodb_event_filter).
+    let Some(value) = value.filter(|v| !v.is_object()) else {
         return matchers.iter().any(|m| *m == Matcher::Exists(false));
     };
     let candidates: Vec<&Value> = match value {
@@ -320,10 +323,20 @@ mod tests {
         ));
         assert!(matches(r#"{"dynamodb": {"SizeBytes": [42]}}"#));
         assert!(matches(
-            r#"{"dynamodb": {"NewImage": {"status": [{"exists": true}]}}}"#
+            r#"{"dynamodb": {"NewImage": {"status": {"S": [{"exists": true}]}}}}"#
         ));
         assert!(matches(
             r#"{"dynamodb": {"NewImage": {"gone": [{"exists": false}]}}}"#
+        ));
+        // `status` is an object (`{"S": "NEW"}`), not a leaf: as far as matching goes, absent.
+        assert!(matches(
+            r#"{"dynamodb": {"NewImage": {"status": [{"exists": false}]}}}"#
+        ));
+        assert!(!matches(
+            r#"{"dynamodb": {"NewImage": {"status": [{"exists": true}]}}}"#
+        ));
+        assert!(!matches(
+            r#"{"dynamodb": {"NewImage": {"status": [{"anything-but": "x"}]}}}"#
         ));
         assert!(!matches(
             r#"{"dynamodb": {"NewImage": {"gone": [{"exists": true}]}}}"#
