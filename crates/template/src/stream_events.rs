@@ -50,7 +50,9 @@ pub(crate) fn build(
         if ty == "AWS::Lambda::EventSourceMapping" {
             if let Some(m) = event_source_mapping(id, props, &path, resolver, functions, warnings)?
             {
-                mappings.push(m);
+                let at = props.get("EventSourceArn").unwrap_or(props);
+                let at_path = join_path(&path, "EventSourceArn");
+                push_unique(&mut mappings, m, at, &at_path, resolver)?;
             }
             continue;
         }
@@ -87,10 +89,45 @@ pub(crate) fn build(
             })?;
             let mut mapping = StreamMapping::new(&format!("{id}/{name}"), id, &table, &stream);
             read_settings(event_props, &props_path, resolver, &mut mapping, warnings)?;
-            mappings.push(mapping);
+            let at = event_props.get("Stream").unwrap_or(event_props);
+            push_unique(
+                &mut mappings,
+                mapping,
+                at,
+                &join_path(&props_path, "Stream"),
+                resolver,
+            )?;
         }
     }
     Ok(mappings)
+}
+
+/// Adds `mapping` unless the function already reads that stream: Lambda refuses a second
+/// mapping of one stream to one function (409 ResourceConflictException, recorded in LocalStack's
+/// test_duplicate_event_source_mappings), so such a template fails to deploy.
+fn push_unique(
+    mappings: &mut Vec<StreamMapping>,
+    mapping: StreamMapping,
+    at: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    if let Some(first) = mappings
+        .iter()
+        .find(|m| m.function == mapping.function && m.table == mapping.table)
+    {
+        return Err(resolver.error_hint(
+            at,
+            path,
+            format!(
+                "{} already reads the stream of table {} ({}); Lambda refuses a second mapping of one stream to one function (ResourceConflictException), so this template would not deploy",
+                mapping.function, mapping.table, first.id
+            ),
+            Some("merge the two into one event (FilterCriteria takes several patterns)".into()),
+        ));
+    }
+    mappings.push(mapping);
+    Ok(())
 }
 
 /// One `AWS::Lambda::EventSourceMapping`; `None` (with a warning) when its source is not a

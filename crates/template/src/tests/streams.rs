@@ -117,9 +117,16 @@ fn an_event_source_mapping_on_a_stream_names_its_function_by_ref_or_arn() {
   ByArn:
     Type: AWS::Lambda::EventSourceMapping
     Properties:
-      EventSourceArn: !GetAtt Orders.StreamArn
+      EventSourceArn: !GetAtt Refunds.StreamArn
       FunctionName: !GetAtt Consumer.Arn
       StartingPosition: LATEST
+  Refunds:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: KEYS_ONLY}
   FromQueue:
     Type: AWS::Lambda::EventSourceMapping
     Properties:
@@ -151,6 +158,52 @@ fn an_event_source_mapping_on_a_stream_names_its_function_by_ref_or_arn() {
             .any(|w| w.contains("EventSourceMapping")),
         "{:?}",
         model.warnings
+    );
+}
+
+/// Lambda refuses a second mapping of one stream to one function, so the template would not
+/// deploy: an error naming the second one.
+#[test]
+fn two_mappings_of_one_stream_to_one_function_are_an_error() {
+    let twice = load_err(&template(
+        "        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: LATEST
+        Again:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: TRIM_HORIZON
+",
+        "",
+    ));
+    assert!(
+        twice.contains("Events.Again.Properties.Stream")
+            && twice.contains("ResourceConflictException")
+            && twice.contains("Consumer/Changes"),
+        "{twice}"
+    );
+    let resource = load_err(&template(
+        "        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: LATEST
+",
+        "
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Orders.StreamArn
+      FunctionName: !Ref Consumer
+      StartingPosition: LATEST
+",
+    ));
+    assert!(
+        resource.contains("Resources.Mapping.Properties.EventSourceArn"),
+        "{resource}"
     );
 }
 
