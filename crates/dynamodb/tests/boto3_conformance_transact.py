@@ -219,6 +219,8 @@ def _():
 def _():
     rejected(SCHEMA, batch_put, "Txn", {"pk": N(5)})
     rejected(SCHEMA, batch_put, "Txn", {"pk": {"L": [S("x")]}})
+    # A put without its key (recorded, LocalStack's test_batch_write_not_matching_schema).
+    rejected(SCHEMA, batch_put, "Txn", {"nonKey": S("hello")})
     rejected("One or more parameter values were invalid: Type mismatch for Index Key ik Expected: S Actual: N "
              "IndexName: byIk", batch_put, "TxIdx", {"pk": S("bi"), "ik": N(5)})
     rejected(PUT_EMPTY_INDEX_KEY.format("binary", "gsib", "bidx"), batch_put, "TxBIdx", {"pk": S("bb"), "bidx": EMPTY_B})

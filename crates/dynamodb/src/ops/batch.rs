@@ -82,7 +82,14 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         for req in reqs.as_array().into_iter().flatten() {
             if let Some(put) = req.get("PutRequest") {
                 let item = item_from_value(put.get("Item").ok_or_else(|| null_error("Item"))?)?;
-                // AWS: a put whose key has the wrong type is answered as a key parameter would be.
+                // AWS: a put whose key is missing (recorded, LocalStack's
+                // test_batch_write_not_matching_schema) or has the wrong type is answered as a key
+                // parameter would be.
+                if def.keys.names().iter().any(|k| !item.contains_key(*k)) {
+                    return Err(DynamoError::validation(
+                        "The provided key element does not match the schema",
+                    ));
+                }
                 let (hk, rk) =
                     classify_item(def, &item, ItemOrigin::Request).map_err(|f| match f {
                         ItemFault::KeyType(_) => DynamoError::validation(

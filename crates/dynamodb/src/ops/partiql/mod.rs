@@ -317,12 +317,12 @@ pub fn execute_transaction(state: &mut State, r: &Req) -> DynamoResult<Value> {
     req.remove(if reads > 0 { "ClientRequestToken" } else { "" });
     let reply = as_value(super::run(state, operation, &req)?)?;
     let mut out = Map::new();
-    if reads > 0 {
-        out.insert(
-            "Responses".into(),
-            reply.get("Responses").cloned().unwrap_or_else(|| json!([])),
-        );
-    }
+    // AWS (recorded, LocalStack's test_dynamodb_execute_transaction): a write transaction
+    // answers `"Responses": []` too, so `result["Responses"]` works either way.
+    out.insert(
+        "Responses".into(),
+        reply.get("Responses").cloned().unwrap_or_else(|| json!([])),
+    );
     copy_capacity(&reply, &mut out);
     Ok(Value::Object(out))
 }
