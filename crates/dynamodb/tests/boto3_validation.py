@@ -99,6 +99,17 @@ def _():
     cond_put("(attribute_not_exists(a)) AND (attribute_not_exists(b))")
 
 
+@check("a condition holds at most 300 operators; nesting 299 of them is fine")
+def _():
+    # Alternator's test_deeply_nested_expression_2, written against DynamoDB.
+    nested = lambda depth: "a<b " + "or (a<b " * depth + ")" * depth
+    # 299 operators parse; the item's a and b are missing, so the condition is false.
+    rejects("The conditional request failed", cond_put, code="ConditionalCheckFailedException",
+            expr=nested(149))
+    rejects("Invalid ConditionExpression: The expression contains too many operators; operator count: 301",
+            cond_put, expr=nested(454))
+
+
 @check("an operator's first operand must differ from the others")
 def _():
     rejects(["The first operand must be distinct from the remaining operands for this operator or function",
