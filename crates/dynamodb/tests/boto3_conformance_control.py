@@ -235,6 +235,27 @@ def _():
     assert got == [{"Address": urlparse(os.environ["ENDPOINT"]).netloc, "CachePeriodInMinutes": 1440}], got
 
 
+@check("DeleteTable's description leaves out the schema, the indexes and the creation time")
+def _():
+    t = create("DelDesc", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                                     {"AttributeName": "x", "AttributeType": "S"}],
+               GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"}}],
+               LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                       {"AttributeName": "x", "KeyType": "RANGE"}],
+                                       "Projection": {"ProjectionType": "ALL"}}])
+    got = client.delete_table(TableName="DelDesc")["TableDescription"]
+    for member in ["CreationDateTime", "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",
+                   "LocalSecondaryIndexes"]:
+        assert member in t and member not in got, (member, got)
+    assert got["TableName"] == "DelDesc" and got["TableStatus"] == "DELETING", got
+    assert got["TableId"] == t["TableId"] and got["TableArn"] == t["TableArn"], got
+    assert got["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST", got
+    assert got["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0, got
+    assert "ItemCount" in got and "TableSizeBytes" in got, got
+
+
 # ---- Time to live ---------------------------------------------------------------------------------------
 
 @check("UpdateTimeToLive: disabling or re-enabling must name the attribute TTL is on")

@@ -78,7 +78,20 @@ pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .ok_or_else(|| not_found(name))?
         .settings
         .check_deletable()?;
-    let desc = describe_as(state, name, "DELETING")?;
+    let mut desc = describe_as(state, name, "DELETING")?;
+    // DynamoDB's DeleteTable answer leaves out the schema and the creation time that DescribeTable
+    // shows (Alternator's test_delete_table_description and _with_si, written against DynamoDB).
+    if let Some(d) = desc.as_object_mut() {
+        for member in [
+            "CreationDateTime",
+            "KeySchema",
+            "AttributeDefinitions",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+        ] {
+            d.remove(member);
+        }
+    }
     state.store.delete_table(name)?;
     state.tables.remove(name);
     Ok(json!({ "TableDescription": desc }))
