@@ -338,6 +338,28 @@ def _():
             client.create_table, GlobalSecondaryIndexes=gsi("bad name"), **base)
 
 
+@check("attribute names up to 65535 bytes, in items, updates, projections and placeholders")
+def _():
+    # Alternator's test_limit_attribute_length_nonkey_good/_bad, written against DynamoDB.
+    ok, bad = "x" * 65535, "x" * 65536
+    client.put_item(TableName="Val", Item={"pk": S("long"), "sk": N(1), ok: N(1)})
+    got = client.get_item(TableName="Val", Key={"pk": S("long"), "sk": N(1)}, ProjectionExpression="#n",
+                          ExpressionAttributeNames={"#n": ok})["Item"]
+    assert got == {ok: N(1)}, list(got)
+    words = ["One or more parameter values were invalid: Attribute name is too long", "65535", "65536"]
+    key = {"pk": S("long"), "sk": N(1)}
+    rejects(words, client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1), bad: N(1)})
+    rejects(words, client.get_item, TableName="Val", Key=key, ProjectionExpression="#n",
+            ExpressionAttributeNames={"#n": bad})
+    rejects(words, client.get_item, TableName="Val", Key=key, AttributesToGet=[bad])
+    rejects(words, client.update_item, TableName="Val", Key=key,
+            AttributeUpdates={bad: {"Value": N(2), "Action": "PUT"}})
+    rejects(words, update, expr="SET #n = :v", values={":v": N(3)}, names={"#n": bad})
+    rejects(words, update, expr="SET a = :v", values={":v": N(1)}, names={"#n": bad},
+            ConditionExpression="#n = :v")
+    client.delete_item(TableName="Val", Key=key)
+
+
 @check("tag keys 1-128 characters, values up to 256")
 def _():
     arn = client.describe_table(TableName="Val")["Table"]["TableArn"]
