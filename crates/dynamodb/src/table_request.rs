@@ -336,10 +336,12 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
                 i + 1
             )));
         }
+        // DynamoDB names the duplicate (Alternator's test_create_table_duplicate_attribute_name,
+        // written against DynamoDB, matches "uplicate.*<name>"); the rest of the words are Sluice's.
         if defs.iter().any(|(x, _): &(String, String)| x == n) {
-            return Err(DynamoError::validation(
-                "Cannot have two attributes with the same name",
-            ));
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: {n}"
+            )));
         }
         defs.push((n.to_string(), t.to_string()));
     }
@@ -354,6 +356,22 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
         )));
     }
     let pt = req.opt_obj("ProvisionedThroughput")?;
+    // The request model requires both units of a given ProvisionedThroughput, at least 1, before
+    // the billing-mode rules (Alternator's test_create_table_missing_units, written against DynamoDB,
+    // expects "provisionedThroughput.*CapacityUnits"), as UpdateTable's check words it.
+    if let Some(p) = pt {
+        let p = Req(p);
+        let mut v = Violations::new();
+        for (member, at) in [
+            ("ReadCapacityUnits", "provisionedThroughput.readCapacityUnits"),
+            ("WriteCapacityUnits", "provisionedThroughput.writeCapacityUnits"),
+        ] {
+            let units = p.opt_i64(member)?;
+            v.require(units, at);
+            v.check_range(units, at, 1, None);
+        }
+        v.finish()?;
+    }
     let (read_capacity, write_capacity) = match (billing_mode.as_str(), pt) {
         ("PROVISIONED", None) => {
             return Err(DynamoError::validation(

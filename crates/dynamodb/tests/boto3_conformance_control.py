@@ -256,6 +256,20 @@ def _():
     assert "ItemCount" in got and "TableSizeBytes" in got, got
 
 
+@check("CreateTable: a duplicate attribute definition is named; a given ProvisionedThroughput needs both units")
+def _():
+    rejects(["Duplicate", "xyz"], client.create_table, TableName="DupDef", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "xyz", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "xyz", "AttributeType": "S"},
+                                  {"AttributeName": "xyz", "AttributeType": "N"}])
+    for given, missing in [({"WriteCapacityUnits": 1}, "readCapacityUnits"),
+                           ({"ReadCapacityUnits": 5}, "writeCapacityUnits")]:
+        rejects(f"1 validation error detected: Value null at 'provisionedThroughput.{missing}' failed to satisfy "
+                "constraint: Member must not be null",
+                client.create_table, TableName="HalfUnits", BillingMode="PROVISIONED",
+                ProvisionedThroughput=given, **HASH_ONLY)
+
+
 # ---- Time to live ---------------------------------------------------------------------------------------
 
 @check("UpdateTimeToLive: disabling or re-enabling must name the attribute TTL is on")
