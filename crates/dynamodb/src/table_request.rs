@@ -363,8 +363,14 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
         let p = Req(p);
         let mut v = Violations::new();
         for (member, at) in [
-            ("ReadCapacityUnits", "provisionedThroughput.readCapacityUnits"),
-            ("WriteCapacityUnits", "provisionedThroughput.writeCapacityUnits"),
+            (
+                "ReadCapacityUnits",
+                "provisionedThroughput.readCapacityUnits",
+            ),
+            (
+                "WriteCapacityUnits",
+                "provisionedThroughput.writeCapacityUnits",
+            ),
         ] {
             let units = p.opt_i64(member)?;
             v.require(units, at);

@@ -420,7 +420,11 @@ mod tests {
         // 149 `NOT (` levels are 298 deep with 150 operators.
         let levels = MAX_DEPTH / 2 - 1;
         let deepest = format!("{}n <> :four{}", "NOT (".repeat(levels), ")".repeat(levels));
-        let parens = format!("{}n <> :four{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1));
+        let parens = format!(
+            "{}n <> :four{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
         let run = std::thread::Builder::new()
             .stack_size(2 * 1024 * 1024)
             .spawn(move || {

@@ -170,7 +170,10 @@ fn reported_failures(response: &[u8], batch: &[Value]) -> Outcome {
 /// names); Lambda's DynamoDB event spells them `type` and `principalId`, and filter patterns match
 /// that spelling (AWS's "filter out TTL deletes" example uses `userIdentity.type`).
 fn lambda_user_identity(record: &mut Value) {
-    let Some(identity) = record.get_mut("userIdentity").and_then(Value::as_object_mut) else {
+    let Some(identity) = record
+        .get_mut("userIdentity")
+        .and_then(Value::as_object_mut)
+    else {
         return;
     };
     for (api, event) in [("Type", "type"), ("PrincipalId", "principalId")] {
