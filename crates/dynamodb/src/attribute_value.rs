@@ -264,8 +264,27 @@ fn parse_map(
         .collect()
 }
 
+/// Longest attribute name DynamoDB accepts, in bytes: 65535 is, 64 KiB is not (Alternator's
+/// test_limit_attribute_length_nonkey_good/_bad, written against DynamoDB).
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65535;
+
+/// Refuses an attribute name over [`MAX_ATTRIBUTE_NAME_BYTES`]; a length comparison, so cheap on
+/// every item. AWS's exact words are not recorded; Sluice's name the limit and the length.
+pub fn check_attribute_name(name: &str) -> Result<(), AttributeValueError> {
+    if name.len() <= MAX_ATTRIBUTE_NAME_BYTES {
+        return Ok(());
+    }
+    Err(AttributeValueError::validation(format!(
+        "One or more parameter values were invalid: Attribute name is too long; maximum length: {MAX_ATTRIBUTE_NAME_BYTES} bytes, attribute name length: {}",
+        name.len()
+    )))
+}
+
 /// Parses an item (`{"name": {"S": …}, …}`).
 pub fn item_from_json(v: &Map<String, Value>) -> ParseResult<Item> {
+    for name in v.keys() {
+        check_attribute_name(name)?;
+    }
     parse_map(v, 0)
 }
 

@@ -160,6 +160,13 @@ impl DynamoDb {
         self.run(target, body, ops::dispatch).await
     }
 
+    /// DescribeEndpoints for a client that reached this store at `host` (its `Host` header,
+    /// `host[:port]`). AWS answers with the regional endpoint the client called; an SDK with
+    /// endpoint discovery then sends every request there, so Sluice must name itself, not AWS.
+    pub fn describe_endpoints(host: &str) -> DynamoResponse {
+        protocol::encode_ok(protocol::Reply::Json(ops::describe_endpoints(host)))
+    }
+
     /// Handles one DynamoDB Streams request: `target` is the operation name after
     /// `DynamoDBStreams_20120810.` (ListStreams, DescribeStream, GetShardIterator, GetRecords).
     pub async fn handle_streams(&self, target: &str, body: Bytes) -> DynamoResponse {

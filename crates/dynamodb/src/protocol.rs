@@ -240,6 +240,8 @@ pub enum Reply {
     Json(Value),
     /// Already JSON text (stored items spliced in as they were stored).
     Text(String),
+    /// No body at all: DynamoDB's TagResource and UntagResource answer 200 with nothing.
+    Empty,
 }
 
 /// Encodes a successful response body.
@@ -247,6 +249,7 @@ pub fn encode_ok(body: Reply) -> DynamoResponse {
     let text = match body {
         Reply::Json(v) => v.to_string(),
         Reply::Text(t) => t,
+        Reply::Empty => String::new(),
     };
     DynamoResponse {
         status: 200,

@@ -70,10 +70,13 @@ pub fn record(
     out.insert("awsRegion".into(), json!(region));
     out.insert("dynamodb".into(), Value::Object(body));
     if expired {
-        // How AWS marks deletions made by time to live.
+        // How AWS marks deletions made by time to live, spelled as the Streams API's model names
+        // the members (Alternator's test_ttl_expiration_streams, written against DynamoDB; boto3
+        // drops lowercase keys). Lambda's event spells them `type`/`principalId`: the stream
+        // poller renames them on delivery.
         out.insert(
             "userIdentity".into(),
-            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"}),
+            json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}),
         );
     }
     Some(Value::Object(out))
@@ -148,7 +151,10 @@ mod tests {
         )
         .expect("remove");
         assert_eq!(r["eventName"], "REMOVE");
-        assert_eq!(r["userIdentity"]["type"], "Service");
+        assert_eq!(
+            r["userIdentity"],
+            json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
+        );
         assert!(record(
             &keys,
             "NEW_IMAGE",

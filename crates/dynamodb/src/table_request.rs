@@ -101,8 +101,29 @@ pub fn validate_projection(projection: &Value, at: &str) -> DynamoResult<()> {
     }
 }
 
-/// Validates `Tags` (CreateTable, TagResource): keys of 1–128 characters, values of at most 256.
+/// Most tags a table may carry (AWS's documented per-resource limit).
+pub const MAX_TAGS: usize = 50;
+
+/// The error for a table that would carry more than [`MAX_TAGS`] tags (words recorded from AWS for
+/// TagResource, UntagResource with 51 keys and CreateTable).
+pub fn too_many_tags() -> DynamoError {
+    DynamoError::validation("Number of Tags exceed the current limit for the provided ResourceArn")
+}
+
+/// AWS's tag character set, `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`: letters and digits of any script,
+/// spaces, and `_ . : / = + - @` (Alternator's test_tag_forbidden_chars, written against DynamoDB).
+fn tag_char_allowed(c: char) -> bool {
+    c.is_alphanumeric()
+        || (c.is_whitespace() && !c.is_control())
+        || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+}
+
+/// Validates `Tags` (CreateTable, TagResource): keys of 1–128 characters, values of at most 256,
+/// in AWS's tag character set, no `aws:` keys, no key twice.
 pub fn parse_tags(tags: &[Value]) -> DynamoResult<Vec<(String, String)>> {
+    if tags.len() > MAX_TAGS {
+        return Err(too_many_tags());
+    }
     let mut out: Vec<(String, String)> = Vec::new();
     for (i, t) in tags.iter().enumerate() {
         let at = format!("tags.{}.member", i + 1);
@@ -130,7 +151,27 @@ pub fn parse_tags(tags: &[Value]) -> DynamoResult<Vec<(String, String)>> {
         };
         chars(k, 128, 1, "key")?;
         chars(v, 256, 0, "value")?;
-        out.retain(|(x, _)| x != k);
+        // The service's own checks, after the request model's lengths; words recorded from AWS.
+        if !k.chars().all(tag_char_allowed) {
+            return Err(DynamoError::validation(format!(
+                "The Tag Key provided is invalid, Key: {k}"
+            )));
+        }
+        if !v.chars().all(tag_char_allowed) {
+            return Err(DynamoError::validation(format!(
+                "The Tag Value provided is invalid, Value: {v}"
+            )));
+        }
+        if k.starts_with("aws:") {
+            return Err(DynamoError::validation(format!(
+                "Tag Key cannot be prefixed with aws:, Key: {k}"
+            )));
+        }
+        if out.iter().any(|(x, _)| x == k) {
+            return Err(DynamoError::validation(format!(
+                "Duplicate Tag Keys provided as input: Duplicate Tag Key found {k}"
+            )));
+        }
         out.push((k.to_string(), v.to_string()));
     }
     Ok(out)
@@ -295,10 +336,12 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
                 i + 1
             )));
         }
+        // DynamoDB names the duplicate (Alternator's test_create_table_duplicate_attribute_name,
+        // written against DynamoDB, matches "uplicate.*<name>"); the rest of the words are Sluice's.
         if defs.iter().any(|(x, _): &(String, String)| x == n) {
-            return Err(DynamoError::validation(
-                "Cannot have two attributes with the same name",
-            ));
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: {n}"
+            )));
         }
         defs.push((n.to_string(), t.to_string()));
     }
@@ -313,6 +356,28 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
         )));
     }
     let pt = req.opt_obj("ProvisionedThroughput")?;
+    // The request model requires both units of a given ProvisionedThroughput, at least 1, before
+    // the billing-mode rules (Alternator's test_create_table_missing_units, written against DynamoDB,
+    // expects "provisionedThroughput.*CapacityUnits"), as UpdateTable's check words it.
+    if let Some(p) = pt {
+        let p = Req(p);
+        let mut v = Violations::new();
+        for (member, at) in [
+            (
+                "ReadCapacityUnits",
+                "provisionedThroughput.readCapacityUnits",
+            ),
+            (
+                "WriteCapacityUnits",
+                "provisionedThroughput.writeCapacityUnits",
+            ),
+        ] {
+            let units = p.opt_i64(member)?;
+            v.require(units, at);
+            v.check_range(units, at, 1, None);
+        }
+        v.finish()?;
+    }
     let (read_capacity, write_capacity) = match (billing_mode.as_str(), pt) {
         ("PROVISIONED", None) => {
             return Err(DynamoError::validation(

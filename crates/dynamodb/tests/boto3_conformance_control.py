@@ -7,6 +7,8 @@ Run by tests/tests.rs with ENDPOINT=http://127.0.0.1:<port>; prints one line per
 on the first failure.
 """
 
+import json
+
 from check_runner import S, check, dynamodb_client, rejects
 
 client = dynamodb_client(validate=False)
@@ -171,6 +173,124 @@ def _():
     own = client.describe_table(TableName="SetNone")["Table"]["TableArn"]
     assert client.list_tags_of_resource(ResourceArn=own)["Tags"] == []
     rejects("Invalid TableArn", client.list_tags_of_resource, ResourceArn="not-a-valid-arn")
+
+
+@check("TagResource refuses an empty list, a 51st tag, characters outside AWS's set, aws: keys and index ARNs")
+def _():
+    t = create("TagRules", GlobalSecondaryIndexes=[{"IndexName": "gsi",
+               "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    arn = t["TableArn"]
+    rejects("Atleast one Tag needs to be provided as Input.", client.tag_resource, ResourceArn=arn, Tags=[])
+    rejects("Atleast one Tag Key needs to be provided as Input.", client.untag_resource, ResourceArn=arn, TagKeys=[])
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": str(i), "Value": str(i)} for i in range(30)])
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": str(i), "Value": str(i)} for i in range(20, 50)])
+    rejects("Number of Tags exceed the current limit for the provided ResourceArn",
+            client.tag_resource, ResourceArn=arn, Tags=[{"Key": "50", "Value": "x"}])
+    assert len(client.list_tags_of_resource(ResourceArn=arn)["Tags"]) == 50
+    client.untag_resource(ResourceArn=arn, TagKeys=[str(i) for i in range(50)])
+    for bad in ["hi!", "d%g", '"hello"', "a,b", "\U0001f511"]:
+        rejects(f"The Tag Key provided is invalid, Key: {bad}",
+                client.tag_resource, ResourceArn=arn, Tags=[{"Key": bad, "Value": "dog"}])
+        rejects(f"The Tag Value provided is invalid, Value: {bad}",
+                client.tag_resource, ResourceArn=arn, Tags=[{"Key": "dog", "Value": bad}])
+    rejects("Tag Key cannot be prefixed with aws:, Key: aws:x",
+            client.tag_resource, ResourceArn=arn, Tags=[{"Key": "aws:x", "Value": "v"}])
+    rejects("Duplicate Tag Keys provided as input: Duplicate Tag Key found d",
+            client.tag_resource, ResourceArn=arn, Tags=[{"Key": "d", "Value": "1"}, {"Key": "d", "Value": "2"}])
+    # Letters of any script, spaces and + - = . _ : / @ are allowed.
+    ok = [{"Key": "ключ 表", "Value": "a+b-c=d.e_f:g/h@i"}, {"Key": " ", "Value": ""}]
+    client.tag_resource(ResourceArn=arn, Tags=ok)
+    assert sorted(client.list_tags_of_resource(ResourceArn=arn)["Tags"], key=str) == sorted(ok, key=str)
+    for index_arn in [t["GlobalSecondaryIndexes"][0]["IndexArn"]]:
+        for call, kw in [(client.list_tags_of_resource, {}), (client.tag_resource, {"Tags": ok}),
+                         (client.untag_resource, {"TagKeys": ["x"]})]:
+            rejects(f"Invalid TableArn: Invalid ResourceArn provided as input {index_arn}",
+                    call, ResourceArn=index_arn, **kw)
+    rejects("ARNs must start with 'arn:'", client.tag_resource, ResourceArn="I_do_not_exist",
+            Tags=[{"Key": "k", "Value": "v"}])
+    rejects("Number of Tags exceed the current limit for the provided ResourceArn",
+            client.create_table, TableName="TooManyTags", BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": str(i), "Value": str(i)} for i in range(51)], **HASH_ONLY)
+    rejects("Requested resource not found", client.describe_table, code="ResourceNotFoundException",
+            TableName="TooManyTags")
+
+
+@check("TagResource and UntagResource answer 200 with an empty body")
+def _():
+    import urllib.request, os
+    arn = client.describe_table(TableName="SetNone")["Table"]["TableArn"]
+    for op, body in [("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]}),
+                     ("UntagResource", {"ResourceArn": arn, "TagKeys": ["k"]})]:
+        req = urllib.request.Request(os.environ["ENDPOINT"], data=json.dumps(body).encode(), headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{op}", "Content-Type": "application/x-amz-json-1.0"})
+        with urllib.request.urlopen(req) as r:
+            assert r.status == 200 and r.read() == b"", op
+
+
+@check("DescribeEndpoints names the address the client used, cached for 1440 minutes")
+def _():
+    from urllib.parse import urlparse
+    import os
+    got = client.describe_endpoints()["Endpoints"]
+    assert got == [{"Address": urlparse(os.environ["ENDPOINT"]).netloc, "CachePeriodInMinutes": 1440}], got
+
+
+@check("DeleteTable's description leaves out the schema, the indexes and the creation time")
+def _():
+    t = create("DelDesc", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                                     {"AttributeName": "x", "AttributeType": "S"}],
+               GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                        "Projection": {"ProjectionType": "ALL"}}],
+               LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                       {"AttributeName": "x", "KeyType": "RANGE"}],
+                                       "Projection": {"ProjectionType": "ALL"}}])
+    got = client.delete_table(TableName="DelDesc")["TableDescription"]
+    for member in ["CreationDateTime", "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",
+                   "LocalSecondaryIndexes"]:
+        assert member in t and member not in got, (member, got)
+    assert got["TableName"] == "DelDesc" and got["TableStatus"] == "DELETING", got
+    assert got["TableId"] == t["TableId"] and got["TableArn"] == t["TableArn"], got
+    assert got["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST", got
+    assert got["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0, got
+    assert "ItemCount" in got and "TableSizeBytes" in got, got
+
+
+@check("CreateTable: a duplicate attribute definition is named; a given ProvisionedThroughput needs both units")
+def _():
+    rejects(["Duplicate", "xyz"], client.create_table, TableName="DupDef", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "xyz", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "xyz", "AttributeType": "S"},
+                                  {"AttributeName": "xyz", "AttributeType": "N"}])
+    for given, missing in [({"WriteCapacityUnits": 1}, "readCapacityUnits"),
+                           ({"ReadCapacityUnits": 5}, "writeCapacityUnits")]:
+        rejects(f"1 validation error detected: Value null at 'provisionedThroughput.{missing}' failed to satisfy "
+                "constraint: Member must not be null",
+                client.create_table, TableName="HalfUnits", BillingMode="PROVISIONED",
+                ProvisionedThroughput=given, **HASH_ONLY)
+
+
+# ---- Time to live ---------------------------------------------------------------------------------------
+
+@check("UpdateTimeToLive: disabling or re-enabling must name the attribute TTL is on")
+def _():
+    create("TtlRules")
+    rejects("TimeToLive is already disabled", client.update_time_to_live, TableName="TtlRules",
+            TimeToLiveSpecification={"AttributeName": "expiration", "Enabled": False})
+    client.update_time_to_live(TableName="TtlRules",
+                               TimeToLiveSpecification={"AttributeName": "expiration", "Enabled": True})
+    for enabled in [False, True]:
+        rejects("TimeToLive is active on a different AttributeName: current AttributeName is expiration",
+                client.update_time_to_live, TableName="TtlRules",
+                TimeToLiveSpecification={"AttributeName": "dog", "Enabled": enabled})
+    rejects("TimeToLive is already enabled", client.update_time_to_live, TableName="TtlRules",
+            TimeToLiveSpecification={"AttributeName": "expiration", "Enabled": True})
+    assert client.describe_time_to_live(TableName="TtlRules")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expiration"}
+    client.update_time_to_live(TableName="TtlRules",
+                               TimeToLiveSpecification={"AttributeName": "expiration", "Enabled": False})
+    assert client.describe_time_to_live(TableName="TtlRules")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "DISABLED"}
 
 
 # ---- CreateTable request model ------------------------------------------------------------------------

@@ -93,6 +93,12 @@ def _():
     cancelled([("None", None), ("ValidationError", mismatch.format("N"))],
               write, put("Txn", {"pk": S("tw-fine")}), put("Txn", {"pk": N(5)}))
     assert get("Txn", {"pk": S("tw-fine")}) is None
+    # The first invalid action ends the checks: the actions after it, even an invalid one or a
+    # false condition, report None (Alternator's test_transact_write_cancellation_reasons_validationerror).
+    false_condition = put("Txn", {"pk": S("tw-absent")})
+    false_condition["Put"]["ConditionExpression"] = "attribute_exists(pk)"
+    cancelled([("ValidationError", mismatch.format("N")), ("None", None), ("None", None)],
+              write, put("Txn", {"pk": N(7)}), put("Txn", {"pk": N(8)}), false_condition)
 
 
 @check("TransactWriteItems: an index key of the wrong type cancels, from a Put or an Update")

@@ -237,5 +237,21 @@ def _():
     assert len(seen) == len(set(seen)) == 6, seen
 
 
+
+@check("a malformed stream ARN is a ValidationException, a well-formed unknown one is not found")
+def _():
+    # Alternator's test_streams.py, written against DynamoDB.
+    arn = streams.list_streams()["Streams"][0]["StreamArn"]
+    _, shard = only_shard(arn)
+    bad = "sdfadsfsdfsdgdfsgsfdabadfbabdadsfsdfsdfsdfsdfsdfsdfdfdssdffbdfdf"
+    for call in [lambda: streams.describe_stream(StreamArn=bad),
+                 lambda: streams.get_shard_iterator(StreamArn=bad, ShardId=shard, ShardIteratorType="LATEST"),
+                 lambda: streams.list_streams(ExclusiveStartStreamArn=bad)]:
+        assert error_of(call) == ("ValidationException", "Invalid StreamArn"), error_of(call)
+    missing = arn.replace(":table/", ":table/NoSuchTable")
+    code, _ = error_of(lambda: streams.describe_stream(StreamArn=missing))
+    assert code == "ResourceNotFoundException", code
+
+
 print("all checks passed")
 sys.exit(0)

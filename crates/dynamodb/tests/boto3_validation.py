@@ -99,6 +99,17 @@ def _():
     cond_put("(attribute_not_exists(a)) AND (attribute_not_exists(b))")
 
 
+@check("a condition holds at most 300 operators; nesting 299 of them is fine")
+def _():
+    # Alternator's test_deeply_nested_expression_2, written against DynamoDB.
+    nested = lambda depth: "a<b " + "or (a<b " * depth + ")" * depth
+    # 299 operators parse; the item's a and b are missing, so the condition is false.
+    rejects("The conditional request failed", cond_put, code="ConditionalCheckFailedException",
+            expr=nested(149))
+    rejects("Invalid ConditionExpression: The expression contains too many operators; operator count: 301",
+            cond_put, expr=nested(454))
+
+
 @check("an operator's first operand must differ from the others")
 def _():
     rejects(["The first operand must be distinct from the remaining operands for this operator or function",
@@ -325,6 +336,28 @@ def _():
             client.create_table, GlobalSecondaryIndexes=gsi("ab"), **base)
     rejects("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
             client.create_table, GlobalSecondaryIndexes=gsi("bad name"), **base)
+
+
+@check("attribute names up to 65535 bytes, in items, updates, projections and placeholders")
+def _():
+    # Alternator's test_limit_attribute_length_nonkey_good/_bad, written against DynamoDB.
+    ok, bad = "x" * 65535, "x" * 65536
+    client.put_item(TableName="Val", Item={"pk": S("long"), "sk": N(1), ok: N(1)})
+    got = client.get_item(TableName="Val", Key={"pk": S("long"), "sk": N(1)}, ProjectionExpression="#n",
+                          ExpressionAttributeNames={"#n": ok})["Item"]
+    assert got == {ok: N(1)}, list(got)
+    words = ["One or more parameter values were invalid: Attribute name is too long", "65535", "65536"]
+    key = {"pk": S("long"), "sk": N(1)}
+    rejects(words, client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1), bad: N(1)})
+    rejects(words, client.get_item, TableName="Val", Key=key, ProjectionExpression="#n",
+            ExpressionAttributeNames={"#n": bad})
+    rejects(words, client.get_item, TableName="Val", Key=key, AttributesToGet=[bad])
+    rejects(words, client.update_item, TableName="Val", Key=key,
+            AttributeUpdates={bad: {"Value": N(2), "Action": "PUT"}})
+    rejects(words, update, expr="SET #n = :v", values={":v": N(3)}, names={"#n": bad})
+    rejects(words, update, expr="SET a = :v", values={":v": N(1)}, names={"#n": bad},
+            ConditionExpression="#n = :v")
+    client.delete_item(TableName="Val", Key=key)
 
 
 @check("tag keys 1-128 characters, values up to 256")

@@ -61,7 +61,7 @@ async fn stream_records_are_durable_and_name_ttl_deletions() {
     assert!(records[0].get("userIdentity").is_none());
     assert_eq!(
         records[1]["userIdentity"],
-        json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+        json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
     );
     assert_eq!(
         records[1]["dynamodb"]["OldImage"]["exp"],

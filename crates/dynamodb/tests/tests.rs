@@ -46,6 +46,12 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("")
                             .to_string();
+                        let host = req
+                            .headers()
+                            .get("host")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
                         let body = req
                             .into_body()
                             .collect()
@@ -56,7 +62,12 @@ async fn serve(db: Arc<DynamoDb>) -> SocketAddr {
                             Some(op) => db.handle_streams(op, body).await,
                             None => {
                                 let op = target.trim_start_matches("DynamoDB_20120810.");
-                                db.handle(op, body).await
+                                // As the services endpoint does: the address the client used.
+                                if op == "DescribeEndpoints" && !host.is_empty() {
+                                    DynamoDb::describe_endpoints(&host)
+                                } else {
+                                    db.handle(op, body).await
+                                }
                             }
                         };
                         Ok::<_, Infallible>(
@@ -104,8 +115,12 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// One operation's status and JSON body (`null` for the operations that answer no body).
 async fn call(db: &DynamoDb, op: &str, body: Value) -> (u16, Value) {
     let r = db.handle(op, Bytes::from(body.to_string())).await;
+    if r.body.is_empty() {
+        return (r.status, Value::Null);
+    }
     (
         r.status,
         serde_json::from_slice(&r.body).expect("response is JSON"),

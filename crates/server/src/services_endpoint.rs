@@ -118,6 +118,12 @@ pub(crate) async fn handle(
         }
     }
     if let Some(operation) = target.strip_prefix(DYNAMODB_TARGET) {
+        if operation == "DescribeEndpoints" {
+            if let Some(host) = client_host(&parts) {
+                let reply = DynamoDb::describe_endpoints(host);
+                return dynamodb_response(reply.status, reply.body);
+            }
+        }
         // A call from a handler carries its invocation's trace (see `traffic::dynamodb_units`).
         let trace = parts
             .headers
@@ -165,6 +171,17 @@ pub(crate) async fn handle(
             "Sluice does not emulate the {service} service (this endpoint serves DynamoDB, Lambda and CloudWatch Logs)"
         ),
     )
+}
+
+/// The address the client used to reach this endpoint: `Host` (HTTP/1.1), else the URI's
+/// authority (HTTP/2's `:authority`).
+fn client_host(parts: &http::request::Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .filter(|h| !h.is_empty())
 }
 
 /// Reads a whole request body: over the size limit is a 413; a client that stalls (nothing for

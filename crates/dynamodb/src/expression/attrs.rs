@@ -58,6 +58,7 @@ impl ExprAttrs {
                 let v = v
                     .as_str()
                     .ok_or_else(|| DynamoError::Serialization("Unexpected field type".into()))?;
+                crate::attribute_value::check_attribute_name(v)?;
                 attrs.names.insert(k.clone(), v.to_string());
             }
         }

@@ -12,9 +12,15 @@ use crate::protocol::{DynamoError, DynamoResult};
 pub const MAX_EXPRESSION_BYTES: usize = 4096;
 /// Most steps a document path may have (DynamoDB's 32 nesting levels).
 pub const MAX_PATH_LEVELS: usize = 32;
-/// Deepest nesting of parentheses / NOT we parse. AWS: documented only indirectly (4 KB expressions);
-/// Sluice: a fixed bound so recursion can never exhaust the stack.
-pub const MAX_DEPTH: usize = 100;
+/// Most operators (comparisons, BETWEEN, IN, AND, OR, NOT) one condition may hold. DynamoDB
+/// accepts 299 nested `<`/`or` and refuses the 301st operator (Alternator's
+/// test_deeply_nested_expression_2, written against DynamoDB, quotes "operator count: 301").
+pub const MAX_OPERATORS: usize = 300;
+/// Deepest nesting of parentheses / NOT we parse. AWS: bounded only through [`MAX_OPERATORS`] and
+/// its 4 KB expressions; Sluice: a fixed bound so recursion can never exhaust the stack (a 2 MB
+/// worker stack holds it, see eval.rs's test). Nesting an operator costs one, so the operator limit
+/// is what valid input meets first.
+pub const MAX_DEPTH: usize = MAX_OPERATORS;
 
 /// A position in one expression's tokens, with the placeholders it may use and its nesting depth.
 pub(super) struct Cursor<'a> {
@@ -24,6 +30,7 @@ pub(super) struct Cursor<'a> {
     kind: &'static str,
     attrs: &'a mut ExprAttrs,
     depth: usize,
+    operators: usize,
 }
 
 impl<'a> Cursor<'a> {
@@ -56,6 +63,7 @@ impl<'a> Cursor<'a> {
             kind,
             attrs,
             depth: 0,
+            operators: 0,
         })
     }
 
@@ -134,6 +142,18 @@ impl<'a> Cursor<'a> {
         if self.depth > MAX_DEPTH {
             return Err(self.err(format!(
                 "The expression has exceeded the maximum nesting depth; maximum depth: {MAX_DEPTH}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts one operator, failing past [`MAX_OPERATORS`] with DynamoDB's words.
+    pub(super) fn operator(&mut self) -> DynamoResult<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(self.err(format!(
+                "The expression contains too many operators; operator count: {}",
+                self.operators
             )));
         }
         Ok(())

@@ -230,6 +230,7 @@ impl Picked {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cursor::MAX_DEPTH;
     use super::super::{parse_condition, ExprAttrs};
     use super::*;
     use crate::attribute_value::item_from_value;
@@ -381,6 +382,63 @@ mod tests {
         assert!(e.contains("maximum nesting depth"), "{e}");
         let nots = format!("{}id = :v", "NOT ".repeat(900));
         let e = eval_with(&nots, json!({":v": {"S": "x"}}), json!({})).unwrap_err();
+        assert_eq!(
+            e,
+            "Invalid ConditionExpression: The expression contains too many operators; operator count: 301"
+        );
+    }
+
+    /// Alternator's test_deeply_nested_expression_2, written against DynamoDB: 149 nested
+    /// `a<b or (…)` (299 operators) is accepted, more refused at the 301st operator.
+    fn nested_ors(depth: usize) -> String {
+        format!(
+            "n <> :four {}{}",
+            "or (n <> :four ".repeat(depth),
+            ")".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn three_hundred_operators_are_the_limit_not_the_nesting() {
+        let four = || json!({":four": {"N": "4"}});
+        assert_eq!(eval_with(&nested_ors(149), four(), json!({})), Ok(true));
+        let e = eval_with(&nested_ors(200), four(), json!({})).unwrap_err();
+        assert_eq!(
+            e,
+            "Invalid ConditionExpression: The expression contains too many operators; operator count: 301"
+        );
+        let flat = format!("n <> :four{}", " or n <> :four".repeat(149));
+        assert_eq!(eval_with(&flat, four(), json!({})), Ok(true));
+        let flat = format!("n <> :four{}", " or n <> :four".repeat(150));
+        assert!(eval_with(&flat, four(), json!({})).is_err());
+    }
+
+    #[test]
+    fn the_deepest_accepted_nesting_fits_a_worker_stack() {
+        // Tokio's workers (where item operations run) have 2 MB stacks; an unoptimized build's
+        // frames are the largest. Parse, evaluate and drop the deepest nesting the limits allow:
+        // 149 `NOT (` levels are 298 deep with 150 operators.
+        let levels = MAX_DEPTH / 2 - 1;
+        let deepest = format!("{}n <> :four{}", "NOT (".repeat(levels), ")".repeat(levels));
+        let parens = format!(
+            "{}n <> :four{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
+        let run = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let four = || json!({":four": {"N": "4"}});
+                let deep = eval_with(&deepest, four(), json!({}));
+                let too_deep = eval_with(&parens, four(), json!({}));
+                (deep, too_deep)
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        // An odd number of NOTs over a true comparison.
+        assert_eq!(run.0, Ok(false));
+        let e = run.1.unwrap_err();
         assert!(e.contains("maximum nesting depth"), "{e}");
     }
 

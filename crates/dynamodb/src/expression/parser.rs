@@ -31,6 +31,7 @@ fn or(cur: &mut Cursor) -> DynamoResult<Condition> {
     let mut left = and(cur)?;
     while cur.at_keyword("OR") {
         cur.bump();
+        cur.operator()?;
         let right = and(cur)?;
         left = Condition::Or(Box::new(left), Box::new(right));
     }
@@ -41,6 +42,7 @@ fn and(cur: &mut Cursor) -> DynamoResult<Condition> {
     let mut left = not(cur)?;
     while cur.at_keyword("AND") {
         cur.bump();
+        cur.operator()?;
         let right = not(cur)?;
         left = Condition::And(Box::new(left), Box::new(right));
     }
@@ -50,6 +52,7 @@ fn and(cur: &mut Cursor) -> DynamoResult<Condition> {
 fn not(cur: &mut Cursor) -> DynamoResult<Condition> {
     if cur.at_keyword("NOT") {
         cur.bump();
+        cur.operator()?;
         cur.enter()?;
         let inner = not(cur)?;
         cur.leave();
@@ -79,6 +82,13 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
             return function(cur, &f);
         }
     }
+    comparison(cur)
+}
+
+/// A comparison, BETWEEN or IN. Kept out of [`primary`], which recursion passes through once per
+/// nesting level, so that frame stays small (see eval.rs's worker-stack test).
+#[inline(never)]
+fn comparison(cur: &mut Cursor) -> DynamoResult<Condition> {
     let left = operand(cur)?;
     let op = match cur.peek() {
         Tok::Eq => CmpOp::Eq,
@@ -89,6 +99,7 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
         Tok::Ge => CmpOp::Ge,
         Tok::Ident(w) if w.eq_ignore_ascii_case("BETWEEN") => {
             cur.bump();
+            cur.operator()?;
             let lo = operand(cur)?;
             if !cur.at_keyword("AND") {
                 return Err(cur.syntax_error());
@@ -123,6 +134,7 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
         }
         Tok::Ident(w) if w.eq_ignore_ascii_case("IN") => {
             cur.bump();
+            cur.operator()?;
             cur.expect(Tok::LParen)?;
             let mut list = vec![operand(cur)?];
             while *cur.peek() == Tok::Comma {
@@ -146,6 +158,7 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
         _ => return Err(cur.syntax_error()),
     };
     cur.bump();
+    cur.operator()?;
     let right = operand(cur)?;
     let symbol = match op {
         CmpOp::Eq => "=",
@@ -164,6 +177,7 @@ fn primary(cur: &mut Cursor) -> DynamoResult<Condition> {
     Ok(Condition::Compare(left, op, right))
 }
 
+#[inline(never)]
 fn function(cur: &mut Cursor, name: &str) -> DynamoResult<Condition> {
     let known = [
         "attribute_exists",

@@ -268,6 +268,7 @@ pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Pat
             }
             let names: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
             for (i, n) in names.iter().enumerate() {
+                crate::attribute_value::check_attribute_name(n)?;
                 if names[..i].contains(n) {
                     return Err(DynamoError::validation(format!(
                         "One or more parameter values were invalid: Duplicate value in attribute name: {n}"
@@ -303,6 +304,7 @@ pub fn attribute_updates(map: &Map<String, Value>) -> DynamoResult<UpdateExpress
         ..UpdateExpression::default()
     };
     for (name, spec) in map {
+        crate::attribute_value::check_attribute_name(name)?;
         let action = spec.get("Action").and_then(Value::as_str).unwrap_or("PUT");
         let value = spec
             .get("Value")

@@ -42,6 +42,12 @@ pub fn dispatch(state: &mut State, target: &str, body: &[u8]) -> DynamoResponse 
     }
 }
 
+/// DescribeEndpoints' answer naming `address` (`host[:port]`, no scheme), as DynamoDB names its
+/// regional endpoint with a 1440-minute cache period (botocore's endpoint discovery keeps it that long).
+pub fn describe_endpoints(address: &str) -> Value {
+    json!({"Endpoints": [{"Address": address, "CachePeriodInMinutes": 1440}]})
+}
+
 fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Reply> {
     let r = Req(req);
     // The reads that serve stored items write their responses as text.
@@ -49,6 +55,8 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "GetItem" => return get_item::apply(state, get_item::parse(&r)?),
         "Query" => return query_scan::apply(state, query_scan::parse(&r, true)?),
         "Scan" => return query_scan::apply(state, query_scan::parse(&r, false)?),
+        "TagResource" => return table_admin::tag_resource(state, &r).map(|()| Reply::Empty),
+        "UntagResource" => return table_admin::untag_resource(state, &r).map(|()| Reply::Empty),
         _ => {}
     }
     let value = match target {
@@ -57,15 +65,16 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
         "ListTables" => table_admin::list_tables(state, &r),
         "DeleteTable" => table_admin::delete_table(state, &r),
         "UpdateTable" => table_admin::update_table(state, &r),
-        "TagResource" => table_admin::tag_resource(state, &r),
-        "UntagResource" => table_admin::untag_resource(state, &r),
         "ListTagsOfResource" => table_admin::list_tags(state, &r),
         "DescribeTimeToLive" => table_admin::describe_ttl(state, &r),
         "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
-        "DescribeEndpoints" => Ok(json!({"Endpoints": [{
-            "Address": format!("dynamodb.{}.{}", state.aws.region, state.aws.url_suffix()),
-            "CachePeriodInMinutes": 1440
-        }]})),
+        // Callers that know the address the client used answer with it
+        // (`DynamoDb::describe_endpoints`); in-process callers have none, so they get AWS's own.
+        "DescribeEndpoints" => Ok(describe_endpoints(&format!(
+            "dynamodb.{}.{}",
+            state.aws.region,
+            state.aws.url_suffix()
+        ))),
         "DescribeLimits" => Ok(
             json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
             "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),

@@ -76,11 +76,35 @@ fn stream_not_found(arn: &str) -> DynamoError {
     ))
 }
 
-/// The `StreamArn` member, checked against DynamoDB Streams' length limits (37–1024).
+/// The `StreamArn` member, checked against DynamoDB Streams' length limits (37–1024) and shape.
 fn stream_arn<'a>(r: &Req<'a>) -> DynamoResult<&'a str> {
     let arn = r.str("StreamArn")?;
     crate::table_request::check_length(arn, "streamArn", 37, 1024)?;
+    check_stream_arn_shape(arn)?;
     Ok(arn)
+}
+
+/// A stream ARN is `arn:<partition>:dynamodb:<region>:<account>:table/<table>/stream/<label>`;
+/// anything else is a ValidationException, not a missing stream (Alternator's test_streams.py,
+/// written against DynamoDB: DescribeStream, GetShardIterator, ListStreams' ExclusiveStartStreamArn;
+/// the words are those aws-sdk-js's integration test matches on AWS).
+fn check_stream_arn_shape(arn: &str) -> DynamoResult<()> {
+    let fields: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = match fields[..] {
+        ["arn", partition, "dynamodb", region, account, resource] => {
+            let parts: Vec<&str> = resource.split('/').collect();
+            !partition.is_empty()
+                && !region.is_empty()
+                && !account.is_empty()
+                && matches!(parts[..], ["table", table, "stream", label] if !table.is_empty() && !label.is_empty())
+        }
+        _ => false,
+    };
+    if well_formed {
+        Ok(())
+    } else {
+        Err(DynamoError::validation("Invalid StreamArn"))
+    }
 }
 
 fn find_stream(state: &State, arn: &str) -> DynamoResult<StreamInfo> {
@@ -118,6 +142,9 @@ fn list_streams(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     let limit = limit(r, 100, 100)? as usize;
     let start = r.opt_str("ExclusiveStartStreamArn")?;
+    if let Some(start) = start {
+        check_stream_arn_shape(start)?;
+    }
     let all: Vec<StreamInfo> = state
         .store
         .streams(table)?

@@ -78,7 +78,20 @@ pub fn delete_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .ok_or_else(|| not_found(name))?
         .settings
         .check_deletable()?;
-    let desc = describe_as(state, name, "DELETING")?;
+    let mut desc = describe_as(state, name, "DELETING")?;
+    // DynamoDB's DeleteTable answer leaves out the schema and the creation time that DescribeTable
+    // shows (Alternator's test_delete_table_description and _with_si, written against DynamoDB).
+    if let Some(d) = desc.as_object_mut() {
+        for member in [
+            "CreationDateTime",
+            "KeySchema",
+            "AttributeDefinitions",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+        ] {
+            d.remove(member);
+        }
+    }
     state.store.delete_table(name)?;
     state.tables.remove(name);
     Ok(json!({ "TableDescription": desc }))
@@ -268,13 +281,18 @@ fn table_from_arn<'a>(state: &State, arn: &'a str, action: &str) -> DynamoResult
             )));
         }
     }
-    // Only ARNs of this service's region and account name its tables.
+    // Only ARNs of this service's region and account name its tables; an index's ARN
+    // (`table/T/index/I`) is not a table's (Alternator's test_tag_lsi_gsi, written against DynamoDB,
+    // quotes these words).
     let prefix = state.aws.table_arn("");
-    let name = arn.strip_prefix(&prefix).ok_or_else(|| {
-        DynamoError::validation(format!(
-            "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
-        ))
-    })?;
+    let name = arn
+        .strip_prefix(&prefix)
+        .filter(|name| !name.contains('/'))
+        .ok_or_else(|| {
+            DynamoError::validation(format!(
+                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+            ))
+        })?;
     if !state.tables.contains_key(name) {
         return Err(DynamoError::ResourceNotFound(format!(
             "Requested resource not found: ResourcArn: {arn} not found"
@@ -283,35 +301,70 @@ fn table_from_arn<'a>(state: &State, arn: &'a str, action: &str) -> DynamoResult
     Ok(name)
 }
 
-/// TagResource.
-pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let name = table_from_arn(state, r.str("ResourceArn")?, "TagResource")?.to_string();
+/// TagResource and UntagResource refuse a ResourceArn that is not an ARN at all. Alternator's
+/// test_tag_resource_incorrect (written against DynamoDB) says newer DynamoDB answers these with
+/// "ARNs must start with 'arn:'" (older ones with AccessDeniedException); ListTagsOfResource keeps
+/// the "Invalid TableArn" words recorded from AWS.
+fn check_arn_prefix(arn: &str) -> DynamoResult<()> {
+    if arn.starts_with("arn:") {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
+    )))
+}
+
+/// TagResource. Answers an empty body, as DynamoDB does (Alternator's test_tags_return_empty_body).
+pub fn tag_resource(state: &mut State, r: &Req) -> DynamoResult<()> {
+    let arn = r.str("ResourceArn")?;
+    check_arn_prefix(arn)?;
+    let name = table_from_arn(state, arn, "TagResource")?.to_string();
     let tags = r.opt_arr("Tags")?.ok_or_else(|| null_error("Tags"))?;
+    // Words recorded from AWS; CreateTable, unlike TagResource, accepts an empty list.
+    if tags.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag needs to be provided as Input.",
+        ));
+    }
     let tags = crate::table_request::parse_tags(tags)?;
     let mut def = state.table(&name)?.clone();
     for (k, v) in tags {
         def.tags.retain(|(x, _)| *x != k);
         def.tags.push((k, v));
     }
+    if def.tags.len() > crate::table_request::MAX_TAGS {
+        return Err(crate::table_request::too_many_tags());
+    }
     state.store.put_table(&def)?;
     state.tables.insert(name, def);
-    Ok(json!({}))
+    Ok(())
 }
 
-/// UntagResource.
-pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<Value> {
-    let name = table_from_arn(state, r.str("ResourceArn")?, "UntagResource")?.to_string();
+/// UntagResource. Answers an empty body, as DynamoDB does.
+pub fn untag_resource(state: &mut State, r: &Req) -> DynamoResult<()> {
+    let arn = r.str("ResourceArn")?;
+    check_arn_prefix(arn)?;
+    let name = table_from_arn(state, arn, "UntagResource")?.to_string();
     let keys: Vec<&str> = r
         .opt_arr("TagKeys")?
         .ok_or_else(|| null_error("TagKeys"))?
         .iter()
         .filter_map(Value::as_str)
         .collect();
+    // Words recorded from AWS, which counts the keys against the tag limit even when removing.
+    if keys.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag Key needs to be provided as Input.",
+        ));
+    }
+    if keys.len() > crate::table_request::MAX_TAGS {
+        return Err(crate::table_request::too_many_tags());
+    }
     let mut def = state.table(&name)?.clone();
     def.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
     state.store.put_table(&def)?;
     state.tables.insert(name, def);
-    Ok(json!({}))
+    Ok(())
 }
 
 /// ListTagsOfResource.
@@ -356,11 +409,16 @@ pub fn update_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .get(name)
         .cloned()
         .ok_or_else(|| not_found(name))?;
-    if enabled && def.ttl_attribute.is_some() {
-        return Err(DynamoError::validation("TimeToLive is already enabled"));
-    }
-    if !enabled && def.ttl_attribute.is_none() {
-        return Err(DynamoError::validation("TimeToLive is already disabled"));
+    // Disabling must name the attribute TTL is on, and enabling another attribute while TTL is on
+    // is refused with the same words (Alternator's test_ttl_disable_errors, written against DynamoDB:
+    // "ValidationException.*different").
+    match (&def.ttl_attribute, enabled) {
+        (Some(current), _) if current != attr => return Err(DynamoError::validation(format!(
+            "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+        ))),
+        (Some(_), true) => return Err(DynamoError::validation("TimeToLive is already enabled")),
+        (None, false) => return Err(DynamoError::validation("TimeToLive is already disabled")),
+        _ => {}
     }
     def.ttl_attribute = enabled.then(|| attr.to_string());
     state.store.put_table(&def)?;

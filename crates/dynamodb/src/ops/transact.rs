@@ -211,6 +211,11 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
     let mut reasons = Vec::new();
     let mut failed = false;
     let mut units: Vec<(String, f64)> = Vec::new();
+    // DynamoDB stops at the first action that fails validation: the actions after it are neither
+    // validated nor checked, and report None (Alternator's
+    // test_transact_write_cancellation_reasons_validationerror, written against DynamoDB).
+    // A request-level fault (an empty key value) in a later action still fails the whole request.
+    let mut invalid = false;
     for a in actions {
         let (table, key_item): (&str, Item) = match a {
             Action::Check { table, key, .. } => (table, key.clone()),
@@ -230,8 +235,20 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
             }
             _ => classify_key_param(def, &key_item),
         };
+        if invalid {
+            if let Err(ItemFault::Request(e)) = located {
+                return Err(e);
+            }
+            reasons.push(CancellationReason {
+                code: "None",
+                message: None,
+                item: None,
+            });
+            continue;
+        }
         let Some((hk, rk)) = keys_or_reason(located, &mut reasons)? else {
             failed = true;
+            invalid = true;
             continue;
         };
         if !seen.insert((table.to_string(), hk.clone(), rk.clone())) {
@@ -304,6 +321,7 @@ fn apply_write(state: &mut State, actions: &[Action], capacity: Capacity) -> Dyn
                     Err(ItemFault::Request(e)) => return Err(e),
                     Err(ItemFault::KeyType(e) | ItemFault::Action(e)) => {
                         failed = true;
+                        invalid = true;
                         if let Some(last) = reasons.last_mut() {
                             *last = validation_reason(e);
                         }

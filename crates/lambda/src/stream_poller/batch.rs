@@ -38,6 +38,7 @@ pub(super) async fn deliver(
         .into_iter()
         .map(|mut r| {
             r["eventSourceARN"] = json!(stream_arn);
+            lambda_user_identity(&mut r);
             r
         })
         .filter(|r| mapping.filters.is_empty() || mapping.filters.iter().any(|f| f.matches(r)))
@@ -165,6 +166,23 @@ fn reported_failures(response: &[u8], batch: &[Value]) -> Outcome {
     earliest.map_or(Outcome::Delivered, Outcome::FailedFrom)
 }
 
+/// The Streams API names a TTL deletion's identity `{"Type", "PrincipalId"}` (its model's member
+/// names); Lambda's DynamoDB event spells them `type` and `principalId`, and filter patterns match
+/// that spelling (AWS's "filter out TTL deletes" example uses `userIdentity.type`).
+fn lambda_user_identity(record: &mut Value) {
+    let Some(identity) = record
+        .get_mut("userIdentity")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (api, event) in [("Type", "type"), ("PrincipalId", "principalId")] {
+        if let Some(v) = identity.remove(api) {
+            identity.insert(event.to_string(), v);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +192,20 @@ mod tests {
             .iter()
             .map(|s| json!({"dynamodb": {"SequenceNumber": s}}))
             .collect()
+    }
+
+    #[test]
+    fn ttl_identity_takes_the_lambda_event_spelling() {
+        let mut r = json!({"eventName": "REMOVE",
+            "userIdentity": {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}});
+        lambda_user_identity(&mut r);
+        assert_eq!(
+            r["userIdentity"],
+            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+        );
+        let mut plain = json!({"eventName": "INSERT"});
+        lambda_user_identity(&mut plain);
+        assert_eq!(plain, json!({"eventName": "INSERT"}));
     }
 
     #[test]

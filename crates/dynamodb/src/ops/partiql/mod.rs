@@ -444,6 +444,7 @@ fn as_value(reply: Reply) -> DynamoResult<Value> {
         Reply::Json(v) => Ok(v),
         Reply::Text(t) => serde_json::from_str(&t)
             .map_err(|e| DynamoError::Internal(crate::protocol::InternalCause::new(e))),
+        Reply::Empty => Ok(Value::Object(Map::new())),
     }
 }
 
