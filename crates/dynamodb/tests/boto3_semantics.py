@@ -105,6 +105,10 @@ def _():
     assert get("idem-cc")["n"] == N(1), get("idem-cc")
     code, msg, _ = error_of(client.transact_write_items, TransactItems=add_one("other"), ClientRequestToken="tok-1")
     assert code == "IdempotentParameterMismatchException", (code, msg)
+    # The same request with its attributes in another order is the same request (recorded).
+    put = lambda item: [{"Put": {"TableName": "Sem", "Item": item}}]  # noqa: E731
+    client.transact_write_items(TransactItems=put({"pk": S("idem-order"), "name": S("n")}), ClientRequestToken="tok-o")
+    client.transact_write_items(TransactItems=put({"name": S("n"), "pk": S("idem-order")}), ClientRequestToken="tok-o")
     assert get("other") is None
     code, msg, _ = error_of(client.transact_write_items, TransactItems=add_one("idem"), ClientRequestToken="t" * 37)
     assert code == "ValidationException" and "at 'clientRequestToken'" in msg \

@@ -154,7 +154,15 @@ def _():
     after, _ = read_all(arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=second)
     assert [r["eventID"] for r in after] == [r["eventID"] for r in whole[2:]], after
     _, shard = only_shard(arn)
+    # AWS (asserted against it in LocalStack's tests): iterators read `<stream arn>|1|…`, and the
+    # shard's starting number is below its first record's.
+    starting = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0][
+        "SequenceNumberRange"]["StartingSequenceNumber"]
+    assert int(starting) < int(whole[0]["dynamodb"]["SequenceNumber"]), (starting, whole[0])
+    from_start, _ = read_all(arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=starting)
+    assert [r["eventID"] for r in from_start] == [r["eventID"] for r in whole], from_start
     latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    assert latest.startswith(arn + "|1|"), latest
     page = streams.get_records(ShardIterator=latest)
     assert page["Records"] == [], page
     client.put_item(TableName="StreamAll", Item={"pk": {"S": "late"}, "sk": {"N": "9"}})

@@ -55,7 +55,8 @@ fn parse_sequence_number(text: &str) -> DynamoResult<i64> {
     let n: i128 = text.parse().map_err(|_| invalid())?;
     i64::try_from(n - SEQUENCE_BASE)
         .ok()
-        .filter(|s| *s > 0)
+        // 0 is an empty store's shard start (one below the first record).
+        .filter(|s| *s >= 0)
         .ok_or_else(invalid)
 }
 
@@ -170,10 +171,12 @@ fn describe_stream(state: &mut State, r: &Req) -> DynamoResult<Value> {
     limit(r, 100, 100)?;
     let stream = find_stream(state, arn)?;
     let bounds = state.store.stream_bounds(arn)?;
-    // An empty shard starts where the next record will be numbered.
+    // A shard starts just below its first record (AWS, asserted against it in LocalStack's
+    // test_dynamodb_stream_records_with_update_item: the first record's number is greater); an
+    // empty one just below where the next record will be numbered.
     let starting = match bounds {
-        Some((first, _)) => first,
-        None => state.store.last_sequence()? + 1,
+        Some((first, _)) => first - 1,
+        None => state.store.last_sequence()?,
     };
     let mut range = Map::new();
     range.insert(
@@ -235,15 +238,19 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// AWS's iterators read `<stream arn>|1|<opaque>` (asserted against AWS in LocalStack's
+/// test_dynamodb_streams_shard_iterator_format); the opaque part is Sluice's position.
 fn encode_iterator(p: &Position) -> String {
     let text = json!({"a": p.arn, "s": p.shard, "p": p.after, "t": p.issued}).to_string();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    let opaque = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    format!("{}|1|{opaque}", p.arn)
 }
 
 fn decode_iterator(text: &str) -> DynamoResult<Position> {
     let invalid = || DynamoError::validation("Invalid ShardIterator");
+    let opaque = text.rsplit_once("|1|").map_or(text, |(_, opaque)| opaque);
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
+        .decode(opaque)
         .map_err(|_| invalid())?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     Ok(Position {

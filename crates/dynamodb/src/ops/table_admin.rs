@@ -413,9 +413,11 @@ pub fn update_ttl(state: &mut State, r: &Req) -> DynamoResult<Value> {
     // is refused with the same words (Alternator's test_ttl_disable_errors, written against DynamoDB:
     // "ValidationException.*different").
     match (&def.ttl_attribute, enabled) {
-        (Some(current), _) if current != attr => return Err(DynamoError::validation(format!(
+        (Some(current), _) if current != attr => {
+            return Err(DynamoError::validation(format!(
             "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
-        ))),
+        )))
+        }
         (Some(_), true) => return Err(DynamoError::validation("TimeToLive is already enabled")),
         (None, false) => return Err(DynamoError::validation("TimeToLive is already disabled")),
         _ => {}

@@ -162,8 +162,10 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
     let token = r.opt_str("ClientRequestToken")?;
     if let Some(t) = token {
         crate::table_request::check_length(t, "clientRequestToken", 1, 36)?;
-        // The request as the token remembers it: its actions (a replay must repeat them exactly).
-        let fingerprint = Value::Array(list.clone()).to_string();
+        // The request as the token remembers it: its actions, compared by meaning (AWS, recorded
+        // in LocalStack's test_dynamodb_idempotent_writing: the same item with its attributes in
+        // another order is the same request).
+        let fingerprint = sorted_keys(&Value::Array(list.clone())).to_string();
         if state.transaction_tokens.replayed(t, &fingerprint)? {
             return replay(state, &actions, capacity);
         }
@@ -172,6 +174,24 @@ pub fn write(state: &mut State, r: &Req) -> DynamoResult<Value> {
         return Ok(out);
     }
     apply_write(state, &actions, capacity)
+}
+
+/// `value` with every object's keys in sorted order, so equal requests print alike.
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A replay under a token already applied: nothing is written again. AWS (recorded): the replay
