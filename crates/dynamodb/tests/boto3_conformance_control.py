@@ -63,7 +63,9 @@ def _():
 @check("UpdateTable changes deletion protection, table class and on-demand limits")
 def _():
     create("SetUpd", OnDemandThroughput={"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5})
-    client.update_table(TableName="SetUpd", DeletionProtectionEnabled=True)
+    updated = client.update_table(TableName="SetUpd", DeletionProtectionEnabled=True)["TableDescription"]
+    # AWS (recorded): UpdateTable answers UPDATING; DescribeTable then says ACTIVE.
+    assert updated["TableStatus"] == "UPDATING", updated
     client.update_table(TableName="SetUpd", TableClass="STANDARD_INFREQUENT_ACCESS")
     client.update_table(TableName="SetUpd", OnDemandThroughput={"MaxReadRequestUnits": 20, "MaxWriteRequestUnits": 15})
     t = client.describe_table(TableName="SetUpd")["Table"]

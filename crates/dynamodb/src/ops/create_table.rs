@@ -30,7 +30,13 @@ pub fn apply(state: &mut State, def: TableDef) -> DynamoResult<Value> {
         )));
     }
     state.store.put_table(&def)?;
-    let desc = def.describe(&state.aws, 0, 0, "ACTIVE", &|_| (0, 0));
+    // AWS (recorded, LocalStack's create-table-result): CreateTable answers CREATING, and an
+    // on-demand table's BillingModeSummary has no switch time yet. Sluice's table is ready at
+    // once: DescribeTable (what waiters read) says ACTIVE.
+    let mut desc = def.describe(&state.aws, 0, 0, "CREATING", &|_| (0, 0));
+    if let Some(Value::Object(summary)) = desc.get_mut("BillingModeSummary") {
+        summary.remove("LastUpdateToPayPerRequestDateTime");
+    }
     state.tables.insert(def.name.clone(), def);
     Ok(json!({ "TableDescription": desc }))
 }

@@ -211,7 +211,9 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
     }
     state.store.put_table(&def)?;
     state.tables.insert(name.to_string(), def);
-    Ok(json!({ "TableDescription": describe(state, name)? }))
+    // AWS (recorded, LocalStack's update_table_response): UpdateTable answers UPDATING; the
+    // change is done at once here, so DescribeTable says ACTIVE.
+    Ok(json!({ "TableDescription": describe_as(state, name, "UPDATING")? }))
 }
 
 /// UpdateTable's `BillingMode` and `ProvisionedThroughput` members, checked as DynamoDB's request
