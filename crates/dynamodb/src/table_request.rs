@@ -94,11 +94,46 @@ pub fn validate_projection(projection: &Value, at: &str) -> DynamoResult<()> {
         ("INCLUDE", None) => Err(invalid(
             "ProjectionType is INCLUDE, but NonKeyAttributes is not specified".into(),
         )),
-        ("INCLUDE", Some(_)) | (_, None) => Ok(()),
+        ("INCLUDE", Some(names)) => validate_non_key_attributes(names, at),
+        (_, None) => Ok(()),
         (other, Some(_)) => Err(invalid(format!(
             "ProjectionType is {other}, but NonKeyAttributes is specified"
         ))),
     }
+}
+
+/// `NonKeyAttributes`: names (a non-string is a SerializationException), each 1 to 255
+/// characters, none twice (Alternator's test_gsi_projection_error_* and
+/// test_limit_attribute_length_gsi_lsi_projection_bad, written against DynamoDB; the words of the
+/// duplicate message are Sluice's).
+fn validate_non_key_attributes(names: &Value, at: &str) -> DynamoResult<()> {
+    let Value::Array(items) = names else {
+        return Err(DynamoError::Serialization("Unexpected field type".into()));
+    };
+    let mut seen: Vec<&str> = Vec::with_capacity(items.len());
+    for item in items {
+        let name = match item {
+            Value::String(name) => name.as_str(),
+            Value::Number(_) => {
+                return Err(DynamoError::Serialization(
+                    "NUMBER_VALUE cannot be converted to String".into(),
+                ))
+            }
+            _ => return Err(DynamoError::Serialization("Unexpected field type".into())),
+        };
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{names}' at '{at}.projection.nonKeyAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 1]"
+            )));
+        }
+        if seen.contains(&name) {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Duplicate attribute in NonKeyAttributes: {name}"
+            )));
+        }
+        seen.push(name);
+    }
+    Ok(())
 }
 
 /// Most tags a table may carry (AWS's documented per-resource limit).

@@ -396,6 +396,13 @@ def _():
             create_with, GlobalSecondaryIndexes=gsi({"ProjectionType": "KEYS_ONLY", "NonKeyAttributes": ["x"]}))
     rejects("ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
             create_with, GlobalSecondaryIndexes=gsi({"ProjectionType": "INCLUDE"}))
+    # Alternator's test_gsi_projection_error_* and test_limit_attribute_length_gsi_lsi_projection_bad.
+    include = lambda names: gsi({"ProjectionType": "INCLUDE", "NonKeyAttributes": names})  # noqa: E731
+    rejects("Duplicate", create_with, GlobalSecondaryIndexes=include(["a", "a"]))
+    rejects("cannot be converted to String", create_with, code="SerializationException",
+            GlobalSecondaryIndexes=include(["a", 123]))
+    rejects("Member must have length less than or equal to 255", create_with,
+            GlobalSecondaryIndexes=include(["x" * 256]))
     rejects("List of GlobalSecondaryIndexes is empty", create_with, GlobalSecondaryIndexes=[])
 
 
