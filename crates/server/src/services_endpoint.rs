@@ -163,6 +163,16 @@ pub(crate) async fn handle(
         let lambda = services.current.load().lambda.clone();
         return sluice_lambda::invoke_api::handle(&lambda, &parts, body).await;
     }
+    // DynamoDB's health check (Alternator's test_health_works, written against it): a bare
+    // `GET /` answers 200 `healthy: <host>`.
+    if parts.method == http::Method::GET && parts.uri.path() == "/" && target.is_empty() {
+        let host = client_host(&parts).unwrap_or("localhost");
+        return respond(
+            StatusCode::OK,
+            "text/plain",
+            Bytes::from(format!("healthy: {host} ")),
+        );
+    }
     let service = service_name(&parts.headers, target);
     unsupported(
         StatusCode::NOT_IMPLEMENTED,

@@ -106,6 +106,19 @@ fn an_unemulated_service_gets_an_error_that_names_it() {
         body["message"].as_str().unwrap().contains("AmazonSQS"),
         "{body}"
     );
+    // DynamoDB's health check: a bare GET of the root, and only of the root.
+    let health = client()
+        .get(format!("{}/", server.services_url))
+        .send()
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let host = server.services_url.trim_start_matches("http://").to_owned();
+    assert_eq!(health.text().unwrap().trim(), format!("healthy: {host}"));
+    let elsewhere = client()
+        .get(format!("{}/health", server.services_url))
+        .send()
+        .unwrap();
+    assert_ne!(elsewhere.status(), 200, "only the root is the health check");
 }
 
 #[test]
