@@ -157,6 +157,11 @@ def _():
     rejects("Query condition missed key schema element: pk", query, kce="sk = :a", values={":a": N(1)})
 
 
+@check("KeyConditions holds one or two conditions: an empty map is refused, not a read of every partition")
+def _():
+    rejects("Conditions can be of length 1 or 2 only", client.query, TableName="Val", KeyConditions={})
+
+
 @check("key condition: operand types match the key's type; begins_with only on S or B")
 def _():
     rejects("Condition parameter type does not match schema type", query, kce="pk = :v", values={":v": N(1)})

@@ -93,6 +93,14 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     let key_condition = if is_query {
         match (r.opt_str("KeyConditionExpression")?, r.opt_obj("KeyConditions")?) {
             (Some(e), None) => Some(parse_condition(e, "KeyConditionExpression", &mut attrs)?),
+            // An empty KeyConditions names no partition key: refused, not a read of the whole
+            // table (Alternator's test_query_missing_key; the words are dynalite's, which follows
+            // DynamoDB's length check on this map).
+            (None, Some(m)) if m.is_empty() => {
+                return Err(DynamoError::validation(
+                    "Conditions can be of length 1 or 2 only",
+                ))
+            }
             (None, Some(m)) => legacy::filter_map(m, false)?,
             (Some(_), Some(_)) => {
                 return Err(DynamoError::validation(
