@@ -235,6 +235,13 @@ def _():
     rejects("The document path provided in the update expression is invalid for update",
             client.update_item, TableName="Val", Key=key, UpdateExpression="SET m[0] = :v",
             ExpressionAttributeValues={":v": N(1)})
+    # REMOVE too: every step before the last must exist with the right type ...
+    for expr in ["REMOVE l.x", "REMOVE m[0]", "REMOVE nope.x", "REMOVE nope[0]"]:
+        rejects("The document path provided in the update expression is invalid for update",
+                client.update_item, TableName="Val", Key=key, UpdateExpression=expr)
+    # ... while a missing last step removes nothing.
+    client.update_item(TableName="Val", Key=key, UpdateExpression="REMOVE m.x, l[5], nope")
+    assert client.get_item(TableName="Val", Key=key)["Item"]["l"] == {"L": [N(1)]}
 
 
 # ---- AttributesToGet / Select / ExclusiveStartKey ----------------------------------------------------

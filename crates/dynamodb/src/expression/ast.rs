@@ -3,8 +3,9 @@
 
 use crate::attribute_value::AttributeValue;
 
-/// One step of a document path.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One step of a document path. Ordered map keys first, then list indexes by number, so paths sort
+/// the way updates apply list elements.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathElem {
     /// Map key / top-level attribute name.
     Attr(String),
@@ -13,7 +14,7 @@ pub enum PathElem {
 }
 
 /// A document path such as `a.b[1].c`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Path(pub Vec<PathElem>);
 
 impl Path {
