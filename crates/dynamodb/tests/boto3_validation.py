@@ -69,6 +69,30 @@ def _():
             cond_put, expr="attribute_type(a, :t)", values={":t": S("X")})
     rejects(["Incorrect operand type for operator or function", "operator or function: attribute_type",
              "operand type: N"], cond_put, expr="attribute_type(a, :t)", values={":t": N(1)})
+    # The type is a value, never a path; what it tests may be a value.
+    rejects(["Invalid FilterExpression", "Incorrect operand type for operator or function",
+             "operator or function: attribute_type"], client.scan, TableName="Val", FilterExpression="attribute_type(a, b)")
+    client.put_item(TableName="Val", Item={"pk": S("atype"), "sk": N(1)})
+    client.update_item(TableName="Val", Key={"pk": S("atype"), "sk": N(1)}, UpdateExpression="SET c = :v",
+                       ConditionExpression="attribute_type(:v, :t)", ExpressionAttributeValues={":v": N(0), ":t": S("N")})
+    rejects("The conditional request failed", client.update_item, code="ConditionalCheckFailedException",
+            TableName="Val", Key={"pk": S("atype"), "sk": N(1)}, UpdateExpression="SET c = :v",
+            ConditionExpression="attribute_type(:v, :t)", ExpressionAttributeValues={":v": N(0), ":t": S("S")})
+
+
+@check("functions take their number of operands; attribute_exists takes a path")
+def _():
+    rejects(["Incorrect number of operands for operator or function", "operator or function: size",
+             "number of operands: 2"], cond_put, expr="size(a, b) = :n", values={":n": N(1)})
+    rejects(["Invalid FilterExpression", "Incorrect number of operands for operator or function",
+             "operator or function: begins_with", "number of operands: 1"],
+            client.scan, TableName="Val", FilterExpression="begins_with(s)")
+    rejects(["operator or function: contains", "number of operands: 3"],
+            cond_put, expr="contains(a, :n, :n)", values={":n": N(1)})
+    rejects("Operator or function requires a document path; operator or function: attribute_exists",
+            cond_put, expr="attribute_exists(:n)", values={":n": N(1)})
+    rejects("Operator or function requires a document path; operator or function: attribute_not_exists",
+            cond_put, expr="attribute_not_exists(size(a))")
 
 
 @check("size() is an operand, never a condition, and never of a number")

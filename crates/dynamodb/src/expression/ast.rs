@@ -122,8 +122,8 @@ pub enum Condition {
     Exists(Path),
     /// `attribute_not_exists(path)`
     NotExists(Path),
-    /// `attribute_type(path, :t)`
-    AttributeType(Path, Operand),
+    /// `attribute_type(x, :t)`: `x` is a path, or a value whose type is known now.
+    AttributeType(Operand, Operand),
     /// `begins_with(a, b)`
     BeginsWith(Operand, Operand),
     /// `contains(a, b)`
@@ -160,8 +160,8 @@ impl Condition {
             }
             Condition::Not(x) => x.for_each_path(f),
             Condition::Exists(p) | Condition::NotExists(p) => f(p),
-            Condition::AttributeType(p, t) => {
-                f(p);
+            Condition::AttributeType(a, t) => {
+                op(a, f);
                 op(t, f);
             }
         }
