@@ -321,6 +321,20 @@ def _():
             ScanFilter={"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [N(5), N(1)]}})
     rejects("ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
             client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)}, ConditionalOperator="AND")
+    # An empty Expected is none: alone it is no condition, beside a ConditionalOperator an error.
+    client.put_item(TableName="Val", Item={"pk": S("p"), "sk": N(1)}, Expected={})
+    rejects("ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)}, Expected={}, ConditionalOperator="OR")
+    # An Expected entry is a ComparisonOperator with its list, or Exists/Value, never a mix.
+    rejects("One or more parameter values were invalid: Exists and ComparisonOperator cannot be used together for Attribute: a",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"Exists": False, "ComparisonOperator": "EQ", "AttributeValueList": [N(3)]}})
+    rejects("Value and AttributeValueList cannot be used together for Attribute: a",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"Value": N(3), "ComparisonOperator": "EQ", "AttributeValueList": [N(3)]}})
+    rejects("AttributeValueList can only be used with a ComparisonOperator for Attribute: a",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"AttributeValueList": [N(3)]}})
     rejects(["Can not use both expression and non-expression parameters in the same request",
              "Non-expression parameters: {Expected}", "Expression parameters: {ConditionExpression}"],
             client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
