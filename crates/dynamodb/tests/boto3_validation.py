@@ -148,6 +148,11 @@ def _():
              "operator or function: +", "operand type: S"], update, expr="SET a = b + :s", values={":s": S("x")})
     rejects(["operator or function: list_append", "operand type: S"],
             update, expr="SET a = list_append(b, :s)", values={":s": S("x")})
+    # list_append may hold if_not_exists but not another list_append.
+    rejects(["Invalid UpdateExpression",
+             "The function is not allowed to be used this way in an expression; function: list_append"],
+            update, expr="SET a = list_append(list_append(:l, :l), :l)", values={":l": {"L": []}})
+    update("SET nest = list_append(if_not_exists(nest, :l), :m)", values={":l": {"L": []}, ":m": {"L": [N(1)]}})
     # if_not_exists is typed by its fallback: adding to a list is refused before any item is read.
     rejects(["operator or function: +", "operand type: L"],
             update, expr="SET calls = if_not_exists(calls, :empty) + :one", values={":empty": {"L": []}, ":one": N(1)})
