@@ -304,6 +304,11 @@ def _():
             client.scan, TableName="Val", ExclusiveStartKey={"pk": S("p"), "sk": N(1), "x": S("extra")})
     rejects("The provided starting key is outside query boundaries based on provided conditions",
             query, kce="pk = :v", values={":v": S("p")}, ExclusiveStartKey={"pk": S("other"), "sk": N(1)})
+    # The sort-key condition bounds it too; a start key inside it resumes.
+    rejects("The provided starting key is outside query boundaries based on provided conditions",
+            query, kce="pk = :v AND sk > :lo", values={":v": S("p"), ":lo": N(5)},
+            ExclusiveStartKey={"pk": S("p"), "sk": N(1)})
+    query("pk = :v AND sk > :lo", {":v": S("p"), ":lo": N(5)}, ExclusiveStartKey={"pk": S("p"), "sk": N(6)})
 
 
 # ---- Legacy parameters -------------------------------------------------------------------------------
@@ -374,6 +379,16 @@ def _():
     rejects(["A value specified for a secondary index key is not supported",
              "cannot contain an empty string value", "IndexName: byG, IndexKey: gk"], put, gk=S(""))
     put(gk=S("g" * 2048), gs={"B": b"x" * 1024})
+
+
+@check("an index Query resumes only from a start key inside its key condition, sort key included")
+def _():
+    q = lambda gs: client.query(  # noqa: E731
+        TableName="Lim", IndexName="byG", KeyConditionExpression="gk = :g AND gs = :s",
+        ExpressionAttributeValues={":g": S("right"), ":s": {"B": b"right"}},
+        ExclusiveStartKey={"pk": S("p"), "sk": S("s"), "gk": S("right"), "gs": {"B": gs}})
+    rejects("The provided starting key is outside query boundaries based on provided conditions", q, gs=b"wrong")
+    q(b"right")
 
 
 @check("key attribute names up to 255 bytes; index names 3-255 of [a-zA-Z0-9_.-]")

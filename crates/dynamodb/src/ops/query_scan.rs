@@ -323,8 +323,11 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Reply> {
             ));
         }
     }
-    if let (Some(start), Some(k)) = (&start, &kc) {
-        if start[0] != k.hash {
+    // AWS: a Query resumes only from a key its key condition admits, the sort key included
+    // (Alternator's test_gsi_query_exclusivestartkey_wrong_partition: `p = :p AND x = :x` on an
+    // index refuses a start key with another x). Checked once, on the start key alone.
+    if let (Some(start), Some(k), Some(start_item)) = (&start, &kc, &q.start) {
+        if start[0] != k.hash || k.range.as_ref().is_some_and(|r| !evaluate(r, start_item)) {
             return Err(DynamoError::validation(
                 "The provided starting key is outside query boundaries based on provided conditions",
             ));
