@@ -298,11 +298,22 @@ mod tests {
 
     #[test]
     fn remove_needs_every_step_but_the_last() {
-        let item = json!({"s": {"S": "hello"}, "l": {"L": [{"S": "hi"}]}, "m": {"M": {"x": {"N": "3"}}}});
-        for bad in ["REMOVE s.c", "REMOVE s[0]", "REMOVE l.c", "REMOVE m[0]", "REMOVE c.c", "REMOVE c[0]", "REMOVE m.y.z"] {
+        let item =
+            json!({"s": {"S": "hello"}, "l": {"L": [{"S": "hi"}]}, "m": {"M": {"x": {"N": "3"}}}});
+        for bad in [
+            "REMOVE s.c",
+            "REMOVE s[0]",
+            "REMOVE l.c",
+            "REMOVE m[0]",
+            "REMOVE c.c",
+            "REMOVE c[0]",
+            "REMOVE m.y.z",
+        ] {
             let e = run(bad, item.clone(), json!({})).unwrap_err();
             assert!(
-                e.contains("The document path provided in the update expression is invalid for update"),
+                e.contains(
+                    "The document path provided in the update expression is invalid for update"
+                ),
                 "{bad}: {e}"
             );
         }
