@@ -61,7 +61,12 @@ pub fn apply_update(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
 fn apply(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
     let old = item.clone();
     let mut new = item.clone();
-    for (path, value) in &u.set {
+    // AWS: several indexes past the end of one list append in index order, not in the order the
+    // expression lists them (Alternator's test_nested_attribute_update_array_out_of_bounds). The
+    // operands read the old item and the paths cannot overlap, so only that order changes.
+    let mut sets: Vec<&(Path, SetValue)> = u.set.iter().collect();
+    sets.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, value) in sets {
         let v = match value {
             SetValue::Operand(o) => eval_operand(o, &old)?,
             SetValue::Plus(a, b) => {
@@ -75,9 +80,9 @@ fn apply(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
     }
     // Remove list elements from the highest index down so earlier removals do not shift later ones.
     let mut removes: Vec<&Path> = u.remove.iter().collect();
-    removes.sort_by_key(|p| std::cmp::Reverse(p.0.cmp_key()));
+    removes.sort_by(|a, b| b.cmp(a));
     for path in removes {
-        remove(&mut new, path);
+        remove(&mut new, path)?;
     }
     for (path, v) in &u.add {
         let merged = match (resolve(&new, path).cloned(), v) {
@@ -133,25 +138,10 @@ fn apply(u: &UpdateExpression, item: &Item) -> DynamoResult<Item> {
         };
         match remaining {
             Some(r) => assign(&mut new, path, r)?,
-            None => remove(&mut new, path),
+            None => remove(&mut new, path)?,
         }
     }
     Ok(new)
-}
-
-trait CmpKey {
-    fn cmp_key(&self) -> Vec<(u8, usize, String)>;
-}
-
-impl CmpKey for Vec<PathElem> {
-    fn cmp_key(&self) -> Vec<(u8, usize, String)> {
-        self.iter()
-            .map(|e| match e {
-                PathElem::Attr(a) => (0, 0, a.clone()),
-                PathElem::Index(i) => (1, *i, String::new()),
-            })
-            .collect()
-    }
 }
 
 fn invalid_path() -> DynamoError {
@@ -198,46 +188,43 @@ fn assign(item: &mut Item, path: &Path, v: AttributeValue) -> DynamoResult<()> {
     Ok(())
 }
 
-fn remove(item: &mut Item, path: &Path) {
+/// Removes `path`. A missing last step (a map key, a list index past the end, a top-level
+/// attribute) removes nothing; any step before it must exist with the type the path expects, as in
+/// SET (Alternator's test_nested_attribute_update_bad_path_dot / _array and
+/// test_nested_attribute_remove_missing_leaf, written against DynamoDB).
+fn remove(item: &mut Item, path: &Path) -> DynamoResult<()> {
     let (first, rest) = match path.0.split_first() {
         Some((PathElem::Attr(a), rest)) => (a, rest),
-        _ => return,
+        _ => return Err(invalid_path()),
     };
     if rest.is_empty() {
         item.remove(first);
-        return;
+        return Ok(());
     }
-    let Some(mut cur) = item.get_mut(first) else {
-        return;
-    };
+    let mut cur = item.get_mut(first).ok_or_else(invalid_path)?;
     for (k, e) in rest.iter().enumerate() {
         let last = k == rest.len() - 1;
         cur = match (e, cur) {
             (PathElem::Attr(a), AttributeValue::M(m)) => {
                 if last {
                     m.remove(a);
-                    return;
+                    return Ok(());
                 }
-                match m.get_mut(a) {
-                    Some(c) => c,
-                    None => return,
-                }
+                m.get_mut(a).ok_or_else(invalid_path)?
             }
             (PathElem::Index(i), AttributeValue::L(l)) => {
                 if last {
                     if *i < l.len() {
                         l.remove(*i);
                     }
-                    return;
+                    return Ok(());
                 }
-                match l.get_mut(*i) {
-                    Some(c) => c,
-                    None => return,
-                }
+                l.get_mut(*i).ok_or_else(invalid_path)?
             }
-            _ => return,
+            _ => return Err(invalid_path()),
         };
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -293,6 +280,46 @@ mod tests {
             e.contains("document path provided in the update expression is invalid"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn appends_past_the_end_go_in_index_order() {
+        let out = run(
+            "SET l[84] = :a1, l[37] = :a2, l[17] = :a3, l[50] = :a4",
+            json!({"l": {"L": [{"S": "one"}]}}),
+            json!({":a1": {"S": "a1"}, ":a2": {"S": "a2"}, ":a3": {"S": "a3"}, ":a4": {"S": "a4"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            out["l"],
+            json!({"L": [{"S": "one"}, {"S": "a3"}, {"S": "a2"}, {"S": "a4"}, {"S": "a1"}]})
+        );
+    }
+
+    #[test]
+    fn remove_needs_every_step_but_the_last() {
+        let item =
+            json!({"s": {"S": "hello"}, "l": {"L": [{"S": "hi"}]}, "m": {"M": {"x": {"N": "3"}}}});
+        for bad in [
+            "REMOVE s.c",
+            "REMOVE s[0]",
+            "REMOVE l.c",
+            "REMOVE m[0]",
+            "REMOVE c.c",
+            "REMOVE c[0]",
+            "REMOVE m.y.z",
+        ] {
+            let e = run(bad, item.clone(), json!({})).unwrap_err();
+            assert!(
+                e.contains(
+                    "The document path provided in the update expression is invalid for update"
+                ),
+                "{bad}: {e}"
+            );
+        }
+        // A missing last step removes nothing.
+        let out = run("REMOVE m.y, l[7], c", item.clone(), json!({})).unwrap();
+        assert_eq!(out, item);
     }
 
     #[test]

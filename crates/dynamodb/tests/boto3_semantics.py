@@ -38,6 +38,10 @@ def _():
     r = client.update_item(TableName="Sem", Key={"pk": S("ghost")}, UpdateExpression="DELETE s :v",
                            ExpressionAttributeValues={":v": {"SS": ["x"]}}, ReturnValues="ALL_NEW")
     assert "Attributes" not in r and get("ghost") is None, r
+    # Even a nested path whose parent is missing: there is no item to hold it.
+    for expr in ["REMOVE x.y", "REMOVE x[0]"]:
+        client.update_item(TableName="Sem", Key={"pk": S("ghost")}, UpdateExpression=expr)
+    assert get("ghost") is None
     # A SET does create it.
     client.update_item(TableName="Sem", Key={"pk": S("ghost")}, UpdateExpression="SET a = :v",
                        ExpressionAttributeValues={":v": N(1)})
@@ -64,6 +68,11 @@ def _():
     client.update_item(TableName="Sem", Key={"pk": S("list")}, UpdateExpression="SET l[10] = :v",
                        ExpressionAttributeValues={":v": N(1)})
     assert get("list")["l"] == {"L": [N(0), N(1)]}
+    # Several appends to one list go in index order, whatever the expression's order.
+    client.update_item(TableName="Sem", Key={"pk": S("list")},
+                       UpdateExpression="SET l[84] = :a, l[37] = :b, l[17] = :c, l[50] = :d",
+                       ExpressionAttributeValues={":a": S("a"), ":b": S("b"), ":c": S("c"), ":d": S("d")})
+    assert get("list")["l"] == {"L": [N(0), N(1), S("c"), S("b"), S("d"), S("a")]}
 
 
 @check("index reads return only what the index projects")

@@ -69,6 +69,30 @@ def _():
             cond_put, expr="attribute_type(a, :t)", values={":t": S("X")})
     rejects(["Incorrect operand type for operator or function", "operator or function: attribute_type",
              "operand type: N"], cond_put, expr="attribute_type(a, :t)", values={":t": N(1)})
+    # The type is a value, never a path; what it tests may be a value.
+    rejects(["Invalid FilterExpression", "Incorrect operand type for operator or function",
+             "operator or function: attribute_type"], client.scan, TableName="Val", FilterExpression="attribute_type(a, b)")
+    client.put_item(TableName="Val", Item={"pk": S("atype"), "sk": N(1)})
+    client.update_item(TableName="Val", Key={"pk": S("atype"), "sk": N(1)}, UpdateExpression="SET c = :v",
+                       ConditionExpression="attribute_type(:v, :t)", ExpressionAttributeValues={":v": N(0), ":t": S("N")})
+    rejects("The conditional request failed", client.update_item, code="ConditionalCheckFailedException",
+            TableName="Val", Key={"pk": S("atype"), "sk": N(1)}, UpdateExpression="SET c = :v",
+            ConditionExpression="attribute_type(:v, :t)", ExpressionAttributeValues={":v": N(0), ":t": S("S")})
+
+
+@check("functions take their number of operands; attribute_exists takes a path")
+def _():
+    rejects(["Incorrect number of operands for operator or function", "operator or function: size",
+             "number of operands: 2"], cond_put, expr="size(a, b) = :n", values={":n": N(1)})
+    rejects(["Invalid FilterExpression", "Incorrect number of operands for operator or function",
+             "operator or function: begins_with", "number of operands: 1"],
+            client.scan, TableName="Val", FilterExpression="begins_with(s)")
+    rejects(["operator or function: contains", "number of operands: 3"],
+            cond_put, expr="contains(a, :n, :n)", values={":n": N(1)})
+    rejects("Operator or function requires a document path; operator or function: attribute_exists",
+            cond_put, expr="attribute_exists(:n)", values={":n": N(1)})
+    rejects("Operator or function requires a document path; operator or function: attribute_not_exists",
+            cond_put, expr="attribute_not_exists(size(a))")
 
 
 @check("size() is an operand, never a condition, and never of a number")
@@ -124,6 +148,11 @@ def _():
              "operator or function: +", "operand type: S"], update, expr="SET a = b + :s", values={":s": S("x")})
     rejects(["operator or function: list_append", "operand type: S"],
             update, expr="SET a = list_append(b, :s)", values={":s": S("x")})
+    # list_append may hold if_not_exists but not another list_append.
+    rejects(["Invalid UpdateExpression",
+             "The function is not allowed to be used this way in an expression; function: list_append"],
+            update, expr="SET a = list_append(list_append(:l, :l), :l)", values={":l": {"L": []}})
+    update("SET nest = list_append(if_not_exists(nest, :l), :m)", values={":l": {"L": []}, ":m": {"L": [N(1)]}})
     # if_not_exists is typed by its fallback: adding to a list is refused before any item is read.
     rejects(["operator or function: +", "operand type: L"],
             update, expr="SET calls = if_not_exists(calls, :empty) + :one", values={":empty": {"L": []}, ":one": N(1)})
@@ -155,6 +184,11 @@ def _():
     rejects("Query key condition not supported",
             query, kce="pk = :v AND xattr = :a", values={":v": S("p"), ":a": N(1)})
     rejects("Query condition missed key schema element: pk", query, kce="sk = :a", values={":a": N(1)})
+
+
+@check("KeyConditions holds one or two conditions: an empty map is refused, not a read of every partition")
+def _():
+    rejects("Conditions can be of length 1 or 2 only", client.query, TableName="Val", KeyConditions={})
 
 
 @check("key condition: operand types match the key's type; begins_with only on S or B")
@@ -230,6 +264,13 @@ def _():
     rejects("The document path provided in the update expression is invalid for update",
             client.update_item, TableName="Val", Key=key, UpdateExpression="SET m[0] = :v",
             ExpressionAttributeValues={":v": N(1)})
+    # REMOVE too: every step before the last must exist with the right type ...
+    for expr in ["REMOVE l.x", "REMOVE m[0]", "REMOVE nope.x", "REMOVE nope[0]"]:
+        rejects("The document path provided in the update expression is invalid for update",
+                client.update_item, TableName="Val", Key=key, UpdateExpression=expr)
+    # ... while a missing last step removes nothing.
+    client.update_item(TableName="Val", Key=key, UpdateExpression="REMOVE m.x, l[5], nope")
+    assert client.get_item(TableName="Val", Key=key)["Item"]["l"] == {"L": [N(1)]}
 
 
 # ---- AttributesToGet / Select / ExclusiveStartKey ----------------------------------------------------
@@ -263,6 +304,11 @@ def _():
             client.scan, TableName="Val", ExclusiveStartKey={"pk": S("p"), "sk": N(1), "x": S("extra")})
     rejects("The provided starting key is outside query boundaries based on provided conditions",
             query, kce="pk = :v", values={":v": S("p")}, ExclusiveStartKey={"pk": S("other"), "sk": N(1)})
+    # The sort-key condition bounds it too; a start key inside it resumes.
+    rejects("The provided starting key is outside query boundaries based on provided conditions",
+            query, kce="pk = :v AND sk > :lo", values={":v": S("p"), ":lo": N(5)},
+            ExclusiveStartKey={"pk": S("p"), "sk": N(1)})
+    query("pk = :v AND sk > :lo", {":v": S("p"), ":lo": N(5)}, ExclusiveStartKey={"pk": S("p"), "sk": N(6)})
 
 
 # ---- Legacy parameters -------------------------------------------------------------------------------
@@ -285,6 +331,20 @@ def _():
             ScanFilter={"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [N(5), N(1)]}})
     rejects("ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
             client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)}, ConditionalOperator="AND")
+    # An empty Expected is none: alone it is no condition, beside a ConditionalOperator an error.
+    client.put_item(TableName="Val", Item={"pk": S("p"), "sk": N(1)}, Expected={})
+    rejects("ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)}, Expected={}, ConditionalOperator="OR")
+    # An Expected entry is a ComparisonOperator with its list, or Exists/Value, never a mix.
+    rejects("One or more parameter values were invalid: Exists and ComparisonOperator cannot be used together for Attribute: a",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"Exists": False, "ComparisonOperator": "EQ", "AttributeValueList": [N(3)]}})
+    rejects("Value and AttributeValueList cannot be used together for Attribute: a",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"Value": N(3), "ComparisonOperator": "EQ", "AttributeValueList": [N(3)]}})
+    rejects("AttributeValueList can only be used with a ComparisonOperator for Attribute: a",
+            client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
+            Expected={"a": {"AttributeValueList": [N(3)]}})
     rejects(["Can not use both expression and non-expression parameters in the same request",
              "Non-expression parameters: {Expected}", "Expression parameters: {ConditionExpression}"],
             client.put_item, TableName="Val", Item={"pk": S("p"), "sk": N(1)},
@@ -319,6 +379,16 @@ def _():
     rejects(["A value specified for a secondary index key is not supported",
              "cannot contain an empty string value", "IndexName: byG, IndexKey: gk"], put, gk=S(""))
     put(gk=S("g" * 2048), gs={"B": b"x" * 1024})
+
+
+@check("an index Query resumes only from a start key inside its key condition, sort key included")
+def _():
+    q = lambda gs: client.query(  # noqa: E731
+        TableName="Lim", IndexName="byG", KeyConditionExpression="gk = :g AND gs = :s",
+        ExpressionAttributeValues={":g": S("right"), ":s": {"B": b"right"}},
+        ExclusiveStartKey={"pk": S("p"), "sk": S("s"), "gk": S("right"), "gs": {"B": gs}})
+    rejects("The provided starting key is outside query boundaries based on provided conditions", q, gs=b"wrong")
+    q(b"right")
 
 
 @check("key attribute names up to 255 bytes; index names 3-255 of [a-zA-Z0-9_.-]")

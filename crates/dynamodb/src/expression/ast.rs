@@ -3,8 +3,9 @@
 
 use crate::attribute_value::AttributeValue;
 
-/// One step of a document path.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One step of a document path. Ordered map keys first, then list indexes by number, so paths sort
+/// the way updates apply list elements.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathElem {
     /// Map key / top-level attribute name.
     Attr(String),
@@ -13,7 +14,7 @@ pub enum PathElem {
 }
 
 /// A document path such as `a.b[1].c`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Path(pub Vec<PathElem>);
 
 impl Path {
@@ -121,8 +122,8 @@ pub enum Condition {
     Exists(Path),
     /// `attribute_not_exists(path)`
     NotExists(Path),
-    /// `attribute_type(path, :t)`
-    AttributeType(Path, Operand),
+    /// `attribute_type(x, :t)`: `x` is a path, or a value whose type is known now.
+    AttributeType(Operand, Operand),
     /// `begins_with(a, b)`
     BeginsWith(Operand, Operand),
     /// `contains(a, b)`
@@ -159,8 +160,8 @@ impl Condition {
             }
             Condition::Not(x) => x.for_each_path(f),
             Condition::Exists(p) | Condition::NotExists(p) => f(p),
-            Condition::AttributeType(p, t) => {
-                f(p);
+            Condition::AttributeType(a, t) => {
+                op(a, f);
                 op(t, f);
             }
         }

@@ -126,10 +126,17 @@ pub fn evaluate(cond: &Condition, item: &Item) -> bool {
         Condition::Not(x) => !evaluate(x, item),
         Condition::Exists(p) => resolve(item, p).is_some(),
         Condition::NotExists(p) => resolve(item, p).is_none(),
-        Condition::AttributeType(p, t) => match (resolve(item, p), operand_value(item, t)) {
-            (Some(v), Some(AttributeValue::S(t))) => v.type_name() == t,
-            _ => false,
-        },
+        Condition::AttributeType(a, Operand::Value(AttributeValue::S(t))) => {
+            // The type alone is read: a path's value is not cloned.
+            let found = match a {
+                Operand::Path(p) => resolve(item, p).map(AttributeValue::type_name),
+                Operand::Value(v) => Some(v.type_name()),
+                Operand::Size(_) => operand_value(item, a).map(|v| v.type_name()),
+            };
+            found == Some(t.as_str())
+        }
+        // The parser admits only a string constant as the type.
+        Condition::AttributeType(..) => false,
         Condition::BeginsWith(a, b) => match (operand_value(item, a), operand_value(item, b)) {
             (Some(AttributeValue::S(x)), Some(AttributeValue::S(y))) => x.starts_with(&y),
             (Some(AttributeValue::B(x)), Some(AttributeValue::B(y))) => x.starts_with(&y),

@@ -179,54 +179,85 @@ fn comparison(cur: &mut Cursor) -> DynamoResult<Condition> {
 
 #[inline(never)]
 fn function(cur: &mut Cursor, name: &str) -> DynamoResult<Condition> {
-    let known = [
-        "attribute_exists",
-        "attribute_not_exists",
-        "attribute_type",
-        "begins_with",
-        "contains",
-    ];
-    if !known.contains(&name) {
-        return Err(unknown_function(cur, name));
-    }
+    let operands = match name {
+        "attribute_exists" | "attribute_not_exists" => 1,
+        "attribute_type" | "begins_with" | "contains" => 2,
+        _ => return Err(unknown_function(cur, name)),
+    };
     cur.bump();
     cur.expect(Tok::LParen)?;
-    let c = match name {
-        "attribute_exists" => Condition::Exists(cur.path()?),
-        "attribute_not_exists" => Condition::NotExists(cur.path()?),
-        "attribute_type" => {
-            let p = cur.path()?;
-            cur.expect(Tok::Comma)?;
-            let t = operand(cur)?;
-            constant_in(cur, &t, "attribute_type", &["S"])?;
-            if let Operand::Value(AttributeValue::S(s)) = &t {
-                let types = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
-                if !types.contains(&s.as_str()) {
-                    return Err(cur.err(format!("Invalid attribute type name found; type: {s}, valid types: {{ B,NULL,SS,BOOL,L,BS,N,NS,S,M }}")));
-                }
-            }
-            Condition::AttributeType(p, t)
-        }
-        "begins_with" => {
-            let a = operand(cur)?;
-            cur.expect(Tok::Comma)?;
-            let b = operand(cur)?;
-            distinct(cur, name, &a, &b)?;
-            for o in [&a, &b] {
-                constant_in(cur, o, "begins_with", &["S", "B"])?;
-            }
-            Condition::BeginsWith(a, b)
-        }
-        _ => {
-            let a = operand(cur)?;
-            cur.expect(Tok::Comma)?;
-            let b = operand(cur)?;
-            distinct(cur, name, &a, &b)?;
-            Condition::Contains(a, b)
-        }
-    };
+    // AWS parses any operands, then checks their number, their distinctness, then what each
+    // function asks of them (dynalite's condition grammar, which follows DynamoDB's errors).
+    let mut args = vec![operand(cur)?];
+    while *cur.peek() == Tok::Comma {
+        cur.bump();
+        args.push(operand(cur)?);
+    }
     cur.expect(Tok::RParen)?;
-    Ok(c)
+    operand_count(cur, name, args.len(), operands)?;
+    let mut args = args.into_iter();
+    let (a, b) = (args.next(), args.next());
+    Ok(match (name, a, b) {
+        ("attribute_exists", Some(Operand::Path(p)), None) => Condition::Exists(p),
+        ("attribute_not_exists", Some(Operand::Path(p)), None) => Condition::NotExists(p),
+        // Alternator's test_update_condition_attribute_exists: a value is refused with "path".
+        ("attribute_exists" | "attribute_not_exists", _, None) => {
+            return Err(cur.err(format!(
+                "Operator or function requires a document path; operator or function: {name}"
+            )))
+        }
+        (_, Some(a), Some(b)) => {
+            distinct(cur, name, &a, &b)?;
+            match name {
+                "attribute_type" => attribute_type(cur, a, b)?,
+                "begins_with" => {
+                    for o in [&a, &b] {
+                        constant_in(cur, o, "begins_with", &["S", "B"])?;
+                    }
+                    Condition::BeginsWith(a, b)
+                }
+                _ => Condition::Contains(a, b),
+            }
+        }
+        // operand_count let through only the shapes above.
+        _ => return Err(cur.syntax_error()),
+    })
+}
+
+/// AWS: a function called with the wrong number of operands.
+fn operand_count(cur: &Cursor, name: &str, got: usize, want: usize) -> DynamoResult<()> {
+    if got == want {
+        return Ok(());
+    }
+    Err(cur.err(format!(
+        "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {got}"
+    )))
+}
+
+/// `attribute_type(x, :t)`. The type must be a `:value` naming a DynamoDB type (Alternator's
+/// test_update_condition_attribute_type_second_arg); what it tests may be a value too
+/// (test_update_condition_attribute_type: `attribute_type(:val, :type)` holds for a number).
+fn attribute_type(cur: &Cursor, subject: Operand, t: Operand) -> DynamoResult<Condition> {
+    let wrong_type = |shown: &str| {
+        cur.err(format!(
+            "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {shown}"
+        ))
+    };
+    match &t {
+        Operand::Value(AttributeValue::S(s)) => {
+            let types = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
+            if !types.contains(&s.as_str()) {
+                return Err(cur.err(format!("Invalid attribute type name found; type: {s}, valid types: {{ B,NULL,SS,BOOL,L,BS,N,NS,S,M }}")));
+            }
+        }
+        Operand::Value(v) => return Err(wrong_type(v.type_name())),
+        Operand::Size(_) => return Err(wrong_type("N")),
+        // A path's type is unknown until the item is read: AWS names every type it could have.
+        Operand::Path(_) => return Err(wrong_type(
+            "{S,SS,N,NS,B,BS,BOOL,NULL,L,M,HD,DOUBLE,FLOAT,HDS,FS,DOUBLESET,DICT,DECIMAL,INT,DECIMALSET,INTSET}",
+        )),
+    }
+    Ok(Condition::AttributeType(subject, t))
 }
 
 /// Parses an operand: path, `:value` or `size(path)`.
@@ -242,20 +273,35 @@ fn operand(cur: &mut Cursor) -> DynamoResult<Operand> {
             }
             cur.bump();
             cur.bump();
-            let size = match cur.peek().clone() {
-                // size() of a constant is known now: fold it into a number.
-                Tok::ValueRef(v) => {
-                    cur.bump();
-                    let value = cur.value_ref(&v)?;
-                    constant_size(cur, &value)?
-                }
-                _ => Operand::Size(cur.path()?),
-            };
+            let mut args = vec![size_operand(cur)?];
+            while *cur.peek() == Tok::Comma {
+                cur.bump();
+                args.push(size_operand(cur)?);
+            }
             cur.expect(Tok::RParen)?;
-            Ok(size)
+            // AWS counts size()'s operands before anything else about them (Alternator's
+            // test_update_condition_size: `size(a, a)` names 2).
+            operand_count(cur, "size", args.len(), 1)?;
+            match args.pop() {
+                // size() of a constant is known now: fold it into a number.
+                Some(Operand::Value(value)) => constant_size(cur, &value),
+                Some(o) => Ok(o),
+                None => Err(cur.syntax_error()),
+            }
         }
         Tok::Ident(_) | Tok::NameRef(_) => Ok(Operand::Path(cur.path()?)),
         _ => Err(cur.syntax_error()),
+    }
+}
+
+/// One operand of `size()`: a `:value`, or a path (as `Operand::Size`).
+fn size_operand(cur: &mut Cursor) -> DynamoResult<Operand> {
+    match cur.peek().clone() {
+        Tok::ValueRef(v) => {
+            cur.bump();
+            Ok(Operand::Value(cur.value_ref(&v)?))
+        }
+        _ => Ok(Operand::Size(cur.path()?)),
     }
 }
 

@@ -149,6 +149,17 @@ fn set_operand(p: &mut Cursor, depth: usize) -> DynamoResult<SetOperand> {
                     let a = set_operand(p, depth + 1)?;
                     p.expect(Tok::Comma)?;
                     let b = set_operand(p, depth + 1)?;
+                    // AWS parses a list_append inside another but refuses it, though
+                    // if_not_exists inside one is fine (Alternator's
+                    // test_update_expression_function_nesting, written against DynamoDB).
+                    if [&a, &b]
+                        .iter()
+                        .any(|o| matches!(o, SetOperand::ListAppend(..)))
+                    {
+                        return Err(p.err(
+                            "The function is not allowed to be used this way in an expression; function: list_append",
+                        ));
+                    }
                     for o in [&a, &b] {
                         constant_of_type(p, o, "list_append", "L")?;
                     }

@@ -206,10 +206,37 @@ pub fn filter_map(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Con
 /// `Expected` as a condition.
 fn expected(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition>> {
     let mut conds = Vec::new();
+    let invalid = |what: &str, name: &str| {
+        DynamoError::validation(format!(
+            "One or more parameter values were invalid: {what} for Attribute: {name}"
+        ))
+    };
     for (name, spec) in map {
-        if spec.get("ComparisonOperator").is_some() {
+        // AWS: an entry is either a ComparisonOperator with its AttributeValueList or the older
+        // Exists/Value pair, never a mix (Alternator's test_update_expected_operator_clash; the
+        // words are dynalite's, which follows DynamoDB's).
+        let has = |member: &str| spec.get(member).is_some_and(|v| !v.is_null());
+        if has("ComparisonOperator") {
+            if has("Exists") {
+                return Err(invalid(
+                    "Exists and ComparisonOperator cannot be used together",
+                    name,
+                ));
+            }
+            if has("Value") && has("AttributeValueList") {
+                return Err(invalid(
+                    "Value and AttributeValueList cannot be used together",
+                    name,
+                ));
+            }
             conds.push(filter_entry(name, spec)?);
             continue;
+        }
+        if has("AttributeValueList") {
+            return Err(invalid(
+                "AttributeValueList can only be used with a ComparisonOperator",
+                name,
+            ));
         }
         let exists = spec.get("Exists").and_then(Value::as_bool).unwrap_or(true);
         let value = spec
@@ -242,13 +269,15 @@ pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Co
     match (expr, legacy) {
         (Some(_), Some(_)) => Err(mixed("Expected", "ConditionExpression")),
         (Some(e), None) => Ok(Some(parse_condition(e, "ConditionExpression", attrs)?)),
-        (None, Some(m)) => expected(m, conditional_or(r)?),
-        (_, None) if r.opt_str("ConditionalOperator")?.is_some() => {
+        // An empty Expected counts as none: a ConditionalOperator beside it has nothing to join
+        // (Alternator's test_update_expected_empty), though alone it is a plain unconditional write.
+        (None, Some(m)) if !m.is_empty() => expected(m, conditional_or(r)?),
+        (_, _) if r.opt_str("ConditionalOperator")?.is_some() => {
             Err(DynamoError::validation(
                 "ConditionalOperator can only be used when Expected or QueryFilter or ScanFilter are present",
             ))
         }
-        (None, None) => Ok(None),
+        (None, _) => Ok(None),
     }
 }
 

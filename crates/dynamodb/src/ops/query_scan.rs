@@ -93,6 +93,14 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     let key_condition = if is_query {
         match (r.opt_str("KeyConditionExpression")?, r.opt_obj("KeyConditions")?) {
             (Some(e), None) => Some(parse_condition(e, "KeyConditionExpression", &mut attrs)?),
+            // An empty KeyConditions names no partition key: refused, not a read of the whole
+            // table (Alternator's test_query_missing_key; the words are dynalite's, which follows
+            // DynamoDB's length check on this map).
+            (None, Some(m)) if m.is_empty() => {
+                return Err(DynamoError::validation(
+                    "Conditions can be of length 1 or 2 only",
+                ))
+            }
             (None, Some(m)) => legacy::filter_map(m, false)?,
             (Some(_), Some(_)) => {
                 return Err(DynamoError::validation(
@@ -315,8 +323,11 @@ pub fn apply(state: &mut State, q: QueryScan) -> DynamoResult<Reply> {
             ));
         }
     }
-    if let (Some(start), Some(k)) = (&start, &kc) {
-        if start[0] != k.hash {
+    // AWS: a Query resumes only from a key its key condition admits, the sort key included
+    // (Alternator's test_gsi_query_exclusivestartkey_wrong_partition: `p = :p AND x = :x` on an
+    // index refuses a start key with another x). Checked once, on the start key alone.
+    if let (Some(start), Some(k), Some(start_item)) = (&start, &kc, &q.start) {
+        if start[0] != k.hash || k.range.as_ref().is_some_and(|r| !evaluate(r, start_item)) {
             return Err(DynamoError::validation(
                 "The provided starting key is outside query boundaries based on provided conditions",
             ));
