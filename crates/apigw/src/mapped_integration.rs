@@ -112,7 +112,14 @@ pub(crate) async fn integrate(
     };
     let mut pairs = vec![("Content-Type".to_owned(), content_type)];
     pairs.extend(response_headers(chosen, &output.body, stage_variables));
-    let status = StatusCode::from_u16(chosen.status_code)
+    // AWS: a response template's `$context.responseOverride` wins over the integration
+    // response's status and headers (the documented "override an API's response status code").
+    let overrides = input.response_override();
+    for (name, value) in overrides.headers {
+        pairs.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
+        pairs.push((name, value));
+    }
+    let status = StatusCode::from_u16(overrides.status.unwrap_or(chosen.status_code))
         .map_err(|e| GatewayError::MappingFailed(e.to_string()))?;
     crate::response_parts::assemble(status, pairs, Bytes::from(body), "application/json")
         .map_err(GatewayError::MappingFailed)

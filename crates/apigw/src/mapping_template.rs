@@ -35,6 +35,19 @@ pub(crate) struct MappingInput<'a> {
     pub stage_variables: &'a BTreeMap<String, String>,
     /// `body` parsed as JSON, once.
     json: OnceCell<serde_json::Value>,
+    /// `$context` as the template sees it, made once so `#set($context.responseOverride…)`
+    /// lands in the value the caller reads back.
+    template_context: OnceCell<Value>,
+}
+
+/// What a response template asked to change with `$context.responseOverride` (AWS: "Override
+/// your API's request and response parameters and status codes").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ResponseOverride {
+    /// `$context.responseOverride.status`, when it is a status code.
+    pub status: Option<u16>,
+    /// `$context.responseOverride.header.<name>` values, in the order they were set.
+    pub headers: Vec<(String, String)>,
 }
 
 impl<'a> MappingInput<'a> {
@@ -51,6 +64,38 @@ impl<'a> MappingInput<'a> {
             context,
             stage_variables,
             json: OnceCell::new(),
+            template_context: OnceCell::new(),
+        }
+    }
+
+    /// What the rendered template set under `$context.responseOverride` (nothing before a
+    /// render).
+    pub fn response_override(&self) -> ResponseOverride {
+        let Some(Value::Map(context)) = self.template_context.get() else {
+            return ResponseOverride::default();
+        };
+        let context = context.borrow();
+        let Some(Value::Map(overrides)) = context.get("responseOverride") else {
+            return ResponseOverride::default();
+        };
+        let overrides = overrides.borrow();
+        let status = overrides.get("status").and_then(|status| match status {
+            Value::Int(code) => u16::try_from(*code).ok(),
+            Value::Str(text) => text.trim().parse().ok(),
+            _ => None,
+        });
+        let headers = match overrides.get("header") {
+            Some(Value::Map(headers)) => headers
+                .borrow()
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        ResponseOverride {
+            status: status.filter(|code| (100..=599).contains(code)),
+            headers,
         }
     }
 
@@ -81,7 +126,31 @@ impl Host for MappingInput<'_> {
     fn variable(&self, name: &str) -> Option<Value> {
         match name {
             "input" | "util" => Some(Value::Host(name.to_owned())),
-            "context" => Some(Value::from_json(self.context)),
+            "context" => Some(
+                self.template_context
+                    .get_or_init(|| {
+                        let context = Value::from_json(self.context);
+                        // Present and empty, so `#set` can fill them.
+                        if let Value::Map(entries) = &context {
+                            let empty = || Value::map(std::iter::empty::<(String, Value)>());
+                            let mut entries = entries.borrow_mut();
+                            for name in ["responseOverride", "requestOverride"] {
+                                let holder = empty();
+                                if let Value::Map(fields) = &holder {
+                                    let mut fields = fields.borrow_mut();
+                                    fields.insert("header".to_owned(), empty());
+                                    if name == "requestOverride" {
+                                        fields.insert("querystring".to_owned(), empty());
+                                        fields.insert("path".to_owned(), empty());
+                                    }
+                                }
+                                entries.entry(name.to_owned()).or_insert(holder);
+                            }
+                        }
+                        context
+                    })
+                    .clone(),
+            ),
             "stageVariables" => Some(Value::map(
                 self.stage_variables
                     .iter()
@@ -93,6 +162,9 @@ impl Host for MappingInput<'_> {
 
     fn property(&self, object: &str, name: &str) -> Value {
         match (object, name) {
+            // AWS renders an empty body as `{}` whatever its content type (LocalStack's
+            // AWS-validated fix "rendering of $input.body when empty").
+            ("input", "body") if self.body.is_empty() => Value::str("{}"),
             ("input", "body") => Value::str(self.body),
             _ => Value::Null,
         }

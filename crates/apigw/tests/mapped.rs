@@ -111,7 +111,7 @@ fn api() -> RestApi {
                 status_code: 200,
                 response_templates: templates(&[(
                     "application/json",
-                    r#"{"mocked": true, "id": "$input.params('id')"}"#,
+                    r##"{"mocked": true, "id": "$input.params('id')"}#if($input.params('id') == "teapot")#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Brew = "no")#end"##,
                 )]),
                 response_parameters: BTreeMap::new(),
             },
@@ -310,6 +310,17 @@ async fn mock_integration_answers_from_its_templates() {
     let answer = h.send("GET", "/mock/42?missing=yes", &[], "").await;
     assert_eq!(answer.status, 404, "{}", answer.body);
     assert_eq!(answer.body, r#"{"mocked": "missing"}"#);
+    // AWS: a response template's `$context.responseOverride` sets the status and headers.
+    let answer = h.send("GET", "/mock/teapot", &[], "").await;
+    assert_eq!(answer.status, 418, "{}", answer.body);
+    assert_eq!(answer.headers["x-brew"], "no");
+    assert!(
+        answer
+            .body
+            .starts_with(r#"{"mocked": true, "id": "teapot"}"#),
+        "{}",
+        answer.body
+    );
     assert!(h.invocations().is_empty());
 }
 

@@ -214,3 +214,54 @@ fn unknown_methods_and_bad_paths_fail_the_render() {
         assert!(input.render(template).is_err(), "{template}");
     }
 }
+
+/// AWS's "Override an API's response status code" tutorial: a response template sets the status
+/// and headers through `$context.responseOverride`.
+#[test]
+fn response_templates_override_the_status_and_headers() {
+    let (params, context) = (params(), context());
+    let stage_variables = BTreeMap::new();
+    let template = r#"#set($inputRoot = $input.path('$'))
+$input.json("$")
+#if($inputRoot.toString().contains("error"))
+#set($context.responseOverride.status = 400)
+#set($context.responseOverride.header.X-Reason = "failed")
+#end"#;
+    let failed = MappingInput::new(
+        r#"{"message":"an error"}"#,
+        &params,
+        &context,
+        &stage_variables,
+    );
+    let body = failed.render(template).expect("renders");
+    assert!(body.contains(r#"{"message":"an error"}"#), "{body}");
+    assert_eq!(
+        failed.response_override(),
+        ResponseOverride {
+            status: Some(400),
+            headers: vec![("X-Reason".to_owned(), "failed".to_owned())],
+        }
+    );
+    let fine = MappingInput::new(r#"{"message":"ok"}"#, &params, &context, &stage_variables);
+    fine.render(template).expect("renders");
+    assert_eq!(fine.response_override(), ResponseOverride::default());
+    // A string status counts; one outside HTTP's range does not.
+    let text = MappingInput::new("{}", &params, &context, &stage_variables);
+    text.render(r#"#set($context.responseOverride.status = "202")"#)
+        .expect("renders");
+    assert_eq!(text.response_override().status, Some(202));
+    let odd = MappingInput::new("{}", &params, &context, &stage_variables);
+    odd.render("#set($context.responseOverride.status = 600)")
+        .expect("renders");
+    assert_eq!(odd.response_override().status, None);
+}
+
+/// AWS renders an empty body as `{}` in `$input.body`.
+#[test]
+fn an_empty_body_is_an_empty_object() {
+    assert_eq!(
+        render(r#"{"b": "$util.escapeJavaScript($input.body)"}"#, ""),
+        r#"{"b": "{}"}"#
+    );
+    assert_eq!(render("$input.body", "x"), "x");
+}
