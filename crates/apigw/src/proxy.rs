@@ -96,6 +96,18 @@ impl Dialect {
                 http_api_response::map(payload, http_api_response::Reader::HttpApi)
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
             }
+            // A RESPONSE_STREAM URL whose handler answered without streaming sends that answer
+            // as it is: Lambda reads an HTTP response only from a streamed prelude (AWS-validated
+            // in LocalStack's test_lambda_url_echo_invoke[RESPONSE_STREAM]: the client decodes
+            // the returned object, `body` and all).
+            Dialect::FunctionUrl if api.streams => {
+                let mut response = Response::new(Full::new(Bytes::copy_from_slice(payload)));
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                Ok(response)
+            }
             Dialect::FunctionUrl => {
                 http_api_response::map(payload, http_api_response::Reader::FunctionUrl)
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
