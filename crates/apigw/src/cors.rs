@@ -89,7 +89,7 @@ impl Gateway {
         }
         if let Ok((_, api)) = self.matched(ex) {
             if let Some(config) = &api.cors {
-                apply(config, ex, response);
+                apply(config, ex, response, ex.dialect == Dialect::FunctionUrl);
             }
         }
     }
@@ -164,15 +164,27 @@ pub(crate) fn preflight(cors: &Cors, ex: &Exchange) -> Option<Response<Full<Byte
 
 /// HTTP API / Function URL, on the function's response: the function's own CORS headers go, the
 /// configured ones come when the request's `Origin` is allowed.
-pub(crate) fn apply(cors: &Cors, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
+///
+/// An HTTP API drops the integration's own `Access-Control-*` headers (AWS's "Configuring CORS
+/// for an HTTP API"); a Function URL (`keep_theirs`) adds its own beside them, so a function
+/// that also sets CORS answers two values and browsers refuse it, as users of both report
+/// (aws-powertools/powertools-lambda-python#4163).
+pub(crate) fn apply(
+    cors: &Cors,
+    ex: &Exchange,
+    response: &mut Response<Full<Bytes>>,
+    keep_theirs: bool,
+) {
     let headers = response.headers_mut();
     let theirs: Vec<HeaderName> = headers
         .keys()
         .filter(|name| name.as_str().starts_with("access-control-"))
         .cloned()
         .collect();
-    for name in theirs {
-        headers.remove(name);
+    if !keep_theirs {
+        for name in theirs {
+            headers.remove(name);
+        }
     }
     let Some(origin) = ex.header("origin") else {
         return;
@@ -243,9 +255,11 @@ fn glob(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+/// Adds a CORS header beside any of the same name (only a Function URL's response can have one:
+/// the function's own).
 fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
-        headers.insert(name, value);
+        headers.append(name, value);
     }
 }
 
@@ -280,6 +294,48 @@ mod tests {
         };
         assert!(origin_allowed(&any, "http://localhost:8080"));
         assert_eq!(allowed_origin_value(&any, "http://x"), "*");
+    }
+
+    /// An HTTP API replaces the function's CORS headers; a Function URL adds its own beside them
+    /// (on AWS a function that also sets them answers two values, which browsers refuse).
+    #[test]
+    fn only_function_urls_keep_the_functions_own_cors_headers() {
+        let cors = Cors {
+            allow_origins: vec!["https://a.example".into()],
+            ..Cors::default()
+        };
+        let (parts, ()) = http::Request::builder()
+            .header("origin", "https://a.example")
+            .body(())
+            .expect("static request")
+            .into_parts();
+        let ex = Exchange::new(
+            parts,
+            "127.0.0.1:9".parse().expect("addr"),
+            Dialect::FunctionUrl,
+        );
+        let answer = || {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            response.headers_mut().insert(
+                "access-control-allow-origin",
+                HeaderValue::from_static("https://a.example"),
+            );
+            response
+        };
+        let values = |response: &Response<Full<Bytes>>| -> Vec<String> {
+            response
+                .headers()
+                .get_all("access-control-allow-origin")
+                .iter()
+                .map(|v| v.to_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let mut url = answer();
+        apply(&cors, &ex, &mut url, true);
+        assert_eq!(values(&url), ["https://a.example", "https://a.example"]);
+        let mut http_api = answer();
+        apply(&cors, &ex, &mut http_api, false);
+        assert_eq!(values(&http_api), ["https://a.example"]);
     }
 
     #[test]
