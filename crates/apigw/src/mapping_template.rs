@@ -178,9 +178,11 @@ impl Host for MappingInput<'_> {
                     .map(|v| v.to_string())
                     .unwrap_or_default(),
             )),
+            // AWS prints a list `$input.path` gives as JSON, even inside a map it gives (which
+            // prints Java-style): LocalStack's AWS-validated "apigw input path formatting" fix.
             ("input", "path", 1) => Ok(self
                 .select(args)?
-                .map_or(Value::Null, |v| Value::from_json(&v))),
+                .map_or(Value::Null, |v| Value::from_json_printing_lists_as_json(&v))),
             ("input", "params", 0) => Ok(Value::map([
                 ("path", pairs(&self.params.path)),
                 ("querystring", pairs(&self.params.querystring)),

@@ -120,7 +120,7 @@ impl Renderer<'_> {
         out: &mut String,
     ) -> Result<Flow, RenderError> {
         let items: Vec<Value> = match self.expr(iterable)? {
-            Value::List(items) => items.borrow().clone(),
+            Value::List(items) | Value::JsonList(items) => items.borrow().clone(),
             // Velocity iterates a map's values.
             Value::Map(entries) => entries.borrow().values().cloned().collect(),
             Value::Null => Vec::new(),
@@ -192,7 +192,7 @@ impl Renderer<'_> {
                 entries.borrow_mut().insert(key, value);
                 Ok(())
             }
-            (Value::List(items), Segment::Index(index)) => {
+            (Value::List(items) | Value::JsonList(items), Segment::Index(index)) => {
                 let index = self.expr(index)?.as_int();
                 let mut items = items.borrow_mut();
                 match index.and_then(|i| usize::try_from(i).ok()) {

@@ -27,7 +27,7 @@ pub(crate) fn property(value: &Value, name: &str) -> Value {
 /// `$value[index]`: a list's item or a map's entry; null when absent.
 pub(crate) fn index(value: &Value, index: &Value) -> Value {
     match value {
-        Value::List(items) => index
+        Value::List(items) | Value::JsonList(items) => index
             .as_int()
             .and_then(|i| usize::try_from(i).ok())
             .and_then(|i| items.borrow().get(i).cloned())
@@ -59,7 +59,7 @@ pub(crate) fn call(value: &Value, method: &str, args: &[Value]) -> Result<Value,
     }
     match value {
         Value::Str(s) => string_method(s, method, args).map_or_else(unknown, Ok),
-        Value::List(items) => {
+        Value::List(items) | Value::JsonList(items) => {
             let mut items = items.borrow_mut();
             Ok(match (method, args) {
                 ("size", []) => Value::Int(items.len() as i64),
@@ -73,7 +73,7 @@ pub(crate) fn call(value: &Value, method: &str, args: &[Value]) -> Result<Value,
                     items.push(x.clone());
                     Value::Bool(true)
                 }
-                ("addAll", [Value::List(more)]) => {
+                ("addAll", [Value::List(more) | Value::JsonList(more)]) => {
                     let more = more.borrow().clone();
                     items.extend(more);
                     Value::Bool(true)
@@ -248,7 +248,7 @@ fn kind(value: &Value) -> &'static str {
         Value::Int(_) => "an integer",
         Value::Float(_) => "a number",
         Value::Str(_) => "a string",
-        Value::List(_) => "a list",
+        Value::List(_) | Value::JsonList(_) => "a list",
         Value::Map(_) => "a map",
         Value::Host(_) => "an object",
     }

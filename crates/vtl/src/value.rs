@@ -28,6 +28,9 @@ pub enum Value {
     Str(String),
     /// `List`.
     List(List),
+    /// A list that prints as JSON: what API Gateway's `$input.path` gives for an array (its
+    /// printed form is the JSON text, where a `List` prints as Java's `[a, b]`).
+    JsonList(List),
     /// `Map`.
     Map(Map),
     /// An object of the host (`$input`, `$util`): its properties and methods are the host's.
@@ -54,6 +57,24 @@ impl Value {
         Value::Map(Rc::new(RefCell::new(
             entries.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         )))
+    }
+
+    /// Like [`Value::from_json`], with every array a [`Value::JsonList`], which prints as JSON.
+    pub fn from_json_printing_lists_as_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Array(items) => Value::JsonList(Rc::new(RefCell::new(
+                items
+                    .iter()
+                    .map(Value::from_json_printing_lists_as_json)
+                    .collect(),
+            ))),
+            serde_json::Value::Object(entries) => Value::map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json_printing_lists_as_json(v))),
+            ),
+            scalar => Value::from_json(scalar),
+        }
     }
 
     /// A JSON value as the template sees it: objects become maps, arrays lists, whole numbers
@@ -88,7 +109,9 @@ impl Value {
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
             Value::Str(s) => s.clone().into(),
-            Value::List(items) => items.borrow().iter().map(Value::to_json).collect(),
+            Value::List(items) | Value::JsonList(items) => {
+                items.borrow().iter().map(Value::to_json).collect()
+            }
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .borrow()
@@ -137,6 +160,7 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => f.write_str(&java_double(*x)),
             Value::Str(s) => f.write_str(s),
+            Value::JsonList(_) => f.write_str(&self.to_json().to_string()),
             Value::List(items) => {
                 f.write_str("[")?;
                 for (i, item) in items.borrow().iter().enumerate() {
@@ -199,7 +223,9 @@ impl PartialEq for Value {
             }
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Str(a), Value::Str(b)) => a == b,
-            (Value::List(a), Value::List(b)) => *a.borrow() == *b.borrow(),
+            (Value::List(a) | Value::JsonList(a), Value::List(b) | Value::JsonList(b)) => {
+                *a.borrow() == *b.borrow()
+            }
             (Value::Map(a), Value::Map(b)) => *a.borrow() == *b.borrow(),
             _ => self.to_string() == other.to_string(),
         }

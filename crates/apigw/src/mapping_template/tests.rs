@@ -265,3 +265,25 @@ fn an_empty_body_is_an_empty_object() {
     );
     assert_eq!(render("$input.body", "x"), "x");
 }
+
+/// AWS prints a list `$input.path` gives as JSON, also inside a map it gives (which prints
+/// Java-style), and the list still iterates and counts as a list.
+#[test]
+fn lists_from_input_path_print_as_json() {
+    let body = r#"{"a": 1, "b": [{"c": 5}], "l": ["x", "y"]}"#;
+    assert_eq!(render("$input.path('$.l')", body), r#"["x","y"]"#);
+    assert_eq!(render("$input.path('$.b')", body), r#"[{"c":5}]"#);
+    assert_eq!(
+        render("$input.path('$')", body),
+        r#"{a=1, b=[{"c":5}], l=["x","y"]}"#
+    );
+    assert_eq!(
+        render(
+            "#foreach($x in $input.path('$.l'))$x;#end$input.path('$.l').size()",
+            body
+        ),
+        "x;y;2"
+    );
+    // A list a template builds itself is Java's.
+    assert_eq!(render("#set($mine = ['x', 'y'])$mine", body), "[x, y]");
+}
