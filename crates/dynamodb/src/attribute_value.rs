@@ -76,6 +76,14 @@ impl AttributeValue {
         }
     }
 
+    /// Whether this is a set (SS, NS or BS).
+    pub fn is_set(&self) -> bool {
+        matches!(
+            self,
+            AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)
+        )
+    }
+
     /// Parses one wire value (`{"S": "x"}` …), validating it as DynamoDB does.
     pub fn from_json(v: &Value) -> ParseResult<AttributeValue> {
         parse_value(v, 0)

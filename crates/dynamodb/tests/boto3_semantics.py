@@ -356,6 +356,29 @@ def _():
     assert get("typed")["v"] == S("text")
 
 
+@check("AttributeUpdates ADD appends to lists; ADD and DELETE refuse the types they cannot take")
+def _():
+    # Alternator's test_update_item_add / _delete, written against DynamoDB.
+    def add(pk, name, value, action="ADD"):
+        return client.update_item(TableName="Sem", Key={"pk": S(pk)},
+                                  AttributeUpdates={name: {"Action": action, "Value": value}})
+    client.put_item(TableName="Sem", Item={"pk": S("lst"), "a": {"L": [N(1), N(2)]}})
+    add("lst", "a", {"L": [N(3), N(4)]})
+    add("lst", "a", {"L": [N(3)]})
+    add("lst", "b", {"L": [S("x")]})
+    item = get("lst")
+    assert item["a"] == {"L": [N(1), N(2), N(3), N(4), N(3)]} and item["b"] == {"L": [S("x")]}, item
+    for bad in (S("s"), {"M": {"y": N(2)}}, {"BOOL": True}):
+        code, msg, _ = error_of(add, "lst", "a", bad)
+        assert code == "ValidationException" and "type" in msg, (bad, msg)
+    for bad in (S("b"), N(3), {"L": [N(2)]}):
+        code, msg, _ = error_of(add, "lst", "a", bad, "DELETE")
+        assert code == "ValidationException" and "type" in msg, (bad, msg)
+    code, msg, _ = error_of(add, "lst", "a", N(1))
+    assert code == "ValidationException" and "mismatch" in msg, msg
+    assert get("lst") == item
+
+
 @check("a parallel Scan resumes only from a key of its own segment")
 def _():
     for i in range(40):

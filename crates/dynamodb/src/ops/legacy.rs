@@ -339,10 +339,32 @@ pub fn attribute_updates(map: &Map<String, Value>) -> DynamoResult<UpdateExpress
             .get("Value")
             .map(AttributeValue::from_json)
             .transpose()?;
+        // DynamoDB (Alternator's test_update_item_add / _delete, written against it): ADD takes a
+        // number, a set or a list (appended, onto an empty list when the attribute is missing);
+        // DELETE's value must be a set; any other type is refused before the item is read.
+        let refused = |action: &str, v: &AttributeValue| {
+            DynamoError::validation(format!(
+                "One or more parameter values were invalid: {action} action is not supported for the type {}",
+                v.type_name()
+            ))
+        };
         match (action, value) {
             ("PUT", Some(v)) => u.set.push((path(name), SetValue::Operand(SetOperand::Value(v)))),
             ("DELETE", None) => u.remove.push(path(name)),
+            ("DELETE", Some(v)) if !v.is_set() => return Err(refused("DELETE", &v)),
             ("DELETE", Some(v)) => u.delete.push((path(name), v)),
+            ("ADD", Some(v @ AttributeValue::L(_))) => {
+                let existing = SetOperand::IfNotExists(
+                    path(name),
+                    Box::new(SetOperand::Value(AttributeValue::L(Vec::new()))),
+                );
+                let appended =
+                    SetOperand::ListAppend(Box::new(existing), Box::new(SetOperand::Value(v)));
+                u.set.push((path(name), SetValue::Operand(appended)));
+            }
+            ("ADD", Some(v)) if !(v.is_set() || matches!(v, AttributeValue::N(_))) => {
+                return Err(refused("ADD", &v))
+            }
             ("ADD", Some(v)) => u.add.push((path(name), v)),
             _ => {
                 return Err(DynamoError::validation(format!(
