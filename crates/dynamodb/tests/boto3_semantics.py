@@ -333,8 +333,14 @@ def _():
     assert ids(r) == ["m2", "m3"], r
 
 
-@check("legacy and expression parameters never mix, whatever their jobs")
+@check("legacy and expression parameters never mix, whatever their jobs; KeyConditions is the exception")
 def _():
+    # KeyConditions goes with a ProjectionExpression or FilterExpression (not with a
+    # KeyConditionExpression): Alternator's test_projection_expression_query, run against DynamoDB.
+    client.put_item(TableName="Sem", Item={"pk": S("kc"), "a": N(1), "b": N(2)})
+    r = client.query(TableName="Sem", KeyConditions={"pk": {"AttributeValueList": [S("kc")], "ComparisonOperator": "EQ"}},
+                     ProjectionExpression="a", FilterExpression="b = :two", ExpressionAttributeValues={":two": N(2)})
+    assert r["Items"] == [{"a": N(1)}], r
     code, msg, _ = error_of(raw.update_item, TableName="Sem", Key={"pk": S("mix")},
                             AttributeUpdates={"a": {"Action": "PUT", "Value": N(1)}},
                             ConditionExpression="attribute_not_exists(a)")

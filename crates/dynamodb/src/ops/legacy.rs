@@ -46,7 +46,13 @@ pub fn no_mixed_parameters(r: &Req) -> DynamoResult<()> {
             .filter(|n| r.0.get(*n).is_some_and(|v| !v.is_null()))
             .collect()
     };
-    let (legacy, expressions) = (present(&NON_EXPRESSION), present(&EXPRESSION));
+    let (mut legacy, expressions) = (present(&NON_EXPRESSION), present(&EXPRESSION));
+    // Legacy KeyConditions may go with the other expressions (a ProjectionExpression or a
+    // FilterExpression), only not with a KeyConditionExpression: Alternator's
+    // test_projection_expression_query (run against DynamoDB) and dynalite do so.
+    if !expressions.contains(&"KeyConditionExpression") {
+        legacy.retain(|name| *name != "KeyConditions");
+    }
     if legacy.is_empty() || expressions.is_empty() {
         return Ok(());
     }
