@@ -70,6 +70,15 @@ fn printed_url(server: &Server, function: &str) -> (String, String) {
     (url_in(&logs[at]), url_in(&logs[at + 1]))
 }
 
+/// A client that sends requests for `host` to `addr` (`*.localhost` names need no DNS).
+fn resolving_to(host: &str, addr: std::net::SocketAddr) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .resolve(host, addr)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn function_url_example_answers_at_both_printed_addresses() {
     let server = Server::start(sluice(), &example_template("function-url"), &[]);
@@ -100,12 +109,7 @@ fn function_url_example_answers_at_both_printed_addresses() {
         .trim_start_matches("http://")
         .parse()
         .unwrap();
-    let resolving = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .resolve(&host, addr)
-        .build()
-        .unwrap();
-    let response = resolving
+    let response = resolving_to(&host, addr)
         .put(format!("{by_host}items/1"))
         .body("raw bytes")
         .send()
@@ -121,12 +125,7 @@ fn function_url_example_answers_at_both_printed_addresses() {
 
     // A URL id no function has: Lambda's 403, not an API's answer.
     let unknown = format!("{}.lambda-url.us-east-1.localhost", "a".repeat(32));
-    let resolving = reqwest::blocking::Client::builder()
-        .no_proxy()
-        .resolve(&unknown, addr)
-        .build()
-        .unwrap();
-    let response = resolving
+    let response = resolving_to(&unknown, addr)
         .get(format!("http://{unknown}:{}/", addr.port()))
         .send()
         .unwrap();
