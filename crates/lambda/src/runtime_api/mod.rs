@@ -7,7 +7,6 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
@@ -26,8 +25,14 @@ use crate::MAX_RESPONSE_PAYLOAD;
 
 const PREFIX: &str = "/2018-06-01/runtime/";
 const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
+mod error_type;
+mod runtime_state;
 mod streamed_response;
+#[cfg(test)]
+mod tests;
 
+use error_type::valid_error_type;
+use runtime_state::{CurrentInvocation, Phase, Transition};
 use streamed_response::{streamed_response, trailer_error};
 
 /// A runtime that streams its response says so with `streaming` in this header (and sends the
@@ -93,15 +98,27 @@ pub(crate) enum RuntimeEvent {
         content_type: String,
         frames: mpsc::Receiver<StreamFrame>,
     },
+    /// A response whose `Lambda-Runtime-Function-Response-Mode` is neither absent nor
+    /// `streaming` was refused; AWS fails the invocation with `Runtime.InvalidResponseModeHeader`.
+    InvalidResponseMode { request_id: String },
     /// `POST /invocation/{id}/error`.
     Error {
+        request_id: String,
+        /// The request's `Content-Type`: it decides how the body becomes the caller's payload.
+        content_type: Option<String>,
+        body: Bytes,
+    },
+    /// A streamed response, read whole, whose trailers reported a failure (as
+    /// [`StreamFrame::Failed`] does when it is relayed).
+    TrailerError {
         request_id: String,
         error_type: Option<String>,
         body: Bytes,
     },
-    /// `POST /init/error`.
+    /// `POST /init/error`, accepted only before the runtime's first `next`.
     InitError {
-        error_type: Option<String>,
+        /// As Lambda records it ([`valid_error_type`]).
+        error_type: String,
         body: Bytes,
     },
 }
@@ -127,12 +144,9 @@ struct State {
     /// `Lambda-Runtime-Invoked-Function-Arn`, made once: each `next` shares it.
     function_arn_header: Option<HeaderValue>,
     queue: tokio::sync::Mutex<mpsc::Receiver<PendingInvocation>>,
-    /// The request id handed out by `next` and not yet answered.
-    current: Mutex<Option<String>>,
-    /// Whether the current invocation's caller takes a streamed response.
-    current_streams: AtomicBool,
+    /// Where the runtime stands, and the invocation it holds.
+    phase: Mutex<Phase>,
     events: mpsc::UnboundedSender<RuntimeEvent>,
-    ready: AtomicBool,
     /// The Extensions API, served on the same listener as on Lambda.
     extensions: Arc<extensions_api::Endpoint>,
 }
@@ -164,10 +178,8 @@ impl RuntimeApi {
             function_arn_header: HeaderValue::try_from(function_arn.as_str()).ok(),
             function_arn,
             queue: tokio::sync::Mutex::new(inv_rx),
-            current: Mutex::new(None),
-            current_streams: AtomicBool::new(false),
+            phase: Mutex::new(Phase::Started),
             events: ev_tx,
-            ready: AtomicBool::new(false),
             extensions,
         });
         let task = tokio::spawn(serve(listener, state, peers));
@@ -296,10 +308,23 @@ async fn forbidden(req: Request<Incoming>) -> Response<Full<Bytes>> {
 
 /// `GET /runtime/invocation/next`: long-poll until the supervisor assigns an invocation.
 async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
-    if !state.ready.swap(true, Ordering::AcqRel) {
-        let _ = state.events.send(RuntimeEvent::Ready {
-            at: std::time::Instant::now(),
-        });
+    {
+        let mut phase = lock(&state.phase);
+        match &*phase {
+            Phase::Started => {
+                let _ = state.events.send(RuntimeEvent::Ready {
+                    at: std::time::Instant::now(),
+                });
+            }
+            // AWS (RIE RuntimeRunningState.Ready): `next` while an invocation is open renders
+            // that invocation again, same event and headers.
+            Phase::Running(current) => return render(current),
+            Phase::Ready | Phase::ResponseSent(_) => {}
+            Phase::InitError | Phase::InvocationResponse(_) => {
+                return phase.refuse(Transition::Ready)
+            }
+        }
+        *phase = Phase::Ready;
     }
     let pending = state.queue.lock().await.recv().await;
     let Some(inv) = pending else {
@@ -319,17 +344,15 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
         invoked_arn,
         streaming,
     } = inv;
-    state.current_streams.store(streaming, Ordering::Release);
-    *lock(&state.current) = Some(request_id.clone());
-    // The invocation's own strings move into their headers instead of being copied again.
-    let owned = |text: String| HeaderValue::from_maybe_shared(Bytes::from(text));
     let function_arn = match invoked_arn {
-        Some(arn) => owned(arn).ok(),
+        Some(arn) => owned_header(arn).ok(),
         None => state.function_arn_header.clone(),
     };
-    let (Ok(request_id), Ok(trace_id), Some(function_arn)) =
-        (owned(request_id), owned(trace_id), function_arn)
-    else {
+    let (Ok(request_id_header), Ok(trace_id), Some(function_arn)) = (
+        owned_header(request_id.clone()),
+        owned_header(trace_id),
+        function_arn,
+    ) else {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",
@@ -338,27 +361,40 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
     };
     // Static names: hyper writes them lower-case either way, and parsing each name again on
     // every invocation showed in profiles.
-    let mut builder = Response::builder()
-        .status(StatusCode::OK)
-        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-        .header(REQUEST_ID_HEADER, request_id)
-        .header(DEADLINE_HEADER, deadline_ms)
-        .header(FUNCTION_ARN_HEADER, function_arn)
-        .header(TRACE_ID_HEADER, trace_id);
+    let mut headers = http::HeaderMap::with_capacity(7);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(REQUEST_ID_HEADER, request_id_header);
+    headers.insert(DEADLINE_HEADER, HeaderValue::from(deadline_ms));
+    headers.insert(FUNCTION_ARN_HEADER, function_arn);
+    headers.insert(TRACE_ID_HEADER, trace_id);
     // AWS: Lambda-Runtime-Client-Context / -Cognito-Identity only when the caller sent them.
     // Sluice's callers can send a client context (the Invoke API's X-Amz-Client-Context); no
     // caller has a Cognito identity yet.
-    if let Some(context) = client_context {
-        builder = builder.header(CLIENT_CONTEXT_HEADER, context);
+    if let Some(context) = client_context.and_then(|c| owned_header(c).ok()) {
+        headers.insert(CLIENT_CONTEXT_HEADER, context);
     }
-    builder = builder.header(CONTENT_LENGTH, payload.len());
-    builder.body(Full::new(payload)).unwrap_or_else(|_| {
-        error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "ServiceException",
-            "bad header",
-        )
-    })
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(payload.len()));
+    let current = CurrentInvocation {
+        request_id,
+        payload,
+        headers,
+        streaming,
+    };
+    let response = render(&current);
+    *lock(&state.phase) = Phase::Running(Box::new(current));
+    response
+}
+
+/// The invocation's own strings move into their headers instead of being copied again.
+fn owned_header(text: String) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    HeaderValue::from_maybe_shared(Bytes::from(text))
+}
+
+/// `next`'s answer for `current`.
+fn render(current: &CurrentInvocation) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(current.payload.clone()));
+    *response.headers_mut() = current.headers.clone();
+    response
 }
 
 /// `POST /runtime/invocation/{id}/response`.
@@ -367,58 +403,95 @@ async fn invocation_response(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    let streamed = req
-        .headers()
-        .get(RESPONSE_MODE_HEADER)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
-    if streamed && state.current_streams.load(Ordering::Acquire) && is_current(state, id) {
+    let mode = req.headers().get(RESPONSE_MODE_HEADER).cloned();
+    // AWS (RIE invocationresponse.go): only exactly `streaming`, or no header, is a mode.
+    let streamed = match &mode {
+        None => false,
+        Some(mode) if mode.as_bytes() == STREAMING_MODE => true,
+        Some(_) => return invalid_response_mode(state, id, req).await,
+    };
+    if streamed && is_open_streaming(state, id) {
         return streamed_response(state, id, req).await;
     }
     // The body is read before judging the id: hyper closes a connection whose request body
     // was left unread, and the runtime's keep-alive connection must survive a 400.
     let body = read_body(req.into_body()).await;
-    if !is_current(state, id) {
-        return invalid_request_id();
-    }
-    match body {
-        BodyRead::Complete(body, trailers) => {
-            if !take_current(state, id) {
-                return invalid_request_id();
-            }
-            // A streamed response read whole: a failure reported in its trailers fails the
-            // invocation as `POST /error` would.
-            let event = match trailers.as_ref().and_then(trailer_error) {
-                Some((error_type, body)) => RuntimeEvent::Error {
-                    request_id: id.to_owned(),
-                    error_type,
-                    body,
-                },
-                None => RuntimeEvent::Response {
-                    request_id: id.to_owned(),
-                    body,
-                },
-            };
-            let _ = state.events.send(event);
-            accepted()
-        }
-        BodyRead::TooLarge => {
-            if take_current(state, id) {
-                let _ = state.events.send(RuntimeEvent::ResponseTooLarge {
-                    request_id: id.to_owned(),
-                });
-            }
-            error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_PAYLOAD} bytes)."),
+    let body = match body {
+        BodyRead::Failed => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequest",
+                "Could not read request body",
             )
         }
-        BodyRead::Failed => error_response(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            "Could not read request body",
-        ),
+        BodyRead::Complete(body, trailers) => Some((body, trailers)),
+        BodyRead::TooLarge => None,
+    };
+    if let Some(refused) = refusal_of_answer(state, id, Transition::InvocationResponse) {
+        return refused;
     }
+    let Some((body, trailers)) = body else {
+        let _ = state.events.send(RuntimeEvent::ResponseTooLarge {
+            request_id: id.to_owned(),
+        });
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_PAYLOAD} bytes)."),
+        );
+    };
+    // A streamed response read whole: a failure reported in its trailers fails the
+    // invocation as `POST /error` would.
+    let event = match trailers.as_ref().and_then(trailer_error) {
+        Some((error_type, body)) => RuntimeEvent::TrailerError {
+            request_id: id.to_owned(),
+            error_type,
+            body,
+        },
+        None => RuntimeEvent::Response {
+            request_id: id.to_owned(),
+            body,
+        },
+    };
+    let _ = state.events.send(event);
+    accepted()
+}
+
+/// `Lambda-Runtime-Function-Response-Mode: streaming`, byte for byte.
+const STREAMING_MODE: &[u8] = b"streaming";
+
+/// A response with a response mode Lambda does not know. AWS (RIE invocationresponse.go): the
+/// state check comes first; then the invocation fails with `Runtime.InvalidResponseModeHeader`
+/// and the runtime gets a 400, left in `InvocationResponse` (so its next `next` is refused).
+async fn invalid_response_mode(
+    state: &State,
+    id: &str,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    read_body(req.into_body()).await;
+    {
+        let mut phase = lock(&state.phase);
+        if phase.current_id() != Some(id) {
+            return invalid_request_id();
+        }
+        if !matches!(*phase, Phase::Running(_)) {
+            return phase.refuse(Transition::InvocationResponse);
+        }
+        *phase = Phase::InvocationResponse(id.to_owned());
+    }
+    let _ = state.events.send(RuntimeEvent::InvalidResponseMode {
+        request_id: id.to_owned(),
+    });
+    error_response(
+        StatusCode::BAD_REQUEST,
+        "InvalidFunctionResponseMode",
+        "Invalid function response mode",
+    )
+}
+
+/// Whether `id` is the open invocation and its caller takes a streamed response.
+fn is_open_streaming(state: &State, id: &str) -> bool {
+    matches!(&*lock(&state.phase), Phase::Running(current) if current.request_id == id && current.streaming)
 }
 
 /// `POST /runtime/invocation/{id}/error`.
@@ -427,49 +500,64 @@ async fn invocation_error(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    let error_type = header_string(&req, ERROR_TYPE_HEADER);
+    // Its `Lambda-Runtime-Function-Error-Type` goes unused: REPORT shows no error type for a
+    // handled error, and the caller's payload is the body.
+    let content_type = header_string(&req, "content-type");
     let body = match read_body(req.into_body()).await {
         BodyRead::Complete(body, _) => body,
         // An oversized or unreadable error document still fails the invocation.
         BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
     };
-    if !take_current(state, id) {
-        return invalid_request_id();
+    if let Some(refused) = refusal_of_answer(state, id, Transition::InvocationErrorResponse) {
+        return refused;
     }
     let _ = state.events.send(RuntimeEvent::Error {
         request_id: id.to_owned(),
-        error_type,
+        content_type,
         body,
     });
     accepted()
 }
 
-/// `POST /runtime/init/error`.
+/// `POST /runtime/init/error`: only before the runtime's first `next`. AWS (RIE
+/// RuntimeStartedState.InitError): from any other state it is a 403 and the invocation, if
+/// any, carries on.
 async fn init_error(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let error_type = header_string(&req, ERROR_TYPE_HEADER);
+    let error_type = valid_error_type(header_string(&req, ERROR_TYPE_HEADER).as_deref());
     let body = match read_body(req.into_body()).await {
         BodyRead::Complete(body, _) => body,
         BodyRead::TooLarge | BodyRead::Failed => Bytes::new(),
     };
+    {
+        let mut phase = lock(&state.phase);
+        if !matches!(*phase, Phase::Started) {
+            return phase.refuse(Transition::InitError);
+        }
+        *phase = Phase::InitError;
+    }
     let _ = state
         .events
         .send(RuntimeEvent::InitError { error_type, body });
     accepted()
 }
 
-fn is_current(state: &State, id: &str) -> bool {
-    lock(&state.current).as_deref() == Some(id)
-}
-
-/// Clear the current id if it is `id`; false when another request already answered it.
-fn take_current(state: &State, id: &str) -> bool {
-    let mut current = lock(&state.current);
-    if current.as_deref() == Some(id) {
-        *current = None;
-        true
-    } else {
-        false
+/// Record a result for invocation `id`, or give the refusal: 400 for an id that is not the
+/// current one, AWS's 403 when the current one is no longer open (already answered, or a
+/// response under way).
+fn refusal_of_answer(
+    state: &State,
+    id: &str,
+    transition: Transition,
+) -> Option<Response<Full<Bytes>>> {
+    let mut phase = lock(&state.phase);
+    if phase.current_id() != Some(id) {
+        return Some(invalid_request_id());
     }
+    if !matches!(*phase, Phase::Running(_)) {
+        return Some(phase.refuse(transition));
+    }
+    *phase = Phase::ResponseSent(id.to_owned());
+    None
 }
 
 fn header_string(req: &Request<Incoming>, name: &str) -> Option<String> {

@@ -8,9 +8,10 @@ use hyper::body::Incoming;
 use tokio::sync::mpsc;
 
 use super::{
-    accepted, error_response, header_string, invalid_request_id, read_body, take_current,
-    RuntimeEvent, State, StreamFrame, ERROR_TYPE_HEADER,
+    accepted, error_response, header_string, invalid_request_id, read_body, Phase, RuntimeEvent,
+    State, StreamFrame, Transition, ERROR_TYPE_HEADER,
 };
+use crate::lock::lock;
 use crate::MAX_STREAMED_RESPONSE;
 
 /// Trailer: the error document, base64-encoded (AWS's runtimes encode it so it fits a header).
@@ -26,10 +27,30 @@ pub(super) async fn streamed_response(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    if !take_current(state, id) {
+    // AWS (RIE states.go): the invocation is in `InvocationResponse` while its body streams,
+    // and `RuntimeResponseSentState` once the body ended, however it ended.
+    let refused = {
+        let mut phase = lock(&state.phase);
+        if phase.current_id() != Some(id) {
+            Some(invalid_request_id())
+        } else if !matches!(*phase, Phase::Running(_)) {
+            Some(phase.refuse(Transition::InvocationResponse))
+        } else {
+            *phase = Phase::InvocationResponse(id.to_owned());
+            None
+        }
+    };
+    if let Some(refused) = refused {
         read_body(req.into_body()).await;
-        return invalid_request_id();
+        return refused;
     }
+    let response = relay_body(state, id, req).await;
+    *lock(&state.phase) = Phase::ResponseSent(id.to_owned());
+    response
+}
+
+/// Send the streamed body to the supervisor frame by frame; the runtime's answer.
+async fn relay_body(state: &State, id: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let content_type = header_string(&req, "content-type")
         .unwrap_or_else(|| DEFAULT_STREAM_CONTENT_TYPE.to_owned());
     let (frames, receiver) = mpsc::channel(8);

@@ -63,28 +63,112 @@ pub(crate) fn runtime_exited_in_init(request_id: Option<&str>, status: &str) -> 
     }
 }
 
-/// A runtime's `POST /init/error`, as the caller sees it.
-pub(crate) fn init_error(error_type: Option<String>, body: Bytes) -> InitFailure {
-    let error_type = error_type
-        .or_else(|| {
-            serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| {
-                    v.get("errorType")
-                        .and_then(|t| t.as_str())
-                        .map(str::to_owned)
-                })
-        })
-        .unwrap_or_else(|| "Runtime.Unknown".to_owned());
+/// A runtime's `POST /init/error`, as the caller sees it: `error_type` as Lambda recorded it
+/// (REPORT's `Error Type`), the body passed on as it came. AWS (RIE initerror.go): the body is
+/// the payload byte for byte, JSON or not.
+pub(crate) fn init_error(error_type: String, body: Bytes) -> InitFailure {
     InitFailure {
-        payload: error_payload(Some(&error_type), body),
+        payload: body,
         error_type,
         timed_out: false,
     }
 }
 
-/// The payload returned for a reported error: the runtime's document when it sent JSON, else
-/// one built from the error type header.
+/// The `Content-Type` with which a runtime asks Lambda to keep only the error document's
+/// `errorMessage`, `errorType` and `stackTrace` (its `errorCause` goes to X-Ray).
+const ERROR_WITH_CAUSE: &str = "application/vnd.aws.lambda.error.cause+json";
+
+/// The caller's payload for a runtime's `POST /invocation/{id}/error`. AWS (RIE
+/// invocationerror.go): the body byte for byte, JSON or not; with `Content-Type`
+/// `application/vnd.aws.lambda.error.cause+json` (compared exactly), the document reduced to
+/// `errorMessage`, `errorType` and `stackTrace`, or the JSON string `"Invalid error body"` when
+/// it is no such document (mime_type_error_cause_json.go).
+pub(crate) fn invocation_error_payload(content_type: Option<&str>, body: Bytes) -> Bytes {
+    if content_type != Some(ERROR_WITH_CAUSE) {
+        return body;
+    }
+    match ErrorWithCause::parse(&body) {
+        Some(document) => document.encode(),
+        None => Bytes::from_static(br#""Invalid error body""#),
+    }
+}
+
+/// What Lambda keeps of an `application/vnd.aws.lambda.error.cause+json` document.
+struct ErrorWithCause {
+    message: String,
+    error_type: String,
+    stack_trace: Vec<String>,
+}
+
+impl ErrorWithCause {
+    /// Read as Go's encoding/json fills RIE's struct: an object (or `null`), other keys ignored,
+    /// a key matched case-insensitively when no exact one is there, a missing or `null` field
+    /// left empty, a field of another type an error.
+    fn parse(body: &[u8]) -> Option<ErrorWithCause> {
+        use serde_json::Value;
+        // Go replaces invalid UTF-8 inside strings with U+FFFD instead of refusing it.
+        let text = String::from_utf8_lossy(body);
+        let object = match serde_json::from_str::<Value>(&text).ok()? {
+            Value::Object(object) => object,
+            Value::Null => serde_json::Map::new(),
+            _ => return None,
+        };
+        let field = |name: &str| {
+            object.get(name).or_else(|| {
+                object
+                    .iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value)
+            })
+        };
+        let string = |value: Option<&Value>| match value {
+            None | Some(Value::Null) => Some(String::new()),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => None,
+        };
+        let stack_trace = match field("stackTrace") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| string(Some(item)))
+                .collect::<Option<_>>()?,
+            Some(_) => return None,
+        };
+        Some(ErrorWithCause {
+            message: string(field("errorMessage"))?,
+            error_type: string(field("errorType"))?,
+            stack_trace,
+        })
+    }
+
+    /// RIE's model.ErrorResponse as Go encodes it: `errorMessage`, `errorType`, then
+    /// `stackTrace` unless empty, with `<`, `>`, `&`, U+2028 and U+2029 escaped.
+    fn encode(&self) -> Bytes {
+        let quoted = |s: &str| serde_json::Value::from(s).to_string();
+        let mut text = format!(
+            r#"{{"errorMessage":{},"errorType":{}"#,
+            quoted(&self.message),
+            quoted(&self.error_type)
+        );
+        if !self.stack_trace.is_empty() {
+            let frames: Vec<String> = self.stack_trace.iter().map(|f| quoted(f)).collect();
+            text.push_str(&format!(r#","stackTrace":[{}]}}"#, frames.join(",")));
+        } else {
+            text.push('}');
+        }
+        // Only the strings can hold these characters.
+        let text = text
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029");
+        Bytes::from(text)
+    }
+}
+
+/// The payload for a failure a streamed response reported in its trailers: the runtime's
+/// document when it sent JSON, else one built from the error type.
 pub(crate) fn error_payload(error_type: Option<&str>, body: Bytes) -> Bytes {
     if serde_json::from_slice::<serde_json::Value>(&body).is_ok() {
         return body;
@@ -102,6 +186,48 @@ pub(crate) fn error_document(error_type: &str, message: &str) -> Bytes {
 mod tests {
     use super::*;
     use std::os::unix::process::ExitStatusExt;
+
+    #[test]
+    fn error_bodies_pass_through_unless_they_ask_for_the_cause_filter() {
+        let raw = Bytes::from_static(b"not json at all");
+        assert_eq!(invocation_error_payload(None, raw.clone()), raw);
+        assert_eq!(
+            invocation_error_payload(Some("application/json"), raw.clone()),
+            raw
+        );
+        let with_cause = Some(ERROR_WITH_CAUSE);
+        assert_eq!(
+            invocation_error_payload(with_cause, raw),
+            Bytes::from_static(br#""Invalid error body""#)
+        );
+        let document = Bytes::from_static(
+            br#"{"errorType":"E","errorMessage":"a<b & c","stackTrace":["f1"],"errorCause":{"x":1},"extra":2}"#,
+        );
+        assert_eq!(
+            invocation_error_payload(with_cause, document),
+            Bytes::from_static(
+                br#"{"errorMessage":"a\u003cb \u0026 c","errorType":"E","stackTrace":["f1"]}"#
+            )
+        );
+        // Missing fields are empty, an empty trace is left out, a wrong type is no document.
+        assert_eq!(
+            invocation_error_payload(with_cause, Bytes::from_static(br#"{"stackTrace":[]}"#)),
+            Bytes::from_static(br#"{"errorMessage":"","errorType":""}"#)
+        );
+        assert_eq!(
+            invocation_error_payload(with_cause, Bytes::from_static(br#"{"errorType":5}"#)),
+            Bytes::from_static(br#""Invalid error body""#)
+        );
+        // Same content type with parameters is not the same content type to AWS.
+        let json = Bytes::from_static(br#"{"errorCause":1}"#);
+        assert_eq!(
+            invocation_error_payload(
+                Some("application/vnd.aws.lambda.error.cause+json; charset=utf-8"),
+                json.clone()
+            ),
+            json
+        );
+    }
 
     #[test]
     fn a_clean_exit_gives_no_reason_and_others_quote_the_status() {

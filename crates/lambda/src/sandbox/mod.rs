@@ -44,7 +44,7 @@ pub(crate) use extension_phases::PendingReport;
 use extension_phases::{until, Waited};
 use extension_processes::ExtensionProcesses;
 pub(crate) use function_error::{error_document, InitFailure};
-use function_error::{error_payload, init_error};
+use function_error::{error_payload, invocation_error_payload};
 pub(crate) use host::SandboxHost;
 pub(crate) use outcome::Answered;
 use outcome::{trace_id, Outcome};
@@ -402,6 +402,15 @@ impl Sandbox {
             }),
             RuntimeEvent::Error {
                 request_id: id,
+                content_type,
+                body,
+            } if id == request_id => Some(Outcome {
+                payload: invocation_error_payload(content_type.as_deref(), body),
+                function_error: true,
+                status: ReportStatus::Success,
+            }),
+            RuntimeEvent::TrailerError {
+                request_id: id,
                 error_type,
                 body,
             } if id == request_id => Some(Outcome {
@@ -417,17 +426,19 @@ impl Sandbox {
                 function_error: true,
                 status: ReportStatus::Error("Function.ResponseSizeTooLarge".to_owned()),
             }),
-            RuntimeEvent::InitError { error_type, body } => {
-                // Reported late (a runtime that initialises lazily); the sandbox is done.
+            RuntimeEvent::InvalidResponseMode { request_id: id } if id == request_id => {
+                // AWS (RIE invocationresponse.go): an error with an empty payload; the runtime
+                // is left mid-response and its next `next` is refused, so the sandbox is not
+                // used again.
                 self.healthy = false;
-                self.kill();
-                let failure = init_error(error_type, body);
                 Some(Outcome {
-                    payload: failure.payload,
+                    payload: Bytes::new(),
                     function_error: true,
-                    status: ReportStatus::Error(failure.error_type),
+                    status: ReportStatus::Error("Runtime.InvalidResponseModeHeader".to_owned()),
                 })
             }
+            // An `/init/error` is only accepted before the first `next` ([`Sandbox::wait_ready`]
+            // takes it); nothing else is for this invocation.
             _ => None,
         }
     }

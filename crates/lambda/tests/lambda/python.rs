@@ -269,8 +269,11 @@ async fn other_exceptions_at_import_are_reported_as_themselves() {
         !trace.iter().any(|f| f.contains("bootstrap.py")),
         "{trace:?}"
     );
+    // REPORT's error type is the header's, validated as Lambda validates it (RIE
+    // fatalerror.GetValidRuntimeOrFunctionErrorType): `Exception` names no `Runtime.` or
+    // `Function.` error, so it is `Runtime.Unknown`; the payload keeps the body's own type.
     assert!(
-        inv.log_tail.contains("Error Type: Exception"),
+        inv.log_tail.contains("Error Type: Runtime.Unknown\t"),
         "{}",
         inv.log_tail
     );
