@@ -355,6 +355,18 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
     let defs_json = req
         .opt_arr("AttributeDefinitions")?
         .ok_or_else(|| null_error("AttributeDefinitions"))?;
+    // Name lengths are request-model rules, checked before definitions meet keys: the key
+    // schema's first, then the definitions' (below).
+    for (i, e) in req.opt_arr("KeySchema")?.into_iter().flatten().enumerate() {
+        if let Some(name) = e.get("AttributeName").and_then(Value::as_str) {
+            check_length(
+                name,
+                &format!("keySchema.{}.member.attributeName", i + 1),
+                1,
+                MAX_KEY_ATTRIBUTE_NAME_BYTES,
+            )?;
+        }
+    }
     let mut defs = Vec::new();
     for (i, d) in defs_json.iter().enumerate() {
         let n = d
@@ -365,6 +377,14 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
             .get("AttributeType")
             .and_then(Value::as_str)
             .ok_or_else(|| null_error("AttributeType"))?;
+        // The request model holds a definition's name to 1-255 characters before any definition
+        // is matched with a key (Alternator's *_incoherent_names tests, written against DynamoDB).
+        check_length(
+            n,
+            &format!("attributeDefinitions.{}.member.attributeName", i + 1),
+            1,
+            MAX_KEY_ATTRIBUTE_NAME_BYTES,
+        )?;
         if !["S", "N", "B"].contains(&t) {
             return Err(DynamoError::validation(format!(
                 "1 validation error detected: Value '{t}' at 'attributeDefinitions.{}.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]",

@@ -455,6 +455,18 @@ def create_with(**kw):
     return client.create_table(**base)
 
 
+@check("a definition's name longer than 255 characters is refused before definitions meet keys")
+def _():
+    # Alternator's test_limit_attribute_length_key_bad_incoherent_names, written against DynamoDB.
+    long = "x" * 256
+    rejects(["at 'attributeDefinitions.1.member.attributeName'", "less than or equal to 255"], create_with,
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": long, "AttributeType": "S"}])
+    rejects("less than or equal to 255", create_with,
+            KeySchema=[{"AttributeName": long, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+
+
 @check("index projections: a known type, NonKeyAttributes exactly with INCLUDE")
 def _():
     gsi = lambda proj: [{"IndexName": "gix", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],  # noqa: E731

@@ -126,11 +126,17 @@ pub fn update_table(state: &mut State, r: &Req) -> DynamoResult<Value> {
         .cloned()
         .ok_or_else(|| not_found(name))?;
     if let Some(defs) = r.opt_arr("AttributeDefinitions")? {
-        for d in defs {
+        for (i, d) in defs.iter().enumerate() {
             if let (Some(n), Some(t)) = (
                 d.get("AttributeName").and_then(Value::as_str),
                 d.get("AttributeType").and_then(Value::as_str),
             ) {
+                crate::table_request::check_length(
+                    n,
+                    &format!("attributeDefinitions.{}.member.attributeName", i + 1),
+                    1,
+                    crate::table_request::MAX_KEY_ATTRIBUTE_NAME_BYTES,
+                )?;
                 if !def.attribute_definitions.iter().any(|(x, _)| x == n) {
                     def.attribute_definitions
                         .push((n.to_string(), t.to_string()));
