@@ -414,6 +414,11 @@ fn request_payload(
     ] {
         out.insert(key.into(), event.get(key).cloned().unwrap_or(Value::Null));
     }
+    // AWS's REQUEST authorizer events carry `"pathParameters": {}` on a route without any
+    // (aws-lambda-go's and Powertools' captured samples), where the proxy event has null.
+    if out.get("pathParameters").is_some_and(Value::is_null) {
+        out.insert("pathParameters".into(), json!({}));
+    }
     Ok(Value::Object(out))
 }
 

@@ -115,6 +115,8 @@ fn request_authorizer_gets_the_request_and_needs_every_identity_source() {
     assert!(!keys.contains(&"body"), "the REQUEST input carries no body");
     assert_eq!(context["tenant"], "t1");
     assert_eq!(context["tier"], "gold");
+    // AWS: a route without path parameters gives the authorizer `{}`, not null.
+    assert_eq!(context["pathParameters"], "{}");
     assert_eq!(get(&server, "/request", &[("X-User", "bob")]).0, 401);
     assert_eq!(get(&server, "/request?tenant=t1", &[]).0, 401);
 }
