@@ -27,6 +27,7 @@ pub fn parse(r: &Req) -> DynamoResult<GetItem> {
     let table = table_name(r)?.to_string();
     let key = item_from_json(r.obj("Key")?)?;
     let mut attrs = ExprAttrs::from_request(r, &["ProjectionExpression"])?;
+    legacy::no_mixed_parameters(r)?;
     let projection = legacy::projection(r, &mut attrs)?;
     attrs.check_all_used()?;
     Ok(GetItem {

@@ -21,7 +21,8 @@ pub(super) fn mixed(non_expr: &str, expr: &str) -> DynamoError {
 }
 
 /// DynamoDB refuses a request that mixes any legacy parameter with any expression, not only the
-/// pairs that do the same job (Alternator's test_condition_expression_attribute_updates:
+/// pairs that do the same job. Called once per request, as each single-item operation and
+/// Query/Scan begin to read their expressions (before the pair checks below, which it covers) (Alternator's test_condition_expression_attribute_updates:
 /// `AttributeUpdates` with a `ConditionExpression`); the message lists each side in braces.
 pub fn no_mixed_parameters(r: &Req) -> DynamoResult<()> {
     const NON_EXPRESSION: [&str; 6] = [
@@ -269,7 +270,6 @@ fn expected(map: &Map<String, Value>, or: bool) -> DynamoResult<Option<Condition
 
 /// The condition of a write: `ConditionExpression` or legacy `Expected`.
 pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Condition>> {
-    no_mixed_parameters(r)?;
     let expr = r.opt_str("ConditionExpression")?;
     let legacy = r.opt_obj("Expected")?;
     match (expr, legacy) {
@@ -289,7 +289,6 @@ pub fn write_condition(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Co
 
 /// The projection of a read: `ProjectionExpression` or legacy `AttributesToGet`.
 pub fn projection(r: &Req, attrs: &mut ExprAttrs) -> DynamoResult<Option<Vec<Path>>> {
-    no_mixed_parameters(r)?;
     let expr = r.opt_str("ProjectionExpression")?;
     let legacy = r.opt_arr("AttributesToGet")?;
     match (expr, legacy) {

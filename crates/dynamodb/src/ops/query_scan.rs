@@ -103,9 +103,7 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
             }
             (None, Some(m)) => legacy::filter_map(m, false)?,
             (Some(_), Some(_)) => {
-                return Err(DynamoError::validation(
-                    "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}",
-                ))
+                return Err(legacy::mixed("KeyConditions", "KeyConditionExpression"))
             }
             (None, None) => {
                 return Err(DynamoError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))

@@ -191,6 +191,7 @@ impl ItemWriteOptions {
     /// `ReturnConsumedCapacity`.
     pub fn parse(r: &Req) -> DynamoResult<Self> {
         let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
+        legacy::no_mixed_parameters(r)?;
         let condition = legacy::write_condition(r, &mut attrs)?;
         attrs.check_all_used()?;
         let return_old = match r.opt_str("ReturnValues")? {

@@ -68,12 +68,12 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
     }
     let key = item_from_json(r.obj("Key")?)?;
     let mut attrs = ExprAttrs::from_request(r, &["UpdateExpression", "ConditionExpression"])?;
-    let update = match (r.opt_str("UpdateExpression")?, r.opt_obj("AttributeUpdates")?) {
-        (Some(_), Some(_)) => {
-            return Err(DynamoError::validation(
-                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}",
-            ))
-        }
+    legacy::no_mixed_parameters(r)?;
+    let update = match (
+        r.opt_str("UpdateExpression")?,
+        r.opt_obj("AttributeUpdates")?,
+    ) {
+        (Some(_), Some(_)) => return Err(legacy::mixed("AttributeUpdates", "UpdateExpression")),
         (Some(e), None) => parse_update(e, &mut attrs)?,
         (None, Some(m)) => legacy::attribute_updates(m)?,
         (None, None) => UpdateExpression::default(),
