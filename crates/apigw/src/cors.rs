@@ -176,12 +176,12 @@ pub(crate) fn apply(
     keep_theirs: bool,
 ) {
     let headers = response.headers_mut();
-    let theirs: Vec<HeaderName> = headers
-        .keys()
-        .filter(|name| name.as_str().starts_with("access-control-"))
-        .cloned()
-        .collect();
     if !keep_theirs {
+        let theirs: Vec<HeaderName> = headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
         for name in theirs {
             headers.remove(name);
         }

@@ -174,12 +174,13 @@ fn continued_trace(incoming: &str, random: &[u8]) -> Option<String> {
         })
     };
     let root = field("Root")?;
+    let parent = field("Parent");
     let mut out = format!("Root={root};Parent=");
-    match field("Parent") {
+    match parent {
         Some(parent) => out.push_str(parent),
         None => hex(&random[..8], &mut out),
     }
-    let sampled = field("Sampled").unwrap_or(if field("Parent").is_some() { "1" } else { "0" });
+    let sampled = field("Sampled").unwrap_or(if parent.is_some() { "1" } else { "0" });
     out.push_str(";Sampled=");
     out.push_str(sampled);
     Some(out)

@@ -112,10 +112,14 @@ pub(crate) fn map(
 /// No `statusCode` (or not an object): 200 with a JSON content type, the body a string's text
 /// or any other value written compactly.
 fn inferred(value: Json<'_>) -> Response<Full<Bytes>> {
-    let body = match value {
+    json_body(match value {
         Json::String(text) => into_bytes(text),
         other => Bytes::from(other.to_string()),
-    };
+    })
+}
+
+/// A 200 with `body` and a JSON content type.
+pub(crate) fn json_body(body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,

@@ -132,19 +132,18 @@ impl Host for MappingInput<'_> {
                         let context = Value::from_json(self.context);
                         // Present and empty, so `#set` can fill them.
                         if let Value::Map(entries) = &context {
-                            let empty = || Value::map(std::iter::empty::<(String, Value)>());
+                            let holders = [
+                                ("responseOverride", serde_json::json!({"header": {}})),
+                                (
+                                    "requestOverride",
+                                    serde_json::json!({"header": {}, "querystring": {}, "path": {}}),
+                                ),
+                            ];
                             let mut entries = entries.borrow_mut();
-                            for name in ["responseOverride", "requestOverride"] {
-                                let holder = empty();
-                                if let Value::Map(fields) = &holder {
-                                    let mut fields = fields.borrow_mut();
-                                    fields.insert("header".to_owned(), empty());
-                                    if name == "requestOverride" {
-                                        fields.insert("querystring".to_owned(), empty());
-                                        fields.insert("path".to_owned(), empty());
-                                    }
-                                }
-                                entries.entry(name.to_owned()).or_insert(holder);
+                            for (name, holder) in holders {
+                                entries
+                                    .entry(name.to_owned())
+                                    .or_insert_with(|| Value::from_json(&holder));
                             }
                         }
                         context

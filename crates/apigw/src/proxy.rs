@@ -100,14 +100,9 @@ impl Dialect {
             // as it is: Lambda reads an HTTP response only from a streamed prelude (AWS-validated
             // in LocalStack's test_lambda_url_echo_invoke[RESPONSE_STREAM]: the client decodes
             // the returned object, `body` and all).
-            Dialect::FunctionUrl if api.streams => {
-                let mut response = Response::new(Full::new(Bytes::copy_from_slice(payload)));
-                response.headers_mut().insert(
-                    http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                Ok(response)
-            }
+            Dialect::FunctionUrl if api.streams => Ok(http_api_response::json_body(
+                Bytes::copy_from_slice(payload),
+            )),
             Dialect::FunctionUrl => {
                 http_api_response::map(payload, http_api_response::Reader::FunctionUrl)
                     .map_err(|reason| GatewayError::MalformedResponse(reason.to_string()))
