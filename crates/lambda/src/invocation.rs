@@ -20,7 +20,7 @@ pub struct InvokeOptions {
 impl InvokeOptions {
     /// The version that runs (`X-Amz-Executed-Version`, the START line's `Version`): `$LATEST`
     /// unqualified, else the published version an alias or version qualifier names.
-    pub fn executed_version(&self) -> &str {
+    pub fn executed_version(&self) -> &'static str {
         match self.qualifier.as_deref() {
             None | Some("$LATEST") => "$LATEST",
             Some(_) => PUBLISHED_VERSION,

@@ -164,7 +164,7 @@ impl Sandbox {
         options: InvokeOptions,
         mut head: Option<StreamHead>,
     ) -> Answered {
-        let version = options.executed_version().to_owned();
+        let version = options.executed_version();
         let InvokeOptions {
             client_context,
             request_id,
@@ -182,7 +182,7 @@ impl Sandbox {
                 .or(Some(begun.saturating_duration_since(self.started)))
         };
         self.log
-            .line(&invocation_log::start_line_of(&request_id, &version));
+            .line(&invocation_log::start_line_of(&request_id, version));
         let invoke_started = Instant::now();
         let outcome = match ready {
             Err(failure) => Outcome {
