@@ -373,8 +373,11 @@ fn respond(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        headers.insert("x-amzn-requestid", id);
+    // A fresh request id unless the caller names the invocation's own.
+    if !extra.iter().any(|(name, _)| *name == "x-amzn-requestid") {
+        if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            headers.insert("x-amzn-requestid", id);
+        }
     }
     for (name, value) in extra {
         if let Ok(v) = HeaderValue::from_str(value) {
