@@ -218,3 +218,42 @@ fn raw_rest_api_matches_the_sam_routes() {
         ]
     );
 }
+
+#[test]
+fn an_api_with_an_openapi_body_is_an_http_api_without_protocol_type() {
+    // CloudFormation: ProtocolType is required unless Body imports an (HTTP) API definition.
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body:
+        openapi: 3.0.1
+        info: {title: imported, version: '1.0'}
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: '2.0'
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+        x-amazon-apigateway-cors:
+          allowOrigins: [https://example.com]
+          allowMethods: [GET]
+",
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    assert_eq!(model.http_apis.len(), 1);
+    let api = &model.http_apis[0];
+    assert_eq!(api.routes.len(), 1);
+    assert_eq!(api.routes[0].route_key(), "GET /items");
+    assert_eq!(api.routes[0].function, "Fn");
+    assert_eq!(
+        api.cors.as_ref().map(|c| c.allow_origins.clone()),
+        Some(vec!["https://example.com".to_owned()])
+    );
+}
