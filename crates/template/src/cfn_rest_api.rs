@@ -83,6 +83,7 @@ pub(crate) fn build(
                     event_name: r.property,
                     integration: r.integration,
                     validation: r.validation,
+                    operation_name: r.operation_id,
                 });
             }
         }
@@ -156,6 +157,7 @@ pub(crate) fn build(
         let kind = text(&integration, &integration_path, "Type")?.unwrap_or_default();
         let validation =
             crate::request_validation::cloudformation(&props, &path, resources, resolver)?;
+        let operation_name = text(&props, &path, "OperationName")?;
         if !kind.eq_ignore_ascii_case("AWS_PROXY") {
             let integrated = crate::non_proxy::read(
                 &integration,
@@ -173,6 +175,7 @@ pub(crate) fn build(
                 event_name: format!("Resources.{id}"),
                 integration: integrated.integration,
                 validation,
+                operation_name,
             });
             continue;
         }
@@ -197,6 +200,7 @@ pub(crate) fn build(
             event_name: format!("Resources.{id}"),
             integration: Default::default(),
             validation,
+            operation_name,
         });
     }
 

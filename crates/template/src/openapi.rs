@@ -78,6 +78,8 @@ pub(crate) struct OpenApiRoute {
     pub validation: Option<RequestValidation>,
     /// `payloadFormatVersion` of the integration, if it says.
     pub payload_format: Option<PayloadFormat>,
+    /// The operation's `operationId` (REST APIs pass it on as `requestContext.operationName`).
+    pub operation_id: Option<String>,
     /// `paths./items.get`, for messages and as the route's event name.
     pub property: String,
     /// The operation's node, for errors.
@@ -153,6 +155,10 @@ pub(crate) fn routes(
             continue;
         };
         let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
+        let operation_id = match node.get("operationId") {
+            Some(id) => resolver.eval_string(id, &join_path(&op_path, "operationId"))?,
+            None => None,
+        };
         let text = |key: &str| -> Result<Option<String>, TemplateError> {
             match integration.get(key) {
                 Some(value) => resolver.eval_string(value, &join_path(&integration_path, key)),
@@ -182,6 +188,7 @@ pub(crate) fn routes(
                 integration: integrated.integration,
                 validation,
                 payload_format: None,
+                operation_id,
                 property: op_path,
                 at: node.clone(),
             });
@@ -230,6 +237,7 @@ pub(crate) fn routes(
                     },
                     validation,
                     payload_format: None,
+                    operation_id,
                     property: op_path,
                     at: node.clone(),
                 });
@@ -266,6 +274,7 @@ pub(crate) fn routes(
             integration: Integration::LambdaProxy,
             validation,
             payload_format,
+            operation_id,
             property: op_path,
             at: node.clone(),
         });
@@ -393,6 +402,7 @@ pub(crate) fn attach_rest(
                 event_name: route.property,
                 integration: route.integration,
                 validation: route.validation,
+                operation_name: route.operation_id,
             });
         }
     }

@@ -257,3 +257,59 @@ fn an_api_with_an_openapi_body_is_an_http_api_without_protocol_type() {
         Some(vec!["https://example.com".to_owned()])
     );
 }
+
+#[test]
+fn rest_operation_names_come_from_the_method_and_from_operation_id() {
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        info: {title: api}
+        paths:
+          /documented:
+            get:
+              operationId: ListDocumented
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  Other:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: other}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Other.RootResourceId, PathPart: items, RestApiId: !Ref Other}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Other
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      OperationName: ListItems
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+",
+    );
+    let operation = |path: &str| {
+        model
+            .rest_apis
+            .iter()
+            .flat_map(|api| api.routes.iter())
+            .find(|r| r.path == path)
+            .map(|r| r.operation_name.clone())
+    };
+    assert_eq!(
+        operation("/documented"),
+        Some(Some("ListDocumented".into()))
+    );
+    assert_eq!(operation("/items"), Some(Some("ListItems".into())));
+}
