@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::{Function, RestApi, Route};
+use crate::model::{Function, Integration, RestApi, Route};
 use crate::openapi::{self, function_name_of};
 use crate::yaml_tree::{Kind, Node};
 
@@ -180,11 +180,32 @@ pub(crate) fn build(
             continue;
         }
         let uri = text(&integration, &integration_path, "Uri")?.unwrap_or_default();
-        let function = function_name_of(&uri).and_then(|name| {
+        let name = function_name_of(&uri);
+        let function = name.as_deref().and_then(|name| {
             functions
                 .iter()
                 .find(|f| f.name == name || f.logical_id == name)
         });
+        if let (None, Some(name)) = (function, &name) {
+            // A function of another stack (a deployed ARN): API Gateway accepts the method and
+            // answers 500 when it cannot invoke it; locally there is nothing to invoke.
+            warnings.push(format!(
+                "{}: the integration calls function {name}, which this template does not define; {method} {route_path} answers 500 Internal server error",
+                crate::yaml_tree::display_path(&join_path(&integration_path, "Uri"))
+            ));
+            api.routes.push(Route {
+                method,
+                path: route_path,
+                function: String::new(),
+                event_name: format!("Resources.{id}"),
+                integration: Integration::Unsupported {
+                    kind: format!("Lambda (function {name}, outside the template)"),
+                },
+                validation,
+                operation_name,
+            });
+            continue;
+        }
         let Some(function) = function else {
             return Err(resolver.error_hint(
                 integration.get("Uri").unwrap_or(&integration),

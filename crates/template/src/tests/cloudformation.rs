@@ -313,3 +313,48 @@ fn rest_operation_names_come_from_the_method_and_from_operation_id() {
     );
     assert_eq!(operation("/items"), Some(Some("ListItems".into())));
 }
+
+#[test]
+fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error() {
+    // A deployed function of another stack: CloudFormation creates the method and API Gateway
+    // answers 500 when it cannot invoke the function.
+    let model = load(
+        "Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: items, RestApiId: !Ref Api}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${AWS::Region}:123456789012:function:Elsewhere/invocations
+",
+    );
+    let warning = model
+        .warnings
+        .iter()
+        .find(|w| w.contains("function Elsewhere, which this template does not define"))
+        .unwrap_or_else(|| panic!("{:?}", model.warnings));
+    assert!(
+        warning.contains("GetItems.Properties.Integration.Uri"),
+        "{warning}"
+    );
+    let route = &model.rest_apis[0].routes[0];
+    assert_eq!(
+        (route.method.as_str(), route.path.as_str()),
+        ("GET", "/items")
+    );
+    assert!(matches!(
+        &route.integration,
+        crate::Integration::Unsupported { kind } if kind.contains("Elsewhere")
+    ));
+}
