@@ -56,7 +56,7 @@ pub(crate) fn build(
         }
         let props = props_of(resource);
         let path = format!("Resources.{id}.Properties");
-        let binary_media_types = match props.get("BinaryMediaTypes") {
+        let mut binary_media_types = match props.get("BinaryMediaTypes") {
             Some(node) => resolver
                 .eval_string_list(node, &join_path(&path, "BinaryMediaTypes"))?
                 .into_iter()
@@ -68,6 +68,8 @@ pub(crate) fn build(
         let mut gateway_responses = Vec::new();
         if let Some(body) = props.get("Body") {
             let where_ = join_path(&path, "Body");
+            // Import reads the document's binary media types as well as the property's.
+            binary_media_types.extend(openapi::binary_media_types(body, &where_, resolver)?);
             gateway_responses =
                 crate::gateway_responses::openapi(body, &where_, resolver, warnings)?;
             warnings.extend(

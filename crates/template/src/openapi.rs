@@ -132,6 +132,22 @@ pub(crate) fn document(
     Ok(Some((crate::long_form::convert(root), uri)))
 }
 
+/// A REST API document's `x-amazon-apigateway-binary-media-types` (`~1` written as `/`).
+pub(crate) fn binary_media_types(
+    document: &Node,
+    where_: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Vec<String>, TemplateError> {
+    let Some(types) = document.get("x-amazon-apigateway-binary-media-types") else {
+        return Ok(Vec::new());
+    };
+    let types = resolver.eval_string_list(
+        types,
+        &format!("{where_}.x-amazon-apigateway-binary-media-types"),
+    )?;
+    Ok(types.into_iter().map(|t| t.replace("~1", "/")).collect())
+}
+
 /// The routes of an OpenAPI document. `where_` prefixes property paths in messages. `rest`: the
 /// document is a REST API's, whose operations may also use non-proxy integrations and validators.
 pub(crate) fn routes(
@@ -347,14 +363,8 @@ pub(crate) fn attach_rest(
             crate::gateway_responses::openapi(&document, &where_, resolver, warnings)?,
         );
         crate::gateway_responses::merge(&mut api.gateway_responses, sam);
-        if let Some(types) = document.get("x-amazon-apigateway-binary-media-types") {
-            let types = resolver.eval_string_list(
-                types,
-                &format!("{where_}.x-amazon-apigateway-binary-media-types"),
-            )?;
-            api.binary_media_types
-                .extend(types.into_iter().map(|t| t.replace("~1", "/")));
-        }
+        api.binary_media_types
+            .extend(binary_media_types(&document, &where_, resolver)?);
         let mut documented = routes(&document, &where_, resolver, functions, warnings, true)?;
         for route in &documented {
             if let Err(error) = crate::route_path::ResourcePath::parse(&route.path) {

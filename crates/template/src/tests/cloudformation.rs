@@ -358,3 +358,26 @@ fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error
         crate::Integration::Unsupported { kind } if kind.contains("Elsewhere")
     ));
 }
+
+#[test]
+fn a_rest_api_body_brings_its_binary_media_types() {
+    // Importing a definition reads x-amazon-apigateway-binary-media-types into the API's
+    // binaryMediaTypes, beside those of the BinaryMediaTypes property.
+    let model = load(
+        "Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      BinaryMediaTypes: ['image~1png']
+      Body:
+        swagger: '2.0'
+        info: {title: api}
+        paths: {}
+        x-amazon-apigateway-binary-media-types: [image/gif]
+",
+    );
+    assert_eq!(
+        model.rest_apis[0].binary_media_types,
+        vec!["image/png".to_owned(), "image/gif".to_owned()]
+    );
+}
