@@ -38,6 +38,7 @@ pub fn route_lookup(
             timeout: None,
             integration: Default::default(),
             validation: None,
+            operation_name: None,
         };
         let mut candidate = accepted.clone();
         candidate.push(spec);
@@ -137,6 +138,7 @@ fn routed(route_path: &str, method: &str, raw_path: &str, dialect: Dialect) -> R
         timeout: None,
         integration: Default::default(),
         validation: None,
+        operation_name: None,
     };
     RouteTable::from_specs([spec])
         .ok()

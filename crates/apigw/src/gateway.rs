@@ -525,6 +525,8 @@ pub(crate) fn compile(
             timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
             integration: sluice_template::Integration::LambdaProxy,
             validation: None,
+            // AWS: HTTP APIs do not pass an operation name on.
+            operation_name: None,
         }));
     }
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());

@@ -124,6 +124,9 @@ pub(crate) struct ProxyRequestContext<'a> {
     /// What an authorizer returned; absent (not `null`) when no authorizer ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorizer: Option<&'a Value>,
+    /// The method's `OperationName` (OpenAPI `operationId`); absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<&'a str>,
 }
 
 /// `requestContext.identity`: every key present, `null` when unknown.
@@ -253,6 +256,7 @@ pub(crate) fn build<'a>(
             deployment_id: &api.deployment_id,
             api_id: &api.api_id,
             authorizer: ex.authorizer.as_ref(),
+            operation_name: route.entry.operation_name.as_deref(),
         },
         body,
         is_base64_encoded,

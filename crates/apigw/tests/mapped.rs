@@ -94,7 +94,7 @@ fn route(method: &str, path: &str, integration: Integration) -> Route {
         function: "Fn".into(),
         event_name: format!("{method} {path}"),
         integration,
-        validation: None,
+        ..Route::default()
     }
 }
 

@@ -67,7 +67,14 @@ pub(crate) fn build(
 
     let mut apis = Vec::new();
     for api in of("AWS::ApiGatewayV2::Api") {
-        let protocol = api.text("ProtocolType", resolver)?.unwrap_or_default();
+        let body = api.props.get("Body");
+        // AWS: an OpenAPI `Body` imports an HTTP API (import supports nothing else), so
+        // `ProtocolType` is then optional.
+        let protocol = match api.text("ProtocolType", resolver)? {
+            Some(protocol) => protocol,
+            None if body.is_some() => "HTTP".to_owned(),
+            None => String::new(),
+        };
         if protocol != "HTTP" {
             warnings.push(format!(
                 "Resources.{}: ProtocolType {protocol} is not emulated yet (ignored)",
@@ -75,11 +82,20 @@ pub(crate) fn build(
             ));
             continue;
         }
-        let cors = match api.props.get("CorsConfiguration") {
-            Some(node) => {
+        let cors = match (api.props.get("CorsConfiguration"), body) {
+            (Some(node), _) => {
                 crate::cors::http(node, &join_path(&api.path, "CorsConfiguration"), resolver)?
             }
-            None => None,
+            // An imported definition carries its CORS as `x-amazon-apigateway-cors`.
+            (None, Some(body)) => match body.get("x-amazon-apigateway-cors") {
+                Some(node) => crate::cors::openapi(
+                    node,
+                    &join_path(&join_path(&api.path, "Body"), "x-amazon-apigateway-cors"),
+                    resolver,
+                )?,
+                None => None,
+            },
+            (None, None) => None,
         };
         let mut routes = Vec::new();
         // Quick create: `Target` makes a `$default` stage and one route to the function.
@@ -96,7 +112,7 @@ pub(crate) fn build(
                 MAX_TIMEOUT_MS,
             ));
         }
-        if let Some(body) = api.props.get("Body") {
+        if let Some(body) = body {
             let where_ = join_path(&api.path, "Body");
             warnings.extend(
                 openapi::unintegrated(body, &where_)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::{Function, RestApi, Route};
+use crate::model::{Function, Integration, RestApi, Route};
 use crate::openapi::{self, function_name_of};
 use crate::yaml_tree::{Kind, Node};
 
@@ -56,7 +56,7 @@ pub(crate) fn build(
         }
         let props = props_of(resource);
         let path = format!("Resources.{id}.Properties");
-        let binary_media_types = match props.get("BinaryMediaTypes") {
+        let mut binary_media_types = match props.get("BinaryMediaTypes") {
             Some(node) => resolver
                 .eval_string_list(node, &join_path(&path, "BinaryMediaTypes"))?
                 .into_iter()
@@ -68,6 +68,8 @@ pub(crate) fn build(
         let mut gateway_responses = Vec::new();
         if let Some(body) = props.get("Body") {
             let where_ = join_path(&path, "Body");
+            // Import reads the document's binary media types as well as the property's.
+            binary_media_types.extend(openapi::binary_media_types(body, &where_, resolver)?);
             gateway_responses =
                 crate::gateway_responses::openapi(body, &where_, resolver, warnings)?;
             warnings.extend(
@@ -83,6 +85,7 @@ pub(crate) fn build(
                     event_name: r.property,
                     integration: r.integration,
                     validation: r.validation,
+                    operation_name: r.operation_id,
                 });
             }
         }
@@ -156,6 +159,7 @@ pub(crate) fn build(
         let kind = text(&integration, &integration_path, "Type")?.unwrap_or_default();
         let validation =
             crate::request_validation::cloudformation(&props, &path, resources, resolver)?;
+        let operation_name = text(&props, &path, "OperationName")?;
         if !kind.eq_ignore_ascii_case("AWS_PROXY") {
             let integrated = crate::non_proxy::read(
                 &integration,
@@ -173,15 +177,37 @@ pub(crate) fn build(
                 event_name: format!("Resources.{id}"),
                 integration: integrated.integration,
                 validation,
+                operation_name,
             });
             continue;
         }
         let uri = text(&integration, &integration_path, "Uri")?.unwrap_or_default();
-        let function = function_name_of(&uri).and_then(|name| {
+        let name = function_name_of(&uri);
+        let function = name.as_deref().and_then(|name| {
             functions
                 .iter()
                 .find(|f| f.name == name || f.logical_id == name)
         });
+        if let (None, Some(name)) = (function, &name) {
+            // A function of another stack (a deployed ARN): API Gateway accepts the method and
+            // answers 500 when it cannot invoke it; locally there is nothing to invoke.
+            warnings.push(format!(
+                "{}: the integration calls function {name}, which this template does not define; {method} {route_path} answers 500 Internal server error",
+                crate::yaml_tree::display_path(&join_path(&integration_path, "Uri"))
+            ));
+            api.routes.push(Route {
+                method,
+                path: route_path,
+                function: String::new(),
+                event_name: format!("Resources.{id}"),
+                integration: Integration::Unsupported {
+                    kind: format!("Lambda (function {name}, outside the template)"),
+                },
+                validation,
+                operation_name,
+            });
+            continue;
+        }
         let Some(function) = function else {
             return Err(resolver.error_hint(
                 integration.get("Uri").unwrap_or(&integration),
@@ -197,6 +223,7 @@ pub(crate) fn build(
             event_name: format!("Resources.{id}"),
             integration: Default::default(),
             validation,
+            operation_name,
         });
     }
 

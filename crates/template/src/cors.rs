@@ -271,6 +271,7 @@ pub(crate) fn guarded_preflights(
                     }],
                 }),
                 validation: None,
+                operation_name: None,
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

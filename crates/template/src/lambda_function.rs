@@ -3,6 +3,7 @@
 //! S3 location with CDK's `aws:asset:path` metadata pointing at the local asset folder.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use crate::error::TemplateError;
@@ -64,18 +65,27 @@ pub(crate) fn read(
             Some("add e.g. Handler: index.handler (module.function)".into()),
         ));
     }
-    let number = |key: &str, default: u32| -> Result<u32, TemplateError> {
-        match text(key)? {
-            None => Ok(default),
-            Some(value) => value.trim().parse::<u32>().map_err(|_| {
-                resolver.error(
-                    props.get(key).unwrap_or(props),
+    // CloudFormation rejects a value outside Lambda's limits, as the SAM reader does.
+    let number =
+        |key: &str, default: u32, range: RangeInclusive<u32>| -> Result<u32, TemplateError> {
+            let Some(value) = text(key)? else {
+                return Ok(default);
+            };
+            let at = props.get(key).unwrap_or(props);
+            match value.trim().parse::<u32>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                Ok(n) => Err(resolver.error(
+                    at,
+                    &join_path(&path, key),
+                    format!("{n} is out of range ({}..={})", range.start(), range.end()),
+                )),
+                Err(_) => Err(resolver.error(
+                    at,
                     &join_path(&path, key),
                     format!("{value:?} is not a whole number"),
-                )
-            }),
-        }
-    };
+                )),
+            }
+        };
     let environment = match props.get("Environment").and_then(|e| e.get("Variables")) {
         Some(vars) => resolver.eval_string_map(vars, &join_path(&path, "Environment.Variables"))?,
         None => BTreeMap::new(),
@@ -99,7 +109,7 @@ pub(crate) fn read(
         resolver.source(at, &join_path(&path, key))
     };
     let reserved_concurrency = match text("ReservedConcurrentExecutions")? {
-        Some(_) => Some(number("ReservedConcurrentExecutions", 0)?),
+        Some(_) => Some(number("ReservedConcurrentExecutions", 0, 0..=u32::MAX)?),
         None => None,
     };
     Ok(Some(Function {
@@ -108,8 +118,8 @@ pub(crate) fn read(
         runtime,
         handler,
         code,
-        memory_mb: number("MemorySize", 128)?,
-        timeout_secs: number("Timeout", 3)?,
+        memory_mb: number("MemorySize", 128, 128..=10240)?,
+        timeout_secs: number("Timeout", 3, 1..=900)?,
         environment,
         reserved_concurrency,
         architectures: if architectures.is_empty() {

@@ -78,6 +78,8 @@ pub(crate) struct OpenApiRoute {
     pub validation: Option<RequestValidation>,
     /// `payloadFormatVersion` of the integration, if it says.
     pub payload_format: Option<PayloadFormat>,
+    /// The operation's `operationId` (REST APIs pass it on as `requestContext.operationName`).
+    pub operation_id: Option<String>,
     /// `paths./items.get`, for messages and as the route's event name.
     pub property: String,
     /// The operation's node, for errors.
@@ -130,6 +132,22 @@ pub(crate) fn document(
     Ok(Some((crate::long_form::convert(root), uri)))
 }
 
+/// A REST API document's `x-amazon-apigateway-binary-media-types` (`~1` written as `/`).
+pub(crate) fn binary_media_types(
+    document: &Node,
+    where_: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Vec<String>, TemplateError> {
+    let Some(types) = document.get("x-amazon-apigateway-binary-media-types") else {
+        return Ok(Vec::new());
+    };
+    let types = resolver.eval_string_list(
+        types,
+        &format!("{where_}.x-amazon-apigateway-binary-media-types"),
+    )?;
+    Ok(types.into_iter().map(|t| t.replace("~1", "/")).collect())
+}
+
 /// The routes of an OpenAPI document. `where_` prefixes property paths in messages. `rest`: the
 /// document is a REST API's, whose operations may also use non-proxy integrations and validators.
 pub(crate) fn routes(
@@ -153,6 +171,10 @@ pub(crate) fn routes(
             continue;
         };
         let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
+        let operation_id = match node.get("operationId") {
+            Some(id) => resolver.eval_string(id, &join_path(&op_path, "operationId"))?,
+            None => None,
+        };
         let text = |key: &str| -> Result<Option<String>, TemplateError> {
             match integration.get(key) {
                 Some(value) => resolver.eval_string(value, &join_path(&integration_path, key)),
@@ -182,6 +204,7 @@ pub(crate) fn routes(
                 integration: integrated.integration,
                 validation,
                 payload_format: None,
+                operation_id,
                 property: op_path,
                 at: node.clone(),
             });
@@ -230,6 +253,7 @@ pub(crate) fn routes(
                     },
                     validation,
                     payload_format: None,
+                    operation_id,
                     property: op_path,
                     at: node.clone(),
                 });
@@ -266,6 +290,7 @@ pub(crate) fn routes(
             integration: Integration::LambdaProxy,
             validation,
             payload_format,
+            operation_id,
             property: op_path,
             at: node.clone(),
         });
@@ -338,14 +363,8 @@ pub(crate) fn attach_rest(
             crate::gateway_responses::openapi(&document, &where_, resolver, warnings)?,
         );
         crate::gateway_responses::merge(&mut api.gateway_responses, sam);
-        if let Some(types) = document.get("x-amazon-apigateway-binary-media-types") {
-            let types = resolver.eval_string_list(
-                types,
-                &format!("{where_}.x-amazon-apigateway-binary-media-types"),
-            )?;
-            api.binary_media_types
-                .extend(types.into_iter().map(|t| t.replace("~1", "/")));
-        }
+        api.binary_media_types
+            .extend(binary_media_types(&document, &where_, resolver)?);
         let mut documented = routes(&document, &where_, resolver, functions, warnings, true)?;
         for route in &documented {
             if let Err(error) = crate::route_path::ResourcePath::parse(&route.path) {
@@ -393,6 +412,7 @@ pub(crate) fn attach_rest(
                 event_name: route.property,
                 integration: route.integration,
                 validation: route.validation,
+                operation_name: route.operation_id,
             });
         }
     }

@@ -90,6 +90,15 @@ impl Node {
         }
     }
 
+    /// Whether `key` (an intrinsic such as `Fn::ImportValue`) is a mapping key anywhere in here.
+    pub(crate) fn mentions(&self, key: &str) -> bool {
+        match &self.kind {
+            Kind::Map(entries) => entries.iter().any(|(k, v)| k == key || v.mentions(key)),
+            Kind::Seq(items) => items.iter().any(|item| item.mentions(key)),
+            Kind::Scalar(..) => false,
+        }
+    }
+
     /// A short name for the node's shape, for messages.
     pub fn shape(&self) -> &'static str {
         match &self.kind {

@@ -92,6 +92,8 @@ pub(crate) struct RouteEntry {
     pub integration: Integration,
     /// The REST method's request validator, if one applies.
     pub validator: Option<Arc<RequestValidator>>,
+    /// The REST method's `OperationName`: `requestContext.operationName` when set.
+    pub operation_name: Option<String>,
     /// The template path, parsed.
     path: ResourcePath,
     /// The route as access records name it, made on the route's first request and shared by
@@ -113,6 +115,7 @@ impl RouteEntry {
             timeout: None,
             integration: Integration::LambdaProxy,
             validator: None,
+            operation_name: None,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -162,6 +165,8 @@ pub(crate) struct RouteSpec {
     pub integration: Integration,
     /// The REST method's request validation.
     pub validation: Option<RequestValidation>,
+    /// The REST method's `OperationName`, for `requestContext.operationName`.
+    pub operation_name: Option<String>,
 }
 
 impl RouteSpec {
@@ -178,6 +183,7 @@ impl RouteSpec {
             timeout: None,
             integration: route.integration.clone(),
             validation: route.validation.clone(),
+            operation_name: route.operation_name.clone(),
         }
     }
 
@@ -258,6 +264,7 @@ impl RouteTable {
                 timeout: spec.timeout,
                 integration: spec.integration.clone(),
                 validator,
+                operation_name: spec.operation_name.clone(),
                 path,
                 record: OnceLock::new(),
             }));

@@ -195,3 +195,25 @@ async fn event_ids_are_fresh_per_request_and_stable_per_api() {
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     assert_eq!(a["resourceId"].as_str().map(str::len), Some(6));
 }
+
+#[tokio::test]
+async fn operation_name_reaches_the_event_only_when_the_method_has_one() {
+    let mut api = apis().remove(0);
+    api.routes = vec![
+        Route {
+            operation_name: Some("GetHello".into()),
+            ..route("GET", "/hello", "HelloFunction")
+        },
+        route("GET", "/plain", "PlainFunction"),
+    ];
+    let h = Harness::new(Behaviour::Respond("{}"), |lambda| {
+        Gateway::new(&[api], lambda, GatewayOptions::default()).expect("valid routes")
+    });
+    h.send(get("/hello")).await;
+    let (_, event) = h.last_event();
+    assert_eq!(event["requestContext"]["operationName"], "GetHello");
+    h.send(get("/plain")).await;
+    let (_, event) = h.last_event();
+    // AWS leaves the key out, not null, when the method has no operation name.
+    assert!(event["requestContext"].get("operationName").is_none());
+}

@@ -187,6 +187,8 @@ pub struct Route {
     pub integration: Integration,
     /// Request validation, when a validator applies to the method.
     pub validation: Option<RequestValidation>,
+    /// The method's `OperationName` (OpenAPI `operationId`): `requestContext.operationName`.
+    pub operation_name: Option<String>,
 }
 
 impl Route {

@@ -228,14 +228,14 @@ fn variables_one_by_one(
             Ok(text) => {
                 out.insert(name.clone(), text.unwrap_or_default());
             }
-            Err(_) if mentions(value, "Fn::ImportValue") => {
+            Err(_) if value.mentions("Fn::ImportValue") => {
                 emptied.push(format!(
                     "{path}: Fn::ImportValue reads another stack's export, which does not exist locally; the variable is empty (give it a value with --env-vars)"
                 ));
                 out.insert(name.clone(), String::new());
             }
             Err(TemplateError::Invalid { message, .. })
-                if mentions(value, "Fn::GetAtt")
+                if value.mentions("Fn::GetAtt")
                     && reads_existing_resources(value, props.resolver) =>
             {
                 emptied.push(format!(
@@ -270,16 +270,5 @@ fn reads_existing_resources(node: &Node, resolver: &crate::intrinsics::Resolver<
             .iter()
             .all(|item| reads_existing_resources(item, resolver)),
         Kind::Scalar(..) => true,
-    }
-}
-
-/// Whether `node` uses the intrinsic `function` anywhere.
-fn mentions(node: &Node, function: &str) -> bool {
-    match &node.kind {
-        Kind::Map(entries) => entries
-            .iter()
-            .any(|(key, value)| key == function || mentions(value, function)),
-        Kind::Seq(items) => items.iter().any(|item| mentions(item, function)),
-        Kind::Scalar(..) => false,
     }
 }

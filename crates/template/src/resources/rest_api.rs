@@ -301,7 +301,19 @@ pub(super) fn rest_api(
         None => Vec::new(),
     };
     let cors = match props.properties.get("Cors") {
-        Some(node) => crate::cors::rest(node, &props.path("Cors"), resolver)?,
+        Some(node) => match crate::cors::rest(node, &props.path("Cors"), resolver) {
+            Ok(cors) => cors,
+            // AWS resolves the import at deploy time; locally no other stack exists. Serving the
+            // API without CORS (as SAM CLI does) beats refusing to start.
+            Err(_) if node.mentions("Fn::ImportValue") => {
+                warnings.push(format!(
+                    "{}: Fn::ImportValue reads another stack's export, which does not exist locally; the API is served without CORS (pass the value as a template parameter to have it)",
+                    props.path("Cors")
+                ));
+                None
+            }
+            Err(error) => return Err(error),
+        },
         None => None,
     };
     let gateway_responses = match props.properties.get("GatewayResponses") {

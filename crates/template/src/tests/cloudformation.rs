@@ -218,3 +218,166 @@ fn raw_rest_api_matches_the_sam_routes() {
         ]
     );
 }
+
+#[test]
+fn an_api_with_an_openapi_body_is_an_http_api_without_protocol_type() {
+    // CloudFormation: ProtocolType is required unless Body imports an (HTTP) API definition.
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body:
+        openapi: 3.0.1
+        info: {title: imported, version: '1.0'}
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: '2.0'
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+        x-amazon-apigateway-cors:
+          allowOrigins: [https://example.com]
+          allowMethods: [GET]
+",
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    assert_eq!(model.http_apis.len(), 1);
+    let api = &model.http_apis[0];
+    assert_eq!(api.routes.len(), 1);
+    assert_eq!(api.routes[0].route_key(), "GET /items");
+    assert_eq!(api.routes[0].function, "Fn");
+    assert_eq!(
+        api.cors.as_ref().map(|c| c.allow_origins.clone()),
+        Some(vec!["https://example.com".to_owned()])
+    );
+}
+
+#[test]
+fn rest_operation_names_come_from_the_method_and_from_operation_id() {
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        info: {title: api}
+        paths:
+          /documented:
+            get:
+              operationId: ListDocumented
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  Other:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: other}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Other.RootResourceId, PathPart: items, RestApiId: !Ref Other}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Other
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      OperationName: ListItems
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+",
+    );
+    let operation = |path: &str| {
+        model
+            .rest_apis
+            .iter()
+            .flat_map(|api| api.routes.iter())
+            .find(|r| r.path == path)
+            .map(|r| r.operation_name.clone())
+    };
+    assert_eq!(
+        operation("/documented"),
+        Some(Some("ListDocumented".into()))
+    );
+    assert_eq!(operation("/items"), Some(Some("ListItems".into())));
+}
+
+#[test]
+fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error() {
+    // A deployed function of another stack: CloudFormation creates the method and API Gateway
+    // answers 500 when it cannot invoke the function.
+    let model = load(
+        "Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: items, RestApiId: !Ref Api}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${AWS::Region}:123456789012:function:Elsewhere/invocations
+",
+    );
+    let warning = model
+        .warnings
+        .iter()
+        .find(|w| w.contains("function Elsewhere, which this template does not define"))
+        .unwrap_or_else(|| panic!("{:?}", model.warnings));
+    assert!(
+        warning.contains("GetItems.Properties.Integration.Uri"),
+        "{warning}"
+    );
+    let route = &model.rest_apis[0].routes[0];
+    assert_eq!(
+        (route.method.as_str(), route.path.as_str()),
+        ("GET", "/items")
+    );
+    assert!(matches!(
+        &route.integration,
+        crate::Integration::Unsupported { kind } if kind.contains("Elsewhere")
+    ));
+}
+
+#[test]
+fn a_rest_api_body_brings_its_binary_media_types() {
+    // Importing a definition reads x-amazon-apigateway-binary-media-types into the API's
+    // binaryMediaTypes, beside those of the BinaryMediaTypes property.
+    let model = load(
+        "Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      BinaryMediaTypes: ['image~1png']
+      Body:
+        swagger: '2.0'
+        info: {title: api}
+        paths: {}
+        x-amazon-apigateway-binary-media-types: [image/gif]
+",
+    );
+    assert_eq!(
+        model.rest_apis[0].binary_media_types,
+        vec!["image/png".to_owned(), "image/gif".to_owned()]
+    );
+}

@@ -75,6 +75,24 @@ fn out_of_range_numbers_name_the_property() {
 }
 
 #[test]
+fn raw_lambda_functions_check_the_same_limits() {
+    // CloudFormation rejects Timeout 0 (Lambda's minimum is 1 s); running the function with no
+    // time at all would make every invocation time out instead.
+    let yaml = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.b\n      Runtime: python3.12\n      Code: .\n      Timeout: 0\n";
+    assert_eq!(
+        load_err(yaml),
+        "/app/template.yaml:8:16: Resources.F.Properties.Timeout: 0 is out of range (1..=900)"
+    );
+    let yaml = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.b\n      Runtime: python3.12\n      Code: .\n      MemorySize: 64\n";
+    assert!(
+        load_err(yaml)
+            .ends_with("Resources.F.Properties.MemorySize: 64 is out of range (128..=10240)"),
+        "{}",
+        load_err(yaml)
+    );
+}
+
+#[test]
 fn unknown_tag_fails_only_where_read() {
     let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Runtime: !Bogus python3.12\n";
     let err = load_err(yaml);

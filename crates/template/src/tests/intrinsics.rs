@@ -285,6 +285,42 @@ fn import_value_empties_a_variable_and_fails_only_where_sluice_needs_the_value()
 }
 
 #[test]
+fn import_value_in_rest_cors_serves_the_api_without_cors() {
+    // The allowed origin is another stack's export on AWS; locally there is none to read.
+    let model = super::load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      Cors:
+        AllowOrigin: !Sub
+          - \"'https://${zone}'\"
+          - {zone: !ImportValue shared-zone}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /items, Method: get}}
+",
+    );
+    let api = &model.rest_apis[0];
+    assert!(api.cors.is_none());
+    assert_eq!(api.routes.len(), 1);
+    assert!(
+        model.warnings.iter().any(
+            |w| w.contains("Resources.Api.Properties.Cors: Fn::ImportValue")
+                && w.contains("without CORS")
+        ),
+        "{:?}",
+        model.warnings
+    );
+}
+
+#[test]
 fn numbers_and_booleans_are_stringified() {
     assert_eq!(env_value("", "42"), "42");
     assert_eq!(env_value("", "true"), "true");
