@@ -67,7 +67,13 @@ pub(crate) fn build(
 
     let mut apis = Vec::new();
     for api in of("AWS::ApiGatewayV2::Api") {
-        let protocol = api.text("ProtocolType", resolver)?.unwrap_or_default();
+        // CloudFormation requires ProtocolType unless the API is imported from OpenAPI (`Body`),
+        // and an import always makes an HTTP API.
+        let protocol = match api.text("ProtocolType", resolver)? {
+            Some(protocol) => protocol,
+            None if api.props.get("Body").is_some() => "HTTP".to_owned(),
+            None => String::new(),
+        };
         if protocol != "HTTP" {
             warnings.push(format!(
                 "Resources.{}: ProtocolType {protocol} is not emulated yet (ignored)",
