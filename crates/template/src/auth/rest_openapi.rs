@@ -191,7 +191,8 @@ fn authorizer(
         ));
     }
     let header = header.unwrap_or_else(|| "Authorization".into());
-    let validation_expression = props.string("identityValidationExpression")?;
+    let validation_expression =
+        super::validation_expression(props.string("identityValidationExpression")?);
     let kind = props
         .string("type")?
         .unwrap_or_default()

@@ -430,3 +430,60 @@ Resources:
         RouteAuthorizer::Named("Cognito".into())
     );
 }
+
+#[test]
+fn an_empty_validation_expression_validates_nothing() {
+    let model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Pattern: { Type: String, Default: "" }
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        Authorizers:
+          Token:
+            FunctionArn: !GetAtt Fn.Arn
+            Identity: { Header: X-Token, ValidationExpression: !Ref Pattern }
+  Doc:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        securityDefinitions:
+          Token:
+            type: apiKey
+            name: X-Token
+            in: header
+            x-amazon-apigateway-authtype: custom
+            x-amazon-apigateway-authorizer:
+              type: token
+              identityValidationExpression: !Ref Pattern
+              authorizerUri: !GetAtt Fn.Arn
+        paths:
+          /token:
+            get:
+              security: [ { Token: [] } ]
+              x-amazon-apigateway-integration: { type: aws_proxy, uri: !GetAtt Fn.Arn }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: app.handler, Runtime: python3.12 }
+"#,
+    );
+    for api in ["Api", "Doc"] {
+        let Authorizer::Lambda(token) = &model.auth.apis[api].authorizers["Token"] else {
+            panic!("{api}: Token authorizer");
+        };
+        assert_eq!(
+            token.payload,
+            LambdaPayload::Token {
+                header: "X-Token".into(),
+                validation_expression: None
+            },
+            "{api}"
+        );
+    }
+}
