@@ -265,6 +265,34 @@ fn raw_methods_and_openapi_security_are_recorded() {
     assert!(raw.methods["Resources.CognitoMethod"]
         .unenforceable
         .is_some());
+    // AuthorizerId names an AWS::ApiGateway::Authorizer, read like an OpenAPI authorizer.
+    let token_method = &raw.methods["Resources.TokenMethod"];
+    assert_eq!(token_method.unenforceable, None);
+    assert_eq!(
+        token_method.authorizer.as_deref(),
+        Some("RawTokenAuthorizer")
+    );
+    let Authorizer::Lambda(token) = &raw.authorizers["RawTokenAuthorizer"] else {
+        panic!("RawTokenAuthorizer");
+    };
+    assert_eq!(token.function, "AuthorizerFunction");
+    assert_eq!(token.ttl_secs, 0);
+    assert_eq!(
+        token.payload,
+        LambdaPayload::Token {
+            header: "X-Token".into(),
+            validation_expression: None
+        }
+    );
+    assert_eq!(
+        raw.methods["Resources.PoolMethod"].authorizer.as_deref(),
+        Some("RawPoolAuthorizer")
+    );
+    let Authorizer::Cognito(pool) = &raw.authorizers["RawPoolAuthorizer"] else {
+        panic!("RawPoolAuthorizer");
+    };
+    assert_eq!(pool.pools, vec![PoolRef::Local("UserPool".into())]);
+    assert_eq!(pool.header, "Authorization");
     let secured = &model.auth.apis["SecuredDoc"];
     assert_eq!(secured.routes.len(), 1);
     assert_eq!(
