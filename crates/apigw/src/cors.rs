@@ -28,10 +28,12 @@ impl Gateway {
             return None;
         }
         let host = ex.header("host");
-        if let Some(found) =
-            self.function_urls
-                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
-        {
+        if let Some(found) = self.function_urls.find(
+            ex.pinned_url.as_deref(),
+            host.as_deref(),
+            &ex.raw_path,
+            &self.options.aws.region,
+        ) {
             // An unknown URL id has no CORS rules: routing refuses it next.
             let (route, _) = found.ok()?;
             let api = self.apis.get(route.entry.api)?;

@@ -17,6 +17,12 @@ use crate::route_table::RouteMatch;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawHeaderNames(pub Vec<String>);
 
+/// The logical id of the function whose Function URL a listener serves alone, at its root (as
+/// `start-function-urls` gives each URL its own port). Put it in the request's extensions and the
+/// request reaches that URL whatever its host and path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinnedFunctionUrl(pub String);
+
 /// One request on its way through the phases.
 #[derive(Debug)]
 pub(crate) struct Exchange {
@@ -40,6 +46,8 @@ pub(crate) struct Exchange {
     pub headers: HeaderMap,
     /// The client's header names, when the server captured them.
     pub raw_header_names: Option<Vec<String>>,
+    /// The function whose URL the request's listener serves alone ([`PinnedFunctionUrl`]).
+    pub pinned_url: Option<String>,
     /// The client's address (`identity.sourceIp`).
     pub remote: SocketAddr,
     /// The request body, once the body phase has read it.
@@ -110,6 +118,7 @@ impl Exchange {
             protocol: protocol_name(version),
             headers,
             raw_header_names: extensions.remove::<RawHeaderNames>().map(|names| names.0),
+            pinned_url: extensions.remove::<PinnedFunctionUrl>().map(|pin| pin.0),
             remote,
             body: Bytes::new(),
             dialect,

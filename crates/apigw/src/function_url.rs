@@ -58,20 +58,30 @@ impl FunctionUrlTable {
     }
 
     /// The URL this request addresses, with the path its function sees; `None` when the request is
-    /// for an API instead; `Some(Err(UnknownUrl))` when its host names a URL id no function has.
+    /// for an API instead; `Some(Err(UnknownUrl))` when its host names a URL id no function has
+    /// (or its listener is `pinned` to a function without a URL, after a reload removed it).
     pub fn find(
         &self,
+        pinned: Option<&str>,
         host: Option<&str>,
         raw_path: &str,
         region: &str,
     ) -> Option<Result<(RouteMatch, String), UnknownUrl>> {
-        if self.urls.is_empty() {
+        if self.urls.is_empty() && pinned.is_none() {
             return None;
         }
         let matched = |url: &UrlEntry| RouteMatch {
             entry: url.entry.clone(),
             path_parameters: Vec::new(),
         };
+        if let Some(function) = pinned {
+            // A listener of this URL alone: every host and path is the URL's.
+            let url_id = function_url_id(function);
+            let Some(url) = self.urls.iter().find(|u| u.url_id == url_id) else {
+                return Some(Err(UnknownUrl));
+            };
+            return Some(Ok((matched(url), raw_path.to_owned())));
+        }
         if let Some(url_id) = host.and_then(|h| url_id_of_host(h, region)) {
             // A host that names a URL is never an API request, even when the id is unknown.
             let Some(url) = self.urls.iter().find(|u| u.url_id == url_id) else {
@@ -159,7 +169,7 @@ mod tests {
         ];
         for (host, path, expected) in rows {
             let found = table
-                .find(*host, path, "us-east-1")
+                .find(None, *host, path, "us-east-1")
                 .map(|found| found.expect("a known URL or none"));
             assert_eq!(
                 found.as_ref().map(|(_, p)| p.as_str()),
@@ -178,11 +188,46 @@ mod tests {
     #[test]
     fn an_unknown_url_id_is_not_an_api_request() {
         let found = table().find(
+            None,
             Some("zzz.lambda-url.us-east-1.localhost"),
             "/items",
             "us-east-1",
         );
         assert_eq!(found.map(|f| f.err()), Some(Some(UnknownUrl)));
+    }
+
+    /// A listener pinned to one URL (`start-function-urls`) sends every host and path there.
+    #[test]
+    fn a_pinned_listener_serves_its_url_at_the_root() {
+        let table = table();
+        for (host, path) in [
+            (Some("127.0.0.1:3001"), "/items/1"),
+            (None, "/"),
+            (
+                Some("zzz.lambda-url.us-east-1.localhost"),
+                "/lambda-url/other/x",
+            ),
+        ] {
+            let (route, api_path) = table
+                .find(Some("Fn"), host, path, "us-east-1")
+                .expect("a pinned listener always addresses a URL")
+                .expect("the pinned function has a URL");
+            assert_eq!(route.entry.function, "Fn");
+            assert_eq!(api_path, path, "the path is the function's own");
+        }
+        // After a reload removed the URL: refused as a URL request, never routed to an API.
+        assert_eq!(
+            table
+                .find(Some("Gone"), None, "/", "us-east-1")
+                .map(|f| f.err()),
+            Some(Some(UnknownUrl))
+        );
+        assert_eq!(
+            FunctionUrlTable::default()
+                .find(Some("Fn"), None, "/", "us-east-1")
+                .map(|f| f.err()),
+            Some(Some(UnknownUrl))
+        );
     }
 
     #[test]

@@ -277,24 +277,25 @@ impl Gateway {
     /// path prefix); the route's kind of API answers from here on.
     fn route(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
         let host = ex.header("host");
-        let route =
-            match self
-                .function_urls
-                .find(host.as_deref(), &ex.raw_path, &self.options.aws.region)
-            {
-                Some(Ok((route, api_path))) => {
-                    ex.api_path = api_path;
-                    route
-                }
-                Some(Err(crate::function_url::UnknownUrl)) => {
-                    ex.dialect = Dialect::FunctionUrl;
-                    return Err(GatewayError::NoFunctionUrl);
-                }
-                None => self
-                    .routes
-                    .find(&ex.method, &ex.raw_path)
-                    .ok_or(GatewayError::NoRoute)?,
-            };
+        let route = match self.function_urls.find(
+            ex.pinned_url.as_deref(),
+            host.as_deref(),
+            &ex.raw_path,
+            &self.options.aws.region,
+        ) {
+            Some(Ok((route, api_path))) => {
+                ex.api_path = api_path;
+                route
+            }
+            Some(Err(crate::function_url::UnknownUrl)) => {
+                ex.dialect = Dialect::FunctionUrl;
+                return Err(GatewayError::NoFunctionUrl);
+            }
+            None => self
+                .routes
+                .find(&ex.method, &ex.raw_path)
+                .ok_or(GatewayError::NoRoute)?,
+        };
         if self.apis.get(route.entry.api).is_none() {
             return Err(GatewayError::Internal("route names an unknown API".into()));
         }

@@ -40,7 +40,7 @@ pub use access_log::{AccessLog, AccessRecord, Rejection, RouteRecord};
 pub use api::function_url_id;
 pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;
-pub use exchange::RawHeaderNames;
+pub use exchange::{PinnedFunctionUrl, RawHeaderNames};
 pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway};
 pub use integration::{

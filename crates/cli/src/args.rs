@@ -30,6 +30,8 @@ pub enum Command {
     Invoke(InvokeArgs),
     /// Serve the services endpoint alone: Lambda's Invoke API and DynamoDB (like `sam local start-lambda`).
     StartLambda(StartLambdaArgs),
+    /// Serve each Function URL at the root of a port of its own (like `sam local start-function-urls`).
+    StartFunctionUrls(StartFunctionUrlsArgs),
     /// Serve the services endpoint alone on --services-port (DynamoDB, Lambda Invoke API).
     StartServices(StartServicesArgs),
     /// Load the template and report problems, or summarize it.
@@ -64,6 +66,8 @@ pub enum LocalCommand {
     Invoke(InvokeArgs),
     /// Same as `sluice start-lambda`.
     StartLambda(StartLambdaArgs),
+    /// Same as `sluice start-function-urls`.
+    StartFunctionUrls(StartFunctionUrlsArgs),
     /// Same as `sluice generate-event`.
     #[command(disable_help_flag = true)]
     GenerateEvent(GenerateEventArgs),
@@ -321,6 +325,72 @@ pub struct StartLambdaArgs {
     /// Not supported yet: the function a debugger attaches to.
     #[arg(long, value_name = "FUNCTION")]
     pub debug_function: Option<String>,
+}
+
+/// `start-function-urls` flags (SAM's: one port per URL from `--port-range`, or `--port` for the
+/// one URL `--function-name` names).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StartFunctionUrlsArgs {
+    /// Template selection.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// Function options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Address the URLs listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Ports the URLs take, in template order, skipping ports in use (`START-END`, or `START` for
+    /// `START-(START+10)`).
+    #[arg(long, value_name = "START-END", default_value = "3001-3010", value_parser = parse_port_range)]
+    pub port_range: (u16, u16),
+    /// Serve only this function's URL (logical id or FunctionName).
+    #[arg(long, value_name = "FUNCTION")]
+    pub function_name: Option<String>,
+    /// With --function-name: its URL's port (0 picks a free one).
+    #[arg(long, requires = "function_name")]
+    pub port: Option<u16>,
+    /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
+    #[arg(long, default_value_t = 4566)]
+    pub services_port: u16,
+    /// Address of the services endpoint (loopback unless this says otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub services_host: String,
+    /// EAGER starts one sandbox per function at startup; LAZY on first request.
+    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
+    pub warm_containers: Warm,
+    /// Not supported: `AWS_IAM` URLs keep requiring a SigV4 signature (SAM's flag skips it).
+    #[arg(long)]
+    pub disable_authorizer: bool,
+    /// Do not watch the template and the functions' code for changes (reload is on by default).
+    #[arg(long)]
+    pub no_reload: bool,
+    /// SAM's flags for running functions.
+    #[command(flatten)]
+    pub sam: SamRunArgs,
+    /// Not supported yet: the function a debugger attaches to.
+    #[arg(long, value_name = "FUNCTION")]
+    pub debug_function: Option<String>,
+}
+
+/// `START-END` or `START` (SAM's `--port-range`: a lone start means ten more).
+fn parse_port_range(value: &str) -> Result<(u16, u16), String> {
+    let port = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .map_err(|_| format!("{p:?} is not a port number"))
+    };
+    let (start, end) = match value.split_once('-') {
+        Some((start, end)) => (port(start)?, port(end)?),
+        None => {
+            let start = port(value)?;
+            (start, start.saturating_add(10))
+        }
+    };
+    if start == 0 || end < start {
+        return Err(format!("{value:?}: give START-END with 0 < START <= END"));
+    }
+    Ok((start, end))
 }
 
 /// `start-services` flags.

@@ -28,6 +28,9 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
     match args.command {
         Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => start_api(a),
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => invoke(a),
+        Command::StartFunctionUrls(a) | Command::Local(LocalCommand::StartFunctionUrls(a)) => {
+            crate::function_urls_command::command(a)
+        }
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => {
             say_not_applied(&a.template, Some(&a.sam));
             let mut config = run_config(&a.template, &a.run, Some(&a.sam))?;
@@ -91,6 +94,9 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
         Command::StartApi(a) | Command::Local(LocalCommand::StartApi(a)) => &a.template,
         Command::Invoke(a) | Command::Local(LocalCommand::Invoke(a)) => &a.template,
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => &a.template,
+        Command::StartFunctionUrls(a) | Command::Local(LocalCommand::StartFunctionUrls(a)) => {
+            &a.template
+        }
         Command::StartServices(a) => &a.template,
         Command::Validate(a) => a,
         Command::Ddb(DdbCommand::Export(a)) => &a.store.template,
@@ -106,7 +112,7 @@ fn template_args(command: &Command) -> Option<&TemplateArgs> {
 }
 
 /// `--debug-port`: functions start under a debugger, one sandbox each (requests wait for it).
-fn debugging(config: &mut Config, sam: &SamRunArgs, function: Option<&str>) {
+pub(crate) fn debugging(config: &mut Config, sam: &SamRunArgs, function: Option<&str>) {
     let Some(debug) = sam_flags::debug_options(sam, function) else {
         return;
     };
@@ -131,21 +137,21 @@ fn python_imports(module: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn warm(flag: Warm) -> WarmContainers {
+pub(crate) fn warm(flag: Warm) -> WarmContainers {
     match flag {
         Warm::Eager => WarmContainers::Eager,
         Warm::Lazy => WarmContainers::Lazy,
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
 }
 
-fn socket_addr(flag: &str, host: &str, port: u16) -> Result<SocketAddr> {
+pub(crate) fn socket_addr(flag: &str, host: &str, port: u16) -> Result<SocketAddr> {
     let ip = host
         .parse()
         .with_context(|| format!("{flag} {host:?} is not an IP address"))?;
@@ -153,7 +159,7 @@ fn socket_addr(flag: &str, host: &str, port: u16) -> Result<SocketAddr> {
 }
 
 /// Says once that a services endpoint reachable from other machines trusts any caller.
-fn warn_if_services_exposed(addr: SocketAddr) {
+pub(crate) fn warn_if_services_exposed(addr: SocketAddr) {
     if !addr.ip().is_loopback() {
         eprintln!(
             "Warning: the services endpoint (DynamoDB, Lambda Invoke API) listens on {addr}, beyond this machine, and accepts any credentials: whoever reaches it can read and write the tables and invoke the functions"
@@ -162,7 +168,7 @@ fn warn_if_services_exposed(addr: SocketAddr) {
 }
 
 /// Loads the template and composes the application; handlers reach the services at `services`.
-fn build(config: &Config, services: SocketAddr) -> Result<Application> {
+pub(crate) fn build(config: &Config, services: SocketAddr) -> Result<Application> {
     let model = load(config)?;
     build_command::rebuild_changed(&model, &config.state_dir());
     build_with(config, model, services)
@@ -177,7 +183,7 @@ fn build_with(config: &Config, model: Model, services: SocketAddr) -> Result<App
     Ok(app)
 }
 
-async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
+pub(crate) async fn bind(addr: SocketAddr, what: &str) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr} for the {what}"))
@@ -214,6 +220,7 @@ fn serve_services_only(
         }
         let listeners = Listeners {
             api: None,
+            function_urls: Vec::new(),
             services: listener,
         };
         app.run(listeners, shutdown_signal()).await;
@@ -292,6 +299,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         });
         let listeners = Listeners {
             api: Some(listener),
+            function_urls: Vec::new(),
             services,
         };
         app.run(listeners, async {
@@ -328,7 +336,7 @@ fn console_prefix(args: &StartApiArgs) -> Result<Option<String>> {
 }
 
 /// Prints what a reload did: one line, then its notes.
-fn report_reload(event: ReloadEvent) {
+pub(crate) fn report_reload(event: ReloadEvent) {
     match event {
         ReloadEvent::Building { function } => {
             eprintln!("Building {function} (cargo build --release)…");
@@ -359,6 +367,11 @@ fn write_ready_file(
     if let Some(api) = api {
         ready["api"] = serde_json::json!(format!("http://{api}"));
     }
+    write_ready_json(path, &ready)
+}
+
+/// Writes `ready` to the `--ready-file` at `path`, whole (a temporary file renamed into place).
+pub(crate) fn write_ready_json(path: &Path, ready: &serde_json::Value) -> Result<()> {
     let partial = path.with_extension("partial");
     std::fs::write(&partial, ready.to_string())
         .and_then(|()| std::fs::rename(&partial, path))
@@ -366,7 +379,7 @@ fn write_ready_file(
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {

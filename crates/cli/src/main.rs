@@ -5,6 +5,7 @@ mod auth_commands;
 mod build_command;
 mod build_progress;
 mod commands;
+mod function_urls_command;
 mod generate_event;
 mod logs_command;
 mod report_command;

@@ -146,6 +146,7 @@ fn sam_section(path: &[String]) -> Option<&'static str> {
         "start-api" => Some("local_start_api"),
         "invoke" => Some("local_invoke"),
         "start-lambda" => Some("local_start_lambda"),
+        "start-function-urls" => Some("local_start_function_urls"),
         "validate" => Some("validate"),
         "logs" => Some("logs"),
         "build" => Some("build"),

@@ -12,7 +12,9 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use sluice_apigw::{AccessLog, AccessRecord, Gateway, RawHeaderNames, ResponseBody};
+use sluice_apigw::{
+    AccessLog, AccessRecord, Gateway, PinnedFunctionUrl, RawHeaderNames, ResponseBody,
+};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::connections::{ConnectionLimit, Tracked};
@@ -90,6 +92,8 @@ pub(crate) struct Served {
     pub static_files: Option<Arc<StaticFiles>>,
     /// The local console, answered before routing under its prefix.
     pub console: Option<Arc<Console>>,
+    /// The function whose URL this listener serves alone (`start-function-urls`).
+    pub pinned: Option<String>,
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then waits for in-flight requests.
@@ -115,6 +119,11 @@ pub async fn serve_gateway(
             async move {
                 if let Some(names) = names {
                     request.extensions_mut().insert(RawHeaderNames(names));
+                }
+                if let Some(function) = &served.pinned {
+                    request
+                        .extensions_mut()
+                        .insert(PinnedFunctionUrl(function.clone()));
                 }
                 let handled = handle(&gateway, &served, request, remote);
                 Ok::<_, Infallible>(handled.await)

@@ -132,12 +132,15 @@ fn ensure_tables(
 /// How long stream pollers get to finish the batch they are delivering when they are stopped.
 const STREAM_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The listeners an application serves: the API (absent for `start-lambda`) and the services
-/// endpoint.
+/// The listeners an application serves: the API (absent for `start-lambda`), Function URLs on
+/// ports of their own, and the services endpoint.
 #[derive(Debug)]
 pub struct Listeners {
     /// API Gateway's port.
     pub api: Option<TcpListener>,
+    /// `start-function-urls`: one port per Function URL, serving it at its root (the function's
+    /// logical id, its listener).
+    pub function_urls: Vec<(String, TcpListener)>,
     /// The services endpoint (DynamoDB, Lambda Invoke API).
     pub services: TcpListener,
 }
@@ -269,37 +272,62 @@ impl Application {
         Ok(lambda.prewarm().await?)
     }
 
-    /// Serves the API and the services endpoint until `shutdown` resolves (the services endpoint
-    /// stays up until the API has drained, so handlers finishing their last requests still reach
-    /// DynamoDB), then stops every sandbox.
+    /// Serves the API, the Function URLs' own ports and the services endpoint until `shutdown`
+    /// resolves (the services endpoint stays up until the others have drained, so handlers
+    /// finishing their last requests still reach DynamoDB), then stops every sandbox.
     pub async fn run(&self, listeners: Listeners, shutdown: impl Future<Output = ()>) {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let mut wait = stopped.clone();
-        let services_stop = async move {
-            let _ = wait.wait_for(|s| *s).await;
+        let (stop_front, front_stopped) = tokio::sync::watch::channel(false);
+        let (stop_services, services_stopped) = tokio::sync::watch::channel(false);
+        let signalled = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
         };
-        let services = self.serve_services(listeners.services, services_stop);
-        match listeners.api {
-            Some(api) => {
-                let api = self.serve_api(api, async move {
-                    shutdown.await;
-                    let _ = stop.send(true);
-                });
-                tokio::join!(api, services);
+        let services = self.serve_services(listeners.services, signalled(services_stopped));
+        let api = async {
+            if let Some(api) = listeners.api {
+                self.serve_api(api, signalled(front_stopped.clone())).await;
             }
-            None => {
-                let trigger = async move {
-                    shutdown.await;
-                    let _ = stop.send(true);
-                };
-                tokio::join!(trigger, services);
-            }
-        }
+        };
+        let urls = futures_util::future::join_all(listeners.function_urls.into_iter().map(
+            |(function, listener)| {
+                self.serve_function_url(listener, function, signalled(front_stopped.clone()))
+            },
+        ));
+        // With no front door (`start-lambda`) the services still wait for the signal.
+        let front = async {
+            tokio::join!(api, urls, signalled(front_stopped.clone()));
+            let _ = stop_services.send(true);
+        };
+        let trigger = async {
+            shutdown.await;
+            let _ = stop_front.send(true);
+        };
+        tokio::join!(trigger, front, services);
         self.shutdown().await;
     }
 
     /// Serves the APIs and Function URLs on `listener` until `shutdown` resolves.
     pub async fn serve_api(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        self.serve_front_door(listener, None, shutdown).await;
+    }
+
+    /// Serves `function`'s URL alone on `listener`, at its root, until `shutdown` resolves.
+    pub async fn serve_function_url(
+        &self,
+        listener: TcpListener,
+        function: String,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        self.serve_front_door(listener, Some(function), shutdown)
+            .await;
+    }
+
+    /// The gateway on `listener`: every API and URL, or only the URL of `pinned`.
+    async fn serve_front_door(
+        &self,
+        listener: TcpListener,
+        pinned: Option<String>,
+        shutdown: impl Future<Output = ()>,
+    ) {
         let current = self.current.clone();
         let gateway = move || current.load().gateway.clone();
         let log = self.shared.log.clone();
@@ -314,8 +342,10 @@ impl Application {
         });
         let served = http_listener::Served {
             log,
-            static_files: statics,
-            console,
+            // A URL's own port serves the function alone, as its own host does on AWS.
+            static_files: statics.filter(|_| pinned.is_none()),
+            console: console.filter(|_| pinned.is_none()),
+            pinned,
         };
         http_listener::serve_gateway(listener, limit, gateway, served, shutdown).await;
     }

@@ -61,6 +61,7 @@ async fn a_generation_swapped_under_load_fails_no_request() {
         tokio::spawn(async move {
             let listeners = Listeners {
                 api: Some(api),
+                function_urls: Vec::new(),
                 services,
             };
             app.run(listeners, async move {

@@ -42,12 +42,17 @@ pub struct ApiAuth {
     pub methods: BTreeMap<String, MethodAuth>,
 }
 
-/// `AuthorizationType` and `ApiKeyRequired` of a raw `AWS::ApiGateway::Method`.
+/// `AuthorizationType`, `AuthorizerId` and `ApiKeyRequired` of a raw `AWS::ApiGateway::Method`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodAuth {
     /// `AWS_IAM`.
     pub iam: bool,
-    /// `COGNITO_USER_POOLS` / `CUSTOM` (their `AWS::ApiGateway::Authorizer` is not read yet).
+    /// `CUSTOM` / `COGNITO_USER_POOLS`: the `AWS::ApiGateway::Authorizer` (a key of the API's
+    /// `authorizers`) that `AuthorizerId` names.
+    pub authorizer: Option<String>,
+    /// `AuthorizationScopes` (for a Cognito authorizer).
+    pub scopes: Vec<String>,
+    /// A setting that cannot be enforced (an `AuthorizerId` that names no authorizer of the API).
     pub unenforceable: Option<String>,
     /// `ApiKeyRequired`.
     pub api_key_required: bool,

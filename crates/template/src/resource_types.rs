@@ -45,6 +45,7 @@ const CLOUDFORMATION_TYPES: &[&str] = &[
     "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::Account",
+    "AWS::ApiGateway::VpcLink",
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Integration",
@@ -52,6 +53,13 @@ const CLOUDFORMATION_TYPES: &[&str] = &[
     "AWS::ApiGatewayV2::Authorizer",
     "AWS::ApiGatewayV2::DomainName",
     "AWS::ApiGatewayV2::ApiMapping",
+    // Real types one or two edits from a REST (v1) type above, so the typo check needs them listed.
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::Model",
+    "AWS::ApiGatewayV2::VpcLink",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::IntegrationResponse",
+    "AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
@@ -263,6 +271,19 @@ mod tests {
         assert!(check("Function").is_err());
         assert!(check("AWS::Lambda").is_err());
         assert!(check("AWS::Serverless::Queue").is_err());
+    }
+
+    #[test]
+    fn real_http_api_types_are_not_taken_for_typos_of_rest_api_ones() {
+        for ty in [
+            "AWS::ApiGatewayV2::Deployment",
+            "AWS::ApiGatewayV2::Model",
+            "AWS::ApiGatewayV2::VpcLink",
+            "AWS::ApiGateway::VpcLink",
+        ] {
+            assert_eq!(check(ty), Ok(()), "{ty}");
+        }
+        assert!(check("AWS::ApiGatewayV3::Deployment").is_err());
     }
 
     #[test]

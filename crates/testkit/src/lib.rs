@@ -106,6 +106,9 @@ pub struct Server {
     pub services_url: String,
     /// The state folder this server was started with.
     pub state_dir: PathBuf,
+    /// `start-function-urls`: each Function URL's own address (`http://127.0.0.1:PORT/`), by the
+    /// function's logical id.
+    pub function_urls: std::collections::BTreeMap<String, String>,
     stderr: Lines,
 }
 
@@ -139,6 +142,14 @@ impl Server {
     /// `services_url` are both its address.
     pub fn start_lambda(sluice: &Path, template: &Path, args: &[&str]) -> Server {
         let mut all = vec!["start-lambda", "-p", "0"];
+        all.extend_from_slice(args);
+        Self::launch(sluice, template, &fresh_dir("state"), &all, &[])
+    }
+
+    /// Starts `sluice start-function-urls <args…>` (each URL on a port of its own) with the
+    /// services endpoint on port 0; `function_urls` holds the URLs' addresses.
+    pub fn start_function_urls(sluice: &Path, template: &Path, args: &[&str]) -> Server {
+        let mut all = vec!["start-function-urls", "--services-port", "0"];
         all.extend_from_slice(args);
         Self::launch(sluice, template, &fresh_dir("state"), &all, &[])
     }
@@ -187,11 +198,21 @@ impl Server {
         let url = |key: &str| ready.get(key).and_then(|v| v.as_str()).map(str::to_owned);
         let services_url = url("services").expect("the ready file always names the services URL");
         let base_url = url("api").unwrap_or_else(|| services_url.clone());
+        let function_urls = ready
+            .get("function_urls")
+            .and_then(|urls| urls.as_object())
+            .map(|urls| {
+                urls.iter()
+                    .filter_map(|(f, u)| Some((f.clone(), u.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
         Server {
             child,
             base_url,
             services_url,
             state_dir: state_dir.to_owned(),
+            function_urls,
             stderr,
         }
     }

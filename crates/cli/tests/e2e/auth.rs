@@ -421,8 +421,19 @@ fn auth_declared_outside_sam_events_is_enforced_or_fails_closed() {
         get(&server, "/defaulted", &[]),
         (401, UNAUTHORIZED.to_owned())
     );
-    // Raw methods: a Cognito AuthorizationType fails closed; AWS_IAM and ApiKeyRequired apply.
+    // Raw methods: a Cognito AuthorizationType without AuthorizerId fails closed; AWS_IAM and
+    // ApiKeyRequired apply; an AuthorizerId's AWS::ApiGateway::Authorizer decides.
     assert_eq!(get(&server, "/raw-cognito", &[]), internal);
+    assert_eq!(
+        get(&server, "/raw-token", &[]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    assert_eq!(get(&server, "/raw-token", &[("X-Token", "deny")]).0, 403);
+    assert_eq!(get(&server, "/raw-token", &[("X-Token", "allow")]).0, 200);
+    assert_eq!(
+        get(&server, "/raw-pool", &[("Authorization", "not-a-jwt")]),
+        (401, UNAUTHORIZED.to_owned())
+    );
     assert_eq!(
         get(&server, "/raw-iam", &[]),
         (

@@ -14,6 +14,7 @@ mod errors;
 mod extensions;
 mod fork_server;
 mod function_url_streaming;
+mod function_urls_command;
 mod generate_event;
 mod hardening;
 mod hello;

@@ -155,7 +155,7 @@ pub(crate) fn build(
         defaults.insert(api_id.clone(), api_defaults);
     }
 
-    raw::raw_methods(&active, resolver, &mut model)?;
+    raw::raw_methods(&active, resolver, &built.functions, &mut model)?;
     let documented = rest_openapi::read(
         &active,
         root,
@@ -384,7 +384,7 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
             header: identity
                 .string("Header")?
                 .unwrap_or_else(|| "Authorization".into()),
-            validation_expression: identity.string("ValidationExpression")?,
+            validation_expression: validation_expression(identity.string("ValidationExpression")?),
             ttl_secs: ttl,
             scopes: props.string_list("AuthorizationScopes")?,
         }));
@@ -416,7 +416,7 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
             header: identity
                 .string("Header")?
                 .unwrap_or_else(|| "Authorization".into()),
-            validation_expression: identity.string("ValidationExpression")?,
+            validation_expression: validation_expression(identity.string("ValidationExpression")?),
         },
         Some("REQUEST") => {
             let mut sources = Vec::new();
@@ -580,4 +580,10 @@ fn quota(props: &Props<'_, '_>) -> Result<Option<Quota>, TemplateError> {
         period,
         offset,
     }))
+}
+
+/// A token authorizer's validation expression; an empty one validates nothing, as when it is unset
+/// (a template parameter that defaults to `""` is the usual way to make it optional).
+pub(crate) fn validation_expression(expression: Option<String>) -> Option<String> {
+    expression.filter(|e| !e.is_empty())
 }

@@ -1,46 +1,108 @@
-//! Auth of REST APIs defined by raw `AWS::ApiGateway::Method`s.
+//! Auth of REST APIs defined by raw `AWS::ApiGateway::Method`s and `AWS::ApiGateway::Authorizer`s.
 
+use super::rest_openapi::{self, Spelling};
 use crate::auth_model::*;
 use crate::auth_props::{ref_target, Props};
 use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
+use crate::model::Function;
 use crate::yaml_tree::Node;
 
-/// `AuthorizationType` / `ApiKeyRequired` of raw `AWS::ApiGateway::Method`s, so their routes are
-/// guarded (AWS_IAM, API keys) or fail closed (Cognito and custom authorizers), never open.
+/// `AuthorizationType` / `AuthorizerId` / `ApiKeyRequired` of raw `AWS::ApiGateway::Method`s, so
+/// their routes are guarded (AWS_IAM, API keys, the `AWS::ApiGateway::Authorizer` they name) or
+/// fail closed, never open.
 pub(super) fn raw_methods(
     active: &[(&String, &Node, &str)],
     resolver: &Resolver<'_>,
+    functions: &[Function],
     model: &mut AuthModel,
 ) -> Result<(), TemplateError> {
+    // Authorizers first: a method may come before the authorizer it names.
+    let mut raw_authorizers: Vec<(String, &str)> = Vec::new();
+    for &(id, resource, ty) in active {
+        if ty != "AWS::ApiGateway::Authorizer" {
+            continue;
+        }
+        let props = Props::of(resolver, resource, id);
+        let Some(api_id) = props.node.get("RestApiId").and_then(ref_target) else {
+            continue;
+        };
+        if !model.apis.contains_key(api_id) {
+            continue;
+        }
+        let authorizer = authorizer_resource(&props, functions, &model.user_pools)?;
+        if let Some(api) = model.apis.get_mut(api_id) {
+            api.authorizers.insert(id.clone(), authorizer);
+            raw_authorizers.push((api_id.to_owned(), id.as_str()));
+        }
+    }
     for &(id, resource, ty) in active {
         if ty != "AWS::ApiGateway::Method" {
             continue;
         }
         let props = Props::of(resolver, resource, id);
-        let Some(api) = props
-            .node
-            .get("RestApiId")
-            .and_then(ref_target)
-            .and_then(|api| model.apis.get_mut(api))
-        else {
+        let Some(api_id) = props.node.get("RestApiId").and_then(ref_target) else {
+            continue;
+        };
+        let Some(api) = model.apis.get_mut(api_id) else {
             continue;
         };
         let kind = props.string("AuthorizationType")?.unwrap_or_default();
+        let mut authorizer = None;
         let unenforceable = match kind.as_str() {
             "" | "NONE" | "AWS_IAM" => None,
+            "CUSTOM" | "COGNITO_USER_POOLS" => {
+                let named = props.node.get("AuthorizerId").and_then(ref_target);
+                let known = |name: &&str| raw_authorizers.iter().any(|(a, n)| a == api_id && n == name);
+                match named.filter(known) {
+                    Some(name) => {
+                        authorizer = Some(name.to_owned());
+                        None
+                    }
+                    None => Some(format!(
+                        "Resources.{id}: AuthorizationType {kind} needs an AuthorizerId that is a !Ref to an AWS::ApiGateway::Authorizer of the same RestApiId"
+                    )),
+                }
+            }
             other => Some(format!(
-                "Resources.{id}: AuthorizationType {other} (its AWS::ApiGateway::Authorizer is not read yet)"
+                "Resources.{id}: AuthorizationType {other} is not NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS"
             )),
         };
         api.methods.insert(
             format!("Resources.{id}"),
             MethodAuth {
                 iam: kind == "AWS_IAM",
+                authorizer,
+                scopes: props.string_list("AuthorizationScopes")?,
                 unenforceable,
                 api_key_required: props.boolean("ApiKeyRequired")?.unwrap_or(false),
             },
         );
     }
     Ok(())
+}
+
+/// One `AWS::ApiGateway::Authorizer`: its `IdentitySource` names the token's header (TOKEN,
+/// COGNITO_USER_POOLS) or lists the request's identity sources (REQUEST).
+fn authorizer_resource(
+    props: &Props<'_, '_>,
+    functions: &[Function],
+    pools: &[UserPool],
+) -> Result<Authorizer, TemplateError> {
+    let kind = props.string("Type")?.unwrap_or_default();
+    let header = if kind.eq_ignore_ascii_case("REQUEST") {
+        None
+    } else {
+        let source = props.string("IdentitySource")?.unwrap_or_default();
+        match rest_openapi::identity_source(&source) {
+            Some(IdentitySource::Header(name)) => Some(name),
+            _ => {
+                return Ok(Authorizer::Unenforceable(format!(
+                    "{}: a {kind} authorizer's IdentitySource must be method.request.header.NAME, not {source:?}",
+                    props.path
+                )))
+            }
+        }
+    };
+    rest_openapi::authorizer(props, Spelling::CloudFormation, header, functions, pools)
 }

@@ -164,6 +164,7 @@ fn schemes(
         }
         let authorizer = authorizer(
             &props.child("x-amazon-apigateway-authorizer"),
+            Spelling::OpenApi,
             header,
             functions,
             pools,
@@ -174,30 +175,57 @@ fn schemes(
     Ok(out)
 }
 
-/// One `x-amazon-apigateway-authorizer`; `header` is its scheme's `name` (the token's header).
-fn authorizer(
+/// How an authorizer's properties are spelled: OpenAPI's `x-amazon-apigateway-authorizer` is
+/// camelCase (`authorizerUri`), an `AWS::ApiGateway::Authorizer` resource PascalCase (`AuthorizerUri`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Spelling {
+    OpenApi,
+    CloudFormation,
+}
+
+impl Spelling {
+    fn key(self, camel: &str) -> String {
+        match self {
+            Spelling::OpenApi => camel.to_owned(),
+            Spelling::CloudFormation => {
+                let mut chars = camel.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// One authorizer (an `x-amazon-apigateway-authorizer` or an `AWS::ApiGateway::Authorizer`);
+/// `header` is where a token is read (the scheme's `name`, or the resource's `IdentitySource`).
+pub(super) fn authorizer(
     props: &Props<'_, '_>,
+    spelling: Spelling,
     header: Option<String>,
     functions: &[Function],
     pools: &[UserPool],
 ) -> Result<Authorizer, TemplateError> {
+    let key = |camel: &str| spelling.key(camel);
     let ttl = props
-        .number("authorizerResultTtlInSeconds")?
+        .number(&key("authorizerResultTtlInSeconds"))?
         .unwrap_or(DEFAULT_TTL);
     if ttl > 3600 {
         return Err(props.error(
-            "authorizerResultTtlInSeconds",
+            &key("authorizerResultTtlInSeconds"),
             format!("{ttl} is over 3600 seconds"),
         ));
     }
     let header = header.unwrap_or_else(|| "Authorization".into());
-    let validation_expression = props.string("identityValidationExpression")?;
+    let validation_expression =
+        super::validation_expression(props.string(&key("identityValidationExpression"))?);
     let kind = props
-        .string("type")?
+        .string(&key("type"))?
         .unwrap_or_default()
         .to_ascii_lowercase();
     let lambda = |payload| -> Result<Authorizer, TemplateError> {
-        let uri = props.string("authorizerUri")?.unwrap_or_default();
+        let uri = props.string(&key("authorizerUri"))?.unwrap_or_default();
         Ok(Authorizer::Lambda(LambdaAuthorizer {
             function: function_id(&uri, functions),
             payload,
@@ -207,7 +235,7 @@ fn authorizer(
     };
     match kind.as_str() {
         "cognito_user_pools" => Ok(Authorizer::Cognito(CognitoAuthorizer {
-            pools: user_pools(props, "providerARNs", pools)?,
+            pools: user_pools(props, &key("providerARNs"), pools)?,
             header,
             validation_expression,
             ttl_secs: ttl,
@@ -219,12 +247,12 @@ fn authorizer(
         }),
         "request" => {
             let mut identity = Vec::new();
-            let sources = props.string("identitySource")?.unwrap_or_default();
+            let sources = props.string(&key("identitySource"))?.unwrap_or_default();
             for source in sources.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 match identity_source(source) {
                     Some(source) => identity.push(source),
                     None => return Err(props.error(
-                        "identitySource",
+                        &key("identitySource"),
                         format!("{source:?} is not an identity source (method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME)"),
                     )),
                 }
@@ -239,7 +267,7 @@ fn authorizer(
 }
 
 /// A REST identity source expression.
-fn identity_source(expression: &str) -> Option<IdentitySource> {
+pub(super) fn identity_source(expression: &str) -> Option<IdentitySource> {
     super::http::named_source(
         expression,
         [

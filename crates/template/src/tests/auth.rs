@@ -265,6 +265,34 @@ fn raw_methods_and_openapi_security_are_recorded() {
     assert!(raw.methods["Resources.CognitoMethod"]
         .unenforceable
         .is_some());
+    // AuthorizerId names an AWS::ApiGateway::Authorizer, read like an OpenAPI authorizer.
+    let token_method = &raw.methods["Resources.TokenMethod"];
+    assert_eq!(token_method.unenforceable, None);
+    assert_eq!(
+        token_method.authorizer.as_deref(),
+        Some("RawTokenAuthorizer")
+    );
+    let Authorizer::Lambda(token) = &raw.authorizers["RawTokenAuthorizer"] else {
+        panic!("RawTokenAuthorizer");
+    };
+    assert_eq!(token.function, "AuthorizerFunction");
+    assert_eq!(token.ttl_secs, 0);
+    assert_eq!(
+        token.payload,
+        LambdaPayload::Token {
+            header: "X-Token".into(),
+            validation_expression: None
+        }
+    );
+    assert_eq!(
+        raw.methods["Resources.PoolMethod"].authorizer.as_deref(),
+        Some("RawPoolAuthorizer")
+    );
+    let Authorizer::Cognito(pool) = &raw.authorizers["RawPoolAuthorizer"] else {
+        panic!("RawPoolAuthorizer");
+    };
+    assert_eq!(pool.pools, vec![PoolRef::Local("UserPool".into())]);
+    assert_eq!(pool.header, "Authorization");
     let secured = &model.auth.apis["SecuredDoc"];
     assert_eq!(secured.routes.len(), 1);
     assert_eq!(
@@ -429,4 +457,61 @@ Resources:
             .authorizer,
         RouteAuthorizer::Named("Cognito".into())
     );
+}
+
+#[test]
+fn an_empty_validation_expression_validates_nothing() {
+    let model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Pattern: { Type: String, Default: "" }
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        Authorizers:
+          Token:
+            FunctionArn: !GetAtt Fn.Arn
+            Identity: { Header: X-Token, ValidationExpression: !Ref Pattern }
+  Doc:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        securityDefinitions:
+          Token:
+            type: apiKey
+            name: X-Token
+            in: header
+            x-amazon-apigateway-authtype: custom
+            x-amazon-apigateway-authorizer:
+              type: token
+              identityValidationExpression: !Ref Pattern
+              authorizerUri: !GetAtt Fn.Arn
+        paths:
+          /token:
+            get:
+              security: [ { Token: [] } ]
+              x-amazon-apigateway-integration: { type: aws_proxy, uri: !GetAtt Fn.Arn }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: app.handler, Runtime: python3.12 }
+"#,
+    );
+    for api in ["Api", "Doc"] {
+        let Authorizer::Lambda(token) = &model.auth.apis[api].authorizers["Token"] else {
+            panic!("{api}: Token authorizer");
+        };
+        assert_eq!(
+            token.payload,
+            LambdaPayload::Token {
+                header: "X-Token".into(),
+                validation_expression: None
+            },
+            "{api}"
+        );
+    }
 }

@@ -113,6 +113,35 @@ fn cdk_style_functions_apis_and_urls() {
 }
 
 #[test]
+fn an_openapi_import_without_protocol_type_is_an_http_api() {
+    let model = load(
+        r#"Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Imported:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body:
+        openapi: "3.0"
+        info: {title: imported}
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                payloadFormatVersion: "2.0"
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+"#,
+    );
+    assert_eq!(model.http_apis.len(), 1);
+    let routes = &model.http_apis[0].routes;
+    assert_eq!(routes.len(), 1);
+    assert_eq!(routes[0].route_key(), "GET /items");
+    assert_eq!(routes[0].function, "Fn");
+}
+
+#[test]
 fn quick_create_matches_the_sam_default_route() {
     let sam = load(
         "Transform: AWS::Serverless-2016-10-31

@@ -1,0 +1,166 @@
+//! `start-function-urls`: each Function URL at the root of a port of its own, as SAM CLI's
+//! command serves them (on AWS each URL is its own host, so `/` is the function's root).
+//! `start-api` serves the same URLs on its one port, by host and by `/lambda-url/<name>/`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use sluice_server::{Listeners, WarmContainers};
+use sluice_template::{FunctionUrl, FunctionUrlAuth, Model};
+use tokio::net::TcpListener;
+
+use crate::args::StartFunctionUrlsArgs;
+use crate::commands::{
+    bind, build, debugging, report_reload, runtime, shutdown_signal, socket_addr, warm,
+    warn_if_services_exposed, write_ready_json,
+};
+use crate::setup::{run_config, say_not_applied};
+
+/// Runs `start-function-urls`.
+pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
+    say_not_applied(&args.template, Some(&args.sam));
+    if args.disable_authorizer {
+        eprintln!(
+            "--disable-authorizer: not supported for Function URLs: AWS_IAM URLs still need a SigV4 signature"
+        );
+    }
+    let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
+    debugging(&mut config, &args.sam, args.debug_function.as_deref());
+    config.warm_containers = warm(args.warm_containers);
+    config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
+    warn_if_services_exposed(config.services_addr);
+    let host = socket_addr("--host", &args.host, 0)?.ip();
+
+    runtime()?.block_on(async move {
+        let services = bind(config.services_addr, "services endpoint").await?;
+        let services_addr = services.local_addr()?;
+        let app = Arc::new(build(&config, services_addr)?);
+        let model = app.model();
+        let urls = chosen(&model, args.function_name.as_deref())?;
+        let mut function_urls = Vec::new();
+        let mut next = args.port_range.0;
+        for url in &urls {
+            let listener = match args.port {
+                Some(port) => bind(SocketAddr::new(host, port), "Function URL").await?,
+                None => {
+                    let (listener, port) = first_free(host, next, args.port_range.1).await?;
+                    next = port.saturating_add(1);
+                    listener
+                }
+            };
+            function_urls.push((url, listener));
+        }
+        let reloader = if args.no_reload {
+            None
+        } else {
+            match app.start_watching() {
+                Ok(reloader) => Some(reloader),
+                Err(error) => {
+                    eprintln!("Warning: {error}; reload is off");
+                    None
+                }
+            }
+        };
+        let mut err = std::io::stderr().lock();
+        writeln!(
+            err,
+            "Services endpoint (DynamoDB, Lambda Invoke API): http://{services_addr}"
+        )?;
+        let mut ready = serde_json::json!({ "services": format!("http://{services_addr}") });
+        for (url, listener) in &function_urls {
+            let address = format!("http://{}/", listener.local_addr()?);
+            let auth = match url.auth {
+                FunctionUrlAuth::None => "NONE",
+                FunctionUrlAuth::AwsIam => "AWS_IAM",
+            };
+            let cors = if url.cors.is_some() { ", CORS" } else { "" };
+            writeln!(
+                err,
+                "Function URL of {}: {address} (AuthType {auth}{cors})",
+                url.function
+            )?;
+            ready["function_urls"][&url.function] = serde_json::json!(address);
+        }
+        writeln!(err, "Sluice is serving (Ctrl-C to stop)")?;
+        drop(err);
+        if let Some(path) = args.run.ready_file.as_deref() {
+            write_ready_json(path, &ready)?;
+        }
+        if config.warm_containers == WarmContainers::Eager {
+            if let Err(e) = app.prewarm().await {
+                // A function that cannot start fails its own requests; the others still serve.
+                eprintln!("Warning: {e:#}");
+            }
+        }
+        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+        let watcher = reloader.map(|reloader| {
+            tokio::spawn(reloader.run(report_reload, async move {
+                let _ = watch_stopped.await;
+            }))
+        });
+        let listeners = Listeners {
+            api: None,
+            function_urls: function_urls
+                .into_iter()
+                .map(|(url, listener)| (url.function.clone(), listener))
+                .collect(),
+            services,
+        };
+        app.run(listeners, async {
+            shutdown_signal().await;
+            eprintln!("Shutting down: stopping function sandboxes");
+        })
+        .await;
+        let _ = stop_watch.send(());
+        if let Some(watcher) = watcher {
+            let _ = watcher.await;
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The URLs to serve: all of them, or the one of `--function-name` (logical id or FunctionName).
+fn chosen<'m>(model: &'m Model, function: Option<&str>) -> Result<Vec<&'m FunctionUrl>> {
+    if model.function_urls.is_empty() {
+        bail!(
+            "no function of the template has a FunctionUrlConfig: add one (FunctionUrlConfig: {{AuthType: NONE}}) or serve APIs with start-api"
+        );
+    }
+    let Some(name) = function else {
+        return Ok(model.function_urls.iter().collect());
+    };
+    match model
+        .function_urls
+        .iter()
+        .find(|u| u.function == name || u.function_name == name)
+    {
+        Some(url) => Ok(vec![url]),
+        None => bail!(
+            "--function-name {name}: no such function with a FunctionUrlConfig (these have one: {})",
+            model
+                .function_urls
+                .iter()
+                .map(|u| u.function.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Binds the first port from `start` to `end` that is free, as SAM CLI assigns them.
+async fn first_free(host: std::net::IpAddr, start: u16, end: u16) -> Result<(TcpListener, u16)> {
+    for port in start..=end {
+        match TcpListener::bind(SocketAddr::new(host, port)).await {
+            Ok(listener) => return Ok((listener, port)),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("listening on {host}:{port} for a Function URL"))
+            }
+        }
+    }
+    bail!("--port-range: no free port left between {start} and {end} for every Function URL")
+}
