@@ -47,7 +47,12 @@ pub struct ApiAuth {
 pub struct MethodAuth {
     /// `AWS_IAM`.
     pub iam: bool,
-    /// `COGNITO_USER_POOLS` / `CUSTOM` (their `AWS::ApiGateway::Authorizer` is not read yet).
+    /// `CUSTOM` / `COGNITO_USER_POOLS`: the `AWS::ApiGateway::Authorizer` its `AuthorizerId`
+    /// names, a key of the API's `authorizers`.
+    pub authorizer: Option<String>,
+    /// `AuthorizationScopes` (a Cognito authorizer checks them against an access token).
+    pub scopes: Vec<String>,
+    /// An `AuthorizationType` or `AuthorizerId` Sluice cannot enforce: the route fails closed.
     pub unenforceable: Option<String>,
     /// `ApiKeyRequired`.
     pub api_key_required: bool,

@@ -235,14 +235,22 @@ impl Guards {
                 let raw_method = auth.methods.get(&route.event_name);
                 let (authorizer_name, check, api_key_required) = match route_auth {
                     None => match raw_method {
-                        Some(m) => match &m.unenforceable {
-                            Some(why) => {
+                        Some(m) => match (&m.unenforceable, &m.authorizer) {
+                            (Some(why), _) => {
                                 (None, Check::Unenforceable(why.clone()), m.api_key_required)
                             }
-                            None if m.iam => {
+                            (None, Some(_)) if inputs.disable_authorizers => {
+                                (None, Check::Open, m.api_key_required)
+                            }
+                            (None, Some(name)) => (
+                                Some(name.clone()),
+                                compile(auth.authorizers.get(name), &m.scopes, inputs),
+                                m.api_key_required,
+                            ),
+                            (None, None) if m.iam => {
                                 (Some("AWS_IAM".to_owned()), Check::Iam, m.api_key_required)
                             }
-                            None => (None, Check::Open, m.api_key_required),
+                            (None, None) => (None, Check::Open, m.api_key_required),
                         },
                         // A route no event describes (an OpenAPI path): the API's defaults, as
                         // SAM applies them to `DefinitionBody`.

@@ -155,7 +155,7 @@ pub(crate) fn build(
         defaults.insert(api_id.clone(), api_defaults);
     }
 
-    raw::raw_methods(&active, resolver, &mut model)?;
+    raw::raw_methods(&active, resolver, &built.functions, &mut model)?;
     let documented = rest_openapi::read(
         &active,
         root,

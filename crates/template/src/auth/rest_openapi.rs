@@ -164,6 +164,7 @@ fn schemes(
         }
         let authorizer = authorizer(
             &props.child("x-amazon-apigateway-authorizer"),
+            &OPENAPI_KEYS,
             header,
             functions,
             pools,
@@ -174,30 +175,58 @@ fn schemes(
     Ok(out)
 }
 
-/// One `x-amazon-apigateway-authorizer`; `header` is its scheme's `name` (the token's header).
-fn authorizer(
+/// The property names of a REST authorizer: OpenAPI's `x-amazon-apigateway-authorizer` and
+/// CloudFormation's `AWS::ApiGateway::Authorizer` spell the same settings differently.
+pub(super) struct AuthorizerKeys {
+    kind: &'static str,
+    uri: &'static str,
+    identity_source: &'static str,
+    validation_expression: &'static str,
+    ttl: &'static str,
+    providers: &'static str,
+}
+
+/// `x-amazon-apigateway-authorizer`'s spelling.
+const OPENAPI_KEYS: AuthorizerKeys = AuthorizerKeys {
+    kind: "type",
+    uri: "authorizerUri",
+    identity_source: "identitySource",
+    validation_expression: "identityValidationExpression",
+    ttl: "authorizerResultTtlInSeconds",
+    providers: "providerARNs",
+};
+
+/// `AWS::ApiGateway::Authorizer`'s spelling.
+pub(super) const CFN_KEYS: AuthorizerKeys = AuthorizerKeys {
+    kind: "Type",
+    uri: "AuthorizerUri",
+    identity_source: "IdentitySource",
+    validation_expression: "IdentityValidationExpression",
+    ttl: "AuthorizerResultTtlInSeconds",
+    providers: "ProviderARNs",
+};
+
+/// One REST authorizer; `header` is where a TOKEN or Cognito authorizer finds the token (an
+/// OpenAPI scheme's `name`, a CloudFormation authorizer's `IdentitySource`).
+pub(super) fn authorizer(
     props: &Props<'_, '_>,
+    keys: &AuthorizerKeys,
     header: Option<String>,
     functions: &[Function],
     pools: &[UserPool],
 ) -> Result<Authorizer, TemplateError> {
-    let ttl = props
-        .number("authorizerResultTtlInSeconds")?
-        .unwrap_or(DEFAULT_TTL);
+    let ttl = props.number(keys.ttl)?.unwrap_or(DEFAULT_TTL);
     if ttl > 3600 {
-        return Err(props.error(
-            "authorizerResultTtlInSeconds",
-            format!("{ttl} is over 3600 seconds"),
-        ));
+        return Err(props.error(keys.ttl, format!("{ttl} is over 3600 seconds")));
     }
     let header = header.unwrap_or_else(|| "Authorization".into());
-    let validation_expression = props.string("identityValidationExpression")?;
+    let validation_expression = props.string(keys.validation_expression)?;
     let kind = props
-        .string("type")?
+        .string(keys.kind)?
         .unwrap_or_default()
         .to_ascii_lowercase();
     let lambda = |payload| -> Result<Authorizer, TemplateError> {
-        let uri = props.string("authorizerUri")?.unwrap_or_default();
+        let uri = props.string(keys.uri)?.unwrap_or_default();
         Ok(Authorizer::Lambda(LambdaAuthorizer {
             function: function_id(&uri, functions),
             payload,
@@ -207,7 +236,7 @@ fn authorizer(
     };
     match kind.as_str() {
         "cognito_user_pools" => Ok(Authorizer::Cognito(CognitoAuthorizer {
-            pools: user_pools(props, "providerARNs", pools)?,
+            pools: user_pools(props, keys.providers, pools)?,
             header,
             validation_expression,
             ttl_secs: ttl,
@@ -219,12 +248,12 @@ fn authorizer(
         }),
         "request" => {
             let mut identity = Vec::new();
-            let sources = props.string("identitySource")?.unwrap_or_default();
+            let sources = props.string(keys.identity_source)?.unwrap_or_default();
             for source in sources.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 match identity_source(source) {
                     Some(source) => identity.push(source),
                     None => return Err(props.error(
-                        "identitySource",
+                        keys.identity_source,
                         format!("{source:?} is not an identity source (method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME)"),
                     )),
                 }

@@ -25,6 +25,7 @@ const AUTH_RESOURCE_TYPES: &[&str] = &[
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::ApiGateway::Authorizer",
 ];
 
 /// The serverless part of the model, in template order.

@@ -265,6 +265,35 @@ fn raw_methods_and_openapi_security_are_recorded() {
     assert!(raw.methods["Resources.CognitoMethod"]
         .unenforceable
         .is_some());
+    // AWS::ApiGateway::Authorizer resources, named by the methods' AuthorizerId.
+    let token = &raw.methods["Resources.TokenMethod"];
+    assert_eq!(token.authorizer.as_deref(), Some("TokenAuthorizer"));
+    assert_eq!(token.unenforceable, None);
+    assert_eq!(
+        raw.authorizers["TokenAuthorizer"],
+        Authorizer::Lambda(LambdaAuthorizer {
+            function: "AuthorizerFunction".into(),
+            payload: LambdaPayload::Token {
+                header: "X-Token".into(),
+                validation_expression: None,
+            },
+            ttl_secs: 0,
+            http: None,
+        })
+    );
+    assert_eq!(
+        raw.methods["Resources.PoolMethod"].authorizer.as_deref(),
+        Some("PoolAuthorizer")
+    );
+    assert!(matches!(
+        &raw.authorizers["PoolAuthorizer"],
+        Authorizer::Cognito(c) if c.pools == [PoolRef::Local("UserPool".into())] && c.header == "Authorization"
+    ));
+    assert!(
+        !model.warnings.iter().any(|w| w.contains("Authorizer")),
+        "{:?}",
+        model.warnings
+    );
     let secured = &model.auth.apis["SecuredDoc"];
     assert_eq!(secured.routes.len(), 1);
     assert_eq!(
