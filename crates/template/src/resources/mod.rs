@@ -26,6 +26,7 @@ const AUTH_RESOURCE_TYPES: &[&str] = &[
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
     "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGatewayV2::Authorizer",
 ];
 
 /// The serverless part of the model, in template order.
