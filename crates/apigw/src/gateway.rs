@@ -26,7 +26,7 @@ use crate::dialect::Dialect;
 use crate::exchange::Exchange;
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
-use crate::integration::{FunctionAnswer, Invoke, InvokeError};
+use crate::integration::{CallService, FunctionAnswer, Invoke, InvokeError};
 use crate::mapped_integration::{self, Backend};
 use crate::options::GatewayOptions;
 use crate::response_body::ResponseBody;
@@ -56,6 +56,8 @@ pub struct Gateway {
     default_dialect: Dialect,
     /// Where proxy integrations go.
     invoker: Arc<dyn Invoke>,
+    /// Where DynamoDB service integrations go (none: they answer 500, not emulated).
+    services: Option<Arc<dyn CallService>>,
     /// Where each request's access record goes, if anywhere.
     access_log: Option<Arc<dyn AccessLog>>,
     /// Authorizers, API keys and throttles per route (none: every route open, nothing limited).
@@ -114,6 +116,7 @@ impl Gateway {
             apis: served,
             default_dialect,
             invoker,
+            services: None,
             access_log: None,
             guards: None,
             options,
@@ -123,6 +126,12 @@ impl Gateway {
     /// Guards routes with the template's authorizers, API keys and throttles.
     pub fn with_guards(mut self, guards: Arc<Guards>) -> Gateway {
         self.guards = Some(guards);
+        self
+    }
+
+    /// Sends DynamoDB service integrations (`AWS` with a `dynamodb:action/…` URI) to `services`.
+    pub fn with_services(mut self, services: Arc<dyn CallService>) -> Gateway {
+        self.services = Some(services);
         self
     }
 
@@ -408,6 +417,7 @@ impl Gateway {
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
             let backend = Backend {
                 invoker: self.invoker.as_ref(),
+                services: self.services.as_deref(),
                 timeout: ex.dialect.integration_timeout(&self.options, route),
             };
             return mapped_integration::integrate(

@@ -1,5 +1,6 @@
 //! The one narrow interface between the gateway and Lambda: invoke a function with bytes, get bytes
-//! or a typed failure back. The gateway never knows how functions run.
+//! or a typed failure back. The gateway never knows how functions run. Beside it, as narrow, the
+//! AWS service APIs that `AWS` integrations call directly ([`CallService`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -107,4 +108,24 @@ pub enum InvokeError {
         /// Lambda's message.
         message: String,
     },
+}
+
+/// A boxed call to an AWS service API.
+pub type ServiceFuture<'a> = Pin<Box<dyn Future<Output = ServiceAnswer> + Send + 'a>>;
+
+/// The AWS service APIs that REST `AWS` integrations call directly: DynamoDB's, which Sluice
+/// serves itself. The gateway never knows where the service runs.
+pub trait CallService: Send + Sync + 'static {
+    /// Runs DynamoDB's `action` (`GetItem`…) with `input`, the mapped request (its JSON input).
+    fn dynamodb<'a>(&'a self, action: &'a str, input: Bytes) -> ServiceFuture<'a>;
+}
+
+/// What an AWS service answered. Errors are answers too (DynamoDB's 400 with its `__type`): the
+/// method's integration responses map them, as on AWS, not the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAnswer {
+    /// The service's HTTP status (integration responses' selection patterns match it).
+    pub status: u16,
+    /// The service's JSON body (`$input` of response templates).
+    pub body: Bytes,
 }

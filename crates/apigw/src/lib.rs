@@ -44,8 +44,8 @@ pub use exchange::{PinnedFunctionUrl, RawHeaderNames};
 pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway};
 pub use integration::{
-    ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
-    StreamingInvokeFuture,
+    CallService, ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream,
+    ServiceAnswer, ServiceFuture, StreamFailed, StreamingInvokeFuture,
 };
 pub use options::GatewayOptions;
 pub use response_body::{ResponseBody, StreamAborted};

@@ -1,12 +1,14 @@
 //! Phase integrate for REST methods with non-proxy integrations: Lambda custom integrations
-//! (`AWS`) and `MOCK`, beside the proxy integration of `proxy.rs`.
+//! (`AWS`), DynamoDB actions (`AWS` with a `dynamodb:action/…` URI) and `MOCK`, beside the proxy
+//! integration of `proxy.rs`.
 //!
 //! Request side: the request template chosen by `Content-Type` (none → `application/json`) renders
 //! the payload, or the body passes through as `passthroughBehavior` allows (else 415). Lambda is
-//! invoked with that payload; MOCK reads `statusCode` from it. Response side: the integration
-//! response is selected (Lambda: `selectionPattern` full-matched against the error's
-//! `errorMessage`, the default one on success; MOCK: against the status code), its template renders
-//! the body (none: the output passes through) and its `responseParameters` set headers.
+//! invoked with that payload, DynamoDB runs the action on it; MOCK reads `statusCode` from it.
+//! Response side: the integration response is selected (Lambda: `selectionPattern` full-matched
+//! against the error's `errorMessage`, the default one on success; DynamoDB and MOCK: against the
+//! status code), its template renders the body (none: the output passes through) and its
+//! `responseParameters` set headers.
 
 use std::time::Duration;
 
@@ -19,16 +21,18 @@ use sluice_template::{Integration, IntegrationResponse, Mapping, Passthrough};
 use crate::api::Api;
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
-use crate::integration::{Invoke, InvokeError};
+use crate::integration::{CallService, Invoke, InvokeError};
 use crate::mapping_template::{MappingInput, Params};
 use crate::request_event::{self, Pairs};
 use crate::request_validator::media_type;
 use crate::route_table::RouteMatch;
 
-/// Where a Lambda custom integration goes, and how long it may take.
+/// Where a Lambda custom or service integration goes, and how long it may take.
 pub(crate) struct Backend<'a> {
     /// The narrow interface to Lambda.
     pub invoker: &'a dyn Invoke,
+    /// The AWS service APIs Sluice serves (none: service integrations are not emulated).
+    pub services: Option<&'a dyn CallService>,
     /// The REST integration timeout.
     pub timeout: Duration,
 }
@@ -37,8 +41,8 @@ pub(crate) struct Backend<'a> {
 struct Output {
     /// The integration's body (`$input` of response templates).
     body: String,
-    /// What selection patterns are matched against: Lambda's `errorMessage` (`None` on success)
-    /// or MOCK's status code.
+    /// What selection patterns are matched against: Lambda's `errorMessage` (`None` on success),
+    /// the service's or MOCK's status code.
     selector: Option<String>,
 }
 
@@ -51,9 +55,10 @@ pub(crate) async fn integrate(
     integration: &Integration,
     backend: Backend<'_>,
 ) -> Result<Response<Full<Bytes>>, GatewayError> {
-    let (mapping, function) = match integration {
-        Integration::Lambda(mapping) => (mapping, Some(route.entry.function.as_str())),
-        Integration::Mock(mapping) => (mapping, None),
+    let (mapping, target) = match integration {
+        Integration::Lambda(mapping) => (mapping, Target::Lambda(route.entry.function.as_str())),
+        Integration::DynamoDb { action, mapping } => (mapping, Target::DynamoDb(action.as_str())),
+        Integration::Mock(mapping) => (mapping, Target::Mock),
         Integration::Unsupported { kind } => {
             return Err(GatewayError::NotEmulated(format!(
                 "{kind} integration of {} {}",
@@ -88,9 +93,18 @@ pub(crate) async fn integrate(
             .map_err(|e| GatewayError::MappingFailed(format!("request template: {e}")))?,
         None => body.clone().into_owned(),
     };
-    let output = match function {
-        Some(function) => invoke(function, payload, backend).await?,
-        None => Output {
+    let output = match target {
+        Target::Lambda(function) => invoke(function, payload, backend).await?,
+        Target::DynamoDb(action) => {
+            let Some(services) = backend.services else {
+                return Err(GatewayError::NotEmulated(format!(
+                    "DynamoDB {action} integration of {} {}",
+                    route.entry.method, route.entry.resource
+                )));
+            };
+            call_dynamodb(services, action, payload, backend.timeout).await?
+        }
+        Target::Mock => Output {
             body: String::new(),
             selector: Some(mock_status(&payload)),
         },
@@ -123,6 +137,35 @@ pub(crate) async fn integrate(
         .map_err(|e| GatewayError::MappingFailed(e.to_string()))?;
     crate::response_parts::assemble(status, pairs, Bytes::from(body), "application/json")
         .map_err(GatewayError::MappingFailed)
+}
+
+/// What a non-proxy integration calls.
+enum Target<'a> {
+    /// A Lambda custom integration's function (logical id).
+    Lambda(&'a str),
+    /// A DynamoDB action.
+    DynamoDb(&'a str),
+    /// No backend.
+    Mock,
+}
+
+/// Runs a DynamoDB action on the mapped request under the integration timeout. The service's
+/// status selects the integration response: a DynamoDB error is mapped like a success (AWS sends
+/// an unmatched 400 through the default response, status 200 unless mapped).
+async fn call_dynamodb(
+    services: &dyn CallService,
+    action: &str,
+    payload: String,
+    timeout: Duration,
+) -> Result<Output, GatewayError> {
+    let call = services.dynamodb(action, Bytes::from(payload));
+    let answer = tokio::time::timeout(timeout, call)
+        .await
+        .map_err(|_| GatewayError::IntegrationTimedOut)?;
+    Ok(Output {
+        body: String::from_utf8_lossy(&answer.body).into_owned(),
+        selector: Some(answer.status.to_string()),
+    })
 }
 
 /// The request template for the request's content type; `None` to pass the body through; 415 when
@@ -241,8 +284,8 @@ fn response_template<'r>(
 }
 
 /// `responseParameters` as header pairs: `'literal'`, `integration.response.body[.path]`,
-/// `stageVariables.name`. Lambda and MOCK integrations have no response headers, so
-/// `integration.response.header.*` maps nothing.
+/// `stageVariables.name`. Lambda and MOCK integrations have no response headers, and DynamoDB's
+/// (request id, CRC) are not kept, so `integration.response.header.*` maps nothing.
 fn response_headers(
     response: &IntegrationResponse,
     body: &str,

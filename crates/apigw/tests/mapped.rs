@@ -1,5 +1,6 @@
-//! Non-proxy REST integrations (Lambda custom, MOCK, unsupported types) and request validation,
-//! through the gateway's public API with a fake Lambda that counts its invocations.
+//! Non-proxy REST integrations (Lambda custom, DynamoDB actions, MOCK, unsupported types) and
+//! request validation, through the gateway's public API with a fake Lambda that counts its
+//! invocations and a fake DynamoDB that records its calls.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -8,7 +9,10 @@ use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Full};
 use serde_json::{json, Value};
-use sluice_apigw::{Gateway, GatewayOptions, Invoke, InvokeError, InvokeFuture};
+use sluice_apigw::{
+    CallService, Gateway, GatewayOptions, Invoke, InvokeError, InvokeFuture, ServiceAnswer,
+    ServiceFuture,
+};
 use sluice_template::{
     Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, RestApi, Route,
 };
@@ -43,6 +47,67 @@ impl Invoke for FakeLambda {
                 json!({"greeting": format!("Hello, {name}")}).to_string(),
             ))
         })
+    }
+}
+
+/// Answers `GetItem` with the item the key names, and a table named `missing` with DynamoDB's
+/// 400; records each (action, input).
+struct FakeDynamoDb {
+    calls: Mutex<Vec<(String, Value)>>,
+}
+
+impl CallService for FakeDynamoDb {
+    fn dynamodb<'a>(&'a self, action: &'a str, input: Bytes) -> ServiceFuture<'a> {
+        Box::pin(async move {
+            let input: Value = serde_json::from_slice(&input).unwrap_or(Value::Null);
+            if let Ok(mut calls) = self.calls.lock() {
+                calls.push((action.to_owned(), input.clone()));
+            }
+            let (status, body) = if input["TableName"] == "missing" {
+                (
+                    400,
+                    json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+                           "message": "Requested resource not found"}),
+                )
+            } else {
+                (200, json!({"Item": input["Key"]}))
+            };
+            ServiceAnswer {
+                status,
+                body: Bytes::from(body.to_string()),
+            }
+        })
+    }
+}
+
+/// `GetItem` on the table and key the path names; a 4xx answer selects the 404 response.
+fn dynamodb_mapping() -> Mapping {
+    Mapping {
+        request_templates: templates(&[(
+            "application/json",
+            r#"{"TableName": "$input.params('table')", "Key": {"id": {"S": "$input.params('id')"}}}"#,
+        )]),
+        passthrough: Passthrough::WhenNoTemplates,
+        responses: vec![
+            IntegrationResponse {
+                selection_pattern: None,
+                status_code: 200,
+                response_templates: templates(&[(
+                    "application/json",
+                    r#"{"id": "$input.path('$.Item.id.S')"}"#,
+                )]),
+                response_parameters: BTreeMap::new(),
+            },
+            IntegrationResponse {
+                selection_pattern: Some(r"4\d{2}".into()),
+                status_code: 404,
+                response_templates: templates(&[(
+                    "application/json",
+                    r#"{"error": "$input.path('$.message')"}"#,
+                )]),
+                response_parameters: BTreeMap::new(),
+            },
+        ],
     }
 }
 
@@ -138,6 +203,15 @@ fn api() -> RestApi {
     });
     let mut mock_route = route("GET", "/mock/{id}", Integration::Mock(mock));
     mock_route.function.clear();
+    let mut dynamodb_route = route(
+        "GET",
+        "/tables/{table}/items/{id}",
+        Integration::DynamoDb {
+            action: "GetItem".into(),
+            mapping: dynamodb_mapping(),
+        },
+    );
+    dynamodb_route.function.clear();
     RestApi {
         logical_id: "Api".into(),
         stage_name: "prod".into(),
@@ -161,6 +235,7 @@ fn api() -> RestApi {
                 Integration::Lambda(lambda_mapping(Passthrough::Never)),
             ),
             mock_route,
+            dynamodb_route,
             route(
                 "GET",
                 "/pets",
@@ -177,15 +252,30 @@ fn api() -> RestApi {
 struct Harness {
     gateway: Gateway,
     lambda: Arc<FakeLambda>,
+    dynamodb: Arc<FakeDynamoDb>,
 }
 
 fn harness() -> Harness {
+    let h = harness_without_services();
+    let gateway = h.gateway.with_services(h.dynamodb.clone());
+    Harness { gateway, ..h }
+}
+
+/// A gateway nobody gave a DynamoDB to (as in tests and embedders that serve only Lambda).
+fn harness_without_services() -> Harness {
     let lambda = Arc::new(FakeLambda {
         seen: Mutex::new(Vec::new()),
     });
+    let dynamodb = Arc::new(FakeDynamoDb {
+        calls: Mutex::new(Vec::new()),
+    });
     let gateway =
         Gateway::new(&[api()], lambda.clone(), GatewayOptions::default()).expect("valid routes");
-    Harness { gateway, lambda }
+    Harness {
+        gateway,
+        lambda,
+        dynamodb,
+    }
 }
 
 /// Status, headers and body of one response.
@@ -322,6 +412,47 @@ async fn mock_integration_answers_from_its_templates() {
         answer.body
     );
     assert!(h.invocations().is_empty());
+}
+
+#[tokio::test]
+async fn dynamodb_actions_get_the_mapped_input_and_their_status_selects_the_response() {
+    let h = harness();
+    let found = h.send("GET", "/tables/Items/items/7", &[], "").await;
+    assert_eq!((found.status, found.body.as_str()), (200, r#"{"id": "7"}"#));
+    // DynamoDB's 400 is an answer, not a gateway error: the 4\d{2} response maps it.
+    let missing = h.send("GET", "/tables/missing/items/7", &[], "").await;
+    assert_eq!(
+        (missing.status, missing.body.as_str()),
+        (404, r#"{"error": "Requested resource not found"}"#)
+    );
+    let calls = h
+        .dynamodb
+        .calls
+        .lock()
+        .map(|c| c.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        calls,
+        vec![
+            (
+                "GetItem".to_owned(),
+                json!({"TableName": "Items", "Key": {"id": {"S": "7"}}})
+            ),
+            (
+                "GetItem".to_owned(),
+                json!({"TableName": "missing", "Key": {"id": {"S": "7"}}})
+            ),
+        ]
+    );
+    assert!(h.invocations().is_empty());
+
+    // Without a DynamoDB to call, the route fails as an unemulated integration does.
+    let bare = harness_without_services();
+    let answer = bare.send("GET", "/tables/Items/items/7", &[], "").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (500, r#"{"message": "Internal server error"}"#)
+    );
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use crate::logs::{FunctionLogs, LogStore};
 use crate::static_files::StaticFiles;
 use crate::terminal_log::TerminalLog;
 use crate::traffic::{ObservedAccessLog, SavedTraffic, Traffic};
-use crate::{auth_setup, function_spec, invoke_adapter, node_host, python_host};
+use crate::{auth_setup, function_spec, invoke_adapter, node_host, python_host, service_adapter};
 
 /// What is opened once per process and kept across generations.
 pub(crate) struct Shared {
@@ -330,7 +330,11 @@ impl Generation {
             terminal: shared.log.clone(),
             traffic: shared.traffic.clone(),
         }))
-        .with_guards(Arc::new(guards));
+        .with_guards(Arc::new(guards))
+        .with_services(Arc::new(service_adapter::DynamoDbService {
+            dynamodb: shared.dynamodb.clone(),
+            remote: shared.remote.clone(),
+        }));
         let stream_specs = crate::stream_mappings::specs(&model, notes)?;
         let background = lambda.start_background();
         Ok(Generation {

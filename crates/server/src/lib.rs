@@ -26,6 +26,7 @@ mod node_host;
 mod python_host;
 mod remote_dynamodb;
 mod runtime_notes;
+mod service_adapter;
 mod services_endpoint;
 mod state_files;
 mod static_files;

@@ -22,7 +22,7 @@ use crate::connections::ConnectionLimit;
 use crate::generation::Generation;
 
 /// DynamoDB's operation prefix in `X-Amz-Target`.
-const DYNAMODB_TARGET: &str = "DynamoDB_20120810.";
+pub(crate) const DYNAMODB_TARGET: &str = "DynamoDB_20120810.";
 /// DynamoDB Streams' operation prefix in `X-Amz-Target` (same JSON 1.0 protocol and framing).
 const DYNAMODB_STREAMS_TARGET: &str = "DynamoDBStreams_20120810.";
 

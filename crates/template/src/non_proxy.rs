@@ -1,7 +1,8 @@
 //! Non-proxy REST integrations, as an OpenAPI `x-amazon-apigateway-integration` or a CloudFormation
 //! `AWS::ApiGateway::Method` `Integration` writes them: Lambda custom integrations (`aws`) and
-//! `MOCK`, with their mapping templates and integration responses. Other types (`http`,
-//! `http_proxy`, AWS services) load as [`Integration::Unsupported`] with one warning.
+//! `MOCK`, with their mapping templates and integration responses, and DynamoDB actions (`aws`
+//! with a `dynamodb:action/…` URI), which Sluice serves itself. Other types (`http`,
+//! `http_proxy`, other AWS services) load as [`Integration::Unsupported`] with one warning.
 //!
 //! Mapping templates are parsed here, so a template with a VTL syntax error fails the load with
 //! the template's file and line instead of failing every request.
@@ -14,7 +15,8 @@ use crate::model::{Function, Integration, IntegrationResponse, Mapping, Passthro
 use crate::openapi::function_name_of;
 use crate::yaml_tree::{Kind, Node};
 
-/// A route's integration and the function it calls (empty for MOCK and unsupported types).
+/// A route's integration and the function it calls (empty for MOCK, DynamoDB and unsupported
+/// types).
 pub(crate) struct Integrated {
     pub integration: Integration,
     pub function: String,
@@ -88,8 +90,22 @@ pub(crate) fn read(
         "AWS" if is_lambda => mapping(&reader, keys, openapi)?,
         "MOCK" => mapping(&reader, keys, openapi)?,
         "AWS" => {
-            // `arn:aws:apigateway:<region>:<service>:action/…` names the service.
+            // `arn:aws:apigateway:<region>:<service>:action/<Action>` names the service.
             let service = uri.split(':').nth(4).unwrap_or("service").to_owned();
+            let action = uri
+                .split(':')
+                .nth(5)
+                .and_then(|rest| rest.strip_prefix("action/"))
+                .filter(|action| !action.is_empty());
+            if let (Some(action), "dynamodb") = (action, service.as_str()) {
+                return Ok(Integrated {
+                    integration: Integration::DynamoDb {
+                        action: action.to_owned(),
+                        mapping: mapping(&reader, keys, openapi)?,
+                    },
+                    function: String::new(),
+                });
+            }
             return unsupported(format!("AWS ({service})"), warnings);
         }
         "" => {

@@ -131,14 +131,27 @@ pub(crate) fn parse_other(
     parse_from(source, file, Some(Arc::from(file)), warnings)
 }
 
-/// How many closing brackets [`parse_from`] moves right before it gives up.
-const MAX_BRACKET_MOVES: usize = 256;
+/// How many lines [`parse_from`] moves right before it gives up.
+const MAX_LENIENT_MOVES: usize = 256;
+
+/// A construct saphyr-parser 0.3 refuses as "invalid indentation" and PyYAML (SAM CLI) and
+/// CloudFormation accept, which [`parse_from`] reads as if indented one more space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lenient {
+    /// A flow collection's closing `]` or `}` on a line of its own at its key's indentation.
+    ClosingBracket,
+    /// A quoted scalar's continuation lines at (or left of) its key's indentation.
+    QuotedContinuation,
+}
 
 /// [`parse_once`], accepting what PyYAML (SAM CLI) and CloudFormation accept and saphyr-parser
 /// 0.3 refuses as "invalid indentation": a flow collection's closing `]` or `}` on a line of its
-/// own at its key's indentation (`Action: [` … `]`). Strict YAML 1.2 wants it indented further
-/// (§8.2.3); published templates rely on the leniency (saphyr-rs/saphyr#108 would add it, not
-/// released). Such a line is read as if indented one more space, with a warning.
+/// own at its key's indentation (`Action: [` … `]`), and a quoted scalar continued on lines at its
+/// key's indentation (a long `"…"` request template in an `AWS::Include`d OpenAPI file). Strict
+/// YAML 1.2 wants both indented further (§8.2.3, §7.3); published templates rely on the leniency
+/// (saphyr-rs/saphyr#108 would add the first, not released). Such lines are read as if indented
+/// one more space, with a warning; a quoted scalar's value does not change, since its
+/// continuation lines lose their leading white space anyway.
 fn parse_from(
     source: &str,
     file: &Path,
@@ -146,25 +159,42 @@ fn parse_from(
     warnings: &mut Vec<String>,
 ) -> Result<Option<Node>, TemplateError> {
     let mut patched: Option<String> = None;
-    let mut moved: Vec<usize> = Vec::new();
+    let mut moves = 0;
+    let mut moved: Vec<(usize, Lenient)> = Vec::new();
     loop {
         let text = patched.as_deref().unwrap_or(source);
         let mut found = Vec::new();
         let result = parse_once(text, file, origin.clone(), &mut found);
-        if let Err(TemplateError::Syntax { line, message, .. }) = &result {
-            if message.contains("invalid indentation") && moved.len() < MAX_BRACKET_MOVES {
-                if let Some(fixed) = indent_closing_bracket(text, *line) {
-                    patched = Some(fixed);
-                    if !moved.contains(line) {
-                        moved.push(*line);
-                    }
-                    continue;
+        if let Err(TemplateError::Syntax {
+            line, col, message, ..
+        }) = &result
+        {
+            let fixed = if moves >= MAX_LENIENT_MOVES {
+                None
+            } else if message.contains("invalid indentation in quoted scalar") {
+                indent_quoted_continuation(text, *line, *col)
+                    .map(|fixed| (fixed, Lenient::QuotedContinuation))
+            } else if message.contains("invalid indentation") {
+                indent_closing_bracket(text, *line).map(|fixed| (fixed, Lenient::ClosingBracket))
+            } else {
+                None
+            };
+            if let Some((fixed, kind)) = fixed {
+                patched = Some(fixed);
+                moves += 1;
+                if !moved.contains(&(*line, kind)) {
+                    moved.push((*line, kind));
                 }
+                continue;
             }
         }
-        for line in moved {
+        for (line, kind) in moved {
+            let what = match kind {
+                Lenient::ClosingBracket => "a flow collection's closing bracket",
+                Lenient::QuotedContinuation => "a quoted scalar's continuation lines",
+            };
             warnings.push(format!(
-                "{}:{line}: a flow collection's closing bracket at its key's indentation, which YAML 1.2 forbids and PyYAML and CloudFormation accept; read as if indented further",
+                "{}:{line}: {what} at its key's indentation, which YAML 1.2 forbids and PyYAML and CloudFormation accept; read as if indented further",
                 file.display()
             ));
         }
@@ -186,6 +216,54 @@ fn indent_closing_bracket(text: &str, line: usize) -> Option<String> {
         out.push_str(current);
     }
     changed.then_some(out)
+}
+
+/// `text` with one more space before each continuation line of the quoted scalar that opens at
+/// `line`:`col` (1-based; the parser's mark of the opening quote), up to the line of its closing
+/// quote; `None` when no multi-line quoted scalar opens there.
+fn indent_quoted_continuation(text: &str, line: usize, col: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let opening = lines.get(line.checked_sub(1)?)?;
+    let mut rest = opening.chars().skip(col.checked_sub(1)?);
+    let quote = rest.next().filter(|q| matches!(q, '"' | '\''))?;
+    // Find the line of the closing quote: `\x` escapes in "…", `''` in '…'.
+    let mut last = line - 1;
+    let mut chars = rest.collect::<String>();
+    let mut closed = false;
+    'lines: loop {
+        let mut it = chars.chars().peekable();
+        while let Some(c) = it.next() {
+            match c {
+                '\\' if quote == '"' => {
+                    it.next();
+                }
+                '\'' if quote == '\'' && it.peek() == Some(&'\'') => {
+                    it.next();
+                }
+                c if c == quote => {
+                    closed = true;
+                    break 'lines;
+                }
+                _ => {}
+            }
+        }
+        last += 1;
+        match lines.get(last) {
+            Some(next) => chars = (*next).to_owned(),
+            None => break,
+        }
+    }
+    if !closed || last == line - 1 {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + last - line + 1);
+    for (i, current) in lines.iter().enumerate() {
+        if i >= line && i <= last {
+            out.push(' ');
+        }
+        out.push_str(current);
+    }
+    Some(out)
 }
 
 fn parse_once(

@@ -504,6 +504,51 @@ fn an_openapi_documents_own_security_guards_its_routes() {
     );
 }
 
+#[test]
+fn raw_authorizer_resources_guard_the_methods_that_name_them() {
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/auth-raw/template.yaml");
+    let state = fresh_dir("auth-raw-authorizers");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    // A TOKEN AWS::ApiGateway::Authorizer: its IdentitySource header carries the token, and the
+    // function's answer decides.
+    assert_eq!(
+        get(&server, "/raw-token", &[]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    assert_eq!(
+        get(&server, "/raw-token", &[("X-Token", "deny")]),
+        (
+            403,
+            r#"{"message":"User is not authorized to access this resource with an explicit deny"}"#
+                .to_owned()
+        )
+    );
+    assert_eq!(get(&server, "/raw-token", &[("X-Token", "allow")]).0, 200);
+    // A COGNITO_USER_POOLS one: a token of its ProviderARNs' pool.
+    assert_eq!(
+        get(&server, "/raw-pool", &[]),
+        (401, UNAUTHORIZED.to_owned())
+    );
+    let out = Command::new(sluice())
+        .args(["token", "-t"])
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .expect("sluice token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id_token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(
+        get(&server, "/raw-pool", &[("Authorization", &id_token)]).0,
+        200
+    );
+}
+
 /// A REST API with `Cors`, a Cognito `DefaultAuthorizer` and `ApiKeyRequired`; `preflight` sets
 /// SAM's two "…ToCorsPreflight" flags.
 fn cors_auth_project(label: &str, preflight: &str) -> PathBuf {

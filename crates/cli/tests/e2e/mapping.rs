@@ -215,3 +215,101 @@ Resources:
         r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY"}"#
     );
 }
+
+/// A REST API whose methods call DynamoDB actions directly (no function), with the mapping
+/// templates such APIs use: the table comes from `!Sub`, the key from the path.
+const DYNAMODB_ACTIONS: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Notes:
+    Type: AWS::Serverless::SimpleTable
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: notes, version: '1'}
+        paths:
+          /notes/{id}:
+            put:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/PutItem
+                passthroughBehavior: when_no_templates
+                requestTemplates:
+                  application/json: !Sub |
+                    {"TableName": "${Notes}",
+                     "Item": {"id": {"S": "$input.params('id')"}, "text": {"S": $input.json('$.text')}}}
+                responses:
+                  default:
+                    statusCode: 201
+                    responseTemplates:
+                      application/json: '{"saved": "$input.params(''id'')"}'
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/GetItem
+                requestTemplates:
+                  application/json: !Sub '{"TableName": "${Notes}", "Key": {"id": {"S": "$input.params(''id'')"}}}'
+                responses:
+                  default:
+                    statusCode: 200
+                    responseTemplates:
+                      application/json: '{"text": "$input.path(''$.Item.text.S'')"}'
+          /broken:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/GetItem
+                requestTemplates:
+                  application/json: '{"TableName": "no-such-table", "Key": {"id": {"S": "1"}}}'
+                responses:
+                  default:
+                    statusCode: 200
+                  '4\d{2}':
+                    statusCode: 400
+                    responseTemplates:
+                      application/json: '{"failed": "$input.path(''$.__type'')"}'
+"#;
+
+#[test]
+fn dynamodb_actions_run_against_the_store_handlers_use() {
+    let dir = sluice_testkit::fresh_dir("dynamodb-actions");
+    std::fs::write(dir.join("template.yaml"), DYNAMODB_ACTIONS).unwrap();
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let http = client();
+    let response = http
+        .put(server.url("/notes/n1"))
+        .header("content-type", "application/json")
+        .body(r#"{"text": "buy milk"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.text().unwrap(), r#"{"saved": "n1"}"#);
+    let response = http.get(server.url("/notes/n1")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().unwrap(), r#"{"text": "buy milk"}"#);
+
+    // The same table an SDK reaches through the services endpoint.
+    let item: Value = http
+        .post(format!("{}/", server.services_url))
+        .header("X-Amz-Target", "DynamoDB_20120810.GetItem")
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .body(r#"{"TableName": "Notes", "Key": {"id": {"S": "n1"}}}"#)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(item["Item"]["text"]["S"], "buy milk");
+
+    // DynamoDB's error is the integration's answer: its 400 selects the 4\d{2} response.
+    let response = http.get(server.url("/broken")).send().unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"failed": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"}"#
+    );
+}

@@ -192,12 +192,14 @@ pub struct Route {
 }
 
 impl Route {
-    /// What the route reaches, for route tables: the function, `MOCK`, or the unsupported type.
+    /// What the route reaches, for route tables: the function, `MOCK`, a DynamoDB action, or the
+    /// unsupported type.
     pub fn target(&self) -> String {
         match &self.integration {
             Integration::LambdaProxy => self.function.clone(),
             Integration::Lambda(_) => format!("{} (custom integration)", self.function),
             Integration::Mock(_) => "MOCK".to_owned(),
+            Integration::DynamoDb { action, .. } => format!("DynamoDB {action}"),
             Integration::Unsupported { kind } => format!("{kind} (not emulated: 500)"),
         }
     }

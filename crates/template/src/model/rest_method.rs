@@ -1,5 +1,6 @@
 //! What a REST API method does besides routing: its integration (Lambda proxy, Lambda custom with
-//! mapping templates, MOCK, or a type Sluice does not emulate) and its request validation.
+//! mapping templates, MOCK, a DynamoDB action, or a type Sluice does not emulate) and its request
+//! validation.
 
 use std::collections::BTreeMap;
 
@@ -14,10 +15,19 @@ pub enum Integration {
     Lambda(Mapping),
     /// `MOCK`: no backend; the request template's `statusCode` selects the integration response.
     Mock(Mapping),
-    /// A type Sluice does not emulate (`HTTP`, `HTTP_PROXY`, an AWS service): reported at load,
+    /// A DynamoDB action (`AWS` with `arn:aws:apigateway:<region>:dynamodb:action/<Action>`),
+    /// served by Sluice's own DynamoDB: the mapped request is the action's input, and the
+    /// service's status code selects the integration response.
+    DynamoDb {
+        /// The action (`GetItem`, `PutItem`, `Query`…).
+        action: String,
+        /// Request templates and integration responses.
+        mapping: Mapping,
+    },
+    /// A type Sluice does not emulate (`HTTP`, `HTTP_PROXY`, other AWS services): reported at load,
     /// answered with 500 at run time.
     Unsupported {
-        /// The type as written (`HTTP_PROXY`, `AWS (dynamodb)`).
+        /// The type as written (`HTTP_PROXY`, `AWS (sqs)`).
         kind: String,
     },
 }

@@ -44,6 +44,30 @@ pub(super) fn function(
         )?
     };
     let code = code(props, template_dir, warnings)?;
+    if let Some(node) = props.properties.get("FileSystemConfigs") {
+        // AWS: Lambda mounts the EFS access point at each LocalMountPath. Sluice mounts nothing,
+        // so say it once here rather than let the handler meet ENOENT at run time.
+        let path = props.path("FileSystemConfigs");
+        let mounts: Vec<String> = match resolver.eval(node, &path)? {
+            Some(Node {
+                kind: Kind::Seq(items),
+                ..
+            }) => items
+                .iter()
+                .filter_map(|item| item.get("LocalMountPath").and_then(Node::as_str))
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        };
+        warnings.push(format!(
+            "{path}: EFS mounts are not emulated yet (ignored); the function finds no {}",
+            if mounts.is_empty() {
+                "LocalMountPath".to_owned()
+            } else {
+                mounts.join(", ")
+            }
+        ));
+    }
     let environment = props.properties.get("Environment");
     let evaluated = |node: &Node| -> Result<BTreeMap<String, String>, TemplateError> {
         match resolver.eval(node, &props.path("Environment"))? {

@@ -25,6 +25,8 @@ const AUTH_RESOURCE_TYPES: &[&str] = &[
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGatewayV2::Authorizer",
 ];
 
 /// The serverless part of the model, in template order.

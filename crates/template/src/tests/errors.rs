@@ -150,6 +150,41 @@ fn self_referencing_function_name_is_a_cycle_not_a_crash() {
 }
 
 #[test]
+fn quoted_scalars_continued_at_their_keys_indentation_are_read_as_pyyaml_reads_them() {
+    // As in OpenAPI files written for AWS::Include: long request templates in "…" and '…'.
+    let model = super::load(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Environment:
+        Variables:
+          DOUBLE: \"{\\\"TableName\\\": \\
+          \\\"t\\\", \\
+      \\\"Limit\\\": 5}\"
+          SINGLE: 'it''s
+          split'
+",
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["DOUBLE"], r#"{"TableName": "t", "Limit": 5}"#);
+    assert_eq!(env["SINGLE"], "it's split");
+    let moved: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("a quoted scalar's continuation lines at its key's indentation"))
+        .collect();
+    assert_eq!(moved.len(), 2, "{:?}", model.warnings);
+    assert!(moved[0].starts_with("/app/template.yaml:9:"), "{moved:?}");
+    assert!(moved[1].starts_with("/app/template.yaml:12:"), "{moved:?}");
+    // An unterminated quote is still an error.
+    let err = load_err("Resources:\n  F:\n    Type: \"x\n    y\n");
+    assert!(err.contains("YAML syntax error"), "{err}");
+}
+
+#[test]
 fn a_closing_bracket_at_its_keys_indentation_is_read_as_pyyaml_reads_it() {
     let model = super::load(
         "Resources:

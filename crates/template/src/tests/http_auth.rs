@@ -279,6 +279,12 @@ fn sam_openapi_and_cloudformation_forms_load_to_the_same_auth() {
     let cfn_template = format!("{CFN}{POOL}");
     assert_eq!(auth_of(&format!("{OPENAPI}{POOL}")), sam);
     assert_eq!(auth_of(&cfn_template), sam);
+    // The raw authorizers are read, so they are not reported as ignored.
+    let warnings = load(&cfn_template).warnings;
+    assert!(
+        !warnings.iter().any(|w| w.contains("Authorizer")),
+        "{warnings:?}"
+    );
     let (authorizers, routes) = sam;
     assert_eq!(routes.len(), 3);
     assert_eq!(

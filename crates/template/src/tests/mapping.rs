@@ -1,5 +1,6 @@
-//! Non-proxy integrations (Lambda custom, MOCK, unsupported types) and request validation load to
-//! the same model from OpenAPI, raw CloudFormation and SAM events; bad input names file and line.
+//! Non-proxy integrations (Lambda custom, DynamoDB actions, MOCK, unsupported types) and request
+//! validation load to the same model from OpenAPI, raw CloudFormation and SAM events; bad input
+//! names file and line.
 
 use super::{load, load_err};
 use crate::{Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, Route};
@@ -127,6 +128,80 @@ Resources:
         assert_eq!(route.function, "Fn");
         assert_eq!(route.integration, lambda_mapping());
     }
+}
+
+#[test]
+fn dynamodb_actions_load_from_openapi_and_cloudformation() {
+    let template = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table:
+    Type: AWS::Serverless::SimpleTable
+  Doc:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /items/{id}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/GetItem
+                requestTemplates:
+                  application/json: !Sub '{"TableName": "${Table}"}'
+                responses:
+                  default: {statusCode: 200}
+  Raw:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: raw}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Raw, ParentId: !GetAtt Raw.RootResourceId, PathPart: items}
+  Put:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Raw
+      ResourceId: !Ref Items
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/PutItem
+        IntegrationResponses:
+          - {StatusCode: 200}
+          - {StatusCode: 400, SelectionPattern: '4\d{2}'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {RestApiId: !Ref Raw, StageName: v1}
+"#;
+    let model = load(template);
+    let Integration::DynamoDb { action, mapping } =
+        &route(&model, "GET", "/items/{id}").integration
+    else {
+        panic!("{model:#?}")
+    };
+    assert_eq!(action, "GetItem");
+    assert_eq!(
+        mapping.request_templates["application/json"],
+        r#"{"TableName": "Table"}"#
+    );
+    let Integration::DynamoDb { action, mapping } = &route(&model, "POST", "/items").integration
+    else {
+        panic!("{model:#?}")
+    };
+    assert_eq!(action, "PutItem");
+    assert_eq!(
+        mapping.responses[1].selection_pattern.as_deref(),
+        Some(r"4\d{2}")
+    );
+    assert!(
+        !model.warnings.iter().any(|w| w.contains("not emulated")),
+        "{:#?}",
+        model.warnings
+    );
 }
 
 #[test]

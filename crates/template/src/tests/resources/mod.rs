@@ -101,6 +101,28 @@ const FN: &str = "    Type: AWS::Serverless::Function
       Runtime: python3.12";
 
 #[test]
+fn efs_mounts_warn_with_the_path_the_function_will_not_find() {
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      FileSystemConfigs:
+        - Arn: !Sub arn:aws:elasticfilesystem:${{AWS::Region}}:${{AWS::AccountId}}:access-point/fsap-1
+          LocalMountPath: /mnt/msg
+"
+    ));
+    assert_eq!(model.functions.len(), 1);
+    assert_eq!(
+        model.warnings,
+        vec![
+            "Resources.F.Properties.FileSystemConfigs: EFS mounts are not emulated yet (ignored); the function finds no /mnt/msg"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
 fn other_event_types_and_resources_warn() {
     let yaml = format!(
         "Transform: [AWS::Serverless-2016-10-31]
