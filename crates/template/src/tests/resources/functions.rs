@@ -77,6 +77,32 @@ fn s3_code_uri_warns_and_uses_the_template_folder() {
 }
 
 #[test]
+fn cdk_asset_metadata_names_the_code_uri_folder() {
+    // SAM CLI reads CDK's asset metadata in place of `CodeUri`; another property's asset is not it.
+    let yaml = format!(
+        "Resources:
+  Asset:
+{FN}
+    Metadata:
+      aws:asset:path: ./asset.abc
+      aws:asset:property: CodeUri
+  Other:
+{FN}
+      CodeUri: src
+    Metadata:
+      aws:asset:path: ./asset.def
+      aws:asset:property: Content
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.functions[0].code,
+        Code::Dir(PathBuf::from("/app/asset.abc"))
+    );
+    assert_eq!(model.functions[1].code, Code::Dir(PathBuf::from("/app/src")));
+}
+
+#[test]
 fn missing_runtime_and_handler_are_errors() {
     let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n";
     let err = load_err(yaml);
