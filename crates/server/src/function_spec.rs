@@ -101,6 +101,8 @@ pub fn function_spec(
             function.provisioned_concurrency.unwrap_or(0)
         },
         aliases: function.alias.iter().cloned().collect(),
+        // The model knows the other functions the names must not clash with: set by the caller.
+        local_names: Vec::new(),
         extensions: layer_extensions(&function.layers),
     })
 }
