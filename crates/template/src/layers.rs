@@ -53,7 +53,8 @@ pub(crate) fn local_layers(
 }
 
 /// The folder a layer resource's `ContentUri` (or `Content`, for `AWS::Lambda::LayerVersion`)
-/// names, relative to the template.
+/// names, relative to the template, or the `.zip` archive it names (as `sam local` and `sam
+/// package` take one), which the server unpacks.
 fn content_dir(
     id: &str,
     resolver: &Resolver<'_>,
@@ -86,7 +87,11 @@ fn content_dir(
     match local {
         Some(uri) => {
             let dir = normalize(&template_dir.join(uri));
-            if !dir.is_dir() {
+            let archive = dir.is_file()
+                && dir
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+            if !dir.is_dir() && !archive {
                 return Err(resolver.error_hint(
                     content,
                     &property,
