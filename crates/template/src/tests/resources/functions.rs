@@ -352,6 +352,28 @@ Resources:
 }
 
 #[test]
+fn a_layer_that_is_not_a_layer_version_arn_is_refused_as_lambda_refuses_it() {
+    // CloudFormation: Lambda rejects the function (Layers member must match
+    // arn:…:lambda:<region>:<12-digit account>:layer:<name>:<version>). Here `${LayerVersion}`
+    // stays literal: no `!Sub` resolves it.
+    let err = load_err(&format!(
+        "Resources:\n  F:\n{FN}\n      Layers:\n        - arn:aws:lambda:us-west-2:111111111101:layer:missing:${{LayerVersion}}\n"
+    ));
+    assert!(
+        err.contains("Resources.F.Properties.Layers.0: arn:aws:lambda:us-west-2:111111111101:layer:missing:${LayerVersion} is not a layer version ARN"),
+        "{err}"
+    );
+    for bad in [
+        "arn:aws:lambda:us-east-1:1234:layer:short-account:1",
+        "arn:aws:lambda:us-east-1:123456789012:layer:no-version",
+        "arn:aws:s3:::bucket",
+    ] {
+        let err = load_err(&format!("Resources:\n  F:\n{FN}\n      Layers: [{bad}]\n"));
+        assert!(err.contains("is not a layer version ARN"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn inline_code_wins_over_a_code_uri_as_in_sam() {
     let model = load(
         "Transform: AWS::Serverless-2016-10-31
