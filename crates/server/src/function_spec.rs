@@ -43,7 +43,11 @@ pub fn function_spec(
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
     let with_unpacked_layers;
-    let function = if function.layers.iter().any(|l| crate::code_archive::is_archive(l)) {
+    let function = if function
+        .layers
+        .iter()
+        .any(|l| crate::code_archive::is_archive(l))
+    {
         with_unpacked_layers = unpack_layers(function)?;
         &with_unpacked_layers
     } else {

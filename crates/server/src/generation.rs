@@ -266,12 +266,7 @@ impl Generation {
             .map(|f| {
                 let debug = debug.as_ref();
                 let mut spec = function_spec::function_spec(
-                    f,
-                    &overrides,
-                    &state_dir,
-                    debug,
-                    &extra_env,
-                    notes,
+                    f, &overrides, &state_dir, debug, &extra_env, notes,
                 )?;
                 spec.local_names = model.local_names(f);
                 Ok(spec)

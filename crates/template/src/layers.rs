@@ -66,8 +66,7 @@ pub(crate) fn local_layers(
 fn is_layer_version_arn(arn: &str) -> bool {
     let word = |s: &str, extra: &[char]| {
         !s.is_empty()
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || extra.contains(&c))
     };
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());

@@ -347,8 +347,16 @@ async fn unicode_is_escaped_in_answers_before_python_3_12_and_kept_from_it_on() 
     let new = invoke(&lambda, "New", json!({"k": "안녕 😍"})).await;
     assert_eq!(text(&new), r#"{"k": "안녕 😍"}"#);
     let failed = invoke(&lambda, "New", json!({"fail": true})).await;
-    assert!(text(&failed).contains(r#""errorMessage": "nicht möglich 😐""#), "{}", text(&failed));
+    assert!(
+        text(&failed).contains(r#""errorMessage": "nicht möglich 😐""#),
+        "{}",
+        text(&failed)
+    );
     let failed = invoke(&lambda, "Old", json!({"fail": true})).await;
-    assert!(text(&failed).contains(r#"nicht m\u00f6glich"#), "{}", text(&failed));
+    assert!(
+        text(&failed).contains(r#"nicht m\u00f6glich"#),
+        "{}",
+        text(&failed)
+    );
     lambda.shutdown().await;
 }

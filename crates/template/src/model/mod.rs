@@ -248,8 +248,12 @@ mod tests {
     #[test]
     fn a_bare_logical_id_finds_the_nested_function_nearest_the_root() {
         let yaml = format!("Resources:\n  Deep:\n{FN}\n  Near:\n{FN}\n  Named:\n{FN}\n");
-        let mut model = load_str(&yaml, Path::new("/app/template.yaml"), &LoadOptions::default())
-            .expect("loads");
+        let mut model = load_str(
+            &yaml,
+            Path::new("/app/template.yaml"),
+            &LoadOptions::default(),
+        )
+        .expect("loads");
         // As `nested::merge` names a grandchild's and a child's functions.
         model.functions[0].logical_id = "App/Inner/Fn".into();
         model.functions[0].name = "App/Inner/Fn".into();
@@ -265,6 +269,9 @@ mod tests {
         assert_eq!(found("Missing"), None);
         assert_eq!(model.local_names(&model.functions[0]), Vec::<String>::new());
         assert_eq!(model.local_names(&model.functions[1]), ["Fn"]);
-        assert_eq!(model.local_names(&model.functions[2]), ["App/Named", "Named"]);
+        assert_eq!(
+            model.local_names(&model.functions[2]),
+            ["App/Named", "Named"]
+        );
     }
 }

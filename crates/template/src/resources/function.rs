@@ -187,7 +187,9 @@ fn code(
         return Ok(Code::Inline(inline));
     }
     if let Some(asset) = asset_path(id, resource, props)? {
-        return Ok(Code::Dir(crate::paths::normalize(&template_dir.join(asset))));
+        return Ok(Code::Dir(crate::paths::normalize(
+            &template_dir.join(asset),
+        )));
     }
     let s3_warning = || {
         format!(

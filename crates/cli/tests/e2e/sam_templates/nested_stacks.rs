@@ -132,7 +132,7 @@ Resources:
 const INNER_PY: &str = "import os\ndef echo(event, context):\n    return event\ndef says(event, context):\n    return os.environ['SAYS']\n";
 
 fn nested_project() -> std::path::PathBuf {
-    let dir = project(
+    project(
         "nested-ids",
         &[
             ("template.yaml", OUTER),
@@ -140,8 +140,7 @@ fn nested_project() -> std::path::PathBuf {
             ("child/app.py", INNER_PY),
             ("vars.json", r#"{"Named": {"SAYS": "env-vars file"}}"#),
         ],
-    );
-    dir
+    )
 }
 
 #[test]
@@ -161,7 +160,10 @@ fn start_lambda_invokes_nested_and_named_functions_by_logical_id_as_sam_cli_does
     };
     // The bare logical id, the path and Lambda's own name all reach the nested functions.
     assert_eq!(invoke("Echo"), (200, r#"{"from": "caller"}"#.to_owned()));
-    assert_eq!(invoke("Child%2FEcho"), (200, r#"{"from": "caller"}"#.to_owned()));
+    assert_eq!(
+        invoke("Child%2FEcho"),
+        (200, r#"{"from": "caller"}"#.to_owned())
+    );
     assert_eq!(invoke("Named"), (200, r#""template""#.to_owned()));
     assert_eq!(invoke("custom-named"), (200, r#""template""#.to_owned()));
     assert_eq!(invoke("Nowhere").0, 404);

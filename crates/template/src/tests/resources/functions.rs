@@ -99,7 +99,10 @@ fn cdk_asset_metadata_names_the_code_uri_folder() {
         model.functions[0].code,
         Code::Dir(PathBuf::from("/app/asset.abc"))
     );
-    assert_eq!(model.functions[1].code, Code::Dir(PathBuf::from("/app/src")));
+    assert_eq!(
+        model.functions[1].code,
+        Code::Dir(PathBuf::from("/app/src"))
+    );
 }
 
 #[test]
