@@ -86,7 +86,12 @@ pub struct GenerateEventArgs {
 #[derive(Debug, Clone, ClapArgs)]
 pub struct TemplateArgs {
     /// The SAM template, or a folder holding template.yaml/template.yml (default: the current folder).
-    #[arg(short = 't', long = "template", alias = "template-file")]
+    #[arg(
+        short = 't',
+        long = "template",
+        alias = "template-file",
+        env = "SAM_TEMPLATE_FILE"
+    )]
     pub template: Option<PathBuf>,
     /// Parameter values: `ParameterKey=K,ParameterValue=V ...` (SAM's form) or `K=V ...`.
     #[arg(long, num_args = 1.., value_name = "OVERRIDES")]

@@ -1,6 +1,6 @@
 //! The subcommands: flags → `Config` → server calls. Everything a person reads is printed here.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -430,7 +430,8 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
         Some(name) => match app.model().function(name) {
             Some(f) => f.logical_id.clone(),
             None => bail!(
-                "no function {name:?} in {}; functions: {}",
+                // SAM CLI's words, which scripts may look for.
+                "function {name:?} not found in template {}; functions: {}",
                 config.template.display(),
                 function_list(&app)
             ),
@@ -462,7 +463,11 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
         let invocation = outcome.with_context(|| format!("invoking {function}"))?;
         let mut out = std::io::stdout().lock();
         out.write_all(&invocation.payload)?;
-        out.write_all(b"\n")?;
+        // Piped or redirected, the payload's bytes alone (as SAM CLI and `aws lambda invoke`
+        // write them); a terminal gets a newline so the prompt starts on a line of its own.
+        if out.is_terminal() {
+            out.write_all(b"\n")?;
+        }
         Ok(match invocation.function_error {
             Some(_) => ExitCode::from(1),
             None => ExitCode::SUCCESS,

@@ -580,6 +580,7 @@ mod tests {
             reserved_concurrency: None,
             provisioned_concurrency: 0,
             aliases: Vec::new(),
+            local_names: Vec::new(),
             extensions: Vec::new(),
         };
         let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));

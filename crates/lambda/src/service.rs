@@ -21,6 +21,8 @@ pub struct Lambda {
     functions: BTreeMap<String, Arc<FunctionPool>>,
     /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
     specs: BTreeMap<String, FunctionSpec>,
+    /// Each function's [`FunctionSpec::local_names`] → its name.
+    local_names: BTreeMap<String, String>,
     /// Service-wide settings (the Invoke API reads the account and partition for ARNs).
     pub(crate) config: LambdaConfig,
     /// What the host allows sandboxes (cgroups, limits, Runtime API isolation, the sandbox
@@ -114,10 +116,18 @@ impl Lambda {
             )),
         };
         let mut pools = BTreeMap::new();
-        let specs = functions
+        let specs: BTreeMap<String, FunctionSpec> = functions
             .iter()
             .map(|f| (f.name.clone(), f.clone()))
             .collect();
+        let mut local_names = BTreeMap::new();
+        for spec in &functions {
+            for other in spec.local_names.iter().filter(|n| !specs.contains_key(*n)) {
+                local_names
+                    .entry(other.clone())
+                    .or_insert_with(|| spec.name.clone());
+            }
+        }
         for spec in functions {
             let mut launcher: Launcher = launchers.launcher_for(&spec, &config.cache_dir)?;
             if let Some(debug) = config.debug.as_ref().filter(|d| d.applies_to(&spec.name)) {
@@ -145,6 +155,7 @@ impl Lambda {
         Ok(Arc::new(Lambda {
             functions: pools,
             specs,
+            local_names,
             config,
             host,
             events,
@@ -314,6 +325,11 @@ impl Lambda {
     /// The configuration a function was created with.
     pub fn spec(&self, name: &str) -> Option<&FunctionSpec> {
         self.specs.get(name)
+    }
+
+    /// The name of the function `name` names: itself, or the function it is a local name of.
+    pub fn canonical_name<'n>(&'n self, name: &'n str) -> &'n str {
+        self.local_names.get(name).map_or(name, String::as_str)
     }
 
     /// The ARN Lambda would give this function.

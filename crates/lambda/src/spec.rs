@@ -28,6 +28,9 @@ pub struct FunctionSpec {
     pub provisioned_concurrency: u32,
     /// Aliases naming this code (`AutoPublishAlias`): `name:alias` invokes the function too.
     pub aliases: Vec<String>,
+    /// Other names a local caller may invoke it by (SAM CLI's logical ids); a function's own name
+    /// always wins over another's local name.
+    pub local_names: Vec<String>,
     /// External extensions (the executables of its layers' `extensions/` folders, Lambda's
     /// `/opt/extensions`), in the order Lambda starts them.
     pub extensions: Vec<PathBuf>,

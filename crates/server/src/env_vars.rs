@@ -59,7 +59,10 @@ impl EnvVarOverrides {
         Ok(Self(out))
     }
 
-    /// Applies the overrides to one function's variables; returns the names that were ignored.
+    /// Applies the overrides to one function's variables; returns the names its own section gives
+    /// that were ignored (`Parameters` is meant for whichever functions declare each name).
+    /// A section may name the function by name, logical id or, in a nested stack, the bare
+    /// logical id (as SAM CLI reads the file); the logical id's section wins.
     pub fn apply(
         &self,
         logical_id: &str,
@@ -67,12 +70,16 @@ impl EnvVarOverrides {
         variables: &mut BTreeMap<String, String>,
     ) -> Vec<String> {
         let mut ignored = Vec::new();
-        let sections = ["Parameters", name, logical_id];
-        for section in sections.iter().filter_map(|s| self.0.get(*s)) {
+        let bare = logical_id.rsplit('/').next().unwrap_or(logical_id);
+        let sections = ["Parameters", name, bare, logical_id];
+        for (index, section) in sections.iter().enumerate() {
+            let Some(section) = self.0.get(*section) else {
+                continue;
+            };
             for (key, value) in section {
                 match variables.get_mut(key) {
                     Some(slot) => *slot = value.clone(),
-                    None if !ignored.contains(key) => ignored.push(key.clone()),
+                    None if index > 0 && !ignored.contains(key) => ignored.push(key.clone()),
                     None => {}
                 }
             }
@@ -100,6 +107,21 @@ mod tests {
         assert_eq!(vars["A"], "mine");
         assert_eq!(vars["B"], "global");
         assert_eq!(ignored, vec!["C"]);
+    }
+
+    #[test]
+    fn a_nested_function_takes_the_section_of_its_bare_logical_id() {
+        let overrides =
+            EnvVarOverrides::parse(r#"{"Parameters": {"A": "global"}, "Fn": {"A": "mine"}}"#)
+                .unwrap();
+        let mut vars = BTreeMap::from([("A".to_owned(), "t".to_owned())]);
+        let ignored = overrides.apply("Child/Fn", "custom-name", &mut vars);
+        assert_eq!(vars["A"], "mine");
+        assert!(ignored.is_empty());
+        // `Parameters` is for the functions that declare its names: no complaint from the others.
+        assert!(overrides
+            .apply("Other", "other", &mut BTreeMap::new())
+            .is_empty());
     }
 
     #[test]

@@ -36,6 +36,16 @@ pub enum ServerError {
         /// What is missing and how to build it.
         message: String,
     },
+    /// A function's `.zip` layer could not be unpacked.
+    #[error("function {function}: cannot unpack the layer {layer}: {message}")]
+    Layer {
+        /// The function's logical id.
+        function: String,
+        /// The archive.
+        layer: PathBuf,
+        /// Why not.
+        message: String,
+    },
     /// Authorizers, API keys or limits could not be set up.
     #[error(transparent)]
     Auth(#[from] crate::auth_setup::AuthSetupError),

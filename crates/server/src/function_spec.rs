@@ -42,6 +42,17 @@ pub fn function_spec(
     shared_env: &BTreeMap<String, String>,
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
+    let with_unpacked_layers;
+    let function = if function
+        .layers
+        .iter()
+        .any(|l| crate::code_archive::is_archive(l))
+    {
+        with_unpacked_layers = unpack_layers(function)?;
+        &with_unpacked_layers
+    } else {
+        function
+    };
     let debugged = debug.is_some_and(|d| d.applies_to(&function.name));
     let mut environment = function.environment.clone();
     let ignored = overrides.apply(&function.logical_id, &function.name, &mut environment);
@@ -101,8 +112,27 @@ pub fn function_spec(
             function.provisioned_concurrency.unwrap_or(0)
         },
         aliases: function.alias.iter().cloned().collect(),
+        // The model knows the other functions the names must not clash with: set by the caller.
+        local_names: Vec::new(),
         extensions: layer_extensions(&function.layers),
     })
+}
+
+/// `function` with its `.zip` layers unpacked into Sluice's cache, as Lambda unpacks them into
+/// `/opt`: from here on every layer is a folder.
+fn unpack_layers(function: &Function) -> Result<Function, ServerError> {
+    let mut unpacked = function.clone();
+    for layer in &mut unpacked.layers {
+        if crate::code_archive::is_archive(layer) {
+            *layer = crate::code_archive::unpacked(layer, &crate::python_host::cache_root())
+                .map_err(|message| ServerError::Layer {
+                    function: function.logical_id.clone(),
+                    layer: layer.clone(),
+                    message,
+                })?;
+        }
+    }
+    Ok(unpacked)
 }
 
 /// The external extensions of `layers`: the files of each layer's `extensions/` folder (Lambda's

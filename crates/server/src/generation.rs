@@ -265,9 +265,13 @@ impl Generation {
             .iter()
             .map(|f| {
                 let debug = debug.as_ref();
-                function_spec::function_spec(f, &overrides, &state_dir, debug, &extra_env, notes)
+                let mut spec = function_spec::function_spec(
+                    f, &overrides, &state_dir, debug, &extra_env, notes,
+                )?;
+                spec.local_names = model.local_names(f);
+                Ok(spec)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, ServerError>>()?;
         let json_logs = crate::logs::json_format_functions(&specs);
         let lambda = Lambda::succeeding(
             previous.map(|p| p.lambda.as_ref()),

@@ -43,6 +43,15 @@ pub(crate) fn local_layers(
             Some(id) => folders.push(content_dir(id, resolver, template_dir, &item_path)?),
             None => {
                 let arn = resolver.eval_string(item, &item_path)?.unwrap_or_default();
+                if !is_layer_version_arn(&arn) {
+                    // AWS: Lambda refuses the function (CloudFormation fails the deployment).
+                    return Err(resolver.error_hint(
+                        item,
+                        &item_path,
+                        format!("{arn} is not a layer version ARN"),
+                        Some("Lambda takes arn:<partition>:lambda:<region>:<account id>:layer:<name>:<version>".into()),
+                    ));
+                }
                 warnings.push(format!(
                     "{item_path}: layer {arn} is not in this template and cannot be fetched offline (the function runs without it)"
                 ));
@@ -52,8 +61,31 @@ pub(crate) fn local_layers(
     Ok(folders)
 }
 
+/// Whether `arn` has the shape Lambda requires of a function's layer:
+/// `arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+`.
+fn is_layer_version_arn(arn: &str) -> bool {
+    let word = |s: &str, extra: &[char]| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || extra.contains(&c))
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    match arn.split(':').collect::<Vec<_>>().as_slice() {
+        ["arn", partition, "lambda", region, account, "layer", name, version] => {
+            word(partition, &[])
+                && word(region, &[])
+                && account.len() == 12
+                && digits(account)
+                && word(name, &['_'])
+                && digits(version)
+        }
+        _ => false,
+    }
+}
+
 /// The folder a layer resource's `ContentUri` (or `Content`, for `AWS::Lambda::LayerVersion`)
-/// names, relative to the template.
+/// names, relative to the template, or the `.zip` archive it names (as `sam local` and `sam
+/// package` take one), which the server unpacks.
 fn content_dir(
     id: &str,
     resolver: &Resolver<'_>,
@@ -86,7 +118,11 @@ fn content_dir(
     match local {
         Some(uri) => {
             let dir = normalize(&template_dir.join(uri));
-            if !dir.is_dir() {
+            let archive = dir.is_file()
+                && dir
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+            if !dir.is_dir() && !archive {
                 return Err(resolver.error_hint(
                     content,
                     &property,

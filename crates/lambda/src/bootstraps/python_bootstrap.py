@@ -342,8 +342,17 @@ def _log_error(error_type, message, stack):
     sys.stdout.write("\r".join(lines) + "\n")
 
 
+def _answer_dumps():
+    """JSON for answers, as awslambdaric's marshaller writes it: python3.12 and later keep
+    non-ASCII characters, earlier runtimes escape them (\\uXXXX)."""
+    version = os.environ.get("AWS_EXECUTION_ENV", "").rpartition("python3.")[2]
+    if version.isdigit() and int(version) >= 12:
+        return lambda value: json.dumps(value, ensure_ascii=False)
+    return json.dumps
+
+
 def _post_error(path, error_type, message, stack, request_id):
-    body = json.dumps({
+    body = _answer_dumps()({
         "errorMessage": message,
         "errorType": error_type,
         "requestId": request_id,
@@ -367,7 +376,7 @@ def main():
         _post_error("/init/error", error_type, message, stack, "")
         sys.exit(1)
 
-    dumps = json.dumps
+    dumps = _answer_dumps()
     loads = json.loads
     next_event = None
     while True:

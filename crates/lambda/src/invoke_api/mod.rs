@@ -81,6 +81,8 @@ fn function_name(
         [name, q] => (*name, Some(*q)),
         _ => (decoded.as_str(), None),
     };
+    // SAM CLI: a logical id invokes its function too (Lambda knows only names).
+    let name = lambda.canonical_name(name);
     let qualifier = qualifier.or(path_qualifier.map(str::to_owned));
     let not_found = |qualifier: Option<String>| NotFound {
         arn: lambda.arn(name),

@@ -444,9 +444,15 @@ impl Sandbox {
     }
 
     /// Read whatever the runtime and extensions wrote before answering, so their lines precede END.
+    /// Output without a final newline ends there too: it belongs to this invocation, as on
+    /// Lambda, not to the next one's first newline.
     fn flush_output(&self) {
         let extensions = self.extensions.output_readers();
-        PipeReader::drain_all(self.output.iter().chain(extensions).map(|r| &**r), 64);
+        let readers = self.output.iter().chain(extensions).map(|r| &**r);
+        PipeReader::drain_all(readers.clone(), 64);
+        for reader in readers {
+            reader.end_line();
+        }
     }
 
     /// Finish an invocation answered while extensions were still at work: wait until each has

@@ -100,6 +100,11 @@ impl PipeReader {
         }
     }
 
+    /// Log what was written since the last newline as a line of its own.
+    pub fn end_line(&self) {
+        self.finish(&mut self.partial.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
     fn finish(&self, partial: &mut Vec<u8>) {
         if !partial.is_empty() {
             self.emit(partial);

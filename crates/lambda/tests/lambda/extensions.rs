@@ -73,6 +73,7 @@ fn function(dir: &Path) -> FunctionSpec {
         reserved_concurrency: None,
         provisioned_concurrency: 0,
         aliases: Vec::new(),
+        local_names: Vec::new(),
         extensions: vec![dir.join("layer/extensions/recorder")],
     }
 }

@@ -53,6 +53,7 @@ pub fn spec(name: &str, runtime: &str, handler: &str, dir: &str) -> FunctionSpec
         reserved_concurrency: None,
         provisioned_concurrency: 0,
         aliases: Vec::new(),
+        local_names: Vec::new(),
         extensions: Vec::new(),
     }
 }

@@ -69,3 +69,28 @@ async fn start_output_end_report_in_order_with_init_duration_on_cold_start_only(
     assert_eq!(all, format!("{}{}", first.log_tail, second.log_tail));
     lambda.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_without_a_final_newline_is_logged_before_end() {
+    // Lambda ends the invocation's log with what the function wrote, newline or not; it must
+    // neither wait for a later invocation's newline nor be lost when the sandbox stops.
+    let (lambda, _lines) = service(vec![python("Partial", "app.unterminated")]);
+    for _ in 0..2 {
+        let inv = invoke(&lambda, "Partial", json!({})).await;
+        let tail: Vec<&str> = inv.log_tail.lines().collect();
+        let pos = |needle: &str| {
+            tail.iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle:?} missing from {tail:#?}"))
+        };
+        let end = pos(&format!("END RequestId: {}", inv.request_id));
+        assert!(pos("no newline on stdout") < end, "{tail:#?}");
+        assert!(pos("no newline on stderr") < end, "{tail:#?}");
+        assert_eq!(
+            tail.iter().filter(|l| l.contains("no newline")).count(),
+            2,
+            "each write is one line of its own invocation: {tail:#?}"
+        );
+    }
+    lambda.shutdown().await;
+}

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::{invoke, json, python, service};
+use crate::harness::{invoke, json, python, service, spec};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hello_returns_the_handler_result() {
@@ -331,4 +331,32 @@ async fn sandboxes_do_not_preempt_sluice_on_wake_up() {
         assert_eq!(sluices_child, !fork, "fork server {fork}: {answer}");
         lambda.shutdown().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unicode_is_escaped_in_answers_before_python_3_12_and_kept_from_it_on() {
+    // awslambdaric's marshaller (recorded on Lambda): python3.12 and later answer with the
+    // characters themselves, python3.11 and earlier with \u escapes; errors alike.
+    let (lambda, _) = service(vec![
+        spec("Old", "python3.11", "app.unicode_echo", "python"),
+        spec("New", "python3.12", "app.unicode_echo", "python"),
+    ]);
+    let text = |inv: &sluice_lambda::Invocation| String::from_utf8_lossy(&inv.payload).into_owned();
+    let old = invoke(&lambda, "Old", json!({"k": "안녕 😍"})).await;
+    assert_eq!(text(&old), r#"{"k": "\uc548\ub155 \ud83d\ude0d"}"#);
+    let new = invoke(&lambda, "New", json!({"k": "안녕 😍"})).await;
+    assert_eq!(text(&new), r#"{"k": "안녕 😍"}"#);
+    let failed = invoke(&lambda, "New", json!({"fail": true})).await;
+    assert!(
+        text(&failed).contains(r#""errorMessage": "nicht möglich 😐""#),
+        "{}",
+        text(&failed)
+    );
+    let failed = invoke(&lambda, "Old", json!({"fail": true})).await;
+    assert!(
+        text(&failed).contains(r#"nicht m\u00f6glich"#),
+        "{}",
+        text(&failed)
+    );
+    lambda.shutdown().await;
 }

@@ -206,11 +206,76 @@ impl Route {
 }
 
 impl Model {
-    /// The function with this logical id or `FunctionName`.
+    /// The function with this logical id (a nested stack's as `Child/Id`) or `FunctionName`; else,
+    /// as SAM CLI resolves a bare logical id, the nested function with that id in the stack
+    /// nearest the root (the first listed when two are as near).
     pub fn function(&self, name: &str) -> Option<&Function> {
         self.functions
             .iter()
             .find(|f| f.logical_id == name)
             .or_else(|| self.functions.iter().find(|f| f.name == name))
+            .or_else(|| {
+                self.functions
+                    .iter()
+                    .filter(|f| f.logical_id.rsplit('/').next() == Some(name))
+                    .min_by_key(|f| f.logical_id.matches('/').count())
+            })
+    }
+
+    /// Other names a local caller may invoke `function` by, besides its function name: its
+    /// logical id, and a nested function's bare logical id when that resolves to it (SAM CLI's
+    /// `start-lambda` takes them; Lambda itself knows only the name).
+    pub fn local_names(&self, function: &Function) -> Vec<String> {
+        let mut names = vec![function.logical_id.clone()];
+        if let Some((_, bare)) = function.logical_id.rsplit_once('/') {
+            names.push(bare.to_owned());
+        }
+        names.retain(|id| {
+            *id != function.name
+                && self
+                    .function(id)
+                    .is_some_and(|f| f.logical_id == function.logical_id)
+        });
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::{load_str, LoadOptions};
+
+    const FN: &str = "    Type: AWS::Serverless::Function
+    Properties: {Handler: app.handler, Runtime: python3.12}";
+
+    #[test]
+    fn a_bare_logical_id_finds_the_nested_function_nearest_the_root() {
+        let yaml = format!("Resources:\n  Deep:\n{FN}\n  Near:\n{FN}\n  Named:\n{FN}\n");
+        let mut model = load_str(
+            &yaml,
+            Path::new("/app/template.yaml"),
+            &LoadOptions::default(),
+        )
+        .expect("loads");
+        // As `nested::merge` names a grandchild's and a child's functions.
+        model.functions[0].logical_id = "App/Inner/Fn".into();
+        model.functions[0].name = "App/Inner/Fn".into();
+        model.functions[1].logical_id = "App/Fn".into();
+        model.functions[1].name = "App/Fn".into();
+        model.functions[2].logical_id = "App/Named".into();
+        model.functions[2].name = "custom".into();
+        let found = |id: &str| model.function(id).map(|f| f.logical_id.as_str());
+        assert_eq!(found("Fn"), Some("App/Fn"));
+        assert_eq!(found("App/Inner/Fn"), Some("App/Inner/Fn"));
+        assert_eq!(found("Named"), Some("App/Named"));
+        assert_eq!(found("custom"), Some("App/Named"));
+        assert_eq!(found("Missing"), None);
+        assert_eq!(model.local_names(&model.functions[0]), Vec::<String>::new());
+        assert_eq!(model.local_names(&model.functions[1]), ["Fn"]);
+        assert_eq!(
+            model.local_names(&model.functions[2]),
+            ["App/Named", "Named"]
+        );
     }
 }

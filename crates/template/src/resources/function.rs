@@ -43,7 +43,7 @@ pub(super) fn function(
             "add e.g. Handler: app.lambda_handler (module.function)",
         )?
     };
-    let code = code(props, template_dir, warnings)?;
+    let code = code(id, resource, props, template_dir, warnings)?;
     if let Some(node) = props.properties.get("FileSystemConfigs") {
         // AWS: Lambda mounts the EFS access point at each LocalMountPath. Sluice mounts nothing,
         // so say it once here rather than let the handler meet ENOENT at run time.
@@ -189,8 +189,12 @@ fn provisioned_concurrency(
 }
 
 /// `InlineCode`, else `CodeUri` as a folder; S3 locations cannot be run, so they fall back to the
-/// template's folder (as a missing `CodeUri` does in SAM CLI) with a warning.
+/// template's folder (as a missing `CodeUri` does in SAM CLI) with a warning. CDK's asset
+/// metadata (`aws:asset:path` for `aws:asset:property: CodeUri`) names the local folder in its
+/// place, as SAM CLI reads it.
 fn code(
+    id: &str,
+    resource: &Node,
     props: &Reader<'_, '_>,
     template_dir: &Path,
     warnings: &mut Vec<String>,
@@ -205,6 +209,11 @@ fn code(
             ));
         }
         return Ok(Code::Inline(inline));
+    }
+    if let Some(asset) = asset_path(id, resource, props)? {
+        return Ok(Code::Dir(crate::paths::normalize(
+            &template_dir.join(asset),
+        )));
     }
     let s3_warning = || {
         format!(
@@ -230,6 +239,27 @@ fn code(
     Ok(Code::Dir(crate::paths::normalize(
         &template_dir.join(uri.unwrap_or_default()),
     )))
+}
+
+/// CDK's `Metadata: {aws:asset:path: …, aws:asset:property: CodeUri}`: the folder `CodeUri`
+/// stands for.
+fn asset_path(
+    id: &str,
+    resource: &Node,
+    props: &Reader<'_, '_>,
+) -> Result<Option<String>, TemplateError> {
+    let Some(metadata) = resource.get("Metadata") else {
+        return Ok(None);
+    };
+    let path = format!("Resources.{id}.Metadata");
+    let property = match metadata.get("aws:asset:property") {
+        Some(node) => props.resolver.eval_string(node, &path)?,
+        None => None,
+    };
+    match (metadata.get("aws:asset:path"), property.as_deref()) {
+        (Some(node), Some("CodeUri")) => props.resolver.eval_string(node, &path),
+        _ => Ok(None),
+    }
 }
 
 /// `Environment.Variables` evaluated one by one after the whole failed. A variable that cannot be

@@ -233,6 +233,62 @@ fn for_each_generates_three_functions_and_their_routes() {
 }
 
 #[test]
+fn a_layer_content_naming_a_zip_is_unpacked_like_a_layer_folder() {
+    // `sam local` and `sam package` take a layer as a .zip; Lambda unpacks it into /opt.
+    let dir = project(
+        "zip-layer",
+        &[
+            (
+                "template.yaml",
+                "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Zipped:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: layers/zipped.zip}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Layers: [!Ref Zipped]
+",
+            ),
+            (
+                "src/app.py",
+                "import from_zip\ndef handler(e, c):\n    return from_zip.WORD\n",
+            ),
+        ],
+    );
+    std::fs::create_dir_all(dir.join("layers")).unwrap();
+    let zipped = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20   z.writestr('python/from_zip.py', 'WORD = \"from a zipped layer\"\\n')\n",
+        )
+        .arg(dir.join("layers/zipped.zip"))
+        .status()
+        .unwrap();
+    assert!(zipped.success());
+    let out = Command::new(sluice())
+        .args(["invoke", "--no-event", "-t"])
+        .arg(dir.join("template.yaml"))
+        .arg("--state-dir")
+        .arg(fresh_dir("zip-layer-state"))
+        .env("XDG_CACHE_HOME", fresh_dir("zip-layer-cache"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        "from a zipped layer"
+    );
+}
+
+#[test]
 fn a_code_uri_naming_a_zip_artifact_runs_what_the_zip_holds() {
     // The artifact `sam local` and build tools hand over: a zip, its handler inside.
     let dir = project(

@@ -77,6 +77,35 @@ fn s3_code_uri_warns_and_uses_the_template_folder() {
 }
 
 #[test]
+fn cdk_asset_metadata_names_the_code_uri_folder() {
+    // SAM CLI reads CDK's asset metadata in place of `CodeUri`; another property's asset is not it.
+    let yaml = format!(
+        "Resources:
+  Asset:
+{FN}
+    Metadata:
+      aws:asset:path: ./asset.abc
+      aws:asset:property: CodeUri
+  Other:
+{FN}
+      CodeUri: src
+    Metadata:
+      aws:asset:path: ./asset.def
+      aws:asset:property: Content
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.functions[0].code,
+        Code::Dir(PathBuf::from("/app/asset.abc"))
+    );
+    assert_eq!(
+        model.functions[1].code,
+        Code::Dir(PathBuf::from("/app/src"))
+    );
+}
+
+#[test]
 fn missing_runtime_and_handler_are_errors() {
     let yaml = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n";
     let err = load_err(yaml);
@@ -323,6 +352,28 @@ Resources:
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_layer_that_is_not_a_layer_version_arn_is_refused_as_lambda_refuses_it() {
+    // CloudFormation: Lambda rejects the function (Layers member must match
+    // arn:…:lambda:<region>:<12-digit account>:layer:<name>:<version>). Here `${LayerVersion}`
+    // stays literal: no `!Sub` resolves it.
+    let err = load_err(&format!(
+        "Resources:\n  F:\n{FN}\n      Layers:\n        - arn:aws:lambda:us-west-2:111111111101:layer:missing:${{LayerVersion}}\n"
+    ));
+    assert!(
+        err.contains("Resources.F.Properties.Layers.0: arn:aws:lambda:us-west-2:111111111101:layer:missing:${LayerVersion} is not a layer version ARN"),
+        "{err}"
+    );
+    for bad in [
+        "arn:aws:lambda:us-east-1:1234:layer:short-account:1",
+        "arn:aws:lambda:us-east-1:123456789012:layer:no-version",
+        "arn:aws:s3:::bucket",
+    ] {
+        let err = load_err(&format!("Resources:\n  F:\n{FN}\n      Layers: [{bad}]\n"));
+        assert!(err.contains("is not a layer version ARN"), "{bad}: {err}");
+    }
 }
 
 #[test]
