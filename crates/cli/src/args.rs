@@ -96,9 +96,10 @@ pub struct TemplateArgs {
     /// Parameter values: `ParameterKey=K,ParameterValue=V ...` (SAM's form) or `K=V ...`.
     #[arg(long, num_args = 1.., value_name = "OVERRIDES")]
     pub parameter_overrides: Vec<String>,
-    /// Region reported to functions and in ARNs.
-    #[arg(long, default_value = sluice_aws_env::AwsEnv::DEFAULT_REGION, env = "AWS_REGION")]
-    pub region: String,
+    /// Region reported to functions and in ARNs (default: `AWS_REGION`, then `AWS_DEFAULT_REGION`,
+    /// then us-east-1).
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
     /// SAM's configuration file (default: samconfig.toml, .yaml or .yml next to the template).
     #[arg(long, value_name = "FILE")]
     pub config_file: Option<PathBuf>,
@@ -120,6 +121,19 @@ pub struct TemplateArgs {
     /// Accepted for SAM compatibility; Sluice has no beta features to switch.
     #[arg(long)]
     pub no_beta_features: bool,
+}
+
+impl TemplateArgs {
+    /// The region: `--region` or `AWS_REGION`, else `AWS_DEFAULT_REGION` (the variable SAM CLI's
+    /// boto session reads), else us-east-1.
+    pub fn region(&self) -> String {
+        let set = |region: &String| !region.is_empty();
+        self.region
+            .clone()
+            .filter(set)
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok().filter(set))
+            .unwrap_or_else(|| sluice_aws_env::AwsEnv::DEFAULT_REGION.to_owned())
+    }
 }
 
 /// SAM CLI's flags for commands that run functions: debugger, logs, and the ones that configure

@@ -50,7 +50,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
                         None => std::path::absolute(".sluice")?,
                     });
                     config.in_memory = a.run.in_memory;
-                    config.aws = sluice_aws_env::AwsEnv::in_region(a.template.region.clone());
+                    config.aws = sluice_aws_env::AwsEnv::in_region(a.template.region());
                     config.color = stderr_wants_color();
                     eprintln!(
                         "No template here: serving an empty DynamoDB store ({})",

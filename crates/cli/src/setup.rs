@@ -59,7 +59,7 @@ pub(crate) fn base_config(args: &TemplateArgs) -> Result<Config> {
         config.parameter_overrides =
             sluice_template::parse_parameter_overrides(&args.parameter_overrides.join(" "))?;
     }
-    config.aws = sluice_aws_env::AwsEnv::in_region(args.region.clone());
+    config.aws = sluice_aws_env::AwsEnv::in_region(args.region());
     config.color = stderr_wants_color();
     Ok(config)
 }

@@ -200,6 +200,32 @@ fn table_arns_follow_the_region_flag() {
         &example_template("items"),
         &["--region", "eu-west-1"],
     );
+    assert_eq!(
+        table_arn(&server),
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/Items"
+    );
+}
+
+#[test]
+fn without_aws_region_the_region_is_aws_default_regions() {
+    // SAM CLI's boto session reads AWS_DEFAULT_REGION; an empty AWS_REGION counts as unset.
+    let server = Server::start_with_env(
+        sluice(),
+        &example_template("items"),
+        &[],
+        &[
+            ("AWS_REGION", std::ffi::OsStr::new("")),
+            ("AWS_DEFAULT_REGION", std::ffi::OsStr::new("ap-south-1")),
+        ],
+    );
+    assert_eq!(
+        table_arn(&server),
+        "arn:aws:dynamodb:ap-south-1:123456789012:table/Items"
+    );
+}
+
+/// The Items table's ARN, as DescribeTable answers it.
+fn table_arn(server: &Server) -> Value {
     let response = crate::client()
         .post(format!("{}/", server.services_url))
         .header("X-Amz-Target", "DynamoDB_20120810.DescribeTable")
@@ -209,8 +235,5 @@ fn table_arns_follow_the_region_flag() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().unwrap();
-    assert_eq!(
-        body["Table"]["TableArn"],
-        "arn:aws:dynamodb:eu-west-1:123456789012:table/Items"
-    );
+    body["Table"]["TableArn"].clone()
 }
