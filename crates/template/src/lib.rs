@@ -7,6 +7,7 @@ mod auth_props;
 mod cfn_http_api;
 mod cfn_rest_api;
 mod cors;
+mod document_conditions;
 mod error;
 mod event_api;
 mod function_url;
