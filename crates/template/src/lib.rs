@@ -34,6 +34,7 @@ mod request_validation;
 mod resource_types;
 mod resources;
 pub mod route_path;
+mod sam_properties;
 mod stream_events;
 mod tables;
 mod yaml_tree;
