@@ -86,10 +86,7 @@ pub(crate) fn check_api(
     resolver: &Resolver<'_>,
 ) -> Result<(), TemplateError> {
     check(properties, path, API, "AWS::Serverless::Api", resolver)?;
-    match properties.get("Auth") {
-        Some(auth) => check(auth, &join_path(path, "Auth"), API_AUTH, "Auth", resolver),
-        None => Ok(()),
-    }
+    check_auth(properties, path, API_AUTH, resolver)
 }
 
 /// Checks the properties of an `AWS::Serverless::HttpApi` (or `Globals.HttpApi`) and its `Auth`.
@@ -105,16 +102,47 @@ pub(crate) fn check_http_api(
         "AWS::Serverless::HttpApi",
         resolver,
     )?;
-    match properties.get("Auth") {
-        Some(auth) => check(
-            auth,
-            &join_path(path, "Auth"),
-            HTTP_API_AUTH,
-            "Auth",
-            resolver,
-        ),
-        None => Ok(()),
+    check_auth(properties, path, HTTP_API_AUTH, resolver)
+}
+
+/// `Auth` is a mapping of known keys, `Auth.Authorizers` a mapping of mappings (SAM: "Property
+/// 'Auth.Authorizers' should be a map"); written otherwise, the readers would see no authorizer.
+fn check_auth(
+    properties: &Node,
+    path: &str,
+    known: &[&str],
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    let Some(auth) = properties.get("Auth") else {
+        return Ok(());
+    };
+    let auth_path = join_path(path, "Auth");
+    map(auth, &auth_path, resolver)?;
+    check(auth, &auth_path, known, "Auth", resolver)?;
+    let Some(authorizers) = auth.get("Authorizers") else {
+        return Ok(());
+    };
+    let authorizers_path = join_path(&auth_path, "Authorizers");
+    map(authorizers, &authorizers_path, resolver)?;
+    for (name, authorizer) in authorizers.entries().unwrap_or_default() {
+        map(authorizer, &join_path(&authorizers_path, name), resolver)?;
     }
+    Ok(())
+}
+
+/// Refuses a node that is neither a mapping nor an intrinsic (which the readers evaluate).
+fn map(node: &Node, path: &str, resolver: &Resolver<'_>) -> Result<(), TemplateError> {
+    if node.entries().is_some() || crate::intrinsics::intrinsic(node).is_some() {
+        return Ok(());
+    }
+    Err(resolver.error(
+        node,
+        path,
+        format!(
+            "expected a mapping, found {}; SAM refuses the template",
+            node.shape()
+        ),
+    ))
 }
 
 /// The first key of `node` that `known` lacks, as SAM reports it. A node that is not a mapping

@@ -243,3 +243,46 @@ Resources:
         "{http}"
     );
 }
+
+#[test]
+fn auth_and_authorizers_that_are_not_mappings_are_refused() {
+    let api = |auth: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+{auth}"
+        ))
+    };
+    let scalar_auth = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth: MyAuthorizer
+",
+    );
+    assert!(
+        scalar_auth.contains("Resources.Api.Properties.Auth: expected a mapping, found a scalar"),
+        "{scalar_auth}"
+    );
+    let scalar_authorizers = api("        Authorizers: MyAuthorizer\n");
+    assert!(
+        scalar_authorizers.contains(
+            "Resources.Api.Properties.Auth.Authorizers: expected a mapping, found a scalar"
+        ),
+        "{scalar_authorizers}"
+    );
+    let empty_authorizer = api("        Authorizers:\n          Pool:\n");
+    assert!(
+        empty_authorizer.contains(
+            "Resources.Api.Properties.Auth.Authorizers.Pool: expected a mapping, found null"
+        ),
+        "{empty_authorizer}"
+    );
+}
