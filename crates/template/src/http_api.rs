@@ -221,6 +221,7 @@ fn http_api(
     resolver: &Resolver<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<HttpApi, TemplateError> {
+    crate::sam_properties::check_http_api(properties, path, resolver)?;
     let stage_name = match properties.get("StageName") {
         Some(node) => resolver
             .eval_string(node, &join_path(path, "StageName"))?

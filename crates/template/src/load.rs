@@ -73,6 +73,7 @@ fn compile(
         &mut warnings,
     )?;
     let root = language_extensions(root, file_name, options, &parameters)?;
+    let root = crate::document_conditions::choose(root, file_name, options, &parameters)?;
     let resource_entries: &[(String, Node)] = match root.get("Resources") {
         Some(Node {
             kind: Kind::Map(entries),

@@ -178,7 +178,17 @@ fn sam_authorizer(
 ) -> Result<Authorizer, TemplateError> {
     let jwt = props.child("JwtConfiguration");
     if props.node.get("JwtConfiguration").is_some() {
-        let Some(issuer) = jwt.string("issuer")? else {
+        // SAM lowercases JwtConfiguration's keys before writing the OpenAPI authorizer, so the
+        // CloudFormation spelling (`Issuer`, `Audience`) works there too.
+        let key = |name: &'static str| -> String {
+            jwt.node
+                .entries()
+                .unwrap_or_default()
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map_or_else(|| name.to_owned(), |(k, _)| k.clone())
+        };
+        let Some(issuer) = jwt.string(&key("issuer"))? else {
             return Err(props.error("JwtConfiguration", "issuer is required"));
         };
         let source = props
@@ -192,7 +202,7 @@ fn sam_authorizer(
         };
         return Ok(Authorizer::Jwt(JwtAuthorizer {
             issuer,
-            audiences: jwt.string_list("audience")?,
+            audiences: jwt.string_list(&key("audience"))?,
             identity,
             scopes: props.string_list("AuthorizationScopes")?,
         }));

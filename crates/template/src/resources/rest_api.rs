@@ -286,6 +286,7 @@ pub(super) fn rest_api(
     warnings: &mut Vec<String>,
 ) -> Result<RestApi, TemplateError> {
     let resolver = props.resolver;
+    crate::sam_properties::check_api(props.properties, props.path, resolver)?;
     let stage_name = props.required("StageName", "add StageName: Prod (SAM requires it)")?;
     let stage_variables = match props.properties.get("Variables") {
         Some(node) => resolver.eval_string_map(node, &props.path("Variables"))?,

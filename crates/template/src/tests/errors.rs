@@ -217,3 +217,107 @@ fn a_closing_bracket_at_its_keys_indentation_is_read_as_pyyaml_reads_it() {
     let err = load_err("Resources:\n  F:\n    Type: x\n   bad: indentation\n");
     assert!(err.contains("YAML syntax error"), "{err}");
 }
+
+#[test]
+fn an_api_key_requirement_beside_auth_is_refused_as_sam_refuses_it() {
+    // Served, this API would answer without a key while the author believes it needs one.
+    let err = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      ApiKeyRequired: true
+",
+    );
+    assert_eq!(
+        err,
+        "/app/template.yaml:7:23: Resources.Api.Properties.ApiKeyRequired: \
+         ApiKeyRequired is not a property of AWS::Serverless::Api; SAM refuses the template\n  \
+         hint: ApiKeyRequired goes under Auth"
+    );
+}
+
+#[test]
+fn unknown_auth_keys_are_refused_for_rest_and_http_apis() {
+    let rest = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        Authorizer:
+          Pool: {UserPoolArn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_x}
+",
+    );
+    assert!(
+        rest.starts_with(
+            "/app/template.yaml:9:11: Resources.Api.Properties.Auth.Authorizer: \
+             Authorizer is not a property of Auth; SAM refuses the template"
+        ),
+        "{rest}"
+    );
+    let http = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Globals:
+  HttpApi:
+    Auth:
+      ApiKeyRequired: true
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+",
+    );
+    assert!(
+        http.contains(
+            "Resources.Api.Properties.Auth.ApiKeyRequired: ApiKeyRequired is not a property of Auth"
+        ),
+        "{http}"
+    );
+}
+
+#[test]
+fn auth_and_authorizers_that_are_not_mappings_are_refused() {
+    let api = |auth: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+{auth}"
+        ))
+    };
+    let scalar_auth = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth: MyAuthorizer
+",
+    );
+    assert!(
+        scalar_auth.contains("Resources.Api.Properties.Auth: expected a mapping, found a scalar"),
+        "{scalar_auth}"
+    );
+    let scalar_authorizers = api("        Authorizers: MyAuthorizer\n");
+    assert!(
+        scalar_authorizers.contains(
+            "Resources.Api.Properties.Auth.Authorizers: expected a mapping, found a scalar"
+        ),
+        "{scalar_authorizers}"
+    );
+    let empty_authorizer = api("        Authorizers:\n          Pool:\n");
+    assert!(
+        empty_authorizer.contains(
+            "Resources.Api.Properties.Auth.Authorizers.Pool: expected a mapping, found null"
+        ),
+        "{empty_authorizer}"
+    );
+}

@@ -359,3 +359,36 @@ fn a_child_stacks_auth_joins_the_parent_under_its_prefixed_names() {
     assert_eq!(plan.keys, vec!["Child/RestApiApiKey".to_owned()]);
     assert_eq!(model.auth.api_keys[0].logical_id, "Child/RestApiApiKey");
 }
+
+#[test]
+fn a_sam_jwt_configuration_accepts_the_cloudformation_key_spelling() {
+    // SAM lowercases JwtConfiguration's keys, so `Issuer`/`Audience` mean `issuer`/`audience`.
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            JwtConfiguration:
+              Issuer: https://issuer.example.com
+              Audience: [aud-1, aud-2]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Events:
+        Read: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /items, Method: get}}
+",
+    );
+    let Authorizer::Jwt(jwt) = &model.auth.apis["Api"].authorizers["Jwt"] else {
+        panic!("a JWT authorizer");
+    };
+    assert_eq!(jwt.issuer, "https://issuer.example.com");
+    assert_eq!(jwt.audiences, ["aud-1", "aud-2"]);
+}

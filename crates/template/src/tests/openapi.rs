@@ -606,3 +606,92 @@ Resources:
     );
     assert!(model.warnings.is_empty(), "{:?}", model.warnings);
 }
+
+#[test]
+fn paths_under_fn_if_route_the_branch_the_condition_picks() {
+    let source = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Env: {{Type: String, Default: prod}}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: live
+      DefinitionBody:
+        swagger: '2.0'
+        paths:
+          /orders:
+            Fn::If:
+              - IsProd
+              - post:
+                  x-amazon-apigateway-integration:
+                    type: aws_proxy
+                    httpMethod: POST
+                    uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{ItemsFunction.Arn}}/invocations
+              - get:
+                  x-amazon-apigateway-integration:
+                    type: aws_proxy
+                    httpMethod: POST
+                    uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{ItemsFunction.Arn}}/invocations
+          /debug:
+            !If
+              - IsProd
+              - !Ref AWS::NoValue
+              - get:
+                  x-amazon-apigateway-integration:
+                    type: aws_proxy
+                    httpMethod: POST
+                    uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{ItemsFunction.Arn}}/invocations
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /items:
+            get:
+              Fn::If:
+                - IsProd
+                - x-amazon-apigateway-integration:
+                    type: aws_proxy
+                    uri: !GetAtt ItemsFunction.Arn
+                    payloadFormatVersion: '1.0'
+                - x-amazon-apigateway-integration:
+                    type: aws_proxy
+                    uri: !GetAtt ItemsFunction.Arn
+                    payloadFormatVersion: '2.0'
+{FUNCTION}"
+    );
+    let model = load(&source);
+    let rest: Vec<_> = model.rest_apis[0]
+        .routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.function.as_str()))
+        .collect();
+    assert_eq!(rest, [("POST", "/orders", "ItemsFunction")]);
+    assert_eq!(
+        http_routes(&model),
+        [(
+            "GET".to_owned(),
+            "/items".to_owned(),
+            "ItemsFunction".to_owned(),
+            PayloadFormat::V1
+        )]
+    );
+
+    let staging = LoadOptions {
+        parameter_overrides: [("Env".to_owned(), "staging".to_owned())].into(),
+        ..LoadOptions::default()
+    };
+    let model = super::load_with(&source, &staging);
+    let mut rest: Vec<_> = model.rest_apis[0]
+        .routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    rest.sort();
+    assert_eq!(rest, [("GET", "/debug"), ("GET", "/orders")]);
+}
