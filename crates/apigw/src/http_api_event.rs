@@ -41,7 +41,7 @@ fn build(
     aws: &AwsEnv,
     front: Front,
 ) -> Value {
-    let (headers, cookies) = headers_and_cookies(ex);
+    let (headers, cookies) = headers_and_cookies(ex, front);
     let raw_path = raw_path(ex, api, front);
     let route_key = route.map_or(sluice_template::DEFAULT_ROUTE, |r| {
         r.entry.route_key.as_str()
@@ -151,9 +151,13 @@ pub(crate) fn build_v1(ex: &Exchange, route: &RouteMatch, api: &Api, aws: &AwsEn
     };
     let mut event = Map::new();
     event.insert("version".into(), json!("1.0"));
+    let content_length = ex.body.len().to_string();
     for (key, value) in rest {
         let value = match key.as_str() {
-            "headers" | "multiValueHeaders" => lower_case_keys(value),
+            // AWS: a named stage leads `path` too (`/dev/items`), as in `requestContext.path`.
+            "path" => json!(raw_path(ex, api, Front::HttpApi)),
+            "headers" => v1_headers(value, json!(content_length)),
+            "multiValueHeaders" => v1_headers(value, json!([content_length])),
             "requestContext" => v1_context(value, ex, route, api),
             _ => value,
         };
@@ -172,20 +176,106 @@ fn v1_context(value: Value, ex: &Exchange, route: &RouteMatch, api: &Api) -> Val
         return value;
     };
     context.remove("deploymentId");
+    if let Some(Value::Object(identity)) = context.get_mut("identity") {
+        identity.insert("cognitoAmr".into(), Value::Null);
+    }
     context.insert("requestId".into(), json!(ex.extended_request_id));
     context.insert("resourceId".into(), json!(route.entry.route_key));
     context.insert("path".into(), json!(raw_path(ex, api, Front::HttpApi)));
     Value::Object(context)
 }
 
-fn lower_case_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect(),
-        ),
-        other => other,
+/// Payload 1.0 `headers` or `multiValueHeaders` as HTTP API sends them: names spelled its way,
+/// `Content-Length` always present (`"0"` without a body), sorted by name as AWS lists them.
+fn v1_headers(value: Value, content_length: Value) -> Value {
+    let mut named: Vec<(String, Value)> = match value {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(name, v)| (v1_header_name(&name), v))
+            .collect(),
+        _ => Vec::new(),
+    };
+    named.push(("Content-Length".to_owned(), content_length));
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(named.into_iter().collect())
+}
+
+/// The headers HTTP API sets or vouches for, spelled as its payload 1.0 events spell them.
+const V1_CANONICAL_HEADERS: &[&str] = &[
+    "Content-Length",
+    "Content-Type",
+    "Host",
+    "User-Agent",
+    "X-Amzn-Trace-Id",
+    "X-Forwarded-For",
+    "X-Forwarded-Port",
+    "X-Forwarded-Proto",
+];
+
+/// Header names of HTTP/2's static table (RFC 7541, appendix A).
+const HPACK_STATIC_NAMES: &[&str] = &[
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "accept-ranges",
+    "access-control-allow-origin",
+    "age",
+    "allow",
+    "authorization",
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "content-location",
+    "content-range",
+    "cookie",
+    "date",
+    "etag",
+    "expect",
+    "expires",
+    "from",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "last-modified",
+    "link",
+    "location",
+    "max-forwards",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "range",
+    "referer",
+    "refresh",
+    "retry-after",
+    "server",
+    "set-cookie",
+    "strict-transport-security",
+    "transfer-encoding",
+    "vary",
+    "via",
+    "www-authenticate",
+];
+
+/// HTTP API's spelling of a payload 1.0 header name. Recorded events (curl, browsers, Postman,
+/// Telegram's webhooks) show the gateway's own and vouched-for headers in canonical case
+/// (`Host`, `User-Agent`, `Content-Type`, `X-Forwarded-For`…), the names of HTTP/2's static table
+/// in lower case even from HTTP/1.1 clients (`accept`, `accept-encoding`, `cache-control`), and
+/// any other name as the client spelled it (`Postman-Token`).
+fn v1_header_name(name: &str) -> String {
+    if let Some(canonical) = V1_CANONICAL_HEADERS
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(name))
+    {
+        return (*canonical).to_owned();
+    }
+    let lower = name.to_ascii_lowercase();
+    if HPACK_STATIC_NAMES.contains(&lower.as_str()) {
+        lower
+    } else {
+        name.to_owned()
     }
 }
 
@@ -202,7 +292,7 @@ fn raw_path(ex: &Exchange, api: &Api, front: Front) -> String {
 
 /// Lower-case headers with repeats joined by commas, and the cookies the `Cookie` headers carry.
 /// Connection headers are dropped; AWS adds `content-length`, the trace id and `x-forwarded-*`.
-fn headers_and_cookies(ex: &Exchange) -> (BTreeMap<String, String>, Vec<String>) {
+fn headers_and_cookies(ex: &Exchange, front: Front) -> (BTreeMap<String, String>, Vec<String>) {
     let mut headers = BTreeMap::new();
     let mut cookies = Vec::new();
     for name in ex.headers.keys() {
@@ -229,7 +319,13 @@ fn headers_and_cookies(ex: &Exchange) -> (BTreeMap<String, String>, Vec<String>)
         }
         headers.insert(lower.to_owned(), values.collect::<Vec<_>>().join(","));
     }
-    headers.insert("content-length".into(), ex.body.len().to_string());
+    // AWS: an HTTP API always sends `content-length` (`0` for a bodiless GET); a Function URL
+    // only for a request that had a body or said its length (recorded browser and curl GETs
+    // through Function URLs carry none).
+    let sent_length = !ex.body.is_empty() || ex.headers.contains_key(http::header::CONTENT_LENGTH);
+    if front == Front::HttpApi || sent_length {
+        headers.insert("content-length".into(), ex.body.len().to_string());
+    }
     headers.insert("x-amzn-trace-id".into(), ex.trace_id.clone());
     let source = source_ip(ex);
     let forwarded_for = match headers.get("x-forwarded-for") {
@@ -318,6 +414,25 @@ mod tests {
             (None, false),
         ] {
             assert_eq!(is_text_media_type(content_type), text, "{content_type:?}");
+        }
+    }
+
+    #[test]
+    fn payload_1_0_header_names_are_spelled_as_http_api_spells_them() {
+        for (sent, spelled) in [
+            ("host", "Host"),
+            ("user-agent", "User-Agent"),
+            ("content-type", "Content-Type"),
+            ("x-forwarded-for", "X-Forwarded-For"),
+            ("X-Amzn-Trace-Id", "X-Amzn-Trace-Id"),
+            ("Accept", "accept"),
+            ("Accept-Encoding", "accept-encoding"),
+            ("Cache-Control", "cache-control"),
+            ("Authorization", "authorization"),
+            ("Postman-Token", "Postman-Token"),
+            ("x-custom", "x-custom"),
+        ] {
+            assert_eq!(v1_header_name(sent), spelled, "{sent}");
         }
     }
 

@@ -134,6 +134,54 @@ async fn payload_1_0_routes_get_the_1_0_event() {
     );
 }
 
+/// Recorded payload 1.0 events of HTTP APIs: the gateway's headers in canonical case,
+/// `Content-Length` even on a bodiless GET, `cognitoAmr` in the identity, and a named stage in
+/// front of `path` as well as `requestContext.path`.
+#[tokio::test]
+async fn payload_1_0_event_has_http_apis_header_spelling_and_stage_path() {
+    let h = harness(Behaviour::Respond("{}"));
+    let request = request("GET", "/staged-v1?q=1")
+        .header("user-agent", "curl/8.0")
+        .header("accept", "*/*")
+        .body(Full::new(Bytes::new()))
+        .expect("static request");
+    h.send(request).await;
+    let (function, event) = h.last_event();
+    assert_eq!(function, "StagedV1");
+    assert_eq!(event["path"], "/v1/staged-v1");
+    assert_eq!(event["requestContext"]["path"], "/v1/staged-v1");
+    assert_eq!(event["resource"], "/staged-v1");
+    let headers = &event["headers"];
+    assert_eq!(headers["Content-Length"], "0", "{headers}");
+    assert_eq!(headers["Host"], "localhost:3000");
+    assert_eq!(headers["User-Agent"], "curl/8.0");
+    assert_eq!(headers["X-Forwarded-Proto"], "http");
+    assert!(headers["X-Amzn-Trace-Id"].is_string());
+    assert_eq!(headers["accept"], "*/*");
+    assert!(headers.get("host").is_none(), "{headers}");
+    assert_eq!(
+        keys(headers),
+        {
+            let mut sorted = keys(headers);
+            sorted.sort();
+            sorted
+        },
+        "sorted by name, as AWS lists them"
+    );
+    assert_eq!(
+        event["multiValueHeaders"]["Content-Length"],
+        serde_json::json!(["0"])
+    );
+    assert_eq!(
+        event["requestContext"]["identity"]["cognitoAmr"],
+        Value::Null
+    );
+    assert!(event["requestContext"]["identity"]
+        .as_object()
+        .expect("identity")
+        .contains_key("cognitoAmr"));
+}
+
 /// The keys of an object, in order.
 fn keys(value: &Value) -> Vec<String> {
     value

@@ -61,6 +61,27 @@ async fn function_url_by_path_and_by_host() {
     assert_eq!(event["body"], "cGxhaW4=");
 }
 
+/// Recorded Function URL events of bodiless GETs (browsers, curl) carry no `content-length`,
+/// unlike an HTTP API's, which says `0`; a request with a body says its length.
+#[tokio::test]
+async fn function_url_get_without_body_has_no_content_length() {
+    let h = harness(Behaviour::Respond(r#"{"statusCode":200}"#));
+    h.send(get("/lambda-url/url-fn/page")).await;
+    let (_, event) = h.last_event();
+    assert!(
+        event["headers"].get("content-length").is_none(),
+        "{}",
+        event["headers"]
+    );
+    let post = request("POST", "/lambda-url/url-fn/page")
+        .header("content-type", "text/plain")
+        .body(Full::new(Bytes::from_static(b"four")))
+        .expect("static request");
+    h.send(post).await;
+    let (_, event) = h.last_event();
+    assert_eq!(event["headers"]["content-length"], "4");
+}
+
 #[tokio::test]
 async fn function_url_failure_is_502_text() {
     let h = harness(Behaviour::FunctionError);

@@ -61,7 +61,13 @@ pub(crate) fn http_apis() -> Vec<HttpApi> {
             stage_name: "v1".into(),
             stage_variables: BTreeMap::from([("table".to_owned(), "items".to_owned())]),
             cors: None,
-            routes: vec![route("GET", "/staged", "Staged")],
+            routes: vec![
+                route("GET", "/staged", "Staged"),
+                HttpRoute {
+                    payload_format: PayloadFormat::V1,
+                    ..route("GET", "/staged-v1", "StagedV1")
+                },
+            ],
         },
     ]
 }

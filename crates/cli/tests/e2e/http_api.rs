@@ -162,3 +162,94 @@ fn a_cdk_style_template_serves_its_http_api() {
         server.logs()
     );
 }
+
+/// An HTTP API route with payload 1.0 and a Function URL, both echoing the event they receive.
+fn payload_1_0_project() -> std::path::PathBuf {
+    let dir = sluice_testkit::fresh_dir("http-api-v1");
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties: { StageName: dev }
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Any:
+          Type: HttpApi
+          Properties: { ApiId: !Ref Api, Path: '/echo/{proxy+}', Method: ANY, PayloadFormatVersion: '1.0' }
+  UrlEcho:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      FunctionUrlConfig: { AuthType: NONE }
+"#,
+    )
+    .expect("writing the template");
+    std::fs::write(
+        dir.join("app.py"),
+        r#"import json
+
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event)}
+"#,
+    )
+    .expect("writing the handler");
+    dir.join("template.yaml")
+}
+
+/// Handlers written against recorded HTTP API payload 1.0 events read `event["headers"]["Host"]`
+/// and see the stage in `path`; Function URL events of a GET carry no `content-length`.
+#[test]
+fn payload_1_0_events_spell_headers_and_paths_as_http_api_does() {
+    let server = Server::start(sluice(), &payload_1_0_project(), &[]);
+    // HTTP/1.1 clients such as Postman send title-case names.
+    let title_case = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .http1_title_case_headers()
+        .build()
+        .unwrap();
+    let event: Value = title_case
+        .get(server.url("/echo/a?x=1"))
+        .header("Accept", "*/*")
+        .header("Postman-Token", "t-1")
+        .header("User-Agent", "PostmanRuntime/7.36.0")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(event["version"], "1.0");
+    assert_eq!(event["path"], "/dev/echo/a", "the named stage leads path");
+    assert_eq!(event["requestContext"]["path"], "/dev/echo/a");
+    let headers = &event["headers"];
+    assert!(headers["Host"].as_str().unwrap().starts_with("127.0.0.1:"));
+    assert_eq!(headers["User-Agent"], "PostmanRuntime/7.36.0");
+    assert_eq!(headers["Content-Length"], "0");
+    assert_eq!(headers["X-Forwarded-Proto"], "http");
+    assert_eq!(headers["accept"], "*/*", "lower case, as AWS records it");
+    assert_eq!(headers["Postman-Token"], "t-1", "the client's spelling");
+    assert_eq!(event["multiValueHeaders"]["Postman-Token"][0], "t-1");
+    assert_eq!(
+        event["requestContext"]["identity"]["cognitoAmr"],
+        Value::Null
+    );
+
+    let event: Value = client()
+        .get(server.url("/lambda-url/UrlEcho/page"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(event["rawPath"], "/page");
+    assert!(
+        event["headers"].get("content-length").is_none(),
+        "{}",
+        event["headers"]
+    );
+}
