@@ -14,7 +14,8 @@ use sluice_aws_env::AwsEnv;
 
 use crate::api::Api;
 use crate::exchange::Exchange;
-use crate::request_event::{self, domain_prefix, parse_query, request_time, HOP_BY_HOP};
+use crate::header_rules::HOP_BY_HOP_REQUEST_HEADERS;
+use crate::request_event::{self, domain_prefix, parse_query, request_time};
 use crate::route_table::RouteMatch;
 
 /// Which front door built the event: they differ in a few `requestContext` details.
@@ -314,7 +315,7 @@ fn headers_and_cookies(ex: &Exchange, front: Front) -> (BTreeMap<String, String>
             }
             continue;
         }
-        if HOP_BY_HOP.contains(&lower) {
+        if HOP_BY_HOP_REQUEST_HEADERS.contains(&lower) {
             continue;
         }
         headers.insert(lower.to_owned(), values.collect::<Vec<_>>().join(","));

@@ -17,6 +17,7 @@ use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
 use crate::borrowed_json::{get, into_bytes, take, Json, Object};
+use crate::header_rules::{self, ResponseRules};
 
 /// Why a payload 2.0 answer cannot become a response (a 500 on an HTTP API, a 502 on a URL).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,7 +71,8 @@ pub(crate) fn map_prelude(prelude: &[u8]) -> Result<Response<Full<Bytes>>, Malfo
     }
     take(&mut object, "body");
     take(&mut object, "isBase64Encoded");
-    structured(object, STREAM_CONTENT_TYPE)
+    // Only Function URLs stream.
+    structured(object, STREAM_CONTENT_TYPE, &header_rules::FUNCTION_URL)
 }
 
 /// Who reads a payload 2.0 answer: the two differ in small ways.
@@ -90,13 +92,12 @@ pub(crate) fn map(
     // Parsed once, borrowing: names, values and the body are read where they lie in the payload.
     let value = Json::parse(payload).map_err(|_| MalformedResponse::NotJson)?;
     match value {
-        Json::Object(object) if get(&object, "statusCode").is_some() => structured(
-            object,
-            match reader {
-                Reader::HttpApi => TEXT_CONTENT_TYPE,
-                Reader::FunctionUrl => JSON_CONTENT_TYPE,
-            },
-        ),
+        Json::Object(object) if get(&object, "statusCode").is_some() => match reader {
+            Reader::HttpApi => structured(object, TEXT_CONTENT_TYPE, &header_rules::HTTP_API),
+            Reader::FunctionUrl => {
+                structured(object, JSON_CONTENT_TYPE, &header_rules::FUNCTION_URL)
+            }
+        },
         // An HTTP API takes an answer shaped like Lambda's error document for a failed function
         // (recorded: `{"errorMessage": "…"}` is a 500, validated in LocalStack's
         // `test_aws_proxy_response_payload_format_validation_v2`).
@@ -131,6 +132,7 @@ pub(crate) fn json_body(body: Bytes) -> Response<Full<Bytes>> {
 fn structured(
     mut object: Object,
     default_content_type: &'static str,
+    rules: &ResponseRules,
 ) -> Result<Response<Full<Bytes>>, MalformedResponse> {
     let status = status_code(get(&object, "statusCode"))?;
     let mut pairs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
@@ -175,7 +177,7 @@ fn structured(
         into_bytes(body)
     };
 
-    crate::response_parts::assemble(status, pairs, body, default_content_type)
+    crate::response_parts::assemble(status, pairs, body, default_content_type, rules)
         .map_err(MalformedResponse::InvalidHeader)
 }
 
@@ -356,6 +358,35 @@ mod tests {
         for (payload, expected) in rows {
             assert_eq!(run(payload).err().as_ref(), Some(expected), "{payload}");
         }
+    }
+
+    #[test]
+    fn function_urls_remap_server_date_and_www_authenticate_and_http_apis_do_not() {
+        let payload = r#"{"statusCode":401,"headers":{"WWW-Authenticate":"Basic","Server":"fn","Date":"d","Connection":"close","Transfer-Encoding":"chunked","X-Own":"1"},"body":"no"}"#;
+        let url = map(payload.as_bytes(), Reader::FunctionUrl).expect("valid");
+        let headers = url.headers();
+        assert_eq!(headers["x-amzn-remapped-www-authenticate"], "Basic");
+        assert_eq!(headers["x-amzn-remapped-server"], "fn");
+        assert_eq!(headers["x-amzn-remapped-date"], "d");
+        assert_eq!(headers["x-amzn-remapped-connection"], "close");
+        assert_eq!(headers["x-own"], "1");
+        for gone in [
+            "www-authenticate",
+            "server",
+            "date",
+            "connection",
+            "transfer-encoding",
+        ] {
+            assert!(!headers.contains_key(gone), "{gone}");
+        }
+
+        let http = map(payload.as_bytes(), Reader::HttpApi).expect("valid");
+        let headers = http.headers();
+        assert_eq!(headers["www-authenticate"], "Basic");
+        assert_eq!(headers["server"], "fn");
+        assert_eq!(headers["date"], "d");
+        assert!(!headers.contains_key("connection"));
+        assert!(!headers.contains_key("transfer-encoding"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod fuzzing;
 mod gateway;
 mod gateway_error;
 mod gateway_responses;
+mod header_rules;
 mod http_api_event;
 mod http_api_response;
 pub mod integration;

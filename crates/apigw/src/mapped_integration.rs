@@ -21,6 +21,7 @@ use sluice_template::{Integration, IntegrationResponse, Mapping, Passthrough};
 use crate::api::Api;
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
+use crate::header_rules;
 use crate::integration::{CallService, Invoke, InvokeError};
 use crate::mapping_template::{MappingInput, Params};
 use crate::request_event::{self, Pairs};
@@ -93,6 +94,10 @@ pub(crate) async fn integrate(
             .map_err(|e| GatewayError::MappingFailed(format!("request template: {e}")))?,
         None => body.clone().into_owned(),
     };
+    let rules = match target {
+        Target::Mock => &header_rules::REST_MOCK,
+        Target::Lambda(_) | Target::DynamoDb(_) => &header_rules::REST_AWS,
+    };
     let output = match target {
         Target::Lambda(function) => invoke(function, payload, backend).await?,
         Target::DynamoDb(action) => {
@@ -135,7 +140,7 @@ pub(crate) async fn integrate(
     }
     let status = StatusCode::from_u16(overrides.status.unwrap_or(chosen.status_code))
         .map_err(|e| GatewayError::MappingFailed(e.to_string()))?;
-    crate::response_parts::assemble(status, pairs, Bytes::from(body), "application/json")
+    crate::response_parts::assemble(status, pairs, Bytes::from(body), "application/json", rules)
         .map_err(GatewayError::MappingFailed)
 }
 

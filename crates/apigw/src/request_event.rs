@@ -12,20 +12,8 @@ use sluice_aws_env::AwsEnv;
 
 use crate::api::ApiStage;
 use crate::exchange::{stable_id, Exchange};
+use crate::header_rules::REST_DROPPED_REQUEST_HEADERS;
 use crate::route_table::RouteMatch;
-
-/// Connection-level headers API Gateway never forwards to the integration.
-pub(crate) const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "content-length",
-    "expect",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
 
 /// Name → value pairs serialized as a JSON object in this order (the client's order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,7 +293,7 @@ pub(crate) fn domain_prefix(domain_name: &str) -> &str {
     }
 }
 
-/// `headers` and `multiValueHeaders`: hop-by-hop headers dropped, names in the client's case when
+/// `headers` and `multiValueHeaders`: the headers REST APIs never forward dropped, names in the client's case when
 /// known, in the client's order; both `None` when nothing is left.
 #[allow(clippy::type_complexity)]
 fn event_headers<'a>(
@@ -318,7 +306,7 @@ fn event_headers<'a>(
     let mut multi: Vec<(usize, Text<'a>, Vec<Text<'a>>)> = Vec::new();
     for name in headers.keys() {
         let lower = name.as_str();
-        if HOP_BY_HOP.contains(&lower) {
+        if REST_DROPPED_REQUEST_HEADERS.contains(&lower) {
             continue;
         }
         let position =
@@ -501,6 +489,13 @@ mod tests {
             ("upgrade", "h2c"),
             ("keep-alive", "5"),
             ("trailer", "x"),
+            // AWS's REST table: dropped before the integration, though not hop-by-hop.
+            ("content-md5", "Q2hlY2sgSW50ZWdyaXR5IQ=="),
+            ("max-forwards", "3"),
+            ("proxy-authenticate", "Basic"),
+            ("server", "client"),
+            ("www-authenticate", "Basic"),
+            ("via", "1.1 proxy"),
         ]);
         let raw: Vec<String> = [
             "Authorization",
@@ -521,6 +516,7 @@ mod tests {
                 ("Authorization".to_owned(), "t".to_owned()),
                 ("Host".to_owned(), "h".to_owned()),
                 ("X-Multi".to_owned(), "b".to_owned()),
+                ("via".to_owned(), "1.1 proxy".to_owned()),
             ]
         );
         assert_eq!(all[2].0, "X-Multi");

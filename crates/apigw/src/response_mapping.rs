@@ -9,6 +9,7 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 
 use crate::borrowed_json::{get, into_bytes, take, Json};
+use crate::header_rules;
 
 /// Why API Gateway would call a function's response malformed (each is a 502 on AWS).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -172,7 +173,11 @@ fn map_with(
         into_bytes(body)
     };
 
-    crate::response_parts::assemble(status, pairs, body, "application/json")
+    let rules = match reader {
+        Reader::Rest => &header_rules::REST_LAMBDA_PROXY,
+        Reader::HttpApi => &header_rules::HTTP_API,
+    };
+    crate::response_parts::assemble(status, pairs, body, "application/json", rules)
         .map_err(MalformedResponse::InvalidHeader)
 }
 
@@ -394,6 +399,40 @@ mod tests {
         assert_eq!(header_values(&response, "content-type"), ["text/plain"]);
         assert!(header_values(&response, "transfer-encoding").is_empty());
         assert!(header_values(&response, "content-length").is_empty());
+    }
+
+    #[test]
+    fn rest_apis_remap_and_drop_headers_as_aws_table_says_and_http_apis_relay_them() {
+        let payload = br#"{"statusCode":401,"multiValueHeaders":{"WWW-Authenticate":["Basic realm=\"a\"","Bearer"]},"headers":{"Server":"fn","Date":"Mon, 01 Jan 2024 00:00:00 GMT","Content-MD5":"x","Content-Length":"2","Via":"1.1 fn","X-Own":"1"},"body":"no"}"#;
+        let rest = map_response(payload, false).expect("valid");
+        assert_eq!(
+            header_values(&rest, "x-amzn-remapped-www-authenticate"),
+            ["Basic realm=\"a\"", "Bearer"]
+        );
+        assert_eq!(header_values(&rest, "x-amzn-remapped-server"), ["fn"]);
+        assert_eq!(
+            header_values(&rest, "x-amzn-remapped-date"),
+            ["Mon, 01 Jan 2024 00:00:00 GMT"]
+        );
+        assert_eq!(header_values(&rest, "x-amzn-remapped-content-md5"), ["x"]);
+        assert_eq!(
+            header_values(&rest, "x-amzn-remapped-content-length"),
+            ["2"]
+        );
+        for gone in ["www-authenticate", "server", "date", "content-md5", "via"] {
+            assert!(header_values(&rest, gone).is_empty(), "{gone}");
+        }
+        assert_eq!(header_values(&rest, "x-own"), ["1"]);
+
+        let http = map_http_api_v1_response(payload).expect("valid");
+        assert_eq!(
+            header_values(&http, "www-authenticate"),
+            ["Basic realm=\"a\"", "Bearer"]
+        );
+        assert_eq!(header_values(&http, "server"), ["fn"]);
+        assert_eq!(header_values(&http, "via"), ["1.1 fn"]);
+        assert!(header_values(&http, "content-length").is_empty());
+        assert!(header_values(&http, "x-amzn-remapped-server").is_empty());
     }
 
     #[test]

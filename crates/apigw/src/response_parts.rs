@@ -1,28 +1,21 @@
-//! What both proxy response mappers (payload 1.0 and 2.0) do alike: turn the function's status,
-//! header pairs and body into the HTTP response, leaving connection headers to hyper.
+//! What every response mapper does alike: turn the integration's status, header pairs and body
+//! into the HTTP response, dropping or renaming headers as the API kind's rules say.
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
-/// Headers that describe the connection, not the response; hyper sets its own framing.
-const CONNECTION_HEADERS: &[&str] = &[
-    "connection",
-    "content-length",
-    "keep-alive",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
+use crate::header_rules::ResponseRules;
 
-/// The response for `status`, `pairs` (in order; repeated names are all sent) and `body`, with
-/// `default_content_type` when the function set none; `Err` names a header HTTP cannot carry.
+/// The response for `status`, `pairs` (in order; repeated names are all sent, each as `rules`
+/// say) and `body`, with `default_content_type` when the integration set none; `Err` names a
+/// header HTTP cannot carry.
 pub(crate) fn assemble<N, V>(
     status: StatusCode,
     pairs: Vec<(N, V)>,
     body: Bytes,
     default_content_type: &'static str,
+    rules: &ResponseRules,
 ) -> Result<Response<Full<Bytes>>, String>
 where
     N: AsRef<str> + Into<String>,
@@ -35,9 +28,9 @@ where
         let Ok(header_name) = HeaderName::from_bytes(name.as_ref().as_bytes()) else {
             return Err(name.into());
         };
-        if CONNECTION_HEADERS.contains(&header_name.as_str()) {
+        let Some(header_name) = rules.sent_name(header_name) else {
             continue;
-        }
+        };
         let Ok(header_value) = HeaderValue::from_str(value.as_ref()) else {
             return Err(name.into());
         };

@@ -133,10 +133,12 @@ fn lambda_mapping(passthrough: Passthrough) -> Mapping {
                     "application/json",
                     r#"{"message": "$input.path('$.greeting')"}"#,
                 )]),
-                response_parameters: [(
-                    "method.response.header.X-Mapped".to_owned(),
-                    "'yes'".to_owned(),
-                )]
+                response_parameters: [
+                    ("method.response.header.X-Mapped", "'yes'"),
+                    ("method.response.header.WWW-Authenticate", "'Basic'"),
+                    ("method.response.header.Server", "'custom'"),
+                ]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .into(),
             },
             IntegrationResponse {
@@ -178,7 +180,12 @@ fn api() -> RestApi {
                     "application/json",
                     r##"{"mocked": true, "id": "$input.params('id')"}#if($input.params('id') == "teapot")#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Brew = "no")#end"##,
                 )]),
-                response_parameters: BTreeMap::new(),
+                response_parameters: [
+                    ("method.response.header.WWW-Authenticate", "'Basic'"),
+                    ("method.response.header.Server", "'mock'"),
+                ]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into(),
             },
             IntegrationResponse {
                 selection_pattern: Some("404".into()),
@@ -412,6 +419,27 @@ async fn mock_integration_answers_from_its_templates() {
         answer.body
     );
     assert!(h.invocations().is_empty());
+}
+
+/// LocalStack's AWS-validated header rules: after the integration response's mappings, an AWS
+/// (Lambda custom, DynamoDB) integration's `WWW-Authenticate` and `Server` reach the client as
+/// `x-amzn-Remapped-…`; MOCK remaps only the common four (`Server` among them).
+#[tokio::test]
+async fn mapped_response_headers_are_remapped_by_integration_type() {
+    let h = harness();
+    let custom = h.send("POST", "/hello", &[JSON], r#"{"name":"Ana"}"#).await;
+    assert_eq!(custom.status, 200, "{}", custom.body);
+    assert_eq!(custom.headers["x-mapped"], "yes");
+    assert_eq!(custom.headers["x-amzn-remapped-www-authenticate"], "Basic");
+    assert_eq!(custom.headers["x-amzn-remapped-server"], "custom");
+    assert!(!custom.headers.contains_key("www-authenticate"));
+    assert!(!custom.headers.contains_key("server"));
+
+    let mock = h.send("GET", "/mock/42", &[], "").await;
+    assert_eq!(mock.status, 200, "{}", mock.body);
+    assert_eq!(mock.headers["www-authenticate"], "Basic");
+    assert_eq!(mock.headers["x-amzn-remapped-server"], "mock");
+    assert!(!mock.headers.contains_key("server"));
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ mod mapping;
 mod provisioned;
 mod reload;
 mod request_event;
+mod response_headers;
 mod runtime_clients;
 mod sam_parity;
 mod sam_templates;
