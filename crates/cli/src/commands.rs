@@ -4,9 +4,10 @@ use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use sluice_server::{Application, Config, Listeners, ReloadEvent, WarmContainers};
+use sluice_server::{Application, Config, Listeners, ReloadEvent, Reloader, WarmContainers};
 use sluice_template::Model;
 
 use crate::args::{
@@ -260,17 +261,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
         // Watching starts before Sluice says it is ready, so no save after that is missed.
-        let reloader = if args.no_reload {
-            None
-        } else {
-            match app.start_watching() {
-                Ok(reloader) => Some(reloader),
-                Err(error) => {
-                    eprintln!("Warning: {error}; reload is off");
-                    None
-                }
-            }
-        };
+        let reloader = watch_unless(&app, args.no_reload);
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
@@ -285,32 +276,12 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         }
         drop(err);
         write_ready_file(args.run.ready_file.as_deref(), Some(local), services_addr)?;
-        if config.warm_containers == WarmContainers::Eager {
-            if let Err(e) = app.prewarm().await {
-                // A function that cannot start fails its own requests; the others still serve.
-                eprintln!("Warning: {e:#}");
-            }
-        }
-        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-        let watcher = reloader.map(|reloader| {
-            tokio::spawn(reloader.run(report_reload, async move {
-                let _ = watch_stopped.await;
-            }))
-        });
         let listeners = Listeners {
             api: Some(listener),
             function_urls: Vec::new(),
             services,
         };
-        app.run(listeners, async {
-            shutdown_signal().await;
-            eprintln!("Shutting down: stopping function sandboxes");
-        })
-        .await;
-        let _ = stop_watch.send(());
-        if let Some(watcher) = watcher {
-            let _ = watcher.await;
-        }
+        serve(&app, &config, reloader, listeners).await;
         for line in app.cost_table() {
             eprintln!("{line}");
         }
@@ -335,8 +306,54 @@ fn console_prefix(args: &StartApiArgs) -> Result<Option<String>> {
     Ok(Some(prefix.to_owned()))
 }
 
+/// Starts watching the template and code for saves, unless `--no-reload`; a watcher that cannot
+/// start turns reload off with a warning rather than stopping the server.
+pub(crate) fn watch_unless(app: &Arc<Application>, no_reload: bool) -> Option<Reloader> {
+    if no_reload {
+        return None;
+    }
+    match app.start_watching() {
+        Ok(reloader) => Some(reloader),
+        Err(error) => {
+            eprintln!("Warning: {error}; reload is off");
+            None
+        }
+    }
+}
+
+/// Starts the sandboxes `--warm-containers EAGER` asks for, then serves `listeners` (with the
+/// reloader beside them) until Ctrl-C, and waits for the reloader to stop.
+pub(crate) async fn serve(
+    app: &Arc<Application>,
+    config: &Config,
+    reloader: Option<Reloader>,
+    listeners: Listeners,
+) {
+    if config.warm_containers == WarmContainers::Eager {
+        if let Err(e) = app.prewarm().await {
+            // A function that cannot start fails its own requests; the others still serve.
+            eprintln!("Warning: {e:#}");
+        }
+    }
+    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = reloader.map(|reloader| {
+        tokio::spawn(reloader.run(report_reload, async move {
+            let _ = watch_stopped.await;
+        }))
+    });
+    app.run(listeners, async {
+        shutdown_signal().await;
+        eprintln!("Shutting down: stopping function sandboxes");
+    })
+    .await;
+    let _ = stop_watch.send(());
+    if let Some(watcher) = watcher {
+        let _ = watcher.await;
+    }
+}
+
 /// Prints what a reload did: one line, then its notes.
-pub(crate) fn report_reload(event: ReloadEvent) {
+fn report_reload(event: ReloadEvent) {
     match event {
         ReloadEvent::Building { function } => {
             eprintln!("Building {function} (cargo build --release)…");

@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use sluice_server::{Listeners, WarmContainers};
+use sluice_server::Listeners;
 use sluice_template::{FunctionUrl, FunctionUrlAuth, Model};
 use tokio::net::TcpListener;
 
 use crate::args::StartFunctionUrlsArgs;
 use crate::commands::{
-    bind, build, debugging, report_reload, runtime, shutdown_signal, socket_addr, warm,
-    warn_if_services_exposed, write_ready_json,
+    bind, build, debugging, runtime, serve, socket_addr, warm, warn_if_services_exposed,
+    watch_unless, write_ready_json,
 };
 use crate::setup::{run_config, say_not_applied};
 
@@ -53,17 +53,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
             };
             function_urls.push((url, listener));
         }
-        let reloader = if args.no_reload {
-            None
-        } else {
-            match app.start_watching() {
-                Ok(reloader) => Some(reloader),
-                Err(error) => {
-                    eprintln!("Warning: {error}; reload is off");
-                    None
-                }
-            }
-        };
+        let reloader = watch_unless(&app, args.no_reload);
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
@@ -89,18 +79,6 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
         if let Some(path) = args.run.ready_file.as_deref() {
             write_ready_json(path, &ready)?;
         }
-        if config.warm_containers == WarmContainers::Eager {
-            if let Err(e) = app.prewarm().await {
-                // A function that cannot start fails its own requests; the others still serve.
-                eprintln!("Warning: {e:#}");
-            }
-        }
-        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-        let watcher = reloader.map(|reloader| {
-            tokio::spawn(reloader.run(report_reload, async move {
-                let _ = watch_stopped.await;
-            }))
-        });
         let listeners = Listeners {
             api: None,
             function_urls: function_urls
@@ -109,15 +87,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
                 .collect(),
             services,
         };
-        app.run(listeners, async {
-            shutdown_signal().await;
-            eprintln!("Shutting down: stopping function sandboxes");
-        })
-        .await;
-        let _ = stop_watch.send(());
-        if let Some(watcher) = watcher {
-            let _ = watcher.await;
-        }
+        serve(&app, &config, reloader, listeners).await;
         Ok(ExitCode::SUCCESS)
     })
 }
