@@ -31,6 +31,9 @@ pub(crate) struct Launcher {
     /// `provided*` functions must ship an executable `bootstrap`; checked at each start
     /// because the user may build it after Sluice starts.
     pub needs_executable_check: bool,
+    /// Why no sandbox of this function can ever start (a runtime Sluice does not run): each
+    /// invocation fails with it, and the template's other functions serve.
+    pub cannot_start: Option<String>,
 }
 
 impl Launcher {
@@ -76,20 +79,12 @@ pub(crate) struct Launchers {
 }
 
 impl Launchers {
-    /// Check every runtime and write the embedded bootstraps the functions need.
+    /// Write the embedded bootstraps the functions' runtimes need.
     pub fn new(cache_dir: &Path, functions: &[FunctionSpec]) -> Result<Launchers, LambdaError> {
-        let mut kinds = Vec::new();
-        for f in functions {
-            match RuntimeFamily::of(&f.runtime) {
-                Some(kind) => kinds.push(kind),
-                None => {
-                    return Err(LambdaError::UnknownRuntime {
-                        function: f.name.clone(),
-                        runtime: f.runtime.clone(),
-                    })
-                }
-            }
-        }
+        let kinds: Vec<RuntimeFamily> = functions
+            .iter()
+            .filter_map(|f| RuntimeFamily::of(&f.runtime))
+            .collect();
         let runtime_dir = cache_dir.join("runtime");
         if kinds.contains(&RuntimeFamily::Python) {
             write_if_changed(&runtime_dir.join(PYTHON_BOOTSTRAP_FILE), PYTHON_BOOTSTRAP)?;
@@ -106,10 +101,9 @@ impl Launchers {
         spec: &FunctionSpec,
         cache_dir: &Path,
     ) -> Result<Launcher, LambdaError> {
-        let kind = RuntimeFamily::of(&spec.runtime).ok_or_else(|| LambdaError::UnknownRuntime {
-            function: spec.name.clone(),
-            runtime: spec.runtime.clone(),
-        })?;
+        let Some(kind) = RuntimeFamily::of(&spec.runtime) else {
+            return Ok(self.unsupported(spec));
+        };
         let task_root = match &spec.code {
             CodeSource::Dir(dir) => std::path::absolute(dir).unwrap_or_else(|_| dir.clone()),
             CodeSource::Inline(code) => {
@@ -139,6 +133,7 @@ impl Launchers {
                 runtime_dir,
                 execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
                 needs_executable_check: false,
+                cannot_start: None,
             },
             RuntimeFamily::Node => Launcher {
                 program: PathBuf::from("node"),
@@ -148,6 +143,7 @@ impl Launchers {
                 runtime_dir,
                 execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
                 needs_executable_check: false,
+                cannot_start: None,
             },
             RuntimeFamily::Provided => Launcher {
                 program: task_root.join("bootstrap"),
@@ -157,8 +153,33 @@ impl Launchers {
                 runtime_dir,
                 execution_env: None,
                 needs_executable_check: true,
+                cannot_start: None,
             },
         })
+    }
+
+    /// The launcher of a function whose runtime Sluice does not run: it never starts a process.
+    ///
+    /// AWS: the runtime exists, so the function runs; Sluice: each invocation is an init
+    /// failure that says the runtime is not one Sluice runs, and the other functions serve.
+    fn unsupported(&self, spec: &FunctionSpec) -> Launcher {
+        let task_root = match &spec.code {
+            CodeSource::Dir(dir) => dir.clone(),
+            CodeSource::Inline(_) => self.runtime_dir.clone(),
+        };
+        Launcher {
+            program: PathBuf::new(),
+            interpreter_of: None,
+            args: Vec::new(),
+            task_root,
+            runtime_dir: self.runtime_dir.clone(),
+            execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),
+            needs_executable_check: false,
+            cannot_start: Some(format!(
+                "runtime {} is not supported by Sluice, which runs python3.x, nodejsN.x, provided, provided.al2 and provided.al2023 functions",
+                spec.runtime
+            )),
+        }
     }
 }
 
@@ -208,10 +229,25 @@ pub(crate) fn debugged(mut launcher: Launcher, runtime: &str, debug: &DebugOptio
     launcher
 }
 
-/// Check a `provided*` function's `bootstrap` before starting it, with a message that says
-/// what to do.
-pub(crate) fn check_executable(launcher: &Launcher) -> Result<(), String> {
+/// Check, before starting a sandbox, what it needs: a runtime Sluice runs, its code folder, and
+/// a `provided*` function's `bootstrap`, with a message that says what is missing. Checked at
+/// each start: the user may create the folder or build the binary after Sluice starts.
+pub(crate) fn check_startable(launcher: &Launcher) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
+    if let Some(why) = &launcher.cannot_start {
+        return Err(why.clone());
+    }
+    if !launcher.task_root.is_dir() {
+        let what = if launcher.task_root.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        return Err(format!(
+            "the function's code folder (CodeUri) {} {what}",
+            launcher.task_root.display()
+        ));
+    }
     if !launcher.needs_executable_check {
         return Ok(());
     }
@@ -271,6 +307,7 @@ mod tests {
             runtime_dir: PathBuf::from("/rt"),
             execution_env: None,
             needs_executable_check: false,
+            cannot_start: None,
         };
         let debug = |args: &[&str]| DebugOptions {
             port: 5858,

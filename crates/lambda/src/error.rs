@@ -5,14 +5,6 @@ use std::path::PathBuf;
 /// Errors building the service or starting sandboxes.
 #[derive(Debug, thiserror::Error)]
 pub enum LambdaError {
-    /// The runtime is not one Sluice can run.
-    #[error("function {function}: runtime '{runtime}' is not supported (use python3.x, nodejsN.x, provided, provided.al2 or provided.al2023)")]
-    UnknownRuntime {
-        /// Function name.
-        function: String,
-        /// The unsupported runtime.
-        runtime: String,
-    },
     /// Two functions share a name.
     #[error("function {function} is defined twice")]
     DuplicateFunction {

@@ -495,8 +495,9 @@ impl FunctionPool {
         self.stop_all(idle).await;
     }
 
-    /// A sandbox that could not even start (missing `bootstrap`, no interpreter): a function
-    /// error, as Lambda reports `Runtime.InvalidEntrypoint`.
+    /// A sandbox that could not even start (missing `bootstrap` or code folder, no interpreter,
+    /// a runtime Sluice does not run): a function error, as Lambda reports
+    /// `Runtime.InvalidEntrypoint`, and the log line that says why.
     fn start_failure(&self, message: &str) -> Invocation {
         let request_id = uuid::Uuid::new_v4().to_string();
         let sink = &self.template.sink;

@@ -1,9 +1,10 @@
 //! Template functions → the Lambda service's function specs: environment overrides applied, the
 //! code located, and a `provided` function's executable found.
 //!
-//! [`locate`] is the one place that decides what a function runs. `start-api` (through
-//! [`function_spec`]) and `validate` (through [`crate::check_functions`]) both call it, so they can
-//! never disagree about a missing folder, module or binary.
+//! [`runnable`] (the runtime, then [`locate`]) is the one place that decides what a function
+//! runs. `start-api` (through [`function_spec`]) and `validate` (through [`check_application`])
+//! both call it, so they can never disagree about a missing folder, module or binary: `validate`
+//! refuses the template, `start-api` warns and serves the other functions.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,8 +74,22 @@ pub fn function_spec(
             .or_else(|| std::env::var(name).ok())
     };
     let artifacts = crate::build::apply(function, state_dir, host, &mut environment, warnings);
-    let located = locate(function)?;
-    warnings.push(runs_line(function, &located));
+    // A function that cannot run does not stop the others, as on AWS (where it deploys and only
+    // its invocations fail): said here, then left to fail each invocation, through the runtime's
+    // own error where one starts (a missing module), else Lambda's init failure.
+    let located = match runnable(function) {
+        Ok(located) => {
+            warnings.push(runs_line(function, &located));
+            located
+        }
+        Err(error) => {
+            warnings.push(format!(
+                "Warning: {error}\n  Function {} starts anyway: its invocations fail, as they would on AWS",
+                function.logical_id
+            ));
+            as_given(function)
+        }
+    };
     let code = match (
         &function.code,
         artifacts,
@@ -261,10 +276,15 @@ fn layer_paths(
 }
 
 /// What each function runs, one line each, or the first reason the application cannot start:
-/// every check `start-api` makes before serving (code, runtimes, then routes), in the same order,
-/// with nothing started or written.
+/// every check `start-api` makes before serving (each function's code and runtime, then routes),
+/// in the same order, with nothing started or written. `start-api` serves despite a function
+/// that cannot run (only its invocations fail); `validate` reports it as the error it is.
 pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, ServerError> {
-    let lines = check_functions(&model.functions)?;
+    let lines = model
+        .functions
+        .iter()
+        .map(|f| runnable(f).map(|located| runs_line(f, &located)))
+        .collect::<Result<Vec<_>, _>>()?;
     sluice_apigw::check_routes(sluice_apigw::Apis {
         rest: &model.rest_apis,
         http: &model.http_apis,
@@ -273,24 +293,35 @@ pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, 
     Ok(lines)
 }
 
-/// The function part of [`check_application`].
-fn check_functions(functions: &[Function]) -> Result<Vec<String>, ServerError> {
-    let lines = functions
-        .iter()
-        .map(|f| locate(f).map(|located| runs_line(f, &located)))
-        .collect::<Result<Vec<_>, _>>()?;
-    // The Lambda service checks runtimes after every function's code was located.
-    if let Some(f) = functions
-        .iter()
-        .find(|f| RuntimeFamily::of(&f.runtime).is_none())
-    {
-        return Err(sluice_lambda::LambdaError::UnknownRuntime {
-            function: f.name.clone(),
-            runtime: f.runtime.clone(),
-        }
-        .into());
+/// What a function runs, or why it cannot run (at the template's `Runtime`, `CodeUri` or
+/// `Handler`): a runtime Sluice does not run, else [`locate`]'s reason.
+fn runnable(function: &Function) -> Result<Located, ServerError> {
+    if RuntimeFamily::of(&function.runtime).is_none() {
+        return Err(ServerError::Template(function.runtime_source.error(
+            format!("{} is not a runtime Sluice can run", function.runtime),
+            Some(
+                "Sluice runs python3.x, nodejsN.x and provided (custom runtime) functions as local processes"
+                    .to_owned(),
+            ),
+        )));
     }
-    Ok(lines)
+    locate(function)
+}
+
+/// The code of a function that cannot run, as the template gives it: the runtime (python's or
+/// node's, which report a missing module or a malformed handler themselves) or the Lambda service
+/// (a missing folder or `bootstrap`, an unsupported runtime) says why at each invocation.
+fn as_given(function: &Function) -> Located {
+    let dir = match &function.code {
+        Code::Dir(path) => Some(path.clone()),
+        Code::Inline(_) => None,
+    };
+    Located {
+        dir,
+        handler: function.handler.clone(),
+        runs: String::new(),
+        built_binary: None,
+    }
 }
 
 /// `Function HelloFunction (python3.12) runs /app/hello/app.py`: what startup says per function.
@@ -314,7 +345,7 @@ pub fn runs_line(function: &Function, located: &Located) -> String {
 }
 
 /// Finds what a function runs, or says (at the template's `CodeUri` or `Handler`) why it cannot.
-pub fn locate(function: &Function) -> Result<Located, ServerError> {
+fn locate(function: &Function) -> Result<Located, ServerError> {
     let path = match &function.code {
         Code::Inline(_) => {
             return Ok(Located {
@@ -359,7 +390,7 @@ pub fn locate(function: &Function) -> Result<Located, ServerError> {
             None,
         ),
         Some(RuntimeFamily::Provided) => provided_executable(function, &dir)?,
-        // Other runtimes are refused by the Lambda service with its own message.
+        // Not one Sluice runs: `runnable` says so.
         None => (dir.display().to_string(), None),
     };
     Ok(Located {

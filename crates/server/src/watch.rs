@@ -354,6 +354,14 @@ fn watch_set(model: &Model, template: &Path) -> BTreeSet<(PathBuf, bool)> {
         let Code::Dir(dir) = &function.code else {
             continue;
         };
+        if !dir.exists() {
+            // A code folder not created yet (its function fails until it is): watching the
+            // nearest folder that exists sees it appear, and the reload then watches it.
+            if let Some(parent) = dir.ancestors().skip(1).find(|a| a.is_dir()) {
+                set.insert((parent.to_owned(), false));
+            }
+            continue;
+        }
         set.insert((dir.clone(), false));
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;

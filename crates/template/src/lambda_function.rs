@@ -49,13 +49,6 @@ pub(crate) fn read(
             Some("add e.g. Runtime: python3.12 (or nodejs20.x, provided.al2023)".into()),
         ));
     };
-    if sluice_aws_env::RuntimeFamily::of(&runtime).is_none() {
-        warnings.push(crate::unrunnable_runtime(
-            &join_path(&path, "Runtime"),
-            &runtime,
-        ));
-        return Ok(None);
-    }
     let handler = text("Handler")?.unwrap_or_default();
     if handler.is_empty() && !runtime.starts_with("provided") {
         return Err(resolver.error_hint(
@@ -135,6 +128,7 @@ pub(crate) fn read(
         layers,
         code_uri_source: source_of("Code"),
         handler_source: source_of("Handler"),
+        runtime_source: source_of("Runtime"),
     }))
 }
 

@@ -53,11 +53,3 @@ pub use plain_yaml::yaml_to_json;
 
 #[cfg(test)]
 mod tests;
-
-/// The warning for a function whose runtime Sluice cannot run (java, dotnet, ruby, go1.x): it is
-/// left out, as an image function is, so the template's other functions still serve.
-fn unrunnable_runtime(property: &str, runtime: &str) -> String {
-    format!(
-        "{property}: {runtime} cannot run in Sluice, which runs python3.x, nodejsN.x and provided (custom runtime) functions as local processes (function ignored, with its events)"
-    )
-}

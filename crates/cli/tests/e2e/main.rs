@@ -3,6 +3,7 @@
 
 mod auth;
 mod auth_lambda;
+mod broken_functions;
 mod browser_cors;
 mod build_command;
 mod cli_options;

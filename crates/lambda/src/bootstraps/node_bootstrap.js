@@ -264,10 +264,18 @@ async function importModule(file) {
 }
 
 // `dir/file.export[.nested]`: the module is up to the first dot of the last path segment.
+// Malformed handlers get the AWS runtime's messages (its UserFunction.js): `Bad handler` for one
+// without a dot in its last segment, and its own sentence for one that climbs out with `..`.
 async function loadHandler(handlerString, taskRoot) {
+  if (handlerString.includes("..")) {
+    throw new UserError(
+      "Runtime.MalformedHandlerName",
+      `'${handlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`
+    );
+  }
   const slash = handlerString.lastIndexOf("/");
   const dot = handlerString.indexOf(".", slash + 1);
-  if (dot < 0) throw new UserError("Runtime.MalformedHandlerName", `Bad handler ${handlerString}`);
+  if (dot < 0) throw new UserError("Runtime.MalformedHandlerName", "Bad handler");
   const moduleRel = handlerString.slice(0, dot);
   const exportPath = handlerString.slice(dot + 1).split(".");
   const base = path.resolve(taskRoot, moduleRel);
@@ -297,7 +305,9 @@ async function loadHandler(handlerString, taskRoot) {
       // (`@aws-sdk/client-dynamodb`), with the files that required it.
       const found = /Cannot find module '([^']+)'/.exec(e.message || "");
       const missing = found && found[1] !== base ? found[1] : moduleRel;
-      const stack = (Array.isArray(e.requireStack) ? e.requireStack : []).concat([__filename]);
+      // Node's own stack already ends at this bootstrap (AWS's ends at its runtime's index.mjs).
+      const stack = Array.isArray(e.requireStack) ? e.requireStack.slice() : [];
+      if (stack[stack.length - 1] !== __filename) stack.push(__filename);
       throw new UserError(
         "Runtime.ImportModuleError",
         `Error: Cannot find module '${missing}'\nRequire stack:\n${stack.map((f) => `- ${f}`).join("\n")}`
@@ -433,7 +443,8 @@ async function main() {
     handler = await loadHandler(process.env._HANDLER || "", taskRoot);
   } catch (e) {
     const doc = errorDocument(e);
-    logError("Init Error", doc);
+    // AWS's runtime logs an init failure under the same heading as any uncaught exception.
+    logError("Uncaught Exception", doc);
     await postError("/init/error", doc);
     process.exit(1);
   }

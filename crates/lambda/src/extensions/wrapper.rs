@@ -40,6 +40,7 @@ mod tests {
             runtime_dir: PathBuf::from("/rt"),
             execution_env: execution_env.map(str::to_owned),
             needs_executable_check: false,
+            cannot_start: None,
         }
     }
 

@@ -63,6 +63,7 @@ impl ExtensionProcesses {
                 runtime_dir: opt,
                 execution_env: None,
                 needs_executable_check: false,
+                cannot_start: None,
             };
             let spawned = match SandboxProcess::spawn(&launcher, env, containment.clone(), user) {
                 Ok(spawned) => spawned,

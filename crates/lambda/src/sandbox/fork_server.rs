@@ -428,6 +428,7 @@ mod tests {
             runtime_dir: dir.clone(),
             execution_env: Some("AWS_Lambda_python3.12".to_owned()),
             needs_executable_check: false,
+            cannot_start: None,
         };
         assert!(forkable(&launcher));
         let containment = Arc::new(HostContainment::plain_for_tests().prepare(128).unwrap());

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::bootstrap::{check_executable, Launcher};
+use crate::bootstrap::{check_startable, Launcher};
 use crate::extensions::api::Endpoint;
 use crate::extensions::{wrapper, Registry};
 use crate::invocation_log::FunctionLog;
@@ -56,7 +56,7 @@ impl Sandbox {
         init_type: InitType,
     ) -> Result<Sandbox, StartError> {
         let launcher = template.launcher.resolved().await;
-        check_executable(&launcher).map_err(StartError::Function)?;
+        check_startable(&launcher).map_err(StartError::Function)?;
         let host = &template.host;
         let containment = Arc::new(
             host.containment

@@ -233,14 +233,54 @@ async fn unknown_function_is_resource_not_found() {
     );
 }
 
-#[test]
-fn unknown_runtime_is_rejected_at_construction() {
-    let spec = crate::harness::spec("Java", "java21", "x::y", "python");
-    let lines = std::sync::Arc::new(crate::harness::Lines::default());
-    let config =
-        sluice_lambda::LambdaConfig::new(std::env::temp_dir().join("sluice-unused"), lines);
-    let err = sluice_lambda::Lambda::new(vec![spec], config).unwrap_err();
-    assert!(err.to_string().contains("java21"), "{err}");
+/// A runtime Sluice does not run no longer stops the service (AWS runs the function): its
+/// invocations fail as an init failure that names the runtime, and the other functions serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_runtime_fails_its_invocations_and_the_others_serve() {
+    let java = crate::harness::spec("Java", "java21", "x::y", "python");
+    let (lambda, lines) = service(vec![java, python("Py", "app.hello")]);
+    let inv = invoke(&lambda, "Java", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Runtime.InvalidEntrypoint");
+    assert_eq!(
+        err["errorMessage"],
+        "runtime java21 is not supported by Sluice, which runs python3.x, nodejsN.x, provided, provided.al2 and provided.al2023 functions"
+    );
+    assert!(
+        lines
+            .of("Java")
+            .iter()
+            .any(|l| l.starts_with("Runtime.InvalidEntrypoint: runtime java21 is not supported")),
+        "{:?}",
+        lines.of("Java")
+    );
+    let ok = invoke(&lambda, "Py", json!({"a": 1})).await;
+    assert_eq!(ok.function_error, None, "{:?}", ok.payload);
+}
+
+/// A code folder that does not exist fails each invocation with a message naming it (it may
+/// appear later: checked at each start).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_code_folder_fails_its_invocations_naming_it() {
+    let mut spec = python("Gone", "app.hello");
+    let missing = std::env::temp_dir().join(format!(
+        "sluice-no-such-folder-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    spec.code = sluice_lambda::CodeSource::Dir(missing.clone());
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Gone", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Runtime.InvalidEntrypoint");
+    assert_eq!(
+        err["errorMessage"],
+        format!(
+            "the function's code folder (CodeUri) {} does not exist",
+            missing.display()
+        )
+    );
 }
 
 /// Runs a handler that detaches two processes, shuts the service down, and checks both are gone.

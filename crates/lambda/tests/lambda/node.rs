@@ -92,12 +92,39 @@ async fn esm_subdirectory_and_nested_exports_resolve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_module_and_export_are_init_errors() {
-    let (lambda, _) = service(vec![
+    let (lambda, lines) = service(vec![
         node("NoMod", "nothere.handler"),
         node("NoFn", "index.nothere"),
+        node("Malformed", "code/handler"),
+        node("Climbing", "../up.handler"),
     ]);
     let inv = invoke(&lambda, "NoMod", json!({})).await;
-    assert_eq!(json(&inv)["errorType"], "Runtime.ImportModuleError");
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Runtime.ImportModuleError");
+    // AWS: "Error: Cannot find module 'app'\nRequire stack:\n- /var/runtime/index.mjs".
+    let message = err["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("Error: Cannot find module 'nothere'\nRequire stack:\n- "),
+        "{err}"
+    );
+    assert_eq!(message.matches("\n- ").count(), 1, "{err}");
+    assert!(
+        lines.of("NoMod").iter().any(|l| l.contains(
+            "\tERROR\tUncaught Exception \t{\"errorType\":\"Runtime.ImportModuleError\""
+        )),
+        "{:?}",
+        lines.of("NoMod")
+    );
+    // AWS's UserFunction.js: a handler without a dot in its last segment is just "Bad handler".
+    let err = json(&invoke(&lambda, "Malformed", json!({})).await);
+    assert_eq!(err["errorType"], "Runtime.MalformedHandlerName");
+    assert_eq!(err["errorMessage"], "Bad handler");
+    let err = json(&invoke(&lambda, "Climbing", json!({})).await);
+    assert_eq!(err["errorType"], "Runtime.MalformedHandlerName");
+    assert_eq!(
+        err["errorMessage"],
+        "'../up.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names."
+    );
     let inv = invoke(&lambda, "NoFn", json!({})).await;
     let err = json(&inv);
     assert_eq!(err["errorType"], "Runtime.HandlerNotFound");

@@ -360,3 +360,44 @@ async fn unicode_is_escaped_in_answers_before_python_3_12_and_kept_from_it_on() 
     );
     lambda.shutdown().await;
 }
+
+/// A handler whose module is missing, or that is not `module.function`, fails as awslambdaric
+/// fails it: the runtime starts and reports it at init, with AWS's exact words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_module_and_malformed_handler_are_awslambdarics_errors() {
+    let (lambda, lines) = service(vec![
+        python("NoModule", "nomodule.handler"),
+        python("Malformed", "code/handler"),
+    ]);
+    let inv = invoke(&lambda, "NoModule", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    assert_eq!(
+        json(&inv),
+        json!({
+            "errorMessage": "Unable to import module 'nomodule': No module named 'nomodule'",
+            "errorType": "Runtime.ImportModuleError",
+            "requestId": "",
+            "stackTrace": [],
+        })
+    );
+    let inv = invoke(&lambda, "Malformed", json!({})).await;
+    assert_eq!(
+        json(&inv),
+        json!({
+            "errorMessage": "Bad handler 'code/handler': not enough values to unpack (expected 2, got 1)",
+            "errorType": "Runtime.MalformedHandlerName",
+            "requestId": "",
+            "stackTrace": [],
+        })
+    );
+    assert!(
+        lines
+            .of("Malformed")
+            .iter()
+            .any(|l| l
+                .starts_with("[ERROR] Runtime.MalformedHandlerName: Bad handler 'code/handler'")),
+        "{:?}",
+        lines.of("Malformed")
+    );
+    lambda.shutdown().await;
+}

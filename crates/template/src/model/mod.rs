@@ -97,6 +97,8 @@ pub struct Function {
     pub code_uri_source: Source,
     /// Where `Handler` was written (the resource when it is absent), for errors about the module.
     pub handler_source: Source,
+    /// Where `Runtime` was written (the resource when it is absent), for a runtime Sluice cannot run.
+    pub runtime_source: Source,
 }
 
 /// Where a property was written, so a problem found after loading (a `CodeUri` folder that does

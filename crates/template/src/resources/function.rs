@@ -31,10 +31,6 @@ pub(super) fn function(
         "Runtime",
         "add e.g. Runtime: python3.12 (or nodejs20.x, provided.al2023)",
     )?;
-    if RuntimeFamily::of(&runtime).is_none() {
-        warnings.push(crate::unrunnable_runtime(&props.path("Runtime"), &runtime));
-        return Ok(None);
-    }
     let handler = if RuntimeFamily::of(&runtime) == Some(RuntimeFamily::Provided) {
         props.string("Handler")?.unwrap_or_default()
     } else {
@@ -148,6 +144,7 @@ pub(super) fn function(
         layers,
         code_uri_source: source_of("CodeUri"),
         handler_source: source_of("Handler"),
+        runtime_source: source_of("Runtime"),
     }))
 }
 

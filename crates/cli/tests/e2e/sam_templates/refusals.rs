@@ -1,45 +1,72 @@
-//! `validate` refuses exactly what `start-api` would, with the same message.
+//! `validate` refuses exactly what `start-api` would, with the same message; a function that
+//! cannot run is refused by `validate` and, the same words, a warning from `start-api`, which
+//! serves the template's other functions (as AWS deploys it and fails only that function).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use sluice_testkit::fresh_dir;
+use sluice_testkit::{fresh_dir, Server};
 
 use super::project;
 use crate::sluice;
 
+/// Runs `validate` on the template in `dir`: it must fail with `expected`.
+fn validate_refuses(dir: &Path, expected: &[&str]) {
+    let out = Command::new(sluice())
+        .args(["validate", "-t"])
+        .arg(dir.join("template.yaml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "validate: {stderr}");
+    for needle in expected {
+        assert!(stderr.contains(needle), "validate: {needle:?} in {stderr}");
+    }
+}
+
 /// Runs `validate` and `start-api` on the template in `dir`; both must fail with `expected`.
 fn both_refuse(dir: &Path, expected: &[&str]) {
-    let template = dir.join("template.yaml");
+    validate_refuses(dir, expected);
     let state = fresh_dir("refused-state");
-    let state = state.to_str().unwrap();
-    let start_api = [
-        "start-api",
-        "-p",
-        "0",
-        "--services-port",
-        "0",
-        "--state-dir",
-        state,
-    ];
-    for args in [&["validate"][..], &start_api[..]] {
-        let out = Command::new(sluice())
-            .args(args)
-            .arg("-t")
-            .arg(&template)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", args[0]);
-        for needle in expected {
-            assert!(
-                stderr.contains(needle),
-                "{}: {needle:?} in {stderr}",
-                args[0]
-            );
-        }
+    let out = Command::new(sluice())
+        .args([
+            "start-api",
+            "-p",
+            "0",
+            "--services-port",
+            "0",
+            "--state-dir",
+        ])
+        .arg(&state)
+        .arg("-t")
+        .arg(dir.join("template.yaml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "start-api: {stderr}");
+    for needle in expected {
+        assert!(stderr.contains(needle), "start-api: {needle:?} in {stderr}");
     }
+}
+
+/// `validate` refuses the function in `dir` with `expected`; `start-api` starts, says each as a
+/// warning, and serves.
+fn validate_refuses_and_start_api_warns(dir: &Path, expected: &[&str]) {
+    validate_refuses(dir, expected);
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    for needle in expected {
+        assert!(
+            server.wait_for_log(needle).is_some(),
+            "start-api: {needle:?} in {:?}",
+            server.logs()
+        );
+    }
+    assert!(server
+        .logs()
+        .iter()
+        .any(|l| l.starts_with("Warning: ") && l.contains(expected[0])));
 }
 
 fn function_template(properties: &str) -> String {
@@ -49,7 +76,7 @@ fn function_template(properties: &str) -> String {
 }
 
 #[test]
-fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
+fn validate_refuses_what_cannot_run_and_start_api_says_the_same() {
     let typo = project(
         "typo",
         &[(
@@ -74,7 +101,7 @@ fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
             ),
         )],
     );
-    both_refuse(
+    validate_refuses_and_start_api_warns(
         &folder,
         &[&format!(
             "template.yaml:8:16: Resources.Fn.Properties.CodeUri: folder {} does not exist",
@@ -94,7 +121,7 @@ fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
             ("src/other.py", ""),
         ],
     );
-    both_refuse(
+    validate_refuses_and_start_api_warns(
         &module,
         &[&format!(
             "template.yaml:7:16: Resources.Fn.Properties.Handler: module handlers.api not found: no handlers/api.py in {}",
@@ -109,7 +136,7 @@ fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
             &function_template("      Runtime: nodejs20.x\n      Handler: index.handler\n"),
         )],
     );
-    both_refuse(
+    validate_refuses_and_start_api_warns(
         &node,
         &["Resources.Fn.Properties.Handler: module index not found: no index.js or index.mjs or index.cjs in"],
     );
@@ -126,7 +153,7 @@ fn validate_and_start_api_refuse_what_cannot_run_with_the_same_message() {
             ("fn/Cargo.toml", "[package]\nname = \"sluice-never-built-fn\"\n"),
         ],
     );
-    both_refuse(
+    validate_refuses_and_start_api_warns(
         &rust,
         &[
             "Resources.Fn.Properties.CodeUri: no built binary for Rust package \"sluice-never-built-fn\"",
@@ -174,7 +201,7 @@ Resources:
             ("bin/readme.txt", ""),
         ],
     );
-    both_refuse(
+    validate_refuses_and_start_api_warns(
         &provided,
         &[&format!(
             "Resources.Fn.Properties.CodeUri: runtime provided.al2 runs {}, which does not exist",

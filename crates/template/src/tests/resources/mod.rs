@@ -411,8 +411,11 @@ fn for_each_without_the_transform_is_an_error() {
     );
 }
 
+/// A runtime Sluice cannot run (java, dotnet) is the server's to report at startup and its
+/// invocations' to fail, as a missing module is: the model keeps the function, its events and
+/// where its `Runtime` was written.
 #[test]
-fn a_function_sluice_cannot_run_is_left_out_and_the_rest_serve() {
+fn a_function_sluice_cannot_run_is_kept_with_its_events_and_runtime_source() {
     let model = load(
         "Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -443,24 +446,26 @@ Resources:
         .iter()
         .map(|f| f.logical_id.as_str())
         .collect();
-    assert_eq!(ids, ["Py"]);
+    assert_eq!(ids, ["Java", "Raw", "Py"]);
     assert_eq!(
         model.rest_apis[0].routes,
-        [route("GET", "/py", "Py", "Get")]
+        [
+            route("GET", "/java", "Java", "Get"),
+            route("GET", "/py", "Py", "Get")
+        ]
     );
-    for (property, runtime) in [
-        ("Resources.Java.Properties.Runtime", "java21"),
-        ("Resources.Raw.Properties.Runtime", "dotnet8"),
-    ] {
-        assert!(
-            model
-                .warnings
-                .iter()
-                .any(|w| w.starts_with(&format!("{property}: {runtime} cannot run in Sluice"))),
-            "{:?}",
-            model.warnings
-        );
-    }
+    let java = &model.functions[0];
+    assert_eq!(java.runtime, "java21");
+    assert_eq!(
+        java.runtime_source.property,
+        "Resources.Java.Properties.Runtime"
+    );
+    assert_eq!((java.runtime_source.line, java.runtime_source.col), (6, 16));
+    assert_eq!(
+        model.functions[1].runtime_source.property,
+        "Resources.Raw.Properties.Runtime"
+    );
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
 }
 
 #[test]
