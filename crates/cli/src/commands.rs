@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use sluice_server::{Application, Config, Listeners, ReloadEvent, WarmContainers};
+use sluice_server::{Application, Config, Listeners, ReloadEvent, Reloader, WarmContainers};
 use sluice_template::Model;
 
 use crate::args::{
@@ -37,7 +37,8 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
             debugging(&mut config, &a.sam, a.debug_function.as_deref());
             config.warm_containers = warm(a.warm_containers);
             let ready_file = a.run.ready_file.as_deref();
-            serve_services_only(config, None, &a.host, a.port, "Lambda", ready_file)
+            let reload = !a.no_reload;
+            serve_services_only(config, None, &a.host, a.port, "Lambda", ready_file, reload)
         }
         Command::StartServices(a) => {
             say_not_applied(&a.template, None);
@@ -72,6 +73,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
                 a.services_port,
                 "services",
                 ready_file,
+                false,
             )
         }
         Command::Validate(a) => validate(a),
@@ -198,16 +200,19 @@ fn serve_services_only(
     port: u16,
     what: &str,
     ready_file: Option<&Path>,
+    reload: bool,
 ) -> Result<ExitCode> {
     let addr = socket_addr("--host", host, port)?;
     warn_if_services_exposed(addr);
     runtime()?.block_on(async move {
         let listener = bind(addr, "services endpoint").await?;
         let local = listener.local_addr()?;
-        let app = match model {
+        let app = std::sync::Arc::new(match model {
             Some(model) => build_with(&config, model, local)?,
             None => build(&config, local)?,
-        };
+        });
+        // Watching starts before Sluice says it is ready, so no save after that is missed.
+        let reloader = start_watching(&app, !reload);
         eprintln!(
             "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
         );
@@ -223,9 +228,56 @@ fn serve_services_only(
             function_urls: Vec::new(),
             services: listener,
         };
+        let watching = Watching::spawn(reloader);
         app.run(listeners, shutdown_signal()).await;
+        watching.stop().await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Starts reload on save unless `no_reload`; a watcher that cannot start turns reload off with a
+/// warning rather than stopping the server.
+pub(crate) fn start_watching(
+    app: &std::sync::Arc<Application>,
+    no_reload: bool,
+) -> Option<Reloader> {
+    if no_reload {
+        return None;
+    }
+    match app.start_watching() {
+        Ok(reloader) => Some(reloader),
+        Err(error) => {
+            eprintln!("Warning: {error}; reload is off");
+            None
+        }
+    }
+}
+
+/// The running reloader, if any, and the means to stop it once the server has stopped.
+pub(crate) struct Watching {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Watching {
+    /// Runs `reloader` (reporting each reload on stderr) until [`Watching::stop`].
+    pub(crate) fn spawn(reloader: Option<Reloader>) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = reloader.map(|reloader| {
+            tokio::spawn(reloader.run(report_reload, async move {
+                let _ = stopped.await;
+            }))
+        });
+        Self { stop, task }
+    }
+
+    /// Stops watching and waits for a reload in progress to finish.
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(());
+        if let Some(task) = self.task {
+            let _ = task.await;
+        }
+    }
 }
 
 fn start_api(args: StartApiArgs) -> Result<ExitCode> {
@@ -260,17 +312,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
         // Watching starts before Sluice says it is ready, so no save after that is missed.
-        let reloader = if args.no_reload {
-            None
-        } else {
-            match app.start_watching() {
-                Ok(reloader) => Some(reloader),
-                Err(error) => {
-                    eprintln!("Warning: {error}; reload is off");
-                    None
-                }
-            }
-        };
+        let reloader = start_watching(&app, args.no_reload);
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
@@ -291,12 +333,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
                 eprintln!("Warning: {e:#}");
             }
         }
-        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-        let watcher = reloader.map(|reloader| {
-            tokio::spawn(reloader.run(report_reload, async move {
-                let _ = watch_stopped.await;
-            }))
-        });
+        let watching = Watching::spawn(reloader);
         let listeners = Listeners {
             api: Some(listener),
             function_urls: Vec::new(),
@@ -307,10 +344,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
             eprintln!("Shutting down: stopping function sandboxes");
         })
         .await;
-        let _ = stop_watch.send(());
-        if let Some(watcher) = watcher {
-            let _ = watcher.await;
-        }
+        watching.stop().await;
         for line in app.cost_table() {
             eprintln!("{line}");
         }
@@ -336,7 +370,7 @@ fn console_prefix(args: &StartApiArgs) -> Result<Option<String>> {
 }
 
 /// Prints what a reload did: one line, then its notes.
-pub(crate) fn report_reload(event: ReloadEvent) {
+fn report_reload(event: ReloadEvent) {
     match event {
         ReloadEvent::Building { function } => {
             eprintln!("Building {function} (cargo build --release)…");

@@ -14,8 +14,8 @@ use tokio::net::TcpListener;
 
 use crate::args::StartFunctionUrlsArgs;
 use crate::commands::{
-    bind, build, debugging, report_reload, runtime, shutdown_signal, socket_addr, warm,
-    warn_if_services_exposed, write_ready_json,
+    bind, build, debugging, runtime, shutdown_signal, socket_addr, start_watching, warm,
+    warn_if_services_exposed, write_ready_json, Watching,
 };
 use crate::setup::{run_config, say_not_applied};
 
@@ -53,17 +53,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
             };
             function_urls.push((url, listener));
         }
-        let reloader = if args.no_reload {
-            None
-        } else {
-            match app.start_watching() {
-                Ok(reloader) => Some(reloader),
-                Err(error) => {
-                    eprintln!("Warning: {error}; reload is off");
-                    None
-                }
-            }
-        };
+        let reloader = start_watching(&app, args.no_reload);
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
@@ -95,12 +85,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
                 eprintln!("Warning: {e:#}");
             }
         }
-        let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-        let watcher = reloader.map(|reloader| {
-            tokio::spawn(reloader.run(report_reload, async move {
-                let _ = watch_stopped.await;
-            }))
-        });
+        let watching = Watching::spawn(reloader);
         let listeners = Listeners {
             api: None,
             function_urls: function_urls
@@ -114,10 +99,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
             eprintln!("Shutting down: stopping function sandboxes");
         })
         .await;
-        let _ = stop_watch.send(());
-        if let Some(watcher) = watcher {
-            let _ = watcher.await;
-        }
+        watching.stop().await;
         Ok(ExitCode::SUCCESS)
     })
 }
