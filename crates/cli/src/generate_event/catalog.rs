@@ -96,6 +96,7 @@ pub const EVENTS: &[EventKind] = &[
             flag("method", "POST"),
             flag("resource", "/{proxy+}"),
             flag("path", "path/to/resource"),
+            flag("querystringparameters", "{\"foo\": \"bar\"}"),
             ACCOUNT,
             DNS_SUFFIX,
         ],

@@ -86,6 +86,28 @@ fn a_leading_slash_in_path_is_not_doubled() {
 }
 
 #[test]
+fn aws_proxy_query_string_parameters_are_read_as_json_like_sams_flag() {
+    let event = json(&generate(&[
+        "apigateway",
+        "aws-proxy",
+        "--querystringparameters",
+        r#"{"page": "2", "sort": "asc"}"#,
+    ]));
+    assert_eq!(
+        serde_json::to_string(&event["queryStringParameters"]).expect("JSON"),
+        r#"{"page":"2","sort":"asc"}"#
+    );
+    // SAM keeps text that is not JSON as a string.
+    let event = json(&generate(&[
+        "apigateway",
+        "aws-proxy",
+        "--querystringparameters",
+        "page=2",
+    ]));
+    assert_eq!(event["queryStringParameters"], "page=2");
+}
+
+#[test]
 fn values_with_quotes_still_give_valid_json() {
     let event = json(&generate(&[
         "sqs",
