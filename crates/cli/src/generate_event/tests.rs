@@ -210,6 +210,70 @@ fn arns_follow_partition_region_and_account() {
 }
 
 #[test]
+fn load_balancer_custom_resource_batch_and_firehose_events_take_their_flags() {
+    let event = json(&generate(&[
+        "alb",
+        "request",
+        "--method",
+        "GET",
+        "--path",
+        "health",
+        "--body",
+        "hi",
+        "--dns-suffix",
+        "eu-west-1.elb.amazonaws.com",
+    ]));
+    assert_eq!(event["httpMethod"], "GET");
+    assert_eq!(event["path"], "/health");
+    assert_eq!(event["body"], "aGk=");
+    assert_eq!(event["isBase64Encoded"], true);
+    assert_eq!(
+        event["headers"]["host"],
+        "lambda-alb-123578498.eu-west-1.elb.amazonaws.com"
+    );
+
+    let event = json(&generate(&[
+        "cloudformation",
+        "create-request",
+        "--stack",
+        "Shop",
+        "--region",
+        "eu-west-1",
+    ]));
+    assert_eq!(
+        event["StackId"],
+        "arn:aws:cloudformation:eu-west-1:123456789012:stack/Shop/guid"
+    );
+    assert_eq!(event["RequestType"], "Create");
+    assert_eq!(event["ResourceProperties"]["StackName"], "Shop");
+
+    let event = json(&generate(&["s3", "batch-invocation", "--key", "a b.txt"]));
+    assert_eq!(event["tasks"][0]["s3Key"], "a%20b.txt");
+    assert_eq!(
+        event["tasks"][0]["s3BucketArn"],
+        "arn:aws:s3:::examplebucket"
+    );
+
+    let event = json(&generate(&[
+        "kinesis",
+        "kinesis-firehose",
+        "--data",
+        "eA==",
+    ]));
+    assert_eq!(event["records"][0]["data"], "eA==");
+    assert_eq!(event["deliveryStreamArn"], "arn:aws:kinesis:EXAMPLE");
+
+    let event = json(&generate(&[
+        "stepfunctions",
+        "error",
+        "--error",
+        "States.Timeout",
+    ]));
+    assert_eq!(event["Error"], "States.Timeout");
+    assert_eq!(event["Cause"], "This is the cause of the error.");
+}
+
+#[test]
 fn cloudwatch_logs_data_is_a_gzipped_subscription_payload() {
     use base64::Engine as _;
     let event = json(&generate(&["cloudwatch", "logs"]));
