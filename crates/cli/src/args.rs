@@ -338,6 +338,9 @@ pub struct StartLambdaArgs {
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,
+    /// Do not watch the template and the functions' code for changes (reload is on by default).
+    #[arg(long)]
+    pub no_reload: bool,
     /// SAM's flags for running functions.
     #[command(flatten)]
     pub sam: SamRunArgs,

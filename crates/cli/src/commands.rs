@@ -38,7 +38,8 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
             debugging(&mut config, &a.sam, a.debug_function.as_deref());
             config.warm_containers = warm(a.warm_containers);
             let ready_file = a.run.ready_file.as_deref();
-            serve_services_only(config, None, &a.host, a.port, "Lambda", ready_file)
+            let reload = !a.no_reload;
+            serve_services_only(config, None, &a.host, a.port, "Lambda", ready_file, reload)
         }
         Command::StartServices(a) => {
             say_not_applied(&a.template, None);
@@ -73,6 +74,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
                 a.services_port,
                 "services",
                 ready_file,
+                false,
             )
         }
         Command::Validate(a) => validate(a),
@@ -199,32 +201,29 @@ fn serve_services_only(
     port: u16,
     what: &str,
     ready_file: Option<&Path>,
+    reload: bool,
 ) -> Result<ExitCode> {
     let addr = socket_addr("--host", host, port)?;
     warn_if_services_exposed(addr);
     runtime()?.block_on(async move {
         let listener = bind(addr, "services endpoint").await?;
         let local = listener.local_addr()?;
-        let app = match model {
+        let app = std::sync::Arc::new(match model {
             Some(model) => build_with(&config, model, local)?,
             None => build(&config, local)?,
-        };
+        });
+        // Watching starts before Sluice says it is ready, so no save after that is missed.
+        let reloader = watch_unless(&app, !reload);
         eprintln!(
             "Sluice {what} endpoint (Lambda Invoke API, DynamoDB) is serving http://{local} (Ctrl-C to stop)"
         );
         write_ready_file(ready_file, None, local)?;
-        if config.warm_containers == WarmContainers::Eager {
-            if let Err(e) = app.prewarm().await {
-                // A function that cannot start fails its own requests; the others still serve.
-                eprintln!("Warning: {e:#}");
-            }
-        }
         let listeners = Listeners {
             api: None,
             function_urls: Vec::new(),
             services: listener,
         };
-        app.run(listeners, shutdown_signal()).await;
+        serve(&app, &config, reloader, listeners).await;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -58,6 +58,12 @@ pub fn method_arn(v: &Values, resource: &str) -> String {
     )
 }
 
+/// `--querystringparameters` as SAM reads it: JSON (`{"a": "b"}`) is placed as parsed, any other
+/// text as a string.
+fn query_string_parameters(given: &str) -> Value {
+    serde_json::from_str(given).unwrap_or_else(|_| Value::String(given.to_owned()))
+}
+
 /// `apigateway aws-proxy`: a REST API Lambda proxy event, payload 1.0.
 pub fn rest_proxy(v: &Values) -> Value {
     let path = request_path(v);
@@ -77,7 +83,7 @@ pub fn rest_proxy(v: &Values) -> Value {
         "path": format!("/{path}"),
         "httpMethod": method,
         "isBase64Encoded": true,
-        "queryStringParameters": {"foo": "bar"},
+        "queryStringParameters": query_string_parameters(value(v, "querystringparameters")),
         "multiValueQueryStringParameters": {"foo": ["bar"]},
         "pathParameters": {"proxy": format!("/{path}")},
         "stageVariables": {"baz": "qux"},

@@ -72,6 +72,19 @@ const JSON_BODY: Flag = encoded("body", "{\"test\":\"body\"}", Encoding::Base64)
 /// Every event, in SAM's order (services sorted, events sorted within each).
 pub const EVENTS: &[EventKind] = &[
     EventKind {
+        service: "alb",
+        event: "request",
+        help: "Generates an Application Load Balancer Event",
+        flags: &[
+            JSON_BODY,
+            flag("method", "POST"),
+            flag("path", "path/to/resource"),
+            ACCOUNT,
+            flag("dns-suffix", "us-east-2.elb.amazonaws.com"),
+        ],
+        build: super::sources::alb_request,
+    },
+    EventKind {
         service: "apigateway",
         event: "authorizer",
         help: "Generates an Amazon API Gateway Authorizer Event",
@@ -96,6 +109,7 @@ pub const EVENTS: &[EventKind] = &[
             flag("method", "POST"),
             flag("resource", "/{proxy+}"),
             flag("path", "path/to/resource"),
+            flag("querystringparameters", "{\"foo\": \"bar\"}"),
             ACCOUNT,
             DNS_SUFFIX,
         ],
@@ -129,6 +143,13 @@ pub const EVENTS: &[EventKind] = &[
             flag("restApiId", "abcdef123"),
         ],
         build: super::apigateway::request_authorizer,
+    },
+    EventKind {
+        service: "cloudformation",
+        event: "create-request",
+        help: "Generates an AWS CloudFormation Create Request Event",
+        flags: &[ACCOUNT, PARTITION, REGION, flag("stack", "MyStack")],
+        build: super::sources::cloudformation_create_request,
     },
     EventKind {
         service: "cloudwatch",
@@ -171,6 +192,27 @@ pub const EVENTS: &[EventKind] = &[
             flag("partition-key", "partitionKey-03"),
         ],
         build: kinesis_get_records,
+    },
+    EventKind {
+        service: "kinesis",
+        event: "kinesis-firehose",
+        help: "Generates an Amazon Kinesis Data Firehose Event",
+        flags: &[
+            PARTITION,
+            REGION,
+            flag("data", "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0IDEyMy4="),
+        ],
+        build: super::sources::kinesis_firehose,
+    },
+    EventKind {
+        service: "s3",
+        event: "batch-invocation",
+        help: "Generates an Amazon S3 Batch Operations Invocation Event",
+        flags: &[
+            flag("bucket-arn", "arn:aws:s3:::examplebucket"),
+            encoded("key", "test/key", Encoding::Url),
+        ],
+        build: super::sources::s3_batch_invocation,
     },
     EventKind {
         service: "s3",
@@ -222,6 +264,16 @@ pub const EVENTS: &[EventKind] = &[
             flag("body", "Hello from SQS!"),
         ],
         build: sqs_receive_message,
+    },
+    EventKind {
+        service: "stepfunctions",
+        event: "error",
+        help: "Generates an AWS StepFunctions Error Event",
+        flags: &[
+            flag("error", "ErrorName"),
+            flag("cause", "This is the cause of the error."),
+        ],
+        build: super::sources::stepfunctions_error,
     },
 ];
 

@@ -5,6 +5,7 @@
 mod apigateway;
 mod catalog;
 mod md5;
+mod sources;
 mod values;
 
 use std::process::ExitCode;

@@ -86,6 +86,28 @@ fn a_leading_slash_in_path_is_not_doubled() {
 }
 
 #[test]
+fn aws_proxy_query_string_parameters_are_read_as_json_like_sams_flag() {
+    let event = json(&generate(&[
+        "apigateway",
+        "aws-proxy",
+        "--querystringparameters",
+        r#"{"page": "2", "sort": "asc"}"#,
+    ]));
+    assert_eq!(
+        serde_json::to_string(&event["queryStringParameters"]).expect("JSON"),
+        r#"{"page":"2","sort":"asc"}"#
+    );
+    // SAM keeps text that is not JSON as a string.
+    let event = json(&generate(&[
+        "apigateway",
+        "aws-proxy",
+        "--querystringparameters",
+        "page=2",
+    ]));
+    assert_eq!(event["queryStringParameters"], "page=2");
+}
+
+#[test]
 fn values_with_quotes_still_give_valid_json() {
     let event = json(&generate(&[
         "sqs",
@@ -185,6 +207,70 @@ fn arns_follow_partition_region_and_account() {
     assert!(sns["EventSubscriptionArn"]
         .as_str()
         .is_some_and(|arn| arn.starts_with("arn:aws-cn:sns:cn-north-1:111122223333:Orders:")));
+}
+
+#[test]
+fn load_balancer_custom_resource_batch_and_firehose_events_take_their_flags() {
+    let event = json(&generate(&[
+        "alb",
+        "request",
+        "--method",
+        "GET",
+        "--path",
+        "health",
+        "--body",
+        "hi",
+        "--dns-suffix",
+        "eu-west-1.elb.amazonaws.com",
+    ]));
+    assert_eq!(event["httpMethod"], "GET");
+    assert_eq!(event["path"], "/health");
+    assert_eq!(event["body"], "aGk=");
+    assert_eq!(event["isBase64Encoded"], true);
+    assert_eq!(
+        event["headers"]["host"],
+        "lambda-alb-123578498.eu-west-1.elb.amazonaws.com"
+    );
+
+    let event = json(&generate(&[
+        "cloudformation",
+        "create-request",
+        "--stack",
+        "Shop",
+        "--region",
+        "eu-west-1",
+    ]));
+    assert_eq!(
+        event["StackId"],
+        "arn:aws:cloudformation:eu-west-1:123456789012:stack/Shop/guid"
+    );
+    assert_eq!(event["RequestType"], "Create");
+    assert_eq!(event["ResourceProperties"]["StackName"], "Shop");
+
+    let event = json(&generate(&["s3", "batch-invocation", "--key", "a b.txt"]));
+    assert_eq!(event["tasks"][0]["s3Key"], "a%20b.txt");
+    assert_eq!(
+        event["tasks"][0]["s3BucketArn"],
+        "arn:aws:s3:::examplebucket"
+    );
+
+    let event = json(&generate(&[
+        "kinesis",
+        "kinesis-firehose",
+        "--data",
+        "eA==",
+    ]));
+    assert_eq!(event["records"][0]["data"], "eA==");
+    assert_eq!(event["deliveryStreamArn"], "arn:aws:kinesis:EXAMPLE");
+
+    let event = json(&generate(&[
+        "stepfunctions",
+        "error",
+        "--error",
+        "States.Timeout",
+    ]));
+    assert_eq!(event["Error"], "States.Timeout");
+    assert_eq!(event["Cause"], "This is the cause of the error.");
 }
 
 #[test]

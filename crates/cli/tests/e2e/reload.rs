@@ -284,3 +284,59 @@ Resources:
         server.logs()
     );
 }
+
+/// Invokes `function` through the Lambda Invoke API of `server`: the status and the payload.
+fn invoke(server: &Server, function: &str) -> (u16, String) {
+    let response = client()
+        .post(server.url(&format!("/2015-03-31/functions/{function}/invocations")))
+        .body("{}")
+        .send()
+        .expect("invoke");
+    let status = response.status().as_u16();
+    (status, response.text().unwrap_or_default())
+}
+
+#[test]
+fn start_lambda_reloads_saved_code_and_template_functions() {
+    // SAM CLI's start-lambda watches the template and code (with --warm-containers); Sluice's
+    // does always, as start-api does.
+    let dir = app("v1");
+    let server = Server::start_lambda(sluice(), &dir.join("template.yaml"), &[]);
+    let payload = |body: &str| format!("{{\"statusCode\": 200, \"body\": \"{body}\"}}");
+    assert_eq!(invoke(&server, "HelloFunction"), (200, payload("v1")));
+
+    save(&dir.join("src/app.py"), &handler("v2"));
+    assert_eventually!(
+        invoke(&server, "HelloFunction") == (200, payload("v2")),
+        "the saved handler never answered"
+    );
+
+    // A function added to the template can be invoked; removed again, it is not found.
+    let second = "  SecondFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}
+";
+    save(&dir.join("template.yaml"), &(template(false) + second));
+    assert_eventually!(
+        invoke(&server, "SecondFunction") == (200, payload("v2")),
+        "the added function never answered"
+    );
+    save(&dir.join("template.yaml"), &template(false));
+    assert_eventually!(
+        invoke(&server, "SecondFunction").0 == 404,
+        "the removed function still answered"
+    );
+}
+
+#[test]
+fn start_lambda_no_reload_keeps_the_code_it_started_with() {
+    let dir = app("v1");
+    let server = Server::start_lambda(sluice(), &dir.join("template.yaml"), &["--no-reload"]);
+    // A warm sandbox: one started after the save would read the saved code, reload or not.
+    assert!(invoke(&server, "HelloFunction").1.contains("v1"));
+    save(&dir.join("src/app.py"), &handler("v2"));
+    // Long enough for a watcher to have reloaded several times over.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(invoke(&server, "HelloFunction").1.contains("v1"));
+    assert!(!server.logs().iter().any(|l| l.contains("Reloaded")));
+}
