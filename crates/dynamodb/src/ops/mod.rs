@@ -25,6 +25,7 @@ use crate::protocol::{
 };
 use crate::state::State;
 use crate::store::StoreError;
+use request_rules::Wording;
 
 /// Storage failures are Sluice's fault: a 500 that keeps the failure as its source.
 impl From<StoreError> for DynamoError {
@@ -79,9 +80,9 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
             json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
             "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),
         ),
-        "PutItem" => put_item::apply(state, put_item::parse(&r)?),
-        "DeleteItem" => delete_item::apply(state, delete_item::parse(&r)?),
-        "UpdateItem" => update_item::apply(state, update_item::parse(&r)?),
+        "PutItem" => put_item::apply(state, put_item::parse(&r, Wording::Standalone)?),
+        "DeleteItem" => delete_item::apply(state, delete_item::parse(&r, Wording::Standalone)?),
+        "UpdateItem" => update_item::apply(state, update_item::parse(&r, Wording::Standalone)?),
         "BatchWriteItem" => batch::write(state, &r),
         "BatchGetItem" => batch::get(state, &r),
         "TransactWriteItems" => transact::write(state, &r),
