@@ -14,6 +14,7 @@ pub mod query_scan;
 pub mod request_rules;
 pub mod streams;
 pub mod table_admin;
+pub mod table_arn;
 pub mod transact;
 pub mod update_item;
 
@@ -50,6 +51,21 @@ pub fn describe_endpoints(address: &str) -> Value {
 }
 
 fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Reply> {
+    let Some(resolved) = table_arn::resolve(&state.aws, target, req)? else {
+        return run_named(state, target, req);
+    };
+    let reply = run_named(state, target, &resolved.request)?;
+    Ok(match reply {
+        Reply::Json(mut answer) if !resolved.batch_arns.is_empty() => {
+            table_arn::rename_batch_answer(&mut answer, &resolved.batch_arns);
+            Reply::Json(answer)
+        }
+        other => other,
+    })
+}
+
+/// Runs an operation whose request names its tables by name.
+fn run_named(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Reply> {
     let r = Req(req);
     // The reads that serve stored items write their responses as text.
     match target {
