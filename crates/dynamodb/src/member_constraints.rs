@@ -2,7 +2,7 @@
 //! check and report every violated member at once: "2 validation errors detected: Value 'X' at
 //! 'returnValues' failed to satisfy constraint: ...; Value 'Y' at ...".
 
-use crate::protocol::{DynamoError, DynamoResult, Req};
+use crate::protocol::{DynamoError, DynamoResult, Req, VALIDATION_ENVELOPE};
 
 /// `ReturnConsumedCapacity`'s values, in DynamoDB's order.
 pub const RETURN_CONSUMED_CAPACITY: (&str, &[&str]) =
@@ -114,7 +114,7 @@ impl Violations {
         match self.0.len() {
             0 => Ok(()),
             1 => Err(DynamoError::validation(format!(
-                "1 validation error detected: {}",
+                "{VALIDATION_ENVELOPE}{}",
                 self.0[0]
             ))),
             n => Err(DynamoError::validation(format!(

@@ -109,10 +109,27 @@ fn chain(err: &dyn std::error::Error) -> String {
     text
 }
 
+/// What AWS's request-validation layer (Coral) puts before the message of a ValidationException
+/// it raises for one problem.
+pub const VALIDATION_ENVELOPE: &str = "1 validation error detected: ";
+
 impl DynamoError {
     /// Shorthand for a ValidationException.
     pub fn validation(msg: impl Into<String>) -> DynamoError {
         DynamoError::Validation(msg.into())
+    }
+
+    /// A ValidationException put in Coral's envelope; any other error unchanged. AWS (recorded
+    /// 2025-26): PutItem, UpdateItem and DeleteItem answer the checks of what the request itself
+    /// says (an item's values, the expressions and their attribute names and values) this way,
+    /// where reads and transactions answer the same checks bare.
+    pub fn in_envelope(self) -> DynamoError {
+        match self {
+            DynamoError::Validation(m) => {
+                DynamoError::Validation(format!("{VALIDATION_ENVELOPE}{m}"))
+            }
+            e => e,
+        }
     }
 }
 

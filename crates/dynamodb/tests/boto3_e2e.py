@@ -337,6 +337,37 @@ def _():
     assert d == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}, d
 
 
+@check("a table's ARN serves wherever its name does; batch answers name the table as the request did")
+def _():
+    arn = client.describe_table(TableName="Items")["Table"]["TableArn"]
+    assert client.describe_table(TableName=arn)["Table"]["TableName"] == "Items"
+    key = {"id": {"S": "arn-1"}}
+    client.put_item(TableName=arn, Item=dict(key, v={"N": "1"}))
+    client.update_item(TableName=arn, Key=key, UpdateExpression="SET w = :w",
+                       ExpressionAttributeValues={":w": {"S": "x"}})
+    assert client.get_item(TableName=arn, Key=key)["Item"] == dict(key, v={"N": "1"}, w={"S": "x"})
+    assert client.query(TableName=arn, KeyConditionExpression="id = :k",
+                        ExpressionAttributeValues={":k": key["id"]})["Count"] == 1
+    assert any(i["id"] == key["id"] for i in client.scan(TableName=arn)["Items"])
+    client.transact_write_items(TransactItems=[{"Update": {
+        "TableName": arn, "Key": key, "UpdateExpression": "SET t = :t",
+        "ExpressionAttributeValues": {":t": {"BOOL": True}}}}])
+    got = client.transact_get_items(TransactItems=[{"Get": {"TableName": arn, "Key": key}}])
+    assert got["Responses"][0]["Item"]["t"] == {"BOOL": True}, got
+    r = client.batch_write_item(RequestItems={arn: [{"PutRequest": {"Item": {"id": {"S": "arn-2"}}}}]})
+    assert r["UnprocessedItems"] == {}, r
+    r = client.batch_get_item(RequestItems={arn: {"Keys": [{"id": {"S": "arn-2"}}]}})
+    assert r["Responses"] == {arn: [{"id": {"S": "arn-2"}}]}, r
+    client.delete_item(TableName=arn, Key=key)
+    assert "Item" not in client.get_item(TableName="Items", Key=key)
+    # Another account's table is refused by IAM; another region's is not here.
+    other = arn.replace(":123456789012:", ":210987654321:")
+    code, msg, _ = error_of(lambda: client.get_item(TableName=other, Key=key))
+    assert code == "AccessDeniedException" and "dynamodb:GetItem on resource: " + other in msg, (code, msg)
+    code, _, _ = error_of(lambda: client.get_item(TableName=arn.replace("us-east-1", "eu-west-1"), Key=key))
+    assert code == "ResourceNotFoundException", code
+
+
 @check("legacy parameters: AttributesToGet, ScanFilter, KeyConditions, QueryFilter, AttributeUpdates")
 def _():
     client.put_item(TableName="Items", Item={"id": {"S": "L1"}, "a": {"N": "1"}, "b": {"S": "x"}, "c": {"S": "y"}})

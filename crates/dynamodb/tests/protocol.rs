@@ -62,11 +62,12 @@ async fn protocol_errors() {
         "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
     );
     // Expression attribute maps without an expression that could use them: DynamoDB's exact messages.
+    // The single-item writes put the values' refusal (not the names') in Coral's envelope.
     let cases = [
         ("PutItem", json!({"TableName": "Things", "Item": {"id": {"S": "a"}}, "ExpressionAttributeValues": {":v": {"S": "x"}}}),
-            "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
+            "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
         ("UpdateItem", json!({"TableName": "Things", "Key": {"id": {"S": "a"}}, "ExpressionAttributeValues": {":v": {"S": "x"}}}),
-            "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"),
+            "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"),
         ("Query", json!({"TableName": "Things", "KeyConditions": {}, "ExpressionAttributeValues": {}}),
             "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null"),
         ("Scan", json!({"TableName": "Things", "ProjectionExpression": "id", "ExpressionAttributeValues": {":v": {"S": "x"}}}),

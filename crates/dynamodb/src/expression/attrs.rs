@@ -21,16 +21,25 @@ pub struct ExprAttrs {
 }
 
 impl ExprAttrs {
-    /// Reads the two maps from a request whose operation takes the expression members `expressions`
-    /// (in DynamoDB's order for its messages). Names need some expression, values one that is not
-    /// `ProjectionExpression`; DynamoDB checks that before the maps' contents.
-    pub fn from_request(req: &Req, expressions: &[&str]) -> DynamoResult<ExprAttrs> {
+    /// Refuses `ExpressionAttributeNames` in a request with none of the expression members
+    /// `expressions`. The first check [`ExprAttrs::from_request`] makes, apart because AWS words
+    /// it bare where it puts the rest of those checks in Coral's envelope (single-item writes).
+    pub fn check_names_have_expression(req: &Req, expressions: &[&str]) -> DynamoResult<()> {
         let present = |k: &str| req.0.get(k).is_some_and(|v| !v.is_null());
         if present("ExpressionAttributeNames") && !expressions.iter().any(|e| present(e)) {
             return Err(DynamoError::validation(
                 "ExpressionAttributeNames can only be specified when using expressions",
             ));
         }
+        Ok(())
+    }
+
+    /// Reads the two maps from a request whose operation takes the expression members `expressions`
+    /// (in DynamoDB's order for its messages). Names need some expression, values one that is not
+    /// `ProjectionExpression`; DynamoDB checks that before the maps' contents.
+    pub fn from_request(req: &Req, expressions: &[&str]) -> DynamoResult<ExprAttrs> {
+        Self::check_names_have_expression(req, expressions)?;
+        let present = |k: &str| req.0.get(k).is_some_and(|v| !v.is_null());
         let value_exprs: Vec<&str> = expressions
             .iter()
             .copied()

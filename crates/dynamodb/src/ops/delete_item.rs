@@ -4,7 +4,9 @@ use serde_json::Value;
 
 use super::capacity::{index_write_total, write_units};
 use super::item_collection;
-use super::request_rules::{check_condition, table_name, write_response, ItemWriteOptions};
+use super::request_rules::{
+    check_condition, table_name, write_response, ItemWriteOptions, Wording,
+};
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::member_constraints::{check_enums, ITEM_WRITE_ENUMS};
 use crate::protocol::{DynamoResult, Req};
@@ -24,14 +26,14 @@ pub struct DeleteItem {
 }
 
 /// Parses DeleteItem.
-pub fn parse(r: &Req) -> DynamoResult<DeleteItem> {
+pub fn parse(r: &Req, wording: Wording) -> DynamoResult<DeleteItem> {
     let table = table_name(r)?.to_string();
     check_enums(r, &ITEM_WRITE_ENUMS)?;
     let key = item_from_json(r.obj("Key")?)?;
     Ok(DeleteItem {
         table,
         key,
-        options: ItemWriteOptions::parse(r)?,
+        options: ItemWriteOptions::parse(r, wording)?,
         collection_metrics: item_collection::wanted(r)?,
     })
 }

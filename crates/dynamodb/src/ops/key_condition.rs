@@ -247,15 +247,20 @@ fn multi_key_condition(
         hash_values.push(v.clone());
     }
     let mut range: Option<Condition> = None;
-    let mut ended = false;
+    // The first sort attribute without an equality (absent, or a range condition): a condition on
+    // any later one cannot narrow the sorted index.
+    let mut blocker: Option<&str> = None;
     for k in keys.range_attrs() {
         let Some(at) = named.iter().position(|(n, _)| *n == k.name) else {
-            ended = true;
+            blocker = blocker.or(Some(&k.name));
             continue;
         };
-        // A condition after a gap, or after a range condition, cannot narrow the sorted index.
-        if ended {
-            return Err(unsupported());
+        if let Some(prior) = blocker {
+            // AWS names the attribute that needed an equality and the one that came after it.
+            return Err(DynamoError::validation(format!(
+                "RANGE key attributes {prior} must have equality conditions specified in the query because a condition is present on key attribute {}",
+                k.name
+            )));
         }
         let (_, t) = named.remove(at);
         if matches!(t, Condition::Compare(_, CmpOp::Ne, _)) {
@@ -264,7 +269,9 @@ fn multi_key_condition(
             ));
         }
         check_key_types(&t, &k.kind)?;
-        ended = !matches!(t, Condition::Compare(_, CmpOp::Eq, _));
+        if !matches!(t, Condition::Compare(_, CmpOp::Eq, _)) {
+            blocker = Some(&k.name);
+        }
         range = Some(match range {
             Some(r) => Condition::And(Box::new(r), Box::new(t)),
             None => t,

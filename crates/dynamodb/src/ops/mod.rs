@@ -14,6 +14,7 @@ pub mod query_scan;
 pub mod request_rules;
 pub mod streams;
 pub mod table_admin;
+pub mod table_arn;
 pub mod transact;
 pub mod update_item;
 
@@ -25,6 +26,7 @@ use crate::protocol::{
 };
 use crate::state::State;
 use crate::store::StoreError;
+use request_rules::Wording;
 
 /// Storage failures are Sluice's fault: a 500 that keeps the failure as its source.
 impl From<StoreError> for DynamoError {
@@ -49,6 +51,21 @@ pub fn describe_endpoints(address: &str) -> Value {
 }
 
 fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Reply> {
+    let Some(resolved) = table_arn::resolve(&state.aws, target, req)? else {
+        return run_named(state, target, req);
+    };
+    let reply = run_named(state, target, &resolved.request)?;
+    Ok(match reply {
+        Reply::Json(mut answer) if !resolved.batch_arns.is_empty() => {
+            table_arn::rename_batch_answer(&mut answer, &resolved.batch_arns);
+            Reply::Json(answer)
+        }
+        other => other,
+    })
+}
+
+/// Runs an operation whose request names its tables by name.
+fn run_named(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResult<Reply> {
     let r = Req(req);
     // The reads that serve stored items write their responses as text.
     match target {
@@ -79,9 +96,9 @@ fn run(state: &mut State, target: &str, req: &Map<String, Value>) -> DynamoResul
             json!({"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
             "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}),
         ),
-        "PutItem" => put_item::apply(state, put_item::parse(&r)?),
-        "DeleteItem" => delete_item::apply(state, delete_item::parse(&r)?),
-        "UpdateItem" => update_item::apply(state, update_item::parse(&r)?),
+        "PutItem" => put_item::apply(state, put_item::parse(&r, Wording::Standalone)?),
+        "DeleteItem" => delete_item::apply(state, delete_item::parse(&r, Wording::Standalone)?),
+        "UpdateItem" => update_item::apply(state, update_item::parse(&r, Wording::Standalone)?),
         "BatchWriteItem" => batch::write(state, &r),
         "BatchGetItem" => batch::get(state, &r),
         "TransactWriteItems" => transact::write(state, &r),

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::capacity::{index_write_total, write_units};
 use super::item_collection;
 use super::request_rules::{
-    check_condition, check_item, table_name, write_response, ItemWriteOptions,
+    check_condition, check_item, table_name, write_response, ItemWriteOptions, Wording,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::member_constraints::{check_enums, ITEM_WRITE_ENUMS};
@@ -26,14 +26,14 @@ pub struct PutItem {
 }
 
 /// Parses PutItem.
-pub fn parse(r: &Req) -> DynamoResult<PutItem> {
+pub fn parse(r: &Req, wording: Wording) -> DynamoResult<PutItem> {
     let table = table_name(r)?.to_string();
     check_enums(r, &ITEM_WRITE_ENUMS)?;
-    let item = item_from_json(r.obj("Item")?)?;
+    let item = item_from_json(r.obj("Item")?).map_err(|e| wording.wrap(e.into()))?;
     Ok(PutItem {
         table,
         item,
-        options: ItemWriteOptions::parse(r)?,
+        options: ItemWriteOptions::parse(r, wording)?,
         collection_metrics: item_collection::wanted(r)?,
     })
 }

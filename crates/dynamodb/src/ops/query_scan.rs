@@ -11,7 +11,7 @@ use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::{evaluate, parse_condition, project, Condition, ExprAttrs, Path};
 use crate::key_codec::segment_of;
 use crate::member_constraints::{Violations, RETURN_CONSUMED_CAPACITY, SELECT};
-use crate::protocol::{DynamoError, DynamoResult, ObjectWriter, Reply, Req};
+use crate::protocol::{DynamoError, DynamoResult, ObjectWriter, Reply, Req, VALIDATION_ENVELOPE};
 use crate::state::State;
 use crate::store::{StoreError, StoredItem};
 use crate::table::{IndexDef, KeySchema, TableDef};
@@ -130,10 +130,11 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
     } else {
         "AttributesToGet"
     };
-    // AWS: a Select value and a projection must agree before anything is read.
+    // AWS: a Select value and a projection must agree before anything is read; these refusals
+    // come in Coral's envelope (recorded 2025), though they name no member.
     let select_conflict = |what: &str| {
         DynamoError::validation(format!(
-            "Cannot specify the {projection_member} when choosing to get {what}"
+            "{VALIDATION_ENVELOPE}Cannot specify the {projection_member} when choosing to get {what}"
         ))
     };
     let count_only = match select {
@@ -145,15 +146,15 @@ pub fn parse(r: &Req, is_query: bool) -> DynamoResult<QueryScan> {
             return Err(select_conflict("ALL_PROJECTED_ATTRIBUTES"))
         }
         Some("ALL_PROJECTED_ATTRIBUTES") if index.is_none() => {
-            return Err(DynamoError::validation(
-                "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-            ))
+            return Err(DynamoError::validation(format!(
+                "{VALIDATION_ENVELOPE}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+            )))
         }
         Some("ALL_ATTRIBUTES") | Some("ALL_PROJECTED_ATTRIBUTES") => false,
         Some("SPECIFIC_ATTRIBUTES") if projection.is_none() => {
-            return Err(DynamoError::validation(
-                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-            ))
+            return Err(DynamoError::validation(format!(
+                "{VALIDATION_ENVELOPE}Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            )))
         }
         Some("SPECIFIC_ATTRIBUTES") => false,
         Some("COUNT") => {

@@ -16,6 +16,28 @@ pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// AWS words an update's size refusal apart from a put's ("Item size has exceeded ...").
 pub const UPDATE_TOO_LARGE: &str = "Item size to update has exceeded the maximum allowed size";
 
+/// How a single-item write answers the checks of what its request says (an item's values, the
+/// expressions and their attribute names and values): AWS (recorded 2025-26) puts them in Coral's
+/// envelope for a standalone PutItem, UpdateItem or DeleteItem, but not for the same action in a
+/// transaction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Wording {
+    /// The PutItem, UpdateItem or DeleteItem API.
+    Standalone,
+    /// An action of TransactWriteItems or a PartiQL statement.
+    Embedded,
+}
+
+impl Wording {
+    /// The error as this caller words it.
+    pub fn wrap(self, e: DynamoError) -> DynamoError {
+        match self {
+            Wording::Standalone => e.in_envelope(),
+            Wording::Embedded => e,
+        }
+    }
+}
+
 /// Where a written item came from: the messages for an empty index key value differ.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ItemOrigin {
@@ -189,11 +211,13 @@ impl ItemWriteOptions {
     /// Reads the condition (expression or legacy `Expected`), `ReturnValues` (only ALL_OLD or
     /// NONE for these operations), `ReturnValuesOnConditionCheckFailure` and
     /// `ReturnConsumedCapacity`.
-    pub fn parse(r: &Req) -> DynamoResult<Self> {
-        let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
-        legacy::no_mixed_parameters(r)?;
-        let condition = legacy::write_condition(r, &mut attrs)?;
-        attrs.check_all_used()?;
+    pub fn parse(r: &Req, wording: Wording) -> DynamoResult<Self> {
+        ExprAttrs::check_names_have_expression(r, &["ConditionExpression"])?;
+        let condition = write_condition(r).map_err(|e| wording.wrap(e))?;
+        Self::with_condition(r, condition)
+    }
+
+    fn with_condition(r: &Req, condition: Option<Condition>) -> DynamoResult<Self> {
         let return_old = match r.opt_str("ReturnValues")? {
             None | Some("NONE") => false,
             Some("ALL_OLD") => true,
@@ -210,6 +234,16 @@ impl ItemWriteOptions {
             capacity: Capacity::parse(r)?,
         })
     }
+}
+
+/// The condition of a PutItem or DeleteItem (expression or legacy `Expected`), checking that its
+/// expression attribute names and values are all used.
+fn write_condition(r: &Req) -> DynamoResult<Option<Condition>> {
+    let mut attrs = ExprAttrs::from_request(r, &["ConditionExpression"])?;
+    legacy::no_mixed_parameters(r)?;
+    let condition = legacy::write_condition(r, &mut attrs)?;
+    attrs.check_all_used()?;
+    Ok(condition)
 }
 
 /// Reads `ReturnValuesOnConditionCheckFailure` (true for ALL_OLD).

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use super::capacity::{write_units, Capacity};
-use super::request_rules::{classify_item, classify_key_param, ItemFault, ItemOrigin};
+use super::request_rules::{classify_item, classify_key_param, ItemFault, ItemOrigin, Wording};
 use super::{delete_item, put_item, update_item};
 use crate::attribute_value::{item_from_json, item_size, item_to_json, Item};
 use crate::expression::UpdateExpression;
@@ -96,10 +96,10 @@ fn parse_action(v: &Value) -> DynamoResult<Action> {
         .ok_or_else(|| DynamoError::Serialization("Unexpected value type in payload".into()))?;
     let r = Req(body);
     match kind.as_str() {
-        "Put" => put_item::parse(&r).map(Action::Put),
-        "Delete" => delete_item::parse(&r).map(Action::Delete),
+        "Put" => put_item::parse(&r, Wording::Embedded).map(Action::Put),
+        "Delete" => delete_item::parse(&r, Wording::Embedded).map(Action::Delete),
         "Update" => {
-            let u = update_item::parse(&r)?;
+            let u = update_item::parse(&r, Wording::Embedded)?;
             Ok(Action::Update {
                 table: u.table,
                 key: u.key,

@@ -7,7 +7,7 @@ use super::item_collection;
 use super::legacy;
 use super::request_rules::{
     check_condition, classify_item, return_old_on_fail, table_name, write_response, ItemFault,
-    ItemOrigin, MAX_ITEM_BYTES, UPDATE_TOO_LARGE,
+    ItemOrigin, Wording, MAX_ITEM_BYTES, UPDATE_TOO_LARGE,
 };
 use crate::attribute_value::{item_from_json, item_size, Item};
 use crate::expression::{parse_update, UpdateExpression};
@@ -59,7 +59,7 @@ pub struct UpdateItem {
 }
 
 /// Parses UpdateItem.
-pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
+pub fn parse(r: &Req, wording: Wording) -> DynamoResult<UpdateItem> {
     let table = table_name(r)?.to_string();
     // AWS (recorded 2026-06): UpdateItem stops at the first invalid enum, ReturnValues first, where
     // PutItem and DeleteItem report them all together.
@@ -67,19 +67,8 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
         check_enums(r, &[*member])?;
     }
     let key = item_from_json(r.obj("Key")?)?;
-    let mut attrs = ExprAttrs::from_request(r, &["UpdateExpression", "ConditionExpression"])?;
-    legacy::no_mixed_parameters(r)?;
-    let update = match (
-        r.opt_str("UpdateExpression")?,
-        r.opt_obj("AttributeUpdates")?,
-    ) {
-        (Some(_), Some(_)) => return Err(legacy::mixed("AttributeUpdates", "UpdateExpression")),
-        (Some(e), None) => parse_update(e, &mut attrs)?,
-        (None, Some(m)) => legacy::attribute_updates(m)?,
-        (None, None) => UpdateExpression::default(),
-    };
-    let condition = legacy::write_condition(r, &mut attrs)?;
-    attrs.check_all_used()?;
+    ExprAttrs::check_names_have_expression(r, &EXPRESSIONS)?;
+    let (update, condition) = expressions(r).map_err(|e| wording.wrap(e))?;
     let return_values = match r.opt_str("ReturnValues")? {
         None | Some("NONE") => ReturnValues::None,
         Some("ALL_OLD") => ReturnValues::AllOld,
@@ -103,6 +92,28 @@ pub fn parse(r: &Req) -> DynamoResult<UpdateItem> {
         collection_metrics: item_collection::wanted(r)?,
         record_limit: true,
     })
+}
+
+/// UpdateItem's expression members, in DynamoDB's order for its messages.
+const EXPRESSIONS: [&str; 2] = ["UpdateExpression", "ConditionExpression"];
+
+/// The update and the condition, checking that their expression attribute names and values are
+/// all used.
+fn expressions(r: &Req) -> DynamoResult<(UpdateExpression, Option<Condition>)> {
+    let mut attrs = ExprAttrs::from_request(r, &EXPRESSIONS)?;
+    legacy::no_mixed_parameters(r)?;
+    let update = match (
+        r.opt_str("UpdateExpression")?,
+        r.opt_obj("AttributeUpdates")?,
+    ) {
+        (Some(_), Some(_)) => return Err(legacy::mixed("AttributeUpdates", "UpdateExpression")),
+        (Some(e), None) => parse_update(e, &mut attrs)?,
+        (None, Some(m)) => legacy::attribute_updates(m)?,
+        (None, None) => UpdateExpression::default(),
+    };
+    let condition = legacy::write_condition(r, &mut attrs)?;
+    attrs.check_all_used()?;
+    Ok((update, condition))
 }
 
 /// An update may not write the primary key's attributes (checked before any item is read).

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 
 use self::parser::Statement;
 use self::translate::Plan;
+use super::request_rules::Wording;
 use crate::protocol::{DynamoError, DynamoResult, Reply, Req};
 use crate::state::State;
 
@@ -417,11 +418,22 @@ fn run(state: &mut State, mut plan: Plan, capacity: Option<&str>) -> DynamoResul
     if plan.operation == "UpdateItem" {
         // AWS: a PartiQL UPDATE is held to 400 KB by its finished item alone, without UpdateItem's
         // own rule on what the update writes.
-        let mut update = super::update_item::parse(&Req(&plan.request)).map_err(plain)?;
+        let mut update =
+            super::update_item::parse(&Req(&plan.request), Wording::Embedded).map_err(plain)?;
         update.record_limit = false;
         return super::update_item::apply(state, update).map_err(plain);
     }
-    as_value(super::run(state, plan.operation, &plan.request).map_err(plain)?)
+    // A statement's writes answer as a transaction's actions do, without UpdateItem's envelope.
+    let req = Req(&plan.request);
+    match plan.operation {
+        "PutItem" => super::put_item::parse(&req, Wording::Embedded)
+            .and_then(|p| super::put_item::apply(state, p))
+            .map_err(plain),
+        "DeleteItem" => super::delete_item::parse(&req, Wording::Embedded)
+            .and_then(|d| super::delete_item::apply(state, d))
+            .map_err(plain),
+        op => as_value(super::run(state, op, &plan.request).map_err(plain)?),
+    }
 }
 
 /// An error of the operation a statement ran as, in PartiQL's words: the expressions were
