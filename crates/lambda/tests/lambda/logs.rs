@@ -253,3 +253,38 @@ async fn a_timeout_is_logged_with_its_own_line_and_status() {
 fn json_payload(payload: &[u8]) -> serde_json::Value {
     serde_json::from_slice(payload).expect("a JSON payload")
 }
+
+/// An Init that fails once and succeeds when Lambda runs it again inside the invocation: the
+/// invocation runs; only the failed Init is reported, and the REPORT has no `Init Duration`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_init_that_succeeds_on_its_second_run_serves_the_invocation() {
+    let marker = std::env::temp_dir().join(format!(
+        "sluice-flaky-init-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut spec = python("Flaky", "flaky_init.handler");
+    spec.environment.insert(
+        "FLAKY_MARKER".to_owned(),
+        marker.to_string_lossy().into_owned(),
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Flaky", json!({})).await;
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    assert_eq!(crate::harness::json(&inv), json!("ready"));
+    let id = &inv.request_id;
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            "[ERROR] Runtime.ImportModuleError: Unable to import module 'flaky_init': not ready yet\rTraceback (most recent call last):".to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\t")),
+        ],
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}
