@@ -45,7 +45,9 @@ impl Sandbox {
                 return (invoke_began, Err(failure));
             }
         };
-        // Dropping the failed sandbox kills whatever is left of it.
+        // Dropping the failed sandbox kills whatever is left of it. The pool registered the
+        // failed one as busy: a service shutdown meanwhile leaves the fresh one to end with the
+        // invocation (its answer or its timeout), when the pool stops it.
         drop(std::mem::replace(self, fresh));
         // The INIT_REPORT lines account for Init; the REPORT does not repeat it.
         self.reported_init = true;
