@@ -134,6 +134,39 @@ pub(crate) fn report_line(r: &Report<'_>) -> String {
     line
 }
 
+/// The phase an Init ran in: Lambda's own, or, after that failed, again inside the first
+/// invocation (a "suppressed init").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InitPhase {
+    Init,
+    Invoke,
+}
+
+/// The `INIT_REPORT` line Lambda writes for an Init that failed or timed out.
+/// AWS (recorded 2024-2025): `INIT_REPORT Init Duration: 150.79 ms\tPhase: init\tStatus: error\t
+/// Error Type: Runtime.UserCodeSyntaxError`; a timeout has `Status: timeout` and no error type.
+/// Unlike REPORT, the line has no closing tab.
+pub(crate) fn init_report_line(
+    duration: Duration,
+    phase: InitPhase,
+    status: &ReportStatus,
+) -> String {
+    let phase = match phase {
+        InitPhase::Init => "init",
+        InitPhase::Invoke => "invoke",
+    };
+    let mut line = format!(
+        "INIT_REPORT Init Duration: {:.2} ms\tPhase: {phase}",
+        duration.as_secs_f64() * 1000.0
+    );
+    match status {
+        ReportStatus::Success => line.push_str("\tStatus: success"),
+        ReportStatus::Timeout => line.push_str("\tStatus: timeout"),
+        ReportStatus::Error(kind) => line.push_str(&format!("\tStatus: error\tError Type: {kind}")),
+    }
+    line
+}
+
 /// `2024-05-01T12:00:00.123Z`, the timestamp Lambda uses in its own messages.
 pub(crate) fn iso_now() -> String {
     let fmt =
@@ -206,6 +239,23 @@ mod tests {
         r.status = ReportStatus::Timeout;
         assert!(report_line(&r).ends_with("Max Memory Used: 45 MB\tStatus: timeout\t"));
         assert!(!r.figures().cold);
+    }
+
+    #[test]
+    fn init_report_line_shapes() {
+        let error = ReportStatus::Error("Runtime.ImportModuleError".into());
+        assert_eq!(
+            init_report_line(Duration::from_micros(512_340), InitPhase::Init, &error),
+            "INIT_REPORT Init Duration: 512.34 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError"
+        );
+        assert_eq!(
+            init_report_line(
+                Duration::from_millis(10_000),
+                InitPhase::Invoke,
+                &ReportStatus::Timeout
+            ),
+            "INIT_REPORT Init Duration: 10000.00 ms\tPhase: invoke\tStatus: timeout"
+        );
     }
 
     #[test]

@@ -381,3 +381,69 @@ def handler(event, context):
         assert!(!text.contains("END RequestId"), "{text}");
     }
 }
+
+/// A JSON-format function whose Init fails: Lambda's INIT_REPORT lines for the failed Init and
+/// its retry inside the invocation are stored as `platform.initReport` events, and the REPORT
+/// as a `platform.report` with the error and no `initDurationMs`.
+#[test]
+fn a_failed_init_is_logged_as_init_report_events_in_the_json_log_format() {
+    let dir = fresh_dir("json-init-error-app");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Broken:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Runtime: python3.12
+      Handler: app.handler
+      LoggingConfig:
+        LogFormat: JSON
+      Events:
+        Get: {Type: Api, Properties: {Path: /broken, Method: GET}}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        "import a_module_nobody_installed  # noqa: F401\n\ndef handler(event, context):\n    return {}\n",
+    )
+    .unwrap();
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("json-init-error-state");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    let response = client().get(server.url("/broken")).send().unwrap();
+    assert_eq!(response.status(), 502);
+    let messages = logged_messages(&template, &state, "Broken");
+    let init_reports: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["type"] == "platform.initReport")
+        .collect();
+    let phases: Vec<&Value> = init_reports.iter().map(|m| &m["record"]["phase"]).collect();
+    assert_eq!(phases, ["init", "invoke"], "{messages:#?}");
+    for report in &init_reports {
+        let record = &report["record"];
+        assert_eq!(record["initializationType"], "on-demand");
+        assert_eq!(record["status"], "error");
+        assert_eq!(record["errorType"], "Runtime.ImportModuleError");
+        assert!(
+            record["metrics"]["durationMs"].as_f64().is_some(),
+            "{record}"
+        );
+    }
+    let report = messages
+        .iter()
+        .find(|m| m["type"] == "platform.report")
+        .unwrap_or_else(|| panic!("{messages:#?}"));
+    assert_eq!(report["record"]["status"], "error");
+    assert_eq!(report["record"]["errorType"], "Runtime.ImportModuleError");
+    assert!(
+        report["record"]["metrics"].get("initDurationMs").is_none(),
+        "{report}"
+    );
+    // The INIT_REPORT text lines are not stored beside their events.
+    let text = format!("{messages:?}");
+    assert!(!text.contains("INIT_REPORT"), "{text}");
+}

@@ -35,6 +35,7 @@ pub(super) fn init_failure(failure: Failure) -> InitFailure {
         payload: error_document(&failure.error_type, &failure.message),
         error_type: failure.error_type,
         timed_out: false,
+        fault: None,
     }
 }
 
@@ -49,6 +50,7 @@ pub(super) fn init_timeout(limit: Duration) -> InitFailure {
             ),
         ),
         timed_out: true,
+        fault: None,
     }
 }
 

@@ -3,6 +3,8 @@
 
 use bytes::Bytes;
 
+use crate::invocation_log::ReportStatus;
+
 /// Why a sandbox could not become ready.
 #[derive(Debug)]
 pub(crate) struct InitFailure {
@@ -12,7 +14,23 @@ pub(crate) struct InitFailure {
     pub payload: Bytes,
     /// Whether it failed by running out of time.
     pub timed_out: bool,
+    /// The message Lambda logs for the failure itself (a runtime that exited), if any.
+    pub fault: Option<String>,
 }
+
+impl InitFailure {
+    /// How the failed Init is reported (`Status: timeout`, or `error` with its type).
+    pub fn status(&self) -> ReportStatus {
+        if self.timed_out {
+            ReportStatus::Timeout
+        } else {
+            ReportStatus::Error(self.error_type.clone())
+        }
+    }
+}
+
+/// The error type of a runtime that exited when it should not have.
+pub(crate) const RUNTIME_EXIT_ERROR: &str = "Runtime.ExitError";
 
 /// [`describe_exit`]'s words for a runtime that exited with status 0.
 const CLEAN_EXIT: &str = "exit status 0";
@@ -53,13 +71,12 @@ pub(crate) fn runtime_exit_message(request_id: Option<&str>, status: &str) -> St
 
 /// A runtime that exited before it was ready.
 pub(crate) fn runtime_exited_in_init(request_id: Option<&str>, status: &str) -> InitFailure {
+    let message = runtime_exit_message(request_id, status);
     InitFailure {
-        error_type: "Runtime.ExitError".to_owned(),
-        payload: error_document(
-            "Runtime.ExitError",
-            &runtime_exit_message(request_id, status),
-        ),
+        error_type: RUNTIME_EXIT_ERROR.to_owned(),
+        payload: error_document(RUNTIME_EXIT_ERROR, &message),
         timed_out: false,
+        fault: Some(message),
     }
 }
 
@@ -71,6 +88,7 @@ pub(crate) fn init_error(error_type: String, body: Bytes) -> InitFailure {
         payload: body,
         error_type,
         timed_out: false,
+        fault: None,
     }
 }
 

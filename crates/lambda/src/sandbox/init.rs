@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::extensions::Registry;
+use crate::invocation_log::{init_report_line, InitPhase};
 use crate::runtime_api::RuntimeEvent;
 
 use super::extension_phases::{self, until, Waited};
@@ -12,6 +13,57 @@ use super::process::runtime_exited;
 use super::{Sandbox, INIT_LIMIT};
 
 impl Sandbox {
+    /// Init failed (`failure`) on the way to invocation `request_id`. As Lambda does: report it,
+    /// reset the sandbox, and run Init again inside the invocation (a "suppressed init"),
+    /// reporting that one too if it fails. Gives when the invoke phase began, and how the
+    /// second Init went.
+    ///
+    /// AWS (recorded 2024-2025): the runtime's Init output twice, each followed by its
+    /// `INIT_REPORT … Phase: init|invoke\tStatus: error\tError Type: …`, then START; the REPORT
+    /// has no `Init Duration`, its Duration spans the second Init.
+    pub(super) async fn suppressed_init(
+        &mut self,
+        failure: InitFailure,
+        request_id: &str,
+    ) -> (Instant, Result<(), InitFailure>) {
+        self.flush_output();
+        let invoke_began = Instant::now();
+        let init_took = invoke_began.saturating_duration_since(self.started);
+        self.log.line(&init_report_line(
+            init_took,
+            InitPhase::Init,
+            &failure.status(),
+        ));
+        let template = self.template.clone();
+        let fresh = match Sandbox::start_logging_to(template, self.init_type, self.log.clone())
+            .await
+        {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                // It started a moment ago; whatever stops it now, the first failure stands.
+                tracing::warn!(function = %self.template.function, "cannot reset the sandbox after a failed Init: {e}");
+                return (invoke_began, Err(failure));
+            }
+        };
+        // Dropping the failed sandbox kills whatever is left of it. The pool registered the
+        // failed one as busy: a service shutdown meanwhile leaves the fresh one to end with the
+        // invocation (its answer or its timeout), when the pool stops it.
+        drop(std::mem::replace(self, fresh));
+        // The INIT_REPORT lines account for Init; the REPORT does not repeat it.
+        self.reported_init = true;
+        let retried = self.wait_ready(Some(request_id)).await;
+        if let Err(failure) = &retried {
+            self.flush_output();
+            let init_took = self.started.elapsed();
+            self.log.line(&init_report_line(
+                init_took,
+                InitPhase::Invoke,
+                &failure.status(),
+            ));
+        }
+        (invoke_began, retried)
+    }
+
     /// Wait until the runtime asks for its first invocation.
     pub async fn wait_ready(&mut self, request_id: Option<&str>) -> Result<(), InitFailure> {
         if self.ready {
@@ -40,6 +92,7 @@ impl Sandbox {
                         error_type: "Sandbox.Timedout".to_owned(),
                         payload: error_document("Sandbox.Timedout", &format!("Init phase timed out after {:.2} seconds", limit.as_secs_f64())),
                         timed_out: true,
+                        fault: None,
                     });
                 }
             };
@@ -70,6 +123,7 @@ impl Sandbox {
                             "The Runtime API listener stopped",
                         ),
                         timed_out: false,
+                        fault: None,
                     });
                 }
             }

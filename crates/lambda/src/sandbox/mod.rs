@@ -44,7 +44,9 @@ pub(crate) use extension_phases::PendingReport;
 use extension_phases::{until, Waited};
 use extension_processes::ExtensionProcesses;
 pub(crate) use function_error::{error_document, InitFailure};
-use function_error::{error_payload, invocation_error_payload};
+use function_error::{
+    error_payload, invocation_error_payload, runtime_exit_message, RUNTIME_EXIT_ERROR,
+};
 pub(crate) use host::SandboxHost;
 pub(crate) use outcome::Answered;
 use outcome::{trace_id, Outcome};
@@ -173,7 +175,14 @@ impl Sandbox {
         let request_id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let trace_id = trace_id();
         let begun = Instant::now();
-        let ready = self.wait_ready(Some(&request_id)).await;
+        let mut ready = self.wait_ready(Some(&request_id)).await;
+        // For a suppressed init, the invoke phase (REPORT's Duration) includes the second Init.
+        let mut invoke_began = None;
+        if let Err(failure) = ready {
+            let (began, retried) = self.suppressed_init(failure, &request_id).await;
+            invoke_began = Some(began);
+            ready = retried;
+        }
         let init_duration = if self.reported_init {
             None
         } else {
@@ -183,17 +192,18 @@ impl Sandbox {
         };
         self.log
             .line(&invocation_log::start_line_of(&request_id, version));
-        let invoke_started = Instant::now();
+        let invoke_started = invoke_began.unwrap_or_else(Instant::now);
         let outcome = match ready {
-            Err(failure) => Outcome {
-                payload: failure.payload,
-                function_error: true,
-                status: if failure.timed_out {
-                    ReportStatus::Timeout
-                } else {
-                    ReportStatus::Error(failure.error_type)
-                },
-            },
+            Err(failure) => {
+                if let Some(fault) = &failure.fault {
+                    self.log_fault(fault, &failure.error_type);
+                }
+                Outcome {
+                    status: failure.status(),
+                    payload: failure.payload,
+                    function_error: true,
+                }
+            }
             Ok(()) => {
                 let caller = Caller {
                     client_context,
@@ -341,7 +351,7 @@ impl Sandbox {
                             return outcome;
                         }
                     }
-                    return Outcome::runtime_exited(request_id, &status);
+                    return self.runtime_exited_during(request_id, &status);
                 }
                 _ = self.timeout_timer.as_mut() => return self.timed_out(request_id),
             };
@@ -370,6 +380,27 @@ impl Sandbox {
                 return outcome;
             }
         }
+    }
+
+    /// The runtime exited during invocation `request_id` (`status` as Lambda words it): the
+    /// failure is logged after the runtime's last output, as Lambda logs it (the error, then its
+    /// type, before END), and is the invocation's outcome.
+    fn runtime_exited_during(&mut self, request_id: &str, status: &str) -> Outcome {
+        let outcome = Outcome::runtime_exited(request_id, status);
+        self.flush_output();
+        self.log_fault(
+            &runtime_exit_message(Some(request_id), status),
+            RUNTIME_EXIT_ERROR,
+        );
+        outcome
+    }
+
+    /// Lambda's own account of a runtime failure in the function's log. AWS (recorded 2023-2025,
+    /// RIE `FaultData`): `RequestId: … Error: Runtime exited with error: exit status 1`, then
+    /// `Runtime.ExitError` on a line of its own.
+    fn log_fault(&self, message: &str, error_type: &str) {
+        self.log.line(message);
+        self.log.line(error_type);
     }
 
     /// The invocation ran out of time: the timeout is logged and the sandbox killed, or with

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::extension_phases::PendingReport;
-use super::function_error::{error_document, runtime_exit_message};
+use super::function_error::{error_document, runtime_exit_message, RUNTIME_EXIT_ERROR};
 use crate::invocation_log::ReportStatus;
 use crate::Invocation;
 
@@ -38,7 +38,7 @@ impl Outcome {
     /// The runtime exited during invocation `request_id` (`status` as Lambda words it).
     pub(super) fn runtime_exited(request_id: &str, status: &str) -> Outcome {
         Outcome::failed(
-            "Runtime.ExitError",
+            RUNTIME_EXIT_ERROR,
             runtime_exit_message(Some(request_id), status),
         )
     }

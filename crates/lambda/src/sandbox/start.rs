@@ -55,6 +55,17 @@ impl Sandbox {
         template: Arc<SandboxTemplate>,
         init_type: InitType,
     ) -> Result<Sandbox, StartError> {
+        let log = FunctionLog::new(&template.function, template.sink.clone());
+        Sandbox::start_logging_to(template, init_type, log).await
+    }
+
+    /// [`Sandbox::start`] writing to `log`: a sandbox Lambda resets to run Init again keeps
+    /// its log stream.
+    pub(super) async fn start_logging_to(
+        template: Arc<SandboxTemplate>,
+        init_type: InitType,
+        log: FunctionLog,
+    ) -> Result<Sandbox, StartError> {
         let launcher = template.launcher.resolved().await;
         check_startable(&launcher).map_err(StartError::Function)?;
         let host = &template.host;
@@ -81,7 +92,6 @@ impl Sandbox {
         let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers, endpoint)
             .await
             .map_err(StartError::host("cannot bind the Runtime API listener"))?;
-        let log = FunctionLog::new(&template.function, template.sink.clone());
         let mut env = template.env.clone();
         env.insert(
             "AWS_LAMBDA_LOG_STREAM_NAME".to_owned(),

@@ -49,7 +49,7 @@ impl Sandbox {
                             return outcome;
                         }
                     }
-                    let outcome = Outcome::runtime_exited(&request_id, &status);
+                    let outcome = self.runtime_exited_during(&request_id, &status);
                     end_with_failure(caller, &outcome);
                     return outcome;
                 }
@@ -65,7 +65,7 @@ impl Sandbox {
                 let outcome = tokio::select! {
                     status = runtime_exited(&mut self.process) => {
                         self.runtime_died();
-                        Outcome::runtime_exited(&request_id, &status)
+                        self.runtime_exited_during(&request_id, &status)
                     }
                     _ = tokio::time::sleep_until(deadline) => self.timed_out(&request_id),
                 };

@@ -94,3 +94,197 @@ async fn output_without_a_final_newline_is_logged_before_end() {
     }
     lambda.shutdown().await;
 }
+
+/// A line with its figures (every run of digits, with its decimals) replaced by `N`, so whole
+/// lines can be compared while durations and memory vary.
+fn shape(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+            {
+                chars.next();
+            }
+            out.push('N');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The `Init Duration` of an INIT_REPORT line and the `Duration` of a REPORT line, in ms.
+fn figure(line: &str, field: &str) -> f64 {
+    line.split(field)
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {field:?} in {line:?}"))
+}
+
+/// AWS (recorded 2024-2025): an Init that fails is reported, run again inside the invocation
+/// (a "suppressed init") and reported again, before START; the REPORT then has no
+/// `Init Duration` and its Duration spans the second Init.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_init_is_reported_retried_in_the_invocation_and_reported_again() {
+    let spec = crate::harness::spec("Broken", "python3.12", "app.handler", "python_import_error");
+    let (lambda, lines) = service(vec![spec]);
+    let inv = invoke(&lambda, "Broken", json!({})).await;
+    let id = &inv.request_id;
+    let error = "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'module_that_does_not_exist'\rTraceback (most recent call last):";
+    let tail: Vec<&str> = inv.log_tail.lines().collect();
+    let shapes: Vec<String> = tail.iter().map(|l| shape(l)).collect();
+    assert_eq!(
+        shapes,
+        [
+            error.to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
+            error.to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tStatus: error\tError Type: Runtime.ImportModuleError\t")),
+        ],
+        "{tail:#?}"
+    );
+    assert_eq!(tail[4], format!("START RequestId: {id} Version: $LATEST"));
+    assert!(tail[6].starts_with(&format!("REPORT RequestId: {id}\t")));
+    let second_init = figure(tail[3], "Init Duration: ");
+    assert!(figure(tail[6], "\tDuration: ") >= second_init, "{tail:#?}");
+    // The stored stream holds the same lines.
+    assert_eq!(lines.of("Broken").join("\n") + "\n", inv.log_tail);
+    lambda.shutdown().await;
+}
+
+/// A runtime that exits during Init: Lambda's own account of the exit, with the request id,
+/// sits between START and END.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_that_exits_in_init_is_reported_as_an_exit_error_in_both_phases() {
+    let spec = crate::harness::spec("GivesUp", "provided.al2023", "x", "provided_init_exit");
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "GivesUp", json!({})).await;
+    let id = &inv.request_id;
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            "no configuration, giving up".to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError".to_owned(),
+            "no configuration, giving up".to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(&format!("RequestId: {id} Error: Runtime exited with error: exit status 3")),
+            "Runtime.ExitError".to_owned(),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tStatus: error\tError Type: Runtime.ExitError\t")),
+        ],
+        "{}",
+        inv.log_tail
+    );
+    assert!(inv.log_tail.contains(&format!(
+        "\nRequestId: {id} Error: Runtime exited with error: exit status 3\n"
+    )));
+    assert_eq!(
+        json_payload(&inv.payload)["errorMessage"],
+        format!("RequestId: {id} Error: Runtime exited with error: exit status 3")
+    );
+    lambda.shutdown().await;
+}
+
+/// A runtime that dies during an invocation (a crash, `os._exit`): after its last output,
+/// Lambda logs the error and its type, then END and a REPORT with the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_that_dies_mid_invocation_is_logged_before_end() {
+    let (lambda, _) = service(vec![python("Crash", "app.crash")]);
+    let inv = invoke(&lambda, "Crash", json!({})).await;
+    let id = &inv.request_id;
+    let tail: Vec<&str> = inv.log_tail.lines().collect();
+    let start = tail
+        .iter()
+        .position(|l| *l == format!("START RequestId: {id} Version: $LATEST"))
+        .unwrap_or_else(|| panic!("{tail:#?}"));
+    let shapes: Vec<String> = tail[start + 1..].iter().map(|l| shape(l)).collect();
+    assert_eq!(
+        shapes,
+        [
+            "about to crash".to_owned(),
+            shape(&format!("RequestId: {id} Error: Runtime exited with error: exit status 1")),
+            "Runtime.ExitError".to_owned(),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tInit Duration: 1 ms\tStatus: error\tError Type: Runtime.ExitError\t")),
+        ],
+        "{tail:#?}"
+    );
+    assert_eq!(
+        tail[start + 2],
+        format!("RequestId: {id} Error: Runtime exited with error: exit status 1")
+    );
+    lambda.shutdown().await;
+}
+
+/// A timeout: Lambda's timestamped line after the function's output, then END and a REPORT
+/// whose status is `timeout`, with no error type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_is_logged_with_its_own_line_and_status() {
+    let mut spec = python("Slow", "app.slow");
+    spec.timeout = std::time::Duration::from_secs(1);
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Slow", json!({"seconds": 3})).await;
+    let id = &inv.request_id;
+    let tail: Vec<&str> = inv.log_tail.lines().collect();
+    let n = tail.len();
+    assert!(n >= 4, "{tail:#?}");
+    let (timed_out, end, report) = (tail[n - 3], tail[n - 2], tail[n - 1]);
+    assert!(
+        timed_out.ends_with(&format!("Z {id} Task timed out after 1.00 seconds")),
+        "{tail:#?}"
+    );
+    assert_eq!(end, format!("END RequestId: {id}"));
+    assert_eq!(
+        shape(report),
+        shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tInit Duration: 1 ms\tStatus: timeout\t"))
+    );
+    lambda.shutdown().await;
+}
+
+fn json_payload(payload: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(payload).expect("a JSON payload")
+}
+
+/// An Init that fails once and succeeds when Lambda runs it again inside the invocation: the
+/// invocation runs; only the failed Init is reported, and the REPORT has no `Init Duration`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_init_that_succeeds_on_its_second_run_serves_the_invocation() {
+    let marker = std::env::temp_dir().join(format!(
+        "sluice-flaky-init-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut spec = python("Flaky", "flaky_init.handler");
+    spec.environment.insert(
+        "FLAKY_MARKER".to_owned(),
+        marker.to_string_lossy().into_owned(),
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Flaky", json!({})).await;
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    assert_eq!(crate::harness::json(&inv), json!("ready"));
+    let id = &inv.request_id;
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            "[ERROR] Runtime.ImportModuleError: Unable to import module 'flaky_init': not ready yet\rTraceback (most recent call last):".to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\t")),
+        ],
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}

@@ -1,6 +1,6 @@
 //! `AWS_LAMBDA_LOG_FORMAT=JSON` (what `LoggingConfig: LogFormat: JSON` sets): Lambda then writes
-//! its own lines as JSON platform events, `platform.start` and `platform.report` (END has no JSON
-//! form). The runtimes' bootstraps format the function's logger output; this turns Sluice's
+//! its own lines as JSON platform events, `platform.initReport` (for a failed Init),
+//! `platform.start` and `platform.report` (END has no JSON form). The runtimes' bootstraps format the function's logger output; this turns Sluice's
 //! START/END/REPORT text into the events CloudWatch would hold.
 //!
 //! AWS: the invocation's `X-Amz-Log-Type: Tail` and the terminal also get JSON; Sluice keeps those
@@ -19,6 +19,9 @@ pub fn platform_event(line: &str, time: &str) -> Option<Option<String>> {
     }
     if line.starts_with("END RequestId: ") {
         return Some(None);
+    }
+    if let Some(rest) = line.strip_prefix("INIT_REPORT ") {
+        return Some(Some(init_report(rest, time)));
     }
     let rest = line.strip_prefix("REPORT RequestId: ")?;
     let mut parts = rest.split('\t');
@@ -64,6 +67,34 @@ pub fn platform_event(line: &str, time: &str) -> Option<Option<String>> {
     Some(Some(event(time, "platform.report", record)))
 }
 
+/// `INIT_REPORT Init Duration: … ms\tPhase: …\tStatus: …[\tError Type: …]` as the
+/// `platform.initReport` event of the Telemetry API schema: `initializationType`, `phase`,
+/// `status`, `errorType` when there is one, and `metrics.durationMs`. Sluice writes the line
+/// only for an on-demand sandbox's failed Init (a provisioned one is ready before any call).
+fn init_report(fields: &str, time: &str) -> String {
+    let mut record = json!({"initializationType": "on-demand", "status": "success"});
+    let mut metrics = Map::new();
+    for part in fields.split('\t') {
+        let Some((name, value)) = part.split_once(": ") else {
+            continue;
+        };
+        let value = value.trim();
+        match name.trim() {
+            "Init Duration" => {
+                if let Some(ms) = value.split(' ').next().and_then(|n| n.parse::<f64>().ok()) {
+                    metrics.insert("durationMs".to_owned(), json!(ms));
+                }
+            }
+            "Phase" => record["phase"] = json!(value),
+            "Status" => record["status"] = json!(value),
+            "Error Type" => record["errorType"] = json!(value),
+            _ => {}
+        }
+    }
+    record["metrics"] = Value::Object(metrics);
+    event(time, "platform.initReport", record)
+}
+
 fn event(time: &str, kind: &str, record: Value) -> String {
     json!({"time": time, "type": kind, "record": record}).to_string()
 }
@@ -102,5 +133,30 @@ mod tests {
         assert_eq!(failed["record"]["errorType"], "Runtime.ExitError");
         // The line's closing tab adds no field.
         assert_eq!(failed["record"]["metrics"].as_object().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_failed_init_becomes_an_init_report_event() {
+        let init = parsed("INIT_REPORT Init Duration: 512.34 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError");
+        assert_eq!(
+            init,
+            serde_json::json!({
+                "time": "2026-01-01T00:00:00.000Z",
+                "type": "platform.initReport",
+                "record": {
+                    "initializationType": "on-demand",
+                    "phase": "init",
+                    "status": "error",
+                    "errorType": "Runtime.ImportModuleError",
+                    "metrics": {"durationMs": 512.34},
+                },
+            })
+        );
+        let timed_out =
+            parsed("INIT_REPORT Init Duration: 10000.00 ms\tPhase: invoke\tStatus: timeout");
+        assert_eq!(timed_out["record"]["phase"], "invoke");
+        assert_eq!(timed_out["record"]["status"], "timeout");
+        assert!(timed_out["record"].get("errorType").is_none());
+        assert_eq!(timed_out["record"]["metrics"]["durationMs"], 10000.0);
     }
 }
