@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use sluice_apigw::Apis;
-use sluice_template::{HttpApi, HttpIntegration, HttpRoute, RestApi, Route};
+use sluice_template::{HttpApi, HttpIntegration, HttpRoute, PayloadFormat, RestApi, Route};
 
 use crate::*;
 
@@ -126,4 +126,46 @@ async fn a_route_whose_integration_is_not_emulated_is_matched_and_answers_500() 
     let (response, body) = h.send(get("/elsewhere")).await;
     assert_eq!(response.status(), 404);
     assert_eq!(&body[..], br#"{"message":"Not Found"}"#);
+}
+
+#[tokio::test]
+async fn a_greedy_route_takes_its_bare_prefix_with_a_trailing_slash_as_an_empty_proxy() {
+    // AWS HTTP API: `/x/` reaches `ANY /x/{proxy+}` with `proxy` empty, in both payload formats;
+    // `/x` (no slash) is not under the greedy resource.
+    let api = HttpApi {
+        routes: vec![
+            HttpRoute {
+                payload_format: PayloadFormat::V1,
+                ..route("ANY", "/x/{proxy+}", "X")
+            },
+            route("ANY", "/y/{proxy+}", "Y"),
+        ],
+        ..http_apis().remove(0)
+    };
+    let h = serving(
+        Behaviour::Respond(r#"{"statusCode":200}"#),
+        Apis {
+            http: &[api],
+            ..Apis::default()
+        },
+    );
+    let (response, _) = h.send(get("/x/")).await;
+    assert_eq!(response.status(), 200);
+    let (function, event) = h.last_event();
+    assert_eq!(function, "X");
+    assert_eq!(event["version"], "1.0");
+    assert_eq!(event["resource"], "/x/{proxy+}");
+    assert_eq!(event["path"], "/x/");
+    assert_eq!(event["pathParameters"], serde_json::json!({"proxy": ""}));
+
+    let (response, _) = h.send(get("/y/")).await;
+    assert_eq!(response.status(), 200);
+    let (function, event) = h.last_event();
+    assert_eq!(function, "Y");
+    assert_eq!(event["routeKey"], "ANY /y/{proxy+}");
+    assert_eq!(event["rawPath"], "/y/");
+    assert_eq!(event["pathParameters"], serde_json::json!({"proxy": ""}));
+
+    let (response, _) = h.send(get("/x")).await;
+    assert_eq!(response.status(), 404);
 }
