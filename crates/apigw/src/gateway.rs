@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
-use sluice_template::{FunctionUrl, HttpApi, Integration, PayloadFormat, RestApi};
+use sluice_template::{FunctionUrl, HttpApi, HttpIntegration, Integration, PayloadFormat, RestApi};
 
 use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
@@ -534,7 +534,12 @@ pub(crate) fn compile(
             dialect: Dialect::HttpApi(route.payload_format),
             route_key: route.route_key(),
             timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
-            integration: sluice_template::Integration::LambdaProxy,
+            integration: match &route.integration {
+                HttpIntegration::Lambda => Integration::LambdaProxy,
+                HttpIntegration::NotEmulated { kind } => {
+                    Integration::Unsupported { kind: kind.clone() }
+                }
+            },
             validation: None,
             // AWS: HTTP APIs do not pass an operation name on.
             operation_name: None,

@@ -25,6 +25,7 @@ fn rest_route(method: &str, path: &str, function: &str) -> Route {
         method: method.into(),
         path: path.into(),
         function: function.into(),
+        integration: Default::default(),
         event_name: format!("{function}{method}"),
         ..Default::default()
     }
@@ -35,6 +36,7 @@ fn http_route(method: &str, path: &str, function: &str) -> HttpRoute {
         method: method.into(),
         path: path.into(),
         function: function.into(),
+        integration: Default::default(),
         event_name: format!("{function}{method}"),
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,

@@ -23,7 +23,7 @@ pub fn print(
                 .http_apis
                 .iter()
                 .flat_map(|api| api.routes.iter())
-                .map(|r| (r.method.as_str(), r.path.as_str(), r.function.clone())),
+                .map(|r| (r.method.as_str(), r.path.as_str(), r.target())),
         )
         .collect();
     for url in &model.function_urls {
@@ -74,7 +74,7 @@ pub fn summary(out: &mut impl Write, model: &Model) -> io::Result<()> {
             api.logical_id, api.stage_name
         )?;
         for r in &api.routes {
-            writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.function)?;
+            writeln!(out, "  {:<7} {}  -> {}", r.method, r.path, r.target())?;
         }
     }
     for url in &model.function_urls {

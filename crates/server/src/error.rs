@@ -46,6 +46,10 @@ pub enum ServerError {
         /// Why not.
         message: String,
     },
+    /// Several functions cannot run: each one's reason, one after another (`validate` reports
+    /// them all, as start-up warns about each).
+    #[error("{} functions cannot run:\n{}", .0.len(), list(.0))]
+    BrokenFunctions(Vec<ServerError>),
     /// Authorizers, API keys or limits could not be set up.
     #[error(transparent)]
     Auth(#[from] crate::auth_setup::AuthSetupError),
@@ -68,4 +72,13 @@ pub enum ServerError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// Errors one per line (a template error's hint stays on its own indented line).
+fn list(errors: &[ServerError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -275,22 +275,31 @@ fn layer_paths(
     set("LD_LIBRARY_PATH", lib, false);
 }
 
-/// What each function runs, one line each, or the first reason the application cannot start:
-/// every check `start-api` makes before serving (each function's code and runtime, then routes),
-/// in the same order, with nothing started or written. `start-api` serves despite a function
-/// that cannot run (only its invocations fail); `validate` reports it as the error it is.
+/// What each function runs, one line each, or why the application cannot start as written: every
+/// check `start-api` makes before serving, with nothing started or written. Routes that cannot be
+/// served stop here (as they stop start-up); otherwise every function that cannot run is reported,
+/// one error each ([`ServerError::BrokenFunctions`] when there are several). `start-api` serves
+/// despite them (only their invocations fail); `validate` reports them as the errors they are.
 pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, ServerError> {
-    let lines = model
-        .functions
-        .iter()
-        .map(|f| runnable(f).map(|located| runs_line(f, &located)))
-        .collect::<Result<Vec<_>, _>>()?;
     sluice_apigw::check_routes(sluice_apigw::Apis {
         rest: &model.rest_apis,
         http: &model.http_apis,
         function_urls: &model.function_urls,
     })?;
-    Ok(lines)
+    let mut lines = Vec::new();
+    let mut broken = Vec::new();
+    for function in &model.functions {
+        match runnable(function) {
+            Ok(located) => lines.push(runs_line(function, &located)),
+            Err(error) => broken.push(error),
+        }
+    }
+    // Every broken function, not just the first: start-up warns about each one.
+    match broken.len() {
+        0 => Ok(lines),
+        1 => Err(broken.remove(0)),
+        _ => Err(ServerError::BrokenFunctions(broken)),
+    }
 }
 
 /// What a function runs, or why it cannot run (at the template's `Runtime`, `CodeUri` or

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
-    Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
-    DEFAULT_ROUTE, DEFAULT_STAGE,
+    Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpIntegration, HttpRoute, InvokeMode,
+    PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 use crate::openapi::{self, function_name_of};
 use crate::yaml_tree::Node;
@@ -121,6 +121,7 @@ pub(crate) fn build(
             );
             for r in openapi::routes(body, &where_, resolver, functions, warnings, false)? {
                 routes.push(HttpRoute {
+                    integration: r.http_integration(),
                     method: r.method,
                     path: r.path,
                     function: r.function,
@@ -140,34 +141,18 @@ pub(crate) fn build(
     }
 
     // Integrations by logical id, for the routes that target them.
-    let mut integrations: BTreeMap<&str, (String, PayloadFormat, u32)> = BTreeMap::new();
+    let mut integrations: BTreeMap<&str, Integrated> = BTreeMap::new();
     for integration in of("AWS::ApiGatewayV2::Integration") {
-        let kind = integration
-            .text("IntegrationType", resolver)?
-            .unwrap_or_default();
-        if kind != "AWS_PROXY" {
+        let read = read_integration(integration, resolver, functions)?;
+        if let HttpIntegration::NotEmulated { kind } = &read.integration {
+            // AWS serves the routes through it; Sluice matches them (CORS and authorizers
+            // apply) and answers 500.
             warnings.push(format!(
-                "Resources.{}: IntegrationType {kind} is not emulated yet (its routes are ignored)",
+                "Resources.{}: the {kind} integration is not emulated; its routes answer 500 Internal Server Error",
                 integration.id
             ));
-            continue;
         }
-        let uri = integration
-            .text("IntegrationUri", resolver)?
-            .unwrap_or_default();
-        let function = function_for(&uri, integration, "IntegrationUri", resolver, functions)?;
-        let payload_format = match integration
-            .text("PayloadFormatVersion", resolver)?
-            .as_deref()
-        {
-            Some("1.0") => PayloadFormat::V1,
-            _ => PayloadFormat::V2,
-        };
-        let timeout = integration
-            .text("TimeoutInMillis", resolver)?
-            .and_then(|t| t.trim().parse::<u32>().ok())
-            .map_or(MAX_TIMEOUT_MS, |t| t.clamp(50, MAX_TIMEOUT_MS));
-        integrations.insert(integration.id, (function, payload_format, timeout));
+        integrations.insert(integration.id, read);
     }
     for route in of("AWS::ApiGatewayV2::Route") {
         let api_id = route.text("ApiId", resolver)?.unwrap_or_default();
@@ -180,21 +165,23 @@ pub(crate) fn build(
         };
         let target = route.text("Target", resolver)?.unwrap_or_default();
         let integration_id = target.strip_prefix("integrations/").unwrap_or(&target);
-        let Some((function, payload_format, timeout)) = integrations.get(integration_id) else {
+        let Some(integrated) = integrations.get(integration_id) else {
             warnings.push(format!(
-                "Resources.{}: Target {target:?} is not an emulated AWS_PROXY integration (route ignored)",
+                "Resources.{}: Target {target:?} is not an AWS::ApiGatewayV2::Integration of this template (route ignored)",
                 route.id
             ));
             continue;
         };
         let route_key = route.text("RouteKey", resolver)?.unwrap_or_default();
-        api.routes.push(route_from_key(
+        let mut http_route = route_from_key(
             &route_key,
-            function.clone(),
+            integrated.function.clone(),
             format!("Resources.{}", route.id),
-            *payload_format,
-            *timeout,
-        ));
+            integrated.payload_format,
+            integrated.timeout_ms,
+        );
+        http_route.integration = integrated.integration.clone();
+        api.routes.push(http_route);
     }
     for stage in of("AWS::ApiGatewayV2::Stage") {
         let api_id = stage.text("ApiId", resolver)?.unwrap_or_default();
@@ -251,6 +238,71 @@ pub(crate) fn build(
     Ok((apis, urls))
 }
 
+/// What an `AWS::ApiGatewayV2::Integration` gives the routes that target it.
+struct Integrated {
+    /// Logical id of the function (empty when the integration is not a template's function).
+    function: String,
+    integration: HttpIntegration,
+    payload_format: PayloadFormat,
+    timeout_ms: u32,
+}
+
+/// Reads one integration: a Lambda proxy of a template function, or one Sluice does not run
+/// (`HTTP_PROXY`, an AWS service `IntegrationSubtype`, a function of another stack).
+fn read_integration(
+    integration: &Resource<'_>,
+    resolver: &Resolver<'_>,
+    functions: &[Function],
+) -> Result<Integrated, TemplateError> {
+    let payload_format = match integration
+        .text("PayloadFormatVersion", resolver)?
+        .as_deref()
+    {
+        Some("1.0") => PayloadFormat::V1,
+        _ => PayloadFormat::V2,
+    };
+    let timeout_ms = integration
+        .text("TimeoutInMillis", resolver)?
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .map_or(MAX_TIMEOUT_MS, |t| t.clamp(50, MAX_TIMEOUT_MS));
+    let not_emulated = |kind: String| Integrated {
+        function: String::new(),
+        integration: HttpIntegration::NotEmulated { kind },
+        payload_format,
+        timeout_ms,
+    };
+    let kind = integration
+        .text("IntegrationType", resolver)?
+        .unwrap_or_else(|| "(no IntegrationType)".to_owned());
+    if kind != "AWS_PROXY" {
+        return Ok(not_emulated(kind));
+    }
+    if let Some(subtype) = integration.text("IntegrationSubtype", resolver)? {
+        return Ok(not_emulated(subtype));
+    }
+    let uri = integration
+        .text("IntegrationUri", resolver)?
+        .unwrap_or_default();
+    // A deployed function of another stack: AWS invokes it; locally there is nothing to invoke.
+    if let Some(name) = function_name_of(&uri) {
+        if !functions
+            .iter()
+            .any(|f| f.name == name || f.logical_id == name)
+        {
+            return Ok(not_emulated(format!(
+                "Lambda (function {name}, outside the template)"
+            )));
+        }
+    }
+    let function = function_for(&uri, integration, "IntegrationUri", resolver, functions)?;
+    Ok(Integrated {
+        function,
+        integration: HttpIntegration::Lambda,
+        payload_format,
+        timeout_ms,
+    })
+}
+
 /// A route from a route key (`GET /items/{id}`, `ANY /{proxy+}`, `$default`).
 fn route_from_key(
     route_key: &str,
@@ -267,6 +319,7 @@ fn route_from_key(
         method,
         path,
         function,
+        integration: HttpIntegration::Lambda,
         event_name,
         payload_format,
         timeout_ms,

@@ -11,7 +11,8 @@ use crate::event_api::EventApi;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::{
-    Function, FunctionUrl, HttpApi, HttpRoute, PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
+    Function, FunctionUrl, HttpApi, HttpIntegration, HttpRoute, PayloadFormat, DEFAULT_ROUTE,
+    DEFAULT_STAGE,
 };
 use crate::openapi;
 use crate::route_path::{PathError, ResourcePath};
@@ -128,6 +129,7 @@ pub(crate) fn build(
                     events.extend(routes.into_iter().map(|r| HttpEvent {
                         resource: ResourcePath::parse(&r.path).ok(),
                         route: HttpRoute {
+                            integration: r.http_integration(),
                             method: r.method,
                             path: r.path,
                             function: r.function,
@@ -414,6 +416,7 @@ fn read_events(
                 method,
                 path: route_path,
                 function: id.to_owned(),
+                integration: HttpIntegration::Lambda,
                 event_name: event_name.clone(),
                 payload_format,
                 timeout_ms,

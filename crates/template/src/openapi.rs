@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
-    Function, Integration, PayloadFormat, RequestValidation, RestApi, Route, DEFAULT_ROUTE,
+    Function, HttpIntegration, Integration, PayloadFormat, RequestValidation, RestApi, Route,
+    DEFAULT_ROUTE,
 };
 use crate::yaml_tree::Node;
 
@@ -210,18 +211,48 @@ pub(crate) fn routes(
             });
             continue;
         }
-        if kind != "aws_proxy" {
+        // AWS serves a route whatever its integration; one Sluice cannot run answers 500 (with
+        // the route matched, so CORS and authorizers still apply), as on AWS when the backend
+        // fails.
+        let answer = if rest {
+            "Internal server error"
+        } else {
+            "Internal Server Error"
+        };
+        let mut not_emulated = |kind: String, place: &str, what: String| {
             warnings.push(format!(
-                "{integration_path}: integration type {kind:?} is not emulated yet (route ignored)"
+                "{}: {what}; {method} {path_key} answers 500 {answer}",
+                crate::yaml_tree::display_path(place)
+            ));
+            OpenApiRoute {
+                method: method.to_owned(),
+                path: route_path_of(path_key),
+                function: String::new(),
+                integration: Integration::Unsupported { kind },
+                validation: validation.clone(),
+                payload_format: None,
+                operation_id: operation_id.clone(),
+                property: op_path.clone(),
+                at: node.clone(),
+            }
+        };
+        if kind != "aws_proxy" {
+            let upper = kind.to_ascii_uppercase();
+            out.push(not_emulated(
+                upper.clone(),
+                &integration_path,
+                format!("integration type {upper} is not emulated"),
             ));
             continue;
         }
         // HTTP APIs' AWS service integrations (EventBridge-PutEvents, SQS-SendMessage, …)
         // are aws_proxy with a subtype and no function.
         if let Some(subtype) = text("integrationSubtype")? {
-            warnings.push(format!(
-                    "{integration_path}: the {subtype} service integration is not emulated yet (route ignored)"
-                ));
+            out.push(not_emulated(
+                subtype.clone(),
+                &integration_path,
+                format!("the {subtype} service integration is not emulated"),
+            ));
             continue;
         }
         let uri = text("uri")?.unwrap_or_default();
@@ -238,31 +269,13 @@ pub(crate) fn routes(
         else {
             // A function of another stack (a deployed ARN): API Gateway imports the route and
             // answers 500 if it cannot invoke it; locally there is nothing to invoke.
-            let uri_path = join_path(&integration_path, "uri");
-            if rest {
-                warnings.push(format!(
-                        "{}: the integration calls function {name}, which this template does not define; {method} {path_key} answers 500 Internal server error",
-                        crate::yaml_tree::display_path(&uri_path)
-                    ));
-                out.push(OpenApiRoute {
-                    method: method.to_owned(),
-                    path: path_key.clone(),
-                    function: String::new(),
-                    integration: Integration::Unsupported {
-                        kind: format!("Lambda (function {name}, outside the template)"),
-                    },
-                    validation,
-                    payload_format: None,
-                    operation_id,
-                    property: op_path,
-                    at: node.clone(),
-                });
-            } else {
-                warnings.push(format!(
-                        "{}: the integration calls function {name}, which this template does not define (route ignored)",
-                        crate::yaml_tree::display_path(&uri_path)
-                    ));
-            }
+            out.push(not_emulated(
+                format!("Lambda (function {name}, outside the template)"),
+                &join_path(&integration_path, "uri"),
+                format!(
+                    "the integration calls function {name}, which this template does not define"
+                ),
+            ));
             continue;
         };
         let payload_format = match text("payloadFormatVersion")?.as_deref() {
@@ -277,15 +290,9 @@ pub(crate) fn routes(
                 ))
             }
         };
-        // HTTP API writes its catch-all route as the path `/$default`.
-        let route_path = if path_key == "/$default" || path_key == "$default" {
-            DEFAULT_ROUTE.to_owned()
-        } else {
-            path_key.clone()
-        };
         out.push(OpenApiRoute {
             method: method.to_owned(),
-            path: route_path,
+            path: route_path_of(path_key),
             function: function.logical_id.clone(),
             integration: Integration::LambdaProxy,
             validation,
@@ -296,6 +303,27 @@ pub(crate) fn routes(
         });
     }
     Ok(out)
+}
+
+/// The route path of a path key: HTTP API writes its catch-all route as the path `/$default`.
+fn route_path_of(path_key: &str) -> String {
+    if path_key == "/$default" || path_key == "$default" {
+        DEFAULT_ROUTE.to_owned()
+    } else {
+        path_key.to_owned()
+    }
+}
+
+impl OpenApiRoute {
+    /// The route's integration as an HTTP API carries it (a Lambda proxy, or one not emulated).
+    pub(crate) fn http_integration(&self) -> HttpIntegration {
+        match &self.integration {
+            Integration::Unsupported { kind } => {
+                HttpIntegration::NotEmulated { kind: kind.clone() }
+            }
+            _ => HttpIntegration::Lambda,
+        }
+    }
 }
 
 /// An operation of an OpenAPI document without an `x-amazon-apigateway-integration`.

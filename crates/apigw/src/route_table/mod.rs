@@ -316,7 +316,13 @@ impl RouteTable {
                 Some(_) if entry.method == "ANY" => 1,
                 Some(_) => continue,
             };
-            let Some(path_parameters) = match_segments(&entry.path.segments, &segments) else {
+            // HTTP API: `/x/` reaches `/x/{proxy+}` with an empty `proxy`; REST treats `/x/` as
+            // `/x`, which its greedy resource does not match.
+            let bare_prefix =
+                matches!(entry.dialect, Dialect::HttpApi(_)) && raw_path.ends_with('/');
+            let Some(path_parameters) =
+                match_segments(&entry.path.segments, &segments, bare_prefix)
+            else {
                 continue;
             };
             let specificity: Vec<u8> = entry.path.segments.iter().map(PathSegment::rank).collect();
@@ -359,8 +365,14 @@ fn request_segments(raw_path: &str) -> Vec<&str> {
     }
 }
 
-/// Bind a template to request segments; `None` when it does not match.
-fn match_segments(template: &[PathSegment], request: &[&str]) -> Option<Vec<(String, String)>> {
+/// Bind a template to request segments; `None` when it does not match. `bare_prefix`: the
+/// request ended in `/` right after a greedy resource's parent (HTTP API's `/x/` for `/x/{proxy+}`),
+/// which binds the greedy variable to `""`; the root (`/` for `/{proxy+}`) never does.
+fn match_segments(
+    template: &[PathSegment],
+    request: &[&str],
+    bare_prefix: bool,
+) -> Option<Vec<(String, String)>> {
     let mut params = Vec::new();
     for (i, segment) in template.iter().enumerate() {
         match segment {
@@ -374,6 +386,10 @@ fn match_segments(template: &[PathSegment], request: &[&str]) -> Option<Vec<(Str
                 params.push((name.clone(), (*value).to_owned()));
             }
             PathSegment::Greedy(name) => {
+                if bare_prefix && i > 0 && request.len() == i {
+                    params.push((name.clone(), String::new()));
+                    return Some(params);
+                }
                 let rest = request.get(i..).filter(|r| !r.is_empty())?;
                 let value = rest.join("/");
                 if value.is_empty() {

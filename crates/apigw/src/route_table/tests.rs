@@ -177,6 +177,16 @@ fn root_greedy_needs_a_segment() {
 }
 
 #[test]
+fn rest_greedy_resources_do_not_take_their_bare_prefix() {
+    // AWS REST: `/x/` is the resource `/x`, which `/x/{proxy+}` does not match (403 Missing
+    // Authentication Token); HTTP APIs differ (an empty `proxy`).
+    let table = RouteTable::new(&[api(&[("ANY", "/x/{proxy+}", "X")])]).expect("valid");
+    assert!(table.find("GET", "/x/").is_none());
+    assert!(table.find("GET", "/x").is_none());
+    assert!(table.find("GET", "/x/a").is_some());
+}
+
+#[test]
 fn resource_keeps_template_spelling() {
     let table = RouteTable::new(&[api(&[("GET", "/items/{id}/", "F")])]).expect("valid");
     let found = table.find("GET", "/items/7").expect("routed");

@@ -27,6 +27,7 @@ pub(crate) fn route(method: &str, path: &str, function: &str) -> HttpRoute {
         method: method.into(),
         path: path.into(),
         function: function.into(),
+        integration: Default::default(),
         event_name: format!("{function}Event"),
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,

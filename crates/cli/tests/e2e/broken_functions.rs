@@ -204,10 +204,19 @@ fn validate_refuses_what_start_api_warns_about_and_invoke_fails_only_the_broken_
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("Resources.NoModule.Properties.Handler: module nomodule not found"),
-        "{stderr}"
-    );
+    // Every broken function, at its file:line:property, as start-up warns about each.
+    let file = template.display();
+    assert!(stderr.contains("5 functions cannot run"), "{stderr}");
+    for problem in [
+        format!("{file}:15:16: Resources.NoModule.Properties.Handler: module nomodule not found"),
+        format!("{file}:23:16: Resources.Malformed.Properties.Handler: \"code/handler\" is not module.function"),
+        format!("{file}:31:16: Resources.NodeNoModule.Properties.Handler: module nomodule not found"),
+        format!("{file}:38:16: Resources.Java.Properties.Runtime: java21 is not a runtime Sluice can run"),
+        format!("{file}:48:16: Resources.NoFolder.Properties.CodeUri: folder {} does not exist", dir.join("missing").display()),
+    ] {
+        assert!(stderr.contains(&problem), "{problem}\n{stderr}");
+    }
+    assert!(!stderr.contains("Healthy"), "{stderr}");
 
     let invoke = |function: &str| {
         Command::new(sluice())

@@ -32,15 +32,32 @@ pub enum PayloadFormat {
     V2,
 }
 
-/// One HTTP API route: a route key integrated with a function.
+/// What serves an HTTP API route.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HttpIntegration {
+    /// A Lambda proxy integration of the route's function.
+    #[default]
+    Lambda,
+    /// An integration Sluice does not run (an AWS service subtype such as SQS-SendMessage,
+    /// `HTTP_PROXY`, a function outside the template). AWS serves the route through it; Sluice
+    /// matches the route (so CORS and authorizers apply) and answers 500.
+    NotEmulated {
+        /// What the integration is, for messages (`SQS-SendMessage`, `HTTP_PROXY`).
+        kind: String,
+    },
+}
+
+/// One HTTP API route: a route key and its integration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRoute {
     /// Upper-case method or `ANY`; `ANY` for `$default`.
     pub method: String,
     /// The path template (`/items/{id}`), or `$default`.
     pub path: String,
-    /// Logical id of the function.
+    /// Logical id of the function (empty when the integration is not a template's function).
     pub function: String,
+    /// The route's integration.
+    pub integration: HttpIntegration,
     /// The event's name in `Events`, for messages.
     pub event_name: String,
     /// `PayloadFormatVersion`.
@@ -56,6 +73,14 @@ impl HttpRoute {
             DEFAULT_ROUTE.to_owned()
         } else {
             format!("{} {}", self.method, self.path)
+        }
+    }
+
+    /// What the route reaches, for route tables: the function, or the integration not emulated.
+    pub fn target(&self) -> String {
+        match &self.integration {
+            HttpIntegration::Lambda => self.function.clone(),
+            HttpIntegration::NotEmulated { kind } => format!("{kind} (not emulated: 500)"),
         }
     }
 }

@@ -8,8 +8,8 @@ mod rest_method;
 mod streams;
 
 pub use http::{
-    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpRoute, InvokeMode, PayloadFormat,
-    DEFAULT_ROUTE, DEFAULT_STAGE,
+    Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpIntegration, HttpRoute, InvokeMode,
+    PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use streams::{StartingPosition, StreamMapping};
 

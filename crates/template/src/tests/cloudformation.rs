@@ -389,6 +389,78 @@ fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error
 }
 
 #[test]
+fn raw_http_api_integrations_sluice_cannot_run_keep_their_routes() {
+    // AWS serves each route through its integration; Sluice keeps the routes and answers 500.
+    let model = load(
+        "Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: api, ProtocolType: HTTP}
+  Queue:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: SQS-SendMessage
+      PayloadFormatVersion: '1.0'
+      RequestParameters: {QueueUrl: https://sqs.us-east-1.amazonaws.com/123456789012/q, MessageBody: $request.body}
+  Site:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: HTTP_PROXY
+      IntegrationMethod: ANY
+      IntegrationUri: https://example.com
+      PayloadFormatVersion: '1.0'
+  Elsewhere:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationUri: arn:aws:lambda:us-east-1:123456789012:function:Elsewhere
+      PayloadFormatVersion: '2.0'
+  Send:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: POST /send, Target: !Sub 'integrations/${Queue}'}
+  Pages:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: GET /site, Target: !Sub 'integrations/${Site}'}
+  Other:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: GET /other, Target: !Sub 'integrations/${Elsewhere}'}
+",
+    );
+    let routes: Vec<(String, crate::HttpIntegration)> = model.http_apis[0]
+        .routes
+        .iter()
+        .map(|r| (r.route_key(), r.integration.clone()))
+        .collect();
+    let not_emulated = |kind: &str| crate::HttpIntegration::NotEmulated { kind: kind.into() };
+    assert_eq!(
+        routes,
+        vec![
+            ("POST /send".into(), not_emulated("SQS-SendMessage")),
+            ("GET /site".into(), not_emulated("HTTP_PROXY")),
+            (
+                "GET /other".into(),
+                not_emulated("Lambda (function Elsewhere, outside the template)")
+            ),
+        ]
+    );
+    for id in ["Queue", "Site", "Elsewhere"] {
+        assert!(
+            model
+                .warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("Resources.{id}: "))
+                    && w.contains("its routes answer 500 Internal Server Error")),
+            "{id}: {:?}",
+            model.warnings
+        );
+    }
+}
+
+#[test]
 fn a_rest_api_body_brings_its_binary_media_types() {
     // Importing a definition reads x-amazon-apigateway-binary-media-types into the API's
     // binaryMediaTypes, beside those of the BinaryMediaTypes property.

@@ -52,6 +52,7 @@ fn route(method: &str, path: &str, event: &str) -> HttpRoute {
         method: method.into(),
         path: path.into(),
         function: "Fn".into(),
+        integration: Default::default(),
         event_name: event.into(),
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,

@@ -184,8 +184,80 @@ fn an_integration_naming_a_function_outside_the_template_is_reported_at_its_plac
                 crate::Integration::Unsupported { kind } if kind.contains("Nope")
             ));
         } else {
-            assert!(http_routes(&model).is_empty());
+            let route = &model.http_apis[0].routes[0];
+            assert_eq!(route.route_key(), "GET /x");
+            assert!(matches!(
+                &route.integration,
+                crate::HttpIntegration::NotEmulated { kind } if kind.contains("Nope")
+            ));
         }
+    }
+}
+
+#[test]
+fn http_api_routes_with_integrations_sluice_cannot_run_are_served_as_500s() {
+    // AWS: the route exists and its integration serves it (an AWS service, an HTTP backend);
+    // Sluice keeps the route (CORS and authorizers apply) and answers 500.
+    let model = load(&format!(
+        "Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /events:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                integrationSubtype: EventBridge-PutEvents
+                credentials: arn:aws:iam::123456789012:role/api
+                requestParameters:
+                  Detail: $request.body.Detail
+                payloadFormatVersion: '1.0'
+          /proxied/{{proxy+}}:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: ANY
+                uri: https://example.com/{{proxy}}
+                payloadFormatVersion: '1.0'
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: !GetAtt ItemsFunction.Arn
+                payloadFormatVersion: '2.0'
+{FUNCTION}"
+    ));
+    let routes: Vec<(String, crate::HttpIntegration)> = model.http_apis[0]
+        .routes
+        .iter()
+        .map(|r| (r.route_key(), r.integration.clone()))
+        .collect();
+    let not_emulated = |kind: &str| crate::HttpIntegration::NotEmulated { kind: kind.into() };
+    assert_eq!(
+        routes,
+        vec![
+            ("POST /events".into(), not_emulated("EventBridge-PutEvents")),
+            ("ANY /proxied/{proxy+}".into(), not_emulated("HTTP_PROXY")),
+            ("GET /items".into(), crate::HttpIntegration::Lambda),
+        ]
+    );
+    for (place, what) in [
+        ("paths./events.post", "EventBridge-PutEvents"),
+        (
+            "paths./proxied/{proxy+}.x-amazon-apigateway-any-method",
+            "HTTP_PROXY",
+        ),
+    ] {
+        assert!(
+            model.warnings.iter().any(|w| w.contains(place)
+                && w.contains(what)
+                && w.contains("answers 500 Internal Server Error")),
+            "{place}: {:?}",
+            model.warnings
+        );
     }
 }
 
@@ -440,7 +512,13 @@ Resources:
                 connectionType: INTERNET
 {FUNCTION}"
     ));
-    assert!(http_routes(&model).is_empty());
+    // AWS serves the route through EventBridge; Sluice keeps it, answering 500.
+    assert_eq!(
+        model.http_apis[0].routes[0].integration,
+        crate::HttpIntegration::NotEmulated {
+            kind: "EventBridge-PutEvents".into()
+        }
+    );
     assert!(
         model
             .warnings
