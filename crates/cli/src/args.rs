@@ -270,13 +270,8 @@ pub struct StartApiArgs {
     /// Address the API listens on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
-    #[arg(long, default_value_t = 4566)]
-    pub services_port: u16,
-    /// Address of the services endpoint. It accepts any credentials, so it stays on loopback
-    /// unless this says otherwise (whatever --host is).
-    #[arg(long, default_value = "127.0.0.1")]
-    pub services_host: String,
+    #[command(flatten)]
+    pub services: ServicesEndpointArgs,
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,
@@ -372,12 +367,8 @@ pub struct StartFunctionUrlsArgs {
     /// With --function-name: its URL's port (0 picks a free one).
     #[arg(long, requires = "function_name")]
     pub port: Option<u16>,
-    /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
-    #[arg(long, default_value_t = 4566)]
-    pub services_port: u16,
-    /// Address of the services endpoint (loopback unless this says otherwise).
-    #[arg(long, default_value = "127.0.0.1")]
-    pub services_host: String,
+    #[command(flatten)]
+    pub services: ServicesEndpointArgs,
     /// EAGER starts one sandbox per function at startup; LAZY on first request.
     #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
     pub warm_containers: Warm,
@@ -413,6 +404,18 @@ fn parse_port_range(value: &str) -> Result<(u16, u16), String> {
         return Err(format!("{value:?}: give START-END with 0 < START <= END"));
     }
     Ok((start, end))
+}
+
+/// Where the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach listens.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ServicesEndpointArgs {
+    /// Port of the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach; 0 picks a free one.
+    #[arg(long, default_value_t = 4566)]
+    pub services_port: u16,
+    /// Address of the services endpoint. It accepts any credentials, so it stays on loopback
+    /// unless this says otherwise (whatever --host is).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub services_host: String,
 }
 
 /// `start-services` flags.

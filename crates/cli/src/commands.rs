@@ -154,6 +154,13 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+impl crate::args::ServicesEndpointArgs {
+    /// `--services-host` and `--services-port` as one address.
+    pub(crate) fn addr(&self) -> Result<SocketAddr> {
+        socket_addr("--services-host", &self.services_host, self.services_port)
+    }
+}
+
 pub(crate) fn socket_addr(flag: &str, host: &str, port: u16) -> Result<SocketAddr> {
     let ip = host
         .parse()
@@ -247,7 +254,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
     config.api_addr = socket_addr("--host", &args.host, args.port)?;
     // AWS: the services are reached with signed requests. Sluice: any credentials pass, so the
     // endpoint is not exposed along with the API unless asked for.
-    config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
+    config.services_addr = args.services.addr()?;
     warn_if_services_exposed(config.services_addr);
     config.limits_store = args.limits_store.clone();
     config.account_throttle = args.account_throttle;

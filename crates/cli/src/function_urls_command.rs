@@ -30,7 +30,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
     let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
     debugging(&mut config, &args.sam, args.debug_function.as_deref());
     config.warm_containers = warm(args.warm_containers);
-    config.services_addr = socket_addr("--services-host", &args.services_host, args.services_port)?;
+    config.services_addr = args.services.addr()?;
     warn_if_services_exposed(config.services_addr);
     let host = socket_addr("--host", &args.host, 0)?.ip();
 
