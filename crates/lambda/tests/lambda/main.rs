@@ -12,6 +12,7 @@ mod node;
 mod privilege;
 mod provided;
 mod python;
+mod python_ric;
 mod runtime_api;
 mod sandbox_memory;
 mod stream_shards;
