@@ -9,6 +9,7 @@ mod hyper_body;
 mod invoke_api;
 mod logs;
 mod node;
+mod node_ric;
 mod privilege;
 mod provided;
 mod python;
