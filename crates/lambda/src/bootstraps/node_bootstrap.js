@@ -164,21 +164,61 @@ function createResponseStream(requestId) {
 
 // console.* as on Lambda: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
 let currentRequestId = undefined;
+// How AWS's runtime (aws-lambda-ric) writes an Error inside a JSON log record: its constructor's
+// name, message and stack lines, then its own enumerable fields.
+const jsonErrorReplacer = (_, value) =>
+  value instanceof Error
+    ? Object.assign(
+        {
+          errorType: (value.constructor && value.constructor.name) || "UnknownError",
+          errorMessage: value.message,
+          stackTrace: typeof value.stack === "string" ? value.stack.split("\n") : value.stack,
+        },
+        value,
+      )
+    : value;
+
+// A JSON log record as aws-lambda-ric writes it: one argument is the message as it is (an
+// object stays an object), several are formatted, their first Error's fields added.
+function jsonRecord(level, args) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+  if (args.length === 1) {
+    record.message = args[0];
+    try {
+      return JSON.stringify(record, jsonErrorReplacer);
+    } catch (_) {
+      record.message = util.format(record.message);
+      return JSON.stringify(record);
+    }
+  }
+  record.message = util.format(...args);
+  const err = args.find((a) => a instanceof Error);
+  if (err) {
+    record.errorType = (err.constructor && err.constructor.name) || "UnknownError";
+    record.errorMessage = err.message;
+    record.stackTrace = typeof err.stack === "string" ? err.stack.split("\n") : [];
+  }
+  return JSON.stringify(record);
+}
+
+let jsonLogs = false;
+
 function patchConsole() {
   // AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): one JSON object per call, as Lambda's
   // Node.js runtime writes them, below INFO dropped unless AWS_LAMBDA_LOG_LEVEL says otherwise.
   const json = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+  jsonLogs = json;
   const levels = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
   // AWS: log levels filter only the JSON format.
   const minimum = json ? levels.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || "INFO").toUpperCase()) : 0;
   const write = (level) => (...args) => {
     if (levels.indexOf(level) < minimum) return;
-    const message = util.format(...args);
-    process.stdout.write(
-      json
-        ? JSON.stringify({ timestamp: new Date().toISOString(), level, requestId: currentRequestId, message }) + "\n"
-        : `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`,
-    );
+    const line = json
+      ? jsonRecord(level, args)
+      : `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${util.format(...args)}`;
+    // As aws-lambda-ric writing to stdout: a record's newlines become carriage returns, so a
+    // multi-line message stays one log event.
+    process.stdout.write(line.replace(/\n/g, "\r") + "\n");
   };
   console.log = write("INFO");
   console.info = write("INFO");
@@ -186,32 +226,59 @@ function patchConsole() {
   console.error = write("ERROR");
   console.debug = write("DEBUG");
   console.trace = write("TRACE");
+  console.fatal = write("FATAL");
 }
 
-class UserError extends Error {
-  constructor(type, message) {
-    super(message);
-    this.name = type;
+// The runtime's own errors, as aws-lambda-ric's: a class per type (`ImportModuleError`…) whose
+// prototype names it `Runtime.…`, so the name is no field of the error itself.
+const runtimeErrorClasses = new Map();
+
+function runtimeError(type, message) {
+  let cls = runtimeErrorClasses.get(type);
+  if (!cls) {
+    const name = type.replace(/^Runtime\./, "");
+    cls = { [name]: class extends Error {} }[name];
+    cls.prototype.name = type;
+    runtimeErrorClasses.set(type, cls);
   }
+  return new cls(message);
 }
 
-// AWS's node runtime (`formatError`): the stack is `trace`, a line per entry; Python's runtime
-// calls it `stackTrace`.
+// AWS's node runtime (`toRapidResponse`): the stack is `trace`, a line per entry; Python's
+// runtime calls it `stackTrace`.
 function errorDocument(err) {
-  if (err instanceof Error) {
+  const isError =
+    util.types.isNativeError(err) ||
+    (err && typeof err.name === "string" && typeof err.message === "string" && typeof err.stack === "string" &&
+      err.name && err.message && err.stack);
+  if (isError) {
     return {
-      errorType: err.name || "Error",
-      errorMessage: err.message,
-      trace: typeof err.stack === "string" ? err.stack.split("\n") : [],
+      errorType: err.name && err.name.replace(/\x7F/g, "%7F"),
+      errorMessage: err.message && err.message.replace(/\x7F/g, "%7F"),
+      trace: typeof err.stack === "string" ? err.stack.replace(/\x7F/g, "%7F").split("\n") : [],
     };
   }
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
-function logError(prefix, doc) {
-  process.stdout.write(
-    `${new Date().toISOString()}\t${currentRequestId}\tERROR\t${prefix} \t${JSON.stringify(doc)}\n`
-  );
+// An error as aws-lambda-ric logs it: through console.error (so the log level applies), in the
+// text format after `prefix` with its own enumerable fields and its stack as `stack`, in the JSON
+// format as the record's message. A thrown non-Error is logged as `new Error(value)`.
+function logError(prefix, err) {
+  const error = err instanceof Error ? err : new Error(err);
+  if (jsonLogs) return console.error(error);
+  let formatted;
+  try {
+    formatted = JSON.stringify(error, (_, v) => {
+      if (!(v instanceof Error)) return v;
+      const out = Object.assign({ errorType: v.name, errorMessage: v.message, code: v.code }, v);
+      if (typeof v.stack === "string") out.stack = v.stack.split("\n");
+      return out;
+    });
+  } catch (_) {
+    formatted = JSON.stringify(errorDocument(error));
+  }
+  console.error(prefix, `\t${formatted}`);
 }
 
 async function postError(urlPath, doc) {
@@ -268,14 +335,14 @@ async function importModule(file) {
 // without a dot in its last segment, and its own sentence for one that climbs out with `..`.
 async function loadHandler(handlerString, taskRoot) {
   if (handlerString.includes("..")) {
-    throw new UserError(
+    throw runtimeError(
       "Runtime.MalformedHandlerName",
       `'${handlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`
     );
   }
   const slash = handlerString.lastIndexOf("/");
   const dot = handlerString.indexOf(".", slash + 1);
-  if (dot < 0) throw new UserError("Runtime.MalformedHandlerName", "Bad handler");
+  if (dot < 0) throw runtimeError("Runtime.MalformedHandlerName", "Bad handler");
   const moduleRel = handlerString.slice(0, dot);
   const exportPath = handlerString.slice(dot + 1).split(".");
   const base = path.resolve(taskRoot, moduleRel);
@@ -299,7 +366,7 @@ async function loadHandler(handlerString, taskRoot) {
       }
     }
   } catch (e) {
-    if (e instanceof SyntaxError) throw new UserError("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`);
+    if (e instanceof SyntaxError) throw runtimeError("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`);
     if (e && e.code === "MODULE_NOT_FOUND") {
       // Name what is missing, as Lambda does: the handler's module, or a package it requires
       // (`@aws-sdk/client-dynamodb`), with the files that required it.
@@ -308,16 +375,17 @@ async function loadHandler(handlerString, taskRoot) {
       // Node's own stack already ends at this bootstrap (AWS's ends at its runtime's index.mjs).
       const stack = Array.isArray(e.requireStack) ? e.requireStack.slice() : [];
       if (stack[stack.length - 1] !== __filename) stack.push(__filename);
-      throw new UserError(
+      throw runtimeError(
         "Runtime.ImportModuleError",
         `Error: Cannot find module '${missing}'\nRequire stack:\n${stack.map((f) => `- ${f}`).join("\n")}`
       );
     }
     if (e && e.code === "ERR_MODULE_NOT_FOUND") {
       // An ES module's import: node's message names the package and the importing file.
-      throw new UserError("Runtime.ImportModuleError", `Error [ERR_MODULE_NOT_FOUND]: ${e.message}`);
+      throw runtimeError("Runtime.ImportModuleError", `Error [ERR_MODULE_NOT_FOUND]: ${e.message}`);
     }
-    throw new UserError("Runtime.ImportModuleError", `${(e && e.name) || "Error"}: ${e && e.message}`);
+    // As aws-lambda-ric: any other failure while loading the module is reported as itself.
+    throw e;
   }
   let fn = mod;
   for (const part of exportPath) fn = fn == null ? undefined : fn[part];
@@ -326,7 +394,7 @@ async function loadHandler(handlerString, taskRoot) {
     for (const part of exportPath) fn = fn == null ? undefined : fn[part];
   }
   if (typeof fn !== "function") {
-    throw new UserError("Runtime.HandlerNotFound", `${handlerString} is undefined or not exported`);
+    throw runtimeError("Runtime.HandlerNotFound", `${handlerString} is undefined or not exported`);
   }
   return fn;
 }
@@ -350,6 +418,7 @@ function makeContext(headers, settle) {
     logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     identity: parse(headers["lambda-runtime-cognito-identity"]),
+    tenantId: headers["lambda-runtime-aws-tenant-id"],
     clientContext: parse(headers["lambda-runtime-client-context"]),
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     // Legacy completion methods, still honoured by Lambda.
@@ -376,8 +445,9 @@ async function invokeStreaming(handler, inv, event, requestId) {
     // leave to a pipe it did not await.
     await response.done;
   } catch (e) {
-    const doc = errorDocument(e == null ? new Error("null thrown") : e);
-    logError("Invoke Error", doc);
+    const failure = e == null ? new Error("null thrown") : e;
+    const doc = errorDocument(failure);
+    logError("Invoke Error", failure);
     response.fail(doc);
     await response.done.catch(() => {});
   } finally {
@@ -393,8 +463,9 @@ async function invokeOnce(handler, inv) {
   try {
     event = inv.body.length ? JSON.parse(inv.body.toString("utf8")) : null;
   } catch (e) {
-    const doc = { errorType: "Runtime.UnmarshalError", errorMessage: `Unable to parse event: ${e.message}`, trace: [] };
-    logError("Invoke Error", doc);
+    const failure = runtimeError("Runtime.UnmarshalError", `Unable to parse event: ${e.message}`);
+    const doc = { errorType: "Runtime.UnmarshalError", errorMessage: failure.message, trace: [] };
+    logError("Invoke Error", failure);
     return postError(`/invocation/${requestId}/error`, doc);
   }
   if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) return invokeStreaming(handler, inv, event, requestId);
@@ -421,15 +492,17 @@ async function invokeOnce(handler, inv) {
   });
   if (outcome.err != null) {
     const doc = errorDocument(outcome.err);
-    logError("Invoke Error", doc);
+    logError("Invoke Error", outcome.err);
     return postError(`/invocation/${requestId}/error`, doc);
   }
   let payload;
   try {
     payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
   } catch (e) {
-    const doc = { errorType: "Runtime.MarshalError", errorMessage: `Unable to stringify response body: ${e.message}`, trace: [] };
-    logError("Invoke Error", doc);
+    // aws-lambda-ric: a plain Error, thrown (with its stack) when posting the answer.
+    const failure = new Error("Unable to stringify response body");
+    const doc = errorDocument(failure);
+    logError("Invoke Error", failure);
     return postError(`/invocation/${requestId}/error`, doc);
   }
   await request("POST", `/invocation/${requestId}/response`, payload, { "Content-Type": "application/json" });
@@ -444,7 +517,7 @@ async function main() {
   } catch (e) {
     const doc = errorDocument(e);
     // AWS's runtime logs an init failure under the same heading as any uncaught exception.
-    logError("Uncaught Exception", doc);
+    logError("Uncaught Exception", e);
     await postError("/init/error", doc);
     process.exit(1);
   }
@@ -452,7 +525,7 @@ async function main() {
   process.on("uncaughtException", async (err) => {
     // As on Lambda: report to the current invocation, then the sandbox dies.
     const doc = errorDocument(err);
-    logError("Uncaught Exception", doc);
+    logError("Uncaught Exception", err);
     if (currentStream) {
       // A streamed response already holds the invocation: its trailers carry the error.
       currentStream.fail(doc);

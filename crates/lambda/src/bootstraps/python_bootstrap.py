@@ -186,10 +186,14 @@ def _sandbox_facts():
 _SANDBOX = None
 
 
+# The W3C trace-context fields awslambdaric takes out of the client context for `context.w3c()`.
+W3C_FIELDS = ("traceparent", "tracestate", "baggage")
+
+
 class LambdaContext:
     """The context object Lambda passes to Python handlers."""
 
-    def __init__(self, request_id, deadline_ms, arn, client_context, identity):
+    def __init__(self, request_id, deadline_ms, arn, client_context, identity, tenant_id=None):
         global _SANDBOX
         if _SANDBOX is None:
             _SANDBOX = _sandbox_facts()
@@ -197,9 +201,15 @@ class LambdaContext:
         (self.function_name, self.function_version, self.memory_limit_in_mb,
          self.log_group_name, self.log_stream_name) = _SANDBOX
         self.invoked_function_arn = arn
+        self.tenant_id = tenant_id
+        w3c = client_context.pop("w3c", None) if isinstance(client_context, dict) else None
+        self._w3c = {k: w3c[k] for k in W3C_FIELDS if isinstance(w3c.get(k), str)} if isinstance(w3c, dict) else {}
         self.identity = CognitoIdentity(identity)
-        self.client_context = ClientContext(client_context) if client_context else None
+        self.client_context = ClientContext(client_context) if client_context is not None else None
         self._deadline_ms = deadline_ms
+
+    def w3c(self):
+        return dict(self._w3c)
 
     def get_remaining_time_in_millis(self):
         return max(0, int(self._deadline_ms - time.time() * 1000))
@@ -210,11 +220,12 @@ class LambdaContext:
     def __repr__(self):
         return (
             "LambdaContext([aws_request_id={},log_group_name={},log_stream_name={},function_name={},"
-            "memory_limit_in_mb={},function_version={},invoked_function_arn={},client_context={},identity={}])"
+            "memory_limit_in_mb={},function_version={},invoked_function_arn={},client_context={},identity={},"
+            "tenant_id={}])"
         ).format(
             self.aws_request_id, self.log_group_name, self.log_stream_name, self.function_name,
             self.memory_limit_in_mb, self.function_version, self.invoked_function_arn,
-            self.client_context, self.identity,
+            self.client_context, self.identity, self.tenant_id,
         )
 
 
@@ -227,34 +238,71 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+# LogRecord attributes that are not the application's extra fields (awslambdaric's list).
+_RESERVED_FIELDS = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+    "threadName", "processName", "process", "aws_request_id", "tenant_id", "_frame_type",
+))
+# Whole seconds, as awslambdaric's JSON records (and its JSON error records) carry them.
+_JSON_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 class _JsonFormatter(logging.Formatter):
-    # AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): one JSON object per record, with the
-    # fields Lambda's Python runtime writes.
+    """AWS_LAMBDA_LOG_FORMAT=JSON (LoggingConfig.LogFormat): one JSON object per record, as
+    awslambdaric writes it: levels rounded down to Python's named ones, a dict message kept as
+    an object, an exception's fields and `location`, the record's extra attributes, no nulls."""
+
+    def __init__(self):
+        super().__init__(datefmt=_JSON_TIME_FORMAT)
+        self.converter = time.gmtime
+
     def format(self, record):
-        entry = {
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + ".%03dZ" % record.msecs,
+        record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+        record.levelname = logging.getLevelName(record.levelno)
+        exc = record.exc_info
+        failed = bool(exc) and exc[0] is not None
+        msg = record.msg
+        result = {
+            "timestamp": self.formatTime(record, self.datefmt),
             "level": record.levelname,
-            "message": record.getMessage(),
+            "message": msg if isinstance(msg, dict) and not record.args else record.getMessage(),
             "logger": record.name,
-            "requestId": getattr(record, "aws_request_id", ""),
+            "stackTrace": traceback.format_tb(exc[2]) if failed else None,
+            "errorType": exc[0].__name__ if failed else None,
+            "errorMessage": str(exc[1]) if failed else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": "{}:{}:{}".format(record.pathname, record.funcName, record.lineno) if failed else None,
         }
-        if record.exc_info and record.exc_info[0] is not None:
-            entry["errorType"] = record.exc_info[0].__name__
-            entry["errorMessage"] = str(record.exc_info[1])
-            entry["stackTrace"] = _stack(record.exc_info[2])
-        return json.dumps(entry, default=str)
+        if getattr(record, "tenant_id", None) is not None:
+            result["tenantId"] = record.tenant_id
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED_FIELDS and key not in result:
+                result[key] = value
+        return _log_dumps({k: v for k, v in result.items() if v is not None}) + "\n"
+
+
+# JSON log records keep non-ASCII characters on every runtime; an unserializable value in a
+# message or an extra field is written as its str().
+_log_dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+class _RecordHandler(logging.StreamHandler):
+    """Writes each record as the formatter made it: awslambdaric's text format ends the line
+    itself, so a record with a traceback ends without a newline, as on Lambda."""
+
+    terminator = ""
 
 
 def _configure_logging():
     # As on Lambda: one stdout handler on the root logger, request id in every record.
-    handler = logging.StreamHandler(sys.stdout)
-    json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    handler = _RecordHandler(sys.stdout)
+    json_format = _json_logs()
     if json_format:
         formatter = _JsonFormatter()
     else:
         formatter = logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
             "%Y-%m-%dT%H:%M:%S",
         )
         formatter.converter = time.gmtime
@@ -262,11 +310,17 @@ def _configure_logging():
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     root.addHandler(handler)
-    # AWS: the root logger stays at Python's default (WARNING) unless AWS_LAMBDA_LOG_LEVEL is set;
-    # with the JSON format the application log level defaults to INFO.
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL") or ("INFO" if json_format else None)
-    if level:
-        root.setLevel(level.upper())
+    # AWS: the root logger stays at Python's default (WARNING) unless AWS_LAMBDA_LOG_LEVEL names
+    # a level (TRACE is DEBUG to Python); with the JSON format the application log level
+    # defaults to INFO.
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL") or ("INFO" if json_format else "")
+    level = {"TRACE": "DEBUG"}.get(level, level).upper()
+    if level in logging._nameToLevel:
+        root.setLevel(level)
+
+
+def _json_logs():
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 
 
 class FaultError(Exception):
@@ -279,16 +333,14 @@ class FaultError(Exception):
         self.stack = list(stack)
 
 
-def _stack(tb):
-    return traceback.format_list(traceback.extract_tb(tb)) if tb is not None else []
-
-
 def _user_stack(tb):
     """The traceback from the first frame that is not this bootstrap's, as awslambdaric trims
-    it: a handler's error starts at the handler, an import's at importlib's `import_module`."""
-    frames = traceback.extract_tb(tb) if tb is not None else []
+    it: a handler's error starts at the handler, an import's at importlib's `import_module`.
+    Formatted from (file, line, function, text) as awslambdaric does, so without the column
+    markers (`^^^^`) Python 3.11 would add."""
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for i, frame in enumerate(frames):
-        if frame.filename != __file__:
+        if frame[0] != __file__:
             return traceback.format_list(frames[i:])
     return traceback.format_list(frames)
 
@@ -301,6 +353,9 @@ def _load_handler(handler):
     except ValueError as e:
         raise FaultError("Runtime.MalformedHandlerName", "Bad handler '{}': {}".format(handler, e))
     try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            raise FaultError("Runtime.BuiltInModuleConflict",
+                             "Cannot use built-in module {} as a handler module".format(modname))
         module = importlib.import_module(modname.replace("/", "."))
     except ImportError as e:
         raise FaultError("Runtime.ImportModuleError", "Unable to import module '{}': {}".format(modname, e))
@@ -320,10 +375,22 @@ def _fault_of(e):
     return type(e).__name__, str(e), _user_stack(e.__traceback__)
 
 
-def _log_error(error_type, message, stack):
+def _log_error(error_type, message, stack, request_id):
     """One log record for an unhandled error, written as awslambdaric writes it to stdout: its
     lines joined with carriage returns, which Lambda (and Sluice's log store) keep as one event
-    where a newline would start another, and the trace's indentation in no-break spaces."""
+    where a newline would start another, and the trace's indentation in no-break spaces. In the
+    JSON log format, the error document as one JSON record instead."""
+    if _json_logs():
+        record = {
+            "timestamp": time.strftime(_JSON_TIME_FORMAT, time.gmtime()),
+            "level": "ERROR",
+            "errorMessage": message,
+            "errorType": error_type,
+            "requestId": request_id,
+            "stackTrace": stack,
+        }
+        sys.stdout.write(_answer_dumps()(record) + "\n")
+        return
     description = "[ERROR]"
     if error_type:
         description += " " + error_type
@@ -346,9 +413,53 @@ def _answer_dumps():
     """JSON for answers, as awslambdaric's marshaller writes it: python3.12 and later keep
     non-ASCII characters, earlier runtimes escape them (\\uXXXX)."""
     version = os.environ.get("AWS_EXECUTION_ENV", "").rpartition("python3.")[2]
-    if version.isdigit() and int(version) >= 12:
-        return lambda value: json.dumps(value, ensure_ascii=False)
-    return json.dumps
+    ascii_only = not (version.isdigit() and int(version) >= 12)
+    fast = json.JSONEncoder(ensure_ascii=ascii_only).encode
+
+    def dumps(value):
+        try:
+            return fast(value)
+        except TypeError:
+            return _dumps_with_decimals(value, ascii_only)
+
+    return dumps
+
+
+def _dumps_with_decimals(value, ascii_only):
+    """awslambdaric's marshaller (simplejson) writes a `Decimal` (as DynamoDB's boto3 resource
+    returns numbers) as the number it spells, and a NaN one as NaN. The standard library cannot,
+    so each Decimal is written as a marked string and the marks then replaced by the numbers."""
+    import decimal
+    import re
+
+    numbers = []
+    mark = "\0sluice-decimal-%s-" % os.urandom(6).hex()
+
+    def default(o):
+        if isinstance(o, decimal.Decimal):
+            numbers.append("NaN" if o.is_nan() else str(o))
+            return "%s%d\0" % (mark, len(numbers) - 1)
+        raise TypeError("Object of type %s is not JSON serializable" % o.__class__.__name__)
+
+    text = json.dumps(value, ensure_ascii=ascii_only, default=default)
+    if not numbers:
+        return text
+    # NUL is escaped in every mode, so a marked string is written as `"\u0000sluice-…-N\u0000"`.
+    quoted = re.escape('"' + mark.replace("\0", "\\u0000")) + r"(\d+)\\u0000\""
+    return re.sub(quoted, lambda m: numbers[int(m.group(1))], text)
+
+
+# awslambdaric's warning before an Init error's record (a logging record, so its level applies).
+_UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
+    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
+    "For functions using managed runtimes, runtime updates can be triggered by a function change, "
+    "or can be applied automatically. To determine if the runtime has been updated, check the "
+    "runtime version in the INIT_START log entry. If this error correlates with a change in the "
+    "runtime version, you may be able to mitigate this error by temporarily rolling back to the "
+    "previous runtime version. For more information, see "
+    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+)
 
 
 def _post_error(path, error_type, message, stack, request_id):
@@ -362,6 +473,17 @@ def _post_error(path, error_type, message, stack, request_id):
     _client.call("POST", path, body, headers)
 
 
+def _context_json(headers, name, what):
+    """A context header's JSON, or awslambdaric's error for it."""
+    raw = headers.get(name)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except Exception as e:
+        raise FaultError("Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(what, e))
+
+
 def main():
     global _current_request_id
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
@@ -372,7 +494,8 @@ def main():
         handler = _load_handler(os.environ.get("_HANDLER", ""))
     except Exception as e:
         error_type, message, stack = _fault_of(e)
-        _log_error(error_type, message, stack)
+        logging.warning(_UNHANDLED_WARNING)
+        _log_error(error_type, message, stack, "")
         _post_error("/init/error", error_type, message, stack, "")
         sys.exit(1)
 
@@ -387,38 +510,35 @@ def main():
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         _current_request_id = request_id
         _set_trace_id(headers.get("lambda-runtime-trace-id"))
-        client_context = headers.get("lambda-runtime-client-context")
-        identity = headers.get("lambda-runtime-cognito-identity")
         try:
             context = LambdaContext(
                 request_id,
                 int(headers.get("lambda-runtime-deadline-ms", "0")),
                 headers.get("lambda-runtime-invoked-function-arn"),
-                loads(client_context) if client_context else None,
-                loads(identity) if identity else None,
+                _context_json(headers, "lambda-runtime-client-context", "Client Context"),
+                _context_json(headers, "lambda-runtime-cognito-identity", "Cognito Identity"),
+                headers.get("lambda-runtime-aws-tenant-id"),
             )
-            event = loads(body) if body else None
-        except Exception as e:
-            _log_error("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e), [])
-            _post_error("/invocation/{}/error".format(request_id), "Runtime.UnmarshalError",
-                        "Unable to unmarshal input: {}".format(e), [], request_id)
-            continue
-        try:
+            try:
+                event = loads(body) if body else None
+            except Exception as e:
+                raise FaultError("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e))
             result = handler(event, context)
+            if isinstance(result, bytes):
+                # awslambdaric answers bytes as they are, not as JSON.
+                payload, content_type = result, "Content-Type: application/unknown\r\n"
+            else:
+                try:
+                    payload, content_type = dumps(result).encode(), JSON_TYPE
+                except Exception as e:
+                    raise FaultError("Runtime.MarshalError", "Unable to marshal response: {}".format(e))
         except Exception as e:
             error_type, message, stack = _fault_of(e)
-            _log_error(error_type, message, stack)
+            _log_error(error_type, message, stack, request_id)
             _post_error("/invocation/{}/error".format(request_id), error_type, message, stack, request_id)
             continue
-        try:
-            payload = dumps(result).encode()
-        except Exception as e:
-            message = "Unable to marshal response: {}".format(e)
-            _log_error("Runtime.MarshalError", message, [])
-            _post_error("/invocation/{}/error".format(request_id), "Runtime.MarshalError", message, [], request_id)
-            continue
         _, next_event = _client.calls([
-            ("POST", "/invocation/{}/response".format(request_id), payload, JSON_TYPE),
+            ("POST", "/invocation/{}/response".format(request_id), payload, content_type),
             ("GET", "/invocation/next", b"", ""),
         ])
 

@@ -116,6 +116,11 @@ fn shape(line: &str) -> String {
     out
 }
 
+/// The shape of awslambdaric's warning record before an Init error's record.
+fn unhandled_warning() -> String {
+    shape("[WARNING]\t2026-01-31T10:00:00.000Z\t\tLAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, in rare cases, a Lambda runtime update can cause unexpected function behavior. For functions using managed runtimes, runtime updates can be triggered by a function change, or can be applied automatically. To determine if the runtime has been updated, check the runtime version in the INIT_START log entry. If this error correlates with a change in the runtime version, you may be able to mitigate this error by temporarily rolling back to the previous runtime version. For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html")
+}
+
 /// The `Init Duration` of an INIT_REPORT line and the `Duration` of a REPORT line, in ms.
 fn figure(line: &str, field: &str) -> f64 {
     line.split(field)
@@ -140,8 +145,10 @@ async fn a_failed_init_is_reported_retried_in_the_invocation_and_reported_again(
     assert_eq!(
         shapes,
         [
+            unhandled_warning(),
             error.to_owned(),
             "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
+            unhandled_warning(),
             error.to_owned(),
             "INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
             shape(&format!("START RequestId: {id} Version: $LATEST")),
@@ -150,10 +157,10 @@ async fn a_failed_init_is_reported_retried_in_the_invocation_and_reported_again(
         ],
         "{tail:#?}"
     );
-    assert_eq!(tail[4], format!("START RequestId: {id} Version: $LATEST"));
-    assert!(tail[6].starts_with(&format!("REPORT RequestId: {id}\t")));
-    let second_init = figure(tail[3], "Init Duration: ");
-    assert!(figure(tail[6], "\tDuration: ") >= second_init, "{tail:#?}");
+    assert_eq!(tail[6], format!("START RequestId: {id} Version: $LATEST"));
+    assert!(tail[8].starts_with(&format!("REPORT RequestId: {id}\t")));
+    let second_init = figure(tail[5], "Init Duration: ");
+    assert!(figure(tail[8], "\tDuration: ") >= second_init, "{tail:#?}");
     // The stored stream holds the same lines.
     assert_eq!(lines.of("Broken").join("\n") + "\n", inv.log_tail);
     lambda.shutdown().await;
@@ -277,6 +284,7 @@ async fn an_init_that_succeeds_on_its_second_run_serves_the_invocation() {
     assert_eq!(
         shapes,
         [
+            unhandled_warning(),
             "[ERROR] Runtime.ImportModuleError: Unable to import module 'flaky_init': not ready yet\rTraceback (most recent call last):".to_owned(),
             "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError".to_owned(),
             shape(&format!("START RequestId: {id} Version: $LATEST")),
