@@ -17,11 +17,13 @@ pub(crate) fn apply(
     };
     let format = config.get("LogFormat").and_then(Node::as_str);
     let level = config.get("ApplicationLogLevel").and_then(Node::as_str);
-    // AWS: ApplicationLogLevel applies to the JSON format only.
+    // AWS: ApplicationLogLevel applies to the JSON format only, and defaults to INFO there (as
+    // GetFunctionConfiguration reports it); AWS's runtime clients read the variable.
     let json = format.is_some_and(|f| f.eq_ignore_ascii_case("JSON"));
+    let level = json.then(|| level.unwrap_or("INFO"));
     for (var, value) in [
         ("AWS_LAMBDA_LOG_FORMAT", format),
-        ("AWS_LAMBDA_LOG_LEVEL", level.filter(|_| json)),
+        ("AWS_LAMBDA_LOG_LEVEL", level),
     ] {
         if let Some(value) = value {
             environment
@@ -58,6 +60,9 @@ mod tests {
         );
         assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "JSON");
         assert_eq!(env["AWS_LAMBDA_LOG_LEVEL"], "DEBUG");
+        // JSON without a level: INFO, Lambda's default (awslambdaric alone would keep WARNING).
+        let env = environment("      LoggingConfig:\n        LogFormat: JSON\n");
+        assert_eq!(env["AWS_LAMBDA_LOG_LEVEL"], "INFO");
         let env = environment("      LoggingConfig:\n        LogFormat: Text\n");
         assert_eq!(env["AWS_LAMBDA_LOG_FORMAT"], "Text");
         assert!(!env.contains_key("AWS_LAMBDA_LOG_LEVEL"));
