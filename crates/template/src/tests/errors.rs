@@ -219,6 +219,39 @@ fn a_closing_bracket_at_its_keys_indentation_is_read_as_pyyaml_reads_it() {
 }
 
 #[test]
+fn flow_entries_at_their_keys_indentation_are_read_as_pyyaml_reads_them() {
+    // SAM's own test templates write `Cors: {` and the entry on the next line at Cors's column.
+    let model = super::load(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Environment:
+        Variables: {
+        ONE: \"1\", # a comment
+      TWO: !Join [\"\", [\"2\",
+      \"3\"]]
+        }
+",
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["ONE"], "1");
+    assert_eq!(env["TWO"], "23");
+    let moved: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("a flow collection's entries at its key's indentation"))
+        .collect();
+    assert_eq!(moved.len(), 3, "{:?}", model.warnings);
+    assert!(moved[0].starts_with("/app/template.yaml:9:"), "{moved:?}");
+    // A block line after a plain scalar ending in a comma is no flow entry: still an error.
+    let err = load_err("Resources:\n  F:\n    Type: x,\n   bad: indentation\n");
+    assert!(err.contains("YAML syntax error"), "{err}");
+}
+
+#[test]
 fn an_api_key_requirement_beside_auth_is_refused_as_sam_refuses_it() {
     // Served, this API would answer without a key while the author believes it needs one.
     let err = load_err(
