@@ -15,6 +15,10 @@ const SAM_TYPES: &[&str] = &[
     "AWS::Serverless::Connector",
     "AWS::Serverless::GraphQLApi",
     "AWS::Serverless::CapacityProvider",
+    "AWS::Serverless::WebSocketApi",
+    "AWS::Serverless::WebFunction",
+    "AWS::Serverless::MicrovmImage",
+    "AWS::Serverless::NetworkConnector",
 ];
 
 /// CloudFormation types that serverless templates commonly use.

@@ -311,6 +311,39 @@ Resources:
 }
 
 #[test]
+fn the_newer_sam_resource_types_are_known_and_warn_as_not_emulated() {
+    // SAM's transform (aws-sam-translator 1.115) defines these; a template using them deploys.
+    let yaml = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+  Ws:
+    Type: AWS::Serverless::WebSocketApi
+    Properties:
+      RouteSelectionExpression: $request.body.action
+      Routes: {{$default: {{FunctionArn: !GetAtt F.Arn}}}}
+  Web:
+    Type: AWS::Serverless::WebFunction
+  Image:
+    Type: AWS::Serverless::MicrovmImage
+  Link:
+    Type: AWS::Serverless::NetworkConnector
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.warnings,
+        [
+            "Resources.Ws: resource type AWS::Serverless::WebSocketApi is not emulated yet (ignored)",
+            "Resources.Web: resource type AWS::Serverless::WebFunction is not emulated yet (ignored)",
+            "Resources.Image: resource type AWS::Serverless::MicrovmImage is not emulated yet (ignored)",
+            "Resources.Link: resource type AWS::Serverless::NetworkConnector is not emulated yet (ignored)",
+        ]
+    );
+}
+
+#[test]
 fn resources_without_local_effect_are_accepted_quietly() {
     let yaml = format!(
         "Transform: AWS::Serverless-2016-10-31
