@@ -259,6 +259,17 @@ fn api_auth(
     }
     let authorizer = match auth.string("DefaultAuthorizer")? {
         None => RouteAuthorizer::None,
+        // SAM's transform sets a DefaultAuthorizer only when the API has Authorizers (or it is
+        // AWS_IAM); without any it drops the setting, and the API deploys with open routes.
+        Some(name)
+            if api.authorizers.is_empty() && !matches!(name.as_str(), "NONE" | "AWS_IAM") =>
+        {
+            warnings.push(format!(
+                "{}: {name:?} names no authorizer and the API defines no Authorizers, so SAM drops it: its routes are open, as on AWS",
+                auth.path("DefaultAuthorizer")
+            ));
+            RouteAuthorizer::None
+        }
         Some(name) => named::authorizer(&auth, "DefaultAuthorizer", &name, &api, "API")?,
     };
     let api_key_required = auth.boolean("ApiKeyRequired")?.unwrap_or(false);

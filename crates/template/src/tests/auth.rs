@@ -229,6 +229,8 @@ Resources:
       StageName: Prod
       Auth:
         DefaultAuthorizer: Missing
+        Authorizers:
+          Other: {FunctionArn: arn:aws:lambda:us-east-1:123456789012:function:auth}
 "#,
     );
     assert!(
@@ -309,6 +311,41 @@ fn authorization_scopes_that_are_not_a_list_are_refused_as_sam_refuses_them() {
         err.contains("Resources.Api.Properties.Auth.Authorizers.L.AuthorizationScopes: expected a list, found a scalar; SAM refuses the template"),
         "{err}"
     );
+}
+
+#[test]
+fn a_default_authorizer_without_any_authorizers_is_dropped_as_sam_drops_it() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Foo
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /open, Method: get}
+",
+    );
+    let route = model.auth.apis["Api"].route("GET", "/open").expect("route");
+    assert_eq!(route.authorizer, RouteAuthorizer::None);
+    assert_eq!(
+        model.warnings,
+        ["Resources.Api.Properties.Auth.DefaultAuthorizer: \"Foo\" names no authorizer and the API defines no Authorizers, so SAM drops it: its routes are open, as on AWS"]
+    );
+    // With Authorizers, a name that is not among them is still an error, as in SAM.
+    let err = load_err(
+        &api_with_authorizer("").replace("DefaultAuthorizer: L", "DefaultAuthorizer: Foo"),
+    );
+    assert!(err.contains("no authorizer named \"Foo\""), "{err}");
 }
 
 #[test]
