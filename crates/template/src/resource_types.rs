@@ -226,6 +226,13 @@ fn closest(ty: &str) -> Option<&'static str> {
     (distance <= 2).then_some(best)
 }
 
+/// The one of `candidates` that `word` most likely misspells, if any is close.
+pub(crate) fn did_you_mean(word: &str, candidates: &[&'static str]) -> Option<&'static str> {
+    nearest(word, candidates)
+        .filter(|(_, distance)| *distance <= 3)
+        .map(|(c, _)| c)
+}
+
 /// The closest of `candidates` to `ty`, whatever the distance.
 fn nearest(ty: &str, candidates: &[&'static str]) -> Option<(&'static str, usize)> {
     candidates
