@@ -40,7 +40,14 @@ pub(crate) fn local_layers(
             _ => None,
         };
         match local {
-            Some(id) => folders.push(content_dir(id, resolver, template_dir, &item_path)?),
+            Some(id) => match content_dir(id, resolver, template_dir, &item_path)? {
+                Some(dir) => folders.push(dir),
+                // As a function's S3 CodeUri, an S3 layer is no fatal error: the function
+                // still runs, without the layer's files.
+                None => warnings.push(format!(
+                    "{item_path}: layer {id} is stored in S3, which is not available offline (the function runs without it)"
+                )),
+            },
             None => {
                 let arn = resolver.eval_string(item, &item_path)?.unwrap_or_default();
                 if !is_layer_version_arn(&arn) {
@@ -85,15 +92,15 @@ fn is_layer_version_arn(arn: &str) -> bool {
 
 /// The folder a layer resource's `ContentUri` (or `Content`, for `AWS::Lambda::LayerVersion`)
 /// names, relative to the template, or the `.zip` archive it names (as `sam local` and `sam
-/// package` take one), which the server unpacks.
+/// package` take one), which the server unpacks; `None` for a layer stored in S3.
 fn content_dir(
     id: &str,
     resolver: &Resolver<'_>,
     template_dir: &Path,
     used_at: &str,
-) -> Result<PathBuf, TemplateError> {
+) -> Result<Option<PathBuf>, TemplateError> {
     let Some(resource) = resolver.resource_node(id) else {
-        return Ok(template_dir.to_owned());
+        return Ok(Some(template_dir.to_owned()));
     };
     let properties = resource.get("Properties");
     let (key, content) = match properties.and_then(|p| p.get("ContentUri")) {
@@ -130,13 +137,8 @@ fn content_dir(
                     Some(format!("{key} is relative to the template's folder")),
                 ));
             }
-            Ok(dir)
+            Ok(Some(dir))
         }
-        None => Err(resolver.error_hint(
-            content,
-            &property,
-            format!("layer {id} is stored in S3, which is not available offline ({used_at})"),
-            Some("point ContentUri at the layer's local folder".into()),
-        )),
+        None => Ok(None),
     }
 }

@@ -15,6 +15,10 @@ const SAM_TYPES: &[&str] = &[
     "AWS::Serverless::Connector",
     "AWS::Serverless::GraphQLApi",
     "AWS::Serverless::CapacityProvider",
+    "AWS::Serverless::WebSocketApi",
+    "AWS::Serverless::WebFunction",
+    "AWS::Serverless::MicrovmImage",
+    "AWS::Serverless::NetworkConnector",
 ];
 
 /// CloudFormation types that serverless templates commonly use.
@@ -220,6 +224,13 @@ fn closest(ty: &str) -> Option<&'static str> {
         .min_by_key(|(_, d)| *d)?;
     // A case-only difference is distance 0 here, and still a typo.
     (distance <= 2).then_some(best)
+}
+
+/// The one of `candidates` that `word` most likely misspells, if any is close.
+pub(crate) fn did_you_mean(word: &str, candidates: &[&'static str]) -> Option<&'static str> {
+    nearest(word, candidates)
+        .filter(|(_, distance)| *distance <= 3)
+        .map(|(c, _)| c)
 }
 
 /// The closest of `candidates` to `ty`, whatever the distance.

@@ -130,6 +130,193 @@ fn check_auth(
     Ok(())
 }
 
+/// The properties `Globals` may give each resource type, by section (samtranslator
+/// `Globals.supported_properties`). SAM refuses any other section or property, which would
+/// otherwise do nothing (a global `Events` adds no route).
+const GLOBALS: &[(&str, &[&str])] = &[
+    (
+        "Function",
+        &[
+            "Handler",
+            "Runtime",
+            "CodeUri",
+            "DeadLetterQueue",
+            "Description",
+            "MemorySize",
+            "Timeout",
+            "VpcConfig",
+            "Environment",
+            "Tags",
+            "PropagateTags",
+            "Tracing",
+            "KmsKeyArn",
+            "AutoPublishAlias",
+            "AutoPublishAliasAllProperties",
+            "Layers",
+            "DeploymentPreference",
+            "RolePath",
+            "PermissionsBoundary",
+            "ReservedConcurrentExecutions",
+            "ProvisionedConcurrencyConfig",
+            "AssumeRolePolicyDocument",
+            "EventInvokeConfig",
+            "FileSystemConfigs",
+            "CodeSigningConfigArn",
+            "Architectures",
+            "SnapStart",
+            "EphemeralStorage",
+            "FunctionUrlConfig",
+            "RuntimeManagementConfig",
+            "LoggingConfig",
+            "RecursiveLoop",
+            "SourceKMSKeyArn",
+            "TenancyConfig",
+            "DurableConfig",
+            "CapacityProviderConfig",
+            "FunctionScalingConfig",
+            "PublishToLatestPublished",
+            "VersionDeletionPolicy",
+        ],
+    ),
+    (
+        "Api",
+        &[
+            "Auth",
+            "Name",
+            "DefinitionUri",
+            "CacheClusterEnabled",
+            "CacheClusterSize",
+            "MergeDefinitions",
+            "Variables",
+            "EndpointConfiguration",
+            "MethodSettings",
+            "BinaryMediaTypes",
+            "MinimumCompressionSize",
+            "Cors",
+            "GatewayResponses",
+            "AccessLogSetting",
+            "CanarySetting",
+            "TracingEnabled",
+            "OpenApiVersion",
+            "Domain",
+            "AlwaysDeploy",
+            "PropagateTags",
+            "SecurityPolicy",
+            "EndpointAccessMode",
+        ],
+    ),
+    (
+        "HttpApi",
+        &[
+            "Auth",
+            "AccessLogSettings",
+            "StageVariables",
+            "Tags",
+            "CorsConfiguration",
+            "DefaultRouteSettings",
+            "Domain",
+            "RouteSettings",
+            "FailOnWarnings",
+            "PropagateTags",
+        ],
+    ),
+    ("SimpleTable", &["SSESpecification"]),
+    ("StateMachine", &["PropagateTags"]),
+    ("LayerVersion", &["PublishLambdaVersion"]),
+    (
+        "CapacityProvider",
+        &[
+            "VpcConfig",
+            "OperatorRole",
+            "Tags",
+            "InstanceRequirements",
+            "ScalingConfig",
+            "KmsKeyArn",
+            "PropagateTags",
+            "LoggingConfig",
+            "ManagedResourceTags",
+        ],
+    ),
+    (
+        "MicrovmImage",
+        &[
+            "BuildRoleArn",
+            "BaseImageArn",
+            "BaseImageVersion",
+            "Logging",
+            "EgressNetworkConnectors",
+            "CpuConfigurations",
+            "Resources",
+            "AdditionalOsCapabilities",
+            "Hooks",
+            "EnvironmentVariables",
+            "Tags",
+            "PropagateTags",
+        ],
+    ),
+    (
+        "NetworkConnector",
+        &["OperatorRole", "Tags", "PropagateTags"],
+    ),
+    (
+        "WebSocketApi",
+        &[
+            "AccessLogSettings",
+            "ApiKeySelectionExpression",
+            "DefaultRouteSettings",
+            "DisableExecuteApiEndpoint",
+            "DisableSchemaValidation",
+            "Domain",
+            "FailOnWarnings",
+            "IpAddressType",
+            "PropagateTags",
+            "RouteSelectionExpression",
+            "RouteSettings",
+            "StageVariables",
+            "Tags",
+        ],
+    ),
+];
+
+/// Refuses a `Globals` section that SAM refuses: one that is not a mapping of known sections,
+/// each a mapping of the properties SAM lets it give.
+pub(crate) fn check_globals(globals: &Node, resolver: &Resolver<'_>) -> Result<(), TemplateError> {
+    let Some(sections) = globals.entries() else {
+        return Err(resolver.error(
+            globals,
+            "Globals",
+            format!(
+                "expected a mapping, found {}; SAM refuses the template",
+                globals.shape()
+            ),
+        ));
+    };
+    for (name, properties) in sections {
+        let path = join_path("Globals", name);
+        let Some((_, known)) = GLOBALS.iter().find(|(section, _)| section == name) else {
+            let names: Vec<&str> = GLOBALS.iter().map(|(section, _)| *section).collect();
+            return Err(resolver.error_hint(
+                properties,
+                &path,
+                format!("{name} is not a section of Globals; SAM refuses the template"),
+                Some(format!("Globals has {}", names.join(", "))),
+            ));
+        };
+        if properties.entries().is_none() {
+            return Err(resolver.error(
+                properties,
+                &path,
+                format!(
+                    "expected a mapping, found {}; SAM refuses the template",
+                    properties.shape()
+                ),
+            ));
+        }
+        check(properties, &path, known, &path, resolver)?;
+    }
+    Ok(())
+}
+
 /// Refuses a node that is neither a mapping nor an intrinsic (which the readers evaluate).
 fn map(node: &Node, path: &str, resolver: &Resolver<'_>) -> Result<(), TemplateError> {
     if node.entries().is_some() || crate::intrinsics::intrinsic(node).is_some() {

@@ -142,13 +142,17 @@ enum Lenient {
     ClosingBracket,
     /// A quoted scalar's continuation lines at (or left of) its key's indentation.
     QuotedContinuation,
+    /// A flow collection's entries on lines of their own at (or left of) its key's indentation.
+    FlowContinuation,
 }
 
 /// [`parse_once`], accepting what PyYAML (SAM CLI) and CloudFormation accept and saphyr-parser
 /// 0.3 refuses as "invalid indentation": a flow collection's closing `]` or `}` on a line of its
 /// own at its key's indentation (`Action: [` … `]`), and a quoted scalar continued on lines at its
-/// key's indentation (a long `"…"` request template in an `AWS::Include`d OpenAPI file). Strict
-/// YAML 1.2 wants both indented further (§8.2.3, §7.3); published templates rely on the leniency
+/// key's indentation (a long `"…"` request template in an `AWS::Include`d OpenAPI file), and a
+/// flow collection's entries on lines at its key's indentation (`Cors: {` then `"Fn::Join": …`
+/// on the next line, in SAM's own test templates). Strict YAML 1.2 wants all three indented
+/// further (§8.2.3, §7.3, §7.4); published templates rely on the leniency
 /// (saphyr-rs/saphyr#108 would add the first, not released). Such lines are read as if indented
 /// one more space, with a warning; a quoted scalar's value does not change, since its
 /// continuation lines lose their leading white space anyway.
@@ -175,7 +179,12 @@ fn parse_from(
                 indent_quoted_continuation(text, *line, *col)
                     .map(|fixed| (fixed, Lenient::QuotedContinuation))
             } else if message.contains("invalid indentation") {
-                indent_closing_bracket(text, *line).map(|fixed| (fixed, Lenient::ClosingBracket))
+                indent_closing_bracket(text, *line)
+                    .map(|fixed| (fixed, Lenient::ClosingBracket))
+                    .or_else(|| {
+                        indent_flow_continuation(text, *line, *col)
+                            .map(|fixed| (fixed, Lenient::FlowContinuation))
+                    })
             } else {
                 None
             };
@@ -192,6 +201,7 @@ fn parse_from(
             let what = match kind {
                 Lenient::ClosingBracket => "a flow collection's closing bracket",
                 Lenient::QuotedContinuation => "a quoted scalar's continuation lines",
+                Lenient::FlowContinuation => "a flow collection's entries",
             };
             warnings.push(format!(
                 "{}:{line}: {what} at its key's indentation, which YAML 1.2 forbids and PyYAML and CloudFormation accept; read as if indented further",
@@ -216,6 +226,78 @@ fn indent_closing_bracket(text: &str, line: usize) -> Option<String> {
         out.push_str(current);
     }
     changed.then_some(out)
+}
+
+/// `text` with one more space before line `line` (1-based) when the parser refused that line's
+/// first character (`col`, 1-based) and the line continues a flow collection: the line before it
+/// (blank and comment lines skipped) ends with `{`, `[` or `,`, and a `{` or `[` above it is
+/// still open. A block line refused for its indentation is no such line, so it stays an error.
+fn indent_flow_continuation(text: &str, line: usize, col: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let current = lines.get(line.checked_sub(1)?)?;
+    if current.len() - current.trim_start_matches(' ').len() + 1 != col {
+        return None;
+    }
+    let above: Vec<&str> = lines[..line - 1]
+        .iter()
+        .map(|l| strip_comment(l).trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !above.last()?.ends_with(['{', '[', ',']) {
+        return None;
+    }
+    let mut depth = 0i64;
+    let open = above.iter().rev().any(|l| {
+        depth += bracket_balance(l);
+        depth > 0
+    });
+    if !open {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 1);
+    for (i, l) in lines.iter().enumerate() {
+        if i + 1 == line {
+            out.push(' ');
+        }
+        out.push_str(l);
+    }
+    Some(out)
+}
+
+/// `line` without a trailing ` # comment` (a `#` after white space, outside quotes).
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut prev = ' ';
+    for (at, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '#') if prev.is_whitespace() => return &line[..at],
+            (None, '"') => quote = Some('"'),
+            (None, '\'') if prev.is_whitespace() || "[{,:".contains(prev) => quote = Some('\''),
+            (Some(q), c) if c == q && prev != '\\' => quote = None,
+            _ => {}
+        }
+        prev = c;
+    }
+    line
+}
+
+/// Flow brackets `line` opens minus those it closes, outside quoted scalars.
+fn bracket_balance(line: &str) -> i64 {
+    let mut quote = None;
+    let mut prev = ' ';
+    let mut balance = 0;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '{' | '[') => balance += 1,
+            (None, '}' | ']') => balance -= 1,
+            (None, '"') => quote = Some('"'),
+            (None, '\'') if prev.is_whitespace() || "[{,:".contains(prev) => quote = Some('\''),
+            (Some(q), c) if c == q && prev != '\\' => quote = None,
+            _ => {}
+        }
+        prev = c;
+    }
+    balance
 }
 
 /// `text` with one more space before each continuation line of the quoted scalar that opens at

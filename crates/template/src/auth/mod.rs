@@ -25,7 +25,7 @@ use crate::auth_props::{get_att_resource, ref_target, seq, Props};
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
-use crate::yaml_tree::Node;
+use crate::yaml_tree::{Kind, Node};
 
 /// SAM's name for the implicit API.
 const IMPLICIT_API: &str = "ServerlessRestApi";
@@ -259,6 +259,17 @@ fn api_auth(
     }
     let authorizer = match auth.string("DefaultAuthorizer")? {
         None => RouteAuthorizer::None,
+        // SAM's transform sets a DefaultAuthorizer only when the API has Authorizers (or it is
+        // AWS_IAM); without any it drops the setting, and the API deploys with open routes.
+        Some(name)
+            if api.authorizers.is_empty() && !matches!(name.as_str(), "NONE" | "AWS_IAM") =>
+        {
+            warnings.push(format!(
+                "{}: {name:?} names no authorizer and the API defines no Authorizers, so SAM drops it: its routes are open, as on AWS",
+                auth.path("DefaultAuthorizer")
+            ));
+            RouteAuthorizer::None
+        }
         Some(name) => named::authorizer(&auth, "DefaultAuthorizer", &name, &api, "API")?,
     };
     let api_key_required = auth.boolean("ApiKeyRequired")?.unwrap_or(false);
@@ -377,6 +388,17 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
     if ttl > 3600 {
         return Err(identity.error("ReauthorizeEvery", format!("{ttl} is over 3600 seconds")));
     }
+    if let Some(scopes) = props.node.get("AuthorizationScopes") {
+        if !scopes.is_null() && seq(scopes).is_none() {
+            return Err(props.error(
+                "AuthorizationScopes",
+                format!(
+                    "expected a list, found {}; SAM refuses the template",
+                    scopes.shape()
+                ),
+            ));
+        }
+    }
     if props.node.get("UserPoolArn").is_some() {
         let pools = user_pools(props, "UserPoolArn", &model.user_pools)?;
         return Ok(Authorizer::Cognito(CognitoAuthorizer {
@@ -419,6 +441,18 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
             validation_expression: validation_expression(identity.string("ValidationExpression")?),
         },
         Some("REQUEST") => {
+            if missing_identity_source(&identity)? {
+                // SAM's transform refuses it (`… Authorizer must specify Identity …`), so such
+                // a template never deploys.
+                let name = props.path.rsplit('.').next().unwrap_or_default();
+                return Err(identity.resolver.error(
+                    props.node.get("Identity").unwrap_or(&props.node),
+                    &props.path("Identity"),
+                    format!(
+                        "{name} Authorizer must specify Identity with at least one of Headers, QueryStrings, StageVariables, or Context; SAM refuses the template"
+                    ),
+                ));
+            }
             let mut sources = Vec::new();
             for (key, make) in [
                 (
@@ -446,6 +480,32 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
         ttl_secs: ttl,
         http: None,
     }))
+}
+
+/// SAM's test for a REQUEST authorizer that names no identity source: no `Identity`, or one with
+/// none of `Headers`, `QueryStrings`, `StageVariables`, `Context` while caching is on (a
+/// `ReauthorizeEvery` that is not 0).
+fn missing_identity_source(identity: &Props<'_, '_>) -> Result<bool, TemplateError> {
+    let given = |key: &str| {
+        identity.node.get(key).is_some_and(|n| {
+            !n.is_null()
+                && n.as_str() != Some("")
+                && !matches!(&n.kind, Kind::Seq(items) if items.is_empty())
+        })
+    };
+    if identity.node.is_null() || identity.node.entries().is_none_or(|e| e.is_empty()) {
+        return Ok(true);
+    }
+    let none = !["Headers", "QueryStrings", "StageVariables", "Context"]
+        .into_iter()
+        .any(given);
+    // SAM reads the TTL only when it is a whole number; anything else keeps the plain test.
+    let ttl = identity
+        .string("ReauthorizeEvery")
+        .ok()
+        .flatten()
+        .and_then(|t| t.trim().parse::<i64>().ok());
+    Ok(none && ttl.is_none_or(|t| t > 0))
 }
 
 /// The user pools `props.key` names (one ARN or a list): pools of this template where the ARN is

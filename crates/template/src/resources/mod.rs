@@ -44,6 +44,9 @@ pub(crate) fn build(
     template_dir: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<Built, TemplateError> {
+    if let Some(globals) = root.get("Globals") {
+        crate::sam_properties::check_globals(globals, resolver)?;
+    }
     let global = |section: &str| root.get("Globals").and_then(|g| g.get(section));
     let mut functions = Vec::new();
     let mut rest_apis = Vec::new();

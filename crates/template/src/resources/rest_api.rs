@@ -160,6 +160,43 @@ pub(super) fn attach(
     Ok(())
 }
 
+/// The event types SAM's transform accepts on a function (samtranslator's push, pull,
+/// CloudWatch Logs and Scheduler event sources).
+const FUNCTION_EVENT_TYPES: &[&str] = &[
+    "Api",
+    "HttpApi",
+    "DynamoDB",
+    "SQS",
+    "SNS",
+    "S3",
+    "Kinesis",
+    "Schedule",
+    "ScheduleV2",
+    "CloudWatchEvent",
+    "EventBridgeRule",
+    "CloudWatchLogs",
+    "IoTRule",
+    "AlexaSkill",
+    "Cognito",
+    "MSK",
+    "MQ",
+    "SelfManagedKafka",
+    "DocumentDB",
+];
+
+/// The properties of an `Api` event (samtranslator `Api.property_types`).
+const API_EVENT_PROPERTIES: &[&str] = &[
+    "Path",
+    "Method",
+    "RestApiId",
+    "Auth",
+    "RequestModel",
+    "RequestParameters",
+    "Stage",
+    "TimeoutInMillis",
+    "ResponseTransferMode",
+];
+
 /// Reads `Events`: `Api` events become routes later; every other type gets one warning.
 pub(super) fn read_events(
     id: &str,
@@ -191,6 +228,23 @@ pub(super) fn read_events(
         let ty = resolver
             .eval_string(type_node, &format!("{event_path}.Type"))?
             .unwrap_or_default();
+        if !FUNCTION_EVENT_TYPES.contains(&ty.as_str()) {
+            // SAM refuses the template (`Resource dict has missing or invalid value for key
+            // Type`): a misspelt `Api` would otherwise leave its route out unnoticed.
+            let hint = match crate::resource_types::did_you_mean(&ty, FUNCTION_EVENT_TYPES) {
+                Some(meant) => format!("did you mean {meant}?"),
+                None => format!(
+                    "a function's events are {}",
+                    FUNCTION_EVENT_TYPES.join(", ")
+                ),
+            };
+            return Err(resolver.error_hint(
+                type_node,
+                &format!("{event_path}.Type"),
+                format!("{ty:?} is not an event type of AWS::Serverless::Function; SAM refuses the template"),
+                Some(hint),
+            ));
+        }
         if ty == "HttpApi" || ty == "DynamoDB" {
             // Read by `http_api` and `stream_events`, in their own passes.
             continue;
@@ -255,15 +309,30 @@ pub(super) fn read_events(
                 Some((id, node.clone()))
             }
         };
-        for (key, _) in event_props.entries().unwrap_or_default() {
+        for (key, value) in event_props.entries().unwrap_or_default() {
             // `Auth` is read by `auth.rs`.
             // `RequestModel`/`RequestParameters` are read by `request_validation`.
-            if !matches!(
+            if matches!(
                 key.as_str(),
                 "Path" | "Method" | "RestApiId" | "Auth" | "RequestModel" | "RequestParameters"
             ) {
-                warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
+                continue;
             }
+            if !API_EVENT_PROPERTIES.contains(&key.as_str()) {
+                // SAM refuses it (`property RestApi not defined for resource of type Api`); a
+                // misspelt RestApiId would otherwise put the route on the implicit API.
+                let hint = match crate::resource_types::did_you_mean(key, API_EVENT_PROPERTIES) {
+                    Some(meant) => format!("did you mean {meant}?"),
+                    None => format!("an Api event has {}", API_EVENT_PROPERTIES.join(", ")),
+                };
+                return Err(resolver.error_hint(
+                    value,
+                    &reader.path(key),
+                    format!("{key} is not a property of an Api event; SAM refuses the template"),
+                    Some(hint),
+                ));
+            }
+            warnings.push(format!("{}: not emulated yet (ignored)", reader.path(key)));
         }
         out.push(ApiEvent {
             function: id.to_string(),

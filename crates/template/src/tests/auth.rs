@@ -229,6 +229,8 @@ Resources:
       StageName: Prod
       Auth:
         DefaultAuthorizer: Missing
+        Authorizers:
+          Other: {FunctionArn: arn:aws:lambda:us-east-1:123456789012:function:auth}
 "#,
     );
     assert!(
@@ -252,6 +254,98 @@ Resources:
         period.contains("Resources.Plan.Properties.Quota.Period") && period.contains("YEAR"),
         "{period}"
     );
+}
+
+/// An API whose only authorizer is `L`, written as `authorizer` (indented under `L:`).
+fn api_with_authorizer(authorizer: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: L
+        Authorizers:
+          L:
+            FunctionArn: arn:aws:lambda:us-east-1:123456789012:function:auth
+{authorizer}"
+    )
+}
+
+#[test]
+fn a_request_authorizer_without_identity_sources_is_refused_as_sam_refuses_it() {
+    let message = "L Authorizer must specify Identity with at least one of Headers, \
+                   QueryStrings, StageVariables, or Context; SAM refuses the template";
+    for identity in [
+        "",
+        "            Identity: {}\n",
+        "            Identity: {Headers: []}\n",
+        "            Identity: {ReauthorizeEvery: 60}\n",
+    ] {
+        let err = load_err(&api_with_authorizer(&format!(
+            "            FunctionPayloadType: REQUEST\n{identity}"
+        )));
+        assert!(
+            err.contains("Resources.Api.Properties.Auth.Authorizers.L.Identity: ")
+                && err.contains(message),
+            "{identity:?}: {err}"
+        );
+    }
+    // Without caching SAM needs no source, and one source is enough.
+    for identity in ["{ReauthorizeEvery: 0}", "{Context: [sourceIp]}"] {
+        let model = load(&api_with_authorizer(&format!(
+            "            FunctionPayloadType: REQUEST\n            Identity: {identity}\n"
+        )));
+        assert!(model.auth.apis["Api"].authorizers.contains_key("L"));
+    }
+}
+
+#[test]
+fn authorization_scopes_that_are_not_a_list_are_refused_as_sam_refuses_them() {
+    let err = load_err(&api_with_authorizer(
+        "            AuthorizationScopes: email\n",
+    ));
+    assert!(
+        err.contains("Resources.Api.Properties.Auth.Authorizers.L.AuthorizationScopes: expected a list, found a scalar; SAM refuses the template"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_default_authorizer_without_any_authorizers_is_dropped_as_sam_drops_it() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Foo
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /open, Method: get}
+",
+    );
+    let route = model.auth.apis["Api"].route("GET", "/open").expect("route");
+    assert_eq!(route.authorizer, RouteAuthorizer::None);
+    assert_eq!(
+        model.warnings,
+        ["Resources.Api.Properties.Auth.DefaultAuthorizer: \"Foo\" names no authorizer and the API defines no Authorizers, so SAM drops it: its routes are open, as on AWS"]
+    );
+    // With Authorizers, a name that is not among them is still an error, as in SAM.
+    let err = load_err(
+        &api_with_authorizer("").replace("DefaultAuthorizer: L", "DefaultAuthorizer: Foo"),
+    );
+    assert!(err.contains("no authorizer named \"Foo\""), "{err}");
 }
 
 #[test]

@@ -219,6 +219,71 @@ fn a_closing_bracket_at_its_keys_indentation_is_read_as_pyyaml_reads_it() {
 }
 
 #[test]
+fn flow_entries_at_their_keys_indentation_are_read_as_pyyaml_reads_them() {
+    // SAM's own test templates write `Cors: {` and the entry on the next line at Cors's column.
+    let model = super::load(
+        "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Environment:
+        Variables: {
+        ONE: \"1\", # a comment
+      TWO: !Join [\"\", [\"2\",
+      \"3\"]]
+        }
+",
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(env["ONE"], "1");
+    assert_eq!(env["TWO"], "23");
+    let moved: Vec<_> = model
+        .warnings
+        .iter()
+        .filter(|w| w.contains("a flow collection's entries at its key's indentation"))
+        .collect();
+    assert_eq!(moved.len(), 3, "{:?}", model.warnings);
+    assert!(moved[0].starts_with("/app/template.yaml:9:"), "{moved:?}");
+    // A block line after a plain scalar ending in a comma is no flow entry: still an error.
+    let err = load_err("Resources:\n  F:\n    Type: x,\n   bad: indentation\n");
+    assert!(err.contains("YAML syntax error"), "{err}");
+}
+
+#[test]
+fn globals_sections_and_properties_sam_does_not_know_are_refused_as_sam_refuses_them() {
+    // Each would do nothing if accepted: a global Events adds no route, a StageName no stage.
+    for (globals, at) in [
+        ("  Function:\n    Events: {}\n", "4:13: Globals.Function.Events: Events is not a property of Globals.Function; SAM refuses the template"),
+        ("  Api:\n    StageName: dev\n", "4:16: Globals.Api.StageName: StageName is not a property of Globals.Api; SAM refuses the template"),
+        ("  Table:\n    BillingMode: PROVISIONED\n", "4:5: Globals.Table: Table is not a section of Globals; SAM refuses the template"),
+        ("  Function:\n", "3:11: Globals.Function: expected a mapping, found null; SAM refuses the template"),
+    ] {
+        let err = load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31\nGlobals:\n{globals}Resources:\n  T:\n    Type: AWS::Serverless::SimpleTable\n"
+        ));
+        assert!(err.starts_with(&format!("/app/template.yaml:{at}")), "{err}");
+    }
+    // What SAM lets Globals give loads, for the sections Sluice does not emulate too.
+    super::load(
+        "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Timeout: 5, DurableConfig: {ExecutionTimeout: 60}}
+  Api: {Name: shared, OpenApiVersion: '3.0'}
+  HttpApi: {FailOnWarnings: true}
+  SimpleTable: {SSESpecification: {SSEEnabled: true}}
+  StateMachine: {PropagateTags: true}
+  LayerVersion: {PublishLambdaVersion: true}
+  WebSocketApi: {RouteSelectionExpression: $request.body.action}
+Resources:
+  T:
+    Type: AWS::Serverless::SimpleTable
+",
+    );
+}
+
+#[test]
 fn an_api_key_requirement_beside_auth_is_refused_as_sam_refuses_it() {
     // Served, this API would answer without a key while the author believes it needs one.
     let err = load_err(

@@ -355,6 +355,37 @@ Resources:
 }
 
 #[test]
+fn a_layer_stored_in_s3_warns_and_the_function_runs_without_it() {
+    // As with an S3 CodeUri, an S3 layer cannot be fetched offline; the function still loads.
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Remote:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: s3://bucket/layer.zip}
+  Raw:
+    Type: AWS::Lambda::LayerVersion
+    Properties:
+      Content: {S3Bucket: bucket, S3Key: layer.zip}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Layers: [!Ref Remote, !Ref Raw]
+",
+    );
+    assert!(model.functions[0].layers.is_empty());
+    assert_eq!(
+        model.warnings,
+        [
+            "Resources.F.Properties.Layers.0: layer Remote is stored in S3, which is not available offline (the function runs without it)",
+            "Resources.F.Properties.Layers.1: layer Raw is stored in S3, which is not available offline (the function runs without it)",
+        ]
+    );
+}
+
+#[test]
 fn a_layer_that_is_not_a_layer_version_arn_is_refused_as_lambda_refuses_it() {
     // CloudFormation: Lambda rejects the function (Layers member must match
     // arn:…:lambda:<region>:<12-digit account>:layer:<name>:<version>). Here `${LayerVersion}`

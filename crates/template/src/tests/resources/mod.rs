@@ -311,6 +311,84 @@ Resources:
 }
 
 #[test]
+fn the_newer_sam_resource_types_are_known_and_warn_as_not_emulated() {
+    // SAM's transform (aws-sam-translator 1.115) defines these; a template using them deploys.
+    let yaml = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+  Ws:
+    Type: AWS::Serverless::WebSocketApi
+    Properties:
+      RouteSelectionExpression: $request.body.action
+      Routes: {{$default: {{FunctionArn: !GetAtt F.Arn}}}}
+  Web:
+    Type: AWS::Serverless::WebFunction
+  Image:
+    Type: AWS::Serverless::MicrovmImage
+  Link:
+    Type: AWS::Serverless::NetworkConnector
+"
+    );
+    let model = load(&yaml);
+    assert_eq!(
+        model.warnings,
+        [
+            "Resources.Ws: resource type AWS::Serverless::WebSocketApi is not emulated yet (ignored)",
+            "Resources.Web: resource type AWS::Serverless::WebFunction is not emulated yet (ignored)",
+            "Resources.Image: resource type AWS::Serverless::MicrovmImage is not emulated yet (ignored)",
+            "Resources.Link: resource type AWS::Serverless::NetworkConnector is not emulated yet (ignored)",
+        ]
+    );
+}
+
+#[test]
+fn an_event_type_or_api_event_property_sam_does_not_know_is_refused_with_the_one_it_misses() {
+    let event = |event: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      Events:
+        Get:
+{event}"
+        ))
+    };
+    assert_eq!(
+        event("          Type: Apii\n          Properties: {Path: /, Method: get}\n"),
+        "/app/template.yaml:10:17: Resources.F.Properties.Events.Get.Type: \"Apii\" is not an event type of AWS::Serverless::Function; SAM refuses the template\n  hint: did you mean Api?"
+    );
+    assert_eq!(
+        event("          Type: Api\n          Properties: {Path: /, Method: get, RestApi: Other}\n"),
+        "/app/template.yaml:11:55: Resources.F.Properties.Events.Get.Properties.RestApi: RestApi is not a property of an Api event; SAM refuses the template\n  hint: did you mean RestApiId?"
+    );
+    // SAM's other event types and Api properties load, with the usual warnings.
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      Events:
+        Get:
+          Type: Api
+          Properties: {{Path: /, Method: get, TimeoutInMillis: 1000}}
+        Rule:
+          Type: ScheduleV2
+          Properties: {{ScheduleExpression: rate(1 minute)}}
+"
+    ));
+    assert_eq!(
+        model.warnings,
+        [
+            "Resources.F.Properties.Events.Get.Properties.TimeoutInMillis: not emulated yet (ignored)",
+            "Resources.F.Properties.Events.Rule: event type ScheduleV2 is not emulated yet (ignored)",
+        ]
+    );
+}
+
+#[test]
 fn resources_without_local_effect_are_accepted_quietly() {
     let yaml = format!(
         "Transform: AWS::Serverless-2016-10-31

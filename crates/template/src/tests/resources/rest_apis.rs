@@ -8,7 +8,7 @@ fn implicit_and_explicit_apis() {
     let yaml = format!(
         "Globals:
   Api:
-    StageName: ignored-for-implicit
+    Name: shared
 Resources:
   Api1:
     Type: AWS::Serverless::Api
