@@ -143,7 +143,7 @@ impl FunctionPool {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(invocation),
             };
-            Ok(pool.run_on(sandbox, permit, payload, options, None).await)
+            pool.run_on(sandbox, permit, payload, options, None).await
         })
         .await
     }
@@ -174,13 +174,12 @@ impl FunctionPool {
             match headed.await {
                 Ok(stream) => Ok(InvokeResponse::Streaming(stream)),
                 // The head was dropped unused: the runtime answered without streaming.
-                Err(_) => {
-                    task.await
-                        .map(InvokeResponse::Buffered)
-                        .map_err(|e| InvokeError::Service {
-                            message: format!("the invocation stopped: {e}"),
-                        })
-                }
+                Err(_) => task
+                    .await
+                    .map_err(|e| InvokeError::Service {
+                        message: format!("the invocation stopped: {e}"),
+                    })?
+                    .map(InvokeResponse::Buffered),
             }
         })
         .await
@@ -218,28 +217,41 @@ impl FunctionPool {
         self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
-            None => match Sandbox::start(self.template.clone(), InitType::OnDemand).await {
+            None => match self.start_on_demand().await? {
                 Ok(sandbox) => sandbox,
-                Err(StartError::Function(message)) => {
-                    let failure = self.start_failure(&message);
-                    self.template
-                        .sink
-                        .invoked(&self.template.function, &failure);
-                    return Ok(Checkout::Failed(failure));
-                }
-                Err(host @ StartError::Host { .. }) => {
-                    tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
-                    return Err(InvokeError::Service {
-                        message: format!("Sluice could not start a sandbox: {host}"),
-                    });
-                }
+                Err(failure) => return Ok(Checkout::Failed(failure)),
             },
         };
         Ok(Checkout::Ready(permit, Box::new(sandbox)))
     }
 
+    /// Start a sandbox for an invocation waiting on it; a start that fails for the function's
+    /// sake gives the invocation's failure (`Err` inside), one Sluice caused a service error.
+    async fn start_on_demand(&self) -> Result<Result<Sandbox, Invocation>, InvokeError> {
+        match Sandbox::start(self.template.clone(), InitType::OnDemand).await {
+            Ok(sandbox) => Ok(Ok(sandbox)),
+            Err(StartError::Function(message)) => {
+                let failure = self.start_failure(&message);
+                self.template
+                    .sink
+                    .invoked(&self.template.function, &failure);
+                Ok(Err(failure))
+            }
+            Err(host @ StartError::Host { .. }) => {
+                tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
+                Err(InvokeError::Service {
+                    message: format!("Sluice could not start a sandbox: {host}"),
+                })
+            }
+        }
+    }
+
     /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, report it to the
     /// log sink, then release the sandbox and its `permit` ([`FunctionPool::release`]).
+    ///
+    /// A warm sandbox whose runtime exits before it asks for the invocation is replaced by a
+    /// fresh one, which runs the invocation after its own Init (once: a fresh sandbox's
+    /// runtime asks for work to end its Init, so it is never replaced in turn).
     async fn run_on(
         self: &Arc<Self>,
         mut sandbox: Sandbox,
@@ -247,9 +259,22 @@ impl FunctionPool {
         payload: Bytes,
         options: InvokeOptions,
         head: Option<StreamHead>,
-    ) -> Invocation {
-        let pid = sandbox.pid();
+    ) -> Result<Invocation, InvokeError> {
+        let mut pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
+        if !sandbox.runtime_asks_for_work().await {
+            lock(&self.busy).remove(&pid);
+            // Reset through the Shutdown phase with extensions, aside: the invocation waits only
+            // for its fresh sandbox.
+            let pool = self.clone();
+            tokio::spawn(async move { pool.put_back(sandbox).await });
+            sandbox = match self.start_on_demand().await? {
+                Ok(fresh) => fresh,
+                Err(failure) => return Ok(failure),
+            };
+            pid = sandbox.pid();
+            lock(&self.busy).insert(pid, sandbox.containment());
+        }
         let answered = sandbox.invoke(payload, options, head).await;
         lock(&self.busy).remove(&pid);
         // Every invocation is counted once it has ended (a streamed one, when its stream has).
@@ -257,7 +282,7 @@ impl FunctionPool {
             .sink
             .invoked(&self.template.function, &answered.invocation);
         self.release(sandbox, answered.pending, permit).await;
-        answered.invocation
+        Ok(answered.invocation)
     }
 
     /// Release `sandbox` and its `permit` after the runtime answered (for a streamed response,

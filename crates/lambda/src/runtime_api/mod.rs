@@ -144,6 +144,8 @@ struct State {
     /// `Lambda-Runtime-Invoked-Function-Arn`, made once: each `next` shares it.
     function_arn_header: Option<HeaderValue>,
     queue: tokio::sync::Mutex<mpsc::Receiver<PendingInvocation>>,
+    /// Whether the runtime is in `next`, waiting on `queue`.
+    waiting: tokio::sync::watch::Sender<bool>,
     /// Where the runtime stands, and the invocation it holds.
     phase: Mutex<Phase>,
     events: mpsc::UnboundedSender<RuntimeEvent>,
@@ -161,6 +163,9 @@ pub(crate) struct RuntimeApi {
 pub(crate) struct RuntimeChannels {
     pub invocations: mpsc::Sender<PendingInvocation>,
     pub events: mpsc::UnboundedReceiver<RuntimeEvent>,
+    /// Whether the runtime is waiting in `next` for an invocation: only then has it surely
+    /// not died between its last answer and its next `next`.
+    pub waiting: tokio::sync::watch::Receiver<bool>,
 }
 
 impl RuntimeApi {
@@ -174,10 +179,12 @@ impl RuntimeApi {
         let addr = listener.local_addr()?;
         let (inv_tx, inv_rx) = mpsc::channel(1);
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let (waiting_tx, waiting_rx) = tokio::sync::watch::channel(false);
         let state = Arc::new(State {
             function_arn_header: HeaderValue::try_from(function_arn.as_str()).ok(),
             function_arn,
             queue: tokio::sync::Mutex::new(inv_rx),
+            waiting: waiting_tx,
             phase: Mutex::new(Phase::Started),
             events: ev_tx,
             extensions,
@@ -188,6 +195,7 @@ impl RuntimeApi {
             RuntimeChannels {
                 invocations: inv_tx,
                 events: ev_rx,
+                waiting: waiting_rx,
             },
         ))
     }
@@ -326,7 +334,11 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
         }
         *phase = Phase::Ready;
     }
-    let pending = state.queue.lock().await.recv().await;
+    let pending = {
+        let mut queue = state.queue.lock().await;
+        let _waiting = Waiting::on(&state.waiting);
+        queue.recv().await
+    };
     let Some(inv) = pending else {
         // The sandbox is being stopped.
         return error_response(
@@ -383,6 +395,22 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
     let response = render(&current);
     *lock(&state.phase) = Phase::Running(Box::new(current));
     response
+}
+
+/// Marks the runtime as waiting in `next` while alive (a `next` whose client hung up is dropped).
+struct Waiting<'a>(&'a tokio::sync::watch::Sender<bool>);
+
+impl<'a> Waiting<'a> {
+    fn on(flag: &'a tokio::sync::watch::Sender<bool>) -> Waiting<'a> {
+        flag.send_replace(true);
+        Waiting(flag)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.send_replace(false);
+    }
 }
 
 /// The invocation's own strings move into their headers instead of being copied again.

@@ -117,3 +117,46 @@ async fn init_error_is_refused_once_the_runtime_asked_for_work() {
         Some(RuntimeEvent::Response { request_id, .. }) if request_id == "id-1"
     ));
 }
+
+/// The supervisor sees when the runtime waits in `next`, and when it stops waiting: having
+/// taken an invocation, or having hung up.
+#[tokio::test]
+async fn the_runtime_waiting_in_next_is_signalled() {
+    let (api, mut channels) = start().await;
+    assert!(!*channels.waiting.borrow());
+    let next = exchange(&api, "GET /2018-06-01/runtime/invocation/next HTTP/1.1", "");
+    let assign = async {
+        channels.waiting.wait_for(|w| *w).await.unwrap();
+        channels.invocations.send(invocation("id-1")).await.unwrap();
+    };
+    let ((status, _), ()) = tokio::join!(next, assign);
+    assert_eq!(status, 200);
+    assert!(!*channels.waiting.borrow());
+    let (status, _) = exchange(
+        &api,
+        "POST /2018-06-01/runtime/invocation/id-1/response HTTP/1.1",
+        "1",
+    )
+    .await;
+    assert_eq!(status, 202);
+    let mut hung_up = tokio::net::TcpStream::connect(api.address()).await.unwrap();
+    hung_up
+        .write_all(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // id-1 answered, this `next` waits for a new invocation.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        channels.waiting.wait_for(|w| *w),
+    )
+    .await
+    .expect("the second `next` waits")
+    .unwrap();
+    drop(hung_up);
+    let gone = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        channels.waiting.wait_for(|w| !*w),
+    )
+    .await;
+    assert!(gone.is_ok(), "a hung-up `next` still counts as waiting");
+}

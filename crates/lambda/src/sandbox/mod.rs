@@ -149,6 +149,36 @@ impl Sandbox {
         self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
     }
 
+    /// Before an invocation is assigned to this warm sandbox: wait until its runtime asks for
+    /// work again (`next`), and give false if it exits first, while idle. Lambda fails an
+    /// invocation with `Runtime.ExitError` only when its runtime exits while handling it; an
+    /// environment whose runtime died idle is replaced, so the caller runs the invocation on a
+    /// fresh sandbox. (A runtime exits between answers when its answer is refused, as
+    /// awslambdaric does after a 413, or when it crashes or is killed after answering.)
+    ///
+    /// A sandbox not yet initialised passes at once: its Init is part of the invocation. A
+    /// runtime that does not ask within the function's timeout is given the invocation anyway
+    /// (it then times out, as it would on Lambda).
+    pub async fn runtime_asks_for_work(&mut self) -> bool {
+        if !self.ready || *self.channels.waiting.borrow() {
+            return true;
+        }
+        let patience = tokio::time::sleep(self.template.timeout);
+        let exited = tokio::select! {
+            biased;
+            _ = runtime_exited(&mut self.process) => true,
+            // A closed channel is a stopped listener, which `invoke` reports.
+            _ = self.channels.waiting.wait_for(|waiting| *waiting) => false,
+            () = patience => false,
+        };
+        if exited {
+            self.runtime_died();
+            // Its last words belong to its own log stream, before the fresh sandbox's Init.
+            self.flush_output();
+        }
+        !exited
+    }
+
     /// Run one invocation up to the runtime's answer, logging START (and END/REPORT unless
     /// extensions are still working on it). Never fails: every way an invocation can go wrong
     /// inside the sandbox is a function error, as on Lambda.

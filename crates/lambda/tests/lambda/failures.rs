@@ -139,6 +139,88 @@ async fn crash_mid_invocation_is_an_exit_error_and_the_next_invocation_works() {
     lambda.shutdown().await;
 }
 
+/// AWS: an invocation fails with `Runtime.ExitError` only if its runtime exits while handling
+/// it. A runtime that exits while idle (awslambdaric after a 413, a crash after answering) has
+/// its sandbox replaced: the next invocation runs on a fresh one, with its own Init.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_exiting_after_its_answer_fails_no_invocation() {
+    let (lambda, lines) = service(vec![crate::harness::spec(
+        "ExitsIdle",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    )]);
+    let first = invoke(&lambda, "ExitsIdle", json!({"then": "exit"})).await;
+    assert_eq!(first.function_error, None, "{}", first.log_tail);
+    // Its runtime is still alive (lingering) when this one is assigned to its sandbox.
+    let second = invoke(&lambda, "ExitsIdle", json!({"then": "exit"})).await;
+    assert_eq!(second.function_error, None, "{}", second.log_tail);
+    assert_eq!(json(&second)["answered"], json!(second.request_id));
+    assert_ne!(json(&first)["pid"], json(&second)["pid"]);
+    assert!(
+        second.log_tail.contains("Init Duration"),
+        "{}",
+        second.log_tail
+    );
+    assert!(
+        !second.log_tail.contains(&first.request_id),
+        "{}",
+        second.log_tail
+    );
+    // The exited runtime's last line stays before the next invocation's only START.
+    let logged = lines.of("ExitsIdle");
+    let at = |line: &str| logged.iter().position(|l| l.starts_with(line));
+    let starts = format!("START RequestId: {} ", second.request_id);
+    assert_eq!(
+        logged.iter().filter(|l| l.starts_with(&starts)).count(),
+        1,
+        "{logged:#?}"
+    );
+    let exited = at(&format!("exiting after {}", first.request_id));
+    assert!(exited.is_some() && exited < at(&starts), "{logged:#?}");
+    assert!(
+        !logged.iter().any(|l| l.contains("Runtime.ExitError")),
+        "{logged:#?}"
+    );
+    lambda.shutdown().await;
+}
+
+/// A warm runtime that exits while handling an invocation still fails that invocation with
+/// `Runtime.ExitError` (it is not run again elsewhere), and the next one starts afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_runtime_exiting_mid_invocation_is_still_an_exit_error() {
+    let (lambda, _) = service(vec![crate::harness::spec(
+        "ExitsBusy",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    )]);
+    let warm = invoke(&lambda, "ExitsBusy", json!({})).await;
+    assert_eq!(warm.function_error, None, "{}", warm.log_tail);
+    let inv = invoke(&lambda, "ExitsBusy", json!({"exit": "in_handler"})).await;
+    assert_eq!(
+        json(&inv),
+        json!({
+            "errorType": "Runtime.ExitError",
+            "errorMessage": format!(
+                "RequestId: {} Error: Runtime exited with error: exit status 4",
+                inv.request_id
+            ),
+        })
+    );
+    assert!(
+        inv.log_tail
+            .contains(&format!("handling {}", inv.request_id)),
+        "{}",
+        inv.log_tail
+    );
+    assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
+    let next = invoke(&lambda, "ExitsBusy", json!({})).await;
+    assert_eq!(next.function_error, None, "{}", next.log_tail);
+    assert!(next.log_tail.contains("Init Duration"), "{}", next.log_tail);
+    lambda.shutdown().await;
+}
+
 /// AWS words a runtime's exit with status 0 apart: there is no error status to quote.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_exit_is_an_exit_error_without_a_reason() {
