@@ -433,6 +433,9 @@ pub struct StartServicesArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+    /// Do not watch the template and the functions' code for changes (reload is on by default).
+    #[arg(long)]
+    pub no_reload: bool,
 }
 
 /// `--warm-containers` values.

@@ -67,6 +67,8 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
                 _ => (run_config(&a.template, &a.run, None)?, None),
             };
             let ready_file = a.run.ready_file.as_deref();
+            // Without a template there is nothing to watch.
+            let reload = model.is_none() && !a.no_reload;
             serve_services_only(
                 config,
                 model,
@@ -74,7 +76,7 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
                 a.services_port,
                 "services",
                 ready_file,
-                false,
+                reload,
             )
         }
         Command::Validate(a) => validate(a),

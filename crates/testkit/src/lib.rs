@@ -146,6 +146,14 @@ impl Server {
         Self::launch(sluice, template, &fresh_dir("state"), &all, &[])
     }
 
+    /// Starts `sluice start-services --services-port 0` (the services endpoint alone, as
+    /// `start_lambda`).
+    pub fn start_services(sluice: &Path, template: &Path, args: &[&str]) -> Server {
+        let mut all = vec!["start-services", "--services-port", "0"];
+        all.extend_from_slice(args);
+        Self::launch(sluice, template, &fresh_dir("state"), &all, &[])
+    }
+
     /// Starts `sluice start-function-urls <args…>` (each URL on a port of its own) with the
     /// services endpoint on port 0; `function_urls` holds the URLs' addresses.
     pub fn start_function_urls(sluice: &Path, template: &Path, args: &[&str]) -> Server {

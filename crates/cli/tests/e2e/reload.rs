@@ -300,8 +300,18 @@ fn invoke(server: &Server, function: &str) -> (u16, String) {
 fn start_lambda_reloads_saved_code_and_template_functions() {
     // SAM CLI's start-lambda watches the template and code (with --warm-containers); Sluice's
     // does always, as start-api does.
+    the_services_endpoint_reloads(Server::start_lambda);
+}
+
+#[test]
+fn start_services_with_a_template_reloads_too() {
+    the_services_endpoint_reloads(Server::start_services);
+}
+
+/// Saved code and template functions reach the Invoke API of the server `start` runs.
+fn the_services_endpoint_reloads(start: fn(&Path, &Path, &[&str]) -> Server) {
     let dir = app("v1");
-    let server = Server::start_lambda(sluice(), &dir.join("template.yaml"), &[]);
+    let server = start(sluice(), &dir.join("template.yaml"), &[]);
     let payload = |body: &str| format!("{{\"statusCode\": 200, \"body\": \"{body}\"}}");
     assert_eq!(invoke(&server, "HelloFunction"), (200, payload("v1")));
 
