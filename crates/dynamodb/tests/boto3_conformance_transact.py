@@ -233,6 +233,11 @@ def _():
     assert get("TxIdx", {"pk": S("bi")}) is None and get("TxBIdx", {"pk": S("bb")}) is None
 
 
+@check("BatchGetItem: RequestItems is required, with BatchGetItem's own wording")
+def _():
+    rejected("The requestItems parameter is required for BatchGetItem", client.batch_get_item, RequestItems={})
+
+
 @check("BatchGetItem: ProjectionExpression on one table and AttributesToGet on another are not mixed")
 def _():
     rejected("Can not use both expression and non-expression parameters in the same request: "

@@ -182,8 +182,10 @@ pub fn get(state: &mut State, r: &Req) -> DynamoResult<Value> {
         ));
     }
     if request_items.is_empty() {
+        // us-east-1 and most regions answer this wording (captured 2026-08); a few answer
+        // "Value at 'RequestItems' ... greater than or equal to 1" instead.
         return Err(DynamoError::validation(
-            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            "The requestItems parameter is required for BatchGetItem",
         ));
     }
     // AWS: expression and legacy projections may not be mixed, even across tables.
