@@ -272,12 +272,6 @@ pub struct StartApiArgs {
     pub host: String,
     #[command(flatten)]
     pub services: ServicesEndpointArgs,
-    /// EAGER starts one sandbox per function at startup; LAZY on first request.
-    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
-    pub warm_containers: Warm,
-    /// Do not watch the template and the functions' code for changes (reload is on by default).
-    #[arg(long)]
-    pub no_reload: bool,
     /// Where the local console answers on the API port (routes, functions, last requests,
     /// tables, costs; Prometheus metrics under `/metrics`).
     /// [default: /_sluice]
@@ -295,24 +289,21 @@ pub struct StartApiArgs {
     /// [default: 10000,5000, AWS's default quota]
     #[arg(long, value_name = "RATE[,BURST]", value_parser = parse_throttle)]
     pub account_throttle: Option<sluice_template::auth_model::Throttle>,
-    /// SAM's flags for running functions.
-    #[command(flatten)]
-    pub sam: SamRunArgs,
     /// Static files served at `/` before routing (default: `public/` next to the template).
     #[arg(short = 's', long, value_name = "DIR", default_value = "public")]
     pub static_dir: PathBuf,
     /// Turns authorizers off (kept in the configuration for when authorizers are emulated).
     #[arg(long)]
     pub disable_authorizer: bool,
-    /// Not supported yet: the function a debugger attaches to.
-    #[arg(long, value_name = "FUNCTION")]
-    pub debug_function: Option<String>,
     /// Not supported yet: HTTPS certificate (Sluice serves plain HTTP).
     #[arg(long, value_name = "FILE")]
     pub ssl_cert_file: Option<PathBuf>,
     /// Not supported yet: HTTPS key (Sluice serves plain HTTP).
     #[arg(long, value_name = "FILE")]
     pub ssl_key_file: Option<PathBuf>,
+    /// How the functions run and reload.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 /// `start-lambda` flags (SAM's: the endpoint on -p, default 3001).
@@ -330,18 +321,9 @@ pub struct StartLambdaArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// EAGER starts one sandbox per function at startup; LAZY on first request.
-    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
-    pub warm_containers: Warm,
-    /// Do not watch the template and the functions' code for changes (reload is on by default).
-    #[arg(long)]
-    pub no_reload: bool,
-    /// SAM's flags for running functions.
+    /// How the functions run and reload.
     #[command(flatten)]
-    pub sam: SamRunArgs,
-    /// Not supported yet: the function a debugger attaches to.
-    #[arg(long, value_name = "FUNCTION")]
-    pub debug_function: Option<String>,
+    pub serve: ServeArgs,
 }
 
 /// `start-function-urls` flags (SAM's: one port per URL from `--port-range`, or `--port` for the
@@ -369,21 +351,12 @@ pub struct StartFunctionUrlsArgs {
     pub port: Option<u16>,
     #[command(flatten)]
     pub services: ServicesEndpointArgs,
-    /// EAGER starts one sandbox per function at startup; LAZY on first request.
-    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
-    pub warm_containers: Warm,
     /// Not supported: `AWS_IAM` URLs keep requiring a SigV4 signature (SAM's flag skips it).
     #[arg(long)]
     pub disable_authorizer: bool,
-    /// Do not watch the template and the functions' code for changes (reload is on by default).
-    #[arg(long)]
-    pub no_reload: bool,
-    /// SAM's flags for running functions.
+    /// How the functions run and reload.
     #[command(flatten)]
-    pub sam: SamRunArgs,
-    /// Not supported yet: the function a debugger attaches to.
-    #[arg(long, value_name = "FUNCTION")]
-    pub debug_function: Option<String>,
+    pub serve: ServeArgs,
 }
 
 /// `START-END` or `START` (SAM's `--port-range`: a lone start means ten more).
@@ -404,6 +377,24 @@ fn parse_port_range(value: &str) -> Result<(u16, u16), String> {
         return Err(format!("{value:?}: give START-END with 0 < START <= END"));
     }
     Ok((start, end))
+}
+
+/// What every serving command (`start-api`, `start-lambda`, `start-function-urls`) takes on how
+/// its functions run: sandboxes started ahead, reload on save, SAM's run flags, the debugger.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ServeArgs {
+    /// EAGER starts one sandbox per function at startup; LAZY on first request.
+    #[arg(long, value_enum, ignore_case = true, default_value = "LAZY")]
+    pub warm_containers: Warm,
+    /// Do not watch the template and the functions' code for changes (reload is on by default).
+    #[arg(long)]
+    pub no_reload: bool,
+    /// SAM's flags for running functions.
+    #[command(flatten)]
+    pub sam: SamRunArgs,
+    /// Not supported yet: the function a debugger attaches to.
+    #[arg(long, value_name = "FUNCTION")]
+    pub debug_function: Option<String>,
 }
 
 /// Where the services endpoint (DynamoDB, Lambda Invoke API) that handlers reach listens.

@@ -33,12 +33,9 @@ pub fn run(args: Args, samconfig: Option<String>) -> Result<ExitCode> {
             crate::function_urls_command::command(a)
         }
         Command::StartLambda(a) | Command::Local(LocalCommand::StartLambda(a)) => {
-            say_not_applied(&a.template, Some(&a.sam));
-            let mut config = run_config(&a.template, &a.run, Some(&a.sam))?;
-            debugging(&mut config, &a.sam, a.debug_function.as_deref());
-            config.warm_containers = warm(a.warm_containers);
+            let config = serving_config(&a.template, &a.run, &a.serve)?;
             let ready_file = a.run.ready_file.as_deref();
-            let reload = !a.no_reload;
+            let reload = !a.serve.no_reload;
             serve_services_only(config, None, &a.host, a.port, "Lambda", ready_file, reload)
         }
         Command::StartServices(a) => {
@@ -142,7 +139,7 @@ fn python_imports(module: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-pub(crate) fn warm(flag: Warm) -> WarmContainers {
+fn warm(flag: Warm) -> WarmContainers {
     match flag {
         Warm::Eager => WarmContainers::Eager,
         Warm::Lazy => WarmContainers::Lazy,
@@ -237,16 +234,27 @@ fn serve_services_only(
     })
 }
 
+/// The configuration a serving command starts from: SAM's flags that do not apply reported, the
+/// run options read, the debugger and `--warm-containers` applied.
+pub(crate) fn serving_config(
+    template: &TemplateArgs,
+    run: &crate::args::RunArgs,
+    serve: &crate::args::ServeArgs,
+) -> Result<Config> {
+    say_not_applied(template, Some(&serve.sam));
+    let mut config = run_config(template, run, Some(&serve.sam))?;
+    debugging(&mut config, &serve.sam, serve.debug_function.as_deref());
+    config.warm_containers = warm(serve.warm_containers);
+    Ok(config)
+}
+
 fn start_api(args: StartApiArgs) -> Result<ExitCode> {
-    say_not_applied(&args.template, Some(&args.sam));
     if args.ssl_cert_file.is_some() || args.ssl_key_file.is_some() {
         eprintln!(
             "--ssl-cert-file/--ssl-key-file: not supported yet: Sluice serves plain HTTP (ignored)"
         );
     }
-    let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
-    debugging(&mut config, &args.sam, args.debug_function.as_deref());
-    config.warm_containers = warm(args.warm_containers);
+    let mut config = serving_config(&args.template, &args.run, &args.serve)?;
     // SAM resolves --static-dir against the template's folder (its "cwd" for local commands).
     config.static_dir = config
         .template
@@ -269,7 +277,7 @@ fn start_api(args: StartApiArgs) -> Result<ExitCode> {
         let listener = bind(config.api_addr, "API").await?;
         let local = listener.local_addr()?;
         // Watching starts before Sluice says it is ready, so no save after that is missed.
-        let reloader = watch_unless(&app, args.no_reload);
+        let reloader = watch_unless(&app, args.serve.no_reload);
         let mut err = std::io::stderr().lock();
         writeln!(
             err,

@@ -14,22 +14,18 @@ use tokio::net::TcpListener;
 
 use crate::args::StartFunctionUrlsArgs;
 use crate::commands::{
-    bind, build, debugging, runtime, serve, socket_addr, warm, warn_if_services_exposed,
+    bind, build, runtime, serve, serving_config, socket_addr, warn_if_services_exposed,
     watch_unless, write_ready_json,
 };
-use crate::setup::{run_config, say_not_applied};
 
 /// Runs `start-function-urls`.
 pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
-    say_not_applied(&args.template, Some(&args.sam));
     if args.disable_authorizer {
         eprintln!(
             "--disable-authorizer: not supported for Function URLs: AWS_IAM URLs still need a SigV4 signature"
         );
     }
-    let mut config = run_config(&args.template, &args.run, Some(&args.sam))?;
-    debugging(&mut config, &args.sam, args.debug_function.as_deref());
-    config.warm_containers = warm(args.warm_containers);
+    let mut config = serving_config(&args.template, &args.run, &args.serve)?;
     config.services_addr = args.services.addr()?;
     warn_if_services_exposed(config.services_addr);
     let host = socket_addr("--host", &args.host, 0)?.ip();
@@ -53,7 +49,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
             };
             function_urls.push((url, listener));
         }
-        let reloader = watch_unless(&app, args.no_reload);
+        let reloader = watch_unless(&app, args.serve.no_reload);
         let mut err = std::io::stderr().lock();
         writeln!(
             err,
