@@ -282,14 +282,7 @@ const GLOBALS: &[(&str, &[&str])] = &[
 /// each a mapping of the properties SAM lets it give.
 pub(crate) fn check_globals(globals: &Node, resolver: &Resolver<'_>) -> Result<(), TemplateError> {
     let Some(sections) = globals.entries() else {
-        return Err(resolver.error(
-            globals,
-            "Globals",
-            format!(
-                "expected a mapping, found {}; SAM refuses the template",
-                globals.shape()
-            ),
-        ));
+        return Err(not_a_mapping(globals, "Globals", resolver));
     };
     for (name, properties) in sections {
         let path = join_path("Globals", name);
@@ -303,14 +296,7 @@ pub(crate) fn check_globals(globals: &Node, resolver: &Resolver<'_>) -> Result<(
             ));
         };
         if properties.entries().is_none() {
-            return Err(resolver.error(
-                properties,
-                &path,
-                format!(
-                    "expected a mapping, found {}; SAM refuses the template",
-                    properties.shape()
-                ),
-            ));
+            return Err(not_a_mapping(properties, &path, resolver));
         }
         check(properties, &path, known, &path, resolver)?;
     }
@@ -322,14 +308,19 @@ fn map(node: &Node, path: &str, resolver: &Resolver<'_>) -> Result<(), TemplateE
     if node.entries().is_some() || crate::intrinsics::intrinsic(node).is_some() {
         return Ok(());
     }
-    Err(resolver.error(
+    Err(not_a_mapping(node, path, resolver))
+}
+
+/// SAM's refusal of `node`, written where a mapping belongs.
+fn not_a_mapping(node: &Node, path: &str, resolver: &Resolver<'_>) -> TemplateError {
+    resolver.error(
         node,
         path,
         format!(
             "expected a mapping, found {}; SAM refuses the template",
             node.shape()
         ),
-    ))
+    )
 }
 
 /// The first key of `node` that `known` lacks, as SAM reports it. A node that is not a mapping
