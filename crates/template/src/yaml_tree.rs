@@ -216,16 +216,25 @@ fn parse_from(
 /// `text` with one more space before line `line` (1-based) when that line holds only a closing
 /// `]` or `}` (and what may follow it: a comma, more brackets, a comment).
 fn indent_closing_bracket(text: &str, line: usize) -> Option<String> {
-    let mut out = String::with_capacity(text.len() + 1);
-    let mut changed = false;
-    for (i, current) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line && matches!(current.trim_start().chars().next(), Some(']' | '}')) {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let current = lines.get(line.checked_sub(1)?)?;
+    if !matches!(current.trim_start().chars().next(), Some(']' | '}')) {
+        return None;
+    }
+    Some(indented(&lines, line - 1..=line - 1))
+}
+
+/// `lines` joined again, with one more space before each line whose 0-based index is in `range`.
+fn indented(lines: &[&str], range: std::ops::RangeInclusive<usize>) -> String {
+    let mut out =
+        String::with_capacity(lines.iter().map(|l| l.len()).sum::<usize>() + range.clone().count());
+    for (i, current) in lines.iter().enumerate() {
+        if range.contains(&i) {
             out.push(' ');
-            changed = true;
         }
         out.push_str(current);
     }
-    changed.then_some(out)
+    out
 }
 
 /// `text` with one more space before line `line` (1-based) when the parser refused that line's
@@ -254,50 +263,52 @@ fn indent_flow_continuation(text: &str, line: usize, col: usize) -> Option<Strin
     if !open {
         return None;
     }
-    let mut out = String::with_capacity(text.len() + 1);
-    for (i, l) in lines.iter().enumerate() {
-        if i + 1 == line {
-            out.push(' ');
-        }
-        out.push_str(l);
-    }
-    Some(out)
+    Some(indented(&lines, line - 1..=line - 1))
 }
 
 /// `line` without a trailing ` # comment` (a `#` after white space, outside quotes).
 fn strip_comment(line: &str) -> &str {
-    let mut quote = None;
-    let mut prev = ' ';
-    for (at, c) in line.char_indices() {
-        match (quote, c) {
-            (None, '#') if prev.is_whitespace() => return &line[..at],
-            (None, '"') => quote = Some('"'),
-            (None, '\'') if prev.is_whitespace() || "[{,:".contains(prev) => quote = Some('\''),
-            (Some(q), c) if c == q && prev != '\\' => quote = None,
-            _ => {}
-        }
-        prev = c;
-    }
-    line
+    unquoted(line)
+        .find(|&(_, c, before)| c == '#' && before.is_whitespace())
+        .map_or(line, |(at, ..)| &line[..at])
 }
 
 /// Flow brackets `line` opens minus those it closes, outside quoted scalars.
 fn bracket_balance(line: &str) -> i64 {
+    unquoted(line)
+        .map(|(_, c, _)| match c {
+            '{' | '[' => 1,
+            '}' | ']' => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The characters of `line` outside quoted scalars (the quotes excluded), each with its byte
+/// offset and the character before it. A `'` opens a scalar only where one may start (after
+/// white space or `[{,:`); a quote preceded by `\` does not close one.
+fn unquoted(line: &str) -> impl Iterator<Item = (usize, char, char)> + '_ {
     let mut quote = None;
     let mut prev = ' ';
-    let mut balance = 0;
-    for c in line.chars() {
+    line.char_indices().filter_map(move |(at, c)| {
+        let before = std::mem::replace(&mut prev, c);
         match (quote, c) {
-            (None, '{' | '[') => balance += 1,
-            (None, '}' | ']') => balance -= 1,
-            (None, '"') => quote = Some('"'),
-            (None, '\'') if prev.is_whitespace() || "[{,:".contains(prev) => quote = Some('\''),
-            (Some(q), c) if c == q && prev != '\\' => quote = None,
-            _ => {}
+            (None, '"') => {
+                quote = Some('"');
+                None
+            }
+            (None, '\'') if before.is_whitespace() || "[{,:".contains(before) => {
+                quote = Some('\'');
+                None
+            }
+            (None, c) => Some((at, c, before)),
+            (Some(q), c) if c == q && before != '\\' => {
+                quote = None;
+                None
+            }
+            _ => None,
         }
-        prev = c;
-    }
-    balance
+    })
 }
 
 /// `text` with one more space before each continuation line of the quoted scalar that opens at
@@ -338,14 +349,7 @@ fn indent_quoted_continuation(text: &str, line: usize, col: usize) -> Option<Str
     if !closed || last == line - 1 {
         return None;
     }
-    let mut out = String::with_capacity(text.len() + last - line + 1);
-    for (i, current) in lines.iter().enumerate() {
-        if i >= line && i <= last {
-            out.push(' ');
-        }
-        out.push_str(current);
-    }
-    Some(out)
+    Some(indented(&lines, line..=last))
 }
 
 fn parse_once(
