@@ -92,29 +92,7 @@ fn branches(node: &Node, resolver: &Resolver<'_>, at: &str) -> Result<Option<Nod
                 }
                 if key == "Fn::If" {
                     let at = join_path(at, "Fn::If");
-                    let chosen = match &arg.kind {
-                        Kind::Seq(args) if args.len() == 3 => {
-                            let Some(condition) = args[0].as_str() else {
-                                return Err(resolver.error(
-                                    &args[0],
-                                    &at,
-                                    "the first argument of Fn::If is a condition name",
-                                ));
-                            };
-                            if resolver.condition(condition, &args[0], &at)? {
-                                &args[1]
-                            } else {
-                                &args[2]
-                            }
-                        }
-                        _ => {
-                            return Err(resolver.error(
-                                arg,
-                                &at,
-                                "Fn::If takes [condition, value if true, value if false]",
-                            ))
-                        }
-                    };
+                    let chosen = resolver.if_branch(arg, &at)?;
                     return branches(chosen, resolver, &at);
                 }
             }

@@ -26,6 +26,32 @@ impl<'t> Resolver<'t> {
         Ok(value)
     }
 
+    /// The branch `Fn::If`'s argument `arg` picks (`[condition, value if true, value if false]`),
+    /// not yet evaluated; `path` is the `Fn::If`'s own.
+    pub(crate) fn if_branch<'n>(
+        &self,
+        arg: &'n Node,
+        path: &str,
+    ) -> Result<&'n Node, TemplateError> {
+        let [condition, yes, no] = self.args::<3>(
+            arg,
+            path,
+            "Fn::If takes [condition, value if true, value if false]",
+        )?;
+        let Some(name) = condition.as_str() else {
+            return Err(self.error(
+                condition,
+                path,
+                "the first argument of Fn::If is a condition name",
+            ));
+        };
+        Ok(if self.condition(name, condition, path)? {
+            yes
+        } else {
+            no
+        })
+    }
+
     /// Evaluates a condition expression (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`).
     pub(super) fn eval_condition(&self, node: &Node, path: &str) -> Result<bool, TemplateError> {
         if let Some(("Condition", arg)) = single_entry(node) {

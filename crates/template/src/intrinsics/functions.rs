@@ -84,11 +84,7 @@ impl<'t> Resolver<'t> {
                 Ok(Some(list_node(source.split(delimiter.as_str()).map(str::to_string).collect(), at)))
             }
             "Fn::If" => {
-                let [condition, yes, no] = self.args::<3>(arg, &fn_path, "Fn::If takes [condition, value if true, value if false]")?;
-                let Some(condition_name) = condition.as_str() else {
-                    return Err(self.error(condition, &fn_path, "the first argument of Fn::If is a condition name"));
-                };
-                let chosen = if self.condition(condition_name, condition, &fn_path)? { yes } else { no };
+                let chosen = self.if_branch(arg, &fn_path)?;
                 self.eval(chosen, path)
             }
             "Fn::FindInMap" => {
