@@ -282,11 +282,7 @@ fn table_from_arn<'a>(state: &State, arn: &'a str, action: &str) -> DynamoResult
     let fields: Vec<&str> = arn.splitn(6, ':').collect();
     if let [_, _, "dynamodb", _, account, resource] = fields[..] {
         if resource.starts_with("table/") && account != state.aws.account_id {
-            // IAM ARNs name no region.
-            let (partition, caller) = (&state.aws.partition, &state.aws.account_id);
-            return Err(DynamoError::AccessDenied(format!(
-                "User: arn:{partition}:iam::{caller}:root is not authorized to perform: dynamodb:{action} on resource: {arn} because no resource-based policy allows the dynamodb:{action} action"
-            )));
+            return Err(super::table_arn::not_authorized(&state.aws, action, arn));
         }
     }
     // Only ARNs of this service's region and account name its tables; an index's ARN

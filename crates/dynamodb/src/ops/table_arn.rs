@@ -117,10 +117,7 @@ fn table_of<'a>(aws: &AwsEnv, target: &str, given: &'a str) -> DynamoResult<Opti
         return Ok(None);
     };
     if account != aws.account_id {
-        let (partition, caller) = (&aws.partition, &aws.account_id);
-        return Err(DynamoError::AccessDenied(format!(
-            "User: arn:{partition}:iam::{caller}:root is not authorized to perform: dynamodb:{target} on resource: {given} because no resource-based policy allows the dynamodb:{target} action"
-        )));
+        return Err(not_authorized(aws, target, given));
     }
     if partition != aws.partition || region != aws.region {
         return Err(DynamoError::ResourceNotFound(
@@ -128,4 +125,12 @@ fn table_of<'a>(aws: &AwsEnv, target: &str, given: &'a str) -> DynamoResult<Opti
         ));
     }
     Ok(Some(name))
+}
+
+/// IAM's refusal of `action` on `arn`, a resource of another account (IAM ARNs name no region).
+pub(crate) fn not_authorized(aws: &AwsEnv, action: &str, arn: &str) -> DynamoError {
+    let (partition, caller) = (&aws.partition, &aws.account_id);
+    DynamoError::AccessDenied(format!(
+        "User: arn:{partition}:iam::{caller}:root is not authorized to perform: dynamodb:{action} on resource: {arn} because no resource-based policy allows the dynamodb:{action} action"
+    ))
 }
