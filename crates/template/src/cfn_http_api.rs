@@ -11,7 +11,7 @@ use crate::model::{
     Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpIntegration, HttpRoute, InvokeMode,
     PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
-use crate::openapi::{self, function_name_of};
+use crate::openapi::{self, function_name_of, function_named, outside_template};
 use crate::yaml_tree::Node;
 
 /// HTTP API's integration timeout when none is set (also its maximum).
@@ -285,13 +285,8 @@ fn read_integration(
         .unwrap_or_default();
     // A deployed function of another stack: AWS invokes it; locally there is nothing to invoke.
     if let Some(name) = function_name_of(&uri) {
-        if !functions
-            .iter()
-            .any(|f| f.name == name || f.logical_id == name)
-        {
-            return Ok(not_emulated(format!(
-                "Lambda (function {name}, outside the template)"
-            )));
+        if function_named(functions, &name).is_none() {
+            return Ok(not_emulated(outside_template(&name)));
         }
     }
     let function = function_for(&uri, integration, "IntegrationUri", resolver, functions)?;
@@ -335,11 +330,9 @@ fn function_for(
     functions: &[Function],
 ) -> Result<String, TemplateError> {
     let name = function_name_of(target);
-    let found = name.as_deref().and_then(|name| {
-        functions
-            .iter()
-            .find(|f| f.name == name || f.logical_id == name)
-    });
+    let found = name
+        .as_deref()
+        .and_then(|name| function_named(functions, name));
     match found {
         Some(function) => Ok(function.logical_id.clone()),
         None => Err(resolver.error_hint(

@@ -183,11 +183,9 @@ pub(crate) fn build(
         }
         let uri = text(&integration, &integration_path, "Uri")?.unwrap_or_default();
         let name = function_name_of(&uri);
-        let function = name.as_deref().and_then(|name| {
-            functions
-                .iter()
-                .find(|f| f.name == name || f.logical_id == name)
-        });
+        let function = name
+            .as_deref()
+            .and_then(|name| crate::openapi::function_named(functions, name));
         if let (None, Some(name)) = (function, &name) {
             // A function of another stack (a deployed ARN): API Gateway accepts the method and
             // answers 500 when it cannot invoke it; locally there is nothing to invoke.
@@ -201,7 +199,7 @@ pub(crate) fn build(
                 function: String::new(),
                 event_name: format!("Resources.{id}"),
                 integration: Integration::Unsupported {
-                    kind: format!("Lambda (function {name}, outside the template)"),
+                    kind: crate::openapi::outside_template(name),
                 },
                 validation,
                 operation_name,

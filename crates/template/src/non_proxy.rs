@@ -124,11 +124,9 @@ pub(crate) fn read(
             function: String::new(),
         });
     }
-    let Some(function) = function_name_of(&uri).and_then(|name| {
-        functions
-            .iter()
-            .find(|f| f.name == name || f.logical_id == name)
-    }) else {
+    let Some(function) =
+        function_name_of(&uri).and_then(|name| crate::openapi::function_named(functions, &name))
+    else {
         return Err(resolver.error_hint(
             integration.get(keys.uri).unwrap_or(integration),
             &join_path(path, keys.uri),

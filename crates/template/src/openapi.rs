@@ -263,14 +263,11 @@ pub(crate) fn routes(
                 format!("{uri:?} does not name a Lambda function"),
             ));
         };
-        let Some(function) = functions
-            .iter()
-            .find(|f| f.name == name || f.logical_id == name)
-        else {
+        let Some(function) = function_named(functions, &name) else {
             // A function of another stack (a deployed ARN): API Gateway imports the route and
             // answers 500 if it cannot invoke it; locally there is nothing to invoke.
             out.push(not_emulated(
-                format!("Lambda (function {name}, outside the template)"),
+                outside_template(&name),
                 &join_path(&integration_path, "uri"),
                 format!(
                     "the integration calls function {name}, which this template does not define"
@@ -469,6 +466,20 @@ pub(crate) fn same_shape(a: &str, b: &str) -> bool {
         (Ok(a), Ok(b)) => a.shape() == b.shape(),
         _ => a == b,
     }
+}
+
+/// The template's function that `name` (its `FunctionName` or logical id) stands for.
+pub(crate) fn function_named<'f>(functions: &'f [Function], name: &str) -> Option<&'f Function> {
+    functions
+        .iter()
+        .find(|f| f.name == name || f.logical_id == name)
+}
+
+/// What a Lambda integration calling `name`, a function of another stack, is reported as: API
+/// Gateway serves the route and answers 500 when it cannot invoke it; locally there is nothing to
+/// invoke.
+pub(crate) fn outside_template(name: &str) -> String {
+    format!("Lambda (function {name}, outside the template)")
 }
 
 /// The function an integration URI or function ARN names: `…:function:<name>[:alias]/invocations`,

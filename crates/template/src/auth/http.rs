@@ -334,10 +334,7 @@ pub(super) fn named_source(expression: &str, prefixes: [&str; 4]) -> Option<Iden
 /// The logical id of the function an ARN or URI names (its name when the template has none).
 pub(super) fn function_id(arn: &str, functions: &[Function]) -> String {
     let name = function_name_of(arn).unwrap_or_else(|| arn.to_owned());
-    functions
-        .iter()
-        .find(|f| f.name == name || f.logical_id == name)
-        .map_or(name, |f| f.logical_id.clone())
+    crate::openapi::function_named(functions, &name).map_or(name, |f| f.logical_id.clone())
 }
 
 /// A SAM `HttpApi` event's `Auth` over the API's `DefaultAuthorizer`.
