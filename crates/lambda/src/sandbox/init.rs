@@ -26,14 +26,12 @@ impl Sandbox {
         failure: InitFailure,
         request_id: &str,
     ) -> (Instant, Result<(), InitFailure>) {
-        self.flush_output();
         let invoke_began = Instant::now();
-        let init_took = invoke_began.saturating_duration_since(self.started);
-        self.log.line(&init_report_line(
-            init_took,
+        self.log_failed_init(
+            invoke_began.saturating_duration_since(self.started),
             InitPhase::Init,
-            &failure.status(),
-        ));
+            &failure,
+        );
         let template = self.template.clone();
         let fresh = match Sandbox::start_logging_to(template, self.init_type, self.log.clone())
             .await
@@ -53,15 +51,16 @@ impl Sandbox {
         self.reported_init = true;
         let retried = self.wait_ready(Some(request_id)).await;
         if let Err(failure) = &retried {
-            self.flush_output();
-            let init_took = self.started.elapsed();
-            self.log.line(&init_report_line(
-                init_took,
-                InitPhase::Invoke,
-                &failure.status(),
-            ));
+            self.log_failed_init(self.started.elapsed(), InitPhase::Invoke, failure);
         }
         (invoke_began, retried)
+    }
+
+    /// An Init that failed after `took`: the runtime's last output, then its `INIT_REPORT`.
+    fn log_failed_init(&self, took: Duration, phase: InitPhase, failure: &InitFailure) {
+        self.flush_output();
+        self.log
+            .line(&init_report_line(took, phase, &failure.status()));
     }
 
     /// Wait until the runtime asks for its first invocation.
