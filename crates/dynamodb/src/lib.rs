@@ -13,6 +13,7 @@ mod member_constraints;
 mod number;
 mod ops;
 mod protocol;
+mod resource_policy;
 mod state;
 mod store;
 mod stream_record;

@@ -56,6 +56,9 @@ pub enum DynamoError {
     /// A DynamoDB Streams shard iterator is older than 15 minutes.
     #[error("{0}")]
     ExpiredIterator(String),
+    /// No resource-based policy is attached, or not the revision the request expected.
+    #[error("{0}")]
+    PolicyNotFound(String),
     /// The caller may not act on the resource (another account's ARN).
     #[error("{0}")]
     AccessDenied(String),
@@ -193,6 +196,9 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
             format!("{NS}ExpiredIteratorException"),
             Some(m.clone()),
         ),
+        DynamoError::PolicyNotFound(m) => {
+            (400, format!("{NS}PolicyNotFoundException"), Some(m.clone()))
+        }
         DynamoError::AccessDenied(m) => (
             400,
             "com.amazon.coral.service#AccessDeniedException".into(),

@@ -9,6 +9,7 @@ use sluice_aws_env::AwsEnv;
 use crate::attribute_value::{AttributeValue, Item};
 use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult};
+use crate::resource_policy::ResourcePolicies;
 use crate::table_settings::TableSettings;
 
 /// A key attribute: name and scalar type (S, N or B).
@@ -216,6 +217,9 @@ pub struct TableDef {
     /// Deletion protection, table class, encryption and on-demand limits.
     #[serde(default)]
     pub settings: TableSettings,
+    /// Resource-based policies of the table and its streams (absent from files of older Sluices).
+    #[serde(default, skip_serializing_if = "ResourcePolicies::is_empty")]
+    pub policies: ResourcePolicies,
 }
 
 impl TableDef {

@@ -6,6 +6,7 @@ use sluice_aws_env::AwsEnv;
 
 use crate::member_constraints::Violations;
 use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
+use crate::resource_policy::{self, Policy, ResourcePolicies};
 use crate::table::{stream_label, IndexDef, KeyAttr, KeySchema, TableDef};
 use crate::table_settings::TableSettings;
 
@@ -535,6 +536,19 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
     }
     let tags = parse_tags(req.opt_arr("Tags")?.map_or(&[][..], |t| t.as_slice()))?;
     let settings = TableSettings::from_create(req, aws)?;
+    // A policy given at creation is the table's first revision, stamped with its creation time.
+    let policies = ResourcePolicies {
+        table: req
+            .opt_str("ResourcePolicy")?
+            .map(|text| {
+                Ok::<_, DynamoError>(Policy {
+                    document: resource_policy::parse_document(text)?,
+                    revision_id: resource_policy::next_revision(now, None),
+                })
+            })
+            .transpose()?,
+        ..ResourcePolicies::default()
+    };
     let stream = req
         .opt_obj("StreamSpecification")?
         .map(parse_stream_specification)
@@ -558,6 +572,7 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
         // AWS: TableId is a random UUID (a table re-created under the same name gets a new one).
         table_id: uuid::Uuid::new_v4().to_string(),
         settings,
+        policies,
     })
 }
 

@@ -49,3 +49,10 @@ async fn boto3_partiql() {
 async fn boto3_conformance_sizes() {
     run_boto3_script("boto3_conformance_sizes.py").await;
 }
+
+/// Resource-based policies of tables and streams: revisions, expected revisions, ARN forms and
+/// document checks, as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_table_policies() {
+    run_boto3_script("boto3_table_policies.py").await;
+}

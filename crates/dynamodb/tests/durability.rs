@@ -104,6 +104,42 @@ async fn table_settings_survive_reopen() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Resource policies are stored with their table: a reopened store answers the same document and
+/// RevisionId.
+#[tokio::test]
+async fn resource_policies_survive_reopen() {
+    let dir = temp_dir("policies");
+    let arn = AwsEnv::default().table_arn("Guarded");
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"dynamodb:GetItem","Resource":"*"}]}"#;
+    let revision = {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("open new dir");
+        let (status, body) = call(
+            &db,
+            "CreateTable",
+            json!({"TableName": "Guarded", "BillingMode": "PAY_PER_REQUEST",
+                   "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                   "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = call(
+            &db,
+            "PutResourcePolicy",
+            json!({"ResourceArn": arn, "Policy": policy}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body["RevisionId"].clone()
+    };
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
+    let (status, body) = call(&db, "GetResourcePolicy", json!({"ResourceArn": arn})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"Policy": policy, "RevisionId": revision}));
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A template's `DeletionProtectionEnabled`, `TableClass` and `SSESpecification` reach the table
 /// it creates, as CloudFormation creates it.
 #[tokio::test]

@@ -12,6 +12,7 @@ pub mod partiql;
 pub mod put_item;
 pub mod query_scan;
 pub mod request_rules;
+pub mod resource_policy;
 pub mod streams;
 pub mod table_admin;
 pub mod table_arn;
@@ -74,6 +75,7 @@ fn run_named(state: &mut State, target: &str, req: &Map<String, Value>) -> Dynam
         "Scan" => return query_scan::apply(state, query_scan::parse(&r, false)?),
         "TagResource" => return table_admin::tag_resource(state, &r).map(|()| Reply::Empty),
         "UntagResource" => return table_admin::untag_resource(state, &r).map(|()| Reply::Empty),
+        "DeleteResourcePolicy" => return resource_policy::delete(state, &r),
         _ => {}
     }
     let value = match target {
@@ -85,6 +87,8 @@ fn run_named(state: &mut State, target: &str, req: &Map<String, Value>) -> Dynam
         "ListTagsOfResource" => table_admin::list_tags(state, &r),
         "DescribeTimeToLive" => table_admin::describe_ttl(state, &r),
         "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
+        "PutResourcePolicy" => resource_policy::put(state, &r, table_admin::now()),
+        "GetResourcePolicy" => resource_policy::get(state, &r),
         // Callers that know the address the client used answer with it
         // (`DynamoDb::describe_endpoints`); in-process callers have none, so they get AWS's own.
         "DescribeEndpoints" => Ok(describe_endpoints(&format!(

@@ -8,7 +8,8 @@ use crate::protocol::{null_error, DynamoError, DynamoResult, Req};
 use crate::state::State;
 use crate::table::{IndexDef, TableDef};
 
-fn now() -> f64 {
+/// The time now, epoch seconds to the millisecond, as DynamoDB stamps its changes.
+pub(super) fn now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as f64 / 1000.0)
