@@ -191,7 +191,7 @@ async fn call(
 }
 
 /// DescribeTable's `Table` → the CreateTable request that makes the same table.
-fn create_request(table: &Value) -> Value {
+pub(crate) fn create_request(table: &Value) -> Value {
     let mut request = Map::new();
     for key in ["TableName", "KeySchema", "AttributeDefinitions"] {
         if let Some(v) = table.get(key) {

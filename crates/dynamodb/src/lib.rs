@@ -19,6 +19,7 @@ mod store;
 mod stream_record;
 mod sweeper;
 mod table;
+mod table_backup;
 mod table_request;
 mod table_settings;
 mod ttl;

@@ -59,6 +59,21 @@ pub enum DynamoError {
     /// No resource-based policy is attached, or not the revision the request expected.
     #[error("{0}")]
     PolicyNotFound(String),
+    /// The backup, restore and continuous-backup operations' word for a missing table.
+    #[error("{0}")]
+    TableNotFound(String),
+    /// A restore's target table exists.
+    #[error("{0}")]
+    TableAlreadyExists(String),
+    /// No backup has the ARN.
+    #[error("{0}")]
+    BackupNotFound(String),
+    /// A point-in-time restore of a table whose point-in-time recovery is off.
+    #[error("{0}")]
+    PointInTimeRecoveryUnavailable(String),
+    /// A point-in-time restore to a time outside the restorable window.
+    #[error("{0}")]
+    InvalidRestoreTime(String),
     /// The caller may not act on the resource (another account's ARN).
     #[error("{0}")]
     AccessDenied(String),
@@ -199,6 +214,27 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
         DynamoError::PolicyNotFound(m) => {
             (400, format!("{NS}PolicyNotFoundException"), Some(m.clone()))
         }
+        DynamoError::TableNotFound(m) => {
+            (400, format!("{NS}TableNotFoundException"), Some(m.clone()))
+        }
+        DynamoError::TableAlreadyExists(m) => (
+            400,
+            format!("{NS}TableAlreadyExistsException"),
+            Some(m.clone()),
+        ),
+        DynamoError::BackupNotFound(m) => {
+            (400, format!("{NS}BackupNotFoundException"), Some(m.clone()))
+        }
+        DynamoError::PointInTimeRecoveryUnavailable(m) => (
+            400,
+            format!("{NS}PointInTimeRecoveryUnavailableException"),
+            Some(m.clone()),
+        ),
+        DynamoError::InvalidRestoreTime(m) => (
+            400,
+            format!("{NS}InvalidRestoreTimeException"),
+            Some(m.clone()),
+        ),
         DynamoError::AccessDenied(m) => (
             400,
             "com.amazon.coral.service#AccessDeniedException".into(),

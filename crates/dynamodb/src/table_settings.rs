@@ -32,6 +32,15 @@ pub struct TableSettings {
     pub sse: Option<KmsEncryption>,
     /// `OnDemandThroughput` as (MaxReadRequestUnits, MaxWriteRequestUnits); -1 is "no limit".
     pub on_demand: Option<(i64, i64)>,
+    /// Point-in-time recovery, while enabled (UpdateContinuousBackups; DescribeTable omits it).
+    pub point_in_time_recovery: Option<PointInTimeRecovery>,
+}
+
+/// Point-in-time recovery of a table, as DescribeContinuousBackups reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointInTimeRecovery {
+    /// `RecoveryPeriodInDays` (1-35, 35 unless given).
+    pub recovery_period_days: i64,
 }
 
 impl TableSettings {

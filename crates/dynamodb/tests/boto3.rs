@@ -56,3 +56,9 @@ async fn boto3_conformance_sizes() {
 async fn boto3_table_policies() {
     run_boto3_script("boto3_table_policies.py").await;
 }
+
+/// On-demand backups, restores and point-in-time recovery settings, as DynamoDB answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_backups() {
+    run_boto3_script("boto3_backups.py").await;
+}

@@ -140,6 +140,51 @@ async fn resource_policies_survive_reopen() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A backup is durable: after a reopen it is listed and restores the items it copied.
+#[tokio::test]
+async fn backups_survive_reopen() {
+    let dir = temp_dir("backups");
+    let arn = {
+        let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default())
+            .expect("open new dir");
+        let (status, body) = call(
+            &db,
+            "CreateTable",
+            json!({"TableName": "Saved", "BillingMode": "PAY_PER_REQUEST",
+                   "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                   "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let item = json!({"TableName": "Saved", "Item": {"pk": {"S": "a"}, "v": {"N": "1"}}});
+        assert_eq!(call(&db, "PutItem", item).await.0, 200);
+        let (status, body) = call(
+            &db,
+            "CreateBackup",
+            json!({"TableName": "Saved", "BackupName": "keep"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body["BackupDetails"]["BackupArn"].clone()
+    };
+    let db = DynamoDb::open(StoreLocation::Dir(dir.clone()), AwsEnv::default()).expect("reopen");
+    let (status, body) = call(&db, "ListBackups", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["BackupSummaries"][0]["BackupArn"], arn);
+    let (status, body) = call(
+        &db,
+        "RestoreTableFromBackup",
+        json!({"TargetTableName": "Restored", "BackupArn": arn}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let key = json!({"TableName": "Restored", "Key": {"pk": {"S": "a"}}});
+    let (_, body) = call(&db, "GetItem", key).await;
+    assert_eq!(body["Item"]["v"], json!({"N": "1"}));
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A template's `DeletionProtectionEnabled`, `TableClass` and `SSESpecification` reach the table
 /// it creates, as CloudFormation creates it.
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! One module per DynamoDB operation (parse the request, then apply it) and the dispatcher.
 
+pub mod backups;
 pub mod batch;
 pub mod capacity;
 pub mod create_table;
@@ -89,6 +90,22 @@ fn run_named(state: &mut State, target: &str, req: &Map<String, Value>) -> Dynam
         "UpdateTimeToLive" => table_admin::update_ttl(state, &r),
         "PutResourcePolicy" => resource_policy::put(state, &r, table_admin::now()),
         "GetResourcePolicy" => resource_policy::get(state, &r),
+        "CreateBackup" => backups::create_backup(state, &r, table_admin::now()),
+        "DescribeBackup" => backups::describe_backup(state, &r),
+        "DeleteBackup" => backups::delete_backup(state, &r),
+        "ListBackups" => backups::list_backups(state, &r),
+        "RestoreTableFromBackup" => {
+            backups::restore_table_from_backup(state, &r, table_admin::now())
+        }
+        "RestoreTableToPointInTime" => {
+            backups::restore_table_to_point_in_time(state, &r, table_admin::now())
+        }
+        "DescribeContinuousBackups" => {
+            backups::describe_continuous_backups(state, &r, table_admin::now())
+        }
+        "UpdateContinuousBackups" => {
+            backups::update_continuous_backups(state, &r, table_admin::now())
+        }
         // Callers that know the address the client used answer with it
         // (`DynamoDb::describe_endpoints`); in-process callers have none, so they get AWS's own.
         "DescribeEndpoints" => Ok(describe_endpoints(&format!(

@@ -4,6 +4,7 @@
 //! AWS: durable against machine failure too. Sluice: an OS crash or power loss may undo the last
 //! commits (never corrupt the file), because an fsync per write made durable PutItem 3x slower.
 
+mod backups;
 mod index;
 mod schema;
 pub(crate) mod sqlite;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use crate::attribute_value::{item_from_value, AttributeValueError, Item};
 use crate::table::{KeySchema, TableDef};
+use crate::table_backup::BackupRecord;
 
 /// Storage failures; these are Sluice's fault or the data file's, never the client's.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +124,15 @@ pub enum Write {
     },
 }
 
+/// Where a restored table's items come from.
+#[derive(Debug, Clone, Copy)]
+pub enum RestoreSource<'a> {
+    /// The backup with this id.
+    Backup(&'a str),
+    /// The table with this name, as it is now.
+    Table(&'a str),
+}
+
 /// What the DynamoDB operations need from storage. Callers serialize access (one lock), so a
 /// read-check-write sequence followed by [`Store::apply`] is atomic.
 pub trait Store: Send {
@@ -131,6 +142,16 @@ pub trait Store: Send {
     fn put_table(&mut self, def: &TableDef) -> Result<(), StoreError>;
     /// Drops a table and its items.
     fn delete_table(&mut self, name: &str) -> Result<(), StoreError>;
+    /// Records a backup of `backup.source` and copies that table's items into it, in one
+    /// transaction.
+    fn put_backup(&mut self, backup: &BackupRecord) -> Result<(), StoreError>;
+    /// Every backup, oldest first.
+    fn backups(&self) -> Result<Vec<BackupRecord>, StoreError>;
+    /// Drops a backup and its items.
+    fn delete_backup(&mut self, id: &str) -> Result<(), StoreError>;
+    /// Creates the table `def` (which must not exist) holding a copy of the items of `from`, with
+    /// its indexes built, in one transaction.
+    fn restore(&mut self, from: RestoreSource<'_>, def: &TableDef) -> Result<(), StoreError>;
     /// One item by key, undecoded.
     fn get_stored(
         &self,

@@ -90,7 +90,15 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
          CREATE TABLE IF NOT EXISTS stream_shard_checkpoints(
              mapping TEXT NOT NULL, arn TEXT NOT NULL, shard TEXT NOT NULL, sequence TEXT,
              finished INTEGER NOT NULL, updated REAL NOT NULL,
-             PRIMARY KEY (mapping, arn, shard)) WITHOUT ROWID;"
+             PRIMARY KEY (mapping, arn, shard)) WITHOUT ROWID;
+         -- On-demand backups (created when missing, so older files gain them on open): the record
+         -- (with the table's definition) and a copy of the table's items, in scan order.
+         CREATE TABLE IF NOT EXISTS backups(
+             id TEXT PRIMARY KEY, created REAL NOT NULL, info TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS backup_items(
+             backup TEXT NOT NULL, ph BLOB NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
+             item TEXT NOT NULL, size INTEGER NOT NULL,
+             PRIMARY KEY (backup, ph, hk, rk)) WITHOUT ROWID;"
     ))
     .map_err(corrupt)?;
     Ok(())

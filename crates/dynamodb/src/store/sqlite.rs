@@ -7,16 +7,18 @@ use std::path::Path;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use sluice_aws_env::AwsEnv;
 
+use super::backups;
 use super::index::{build_index, index_keys, insert_index_entries, IndexKeys};
 use super::schema::{self, DB_FILE};
 use super::{
-    decode_item, IndexRow, Row, ShardCheckpoint, Store, StoreError, StoredItem, StreamCheckpoint,
-    StreamInfo, Write,
+    decode_item, IndexRow, RestoreSource, Row, ShardCheckpoint, Store, StoreError, StoredItem,
+    StreamCheckpoint, StreamInfo, Write,
 };
 use crate::attribute_value::item_to_json;
 use crate::key_codec::partition_hash;
 use crate::stream_record::{self, Change};
 use crate::table::{KeySchema, TableDef};
+use crate::table_backup::BackupRecord;
 
 /// What a write needs to know about its table, cached so writes do not consult the catalogue.
 #[derive(Debug, Clone)]
@@ -160,6 +162,34 @@ impl Store for SqliteStore {
         )?;
         tx.commit()?;
         self.tables.remove(name);
+        Ok(())
+    }
+
+    fn put_backup(&mut self, backup: &BackupRecord) -> Result<(), StoreError> {
+        backups::put(&mut self.conn, backup)
+    }
+
+    fn backups(&self) -> Result<Vec<BackupRecord>, StoreError> {
+        backups::all(&self.conn)
+    }
+
+    fn delete_backup(&mut self, id: &str) -> Result<(), StoreError> {
+        backups::delete(&mut self.conn, id)
+    }
+
+    fn restore(&mut self, from: RestoreSource<'_>, def: &TableDef) -> Result<(), StoreError> {
+        let meta = TableMeta::of(def, &self.aws);
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO tables(name, def) VALUES (?1, ?2)",
+            params![def.name, serde_json::to_string(def)?],
+        )?;
+        backups::copy_items(&tx, from, &def.name)?;
+        for (name, keys) in &meta.indexes {
+            build_index(&tx, &def.name, name, keys)?;
+        }
+        tx.commit()?;
+        self.tables.insert(def.name.clone(), meta);
         Ok(())
     }
 
