@@ -203,11 +203,16 @@ impl DynamoDb {
     }
 
     /// Creates a declared table (a template's) if it does not exist, validated as `CreateTable` is,
-    /// with its TTL enabled; reports how an existing table's schema differs (never changing its data).
+    /// with its TTL and point-in-time recovery enabled; reports how an existing table's schema differs (never changing its data).
     pub fn ensure_table(&self, spec: &TableSpec) -> Result<EnsureOutcome, EnsureTableError> {
-        self.ensure_table_request(
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        ops::create_table::ensure(
+            &mut guard,
             &spec.to_create_table_request(),
-            spec.ttl_attribute.as_deref(),
+            ops::create_table::Beside {
+                ttl_attribute: spec.ttl_attribute.as_deref(),
+                point_in_time_recovery: spec.point_in_time_recovery,
+            },
         )
     }
 
@@ -260,6 +265,10 @@ impl DynamoDb {
         ttl_attribute: Option<&str>,
     ) -> Result<EnsureOutcome, EnsureTableError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        ops::create_table::ensure(&mut guard, create_table_request, ttl_attribute)
+        let beside = ops::create_table::Beside {
+            ttl_attribute,
+            point_in_time_recovery: None,
+        };
+        ops::create_table::ensure(&mut guard, create_table_request, beside)
     }
 }

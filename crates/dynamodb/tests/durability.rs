@@ -185,6 +185,41 @@ async fn backups_survive_reopen() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A template's point-in-time recovery and resource policy reach the table it creates, and a
+/// table created before the template declared them gains them.
+#[tokio::test]
+async fn a_template_tables_recovery_and_policy_are_set() {
+    let db = DynamoDb::open(StoreLocation::InMemory, AwsEnv::default()).expect("store");
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"dynamodb:GetItem","Resource":"*"}]}"#;
+    let plain = TableSpec::on_demand("Recovered", "pk", ScalarType::String);
+    assert_eq!(
+        db.ensure_table(&plain).expect("ensure"),
+        EnsureOutcome::Created
+    );
+    let spec = TableSpec {
+        point_in_time_recovery: Some(7),
+        resource_policy: Some(policy.into()),
+        ..plain
+    };
+    assert_eq!(
+        db.ensure_table(&spec).expect("ensure"),
+        EnsureOutcome::Unchanged
+    );
+    let (_, body) = call(
+        &db,
+        "DescribeContinuousBackups",
+        json!({"TableName": "Recovered"}),
+    )
+    .await;
+    let pitr = &body["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"];
+    assert_eq!(pitr["PointInTimeRecoveryStatus"], json!("ENABLED"), "{body}");
+    assert_eq!(pitr["RecoveryPeriodInDays"], json!(7), "{body}");
+    let arn = AwsEnv::default().table_arn("Recovered");
+    let (status, body) = call(&db, "GetResourcePolicy", json!({"ResourceArn": arn})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Policy"], json!(policy));
+}
+
 /// A template's `DeletionProtectionEnabled`, `TableClass` and `SSESpecification` reach the table
 /// it creates, as CloudFormation creates it.
 #[tokio::test]

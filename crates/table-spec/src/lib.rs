@@ -38,6 +38,11 @@ pub struct TableSpec {
     /// Encryption with a KMS key (`SSESpecification` enabled): the key, when one is named (else
     /// the account's AWS-managed key). `None`: the AWS-owned key, DynamoDB's default.
     pub sse_kms: Option<Option<String>>,
+    /// Point-in-time recovery's period in days, when enabled (not part of `CreateTable` on AWS:
+    /// CloudFormation turns it on with `UpdateContinuousBackups`, so it travels beside the request).
+    pub point_in_time_recovery: Option<i64>,
+    /// The table's resource-based policy document, as JSON text (`CreateTable`'s `ResourcePolicy`).
+    pub resource_policy: Option<String>,
 }
 
 /// The type of a key attribute.
@@ -220,11 +225,13 @@ impl TableSpec {
             deletion_protection: false,
             table_class: None,
             sse_kms: None,
+            point_in_time_recovery: None,
+            resource_policy: None,
         }
     }
 
-    /// The `CreateTable` request that makes this table (everything but the TTL, which DynamoDB sets
-    /// with `UpdateTimeToLive`). Members with nothing to say are left out, as a client would.
+    /// The `CreateTable` request that makes this table (everything but the TTL and point-in-time
+    /// recovery, which DynamoDB sets with `UpdateTimeToLive` and `UpdateContinuousBackups`). Members with nothing to say are left out, as a client would.
     pub fn to_create_table_request(&self) -> Value {
         let mut request = Map::new();
         request.insert("TableName".into(), json!(self.name));
@@ -276,6 +283,9 @@ impl TableSpec {
                 sse["KMSMasterKeyId"] = json!(key);
             }
             request.insert("SSESpecification".into(), sse);
+        }
+        if let Some(policy) = &self.resource_policy {
+            request.insert("ResourcePolicy".into(), json!(policy));
         }
         if !self.tags.is_empty() {
             request.insert(

@@ -28,6 +28,7 @@ const CREATE_TABLE_KEYS: &[&str] = &[
     "TableClass",
     "DeletionProtectionEnabled",
     "SSESpecification",
+    "ResourcePolicy",
 ];
 
 /// Table properties that change nothing locally, so they get no warning.
@@ -46,6 +47,7 @@ const NUMBER_KEYS: &[&str] = &[
     "WriteCapacityUnits",
     "MaxReadRequestUnits",
     "MaxWriteRequestUnits",
+    "RecoveryPeriodInDays",
 ];
 
 /// Keys whose scalar values are booleans on the wire.
@@ -54,6 +56,7 @@ const BOOL_KEYS: &[&str] = &[
     "DeletionProtectionEnabled",
     "StreamEnabled",
     "SSEEnabled",
+    "PointInTimeRecoveryEnabled",
 ];
 
 /// One table resource of type `ty` (already known to be a table type).
@@ -100,6 +103,27 @@ pub(crate) fn table(
             .and_then(Value::as_str)
             .map(str::to_owned),
         _ => None,
+    };
+    // CloudFormation: PITR's period defaults to 35 days; the policy is `{PolicyDocument: …}`.
+    spec.point_in_time_recovery = match props.get("PointInTimeRecoverySpecification") {
+        Some(Value::Object(p))
+            if p.get("PointInTimeRecoveryEnabled") == Some(&Value::Bool(true)) =>
+        {
+            Some(
+                p.get("RecoveryPeriodInDays")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(35),
+            )
+        }
+        _ => None,
+    };
+    spec.resource_policy = match props
+        .get("ResourcePolicy")
+        .and_then(|p| p.get("PolicyDocument"))
+    {
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(doc) => Some(doc.to_string()),
+        None => None,
     };
     Ok(Table {
         logical_id: id.to_string(),
@@ -401,6 +425,8 @@ fn dynamodb_table(
         deletion_protection: props.get("DeletionProtectionEnabled") == Some(&Value::Bool(true)),
         table_class,
         sse_kms: sse_kms(props),
+        point_in_time_recovery: None,
+        resource_policy: None,
         name: name.to_owned(),
         attribute_definitions: reader.attribute_definitions(props.get("AttributeDefinitions"))?,
         key_schema: reader.key_schema("KeySchema", "KeySchema", props.get("KeySchema"))?,

@@ -8,6 +8,7 @@ use crate::state::State;
 use crate::store::StoreError;
 use crate::table::TableDef;
 use crate::table_request::parse_create_table;
+use crate::table_settings::PointInTimeRecovery;
 
 fn now() -> f64 {
     std::time::SystemTime::now()
@@ -72,12 +73,23 @@ pub enum EnsureTableError {
     Store(#[from] StoreError),
 }
 
-/// Creates the table unless it exists, with TTL on `ttl_attribute`; reports how an existing table's
-/// schema differs. An existing table gains the TTL and a stream the declaration adds.
+/// What a declared table sets beside its `CreateTable` request, as templates declare it on the
+/// table resource while DynamoDB sets it with operations of its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Beside<'a> {
+    /// The time-to-live attribute, when TTL is on (`UpdateTimeToLive`).
+    pub ttl_attribute: Option<&'a str>,
+    /// Point-in-time recovery's period in days, when on (`UpdateContinuousBackups`).
+    pub point_in_time_recovery: Option<i64>,
+}
+
+/// Creates the table unless it exists, with what `beside` sets; reports how an existing table's
+/// schema differs. An existing table gains the TTL, point-in-time recovery, resource policy and
+/// stream the declaration adds.
 pub fn ensure(
     state: &mut State,
     request: &Value,
-    ttl_attribute: Option<&str>,
+    beside: Beside<'_>,
 ) -> Result<EnsureOutcome, EnsureTableError> {
     let table = request
         .get("TableName")
@@ -94,13 +106,29 @@ pub fn ensure(
         ))
     })?;
     let mut def = parse(&Req(obj), &state.aws).map_err(invalid)?;
-    // Not part of CreateTable on AWS: templates declare TTL on the table resource.
-    let ttl = ttl_attribute.map(String::from);
+    // Not part of CreateTable on AWS: templates declare TTL and PITR on the table resource.
+    let ttl = beside.ttl_attribute.map(String::from);
     def.ttl_attribute = ttl.clone();
+    def.settings.point_in_time_recovery =
+        beside
+            .point_in_time_recovery
+            .map(|recovery_period_days| PointInTimeRecovery {
+                recovery_period_days,
+            });
     if let Some(existing) = state.tables.get_mut(&def.name) {
         let mut changed = false;
         if existing.ttl_attribute.is_none() && ttl.is_some() {
             existing.ttl_attribute = ttl;
+            changed = true;
+        }
+        if existing.settings.point_in_time_recovery.is_none()
+            && def.settings.point_in_time_recovery.is_some()
+        {
+            existing.settings.point_in_time_recovery = def.settings.point_in_time_recovery.clone();
+            changed = true;
+        }
+        if existing.policies.table.is_none() && def.policies.table.is_some() {
+            existing.policies.table = def.policies.table.clone();
             changed = true;
         }
         // A stream the template adds is enabled, as CloudFormation would; a changed view type is

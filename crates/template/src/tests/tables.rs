@@ -95,6 +95,49 @@ fn dynamodb_table_properties_are_the_create_table_request() {
 }
 
 #[test]
+fn point_in_time_recovery_and_resource_policy_travel_with_the_table() {
+    let model = load(
+        "Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: 'true', RecoveryPeriodInDays: '7'}
+      ResourcePolicy:
+        PolicyDocument:
+          Version: '2012-10-17'
+          Statement:
+            - Effect: Allow
+              Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root'}
+              Action: dynamodb:GetItem
+              Resource: '*'
+  Plain:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: false}
+",
+    );
+    let orders = &model.tables[0].spec;
+    assert_eq!(orders.point_in_time_recovery, Some(7));
+    let request = orders.to_create_table_request();
+    let policy: serde_json::Value =
+        serde_json::from_str(request["ResourcePolicy"].as_str().unwrap()).unwrap();
+    assert_eq!(policy["Statement"][0]["Action"], "dynamodb:GetItem");
+    assert_eq!(
+        policy["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::123456789012:root"
+    );
+    assert!(request.get("PointInTimeRecoverySpecification").is_none());
+    assert_eq!(model.tables[1].spec.point_in_time_recovery, None);
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
 fn dynamodb_table_without_key_schema_names_the_property() {
     let error = super::load_err(
         "Resources:
