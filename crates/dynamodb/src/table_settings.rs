@@ -2,6 +2,8 @@
 //! protection, table class, server-side encryption and on-demand throughput limits. Read from
 //! `CreateTable` and `UpdateTable`, rendered into `DescribeTable`'s `TableDescription`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sluice_aws_env::AwsEnv;
@@ -34,6 +36,17 @@ pub struct TableSettings {
     pub on_demand: Option<(i64, i64)>,
     /// Point-in-time recovery, while enabled (UpdateContinuousBackups; DescribeTable omits it).
     pub point_in_time_recovery: Option<PointInTimeRecovery>,
+    /// Contributor Insights while enabled, by index name (`""` for the table itself).
+    pub contributor_insights: BTreeMap<String, ContributorInsights>,
+}
+
+/// Contributor Insights on a table or index, as DescribeContributorInsights reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContributorInsights {
+    /// `ContributorInsightsMode`: ACCESSED_AND_THROTTLED_KEYS or THROTTLED_KEYS.
+    pub mode: String,
+    /// When it was last enabled, epoch seconds (`LastUpdateDateTime`, and the rules' timestamp).
+    pub updated: f64,
 }
 
 /// Point-in-time recovery of a table, as DescribeContinuousBackups reports it.

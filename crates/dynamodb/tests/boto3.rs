@@ -62,3 +62,9 @@ async fn boto3_table_policies() {
 async fn boto3_backups() {
     run_boto3_script("boto3_backups.py").await;
 }
+
+/// Contributor Insights status on tables and indexes, as DynamoDB answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_contributor_insights() {
+    run_boto3_script("boto3_contributor_insights.py").await;
+}

@@ -212,7 +212,11 @@ async fn a_template_tables_recovery_and_policy_are_set() {
     )
     .await;
     let pitr = &body["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"];
-    assert_eq!(pitr["PointInTimeRecoveryStatus"], json!("ENABLED"), "{body}");
+    assert_eq!(
+        pitr["PointInTimeRecoveryStatus"],
+        json!("ENABLED"),
+        "{body}"
+    );
     assert_eq!(pitr["RecoveryPeriodInDays"], json!(7), "{body}");
     let arn = AwsEnv::default().table_arn("Recovered");
     let (status, body) = call(&db, "GetResourcePolicy", json!({"ResourceArn": arn})).await;

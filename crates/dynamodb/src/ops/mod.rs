@@ -3,6 +3,7 @@
 pub mod backups;
 pub mod batch;
 pub mod capacity;
+pub mod contributor_insights;
 pub mod create_table;
 pub mod delete_item;
 pub mod get_item;
@@ -100,6 +101,9 @@ fn run_named(state: &mut State, target: &str, req: &Map<String, Value>) -> Dynam
         "RestoreTableToPointInTime" => {
             backups::restore_table_to_point_in_time(state, &r, table_admin::now())
         }
+        "DescribeContributorInsights" => contributor_insights::describe(state, &r),
+        "UpdateContributorInsights" => contributor_insights::update(state, &r, table_admin::now()),
+        "ListContributorInsights" => contributor_insights::list(state, &r),
         "DescribeContinuousBackups" => {
             backups::describe_continuous_backups(state, &r, table_admin::now())
         }
