@@ -60,6 +60,9 @@ pub(crate) fn build_http(
         let mut sigv4_schemes = Vec::new();
         let mut document = None;
         let mut default = RouteAuthorizer::None;
+        // SAM refuses an event's `Authorizer: NONE` without a DefaultAuthorizer, where it writes
+        // the event into the API's document (not a DefinitionUri one, nor a raw API's).
+        let mut event_none_allowed = true;
         if ty == "AWS::Serverless::HttpApi" || api.logical_id == IMPLICIT_HTTP_API {
             let (properties, path) = match resource {
                 Some(r) => (
@@ -88,7 +91,10 @@ pub(crate) fn build_http(
                         .insert(name.clone(), sam_authorizer(&one, input.functions)?);
                 }
             }
+            event_none_allowed = properties.get("DefinitionBody").is_none()
+                && properties.get("DefinitionUri").is_some();
             if let Some(name) = sam.string("DefaultAuthorizer")? {
+                event_none_allowed |= !name.is_empty();
                 default =
                     super::named::authorizer(&sam, "DefaultAuthorizer", &name, &auth, "HTTP API")?;
             }
@@ -146,7 +152,11 @@ pub(crate) fn build_http(
                 // Quick create's `Target` route: open, as AWS creates it.
                 (RouteAuthorizer::None, Vec::new())
             } else {
-                sam_event_auth(input, &route.function, &route.event_name, &auth, &default)?
+                let default = SamDefault {
+                    authorizer: &default,
+                    none_allowed: event_none_allowed,
+                };
+                sam_event_auth(input, &route.function, &route.event_name, &auth, default)?
             };
             let (authorizer, mut scopes) = route_auth;
             if scopes.is_empty() {
@@ -337,14 +347,26 @@ pub(super) fn function_id(arn: &str, functions: &[Function]) -> String {
     crate::openapi::function_named(functions, &name).map_or(name, |f| f.logical_id.clone())
 }
 
+/// What a SAM HTTP API gives the events that name no authorizer.
+struct SamDefault<'a> {
+    /// The `DefaultAuthorizer`'s guard (open without one).
+    authorizer: &'a RouteAuthorizer,
+    /// Whether SAM takes an event's `Authorizer: NONE` (it needs a `DefaultAuthorizer` to undo).
+    none_allowed: bool,
+}
+
 /// A SAM `HttpApi` event's `Auth` over the API's `DefaultAuthorizer`.
 fn sam_event_auth(
     input: &HttpAuthInput<'_, '_>,
     function: &str,
     event_name: &str,
     api: &ApiAuth,
-    default: &RouteAuthorizer,
+    default: SamDefault<'_>,
 ) -> Result<(RouteAuthorizer, Vec<String>), TemplateError> {
+    let SamDefault {
+        authorizer: default,
+        none_allowed,
+    } = default;
     let event = input
         .resources
         .iter()
@@ -363,6 +385,9 @@ fn sam_event_auth(
     };
     let auth = props.child("Auth");
     let authorizer = match auth.string("Authorizer")? {
+        Some(name) if name == "NONE" && !none_allowed => {
+            return Err(super::named::none_without_default(&auth, "HTTP API"))
+        }
         Some(name) => super::named::authorizer(&auth, "Authorizer", &name, api, "HTTP API")?,
         None => default.clone(),
     };

@@ -1,6 +1,6 @@
 //! Error rendering: `file:line:col: property: message`, exact positions.
 
-use super::load_err;
+use super::{load, load_err};
 
 #[test]
 fn bad_method_names_file_line_and_property_path() {
@@ -385,4 +385,156 @@ Resources:
         ),
         "{empty_authorizer}"
     );
+}
+
+#[test]
+fn auth_beside_a_definition_uri_or_an_invalid_definition_body_is_refused_as_sam_refuses_it() {
+    // SAM writes Auth into the inline document; with none it cannot, and the API would deploy
+    // without the authorizers the template names.
+    let api = |definition: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      {definition}
+      Auth:
+        DefaultAuthorizer: AWS_IAM
+"
+        ))
+    };
+    assert_eq!(
+        api("DefinitionUri: s3://bucket/api.yaml"),
+        "/app/template.yaml:9:9: Resources.Api.Properties.Auth: SAM adds Auth only to an inline \
+         DefinitionBody, not to a DefinitionUri document; SAM refuses the template\n  \
+         hint: declare the authorizers in the document itself (securityDefinitions / \
+         securitySchemes with x-amazon-apigateway-authorizer), or inline it as DefinitionBody"
+    );
+    for body in [
+        "DefinitionBody: {openapi: 3.0.1}",
+        "DefinitionBody: {openapi: '2.0', paths: {}}",
+        "DefinitionBody: {swagger: '', paths: {}}",
+        "DefinitionBody: {swagger: '2.0', paths: []}",
+    ] {
+        let err = api(body);
+        assert!(
+            err.contains(
+                "Resources.Api.Properties.DefinitionBody: SAM cannot add Auth to it: it is not a \
+                 valid OpenAPI document; SAM refuses the template"
+            ),
+            "{body}: {err}"
+        );
+    }
+    let http = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody: {swagger: '2.0', paths: {}}
+      Auth:
+        EnableIamAuthorizer: true
+",
+    );
+    assert!(
+        http.contains("needs openapi: 3.x and a paths mapping"),
+        "{http}"
+    );
+}
+
+#[test]
+fn auth_with_a_document_sam_accepts_still_loads() {
+    for definition in [
+        "DefinitionBody: {swagger: '2.0', paths: {}}",
+        "DefinitionBody: {openapi: 3.0.1, paths: {}}",
+        "DefinitionBody: {openapi: 3.0, paths: {}}",
+        "DefinitionBody: {openapi: '3.1', paths: {}}",
+        // Without a document SAM generates one; an empty Auth is skipped.
+        "Description: generated",
+    ] {
+        load(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      {definition}
+      Auth:
+        DefaultAuthorizer: AWS_IAM
+"
+        ));
+    }
+    load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://bucket/api.yaml
+      Auth: {}
+",
+    );
+}
+
+#[test]
+fn an_event_authorizer_none_without_a_default_authorizer_is_refused_as_sam_refuses_it() {
+    let template = |api_type: &str, event_type: &str, api_props: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: {api_type}
+    Properties:
+      StageName: prod
+{api_props}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: .
+      Events:
+        Open:
+          Type: {event_type}
+          Properties:
+            Path: /open
+            Method: get
+            {api_ref}: !Ref Api
+            Auth:
+              Authorizer: NONE
+",
+            api_ref = if event_type == "Api" {
+                "RestApiId"
+            } else {
+                "ApiId"
+            },
+        )
+    };
+    let rest = load_err(&template("AWS::Serverless::Api", "Api", ""));
+    assert_eq!(
+        rest,
+        "/app/template.yaml:22:27: Resources.Fn.Properties.Events.Open.Properties.Auth.Authorizer: \
+         NONE is only valid when the API has a DefaultAuthorizer; SAM refuses the template\n  \
+         hint: remove Authorizer: NONE (the route is open without a DefaultAuthorizer)"
+    );
+    let http = load_err(&template("AWS::Serverless::HttpApi", "HttpApi", ""));
+    assert!(
+        http.contains("NONE is only valid when the HTTP API has a DefaultAuthorizer"),
+        "{http}"
+    );
+    // With a DefaultAuthorizer to undo, SAM takes it.
+    load(&template(
+        "AWS::Serverless::Api",
+        "Api",
+        "      Auth:\n        DefaultAuthorizer: AWS_IAM",
+    ));
+    load(&template(
+        "AWS::Serverless::HttpApi",
+        "HttpApi",
+        "      Auth:\n        EnableIamAuthorizer: true\n        DefaultAuthorizer: AWS_IAM",
+    ));
 }
