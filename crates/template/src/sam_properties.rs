@@ -86,6 +86,7 @@ pub(crate) fn check_api(
     resolver: &Resolver<'_>,
 ) -> Result<(), TemplateError> {
     check(properties, path, API, "AWS::Serverless::Api", resolver)?;
+    check_definition_source(properties, path, resolver)?;
     check_auth(properties, path, API_AUTH, resolver)?;
     check_auth_document(properties, path, Document::Swagger, resolver)
 }
@@ -103,8 +104,45 @@ pub(crate) fn check_http_api(
         "AWS::Serverless::HttpApi",
         resolver,
     )?;
+    check_definition_source(properties, path, resolver)?;
     check_auth(properties, path, HTTP_API_AUTH, resolver)?;
     check_auth_document(properties, path, Document::OpenApi3, resolver)
+}
+
+/// SAM takes an API's document from one place (`api_generator._construct_rest_api` /
+/// `_validate_properties`, `http_api_generator._construct_http_api`): a truthy `DefinitionUri`
+/// beside a truthy `DefinitionBody` is refused ("Specify either 'DefinitionUri' or
+/// 'DefinitionBody' property and not both"), and so is `MergeDefinitions` beside a `DefinitionUri`
+/// ("Cannot set 'MergeDefinitions' to True when using `DefinitionUri`"; REST only, the HTTP API
+/// has no such property). Sluice would otherwise serve the body and ignore the rest.
+fn check_definition_source(
+    properties: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    if !properties.get("DefinitionUri").is_some_and(truthy) {
+        return Ok(());
+    }
+    if let Some(body) = properties.get("DefinitionBody").filter(|body| truthy(body)) {
+        return Err(resolver.error_hint(
+            body,
+            &join_path(path, "DefinitionBody"),
+            "SAM takes either DefinitionUri or DefinitionBody, not both; SAM refuses the template",
+            Some("remove one of them (Globals may set DefinitionUri)".into()),
+        ));
+    }
+    match properties
+        .get("MergeDefinitions")
+        .filter(|merge| truthy(merge))
+    {
+        Some(merge) => Err(resolver.error_hint(
+            merge,
+            &join_path(path, "MergeDefinitions"),
+            "SAM cannot merge events into a DefinitionUri document; SAM refuses the template",
+            Some("inline the document as DefinitionBody, or remove MergeDefinitions".into()),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The documents SAM's editors accept (samtranslator `SwaggerEditor.is_valid` for REST APIs,

@@ -538,3 +538,69 @@ Resources:
         "      Auth:\n        EnableIamAuthorizer: true\n        DefaultAuthorizer: AWS_IAM",
     ));
 }
+
+#[test]
+fn a_definition_uri_beside_a_definition_body_or_merge_definitions_is_refused_as_sam_refuses_it() {
+    // SAM: "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both." and
+    // "Cannot set 'MergeDefinitions' to True when using `DefinitionUri`."
+    let api = |extra: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    DefinitionUri: api.yaml
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      {extra}
+"
+        ))
+    };
+    let both = "DefinitionBody: {openapi: 3.0.1, paths: {}}";
+    assert_eq!(
+        api(both),
+        "/app/template.yaml:10:23: Resources.Api.Properties.DefinitionBody: SAM takes either \
+         DefinitionUri or DefinitionBody, not both; SAM refuses the template\n  \
+         hint: remove one of them (Globals may set DefinitionUri)"
+    );
+    let http = load_err(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionUri: api.yaml
+      {both}
+"
+    ));
+    assert!(
+        http.contains("Resources.Api.Properties.DefinitionBody: SAM takes either DefinitionUri or DefinitionBody, not both"),
+        "{http}"
+    );
+    assert_eq!(
+        api("MergeDefinitions: true"),
+        "/app/template.yaml:10:25: Resources.Api.Properties.MergeDefinitions: SAM cannot merge \
+         events into a DefinitionUri document; SAM refuses the template\n  \
+         hint: inline the document as DefinitionBody, or remove MergeDefinitions"
+    );
+}
+
+#[test]
+fn an_empty_definition_body_or_a_false_merge_beside_a_definition_uri_is_what_sam_takes() {
+    // SAM tests Python truthiness: `{}` and `false` do not count.
+    for extra in ["DefinitionBody: {}", "MergeDefinitions: false"] {
+        load(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://bucket/api.yaml
+      {extra}
+"
+        ));
+    }
+}
