@@ -60,9 +60,9 @@ pub(crate) fn build_http(
         let mut sigv4_schemes = Vec::new();
         let mut document = None;
         let mut default = RouteAuthorizer::None;
-        // SAM refuses an event's `Authorizer: NONE` without a DefaultAuthorizer, where it writes
-        // the event into the API's document (not a DefinitionUri one, nor a raw API's).
-        let mut event_none_allowed = true;
+        // Where SAM writes the event into the API's document (not a DefinitionUri one, nor a raw
+        // API's), an event `Auth` needs a DefaultAuthorizer behind it unless it names another.
+        let mut default_optional = true;
         if ty == "AWS::Serverless::HttpApi" || api.logical_id == IMPLICIT_HTTP_API {
             let (properties, path) = match resource {
                 Some(r) => (
@@ -91,10 +91,10 @@ pub(crate) fn build_http(
                         .insert(name.clone(), sam_authorizer(&one, input.functions)?);
                 }
             }
-            event_none_allowed = properties.get("DefinitionBody").is_none()
+            default_optional = properties.get("DefinitionBody").is_none()
                 && properties.get("DefinitionUri").is_some();
             if let Some(name) = sam.string("DefaultAuthorizer")? {
-                event_none_allowed |= !name.is_empty();
+                default_optional |= !name.is_empty();
                 default =
                     super::named::authorizer(&sam, "DefaultAuthorizer", &name, &auth, "HTTP API")?;
             }
@@ -154,7 +154,7 @@ pub(crate) fn build_http(
             } else {
                 let default = SamDefault {
                     authorizer: &default,
-                    none_allowed: event_none_allowed,
+                    optional: default_optional,
                 };
                 sam_event_auth(input, &route.function, &route.event_name, &auth, default)?
             };
@@ -351,8 +351,10 @@ pub(super) fn function_id(arn: &str, functions: &[Function]) -> String {
 struct SamDefault<'a> {
     /// The `DefaultAuthorizer`'s guard (open without one).
     authorizer: &'a RouteAuthorizer,
-    /// Whether SAM takes an event's `Authorizer: NONE` (it needs a `DefaultAuthorizer` to undo).
-    none_allowed: bool,
+    /// Whether SAM takes an event `Auth` with no `DefaultAuthorizer` behind it. Where it does not,
+    /// it refuses an event's `Authorizer: NONE` (nothing to undo) and an event `Auth` that names
+    /// no `Authorizer` (nothing to apply its scopes to).
+    optional: bool,
 }
 
 /// A SAM `HttpApi` event's `Auth` over the API's `DefaultAuthorizer`.
@@ -365,7 +367,7 @@ fn sam_event_auth(
 ) -> Result<(RouteAuthorizer, Vec<String>), TemplateError> {
     let SamDefault {
         authorizer: default,
-        none_allowed,
+        optional,
     } = default;
     let event = input
         .resources
@@ -384,11 +386,21 @@ fn sam_event_auth(
         path: format!("Resources.{function}.Properties.Events.{event_name}.Properties"),
     };
     let auth = props.child("Auth");
-    let authorizer = match auth.string("Authorizer")? {
-        Some(name) if name == "NONE" && !none_allowed => {
+    let authorizer = match auth.string("Authorizer")?.filter(|name| !name.is_empty()) {
+        Some(name) if name == "NONE" && !optional => {
             return Err(super::named::none_without_default(&auth, "HTTP API"))
         }
         Some(name) => super::named::authorizer(&auth, "Authorizer", &name, api, "HTTP API")?,
+        // samtranslator push.py `_add_auth_to_openapi_integration`: a non-empty event `Auth`
+        // without an `Authorizer` takes the DefaultAuthorizer, and without one SAM refuses it.
+        None if !optional && auth.node.entries().is_some_and(|e| !e.is_empty()) => {
+            return Err(auth.resolver.error_hint(
+                &auth.node,
+                &auth.path,
+                "names no Authorizer and the HTTP API has no DefaultAuthorizer; SAM refuses the template",
+                Some("add Authorizer: <name> here, or a DefaultAuthorizer to the HTTP API's Auth".into()),
+            ))
+        }
         None => default.clone(),
     };
     Ok((authorizer, auth.string_list("AuthorizationScopes")?))

@@ -604,3 +604,52 @@ Resources:
         ));
     }
 }
+
+#[test]
+fn an_http_api_event_auth_naming_no_authorizer_needs_a_default_authorizer_as_sam_says() {
+    // samtranslator push.py: "'Auth' section requires either an explicit 'Authorizer' set or a
+    // 'DefaultAuthorizer' configured on the HttpApi."
+    let template = |api_auth: &str, event_auth: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        EnableIamAuthorizer: true
+{api_auth}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: .
+      Events:
+        Scoped:
+          Type: HttpApi
+          Properties:
+            Path: /scoped
+            Method: get
+            ApiId: !Ref Api
+            Auth:
+{event_auth}
+"
+        )
+    };
+    let scopes_only = "              AuthorizationScopes: [read]";
+    assert_eq!(
+        load_err(&template("", scopes_only)),
+        "/app/template.yaml:23:15: Resources.Fn.Properties.Events.Scoped.Properties.Auth: names no \
+         Authorizer and the HTTP API has no DefaultAuthorizer; SAM refuses the template\n  \
+         hint: add Authorizer: <name> here, or a DefaultAuthorizer to the HTTP API's Auth"
+    );
+    let empty_name = "              Authorizer: ''";
+    assert!(
+        load_err(&template("", empty_name)).contains("names no Authorizer"),
+        "an empty name is no name to SAM"
+    );
+    // A DefaultAuthorizer, or an authorizer named on the event, is what SAM asks for.
+    load(&template("        DefaultAuthorizer: AWS_IAM", scopes_only));
+    load(&template("", "              Authorizer: AWS_IAM"));
+}
