@@ -39,6 +39,7 @@ pub fn route_lookup(
             integration: Default::default(),
             validation: None,
             operation_name: None,
+            streams: false,
         };
         let mut candidate = accepted.clone();
         candidate.push(spec);
@@ -139,6 +140,7 @@ fn routed(route_path: &str, method: &str, raw_path: &str, dialect: Dialect) -> R
         integration: Default::default(),
         validation: None,
         operation_name: None,
+        streams: false,
     };
     RouteTable::from_specs([spec])
         .ok()

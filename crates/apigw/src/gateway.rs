@@ -409,9 +409,9 @@ impl Gateway {
     }
 
     /// Phase integrate: build the event, invoke the function under the integration timeout,
-    /// classify failures. An API that streams waits only for the head of a streamed answer;
-    /// non-proxy REST integrations (Lambda custom, MOCK) map the request and the response
-    /// themselves and answer whole.
+    /// classify failures. A streaming API (Function URL) or route (REST `STREAM`) waits only for
+    /// the head of a streamed answer; non-proxy REST integrations (Lambda custom, MOCK) map the
+    /// request and the response themselves and answer whole.
     async fn integrate(&self, ex: &Exchange) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
@@ -437,7 +437,7 @@ impl Gateway {
         // (API Gateway's request ids are its own, apart from Lambda's).
         let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());
         let reply = async {
-            if !api.streams {
+            if !api.streams && !route.entry.streams {
                 let payload = self.invoker.invoke(function, payload, request_id).await;
                 return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
             }
@@ -447,11 +447,14 @@ impl Gateway {
                 .await;
             match answer.map_err(invoke_failure)? {
                 FunctionAnswer::Buffered(payload) => Ok(Reply::Payload(payload)),
-                FunctionAnswer::Streamed(stream) => {
-                    Ok(Reply::Streamed(streamed_response::head(stream).await?))
-                }
+                FunctionAnswer::Streamed(stream) => Ok(Reply::Streamed(
+                    streamed_response::head(stream, ex.dialect.prelude_reader()).await?,
+                )),
             }
         };
+        // A streamed answer is timed to its head; its body runs until the function's own Timeout.
+        // AWS: a REST STREAM integration may be given up to 15 minutes (TimeoutInMillis); Sluice
+        // gives the head the REST integration timeout, as it does every REST route.
         let timeout = ex.dialect.integration_timeout(&self.options, route);
         tokio::time::timeout(timeout, reply)
             .await
@@ -543,6 +546,8 @@ pub(crate) fn compile(
             validation: None,
             // AWS: HTTP APIs do not pass an operation name on.
             operation_name: None,
+            // AWS: response streaming is a REST API feature.
+            streams: false,
         }));
     }
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());

@@ -37,7 +37,9 @@ const CONNECTION_HEADERS: &[&str] = &[
 /// REST API, Lambda proxy integration. AWS's per-header table in "Amazon API Gateway important
 /// notes for REST APIs" (`api-gateway-known-issues`, integration response, `lambda` column);
 /// `Content-Length` as LocalStack's AWS-validated `REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON`
-/// (the gateway sends the body's own length).
+/// (the gateway sends the body's own length). `x-amzn-RequestId` because the gateway sends its
+/// own: LocalStack's AWS-validated `test_http_integration_with_lambda[HTTP_PROXY]` snapshot
+/// records a proxied backend's id as `x-amzn-remapped-x-amzn-requestid` beside the gateway's.
 pub(crate) const REST_LAMBDA_PROXY: ResponseRules = ResponseRules(&[
     ("authorization", Remapped),
     ("connection", Remapped),
@@ -56,6 +58,7 @@ pub(crate) const REST_LAMBDA_PROXY: ResponseRules = ResponseRules(&[
     ("user-agent", Remapped),
     ("via", Dropped),
     ("www-authenticate", Remapped),
+    ("x-amzn-requestid", Remapped),
 ]);
 
 /// REST API, non-proxy AWS integrations (Lambda custom, DynamoDB): the method response's mapped
@@ -179,6 +182,11 @@ mod tests {
         );
         assert_eq!(sent("date").as_deref(), Some("x-amzn-remapped-date"));
         assert_eq!(sent("via"), None);
+        assert_eq!(
+            sent("x-amzn-requestid").as_deref(),
+            Some("x-amzn-remapped-x-amzn-requestid"),
+            "the gateway's own id takes the name"
+        );
         assert_eq!(sent("keep-alive"), None, "hop-by-hop, listed or not");
         assert_eq!(sent("x-custom").as_deref(), Some("x-custom"));
         assert_eq!(sent("content-type").as_deref(), Some("content-type"));

@@ -219,6 +219,14 @@ impl Host for MappingInput<'_> {
             ))),
         }
     }
+
+    // AWS renders a reference with no value as nothing, not as Velocity's source text: the
+    // Serverless Framework's documented `integration: lambda` event, produced by its template's
+    // `"principalId": "$context.authorizer.principalId"` on a route without an authorizer,
+    // carries `"principalId": ""` and `"cognitoPoolClaims": {"sub": ""}`.
+    fn null_renders_as_source(&self) -> bool {
+        false
+    }
 }
 
 fn pairs(list: &[(String, String)]) -> Value {

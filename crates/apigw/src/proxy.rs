@@ -110,6 +110,19 @@ impl Dialect {
         }
     }
 
+    /// How this kind of API reads a streamed answer's HTTP prelude: a REST API with its payload
+    /// 1.0 keys and remapping, a Function URL as Lambda does.
+    pub(crate) fn prelude_reader(self) -> crate::streamed_response::PreludeReader {
+        match self {
+            Dialect::Rest => |prelude| {
+                crate::response_mapping::map_rest_prelude(prelude).map_err(|e| e.to_string())
+            },
+            Dialect::HttpApi(_) | Dialect::FunctionUrl => {
+                |prelude| http_api_response::map_prelude(prelude).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// Headers this kind of API adds to every response, its own errors included.
     pub(crate) fn stamp(self, response: &mut Response<Full<Bytes>>, ex: &Exchange) {
         let stamps: &[(&str, &str)] = match self {

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::borrowed_json::{get, into_bytes, take, Json};
+use crate::borrowed_json::{get, into_bytes, take, Json, Object};
 use crate::header_rules;
 
 /// Why API Gateway would call a function's response malformed (each is a 502 on AWS).
@@ -106,50 +106,7 @@ fn map_with(
     }
 
     let status = status_code(get(&object, "statusCode"))?;
-    let mut pairs: Vec<(Cow<str>, Cow<str>)> = Vec::new();
-    // AWS sends multi-value entries first, then the single-value one of the same name.
-    match take(&mut object, "multiValueHeaders") {
-        None | Some(Json::Null) => {}
-        Some(Json::Object(map)) => {
-            for (name, values) in map {
-                match values {
-                    Json::Array(items) => {
-                        for item in items {
-                            match item.into_header_text() {
-                                Ok(Some(text)) => pairs.push((name.clone(), text)),
-                                Ok(None) => {}
-                                Err(()) => {
-                                    return Err(MalformedResponse::BadMultiValueHeaders(
-                                        name.into_owned(),
-                                    ))
-                                }
-                            }
-                        }
-                    }
-                    Json::Null => {}
-                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name.into_owned())),
-                }
-            }
-        }
-        Some(_) => {
-            return Err(MalformedResponse::BadMultiValueHeaders(
-                "multiValueHeaders".into(),
-            ))
-        }
-    }
-    match take(&mut object, "headers") {
-        None | Some(Json::Null) => {}
-        Some(Json::Object(map)) => {
-            for (name, value) in map {
-                match value.into_header_text() {
-                    Ok(Some(text)) => pairs.push((name, text)),
-                    Ok(None) => {}
-                    Err(()) => return Err(MalformedResponse::BadHeaders(name.into_owned())),
-                }
-            }
-        }
-        Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
-    }
+    let pairs = header_pairs(&mut object)?;
 
     let body = match take(&mut object, "body") {
         None | Some(Json::Null) => Cow::Borrowed(""),
@@ -179,6 +136,91 @@ fn map_with(
     };
     crate::response_parts::assemble(status, pairs, body, "application/json", rules)
         .map_err(MalformedResponse::InvalidHeader)
+}
+
+/// A REST Lambda proxy's streamed head (`ResponseTransferMode: STREAM`): the JSON prelude the
+/// function writes before 8 NUL bytes, with `statusCode`, `headers`, `multiValueHeaders` and
+/// `cookies` (AWS's "Lambda proxy integration format for response streaming"). The body follows
+/// the prelude, so any `body` here is not one; keys AWS does not list are ignored.
+pub(crate) fn map_rest_prelude(prelude: &[u8]) -> Result<Response<Full<Bytes>>, MalformedResponse> {
+    let value = Json::parse(prelude).map_err(|_| MalformedResponse::NotJson)?;
+    let Json::Object(mut object) = value else {
+        return Err(MalformedResponse::NotObject);
+    };
+    let status = status_code(get(&object, "statusCode"))?;
+    let mut pairs = header_pairs(&mut object)?;
+    match take(&mut object, "cookies") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(cookies)) => {
+            for cookie in cookies {
+                match cookie {
+                    Json::String(text) => pairs.push((Cow::Borrowed("set-cookie"), text)),
+                    _ => return Err(MalformedResponse::BadHeaders("cookies".into())),
+                }
+            }
+        }
+        Some(_) => return Err(MalformedResponse::BadHeaders("cookies".into())),
+    }
+    crate::response_parts::assemble(
+        status,
+        pairs,
+        Bytes::new(),
+        "application/json",
+        &header_rules::REST_LAMBDA_PROXY,
+    )
+    .map_err(MalformedResponse::InvalidHeader)
+}
+
+/// A response's headers as name–value pairs, borrowed from the payload where they can be.
+type HeaderPairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+/// `multiValueHeaders` then `headers`, as name–value pairs: AWS sends the multi-value entries
+/// first, then the single-value one of the same name.
+fn header_pairs<'a>(object: &mut Object<'a>) -> Result<HeaderPairs<'a>, MalformedResponse> {
+    let mut pairs = HeaderPairs::new();
+    match take(object, "multiValueHeaders") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(map)) => {
+            for (name, values) in map {
+                match values {
+                    Json::Array(items) => {
+                        for item in items {
+                            match item.into_header_text() {
+                                Ok(Some(text)) => pairs.push((name.clone(), text)),
+                                Ok(None) => {}
+                                Err(()) => {
+                                    return Err(MalformedResponse::BadMultiValueHeaders(
+                                        name.into_owned(),
+                                    ))
+                                }
+                            }
+                        }
+                    }
+                    Json::Null => {}
+                    _ => return Err(MalformedResponse::BadMultiValueHeaders(name.into_owned())),
+                }
+            }
+        }
+        Some(_) => {
+            return Err(MalformedResponse::BadMultiValueHeaders(
+                "multiValueHeaders".into(),
+            ))
+        }
+    }
+    match take(object, "headers") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(map)) => {
+            for (name, value) in map {
+                match value.into_header_text() {
+                    Ok(Some(text)) => pairs.push((name, text)),
+                    Ok(None) => {}
+                    Err(()) => return Err(MalformedResponse::BadHeaders(name.into_owned())),
+                }
+            }
+        }
+        Some(_) => return Err(MalformedResponse::BadHeaders("headers".into())),
+    }
+    Ok(pairs)
 }
 
 /// `statusCode`: absent or `null` → 200; an integer or a numeric string in 100..=599.

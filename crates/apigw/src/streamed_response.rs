@@ -1,13 +1,13 @@
-//! Phase map response for a streamed answer (Function URLs in `RESPONSE_STREAM` mode). Status and
-//! headers come from the HTTP prelude that node's `HttpResponseStream.from` writes first (JSON,
-//! then 8 NUL bytes); what follows is the body, relayed to the client as the function writes it.
+//! Phase map response for a streamed answer (Function URLs in `RESPONSE_STREAM` mode, REST Lambda
+//! proxies in `ResponseTransferMode: STREAM`). Status and headers come from the HTTP prelude that
+//! node's `HttpResponseStream.from` writes first (JSON, then 8 NUL bytes), read as the API's kind
+//! reads it; what follows is the body, relayed to the client as the function writes it.
 //!
 //! The head waits for the prelude (or, without one, the first chunk), so a function that fails
 //! before writing anything is answered as a buffered failure would be (502); once the head is
 //! sent, a failure can only cut the body off.
 
 use crate::gateway_error::GatewayError;
-use crate::http_api_response;
 use crate::integration::{ChunkSource, ResponseStream, StreamFailed};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, Response};
@@ -32,8 +32,14 @@ pub(crate) struct StreamedHead {
     pub rest: Box<dyn ChunkSource>,
 }
 
+/// How a kind of API turns a prelude into status and headers (the reason when it cannot).
+pub(crate) type PreludeReader = fn(&[u8]) -> Result<Response<Full<Bytes>>, String>;
+
 /// Read the stream until its head is known.
-pub(crate) async fn head(stream: ResponseStream) -> Result<StreamedHead, GatewayError> {
+pub(crate) async fn head(
+    stream: ResponseStream,
+    read_prelude: PreludeReader,
+) -> Result<StreamedHead, GatewayError> {
     let ResponseStream {
         content_type,
         mut chunks,
@@ -74,8 +80,8 @@ pub(crate) async fn head(stream: ResponseStream) -> Result<StreamedHead, Gateway
     let mut read = read.freeze();
     let prelude = read.split_to(end);
     let first = read.slice(DELIMITER.len()..);
-    let response = http_api_response::map_prelude(&prelude)
-        .map_err(|reason| malformed(&format!("HTTP prelude: {reason}")))?;
+    let response =
+        read_prelude(&prelude).map_err(|reason| malformed(&format!("HTTP prelude: {reason}")))?;
     Ok(StreamedHead {
         response,
         first,
@@ -98,6 +104,7 @@ fn malformed(reason: &str) -> GatewayError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::Dialect;
     use tokio::sync::mpsc;
 
     async fn stream_of(
@@ -112,10 +119,13 @@ mod tests {
             tx.send(item).await.unwrap();
         }
         drop(tx);
-        head(ResponseStream {
-            content_type: content_type.to_owned(),
-            chunks: Box::new(rx),
-        })
+        head(
+            ResponseStream {
+                content_type: content_type.to_owned(),
+                chunks: Box::new(rx),
+            },
+            Dialect::FunctionUrl.prelude_reader(),
+        )
         .await
     }
 

@@ -86,6 +86,7 @@ pub(crate) fn build(
                     integration: r.integration,
                     validation: r.validation,
                     operation_name: r.operation_id,
+                    streams: r.streams,
                 });
             }
         }
@@ -178,6 +179,7 @@ pub(crate) fn build(
                 integration: integrated.integration,
                 validation,
                 operation_name,
+                streams: false,
             });
             continue;
         }
@@ -203,9 +205,18 @@ pub(crate) fn build(
                 },
                 validation,
                 operation_name,
+                streams: false,
             });
             continue;
         }
+        let streams = match integration.get("ResponseTransferMode") {
+            Some(node) => crate::transfer_mode::streams(
+                node,
+                &join_path(&integration_path, "ResponseTransferMode"),
+                resolver,
+            )?,
+            None => false,
+        };
         let Some(function) = function else {
             return Err(resolver.error_hint(
                 integration.get("Uri").unwrap_or(&integration),
@@ -222,6 +233,7 @@ pub(crate) fn build(
             integration: Default::default(),
             validation,
             operation_name,
+            streams,
         });
     }
 

@@ -272,6 +272,7 @@ pub(crate) fn guarded_preflights(
                 }),
                 validation: None,
                 operation_name: None,
+                streams: false,
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

@@ -37,6 +37,7 @@ pub mod route_path;
 mod sam_properties;
 mod stream_events;
 mod tables;
+mod transfer_mode;
 mod yaml_tree;
 
 pub use auth_model::AuthModel;

@@ -85,6 +85,8 @@ pub(crate) struct OpenApiRoute {
     pub property: String,
     /// The operation's node, for errors.
     pub at: Node,
+    /// `responseTransferMode: STREAM` on a REST Lambda proxy integration.
+    pub streams: bool,
 }
 
 /// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
@@ -208,6 +210,7 @@ pub(crate) fn routes(
                 operation_id,
                 property: op_path,
                 at: node.clone(),
+                streams: false,
             });
             continue;
         }
@@ -234,6 +237,7 @@ pub(crate) fn routes(
                 operation_id: operation_id.clone(),
                 property: op_path.clone(),
                 at: node.clone(),
+                streams: false,
             }
         };
         if kind != "aws_proxy" {
@@ -287,6 +291,14 @@ pub(crate) fn routes(
                 ))
             }
         };
+        let streams = match integration.get("responseTransferMode") {
+            Some(mode) if rest => crate::transfer_mode::streams(
+                mode,
+                &join_path(&integration_path, "responseTransferMode"),
+                resolver,
+            )?,
+            _ => false,
+        };
         out.push(OpenApiRoute {
             method: method.to_owned(),
             path: route_path_of(path_key),
@@ -297,6 +309,7 @@ pub(crate) fn routes(
             operation_id,
             property: op_path,
             at: node.clone(),
+            streams,
         });
     }
     Ok(out)
@@ -438,6 +451,7 @@ pub(crate) fn attach_rest(
                 integration: route.integration,
                 validation: route.validation,
                 operation_name: route.operation_id,
+                streams: route.streams,
             });
         }
     }

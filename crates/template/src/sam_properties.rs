@@ -86,7 +86,9 @@ pub(crate) fn check_api(
     resolver: &Resolver<'_>,
 ) -> Result<(), TemplateError> {
     check(properties, path, API, "AWS::Serverless::Api", resolver)?;
-    check_auth(properties, path, API_AUTH, resolver)
+    check_definition_source(properties, path, resolver)?;
+    check_auth(properties, path, API_AUTH, resolver)?;
+    check_auth_document(properties, path, Document::Swagger, resolver)
 }
 
 /// Checks the properties of an `AWS::Serverless::HttpApi` (or `Globals.HttpApi`) and its `Auth`.
@@ -102,7 +104,156 @@ pub(crate) fn check_http_api(
         "AWS::Serverless::HttpApi",
         resolver,
     )?;
-    check_auth(properties, path, HTTP_API_AUTH, resolver)
+    check_definition_source(properties, path, resolver)?;
+    check_auth(properties, path, HTTP_API_AUTH, resolver)?;
+    check_auth_document(properties, path, Document::OpenApi3, resolver)
+}
+
+/// SAM takes an API's document from one place (`api_generator._construct_rest_api` /
+/// `_validate_properties`, `http_api_generator._construct_http_api`): a truthy `DefinitionUri`
+/// beside a truthy `DefinitionBody` is refused ("Specify either 'DefinitionUri' or
+/// 'DefinitionBody' property and not both"), and so is `MergeDefinitions` beside a `DefinitionUri`
+/// ("Cannot set 'MergeDefinitions' to True when using `DefinitionUri`"; REST only, the HTTP API
+/// has no such property). Sluice would otherwise serve the body and ignore the rest.
+fn check_definition_source(
+    properties: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    if !properties.get("DefinitionUri").is_some_and(truthy) {
+        return Ok(());
+    }
+    if let Some(body) = properties.get("DefinitionBody").filter(|body| truthy(body)) {
+        return Err(resolver.error_hint(
+            body,
+            &join_path(path, "DefinitionBody"),
+            "SAM takes either DefinitionUri or DefinitionBody, not both; SAM refuses the template",
+            Some("remove one of them (Globals may set DefinitionUri)".into()),
+        ));
+    }
+    match properties
+        .get("MergeDefinitions")
+        .filter(|merge| truthy(merge))
+    {
+        Some(merge) => Err(resolver.error_hint(
+            merge,
+            &join_path(path, "MergeDefinitions"),
+            "SAM cannot merge events into a DefinitionUri document; SAM refuses the template",
+            Some("inline the document as DefinitionBody, or remove MergeDefinitions".into()),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The documents SAM's editors accept (samtranslator `SwaggerEditor.is_valid` for REST APIs,
+/// `OpenApiEditor.is_valid` for HTTP APIs).
+#[derive(Clone, Copy)]
+enum Document {
+    /// `swagger: 2.0` or `openapi: 3.x`.
+    Swagger,
+    /// `openapi: 3.x` only.
+    OpenApi3,
+}
+
+/// SAM writes `Auth` into the API's inline document (`api_generator._add_auth`): it refuses `Auth`
+/// beside a `DefinitionUri` ("Auth works only with inline Swagger specified in 'DefinitionBody'
+/// property") and beside a `DefinitionBody` its editor does not take for a document ("does not
+/// contain a valid Swagger definition"). Without either, SAM generates the document itself.
+fn check_auth_document(
+    properties: &Node,
+    path: &str,
+    document: Document,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    // SAM returns early on an empty `Auth`; an intrinsic is left to the readers.
+    let Some(auth) = properties
+        .get("Auth")
+        .filter(|auth| auth.entries().is_some_and(|e| !e.is_empty()))
+    else {
+        return Ok(());
+    };
+    let auth_path = join_path(path, "Auth");
+    match (properties.get("DefinitionBody"), properties.get("DefinitionUri")) {
+        (None, Some(_)) => Err(resolver.error_hint(
+            auth,
+            &auth_path,
+            "SAM adds Auth only to an inline DefinitionBody, not to a DefinitionUri document; SAM refuses the template",
+            Some("declare the authorizers in the document itself (securityDefinitions / securitySchemes with x-amazon-apigateway-authorizer), or inline it as DefinitionBody".into()),
+        )),
+        (Some(body), _) if crate::intrinsics::intrinsic(body).is_none() && !is_document(body, document) => {
+            let wanted = match document {
+                Document::Swagger => "swagger: '2.0' or openapi: 3.x",
+                Document::OpenApi3 => "openapi: 3.x",
+            };
+            Err(resolver.error_hint(
+                body,
+                &join_path(path, "DefinitionBody"),
+                "SAM cannot add Auth to it: it is not a valid OpenAPI document; SAM refuses the template",
+                Some(format!("a DefinitionBody needs {wanted} and a paths mapping")),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether SAM's editor takes `body` for a document: a non-empty mapping with a `paths` mapping
+/// and a truthy `swagger` (REST only) or an `openapi` of the form `3.x` / `3.x.y`.
+fn is_document(body: &Node, document: Document) -> bool {
+    if body.entries().is_none_or(|e| e.is_empty())
+        || body.get("paths").and_then(Node::entries).is_none()
+    {
+        return false;
+    }
+    if matches!(document, Document::Swagger) && body.get("swagger").is_some_and(truthy) {
+        return true;
+    }
+    body.get("openapi").filter(|v| truthy(v)).is_some_and(|v| {
+        v.as_str()
+            .is_some_and(|text| openapi_3(&python_str(v, text)))
+    })
+}
+
+/// Python's truthiness of a YAML value, as SAM tests `data.get("swagger")`.
+fn truthy(node: &Node) -> bool {
+    use crate::yaml_tree::{Kind, Style};
+    match &node.kind {
+        Kind::Map(entries) => !entries.is_empty(),
+        Kind::Seq(items) => !items.is_empty(),
+        Kind::Scalar(text, Style::Quoted) => !text.is_empty(),
+        Kind::Scalar(text, Style::Plain) => {
+            !(node.is_null()
+                || matches!(text.as_str(), "false" | "False" | "FALSE")
+                || text.parse::<f64>().is_ok_and(|n| n == 0.0))
+        }
+    }
+}
+
+/// The text Python's `str()` gives a plain scalar: PyYAML reads `3.0` as a float, printed `3.0`.
+fn python_str(node: &Node, text: &str) -> String {
+    use crate::yaml_tree::{Kind, Style};
+    match &node.kind {
+        Kind::Scalar(_, Style::Plain) if text.contains('.') => text
+            .parse::<f64>()
+            .map_or_else(|_| text.to_owned(), |n| format!("{n:?}")),
+        _ => text.to_owned(),
+    }
+}
+
+/// samtranslator's `_OPENAPI_VERSION_3_REGEX`, `\A3(\.\d)(\.\d)?$`.
+fn openapi_3(version: &str) -> bool {
+    let version = version.strip_suffix('\n').unwrap_or(version);
+    let Some(rest) = version.strip_prefix('3') else {
+        return false;
+    };
+    let digit_pair = |s: &str| {
+        let b = s.as_bytes();
+        b.len() == 2 && b[0] == b'.' && b[1].is_ascii_digit()
+    };
+    match rest.len() {
+        2 => digit_pair(rest),
+        4 => digit_pair(&rest[..2]) && digit_pair(&rest[2..]),
+        _ => false,
+    }
 }
 
 /// `Auth` is a mapping of known keys, `Auth.Authorizers` a mapping of mappings (SAM: "Property

@@ -22,6 +22,11 @@ pub trait Host {
         let _ = args;
         Err(RenderError(format!("${object} has no method {method}")))
     }
+    /// Whether a reference that resolves to null renders as its source text (Velocity's default)
+    /// rather than nothing (as `$!ref` does, and as API Gateway renders every null reference).
+    fn null_renders_as_source(&self) -> bool {
+        true
+    }
 }
 
 /// A template that failed while rendering (a host method refused its arguments, a loop ran away).
@@ -67,7 +72,7 @@ impl Renderer<'_> {
                     quiet,
                     source,
                 } => match self.reference(reference)? {
-                    Value::Null if *quiet => {}
+                    Value::Null if *quiet || !self.host.null_renders_as_source() => {}
                     Value::Null => out.push_str(source),
                     value => out.push_str(&value.to_string()),
                 },

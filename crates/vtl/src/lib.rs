@@ -9,7 +9,8 @@
 //! about API Gateway: the caller supplies `$input`, `$util`, `$context`… through [`Host`].
 //!
 //! Semantics follow Velocity 1.7, which API Gateway runs: a reference that resolves to null renders
-//! as its own source text (`$!ref` renders nothing); `#set` to null leaves the variable unchanged;
+//! as its own source text (`$!ref` renders nothing; a host may have every null render nothing, as
+//! API Gateway does); `#set` to null leaves the variable unchanged;
 //! any non-null, non-boolean value is true in `#if`; `==` between different types compares their
 //! `toString()`; a directive alone on its line takes its line's indentation and newline with it.
 

@@ -151,3 +151,29 @@ fn runaway_loops_fail_instead_of_hanging() {
     let template = Template::parse("#foreach($i in [1..2000000000])x#end").expect("parses");
     assert!(template.render(&Vars(serde_json::json!({}))).is_err());
 }
+
+/// A host that has null references render nothing, as API Gateway's mapping templates do.
+struct Silent(Vars);
+
+impl Host for Silent {
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.0.variable(name)
+    }
+    fn null_renders_as_source(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_host_may_render_null_references_as_nothing() {
+    let template = Template::parse("[$missing][$obj.none][$!missing][$obj.k]").expect("parses");
+    let vars = || Vars(serde_json::json!({"obj": {"k": "v"}}));
+    assert_eq!(
+        template.render(&vars()).expect("renders"),
+        "[$missing][$obj.none][][v]"
+    );
+    assert_eq!(
+        template.render(&Silent(vars())).expect("renders"),
+        "[][][][v]"
+    );
+}

@@ -287,3 +287,17 @@ fn lists_from_input_path_print_as_json() {
     // A list a template builds itself is Java's.
     assert_eq!(render("#set($mine = ['x', 'y'])$mine", body), "[x, y]");
 }
+
+#[test]
+fn a_reference_without_a_value_renders_as_nothing_as_api_gateway_renders_it() {
+    for (template, expected) in [
+        ("[$foo][$!foo][${foo}]", "[][][]"),
+        ("[$context.authorizer.claims.email]", "[]"),
+        ("[$input.path('$.none')][$input.params('missing')]", "[][]"),
+        ("[$stageVariables.none]", "[]"),
+        // What has a value still renders it.
+        ("[$context.authorizer.principalId]", "[me]"),
+    ] {
+        assert_eq!(render(template, r#"{"a": 1}"#), expected, "{template}");
+    }
+}

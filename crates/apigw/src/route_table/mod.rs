@@ -94,6 +94,9 @@ pub(crate) struct RouteEntry {
     pub validator: Option<Arc<RequestValidator>>,
     /// The REST method's `OperationName`: `requestContext.operationName` when set.
     pub operation_name: Option<String>,
+    /// A REST Lambda proxy in `ResponseTransferMode: STREAM`: invoked with
+    /// `InvokeWithResponseStream`, its answer relayed as the function writes it.
+    pub streams: bool,
     /// The template path, parsed.
     path: ResourcePath,
     /// The route as access records name it, made on the route's first request and shared by
@@ -116,6 +119,7 @@ impl RouteEntry {
             integration: Integration::LambdaProxy,
             validator: None,
             operation_name: None,
+            streams: false,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -167,6 +171,8 @@ pub(crate) struct RouteSpec {
     pub validation: Option<RequestValidation>,
     /// The REST method's `OperationName`, for `requestContext.operationName`.
     pub operation_name: Option<String>,
+    /// The REST method's `ResponseTransferMode` is `STREAM`.
+    pub streams: bool,
 }
 
 impl RouteSpec {
@@ -184,6 +190,7 @@ impl RouteSpec {
             integration: route.integration.clone(),
             validation: route.validation.clone(),
             operation_name: route.operation_name.clone(),
+            streams: route.streams,
         }
     }
 
@@ -265,6 +272,7 @@ impl RouteTable {
                 integration: spec.integration.clone(),
                 validator,
                 operation_name: spec.operation_name.clone(),
+                streams: spec.streams,
                 path,
                 record: OnceLock::new(),
             }));

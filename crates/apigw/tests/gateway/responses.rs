@@ -64,3 +64,25 @@ async fn binary_bodies_both_ways() {
     assert_eq!(event["body"], "plain");
     assert_eq!(event["isBase64Encoded"], false);
 }
+
+/// A function's own `x-amzn-RequestId` does not replace the gateway's: AWS sends it as
+/// `x-amzn-Remapped-x-amzn-RequestId` (LocalStack's AWS-validated
+/// `test_http_integration_with_lambda[HTTP_PROXY]` snapshot records the same for a proxied
+/// backend).
+#[tokio::test]
+async fn the_functions_own_request_id_is_remapped() {
+    let h = harness(Behaviour::Respond(
+        r#"{"statusCode":200,"headers":{"X-Amzn-RequestId":"from-the-function"},"body":"ok"}"#,
+    ));
+    let (response, _) = h.send(get("/hello")).await;
+    assert_stamped(&response);
+    let (_, event) = h.last_event();
+    assert_eq!(
+        header(&response, "x-amzn-RequestId"),
+        event["requestContext"]["requestId"]
+    );
+    assert_eq!(
+        header(&response, "x-amzn-Remapped-x-amzn-RequestId"),
+        "from-the-function"
+    );
+}

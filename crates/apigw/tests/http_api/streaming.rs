@@ -1,6 +1,6 @@
-//! Function URLs in `RESPONSE_STREAM` mode with a fake streaming Lambda: the head comes from the
-//! HTTP prelude, body frames go out as the function sends them, and failures are answered as AWS
-//! answers them before and after the head.
+//! Function URLs in `RESPONSE_STREAM` mode, and REST routes in `ResponseTransferMode: STREAM`,
+//! with a fake streaming Lambda: the head comes from the HTTP prelude, body frames go out as the
+//! function sends them, and failures are answered as AWS answers them before and after the head.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,7 +10,7 @@ use sluice_apigw::{
     Apis, FunctionAnswer, Gateway, GatewayOptions, Invoke, InvokeFuture, ResponseStream,
     StreamFailed, StreamingInvokeFuture,
 };
-use sluice_template::{Cors, FunctionUrl, FunctionUrlAuth, InvokeMode};
+use sluice_template::{Cors, FunctionUrl, FunctionUrlAuth, InvokeMode, RestApi, Route};
 use tokio::sync::mpsc;
 
 use crate::{get, remote, request};
@@ -160,4 +160,91 @@ async fn a_failure_before_the_head_is_a_502_and_after_it_cuts_the_body() {
     let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
     assert_eq!(&frame[..], b"partial");
     assert!(body.frame().await.unwrap().is_err(), "the body is cut off");
+}
+
+/// A REST API with one streaming and one buffered Lambda proxy route.
+fn rest_streaming_gateway() -> (Gateway, Arc<StreamingLambda>, mpsc::Sender<Chunk>) {
+    let (sender, receiver) = mpsc::channel(8);
+    let lambda = Arc::new(StreamingLambda {
+        next: Mutex::new(Some(receiver)),
+        buffered: Mutex::new(0),
+    });
+    let route = |path: &str, streams: bool| Route {
+        method: "GET".into(),
+        path: path.into(),
+        function: "Chat".into(),
+        event_name: "Chat".into(),
+        streams,
+        ..Route::default()
+    };
+    let rest = [RestApi {
+        logical_id: "ServerlessRestApi".into(),
+        stage_name: "Prod".into(),
+        stage_variables: Default::default(),
+        binary_media_types: Vec::new(),
+        routes: vec![route("/stream", true), route("/whole", false)],
+        cors: None,
+        gateway_responses: Vec::new(),
+    }];
+    let gateway = Gateway::serving(
+        Apis {
+            rest: &rest,
+            ..Apis::default()
+        },
+        lambda.clone(),
+        GatewayOptions::default(),
+    )
+    .expect("valid routes");
+    (gateway, lambda, sender)
+}
+
+/// AWS's streaming format for REST Lambda proxies ("Set up a Lambda proxy integration with
+/// payload response streaming"): a JSON prelude with `statusCode`, `headers`,
+/// `multiValueHeaders` and `cookies`, 8 NUL bytes, then the payload, sent on as it arrives; the
+/// REST API's own header rules apply to the prelude's headers.
+#[tokio::test]
+async fn a_rest_route_in_stream_mode_relays_the_prelude_head_and_the_body_as_written() {
+    let (gateway, lambda, sender) = rest_streaming_gateway();
+    sender
+        .send(data(
+            br#"{"statusCode":201,"headers":{"content-type":"text/event-stream","Server":"fn"},"multiValueHeaders":{"x-m":["a","b"]},"cookies":["c=1","d=2"]}"#,
+        ))
+        .await
+        .unwrap();
+    sender
+        .send(data(b"\0\0\0\0\0\0\0\0data: 1\n\n"))
+        .await
+        .unwrap();
+    let response = gateway.handle(get("/stream"), remote()).await;
+    assert_eq!(response.status(), 201);
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "text/event-stream");
+    assert_eq!(
+        headers["x-amzn-remapped-server"], "fn",
+        "REST remapping applies"
+    );
+    let values = |name: &str| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    };
+    assert_eq!(values("x-m"), ["a", "b"]);
+    assert_eq!(values("set-cookie"), ["c=1", "d=2"]);
+    assert!(headers.contains_key("x-amz-apigw-id"), "stamped as REST");
+    let mut body = response.into_body();
+    let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(&frame[..], b"data: 1\n\n");
+    sender.send(data(b"data: 2\n\n")).await.unwrap();
+    let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(&frame[..], b"data: 2\n\n");
+    drop(sender);
+    assert!(body.frame().await.is_none(), "the stream ended complete");
+    assert_eq!(*lambda.buffered.lock().unwrap(), 0);
+
+    // A BUFFERED route of the same API is invoked as before.
+    let response = gateway.handle(get("/whole"), remote()).await;
+    assert_eq!(response.status(), 202);
+    assert_eq!(*lambda.buffered.lock().unwrap(), 1);
 }

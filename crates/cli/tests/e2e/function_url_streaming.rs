@@ -1,5 +1,6 @@
 //! Response streaming served by the real binary to node's `awslambda.streamifyResponse` handlers:
-//! Function URLs in `RESPONSE_STREAM` mode and the Invoke API's `InvokeWithResponseStream` (boto3).
+//! Function URLs in `RESPONSE_STREAM` mode, REST routes in `ResponseTransferMode: STREAM` and the
+//! Invoke API's `InvokeWithResponseStream` (boto3).
 //! Chunks reach the client while the handler runs.
 
 use std::io::Read;
@@ -160,4 +161,59 @@ fn boto3_reads_invoke_with_response_stream_as_the_function_writes() {
         &[&server.services_url, &marker.to_string_lossy()],
         &[],
     );
+}
+
+fn rest_template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streaming/rest.yaml")
+}
+
+/// A REST Lambda proxy in `ResponseTransferMode: STREAM` (API Gateway's response streaming for
+/// REST APIs): the client reads the first chunk while the handler still runs.
+#[test]
+fn a_rest_route_in_stream_mode_sends_chunks_while_the_handler_runs() {
+    let server = Server::start(sluice(), &rest_template(), &[]);
+    let marker = sluice_testkit::fresh_dir("rest-stream-gate").join("go");
+    let mut response = client()
+        .get(server.url(&format!("/gated?marker={}", marker.display())))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["transfer-encoding"], "chunked");
+    assert!(
+        response.headers().contains_key("x-amz-apigw-id"),
+        "a REST answer"
+    );
+    assert_eq!(read_exactly(&mut response, 8), b"chunk 1;");
+    assert!(
+        !server.logs().iter().any(|l| l.starts_with("REPORT")),
+        "the invocation is still running: {:#?}",
+        server.logs()
+    );
+    std::fs::write(&marker, b"").unwrap();
+    let mut rest = String::new();
+    response.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "chunk 2");
+}
+
+/// The REST prelude's payload 1.0 keys (`multiValueHeaders` and `cookies` too) make the head,
+/// under the REST API's header rules (`Server` is remapped).
+#[test]
+fn a_rest_streaming_prelude_gives_status_headers_and_cookies() {
+    let server = Server::start(sluice(), &rest_template(), &[]);
+    let response = client().get(server.url("/prelude/ada")).send().unwrap();
+    assert_eq!(response.status(), 201);
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "text/plain");
+    assert_eq!(headers["x-streamed"], "yes");
+    assert_eq!(headers["x-amzn-remapped-server"], "handler");
+    let all = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(all("x-multi"), ["a", "b"]);
+    assert_eq!(all("set-cookie"), ["a=1", "b=2; Path=/"]);
+    assert_eq!(response.text().unwrap(), "hello /prelude/ada streamed");
 }

@@ -60,6 +60,9 @@ pub(crate) fn build_http(
         let mut sigv4_schemes = Vec::new();
         let mut document = None;
         let mut default = RouteAuthorizer::None;
+        // Where SAM writes the event into the API's document (not a DefinitionUri one, nor a raw
+        // API's), an event `Auth` needs a DefaultAuthorizer behind it unless it names another.
+        let mut default_optional = true;
         if ty == "AWS::Serverless::HttpApi" || api.logical_id == IMPLICIT_HTTP_API {
             let (properties, path) = match resource {
                 Some(r) => (
@@ -88,7 +91,10 @@ pub(crate) fn build_http(
                         .insert(name.clone(), sam_authorizer(&one, input.functions)?);
                 }
             }
+            default_optional = properties.get("DefinitionBody").is_none()
+                && properties.get("DefinitionUri").is_some();
             if let Some(name) = sam.string("DefaultAuthorizer")? {
+                default_optional |= !name.is_empty();
                 default =
                     super::named::authorizer(&sam, "DefaultAuthorizer", &name, &auth, "HTTP API")?;
             }
@@ -146,7 +152,11 @@ pub(crate) fn build_http(
                 // Quick create's `Target` route: open, as AWS creates it.
                 (RouteAuthorizer::None, Vec::new())
             } else {
-                sam_event_auth(input, &route.function, &route.event_name, &auth, &default)?
+                let default = SamDefault {
+                    authorizer: &default,
+                    optional: default_optional,
+                };
+                sam_event_auth(input, &route.function, &route.event_name, &auth, default)?
             };
             let (authorizer, mut scopes) = route_auth;
             if scopes.is_empty() {
@@ -337,14 +347,28 @@ pub(super) fn function_id(arn: &str, functions: &[Function]) -> String {
     crate::openapi::function_named(functions, &name).map_or(name, |f| f.logical_id.clone())
 }
 
+/// What a SAM HTTP API gives the events that name no authorizer.
+struct SamDefault<'a> {
+    /// The `DefaultAuthorizer`'s guard (open without one).
+    authorizer: &'a RouteAuthorizer,
+    /// Whether SAM takes an event `Auth` with no `DefaultAuthorizer` behind it. Where it does not,
+    /// it refuses an event's `Authorizer: NONE` (nothing to undo) and an event `Auth` that names
+    /// no `Authorizer` (nothing to apply its scopes to).
+    optional: bool,
+}
+
 /// A SAM `HttpApi` event's `Auth` over the API's `DefaultAuthorizer`.
 fn sam_event_auth(
     input: &HttpAuthInput<'_, '_>,
     function: &str,
     event_name: &str,
     api: &ApiAuth,
-    default: &RouteAuthorizer,
+    default: SamDefault<'_>,
 ) -> Result<(RouteAuthorizer, Vec<String>), TemplateError> {
+    let SamDefault {
+        authorizer: default,
+        optional,
+    } = default;
     let event = input
         .resources
         .iter()
@@ -362,8 +386,21 @@ fn sam_event_auth(
         path: format!("Resources.{function}.Properties.Events.{event_name}.Properties"),
     };
     let auth = props.child("Auth");
-    let authorizer = match auth.string("Authorizer")? {
+    let authorizer = match auth.string("Authorizer")?.filter(|name| !name.is_empty()) {
+        Some(name) if name == "NONE" && !optional => {
+            return Err(super::named::none_without_default(&auth, "HTTP API"))
+        }
         Some(name) => super::named::authorizer(&auth, "Authorizer", &name, api, "HTTP API")?,
+        // samtranslator push.py `_add_auth_to_openapi_integration`: a non-empty event `Auth`
+        // without an `Authorizer` takes the DefaultAuthorizer, and without one SAM refuses it.
+        None if !optional && auth.node.entries().is_some_and(|e| !e.is_empty()) => {
+            return Err(auth.resolver.error_hint(
+                &auth.node,
+                &auth.path,
+                "names no Authorizer and the HTTP API has no DefaultAuthorizer; SAM refuses the template",
+                Some("add Authorizer: <name> here, or a DefaultAuthorizer to the HTTP API's Auth".into()),
+            ))
+        }
         None => default.clone(),
     };
     Ok((authorizer, auth.string_list("AuthorizationScopes")?))

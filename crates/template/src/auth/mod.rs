@@ -235,6 +235,8 @@ pub(crate) fn build(
 struct ApiDefaults {
     authorizer: RouteAuthorizer,
     api_key_required: bool,
+    /// Whether `Auth.DefaultAuthorizer` is written (SAM refuses an event's `NONE` otherwise).
+    default_written: bool,
 }
 
 /// Reads one API's `Auth`, `MethodSettings`, `ApiKeySourceType` and `CacheClusterEnabled`.
@@ -257,7 +259,9 @@ fn api_auth(
                 .insert(name.clone(), read_authorizer(&authorizer, model)?);
         }
     }
-    let authorizer = match auth.string("DefaultAuthorizer")? {
+    let default_name = auth.string("DefaultAuthorizer")?;
+    let default_written = default_name.as_deref().is_some_and(|n| !n.is_empty());
+    let authorizer = match default_name {
         None => RouteAuthorizer::None,
         // SAM's transform sets a DefaultAuthorizer only when the API has Authorizers (or it is
         // AWS_IAM); without any it drops the setting, and the API deploys with open routes.
@@ -342,6 +346,7 @@ fn api_auth(
         ApiDefaults {
             authorizer,
             api_key_required,
+            default_written,
         },
     ))
 }
@@ -556,6 +561,9 @@ fn route_auth(
 ) -> Result<RouteAuth, TemplateError> {
     let auth = event.child("Auth");
     let authorizer = match auth.string("Authorizer")? {
+        Some(name) if name == "NONE" && !defaults.default_written => {
+            return Err(named::none_without_default(&auth, "API"))
+        }
         Some(name) => named::authorizer(&auth, "Authorizer", &name, api, "API")?,
         None => defaults.authorizer.clone(),
     };

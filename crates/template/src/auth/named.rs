@@ -30,3 +30,14 @@ pub(super) fn authorizer(
         )),
     }
 }
+
+/// SAM's refusal of an event's `Authorizer: NONE` on an API without a `DefaultAuthorizer`
+/// (samtranslator `push.py`: "'NONE' is only a valid value when a DefaultAuthorizer on the API is
+/// specified"): there is no default for it to undo.
+pub(super) fn none_without_default(props: &Props<'_, '_>, api_kind: &str) -> TemplateError {
+    props.error_hint(
+        "Authorizer",
+        format!("NONE is only valid when the {api_kind} has a DefaultAuthorizer; SAM refuses the template"),
+        "remove Authorizer: NONE (the route is open without a DefaultAuthorizer)".to_owned(),
+    )
+}

@@ -191,6 +191,9 @@ pub struct Route {
     pub validation: Option<RequestValidation>,
     /// The method's `OperationName` (OpenAPI `operationId`): `requestContext.operationName`.
     pub operation_name: Option<String>,
+    /// `ResponseTransferMode: STREAM` (a Lambda proxy only): the function is invoked with
+    /// `InvokeWithResponseStream` and its answer relayed as it writes it.
+    pub streams: bool,
 }
 
 impl Route {

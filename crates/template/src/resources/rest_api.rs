@@ -65,6 +65,8 @@ pub(super) struct ApiEvent {
     /// The event's node and property path, for duplicate-route errors.
     at: Node,
     property: String,
+    /// `ResponseTransferMode: STREAM`.
+    streams: bool,
 }
 
 /// The implicit `ServerlessRestApi`: stage `Prod`, other settings from `Globals.Api`.
@@ -154,6 +156,7 @@ pub(super) fn attach(
             path: event.path,
             function: event.function,
             event_name: event.event_name,
+            streams: event.streams,
             ..Route::default()
         });
     }
@@ -309,12 +312,24 @@ pub(super) fn read_events(
                 Some((id, node.clone()))
             }
         };
+        let streams = match event_props.get("ResponseTransferMode") {
+            None => false,
+            Some(node) => {
+                crate::transfer_mode::streams(node, &reader.path("ResponseTransferMode"), resolver)?
+            }
+        };
         for (key, value) in event_props.entries().unwrap_or_default() {
             // `Auth` is read by `auth.rs`.
             // `RequestModel`/`RequestParameters` are read by `request_validation`.
             if matches!(
                 key.as_str(),
-                "Path" | "Method" | "RestApiId" | "Auth" | "RequestModel" | "RequestParameters"
+                "Path"
+                    | "Method"
+                    | "RestApiId"
+                    | "Auth"
+                    | "RequestModel"
+                    | "RequestParameters"
+                    | "ResponseTransferMode"
             ) {
                 continue;
             }
@@ -343,6 +358,7 @@ pub(super) fn read_events(
             rest_api,
             at: event.clone(),
             property: event_path,
+            streams,
         });
     }
     Ok(())

@@ -482,3 +482,35 @@ fn a_rest_api_body_brings_its_binary_media_types() {
         vec!["image/png".to_owned(), "image/gif".to_owned()]
     );
 }
+
+#[test]
+fn a_method_whose_integration_response_transfer_mode_is_stream_streams() {
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, Handler: index.handler, CodeUri: .}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Chat:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: chat, RestApiId: !Ref Api}
+  PostChat:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Chat
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        ResponseTransferMode: STREAM
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2021-11-15/functions/${Fn.Arn}/response-streaming-invocations
+",
+    );
+    let route = &model.rest_apis[0].routes[0];
+    assert_eq!(route.function, "Fn");
+    assert!(route.streams);
+}

@@ -1,6 +1,6 @@
 //! Error rendering: `file:line:col: property: message`, exact positions.
 
-use super::load_err;
+use super::{load, load_err};
 
 #[test]
 fn bad_method_names_file_line_and_property_path() {
@@ -385,4 +385,271 @@ Resources:
         ),
         "{empty_authorizer}"
     );
+}
+
+#[test]
+fn auth_beside_a_definition_uri_or_an_invalid_definition_body_is_refused_as_sam_refuses_it() {
+    // SAM writes Auth into the inline document; with none it cannot, and the API would deploy
+    // without the authorizers the template names.
+    let api = |definition: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      {definition}
+      Auth:
+        DefaultAuthorizer: AWS_IAM
+"
+        ))
+    };
+    assert_eq!(
+        api("DefinitionUri: s3://bucket/api.yaml"),
+        "/app/template.yaml:9:9: Resources.Api.Properties.Auth: SAM adds Auth only to an inline \
+         DefinitionBody, not to a DefinitionUri document; SAM refuses the template\n  \
+         hint: declare the authorizers in the document itself (securityDefinitions / \
+         securitySchemes with x-amazon-apigateway-authorizer), or inline it as DefinitionBody"
+    );
+    for body in [
+        "DefinitionBody: {openapi: 3.0.1}",
+        "DefinitionBody: {openapi: '2.0', paths: {}}",
+        "DefinitionBody: {swagger: '', paths: {}}",
+        "DefinitionBody: {swagger: '2.0', paths: []}",
+    ] {
+        let err = api(body);
+        assert!(
+            err.contains(
+                "Resources.Api.Properties.DefinitionBody: SAM cannot add Auth to it: it is not a \
+                 valid OpenAPI document; SAM refuses the template"
+            ),
+            "{body}: {err}"
+        );
+    }
+    let http = load_err(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody: {swagger: '2.0', paths: {}}
+      Auth:
+        EnableIamAuthorizer: true
+",
+    );
+    assert!(
+        http.contains("needs openapi: 3.x and a paths mapping"),
+        "{http}"
+    );
+}
+
+#[test]
+fn auth_with_a_document_sam_accepts_still_loads() {
+    for definition in [
+        "DefinitionBody: {swagger: '2.0', paths: {}}",
+        "DefinitionBody: {openapi: 3.0.1, paths: {}}",
+        "DefinitionBody: {openapi: 3.0, paths: {}}",
+        "DefinitionBody: {openapi: '3.1', paths: {}}",
+        // Without a document SAM generates one; an empty Auth is skipped.
+        "Description: generated",
+    ] {
+        load(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      {definition}
+      Auth:
+        DefaultAuthorizer: AWS_IAM
+"
+        ));
+    }
+    load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://bucket/api.yaml
+      Auth: {}
+",
+    );
+}
+
+#[test]
+fn an_event_authorizer_none_without_a_default_authorizer_is_refused_as_sam_refuses_it() {
+    let template = |api_type: &str, event_type: &str, api_props: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: {api_type}
+    Properties:
+      StageName: prod
+{api_props}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: .
+      Events:
+        Open:
+          Type: {event_type}
+          Properties:
+            Path: /open
+            Method: get
+            {api_ref}: !Ref Api
+            Auth:
+              Authorizer: NONE
+",
+            api_ref = if event_type == "Api" {
+                "RestApiId"
+            } else {
+                "ApiId"
+            },
+        )
+    };
+    let rest = load_err(&template("AWS::Serverless::Api", "Api", ""));
+    assert_eq!(
+        rest,
+        "/app/template.yaml:22:27: Resources.Fn.Properties.Events.Open.Properties.Auth.Authorizer: \
+         NONE is only valid when the API has a DefaultAuthorizer; SAM refuses the template\n  \
+         hint: remove Authorizer: NONE (the route is open without a DefaultAuthorizer)"
+    );
+    let http = load_err(&template("AWS::Serverless::HttpApi", "HttpApi", ""));
+    assert!(
+        http.contains("NONE is only valid when the HTTP API has a DefaultAuthorizer"),
+        "{http}"
+    );
+    // With a DefaultAuthorizer to undo, SAM takes it.
+    load(&template(
+        "AWS::Serverless::Api",
+        "Api",
+        "      Auth:\n        DefaultAuthorizer: AWS_IAM",
+    ));
+    load(&template(
+        "AWS::Serverless::HttpApi",
+        "HttpApi",
+        "      Auth:\n        EnableIamAuthorizer: true\n        DefaultAuthorizer: AWS_IAM",
+    ));
+}
+
+#[test]
+fn a_definition_uri_beside_a_definition_body_or_merge_definitions_is_refused_as_sam_refuses_it() {
+    // SAM: "Specify either 'DefinitionUri' or 'DefinitionBody' property and not both." and
+    // "Cannot set 'MergeDefinitions' to True when using `DefinitionUri`."
+    let api = |extra: &str| {
+        load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    DefinitionUri: api.yaml
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      {extra}
+"
+        ))
+    };
+    let both = "DefinitionBody: {openapi: 3.0.1, paths: {}}";
+    assert_eq!(
+        api(both),
+        "/app/template.yaml:10:23: Resources.Api.Properties.DefinitionBody: SAM takes either \
+         DefinitionUri or DefinitionBody, not both; SAM refuses the template\n  \
+         hint: remove one of them (Globals may set DefinitionUri)"
+    );
+    let http = load_err(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionUri: api.yaml
+      {both}
+"
+    ));
+    assert!(
+        http.contains("Resources.Api.Properties.DefinitionBody: SAM takes either DefinitionUri or DefinitionBody, not both"),
+        "{http}"
+    );
+    assert_eq!(
+        api("MergeDefinitions: true"),
+        "/app/template.yaml:10:25: Resources.Api.Properties.MergeDefinitions: SAM cannot merge \
+         events into a DefinitionUri document; SAM refuses the template\n  \
+         hint: inline the document as DefinitionBody, or remove MergeDefinitions"
+    );
+}
+
+#[test]
+fn an_empty_definition_body_or_a_false_merge_beside_a_definition_uri_is_what_sam_takes() {
+    // SAM tests Python truthiness: `{}` and `false` do not count.
+    for extra in ["DefinitionBody: {}", "MergeDefinitions: false"] {
+        load(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://bucket/api.yaml
+      {extra}
+"
+        ));
+    }
+}
+
+#[test]
+fn an_http_api_event_auth_naming_no_authorizer_needs_a_default_authorizer_as_sam_says() {
+    // samtranslator push.py: "'Auth' section requires either an explicit 'Authorizer' set or a
+    // 'DefaultAuthorizer' configured on the HttpApi."
+    let template = |api_auth: &str, event_auth: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        EnableIamAuthorizer: true
+{api_auth}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: .
+      Events:
+        Scoped:
+          Type: HttpApi
+          Properties:
+            Path: /scoped
+            Method: get
+            ApiId: !Ref Api
+            Auth:
+{event_auth}
+"
+        )
+    };
+    let scopes_only = "              AuthorizationScopes: [read]";
+    assert_eq!(
+        load_err(&template("", scopes_only)),
+        "/app/template.yaml:23:15: Resources.Fn.Properties.Events.Scoped.Properties.Auth: names no \
+         Authorizer and the HTTP API has no DefaultAuthorizer; SAM refuses the template\n  \
+         hint: add Authorizer: <name> here, or a DefaultAuthorizer to the HTTP API's Auth"
+    );
+    let empty_name = "              Authorizer: ''";
+    assert!(
+        load_err(&template("", empty_name)).contains("names no Authorizer"),
+        "an empty name is no name to SAM"
+    );
+    // A DefaultAuthorizer, or an authorizer named on the event, is what SAM asks for.
+    load(&template("        DefaultAuthorizer: AWS_IAM", scopes_only));
+    load(&template("", "              Authorizer: AWS_IAM"));
 }

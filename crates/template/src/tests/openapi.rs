@@ -773,3 +773,61 @@ Resources:
     rest.sort();
     assert_eq!(rest, [("GET", "/debug"), ("GET", "/orders")]);
 }
+
+/// `ResponseTransferMode: STREAM` on an `Api` event, `responseTransferMode` in an OpenAPI
+/// integration and `Integration.ResponseTransferMode` on a CloudFormation method all make the
+/// route stream; API Gateway takes only BUFFERED and STREAM.
+#[test]
+fn a_rest_route_streams_when_its_response_transfer_mode_is_stream() {
+    let event = |mode: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: .
+      Events:
+        Chat:
+          Type: Api
+          Properties: {{ Path: /chat, Method: post, ResponseTransferMode: {mode} }}
+"
+        )
+    };
+    let streams = |yaml: &str| load(yaml).rest_apis[0].routes[0].streams;
+    assert!(streams(&event("STREAM")));
+    assert!(!streams(&event("BUFFERED")));
+    assert_eq!(
+        super::load_err(&event("STREAMED")),
+        "/app/template.yaml:12:74: Resources.Fn.Properties.Events.Chat.Properties.ResponseTransferMode: \
+         \"STREAMED\" is not a response transfer mode; API Gateway refuses it\n  hint: use BUFFERED or STREAM"
+    );
+
+    let document = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: .
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /chat:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                responseTransferMode: STREAM
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2021-11-15/functions/${Fn.Arn}/response-streaming-invocations
+";
+    assert!(streams(document));
+    assert!(!streams(&document.replace("STREAM\n", "BUFFERED\n")));
+}
