@@ -151,7 +151,7 @@ impl Gateway {
         let (parts, body) = req.into_parts();
         let mut ex = Exchange::new(parts, remote, self.default_dialect);
         let outcome = match self.cors_preflight(&mut ex) {
-            Some(answer) => Ok(Reply::Answered(answer)),
+            Some(answer) => answer.map(Reply::Answered),
             None => self.request_side(&mut ex, body).await,
         };
         let rejected = outcome.as_ref().err().and_then(GatewayError::rejection);
