@@ -437,7 +437,10 @@ Resources:
 fn cfn_method_names_its_validator_by_get_att_request_validator_id() {
     // serverless-patterns apigw-lambda-request-validator: CloudFormation's documented
     // `RequestValidatorId` return value names the validator as `!Ref` does.
-    for form in ["!GetAtt Validator.RequestValidatorId", "!GetAtt [Validator, RequestValidatorId]"] {
+    for form in [
+        "!GetAtt Validator.RequestValidatorId",
+        "!GetAtt [Validator, RequestValidatorId]",
+    ] {
         let model = load(&format!(
             r#"Resources:
 {FUNCTION}  Api:
