@@ -1,8 +1,9 @@
 //! Phase CORS, as each kind of API does it.
 //!
 //! - REST API `Cors`: SAM adds a MOCK `OPTIONS` method to every path, which answers 200 with the
-//!   configured headers to any `OPTIONS` request, whatever its `Origin`. Proxy responses carry only
-//!   the CORS headers the function returns: the gateway adds none (AWS proxy semantics).
+//!   configured headers to any `OPTIONS` request, whatever its `Origin` (500 when the API's binary
+//!   media types make the request binary). Proxy responses carry only the CORS headers the
+//!   function returns: the gateway adds none (AWS proxy semantics).
 //! - HTTP API `CorsConfiguration` and Function URL `Cors`: the gateway answers preflight itself
 //!   (even without an `OPTIONS` route), adds the headers to responses when the `Origin` is allowed,
 //!   and drops whatever `Access-Control-*` headers the function returned.
@@ -18,12 +19,16 @@ use sluice_template::Cors;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
 use crate::gateway::Gateway;
+use crate::gateway_error::GatewayError;
 
 impl Gateway {
     /// Phase CORS preflight, before routing: an `OPTIONS` request the API's CORS rules answer
     /// (REST: SAM's MOCK method on a routed path; HTTP API and Function URL: any preflight). An
     /// explicit `OPTIONS` route wins. The answering API's dialect is recorded for the stamp.
-    pub(crate) fn cors_preflight(&self, ex: &mut Exchange) -> Option<Response<Full<Bytes>>> {
+    pub(crate) fn cors_preflight(
+        &self,
+        ex: &mut Exchange,
+    ) -> Option<Result<Response<Full<Bytes>>, GatewayError>> {
         if ex.method != "OPTIONS" {
             return None;
         }
@@ -39,7 +44,7 @@ impl Gateway {
             let api = self.apis.get(route.entry.api)?;
             let answer = preflight(api.cors.as_ref()?, ex)?;
             ex.dialect = api.dialect;
-            return Some(answer);
+            return Some(Ok(answer));
         }
         if self
             .routes
@@ -62,6 +67,21 @@ impl Gateway {
             // SAM's MOCK method sits on the resources the API defines, nowhere else.
             Dialect::Rest => {
                 let found = resource?;
+                // AWS: SAM's MOCK method has a request template and no `contentHandling`, so a
+                // request the API's binary media types call binary (with `*/*`, every preflight:
+                // no Content-Type counts as application/json) cannot be transformed: 500
+                // "Unable to transform request" (serverless-application-model#1344).
+                if api
+                    .stage
+                    .binary_media_types
+                    .matches_content_type(ex.header("content-type").as_deref())
+                {
+                    ex.dialect = api.dialect;
+                    return Some(Err(GatewayError::MappingFailed(
+                        "Unable to transform request (binary body, CORS MOCK OPTIONS method)"
+                            .into(),
+                    )));
+                }
                 rest_preflight(
                     cors,
                     &self.routes.methods_on(api_index, &found.entry.resource),
@@ -70,7 +90,7 @@ impl Gateway {
             Dialect::HttpApi(_) | Dialect::FunctionUrl => preflight(cors, ex)?,
         };
         ex.dialect = api.dialect;
-        Some(answer)
+        Some(Ok(answer))
     }
 
     /// The one HTTP API with CORS, if there is exactly one: it answers preflight on paths none of

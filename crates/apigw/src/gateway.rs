@@ -151,7 +151,7 @@ impl Gateway {
         let (parts, body) = req.into_parts();
         let mut ex = Exchange::new(parts, remote, self.default_dialect);
         let outcome = match self.cors_preflight(&mut ex) {
-            Some(answer) => Ok(Reply::Answered(answer)),
+            Some(answer) => answer.map(Reply::Answered),
             None => self.request_side(&mut ex, body).await,
         };
         let rejected = outcome.as_ref().err().and_then(GatewayError::rejection);
@@ -313,14 +313,18 @@ impl Gateway {
         Ok(())
     }
 
-    /// Phase IAM: an API that requires SigV4 (Function URL `AWS_IAM`) refuses every request until
-    /// Sluice verifies signatures; failing closed keeps private URLs private locally too.
-    fn require_iam(&self, ex: &Exchange) -> Result<(), GatewayError> {
+    /// Phase IAM: an API that requires SigV4 (Function URL `AWS_IAM`) accepts only requests
+    /// signed with a key Sluice was given (AWS: any IAM principal the resource policy allows).
+    /// Without guards there are no keys: every request is refused, so a private URL stays private.
+    fn require_iam(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
         let (_, api) = self.matched(ex)?;
-        if api.requires_iam {
-            return Err(GatewayError::IamNotVerified);
+        if !api.requires_iam {
+            return Ok(());
         }
-        Ok(())
+        match &self.guards {
+            Some(guards) => phases::sigv4_caller(guards, ex, &self.options.aws),
+            None => Err(GatewayError::IamNotVerified),
+        }
     }
 
     /// Phases authorize → API key → throttle, in API Gateway's order.

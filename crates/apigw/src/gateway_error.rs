@@ -82,9 +82,11 @@ pub(crate) enum GatewayError {
     /// The route's auth setting is one Sluice cannot enforce: it fails closed instead of opening.
     #[error("auth setting not enforceable locally, refusing the request: {0}")]
     Unenforceable(String),
-    /// The API requires IAM (SigV4) authorization, which Sluice cannot verify yet: refused, so
-    /// nothing that is private on AWS is public locally (fail closed).
-    #[error("AWS_IAM authorization is required and not emulated yet; request refused")]
+    /// The API requires IAM (SigV4) authorization and the gateway has no keys to verify it with:
+    /// refused, so nothing that is private on AWS is public locally (fail closed).
+    #[error(
+        "AWS_IAM authorization is required and no keys are known to verify it; request refused"
+    )]
     IamNotVerified,
     /// The method's request validator found required parameters missing or blank (by name).
     #[error("missing required request parameters: {0:?}")]

@@ -187,6 +187,34 @@ async fn rest_cors_generates_the_mock_options_method_only() {
 }
 
 #[tokio::test]
+async fn rest_cors_preflight_fails_when_binary_media_types_catch_it() {
+    // AWS (serverless-application-model#1344, powertools-lambda-python#3373): SAM's MOCK OPTIONS
+    // method cannot transform a request its API treats as binary; with `*/*` that is every
+    // preflight, since no Content-Type counts as application/json.
+    let cors = Cors {
+        allow_origins: vec!["https://example.com".into()],
+        ..Cors::default()
+    };
+    for (types, expected) in [(vec!["*/*"], 500), (vec!["image/*"], 200)] {
+        let mut api = rest_api(Some(cors.clone()));
+        api.binary_media_types = types.iter().map(|t| (*t).to_owned()).collect();
+        let h = harness(&[api], &[], &[]);
+        let response = h
+            .send(preflight("/items", "https://example.com", "GET", ""))
+            .await;
+        assert_eq!(response.status(), expected, "{types:?}");
+        if expected == 500 {
+            assert_eq!(
+                response.body().as_ref(),
+                br#"{"message": "Internal server error"}"#
+            );
+            assert!(cors_headers(&response).is_empty());
+        }
+        assert!(h.invocations().is_empty());
+    }
+}
+
+#[tokio::test]
 async fn rest_without_cors_has_no_generated_options() {
     let h = harness(&[rest_api(None)], &[], &[]);
     let response = h

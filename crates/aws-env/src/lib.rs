@@ -8,6 +8,10 @@ mod runtime;
 
 pub use runtime::RuntimeFamily;
 
+/// The version SAM's `AutoPublishAlias` publishes (and points its alias at) on a first deploy:
+/// what the alias runs and what `Ref Function.Version` names.
+pub const PUBLISHED_VERSION: &str = "1";
+
 /// Region, account and partition of the emulated AWS environment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AwsEnv {

@@ -28,8 +28,7 @@ impl InvokeOptions {
     }
 }
 
-/// The version SAM's `AutoPublishAlias` publishes (and points its alias at) on a first deploy.
-pub const PUBLISHED_VERSION: &str = "1";
+pub use sluice_aws_env::PUBLISHED_VERSION;
 
 /// The outcome of a synchronous invocation that reached the function.
 #[derive(Debug, Clone)]

@@ -178,7 +178,7 @@ fn external_pools(config: &Config) -> (HashMap<String, JwtValidator>, HashMap<St
     (out, issuers)
 }
 
-/// Access keys `AWS_IAM` routes accept: `<state>/credentials`, in the AWS CLI's INI format
+/// Access keys `AWS_IAM` routes and Function URLs accept: `<state>/credentials`, in the AWS CLI's INI format
 /// (`[profile]`, `aws_access_key_id`, `aws_secret_access_key`).
 ///
 /// AWS: IAM knows every principal; Sluice knows only the keys it is given, so a copy of the profiles
@@ -192,14 +192,17 @@ fn credentials(
         a.routes
             .iter()
             .any(|r| r.authorizer == sluice_template::auth_model::RouteAuthorizer::Iam)
-    });
+    }) || model
+        .function_urls
+        .iter()
+        .any(|u| u.auth == sluice_template::FunctionUrlAuth::AwsIam);
     let path = config.state_dir().join("credentials");
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(_) => {
             if uses_iam {
                 notes.push(format!(
-                    "Warning: AWS_IAM routes accept no signature until {} holds credentials (the AWS CLI's INI format)",
+                    "Warning: AWS_IAM routes and Function URLs accept no signature until {} holds credentials (the AWS CLI's INI format)",
                     path.display()
                 ));
             }

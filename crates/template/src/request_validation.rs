@@ -492,12 +492,32 @@ pub(crate) fn cloudformation(
     Ok(Some(validation))
 }
 
-/// The logical id `!Ref X` names, or the evaluated string.
+/// The logical id `!Ref X` or `!GetAtt X.RequestValidatorId` names, or the evaluated string.
 fn referenced(node: &Node, path: &str, resolver: &Resolver<'_>) -> Result<String, TemplateError> {
-    if let Some(("Ref", target)) = crate::intrinsics::intrinsic(node) {
-        if let Some(id) = target.as_str() {
-            return Ok(id.to_owned());
+    match crate::intrinsics::intrinsic(node) {
+        Some(("Ref", target)) => {
+            if let Some(id) = target.as_str() {
+                return Ok(id.to_owned());
+            }
         }
+        // CloudFormation documents `RequestValidatorId` as the validator's return value
+        // beside `Ref`; templates use either form for `AWS::ApiGateway::Method`.
+        Some(("Fn::GetAtt", target)) if get_att_attribute(target) == Some("RequestValidatorId") => {
+            if let Some(id) = crate::auth_props::get_att_resource(target) {
+                return Ok(id);
+            }
+        }
+        _ => {}
     }
     Ok(resolver.eval_string(node, path)?.unwrap_or_default())
+}
+
+/// The attribute of `!GetAtt X.Attr` / `[X, Attr]`.
+fn get_att_attribute(target: &Node) -> Option<&str> {
+    match target.as_str() {
+        Some(text) => text.split_once('.').map(|(_, attribute)| attribute),
+        None => crate::auth_props::seq(target)
+            .and_then(|items| items.get(1))
+            .and_then(Node::as_str),
+    }
 }

@@ -465,6 +465,16 @@ pub(crate) fn iam(
     if !matches!(guard.check, Check::Iam) {
         return Ok(());
     }
+    sigv4_caller(guards, ex, aws)
+}
+
+/// The SigV4 signature of the request must verify against a known key: an `AWS_IAM` route's, or
+/// an `AWS_IAM` Function URL's (signed for `lambda` rather than `execute-api`). Records the caller.
+pub(crate) fn sigv4_caller(
+    guards: &Guards,
+    ex: &mut Exchange,
+    aws: &AwsEnv,
+) -> Result<(), GatewayError> {
     let request = super::sigv4::SignedRequest {
         method: &ex.method,
         raw_path: &ex.raw_path,
@@ -477,9 +487,14 @@ pub(crate) fn iam(
         .verify(&request, time::OffsetDateTime::now_utc())
         .map_err(GatewayError::Iam)?;
     ex.iam_caller = Some((credential.access_key_id.clone(), credential.profile.clone()));
-    // Payload 2.0 puts the caller under `requestContext.authorizer.iam` (1.0 and REST: in
-    // `requestContext.identity`). Sluice has no IAM principals: the access key stands in for ids.
-    if ex.dialect == crate::dialect::Dialect::HttpApi(sluice_template::PayloadFormat::V2) {
+    // Payload 2.0 (HTTP API, Function URL) puts the caller under `requestContext.authorizer.iam`
+    // (1.0 and REST: in `requestContext.identity`). Sluice has no IAM principals: the access key
+    // stands in for ids.
+    if matches!(
+        ex.dialect,
+        crate::dialect::Dialect::HttpApi(sluice_template::PayloadFormat::V2)
+            | crate::dialect::Dialect::FunctionUrl
+    ) {
         ex.authorizer = Some(json!({
             "iam": {
                 "accessKey": credential.access_key_id,

@@ -143,6 +143,17 @@ fn function_url_example_answers_at_both_printed_addresses() {
 }
 
 #[test]
+fn aws_iam_function_url_verifies_sigv4_signatures_from_botocore() {
+    // AWS: Lambda checks an AWS_IAM URL's SigV4 signature (service `lambda`); Sluice checks it
+    // against the keys of the state folder's credentials file, as for AWS_IAM routes.
+    crate::auth::botocore_signed_requests_pass(
+        &example_template("function-url"),
+        "AKIASLUICETEST000002",
+        "sigv4_function_url.py",
+    );
+}
+
+#[test]
 fn a_cdk_style_template_serves_its_http_api() {
     let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/cdk-http-api/template.yaml");

@@ -110,16 +110,20 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    /// `Ref Fn.Alias` for a function with `AutoPublishAlias`: the alias's qualified ARN
-    /// (`…:function:name:live`), as the alias SAM generates returns; `None` for any other name.
+    /// `Ref Fn.Alias` / `Ref Fn.Version` for a function with `AutoPublishAlias`: the qualified ARN
+    /// (`…:function:name:live`, `…:function:name:1`) that the alias and the version SAM generates
+    /// return; `None` for any other name.
     pub(super) fn alias_arn(
         &self,
         name: &str,
         at: &Node,
         path: &str,
     ) -> Result<Option<String>, TemplateError> {
-        let Some(function) = name.strip_suffix(".Alias") else {
-            return Ok(None);
+        let (function, version) = match (name.strip_suffix(".Alias"), name.strip_suffix(".Version"))
+        {
+            (Some(function), _) => (function, false),
+            (None, Some(function)) => (function, true),
+            (None, None) => return Ok(None),
         };
         if !FUNCTION_TYPES.contains(&self.resource_type(function).unwrap_or_default()) {
             return Ok(None);
@@ -141,7 +145,12 @@ impl<'t> Resolver<'t> {
                     .options
                     .aws
                     .function_arn(&self.physical_name(function, at, path)?);
-                Ok(Some(format!("{arn}:{alias}")))
+                let qualifier = if version {
+                    sluice_aws_env::PUBLISHED_VERSION.to_owned()
+                } else {
+                    alias
+                };
+                Ok(Some(format!("{arn}:{qualifier}")))
             }
             None => Ok(None),
         }

@@ -40,6 +40,14 @@ pub(super) fn function(
         )?
     };
     let code = code(id, resource, props, template_dir, warnings)?;
+    if props.properties.get("EventInvokeConfig").is_some() {
+        // AWS: it sets the asynchronous invocations' retries, maximum event age and
+        // destinations. Sluice keeps Lambda's defaults, so say so rather than drop it silently.
+        warnings.push(format!(
+            "{}: not emulated yet (ignored); asynchronous invocations keep Lambda's default 2 retries and reach no destination",
+            props.path("EventInvokeConfig")
+        ));
+    }
     if let Some(node) = props.properties.get("FileSystemConfigs") {
         // AWS: Lambda mounts the EFS access point at each LocalMountPath. Sluice mounts nothing,
         // so say it once here rather than let the handler meet ENOENT at run time.

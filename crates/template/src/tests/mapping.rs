@@ -434,6 +434,47 @@ Resources:
 }
 
 #[test]
+fn cfn_method_names_its_validator_by_get_att_request_validator_id() {
+    // serverless-patterns apigw-lambda-request-validator: CloudFormation's documented
+    // `RequestValidatorId` return value names the validator as `!Ref` does.
+    for form in [
+        "!GetAtt Validator.RequestValidatorId",
+        "!GetAtt [Validator, RequestValidatorId]",
+    ] {
+        let model = load(&format!(
+            r#"Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {{Name: people}}
+  Validator:
+    Type: AWS::ApiGateway::RequestValidator
+    Properties: {{RestApiId: !Ref Api, ValidateRequestBody: false, ValidateRequestParameters: true}}
+  Post:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: NONE
+      RequestValidatorId: {form}
+      RequestParameters:
+        method.request.querystring.myQueryString: true
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+"#
+        ));
+        let validation = route(&model, "POST", "/").validation.clone().expect(form);
+        assert_eq!(
+            validation.required_parameters,
+            vec!["method.request.querystring.myQueryString".to_string()],
+            "{form}"
+        );
+    }
+}
+
+#[test]
 fn sam_request_parameters_without_a_validator_are_not_checked_and_say_so() {
     let model = load(
         r#"Transform: AWS::Serverless-2016-10-31

@@ -257,6 +257,32 @@ Resources:
 }
 
 #[test]
+fn auto_publish_alias_makes_ref_version_the_published_version_arn() {
+    // SAM's examples/2016-10-31/lambda_safe_deployments: `!Ref safeTest.Version` names the
+    // AWS::Lambda::Version SAM generates, whose Ref is the version's ARN (version 1 on a first
+    // deploy, the one the alias points at).
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  safeTest:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.handler, Runtime: nodejs20.x, AutoPublishAlias: live}
+  hook:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: b.handler
+      Runtime: nodejs20.x
+      Environment:
+        Variables:
+          CurrentVersion: !Ref safeTest.Version
+";
+    let model = load(yaml);
+    assert_eq!(
+        model.function("hook").unwrap().environment["CurrentVersion"],
+        "arn:aws:lambda:us-east-1:123456789012:function:safeTest:1"
+    );
+}
+
+#[test]
 fn provisioned_concurrency_is_read_with_its_alias_and_from_globals() {
     let yaml = "Transform: AWS::Serverless-2016-10-31
 Globals:

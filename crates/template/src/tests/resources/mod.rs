@@ -101,6 +101,33 @@ const FN: &str = "    Type: AWS::Serverless::Function
       Runtime: python3.12";
 
 #[test]
+fn event_invoke_config_warns_that_async_retries_and_destinations_are_not_emulated() {
+    // SAM's examples/2016-10-31/function_lambda_event_destinations: an OnSuccess Lambda
+    // destination Sluice never invokes.
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      EventInvokeConfig:
+        MaximumRetryAttempts: 1
+        DestinationConfig:
+          OnSuccess:
+            Type: Lambda
+            Destination: arn:aws:lambda:us-east-1:123456789012:function:other
+"
+    ));
+    assert_eq!(model.functions.len(), 1);
+    assert_eq!(
+        model.warnings,
+        vec![
+            "Resources.F.Properties.EventInvokeConfig: not emulated yet (ignored); asynchronous invocations keep Lambda's default 2 retries and reach no destination"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
 fn efs_mounts_warn_with_the_path_the_function_will_not_find() {
     let model = load(&format!(
         "Transform: AWS::Serverless-2016-10-31
