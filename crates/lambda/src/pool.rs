@@ -23,8 +23,8 @@ use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
 use crate::invocation_log;
 use crate::lock::lock;
 use crate::sandbox::{
-    Containment, InitType, PendingReport, Sandbox, SandboxHost, SandboxTemplate, StartError,
-    StreamHead,
+    Containment, InitType, PendingReport, Readiness, Sandbox, SandboxHost, SandboxTemplate,
+    StartError, StreamHead,
 };
 use crate::sandbox_env::sandbox_env;
 use crate::spec::FunctionSpec;
@@ -202,18 +202,7 @@ impl FunctionPool {
                 .await
                 .map_err(|_| throttled())?
         };
-        // A warm sandbox whose runtime or extension died while it idled is not used (AWS resets
-        // it): a killed process, or sandboxes whose template died.
-        let warm = loop {
-            let Some(mut sandbox) = take_idle(&mut lock(&self.idle)) else {
-                break None;
-            };
-            if sandbox.extension_failed() || !sandbox.is_reusable() {
-                self.discard(sandbox);
-            } else {
-                break Some(sandbox);
-            }
-        };
+        let warm = self.take_warm();
         self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
@@ -223,6 +212,30 @@ impl FunctionPool {
             },
         };
         Ok(Checkout::Ready(permit, Box::new(sandbox)))
+    }
+
+    /// The idle sandbox to run on next ([`take_idle`]), once every idle one whose runtime or
+    /// extension died while it idled is dropped: AWS resets those, and a dead one is never
+    /// waited on nor counted warm.
+    fn take_warm(self: &Arc<Self>) -> Option<Sandbox> {
+        let (dead, warm) = {
+            let mut idle = lock(&self.idle);
+            let mut dead = Vec::new();
+            let mut at = 0;
+            while at < idle.len() {
+                let sandbox = &mut idle[at];
+                if sandbox.extension_failed() || !sandbox.is_reusable() {
+                    dead.push(idle.remove(at));
+                } else {
+                    at += 1;
+                }
+            }
+            (dead, take_idle(&mut idle))
+        };
+        for sandbox in dead {
+            self.discard(sandbox);
+        }
+        warm
     }
 
     /// Start a sandbox for an invocation waiting on it; a start that fails for the function's
@@ -249,9 +262,10 @@ impl FunctionPool {
     /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, report it to the
     /// log sink, then release the sandbox and its `permit` ([`FunctionPool::release`]).
     ///
-    /// A warm sandbox whose runtime exits before it asks for the invocation is replaced by a
-    /// fresh one, which runs the invocation after its own Init (once: a fresh sandbox's
-    /// runtime asks for work to end its Init, so it is never replaced in turn).
+    /// A warm sandbox whose runtime exits before it asks for the invocation, or is still busy
+    /// after its last answer, is replaced by an idle one now waiting for work or by a fresh one,
+    /// which runs the invocation after its own Init (once: a fresh sandbox's runtime asks for
+    /// work to end its Init, so it is never replaced in turn).
     async fn run_on(
         self: &Arc<Self>,
         mut sandbox: Sandbox,
@@ -262,15 +276,19 @@ impl FunctionPool {
     ) -> Result<Invocation, InvokeError> {
         let mut pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        if !sandbox.runtime_asks_for_work().await {
+        if !matches!(sandbox.runtime_readiness().await, Readiness::Asked) {
             lock(&self.busy).remove(&pid);
-            // Reset through the Shutdown phase with extensions, aside: the invocation waits only
-            // for its fresh sandbox.
+            // A dead one is reset through the Shutdown phase with extensions, aside; a busy one
+            // goes back to the pool, for when its runtime asks for work. The invocation runs on
+            // a sandbox that is waiting by now, else on a fresh one.
             let pool = self.clone();
             tokio::spawn(async move { pool.put_back(sandbox).await });
-            sandbox = match self.start_on_demand().await? {
-                Ok(fresh) => fresh,
-                Err(failure) => return Ok(failure),
+            sandbox = match self.take_waiting() {
+                Some(waiting) => waiting,
+                None => match self.start_on_demand().await? {
+                    Ok(fresh) => fresh,
+                    Err(failure) => return Ok(failure),
+                },
             };
             pid = sandbox.pid();
             lock(&self.busy).insert(pid, sandbox.containment());
@@ -318,6 +336,13 @@ impl FunctionPool {
                 f.remove(&pid);
             });
         });
+    }
+
+    /// An idle sandbox whose runtime is waiting for work, if there is one.
+    fn take_waiting(&self) -> Option<Sandbox> {
+        let mut idle = lock(&self.idle);
+        let at = idle.iter().rposition(Sandbox::runtime_waiting)?;
+        Some(idle.remove(at))
     }
 
     /// Keep a sandbox warm after an invocation, or stop it.
@@ -570,16 +595,17 @@ impl Drop for FunctionPool {
     }
 }
 
-/// The idle sandbox to run on next: a provisioned one if any (Lambda serves from provisioned
-/// concurrency first), else the most recently used.
+/// The idle sandbox to run on next: one whose runtime is waiting for work, provisioned first
+/// (Lambda serves from provisioned concurrency first), else the most recently used; failing
+/// that, one that answered a moment ago and is about to ask. One whose runtime has not asked
+/// for work since is busy (in the background, or hung) and stays where it is.
 fn take_idle(idle: &mut Vec<Sandbox>) -> Option<Sandbox> {
-    match idle
+    let at = idle
         .iter()
-        .rposition(|s| s.init_type() == InitType::Provisioned)
-    {
-        Some(at) => Some(idle.remove(at)),
-        None => idle.pop(),
-    }
+        .rposition(|s| s.runtime_waiting() && s.init_type() == InitType::Provisioned)
+        .or_else(|| idle.iter().rposition(Sandbox::runtime_waiting))
+        .or_else(|| idle.iter().rposition(Sandbox::answered_a_moment_ago))?;
+    Some(idle.remove(at))
 }
 
 #[cfg(test)]

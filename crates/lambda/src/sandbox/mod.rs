@@ -60,6 +60,10 @@ pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// How long after its answer a runtime may take to ask for the next invocation before a new
+/// invocation goes to another sandbox instead. Runtimes ask at once; this only absorbs a busy
+/// host's scheduling delay, which would otherwise cost a needless cold start.
+const ASKS_AFTER_ANSWER: Duration = Duration::from_millis(500);
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
 
@@ -81,6 +85,16 @@ impl InitType {
             InitType::Provisioned => "provisioned-concurrency",
         }
     }
+}
+
+/// Whether a warm sandbox can take the invocation about to be assigned to it.
+pub(crate) enum Readiness {
+    /// Its runtime is waiting in `next`.
+    Asked,
+    /// Its runtime exited while idle: the sandbox is not used again.
+    Exited,
+    /// Its runtime has not asked for work since its last answer: the sandbox is busy.
+    Busy,
 }
 
 /// A started runtime process and its Runtime API listener.
@@ -149,34 +163,47 @@ impl Sandbox {
         self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
     }
 
+    /// Whether the runtime is waiting in `next` (a sandbox not yet initialised counts: its Init
+    /// is part of the invocation).
+    pub fn runtime_waiting(&self) -> bool {
+        !self.ready || *self.channels.waiting.borrow()
+    }
+
+    /// Whether the runtime answered its last invocation so recently that it may still be on
+    /// its way to ask for the next one.
+    pub fn answered_a_moment_ago(&self) -> bool {
+        self.last_used.elapsed() < ASKS_AFTER_ANSWER
+    }
+
     /// Before an invocation is assigned to this warm sandbox: wait until its runtime asks for
-    /// work again (`next`), and give false if it exits first, while idle. Lambda fails an
-    /// invocation with `Runtime.ExitError` only when its runtime exits while handling it; an
-    /// environment whose runtime died idle is replaced, so the caller runs the invocation on a
-    /// fresh sandbox. (A runtime exits between answers when its answer is refused, as
-    /// awslambdaric does after a 413, or when it crashes or is killed after answering.)
+    /// work again (`next`), as a runtime does right after answering, for at most
+    /// [`ASKS_AFTER_ANSWER`] past its last answer.
     ///
-    /// A sandbox not yet initialised passes at once: its Init is part of the invocation. A
-    /// runtime that does not ask within the function's timeout is given the invocation anyway
-    /// (it then times out, as it would on Lambda).
-    pub async fn runtime_asks_for_work(&mut self) -> bool {
-        if !self.ready || *self.channels.waiting.borrow() {
-            return true;
+    /// AWS: an environment whose runtime has not asked for the next event is not idle (a
+    /// handler still busy in the background, a hung runtime); the invocation goes to another
+    /// environment or a fresh one ([`Readiness::Busy`]). Lambda fails an invocation with
+    /// `Runtime.ExitError` only when its runtime exits while handling it; an environment whose
+    /// runtime died idle is replaced ([`Readiness::Exited`]). (A runtime exits between answers
+    /// when its answer is refused, as awslambdaric does after a 413, or when it crashes or is
+    /// killed after answering.)
+    pub async fn runtime_readiness(&mut self) -> Readiness {
+        if self.runtime_waiting() {
+            return Readiness::Asked;
         }
-        let patience = tokio::time::sleep(self.template.timeout);
-        let exited = tokio::select! {
+        let patience = tokio::time::sleep_until((self.last_used + ASKS_AFTER_ANSWER).into());
+        let readiness = tokio::select! {
             biased;
-            _ = runtime_exited(&mut self.process) => true,
+            _ = runtime_exited(&mut self.process) => Readiness::Exited,
             // A closed channel is a stopped listener, which `invoke` reports.
-            _ = self.channels.waiting.wait_for(|waiting| *waiting) => false,
-            () = patience => false,
+            _ = self.channels.waiting.wait_for(|waiting| *waiting) => Readiness::Asked,
+            () = patience => Readiness::Busy,
         };
-        if exited {
+        if matches!(readiness, Readiness::Exited) {
             self.runtime_died();
             // Its last words belong to its own log stream, before the fresh sandbox's Init.
             self.flush_output();
         }
-        !exited
+        readiness
     }
 
     /// Run one invocation up to the runtime's answer, logging START (and END/REPORT unless
