@@ -459,7 +459,7 @@ impl FunctionPool {
         let mut sandbox = Sandbox::start(self.template.clone(), init_type)
             .await
             .map_err(|e| start_error(e.to_string()))?;
-        sandbox.wait_ready(None).await.map_err(|failure| {
+        sandbox.init_ahead().await.map_err(|failure| {
             start_error(format!(
                 "initialisation failed: {}",
                 String::from_utf8_lossy(&failure.payload)

@@ -56,6 +56,19 @@ impl Sandbox {
         (invoke_began, retried)
     }
 
+    /// Init ahead of any invocation (provisioned concurrency, or a sandbox started ahead of
+    /// demand): wait until the runtime is ready, and report a failure as an on-demand Init's.
+    ///
+    /// AWS (docs, "Failures during the Init phase"): "If a function crashes or times out during
+    /// the Init phase, Lambda emits error information in the INIT_REPORT log", whatever started it.
+    pub async fn init_ahead(&mut self) -> Result<(), InitFailure> {
+        let ready = self.wait_ready(None).await;
+        if let Err(failure) = &ready {
+            self.log_failed_init(self.started.elapsed(), InitPhase::Init, failure);
+        }
+        ready
+    }
+
     /// An Init that failed after `took`: the runtime's last output, then its `INIT_REPORT`.
     fn log_failed_init(&self, took: Duration, phase: InitPhase, failure: &InitFailure) {
         self.flush_output();

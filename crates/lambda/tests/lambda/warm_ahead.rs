@@ -94,6 +94,44 @@ async fn a_crashed_provisioned_sandbox_is_replaced() {
     lambda.shutdown().await;
 }
 
+/// AWS (docs, "Failures during the Init phase"): an Init that fails is reported in an
+/// INIT_REPORT line, a provisioned sandbox's as an on-demand one's (which Sluice already
+/// wrote); a provisioned one's wrote none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provisioned_sandbox_whose_init_fails_reports_it() {
+    let mut spec = crate::harness::spec(
+        "BrokenProv",
+        "python3.12",
+        "app.handler",
+        "python_import_error",
+    );
+    spec.provisioned_concurrency = 1;
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    let report = "\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError";
+    sluice_testkit::assert_eventually_async!(
+        lines
+            .of("BrokenProv")
+            .iter()
+            .any(|l| l.starts_with("INIT_REPORT Init Duration: ") && l.ends_with(report)),
+        "no INIT_REPORT for the failed provisioned Init: {:#?}",
+        lines.of("BrokenProv")
+    );
+    // After the runtime's own account of the failure, as on demand.
+    let logged = lines.of("BrokenProv");
+    let at = logged
+        .iter()
+        .position(|l| l.starts_with("INIT_REPORT"))
+        .unwrap();
+    assert!(
+        logged[..at]
+            .iter()
+            .any(|l| l.contains("Runtime.ImportModuleError")),
+        "{logged:#?}"
+    );
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_demand_sandboxes_say_so_in_their_environment() {
     let (lambda, _) = service(vec![python("Env", "app.environment")]);
