@@ -60,6 +60,8 @@ pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// AWS gives a provisioned sandbox's Init 130 seconds, or the function's timeout if longer.
+const PROVISIONED_INIT_LIMIT: Duration = Duration::from_secs(130);
 /// How long after its answer a runtime may take to ask for the next invocation before a new
 /// invocation goes to another sandbox instead. Runtimes ask at once; this only absorbs a busy
 /// host's scheduling delay, which would otherwise cost a needless cold start.
@@ -78,6 +80,16 @@ pub(crate) enum InitType {
 }
 
 impl InitType {
+    /// How long Init may take before Lambda gives up on it (AWS docs, "Understand the Lambda
+    /// execution environment lifecycle": 10 s on demand; with provisioned concurrency "130
+    /// seconds or the configured function timeout (maximum 900 seconds), whichever is higher").
+    fn init_limit(self, timeout: Duration) -> Duration {
+        match self {
+            InitType::OnDemand => INIT_LIMIT,
+            InitType::Provisioned => PROVISIONED_INIT_LIMIT.max(timeout),
+        }
+    }
+
     /// The value of `AWS_LAMBDA_INITIALIZATION_TYPE`.
     fn env_value(self) -> &'static str {
         match self {
@@ -266,8 +278,15 @@ impl Sandbox {
                     client_context,
                     qualifier,
                 };
-                self.run(&request_id, &trace_id, payload, caller, &mut head)
-                    .await
+                self.run(
+                    &request_id,
+                    &trace_id,
+                    payload,
+                    caller,
+                    invoke_started,
+                    &mut head,
+                )
+                .await
             }
         };
         let mut invocation = Invocation {
@@ -346,13 +365,19 @@ impl Sandbox {
         report.figures()
     }
 
-    /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout.
+    /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout,
+    /// which runs from `began`, the start of the invoke phase.
+    ///
+    /// AWS: "The function's timeout setting limits the duration of the entire Invoke phase"
+    /// (Extensions API docs), and an Init run again inside the invocation is part of it: the
+    /// handler then has what that Init left of the timeout.
     async fn run(
         &mut self,
         request_id: &str,
         trace_id: &str,
         payload: Bytes,
         caller: Caller,
+        began: Instant,
         head: &mut Option<StreamHead>,
     ) -> Outcome {
         let Caller {
@@ -364,8 +389,9 @@ impl Sandbox {
             .as_deref()
             .map(|q| format!("{}:{q}", self.template.function_arn));
         let timeout = self.template.timeout;
+        let left = timeout.saturating_sub(began.elapsed());
         let deadline_ms = SystemTime::now()
-            .checked_add(timeout)
+            .checked_add(left)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
         // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
@@ -395,7 +421,7 @@ impl Sandbox {
                 "The Runtime API listener stopped".to_owned(),
             );
         }
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::from_std(began) + timeout;
         self.timeout_timer.as_mut().reset(deadline);
         loop {
             let event = tokio::select! {

@@ -16,7 +16,7 @@ use super::output::PipeReader;
 use super::peer;
 use super::process::{SandboxProcess, Spawned};
 use super::user::SandboxUser;
-use super::{InitType, Sandbox, SandboxTemplate, StartError, INIT_LIMIT};
+use super::{InitType, Sandbox, SandboxTemplate, StartError};
 
 impl SandboxTemplate {
     /// The user sandboxes of `launcher` run as (`None`: Sluice's own), with `env` made theirs.
@@ -117,7 +117,8 @@ impl Sandbox {
         let init_failure = if template.extensions.is_empty() {
             None
         } else {
-            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
+            let limit = init_type.init_limit(template.timeout);
+            let deadline = tokio::time::Instant::from_std(started) + limit;
             extension_phases::wait_registered(&extensions.registry, deadline)
                 .await
                 .err()
