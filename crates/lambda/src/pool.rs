@@ -38,7 +38,41 @@ pub struct SandboxCount {
     pub busy: usize,
 }
 
-/// The sandboxes of one function.
+/// The concurrency a function's versions share: AWS counts (and reserves) it per function.
+#[derive(Clone)]
+pub(crate) struct Concurrency {
+    /// One permit per invocation that may run at once.
+    permits: Arc<Semaphore>,
+    /// How many permits there are.
+    limit: usize,
+    /// Reserved concurrency: throttle instead of waiting.
+    reserved: bool,
+}
+
+impl Concurrency {
+    /// The concurrency of the function `spec` configures.
+    pub fn of(spec: &FunctionSpec, config: &LambdaConfig) -> Concurrency {
+        // AWS refuses provisioned concurrency above the reserved one; without reserved
+        // concurrency the account's limit is far above both.
+        let (limit, reserved) = match spec.reserved_concurrency {
+            Some(n) => (n as usize, true),
+            None => (
+                config
+                    .default_concurrency
+                    .max(1)
+                    .max(spec.provisioned_concurrency as usize),
+                false,
+            ),
+        };
+        Concurrency {
+            permits: Arc::new(Semaphore::new(limit)),
+            limit,
+            reserved,
+        }
+    }
+}
+
+/// The sandboxes of one version of one function.
 pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
     /// Warm sandboxes waiting for work; the most recently used is reused first.
@@ -65,23 +99,27 @@ pub(crate) struct FunctionPool {
 }
 
 impl FunctionPool {
+    /// The pool of `version` (`$LATEST` or a published one) of `spec`'s function, counted in
+    /// the function's `concurrency`, keeping `provisioned` sandboxes initialised.
     pub fn new(
         spec: FunctionSpec,
+        version: &'static str,
         launcher: Launcher,
         config: &LambdaConfig,
         host: Arc<SandboxHost>,
+        concurrency: Concurrency,
+        provisioned: usize,
     ) -> FunctionPool {
-        let env = sandbox_env(&spec, &launcher, config);
-        let provisioned = spec.provisioned_concurrency as usize;
-        // AWS refuses provisioned concurrency above the reserved one; without reserved
-        // concurrency the account's limit is far above both.
-        let (limit, reserved) = match spec.reserved_concurrency {
-            Some(n) => (n as usize, true),
-            None => (config.default_concurrency.max(1).max(provisioned), false),
-        };
+        let env = sandbox_env(&spec, version, &launcher, config);
+        let Concurrency {
+            permits,
+            limit,
+            reserved,
+        } = concurrency;
         let function_info = FunctionInfo {
             name: spec.name.clone(),
             handler: spec.handler.clone(),
+            version,
             account_id: config.aws.account_id.clone(),
         };
         let template = SandboxTemplate {
@@ -100,7 +138,7 @@ impl FunctionPool {
         FunctionPool {
             template: Arc::new(template),
             idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(limit)),
+            permits,
             limit,
             reserved,
             busy: Mutex::new(BTreeMap::new()),
@@ -639,11 +677,15 @@ mod tests {
         let launchers =
             crate::bootstrap::Launchers::new(&cache, std::slice::from_ref(&spec)).unwrap();
         let launcher = launchers.launcher_for(&spec, &cache).unwrap();
+        let concurrency = Concurrency::of(&spec, &config);
         let pool = Arc::new(FunctionPool::new(
             spec,
+            "$LATEST",
             launcher,
             &config,
             Arc::new(SandboxHost::broken_for_tests()),
+            concurrency,
+            0,
         ));
         let err = pool
             .invoke(Bytes::from_static(b"{}"), InvokeOptions::default())

@@ -55,7 +55,11 @@ impl Sandbox {
         template: Arc<SandboxTemplate>,
         init_type: InitType,
     ) -> Result<Sandbox, StartError> {
-        let log = FunctionLog::new(&template.function, template.sink.clone());
+        let log = FunctionLog::new(
+            &template.function,
+            template.function_info.version,
+            template.sink.clone(),
+        );
         Sandbox::start_logging_to(template, init_type, log).await
     }
 

@@ -41,7 +41,8 @@ async fn context_fields_are_visible_to_the_handler() {
 }
 
 /// AWS (LocalStack's recorded TestLambdaAliases): invoked through an alias, the function sees
-/// the qualified ARN and the Invoke API reports the version the alias points at.
+/// the qualified ARN and the Invoke API reports the version the alias points at, which the
+/// function's context names too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alias_invocation_names_the_alias_and_runs_version_one() {
     let mut spec = python("Aliased", "app.context_fields");
@@ -74,6 +75,11 @@ async fn an_alias_invocation_names_the_alias_and_runs_version_one() {
             invoked.as_str(),
             "{qualifier:?}"
         );
+        // AWS: each version runs in environments of its own, which name it (the context, the
+        // log stream); Sluice ran every qualifier in `$LATEST` sandboxes.
+        assert_eq!(ctx["function_version"], executed, "{qualifier:?}");
+        let stream = ctx["log_stream_name"].as_str().unwrap();
+        assert!(stream.contains(&format!("/[{executed}]")), "{stream}");
         let id = ctx["aws_request_id"].as_str().unwrap();
         assert!(
             lines

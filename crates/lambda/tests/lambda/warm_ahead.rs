@@ -59,6 +59,8 @@ async fn provisioned_sandboxes_start_with_the_service_and_report_no_init_duratio
             json(&inv)["AWS_LAMBDA_INITIALIZATION_TYPE"],
             "provisioned-concurrency"
         );
+        // The alias's sandboxes run (and name) the version it points at.
+        assert_eq!(json(&inv)["AWS_LAMBDA_FUNCTION_VERSION"], "1");
         assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
     }
     assert_eq!(cold_reports(&lines, "Prov"), 0);
