@@ -417,12 +417,65 @@ def _answer_dumps():
     fast = json.JSONEncoder(ensure_ascii=ascii_only).encode
 
     def dumps(value):
+        value = _asdicts(value)
         try:
             return fast(value)
         except TypeError:
             return _dumps_with_decimals(value, ascii_only)
 
     return dumps
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _asdicts(value):
+    """awslambdaric's marshaller (simplejson, `namedtuple_as_object` on) writes an object with
+    an `_asdict()` method, a namedtuple above all, as the JSON object of its fields; the standard
+    library writes a namedtuple as an array. Gives `value` with each such object replaced by its
+    dict, `value` itself (no copy) when there is none."""
+    try:
+        return _asdicts_in(value)
+    except RecursionError:
+        # A cycle: the encoder reports it.
+        return value
+
+
+def _asdicts_in(value):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        copy = None
+        for key, item in value.items():
+            if type(item) in _SCALARS:
+                continue
+            replaced = _asdicts_in(item)
+            if replaced is not item:
+                if copy is None:
+                    copy = dict(value)
+                copy[key] = replaced
+        return value if copy is None else copy
+    if kind is list or kind is tuple:
+        copy = None
+        for at, item in enumerate(value):
+            if type(item) in _SCALARS:
+                continue
+            replaced = _asdicts_in(item)
+            if replaced is not item:
+                if copy is None:
+                    copy = list(value)
+                copy[at] = replaced
+        return value if copy is None else copy
+    asdict = getattr(value, "_asdict", None)
+    if callable(asdict):
+        try:
+            fields = asdict()
+        except TypeError:
+            return value
+        if isinstance(fields, dict):
+            return _asdicts_in(fields)
+    return value
 
 
 def _dumps_with_decimals(value, ascii_only):

@@ -367,6 +367,20 @@ async fn unicode_is_escaped_in_answers_before_python_3_12_and_kept_from_it_on() 
     lambda.shutdown().await;
 }
 
+/// awslambdaric's marshaller is simplejson, whose `namedtuple_as_object` (on by default) writes
+/// a namedtuple as the object of its fields, nested ones too; a plain tuple stays an array.
+/// Sluice's bootstrap wrote every namedtuple as an array.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namedtuple_answer_is_an_object_as_awslambdaric_writes_it() {
+    let (lambda, _) = service(vec![python("Named", "app.named_tuples")]);
+    let inv = invoke(&lambda, "Named", json!({})).await;
+    assert_eq!(
+        String::from_utf8_lossy(&inv.payload),
+        r#"{"point": {"x": 1, "y": [{"x": 2, "y": 3}]}, "tuple": [1, 2], "points": [{"x": 4, "y": 5}], "same": [1, {"a": null}]}"#
+    );
+    lambda.shutdown().await;
+}
+
 /// A handler whose module is missing, or that is not `module.function`, fails as awslambdaric
 /// fails it: the runtime starts and reports it at init, with AWS's exact words.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
