@@ -96,6 +96,8 @@ pub(crate) struct FunctionPool {
     provisioned: usize,
     /// Provisioned sandboxes alive or starting.
     provisioned_live: AtomicUsize,
+    /// Sandboxes (by pid) whose runtime's exit a task watches ([`FunctionPool::watch_while_idle`]).
+    watched: Mutex<std::collections::BTreeSet<u32>>,
 }
 
 impl FunctionPool {
@@ -148,6 +150,7 @@ impl FunctionPool {
             starting_ahead: AtomicUsize::new(0),
             provisioned: provisioned.min(limit),
             provisioned_live: AtomicUsize::new(0),
+            watched: Mutex::new(std::collections::BTreeSet::new()),
         }
     }
 
@@ -253,27 +256,50 @@ impl FunctionPool {
     }
 
     /// The idle sandbox to run on next ([`take_idle`]), once every idle one whose runtime or
-    /// extension died while it idled is dropped: AWS resets those, and a dead one is never
-    /// waited on nor counted warm.
+    /// extension died while it idled is cleared away ([`FunctionPool::clear_dead`]).
     fn take_warm(self: &Arc<Self>) -> Option<Sandbox> {
         let (dead, warm) = {
             let mut idle = lock(&self.idle);
-            let mut dead = Vec::new();
-            let mut at = 0;
-            while at < idle.len() {
-                let sandbox = &mut idle[at];
-                if sandbox.extension_failed() || !sandbox.is_reusable() {
-                    dead.push(idle.remove(at));
-                } else {
-                    at += 1;
-                }
-            }
-            (dead, take_idle(&mut idle))
+            (take_dead(&mut idle), take_idle(&mut idle))
         };
-        for sandbox in dead {
-            self.discard(sandbox);
-        }
+        self.clear_dead(dead);
         warm
+    }
+
+    /// Reset idle sandboxes whose runtime or extension died, aside: through the Shutdown phase
+    /// (reason `failure`) when extensions are registered, and a provisioned one replaced.
+    ///
+    /// AWS: an environment whose runtime dies is reset, and Lambda keeps provisioned
+    /// environments initialised ahead of invocations; a dead one is never waited on nor
+    /// counted warm.
+    fn clear_dead(self: &Arc<Self>, dead: Vec<Sandbox>) {
+        for sandbox in dead {
+            let pool = self.clone();
+            tokio::spawn(async move { pool.put_back(sandbox).await });
+        }
+    }
+
+    /// Clear away the idle sandbox of the runtime that just exited, without waiting for the next
+    /// invocation to find it: one watcher per warm sandbox, ending with its runtime.
+    fn watch_while_idle(self: &Arc<Self>, sandbox: &Sandbox) {
+        let Some(mut gone) = sandbox.runtime_gone() else {
+            return;
+        };
+        if *gone.borrow() || !lock(&self.watched).insert(sandbox.pid()) {
+            return;
+        }
+        let pid = sandbox.pid();
+        let pool = Arc::downgrade(self);
+        tokio::spawn(async move {
+            // A dropped sender is a process no one watches any more: gone too.
+            let _ = gone.wait_for(|gone| *gone).await;
+            let Some(pool) = pool.upgrade() else {
+                return;
+            };
+            lock(&pool.watched).remove(&pid);
+            let dead = take_dead(&mut lock(&pool.idle));
+            pool.clear_dead(dead);
+        });
     }
 
     /// Start a sandbox for an invocation waiting on it; a start that fails for the function's
@@ -400,16 +426,8 @@ impl FunctionPool {
         if self.closed.load(Ordering::Acquire) {
             self.stop(sandbox).await;
         } else {
+            self.watch_while_idle(&sandbox);
             lock(&self.idle).push(sandbox);
-        }
-    }
-
-    /// Drop a sandbox that must not be used again (it is killed), replacing it if provisioned.
-    fn discard(self: &Arc<Self>, sandbox: Sandbox) {
-        let provisioned = sandbox.init_type() == InitType::Provisioned;
-        drop(sandbox);
-        if provisioned {
-            self.lost_provisioned();
         }
     }
 
@@ -476,7 +494,10 @@ impl FunctionPool {
                 Ok(sandbox) if pool.closed.load(Ordering::Acquire) => pool.stop(sandbox).await,
                 // Fresh sandboxes go to the bottom: a recently used one is taken first, so a
                 // spare stays spare until the load needs it.
-                Ok(sandbox) => lock(&pool.idle).insert(0, sandbox),
+                Ok(sandbox) => {
+                    pool.watch_while_idle(&sandbox);
+                    lock(&pool.idle).insert(0, sandbox);
+                }
                 Err(e) => {
                     if init_type == InitType::Provisioned {
                         // Not retried at once: a function that cannot start would loop.
@@ -514,12 +535,13 @@ impl FunctionPool {
     }
 
     /// Start one sandbox and wait until it is ready, unless one is already warm.
-    pub async fn prewarm(&self) -> Result<(), LambdaError> {
+    pub async fn prewarm(self: &Arc<Self>) -> Result<(), LambdaError> {
         if self.permits.available_permits() == 0 || !lock(&self.idle).is_empty() {
             return Ok(());
         }
         let sandbox = self.start_ready(InitType::OnDemand).await?;
         if !self.closed.load(Ordering::Acquire) {
+            self.watch_while_idle(&sandbox);
             lock(&self.idle).push(sandbox);
         }
         Ok(())
@@ -631,6 +653,21 @@ impl Drop for FunctionPool {
             }
         }
     }
+}
+
+/// Take out of `idle` every sandbox whose runtime or extension died.
+fn take_dead(idle: &mut Vec<Sandbox>) -> Vec<Sandbox> {
+    let mut dead = Vec::new();
+    let mut at = 0;
+    while at < idle.len() {
+        let sandbox = &mut idle[at];
+        if sandbox.extension_failed() || !sandbox.is_reusable() {
+            dead.push(idle.remove(at));
+        } else {
+            at += 1;
+        }
+    }
+    dead
 }
 
 /// The idle sandbox to run on next: one whose runtime is waiting for work, provisioned first

@@ -166,13 +166,27 @@ impl Sandbox {
         self.extensions.registry.failure().is_some()
     }
 
-    /// Whether the sandbox can take another invocation.
+    /// Whether the sandbox can take another invocation. A runtime found to have exited (while
+    /// idle) marks the sandbox for a reset, as one that dies during an invocation does.
     pub fn is_reusable(&mut self) -> bool {
         let Some(process) = self.process.as_mut() else {
             return false;
         };
-        let _ = process.try_exited();
-        self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
+        if process.try_exited().is_some() && self.healthy {
+            self.runtime_died();
+            // Its last words belong to its own log stream.
+            self.flush_output();
+        }
+        let running = self
+            .process
+            .as_ref()
+            .is_some_and(SandboxProcess::is_running);
+        self.healthy && running && self.extensions.registry.failure().is_none()
+    }
+
+    /// Turns true once the runtime process has exited; `None` when there is none.
+    pub fn runtime_gone(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        self.process.as_ref().map(SandboxProcess::gone)
     }
 
     /// Whether the runtime is waiting in `next` (a sandbox not yet initialised counts: its Init

@@ -134,6 +134,49 @@ async fn a_provisioned_sandbox_whose_init_fails_reports_it() {
     lambda.shutdown().await;
 }
 
+/// AWS keeps provisioned environments initialised ahead of invocations: one whose runtime
+/// exits after answering (awslambdaric does after a 413) is replaced at once. Sluice noticed
+/// the death only when the next invocation looked for a sandbox, which then ran cold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provisioned_sandbox_whose_runtime_exits_idle_is_replaced_before_the_next_call() {
+    let mut spec = crate::harness::spec(
+        "ExitsProv",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    );
+    spec.provisioned_concurrency = 1;
+    spec.environment
+        .insert("SAY_READY".to_owned(), "1".to_owned());
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    let started = || {
+        lines
+            .of("ExitsProv")
+            .iter()
+            .filter(|l| l.starts_with("ready "))
+            .count()
+    };
+    sluice_testkit::assert_eventually_async!(started() == 1, "no provisioned sandbox started");
+    let first = invoke(&lambda, "ExitsProv", json!({"then": "exit"})).await;
+    assert_eq!(first.function_error, None, "{}", first.log_tail);
+    sluice_testkit::assert_eventually_async!(
+        started() == 2,
+        "the dead provisioned sandbox was not replaced: {:#?}",
+        lines.of("ExitsProv")
+    );
+    let next = invoke(&lambda, "ExitsProv", json!({})).await;
+    assert_eq!(next.function_error, None, "{}", next.log_tail);
+    assert_ne!(json(&next)["pid"], json(&first)["pid"]);
+    assert!(
+        !next.log_tail.contains("Init Duration"),
+        "{}",
+        next.log_tail
+    );
+    assert_eq!(cold_reports(&lines, "ExitsProv"), 0);
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_demand_sandboxes_say_so_in_their_environment() {
     let (lambda, _) = service(vec![python("Env", "app.environment")]);
