@@ -502,6 +502,23 @@ def _dumps_with_decimals(value, ascii_only):
     return re.sub(quoted, lambda m: numbers[int(m.group(1))], text)
 
 
+# Answers below this size are posted together with the next `next`, saving a round trip; a
+# larger one, which Lambda may refuse as too large, is posted alone first.
+_PIPELINED_ANSWER = 1 << 20
+
+
+def _exit_refused(posted):
+    """awslambdaric after Lambda refuses its answer as too large (413): its native client logs
+    the refusal, then the runtime exits with the exception, and Lambda replaces the sandbox."""
+    status, _, body = posted
+    sys.stderr.write(
+        "[ERROR] [%d] LAMBDA_RUNTIME Failed to post handler success response. Http response code: %d. %s\n"
+        % (int(time.time() * 1000), status, body.decode("utf-8", "replace"))
+    )
+    sys.stderr.flush()
+    sys.exit(1)
+
+
 # awslambdaric's warning before an Init error's record (a logging record, so its level applies).
 _UNHANDLED_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
@@ -590,10 +607,14 @@ def main():
             _log_error(error_type, message, stack, request_id)
             _post_error("/invocation/{}/error".format(request_id), error_type, message, stack, request_id)
             continue
-        _, next_event = _client.calls([
-            ("POST", "/invocation/{}/response".format(request_id), payload, content_type),
-            ("GET", "/invocation/next", b"", ""),
-        ])
+        post = ("POST", "/invocation/{}/response".format(request_id), payload, content_type)
+        if len(payload) < _PIPELINED_ANSWER:
+            posted, next_event = _client.calls([post, ("GET", "/invocation/next", b"", "")])
+        else:
+            # An answer Lambda may refuse: asking for the next event only once it is taken.
+            (posted,) = _client.calls([post])
+        if posted[0] == 413:
+            _exit_refused(posted)
 
 
 # Sluice's template process: Python with this bootstrap's modules imported and no user code,

@@ -381,6 +381,30 @@ async fn a_namedtuple_answer_is_an_object_as_awslambdaric_writes_it() {
     lambda.shutdown().await;
 }
 
+/// awslambdaric, its answer refused as too large (413), logs the refusal and exits (the
+/// differential harness, /tmp/samcli-l: `[ERROR] [<ms>] LAMBDA_RUNTIME Failed to post handler
+/// success response. Http response code: 413. <body>`), so the next invocation runs on a fresh
+/// sandbox. Sluice's bootstrap logged nothing and served on, warm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_oversized_answer_is_logged_and_ends_the_runtime_as_awslambdaric_does() {
+    let (lambda, lines) = service(vec![python("Big", "app.maybe_huge")]);
+    let refused = invoke(&lambda, "Big", json!({"huge": true})).await;
+    assert_eq!(json(&refused)["errorType"], "Function.ResponseSizeTooLarge");
+    let next = invoke(&lambda, "Big", json!({})).await;
+    assert_eq!(json(&next), json!("small"));
+    assert!(next.log_tail.contains("Init Duration"), "{}", next.log_tail);
+    let logged = "LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413. {\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}";
+    sluice_testkit::assert_eventually_async!(
+        lines
+            .of("Big")
+            .iter()
+            .any(|l| l.starts_with("[ERROR] [") && l.ends_with(logged)),
+        "{:#?}",
+        lines.of("Big")
+    );
+    lambda.shutdown().await;
+}
+
 /// A handler whose module is missing, or that is not `module.function`, fails as awslambdaric
 /// fails it: the runtime starts and reports it at init, with AWS's exact words.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
