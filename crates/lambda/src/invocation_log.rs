@@ -24,10 +24,11 @@ pub(crate) struct FunctionLog {
 }
 
 impl FunctionLog {
-    pub fn new(function: &str, sink: Arc<dyn LogSink>) -> Self {
+    /// A fresh log stream of `version` of `function`.
+    pub fn new(function: &str, version: &str, sink: Arc<dyn LogSink>) -> Self {
         FunctionLog {
             function: function.into(),
-            stream: log_stream_name().into(),
+            stream: log_stream_name(version).into(),
             sink,
             tail: Arc::new(Mutex::new(String::new())),
         }
@@ -176,13 +177,14 @@ pub(crate) fn iso_now() -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
-/// `YYYY/MM/DD/[$LATEST]<32 hex>`, a fresh log stream name per sandbox as on Lambda.
-pub(crate) fn log_stream_name() -> String {
+/// `YYYY/MM/DD/[$LATEST]<32 hex>` (or `[1]` for published version 1), a fresh log stream name
+/// per sandbox as on Lambda.
+pub(crate) fn log_stream_name(version: &str) -> String {
     let fmt = format_description!("[year]/[month]/[day]");
     let date = OffsetDateTime::now_utc()
         .format(fmt)
         .unwrap_or_else(|_| "1970/01/01".to_owned());
-    format!("{date}/[$LATEST]{}", uuid::Uuid::new_v4().simple())
+    format!("{date}/[{version}]{}", uuid::Uuid::new_v4().simple())
 }
 
 /// The line Lambda logs when a function runs past its timeout.
@@ -291,7 +293,8 @@ mod tests {
 
     #[test]
     fn stream_name_shape() {
-        let s = log_stream_name();
+        assert!(log_stream_name("1")[10..].starts_with("/[1]"));
+        let s = log_stream_name("$LATEST");
         let (date, rest) = s.split_at(10);
         assert_eq!(date.matches('/').count(), 2);
         assert!(rest.starts_with("/[$LATEST]"));

@@ -26,6 +26,7 @@ mod sandbox_env;
 mod service;
 mod spec;
 pub mod stream_poller;
+mod versions;
 
 pub use config::{LambdaConfig, LogSink, SandboxCgroups, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;

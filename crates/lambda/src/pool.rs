@@ -23,8 +23,8 @@ use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
 use crate::invocation_log;
 use crate::lock::lock;
 use crate::sandbox::{
-    Containment, InitType, PendingReport, Sandbox, SandboxHost, SandboxTemplate, StartError,
-    StreamHead,
+    Containment, InitType, PendingReport, Readiness, Sandbox, SandboxHost, SandboxTemplate,
+    StartError, StreamHead,
 };
 use crate::sandbox_env::sandbox_env;
 use crate::spec::FunctionSpec;
@@ -38,7 +38,41 @@ pub struct SandboxCount {
     pub busy: usize,
 }
 
-/// The sandboxes of one function.
+/// The concurrency a function's versions share: AWS counts (and reserves) it per function.
+#[derive(Clone)]
+pub(crate) struct Concurrency {
+    /// One permit per invocation that may run at once.
+    permits: Arc<Semaphore>,
+    /// How many permits there are.
+    limit: usize,
+    /// Reserved concurrency: throttle instead of waiting.
+    reserved: bool,
+}
+
+impl Concurrency {
+    /// The concurrency of the function `spec` configures.
+    pub fn of(spec: &FunctionSpec, config: &LambdaConfig) -> Concurrency {
+        // AWS refuses provisioned concurrency above the reserved one; without reserved
+        // concurrency the account's limit is far above both.
+        let (limit, reserved) = match spec.reserved_concurrency {
+            Some(n) => (n as usize, true),
+            None => (
+                config
+                    .default_concurrency
+                    .max(1)
+                    .max(spec.provisioned_concurrency as usize),
+                false,
+            ),
+        };
+        Concurrency {
+            permits: Arc::new(Semaphore::new(limit)),
+            limit,
+            reserved,
+        }
+    }
+}
+
+/// The sandboxes of one version of one function.
 pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
     /// Warm sandboxes waiting for work; the most recently used is reused first.
@@ -62,26 +96,32 @@ pub(crate) struct FunctionPool {
     provisioned: usize,
     /// Provisioned sandboxes alive or starting.
     provisioned_live: AtomicUsize,
+    /// Sandboxes (by pid) whose runtime's exit a task watches ([`FunctionPool::watch_while_idle`]).
+    watched: Mutex<std::collections::BTreeSet<u32>>,
 }
 
 impl FunctionPool {
+    /// The pool of `version` (`$LATEST` or a published one) of `spec`'s function, counted in
+    /// the function's `concurrency`, keeping `provisioned` sandboxes initialised.
     pub fn new(
         spec: FunctionSpec,
+        version: &'static str,
         launcher: Launcher,
         config: &LambdaConfig,
         host: Arc<SandboxHost>,
+        concurrency: Concurrency,
+        provisioned: usize,
     ) -> FunctionPool {
-        let env = sandbox_env(&spec, &launcher, config);
-        let provisioned = spec.provisioned_concurrency as usize;
-        // AWS refuses provisioned concurrency above the reserved one; without reserved
-        // concurrency the account's limit is far above both.
-        let (limit, reserved) = match spec.reserved_concurrency {
-            Some(n) => (n as usize, true),
-            None => (config.default_concurrency.max(1).max(provisioned), false),
-        };
+        let env = sandbox_env(&spec, version, &launcher, config);
+        let Concurrency {
+            permits,
+            limit,
+            reserved,
+        } = concurrency;
         let function_info = FunctionInfo {
             name: spec.name.clone(),
             handler: spec.handler.clone(),
+            version,
             account_id: config.aws.account_id.clone(),
         };
         let template = SandboxTemplate {
@@ -100,7 +140,7 @@ impl FunctionPool {
         FunctionPool {
             template: Arc::new(template),
             idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(limit)),
+            permits,
             limit,
             reserved,
             busy: Mutex::new(BTreeMap::new()),
@@ -110,6 +150,7 @@ impl FunctionPool {
             starting_ahead: AtomicUsize::new(0),
             provisioned: provisioned.min(limit),
             provisioned_live: AtomicUsize::new(0),
+            watched: Mutex::new(std::collections::BTreeSet::new()),
         }
     }
 
@@ -202,18 +243,7 @@ impl FunctionPool {
                 .await
                 .map_err(|_| throttled())?
         };
-        // A warm sandbox whose runtime or extension died while it idled is not used (AWS resets
-        // it): a killed process, or sandboxes whose template died.
-        let warm = loop {
-            let Some(mut sandbox) = take_idle(&mut lock(&self.idle)) else {
-                break None;
-            };
-            if sandbox.extension_failed() || !sandbox.is_reusable() {
-                self.discard(sandbox);
-            } else {
-                break Some(sandbox);
-            }
-        };
+        let warm = self.take_warm();
         self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
@@ -223,6 +253,53 @@ impl FunctionPool {
             },
         };
         Ok(Checkout::Ready(permit, Box::new(sandbox)))
+    }
+
+    /// The idle sandbox to run on next ([`take_idle`]), once every idle one whose runtime or
+    /// extension died while it idled is cleared away ([`FunctionPool::clear_dead`]).
+    fn take_warm(self: &Arc<Self>) -> Option<Sandbox> {
+        let (dead, warm) = {
+            let mut idle = lock(&self.idle);
+            (take_dead(&mut idle), take_idle(&mut idle))
+        };
+        self.clear_dead(dead);
+        warm
+    }
+
+    /// Reset idle sandboxes whose runtime or extension died, aside: through the Shutdown phase
+    /// (reason `failure`) when extensions are registered, and a provisioned one replaced.
+    ///
+    /// AWS: an environment whose runtime dies is reset, and Lambda keeps provisioned
+    /// environments initialised ahead of invocations; a dead one is never waited on nor
+    /// counted warm.
+    fn clear_dead(self: &Arc<Self>, dead: Vec<Sandbox>) {
+        for sandbox in dead {
+            let pool = self.clone();
+            tokio::spawn(async move { pool.put_back(sandbox).await });
+        }
+    }
+
+    /// Clear away the idle sandbox of the runtime that just exited, without waiting for the next
+    /// invocation to find it: one watcher per warm sandbox, ending with its runtime.
+    fn watch_while_idle(self: &Arc<Self>, sandbox: &Sandbox) {
+        let Some(mut gone) = sandbox.runtime_gone() else {
+            return;
+        };
+        if *gone.borrow() || !lock(&self.watched).insert(sandbox.pid()) {
+            return;
+        }
+        let pid = sandbox.pid();
+        let pool = Arc::downgrade(self);
+        tokio::spawn(async move {
+            // A dropped sender is a process no one watches any more: gone too.
+            let _ = gone.wait_for(|gone| *gone).await;
+            let Some(pool) = pool.upgrade() else {
+                return;
+            };
+            lock(&pool.watched).remove(&pid);
+            let dead = take_dead(&mut lock(&pool.idle));
+            pool.clear_dead(dead);
+        });
     }
 
     /// Start a sandbox for an invocation waiting on it; a start that fails for the function's
@@ -249,9 +326,10 @@ impl FunctionPool {
     /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, report it to the
     /// log sink, then release the sandbox and its `permit` ([`FunctionPool::release`]).
     ///
-    /// A warm sandbox whose runtime exits before it asks for the invocation is replaced by a
-    /// fresh one, which runs the invocation after its own Init (once: a fresh sandbox's
-    /// runtime asks for work to end its Init, so it is never replaced in turn).
+    /// A warm sandbox whose runtime exits before it asks for the invocation, or is still busy
+    /// after its last answer, is replaced by an idle one now waiting for work or by a fresh one,
+    /// which runs the invocation after its own Init (once: a fresh sandbox's runtime asks for
+    /// work to end its Init, so it is never replaced in turn).
     async fn run_on(
         self: &Arc<Self>,
         mut sandbox: Sandbox,
@@ -262,15 +340,19 @@ impl FunctionPool {
     ) -> Result<Invocation, InvokeError> {
         let mut pid = sandbox.pid();
         lock(&self.busy).insert(pid, sandbox.containment());
-        if !sandbox.runtime_asks_for_work().await {
+        if !matches!(sandbox.runtime_readiness().await, Readiness::Asked) {
             lock(&self.busy).remove(&pid);
-            // Reset through the Shutdown phase with extensions, aside: the invocation waits only
-            // for its fresh sandbox.
+            // A dead one is reset through the Shutdown phase with extensions, aside; a busy one
+            // goes back to the pool, for when its runtime asks for work. The invocation runs on
+            // a sandbox that is waiting by now, else on a fresh one.
             let pool = self.clone();
             tokio::spawn(async move { pool.put_back(sandbox).await });
-            sandbox = match self.start_on_demand().await? {
-                Ok(fresh) => fresh,
-                Err(failure) => return Ok(failure),
+            sandbox = match self.take_waiting() {
+                Some(waiting) => waiting,
+                None => match self.start_on_demand().await? {
+                    Ok(fresh) => fresh,
+                    Err(failure) => return Ok(failure),
+                },
             };
             pid = sandbox.pid();
             lock(&self.busy).insert(pid, sandbox.containment());
@@ -320,6 +402,13 @@ impl FunctionPool {
         });
     }
 
+    /// An idle sandbox whose runtime is waiting for work, if there is one.
+    fn take_waiting(&self) -> Option<Sandbox> {
+        let mut idle = lock(&self.idle);
+        let at = idle.iter().rposition(Sandbox::runtime_waiting)?;
+        Some(idle.remove(at))
+    }
+
     /// Keep a sandbox warm after an invocation, or stop it.
     async fn put_back(self: &Arc<Self>, mut sandbox: Sandbox) {
         if !sandbox.is_reusable() {
@@ -337,16 +426,8 @@ impl FunctionPool {
         if self.closed.load(Ordering::Acquire) {
             self.stop(sandbox).await;
         } else {
+            self.watch_while_idle(&sandbox);
             lock(&self.idle).push(sandbox);
-        }
-    }
-
-    /// Drop a sandbox that must not be used again (it is killed), replacing it if provisioned.
-    fn discard(self: &Arc<Self>, sandbox: Sandbox) {
-        let provisioned = sandbox.init_type() == InitType::Provisioned;
-        drop(sandbox);
-        if provisioned {
-            self.lost_provisioned();
         }
     }
 
@@ -413,7 +494,10 @@ impl FunctionPool {
                 Ok(sandbox) if pool.closed.load(Ordering::Acquire) => pool.stop(sandbox).await,
                 // Fresh sandboxes go to the bottom: a recently used one is taken first, so a
                 // spare stays spare until the load needs it.
-                Ok(sandbox) => lock(&pool.idle).insert(0, sandbox),
+                Ok(sandbox) => {
+                    pool.watch_while_idle(&sandbox);
+                    lock(&pool.idle).insert(0, sandbox);
+                }
                 Err(e) => {
                     if init_type == InitType::Provisioned {
                         // Not retried at once: a function that cannot start would loop.
@@ -434,7 +518,7 @@ impl FunctionPool {
         let mut sandbox = Sandbox::start(self.template.clone(), init_type)
             .await
             .map_err(|e| start_error(e.to_string()))?;
-        sandbox.wait_ready(None).await.map_err(|failure| {
+        sandbox.init_ahead().await.map_err(|failure| {
             start_error(format!(
                 "initialisation failed: {}",
                 String::from_utf8_lossy(&failure.payload)
@@ -451,12 +535,13 @@ impl FunctionPool {
     }
 
     /// Start one sandbox and wait until it is ready, unless one is already warm.
-    pub async fn prewarm(&self) -> Result<(), LambdaError> {
+    pub async fn prewarm(self: &Arc<Self>) -> Result<(), LambdaError> {
         if self.permits.available_permits() == 0 || !lock(&self.idle).is_empty() {
             return Ok(());
         }
         let sandbox = self.start_ready(InitType::OnDemand).await?;
         if !self.closed.load(Ordering::Acquire) {
+            self.watch_while_idle(&sandbox);
             lock(&self.idle).push(sandbox);
         }
         Ok(())
@@ -570,16 +655,32 @@ impl Drop for FunctionPool {
     }
 }
 
-/// The idle sandbox to run on next: a provisioned one if any (Lambda serves from provisioned
-/// concurrency first), else the most recently used.
-fn take_idle(idle: &mut Vec<Sandbox>) -> Option<Sandbox> {
-    match idle
-        .iter()
-        .rposition(|s| s.init_type() == InitType::Provisioned)
-    {
-        Some(at) => Some(idle.remove(at)),
-        None => idle.pop(),
+/// Take out of `idle` every sandbox whose runtime or extension died.
+fn take_dead(idle: &mut Vec<Sandbox>) -> Vec<Sandbox> {
+    let mut dead = Vec::new();
+    let mut at = 0;
+    while at < idle.len() {
+        let sandbox = &mut idle[at];
+        if sandbox.extension_failed() || !sandbox.is_reusable() {
+            dead.push(idle.remove(at));
+        } else {
+            at += 1;
+        }
     }
+    dead
+}
+
+/// The idle sandbox to run on next: one whose runtime is waiting for work, provisioned first
+/// (Lambda serves from provisioned concurrency first), else the most recently used; failing
+/// that, one that answered a moment ago and is about to ask. One whose runtime has not asked
+/// for work since is busy (in the background, or hung) and stays where it is.
+fn take_idle(idle: &mut Vec<Sandbox>) -> Option<Sandbox> {
+    let at = idle
+        .iter()
+        .rposition(|s| s.runtime_waiting() && s.init_type() == InitType::Provisioned)
+        .or_else(|| idle.iter().rposition(Sandbox::runtime_waiting))
+        .or_else(|| idle.iter().rposition(Sandbox::answered_a_moment_ago))?;
+    Some(idle.remove(at))
 }
 
 #[cfg(test)]
@@ -613,11 +714,15 @@ mod tests {
         let launchers =
             crate::bootstrap::Launchers::new(&cache, std::slice::from_ref(&spec)).unwrap();
         let launcher = launchers.launcher_for(&spec, &cache).unwrap();
+        let concurrency = Concurrency::of(&spec, &config);
         let pool = Arc::new(FunctionPool::new(
             spec,
+            "$LATEST",
             launcher,
             &config,
             Arc::new(SandboxHost::broken_for_tests()),
+            concurrency,
+            0,
         ));
         let err = pool
             .invoke(Bytes::from_static(b"{}"), InvokeOptions::default())

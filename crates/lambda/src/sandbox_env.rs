@@ -20,12 +20,13 @@ const XRAY_ENV: &[(&str, &str)] = &[
     ("_AWS_XRAY_DAEMON_PORT", "2000"),
 ];
 
-/// The environment every sandbox of `spec` gets, lowest precedence first: the host's `PATH`
+/// The environment every sandbox of `version` of `spec` gets, lowest precedence first: the host's `PATH`
 /// and `HOME`, Lambda's reserved variables, `extra_env`, then the function's own variables.
 /// (The log stream name, `AWS_LAMBDA_RUNTIME_API` and `AWS_LAMBDA_INITIALIZATION_TYPE` are per
 /// sandbox, added at start.)
 pub(crate) fn sandbox_env(
     spec: &FunctionSpec,
+    version: &str,
     launcher: &Launcher,
     config: &LambdaConfig,
 ) -> BTreeMap<String, String> {
@@ -56,11 +57,7 @@ pub(crate) fn sandbox_env(
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
         spec.memory_mb.to_string(),
     );
-    set(
-        &mut env,
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "$LATEST".to_owned(),
-    );
+    set(&mut env, "AWS_LAMBDA_FUNCTION_VERSION", version.to_owned());
     set(
         &mut env,
         "AWS_LAMBDA_LOG_GROUP_NAME",

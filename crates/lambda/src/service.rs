@@ -15,10 +15,11 @@ use crate::limits::MAX_REQUEST_PAYLOAD;
 use crate::pool::{FunctionPool, SandboxCount};
 use crate::sandbox::SandboxHost;
 use crate::spec::FunctionSpec;
+use crate::versions::FunctionVersions;
 
-/// The Lambda service: a registry of functions, each with its own pool of sandboxes.
+/// The Lambda service: a registry of functions, each with its own pools of sandboxes.
 pub struct Lambda {
-    functions: BTreeMap<String, Arc<FunctionPool>>,
+    functions: BTreeMap<String, Arc<FunctionVersions>>,
     /// What each function was configured with, for the Invoke API's GetFunction/ListFunctions.
     specs: BTreeMap<String, FunctionSpec>,
     /// Each function's [`FunctionSpec::local_names`] → its name.
@@ -141,11 +142,7 @@ impl Lambda {
                 .cloned();
             let pool = match kept {
                 Some(pool) => pool,
-                None => {
-                    let pool = Arc::new(FunctionPool::new(spec, launcher, &config, host.clone()));
-                    pool.warm_fork_server();
-                    pool
-                }
+                None => Arc::new(FunctionVersions::new(&spec, &launcher, &config, &host)),
             };
             if pools.insert(name.clone(), pool).is_some() {
                 return Err(LambdaError::DuplicateFunction { function: name });
@@ -168,7 +165,7 @@ impl Lambda {
     /// background and are kept). Call it once, inside a tokio runtime; the caller owns what it
     /// returns. A second call starts only another reaper: the queue has one worker.
     pub fn start_background(self: &Arc<Self>) -> BackgroundWork {
-        for pool in self.functions.values() {
+        for pool in self.functions.values().flat_map(|f| f.all()) {
             pool.provision();
         }
         let mut tasks = vec![tokio::spawn(reap_idle(Arc::downgrade(self)))];
@@ -201,7 +198,7 @@ impl Lambda {
     pub fn sandbox_counts(&self) -> BTreeMap<String, SandboxCount> {
         self.functions
             .iter()
-            .map(|(name, pool)| (name.clone(), pool.sandbox_count()))
+            .map(|(name, versions)| (name.clone(), versions.sandbox_count()))
             .collect()
     }
 
@@ -223,7 +220,8 @@ impl Lambda {
         payload: Bytes,
         options: InvokeOptions,
     ) -> Result<Invocation, InvokeError> {
-        self.pool(function, &payload)?
+        let options = self.qualified(function, options);
+        self.pool(function, &payload, &options)?
             .invoke(payload, options)
             .await
     }
@@ -237,13 +235,28 @@ impl Lambda {
         payload: Bytes,
         options: InvokeOptions,
     ) -> Result<InvokeResponse, InvokeError> {
-        let pool = self.pool(function, &payload)?;
+        let options = self.qualified(function, options);
+        let pool = self.pool(function, &payload, &options)?;
         pool.invoke_streaming(payload, options).await
     }
 
-    /// The pool of `function`, once the payload is known to fit.
-    fn pool(&self, function: &str, payload: &Bytes) -> Result<&Arc<FunctionPool>, InvokeError> {
-        let pool = self
+    /// `options`, with the qualifier `function` names (`name:live`) if they name none.
+    fn qualified(&self, function: &str, mut options: InvokeOptions) -> InvokeOptions {
+        if options.qualifier.is_none() && self.unqualified(function) != function {
+            options.qualifier = function.rsplit_once(':').map(|(_, q)| q.to_owned());
+        }
+        options
+    }
+
+    /// The pool of the version of `function` that `options` invoke, once the payload is known
+    /// to fit.
+    fn pool(
+        &self,
+        function: &str,
+        payload: &Bytes,
+        options: &InvokeOptions,
+    ) -> Result<&Arc<FunctionPool>, InvokeError> {
+        let versions = self
             .functions
             .get(self.unqualified(function))
             .ok_or_else(|| InvokeError::ResourceNotFound {
@@ -254,6 +267,7 @@ impl Lambda {
                     self.config.function_arn(&format!("{function}:$LATEST"))
                 },
             })?;
+        let pool = versions.for_invocation(options);
         if payload.len() > MAX_REQUEST_PAYLOAD {
             return Err(InvokeError::RequestTooLarge {
                 size: payload.len(),
@@ -267,8 +281,9 @@ impl Lambda {
     /// each is ready. Every function is tried; the first failure is returned.
     pub async fn prewarm(&self) -> Result<(), LambdaError> {
         let mut starts = tokio::task::JoinSet::new();
-        for pool in self.functions.values() {
-            let pool = pool.clone();
+        for versions in self.functions.values() {
+            // The version the gateway invokes: through the alias, when there is one.
+            let pool = versions.served().clone();
             starts.spawn(async move { pool.prewarm().await });
         }
         let mut first_error = None;
@@ -283,7 +298,7 @@ impl Lambda {
     /// Wait until every answered invocation has ended: extensions still at work on one are
     /// done with it or it timed out (`sam local invoke` prints the REPORT before exiting).
     pub async fn settle(&self) {
-        for pool in self.functions.values() {
+        for pool in self.functions.values().flat_map(|f| f.all()) {
             pool.settled().await;
         }
     }
@@ -292,7 +307,7 @@ impl Lambda {
     /// stopped by its owner.
     pub async fn shutdown(&self) {
         let mut stops = tokio::task::JoinSet::new();
-        for pool in self.functions.values() {
+        for pool in self.functions.values().flat_map(|f| f.all()) {
             let pool = pool.clone();
             stops.spawn(async move { pool.shutdown().await });
         }
@@ -314,7 +329,7 @@ async fn reap_idle(lambda: Weak<Lambda>) {
         let Some(lambda) = lambda.upgrade() else {
             return;
         };
-        for pool in lambda.functions.values() {
+        for pool in lambda.functions.values().flat_map(|f| f.all()) {
             pool.reap_idle(lambda.config.idle_timeout).await;
         }
         lambda.host.reap_orphans();

@@ -423,7 +423,8 @@ function makeContext(headers, settle) {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     // Legacy completion methods, still honoured by Lambda.
     succeed: (result) => settle(null, result),
-    fail: (err) => settle(err || new Error("handled")),
+    // aws-lambda-ric: `fail()` with no reason (null or undefined) fails with the string "handled".
+    fail: (err) => settle(err == null ? "handled" : err),
     done: (err, result) => settle(err, result),
   };
   return context;
@@ -476,23 +477,30 @@ async function invokeOnce(handler, inv) {
     const settle = (err, result) => {
       if (settled) return;
       settled = true;
+      // Logged at once, as aws-lambda-ric logs it: a non-Error's `new Error(value)` then has
+      // the stack of the handler's call that failed (`callback("…")`, `context.fail()`).
+      if (err != null) logError("Invoke Error", err);
       resolve({ err, result });
     };
     const context = makeContext(inv.headers, settle);
     try {
       const ret = handler(event, context, settle);
       if (ret && typeof ret.then === "function") {
-        ret.then((r) => settle(null, r), (e) => settle(e == null ? new Error("null rejection") : e));
+        // aws-lambda-ric: `result.then(succeed, fail)`, so a promise rejected with null or
+        // undefined fails as `fail()` does.
+        ret.then((r) => settle(null, r), (e) => context.fail(e));
       } else if (handler.length < 3) {
-        settle(null, ret);
+        // aws-lambda-ric ignores what a synchronous handler returns: with no callback called,
+        // it answers null (once the event loop is empty; Sluice at once).
+        settle(null, undefined);
       }
     } catch (e) {
-      settle(e == null ? new Error("null thrown") : e);
+      // aws-lambda-ric: `callback(e)`; a thrown null or undefined is no error, the answer null.
+      settle(e, undefined);
     }
   });
   if (outcome.err != null) {
     const doc = errorDocument(outcome.err);
-    logError("Invoke Error", outcome.err);
     return postError(`/invocation/${requestId}/error`, doc);
   }
   let payload;

@@ -417,12 +417,65 @@ def _answer_dumps():
     fast = json.JSONEncoder(ensure_ascii=ascii_only).encode
 
     def dumps(value):
+        value = _asdicts(value)
         try:
             return fast(value)
         except TypeError:
             return _dumps_with_decimals(value, ascii_only)
 
     return dumps
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _asdicts(value):
+    """awslambdaric's marshaller (simplejson, `namedtuple_as_object` on) writes an object with
+    an `_asdict()` method, a namedtuple above all, as the JSON object of its fields; the standard
+    library writes a namedtuple as an array. Gives `value` with each such object replaced by its
+    dict, `value` itself (no copy) when there is none."""
+    try:
+        return _asdicts_in(value)
+    except RecursionError:
+        # A cycle: the encoder reports it.
+        return value
+
+
+def _asdicts_in(value):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        copy = None
+        for key, item in value.items():
+            if type(item) in _SCALARS:
+                continue
+            replaced = _asdicts_in(item)
+            if replaced is not item:
+                if copy is None:
+                    copy = dict(value)
+                copy[key] = replaced
+        return value if copy is None else copy
+    if kind is list or kind is tuple:
+        copy = None
+        for at, item in enumerate(value):
+            if type(item) in _SCALARS:
+                continue
+            replaced = _asdicts_in(item)
+            if replaced is not item:
+                if copy is None:
+                    copy = list(value)
+                copy[at] = replaced
+        return value if copy is None else copy
+    asdict = getattr(value, "_asdict", None)
+    if callable(asdict):
+        try:
+            fields = asdict()
+        except TypeError:
+            return value
+        if isinstance(fields, dict):
+            return _asdicts_in(fields)
+    return value
 
 
 def _dumps_with_decimals(value, ascii_only):
@@ -447,6 +500,23 @@ def _dumps_with_decimals(value, ascii_only):
     # NUL is escaped in every mode, so a marked string is written as `"\u0000sluice-…-N\u0000"`.
     quoted = re.escape('"' + mark.replace("\0", "\\u0000")) + r"(\d+)\\u0000\""
     return re.sub(quoted, lambda m: numbers[int(m.group(1))], text)
+
+
+# Answers below this size are posted together with the next `next`, saving a round trip; a
+# larger one, which Lambda may refuse as too large, is posted alone first.
+_PIPELINED_ANSWER = 1 << 20
+
+
+def _exit_refused(posted):
+    """awslambdaric after Lambda refuses its answer as too large (413): its native client logs
+    the refusal, then the runtime exits with the exception, and Lambda replaces the sandbox."""
+    status, _, body = posted
+    sys.stderr.write(
+        "[ERROR] [%d] LAMBDA_RUNTIME Failed to post handler success response. Http response code: %d. %s\n"
+        % (int(time.time() * 1000), status, body.decode("utf-8", "replace"))
+    )
+    sys.stderr.flush()
+    sys.exit(1)
 
 
 # awslambdaric's warning before an Init error's record (a logging record, so its level applies).
@@ -537,10 +607,14 @@ def main():
             _log_error(error_type, message, stack, request_id)
             _post_error("/invocation/{}/error".format(request_id), error_type, message, stack, request_id)
             continue
-        _, next_event = _client.calls([
-            ("POST", "/invocation/{}/response".format(request_id), payload, content_type),
-            ("GET", "/invocation/next", b"", ""),
-        ])
+        post = ("POST", "/invocation/{}/response".format(request_id), payload, content_type)
+        if len(payload) < _PIPELINED_ANSWER:
+            posted, next_event = _client.calls([post, ("GET", "/invocation/next", b"", "")])
+        else:
+            # An answer Lambda may refuse: asking for the next event only once it is taken.
+            (posted,) = _client.calls([post])
+        if posted[0] == 413:
+            _exit_refused(posted)
 
 
 # Sluice's template process: Python with this bootstrap's modules imported and no user code,

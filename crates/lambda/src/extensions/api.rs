@@ -34,6 +34,8 @@ pub(crate) struct FunctionInfo {
     pub name: String,
     /// `handler`.
     pub handler: String,
+    /// `functionVersion`: `$LATEST`, or the published version the sandbox runs.
+    pub version: &'static str,
     /// `accountId`, sent when the extension accepts the `accountId` feature.
     pub account_id: String,
 }
@@ -196,7 +198,7 @@ fn register(
         Ok(registered) => {
             let mut body = serde_json::json!({
                 "functionName": function.name,
-                "functionVersion": "$LATEST",
+                "functionVersion": function.version,
                 "handler": function.handler,
             });
             // AWS: accountId only for extensions that ask for it with this header.

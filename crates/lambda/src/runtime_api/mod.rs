@@ -499,11 +499,8 @@ async fn invalid_response_mode(
     read_body(req.into_body()).await;
     {
         let mut phase = lock(&state.phase);
-        if phase.current_id() != Some(id) {
-            return invalid_request_id();
-        }
-        if !matches!(*phase, Phase::Running(_)) {
-            return phase.refuse(Transition::InvocationResponse);
+        if let Some(refused) = phase.refusal_of_result(id, Transition::InvocationResponse) {
+            return refused;
         }
         *phase = Phase::InvocationResponse(id.to_owned());
     }
@@ -569,20 +566,15 @@ async fn init_error(state: &State, req: Request<Incoming>) -> Response<Full<Byte
     accepted()
 }
 
-/// Record a result for invocation `id`, or give the refusal: 400 for an id that is not the
-/// current one, AWS's 403 when the current one is no longer open (already answered, or a
-/// response under way).
+/// Record a result for invocation `id`, or give the refusal ([`Phase::refusal_of_result`]).
 fn refusal_of_answer(
     state: &State,
     id: &str,
     transition: Transition,
 ) -> Option<Response<Full<Bytes>>> {
     let mut phase = lock(&state.phase);
-    if phase.current_id() != Some(id) {
-        return Some(invalid_request_id());
-    }
-    if !matches!(*phase, Phase::Running(_)) {
-        return Some(phase.refuse(transition));
+    if let Some(refused) = phase.refusal_of_result(id, transition) {
+        return Some(refused);
     }
     *phase = Phase::ResponseSent(id.to_owned());
     None

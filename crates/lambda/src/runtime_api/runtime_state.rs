@@ -71,6 +71,23 @@ impl Phase {
         }
     }
 
+    /// Why a result (`transition`) posted for invocation `id` is refused, if it is: AWS's 403
+    /// unless an invocation is open (before the runtime's first `next`, while it waits in
+    /// `next`, once the current one is answered), then 400 for an id that is not the open one.
+    ///
+    /// AWS (RIE rapi/handler/invocationresponse.go, invocationerror.go): the state machine's
+    /// check comes before the request id's.
+    pub(super) fn refusal_of_result(
+        &self,
+        id: &str,
+        transition: Transition,
+    ) -> Option<Response<Full<Bytes>>> {
+        if !matches!(self, Phase::Running(_)) {
+            return Some(self.refuse(transition));
+        }
+        (self.current_id() != Some(id)).then(super::invalid_request_id)
+    }
+
     /// AWS's 403 for `transition` from this state.
     pub(super) fn refuse(&self, transition: Transition) -> Response<Full<Bytes>> {
         let to = match transition {

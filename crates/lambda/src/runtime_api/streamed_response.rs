@@ -8,8 +8,8 @@ use hyper::body::Incoming;
 use tokio::sync::mpsc;
 
 use super::{
-    accepted, error_response, header_string, invalid_request_id, read_body, Phase, RuntimeEvent,
-    State, StreamFrame, Transition, ERROR_TYPE_HEADER,
+    accepted, error_response, header_string, read_body, Phase, RuntimeEvent, State, StreamFrame,
+    Transition, ERROR_TYPE_HEADER,
 };
 use crate::lock::lock;
 use crate::MAX_STREAMED_RESPONSE;
@@ -31,14 +31,11 @@ pub(super) async fn streamed_response(
     // and `RuntimeResponseSentState` once the body ended, however it ended.
     let refused = {
         let mut phase = lock(&state.phase);
-        if phase.current_id() != Some(id) {
-            Some(invalid_request_id())
-        } else if !matches!(*phase, Phase::Running(_)) {
-            Some(phase.refuse(Transition::InvocationResponse))
-        } else {
+        let refused = phase.refusal_of_result(id, Transition::InvocationResponse);
+        if refused.is_none() {
             *phase = Phase::InvocationResponse(id.to_owned());
-            None
         }
+        refused
     };
     if let Some(refused) = refused {
         read_body(req.into_body()).await;

@@ -13,6 +13,7 @@ async fn start() -> (RuntimeApi, RuntimeChannels) {
     let endpoint = Arc::new(Endpoint {
         registry: Arc::new(Registry::new(Vec::new())),
         function: FunctionInfo {
+            version: "$LATEST",
             name: "f".to_owned(),
             handler: "h".to_owned(),
             account_id: "123456789012".to_owned(),

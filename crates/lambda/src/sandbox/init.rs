@@ -10,7 +10,7 @@ use crate::runtime_api::RuntimeEvent;
 use super::extension_phases::{self, until, Waited};
 use super::function_error::{error_document, init_error, runtime_exited_in_init, InitFailure};
 use super::process::runtime_exited;
-use super::{Sandbox, INIT_LIMIT};
+use super::Sandbox;
 
 impl Sandbox {
     /// Init failed (`failure`) on the way to invocation `request_id`. As Lambda does: report it,
@@ -49,11 +49,29 @@ impl Sandbox {
         drop(std::mem::replace(self, fresh));
         // The INIT_REPORT lines account for Init; the REPORT does not repeat it.
         self.reported_init = true;
-        let retried = self.wait_ready(Some(request_id)).await;
+        // AWS: retried "at the time of the first function invocation with the configured
+        // function timeout", which the handler shares ([`Sandbox::run`]).
+        let deadline = tokio::time::Instant::from_std(invoke_began) + self.template.timeout;
+        let retried = self
+            .wait_ready_until(Some(request_id), deadline, self.template.timeout)
+            .await;
         if let Err(failure) = &retried {
             self.log_failed_init(self.started.elapsed(), InitPhase::Invoke, failure);
         }
         (invoke_began, retried)
+    }
+
+    /// Init ahead of any invocation (provisioned concurrency, or a sandbox started ahead of
+    /// demand): wait until the runtime is ready, and report a failure as an on-demand Init's.
+    ///
+    /// AWS (docs, "Failures during the Init phase"): "If a function crashes or times out during
+    /// the Init phase, Lambda emits error information in the INIT_REPORT log", whatever started it.
+    pub async fn init_ahead(&mut self) -> Result<(), InitFailure> {
+        let ready = self.wait_ready(None).await;
+        if let Err(failure) = &ready {
+            self.log_failed_init(self.started.elapsed(), InitPhase::Init, failure);
+        }
+        ready
     }
 
     /// An Init that failed after `took`: the runtime's last output, then its `INIT_REPORT`.
@@ -63,8 +81,20 @@ impl Sandbox {
             .line(&init_report_line(took, phase, &failure.status()));
     }
 
-    /// Wait until the runtime asks for its first invocation.
+    /// Wait until the runtime asks for its first invocation, within Lambda's Init limit.
     pub async fn wait_ready(&mut self, request_id: Option<&str>) -> Result<(), InitFailure> {
+        let limit = self.init_type.init_limit(self.template.timeout);
+        let deadline = tokio::time::Instant::from_std(self.started) + limit;
+        self.wait_ready_until(request_id, deadline, limit).await
+    }
+
+    /// [`Sandbox::wait_ready`] until `deadline`, `limit` after Init began.
+    async fn wait_ready_until(
+        &mut self,
+        request_id: Option<&str>,
+        deadline: tokio::time::Instant,
+        limit: Duration,
+    ) -> Result<(), InitFailure> {
         if self.ready {
             return Ok(());
         }
@@ -72,8 +102,6 @@ impl Sandbox {
             self.kill();
             return Err(failure);
         }
-        let limit = INIT_LIMIT.max(self.template.timeout);
-        let deadline = tokio::time::Instant::now() + limit;
         loop {
             let event = tokio::select! {
                 ev = self.channels.events.recv() => ev,

@@ -60,6 +60,12 @@ pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
 /// AWS gives on-demand initialisation 10 seconds.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// AWS gives a provisioned sandbox's Init 130 seconds, or the function's timeout if longer.
+const PROVISIONED_INIT_LIMIT: Duration = Duration::from_secs(130);
+/// How long after its answer a runtime may take to ask for the next invocation before a new
+/// invocation goes to another sandbox instead. Runtimes ask at once; this only absorbs a busy
+/// host's scheduling delay, which would otherwise cost a needless cold start.
+const ASKS_AFTER_ANSWER: Duration = Duration::from_millis(500);
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
 
@@ -74,6 +80,16 @@ pub(crate) enum InitType {
 }
 
 impl InitType {
+    /// How long Init may take before Lambda gives up on it (AWS docs, "Understand the Lambda
+    /// execution environment lifecycle": 10 s on demand; with provisioned concurrency "130
+    /// seconds or the configured function timeout (maximum 900 seconds), whichever is higher").
+    fn init_limit(self, timeout: Duration) -> Duration {
+        match self {
+            InitType::OnDemand => INIT_LIMIT,
+            InitType::Provisioned => PROVISIONED_INIT_LIMIT.max(timeout),
+        }
+    }
+
     /// The value of `AWS_LAMBDA_INITIALIZATION_TYPE`.
     fn env_value(self) -> &'static str {
         match self {
@@ -81,6 +97,16 @@ impl InitType {
             InitType::Provisioned => "provisioned-concurrency",
         }
     }
+}
+
+/// Whether a warm sandbox can take the invocation about to be assigned to it.
+pub(crate) enum Readiness {
+    /// Its runtime is waiting in `next`.
+    Asked,
+    /// Its runtime exited while idle: the sandbox is not used again.
+    Exited,
+    /// Its runtime has not asked for work since its last answer: the sandbox is busy.
+    Busy,
 }
 
 /// A started runtime process and its Runtime API listener.
@@ -140,43 +166,70 @@ impl Sandbox {
         self.extensions.registry.failure().is_some()
     }
 
-    /// Whether the sandbox can take another invocation.
+    /// Whether the sandbox can take another invocation. A runtime found to have exited (while
+    /// idle) marks the sandbox for a reset, as one that dies during an invocation does.
     pub fn is_reusable(&mut self) -> bool {
         let Some(process) = self.process.as_mut() else {
             return false;
         };
-        let _ = process.try_exited();
-        self.healthy && process.is_running() && self.extensions.registry.failure().is_none()
+        if process.try_exited().is_some() && self.healthy {
+            self.runtime_died();
+            // Its last words belong to its own log stream.
+            self.flush_output();
+        }
+        let running = self
+            .process
+            .as_ref()
+            .is_some_and(SandboxProcess::is_running);
+        self.healthy && running && self.extensions.registry.failure().is_none()
+    }
+
+    /// Turns true once the runtime process has exited; `None` when there is none.
+    pub fn runtime_gone(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        self.process.as_ref().map(SandboxProcess::gone)
+    }
+
+    /// Whether the runtime is waiting in `next` (a sandbox not yet initialised counts: its Init
+    /// is part of the invocation).
+    pub fn runtime_waiting(&self) -> bool {
+        !self.ready || *self.channels.waiting.borrow()
+    }
+
+    /// Whether the runtime answered its last invocation so recently that it may still be on
+    /// its way to ask for the next one.
+    pub fn answered_a_moment_ago(&self) -> bool {
+        self.last_used.elapsed() < ASKS_AFTER_ANSWER
     }
 
     /// Before an invocation is assigned to this warm sandbox: wait until its runtime asks for
-    /// work again (`next`), and give false if it exits first, while idle. Lambda fails an
-    /// invocation with `Runtime.ExitError` only when its runtime exits while handling it; an
-    /// environment whose runtime died idle is replaced, so the caller runs the invocation on a
-    /// fresh sandbox. (A runtime exits between answers when its answer is refused, as
-    /// awslambdaric does after a 413, or when it crashes or is killed after answering.)
+    /// work again (`next`), as a runtime does right after answering, for at most
+    /// [`ASKS_AFTER_ANSWER`] past its last answer.
     ///
-    /// A sandbox not yet initialised passes at once: its Init is part of the invocation. A
-    /// runtime that does not ask within the function's timeout is given the invocation anyway
-    /// (it then times out, as it would on Lambda).
-    pub async fn runtime_asks_for_work(&mut self) -> bool {
-        if !self.ready || *self.channels.waiting.borrow() {
-            return true;
+    /// AWS: an environment whose runtime has not asked for the next event is not idle (a
+    /// handler still busy in the background, a hung runtime); the invocation goes to another
+    /// environment or a fresh one ([`Readiness::Busy`]). Lambda fails an invocation with
+    /// `Runtime.ExitError` only when its runtime exits while handling it; an environment whose
+    /// runtime died idle is replaced ([`Readiness::Exited`]). (A runtime exits between answers
+    /// when its answer is refused, as awslambdaric does after a 413, or when it crashes or is
+    /// killed after answering.)
+    pub async fn runtime_readiness(&mut self) -> Readiness {
+        if self.runtime_waiting() {
+            return Readiness::Asked;
         }
-        let patience = tokio::time::sleep(self.template.timeout);
-        let exited = tokio::select! {
+        let patience = tokio::time::sleep_until((self.last_used + ASKS_AFTER_ANSWER).into());
+        let readiness = tokio::select! {
             biased;
-            _ = runtime_exited(&mut self.process) => true,
+            _ = runtime_exited(&mut self.process) => Readiness::Exited,
             // A closed channel is a stopped listener, which `invoke` reports.
-            _ = self.channels.waiting.wait_for(|waiting| *waiting) => false,
-            () = patience => false,
+            _ = self.channels.waiting.wait_for(|waiting| *waiting) => Readiness::Asked,
+            () = patience => Readiness::Busy,
         };
-        if exited {
+        if matches!(readiness, Readiness::Exited) {
             self.runtime_died();
             // Its last words belong to its own log stream, before the fresh sandbox's Init.
             self.flush_output();
         }
-        !exited
+        readiness
     }
 
     /// Run one invocation up to the runtime's answer, logging START (and END/REPORT unless
@@ -239,8 +292,15 @@ impl Sandbox {
                     client_context,
                     qualifier,
                 };
-                self.run(&request_id, &trace_id, payload, caller, &mut head)
-                    .await
+                self.run(
+                    &request_id,
+                    &trace_id,
+                    payload,
+                    caller,
+                    invoke_started,
+                    &mut head,
+                )
+                .await
             }
         };
         let mut invocation = Invocation {
@@ -319,13 +379,19 @@ impl Sandbox {
         report.figures()
     }
 
-    /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout.
+    /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout,
+    /// which runs from `began`, the start of the invoke phase.
+    ///
+    /// AWS: "The function's timeout setting limits the duration of the entire Invoke phase"
+    /// (Extensions API docs), and an Init run again inside the invocation is part of it: the
+    /// handler then has what that Init left of the timeout.
     async fn run(
         &mut self,
         request_id: &str,
         trace_id: &str,
         payload: Bytes,
         caller: Caller,
+        began: Instant,
         head: &mut Option<StreamHead>,
     ) -> Outcome {
         let Caller {
@@ -337,8 +403,9 @@ impl Sandbox {
             .as_deref()
             .map(|q| format!("{}:{q}", self.template.function_arn));
         let timeout = self.template.timeout;
+        let left = timeout.saturating_sub(began.elapsed());
         let deadline_ms = SystemTime::now()
-            .checked_add(timeout)
+            .checked_add(left)
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
         // AWS: extensions subscribed to INVOKE get the event as the runtime gets the invocation.
@@ -368,7 +435,7 @@ impl Sandbox {
                 "The Runtime API listener stopped".to_owned(),
             );
         }
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::from_std(began) + timeout;
         self.timeout_timer.as_mut().reset(deadline);
         loop {
             let event = tokio::select! {

@@ -50,6 +50,8 @@ pub(crate) struct SandboxProcess {
     pid: u32,
     /// Resolves with Lambda's wording of the exit (`exit status 1`, `signal: killed`).
     exit: Option<oneshot::Receiver<String>>,
+    /// Turns true once the process has exited, for any number of watchers.
+    gone: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The process and the read ends of its stdout and stderr.
@@ -106,10 +108,12 @@ impl SandboxProcess {
             ));
         };
         containment.set_leader(pid);
+        let (gone_tx, gone) = tokio::sync::watch::channel(false);
         let mut process = SandboxProcess {
             containment,
             pid,
             exit: None,
+            gone,
         };
         let stdout = child.stdout.take().map(|s| s.into_owned_fd());
         let stderr = child.stderr.take().map(|s| s.into_owned_fd());
@@ -127,6 +131,7 @@ impl SandboxProcess {
                 Err(e) => format!("wait failed: {e}"),
             };
             orphans::unregister_leader(pid);
+            let _ = gone_tx.send(true);
             let _ = exit_tx.send(description);
         });
         process.exit = Some(exit_rx);
@@ -144,11 +149,27 @@ impl SandboxProcess {
         pid: u32,
         exit: oneshot::Receiver<String>,
     ) -> SandboxProcess {
+        // Relayed, so the exit also reaches `gone`'s watchers.
+        let (gone_tx, gone) = tokio::sync::watch::channel(false);
+        let (relay_tx, relay) = oneshot::channel();
+        tokio::spawn(async move {
+            let exited = exit.await;
+            let _ = gone_tx.send(true);
+            if let Ok(description) = exited {
+                let _ = relay_tx.send(description);
+            }
+        });
         SandboxProcess {
             containment,
             pid,
-            exit: Some(exit),
+            exit: Some(relay),
+            gone,
         }
+    }
+
+    /// Turns true once the process has exited (or when no one can tell any more).
+    pub fn gone(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.gone.clone()
     }
 
     /// `Some(description)` once the runtime process has exited (reported once), else `None`.

@@ -16,7 +16,7 @@ use super::output::PipeReader;
 use super::peer;
 use super::process::{SandboxProcess, Spawned};
 use super::user::SandboxUser;
-use super::{InitType, Sandbox, SandboxTemplate, StartError, INIT_LIMIT};
+use super::{InitType, Sandbox, SandboxTemplate, StartError};
 
 impl SandboxTemplate {
     /// The user sandboxes of `launcher` run as (`None`: Sluice's own), with `env` made theirs.
@@ -55,7 +55,11 @@ impl Sandbox {
         template: Arc<SandboxTemplate>,
         init_type: InitType,
     ) -> Result<Sandbox, StartError> {
-        let log = FunctionLog::new(&template.function, template.sink.clone());
+        let log = FunctionLog::new(
+            &template.function,
+            template.function_info.version,
+            template.sink.clone(),
+        );
         Sandbox::start_logging_to(template, init_type, log).await
     }
 
@@ -117,7 +121,8 @@ impl Sandbox {
         let init_failure = if template.extensions.is_empty() {
             None
         } else {
-            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
+            let limit = init_type.init_limit(template.timeout);
+            let deadline = tokio::time::Instant::from_std(started) + limit;
             extension_phases::wait_registered(&extensions.registry, deadline)
                 .await
                 .err()

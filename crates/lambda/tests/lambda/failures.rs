@@ -185,6 +185,37 @@ async fn a_runtime_exiting_after_its_answer_fails_no_invocation() {
     lambda.shutdown().await;
 }
 
+/// AWS: an environment whose runtime answered but has not asked for the next event (a handler
+/// busy in a background thread, a hung runtime) is not idle: the next invocation goes to another
+/// environment, not to it after a wait. Sluice gave it the next invocation once the function's
+/// timeout had passed, and that invocation timed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_that_never_asks_again_gets_no_more_invocations() {
+    let mut spec = crate::harness::spec(
+        "Hangs",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    );
+    spec.timeout = Duration::from_secs(5);
+    let (lambda, _) = service(vec![spec]);
+    let first = invoke(&lambda, "Hangs", json!({"then": "hang"})).await;
+    assert_eq!(first.function_error, None, "{}", first.log_tail);
+    let second = invoke(&lambda, "Hangs", json!({})).await;
+    assert_eq!(second.function_error, None, "{}", second.log_tail);
+    assert_eq!(json(&second)["answered"], json!(second.request_id));
+    assert_ne!(json(&first)["pid"], json(&second)["pid"]);
+    // The fresh sandbox is now the one waiting: it serves the next one warm.
+    let third = invoke(&lambda, "Hangs", json!({})).await;
+    assert_eq!(json(&third)["pid"], json(&second)["pid"]);
+    assert!(
+        !third.log_tail.contains("Init Duration"),
+        "{}",
+        third.log_tail
+    );
+    lambda.shutdown().await;
+}
+
 /// A warm runtime that exits while handling an invocation still fails that invocation with
 /// `Runtime.ExitError` (it is not run again elsewhere), and the next one starts afresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -296,3 +296,108 @@ async fn an_init_that_succeeds_on_its_second_run_serves_the_invocation() {
     );
     lambda.shutdown().await;
 }
+
+/// `slow_init` with `env` and `timeout`, its marker file (removed by the caller).
+fn slow_init(
+    name: &str,
+    timeout: std::time::Duration,
+    env: &[(&str, &str)],
+) -> (sluice_lambda::FunctionSpec, std::path::PathBuf) {
+    let marker = std::env::temp_dir().join(format!(
+        "sluice-slow-init-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut spec = python(name, "slow_init.handler");
+    spec.timeout = timeout;
+    spec.environment.insert(
+        "INIT_MARKER".to_owned(),
+        marker.to_string_lossy().into_owned(),
+    );
+    for (key, value) in env {
+        spec.environment
+            .insert((*key).to_owned(), (*value).to_owned());
+    }
+    (spec, marker)
+}
+
+/// AWS (docs, "Understand the Lambda execution environment lifecycle"): a failed Init is
+/// retried "at the time of the first function invocation with the configured function
+/// timeout"; the function's timeout bounds the whole Invoke phase. Sluice gave the retry the
+/// first Init's 10 s, so a 1 s function's retried Init ran on for 3 s and then served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_init_is_bounded_by_the_function_timeout() {
+    let (spec, marker) = slow_init(
+        "SlowRetry",
+        std::time::Duration::from_secs(1),
+        &[("FIRST_INIT_FAILS", "1"), ("SECOND_INIT_SECONDS", "3")],
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "SlowRetry", json!({})).await;
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(
+        inv.function_error.as_deref(),
+        Some("Unhandled"),
+        "{}",
+        inv.log_tail
+    );
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert!(
+        shapes.contains(
+            &"INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: timeout".to_owned()
+        ),
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}
+
+/// The handler after a retried Init has what that Init left of the timeout: a 2 s function
+/// whose retried Init takes 1.2 s times out in a handler of 1.2 s (Sluice gave it 2 s more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_after_a_retried_init_has_what_is_left_of_the_timeout() {
+    let (spec, marker) = slow_init(
+        "SlowHandler",
+        std::time::Duration::from_secs(2),
+        &[("FIRST_INIT_FAILS", "1"), ("SECOND_INIT_SECONDS", "1.2")],
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "SlowHandler", json!({"seconds": 1.2})).await;
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(
+        json_payload(&inv.payload)["errorType"],
+        "Sandbox.Timedout",
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}
+
+/// AWS (same page): "The Init phase is limited to 10 seconds", whatever the function's
+/// timeout; an Init still running then is reported (`Status: timeout`) and run again inside
+/// the invocation. Sluice gave a 20 s function's Init 20 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_on_demand_init_is_limited_to_ten_seconds() {
+    let (spec, marker) = slow_init(
+        "SlowFirst",
+        std::time::Duration::from_secs(20),
+        &[("FIRST_INIT_SECONDS", "10.5")],
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "SlowFirst", json!({})).await;
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    let id = &inv.request_id;
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: timeout".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\t")),
+        ],
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}

@@ -68,6 +68,45 @@ async fn thrown_errors_carry_type_message_and_stack() {
     lambda.shutdown().await;
 }
 
+/// What aws-lambda-ric 3.3.0 answers when a handler fails with something other than an Error
+/// (recorded with the differential harness, and read in its `CallbackContext.build`):
+/// a promise rejected with null or undefined, and `context.fail()`, fail with the string
+/// "handled"; other values fail as themselves (`typeof`, `String()`); a synchronous handler
+/// that throws null, or returns without calling back, answers null. Sluice failed with an
+/// Error "null rejection" / "null thrown" / "handled", failed `fail(0)` as "handled", and
+/// answered a synchronous handler's return value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_that_are_not_errors_are_answered_as_aws_lambda_ric_answers_them() {
+    let (lambda, _) = service(vec![node("Odd", "index.oddFailure")]);
+    let failed = |error_type: &str, message: &str| json!({"errorType": error_type, "errorMessage": message, "trace": []});
+    for (how, answer) in [
+        ("reject null", failed("string", "handled")),
+        ("reject undefined", failed("string", "handled")),
+        ("fail", failed("string", "handled")),
+        ("reject 42", failed("number", "42")),
+        ("fail 0", failed("number", "0")),
+    ] {
+        let inv = invoke(&lambda, "Odd", json!({ "how": how })).await;
+        assert_eq!(inv.function_error.as_deref(), Some("Unhandled"), "{how}");
+        assert_eq!(json(&inv), answer, "{how}");
+        // Logged as aws-lambda-ric logs a non-Error: as `new Error(value)`.
+        let message = answer["errorMessage"].as_str().unwrap();
+        assert!(
+            inv.log_tail.contains(&format!(
+                "\tERROR\tInvoke Error \t{{\"errorType\":\"Error\",\"errorMessage\":\"{message}\""
+            )),
+            "{how}: {}",
+            inv.log_tail
+        );
+    }
+    for how in ["throw null", "return"] {
+        let inv = invoke(&lambda, "Odd", json!({ "how": how })).await;
+        assert_eq!(inv.function_error, None, "{how}: {}", inv.log_tail);
+        assert_eq!(&inv.payload[..], b"null", "{how}");
+    }
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn esm_subdirectory_and_nested_exports_resolve() {
     let (lambda, _) = service(vec![

@@ -41,7 +41,8 @@ async fn context_fields_are_visible_to_the_handler() {
 }
 
 /// AWS (LocalStack's recorded TestLambdaAliases): invoked through an alias, the function sees
-/// the qualified ARN and the Invoke API reports the version the alias points at.
+/// the qualified ARN and the Invoke API reports the version the alias points at, which the
+/// function's context names too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alias_invocation_names_the_alias_and_runs_version_one() {
     let mut spec = python("Aliased", "app.context_fields");
@@ -74,6 +75,11 @@ async fn an_alias_invocation_names_the_alias_and_runs_version_one() {
             invoked.as_str(),
             "{qualifier:?}"
         );
+        // AWS: each version runs in environments of its own, which name it (the context, the
+        // log stream); Sluice ran every qualifier in `$LATEST` sandboxes.
+        assert_eq!(ctx["function_version"], executed, "{qualifier:?}");
+        let stream = ctx["log_stream_name"].as_str().unwrap();
+        assert!(stream.contains(&format!("/[{executed}]")), "{stream}");
         let id = ctx["aws_request_id"].as_str().unwrap();
         assert!(
             lines
@@ -357,6 +363,44 @@ async fn unicode_is_escaped_in_answers_before_python_3_12_and_kept_from_it_on() 
         text(&failed).contains(r#"nicht m\u00f6glich"#),
         "{}",
         text(&failed)
+    );
+    lambda.shutdown().await;
+}
+
+/// awslambdaric's marshaller is simplejson, whose `namedtuple_as_object` (on by default) writes
+/// a namedtuple as the object of its fields, nested ones too; a plain tuple stays an array.
+/// Sluice's bootstrap wrote every namedtuple as an array.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namedtuple_answer_is_an_object_as_awslambdaric_writes_it() {
+    let (lambda, _) = service(vec![python("Named", "app.named_tuples")]);
+    let inv = invoke(&lambda, "Named", json!({})).await;
+    assert_eq!(
+        String::from_utf8_lossy(&inv.payload),
+        r#"{"point": {"x": 1, "y": [{"x": 2, "y": 3}]}, "tuple": [1, 2], "points": [{"x": 4, "y": 5}], "same": [1, {"a": null}]}"#
+    );
+    lambda.shutdown().await;
+}
+
+/// awslambdaric, its answer refused as too large (413), logs the refusal and exits (the
+/// differential harness, /tmp/samcli-l: `[ERROR] [<ms>] LAMBDA_RUNTIME Failed to post handler
+/// success response. Http response code: 413. <body>`), so the next invocation runs on a fresh
+/// sandbox. Sluice's bootstrap logged nothing and served on, warm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_oversized_answer_is_logged_and_ends_the_runtime_as_awslambdaric_does() {
+    let (lambda, lines) = service(vec![python("Big", "app.maybe_huge")]);
+    let refused = invoke(&lambda, "Big", json!({"huge": true})).await;
+    assert_eq!(json(&refused)["errorType"], "Function.ResponseSizeTooLarge");
+    let next = invoke(&lambda, "Big", json!({})).await;
+    assert_eq!(json(&next), json!("small"));
+    assert!(next.log_tail.contains("Init Duration"), "{}", next.log_tail);
+    let logged = "LAMBDA_RUNTIME Failed to post handler success response. Http response code: 413. {\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}";
+    sluice_testkit::assert_eventually_async!(
+        lines
+            .of("Big")
+            .iter()
+            .any(|l| l.starts_with("[ERROR] [") && l.ends_with(logged)),
+        "{:#?}",
+        lines.of("Big")
     );
     lambda.shutdown().await;
 }

@@ -91,9 +91,12 @@ async fn a_second_result_for_the_current_id_is_an_invalid_state_transition() {
         seen["error_after_response"],
         refused("RuntimeResponseSentState", "InvocationErrorResponse")
     );
-    // An id that was never handed out is still no id at all.
-    assert_eq!(seen["unknown_id"]["status"], 400);
-    assert_eq!(seen["unknown_id"]["body"]["errorType"], "InvalidRequestID");
+    // AWS (RIE invocationresponse.go): the state is checked before the id, so an id never
+    // handed out is refused for the state too once the invocation is answered.
+    assert_eq!(
+        seen["unknown_id"],
+        refused("RuntimeResponseSentState", "InvocationResponse")
+    );
 
     let inv = invoke(&lambda, "Results", json!({"case": "response_after_error"})).await;
     assert!(inv.function_error.is_some(), "{inv:?}");
@@ -197,5 +200,21 @@ async fn init_error_types_are_validated_and_bodies_passed_through() {
     }
     let inv = invoke(&lambda, "Bad", json!({})).await;
     assert_eq!(inv.payload.as_ref(), b"raw init failure");
+    lambda.shutdown().await;
+}
+
+/// AWS (RIE rapi/handler/invocationresponse.go and invocationerror.go): a result posted before
+/// the runtime's first `next` fails the state machine's check, which comes before the request
+/// id's: 403 from `Started`. Sluice answered 400 `InvalidRequestID`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_before_the_first_next_is_an_invalid_state_transition() {
+    let mut spec = rapi("Early");
+    spec.environment
+        .insert("RESULTS_BEFORE_NEXT".to_owned(), "1".to_owned());
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Early", json!({})).await;
+    let seen = &json(&inv)["previous"];
+    assert_eq!(seen["response"], refused("Started", "InvocationResponse"));
+    assert_eq!(seen["error"], refused("Started", "InvocationErrorResponse"));
     lambda.shutdown().await;
 }

@@ -59,6 +59,8 @@ async fn provisioned_sandboxes_start_with_the_service_and_report_no_init_duratio
             json(&inv)["AWS_LAMBDA_INITIALIZATION_TYPE"],
             "provisioned-concurrency"
         );
+        // The alias's sandboxes run (and name) the version it points at.
+        assert_eq!(json(&inv)["AWS_LAMBDA_FUNCTION_VERSION"], "1");
         assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
     }
     assert_eq!(cold_reports(&lines, "Prov"), 0);
@@ -91,6 +93,87 @@ async fn a_crashed_provisioned_sandbox_is_replaced() {
         again.log_tail
     );
     assert_eq!(cold_reports(&lines, "Crashy"), 0);
+    lambda.shutdown().await;
+}
+
+/// AWS (docs, "Failures during the Init phase"): an Init that fails is reported in an
+/// INIT_REPORT line, a provisioned sandbox's as an on-demand one's (which Sluice already
+/// wrote); a provisioned one's wrote none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provisioned_sandbox_whose_init_fails_reports_it() {
+    let mut spec = crate::harness::spec(
+        "BrokenProv",
+        "python3.12",
+        "app.handler",
+        "python_import_error",
+    );
+    spec.provisioned_concurrency = 1;
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    let report = "\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError";
+    sluice_testkit::assert_eventually_async!(
+        lines
+            .of("BrokenProv")
+            .iter()
+            .any(|l| l.starts_with("INIT_REPORT Init Duration: ") && l.ends_with(report)),
+        "no INIT_REPORT for the failed provisioned Init: {:#?}",
+        lines.of("BrokenProv")
+    );
+    // After the runtime's own account of the failure, as on demand.
+    let logged = lines.of("BrokenProv");
+    let at = logged
+        .iter()
+        .position(|l| l.starts_with("INIT_REPORT"))
+        .unwrap();
+    assert!(
+        logged[..at]
+            .iter()
+            .any(|l| l.contains("Runtime.ImportModuleError")),
+        "{logged:#?}"
+    );
+    lambda.shutdown().await;
+}
+
+/// AWS keeps provisioned environments initialised ahead of invocations: one whose runtime
+/// exits after answering (awslambdaric does after a 413) is replaced at once. Sluice noticed
+/// the death only when the next invocation looked for a sandbox, which then ran cold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provisioned_sandbox_whose_runtime_exits_idle_is_replaced_before_the_next_call() {
+    let mut spec = crate::harness::spec(
+        "ExitsProv",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    );
+    spec.provisioned_concurrency = 1;
+    spec.environment
+        .insert("SAY_READY".to_owned(), "1".to_owned());
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    let started = || {
+        lines
+            .of("ExitsProv")
+            .iter()
+            .filter(|l| l.starts_with("ready "))
+            .count()
+    };
+    sluice_testkit::assert_eventually_async!(started() == 1, "no provisioned sandbox started");
+    let first = invoke(&lambda, "ExitsProv", json!({"then": "exit"})).await;
+    assert_eq!(first.function_error, None, "{}", first.log_tail);
+    sluice_testkit::assert_eventually_async!(
+        started() == 2,
+        "the dead provisioned sandbox was not replaced: {:#?}",
+        lines.of("ExitsProv")
+    );
+    let next = invoke(&lambda, "ExitsProv", json!({})).await;
+    assert_eq!(next.function_error, None, "{}", next.log_tail);
+    assert_ne!(json(&next)["pid"], json(&first)["pid"]);
+    assert!(
+        !next.log_tail.contains("Init Duration"),
+        "{}",
+        next.log_tail
+    );
+    assert_eq!(cold_reports(&lines, "ExitsProv"), 0);
     lambda.shutdown().await;
 }
 
