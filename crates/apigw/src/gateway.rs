@@ -452,9 +452,9 @@ impl Gateway {
                 )),
             }
         };
-        // A streamed answer is timed to its head; its body runs until the function's own Timeout.
-        // AWS: a REST STREAM integration may be given up to 15 minutes (TimeoutInMillis); Sluice
-        // gives the head the REST integration timeout, as it does every REST route.
+        // A streamed answer is timed to its head (the route's TimeoutInMillis, up to 15 minutes in
+        // STREAM mode); its body runs until the function's own Timeout. Either way the invocation
+        // runs on when the gateway gives up, as Lambda's does.
         let timeout = ex.dialect.integration_timeout(&self.options, route);
         tokio::time::timeout(timeout, reply)
             .await

@@ -15,7 +15,7 @@ use crate::openapi::{self, function_name_of, function_named, outside_template};
 use crate::yaml_tree::Node;
 
 /// HTTP API's integration timeout when none is set (also its maximum).
-const MAX_TIMEOUT_MS: u32 = 30_000;
+use crate::integration_timeout::HTTP_MAX_MS as MAX_TIMEOUT_MS;
 
 /// One resource of the template, with what is needed to read it.
 struct Resource<'a> {
@@ -127,7 +127,7 @@ pub(crate) fn build(
                     function: r.function,
                     event_name: r.property,
                     payload_format: r.payload_format.unwrap_or_default(),
-                    timeout_ms: MAX_TIMEOUT_MS,
+                    timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
                 });
             }
         }

@@ -15,6 +15,7 @@ mod gateway_responses;
 mod globals;
 mod http_api;
 mod include;
+mod integration_timeout;
 mod intrinsics;
 mod lambda_function;
 mod language_extensions;

@@ -87,6 +87,8 @@ pub(crate) struct OpenApiRoute {
     pub at: Node,
     /// `responseTransferMode: STREAM` on a REST Lambda proxy integration.
     pub streams: bool,
+    /// The integration's `timeoutInMillis`; `None` → the API's default.
+    pub timeout_ms: Option<u32>,
 }
 
 /// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
@@ -200,6 +202,13 @@ pub(crate) fn routes(
                 functions,
                 warnings,
             )?;
+            let timeout_ms = crate::integration_timeout::read(
+                integration.get("timeoutInMillis"),
+                &join_path(&integration_path, "timeoutInMillis"),
+                crate::integration_timeout::Bounds::Rest { streams: false },
+                resolver,
+                warnings,
+            )?;
             out.push(OpenApiRoute {
                 method: method.to_owned(),
                 path: path_key.clone(),
@@ -211,6 +220,7 @@ pub(crate) fn routes(
                 property: op_path,
                 at: node.clone(),
                 streams: false,
+                timeout_ms,
             });
             continue;
         }
@@ -238,6 +248,7 @@ pub(crate) fn routes(
                 property: op_path.clone(),
                 at: node.clone(),
                 streams: false,
+                timeout_ms: None,
             }
         };
         if kind != "aws_proxy" {
@@ -299,6 +310,18 @@ pub(crate) fn routes(
             )?,
             _ => false,
         };
+        let bounds = if rest {
+            crate::integration_timeout::Bounds::Rest { streams }
+        } else {
+            crate::integration_timeout::Bounds::Http
+        };
+        let timeout_ms = crate::integration_timeout::read(
+            integration.get("timeoutInMillis"),
+            &join_path(&integration_path, "timeoutInMillis"),
+            bounds,
+            resolver,
+            warnings,
+        )?;
         out.push(OpenApiRoute {
             method: method.to_owned(),
             path: route_path_of(path_key),
@@ -310,6 +333,7 @@ pub(crate) fn routes(
             property: op_path,
             at: node.clone(),
             streams,
+            timeout_ms,
         });
     }
     Ok(out)
@@ -452,6 +476,7 @@ pub(crate) fn attach_rest(
                 validation: route.validation,
                 operation_name: route.operation_id,
                 streams: route.streams,
+                timeout_ms: route.timeout_ms,
             });
         }
     }

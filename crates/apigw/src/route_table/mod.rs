@@ -163,7 +163,7 @@ pub(crate) struct RouteSpec {
     pub dialect: Dialect,
     /// `requestContext.routeKey` (HTTP API): `GET /items/{id}` or `$default`.
     pub route_key: String,
-    /// The route's own integration timeout (HTTP API `TimeoutInMillis`); `None` → the dialect's.
+    /// The route's own integration timeout (`TimeoutInMillis`); `None` → the dialect's.
     pub timeout: Option<Duration>,
     /// The REST method's integration (HTTP APIs: Lambda proxy).
     pub integration: Integration,
@@ -186,7 +186,9 @@ impl RouteSpec {
             event_name: route.event_name.clone(),
             dialect: Dialect::Rest,
             route_key: format!("{} {}", route.method, route.path),
-            timeout: None,
+            timeout: route
+                .timeout_ms
+                .map(|ms| Duration::from_millis(u64::from(ms))),
             integration: route.integration.clone(),
             validation: route.validation.clone(),
             operation_name: route.operation_name.clone(),

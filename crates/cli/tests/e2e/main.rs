@@ -21,6 +21,7 @@ mod hardening;
 mod hello;
 mod http_api;
 mod http_auth;
+mod integration_timeout;
 mod invoke_command;
 mod items_app;
 mod items_auth;

@@ -194,6 +194,8 @@ pub struct Route {
     /// `ResponseTransferMode: STREAM` (a Lambda proxy only): the function is invoked with
     /// `InvokeWithResponseStream` and its answer relayed as it writes it.
     pub streams: bool,
+    /// The integration's `TimeoutInMillis`; `None` → API Gateway's default (29 s).
+    pub timeout_ms: Option<u32>,
 }
 
 impl Route {
