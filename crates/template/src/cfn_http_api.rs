@@ -9,7 +9,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
     Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpIntegration, HttpRoute, InvokeMode,
-    PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
+    ParameterMapping, PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 use crate::openapi::{self, function_name_of, function_named, outside_template};
 use crate::yaml_tree::Node;
@@ -128,6 +128,7 @@ pub(crate) fn build(
                     event_name: r.property,
                     payload_format: r.payload_format.unwrap_or_default(),
                     timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
+                    parameter_mapping: r.parameter_mapping,
                 });
             }
         }
@@ -143,7 +144,17 @@ pub(crate) fn build(
     // Integrations by logical id, for the routes that target them.
     let mut integrations: BTreeMap<&str, Integrated> = BTreeMap::new();
     for integration in of("AWS::ApiGatewayV2::Integration") {
-        let read = read_integration(integration, resolver, functions)?;
+        let mut read = read_integration(integration, resolver, functions)?;
+        // With an IntegrationSubtype, RequestParameters are the AWS service's own parameters
+        // (QueueUrl, MessageBody…), not a mapping; such integrations are not run anyway.
+        if read.integration == HttpIntegration::Lambda {
+            read.parameter_mapping = crate::parameter_mapping::cloudformation(
+                &integration.props,
+                &integration.path,
+                resolver,
+                warnings,
+            )?;
+        }
         if let HttpIntegration::NotEmulated { kind } = &read.integration {
             // AWS serves the routes through it; Sluice matches them (CORS and authorizers
             // apply) and answers 500.
@@ -181,6 +192,7 @@ pub(crate) fn build(
             integrated.timeout_ms,
         );
         http_route.integration = integrated.integration.clone();
+        http_route.parameter_mapping = integrated.parameter_mapping.clone();
         api.routes.push(http_route);
     }
     for stage in of("AWS::ApiGatewayV2::Stage") {
@@ -245,6 +257,8 @@ struct Integrated {
     integration: HttpIntegration,
     payload_format: PayloadFormat,
     timeout_ms: u32,
+    /// `RequestParameters` / `ResponseParameters`.
+    parameter_mapping: ParameterMapping,
 }
 
 /// Reads one integration: a Lambda proxy of a template function, or one Sluice does not run
@@ -270,6 +284,7 @@ fn read_integration(
         integration: HttpIntegration::NotEmulated { kind },
         payload_format,
         timeout_ms,
+        parameter_mapping: ParameterMapping::default(),
     };
     let kind = integration
         .text("IntegrationType", resolver)?
@@ -295,6 +310,7 @@ fn read_integration(
         integration: HttpIntegration::Lambda,
         payload_format,
         timeout_ms,
+        parameter_mapping: ParameterMapping::default(),
     })
 }
 
@@ -318,6 +334,7 @@ fn route_from_key(
         event_name,
         payload_format,
         timeout_ms,
+        parameter_mapping: ParameterMapping::default(),
     }
 }
 

@@ -136,6 +136,7 @@ pub(crate) fn build(
                             event_name: r.property.clone(),
                             payload_format: r.payload_format.unwrap_or_default(),
                             timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
+                            parameter_mapping: r.parameter_mapping,
                         },
                         api: Some((id.clone(), resource.clone())),
                         at: r.at,
@@ -420,6 +421,8 @@ fn read_events(
                 event_name: event_name.clone(),
                 payload_format,
                 timeout_ms,
+                // SAM's HttpApi event has no parameter mapping property.
+                parameter_mapping: Default::default(),
             },
             api,
             at: event.clone(),

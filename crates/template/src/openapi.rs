@@ -8,8 +8,8 @@ use std::path::Path;
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
-    Function, HttpIntegration, Integration, PayloadFormat, RequestValidation, RestApi, Route,
-    DEFAULT_ROUTE,
+    Function, HttpIntegration, Integration, ParameterMapping, PayloadFormat, RequestValidation,
+    RestApi, Route, DEFAULT_ROUTE,
 };
 use crate::yaml_tree::Node;
 
@@ -89,6 +89,8 @@ pub(crate) struct OpenApiRoute {
     pub streams: bool,
     /// The integration's `timeoutInMillis`; `None` → the API's default.
     pub timeout_ms: Option<u32>,
+    /// An HTTP API integration's `requestParameters` / `responseParameters`.
+    pub parameter_mapping: ParameterMapping,
 }
 
 /// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
@@ -221,6 +223,7 @@ pub(crate) fn routes(
                 at: node.clone(),
                 streams: false,
                 timeout_ms,
+                parameter_mapping: ParameterMapping::default(),
             });
             continue;
         }
@@ -249,6 +252,7 @@ pub(crate) fn routes(
                 at: node.clone(),
                 streams: false,
                 timeout_ms: None,
+                parameter_mapping: ParameterMapping::default(),
             }
         };
         if kind != "aws_proxy" {
@@ -322,6 +326,13 @@ pub(crate) fn routes(
             resolver,
             warnings,
         )?;
+        // AWS: HTTP APIs map parameters this way; a REST API's requestParameters are its own
+        // (method.request… → integration.request…), which a Lambda proxy does not use.
+        let parameter_mapping = if rest {
+            ParameterMapping::default()
+        } else {
+            crate::parameter_mapping::openapi(integration, &integration_path, resolver, warnings)?
+        };
         out.push(OpenApiRoute {
             method: method.to_owned(),
             path: route_path_of(path_key),
@@ -334,6 +345,7 @@ pub(crate) fn routes(
             at: node.clone(),
             streams,
             timeout_ms,
+            parameter_mapping,
         });
     }
     Ok(out)

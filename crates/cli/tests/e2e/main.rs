@@ -31,6 +31,7 @@ mod limits_redis;
 mod logs;
 mod logs_aws_cli;
 mod mapping;
+mod parameter_mapping;
 mod provisioned;
 mod reload;
 mod request_event;
