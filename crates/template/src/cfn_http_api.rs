@@ -144,7 +144,7 @@ pub(crate) fn build(
     // Integrations by logical id, for the routes that target them.
     let mut integrations: BTreeMap<&str, Integrated> = BTreeMap::new();
     for integration in of("AWS::ApiGatewayV2::Integration") {
-        let mut read = read_integration(integration, resolver, functions)?;
+        let mut read = read_integration(integration, resolver, functions, warnings)?;
         // With an IntegrationSubtype, RequestParameters are the AWS service's own parameters
         // (QueueUrl, MessageBody…), not a mapping; such integrations are not run anyway.
         if read.integration == HttpIntegration::Lambda {
@@ -267,6 +267,7 @@ fn read_integration(
     integration: &Resource<'_>,
     resolver: &Resolver<'_>,
     functions: &[Function],
+    warnings: &mut Vec<String>,
 ) -> Result<Integrated, TemplateError> {
     let payload_format = match integration
         .text("PayloadFormatVersion", resolver)?
@@ -275,10 +276,15 @@ fn read_integration(
         Some("1.0") => PayloadFormat::V1,
         _ => PayloadFormat::V2,
     };
-    let timeout_ms = integration
-        .text("TimeoutInMillis", resolver)?
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .map_or(MAX_TIMEOUT_MS, |t| t.clamp(50, MAX_TIMEOUT_MS));
+    // AWS refuses a timeout outside 50..=30000 ms (CreateIntegration), so it is refused here.
+    let timeout_ms = crate::integration_timeout::read(
+        integration.props.get("TimeoutInMillis"),
+        &join_path(&integration.path, "TimeoutInMillis"),
+        crate::integration_timeout::Bounds::Http,
+        resolver,
+        warnings,
+    )?
+    .unwrap_or(MAX_TIMEOUT_MS);
     let not_emulated = |kind: String| Integrated {
         function: String::new(),
         integration: HttpIntegration::NotEmulated { kind },

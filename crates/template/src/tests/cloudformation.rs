@@ -563,3 +563,24 @@ fn a_method_keeps_its_integration_timeout() {
     assert_eq!(timeout_of("GET"), Some(Some(750)));
     assert_eq!(timeout_of("POST"), Some(Some(60)));
 }
+
+/// An `AWS::ApiGatewayV2::Integration`'s `TimeoutInMillis` is kept within 50..=30000; API Gateway
+/// refuses anything else, so Sluice does too (it used to clamp silently).
+#[test]
+fn an_http_api_integration_timeout_outside_api_gateways_bounds_is_refused() {
+    let template = |ms: &str| {
+        CDK_STYLE.replace(
+            "      PayloadFormatVersion: '1.0'\n",
+            &format!("      PayloadFormatVersion: '1.0'\n      TimeoutInMillis: {ms}\n"),
+        )
+    };
+    let timeout = |yaml: &str| load(yaml).http_apis[1].routes[0].timeout_ms;
+    assert_eq!(timeout(CDK_STYLE), 30_000);
+    assert_eq!(timeout(&template("1200")), 1200);
+    let err = super::load_err(&template("45000"));
+    assert!(
+        err.contains("Resources.Integration.Properties.TimeoutInMillis: \"45000\" is not an integration timeout between 50 and 30000 ms; API Gateway refuses it"),
+        "{err}"
+    );
+    assert!(super::load_err(&template("10")).contains("between 50 and 30000"));
+}
