@@ -40,6 +40,7 @@ pub fn route_lookup(
             validation: None,
             operation_name: None,
             streams: false,
+            parameter_mapping: None,
         };
         let mut candidate = accepted.clone();
         candidate.push(spec);
@@ -141,6 +142,7 @@ fn routed(route_path: &str, method: &str, raw_path: &str, dialect: Dialect) -> R
         validation: None,
         operation_name: None,
         streams: false,
+        parameter_mapping: None,
     };
     RouteTable::from_specs([spec])
         .ok()

@@ -200,7 +200,25 @@ impl Gateway {
         self.require_iam(ex)?;
         self.iam(ex)?;
         self.validate(ex)?;
+        self.map_request_parameters(ex)?;
         self.integrate(ex).await
+    }
+
+    /// Phase map request parameters: an HTTP API integration's `RequestParameters` rewrite the
+    /// request the event is built from.
+    fn map_request_parameters(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
+        let Some(route) = ex.route.clone() else {
+            return Ok(());
+        };
+        if route.entry.parameter_mapping.is_none() {
+            return Ok(());
+        }
+        let api = self
+            .apis
+            .get(route.entry.api)
+            .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
+        crate::parameter_mapping::map_request(ex, &route, api);
+        Ok(())
     }
 
     /// Phase validate: the REST method's request validator, once the body is read and before
@@ -456,9 +474,9 @@ impl Gateway {
                 )),
             }
         };
-        // A streamed answer is timed to its head; its body runs until the function's own Timeout.
-        // AWS: a REST STREAM integration may be given up to 15 minutes (TimeoutInMillis); Sluice
-        // gives the head the REST integration timeout, as it does every REST route.
+        // A streamed answer is timed to its head (the route's TimeoutInMillis, up to 15 minutes in
+        // STREAM mode); its body runs until the function's own Timeout. Either way the invocation
+        // runs on when the gateway gives up, as Lambda's does.
         let timeout = ex.dialect.integration_timeout(&self.options, route);
         tokio::time::timeout(timeout, reply)
             .await
@@ -471,8 +489,13 @@ impl Gateway {
         ex: &Exchange,
         payload: &[u8],
     ) -> Result<Response<Full<Bytes>>, GatewayError> {
-        let (_, api) = self.matched(ex)?;
-        ex.dialect.response(ex, api, payload)
+        let (route, api) = self.matched(ex)?;
+        let response = ex.dialect.response(ex, api, payload)?;
+        // Phase map response parameters (HTTP APIs): the integration's `ResponseParameters` for
+        // the status it answered.
+        Ok(crate::parameter_mapping::map_response(
+            response, ex, route, api,
+        ))
     }
 
     /// Phase access log: one record per request.
@@ -532,26 +555,30 @@ pub(crate) fn compile(
     for api in apis.http {
         let index = served.len();
         served.push(Api::http(api));
-        specs.extend(api.routes.iter().map(|route| RouteSpec {
-            api: index,
-            method: route.method.clone(),
-            path: route.path.clone(),
-            function: route.function.clone(),
-            event_name: route.event_name.clone(),
-            dialect: Dialect::HttpApi(route.payload_format),
-            route_key: route.route_key(),
-            timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
-            integration: match &route.integration {
-                HttpIntegration::Lambda => Integration::LambdaProxy,
-                HttpIntegration::NotEmulated { kind } => {
-                    Integration::Unsupported { kind: kind.clone() }
-                }
-            },
-            validation: None,
-            // AWS: HTTP APIs do not pass an operation name on.
-            operation_name: None,
-            // AWS: response streaming is a REST API feature.
-            streams: false,
+        specs.extend(api.routes.iter().map(|route| {
+            RouteSpec {
+                api: index,
+                method: route.method.clone(),
+                path: route.path.clone(),
+                function: route.function.clone(),
+                event_name: route.event_name.clone(),
+                dialect: Dialect::HttpApi(route.payload_format),
+                route_key: route.route_key(),
+                timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
+                integration: match &route.integration {
+                    HttpIntegration::Lambda => Integration::LambdaProxy,
+                    HttpIntegration::NotEmulated { kind } => {
+                        Integration::Unsupported { kind: kind.clone() }
+                    }
+                },
+                validation: None,
+                // AWS: HTTP APIs do not pass an operation name on.
+                operation_name: None,
+                // AWS: response streaming is a REST API feature.
+                streams: false,
+                parameter_mapping: (!route.parameter_mapping.is_empty())
+                    .then(|| Arc::new(route.parameter_mapping.clone())),
+            }
         }));
     }
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());

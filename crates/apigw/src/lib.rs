@@ -28,6 +28,7 @@ mod json_path;
 mod mapped_integration;
 mod mapping_template;
 mod options;
+mod parameter_mapping;
 mod proxy;
 mod request_event;
 mod request_validator;

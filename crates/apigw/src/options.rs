@@ -7,7 +7,8 @@ use sluice_aws_env::AwsEnv;
 /// Limits and identity of the emulated API Gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayOptions {
-    /// How long the gateway waits for the function (AWS REST: 29 s) before answering 504.
+    /// How long the gateway waits for a REST integration whose route sets no `TimeoutInMillis`
+    /// (AWS: 29 s) before answering 504.
     pub integration_timeout: Duration,
     /// Largest request body accepted (AWS: 10 MB) before answering 413.
     pub max_body_bytes: usize,

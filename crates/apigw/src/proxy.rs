@@ -32,7 +32,7 @@ impl Dialect {
         route: &RouteMatch,
     ) -> Duration {
         match self {
-            Dialect::Rest => options.integration_timeout,
+            Dialect::Rest => route.entry.timeout.unwrap_or(options.integration_timeout),
             Dialect::HttpApi(_) => route.entry.timeout.unwrap_or(HTTP_API_TIMEOUT),
             Dialect::FunctionUrl => FUNCTION_URL_TIMEOUT,
         }

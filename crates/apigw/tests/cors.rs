@@ -40,6 +40,7 @@ fn http_route(method: &str, path: &str, function: &str) -> HttpRoute {
         event_name: format!("{function}{method}"),
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,
+        parameter_mapping: Default::default(),
     }
 }
 

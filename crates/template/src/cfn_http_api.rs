@@ -9,13 +9,13 @@ use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
     Function, FunctionUrl, FunctionUrlAuth, HttpApi, HttpIntegration, HttpRoute, InvokeMode,
-    PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
+    ParameterMapping, PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 use crate::openapi::{self, function_name_of, function_named, outside_template};
 use crate::yaml_tree::Node;
 
 /// HTTP API's integration timeout when none is set (also its maximum).
-const MAX_TIMEOUT_MS: u32 = 30_000;
+use crate::integration_timeout::HTTP_MAX_MS as MAX_TIMEOUT_MS;
 
 /// One resource of the template, with what is needed to read it.
 struct Resource<'a> {
@@ -127,7 +127,8 @@ pub(crate) fn build(
                     function: r.function,
                     event_name: r.property,
                     payload_format: r.payload_format.unwrap_or_default(),
-                    timeout_ms: MAX_TIMEOUT_MS,
+                    timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
+                    parameter_mapping: r.parameter_mapping,
                 });
             }
         }
@@ -143,7 +144,17 @@ pub(crate) fn build(
     // Integrations by logical id, for the routes that target them.
     let mut integrations: BTreeMap<&str, Integrated> = BTreeMap::new();
     for integration in of("AWS::ApiGatewayV2::Integration") {
-        let read = read_integration(integration, resolver, functions)?;
+        let mut read = read_integration(integration, resolver, functions, warnings)?;
+        // With an IntegrationSubtype, RequestParameters are the AWS service's own parameters
+        // (QueueUrl, MessageBody…), not a mapping; such integrations are not run anyway.
+        if read.integration == HttpIntegration::Lambda {
+            read.parameter_mapping = crate::parameter_mapping::cloudformation(
+                &integration.props,
+                &integration.path,
+                resolver,
+                warnings,
+            )?;
+        }
         if let HttpIntegration::NotEmulated { kind } = &read.integration {
             // AWS serves the routes through it; Sluice matches them (CORS and authorizers
             // apply) and answers 500.
@@ -181,6 +192,7 @@ pub(crate) fn build(
             integrated.timeout_ms,
         );
         http_route.integration = integrated.integration.clone();
+        http_route.parameter_mapping = integrated.parameter_mapping.clone();
         api.routes.push(http_route);
     }
     for stage in of("AWS::ApiGatewayV2::Stage") {
@@ -245,6 +257,8 @@ struct Integrated {
     integration: HttpIntegration,
     payload_format: PayloadFormat,
     timeout_ms: u32,
+    /// `RequestParameters` / `ResponseParameters`.
+    parameter_mapping: ParameterMapping,
 }
 
 /// Reads one integration: a Lambda proxy of a template function, or one Sluice does not run
@@ -253,6 +267,7 @@ fn read_integration(
     integration: &Resource<'_>,
     resolver: &Resolver<'_>,
     functions: &[Function],
+    warnings: &mut Vec<String>,
 ) -> Result<Integrated, TemplateError> {
     let payload_format = match integration
         .text("PayloadFormatVersion", resolver)?
@@ -261,15 +276,21 @@ fn read_integration(
         Some("1.0") => PayloadFormat::V1,
         _ => PayloadFormat::V2,
     };
-    let timeout_ms = integration
-        .text("TimeoutInMillis", resolver)?
-        .and_then(|t| t.trim().parse::<u32>().ok())
-        .map_or(MAX_TIMEOUT_MS, |t| t.clamp(50, MAX_TIMEOUT_MS));
+    // AWS refuses a timeout outside 50..=30000 ms (CreateIntegration), so it is refused here.
+    let timeout_ms = crate::integration_timeout::read(
+        integration.props.get("TimeoutInMillis"),
+        &join_path(&integration.path, "TimeoutInMillis"),
+        crate::integration_timeout::Bounds::Http,
+        resolver,
+        warnings,
+    )?
+    .unwrap_or(MAX_TIMEOUT_MS);
     let not_emulated = |kind: String| Integrated {
         function: String::new(),
         integration: HttpIntegration::NotEmulated { kind },
         payload_format,
         timeout_ms,
+        parameter_mapping: ParameterMapping::default(),
     };
     let kind = integration
         .text("IntegrationType", resolver)?
@@ -295,6 +316,7 @@ fn read_integration(
         integration: HttpIntegration::Lambda,
         payload_format,
         timeout_ms,
+        parameter_mapping: ParameterMapping::default(),
     })
 }
 
@@ -318,6 +340,7 @@ fn route_from_key(
         event_name,
         payload_format,
         timeout_ms,
+        parameter_mapping: ParameterMapping::default(),
     }
 }
 

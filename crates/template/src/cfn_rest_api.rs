@@ -87,6 +87,7 @@ pub(crate) fn build(
                     validation: r.validation,
                     operation_name: r.operation_id,
                     streams: r.streams,
+                    timeout_ms: r.timeout_ms,
                 });
             }
         }
@@ -171,6 +172,13 @@ pub(crate) fn build(
                 functions,
                 warnings,
             )?;
+            let timeout_ms = crate::integration_timeout::read(
+                integration.get("TimeoutInMillis"),
+                &join_path(&integration_path, "TimeoutInMillis"),
+                crate::integration_timeout::Bounds::Rest { streams: false },
+                resolver,
+                warnings,
+            )?;
             api.routes.push(Route {
                 method,
                 path: route_path,
@@ -180,6 +188,7 @@ pub(crate) fn build(
                 validation,
                 operation_name,
                 streams: false,
+                timeout_ms,
             });
             continue;
         }
@@ -206,6 +215,7 @@ pub(crate) fn build(
                 validation,
                 operation_name,
                 streams: false,
+                timeout_ms: None,
             });
             continue;
         }
@@ -217,6 +227,13 @@ pub(crate) fn build(
             )?,
             None => false,
         };
+        let timeout_ms = crate::integration_timeout::read(
+            integration.get("TimeoutInMillis"),
+            &join_path(&integration_path, "TimeoutInMillis"),
+            crate::integration_timeout::Bounds::Rest { streams },
+            resolver,
+            warnings,
+        )?;
         let Some(function) = function else {
             return Err(resolver.error_hint(
                 integration.get("Uri").unwrap_or(&integration),
@@ -234,6 +251,7 @@ pub(crate) fn build(
             validation,
             operation_name,
             streams,
+            timeout_ms,
         });
     }
 

@@ -273,6 +273,7 @@ pub(crate) fn guarded_preflights(
                 validation: None,
                 operation_name: None,
                 streams: false,
+                timeout_ms: None,
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

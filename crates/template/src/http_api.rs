@@ -21,7 +21,7 @@ use crate::yaml_tree::{Kind, Node};
 /// The implicit HTTP API's logical id, as SAM names it.
 pub(crate) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
 /// HTTP API's integration timeout when `TimeoutInMillis` is not set (also its maximum).
-const MAX_TIMEOUT_MS: u32 = 30_000;
+use crate::integration_timeout::HTTP_MAX_MS as MAX_TIMEOUT_MS;
 
 /// How an `HttpApi` event names its API.
 const EVENT_API: EventApi = EventApi {
@@ -135,7 +135,8 @@ pub(crate) fn build(
                             function: r.function,
                             event_name: r.property.clone(),
                             payload_format: r.payload_format.unwrap_or_default(),
-                            timeout_ms: MAX_TIMEOUT_MS,
+                            timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
+                            parameter_mapping: r.parameter_mapping,
                         },
                         api: Some((id.clone(), resource.clone())),
                         at: r.at,
@@ -420,6 +421,8 @@ fn read_events(
                 event_name: event_name.clone(),
                 payload_format,
                 timeout_ms,
+                // SAM's HttpApi event has no parameter mapping property.
+                parameter_mapping: Default::default(),
             },
             api,
             at: event.clone(),

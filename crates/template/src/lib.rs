@@ -15,6 +15,7 @@ mod gateway_responses;
 mod globals;
 mod http_api;
 mod include;
+mod integration_timeout;
 mod intrinsics;
 mod lambda_function;
 mod language_extensions;
@@ -27,6 +28,7 @@ mod nested;
 mod non_proxy;
 mod openapi;
 mod options;
+mod parameter_mapping;
 mod parameters;
 mod paths;
 mod plain_yaml;
@@ -45,9 +47,10 @@ pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
     Code, Cors, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse, HttpApi, HttpIntegration,
-    HttpRoute, Integration, IntegrationResponse, InvokeMode, Mapping, Model, Passthrough,
-    PayloadFormat, RequestValidation, RestApi, Route, Source, StartingPosition, StreamMapping,
-    Table, DEFAULT_ROUTE, DEFAULT_STAGE,
+    HttpRoute, Integration, IntegrationResponse, InvokeMode, MapAction, MapTarget, Mapping,
+    MappingValue, Model, ParameterMap, ParameterMapping, Passthrough, PayloadFormat,
+    RequestValidation, ResponseMapping, RestApi, Route, Source, StartingPosition, StreamMapping,
+    Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

@@ -8,8 +8,8 @@ use std::path::Path;
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
-    Function, HttpIntegration, Integration, PayloadFormat, RequestValidation, RestApi, Route,
-    DEFAULT_ROUTE,
+    Function, HttpIntegration, Integration, ParameterMapping, PayloadFormat, RequestValidation,
+    RestApi, Route, DEFAULT_ROUTE,
 };
 use crate::yaml_tree::Node;
 
@@ -87,6 +87,10 @@ pub(crate) struct OpenApiRoute {
     pub at: Node,
     /// `responseTransferMode: STREAM` on a REST Lambda proxy integration.
     pub streams: bool,
+    /// The integration's `timeoutInMillis`; `None` → the API's default.
+    pub timeout_ms: Option<u32>,
+    /// An HTTP API integration's `requestParameters` / `responseParameters`.
+    pub parameter_mapping: ParameterMapping,
 }
 
 /// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
@@ -200,6 +204,13 @@ pub(crate) fn routes(
                 functions,
                 warnings,
             )?;
+            let timeout_ms = crate::integration_timeout::read(
+                integration.get("timeoutInMillis"),
+                &join_path(&integration_path, "timeoutInMillis"),
+                crate::integration_timeout::Bounds::Rest { streams: false },
+                resolver,
+                warnings,
+            )?;
             out.push(OpenApiRoute {
                 method: method.to_owned(),
                 path: path_key.clone(),
@@ -211,6 +222,8 @@ pub(crate) fn routes(
                 property: op_path,
                 at: node.clone(),
                 streams: false,
+                timeout_ms,
+                parameter_mapping: ParameterMapping::default(),
             });
             continue;
         }
@@ -238,6 +251,8 @@ pub(crate) fn routes(
                 property: op_path.clone(),
                 at: node.clone(),
                 streams: false,
+                timeout_ms: None,
+                parameter_mapping: ParameterMapping::default(),
             }
         };
         if kind != "aws_proxy" {
@@ -299,6 +314,25 @@ pub(crate) fn routes(
             )?,
             _ => false,
         };
+        let bounds = if rest {
+            crate::integration_timeout::Bounds::Rest { streams }
+        } else {
+            crate::integration_timeout::Bounds::Http
+        };
+        let timeout_ms = crate::integration_timeout::read(
+            integration.get("timeoutInMillis"),
+            &join_path(&integration_path, "timeoutInMillis"),
+            bounds,
+            resolver,
+            warnings,
+        )?;
+        // AWS: HTTP APIs map parameters this way; a REST API's requestParameters are its own
+        // (method.request… → integration.request…), which a Lambda proxy does not use.
+        let parameter_mapping = if rest {
+            ParameterMapping::default()
+        } else {
+            crate::parameter_mapping::openapi(integration, &integration_path, resolver, warnings)?
+        };
         out.push(OpenApiRoute {
             method: method.to_owned(),
             path: route_path_of(path_key),
@@ -310,6 +344,8 @@ pub(crate) fn routes(
             property: op_path,
             at: node.clone(),
             streams,
+            timeout_ms,
+            parameter_mapping,
         });
     }
     Ok(out)
@@ -452,6 +488,7 @@ pub(crate) fn attach_rest(
                 validation: route.validation,
                 operation_name: route.operation_id,
                 streams: route.streams,
+                timeout_ms: route.timeout_ms,
             });
         }
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use sluice_template::route_path::{PathError, PathSegment, ResourcePath};
 #[cfg(test)]
 use sluice_template::RestApi;
-use sluice_template::{Integration, RequestValidation, Route, DEFAULT_ROUTE};
+use sluice_template::{Integration, ParameterMapping, RequestValidation, Route, DEFAULT_ROUTE};
 
 use crate::access_log::RouteRecord;
 use crate::dialect::Dialect;
@@ -97,6 +97,8 @@ pub(crate) struct RouteEntry {
     /// A REST Lambda proxy in `ResponseTransferMode: STREAM`: invoked with
     /// `InvokeWithResponseStream`, its answer relayed as the function writes it.
     pub streams: bool,
+    /// An HTTP API integration's parameter mapping; `None` when it maps nothing.
+    pub parameter_mapping: Option<Arc<ParameterMapping>>,
     /// The template path, parsed.
     path: ResourcePath,
     /// The route as access records name it, made on the route's first request and shared by
@@ -120,6 +122,7 @@ impl RouteEntry {
             validator: None,
             operation_name: None,
             streams: false,
+            parameter_mapping: None,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -163,7 +166,7 @@ pub(crate) struct RouteSpec {
     pub dialect: Dialect,
     /// `requestContext.routeKey` (HTTP API): `GET /items/{id}` or `$default`.
     pub route_key: String,
-    /// The route's own integration timeout (HTTP API `TimeoutInMillis`); `None` → the dialect's.
+    /// The route's own integration timeout (`TimeoutInMillis`); `None` → the dialect's.
     pub timeout: Option<Duration>,
     /// The REST method's integration (HTTP APIs: Lambda proxy).
     pub integration: Integration,
@@ -173,6 +176,8 @@ pub(crate) struct RouteSpec {
     pub operation_name: Option<String>,
     /// The REST method's `ResponseTransferMode` is `STREAM`.
     pub streams: bool,
+    /// The HTTP API integration's parameter mapping.
+    pub parameter_mapping: Option<Arc<ParameterMapping>>,
 }
 
 impl RouteSpec {
@@ -186,11 +191,14 @@ impl RouteSpec {
             event_name: route.event_name.clone(),
             dialect: Dialect::Rest,
             route_key: format!("{} {}", route.method, route.path),
-            timeout: None,
+            timeout: route
+                .timeout_ms
+                .map(|ms| Duration::from_millis(u64::from(ms))),
             integration: route.integration.clone(),
             validation: route.validation.clone(),
             operation_name: route.operation_name.clone(),
             streams: route.streams,
+            parameter_mapping: None,
         }
     }
 
@@ -230,6 +238,7 @@ impl RouteTable {
                 let mut entry = RouteEntry::catch_all(spec.api, &spec.function, spec.dialect);
                 entry.event_name = spec.event_name;
                 entry.timeout = spec.timeout;
+                entry.parameter_mapping = spec.parameter_mapping.clone();
                 table.default_route = Some(Arc::new(entry));
                 continue;
             }
@@ -273,6 +282,7 @@ impl RouteTable {
                 validator,
                 operation_name: spec.operation_name.clone(),
                 streams: spec.streams,
+                parameter_mapping: spec.parameter_mapping.clone(),
                 path,
                 record: OnceLock::new(),
             }));

@@ -90,6 +90,24 @@ async fn integration_timeout_is_504() {
     assert_stamped(&response);
 }
 
+/// A route's own `TimeoutInMillis` replaces the 29 s default (for that route only).
+#[tokio::test]
+async fn a_routes_own_timeout_is_504_when_it_passes() {
+    let mut apis = apis();
+    apis[0].routes[0].timeout_ms = Some(50);
+    let h = Harness::new(Behaviour::Hang, |lambda| {
+        Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid routes")
+    });
+    let (response, body) = h.send(get("/hello")).await;
+    assert_eq!(response.status(), 504);
+    assert_eq!(&body[..], br#"{"message": "Endpoint request timed out"}"#);
+    assert_eq!(
+        header(&response, "x-amzn-ErrorType"),
+        "InternalServerErrorException"
+    );
+    assert_stamped(&response);
+}
+
 #[tokio::test]
 async fn bodies_over_the_limit_are_413_declared_or_streamed() {
     let options = GatewayOptions {

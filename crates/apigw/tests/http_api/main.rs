@@ -5,6 +5,7 @@
 mod bad_input;
 mod events;
 mod function_urls;
+mod parameter_mapping;
 mod responses;
 mod routing;
 mod streaming;
@@ -31,6 +32,7 @@ pub(crate) fn route(method: &str, path: &str, function: &str) -> HttpRoute {
         event_name: format!("{function}Event"),
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,
+        parameter_mapping: Default::default(),
     }
 }
 

@@ -64,6 +64,8 @@ pub struct HttpRoute {
     pub payload_format: PayloadFormat,
     /// `TimeoutInMillis` (50..=30000, default 30000).
     pub timeout_ms: u32,
+    /// The integration's `RequestParameters` / `ResponseParameters`.
+    pub parameter_mapping: super::ParameterMapping,
 }
 
 impl HttpRoute {

@@ -4,12 +4,16 @@
 //! the time a `Model` exists; consumers never see raw template values.
 
 mod http;
+mod parameter_mapping;
 mod rest_method;
 mod streams;
 
 pub use http::{
     Cors, FunctionUrl, FunctionUrlAuth, HttpApi, HttpIntegration, HttpRoute, InvokeMode,
     PayloadFormat, DEFAULT_ROUTE, DEFAULT_STAGE,
+};
+pub use parameter_mapping::{
+    MapAction, MapTarget, MappingValue, ParameterMap, ParameterMapping, ResponseMapping, ValuePart,
 };
 pub use streams::{StartingPosition, StreamMapping};
 
@@ -194,6 +198,8 @@ pub struct Route {
     /// `ResponseTransferMode: STREAM` (a Lambda proxy only): the function is invoked with
     /// `InvokeWithResponseStream` and its answer relayed as it writes it.
     pub streams: bool,
+    /// The integration's `TimeoutInMillis`; `None` → API Gateway's default (29 s).
+    pub timeout_ms: Option<u32>,
 }
 
 impl Route {

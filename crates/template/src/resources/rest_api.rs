@@ -67,6 +67,8 @@ pub(super) struct ApiEvent {
     property: String,
     /// `ResponseTransferMode: STREAM`.
     streams: bool,
+    /// `TimeoutInMillis`.
+    timeout_ms: Option<u32>,
 }
 
 /// The implicit `ServerlessRestApi`: stage `Prod`, other settings from `Globals.Api`.
@@ -157,6 +159,7 @@ pub(super) fn attach(
             function: event.function,
             event_name: event.event_name,
             streams: event.streams,
+            timeout_ms: event.timeout_ms,
             ..Route::default()
         });
     }
@@ -318,6 +321,13 @@ pub(super) fn read_events(
                 crate::transfer_mode::streams(node, &reader.path("ResponseTransferMode"), resolver)?
             }
         };
+        let timeout_ms = crate::integration_timeout::read(
+            event_props.get("TimeoutInMillis"),
+            &reader.path("TimeoutInMillis"),
+            crate::integration_timeout::Bounds::Rest { streams },
+            resolver,
+            warnings,
+        )?;
         for (key, value) in event_props.entries().unwrap_or_default() {
             // `Auth` is read by `auth.rs`.
             // `RequestModel`/`RequestParameters` are read by `request_validation`.
@@ -330,6 +340,7 @@ pub(super) fn read_events(
                     | "RequestModel"
                     | "RequestParameters"
                     | "ResponseTransferMode"
+                    | "TimeoutInMillis"
             ) {
                 continue;
             }
@@ -359,6 +370,7 @@ pub(super) fn read_events(
             at: event.clone(),
             property: event_path,
             streams,
+            timeout_ms,
         });
     }
     Ok(())

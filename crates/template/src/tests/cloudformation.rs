@@ -514,3 +514,73 @@ fn a_method_whose_integration_response_transfer_mode_is_stream_streams() {
     assert_eq!(route.function, "Fn");
     assert!(route.streams);
 }
+
+#[test]
+fn a_method_keeps_its_integration_timeout() {
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, Handler: index.handler, CodeUri: .}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Slow:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: slow, RestApiId: !Ref Api}
+  GetSlow:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Slow
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        TimeoutInMillis: 750
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  PostSlow:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Slow
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        TimeoutInMillis: 60
+        RequestTemplates: {application/json: '{\"statusCode\": 200}'}
+",
+    );
+    let timeout_of = |method: &str| {
+        model.rest_apis[0]
+            .routes
+            .iter()
+            .find(|r| r.method == method)
+            .map(|r| r.timeout_ms)
+    };
+    assert_eq!(timeout_of("GET"), Some(Some(750)));
+    assert_eq!(timeout_of("POST"), Some(Some(60)));
+}
+
+/// An `AWS::ApiGatewayV2::Integration`'s `TimeoutInMillis` is kept within 50..=30000; API Gateway
+/// refuses anything else, so Sluice does too (it used to clamp silently).
+#[test]
+fn an_http_api_integration_timeout_outside_api_gateways_bounds_is_refused() {
+    let template = |ms: &str| {
+        CDK_STYLE.replace(
+            "      PayloadFormatVersion: '1.0'\n",
+            &format!("      PayloadFormatVersion: '1.0'\n      TimeoutInMillis: {ms}\n"),
+        )
+    };
+    let timeout = |yaml: &str| load(yaml).http_apis[1].routes[0].timeout_ms;
+    assert_eq!(timeout(CDK_STYLE), 30_000);
+    assert_eq!(timeout(&template("1200")), 1200);
+    let err = super::load_err(&template("45000"));
+    assert!(
+        err.contains("Resources.Integration.Properties.TimeoutInMillis: \"45000\" is not an integration timeout between 50 and 30000 ms; API Gateway refuses it"),
+        "{err}"
+    );
+    assert!(super::load_err(&template("10")).contains("between 50 and 30000"));
+}

@@ -56,6 +56,7 @@ fn route(method: &str, path: &str, event: &str) -> HttpRoute {
         event_name: event.into(),
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,
+        parameter_mapping: Default::default(),
     }
 }
 
@@ -272,4 +273,138 @@ Resources:
         "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n      Cors: {AllowMethods: \"'GET'\"}\n",
     );
     assert!(err.contains("Cors.AllowOrigin"), "{err}");
+}
+
+/// An HTTP API document's `requestParameters` / `responseParameters` and an
+/// `AWS::ApiGatewayV2::Integration`'s `RequestParameters` / `ResponseParameters` become the
+/// route's parameter mapping; API Gateway's reserved headers and unknown keys are refused.
+#[test]
+fn an_http_api_integration_keeps_its_parameter_mapping() {
+    use crate::{MapAction, MapTarget, MappingValue, ParameterMap, ResponseMapping, ValuePart};
+    let document = |request: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: python3.12, Handler: app.handler, CodeUri: .}}
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /pets/{{id}}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: '2.0'
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+                requestParameters:
+                  {request}
+                responseParameters:
+                  '500':
+                    overwrite:statuscode: '403'
+                    append:header.x-stage: $stageVariables.env
+"
+        )
+    };
+    let model = load(&document("append:header.x-pet: pet-${request.path.id}"));
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    let mapping = &model.http_apis[0].routes[0].parameter_mapping;
+    assert_eq!(
+        mapping.request,
+        [ParameterMap {
+            action: MapAction::Append,
+            target: MapTarget::Header("x-pet".into()),
+            value: MappingValue(vec![
+                ValuePart::Text("pet-".into()),
+                ValuePart::RequestPathParameter("id".into()),
+            ]),
+        }]
+    );
+    assert_eq!(
+        mapping.response,
+        [ResponseMapping {
+            status: 500,
+            maps: vec![
+                ParameterMap {
+                    action: MapAction::Overwrite,
+                    target: MapTarget::StatusCode,
+                    value: MappingValue(vec![ValuePart::Text("403".into())]),
+                },
+                ParameterMap {
+                    action: MapAction::Append,
+                    target: MapTarget::Header("x-stage".into()),
+                    value: MappingValue(vec![ValuePart::StageVariable("env".into())]),
+                },
+            ],
+        }]
+    );
+    let err = super::load_err(&document("overwrite:header.Authorization: x"));
+    assert!(
+        err.contains("requestParameters.overwrite:header.Authorization: authorization is a reserved header: API Gateway refuses a map of it"),
+        "{err}"
+    );
+    assert!(
+        super::load_err(&document("overwrite:header.x-amzn-trace: x")).contains("reserved header")
+    );
+    assert!(super::load_err(&document("rename:header.a: x"))
+        .contains("\"rename\" is not a parameter mapping action; API Gateway refuses it"));
+    assert!(
+        super::load_err(&document("overwrite:header.a: $response.body.x"))
+            .contains("$response.body.x is not a request source")
+    );
+    let path = load(&document("overwrite:path: /v2$request.path"));
+    assert!(
+        path.warnings
+            .iter()
+            .any(|w| w.contains("overwrite:path is not emulated yet (ignored)")),
+        "{:?}",
+        path.warnings
+    );
+
+    let cloudformation = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ., Role: arn:aws:iam::123456789012:role/r}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: api, ProtocolType: HTTP}
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !GetAtt Fn.Arn
+      PayloadFormatVersion: '2.0'
+      RequestParameters:
+        remove:querystring.debug: \"''\"
+      ResponseParameters:
+        '200':
+          ResponseParameters:
+            - Destination: overwrite:header.cache-control
+              Source: no-store
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: GET /pets, Target: !Sub 'integrations/${Integration}'}
+",
+    );
+    let mapping = &cloudformation.http_apis[0].routes[0].parameter_mapping;
+    assert_eq!(mapping.request[0].action, MapAction::Remove);
+    assert_eq!(
+        mapping.request[0].target,
+        MapTarget::QueryString("debug".into())
+    );
+    assert_eq!(mapping.response[0].status, 200);
+    assert_eq!(
+        mapping.response[0].maps[0].target,
+        MapTarget::Header("cache-control".into())
+    );
+    assert_eq!(
+        mapping.response[0].maps[0].value,
+        MappingValue(vec![ValuePart::Text("no-store".into())])
+    );
 }

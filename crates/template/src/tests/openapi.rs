@@ -831,3 +831,118 @@ Resources:
     assert!(streams(document));
     assert!(!streams(&document.replace("STREAM\n", "BUFFERED\n")));
 }
+
+/// `TimeoutInMillis` on an `Api` event and `timeoutInMillis` in an OpenAPI integration set the
+/// route's timeout, within API Gateway's bounds: 50 ms to 29 s by default, up to 300 s with a
+/// raised quota (warned), up to 15 minutes in STREAM mode.
+#[test]
+fn a_rest_route_keeps_its_integration_timeout() {
+    let event = |props: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: .
+      Events:
+        Slow:
+          Type: Api
+          Properties: {{ Path: /slow, Method: get, {props} }}
+"
+        )
+    };
+    let timeout = |yaml: &str| load(yaml).rest_apis[0].routes[0].timeout_ms;
+    assert_eq!(timeout(&event("TimeoutInMillis: 1500")), Some(1500));
+    assert_eq!(timeout(&event("Auth: {}")), None);
+    let quiet = load(&event("TimeoutInMillis: 29000"));
+    assert!(quiet.warnings.is_empty(), "{:?}", quiet.warnings);
+    let raised = load(&event("TimeoutInMillis: 120000"));
+    assert_eq!(raised.rest_apis[0].routes[0].timeout_ms, Some(120_000));
+    assert!(
+        raised.warnings.iter().any(|w| w.contains("quota")),
+        "{:?}",
+        raised.warnings
+    );
+    assert_eq!(
+        timeout(&event(
+            "TimeoutInMillis: 900000, ResponseTransferMode: STREAM"
+        )),
+        Some(900_000)
+    );
+    assert_eq!(
+        super::load_err(&event("TimeoutInMillis: 49")),
+        "/app/template.yaml:12:68: Resources.Fn.Properties.Events.Slow.Properties.TimeoutInMillis: \
+         \"49\" is not an integration timeout between 50 and 300000 ms; API Gateway refuses it\n  \
+         hint: 29000 is the default; more needs a quota increase on AWS, and STREAM mode allows up to 900000"
+    );
+    assert!(super::load_err(&event("TimeoutInMillis: 300001")).contains("between 50 and 300000"));
+    assert!(super::load_err(&event(
+        "TimeoutInMillis: 900001, ResponseTransferMode: STREAM"
+    ))
+    .contains("between 50 and 900000"));
+
+    let document = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: .
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /slow:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                timeoutInMillis: 2500
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+";
+    assert_eq!(timeout(document), Some(2500));
+}
+
+/// An HTTP API's OpenAPI integration keeps its `timeoutInMillis` (at most 30 s).
+#[test]
+fn an_http_api_document_route_keeps_its_integration_timeout() {
+    let document = |ms: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: .
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /slow:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: '2.0'
+                timeoutInMillis: {ms}
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+"
+        )
+    };
+    assert_eq!(
+        load(&document("2500")).http_apis[0].routes[0].timeout_ms,
+        2500
+    );
+    assert!(super::load_err(&document("30001")).contains("between 50 and 30000"));
+}

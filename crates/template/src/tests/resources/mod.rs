@@ -400,7 +400,7 @@ Resources:
       Events:
         Get:
           Type: Api
-          Properties: {{Path: /, Method: get, TimeoutInMillis: 1000}}
+          Properties: {{Path: /, Method: get, Stage: Prod}}
         Rule:
           Type: ScheduleV2
           Properties: {{ScheduleExpression: rate(1 minute)}}
@@ -409,7 +409,7 @@ Resources:
     assert_eq!(
         model.warnings,
         [
-            "Resources.F.Properties.Events.Get.Properties.TimeoutInMillis: not emulated yet (ignored)",
+            "Resources.F.Properties.Events.Get.Properties.Stage: not emulated yet (ignored)",
             "Resources.F.Properties.Events.Rule: event type ScheduleV2 is not emulated yet (ignored)",
         ]
     );
