@@ -97,6 +97,19 @@ pub(crate) fn into_bytes(text: Cow<'_, str>) -> Bytes {
     }
 }
 
+/// A proxy answer's body as bytes: base64-decoded when the answer says it is encoded (`None` when
+/// it is not valid base64), else its text.
+pub(crate) fn body_bytes(text: Cow<'_, str>, base64: bool) -> Option<Bytes> {
+    if !base64 {
+        return Some(into_bytes(text));
+    }
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .map(Bytes::from)
+}
+
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JsonVisitor)

@@ -11,12 +11,11 @@
 
 use std::borrow::Cow;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::borrowed_json::{get, into_bytes, take, Json, Object};
+use crate::borrowed_json::{body_bytes, get, into_bytes, take, Json, Object};
 use crate::header_rules::{self, ResponseRules};
 
 /// Why a payload 2.0 answer cannot become a response (a 500 on an HTTP API, a 502 on a URL).
@@ -167,15 +166,7 @@ fn structured(
         Some(_) => return Err(MalformedResponse::BadBody),
     };
     let is_base64 = matches!(get(&object, "isBase64Encoded"), Some(Json::Bool(true)));
-    let body = if is_base64 {
-        Bytes::from(
-            base64::engine::general_purpose::STANDARD
-                .decode(body.trim())
-                .map_err(|_| MalformedResponse::BadBase64Body)?,
-        )
-    } else {
-        into_bytes(body)
-    };
+    let body = body_bytes(body, is_base64).ok_or(MalformedResponse::BadBase64Body)?;
 
     crate::response_parts::assemble(status, pairs, body, default_content_type, rules)
         .map_err(MalformedResponse::InvalidHeader)

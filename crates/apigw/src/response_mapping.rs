@@ -3,12 +3,11 @@
 
 use std::borrow::Cow;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::borrowed_json::{get, into_bytes, take, Json, Object};
+use crate::borrowed_json::{body_bytes, get, take, Json, Object};
 use crate::header_rules;
 
 /// Why API Gateway would call a function's response malformed (each is a 502 on AWS).
@@ -120,15 +119,8 @@ fn map_with(
         Some(Json::Bool(flag)) => *flag,
         Some(_) => return Err(MalformedResponse::BadBase64Flag),
     };
-    let body = if is_base64 && decode_base64 {
-        Bytes::from(
-            base64::engine::general_purpose::STANDARD
-                .decode(body.trim())
-                .map_err(|_| MalformedResponse::BadBase64Body)?,
-        )
-    } else {
-        into_bytes(body)
-    };
+    let body =
+        body_bytes(body, is_base64 && decode_base64).ok_or(MalformedResponse::BadBase64Body)?;
 
     let rules = match reader {
         Reader::Rest => &header_rules::REST_LAMBDA_PROXY,
