@@ -10,6 +10,7 @@ mod cors;
 mod document_conditions;
 mod error;
 mod event_api;
+mod event_invoke;
 mod function_url;
 mod gateway_responses;
 mod globals;
@@ -44,10 +45,10 @@ pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
-    Code, Cors, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse, HttpApi, HttpIntegration,
-    HttpRoute, Integration, IntegrationResponse, InvokeMode, Mapping, Model, Passthrough,
-    PayloadFormat, RequestValidation, RestApi, Route, Source, StartingPosition, StreamMapping,
-    Table, DEFAULT_ROUTE, DEFAULT_STAGE,
+    Code, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse,
+    HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse, InvokeMode, Mapping,
+    Model, Passthrough, PayloadFormat, RequestValidation, RestApi, Route, Source, StartingPosition,
+    StreamMapping, Table, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;
