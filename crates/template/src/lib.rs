@@ -31,6 +31,7 @@ mod options;
 mod parameters;
 mod paths;
 mod plain_yaml;
+mod reference_check;
 mod request_validation;
 mod resource_types;
 mod resources;
