@@ -11,6 +11,7 @@ mod bootstrap;
 mod config;
 mod detach;
 mod error;
+mod event_queue;
 mod extensions;
 mod interpreters;
 mod invocation;
@@ -40,4 +41,4 @@ pub use limits::{
 };
 pub use pool::SandboxCount;
 pub use service::{BackgroundWork, Lambda};
-pub use spec::{CodeSource, DebugOptions, FunctionSpec};
+pub use spec::{CodeSource, DebugOptions, Destination, EventInvokeConfig, FunctionSpec};

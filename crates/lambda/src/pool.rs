@@ -709,6 +709,7 @@ mod tests {
             aliases: Vec::new(),
             local_names: Vec::new(),
             extensions: Vec::new(),
+            event_invoke: Default::default(),
         };
         let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
         let launchers =

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use crate::bootstrap::{self, Launcher};
 use crate::config::LambdaConfig;
 use crate::error::LambdaError;
+use crate::event_queue::{run_events, EventInvocation};
 use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
 use crate::limits::MAX_REQUEST_PAYLOAD;
 use crate::pool::{FunctionPool, SandboxCount};
@@ -34,18 +35,6 @@ pub struct Lambda {
     events: tokio::sync::mpsc::UnboundedSender<EventInvocation>,
     /// The queue's receiving end, until the background work takes it.
     event_queue: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<EventInvocation>>>,
-}
-
-/// An asynchronous invocation waiting for the background worker.
-#[derive(Debug)]
-pub(crate) struct EventInvocation {
-    /// The function's name.
-    pub function: String,
-    /// The event.
-    pub payload: Bytes,
-    /// The request id the caller was given (the 202's, which every attempt keeps) and the
-    /// qualifier it named.
-    pub options: InvokeOptions,
 }
 
 /// The service's background work: the idle reaper and the asynchronous invocation worker (with
@@ -185,6 +174,7 @@ impl Lambda {
             function: function.to_owned(),
             payload,
             options,
+            queued_at: std::time::Instant::now(),
         });
     }
 
@@ -370,58 +360,4 @@ impl Lambda {
             _ => function,
         }
     }
-}
-
-/// The asynchronous invocation worker: runs each queued `Event` invocation (concurrently, as
-/// Lambda does) until the queue closes or the worker is stopped, which ends the ones in flight too.
-pub(crate) async fn run_events(
-    lambda: std::sync::Weak<Lambda>,
-    mut queue: tokio::sync::mpsc::UnboundedReceiver<EventInvocation>,
-) {
-    let mut running = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            next = queue.recv() => {
-                let Some(event) = next else { break };
-                let Some(lambda) = lambda.upgrade() else { break };
-                running.spawn(invoke_event(lambda, event));
-            }
-            Some(_) = running.join_next(), if !running.is_empty() => {}
-        }
-    }
-    // Dropping `running` aborts the invocations still waiting for a retry.
-}
-
-/// An asynchronous (`Event`) invocation: retried twice on a function error as Lambda does, each
-/// attempt under the request id the caller got (as Lambda's retries are).
-async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
-    let EventInvocation {
-        function: name,
-        payload,
-        options,
-    } = event;
-    let delays = lambda.config.event_retry_delays.clone();
-    for attempt in 0..=delays.len() {
-        match lambda
-            .invoke_with(&name, payload.clone(), options.clone())
-            .await
-        {
-            Ok(invocation) if invocation.function_error.is_none() => return,
-            Ok(_) | Err(InvokeError::TooManyRequests { .. }) | Err(InvokeError::Service { .. }) => {
-            }
-            Err(e) => {
-                tracing::warn!(function = %name, error = %e, "asynchronous invocation dropped");
-                return;
-            }
-        }
-        if let Some(delay) = delays.get(attempt) {
-            tracing::info!(function = %name, "asynchronous invocation failed; retrying in {}s", delay.as_secs());
-            tokio::time::sleep(*delay).await;
-        }
-    }
-    tracing::warn!(
-        function = %name,
-        attempts = delays.len() + 1,
-        "asynchronous invocation failed every attempt; DestinationConfig and dead-letter queues are not emulated, the event is dropped"
-    );
 }

@@ -34,6 +34,44 @@ pub struct FunctionSpec {
     /// External extensions (the executables of its layers' `extensions/` folders, Lambda's
     /// `/opt/extensions`), in the order Lambda starts them.
     pub extensions: Vec<PathBuf>,
+    /// How asynchronous (`Event`) invocations are retried, aged out and reported
+    /// (`EventInvokeConfig`).
+    pub event_invoke: EventInvokeConfig,
+}
+
+/// A function's asynchronous invocation settings (`EventInvokeConfig`); the default is Lambda's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInvokeConfig {
+    /// `MaximumRetryAttempts` (0–2): retries after a function error.
+    pub maximum_retry_attempts: u32,
+    /// `MaximumEventAgeInSeconds` (60 s–6 h): an event older than this is discarded unrun.
+    pub maximum_event_age: Duration,
+    /// `DestinationConfig.OnSuccess`: where the record of a successful invocation goes.
+    pub on_success: Option<Destination>,
+    /// `DestinationConfig.OnFailure`: where the record of a discarded event goes.
+    pub on_failure: Option<Destination>,
+}
+
+impl Default for EventInvokeConfig {
+    /// AWS: two retries, events kept for six hours, no destination.
+    fn default() -> Self {
+        EventInvokeConfig {
+            maximum_retry_attempts: 2,
+            maximum_event_age: Duration::from_secs(6 * 60 * 60),
+            on_success: None,
+            on_failure: None,
+        }
+    }
+}
+
+/// Where an asynchronous invocation record goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A function of this service, by name: it is invoked asynchronously with the record.
+    Function(String),
+    /// A queue, topic, bus, bucket or function Sluice does not run (its ARN or a description):
+    /// the record is logged instead.
+    NotEmulated(String),
 }
 
 /// The function's code.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sluice_aws_env::RuntimeFamily;
-use sluice_lambda::{CodeSource, DebugOptions, FunctionSpec};
+use sluice_lambda::{CodeSource, DebugOptions, Destination, EventInvokeConfig, FunctionSpec};
 use sluice_template::{Code, Function};
 
 use crate::env_vars::EnvVarOverrides;
@@ -130,7 +130,61 @@ pub fn function_spec(
         // The model knows the other functions the names must not clash with: set by the caller.
         local_names: Vec::new(),
         extensions: layer_extensions(&function.layers),
+        // Its destinations name other functions: set by the caller, which knows them.
+        event_invoke: Default::default(),
     })
+}
+
+/// The function's asynchronous invocation settings, its Lambda destinations resolved to the
+/// functions of `functions` they name (by name, logical id or ARN).
+pub fn event_invoke(
+    function: &Function,
+    functions: &[Function],
+    warnings: &mut Vec<String>,
+) -> EventInvokeConfig {
+    let settings = &function.event_invoke;
+    let defaults = EventInvokeConfig::default();
+    let mut destination = |d: &Option<sluice_template::Destination>| {
+        let d = d.as_ref()?;
+        let target = d.target.clone().unwrap_or_default();
+        if !d.kind.eq_ignore_ascii_case("Lambda") {
+            // The template load already said that this kind is not emulated.
+            return Some(Destination::NotEmulated(format!("{} {target}", d.kind)));
+        }
+        let name = target
+            .split_once(":function:")
+            .map_or(target.as_str(), |(_, rest)| rest);
+        let name = name.split(':').next().unwrap_or_default();
+        match functions
+            .iter()
+            .find(|f| f.name == name || f.logical_id == name)
+        {
+            Some(f) => Some(Destination::Function(f.name.clone())),
+            None => {
+                let s = &d.source;
+                warnings.push(format!(
+                    "Warning: {}:{}:{}: {}: function {target:?} is not in this template; Sluice logs the invocation record it would send",
+                    s.file.display(),
+                    s.line,
+                    s.col,
+                    s.property
+                ));
+                Some(Destination::NotEmulated(target))
+            }
+        }
+    };
+    EventInvokeConfig {
+        maximum_retry_attempts: settings
+            .maximum_retry_attempts
+            .unwrap_or(defaults.maximum_retry_attempts),
+        maximum_event_age: settings
+            .maximum_event_age_secs
+            .map_or(defaults.maximum_event_age, |s| {
+                Duration::from_secs(u64::from(s))
+            }),
+        on_success: destination(&settings.on_success),
+        on_failure: destination(&settings.on_failure),
+    }
 }
 
 /// `function` with its `.zip` layers unpacked into Sluice's cache, as Lambda unpacks them into

@@ -269,6 +269,7 @@ impl Generation {
                     f, &overrides, &state_dir, debug, &extra_env, notes,
                 )?;
                 spec.local_names = model.local_names(f);
+                spec.event_invoke = function_spec::event_invoke(f, &model.functions, notes);
                 Ok(spec)
             })
             .collect::<Result<Vec<_>, ServerError>>()?;

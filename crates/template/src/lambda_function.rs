@@ -129,6 +129,8 @@ pub(crate) fn read(
         code_uri_source: source_of("Code"),
         handler_source: source_of("Handler"),
         runtime_source: source_of("Runtime"),
+        // Set by an `AWS::Lambda::EventInvokeConfig` naming it, if any.
+        event_invoke: Default::default(),
     }))
 }
 

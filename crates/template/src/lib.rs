@@ -10,6 +10,7 @@ mod cors;
 mod document_conditions;
 mod error;
 mod event_api;
+mod event_invoke;
 mod function_url;
 mod gateway_responses;
 mod globals;
@@ -32,6 +33,7 @@ mod parameter_mapping;
 mod parameters;
 mod paths;
 mod plain_yaml;
+mod reference_check;
 mod request_validation;
 mod resource_types;
 mod resources;
@@ -46,11 +48,11 @@ pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
-    Code, Cors, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse, HttpApi, HttpIntegration,
-    HttpRoute, Integration, IntegrationResponse, InvokeMode, MapAction, MapTarget, Mapping,
-    MappingValue, Model, ParameterMap, ParameterMapping, Passthrough, PayloadFormat,
-    RequestValidation, ResponseMapping, RestApi, Route, Source, StartingPosition, StreamMapping,
-    Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
+    Code, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse,
+    HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse, InvokeMode, MapAction,
+    MapTarget, Mapping, MappingValue, Model, ParameterMap, ParameterMapping, Passthrough,
+    PayloadFormat, RequestValidation, ResponseMapping, RestApi, Route, Source, StartingPosition,
+    StreamMapping, Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

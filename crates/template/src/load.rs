@@ -203,6 +203,8 @@ fn compile(
     } else {
         BTreeMap::new()
     };
+    // Last, so the properties Sluice reads keep their own errors; this catches the rest.
+    crate::reference_check::check(&root, &resolver)?;
     crate::cors::guarded_preflights(&mut built.rest_apis, &mut auth);
     let mut model = Model {
         template_path,

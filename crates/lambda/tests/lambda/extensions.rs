@@ -75,6 +75,7 @@ fn function(dir: &Path) -> FunctionSpec {
         aliases: Vec::new(),
         local_names: Vec::new(),
         extensions: vec![dir.join("layer/extensions/recorder")],
+        event_invoke: Default::default(),
     }
 }
 

@@ -55,6 +55,7 @@ pub fn spec(name: &str, runtime: &str, handler: &str, dir: &str) -> FunctionSpec
         aliases: Vec::new(),
         local_names: Vec::new(),
         extensions: Vec::new(),
+        event_invoke: Default::default(),
     }
 }
 

@@ -5,12 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sluice_lambda::{invoke_api, Lambda, LambdaConfig};
+use sluice_lambda::{invoke_api, Destination, EventInvokeConfig, Lambda, LambdaConfig};
 
 use crate::harness::{python, Lines};
 
 /// A function that always fails, retried after `delays`, with its log lines.
 fn failing_function(delays: Vec<Duration>) -> (Arc<Lambda>, Arc<Lines>) {
+    failing_function_with(delays, EventInvokeConfig::default())
+}
+
+/// Like [`failing_function`], with `settings` and a `Recorder` function that prints each event
+/// it gets (`RECORD {json}`), for destinations.
+fn failing_function_with(
+    delays: Vec<Duration>,
+    settings: EventInvokeConfig,
+) -> (Arc<Lambda>, Arc<Lines>) {
     let lines = Arc::new(Lines::default());
     let cache = std::env::temp_dir().join(format!(
         "sluice-lambda-test-{}",
@@ -18,7 +27,10 @@ fn failing_function(delays: Vec<Duration>) -> (Arc<Lambda>, Arc<Lines>) {
     ));
     let mut config = LambdaConfig::new(cache, lines.clone());
     config.event_retry_delays = delays;
-    let lambda = Lambda::new(vec![python("Boom", "app.boom")], config).unwrap();
+    let mut boom = python("Boom", "app.boom");
+    boom.event_invoke = settings;
+    let recorder = python("Recorder", "app.record");
+    let lambda = Lambda::new(vec![boom, recorder], config).unwrap();
     (lambda, lines)
 }
 
@@ -99,5 +111,80 @@ async fn stopping_the_background_work_cancels_pending_retries() {
         1,
         "no retry after the background work stopped"
     );
+    lambda.shutdown().await;
+}
+
+/// The invocation record the `Recorder` destination printed, once it has.
+async fn recorded(lines: &Lines) -> serde_json::Value {
+    let record = || {
+        lines
+            .of("Recorder")
+            .iter()
+            .find_map(|l| l.strip_prefix("RECORD ").map(str::to_owned))
+    };
+    sluice_testkit::assert_eventually_async!(
+        within Duration::from_secs(20);
+        record().is_some(),
+        "the destination never got a record: {:?}", lines.of("Recorder")
+    );
+    serde_json::from_str(&record().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn maximum_retry_attempts_bounds_the_tries_and_the_failure_record_counts_them() {
+    // AWS (invocation-async-retain-records): after the last retry the OnFailure destination
+    // gets the record, condition RetriesExhausted, with the last error as its response.
+    let settings = EventInvokeConfig {
+        maximum_retry_attempts: 1,
+        on_failure: Some(Destination::Function("Recorder".to_owned())),
+        ..EventInvokeConfig::default()
+    };
+    let (lambda, lines) = failing_function_with(vec![Duration::from_millis(10); 2], settings);
+    let background = lambda.start_background();
+    let request_id = send_event(&lambda).await;
+    let record = recorded(&lines).await;
+    assert_eq!(runs(&lines), 2, "one attempt and the one retry allowed");
+    assert_eq!(record["version"], "1.0");
+    assert_eq!(
+        record["requestContext"],
+        serde_json::json!({
+            "requestId": request_id,
+            "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:Boom:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": 2,
+        })
+    );
+    assert_eq!(record["requestPayload"], serde_json::json!({}));
+    assert_eq!(
+        record["responseContext"],
+        serde_json::json!({"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"})
+    );
+    assert_eq!(record["responsePayload"]["errorType"], "ValueError");
+    let timestamp = record["timestamp"].as_str().unwrap();
+    assert!(
+        timestamp.len() == 24 && timestamp.ends_with('Z'),
+        "ISO 8601 with milliseconds: {timestamp}"
+    );
+    background.stop().await;
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_older_than_its_maximum_age_is_discarded_as_event_age_exceeded() {
+    // AWS: an event that stays queued longer than MaximumEventAgeInSeconds is discarded, and
+    // the OnFailure destination is told why.
+    let settings = EventInvokeConfig {
+        maximum_event_age: Duration::from_millis(100),
+        on_failure: Some(Destination::Function("Recorder".to_owned())),
+        ..EventInvokeConfig::default()
+    };
+    let (lambda, lines) = failing_function_with(vec![Duration::from_millis(500); 2], settings);
+    let background = lambda.start_background();
+    send_event(&lambda).await;
+    let record = recorded(&lines).await;
+    assert_eq!(record["requestContext"]["condition"], "EventAgeExceeded");
+    assert_eq!(record["requestContext"]["approximateInvokeCount"], 1);
+    assert_eq!(runs(&lines), 1, "the retry came too late to run");
+    background.stop().await;
     lambda.shutdown().await;
 }

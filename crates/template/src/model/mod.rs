@@ -103,6 +103,33 @@ pub struct Function {
     pub handler_source: Source,
     /// Where `Runtime` was written (the resource when it is absent), for a runtime Sluice cannot run.
     pub runtime_source: Source,
+    /// `EventInvokeConfig` (or an `AWS::Lambda::EventInvokeConfig` naming the function): how
+    /// asynchronous invocations are retried and where their records go.
+    pub event_invoke: EventInvoke,
+}
+
+/// A function's asynchronous invocation settings; `None` fields keep Lambda's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventInvoke {
+    /// `MaximumRetryAttempts` (0–2).
+    pub maximum_retry_attempts: Option<u32>,
+    /// `MaximumEventAgeInSeconds` (60–21600).
+    pub maximum_event_age_secs: Option<u32>,
+    /// `DestinationConfig.OnSuccess`.
+    pub on_success: Option<Destination>,
+    /// `DestinationConfig.OnFailure`.
+    pub on_failure: Option<Destination>,
+}
+
+/// Where asynchronous invocation records go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// `Lambda`, `SQS`, `SNS`, `EventBridge` or `S3` (SAM's `Type`, else read from the ARN).
+    pub kind: String,
+    /// The ARN (or a function's name), resolved; `None` when SAM creates the queue or topic.
+    pub target: Option<String>,
+    /// Where it was written.
+    pub source: Source,
 }
 
 /// Where a property was written, so a problem found after loading (a `CodeUri` folder that does

@@ -40,12 +40,21 @@ pub(super) fn function(
         )?
     };
     let code = code(id, resource, props, template_dir, warnings)?;
-    if props.properties.get("EventInvokeConfig").is_some() {
-        // AWS: it sets the asynchronous invocations' retries, maximum event age and
-        // destinations. Sluice keeps Lambda's defaults, so say so rather than drop it silently.
+    let event_invoke = match props.properties.get("EventInvokeConfig") {
+        Some(node) => {
+            crate::event_invoke::read(node, &props.path("EventInvokeConfig"), resolver, warnings)?
+        }
+        None => Default::default(),
+    };
+    if let Some(node) = props.properties.get("DeadLetterQueue") {
+        // AWS: discarded events go to the queue or topic. Sluice runs neither.
+        let source = resolver.source(node, &props.path("DeadLetterQueue"));
         warnings.push(format!(
-            "{}: not emulated yet (ignored); asynchronous invocations keep Lambda's default 2 retries and reach no destination",
-            props.path("EventInvokeConfig")
+            "{}:{}:{}: {}: dead-letter queues are not emulated yet; discarded events are only logged",
+            source.file.display(),
+            source.line,
+            source.col,
+            source.property
         ));
     }
     if let Some(node) = props.properties.get("FileSystemConfigs") {
@@ -153,6 +162,7 @@ pub(super) fn function(
         code_uri_source: source_of("CodeUri"),
         handler_source: source_of("Handler"),
         runtime_source: source_of("Runtime"),
+        event_invoke,
     }))
 }
 

@@ -52,6 +52,7 @@ pub(crate) fn build(
     let mut rest_apis = Vec::new();
     let mut tables = Vec::new();
     let mut events = Vec::new();
+    let mut invoke_configs = Vec::new();
     for (id, resource) in resources {
         let path = format!("Resources.{id}");
         if resource.entries().is_none() {
@@ -167,6 +168,8 @@ pub(crate) fn build(
             | "AWS::ApiGateway::GatewayResponse" => {}
             // Read by `stream_events`, in its own pass.
             "AWS::Lambda::EventSourceMapping" => {}
+            // Applied once every function is read (it may come before its function).
+            "AWS::Lambda::EventInvokeConfig" => invoke_configs.push((id, resource)),
             _ if AUTH_RESOURCE_TYPES.contains(&ty) => {}
             // Permissions and capacity change nothing locally: no warning to read past.
             _ if crate::resource_types::QUIET_TYPES.contains(&ty) => {}
@@ -174,6 +177,9 @@ pub(crate) fn build(
                 "{path}: resource type {ty} is not emulated yet (ignored)"
             )),
         }
+    }
+    for (id, resource) in invoke_configs {
+        event_invoke_config(id, resource, resolver, &mut functions, warnings)?;
     }
     served_names(&mut functions, warnings);
     if events.iter().any(|e| e.rest_api.is_none()) {
@@ -185,6 +191,44 @@ pub(crate) fn build(
         rest_apis,
         tables,
     })
+}
+
+/// An `AWS::Lambda::EventInvokeConfig`: its settings become those of the function its
+/// `FunctionName` names (whatever its `Qualifier`: Sluice runs one copy of the code).
+fn event_invoke_config(
+    id: &str,
+    resource: &Node,
+    resolver: &Resolver<'_>,
+    functions: &mut [Function],
+    warnings: &mut Vec<String>,
+) -> Result<(), TemplateError> {
+    let path = format!("Resources.{id}.Properties");
+    let Some(properties) = resource.get("Properties") else {
+        return Err(resolver.error(resource, &path, "FunctionName is required"));
+    };
+    let name_path = format!("{path}.FunctionName");
+    let Some(name_node) = properties.get("FunctionName") else {
+        return Err(resolver.error(properties, &name_path, "FunctionName is required"));
+    };
+    let name = resolver
+        .eval_string(name_node, &name_path)?
+        .unwrap_or_default();
+    // A name, an ARN or a partial ARN, as Lambda's API accepts.
+    let name = name
+        .split_once(":function:")
+        .map_or(name.as_str(), |(_, rest)| rest);
+    let name = name.split(':').next().unwrap_or_default();
+    let settings = crate::event_invoke::read(properties, &path, resolver, warnings)?;
+    match functions
+        .iter_mut()
+        .find(|f| f.name == name || f.logical_id == name)
+    {
+        Some(function) => function.event_invoke = settings,
+        None => warnings.push(format!(
+            "{name_path}: function {name:?} is not in this template; its EventInvokeConfig does nothing here"
+        )),
+    }
+    Ok(())
 }
 
 /// Gives each function a name no other function has, so every function runs.

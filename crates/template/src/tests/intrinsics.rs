@@ -1,6 +1,6 @@
 //! One test per intrinsic, short and long forms, nesting included.
 
-use super::{env_value, env_value_with, load_err};
+use super::{env_value, env_value_with, load, load_err};
 use crate::LoadOptions;
 
 const PARAMS: &str = "Parameters:
@@ -421,4 +421,93 @@ fn ref_of_an_api_key_is_its_aws_shaped_id() {
         model.functions[0].environment["V"],
         crate::auth_model::api_key_id("Key")
     );
+}
+
+/// A SAM template with a function `Fn` (alias `live`), an API `MyApi` and `outputs` appended.
+fn with_outputs(outputs: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      Events:
+        Get:
+          Type: Api
+          Properties: {{Path: /x, Method: get, RestApiId: !Ref MyApi}}
+        Implicit:
+          Type: Api
+          Properties: {{Path: /y, Method: get}}
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: !Ref Stage
+Outputs:
+{outputs}"
+    )
+}
+
+#[test]
+fn outputs_that_name_a_missing_resource_are_refused_as_cloudformation_refuses_them() {
+    // AWS: "Template format error: Unresolved resource dependencies [X] in the Outputs block of
+    // the template"; "Template error: instance of Fn::GetAtt references undefined resource X".
+    let err = load_err(&with_outputs("  Out:\n    Value: !Ref Missing\n"));
+    assert!(
+        err.starts_with("/app/template.yaml:26:12: Outputs.Out.Value: Ref to \"Missing\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("Unresolved resource dependencies [Missing] in the Outputs block"),
+        "{err}"
+    );
+    let err = load_err(&with_outputs("  Out:\n    Value: !GetAtt Missing.Arn\n"));
+    assert!(
+        err.contains("instance of Fn::GetAtt references undefined resource Missing"),
+        "{err}"
+    );
+    let err = load_err(&with_outputs(
+        "  Out:\n    Value: !Sub 'https://${Missing}.example.com/${Fn.Arn}'\n",
+    ));
+    assert!(err.contains("[Missing]"), "{err}");
+    let err = load_err(&with_outputs("  Out:\n    Value: !Sub '${Missing.Arn}'\n"));
+    assert!(err.contains("undefined resource Missing"), "{err}");
+}
+
+#[test]
+fn a_dotted_ref_sam_does_not_document_is_refused() {
+    // serverless-patterns PR #220: `Ref StateMachine.StateMachineName` failed with "Unresolved
+    // resource dependencies [StateMachine.StateMachineName]". `Fn.Arn` in a Ref is such a typo.
+    let err = load_err(&with_outputs("  Out:\n    Value: !Ref Fn.Arn\n"));
+    assert!(err.contains("[Fn.Arn]"), "{err}");
+    let err = load_err(&super::env_template("", "!Ref Fn.Arn", ""));
+    assert!(err.contains("\"Fn.Arn\""), "{err}");
+}
+
+#[test]
+fn what_sam_generates_and_documents_still_resolves() {
+    // SAM's "Generated AWS CloudFormation resources": referenceable properties and the logical
+    // ids of generated resources, plus parameters and pseudo parameters.
+    let model = load(&with_outputs(
+        "  A: {Value: !Ref Fn.Alias}
+  B: {Value: !Ref Fn.Version}
+  C: {Value: !GetAtt FnRole.Arn}
+  D: {Value: !Ref MyApi.Stage}
+  E: {Value: !Ref MyApi.Deployment}
+  F: {Value: !Ref ServerlessRestApi}
+  G: {Value: !Ref ServerlessRestApiProdStage}
+  H: {Value: !Sub 'https://${MyApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/${!literal}'}
+  I: {Value: !Sub ['${X}-${Fn.Arn}', {X: !Ref Stage}]}
+  J: {Value: !Ref MyApidevStage, Export: {Name: !Sub '${AWS::StackName}-api'}}
+  K: {Value: !Ref ServerlessDeploymentApplication}
+  L: {Value: !GetAtt CodeDeployServiceRole.Arn}
+",
+    ));
+    assert_eq!(model.functions.len(), 1);
 }

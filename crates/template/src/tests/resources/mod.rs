@@ -101,9 +101,9 @@ const FN: &str = "    Type: AWS::Serverless::Function
       Runtime: python3.12";
 
 #[test]
-fn event_invoke_config_warns_that_async_retries_and_destinations_are_not_emulated() {
+fn event_invoke_config_sets_retries_age_and_destinations() {
     // SAM's examples/2016-10-31/function_lambda_event_destinations: an OnSuccess Lambda
-    // destination Sluice never invokes.
+    // destination, read as the function's asynchronous settings.
     let model = load(&format!(
         "Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -111,20 +111,94 @@ Resources:
 {FN}
       EventInvokeConfig:
         MaximumRetryAttempts: 1
+        MaximumEventAgeInSeconds: 120
         DestinationConfig:
           OnSuccess:
             Type: Lambda
-            Destination: arn:aws:lambda:us-east-1:123456789012:function:other
+            Destination: !GetAtt Other.Arn
+  Other:
+{FN}
 "
     ));
-    assert_eq!(model.functions.len(), 1);
+    let settings = &model.functions[0].event_invoke;
+    assert_eq!(settings.maximum_retry_attempts, Some(1));
+    assert_eq!(settings.maximum_event_age_secs, Some(120));
+    let on_success = settings.on_success.as_ref().unwrap();
+    assert_eq!(on_success.kind, "Lambda");
+    assert_eq!(
+        on_success.target.as_deref(),
+        Some("arn:aws:lambda:us-east-1:123456789012:function:Other")
+    );
+    assert!(settings.on_failure.is_none());
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+}
+
+#[test]
+fn event_invoke_config_names_each_destination_it_cannot_deliver_to() {
+    // SAM creates the queue when `Destination` is absent; Sluice runs no SQS, so it says where.
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      DeadLetterQueue:
+        Type: SQS
+        TargetArn: arn:aws:sqs:us-east-1:123456789012:dlq
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure:
+            Type: SQS
+"
+    ));
     assert_eq!(
         model.warnings,
         vec![
-            "Resources.F.Properties.EventInvokeConfig: not emulated yet (ignored); asynchronous invocations keep Lambda's default 2 retries and reach no destination"
-                .to_string()
+            "/app/template.yaml:14:13: Resources.F.Properties.EventInvokeConfig.DestinationConfig.OnFailure: SQS destinations are not emulated yet; Sluice logs the invocation record it would send".to_string(),
+            "/app/template.yaml:9:9: Resources.F.Properties.DeadLetterQueue: dead-letter queues are not emulated yet; discarded events are only logged".to_string(),
         ]
     );
+}
+
+#[test]
+fn event_invoke_config_out_of_range_is_refused() {
+    // AWS (PutFunctionEventInvokeConfig): MaximumRetryAttempts 0–2.
+    let error = load_err(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      EventInvokeConfig:
+        MaximumRetryAttempts: 3
+"
+    ));
+    assert!(
+        error.contains("MaximumRetryAttempts must be a whole number from 0 to 2"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_lambda_event_invoke_config_resource_configures_the_function_it_names() {
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Config:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref F
+      Qualifier: $LATEST
+      MaximumRetryAttempts: 0
+      DestinationConfig:
+        OnFailure:
+          Destination: !GetAtt F.Arn
+  F:
+{FN}
+"
+    ));
+    let settings = &model.functions[0].event_invoke;
+    assert_eq!(settings.maximum_retry_attempts, Some(0));
+    assert_eq!(settings.on_failure.as_ref().unwrap().kind, "Lambda");
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
 }
 
 #[test]
