@@ -180,19 +180,12 @@ fn an_extension_sees_each_invocation_and_shutdown_on_ctrl_c() {
         lines[..5],
         [
             "registered Fn",
-            // Accepted as Lambda accepts a subscription; Sluice says it delivers nothing.
+            // Accepted as Lambda accepts a subscription (telemetry_api.rs checks the delivery).
             "telemetry 200 OK",
             "unknown route 404 NotFound",
             "no identifier 403 Extension.MissingExtensionIdentifier",
             "stranger 403 Extension.UnknownExtensionIdentifier",
         ]
-    );
-    assert!(
-        server
-            .wait_for_log("does not deliver telemetry or logs to extensions")
-            .is_some(),
-        "{:?}",
-        server.logs()
     );
     for id in &ids {
         assert!(lines.contains(&format!("INVOKE {id}")), "{lines:?}");
