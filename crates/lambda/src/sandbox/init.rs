@@ -11,7 +11,7 @@ use crate::runtime_api::RuntimeEvent;
 use super::extension_phases::{self, until, Waited};
 use super::function_error::{error_document, init_error, runtime_exited_in_init, InitFailure};
 use super::process::runtime_exited;
-use super::{Sandbox, INIT_LIMIT};
+use super::Sandbox;
 
 impl Sandbox {
     /// Init failed (`failure`) on the way to invocation `request_id`. As Lambda does: report it,
@@ -34,8 +34,15 @@ impl Sandbox {
             &failure,
         );
         let template = self.template.clone();
-        let fresh = match Sandbox::start_logging_to(template, self.init_type, self.log.clone())
-            .await
+        // AWS: the retried Init is bounded by the function's timeout, not Init's 10 seconds.
+        let limit = template.timeout;
+        let fresh = match Sandbox::start_logging_to(
+            template,
+            self.init_type,
+            self.log.clone(),
+            limit,
+        )
+        .await
         {
             Ok(fresh) => fresh,
             Err(e) => {
@@ -73,10 +80,14 @@ impl Sandbox {
             self.kill();
             return Err(failure);
         }
-        let limit = INIT_LIMIT.max(self.template.timeout);
-        let deadline = tokio::time::Instant::now() + limit;
+        // Init's time runs from the sandbox's start (it may have started ahead of demand).
+        let limit = self.init_limit;
+        let deadline = tokio::time::Instant::from_std(self.started) + limit;
         loop {
             let event = tokio::select! {
+                // What the runtime already said wins over a deadline passed meanwhile (a sandbox
+                // started ahead of demand is first waited on at its first invocation).
+                biased;
                 ev = self.channels.events.recv() => ev,
                 status = runtime_exited(&mut self.process) => {
                     self.healthy = false;

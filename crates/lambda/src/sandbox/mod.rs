@@ -59,8 +59,11 @@ pub(crate) use sandbox_template::SandboxTemplate;
 /// Where a sandbox hands a streamed response's head to the caller that takes one.
 pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
-/// AWS gives on-demand initialisation 10 seconds.
+/// AWS gives on-demand initialisation 10 seconds; one that takes longer is retried inside the
+/// first invocation, with the function's timeout.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// AWS: provisioned concurrency's Init may run 130 seconds, or the function's timeout if longer.
+const PROVISIONED_INIT_LIMIT: Duration = Duration::from_secs(130);
 /// How often, at most, a busy sandbox's peak memory is read again from `/proc`.
 const MEMORY_REFRESH: Duration = Duration::from_millis(100);
 
@@ -82,6 +85,14 @@ impl InitType {
             InitType::Provisioned => "provisioned-concurrency",
         }
     }
+
+    /// How long Lambda lets this kind of Init run ("Lambda execution environment lifecycle").
+    fn init_limit(self, timeout: Duration) -> Duration {
+        match self {
+            InitType::OnDemand => INIT_LIMIT,
+            InitType::Provisioned => PROVISIONED_INIT_LIMIT.max(timeout),
+        }
+    }
 }
 
 /// A started runtime process and its Runtime API listener.
@@ -101,6 +112,8 @@ pub(crate) struct Sandbox {
     output: Vec<Arc<PipeReader>>,
     log: FunctionLog,
     started: Instant,
+    /// How long this Init may run, from `started`.
+    init_limit: Duration,
     /// Set once the runtime first asks for work; reported on the first invocation only.
     init_duration: Option<Duration>,
     ready: bool,

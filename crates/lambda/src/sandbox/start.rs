@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::bootstrap::{check_startable, Launcher};
 use crate::extensions::api::Endpoint;
@@ -17,7 +17,7 @@ use super::output::PipeReader;
 use super::peer;
 use super::process::{SandboxProcess, Spawned};
 use super::user::SandboxUser;
-use super::{InitType, Sandbox, SandboxTemplate, StartError, INIT_LIMIT};
+use super::{InitType, Sandbox, SandboxTemplate, StartError};
 
 impl SandboxTemplate {
     /// The user sandboxes of `launcher` run as (`None`: Sluice's own), with `env` made theirs.
@@ -57,15 +57,17 @@ impl Sandbox {
         init_type: InitType,
     ) -> Result<Sandbox, StartError> {
         let log = FunctionLog::new(&template.function, template.sink.clone());
-        Sandbox::start_logging_to(template, init_type, log).await
+        let init_limit = init_type.init_limit(template.timeout);
+        Sandbox::start_logging_to(template, init_type, log, init_limit).await
     }
 
-    /// [`Sandbox::start`] writing to `log`: a sandbox Lambda resets to run Init again keeps
-    /// its log stream.
+    /// [`Sandbox::start`] writing to `log`, its Init allowed `init_limit`: a sandbox Lambda
+    /// resets to run Init again keeps its log stream.
     pub(super) async fn start_logging_to(
         template: Arc<SandboxTemplate>,
         init_type: InitType,
         log: FunctionLog,
+        init_limit: Duration,
     ) -> Result<Sandbox, StartError> {
         let launcher = template.launcher.resolved().await;
         check_startable(&launcher).map_err(StartError::Function)?;
@@ -125,7 +127,7 @@ impl Sandbox {
         let init_failure = if template.extensions.is_empty() {
             None
         } else {
-            let deadline = tokio::time::Instant::now() + INIT_LIMIT.max(template.timeout);
+            let deadline = tokio::time::Instant::from_std(started) + init_limit;
             extension_phases::wait_registered(&extensions.registry, deadline)
                 .await
                 .err()
@@ -168,6 +170,7 @@ impl Sandbox {
             output,
             log,
             started,
+            init_limit,
             init_duration: None,
             ready: false,
             reported_init: init_type == InitType::Provisioned,

@@ -296,3 +296,40 @@ async fn an_init_that_succeeds_on_its_second_run_serves_the_invocation() {
     );
     lambda.shutdown().await;
 }
+
+/// AWS ("Lambda execution environment lifecycle"): the Init phase is limited to 10 seconds,
+/// whatever the function's timeout; one that runs longer is reported as timed out and retried
+/// inside the first invocation, bounded by the function's timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_init_longer_than_ten_seconds_times_out_and_is_retried_in_the_invocation() {
+    let marker = std::env::temp_dir().join(format!(
+        "sluice-slow-init-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut spec = python("Slow", "slow_init.handler");
+    spec.timeout = std::time::Duration::from_secs(30);
+    spec.environment.insert(
+        "SLOW_MARKER".to_owned(),
+        marker.to_string_lossy().into_owned(),
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Slow", json!({})).await;
+    let _ = std::fs::remove_file(&marker);
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    assert_eq!(crate::harness::json(&inv), json!("ready"));
+    let id = &inv.request_id;
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            "first init, slow".to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: timeout".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\t")),
+        ],
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}
