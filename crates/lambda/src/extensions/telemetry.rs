@@ -421,9 +421,13 @@ impl Subscription {
 struct Subscriber {
     api: Api,
     types: Vec<Category>,
-    records: mpsc::UnboundedSender<Value>,
+    records: mpsc::Sender<Value>,
     flush: Arc<Notify>,
 }
+
+/// Records waiting for one subscriber at most; more are dropped (AWS drops records a subscriber
+/// cannot take in time, too), so a listener that never answers cannot grow Sluice's memory.
+const QUEUE_LIMIT: usize = 10_000;
 
 #[derive(Default)]
 struct Inner {
@@ -477,7 +481,7 @@ impl Telemetry {
     /// are delivered too (its own example extension handles `platform.initStart`, which only
     /// happened before it could subscribe).
     pub fn subscribe(&self, name: &str, api: Api, subscription: Subscription) {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(QUEUE_LIMIT);
         let flush = Arc::new(Notify::new());
         let task = tokio::spawn(deliver(
             rx,
@@ -585,14 +589,14 @@ impl Subscriber {
             return;
         }
         if let Some(record) = entry.worded(self.api) {
-            let _ = self.records.send(record);
+            let _ = self.records.try_send(record);
         }
     }
 }
 
 /// Batch records as `buffering` asks and POST each batch to `destination`.
 async fn deliver(
-    mut records: mpsc::UnboundedReceiver<Value>,
+    mut records: mpsc::Receiver<Value>,
     destination: http::Uri,
     buffering: Buffering,
     flush: Arc<Notify>,
