@@ -60,7 +60,7 @@ while True:
         sys.exit(0)
 "#;
 
-const HANDLER: &str = "def handler(event, context):\n    print('handler says hi')\n    if event.get('queryStringParameters'):\n        raise ValueError('asked to fail')\n    return {'statusCode': 200, 'body': context.aws_request_id}\n";
+const HANDLER: &str = "import logging\ndef handler(event, context):\n    print('handler says hi')\n    logging.getLogger().warning('logged hi')\n    if event.get('queryStringParameters'):\n        raise ValueError('asked to fail')\n    return {'statusCode': 200, 'body': context.aws_request_id}\n";
 
 fn project() -> (PathBuf, PathBuf) {
     let dir = fresh_dir("telemetry-api");
@@ -73,9 +73,11 @@ fn project() -> (PathBuf, PathBuf) {
     };
     write("layer/extensions/subscriber", SUBSCRIBER, 0o755);
     write("py/app.py", HANDLER, 0o644);
-    std::fs::create_dir_all(&records).unwrap();
-    // Sandboxes may run as another user (`nobody` when the tests run as root).
-    std::fs::set_permissions(&records, std::fs::Permissions::from_mode(0o777)).unwrap();
+    for folder in [records.clone(), records.join("json")] {
+        std::fs::create_dir_all(&folder).unwrap();
+        // Sandboxes may run as another user (`nobody` when the tests run as root).
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
     let template = format!(
         "Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -96,6 +98,19 @@ Resources:
           RECORDS: {records}
       Events:
         Get: {{Type: Api, Properties: {{Path: /py, Method: get}}}}
+  JsonFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: py/
+      LoggingConfig: {{LogFormat: JSON}}
+      Layers: [!Ref Ext]
+      Environment:
+        Variables:
+          RECORDS: {records}/json
+      Events:
+        Get: {{Type: Api, Properties: {{Path: /json, Method: get}}}}
 ",
         records = records.display(),
     );
@@ -239,6 +254,7 @@ fn subscribers_receive_lambdas_records_in_the_documented_shapes() {
             "platform.logsSubscription",
             "platform.start",
             "function",
+            "function",
             "platform.runtimeDone",
             "platform.end",
             "platform.report"
@@ -253,4 +269,31 @@ fn subscribers_receive_lambdas_records_in_the_documented_shapes() {
         serde_json::json!({"requestId": id, "status": "success"})
     );
     assert!(of_type(&logs, "platform.report")[0]["record"]["metrics"]["initDurationMs"].is_f64());
+}
+
+/// AWS: with `LogFormat: JSON` a function's log record reaches subscribers as the JSON object it
+/// is; a bare `print` stays text.
+#[test]
+fn json_format_logs_reach_subscribers_as_objects() {
+    let (template, records) = project();
+    let server = Server::start(sluice(), &template, &[]);
+    let ok = client().get(server.url("/json")).send().unwrap();
+    assert_eq!(ok.status(), 200);
+    let id = ok.text().unwrap();
+    let records = records.join("json");
+    let got = wait_received(&records, "telemetry", is_report_of(&id));
+    let lines: Vec<&Value> = of_type(&got, "function")
+        .into_iter()
+        .map(|r| &r["record"])
+        .collect();
+    assert!(
+        lines.contains(&&Value::from("handler says hi")),
+        "{lines:?}"
+    );
+    let logged = lines
+        .iter()
+        .find(|r| r["message"] == "logged hi")
+        .unwrap_or_else(|| panic!("no JSON record: {lines:?}"));
+    assert_eq!(logged["level"], "WARNING");
+    assert_eq!(logged["requestId"], id.as_str());
 }

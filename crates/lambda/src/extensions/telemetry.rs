@@ -265,7 +265,8 @@ impl Platform {
 #[derive(Debug, Clone)]
 enum Happened {
     Platform(Platform),
-    Line(Category, String),
+    /// A line, as its `record`: text, or the object a JSON-format log line holds.
+    Line(Category, Value),
 }
 
 #[derive(Debug, Clone)]
@@ -285,8 +286,8 @@ impl Entry {
     fn worded(&self, api: Api) -> Option<Value> {
         let (kind, record) = match &*self.what {
             Happened::Platform(platform) => platform.worded(api)?,
-            Happened::Line(Category::Function, line) => ("function", line.as_str().into()),
-            Happened::Line(_, line) => ("extension", line.as_str().into()),
+            Happened::Line(Category::Function, line) => ("function", line.clone()),
+            Happened::Line(_, line) => ("extension", line.clone()),
         };
         Some(json!({ "time": self.time, "type": kind, "record": record }))
     }
@@ -446,6 +447,8 @@ pub(crate) struct Telemetry {
     /// Whether anything is to be recorded (Init not over yet, or a subscriber): lines are
     /// dropped without taking the lock otherwise.
     active: AtomicBool,
+    /// The function logs in Lambda's JSON format (`AWS_LAMBDA_LOG_FORMAT=JSON`).
+    json_logs: bool,
 }
 
 impl std::fmt::Debug for Telemetry {
@@ -454,21 +457,17 @@ impl std::fmt::Debug for Telemetry {
     }
 }
 
-impl Default for Telemetry {
-    fn default() -> Self {
-        Telemetry::new()
-    }
-}
-
 impl Telemetry {
-    /// A sandbox's telemetry, at the start of its Init.
-    pub fn new() -> Telemetry {
+    /// A sandbox's telemetry, at the start of its Init; `json_logs` when the function logs in
+    /// Lambda's JSON format.
+    pub fn new(json_logs: bool) -> Telemetry {
         Telemetry {
             inner: Mutex::new(Inner {
                 init_records: Some(Vec::new()),
                 ..Inner::default()
             }),
             active: AtomicBool::new(true),
+            json_logs,
         }
     }
 
@@ -539,7 +538,8 @@ impl Telemetry {
     /// Record a line the runtime (`Function`) or an extension (`Extension`) wrote.
     pub fn line(&self, category: Category, line: &str) {
         if self.active.load(Ordering::Acquire) {
-            self.record(Happened::Line(category, line.to_owned()));
+            let record = line_record(self.json_logs && category == Category::Function, line);
+            self.record(Happened::Line(category, record));
         }
     }
 
@@ -592,6 +592,18 @@ impl Subscriber {
             let _ = self.records.try_send(record);
         }
     }
+}
+
+/// A line's `record`. AWS: with the JSON log format a function's log record is the JSON object
+/// itself (the lambda-extension crate's `with_telemetry_record_type` exists for it); anything
+/// else, as text.
+fn line_record(json_logs: bool, line: &str) -> Value {
+    if json_logs && line.starts_with('{') {
+        if let Ok(object @ Value::Object(_)) = serde_json::from_str(line) {
+            return object;
+        }
+    }
+    line.into()
 }
 
 /// Batch records as `buffering` asks and POST each batch to `destination`.
@@ -744,6 +756,17 @@ mod tests {
                 (400, "ValidationError")
             );
         }
+    }
+
+    #[test]
+    fn json_format_function_lines_are_objects() {
+        let line = r#"{"level":"INFO","message":"hi"}"#;
+        assert_eq!(
+            line_record(true, line),
+            json!({"level": "INFO", "message": "hi"})
+        );
+        assert_eq!(line_record(false, line), json!(line));
+        assert_eq!(line_record(true, "plain print"), json!("plain print"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::extensions::Registry;
 async fn start() -> (RuntimeApi, RuntimeChannels) {
     let endpoint = Arc::new(Endpoint {
         registry: Arc::new(Registry::new(Vec::new())),
-        telemetry: Arc::new(crate::extensions::Telemetry::new()),
+        telemetry: Arc::new(crate::extensions::Telemetry::new(false)),
         function: FunctionInfo {
             name: "f".to_owned(),
             handler: "h".to_owned(),

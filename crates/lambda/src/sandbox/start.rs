@@ -88,7 +88,11 @@ impl Sandbox {
             .map(|p| extension_name(p))
             .collect();
         let registry = Arc::new(Registry::new(names));
-        let telemetry = Arc::new(Telemetry::new());
+        let json_logs = template
+            .env
+            .get("AWS_LAMBDA_LOG_FORMAT")
+            .is_some_and(|f| f.eq_ignore_ascii_case("JSON"));
+        let telemetry = Arc::new(Telemetry::new(json_logs));
         telemetry.platform(|| Platform::InitStart {
             init_type: init_type.env_value(),
             function: template.function.clone(),
