@@ -21,7 +21,12 @@ pub(crate) struct FunctionLog {
     stream: Arc<str>,
     sink: Arc<dyn LogSink>,
     tail: Arc<Mutex<String>>,
+    /// Also given each line (the Telemetry API's `function` and `extension` records).
+    tap: Option<LineTap>,
 }
+
+/// Something else that wants each line of a log.
+type LineTap = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl FunctionLog {
     /// A fresh log stream of `version` of `function`.
@@ -31,6 +36,15 @@ impl FunctionLog {
             stream: log_stream_name(version).into(),
             sink,
             tail: Arc::new(Mutex::new(String::new())),
+            tap: None,
+        }
+    }
+
+    /// The same log, whose lines are also given to `tap`.
+    pub fn tapped(&self, tap: impl Fn(&str) + Send + Sync + 'static) -> FunctionLog {
+        FunctionLog {
+            tap: Some(Arc::new(tap)),
+            ..self.clone()
         }
     }
 
@@ -42,6 +56,9 @@ impl FunctionLog {
     /// Record one line (without its newline).
     pub fn line(&self, line: &str) {
         self.sink.stream_line(&self.function, &self.stream, line);
+        if let Some(tap) = &self.tap {
+            tap(line);
+        }
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         tail.push_str(line);
         tail.push('\n');

@@ -447,9 +447,9 @@ fn locate(function: &Function) -> Result<Located, ServerError> {
         ));
     };
     let (runs, built_binary) = match family {
-        Some(RuntimeFamily::Python) => (module_file(function, &dir, &handler, &["py"])?, None),
+        Some(RuntimeFamily::Python) => (managed_module(function, &dir, &handler, &["py"])?, None),
         Some(RuntimeFamily::Node) => (
-            module_file(function, &dir, &handler, &["js", "mjs", "cjs"])?,
+            managed_module(function, &dir, &handler, &["js", "mjs", "cjs"])?,
             None,
         ),
         Some(RuntimeFamily::Provided) => provided_executable(function, &dir)?,
@@ -471,6 +471,30 @@ fn single_file_handler(file: &Path, handler: &mut String) {
     };
     let function_name = handler.rsplit_once('.').map_or("handler", |(_, f)| f);
     *handler = format!("{stem}.{function_name}");
+}
+
+/// What a python or node function runs: its `Handler`'s module, or, with a wrapper script, what
+/// the wrapper makes of the `Handler`. AWS: the runtime starts through `AWS_LAMBDA_EXEC_WRAPPER`,
+/// which may ignore the runtime's own command line (the Lambda Web Adapter's documented layer runs
+/// `exec "$LAMBDA_TASK_ROOT/$_HANDLER"` with `Handler: run.sh`), so a Handler naming no module
+/// is no error there.
+fn managed_module(
+    function: &Function,
+    dir: &Path,
+    handler: &str,
+    extensions: &[&str],
+) -> Result<String, ServerError> {
+    let wrapper = function
+        .environment
+        .get("AWS_LAMBDA_EXEC_WRAPPER")
+        .filter(|w| !w.is_empty());
+    match (module_file(function, dir, handler, extensions), wrapper) {
+        (Err(_), Some(wrapper)) => Ok(format!(
+            "{} through the wrapper {wrapper}",
+            dir.join(handler).display()
+        )),
+        (found, _) => found,
+    }
 }
 
 /// The module file a python or node `Handler` (`path/module.function`) names, under `dir`.

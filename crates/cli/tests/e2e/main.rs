@@ -41,6 +41,7 @@ mod runtime_clients;
 mod sam_parity;
 mod sam_templates;
 mod services;
+mod telemetry_api;
 mod validate_command;
 
 use std::path::{Path, PathBuf};

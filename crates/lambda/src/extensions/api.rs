@@ -5,14 +5,13 @@
 //! Extensions API types (`Extension.UnknownExtensionIdentifier`, ...), as the Runtime Interface
 //! Emulator and Lambda answer them.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
 use super::registry::{Refusal, Registry};
+use super::telemetry::{Api, Subscription, Telemetry};
 
 const EXTENSION_PREFIX: &str = "/2020-01-01/extension/";
 const TELEMETRY_PATH: &str = "/2022-07-01/telemetry";
@@ -23,9 +22,6 @@ const ERROR_TYPE_HEADER: &str = "Lambda-Extension-Function-Error-Type";
 const ACCEPT_FEATURE_HEADER: &str = "Lambda-Extension-Accept-Feature";
 /// Registration and error bodies are small JSON documents.
 const BODY_LIMIT: usize = 1024 * 1024;
-
-/// Said once per process: telemetry is accepted but never delivered.
-static SAID_TELEMETRY: AtomicBool = AtomicBool::new(false);
 
 /// What the register response describes (the function, as `register` returns it).
 #[derive(Debug, Clone)]
@@ -58,20 +54,19 @@ pub(crate) struct Endpoint {
     pub registry: std::sync::Arc<Registry>,
     /// What `register` answers.
     pub function: FunctionInfo,
+    /// The Telemetry and Logs API subscriptions.
+    pub telemetry: std::sync::Arc<Telemetry>,
 }
 
 impl Endpoint {
     /// Serve one Extensions API request.
     pub async fn serve(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        serve(&self.registry, &self.function, req).await
+        serve(self, req).await
     }
 }
 
-async fn serve(
-    registry: &Registry,
-    function: &FunctionInfo,
-    req: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+async fn serve(endpoint: &Endpoint, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let registry = &endpoint.registry;
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let headers = req.headers().clone();
@@ -111,7 +106,7 @@ async fn serve(
     if action == Some("register") {
         return register(
             registry,
-            function,
+            &endpoint.function,
             header(NAME_HEADER),
             header(ACCEPT_FEATURE_HEADER),
             &body,
@@ -150,7 +145,7 @@ async fn serve(
                 Err(refusal) => refused(refusal),
             }
         }
-        _ => subscribe(registry, &id, &path),
+        _ => subscribe(endpoint, &id, &path, &body),
     }
 }
 
@@ -245,21 +240,26 @@ async fn next(registry: &Registry, id: &str) -> Response<Full<Bytes>> {
     }
 }
 
-/// `PUT /2022-07-01/telemetry` and `/logs`: accepted as Lambda accepts a subscription, but no
-/// telemetry is ever delivered; said once in Sluice's log.
-fn subscribe(registry: &Registry, id: &str, path: &str) -> Response<Full<Bytes>> {
-    let name = match registry.name_of(id) {
+/// `PUT /2022-07-01/telemetry` and `/logs`: the extension's listener gets the records it asks
+/// for from now on (and Init's so far), in batches. AWS answers a subscription with `OK`.
+fn subscribe(endpoint: &Endpoint, id: &str, path: &str, body: &Bytes) -> Response<Full<Bytes>> {
+    let name = match endpoint.registry.name_of(id) {
         Ok(name) => name,
         Err(refusal) => return refused(refusal),
     };
-    if !SAID_TELEMETRY.swap(true, Ordering::Relaxed) {
-        // AWS: the subscriber's endpoint receives platform, function and extension records.
-        // Sluice: the subscription is accepted so extensions start normally; nothing is sent.
-        tracing::warn!(
-            "extension {name} subscribed to the {} API: Sluice accepts the subscription but does not deliver telemetry or logs to extensions",
-            if path.starts_with(TELEMETRY_PATH) { "Telemetry" } else { "Logs" }
-        );
-    }
+    let subscription = match Subscription::parse(body) {
+        Ok(subscription) => subscription,
+        Err(refusal) => {
+            tracing::warn!("extension {name} could not subscribe: {}", refusal.message);
+            return refused(refusal);
+        }
+    };
+    let api = if path.starts_with(TELEMETRY_PATH) {
+        Api::Telemetry
+    } else {
+        Api::Logs
+    };
+    endpoint.telemetry.subscribe(&name, api, subscription);
     let mut response = Response::new(Full::new(Bytes::from_static(b"OK")));
     *response.status_mut() = StatusCode::OK;
     response

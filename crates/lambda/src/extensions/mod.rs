@@ -2,15 +2,18 @@
 //! `/opt/extensions`) that speak the Extensions API on the sandbox's Runtime API listener, internal
 //! ones the runtime process registers, and wrapper scripts (`AWS_LAMBDA_EXEC_WRAPPER`).
 //!
-//! [`registry`] is the lifecycle state, [`api`] the HTTP endpoints over it, [`wrapper`] the
-//! runtime's start through a wrapper script. The sandbox's supervisor drives the phases.
+//! [`registry`] is the lifecycle state, [`api`] the HTTP endpoints over it, [`telemetry`] the
+//! Telemetry and Logs API subscriptions and their deliveries, [`wrapper`] the runtime's start
+//! through a wrapper script. The sandbox's supervisor drives the phases.
 
 pub(crate) mod api;
 pub(crate) mod registry;
+pub(crate) mod telemetry;
 pub(crate) mod wrapper;
 
 pub(crate) use api::FunctionInfo;
 pub(crate) use registry::{Event, EventKind, Failure, Registry, ShutdownReason};
+pub(crate) use telemetry::Telemetry;
 
 use std::time::Duration;
 

@@ -12,6 +12,7 @@ use crate::extensions::Registry;
 async fn start() -> (RuntimeApi, RuntimeChannels) {
     let endpoint = Arc::new(Endpoint {
         registry: Arc::new(Registry::new(Vec::new())),
+        telemetry: Arc::new(crate::extensions::Telemetry::new(false)),
         function: FunctionInfo {
             version: "$LATEST",
             name: "f".to_owned(),

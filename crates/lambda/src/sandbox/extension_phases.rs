@@ -21,6 +21,8 @@ pub(crate) struct PendingReport {
     pub(super) deadline: tokio::time::Instant,
     pub(super) init_duration: Option<Duration>,
     pub(super) status: ReportStatus,
+    /// The function's own error type, when it returned an error (for the Telemetry API).
+    pub(super) function_error: Option<Option<String>>,
 }
 
 /// How a wait on the extensions ended.
@@ -138,6 +140,8 @@ pub(super) async fn shutdown_phase(
         return;
     }
     extensions.begin_shutdown();
+    // AWS: what is buffered reaches subscribers before the environment ends.
+    extensions.telemetry.flush();
     let event = Event::shutdown(reason, epoch_ms(deadline));
     if extensions.registry.dispatch(EventKind::Shutdown, || event) > 0 {
         let registry = &extensions.registry;

@@ -12,13 +12,16 @@ use super::output::PipeReader;
 use super::process::{SandboxProcess, Spawned, StartError};
 use super::user::SandboxUser;
 use crate::bootstrap::Launcher;
-use crate::extensions::Registry;
+use crate::extensions::telemetry::Category;
+use crate::extensions::{Registry, Telemetry};
 use crate::invocation_log::FunctionLog;
 
 /// The external extension processes of one sandbox (killed with it).
 pub(crate) struct ExtensionProcesses {
     /// The lifecycle state the Extensions API moves.
     pub registry: Arc<Registry>,
+    /// The Telemetry and Logs API subscriptions.
+    pub telemetry: Arc<Telemetry>,
     /// Held so their processes live as long as the sandbox.
     _processes: Vec<SandboxProcess>,
     output: Vec<Arc<PipeReader>>,
@@ -39,6 +42,7 @@ impl ExtensionProcesses {
     pub fn spawn(
         paths: &[PathBuf],
         registry: Arc<Registry>,
+        telemetry: Arc<Telemetry>,
         env: &BTreeMap<String, String>,
         containment: &Arc<Containment>,
         user: Option<&SandboxUser>,
@@ -47,6 +51,8 @@ impl ExtensionProcesses {
         let shutting_down = Arc::new(AtomicBool::new(false));
         let mut processes = Vec::new();
         let mut output = Vec::new();
+        let tap = telemetry.clone();
+        let log = &log.tapped(move |line| tap.line(Category::Extension, line));
         for path in paths {
             let name = extension_name(path);
             // AWS: extensions run from `/opt/extensions`; here, the layer's folder is `/opt`.
@@ -99,6 +105,7 @@ impl ExtensionProcesses {
         }
         Ok(ExtensionProcesses {
             registry,
+            telemetry,
             _processes: processes,
             output,
             shutting_down,

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::extensions::telemetry::{Platform, Status};
 use crate::extensions::Registry;
 use crate::invocation_log::{init_report_line, InitPhase};
 use crate::runtime_api::RuntimeEvent;
@@ -104,6 +105,9 @@ impl Sandbox {
         }
         loop {
             let event = tokio::select! {
+                // What the runtime already said wins over a deadline passed meanwhile (a sandbox
+                // started ahead of demand is first waited on at its first invocation).
+                biased;
                 ev = self.channels.events.recv() => ev,
                 status = runtime_exited(&mut self.process) => {
                     self.healthy = false;
@@ -125,13 +129,26 @@ impl Sandbox {
             };
             match event {
                 Some(RuntimeEvent::Ready { at }) => {
+                    let init_type = self.init_type.env_value();
+                    let telemetry = self.extensions.telemetry.clone();
+                    telemetry.platform(|| Platform::InitRuntimeDone {
+                        init_type,
+                        status: Status::Success,
+                    });
                     // AWS: Init ends when the runtime and every extension have called `next`.
                     let at = self
                         .wait_extensions_ready(request_id, deadline, limit)
                         .await?
                         .unwrap_or(at);
                     self.ready = true;
-                    self.init_duration = Some(at.saturating_duration_since(self.started));
+                    let took = at.saturating_duration_since(self.started);
+                    self.init_duration = Some(took);
+                    telemetry.platform(|| Platform::InitReport {
+                        init_type,
+                        status: Status::Success,
+                        duration: took,
+                    });
+                    telemetry.init_ended();
                     return Ok(());
                 }
                 Some(RuntimeEvent::InitError { error_type, body }) => {

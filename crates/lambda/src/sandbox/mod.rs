@@ -33,6 +33,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
+use crate::extensions::telemetry::{Platform, Status};
 use crate::extensions::{Event, EventKind, Registry, ShutdownReason};
 use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
 use crate::memory;
@@ -58,7 +59,8 @@ pub(crate) use sandbox_template::SandboxTemplate;
 /// Where a sandbox hands a streamed response's head to the caller that takes one.
 pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
 
-/// AWS gives on-demand initialisation 10 seconds.
+/// AWS gives on-demand initialisation 10 seconds; one that takes longer is retried inside the
+/// first invocation, with the function's timeout.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
 /// AWS gives a provisioned sandbox's Init 130 seconds, or the function's timeout if longer.
 const PROVISIONED_INIT_LIMIT: Duration = Duration::from_secs(130);
@@ -275,6 +277,11 @@ impl Sandbox {
         };
         self.log
             .line(&invocation_log::start_line_of(&request_id, version));
+        self.extensions.telemetry.platform(|| Platform::Start {
+            request_id: request_id.clone(),
+            version: version.to_owned(),
+            trace_id: trace_id.clone(),
+        });
         let invoke_started = invoke_began.unwrap_or_else(Instant::now);
         let outcome = match ready {
             Err(failure) => {
@@ -303,6 +310,21 @@ impl Sandbox {
                 .await
             }
         };
+        let function_error = outcome
+            .function_error
+            .then(|| function_error_type(&outcome.payload));
+        if self.extensions.telemetry.is_active() {
+            // What the runtime wrote before answering precedes its runtimeDone, as on Lambda.
+            self.flush_output();
+        }
+        self.extensions
+            .telemetry
+            .platform(|| Platform::RuntimeDone {
+                request_id: request_id.clone(),
+                status: telemetry_status(&outcome.status, function_error.as_ref()),
+                duration: invoke_started.elapsed(),
+                produced_bytes: (!outcome.function_error).then_some(outcome.payload.len()),
+            });
         let mut invocation = Invocation {
             request_id: request_id.clone(),
             payload: outcome.payload,
@@ -317,6 +339,7 @@ impl Sandbox {
             deadline: tokio::time::Instant::from_std(invoke_started) + self.template.timeout,
             init_duration,
             status: outcome.status,
+            function_error,
         };
         if self.healthy && !self.extensions.registry.all_done() {
             self.flush_output();
@@ -341,6 +364,7 @@ impl Sandbox {
             invoke_started,
             init_duration,
             mut status,
+            function_error,
             ..
         } = pending;
         let duration = invoke_started.elapsed();
@@ -375,8 +399,22 @@ impl Sandbox {
             status,
         };
         self.log.line(&invocation_log::report_line(&report));
+        let figures = report.figures();
+        let telemetry = &self.extensions.telemetry;
+        telemetry.platform(|| Platform::End {
+            request_id: request_id.clone(),
+        });
+        telemetry.platform(|| Platform::Report {
+            request_id: request_id.clone(),
+            status: telemetry_status(&report.status, function_error.as_ref()),
+            duration,
+            billed_ms: figures.billed_ms,
+            memory_mb: figures.memory_mb,
+            max_memory_mb: report.max_memory_used_mb,
+            init_duration,
+        });
         self.last_used = Instant::now();
-        report.figures()
+        figures
     }
 
     /// Hand the invocation to the runtime and wait for its answer, its death, or the timeout,
@@ -643,6 +681,29 @@ impl Sandbox {
         self.healthy = false;
         self.containment.kill_all();
     }
+}
+
+/// The `status` of the Telemetry API's records: a function's own error is `error` (with its
+/// `errorType`), a runtime's failure `failure`.
+fn telemetry_status(status: &ReportStatus, function_error: Option<&Option<String>>) -> Status {
+    match (status, function_error) {
+        (ReportStatus::Timeout, _) => Status::Timeout,
+        (ReportStatus::Error(kind), _) => Status::Failure(kind.clone()),
+        (ReportStatus::Success, Some(kind)) => Status::Error(kind.clone()),
+        (ReportStatus::Success, None) => Status::Success,
+    }
+}
+
+/// The `errorType` of a function's error document, if it has one.
+fn function_error_type(payload: &Bytes) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ErrorDocument {
+        #[serde(rename = "errorType")]
+        error_type: Option<String>,
+    }
+    serde_json::from_slice::<ErrorDocument>(payload)
+        .ok()?
+        .error_type
 }
 
 /// What a caller chose about an invocation that reaches the runtime with it.

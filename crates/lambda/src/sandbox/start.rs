@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use crate::bootstrap::{check_startable, Launcher};
 use crate::extensions::api::Endpoint;
-use crate::extensions::{wrapper, Registry};
+use crate::extensions::telemetry::{Category, Platform};
+use crate::extensions::{wrapper, Registry, Telemetry};
 use crate::invocation_log::FunctionLog;
 use crate::runtime_api::{AnyPeer, PeerCheck, RuntimeApi};
 
@@ -89,9 +90,19 @@ impl Sandbox {
             .map(|p| extension_name(p))
             .collect();
         let registry = Arc::new(Registry::new(names));
+        let json_logs = template
+            .env
+            .get("AWS_LAMBDA_LOG_FORMAT")
+            .is_some_and(|f| f.eq_ignore_ascii_case("JSON"));
+        let telemetry = Arc::new(Telemetry::new(json_logs));
+        telemetry.platform(|| Platform::InitStart {
+            init_type: init_type.env_value(),
+            function: template.function.clone(),
+        });
         let endpoint = Arc::new(Endpoint {
             registry: registry.clone(),
             function: template.function_info.clone(),
+            telemetry: telemetry.clone(),
         });
         let (api, channels) = RuntimeApi::start(template.function_arn.clone(), peers, endpoint)
             .await
@@ -113,6 +124,7 @@ impl Sandbox {
         let extensions = ExtensionProcesses::spawn(
             &template.extensions,
             registry,
+            telemetry.clone(),
             &env,
             &containment,
             user,
@@ -144,9 +156,11 @@ impl Sandbox {
                 None => SandboxProcess::spawn(&launcher, &env, containment.clone(), user)?,
             };
             process = Some(runtime);
+            let tap = telemetry.clone();
+            let runtime_log = log.tapped(move |line| tap.line(Category::Function, line));
             for fd in [stdout, stderr] {
                 output.push(
-                    PipeReader::spawn(fd, log.clone())
+                    PipeReader::spawn(fd, runtime_log.clone())
                         .map_err(StartError::host("cannot watch the runtime's output"))?,
                 );
             }
