@@ -10,7 +10,7 @@ mod store;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
-use sluice_lambda::LogSink;
+use sluice_lambda::{InitLine, LogSink};
 
 pub use filter_pattern::FilterPattern;
 pub use filter_pattern::FilterPatternError;
@@ -127,6 +127,16 @@ impl LogSink for FunctionLogs {
     fn stream_line(&self, function: &str, stream: &Arc<str>, line: &str) {
         self.terminal.line(function, line);
         self.keep(function, stream.clone(), line);
+    }
+
+    fn init_line(&self, function: &str, stream: &Arc<str>, line: &InitLine<'_>) {
+        self.terminal.line(function, line.text);
+        let (group, json) = self.known(function);
+        let event = json
+            .then(|| json_format::init_event(function, line, &iso_now()))
+            .flatten();
+        let text = event.as_deref().unwrap_or(line.text);
+        self.store.append_shared(group, stream.clone(), text);
     }
 
     fn invoked(&self, function: &str, invocation: &sluice_lambda::Invocation) {
