@@ -489,3 +489,60 @@ Resources:
         .count();
     assert_eq!(starts, 1, "{messages:#?}");
 }
+
+/// AWS (docs, "Log-level filtering"): with the JSON log format, Lambda drops its own records
+/// below `SystemLogLevel` (START, REPORT of a success and INIT_START are INFO) and the
+/// function's JSON objects below `ApplicationLogLevel` by their `"level"` key; output that is no
+/// JSON object is kept. Sluice stored everything.
+#[test]
+fn json_format_records_below_the_log_levels_are_not_stored() {
+    let dir = fresh_dir("json-levels-app");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Quiet:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Runtime: python3.12
+      Handler: app.handler
+      LoggingConfig:
+        LogFormat: JSON
+        ApplicationLogLevel: WARN
+        SystemLogLevel: WARN
+      Events:
+        Get: {Type: Api, Properties: {Path: /quiet, Method: GET}}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        r#"import json
+
+def handler(event, context):
+    print(json.dumps({"level": "debug", "msg": "a debug object"}))
+    print(json.dumps({"msg": "an object without a level"}))
+    print(json.dumps({"level": "error", "msg": "an error object"}))
+    print("plain text stays")
+    return {"statusCode": 200, "body": "ok"}
+"#,
+    )
+    .unwrap();
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("json-levels-state");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    let response = client().get(server.url("/quiet")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let messages = logged_messages(&template, &state, "Quiet");
+    let text = format!("{messages:?}");
+    assert!(text.contains("an error object"), "{text}");
+    assert!(text.contains("plain text stays"), "{text}");
+    assert!(!text.contains("a debug object"), "{text}");
+    assert!(!text.contains("an object without a level"), "{text}");
+    assert!(
+        !messages.iter().any(|m| m["type"].as_str().is_some()),
+        "no platform record reaches WARN: {messages:#?}"
+    );
+}

@@ -12,7 +12,7 @@ use sluice_lambda::InitLine;
 /// What to store for `line` of a JSON-format function: `Some(Some(event))` for a platform line,
 /// `Some(None)` for one Lambda does not write in JSON (END), `None` for the function's own line
 /// (stored as written).
-pub fn platform_event(line: &str, time: &str) -> Option<Option<String>> {
+pub fn platform_event(line: &str, time: &str) -> Option<Option<Value>> {
     if let Some(rest) = line.strip_prefix("START RequestId: ") {
         let (request_id, version) = rest.split_once(" Version: ").unwrap_or((rest, "$LATEST"));
         let record = json!({"requestId": request_id.trim(), "version": version.trim()});
@@ -67,7 +67,7 @@ pub fn platform_event(line: &str, time: &str) -> Option<Option<String>> {
 
 /// The JSON event of `function`'s Init line `init`, as `time`; `None` for a line that is not
 /// one of Lambda's Init lines.
-pub fn init_event(function: &str, init: &InitLine<'_>, time: &str) -> Option<String> {
+pub fn init_event(function: &str, init: &InitLine<'_>, time: &str) -> Option<Value> {
     if let Some(rest) = init.text.strip_prefix("INIT_START ") {
         return Some(init_start(function, init, rest, time));
     }
@@ -79,7 +79,7 @@ pub fn init_event(function: &str, init: &InitLine<'_>, time: &str) -> Option<Str
 /// AWS (recorded in JSON-format CloudWatch logs, 2024): `{"initializationType": "on-demand",
 /// "phase": "init", "runtimeVersion": "nodejs:20.v22", "runtimeVersionArn": "arn:aws:lambda:
 /// us-east-1::runtime:…", "functionName": "hello-world", "functionVersion": "$LATEST"}`.
-fn init_start(function: &str, init: &InitLine<'_>, fields: &str, time: &str) -> String {
+fn init_start(function: &str, init: &InitLine<'_>, fields: &str, time: &str) -> Value {
     let mut record = json!({
         "initializationType": init.initialization_type,
         "phase": "init",
@@ -104,7 +104,7 @@ fn init_start(function: &str, init: &InitLine<'_>, fields: &str, time: &str) -> 
 /// sandbox's: `provisioned-concurrency` for a provisioned one, `on-demand` otherwise, a sandbox
 /// Sluice starts ahead of demand included, as its `AWS_LAMBDA_INITIALIZATION_TYPE` says),
 /// `phase`, `status`, `errorType` when there is one, and `metrics.durationMs`.
-fn init_report(fields: &str, initialization_type: &str, time: &str) -> String {
+fn init_report(fields: &str, initialization_type: &str, time: &str) -> Value {
     let mut record = json!({"initializationType": initialization_type, "status": "success"});
     let mut metrics = Map::new();
     for part in fields.split('\t') {
@@ -128,8 +128,8 @@ fn init_report(fields: &str, initialization_type: &str, time: &str) -> String {
     event(time, "platform.initReport", record)
 }
 
-fn event(time: &str, kind: &str, record: Value) -> String {
-    json!({"time": time, "type": kind, "record": record}).to_string()
+fn event(time: &str, kind: &str, record: Value) -> Value {
+    json!({"time": time, "type": kind, "record": record})
 }
 
 #[cfg(test)]
@@ -139,10 +139,9 @@ mod tests {
     use sluice_lambda::InitLine;
 
     fn parsed(line: &str) -> Value {
-        let text = platform_event(line, "2026-01-01T00:00:00.000Z")
+        platform_event(line, "2026-01-01T00:00:00.000Z")
             .flatten()
-            .expect("a platform event");
-        serde_json::from_str(&text).expect("JSON")
+            .expect("a platform event")
     }
 
     #[test]
@@ -175,8 +174,7 @@ mod tests {
             initialization_type,
             function_version: "$LATEST",
         };
-        let text = init_event("fn", &line, "2026-01-01T00:00:00.000Z").expect("an Init event");
-        serde_json::from_str(&text).expect("JSON")
+        init_event("fn", &line, "2026-01-01T00:00:00.000Z").expect("an Init event")
     }
 
     #[test]
@@ -254,7 +252,6 @@ mod tests {
             },
             "t",
         )
-        .map(|text| serde_json::from_str::<Value>(&text).expect("JSON"))
         .expect("an Init event");
         assert_eq!(timed_out["record"]["phase"], "invoke");
         assert_eq!(timed_out["record"]["status"], "timeout");
