@@ -96,6 +96,17 @@ impl std::fmt::Debug for LambdaConfig {
     }
 }
 
+/// One of Lambda's own lines about a sandbox's Init, for [`LogSink::init_line`].
+#[derive(Debug, Clone, Copy)]
+pub struct InitLine<'a> {
+    /// The line as Lambda's text format writes it.
+    pub text: &'a str,
+    /// `initializationType`: `on-demand` or `provisioned-concurrency`.
+    pub initialization_type: &'static str,
+    /// `functionVersion`: `$LATEST` or the published version the sandbox runs.
+    pub function_version: &'a str,
+}
+
 /// Where function log lines go (the terminal, a test buffer, ...).
 pub trait LogSink: Send + Sync + 'static {
     /// One complete line (no trailing newline) written by or about `function`.
@@ -107,6 +118,13 @@ pub trait LogSink: Send + Sync + 'static {
     fn stream_line(&self, function: &str, stream: &Arc<str>, line: &str) {
         let _ = stream;
         self.line(function, line);
+    }
+
+    /// A line Lambda writes about a sandbox's Init (`INIT_START`, `INIT_REPORT`) on `stream`,
+    /// with what its JSON form (`LogFormat: JSON`) carries beyond the text; sinks that write
+    /// that form override it, the others see [`LogSink::stream_line`].
+    fn init_line(&self, function: &str, stream: &Arc<str>, line: &InitLine<'_>) {
+        self.stream_line(function, stream, line.text);
     }
 
     /// One invocation of `function` ended (every path: API, Invoke API, events, pollers), with

@@ -8,7 +8,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::invocation::ReportFigures;
-use crate::LogSink;
+use crate::{InitLine, LogSink};
 
 /// The most log text kept per invocation; older lines are dropped first.
 const TAIL_LIMIT: usize = 256 * 1024;
@@ -17,6 +17,8 @@ const TAIL_LIMIT: usize = 256 * 1024;
 #[derive(Clone)]
 pub(crate) struct FunctionLog {
     function: Arc<str>,
+    /// The function version the sandbox runs (`$LATEST` or a published one).
+    version: &'static str,
     /// The sandbox's log stream name, fresh per sandbox as on Lambda.
     stream: Arc<str>,
     sink: Arc<dyn LogSink>,
@@ -30,9 +32,10 @@ type LineTap = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl FunctionLog {
     /// A fresh log stream of `version` of `function`.
-    pub fn new(function: &str, version: &str, sink: Arc<dyn LogSink>) -> Self {
+    pub fn new(function: &str, version: &'static str, sink: Arc<dyn LogSink>) -> Self {
         FunctionLog {
             function: function.into(),
+            version,
             stream: log_stream_name(version).into(),
             sink,
             tail: Arc::new(Mutex::new(String::new())),
@@ -59,6 +62,24 @@ impl FunctionLog {
         if let Some(tap) = &self.tap {
             tap(line);
         }
+        self.push_tail(line);
+    }
+
+    /// Record one of Lambda's lines about the sandbox's Init, initialised as `init_type`
+    /// says; `to_tail`: the current invocation's log tail gets it too.
+    pub fn init_line(&self, text: &str, init_type: &'static str, to_tail: bool) {
+        let line = InitLine {
+            text,
+            initialization_type: init_type,
+            function_version: self.version,
+        };
+        self.sink.init_line(&self.function, &self.stream, &line);
+        if to_tail {
+            self.push_tail(text);
+        }
+    }
+
+    fn push_tail(&self, line: &str) {
         let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         tail.push_str(line);
         tail.push('\n');
@@ -185,6 +206,60 @@ pub(crate) fn init_report_line(
     line
 }
 
+/// The `INIT_START` line Lambda writes each time it creates an execution environment (not
+/// for the suppressed Init that follows a failed one).
+/// AWS (docs, "Identifying runtime version changes"; recorded 2024-2026):
+/// `INIT_START Runtime Version: python:3.12.v38\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:<64 hex>`.
+pub(crate) fn init_start_line(runtime: &RuntimeVersion) -> String {
+    format!(
+        "INIT_START Runtime Version: {}\tRuntime Version ARN: {}",
+        runtime.version, runtime.arn
+    )
+}
+
+/// The runtime version Lambda names in `INIT_START`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuntimeVersion {
+    /// `python:3.12.v1`, `nodejs:20.v1`, `provided:al2023.v1`.
+    pub version: String,
+    /// `arn:<partition>:lambda:<region>::runtime:<64 hex>`.
+    pub arn: String,
+}
+
+impl RuntimeVersion {
+    /// The version of `runtime` (a template's `Runtime`, `python3.12`) in `aws`'s region.
+    /// AWS: `<language>:<major.minor>.v<N>`, N counting the runtime's updates, and an ARN whose
+    /// id is a 64-hex digest; Sluice: N is 1 (it runs the host's interpreter, whose updates it
+    /// does not count) and the id is a stable digest of the version, so the line keeps AWS's
+    /// shape for tools that parse it.
+    pub fn of(runtime: &str, aws: &sluice_aws_env::AwsEnv) -> RuntimeVersion {
+        let runtime = runtime.strip_suffix(".x").unwrap_or(runtime);
+        let language_end = runtime
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(runtime.len());
+        let (language, release) = runtime.split_at(language_end);
+        let release = release.strip_prefix('.').unwrap_or(release);
+        let version = if release.is_empty() {
+            format!("{language}.v1")
+        } else {
+            format!("{language}:{release}.v1")
+        };
+        let digest: String = (0u8..8)
+            .map(|seed| {
+                let mut hasher = crc32fast::Hasher::new();
+                hasher.update(&[seed]);
+                hasher.update(version.as_bytes());
+                format!("{:08x}", hasher.finalize())
+            })
+            .collect();
+        let arn = format!(
+            "arn:{}:lambda:{}::runtime:{digest}",
+            aws.partition, aws.region
+        );
+        RuntimeVersion { version, arn }
+    }
+}
+
 /// `2024-05-01T12:00:00.123Z`, the timestamp Lambda uses in its own messages.
 pub(crate) fn iso_now() -> String {
     let fmt =
@@ -274,6 +349,41 @@ mod tests {
                 &ReportStatus::Timeout
             ),
             "INIT_REPORT Init Duration: 10000.00 ms\tPhase: invoke\tStatus: timeout"
+        );
+    }
+
+    #[test]
+    fn init_start_line_shape() {
+        let aws = sluice_aws_env::AwsEnv {
+            region: "eu-west-1".into(),
+            account_id: "123456789012".into(),
+            partition: "aws".into(),
+        };
+        let python = RuntimeVersion::of("python3.12", &aws);
+        assert_eq!(python.version, "python:3.12.v1");
+        let (prefix, id) = python
+            .arn
+            .split_at("arn:aws:lambda:eu-west-1::runtime:".len());
+        assert_eq!(prefix, "arn:aws:lambda:eu-west-1::runtime:");
+        assert_eq!(id.len(), 64);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(RuntimeVersion::of("python3.12", &aws), python);
+        assert_ne!(RuntimeVersion::of("python3.13", &aws).arn, python.arn);
+        assert_eq!(
+            RuntimeVersion::of("nodejs20.x", &aws).version,
+            "nodejs:20.v1"
+        );
+        assert_eq!(
+            RuntimeVersion::of("provided.al2023", &aws).version,
+            "provided:al2023.v1"
+        );
+        assert_eq!(RuntimeVersion::of("provided", &aws).version, "provided.v1");
+        assert_eq!(
+            init_start_line(&python),
+            format!(
+                "INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: {}",
+                python.arn
+            )
         );
     }
 

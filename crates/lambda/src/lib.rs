@@ -29,7 +29,7 @@ mod spec;
 pub mod stream_poller;
 mod versions;
 
-pub use config::{LambdaConfig, LogSink, SandboxCgroups, AWS_EVENT_RETRY_DELAYS};
+pub use config::{InitLine, LambdaConfig, LogSink, SandboxCgroups, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
 pub use interpreters::{matching_interpreter, resolve_interpreters_in_background};
 pub use invocation::{

@@ -21,6 +21,7 @@ use crate::error::LambdaError;
 use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
 use crate::invocation_log;
+use crate::invocation_log::RuntimeVersion;
 use crate::lock::lock;
 use crate::sandbox::{
     Containment, InitType, PendingReport, Readiness, Sandbox, SandboxHost, SandboxTemplate,
@@ -127,6 +128,7 @@ impl FunctionPool {
         let template = SandboxTemplate {
             extensions: spec.extensions.clone(),
             function_info,
+            runtime_version: RuntimeVersion::of(&spec.runtime, &config.aws),
             function_arn: config.function_arn(&spec.name),
             function: spec.name,
             launcher,

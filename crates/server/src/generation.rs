@@ -273,7 +273,12 @@ impl Generation {
                 Ok(spec)
             })
             .collect::<Result<Vec<_>, ServerError>>()?;
-        let json_logs = crate::logs::json_format_functions(&specs);
+        let system_levels = model
+            .functions
+            .iter()
+            .filter_map(|f| Some((f.name.clone(), f.system_log_level.clone()?)))
+            .collect();
+        let json_logs = crate::logs::json_format_functions(&specs, &system_levels);
         let lambda = Lambda::succeeding(
             previous.map(|p| p.lambda.as_ref()),
             specs,

@@ -83,6 +83,13 @@ pub(crate) fn read(
         Some(vars) => resolver.eval_string_map(vars, &join_path(&path, "Environment.Variables"))?,
         None => BTreeMap::new(),
     };
+    // AWS: LoggingConfig is a property of AWS::Lambda::Function itself (SAM passes it through).
+    let logging = match props.get("LoggingConfig") {
+        Some(node) => resolver.eval(node, &join_path(&path, "LoggingConfig"))?,
+        None => None,
+    };
+    let system_log_level = crate::logging_config::system_log_level(logging.as_ref());
+    let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.get("Architectures") {
         Some(node) => resolver.eval_string_list(node, &join_path(&path, "Architectures"))?,
         None => Vec::new(),
@@ -115,6 +122,7 @@ pub(crate) fn read(
         timeout_secs: number("Timeout", 3, 1..=900)?,
         environment,
         reserved_concurrency,
+        system_log_level,
         architectures: if architectures.is_empty() {
             vec!["x86_64".to_owned()]
         } else {

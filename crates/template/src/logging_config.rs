@@ -1,11 +1,20 @@
 //! `LoggingConfig` of a function: Lambda tells the runtime its log format and application log
 //! level through `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`, so the model sets them the
-//! same way (a variable the template sets itself wins). `LogGroup` is not honoured: logs stay in
+//! same way (a variable the template sets itself wins). `SystemLogLevel` is no variable on
+//! Lambda: the model keeps it for the log store. `LogGroup` is not honoured: logs stay in
 //! `/aws/lambda/<name>`.
 
 use std::collections::BTreeMap;
 
 use crate::yaml_tree::Node;
+
+/// `LoggingConfig.SystemLogLevel` of `config`, as written.
+pub(crate) fn system_log_level(config: Option<&Node>) -> Option<String> {
+    config?
+        .get("SystemLogLevel")
+        .and_then(Node::as_str)
+        .map(str::to_owned)
+}
 
 /// `environment` with the variables `config` (the evaluated `LoggingConfig`) implies.
 pub(crate) fn apply(
@@ -74,5 +83,34 @@ mod tests {
             "the template's own variable wins"
         );
         assert!(environment("").is_empty());
+    }
+
+    #[test]
+    fn the_system_log_level_is_kept_and_no_variable() {
+        let yaml = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      InlineCode: x\n      LoggingConfig:\n        LogFormat: JSON\n        SystemLogLevel: WARN\n";
+        let model = load_str(
+            yaml,
+            Path::new("/app/template.yaml"),
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let function = &model.functions[0];
+        assert_eq!(function.system_log_level.as_deref(), Some("WARN"));
+        assert!(!function.environment.values().any(|v| v == "WARN"));
+    }
+
+    #[test]
+    fn a_cloudformation_function_honours_its_logging_config() {
+        let yaml = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      Code: {ZipFile: x}\n      Role: arn:aws:iam::123456789012:role/r\n      LoggingConfig:\n        LogFormat: JSON\n        ApplicationLogLevel: ERROR\n        SystemLogLevel: DEBUG\n";
+        let model = load_str(
+            yaml,
+            Path::new("/app/template.yaml"),
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let function = &model.functions[0];
+        assert_eq!(function.environment["AWS_LAMBDA_LOG_FORMAT"], "JSON");
+        assert_eq!(function.environment["AWS_LAMBDA_LOG_LEVEL"], "ERROR");
+        assert_eq!(function.system_log_level.as_deref(), Some("DEBUG"));
     }
 }

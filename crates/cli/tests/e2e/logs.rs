@@ -181,6 +181,22 @@ fn sluice_logs_and_the_aws_cli_read_each_sandboxs_stream() {
         messages.iter().any(|m| m.starts_with("START RequestId:")),
         "{messages:?}"
     );
+    // AWS (docs, "Identifying runtime version changes"): each new execution environment's
+    // stream opens with INIT_START, which names the runtime version.
+    assert!(
+        messages[0].starts_with(
+            "INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:"
+        ),
+        "{messages:?}"
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.starts_with("INIT_START"))
+            .count(),
+        1,
+        "{messages:?}"
+    );
     // What `aws logs tail` (CLI v2) sends: FilterLogEvents from a start time, interleaved,
     // paginated; the CLI v1 on PyPI has no `tail`, so its `filter-log-events` makes the same call.
     let since = (std::time::SystemTime::now()
@@ -347,15 +363,29 @@ def handler(event, context):
     let template = dir.join("template.yaml");
     let state = fresh_dir("json-logs-state");
     let server = Server::start_in(sluice(), &template, &state, &[]);
-    for (path, function, message) in [
-        ("/py", "PyJson", "json hello"),
-        ("/node", "NodeJson", "node says hi"),
+    for (path, function, message, runtime) in [
+        ("/py", "PyJson", "json hello", "python:3.12.v1"),
+        ("/node", "NodeJson", "node says hi", "nodejs:20.v1"),
     ] {
         let response = client().get(server.url(path)).send().unwrap();
         assert_eq!(response.status(), 200);
         let request_id = response.text().unwrap();
         let messages = logged_messages(&template, &state, function);
         let of_type = |kind: &str| messages.iter().find(|m| m["type"] == kind);
+        // AWS (recorded JSON-format logs): the sandbox's first event.
+        assert_eq!(messages[0]["type"], "platform.initStart", "{messages:?}");
+        let init = &messages[0]["record"];
+        assert_eq!(init["initializationType"], "on-demand");
+        assert_eq!(init["phase"], "init");
+        assert_eq!(init["runtimeVersion"], runtime);
+        assert!(
+            init["runtimeVersionArn"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("arn:aws:lambda:us-east-1::runtime:")),
+            "{init}"
+        );
+        assert_eq!(init["functionName"], function);
+        assert_eq!(init["functionVersion"], "$LATEST");
         let start = of_type("platform.start").unwrap_or_else(|| panic!("{messages:?}"));
         assert_eq!(start["record"]["requestId"], request_id.as_str());
         let report = of_type("platform.report").unwrap_or_else(|| panic!("{messages:?}"));
@@ -443,7 +473,76 @@ Resources:
         report["record"]["metrics"].get("initDurationMs").is_none(),
         "{report}"
     );
-    // The INIT_REPORT text lines are not stored beside their events.
+    // The INIT_REPORT text lines are not stored beside their events; one initStart, for the
+    // sandbox, none for the retry (as the text format's INIT_START).
     let text = format!("{messages:?}");
     assert!(!text.contains("INIT_REPORT"), "{text}");
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.as_str().is_some_and(|m| m.starts_with("INIT_START"))),
+        "{text}"
+    );
+    let starts = messages
+        .iter()
+        .filter(|m| m["type"] == "platform.initStart")
+        .count();
+    assert_eq!(starts, 1, "{messages:#?}");
+}
+
+/// AWS (docs, "Log-level filtering"): with the JSON log format, Lambda drops its own records
+/// below `SystemLogLevel` (START, REPORT of a success and INIT_START are INFO) and the
+/// function's JSON objects below `ApplicationLogLevel` by their `"level"` key; output that is no
+/// JSON object is kept. Sluice stored everything.
+#[test]
+fn json_format_records_below_the_log_levels_are_not_stored() {
+    let dir = fresh_dir("json-levels-app");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Quiet:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Runtime: python3.12
+      Handler: app.handler
+      LoggingConfig:
+        LogFormat: JSON
+        ApplicationLogLevel: WARN
+        SystemLogLevel: WARN
+      Events:
+        Get: {Type: Api, Properties: {Path: /quiet, Method: GET}}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        r#"import json
+
+def handler(event, context):
+    print(json.dumps({"level": "debug", "msg": "a debug object"}))
+    print(json.dumps({"msg": "an object without a level"}))
+    print(json.dumps({"level": "error", "msg": "an error object"}))
+    print("plain text stays")
+    return {"statusCode": 200, "body": "ok"}
+"#,
+    )
+    .unwrap();
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("json-levels-state");
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    let response = client().get(server.url("/quiet")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let messages = logged_messages(&template, &state, "Quiet");
+    let text = format!("{messages:?}");
+    assert!(text.contains("an error object"), "{text}");
+    assert!(text.contains("plain text stays"), "{text}");
+    assert!(!text.contains("a debug object"), "{text}");
+    assert!(!text.contains("an object without a level"), "{text}");
+    assert!(
+        !messages.iter().any(|m| m["type"].as_str().is_some()),
+        "no platform record reaches WARN: {messages:#?}"
+    );
 }

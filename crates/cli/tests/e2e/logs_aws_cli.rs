@@ -203,7 +203,11 @@ fn aws_logs_tail_and_filter_log_events_read_the_functions_stream_through_the_aws
         &["filter-log-events", "--log-group-name", GROUP],
     );
     let events = first["events"].as_array().unwrap();
-    assert_eq!(events.len(), 5, "START, two lines, END, REPORT: {first}");
+    assert_eq!(
+        events.len(),
+        6,
+        "INIT_START, START, two lines, END, REPORT: {first}"
+    );
     let last_first = events
         .iter()
         .filter_map(|e| e["timestamp"].as_i64())
@@ -288,9 +292,14 @@ fn aws_logs_tail_and_filter_log_events_read_the_functions_stream_through_the_aws
         ],
     );
     let messages = crate::event_messages(&read);
-    assert_eq!(messages.len(), 10, "two invocations of five lines: {read}");
-    assert!(messages[0].starts_with("START RequestId:"), "{messages:?}");
-    assert_eq!(messages[6], "MARKER said second", "{messages:?}");
+    // AWS: the sandbox's INIT_START, then two invocations of five lines.
+    assert_eq!(messages.len(), 11, "{read}");
+    assert!(
+        messages[0].starts_with("INIT_START Runtime Version: "),
+        "{messages:?}"
+    );
+    assert!(messages[1].starts_with("START RequestId:"), "{messages:?}");
+    assert_eq!(messages[7], "MARKER said second", "{messages:?}");
 
     // A group that does not exist is the CLI's ResourceNotFoundException.
     let missing = aws_logs(&aws, &server, &["tail", "/aws/lambda/nobody"]);

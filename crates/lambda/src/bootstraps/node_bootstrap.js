@@ -258,7 +258,16 @@ function errorDocument(err) {
       trace: typeof err.stack === "string" ? err.stack.replace(/\x7F/g, "%7F").split("\n") : [],
     };
   }
-  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+  try {
+    return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
+  } catch (_) {
+    // aws-lambda-ric's answer when the value has no `toString` (null, undefined).
+    return {
+      errorType: "handled",
+      errorMessage:
+        "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+    };
+  }
 }
 
 // An error as aws-lambda-ric logs it: through console.error (so the log level applies), in the
@@ -433,6 +442,16 @@ function makeContext(headers, settle) {
 // The response stream of the invocation in progress, if its handler streams.
 let currentStream = null;
 
+// What to do when the event loop empties during an invocation (aws-lambda-ric's `beforeExit`
+// listener): answer it. Nothing else of this runtime keeps the loop alive meanwhile (the agent
+// unrefs its idle socket).
+let onEmptyEventLoop = null;
+process.on("beforeExit", () => {
+  const then = onEmptyEventLoop;
+  onEmptyEventLoop = null;
+  if (then) then();
+});
+
 async function invokeStreaming(handler, inv, event, requestId) {
   const response = createResponseStream(requestId);
   currentStream = response;
@@ -446,10 +465,10 @@ async function invokeStreaming(handler, inv, event, requestId) {
     // leave to a pipe it did not await.
     await response.done;
   } catch (e) {
-    const failure = e == null ? new Error("null thrown") : e;
-    const doc = errorDocument(failure);
-    logError("Invoke Error", failure);
-    response.fail(doc);
+    // aws-lambda-ric: logged as `new Error(e)`, answered as `toRapidResponse(e)` (for a null
+    // or undefined rejection, its "handled" document).
+    logError("Invoke Error", e);
+    response.fail(errorDocument(e));
     await response.done.catch(() => {});
   } finally {
     currentStream = null;
@@ -470,33 +489,48 @@ async function invokeOnce(handler, inv) {
     return postError(`/invocation/${requestId}/error`, doc);
   }
   if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) return invokeStreaming(handler, inv, event, requestId);
-  // AWS: with callbackWaitsForEmptyEventLoop the runtime waits for the event loop to drain;
-  // Sluice answers as soon as the handler settles (the process stays warm either way).
   const outcome = await new Promise((resolve) => {
-    let settled = false;
+    let answered = false;
+    const answer = (err, result) => {
+      if (answered) return;
+      answered = true;
+      onEmptyEventLoop = null;
+      resolve({ err, result });
+    };
+    // As aws-lambda-ric: the first of the callback, `succeed`, `fail`, `done` and the
+    // handler's promise decides; the others are ignored.
+    let decided = false;
     const settle = (err, result) => {
-      if (settled) return;
-      settled = true;
+      if (decided) return;
+      decided = true;
       // Logged at once, as aws-lambda-ric logs it: a non-Error's `new Error(value)` then has
       // the stack of the handler's call that failed (`callback("…")`, `context.fail()`).
       if (err != null) logError("Invoke Error", err);
-      resolve({ err, result });
+      answer(err, result);
     };
     const context = makeContext(inv.headers, settle);
+    // aws-lambda-ric: the callback answers a success only once the event loop is empty (what
+    // the handler left pending runs, and logs, inside the invocation), unless the handler set
+    // `callbackWaitsForEmptyEventLoop` to false; an error is answered at once.
+    const callback = (err, result) => {
+      if (decided) return;
+      if (err != null || !context.callbackWaitsForEmptyEventLoop) return settle(err, result);
+      decided = true;
+      onEmptyEventLoop = () => setImmediate(() => answer(null, result));
+    };
+    // aws-lambda-ric: a handler that neither calls back nor settles a promise is answered null
+    // once the event loop is empty (a synchronous handler's return value is ignored).
+    onEmptyEventLoop = () => answer(null, undefined);
     try {
-      const ret = handler(event, context, settle);
+      const ret = handler(event, context, callback);
       if (ret && typeof ret.then === "function") {
         // aws-lambda-ric: `result.then(succeed, fail)`, so a promise rejected with null or
         // undefined fails as `fail()` does.
         ret.then((r) => settle(null, r), (e) => context.fail(e));
-      } else if (handler.length < 3) {
-        // aws-lambda-ric ignores what a synchronous handler returns: with no callback called,
-        // it answers null (once the event loop is empty; Sluice at once).
-        settle(null, undefined);
       }
     } catch (e) {
       // aws-lambda-ric: `callback(e)`; a thrown null or undefined is no error, the answer null.
-      settle(e, undefined);
+      callback(e, undefined);
     }
   });
   if (outcome.err != null) {

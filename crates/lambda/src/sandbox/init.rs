@@ -11,6 +11,7 @@ use crate::runtime_api::RuntimeEvent;
 use super::extension_phases::{self, until, Waited};
 use super::function_error::{error_document, init_error, runtime_exited_in_init, InitFailure};
 use super::process::runtime_exited;
+use super::start::Announce;
 use super::Sandbox;
 
 impl Sandbox {
@@ -34,8 +35,13 @@ impl Sandbox {
             &failure,
         );
         let template = self.template.clone();
-        let fresh = match Sandbox::start_logging_to(template, self.init_type, self.log.clone())
-            .await
+        let fresh = match Sandbox::start_logging_to(
+            template,
+            self.init_type,
+            self.log.clone(),
+            Announce::Nothing,
+        )
+        .await
         {
             Ok(fresh) => fresh,
             Err(e) => {
@@ -78,8 +84,11 @@ impl Sandbox {
     /// An Init that failed after `took`: the runtime's last output, then its `INIT_REPORT`.
     fn log_failed_init(&self, took: Duration, phase: InitPhase, failure: &InitFailure) {
         self.flush_output();
-        self.log
-            .line(&init_report_line(took, phase, &failure.status()));
+        self.log.init_line(
+            &init_report_line(took, phase, &failure.status()),
+            self.init_type.env_value(),
+            true,
+        );
     }
 
     /// Wait until the runtime asks for its first invocation, within Lambda's Init limit.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::host::SandboxHost;
 use crate::bootstrap::Launcher;
 use crate::extensions::FunctionInfo;
+use crate::invocation_log::RuntimeVersion;
 use crate::LogSink;
 
 /// Everything needed to start sandboxes of one function.
@@ -30,4 +31,6 @@ pub(crate) struct SandboxTemplate {
     pub extensions: Vec<std::path::PathBuf>,
     /// What the Extensions API's `register` tells extensions about the function.
     pub function_info: FunctionInfo,
+    /// The runtime version each sandbox's `INIT_START` names.
+    pub runtime_version: RuntimeVersion,
 }

@@ -8,7 +8,7 @@ use crate::bootstrap::{check_startable, Launcher};
 use crate::extensions::api::Endpoint;
 use crate::extensions::telemetry::{Category, Platform};
 use crate::extensions::{wrapper, Registry, Telemetry};
-use crate::invocation_log::FunctionLog;
+use crate::invocation_log::{init_start_line, FunctionLog};
 use crate::runtime_api::{AnyPeer, PeerCheck, RuntimeApi};
 
 use super::extension_phases;
@@ -50,6 +50,16 @@ impl SandboxTemplate {
     }
 }
 
+/// Whether a sandbox's start opens its Init with `INIT_START`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Announce {
+    /// A new execution environment: Lambda writes `INIT_START`.
+    InitStart,
+    /// The suppressed Init after a failed one, in the same environment: Lambda writes none
+    /// (recorded 2024-2026: one INIT_START before both INIT_REPORTs).
+    Nothing,
+}
+
 impl Sandbox {
     /// Start the runtime process; it initialises in the background.
     pub async fn start(
@@ -61,7 +71,7 @@ impl Sandbox {
             template.function_info.version,
             template.sink.clone(),
         );
-        Sandbox::start_logging_to(template, init_type, log).await
+        Sandbox::start_logging_to(template, init_type, log, Announce::InitStart).await
     }
 
     /// [`Sandbox::start`] writing to `log`: a sandbox Lambda resets to run Init again keeps
@@ -70,6 +80,7 @@ impl Sandbox {
         template: Arc<SandboxTemplate>,
         init_type: InitType,
         log: FunctionLog,
+        announce: Announce,
     ) -> Result<Sandbox, StartError> {
         let launcher = template.launcher.resolved().await;
         check_startable(&launcher).map_err(StartError::Function)?;
@@ -119,6 +130,17 @@ impl Sandbox {
             init_type.env_value().to_owned(),
         );
         let user = template.user_for(&launcher, &mut env);
+        if announce == Announce::InitStart {
+            // AWS: at every Init of a new execution environment, before anything it runs
+            // writes; CloudWatch gets it, the invocation's log tail does not ("not visible in
+            // the console"). Written once the sandbox can start, so a function that cannot
+            // (no bootstrap) leaves no stream holding only this line.
+            log.init_line(
+                &init_start_line(&template.runtime_version),
+                init_type.env_value(),
+                false,
+            );
+        }
         let started = Instant::now();
         // AWS: external extensions start first, and the runtime once each has registered.
         let extensions = ExtensionProcesses::spawn(

@@ -6,11 +6,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use sluice_lambda::{CodeSource, FunctionSpec, Invocation, Lambda, LambdaConfig, LogSink};
+use sluice_lambda::{
+    CodeSource, FunctionSpec, InitLine, Invocation, Lambda, LambdaConfig, LogSink,
+};
 
-/// Remembers every line, per function, in arrival order.
+/// Remembers every line, per function, in arrival order, and how each Init line's sandbox
+/// was initialised.
 #[derive(Default)]
-pub struct Lines(Mutex<Vec<(String, String)>>);
+pub struct Lines(
+    Mutex<Vec<(String, String)>>,
+    Mutex<Vec<(String, String, String)>>,
+);
 
 impl LogSink for Lines {
     fn line(&self, function: &str, line: &str) {
@@ -19,9 +25,30 @@ impl LogSink for Lines {
             .unwrap()
             .push((function.to_owned(), line.to_owned()));
     }
+
+    fn init_line(&self, function: &str, stream: &Arc<str>, line: &InitLine<'_>) {
+        self.1.lock().unwrap().push((
+            function.to_owned(),
+            line.text.to_owned(),
+            format!("{} {}", line.initialization_type, line.function_version),
+        ));
+        self.stream_line(function, stream, line.text);
+    }
 }
 
 impl Lines {
+    /// `function`'s Init lines (INIT_START, INIT_REPORT), each with its sandbox's
+    /// `initializationType` and function version (`on-demand $LATEST`).
+    pub fn init_lines_of(&self, function: &str) -> Vec<(String, String)> {
+        self.1
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(f, _, _)| f == function)
+            .map(|(_, l, how)| (l.clone(), how.clone()))
+            .collect()
+    }
+
     /// All lines logged for `function`.
     pub fn of(&self, function: &str) -> Vec<String> {
         self.0

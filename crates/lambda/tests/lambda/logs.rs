@@ -64,8 +64,15 @@ async fn start_output_end_report_in_order_with_init_duration_on_cold_start_only(
         warned.contains(&format!("Z\t{}\twarned line", first.request_id)),
         "{warned}"
     );
-    // The sink saw the same lines as the tails, in the same order.
-    let all = lines.of("Noisy").join("\n") + "\n";
+    // The sink saw the same lines as the tails, in the same order, after the sandbox's
+    // INIT_START, which no tail has (AWS docs, "Identifying runtime version changes": Lambda
+    // writes it to CloudWatch Logs at each Init, "but it is not visible in the console").
+    let stream = lines.of("Noisy");
+    assert!(
+        stream[0].starts_with("INIT_START Runtime Version: "),
+        "{stream:#?}"
+    );
+    let all = stream[1..].join("\n") + "\n";
     assert_eq!(all, format!("{}{}", first.log_tail, second.log_tail));
     lambda.shutdown().await;
 }
@@ -161,8 +168,20 @@ async fn a_failed_init_is_reported_retried_in_the_invocation_and_reported_again(
     assert!(tail[8].starts_with(&format!("REPORT RequestId: {id}\t")));
     let second_init = figure(tail[5], "Init Duration: ");
     assert!(figure(tail[8], "\tDuration: ") >= second_init, "{tail:#?}");
-    // The stored stream holds the same lines.
-    assert_eq!(lines.of("Broken").join("\n") + "\n", inv.log_tail);
+    // The stored stream holds the same lines after the one INIT_START of the sandbox: the
+    // suppressed Init writes none (AWS, recorded 2024-2026), and the invocation's log tail
+    // never has it (AWS docs: "not visible in the console").
+    let stream = lines.of("Broken");
+    assert_eq!(stream[1..].join("\n") + "\n", inv.log_tail);
+    assert!(
+        stream[0].starts_with("INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:"),
+        "{stream:#?}"
+    );
+    assert!(
+        !inv.log_tail.lines().any(|l| l.starts_with("INIT_START")),
+        "{}",
+        inv.log_tail
+    );
     lambda.shutdown().await;
 }
 
@@ -398,6 +417,31 @@ async fn an_on_demand_init_is_limited_to_ten_seconds() {
         ],
         "{}",
         inv.log_tail
+    );
+    lambda.shutdown().await;
+}
+
+/// A function that cannot start at all (no `bootstrap`) has no execution environment whose
+/// Init an INIT_START would open: its failure is logged without one, not beside a stream that
+/// holds nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_that_cannot_start_writes_no_init_start() {
+    let spec = crate::harness::spec("NoBoot", "provided.al2023", "x", "python");
+    let (lambda, lines) = service(vec![spec]);
+    let inv = invoke(&lambda, "NoBoot", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    assert!(
+        lines.init_lines_of("NoBoot").is_empty(),
+        "{:#?}",
+        lines.of("NoBoot")
+    );
+    assert!(
+        lines
+            .of("NoBoot")
+            .iter()
+            .any(|l| l.starts_with("START RequestId: ")),
+        "{:#?}",
+        lines.of("NoBoot")
     );
     lambda.shutdown().await;
 }

@@ -48,6 +48,56 @@ async fn callback_handlers_answer_through_the_callback() {
     lambda.shutdown().await;
 }
 
+/// aws-lambda-ric 3.3.0 (`CallbackContext.js`, `Runtime.js`): with
+/// `callbackWaitsForEmptyEventLoop` (true by default) a callback's answer waits until the event
+/// loop is empty, so what the handler left pending runs, and logs, inside the invocation; a
+/// handler that never calls back (or a synchronous one) is answered null then. Sluice answered
+/// at once, and a handler that never called back exited the runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_waits_for_the_empty_event_loop() {
+    let (lambda, _) = service(vec![
+        node("Then", "index.callbackThenTimer"),
+        node("Never", "index.neverCallsBack"),
+        node("Sync", "index.syncWithTimer"),
+    ]);
+    for (function, answer, logged) in [
+        ("Then", &b"\"called back\""[..], "timer after the callback"),
+        ("Never", b"null", "pending work done"),
+        ("Sync", b"null", "timer of a synchronous handler"),
+    ] {
+        let inv = invoke(&lambda, function, json!({})).await;
+        assert_eq!(inv.function_error, None, "{function}: {}", inv.log_tail);
+        assert_eq!(&inv.payload[..], answer, "{function}");
+        let tail: Vec<&str> = inv.log_tail.lines().collect();
+        let at = |needle: &str| tail.iter().position(|l| l.contains(needle));
+        let (logged_at, end) = (at(logged), at("END RequestId: "));
+        assert!(
+            logged_at.is_some() && logged_at < end,
+            "{function}: the pending work belongs to the invocation: {tail:#?}"
+        );
+    }
+    lambda.shutdown().await;
+}
+
+/// aws-lambda-ric: with `context.callbackWaitsForEmptyEventLoop = false` the callback answers
+/// at once; left true, a timer longer than the function's timeout times the invocation out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_that_does_not_wait_answers_at_once() {
+    let (lambda, _) = service(vec![node("Long", "index.longTimer")]);
+    let inv = invoke(&lambda, "Long", json!({"wait": false})).await;
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    assert_eq!(&inv.payload[..], b"\"answered\"");
+    let waited = invoke(&lambda, "Long", json!({"wait": true})).await;
+    assert_eq!(waited.function_error.as_deref(), Some("Unhandled"));
+    assert_eq!(
+        json(&waited)["errorType"],
+        "Sandbox.Timedout",
+        "{}",
+        waited.log_tail
+    );
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thrown_errors_carry_type_message_and_stack() {
     let (lambda, _) = service(vec![node("Throws", "index.throws")]);

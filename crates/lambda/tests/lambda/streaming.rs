@@ -96,6 +96,38 @@ async fn http_response_stream_sends_its_prelude_first() {
     lambda.shutdown().await;
 }
 
+/// aws-lambda-ric 3.3.0 (`Runtime.handleOnceStreaming`, `ResponseStream`'s fail): a streaming
+/// handler rejecting with null is logged as `new Error(null)` and its trailer carries
+/// `toRapidResponse(null)`, whose `null.toString()` fails: the "handled" document. Sluice
+/// answered an Error "null thrown".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_rejected_with_null_fails_as_aws_lambda_ric_fails_it() {
+    let (lambda, lines) = service(vec![streamer("Null", "index.rejectsNull")]);
+    let mut response = stream(&lambda, "Null", json!({})).await;
+    let failure = response.body.recv().await.unwrap().unwrap_err();
+    assert_eq!(failure.error_type, "handled");
+    let doc: serde_json::Value = serde_json::from_slice(&failure.payload).unwrap();
+    assert_eq!(
+        doc,
+        json!({
+            "errorType": "handled",
+            "errorMessage": "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack",
+        })
+    );
+    sluice_testkit::assert_eventually_async!(
+        reports(&lines, "Null") == 1,
+        "the invocation ends: {:?}",
+        lines.of("Null")
+    );
+    let logged = lines.of("Null").join("\n");
+    assert!(
+        logged
+            .contains("\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"null\""),
+        "{logged}"
+    );
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_mid_stream_ends_the_stream_with_the_functions_error() {
     let (lambda, lines) = service(vec![

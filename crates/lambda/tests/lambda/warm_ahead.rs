@@ -31,6 +31,17 @@ async fn a_spare_starts_when_every_warm_sandbox_is_busy() {
         "expected 2 used sandboxes and 1 spare, saw {:?}",
         lambda.sandbox_counts()["Busy"]
     );
+    // A sandbox started ahead of demand is initialised as an on-demand one (AWS has no other
+    // label for it, and it tells the function `AWS_LAMBDA_INITIALIZATION_TYPE=on-demand`).
+    sluice_testkit::assert_eventually_async!(
+        lines.init_lines_of("Busy").len() == 3,
+        "expected one INIT_START per sandbox: {:#?}",
+        lines.init_lines_of("Busy")
+    );
+    assert!(lines
+        .init_lines_of("Busy")
+        .iter()
+        .all(|(l, how)| l.starts_with("INIT_START ") && how == "on-demand $LATEST"));
     // The next invocation runs on a sandbox that already served: the spare stays spare.
     let next = invoke(&lambda, "Busy", json!({"seconds": 0})).await;
     assert!(
@@ -64,6 +75,21 @@ async fn provisioned_sandboxes_start_with_the_service_and_report_no_init_duratio
         assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
     }
     assert_eq!(cold_reports(&lines, "Prov"), 0);
+    // Each provisioned sandbox's Init opened its stream with INIT_START, which its JSON form
+    // labels `provisioned-concurrency` (AWS: Telemetry API schema, `InitType`).
+    let inits = lines.init_lines_of("Prov");
+    let provisioned: Vec<&String> = inits
+        .iter()
+        .filter(|(_, how)| how == "provisioned-concurrency 1")
+        .map(|(line, _)| line)
+        .collect();
+    assert_eq!(provisioned.len(), 2, "{inits:#?}");
+    for line in provisioned {
+        assert!(
+            line.starts_with("INIT_START Runtime Version: python:3.12.v1\t"),
+            "{line}"
+        );
+    }
     lambda.shutdown().await;
 }
 
@@ -130,6 +156,15 @@ async fn a_provisioned_sandbox_whose_init_fails_reports_it() {
             .iter()
             .any(|l| l.contains("Runtime.ImportModuleError")),
         "{logged:#?}"
+    );
+    // Its JSON form says the sandbox was provisioned; Sluice labelled every Init on-demand.
+    let inits = lines.init_lines_of("BrokenProv");
+    assert!(
+        inits
+            .iter()
+            .filter(|(l, _)| l.starts_with("INIT_REPORT"))
+            .all(|(_, how)| how == "provisioned-concurrency $LATEST"),
+        "{inits:#?}"
     );
     lambda.shutdown().await;
 }

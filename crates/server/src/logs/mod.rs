@@ -5,12 +5,16 @@
 pub mod api;
 mod filter_pattern;
 mod json_format;
+mod log_level;
 mod store;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use sluice_lambda::LogSink;
+use serde_json::Value;
+use sluice_lambda::{InitLine, LogSink};
+
+use log_level::{Level, Levels};
 
 pub use filter_pattern::FilterPattern;
 pub use filter_pattern::FilterPatternError;
@@ -41,11 +45,12 @@ pub(crate) struct FunctionLogs {
 /// What [`FunctionLogs`] keeps per function, so a line costs no group name of its own.
 struct Known {
     group: Arc<str>,
-    json: bool,
+    /// `Some` for a function in Lambda's JSON log format: what its records must reach.
+    json: Option<Levels>,
 }
 
 impl Known {
-    fn new(function: &str, json: bool) -> Self {
+    fn new(function: &str, json: Option<Levels>) -> Self {
         Known {
             group: LogStore::group_for_function(function).into(),
             json,
@@ -64,21 +69,22 @@ impl FunctionLogs {
         }
     }
 
-    /// Which functions log in Lambda's JSON format (replaced whole by each generation).
-    pub fn set_json_functions(&self, json: BTreeSet<String>) {
+    /// Which functions log in Lambda's JSON format, with their log levels (replaced whole by
+    /// each generation).
+    pub fn set_json_functions(&self, json: BTreeMap<String, Levels>) {
         let mut functions = self.functions.write().unwrap_or_else(|p| p.into_inner());
         for (name, known) in functions.iter_mut() {
-            known.json = json.contains(name);
+            known.json = json.get(name).copied();
         }
-        for name in json {
+        for (name, levels) in json {
             functions
                 .entry(name)
-                .or_insert_with_key(|name| Known::new(name, true));
+                .or_insert_with_key(|name| Known::new(name, Some(levels)));
         }
     }
 
-    /// The function's log group, and whether it logs in JSON.
-    fn known(&self, function: &str) -> (Arc<str>, bool) {
+    /// The function's log group, and its levels if it logs in JSON.
+    fn known(&self, function: &str) -> (Arc<str>, Option<Levels>) {
         if let Some(known) = self
             .functions
             .read()
@@ -91,23 +97,36 @@ impl FunctionLogs {
         let known = functions
             .entry(function.to_owned())
             // Not configured by the generation, so not JSON.
-            .or_insert_with(|| Known::new(function, false));
+            .or_insert_with(|| Known::new(function, None));
         (known.group.clone(), known.json)
     }
 
+    /// Store `line` as CloudWatch would hold it. AWS: a JSON-format function's records below its
+    /// log levels never reach CloudWatch; Sluice: the terminal still shows every line, as text.
     fn keep(&self, function: &str, stream: Arc<str>, line: &str) {
         let (group, json) = self.known(function);
-        let converted = if json {
-            json_format::platform_event(line, &iso_now())
-        } else {
-            None
+        let Some(levels) = json else {
+            self.store.append_shared(group, stream, line);
+            return;
         };
-        let line = match &converted {
-            Some(Some(event)) => event.as_str(),
-            Some(None) => return,
-            None => line,
-        };
-        self.store.append_shared(group, stream, line);
+        match json_format::platform_event(line, &iso_now()) {
+            Some(Some(event)) => self.keep_event(group, stream, &event, levels),
+            // END has no JSON form.
+            Some(None) => {}
+            None => {
+                if log_level::application_level(line).is_none_or(|l| l >= levels.application) {
+                    self.store.append_shared(group, stream, line);
+                }
+            }
+        }
+    }
+
+    /// Store Lambda's own `event` if its level reaches `levels.system`.
+    fn keep_event(&self, group: Arc<str>, stream: Arc<str>, event: &Value, levels: Levels) {
+        let kind = event["type"].as_str().unwrap_or_default();
+        if log_level::system_level(kind, &event["record"]) >= levels.system {
+            self.store.append_shared(group, stream, &event.to_string());
+        }
     }
 }
 
@@ -129,13 +148,32 @@ impl LogSink for FunctionLogs {
         self.keep(function, stream.clone(), line);
     }
 
+    fn init_line(&self, function: &str, stream: &Arc<str>, line: &InitLine<'_>) {
+        self.terminal.line(function, line.text);
+        let (group, json) = self.known(function);
+        match (json, json_format::init_event(function, line, &iso_now())) {
+            (Some(levels), Some(event)) => self.keep_event(group, stream.clone(), &event, levels),
+            _ => self.store.append_shared(group, stream.clone(), line.text),
+        }
+    }
+
     fn invoked(&self, function: &str, invocation: &sluice_lambda::Invocation) {
         self.traffic.invoked(function, invocation);
     }
 }
 
-/// The functions whose environment asks for Lambda's JSON log format.
-pub(crate) fn json_format_functions(specs: &[sluice_lambda::FunctionSpec]) -> BTreeSet<String> {
+/// The functions whose environment asks for Lambda's JSON log format, with their log levels:
+/// the application's as the runtime is told it (`AWS_LAMBDA_LOG_LEVEL`), the system's as
+/// `system_levels` (each function's `LoggingConfig.SystemLogLevel`) names it; INFO otherwise,
+/// Lambda's default for both.
+pub(crate) fn json_format_functions(
+    specs: &[sluice_lambda::FunctionSpec],
+    system_levels: &BTreeMap<String, String>,
+) -> BTreeMap<String, Levels> {
+    let level = |name: Option<&String>| {
+        name.and_then(|n| Level::parse(n))
+            .unwrap_or(Levels::default().system)
+    };
     specs
         .iter()
         .filter(|s| {
@@ -143,7 +181,13 @@ pub(crate) fn json_format_functions(specs: &[sluice_lambda::FunctionSpec]) -> BT
                 .get("AWS_LAMBDA_LOG_FORMAT")
                 .is_some_and(|f| f.eq_ignore_ascii_case("JSON"))
         })
-        .map(|s| s.name.clone())
+        .map(|s| {
+            let levels = Levels {
+                system: level(system_levels.get(&s.name)),
+                application: level(s.environment.get("AWS_LAMBDA_LOG_LEVEL")),
+            };
+            (s.name.clone(), levels)
+        })
         .collect()
 }
 

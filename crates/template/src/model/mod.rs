@@ -87,6 +87,9 @@ pub struct Function {
     pub reserved_concurrency: Option<u32>,
     /// `Architectures` (default `["x86_64"]`).
     pub architectures: Vec<String>,
+    /// `LoggingConfig.SystemLogLevel` (`DEBUG`, `INFO`, `WARN`), if set: the least severe of
+    /// Lambda's own records that reach CloudWatch Logs when the log format is JSON.
+    pub system_log_level: Option<String>,
     /// `Metadata.BuildMethod` (e.g. `rust-cargolambda`), used to find a built `bootstrap`.
     pub build_method: Option<String>,
     /// `AutoPublishAlias`: the alias name (`live`) under which the function can also be invoked.

@@ -102,6 +102,7 @@ pub(super) fn function(
         Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
         None => None,
     };
+    let system_log_level = crate::logging_config::system_log_level(logging.as_ref());
     let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.properties.get("Architectures") {
         Some(node) => {
@@ -150,6 +151,7 @@ pub(super) fn function(
         timeout_secs: props.number("Timeout", 1..=900)?.unwrap_or(3),
         environment,
         reserved_concurrency: props.number("ReservedConcurrentExecutions", 0..=u32::MAX)?,
+        system_log_level,
         architectures: if architectures.is_empty() {
             vec!["x86_64".to_string()]
         } else {
