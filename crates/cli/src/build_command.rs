@@ -62,6 +62,23 @@ pub fn command(args: &crate::args::BuildArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Before serving: each `BuildMethod: esbuild` function bundled again (esbuild takes a moment),
+/// so a TypeScript app runs without `sluice build` and with the code as saved. A function that
+/// cannot be bundled (no esbuild, a type the bundler rejects) is said here and fails to start;
+/// the others serve.
+pub fn bundle_esbuild_functions<'a>(
+    functions: impl IntoIterator<Item = &'a sluice_template::Function>,
+    state_dir: &std::path::Path,
+) {
+    for function in functions {
+        match sluice_server::build::rebundle(function, state_dir) {
+            None => {}
+            Some(Ok(line)) => eprintln!("{line}"),
+            Some(Err(error)) => eprintln!("Warning: {error}"),
+        }
+    }
+}
+
 /// Before serving: what `sluice build` installed before and whose manifest changed since (a
 /// `requirements.txt` edited, a `git pull`) is installed again, so the functions start with the
 /// dependencies they name. A project that was never built is left alone; a failed install is

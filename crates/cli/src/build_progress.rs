@@ -31,6 +31,7 @@ pub fn describe(function: &str, plan: &BuildPlan) -> String {
             format!("{function}: npm {verb} --omit=dev")
         }
         BuildPlan::Make { .. } => format!("{function}: make build-{function}"),
+        BuildPlan::Esbuild { .. } => format!("{function}: npm install, esbuild --bundle"),
         BuildPlan::Cargo { .. } => format!("{function}: cargo build --release"),
     }
 }

@@ -180,6 +180,7 @@ pub(crate) fn warn_if_services_exposed(addr: SocketAddr) {
 pub(crate) fn build(config: &Config, services: SocketAddr) -> Result<Application> {
     let model = load(config)?;
     build_command::rebuild_changed(&model, &config.state_dir());
+    build_command::bundle_esbuild_functions(&model.functions, &config.state_dir());
     build_with(config, model, services)
 }
 
@@ -371,8 +372,8 @@ pub(crate) async fn serve(
 /// Prints what a reload did: one line, then its notes.
 fn report_reload(event: ReloadEvent) {
     match event {
-        ReloadEvent::Building { function } => {
-            eprintln!("Building {function} (cargo build --release)…");
+        ReloadEvent::Building { function, command } => {
+            eprintln!("Building {function} ({command})…");
         }
         ReloadEvent::Reloaded { summary, notes } => {
             eprintln!("{summary}");
@@ -449,6 +450,14 @@ fn invoke(args: InvokeArgs) -> Result<ExitCode> {
             function.runtime = runtime.clone();
         }
     }
+    build_command::bundle_esbuild_functions(
+        model.functions.iter().filter(|f| {
+            args.function
+                .as_deref()
+                .is_none_or(|n| f.logical_id == n || f.name == n)
+        }),
+        &config.state_dir(),
+    );
     let rt = runtime()?;
     // The handler may call DynamoDB or Lambda: serve the endpoint for the invocation's duration.
     let services = rt.block_on(bind(

@@ -77,7 +77,22 @@ pub fn function_spec(
     // A function that cannot run does not stop the others, as on AWS (where it deploys and only
     // its invocations fail): said here, then left to fail each invocation, through the runtime's
     // own error where one starts (a missing module), else Lambda's init failure.
-    let located = match runnable(function) {
+    // An esbuild function runs its bundle, with the handler SAM CLI writes into the built template.
+    let bundled;
+    let runs_from = match (&artifacts, crate::build::esbuild::is_esbuild(function)) {
+        (Some(bundle), true) => {
+            bundled = Function {
+                code: Code::Dir(bundle.clone()),
+                handler: crate::build::esbuild::bundled_handler(&function.handler, bundle),
+                build_method: None,
+                ..function.clone()
+            };
+            Ok(&bundled)
+        }
+        (None, true) => Err(not_bundled(function, state_dir)),
+        (_, false) => Ok(function),
+    };
+    let located = match runs_from.and_then(runnable) {
         Ok(located) => {
             warnings.push(runs_line(function, &located));
             located
@@ -356,6 +371,25 @@ pub fn check_application(model: &sluice_template::Model) -> Result<Vec<String>, 
     }
 }
 
+/// Why an esbuild function has nothing to run: the start's bundling failed (said above it) or had
+/// no esbuild.
+fn not_bundled(function: &Function, state_dir: &Path) -> ServerError {
+    let artifacts = crate::build::build_root(state_dir)
+        .join("functions")
+        .join(&function.logical_id);
+    ServerError::Template(function.code_uri_source.error(
+        format!(
+            "{} has no esbuild bundle (BuildMethod: esbuild) in {}",
+            function.logical_id,
+            artifacts.display()
+        ),
+        Some(
+            "install esbuild (`npm install` in CodeUri's folder with esbuild in its package.json, or `npm install -g esbuild`) or run `sluice build`, then start again"
+                .to_owned(),
+        ),
+    ))
+}
+
 /// What a function runs, or why it cannot run (at the template's `Runtime`, `CodeUri` or
 /// `Handler`): a runtime Sluice does not run, else [`locate`]'s reason.
 fn runnable(function: &Function) -> Result<Located, ServerError> {
@@ -368,7 +402,30 @@ fn runnable(function: &Function) -> Result<Located, ServerError> {
             ),
         )));
     }
+    if crate::build::esbuild::is_esbuild(function) {
+        return bundle_source(function);
+    }
     locate(function)
+}
+
+/// An esbuild function before bundling (what `validate` sees): its code folder must exist; the
+/// handler's module is the bundle's, checked once bundled.
+fn bundle_source(function: &Function) -> Result<Located, ServerError> {
+    let Code::Dir(dir) = &function.code else {
+        return locate(function);
+    };
+    if !dir.exists() {
+        return Err(ServerError::Template(function.code_uri_source.error(
+            format!("folder {} does not exist", dir.display()),
+            Some("CodeUri is relative to the template's folder".to_owned()),
+        )));
+    }
+    Ok(Located {
+        dir: Some(dir.clone()),
+        handler: function.handler.clone(),
+        runs: format!("an esbuild bundle of {}", dir.display()),
+        built_binary: None,
+    })
 }
 
 /// The code of a function that cannot run, as the template gives it: the runtime (python's or

@@ -34,10 +34,13 @@ const IGNORED_DIRS: &[&str] = &[
 /// What one reload did, for the person watching the terminal.
 #[derive(Debug)]
 pub enum ReloadEvent {
-    /// A Rust function's code changed: `cargo build` is running for it.
+    /// A function's code changed and its build is running: `cargo build` for a Rust function,
+    /// esbuild for a bundled node one.
     Building {
         /// The function's logical id.
         function: String,
+        /// What runs, as a person would type it.
+        command: &'static str,
     },
     /// A new generation serves.
     Reloaded {
@@ -64,6 +67,9 @@ pub enum ReloadError {
     /// A Rust function's `cargo build` failed or could not start.
     #[error(transparent)]
     Cargo(#[from] CargoBuildError),
+    /// An esbuild function's bundling failed (esbuild's output says why) or found no esbuild.
+    #[error(transparent)]
+    Bundle(#[from] crate::build::BuildError),
 }
 
 /// Why watching could not start.
@@ -295,6 +301,7 @@ impl Application {
                 if let Code::Dir(dir) = &function.code {
                     report(ReloadEvent::Building {
                         function: function.logical_id.clone(),
+                        command: "cargo build --release",
                     });
                     if let Err(error) = cargo_build(dir).await {
                         return Some(ReloadEvent::Failed {
@@ -303,6 +310,27 @@ impl Application {
                         });
                     }
                 }
+            }
+        }
+        // A save anywhere under an esbuild function's CodeUri (its module, an imported file,
+        // tsconfig.json) bundles it again; a failure keeps the previous bundle serving.
+        for function in touched
+            .iter()
+            .filter(|f| crate::build::esbuild::is_esbuild(f))
+        {
+            report(ReloadEvent::Building {
+                function: function.logical_id.clone(),
+                command: "esbuild",
+            });
+            let (function, state_dir) = ((*function).clone(), self.shared.config.state_dir());
+            let bundled =
+                tokio::task::spawn_blocking(move || crate::build::rebundle(&function, &state_dir))
+                    .await;
+            if let Ok(Some(Err(error))) = bundled {
+                return Some(ReloadEvent::Failed {
+                    what,
+                    error: error.into(),
+                });
             }
         }
         let code_changed = touched.iter().map(|f| f.name.clone()).collect();

@@ -129,6 +129,7 @@ pub(crate) fn read(
             architectures
         },
         build_method: None,
+        build_properties: serde_json::Value::Null,
         // AWS::Lambda::Alias resources are separate; only SAM's AutoPublishAlias names one here.
         alias: None,
         // Provisioned concurrency is a property of an alias or version, which this resource lacks.

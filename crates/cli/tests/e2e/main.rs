@@ -13,6 +13,7 @@ mod cost_report;
 mod ddb_streams;
 mod debugging;
 mod errors;
+mod esbuild;
 mod extensions;
 mod fork_server;
 mod function_url_streaming;

@@ -30,6 +30,17 @@ pub enum BuildPlan {
         /// `ARTIFACTS_DIR`.
         artifacts: PathBuf,
     },
+    /// `BuildMethod: esbuild`: `package.json`'s dependencies installed into `deps` (dev ones too:
+    /// esbuild itself is usually one), then esbuild bundles the entry points into `artifacts`,
+    /// which becomes the task root.
+    Esbuild {
+        /// The code folder (esbuild's working folder, entry points relative to it).
+        dir: PathBuf,
+        /// The shared folder for this `package.json`'s hash; `None` without a `package.json`.
+        deps: Option<PathBuf>,
+        /// Where the bundle goes: `<state>/build/functions/<LogicalId>`.
+        artifacts: PathBuf,
+    },
     /// `BuildMethod: rust-cargolambda`: `cargo build --release` in `dir`.
     Cargo {
         /// The package folder.
@@ -42,7 +53,9 @@ pub fn is_built(plan: &BuildPlan) -> bool {
     match plan {
         BuildPlan::Pip { target, .. } => target.join(DONE_MARKER).is_file(),
         BuildPlan::Npm { target, .. } => target.join(DONE_MARKER).is_file(),
-        BuildPlan::Make { artifacts, .. } => artifacts.join(DONE_MARKER).is_file(),
+        BuildPlan::Make { artifacts, .. } | BuildPlan::Esbuild { artifacts, .. } => {
+            artifacts.join(DONE_MARKER).is_file()
+        }
         // Cargo's own freshness check decides; Sluice finds the binary either way.
         BuildPlan::Cargo { .. } => true,
     }

@@ -7,7 +7,11 @@
 //!   `<state>/build/node/<hash>/node_modules`, on `NODE_PATH`;
 //! - `BuildMethod: makefile` → `make build-<LogicalId>` with `ARTIFACTS_DIR` set, as SAM runs it;
 //!   the artifacts folder becomes the function's task root;
-//! - `BuildMethod: rust-cargolambda` → `cargo build --release` (Sluice then runs the binary).
+//! - `BuildMethod: rust-cargolambda` → `cargo build --release` (Sluice then runs the binary);
+//! - `BuildMethod: esbuild` → `npm ci`/`npm install` (dev dependencies included) into
+//!   `<state>/build/node-dev/<hash>`, then esbuild with SAM's arguments into
+//!   `<state>/build/functions/<LogicalId>`, the task root (see [`esbuild`]). `start-api`, `invoke`
+//!   and `start-lambda` bundle again at start and on save, esbuild being fast.
 //!
 //! Dependency folders are keyed by a hash of the runtime and the manifest's bytes, so functions
 //! with the same requirements share one and an unchanged manifest is not installed again.
@@ -15,6 +19,7 @@
 //! reported, and the function runs without the stale folder.
 
 mod build_plan;
+pub mod esbuild;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -50,6 +55,19 @@ pub fn plan(function: &Function, state_dir: &Path) -> Option<BuildPlan> {
                 dir: dir.to_owned(),
                 artifacts: root.join("functions").join(&function.logical_id),
             })
+        }
+        Some(esbuild::BUILD_METHOD) => {
+            let package = dir.join("package.json");
+            let deps = manifest_key(
+                &function.runtime,
+                &[&package, &dir.join("package-lock.json")],
+            )
+            .map(|key| root.join("node-dev").join(key));
+            return Some(BuildPlan::Esbuild {
+                dir: dir.to_owned(),
+                deps,
+                artifacts: root.join("functions").join(&function.logical_id),
+            });
         }
         Some("rust-cargolambda") => {
             return Some(BuildPlan::Cargo {
@@ -111,6 +129,28 @@ pub fn run(function: &Function, plan: &BuildPlan) -> Result<String, BuildError> 
     steps::run(function, plan)
 }
 
+/// Bundles an esbuild function again (at start, and on save when reloading), with the
+/// dependencies `sluice build` installed, if any; `None` for other functions.
+pub fn rebundle(function: &Function, state_dir: &Path) -> Option<Result<String, BuildError>> {
+    let Some(BuildPlan::Esbuild {
+        dir,
+        deps,
+        artifacts,
+    }) = plan(function, state_dir)
+    else {
+        return None;
+    };
+    Some(
+        esbuild::bundle(function, &dir, deps.as_deref(), &artifacts).map(|()| {
+            format!(
+                "{}: esbuild bundled into {}",
+                function.logical_id,
+                artifacts.display()
+            )
+        }),
+    )
+}
+
 /// At start: puts a built dependency folder on the function's search path, or returns the
 /// makefile's artifacts folder to run instead of the code folder. `base` gives a variable's value
 /// before the function's own (what every sandbox gets). Says in `notes` when a manifest has
@@ -151,6 +191,16 @@ pub fn apply(
             None
         }
         BuildPlan::Make { artifacts, .. } if is_built(&plan) => Some(artifacts.clone()),
+        BuildPlan::Esbuild { artifacts, .. } if is_built(&plan) => {
+            let current = environment
+                .get("NODE_OPTIONS")
+                .cloned()
+                .or_else(|| base("NODE_OPTIONS"));
+            if let Some(options) = esbuild::node_options(function, current.as_deref()) {
+                environment.insert("NODE_OPTIONS".to_owned(), options);
+            }
+            Some(artifacts.clone())
+        }
         BuildPlan::Pip { .. } => {
             stale("requirements.txt");
             None
@@ -159,7 +209,7 @@ pub fn apply(
             stale("package.json");
             None
         }
-        BuildPlan::Make { .. } | BuildPlan::Cargo { .. } => None,
+        BuildPlan::Make { .. } | BuildPlan::Esbuild { .. } | BuildPlan::Cargo { .. } => None,
     }
 }
 

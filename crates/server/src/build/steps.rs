@@ -34,6 +34,22 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// A function bundled with esbuild, and no esbuild to run.
+    #[error("{function}: esbuild not found (BuildMethod: esbuild); run `npm install` in {dir} (with esbuild in its package.json), `npm install -g esbuild`, or `sluice build`")]
+    NoEsbuild {
+        /// The function's logical id.
+        function: String,
+        /// Its code folder.
+        dir: PathBuf,
+    },
+    /// `Metadata.BuildProperties` that SAM would refuse too.
+    #[error("{function}: Metadata.BuildProperties: {message}")]
+    Properties {
+        /// The function's logical id.
+        function: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A build folder could not be prepared.
     #[error("{context}: {source}")]
     Io {
@@ -84,23 +100,7 @@ pub(super) fn run(function: &Function, plan: &BuildPlan) -> Result<String, Build
             ))
         }
         BuildPlan::Npm { dir, target } => {
-            into_place(target, |scratch| {
-                for file in ["package.json", "package-lock.json", "npm-shrinkwrap.json"] {
-                    let from = dir.join(file);
-                    if from.is_file() {
-                        std::fs::copy(&from, scratch.join(file))
-                            .map_err(io(format!("copying {}", from.display())))?;
-                    }
-                }
-                let locked = scratch.join("package-lock.json").is_file()
-                    || scratch.join("npm-shrinkwrap.json").is_file();
-                let mut command = Command::new("npm");
-                command
-                    .arg(if locked { "ci" } else { "install" })
-                    .args(["--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"])
-                    .current_dir(scratch);
-                tool(id, command)
-            })?;
+            npm_install(id, dir, target, true)?;
             Ok(format!(
                 "{id}: installed {} into {}",
                 dir.join("package.json").display(),
@@ -119,6 +119,24 @@ pub(super) fn run(function: &Function, plan: &BuildPlan) -> Result<String, Build
             })?;
             Ok(format!("{id}: make build-{id} → {}", artifacts.display()))
         }
+        BuildPlan::Esbuild {
+            dir,
+            deps,
+            artifacts,
+        } => {
+            let mut installed = String::new();
+            if let Some(deps) = deps.as_deref().filter(|d| !d.join(DONE_MARKER).is_file()) {
+                // Dev dependencies too: esbuild (and the types a bundle may import) are usually
+                // among them.
+                npm_install(id, dir, deps, false)?;
+                installed = format!(", dependencies installed into {}", deps.display());
+            }
+            super::esbuild::bundle(function, dir, deps.as_deref(), artifacts)?;
+            Ok(format!(
+                "{id}: esbuild bundled into {}{installed}",
+                artifacts.display()
+            ))
+        }
         BuildPlan::Cargo { dir } => {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let mut command = Command::new(cargo);
@@ -129,9 +147,34 @@ pub(super) fn run(function: &Function, plan: &BuildPlan) -> Result<String, Build
     }
 }
 
+/// `npm ci` (with a lock file) or `npm install` of `dir`'s `package.json` into
+/// `target/node_modules`; `production` leaves the dev dependencies out.
+fn npm_install(id: &str, dir: &Path, target: &Path, production: bool) -> Result<(), BuildError> {
+    into_place(target, |scratch| {
+        for file in ["package.json", "package-lock.json", "npm-shrinkwrap.json"] {
+            let from = dir.join(file);
+            if from.is_file() {
+                std::fs::copy(&from, scratch.join(file))
+                    .map_err(io(format!("copying {}", from.display())))?;
+            }
+        }
+        let locked = scratch.join("package-lock.json").is_file()
+            || scratch.join("npm-shrinkwrap.json").is_file();
+        let mut command = Command::new("npm");
+        command
+            .arg(if locked { "ci" } else { "install" })
+            .args(["--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(scratch);
+        if production {
+            command.arg("--omit=dev");
+        }
+        tool(id, command)
+    })
+}
+
 /// Builds into a fresh scratch folder beside `target`, marks it done and swaps it in (replacing an
 /// older `target`, as a rebuild of a makefile function does).
-fn into_place(
+pub(super) fn into_place(
     target: &Path,
     build: impl FnOnce(&Path) -> Result<(), BuildError>,
 ) -> Result<(), BuildError> {
@@ -160,7 +203,7 @@ fn into_place(
 }
 
 /// Runs `command`, its output kept for the error when it fails.
-fn tool(function: &str, mut command: Command) -> Result<(), BuildError> {
+pub(super) fn tool(function: &str, mut command: Command) -> Result<(), BuildError> {
     let program = command.get_program().to_string_lossy().into_owned();
     let line = std::iter::once(program.clone())
         .chain(command.get_args().map(|a| a.to_string_lossy().into_owned()))

@@ -92,6 +92,9 @@ pub struct Function {
     pub system_log_level: Option<String>,
     /// `Metadata.BuildMethod` (e.g. `rust-cargolambda`), used to find a built `bootstrap`.
     pub build_method: Option<String>,
+    /// `Metadata.BuildProperties`, resolved (what `BuildMethod: esbuild` bundles with); `Null`
+    /// when absent.
+    pub build_properties: serde_json::Value,
     /// `AutoPublishAlias`: the alias name (`live`) under which the function can also be invoked.
     pub alias: Option<String>,
     /// `ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions`: sandboxes kept initialised

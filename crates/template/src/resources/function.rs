@@ -124,6 +124,15 @@ pub(super) fn function(
         }
         None => None,
     };
+    let build_properties = match resource
+        .get("Metadata")
+        .and_then(|m| m.get("BuildProperties"))
+    {
+        Some(node) => resolver
+            .eval(node, &format!("Resources.{id}.Metadata.BuildProperties"))?
+            .map_or(serde_json::Value::Null, |v| crate::plain_yaml::to_json(&v)),
+        None => serde_json::Value::Null,
+    };
     let layers = match props.properties.get("Layers").filter(|l| !l.is_null()) {
         Some(node) => crate::layers::local_layers(
             node,
@@ -158,6 +167,7 @@ pub(super) fn function(
             architectures
         },
         build_method,
+        build_properties,
         alias,
         provisioned_concurrency,
         layers,

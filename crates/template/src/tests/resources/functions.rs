@@ -458,3 +458,31 @@ Resources:
         ["Resources.Inline.Properties.CodeUri: ignored, as SAM ignores it beside InlineCode"]
     );
 }
+
+#[test]
+fn esbuild_build_properties_are_read_with_their_types() {
+    let model = load(
+        "Parameters:
+  Target: {Type: String, Default: es2022}
+Resources:
+  Ts:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        Minify: false
+        Target: !Ref Target
+        EntryPoints: [app.ts]
+    Properties:
+      CodeUri: .
+      Handler: app.handler
+      Runtime: nodejs20.x
+",
+    );
+    let f = &model.functions[0];
+    assert_eq!(f.build_method.as_deref(), Some("esbuild"));
+    assert_eq!(
+        f.build_properties,
+        serde_json::json!({"Minify": false, "Target": "es2022", "EntryPoints": ["app.ts"]})
+    );
+}

@@ -1,0 +1,265 @@
+//! `BuildMethod: esbuild`: a TypeScript function bundled as `sam build` bundles it, at start and
+//! again on save, by `sluice build` with its dev dependencies, and a clear failure without esbuild.
+//!
+//! esbuild comes from `PATH` (`.ci/run` installs a pinned one into a cache folder and puts it
+//! there) or, for `sluice build`, from the app's own dev dependencies.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sluice_testkit::{assert_eventually, fresh_dir, Server};
+
+use crate::{client, sluice};
+
+/// The esbuild version `.ci/run` installs and the fixtures' `devDependencies` pin.
+const ESBUILD_VERSION: &str = "0.28.2";
+
+const TEMPLATE: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Greeter:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        Sourcemap: true
+        External: [greeting]
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: ts/
+      Handler: src/app.handler
+      Layers: [!Ref GreetingLayer]
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /greet, Method: GET}
+  GreetingLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: py/
+      Handler: app.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /plain, Method: GET}
+"#;
+
+/// The handler: a type annotation, an import from a second `.ts` file (bundled in), and one
+/// from `greeting`, left external by `BuildProperties` and found in the function's layer, as on
+/// Lambda, where an external package is the runtime's or a layer's.
+const APP_TS: &str = r#"import { shout } from "./shout";
+import { hello } from "greeting";
+
+interface Reply { statusCode: number; body: string }
+
+export const handler = async (): Promise<Reply> => {
+  const body: string = `${shout(hello("world"))}|${process.env.NODE_OPTIONS ?? ""}`;
+  return { statusCode: 200, body };
+};
+"#;
+
+fn shout_ts(suffix: &str) -> String {
+    format!("export function shout(text: string): string {{\n  return text.toUpperCase() + \"{suffix}\";\n}}\n")
+}
+
+/// The app, never built.
+fn app() -> PathBuf {
+    let dir = fresh_dir("esbuild-app");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("template.yaml", TEMPLATE);
+    write("ts/src/app.ts", APP_TS);
+    write("ts/src/shout.ts", &shout_ts("!"));
+    write(
+        "layer/nodejs/node_modules/greeting/index.js",
+        "exports.hello = (name) => `hello ${name}`;\n",
+    );
+    write(
+        "py/app.py",
+        "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"plain\"}\n",
+    );
+    dir.join("template.yaml")
+}
+
+/// Fails (never skips) when esbuild is missing, saying how to get it.
+fn require_esbuild_on_path() {
+    let found = Command::new("esbuild")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|out| out.status.success());
+    assert!(
+        found.is_some(),
+        "esbuild must be on PATH for these tests (.ci/run installs esbuild@{ESBUILD_VERSION} into \
+         ~/.cache/sluice-ci/esbuild; or: npm install -g esbuild@{ESBUILD_VERSION})"
+    );
+}
+
+/// `PATH` without any folder holding an `esbuild`, with `node` still reachable.
+fn path_without_esbuild() -> OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|d| !d.join("esbuild").exists())
+        .collect();
+    for tool in ["node", "npm", "python3"] {
+        if !dirs.iter().any(|d| d.join(tool).is_file()) {
+            let found = std::env::split_paths(&path)
+                .map(|d| d.join(tool))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| panic!("{tool} must be installed"));
+            // Alone in a folder of its own, so esbuild beside it stays out of reach.
+            let own = fresh_dir(&format!("esbuild-path-{tool}"));
+            std::os::unix::fs::symlink(&found, own.join(tool)).unwrap();
+            dirs.push(own);
+        }
+    }
+    std::env::join_paths(dirs).unwrap()
+}
+
+fn get(server: &Server, path: &str) -> (u16, String) {
+    let response = client().get(server.url(path)).send().unwrap();
+    (response.status().as_u16(), response.text().unwrap())
+}
+
+/// Saves the way editors do: a temporary file renamed over the old one.
+fn save(path: &Path, text: &str) {
+    let partial = path.with_extension("saving");
+    std::fs::write(&partial, text).unwrap();
+    std::fs::rename(&partial, path).unwrap();
+}
+
+#[test]
+fn a_typescript_function_is_bundled_at_start_and_again_on_save() {
+    require_esbuild_on_path();
+    let template = app();
+    let server = Server::start(sluice(), &template, &[]);
+    // `Sourcemap: true` adds `--enable-source-maps` to NODE_OPTIONS, as SAM CLI does.
+    assert_eq!(
+        get(&server, "/greet"),
+        (200, "HELLO WORLD!|--enable-source-maps".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+    // SAM's handler rewrite: esbuild writes the one entry point as `app.js` at the top.
+    let bundle = server.state_dir.join("build/functions/Greeter");
+    assert!(bundle.join("app.js").is_file() && bundle.join("app.js.map").is_file());
+    assert!(
+        server
+            .logs()
+            .iter()
+            .any(|l| l.contains("Function Greeter (nodejs20.x) runs")
+                && l.contains(&bundle.join("app.js").display().to_string())),
+        "{:?}",
+        server.logs()
+    );
+
+    // A save of the imported file, not the entry point, bundles again.
+    save(
+        &template.parent().unwrap().join("ts/src/shout.ts"),
+        &shout_ts("?"),
+    );
+    assert_eventually!(
+        get(&server, "/greet").1.starts_with("HELLO WORLD?"),
+        "the saved import never answered: {:?}",
+        server.logs()
+    );
+
+    // Code esbuild rejects: said, and the last bundle keeps serving.
+    save(
+        &template.parent().unwrap().join("ts/src/shout.ts"),
+        "export function shout(text: string: string {",
+    );
+    assert_eventually!(
+        server.logs().iter().any(|l| l.contains("[ERROR]")),
+        "esbuild's own error is shown: {:?}",
+        server.logs()
+    );
+    assert!(get(&server, "/greet").1.starts_with("HELLO WORLD?"));
+}
+
+#[test]
+fn without_esbuild_the_function_fails_to_start_naming_the_fix_and_the_others_serve() {
+    let template = app();
+    let path = path_without_esbuild();
+    let server = Server::start_with_env(sluice(), &template, &[], &[("PATH", path.as_os_str())]);
+    // Said where the bundling fails, and again where the function is set up.
+    let missing = server
+        .wait_for_log("Greeter: esbuild not found")
+        .expect("the missing esbuild is said");
+    assert!(missing.contains("npm install"), "{missing}");
+    assert!(
+        server
+            .wait_for_log("Greeter has no esbuild bundle")
+            .is_some(),
+        "{:?}",
+        server.logs()
+    );
+    let hint = server
+        .wait_for_log("hint: install esbuild")
+        .expect("the fix is named");
+    assert!(hint.contains("sluice build"), "{hint}");
+    // REST API: the function's init error is an unhandled function error, 502.
+    assert_eq!(get(&server, "/greet").0, 502);
+    assert_eq!(get(&server, "/plain"), (200, "plain".to_owned()));
+}
+
+#[test]
+fn sluice_build_installs_the_dev_dependencies_esbuild_is_among_and_bundles_the_dependencies() {
+    let template = app();
+    let ts = template.parent().unwrap().join("ts");
+    std::fs::write(
+        ts.join("package.json"),
+        format!(
+            r#"{{"name": "greeter", "version": "1.0.0", "dependencies": {{"is-number": "7.0.0"}}, "devDependencies": {{"esbuild": "{ESBUILD_VERSION}"}}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        ts.join("src/app.ts"),
+        APP_TS
+            .replace(
+                "${shout(hello(\"world\"))}",
+                "${shout(hello(\"world\"))} ${isNumber(\"42\")}",
+            )
+            .replacen("import", "import isNumber from \"is-number\";\nimport", 1),
+    )
+    .unwrap();
+    // No esbuild on PATH: `sluice build` must find the one npm installed from devDependencies.
+    let path = path_without_esbuild();
+    let state = fresh_dir("esbuild-state");
+    let out = Command::new(sluice())
+        .arg("build")
+        .arg("-t")
+        .arg(&template)
+        .arg("--state-dir")
+        .arg(&state)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Greeter: esbuild bundled into"), "{stderr}");
+    // is-number is bundled (Lambda gets no node_modules from an esbuild build), greeting is not.
+    let bundle = std::fs::read_to_string(state.join("build/functions/Greeter/app.js")).unwrap();
+    assert!(
+        bundle.contains("isFinite"),
+        "is-number is inside the bundle"
+    );
+    assert!(bundle.contains("require(\"greeting\")"), "{bundle}");
+
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert_eq!(
+        get(&server, "/greet"),
+        (200, "HELLO WORLD! true|--enable-source-maps".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+}
