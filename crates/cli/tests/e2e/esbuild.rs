@@ -1,8 +1,8 @@
 //! `BuildMethod: esbuild`: a TypeScript function bundled as `sam build` bundles it, at start and
 //! again on save, by `sluice build` with its dev dependencies, and a clear failure without esbuild.
 //!
-//! esbuild comes from `PATH` (`.ci/run` installs a pinned one into a cache folder and puts it
-//! there) or, for `sluice build`, from the app's own dev dependencies.
+//! esbuild comes from `PATH`, else the test installs the pinned one with npm into the cache folder
+//! `.ci/run` fills (and, for `sluice build`, from the app's own dev dependencies).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -89,18 +89,48 @@ fn app() -> PathBuf {
     dir.join("template.yaml")
 }
 
-/// Fails (never skips) when esbuild is missing, saying how to get it.
-fn require_esbuild_on_path() {
-    let found = Command::new("esbuild")
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|out| out.status.success());
-    assert!(
-        found.is_some(),
-        "esbuild must be on PATH for these tests (.ci/run installs esbuild@{ESBUILD_VERSION} into \
-         ~/.cache/sluice-ci/esbuild; or: npm install -g esbuild@{ESBUILD_VERSION})"
-    );
+/// A `PATH` with esbuild on it: the one already there, else the pinned version, installed once
+/// with npm into the cache folder `.ci/run` uses (as other tests `pip install` what they need).
+fn path_with_esbuild() -> OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let works = |esbuild: &Path| {
+        Command::new(esbuild)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if works(Path::new("esbuild")) {
+        return path;
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME is set")
+        .join("sluice-ci/esbuild");
+    let bin = cache.join("node_modules/.bin");
+    if !works(&bin.join("esbuild")) {
+        let status = Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&cache)
+            .arg(format!("esbuild@{ESBUILD_VERSION}"))
+            .status()
+            .expect("npm is installed");
+        assert!(
+            status.success() && works(&bin.join("esbuild")),
+            "these tests need esbuild: `npm install -g esbuild@{ESBUILD_VERSION}` (installing it \
+             into {} failed)",
+            cache.display()
+        );
+    }
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(&path));
+    std::env::join_paths(dirs).unwrap()
 }
 
 /// `PATH` without any folder holding an `esbuild`, with `node` still reachable.
@@ -138,9 +168,9 @@ fn save(path: &Path, text: &str) {
 
 #[test]
 fn a_typescript_function_is_bundled_at_start_and_again_on_save() {
-    require_esbuild_on_path();
+    let path = path_with_esbuild();
     let template = app();
-    let server = Server::start(sluice(), &template, &[]);
+    let server = Server::start_with_env(sluice(), &template, &[], &[("PATH", path.as_os_str())]);
     // `Sourcemap: true` adds `--enable-source-maps` to NODE_OPTIONS, as SAM CLI does.
     assert_eq!(
         get(&server, "/greet"),
