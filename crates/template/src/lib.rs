@@ -33,6 +33,7 @@ mod parameters;
 mod paths;
 mod plain_yaml;
 mod request_validation;
+mod resource_policy;
 mod resource_types;
 mod resources;
 pub mod route_path;
@@ -45,6 +46,9 @@ mod yaml_tree;
 pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
+pub use model::{
+    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
+};
 pub use model::{
     Code, Cors, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse, HttpApi, HttpIntegration,
     HttpRoute, Integration, IntegrationResponse, InvokeMode, MapAction, MapTarget, Mapping,

@@ -35,6 +35,7 @@ mod parameter_mapping;
 mod provisioned;
 mod reload;
 mod request_event;
+mod resource_policy;
 mod response_headers;
 mod runtime_clients;
 mod sam_parity;

@@ -436,5 +436,6 @@ pub(super) fn rest_api(
         routes: Vec::new(),
         cors,
         gateway_responses,
+        resource_policy: None,
     })
 }
