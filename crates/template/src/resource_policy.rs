@@ -181,6 +181,15 @@ fn sam_policy(
             None => paths.push((&route.path, vec![&route.method])),
         }
     }
+    // SAM adds the CORS preflight's OPTIONS method to every path before it writes the policy
+    // (api_generator: `_add_cors()` then `_add_auth()`), so the policy covers it too.
+    if api.cors.is_some() {
+        for (_, methods) in &mut paths {
+            if !methods.iter().any(|m| m.eq_ignore_ascii_case("OPTIONS")) {
+                methods.push("OPTIONS");
+            }
+        }
+    }
     for (route_path, methods) in paths {
         let arns = method_resources(&api.stage_name, route_path, &methods);
         let generated = sam_statements(&policy, &arns)
@@ -574,9 +583,11 @@ fn principals(value: &Value) -> Result<Principals, String> {
                     "AWS" => out.aws.extend(names),
                     // Services, web identities and canonical users never call a local API.
                     "Service" | "Federated" | "CanonicalUser" => {}
-                    other => return Err(format!(
+                    other => {
+                        return Err(format!(
                         "{other} is not a principal type (AWS, Service, Federated, CanonicalUser)"
-                    )),
+                    ))
+                    }
                 }
             }
             Ok(out)

@@ -64,10 +64,18 @@ fn message(body: &str) -> String {
 fn an_ip_blacklist_holding_loopback_refuses_with_an_explicit_deny() {
     let template = app(
         "policy-blacklist",
-        "        ResourcePolicy:\n          IpRangeBlacklist: [127.0.0.1/32]",
+        "        ResourcePolicy:\n          IpRangeBlacklist: [127.0.0.1/32]\n      Cors: \"'*'\"",
         "",
     );
     let server = Server::start(sluice(), &template, &[]);
+    // SAM's CORS preflight method is covered by the policy as well.
+    let preflight = client()
+        .request(reqwest::Method::OPTIONS, server.url("/hello"))
+        .header("Origin", "https://example.com")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .expect("preflight");
+    assert_eq!(preflight.status().as_u16(), 403);
     let (status, error_type, body) = get(&server, "/hello");
     assert_eq!(status, 403, "{body}");
     assert_eq!(error_type.as_deref(), Some("AccessDeniedException"));
@@ -87,12 +95,19 @@ fn an_ip_blacklist_holding_loopback_refuses_with_an_explicit_deny() {
 fn an_ip_whitelist_of_loopback_serves() {
     let template = app(
         "policy-whitelist",
-        "        ResourcePolicy:\n          IpRangeWhitelist: [127.0.0.0/8, '::1/128']",
+        "        ResourcePolicy:\n          IpRangeWhitelist: [127.0.0.0/8, '::1/128']\n      Cors: \"'*'\"",
         "",
     );
     let server = Server::start(sluice(), &template, &[]);
     let (status, _, body) = get(&server, "/hello");
     assert_eq!((status, body.as_str()), (200, "ok"));
+    let preflight = client()
+        .request(reqwest::Method::OPTIONS, server.url("/hello"))
+        .header("Origin", "https://example.com")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .expect("preflight");
+    assert_eq!(preflight.status().as_u16(), 200);
 }
 
 #[test]

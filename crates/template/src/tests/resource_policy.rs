@@ -190,3 +190,40 @@ Resources:
         "{e}"
     );
 }
+
+#[test]
+fn with_cors_the_preflight_method_is_covered_too() {
+    let yaml = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors: "'*'"
+      Auth:
+        ResourcePolicy:
+          IpRangeWhitelist: [10.0.0.0/8]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /items
+            Method: get
+"#;
+    let policy = policy_of(yaml, "Api");
+    assert_eq!(
+        policy.statements[0].resources,
+        [
+            "execute-api:/Prod/GET/items",
+            "execute-api:/Prod/OPTIONS/items"
+        ]
+    );
+}
