@@ -367,7 +367,10 @@ impl Gateway {
         // a Cognito authorizer authenticates first, and IAM once the signature names the caller.
         let policy_after = matches!(check, Some(Check::Cognito { .. } | Check::Iam));
         if !policy_after {
-            let authenticated = matches!(check, Some(Check::Lambda { .. } | Check::Jwt { .. }));
+            let authenticated = matches!(
+                check,
+                Some(Check::Lambda { .. } | Check::Jwt { .. } | Check::Skipped)
+            );
             resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, authenticated)?;
         }
         let Some(guards) = &self.guards else {

@@ -10,7 +10,8 @@ use sluice_testkit::{fresh_dir, Server};
 use crate::{client, sluice};
 
 /// A REST API with `api_auth` as its `Auth`, and one function serving `GET /hello` and
-/// `GET /secret` with `ok`; `events` adds more events to the function.
+/// `GET /secret` with `ok`; `events` adds more events to the function (then, at two spaces, more
+/// resources).
 fn app(label: &str, api_auth: &str, events: &str) -> PathBuf {
     let dir = fresh_dir(label);
     let template = format!(
@@ -188,4 +189,71 @@ fn account_principals_allow_or_deny_the_signed_caller_of_an_aws_iam_route() {
         "AKIASLUICETEST000002",
         "sigv4_resource_policy.py",
     );
+}
+
+#[test]
+fn a_lambda_authorizer_decides_when_the_policy_is_silent_and_never_runs_after_a_deny() {
+    // The account whitelist says nothing about an anonymous caller; the blacklist on /secret
+    // denies loopback.
+    let api_auth = r#"        DefaultAuthorizer: Token
+        Authorizers:
+          Token:
+            FunctionArn: !GetAtt AuthFn.Arn
+        ResourcePolicy:
+          AwsAccountWhitelist: ["123456789012"]"#;
+    let rest = r#"        Blocked:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /blocked
+            Method: get
+            Auth:
+              ResourcePolicy:
+                IpRangeBlacklist: [127.0.0.1/32]
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            statement = {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}
+            return {"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+"#;
+    let template = app("policy-lambda-authorizer", api_auth, rest);
+    let token = |server: &Server, path: &str| {
+        let response = client()
+            .get(server.url(path))
+            .header("Authorization", "allow")
+            .send()
+            .expect("request");
+        (response.status().as_u16(), response.text().expect("body"))
+    };
+    let authorizer_runs = |server: &Server| {
+        server
+            .logs()
+            .iter()
+            .filter(|l| l.contains("[AuthFn] START RequestId"))
+            .count()
+    };
+    {
+        let server = Server::start(sluice(), &template, &[]);
+        assert_eq!(token(&server, "/hello"), (200, "ok".to_owned()));
+        assert_eq!(authorizer_runs(&server), 1);
+        let (status, body) = token(&server, "/blocked");
+        assert_eq!(status, 403);
+        assert!(
+            message(&body).ends_with("with an explicit deny in a resource-based policy"),
+            "{body}"
+        );
+        assert_eq!(
+            authorizer_runs(&server),
+            1,
+            "a denied request never reaches the authorizer"
+        );
+    }
+    // With the authorizer skipped, the route is open as the user asked; the deny still holds.
+    let server = Server::start(sluice(), &template, &["--disable-authorizer"]);
+    assert_eq!(get(&server, "/hello").0, 200);
+    assert_eq!(get(&server, "/blocked").0, 403);
 }
