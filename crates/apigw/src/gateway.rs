@@ -188,9 +188,14 @@ impl Gateway {
         }
         self.route(ex)?;
         self.guard(ex).await?;
-        if let Some(payload) = self.cache_lookup(ex) {
-            body::discard(body).await;
-            return Ok(Reply::Payload(payload));
+        // The cache answers in the integration's place, after every authorization: an `AWS_IAM`
+        // route (and its resource policy) decides only once the body is read, so it looks later.
+        let iam_route = self.is_iam_route(ex);
+        if !iam_route {
+            if let Some(payload) = self.cache_lookup(ex) {
+                body::discard(body).await;
+                return Ok(Reply::Payload(payload));
+            }
         }
         ex.body = body::read(
             body,
@@ -201,6 +206,11 @@ impl Gateway {
         // IAM authorizes now that the body is read: SigV4 signs its hash.
         self.require_iam(ex)?;
         self.iam(ex)?;
+        if iam_route {
+            if let Some(payload) = self.cache_lookup(ex) {
+                return Ok(Reply::Payload(payload));
+            }
+        }
         self.validate(ex)?;
         self.map_request_parameters(ex)?;
         self.integrate(ex).await
@@ -424,6 +434,18 @@ impl Gateway {
             arn: &user_arn,
         };
         resource_policy::guard(api, ex, aws, caller, true)
+    }
+
+    /// Whether the matched route is authorized by `AWS_IAM`.
+    fn is_iam_route(&self, ex: &Exchange) -> bool {
+        let (Some(guards), Some(route)) = (&self.guards, &ex.route) else {
+            return false;
+        };
+        self.apis.get(route.entry.api).is_some_and(|api| {
+            guards
+                .route(&api.logical_id, &route.entry.method, &route.entry.resource)
+                .is_some_and(|guard| matches!(guard.check, Check::Iam))
+        })
     }
 
     /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.

@@ -257,3 +257,31 @@ fn a_lambda_authorizer_decides_when_the_policy_is_silent_and_never_runs_after_a_
     assert_eq!(get(&server, "/hello").0, 200);
     assert_eq!(get(&server, "/blocked").0, 403);
 }
+
+#[test]
+fn the_stage_cache_never_answers_before_aws_iam_and_the_policy_have_decided() {
+    let api_auth = r#"        DefaultAuthorizer: AWS_IAM
+        ResourcePolicy:
+          CustomStatements:
+            - Effect: Allow
+              Principal: "*"
+              Action: execute-api:Invoke
+              Resource: execute-api:/*
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+      MethodSettings:
+        - ResourcePath: /*
+          HttpMethod: "*"
+          CachingEnabled: true
+          CacheTtlInSeconds: 300"#;
+    let rest = r#"        Cached:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /cached, Method: get}
+"#;
+    let template = app("policy-cached-iam", api_auth, rest);
+    crate::auth::botocore_signed_requests_pass(
+        &template,
+        "AKIASLUICETEST000003",
+        "sigv4_cached.py",
+    );
+}
