@@ -13,6 +13,7 @@ use crate::model::{
     CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
     RestApi,
 };
+use crate::resources::IMPLICIT_API;
 use crate::yaml_tree::{Kind, Node};
 
 /// The properties SAM's `ResourcePolicyStatement` has.
@@ -114,9 +115,6 @@ pub(crate) fn attach(
     }
     Ok(())
 }
-
-/// The implicit API's logical id.
-const IMPLICIT_API: &str = "ServerlessRestApi";
 
 /// A `Policy` (a JSON object, or its text) → its statements, checked.
 fn document_statements(

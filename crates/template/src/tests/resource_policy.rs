@@ -227,3 +227,31 @@ Resources:
         ]
     );
 }
+
+#[test]
+fn the_implicit_api_takes_its_policy_from_globals() {
+    let yaml = r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    Auth:
+      ResourcePolicy:
+        IpRangeBlacklist: [198.51.100.0/24]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            Path: /
+            Method: get
+"#;
+    let policy = policy_of(yaml, "ServerlessRestApi");
+    assert_eq!(policy.statements.len(), 2);
+    assert_eq!(policy.statements[1].resources, ["execute-api:/Prod/GET/"]);
+}
