@@ -29,6 +29,9 @@ pub(crate) struct Api {
     pub streams: bool,
     /// A REST API's customized gateway responses.
     pub gateway_responses: Vec<sluice_template::GatewayResponse>,
+    /// A REST API's resource policy, evaluated for every request (HTTP APIs and Function URLs
+    /// have none).
+    pub resource_policy: Option<sluice_template::ResourcePolicy>,
 }
 
 /// One API's deployed stage, as the event describes it.
@@ -64,6 +67,7 @@ impl Api {
             requires_iam: false,
             streams: false,
             gateway_responses: api.gateway_responses.clone(),
+            resource_policy: api.resource_policy.clone(),
         }
     }
 
@@ -83,6 +87,7 @@ impl Api {
             requires_iam: false,
             streams: false,
             gateway_responses: Vec::new(),
+            resource_policy: None,
         }
     }
 
@@ -102,6 +107,7 @@ impl Api {
             requires_iam: url.auth == FunctionUrlAuth::AwsIam,
             streams: url.invoke_mode == InvokeMode::ResponseStream,
             gateway_responses: Vec::new(),
+            resource_policy: None,
         }
     }
 }

@@ -82,6 +82,18 @@ impl Gateway {
                             .into(),
                     )));
                 }
+                // The MOCK method is a method like any other: the API's resource policy applies
+                // (it has no authentication, so only an explicit allow serves it).
+                if let Err(refused) = crate::auth::resource_policy::guard(
+                    api,
+                    ex,
+                    &self.options.aws,
+                    crate::auth::resource_policy::Caller::Anonymous,
+                    false,
+                ) {
+                    ex.dialect = api.dialect;
+                    return Some(Err(refused));
+                }
                 rest_preflight(
                     cors,
                     &self.routes.methods_on(api_index, &found.entry.resource),

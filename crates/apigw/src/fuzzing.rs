@@ -169,6 +169,7 @@ fn api(dialect: Dialect, binary_media_types: &[String]) -> Api {
         requires_iam: false,
         streams: false,
         gateway_responses: Vec::new(),
+        resource_policy: None,
     }
 }
 

@@ -20,6 +20,8 @@ use sluice_template::{FunctionUrl, HttpApi, HttpIntegration, Integration, Payloa
 use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
 use crate::auth::phases::{self, AuthorizeContext};
+use crate::auth::resource_policy::{self, Caller};
+use crate::auth::Check;
 use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
@@ -186,9 +188,14 @@ impl Gateway {
         }
         self.route(ex)?;
         self.guard(ex).await?;
-        if let Some(payload) = self.cache_lookup(ex) {
-            body::discard(body).await;
-            return Ok(Reply::Payload(payload));
+        // The cache answers in the integration's place, after every authorization: an `AWS_IAM`
+        // route (and its resource policy) decides only once the body is read, so it looks later.
+        let iam_route = self.is_iam_route(ex);
+        if !iam_route {
+            if let Some(payload) = self.cache_lookup(ex) {
+                body::discard(body).await;
+                return Ok(Reply::Payload(payload));
+            }
         }
         ex.body = body::read(
             body,
@@ -199,6 +206,11 @@ impl Gateway {
         // IAM authorizes now that the body is read: SigV4 signs its hash.
         self.require_iam(ex)?;
         self.iam(ex)?;
+        if iam_route {
+            if let Some(payload) = self.cache_lookup(ex) {
+                return Ok(Reply::Payload(payload));
+            }
+        }
         self.validate(ex)?;
         self.map_request_parameters(ex)?;
         self.integrate(ex).await
@@ -345,11 +357,8 @@ impl Gateway {
         }
     }
 
-    /// Phases authorize → API key → throttle, in API Gateway's order.
+    /// Phases resource policy → authorize → API key → throttle, in API Gateway's order.
     async fn guard(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
-        let Some(guards) = &self.guards else {
-            return Ok(());
-        };
         let route = ex
             .route
             .clone()
@@ -359,7 +368,24 @@ impl Gateway {
             .get(route.entry.api)
             .ok_or_else(|| GatewayError::Internal("route names an unknown API".into()))?;
         let (method, resource) = (&route.entry.method, &route.entry.resource);
-        let guard = guards.route(&api.logical_id, method, resource);
+        let guard = self
+            .guards
+            .as_ref()
+            .and_then(|guards| guards.route(&api.logical_id, method, resource));
+        let check = guard.map(|g| &g.check);
+        // AWS checks the policy before calling a Lambda authorizer (a deny never invokes it);
+        // a Cognito authorizer authenticates first, and IAM once the signature names the caller.
+        let policy_after = matches!(check, Some(Check::Cognito { .. } | Check::Iam));
+        if !policy_after {
+            let authenticated = matches!(
+                check,
+                Some(Check::Lambda { .. } | Check::Jwt { .. } | Check::Skipped)
+            );
+            resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, authenticated)?;
+        }
+        let Some(guards) = &self.guards else {
+            return Ok(());
+        };
         if let Some(guard) = guard {
             let cx = AuthorizeContext {
                 invoker: self.invoker.as_ref(),
@@ -369,12 +395,17 @@ impl Gateway {
                 timeout: ex.dialect.integration_timeout(&self.options, &route),
             };
             phases::authorize(guard, guards, ex, cx).await?;
+            if matches!(guard.check, Check::Cognito { .. }) {
+                resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, true)?;
+            }
             phases::api_key(guard, guards, ex, &api.logical_id).await?;
         }
         phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await
     }
 
-    /// Phase IAM: an `AWS_IAM` route's signature.
+    /// Phase IAM: an `AWS_IAM` route's signature, then the resource policy for the signed caller
+    /// (Sluice has no IAM: the caller's own policies allow, so only the resource policy's deny
+    /// refuses, as for a caller in the API's account).
     fn iam(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
         let (Some(guards), Some(route)) = (&self.guards, ex.route.clone()) else {
             return Ok(());
@@ -382,10 +413,39 @@ impl Gateway {
         let Some(api) = self.apis.get(route.entry.api) else {
             return Ok(());
         };
-        match guards.route(&api.logical_id, &route.entry.method, &route.entry.resource) {
-            Some(guard) => phases::iam(guard, guards, ex, &self.options.aws),
-            None => Ok(()),
+        let Some(guard) = guards.route(&api.logical_id, &route.entry.method, &route.entry.resource)
+        else {
+            return Ok(());
+        };
+        phases::iam(guard, guards, ex, &self.options.aws)?;
+        if !matches!(guard.check, Check::Iam) {
+            return Ok(());
         }
+        let aws = &self.options.aws;
+        let user_arn = match &ex.iam_caller {
+            Some((_, profile)) => format!(
+                "arn:{}:iam::{}:user/{profile}",
+                aws.partition, aws.account_id
+            ),
+            None => return Err(GatewayError::Internal("IAM passed without a caller".into())),
+        };
+        let caller = Caller::Iam {
+            account: &aws.account_id,
+            arn: &user_arn,
+        };
+        resource_policy::guard(api, ex, aws, caller, true)
+    }
+
+    /// Whether the matched route is authorized by `AWS_IAM`.
+    fn is_iam_route(&self, ex: &Exchange) -> bool {
+        let (Some(guards), Some(route)) = (&self.guards, &ex.route) else {
+            return false;
+        };
+        self.apis.get(route.entry.api).is_some_and(|api| {
+            guards
+                .route(&api.logical_id, &route.entry.method, &route.entry.resource)
+                .is_some_and(|guard| matches!(guard.check, Check::Iam))
+        })
     }
 
     /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.

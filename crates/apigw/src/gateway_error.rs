@@ -67,6 +67,17 @@ pub(crate) enum GatewayError {
     /// AUTHORIZER_CONFIGURATION_ERROR / AUTHORIZER_FAILURE.
     #[error("authorizer failure: {0}")]
     AuthorizerFailed(String),
+    /// The REST API's resource policy refuses the caller: explicitly (a `Deny` applies) or
+    /// implicitly (no `Allow` applies and the route's authentication cannot decide instead).
+    #[error("the resource policy refuses {user} on {resource} ({})", if *explicit { "explicit deny" } else { "no statement allows it" })]
+    ResourcePolicyDenied {
+        /// `anonymous`, or the signed caller's ARN.
+        user: String,
+        /// The method ARN, its account masked as AWS prints it.
+        resource: String,
+        /// Whether a `Deny` statement applied.
+        explicit: bool,
+    },
     /// The API key is missing, unknown, disabled or in no usage plan of this API.
     #[error("API key missing or not accepted")]
     ApiKeyRejected,
@@ -134,6 +145,7 @@ impl GatewayError {
             | GatewayError::InsufficientScope
             | GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::Iam(_) => Some(Rejection::Authorization),
             GatewayError::ApiKeyRejected => Some(Rejection::ApiKey),
             GatewayError::Throttled | GatewayError::QuotaExceeded => Some(Rejection::Throttled),
@@ -156,6 +168,7 @@ impl GatewayError {
             | GatewayError::InsufficientScope
             | GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::ApiKeyRejected
             | GatewayError::Throttled
             | GatewayError::QuotaExceeded
@@ -195,6 +208,36 @@ impl GatewayError {
             return (
                 StatusCode::BAD_REQUEST,
                 matches!(dialect, Dialect::Rest).then_some("BadRequestException"),
+                body.to_string().into(),
+            );
+        }
+        // AWS (recorded, e.g. `{"Message":"User: anonymous is not authorized to perform:
+        // execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********9489:609x52qn26/dev/GET/weather
+        // because no resource-based policy allows the execute-api:Invoke action"}`): the key is
+        // `Message`, the account masked; an explicit deny ends `with an explicit deny in a
+        // resource-based policy`, IAM's wording for the same refusal.
+        if let (
+            GatewayError::ResourcePolicyDenied {
+                user,
+                resource,
+                explicit,
+            },
+            Dialect::Rest,
+        ) = (self, dialect)
+        {
+            let reason = if *explicit {
+                "with an explicit deny in a resource-based policy"
+            } else {
+                "because no resource-based policy allows the execute-api:Invoke action"
+            };
+            let body = serde_json::json!({
+                "Message": format!(
+                    "User: {user} is not authorized to perform: execute-api:Invoke on resource: {resource} {reason}"
+                )
+            });
+            return (
+                StatusCode::FORBIDDEN,
+                Some("AccessDeniedException"),
                 body.to_string().into(),
             );
         }
@@ -273,6 +316,7 @@ impl GatewayError {
             GatewayError::AuthorizerDenied
             | GatewayError::InsufficientScope
             | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::ApiKeyRejected
             | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"message":"Forbidden"}"#),
             GatewayError::Throttled | GatewayError::QuotaExceeded => (
@@ -337,6 +381,7 @@ impl GatewayError {
             | GatewayError::InsufficientScope
             | GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::ApiKeyRejected
             | GatewayError::Iam(_) => (StatusCode::FORBIDDEN, r#"{"Message":"Forbidden"}"#),
             GatewayError::Throttled | GatewayError::QuotaExceeded => (
@@ -480,6 +525,12 @@ impl GatewayError {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalServerErrorException",
                 r#"{"message": "Internal server error"}"#,
+            ),
+            // Built in `wire` (the body names the caller and the resource); kept for exhaustiveness.
+            GatewayError::ResourcePolicyDenied { .. } => (
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                r#"{"Message":null}"#,
             ),
             // Not reachable today (REST IAM authorization is not emulated); AWS's
             // ACCESS_DENIED default gateway response.

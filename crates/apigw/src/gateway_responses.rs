@@ -28,6 +28,7 @@ impl GatewayError {
             | GatewayError::InsufficientScope => "UNAUTHORIZED",
             GatewayError::AuthorizerDenied
             | GatewayError::AuthorizerImplicitDeny
+            | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::IamNotVerified => "ACCESS_DENIED",
             GatewayError::AuthorizerFailed(_) => "AUTHORIZER_FAILURE",
             GatewayError::Iam(SigV4Error::Mismatch | SigV4Error::Malformed(_)) => {

@@ -142,6 +142,7 @@ fn rest_api(cors: Option<Cors>) -> RestApi {
         ],
         cors,
         gateway_responses: Vec::new(),
+        resource_policy: None,
     }
 }
 

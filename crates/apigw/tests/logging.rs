@@ -77,6 +77,7 @@ async fn every_502_logs_its_reason_as_a_warning() {
         cors: None,
         routes: vec![route("/bad", "Bad"), route("/boom", "Boom")],
         gateway_responses: Vec::new(),
+        resource_policy: None,
     }];
     let gateway = Gateway::new(&apis, Arc::new(BrokenLambda), GatewayOptions::default())
         .expect("valid routes");

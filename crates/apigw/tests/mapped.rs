@@ -253,6 +253,7 @@ fn api() -> RestApi {
             validated,
         ],
         gateway_responses: Vec::new(),
+        resource_policy: None,
     }
 }
 

@@ -100,6 +100,7 @@ pub(crate) fn build(
             routes,
             cors: None,
             gateway_responses,
+            resource_policy: None,
         });
     }
     if apis.is_empty() {

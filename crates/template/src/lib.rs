@@ -35,6 +35,7 @@ mod paths;
 mod plain_yaml;
 mod reference_check;
 mod request_validation;
+mod resource_policy;
 mod resource_types;
 mod resources;
 pub mod route_path;
@@ -47,6 +48,9 @@ mod yaml_tree;
 pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
+pub use model::{
+    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
+};
 pub use model::{
     Code, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse,
     HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse, InvokeMode, MapAction,

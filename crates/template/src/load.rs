@@ -174,6 +174,13 @@ fn compile(
         &mut built.rest_apis,
         &mut warnings,
     )?;
+    crate::resource_policy::attach(
+        &root,
+        resource_entries,
+        &resolver,
+        &template_dir,
+        &mut built.rest_apis,
+    )?;
     let stream_mappings =
         crate::stream_events::build(resource_entries, &resolver, &built.functions, &mut warnings)?;
     let auth = crate::auth::build(

@@ -8,6 +8,7 @@ pub mod jwt;
 pub mod limits;
 pub(crate) mod phases;
 pub mod policy;
+pub(crate) mod resource_policy;
 pub mod response_cache;
 pub mod sigv4;
 
@@ -114,6 +115,9 @@ pub const ACCOUNT_THROTTLE: Throttle = Throttle {
 pub(crate) enum Check {
     /// No authorizer.
     Open,
+    /// An authorizer `--disable-authorizer` skipped: open, and counted as having allowed (a
+    /// resource policy that says nothing does not refuse, as after the authorizer's allow).
+    Skipped,
     /// A Cognito user pool authorizer.
     Cognito {
         /// The pools' validators (any one accepting the token is enough).
@@ -240,7 +244,7 @@ impl Guards {
                                 (None, Check::Unenforceable(why.clone()), m.api_key_required)
                             }
                             (None, Some(_)) if inputs.disable_authorizers => {
-                                (None, Check::Open, m.api_key_required)
+                                (None, Check::Skipped, m.api_key_required)
                             }
                             (None, Some(name)) => (
                                 Some(name.clone()),
@@ -272,6 +276,9 @@ impl Guards {
                                 Check::Iam,
                                 auth.default_api_key_required,
                             ),
+                            Some(RouteAuthorizer::Named(_)) => {
+                                (None, Check::Skipped, auth.default_api_key_required)
+                            }
                             _ => (None, Check::Open, auth.default_api_key_required),
                         },
                     },
@@ -280,7 +287,7 @@ impl Guards {
                             RouteAuthorizer::None => (None, Check::Open),
                             RouteAuthorizer::Iam => (Some("AWS_IAM".to_owned()), Check::Iam),
                             RouteAuthorizer::Named(_) if inputs.disable_authorizers => {
-                                (None, Check::Open)
+                                (None, Check::Skipped)
                             }
                             RouteAuthorizer::Named(name) => (
                                 Some(name.clone()),
@@ -477,7 +484,7 @@ fn http_routes(
                 Some((RouteAuthorizer::None, _)) => (None, Check::Open),
                 Some((RouteAuthorizer::Iam, _)) => (Some("AWS_IAM".to_owned()), Check::Iam),
                 Some((RouteAuthorizer::Named(_), _)) if inputs.disable_authorizers => {
-                    (None, Check::Open)
+                    (None, Check::Skipped)
                 }
                 Some((RouteAuthorizer::Named(name), scopes)) => {
                     let base = compiled

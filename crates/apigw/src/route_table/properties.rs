@@ -16,6 +16,7 @@ proptest! {
             binary_media_types: Vec::new(),
             cors: None,
             gateway_responses: Vec::new(),
+            resource_policy: None,
             routes: [("GET", "/a/{b}"), ("ANY", "/{proxy+}"), ("POST", "/a")]
                 .iter()
                 .map(|(m, p)| Route {

@@ -11,6 +11,7 @@ fn api(routes: &[(&str, &str, &str)]) -> RestApi {
         binary_media_types: Vec::new(),
         cors: None,
         gateway_responses: Vec::new(),
+        resource_policy: None,
         routes: routes
             .iter()
             .map(|(method, path, function)| Route {

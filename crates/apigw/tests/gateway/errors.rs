@@ -26,6 +26,7 @@ async fn wrong_method_on_a_literal_route_without_fallback_is_403() {
         cors: None,
         routes: vec![route("GET", "/hello", "HelloFunction")],
         gateway_responses: Vec::new(),
+        resource_policy: None,
     }];
     let lambda = FakeLambda::new(Behaviour::Respond("{}"));
     let gateway = Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid");

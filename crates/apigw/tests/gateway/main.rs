@@ -5,6 +5,7 @@
 mod errors;
 mod events;
 mod golden;
+mod resource_policy;
 mod responses;
 #[path = "../support/mod.rs"]
 mod support;
@@ -45,6 +46,7 @@ fn apis() -> Vec<RestApi> {
                 route("ANY", "/{proxy+}", "ProxyFunction"),
             ],
             gateway_responses: Vec::new(),
+            resource_policy: None,
         },
         RestApi {
             logical_id: "FilesApi".into(),
@@ -54,6 +56,7 @@ fn apis() -> Vec<RestApi> {
             cors: None,
             routes: vec![route("POST", "/files/{name}", "FilesFunction")],
             gateway_responses: Vec::new(),
+            resource_policy: None,
         },
     ]
 }

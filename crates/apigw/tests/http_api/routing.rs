@@ -65,6 +65,7 @@ async fn a_template_with_a_rest_api_answers_unrouted_requests_as_rest() {
         binary_media_types: Vec::new(),
         cors: None,
         gateway_responses: Vec::new(),
+        resource_policy: None,
         routes: vec![Route {
             method: "GET".into(),
             path: "/rest".into(),

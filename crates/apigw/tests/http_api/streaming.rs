@@ -185,6 +185,7 @@ fn rest_streaming_gateway() -> (Gateway, Arc<StreamingLambda>, mpsc::Sender<Chun
         routes: vec![route("/stream", true), route("/whole", false)],
         cors: None,
         gateway_responses: Vec::new(),
+        resource_policy: None,
     }];
     let gateway = Gateway::serving(
         Apis {

@@ -37,6 +37,7 @@ mod parameter_mapping;
 mod provisioned;
 mod reload;
 mod request_event;
+mod resource_policy;
 mod response_headers;
 mod runtime_clients;
 mod sam_parity;

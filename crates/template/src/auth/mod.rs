@@ -277,12 +277,6 @@ fn api_auth(
         Some(name) => named::authorizer(&auth, "DefaultAuthorizer", &name, &api, "API")?,
     };
     let api_key_required = auth.boolean("ApiKeyRequired")?.unwrap_or(false);
-    if auth.node.get("ResourcePolicy").is_some() {
-        warnings.push(format!(
-            "{}: resource policies are not enforced locally (ignored)",
-            auth.path("ResourcePolicy")
-        ));
-    }
     let plan = auth.child("UsagePlan");
     if plan.node.entries().is_some() {
         match plan.string("CreateUsagePlan")?.as_deref() {

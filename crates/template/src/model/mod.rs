@@ -5,6 +5,7 @@
 
 mod http;
 mod parameter_mapping;
+mod resource_policy;
 mod rest_method;
 mod streams;
 
@@ -14,6 +15,9 @@ pub use http::{
 };
 pub use parameter_mapping::{
     MapAction, MapTarget, MappingValue, ParameterMap, ParameterMapping, ResponseMapping, ValuePart,
+};
+pub use resource_policy::{
+    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
 };
 pub use streams::{StartingPosition, StreamMapping};
 
@@ -193,6 +197,9 @@ pub struct RestApi {
     /// Customized gateway responses (`GatewayResponses`, the document's
     /// `x-amazon-apigateway-gateway-responses`, `AWS::ApiGateway::GatewayResponse`).
     pub gateway_responses: Vec<GatewayResponse>,
+    /// The resource policy (`Policy`, `x-amazon-apigateway-policy`, SAM's `Auth.ResourcePolicy`
+    /// and events' `Auth.ResourcePolicy`, merged as SAM merges them); `None`: no policy, open.
+    pub resource_policy: Option<ResourcePolicy>,
 }
 
 /// One customized gateway response: what API Gateway answers for its own errors of a type.

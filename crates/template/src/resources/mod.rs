@@ -5,6 +5,8 @@ mod function;
 mod reader;
 mod rest_api;
 
+pub(crate) use rest_api::IMPLICIT_API;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

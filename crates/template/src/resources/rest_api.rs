@@ -12,7 +12,7 @@ use crate::route_path::{PathError, ResourcePath};
 use crate::yaml_tree::{Kind, Node};
 
 /// The implicit API's logical id and stage, as SAM names them.
-pub(super) const IMPLICIT_API: &str = "ServerlessRestApi";
+pub(crate) const IMPLICIT_API: &str = "ServerlessRestApi";
 const IMPLICIT_STAGE: &str = "Prod";
 
 /// How an `Api` event names its API.
@@ -436,5 +436,6 @@ pub(super) fn rest_api(
         routes: Vec::new(),
         cors,
         gateway_responses,
+        resource_policy: None,
     })
 }

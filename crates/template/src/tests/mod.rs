@@ -9,6 +9,7 @@ mod intrinsics;
 mod mapping;
 mod openapi;
 mod parameters;
+mod resource_policy;
 mod resources;
 mod streams;
 mod tables;
