@@ -392,11 +392,11 @@ pub fn parse_create_table(req: &Req, now: f64, aws: &AwsEnv) -> DynamoResult<Tab
                 i + 1
             )));
         }
-        // DynamoDB names the duplicate (Alternator's test_create_table_duplicate_attribute_name,
-        // written against DynamoDB, matches "uplicate.*<name>"); the rest of the words are Sluice's.
+        // DynamoDB's words, quoted by Alternator's maintainer from DynamoDB (scylladb#13870); DynamoDB
+        // Local says "Cannot have two attributes with the same name" instead.
         if defs.iter().any(|(x, _): &(String, String)| x == n) {
             return Err(DynamoError::validation(format!(
-                "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: {n}"
+                "Attribute Name is duplicated: {n}"
             )));
         }
         defs.push((n.to_string(), t.to_string()));
