@@ -306,6 +306,23 @@ def _():
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "RANGE"}])
 
 
+@check("CreateTable: an attribute definition no key uses is refused; with an index both sets are listed")
+def _():
+    unused = {"AttributeName": "note", "AttributeType": "N"}
+    rejects("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
+            "number of attributes defined in AttributeDefinitions",
+            client.create_table, TableName="UnusedDef", BillingMode="PAY_PER_REQUEST",
+            KeySchema=HASH_ONLY["KeySchema"], AttributeDefinitions=HASH_ONLY["AttributeDefinitions"] + [unused])
+    rejects("One or more parameter values were invalid: Some AttributeDefinitions are not used. "
+            "AttributeDefinitions: [g, note, pk], keys used: [g, pk]",
+            client.create_table, TableName="UnusedDefGsi", BillingMode="PAY_PER_REQUEST",
+            KeySchema=HASH_ONLY["KeySchema"],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, unused,
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+
+
 @check("CreateTable: KeyType outside [HASH, RANGE] is a request-model error naming its position")
 def _():
     rejects("1 validation error detected: Value 'INVALID' at 'keySchema.1.member.keyType' failed to satisfy "
