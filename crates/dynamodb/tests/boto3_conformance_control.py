@@ -260,7 +260,8 @@ def _():
 
 @check("CreateTable: a duplicate attribute definition is named; a given ProvisionedThroughput needs both units")
 def _():
-    rejects(["Duplicate", "xyz"], client.create_table, TableName="DupDef", BillingMode="PAY_PER_REQUEST",
+    # DynamoDB's words (scylladb#13870); DynamoDB Local's differ ("Cannot have two attributes with the same name").
+    rejects("Attribute Name is duplicated: xyz", client.create_table, TableName="DupDef", BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "xyz", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "xyz", "AttributeType": "S"},
                                   {"AttributeName": "xyz", "AttributeType": "N"}])
@@ -303,6 +304,23 @@ def _():
             client.create_table, TableName="DupKey", BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "RANGE"}])
+
+
+@check("CreateTable: an attribute definition no key uses is refused; with an index both sets are listed")
+def _():
+    unused = {"AttributeName": "note", "AttributeType": "N"}
+    rejects("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
+            "number of attributes defined in AttributeDefinitions",
+            client.create_table, TableName="UnusedDef", BillingMode="PAY_PER_REQUEST",
+            KeySchema=HASH_ONLY["KeySchema"], AttributeDefinitions=HASH_ONLY["AttributeDefinitions"] + [unused])
+    rejects("One or more parameter values were invalid: Some AttributeDefinitions are not used. "
+            "AttributeDefinitions: [g, note, pk], keys used: [g, pk]",
+            client.create_table, TableName="UnusedDefGsi", BillingMode="PAY_PER_REQUEST",
+            KeySchema=HASH_ONLY["KeySchema"],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, unused,
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
 
 
 @check("CreateTable: KeyType outside [HASH, RANGE] is a request-model error naming its position")
