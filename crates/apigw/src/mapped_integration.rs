@@ -88,12 +88,27 @@ pub(crate) async fn integrate(
         .map_err(|e| GatewayError::Internal(format!("$context: {e}")))?;
     let stage_variables = &api.stage.stage_variables;
     let body = String::from_utf8_lossy(&ex.body);
+    let mut response_context = None;
     let payload = match request_template(ex, mapping)? {
-        Some(template) => MappingInput::new(&body, &params, &context, stage_variables)
-            .render(template)
-            .map_err(|e| GatewayError::MappingFailed(format!("request template: {e}")))?,
+        Some(template) => {
+            let input = MappingInput::new(&body, &params, &context, stage_variables);
+            let payload = input
+                .render(template)
+                .map_err(|e| GatewayError::MappingFailed(format!("request template: {e}")))?;
+            // AWS: the response template sees the request template's `$context.requestOverride`
+            // (LocalStack's AWS-validated `test_integration_mock_with_request_overrides_in_response_template`).
+            if let (Some(overrides), serde_json::Value::Object(entries)) =
+                (input.request_override(), context.clone())
+            {
+                let mut entries = entries;
+                entries.insert("requestOverride".to_owned(), overrides);
+                response_context = Some(serde_json::Value::Object(entries));
+            }
+            payload
+        }
         None => body.clone().into_owned(),
     };
+    let context = response_context.unwrap_or(context);
     let rules = match target {
         Target::Mock => &header_rules::REST_MOCK,
         Target::Lambda(_) | Target::DynamoDb(_) => &header_rules::REST_AWS,

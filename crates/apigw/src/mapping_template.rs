@@ -99,6 +99,17 @@ impl<'a> MappingInput<'a> {
         }
     }
 
+    /// What the rendered template set under `$context.requestOverride`, as JSON (`None` before a
+    /// render). AWS shows a request template's request overrides to the response template:
+    /// LocalStack's AWS-validated `test_integration_mock_with_request_overrides_in_response_template`.
+    pub fn request_override(&self) -> Option<serde_json::Value> {
+        let Some(Value::Map(context)) = self.template_context.get() else {
+            return None;
+        };
+        let context = context.borrow();
+        context.get("requestOverride").map(Value::to_json)
+    }
+
     /// Renders `template` (checked when the template was loaded, so a parse error here is a bug).
     pub fn render(&self, template: &str) -> Result<String, RenderError> {
         let template = Template::parse(template).map_err(|e| RenderError(e.to_string()))?;

@@ -195,6 +195,33 @@ fn api() -> RestApi {
             },
         ],
     };
+    // A MOCK passing data from its request template to its response template through
+    // `$context.requestOverride` (the path override is otherwise unused by MOCK).
+    let carry = Mapping {
+        request_templates: templates(&[(
+            "application/json",
+            "#set($context.requestOverride.path.note = $util.base64Decode($input.params('code')))\n{\"statusCode\": 200}",
+        )]),
+        passthrough: Passthrough::WhenNoMatch,
+        responses: vec![IntegrationResponse {
+            selection_pattern: None,
+            status_code: 200,
+            response_templates: templates(&[(
+                "application/json",
+                r#"#set($note = $util.parseJson($context.requestOverride.path.note))
+#if($note.kind == "one")
+{"answer": "first"}
+#elseif($note.kind == "two")
+{"answer": "second"}
+#else
+{"answer": "other"}
+#end"#,
+            )]),
+            response_parameters: BTreeMap::new(),
+        }],
+    };
+    let mut carry_route = route("GET", "/carry/{code}", Integration::Mock(carry));
+    carry_route.function.clear();
     let mut validated = route("POST", "/users", Integration::LambdaProxy);
     validated.validation = Some(RequestValidation {
         body_schema: Some(json!({
@@ -242,6 +269,7 @@ fn api() -> RestApi {
                 Integration::Lambda(lambda_mapping(Passthrough::Never)),
             ),
             mock_route,
+            carry_route,
             dynamodb_route,
             route(
                 "GET",
@@ -420,6 +448,28 @@ async fn mock_integration_answers_from_its_templates() {
         answer.body
     );
     assert!(h.invocations().is_empty());
+}
+
+/// AWS shows the request template's `$context.requestOverride` to the response template
+/// (LocalStack's AWS-validated `test_integration_mock_with_request_overrides_in_response_template`:
+/// a MOCK's request template stores a decoded path parameter there, its response template branches
+/// on it).
+#[tokio::test]
+async fn request_overrides_reach_the_response_template() {
+    use base64::Engine as _;
+    let h = harness();
+    for (kind, expected) in [("one", "first"), ("two", "second"), ("three", "other")] {
+        let code =
+            base64::engine::general_purpose::STANDARD.encode(format!(r#"{{"kind": "{kind}"}}"#));
+        let answer = h.send("GET", &format!("/carry/{code}"), &[], "").await;
+        assert_eq!(answer.status, 200, "{kind}: {}", answer.body);
+        assert_eq!(
+            serde_json::from_str::<Value>(&answer.body).ok(),
+            Some(json!({"answer": expected})),
+            "{kind}: {}",
+            answer.body
+        );
+    }
 }
 
 /// LocalStack's AWS-validated header rules: after the integration response's mappings, an AWS
