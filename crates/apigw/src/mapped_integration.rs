@@ -144,8 +144,18 @@ pub(crate) async fn integrate(
         ),
         None => ("application/json".to_owned(), output.body.clone()),
     };
-    let mut pairs = vec![("Content-Type".to_owned(), content_type)];
-    pairs.extend(response_headers(chosen, &output.body, stage_variables));
+    let mapped = response_headers(chosen, &output.body, stage_variables);
+    // AWS: a `method.response.header.Content-Type` mapping replaces the template's content type
+    // (LocalStack's AWS-validated `test_apigateway_header_remapping_aws[AWS]` sends only the
+    // mapped value).
+    let mut pairs = Vec::with_capacity(mapped.len() + 1);
+    if !mapped
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+    {
+        pairs.push(("Content-Type".to_owned(), content_type));
+    }
+    pairs.extend(mapped);
     // AWS: a response template's `$context.responseOverride` wins over the integration
     // response's status and headers (the documented "override an API's response status code").
     let overrides = input.response_override();

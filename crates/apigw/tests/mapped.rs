@@ -191,7 +191,11 @@ fn api() -> RestApi {
                 selection_pattern: Some("404".into()),
                 status_code: 404,
                 response_templates: templates(&[("application/json", r#"{"mocked": "missing"}"#)]),
-                response_parameters: BTreeMap::new(),
+                response_parameters: [(
+                    "method.response.header.Content-Type".to_owned(),
+                    "'application/problem+json'".to_owned(),
+                )]
+                .into(),
             },
         ],
     };
@@ -436,6 +440,10 @@ async fn mock_integration_answers_from_its_templates() {
     let answer = h.send("GET", "/mock/42?missing=yes", &[], "").await;
     assert_eq!(answer.status, 404, "{}", answer.body);
     assert_eq!(answer.body, r#"{"mocked": "missing"}"#);
+    // A mapped Content-Type replaces the template's, as AWS sends one (LocalStack's AWS-validated
+    // `test_apigateway_header_remapping_aws[AWS]`: `Content-Type: response_param_Content-Type`).
+    let types: Vec<_> = answer.headers.get_all("content-type").iter().collect();
+    assert_eq!(types, ["application/problem+json"]);
     // AWS: a response template's `$context.responseOverride` sets the status and headers.
     let answer = h.send("GET", "/mock/teapot", &[], "").await;
     assert_eq!(answer.status, 418, "{}", answer.body);
