@@ -126,7 +126,12 @@ pub(crate) async fn integrate(
         }
         Target::Mock => Output {
             body: String::new(),
-            selector: Some(mock_status(&payload)),
+            selector: Some(mock_status(&payload).ok_or_else(|| {
+                GatewayError::MappingFailed(
+                    "Unable to parse statusCode. It should be an integer that is defined in the request template."
+                        .into(),
+                )
+            })?),
         },
     };
     let chosen = select(&mapping.responses, output.selector.as_deref()).ok_or_else(|| {
@@ -270,16 +275,38 @@ async fn invoke(
     }
 }
 
-/// MOCK: the `statusCode` the rendered request template names (200 when it names none).
-fn mock_status(payload: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(payload)
-        .ok()
-        .and_then(|v| v.get("statusCode").cloned())
-        .map(|code| match code {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .unwrap_or_else(|| "200".to_owned())
+/// MOCK: the integer `statusCode` the rendered request template names, as text; `None` when it
+/// names none, or not as an integer. AWS answers that 500 ("Unable to parse statusCode. It should
+/// be an integer that is defined in the request template."): a string `"200"` is refused
+/// (aws-cdk#5997), an empty payload too (CDK's template-less MOCK), any integer is taken
+/// (localstack#11148), and the key may be unquoted, as CDK's CORS template `{statusCode: 200}` is
+/// (localstack#11967, checked against AWS).
+fn mock_status(payload: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(document) => document
+            .get("statusCode")
+            .and_then(serde_json::Value::as_i64)
+            .map(|code| code.to_string()),
+        Err(_) => lenient_status(payload),
+    }
+}
+
+/// `statusCode` from an object that is not JSON but reads like one (`{statusCode: 200}`,
+/// `{'statusCode': 200, ...}`): only its top-level `key: value` pairs are looked at.
+fn lenient_status(payload: &str) -> Option<String> {
+    let inner = payload.trim().strip_prefix('{')?.strip_suffix('}')?;
+    inner.split(',').find_map(|pair| {
+        let (key, value) = pair.split_once(':')?;
+        let key = key.trim();
+        let unquoted = ['"', '\'']
+            .iter()
+            .find_map(|q| key.strip_prefix(*q).and_then(|k| k.strip_suffix(*q)))
+            .unwrap_or(key);
+        (unquoted == "statusCode")
+            .then(|| value.trim().parse::<i64>().ok())
+            .flatten()
+            .map(|code| code.to_string())
+    })
 }
 
 /// The integration response whose selection pattern full-matches `selector` (Java's
@@ -394,9 +421,22 @@ mod tests {
 
     #[test]
     fn mock_status_codes() {
-        assert_eq!(mock_status(r#"{"statusCode": 404}"#), "404");
-        assert_eq!(mock_status(r#"{"statusCode": "201"}"#), "201");
-        assert_eq!(mock_status("not json"), "200");
+        for (payload, status) in [
+            (r#"{"statusCode": 404}"#, Some("404")),
+            ("{\n  \"statusCode\" : 200\n}\n", Some("200")),
+            (r#"{"statusCode": -1}"#, Some("-1")),
+            // CDK's CORS template, not JSON, which AWS reads.
+            ("{statusCode: 200}", Some("200")),
+            ("{ 'statusCode' : 204, other: 'x' }", Some("204")),
+            // AWS refuses a string, a missing code and an empty payload.
+            (r#"{"statusCode": "201"}"#, None),
+            (r#"{"other": 1}"#, None),
+            ("", None),
+            ("not json", None),
+            ("{statusCode: '200'}", None),
+        ] {
+            assert_eq!(mock_status(payload).as_deref(), status, "{payload:?}");
+        }
     }
 
     #[test]

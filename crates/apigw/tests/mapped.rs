@@ -226,6 +226,27 @@ fn api() -> RestApi {
     };
     let mut carry_route = route("GET", "/carry/{code}", Integration::Mock(carry));
     carry_route.function.clear();
+    // A MOCK without request templates: the client's body is what it reads `statusCode` from.
+    let raw = Mapping {
+        request_templates: BTreeMap::new(),
+        passthrough: Passthrough::WhenNoMatch,
+        responses: vec![
+            IntegrationResponse {
+                selection_pattern: None,
+                status_code: 200,
+                response_templates: templates(&[("application/json", r#"{"raw": true}"#)]),
+                response_parameters: BTreeMap::new(),
+            },
+            IntegrationResponse {
+                selection_pattern: Some("20[1-9]".into()),
+                status_code: 201,
+                response_templates: BTreeMap::new(),
+                response_parameters: BTreeMap::new(),
+            },
+        ],
+    };
+    let mut raw_route = route("POST", "/mock-raw", Integration::Mock(raw));
+    raw_route.function.clear();
     let mut validated = route("POST", "/users", Integration::LambdaProxy);
     validated.validation = Some(RequestValidation {
         body_schema: Some(json!({
@@ -274,6 +295,7 @@ fn api() -> RestApi {
             ),
             mock_route,
             carry_route,
+            raw_route,
             dynamodb_route,
             route(
                 "GET",
@@ -478,6 +500,32 @@ async fn request_overrides_reach_the_response_template() {
             answer.body
         );
     }
+}
+
+/// AWS reads a MOCK's `statusCode` as an integer, also from CDK's not-quite-JSON
+/// `{statusCode: 201}` (localstack#11967), and answers 500 when there is none or it is a string
+/// (aws-cdk#5997: "statusCode should be a number"; CDK's template-less MOCK: "Unable to parse
+/// statusCode").
+#[tokio::test]
+async fn mock_integrations_need_an_integer_status_code() {
+    let h = harness();
+    for body in [r#"{"statusCode": 201}"#, "{statusCode: 201}"] {
+        let answer = h.send("POST", "/mock-raw", &[JSON], body).await;
+        assert_eq!(answer.status, 201, "{body}: {}", answer.body);
+    }
+    let answer = h
+        .send("POST", "/mock-raw", &[JSON], r#"{"statusCode": 200}"#)
+        .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"raw": true}"#)
+    );
+    for body in [r#"{"statusCode": "200"}"#, r#"{"other": 1}"#, ""] {
+        let answer = h.send("POST", "/mock-raw", &[JSON], body).await;
+        assert_eq!(answer.status, 500, "{body:?}: {}", answer.body);
+        assert_eq!(answer.body, r#"{"message": "Internal server error"}"#);
+    }
+    assert!(h.invocations().is_empty());
 }
 
 /// LocalStack's AWS-validated header rules: after the integration response's mappings, an AWS
