@@ -29,6 +29,8 @@ pub(crate) enum Node {
         iterable: Expr,
         body: Vec<Node>,
     },
+    /// `#define($name) … #end`: `$name` renders the block, with the variables as they are then.
+    Define { name: String, body: Vec<Node> },
     /// `#break`: leaves the innermost `#foreach`.
     Break,
     /// `#stop`: ends rendering.

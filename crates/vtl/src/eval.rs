@@ -37,11 +37,16 @@ pub struct RenderError(pub String);
 /// Iterations over all `#foreach` loops of one rendering; guards against `[1..2000000000]`.
 const MAX_ITERATIONS: usize = 1_000_000;
 
+/// How deep `#define` blocks may render one another (a block naming itself would never end).
+const MAX_DEFINE_DEPTH: usize = 64;
+
 /// Renders `nodes` with a fresh context.
 pub(crate) fn render(nodes: &[Node], host: &dyn Host) -> Result<String, RenderError> {
     let mut renderer = Renderer {
         host,
         vars: HashMap::new(),
+        defines: HashMap::new(),
+        define_depth: 0,
         iterations: 0,
     };
     let mut out = String::new();
@@ -59,6 +64,10 @@ enum Flow {
 struct Renderer<'h> {
     host: &'h dyn Host,
     vars: HashMap<String, Value>,
+    /// `#define` blocks by name: rendered where they are referenced, not where defined.
+    defines: HashMap<String, Vec<Node>>,
+    /// `#define` blocks rendering one inside another right now.
+    define_depth: usize,
     iterations: usize,
 }
 
@@ -109,6 +118,10 @@ impl Renderer<'_> {
                     if let Flow::Stop = self.foreach(var, iterable, body, out)? {
                         return Ok(Flow::Stop);
                     }
+                }
+                Node::Define { name, body } => {
+                    self.vars.remove(name);
+                    self.defines.insert(name.clone(), body.clone());
                 }
                 Node::Break => return Ok(Flow::Break),
                 Node::Stop => return Ok(Flow::Stop),
@@ -180,6 +193,7 @@ impl Renderer<'_> {
 
     fn assign(&mut self, target: &Reference, value: Value) -> Result<(), RenderError> {
         let Some((last, init)) = target.path.split_last() else {
+            self.defines.remove(&target.name);
             self.vars.insert(target.name.clone(), value);
             return Ok(());
         };
@@ -220,7 +234,10 @@ impl Renderer<'_> {
     fn walk(&mut self, reference: &Reference) -> Result<Value, RenderError> {
         let mut value = match self.vars.get(&reference.name) {
             Some(value) => value.clone(),
-            None => self.host.variable(&reference.name).unwrap_or_default(),
+            None => match self.defines.get(&reference.name).cloned() {
+                Some(body) => self.define(&body)?,
+                None => self.host.variable(&reference.name).unwrap_or_default(),
+            },
         };
         for segment in &reference.path {
             if value.is_null() {
@@ -248,6 +265,21 @@ impl Renderer<'_> {
             };
         }
         Ok(value)
+    }
+
+    /// A `#define` block's text, rendered with the variables as they are now.
+    fn define(&mut self, body: &[Node]) -> Result<Value, RenderError> {
+        if self.define_depth >= MAX_DEFINE_DEPTH {
+            return Err(RenderError(format!(
+                "#define blocks nest more than {MAX_DEFINE_DEPTH} deep"
+            )));
+        }
+        self.define_depth += 1;
+        let mut out = String::new();
+        let rendered = self.nodes(body, &mut out);
+        self.define_depth -= 1;
+        rendered?;
+        Ok(Value::Str(out))
     }
 
     fn expr(&mut self, expr: &Expr) -> Result<Value, RenderError> {

@@ -1,6 +1,6 @@
 //! Velocity Template Language (VTL), the subset API Gateway mapping templates use: references
 //! (`$a.b`, `$a.m(x)`, `$a[0]`, `${a}`, quiet `$!a`), `#set`, `#if/#elseif/#else/#end`,
-//! `#foreach` with `$foreach.hasNext/index/count`, `#break`, `#stop`, comments (`##`, `#* *#`),
+//! `#foreach` with `$foreach.hasNext/index/count`, `#define`, `#break`, `#stop`, comments (`##`, `#* *#`),
 //! unparsed blocks (`#[[ ]]#`), Velocity 1.7's operators and the Java `String`/`List`/`Map` methods
 //! templates commonly call.
 //!

@@ -146,6 +146,34 @@ fn parse_errors_name_line_and_column() {
     }
 }
 
+/// Velocity 1.7's `#define`: the block renders where `$name` is referenced, with the variables
+/// as they are then. API Gateway runs it: the Serverless Framework's default `integration: lambda`
+/// request template builds its `headers`, `query` and `path` objects with one `#define( $loop )`.
+#[test]
+fn define_blocks_render_where_they_are_referenced() {
+    let vars = serde_json::json!({"h": {"a": "1", "b": "2"}, "q": {"x": "y"}});
+    let template = "#define( $loop )\n{#foreach($k in $map.keySet())\"$k\": \"$map.get($k)\"#if($foreach.hasNext), #end#end}\n#end\n#set( $map = $h )\n\"headers\": $loop,\n#set( $map = $q )\n\"query\": $loop";
+    assert_eq!(
+        render(template, vars.clone()),
+        // The block keeps the newline before its `#end`, as Velocity's does.
+        "\"headers\": {\"a\": \"1\", \"b\": \"2\"}\n,\n\"query\": {\"x\": \"y\"}\n"
+    );
+    for (template, expected) in [
+        // The block's text is a string value, and `#set` replaces the block.
+        ("#define($d)abc#end$d.length() ${d}!", "3 abc!"),
+        ("#define($d)abc#end#set($d = 'x')$d", "x"),
+        // Defined after a reference: that reference saw nothing yet.
+        ("[$!d]#define($d)abc#end[$d]", "[][abc]"),
+    ] {
+        assert_eq!(render(template, vars.clone()), expected, "{template:?}");
+    }
+    // A block that names itself fails instead of recursing forever.
+    let template = Template::parse("#define($d)x$d#end$d").expect("parses");
+    assert!(template.render(&Vars(serde_json::json!({}))).is_err());
+    let error = Template::parse("#define($d)never ends").expect_err("no #end");
+    assert!(error.message.contains("#define has no #end"), "{error}");
+}
+
 #[test]
 fn runaway_loops_fail_instead_of_hanging() {
     let template = Template::parse("#foreach($i in [1..2000000000])x#end").expect("parses");

@@ -48,7 +48,7 @@ impl Parser {
                         if !ends.contains(&directive.as_str()) {
                             self.pos = start;
                             return Err(self.error(format!(
-                                "#{directive} without a matching #if or #foreach"
+                                "#{directive} without a matching #if, #foreach or #define"
                             )));
                         }
                         // The caller parses `#elseif`'s condition; gobble after `#end`/`#else`.
@@ -123,7 +123,7 @@ impl Parser {
         }
         let known = matches!(
             word.as_str(),
-            "set" | "if" | "elseif" | "else" | "end" | "foreach" | "break" | "stop"
+            "set" | "if" | "elseif" | "else" | "end" | "foreach" | "define" | "break" | "stop"
         );
         if !known {
             return None;
@@ -277,6 +277,25 @@ impl Parser {
                     iterable,
                     body,
                 }))
+            }
+            "define" => {
+                self.open_paren("#define")?;
+                self.skip_space();
+                if self.peek() != Some('$') {
+                    return Err(self.error("#define needs a $name"));
+                }
+                self.pos += 1;
+                let name = self
+                    .identifier()
+                    .ok_or_else(|| self.error("#define needs a $name"))?;
+                self.close_paren("#define")?;
+                gobble(self);
+                let (body, end) = self.block(&["end"])?;
+                if end.is_none() {
+                    self.pos = start;
+                    return Err(self.error("#define has no #end"));
+                }
+                Ok(Some(Node::Define { name, body }))
             }
             "break" => {
                 gobble(self);

@@ -31,7 +31,9 @@ pub(crate) fn parse(source: &str) -> Result<Vec<Node>, ParseError> {
     let (nodes, end) = parser.block(&[])?;
     match end {
         None => Ok(nodes),
-        Some(word) => Err(parser.error(format!("#{word} without a matching #if or #foreach"))),
+        Some(word) => Err(parser.error(format!(
+            "#{word} without a matching #if, #foreach or #define"
+        ))),
     }
 }
 
