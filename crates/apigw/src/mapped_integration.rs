@@ -149,7 +149,7 @@ pub(crate) async fn integrate(
         ),
         None => ("application/json".to_owned(), output.body.clone()),
     };
-    let mapped = response_headers(chosen, &output.body, stage_variables);
+    let mapped = response_headers(chosen, &output.body, stage_variables, &context);
     // AWS: a `method.response.header.Content-Type` mapping replaces the template's content type
     // (LocalStack's AWS-validated `test_apigateway_header_remapping_aws[AWS]` sends only the
     // mapped value).
@@ -341,12 +341,14 @@ fn response_template<'r>(
 }
 
 /// `responseParameters` as header pairs: `'literal'`, `integration.response.body[.path]`,
-/// `stageVariables.name`. Lambda and MOCK integrations have no response headers, and DynamoDB's
-/// (request id, CRC) are not kept, so `integration.response.header.*` maps nothing.
+/// `stageVariables.name`, `context.name` (AWS docs, "Parameter mapping source reference for REST
+/// APIs"). Lambda and MOCK integrations have no response headers, and DynamoDB's (request id,
+/// CRC) are not kept, so `integration.response.header.*` maps nothing.
 fn response_headers(
     response: &IntegrationResponse,
     body: &str,
     stage_variables: &std::collections::BTreeMap<String, String>,
+    context: &serde_json::Value,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (target, source) in &response.response_parameters {
@@ -372,6 +374,15 @@ fn response_headers(
                     })
             } else if let Some(name) = source.strip_prefix("stageVariables.") {
                 stage_variables.get(name).cloned()
+            } else if let Some(name) = source.strip_prefix("context.") {
+                // `$context` as templates see it: `context.identity.sourceIp` walks the object.
+                name.split('.')
+                    .try_fold(context, |value, key| value.get(key))
+                    .and_then(|value| match value {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Null => None,
+                        other => Some(other.to_string()),
+                    })
             } else {
                 None
             };
@@ -459,10 +470,25 @@ mod tests {
                 "method.response.header.X-None".to_owned(),
                 "integration.response.header.x".to_owned(),
             ),
+            (
+                "method.response.header.X-Request-Id".to_owned(),
+                "context.requestId".to_owned(),
+            ),
+            (
+                "method.response.header.X-Source".to_owned(),
+                "context.identity.sourceIp".to_owned(),
+            ),
+            (
+                "method.response.header.X-Unknown".to_owned(),
+                "context.identity.apiKey".to_owned(),
+            ),
         ]
         .into();
         let vars = [("env".to_owned(), "dev".to_owned())].into();
-        let mut headers = response_headers(&r, r#"{"item": {"id": 7}}"#, &vars);
+        let context = serde_json::json!({
+            "requestId": "req-1", "identity": {"sourceIp": "192.0.2.1", "apiKey": null},
+        });
+        let mut headers = response_headers(&r, r#"{"item": {"id": 7}}"#, &vars, &context);
         headers.sort();
         assert_eq!(
             headers,
@@ -470,6 +496,8 @@ mod tests {
                 ("X-Env".to_owned(), "dev".to_owned()),
                 ("X-Id".to_owned(), "7".to_owned()),
                 ("X-Literal".to_owned(), "v".to_owned()),
+                ("X-Request-Id".to_owned(), "req-1".to_owned()),
+                ("X-Source".to_owned(), "192.0.2.1".to_owned()),
             ]
         );
     }
