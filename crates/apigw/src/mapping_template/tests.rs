@@ -344,3 +344,23 @@ fn define_blocks_build_the_serverless_framework_event() {
         })
     );
 }
+
+/// Goessner's JSONPath, which AWS's docs link for these expressions: recursive descent, negative
+/// indexes, unions and slices; filters are not supported and fail the render.
+#[test]
+fn jsonpath_descent_unions_and_slices() {
+    let body = r#"{"order": {"id": 1, "items": [{"id": 10}, {"id": 11}, {"id": 12}]}}"#;
+    for (template, expected) in [
+        ("$input.json('$..id')", "[1,10,11,12]"),
+        ("$input.path('$.order.items[-1].id')", "12"),
+        ("$input.json('$.order.items[0,2].id')", "[10,12]"),
+        ("$input.json('$.order.items[1:].id')", "[11,12]"),
+        ("#foreach($i in $input.path('$..items[*].id'))$i;#end", "10;11;12;"),
+    ] {
+        assert_eq!(render(template, body), expected, "{template}");
+    }
+    let (params, context) = (params(), context());
+    let vars = BTreeMap::new();
+    let input = MappingInput::new(body, &params, &context, &vars);
+    assert!(input.render("$input.json('$..items[?(@.id > 10)]')").is_err());
+}
