@@ -244,9 +244,10 @@ fn pairs(list: &[(String, String)]) -> Value {
     Value::map(list.iter().map(|(k, v)| (k.clone(), Value::str(v))))
 }
 
-/// Apache Commons' `StringEscapeUtils.escapeJavaScript`, which API Gateway uses: quotes, `\`, `/`
-/// and control characters escaped, non-ASCII as `\uXXXX` (so `'` becomes `\'`, which is not valid
-/// JSON — AWS's documented caveat).
+/// Apache Commons' `StringEscapeUtils.escapeJavaScript`, which API Gateway uses (AWS documents it
+/// with that method's own words, "Escapes the characters in a string using JavaScript string
+/// rules"): quotes, `\`, `/` and control characters escaped, non-ASCII as `\uXXXX` in UTF-16 units
+/// (so `'` becomes `\'`, which is not valid JSON — AWS's documented caveat).
 fn escape_javascript(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for unit in text.encode_utf16() {
@@ -260,7 +261,8 @@ fn escape_javascript(text: &str) -> String {
             0x09 => out.push_str("\\t"),
             0x0c => out.push_str("\\f"),
             0x0d => out.push_str("\\r"),
-            0x20..=0x7e => out.push(char::from(unit as u8)),
+            // DEL stays as it is: Commons Lang escapes only below 32 and above 0x7F.
+            0x20..=0x7f => out.push(char::from(unit as u8)),
             other => out.push_str(&format!("\\u{other:04X}")),
         }
     }

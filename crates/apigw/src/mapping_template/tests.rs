@@ -76,6 +76,11 @@ fn util_functions() {
             r#"$util.escapeJavaScript("it's a \"test\"/ok")"#,
             r#"it\'s a \"test\"\/ok"#,
         ),
+        // Control characters by name or as `\u00XX`, DEL as it is, beyond ASCII in UTF-16 units.
+        (
+            "$util.escapeJavaScript(\"a\tb\u{1}\u{7f}é😀\")",
+            "a\\tb\\u0001\u{7f}\\u00E9\\uD83D\\uDE00",
+        ),
         ("$util.urlEncode('a b&c=d/é')", "a+b%26c%3Dd%2F%C3%A9"),
         ("$util.urlDecode('a+b%26c')", "a b&c"),
         ("$util.base64Encode('hello')", "aGVsbG8="),
@@ -355,12 +360,17 @@ fn jsonpath_descent_unions_and_slices() {
         ("$input.path('$.order.items[-1].id')", "12"),
         ("$input.json('$.order.items[0,2].id')", "[10,12]"),
         ("$input.json('$.order.items[1:].id')", "[11,12]"),
-        ("#foreach($i in $input.path('$..items[*].id'))$i;#end", "10;11;12;"),
+        (
+            "#foreach($i in $input.path('$..items[*].id'))$i;#end",
+            "10;11;12;",
+        ),
     ] {
         assert_eq!(render(template, body), expected, "{template}");
     }
     let (params, context) = (params(), context());
     let vars = BTreeMap::new();
     let input = MappingInput::new(body, &params, &context, &vars);
-    assert!(input.render("$input.json('$..items[?(@.id > 10)]')").is_err());
+    assert!(input
+        .render("$input.json('$..items[?(@.id > 10)]')")
+        .is_err());
 }
