@@ -2,8 +2,8 @@
 //! `path()`, `params()`), `$util` (`escapeJavaScript`, `parseJson`, `urlEncode`, `urlDecode`,
 //! `base64Encode`, `base64Decode`), `$context` and `$stageVariables`.
 
-use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine as _;
 use sluice_vtl::{Host, RenderError, Template, Value};
@@ -38,6 +38,9 @@ pub(crate) struct MappingInput<'a> {
     /// `$context` as the template sees it, made once so `#set($context.responseOverride…)`
     /// lands in the value the caller reads back.
     template_context: OnceCell<Value>,
+    /// The overrides this render has set (`responseOverride.status`,
+    /// `requestOverride.header.x`…), header names lowercased: AWS refuses a second one.
+    overridden: RefCell<HashSet<String>>,
 }
 
 /// What a response template asked to change with `$context.responseOverride` (AWS: "Override
@@ -65,6 +68,7 @@ impl<'a> MappingInput<'a> {
             stage_variables,
             json: OnceCell::new(),
             template_context: OnceCell::new(),
+            overridden: RefCell::new(HashSet::new()),
         }
     }
 
@@ -228,6 +232,30 @@ impl Host for MappingInput<'_> {
                 "${object}.{method} with {} argument(s) is not a method API Gateway offers",
                 args.len()
             ))),
+        }
+    }
+
+    // AWS: "Overrides are final. An override may only be applied to each parameter once. If you
+    // try to override the same parameter multiple times, API Gateway returns a 5XX response."
+    fn before_set(&self, name: &str, path: &[String]) -> Result<(), RenderError> {
+        let is_override = matches!(
+            path.first().map(String::as_str),
+            Some("responseOverride" | "requestOverride")
+        );
+        if name != "context" || !is_override || path.len() < 2 {
+            return Ok(());
+        }
+        let key = match path {
+            // Header names are case-insensitive.
+            [_, kind, header] if kind == "header" => {
+                format!("{}.header.{}", path[0], header.to_ascii_lowercase())
+            }
+            _ => path.join("."),
+        };
+        if self.overridden.borrow_mut().insert(key.clone()) {
+            Ok(())
+        } else {
+            Err(RenderError(format!("$context.{key} is overridden twice")))
         }
     }
 

@@ -22,6 +22,13 @@ pub trait Host {
         let _ = args;
         Err(RenderError(format!("${object} has no method {method}")))
     }
+    /// Called before `#set` assigns to `$name.path…` (the property names and index values along
+    /// the way); an error fails the render. Hosts use it to refuse assignments, as API Gateway
+    /// refuses a second override of one parameter.
+    fn before_set(&self, name: &str, path: &[String]) -> Result<(), RenderError> {
+        let _ = (name, path);
+        Ok(())
+    }
     /// Whether a reference that resolves to null renders as its source text (Velocity's default)
     /// rather than nothing (as `$!ref` does, and as API Gateway renders every null reference).
     fn null_renders_as_source(&self) -> bool {
@@ -197,6 +204,14 @@ impl Renderer<'_> {
             self.vars.insert(target.name.clone(), value);
             return Ok(());
         };
+        let mut names = Vec::with_capacity(target.path.len());
+        for segment in &target.path {
+            names.push(match segment {
+                Segment::Property(name) | Segment::Method(name, _) => name.clone(),
+                Segment::Index(index) => self.expr(index)?.to_string(),
+            });
+        }
+        self.host.before_set(&target.name, &names)?;
         let holder = self.walk(&Reference {
             name: target.name.clone(),
             path: init.to_vec(),

@@ -261,6 +261,31 @@ $input.json("$")
     assert_eq!(odd.response_override().status, None);
 }
 
+/// AWS: "Overrides are final. An override may only be applied to each parameter once. If you try
+/// to override the same parameter multiple times, API Gateway returns a 5XX response."
+#[test]
+fn an_override_is_set_once() {
+    let (params, context) = (params(), context());
+    let stage_variables = BTreeMap::new();
+    let input = || MappingInput::new("{}", &params, &context, &stage_variables);
+    for twice in [
+        "#set($context.responseOverride.status = 400)#set($context.responseOverride.status = 401)",
+        "#set($context.responseOverride.header.X-A = 'a')#set($context.responseOverride.header.x-a = 'b')",
+        "#set($context.requestOverride.querystring.q = 'a')#set($context.requestOverride.querystring.q = 'b')",
+    ] {
+        assert!(input().render(twice).is_err(), "{twice}");
+    }
+    // Different parameters, and ordinary variables set again, are fine.
+    let fine = input();
+    fine.render(
+        "#set($s = 400)#set($s = 401)#set($context.responseOverride.status = $s)\
+         #set($context.responseOverride.header.X-A = 'a')#set($context.responseOverride.header.X-B = 'b')",
+    )
+    .expect("renders");
+    assert_eq!(fine.response_override().status, Some(401));
+    assert_eq!(fine.response_override().headers.len(), 2);
+}
+
 /// AWS renders an empty body as `{}` in `$input.body`.
 #[test]
 fn an_empty_body_is_an_empty_object() {
