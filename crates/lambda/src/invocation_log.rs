@@ -109,12 +109,8 @@ pub(crate) enum ReportStatus {
     Error(String),
 }
 
-// `concat`, not `format!`: one allocation of the exact size, on every invocation.
-pub(crate) fn start_line(request_id: &str) -> String {
-    start_line_of(request_id, "$LATEST")
-}
-
 /// The START line of an invocation of `version`.
+// `concat`, not `format!`: one allocation of the exact size, on every invocation.
 pub(crate) fn start_line_of(request_id: &str, version: &str) -> String {
     ["START RequestId: ", request_id, " Version: ", version].concat()
 }
@@ -304,7 +300,10 @@ mod tests {
 
     #[test]
     fn start_and_end_line_shapes() {
-        assert_eq!(start_line("abc"), "START RequestId: abc Version: $LATEST");
+        assert_eq!(
+            start_line_of("abc", "$LATEST"),
+            "START RequestId: abc Version: $LATEST"
+        );
         assert_eq!(end_line("abc"), "END RequestId: abc");
     }
 

@@ -55,6 +55,7 @@ use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{runtime_exited, SandboxProcess};
 pub(crate) use sandbox_template::SandboxTemplate;
+pub(crate) use start::Announce;
 
 /// Where a sandbox hands a streamed response's head to the caller that takes one.
 pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
@@ -93,7 +94,7 @@ impl InitType {
     }
 
     /// The value of `AWS_LAMBDA_INITIALIZATION_TYPE`.
-    fn env_value(self) -> &'static str {
+    pub(crate) fn env_value(self) -> &'static str {
         match self {
             InitType::OnDemand => "on-demand",
             InitType::Provisioned => "provisioned-concurrency",

@@ -42,7 +42,7 @@ impl SandboxTemplate {
         let Some(forks) = &self.host.forks else {
             return;
         };
-        // As `Sandbox::start`: the user is decided on the launcher, the wrapper applied after.
+        // As `Sandbox::start_logging_to`: the user is decided on the launcher, the wrapper applied after.
         let launcher = self.launcher.resolved().await;
         let mut env = self.env.clone();
         let user = self.user_for(&launcher, &mut env);
@@ -52,7 +52,7 @@ impl SandboxTemplate {
 
 /// Whether a sandbox's start opens its Init with `INIT_START`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Announce {
+pub(crate) enum Announce {
     /// A new execution environment: Lambda writes `INIT_START`.
     InitStart,
     /// The suppressed Init after a failed one, in the same environment: Lambda writes none
@@ -61,27 +61,25 @@ pub(super) enum Announce {
 }
 
 impl Sandbox {
-    /// Start the runtime process; it initialises in the background.
-    pub async fn start(
-        template: Arc<SandboxTemplate>,
-        init_type: InitType,
-    ) -> Result<Sandbox, StartError> {
-        let log = FunctionLog::new(
-            &template.function,
-            template.function_info.version,
-            template.sink.clone(),
-        );
-        Sandbox::start_logging_to(template, init_type, log, Announce::InitStart).await
-    }
-
-    /// [`Sandbox::start`] writing to `log`: a sandbox Lambda resets to run Init again keeps
-    /// its log stream.
-    pub(super) async fn start_logging_to(
+    /// Start the runtime process, writing to `log`; it initialises in the background. A
+    /// sandbox Lambda resets to run Init again keeps its log stream (and `announce`s nothing).
+    pub(crate) async fn start_logging_to(
         template: Arc<SandboxTemplate>,
         init_type: InitType,
         log: FunctionLog,
         announce: Announce,
     ) -> Result<Sandbox, StartError> {
+        if announce == Announce::InitStart {
+            // AWS: at every Init of a new execution environment, before anything it runs
+            // writes, even one whose bootstrap is missing (recorded 2024: INIT_START, then
+            // INIT_REPORT `Runtime.InvalidEntrypoint`); CloudWatch gets it, the invocation's
+            // log tail does not ("not visible in the console").
+            log.init_line(
+                &init_start_line(&template.runtime_version),
+                init_type.env_value(),
+                false,
+            );
+        }
         let launcher = template.launcher.resolved().await;
         check_startable(&launcher).map_err(StartError::Function)?;
         let host = &template.host;
@@ -130,17 +128,6 @@ impl Sandbox {
             init_type.env_value().to_owned(),
         );
         let user = template.user_for(&launcher, &mut env);
-        if announce == Announce::InitStart {
-            // AWS: at every Init of a new execution environment, before anything it runs
-            // writes; CloudWatch gets it, the invocation's log tail does not ("not visible in
-            // the console"). Written once the sandbox can start, so a function that cannot
-            // (no bootstrap) leaves no stream holding only this line.
-            log.init_line(
-                &init_start_line(&template.runtime_version),
-                init_type.env_value(),
-                false,
-            );
-        }
         let started = Instant::now();
         // AWS: external extensions start first, and the runtime once each has registered.
         let extensions = ExtensionProcesses::spawn(
