@@ -33,9 +33,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::extensions::telemetry::{Platform, Status};
+use crate::extensions::telemetry::{Platform, ResponseSpans, Status};
 use crate::extensions::{Event, EventKind, Registry, ShutdownReason};
-use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
+use crate::invocation_log::{self, FunctionLog, InitPhase, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent};
 use crate::{Invocation, InvokeOptions, ReportFigures, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
@@ -139,6 +139,10 @@ pub(crate) struct Sandbox {
     last_memory_mb: u64,
     /// When `last_memory_mb` was read from `/proc`.
     memory_read_at: Option<Instant>,
+    /// When the runtime began and finished posting the current invocation's response.
+    response_read: Option<(Instant, Instant)>,
+    /// `init`, or `invoke` for the Init Lambda runs again inside an invocation after one failed.
+    init_phase: InitPhase,
     /// When the sandbox last finished an invocation (for the idle reaper).
     pub last_used: Instant,
     /// The function timeout's timer, kept across invocations and reset to each new deadline.
@@ -318,13 +322,17 @@ impl Sandbox {
             // What the runtime wrote before answering precedes its runtimeDone, as on Lambda.
             self.flush_output();
         }
+        let response_read = self.response_read.take();
         self.extensions
             .telemetry
             .platform(|| Platform::RuntimeDone {
                 request_id: request_id.clone(),
+                trace_id: trace_id.clone(),
                 status: telemetry_status(&outcome.status, function_error.as_ref()),
                 duration: invoke_started.elapsed(),
                 produced_bytes: (!outcome.function_error).then_some(outcome.payload.len()),
+                spans: response_read
+                    .map(|(began, ended)| response_spans(invoke_started, began, ended)),
             });
         let mut invocation = Invocation {
             request_id: request_id.clone(),
@@ -336,6 +344,7 @@ impl Sandbox {
         };
         let pending = PendingReport {
             request_id,
+            trace_id: invocation.trace_id.clone(),
             invoke_started,
             deadline: tokio::time::Instant::from_std(invoke_started) + self.template.timeout,
             init_duration,
@@ -362,6 +371,7 @@ impl Sandbox {
     fn report(&mut self, pending: PendingReport) -> ReportFigures {
         let PendingReport {
             request_id,
+            trace_id,
             invoke_started,
             init_duration,
             mut status,
@@ -407,6 +417,7 @@ impl Sandbox {
         });
         telemetry.platform(|| Platform::Report {
             request_id: request_id.clone(),
+            trace_id,
             status: telemetry_status(&report.status, function_error.as_ref()),
             duration,
             billed_ms: figures.billed_ms,
@@ -562,11 +573,19 @@ impl Sandbox {
     /// Interpret one runtime event for the invocation `request_id`; `None` for stale events.
     fn outcome_of(&mut self, request_id: &str, event: RuntimeEvent) -> Option<Outcome> {
         match event {
-            RuntimeEvent::Response { request_id: id, body } if id == request_id => Some(Outcome {
-                payload: body,
-                function_error: false,
-                status: ReportStatus::Success,
-            }),
+            RuntimeEvent::Response {
+                request_id: id,
+                body,
+                began,
+                ended,
+            } if id == request_id => {
+                self.response_read = Some((began, ended));
+                Some(Outcome {
+                    payload: body,
+                    function_error: false,
+                    status: ReportStatus::Success,
+                })
+            }
             RuntimeEvent::Error {
                 request_id: id,
                 content_type,
@@ -681,6 +700,16 @@ impl Sandbox {
     pub fn kill(&mut self) {
         self.healthy = false;
         self.containment.kill_all();
+    }
+}
+
+/// The Telemetry API's `spans` for a response the runtime began posting at `began` and
+/// finished at `ended`, in the invocation that began at `invoked`.
+fn response_spans(invoked: Instant, began: Instant, ended: Instant) -> ResponseSpans {
+    ResponseSpans {
+        invoked_at: SystemTime::now() - invoked.elapsed(),
+        latency: began.saturating_duration_since(invoked),
+        duration: ended.saturating_duration_since(began),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::bootstrap::{check_startable, Launcher};
 use crate::extensions::api::Endpoint;
 use crate::extensions::telemetry::{Category, Platform};
 use crate::extensions::{wrapper, Registry, Telemetry};
-use crate::invocation_log::{init_start_line, FunctionLog};
+use crate::invocation_log::{init_start_line, FunctionLog, InitPhase};
 use crate::runtime_api::{AnyPeer, PeerCheck, RuntimeApi};
 
 use super::extension_phases;
@@ -104,9 +104,17 @@ impl Sandbox {
             .get("AWS_LAMBDA_LOG_FORMAT")
             .is_some_and(|f| f.eq_ignore_ascii_case("JSON"));
         let telemetry = Arc::new(Telemetry::new(json_logs));
+        let init_phase = match announce {
+            Announce::InitStart => InitPhase::Init,
+            Announce::Nothing => InitPhase::Invoke,
+        };
         telemetry.platform(|| Platform::InitStart {
             init_type: init_type.env_value(),
+            phase: init_phase.as_str(),
             function: template.function.clone(),
+            version: template.function_info.version,
+            runtime_version: template.runtime_version.version.clone(),
+            runtime_version_arn: template.runtime_version.arn.clone(),
         });
         let endpoint = Arc::new(Endpoint {
             registry: registry.clone(),
@@ -193,6 +201,8 @@ impl Sandbox {
             healthy: true,
             last_memory_mb: 0,
             memory_read_at: None,
+            response_read: None,
+            init_phase,
             last_used: Instant::now(),
             // Set to each invocation's deadline before it is polled.
             timeout_timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
