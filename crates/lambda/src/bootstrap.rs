@@ -251,16 +251,19 @@ pub(crate) fn check_startable(launcher: &Launcher) -> Result<(), String> {
     if !launcher.needs_executable_check {
         return Ok(());
     }
+    // AWS's words (recorded 2021-2025, `Runtime.InvalidEntrypoint`): `Couldn't find valid
+    // bootstrap(s): [/var/task/bootstrap /opt/bootstrap]`, and Go's exec error for one it
+    // cannot run, `fork/exec /var/task/bootstrap: permission denied`. Sluice names the real
+    // path and no `/opt/bootstrap` (it runs no layer's bootstrap).
     let path = &launcher.program;
     match std::fs::metadata(path) {
         Err(_) => Err(format!(
-            "{} does not exist: a provided runtime needs an executable named 'bootstrap' in its CodeUri (build the function first)",
+            "Couldn't find valid bootstrap(s): [{}]",
             path.display()
         )),
-        Ok(meta) if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 => Err(format!(
-            "{} is not an executable file (chmod +x it)",
-            path.display()
-        )),
+        Ok(meta) if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 => {
+            Err(format!("fork/exec {}: permission denied", path.display()))
+        }
         Ok(_) => Ok(()),
     }
 }

@@ -109,12 +109,8 @@ pub(crate) enum ReportStatus {
     Error(String),
 }
 
-// `concat`, not `format!`: one allocation of the exact size, on every invocation.
-pub(crate) fn start_line(request_id: &str) -> String {
-    start_line_of(request_id, "$LATEST")
-}
-
 /// The START line of an invocation of `version`.
+// `concat`, not `format!`: one allocation of the exact size, on every invocation.
 pub(crate) fn start_line_of(request_id: &str, version: &str) -> String {
     ["START RequestId: ", request_id, " Version: ", version].concat()
 }
@@ -181,6 +177,16 @@ pub(crate) enum InitPhase {
     Invoke,
 }
 
+impl InitPhase {
+    /// The phase as Lambda's records name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InitPhase::Init => "init",
+            InitPhase::Invoke => "invoke",
+        }
+    }
+}
+
 /// The `INIT_REPORT` line Lambda writes for an Init that failed or timed out.
 /// AWS (recorded 2024-2025): `INIT_REPORT Init Duration: 150.79 ms\tPhase: init\tStatus: error\t
 /// Error Type: Runtime.UserCodeSyntaxError`; a timeout has `Status: timeout` and no error type.
@@ -190,10 +196,7 @@ pub(crate) fn init_report_line(
     phase: InitPhase,
     status: &ReportStatus,
 ) -> String {
-    let phase = match phase {
-        InitPhase::Init => "init",
-        InitPhase::Invoke => "invoke",
-    };
+    let phase = phase.as_str();
     let mut line = format!(
         "INIT_REPORT Init Duration: {:.2} ms\tPhase: {phase}",
         duration.as_secs_f64() * 1000.0
@@ -262,10 +265,18 @@ impl RuntimeVersion {
 
 /// `2024-05-01T12:00:00.123Z`, the timestamp Lambda uses in its own messages.
 pub(crate) fn iso_now() -> String {
+    iso(OffsetDateTime::now_utc())
+}
+
+/// [`iso_now`]'s timestamp of `at`.
+pub(crate) fn iso_at(at: std::time::SystemTime) -> String {
+    iso(OffsetDateTime::from(at))
+}
+
+fn iso(at: OffsetDateTime) -> String {
     let fmt =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    OffsetDateTime::now_utc()
-        .format(fmt)
+    at.format(fmt)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
@@ -304,7 +315,10 @@ mod tests {
 
     #[test]
     fn start_and_end_line_shapes() {
-        assert_eq!(start_line("abc"), "START RequestId: abc Version: $LATEST");
+        assert_eq!(
+            start_line_of("abc", "$LATEST"),
+            "START RequestId: abc Version: $LATEST"
+        );
         assert_eq!(end_line("abc"), "END RequestId: abc");
     }
 

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -20,12 +20,13 @@ use crate::detach::run_to_end;
 use crate::error::LambdaError;
 use crate::extensions::{FunctionInfo, ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::invocation::{Invocation, InvokeError, InvokeOptions, InvokeResponse};
-use crate::invocation_log;
-use crate::invocation_log::RuntimeVersion;
+use crate::invocation_log::{
+    self, init_report_line, FunctionLog, InitPhase, Report, ReportStatus, RuntimeVersion,
+};
 use crate::lock::lock;
 use crate::sandbox::{
-    Containment, InitType, PendingReport, Readiness, Sandbox, SandboxHost, SandboxTemplate,
-    StartError, StreamHead,
+    Announce, Containment, InitType, PendingReport, Readiness, Sandbox, SandboxHost,
+    SandboxTemplate, StartError, StreamHead,
 };
 use crate::sandbox_env::sandbox_env;
 use crate::spec::FunctionSpec;
@@ -182,7 +183,7 @@ impl FunctionPool {
     ) -> Result<Invocation, InvokeError> {
         let pool = self.clone();
         run_to_end(async move {
-            let (permit, sandbox) = match pool.checkout().await? {
+            let (permit, sandbox) = match pool.checkout(&options).await? {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(invocation),
             };
@@ -203,7 +204,7 @@ impl FunctionPool {
     ) -> Result<InvokeResponse, InvokeError> {
         let pool = self.clone();
         run_to_end(async move {
-            let (permit, sandbox) = match pool.checkout().await? {
+            let (permit, sandbox) = match pool.checkout(&options).await? {
                 Checkout::Ready(permit, sandbox) => (permit, *sandbox),
                 Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
             };
@@ -228,8 +229,9 @@ impl FunctionPool {
         .await
     }
 
-    /// A concurrency permit and a warm or new sandbox, or the invocation a failed start gives.
-    async fn checkout(self: &Arc<Self>) -> Result<Checkout, InvokeError> {
+    /// A concurrency permit and a warm or new sandbox, or the invocation (as `options` asks
+    /// for it) a failed start gives.
+    async fn checkout(self: &Arc<Self>, options: &InvokeOptions) -> Result<Checkout, InvokeError> {
         let throttled = || InvokeError::TooManyRequests {
             function: self.template.function.clone(),
         };
@@ -249,7 +251,7 @@ impl FunctionPool {
         self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
-            None => match self.start_on_demand().await? {
+            None => match self.start_on_demand(options).await? {
                 Ok(sandbox) => sandbox,
                 Err(failure) => return Ok(Checkout::Failed(failure)),
             },
@@ -304,25 +306,62 @@ impl FunctionPool {
         });
     }
 
-    /// Start a sandbox for an invocation waiting on it; a start that fails for the function's
-    /// sake gives the invocation's failure (`Err` inside), one Sluice caused a service error.
-    async fn start_on_demand(&self) -> Result<Result<Sandbox, Invocation>, InvokeError> {
-        match Sandbox::start(self.template.clone(), InitType::OnDemand).await {
-            Ok(sandbox) => Ok(Ok(sandbox)),
-            Err(StartError::Function(message)) => {
-                let failure = self.start_failure(&message);
-                self.template
-                    .sink
-                    .invoked(&self.template.function, &failure);
-                Ok(Err(failure))
-            }
-            Err(host @ StartError::Host { .. }) => {
-                tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
-                Err(InvokeError::Service {
-                    message: format!("Sluice could not start a sandbox: {host}"),
-                })
+    /// Start a sandbox for the invocation `options` describes, waiting on it; a start that
+    /// fails for the function's sake gives the invocation's failure (`Err` inside), one Sluice
+    /// caused a service error.
+    ///
+    /// AWS (recorded 2024-2026): a runtime that cannot start fails its Init, which Lambda runs
+    /// again inside the invocation (a "suppressed init"); so a second attempt follows the
+    /// first, each with its `INIT_REPORT`, as for any failed Init ([`FunctionPool::start_failure`]).
+    async fn start_on_demand(
+        &self,
+        options: &InvokeOptions,
+    ) -> Result<Result<Sandbox, Invocation>, InvokeError> {
+        let log = self.fresh_log();
+        let began = Instant::now();
+        let mut announce = Announce::InitStart;
+        let mut phase = InitPhase::Init;
+        loop {
+            let started = Sandbox::start_logging_to(
+                self.template.clone(),
+                InitType::OnDemand,
+                log.clone(),
+                announce,
+            )
+            .await;
+            match started {
+                Ok(sandbox) => return Ok(Ok(sandbox)),
+                Err(StartError::Function(why)) => {
+                    let took = began.elapsed();
+                    let failed = init_report_line(took, phase, &invalid_entrypoint());
+                    log.init_line(&failed, InitType::OnDemand.env_value(), true);
+                    if phase == InitPhase::Invoke {
+                        let failure = self.start_failure(&log, &why, began, options);
+                        self.template
+                            .sink
+                            .invoked(&self.template.function, &failure);
+                        return Ok(Err(failure));
+                    }
+                    announce = Announce::Nothing;
+                    phase = InitPhase::Invoke;
+                }
+                Err(host @ StartError::Host { .. }) => {
+                    tracing::error!(function = %self.template.function, "cannot start a sandbox: {host}");
+                    return Err(InvokeError::Service {
+                        message: format!("Sluice could not start a sandbox: {host}"),
+                    });
+                }
             }
         }
+    }
+
+    /// A new sandbox's log stream.
+    fn fresh_log(&self) -> FunctionLog {
+        FunctionLog::new(
+            &self.template.function,
+            self.template.function_info.version,
+            self.template.sink.clone(),
+        )
     }
 
     /// Run one invocation on `sandbox`, killable by `shutdown` while it runs, report it to the
@@ -351,7 +390,7 @@ impl FunctionPool {
             tokio::spawn(async move { pool.put_back(sandbox).await });
             sandbox = match self.take_waiting() {
                 Some(waiting) => waiting,
-                None => match self.start_on_demand().await? {
+                None => match self.start_on_demand(&options).await? {
                     Ok(fresh) => fresh,
                     Err(failure) => return Ok(failure),
                 },
@@ -517,9 +556,21 @@ impl FunctionPool {
             function: self.template.function.clone(),
             message,
         };
-        let mut sandbox = Sandbox::start(self.template.clone(), init_type)
-            .await
-            .map_err(|e| start_error(e.to_string()))?;
+        let log = self.fresh_log();
+        let began = Instant::now();
+        let started = Sandbox::start_logging_to(
+            self.template.clone(),
+            init_type,
+            log.clone(),
+            Announce::InitStart,
+        )
+        .await;
+        if let Err(StartError::Function(_)) = &started {
+            // AWS: an Init ahead of invocations that fails is reported as any failed Init.
+            let failed = init_report_line(began.elapsed(), InitPhase::Init, &invalid_entrypoint());
+            log.init_line(&failed, init_type.env_value(), false);
+        }
+        let mut sandbox = started.map_err(|e| start_error(e.to_string()))?;
         sandbox.init_ahead().await.map_err(|failure| {
             start_error(format!(
                 "initialisation failed: {}",
@@ -607,30 +658,62 @@ impl FunctionPool {
         self.stop_all(idle).await;
     }
 
-    /// A sandbox that could not even start (missing `bootstrap` or code folder, no interpreter,
-    /// a runtime Sluice does not run): a function error, as Lambda reports
-    /// `Runtime.InvalidEntrypoint`, and the log line that says why.
-    fn start_failure(&self, message: &str) -> Invocation {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let sink = &self.template.sink;
-        let function = &self.template.function;
-        let lines = [
-            invocation_log::start_line(&request_id),
-            format!("Runtime.InvalidEntrypoint: {message}"),
-            invocation_log::end_line(&request_id),
-        ];
-        for line in &lines {
-            sink.line(function, line);
-        }
+    /// The invocation a runtime that could not even start fails (missing `bootstrap` or code
+    /// folder, no interpreter, a runtime Sluice does not run, `why`), after both its Inits
+    /// failed on `log`; its invoke phase began at `invoke_began`.
+    ///
+    /// AWS (recorded 2024-2026, CloudWatch and the Invoke API): after the two `INIT_REPORT`s,
+    /// `START`, `RequestId: … Error: Couldn't find valid bootstrap(s): […]`, then
+    /// `Runtime.InvalidEntrypoint` on a line of its own, `END`, and a REPORT with `Status: error`
+    /// and `Error Type: Runtime.InvalidEntrypoint` but no `Init Duration`; the caller gets
+    /// `Unhandled` and `{"errorType":"Runtime.InvalidEntrypoint","errorMessage":"RequestId: … Error: …"}`.
+    fn start_failure(
+        &self,
+        log: &FunctionLog,
+        why: &str,
+        invoke_began: Instant,
+        options: &InvokeOptions,
+    ) -> Invocation {
+        let request_id = options
+            .request_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let message = format!("RequestId: {request_id} Error: {why}");
+        log.line(&invocation_log::start_line_of(
+            &request_id,
+            options.executed_version(),
+        ));
+        log.line(&message);
+        log.line(INVALID_ENTRYPOINT);
+        log.line(&invocation_log::end_line(&request_id));
+        let report = Report {
+            request_id: &request_id,
+            duration: invoke_began.elapsed(),
+            memory_size_mb: self.template.memory_mb,
+            // No process ran, so none used memory.
+            max_memory_used_mb: 0,
+            init_duration: None,
+            status: invalid_entrypoint(),
+        };
+        log.line(&invocation_log::report_line(&report));
+        let figures = report.figures();
         Invocation {
-            request_id,
-            payload: crate::sandbox::error_document("Runtime.InvalidEntrypoint", message),
+            payload: crate::sandbox::error_document(INVALID_ENTRYPOINT, &message),
             function_error: Some("Unhandled".to_owned()),
-            log_tail: lines.join("\n") + "\n",
+            log_tail: log.take_tail(),
             trace_id: String::new(),
-            report: None,
+            report: Some(figures),
+            request_id,
         }
     }
+}
+
+/// Lambda's error type for a runtime that cannot be started.
+const INVALID_ENTRYPOINT: &str = "Runtime.InvalidEntrypoint";
+
+/// How a start that failed for the function's sake is reported.
+fn invalid_entrypoint() -> ReportStatus {
+    ReportStatus::Error(INVALID_ENTRYPOINT.to_owned())
 }
 
 /// What [`FunctionPool::checkout`] found.

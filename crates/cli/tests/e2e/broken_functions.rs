@@ -79,6 +79,19 @@ fn project() -> std::path::PathBuf {
     dir
 }
 
+/// One CloudWatch Logs API call (JSON 1.1) to the services endpoint.
+fn logs_api(server: &Server, operation: &str, body: &str) -> serde_json::Value {
+    client()
+        .post(&server.services_url)
+        .header("X-Amz-Target", format!("Logs_20140328.{operation}"))
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .body(body.to_owned())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
 fn get(server: &Server, path: &str) -> (u16, String) {
     let response = client().get(server.url(path)).send().unwrap();
     (response.status().as_u16(), response.text().unwrap())
@@ -115,8 +128,11 @@ fn start_api_serves_the_healthy_functions_and_fails_only_the_broken_ones() {
         "[NoModule] [ERROR] Runtime.ImportModuleError: Unable to import module 'nomodule': No module named 'nomodule'",
         "[Malformed] [ERROR] Runtime.MalformedHandlerName: Bad handler 'code/handler': not enough values to unpack (expected 2, got 1)",
         "\tERROR\tUncaught Exception \t{\"errorType\":\"Runtime.ImportModuleError\",\"errorMessage\":\"Error: Cannot find module 'nomodule'",
-        "[Java] Runtime.InvalidEntrypoint: runtime java21 is not supported by Sluice",
-        "[NoFolder] Runtime.InvalidEntrypoint: the function's code folder (CodeUri) ",
+        // AWS's shape for a runtime that cannot start: the error, its type on a line of its own.
+        " Error: runtime java21 is not supported by Sluice",
+        "[Java] Runtime.InvalidEntrypoint",
+        "[Java] INIT_REPORT Init Duration: ",
+        " Error: the function's code folder (CodeUri) ",
     ] {
         assert!(server.wait_for_log(line).is_some(), "{line}");
     }
@@ -152,19 +168,65 @@ fn start_api_serves_the_healthy_functions_and_fails_only_the_broken_ones() {
         .as_str()
         .unwrap()
         .starts_with("Error: Cannot find module 'nomodule'\nRequire stack:\n"));
-    let document: serde_json::Value = invoke("Java").json().unwrap();
+    // AWS: `Unhandled`, and Lambda's document naming the request.
+    let response = invoke("Java");
+    assert_eq!(
+        response.headers()["x-amz-function-error"].to_str().unwrap(),
+        "Unhandled"
+    );
+    let request_id = response.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let document: serde_json::Value = response.json().unwrap();
     assert_eq!(document["errorType"], "Runtime.InvalidEntrypoint");
     assert_eq!(
         document["errorMessage"],
-        "runtime java21 is not supported by Sluice, which runs python3.x, nodejsN.x, provided, provided.al2 and provided.al2023 functions"
+        format!("RequestId: {request_id} Error: runtime java21 is not supported by Sluice, which runs python3.x, nodejsN.x, provided, provided.al2 and provided.al2023 functions")
+    );
+    // Its lines are in a sandbox's stream, as on AWS (`YYYY/MM/DD/[$LATEST]<32 hex>`), which
+    // INIT_START opens and the failed invocation's REPORT closes.
+    let streams = logs_api(
+        &server,
+        "DescribeLogStreams",
+        r#"{"logGroupName":"/aws/lambda/Java"}"#,
+    );
+    let names: Vec<&str> = streams["logStreams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["logStreamName"].as_str())
+        .collect();
+    assert!(!names.is_empty(), "{streams}");
+    for name in &names {
+        assert!(
+            name[10..].starts_with("/[$LATEST]") && name.len() == 10 + 10 + 32,
+            "{name}"
+        );
+    }
+    let events = logs_api(
+        &server,
+        "FilterLogEvents",
+        r#"{"logGroupName":"/aws/lambda/Java","filterPattern":"REPORT"}"#,
+    );
+    let report = crate::event_messages(&events)
+        .into_iter()
+        .find(|m| m.contains(&request_id))
+        .unwrap_or_else(|| panic!("no REPORT for {request_id}: {events}"))
+        .to_owned();
+    assert!(
+        report.ends_with("\tStatus: error\tError Type: Runtime.InvalidEntrypoint\t"),
+        "{report}"
     );
     let document: serde_json::Value = invoke("NoFolder").json().unwrap();
-    assert_eq!(
-        document["errorMessage"],
-        format!(
-            "the function's code folder (CodeUri) {} does not exist",
-            dir.join("missing").display()
-        )
+    let message = document["errorMessage"].as_str().unwrap();
+    let cause = format!(
+        " Error: the function's code folder (CodeUri) {} does not exist",
+        dir.join("missing").display()
+    );
+    assert!(
+        message.starts_with("RequestId: ") && message.ends_with(&cause),
+        "{message}"
     );
 
     // The folder appearing is a change like any other: the function serves once it is there.

@@ -185,6 +185,13 @@ fn subscribers_receive_lambdas_records_in_the_documented_shapes() {
     let init_start = &of_type(&got, "platform.initStart")[0]["record"];
     assert_eq!(init_start["initializationType"], "on-demand");
     assert_eq!(init_start["phase"], "init");
+    // AWS (schema reference): the runtime version INIT_START names, and the version run.
+    assert_eq!(init_start["runtimeVersion"], "python:3.12.v1");
+    assert!(init_start["runtimeVersionArn"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:lambda:us-east-1::runtime:"));
+    assert_eq!(init_start["functionVersion"], "$LATEST");
     assert_eq!(
         of_type(&got, "platform.telemetrySubscription")[0]["record"],
         serde_json::json!({"name": "subscriber", "state": "Subscribed", "types": ["platform", "function", "extension"]})
@@ -209,8 +216,24 @@ fn subscribers_receive_lambdas_records_in_the_documented_shapes() {
     assert_eq!(done["status"], "success");
     assert!(done["metrics"]["durationMs"].is_f64());
     assert!(done["metrics"]["producedBytes"].as_u64().unwrap() > 0);
+    // AWS (RIE; a recorded runtimeDone): the response's spans, and the invocation's tracing.
+    let spans = done["spans"].as_array().expect("spans");
+    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["responseLatency", "responseDuration"], "{done}");
+    let starts: Vec<&str> = spans.iter().map(|s| s["start"].as_str().unwrap()).collect();
+    assert!(
+        starts.iter().all(|t| t.len() == 24 && t.ends_with('Z')),
+        "{done}"
+    );
+    assert!(starts[0] <= starts[1], "{done}");
+    let within = |span: &Value| {
+        span["durationMs"].as_f64().unwrap() <= done["metrics"]["durationMs"].as_f64().unwrap()
+    };
+    assert!(spans.iter().all(within), "{done}");
+    assert_eq!(done["tracing"], start["tracing"]);
     let report = &of_type(&got, "platform.report")[0]["record"];
     assert_eq!(report["status"], "success");
+    assert_eq!(report["tracing"], start["tracing"]);
     let metrics = &report["metrics"];
     assert!(metrics["durationMs"].is_f64(), "{report}");
     assert!(
@@ -239,6 +262,8 @@ fn subscribers_receive_lambdas_records_in_the_documented_shapes() {
         (&done["status"], &done["errorType"]),
         (&"error".into(), &"ValueError".into())
     );
+    // No response, no response spans (RIE: only when the runtime called /response).
+    assert!(done.get("spans").is_none(), "{done}");
 
     // The Logs API words the same invocation its own way: platform.end, no tracing or metrics
     // on platform.start and platform.runtimeDone.

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
 use super::registry::Refusal;
-use crate::invocation_log::iso_now;
+use crate::invocation_log::{iso_at, iso_now};
 
 /// Which API a subscription came through: their records are worded differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,13 +73,23 @@ pub(crate) enum Platform {
     InitStart {
         /// `on-demand` or `provisioned-concurrency`.
         init_type: &'static str,
+        /// `init`, or `invoke` for an Init run again inside an invocation.
+        phase: &'static str,
         /// The function's name.
         function: String,
+        /// The function version the sandbox runs (`$LATEST`, `1`).
+        version: &'static str,
+        /// What `INIT_START` calls `Runtime Version` (`python:3.12.v1`).
+        runtime_version: String,
+        /// What `INIT_START` calls `Runtime Version ARN`.
+        runtime_version_arn: String,
     },
-    /// The runtime finished Init (its first `next`).
+    /// The runtime finished Init (its first `next`), or Init failed.
     InitRuntimeDone {
         /// `on-demand` or `provisioned-concurrency`.
         init_type: &'static str,
+        /// `init` or `invoke`, as [`Platform::InitStart`].
+        phase: &'static str,
         /// How it ended.
         status: Status,
     },
@@ -87,6 +97,8 @@ pub(crate) enum Platform {
     InitReport {
         /// `on-demand` or `provisioned-concurrency`.
         init_type: &'static str,
+        /// `init` or `invoke`, as [`Platform::InitStart`].
+        phase: &'static str,
         /// How it ended.
         status: Status,
         /// How long it took.
@@ -105,12 +117,16 @@ pub(crate) enum Platform {
     RuntimeDone {
         /// The request.
         request_id: String,
+        /// `X-Amzn-Trace-Id`.
+        trace_id: String,
         /// How it ended.
         status: Status,
         /// Until the answer.
         duration: Duration,
         /// The response's size, when it succeeded.
         produced_bytes: Option<usize>,
+        /// How the runtime's response came, when it posted one.
+        spans: Option<ResponseSpans>,
     },
     /// The invocation ended (END; Logs API only).
     End {
@@ -121,6 +137,8 @@ pub(crate) enum Platform {
     Report {
         /// The request.
         request_id: String,
+        /// `X-Amzn-Trace-Id`.
+        trace_id: String,
         /// How it ended.
         status: Status,
         /// Its duration, extensions' time included.
@@ -145,6 +163,36 @@ pub(crate) enum Platform {
     },
 }
 
+/// When and how fast a runtime's response came: the `spans` of `platform.runtimeDone`.
+///
+/// AWS (RIE `GetRuntimeDoneSpans`; recorded record in aws-lambda-rust-runtime's telemetry
+/// tests): `responseLatency` from the invocation's start until the runtime began sending its
+/// response, then `responseDuration` while it sent it; none when the runtime posted an error.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ResponseSpans {
+    /// When the invocation began (wall clock).
+    pub invoked_at: std::time::SystemTime,
+    /// Until the runtime began sending its response.
+    pub latency: Duration,
+    /// While it sent it.
+    pub duration: Duration,
+}
+
+impl ResponseSpans {
+    fn worded(&self) -> Value {
+        let sending_at = self.invoked_at + self.latency;
+        json!([
+            { "name": "responseLatency", "start": iso_at(self.invoked_at), "durationMs": ms(self.latency) },
+            { "name": "responseDuration", "start": iso_at(sending_at), "durationMs": ms(self.duration) },
+        ])
+    }
+}
+
+/// The `tracing` object of the Telemetry API's invocation records.
+fn tracing(trace_id: &str) -> Value {
+    json!({ "type": "X-Amzn-Trace-Id", "value": trace_id })
+}
+
 fn ms(duration: Duration) -> f64 {
     // Lambda reports milliseconds with three decimals.
     (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
@@ -158,29 +206,40 @@ impl Platform {
         Some(match self {
             Platform::InitStart {
                 init_type,
+                phase,
                 function,
+                version,
+                runtime_version,
+                runtime_version_arn,
             } if telemetry => (
                 "platform.initStart",
                 json!({
                     "initializationType": init_type,
-                    "phase": "init",
+                    "phase": phase,
+                    "runtimeVersion": runtime_version,
+                    "runtimeVersionArn": runtime_version_arn,
                     "functionName": function,
-                    "functionVersion": "$LATEST",
+                    "functionVersion": version,
                 }),
             ),
-            Platform::InitRuntimeDone { init_type, status } if telemetry => {
-                let mut record = json!({ "initializationType": init_type, "phase": "init" });
+            Platform::InitRuntimeDone {
+                init_type,
+                phase,
+                status,
+            } if telemetry => {
+                let mut record = json!({ "initializationType": init_type, "phase": phase });
                 status.fields(&mut record);
                 ("platform.initRuntimeDone", record)
             }
             Platform::InitReport {
                 init_type,
+                phase,
                 status,
                 duration,
             } if telemetry => {
                 let mut record = json!({
                     "initializationType": init_type,
-                    "phase": "init",
+                    "phase": phase,
                     "metrics": { "durationMs": ms(*duration) },
                 });
                 status.fields(&mut record);
@@ -193,15 +252,17 @@ impl Platform {
             } => {
                 let mut record = json!({ "requestId": request_id, "version": version });
                 if telemetry {
-                    record["tracing"] = json!({ "type": "X-Amzn-Trace-Id", "value": trace_id });
+                    record["tracing"] = tracing(trace_id);
                 }
                 ("platform.start", record)
             }
             Platform::RuntimeDone {
                 request_id,
+                trace_id,
                 status,
                 duration,
                 produced_bytes,
+                spans,
             } => {
                 let mut record = json!({ "requestId": request_id });
                 status.fields(&mut record);
@@ -211,6 +272,10 @@ impl Platform {
                         metrics["producedBytes"] = (*bytes).into();
                     }
                     record["metrics"] = metrics;
+                    record["tracing"] = tracing(trace_id);
+                    if let Some(spans) = spans {
+                        record["spans"] = spans.worded();
+                    }
                 } else if let Some(map) = record.as_object_mut() {
                     // The Logs API's record has only `requestId` and `status`.
                     map.remove("errorType");
@@ -222,6 +287,7 @@ impl Platform {
             }
             Platform::Report {
                 request_id,
+                trace_id,
                 status,
                 duration,
                 billed_ms,
@@ -241,6 +307,7 @@ impl Platform {
                 let mut record = json!({ "requestId": request_id, "metrics": metrics });
                 if telemetry {
                     status.fields(&mut record);
+                    record["tracing"] = tracing(trace_id);
                 }
                 ("platform.report", record)
             }
@@ -773,6 +840,7 @@ mod tests {
     fn platform_records_are_worded_per_api() {
         let report = Platform::Report {
             request_id: "r".into(),
+            trace_id: "Root=1-a".into(),
             status: Status::Timeout,
             duration: Duration::from_micros(12_345),
             billed_ms: 13,
@@ -784,10 +852,11 @@ mod tests {
         assert_eq!(kind, "platform.report");
         assert_eq!(
             record,
-            json!({"requestId":"r","status":"timeout","metrics":{"durationMs":12.345,"billedDurationMs":13,"memorySizeMB":128,"maxMemoryUsedMB":40,"initDurationMs":80.0}})
+            json!({"requestId":"r","status":"timeout","metrics":{"durationMs":12.345,"billedDurationMs":13,"memorySizeMB":128,"maxMemoryUsedMB":40,"initDurationMs":80.0},"tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1-a"}})
         );
         let (_, logs) = report.worded(Api::Logs).unwrap();
         assert!(logs.get("status").is_none(), "{logs}");
+        assert!(logs.get("tracing").is_none(), "{logs}");
         let end = Platform::End {
             request_id: "r".into(),
         };
@@ -795,17 +864,71 @@ mod tests {
         assert_eq!(end.worded(Api::Logs).unwrap().0, "platform.end");
         let done = Platform::RuntimeDone {
             request_id: "r".into(),
+            trace_id: "Root=1-a".into(),
             status: Status::Error(Some("ValueError".into())),
             duration: Duration::from_millis(2),
             produced_bytes: None,
+            spans: None,
         };
         assert_eq!(
             done.worded(Api::Telemetry).unwrap().1,
-            json!({"requestId":"r","status":"error","errorType":"ValueError","metrics":{"durationMs":2.0}})
+            json!({"requestId":"r","status":"error","errorType":"ValueError","metrics":{"durationMs":2.0},"tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1-a"}})
         );
         assert_eq!(
             done.worded(Api::Logs).unwrap().1,
             json!({"requestId":"r","status":"error"})
+        );
+    }
+
+    /// AWS (a recorded `platform.runtimeDone`, aws-lambda-rust-runtime's telemetry tests):
+    /// `responseLatency` starts with the invocation, `responseDuration` where it ends.
+    #[test]
+    fn a_response_gives_runtime_done_its_spans() {
+        let invoked_at = std::time::UNIX_EPOCH + Duration::from_millis(1_666_361_103_165);
+        let done = Platform::RuntimeDone {
+            request_id: "r".into(),
+            trace_id: "Root=1-a".into(),
+            status: Status::Success,
+            duration: Duration::from_millis(2599),
+            produced_bytes: Some(8),
+            spans: Some(ResponseSpans {
+                invoked_at,
+                latency: Duration::from_millis(2598),
+                duration: Duration::from_micros(250),
+            }),
+        };
+        let record = done.worded(Api::Telemetry).unwrap().1;
+        assert_eq!(
+            record["spans"],
+            json!([
+                {"name": "responseLatency", "start": "2022-10-21T14:05:03.165Z", "durationMs": 2598.0},
+                {"name": "responseDuration", "start": "2022-10-21T14:05:05.763Z", "durationMs": 0.25},
+            ])
+        );
+        assert_eq!(
+            record["metrics"],
+            json!({"durationMs": 2599.0, "producedBytes": 8})
+        );
+    }
+
+    /// AWS (Telemetry API schema reference, `platform.initStart`): the runtime version and its
+    /// ARN, as INIT_START names them, and the version the sandbox runs.
+    #[test]
+    fn init_start_names_the_runtime_version() {
+        let start = Platform::InitStart {
+            init_type: "on-demand",
+            phase: "init",
+            function: "Fn".into(),
+            version: "1",
+            runtime_version: "python:3.12.v1".into(),
+            runtime_version_arn: "arn:aws:lambda:us-east-1::runtime:ab".into(),
+        };
+        assert_eq!(
+            start.worded(Api::Telemetry).unwrap(),
+            (
+                "platform.initStart",
+                json!({"initializationType": "on-demand", "phase": "init", "runtimeVersion": "python:3.12.v1", "runtimeVersionArn": "arn:aws:lambda:us-east-1::runtime:ab", "functionName": "Fn", "functionVersion": "1"})
+            )
         );
     }
 }

@@ -88,8 +88,14 @@ pub(crate) enum StreamFrame {
 pub(crate) enum RuntimeEvent {
     /// The runtime asked for its first invocation: initialisation is over.
     Ready { at: std::time::Instant },
-    /// `POST /invocation/{id}/response`.
-    Response { request_id: String, body: Bytes },
+    /// `POST /invocation/{id}/response`, read from `began` to `ended` (the Telemetry API's
+    /// `responseLatency` and `responseDuration` spans).
+    Response {
+        request_id: String,
+        body: Bytes,
+        began: std::time::Instant,
+        ended: std::time::Instant,
+    },
     /// A response larger than Lambda allows was rejected with 413.
     ResponseTooLarge { request_id: String },
     /// A streamed `POST /invocation/{id}/response` began; its body follows on `frames`.
@@ -431,6 +437,7 @@ async fn invocation_response(
     id: &str,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
+    let began = std::time::Instant::now();
     let mode = req.headers().get(RESPONSE_MODE_HEADER).cloned();
     // AWS (RIE invocationresponse.go): only exactly `streaming`, or no header, is a mode.
     let streamed = match &mode {
@@ -479,6 +486,8 @@ async fn invocation_response(
         None => RuntimeEvent::Response {
             request_id: id.to_owned(),
             body,
+            began,
+            ended: std::time::Instant::now(),
         },
     };
     let _ = state.events.send(event);

@@ -7,7 +7,7 @@
 
 use std::io;
 use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -139,7 +139,6 @@ impl HostContainment {
                 cgroup: None,
                 leader: OnceLock::new(),
                 roots: std::sync::Mutex::new(Vec::new()),
-                forked: AtomicBool::new(false),
             });
         };
         static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -154,7 +153,6 @@ impl HostContainment {
             cgroup: Some(cgroup),
             leader: OnceLock::new(),
             roots: std::sync::Mutex::new(Vec::new()),
-            forked: AtomicBool::new(false),
         })
     }
 }
@@ -169,8 +167,6 @@ pub(crate) struct Containment {
     /// Every process Sluice spawned into the sandbox (the runtime and external extensions):
     /// without a cgroup, members are found as their descendants.
     roots: std::sync::Mutex<Vec<u32>>,
-    /// The runtime was forked from a template, whose pages it shares uncharged to the cgroup.
-    forked: AtomicBool,
 }
 
 impl Containment {
@@ -200,12 +196,6 @@ impl Containment {
             .push(pid);
     }
 
-    /// Record the runtime as forked from a template (see [`Containment::peak_memory_kb`]).
-    pub fn set_forked_leader(&self, pid: u32) {
-        self.forked.store(true, Ordering::Release);
-        self.set_leader(pid);
-    }
-
     /// The process group a newly spawned process joins (`None`: it starts its own).
     pub fn group(&self) -> Option<u32> {
         self.leader.get().copied()
@@ -223,18 +213,21 @@ impl Containment {
         members
     }
 
-    /// The sandbox's peak memory in kB: the cgroup's high-water mark, else the process tree's.
-    /// A forked runtime shares the template's interpreter pages, which its cgroup is not charged
-    /// for but its resident size counts (as a fresh interpreter's does): the larger of the two.
+    /// The sandbox's peak memory in kB: the larger of the cgroup's high-water mark and the
+    /// process tree's peak resident size.
+    ///
+    /// AWS counts the whole micro-VM's sandbox, which starts with a cold page cache: the
+    /// runtime's binary and libraries are charged to it as they load (a function whose runtime
+    /// never started still reports 3-10 MB). Sluice: a cgroup is charged only for pages no other
+    /// cgroup touched first, so a runtime whose binary and libraries the host already cached
+    /// (any second sandbox; a forked runtime sharing the template's interpreter) is undercounted
+    /// there, while its resident size counts them, as a fresh environment's would.
     pub fn peak_memory_kb(&self) -> Option<u64> {
         let cgroup = self
             .cgroup
             .as_ref()
             .and_then(SandboxCgroup::peak_bytes)
             .map(|bytes| bytes / 1024);
-        if cgroup.is_some() && !self.forked.load(Ordering::Acquire) {
-            return cgroup;
-        }
         // Every process Sluice started (runtime and extensions) and what each started.
         let roots = self.roots.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let tree = roots

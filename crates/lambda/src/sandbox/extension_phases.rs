@@ -16,6 +16,8 @@ use crate::invocation_log::ReportStatus;
 /// END/REPORT of an invocation whose extensions are still at work.
 pub(crate) struct PendingReport {
     pub(super) request_id: String,
+    /// `X-Amzn-Trace-Id`, for the Telemetry API's `platform.report`.
+    pub(super) trace_id: String,
     pub(super) invoke_started: Instant,
     /// The function's timeout covers the whole Invoke phase, extensions included.
     pub(super) deadline: tokio::time::Instant,

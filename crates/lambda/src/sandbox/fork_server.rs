@@ -385,7 +385,7 @@ impl ForkServer {
                 return Err(ForkError::Unavailable("no answer in 10 s".to_owned()));
             }
         };
-        containment.set_forked_leader(forked.pid);
+        containment.set_leader(forked.pid);
         Ok(Spawned {
             process: SandboxProcess::forked(containment.clone(), forked.pid, forked.exit),
             stdout,

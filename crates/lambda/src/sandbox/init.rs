@@ -139,9 +139,11 @@ impl Sandbox {
             match event {
                 Some(RuntimeEvent::Ready { at }) => {
                     let init_type = self.init_type.env_value();
+                    let phase = self.init_phase.as_str();
                     let telemetry = self.extensions.telemetry.clone();
                     telemetry.platform(|| Platform::InitRuntimeDone {
                         init_type,
+                        phase,
                         status: Status::Success,
                     });
                     // AWS: Init ends when the runtime and every extension have called `next`.
@@ -154,6 +156,7 @@ impl Sandbox {
                     self.init_duration = Some(took);
                     telemetry.platform(|| Platform::InitReport {
                         init_type,
+                        phase,
                         status: Status::Success,
                         duration: took,
                     });

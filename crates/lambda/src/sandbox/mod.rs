@@ -33,9 +33,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::extensions::telemetry::{Platform, Status};
+use crate::extensions::telemetry::{Platform, ResponseSpans, Status};
 use crate::extensions::{Event, EventKind, Registry, ShutdownReason};
-use crate::invocation_log::{self, FunctionLog, Report, ReportStatus};
+use crate::invocation_log::{self, FunctionLog, InitPhase, Report, ReportStatus};
 use crate::memory;
 use crate::runtime_api::{PendingInvocation, RuntimeApi, RuntimeChannels, RuntimeEvent};
 use crate::{Invocation, InvokeOptions, ReportFigures, StreamingInvocation, MAX_RESPONSE_PAYLOAD};
@@ -55,6 +55,7 @@ use output::PipeReader;
 pub(crate) use process::StartError;
 use process::{runtime_exited, SandboxProcess};
 pub(crate) use sandbox_template::SandboxTemplate;
+pub(crate) use start::Announce;
 
 /// Where a sandbox hands a streamed response's head to the caller that takes one.
 pub(crate) type StreamHead = tokio::sync::oneshot::Sender<StreamingInvocation>;
@@ -93,7 +94,7 @@ impl InitType {
     }
 
     /// The value of `AWS_LAMBDA_INITIALIZATION_TYPE`.
-    fn env_value(self) -> &'static str {
+    pub(crate) fn env_value(self) -> &'static str {
         match self {
             InitType::OnDemand => "on-demand",
             InitType::Provisioned => "provisioned-concurrency",
@@ -138,6 +139,10 @@ pub(crate) struct Sandbox {
     last_memory_mb: u64,
     /// When `last_memory_mb` was read from `/proc`.
     memory_read_at: Option<Instant>,
+    /// When the runtime began and finished posting the current invocation's response.
+    response_read: Option<(Instant, Instant)>,
+    /// `init`, or `invoke` for the Init Lambda runs again inside an invocation after one failed.
+    init_phase: InitPhase,
     /// When the sandbox last finished an invocation (for the idle reaper).
     pub last_used: Instant,
     /// The function timeout's timer, kept across invocations and reset to each new deadline.
@@ -299,15 +304,20 @@ impl Sandbox {
                     client_context,
                     qualifier,
                 };
-                self.run(
-                    &request_id,
-                    &trace_id,
-                    payload,
-                    caller,
-                    invoke_started,
-                    &mut head,
-                )
-                .await
+                let mut outcome = self
+                    .run(
+                        &request_id,
+                        &trace_id,
+                        payload,
+                        caller,
+                        invoke_started,
+                        &mut head,
+                    )
+                    .await;
+                if self.healthy && !self.until_runtime_asks_again().await {
+                    outcome.status = self.timed_out_after_answering(&request_id);
+                }
+                outcome
             }
         };
         let function_error = outcome
@@ -317,13 +327,17 @@ impl Sandbox {
             // What the runtime wrote before answering precedes its runtimeDone, as on Lambda.
             self.flush_output();
         }
+        let response_read = self.response_read.take();
         self.extensions
             .telemetry
             .platform(|| Platform::RuntimeDone {
                 request_id: request_id.clone(),
+                trace_id: trace_id.clone(),
                 status: telemetry_status(&outcome.status, function_error.as_ref()),
                 duration: invoke_started.elapsed(),
                 produced_bytes: (!outcome.function_error).then_some(outcome.payload.len()),
+                spans: response_read
+                    .map(|(began, ended)| response_spans(invoke_started, began, ended)),
             });
         let mut invocation = Invocation {
             request_id: request_id.clone(),
@@ -335,6 +349,7 @@ impl Sandbox {
         };
         let pending = PendingReport {
             request_id,
+            trace_id: invocation.trace_id.clone(),
             invoke_started,
             deadline: tokio::time::Instant::from_std(invoke_started) + self.template.timeout,
             init_duration,
@@ -361,6 +376,7 @@ impl Sandbox {
     fn report(&mut self, pending: PendingReport) -> ReportFigures {
         let PendingReport {
             request_id,
+            trace_id,
             invoke_started,
             init_duration,
             mut status,
@@ -406,6 +422,7 @@ impl Sandbox {
         });
         telemetry.platform(|| Platform::Report {
             request_id: request_id.clone(),
+            trace_id,
             status: telemetry_status(&report.status, function_error.as_ref()),
             duration,
             billed_ms: figures.billed_ms,
@@ -517,6 +534,64 @@ impl Sandbox {
         }
     }
 
+    /// After the runtime answered: wait until it asks for the next event (or exits), which ends
+    /// the Invoke phase; false when the function's timeout came first.
+    ///
+    /// AWS (Logs API docs): "Lambda generates the `platform.runtimeDone` log message when the
+    /// runtime sends a `Next` or `Error` runtime API request", and REPORT follows it; each phase
+    /// ends when "the runtime and each extension indicate completion by sending a Next API
+    /// request" (execution environment lifecycle). A recorded pair shows it: runtimeDone
+    /// 2599.0 ms, REPORT 2599.4 ms, for a response that began at 2598 ms. So work a runtime does
+    /// between its response and its `next` is in REPORT's Duration and billed. Runtimes ask at
+    /// once; the wait uses the invocation's own timer, already armed, and no new one.
+    /// AWS hands the caller the response as soon as the runtime posts it; Sluice answers once
+    /// the runtime asked again, with END and REPORT in the log tail, which only a runtime that
+    /// lingers before asking notices.
+    async fn until_runtime_asks_again(&mut self) -> bool {
+        if *self.channels.waiting.borrow() {
+            return true;
+        }
+        enum Then {
+            Asked,
+            Exited,
+            TimedOut,
+        }
+        let then = tokio::select! {
+            biased;
+            asked = self.channels.waiting.wait_for(|waiting| *waiting) => {
+                // A closed channel is a stopped listener: nothing more will come from it.
+                let _ = asked;
+                Then::Asked
+            }
+            _ = runtime_exited(&mut self.process) => Then::Exited,
+            _ = self.timeout_timer.as_mut() => Then::TimedOut,
+        };
+        match then {
+            Then::Asked => true,
+            Then::Exited => {
+                // Answered, then exited: the answer stands; the sandbox is not used again.
+                self.runtime_died();
+                true
+            }
+            Then::TimedOut => false,
+        }
+    }
+
+    /// The function's timeout passed after the runtime answered, before it asked for the next
+    /// event: the caller keeps its answer, the invocation is reported as timed out and the
+    /// sandbox is killed (or reset through the Shutdown phase), as [`Sandbox::timed_out`] does.
+    fn timed_out_after_answering(&mut self, request_id: &str) -> ReportStatus {
+        if !self.reset_through_shutdown(ShutdownReason::Timeout) {
+            self.kill();
+        }
+        self.flush_output();
+        self.log.line(&invocation_log::timeout_message(
+            request_id,
+            self.template.timeout,
+        ));
+        ReportStatus::Timeout
+    }
+
     /// The runtime exited during invocation `request_id` (`status` as Lambda words it): the
     /// failure is logged after the runtime's last output, as Lambda logs it (the error, then its
     /// type, before END), and is the invocation's outcome.
@@ -561,11 +636,19 @@ impl Sandbox {
     /// Interpret one runtime event for the invocation `request_id`; `None` for stale events.
     fn outcome_of(&mut self, request_id: &str, event: RuntimeEvent) -> Option<Outcome> {
         match event {
-            RuntimeEvent::Response { request_id: id, body } if id == request_id => Some(Outcome {
-                payload: body,
-                function_error: false,
-                status: ReportStatus::Success,
-            }),
+            RuntimeEvent::Response {
+                request_id: id,
+                body,
+                began,
+                ended,
+            } if id == request_id => {
+                self.response_read = Some((began, ended));
+                Some(Outcome {
+                    payload: body,
+                    function_error: false,
+                    status: ReportStatus::Success,
+                })
+            }
             RuntimeEvent::Error {
                 request_id: id,
                 content_type,
@@ -680,6 +763,16 @@ impl Sandbox {
     pub fn kill(&mut self) {
         self.healthy = false;
         self.containment.kill_all();
+    }
+}
+
+/// The Telemetry API's `spans` for a response the runtime began posting at `began` and
+/// finished at `ended`, in the invocation that began at `invoked`.
+fn response_spans(invoked: Instant, began: Instant, ended: Instant) -> ResponseSpans {
+    ResponseSpans {
+        invoked_at: SystemTime::now() - invoked.elapsed(),
+        latency: began.saturating_duration_since(invoked),
+        duration: ended.saturating_duration_since(began),
     }
 }
 

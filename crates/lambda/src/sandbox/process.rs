@@ -37,6 +37,19 @@ pub(crate) enum StartError {
     },
 }
 
+/// An exec failure as Go words it, which Lambda quotes (`exec format error`, `permission
+/// denied`): the C library's description, lower-cased, without Rust's `(os error N)`.
+fn exec_error_text(e: &std::io::Error) -> String {
+    let Some(errno) = e.raw_os_error() else {
+        return e.to_string();
+    };
+    let text = nix::errno::Errno::from_raw(errno).desc();
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
 impl StartError {
     /// A host failure while doing `what`.
     pub fn host(what: &'static str) -> impl FnOnce(std::io::Error) -> StartError {
@@ -100,7 +113,11 @@ impl SandboxProcess {
         }
         enter_containment(cmd.as_std_mut(), join_files);
         let mut child = orphans::spawn_leader(|| cmd.spawn(), |c| c.id()).map_err(|e| {
-            StartError::Function(format!("cannot start {}: {e}", launcher.program.display()))
+            StartError::Function(format!(
+                "fork/exec {}: {}",
+                launcher.program.display(),
+                exec_error_text(&e)
+            ))
         })?;
         let Some(pid) = child.id() else {
             return Err(StartError::Function(

@@ -8,7 +8,7 @@ use crate::bootstrap::{check_startable, Launcher};
 use crate::extensions::api::Endpoint;
 use crate::extensions::telemetry::{Category, Platform};
 use crate::extensions::{wrapper, Registry, Telemetry};
-use crate::invocation_log::{init_start_line, FunctionLog};
+use crate::invocation_log::{init_start_line, FunctionLog, InitPhase};
 use crate::runtime_api::{AnyPeer, PeerCheck, RuntimeApi};
 
 use super::extension_phases;
@@ -42,7 +42,7 @@ impl SandboxTemplate {
         let Some(forks) = &self.host.forks else {
             return;
         };
-        // As `Sandbox::start`: the user is decided on the launcher, the wrapper applied after.
+        // As `Sandbox::start_logging_to`: the user is decided on the launcher, the wrapper applied after.
         let launcher = self.launcher.resolved().await;
         let mut env = self.env.clone();
         let user = self.user_for(&launcher, &mut env);
@@ -52,7 +52,7 @@ impl SandboxTemplate {
 
 /// Whether a sandbox's start opens its Init with `INIT_START`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Announce {
+pub(crate) enum Announce {
     /// A new execution environment: Lambda writes `INIT_START`.
     InitStart,
     /// The suppressed Init after a failed one, in the same environment: Lambda writes none
@@ -61,27 +61,25 @@ pub(super) enum Announce {
 }
 
 impl Sandbox {
-    /// Start the runtime process; it initialises in the background.
-    pub async fn start(
-        template: Arc<SandboxTemplate>,
-        init_type: InitType,
-    ) -> Result<Sandbox, StartError> {
-        let log = FunctionLog::new(
-            &template.function,
-            template.function_info.version,
-            template.sink.clone(),
-        );
-        Sandbox::start_logging_to(template, init_type, log, Announce::InitStart).await
-    }
-
-    /// [`Sandbox::start`] writing to `log`: a sandbox Lambda resets to run Init again keeps
-    /// its log stream.
-    pub(super) async fn start_logging_to(
+    /// Start the runtime process, writing to `log`; it initialises in the background. A
+    /// sandbox Lambda resets to run Init again keeps its log stream (and `announce`s nothing).
+    pub(crate) async fn start_logging_to(
         template: Arc<SandboxTemplate>,
         init_type: InitType,
         log: FunctionLog,
         announce: Announce,
     ) -> Result<Sandbox, StartError> {
+        if announce == Announce::InitStart {
+            // AWS: at every Init of a new execution environment, before anything it runs
+            // writes, even one whose bootstrap is missing (recorded 2024: INIT_START, then
+            // INIT_REPORT `Runtime.InvalidEntrypoint`); CloudWatch gets it, the invocation's
+            // log tail does not ("not visible in the console").
+            log.init_line(
+                &init_start_line(&template.runtime_version),
+                init_type.env_value(),
+                false,
+            );
+        }
         let launcher = template.launcher.resolved().await;
         check_startable(&launcher).map_err(StartError::Function)?;
         let host = &template.host;
@@ -106,9 +104,17 @@ impl Sandbox {
             .get("AWS_LAMBDA_LOG_FORMAT")
             .is_some_and(|f| f.eq_ignore_ascii_case("JSON"));
         let telemetry = Arc::new(Telemetry::new(json_logs));
+        let init_phase = match announce {
+            Announce::InitStart => InitPhase::Init,
+            Announce::Nothing => InitPhase::Invoke,
+        };
         telemetry.platform(|| Platform::InitStart {
             init_type: init_type.env_value(),
+            phase: init_phase.as_str(),
             function: template.function.clone(),
+            version: template.function_info.version,
+            runtime_version: template.runtime_version.version.clone(),
+            runtime_version_arn: template.runtime_version.arn.clone(),
         });
         let endpoint = Arc::new(Endpoint {
             registry: registry.clone(),
@@ -130,17 +136,6 @@ impl Sandbox {
             init_type.env_value().to_owned(),
         );
         let user = template.user_for(&launcher, &mut env);
-        if announce == Announce::InitStart {
-            // AWS: at every Init of a new execution environment, before anything it runs
-            // writes; CloudWatch gets it, the invocation's log tail does not ("not visible in
-            // the console"). Written once the sandbox can start, so a function that cannot
-            // (no bootstrap) leaves no stream holding only this line.
-            log.init_line(
-                &init_start_line(&template.runtime_version),
-                init_type.env_value(),
-                false,
-            );
-        }
         let started = Instant::now();
         // AWS: external extensions start first, and the runtime once each has registered.
         let extensions = ExtensionProcesses::spawn(
@@ -206,6 +201,8 @@ impl Sandbox {
             healthy: true,
             last_memory_mb: 0,
             memory_read_at: None,
+            response_read: None,
+            init_phase,
             last_used: Instant::now(),
             // Set to each invocation's deadline before it is polled.
             timeout_timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),

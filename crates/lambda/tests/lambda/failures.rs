@@ -356,17 +356,17 @@ async fn unknown_runtime_fails_its_invocations_and_the_others_serve() {
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
     let err = json(&inv);
     assert_eq!(err["errorType"], "Runtime.InvalidEntrypoint");
-    assert_eq!(
-        err["errorMessage"],
-        "runtime java21 is not supported by Sluice, which runs python3.x, nodejsN.x, provided, provided.al2 and provided.al2023 functions"
+    // AWS words the failure `RequestId: … Error: …`, and logs it so, its type on the next line.
+    let message = format!(
+        "RequestId: {} Error: runtime java21 is not supported by Sluice, which runs python3.x, nodejsN.x, provided, provided.al2 and provided.al2023 functions",
+        inv.request_id
     );
+    assert_eq!(err["errorMessage"], message);
+    let java = lines.of("Java");
+    let at = java.iter().position(|l| *l == message);
     assert!(
-        lines
-            .of("Java")
-            .iter()
-            .any(|l| l.starts_with("Runtime.InvalidEntrypoint: runtime java21 is not supported")),
-        "{:?}",
-        lines.of("Java")
+        at.is_some_and(|at| java[at + 1] == "Runtime.InvalidEntrypoint"),
+        "{java:#?}"
     );
     let ok = invoke(&lambda, "Py", json!({"a": 1})).await;
     assert_eq!(ok.function_error, None, "{:?}", ok.payload);
@@ -390,7 +390,8 @@ async fn a_missing_code_folder_fails_its_invocations_naming_it() {
     assert_eq!(
         err["errorMessage"],
         format!(
-            "the function's code folder (CodeUri) {} does not exist",
+            "RequestId: {} Error: the function's code folder (CodeUri) {} does not exist",
+            inv.request_id,
             missing.display()
         )
     );

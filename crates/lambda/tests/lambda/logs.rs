@@ -421,27 +421,78 @@ async fn an_on_demand_init_is_limited_to_ten_seconds() {
     lambda.shutdown().await;
 }
 
-/// A function that cannot start at all (no `bootstrap`) has no execution environment whose
-/// Init an INIT_START would open: its failure is logged without one, not beside a stream that
-/// holds nothing else.
+/// AWS (recorded 2024-2026): a function that cannot start at all (no `bootstrap`) still opens
+/// its stream with INIT_START; its Init fails with `Runtime.InvalidEntrypoint`, is retried inside
+/// the invocation and fails again, then Lambda's own account of the failure sits between START
+/// and END, and the REPORT says `Status: error` with no `Init Duration`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_function_that_cannot_start_writes_no_init_start() {
+async fn a_function_that_cannot_start_is_logged_as_a_failed_init() {
     let spec = crate::harness::spec("NoBoot", "provided.al2023", "x", "python");
     let (lambda, lines) = service(vec![spec]);
     let inv = invoke(&lambda, "NoBoot", json!({})).await;
     assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let id = &inv.request_id;
+    let err = crate::harness::json(&inv);
+    assert_eq!(err["errorType"], "Runtime.InvalidEntrypoint");
+    let message = err["errorMessage"].as_str().unwrap();
+    let prefix = format!("RequestId: {id} Error: Couldn't find valid bootstrap(s): [");
     assert!(
-        lines.init_lines_of("NoBoot").is_empty(),
-        "{:#?}",
-        lines.of("NoBoot")
+        message.starts_with(&prefix) && message.ends_with("/bootstrap]"),
+        "{message}"
     );
-    assert!(
-        lines
-            .of("NoBoot")
-            .iter()
-            .any(|l| l.starts_with("START RequestId: ")),
-        "{:#?}",
-        lines.of("NoBoot")
+    let shapes: Vec<String> = inv.log_tail.lines().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            "INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint".to_owned(),
+            "INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Runtime.InvalidEntrypoint".to_owned(),
+            shape(&format!("START RequestId: {id} Version: $LATEST")),
+            shape(message),
+            "Runtime.InvalidEntrypoint".to_owned(),
+            shape(&format!("END RequestId: {id}")),
+            shape(&format!("REPORT RequestId: {id}\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tStatus: error\tError Type: Runtime.InvalidEntrypoint\t")),
+        ],
+        "{}",
+        inv.log_tail
+    );
+    assert_eq!(inv.log_tail.lines().nth(3), Some(message));
+    // One INIT_START, for the one execution environment, before both INIT_REPORTs.
+    let stream = lines.of("NoBoot");
+    assert_eq!(stream[1..].join("\n") + "\n", inv.log_tail);
+    assert!(stream[0].starts_with("INIT_START Runtime Version: provided:al2023.v1\t"));
+    let inits = lines.init_lines_of("NoBoot");
+    assert_eq!(inits.len(), 3, "{inits:#?}");
+    assert!(inits.iter().all(|(_, how)| how == "on-demand $LATEST"));
+    lambda.shutdown().await;
+}
+
+/// AWS (Logs API docs; a recorded runtimeDone/REPORT pair): the Invoke phase ends when the
+/// runtime asks for the next event, so what it does between its response and its `next` is in
+/// REPORT's Duration (and billed). Sluice ended it at the response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_duration_runs_until_the_runtime_asks_again() {
+    let spec = crate::harness::spec(
+        "Lingers",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Lingers", json!({"then": "linger"})).await;
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    let report = inv
+        .log_tail
+        .lines()
+        .find(|l| l.starts_with("REPORT"))
+        .expect("a REPORT line");
+    // The runtime sleeps 0.3 s after answering, before its `next`.
+    assert!(figure(report, "\tDuration: ") >= 300.0, "{report}");
+    assert!(!report.contains("Status:"), "{report}");
+    // It asked again: the sandbox is warm for the next invocation.
+    let again = invoke(&lambda, "Lingers", json!({})).await;
+    assert_eq!(
+        crate::harness::json(&again)["pid"],
+        crate::harness::json(&inv)["pid"]
     );
     lambda.shutdown().await;
 }

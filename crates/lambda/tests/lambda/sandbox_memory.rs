@@ -110,3 +110,38 @@ async fn rss_stays_flat(spec: sluice_lambda::FunctionSpec, warm_up: usize, bound
     );
     lambda.shutdown().await;
 }
+
+/// AWS counts the whole sandbox, in a micro-VM whose page cache starts cold, so `Max Memory
+/// Used` is never below what the runtime process itself holds resident, the binary and
+/// libraries it loaded included. A cgroup is not charged for pages the host had already cached
+/// for another one, which made a small runtime report less than its own resident size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_memory_used_counts_what_the_runtime_holds_resident() {
+    let spec = crate::harness::spec(
+        "Small",
+        "provided.al2023",
+        "unused",
+        "provided_exit_after_answer",
+    );
+    let (lambda, _) = service(vec![spec]);
+    // The second invocation's runtime loaded nothing the first had not brought into the cache.
+    invoke(&lambda, "Small", json!({})).await;
+    let inv = invoke(&lambda, "Small", json!({})).await;
+    let hwm_kb = json(&inv)["hwm_kb"].as_u64().expect("the runtime's VmHWM");
+    let report = inv
+        .log_tail
+        .lines()
+        .find(|l| l.starts_with("REPORT"))
+        .expect("a REPORT line");
+    let used: u64 = report
+        .split("Max Memory Used: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no Max Memory Used in {report}"));
+    assert!(
+        used >= hwm_kb.div_ceil(1024),
+        "{used} MB < {hwm_kb} kB: {report}"
+    );
+    lambda.shutdown().await;
+}
