@@ -304,20 +304,15 @@ impl Sandbox {
                     client_context,
                     qualifier,
                 };
-                let mut outcome = self
-                    .run(
-                        &request_id,
-                        &trace_id,
-                        payload,
-                        caller,
-                        invoke_started,
-                        &mut head,
-                    )
-                    .await;
-                if self.healthy && !self.until_runtime_asks_again().await {
-                    outcome.status = self.timed_out_after_answering(&request_id);
-                }
-                outcome
+                self.run(
+                    &request_id,
+                    &trace_id,
+                    payload,
+                    caller,
+                    invoke_started,
+                    &mut head,
+                )
+                .await
             }
         };
         let function_error = outcome
@@ -532,64 +527,6 @@ impl Sandbox {
                 return outcome;
             }
         }
-    }
-
-    /// After the runtime answered: wait until it asks for the next event (or exits), which ends
-    /// the Invoke phase; false when the function's timeout came first.
-    ///
-    /// AWS (Logs API docs): "Lambda generates the `platform.runtimeDone` log message when the
-    /// runtime sends a `Next` or `Error` runtime API request", and REPORT follows it; each phase
-    /// ends when "the runtime and each extension indicate completion by sending a Next API
-    /// request" (execution environment lifecycle). A recorded pair shows it: runtimeDone
-    /// 2599.0 ms, REPORT 2599.4 ms, for a response that began at 2598 ms. So work a runtime does
-    /// between its response and its `next` is in REPORT's Duration and billed. Runtimes ask at
-    /// once; the wait uses the invocation's own timer, already armed, and no new one.
-    /// AWS hands the caller the response as soon as the runtime posts it; Sluice answers once
-    /// the runtime asked again, with END and REPORT in the log tail, which only a runtime that
-    /// lingers before asking notices.
-    async fn until_runtime_asks_again(&mut self) -> bool {
-        if *self.channels.waiting.borrow() {
-            return true;
-        }
-        enum Then {
-            Asked,
-            Exited,
-            TimedOut,
-        }
-        let then = tokio::select! {
-            biased;
-            asked = self.channels.waiting.wait_for(|waiting| *waiting) => {
-                // A closed channel is a stopped listener: nothing more will come from it.
-                let _ = asked;
-                Then::Asked
-            }
-            _ = runtime_exited(&mut self.process) => Then::Exited,
-            _ = self.timeout_timer.as_mut() => Then::TimedOut,
-        };
-        match then {
-            Then::Asked => true,
-            Then::Exited => {
-                // Answered, then exited: the answer stands; the sandbox is not used again.
-                self.runtime_died();
-                true
-            }
-            Then::TimedOut => false,
-        }
-    }
-
-    /// The function's timeout passed after the runtime answered, before it asked for the next
-    /// event: the caller keeps its answer, the invocation is reported as timed out and the
-    /// sandbox is killed (or reset through the Shutdown phase), as [`Sandbox::timed_out`] does.
-    fn timed_out_after_answering(&mut self, request_id: &str) -> ReportStatus {
-        if !self.reset_through_shutdown(ShutdownReason::Timeout) {
-            self.kill();
-        }
-        self.flush_output();
-        self.log.line(&invocation_log::timeout_message(
-            request_id,
-            self.template.timeout,
-        ));
-        ReportStatus::Timeout
     }
 
     /// The runtime exited during invocation `request_id` (`status` as Lambda words it): the

@@ -465,34 +465,3 @@ async fn a_function_that_cannot_start_is_logged_as_a_failed_init() {
     assert!(inits.iter().all(|(_, how)| how == "on-demand $LATEST"));
     lambda.shutdown().await;
 }
-
-/// AWS (Logs API docs; a recorded runtimeDone/REPORT pair): the Invoke phase ends when the
-/// runtime asks for the next event, so what it does between its response and its `next` is in
-/// REPORT's Duration (and billed). Sluice ended it at the response.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn report_duration_runs_until_the_runtime_asks_again() {
-    let spec = crate::harness::spec(
-        "Lingers",
-        "provided.al2023",
-        "unused",
-        "provided_exit_after_answer",
-    );
-    let (lambda, _) = service(vec![spec]);
-    let inv = invoke(&lambda, "Lingers", json!({"then": "linger"})).await;
-    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
-    let report = inv
-        .log_tail
-        .lines()
-        .find(|l| l.starts_with("REPORT"))
-        .expect("a REPORT line");
-    // The runtime sleeps 0.3 s after answering, before its `next`.
-    assert!(figure(report, "\tDuration: ") >= 300.0, "{report}");
-    assert!(!report.contains("Status:"), "{report}");
-    // It asked again: the sandbox is warm for the next invocation.
-    let again = invoke(&lambda, "Lingers", json!({})).await;
-    assert_eq!(
-        crate::harness::json(&again)["pid"],
-        crate::harness::json(&inv)["pid"]
-    );
-    lambda.shutdown().await;
-}
