@@ -224,3 +224,18 @@ async fn missing_module_and_export_are_init_errors() {
     assert!(err.get("stackTrace").is_none(), "{err}");
     lambda.shutdown().await;
 }
+
+/// aws-lambda-nodejs-runtime-interface-client (`RAPIDClient.js`): `next`, the response and the
+/// invocation error go through its native client, so a handler that patches `http` at load (X-Ray's
+/// `captureHTTPsGlobal`, Powertools Tracer by default) never sees the runtime's own calls. Through
+/// the patch, X-Ray logged `Missing AWS Lambda trace data` before every cold start's first event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_calls_do_not_go_through_a_handlers_http_patch() {
+    let (lambda, _) = service(vec![node("Patches", "patches_http.handler")]);
+    for _ in 0..2 {
+        let inv = invoke(&lambda, "Patches", json!({})).await;
+        assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+        assert_eq!(json(&inv), json!({"patchedCalls": 0}));
+    }
+    lambda.shutdown().await;
+}
