@@ -19,10 +19,16 @@ const MAX_FILES: usize = 2000;
 /// The npm scope of the AWS SDK for JavaScript v3.
 const SDK_SCOPE: &str = "@aws-sdk/";
 
-/// The `@aws-sdk/*` packages that code in `dirs` names and cannot resolve by itself.
-pub fn missing_sdk_packages<'a>(dirs: impl Iterator<Item = &'a Path>) -> BTreeSet<String> {
+/// The `@aws-sdk/*` packages that code names and cannot resolve by itself, given per function as
+/// `(source, task_root)`: the folder whose sources are scanned, and the one the handler runs from,
+/// whose ancestors' `node_modules` `require` searches. They differ for a built function (an
+/// esbuild bundle in the state folder), where a package left external (`@aws-sdk/*`) resolves
+/// only from the runtime, however many copies CodeUri's `node_modules` holds for its types.
+pub fn missing_sdk_packages<'a>(
+    code: impl Iterator<Item = (&'a Path, &'a Path)>,
+) -> BTreeSet<String> {
     let mut missing = BTreeSet::new();
-    for dir in dirs {
+    for (dir, task_root) in code {
         let mut files = Vec::new();
         if dir.is_file() {
             // A single-file CodeUri.
@@ -35,7 +41,7 @@ pub fn missing_sdk_packages<'a>(dirs: impl Iterator<Item = &'a Path>) -> BTreeSe
                 continue;
             };
             for package in sdk_imports(&text) {
-                let resolvable = dir
+                let resolvable = task_root
                     .ancestors()
                     .any(|d| d.join("node_modules").join(&package).is_dir());
                 if !resolvable {
@@ -239,6 +245,30 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
                 "@aws-sdk/client-s3",
                 "@aws-sdk/lib-dynamodb"
             ]
+        );
+    }
+
+    #[test]
+    fn a_package_counts_as_resolvable_only_from_where_the_handler_runs() {
+        let root = std::env::temp_dir().join(format!("sluice-sdk-scan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let source = root.join("app");
+        let bundle = root.join("state/build/functions/Fn");
+        std::fs::create_dir_all(source.join("node_modules/@aws-sdk/client-dynamodb")).unwrap();
+        std::fs::create_dir_all(source.join("src")).unwrap();
+        std::fs::create_dir_all(&bundle).unwrap();
+        std::fs::write(
+            source.join("src/index.ts"),
+            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        )
+        .unwrap();
+        let in_place = missing_sdk_packages([(source.as_path(), source.as_path())].into_iter());
+        let bundled = missing_sdk_packages([(source.as_path(), bundle.as_path())].into_iter());
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(in_place.is_empty(), "{in_place:?}");
+        assert_eq!(
+            bundled.into_iter().collect::<Vec<_>>(),
+            ["@aws-sdk/client-dynamodb"]
         );
     }
 

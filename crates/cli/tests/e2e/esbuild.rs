@@ -293,3 +293,59 @@ fn sluice_build_installs_the_dev_dependencies_esbuild_is_among_and_bundles_the_d
         server.logs()
     );
 }
+
+/// `External: ['@aws-sdk/*']`, as most TypeScript SAM apps bundle: the bundle runs from the state
+/// folder, so the SDK comes from the runtime (Lambda's ships it; Sluice installs it into its
+/// cache), not from the copy CodeUri's `node_modules` holds for the types. Sluice took that copy
+/// as the handler's and provided nothing: every invocation failed with `Cannot find module`.
+#[test]
+fn an_external_sdk_package_comes_from_the_runtime_though_code_uri_has_a_copy() {
+    let path = path_with_esbuild();
+    let dir = fresh_dir("esbuild-external-sdk");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Encoder:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        External: ['@aws-sdk/*']
+        EntryPoints: [index.ts]
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: fn/
+      Handler: index.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /bytes, Method: GET}
+"#,
+    );
+    write(
+        "fn/index.ts",
+        r#"import { fromUtf8 } from "@aws-sdk/util-utf8-browser";
+
+export const handler = async () => ({ statusCode: 200, body: String(fromUtf8("héllo").length) });
+"#,
+    );
+    // What `npm install` leaves for the types (a stub here: it must not be what runs).
+    write(
+        "fn/node_modules/@aws-sdk/util-utf8-browser/package.json",
+        r#"{"name": "@aws-sdk/util-utf8-browser", "version": "0.0.0", "main": "missing.js"}"#,
+    );
+    let template = dir.join("template.yaml");
+    let server = Server::start_with_env(sluice(), &template, &[], &[("PATH", path.as_os_str())]);
+    assert_eq!(
+        get(&server, "/bytes"),
+        (200, "6".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+}
