@@ -204,9 +204,14 @@ impl Shared {
                     Code::Inline(_) => None,
                 })
                 .collect();
-            let packages = node_host::missing_sdk_packages(
+            let mut packages = node_host::missing_sdk_packages(
                 node_code.iter().map(|(dir, root)| (*dir, root.as_path())),
             );
+            let layers: BTreeSet<&Path> = node
+                .iter()
+                .flat_map(|f| f.layers.iter().map(PathBuf::as_path))
+                .collect();
+            packages.extend(node_host::missing_layer_sdk_packages(layers.into_iter()));
             match node_host::sdk_path(&packages, &python_host::cache_root()) {
                 Ok(Some(path)) => {
                     env.insert("NODE_PATH".to_owned(), path.display().to_string());
