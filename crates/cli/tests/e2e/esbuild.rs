@@ -349,3 +349,61 @@ export const handler = async () => ({ statusCode: 200, body: String(fromUtf8("hÃ
         server.logs()
     );
 }
+
+/// AWS: the bundle runs from /var/task, under no package.json, so a CommonJS bundle (SAM's
+/// default format) loads as CommonJS. Sluice's default state folder is inside the project, whose
+/// `"type": "module"` (common in TypeScript projects) made node load the bundle as an ES module:
+/// `exports is not defined in ES module scope` at every invocation.
+#[test]
+fn a_commonjs_bundle_stays_commonjs_under_a_module_type_project() {
+    let path = path_with_esbuild();
+    let esbuild = std::env::split_paths(&path)
+        .map(|d| d.join("esbuild"))
+        .find(|p| p.is_file())
+        .expect("esbuild is on the PATH built above");
+    let project = fresh_dir("esbuild-module-project");
+    let write = |path: &str, text: &str| {
+        let path = project.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("package.json", r#"{"type": "module"}"#);
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: fn/
+      Handler: src/hello.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /hello, Method: GET}
+"#,
+    );
+    write(
+        "fn/src/hello.ts",
+        "export const handler = async () => ({ statusCode: 200, body: \"hello\" });\n",
+    );
+    // esbuild as the project's own dev dependency would give it (the server's PATH is the test's).
+    std::fs::create_dir_all(project.join("fn/node_modules/.bin")).unwrap();
+    std::os::unix::fs::symlink(&esbuild, project.join("fn/node_modules/.bin/esbuild")).unwrap();
+    // The default state folder: `.sluice` beside the template.
+    let server = Server::start_in(
+        sluice(),
+        &project.join("template.yaml"),
+        &project.join(".sluice"),
+        &[],
+    );
+    assert_eq!(
+        get(&server, "/hello"),
+        (200, "hello".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+}
