@@ -72,6 +72,10 @@ pub(crate) fn forkable(launcher: &Launcher) -> bool {
 
 /// The python bootstrap's file name in the runtime folder.
 const PYTHON_BOOTSTRAP_FILE: &str = "python_bootstrap.py";
+/// The node bootstrap's file name in the runtime folder: `.cjs`, so that a `package.json` with
+/// `"type": "module"` above the state folder (the project's, for the default `.sluice`) cannot
+/// turn the CommonJS runtime client into an ES module, which AWS's `/var/runtime` never is.
+const NODE_BOOTSTRAP_FILE: &str = "node_bootstrap.cjs";
 
 /// Shared, once-per-service runtime setup: the bootstrap files.
 pub(crate) struct Launchers {
@@ -90,7 +94,7 @@ impl Launchers {
             write_if_changed(&runtime_dir.join(PYTHON_BOOTSTRAP_FILE), PYTHON_BOOTSTRAP)?;
         }
         if kinds.contains(&RuntimeFamily::Node) {
-            write_if_changed(&runtime_dir.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
+            write_if_changed(&runtime_dir.join(NODE_BOOTSTRAP_FILE), NODE_BOOTSTRAP)?;
         }
         Ok(Launchers { runtime_dir })
     }
@@ -138,7 +142,7 @@ impl Launchers {
             RuntimeFamily::Node => Launcher {
                 program: PathBuf::from("node"),
                 interpreter_of: Some(spec.runtime.clone()),
-                args: vec![runtime_dir.join("node_bootstrap.js").into()],
+                args: vec![runtime_dir.join(NODE_BOOTSTRAP_FILE).into()],
                 task_root,
                 runtime_dir,
                 execution_env: Some(format!("AWS_Lambda_{}", spec.runtime)),

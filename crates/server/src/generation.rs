@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
 
 use sluice_apigw::auth::issuer::LocalIssuer;
@@ -17,6 +18,7 @@ use sluice_lambda::stream_poller::{StreamMappingSpec, StreamPollers, StreamSourc
 use sluice_lambda::{BackgroundWork, Lambda, LambdaConfig};
 use sluice_template::{Code, Model};
 
+use crate::build::BuildPlan;
 use crate::config::Config;
 use crate::connections::ConnectionLimit;
 use crate::cost::{RunCosts, TableTraffic};
@@ -184,11 +186,32 @@ impl Shared {
                 node_host::probe_in_background(node.iter().map(|f| f.runtime.clone()).collect())
             });
             // Which AWS SDK packages the code needs depends on the code: looked at per generation.
-            let node_dirs = node.iter().filter_map(|f| match &f.code {
-                Code::Dir(dir) => Some(dir.as_path()),
-                Code::Inline(_) => None,
-            });
-            let packages = node_host::missing_sdk_packages(node_dirs);
+            // A built function (esbuild bundle, makefile artifacts) runs from the state folder.
+            let state_dir = self.config.state_dir();
+            let node_code: Vec<(&Path, PathBuf)> = node
+                .iter()
+                .filter_map(|f| match &f.code {
+                    Code::Dir(dir) => {
+                        let task_root = match crate::build::plan(f, &state_dir) {
+                            Some(
+                                BuildPlan::Esbuild { artifacts, .. }
+                                | BuildPlan::Make { artifacts, .. },
+                            ) => artifacts,
+                            _ => dir.clone(),
+                        };
+                        Some((dir.as_path(), task_root))
+                    }
+                    Code::Inline(_) => None,
+                })
+                .collect();
+            let mut packages = node_host::missing_sdk_packages(
+                node_code.iter().map(|(dir, root)| (*dir, root.as_path())),
+            );
+            let layers: BTreeSet<&Path> = node
+                .iter()
+                .flat_map(|f| f.layers.iter().map(PathBuf::as_path))
+                .collect();
+            packages.extend(node_host::missing_layer_sdk_packages(layers.into_iter()));
             match node_host::sdk_path(&packages, &python_host::cache_root()) {
                 Ok(Some(path)) => {
                     env.insert("NODE_PATH".to_owned(), path.display().to_string());

@@ -2,10 +2,11 @@
 //! major version, startup says so once (as it does for python).
 //!
 //! Lambda's Node.js runtimes ship the AWS SDK for JavaScript v3, so handlers `require` its
-//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code names
-//! and cannot resolve from its own folders, installs them once with npm into its cache, and puts
-//! the cache on `NODE_PATH` (as it does with boto3 for python). `NODE_PATH` serves `require`;
-//! an ES module's `import` ignores it, so ESM handlers need the package in their own `node_modules`.
+//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code (and
+//! their local layers') names and cannot resolve from where it runs, installs them once with npm
+//! into its cache, and puts the cache on `NODE_PATH` (as it does with boto3 for python).
+//! `NODE_PATH` serves `require`, and an ES module's `import` through the runtime client's resolve
+//! hook.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,10 +20,16 @@ const MAX_FILES: usize = 2000;
 /// The npm scope of the AWS SDK for JavaScript v3.
 const SDK_SCOPE: &str = "@aws-sdk/";
 
-/// The `@aws-sdk/*` packages that code in `dirs` names and cannot resolve by itself.
-pub fn missing_sdk_packages<'a>(dirs: impl Iterator<Item = &'a Path>) -> BTreeSet<String> {
+/// The `@aws-sdk/*` packages that code names and cannot resolve by itself, given per function as
+/// `(source, task_root)`: the folder whose sources are scanned, and the one the handler runs from,
+/// whose ancestors' `node_modules` `require` searches. They differ for a built function (an
+/// esbuild bundle in the state folder), where a package left external (`@aws-sdk/*`) resolves
+/// only from the runtime, however many copies CodeUri's `node_modules` holds for its types.
+pub fn missing_sdk_packages<'a>(
+    code: impl Iterator<Item = (&'a Path, &'a Path)>,
+) -> BTreeSet<String> {
     let mut missing = BTreeSet::new();
-    for dir in dirs {
+    for (dir, task_root) in code {
         let mut files = Vec::new();
         if dir.is_file() {
             // A single-file CodeUri.
@@ -35,7 +42,7 @@ pub fn missing_sdk_packages<'a>(dirs: impl Iterator<Item = &'a Path>) -> BTreeSe
                 continue;
             };
             for package in sdk_imports(&text) {
-                let resolvable = dir
+                let resolvable = task_root
                     .ancestors()
                     .any(|d| d.join("node_modules").join(&package).is_dir());
                 if !resolvable {
@@ -47,8 +54,43 @@ pub fn missing_sdk_packages<'a>(dirs: impl Iterator<Item = &'a Path>) -> BTreeSe
     missing
 }
 
+/// The `@aws-sdk/*` packages that the code of the local layers in `layers` names and cannot
+/// resolve from where it sits. A layer's code is its `nodejs/node_modules` packages, so those are
+/// scanned (the SDK's own folders are not), and Lambda's runtime serves their imports as it
+/// serves the function's.
+pub fn missing_layer_sdk_packages<'a>(layers: impl Iterator<Item = &'a Path>) -> BTreeSet<String> {
+    let mut missing = BTreeSet::new();
+    for layer in layers {
+        let mut files = Vec::new();
+        walk_sources(layer, LAYER_SKIPPED_DIRS, &mut files);
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            for package in sdk_imports(&text) {
+                let resolvable = file
+                    .ancestors()
+                    .skip(1)
+                    .any(|d| d.join("node_modules").join(&package).is_dir());
+                if !resolvable {
+                    missing.insert(package);
+                }
+            }
+        }
+    }
+    missing
+}
+
+/// Folders never scanned in a layer: the SDK's own packages name each other throughout.
+const LAYER_SKIPPED_DIRS: &[&str] = &[".git", "@aws-sdk", "@smithy", "@aws-crypto"];
+
 /// Source files under `dir` (js, mjs, cjs, ts), skipping dependency and build folders.
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    walk_sources(dir, SKIPPED_DIRS, out);
+}
+
+/// Source files under `dir` (js, mjs, cjs, ts), skipping the folders named in `skipped`.
+fn walk_sources(dir: &Path, skipped: &[&str], out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -62,8 +104,8 @@ fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         };
         if kind.is_dir() {
-            if !SKIPPED_DIRS.iter().any(|s| name == *s) {
-                source_files(&path, out);
+            if !skipped.iter().any(|s| name == *s) {
+                walk_sources(&path, skipped, out);
             }
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
@@ -239,6 +281,57 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
                 "@aws-sdk/client-s3",
                 "@aws-sdk/lib-dynamodb"
             ]
+        );
+    }
+
+    #[test]
+    fn a_package_counts_as_resolvable_only_from_where_the_handler_runs() {
+        let root = std::env::temp_dir().join(format!("sluice-sdk-scan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let source = root.join("app");
+        let bundle = root.join("state/build/functions/Fn");
+        std::fs::create_dir_all(source.join("node_modules/@aws-sdk/client-dynamodb")).unwrap();
+        std::fs::create_dir_all(source.join("src")).unwrap();
+        std::fs::create_dir_all(&bundle).unwrap();
+        std::fs::write(
+            source.join("src/index.ts"),
+            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        )
+        .unwrap();
+        let in_place = missing_sdk_packages([(source.as_path(), source.as_path())].into_iter());
+        let bundled = missing_sdk_packages([(source.as_path(), bundle.as_path())].into_iter());
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(in_place.is_empty(), "{in_place:?}");
+        assert_eq!(
+            bundled.into_iter().collect::<Vec<_>>(),
+            ["@aws-sdk/client-dynamodb"]
+        );
+    }
+
+    #[test]
+    fn a_layers_packages_are_scanned_and_resolve_from_where_they_sit() {
+        let root = std::env::temp_dir().join(format!("sluice-layer-scan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "nodejs/node_modules/dblib/index.js",
+            "require('@aws-sdk/client-dynamodb'); require('@aws-sdk/client-s3');",
+        );
+        // Shipped by the layer itself, so resolvable; the SDK's own files are not read.
+        write("nodejs/node_modules/@aws-sdk/client-s3/package.json", "{}");
+        write(
+            "nodejs/node_modules/@aws-sdk/client-s3/index.js",
+            "require('@aws-sdk/client-sts');",
+        );
+        let found = missing_layer_sdk_packages([root.as_path()].into_iter());
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            ["@aws-sdk/client-dynamodb"]
         );
     }
 

@@ -293,3 +293,117 @@ fn sluice_build_installs_the_dev_dependencies_esbuild_is_among_and_bundles_the_d
         server.logs()
     );
 }
+
+/// `External: ['@aws-sdk/*']`, as most TypeScript SAM apps bundle: the bundle runs from the state
+/// folder, so the SDK comes from the runtime (Lambda's ships it; Sluice installs it into its
+/// cache), not from the copy CodeUri's `node_modules` holds for the types. Sluice took that copy
+/// as the handler's and provided nothing: every invocation failed with `Cannot find module`.
+#[test]
+fn an_external_sdk_package_comes_from_the_runtime_though_code_uri_has_a_copy() {
+    let path = path_with_esbuild();
+    let dir = fresh_dir("esbuild-external-sdk");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Encoder:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        External: ['@aws-sdk/*']
+        EntryPoints: [index.ts]
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: fn/
+      Handler: index.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /bytes, Method: GET}
+"#,
+    );
+    write(
+        "fn/index.ts",
+        r#"import { fromUtf8 } from "@aws-sdk/util-utf8-browser";
+
+export const handler = async () => ({ statusCode: 200, body: String(fromUtf8("héllo").length) });
+"#,
+    );
+    // What `npm install` leaves for the types (a stub here: it must not be what runs).
+    write(
+        "fn/node_modules/@aws-sdk/util-utf8-browser/package.json",
+        r#"{"name": "@aws-sdk/util-utf8-browser", "version": "0.0.0", "main": "missing.js"}"#,
+    );
+    let template = dir.join("template.yaml");
+    let server = Server::start_with_env(sluice(), &template, &[], &[("PATH", path.as_os_str())]);
+    assert_eq!(
+        get(&server, "/bytes"),
+        (200, "6".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+}
+
+/// AWS: the bundle runs from /var/task, under no package.json, so a CommonJS bundle (SAM's
+/// default format) loads as CommonJS. Sluice's default state folder is inside the project, whose
+/// `"type": "module"` (common in TypeScript projects) made node load the bundle as an ES module:
+/// `exports is not defined in ES module scope` at every invocation.
+#[test]
+fn a_commonjs_bundle_stays_commonjs_under_a_module_type_project() {
+    let path = path_with_esbuild();
+    let esbuild = std::env::split_paths(&path)
+        .map(|d| d.join("esbuild"))
+        .find(|p| p.is_file())
+        .expect("esbuild is on the PATH built above");
+    let project = fresh_dir("esbuild-module-project");
+    let write = |path: &str, text: &str| {
+        let path = project.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("package.json", r#"{"type": "module"}"#);
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: fn/
+      Handler: src/hello.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /hello, Method: GET}
+"#,
+    );
+    write(
+        "fn/src/hello.ts",
+        "export const handler = async () => ({ statusCode: 200, body: \"hello\" });\n",
+    );
+    // esbuild as the project's own dev dependency would give it (the server's PATH is the test's).
+    std::fs::create_dir_all(project.join("fn/node_modules/.bin")).unwrap();
+    std::os::unix::fs::symlink(&esbuild, project.join("fn/node_modules/.bin/esbuild")).unwrap();
+    // The default state folder: `.sluice` beside the template.
+    let server = Server::start_in(
+        sluice(),
+        &project.join("template.yaml"),
+        &project.join(".sluice"),
+        &[],
+    );
+    assert_eq!(
+        get(&server, "/hello"),
+        (200, "hello".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+}

@@ -172,3 +172,53 @@ fn a_client_that_hangs_up_leaves_the_invocation_running_and_its_sandbox_warm() {
         "one cold start only: {all:?}"
     );
 }
+
+/// Lambda's node runtime serves a layer's `require('@aws-sdk/…')` as it serves the function's
+/// (a shared data-access layer seldom ships the SDK). Sluice looked only at the function's own
+/// code for the SDK packages to provide, so such a layer failed with `Cannot find module`.
+#[test]
+fn a_layers_sdk_import_is_served_as_the_runtime_serves_it() {
+    let dir = sluice_testkit::fresh_dir("layer-sdk");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+  Encoder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: fn/
+      Handler: index.handler
+      Layers: [!Ref Shared]
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /bytes, Method: GET}
+"#,
+    );
+    write(
+        "layer/nodejs/node_modules/textlib/index.js",
+        "const { fromUtf8 } = require(\"@aws-sdk/util-utf8-browser\");\nexports.bytes = (text) => fromUtf8(text).length;\n",
+    );
+    write(
+        "fn/index.js",
+        "const { bytes } = require(\"textlib\");\nexports.handler = async () => ({ statusCode: 200, body: String(bytes(\"héllo\")) });\n",
+    );
+    let server = sluice_testkit::Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let response = client().get(server.url("/bytes")).send().unwrap();
+    assert_eq!(
+        (response.status().as_u16(), response.text().unwrap()),
+        (200, "6".to_owned()),
+        "{:?}",
+        server.logs()
+    );
+}

@@ -47,10 +47,14 @@ process.env = new Proxy(process.env, {
   },
 });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// AWS's runtime fetches and answers invocations through its native client, so code that patches
+// `http` (X-Ray's captureHTTPsGlobal, Powertools Tracer by default) never sees those calls; taken
+// before the handler loads, for the same reason.
+const runtimeRequest = http.request;
 
 function request(method, urlPath, body, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = runtimeRequest(
       { host: HOST, port: PORT, method, path: PREFIX + urlPath, agent, headers: headers || {} },
       (res) => {
         const chunks = [];

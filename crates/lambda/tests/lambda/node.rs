@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::{invoke, json, node, service};
+use crate::harness::{invoke, json, node, service, service_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_handler_sees_the_event_and_context() {
@@ -223,4 +223,41 @@ async fn missing_module_and_export_are_init_errors() {
     );
     assert!(err.get("stackTrace").is_none(), "{err}");
     lambda.shutdown().await;
+}
+
+/// aws-lambda-nodejs-runtime-interface-client (`RAPIDClient.js`): `next`, the response and the
+/// invocation error go through its native client, so a handler that patches `http` at load (X-Ray's
+/// `captureHTTPsGlobal`, Powertools Tracer by default) never sees the runtime's own calls. Through
+/// the patch, X-Ray logged `Missing AWS Lambda trace data` before every cold start's first event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_calls_do_not_go_through_a_handlers_http_patch() {
+    let (lambda, _) = service(vec![node("Patches", "patches_http.handler")]);
+    for _ in 0..2 {
+        let inv = invoke(&lambda, "Patches", json!({})).await;
+        assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+        assert_eq!(json(&inv), json!({"patchedCalls": 0}));
+    }
+    lambda.shutdown().await;
+}
+
+/// Sluice's default state folder is `.sluice` in the project, so a project `package.json` with
+/// `"type": "module"` (common in TypeScript apps) sat above the runtime client, which node then
+/// loaded as an ES module: `require is not defined in ES module scope`, and every function of
+/// the project failed to start. AWS's runtime lives in `/var/runtime`, out of any project's reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_type_package_above_the_state_folder_leaves_the_runtime_client_commonjs() {
+    let project = std::env::temp_dir().join(format!(
+        "sluice-esm-project-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("package.json"), r#"{"type": "module"}"#).unwrap();
+    let (lambda, _) = service_with(vec![node("Async", "index.asyncHandler")], |config| {
+        config.cache_dir = project.join(".sluice");
+    });
+    let inv = invoke(&lambda, "Async", json!({"name": "esm"})).await;
+    lambda.shutdown().await;
+    let _ = std::fs::remove_dir_all(&project);
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    assert_eq!(json(&inv)["hello"], "esm");
 }

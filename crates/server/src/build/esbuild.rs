@@ -264,7 +264,18 @@ pub fn bundle(
             // esbuild's CLI reads NODE_PATH as its `nodePaths`.
             command.env("NODE_PATH", deps.join("node_modules"));
         }
-        tool(&function.logical_id, command)
+        tool(&function.logical_id, command)?;
+        // AWS: the bundle lands in /var/task, under no package.json. Here it sits in the state
+        // folder, by default inside the project, whose `"type": "module"` would make node load a
+        // CommonJS bundle as an ES module; a package.json without `type` stops that lookup.
+        let manifest = scratch.join("package.json");
+        if !manifest.exists() {
+            std::fs::write(&manifest, b"{}\n").map_err(|source| BuildError::Io {
+                context: format!("writing {}", manifest.display()),
+                source,
+            })?;
+        }
+        Ok(())
     })
 }
 
