@@ -53,14 +53,10 @@ pub(crate) fn read(
             .unwrap_or_default();
         let source = resolver.source(node, &dest_path);
         if !kind.eq_ignore_ascii_case("Lambda") {
-            warnings.push(format!(
-                "{}:{}:{}: {}: {} destinations are not emulated yet; Sluice logs the invocation record it would send",
-                source.file.display(),
-                source.line,
-                source.col,
-                source.property,
+            warnings.push(source.warning(format_args!(
+                "{} destinations are not emulated yet; Sluice logs the invocation record it would send",
                 if kind.is_empty() { "non-Lambda" } else { &kind },
-            ));
+            )));
         }
         Some(Destination {
             kind,

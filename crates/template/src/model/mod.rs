@@ -168,6 +168,17 @@ impl Source {
             hint,
         }
     }
+
+    /// A startup warning about this place: `file:line:col: property: message`.
+    pub fn warning(&self, message: impl std::fmt::Display) -> String {
+        format!(
+            "{}:{}:{}: {}: {message}",
+            self.file.display(),
+            self.line,
+            self.col,
+            self.property
+        )
+    }
 }
 
 /// Where a function's code comes from.

@@ -49,12 +49,20 @@ pub(super) fn function(
     if let Some(node) = props.properties.get("DeadLetterQueue") {
         // AWS: discarded events go to the queue or topic. Sluice runs neither.
         let source = resolver.source(node, &props.path("DeadLetterQueue"));
-        warnings.push(format!(
-            "{}:{}:{}: {}: dead-letter queues are not emulated yet; discarded events are only logged",
-            source.file.display(),
-            source.line,
-            source.col,
-            source.property
+        warnings.push(
+            source.warning(
+                "dead-letter queues are not emulated yet; discarded events are only logged",
+            ),
+        );
+    }
+    if let Some(node) = props.properties.get("DurableConfig") {
+        // AWS: the durable execution SDK checkpoints through Lambda's durable execution API and
+        // the function is invoked with a durable execution envelope. Sluice has neither, so the
+        // handler runs as a plain function and the SDK refuses its event.
+        let source = resolver.source(node, &props.path("DurableConfig"));
+        warnings.push(source.warning(
+            "durable functions are not emulated yet; the function is invoked as a plain one, \
+             which the durable execution SDK refuses",
         ));
     }
     if let Some(node) = props.properties.get("FileSystemConfigs") {

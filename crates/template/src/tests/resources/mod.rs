@@ -160,6 +160,24 @@ Resources:
 }
 
 #[test]
+fn a_durable_function_is_said_to_run_as_a_plain_one() {
+    // AWS invokes it with a durable execution envelope its SDK expects; Sluice cannot.
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+{FN}
+      DurableConfig:
+        ExecutionTimeout: 900
+"
+    ));
+    assert_eq!(
+        model.warnings,
+        vec!["/app/template.yaml:9:9: Resources.F.Properties.DurableConfig: durable functions are not emulated yet; the function is invoked as a plain one, which the durable execution SDK refuses".to_string()]
+    );
+}
+
+#[test]
 fn event_invoke_config_out_of_range_is_refused() {
     // AWS (PutFunctionEventInvokeConfig): MaximumRetryAttempts 0–2.
     let error = load_err(&format!(
