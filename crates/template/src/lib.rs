@@ -35,6 +35,7 @@ mod paths;
 mod plain_yaml;
 mod reference_check;
 mod request_validation;
+mod reserved_variables;
 mod resource_policy;
 mod resource_types;
 mod resources;
