@@ -559,6 +559,10 @@ def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     if task_root not in sys.path:
         sys.path.insert(0, task_root)
+    # As AWS's bootstrap: the task root is a site folder, so its `.pth` files are processed.
+    import site
+
+    site.addsitedir(task_root)
     _configure_logging()
     try:
         handler = _load_handler(os.environ.get("_HANDLER", ""))
