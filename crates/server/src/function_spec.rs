@@ -261,13 +261,14 @@ fn opt_wrapper(function: &Function, environment: &mut BTreeMap<String, String>) 
     }
 }
 
-/// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/` and
-/// `python/lib/python3.X/site-packages` on `PYTHONPATH`, `nodejs/node_modules` (and
-/// `nodejs/nodeNN/node_modules`) on `NODE_PATH`, `bin/` on `PATH`, `lib/` on `LD_LIBRARY_PATH`.
+/// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/lib/python3.X/site-packages`
+/// (the runtime's version only) and `python/` on `PYTHONPATH`, `nodejs/nodeNN/node_modules` and
+/// `nodejs/node_modules` on `NODE_PATH`, `bin/` on `PATH`, `lib/` on `LD_LIBRARY_PATH`.
 ///
-/// Lambda unpacks layers into one `/opt` in order, a later layer's file replacing an earlier one's;
-/// with one folder per layer, the later layer comes first on each search path to win the same
-/// way. A variable the template sets itself is left as the template says.
+/// Lambda unpacks layers into one `/opt` in order, a later layer's file replacing an earlier one's,
+/// and searches each of those `/opt` folders in turn; with one folder per layer, each `/opt`
+/// folder becomes its layers' folders, the later layer first to win the same way. A variable the
+/// template sets itself is left as the template says.
 fn layer_paths(
     function: &Function,
     shared_env: &BTreeMap<String, String>,
@@ -276,46 +277,35 @@ fn layer_paths(
     if function.layers.is_empty() {
         return;
     }
-    let existing = |dirs: Vec<PathBuf>| -> Vec<String> {
-        dirs.into_iter()
+    let newest_first = || function.layers.iter().rev();
+    // Every layer's `inside` folder that exists, for each of `insides` in turn.
+    let folders = |insides: &[String]| -> Vec<String> {
+        insides
+            .iter()
+            .flat_map(|inside| newest_first().map(move |layer| layer.join(inside)))
             .filter(|d| d.is_dir())
             .map(|d| d.display().to_string())
             .collect()
     };
-    let node_major = function
-        .runtime
-        .strip_prefix("nodejs")
-        .map(|r| r.trim_end_matches(".x").to_owned());
-    let newest_first = || function.layers.iter().rev();
-    let python: Vec<String> = newest_first()
-        .flat_map(|layer| {
-            let mut dirs: Vec<PathBuf> = std::fs::read_dir(layer.join("python/lib"))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|entry| entry.path().join("site-packages"))
-                .collect();
-            dirs.sort();
-            dirs.push(layer.join("python"));
-            existing(dirs)
-        })
-        .collect();
-    let node: Vec<String> = newest_first()
-        .flat_map(|layer| {
-            let mut dirs = Vec::new();
-            if let Some(major) = &node_major {
-                dirs.push(layer.join(format!("nodejs/node{major}/node_modules")));
-            }
-            dirs.push(layer.join("nodejs/node_modules"));
-            existing(dirs)
-        })
-        .collect();
-    let bin: Vec<String> = newest_first()
-        .flat_map(|layer| existing(vec![layer.join("bin")]))
-        .collect();
-    let lib: Vec<String> = newest_first()
-        .flat_map(|layer| existing(vec![layer.join("lib")]))
-        .collect();
+    let python: Vec<String> = match function.runtime.strip_prefix("python") {
+        // AWS (the python bootstrap): `/opt/python/lib/pythonX.Y/site-packages` of the runtime's
+        // own version, then `/opt/python`.
+        Some(version) => folders(&[
+            format!("python/lib/python{version}/site-packages"),
+            "python".to_owned(),
+        ]),
+        None => Vec::new(),
+    };
+    let node: Vec<String> = match function.runtime.strip_prefix("nodejs") {
+        // AWS: `NODE_PATH=/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:…`.
+        Some(version) => folders(&[
+            format!("nodejs/node{}/node_modules", version.trim_end_matches(".x")),
+            "nodejs/node_modules".to_owned(),
+        ]),
+        None => Vec::new(),
+    };
+    let bin = folders(&["bin".to_owned()]);
+    let lib = folders(&["lib".to_owned()]);
     // Sluice's own entries (its boto3 for python) and the host's come after the layers, as
     // Lambda's runtime folders do; `PATH` keeps the host's first, as Lambda keeps `/opt/bin` last.
     let host = |name: &str| {
