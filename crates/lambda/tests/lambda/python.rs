@@ -463,3 +463,18 @@ async fn pth_files_in_the_task_root_extend_sys_path() {
     assert_eq!(json(&inv), json!({"found": "vendored", "last": true}));
     lambda.shutdown().await;
 }
+
+/// AWS ("Lambda quotas"): an execution environment has 1,024 file descriptors, a limit that
+/// cannot be raised; a handler opening more fails with EMFILE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_has_lambdas_descriptor_limit() {
+    let mut spec = python("Fds", "index.handler");
+    spec.code = sluice_lambda::CodeSource::Inline(
+        "import resource\ndef handler(e, c):\n    return list(resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+            .into(),
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Fds", json!({})).await;
+    assert_eq!(json(&inv), json!([1024, 1024]));
+    lambda.shutdown().await;
+}
