@@ -85,7 +85,7 @@ pub(crate) fn read(
     };
     if let Some(node) = props.get("Environment") {
         let at = join_path(&path, "Environment");
-        crate::reserved_variables::check(&environment, node, &at, resolver)?;
+        crate::environment_rules::check(&environment, node, &at, resolver)?;
     }
     // AWS: LoggingConfig is a property of AWS::Lambda::Function itself (SAM passes it through).
     let logging = match props.get("LoggingConfig") {

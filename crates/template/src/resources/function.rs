@@ -99,7 +99,7 @@ pub(super) fn function(
         },
     };
     if let Some(node) = environment_node {
-        crate::reserved_variables::check(&environment, node, &props.path("Environment"), resolver)?;
+        crate::environment_rules::check(&environment, node, &props.path("Environment"), resolver)?;
     }
     let logging = match props.properties.get("LoggingConfig") {
         Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,

@@ -742,3 +742,57 @@ Resources:
     assert_eq!(model.functions[0].environment["TZ"], "Europe/Paris");
     assert_eq!(model.functions[0].environment.len(), 8);
 }
+
+/// A SAM function whose `Environment.Variables` is `variables` (a YAML flow mapping).
+fn with_variables(variables: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables: {variables}
+"
+    )
+}
+
+#[test]
+fn variable_names_lambda_refuses_are_refused_with_its_validation_message() {
+    // AWS: CreateFunction validates the keys against `[a-zA-Z]([a-zA-Z0-9_])+` (the API's
+    // Environment shape; the developer guide: a letter first, two characters at least, letters,
+    // digits and _ only).
+    for bad in ["A", "1ST", "MY-VAR", "_PRIVATE", "my.var"] {
+        let err = load_err(&with_variables(&format!("{{OK: x, '{bad}': y}}")));
+        let expected = format!(
+            "Resources.Fn.Properties.Environment.Variables.{bad}: 1 validation error detected: \
+             Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy \
+             constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"
+        );
+        assert!(
+            err.starts_with("/app/template.yaml:9:") && err.contains(&expected),
+            "{bad}: {err}"
+        );
+    }
+    super::load(&with_variables("{ab: x, A1: y, A_: z, Zz_9: w}"));
+}
+
+#[test]
+fn variables_over_four_kilobytes_are_refused_as_lambda_measures_them() {
+    // AWS: the variables are measured as compact JSON, `{"K":"V"}`: 4096 bytes pass, 4097 do
+    // not ("exceeded the 4KB limit. String measured: …").
+    let fits = format!("{{AB: '{}'}}", "x".repeat(4096 - r#"{"AB":""}"#.len()));
+    super::load(&with_variables(&fits));
+    let over = format!("{{AB: '{}'}}", "x".repeat(4097 - r#"{"AB":""}"#.len()));
+    let err = load_err(&with_variables(&over));
+    assert!(
+        err.starts_with(
+            "/app/template.yaml:9:20: Resources.Fn.Properties.Environment.Variables: Lambda was \
+             unable to configure your environment variables because the environment variables you \
+             have provided exceeded the 4KB limit. String measured: {\"AB\":\"xxx"
+        ),
+        "{err}"
+    );
+}
