@@ -236,6 +236,33 @@ fn layer_folders_are_searched_folder_by_folder_as_in_one_opt() {
     assert_eq!(get("/node"), "nodejs/node20/node_modules");
 }
 
+/// AWS: the python bootstrap makes the layers' `/opt/python/lib/python3.X/site-packages` and
+/// `/opt/python` site folders (`site.addsitedir`), so a `.pth` file a layer's `pip install`
+/// wrote there (a namespace package's `-nspkg.pth`, say) extends `sys.path`.
+#[test]
+fn pth_files_in_a_layers_python_folders_are_processed() {
+    let dir = project(
+        "layer-pth",
+        &[
+            ("template.yaml", LAYERS),
+            ("layers/base/python/lib/python3.12/site-packages/extra.pth", "extra\n"),
+            (
+                "layers/base/python/lib/python3.12/site-packages/extra/from_pth.py",
+                "WHO = 'found through a .pth'\n",
+            ),
+            (
+                "py/app.py",
+                "import from_pth\ndef handler(event, context):\n    return {'statusCode': 200, 'body': from_pth.WHO}\n",
+            ),
+            ("layers/override/python/unused.py", ""),
+            ("layers/node/nodejs/node_modules/unused.js", ""),
+            ("node/app.js", "exports.handler = async () => ({ statusCode: 200 });\n"),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    assert_eq!(get_text(&server, "/py"), "found through a .pth");
+}
+
 const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
 Resources:
   Fn::ForEach::Greeters:
