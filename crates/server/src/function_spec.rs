@@ -64,6 +64,11 @@ pub fn function_spec(
             function.logical_id
         ));
     }
+    // Search paths the function sets itself are left as it says, as on AWS.
+    let own_paths: Vec<&str> = ["LD_LIBRARY_PATH", "NODE_PATH"]
+        .into_iter()
+        .filter(|name| environment.contains_key(*name))
+        .collect();
     layer_paths(function, shared_env, &mut environment);
     opt_wrapper(function, &mut environment);
     // `sluice build`'s output: dependencies on the search path, or a makefile's artifacts to run.
@@ -117,6 +122,16 @@ pub fn function_spec(
         (_, None, None, Some(dir)) => CodeSource::Dir(dir.clone()),
         (Code::Dir(dir), None, None, None) => CodeSource::Dir(dir.clone()),
     };
+    if let CodeSource::Dir(dir) = &code {
+        let task_root = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+        task_root_paths(
+            function,
+            &task_root,
+            &own_paths,
+            shared_env,
+            &mut environment,
+        );
+    }
     Ok(FunctionSpec {
         name: function.name.clone(),
         runtime: function.runtime.clone(),
@@ -261,13 +276,14 @@ fn opt_wrapper(function: &Function, environment: &mut BTreeMap<String, String>) 
     }
 }
 
-/// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/` and
-/// `python/lib/python3.X/site-packages` on `PYTHONPATH`, `nodejs/node_modules` (and
-/// `nodejs/nodeNN/node_modules`) on `NODE_PATH`, `bin/` on `PATH`, `lib/` on `LD_LIBRARY_PATH`.
+/// Puts the function's layers where Lambda's runtimes look in `/opt`: `python/lib/python3.X/site-packages`
+/// (the runtime's version only) and `python/` on `PYTHONPATH`, `nodejs/nodeNN/node_modules` and
+/// `nodejs/node_modules` on `NODE_PATH`, `bin/` on `PATH` (`lib/`: [`task_root_paths`]).
 ///
-/// Lambda unpacks layers into one `/opt` in order, a later layer's file replacing an earlier one's;
-/// with one folder per layer, the later layer comes first on each search path to win the same
-/// way. A variable the template sets itself is left as the template says.
+/// Lambda unpacks layers into one `/opt` in order, a later layer's file replacing an earlier one's,
+/// and searches each of those `/opt` folders in turn; with one folder per layer, each `/opt`
+/// folder becomes its layers' folders, the later layer first to win the same way. A variable the
+/// template sets itself is left as the template says.
 fn layer_paths(
     function: &Function,
     shared_env: &BTreeMap<String, String>,
@@ -276,46 +292,34 @@ fn layer_paths(
     if function.layers.is_empty() {
         return;
     }
-    let existing = |dirs: Vec<PathBuf>| -> Vec<String> {
-        dirs.into_iter()
+    let newest_first = || function.layers.iter().rev();
+    // Every layer's `inside` folder that exists, for each of `insides` in turn.
+    let folders = |insides: &[String]| -> Vec<String> {
+        insides
+            .iter()
+            .flat_map(|inside| newest_first().map(move |layer| layer.join(inside)))
             .filter(|d| d.is_dir())
             .map(|d| d.display().to_string())
             .collect()
     };
-    let node_major = function
-        .runtime
-        .strip_prefix("nodejs")
-        .map(|r| r.trim_end_matches(".x").to_owned());
-    let newest_first = || function.layers.iter().rev();
-    let python: Vec<String> = newest_first()
-        .flat_map(|layer| {
-            let mut dirs: Vec<PathBuf> = std::fs::read_dir(layer.join("python/lib"))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|entry| entry.path().join("site-packages"))
-                .collect();
-            dirs.sort();
-            dirs.push(layer.join("python"));
-            existing(dirs)
-        })
-        .collect();
-    let node: Vec<String> = newest_first()
-        .flat_map(|layer| {
-            let mut dirs = Vec::new();
-            if let Some(major) = &node_major {
-                dirs.push(layer.join(format!("nodejs/node{major}/node_modules")));
-            }
-            dirs.push(layer.join("nodejs/node_modules"));
-            existing(dirs)
-        })
-        .collect();
-    let bin: Vec<String> = newest_first()
-        .flat_map(|layer| existing(vec![layer.join("bin")]))
-        .collect();
-    let lib: Vec<String> = newest_first()
-        .flat_map(|layer| existing(vec![layer.join("lib")]))
-        .collect();
+    let python: Vec<String> = match function.runtime.strip_prefix("python") {
+        // AWS (the python bootstrap): `/opt/python/lib/pythonX.Y/site-packages` of the runtime's
+        // own version, then `/opt/python`.
+        Some(version) => folders(&[
+            format!("python/lib/python{version}/site-packages"),
+            "python".to_owned(),
+        ]),
+        None => Vec::new(),
+    };
+    let node: Vec<String> = match function.runtime.strip_prefix("nodejs") {
+        // AWS: `NODE_PATH=/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:…`.
+        Some(version) => folders(&[
+            format!("nodejs/node{}/node_modules", version.trim_end_matches(".x")),
+            "nodejs/node_modules".to_owned(),
+        ]),
+        None => Vec::new(),
+    };
+    let bin = folders(&["bin".to_owned()]);
     // Sluice's own entries (its boto3 for python) and the host's come after the layers, as
     // Lambda's runtime folders do; `PATH` keeps the host's first, as Lambda keeps `/opt/bin` last.
     let host = |name: &str| {
@@ -341,7 +345,77 @@ fn layer_paths(
     set("PYTHONPATH", python, true);
     set("NODE_PATH", node, true);
     set("PATH", bin, false);
-    set("LD_LIBRARY_PATH", lib, false);
+}
+
+/// The task root's places on Lambda's search paths, which AWS sets for every function (recorded:
+/// `LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib`,
+/// `NODE_PATH=/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task`):
+/// the task root and its `lib/` after the host's libraries and before the layers' `lib/`; the
+/// task root last on a node function's `NODE_PATH`. `own` names the variables the function sets
+/// itself, left as they are.
+///
+/// AWS: the task root folders are always on `LD_LIBRARY_PATH`; Sluice: only those holding a
+/// shared library, since the variable picks a python sandbox's fork template (the loader reads it
+/// once, at start) and a folder without one changes nothing a library load finds.
+fn task_root_paths(
+    function: &Function,
+    task_root: &Path,
+    own: &[&str],
+    shared_env: &BTreeMap<String, String>,
+    environment: &mut BTreeMap<String, String>,
+) {
+    let host = |name: &str| {
+        shared_env
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+            .filter(|value| !value.is_empty())
+    };
+    if !own.contains(&"LD_LIBRARY_PATH") {
+        let task_libraries = [task_root.to_path_buf(), task_root.join("lib")]
+            .into_iter()
+            .filter(|dir| holds_shared_library(dir));
+        let layer_libraries = function
+            .layers
+            .iter()
+            .rev()
+            .map(|layer| layer.join("lib"))
+            .filter(|dir| dir.is_dir());
+        let ours: Vec<String> = task_libraries
+            .chain(layer_libraries)
+            .map(|dir| dir.display().to_string())
+            .collect();
+        if !ours.is_empty() {
+            let parts: Vec<String> = host("LD_LIBRARY_PATH").into_iter().chain(ours).collect();
+            environment.insert("LD_LIBRARY_PATH".to_owned(), parts.join(":"));
+        }
+    }
+    if RuntimeFamily::of(&function.runtime) == Some(RuntimeFamily::Node)
+        && !own.contains(&"NODE_PATH")
+    {
+        let before = environment
+            .get("NODE_PATH")
+            .cloned()
+            .or_else(|| host("NODE_PATH"));
+        let parts: Vec<String> = before
+            .into_iter()
+            .chain([task_root.display().to_string()])
+            .collect();
+        environment.insert("NODE_PATH".to_owned(), parts.join(":"));
+    }
+}
+
+/// Whether `dir` directly holds a shared library (`libx.so`, `libx.so.1`).
+fn holds_shared_library(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            (name.ends_with(".so") || name.contains(".so.")) && entry.path().is_file()
+        })
 }
 
 /// What each function runs, one line each, or why the application cannot start as written: every

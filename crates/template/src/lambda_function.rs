@@ -83,6 +83,10 @@ pub(crate) fn read(
         Some(vars) => resolver.eval_string_map(vars, &join_path(&path, "Environment.Variables"))?,
         None => BTreeMap::new(),
     };
+    if let Some(node) = props.get("Environment") {
+        let at = join_path(&path, "Environment");
+        crate::environment_rules::check(&environment, node, &at, resolver)?;
+    }
     // AWS: LoggingConfig is a property of AWS::Lambda::Function itself (SAM passes it through).
     let logging = match props.get("LoggingConfig") {
         Some(node) => resolver.eval(node, &join_path(&path, "LoggingConfig"))?,

@@ -8,6 +8,7 @@ mod cfn_http_api;
 mod cfn_rest_api;
 mod cors;
 mod document_conditions;
+mod environment_rules;
 mod error;
 mod event_api;
 mod event_invoke;

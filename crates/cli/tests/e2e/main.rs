@@ -14,6 +14,7 @@ mod ddb_streams;
 mod debugging;
 mod errors;
 mod esbuild;
+mod execution_environment;
 mod extensions;
 mod fork_server;
 mod function_url_streaming;

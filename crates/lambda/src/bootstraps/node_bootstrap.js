@@ -330,7 +330,12 @@ let nodePathHooked = false;
 function importFromNodePath() {
   if (nodePathHooked) return;
   nodePathHooked = true;
-  const folders = (process.env.NODE_PATH || "").split(path.delimiter).filter(Boolean);
+  // The task root ends NODE_PATH for `require`, as on Lambda; resolving from it finds nothing
+  // an ES module's own resolution has not tried, so it takes no hook.
+  const taskRoot = path.resolve(process.env.LAMBDA_TASK_ROOT || ".");
+  const folders = (process.env.NODE_PATH || "")
+    .split(path.delimiter)
+    .filter((folder) => folder && path.resolve(folder) !== taskRoot);
   const { register } = require("module");
   if (folders.length === 0 || typeof register !== "function") return;
   register("data:text/javascript," + encodeURIComponent(NODE_PATH_HOOK), pathToFileURL(__filename), {

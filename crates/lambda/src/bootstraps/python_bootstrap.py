@@ -559,6 +559,15 @@ def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     if task_root not in sys.path:
         sys.path.insert(0, task_root)
+    # As AWS's bootstrap: the task root is a site folder, so its `.pth` files are processed, and
+    # so are the layers' python folders. Sluice's layers are PYTHONPATH's folders (with its
+    # `sluice build` output and its boto3, which Lambda has in site folders too).
+    import site
+
+    site.addsitedir(task_root)
+    for folder in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if folder:
+            site.addsitedir(os.path.abspath(folder))
     _configure_logging()
     try:
         handler = _load_handler(os.environ.get("_HANDLER", ""))

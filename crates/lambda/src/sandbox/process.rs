@@ -289,8 +289,9 @@ pub(super) fn spawn_fork_server(
             if nix::unistd::getppid() != parent {
                 nix::libc::_exit(1);
             }
-            // The sandboxes it forks inherit the policy.
+            // The sandboxes it forks inherit the policy and the limit.
             batch_scheduling();
+            descriptor_limit();
             // Descriptor 3, without close-on-exec (which dup2 clears, unless it is already 3).
             let moved = if control == 3 {
                 nix::libc::fcntl(3, nix::libc::F_SETFD, 0)
@@ -320,8 +321,24 @@ fn batch_scheduling() {
     }
 }
 
-/// In the child, before `exec`: die with Sluice, join the sandbox's cgroups, and the
-/// [`batch_scheduling`] policy.
+/// Lambda's limit on open file descriptors in one execution environment ("Lambda quotas":
+/// file descriptors, 1,024; not one that can be raised).
+const MAX_DESCRIPTORS: u64 = 1024;
+
+/// In the child, before `exec`: Lambda's descriptor limit, soft and hard, so a handler that leaks
+/// descriptors fails here as it would on AWS rather than at the host's (often far higher)
+/// limit. Never above the host's hard limit, which an unprivileged process cannot raise. Best
+/// effort: a host that refuses leaves its own limit.
+fn descriptor_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    // Both are single syscalls on values on this stack: async-signal-safe.
+    let hard = getrlimit(Resource::RLIMIT_NOFILE)
+        .map_or(MAX_DESCRIPTORS, |(_, hard)| hard.min(MAX_DESCRIPTORS));
+    let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+}
+
+/// In the child, before `exec`: die with Sluice, join the sandbox's cgroups, Lambda's
+/// [`descriptor_limit`], and the [`batch_scheduling`] policy.
 fn enter_containment(cmd: &mut std::process::Command, join_files: Vec<OwnedFd>) {
     let parent = nix::unistd::getpid();
     // SAFETY: the closure only makes raw syscalls that are async-signal-safe (prctl, getppid,
@@ -338,6 +355,7 @@ fn enter_containment(cmd: &mut std::process::Command, join_files: Vec<OwnedFd>) 
                 nix::libc::_exit(1);
             }
             batch_scheduling();
+            descriptor_limit();
             for fd in &join_files {
                 // `0` means the writing process itself.
                 if nix::libc::write(fd.as_raw_fd(), b"0".as_ptr().cast(), 1) != 1 {

@@ -327,3 +327,59 @@ async fn a_streamed_invocation_waits_for_its_extensions() {
     assert_eq!(log.last().map(String::as_str), Some("SHUTDOWN spindown"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// AWS: the managed runtimes' `/var/runtime/bootstrap` checks `AWS_LAMBDA_EXEC_WRAPPER` before
+/// running it: a missing file prints `<wrapper>: does not exist` and exits 127, a file that is
+/// not executable `<wrapper>: is not an executable` and 126 (the base images' bootstrap for
+/// python and node), which Lambda reports as `Runtime.ExitError`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrapper_that_cannot_run_exits_the_runtime_as_lambdas_bootstrap_does() {
+    let dir = std::env::temp_dir().join(format!("sluice-wrapper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing.sh");
+    let not_executable = dir.join("plain.sh");
+    std::fs::write(&not_executable, "#!/bin/sh\nexec \"$@\"\n").unwrap();
+    std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let wrapped = |name: &str, wrapper: &Path| {
+        let mut spec = crate::harness::python(name, "app.hello");
+        spec.environment.insert(
+            "AWS_LAMBDA_EXEC_WRAPPER".into(),
+            wrapper.display().to_string(),
+        );
+        spec
+    };
+    let (lambda, lines) = service_with(
+        vec![
+            wrapped("Missing", &missing),
+            wrapped("NotExecutable", &not_executable),
+        ],
+        |_| {},
+    );
+    for (name, wrapper, said, status) in [
+        ("Missing", &missing, "does not exist", 127),
+        (
+            "NotExecutable",
+            &not_executable,
+            "is not an executable",
+            126,
+        ),
+    ] {
+        let inv = invoke(&lambda, name, serde_json::json!({})).await;
+        let error = json(&inv);
+        assert_eq!(error["errorType"], "Runtime.ExitError", "{name}: {error}");
+        assert!(
+            error["errorMessage"].as_str().unwrap().ends_with(&format!(
+                "Error: Runtime exited with error: exit status {status}"
+            )),
+            "{name}: {error}"
+        );
+        let line = format!("{}: {said}", wrapper.display());
+        assert!(
+            lines.of(name).contains(&line),
+            "{name}: {:?}",
+            lines.of(name)
+        );
+    }
+    lambda.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -261,3 +261,28 @@ async fn a_module_type_package_above_the_state_folder_leaves_the_runtime_client_
     assert_eq!(inv.function_error, None, "{}", inv.log_tail);
     assert_eq!(json(&inv)["hello"], "esm");
 }
+
+/// AWS: the nodejs runtimes' `/var/runtime/bootstrap` starts node with `--expose-gc`,
+/// `--max-http-header-size 81920` and the heap sized from `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`
+/// (`--max-semi-space-size` a twentieth, `--max-old-space-size` nine tenths): 6 and 116 at 128 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_starts_with_lambdas_command_line_flags() {
+    let mut spec = node("Flags", "index.handler");
+    spec.code = sluice_lambda::CodeSource::Inline(
+        "exports.handler = async () => ({ gc: typeof global.gc, flags: process.execArgv });\n"
+            .into(),
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Flags", json!({})).await;
+    assert_eq!(
+        json(&inv),
+        json!({"gc": "function", "flags": [
+            "--expose-gc",
+            "--max-http-header-size",
+            "81920",
+            "--max-semi-space-size=6",
+            "--max-old-space-size=116"
+        ]})
+    );
+    lambda.shutdown().await;
+}

@@ -445,3 +445,36 @@ async fn missing_module_and_malformed_handler_are_awslambdarics_errors() {
     );
     lambda.shutdown().await;
 }
+
+/// AWS: the python runtime's bootstrap makes the task root a site folder
+/// (`site.addsitedir(os.environ["LAMBDA_TASK_ROOT"])`, in awslambdaric's and the base images'
+/// `bootstrap.py`), so a `.pth` file there (`pip install -t` writes them for namespace packages)
+/// adds its folders to the end of `sys.path`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pth_files_in_the_task_root_extend_sys_path() {
+    let (lambda, _) = service(vec![spec("Pth", "python3.12", "app.handler", "python_pth")]);
+    let inv = invoke(&lambda, "Pth", json!({})).await;
+    assert_eq!(
+        inv.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&inv.payload)
+    );
+    assert_eq!(json(&inv), json!({"found": "vendored", "last": true}));
+    lambda.shutdown().await;
+}
+
+/// AWS ("Lambda quotas"): an execution environment has 1,024 file descriptors, a limit that
+/// cannot be raised; a handler opening more fails with EMFILE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_has_lambdas_descriptor_limit() {
+    let mut spec = python("Fds", "index.handler");
+    spec.code = sluice_lambda::CodeSource::Inline(
+        "import resource\ndef handler(e, c):\n    return list(resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+            .into(),
+    );
+    let (lambda, _) = service(vec![spec]);
+    let inv = invoke(&lambda, "Fds", json!({})).await;
+    assert_eq!(json(&inv), json!([1024, 1024]));
+    lambda.shutdown().await;
+}

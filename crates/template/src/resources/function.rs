@@ -89,7 +89,7 @@ pub(super) fn function(
             }
         ));
     }
-    let environment = props.properties.get("Environment");
+    let environment_node = props.properties.get("Environment");
     let evaluated = |node: &Node| -> Result<BTreeMap<String, String>, TemplateError> {
         match resolver.eval(node, &props.path("Environment"))? {
             Some(env) => match env.get("Variables") {
@@ -99,13 +99,16 @@ pub(super) fn function(
             None => Ok(BTreeMap::new()),
         }
     };
-    let environment = match environment {
+    let environment = match environment_node {
         None => BTreeMap::new(),
         Some(node) => match evaluated(node) {
             Ok(variables) => variables,
             Err(error) => variables_one_by_one(node, props, warnings).ok_or(error)??,
         },
     };
+    if let Some(node) = environment_node {
+        crate::environment_rules::check(&environment, node, &props.path("Environment"), resolver)?;
+    }
     let logging = match props.properties.get("LoggingConfig") {
         Some(node) => resolver.eval(node, &props.path("LoggingConfig"))?,
         None => None,

@@ -653,3 +653,146 @@ Resources:
     load(&template("        DefaultAuthorizer: AWS_IAM", scopes_only));
     load(&template("", "              Authorizer: AWS_IAM"));
 }
+
+#[test]
+fn a_function_setting_a_variable_lambda_reserves_is_refused_with_lambdas_message() {
+    // AWS: CreateFunction fails with InvalidParameterValueException and this text, which
+    // CloudFormation reports as the resource's failure; the keys are the developer guide's list.
+    let yaml = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          TABLE: items
+          AWS_REGION: eu-west-1
+          AWS_ACCESS_KEY_ID: AKID
+";
+    assert_eq!(
+        load_err(yaml),
+        "/app/template.yaml:12:30: Resources.Fn.Properties.Environment.Variables.AWS_ACCESS_KEY_ID: \
+         Lambda was unable to configure your environment variables because the environment \
+         variables you have provided contains reserved keys that are currently not supported for \
+         modification. Reserved keys used in this request: AWS_ACCESS_KEY_ID, AWS_REGION\n  \
+         hint: Lambda sets AWS_ACCESS_KEY_ID, AWS_REGION itself; give the variable another name"
+    );
+    // From Globals too, and on a raw AWS::Lambda::Function.
+    let globals = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Environment:
+      Variables: {AWS_DEFAULT_REGION: eu-west-1}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: app.handler, Runtime: python3.12}
+";
+    assert!(
+        load_err(globals).contains("Reserved keys used in this request: AWS_DEFAULT_REGION"),
+        "{}",
+        load_err(globals)
+    );
+    let raw = "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Code: ./src
+      Environment:
+        Variables: {LAMBDA_TASK_ROOT: /tmp}
+";
+    assert!(
+        load_err(raw).starts_with(
+            "/app/template.yaml:9:39: Resources.Fn.Properties.Environment.Variables.LAMBDA_TASK_ROOT: \
+             Lambda was unable"
+        ),
+        "{}",
+        load_err(raw)
+    );
+}
+
+#[test]
+fn variables_lambda_sets_but_does_not_reserve_may_be_set() {
+    // AWS: TZ, LANG, PATH, the search paths and the X-Ray variables are set by Lambda yet open
+    // to the function (the developer guide's "Unreserved environment variables").
+    let model = super::load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          TZ: Europe/Paris
+          LANG: C.UTF-8
+          PATH: /bin
+          LD_LIBRARY_PATH: /lib
+          NODE_PATH: /n
+          PYTHONPATH: /p
+          AWS_XRAY_CONTEXT_MISSING: IGNORE_ERROR
+          AWS_LAMBDA_EXEC_WRAPPER: /opt/wrap
+",
+    );
+    assert_eq!(model.functions[0].environment["TZ"], "Europe/Paris");
+    assert_eq!(model.functions[0].environment.len(), 8);
+}
+
+/// A SAM function whose `Environment.Variables` is `variables` (a YAML flow mapping).
+fn with_variables(variables: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables: {variables}
+"
+    )
+}
+
+#[test]
+fn variable_names_lambda_refuses_are_refused_with_its_validation_message() {
+    // AWS: CreateFunction validates the keys against `[a-zA-Z]([a-zA-Z0-9_])+` (the API's
+    // Environment shape; the developer guide: a letter first, two characters at least, letters,
+    // digits and _ only).
+    for bad in ["A", "1ST", "MY-VAR", "_PRIVATE", "my.var"] {
+        let err = load_err(&with_variables(&format!("{{OK: x, '{bad}': y}}")));
+        let expected = format!(
+            "Resources.Fn.Properties.Environment.Variables.{bad}: 1 validation error detected: \
+             Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy \
+             constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"
+        );
+        assert!(
+            err.starts_with("/app/template.yaml:9:") && err.contains(&expected),
+            "{bad}: {err}"
+        );
+    }
+    super::load(&with_variables("{ab: x, A1: y, A_: z, Zz_9: w}"));
+}
+
+#[test]
+fn variables_over_four_kilobytes_are_refused_as_lambda_measures_them() {
+    // AWS: the variables are measured as compact JSON, `{"K":"V"}`: 4096 bytes pass, 4097 do
+    // not ("exceeded the 4KB limit. String measured: …").
+    let fits = format!("{{AB: '{}'}}", "x".repeat(4096 - r#"{"AB":""}"#.len()));
+    super::load(&with_variables(&fits));
+    let over = format!("{{AB: '{}'}}", "x".repeat(4097 - r#"{"AB":""}"#.len()));
+    let err = load_err(&with_variables(&over));
+    assert!(
+        err.starts_with(
+            "/app/template.yaml:9:20: Resources.Fn.Properties.Environment.Variables: Lambda was \
+             unable to configure your environment variables because the environment variables you \
+             have provided exceeded the 4KB limit. String measured: {\"AB\":\"xxx"
+        ),
+        "{err}"
+    );
+}

@@ -69,9 +69,9 @@ fn ref_to_resources_gives_physical_names() {
 #[test]
 fn ref_to_unknown_name_is_an_error_with_line() {
     let err = load_err(&super::env_template("", "!Ref Nope", ""));
-    assert!(err.starts_with("/app/template.yaml:11:14: "), "{err}");
+    assert!(err.starts_with("/app/template.yaml:11:16: "), "{err}");
     assert!(
-        err.contains("Resources.Fn.Properties.Environment.Variables.V"),
+        err.contains("Resources.Fn.Properties.Environment.Variables.VAL"),
         "{err}"
     );
     assert!(err.contains("\"Nope\""), "{err}");
@@ -132,7 +132,7 @@ fn get_att_both_forms() {
 fn get_att_to_missing_resource_is_an_error() {
     let err = load_err(&super::env_template("", "!GetAtt Missing.Arn", ""));
     assert!(
-        err.starts_with("/app/template.yaml:11:14: ") && err.contains("Missing"),
+        err.starts_with("/app/template.yaml:11:16: ") && err.contains("Missing"),
         "{err}"
     );
 }
@@ -252,10 +252,10 @@ fn import_value_empties_a_variable_and_fails_only_where_sluice_needs_the_value()
         "!Join ['', [!ImportValue shared-table, -suffix]]",
         "",
     ));
-    assert_eq!(model.functions[0].environment["V"], "");
+    assert_eq!(model.functions[0].environment["VAL"], "");
     assert!(
         model.warnings.iter().any(|w| w
-            .contains("Resources.Fn.Properties.Environment.Variables.V: Fn::ImportValue")
+            .contains("Resources.Fn.Properties.Environment.Variables.VAL: Fn::ImportValue")
             && w.contains("--env-vars")),
         "{:?}",
         model.warnings
@@ -281,7 +281,7 @@ fn import_value_empties_a_variable_and_fails_only_where_sluice_needs_the_value()
         "ok",
         "  Other:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !ImportValue x\n",
     );
-    assert_eq!(super::load(&yaml).functions[0].environment["V"], "ok");
+    assert_eq!(super::load(&yaml).functions[0].environment["VAL"], "ok");
 }
 
 #[test]
@@ -337,7 +337,7 @@ fn anchors_and_aliases_are_expanded() {
       Runtime: python3.12
       Environment:
         Variables: &vars
-          A: one
+          ONE: one
   Fn2:
     Type: AWS::Serverless::Function
     Properties:
@@ -347,7 +347,7 @@ fn anchors_and_aliases_are_expanded() {
         Variables: *vars
 ";
     let model = super::load(yaml);
-    assert_eq!(model.functions[1].environment["A"], "one");
+    assert_eq!(model.functions[1].environment["ONE"], "one");
 }
 
 #[test]
@@ -406,7 +406,7 @@ fn a_variable_reading_an_unemulated_resources_attribute_as_a_list_is_empty_with_
     );
     // Other failures still stop the load at their place.
     let err = load_err(&super::env_template("", "!Ref Nowhere", ""));
-    assert!(err.contains("Environment.Variables.V"), "{err}");
+    assert!(err.contains("Environment.Variables.VAL"), "{err}");
 }
 
 #[test]
@@ -418,7 +418,7 @@ fn ref_of_an_api_key_is_its_aws_shaped_id() {
     );
     let model = super::load(&yaml);
     assert_eq!(
-        model.functions[0].environment["V"],
+        model.functions[0].environment["VAL"],
         crate::auth_model::api_key_id("Key")
     );
 }

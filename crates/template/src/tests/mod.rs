@@ -56,7 +56,7 @@ fn env_value_with(prelude: &str, value: &str, extra: &str, options: &LoadOptions
     let model = load_with(&yaml, options);
     model.functions[0]
         .environment
-        .get("V")
+        .get("VAL")
         .cloned()
         .unwrap_or_else(|| "<absent>".into())
 }
@@ -73,7 +73,7 @@ Resources:
       Runtime: python3.12
       Environment:
         Variables:
-          V: {value}
+          VAL: {value}
 {extra}"
     )
 }

@@ -195,6 +195,74 @@ fn handlers_import_modules_from_their_layers_and_later_layers_win() {
     assert_eq!(get("/node"), "hello from a node layer");
 }
 
+/// AWS: layers unpack into one `/opt`, and the python runtime searches
+/// `/opt/python/lib/python3.X/site-packages` (its own version's only) before `/opt/python`; the
+/// node runtime `/opt/nodejs/nodeNN/node_modules` before `/opt/nodejs/node_modules` (the
+/// recorded `NODE_PATH=/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:…`). So an
+/// earlier layer's site-packages module wins over a later layer's `python/` one.
+#[test]
+fn layer_folders_are_searched_folder_by_folder_as_in_one_opt() {
+    let dir = project(
+        "layer-order",
+        &[
+            ("template.yaml", LAYERS),
+            (
+                "layers/base/python/lib/python3.12/site-packages/shared.py",
+                "WHO = 'site-packages of the first layer'\n",
+            ),
+            ("layers/override/python/shared.py", "WHO = 'python/ of the later layer'\n"),
+            ("layers/override/python/lib/python3.9/site-packages/old.py", ""),
+            (
+                "py/app.py",
+                "import shared\nfrom importlib.util import find_spec\ndef handler(event, context):\n    return {'statusCode': 200, 'body': shared.WHO + ' / ' + str(find_spec('old') is not None)}\n",
+            ),
+            (
+                "layers/node/nodejs/node_modules/greet/index.js",
+                "module.exports = () => 'nodejs/node_modules';\n",
+            ),
+            (
+                "layers/node/nodejs/node20/node_modules/greet/index.js",
+                "module.exports = () => 'nodejs/node20/node_modules';\n",
+            ),
+            (
+                "node/app.js",
+                "const greet = require('greet');\nexports.handler = async () => ({ statusCode: 200, body: greet() });\n",
+            ),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let get = |path: &str| get_text(&server, path);
+    assert_eq!(get("/py"), "site-packages of the first layer / False");
+    assert_eq!(get("/node"), "nodejs/node20/node_modules");
+}
+
+/// AWS: the python bootstrap makes the layers' `/opt/python/lib/python3.X/site-packages` and
+/// `/opt/python` site folders (`site.addsitedir`), so a `.pth` file a layer's `pip install`
+/// wrote there (a namespace package's `-nspkg.pth`, say) extends `sys.path`.
+#[test]
+fn pth_files_in_a_layers_python_folders_are_processed() {
+    let dir = project(
+        "layer-pth",
+        &[
+            ("template.yaml", LAYERS),
+            ("layers/base/python/lib/python3.12/site-packages/extra.pth", "extra\n"),
+            (
+                "layers/base/python/lib/python3.12/site-packages/extra/from_pth.py",
+                "WHO = 'found through a .pth'\n",
+            ),
+            (
+                "py/app.py",
+                "import from_pth\ndef handler(event, context):\n    return {'statusCode': 200, 'body': from_pth.WHO}\n",
+            ),
+            ("layers/override/python/unused.py", ""),
+            ("layers/node/nodejs/node_modules/unused.js", ""),
+            ("node/app.js", "exports.handler = async () => ({ statusCode: 200 });\n"),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    assert_eq!(get_text(&server, "/py"), "found through a .pth");
+}
+
 const FOR_EACH: &str = "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
 Resources:
   Fn::ForEach::Greeters:
