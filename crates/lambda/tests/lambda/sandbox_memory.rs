@@ -67,11 +67,12 @@ async fn python_runtime_rss_stays_flat_over_20000_invocations() {
     rss_stays_flat(python("Rss", "app.rss"), 2_000, 1024).await;
 }
 
-/// The node bootstrap had the same leak through `process.env` (~400 bytes per invocation).
-/// V8's heap moves by a few MB on its own, hence the wider bound.
+/// The node bootstrap had the same leak through `process.env` (~400 bytes per invocation, 8 MB
+/// over this run). Outside V8's heap, its compiler's zones can leave a MB or two in malloc's
+/// arenas when it optimizes late (seen once in a loaded run), hence the wider bound: half that leak.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_runtime_rss_stays_flat_over_20000_invocations() {
-    rss_stays_flat(node("Rss", "index.rss"), 10_000, 1024).await;
+    rss_stays_flat(node("Rss", "index.rss"), 10_000, 4096).await;
 }
 
 /// Runs `warm_up` invocations, then 20,000 more, and fails if the sandbox's resident set grew by
