@@ -8,7 +8,6 @@ on the first failure.
 """
 
 import datetime
-import json
 
 from check_runner import S, check, dynamodb_client, error_of, rejects
 
