@@ -86,17 +86,21 @@ async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
     let mut attempts = 0usize;
     let mut last: Option<Invocation> = None;
     let mut backoff = FIRST_THROTTLE_BACKOFF;
+    // The event's end: its record to the destination its condition names, if any.
+    let finish = |condition, attempts, last: Option<&Invocation>| {
+        let record = Record {
+            condition,
+            attempts,
+            payload: &payload,
+            options: &options,
+            last,
+        };
+        deliver(&lambda, &name, &settings, record);
+    };
     loop {
         if queued_at.elapsed() > settings.maximum_event_age {
             tracing::warn!(function = %name, attempts, "asynchronous event older than MaximumEventAgeInSeconds: discarded");
-            let record = Record {
-                condition: Condition::EventAgeExceeded,
-                attempts,
-                payload: &payload,
-                options: &options,
-                last: last.as_ref(),
-            };
-            deliver(&lambda, &name, &settings, record);
+            finish(Condition::EventAgeExceeded, attempts, last.as_ref());
             return;
         }
         match lambda
@@ -104,14 +108,7 @@ async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
             .await
         {
             Ok(invocation) if invocation.function_error.is_none() => {
-                let record = Record {
-                    condition: Condition::Success,
-                    attempts: attempts + 1,
-                    payload: &payload,
-                    options: &options,
-                    last: Some(&invocation),
-                };
-                deliver(&lambda, &name, &settings, record);
+                finish(Condition::Success, attempts + 1, Some(&invocation));
                 return;
             }
             Ok(invocation) => {
@@ -119,14 +116,7 @@ async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
                 last = Some(invocation);
                 let Some(delay) = delays.get(attempts - 1) else {
                     tracing::warn!(function = %name, attempts, "asynchronous invocation failed every attempt: discarded");
-                    let record = Record {
-                        condition: Condition::RetriesExhausted,
-                        attempts,
-                        payload: &payload,
-                        options: &options,
-                        last: last.as_ref(),
-                    };
-                    deliver(&lambda, &name, &settings, record);
+                    finish(Condition::RetriesExhausted, attempts, last.as_ref());
                     return;
                 };
                 tracing::info!(function = %name, "asynchronous invocation failed; retrying in {}s", delay.as_secs());
