@@ -188,15 +188,12 @@ fn sam_policy(
             }
         }
     }
+    let invalid = |e: Invalid| resolver.error(node, &join_path(&path, &e.at), e.message);
     for (route_path, methods) in paths {
         let arns = method_resources(&api.stage_name, route_path, &methods);
-        let generated = sam_statements(&policy, &arns)
-            .map_err(|e| resolver.error(node, &join_path(&path, &e.at), e.message))?;
-        push_unique(out, generated);
+        push_unique(out, sam_statements(&policy, &arns).map_err(invalid)?);
     }
-    let custom = custom_statements(&policy)
-        .map_err(|e| resolver.error(node, &join_path(&path, &e.at), e.message))?;
-    push_unique(out, custom);
+    push_unique(out, custom_statements(&policy).map_err(invalid)?);
     Ok(true)
 }
 
@@ -234,12 +231,9 @@ fn event_policies(
         );
         let policy = resolved_json(node, &path, resolver)?;
         let arns = method_resources(&api.stage_name, &route.path, &[&route.method]);
-        let generated = sam_statements(&policy, &arns)
-            .map_err(|e| resolver.error(node, &join_path(&path, &e.at), e.message))?;
-        push_unique(out, generated);
-        let custom = custom_statements(&policy)
-            .map_err(|e| resolver.error(node, &join_path(&path, &e.at), e.message))?;
-        push_unique(out, custom);
+        let invalid = |e: Invalid| resolver.error(node, &join_path(&path, &e.at), e.message);
+        push_unique(out, sam_statements(&policy, &arns).map_err(invalid)?);
+        push_unique(out, custom_statements(&policy).map_err(invalid)?);
         found = true;
     }
     Ok(found)
