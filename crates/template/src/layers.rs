@@ -41,7 +41,10 @@ pub(crate) fn local_layers(
         };
         match local {
             Some(id) => match content_dir(id, resolver, template_dir, &item_path)? {
-                Some(dir) => folders.push(dir),
+                Some(dir) => {
+                    warn_unbuilt(id, resolver, warnings);
+                    folders.push(dir);
+                }
                 // As a function's S3 CodeUri, an S3 layer is no fatal error: the function
                 // still runs, without the layer's files.
                 None => warnings.push(format!(
@@ -66,6 +69,30 @@ pub(crate) fn local_layers(
         }
     }
     Ok(folders)
+}
+
+/// Says, once per layer, that a layer `sam build` would build (`Metadata.BuildMethod`) is used as
+/// its `ContentUri` folder holds it: Sluice builds functions, not layers, and without this the
+/// function meets a missing module at run time with nothing pointing at the layer.
+fn warn_unbuilt(id: &str, resolver: &Resolver<'_>, warnings: &mut Vec<String>) {
+    let Some(method) = resolver
+        .resource_node(id)
+        .and_then(|layer| layer.get("Metadata"))
+        .and_then(|metadata| metadata.get("BuildMethod"))
+    else {
+        return;
+    };
+    let warning = resolver
+        .source(method, &format!("Resources.{id}.Metadata.BuildMethod"))
+        .warning(format_args!(
+            "layer {id} is built by `sam build` ({}); Sluice does not build layers, so functions \
+             see its ContentUri folder as it is (build the layer there, or point ContentUri at \
+             the built folder)",
+            method.as_str().unwrap_or("?")
+        ));
+    if !warnings.contains(&warning) {
+        warnings.push(warning);
+    }
 }
 
 /// Whether `arn` has the shape Lambda requires of a function's layer:

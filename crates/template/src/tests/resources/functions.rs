@@ -333,6 +333,43 @@ Resources:
 }
 
 #[test]
+fn a_layer_sam_build_would_build_is_said_once_to_be_used_unbuilt() {
+    // SAM runs `make build-Common` (or installs the runtime's packages) into the layer's
+    // artifacts; Sluice uses ContentUri as it is, which a function then finds empty.
+    let dir = std::env::temp_dir().join(format!("sluice-built-layer-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("layers/common")).unwrap();
+    let template = dir.join("template.yaml");
+    let body = "Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Handler: app.handler
+    Runtime: nodejs20.x
+    Layers: [!Ref Common]
+Resources:
+  Common:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/common/}
+    Metadata:
+      BuildMethod: makefile
+  F:
+    Type: AWS::Serverless::Function
+  G:
+    Type: AWS::Serverless::Function
+";
+    std::fs::write(&template, body).unwrap();
+    let model = crate::load(&template, &crate::LoadOptions::default()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(model.functions.len(), 2);
+    assert_eq!(
+        model.warnings,
+        [format!(
+            "{}:12:20: Resources.Common.Metadata.BuildMethod: layer Common is built by `sam build` (makefile); Sluice does not build layers, so functions see its ContentUri folder as it is (build the layer there, or point ContentUri at the built folder)",
+            template.display()
+        )]
+    );
+}
+
+#[test]
 fn local_layers_become_folders_in_order_and_remote_ones_warn() {
     let dir = std::env::temp_dir().join(format!("sluice-layers-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("layers/common")).unwrap();
