@@ -187,10 +187,9 @@ impl Gateway {
             });
         }
         self.route(ex)?;
-        self.guard(ex).await?;
         // The cache answers in the integration's place, after every authorization: an `AWS_IAM`
         // route (and its resource policy) decides only once the body is read, so it looks later.
-        let iam_route = self.is_iam_route(ex);
+        let iam_route = self.guard(ex).await?;
         if !iam_route {
             if let Some(payload) = self.cache_lookup(ex) {
                 body::discard(body).await;
@@ -357,8 +356,9 @@ impl Gateway {
         }
     }
 
-    /// Phases resource policy → authorize → API key → throttle, in API Gateway's order.
-    async fn guard(&self, ex: &mut Exchange) -> Result<(), GatewayError> {
+    /// Phases resource policy → authorize → API key → throttle, in API Gateway's order. `true`
+    /// when the route is `AWS_IAM`, whose authorization ends once the body is read ([`Self::iam`]).
+    async fn guard(&self, ex: &mut Exchange) -> Result<bool, GatewayError> {
         let route = ex
             .route
             .clone()
@@ -373,6 +373,7 @@ impl Gateway {
             .as_ref()
             .and_then(|guards| guards.route(&api.logical_id, method, resource));
         let check = guard.map(|g| &g.check);
+        let iam_route = matches!(check, Some(Check::Iam));
         // AWS checks the policy before calling a Lambda authorizer (a deny never invokes it);
         // a Cognito authorizer authenticates first, and IAM once the signature names the caller.
         let policy_after = matches!(check, Some(Check::Cognito { .. } | Check::Iam));
@@ -384,7 +385,7 @@ impl Gateway {
             resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, authenticated)?;
         }
         let Some(guards) = &self.guards else {
-            return Ok(());
+            return Ok(iam_route);
         };
         if let Some(guard) = guard {
             let cx = AuthorizeContext {
@@ -400,7 +401,8 @@ impl Gateway {
             }
             phases::api_key(guard, guards, ex, &api.logical_id).await?;
         }
-        phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await
+        phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await?;
+        Ok(iam_route)
     }
 
     /// Phase IAM: an `AWS_IAM` route's signature, then the resource policy for the signed caller
@@ -434,18 +436,6 @@ impl Gateway {
             arn: &user_arn,
         };
         resource_policy::guard(api, ex, aws, caller, true)
-    }
-
-    /// Whether the matched route is authorized by `AWS_IAM`.
-    fn is_iam_route(&self, ex: &Exchange) -> bool {
-        let (Some(guards), Some(route)) = (&self.guards, &ex.route) else {
-            return false;
-        };
-        self.apis.get(route.entry.api).is_some_and(|api| {
-            guards
-                .route(&api.logical_id, &route.entry.method, &route.entry.resource)
-                .is_some_and(|guard| matches!(guard.check, Check::Iam))
-        })
     }
 
     /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.
