@@ -149,13 +149,18 @@ fn resolve(candidate: &Path, family: RuntimeFamily) -> Option<PathBuf> {
 }
 
 fn matching_in(runtime: &str, path: &OsStr) -> Option<PathBuf> {
-    let name = versioned_name(runtime)?;
+    find_on_path(versioned_name(runtime)?.as_ref(), path)
+}
+
+/// The first executable file named `name` in the folders of `path` (a `PATH` value).
+pub fn find_on_path(name: &Path, path: &OsStr) -> Option<PathBuf> {
     std::env::split_paths(path)
-        .map(|dir| dir.join(&name))
+        .map(|dir| dir.join(name))
         .find(|candidate| is_executable(candidate))
 }
 
-fn is_executable(path: &Path) -> bool {
+/// Whether `path` is a file someone may execute.
+pub fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

@@ -31,7 +31,9 @@ mod versions;
 
 pub use config::{InitLine, LambdaConfig, LogSink, SandboxCgroups, AWS_EVENT_RETRY_DELAYS};
 pub use error::LambdaError;
-pub use interpreters::{matching_interpreter, resolve_interpreters_in_background};
+pub use interpreters::{
+    find_on_path, is_executable, matching_interpreter, resolve_interpreters_in_background,
+};
 pub use invocation::{
     Invocation, InvokeError, InvokeOptions, InvokeResponse, ReportFigures, StreamFailure,
     StreamingInvocation,

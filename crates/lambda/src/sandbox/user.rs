@@ -156,12 +156,7 @@ fn resolve(program: &Path, path: Option<&str>) -> Option<PathBuf> {
     if program.components().count() > 1 {
         return Some(program.to_owned());
     }
-    std::env::split_paths(path.unwrap_or(""))
-        .map(|dir| dir.join(program))
-        .find(|candidate| {
-            fs::metadata(candidate)
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    crate::interpreters::find_on_path(program, path.unwrap_or("").as_ref())
 }
 
 /// A `#!` script (its interpreter and what it runs are not known here).

@@ -46,20 +46,13 @@ const MULTI_VALUE: &[(&str, &str)] = &[
 /// The esbuild executable for a function in `dir`: its own `node_modules/.bin/esbuild`, then the
 /// one `sluice build` installed into `deps`, then `PATH`'s.
 pub fn find(dir: &Path, deps: Option<&Path>) -> Option<PathBuf> {
-    let local = std::iter::once(dir.join("node_modules/.bin/esbuild"))
-        .chain(deps.map(|d| d.join("node_modules/.bin/esbuild")));
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let on_path = std::env::split_paths(&path)
-        .map(|d| d.join("esbuild"))
-        .collect::<Vec<_>>();
-    local
-        .chain(on_path)
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    std::iter::once(dir.join("node_modules/.bin/esbuild"))
+        .chain(deps.map(|d| d.join("node_modules/.bin/esbuild")))
+        .find(|candidate| sluice_lambda::is_executable(candidate))
+        .or_else(|| {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            sluice_lambda::find_on_path(Path::new("esbuild"), &path)
+        })
 }
 
 /// esbuild's arguments for `function`, as aws-lambda-builders' `EsbuildCommandBuilder` builds
