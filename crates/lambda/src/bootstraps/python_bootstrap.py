@@ -445,27 +445,17 @@ def _asdicts_in(value):
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind is dict:
+    if kind is dict or kind is list or kind is tuple:
+        # Copied (a tuple as the list JSON writes anyway) only once an item is replaced.
         copy = None
-        for key, item in value.items():
+        for key, item in value.items() if kind is dict else enumerate(value):
             if type(item) in _SCALARS:
                 continue
             replaced = _asdicts_in(item)
             if replaced is not item:
                 if copy is None:
-                    copy = dict(value)
+                    copy = dict(value) if kind is dict else list(value)
                 copy[key] = replaced
-        return value if copy is None else copy
-    if kind is list or kind is tuple:
-        copy = None
-        for at, item in enumerate(value):
-            if type(item) in _SCALARS:
-                continue
-            replaced = _asdicts_in(item)
-            if replaced is not item:
-                if copy is None:
-                    copy = list(value)
-                copy[at] = replaced
         return value if copy is None else copy
     asdict = getattr(value, "_asdict", None)
     if callable(asdict):
