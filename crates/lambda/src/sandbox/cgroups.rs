@@ -74,7 +74,7 @@ impl CgroupRoots {
     }
 
     /// Make the owner folders again if another service in this process removed them.
-    pub fn ensure(&self) -> io::Result<()> {
+    fn ensure(&self) -> io::Result<()> {
         for owner in &self.owners {
             if !owner.exists() {
                 fs::create_dir_all(owner)?;
@@ -89,8 +89,23 @@ impl CgroupRoots {
         Ok(())
     }
 
-    /// Make the cgroup of one sandbox, named `name`.
+    /// Make the cgroup of one sandbox, named `name`, making the owner folders first if needed.
+    ///
+    /// Another service in this process (the one a reload replaces, another test) may remove
+    /// an owner folder that had emptied between `ensure` and the `mkdir` here: that start
+    /// failed, and a provisioned sandbox was never replaced. So a missing owner is made again.
     pub fn make(&self, name: &str) -> io::Result<SandboxCgroup> {
+        let mut attempts = 0;
+        loop {
+            match self.ensure().and_then(|()| self.make_in_owners(name)) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 3 => attempts += 1,
+                made => return made,
+            }
+        }
+    }
+
+    /// One attempt of [`CgroupRoots::make`]: nothing is left behind when it fails.
+    fn make_in_owners(&self, name: &str) -> io::Result<SandboxCgroup> {
         let mut dirs = Vec::with_capacity(self.owners.len());
         for owner in &self.owners {
             let dir = owner.join(name);

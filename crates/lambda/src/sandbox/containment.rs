@@ -143,8 +143,6 @@ impl HostContainment {
         };
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = NEXT.fetch_add(1, Ordering::Relaxed).to_string();
-        // Another service in this process may have released the owner folders.
-        roots.ensure()?;
         let cgroup = roots.make(&name)?;
         if self.limits {
             cgroup.set_limits(memory_mb)?;

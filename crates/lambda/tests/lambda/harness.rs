@@ -104,6 +104,11 @@ pub fn service_with(
     functions: Vec<FunctionSpec>,
     adjust: impl FnOnce(&mut LambdaConfig),
 ) -> (Arc<Lambda>, Arc<Lines>) {
+    // The service's own warnings (a sandbox started ahead that failed, ...) explain a failure.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("sluice_lambda=warn")
+        .try_init();
     let lines = Arc::new(Lines::default());
     let cache = std::env::temp_dir().join(format!(
         "sluice-lambda-test-{}",

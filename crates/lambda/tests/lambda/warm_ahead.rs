@@ -105,12 +105,19 @@ async fn a_crashed_provisioned_sandbox_is_replaced() {
         lambda.sandbox_counts()["Crashy"]
     );
     let crashed = invoke(&lambda, "Crashy", json!({})).await;
-    assert!(crashed.function_error.is_some());
+    assert!(
+        crashed.function_error.is_some(),
+        "{:?}\n{}\n{:#?}",
+        String::from_utf8_lossy(&crashed.payload),
+        crashed.log_tail,
+        lines.of("Crashy")
+    );
     // Lambda keeps the configured number: a new provisioned sandbox replaces the dead one.
     sluice_testkit::assert_eventually_async!(
         lambda.sandbox_counts()["Crashy"].idle == 1,
-        "the crashed sandbox was not replaced: {:?}",
-        lambda.sandbox_counts()["Crashy"]
+        "the crashed sandbox was not replaced: {:?}\n{:#?}",
+        lambda.sandbox_counts()["Crashy"],
+        lines.of("Crashy")
     );
     let again = invoke(&lambda, "Crashy", json!({})).await;
     assert!(
@@ -192,11 +199,16 @@ async fn a_provisioned_sandbox_whose_runtime_exits_idle_is_replaced_before_the_n
             .filter(|l| l.starts_with("ready "))
             .count()
     };
-    sluice_testkit::assert_eventually_async!(started() == 1, "no provisioned sandbox started");
+    // "ready" is printed before the runtime's first `next`: the sandbox is warm only once idle.
+    let idle = || lambda.sandbox_counts()["ExitsProv"].idle;
+    sluice_testkit::assert_eventually_async!(
+        started() == 1 && idle() == 1,
+        "no provisioned sandbox started"
+    );
     let first = invoke(&lambda, "ExitsProv", json!({"then": "exit"})).await;
     assert_eq!(first.function_error, None, "{}", first.log_tail);
     sluice_testkit::assert_eventually_async!(
-        started() == 2,
+        started() == 2 && idle() == 1,
         "the dead provisioned sandbox was not replaced: {:#?}",
         lines.of("ExitsProv")
     );
