@@ -50,7 +50,8 @@ pub use auth_model::AuthModel;
 pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
-    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
+    CidrBlock, Comparison, Condition, ConditionOperator, Effect, PolicyStatement, Principals,
+    ResourcePolicy,
 };
 pub use model::{
     Code, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse,

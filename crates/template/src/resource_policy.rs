@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
-    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
-    RestApi,
+    CidrBlock, Comparison, Condition, ConditionOperator, Effect, PolicyStatement, Principals,
+    ResourcePolicy, RestApi,
 };
 use crate::resources::IMPLICIT_API;
 use crate::yaml_tree::{Kind, Node};
@@ -615,7 +615,15 @@ fn conditions(value: &Value) -> Result<Vec<Condition>, Invalid> {
             "Null" => ConditionOperator::Null,
             "IpAddress" => ConditionOperator::IpAddress,
             "NotIpAddress" => ConditionOperator::NotIpAddress,
-            _ => ConditionOperator::Unsupported(name.clone()),
+            _ => match (
+                base.strip_prefix("Numeric")
+                    .and_then(Comparison::from_suffix),
+                base.strip_prefix("Date").and_then(Comparison::from_suffix),
+            ) {
+                (Some(comparison), _) => ConditionOperator::Numeric(comparison),
+                (_, Some(comparison)) => ConditionOperator::Date(comparison),
+                _ => ConditionOperator::Unsupported(name.clone()),
+            },
         };
         for (key, values) in keys {
             let values = strings(values).map_err(|m| Invalid::new(&format!("{name}.{key}"), m))?;
@@ -737,7 +745,20 @@ mod tests {
         assert!(s.conditions[0].if_exists);
         assert_eq!(
             s.conditions[1].operator,
-            ConditionOperator::Unsupported("NumericLessThan".into())
+            ConditionOperator::Numeric(Comparison::LessThan)
+        );
+        let parsed = parse_statements(&[json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+            "Condition": {"DateGreaterThanEqualsIfExists": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}, "BinaryEquals": {"k": "QmluYXJ5"}}})])
+        .unwrap();
+        let conditions = &parsed[0].conditions;
+        assert_eq!(
+            conditions[0].operator,
+            ConditionOperator::Date(Comparison::GreaterThanEquals)
+        );
+        assert!(conditions[0].if_exists);
+        assert_eq!(
+            conditions[1].operator,
+            ConditionOperator::Unsupported("BinaryEquals".into())
         );
     }
 }

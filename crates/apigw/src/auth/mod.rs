@@ -8,6 +8,7 @@ pub mod jwt;
 pub mod limits;
 pub(crate) mod phases;
 pub mod policy;
+mod policy_values;
 pub(crate) mod resource_policy;
 pub mod response_cache;
 pub mod sigv4;

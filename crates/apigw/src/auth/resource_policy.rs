@@ -4,10 +4,13 @@
 //! an authorizer or IAM in the API's own account allows when the policy is silent).
 //!
 //! The request context holds what a local request has: the caller (anonymous, or the IAM user of
-//! a verified SigV4 signature), the TCP peer as `aws:SourceIp`, and no VPC (`aws:SourceVpc` and
+//! a verified SigV4 signature), the TCP peer as `aws:SourceIp`, the time the request arrived
+//! (`aws:CurrentTime`, `aws:EpochTime`: IAM always includes them), and no VPC (`aws:SourceVpc` and
 //! `aws:SourceVpce` are absent, so conditions on them behave as IAM says for absent keys).
 
 use std::net::IpAddr;
+
+use time::OffsetDateTime;
 
 use sluice_template::{
     CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, ResourcePolicy,
@@ -16,6 +19,7 @@ use sluice_template::{
 use sluice_aws_env::AwsEnv;
 
 use super::policy::wildcard_match;
+use super::policy_values;
 use crate::api::Api;
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
@@ -49,6 +53,8 @@ pub(crate) struct PolicyRequest<'a> {
     pub user_agent: Option<&'a str>,
     /// `aws:Referer`.
     pub referer: Option<&'a str>,
+    /// When the request arrived: `aws:CurrentTime` and `aws:EpochTime`.
+    pub now: OffsetDateTime,
 }
 
 /// What the policy says about a request.
@@ -90,6 +96,7 @@ pub(crate) fn guard(
         source_ip: ex.remote.ip(),
         user_agent: user_agent.as_deref(),
         referer: referer.as_deref(),
+        now: ex.received_at,
     };
     let outcome =
         evaluate(policy, &request).map_err(|e| GatewayError::Unenforceable(e.to_string()))?;
@@ -198,6 +205,20 @@ fn context_value(key: &str, request: &PolicyRequest<'_>) -> Result<Option<String
             Caller::Anonymous => None,
             Caller::Iam { arn, .. } => Some(arn.to_owned()),
         },
+        // IAM's format: ISO 8601 in UTC to the second (`2026-11-30T05:00:00Z`).
+        "aws:currenttime" => {
+            let now = request.now.to_offset(time::UtcOffset::UTC);
+            Some(format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                now.year(),
+                u8::from(now.month()),
+                now.day(),
+                now.hour(),
+                now.minute(),
+                now.second()
+            ))
+        }
+        "aws:epochtime" => Some(request.now.unix_timestamp().to_string()),
         _ => {
             return Err(Undecidable(format!(
                 "the condition key {key} is not known locally"
@@ -226,26 +247,79 @@ fn holds(condition: &Condition, request: &PolicyRequest<'_>) -> Result<bool, Und
     let Some(value) = value else {
         return Ok(condition.if_exists || condition.operator.is_negated());
     };
-    let matches = |expected: &String| match &condition.operator {
-        Op::StringEquals | Op::StringNotEquals => *expected == value,
-        Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => {
-            expected.eq_ignore_ascii_case(&value)
-        }
-        Op::StringLike | Op::StringNotLike | Op::ArnLike | Op::ArnNotLike => {
-            wildcard_match(expected, &value)
-        }
-        Op::Bool => expected.eq_ignore_ascii_case(&value),
-        Op::IpAddress | Op::NotIpAddress => match (CidrBlock::parse(expected), value.parse()) {
-            (Some(block), Ok(ip)) => block.contains(ip),
-            _ => false,
-        },
-        Op::Null | Op::Unsupported(_) => false,
+    let matches = |expected: &String| -> Result<bool, Undecidable> {
+        Ok(match &condition.operator {
+            Op::StringEquals | Op::StringNotEquals => *expected == value,
+            Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => {
+                expected.eq_ignore_ascii_case(&value)
+            }
+            Op::StringLike | Op::StringNotLike | Op::ArnLike | Op::ArnNotLike => {
+                wildcard_match(expected, &value)
+            }
+            Op::Bool => expected.eq_ignore_ascii_case(&value),
+            Op::IpAddress | Op::NotIpAddress => match (CidrBlock::parse(expected), value.parse()) {
+                (Some(block), Ok(ip)) => block.contains(ip),
+                _ => false,
+            },
+            Op::Numeric(comparison) => comparison.holds(
+                typed(
+                    policy_values::number,
+                    &value,
+                    condition,
+                    "the request's value",
+                )?,
+                typed(
+                    policy_values::number,
+                    expected,
+                    condition,
+                    "the policy's value",
+                )?,
+            ),
+            Op::Date(comparison) => comparison.holds(
+                typed(
+                    policy_values::instant,
+                    &value,
+                    condition,
+                    "the request's value",
+                )?,
+                typed(
+                    policy_values::instant,
+                    expected,
+                    condition,
+                    "the policy's value",
+                )?,
+            ),
+            Op::Null | Op::Unsupported(_) => false,
+        })
     };
-    let any = condition.values.iter().any(matches);
+    let mut any = false;
+    for expected in &condition.values {
+        any |= matches(expected)?;
+    }
     Ok(if condition.operator.is_negated() {
         !any
     } else {
         any
+    })
+}
+
+/// `text` read by `parse` for a numeric or date `condition`; a policy value or a key of the
+/// wrong type is not guessed at, so the request fails closed.
+fn typed<T>(
+    parse: fn(&str) -> Option<T>,
+    text: &str,
+    condition: &Condition,
+    whose: &str,
+) -> Result<T, Undecidable> {
+    parse(text).ok_or_else(|| {
+        Undecidable(format!(
+            "{whose} {text:?} for {} is not a {}",
+            condition.key,
+            match condition.operator {
+                ConditionOperator::Date(_) => "date",
+                _ => "number",
+            }
+        ))
     })
 }
 
@@ -263,6 +337,7 @@ pub(crate) fn masked_arn(arn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use sluice_template::Comparison;
 
     use super::*;
 
@@ -276,8 +351,12 @@ mod tests {
             source_ip: ip.parse().unwrap(),
             user_agent: Some("curl/8"),
             referer: None,
+            now: NOW,
         }
     }
+
+    /// The request's arrival in unit tests: 2026-01-01T12:00:00Z, epoch 1767268800.
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-01-01 12:00:00 UTC);
 
     fn statement(value: serde_json::Value) -> PolicyStatement {
         let v = |k: &str| value.get(k).cloned();
@@ -321,7 +400,16 @@ mod tests {
                             "StringEquals" => ConditionOperator::StringEquals,
                             "StringNotEquals" => ConditionOperator::StringNotEquals,
                             "Null" => ConditionOperator::Null,
-                            other => ConditionOperator::Unsupported(other.into()),
+                            other => match (
+                                other
+                                    .strip_prefix("Numeric")
+                                    .and_then(Comparison::from_suffix),
+                                other.strip_prefix("Date").and_then(Comparison::from_suffix),
+                            ) {
+                                (Some(c), _) => ConditionOperator::Numeric(c),
+                                (_, Some(c)) => ConditionOperator::Date(c),
+                                _ => ConditionOperator::Unsupported(other.into()),
+                            },
                         };
                         for (key, values) in keys.as_object().unwrap() {
                             out.push(Condition {
@@ -436,7 +524,7 @@ mod tests {
     fn what_cannot_be_decided_locally_refuses_unless_a_deny_already_decides() {
         let p = policy(&[
             json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
-                   "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}),
+                   "Condition": {"BinaryEquals": {"aws:UserAgent": "Y3VybC84"}}}),
         ]);
         let r = request(GET_A, "127.0.0.1", Caller::Anonymous);
         assert!(evaluate(&p, &r).is_err());
@@ -445,6 +533,130 @@ mod tests {
             json!({"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}),
         ));
         assert_eq!(evaluate(&with_deny, &r), Ok(Outcome::ExplicitDeny));
+    }
+
+    /// The outcome of one allow statement on `GET /a` under `condition`, for an anonymous caller
+    /// from 127.0.0.1 at [`NOW`].
+    fn allow_when(condition: serde_json::Value) -> Result<Outcome, Undecidable> {
+        let p = policy(&[
+            json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+                   "Condition": condition}),
+        ]);
+        evaluate(&p, &request(GET_A, "127.0.0.1", Caller::Anonymous))
+    }
+
+    #[test]
+    fn the_request_time_is_current_time_and_epoch_time() {
+        let r = request(GET_A, "127.0.0.1", Caller::Anonymous);
+        assert_eq!(
+            context_value("aws:CurrentTime", &r),
+            Ok(Some("2026-01-01T12:00:00Z".to_owned()))
+        );
+        assert_eq!(
+            context_value("aws:epochtime", &r),
+            Ok(Some("1767268800".to_owned()))
+        );
+    }
+
+    #[test]
+    fn numeric_operators_compare_the_key_with_each_value() {
+        let cases = [
+            ("NumericEquals", "1767268800", true),
+            ("NumericEquals", "1767268801", false),
+            ("NumericNotEquals", "1767268800", false),
+            ("NumericNotEquals", "1", true),
+            ("NumericLessThan", "1767268801", true),
+            ("NumericLessThan", "1767268800", false),
+            ("NumericLessThanEquals", "1767268800", true),
+            ("NumericLessThanEquals", "1767268799.5", false),
+            ("NumericGreaterThan", "1767268799.5", true),
+            ("NumericGreaterThan", "1767268800", false),
+            ("NumericGreaterThanEquals", "1767268800", true),
+            ("NumericGreaterThanEquals", "1767268800.01", false),
+        ];
+        for (operator, value, allowed) in cases {
+            let outcome = allow_when(json!({operator: {"aws:EpochTime": value}}));
+            let expected = if allowed {
+                Outcome::Allow
+            } else {
+                Outcome::Neither
+            };
+            assert_eq!(outcome, Ok(expected), "{operator} {value}");
+        }
+        // Any one value is enough; for NotEquals, none may be equal.
+        assert_eq!(
+            allow_when(json!({"NumericEquals": {"aws:EpochTime": ["1", "1767268800"]}})),
+            Ok(Outcome::Allow)
+        );
+        assert_eq!(
+            allow_when(json!({"NumericNotEquals": {"aws:EpochTime": ["1", "1767268800"]}})),
+            Ok(Outcome::Neither)
+        );
+    }
+
+    #[test]
+    fn date_operators_read_iso_8601_and_epoch_values_of_either_time_key() {
+        let cases = [
+            ("DateEquals", "2026-01-01T12:00:00Z", true),
+            ("DateEquals", "2026-01-01T13:00:00+01:00", true),
+            ("DateEquals", "2026-01-01", false),
+            ("DateNotEquals", "2026-01-01", true),
+            ("DateNotEquals", "1767268800", false),
+            ("DateLessThan", "2026-01-02", true),
+            ("DateLessThan", "2026-01-01T12:00Z", false),
+            ("DateLessThanEquals", "1767268800", true),
+            ("DateLessThanEquals", "2026-01-01T11:59:59.9Z", false),
+            ("DateGreaterThan", "2026-01-01", true),
+            ("DateGreaterThan", "2027-01", false),
+            ("DateGreaterThanEquals", "2026-01-01T12:00:00Z", true),
+            ("DateGreaterThanEquals", "2026-01-01T12:00:00.001Z", false),
+        ];
+        for key in ["aws:CurrentTime", "aws:EpochTime"] {
+            for (operator, value, allowed) in cases {
+                let outcome = allow_when(json!({operator: {key: value}}));
+                let expected = if allowed {
+                    Outcome::Allow
+                } else {
+                    Outcome::Neither
+                };
+                assert_eq!(outcome, Ok(expected), "{operator} {key} {value}");
+            }
+        }
+    }
+
+    #[test]
+    fn numeric_and_date_operators_on_an_absent_key_hold_only_when_negated_or_if_exists() {
+        for (operator, allowed) in [
+            ("NumericEquals", false),
+            ("NumericNotEquals", true),
+            ("NumericLessThanIfExists", true),
+            ("DateGreaterThan", false),
+            ("DateNotEquals", true),
+            ("DateLessThanIfExists", true),
+        ] {
+            let outcome = allow_when(json!({operator: {"aws:SourceVpc": "1"}}));
+            let expected = if allowed {
+                Outcome::Allow
+            } else {
+                Outcome::Neither
+            };
+            assert_eq!(outcome, Ok(expected), "{operator}");
+        }
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_fails_closed() {
+        for condition in [
+            json!({"NumericLessThan": {"aws:EpochTime": "soon"}}),
+            json!({"NumericLessThan": {"aws:EpochTime": "1e10"}}),
+            json!({"NumericLessThan": {"aws:CurrentTime": "1"}}),
+            json!({"NumericNotEquals": {"aws:SourceIp": "1"}}),
+            json!({"DateLessThan": {"aws:CurrentTime": "next year"}}),
+            json!({"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00"}}),
+            json!({"DateLessThan": {"aws:UserAgent": "2030-01-01"}}),
+        ] {
+            assert!(allow_when(condition.clone()).is_err(), "{condition}");
+        }
     }
 
     #[test]

@@ -122,10 +122,10 @@ async fn without_authentication_a_method_no_statement_allows_is_refused() {
 async fn a_condition_sluice_cannot_evaluate_fails_closed() {
     let h = harness_with_policy(vec![PolicyStatement {
         conditions: vec![Condition {
-            operator: ConditionOperator::Unsupported("DateLessThan".into()),
+            operator: ConditionOperator::Unsupported("BinaryEquals".into()),
             if_exists: false,
-            key: "aws:CurrentTime".into(),
-            values: vec!["2100-01-01T00:00:00Z".into()],
+            key: "aws:UserAgent".into(),
+            values: vec!["Y3VybC84".into()],
         }],
         ..statement(Effect::Allow, "execute-api:/*", None)
     }]);

@@ -17,7 +17,8 @@ pub use parameter_mapping::{
     MapAction, MapTarget, MappingValue, ParameterMap, ParameterMapping, ResponseMapping, ValuePart,
 };
 pub use resource_policy::{
-    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, Principals, ResourcePolicy,
+    CidrBlock, Comparison, Condition, ConditionOperator, Effect, PolicyStatement, Principals,
+    ResourcePolicy,
 };
 pub use streams::{StartingPosition, StreamMapping};
 

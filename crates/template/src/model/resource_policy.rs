@@ -89,9 +89,57 @@ pub enum ConditionOperator {
     IpAddress,
     /// `NotIpAddress`.
     NotIpAddress,
-    /// Any other operator (numeric, date, binary, `ForAnyValue:`…): not evaluated locally, so a
-    /// request it would decide is refused rather than guessed at.
+    /// `Numeric…`: the key and the values compared as integers or decimals.
+    Numeric(Comparison),
+    /// `Date…`: the key and the values compared as instants (W3C ISO 8601 or epoch seconds).
+    Date(Comparison),
+    /// Any other operator (`BinaryEquals`, a misspelling…): not evaluated locally, so a request
+    /// it would decide is refused rather than guessed at.
     Unsupported(String),
+}
+
+/// How a `Numeric…` or `Date…` operator compares the request's value with the policy's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `…Equals`.
+    Equals,
+    /// `…NotEquals`: holds when no value is equal.
+    NotEquals,
+    /// `…LessThan`: the request's value is less than the policy's.
+    LessThan,
+    /// `…LessThanEquals`.
+    LessThanEquals,
+    /// `…GreaterThan`.
+    GreaterThan,
+    /// `…GreaterThanEquals`.
+    GreaterThanEquals,
+}
+
+impl Comparison {
+    /// The comparison an operator name ends with (`LessThanEquals` in `NumericLessThanEquals`).
+    pub fn from_suffix(suffix: &str) -> Option<Comparison> {
+        Some(match suffix {
+            "Equals" => Comparison::Equals,
+            "NotEquals" => Comparison::NotEquals,
+            "LessThan" => Comparison::LessThan,
+            "LessThanEquals" => Comparison::LessThanEquals,
+            "GreaterThan" => Comparison::GreaterThan,
+            "GreaterThanEquals" => Comparison::GreaterThanEquals,
+            _ => return None,
+        })
+    }
+
+    /// Whether `request` compared with `policy` satisfies it (`NotEquals` as `Equals`: the
+    /// caller negates, as for every negated operator).
+    pub fn holds<T: PartialOrd>(self, request: T, policy: T) -> bool {
+        match self {
+            Comparison::Equals | Comparison::NotEquals => request == policy,
+            Comparison::LessThan => request < policy,
+            Comparison::LessThanEquals => request <= policy,
+            Comparison::GreaterThan => request > policy,
+            Comparison::GreaterThanEquals => request >= policy,
+        }
+    }
 }
 
 impl ConditionOperator {
@@ -104,6 +152,8 @@ impl ConditionOperator {
                 | ConditionOperator::StringNotLike
                 | ConditionOperator::ArnNotLike
                 | ConditionOperator::NotIpAddress
+                | ConditionOperator::Numeric(Comparison::NotEquals)
+                | ConditionOperator::Date(Comparison::NotEquals)
         )
     }
 }
