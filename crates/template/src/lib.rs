@@ -51,7 +51,7 @@ pub use error::TemplateError;
 pub use load::{load, load_str, LoadOptions};
 pub use model::{
     CidrBlock, Comparison, Condition, ConditionOperator, Effect, PolicyStatement, Principals,
-    ResourcePolicy,
+    ResourcePolicy, SetQualifier,
 };
 pub use model::{
     Code, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse,

@@ -11,7 +11,7 @@ use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
     CidrBlock, Comparison, Condition, ConditionOperator, Effect, PolicyStatement, Principals,
-    ResourcePolicy, RestApi,
+    ResourcePolicy, RestApi, SetQualifier,
 };
 use crate::resources::IMPLICIT_API;
 use crate::yaml_tree::{Kind, Node};
@@ -598,9 +598,14 @@ fn conditions(value: &Value) -> Result<Vec<Condition>, Invalid> {
         let Value::Object(keys) = keys else {
             return Err(Invalid::new(name, "an operator maps keys to values"));
         };
-        let (base, if_exists) = match name.strip_suffix("IfExists") {
+        let (set, unqualified) = match name.split_once(':') {
+            Some(("ForAnyValue", rest)) => (Some(SetQualifier::ForAnyValue), rest),
+            Some(("ForAllValues", rest)) => (Some(SetQualifier::ForAllValues), rest),
+            _ => (None, name.as_str()),
+        };
+        let (base, if_exists) = match unqualified.strip_suffix("IfExists") {
             Some(base) if base != "Null" => (base, true),
-            _ => (name.as_str(), false),
+            _ => (unqualified, false),
         };
         let operator = match base {
             "StringEquals" => ConditionOperator::StringEquals,
@@ -612,7 +617,8 @@ fn conditions(value: &Value) -> Result<Vec<Condition>, Invalid> {
             "ArnEquals" | "ArnLike" => ConditionOperator::ArnLike,
             "ArnNotEquals" | "ArnNotLike" => ConditionOperator::ArnNotLike,
             "Bool" => ConditionOperator::Bool,
-            "Null" => ConditionOperator::Null,
+            // A set of values is never null or not: IAM has no `ForAnyValue:Null`.
+            "Null" if set.is_none() => ConditionOperator::Null,
             "IpAddress" => ConditionOperator::IpAddress,
             "NotIpAddress" => ConditionOperator::NotIpAddress,
             _ => match (
@@ -641,6 +647,7 @@ fn conditions(value: &Value) -> Result<Vec<Condition>, Invalid> {
             out.push(Condition {
                 operator: operator.clone(),
                 if_exists,
+                set,
                 key: key.clone(),
                 values,
             });
@@ -743,6 +750,7 @@ mod tests {
         assert_eq!(s.principals.aws, ["111122223333"]);
         assert_eq!(s.conditions[0].operator, ConditionOperator::StringEquals);
         assert!(s.conditions[0].if_exists);
+        assert_eq!(s.conditions[0].set, None);
         assert_eq!(
             s.conditions[1].operator,
             ConditionOperator::Numeric(Comparison::LessThan)
@@ -759,6 +767,23 @@ mod tests {
         assert_eq!(
             conditions[1].operator,
             ConditionOperator::Unsupported("BinaryEquals".into())
+        );
+        let parsed = parse_statements(&[json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+            "Condition": {"ForAnyValue:StringLikeIfExists": {"aws:UserAgent": "curl/*"}, "ForAllValues:NumericLessThan": {"aws:EpochTime": "1"},
+                "ForAnyValue:Null": {"aws:SourceVpc": "true"}}})])
+        .unwrap();
+        let conditions = &parsed[0].conditions;
+        assert_eq!(conditions[0].operator, ConditionOperator::StringLike);
+        assert_eq!(conditions[0].set, Some(SetQualifier::ForAnyValue));
+        assert!(conditions[0].if_exists);
+        assert_eq!(
+            conditions[1].operator,
+            ConditionOperator::Numeric(Comparison::LessThan)
+        );
+        assert_eq!(conditions[1].set, Some(SetQualifier::ForAllValues));
+        assert_eq!(
+            conditions[2].operator,
+            ConditionOperator::Unsupported("ForAnyValue:Null".into())
         );
     }
 }

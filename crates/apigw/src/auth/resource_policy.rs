@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 
 use sluice_template::{
-    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, ResourcePolicy,
+    CidrBlock, Condition, ConditionOperator, Effect, PolicyStatement, ResourcePolicy, SetQualifier,
 };
 
 use sluice_aws_env::AwsEnv;
@@ -245,8 +245,16 @@ fn holds(condition: &Condition, request: &PolicyRequest<'_>) -> Result<bool, Und
             .any(|v| v.eq_ignore_ascii_case("true") == absent));
     }
     let Some(value) = value else {
-        return Ok(condition.if_exists || condition.operator.is_negated());
+        return Ok(match condition.set {
+            // IAM: ForAllValues "also returns true if there are no context keys in the request";
+            // ForAnyValue is false then, unless …IfExists says an absent key holds.
+            Some(SetQualifier::ForAllValues) => true,
+            Some(SetQualifier::ForAnyValue) => condition.if_exists,
+            None => condition.if_exists || condition.operator.is_negated(),
+        });
     };
+    // Every key a local request has is single-valued, so with the key present "every value" and
+    // "any value" are its one value, and a qualified operator decides as the plain one.
     let matches = |expected: &String| -> Result<bool, Undecidable> {
         Ok(match &condition.operator {
             Op::StringEquals | Op::StringNotEquals => *expected == value,
@@ -390,15 +398,23 @@ mod tests {
                 .map(|c| {
                     let mut out = Vec::new();
                     for (op, keys) in c.as_object().unwrap() {
+                        let (set, op) = match op.split_once(':') {
+                            Some(("ForAnyValue", rest)) => (Some(SetQualifier::ForAnyValue), rest),
+                            Some(("ForAllValues", rest)) => {
+                                (Some(SetQualifier::ForAllValues), rest)
+                            }
+                            _ => (None, op.as_str()),
+                        };
                         let (base, if_exists) = match op.strip_suffix("IfExists") {
                             Some(b) => (b, true),
-                            None => (op.as_str(), false),
+                            None => (op, false),
                         };
                         let operator = match base {
                             "IpAddress" => ConditionOperator::IpAddress,
                             "NotIpAddress" => ConditionOperator::NotIpAddress,
                             "StringEquals" => ConditionOperator::StringEquals,
                             "StringNotEquals" => ConditionOperator::StringNotEquals,
+                            "StringLike" => ConditionOperator::StringLike,
                             "Null" => ConditionOperator::Null,
                             other => match (
                                 other
@@ -415,6 +431,7 @@ mod tests {
                             out.push(Condition {
                                 operator: operator.clone(),
                                 if_exists,
+                                set,
                                 key: key.clone(),
                                 values: list(Some(values.clone())),
                             });
@@ -657,6 +674,82 @@ mod tests {
         ] {
             assert!(allow_when(condition.clone()).is_err(), "{condition}");
         }
+    }
+
+    #[test]
+    fn set_qualifiers_on_an_absent_key_follow_iam_and_on_a_present_key_test_its_value() {
+        let cases = [
+            // aws:SourceVpc is absent locally.
+            (
+                json!({"ForAllValues:StringEquals": {"aws:SourceVpc": "vpc-1"}}),
+                true,
+            ),
+            (
+                json!({"ForAllValues:StringNotEquals": {"aws:SourceVpc": "vpc-1"}}),
+                true,
+            ),
+            (
+                json!({"ForAnyValue:StringEquals": {"aws:SourceVpc": "vpc-1"}}),
+                false,
+            ),
+            (
+                json!({"ForAnyValue:StringNotEquals": {"aws:SourceVpc": "vpc-1"}}),
+                false,
+            ),
+            (
+                json!({"ForAnyValue:StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}}),
+                true,
+            ),
+            (
+                json!({"ForAnyValue:NumericLessThan": {"aws:SourceVpc": "1"}}),
+                false,
+            ),
+            (
+                json!({"ForAllValues:DateGreaterThan": {"aws:SourceVpc": "2020-01-01"}}),
+                true,
+            ),
+            // Present keys: the one value decides.
+            (
+                json!({"ForAnyValue:StringLike": {"aws:UserAgent": ["wget/*", "curl/*"]}}),
+                true,
+            ),
+            (
+                json!({"ForAllValues:StringLike": {"aws:UserAgent": "wget/*"}}),
+                false,
+            ),
+            (
+                json!({"ForAllValues:StringNotEquals": {"aws:UserAgent": "curl/8"}}),
+                false,
+            ),
+            (
+                json!({"ForAnyValue:StringNotEquals": {"aws:UserAgent": "wget/1"}}),
+                true,
+            ),
+            (
+                json!({"ForAnyValue:IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}),
+                true,
+            ),
+            (
+                json!({"ForAllValues:NumericGreaterThan": {"aws:EpochTime": "1767268800"}}),
+                false,
+            ),
+            (
+                json!({"ForAnyValue:DateLessThan": {"aws:CurrentTime": "2026-01-02"}}),
+                true,
+            ),
+        ];
+        for (condition, allowed) in cases {
+            let expected = if allowed {
+                Outcome::Allow
+            } else {
+                Outcome::Neither
+            };
+            assert_eq!(allow_when(condition.clone()), Ok(expected), "{condition}");
+        }
+        // An operator Sluice does not know stays undecidable behind a qualifier.
+        assert!(
+            allow_when(json!({"ForAnyValue:BinaryEquals": {"aws:UserAgent": "Y3VybC84"}})).is_err()
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ fn statement(
             .map(|(operator, range)| Condition {
                 operator,
                 if_exists: false,
+                set: None,
                 key: "aws:SourceIp".into(),
                 values: vec![range.into()],
             })
@@ -124,6 +125,7 @@ async fn a_condition_sluice_cannot_evaluate_fails_closed() {
         conditions: vec![Condition {
             operator: ConditionOperator::Unsupported("BinaryEquals".into()),
             if_exists: false,
+            set: None,
             key: "aws:UserAgent".into(),
             values: vec!["Y3VybC84".into()],
         }],

@@ -18,7 +18,7 @@ pub use parameter_mapping::{
 };
 pub use resource_policy::{
     CidrBlock, Comparison, Condition, ConditionOperator, Effect, PolicyStatement, Principals,
-    ResourcePolicy,
+    ResourcePolicy, SetQualifier,
 };
 pub use streams::{StartingPosition, StreamMapping};
 

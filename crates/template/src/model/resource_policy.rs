@@ -56,10 +56,21 @@ pub struct Condition {
     pub operator: ConditionOperator,
     /// `…IfExists`: true when the key is absent from the request.
     pub if_exists: bool,
+    /// `ForAnyValue:` or `ForAllValues:`: the operator tests each of the key's values.
+    pub set: Option<SetQualifier>,
     /// The context key as written (`aws:SourceIp`); IAM compares keys case-insensitively.
     pub key: String,
     /// The values (any one matching is enough; for a negated operator, none may match).
     pub values: Vec<String>,
+}
+
+/// A condition's set qualifier (IAM "Single-valued vs. multivalued context keys").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetQualifier {
+    /// `ForAnyValue:`: some value of the key matches; false when the key is absent.
+    ForAnyValue,
+    /// `ForAllValues:`: every value of the key matches; true when the key is absent.
+    ForAllValues,
 }
 
 /// The condition operators Sluice evaluates; others are kept by name and refuse the request.
