@@ -285,3 +285,41 @@ fn the_stage_cache_never_answers_before_aws_iam_and_the_policy_have_decided() {
         "sigv4_cached.py",
     );
 }
+
+#[test]
+fn date_and_numeric_conditions_on_the_request_time_allow_and_deny() {
+    // Far-apart instants, so the outcome cannot depend on when the test runs.
+    let template = app(
+        "policy-date-numeric",
+        r#"        ResourcePolicy:
+          CustomStatements:
+            - Effect: Allow
+              Principal: "*"
+              Action: execute-api:Invoke
+              Resource: execute-api:/*
+              Condition:
+                DateLessThan: {aws:CurrentTime: "2999-12-31T23:59:59Z"}
+                NumericGreaterThanEquals: {aws:EpochTime: "946684800"}
+                ForAllValues:StringEquals: {aws:SourceVpc: vpc-1}
+            - Effect: Deny
+              Principal: "*"
+              Action: execute-api:Invoke
+              Resource: execute-api:/*/GET/secret
+              Condition:
+                DateGreaterThan: {aws:EpochTime: "2000-01-01"}
+                NumericLessThan: {aws:EpochTime: "32503680000"}"#,
+        "",
+    );
+    let server = Server::start(sluice(), &template, &[]);
+    let (status, _, body) = get(&server, "/hello");
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    let (status, error_type, body) = get(&server, "/secret");
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(error_type.as_deref(), Some("AccessDeniedException"));
+    let message = message(&body);
+    assert!(
+        message.starts_with("User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********9012:")
+            && message.ends_with("/Prod/GET/secret with an explicit deny in a resource-based policy"),
+        "{message}"
+    );
+}
