@@ -15,7 +15,11 @@ pub type InvokeFuture<'a> = Pin<Box<dyn Future<Output = Result<Bytes, InvokeErro
 pub type StreamingInvokeFuture<'a> =
     Pin<Box<dyn Future<Output = Result<FunctionAnswer, InvokeError>> + Send + 'a>>;
 
-/// Synchronous (RequestResponse) Lambda invocation, as the proxy integration uses it.
+/// A boxed asynchronous (`Event`) invocation future: accepted, or refused by Lambda.
+pub type EventFuture<'a> = Pin<Box<dyn Future<Output = Result<(), InvokeError>> + Send + 'a>>;
+
+/// Lambda invocation: synchronous (RequestResponse), as the proxy integration uses it, and
+/// asynchronous (`Event`) for Lambda custom integrations that ask for it.
 pub trait Invoke: Send + Sync + 'static {
     /// Invoke the function with this logical id; resolves to the function's response payload.
     /// `request_id` is the Lambda request id to run under (a Function URL's own: Lambda is its
@@ -26,6 +30,19 @@ pub trait Invoke: Send + Sync + 'static {
         payload: Bytes,
         request_id: Option<&'a str>,
     ) -> InvokeFuture<'a>;
+
+    /// Queue an asynchronous (`Event`) invocation, as a Lambda custom integration whose
+    /// `X-Amz-Invocation-Type` is `Event` does; resolves once Lambda accepted it (its 202), before
+    /// the function runs. By default Lambda refuses: an invoker without a queue cannot accept.
+    fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {
+        let _ = (function, payload);
+        Box::pin(async {
+            Err(InvokeError::Rejected {
+                error_type: "ServiceException".into(),
+                message: "this invoker has no asynchronous invocation queue".into(),
+            })
+        })
+    }
 
     /// Invoke for a caller that relays a streamed answer (a Function URL in `RESPONSE_STREAM`
     /// mode); resolves as soon as the function starts streaming. By default the whole answer, as

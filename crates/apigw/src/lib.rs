@@ -46,8 +46,8 @@ pub use exchange::{PinnedFunctionUrl, RawHeaderNames};
 pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway};
 pub use integration::{
-    CallService, ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream,
-    ServiceAnswer, ServiceFuture, StreamFailed, StreamingInvokeFuture,
+    CallService, ChunkSource, EventFuture, FunctionAnswer, Invoke, InvokeError, InvokeFuture,
+    ResponseStream, ServiceAnswer, ServiceFuture, StreamFailed, StreamingInvokeFuture,
 };
 pub use options::GatewayOptions;
 pub use response_body::{ResponseBody, StreamAborted};

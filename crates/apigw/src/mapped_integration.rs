@@ -114,7 +114,10 @@ pub(crate) async fn integrate(
         Target::Lambda(_) | Target::DynamoDb(_) => &header_rules::REST_AWS,
     };
     let output = match target {
-        Target::Lambda(function) => invoke(function, payload, backend).await?,
+        Target::Lambda(function) => {
+            let kind = invocation_type(mapping, &params, stage_variables, &context);
+            invoke(function, payload, kind.as_deref(), backend).await?
+        }
         Target::DynamoDb(action) => {
             let Some(services) = backend.services else {
                 return Err(GatewayError::NotEmulated(format!(
@@ -229,10 +232,86 @@ fn request_template<'m>(
     }
 }
 
-/// Invokes the function with the mapped payload under the integration timeout.
+/// The Lambda invocation type the integration's `X-Amz-Invocation-Type` request parameter
+/// names for this request (AWS docs, "Set up asynchronous invocation of the backend Lambda
+/// function"); `None` when it names none (a method request header the client did not send).
+fn invocation_type(
+    mapping: &Mapping,
+    params: &Params,
+    stage_variables: &std::collections::BTreeMap<String, String>,
+    context: &serde_json::Value,
+) -> Option<String> {
+    let (_, source) = mapping.request_parameters.iter().find(|(target, _)| {
+        target
+            .strip_prefix("integration.request.header.")
+            .is_some_and(|name| name.eq_ignore_ascii_case("x-amz-invocation-type"))
+    })?;
+    request_parameter(source, params, stage_variables, context).filter(|v| !v.is_empty())
+}
+
+/// A REST request parameter's value: `'literal'`, `method.request.header|querystring|path.name`,
+/// `stageVariables.name` or `context.name` (AWS docs, "Data transformations for REST APIs":
+/// parameter mapping sources); `None` when the request has no such value.
+fn request_parameter(
+    source: &str,
+    params: &Params,
+    stage_variables: &std::collections::BTreeMap<String, String>,
+    context: &serde_json::Value,
+) -> Option<String> {
+    let find = |pairs: &[(String, String)], name: &str, any_case: bool| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| {
+                if any_case {
+                    key.eq_ignore_ascii_case(name)
+                } else {
+                    key == name
+                }
+            })
+            .map(|(_, value)| value.clone())
+    };
+    if let Some(name) = source.strip_prefix("method.request.header.") {
+        find(&params.header, name, true)
+    } else if let Some(name) = source.strip_prefix("method.request.querystring.") {
+        find(&params.querystring, name, false)
+    } else if let Some(name) = source.strip_prefix("method.request.path.") {
+        find(&params.path, name, false)
+    } else {
+        static_parameter(source, stage_variables, context)
+    }
+}
+
+/// The sources request and response parameters share: `'literal'`, `stageVariables.name` and
+/// `context.name` (`$context` as templates see it: `context.identity.sourceIp` walks the object).
+fn static_parameter(
+    source: &str,
+    stage_variables: &std::collections::BTreeMap<String, String>,
+    context: &serde_json::Value,
+) -> Option<String> {
+    if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        Some(literal.to_owned())
+    } else if let Some(name) = source.strip_prefix("stageVariables.") {
+        stage_variables.get(name).cloned()
+    } else if let Some(name) = source.strip_prefix("context.") {
+        name.split('.')
+            .try_fold(context, |value, key| value.get(key))
+            .and_then(|value| match value {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            })
+    } else {
+        None
+    }
+}
+
+/// Invokes the function with the mapped payload under the integration timeout, as `kind` (the
+/// `X-Amz-Invocation-Type` Lambda is sent; none: `RequestResponse`) says.
 async fn invoke(
     function: &str,
     payload: String,
+    kind: Option<&str>,
     backend: Backend<'_>,
 ) -> Result<Output, GatewayError> {
     // Lambda's Invoke takes JSON; an empty passthrough body is sent as `{}`.
@@ -241,6 +320,35 @@ async fn invoke(
     } else {
         Bytes::from(payload)
     };
+    // AWS: Lambda answers `Event` with 202 and `DryRun` with 204, both with an empty body and no
+    // function error, so the default integration response maps them (its status; the empty body
+    // passes through or feeds its template). Any other type is Lambda's 400
+    // InvalidParameterValueException: an integration failure, 500.
+    match kind {
+        None | Some("RequestResponse") => {}
+        Some("Event") => {
+            let accepted = backend.invoker.invoke_event(function, payload);
+            return match tokio::time::timeout(backend.timeout, accepted).await {
+                Err(_) => Err(GatewayError::IntegrationTimedOut),
+                Ok(Ok(())) => Ok(Output {
+                    body: String::new(),
+                    selector: None,
+                }),
+                Ok(Err(error)) => Err(rejected(error)),
+            };
+        }
+        Some("DryRun") => {
+            return Ok(Output {
+                body: String::new(),
+                selector: None,
+            })
+        }
+        Some(other) => {
+            return Err(GatewayError::InvokeRejected(format!(
+                "InvalidParameterValueException: unsupported invocation type {other:?} (RequestResponse, Event or DryRun)"
+            )))
+        }
+    }
     let invocation = backend.invoker.invoke(function, payload, None);
     match tokio::time::timeout(backend.timeout, invocation).await {
         Err(_) => Err(GatewayError::IntegrationTimedOut),
@@ -266,12 +374,21 @@ async fn invoke(
                 selector: Some(message),
             })
         }
-        Ok(Err(InvokeError::Rejected {
+        Ok(Err(error)) => Err(rejected(error)),
+    }
+}
+
+/// A Lambda refusal (throttled, missing, too large): INTEGRATION_FAILURE.
+fn rejected(error: InvokeError) -> GatewayError {
+    match error {
+        InvokeError::Rejected {
             error_type,
             message,
-        })) => Err(GatewayError::InvokeRejected(format!(
-            "{error_type}: {message}"
-        ))),
+        } => GatewayError::InvokeRejected(format!("{error_type}: {message}")),
+        InvokeError::Function { payload } => GatewayError::InvokeRejected(format!(
+            "function error: {}",
+            String::from_utf8_lossy(&payload)
+        )),
     }
 }
 
@@ -355,37 +472,23 @@ fn response_headers(
         let Some(name) = target.strip_prefix("method.response.header.") else {
             continue;
         };
-        let value =
-            if let Some(literal) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-                Some(literal.to_owned())
-            } else if source == "integration.response.body" {
-                Some(body.to_owned())
-            } else if let Some(path) = source.strip_prefix("integration.response.body.") {
-                serde_json::from_str::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|doc| {
-                        crate::json_path::select(&doc, &format!("$.{path}"))
-                            .ok()
-                            .flatten()
-                    })
-                    .map(|v| match v {
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
-                    })
-            } else if let Some(name) = source.strip_prefix("stageVariables.") {
-                stage_variables.get(name).cloned()
-            } else if let Some(name) = source.strip_prefix("context.") {
-                // `$context` as templates see it: `context.identity.sourceIp` walks the object.
-                name.split('.')
-                    .try_fold(context, |value, key| value.get(key))
-                    .and_then(|value| match value {
-                        serde_json::Value::String(s) => Some(s.clone()),
-                        serde_json::Value::Null => None,
-                        other => Some(other.to_string()),
-                    })
-            } else {
-                None
-            };
+        let value = if source == "integration.response.body" {
+            Some(body.to_owned())
+        } else if let Some(path) = source.strip_prefix("integration.response.body.") {
+            serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|doc| {
+                    crate::json_path::select(&doc, &format!("$.{path}"))
+                        .ok()
+                        .flatten()
+                })
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+        } else {
+            static_parameter(source, stage_variables, context)
+        };
         if let Some(value) = value {
             out.push((name.to_owned(), value));
         }
@@ -428,6 +531,52 @@ mod tests {
             assert_eq!(chosen.status_code, status, "{selector:?}");
         }
         assert!(select(&[response(Some("x"), 400)], Some("y")).is_none());
+    }
+
+    #[test]
+    fn the_invocation_type_comes_from_the_x_amz_invocation_type_request_parameter() {
+        let mapping = |source: &str| Mapping {
+            request_parameters: [(
+                "integration.request.header.x-amz-invocation-type".to_owned(),
+                source.to_owned(),
+            )]
+            .into(),
+            ..Mapping::default()
+        };
+        let params = Params {
+            path: vec![("kind".into(), "DryRun".into())],
+            querystring: vec![("mode".into(), "Event".into())],
+            header: vec![("invocationtype".into(), "Event".into())],
+        };
+        let vars = [("mode".to_owned(), "RequestResponse".to_owned())].into();
+        let context = serde_json::json!({"stage": "Event"});
+        for (source, expected) in [
+            ("'Event'", Some("Event")),
+            // Header names are matched whatever their case.
+            ("method.request.header.InvocationType", Some("Event")),
+            ("method.request.header.Missing", None),
+            ("method.request.querystring.mode", Some("Event")),
+            ("method.request.path.kind", Some("DryRun")),
+            ("stageVariables.mode", Some("RequestResponse")),
+            ("context.stage", Some("Event")),
+            // An empty value sends no header: Lambda's default, RequestResponse.
+            ("''", None),
+        ] {
+            assert_eq!(
+                invocation_type(&mapping(source), &params, &vars, &context).as_deref(),
+                expected,
+                "{source}"
+            );
+        }
+        let other = Mapping {
+            request_parameters: [(
+                "integration.request.header.X-Other".to_owned(),
+                "'Event'".to_owned(),
+            )]
+            .into(),
+            ..Mapping::default()
+        };
+        assert_eq!(invocation_type(&other, &params, &vars, &context), None);
     }
 
     #[test]

@@ -108,6 +108,7 @@ fn dynamodb_mapping() -> Mapping {
                 response_parameters: BTreeMap::new(),
             },
         ],
+        request_parameters: BTreeMap::new(),
     }
 }
 
@@ -151,6 +152,7 @@ fn lambda_mapping(passthrough: Passthrough) -> Mapping {
                 response_parameters: BTreeMap::new(),
             },
         ],
+        request_parameters: BTreeMap::new(),
     }
 }
 
@@ -198,6 +200,7 @@ fn api() -> RestApi {
                 .into(),
             },
         ],
+        request_parameters: BTreeMap::new(),
     };
     // A MOCK passing data from its request template to its response template through
     // `$context.requestOverride` (the path override is otherwise unused by MOCK).
@@ -223,6 +226,7 @@ fn api() -> RestApi {
             )]),
             response_parameters: BTreeMap::new(),
         }],
+        request_parameters: BTreeMap::new(),
     };
     let mut carry_route = route("GET", "/carry/{code}", Integration::Mock(carry));
     carry_route.function.clear();
@@ -244,6 +248,7 @@ fn api() -> RestApi {
                 response_parameters: BTreeMap::new(),
             },
         ],
+        request_parameters: BTreeMap::new(),
     };
     let mut raw_route = route("POST", "/mock-raw", Integration::Mock(raw));
     raw_route.function.clear();

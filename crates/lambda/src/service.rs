@@ -165,6 +165,31 @@ impl Lambda {
         BackgroundWork { tasks }
     }
 
+    /// Accepts an asynchronous (`Event`) invocation as Invoke's 202 does: the function must exist
+    /// and the event fit Lambda's limit, then it waits in the queue. Returns the request id the
+    /// function will run (and log) under: `options`' own, else a fresh one.
+    pub fn invoke_event(
+        &self,
+        function: &str,
+        payload: Bytes,
+        options: InvokeOptions,
+    ) -> Result<String, InvokeError> {
+        if payload.len() > crate::MAX_EVENT_PAYLOAD {
+            return Err(InvokeError::EventTooLarge {
+                size: payload.len(),
+                limit: crate::MAX_EVENT_PAYLOAD,
+            });
+        }
+        let mut options = self.qualified(function, options);
+        self.pool(function, &payload, &options)?;
+        let request_id = options
+            .request_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone();
+        self.enqueue_event(function, payload, options);
+        Ok(request_id)
+    }
+
     /// Queues an asynchronous invocation for the background worker; every attempt runs with
     /// `options` (the 202's request id among them).
     pub(crate) fn enqueue_event(&self, function: &str, payload: Bytes, options: InvokeOptions) {

@@ -5,8 +5,8 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use sluice_apigw::{
-    ChunkSource, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream, StreamFailed,
-    StreamingInvokeFuture,
+    ChunkSource, EventFuture, FunctionAnswer, Invoke, InvokeError, InvokeFuture, ResponseStream,
+    StreamFailed, StreamingInvokeFuture,
 };
 use sluice_lambda::{Invocation, InvokeOptions, InvokeResponse, Lambda};
 use sluice_template::Model;
@@ -67,6 +67,17 @@ impl Invoke for LambdaIntegration {
                 Ok(invocation) => buffered(invocation),
                 Err(error) => Err(rejected(&error)),
             }
+        })
+    }
+
+    fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {
+        Box::pin(async move {
+            let name = self.name(function);
+            // The access record names no invocation: the function runs after the answer.
+            self.lambda
+                .invoke_event(name, payload, self.options(name, None))
+                .map(drop)
+                .map_err(|error| rejected(&error))
         })
     }
 

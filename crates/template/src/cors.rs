@@ -269,6 +269,7 @@ pub(crate) fn guarded_preflights(
                         )]),
                         response_parameters: headers,
                     }],
+                    request_parameters: BTreeMap::new(),
                 }),
                 validation: None,
                 operation_name: None,

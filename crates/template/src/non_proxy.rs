@@ -31,6 +31,7 @@ struct Keys {
     status_code: &'static str,
     response_templates: &'static str,
     response_parameters: &'static str,
+    request_parameters: &'static str,
 }
 
 const OPENAPI: Keys = Keys {
@@ -41,6 +42,7 @@ const OPENAPI: Keys = Keys {
     status_code: "statusCode",
     response_templates: "responseTemplates",
     response_parameters: "responseParameters",
+    request_parameters: "requestParameters",
 };
 
 const CLOUDFORMATION: Keys = Keys {
@@ -51,6 +53,7 @@ const CLOUDFORMATION: Keys = Keys {
     status_code: "StatusCode",
     response_templates: "ResponseTemplates",
     response_parameters: "ResponseParameters",
+    request_parameters: "RequestParameters",
 };
 
 /// Reads the integration of one route. `route` (`GET /items`) names it in the warning for a type
@@ -198,10 +201,17 @@ fn mapping(reader: &Reader<'_, '_>, keys: &Keys, openapi: bool) -> Result<Mappin
             )?);
         }
     }
+    let request_parameters = match reader.node.get(keys.request_parameters) {
+        Some(params) => reader
+            .resolver
+            .eval_string_map(params, &join_path(reader.path, keys.request_parameters))?,
+        None => BTreeMap::new(),
+    };
     Ok(Mapping {
         request_templates,
         passthrough,
         responses,
+        request_parameters,
     })
 }
 

@@ -152,3 +152,181 @@ fn lambda_destinations_receive_the_invocation_record_of_event_invocations() {
         .count();
     assert_eq!(runs, 1, "MaximumRetryAttempts: 0 means no retry");
 }
+
+/// A REST API whose Lambda custom integrations invoke `Worker` asynchronously: always (a static
+/// `'Event'`, the docs' OpenAPI example), always with a response template, or as the client's
+/// `InvocationType` header says.
+const REST_TEMPLATE: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            print("WORKED " + json.dumps(event, sort_keys=True))
+            return {"done": event.get("job")}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      DefinitionBody:
+        openapi: '3.0.1'
+        info: {title: async, version: '1'}
+        paths:
+          /jobs:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Worker.Arn}/invocations
+                requestParameters:
+                  integration.request.header.X-Amz-Invocation-Type: "'Event'"
+                passthroughBehavior: when_no_match
+                responses:
+                  default:
+                    statusCode: '200'
+          /queued:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Worker.Arn}/invocations
+                requestParameters:
+                  integration.request.header.X-Amz-Invocation-Type: "'Event'"
+                requestTemplates:
+                  application/json: '{"job": $input.json(''$.job''), "via": "template"}'
+                responses:
+                  default:
+                    statusCode: '202'
+                    responseTemplates:
+                      application/json: '{"queued": true, "body": "$input.body"}'
+          /choose:
+            post:
+              parameters:
+                - name: InvocationType
+                  in: header
+                  schema: {type: string}
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Worker.Arn}/invocations
+                requestParameters:
+                  integration.request.header.X-Amz-Invocation-Type: method.request.header.InvocationType
+                responses:
+                  default:
+                    statusCode: '200'
+"#;
+
+/// The events `Worker` logged so far.
+fn worked(server: &sluice_testkit::Server) -> Vec<Value> {
+    server
+        .logs()
+        .iter()
+        .filter_map(|l| l.split_once("[Worker] WORKED ").map(|(_, json)| json))
+        .map(|json| serde_json::from_str(json).unwrap())
+        .collect()
+}
+
+/// POSTs `body` to `path` with an optional `InvocationType` header: (status, body).
+fn post(
+    server: &sluice_testkit::Server,
+    path: &str,
+    kind: Option<&str>,
+    body: &str,
+) -> (u16, String) {
+    let mut request = crate::client()
+        .post(server.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(kind) = kind {
+        request = request.header("InvocationType", kind);
+    }
+    let response = request.send().unwrap();
+    (response.status().as_u16(), response.text().unwrap())
+}
+
+#[test]
+fn rest_custom_integrations_invoke_asynchronously_as_x_amz_invocation_type_says() {
+    let dir = sluice_testkit::fresh_dir("rest-async-invoke");
+    let template = dir.join("template.yaml");
+    std::fs::write(&template, REST_TEMPLATE).unwrap();
+    let server = sluice_testkit::Server::start(sluice(), &template, &[]);
+
+    // AWS (docs: set-up-lambda-integration-async): a static 'Event' queues the invocation;
+    // Lambda's 202 has an empty body and no function error, so the default integration response
+    // maps it: its status, the empty body passed through.
+    assert_eq!(
+        post(&server, "/jobs", None, r#"{"job": "a1"}"#),
+        (200, String::new())
+    );
+    // The function really runs, with the mapped request (here the body passed through).
+    sluice_testkit::assert_eventually!(
+        worked(&server).contains(&serde_json::json!({"job": "a1"})),
+        "{:#?}",
+        server.logs()
+    );
+
+    // The default response's status and template apply to the empty answer as to any (AWS
+    // renders an empty `$input.body` as `{}`).
+    assert_eq!(
+        post(&server, "/queued", None, r#"{"job": "b2"}"#),
+        (202, r#"{"queued": true, "body": "{}"}"#.to_owned())
+    );
+    sluice_testkit::assert_eventually!(
+        worked(&server).contains(&serde_json::json!({"job": "b2", "via": "template"})),
+        "{:#?}",
+        server.logs()
+    );
+
+    // method.request.header.InvocationType lets the client choose: none or RequestResponse is
+    // synchronous (the function's answer), Event asynchronous, DryRun runs nothing (Lambda's
+    // 204, empty).
+    assert_eq!(
+        post(&server, "/choose", None, r#"{"job": "c3"}"#),
+        (200, r#"{"done": "c3"}"#.to_owned())
+    );
+    assert_eq!(
+        post(
+            &server,
+            "/choose",
+            Some("RequestResponse"),
+            r#"{"job": "c4"}"#
+        ),
+        (200, r#"{"done": "c4"}"#.to_owned())
+    );
+    assert_eq!(
+        post(&server, "/choose", Some("DryRun"), r#"{"job": "c5"}"#),
+        (200, String::new())
+    );
+    assert_eq!(
+        post(&server, "/choose", Some("Event"), r#"{"job": "c6"}"#),
+        (200, String::new())
+    );
+    sluice_testkit::assert_eventually!(
+        worked(&server).contains(&serde_json::json!({"job": "c6"})),
+        "{:#?}",
+        server.logs()
+    );
+    // Lambda refuses another type (400 InvalidParameterValueException): an integration failure.
+    assert_eq!(
+        post(&server, "/choose", Some("Later"), r#"{"job": "c7"}"#),
+        (500, r#"{"message": "Internal server error"}"#.to_owned())
+    );
+    // Each synchronous or asynchronous request ran the function once; DryRun and the refused
+    // type never did.
+    let jobs: Vec<String> = worked(&server)
+        .iter()
+        .map(|event| event["job"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for job in ["a1", "b2", "c3", "c4", "c6"] {
+        assert_eq!(
+            jobs.iter().filter(|j| *j == job).count(),
+            1,
+            "{job}: {jobs:?}"
+        );
+    }
+    assert!(!jobs.iter().any(|j| j == "c5" || j == "c7"), "{jobs:?}");
+}

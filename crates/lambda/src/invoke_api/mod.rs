@@ -159,25 +159,20 @@ async fn invoke(
             return respond(StatusCode::NO_CONTENT, Bytes::new(), &[]);
         }
         "Event" => {
-            if payload.len() > crate::MAX_EVENT_PAYLOAD {
-                return invoke_error(&InvokeError::EventTooLarge {
-                    size: payload.len(),
-                    limit: crate::MAX_EVENT_PAYLOAD,
-                });
-            }
-            // The 202's request id is the one the function runs under (and logs), as on AWS.
-            let request_id = uuid::Uuid::new_v4().to_string();
             let options = crate::InvokeOptions {
                 client_context: None,
-                request_id: Some(request_id.clone()),
+                request_id: None,
                 qualifier: qualifier.map(str::to_owned),
             };
-            lambda.enqueue_event(name, payload, options);
-            return respond(
-                StatusCode::ACCEPTED,
-                Bytes::new(),
-                &[("x-amzn-requestid", request_id)],
-            );
+            // The 202's request id is the one the function runs under (and logs), as on AWS.
+            return match lambda.invoke_event(name, payload, options) {
+                Ok(request_id) => respond(
+                    StatusCode::ACCEPTED,
+                    Bytes::new(),
+                    &[("x-amzn-requestid", request_id)],
+                ),
+                Err(e) => invoke_error(&e),
+            };
         }
         other => {
             return error(

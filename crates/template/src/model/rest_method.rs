@@ -41,6 +41,10 @@ pub struct Mapping {
     pub passthrough: Passthrough,
     /// `responses` / `IntegrationResponses`, in template order.
     pub responses: Vec<IntegrationResponse>,
+    /// `requestParameters`: `integration.request.header.X` (or `.querystring.` / `.path.`) →
+    /// `'literal'`, `method.request.header.x`, `stageVariables.x`, `context.x`, … A Lambda custom
+    /// integration reads `X-Amz-Invocation-Type` from it.
+    pub request_parameters: BTreeMap<String, String>,
 }
 
 /// What happens to a request whose content type has no template.

@@ -50,6 +50,11 @@ fn lambda_mapping() -> Integration {
                 response_parameters: Default::default(),
             },
         ],
+        request_parameters: [(
+            "integration.request.header.X-Amz-Invocation-Type".to_owned(),
+            "method.request.header.InvocationType".to_owned(),
+        )]
+        .into(),
     })
 }
 
@@ -72,6 +77,8 @@ Resources:
                 httpMethod: POST
                 uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
                 passthroughBehavior: when_no_templates
+                requestParameters:
+                  integration.request.header.X-Amz-Invocation-Type: method.request.header.InvocationType
                 requestTemplates:
                   application/json: "{{\"name\": $input.json('$.name')}}"
                 responses:
@@ -106,6 +113,8 @@ Resources:
         IntegrationHttpMethod: POST
         Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
         PassthroughBehavior: WHEN_NO_TEMPLATES
+        RequestParameters:
+          integration.request.header.X-Amz-Invocation-Type: method.request.header.InvocationType
         RequestTemplates:
           application/json: "{{\"name\": $input.json('$.name')}}"
         IntegrationResponses:
