@@ -31,9 +31,11 @@ impl GatewayError {
             | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::IamNotVerified => "ACCESS_DENIED",
             GatewayError::AuthorizerFailed(_) => "AUTHORIZER_FAILURE",
-            GatewayError::Iam(SigV4Error::Mismatch | SigV4Error::Malformed(_)) => {
-                "INVALID_SIGNATURE"
-            }
+            GatewayError::Iam(
+                SigV4Error::Mismatch { .. }
+                | SigV4Error::Incomplete { .. }
+                | SigV4Error::Malformed(_),
+            ) => "INVALID_SIGNATURE",
             GatewayError::Iam(SigV4Error::Expired) => "EXPIRED_TOKEN",
             GatewayError::ApiKeyRejected => "INVALID_API_KEY",
             GatewayError::Throttled => "THROTTLED",

@@ -32,18 +32,44 @@ pub enum SigV4Error {
     /// No `Authorization` header: AWS's `Missing Authentication Token`.
     #[error("the request is not signed")]
     Unsigned,
-    /// The header is not a SigV4 authorization.
+    /// The header lacks SigV4's parameters (a bearer token, say) or the request its date.
+    #[error("incomplete signature: {missing:?} missing")]
+    Incomplete {
+        /// What is missing, in AWS's order.
+        missing: Vec<SignaturePart>,
+        /// The `Authorization` header as sent (AWS echoes it).
+        authorization: String,
+    },
+    /// The header is a SigV4 authorization Sluice cannot read.
     #[error("malformed Authorization header: {0}")]
     Malformed(String),
     /// The access key is not one Sluice knows.
     #[error("unknown access key")]
     UnknownKey,
-    /// The signature does not match.
+    /// The signature does not match; AWS tells the caller what it signed instead.
     #[error("signature mismatch")]
-    Mismatch,
+    Mismatch {
+        /// The canonical request Sluice computed.
+        canonical_request: String,
+        /// The string to sign Sluice computed.
+        string_to_sign: String,
+    },
     /// `X-Amz-Date` is too far from now.
     #[error("signature expired or not yet valid")]
     Expired,
+}
+
+/// A part of a SigV4 signature a request can lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignaturePart {
+    /// `Credential=` in the header.
+    Credential,
+    /// `Signature=` in the header.
+    Signature,
+    /// `SignedHeaders=` in the header.
+    SignedHeaders,
+    /// An `X-Amz-Date` (or `Date`) header.
+    Date,
 }
 
 /// The request parts a signature covers.
@@ -90,29 +116,46 @@ impl SigV4Verifier {
             .and_then(|v| v.to_str().ok())
             .ok_or(SigV4Error::Unsigned)?;
         let malformed = |m: &str| SigV4Error::Malformed(m.to_owned());
-        let fields = header
-            .strip_prefix("AWS4-HMAC-SHA256 ")
-            .ok_or_else(|| malformed("not AWS4-HMAC-SHA256"))?;
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
-        for field in fields.split(',') {
-            let (key, value) = field
-                .trim()
-                .split_once('=')
-                .ok_or_else(|| malformed("field"))?;
-            match key {
-                "Credential" => credential = Some(value),
-                "SignedHeaders" => signed_headers = Some(value),
-                "Signature" => signature = Some(value),
-                _ => {}
+        // AWS: a header that is not `AWS4-HMAC-SHA256 …` (a bearer token) lacks every parameter.
+        if let Some(fields) = header.strip_prefix("AWS4-HMAC-SHA256 ") {
+            for field in fields.split(',') {
+                let (key, value) = field
+                    .trim()
+                    .split_once('=')
+                    .ok_or_else(|| malformed("field"))?;
+                match key {
+                    "Credential" => credential = Some(value),
+                    "SignedHeaders" => signed_headers = Some(value),
+                    "Signature" => signature = Some(value),
+                    _ => {}
+                }
             }
         }
-        let (credential, signed_headers, signature) = (
-            credential.ok_or_else(|| malformed("no Credential"))?,
-            signed_headers.ok_or_else(|| malformed("no SignedHeaders"))?,
-            signature.ok_or_else(|| malformed("no Signature"))?,
-        );
+        let has_date = ["x-amz-date", "date"]
+            .iter()
+            .any(|name| request.headers.contains_key(*name));
+        let (credential, signed_headers, signature) = match (credential, signed_headers, signature)
+        {
+            (Some(c), Some(h), Some(s)) if has_date => (c, h, s),
+            _ => {
+                let missing = [
+                    (credential.is_none(), SignaturePart::Credential),
+                    (signature.is_none(), SignaturePart::Signature),
+                    (signed_headers.is_none(), SignaturePart::SignedHeaders),
+                    (!has_date, SignaturePart::Date),
+                ]
+                .into_iter()
+                .filter_map(|(absent, part)| absent.then_some(part))
+                .collect();
+                return Err(SigV4Error::Incomplete {
+                    missing,
+                    authorization: header.to_owned(),
+                });
+            }
+        };
         let mut scope = credential.splitn(2, '/');
         let key_id = scope.next().unwrap_or_default();
         let scope = scope
@@ -132,14 +175,19 @@ impl SigV4Verifier {
         if (signed_at - now).whole_seconds().abs() > MAX_SKEW_SECS {
             return Err(SigV4Error::Expired);
         }
-        if !amz_date.starts_with(parts[0]) {
-            return Err(SigV4Error::Mismatch);
-        }
         let canonical = canonical_request(request, signed_headers);
         let string_to_sign = format!(
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
             hex(&Sha256::digest(canonical.as_bytes()))
         );
+        let mismatch = || SigV4Error::Mismatch {
+            canonical_request: canonical.clone(),
+            string_to_sign: string_to_sign.clone(),
+        };
+        // A scope dated another day than the request cannot verify.
+        if !amz_date.starts_with(parts[0]) {
+            return Err(mismatch());
+        }
         let mut signing_key = format!("AWS4{}", key.secret_access_key).into_bytes();
         for part in &parts {
             signing_key = hmac(&signing_key, part.as_bytes());
@@ -155,7 +203,7 @@ impl SigV4Verifier {
         if same {
             Ok(key)
         } else {
-            Err(SigV4Error::Mismatch)
+            Err(mismatch())
         }
     }
 }
@@ -424,7 +472,24 @@ mod tests {
             query: Some("Action=DeleteUser&Version=2010-05-08"),
             ..request
         };
-        assert_eq!(verifier.verify(&changed, at), Err(SigV4Error::Mismatch));
+        // The refusal carries what Sluice signed: the changed query, in canonical form.
+        let Err(SigV4Error::Mismatch {
+            canonical_request,
+            string_to_sign,
+        }) = verifier.verify(&changed, at)
+        else {
+            panic!("a changed request must not verify");
+        };
+        assert!(
+            canonical_request.starts_with("GET\n/\nAction=DeleteUser&Version=2010-05-08\n"),
+            "{canonical_request}"
+        );
+        assert!(
+            string_to_sign.starts_with(
+                "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
+            ),
+            "{string_to_sign}"
+        );
         let later = time::macros::datetime!(2015-08-30 13:36 UTC);
         assert_eq!(verifier.verify(&request, later), Err(SigV4Error::Expired));
         let unsigned = HeaderMap::new();
@@ -436,6 +501,56 @@ mod tests {
         assert_eq!(
             SigV4Verifier::default().verify(&request, at),
             Err(SigV4Error::UnknownKey)
+        );
+    }
+
+    /// A bearer token, or a SigV4 header without its date, lacks parts AWS names one by one.
+    #[test]
+    fn a_header_without_sigv4_parts_is_incomplete() {
+        let verifier = SigV4Verifier::default();
+        let at = time::macros::datetime!(2015-08-30 12:36 UTC);
+        let verify = |authorization: &str, dated: bool| {
+            let mut headers = HeaderMap::new();
+            headers.insert("authorization", authorization.parse().expect("static"));
+            if dated {
+                headers.insert("x-amz-date", "20150830T123600Z".parse().expect("static"));
+            }
+            let request = SignedRequest {
+                method: "GET",
+                raw_path: "/",
+                query: None,
+                headers: &headers,
+                body: b"",
+            };
+            verifier.verify(&request, at).map(|_| ())
+        };
+        assert_eq!(
+            verify("Bearer eyJ0eXAi", false),
+            Err(SigV4Error::Incomplete {
+                missing: vec![
+                    SignaturePart::Credential,
+                    SignaturePart::Signature,
+                    SignaturePart::SignedHeaders,
+                    SignaturePart::Date,
+                ],
+                authorization: "Bearer eyJ0eXAi".into(),
+            })
+        );
+        let signed = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00";
+        assert_eq!(
+            verify(signed, false),
+            Err(SigV4Error::Incomplete {
+                missing: vec![SignaturePart::Date],
+                authorization: signed.into(),
+            })
+        );
+        let unsigned = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host";
+        assert_eq!(
+            verify(unsigned, true),
+            Err(SigV4Error::Incomplete {
+                missing: vec![SignaturePart::Signature],
+                authorization: unsigned.into(),
+            })
         );
     }
 }
