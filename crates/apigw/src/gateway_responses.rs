@@ -36,7 +36,9 @@ impl GatewayError {
                 | SigV4Error::Incomplete { .. }
                 | SigV4Error::Malformed(_),
             ) => "INVALID_SIGNATURE",
-            GatewayError::Iam(SigV4Error::Expired) => "EXPIRED_TOKEN",
+            GatewayError::Iam(SigV4Error::Expired { .. } | SigV4Error::NotYetCurrent { .. }) => {
+                "EXPIRED_TOKEN"
+            }
             GatewayError::ApiKeyRejected => "INVALID_API_KEY",
             GatewayError::Throttled => "THROTTLED",
             GatewayError::QuotaExceeded => "QUOTA_EXCEEDED",

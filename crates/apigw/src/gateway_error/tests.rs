@@ -309,3 +309,32 @@ async fn rest_iam_refusals_name_what_the_request_lacks_or_should_have_signed() {
         r#"{"message":"Forbidden"}"#
     );
 }
+
+/// A stale or early signature names the dates, as recorded from API Gateway (aws-sdk-android#253,
+/// NickWaterton/Roomba980-Python#118: the same dates give the same text).
+#[test]
+fn rest_iam_refusals_of_stale_or_early_signatures_name_the_dates() {
+    use crate::auth::sigv4::SigV4Error;
+    let expired = GatewayError::Iam(SigV4Error::Expired {
+        signed_at: time::macros::datetime!(2017-02-12 17:59:38 UTC),
+        now: time::macros::datetime!(2017-02-15 15:00:34 UTC),
+    });
+    assert_eq!(expired.status(Dialect::Rest), 403);
+    assert_eq!(
+        expired.body(Dialect::Rest),
+        r#"{"message":"Signature expired: 20170212T175938Z is now earlier than 20170215T145534Z (20170215T150034Z - 5 min.)"}"#
+    );
+    let early = GatewayError::Iam(SigV4Error::NotYetCurrent {
+        signed_at: time::macros::datetime!(2023-08-04 00:00:00 UTC),
+        now: time::macros::datetime!(2023-08-03 17:17:33 UTC),
+    });
+    assert_eq!(
+        early.body(Dialect::Rest),
+        r#"{"message":"Signature not yet current: 20230804T000000Z is still later than 20230803T172233Z (20230803T171733Z + 5 min.)"}"#
+    );
+    let response = early.into_response(Dialect::Rest, "rid");
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+}
