@@ -31,10 +31,14 @@ impl GatewayError {
             | GatewayError::ResourcePolicyDenied { .. }
             | GatewayError::IamNotVerified => "ACCESS_DENIED",
             GatewayError::AuthorizerFailed(_) => "AUTHORIZER_FAILURE",
-            GatewayError::Iam(SigV4Error::Mismatch | SigV4Error::Malformed(_)) => {
-                "INVALID_SIGNATURE"
+            GatewayError::Iam(
+                SigV4Error::Mismatch { .. }
+                | SigV4Error::Incomplete { .. }
+                | SigV4Error::Malformed(_),
+            ) => "INVALID_SIGNATURE",
+            GatewayError::Iam(SigV4Error::Expired { .. } | SigV4Error::NotYetCurrent { .. }) => {
+                "EXPIRED_TOKEN"
             }
-            GatewayError::Iam(SigV4Error::Expired) => "EXPIRED_TOKEN",
             GatewayError::ApiKeyRejected => "INVALID_API_KEY",
             GatewayError::Throttled => "THROTTLED",
             GatewayError::QuotaExceeded => "QUOTA_EXCEEDED",

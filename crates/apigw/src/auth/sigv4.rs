@@ -12,8 +12,9 @@ use http::HeaderMap;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-/// How far a request's `X-Amz-Date` may be from now: AWS refuses signatures over 15 minutes off.
-const MAX_SKEW_SECS: i64 = 15 * 60;
+/// How far a request's `X-Amz-Date` may be from now: API Gateway and Lambda refuse signatures
+/// over 5 minutes off ("… (<now> - 5 min.)" in their refusals; S3's 15 minutes is its own).
+const MAX_SKEW: time::Duration = time::Duration::minutes(5);
 
 /// One access key Sluice accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,18 +33,57 @@ pub enum SigV4Error {
     /// No `Authorization` header: AWS's `Missing Authentication Token`.
     #[error("the request is not signed")]
     Unsigned,
-    /// The header is not a SigV4 authorization.
+    /// The header lacks SigV4's parameters (a bearer token, say) or the request its date.
+    #[error("incomplete signature: {missing:?} missing")]
+    Incomplete {
+        /// What is missing, in AWS's order.
+        missing: Vec<SignaturePart>,
+        /// The `Authorization` header as sent (AWS echoes it).
+        authorization: String,
+    },
+    /// The header is a SigV4 authorization Sluice cannot read.
     #[error("malformed Authorization header: {0}")]
     Malformed(String),
     /// The access key is not one Sluice knows.
     #[error("unknown access key")]
     UnknownKey,
-    /// The signature does not match.
+    /// The signature does not match; AWS tells the caller what it signed instead.
     #[error("signature mismatch")]
-    Mismatch,
-    /// `X-Amz-Date` is too far from now.
-    #[error("signature expired or not yet valid")]
-    Expired,
+    Mismatch {
+        /// The canonical request Sluice computed.
+        canonical_request: String,
+        /// The string to sign Sluice computed.
+        string_to_sign: String,
+    },
+    /// `X-Amz-Date` is more than [`MAX_SKEW`] before now.
+    #[error("signature expired")]
+    Expired {
+        /// `X-Amz-Date`.
+        signed_at: OffsetDateTime,
+        /// When the request arrived.
+        now: OffsetDateTime,
+    },
+    /// `X-Amz-Date` is more than [`MAX_SKEW`] after now.
+    #[error("signature not yet current")]
+    NotYetCurrent {
+        /// `X-Amz-Date`.
+        signed_at: OffsetDateTime,
+        /// When the request arrived.
+        now: OffsetDateTime,
+    },
+}
+
+/// A part of a SigV4 signature a request can lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignaturePart {
+    /// `Credential=` in the header.
+    Credential,
+    /// `Signature=` in the header.
+    Signature,
+    /// `SignedHeaders=` in the header.
+    SignedHeaders,
+    /// An `X-Amz-Date` (or `Date`) header.
+    Date,
 }
 
 /// The request parts a signature covers.
@@ -90,29 +130,46 @@ impl SigV4Verifier {
             .and_then(|v| v.to_str().ok())
             .ok_or(SigV4Error::Unsigned)?;
         let malformed = |m: &str| SigV4Error::Malformed(m.to_owned());
-        let fields = header
-            .strip_prefix("AWS4-HMAC-SHA256 ")
-            .ok_or_else(|| malformed("not AWS4-HMAC-SHA256"))?;
         let mut credential = None;
         let mut signed_headers = None;
         let mut signature = None;
-        for field in fields.split(',') {
-            let (key, value) = field
-                .trim()
-                .split_once('=')
-                .ok_or_else(|| malformed("field"))?;
-            match key {
-                "Credential" => credential = Some(value),
-                "SignedHeaders" => signed_headers = Some(value),
-                "Signature" => signature = Some(value),
-                _ => {}
+        // AWS: a header that is not `AWS4-HMAC-SHA256 …` (a bearer token) lacks every parameter.
+        if let Some(fields) = header.strip_prefix("AWS4-HMAC-SHA256 ") {
+            for field in fields.split(',') {
+                let (key, value) = field
+                    .trim()
+                    .split_once('=')
+                    .ok_or_else(|| malformed("field"))?;
+                match key {
+                    "Credential" => credential = Some(value),
+                    "SignedHeaders" => signed_headers = Some(value),
+                    "Signature" => signature = Some(value),
+                    _ => {}
+                }
             }
         }
-        let (credential, signed_headers, signature) = (
-            credential.ok_or_else(|| malformed("no Credential"))?,
-            signed_headers.ok_or_else(|| malformed("no SignedHeaders"))?,
-            signature.ok_or_else(|| malformed("no Signature"))?,
-        );
+        let has_date = ["x-amz-date", "date"]
+            .iter()
+            .any(|name| request.headers.contains_key(*name));
+        let (credential, signed_headers, signature) = match (credential, signed_headers, signature)
+        {
+            (Some(c), Some(h), Some(s)) if has_date => (c, h, s),
+            _ => {
+                let missing = [
+                    (credential.is_none(), SignaturePart::Credential),
+                    (signature.is_none(), SignaturePart::Signature),
+                    (signed_headers.is_none(), SignaturePart::SignedHeaders),
+                    (!has_date, SignaturePart::Date),
+                ]
+                .into_iter()
+                .filter_map(|(absent, part)| absent.then_some(part))
+                .collect();
+                return Err(SigV4Error::Incomplete {
+                    missing,
+                    authorization: header.to_owned(),
+                });
+            }
+        };
         let mut scope = credential.splitn(2, '/');
         let key_id = scope.next().unwrap_or_default();
         let scope = scope
@@ -129,17 +186,25 @@ impl SigV4Verifier {
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| malformed("no X-Amz-Date"))?;
         let signed_at = parse_amz_date(amz_date).ok_or_else(|| malformed("X-Amz-Date"))?;
-        if (signed_at - now).whole_seconds().abs() > MAX_SKEW_SECS {
-            return Err(SigV4Error::Expired);
+        if signed_at < now - MAX_SKEW {
+            return Err(SigV4Error::Expired { signed_at, now });
         }
-        if !amz_date.starts_with(parts[0]) {
-            return Err(SigV4Error::Mismatch);
+        if signed_at > now + MAX_SKEW {
+            return Err(SigV4Error::NotYetCurrent { signed_at, now });
         }
         let canonical = canonical_request(request, signed_headers);
         let string_to_sign = format!(
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
             hex(&Sha256::digest(canonical.as_bytes()))
         );
+        let mismatch = || SigV4Error::Mismatch {
+            canonical_request: canonical.clone(),
+            string_to_sign: string_to_sign.clone(),
+        };
+        // A scope dated another day than the request cannot verify.
+        if !amz_date.starts_with(parts[0]) {
+            return Err(mismatch());
+        }
         let mut signing_key = format!("AWS4{}", key.secret_access_key).into_bytes();
         for part in &parts {
             signing_key = hmac(&signing_key, part.as_bytes());
@@ -155,7 +220,7 @@ impl SigV4Verifier {
         if same {
             Ok(key)
         } else {
-            Err(SigV4Error::Mismatch)
+            Err(mismatch())
         }
     }
 }
@@ -184,15 +249,7 @@ pub fn sign(
     now: OffsetDateTime,
 ) {
     let (method, raw_path, body) = request;
-    let amz_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let amz_date = format_amz_date(now);
     let date = &amz_date[..8];
     let value = |text: &str| http::HeaderValue::from_str(text).ok();
     headers.remove(http::header::AUTHORIZATION);
@@ -303,6 +360,25 @@ fn decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// `at` as `20260101T000000Z` (SigV4's `X-Amz-Date` form).
+pub(crate) fn format_amz_date(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// How far off a signature's date may be ([`MAX_SKEW`]), in whole minutes, for AWS's messages.
+pub(crate) fn max_skew_minutes() -> i64 {
+    MAX_SKEW.whole_minutes()
 }
 
 /// `20260101T000000Z` (parsed by hand: the workspace builds `time` without its parser).
@@ -424,9 +500,48 @@ mod tests {
             query: Some("Action=DeleteUser&Version=2010-05-08"),
             ..request
         };
-        assert_eq!(verifier.verify(&changed, at), Err(SigV4Error::Mismatch));
-        let later = time::macros::datetime!(2015-08-30 13:36 UTC);
-        assert_eq!(verifier.verify(&request, later), Err(SigV4Error::Expired));
+        // The refusal carries what Sluice signed: the changed query, in canonical form.
+        let Err(SigV4Error::Mismatch {
+            canonical_request,
+            string_to_sign,
+        }) = verifier.verify(&changed, at)
+        else {
+            panic!("a changed request must not verify");
+        };
+        assert!(
+            canonical_request.starts_with("GET\n/\nAction=DeleteUser&Version=2010-05-08\n"),
+            "{canonical_request}"
+        );
+        assert!(
+            string_to_sign.starts_with(
+                "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
+            ),
+            "{string_to_sign}"
+        );
+        // Five minutes either way, as API Gateway and Lambda allow; a second more is refused.
+        let signed_at = time::macros::datetime!(2015-08-30 12:36 UTC);
+        for now in [
+            time::macros::datetime!(2015-08-30 12:41 UTC),
+            time::macros::datetime!(2015-08-30 12:31 UTC),
+        ] {
+            assert!(verifier.verify(&request, now).is_ok(), "{now}");
+        }
+        let later = time::macros::datetime!(2015-08-30 12:41:01 UTC);
+        assert_eq!(
+            verifier.verify(&request, later),
+            Err(SigV4Error::Expired {
+                signed_at,
+                now: later
+            })
+        );
+        let earlier = time::macros::datetime!(2015-08-30 12:30:59 UTC);
+        assert_eq!(
+            verifier.verify(&request, earlier),
+            Err(SigV4Error::NotYetCurrent {
+                signed_at,
+                now: earlier
+            })
+        );
         let unsigned = HeaderMap::new();
         let bare = SignedRequest {
             headers: &unsigned,
@@ -436,6 +551,56 @@ mod tests {
         assert_eq!(
             SigV4Verifier::default().verify(&request, at),
             Err(SigV4Error::UnknownKey)
+        );
+    }
+
+    /// A bearer token, or a SigV4 header without its date, lacks parts AWS names one by one.
+    #[test]
+    fn a_header_without_sigv4_parts_is_incomplete() {
+        let verifier = SigV4Verifier::default();
+        let at = time::macros::datetime!(2015-08-30 12:36 UTC);
+        let verify = |authorization: &str, dated: bool| {
+            let mut headers = HeaderMap::new();
+            headers.insert("authorization", authorization.parse().expect("static"));
+            if dated {
+                headers.insert("x-amz-date", "20150830T123600Z".parse().expect("static"));
+            }
+            let request = SignedRequest {
+                method: "GET",
+                raw_path: "/",
+                query: None,
+                headers: &headers,
+                body: b"",
+            };
+            verifier.verify(&request, at).map(|_| ())
+        };
+        assert_eq!(
+            verify("Bearer eyJ0eXAi", false),
+            Err(SigV4Error::Incomplete {
+                missing: vec![
+                    SignaturePart::Credential,
+                    SignaturePart::Signature,
+                    SignaturePart::SignedHeaders,
+                    SignaturePart::Date,
+                ],
+                authorization: "Bearer eyJ0eXAi".into(),
+            })
+        );
+        let signed = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00";
+        assert_eq!(
+            verify(signed, false),
+            Err(SigV4Error::Incomplete {
+                missing: vec![SignaturePart::Date],
+                authorization: signed.into(),
+            })
+        );
+        let unsigned = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host";
+        assert_eq!(
+            verify(unsigned, true),
+            Err(SigV4Error::Incomplete {
+                missing: vec![SignaturePart::Signature],
+                authorization: unsigned.into(),
+            })
         );
     }
 }

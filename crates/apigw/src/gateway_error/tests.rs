@@ -254,3 +254,87 @@ fn only_authorization_api_key_and_throttle_refusals_are_unbilled_rejections() {
         assert_eq!(error.rejection(), expected, "{error:?}");
     }
 }
+
+/// REST `AWS_IAM` refusals whose text depends on the request, in the words API Gateway's users
+/// recorded: the missing SigV4 parts then the header echoed, or what should have been signed.
+#[tokio::test]
+async fn rest_iam_refusals_name_what_the_request_lacks_or_should_have_signed() {
+    use crate::auth::sigv4::{SigV4Error, SignaturePart};
+    let bearer = GatewayError::Iam(SigV4Error::Incomplete {
+        missing: vec![
+            SignaturePart::Credential,
+            SignaturePart::Signature,
+            SignaturePart::SignedHeaders,
+            SignaturePart::Date,
+        ],
+        authorization: "Bearer eyJ0eXAi".into(),
+    });
+    let response = bearer.into_response(Dialect::Rest, "rid");
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "IncompleteSignatureException"
+    );
+    assert_eq!(
+        body_of(response).await,
+        r#"{"message":"Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=Bearer eyJ0eXAi"}"#
+    );
+    let undated = GatewayError::Iam(SigV4Error::Incomplete {
+        missing: vec![SignaturePart::Date],
+        authorization: "AWS4-HMAC-SHA256 Credential=A/x, SignedHeaders=host, Signature=0".into(),
+    });
+    assert_eq!(
+        undated.body(Dialect::Rest),
+        r#"{"message":"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=A/x, SignedHeaders=host, Signature=0"}"#
+    );
+    let mismatch = GatewayError::Iam(SigV4Error::Mismatch {
+        canonical_request: "GET\n/dev/items\n\nhost:h\n\nhost\ne3b0".into(),
+        string_to_sign:
+            "AWS4-HMAC-SHA256\n20260101T000000Z\n20260101/us-east-1/execute-api/aws4_request\nab12"
+                .into(),
+    });
+    let response = mismatch.clone().into_response(Dialect::Rest, "rid");
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+    assert_eq!(
+        body_of(response).await,
+        r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'GET\n/dev/items\n\nhost:h\n\nhost\ne3b0'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20260101T000000Z\n20260101/us-east-1/execute-api/aws4_request\nab12'\n"}"#
+    );
+    // An HTTP API answers its plain 403 whatever the reason.
+    assert_eq!(
+        mismatch.body(Dialect::HttpApi(sluice_template::PayloadFormat::V2)),
+        r#"{"message":"Forbidden"}"#
+    );
+}
+
+/// A stale or early signature names the dates, as recorded from API Gateway (aws-sdk-android#253,
+/// NickWaterton/Roomba980-Python#118: the same dates give the same text).
+#[test]
+fn rest_iam_refusals_of_stale_or_early_signatures_name_the_dates() {
+    use crate::auth::sigv4::SigV4Error;
+    let expired = GatewayError::Iam(SigV4Error::Expired {
+        signed_at: time::macros::datetime!(2017-02-12 17:59:38 UTC),
+        now: time::macros::datetime!(2017-02-15 15:00:34 UTC),
+    });
+    assert_eq!(expired.status(Dialect::Rest), 403);
+    assert_eq!(
+        expired.body(Dialect::Rest),
+        r#"{"message":"Signature expired: 20170212T175938Z is now earlier than 20170215T145534Z (20170215T150034Z - 5 min.)"}"#
+    );
+    let early = GatewayError::Iam(SigV4Error::NotYetCurrent {
+        signed_at: time::macros::datetime!(2023-08-04 00:00:00 UTC),
+        now: time::macros::datetime!(2023-08-03 17:17:33 UTC),
+    });
+    assert_eq!(
+        early.body(Dialect::Rest),
+        r#"{"message":"Signature not yet current: 20230804T000000Z is still later than 20230803T172233Z (20230803T171733Z + 5 min.)"}"#
+    );
+    let response = early.into_response(Dialect::Rest, "rid");
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+}
