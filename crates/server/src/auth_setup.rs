@@ -7,10 +7,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use sluice_apigw::auth::issuer::{cognito_issuer, IssuerError, LocalIssuer, TokenRequest};
+use sluice_apigw::auth::jwks_fetch::KeyLocation;
 use sluice_apigw::auth::jwt::{Jwks, JwtRules, JwtValidator};
 use sluice_apigw::auth::limits::{EmbeddedLimits, LimitsError};
+use sluice_apigw::auth::remote_keys::RemoteKeys;
 use sluice_apigw::auth::{AuthorizerCache, ACCOUNT_THROTTLE};
 use sluice_apigw::{GuardInputs, GuardState, Guards};
+use sluice_template::auth_model::{Authorizer, PoolRef};
 use sluice_template::Model;
 
 use crate::config::Config;
@@ -110,6 +113,13 @@ pub fn guards(
     let (pools, issuers) = external_pools(config);
     inputs.pools.extend(pools);
     inputs.issuers.extend(issuers);
+    for keys in remote_keys(model, &mut inputs) {
+        // The startup fetch runs beside readiness; a token arriving first waits for it (a few
+        // seconds at most). Each fetch ends within its own timeout, so nothing is left to stop.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { keys.prefetch().await });
+        }
+    }
     inputs.api_key_values = api_key_values(config, model, notes)?;
     inputs.credentials = credentials(config, model, notes);
     inputs.disable_authorizers = config.disable_authorizer;
@@ -130,8 +140,9 @@ pub fn guards(
 
 /// Pools outside the template whose JWKS the user put in `<state>/jwks/<pool id>.json`.
 ///
-/// AWS: API Gateway fetches a pool's keys itself; Sluice never goes to the network, so a real
-/// pool's JWKS is supplied as a file named for the pool id at the end of its ARN. The keys serve
+/// AWS: API Gateway fetches a pool's keys itself, and so does Sluice ([`remote_keys`]) unless the
+/// pool's JWKS is supplied as a file named for the pool id at the end of its ARN (offline use:
+/// the file wins). The keys serve
 /// REST authorizers (by pool ARN) and HTTP API JWT authorizers (by the pool's issuer URL).
 fn external_pools(config: &Config) -> (HashMap<String, JwtValidator>, HashMap<String, Jwks>) {
     let mut out = HashMap::new();
@@ -176,6 +187,76 @@ fn external_pools(config: &Config) -> (HashMap<String, JwtValidator>, HashMap<St
         }
     }
     (out, issuers)
+}
+
+/// Issuers the template trusts whose keys Sluice neither holds nor finds in `<state>/jwks/`:
+/// HTTP API JWT issuers (keys through `{issuer}/.well-known/openid-configuration`) and REST
+/// Cognito authorizers' pools outside the template (keys at the pool's
+/// `https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`), as API Gateway
+/// fetches them. Adds them to `inputs` and returns them, for the startup fetch. Only `https://`
+/// issuers are fetched, as on AWS; others stay without keys (their routes fail closed).
+fn remote_keys(model: &Model, inputs: &mut GuardInputs) -> Vec<Arc<RemoteKeys>> {
+    let mut out = Vec::new();
+    for authorizer in model
+        .auth
+        .apis
+        .values()
+        .flat_map(|a| a.authorizers.values())
+    {
+        match authorizer {
+            Authorizer::Jwt(j) => {
+                if inputs.issuers.contains_key(&j.issuer)
+                    || inputs.remote_issuers.contains_key(&j.issuer)
+                    || !j.issuer.starts_with("https://")
+                {
+                    continue;
+                }
+                let keys = Arc::new(RemoteKeys::new(
+                    j.issuer.clone(),
+                    KeyLocation::Discovery {
+                        issuer: j.issuer.clone(),
+                    },
+                ));
+                inputs.remote_issuers.insert(j.issuer.clone(), keys.clone());
+                out.push(keys);
+            }
+            Authorizer::Cognito(c) => {
+                for pool in &c.pools {
+                    let PoolRef::Arn(arn) = pool else { continue };
+                    if inputs.pools.contains_key(arn) {
+                        continue;
+                    }
+                    // arn:<partition>:cognito-idp:<region>:<account>:userpool/<pool id>
+                    let region = arn.split(':').nth(3).unwrap_or_default();
+                    let Some(pool_id) = arn.rsplit_once("userpool/").map(|(_, id)| id) else {
+                        continue;
+                    };
+                    if region.is_empty() || pool_id.is_empty() {
+                        continue;
+                    }
+                    let issuer = cognito_issuer(region, pool_id);
+                    let keys = Arc::new(RemoteKeys::new(
+                        issuer.clone(),
+                        KeyLocation::Jwks {
+                            url: format!("{issuer}/.well-known/jwks.json"),
+                        },
+                    ));
+                    let rules = JwtRules {
+                        issuer,
+                        audiences: Vec::new(),
+                        token_uses: vec!["id".into(), "access".into()],
+                        leeway_secs: 0,
+                    };
+                    inputs
+                        .pools
+                        .insert(arn.clone(), JwtValidator::remote(keys.clone(), rules));
+                    out.push(keys);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Access keys `AWS_IAM` routes and Function URLs accept: `<state>/credentials`, in the AWS CLI's INI format
@@ -495,6 +576,8 @@ pub fn unenforceable(config: &Config, model: &Model) -> Vec<String> {
     let (pools, issuers) = external_pools(config);
     inputs.pools.extend(pools);
     inputs.issuers.extend(issuers);
+    // Issuers whose keys would be fetched are enforceable; nothing is fetched here.
+    remote_keys(model, &mut inputs);
     let state = GuardState {
         authorizer_cache: Arc::new(AuthorizerCache::default()),
         limits: Arc::new(EmbeddedLimits::in_memory()),

@@ -21,7 +21,7 @@ use crate::http_api_event;
 
 /// The JWT authorizer: a valid token granting one of `scopes` (when any) passes; its claims go
 /// to `requestContext.authorizer`.
-pub(crate) fn jwt(
+pub(crate) async fn jwt(
     validator: &JwtValidator,
     identity: &IdentitySource,
     scopes: &[String],
@@ -36,7 +36,8 @@ pub(crate) fn jwt(
         .map(|d| d.as_secs())
         .unwrap_or_default();
     let valid = validator
-        .validate(token, now)
+        .validate_fetching(token, now)
+        .await
         .map_err(|e| GatewayError::JwtRejected(description(&e)))?;
     // `cached` in the access line: the signature was verified on an earlier request.
     ex.authorizer_cache_hit = Some(valid.signature_cached);
@@ -66,9 +67,10 @@ fn description(error: &JwtError) -> &'static str {
         JwtError::Expired => "the token has expired",
         JwtError::NotYetValid => "the token is not valid yet",
         JwtError::Issuer => "the token does not have a valid issuer",
-        JwtError::Signature | JwtError::UnknownKey(_) | JwtError::Algorithm(_) => {
-            "the token does not have a valid signature"
-        }
+        JwtError::Signature
+        | JwtError::UnknownKey(_)
+        | JwtError::Algorithm(_)
+        | JwtError::NoKeys => "the token does not have a valid signature",
         JwtError::Malformed | JwtError::TooLarge | JwtError::TokenUse | JwtError::Scope => {
             "the token is malformed"
         }

@@ -14,6 +14,8 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use super::remote_keys::RemoteKeys;
+
 /// Largest token accepted; API Gateway refuses requests whose headers exceed 10 KB long before.
 pub const MAX_TOKEN_BYTES: usize = 10 * 1024;
 
@@ -53,6 +55,9 @@ pub enum JwtError {
     /// The token grants none of the required scopes.
     #[error("required scope missing")]
     Scope,
+    /// The issuer's keys could not be fetched (the request fails closed).
+    #[error("the issuer's keys are not available")]
+    NoKeys,
 }
 
 /// Why a JWKS document could not be used.
@@ -255,6 +260,8 @@ pub struct ValidToken {
 #[derive(Debug, Clone)]
 pub struct JwtValidator {
     jwks: Jwks,
+    /// Keys fetched from the issuer; `jwks` is then unused (empty).
+    remote: Option<Arc<RemoteKeys>>,
     rules: JwtRules,
 }
 
@@ -262,7 +269,20 @@ impl JwtValidator {
     /// A validator for one issuer. Validators built from clones of one [`Jwks`] share the tokens
     /// it verified (one per route, for the same issuer).
     pub fn new(jwks: Jwks, rules: JwtRules) -> JwtValidator {
-        JwtValidator { jwks, rules }
+        JwtValidator {
+            jwks,
+            remote: None,
+            rules,
+        }
+    }
+
+    /// A validator whose keys are fetched from the issuer (see [`RemoteKeys`]).
+    pub fn remote(keys: Arc<RemoteKeys>, rules: JwtRules) -> JwtValidator {
+        JwtValidator {
+            jwks: Jwks::empty(),
+            remote: Some(keys),
+            rules,
+        }
     }
 
     /// The rules this validator applies.
@@ -282,7 +302,30 @@ impl JwtValidator {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(JwtError::TooLarge);
         }
-        let (claims, signature_cached) = self.jwks.verified_claims(token)?;
+        self.validate_with(&self.jwks, token, now)
+    }
+
+    /// [`JwtValidator::validate`], with the issuer's fetched keys when they are remote: waiting
+    /// for the first fetch, and refetching once when the token names a `kid` they lack.
+    pub async fn validate_fetching(&self, token: &str, now: u64) -> Result<ValidToken, JwtError> {
+        let Some(remote) = &self.remote else {
+            return self.validate(token, now);
+        };
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(JwtError::TooLarge);
+        }
+        let jwks = remote.keys().await.ok_or(JwtError::NoKeys)?;
+        match self.validate_with(&jwks, token, now) {
+            Err(JwtError::UnknownKey(kid)) => match remote.after_unknown_kid().await {
+                Some(fresh) => self.validate_with(&fresh, token, now),
+                None => Err(JwtError::UnknownKey(kid)),
+            },
+            other => other,
+        }
+    }
+
+    fn validate_with(&self, jwks: &Jwks, token: &str, now: u64) -> Result<ValidToken, JwtError> {
+        let (claims, signature_cached) = jwks.verified_claims(token)?;
         self.check_claims(&claims, now)?;
         Ok(ValidToken {
             claims,

@@ -4,11 +4,13 @@
 
 mod http_authorizer;
 pub mod issuer;
+pub mod jwks_fetch;
 pub mod jwt;
 pub mod limits;
 pub(crate) mod phases;
 pub mod policy;
 mod policy_values;
+pub mod remote_keys;
 pub(crate) mod resource_policy;
 pub mod response_cache;
 pub mod sigv4;
@@ -81,6 +83,9 @@ pub struct GuardInputs {
     /// Keys per issuer URL (`iss`), for HTTP API JWT authorizers: the local pools' and the
     /// external JWKS files'.
     pub issuers: HashMap<String, Jwks>,
+    /// Keys fetched from issuers Sluice does not host, by issuer URL, for HTTP API JWT
+    /// authorizers (REST pools outside the template get theirs in `pools`).
+    pub remote_issuers: HashMap<String, Arc<remote_keys::RemoteKeys>>,
     /// API key values by the key's logical id (template values or generated ones).
     pub api_key_values: HashMap<String, String>,
     /// The account-level throttle (AWS: 10,000 rps, burst 5,000).
@@ -97,6 +102,7 @@ impl Default for GuardInputs {
         GuardInputs {
             pools: HashMap::new(),
             issuers: HashMap::new(),
+            remote_issuers: HashMap::new(),
             api_key_values: HashMap::new(),
             account_throttle: ACCOUNT_THROTTLE,
             credentials: Vec::new(),
@@ -385,25 +391,32 @@ fn compile(authorizer: Option<&Authorizer>, scopes: &[String], inputs: &GuardInp
             Check::Unenforceable("the route names an authorizer the API does not define".into())
         }
         Some(Authorizer::Unenforceable(why)) => Check::Unenforceable(why.clone()),
-        Some(Authorizer::Jwt(j)) => match inputs.issuers.get(&j.issuer) {
-            Some(jwks) => Check::Jwt {
-                validator: JwtValidator::new(
-                    jwks.clone(),
-                    JwtRules {
-                        issuer: j.issuer.clone(),
-                        audiences: j.audiences.clone(),
-                        token_uses: Vec::new(),
-                        leeway_secs: 0,
-                    },
-                ),
+        Some(Authorizer::Jwt(j)) => {
+            let rules = JwtRules {
+                issuer: j.issuer.clone(),
+                audiences: j.audiences.clone(),
+                token_uses: Vec::new(),
+                leeway_secs: 0,
+            };
+            let validator = match (
+                inputs.issuers.get(&j.issuer),
+                inputs.remote_issuers.get(&j.issuer),
+            ) {
+                (Some(jwks), _) => JwtValidator::new(jwks.clone(), rules),
+                (None, Some(remote)) => JwtValidator::remote(remote.clone(), rules),
+                (None, None) => {
+                    return Check::Unenforceable(format!(
+                        "no keys for JWT issuer {} (not https://, so its keys are not fetched, as API Gateway fetches only from https:// issuers; not a Cognito pool of the template; no JWKS file in the state folder's jwks/)",
+                        j.issuer
+                    ))
+                }
+            };
+            Check::Jwt {
+                validator,
                 identity: j.identity.clone(),
                 scopes: scopes.to_vec(),
-            },
-            None => Check::Unenforceable(format!(
-                "no keys for JWT issuer {} (a Cognito pool of the template, or a pool whose JWKS file is in the state folder's jwks/)",
-                j.issuer
-            )),
-        },
+            }
+        }
         Some(Authorizer::Cognito(c)) => {
             let mut validators = Vec::new();
             for pool in &c.pools {
@@ -616,4 +629,69 @@ pub(crate) fn identity_values(
             .filter(|v| !v.is_empty())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_template::auth_model::JwtAuthorizer;
+
+    fn jwt_authorizer(issuer: &str) -> Authorizer {
+        Authorizer::Jwt(JwtAuthorizer {
+            issuer: issuer.to_owned(),
+            audiences: vec!["app".into()],
+            identity: IdentitySource::Header("Authorization".into()),
+            scopes: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn an_issuer_with_fetched_keys_is_enforced_and_one_without_keys_fails_closed() {
+        let issuer = "https://tenant.example";
+        let mut inputs = GuardInputs::default();
+        inputs.remote_issuers.insert(
+            issuer.to_owned(),
+            Arc::new(remote_keys::RemoteKeys::new(
+                issuer.to_owned(),
+                jwks_fetch::KeyLocation::Discovery {
+                    issuer: issuer.to_owned(),
+                },
+            )),
+        );
+        assert!(matches!(
+            compile(Some(&jwt_authorizer(issuer)), &[], &inputs),
+            Check::Jwt { .. }
+        ));
+        // AWS fetches keys from https:// issuers only: a plain http one is never fetched.
+        match compile(Some(&jwt_authorizer("http://tenant.example")), &[], &inputs) {
+            Check::Unenforceable(why) => assert!(why.contains("https://"), "{why}"),
+            other => panic!("expected fail-closed, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn keys_that_cannot_be_fetched_refuse_the_token() {
+        // Not https: the fetch fails at once, without the network.
+        let keys = Arc::new(remote_keys::RemoteKeys::new(
+            "http://tenant.example".into(),
+            jwks_fetch::KeyLocation::Discovery {
+                issuer: "http://tenant.example".into(),
+            },
+        ));
+        keys.prefetch().await;
+        let validator = JwtValidator::remote(
+            keys,
+            JwtRules {
+                issuer: "http://tenant.example".into(),
+                audiences: Vec::new(),
+                token_uses: Vec::new(),
+                leeway_secs: 0,
+            },
+        );
+        let err = validator
+            .validate_fetching("a.b.c", 0)
+            .await
+            .expect_err("no keys");
+        assert_eq!(err, jwt::JwtError::NoKeys);
+    }
 }

@@ -69,7 +69,7 @@ pub(crate) async fn authorize(
             let mut last = JwtError::Issuer;
             let mut valid = None;
             for validator in validators {
-                match validator.validate(token, now) {
+                match validator.validate_fetching(token, now).await {
                     Ok(v) => {
                         valid = Some(v);
                         break;
@@ -101,7 +101,7 @@ pub(crate) async fn authorize(
             validator,
             identity,
             scopes,
-        } => super::http_authorizer::jwt(validator, identity, scopes, ex),
+        } => super::http_authorizer::jwt(validator, identity, scopes, ex).await,
         Check::Lambda {
             function,
             payload: LambdaPayload::Request { identity },

@@ -1,0 +1,242 @@
+//! Fetching an issuer's public keys over HTTPS, as API Gateway does for issuers it does not host:
+//! an OIDC issuer's `{issuer}/.well-known/openid-configuration` names its `jwks_uri`; a Cognito
+//! pool publishes its keys at `{issuer}/.well-known/jwks.json`.
+//!
+//! One small client (hyper's HTTP/1 connection over rustls with the ring provider), trusting the
+//! host's roots (`rustls-native-certs`, which honours `SSL_CERT_FILE` and `SSL_CERT_DIR`). Only
+//! `https://` is spoken: AWS fetches keys from HTTPS issuers only.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+
+use super::jwt::{Jwks, JwksError};
+
+/// Longest a whole fetch (connect, handshake, request, body) may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest discovery or JWKS document read; real ones are a few KB.
+const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// Where an issuer's keys are found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyLocation {
+    /// An OIDC issuer (HTTP API JWT authorizers): its discovery document names the `jwks_uri`.
+    Discovery {
+        /// The issuer URL (the tokens' `iss`).
+        issuer: String,
+    },
+    /// A JWKS document's own URL (a Cognito pool's `…/.well-known/jwks.json`).
+    Jwks {
+        /// The document's URL.
+        url: String,
+    },
+}
+
+impl KeyLocation {
+    /// The URL fetched first, for messages.
+    pub fn url(&self) -> String {
+        match self {
+            KeyLocation::Discovery { issuer } => discovery_url(issuer),
+            KeyLocation::Jwks { url } => url.clone(),
+        }
+    }
+}
+
+/// Why an issuer's keys could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum JwksFetchError {
+    /// Not an `https://` URL (API Gateway fetches keys only over HTTPS).
+    #[error("{0} is not an https:// URL (API Gateway fetches keys from https:// issuers only)")]
+    NotHttps(String),
+    /// The host's trust roots could not be loaded.
+    #[error("no trusted root certificates (set SSL_CERT_FILE to a CA bundle)")]
+    NoRoots,
+    /// Connecting, the TLS handshake or the exchange failed.
+    #[error("{url}: {message}")]
+    Connect {
+        /// The URL.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The fetch took longer than its limit.
+    #[error("{0}: timed out")]
+    Timeout(String),
+    /// The server answered with a status other than 2xx.
+    #[error("{url}: HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// Its status.
+        status: u16,
+    },
+    /// The discovery document is not JSON or has no string `jwks_uri`.
+    #[error("{0}: no jwks_uri in the OpenID configuration")]
+    Discovery(String),
+    /// The key set is not a usable JWKS.
+    #[error("{url}: {source}")]
+    Jwks {
+        /// The URL.
+        url: String,
+        /// Why it is not usable.
+        source: JwksError,
+    },
+}
+
+/// Fetches the keys at `location`: the discovery document first when it is an OIDC issuer.
+pub async fn fetch_jwks(location: &KeyLocation) -> Result<Jwks, JwksFetchError> {
+    let jwks_url = match location {
+        KeyLocation::Jwks { url } => url.clone(),
+        KeyLocation::Discovery { issuer } => {
+            let url = discovery_url(issuer);
+            let body = get(&url).await?;
+            serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|doc| doc.get("jwks_uri")?.as_str().map(str::to_owned))
+                .ok_or(JwksFetchError::Discovery(url))?
+        }
+    };
+    let body = get(&jwks_url).await?;
+    Jwks::from_json(&body).map_err(|source| JwksFetchError::Jwks {
+        url: jwks_url,
+        source,
+    })
+}
+
+/// `{issuer}/.well-known/openid-configuration` (OIDC Discovery 1.0 §4: a trailing `/` of the
+/// issuer is dropped first).
+fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
+}
+
+/// One HTTPS GET; the body of a 2xx answer.
+async fn get(url: &str) -> Result<Bytes, JwksFetchError> {
+    match tokio::time::timeout(FETCH_TIMEOUT, get_unbounded(url)).await {
+        Ok(result) => result,
+        Err(_) => Err(JwksFetchError::Timeout(url.to_owned())),
+    }
+}
+
+async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
+    let failed = |message: String| JwksFetchError::Connect {
+        url: url.to_owned(),
+        message,
+    };
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| JwksFetchError::NotHttps(url.to_owned()))?;
+    if uri.scheme() != Some(&http::uri::Scheme::HTTPS) {
+        return Err(JwksFetchError::NotHttps(url.to_owned()));
+    }
+    let host = uri
+        .host()
+        .ok_or_else(|| JwksFetchError::NotHttps(url.to_owned()))?;
+    // `[::1]` names the address without its brackets.
+    let bare_host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri.port_u16().unwrap_or(443);
+    let server_name = rustls::pki_types::ServerName::try_from(bare_host.clone())
+        .map_err(|e| failed(e.to_string()))?;
+    let tcp = tokio::net::TcpStream::connect((bare_host.as_str(), port))
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let tls = tokio_rustls::TlsConnector::from(client_config()?)
+        .connect(server_name, tcp)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    // The connection is driven beside the request and ends with it (dropped with `sender`).
+    let driver = tokio::spawn(connection);
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
+    let request = http::Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
+        .header(http::header::HOST, authority)
+        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::USER_AGENT, "sluice")
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| failed(e.to_string()))?;
+    let result = async {
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(JwksFetchError::Status {
+                url: url.to_owned(),
+                status: response.status().as_u16(),
+            });
+        }
+        let body = Limited::new(response.into_body(), MAX_DOCUMENT_BYTES)
+            .collect()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        Ok(body.to_bytes())
+    }
+    .await;
+    driver.abort();
+    result
+}
+
+/// The TLS settings, built once: ring's provider and the host's trust roots.
+fn client_config() -> Result<Arc<rustls::ClientConfig>, JwksFetchError> {
+    static CONFIG: OnceLock<Option<Arc<rustls::ClientConfig>>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let mut roots = rustls::RootCertStore::empty();
+            let found = rustls_native_certs::load_native_certs();
+            for error in &found.errors {
+                tracing::debug!("trust roots: {error}");
+            }
+            let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+            if added == 0 {
+                return None;
+            }
+            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .ok()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            Some(Arc::new(config))
+        })
+        .clone()
+        .ok_or(JwksFetchError::NoRoots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_https_urls_are_fetched() {
+        let location = KeyLocation::Discovery {
+            issuer: "http://issuer.example".into(),
+        };
+        let err = fetch_jwks(&location).await.expect_err("plain http");
+        assert!(matches!(err, JwksFetchError::NotHttps(_)), "{err}");
+        assert!(err.to_string().contains("https://"), "{err}");
+    }
+
+    #[test]
+    fn discovery_url_drops_a_trailing_slash() {
+        let location = KeyLocation::Discovery {
+            issuer: "https://tenant.example/".into(),
+        };
+        assert_eq!(
+            location.url(),
+            "https://tenant.example/.well-known/openid-configuration"
+        );
+    }
+}
