@@ -34,6 +34,7 @@ mod limits_redis;
 mod logs;
 mod logs_aws_cli;
 mod mapping;
+mod oidc_issuer;
 mod parameter_mapping;
 mod provisioned;
 mod reload;

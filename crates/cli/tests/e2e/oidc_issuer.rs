@@ -1,0 +1,324 @@
+//! An HTTP API JWT authorizer whose issuer is not a Cognito pool of the template (Auth0, Okta, any
+//! OIDC issuer): Sluice fetches the issuer's keys over HTTPS through its discovery document, as
+//! API Gateway does, refetches them when a token names a new `kid`, and fails closed (401, one
+//! warning) when they cannot be fetched. The issuer is a small python HTTPS server on loopback
+//! with a certificate from a CA the test makes; the binary trusts it through `SSL_CERT_FILE`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::{json, Value};
+use sluice_testkit::{fresh_dir, Server};
+
+use crate::http_auth::call;
+use crate::sluice;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/oidc-issuer")
+        .join(name)
+}
+
+/// Runs `openssl <args…>` in `dir`; its stdout.
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A CA (`ca.pem`) and a server certificate it signed for `localhost` and `127.0.0.1`
+/// (`server.pem`, `server.key`), in `dir`.
+fn make_certificates(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Sluice Test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("writing server.ext");
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+}
+
+/// An RSA signing key of the issuer, `<name>.pem` in `dir`, and its public JWK.
+fn signing_key(dir: &Path, name: &str) -> Value {
+    let file = format!("{name}.pem");
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            &file,
+        ],
+    );
+    let modulus = openssl(dir, &["rsa", "-in", &file, "-noout", "-modulus"]);
+    let hex = modulus.trim().trim_start_matches("Modulus=");
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex modulus"))
+        .collect();
+    json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": name,
+           "n": URL_SAFE_NO_PAD.encode(bytes), "e": "AQAB"})
+}
+
+/// An RS256 token with `kid`, signed by the key in `<key>.pem`.
+fn sign(dir: &Path, key: &str, kid: &str, claims: &Value) -> String {
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    std::fs::write(dir.join("input"), &input).expect("writing the signing input");
+    openssl(
+        dir,
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            &format!("{key}.pem"),
+            "-out",
+            "signature",
+            "input",
+        ],
+    );
+    let signature = std::fs::read(dir.join("signature")).expect("reading the signature");
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+fn claims(issuer: &str, sub: &str) -> Value {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    json!({"iss": issuer, "aud": "sluice-tests", "sub": sub, "iat": now, "exp": now + 3600,
+           "email": format!("{sub}@example.com")})
+}
+
+fn write_jwks(dir: &Path, keys: &[&Value]) {
+    std::fs::write(dir.join("jwks.json"), json!({ "keys": keys }).to_string())
+        .expect("writing jwks.json");
+}
+
+/// The python issuer, killed when dropped.
+struct Issuer {
+    child: Child,
+    url: String,
+}
+
+impl Issuer {
+    fn start(dir: &Path) -> Issuer {
+        let mut child = Command::new("python3")
+            .arg(fixture("issuer.py"))
+            .arg(dir)
+            .arg(dir.join("server.pem"))
+            .arg(dir.join("server.key"))
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting the python issuer");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port = loop {
+            if let Ok(port) = std::fs::read_to_string(dir.join("port")) {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the python issuer exited: {status}");
+            }
+            assert!(Instant::now() < deadline, "the python issuer did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Issuer {
+            child,
+            url: format!("https://localhost:{}", port.trim()),
+        }
+    }
+}
+
+impl Drop for Issuer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sluice(issuer: &str, ca: &Path) -> Server {
+    Server::start_with_env(
+        sluice(),
+        &fixture("template.yaml"),
+        &["--parameter-overrides", &format!("Issuer={issuer}")],
+        &[("SSL_CERT_FILE", ca.as_os_str())],
+    )
+}
+
+const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
+
+#[test]
+fn jwt_authorizer_fetches_an_oidc_issuers_keys_over_https_and_refetches_on_a_new_kid() {
+    let dir = fresh_dir("oidc-issuer");
+    make_certificates(&dir);
+    let first = signing_key(&dir, "key-1");
+    let second = signing_key(&dir, "key-2");
+    write_jwks(&dir, &[&first]);
+    let issuer = Issuer::start(&dir);
+    let server = start_sluice(&issuer.url, &dir.join("ca.pem"));
+
+    // Possibly before the startup fetch has finished: the request waits for it.
+    let token = sign(&dir, "key-1", "key-1", &claims(&issuer.url, "ada"));
+    let bearer = format!("Bearer {token}");
+    let (status, _, body) = call(&server, "/me", &[("Authorization", &bearer)]);
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json body");
+    let claims_seen = &body["authorizer"]["jwt"]["claims"];
+    assert_eq!(claims_seen["sub"], "ada", "{body}");
+    assert_eq!(claims_seen["email"], "ada@example.com", "{body}");
+    assert_eq!(claims_seen["iss"], issuer.url.as_str(), "{body}");
+
+    // Signed by a key the issuer does not publish, under the published key's kid.
+    let forged = sign(&dir, "key-2", "key-1", &claims(&issuer.url, "mallory"));
+    let (status, challenge, body) = call(
+        &server,
+        "/me",
+        &[("Authorization", &format!("Bearer {forged}"))],
+    );
+    assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
+    assert!(
+        challenge
+            .as_deref()
+            .is_some_and(|c| c.contains("invalid_token")),
+        "{challenge:?}"
+    );
+    // The good token with its payload changed.
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = URL_SAFE_NO_PAD.encode(claims(&issuer.url, "root").to_string());
+    let (status, _, body) = call(
+        &server,
+        "/me",
+        &[("Authorization", &format!("Bearer {}", parts.join(".")))],
+    );
+    assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
+
+    // The issuer rotates: the new key is published, then used. Its kid is unknown to the cached
+    // keys, so Sluice fetches them again.
+    write_jwks(&dir, &[&first, &second]);
+    let rotated = sign(&dir, "key-2", "key-2", &claims(&issuer.url, "grace"));
+    let (status, _, body) = call(
+        &server,
+        "/me",
+        &[("Authorization", &format!("Bearer {rotated}"))],
+    );
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("json body");
+    assert_eq!(body["authorizer"]["jwt"]["claims"]["sub"], "grace");
+    // The first key still verifies.
+    assert_eq!(call(&server, "/me", &[("Authorization", &bearer)]).0, 200);
+}
+
+#[test]
+fn jwt_authorizer_fails_closed_with_one_warning_when_the_issuer_is_unreachable() {
+    let dir = fresh_dir("oidc-issuer-down");
+    make_certificates(&dir);
+    signing_key(&dir, "key-1");
+    // A port nothing listens on any more: the issuer is down before Sluice starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("binding a port")
+        .port();
+    let issuer = format!("https://localhost:{port}");
+    let server = start_sluice(&issuer, &dir.join("ca.pem"));
+
+    let token = sign(&dir, "key-1", "key-1", &claims(&issuer, "ada"));
+    for _ in 0..3 {
+        let (status, _, body) = call(
+            &server,
+            "/me",
+            &[("Authorization", &format!("Bearer {token}"))],
+        );
+        assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
+    }
+    let warning = server
+        .wait_for_log("keys could not be fetched")
+        .expect("a warning about the issuer's keys");
+    assert!(warning.contains(&issuer), "{warning}");
+    let warnings = server
+        .logs()
+        .iter()
+        .filter(|l| l.contains("keys could not be fetched"))
+        .count();
+    assert_eq!(warnings, 1, "{:#?}", server.logs());
+    assert!(
+        !server
+            .logs()
+            .iter()
+            .any(|l| l.contains("[EchoFunction] START")),
+        "the function must not run"
+    );
+}
