@@ -9,14 +9,20 @@
 //! against the error's `errorMessage`, the default one on success; DynamoDB and MOCK: against the
 //! status code), its template renders the body (none: the output passes through) and its
 //! `responseParameters` set headers.
+//!
+//! Both sides convert payloads as `contentHandling` and the binary media types say (AWS docs,
+//! "Content type conversions in API Gateway"): `CONVERT_TO_TEXT` base64-encodes a binary body,
+//! `CONVERT_TO_BINARY` base64-decodes a text one; a binary request body cannot feed a template,
+//! and the response converts what the template made.
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 use sluice_aws_env::AwsEnv;
-use sluice_template::{Integration, IntegrationResponse, Mapping, Passthrough};
+use sluice_template::{ContentHandling, Integration, IntegrationResponse, Mapping, Passthrough};
 
 use crate::api::Api;
 use crate::exchange::Exchange;
@@ -87,9 +93,22 @@ pub(crate) async fn integrate(
     let context = serde_json::to_value(&event.request_context)
         .map_err(|e| GatewayError::Internal(format!("$context: {e}")))?;
     let stage_variables = &api.stage.stage_variables;
-    let body = String::from_utf8_lossy(&ex.body);
+    let binary_media = &api.stage.binary_media_types;
+    let (request_body, binary) = convert_request(
+        &ex.body,
+        binary_media.matches_content_type(ex.header("content-type").as_deref()),
+        mapping.content_handling,
+    )?;
+    let body = String::from_utf8_lossy(&request_body);
     let mut response_context = None;
     let payload = match request_template(ex, mapping)? {
+        // AWS: a binary payload cannot be transformed (serverless-application-model#1344: SAM's
+        // CORS MOCK under `*/*` binary media types answers 500 "Unable to transform request").
+        Some(_) if binary => {
+            return Err(GatewayError::MappingFailed(
+                "Unable to transform request (a binary body and a request template; set contentHandling to CONVERT_TO_TEXT)".into(),
+            ))
+        }
         Some(template) => {
             let input = MappingInput::new(&body, &params, &context, stage_variables);
             let payload = input
@@ -104,9 +123,9 @@ pub(crate) async fn integrate(
                 entries.insert("requestOverride".to_owned(), overrides);
                 response_context = Some(serde_json::Value::Object(entries));
             }
-            payload
+            Bytes::from(payload)
         }
-        None => body.clone().into_owned(),
+        None => request_body.clone(),
     };
     let context = response_context.unwrap_or(context);
     let rules = match target {
@@ -129,7 +148,7 @@ pub(crate) async fn integrate(
         }
         Target::Mock => Output {
             body: String::new(),
-            selector: Some(mock_status(&payload).ok_or_else(|| {
+            selector: Some(mock_status(&String::from_utf8_lossy(&payload)).ok_or_else(|| {
                 GatewayError::MappingFailed(
                     "Unable to parse statusCode. It should be an integer that is defined in the request template."
                         .into(),
@@ -152,6 +171,13 @@ pub(crate) async fn integrate(
         ),
         None => ("application/json".to_owned(), output.body.clone()),
     };
+    // The conversion is the last step, on what the template made: a MOCK's or a Lambda's
+    // template may write the base64 text that `CONVERT_TO_BINARY` turns into the image.
+    let body = convert_response(
+        body,
+        binary_media.matches_accept(ex.header("accept").as_deref()),
+        chosen.content_handling,
+    )?;
     let mapped = response_headers(chosen, &output.body, stage_variables, &context);
     // AWS: a `method.response.header.Content-Type` mapping replaces the template's content type
     // (LocalStack's AWS-validated `test_apigateway_header_remapping_aws[AWS]` sends only the
@@ -173,7 +199,7 @@ pub(crate) async fn integrate(
     }
     let status = StatusCode::from_u16(overrides.status.unwrap_or(chosen.status_code))
         .map_err(|e| GatewayError::MappingFailed(e.to_string()))?;
-    crate::response_parts::assemble(status, pairs, Bytes::from(body), "application/json", rules)
+    crate::response_parts::assemble(status, pairs, body, "application/json", rules)
         .map_err(GatewayError::MappingFailed)
 }
 
@@ -193,10 +219,10 @@ enum Target<'a> {
 async fn call_dynamodb(
     services: &dyn CallService,
     action: &str,
-    payload: String,
+    payload: Bytes,
     timeout: Duration,
 ) -> Result<Output, GatewayError> {
-    let call = services.dynamodb(action, Bytes::from(payload));
+    let call = services.dynamodb(action, payload);
     let answer = tokio::time::timeout(timeout, call)
         .await
         .map_err(|_| GatewayError::IntegrationTimedOut)?;
@@ -310,15 +336,15 @@ fn static_parameter(
 /// `X-Amz-Invocation-Type` Lambda is sent; none: `RequestResponse`) says.
 async fn invoke(
     function: &str,
-    payload: String,
+    payload: Bytes,
     kind: Option<&str>,
     backend: Backend<'_>,
 ) -> Result<Output, GatewayError> {
     // Lambda's Invoke takes JSON; an empty passthrough body is sent as `{}`.
-    let payload = if payload.trim().is_empty() {
+    let payload = if payload.iter().all(u8::is_ascii_whitespace) {
         Bytes::from_static(b"{}")
     } else {
-        Bytes::from(payload)
+        payload
     };
     // AWS: Lambda answers `Event` with 202 and `DryRun` with 204, both with an empty body and no
     // function error, so the default integration response maps them (its status; the empty body
@@ -390,6 +416,71 @@ fn rejected(error: InvokeError) -> GatewayError {
             String::from_utf8_lossy(&payload)
         )),
     }
+}
+
+/// The integration request's body as the request's content type (`binary`: it matches a binary
+/// media type) and `contentHandling` make it, and whether it is binary (AWS docs, "Content type
+/// conversions in API Gateway", request table): `CONVERT_TO_TEXT` base64-encodes a binary body,
+/// `CONVERT_TO_BINARY` base64-decodes a text one (a 500 when it is not base64), else it passes.
+fn convert_request(
+    body: &Bytes,
+    binary: bool,
+    handling: ContentHandling,
+) -> Result<(Bytes, bool), GatewayError> {
+    match (binary, handling) {
+        (true, ContentHandling::ConvertToText) => {
+            let text = base64::engine::general_purpose::STANDARD.encode(body);
+            Ok((Bytes::from(text), false))
+        }
+        (false, ContentHandling::ConvertToBinary) => match decode_base64(body) {
+            Some(bytes) => Ok((Bytes::from(bytes), true)),
+            None => Err(GatewayError::MappingFailed(
+                "contentHandling CONVERT_TO_BINARY: the request body is not base64".into(),
+            )),
+        },
+        (binary, _) => Ok((body.clone(), binary)),
+    }
+}
+
+/// The method response's body from the integration response's mapped text (a Lambda's JSON, a
+/// DynamoDB answer or a template's output; Sluice's integrations answer text) (AWS docs, "Content
+/// type conversions in API Gateway", response table, text rows): `CONVERT_TO_BINARY` decodes it,
+/// `CONVERT_TO_TEXT` keeps it, and unset decodes it only when the first `Accept` type is a binary
+/// media type (`binary_accept`). Not base64: a 500.
+fn convert_response(
+    text: String,
+    binary_accept: bool,
+    handling: ContentHandling,
+) -> Result<Bytes, GatewayError> {
+    let decode = match handling {
+        ContentHandling::ConvertToBinary => true,
+        ContentHandling::ConvertToText => false,
+        ContentHandling::Passthrough => binary_accept,
+    };
+    if !decode {
+        return Ok(Bytes::from(text));
+    }
+    decode_base64(text.as_bytes())
+        .map(Bytes::from)
+        .ok_or_else(|| {
+            GatewayError::MappingFailed(
+                "the integration response is not base64, so it cannot be converted to binary"
+                    .into(),
+            )
+        })
+}
+
+/// Base64 decoding that skips characters outside the alphabet, as the MIME decoders of Java and
+/// Python do (LocalStack's `convert_body` uses Python's `b64decode`): a Lambda's JSON string
+/// output `"aGk="` decodes without its quotes, line-wrapped base64 without its line breaks.
+/// `None` when what remains is not base64 (wrong length or padding).
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    let kept: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(kept).ok()
 }
 
 /// MOCK: the integer `statusCode` the rendered request template names, as text; `None` when it
@@ -577,6 +668,66 @@ mod tests {
             ..Mapping::default()
         };
         assert_eq!(invocation_type(&other, &params, &vars, &context), None);
+    }
+
+    #[test]
+    fn request_bodies_convert_as_the_docs_table_says() {
+        use ContentHandling::{ConvertToBinary, ConvertToText, Passthrough};
+        let png = Bytes::from_static(b"\x89PNG\r\n\x1a\n");
+        let text = Bytes::from_static(b"iVBORw0KGgo=");
+        // (body, its content type is binary, contentHandling) → (integration body, binary)
+        let rows = [
+            (&text, false, Passthrough, Ok((text.clone(), false))),
+            (&text, false, ConvertToText, Ok((text.clone(), false))),
+            (&text, false, ConvertToBinary, Ok((png.clone(), true))),
+            (&png, true, Passthrough, Ok((png.clone(), true))),
+            (&png, true, ConvertToBinary, Ok((png.clone(), true))),
+            (&png, true, ConvertToText, Ok((text.clone(), false))),
+            // Text that is not base64 cannot become binary: a configuration error, 500.
+            (
+                &Bytes::from_static(b"not base64!"),
+                false,
+                ConvertToBinary,
+                Err(()),
+            ),
+        ];
+        for (body, binary, handling, expected) in rows {
+            let got = convert_request(body, binary, handling).map_err(|_| ());
+            assert_eq!(got, expected, "{body:?} binary={binary} {handling:?}");
+        }
+    }
+
+    #[test]
+    fn response_payloads_convert_as_the_docs_table_says() {
+        use ContentHandling::{ConvertToBinary, ConvertToText, Passthrough};
+        let decoded = |payload: &str, accept: bool, handling| {
+            convert_response(payload.to_owned(), accept, handling)
+                .map(|body| (body != payload.as_bytes()).then_some(body))
+        };
+        let hi = Some(Bytes::from_static(b"hi"));
+        // A text Accept: only CONVERT_TO_BINARY decodes.
+        assert_eq!(decoded("aGk=", false, Passthrough).ok(), Some(None));
+        assert_eq!(decoded("aGk=", false, ConvertToText).ok(), Some(None));
+        assert_eq!(
+            decoded("aGk=", false, ConvertToBinary).ok(),
+            Some(hi.clone())
+        );
+        // A binary Accept: decoded unless CONVERT_TO_TEXT.
+        assert_eq!(decoded("aGk=", true, Passthrough).ok(), Some(hi.clone()));
+        assert_eq!(
+            decoded("aGk=", true, ConvertToBinary).ok(),
+            Some(hi.clone())
+        );
+        assert_eq!(decoded("aGk=", true, ConvertToText).ok(), Some(None));
+        // A Lambda's JSON string output decodes without its quotes; wrapped lines too.
+        assert_eq!(decoded("\"aGk=\"", false, ConvertToBinary).ok(), Some(hi));
+        assert_eq!(
+            decode_base64(b"aGVs\nbG8=").as_deref(),
+            Some(b"hello".as_slice())
+        );
+        // Not base64: a 500.
+        assert!(decoded(r#"{"a": 1}"#, false, ConvertToBinary).is_err());
+        assert!(decoded("abc", true, Passthrough).is_err());
     }
 
     #[test]

@@ -96,6 +96,7 @@ fn dynamodb_mapping() -> Mapping {
                     "application/json",
                     r#"{"id": "$input.path('$.Item.id.S')"}"#,
                 )]),
+                content_handling: Default::default(),
                 response_parameters: BTreeMap::new(),
             },
             IntegrationResponse {
@@ -105,9 +106,11 @@ fn dynamodb_mapping() -> Mapping {
                     "application/json",
                     r#"{"error": "$input.path('$.message')"}"#,
                 )]),
+                content_handling: Default::default(),
                 response_parameters: BTreeMap::new(),
             },
         ],
+        content_handling: Default::default(),
         request_parameters: BTreeMap::new(),
     }
 }
@@ -134,6 +137,7 @@ fn lambda_mapping(passthrough: Passthrough) -> Mapping {
                     "application/json",
                     r#"{"message": "$input.path('$.greeting')"}"#,
                 )]),
+                content_handling: Default::default(),
                 response_parameters: [
                     ("method.response.header.X-Mapped", "'yes'"),
                     ("method.response.header.WWW-Authenticate", "'Basic'"),
@@ -149,9 +153,11 @@ fn lambda_mapping(passthrough: Passthrough) -> Mapping {
                     "application/json",
                     r#"{"error": "$util.escapeJavaScript($input.path('$.errorMessage'))"}"#,
                 )]),
+                content_handling: Default::default(),
                 response_parameters: BTreeMap::new(),
             },
         ],
+        content_handling: Default::default(),
         request_parameters: BTreeMap::new(),
     }
 }
@@ -182,6 +188,7 @@ fn api() -> RestApi {
                     "application/json",
                     r##"{"mocked": true, "id": "$input.params('id')"}#if($input.params('id') == "teapot")#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Brew = "no")#end"##,
                 )]),
+                content_handling: Default::default(),
                 response_parameters: [
                     ("method.response.header.WWW-Authenticate", "'Basic'"),
                     ("method.response.header.Server", "'mock'"),
@@ -193,6 +200,7 @@ fn api() -> RestApi {
                 selection_pattern: Some("404".into()),
                 status_code: 404,
                 response_templates: templates(&[("application/json", r#"{"mocked": "missing"}"#)]),
+                content_handling: Default::default(),
                 response_parameters: [(
                     "method.response.header.Content-Type".to_owned(),
                     "'application/problem+json'".to_owned(),
@@ -200,6 +208,7 @@ fn api() -> RestApi {
                 .into(),
             },
         ],
+        content_handling: Default::default(),
         request_parameters: BTreeMap::new(),
     };
     // A MOCK passing data from its request template to its response template through
@@ -224,8 +233,10 @@ fn api() -> RestApi {
 {"answer": "other"}
 #end"#,
             )]),
+            content_handling: Default::default(),
             response_parameters: BTreeMap::new(),
         }],
+        content_handling: Default::default(),
         request_parameters: BTreeMap::new(),
     };
     let mut carry_route = route("GET", "/carry/{code}", Integration::Mock(carry));
@@ -239,15 +250,18 @@ fn api() -> RestApi {
                 selection_pattern: None,
                 status_code: 200,
                 response_templates: templates(&[("application/json", r#"{"raw": true}"#)]),
+                content_handling: Default::default(),
                 response_parameters: BTreeMap::new(),
             },
             IntegrationResponse {
                 selection_pattern: Some("20[1-9]".into()),
                 status_code: 201,
                 response_templates: BTreeMap::new(),
+                content_handling: Default::default(),
                 response_parameters: BTreeMap::new(),
             },
         ],
+        content_handling: Default::default(),
         request_parameters: BTreeMap::new(),
     };
     let mut raw_route = route("POST", "/mock-raw", Integration::Mock(raw));

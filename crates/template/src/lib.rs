@@ -54,11 +54,11 @@ pub use model::{
     ResourcePolicy, SetQualifier,
 };
 pub use model::{
-    Code, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth, GatewayResponse,
-    HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse, InvokeMode, MapAction,
-    MapTarget, Mapping, MappingValue, Model, ParameterMap, ParameterMapping, Passthrough,
-    PayloadFormat, RequestValidation, ResponseMapping, RestApi, Route, Source, StartingPosition,
-    StreamMapping, Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
+    Code, ContentHandling, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth,
+    GatewayResponse, HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse,
+    InvokeMode, MapAction, MapTarget, Mapping, MappingValue, Model, ParameterMap, ParameterMapping,
+    Passthrough, PayloadFormat, RequestValidation, ResponseMapping, RestApi, Route, Source,
+    StartingPosition, StreamMapping, Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

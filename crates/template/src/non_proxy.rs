@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
-use crate::model::{Function, Integration, IntegrationResponse, Mapping, Passthrough};
+use crate::model::{
+    ContentHandling, Function, Integration, IntegrationResponse, Mapping, Passthrough,
+};
 use crate::openapi::function_name_of;
 use crate::yaml_tree::{Kind, Node};
 
@@ -32,6 +34,7 @@ struct Keys {
     response_templates: &'static str,
     response_parameters: &'static str,
     request_parameters: &'static str,
+    content_handling: &'static str,
 }
 
 const OPENAPI: Keys = Keys {
@@ -43,6 +46,7 @@ const OPENAPI: Keys = Keys {
     response_templates: "responseTemplates",
     response_parameters: "responseParameters",
     request_parameters: "requestParameters",
+    content_handling: "contentHandling",
 };
 
 const CLOUDFORMATION: Keys = Keys {
@@ -54,6 +58,7 @@ const CLOUDFORMATION: Keys = Keys {
     response_templates: "ResponseTemplates",
     response_parameters: "ResponseParameters",
     request_parameters: "RequestParameters",
+    content_handling: "ContentHandling",
 };
 
 /// Reads the integration of one route. `route` (`GET /items`) names it in the warning for a type
@@ -212,6 +217,7 @@ fn mapping(reader: &Reader<'_, '_>, keys: &Keys, openapi: bool) -> Result<Mappin
         passthrough,
         responses,
         request_parameters,
+        content_handling: reader.content_handling(keys.content_handling)?,
     })
 }
 
@@ -259,6 +265,7 @@ fn integration_response(
         status_code,
         response_templates: reader.templates(keys.response_templates)?,
         response_parameters,
+        content_handling: reader.content_handling(keys.content_handling)?,
     })
 }
 
@@ -274,6 +281,24 @@ impl Reader<'_, '_> {
         match self.node.get(key) {
             Some(node) => self.resolver.eval_string(node, &join_path(self.path, key)),
             None => Ok(None),
+        }
+    }
+
+    /// `contentHandling`: unset passes the body through; AWS's API refuses any other value than
+    /// its two conversions (`BadRequestException` from PutIntegration / PutIntegrationResponse).
+    fn content_handling(&self, key: &str) -> Result<ContentHandling, TemplateError> {
+        let Some(text) = self.string(key)? else {
+            return Ok(ContentHandling::Passthrough);
+        };
+        match text.as_str() {
+            "CONVERT_TO_TEXT" => Ok(ContentHandling::ConvertToText),
+            "CONVERT_TO_BINARY" => Ok(ContentHandling::ConvertToBinary),
+            _ => Err(self.resolver.error_hint(
+                self.node.get(key).unwrap_or(self.node),
+                &join_path(self.path, key),
+                format!("{text:?} is not a content handling strategy"),
+                Some("use CONVERT_TO_TEXT or CONVERT_TO_BINARY, or leave it out to pass the body through".into()),
+            )),
         }
     }
 

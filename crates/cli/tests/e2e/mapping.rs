@@ -313,3 +313,177 @@ fn dynamodb_actions_run_against_the_store_handlers_use() {
         r#"{"failed": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"}"#
     );
 }
+
+/// The first bytes of a PNG: its signature and IHDR chunk (`\x89` alone is not UTF-8, so any
+/// lossy text step on the way would show).
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
+/// [`PNG`] in base64.
+const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ";
+
+/// Non-proxy methods converting binary payloads as `contentHandling` and the binary media types
+/// say (AWS docs, "Content type conversions in API Gateway").
+const CONTENT_HANDLING: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Upload:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"received": event}
+  Picture:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      BinaryMediaTypes: [image~1png]
+      DefinitionBody:
+        openapi: '3.0.1'
+        info: {title: images, version: '1'}
+        paths:
+          /upload:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Upload.Arn}/invocations
+                contentHandling: CONVERT_TO_TEXT
+                requestTemplates:
+                  image/png: '{"image": "$input.body", "type": "$input.params(''Content-Type'')"}'
+                responses:
+                  default: {statusCode: 200}
+          /upload-unconverted:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Upload.Arn}/invocations
+                requestTemplates:
+                  image/png: '{"image": "$input.body"}'
+                responses:
+                  default: {statusCode: 200}
+          /picture:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Picture.Arn}/invocations
+                responses:
+                  default:
+                    statusCode: 200
+                    contentHandling: CONVERT_TO_BINARY
+                    responseParameters:
+                      method.response.header.Content-Type: "'image/png'"
+          /picture-as-accepted:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Picture.Arn}/invocations
+                responses:
+                  default: {statusCode: 200}
+          /pixel:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '{"statusCode": 200}'
+                responses:
+                  default:
+                    statusCode: 200
+                    contentHandling: CONVERT_TO_BINARY
+                    responseParameters:
+                      method.response.header.Content-Type: "'image/png'"
+                    responseTemplates:
+                      application/json: iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ
+"#;
+
+#[test]
+fn content_handling_converts_binary_payloads_both_ways() {
+    use base64::Engine as _;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD.encode(PNG),
+        PNG_BASE64
+    );
+    let dir = sluice_testkit::fresh_dir("content-handling");
+    std::fs::write(dir.join("template.yaml"), CONTENT_HANDLING).unwrap();
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let http = client();
+
+    // CONVERT_TO_TEXT: the PNG's bytes reach the request template, and so the function, as
+    // base64 in `$input.body`.
+    let response = http
+        .post(server.url("/upload"))
+        .header("content-type", "image/png")
+        .body(PNG)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    assert_eq!(
+        body,
+        json!({"received": {"image": PNG_BASE64, "type": "image/png"}})
+    );
+
+    // No contentHandling: a binary body cannot be transformed by a template (AWS's 500
+    // "Unable to transform request"); the function is not invoked.
+    let response = http
+        .post(server.url("/upload-unconverted"))
+        .header("content-type", "image/png")
+        .body(PNG)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+
+    // CONVERT_TO_BINARY: the function's base64 answer (a JSON string) reaches the client as the
+    // raw bytes, whatever it accepts.
+    for accept in ["application/json", "image/png"] {
+        let response = http
+            .get(server.url("/picture"))
+            .header("accept", accept)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "{accept}");
+        assert_eq!(response.headers()["content-type"], "image/png");
+        assert_eq!(response.bytes().unwrap().as_ref(), PNG, "{accept}");
+    }
+
+    // Unset: decoded only for a client whose first Accept type is a binary media type.
+    let response = http
+        .get(server.url("/picture-as-accepted"))
+        .header("accept", "image/png")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().unwrap().as_ref(), PNG);
+    let response = http
+        .get(server.url("/picture-as-accepted"))
+        .header("accept", "application/json")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().unwrap(), format!("\"{PNG_BASE64}\""));
+
+    // MOCK: the response template writes the base64, CONVERT_TO_BINARY sends the bytes.
+    let response = http.get(server.url("/pixel")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(response.bytes().unwrap().as_ref(), PNG);
+
+    // Logs arrive in order: once the last invocation's END is in, a START of the refused
+    // upload would be too.
+    assert!(server.wait_for_log("[Picture] END RequestId").is_some());
+    assert_eq!(invocations(&server, "Upload"), 1);
+}

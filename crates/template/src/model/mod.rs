@@ -22,7 +22,9 @@ pub use resource_policy::{
 };
 pub use streams::{StartingPosition, StreamMapping};
 
-pub use rest_method::{Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation};
+pub use rest_method::{
+    ContentHandling, Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation,
+};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -45,6 +45,22 @@ pub struct Mapping {
     /// `'literal'`, `method.request.header.x`, `stageVariables.x`, `context.x`, … A Lambda custom
     /// integration reads `X-Amz-Invocation-Type` from it.
     pub request_parameters: BTreeMap<String, String>,
+    /// `contentHandling` of the integration request: how the method request's body is converted
+    /// before the request template sees it.
+    pub content_handling: ContentHandling,
+}
+
+/// `contentHandling` of an integration request or response: a conversion between a binary body
+/// and its base64 text (AWS docs, "Content type conversions in API Gateway").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContentHandling {
+    /// Unset: the body passes as it is (the binary media types still decide, see the docs' table).
+    #[default]
+    Passthrough,
+    /// `CONVERT_TO_TEXT`: a binary body becomes its base64 text.
+    ConvertToText,
+    /// `CONVERT_TO_BINARY`: a text body is base64-decoded into a binary blob.
+    ConvertToBinary,
 }
 
 /// What happens to a request whose content type has no template.
@@ -72,6 +88,9 @@ pub struct IntegrationResponse {
     /// `responseParameters`: `method.response.header.X` → `'literal'`,
     /// `integration.response.header.x` or `integration.response.body[.path]`.
     pub response_parameters: BTreeMap<String, String>,
+    /// `contentHandling` of the integration response: how the mapped body is converted for the
+    /// method response.
+    pub content_handling: ContentHandling,
 }
 
 /// Request validation of one method (`RequestValidator` + models and required parameters).

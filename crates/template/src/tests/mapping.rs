@@ -3,7 +3,10 @@
 //! names file and line.
 
 use super::{load, load_err};
-use crate::{Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, Route};
+use crate::{
+    ContentHandling, Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation,
+    Route,
+};
 
 const FUNCTION: &str = "  Fn:
     Type: AWS::Serverless::Function
@@ -38,6 +41,7 @@ fn lambda_mapping() -> Integration {
                     "'yes'".to_owned(),
                 )]
                 .into(),
+                content_handling: ContentHandling::ConvertToBinary,
             },
             IntegrationResponse {
                 selection_pattern: Some(".*Bad name.*".into()),
@@ -48,6 +52,8 @@ fn lambda_mapping() -> Integration {
                 )]
                 .into(),
                 response_parameters: Default::default(),
+                // Unset: the body passes through.
+                content_handling: ContentHandling::Passthrough,
             },
         ],
         request_parameters: [(
@@ -55,6 +61,7 @@ fn lambda_mapping() -> Integration {
             "method.request.header.InvocationType".to_owned(),
         )]
         .into(),
+        content_handling: ContentHandling::ConvertToText,
     })
 }
 
@@ -77,6 +84,7 @@ Resources:
                 httpMethod: POST
                 uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
                 passthroughBehavior: when_no_templates
+                contentHandling: CONVERT_TO_TEXT
                 requestParameters:
                   integration.request.header.X-Amz-Invocation-Type: method.request.header.InvocationType
                 requestTemplates:
@@ -84,6 +92,7 @@ Resources:
                 responses:
                   default:
                     statusCode: '200'
+                    contentHandling: CONVERT_TO_BINARY
                     responseParameters:
                       method.response.header.X-Greeted: "'yes'"
                     responseTemplates:
@@ -113,12 +122,14 @@ Resources:
         IntegrationHttpMethod: POST
         Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
         PassthroughBehavior: WHEN_NO_TEMPLATES
+        ContentHandling: CONVERT_TO_TEXT
         RequestParameters:
           integration.request.header.X-Amz-Invocation-Type: method.request.header.InvocationType
         RequestTemplates:
           application/json: "{{\"name\": $input.json('$.name')}}"
         IntegrationResponses:
           - StatusCode: 200
+            ContentHandling: CONVERT_TO_BINARY
             ResponseParameters:
               method.response.header.X-Greeted: "'yes'"
             ResponseTemplates:
@@ -582,6 +593,51 @@ Resources:
         bad_pattern.starts_with("/app/template.yaml:17:")
             && bad_pattern.contains("selection pattern"),
         "{bad_pattern}"
+    );
+    let bad_handling = load_err(&format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+{FUNCTION}  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        paths:
+          /x:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                contentHandling: CONVERT_TO_BASE64
+"#
+    ));
+    assert!(
+        bad_handling.starts_with("/app/template.yaml:16:")
+            && bad_handling.contains("x-amazon-apigateway-integration.contentHandling")
+            && bad_handling.contains("CONVERT_TO_BASE64")
+            && bad_handling.contains("CONVERT_TO_TEXT or CONVERT_TO_BINARY"),
+        "{bad_handling}"
+    );
+    let bad_response_handling = load_err(&format!(
+        r#"Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+  M:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration:
+        Type: MOCK
+        IntegrationResponses:
+          - StatusCode: 200
+            ContentHandling: binary
+"#
+    ));
+    assert!(
+        bad_response_handling.starts_with("/app/template.yaml:17:")
+            && bad_response_handling.contains("IntegrationResponses[0].ContentHandling"),
+        "{bad_response_handling}"
     );
     let unknown_validator = load_err(&format!(
         r#"Transform: AWS::Serverless-2016-10-31
