@@ -438,16 +438,19 @@ impl Gateway {
         resource_policy::guard(api, ex, aws, caller, true)
     }
 
-    /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.
+    /// Phase cache lookup: a cached payload for this method, path and declared cache key
+    /// parameters, if the stage caches the method.
     fn cache_lookup(&self, ex: &mut Exchange) -> Option<Bytes> {
         let guards = self.guards.as_ref()?;
         let route = ex.route.as_ref()?;
         let api = self.apis.get(route.entry.api)?;
         let guard = guards.route(&api.logical_id, &route.entry.method, &route.entry.resource)?;
         let ttl = guard.cache_ttl?;
-        let key = format!(
-            "{}/{}/{} {}",
-            api.logical_id, api.stage.stage, ex.method, ex.raw_path
+        let key = crate::cache_key::of(
+            ex,
+            &api.logical_id,
+            &api.stage.stage,
+            &guard.cache_key_parameters,
         );
         let hit = guards.state.response_cache.get(&key);
         ex.response_cache_hit = Some(hit.is_some());
