@@ -381,6 +381,21 @@ fn declared_cache_key_parameters_split_the_stage_cache_by_their_values() {
     let one_b = get("/items/1?view=b");
     assert!(two_a != one_a && one_b != one_a && one_b != two_a);
 
+    // A Lambda custom integration's mapped answer is cached too, keyed by its header.
+    let team = |value: &str| {
+        let body = ok_body(&server, "/report", &[("X-Team", value)]);
+        let answer: Value = serde_json::from_str(&body).expect("JSON answer");
+        answer["id"]
+            .as_str()
+            .expect("the invocation's id")
+            .to_owned()
+    };
+    let red = team("red");
+    assert_eq!(team("red"), red);
+    let blue = team("blue");
+    assert_ne!(blue, red);
+    assert_eq!(team("blue"), blue);
+
     // Without declared keys the query string is not part of the key, as on AWS.
     let plain = get("/plain?x=1");
     assert_eq!(get("/plain?x=2"), plain);
