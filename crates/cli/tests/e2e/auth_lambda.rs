@@ -400,3 +400,60 @@ fn declared_cache_key_parameters_split_the_stage_cache_by_their_values() {
     let plain = get("/plain?x=1");
     assert_eq!(get("/plain?x=2"), plain);
 }
+
+#[test]
+fn a_raw_cloudformation_stage_caches_by_the_methods_cache_key_parameters() {
+    let dir = fresh_dir("cache-keys-raw");
+    let template = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": context.aws_request_id}
+  Raw:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: raw}
+  Users:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Raw, ParentId: !GetAtt Raw.RootResourceId, PathPart: users}
+  GetUsers:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Raw
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      AuthorizationType: NONE
+      RequestParameters: {method.request.querystring.type: false}
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+        CacheKeyParameters: [method.request.querystring.type]
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: GetUsers
+    Properties: {RestApiId: !Ref Raw}
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Raw
+      DeploymentId: !Ref Deployment
+      StageName: v1
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+      MethodSettings:
+        - {ResourcePath: "/*", HttpMethod: "*", CachingEnabled: true, CacheTtlInSeconds: 3600}
+"#;
+    std::fs::write(dir.join("template.yaml"), template).expect("write template");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let get = |path: &str| ok_body(&server, path, &[]);
+    let admin = get("/users?type=admin");
+    assert_eq!(get("/users?type=admin&page=2"), admin);
+    let regular = get("/users?type=regular");
+    assert_ne!(regular, admin);
+    assert_eq!(get("/users?type=regular"), regular);
+}

@@ -166,7 +166,17 @@ fn cloudformation_integration_cache_key_parameters() {
         IntegrationResponses: [{StatusCode: 200}]
   Deployment:
     Type: AWS::ApiGateway::Deployment
-    Properties: {RestApiId: !Ref Api, StageName: v1}
+    Properties: {RestApiId: !Ref Api}
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: v1
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+      MethodSettings:
+        - {ResourcePath: /~1users, HttpMethod: POST, CachingEnabled: true, CacheTtlInSeconds: 30}
 "#,
     );
     assert_eq!(
@@ -176,5 +186,48 @@ fn cloudformation_integration_cache_key_parameters() {
     assert_eq!(
         route(&model, "POST", "/users").cache_key_parameters,
         ["method.request.header.X-Team"]
+    );
+    // The stage's cache settings are the API's, as SAM's on an `AWS::Serverless::Api`.
+    let api = &model.auth.apis["Api"];
+    assert!(api.cache_cluster_enabled);
+    let setting = &api.method_settings[0];
+    assert_eq!(
+        (setting.resource_path.as_str(), setting.http_method.as_str()),
+        ("/users", "POST")
+    );
+    assert_eq!(
+        (setting.caching_enabled, setting.cache_ttl_secs),
+        (Some(true), Some(30))
+    );
+}
+
+#[test]
+fn a_deployment_stage_description_sets_the_raw_api_stage_cache() {
+    let model = load(
+        r#"Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: raw}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+      StageName: v1
+      StageDescription:
+        CacheClusterEnabled: true
+        CachingEnabled: true
+        CacheTtlInSeconds: 120
+"#,
+    );
+    let api = &model.auth.apis["Api"];
+    assert!(api.cache_cluster_enabled);
+    let stage_wide = api
+        .method_settings
+        .iter()
+        .find(|s| s.resource_path == "/*" && s.http_method == "*")
+        .expect("a stage-wide setting");
+    assert_eq!(
+        (stage_wide.caching_enabled, stage_wide.cache_ttl_secs),
+        (Some(true), Some(120))
     );
 }
