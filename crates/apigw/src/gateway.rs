@@ -21,6 +21,7 @@ use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
 use crate::auth::phases::{self, AuthorizeContext};
 use crate::auth::resource_policy::{self, Caller};
+use crate::auth::response_cache::Cached;
 use crate::auth::Check;
 use crate::auth::Guards;
 use crate::body;
@@ -191,9 +192,9 @@ impl Gateway {
         // route (and its resource policy) decides only once the body is read, so it looks later.
         let iam_route = self.guard(ex).await?;
         if !iam_route {
-            if let Some(payload) = self.cache_lookup(ex) {
+            if let Some(cached) = self.cache_lookup(ex) {
                 body::discard(body).await;
-                return Ok(Reply::Payload(payload));
+                return Ok(cached);
             }
         }
         ex.body = body::read(
@@ -206,8 +207,8 @@ impl Gateway {
         self.require_iam(ex)?;
         self.iam(ex)?;
         if iam_route {
-            if let Some(payload) = self.cache_lookup(ex) {
-                return Ok(Reply::Payload(payload));
+            if let Some(cached) = self.cache_lookup(ex) {
+                return Ok(cached);
             }
         }
         self.validate(ex)?;
@@ -251,10 +252,19 @@ impl Gateway {
         outcome: Result<Reply, GatewayError>,
     ) -> Response<ResponseBody> {
         let mapped = outcome.and_then(|reply| match reply {
-            Reply::Answered(response) => Ok((response, None)),
+            Reply::Answered(response) => {
+                // Only a route's own cache lookup leaves it storable: a CORS preflight never
+                // looks, and a hit is not stored again.
+                self.cache_store(ex, || Cached::Mapped {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                    body: response.body().clone(),
+                });
+                Ok((response, None))
+            }
             Reply::Payload(payload) => {
                 let mut response = self.map_response(ex, &payload)?;
-                self.cache_store(ex, payload);
+                self.cache_store(ex, || Cached::Payload(payload));
                 self.apply_cors(ex, &mut response);
                 Ok((response, None))
             }
@@ -438,29 +448,45 @@ impl Gateway {
         resource_policy::guard(api, ex, aws, caller, true)
     }
 
-    /// Phase cache lookup: a cached payload for this method and path, if the stage caches it.
-    fn cache_lookup(&self, ex: &mut Exchange) -> Option<Bytes> {
+    /// Phase cache lookup: a cached payload for this method, path and declared cache key
+    /// parameters, if the stage caches the method.
+    fn cache_lookup(&self, ex: &mut Exchange) -> Option<Reply> {
         let guards = self.guards.as_ref()?;
         let route = ex.route.as_ref()?;
         let api = self.apis.get(route.entry.api)?;
         let guard = guards.route(&api.logical_id, &route.entry.method, &route.entry.resource)?;
         let ttl = guard.cache_ttl?;
-        let key = format!(
-            "{}/{}/{} {}",
-            api.logical_id, api.stage.stage, ex.method, ex.raw_path
+        let key = crate::cache_key::of(
+            ex,
+            &api.logical_id,
+            &api.stage.stage,
+            &guard.cache_key_parameters,
         );
         let hit = guards.state.response_cache.get(&key);
         ex.response_cache_hit = Some(hit.is_some());
         ex.cache = Some((key, ttl));
-        hit
+        Some(match hit? {
+            Cached::Payload(payload) => Reply::Payload(payload),
+            Cached::Mapped {
+                status,
+                headers,
+                body,
+            } => {
+                let mut response = Response::new(body);
+                *response.status_mut() = status;
+                *response.headers_mut() = headers;
+                Reply::Answered(response)
+            }
+        })
     }
 
-    /// Phase cache store: a fresh payload the response phase mapped without error.
-    fn cache_store(&self, ex: &Exchange, payload: Bytes) {
+    /// Phase cache store: a fresh answer of the integration, mapped without error (a proxy's
+    /// payload, or a non-proxy integration's method response).
+    fn cache_store(&self, ex: &Exchange, answer: impl FnOnce() -> Cached) {
         if let (Some(guards), Some((key, ttl)), Some(false)) =
             (&self.guards, &ex.cache, ex.response_cache_hit)
         {
-            guards.state.response_cache.put(key.clone(), payload, *ttl);
+            guards.state.response_cache.put(key.clone(), answer(), *ttl);
         }
     }
 

@@ -10,6 +10,7 @@ pub mod auth;
 mod binary_media;
 mod body;
 mod borrowed_json;
+mod cache_key;
 mod cors;
 mod dialect;
 mod exchange;

@@ -88,6 +88,7 @@ pub(crate) fn build(
                     operation_name: r.operation_id,
                     streams: r.streams,
                     timeout_ms: r.timeout_ms,
+                    cache_key_parameters: r.cache_key_parameters,
                 });
             }
         }
@@ -163,6 +164,12 @@ pub(crate) fn build(
         let validation =
             crate::request_validation::cloudformation(&props, &path, resources, resolver)?;
         let operation_name = text(&props, &path, "OperationName")?;
+        let cache_key_parameters = crate::cache_keys::integration(
+            integration.get("CacheKeyParameters"),
+            &join_path(&integration_path, "CacheKeyParameters"),
+            resolver,
+            warnings,
+        )?;
         if !kind.eq_ignore_ascii_case("AWS_PROXY") {
             let integrated = crate::non_proxy::read(
                 &integration,
@@ -190,6 +197,7 @@ pub(crate) fn build(
                 operation_name,
                 streams: false,
                 timeout_ms,
+                cache_key_parameters,
             });
             continue;
         }
@@ -217,6 +225,7 @@ pub(crate) fn build(
                 operation_name,
                 streams: false,
                 timeout_ms: None,
+                cache_key_parameters,
             });
             continue;
         }
@@ -253,6 +262,7 @@ pub(crate) fn build(
             operation_name,
             streams,
             timeout_ms,
+            cache_key_parameters,
         });
     }
 

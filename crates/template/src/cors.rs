@@ -277,6 +277,7 @@ pub(crate) fn guarded_preflights(
                 operation_name: None,
                 streams: false,
                 timeout_ms: None,
+                cache_key_parameters: Vec::new(),
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

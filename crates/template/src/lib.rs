@@ -4,6 +4,7 @@
 mod auth;
 pub mod auth_model;
 mod auth_props;
+mod cache_keys;
 mod cfn_http_api;
 mod cfn_rest_api;
 mod cors;

@@ -91,6 +91,8 @@ pub(crate) struct OpenApiRoute {
     pub timeout_ms: Option<u32>,
     /// An HTTP API integration's `requestParameters` / `responseParameters`.
     pub parameter_mapping: ParameterMapping,
+    /// A REST integration's `cacheKeyParameters`.
+    pub cache_key_parameters: Vec<String>,
 }
 
 /// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
@@ -194,6 +196,16 @@ pub(crate) fn routes(
         } else {
             None
         };
+        let cache_key_parameters = if rest {
+            crate::cache_keys::integration(
+                integration.get("cacheKeyParameters"),
+                &join_path(&integration_path, "cacheKeyParameters"),
+                resolver,
+                warnings,
+            )?
+        } else {
+            Vec::new()
+        };
         if rest && kind != "aws_proxy" {
             let integrated = crate::non_proxy::read(
                 integration,
@@ -224,6 +236,7 @@ pub(crate) fn routes(
                 streams: false,
                 timeout_ms,
                 parameter_mapping: ParameterMapping::default(),
+                cache_key_parameters,
             });
             continue;
         }
@@ -253,6 +266,7 @@ pub(crate) fn routes(
                 streams: false,
                 timeout_ms: None,
                 parameter_mapping: ParameterMapping::default(),
+                cache_key_parameters: Vec::new(),
             }
         };
         if kind != "aws_proxy" {
@@ -346,6 +360,7 @@ pub(crate) fn routes(
             streams,
             timeout_ms,
             parameter_mapping,
+            cache_key_parameters,
         });
     }
     Ok(out)
@@ -489,6 +504,7 @@ pub(crate) fn attach_rest(
                 operation_name: route.operation_id,
                 streams: route.streams,
                 timeout_ms: route.timeout_ms,
+                cache_key_parameters: route.cache_key_parameters,
             });
         }
     }

@@ -223,7 +223,7 @@ fn json_of(
 }
 
 /// A boolean property (`true`, `"true"`); absent is false.
-fn flag(
+pub(crate) fn flag(
     resolver: &Resolver<'_>,
     node: &Node,
     key: &str,

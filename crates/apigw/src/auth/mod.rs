@@ -177,6 +177,8 @@ pub(crate) struct RouteGuard {
     pub throttle: Option<(Throttle, &'static str)>,
     /// The stage cache's TTL for this method, when caching is on.
     pub cache_ttl: Option<Duration>,
+    /// The method's declared cache key parameters (`method.request.querystring.type`, …).
+    pub cache_key_parameters: Vec<String>,
 }
 
 /// An API key Sluice accepts.
@@ -317,6 +319,7 @@ impl Guards {
                         api_key_required,
                         throttle,
                         cache_ttl,
+                        cache_key_parameters: route.cache_key_parameters.clone(),
                     },
                 );
             }
@@ -531,6 +534,7 @@ fn http_routes(
                     api_key_required: false,
                     throttle: None,
                     cache_ttl: None,
+                    cache_key_parameters: Vec::new(),
                 },
             );
         }

@@ -266,3 +266,194 @@ fn a_cached_method_answers_from_the_stage_cache_without_invoking() {
     let (_, b) = get(&server, "/uncached", &[]);
     assert_ne!(a, b);
 }
+
+/// A cached REST API whose routes declare cache key parameters in each form a template can: a SAM
+/// event's `RequestParameters` with `Caching: true`, and OpenAPI `cacheKeyParameters` on a Lambda
+/// proxy and on a Lambda custom integration. The function answers its invocation's request id,
+/// so equal answers mean the cache answered and different ones mean two invocations.
+fn cache_key_template() -> std::path::PathBuf {
+    let dir = fresh_dir("cache-keys");
+    let template = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+      MethodSettings:
+        - {ResourcePath: "/*", HttpMethod: "*", CachingEnabled: true, CacheTtlInSeconds: 3600}
+      MergeDefinitions: true
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: cache-keys, version: "1"}
+        paths:
+          /items/{id}:
+            get:
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string}}
+                - {name: view, in: query, schema: {type: string}}
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+                cacheKeyParameters: [method.request.path.id, method.request.querystring.view]
+          /report:
+            get:
+              parameters:
+                - {name: X-Team, in: header, schema: {type: string}}
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+                cacheKeyParameters: [method.request.header.X-Team]
+                requestTemplates:
+                  application/json: '{"team": "$input.params(''X-Team'')"}'
+                responses:
+                  default: {statusCode: "200"}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            if "httpMethod" in event:
+                return {"statusCode": 200, "body": context.aws_request_id}
+            return {"id": context.aws_request_id}
+      Events:
+        Users:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /users
+            Method: get
+            RequestParameters:
+              - method.request.querystring.type: {Required: false, Caching: true}
+              - method.request.header.X-Team: {Caching: true}
+              - method.request.querystring.department: {Required: false}
+        Plain:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /plain, Method: get}
+"#;
+    std::fs::write(dir.join("template.yaml"), template).expect("write template");
+    dir.join("template.yaml")
+}
+
+/// GET `path` on `server`, expecting a 200; its body.
+fn ok_body(server: &Server, path: &str, headers: &[(&str, &str)]) -> String {
+    let (status, body) = get(server, path, headers);
+    assert_eq!(status, 200, "GET {path}: {body}");
+    body
+}
+
+#[test]
+fn declared_cache_key_parameters_split_the_stage_cache_by_their_values() {
+    let server = Server::start(sluice(), &cache_key_template(), &[]);
+    let get = |path: &str| ok_body(&server, path, &[]);
+    // AWS's own example: with `type` a cache key, `department` (not one) shares the entry.
+    let admin = get("/users?type=admin&department=A");
+    assert_eq!(get("/users?type=admin&department=B"), admin);
+    let regular = get("/users?type=regular");
+    assert_ne!(regular, admin);
+    assert_eq!(get("/users?type=regular"), regular);
+    // A request without the parameter has an entry of its own.
+    let untyped = get("/users");
+    assert!(untyped != admin && untyped != regular, "{untyped}");
+    assert_eq!(get("/users"), untyped);
+    assert_eq!(get("/users?type=admin"), admin);
+    // A header key: its value splits the cache, its name's case does not.
+    let red = ok_body(&server, "/users?type=admin", &[("X-Team", "red")]);
+    assert_ne!(red, admin);
+    assert_eq!(
+        ok_body(&server, "/users?type=admin", &[("x-team", "red")]),
+        red
+    );
+    assert_ne!(
+        ok_body(&server, "/users?type=admin", &[("X-Team", "blue")]),
+        red
+    );
+
+    // OpenAPI `cacheKeyParameters` on a Lambda proxy: the path and query keys.
+    let one_a = get("/items/1?view=a");
+    assert_eq!(get("/items/1?view=a&other=x"), one_a);
+    let two_a = get("/items/2?view=a");
+    let one_b = get("/items/1?view=b");
+    assert!(two_a != one_a && one_b != one_a && one_b != two_a);
+
+    // A Lambda custom integration's mapped answer is cached too, keyed by its header.
+    let team = |value: &str| {
+        let body = ok_body(&server, "/report", &[("X-Team", value)]);
+        let answer: Value = serde_json::from_str(&body).expect("JSON answer");
+        answer["id"]
+            .as_str()
+            .expect("the invocation's id")
+            .to_owned()
+    };
+    let red = team("red");
+    assert_eq!(team("red"), red);
+    let blue = team("blue");
+    assert_ne!(blue, red);
+    assert_eq!(team("blue"), blue);
+
+    // Without declared keys the query string is not part of the key, as on AWS.
+    let plain = get("/plain?x=1");
+    assert_eq!(get("/plain?x=2"), plain);
+}
+
+#[test]
+fn a_raw_cloudformation_stage_caches_by_the_methods_cache_key_parameters() {
+    let dir = fresh_dir("cache-keys-raw");
+    let template = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": context.aws_request_id}
+  Raw:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: raw}
+  Users:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Raw, ParentId: !GetAtt Raw.RootResourceId, PathPart: users}
+  GetUsers:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Raw
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      AuthorizationType: NONE
+      RequestParameters: {method.request.querystring.type: false}
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+        CacheKeyParameters: [method.request.querystring.type]
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: GetUsers
+    Properties: {RestApiId: !Ref Raw}
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Raw
+      DeploymentId: !Ref Deployment
+      StageName: v1
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+      MethodSettings:
+        - {ResourcePath: "/*", HttpMethod: "*", CachingEnabled: true, CacheTtlInSeconds: 3600}
+"#;
+    std::fs::write(dir.join("template.yaml"), template).expect("write template");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let get = |path: &str| ok_body(&server, path, &[]);
+    let admin = get("/users?type=admin");
+    assert_eq!(get("/users?type=admin&page=2"), admin);
+    let regular = get("/users?type=regular");
+    assert_ne!(regular, admin);
+    assert_eq!(get("/users?type=regular"), regular);
+}

@@ -156,6 +156,7 @@ pub(crate) fn build(
     }
 
     raw::raw_methods(&active, resolver, &built.functions, &mut model)?;
+    raw::raw_stages(&active, resolver, &mut model)?;
     let documented = rest_openapi::read(
         &active,
         root,
@@ -303,27 +304,7 @@ fn api_auth(
             }
         }
     }
-    if let Some(settings) = props.node.get("MethodSettings").and_then(seq) {
-        for (i, setting) in settings.iter().enumerate() {
-            let setting = Props {
-                resolver: props.resolver,
-                node: setting.clone(),
-                path: format!("{}[{i}]", props.path("MethodSettings")),
-            };
-            api.method_settings.push(MethodSetting {
-                resource_path: method_setting_path(
-                    &setting
-                        .string("ResourcePath")?
-                        .unwrap_or_else(|| "/*".into()),
-                ),
-                http_method: setting.string("HttpMethod")?.unwrap_or_else(|| "*".into()),
-                rate_limit: setting.float("ThrottlingRateLimit")?,
-                burst_limit: setting.number("ThrottlingBurstLimit")?,
-                caching_enabled: setting.boolean("CachingEnabled")?,
-                cache_ttl_secs: setting.number("CacheTtlInSeconds")?,
-            });
-        }
-    }
+    api.method_settings = method_settings(props)?;
     api.api_key_from_authorizer =
         props.string("ApiKeySourceType")?.as_deref() == Some("AUTHORIZER");
     api.cache_cluster_enabled = props.boolean("CacheClusterEnabled")?.unwrap_or(false);
@@ -585,6 +566,33 @@ fn route_auth(
 
 /// `ResourcePath` of a method setting: `/*` for all, else `/` then the path with its own `/`
 /// written `~1` (`/~1items~1{id}` is `/items/{id}`).
+/// `MethodSettings` of a stage (SAM's `AWS::Serverless::Api`, or `AWS::ApiGateway::Stage`).
+fn method_settings(props: &Props<'_, '_>) -> Result<Vec<MethodSetting>, TemplateError> {
+    let mut out = Vec::new();
+    if let Some(settings) = props.node.get("MethodSettings").and_then(seq) {
+        for (i, setting) in settings.iter().enumerate() {
+            let setting = Props {
+                resolver: props.resolver,
+                node: setting.clone(),
+                path: format!("{}[{i}]", props.path("MethodSettings")),
+            };
+            out.push(MethodSetting {
+                resource_path: method_setting_path(
+                    &setting
+                        .string("ResourcePath")?
+                        .unwrap_or_else(|| "/*".into()),
+                ),
+                http_method: setting.string("HttpMethod")?.unwrap_or_else(|| "*".into()),
+                rate_limit: setting.float("ThrottlingRateLimit")?,
+                burst_limit: setting.number("ThrottlingBurstLimit")?,
+                caching_enabled: setting.boolean("CachingEnabled")?,
+                cache_ttl_secs: setting.number("CacheTtlInSeconds")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn method_setting_path(raw: &str) -> String {
     if raw == "/*" {
         return raw.to_owned();

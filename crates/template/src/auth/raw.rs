@@ -8,6 +8,69 @@ use crate::intrinsics::Resolver;
 use crate::model::Function;
 use crate::yaml_tree::Node;
 
+/// The stage settings of raw REST APIs: `CacheClusterEnabled` and `MethodSettings` of the API's
+/// `AWS::ApiGateway::Stage`, else of a `Deployment`'s `StageDescription` (whose stage-wide
+/// `CachingEnabled`, `CacheTtlInSeconds` and `Throttling*` are its `/*/*` setting), the same
+/// stage `cfn_rest_api` serves.
+pub(super) fn raw_stages(
+    active: &[(&String, &Node, &str)],
+    resolver: &Resolver<'_>,
+    model: &mut AuthModel,
+) -> Result<(), TemplateError> {
+    let mut staged: Vec<String> = Vec::new();
+    for kind in ["AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment"] {
+        for &(id, resource, ty) in active {
+            if ty != kind {
+                continue;
+            }
+            let props = Props::of(resolver, resource, id);
+            let Some(api_id) = props.node.get("RestApiId").and_then(ref_target) else {
+                continue;
+            };
+            let api_id = api_id.to_owned();
+            let raw = active
+                .iter()
+                .any(|(rid, _, rty)| **rid == api_id && *rty == "AWS::ApiGateway::RestApi");
+            if !raw || staged.contains(&api_id) {
+                continue;
+            }
+            let stage = if kind == "AWS::ApiGateway::Stage" {
+                props
+            } else {
+                if props.node.get("StageName").is_none() {
+                    continue;
+                }
+                props.child("StageDescription")
+            };
+            let Some(api) = model.apis.get_mut(&api_id) else {
+                continue;
+            };
+            api.cache_cluster_enabled = stage.boolean("CacheClusterEnabled")?.unwrap_or(false);
+            api.method_settings = super::method_settings(&stage)?;
+            if kind == "AWS::ApiGateway::Deployment" {
+                let stage_wide = MethodSetting {
+                    resource_path: "/*".into(),
+                    http_method: "*".into(),
+                    rate_limit: stage.float("ThrottlingRateLimit")?,
+                    burst_limit: stage.number("ThrottlingBurstLimit")?,
+                    caching_enabled: stage.boolean("CachingEnabled")?,
+                    cache_ttl_secs: stage.number("CacheTtlInSeconds")?,
+                };
+                let says_something = stage_wide.rate_limit.is_some()
+                    || stage_wide.burst_limit.is_some()
+                    || stage_wide.caching_enabled.is_some()
+                    || stage_wide.cache_ttl_secs.is_some();
+                // Explicit MethodSettings come first, so a `/*/*` entry there wins.
+                if says_something {
+                    api.method_settings.push(stage_wide);
+                }
+            }
+            staged.push(api_id);
+        }
+    }
+    Ok(())
+}
+
 /// `AuthorizationType` / `AuthorizerId` / `ApiKeyRequired` of raw `AWS::ApiGateway::Method`s, so
 /// their routes are guarded (AWS_IAM, API keys, the `AWS::ApiGateway::Authorizer` they name) or
 /// fail closed, never open.

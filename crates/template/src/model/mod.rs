@@ -254,6 +254,9 @@ pub struct Route {
     pub streams: bool,
     /// The integration's `TimeoutInMillis`; `None` → API Gateway's default (29 s).
     pub timeout_ms: Option<u32>,
+    /// The integration's declared cache key parameters (`method.request.querystring.type`, …):
+    /// with the stage cache on, their values join method and path in the cache key.
+    pub cache_key_parameters: Vec<String>,
 }
 
 impl Route {

@@ -69,6 +69,8 @@ pub(super) struct ApiEvent {
     streams: bool,
     /// `TimeoutInMillis`.
     timeout_ms: Option<u32>,
+    /// `RequestParameters` marked `Caching: true`.
+    cache_key_parameters: Vec<String>,
 }
 
 /// The implicit `ServerlessRestApi`: stage `Prod`, other settings from `Globals.Api`.
@@ -160,6 +162,7 @@ pub(super) fn attach(
             event_name: event.event_name,
             streams: event.streams,
             timeout_ms: event.timeout_ms,
+            cache_key_parameters: event.cache_key_parameters,
             ..Route::default()
         });
     }
@@ -328,9 +331,15 @@ pub(super) fn read_events(
             resolver,
             warnings,
         )?;
+        let cache_key_parameters = crate::cache_keys::sam(
+            event_props.get("RequestParameters"),
+            &reader.path("RequestParameters"),
+            resolver,
+        )?;
         for (key, value) in event_props.entries().unwrap_or_default() {
             // `Auth` is read by `auth.rs`.
-            // `RequestModel`/`RequestParameters` are read by `request_validation`.
+            // `RequestModel`/`RequestParameters` are read by `request_validation` (and
+            // `RequestParameters` by `cache_keys`).
             if matches!(
                 key.as_str(),
                 "Path"
@@ -371,6 +380,7 @@ pub(super) fn read_events(
             property: event_path,
             streams,
             timeout_ms,
+            cache_key_parameters,
         });
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Unit tests by topic, all through the public `load_str` so they pin behaviour, not internals.
 
 mod auth;
+mod cache_keys;
 mod cloudformation;
 mod errors;
 mod http_api;
