@@ -42,6 +42,7 @@ impl LambdaIntegration {
                 .lambda
                 .spec(name)
                 .and_then(|spec| spec.aliases.first().cloned()),
+            tenant_id: None,
         }
     }
 }

@@ -117,6 +117,9 @@ pub struct Function {
     /// `EventInvokeConfig` (or an `AWS::Lambda::EventInvokeConfig` naming the function): how
     /// asynchronous invocations are retried and where their records go.
     pub event_invoke: EventInvoke,
+    /// `TenancyConfig.TenantIsolationMode: PER_TENANT`: every invocation names a tenant and runs
+    /// in an execution environment of that tenant's only.
+    pub tenant_isolation: bool,
 }
 
 /// A function's asynchronous invocation settings; `None` fields keep Lambda's defaults.
