@@ -88,6 +88,7 @@ pub(crate) fn build(
                     operation_name: r.operation_id,
                     streams: r.streams,
                     timeout_ms: r.timeout_ms,
+                    tenant_id_parameter: r.tenant_id_parameter,
                 });
             }
         }
@@ -190,6 +191,7 @@ pub(crate) fn build(
                 operation_name,
                 streams: false,
                 timeout_ms,
+                tenant_id_parameter: None,
             });
             continue;
         }
@@ -217,6 +219,7 @@ pub(crate) fn build(
                 operation_name,
                 streams: false,
                 timeout_ms: None,
+                tenant_id_parameter: None,
             });
             continue;
         }
@@ -253,6 +256,11 @@ pub(crate) fn build(
             operation_name,
             streams,
             timeout_ms,
+            tenant_id_parameter: crate::tenancy_config::tenant_id_parameter(
+                integration.get("RequestParameters"),
+                &join_path(&integration_path, "RequestParameters"),
+                resolver,
+            )?,
         });
     }
 

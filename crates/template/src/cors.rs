@@ -275,6 +275,7 @@ pub(crate) fn guarded_preflights(
                 operation_name: None,
                 streams: false,
                 timeout_ms: None,
+                tenant_id_parameter: None,
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

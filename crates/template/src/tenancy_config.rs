@@ -36,3 +36,25 @@ pub(crate) fn tenant_isolation(
         )),
     }
 }
+
+/// The source a REST Lambda proxy integration's `requestParameters` (the node at `path`) maps
+/// to `integration.request.header.X-Amz-Tenant-Id`, if any.
+///
+/// AWS (Lambda docs, "Invoking Lambda functions with tenant isolation"): a REST API reaches a
+/// tenant-isolated function by mapping a request value to that header of Lambda's Invoke.
+pub(crate) fn tenant_id_parameter(
+    request_parameters: Option<&Node>,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<Option<String>, TemplateError> {
+    let Some(node) = request_parameters.filter(|n| !n.is_null()) else {
+        return Ok(None);
+    };
+    let parameters = resolver.eval_string_map(node, path)?;
+    Ok(parameters.into_iter().find_map(|(target, source)| {
+        target
+            .strip_prefix("integration.request.header.")
+            .is_some_and(|name| name.eq_ignore_ascii_case("x-amz-tenant-id"))
+            .then_some(source)
+    }))
+}

@@ -255,6 +255,10 @@ pub struct Route {
     pub streams: bool,
     /// The integration's `TimeoutInMillis`; `None` → API Gateway's default (29 s).
     pub timeout_ms: Option<u32>,
+    /// A Lambda proxy's `integration.request.header.X-Amz-Tenant-Id` request parameter
+    /// (`method.request.header.x-tenant-id`, `'literal'`, …): the tenant a tenant-isolated
+    /// function is invoked for.
+    pub tenant_id_parameter: Option<String>,
 }
 
 impl Route {
