@@ -41,6 +41,7 @@ pub fn route_lookup(
             operation_name: None,
             streams: false,
             parameter_mapping: None,
+            tenant_id_parameter: None,
         };
         let mut candidate = accepted.clone();
         candidate.push(spec);
@@ -143,6 +144,7 @@ fn routed(route_path: &str, method: &str, raw_path: &str, dialect: Dialect) -> R
         operation_name: None,
         streams: false,
         parameter_mapping: None,
+        tenant_id_parameter: None,
     };
     RouteTable::from_specs([spec])
         .ok()

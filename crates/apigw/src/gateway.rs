@@ -534,7 +534,23 @@ impl Gateway {
         // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
         // (API Gateway's request ids are its own, apart from Lambda's).
         let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());
+        // A request parameter the route maps to Lambda's X-Amz-Tenant-Id names the tenant; a
+        // request without that value leaves the header out, as API Gateway's mapping does.
+        let tenant = match &route.entry.tenant_id_parameter {
+            Some(source) => {
+                mapped_integration::proxy_parameter(ex, route, api, &self.options.aws, source)?
+            }
+            None => None,
+        };
         let reply = async {
+            if let Some(tenant) = &tenant {
+                // Sluice: a tenant's invocation is answered whole, even on a STREAM route.
+                let payload = self
+                    .invoker
+                    .invoke_for_tenant(function, payload, tenant)
+                    .await;
+                return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
+            }
             if !api.streams && !route.entry.streams {
                 let payload = self.invoker.invoke(function, payload, request_id).await;
                 return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
@@ -654,6 +670,9 @@ pub(crate) fn compile(
                 streams: false,
                 parameter_mapping: (!route.parameter_mapping.is_empty())
                     .then(|| Arc::new(route.parameter_mapping.clone())),
+                // AWS: "You can't use HTTP APIs to invoke tenant-isolated Lambda functions
+                // because you can't override the X-Amz-Tenant-Id header" (Lambda docs).
+                tenant_id_parameter: None,
             }
         }));
     }

@@ -31,6 +31,24 @@ pub trait Invoke: Send + Sync + 'static {
         request_id: Option<&'a str>,
     ) -> InvokeFuture<'a>;
 
+    /// Invoke as [`Invoke::invoke`] does, for `tenant` (Lambda Invoke's `X-Amz-Tenant-Id`), as a
+    /// REST proxy integration that maps that header does. By default Lambda refuses, as it
+    /// refuses a tenant for a function without tenant isolation.
+    fn invoke_for_tenant<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        tenant: &'a str,
+    ) -> InvokeFuture<'a> {
+        let _ = (function, payload, tenant);
+        Box::pin(async {
+            Err(InvokeError::Rejected {
+                error_type: "InvalidParameterValueException".into(),
+                message: "this invoker does not isolate tenants".into(),
+            })
+        })
+    }
+
     /// Queue an asynchronous (`Event`) invocation, as a Lambda custom integration whose
     /// `X-Amz-Invocation-Type` is `Event` does; resolves once Lambda accepted it (its 202), before
     /// the function runs. By default Lambda refuses: an invoker without a queue cannot accept.

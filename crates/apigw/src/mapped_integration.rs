@@ -78,20 +78,7 @@ pub(crate) async fn integrate(
             ))
         }
     };
-    let event = request_event::build(ex, route, &api.stage, &api.logical_id, aws);
-    let params = Params {
-        path: event
-            .path_parameters
-            .map(Pairs::into_owned)
-            .unwrap_or_default(),
-        querystring: event
-            .query_string_parameters
-            .map(Pairs::into_owned)
-            .unwrap_or_default(),
-        header: event.headers.map(Pairs::into_owned).unwrap_or_default(),
-    };
-    let context = serde_json::to_value(&event.request_context)
-        .map_err(|e| GatewayError::Internal(format!("$context: {e}")))?;
+    let (params, context) = request_values(ex, route, api, aws)?;
     let stage_variables = &api.stage.stage_variables;
     let binary_media = &api.stage.binary_media_types;
     let (request_body, binary) = convert_request(
@@ -256,6 +243,48 @@ fn request_template<'m>(
     } else {
         Err(GatewayError::UnsupportedMediaType)
     }
+}
+
+/// The request's method request parameters and `$context`, as mapping templates and request
+/// parameters read them.
+fn request_values(
+    ex: &Exchange,
+    route: &RouteMatch,
+    api: &Api,
+    aws: &AwsEnv,
+) -> Result<(Params, serde_json::Value), GatewayError> {
+    let event = request_event::build(ex, route, &api.stage, &api.logical_id, aws);
+    let params = Params {
+        path: event
+            .path_parameters
+            .map(Pairs::into_owned)
+            .unwrap_or_default(),
+        querystring: event
+            .query_string_parameters
+            .map(Pairs::into_owned)
+            .unwrap_or_default(),
+        header: event.headers.map(Pairs::into_owned).unwrap_or_default(),
+    };
+    let context = serde_json::to_value(&event.request_context)
+        .map_err(|e| GatewayError::Internal(format!("$context: {e}")))?;
+    Ok((params, context))
+}
+
+/// The value of a REST Lambda proxy's integration request parameter `source`
+/// (`method.request.header.x-tenant-id`, `'literal'`, `context.…`) for this request; `None`
+/// when the request has no such value.
+pub(crate) fn proxy_parameter(
+    ex: &Exchange,
+    route: &RouteMatch,
+    api: &Api,
+    aws: &AwsEnv,
+    source: &str,
+) -> Result<Option<String>, GatewayError> {
+    let (params, context) = request_values(ex, route, api, aws)?;
+    Ok(
+        request_parameter(source, &params, &api.stage.stage_variables, &context)
+            .filter(|v| !v.is_empty()),
+    )
 }
 
 /// The Lambda invocation type the integration's `X-Amz-Invocation-Type` request parameter

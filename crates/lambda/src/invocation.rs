@@ -15,6 +15,9 @@ pub struct InvokeOptions {
     /// The version or alias the caller named (`$LATEST`, an `AutoPublishAlias` alias, or `1`,
     /// the version that alias points at after a first `sam deploy`); `None` for the bare name.
     pub qualifier: Option<String>,
+    /// The tenant the invocation runs for (Invoke's `X-Amz-Tenant-Id`): required by a
+    /// tenant-isolated function, refused by any other.
+    pub tenant_id: Option<String>,
 }
 
 impl InvokeOptions {
@@ -137,6 +140,13 @@ pub enum InvokeError {
         /// The limit it exceeded.
         limit: usize,
     },
+    /// The tenant id does not suit the function: none for a tenant-isolated function, or one
+    /// for a function without tenant isolation.
+    #[error("{message}")]
+    InvalidTenant {
+        /// What is wrong.
+        message: String,
+    },
     /// Sluice could not run the invocation (its fault, not the function's).
     #[error("{message}")]
     Service {
@@ -157,6 +167,7 @@ impl InvokeError {
             InvokeError::RequestTooLarge { .. } | InvokeError::EventTooLarge { .. } => {
                 "RequestEntityTooLargeException"
             }
+            InvokeError::InvalidTenant { .. } => "InvalidParameterValueException",
             InvokeError::Service { .. } => "ServiceException",
         }
     }
@@ -167,6 +178,7 @@ impl InvokeError {
             InvokeError::ResourceNotFound { .. } => 404,
             InvokeError::TooManyRequests { .. } => 429,
             InvokeError::RequestTooLarge { .. } | InvokeError::EventTooLarge { .. } => 413,
+            InvokeError::InvalidTenant { .. } => 400,
             InvokeError::Service { .. } => 500,
         }
     }

@@ -100,6 +100,9 @@ pub(crate) struct FunctionPool {
     provisioned_live: AtomicUsize,
     /// Sandboxes (by pid) whose runtime's exit a task watches ([`FunctionPool::watch_while_idle`]).
     watched: Mutex<std::collections::BTreeSet<u32>>,
+    /// Tenant isolation (`PER_TENANT`): each invocation names a tenant, and a sandbox runs the
+    /// invocations of the first tenant it served only.
+    tenant_isolation: bool,
 }
 
 impl FunctionPool {
@@ -115,6 +118,7 @@ impl FunctionPool {
         provisioned: usize,
     ) -> FunctionPool {
         let env = sandbox_env(&spec, version, &launcher, config);
+        let tenant_isolation = spec.tenant_isolation;
         let Concurrency {
             permits,
             limit,
@@ -154,6 +158,30 @@ impl FunctionPool {
             provisioned: provisioned.min(limit),
             provisioned_live: AtomicUsize::new(0),
             watched: Mutex::new(std::collections::BTreeSet::new()),
+            tenant_isolation,
+        }
+    }
+
+    /// Refuses an invocation whose tenant id does not suit the function, as Lambda's Invoke does.
+    ///
+    /// AWS (Lambda docs, "Troubleshooting tenant isolation"): InvalidParameterValueException
+    /// "occurs when invoking a tenant-isolated function without a tenant ID, or invoking a
+    /// non-tenant-isolated function with a tenant ID". The messages are Sluice's (none recorded).
+    pub fn check_tenant(&self, options: &InvokeOptions) -> Result<(), InvokeError> {
+        match (self.tenant_isolation, options.tenant_id.as_deref()) {
+            (true, None | Some("")) => Err(InvokeError::InvalidTenant {
+                message: format!(
+                    "Function {} has tenant isolation enabled: the invocation must name a tenant (X-Amz-Tenant-Id)",
+                    self.template.function
+                ),
+            }),
+            (false, Some(_)) => Err(InvokeError::InvalidTenant {
+                message: format!(
+                    "Function {} does not have tenant isolation enabled: the invocation must not name a tenant",
+                    self.template.function
+                ),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -247,7 +275,7 @@ impl FunctionPool {
                 .await
                 .map_err(|_| throttled())?
         };
-        let warm = self.take_warm();
+        let warm = self.take_warm(options.tenant_id.as_deref());
         self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
@@ -261,10 +289,10 @@ impl FunctionPool {
 
     /// The idle sandbox to run on next ([`take_idle`]), once every idle one whose runtime or
     /// extension died while it idled is cleared away ([`FunctionPool::clear_dead`]).
-    fn take_warm(self: &Arc<Self>) -> Option<Sandbox> {
+    fn take_warm(self: &Arc<Self>, tenant: Option<&str>) -> Option<Sandbox> {
         let (dead, warm) = {
             let mut idle = lock(&self.idle);
-            (take_dead(&mut idle), take_idle(&mut idle))
+            (take_dead(&mut idle), take_idle(&mut idle, tenant))
         };
         self.clear_dead(dead);
         warm
@@ -388,7 +416,7 @@ impl FunctionPool {
             // a sandbox that is waiting by now, else on a fresh one.
             let pool = self.clone();
             tokio::spawn(async move { pool.put_back(sandbox).await });
-            sandbox = match self.take_waiting() {
+            sandbox = match self.take_waiting(options.tenant_id.as_deref()) {
                 Some(waiting) => waiting,
                 None => match self.start_on_demand(&options).await? {
                     Ok(fresh) => fresh,
@@ -444,9 +472,11 @@ impl FunctionPool {
     }
 
     /// An idle sandbox whose runtime is waiting for work, if there is one.
-    fn take_waiting(&self) -> Option<Sandbox> {
+    fn take_waiting(&self, tenant: Option<&str>) -> Option<Sandbox> {
         let mut idle = lock(&self.idle);
-        let at = idle.iter().rposition(Sandbox::runtime_waiting)?;
+        let at = idle
+            .iter()
+            .rposition(|s| s.runtime_waiting() && s.serves(tenant))?;
         Some(idle.remove(at))
     }
 
@@ -758,13 +788,27 @@ fn take_dead(idle: &mut Vec<Sandbox>) -> Vec<Sandbox> {
 /// The idle sandbox to run on next: one whose runtime is waiting for work, provisioned first
 /// (Lambda serves from provisioned concurrency first), else the most recently used; failing
 /// that, one that answered a moment ago and is about to ask. One whose runtime has not asked
-/// for work since is busy (in the background, or hung) and stays where it is.
-fn take_idle(idle: &mut Vec<Sandbox>) -> Option<Sandbox> {
-    let at = idle
-        .iter()
-        .rposition(|s| s.runtime_waiting() && s.init_type() == InitType::Provisioned)
-        .or_else(|| idle.iter().rposition(Sandbox::runtime_waiting))
-        .or_else(|| idle.iter().rposition(Sandbox::answered_a_moment_ago))?;
+/// for work since is busy (in the background, or hung) and stays where it is. Only a sandbox
+/// that may serve `tenant` ([`Sandbox::serves`]) is taken, the tenant's own before one that has
+/// served nobody yet.
+fn take_idle(idle: &mut Vec<Sandbox>, tenant: Option<&str>) -> Option<Sandbox> {
+    let pick = |idle: &[Sandbox], serves: &dyn Fn(&Sandbox) -> bool| {
+        idle.iter()
+            .rposition(|s| {
+                serves(s) && s.runtime_waiting() && s.init_type() == InitType::Provisioned
+            })
+            .or_else(|| idle.iter().rposition(|s| serves(s) && s.runtime_waiting()))
+            .or_else(|| {
+                idle.iter()
+                    .rposition(|s| serves(s) && s.answered_a_moment_ago())
+            })
+    };
+    let at = match tenant {
+        Some(_) => {
+            pick(idle, &|s| s.runs_for(tenant)).or_else(|| pick(idle, &|s| s.serves(tenant)))
+        }
+        None => pick(idle, &|s| s.serves(tenant)),
+    }?;
     Some(idle.remove(at))
 }
 
@@ -795,6 +839,7 @@ mod tests {
             local_names: Vec::new(),
             extensions: Vec::new(),
             event_invoke: Default::default(),
+            tenant_isolation: false,
         };
         let config = LambdaConfig::new(cache.clone(), Arc::new(Quiet));
         let launchers =

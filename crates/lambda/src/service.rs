@@ -283,6 +283,7 @@ impl Lambda {
                 },
             })?;
         let pool = versions.for_invocation(options);
+        pool.check_tenant(options)?;
         if payload.len() > MAX_REQUEST_PAYLOAD {
             return Err(InvokeError::RequestTooLarge {
                 size: payload.len(),

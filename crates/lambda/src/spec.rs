@@ -37,6 +37,9 @@ pub struct FunctionSpec {
     /// How asynchronous (`Event`) invocations are retried, aged out and reported
     /// (`EventInvokeConfig`).
     pub event_invoke: EventInvokeConfig,
+    /// `TenancyConfig` `PER_TENANT`: every invocation names a tenant, and a sandbox serves one
+    /// tenant only.
+    pub tenant_isolation: bool,
 }
 
 /// A function's asynchronous invocation settings (`EventInvokeConfig`); the default is Lambda's.

@@ -162,6 +162,7 @@ pub fn function_spec(
         extensions: layer_extensions(&function.layers),
         // Its destinations name other functions: set by the caller, which knows them.
         event_invoke: Default::default(),
+        tenant_isolation: function.tenant_isolation,
     })
 }
 

@@ -42,6 +42,26 @@ impl LambdaIntegration {
                 .lambda
                 .spec(name)
                 .and_then(|spec| spec.aliases.first().cloned()),
+            tenant_id: None,
+        }
+    }
+
+    /// Invoke `function` with `options`, recording the invocation for the request's access record.
+    async fn invoke_recorded(
+        &self,
+        function: &str,
+        payload: Bytes,
+        options: impl FnOnce(&str) -> InvokeOptions,
+    ) -> Result<Bytes, InvokeError> {
+        let name = self.name(function);
+        let event = payload.clone();
+        let result = self.lambda.invoke_with(name, payload, options(name)).await;
+        if let Ok(invocation) = &result {
+            record(name, &event, invocation);
+        }
+        match result {
+            Ok(invocation) => buffered(invocation),
+            Err(error) => Err(rejected(&error)),
         }
     }
 }
@@ -53,21 +73,23 @@ impl Invoke for LambdaIntegration {
         payload: Bytes,
         request_id: Option<&'a str>,
     ) -> InvokeFuture<'a> {
-        Box::pin(async move {
-            let name = self.name(function);
-            let event = payload.clone();
-            let result = self
-                .lambda
-                .invoke_with(name, payload, self.options(name, request_id))
-                .await;
-            if let Ok(invocation) = &result {
-                record(name, &event, invocation);
-            }
-            match result {
-                Ok(invocation) => buffered(invocation),
-                Err(error) => Err(rejected(&error)),
-            }
-        })
+        Box::pin(self.invoke_recorded(function, payload, move |name| {
+            self.options(name, request_id)
+        }))
+    }
+
+    fn invoke_for_tenant<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        tenant: &'a str,
+    ) -> InvokeFuture<'a> {
+        Box::pin(
+            self.invoke_recorded(function, payload, move |name| InvokeOptions {
+                tenant_id: Some(tenant.to_owned()),
+                ..self.options(name, None)
+            }),
+        )
     }
 
     fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {

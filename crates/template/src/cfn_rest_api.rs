@@ -89,6 +89,7 @@ pub(crate) fn build(
                     streams: r.streams,
                     timeout_ms: r.timeout_ms,
                     cache_key_parameters: r.cache_key_parameters,
+                    tenant_id_parameter: r.tenant_id_parameter,
                 });
             }
         }
@@ -198,6 +199,7 @@ pub(crate) fn build(
                 streams: false,
                 timeout_ms,
                 cache_key_parameters,
+                tenant_id_parameter: None,
             });
             continue;
         }
@@ -226,6 +228,7 @@ pub(crate) fn build(
                 streams: false,
                 timeout_ms: None,
                 cache_key_parameters,
+                tenant_id_parameter: None,
             });
             continue;
         }
@@ -263,6 +266,11 @@ pub(crate) fn build(
             streams,
             timeout_ms,
             cache_key_parameters,
+            tenant_id_parameter: crate::tenancy_config::tenant_id_parameter(
+                integration.get("RequestParameters"),
+                &join_path(&integration_path, "RequestParameters"),
+                resolver,
+            )?,
         });
     }
 

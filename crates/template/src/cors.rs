@@ -278,6 +278,7 @@ pub(crate) fn guarded_preflights(
                 streams: false,
                 timeout_ms: None,
                 cache_key_parameters: Vec::new(),
+                tenant_id_parameter: None,
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

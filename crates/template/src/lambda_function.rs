@@ -93,6 +93,11 @@ pub(crate) fn read(
         None => None,
     };
     let system_log_level = crate::logging_config::system_log_level(logging.as_ref());
+    let tenant_isolation = crate::tenancy_config::tenant_isolation(
+        props.get("TenancyConfig"),
+        &join_path(&path, "TenancyConfig"),
+        resolver,
+    )?;
     let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.get("Architectures") {
         Some(node) => resolver.eval_string_list(node, &join_path(&path, "Architectures"))?,
@@ -144,6 +149,7 @@ pub(crate) fn read(
         runtime_source: source_of("Runtime"),
         // Set by an `AWS::Lambda::EventInvokeConfig` naming it, if any.
         event_invoke: Default::default(),
+        tenant_isolation,
     }))
 }
 

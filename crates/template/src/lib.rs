@@ -44,6 +44,7 @@ pub mod route_path;
 mod sam_properties;
 mod stream_events;
 mod tables;
+mod tenancy_config;
 mod transfer_mode;
 mod yaml_tree;
 

@@ -87,6 +87,8 @@ pub(crate) struct OpenApiRoute {
     pub at: Node,
     /// `responseTransferMode: STREAM` on a REST Lambda proxy integration.
     pub streams: bool,
+    /// A REST Lambda proxy's `integration.request.header.X-Amz-Tenant-Id` request parameter.
+    pub tenant_id_parameter: Option<String>,
     /// The integration's `timeoutInMillis`; `None` → the API's default.
     pub timeout_ms: Option<u32>,
     /// An HTTP API integration's `requestParameters` / `responseParameters`.
@@ -237,6 +239,7 @@ pub(crate) fn routes(
                 timeout_ms,
                 parameter_mapping: ParameterMapping::default(),
                 cache_key_parameters,
+                tenant_id_parameter: None,
             });
             continue;
         }
@@ -267,6 +270,7 @@ pub(crate) fn routes(
                 timeout_ms: None,
                 parameter_mapping: ParameterMapping::default(),
                 cache_key_parameters: Vec::new(),
+                tenant_id_parameter: None,
             }
         };
         if kind != "aws_proxy" {
@@ -342,6 +346,15 @@ pub(crate) fn routes(
         )?;
         // AWS: HTTP APIs map parameters this way; a REST API's requestParameters are its own
         // (method.request… → integration.request…), which a Lambda proxy does not use.
+        let tenant_id_parameter = if rest {
+            crate::tenancy_config::tenant_id_parameter(
+                integration.get("requestParameters"),
+                &join_path(&integration_path, "requestParameters"),
+                resolver,
+            )?
+        } else {
+            None
+        };
         let parameter_mapping = if rest {
             ParameterMapping::default()
         } else {
@@ -361,6 +374,7 @@ pub(crate) fn routes(
             timeout_ms,
             parameter_mapping,
             cache_key_parameters,
+            tenant_id_parameter,
         });
     }
     Ok(out)
@@ -505,6 +519,7 @@ pub(crate) fn attach_rest(
                 streams: route.streams,
                 timeout_ms: route.timeout_ms,
                 cache_key_parameters: route.cache_key_parameters,
+                tenant_id_parameter: route.tenant_id_parameter,
             });
         }
     }

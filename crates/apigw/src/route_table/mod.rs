@@ -99,6 +99,9 @@ pub(crate) struct RouteEntry {
     pub streams: bool,
     /// An HTTP API integration's parameter mapping; `None` when it maps nothing.
     pub parameter_mapping: Option<Arc<ParameterMapping>>,
+    /// A REST Lambda proxy's `integration.request.header.X-Amz-Tenant-Id` source: the tenant a
+    /// tenant-isolated function is invoked for.
+    pub tenant_id_parameter: Option<String>,
     /// The template path, parsed.
     path: ResourcePath,
     /// The route as access records name it, made on the route's first request and shared by
@@ -123,6 +126,7 @@ impl RouteEntry {
             operation_name: None,
             streams: false,
             parameter_mapping: None,
+            tenant_id_parameter: None,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -178,6 +182,8 @@ pub(crate) struct RouteSpec {
     pub streams: bool,
     /// The HTTP API integration's parameter mapping.
     pub parameter_mapping: Option<Arc<ParameterMapping>>,
+    /// The REST Lambda proxy's `X-Amz-Tenant-Id` request parameter.
+    pub tenant_id_parameter: Option<String>,
 }
 
 impl RouteSpec {
@@ -199,6 +205,7 @@ impl RouteSpec {
             operation_name: route.operation_name.clone(),
             streams: route.streams,
             parameter_mapping: None,
+            tenant_id_parameter: route.tenant_id_parameter.clone(),
         }
     }
 
@@ -283,6 +290,7 @@ impl RouteTable {
                 operation_name: spec.operation_name.clone(),
                 streams: spec.streams,
                 parameter_mapping: spec.parameter_mapping.clone(),
+                tenant_id_parameter: spec.tenant_id_parameter.clone(),
                 path,
                 record: OnceLock::new(),
             }));

@@ -46,6 +46,7 @@ mod sam_parity;
 mod sam_templates;
 mod services;
 mod telemetry_api;
+mod tenant_isolation;
 mod validate_command;
 
 use std::path::{Path, PathBuf};

@@ -163,6 +163,7 @@ async fn invoke(
                 client_context: None,
                 request_id: None,
                 qualifier: qualifier.map(str::to_owned),
+                tenant_id: tenant_id(header("x-amz-tenant-id")),
             };
             // The 202's request id is the one the function runs under (and logs), as on AWS.
             return match lambda.invoke_event(name, payload, options) {
@@ -193,6 +194,7 @@ async fn invoke(
         client_context,
         request_id: None,
         qualifier: qualifier.map(str::to_owned),
+        tenant_id: tenant_id(header("x-amz-tenant-id")),
     };
     // AWS: an alias reports the version it points at (`1`), not its own name.
     let executed = options.executed_version().to_owned();
@@ -218,6 +220,11 @@ async fn invoke(
         }
         Err(e) => invoke_error(&e),
     }
+}
+
+/// Invoke's `X-Amz-Tenant-Id` (botocore's `TenantId`), `None` when absent or empty.
+fn tenant_id(header: &str) -> Option<String> {
+    (!header.is_empty()).then(|| header.to_owned())
 }
 
 /// `X-Amz-Client-Context` is base64 JSON; the function receives the JSON text.

@@ -89,6 +89,7 @@ pub async fn handle(
         client_context: context,
         request_id: Some(request_id.clone()),
         qualifier,
+        tenant_id: super::tenant_id(header("x-amz-tenant-id")),
     };
     let executed = options.executed_version().to_owned();
     let (content_type, body) = match lambda.invoke_streaming(&name, payload, options).await {

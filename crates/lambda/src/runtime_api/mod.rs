@@ -44,6 +44,7 @@ const FUNCTION_ARN_HEADER: HeaderName =
     HeaderName::from_static("lambda-runtime-invoked-function-arn");
 const TRACE_ID_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
 const CLIENT_CONTEXT_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-client-context");
+const TENANT_ID_HEADER: HeaderName = HeaderName::from_static("lambda-runtime-aws-tenant-id");
 /// Bodies beyond the payload limit are read and discarded up to this size so the client sees
 /// our 413 instead of a reset connection; beyond it the connection is dropped.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
@@ -57,6 +58,9 @@ pub(crate) struct PendingInvocation {
     pub trace_id: String,
     /// The caller's client context (JSON text), sent as `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
+    /// The tenant a tenant-isolated function runs the invocation for, sent as
+    /// `Lambda-Runtime-Aws-Tenant-Id`.
+    pub tenant_id: Option<String>,
     /// A qualified `Lambda-Runtime-Invoked-Function-Arn` (`…:function:my-fn:live`); `None` for
     /// the sandbox's unqualified one.
     pub invoked_arn: Option<String>,
@@ -359,6 +363,7 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
         deadline_ms,
         trace_id,
         client_context,
+        tenant_id,
         invoked_arn,
         streaming,
     } = inv;
@@ -379,7 +384,7 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
     };
     // Static names: hyper writes them lower-case either way, and parsing each name again on
     // every invocation showed in profiles.
-    let mut headers = http::HeaderMap::with_capacity(7);
+    let mut headers = http::HeaderMap::with_capacity(8);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(REQUEST_ID_HEADER, request_id_header);
     headers.insert(DEADLINE_HEADER, HeaderValue::from(deadline_ms));
@@ -390,6 +395,11 @@ async fn next_invocation(state: &State) -> Response<Full<Bytes>> {
     // caller has a Cognito identity yet.
     if let Some(context) = client_context.and_then(|c| owned_header(c).ok()) {
         headers.insert(CLIENT_CONTEXT_HEADER, context);
+    }
+    // AWS: the runtime interface clients read the tenant from this header (awslambdaric's
+    // `context.tenant_id`, aws-lambda-ric's `context.tenantId`).
+    if let Some(tenant) = tenant_id.and_then(|t| owned_header(t).ok()) {
+        headers.insert(TENANT_ID_HEADER, tenant);
     }
     headers.insert(CONTENT_LENGTH, HeaderValue::from(payload.len()));
     let current = CurrentInvocation {

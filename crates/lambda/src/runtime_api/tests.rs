@@ -51,6 +51,7 @@ fn invocation(id: &str) -> PendingInvocation {
         deadline_ms: 1,
         trace_id: "Root=1-0-0".to_owned(),
         client_context: None,
+        tenant_id: None,
         invoked_arn: None,
         streaming: false,
     }

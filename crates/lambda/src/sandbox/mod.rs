@@ -150,6 +150,9 @@ pub(crate) struct Sandbox {
     /// wake the worker parked in the I/O driver (an `eventfd` write and a context switch per
     /// invocation); moving a pending timer to a later deadline is a store, no wake-up.
     timeout_timer: Pin<Box<tokio::time::Sleep>>,
+    /// The tenant whose invocations this sandbox runs (a tenant-isolated function's), bound by
+    /// its first invocation; `None` before it and for every other function.
+    tenant: Option<String>,
 }
 
 impl Sandbox {
@@ -200,6 +203,21 @@ impl Sandbox {
     /// is part of the invocation).
     pub fn runtime_waiting(&self) -> bool {
         !self.ready || *self.channels.waiting.borrow()
+    }
+
+    /// Whether this sandbox may run an invocation for `tenant`: one that has not run for any
+    /// tenant yet, or has run for this one.
+    ///
+    /// AWS (Lambda docs, "Tenant isolation"): "execution environments are never reused across
+    /// different tenants"; the tenant id reaches the function at invocation only, never at Init,
+    /// so a sandbox initialised ahead may take the first tenant that comes.
+    pub fn serves(&self, tenant: Option<&str>) -> bool {
+        self.tenant.is_none() || self.runs_for(tenant)
+    }
+
+    /// Whether this sandbox has run an invocation for `tenant` already.
+    pub fn runs_for(&self, tenant: Option<&str>) -> bool {
+        self.tenant.is_some() && self.tenant.as_deref() == tenant
     }
 
     /// Whether the runtime answered its last invocation so recently that it may still be on
@@ -261,7 +279,11 @@ impl Sandbox {
             client_context,
             request_id,
             qualifier,
+            tenant_id,
         } = options;
+        if tenant_id.is_some() {
+            self.tenant.clone_from(&tenant_id);
+        }
         let request_id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let trace_id = trace_id();
         let begun = Instant::now();
@@ -303,6 +325,7 @@ impl Sandbox {
                 let caller = Caller {
                     client_context,
                     qualifier,
+                    tenant_id,
                 };
                 self.run(
                     &request_id,
@@ -447,6 +470,7 @@ impl Sandbox {
         let Caller {
             client_context,
             qualifier,
+            tenant_id,
         } = caller;
         // AWS: the invoked ARN carries the qualifier the caller used (`…:my-fn:live`).
         let invoked_arn = qualifier
@@ -475,6 +499,7 @@ impl Sandbox {
             deadline_ms,
             trace_id: trace_id.to_owned(),
             client_context,
+            tenant_id,
             invoked_arn,
             streaming: head.is_some(),
         };
@@ -742,4 +767,6 @@ struct Caller {
     client_context: Option<String>,
     /// The version or alias named, for `Lambda-Runtime-Invoked-Function-Arn`.
     qualifier: Option<String>,
+    /// `Lambda-Runtime-Aws-Tenant-Id`.
+    tenant_id: Option<String>,
 }

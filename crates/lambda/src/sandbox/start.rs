@@ -206,6 +206,7 @@ impl Sandbox {
             last_used: Instant::now(),
             // Set to each invocation's deadline before it is polled.
             timeout_timer: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            tenant: None,
         })
     }
 }

@@ -76,6 +76,7 @@ fn function(dir: &Path) -> FunctionSpec {
         local_names: Vec::new(),
         extensions: vec![dir.join("layer/extensions/recorder")],
         event_invoke: Default::default(),
+        tenant_isolation: false,
     }
 }
 

@@ -83,6 +83,7 @@ pub fn spec(name: &str, runtime: &str, handler: &str, dir: &str) -> FunctionSpec
         local_names: Vec::new(),
         extensions: Vec::new(),
         event_invoke: Default::default(),
+        tenant_isolation: false,
     }
 }
 

@@ -18,4 +18,5 @@ mod runtime_api;
 mod sandbox_memory;
 mod stream_shards;
 mod streaming;
+mod tenant_isolation;
 mod warm_ahead;

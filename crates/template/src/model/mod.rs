@@ -119,6 +119,9 @@ pub struct Function {
     /// `EventInvokeConfig` (or an `AWS::Lambda::EventInvokeConfig` naming the function): how
     /// asynchronous invocations are retried and where their records go.
     pub event_invoke: EventInvoke,
+    /// `TenancyConfig.TenantIsolationMode: PER_TENANT`: every invocation names a tenant and runs
+    /// in an execution environment of that tenant's only.
+    pub tenant_isolation: bool,
 }
 
 /// A function's asynchronous invocation settings; `None` fields keep Lambda's defaults.
@@ -257,6 +260,10 @@ pub struct Route {
     /// The integration's declared cache key parameters (`method.request.querystring.type`, …):
     /// with the stage cache on, their values join method and path in the cache key.
     pub cache_key_parameters: Vec<String>,
+    /// A Lambda proxy's `integration.request.header.X-Amz-Tenant-Id` request parameter
+    /// (`method.request.header.x-tenant-id`, `'literal'`, …): the tenant a tenant-isolated
+    /// function is invoked for.
+    pub tenant_id_parameter: Option<String>,
 }
 
 impl Route {

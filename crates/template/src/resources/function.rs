@@ -114,6 +114,11 @@ pub(super) fn function(
         None => None,
     };
     let system_log_level = crate::logging_config::system_log_level(logging.as_ref());
+    let tenant_isolation = crate::tenancy_config::tenant_isolation(
+        props.properties.get("TenancyConfig"),
+        &props.path("TenancyConfig"),
+        resolver,
+    )?;
     let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.properties.get("Architectures") {
         Some(node) => {
@@ -186,6 +191,7 @@ pub(super) fn function(
         handler_source: source_of("Handler"),
         runtime_source: source_of("Runtime"),
         event_invoke,
+        tenant_isolation,
     }))
 }
 

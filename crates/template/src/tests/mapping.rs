@@ -683,3 +683,77 @@ Resources:
         "{missing_model}"
     );
 }
+
+#[test]
+fn a_proxy_integration_maps_the_tenant_id_header_from_cloudformation_and_openapi() {
+    // serverless-patterns apigw-lambda-tenant-isolation writes the CloudFormation form; the
+    // OpenAPI form is the same parameter under x-amazon-apigateway-integration.
+    let model = load(&format!(
+        "Resources:
+{FUNCTION}  Api:
+    Type: AWS::ApiGateway::RestApi
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: isolated}}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      RequestParameters:
+        method.request.header.x-tenant-id: true
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+        RequestParameters:
+          integration.request.header.X-Amz-Tenant-Id: method.request.header.x-tenant-id
+  Post:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [Get, Post]
+    Properties: {{RestApiId: !Ref Api, StageName: dev}}
+  Doc:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: '3.0'
+        info: {{title: t}}
+        paths:
+          /tenant/{{tenant}}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+                requestParameters:
+                  integration.request.header.x-amz-tenant-id: method.request.path.tenant
+"
+    ));
+    assert_eq!(
+        route(&model, "GET", "/isolated")
+            .tenant_id_parameter
+            .as_deref(),
+        Some("method.request.header.x-tenant-id")
+    );
+    assert_eq!(route(&model, "POST", "/isolated").tenant_id_parameter, None);
+    assert_eq!(
+        route(&model, "GET", "/tenant/{tenant}")
+            .tenant_id_parameter
+            .as_deref(),
+        Some("method.request.path.tenant")
+    );
+}

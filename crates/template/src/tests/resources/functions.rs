@@ -523,3 +523,51 @@ Resources:
         serde_json::json!({"Minify": false, "Target": "es2022", "EntryPoints": ["app.ts"]})
     );
 }
+
+#[test]
+fn tenancy_config_turns_tenant_isolation_on() {
+    // serverless-patterns apigw-lambda-tenant-isolation: one isolated function beside a standard
+    // one; Globals may carry it (samtranslator lists TenancyConfig there), and a raw
+    // AWS::Lambda::Function takes the same property.
+    let model = load(
+        "Globals:
+  Function:
+    TenancyConfig: {TenantIsolationMode: PER_TENANT}
+Resources:
+  Isolated:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ., Handler: app.handler, Runtime: python3.12}
+  Raw:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: .
+      Handler: app.handler
+      Runtime: python3.12
+      Role: arn:aws:iam::123456789012:role/r
+      TenancyConfig:
+        TenantIsolationMode: PER_TENANT
+  RawStandard:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: .
+      Handler: app.handler
+      Runtime: python3.12
+      Role: arn:aws:iam::123456789012:role/r
+",
+    );
+    let isolated = |id: &str| model.function(id).expect(id).tenant_isolation;
+    assert!(isolated("Isolated"));
+    assert!(isolated("Raw"));
+    assert!(!isolated("RawStandard"));
+    let err = load_err(&format!(
+        "Resources:
+  Fn:
+{FN}
+      TenancyConfig: {{TenantIsolationMode: PER_REQUEST}}
+"
+    ));
+    assert!(
+        err.contains("TenancyConfig.TenantIsolationMode") && err.contains("PER_TENANT"),
+        "{err}"
+    );
+}
