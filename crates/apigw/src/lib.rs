@@ -38,6 +38,7 @@ mod response_mapping;
 mod response_parts;
 mod route_table;
 mod streamed_response;
+pub mod tls;
 
 pub use access_log::{AccessLog, AccessRecord, Rejection, RouteRecord};
 pub use api::function_url_id;

@@ -2,11 +2,9 @@
 //! an OIDC issuer's `{issuer}/.well-known/openid-configuration` names its `jwks_uri`; a Cognito
 //! pool publishes its keys at `{issuer}/.well-known/jwks.json`.
 //!
-//! One small client (hyper's HTTP/1 connection over rustls with the ring provider), trusting the
-//! host's roots (`rustls-native-certs`, which honours `SSL_CERT_FILE` and `SSL_CERT_DIR`). Only
+//! One small client (hyper's HTTP/1 connection over [`crate::tls::client_config`]). Only
 //! `https://` is spoken: AWS fetches keys from HTTPS issuers only.
 
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -54,8 +52,8 @@ pub enum JwksFetchError {
     #[error("{0} is not an https:// URL (API Gateway fetches keys from https:// issuers only)")]
     NotHttps(String),
     /// The host's trust roots could not be loaded.
-    #[error("no trusted root certificates (set SSL_CERT_FILE to a CA bundle)")]
-    NoRoots,
+    #[error(transparent)]
+    NoRoots(#[from] crate::tls::NoTrustRoots),
     /// Connecting, the TLS handshake or the exchange failed.
     #[error("{url}: {message}")]
     Connect {
@@ -150,7 +148,7 @@ async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
     let tcp = tokio::net::TcpStream::connect((bare_host.as_str(), port))
         .await
         .map_err(|e| failed(e.to_string()))?;
-    let tls = tokio_rustls::TlsConnector::from(client_config()?)
+    let tls = tokio_rustls::TlsConnector::from(crate::tls::client_config()?)
         .connect(server_name, tcp)
         .await
         .map_err(|e| failed(e.to_string()))?;
@@ -186,33 +184,6 @@ async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
     .await;
     driver.abort();
     result
-}
-
-/// The TLS settings, built once: ring's provider and the host's trust roots.
-fn client_config() -> Result<Arc<rustls::ClientConfig>, JwksFetchError> {
-    static CONFIG: OnceLock<Option<Arc<rustls::ClientConfig>>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let mut roots = rustls::RootCertStore::empty();
-            let found = rustls_native_certs::load_native_certs();
-            for error in &found.errors {
-                tracing::debug!("trust roots: {error}");
-            }
-            let (added, _ignored) = roots.add_parsable_certificates(found.certs);
-            if added == 0 {
-                return None;
-            }
-            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .ok()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            Some(Arc::new(config))
-        })
-        .clone()
-        .ok_or(JwksFetchError::NoRoots)
 }
 
 #[cfg(test)]
