@@ -7,6 +7,7 @@ mod auth_lambda;
 mod broken_functions;
 mod browser_cors;
 mod build_command;
+mod certificates;
 mod cli_options;
 mod console;
 mod cost_report;
