@@ -227,9 +227,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub in_memory: bool,
     /// Send DynamoDB and DynamoDB Streams calls to this DynamoDB-compatible service
-    /// (`http://host:port`: ScyllaDB Alternator, DynamoDB Local, or DynamoDB's regional endpoint,
-    /// re-signed with the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY credentials) instead of the
-    /// embedded store; the template's tables are created there.
+    /// (`http://host:port` or `https://host:port`, trusting the host's roots, or SSL_CERT_FILE's when set:
+    /// ScyllaDB Alternator, DynamoDB Local, or DynamoDB's regional endpoint, re-signed with the
+    /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY credentials) instead of the embedded store; the
+    /// template's tables are created there.
     #[arg(long, value_name = "URL")]
     pub dynamodb_endpoint: Option<String>,
     /// Sandboxes per function when the template sets no ReservedConcurrentExecutions.

@@ -3,8 +3,8 @@
 //! replicas share one data store. The template's tables are created there (existing ones kept).
 //!
 //! Requests are re-signed with SigV4 when credentials are in the environment (required for AWS's
-//! own endpoints). Plain HTTP only: Sluice builds no TLS stack, and DynamoDB's regional endpoints
-//! also answer on `http://`.
+//! own endpoints). `http://` and `https://` (over the TLS configuration JWT issuers' keys are
+//! fetched with: the host's roots, or `SSL_CERT_FILE`'s); both keep pooled connections.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +12,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use sluice_apigw::auth::sigv4::{self, SigningKey};
@@ -33,7 +34,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Why the endpoint cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    /// The URL is not an `http://host[:port]` URL.
+    /// The URL is not an `http(s)://host[:port]` URL.
     #[error("--dynamodb-endpoint {url:?}: {reason}")]
     Url {
         /// As given.
@@ -47,6 +48,29 @@ pub enum RemoteError {
         /// As given.
         url: String,
     },
+    /// An `https://` endpoint, but the host has no trust roots to check its certificate with.
+    #[error("--dynamodb-endpoint {url}: no trusted root certificates to check its certificate with (set SSL_CERT_FILE to a CA bundle)")]
+    NoTrustRoots {
+        /// As given.
+        url: String,
+    },
+}
+
+/// The pooled client for the endpoint's scheme.
+enum Transport {
+    /// `http://`: the plain connector, nothing in between.
+    Plain(Client<HttpConnector, Full<Bytes>>),
+    /// `https://`: TLS over the same connector; it refuses `http://` URIs.
+    Tls(Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
+}
+
+impl Transport {
+    fn request(&self, request: Request<Full<Bytes>>) -> ResponseFuture {
+        match self {
+            Transport::Plain(client) => client.request(request),
+            Transport::Tls(client) => client.request(request),
+        }
+    }
 }
 
 /// The remote DynamoDB-compatible service.
@@ -59,7 +83,7 @@ pub(crate) struct RemoteDynamoDb {
     region: String,
     /// Credentials to re-sign with, when there are any.
     key: Option<SigningKey>,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Transport,
     /// The template's tables, created before the first call is forwarded.
     tables: Vec<TableSpec>,
     /// Set once the tables were created (or found).
@@ -79,11 +103,11 @@ impl RemoteDynamoDb {
             reason: reason.to_owned(),
         };
         let uri: Uri = url.parse().map_err(|_| bad("not a URL"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => return Err(bad("https is not supported (Sluice builds no TLS stack); DynamoDB's regional endpoints also answer on http://, and a local TLS proxy works for others")),
-            _ => return Err(bad("use http://host:port")),
-        }
+        let tls = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => return Err(bad("use http://host[:port] or https://host[:port]")),
+        };
         let host = uri.host().ok_or_else(|| bad("the URL names no host"))?;
         if uri.path() != "/" && !uri.path().is_empty() {
             return Err(bad("the URL must not have a path"));
@@ -96,9 +120,12 @@ impl RemoteDynamoDb {
         }
         // AWS serves Streams on its own host: dynamodb.R.amazonaws.com → streams.dynamodb.R….
         let streams = match host.strip_prefix("dynamodb.") {
-            Some(rest) if on_aws => format!("http://streams.dynamodb.{rest}/")
-                .parse()
-                .map_err(|_| bad("not a URL"))?,
+            Some(rest) if on_aws => format!(
+                "{}://streams.dynamodb.{rest}/",
+                if tls { "https" } else { "http" }
+            )
+            .parse()
+            .map_err(|_| bad("not a URL"))?,
             _ => uri.clone(),
         };
         let region = if on_aws {
@@ -111,7 +138,9 @@ impl RemoteDynamoDb {
             streams,
             region,
             key,
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: transport(tls).map_err(|_| RemoteError::NoTrustRoots {
+                url: url.to_owned(),
+            })?,
             tables,
             ready: tokio::sync::OnceCell::new(),
         })
@@ -173,7 +202,7 @@ impl RemoteDynamoDb {
                 .client
                 .request(request)
                 .await
-                .map_err(|e| format!("{e}"))?;
+                .map_err(|e| error_chain(&e))?;
             let status = response.status().as_u16();
             let body = response
                 .into_body()
@@ -234,6 +263,37 @@ impl RemoteDynamoDb {
         }
         notes
     }
+}
+
+/// A pooled client for `http://` (`tls` false) or `https://` URLs.
+fn transport(tls: bool) -> Result<Transport, sluice_apigw::tls::NoTrustRoots> {
+    let builder = Client::builder(TokioExecutor::new());
+    if !tls {
+        return Ok(Transport::Plain(builder.build_http()));
+    }
+    let config = sluice_apigw::tls::client_config()?;
+    let mut http = HttpConnector::new();
+    // The TLS layer reads `https://` URIs; the TCP connector must let them through.
+    http.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config((*config).clone())
+        .https_only()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Transport::Tls(builder.build(connector)))
+}
+
+/// `e` and its causes, `: `-joined: hyper-util's own message ("client error (Connect)") hides
+/// what failed (a refused connection, an untrusted certificate).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 /// Stream pollers over the remote service; checkpoints stay in the local store's file.
@@ -315,7 +375,12 @@ mod tests {
             session_token: None,
         };
         assert!(RemoteDynamoDb::new("http://127.0.0.1:8000", "us-east-1", None, vec![]).is_ok());
-        for bad in ["https://x:1", "127.0.0.1:8000", "http://x:1/path"] {
+        for bad in [
+            "ftp://x:1",
+            "127.0.0.1:8000",
+            "http://x:1/path",
+            "https://x:1/path",
+        ] {
             assert!(
                 RemoteDynamoDb::new(bad, "us-east-1", None, vec![]).is_err(),
                 "{bad}"
@@ -342,5 +407,28 @@ mod tests {
             aws.streams.to_string(),
             "http://streams.dynamodb.eu-west-1.amazonaws.com/"
         );
+    }
+
+    #[test]
+    fn an_https_aws_endpoint_keeps_https_for_streams() {
+        let key = SigningKey {
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        };
+        match RemoteDynamoDb::new(
+            "https://dynamodb.eu-west-1.amazonaws.com",
+            "us-east-1",
+            Some(key),
+            vec![],
+        ) {
+            Ok(aws) => assert_eq!(
+                aws.streams.to_string(),
+                "https://streams.dynamodb.eu-west-1.amazonaws.com/"
+            ),
+            // A host without trust roots refuses https:// at startup, which is right too.
+            Err(RemoteError::NoTrustRoots { .. }) => {}
+            Err(e) => panic!("https:// is accepted: {e}"),
+        }
     }
 }

@@ -13,6 +13,7 @@ mod console;
 mod cost_report;
 mod ddb_streams;
 mod debugging;
+mod dynamodb_endpoint_tls;
 mod errors;
 mod esbuild;
 mod execution_environment;
