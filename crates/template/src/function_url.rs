@@ -57,6 +57,9 @@ pub(crate) fn read(
     Ok(FunctionUrl {
         function: function.logical_id.clone(),
         function_name: function.name.clone(),
+        // SAM points the URL of a function with `AutoPublishAlias` at the alias
+        // (`TargetFunctionArn: !Ref MyFunctionAliaslive`).
+        qualifier: function.alias.clone(),
         auth,
         cors,
         invoke_mode,
