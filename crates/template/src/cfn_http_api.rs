@@ -219,6 +219,14 @@ pub(crate) fn build(
         let Some(function) = functions.iter().find(|f| f.logical_id == function_id) else {
             continue;
         };
+        if function.tenant_isolation {
+            return Err(crate::tenancy_config::unsupported(
+                "a function URL",
+                url.props.get("TargetFunctionArn").unwrap_or(&url.props),
+                &join_path(&url.path, "TargetFunctionArn"),
+                resolver,
+            ));
+        }
         let auth = match url.text("AuthType", resolver)?.as_deref() {
             Some("AWS_IAM") => FunctionUrlAuth::AwsIam,
             Some("NONE") => FunctionUrlAuth::None,

@@ -13,6 +13,14 @@ pub(crate) fn read(
     path: &str,
     resolver: &Resolver<'_>,
 ) -> Result<FunctionUrl, TemplateError> {
+    if function.tenant_isolation {
+        return Err(crate::tenancy_config::unsupported(
+            "a function URL",
+            config,
+            path,
+            resolver,
+        ));
+    }
     let text = |key: &str| -> Result<Option<String>, TemplateError> {
         match config.get(key) {
             Some(node) => resolver.eval_string(node, &join_path(path, key)),
