@@ -91,13 +91,14 @@ impl Api {
         }
     }
 
-    /// A function's URL: its own "API" whose id is the URL id.
+    /// A Function URL: its own "API" whose id is the URL id, named by its target (`MyFn:live`
+    /// for an alias's URL) so access records tell a function's URLs apart.
     pub fn function_url(url: &FunctionUrl) -> Api {
         Api {
-            logical_id: url.function.clone(),
+            logical_id: url.target(),
             dialect: Dialect::FunctionUrl,
             stage: ApiStage {
-                api_id: function_url_id(&url.function),
+                api_id: function_url_id(&url.target()),
                 deployment_id: String::new(),
                 stage: sluice_template::DEFAULT_STAGE.to_owned(),
                 stage_variables: BTreeMap::new(),
@@ -112,12 +113,13 @@ impl Api {
     }
 }
 
-/// A function's URL id: 32 lower-case letters and digits as on AWS, stable per logical id so the
-/// address survives restarts. Built from three independently seeded parts: one 64-bit hash only
+/// A Function URL's id: 32 lower-case letters and digits as on AWS, stable per target (the
+/// function's logical id, `:alias` for an alias's URL: [`FunctionUrl::target`]) so the address
+/// survives restarts and each of a function's URLs has its own. Built from three independently seeded parts: one 64-bit hash only
 /// fills about a dozen characters before `stable_id` re-mixes it the same way for every seed.
-pub fn function_url_id(function_logical_id: &str) -> String {
+pub fn function_url_id(target: &str) -> String {
     let mut id: String = (0..3)
-        .map(|part| stable_id(&format!("function url {function_logical_id} {part}"), 11))
+        .map(|part| stable_id(&format!("function url {target} {part}"), 11))
         .collect();
     id.truncate(32);
     id

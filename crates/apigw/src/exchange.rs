@@ -17,8 +17,9 @@ use crate::route_table::RouteMatch;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawHeaderNames(pub Vec<String>);
 
-/// The logical id of the function whose Function URL a listener serves alone, at its root (as
-/// `start-function-urls` gives each URL its own port). Put it in the request's extensions and the
+/// The target ([`sluice_template::FunctionUrl::target`]: `MyFn`, or `MyFn:live` for an alias's) of
+/// the Function URL a listener serves alone, at its root (as `start-function-urls` gives each URL
+/// its own port). Put it in the request's extensions and the
 /// request reaches that URL whatever its host and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PinnedFunctionUrl(pub String);

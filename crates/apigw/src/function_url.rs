@@ -4,10 +4,12 @@
 //!
 //! - by host: `http://<url-id>.lambda-url.<region>.localhost:<port>/…` (`*.localhost` resolves
 //!   to loopback in browsers and most resolvers, so no DNS setup is needed);
-//! - by path: `http://127.0.0.1:<port>/lambda-url/<FunctionName>/…`, for clients that cannot
-//!   choose a host. The prefix is not part of the path the function sees.
+//! - by path: `http://127.0.0.1:<port>/lambda-url/<FunctionName>/…` (`<FunctionName>:<alias>`
+//!   for an alias's URL), for clients that cannot choose a host. The prefix is not part of the
+//!   path the function sees.
 //!
-//! A URL has no routes: every method and path reaches the function.
+//! A URL has no routes: every method and path reaches the function. The unqualified function and
+//! each alias have URLs of their own on AWS, with their own ids, settings and invoked qualifier.
 
 use std::sync::Arc;
 
@@ -25,7 +27,9 @@ pub const PATH_PREFIX: &str = "/lambda-url/";
 struct UrlEntry {
     /// The host's first label.
     url_id: String,
-    /// The function's name, the path form's second segment.
+    /// The path form's second segment: the function's name, `:alias` for an alias's URL.
+    path_name: String,
+    /// The function's name alone (the path form falls back on it, see [`FunctionUrlTable::find`]).
     function_name: String,
     /// The catch-all route every request on this URL takes.
     entry: Arc<RouteEntry>,
@@ -44,14 +48,19 @@ impl FunctionUrlTable {
             urls: urls
                 .iter()
                 .enumerate()
-                .map(|(i, url)| UrlEntry {
-                    url_id: function_url_id(&url.function),
-                    function_name: url.function_name.clone(),
-                    entry: Arc::new(RouteEntry::catch_all(
-                        first_api + i,
-                        &url.function,
-                        Dialect::FunctionUrl,
-                    )),
+                .map(|(i, url)| {
+                    let mut entry =
+                        RouteEntry::catch_all(first_api + i, &url.function, Dialect::FunctionUrl);
+                    // A URL invokes its own qualifier, $LATEST included: never the function's
+                    // `AutoPublishAlias` alias that API events target by default.
+                    entry.qualifier =
+                        Some(url.qualifier.clone().unwrap_or_else(|| LATEST.to_owned()));
+                    UrlEntry {
+                        url_id: function_url_id(&url.target()),
+                        path_name: path_name(url),
+                        function_name: url.function_name.clone(),
+                        entry: Arc::new(entry),
+                    }
                 })
                 .collect(),
         }
@@ -59,7 +68,9 @@ impl FunctionUrlTable {
 
     /// The URL this request addresses, with the path its function sees; `None` when the request is
     /// for an API instead; `Some(Err(UnknownUrl))` when its host names a URL id no function has
-    /// (or its listener is `pinned` to a function without a URL, after a reload removed it).
+    /// (or its listener is `pinned` to a URL target, `Fn` or `Fn:live`, that a reload removed).
+    /// The path form `/lambda-url/<name>/` of a function with no unqualified URL but a single
+    /// alias URL finds that one, so a template's URL keeps its address when it gains an alias.
     pub fn find(
         &self,
         pinned: Option<&str>,
@@ -74,9 +85,9 @@ impl FunctionUrlTable {
             entry: url.entry.clone(),
             path_parameters: Vec::new(),
         };
-        if let Some(function) = pinned {
+        if let Some(target) = pinned {
             // A listener of this URL alone: every host and path is the URL's.
-            let url_id = function_url_id(function);
+            let url_id = function_url_id(target);
             let Some(url) = self.urls.iter().find(|u| u.url_id == url_id) else {
                 return Some(Err(UnknownUrl));
             };
@@ -94,7 +105,16 @@ impl FunctionUrlTable {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        let url = self.urls.iter().find(|u| u.function_name == name)?;
+        let url = match self.urls.iter().find(|u| u.path_name == name) {
+            Some(url) => url,
+            None => {
+                let mut of_function = self.urls.iter().filter(|u| u.function_name == name);
+                match (of_function.next(), of_function.next()) {
+                    (Some(only), None) if !name.contains(':') => only,
+                    _ => return None,
+                }
+            }
+        };
         Some(Ok((matched(url), path.to_owned())))
     }
 }
@@ -115,17 +135,27 @@ fn url_id_of_host(host: &str, region: &str) -> Option<String> {
     (!id.is_empty() && !id.contains('.')).then(|| id.to_owned())
 }
 
-/// The two addresses of a function's URL on a gateway listening at `addr`: by host, then by path.
+/// The qualifier of an unqualified Function URL's invocations.
+const LATEST: &str = "$LATEST";
+
+/// The path form's name of a URL: `my-fn`, or `my-fn:live` for an alias's.
+fn path_name(url: &FunctionUrl) -> String {
+    match &url.qualifier {
+        Some(q) => format!("{}:{q}", url.function_name),
+        None => url.function_name.clone(),
+    }
+}
+
+/// The two addresses of a Function URL on a gateway listening at `addr`: by host, then by path.
 pub fn function_url_addresses(
-    function_logical_id: &str,
-    function_name: &str,
+    url: &FunctionUrl,
     region: &str,
     addr: std::net::SocketAddr,
 ) -> (String, String) {
-    let id = function_url_id(function_logical_id);
+    let id = function_url_id(&url.target());
     (
         format!("http://{id}.lambda-url.{region}.localhost:{}/", addr.port()),
-        format!("http://{addr}{PATH_PREFIX}{function_name}/"),
+        format!("http://{addr}{PATH_PREFIX}{}/", path_name(url)),
     )
 }
 
@@ -134,15 +164,74 @@ mod tests {
     use super::*;
     use sluice_template::{FunctionUrlAuth, InvokeMode};
 
-    fn table() -> FunctionUrlTable {
-        let url = FunctionUrl {
+    fn url(qualifier: Option<&str>) -> FunctionUrl {
+        FunctionUrl {
             function: "Fn".into(),
             function_name: "my-fn".into(),
+            qualifier: qualifier.map(str::to_owned),
             auth: FunctionUrlAuth::None,
             cors: None,
             invoke_mode: InvokeMode::Buffered,
+        }
+    }
+
+    fn table() -> FunctionUrlTable {
+        FunctionUrlTable::new(&[url(None)], 3)
+    }
+
+    /// The unqualified function's URL and its alias's are two URLs: two ids, two path names,
+    /// each invoking its own qualifier.
+    #[test]
+    fn a_functions_alias_has_a_url_of_its_own() {
+        let table = FunctionUrlTable::new(&[url(Some("live")), url(None)], 3);
+        let (latest, live) = (function_url_id("Fn"), function_url_id("Fn:live"));
+        assert_ne!(latest, live);
+        assert_eq!(live.len(), 32);
+        let found = |host: Option<String>, path: &str| {
+            let (route, _) = table
+                .find(None, host.as_deref(), path, "us-east-1")
+                .expect("a URL request")
+                .expect("a known URL");
+            (route.entry.api, route.entry.qualifier.clone())
         };
-        FunctionUrlTable::new(&[url], 3)
+        let live_at = (3, Some("live".to_owned()));
+        let latest_at = (4, Some("$LATEST".to_owned()));
+        let host = |id: &str| Some(format!("{id}.lambda-url.us-east-1.localhost:3000"));
+        assert_eq!(found(host(&live), "/x"), live_at);
+        assert_eq!(found(host(&latest), "/x"), latest_at);
+        assert_eq!(found(None, "/lambda-url/my-fn:live/x"), live_at);
+        assert_eq!(found(None, "/lambda-url/my-fn/x"), latest_at);
+        let pinned = |target: &str| {
+            table
+                .find(Some(target), None, "/", "us-east-1")
+                .expect("a URL request")
+                .expect("a known URL")
+                .0
+                .entry
+                .api
+        };
+        assert_eq!((pinned("Fn:live"), pinned("Fn")), (3, 4));
+        assert!(
+            table
+                .find(None, None, "/lambda-url/my-fn:dev/", "us-east-1")
+                .is_none(),
+            "an alias without a URL has no path form"
+        );
+    }
+
+    /// An alias's URL alone answers its function's plain path form too, so a URL keeps that
+    /// address when its function gains `AutoPublishAlias`.
+    #[test]
+    fn an_alias_url_alone_answers_the_plain_path_form() {
+        let table = FunctionUrlTable::new(&[url(Some("live"))], 0);
+        for path in ["/lambda-url/my-fn/a", "/lambda-url/my-fn:live/a"] {
+            let (route, api_path) = table
+                .find(None, None, path, "us-east-1")
+                .expect("a URL request")
+                .expect("a known URL");
+            assert_eq!(route.entry.qualifier.as_deref(), Some("live"), "{path}");
+            assert_eq!(api_path, "/a");
+        }
     }
 
     #[test]
@@ -232,12 +321,8 @@ mod tests {
 
     #[test]
     fn addresses_are_printed_in_both_forms() {
-        let (by_host, by_path) = function_url_addresses(
-            "Fn",
-            "my-fn",
-            "us-east-1",
-            "127.0.0.1:3000".parse().expect("static addr"),
-        );
+        let addr = "127.0.0.1:3000".parse().expect("static addr");
+        let (by_host, by_path) = function_url_addresses(&url(None), "us-east-1", addr);
         assert_eq!(
             by_host,
             format!(
@@ -246,5 +331,8 @@ mod tests {
             )
         );
         assert_eq!(by_path, "http://127.0.0.1:3000/lambda-url/my-fn/");
+        let (by_host, by_path) = function_url_addresses(&url(Some("live")), "us-east-1", addr);
+        assert!(by_host.starts_with(&format!("http://{}.", function_url_id("Fn:live"))));
+        assert_eq!(by_path, "http://127.0.0.1:3000/lambda-url/my-fn:live/");
     }
 }

@@ -530,7 +530,11 @@ impl Gateway {
             .map(Reply::Answered);
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
-        let function = &route.entry.function;
+        // The invoker's target: the logical id, `:qualifier` when the route names one.
+        let function = &match &route.entry.qualifier {
+            Some(qualifier) => format!("{}:{qualifier}", route.entry.function),
+            None => route.entry.function.clone(),
+        };
         // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
         // (API Gateway's request ids are its own, apart from Lambda's).
         let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());

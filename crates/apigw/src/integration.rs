@@ -22,7 +22,9 @@ pub type EventFuture<'a> = Pin<Box<dyn Future<Output = Result<(), InvokeError>> 
 /// asynchronous (`Event`) for Lambda custom integrations that ask for it.
 pub trait Invoke: Send + Sync + 'static {
     /// Invoke the function with this logical id; resolves to the function's response payload.
-    /// `request_id` is the Lambda request id to run under (a Function URL's own: Lambda is its
+    /// `function` is `LogicalId:qualifier` when the route invokes a version or alias of its own
+    /// (a Function URL: `MyFn:live`, or `MyFn:$LATEST` for the unqualified function's URL);
+    /// a bare logical id leaves the choice to the invoker. `request_id` is the Lambda request id to run under (a Function URL's own: Lambda is its
     /// front end), or `None` for a fresh one (API Gateway's integrations).
     fn invoke<'a>(
         &'a self,

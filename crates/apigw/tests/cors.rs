@@ -332,6 +332,7 @@ async fn function_url_cors_works_like_http_api() {
     let url = FunctionUrl {
         function: "UrlFunction".into(),
         function_name: "url-fn".into(),
+        qualifier: None,
         auth: FunctionUrlAuth::None,
         cors: Some(Cors {
             allow_origins: vec!["*".into()],

@@ -66,9 +66,10 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
             writeln!(
                 err,
                 "Function URL of {}: {address} (AuthType {auth}{cors})",
-                url.function
+                url.target()
             )?;
-            ready["function_urls"][&url.function] = serde_json::json!(address);
+            // Keyed by target: a function's unqualified URL and its alias's (`MyFn:live`) both.
+            ready["function_urls"][url.target()] = serde_json::json!(address);
         }
         writeln!(err, "Sluice is serving (Ctrl-C to stop)")?;
         drop(err);
@@ -79,7 +80,7 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
             api: None,
             function_urls: function_urls
                 .into_iter()
-                .map(|(url, listener)| (url.function.clone(), listener))
+                .map(|(url, listener)| (url.target(), listener))
                 .collect(),
             services,
         };
@@ -88,7 +89,8 @@ pub fn command(args: StartFunctionUrlsArgs) -> Result<ExitCode> {
     })
 }
 
-/// The URLs to serve: all of them, or the one of `--function-name` (logical id or FunctionName).
+/// The URLs to serve: all of them, or those of `--function-name` (logical id, FunctionName, or a
+/// URL's target `MyFn:live`).
 fn chosen<'m>(model: &'m Model, function: Option<&str>) -> Result<Vec<&'m FunctionUrl>> {
     if model.function_urls.is_empty() {
         bail!(
@@ -98,13 +100,15 @@ fn chosen<'m>(model: &'m Model, function: Option<&str>) -> Result<Vec<&'m Functi
     let Some(name) = function else {
         return Ok(model.function_urls.iter().collect());
     };
-    match model
+    // A function's URLs (its unqualified one and its alias's), or one by target (`MyFn:live`).
+    let urls: Vec<&FunctionUrl> = model
         .function_urls
         .iter()
-        .find(|u| u.function == name || u.function_name == name)
-    {
-        Some(url) => Ok(vec![url]),
-        None => bail!(
+        .filter(|u| u.function == name || u.function_name == name || u.target() == name)
+        .collect();
+    match urls.is_empty() {
+        false => Ok(urls),
+        true => bail!(
             "--function-name {name}: no such function with a FunctionUrlConfig (these have one: {})",
             model
                 .function_urls

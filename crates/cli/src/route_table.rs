@@ -27,9 +27,8 @@ pub fn print(
         )
         .collect();
     for url in &model.function_urls {
-        let (by_host, by_path) =
-            sluice_server::function_url_addresses(&url.function, &url.function_name, region, addr);
-        writeln!(out, "Function URL of {}: {by_host}", url.function)?;
+        let (by_host, by_path) = sluice_server::function_url_addresses(url, region, addr);
+        writeln!(out, "Function URL of {}: {by_host}", url.target())?;
         writeln!(out, "  also at {by_path}")?;
     }
     if rows.is_empty() && !model.function_urls.is_empty() {
@@ -82,7 +81,7 @@ pub fn summary(out: &mut impl Write, model: &Model) -> io::Result<()> {
             sluice_template::FunctionUrlAuth::None => "NONE",
             sluice_template::FunctionUrlAuth::AwsIam => "AWS_IAM",
         };
-        writeln!(out, "Function URL of {} (AuthType {auth})", url.function)?;
+        writeln!(out, "Function URL of {} (AuthType {auth})", url.target())?;
     }
     Ok(())
 }

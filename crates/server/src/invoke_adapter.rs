@@ -24,24 +24,33 @@ pub struct LambdaIntegration {
 }
 
 impl LambdaIntegration {
-    /// The function name Lambda knows the route's function by.
-    fn name<'a>(&'a self, function: &'a str) -> &'a str {
+    /// The function name Lambda knows the route's target (`LogicalId` or `LogicalId:qualifier`)
+    /// by.
+    fn name<'a>(&'a self, target: &'a str) -> &'a str {
+        let function = target.split_once(':').map_or(target, |(id, _)| id);
         self.model
             .function(function)
             .map_or(function, |f| f.name.as_str())
     }
 
-    /// How the gateway invokes `name`: with its choice of request id, and through the function's
-    /// `AutoPublishAlias` alias when it has one (SAM points API and URL integrations at the alias,
-    /// so the function sees `…:function:name:live` and version 1).
-    fn options(&self, name: &str, request_id: Option<&str>) -> InvokeOptions {
+    /// How the gateway invokes `target`: with its choice of request id, through the qualifier the
+    /// target names (a Function URL's: `$LATEST` invokes unqualified, as the URL of the
+    /// unqualified function does), else through the function's `AutoPublishAlias` alias when it
+    /// has one (SAM points API integrations at the alias, so the function sees
+    /// `…:function:name:live` and version 1).
+    fn options(&self, target: &str, request_id: Option<&str>) -> InvokeOptions {
+        let qualifier = match target.split_once(':') {
+            Some((_, "$LATEST")) => None,
+            Some((_, qualifier)) => Some(qualifier.to_owned()),
+            None => self
+                .lambda
+                .spec(self.name(target))
+                .and_then(|spec| spec.aliases.first().cloned()),
+        };
         InvokeOptions {
             client_context: None,
             request_id: request_id.map(str::to_owned),
-            qualifier: self
-                .lambda
-                .spec(name)
-                .and_then(|spec| spec.aliases.first().cloned()),
+            qualifier,
             tenant_id: None,
         }
     }
@@ -55,7 +64,10 @@ impl LambdaIntegration {
     ) -> Result<Bytes, InvokeError> {
         let name = self.name(function);
         let event = payload.clone();
-        let result = self.lambda.invoke_with(name, payload, options(name)).await;
+        let result = self
+            .lambda
+            .invoke_with(name, payload, options(function))
+            .await;
         if let Ok(invocation) = &result {
             record(name, &event, invocation);
         }
@@ -73,8 +85,8 @@ impl Invoke for LambdaIntegration {
         payload: Bytes,
         request_id: Option<&'a str>,
     ) -> InvokeFuture<'a> {
-        Box::pin(self.invoke_recorded(function, payload, move |name| {
-            self.options(name, request_id)
+        Box::pin(self.invoke_recorded(function, payload, move |target| {
+            self.options(target, request_id)
         }))
     }
 
@@ -85,9 +97,9 @@ impl Invoke for LambdaIntegration {
         tenant: &'a str,
     ) -> InvokeFuture<'a> {
         Box::pin(
-            self.invoke_recorded(function, payload, move |name| InvokeOptions {
+            self.invoke_recorded(function, payload, move |target| InvokeOptions {
                 tenant_id: Some(tenant.to_owned()),
-                ..self.options(name, None)
+                ..self.options(target, None)
             }),
         )
     }
@@ -97,7 +109,7 @@ impl Invoke for LambdaIntegration {
             let name = self.name(function);
             // The access record names no invocation: the function runs after the answer.
             self.lambda
-                .invoke_event(name, payload, self.options(name, None))
+                .invoke_event(name, payload, self.options(function, None))
                 .map(drop)
                 .map_err(|error| rejected(&error))
         })
@@ -114,7 +126,7 @@ impl Invoke for LambdaIntegration {
             let event = payload.clone();
             match self
                 .lambda
-                .invoke_streaming(name, payload, self.options(name, request_id))
+                .invoke_streaming(name, payload, self.options(function, request_id))
                 .await
             {
                 Ok(InvokeResponse::Buffered(invocation)) => {

@@ -139,8 +139,8 @@ const STREAM_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5)
 pub struct Listeners {
     /// API Gateway's port.
     pub api: Option<TcpListener>,
-    /// `start-function-urls`: one port per Function URL, serving it at its root (the function's
-    /// logical id, its listener).
+    /// `start-function-urls`: one port per Function URL, serving it at its root (the URL's
+    /// target, `MyFn` or `MyFn:live`, and its listener).
     pub function_urls: Vec<(String, TcpListener)>,
     /// The services endpoint (DynamoDB, Lambda Invoke API).
     pub services: TcpListener,
@@ -311,14 +311,15 @@ impl Application {
         self.serve_front_door(listener, None, shutdown).await;
     }
 
-    /// Serves `function`'s URL alone on `listener`, at its root, until `shutdown` resolves.
+    /// Serves the URL of `target` (`MyFn`, or `MyFn:live` for an alias's URL) alone on
+    /// `listener`, at its root, until `shutdown` resolves.
     pub async fn serve_function_url(
         &self,
         listener: TcpListener,
-        function: String,
+        target: String,
         shutdown: impl Future<Output = ()>,
     ) {
-        self.serve_front_door(listener, Some(function), shutdown)
+        self.serve_front_door(listener, Some(target), shutdown)
             .await;
     }
 

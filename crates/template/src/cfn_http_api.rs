@@ -219,6 +219,14 @@ pub(crate) fn build(
         let Some(function) = functions.iter().find(|f| f.logical_id == function_id) else {
             continue;
         };
+        if function.tenant_isolation {
+            return Err(crate::tenancy_config::unsupported(
+                "a function URL",
+                url.props.get("TargetFunctionArn").unwrap_or(&url.props),
+                &join_path(&url.path, "TargetFunctionArn"),
+                resolver,
+            ));
+        }
         let auth = match url.text("AuthType", resolver)?.as_deref() {
             Some("AWS_IAM") => FunctionUrlAuth::AwsIam,
             Some("NONE") => FunctionUrlAuth::None,
@@ -239,15 +247,32 @@ pub(crate) fn build(
             Some("RESPONSE_STREAM") => InvokeMode::ResponseStream,
             _ => InvokeMode::Buffered,
         };
+        // AWS: `Qualifier` names the alias, or the target ARN does (`…:function:my-fn:live`);
+        // neither → the unqualified function ($LATEST), a URL of its own.
+        let qualifier = match url.text("Qualifier", resolver)? {
+            Some(q) => Some(q),
+            None => qualifier_of(&target),
+        };
         urls.push(FunctionUrl {
             function: function.logical_id.clone(),
             function_name: function.name.clone(),
+            qualifier: qualifier.filter(|q| q != "$LATEST"),
             auth,
             cors,
             invoke_mode,
         });
     }
     Ok((apis, urls))
+}
+
+/// The version or alias a function name or ARN ends with: `live` of `…:function:my-fn:live` or
+/// `my-fn:live`.
+fn qualifier_of(target: &str) -> Option<String> {
+    let after = target
+        .split_once(":function:")
+        .map_or(target, |(_, after)| after);
+    let (_, qualifier) = after.split_once(':')?;
+    (!qualifier.is_empty() && !qualifier.contains([':', '/'])).then(|| qualifier.to_owned())
 }
 
 /// What an `AWS::ApiGatewayV2::Integration` gives the routes that target it.

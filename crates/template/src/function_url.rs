@@ -13,6 +13,14 @@ pub(crate) fn read(
     path: &str,
     resolver: &Resolver<'_>,
 ) -> Result<FunctionUrl, TemplateError> {
+    if function.tenant_isolation {
+        return Err(crate::tenancy_config::unsupported(
+            "a function URL",
+            config,
+            path,
+            resolver,
+        ));
+    }
     let text = |key: &str| -> Result<Option<String>, TemplateError> {
         match config.get(key) {
             Some(node) => resolver.eval_string(node, &join_path(path, key)),
@@ -57,6 +65,9 @@ pub(crate) fn read(
     Ok(FunctionUrl {
         function: function.logical_id.clone(),
         function_name: function.name.clone(),
+        // SAM points the URL of a function with `AutoPublishAlias` at the alias
+        // (`TargetFunctionArn: !Ref MyFunctionAliaslive`).
+        qualifier: function.alias.clone(),
         auth,
         cors,
         invoke_mode,

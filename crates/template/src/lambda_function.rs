@@ -98,6 +98,13 @@ pub(crate) fn read(
         &join_path(&path, "TenancyConfig"),
         resolver,
     )?;
+    if tenant_isolation {
+        crate::tenancy_config::refuse_snap_start(
+            props.get("SnapStart"),
+            &join_path(&path, "SnapStart"),
+            resolver,
+        )?;
+    }
     let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.get("Architectures") {
         Some(node) => resolver.eval_string_list(node, &join_path(&path, "Architectures"))?,

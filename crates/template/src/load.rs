@@ -183,6 +183,11 @@ fn compile(
     )?;
     let stream_mappings =
         crate::stream_events::build(resource_entries, &resolver, &built.functions, &mut warnings)?;
+    crate::tenancy_config::warn_of_stream_mappings(
+        &built.functions,
+        &stream_mappings,
+        &mut warnings,
+    );
     let auth = crate::auth::build(
         &root,
         resource_entries,

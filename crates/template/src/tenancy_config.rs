@@ -3,6 +3,7 @@
 
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
+use crate::model::{Function, StreamMapping};
 use crate::yaml_tree::Node;
 
 /// Whether `TenancyConfig` (the property node at `path`, if written) turns tenant isolation on.
@@ -34,6 +35,69 @@ pub(crate) fn tenant_isolation(
             &mode_path,
             "TenantIsolationMode is required (PER_TENANT)",
         )),
+    }
+}
+
+/// The error for `feature` (written at `at`, `path`) on a tenant-isolated function.
+///
+/// AWS (Lambda docs, "Tenant isolation", Supported features and limitations): "Tenant isolation
+/// mode is not supported with functions that use function URLs, provisioned concurrency, or
+/// SnapStart"; such a template does not deploy, so Sluice refuses it too.
+pub(crate) fn unsupported(
+    feature: &str,
+    at: &Node,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> TemplateError {
+    resolver.error_hint(
+        at,
+        path,
+        format!("Lambda does not support {feature} on a function with tenant isolation (TenancyConfig)"),
+        Some("remove one of them: a tenant-isolated function is invoked directly (Invoke with a tenant id) or through API Gateway".into()),
+    )
+}
+
+/// Refuses `SnapStart` (the node at `path`, if written) that applies, on a tenant-isolated
+/// function ([`unsupported`]); `ApplyOn: None` turns SnapStart off and passes.
+pub(crate) fn refuse_snap_start(
+    snap_start: Option<&Node>,
+    path: &str,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    let Some(node) = snap_start.filter(|n| !n.is_null()) else {
+        return Ok(());
+    };
+    let apply_on = match node.get("ApplyOn") {
+        Some(value) => resolver.eval_string(value, &join_path(path, "ApplyOn"))?,
+        None => None,
+    };
+    match apply_on.as_deref() {
+        Some("PublishedVersions") => Err(unsupported("SnapStart", node, path, resolver)),
+        _ => Ok(()),
+    }
+}
+
+/// Warns of each stream mapping that feeds a tenant-isolated function.
+///
+/// AWS (Lambda docs, "Tenant isolation"): such a function is invoked synchronously,
+/// asynchronously or by API Gateway, always with a tenant id ("Omitting this parameter will cause
+/// function invocations to fail"); an event source mapping names none. The docs do not say the
+/// mapping is refused at deploy time, so Sluice loads it and says its batches will fail.
+pub(crate) fn warn_of_stream_mappings(
+    functions: &[Function],
+    mappings: &[StreamMapping],
+    warnings: &mut Vec<String>,
+) {
+    for mapping in mappings {
+        if functions
+            .iter()
+            .any(|f| f.logical_id == mapping.function && f.tenant_isolation)
+        {
+            warnings.push(format!(
+                "Resources.{}: the stream mapping {} invokes it without a tenant id, which Lambda refuses for a function with tenant isolation (TenancyConfig): its batches will fail",
+                mapping.function, mapping.id
+            ));
+        }
     }
 }
 

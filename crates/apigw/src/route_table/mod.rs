@@ -102,6 +102,10 @@ pub(crate) struct RouteEntry {
     /// A REST Lambda proxy's `integration.request.header.X-Amz-Tenant-Id` source: the tenant a
     /// tenant-isolated function is invoked for.
     pub tenant_id_parameter: Option<String>,
+    /// The version or alias the route invokes (a Function URL's own, `$LATEST` included);
+    /// `None`: the invoker's default for the function (its `AutoPublishAlias` alias, as SAM's
+    /// events target it).
+    pub qualifier: Option<String>,
     /// The template path, parsed.
     path: ResourcePath,
     /// The route as access records name it, made on the route's first request and shared by
@@ -127,6 +131,7 @@ impl RouteEntry {
             streams: false,
             parameter_mapping: None,
             tenant_id_parameter: None,
+            qualifier: None,
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
@@ -291,6 +296,7 @@ impl RouteTable {
                 streams: spec.streams,
                 parameter_mapping: spec.parameter_mapping.clone(),
                 tenant_id_parameter: spec.tenant_id_parameter.clone(),
+                qualifier: None,
                 path,
                 record: OnceLock::new(),
             }));

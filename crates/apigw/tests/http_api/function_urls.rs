@@ -22,7 +22,10 @@ async fn function_url_by_path_and_by_host() {
     let request_id = header(&response, "x-amzn-requestid").expect("stamped");
     assert!(uuid::Uuid::parse_str(request_id).is_ok());
     let (function, event) = h.last_event();
-    assert_eq!(function, "UrlFunction");
+    assert_eq!(
+        function, "UrlFunction:$LATEST",
+        "the URL invokes its own qualifier"
+    );
     assert_eq!(event["rawPath"], "/some/path");
     assert_eq!(event["routeKey"], "$default");
     assert_eq!(event["requestContext"]["accountId"], "anonymous");
@@ -51,7 +54,10 @@ async fn function_url_by_path_and_by_host() {
     let (response, _) = h.send(by_host).await;
     assert_eq!(response.status(), 200);
     let (function, event) = h.last_event();
-    assert_eq!(function, "UrlFunction");
+    assert_eq!(
+        function, "UrlFunction:$LATEST",
+        "the URL invokes its own qualifier"
+    );
     assert_eq!(
         event["rawPath"], "/items/1",
         "the HTTP API's routes do not apply"

@@ -80,6 +80,7 @@ pub(crate) fn function_urls() -> Vec<FunctionUrl> {
         FunctionUrl {
             function: "UrlFunction".into(),
             function_name: "url-fn".into(),
+            qualifier: None,
             auth: FunctionUrlAuth::None,
             cors: None,
             invoke_mode: InvokeMode::Buffered,
@@ -87,6 +88,7 @@ pub(crate) fn function_urls() -> Vec<FunctionUrl> {
         FunctionUrl {
             function: "PrivateFunction".into(),
             function_name: "private-fn".into(),
+            qualifier: None,
             auth: FunctionUrlAuth::AwsIam,
             cors: None,
             invoke_mode: InvokeMode::Buffered,

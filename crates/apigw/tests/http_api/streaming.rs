@@ -54,6 +54,7 @@ fn url(function: &str, name: &str, mode: InvokeMode) -> FunctionUrl {
     FunctionUrl {
         function: function.into(),
         function_name: name.into(),
+        qualifier: None,
         auth: FunctionUrlAuth::None,
         cors: Some(Cors {
             allow_origins: vec!["*".into()],

@@ -52,14 +52,15 @@ fn http_api_example_routes_infers_and_sets_cookies() {
     );
 }
 
-/// The address a printed "Function URL of <function>: <url>" line gives.
-fn printed_url(server: &Server, function: &str) -> (String, String) {
+/// The addresses (by host, by path) a printed "Function URL of <target>: <url>" line gives; the
+/// target is a function's logical id, `Fn:live` for its alias's URL.
+pub(crate) fn printed_url(server: &Server, function: &str) -> (String, String) {
     // The banner comes last; once it is read, every address line before it is too.
     server.wait_for_log("Sluice is serving");
     let logs = server.logs();
     let at = logs
         .iter()
-        .position(|l| l.starts_with(&format!("Function URL of {function}:")))
+        .position(|l| l.starts_with(&format!("Function URL of {function}: ")))
         .unwrap_or_else(|| panic!("no URL printed for {function}: {logs:#?}"));
     let url_in = |line: &str| {
         line.split_whitespace()
@@ -71,7 +72,7 @@ fn printed_url(server: &Server, function: &str) -> (String, String) {
 }
 
 /// A client that sends requests for `host` to `addr` (`*.localhost` names need no DNS).
-fn resolving_to(host: &str, addr: std::net::SocketAddr) -> reqwest::blocking::Client {
+pub(crate) fn resolving_to(host: &str, addr: std::net::SocketAddr) -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .no_proxy()
         .resolve(host, addr)

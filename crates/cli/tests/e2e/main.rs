@@ -19,6 +19,7 @@ mod esbuild;
 mod execution_environment;
 mod extensions;
 mod fork_server;
+mod function_url_aliases;
 mod function_url_streaming;
 mod function_urls_command;
 mod generate_event;

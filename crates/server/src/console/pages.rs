@@ -76,7 +76,7 @@ pub fn overview(prefix: &str, view: &Overview<'_>) -> String {
     }
     for url in &view.model.function_urls {
         row(
-            &url.function,
+            &url.target(),
             "Function URL",
             "$default".to_owned(),
             &url.function,

@@ -130,12 +130,26 @@ pub struct FunctionUrl {
     pub function: String,
     /// The function's name (the `/lambda-url/<name>/` path form uses it).
     pub function_name: String,
+    /// The alias the URL invokes (`Qualifier`, or the alias SAM's `AutoPublishAlias` makes);
+    /// `None` for the unqualified function (`$LATEST`). Each qualifier is its own URL on AWS.
+    pub qualifier: Option<String>,
     /// `AuthType`.
     pub auth: FunctionUrlAuth,
     /// `Cors`.
     pub cors: Option<Cors>,
     /// `InvokeMode`.
     pub invoke_mode: InvokeMode,
+}
+
+impl FunctionUrl {
+    /// The URL's target as Lambda names it, relative to the template: the function's logical id,
+    /// with `:qualifier` for an alias's URL (`MyFn:live`).
+    pub fn target(&self) -> String {
+        match &self.qualifier {
+            Some(q) => format!("{}:{q}", self.function),
+            None => self.function.clone(),
+        }
+    }
 }
 
 impl Cors {

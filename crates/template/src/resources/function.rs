@@ -119,6 +119,25 @@ pub(super) fn function(
         &props.path("TenancyConfig"),
         resolver,
     )?;
+    if tenant_isolation {
+        crate::tenancy_config::refuse_snap_start(
+            props.properties.get("SnapStart"),
+            &props.path("SnapStart"),
+            resolver,
+        )?;
+        if let Some(node) = props
+            .properties
+            .get("ProvisionedConcurrencyConfig")
+            .filter(|n| !n.is_null())
+        {
+            return Err(crate::tenancy_config::unsupported(
+                "provisioned concurrency",
+                node,
+                &props.path("ProvisionedConcurrencyConfig"),
+                resolver,
+            ));
+        }
+    }
     let environment = crate::logging_config::apply(logging.as_ref(), environment);
     let architectures = match props.properties.get("Architectures") {
         Some(node) => {

@@ -219,6 +219,77 @@ fn iam_and_streaming_are_read() {
     assert_eq!(url.function_name, "F");
 }
 
+/// SAM's `FunctionUrlConfig` of a function with `AutoPublishAlias` is the alias's URL
+/// (`TargetFunctionArn: !Ref MyFunctionAliaslive` in SAM's translation); an `AWS::Lambda::Url` of
+/// the plain function is the unqualified function's: two URLs, each with its own settings.
+#[test]
+fn an_alias_url_and_the_unqualified_url_of_one_function() {
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      FunctionUrlConfig:
+        AuthType: AWS_IAM
+        InvokeMode: RESPONSE_STREAM
+  PlainUrl:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !Ref F
+      AuthType: NONE
+  QualifiedUrl:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !GetAtt F.Arn
+      Qualifier: beta
+      AuthType: NONE
+  ArnUrl:
+    Type: AWS::Lambda::Url
+    Properties:
+      TargetFunctionArn: !Sub '${F.Arn}:gamma'
+      AuthType: NONE
+",
+    );
+    let urls: Vec<_> = model
+        .function_urls
+        .iter()
+        .map(|u| (u.target(), u.qualifier.as_deref(), u.auth, u.invoke_mode))
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            (
+                "F:live".to_owned(),
+                Some("live"),
+                FunctionUrlAuth::AwsIam,
+                InvokeMode::ResponseStream
+            ),
+            (
+                "F".to_owned(),
+                None,
+                FunctionUrlAuth::None,
+                InvokeMode::Buffered
+            ),
+            (
+                "F:beta".to_owned(),
+                Some("beta"),
+                FunctionUrlAuth::None,
+                InvokeMode::Buffered
+            ),
+            (
+                "F:gamma".to_owned(),
+                Some("gamma"),
+                FunctionUrlAuth::None,
+                InvokeMode::Buffered
+            ),
+        ]
+    );
+}
+
 #[test]
 fn rest_cors_string_object_and_globals_forms() {
     let fn_with_event = "  F:

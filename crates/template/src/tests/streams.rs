@@ -252,3 +252,37 @@ fn bad_settings_are_template_errors_naming_the_property() {
     ));
     assert!(stream.contains("is not a DynamoDB stream ARN"), "{stream}");
 }
+
+/// AWS (Lambda docs, "Tenant isolation"): a tenant-isolated function is invoked only with a
+/// tenant id, which a stream mapping never sends; the docs do not refuse the deployment, so
+/// Sluice loads it and warns.
+#[test]
+fn a_stream_mapping_of_a_tenant_isolated_function_is_warned_of() {
+    let changes = "        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: LATEST
+";
+    let model = load(&template(changes, "").replace(
+        "      Events:",
+        "      TenancyConfig: {TenantIsolationMode: PER_TENANT}\n      Events:",
+    ));
+    assert_eq!(model.stream_mappings.len(), 1);
+    assert!(
+        model
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("Resources.Consumer:")
+                && w.contains("Consumer/Changes")
+                && w.contains("tenant isolation")),
+        "{:?}",
+        model.warnings
+    );
+    let standard = load(&template(changes, ""));
+    assert!(
+        !standard.warnings.iter().any(|w| w.contains("tenant")),
+        "{:?}",
+        standard.warnings
+    );
+}

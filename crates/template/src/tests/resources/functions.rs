@@ -571,3 +571,74 @@ Resources:
         "{err}"
     );
 }
+
+/// AWS (Lambda docs, "Tenant isolation"): "Tenant isolation mode is not supported with functions
+/// that use function URLs, provisioned concurrency, or SnapStart": refused at the property.
+#[test]
+fn tenant_isolation_refuses_function_urls_provisioned_concurrency_and_snap_start() {
+    let isolated = |extra: &str| {
+        format!(
+            "Resources:
+  Fn:
+{FN}
+      TenancyConfig: {{TenantIsolationMode: PER_TENANT}}
+{extra}"
+        )
+    };
+    let raw = "  Raw:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: .
+      Handler: app.handler
+      Runtime: python3.12
+      Role: arn:aws:iam::123456789012:role/r
+      TenancyConfig: {TenantIsolationMode: PER_TENANT}
+";
+    for (yaml, property, feature) in [
+        (
+            isolated("      FunctionUrlConfig: {AuthType: NONE}\n"),
+            "Resources.Fn.Properties.FunctionUrlConfig",
+            "a function URL",
+        ),
+        (
+            isolated(
+                "      AutoPublishAlias: live
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 1}
+",
+            ),
+            "Resources.Fn.Properties.ProvisionedConcurrencyConfig",
+            "provisioned concurrency",
+        ),
+        (
+            isolated("      SnapStart: {ApplyOn: PublishedVersions}\n"),
+            "Resources.Fn.Properties.SnapStart",
+            "SnapStart",
+        ),
+        (
+            isolated(
+                "  Url:
+    Type: AWS::Lambda::Url
+    Properties: {TargetFunctionArn: !GetAtt Fn.Arn, AuthType: NONE}
+",
+            ),
+            "Resources.Url.Properties.TargetFunctionArn",
+            "a function URL",
+        ),
+        (
+            format!("Resources:\n{raw}      SnapStart: {{ApplyOn: PublishedVersions}}\n"),
+            "Resources.Raw.Properties.SnapStart",
+            "SnapStart",
+        ),
+    ] {
+        let err = load_err(&yaml);
+        assert!(
+            err.contains("/app/template.yaml:")
+                && err.contains(property)
+                && err.contains(&format!("Lambda does not support {feature}")),
+            "{err}"
+        );
+    }
+    // SnapStart turned off is no SnapStart.
+    let model = load(&isolated("      SnapStart: {ApplyOn: None}\n"));
+    assert!(model.function("Fn").expect("Fn").tenant_isolation);
+}
