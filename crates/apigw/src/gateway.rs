@@ -530,10 +530,13 @@ impl Gateway {
             .map(Reply::Answered);
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
-        // The invoker's target: the logical id, `:qualifier` when the route names one.
-        let function = &match &route.entry.qualifier {
-            Some(qualifier) => format!("{}:{qualifier}", route.entry.function),
-            None => route.entry.function.clone(),
+        // The invoker's target: the logical id, `:qualifier` when the route names one (only an
+        // alias's Function URL does, so the common case borrows rather than copies per request).
+        let function: &str = &match &route.entry.qualifier {
+            Some(qualifier) => {
+                std::borrow::Cow::Owned(format!("{}:{qualifier}", route.entry.function))
+            }
+            None => std::borrow::Cow::Borrowed(route.entry.function.as_str()),
         };
         // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
         // (API Gateway's request ids are its own, apart from Lambda's).
