@@ -279,7 +279,9 @@ impl FunctionPool {
         self.start_ahead_if_all_busy();
         let sandbox = match warm {
             Some(sandbox) => sandbox,
-            None => match self.start_on_demand(options).await? {
+            // Boxed, as a cold start is rare: inline, its state would be in every invocation's
+            // future.
+            None => match Box::pin(self.start_on_demand(options)).await? {
                 Ok(sandbox) => sandbox,
                 Err(failure) => return Ok(Checkout::Failed(failure)),
             },
@@ -418,7 +420,7 @@ impl FunctionPool {
             tokio::spawn(async move { pool.put_back(sandbox).await });
             sandbox = match self.take_waiting(options.tenant_id.as_deref()) {
                 Some(waiting) => waiting,
-                None => match self.start_on_demand(&options).await? {
+                None => match Box::pin(self.start_on_demand(&options)).await? {
                     Ok(fresh) => fresh,
                     Err(failure) => return Ok(failure),
                 },
@@ -449,7 +451,9 @@ impl FunctionPool {
         permit: OwnedSemaphorePermit,
     ) {
         if pending.is_none() && sandbox.reset_reason().is_none() {
-            self.put_back(sandbox).await;
+            if let Some(spent) = self.keep_warm(sandbox) {
+                Box::pin(self.retire(spent)).await;
+            }
             drop(permit);
             return;
         }
@@ -481,24 +485,41 @@ impl FunctionPool {
     }
 
     /// Keep a sandbox warm after an invocation, or stop it.
-    async fn put_back(self: &Arc<Self>, mut sandbox: Sandbox) {
-        if !sandbox.is_reusable() {
-            let provisioned = sandbox.init_type() == InitType::Provisioned;
-            match sandbox.reset_reason().filter(|_| self.shutdown_events) {
-                Some(reason) => sandbox.shutdown(reason).await,
-                // Dropping it kills its processes.
-                None => drop(sandbox),
-            }
-            if provisioned {
-                self.lost_provisioned();
-            }
+    async fn put_back(self: &Arc<Self>, sandbox: Sandbox) {
+        if let Some(spent) = self.keep_warm(sandbox) {
+            // Boxed: inline, the Shutdown phase's state would sit in every invocation's future,
+            // which is moved and kept alive per request although a reset is rare.
+            Box::pin(self.retire(spent)).await;
+        }
+    }
+
+    /// Put a reusable sandbox among the idle ones; one that is not, or any once the pool is
+    /// closed, is handed back to be retired ([`FunctionPool::retire`]).
+    fn keep_warm(self: &Arc<Self>, mut sandbox: Sandbox) -> Option<Sandbox> {
+        if !sandbox.is_reusable() || self.closed.load(Ordering::Acquire) {
+            return Some(sandbox);
+        }
+        self.watch_while_idle(&sandbox);
+        lock(&self.idle).push(sandbox);
+        None
+    }
+
+    /// Stop a sandbox [`FunctionPool::keep_warm`] handed back: a spent one through the Shutdown
+    /// phase with its reset reason (a provisioned one replaced), a reusable one of a closed pool
+    /// as a spin-down.
+    async fn retire(self: &Arc<Self>, mut sandbox: Sandbox) {
+        if sandbox.is_reusable() {
+            self.stop(sandbox).await;
             return;
         }
-        if self.closed.load(Ordering::Acquire) {
-            self.stop(sandbox).await;
-        } else {
-            self.watch_while_idle(&sandbox);
-            lock(&self.idle).push(sandbox);
+        let provisioned = sandbox.init_type() == InitType::Provisioned;
+        match sandbox.reset_reason().filter(|_| self.shutdown_events) {
+            Some(reason) => sandbox.shutdown(reason).await,
+            // Dropping it kills its processes.
+            None => drop(sandbox),
+        }
+        if provisioned {
+            self.lost_provisioned();
         }
     }
 

@@ -92,7 +92,9 @@ impl RemoteKeys {
     }
 
     async fn fetch_for_request(&self) -> Option<Arc<Jwks>> {
-        match tokio::time::timeout(REQUEST_WAIT, self.fetch(true)).await {
+        // Boxed: the HTTPS fetch's state is kilobytes, and inline it would be in every request's
+        // future (tokens are almost always checked against cached keys, without awaiting it).
+        match tokio::time::timeout(REQUEST_WAIT, Box::pin(self.fetch(true))).await {
             Ok(jwks) => jwks,
             Err(_) => self.lock().jwks.clone(),
         }

@@ -291,7 +291,8 @@ impl Sandbox {
         // For a suppressed init, the invoke phase (REPORT's Duration) includes the second Init.
         let mut invoke_began = None;
         if let Err(failure) = ready {
-            let (began, retried) = self.suppressed_init(failure, &request_id).await;
+            // Boxed: a failed Init is rare, and inline its state would be in every invocation's.
+            let (began, retried) = Box::pin(self.suppressed_init(failure, &request_id)).await;
             invoke_began = Some(began);
             ready = retried;
         }
@@ -542,9 +543,16 @@ impl Sandbox {
             } = event
             {
                 if id == request_id {
-                    return self
-                        .relay_stream(id, content_type, frames, head.take(), deadline)
-                        .await;
+                    // Boxed: only streamed answers need the relay's state, which inline would
+                    // be in every invocation's future.
+                    return Box::pin(self.relay_stream(
+                        id,
+                        content_type,
+                        frames,
+                        head.take(),
+                        deadline,
+                    ))
+                    .await;
                 }
                 continue;
             }

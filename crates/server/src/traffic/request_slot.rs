@@ -59,9 +59,12 @@ tokio::task_local! {
 }
 
 /// Runs `request` with an empty slot the integration may fill.
-pub async fn scope<F: Future>(request: F) -> F::Output {
+///
+/// A plain function returning tokio's future, not an `async fn`: an `async fn` would hold
+/// `request` twice in its state (as its argument and inside the awaited scope), doubling the
+/// per-request future hyper moves into place.
+pub fn scope<F: Future>(request: F) -> impl Future<Output = F::Output> {
     SLOT.scope(RefCell::new(RequestInvocations::default()), request)
-        .await
 }
 
 /// Records an invocation of the request being served (nothing outside [`scope`]).
