@@ -53,8 +53,9 @@ impl FunctionUrlTable {
                         RouteEntry::catch_all(first_api + i, &url.function, Dialect::FunctionUrl);
                     // A URL invokes its own qualifier, $LATEST included: never the function's
                     // `AutoPublishAlias` alias that API events target by default.
-                    entry.qualifier =
-                        Some(url.qualifier.clone().unwrap_or_else(|| LATEST.to_owned()));
+                    entry.invoke(Some(
+                        url.qualifier.clone().unwrap_or_else(|| LATEST.to_owned()),
+                    ));
                     UrlEntry {
                         url_id: function_url_id(&url.target()),
                         path_name: path_name(url),

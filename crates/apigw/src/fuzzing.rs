@@ -42,6 +42,7 @@ pub fn route_lookup(
             streams: false,
             parameter_mapping: None,
             tenant_id_parameter: None,
+            qualifier: None,
         };
         let mut candidate = accepted.clone();
         candidate.push(spec);
@@ -145,6 +146,7 @@ fn routed(route_path: &str, method: &str, raw_path: &str, dialect: Dialect) -> R
         streams: false,
         parameter_mapping: None,
         tenant_id_parameter: None,
+        qualifier: None,
     };
     RouteTable::from_specs([spec])
         .ok()

@@ -530,14 +530,8 @@ impl Gateway {
             .map(Reply::Answered);
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
-        // The invoker's target: the logical id, `:qualifier` when the route names one (only an
-        // alias's Function URL does, so the common case borrows rather than copies per request).
-        let function: &str = &match &route.entry.qualifier {
-            Some(qualifier) => {
-                std::borrow::Cow::Owned(format!("{}:{qualifier}", route.entry.function))
-            }
-            None => std::borrow::Cow::Borrowed(route.entry.function.as_str()),
-        };
+        // The invoker's target (`Fn`, `Fn:live`), made with the route: borrowed, not formatted.
+        let function = route.entry.target.as_str();
         // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
         // (API Gateway's request ids are its own, apart from Lambda's).
         let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());
@@ -680,6 +674,7 @@ pub(crate) fn compile(
                 // AWS: "You can't use HTTP APIs to invoke tenant-isolated Lambda functions
                 // because you can't override the X-Amz-Tenant-Id header" (Lambda docs).
                 tenant_id_parameter: None,
+                qualifier: route.qualifier.clone(),
             }
         }));
     }

@@ -63,7 +63,7 @@ pub(crate) async fn integrate(
     backend: Backend<'_>,
 ) -> Result<Response<Full<Bytes>>, GatewayError> {
     let (mapping, target) = match integration {
-        Integration::Lambda(mapping) => (mapping, Target::Lambda(route.entry.function.as_str())),
+        Integration::Lambda(mapping) => (mapping, Target::Lambda(route.entry.target.as_str())),
         Integration::DynamoDb { action, mapping } => (mapping, Target::DynamoDb(action.as_str())),
         Integration::Mock(mapping) => (mapping, Target::Mock),
         Integration::Unsupported { kind } => {
@@ -192,7 +192,7 @@ pub(crate) async fn integrate(
 
 /// What a non-proxy integration calls.
 enum Target<'a> {
-    /// A Lambda custom integration's function (logical id).
+    /// A Lambda custom integration's function (logical id, `:qualifier` when it names one).
     Lambda(&'a str),
     /// A DynamoDB action.
     DynamoDb(&'a str),

@@ -41,6 +41,7 @@ fn http_route(method: &str, path: &str, function: &str) -> HttpRoute {
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,
         parameter_mapping: Default::default(),
+        qualifier: None,
     }
 }
 

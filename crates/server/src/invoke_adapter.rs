@@ -34,25 +34,33 @@ impl LambdaIntegration {
     }
 
     /// How the gateway invokes `target`: with its choice of request id, through the qualifier the
-    /// target names (a Function URL's: `$LATEST` invokes unqualified, as the URL of the
-    /// unqualified function does), else through the function's `AutoPublishAlias` alias when it
-    /// has one (SAM points API integrations at the alias, so the function sees
-    /// `…:function:name:live` and version 1).
-    fn options(&self, target: &str, request_id: Option<&str>) -> InvokeOptions {
+    /// target names (the route's: SAM's events name the `AutoPublishAlias` alias, an integration
+    /// the user wrote what its URI names), unqualified (`$LATEST`) when it names none, as Lambda
+    /// runs an unqualified ARN. A qualifier the function does not have fails as Lambda's
+    /// ResourceNotFoundException does, which API Gateway answers 500.
+    fn options(
+        &self,
+        target: &str,
+        request_id: Option<&str>,
+    ) -> Result<InvokeOptions, InvokeError> {
         let qualifier = match target.split_once(':') {
-            Some((_, "$LATEST")) => None,
-            Some((_, qualifier)) => Some(qualifier.to_owned()),
-            None => self
-                .lambda
-                .spec(self.name(target))
-                .and_then(|spec| spec.aliases.first().cloned()),
+            None | Some((_, "$LATEST")) => None,
+            Some((_, qualifier)) => {
+                let name = self.name(target);
+                if !self.lambda.accepts_qualifier(name, qualifier) {
+                    return Err(rejected(&sluice_lambda::InvokeError::ResourceNotFound {
+                        arn: self.lambda.arn(&format!("{name}:{qualifier}")),
+                    }));
+                }
+                Some(qualifier.to_owned())
+            }
         };
-        InvokeOptions {
+        Ok(InvokeOptions {
             client_context: None,
             request_id: request_id.map(str::to_owned),
             qualifier,
             tenant_id: None,
-        }
+        })
     }
 
     /// Invoke `function` with `options`, recording the invocation for the request's access record.
@@ -60,14 +68,12 @@ impl LambdaIntegration {
         &self,
         function: &str,
         payload: Bytes,
-        options: impl FnOnce(&str) -> InvokeOptions,
+        options: impl FnOnce(&str) -> Result<InvokeOptions, InvokeError>,
     ) -> Result<Bytes, InvokeError> {
         let name = self.name(function);
+        let options = options(function)?;
         let event = payload.clone();
-        let result = self
-            .lambda
-            .invoke_with(name, payload, options(function))
-            .await;
+        let result = self.lambda.invoke_with(name, payload, options).await;
         if let Ok(invocation) = &result {
             record(name, &event, invocation);
         }
@@ -96,12 +102,12 @@ impl Invoke for LambdaIntegration {
         payload: Bytes,
         tenant: &'a str,
     ) -> InvokeFuture<'a> {
-        Box::pin(
-            self.invoke_recorded(function, payload, move |target| InvokeOptions {
+        Box::pin(self.invoke_recorded(function, payload, move |target| {
+            Ok(InvokeOptions {
                 tenant_id: Some(tenant.to_owned()),
-                ..self.options(target, None)
-            }),
-        )
+                ..self.options(target, None)?
+            })
+        }))
     }
 
     fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {
@@ -109,7 +115,7 @@ impl Invoke for LambdaIntegration {
             let name = self.name(function);
             // The access record names no invocation: the function runs after the answer.
             self.lambda
-                .invoke_event(name, payload, self.options(function, None))
+                .invoke_event(name, payload, self.options(function, None)?)
                 .map(drop)
                 .map_err(|error| rejected(&error))
         })
@@ -126,7 +132,7 @@ impl Invoke for LambdaIntegration {
             let event = payload.clone();
             match self
                 .lambda
-                .invoke_streaming(name, payload, self.options(function, request_id))
+                .invoke_streaming(name, payload, self.options(function, request_id)?)
                 .await
             {
                 Ok(InvokeResponse::Buffered(invocation)) => {

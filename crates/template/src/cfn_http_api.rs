@@ -104,13 +104,16 @@ pub(crate) fn build(
             let route_key = api
                 .text("RouteKey", resolver)?
                 .unwrap_or_else(|| DEFAULT_ROUTE.to_owned());
-            routes.push(route_from_key(
+            let mut route = route_from_key(
                 &route_key,
                 function,
                 format!("{}.Target", api.path),
                 PayloadFormat::V2,
                 MAX_TIMEOUT_MS,
-            ));
+            );
+            // AWS: quick create integrates `Target` as written, a qualified ARN included.
+            route.qualifier = openapi::qualifier_of(&target);
+            routes.push(route);
         }
         if let Some(body) = body {
             let where_ = join_path(&api.path, "Body");
@@ -129,6 +132,7 @@ pub(crate) fn build(
                     payload_format: r.payload_format.unwrap_or_default(),
                     timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
                     parameter_mapping: r.parameter_mapping,
+                    qualifier: r.qualifier,
                 });
             }
         }
@@ -193,6 +197,7 @@ pub(crate) fn build(
         );
         http_route.integration = integrated.integration.clone();
         http_route.parameter_mapping = integrated.parameter_mapping.clone();
+        http_route.qualifier = integrated.qualifier.clone();
         api.routes.push(http_route);
     }
     for stage in of("AWS::ApiGatewayV2::Stage") {
@@ -251,7 +256,7 @@ pub(crate) fn build(
         // neither → the unqualified function ($LATEST), a URL of its own.
         let qualifier = match url.text("Qualifier", resolver)? {
             Some(q) => Some(q),
-            None => qualifier_of(&target),
+            None => openapi::qualifier_of(&target),
         };
         urls.push(FunctionUrl {
             function: function.logical_id.clone(),
@@ -265,16 +270,6 @@ pub(crate) fn build(
     Ok((apis, urls))
 }
 
-/// The version or alias a function name or ARN ends with: `live` of `…:function:my-fn:live` or
-/// `my-fn:live`.
-fn qualifier_of(target: &str) -> Option<String> {
-    let after = target
-        .split_once(":function:")
-        .map_or(target, |(_, after)| after);
-    let (_, qualifier) = after.split_once(':')?;
-    (!qualifier.is_empty() && !qualifier.contains([':', '/'])).then(|| qualifier.to_owned())
-}
-
 /// What an `AWS::ApiGatewayV2::Integration` gives the routes that target it.
 struct Integrated {
     /// Logical id of the function (empty when the integration is not a template's function).
@@ -284,6 +279,8 @@ struct Integrated {
     timeout_ms: u32,
     /// `RequestParameters` / `ResponseParameters`.
     parameter_mapping: ParameterMapping,
+    /// The version or alias `IntegrationUri` names; `None`: `$LATEST`.
+    qualifier: Option<String>,
 }
 
 /// Reads one integration: a Lambda proxy of a template function, or one Sluice does not run
@@ -316,6 +313,7 @@ fn read_integration(
         payload_format,
         timeout_ms,
         parameter_mapping: ParameterMapping::default(),
+        qualifier: None,
     };
     let kind = integration
         .text("IntegrationType", resolver)?
@@ -342,6 +340,7 @@ fn read_integration(
         payload_format,
         timeout_ms,
         parameter_mapping: ParameterMapping::default(),
+        qualifier: openapi::qualifier_of(&uri),
     })
 }
 
@@ -366,6 +365,7 @@ fn route_from_key(
         payload_format,
         timeout_ms,
         parameter_mapping: ParameterMapping::default(),
+        qualifier: None,
     }
 }
 

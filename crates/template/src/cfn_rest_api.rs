@@ -90,6 +90,7 @@ pub(crate) fn build(
                     timeout_ms: r.timeout_ms,
                     cache_key_parameters: r.cache_key_parameters,
                     tenant_id_parameter: r.tenant_id_parameter,
+                    qualifier: r.qualifier,
                 });
             }
         }
@@ -192,6 +193,7 @@ pub(crate) fn build(
                 method,
                 path: route_path,
                 function: integrated.function,
+                qualifier: integrated.qualifier,
                 event_name: format!("Resources.{id}"),
                 integration: integrated.integration,
                 validation,
@@ -229,6 +231,7 @@ pub(crate) fn build(
                 timeout_ms: None,
                 cache_key_parameters,
                 tenant_id_parameter: None,
+                qualifier: None,
             });
             continue;
         }
@@ -259,6 +262,7 @@ pub(crate) fn build(
             method,
             path: route_path,
             function: function.logical_id.clone(),
+            qualifier: crate::openapi::qualifier_of(&uri),
             event_name: format!("Resources.{id}"),
             integration: Default::default(),
             validation,

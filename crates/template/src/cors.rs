@@ -279,6 +279,7 @@ pub(crate) fn guarded_preflights(
                 timeout_ms: None,
                 cache_key_parameters: Vec::new(),
                 tenant_id_parameter: None,
+                qualifier: None,
             });
             api_auth.routes.push(RouteAuth {
                 method: "OPTIONS".into(),

@@ -137,6 +137,7 @@ pub(crate) fn build(
                             payload_format: r.payload_format.unwrap_or_default(),
                             timeout_ms: r.timeout_ms.unwrap_or(MAX_TIMEOUT_MS),
                             parameter_mapping: r.parameter_mapping,
+                            qualifier: r.qualifier,
                         },
                         api: Some((id.clone(), resource.clone())),
                         at: r.at,
@@ -160,7 +161,13 @@ pub(crate) fn build(
                         resolver,
                     )?);
                 }
+                let first = events.len();
                 read_events(id, &properties, &path, resolver, warnings, &mut events)?;
+                // SAM points an event's integration at the `AutoPublishAlias` alias when there is
+                // one (samtranslator `sam_resources.py`: "connect all event sources to the alias").
+                for event in &mut events[first..] {
+                    event.route.qualifier.clone_from(&function.alias);
+                }
             }
             _ => {}
         }
@@ -423,6 +430,8 @@ fn read_events(
                 timeout_ms,
                 // SAM's HttpApi event has no parameter mapping property.
                 parameter_mapping: Default::default(),
+                // Set by the caller, which knows the function.
+                qualifier: None,
             },
             api,
             at: event.clone(),

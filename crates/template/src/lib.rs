@@ -18,6 +18,7 @@ mod gateway_responses;
 mod globals;
 mod http_api;
 mod include;
+mod integration_qualifier;
 mod integration_timeout;
 mod intrinsics;
 mod lambda_function;

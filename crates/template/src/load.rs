@@ -230,6 +230,7 @@ fn compile(
         auth,
         outputs,
     };
+    crate::integration_qualifier::settle(&mut model);
     nested::share_one_port(&mut model);
     if !children.is_empty() {
         nested::merge(&mut model, children);

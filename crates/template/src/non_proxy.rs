@@ -22,6 +22,8 @@ use crate::yaml_tree::{Kind, Node};
 pub(crate) struct Integrated {
     pub integration: Integration,
     pub function: String,
+    /// The version or alias the URI names; `None`: the unqualified function (`$LATEST`).
+    pub qualifier: Option<String>,
 }
 
 /// The property names of one way of writing an integration.
@@ -92,6 +94,7 @@ pub(crate) fn read(
         Ok(Integrated {
             integration: Integration::Unsupported { kind },
             function: String::new(),
+            qualifier: None,
         })
     };
     let mapping = match kind.as_str() {
@@ -112,6 +115,7 @@ pub(crate) fn read(
                         mapping: mapping(&reader, keys, openapi)?,
                     },
                     function: String::new(),
+                    qualifier: None,
                 });
             }
             return unsupported(format!("AWS ({service})"), warnings);
@@ -130,6 +134,7 @@ pub(crate) fn read(
         return Ok(Integrated {
             integration: Integration::Mock(mapping),
             function: String::new(),
+            qualifier: None,
         });
     }
     let Some(function) =
@@ -145,6 +150,7 @@ pub(crate) fn read(
     Ok(Integrated {
         integration: Integration::Lambda(mapping),
         function: function.logical_id.clone(),
+        qualifier: crate::openapi::qualifier_of(&uri),
     })
 }
 

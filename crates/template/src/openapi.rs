@@ -95,6 +95,8 @@ pub(crate) struct OpenApiRoute {
     pub parameter_mapping: ParameterMapping,
     /// A REST integration's `cacheKeyParameters`.
     pub cache_key_parameters: Vec<String>,
+    /// The version or alias the integration's URI names; `None`: `$LATEST`.
+    pub qualifier: Option<String>,
 }
 
 /// The OpenAPI document of an API: `DefinitionBody` inline, else a local `DefinitionUri` file
@@ -229,6 +231,7 @@ pub(crate) fn routes(
                 method: method.to_owned(),
                 path: path_key.clone(),
                 function: integrated.function,
+                qualifier: integrated.qualifier,
                 integration: integrated.integration,
                 validation,
                 payload_format: None,
@@ -271,6 +274,7 @@ pub(crate) fn routes(
                 parameter_mapping: ParameterMapping::default(),
                 cache_key_parameters: Vec::new(),
                 tenant_id_parameter: None,
+                qualifier: None,
             }
         };
         if kind != "aws_proxy" {
@@ -364,6 +368,7 @@ pub(crate) fn routes(
             method: method.to_owned(),
             path: route_path_of(path_key),
             function: function.logical_id.clone(),
+            qualifier: qualifier_of(&uri),
             integration: Integration::LambdaProxy,
             validation,
             payload_format,
@@ -520,6 +525,7 @@ pub(crate) fn attach_rest(
                 timeout_ms: route.timeout_ms,
                 cache_key_parameters: route.cache_key_parameters,
                 tenant_id_parameter: route.tenant_id_parameter,
+                qualifier: route.qualifier,
             });
         }
     }
@@ -577,9 +583,57 @@ pub(crate) fn function_name_of(uri: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
+/// The version or alias an integration URI or function ARN invokes: `live` of
+/// `…:function:<name>:live/invocations` (or of `<name>:live`); `None` for the unqualified function,
+/// which Lambda runs as `$LATEST` (so `…:$LATEST` is `None` too).
+pub(crate) fn qualifier_of(uri: &str) -> Option<String> {
+    let after = uri.split_once(":function:").map_or(uri, |(_, after)| after);
+    // `/invocations` follows the function's ARN in an integration URI.
+    let arn = after.split('/').next().unwrap_or_default();
+    let (_, qualifier) = arn.split_once(':')?;
+    (!qualifier.is_empty() && !qualifier.contains(':') && qualifier != "$LATEST")
+        .then(|| qualifier.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifiers_from_uris() {
+        let uri = |arn: &str| {
+            format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+            )
+        };
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:my-fn";
+        for (uri, qualifier) in [
+            // `${Fn.Arn}`: the unqualified function.
+            (uri(arn), None),
+            // `${Fn.Alias}`, a version (`Ref FnVersion`), a stage variable.
+            (uri(&format!("{arn}:live")), Some("live")),
+            (uri(&format!("{arn}:1")), Some("1")),
+            (
+                uri(&format!("{arn}:${{stageVariables.alias}}")),
+                Some("${stageVariables.alias}"),
+            ),
+            (uri(&format!("{arn}:$LATEST")), None),
+            // Streaming integrations name another path after the ARN.
+            (
+                format!("arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/{arn}:live/response-streaming-invocations"),
+                Some("live"),
+            ),
+            // Function ARNs and names (a Function URL's target, a quick-create `Target`).
+            (arn.to_owned(), None),
+            (format!("{arn}:live"), Some("live")),
+            ("my-fn:live".to_owned(), Some("live")),
+            ("my-fn".to_owned(), None),
+            (format!("{arn}:"), None),
+            ("https://example.com/x".to_owned(), None),
+        ] {
+            assert_eq!(qualifier_of(&uri).as_deref(), qualifier, "{uri}");
+        }
+    }
 
     #[test]
     fn function_names_from_uris() {

@@ -103,9 +103,11 @@ pub(crate) struct RouteEntry {
     /// tenant-isolated function is invoked for.
     pub tenant_id_parameter: Option<String>,
     /// The version or alias the route invokes (a Function URL's own, `$LATEST` included);
-    /// `None`: the invoker's default for the function (its `AutoPublishAlias` alias, as SAM's
-    /// events target it).
+    /// `None`: the unqualified function (`$LATEST`), as an integration URI without one does.
     pub qualifier: Option<String>,
+    /// The invoker's target: `function`, or `function:qualifier`; made with the route so a
+    /// request borrows it instead of formatting it.
+    pub target: String,
     /// The template path, parsed.
     path: ResourcePath,
     /// The route as access records name it, made on the route's first request and shared by
@@ -132,12 +134,27 @@ impl RouteEntry {
             parameter_mapping: None,
             tenant_id_parameter: None,
             qualifier: None,
+            target: function.into(),
             path: ResourcePath {
                 resource: DEFAULT_ROUTE.into(),
                 segments: Vec::new(),
             },
             record: OnceLock::new(),
         }
+    }
+
+    /// Makes the route invoke `qualifier` of its function (`None`: unqualified).
+    pub fn invoke(&mut self, qualifier: Option<String>) {
+        self.target = invoke_target(&self.function, qualifier.as_deref());
+        self.qualifier = qualifier;
+    }
+}
+
+/// The invoker's name for `qualifier` of `function` (the logical id): `Fn`, `Fn:live`.
+fn invoke_target(function: &str, qualifier: Option<&str>) -> String {
+    match qualifier {
+        Some(qualifier) => format!("{function}:{qualifier}"),
+        None => function.to_owned(),
     }
 }
 
@@ -189,6 +206,8 @@ pub(crate) struct RouteSpec {
     pub parameter_mapping: Option<Arc<ParameterMapping>>,
     /// The REST Lambda proxy's `X-Amz-Tenant-Id` request parameter.
     pub tenant_id_parameter: Option<String>,
+    /// The version or alias the integration invokes; `None`: the unqualified function.
+    pub qualifier: Option<String>,
 }
 
 impl RouteSpec {
@@ -211,6 +230,7 @@ impl RouteSpec {
             streams: route.streams,
             parameter_mapping: None,
             tenant_id_parameter: route.tenant_id_parameter.clone(),
+            qualifier: route.qualifier.clone(),
         }
     }
 
@@ -251,6 +271,7 @@ impl RouteTable {
                 entry.event_name = spec.event_name;
                 entry.timeout = spec.timeout;
                 entry.parameter_mapping = spec.parameter_mapping.clone();
+                entry.invoke(spec.qualifier.clone());
                 table.default_route = Some(Arc::new(entry));
                 continue;
             }
@@ -296,7 +317,8 @@ impl RouteTable {
                 streams: spec.streams,
                 parameter_mapping: spec.parameter_mapping.clone(),
                 tenant_id_parameter: spec.tenant_id_parameter.clone(),
-                qualifier: None,
+                qualifier: spec.qualifier.clone(),
+                target: invoke_target(&spec.function, spec.qualifier.as_deref()),
                 path,
                 record: OnceLock::new(),
             }));

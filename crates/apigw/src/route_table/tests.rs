@@ -235,3 +235,21 @@ fn invalid_paths_are_rejected() {
         );
     }
 }
+
+/// A route's invoker target is made with the route: the qualifier its integration names, or the
+/// bare function (unqualified, `$LATEST`), so requests borrow it.
+#[test]
+fn routes_carry_the_qualifier_they_invoke() {
+    let mut rest = api(&[("GET", "/alias", "Fn"), ("GET", "/latest", "Fn")]);
+    rest.routes[0].qualifier = Some("live".into());
+    let table = RouteTable::new(&[rest]).expect("valid test routes");
+    let target = |path: &str| {
+        let found = table.find("GET", path).expect("a route");
+        (found.entry.target.clone(), found.entry.qualifier.clone())
+    };
+    assert_eq!(
+        target("/alias"),
+        ("Fn:live".to_owned(), Some("live".into()))
+    );
+    assert_eq!(target("/latest"), ("Fn".to_owned(), None));
+}

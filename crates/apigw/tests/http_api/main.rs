@@ -33,6 +33,7 @@ pub(crate) fn route(method: &str, path: &str, function: &str) -> HttpRoute {
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,
         parameter_mapping: Default::default(),
+        qualifier: None,
     }
 }
 

@@ -183,6 +183,11 @@ impl<'t> Resolver<'t> {
             return self.required_string(value, &join_path(path, name));
         }
         if !name.starts_with("AWS::") {
+            // SAM rewrites `${Fn.Alias}` / `${Fn.Version}` to a `Ref` of the alias or version it
+            // generates (samtranslator `intrinsics/actions.py`, `SubAction`), not a GetAtt.
+            if let Some(arn) = self.alias_arn(name, at, path)? {
+                return Ok(arn);
+            }
             if let Some((id, attribute)) = name.split_once('.') {
                 return self.get_att(id, attribute, at, path);
             }

@@ -66,6 +66,10 @@ pub struct HttpRoute {
     pub timeout_ms: u32,
     /// The integration's `RequestParameters` / `ResponseParameters`.
     pub parameter_mapping: super::ParameterMapping,
+    /// The version or alias the integration invokes (`live`, `1`): the one its URI names, the
+    /// function's `AutoPublishAlias` alias for a SAM event; `None`: the unqualified function,
+    /// which Lambda runs as `$LATEST`.
+    pub qualifier: Option<String>,
 }
 
 impl HttpRoute {

@@ -264,6 +264,10 @@ pub struct Route {
     /// (`method.request.header.x-tenant-id`, `'literal'`, …): the tenant a tenant-isolated
     /// function is invoked for.
     pub tenant_id_parameter: Option<String>,
+    /// The version or alias the integration invokes (`live`, `1`): the one its URI names, the
+    /// function's `AutoPublishAlias` alias for a SAM event; `None`: the unqualified function,
+    /// which Lambda runs as `$LATEST`.
+    pub qualifier: Option<String>,
 }
 
 impl Route {

@@ -187,7 +187,7 @@ pub(crate) fn build(
     if events.iter().any(|e| e.rest_api.is_none()) {
         rest_apis.push(implicit_api(root, global("Api"), resolver, warnings)?);
     }
-    attach(events, &mut rest_apis, resolver, warnings)?;
+    attach(events, &mut rest_apis, &functions, resolver, warnings)?;
     Ok(Built {
         functions,
         rest_apis,

@@ -101,6 +101,7 @@ pub(super) fn implicit_api(
 pub(super) fn attach(
     events: Vec<ApiEvent>,
     apis: &mut [RestApi],
+    functions: &[crate::model::Function],
     resolver: &Resolver<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(), TemplateError> {
@@ -155,6 +156,12 @@ pub(super) fn attach(
             // ids were checked above; skipping is still better than a panic.
             continue;
         };
+        // SAM points an event's integration at the `AutoPublishAlias` alias when there is one
+        // (samtranslator `sam_resources.py`: "connect all event sources to the alias").
+        let qualifier = functions
+            .iter()
+            .find(|f| f.logical_id == event.function)
+            .and_then(|f| f.alias.clone());
         api.routes.push(Route {
             method: event.method,
             path: event.path,
@@ -163,6 +170,7 @@ pub(super) fn attach(
             streams: event.streams,
             timeout_ms: event.timeout_ms,
             cache_key_parameters: event.cache_key_parameters,
+            qualifier,
             ..Route::default()
         });
     }

@@ -57,6 +57,7 @@ fn route(method: &str, path: &str, event: &str) -> HttpRoute {
         payload_format: PayloadFormat::V2,
         timeout_ms: 30_000,
         parameter_mapping: Default::default(),
+        qualifier: None,
     }
 }
 

@@ -491,6 +491,36 @@ fn a_dotted_ref_sam_does_not_document_is_refused() {
 }
 
 #[test]
+fn sub_resolves_a_functions_alias_and_version_as_sam_does() {
+    // samtranslator `intrinsics/actions.py` (SubAction): `${Fn.Alias}` becomes `${FnAliaslive}`,
+    // a Ref of the alias (its ARN); `${Fn.Version}` a Ref of the version (its ARN).
+    let model = load(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      Environment:
+        Variables:
+          ALIAS: !Sub '${Fn.Alias}/invocations'
+          VERSION: !Sub 'v=${Fn.Version}'
+",
+    );
+    let env = &model.functions[0].environment;
+    assert_eq!(
+        env["ALIAS"],
+        "arn:aws:lambda:us-east-1:123456789012:function:Fn:live/invocations"
+    );
+    assert_eq!(
+        env["VERSION"],
+        "v=arn:aws:lambda:us-east-1:123456789012:function:Fn:1"
+    );
+}
+
+#[test]
 fn what_sam_generates_and_documents_still_resolves() {
     // SAM's "Generated AWS CloudFormation resources": referenceable properties and the logical
     // ids of generated resources, plus parameters and pseudo parameters.

@@ -10,6 +10,7 @@ mod intrinsics;
 mod mapping;
 mod openapi;
 mod parameters;
+mod qualifiers;
 mod resource_policy;
 mod resources;
 mod streams;
