@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -91,7 +91,12 @@ pub(crate) struct FunctionPool {
     finishing: tokio::sync::watch::Sender<BTreeMap<u32, Arc<Containment>>>,
     /// Whether stopping a sandbox runs Lambda's Shutdown phase.
     shutdown_events: bool,
-    closed: AtomicBool,
+    /// Turns true at `shutdown`; background starts waiting to retry watch it (and see it
+    /// dropped when a reload replaces the pool).
+    closed: tokio::sync::watch::Sender<bool>,
+    /// A provisioned sandbox failed to start and none has started since: the failure streak
+    /// was already reported.
+    provisioning_failing: AtomicBool,
     /// Sandboxes being started ahead of demand (at most one at a time).
     starting_ahead: AtomicUsize,
     /// Provisioned concurrency: provisioned sandboxes to keep, at most the concurrency limit.
@@ -153,7 +158,8 @@ impl FunctionPool {
             busy: Mutex::new(BTreeMap::new()),
             finishing: tokio::sync::watch::channel(BTreeMap::new()).0,
             shutdown_events: config.shutdown_events,
-            closed: AtomicBool::new(false),
+            closed: tokio::sync::watch::channel(false).0,
+            provisioning_failing: AtomicBool::new(false),
             starting_ahead: AtomicUsize::new(0),
             provisioned: provisioned.min(limit),
             provisioned_live: AtomicUsize::new(0),
@@ -496,7 +502,7 @@ impl FunctionPool {
     /// Put a reusable sandbox among the idle ones; one that is not, or any once the pool is
     /// closed, is handed back to be retired ([`FunctionPool::retire`]).
     fn keep_warm(self: &Arc<Self>, mut sandbox: Sandbox) -> Option<Sandbox> {
-        if !sandbox.is_reusable() || self.closed.load(Ordering::Acquire) {
+        if !sandbox.is_reusable() || self.is_closed() {
             return Some(sandbox);
         }
         self.watch_while_idle(&sandbox);
@@ -531,11 +537,12 @@ impl FunctionPool {
     }
 
     /// Start provisioned sandboxes in the background until the configured number are alive or
-    /// starting. Idempotent: a reload that keeps this pool calls it again to no effect.
+    /// starting ([`FunctionPool::start_provisioned`]). Idempotent: a reload that keeps this pool
+    /// calls it again to no effect.
     pub fn provision(self: &Arc<Self>) {
         loop {
             let live = self.provisioned_live.load(Ordering::Acquire);
-            if live >= self.provisioned || self.closed.load(Ordering::Acquire) {
+            if live >= self.provisioned || self.is_closed() {
                 return;
             }
             if self
@@ -543,9 +550,81 @@ impl FunctionPool {
                 .compare_exchange(live, live + 1, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                self.spawn_start(InitType::Provisioned);
+                tokio::spawn(FunctionPool::start_provisioned(
+                    Arc::downgrade(self),
+                    self.closed.subscribe(),
+                ));
             }
         }
+    }
+
+    /// Start one provisioned sandbox (its slot in `provisioned_live` already counted), trying
+    /// again after each failed start, with [`Backoff`], until one is ready or the pool is shut
+    /// down (`closed`) or dropped (a reload replaced it), when the slot is given back.
+    ///
+    /// AWS keeps the configured number of provisioned environments: it allocates them again
+    /// when allocation fails, and a function whose Init fails keeps its configuration
+    /// `IN_PROGRESS` while Lambda tries, until it gives up with `FAILED` and `StatusReason`
+    /// `FUNCTION_ERROR_INIT_FAILURE` (observed: sst#4713, serverless#11878, aws-cdk#6016).
+    /// Sluice has no such status to report, and a function whose code changes gets a new pool:
+    /// so both a host failure (a cgroup, a listener) and the function's own failed Init are
+    /// tried again, never in a hot loop ([`Backoff`]), and invocations meanwhile start on
+    /// demand. A start runs at a time per slot, so never more sandboxes start than are
+    /// provisioned, which is at most the concurrency limit.
+    async fn start_provisioned(
+        pool: Weak<FunctionPool>,
+        mut closed: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut backoff = Backoff::default();
+        loop {
+            let Some(this) = pool.upgrade() else {
+                return;
+            };
+            if this.is_closed() {
+                this.provisioned_live.fetch_sub(1, Ordering::AcqRel);
+                return;
+            }
+            let failed = match this.start_ready(InitType::Provisioned).await {
+                Ok(sandbox) => {
+                    if this.provisioning_failing.swap(false, Ordering::AcqRel) {
+                        tracing::info!(function = %this.template.function, "a provisioned sandbox started after failed attempts");
+                    }
+                    this.keep_started(sandbox).await;
+                    return;
+                }
+                Err(e) => e,
+            };
+            let most = failed.most_between_retries();
+            // One warning per streak of failures, however many attempts and slots fail.
+            if !this.provisioning_failing.swap(true, Ordering::AcqRel) {
+                let whose = if failed.is_host() {
+                    "Sluice could not start a provisioned sandbox"
+                } else {
+                    "a provisioned sandbox's Init failed"
+                };
+                tracing::warn!(function = %this.template.function, "{whose} ({failed}); trying again, less and less often (up to every {} s)", most.as_secs());
+            } else {
+                tracing::debug!(function = %this.template.function, "a provisioned sandbox failed to start again: {failed}");
+            }
+            // Not kept alive while it waits: a reload drops it, which ends the wait at once.
+            drop(this);
+            tokio::select! {
+                () = tokio::time::sleep(backoff.next_delay(most)) => {}
+                _ = closed.wait_for(|closed| *closed) => {}
+            }
+        }
+    }
+
+    /// Add a sandbox started ahead of demand to the idle ones, or stop it if the pool closed.
+    async fn keep_started(self: &Arc<Self>, sandbox: Sandbox) {
+        if self.is_closed() {
+            self.stop(sandbox).await;
+            return;
+        }
+        // Fresh sandboxes go to the bottom: a recently used one is taken first, so a spare
+        // stays spare until the load needs it.
+        self.watch_while_idle(&sandbox);
+        lock(&self.idle).insert(0, sandbox);
     }
 
     /// When every warm sandbox is busy and more than one invocation is in flight, start one more
@@ -558,7 +637,7 @@ impl FunctionPool {
     /// limit (the concurrency limit itself is never exceeded: it counts invocations).
     fn start_ahead_if_all_busy(self: &Arc<Self>) {
         let in_flight = self.limit - self.permits.available_permits();
-        if in_flight < 2 || self.closed.load(Ordering::Acquire) {
+        if in_flight < 2 || self.is_closed() {
             return;
         }
         let idle = lock(&self.idle).len();
@@ -570,31 +649,21 @@ impl FunctionPool {
             .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            self.spawn_start(InitType::OnDemand);
+            self.spawn_spare();
         }
     }
 
-    /// Start a sandbox in the background and, once it is ready, add it to the idle ones.
-    fn spawn_start(self: &Arc<Self>, init_type: InitType) {
+    /// Start a spare sandbox in the background and, once it is ready, add it to the idle ones.
+    /// A failed one is not tried again: the next invocation that finds every sandbox busy
+    /// starts another (it reserved no permit; its `starting_ahead` mark is cleared either way).
+    fn spawn_spare(self: &Arc<Self>) {
         let pool = self.clone();
         tokio::spawn(async move {
-            let started = pool.start_ready(init_type).await;
-            if init_type == InitType::OnDemand {
-                pool.starting_ahead.fetch_sub(1, Ordering::AcqRel);
-            }
+            let started = pool.start_ready(InitType::OnDemand).await;
+            pool.starting_ahead.fetch_sub(1, Ordering::AcqRel);
             match started {
-                Ok(sandbox) if pool.closed.load(Ordering::Acquire) => pool.stop(sandbox).await,
-                // Fresh sandboxes go to the bottom: a recently used one is taken first, so a
-                // spare stays spare until the load needs it.
-                Ok(sandbox) => {
-                    pool.watch_while_idle(&sandbox);
-                    lock(&pool.idle).insert(0, sandbox);
-                }
+                Ok(sandbox) => pool.keep_started(sandbox).await,
                 Err(e) => {
-                    if init_type == InitType::Provisioned {
-                        // Not retried at once: a function that cannot start would loop.
-                        pool.provisioned_live.fetch_sub(1, Ordering::AcqRel);
-                    }
                     tracing::warn!(function = %pool.template.function, "a sandbox started ahead of demand failed: {e}");
                 }
             }
@@ -602,11 +671,7 @@ impl FunctionPool {
     }
 
     /// Start one sandbox and wait until it is ready for its first invocation.
-    async fn start_ready(&self, init_type: InitType) -> Result<Sandbox, LambdaError> {
-        let start_error = |message: String| LambdaError::Start {
-            function: self.template.function.clone(),
-            message,
-        };
+    async fn start_ready(&self, init_type: InitType) -> Result<Sandbox, AheadError> {
         let log = self.fresh_log();
         let began = Instant::now();
         let started = Sandbox::start_logging_to(
@@ -621,12 +686,9 @@ impl FunctionPool {
             let failed = init_report_line(began.elapsed(), InitPhase::Init, &invalid_entrypoint());
             log.init_line(&failed, init_type.env_value(), false);
         }
-        let mut sandbox = started.map_err(|e| start_error(e.to_string()))?;
+        let mut sandbox = started?;
         sandbox.init_ahead().await.map_err(|failure| {
-            start_error(format!(
-                "initialisation failed: {}",
-                String::from_utf8_lossy(&failure.payload)
-            ))
+            AheadError::Init(String::from_utf8_lossy(&failure.payload).into_owned())
         })?;
         Ok(sandbox)
     }
@@ -643,12 +705,23 @@ impl FunctionPool {
         if self.permits.available_permits() == 0 || !lock(&self.idle).is_empty() {
             return Ok(());
         }
-        let sandbox = self.start_ready(InitType::OnDemand).await?;
-        if !self.closed.load(Ordering::Acquire) {
+        let sandbox =
+            self.start_ready(InitType::OnDemand)
+                .await
+                .map_err(|e| LambdaError::Start {
+                    function: self.template.function.clone(),
+                    message: e.to_string(),
+                })?;
+        if !self.is_closed() {
             self.watch_while_idle(&sandbox);
             lock(&self.idle).push(sandbox);
         }
         Ok(())
+    }
+
+    /// Whether `shutdown` has begun.
+    fn is_closed(&self) -> bool {
+        *self.closed.borrow()
     }
 
     /// How many sandboxes are warm and waiting, and how many are running an invocation.
@@ -697,7 +770,7 @@ impl FunctionPool {
     /// work get as long as a Shutdown phase to finish (then are killed), idle ones go through
     /// Lambda's Shutdown phase. Later invocations start fresh ones.
     pub async fn shutdown(&self) {
-        self.closed.store(true, Ordering::Release);
+        self.closed.send_replace(true);
         for containment in lock(&self.busy).values() {
             containment.kill_all();
         }
@@ -765,6 +838,67 @@ const INVALID_ENTRYPOINT: &str = "Runtime.InvalidEntrypoint";
 /// How a start that failed for the function's sake is reported.
 fn invalid_entrypoint() -> ReportStatus {
     ReportStatus::Error(INVALID_ENTRYPOINT.to_owned())
+}
+
+/// Why a sandbox started ahead of an invocation is not ready for one.
+#[derive(Debug, thiserror::Error)]
+enum AheadError {
+    /// It did not start: Sluice's fault (a cgroup, a listener) or the function's (no
+    /// `bootstrap`), as [`StartError`] tells.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The function's Init failed (its runtime exited, reported an init error, or timed out).
+    #[error("initialisation failed: {0}")]
+    Init(String),
+}
+
+impl AheadError {
+    /// Whether Sluice, not the function, failed.
+    fn is_host(&self) -> bool {
+        matches!(self, AheadError::Start(StartError::Host { .. }))
+    }
+
+    /// The longest wait before a provisioned start that failed so is tried again.
+    fn most_between_retries(&self) -> Duration {
+        if self.is_host() {
+            // Transient (a host short of processes, descriptors or memory): soon back.
+            Backoff::HOST_MAX
+        } else {
+            // Usually lasts until the code changes (which makes a new pool): tried now and
+            // then, so the same failure does not fill the log.
+            Backoff::FUNCTION_MAX
+        }
+    }
+}
+
+/// The waits between attempts to start a provisioned sandbox: 100 ms, doubling up to a cap,
+/// so even a runtime that crashes at once never spins the CPU.
+#[derive(Debug)]
+struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(100);
+    /// The cap after Sluice's own failures.
+    const HOST_MAX: Duration = Duration::from_secs(10);
+    /// The cap after the function's own failed Init.
+    const FUNCTION_MAX: Duration = Duration::from_secs(60);
+
+    /// How long to wait before the next attempt, at most `most`.
+    fn next_delay(&mut self, most: Duration) -> Duration {
+        let delay = self.next.min(most);
+        self.next = (delay * 2).min(most);
+        delay
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            next: Backoff::FIRST,
+        }
+    }
 }
 
 /// What [`FunctionPool::checkout`] found.
@@ -837,15 +971,18 @@ fn take_idle(idle: &mut Vec<Sandbox>, tenant: Option<&str>) -> Option<Sandbox> {
 mod tests {
     use super::*;
 
-    /// Sluice's own failure to set a sandbox up is its fault (ServiceException), never the
-    /// function's `Runtime.InvalidEntrypoint`.
-    #[tokio::test]
-    async fn a_host_failure_is_a_service_error_not_the_functions() {
-        struct Quiet;
-        impl crate::LogSink for Quiet {
-            fn line(&self, _: &str, _: &str) {}
-        }
-        let cache = std::env::temp_dir().join(format!("sluice-pool-test-{}", std::process::id()));
+    struct Quiet;
+    impl crate::LogSink for Quiet {
+        fn line(&self, _: &str, _: &str) {}
+    }
+
+    /// The pool of an inline node function on `host` keeping `provisioned` sandboxes, and the
+    /// cache folder to remove after.
+    fn node_pool(host: SandboxHost, provisioned: u32) -> (Arc<FunctionPool>, std::path::PathBuf) {
+        let cache = std::env::temp_dir().join(format!(
+            "sluice-pool-test-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
         let spec = FunctionSpec {
             name: "Fn".to_owned(),
             runtime: "nodejs20.x".to_owned(),
@@ -855,7 +992,7 @@ mod tests {
             timeout: Duration::from_secs(3),
             environment: BTreeMap::new(),
             reserved_concurrency: None,
-            provisioned_concurrency: 0,
+            provisioned_concurrency: provisioned,
             aliases: Vec::new(),
             local_names: Vec::new(),
             extensions: Vec::new(),
@@ -872,10 +1009,27 @@ mod tests {
             "$LATEST",
             launcher,
             &config,
-            Arc::new(SandboxHost::broken_for_tests()),
+            Arc::new(host),
             concurrency,
-            0,
+            provisioned as usize,
         ));
+        (pool, cache)
+    }
+
+    /// Wait (generously: the machine may be loaded) until `condition` holds.
+    async fn wait_until(what: &str, condition: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Sluice's own failure to set a sandbox up is its fault (ServiceException), never the
+    /// function's `Runtime.InvalidEntrypoint`.
+    #[tokio::test]
+    async fn a_host_failure_is_a_service_error_not_the_functions() {
+        let (pool, cache) = node_pool(SandboxHost::broken_for_tests(), 0);
         let err = pool
             .invoke(Bytes::from_static(b"{}"), InvokeOptions::default())
             .await
@@ -883,5 +1037,93 @@ mod tests {
         assert!(matches!(err, InvokeError::Service { .. }), "{err:?}");
         assert!(err.to_string().contains("cgroup"), "{err}");
         let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    /// AWS keeps the configured number of provisioned environments: a provisioned sandbox
+    /// Sluice itself failed to set up (a transient host failure) is started again until it is
+    /// up, instead of leaving the pool short until a restart.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_provisioned_sandbox_the_host_failed_to_start_is_started_again() {
+        let (pool, cache) = node_pool(SandboxHost::failing_for_tests(3), 1);
+        pool.provision();
+        wait_until("the provisioned sandbox is up", || {
+            pool.sandbox_count().idle == 1
+        })
+        .await;
+        assert_eq!(pool.template.host.containment.failures_left(), 0);
+        let inv = pool
+            .invoke(Bytes::from_static(b"{}"), InvokeOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+        assert_eq!(&inv.payload[..], b"1");
+        // It ran on the provisioned sandbox: no cold start.
+        assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
+        pool.shutdown().await;
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    /// A pool that shuts down stops trying to start its provisioned sandboxes: each waiting
+    /// retry ends and gives its slot back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_closed_pool_stops_starting_provisioned_sandboxes_again() {
+        let (pool, cache) = node_pool(SandboxHost::failing_for_tests(usize::MAX), 2);
+        pool.provision();
+        let host = pool.template.host.clone();
+        // Both slots failed, and at least one of them tried again.
+        wait_until("both provisioned slots failed, and one again", || {
+            host.containment.failures_left() <= usize::MAX - 3
+        })
+        .await;
+        pool.shutdown().await;
+        wait_until("every retry gave its slot back", || {
+            pool.provisioned_live.load(Ordering::Acquire) == 0
+        })
+        .await;
+        // Nothing is left to try again, and provisioning a closed pool starts nothing.
+        let left = host.containment.failures_left();
+        pool.provision();
+        assert_eq!(pool.provisioned_live.load(Ordering::Acquire), 0);
+        assert_eq!(host.containment.failures_left(), left);
+        assert_eq!(pool.sandbox_count(), SandboxCount::default());
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    #[test]
+    fn the_backoff_doubles_from_100_ms_up_to_its_cap() {
+        let mut backoff = Backoff::default();
+        let delays: Vec<u128> = (0..10)
+            .map(|_| backoff.next_delay(Backoff::HOST_MAX).as_millis())
+            .collect();
+        assert_eq!(
+            delays,
+            [100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000]
+        );
+        let mut backoff = Backoff::default();
+        let delays: Vec<u128> = (0..12)
+            .map(|_| backoff.next_delay(Backoff::FUNCTION_MAX).as_millis())
+            .collect();
+        assert_eq!(
+            delays,
+            [100, 200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 51_200, 60_000, 60_000]
+        );
+        // A streak whose failures change kind keeps the lower cap.
+        assert_eq!(backoff.next_delay(Backoff::HOST_MAX).as_millis(), 10_000);
+    }
+
+    #[test]
+    fn only_sluices_own_start_failures_count_as_the_hosts() {
+        let host = AheadError::Start(StartError::host("cannot bind the Runtime API listener")(
+            std::io::Error::from_raw_os_error(nix::libc::EADDRINUSE),
+        ));
+        assert!(host.is_host());
+        assert_eq!(host.most_between_retries(), Backoff::HOST_MAX);
+        for function in [
+            AheadError::Start(StartError::Function("no bootstrap".to_owned())),
+            AheadError::Init("Runtime.ExitError".to_owned()),
+        ] {
+            assert!(!function.is_host(), "{function}");
+            assert_eq!(function.most_between_retries(), Backoff::FUNCTION_MAX);
+        }
     }
 }

@@ -7,6 +7,8 @@
 
 use std::io;
 use std::os::fd::OwnedFd;
+#[cfg(test)]
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -28,6 +30,9 @@ pub(crate) struct HostContainment {
     /// `MemorySize` and Lambda's process limit are enforced (asked for, and possible).
     limits: bool,
     notes: Vec<String>,
+    /// Tests: how many more [`HostContainment::prepare`] calls fail as a host would (EAGAIN).
+    #[cfg(test)]
+    failures_left: AtomicUsize,
 }
 
 impl HostContainment {
@@ -76,6 +81,8 @@ impl HostContainment {
             adopts_orphans,
             limits,
             notes,
+            #[cfg(test)]
+            failures_left: AtomicUsize::new(0),
         }
     }
 
@@ -93,6 +100,7 @@ impl HostContainment {
             adopts_orphans: false,
             limits: false,
             notes: Vec::new(),
+            failures_left: AtomicUsize::new(0),
         }
     }
 
@@ -105,7 +113,23 @@ impl HostContainment {
             adopts_orphans: false,
             limits: false,
             notes: Vec::new(),
+            failures_left: AtomicUsize::new(0),
         }
+    }
+
+    /// Like [`HostContainment::plain_for_tests`], but the first `failures` sandboxes cannot be
+    /// contained (EAGAIN): Sluice's fault, transient, as a host short of resources is.
+    #[cfg(test)]
+    pub fn failing_for_tests(failures: usize) -> HostContainment {
+        let host = HostContainment::plain_for_tests();
+        host.failures_left.store(failures, Ordering::Relaxed);
+        host
+    }
+
+    /// Tests: how many more sandboxes [`HostContainment::failing_for_tests`] fails.
+    #[cfg(test)]
+    pub fn failures_left(&self) -> usize {
+        self.failures_left.load(Ordering::Relaxed)
     }
 
     /// Reap adopted orphans that have exited (a no-op with cgroups).
@@ -134,6 +158,14 @@ impl HostContainment {
 
     /// Make the containment of one new sandbox with `memory_mb` as its memory limit.
     pub fn prepare(&self, memory_mb: u32) -> io::Result<Containment> {
+        #[cfg(test)]
+        if self
+            .failures_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(io::Error::from_raw_os_error(nix::libc::EAGAIN));
+        }
         let Some(roots) = &self.cgroups else {
             return Ok(Containment {
                 cgroup: None,

@@ -67,6 +67,19 @@ impl SandboxHost {
         }
     }
 
+    /// A host on which the first `failures` sandboxes cannot be contained (EAGAIN), the next
+    /// ones can (process groups): a transient host failure, for the tests of its retries.
+    #[cfg(test)]
+    pub fn failing_for_tests(failures: usize) -> SandboxHost {
+        SandboxHost {
+            containment: HostContainment::failing_for_tests(failures),
+            isolate_runtime_api: false,
+            user: None,
+            user_problem: None,
+            forks: None,
+        }
+    }
+
     /// The user a sandbox of `function` (started by `launcher`) runs as (`None`: Sluice's own),
     /// saying once per function (`said` remembers) why one keeps Sluice's user.
     pub(super) fn user_for(

@@ -50,6 +50,25 @@ fn exec_error_text(e: &std::io::Error) -> String {
     })
 }
 
+/// Whose fault a failed spawn of `program` is. The host's when it ran short of processes,
+/// memory or descriptors (fork, or the output pipes, failed: EAGAIN, ENOMEM, EMFILE, ENFILE),
+/// which passes; the function's otherwise (exec: no such file, not executable, bad format),
+/// Lambda's `Runtime.InvalidEntrypoint` with Go's `fork/exec` wording.
+fn spawn_error(program: &std::path::Path, e: std::io::Error) -> StartError {
+    use nix::libc::{EAGAIN, EMFILE, ENFILE, ENOMEM};
+    match e.raw_os_error() {
+        Some(EAGAIN | ENOMEM | EMFILE | ENFILE) => StartError::Host {
+            what: "cannot start the runtime process",
+            source: e,
+        },
+        _ => StartError::Function(format!(
+            "fork/exec {}: {}",
+            program.display(),
+            exec_error_text(&e)
+        )),
+    }
+}
+
 impl StartError {
     /// A host failure while doing `what`.
     pub fn host(what: &'static str) -> impl FnOnce(std::io::Error) -> StartError {
@@ -112,13 +131,8 @@ impl SandboxProcess {
             cmd.uid(user.uid).gid(user.gid);
         }
         enter_containment(cmd.as_std_mut(), join_files);
-        let mut child = orphans::spawn_leader(|| cmd.spawn(), |c| c.id()).map_err(|e| {
-            StartError::Function(format!(
-                "fork/exec {}: {}",
-                launcher.program.display(),
-                exec_error_text(&e)
-            ))
-        })?;
+        let mut child = orphans::spawn_leader(|| cmd.spawn(), |c| c.id())
+            .map_err(|e| spawn_error(&launcher.program, e))?;
         let Some(pid) = child.id() else {
             return Err(StartError::Function(
                 "the runtime process exited immediately".to_owned(),
@@ -364,5 +378,38 @@ fn enter_containment(cmd: &mut std::process::Command, join_files: Vec<OwnedFd>) 
             }
             Ok(())
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host out of processes or descriptors is Sluice's failure (retried, a ServiceException
+    /// on demand), not the function's `Runtime.InvalidEntrypoint`.
+    #[test]
+    fn a_spawn_short_of_resources_is_the_hosts_fault_an_exec_failure_the_functions() {
+        let program = std::path::Path::new("/var/task/bootstrap");
+        for errno in [
+            nix::libc::EAGAIN,
+            nix::libc::ENOMEM,
+            nix::libc::EMFILE,
+            nix::libc::ENFILE,
+        ] {
+            let e = spawn_error(program, std::io::Error::from_raw_os_error(errno));
+            assert!(matches!(e, StartError::Host { .. }), "{errno}: {e}");
+        }
+        for (errno, text) in [
+            (nix::libc::ENOENT, "no such file or directory"),
+            (nix::libc::EACCES, "permission denied"),
+            (nix::libc::ENOEXEC, "exec format error"),
+        ] {
+            match spawn_error(program, std::io::Error::from_raw_os_error(errno)) {
+                StartError::Function(message) => {
+                    assert_eq!(message, format!("fork/exec /var/task/bootstrap: {text}"));
+                }
+                host => panic!("{errno}: {host}"),
+            }
+        }
     }
 }

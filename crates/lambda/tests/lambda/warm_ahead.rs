@@ -224,6 +224,119 @@ async fn a_provisioned_sandbox_whose_runtime_exits_idle_is_replaced_before_the_n
     lambda.shutdown().await;
 }
 
+/// Failed Inits (`INIT_REPORT … Status: error`) of `function`'s provisioned sandboxes.
+fn failed_provisioned_inits(lines: &crate::harness::Lines, function: &str) -> usize {
+    lines
+        .init_lines_of(function)
+        .iter()
+        .filter(|(l, how)| {
+            l.starts_with("INIT_REPORT")
+                && l.contains("\tStatus: error")
+                && how.starts_with("provisioned-concurrency ")
+        })
+        .count()
+}
+
+/// AWS keeps the configured number of provisioned environments, trying again while Init fails
+/// (the configuration stays `IN_PROGRESS`). A provisioned sandbox whose Init fails twice, then
+/// succeeds, is up after its third start: Sluice used to give up after the first failure,
+/// leaving the function short of its provisioned sandboxes until it restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provisioned_sandbox_whose_init_fails_at_first_is_started_again_until_it_is_up() {
+    let count_dir = std::env::temp_dir().join(format!(
+        "sluice-init-count-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir(&count_dir).unwrap();
+    // Writable by the user sandboxes run as when the tests run as root (`nobody`).
+    std::fs::set_permissions(
+        &count_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let mut spec = crate::harness::spec(
+        "FlakyProv",
+        "provided.al2023",
+        "unused",
+        "provided_init_flaky",
+    );
+    spec.provisioned_concurrency = 1;
+    spec.environment
+        .insert("FAIL_INITS".to_owned(), "2".to_owned());
+    spec.environment.insert(
+        "INIT_COUNT_DIR".to_owned(),
+        count_dir.to_string_lossy().into_owned(),
+    );
+    let (lambda, lines) = service(vec![spec]);
+    let _background = lambda.start_background();
+    sluice_testkit::assert_eventually_async!(
+        lambda.sandbox_counts()["FlakyProv"].idle == 1,
+        "the provisioned sandbox never came up: {:?}\n{:#?}",
+        lambda.sandbox_counts()["FlakyProv"],
+        lines.of("FlakyProv")
+    );
+    // One slot, one start at a time: exactly the two failures, each reported, then the one
+    // that serves.
+    assert_eq!(
+        failed_provisioned_inits(&lines, "FlakyProv"),
+        2,
+        "{:#?}",
+        lines.init_lines_of("FlakyProv")
+    );
+    assert_eq!(std::fs::read_dir(&count_dir).unwrap().count(), 2);
+    let inv = invoke(&lambda, "FlakyProv", json!({})).await;
+    assert_eq!(inv.function_error, None, "{}", inv.log_tail);
+    assert!(!inv.log_tail.contains("Init Duration"), "{}", inv.log_tail);
+    assert_eq!(cold_reports(&lines, "FlakyProv"), 0);
+    lambda.shutdown().await;
+    let _ = std::fs::remove_dir_all(&count_dir);
+}
+
+/// A provisioned sandbox whose runtime exits at once during every Init is started again
+/// with backoff (100 ms doubling to a minute), never in a loop that spins the CPU: a few attempts
+/// in the first seconds where a loop would make hundreds. Counted, never timed: the bound
+/// grows with the time that passed, so a slow machine only makes fewer attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provisioned_sandbox_whose_init_always_fails_is_started_again_with_backoff() {
+    let mut spec = crate::harness::spec(
+        "CrashLoop",
+        "provided.al2023",
+        "unused",
+        "provided_init_exit",
+    );
+    spec.provisioned_concurrency = 1;
+    spec.reserved_concurrency = Some(1);
+    let (lambda, lines) = service(vec![spec]);
+    let began = std::time::Instant::now();
+    let _background = lambda.start_background();
+    let attempts = || failed_provisioned_inits(&lines, "CrashLoop");
+    sluice_testkit::assert_eventually_async!(
+        attempts() >= 3,
+        "the failed provisioned Init was not tried again: {:#?}",
+        lines.of("CrashLoop")
+    );
+    // A window in which a loop without backoff would start the runtime hundreds of times.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let made = attempts();
+    let elapsed = began.elapsed().as_secs() as usize;
+    // Backoff allows about log2(T / 100 ms) + T / 10 s attempts in T seconds.
+    assert!(
+        made <= 10 + elapsed,
+        "{made} attempts in about {elapsed} s: not backing off"
+    );
+    assert_eq!(lambda.sandbox_counts()["CrashLoop"].idle, 0);
+    // Retries hold no concurrency: an invocation meanwhile runs on demand (and fails as the
+    // function's Init does) instead of being throttled.
+    let inv = invoke(&lambda, "CrashLoop", json!({})).await;
+    assert_eq!(
+        inv.function_error.as_deref(),
+        Some("Unhandled"),
+        "{}",
+        inv.log_tail
+    );
+    lambda.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_demand_sandboxes_say_so_in_their_environment() {
     let (lambda, _) = service(vec![python("Env", "app.environment")]);
