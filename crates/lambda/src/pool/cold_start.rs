@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::FunctionPool;
+use super::{FunctionPool, Held};
 use crate::invocation::{Invocation, InvokeError, InvokeOptions};
 use crate::invocation_log::{self, init_report_line, FunctionLog, InitPhase, Report, ReportStatus};
 use crate::sandbox::{Announce, InitType, Sandbox, StartError};
@@ -19,7 +19,7 @@ impl FunctionPool {
     pub(super) async fn start_on_demand(
         &self,
         options: &InvokeOptions,
-    ) -> Result<Result<Sandbox, Invocation>, InvokeError> {
+    ) -> Result<Result<Held, Invocation>, InvokeError> {
         let log = self.fresh_log();
         let began = Instant::now();
         let mut announce = Announce::InitStart;
@@ -33,7 +33,7 @@ impl FunctionPool {
             )
             .await;
             match started {
-                Ok(sandbox) => return Ok(Ok(sandbox)),
+                Ok(sandbox) => return Ok(Ok(Box::new(sandbox))),
                 Err(StartError::Function(why)) => {
                     let took = began.elapsed();
                     let failed = init_report_line(took, phase, &invalid_entrypoint());

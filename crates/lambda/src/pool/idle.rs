@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use super::FunctionPool;
+use super::{FunctionPool, Held};
 use crate::lock::lock;
 use crate::sandbox::{InitType, Sandbox};
 
 impl FunctionPool {
     /// The idle sandbox to run on next ([`take_idle`]), once every idle one whose runtime or
     /// extension died while it idled is cleared away ([`FunctionPool::clear_dead`]).
-    pub(super) fn take_warm(self: &Arc<Self>, tenant: Option<&str>) -> Option<Sandbox> {
+    pub(super) fn take_warm(self: &Arc<Self>, tenant: Option<&str>) -> Option<Held> {
         let (dead, warm) = {
             let mut idle = lock(&self.idle);
             (take_dead(&mut idle), take_idle(&mut idle, tenant))
@@ -25,7 +25,7 @@ impl FunctionPool {
     /// AWS: an environment whose runtime dies is reset, and Lambda keeps provisioned
     /// environments initialised ahead of invocations; a dead one is never waited on nor
     /// counted warm.
-    fn clear_dead(self: &Arc<Self>, dead: Vec<Sandbox>) {
+    fn clear_dead(self: &Arc<Self>, dead: Vec<Held>) {
         for sandbox in dead {
             let pool = self.clone();
             tokio::spawn(async move { pool.put_back(sandbox).await });
@@ -56,7 +56,7 @@ impl FunctionPool {
     }
 
     /// An idle sandbox whose runtime is waiting for work, if there is one.
-    pub(super) fn take_waiting(&self, tenant: Option<&str>) -> Option<Sandbox> {
+    pub(super) fn take_waiting(&self, tenant: Option<&str>) -> Option<Held> {
         let mut idle = lock(&self.idle);
         let at = idle
             .iter()
@@ -66,7 +66,7 @@ impl FunctionPool {
 }
 
 /// Take out of `idle` every sandbox whose runtime or extension died.
-fn take_dead(idle: &mut Vec<Sandbox>) -> Vec<Sandbox> {
+fn take_dead(idle: &mut Vec<Held>) -> Vec<Held> {
     let mut dead = Vec::new();
     let mut at = 0;
     while at < idle.len() {
@@ -86,8 +86,8 @@ fn take_dead(idle: &mut Vec<Sandbox>) -> Vec<Sandbox> {
 /// for work since is busy (in the background, or hung) and stays where it is. Only a sandbox
 /// that may serve `tenant` ([`Sandbox::serves`]) is taken, the tenant's own before one that has
 /// served nobody yet.
-fn take_idle(idle: &mut Vec<Sandbox>, tenant: Option<&str>) -> Option<Sandbox> {
-    let pick = |idle: &[Sandbox], serves: &dyn Fn(&Sandbox) -> bool| {
+fn take_idle(idle: &mut Vec<Held>, tenant: Option<&str>) -> Option<Held> {
+    let pick = |idle: &[Held], serves: &dyn Fn(&Sandbox) -> bool| {
         idle.iter()
             .rposition(|s| {
                 serves(s) && s.runtime_waiting() && s.init_type() == InitType::Provisioned

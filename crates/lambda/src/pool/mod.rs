@@ -81,11 +81,15 @@ impl Concurrency {
     }
 }
 
+/// A sandbox as the pool holds it: boxed once when it starts, so taking it out, running an
+/// invocation on it and putting it back move a pointer, not the sandbox (over 500 bytes).
+type Held = Box<Sandbox>;
+
 /// The sandboxes of one version of one function.
 pub(crate) struct FunctionPool {
     template: Arc<SandboxTemplate>,
     /// Warm sandboxes waiting for work; the most recently used is reused first.
-    idle: Mutex<Vec<Sandbox>>,
+    idle: Mutex<Vec<Held>>,
     /// One permit per invocation that may run at once.
     permits: Arc<Semaphore>,
     /// How many permits there are.
@@ -224,7 +228,7 @@ impl FunctionPool {
         let pool = self.clone();
         run_to_end(async move {
             let (permit, sandbox) = match pool.checkout(&options).await? {
-                Checkout::Ready(permit, sandbox) => (permit, *sandbox),
+                Checkout::Ready(permit, sandbox) => (permit, sandbox),
                 Checkout::Failed(invocation) => return Ok(invocation),
             };
             pool.run_on(sandbox, permit, payload, options, None).await
@@ -245,7 +249,7 @@ impl FunctionPool {
         let pool = self.clone();
         run_to_end(async move {
             let (permit, sandbox) = match pool.checkout(&options).await? {
-                Checkout::Ready(permit, sandbox) => (permit, *sandbox),
+                Checkout::Ready(permit, sandbox) => (permit, sandbox),
                 Checkout::Failed(invocation) => return Ok(InvokeResponse::Buffered(invocation)),
             };
             let (head, headed) = tokio::sync::oneshot::channel();
@@ -298,7 +302,7 @@ impl FunctionPool {
                 Err(failure) => return Ok(Checkout::Failed(failure)),
             },
         };
-        Ok(Checkout::Ready(permit, Box::new(sandbox)))
+        Ok(Checkout::Ready(permit, sandbox))
     }
 
     /// A new sandbox's log stream.
@@ -319,7 +323,7 @@ impl FunctionPool {
     /// work to end its Init, so it is never replaced in turn).
     async fn run_on(
         self: &Arc<Self>,
-        mut sandbox: Sandbox,
+        mut sandbox: Held,
         permit: OwnedSemaphorePermit,
         payload: Bytes,
         options: InvokeOptions,
@@ -362,7 +366,7 @@ impl FunctionPool {
     /// with the invocation, or the sandbox is reset.
     async fn release(
         self: &Arc<Self>,
-        mut sandbox: Sandbox,
+        mut sandbox: Held,
         pending: Option<PendingReport>,
         permit: OwnedSemaphorePermit,
     ) {
@@ -392,7 +396,7 @@ impl FunctionPool {
     }
 
     /// Keep a sandbox warm after an invocation, or stop it.
-    async fn put_back(self: &Arc<Self>, sandbox: Sandbox) {
+    async fn put_back(self: &Arc<Self>, sandbox: Held) {
         if let Some(spent) = self.keep_warm(sandbox) {
             // Boxed: inline, the Shutdown phase's state would sit in every invocation's future,
             // which is moved and kept alive per request although a reset is rare.
@@ -402,7 +406,7 @@ impl FunctionPool {
 
     /// Put a reusable sandbox among the idle ones; one that is not, or any once the pool is
     /// closed, is handed back to be retired ([`FunctionPool::retire`]).
-    fn keep_warm(self: &Arc<Self>, mut sandbox: Sandbox) -> Option<Sandbox> {
+    fn keep_warm(self: &Arc<Self>, mut sandbox: Held) -> Option<Held> {
         if !sandbox.is_reusable() || self.is_closed() {
             return Some(sandbox);
         }
@@ -414,7 +418,7 @@ impl FunctionPool {
     /// Stop a sandbox [`FunctionPool::keep_warm`] handed back: a spent one through the Shutdown
     /// phase with its reset reason (a provisioned one replaced), a reusable one of a closed pool
     /// as a spin-down.
-    async fn retire(self: &Arc<Self>, mut sandbox: Sandbox) {
+    async fn retire(self: &Arc<Self>, mut sandbox: Held) {
         if sandbox.is_reusable() {
             self.stop(sandbox).await;
             return;
@@ -447,7 +451,7 @@ impl FunctionPool {
 /// What [`FunctionPool::checkout`] found.
 enum Checkout {
     /// A sandbox to run on, and the permit that counts it.
-    Ready(OwnedSemaphorePermit, Box<Sandbox>),
+    Ready(OwnedSemaphorePermit, Held),
     /// No sandbox could start; the invocation already failed.
     Failed(Invocation),
 }

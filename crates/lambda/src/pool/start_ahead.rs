@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::cold_start::invalid_entrypoint;
-use super::FunctionPool;
+use super::{FunctionPool, Held};
 use crate::error::LambdaError;
 use crate::invocation_log::{init_report_line, InitPhase};
 use crate::lock::lock;
@@ -100,7 +100,7 @@ impl FunctionPool {
     }
 
     /// Add a sandbox started ahead of demand to the idle ones, or stop it if the pool closed.
-    async fn keep_started(self: &Arc<Self>, sandbox: Sandbox) {
+    async fn keep_started(self: &Arc<Self>, sandbox: Held) {
         if self.is_closed() {
             self.stop(sandbox).await;
             return;
@@ -155,7 +155,7 @@ impl FunctionPool {
     }
 
     /// Start one sandbox and wait until it is ready for its first invocation.
-    async fn start_ready(&self, init_type: InitType) -> Result<Sandbox, AheadError> {
+    async fn start_ready(&self, init_type: InitType) -> Result<Held, AheadError> {
         let log = self.fresh_log();
         let began = Instant::now();
         let started = Sandbox::start_logging_to(
@@ -170,7 +170,7 @@ impl FunctionPool {
             let failed = init_report_line(began.elapsed(), InitPhase::Init, &invalid_entrypoint());
             log.init_line(&failed, init_type.env_value(), false);
         }
-        let mut sandbox = started?;
+        let mut sandbox = Box::new(started?);
         sandbox.init_ahead().await.map_err(|failure| {
             AheadError::Init(String::from_utf8_lossy(&failure.payload).into_owned())
         })?;

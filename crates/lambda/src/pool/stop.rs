@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::FunctionPool;
+use super::{FunctionPool, Held};
 use crate::extensions::{ShutdownReason, SHUTDOWN_LIMIT_EXTERNAL};
 use crate::lock::lock;
-use crate::sandbox::{InitType, Sandbox};
+use crate::sandbox::InitType;
 
 impl FunctionPool {
     /// Stop one sandbox: Lambda's Shutdown phase, unless this service kills at once.
-    pub(super) async fn stop(&self, sandbox: Sandbox) {
+    pub(super) async fn stop(&self, sandbox: Held) {
         if self.shutdown_events {
             sandbox.shutdown(ShutdownReason::Spindown).await;
         }
@@ -19,7 +19,7 @@ impl FunctionPool {
 
     /// Stop sandboxes idle for longer than `idle_timeout` (provisioned ones are kept).
     pub async fn reap_idle(&self, idle_timeout: Duration) {
-        let stale: Vec<Sandbox> = {
+        let stale: Vec<Held> = {
             let mut idle = lock(&self.idle);
             let (keep, stale) = std::mem::take(&mut *idle).into_iter().partition(|s| {
                 s.init_type() == InitType::Provisioned || s.last_used.elapsed() < idle_timeout
@@ -32,7 +32,7 @@ impl FunctionPool {
     }
 
     /// Stop sandboxes side by side (each bounded by Lambda's 2 s Shutdown limit).
-    async fn stop_all(&self, sandboxes: Vec<Sandbox>) {
+    async fn stop_all(&self, sandboxes: Vec<Held>) {
         if !self.shutdown_events {
             // Dropped: killed at once.
             return;

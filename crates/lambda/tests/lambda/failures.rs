@@ -426,7 +426,8 @@ async fn detached_processes_die_at_shutdown(cgroups: SandboxCgroups) {
         SandboxCgroups::Auto => {}
     }
     lambda.shutdown().await;
-    for _ in 0..250 {
+    // Generous: a loaded machine can take seconds to reap a killed process tree.
+    for _ in 0..1500 {
         if !pids.iter().any(|&p| alive(p)) {
             return;
         }
