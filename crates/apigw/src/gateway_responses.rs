@@ -10,6 +10,7 @@ use sluice_template::GatewayResponse;
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
 use crate::mapping_template::{MappingInput, Params};
+use crate::request_values::{MethodRequest, Parameter};
 
 impl GatewayError {
     /// API Gateway's response type for this error (its gateway response falls back to
@@ -142,28 +143,71 @@ pub(crate) fn customize(
     Response::from_parts(parts, body)
 }
 
-/// A request value a header is mapped from; `None` when the request has none (the header is
-/// left out).
+/// A request value a header is mapped from (`method.request.*`, `stageVariables.name`); `None`
+/// when the request has none (the header is left out).
 fn request_value(source: &str, ex: &Exchange, stage: &crate::api::ApiStage) -> Option<String> {
-    if let Some(name) = source.strip_prefix("method.request.header.") {
-        return ex.header(name);
-    }
-    if let Some(name) = source.strip_prefix("method.request.querystring.") {
-        let query = crate::request_event::parse_query(ex.query.as_deref()?);
-        return query
-            .into_iter()
-            .find(|(key, _)| key == name)
-            .and_then(|(_, values)| values.into_iter().last());
-    }
-    if let Some(name) = source.strip_prefix("method.request.path.") {
-        return ex
-            .route
-            .as_ref()?
-            .path_parameters
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone());
+    if let Some(parameter) = Parameter::parse(source) {
+        return MethodRequest::of(ex).value(parameter);
     }
     let name = source.strip_prefix("stageVariables.")?;
     stage.stage_variables.get(name).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mapped_header_takes_the_last_value_of_a_repeated_request_header() {
+        let (parts, ()) = http::Request::builder()
+            .uri("/nope?tag=a&tag=b")
+            .header("x-team", "red")
+            .header("x-team", "blue")
+            .body(())
+            .expect("static request")
+            .into_parts();
+        let ex = Exchange::new(
+            parts,
+            "127.0.0.1:9".parse().expect("static addr"),
+            crate::dialect::Dialect::Rest,
+        );
+        let stage = crate::api::ApiStage {
+            api_id: "abc".into(),
+            deployment_id: "d".into(),
+            stage: "Prod".into(),
+            stage_variables: [("env".to_owned(), "test".to_owned())].into(),
+            binary_media_types: crate::binary_media::BinaryMediaTypes::default(),
+        };
+        let custom = GatewayResponse {
+            response_type: "DEFAULT_4XX".into(),
+            status_code: None,
+            headers: Vec::new(),
+            mapped_headers: vec![
+                ("X-Team".into(), "method.request.header.X-Team".into()),
+                ("X-Tag".into(), "method.request.querystring.tag".into()),
+                ("X-Env".into(), "stageVariables.env".into()),
+                ("X-Gone".into(), "method.request.header.X-Gone".into()),
+            ],
+            templates: Default::default(),
+        };
+        let body = r#"{"message":"Missing Authentication Token"}"#;
+        let response = Response::builder()
+            .status(403)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("static response");
+        let response = customize(
+            response,
+            "MISSING_AUTHENTICATION_TOKEN",
+            body,
+            &[custom],
+            &ex,
+            &stage,
+        );
+        // AWS: `method.request.header.NAME` is the last value of a repeated header, as the
+        // proxy event's `headers` and LocalStack's parameter mapper give it.
+        assert_eq!(response.headers()["x-team"], "blue");
+        assert_eq!(response.headers()["x-tag"], "b");
+        assert_eq!(response.headers()["x-env"], "test");
+        assert!(response.headers().get("x-gone").is_none());
+    }
 }

@@ -33,6 +33,7 @@ mod parameter_mapping;
 mod proxy;
 mod request_event;
 mod request_validator;
+mod request_values;
 mod response_body;
 mod response_mapping;
 mod response_parts;

@@ -32,6 +32,7 @@ use crate::integration::{CallService, Invoke, InvokeError};
 use crate::mapping_template::{MappingInput, Params};
 use crate::request_event::{self, Pairs};
 use crate::request_validator::media_type;
+use crate::request_values::{MethodRequest, Parameter};
 use crate::route_table::RouteMatch;
 
 /// Where a Lambda custom or service integration goes, and how long it may take.
@@ -121,7 +122,8 @@ pub(crate) async fn integrate(
     };
     let output = match target {
         Target::Lambda(function) => {
-            let kind = invocation_type(mapping, &params, stage_variables, &context);
+            let request = MethodRequest::of(ex);
+            let kind = invocation_type(mapping, &request, stage_variables, &context);
             invoke(function, payload, kind.as_deref(), backend).await?
         }
         Target::DynamoDb(action) => {
@@ -280,9 +282,15 @@ pub(crate) fn proxy_parameter(
     aws: &AwsEnv,
     source: &str,
 ) -> Result<Option<String>, GatewayError> {
-    let (params, context) = request_values(ex, route, api, aws)?;
+    let request = MethodRequest::of(ex);
+    // Only a `context.…` source needs `$context`, which takes building the event.
+    let context = if source.starts_with("context.") {
+        request_values(ex, route, api, aws)?.1
+    } else {
+        serde_json::Value::Null
+    };
     Ok(
-        request_parameter(source, &params, &api.stage.stage_variables, &context)
+        request_parameter(source, &request, &api.stage.stage_variables, &context)
             .filter(|v| !v.is_empty()),
     )
 }
@@ -292,7 +300,7 @@ pub(crate) fn proxy_parameter(
 /// function"); `None` when it names none (a method request header the client did not send).
 fn invocation_type(
     mapping: &Mapping,
-    params: &Params,
+    request: &MethodRequest<'_>,
     stage_variables: &std::collections::BTreeMap<String, String>,
     context: &serde_json::Value,
 ) -> Option<String> {
@@ -301,39 +309,21 @@ fn invocation_type(
             .strip_prefix("integration.request.header.")
             .is_some_and(|name| name.eq_ignore_ascii_case("x-amz-invocation-type"))
     })?;
-    request_parameter(source, params, stage_variables, context).filter(|v| !v.is_empty())
+    request_parameter(source, request, stage_variables, context).filter(|v| !v.is_empty())
 }
 
-/// A REST request parameter's value: `'literal'`, `method.request.header|querystring|path.name`,
-/// `stageVariables.name` or `context.name` (AWS docs, "Data transformations for REST APIs":
-/// parameter mapping sources); `None` when the request has no such value.
+/// A REST request parameter's value: `'literal'`, `method.request.<location>.name` (read by
+/// [`MethodRequest`]), `stageVariables.name` or `context.name` (AWS docs, "Parameter mapping
+/// source reference for REST APIs"); `None` when the request has no such value.
 fn request_parameter(
     source: &str,
-    params: &Params,
+    request: &MethodRequest<'_>,
     stage_variables: &std::collections::BTreeMap<String, String>,
     context: &serde_json::Value,
 ) -> Option<String> {
-    let find = |pairs: &[(String, String)], name: &str, any_case: bool| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(key, _)| {
-                if any_case {
-                    key.eq_ignore_ascii_case(name)
-                } else {
-                    key == name
-                }
-            })
-            .map(|(_, value)| value.clone())
-    };
-    if let Some(name) = source.strip_prefix("method.request.header.") {
-        find(&params.header, name, true)
-    } else if let Some(name) = source.strip_prefix("method.request.querystring.") {
-        find(&params.querystring, name, false)
-    } else if let Some(name) = source.strip_prefix("method.request.path.") {
-        find(&params.path, name, false)
-    } else {
-        static_parameter(source, stage_variables, context)
+    match Parameter::parse(source) {
+        Some(parameter) => request.value(parameter),
+        None => static_parameter(source, stage_variables, context),
     }
 }
 
@@ -663,11 +653,12 @@ mod tests {
             .into(),
             ..Mapping::default()
         };
-        let params = Params {
-            path: vec![("kind".into(), "DryRun".into())],
-            querystring: vec![("mode".into(), "Event".into())],
-            header: vec![("invocationtype".into(), "Event".into())],
-        };
+        let headers = http::HeaderMap::from_iter([(
+            http::HeaderName::from_static("invocationtype"),
+            http::HeaderValue::from_static("Event"),
+        )]);
+        let path = [("kind".to_owned(), "DryRun".to_owned())];
+        let request = MethodRequest::new(&headers, Some("mode=Event"), &path);
         let vars = [("mode".to_owned(), "RequestResponse".to_owned())].into();
         let context = serde_json::json!({"stage": "Event"});
         for (source, expected) in [
@@ -675,6 +666,12 @@ mod tests {
             // Header names are matched whatever their case.
             ("method.request.header.InvocationType", Some("Event")),
             ("method.request.header.Missing", None),
+            // The multi-value sources, which the one reader gives every mapping.
+            (
+                "method.request.multivalueheader.invocationtype",
+                Some("Event"),
+            ),
+            ("method.request.multivaluequerystring.mode", Some("Event")),
             ("method.request.querystring.mode", Some("Event")),
             ("method.request.path.kind", Some("DryRun")),
             ("stageVariables.mode", Some("RequestResponse")),
@@ -683,7 +680,7 @@ mod tests {
             ("''", None),
         ] {
             assert_eq!(
-                invocation_type(&mapping(source), &params, &vars, &context).as_deref(),
+                invocation_type(&mapping(source), &request, &vars, &context).as_deref(),
                 expected,
                 "{source}"
             );
@@ -696,7 +693,7 @@ mod tests {
             .into(),
             ..Mapping::default()
         };
-        assert_eq!(invocation_type(&other, &params, &vars, &context), None);
+        assert_eq!(invocation_type(&other, &request, &vars, &context), None);
     }
 
     #[test]

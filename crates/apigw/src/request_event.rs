@@ -363,15 +363,13 @@ fn add_forwarding<'a>(
 ) {
     let last = last.get_or_insert_with(|| Pairs(Vec::new()));
     let all = all.get_or_insert_with(|| Pairs(Vec::new()));
-    let source = ex.remote.ip().to_canonical().to_string();
-    let forwarded_for = match last
-        .0
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
-    {
-        Some((_, earlier)) => format!("{earlier}, {source}"),
-        None => source,
-    };
+    let forwarded_for = forwarded_for(
+        last.0
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+            .map(|(_, earlier)| earlier.as_ref()),
+        ex,
+    );
     let mut set = |name: &'static str, value: Text<'a>| {
         last.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         all.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
@@ -382,6 +380,35 @@ fn add_forwarding<'a>(
     set("X-Forwarded-For", Cow::Owned(forwarded_for));
     set("X-Forwarded-Port", Cow::Owned(forwarded_port(ex)));
     set("X-Forwarded-Proto", Cow::Borrowed("http"));
+}
+
+/// `X-Forwarded-For`: the client's own chain (`earlier`), if it sent one, then its address.
+fn forwarded_for(earlier: Option<&str>, ex: &Exchange) -> String {
+    let source = ex.remote.ip().to_canonical().to_string();
+    match earlier {
+        Some(earlier) => format!("{earlier}, {source}"),
+        None => source,
+    }
+}
+
+/// The value API Gateway's front end gives a header it sets on every request (`X-Forwarded-For`,
+/// `X-Forwarded-Port`, `X-Forwarded-Proto`, `X-Amzn-Trace-Id`), as the event shows it; `None`
+/// for any other name.
+pub(crate) fn gateway_header(ex: &Exchange, name: &str) -> Option<String> {
+    let is = |known: &str| name.eq_ignore_ascii_case(known);
+    if is("x-forwarded-for") {
+        let earlier = ex.headers.get_all("x-forwarded-for").iter().next_back();
+        let earlier = earlier.map(|v| String::from_utf8_lossy(v.as_bytes()));
+        Some(forwarded_for(earlier.as_deref(), ex))
+    } else if is("x-forwarded-port") {
+        Some(forwarded_port(ex))
+    } else if is("x-forwarded-proto") {
+        Some("http".to_owned())
+    } else if is("x-amzn-trace-id") {
+        Some(ex.trace_id.clone())
+    } else {
+        None
+    }
 }
 
 /// `X-Forwarded-Port`: the port of the `Host` the client addressed (80 without one).

@@ -126,6 +126,9 @@ pub enum PoolRef {
 pub struct LambdaAuthorizer {
     /// The function: a logical id of this template, else the name in `FunctionArn`.
     pub function: String,
+    /// The version or alias `FunctionArn` / `authorizerUri` names (`live` of `!Ref Fn.Alias`), which
+    /// API Gateway invokes; `None`: the unqualified function, which Lambda runs as `$LATEST`.
+    pub qualifier: Option<String>,
     /// TOKEN or REQUEST, with its identity sources.
     pub payload: LambdaPayload,
     /// `ReauthorizeEvery` in seconds (default 300, 0 disables the cache, max 3600).

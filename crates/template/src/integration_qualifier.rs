@@ -1,9 +1,10 @@
-//! Which version or alias of its function each API route invokes, settled once the whole model is
-//! read: a `${stageVariables.name}` qualifier takes the stage's value, and a qualifier the
-//! template does not define is reported.
+//! Which version or alias of its function each API route and Lambda authorizer invokes, settled
+//! once the whole model is read: a `${stageVariables.name}` qualifier takes the stage's value, and
+//! a qualifier the template does not define is reported.
 
 use std::collections::BTreeMap;
 
+use crate::auth_model::Authorizer;
 use crate::model::{Function, Model};
 
 /// How an integration URI names a stage variable (API Gateway substitutes it per stage).
@@ -17,62 +18,102 @@ pub(crate) fn settle(model: &mut Model) {
         functions,
         rest_apis,
         http_apis,
+        auth,
         warnings,
         ..
     } = model;
-    for api in rest_apis.iter_mut() {
-        for route in &mut api.routes {
+    let rest = rest_apis
+        .iter_mut()
+        .map(|api| (&api.logical_id, &api.stage_variables, &mut api.routes));
+    for (api, stage_variables, routes) in rest {
+        for route in routes {
             let place = Place {
-                api: &api.logical_id,
-                method: &route.method,
-                path: &route.path,
+                subject: format!("{api} {} {}", route.method, route.path),
+                what: "integration",
                 function: &route.function,
-                answer: "500 Internal server error",
+                answer: "the route answers 500 Internal server error",
             };
-            settle_route(
+            settle_one(
                 &mut route.qualifier,
-                &api.stage_variables,
+                stage_variables,
                 functions,
-                place,
+                &place,
                 warnings,
             );
         }
     }
-    for api in http_apis.iter_mut() {
-        for route in &mut api.routes {
+    let http = http_apis
+        .iter_mut()
+        .map(|api| (&api.logical_id, &api.stage_variables, &mut api.routes));
+    for (api, stage_variables, routes) in http {
+        for route in routes {
             let place = Place {
-                api: &api.logical_id,
-                method: &route.method,
-                path: &route.path,
+                subject: format!("{api} {} {}", route.method, route.path),
+                what: "integration",
                 function: &route.function,
-                answer: "500 Internal Server Error",
+                answer: "the route answers 500 Internal Server Error",
             };
-            settle_route(
+            settle_one(
                 &mut route.qualifier,
-                &api.stage_variables,
+                stage_variables,
                 functions,
-                place,
+                &place,
+                warnings,
+            );
+        }
+    }
+    // A Lambda authorizer's URI may name a qualifier the same ways (AWS substitutes stage
+    // variables in `authorizerUri` too); its failure to invoke is the authorizer's 500.
+    let stages = rest_apis
+        .iter()
+        .map(|api| (&api.logical_id, &api.stage_variables))
+        .chain(
+            http_apis
+                .iter()
+                .map(|api| (&api.logical_id, &api.stage_variables)),
+        );
+    for (api, stage_variables) in stages {
+        let Some(api_auth) = auth.apis.get_mut(api) else {
+            continue;
+        };
+        for (name, authorizer) in &mut api_auth.authorizers {
+            let Authorizer::Lambda(lambda) = authorizer else {
+                continue;
+            };
+            let place = Place {
+                subject: format!("{api} authorizer {name}"),
+                what: "authorizer",
+                function: &lambda.function,
+                answer: "its routes answer 500",
+            };
+            settle_one(
+                &mut lambda.qualifier,
+                stage_variables,
+                functions,
+                &place,
                 warnings,
             );
         }
     }
 }
 
-/// A route, for messages.
+/// A route or an authorizer, for messages.
 struct Place<'a> {
-    api: &'a str,
-    method: &'a str,
-    path: &'a str,
+    /// `Api GET /path`, `Api authorizer Name`.
+    subject: String,
+    /// What invokes the function: `integration`, `authorizer`.
+    what: &'a str,
+    /// The function's logical id (or, for an authorizer, possibly its name).
     function: &'a str,
     /// What the API answers when the invocation fails.
     answer: &'a str,
 }
 
-fn settle_route(
+fn settle_one(
     qualifier: &mut Option<String>,
     stage_variables: &BTreeMap<String, String>,
     functions: &[Function],
-    place: Place<'_>,
+    place: &Place<'_>,
     warnings: &mut Vec<String>,
 ) {
     let Some(written) = qualifier.as_deref() else {
@@ -85,8 +126,8 @@ fn settle_route(
             }
             None => {
                 warnings.push(format!(
-                    "{} {} {}: the integration's qualifier {written} names a stage variable the stage does not define; the route answers {}",
-                    place.api, place.method, place.path, place.answer
+                    "{}: the {}'s qualifier {written} names a stage variable the stage does not define; {}",
+                    place.subject, place.what, place.answer
                 ));
                 return;
             }
@@ -94,16 +135,17 @@ fn settle_route(
     }
     let (Some(qualifier), Some(function)) = (
         qualifier.as_deref(),
-        functions.iter().find(|f| f.logical_id == place.function),
+        functions
+            .iter()
+            .find(|f| f.logical_id == place.function || f.name == place.function),
     ) else {
         return;
     };
     if !defines(function, qualifier) {
         warnings.push(format!(
-            "{} {} {}: the integration invokes {}:{qualifier}, a version or alias this template does not define ({}); Lambda would answer ResourceNotFoundException, so the route answers {}",
-            place.api,
-            place.method,
-            place.path,
+            "{}: the {} invokes {}:{qualifier}, a version or alias this template does not define ({}); Lambda would answer ResourceNotFoundException, so {}",
+            place.subject,
+            place.what,
             function.name,
             match &function.alias {
                 Some(alias) => format!(

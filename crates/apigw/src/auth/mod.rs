@@ -138,7 +138,8 @@ pub(crate) enum Check {
     },
     /// A Lambda authorizer.
     Lambda {
-        /// Function logical id (or name).
+        /// The invoker's target: the function's logical id (or name), `Fn:qualifier` when the
+        /// authorizer's ARN names a version or alias.
         function: String,
         /// TOKEN header and expression, or REQUEST identity sources.
         payload: LambdaPayload,
@@ -462,7 +463,12 @@ fn compile(authorizer: Option<&Authorizer>, scopes: &[String], inputs: &GuardInp
             };
             match regex(&expression) {
                 Ok(validation) => Check::Lambda {
-                    function: l.function.clone(),
+                    // The invoker's target, made once here: `Fn`, or `Fn:live` when the
+                    // authorizer's ARN names a qualifier (what API Gateway invokes).
+                    function: match &l.qualifier {
+                        Some(qualifier) => format!("{}:{qualifier}", l.function),
+                        None => l.function.clone(),
+                    },
                     payload: l.payload.clone(),
                     validation,
                     ttl: Duration::from_secs(u64::from(l.ttl_secs)),

@@ -150,3 +150,89 @@ fn sam_events_invoke_the_alias_and_written_integrations_what_their_uri_names() {
         server.logs()
     );
 }
+
+/// A token authorizer function with an alias, named by two REST authorizers: `!Ref AuthFn.Alias`
+/// and `!GetAtt AuthFn.Arn`; it tells what invoked it through its `context`, which the echoing
+/// route hands back.
+fn authorizer_project() -> std::path::PathBuf {
+    let dir = fresh_dir("authorizer-qualifiers");
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        Authorizers:
+          AliasAuth: { FunctionArn: !Ref AuthFn.Alias }
+          LatestAuth: { FunctionArn: !GetAtt AuthFn.Arn }
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.authorize
+      FunctionName: authz
+      AutoPublishAlias: live
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.echo
+      Events:
+        Alias:
+          Type: Api
+          Properties: { RestApiId: !Ref Api, Path: /alias, Method: GET, Auth: { Authorizer: AliasAuth } }
+        Latest:
+          Type: Api
+          Properties: { RestApiId: !Ref Api, Path: /latest, Method: GET, Auth: { Authorizer: LatestAuth } }
+"#,
+    )
+    .expect("writing the template");
+    std::fs::write(
+        dir.join("app.py"),
+        r#"import json
+
+
+def authorize(event, context):
+    return {
+        "principalId": "user",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}],
+        },
+        "context": {"arn": context.invoked_function_arn, "version": context.function_version},
+    }
+
+
+def echo(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"]["authorizer"])}
+"#,
+    )
+    .expect("writing the handlers");
+    dir.join("template.yaml")
+}
+
+#[test]
+fn a_lambda_authorizer_invokes_the_qualifier_its_function_arn_names() {
+    let server = Server::start(sluice(), &authorizer_project(), &[]);
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:authz";
+    let seen = |path: &str| -> Value {
+        let response = client()
+            .get(server.url(path))
+            .header("authorization", "token")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().unwrap()
+    };
+    // `!Ref AuthFn.Alias`: SAM puts the alias ARN in the authorizer's URI, so the alias runs.
+    let alias = seen("/alias");
+    assert_eq!(alias["arn"], format!("{arn}:live"), "{alias}");
+    assert_eq!(alias["version"], "1", "{alias}");
+    // `!GetAtt AuthFn.Arn`: the unqualified function, which Lambda runs as $LATEST.
+    let latest = seen("/latest");
+    assert_eq!(latest["arn"], arn, "{latest}");
+    assert_eq!(latest["version"], "$LATEST", "{latest}");
+}

@@ -198,6 +198,15 @@ Resources:
         response.text().unwrap(),
         r#"{"message":"Missing Authentication Token"}"#
     );
+    // A repeated request header maps its last value, as `method.request.header` reads it on AWS.
+    let response = http
+        .get(server.url("/nope"))
+        .header("origin", "https://first.example.com")
+        .header("origin", "https://last.example.com")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(response.headers()["x-origin"], "https://last.example.com");
     // A body the model refuses: BAD_REQUEST_BODY's own status and template; a customized type
     // does not take DEFAULT_4XX's settings (AWS: only an unspecified type defaults to it).
     let response = http

@@ -16,7 +16,7 @@ use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
 use crate::model::{Function, HttpApi};
-use crate::openapi::function_name_of;
+use crate::openapi::{function_name_of, qualifier_of};
 use crate::yaml_tree::{Kind, Node};
 
 use super::http_openapi;
@@ -227,11 +227,13 @@ fn sam_authorizer(
         Some(("Fn::GetAtt", target)) => get_att_resource(target),
         _ => None,
     };
-    let function = match function {
-        Some(id) => id,
+    // As for a REST API, SAM puts `FunctionArn` as written in the authorizer's URI: a qualified
+    // ARN invokes that version or alias.
+    let (function, qualifier) = match function {
+        Some(id) => (id, None),
         None => {
             let arn = props.string("FunctionArn")?.unwrap_or_default();
-            function_id(&arn, functions)
+            (function_id(&arn, functions), qualifier_of(&arn))
         }
     };
     let identity = props.child("Identity");
@@ -253,13 +255,23 @@ fn sam_authorizer(
         "AuthorizerPayloadFormatVersion",
         "EnableSimpleResponses",
     )?;
-    lambda(props, function, sources, ttl, format, "ReauthorizeEvery")
+    lambda(
+        props,
+        function,
+        qualifier,
+        sources,
+        ttl,
+        format,
+        "ReauthorizeEvery",
+    )
 }
 
-/// A Lambda authorizer after its checks: TTL at most 3600 s.
+/// A Lambda authorizer after its checks: TTL at most 3600 s. `qualifier` is the version or alias
+/// its ARN or URI names.
 pub(super) fn lambda(
     props: &Props<'_, '_>,
     function: String,
+    qualifier: Option<String>,
     identity: Vec<IdentitySource>,
     ttl_secs: u32,
     format: HttpLambdaFormat,
@@ -270,6 +282,7 @@ pub(super) fn lambda(
     }
     Ok(Authorizer::Lambda(LambdaAuthorizer {
         function,
+        qualifier,
         payload: LambdaPayload::Request { identity },
         ttl_secs,
         http: Some(format),
@@ -478,6 +491,7 @@ fn cfn_authorizers(
                 lambda(
                     &props,
                     function_id(&uri, input.functions),
+                    qualifier_of(&uri),
                     sources,
                     ttl,
                     format,

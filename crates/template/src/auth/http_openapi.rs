@@ -88,6 +88,7 @@ pub(super) fn openapi_schemes(
                 lambda(
                     &authorizer,
                     function_id(&uri, input.functions),
+                    crate::openapi::qualifier_of(&uri),
                     sources,
                     ttl,
                     format,

@@ -401,16 +401,20 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
         Some(("Fn::GetAtt", target)) => get_att_resource(target),
         _ => None,
     };
-    let function = match function {
-        Some(id) => id,
+    // SAM builds the authorizer's URI around `FunctionArn` as written (`…/functions/
+    // ${__FunctionArn__}/invocations`), so a qualified ARN (`!Ref Fn.Alias`) invokes that alias.
+    let (function, qualifier) = match function {
+        Some(id) => (id, None),
         None => {
             let arn = props.string("FunctionArn")?.unwrap_or_default();
             // `arn:aws:lambda:region:account:function:NAME[:qualifier]` → NAME.
-            arn.split(":function:")
+            let name = arn
+                .split(":function:")
                 .nth(1)
                 .and_then(|rest| rest.split(':').next())
                 .unwrap_or(&arn)
-                .to_owned()
+                .to_owned();
+            (name, crate::openapi::qualifier_of(&arn))
         }
     };
     let payload = match props.string("FunctionPayloadType")?.as_deref() {
@@ -456,6 +460,7 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
     };
     Ok(Authorizer::Lambda(LambdaAuthorizer {
         function,
+        qualifier,
         payload,
         ttl_secs: ttl,
         http: None,

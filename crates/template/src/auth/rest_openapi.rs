@@ -228,6 +228,7 @@ pub(super) fn authorizer(
         let uri = props.string(&key("authorizerUri"))?.unwrap_or_default();
         Ok(Authorizer::Lambda(LambdaAuthorizer {
             function: function_id(&uri, functions),
+            qualifier: crate::openapi::qualifier_of(&uri),
             payload,
             ttl_secs: ttl,
             http: None,

@@ -609,3 +609,89 @@ Resources:
         );
     }
 }
+
+#[test]
+fn a_lambda_authorizer_invokes_the_qualifier_its_arn_or_uri_names() {
+    // SAM builds the authorizer URI around `FunctionArn` as written
+    // (`…/functions/${__FunctionArn__}/invocations`), so its qualifier is what API Gateway invokes.
+    let model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        Authorizers:
+          AliasAuth: { FunctionArn: !Ref AuthFn.Alias }
+          VersionAuth: { FunctionArn: !Ref AuthFn.Version }
+          LatestAuth: { FunctionArn: !GetAtt AuthFn.Arn }
+          SubAuth: { FunctionArn: !Sub '${AuthFn.Arn}:live' }
+          ExplicitLatestAuth: { FunctionArn: !Sub '${AuthFn.Arn}:$LATEST' }
+  Documented:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        components:
+          securitySchemes:
+            Live:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authorizer:
+                type: token
+                authorizerUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AuthFn.Arn}:live/invocations
+            Plain:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authorizer:
+                type: token
+                authorizerUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AuthFn.Arn}/invocations
+        paths: {}
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        Authorizers:
+          HttpAlias:
+            FunctionArn: !Ref AuthFn.Alias
+            AuthorizerPayloadFormatVersion: '2.0'
+            Identity: { Headers: [Authorization] }
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: app.handler, Runtime: python3.12, AutoPublishAlias: live }
+"#,
+    );
+    let lambda = |api: &str, name: &str| match &model.auth.apis[api].authorizers[name] {
+        Authorizer::Lambda(lambda) => lambda.clone(),
+        other => panic!("{api}.{name}: {other:?}"),
+    };
+    let name = model.function("AuthFn").expect("AuthFn").name.clone();
+    for (api, authorizer, qualifier) in [
+        ("Api", "AliasAuth", Some("live")),
+        (
+            "Api",
+            "VersionAuth",
+            Some(sluice_aws_env::PUBLISHED_VERSION),
+        ),
+        ("Api", "LatestAuth", None),
+        ("Api", "SubAuth", Some("live")),
+        ("Api", "ExplicitLatestAuth", None),
+        ("Documented", "Live", Some("live")),
+        ("Documented", "Plain", None),
+        ("Http", "HttpAlias", Some("live")),
+    ] {
+        let found = lambda(api, authorizer);
+        assert_eq!(found.qualifier.as_deref(), qualifier, "{api}.{authorizer}");
+        // The function itself, by logical id or by the name Lambda knows it by.
+        assert!(
+            found.function == "AuthFn" || found.function == name,
+            "{api}.{authorizer}: {}",
+            found.function
+        );
+    }
+}

@@ -209,3 +209,51 @@ Resources:
         "{warnings}"
     );
 }
+
+#[test]
+fn an_authorizer_uri_qualifier_takes_the_stage_variable_and_an_undefined_one_is_reported() {
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {{Handler: app.handler, Runtime: python3.12, AutoPublishAlias: live}}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Variables: {{authAlias: live}}
+      DefinitionBody:
+        openapi: '3.0.1'
+        components:
+          securitySchemes:
+            Staged:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authorizer:
+                type: token
+                authorizerUri: !Sub '{URI}/${{AuthFn.Arn}}:${{!stageVariables.authAlias}}/invocations'
+            Bogus:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authorizer:
+                type: token
+                authorizerUri: !Sub '{URI}/${{AuthFn.Arn}}:bogus/invocations'
+        paths: {{}}
+"
+    ));
+    let qualifier = |name: &str| match &model.auth.apis["Api"].authorizers[name] {
+        crate::auth_model::Authorizer::Lambda(lambda) => lambda.qualifier.clone(),
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(qualifier("Staged").as_deref(), Some("live"));
+    assert_eq!(qualifier("Bogus").as_deref(), Some("bogus"));
+    let warnings = model.warnings.join("\n");
+    assert_eq!(model.warnings.len(), 1, "{warnings}");
+    assert!(
+        warnings.contains("Api authorizer Bogus: the authorizer invokes AuthFn:bogus, a version or alias this template does not define"),
+        "{warnings}"
+    );
+}
