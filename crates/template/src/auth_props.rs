@@ -14,6 +14,27 @@ pub(crate) fn ref_target(node: &Node) -> Option<&str> {
     }
 }
 
+/// The function a SAM authorizer's `FunctionArn` names and the version or alias it invokes.
+/// SAM builds the authorizer's URI around `FunctionArn` as written (`…/functions/
+/// ${__FunctionArn__}/invocations`), so a qualified ARN (`!Ref Fn.Alias`) invokes that
+/// qualifier, and `!GetAtt Fn.Arn` the unqualified function. `name_of` turns a written ARN into
+/// the function's name. `None`: the authorizer names no `FunctionArn`.
+pub(crate) fn authorizer_function(
+    props: &Props<'_, '_>,
+    name_of: impl FnOnce(&str) -> String,
+) -> Result<Option<(String, Option<String>)>, TemplateError> {
+    let Some(node) = props.node.get("FunctionArn") else {
+        return Ok(None);
+    };
+    if let Some(("Fn::GetAtt", target)) = intrinsic(node) {
+        if let Some(id) = get_att_resource(target) {
+            return Ok(Some((id, None)));
+        }
+    }
+    let arn = props.string("FunctionArn")?.unwrap_or_default();
+    Ok(Some((name_of(&arn), crate::openapi::qualifier_of(&arn))))
+}
+
 /// The resource of `!GetAtt X.Arn` / `[X, Arn]`.
 pub(crate) fn get_att_resource(target: &Node) -> Option<String> {
     match target.as_str() {

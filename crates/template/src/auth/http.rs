@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::auth_model::*;
-use crate::auth_props::{get_att_resource, ref_target, Props};
+use crate::auth_props::{authorizer_function, ref_target, Props};
 use crate::error::TemplateError;
 use crate::globals;
-use crate::intrinsics::{intrinsic, join_path, Resolver};
+use crate::intrinsics::{join_path, Resolver};
 use crate::model::{Function, HttpApi};
 use crate::openapi::{function_name_of, qualifier_of};
 use crate::yaml_tree::{Kind, Node};
@@ -217,24 +217,12 @@ fn sam_authorizer(
             scopes: props.string_list("AuthorizationScopes")?,
         }));
     }
-    let Some(function_node) = props.node.get("FunctionArn") else {
+    let name_of = |arn: &str| function_id(arn, functions);
+    let Some((function, qualifier)) = authorizer_function(props, name_of)? else {
         return Ok(Authorizer::Unenforceable(format!(
             "{}: an HTTP API authorizer needs JwtConfiguration (JWT) or FunctionArn (Lambda)",
             props.path
         )));
-    };
-    let function = match intrinsic(function_node) {
-        Some(("Fn::GetAtt", target)) => get_att_resource(target),
-        _ => None,
-    };
-    // As for a REST API, SAM puts `FunctionArn` as written in the authorizer's URI: a qualified
-    // ARN invokes that version or alias.
-    let (function, qualifier) = match function {
-        Some(id) => (id, None),
-        None => {
-            let arn = props.string("FunctionArn")?.unwrap_or_default();
-            (function_id(&arn, functions), qualifier_of(&arn))
-        }
     };
     let identity = props.child("Identity");
     let mut sources = Vec::new();

@@ -21,7 +21,7 @@ pub(crate) use http::{build_http, HttpAuthInput};
 use std::collections::BTreeMap;
 
 use crate::auth_model::*;
-use crate::auth_props::{get_att_resource, ref_target, seq, Props};
+use crate::auth_props::{authorizer_function, get_att_resource, ref_target, seq, Props};
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{intrinsic, join_path, Resolver};
@@ -391,31 +391,19 @@ fn read_authorizer(props: &Props<'_, '_>, model: &AuthModel) -> Result<Authorize
             scopes: props.string_list("AuthorizationScopes")?,
         }));
     }
-    let Some(function_node) = props.node.get("FunctionArn") else {
+    // `arn:aws:lambda:region:account:function:NAME[:qualifier]` → NAME.
+    let name_of = |arn: &str| {
+        arn.split(":function:")
+            .nth(1)
+            .and_then(|rest| rest.split(':').next())
+            .unwrap_or(arn)
+            .to_owned()
+    };
+    let Some((function, qualifier)) = authorizer_function(props, name_of)? else {
         return Ok(Authorizer::Unenforceable(format!(
             "{}: an authorizer needs UserPoolArn (Cognito) or FunctionArn (Lambda)",
             props.path
         )));
-    };
-    let function = match intrinsic(function_node) {
-        Some(("Fn::GetAtt", target)) => get_att_resource(target),
-        _ => None,
-    };
-    // SAM builds the authorizer's URI around `FunctionArn` as written (`…/functions/
-    // ${__FunctionArn__}/invocations`), so a qualified ARN (`!Ref Fn.Alias`) invokes that alias.
-    let (function, qualifier) = match function {
-        Some(id) => (id, None),
-        None => {
-            let arn = props.string("FunctionArn")?.unwrap_or_default();
-            // `arn:aws:lambda:region:account:function:NAME[:qualifier]` → NAME.
-            let name = arn
-                .split(":function:")
-                .nth(1)
-                .and_then(|rest| rest.split(':').next())
-                .unwrap_or(&arn)
-                .to_owned();
-            (name, crate::openapi::qualifier_of(&arn))
-        }
     };
     let payload = match props.string("FunctionPayloadType")?.as_deref() {
         None | Some("TOKEN") => LambdaPayload::Token {
