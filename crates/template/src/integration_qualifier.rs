@@ -22,44 +22,31 @@ pub(crate) fn settle(model: &mut Model) {
         warnings,
         ..
     } = model;
-    let rest = rest_apis
-        .iter_mut()
-        .map(|api| (&api.logical_id, &api.stage_variables, &mut api.routes));
-    for (api, stage_variables, routes) in rest {
-        for route in routes {
+    // Each API's routes as (method, path, function, qualifier), with what the API answers when
+    // the invocation fails (REST and HTTP APIs spell it differently).
+    let rest = rest_apis.iter_mut().map(|api| {
+        let routes: Vec<_> = (api.routes.iter_mut())
+            .map(|r| (&r.method, &r.path, &r.function, &mut r.qualifier))
+            .collect();
+        let answer = "the route answers 500 Internal server error";
+        (&api.logical_id, &api.stage_variables, routes, answer)
+    });
+    let http = http_apis.iter_mut().map(|api| {
+        let routes: Vec<_> = (api.routes.iter_mut())
+            .map(|r| (&r.method, &r.path, &r.function, &mut r.qualifier))
+            .collect();
+        let answer = "the route answers 500 Internal Server Error";
+        (&api.logical_id, &api.stage_variables, routes, answer)
+    });
+    for (api, stage_variables, routes, answer) in rest.chain(http) {
+        for (method, path, function, qualifier) in routes {
             let place = Place {
-                subject: format!("{api} {} {}", route.method, route.path),
+                subject: format!("{api} {method} {path}"),
                 what: "integration",
-                function: &route.function,
-                answer: "the route answers 500 Internal server error",
+                function,
+                answer,
             };
-            settle_one(
-                &mut route.qualifier,
-                stage_variables,
-                functions,
-                &place,
-                warnings,
-            );
-        }
-    }
-    let http = http_apis
-        .iter_mut()
-        .map(|api| (&api.logical_id, &api.stage_variables, &mut api.routes));
-    for (api, stage_variables, routes) in http {
-        for route in routes {
-            let place = Place {
-                subject: format!("{api} {} {}", route.method, route.path),
-                what: "integration",
-                function: &route.function,
-                answer: "the route answers 500 Internal Server Error",
-            };
-            settle_one(
-                &mut route.qualifier,
-                stage_variables,
-                functions,
-                &place,
-                warnings,
-            );
+            settle_one(qualifier, stage_variables, functions, &place, warnings);
         }
     }
     // A Lambda authorizer's URI may name a qualifier the same ways (AWS substitutes stage
