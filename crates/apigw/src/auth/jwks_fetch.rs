@@ -3,12 +3,18 @@
 //! pool publishes its keys at `{issuer}/.well-known/jwks.json`.
 //!
 //! One small client (hyper's HTTP/1 connection over [`crate::tls::client_config`]). Only
-//! `https://` is spoken: AWS fetches keys from HTTPS issuers only.
+//! `https://` is spoken: AWS fetches keys from HTTPS issuers only. Behind a proxy, the fetch
+//! tunnels through the one `HTTPS_PROXY` (or `ALL_PROXY`) names, unless `NO_PROXY` lists the
+//! host, read as curl reads them: a developer's machine on a corporate network reaches an
+//! issuer only that way.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
@@ -145,9 +151,14 @@ async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
     let port = uri.port_u16().unwrap_or(443);
     let server_name = rustls::pki_types::ServerName::try_from(bare_host.clone())
         .map_err(|e| failed(e.to_string()))?;
-    let tcp = tokio::net::TcpStream::connect((bare_host.as_str(), port))
-        .await
-        .map_err(|e| failed(e.to_string()))?;
+    let tcp = match Matcher::from_env().intercept(&uri) {
+        Some(proxy) => through_proxy(&proxy, &uri)
+            .await
+            .map_err(|e| failed(format!("through the proxy {}: {e}", redacted(proxy.uri()))))?,
+        None => tokio::net::TcpStream::connect((bare_host.as_str(), port))
+            .await
+            .map_err(|e| failed(e.to_string()))?,
+    };
     let tls = tokio_rustls::TlsConnector::from(crate::tls::client_config()?)
         .connect(server_name, tcp)
         .await
@@ -184,6 +195,30 @@ async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
     .await;
     driver.abort();
     result
+}
+
+/// A TCP connection to `uri`'s host tunnelled through `proxy` (HTTP `CONNECT`, with the
+/// proxy URL's credentials as `Proxy-Authorization`).
+async fn through_proxy(
+    proxy: &Intercept,
+    uri: &http::Uri,
+) -> Result<tokio::net::TcpStream, Box<dyn std::error::Error + Send + Sync>> {
+    use tower_service::Service as _;
+    let mut tunnel = Tunnel::new(proxy.uri().clone(), HttpConnector::new());
+    if let Some(auth) = proxy.basic_auth() {
+        tunnel = tunnel.with_auth(auth.clone());
+    }
+    let io = tunnel.call(uri.clone()).await?;
+    Ok(io.into_inner())
+}
+
+/// A proxy URL for messages, without the credentials it may carry.
+fn redacted(uri: &http::Uri) -> String {
+    match (uri.scheme_str(), uri.host(), uri.port_u16()) {
+        (Some(scheme), Some(host), Some(port)) => format!("{scheme}://{host}:{port}"),
+        (Some(scheme), Some(host), None) => format!("{scheme}://{host}"),
+        _ => "(unreadable URL)".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -93,30 +93,42 @@ struct Issuer {
     url: String,
 }
 
+/// Starts the python fixture `script` with `args` and waits for the port it writes to
+/// `dir/port_file`.
+fn start_python(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    dir: &Path,
+    port_file: &str,
+) -> (Child, u16) {
+    let mut child = Command::new("python3")
+        .arg(fixture(script))
+        .args(args)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {script}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let port = loop {
+        if let Ok(port) = std::fs::read_to_string(dir.join(port_file)) {
+            break port.trim().parse().expect("a port number");
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{script} exited: {status}");
+        }
+        assert!(Instant::now() < deadline, "{script} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (child, port)
+}
+
 impl Issuer {
     fn start(dir: &Path) -> Issuer {
-        let mut child = Command::new("python3")
-            .arg(fixture("issuer.py"))
-            .arg(dir)
-            .arg(dir.join("server.pem"))
-            .arg(dir.join("server.key"))
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("starting the python issuer");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let port = loop {
-            if let Ok(port) = std::fs::read_to_string(dir.join("port")) {
-                break port;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("the python issuer exited: {status}");
-            }
-            assert!(Instant::now() < deadline, "the python issuer did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+        let args = [dir.as_os_str(), cert.as_os_str(), key.as_os_str()];
+        let (child, port) = start_python("issuer.py", &args, dir, "port");
         Issuer {
             child,
-            url: format!("https://localhost:{}", port.trim()),
+            url: format!("https://localhost:{port}"),
         }
     }
 }
@@ -129,12 +141,38 @@ impl Drop for Issuer {
 }
 
 fn start_sluice(issuer: &str, ca: &Path) -> Server {
+    start_sluice_with(issuer, ca, &[])
+}
+
+fn start_sluice_with(issuer: &str, ca: &Path, env: &[(&str, &str)]) -> Server {
+    let mut all = vec![("SSL_CERT_FILE", ca.as_os_str())];
+    all.extend(env.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(*v))));
     Server::start_with_env(
         sluice(),
         &fixture("template.yaml"),
         &["--parameter-overrides", &format!("Issuer={issuer}")],
-        &[("SSL_CERT_FILE", ca.as_os_str())],
+        &all,
     )
+}
+
+/// The python CONNECT proxy, killed when dropped.
+struct Proxy {
+    child: Child,
+    port: u16,
+}
+
+impl Proxy {
+    fn start(dir: &Path) -> Proxy {
+        let (child, port) = start_python("connect_proxy.py", &[dir.as_os_str()], dir, "proxy-port");
+        Proxy { child, port }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
@@ -239,4 +277,64 @@ fn jwt_authorizer_fails_closed_with_one_warning_when_the_issuer_is_unreachable()
             .any(|l| l.contains("[EchoFunction] START")),
         "the function must not run"
     );
+}
+
+/// Behind a proxy (`HTTPS_PROXY`, credentials in its URL), the keys are fetched through an HTTP
+/// CONNECT tunnel, as curl and the AWS SDKs reach HTTPS hosts there; `NO_PROXY` hosts are
+/// fetched directly; a proxy that is down fails closed, and the warning names it without the
+/// credentials.
+#[test]
+fn jwt_authorizer_fetches_keys_through_the_https_proxy_the_environment_names() {
+    let dir = fresh_dir("oidc-issuer-proxy");
+    make_certificates(&dir);
+    let key = signing_key(&dir, "key-1");
+    write_jwks(&dir, &[&key]);
+    let issuer = Issuer::start(&dir);
+    let proxy = Proxy::start(&dir);
+    let token = sign(&dir, "key-1", "key-1", &claims(&issuer.url, "ada"));
+    let bearer = format!("Bearer {token}");
+    let ca = dir.join("ca.pem");
+
+    let through = format!("http://dev:s3cret@127.0.0.1:{}", proxy.port);
+    let server = start_sluice_with(&issuer.url, &ca, &[("HTTPS_PROXY", &through)]);
+    let (status, _, body) = call(&server, "/me", &[("Authorization", &bearer)]);
+    assert_eq!(status, 200, "{body}");
+    let connects = std::fs::read_to_string(dir.join("connects")).unwrap_or_default();
+    let target = issuer.url.trim_start_matches("https://");
+    // The discovery document, then the keys; each tunnel carries the URL's credentials.
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("dev:s3cret")
+    );
+    let tunnels: Vec<&str> = connects.lines().collect();
+    assert!(tunnels.len() >= 2, "{connects}");
+    for tunnel in &tunnels {
+        assert_eq!(*tunnel, format!("{target} {basic}"), "{connects}");
+    }
+    drop(server);
+
+    // A proxy that is down: the direct way works, but is not taken.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("binding a port")
+        .port();
+    let down = format!("http://dev:s3cret@127.0.0.1:{dead}");
+    let server = start_sluice_with(&issuer.url, &ca, &[("HTTPS_PROXY", &down)]);
+    let (status, _, body) = call(&server, "/me", &[("Authorization", &bearer)]);
+    assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
+    let warning = server
+        .wait_for_log("keys could not be fetched")
+        .expect("a warning about the issuer's keys");
+    assert!(warning.contains(&format!("127.0.0.1:{dead}")), "{warning}");
+    assert!(!warning.contains("s3cret"), "credentials leaked: {warning}");
+    drop(server);
+
+    // `NO_PROXY` names the issuer's host: fetched directly, the dead proxy is not used.
+    let server = start_sluice_with(
+        &issuer.url,
+        &ca,
+        &[("HTTPS_PROXY", &down), ("NO_PROXY", "localhost")],
+    );
+    let (status, _, body) = call(&server, "/me", &[("Authorization", &bearer)]);
+    assert_eq!(status, 200, "{body}");
 }
