@@ -166,12 +166,19 @@ pub(crate) fn build(
         let validation =
             crate::request_validation::cloudformation(&props, &path, resources, resolver)?;
         let operation_name = text(&props, &path, "OperationName")?;
-        let cache_key_parameters = crate::cache_keys::integration(
-            integration.get("CacheKeyParameters"),
-            &join_path(&integration_path, "CacheKeyParameters"),
-            resolver,
-            warnings,
-        )?;
+        let cache_key_parameters = match integration.get("CacheKeyParameters") {
+            Some(cache_keys) => crate::cache_keys::integration(
+                cache_keys,
+                &join_path(&integration_path, "CacheKeyParameters"),
+                resolver,
+                &crate::cache_keys::Declared::cloudformation(
+                    props.get("RequestParameters"),
+                    &join_path(&path, "RequestParameters"),
+                    resolver,
+                )?,
+            )?,
+            None => Vec::new(),
+        };
         if !kind.eq_ignore_ascii_case("AWS_PROXY") {
             let integrated = crate::non_proxy::read(
                 &integration,

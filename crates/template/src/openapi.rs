@@ -200,15 +200,25 @@ pub(crate) fn routes(
         } else {
             None
         };
-        let cache_key_parameters = if rest {
-            crate::cache_keys::integration(
-                integration.get("cacheKeyParameters"),
-                &join_path(&integration_path, "cacheKeyParameters"),
-                resolver,
-                warnings,
-            )?
-        } else {
-            Vec::new()
+        let cache_keys = integration.get("cacheKeyParameters").filter(|_| rest);
+        let cache_key_parameters = match cache_keys {
+            Some(cache_keys) => {
+                let item_path = format!("{where_}.paths.{path_key}");
+                let path_item = document.get("paths").and_then(|p| p.get(path_key));
+                let declared = crate::cache_keys::Declared::openapi(
+                    document,
+                    (path_item, &item_path),
+                    (node, &op_path),
+                    resolver,
+                )?;
+                crate::cache_keys::integration(
+                    cache_keys,
+                    &join_path(&integration_path, "cacheKeyParameters"),
+                    resolver,
+                    &declared,
+                )?
+            }
+            None => Vec::new(),
         };
         if rest && kind != "aws_proxy" {
             let integrated = crate::non_proxy::read(

@@ -1,8 +1,9 @@
 //! Declared cache key parameters load to each route's `cache_key_parameters` from every form a
 //! template writes them in: SAM `RequestParameters` with `Caching: true`, OpenAPI
-//! `cacheKeyParameters` and CloudFormation `Integration.CacheKeyParameters`.
+//! `cacheKeyParameters` and CloudFormation `Integration.CacheKeyParameters`; a cache key the method
+//! does not declare as a request parameter is refused, as API Gateway refuses it.
 
-use super::load;
+use super::{load, load_err};
 use crate::{Model, Route};
 
 /// The route at `method path` of the template's REST APIs.
@@ -70,10 +71,11 @@ Resources:
         openapi: 3.0.1
         paths:
           /items/{id}:
+            parameters:
+              - {name: id, in: path, required: true}
             get:
               parameters:
-                - {name: id, in: path, required: true}
-                - {name: type, in: query}
+                - $ref: '#/components/parameters/Type'
               x-amazon-apigateway-integration:
                 type: aws_proxy
                 httpMethod: POST
@@ -87,7 +89,7 @@ Resources:
                 type: aws
                 httpMethod: POST
                 uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
-                cacheKeyParameters: [method.request.header.Accept, integration.request.header.X-Old]
+                cacheKeyParameters: [method.request.header.accept, method.request.multivalueheader.Accept]
                 responses:
                   default: {statusCode: "200"}
           /plain:
@@ -96,24 +98,23 @@ Resources:
                 type: aws_proxy
                 httpMethod: POST
                 uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+        components:
+          parameters:
+            Type: {name: type, in: query}
 "#,
     );
+    // Declared on the path item, or through a `$ref`, a parameter is the method's all the same.
     assert_eq!(
         route(&model, "GET", "/items/{id}").cache_key_parameters,
         ["method.request.path.id", "method.request.querystring.type"]
     );
-    // Only method request parameters can be cache keys; another entry is reported and left out.
+    // Header names ignore case; a multi-value location names the same declared parameter.
     assert_eq!(
         route(&model, "GET", "/report").cache_key_parameters,
-        ["method.request.header.Accept"]
-    );
-    assert!(
-        model
-            .warnings
-            .iter()
-            .any(|w| w.contains("integration.request.header.X-Old") && w.contains("cache key")),
-        "{:#?}",
-        model.warnings
+        [
+            "method.request.header.accept",
+            "method.request.multivalueheader.Accept"
+        ]
     );
     assert!(route(&model, "GET", "/plain")
         .cache_key_parameters
@@ -230,4 +231,111 @@ fn a_deployment_stage_description_sets_the_raw_api_stage_cache() {
         (stage_wide.caching_enabled, stage_wide.cache_ttl_secs),
         (Some(true), Some(120))
     );
+}
+
+/// A raw method with `RequestParameters` (or none) and `CacheKeyParameters`, for the refusals.
+fn cloudformation_method(request_parameters: &str, cache_keys: &str) -> String {
+    format!(
+        r#"Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Code: ./src
+      Role: arn:aws:iam::123456789012:role/r
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {{Name: raw}}
+  Users:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: users}}
+  GetUsers:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      AuthorizationType: NONE
+{request_parameters}      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+        CacheKeyParameters:
+{cache_keys}"#
+    )
+}
+
+#[test]
+fn a_cache_key_the_method_does_not_declare_is_refused_where_it_is_written() {
+    // AWS: PutIntegration answers `Invalid cache key parameter specified`; the stack fails.
+    let err = load_err(&cloudformation_method(
+        "      RequestParameters: {method.request.querystring.page: false}\n",
+        "          - method.request.querystring.page\n          - method.request.querystring.type\n",
+    ));
+    let first_line = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        first_line,
+        "/app/template.yaml:29:13: Resources.GetUsers.Properties.Integration.CacheKeyParameters[1]: \
+         \"method.request.querystring.type\" is not a request parameter of this method; API Gateway \
+         refuses it (Invalid cache key parameter specified)"
+    );
+    assert!(
+        err.contains("hint: declare method.request.querystring.type in the method's Properties.RequestParameters"),
+        "{err}"
+    );
+    // Without any RequestParameters, no cache key is declared.
+    let err = load_err(&cloudformation_method(
+        "",
+        "          - method.request.path.id\n",
+    ));
+    assert!(
+        err.contains("CacheKeyParameters[0]")
+            && err.contains("Invalid cache key parameter specified"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_openapi_cache_key_that_is_not_a_declared_parameter_is_refused() {
+    let template = |cache_key: &str| {
+        format!(
+            r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{Handler: app.handler, Runtime: python3.12, CodeUri: ./src}}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        paths:
+          /report:
+            get:
+              parameters:
+                - {{name: Accept, in: header}}
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+                cacheKeyParameters: [method.request.header.Accept, {cache_key}]
+"#
+        )
+    };
+    // An undeclared query parameter, and an integration request parameter (AWS refuses both).
+    for cache_key in [
+        "method.request.querystring.type",
+        "integration.request.header.X-Old",
+    ] {
+        let err = load_err(&template(cache_key));
+        assert!(
+            err.starts_with(
+                "/app/template.yaml:21:68: Resources.Api.Properties.DefinitionBody.paths./report.get.x-amazon-apigateway-integration.cacheKeyParameters[1]: "
+            ) && err.contains(&format!("{cache_key:?} is not a request parameter of this method"))
+                && err.contains("hint: "),
+            "{err}"
+        );
+    }
 }
