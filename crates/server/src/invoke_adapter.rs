@@ -113,11 +113,13 @@ impl Invoke for LambdaIntegration {
     fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {
         Box::pin(async move {
             let name = self.name(function);
-            // The access record names no invocation: the function runs after the answer.
-            self.lambda
+            let event = payload.clone();
+            let request_id = self
+                .lambda
                 .invoke_event(name, payload, self.options(function, None)?)
-                .map(drop)
-                .map_err(|error| rejected(&error))
+                .map_err(|error| rejected(&error))?;
+            record_queued(name, &event, request_id);
+            Ok(())
         })
     }
 
@@ -161,6 +163,28 @@ fn record(name: &str, event: &Bytes, invocation: &Invocation) {
         function_error: invocation.function_error.is_some(),
         gb_seconds: invocation.report.map_or(0.0, |r| r.gb_seconds()),
         trace_id: invocation.trace_id.clone(),
+        integration_status: request_slot::INVOKED,
+    });
+}
+
+/// Like [`record`] for an asynchronous invocation, recorded when Lambda queues it: what API
+/// Gateway knows then is the Invoke call's 202 and its request id (`$context.integration.
+/// requestId`), which the run's START/END/REPORT lines carry later.
+// AWS: the run is billed by Lambda on its own, after the answer; its GB-seconds and DynamoDB
+// units count toward the function (console, `sluice report`), as the Invoke API's `Event` runs
+// do, not toward the request's route.
+fn record_queued(name: &str, event: &Bytes, request_id: String) {
+    request_slot::put(InvocationRecord {
+        function: name.to_owned(),
+        request_id,
+        event: request_slot::kept(event),
+        event_size: event.len(),
+        response: Bytes::new(),
+        response_size: 0,
+        function_error: false,
+        gb_seconds: 0.0,
+        trace_id: String::new(),
+        integration_status: request_slot::QUEUED,
     });
 }
 
@@ -179,6 +203,7 @@ fn record_stream(name: &str, event: &Bytes, request_id: &str) {
         // AWS: a streamed answer's DynamoDB units are billed too; Sluice records the stream when
         // its head goes out, before the handler is done, so they stay outside any route.
         trace_id: String::new(),
+        integration_status: request_slot::INVOKED,
     });
 }
 

@@ -1,5 +1,7 @@
 //! Asynchronous invocations with `EventInvokeConfig`: boto3 invokes with `InvocationType='Event'`
-//! and the function's Lambda destinations receive AWS's invocation record.
+//! and the function's Lambda destinations receive AWS's invocation record; REST custom
+//! integrations invoke asynchronously as `X-Amz-Invocation-Type` says, and the request's record
+//! names the queued invocation.
 
 use std::process::Command;
 
@@ -329,4 +331,77 @@ fn rest_custom_integrations_invoke_asynchronously_as_x_amz_invocation_type_says(
         );
     }
     assert!(!jobs.iter().any(|j| j == "c5" || j == "c7"), "{jobs:?}");
+}
+
+#[test]
+fn an_asynchronous_rest_request_is_recorded_with_lambdas_202_and_the_runs_request_id() {
+    let dir = sluice_testkit::fresh_dir("rest-async-record");
+    let template = dir.join("template.yaml");
+    std::fs::write(&template, REST_TEMPLATE).unwrap();
+    let server = sluice_testkit::Server::start(sluice(), &template, &[]);
+
+    assert_eq!(
+        post(&server, "/jobs", None, r#"{"job": "r1"}"#),
+        (200, String::new())
+    );
+    let generous = std::time::Duration::from_secs(60);
+    sluice_testkit::assert_eventually!(
+        within generous;
+        worked(&server).contains(&serde_json::json!({"job": "r1"})),
+        "{:#?}",
+        server.logs()
+    );
+    // The only run of Worker in this server: its request id is the one Lambda's 202 gave.
+    let run_id = server
+        .logs()
+        .iter()
+        .find_map(|l| {
+            l.split_once("[Worker] START RequestId: ")
+                .and_then(|(_, rest)| rest.split_whitespace().next().map(str::to_owned))
+        })
+        .expect("the run's START line");
+
+    // AWS: for an `Event` invocation `$context.integration.integrationStatus` is the Invoke
+    // call's 202 and `$context.integration.requestId` its request id, known when Lambda queues
+    // the event. The console's record of the request names that invocation, and finds the run's
+    // lines (written after the answer) by its request id.
+    let requests = || {
+        crate::client()
+            .get(server.url("/_sluice/requests"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    sluice_testkit::assert_eventually!(
+        within generous;
+        {
+            let page = requests();
+            page.contains("/jobs")
+                && page.contains("(Lambda 202: an asynchronous invocation, run after the answer)")
+                && page.contains(&format!("RequestId {run_id})"))
+                && page.contains("WORKED ")
+        },
+        "{}",
+        requests()
+    );
+    // The run itself is counted with the function's invocations from every path (as the Invoke
+    // API's `Event` runs are), where its duration and cost are known.
+    let get = |path: &str| {
+        crate::client()
+            .get(server.url(path))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    sluice_testkit::assert_eventually!(
+        within generous;
+        get("/_sluice/metrics").contains(r#"sluice_invocations_total{function="Worker"} 1"#),
+        "{}",
+        get("/_sluice/metrics")
+    );
+    let overview = get("/_sluice/");
+    assert!(overview.contains("POST /jobs"), "{overview}");
+    assert!(overview.contains("200×1"), "{overview}");
 }

@@ -8,6 +8,7 @@ use sluice_template::Model;
 use super::html::{code_block, escape, Page};
 use super::request_logs::LogLookup;
 use crate::cost::{dollars, RunCosts};
+use crate::traffic::request_slot::QUEUED;
 use crate::traffic::{FunctionStats, RecentRequest, RouteTally};
 
 /// What the overview shows.
@@ -238,6 +239,8 @@ pub fn requests(prefix: &str, recent: &[RecentRequest], logs: &mut LogLookup<'_>
                     size(inv.response.len(), inv.response_size),
                     if inv.function_error {
                         " (function error)"
+                    } else if inv.integration_status == QUEUED {
+                        " (Lambda 202: an asynchronous invocation, run after the answer)"
                     } else {
                         ""
                     },

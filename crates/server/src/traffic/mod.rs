@@ -293,6 +293,7 @@ mod tests {
             function_error: false,
             gb_seconds,
             trace_id: String::new(),
+            integration_status: request_slot::INVOKED,
         }
     }
 

@@ -28,7 +28,17 @@ pub struct InvocationRecord {
     pub gb_seconds: f64,
     /// The trace header the runtime was given: the handler's SDK calls carry it.
     pub trace_id: String,
+    /// The status Lambda's Invoke answered the gateway with (`$context.integration.
+    /// integrationStatus`): 200, or 202 for an asynchronous (`Event`) invocation, which runs
+    /// after the request's answer and so has no response or cost here.
+    pub integration_status: u16,
 }
+
+/// Lambda's Invoke status for a synchronous invocation, whatever the function answered.
+pub const INVOKED: u16 = 200;
+
+/// Lambda's Invoke status for an asynchronous (`Event`) invocation: queued, not yet run.
+pub const QUEUED: u16 = 202;
 
 /// The most of an event or response the console keeps: a hundred 6 MB payloads would otherwise
 /// hold 600 MB alive.
@@ -98,6 +108,7 @@ mod tests {
             function_error: false,
             gb_seconds: 0.0,
             trace_id: String::new(),
+            integration_status: INVOKED,
         }
     }
 
