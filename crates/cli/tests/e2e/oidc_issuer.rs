@@ -15,6 +15,7 @@ use sluice_testkit::{fresh_dir, Server};
 
 use crate::certificates::{make_certificates, openssl};
 use crate::http_auth::call;
+use crate::http_proxy::Proxy;
 use crate::sluice;
 
 fn fixture(name: &str) -> PathBuf {
@@ -153,26 +154,6 @@ fn start_sluice_with(issuer: &str, ca: &Path, env: &[(&str, &str)]) -> Server {
         &["--parameter-overrides", &format!("Issuer={issuer}")],
         &all,
     )
-}
-
-/// The python CONNECT proxy, killed when dropped.
-struct Proxy {
-    child: Child,
-    port: u16,
-}
-
-impl Proxy {
-    fn start(dir: &Path) -> Proxy {
-        let (child, port) = start_python("connect_proxy.py", &[dir.as_os_str()], dir, "proxy-port");
-        Proxy { child, port }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
