@@ -260,6 +260,44 @@ fn jwt_authorizer_fails_closed_with_one_warning_when_the_issuer_is_unreachable()
     );
 }
 
+/// The discovery document must name the configured issuer exactly (OIDC Discovery 1.0 §4.3):
+/// configured with a trailing `/` the fixture does not publish, even tokens whose `iss` matches
+/// the configuration are refused, with one warning naming both spellings.
+#[test]
+fn jwt_authorizer_fails_closed_when_the_discovery_document_names_another_issuer() {
+    let dir = fresh_dir("oidc-issuer-mismatch");
+    make_certificates(&dir);
+    let key = signing_key(&dir, "key-1");
+    write_jwks(&dir, &[&key]);
+    let issuer = Issuer::start(&dir);
+    let configured = format!("{}/", issuer.url);
+    let server = start_sluice(&configured, &dir.join("ca.pem"));
+
+    let token = sign(&dir, "key-1", "key-1", &claims(&configured, "ada"));
+    for _ in 0..2 {
+        let (status, _, body) = call(
+            &server,
+            "/me",
+            &[("Authorization", &format!("Bearer {token}"))],
+        );
+        assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
+    }
+    let warning = server
+        .wait_for_log("keys could not be fetched")
+        .expect("a warning about the issuer's keys");
+    assert!(
+        warning.contains(&format!("{configured:?}"))
+            && warning.contains(&format!("{:?}", issuer.url)),
+        "{warning}"
+    );
+    let warnings = server
+        .logs()
+        .iter()
+        .filter(|l| l.contains("keys could not be fetched"))
+        .count();
+    assert_eq!(warnings, 1, "{:#?}", server.logs());
+}
+
 /// Behind a proxy (`HTTPS_PROXY`, credentials in its URL), the keys are fetched through an HTTP
 /// CONNECT tunnel, as curl and the AWS SDKs reach HTTPS hosts there; `NO_PROXY` hosts are
 /// fetched directly; a proxy that is down fails closed, and the warning names it without the
