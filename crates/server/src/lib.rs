@@ -23,6 +23,7 @@ mod invoke_adapter;
 mod limits_redis;
 pub mod logs;
 mod node_host;
+mod outbound_proxy;
 mod python_host;
 mod remote_dynamodb;
 mod runtime_notes;
@@ -179,8 +180,12 @@ impl Application {
         // With a remote service the local store still keeps the stream mappings' checkpoints.
         let dynamodb = match &remote {
             Some(remote) => {
+                let via = match remote.proxy() {
+                    Some(proxy) => format!(" through the proxy {proxy} (NO_PROXY skips it)"),
+                    None => String::new(),
+                };
                 notes.push(format!(
-                    "DynamoDB: calls go to {}; the template's tables are created there",
+                    "DynamoDB: calls go to {}{via}; the template's tables are created there",
                     remote.url()
                 ));
                 open_dynamodb(config)?
@@ -438,6 +443,7 @@ fn remote_dynamodb(
         &config.aws.region,
         config.dynamodb_signing_key.clone(),
         tables,
+        hyper_util::client::proxy::matcher::Matcher::from_env(),
     )?);
     let early = remote.clone();
     tokio::spawn(async move { early.ready().await });

@@ -4,7 +4,9 @@
 //!
 //! Requests are re-signed with SigV4 when credentials are in the environment (required for AWS's
 //! own endpoints). `http://` and `https://` (over the TLS configuration JWT issuers' keys are
-//! fetched with: the host's roots, or `SSL_CERT_FILE`'s); both keep pooled connections.
+//! fetched with: the host's roots, or `SSL_CERT_FILE`'s); both keep pooled connections. Both go
+//! through the proxy the environment names for them, as the AWS CLI's do (see
+//! [`crate::outbound_proxy`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +15,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client, ResponseFuture};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use sluice_apigw::auth::sigv4::{self, SigningKey};
@@ -23,6 +25,7 @@ use sluice_lambda::stream_poller::{
     Checkpoint, ShardCheckpoint, SourceFuture, StreamApi, StreamSource, StreamSourceError,
 };
 
+use crate::outbound_proxy::{self, ProxyConnector};
 use crate::stream_mappings::{decode_reply, EmbeddedStreams};
 
 /// DynamoDB's and DynamoDB Streams' `X-Amz-Target` prefixes.
@@ -54,14 +57,23 @@ pub enum RemoteError {
         /// As given.
         url: String,
     },
+    /// The environment names a proxy for the endpoint that Sluice cannot speak to.
+    #[error("--dynamodb-endpoint {url}: the proxy {proxy} the environment names for it is not an http:// proxy (SOCKS and https:// proxies are not supported; list the host in NO_PROXY to go direct)")]
+    UnsupportedProxy {
+        /// As given.
+        url: String,
+        /// The proxy's URL, without credentials.
+        proxy: String,
+    },
 }
 
 /// The pooled client for the endpoint's scheme.
 enum Transport {
-    /// `http://`: the plain connector, nothing in between.
-    Plain(Client<HttpConnector, Full<Bytes>>),
-    /// `https://`: TLS over the same connector; it refuses `http://` URIs.
-    Tls(Client<HttpsConnector<HttpConnector>, Full<Bytes>>),
+    /// `http://`: TCP, to the endpoint or to its proxy.
+    Plain(Client<ProxyConnector, Full<Bytes>>),
+    /// `https://`: TLS over the same connector (through a tunnel behind a proxy); it refuses
+    /// `http://` URIs.
+    Tls(Client<HttpsConnector<ProxyConnector>, Full<Bytes>>),
 }
 
 impl Transport {
@@ -83,6 +95,9 @@ pub(crate) struct RemoteDynamoDb {
     region: String,
     /// Credentials to re-sign with, when there are any.
     key: Option<SigningKey>,
+    /// The environment's proxy rules (the transport's too): an `http://` proxy wants its
+    /// credentials on each request.
+    proxies: Arc<Matcher>,
     client: Transport,
     /// The template's tables, created before the first call is forwarded.
     tables: Vec<TableSpec>,
@@ -91,12 +106,13 @@ pub(crate) struct RemoteDynamoDb {
 }
 
 impl RemoteDynamoDb {
-    /// Checks `url` and the credentials AWS's endpoints need.
+    /// Checks `url`, the credentials AWS's endpoints need and the proxy `proxies` names for it.
     pub fn new(
         url: &str,
         region: &str,
         key: Option<SigningKey>,
         tables: Vec<TableSpec>,
+        proxies: Matcher,
     ) -> Result<RemoteDynamoDb, RemoteError> {
         let bad = |reason: &str| RemoteError::Url {
             url: url.to_owned(),
@@ -128,6 +144,18 @@ impl RemoteDynamoDb {
             .map_err(|_| bad("not a URL"))?,
             _ => uri.clone(),
         };
+        for proxy in [&uri, &streams]
+            .into_iter()
+            .filter_map(|u| proxies.intercept(u))
+        {
+            if !outbound_proxy::is_supported(&proxy) {
+                return Err(RemoteError::UnsupportedProxy {
+                    url: url.to_owned(),
+                    proxy: outbound_proxy::describe(&proxy),
+                });
+            }
+        }
+        let proxies = Arc::new(proxies);
         let region = if on_aws {
             host.split('.').nth(1).unwrap_or(region).to_owned()
         } else {
@@ -138,12 +166,20 @@ impl RemoteDynamoDb {
             streams,
             region,
             key,
-            client: transport(tls).map_err(|_| RemoteError::NoTrustRoots {
+            client: transport(tls, proxies.clone()).map_err(|_| RemoteError::NoTrustRoots {
                 url: url.to_owned(),
             })?,
+            proxies,
             tables,
             ready: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The proxy DynamoDB calls go through, for messages (`None`: straight to the endpoint).
+    pub fn proxy(&self) -> Option<String> {
+        self.proxies
+            .intercept(&self.dynamodb)
+            .map(|proxy| outbound_proxy::describe(&proxy))
     }
 
     /// Creates the template's tables the first time it is called; later calls return at once.
@@ -197,6 +233,19 @@ impl RemoteDynamoDb {
             .body(Full::new(body))
             .map_err(|e| e.to_string())?;
         *request.headers_mut() = headers;
+        // Added after signing: it is for the proxy, which removes it. A tunnel carries it on its
+        // CONNECT instead.
+        if base.scheme_str() == Some("http") {
+            if let Some(auth) = self
+                .proxies
+                .intercept(base)
+                .and_then(|p| p.basic_auth().cloned())
+            {
+                request
+                    .headers_mut()
+                    .insert(http::header::PROXY_AUTHORIZATION, auth);
+            }
+        }
         let call = async {
             let response = self
                 .client
@@ -265,16 +314,17 @@ impl RemoteDynamoDb {
     }
 }
 
-/// A pooled client for `http://` (`tls` false) or `https://` URLs.
-fn transport(tls: bool) -> Result<Transport, sluice_apigw::tls::NoTrustRoots> {
+/// A pooled client for `http://` (`tls` false) or `https://` URLs, through `proxies`' proxy.
+fn transport(
+    tls: bool,
+    proxies: Arc<Matcher>,
+) -> Result<Transport, sluice_apigw::tls::NoTrustRoots> {
     let builder = Client::builder(TokioExecutor::new());
+    let http = ProxyConnector::new(proxies);
     if !tls {
-        return Ok(Transport::Plain(builder.build_http()));
+        return Ok(Transport::Plain(builder.build(http)));
     }
     let config = sluice_apigw::tls::client_config()?;
-    let mut http = HttpConnector::new();
-    // The TLS layer reads `https://` URIs; the TCP connector must let them through.
-    http.enforce_http(false);
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config((*config).clone())
         .https_only()
@@ -367,6 +417,11 @@ impl StreamSource for RemoteStreams {
 mod tests {
     use super::*;
 
+    /// An environment without proxies.
+    fn no_proxy() -> Matcher {
+        Matcher::builder().build()
+    }
+
     #[test]
     fn urls_are_checked_and_aws_needs_credentials() {
         let key = SigningKey {
@@ -374,7 +429,14 @@ mod tests {
             secret_access_key: "secret".into(),
             session_token: None,
         };
-        assert!(RemoteDynamoDb::new("http://127.0.0.1:8000", "us-east-1", None, vec![]).is_ok());
+        assert!(RemoteDynamoDb::new(
+            "http://127.0.0.1:8000",
+            "us-east-1",
+            None,
+            vec![],
+            no_proxy()
+        )
+        .is_ok());
         for bad in [
             "ftp://x:1",
             "127.0.0.1:8000",
@@ -382,7 +444,7 @@ mod tests {
             "https://x:1/path",
         ] {
             assert!(
-                RemoteDynamoDb::new(bad, "us-east-1", None, vec![]).is_err(),
+                RemoteDynamoDb::new(bad, "us-east-1", None, vec![], no_proxy()).is_err(),
                 "{bad}"
             );
         }
@@ -391,7 +453,8 @@ mod tests {
                 "http://dynamodb.eu-west-1.amazonaws.com",
                 "us-east-1",
                 None,
-                vec![]
+                vec![],
+                no_proxy()
             ),
             Err(RemoteError::NoCredentials { .. })
         ));
@@ -400,6 +463,7 @@ mod tests {
             "us-east-1",
             Some(key),
             vec![],
+            no_proxy(),
         )
         .expect("valid");
         assert_eq!(aws.region, "eu-west-1");
@@ -421,6 +485,7 @@ mod tests {
             "us-east-1",
             Some(key),
             vec![],
+            no_proxy(),
         ) {
             Ok(aws) => assert_eq!(
                 aws.streams.to_string(),
@@ -430,5 +495,48 @@ mod tests {
             Err(RemoteError::NoTrustRoots { .. }) => {}
             Err(e) => panic!("https:// is accepted: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    fn remote(url: &str, proxies: Matcher) -> Result<RemoteDynamoDb, RemoteError> {
+        RemoteDynamoDb::new(url, "us-east-1", None, vec![], proxies)
+    }
+
+    #[test]
+    fn the_proxy_is_named_without_its_credentials_and_no_proxy_hosts_go_direct() {
+        let proxies = || {
+            Matcher::builder()
+                .http("http://user:secret@proxy.corp:3128")
+                .no("localhost,.internal")
+                .build()
+        };
+        let through = remote("http://ddb.example:8000", proxies()).expect("valid");
+        assert_eq!(through.proxy().as_deref(), Some("http://proxy.corp:3128"));
+        for direct in ["http://localhost:8000", "http://ddb.internal:8000"] {
+            assert_eq!(remote(direct, proxies()).expect("valid").proxy(), None);
+        }
+    }
+
+    #[test]
+    fn a_proxy_sluice_cannot_speak_to_is_refused_at_startup() {
+        let socks = || {
+            Matcher::builder()
+                .all("socks5://proxy.corp:1080")
+                .no("localhost")
+                .build()
+        };
+        match remote("http://ddb.example:8000", socks()) {
+            Err(RemoteError::UnsupportedProxy { proxy, .. }) => {
+                assert_eq!(proxy, "socks5://proxy.corp:1080")
+            }
+            Err(e) => panic!("refused for another reason: {e}"),
+            Ok(_) => panic!("a SOCKS proxy was accepted"),
+        }
+        // A host the proxy is skipped for does not need it.
+        assert!(remote("http://localhost:8000", socks()).is_ok());
     }
 }

@@ -1,6 +1,7 @@
 //! Fetching an issuer's public keys over HTTPS, as API Gateway does for issuers it does not host:
-//! an OIDC issuer's `{issuer}/.well-known/openid-configuration` names its `jwks_uri`; a Cognito
-//! pool publishes its keys at `{issuer}/.well-known/jwks.json`.
+//! an OIDC issuer's `{issuer}/.well-known/openid-configuration` names its `jwks_uri` (and, to be
+//! used, the very issuer it was fetched for); a Cognito pool publishes its keys at
+//! `{issuer}/.well-known/jwks.json`.
 //!
 //! One small client (hyper's HTTP/1 connection over [`crate::tls::client_config`]). Only
 //! `https://` is spoken: AWS fetches keys from HTTPS issuers only. Behind a proxy, the fetch
@@ -82,6 +83,16 @@ pub enum JwksFetchError {
     /// The discovery document is not JSON or has no string `jwks_uri`.
     #[error("{0}: no jwks_uri in the OpenID configuration")]
     Discovery(String),
+    /// The discovery document names another issuer: OIDC Discovery 1.0 §4.3 forbids using it.
+    #[error("{url}: the OpenID configuration names the issuer {published:?}, not the configured {configured:?} (they must be identical, trailing `/` included)")]
+    IssuerMismatch {
+        /// The discovery document's URL.
+        url: String,
+        /// The authorizer's issuer.
+        configured: String,
+        /// The document's `issuer` (empty when it has none).
+        published: String,
+    },
     /// The key set is not a usable JWKS.
     #[error("{url}: {source}")]
     Jwks {
@@ -99,10 +110,7 @@ pub async fn fetch_jwks(location: &KeyLocation) -> Result<Jwks, JwksFetchError> 
         KeyLocation::Discovery { issuer } => {
             let url = discovery_url(issuer);
             let body = get(&url).await?;
-            serde_json::from_slice::<Value>(&body)
-                .ok()
-                .and_then(|doc| doc.get("jwks_uri")?.as_str().map(str::to_owned))
-                .ok_or(JwksFetchError::Discovery(url))?
+            jwks_uri_of(issuer, &url, &body)?
         }
     };
     let body = get(&jwks_url).await?;
@@ -110,6 +118,32 @@ pub async fn fetch_jwks(location: &KeyLocation) -> Result<Jwks, JwksFetchError> 
         url: jwks_url,
         source,
     })
+}
+
+/// The `jwks_uri` of the discovery document `body` fetched from `url`, once its `issuer` is
+/// the configured `issuer`, byte for byte (OIDC Discovery 1.0 §4.3: otherwise "the data
+/// contained in the response MUST NOT be used"). No trailing-`/` leniency: API Gateway matches
+/// a token's `iss` against the configured issuer exactly, so a working authorizer's issuer is
+/// the provider's own spelling (`https://TENANT.auth0.com/` with its `/`), which is also what
+/// its discovery document publishes.
+fn jwks_uri_of(issuer: &str, url: &str, body: &[u8]) -> Result<String, JwksFetchError> {
+    let doc = serde_json::from_slice::<Value>(body)
+        .map_err(|_| JwksFetchError::Discovery(url.to_owned()))?;
+    let published = doc
+        .get("issuer")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if published != issuer {
+        return Err(JwksFetchError::IssuerMismatch {
+            url: url.to_owned(),
+            configured: issuer.to_owned(),
+            published: published.to_owned(),
+        });
+    }
+    doc.get("jwks_uri")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| JwksFetchError::Discovery(url.to_owned()))
 }
 
 /// `{issuer}/.well-known/openid-configuration` (OIDC Discovery 1.0 §4: a trailing `/` of the
@@ -244,5 +278,56 @@ mod tests {
             location.url(),
             "https://tenant.example/.well-known/openid-configuration"
         );
+    }
+
+    const URL: &str = "https://tenant.example/.well-known/openid-configuration";
+
+    fn document(issuer: &str) -> Vec<u8> {
+        serde_json::json!({"issuer": issuer, "jwks_uri": "https://keys.example/jwks"})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn the_discovery_documents_issuer_must_be_the_configured_one() {
+        for issuer in ["https://tenant.example", "https://tenant.example/"] {
+            assert_eq!(
+                jwks_uri_of(issuer, URL, &document(issuer)).expect("identical issuers"),
+                "https://keys.example/jwks"
+            );
+        }
+    }
+
+    #[test]
+    fn an_issuer_that_differs_even_by_a_trailing_slash_is_refused_naming_both() {
+        for (configured, published) in [
+            ("https://tenant.example/", "https://tenant.example"),
+            ("https://tenant.example", "https://tenant.example/"),
+            ("https://tenant.example", "https://other.example"),
+        ] {
+            let err = jwks_uri_of(configured, URL, &document(published)).expect_err("mismatch");
+            assert!(
+                matches!(err, JwksFetchError::IssuerMismatch { .. }),
+                "{err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("{configured:?}"))
+                    && text.contains(&format!("{published:?}")),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_document_without_an_issuer_is_refused() {
+        let body = br#"{"jwks_uri": "https://keys.example/jwks"}"#;
+        let err = jwks_uri_of("https://tenant.example", URL, body).expect_err("no issuer");
+        assert!(
+            matches!(err, JwksFetchError::IssuerMismatch { .. }),
+            "{err}"
+        );
+        let err = jwks_uri_of("https://tenant.example", URL, b"not json").expect_err("not JSON");
+        assert!(matches!(err, JwksFetchError::Discovery(_)), "{err}");
     }
 }

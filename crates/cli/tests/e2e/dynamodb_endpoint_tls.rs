@@ -197,3 +197,122 @@ fn a_dynamodb_endpoint_that_is_neither_http_nor_https_is_refused_at_startup() {
         "{stderr}"
     );
 }
+
+/// Starts Sluice forwarding to `endpoint` with `env` (and no proxy rules but those).
+fn start_sluice_with(endpoint: &str, env: &[(&str, &str)]) -> Server {
+    // Rules of the machine running the tests would change the route.
+    let mut all = vec![
+        ("NO_PROXY", std::ffi::OsStr::new("")),
+        ("no_proxy", std::ffi::OsStr::new("")),
+    ];
+    all.retain(|(k, _)| !env.iter().any(|(name, _)| name == k));
+    all.extend(env.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(*v))));
+    Server::start_with_env(
+        sluice(),
+        &fixture("template.yaml"),
+        &["--dynamodb-endpoint", endpoint],
+        &all,
+    )
+}
+
+fn basic(credentials: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    )
+}
+
+/// Behind a corporate proxy, `https://` endpoints (AWS's own) are reached through a `CONNECT`
+/// tunnel to the proxy `HTTPS_PROXY` names, with its URL's credentials, as the AWS CLI reaches
+/// them; startup says which proxy, without the credentials. A host in `NO_PROXY` is reached
+/// directly.
+#[test]
+fn an_https_dynamodb_endpoint_is_reached_through_the_https_proxy_unless_no_proxy_lists_it() {
+    let dir = fresh_dir("ddb-endpoint-tls-proxy");
+    let (store, tls) = store_behind_tls(&dir);
+    let proxy = crate::http_proxy::Proxy::start(&dir);
+    let ca = dir.join("ca.pem");
+    let ca = ca.to_str().expect("a UTF-8 path");
+    let through = format!("http://dev:s3cret@127.0.0.1:{}", proxy.port);
+    let server = start_sluice_with(
+        &tls.url,
+        &[("SSL_CERT_FILE", ca), ("HTTPS_PROXY", &through)],
+    );
+
+    drive(&server.services_url, &["put", "p1", "through the proxy"]);
+    assert_eq!(
+        drive(&store.services_url, &["get", "p1"]).trim(),
+        "through the proxy"
+    );
+    let tunnels = crate::http_proxy::Proxy::connections(&dir);
+    let target = tls.url.trim_start_matches("https://");
+    assert!(!tunnels.is_empty(), "no tunnel was opened");
+    for tunnel in &tunnels {
+        assert_eq!(*tunnel, format!("{target} {}", basic("dev:s3cret")));
+    }
+    let said = server
+        .wait_for_log("through the proxy")
+        .expect("startup names the proxy");
+    assert!(
+        said.contains(&format!(
+            "through the proxy http://127.0.0.1:{}",
+            proxy.port
+        )),
+        "{said}"
+    );
+    assert!(
+        !server.logs().iter().any(|l| l.contains("s3cret")),
+        "credentials leaked: {:#?}",
+        server.logs()
+    );
+    drop(server);
+
+    // `NO_PROXY` names the endpoint's host: reached directly, the proxy sees nothing more.
+    let before = crate::http_proxy::Proxy::connections(&dir).len();
+    let server = start_sluice_with(
+        &tls.url,
+        &[
+            ("SSL_CERT_FILE", ca),
+            ("HTTPS_PROXY", &through),
+            ("NO_PROXY", "127.0.0.1"),
+        ],
+    );
+    assert_eq!(
+        drive(&server.services_url, &["get", "p1"]).trim(),
+        "through the proxy"
+    );
+    assert_eq!(crate::http_proxy::Proxy::connections(&dir).len(), before);
+    assert!(
+        !server
+            .logs()
+            .iter()
+            .any(|l| l.contains("through the proxy")),
+        "{:#?}",
+        server.logs()
+    );
+}
+
+/// `http://` endpoints go to the proxy `HTTP_PROXY` names as absolute-form requests (what the
+/// AWS CLI sends), with the proxy's credentials on each request.
+#[test]
+fn an_http_dynamodb_endpoint_is_reached_through_the_http_proxy() {
+    assert!(ensure_python_module("boto3", "boto3"), "boto3 is needed");
+    let dir = fresh_dir("ddb-endpoint-http-proxy");
+    let store = Server::start_services(sluice(), &fixture("store.yaml"), &[]);
+    let proxy = crate::http_proxy::Proxy::start(&dir);
+    let through = format!("http://dev:s3cret@127.0.0.1:{}", proxy.port);
+    let server = start_sluice_with(&store.services_url, &[("HTTP_PROXY", &through)]);
+
+    drive(&server.services_url, &["put", "h1", "via http proxy"]);
+    assert_eq!(
+        drive(&store.services_url, &["get", "h1"]).trim(),
+        "via http proxy"
+    );
+    let connections = crate::http_proxy::Proxy::connections(&dir);
+    let url = format!("{}/", store.services_url.trim_end_matches('/'));
+    assert!(!connections.is_empty(), "the proxy was not used");
+    for connection in &connections {
+        assert_eq!(*connection, format!("{url} {}", basic("dev:s3cret")));
+    }
+}

@@ -27,6 +27,7 @@ mod hardening;
 mod hello;
 mod http_api;
 mod http_auth;
+mod http_proxy;
 mod integration_qualifiers;
 mod integration_timeout;
 mod invoke_command;

@@ -15,6 +15,7 @@ use sluice_testkit::{fresh_dir, Server};
 
 use crate::certificates::{make_certificates, openssl};
 use crate::http_auth::call;
+use crate::http_proxy::Proxy;
 use crate::sluice;
 
 fn fixture(name: &str) -> PathBuf {
@@ -155,26 +156,6 @@ fn start_sluice_with(issuer: &str, ca: &Path, env: &[(&str, &str)]) -> Server {
     )
 }
 
-/// The python CONNECT proxy, killed when dropped.
-struct Proxy {
-    child: Child,
-    port: u16,
-}
-
-impl Proxy {
-    fn start(dir: &Path) -> Proxy {
-        let (child, port) = start_python("connect_proxy.py", &[dir.as_os_str()], dir, "proxy-port");
-        Proxy { child, port }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
 
 #[test]
@@ -277,6 +258,44 @@ fn jwt_authorizer_fails_closed_with_one_warning_when_the_issuer_is_unreachable()
             .any(|l| l.contains("[EchoFunction] START")),
         "the function must not run"
     );
+}
+
+/// The discovery document must name the configured issuer exactly (OIDC Discovery 1.0 §4.3):
+/// configured with a trailing `/` the fixture does not publish, even tokens whose `iss` matches
+/// the configuration are refused, with one warning naming both spellings.
+#[test]
+fn jwt_authorizer_fails_closed_when_the_discovery_document_names_another_issuer() {
+    let dir = fresh_dir("oidc-issuer-mismatch");
+    make_certificates(&dir);
+    let key = signing_key(&dir, "key-1");
+    write_jwks(&dir, &[&key]);
+    let issuer = Issuer::start(&dir);
+    let configured = format!("{}/", issuer.url);
+    let server = start_sluice(&configured, &dir.join("ca.pem"));
+
+    let token = sign(&dir, "key-1", "key-1", &claims(&configured, "ada"));
+    for _ in 0..2 {
+        let (status, _, body) = call(
+            &server,
+            "/me",
+            &[("Authorization", &format!("Bearer {token}"))],
+        );
+        assert_eq!((status, body.as_str()), (401, UNAUTHORIZED));
+    }
+    let warning = server
+        .wait_for_log("keys could not be fetched")
+        .expect("a warning about the issuer's keys");
+    assert!(
+        warning.contains(&format!("{configured:?}"))
+            && warning.contains(&format!("{:?}", issuer.url)),
+        "{warning}"
+    );
+    let warnings = server
+        .logs()
+        .iter()
+        .filter(|l| l.contains("keys could not be fetched"))
+        .count();
+    assert_eq!(warnings, 1, "{:#?}", server.logs());
 }
 
 /// Behind a proxy (`HTTPS_PROXY`, credentials in its URL), the keys are fetched through an HTTP
