@@ -97,6 +97,18 @@ impl Lines {
     }
 }
 
+/// The variables that route Sluice's outbound HTTP(S) through a proxy (both spellings).
+const PROXY_VARIABLES: [&str; 8] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 /// A running `sluice start-api`, stopped with SIGTERM when dropped.
 pub struct Server {
     child: Child,
@@ -172,7 +184,13 @@ impl Server {
         env: &[(&str, &std::ffi::OsStr)],
     ) -> Server {
         let ready_file = fresh_dir("ready").join("ready.json");
-        let mut child = Command::new(sluice)
+        let mut command = Command::new(sluice);
+        // Sluice's outbound calls honour the proxy variables: a developer's proxy must not stand
+        // between a test and its loopback servers, unless the test names one itself.
+        for proxy in PROXY_VARIABLES {
+            command.env_remove(proxy);
+        }
+        let mut child = command
             .args(args)
             .envs(env.iter().copied())
             .arg("-t")
