@@ -158,7 +158,7 @@ Resources:
         BAD_REQUEST_BODY:
           StatusCode: 422
           ResponseTemplates:
-            application/json: '{{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\"}}'
+            application/json: '{{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\", \"detail\": \"$context.error.validationErrorString\"}}'
       Models:
         User: {{type: object, required: [name]}}
   UsersFunction:
@@ -219,9 +219,22 @@ Resources:
     assert!(!response
         .headers()
         .contains_key("access-control-allow-origin"));
+    // `validationErrorString` lists the violations, quotes escaped, in the words AWS answers
+    // with (recorded: `[object has missing required properties ([\"schedule\",\"team\"])]`).
     assert_eq!(
         response.text().unwrap(),
-        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY"}"#
+        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY", "detail": "[object has missing required properties ([\"name\"])]"}"#
+    );
+    let response = http
+        .post(server.url("/users"))
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY", "detail": "[Unknown error parsing request body]"}"#
     );
 }
 
