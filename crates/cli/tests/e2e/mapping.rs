@@ -278,6 +278,9 @@ Resources:
                 responses:
                   default:
                     statusCode: 200
+                    responseParameters:
+                      method.response.header.cache-timestamp: integration.response.header.Date
+                      method.response.header.X-Length: integration.response.header.content-length
                     responseTemplates:
                       application/json: '{"text": "$input.path(''$.Item.text.S'')"}'
           /broken:
@@ -313,7 +316,25 @@ fn dynamodb_actions_run_against_the_store_handlers_use() {
     assert_eq!(response.text().unwrap(), r#"{"saved": "n1"}"#);
     let response = http.get(server.url("/notes/n1")).send().unwrap();
     assert_eq!(response.status(), 200);
+    // DynamoDB's own response headers map (its `Date`, as
+    // aws-samples/serverless-patterns apigw-cache-invalidation-eventbridge maps it).
+    let date = response.headers()["cache-timestamp"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        date.len() == 29 && date.ends_with(" GMT") && date.as_bytes()[3] == b',',
+        "{date}"
+    );
+    let length: usize = response.headers()["x-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(response.text().unwrap(), r#"{"text": "buy milk"}"#);
+    // The length of DynamoDB's own body, not of the mapped answer:
+    // {"Item":{"id":{"S":"n1"},"text":{"S":"buy milk"}}} in any attribute order.
+    assert_eq!(length, 50);
 
     // The same table an SDK reaches through the services endpoint.
     let item: Value = http
