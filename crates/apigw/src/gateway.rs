@@ -310,11 +310,13 @@ impl Gateway {
         };
         let response_type = error.response_type();
         let default_body = error.body(ex.dialect);
+        let error_validation = error.validation_errors().to_owned();
         let response = error.into_response(ex.dialect, &ex.request_id);
         crate::gateway_responses::customize(
             response,
             response_type,
             &default_body,
+            error_validation.as_str(),
             &api.gateway_responses,
             ex,
             &api.stage,

@@ -102,7 +102,8 @@ pub(crate) enum GatewayError {
     /// The method's request validator found required parameters missing or blank (by name).
     #[error("missing required request parameters: {0:?}")]
     MissingParameters(Vec<String>),
-    /// The method's request validator found the body does not match its model.
+    /// The method's request validator found the body does not match its model: the violations,
+    /// as `$context.error.validationErrorString` lists them (`[message, message]`).
     #[error("invalid request body: {0}")]
     InvalidBody(String),
     /// No request template for the request's content type and the passthrough behavior refuses.

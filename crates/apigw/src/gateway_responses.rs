@@ -61,12 +61,23 @@ impl GatewayError {
     }
 }
 
+impl GatewayError {
+    /// `$context.error.validationErrorString`: a failed body's violations, else empty.
+    pub(crate) fn validation_errors(&self) -> &str {
+        match self {
+            GatewayError::InvalidBody(errors) => errors,
+            _ => "",
+        }
+    }
+}
+
 /// `response` (the error's default answer, of `response_type`, whose body is `default_body`) with
 /// the API's customization for that type, else for its status class, applied.
 pub(crate) fn customize(
     response: Response<Full<Bytes>>,
     response_type: &str,
     default_body: &str,
+    validation_errors: &str,
     responses: &[GatewayResponse],
     ex: &Exchange,
     stage: &crate::api::ApiStage,
@@ -126,7 +137,9 @@ pub(crate) fn customize(
                     "message": message,
                     "messageString": serde_json::to_string(&message).unwrap_or_default(),
                     "responseType": response_type,
-                    "validationErrorString": "",
+                    // AWS escapes the list's quotes (`([\"a\"])`), so that a template may
+                    // quote it as a JSON string.
+                    "validationErrorString": json_escaped(validation_errors),
                 },
             });
             let params = Params::default();
@@ -141,6 +154,16 @@ pub(crate) fn customize(
         }
     };
     Response::from_parts(parts, body)
+}
+
+/// `text` as the inside of a JSON string literal.
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A request value a header is mapped from (`method.request.*`, `stageVariables.name`); `None`
@@ -199,6 +222,7 @@ mod tests {
             response,
             "MISSING_AUTHENTICATION_TOKEN",
             body,
+            "",
             &[custom],
             &ex,
             &stage,
@@ -209,5 +233,62 @@ mod tests {
         assert_eq!(response.headers()["x-tag"], "b");
         assert_eq!(response.headers()["x-env"], "test");
         assert!(response.headers().get("x-gone").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_template_reads_the_validation_errors_escaped_for_a_json_string() {
+        let (parts, ()) = http::Request::builder()
+            .method("POST")
+            .uri("/")
+            .body(())
+            .expect("static request")
+            .into_parts();
+        let ex = Exchange::new(
+            parts,
+            "127.0.0.1:9".parse().expect("static addr"),
+            crate::dialect::Dialect::Rest,
+        );
+        let stage = crate::api::ApiStage {
+            api_id: "abc".into(),
+            deployment_id: "d".into(),
+            stage: "dev".into(),
+            stage_variables: Default::default(),
+            binary_media_types: crate::binary_media::BinaryMediaTypes::default(),
+        };
+        let custom = GatewayResponse {
+            response_type: "BAD_REQUEST_BODY".into(),
+            status_code: None,
+            headers: Vec::new(),
+            mapped_headers: Vec::new(),
+            templates: [(
+                "application/json".to_owned(),
+                r#"{ "message": "$context.error.validationErrorString"}"#.to_owned(),
+            )]
+            .into(),
+        };
+        let body = r#"{"message":"Invalid request body"}"#;
+        let response = Response::builder()
+            .status(400)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .expect("static response");
+        let response = customize(
+            response,
+            "BAD_REQUEST_BODY",
+            body,
+            r#"[object has missing required properties (["schedule","team"])]"#,
+            &[custom],
+            &ex,
+            &stage,
+        );
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .expect("a full body")
+            .to_bytes();
+        // The answer AWS gave this template (aws-samples/serverless-samples
+        // apigw-eventbridge-schema-validation README).
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            r#"{ "message": "[object has missing required properties ([\"schedule\",\"team\"])]"}"#
+        );
     }
 }

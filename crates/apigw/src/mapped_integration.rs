@@ -52,6 +52,9 @@ struct Output {
     /// What selection patterns are matched against: Lambda's `errorMessage` (`None` on success),
     /// the service's or MOCK's status code.
     selector: Option<String>,
+    /// The integration's response headers (`integration.response.header.*`): a service's HTTP
+    /// headers; Lambda and MOCK have none.
+    headers: Vec<(String, String)>,
 }
 
 /// Runs a non-proxy integration and maps its answer; proxy integrations never come here.
@@ -136,6 +139,7 @@ pub(crate) async fn integrate(
             call_dynamodb(services, action, payload, backend.timeout).await?
         }
         Target::Mock => Output {
+            headers: Vec::new(),
             body: String::new(),
             selector: Some(mock_status(&String::from_utf8_lossy(&payload)).ok_or_else(|| {
                 GatewayError::MappingFailed(
@@ -167,7 +171,13 @@ pub(crate) async fn integrate(
         binary_media.matches_accept(ex.header("accept").as_deref()),
         chosen.content_handling,
     )?;
-    let mapped = response_headers(chosen, &output.body, stage_variables, &context);
+    let mapped = response_headers(
+        chosen,
+        &output.body,
+        &output.headers,
+        stage_variables,
+        &context,
+    );
     // AWS: a `method.response.header.Content-Type` mapping replaces the template's content type
     // (LocalStack's AWS-validated `test_apigateway_header_remapping_aws[AWS]` sends only the
     // mapped value).
@@ -216,9 +226,35 @@ async fn call_dynamodb(
         .await
         .map_err(|_| GatewayError::IntegrationTimedOut)?;
     Ok(Output {
+        headers: dynamodb_headers(&answer.body, time::OffsetDateTime::now_utc()),
         body: String::from_utf8_lossy(&answer.body).into_owned(),
         selector: Some(answer.status.to_string()),
     })
+}
+
+/// The headers of DynamoDB's HTTP response (DynamoDB API reference, "Sample Response":
+/// `x-amzn-RequestId`, `x-amz-crc32`, `Content-Type`, `Content-Length`, `Date`), which a method
+/// response maps from `integration.response.header.*`.
+fn dynamodb_headers(body: &[u8], at: time::OffsetDateTime) -> Vec<(String, String)> {
+    let date = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap_or_default();
+    vec![
+        (
+            "x-amzn-RequestId".to_owned(),
+            uuid::Uuid::new_v4().to_string(),
+        ),
+        ("x-amz-crc32".to_owned(), crc32fast::hash(body).to_string()),
+        (
+            "Content-Type".to_owned(),
+            "application/x-amz-json-1.0".to_owned(),
+        ),
+        ("Content-Length".to_owned(), body.len().to_string()),
+        ("Date".to_owned(), date),
+    ]
 }
 
 /// The request template for the request's content type; `None` to pass the body through; 415 when
@@ -378,6 +414,7 @@ async fn invoke(
                 Ok(Ok(())) => Ok(Output {
                     body: String::new(),
                     selector: None,
+                    headers: Vec::new(),
                 }),
                 Ok(Err(error)) => Err(rejected(error)),
             };
@@ -386,6 +423,7 @@ async fn invoke(
             return Ok(Output {
                 body: String::new(),
                 selector: None,
+                headers: Vec::new(),
             })
         }
         Some(other) => {
@@ -400,6 +438,7 @@ async fn invoke(
         Ok(Ok(result)) => Ok(Output {
             body: String::from_utf8_lossy(&result).into_owned(),
             selector: None,
+            headers: Vec::new(),
         }),
         // AWS: a function error is not a gateway error here; its `errorMessage` selects the
         // integration response (the default one, status 200 unless mapped, when none matches).
@@ -417,6 +456,7 @@ async fn invoke(
             Ok(Output {
                 body,
                 selector: Some(message),
+                headers: Vec::new(),
             })
         }
         Ok(Err(error)) => Err(rejected(error)),
@@ -569,11 +609,12 @@ fn response_template<'r>(
 
 /// `responseParameters` as header pairs: `'literal'`, `integration.response.body[.path]`,
 /// `stageVariables.name`, `context.name` (AWS docs, "Parameter mapping source reference for REST
-/// APIs"). Lambda and MOCK integrations have no response headers, and DynamoDB's (request id,
-/// CRC) are not kept, so `integration.response.header.*` maps nothing.
+/// APIs"), and `integration.response.header.NAME` from the integration's headers (names match in
+/// any case; Lambda and MOCK integrations have none).
 fn response_headers(
     response: &IntegrationResponse,
     body: &str,
+    integration_headers: &[(String, String)],
     stage_variables: &std::collections::BTreeMap<String, String>,
     context: &serde_json::Value,
 ) -> Vec<(String, String)> {
@@ -596,6 +637,12 @@ fn response_headers(
                     serde_json::Value::String(s) => s,
                     other => other.to_string(),
                 })
+        } else if let Some(wanted) = source.strip_prefix("integration.response.header.") {
+            integration_headers
+                .iter()
+                .rev()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.clone())
         } else {
             static_parameter(source, stage_variables, context)
         };
@@ -814,7 +861,7 @@ mod tests {
         let context = serde_json::json!({
             "requestId": "req-1", "identity": {"sourceIp": "192.0.2.1", "apiKey": null},
         });
-        let mut headers = response_headers(&r, r#"{"item": {"id": 7}}"#, &vars, &context);
+        let mut headers = response_headers(&r, r#"{"item": {"id": 7}}"#, &[], &vars, &context);
         headers.sort();
         assert_eq!(
             headers,
@@ -826,5 +873,65 @@ mod tests {
                 ("X-Source".to_owned(), "192.0.2.1".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_method_response_header_maps_an_integration_response_header_in_any_case() {
+        let mut r = response(None, 200);
+        r.response_parameters = [
+            (
+                "method.response.header.cache-timestamp".to_owned(),
+                "integration.response.header.Date".to_owned(),
+            ),
+            (
+                "method.response.header.X-Crc".to_owned(),
+                "integration.response.header.X-AMZ-CRC32".to_owned(),
+            ),
+            (
+                "method.response.header.X-Gone".to_owned(),
+                "integration.response.header.Etag".to_owned(),
+            ),
+        ]
+        .into();
+        let at = time::macros::datetime!(2026-11-30 08:24:26 UTC);
+        let integration = dynamodb_headers(b"{}", at);
+        let mut headers = response_headers(
+            &r,
+            "{}",
+            &integration,
+            &Default::default(),
+            &serde_json::json!({}),
+        );
+        headers.sort();
+        assert_eq!(
+            headers,
+            [
+                ("X-Crc".to_owned(), crc32fast::hash(b"{}").to_string()),
+                (
+                    "cache-timestamp".to_owned(),
+                    "Mon, 30 Nov 2026 08:24:26 GMT".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn dynamodb_answers_with_the_headers_of_its_http_response() {
+        let at = time::macros::datetime!(2024-01-05 09:03:07 UTC);
+        let headers = dynamodb_headers(br#"{"Item":{}}"#, at);
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "x-amzn-RequestId",
+                "x-amz-crc32",
+                "Content-Type",
+                "Content-Length",
+                "Date"
+            ]
+        );
+        assert_eq!(headers[2].1, "application/x-amz-json-1.0");
+        assert_eq!(headers[3].1, "11");
+        assert_eq!(headers[4].1, "Fri, 05 Jan 2024 09:03:07 GMT");
     }
 }

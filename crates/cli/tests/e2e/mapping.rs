@@ -158,7 +158,7 @@ Resources:
         BAD_REQUEST_BODY:
           StatusCode: 422
           ResponseTemplates:
-            application/json: '{{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\"}}'
+            application/json: '{{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\", \"detail\": \"$context.error.validationErrorString\"}}'
       Models:
         User: {{type: object, required: [name]}}
   UsersFunction:
@@ -219,9 +219,22 @@ Resources:
     assert!(!response
         .headers()
         .contains_key("access-control-allow-origin"));
+    // `validationErrorString` lists the violations, quotes escaped, in the words AWS answers
+    // with (recorded: `[object has missing required properties ([\"schedule\",\"team\"])]`).
     assert_eq!(
         response.text().unwrap(),
-        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY"}"#
+        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY", "detail": "[object has missing required properties ([\"name\"])]"}"#
+    );
+    let response = http
+        .post(server.url("/users"))
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"error": "Invalid request body", "type": "BAD_REQUEST_BODY", "detail": "[Unknown error parsing request body]"}"#
     );
 }
 
@@ -265,6 +278,9 @@ Resources:
                 responses:
                   default:
                     statusCode: 200
+                    responseParameters:
+                      method.response.header.cache-timestamp: integration.response.header.Date
+                      method.response.header.X-Length: integration.response.header.content-length
                     responseTemplates:
                       application/json: '{"text": "$input.path(''$.Item.text.S'')"}'
           /broken:
@@ -300,7 +316,25 @@ fn dynamodb_actions_run_against_the_store_handlers_use() {
     assert_eq!(response.text().unwrap(), r#"{"saved": "n1"}"#);
     let response = http.get(server.url("/notes/n1")).send().unwrap();
     assert_eq!(response.status(), 200);
+    // DynamoDB's own response headers map (its `Date`, as
+    // aws-samples/serverless-patterns apigw-cache-invalidation-eventbridge maps it).
+    let date = response.headers()["cache-timestamp"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        date.len() == 29 && date.ends_with(" GMT") && date.as_bytes()[3] == b',',
+        "{date}"
+    );
+    let length: usize = response.headers()["x-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(response.text().unwrap(), r#"{"text": "buy milk"}"#);
+    // The length of DynamoDB's own body, not of the mapped answer:
+    // {"Item":{"id":{"S":"n1"},"text":{"S":"buy milk"}}} in any attribute order.
+    assert_eq!(length, 50);
 
     // The same table an SDK reaches through the services endpoint.
     let item: Value = http
