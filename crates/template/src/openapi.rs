@@ -211,7 +211,7 @@ pub(crate) fn routes(
         };
         let validation = match &parameters {
             Some(parameters) => crate::request_validation::openapi(
-                document, node, &op_path, where_, parameters, resolver,
+                document, node, &op_path, where_, parameters, resolver, warnings,
             )?,
             None => None,
         };

@@ -111,7 +111,7 @@ fn read_list<'d>(
     let mut out = Vec::new();
     let mut incomplete = false;
     for (i, item) in items.iter().enumerate() {
-        let (node, path) = match resolve(document, where_, item, format!("{list_path}[{i}]")) {
+        let (node, path) = match follow_ref(document, where_, item, format!("{list_path}[{i}]")) {
             Ok(found) => found,
             Err(target) => {
                 // AWS: API Gateway reads references inside the document only, and reports a
@@ -142,10 +142,10 @@ fn read_list<'d>(
     Ok((out, incomplete))
 }
 
-/// The definition `node` stands for, following `$ref`s (`#/components/parameters/X`, with `~1`
-/// for `/` and `~0` for `~`) inside `document`, and its property path; the reference that does not
-/// resolve, on failure.
-fn resolve<'d>(
+/// The definition `node` (at `path`) stands for, following `$ref`s (`#/components/parameters/X`,
+/// with `~1` for `/` and `~0` for `~`) inside `document`, and its property path; the reference that
+/// does not resolve, on failure.
+pub(crate) fn follow_ref<'d>(
     document: &'d Node,
     where_: &str,
     mut node: &'d Node,

@@ -29,6 +29,7 @@ pub(crate) fn openapi(
     where_: &str,
     parameters: &Parameters<'_>,
     resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<RequestValidation>, TemplateError> {
     const VALIDATOR: &str = "x-amazon-apigateway-request-validator";
     const VALIDATORS: &str = "x-amazon-apigateway-request-validators";
@@ -87,8 +88,29 @@ pub(crate) fn openapi(
         }
     }
     if validator.body {
-        // OpenAPI 3: `requestBody.content.<type>.schema`; API Gateway validates JSON bodies.
-        if let Some(content) = operation.get("requestBody").and_then(|b| b.get("content")) {
+        // OpenAPI 3: `requestBody.content.<type>.schema`, the request body possibly a `$ref`
+        // (`#/components/requestBodies/X`); API Gateway validates JSON bodies.
+        let body = match operation.get("requestBody") {
+            Some(body) => match crate::openapi_parameters::follow_ref(
+                document,
+                where_,
+                body,
+                join_path(op_path, "requestBody"),
+            ) {
+                Ok(found) => Some(found),
+                Err(target) => {
+                    warnings.push(format!(
+                        "{op_path}.requestBody.$ref: {target:?} does not name a request body of this document; the body is not validated"
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some((content, content_path)) = body.and_then(|(body, path)| {
+            body.get("content")
+                .map(|content| (content, join_path(&path, "content")))
+        }) {
             let entries = content.entries().unwrap_or_default();
             let chosen = entries
                 .iter()
@@ -96,10 +118,7 @@ pub(crate) fn openapi(
                 .or_else(|| entries.first());
             if let Some((content_type, media)) = chosen {
                 if let Some(schema) = media.get("schema") {
-                    let path = join_path(
-                        &join_path(&join_path(op_path, "requestBody.content"), content_type),
-                        "schema",
-                    );
+                    let path = join_path(&join_path(&content_path, content_type), "schema");
                     validation.body_schema =
                         Some(schema_of(schema, &path, resolver, &definitions)?);
                     validation.body_content_type = content_type.to_ascii_lowercase();

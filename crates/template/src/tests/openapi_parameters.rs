@@ -1,7 +1,7 @@
 //! An OpenAPI operation's parameters are its own and its path item's (an operation's parameter of
 //! the same `name` and `in` overriding the path item's), each possibly a `$ref` into the document,
 //! and every reader sees the same ones: request validation (required parameters, a Swagger 2.0
-//! `body` parameter) and the cache key check.
+//! `body` parameter) and the cache key check. An OpenAPI 3 `requestBody` may be a `$ref` too.
 
 use super::{load, load_err};
 use crate::{Model, RequestValidation, Route};
@@ -207,5 +207,58 @@ components:
     assert!(
         error.contains("Invalid cache key parameter specified"),
         "{error}"
+    );
+}
+
+#[test]
+fn an_openapi_3_request_body_ref_is_the_body_model_and_one_naming_nothing_is_reported() {
+    let proxy = integration("");
+    let model = load(&template(&format!(
+        r#"openapi: 3.0.1
+x-amazon-apigateway-request-validators:
+  body: {{validateRequestBody: true, validateRequestParameters: false}}
+x-amazon-apigateway-request-validator: body
+paths:
+  /users:
+    post:
+      requestBody: {{$ref: '#/components/requestBodies/NewUser'}}
+      {proxy}
+    put:
+      requestBody: {{$ref: '#/components/requestBodies/Gone'}}
+      {proxy}
+components:
+  requestBodies:
+    NewUser:
+      required: true
+      content:
+        application/json:
+          schema: {{$ref: '#/components/schemas/User'}}
+  schemas:
+    User: {{type: object, required: [name], properties: {{name: {{type: string}}}}}}
+"#
+    )));
+    let user = serde_json::json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}});
+    let validation = route(&model, "POST", "/users").validation.clone().unwrap();
+    assert_eq!(
+        validation.body_schema,
+        Some(serde_json::json!({"allOf": [user], "definitions": {"User": user}}))
+    );
+    assert_eq!(validation.body_content_type, "application/json");
+    assert_eq!(
+        route(&model, "PUT", "/users")
+            .validation
+            .clone()
+            .unwrap()
+            .body_schema,
+        None
+    );
+    assert!(
+        model
+            .warnings
+            .iter()
+            .any(|w| w.contains("paths./users.put.requestBody.$ref")
+                && w.contains("#/components/requestBodies/Gone")),
+        "{:#?}",
+        model.warnings
     );
 }
