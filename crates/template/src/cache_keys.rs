@@ -90,59 +90,20 @@ impl Declared {
         })
     }
 
-    /// The `parameters` (`in: query|header|path`) of an OpenAPI operation and of its path item,
-    /// which API Gateway imports as the method's request parameters.
-    pub(crate) fn openapi(
-        document: &Node,
-        (path_item, item_path): (Option<&Node>, &str),
-        (operation, op_path): (&Node, &str),
-        resolver: &Resolver<'_>,
-    ) -> Result<Declared, TemplateError> {
-        let mut names = Vec::new();
-        let lists = [
-            (path_item.and_then(|item| item.get("parameters")), item_path),
-            (operation.get("parameters"), op_path),
-        ];
-        for (list, parent_path) in lists {
-            let Some(Kind::Seq(items)) = list.map(|l| &l.kind) else {
-                continue;
-            };
-            let list_path = join_path(parent_path, "parameters");
-            for (i, parameter) in items.iter().enumerate() {
-                let parameter = match parameter.get("$ref").and_then(Node::as_str) {
-                    Some(target) => match referenced_parameter(document, target) {
-                        Some(parameter) => parameter,
-                        None => {
-                            return Ok(Declared {
-                                names: None,
-                                place: "parameters",
-                            })
-                        }
-                    },
-                    None => parameter,
-                };
-                let item_path = format!("{list_path}[{i}]");
-                let text = |key: &str| -> Result<String, TemplateError> {
-                    Ok(match parameter.get(key) {
-                        Some(node) => resolver
-                            .eval_string(node, &join_path(&item_path, key))?
-                            .unwrap_or_default(),
-                        None => String::new(),
-                    })
-                };
-                let location = match text("in")?.as_str() {
-                    "query" => "querystring",
-                    "header" => "header",
-                    "path" => "path",
-                    _ => continue,
-                };
-                names.push(format!("method.request.{location}.{}", text("name")?));
-            }
-        }
-        Ok(Declared {
-            names: Some(names),
+    /// The method request parameters of an OpenAPI operation: its `parameters` and its path
+    /// item's, as [`crate::openapi_parameters::of_operation`] reads them.
+    pub(crate) fn openapi(parameters: &crate::openapi_parameters::Parameters<'_>) -> Declared {
+        Declared {
+            // A `$ref` Sluice could not follow may declare any name: nothing can be refused.
+            names: (!parameters.incomplete).then(|| {
+                parameters
+                    .list
+                    .iter()
+                    .filter_map(|p| p.method_request())
+                    .collect()
+            }),
             place: "parameters",
-        })
+        }
     }
 
     /// Whether `name` (a method request parameter) is one of the declared ones. A multi-value
@@ -161,15 +122,6 @@ impl Declared {
                     && declared.eq_ignore_ascii_case(&single))
         })
     }
-}
-
-/// The parameter a local `$ref` names (`#/parameters/X` in Swagger 2, `#/components/parameters/X`
-/// in OpenAPI 3).
-fn referenced_parameter<'d>(document: &'d Node, target: &str) -> Option<&'d Node> {
-    let pointer = target.strip_prefix("#/")?;
-    pointer.split('/').try_fold(document, |node, key| {
-        node.get(&key.replace("~1", "/").replace("~0", "~"))
-    })
 }
 
 /// The `RequestParameters` of a SAM `Api` event marked `Caching: true`, in template order (a

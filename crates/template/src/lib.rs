@@ -31,6 +31,7 @@ pub mod model;
 mod nested;
 mod non_proxy;
 mod openapi;
+mod openapi_parameters;
 mod options;
 mod parameter_mapping;
 mod parameters;

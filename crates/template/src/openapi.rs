@@ -195,30 +195,35 @@ pub(crate) fn routes(
             }
         };
         let kind = text("type")?.unwrap_or_default().to_ascii_lowercase();
-        let validation = if rest {
-            crate::request_validation::openapi(document, node, &op_path, where_, resolver)?
+        // A REST method's request parameters; HTTP APIs import none (their routes map
+        // parameters in the integration instead).
+        let parameters = if rest {
+            Some(crate::openapi_parameters::of_operation(
+                document,
+                where_,
+                path_key,
+                (node, &op_path),
+                resolver,
+                warnings,
+            )?)
         } else {
             None
         };
-        let cache_keys = integration.get("cacheKeyParameters").filter(|_| rest);
-        let cache_key_parameters = match cache_keys {
-            Some(cache_keys) => {
-                let item_path = format!("{where_}.paths.{path_key}");
-                let path_item = document.get("paths").and_then(|p| p.get(path_key));
-                let declared = crate::cache_keys::Declared::openapi(
-                    document,
-                    (path_item, &item_path),
-                    (node, &op_path),
-                    resolver,
-                )?;
-                crate::cache_keys::integration(
-                    cache_keys,
-                    &join_path(&integration_path, "cacheKeyParameters"),
-                    resolver,
-                    &declared,
-                )?
-            }
-            None => Vec::new(),
+        let validation = match &parameters {
+            Some(parameters) => crate::request_validation::openapi(
+                document, node, &op_path, where_, parameters, resolver, warnings,
+            )?,
+            None => None,
+        };
+        let cache_keys = integration.get("cacheKeyParameters");
+        let cache_key_parameters = match (cache_keys, &parameters) {
+            (Some(cache_keys), Some(parameters)) => crate::cache_keys::integration(
+                cache_keys,
+                &join_path(&integration_path, "cacheKeyParameters"),
+                resolver,
+                &crate::cache_keys::Declared::openapi(parameters),
+            )?,
+            _ => Vec::new(),
         };
         if rest && kind != "aws_proxy" {
             let integrated = crate::non_proxy::read(

@@ -10,6 +10,7 @@
 use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{RequestValidation, RestApi};
+use crate::openapi_parameters::Parameters;
 use crate::yaml_tree::{Kind, Node};
 
 /// What a validator checks.
@@ -19,13 +20,16 @@ struct Validator {
     parameters: bool,
 }
 
-/// The validation of one OpenAPI operation, if a validator applies to it.
+/// The validation of one OpenAPI operation, if a validator applies to it. `parameters` are the
+/// operation's ([`crate::openapi_parameters::of_operation`]: the path item's too, `$ref`s resolved).
 pub(crate) fn openapi(
     document: &Node,
     operation: &Node,
     op_path: &str,
     where_: &str,
+    parameters: &Parameters<'_>,
     resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
 ) -> Result<Option<RequestValidation>, TemplateError> {
     const VALIDATOR: &str = "x-amazon-apigateway-request-validator";
     const VALIDATORS: &str = "x-amazon-apigateway-request-validators";
@@ -59,60 +63,54 @@ pub(crate) fn openapi(
         )?,
     };
     let mut validation = RequestValidation::default();
-    let parameters = operation
-        .get("parameters")
-        .map(|p| (p, join_path(op_path, "parameters")));
     let definitions = definitions(document, where_, resolver)?;
-    if let Some((
-        Node {
-            kind: Kind::Seq(items),
-            ..
-        },
-        path,
-    )) = parameters
-    {
-        for (i, parameter) in items.iter().enumerate() {
-            let path = format!("{path}[{i}]");
-            let text = |key: &str| -> Result<String, TemplateError> {
-                Ok(match parameter.get(key) {
-                    Some(node) => resolver
-                        .eval_string(node, &join_path(&path, key))?
-                        .unwrap_or_default(),
-                    None => String::new(),
-                })
-            };
-            let location = text("in")?;
-            if location == "body" {
-                if validator.body {
-                    if let Some(schema) = parameter.get("schema") {
-                        validation.body_schema = Some(schema_of(
-                            schema,
-                            &join_path(&path, "schema"),
-                            resolver,
-                            &definitions,
-                        )?);
-                        validation.body_content_type = "application/json".into();
-                    }
+    for parameter in &parameters.list {
+        if parameter.location == "body" {
+            // Swagger 2.0: the body's schema is a `body` parameter's.
+            if validator.body {
+                if let Some(schema) = parameter.node.get("schema") {
+                    validation.body_schema = Some(schema_of(
+                        schema,
+                        &join_path(&parameter.path, "schema"),
+                        resolver,
+                        &definitions,
+                    )?);
+                    validation.body_content_type = "application/json".into();
                 }
-                continue;
             }
-            let required = flag(resolver, parameter, "required", &path)?;
-            let kind = match location.as_str() {
-                "query" => "querystring",
-                "header" => "header",
-                "path" => "path",
-                _ => continue,
-            };
-            if required && validator.parameters {
-                validation
-                    .required_parameters
-                    .push(format!("method.request.{kind}.{}", text("name")?));
-            }
+            continue;
+        }
+        let Some(name) = parameter.method_request() else {
+            continue;
+        };
+        if validator.parameters && flag(resolver, parameter.node, "required", &parameter.path)? {
+            validation.required_parameters.push(name);
         }
     }
     if validator.body {
-        // OpenAPI 3: `requestBody.content.<type>.schema`; API Gateway validates JSON bodies.
-        if let Some(content) = operation.get("requestBody").and_then(|b| b.get("content")) {
+        // OpenAPI 3: `requestBody.content.<type>.schema`, the request body possibly a `$ref`
+        // (`#/components/requestBodies/X`); API Gateway validates JSON bodies.
+        let body = match operation.get("requestBody") {
+            Some(body) => match crate::openapi_parameters::follow_ref(
+                document,
+                where_,
+                body,
+                join_path(op_path, "requestBody"),
+            ) {
+                Ok(found) => Some(found),
+                Err(target) => {
+                    warnings.push(format!(
+                        "{op_path}.requestBody.$ref: {target:?} does not name a request body of this document; the body is not validated"
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some((content, content_path)) = body.and_then(|(body, path)| {
+            body.get("content")
+                .map(|content| (content, join_path(&path, "content")))
+        }) {
             let entries = content.entries().unwrap_or_default();
             let chosen = entries
                 .iter()
@@ -120,10 +118,7 @@ pub(crate) fn openapi(
                 .or_else(|| entries.first());
             if let Some((content_type, media)) = chosen {
                 if let Some(schema) = media.get("schema") {
-                    let path = join_path(
-                        &join_path(&join_path(op_path, "requestBody.content"), content_type),
-                        "schema",
-                    );
+                    let path = join_path(&join_path(&content_path, content_type), "schema");
                     validation.body_schema =
                         Some(schema_of(schema, &path, resolver, &definitions)?);
                     validation.body_content_type = content_type.to_ascii_lowercase();

@@ -137,6 +137,59 @@ fn custom_integration_mock_unsupported_and_validation() {
     assert_eq!(invocations(&server, "GreetFunction"), 2);
 }
 
+/// A REST API whose required query parameter is declared on the path item, through a `$ref`.
+const PATH_ITEM_PARAMETERS: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: teams, version: '1'}
+        x-amazon-apigateway-request-validators:
+          params: {validateRequestBody: false, validateRequestParameters: true}
+        x-amazon-apigateway-request-validator: params
+        paths:
+          /members:
+            parameters:
+              - $ref: '#/components/parameters/Team'
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '{"statusCode": 200}'
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseTemplates:
+                      application/json: '{"team": "$input.params(''team'')"}'
+        components:
+          parameters:
+            Team: {name: team, in: query, required: true, schema: {type: string}}
+"#;
+
+#[test]
+fn a_required_parameter_declared_on_the_path_item_by_ref_is_enforced() {
+    let dir = sluice_testkit::fresh_dir("path-item-parameters");
+    std::fs::write(dir.join("template.yaml"), PATH_ITEM_PARAMETERS).unwrap();
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let http = client();
+    let response = http.get(server.url("/members")).send().unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "BadRequestException"
+    );
+    assert_eq!(
+        response.text().unwrap(),
+        r#"{"message":"Missing required request parameters: [team]"}"#
+    );
+    let response = http.get(server.url("/members?team=core")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().unwrap(), r#"{"team": "core"}"#);
+}
+
 #[test]
 fn customized_gateway_responses_set_status_headers_and_body() {
     let dir = sluice_testkit::fresh_dir("gateway-responses");

@@ -9,6 +9,7 @@ mod http_auth;
 mod intrinsics;
 mod mapping;
 mod openapi;
+mod openapi_parameters;
 mod parameters;
 mod qualifiers;
 mod resource_policy;
