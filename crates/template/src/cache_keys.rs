@@ -20,7 +20,8 @@ const LOCATIONS: &[&str] = &[
 /// `method.request.querystring.type`), which are the only valid cache keys.
 pub(crate) struct Declared {
     /// The declared names; `None` when the template declares them in a form Sluice does not
-    /// resolve (an OpenAPI `$ref` to another file, or to nothing in the document), so nothing can be checked against them.
+    /// resolve (an OpenAPI `$ref` to another file, or to nothing in the document), so nothing
+    /// can be checked against them.
     names: Option<Vec<String>>,
     /// Where the method declares its parameters, for the hint (`Properties.RequestParameters`).
     place: &'static str,
