@@ -118,7 +118,7 @@ impl Invoke for LambdaIntegration {
                 .lambda
                 .invoke_event(name, payload, self.options(function, None)?)
                 .map_err(|error| rejected(&error))?;
-            record_queued(name, &event, request_id);
+            record_unanswered(name, &event, request_id, request_slot::QUEUED);
             Ok(())
         })
     }
@@ -142,7 +142,12 @@ impl Invoke for LambdaIntegration {
                     buffered(invocation).map(FunctionAnswer::Buffered)
                 }
                 Ok(InvokeResponse::Streaming(stream)) => {
-                    record_stream(name, &event, &stream.request_id);
+                    record_unanswered(
+                        name,
+                        &event,
+                        stream.request_id.clone(),
+                        request_slot::INVOKED,
+                    );
                     Ok(FunctionAnswer::Streamed(relay(stream)))
                 }
                 Err(error) => Err(rejected(&error)),
@@ -167,13 +172,17 @@ fn record(name: &str, event: &Bytes, invocation: &Invocation) {
     });
 }
 
-/// Like [`record`] for an asynchronous invocation, recorded when Lambda queues it: what API
-/// Gateway knows then is the Invoke call's 202 and its request id (`$context.integration.
-/// requestId`), which the run's START/END/REPORT lines carry later.
-// AWS: the run is billed by Lambda on its own, after the answer; its GB-seconds and DynamoDB
-// units count toward the function (console, `sluice report`), as the Invoke API's `Event` runs
-// do, not toward the request's route.
-fn record_queued(name: &str, event: &Bytes, request_id: String) {
+/// Like [`record`] for an invocation whose answer is not known when the request's record is
+/// made: its body, outcome and cost stay empty.
+///
+/// - An asynchronous one (`status` [`request_slot::QUEUED`]) is recorded when Lambda queues it:
+///   what API Gateway knows then is the Invoke call's 202 and its request id (`$context.
+///   integration.requestId`), which the run's START/END/REPORT lines carry later. AWS bills the
+///   run on its own, after the answer: its GB-seconds and DynamoDB units count toward the
+///   function (console, `sluice report`), as the Invoke API's `Event` runs do, not the route.
+/// - A streamed one ([`request_slot::INVOKED`]) is recorded when its head goes out, before the
+///   handler is done, so its DynamoDB units stay outside any route too.
+fn record_unanswered(name: &str, event: &Bytes, request_id: String, status: u16) {
     request_slot::put(InvocationRecord {
         function: name.to_owned(),
         request_id,
@@ -184,26 +193,7 @@ fn record_queued(name: &str, event: &Bytes, request_id: String) {
         function_error: false,
         gb_seconds: 0.0,
         trace_id: String::new(),
-        integration_status: request_slot::QUEUED,
-    });
-}
-
-/// Like [`record`] for a streamed answer, recorded when its head goes out: its body, outcome and
-/// cost are not known yet, so they stay empty.
-fn record_stream(name: &str, event: &Bytes, request_id: &str) {
-    request_slot::put(InvocationRecord {
-        function: name.to_owned(),
-        request_id: request_id.to_owned(),
-        event: request_slot::kept(event),
-        event_size: event.len(),
-        response: Bytes::new(),
-        response_size: 0,
-        function_error: false,
-        gb_seconds: 0.0,
-        // AWS: a streamed answer's DynamoDB units are billed too; Sluice records the stream when
-        // its head goes out, before the handler is done, so they stay outside any route.
-        trace_id: String::new(),
-        integration_status: request_slot::INVOKED,
+        integration_status: status,
     });
 }
 
