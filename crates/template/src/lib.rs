@@ -1,6 +1,7 @@
 //! SAM template → [`Model`]: YAML with CloudFormation tags, intrinsics, parameters, conditions,
 //! `Globals`, and the serverless resources Sluice emulates.
 
+mod access_logs;
 mod auth;
 pub mod auth_model;
 mod auth_props;
@@ -62,7 +63,8 @@ pub use model::{
     GatewayResponse, HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse,
     InvokeMode, MapAction, MapTarget, Mapping, MappingValue, Model, ParameterMap, ParameterMapping,
     Passthrough, PayloadFormat, RequestValidation, ResponseMapping, RestApi, Route, Source,
-    StartingPosition, StreamMapping, Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
+    StageAccessLog, StartingPosition, StreamMapping, Table, ValuePart, DEFAULT_ROUTE,
+    DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

@@ -218,6 +218,14 @@ fn compile(
     // Last, so the properties Sluice reads keep their own errors; this catches the rest.
     crate::reference_check::check(&root, &resolver)?;
     crate::cors::guarded_preflights(&mut built.rest_apis, &mut auth);
+    let access_logs = crate::access_logs::build(
+        &root,
+        resource_entries,
+        &resolver,
+        &built.rest_apis,
+        &http.http_apis,
+        &mut warnings,
+    )?;
     let mut model = Model {
         template_path,
         functions: built.functions,
@@ -228,6 +236,7 @@ fn compile(
         stream_mappings,
         warnings,
         auth,
+        access_logs,
         outputs,
     };
     crate::integration_qualifier::settle(&mut model);

@@ -124,6 +124,9 @@ pub(crate) const QUIET_TYPES: &[&str] = &[
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
     "AWS::Lambda::Permission",
+    // Sluice's log store makes a group when it is first written to (a stage's access log, a
+    // function's `LoggingConfig`); the group's retention and encryption change nothing locally.
+    "AWS::Logs::LogGroup",
 ];
 
 /// Why a resource type cannot be right, with the closest known type when there is one.

@@ -107,6 +107,8 @@ impl<'t> Resolver<'t> {
             "FunctionName"
         } else if TABLE_TYPES.contains(&ty) {
             "TableName"
+        } else if ty == "AWS::Logs::LogGroup" {
+            "LogGroupName"
         } else {
             return Ok(logical_id.to_string());
         };
@@ -284,6 +286,12 @@ impl<'t> Resolver<'t> {
             "Arn" if ty == "AWS::IAM::Role" || (ty.is_empty() && id.ends_with("Role")) => {
                 format!("arn:{partition}:iam::{account}:role/{id}")
             }
+            // AWS (CloudFormation, AWS::Logs::LogGroup return values): "arn:aws:logs:us-west-1:
+            // 123456789012:log-group:/mystack-testgroup-12ABC1AB12A1:*".
+            "Arn" if ty == "AWS::Logs::LogGroup" => format!(
+                "arn:{partition}:logs:{region}:{account}:log-group:{}:*",
+                self.physical_name(id, at, path)?
+            ),
             "Arn" if ty == "AWS::S3::Bucket" => format!("arn:{partition}:s3:::{id}"),
             "Arn" if ty == "AWS::Cognito::UserPool" => aws.arn(
                 "cognito-idp",

@@ -52,6 +52,8 @@ pub struct Model {
     pub warnings: Vec<String>,
     /// Authorizers, user pools, API keys, usage plans and method settings.
     pub auth: crate::auth_model::AuthModel,
+    /// The APIs whose stage writes an access log (`AccessLogSetting(s)`), one entry per API.
+    pub access_logs: Vec<StageAccessLog>,
     /// `Outputs` values, evaluated for nested stacks only (their parent reads them); empty for
     /// the template Sluice was started with.
     pub outputs: BTreeMap<String, String>,
@@ -217,6 +219,17 @@ pub struct RestApi {
     /// The resource policy (`Policy`, `x-amazon-apigateway-policy`, SAM's `Auth.ResourcePolicy`
     /// and events' `Auth.ResourcePolicy`, merged as SAM merges them); `None`: no policy, open.
     pub resource_policy: Option<ResourcePolicy>,
+}
+
+/// A stage's access logging: one line per request, in `format`, to the log group `log_group`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageAccessLog {
+    /// The logical id of the API (REST or HTTP) whose served stage logs.
+    pub api: String,
+    /// The CloudWatch Logs group `DestinationArn` names.
+    pub log_group: String,
+    /// `Format`: the line, with `$context.*` variables to substitute (final newline dropped).
+    pub format: String,
 }
 
 /// One customized gateway response: what API Gateway answers for its own errors of a type.

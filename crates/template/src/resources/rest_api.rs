@@ -50,6 +50,8 @@ const QUIET_API_PROPERTIES: &[&str] = &[
     "ApiKeySourceType",
     "CacheClusterEnabled",
     "CacheClusterSize",
+    // Read by `access_logs`.
+    "AccessLogSetting",
 ];
 
 /// An `Api` event read from a function, waiting to be attached to its API.

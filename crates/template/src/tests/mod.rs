@@ -1,5 +1,6 @@
 //! Unit tests by topic, all through the public `load_str` so they pin behaviour, not internals.
 
+mod access_logs;
 mod auth;
 mod cache_keys;
 mod cloudformation;

@@ -55,13 +55,13 @@ fn api_requires_stage_name_and_warns_on_other_properties() {
         err.contains("Resources.A.Properties.StageName: StageName is required"),
         "{err}"
     );
-    let model = load("Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: s\n      AccessLogSetting: {}\n      TracingEnabled: true\n");
+    let model = load("Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: s\n      CanarySetting: {}\n      TracingEnabled: true\n");
     assert_eq!(
         model.warnings,
         vec![
             // `Auth` and `MethodSettings` are emulated now (see tests/auth.rs); two properties
             // that are not stand in for them.
-            "Resources.A.Properties.AccessLogSetting: not emulated yet (ignored)".to_string(),
+            "Resources.A.Properties.CanarySetting: not emulated yet (ignored)".to_string(),
             "Resources.A.Properties.TracingEnabled: not emulated yet (ignored)".to_string()
         ]
     );
