@@ -34,6 +34,20 @@ pub struct AccessRecord {
     /// Why the gateway refused the request before its integration, when that refusal is one API
     /// Gateway does not bill (the cost report leaves these requests out).
     pub rejected: Option<Rejection>,
+    /// The line the matched API's stage access log (`AccessLogSetting(s)`) writes for this
+    /// request; `None` when its stage logs nothing.
+    pub stage_log: Option<StageLogLine>,
+}
+
+/// One line of a stage's access log, for the CloudWatch Logs group its `DestinationArn` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageLogLine {
+    /// The log group.
+    pub group: Arc<str>,
+    /// The stream within the group: one per API stage, stable across restarts.
+    pub stream: Arc<str>,
+    /// The stage's `Format`, its `$context` variables substituted.
+    pub message: String,
 }
 
 /// A refusal API Gateway does not charge for: "Calling methods with the authorization type of

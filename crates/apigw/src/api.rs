@@ -32,6 +32,8 @@ pub(crate) struct Api {
     /// A REST API's resource policy, evaluated for every request (HTTP APIs and Function URLs
     /// have none).
     pub resource_policy: Option<sluice_template::ResourcePolicy>,
+    /// The stage's access log (`AccessLogSetting(s)`), if it keeps one.
+    pub access_log: Option<std::sync::Arc<crate::stage_access_log::StageLog>>,
 }
 
 /// One API's deployed stage, as the event describes it.
@@ -68,6 +70,7 @@ impl Api {
             streams: false,
             gateway_responses: api.gateway_responses.clone(),
             resource_policy: api.resource_policy.clone(),
+            access_log: None,
         }
     }
 
@@ -88,6 +91,7 @@ impl Api {
             streams: false,
             gateway_responses: Vec::new(),
             resource_policy: None,
+            access_log: None,
         }
     }
 
@@ -109,6 +113,7 @@ impl Api {
             streams: url.invoke_mode == InvokeMode::ResponseStream,
             gateway_responses: Vec::new(),
             resource_policy: None,
+            access_log: None,
         }
     }
 }

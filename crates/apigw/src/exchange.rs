@@ -82,6 +82,22 @@ pub(crate) struct Exchange {
     pub response_cache_hit: Option<bool>,
     /// The access key id and profile of a verified SigV4 signature (`AWS_IAM` routes).
     pub iam_caller: Option<(String, String)>,
+    /// What the integration phase did, once it ran (a stage's access log reports it).
+    pub integration: Option<IntegrationFacts>,
+    /// The gateway error answered, if any: its response type and default body (a stage's access
+    /// log reports it).
+    pub error: Option<(&'static str, std::borrow::Cow<'static, str>)>,
+}
+
+/// What the integration phase did, for `$context.integration*` in a stage's access log.
+#[derive(Debug, Clone)]
+pub(crate) struct IntegrationFacts {
+    /// How long the integration took, from its start to its answer or failure.
+    pub latency: std::time::Duration,
+    /// Whether the backend answered (a function error included: Lambda's Invoke answered 200).
+    pub invoked: bool,
+    /// The function's error, when it failed.
+    pub error: Option<String>,
 }
 
 impl Exchange {
@@ -133,6 +149,8 @@ impl Exchange {
             cache: None,
             response_cache_hit: None,
             iam_caller: None,
+            integration: None,
+            error: None,
         }
     }
 

@@ -174,6 +174,7 @@ fn api(dialect: Dialect, binary_media_types: &[String]) -> Api {
         streams: false,
         gateway_responses: Vec::new(),
         resource_policy: None,
+        access_log: None,
     }
 }
 

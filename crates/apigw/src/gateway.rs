@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
-use sluice_template::{FunctionUrl, HttpApi, HttpIntegration, Integration, PayloadFormat, RestApi};
+use sluice_template::{
+    FunctionUrl, HttpApi, HttpIntegration, Integration, PayloadFormat, RestApi, StageAccessLog,
+};
 
 use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
 use crate::api::Api;
@@ -26,7 +28,7 @@ use crate::auth::Check;
 use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, IntegrationFacts};
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{CallService, FunctionAnswer, Invoke, InvokeError};
@@ -34,6 +36,7 @@ use crate::mapped_integration::{self, Backend};
 use crate::options::GatewayOptions;
 use crate::response_body::ResponseBody;
 use crate::route_table::{RouteError, RouteMatch, RouteSpec, RouteTable};
+use crate::stage_access_log::{Outcome as StageOutcome, StageLog};
 use crate::streamed_response::{self, StreamedHead};
 
 /// Every front door of a template the gateway serves.
@@ -138,6 +141,26 @@ impl Gateway {
         self
     }
 
+    /// Gives the stages of `logs`' APIs their access logs (`AccessLogSetting(s)`): each request
+    /// to one gets its line in the [`AccessRecord`].
+    pub fn with_stage_access_logs(mut self, logs: &[StageAccessLog]) -> Gateway {
+        for setting in logs {
+            let served = self
+                .apis
+                .iter_mut()
+                .filter(|api| api.logical_id == setting.api && api.dialect != Dialect::FunctionUrl);
+            for api in served {
+                api.access_log = Some(Arc::new(StageLog::new(
+                    &setting.log_group,
+                    &setting.format,
+                    &api.stage.api_id,
+                    &api.stage.stage,
+                )));
+            }
+        }
+        self
+    }
+
     /// Sends one [`AccessRecord`] per request to `log`.
     pub fn with_access_log(mut self, log: Arc<dyn AccessLog>) -> Gateway {
         self.access_log = Some(log);
@@ -158,8 +181,8 @@ impl Gateway {
             None => self.request_side(&mut ex, body).await,
         };
         let rejected = outcome.as_ref().err().and_then(GatewayError::rejection);
-        let response = self.response_side(&ex, outcome);
-        self.log_access(&ex, response.status(), rejected, started);
+        let response = self.response_side(&mut ex, outcome);
+        self.log_access(&ex, &response, rejected, started);
         response
     }
 
@@ -213,7 +236,20 @@ impl Gateway {
         }
         self.validate(ex)?;
         self.map_request_parameters(ex)?;
-        self.integrate(ex).await
+        let integrating = Instant::now();
+        let reply = self.integrate(ex).await;
+        ex.integration = Some(IntegrationFacts {
+            latency: integrating.elapsed(),
+            invoked: matches!(reply, Ok(_) | Err(GatewayError::FunctionFailed(_))),
+            // Copied only for a stage that logs it: no cost for APIs without access logging.
+            error: match &reply {
+                Err(GatewayError::FunctionFailed(error)) if self.stage_log(ex).is_some() => {
+                    Some(error.clone())
+                }
+                _ => None,
+            },
+        });
+        reply
     }
 
     /// Phase map request parameters: an HTTP API integration's `RequestParameters` rewrite the
@@ -248,7 +284,7 @@ impl Gateway {
     /// function writes it.
     fn response_side(
         &self,
-        ex: &Exchange,
+        ex: &mut Exchange,
         outcome: Result<Reply, GatewayError>,
     ) -> Response<ResponseBody> {
         let mapped = outcome.and_then(|reply| match reply {
@@ -282,6 +318,9 @@ impl Gateway {
             Ok(mapped) => mapped,
             Err(error) => {
                 log_failure(ex, &error);
+                if self.stage_log(ex).is_some() {
+                    ex.error = Some((error.response_type(), error.body(ex.dialect)));
+                }
                 (self.error_response(ex, error), None)
             }
         };
@@ -593,17 +632,41 @@ impl Gateway {
         ))
     }
 
-    /// Phase access log: one record per request.
+    /// The API a request belongs to and its stage's access log, if that stage keeps one: the
+    /// route's API, or, when no route matched, the only API of the request's kind (AWS logs a
+    /// request that matches no route on the API it was sent to).
+    fn stage_log(&self, ex: &Exchange) -> Option<(&Api, &StageLog)> {
+        let api = match &ex.route {
+            Some(route) => self.apis.get(route.entry.api)?,
+            None => {
+                let mut same = self.apis.iter().filter(|a| a.dialect == ex.dialect);
+                same.next().filter(|_| same.next().is_none())?
+            }
+        };
+        Some((api, api.access_log.as_deref()?))
+    }
+
+    /// Phase access log: one record per request, and its line in the stage's access log.
     fn log_access(
         &self,
         ex: &Exchange,
-        status: http::StatusCode,
+        response: &Response<ResponseBody>,
         rejected: Option<crate::Rejection>,
         started: Instant,
     ) {
         let Some(log) = &self.access_log else {
             return;
         };
+        let status = response.status();
+        let stage_log = self.stage_log(ex).map(|(api, stage_log)| {
+            let outcome = StageOutcome {
+                status: status.as_u16(),
+                response_length: hyper::body::Body::size_hint(response.body()).exact(),
+                latency: started.elapsed(),
+                error: ex.error.as_ref().map(|(ty, body)| (*ty, body.as_ref())),
+            };
+            stage_log.line(ex, api, &self.options.aws, &outcome)
+        });
         let path = match &ex.query {
             Some(query) => format!("{}?{query}", ex.raw_path),
             None => ex.raw_path.clone(),
@@ -620,6 +683,7 @@ impl Gateway {
             response_cache_hit: ex.response_cache_hit,
             throttled_by: ex.throttled_by.clone(),
             rejected,
+            stage_log,
             route: ex.route.as_ref().map(|route| {
                 let entry = &route.entry;
                 let record = entry.record.get_or_init(|| RouteRecord {

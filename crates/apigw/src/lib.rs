@@ -38,10 +38,11 @@ mod response_body;
 mod response_mapping;
 mod response_parts;
 mod route_table;
+mod stage_access_log;
 mod streamed_response;
 pub mod tls;
 
-pub use access_log::{AccessLog, AccessRecord, Rejection, RouteRecord};
+pub use access_log::{AccessLog, AccessRecord, Rejection, RouteRecord, StageLogLine};
 pub use api::function_url_id;
 pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;

@@ -117,6 +117,24 @@ fn full_bytes(mut body: Full<Bytes>) -> Bytes {
     }
 }
 
+/// `$context.name` of an HTTP API request, as its parameter mappings read it (a stage's access
+/// log reads the same variables).
+pub(crate) fn context_variable(
+    ex: &Exchange,
+    route: &RouteMatch,
+    api: &Api,
+    name: &str,
+) -> Option<String> {
+    Sources {
+        ex,
+        route,
+        api,
+        request_body: std::cell::OnceCell::new(),
+        answer: None,
+    }
+    .context(name)
+}
+
 /// What values are read from.
 struct Sources<'a> {
     ex: &'a Exchange,

@@ -359,9 +359,11 @@ impl Generation {
                 ..GatewayOptions::default()
             },
         )?
+        .with_stage_access_logs(&model.access_logs)
         .with_access_log(Arc::new(ObservedAccessLog {
             terminal: shared.log.clone(),
             traffic: shared.traffic.clone(),
+            logs: shared.logs.clone(),
         }))
         .with_guards(Arc::new(guards))
         .with_services(Arc::new(service_adapter::DynamoDbService {

@@ -7,6 +7,7 @@ mod events;
 mod golden;
 mod resource_policy;
 mod responses;
+mod stage_access_log;
 #[path = "../support/mod.rs"]
 mod support;
 

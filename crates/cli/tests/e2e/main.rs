@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `sluice` binary on port 0, driven by real HTTP clients and real
 //! Lambda runtime clients. One test binary, modules by topic (saves link time).
 
+mod access_logs;
 mod async_invoke;
 mod auth;
 mod auth_lambda;

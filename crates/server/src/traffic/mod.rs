@@ -253,11 +253,17 @@ pub(crate) struct ObservedAccessLog {
     pub terminal: Arc<TerminalLog>,
     /// Where the request is counted.
     pub traffic: Arc<Traffic>,
+    /// Where a stage's access log lines go (`AccessLogSetting(s)`), as CloudWatch Logs events.
+    pub logs: Arc<crate::logs::LogStore>,
 }
 
 impl AccessLog for ObservedAccessLog {
     fn record(&self, record: &AccessRecord) {
         self.terminal.record(record);
+        if let Some(line) = &record.stage_log {
+            self.logs
+                .append_shared(line.group.clone(), line.stream.clone(), &line.message);
+        }
         self.traffic.request_with(record, request_slot::take());
     }
 }
