@@ -124,8 +124,8 @@ pub(crate) const QUIET_TYPES: &[&str] = &[
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
     "AWS::Lambda::Permission",
-    // Sluice's log store makes a group when it is first written to (a stage's access log, a
-    // function's `LoggingConfig`); the group's retention and encryption change nothing locally.
+    // Sluice's log store makes a group when it is first written to (a stage's access log names
+    // one); the group's retention and encryption change nothing locally.
     "AWS::Logs::LogGroup",
 ];
 
