@@ -113,3 +113,67 @@ async fn a_stage_without_access_logging_and_an_ambiguous_unrouted_request_write_
     assert!(lines[0].is_some(), "the logging API's request is logged");
     assert_eq!(lines[1..], [None, None]);
 }
+
+#[tokio::test]
+async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
+    let api = sluice_template::HttpApi {
+        logical_id: "Api".into(),
+        stage_name: "$default".into(),
+        stage_variables: BTreeMap::new(),
+        cors: None,
+        routes: vec![sluice_template::HttpRoute {
+            method: "GET".into(),
+            path: "/items/{id}".into(),
+            function: "GetItem".into(),
+            integration: Default::default(),
+            event_name: "GetItemEvent".into(),
+            payload_format: sluice_template::PayloadFormat::V2,
+            timeout_ms: 30_000,
+            parameter_mapping: Default::default(),
+            qualifier: None,
+        }],
+    };
+    let log = Arc::new(RecordedAccess::default());
+    let apis = [api];
+    let gateway = Gateway::serving(
+        sluice_apigw::Apis {
+            http: &apis,
+            ..Default::default()
+        },
+        FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 201, "body": "ok"}"#)),
+        GatewayOptions::default(),
+    )
+    .expect("valid routes")
+    .with_stage_access_logs(&[logged(
+        "$context.requestId $context.routeKey $context.status $context.integration.status $context.integrationStatus $context.stage [$context.error.message] $context.resourcePath",
+    )])
+    .with_access_log(log.clone());
+    let found = gateway.handle(get("/items/7"), remote()).await;
+    let id = found.headers()["apigw-requestid"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    gateway.handle(get("/nothing"), remote()).await;
+    let records = log.0.lock().expect("not poisoned").clone();
+    let messages: Vec<&str> = records
+        .iter()
+        .map(|r| {
+            r.stage_log
+                .as_ref()
+                .expect("the stage logs")
+                .message
+                .as_str()
+        })
+        .collect();
+    // AWS: an HTTP API's `integration.status` is the function's, `integrationStatus` Lambda's;
+    // `resourcePath` is a REST API variable.
+    assert_eq!(
+        messages[0],
+        format!("{id} GET /items/{{id}} 201 201 200 $default [-] -")
+    );
+    let unrouted: Vec<&str> = messages[1].split(' ').collect();
+    assert_eq!(
+        unrouted[1..],
+        ["-", "404", "-", "-", "$default", "[Not", "Found]", "-"]
+    );
+}
