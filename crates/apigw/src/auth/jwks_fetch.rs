@@ -238,6 +238,10 @@ async fn through_proxy(
     uri: &http::Uri,
 ) -> Result<tokio::net::TcpStream, Box<dyn std::error::Error + Send + Sync>> {
     use tower_service::Service as _;
+    if proxy.uri().scheme_str() != Some("http") {
+        // As for `--dynamodb-endpoint`: a CONNECT is spoken to an `http://` proxy only.
+        return Err("only http:// proxies are spoken (not SOCKS nor https://)".into());
+    }
     let mut tunnel = Tunnel::new(proxy.uri().clone(), HttpConnector::new());
     if let Some(auth) = proxy.basic_auth() {
         tunnel = tunnel.with_auth(auth.clone());
@@ -258,6 +262,22 @@ fn redacted(uri: &http::Uri) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_socks_or_https_proxy_is_refused_with_a_reason() {
+        let uri: http::Uri = "https://issuer.example/.well-known/jwks.json"
+            .parse()
+            .unwrap();
+        for proxy in ["socks5://127.0.0.1:1080", "https://127.0.0.1:3128"] {
+            let matcher = Matcher::builder().https(proxy).build();
+            let intercept = matcher.intercept(&uri).expect("the proxy applies");
+            let err = through_proxy(&intercept, &uri).await.expect_err(proxy);
+            assert!(
+                err.to_string().contains("only http:// proxies"),
+                "{proxy}: {err}"
+            );
+        }
+    }
 
     #[tokio::test]
     async fn only_https_urls_are_fetched() {
