@@ -29,6 +29,7 @@ mod json_path;
 mod mapped_integration;
 mod mapping_template;
 mod options;
+pub mod outbound_proxy;
 mod parameter_mapping;
 mod proxy;
 mod request_event;

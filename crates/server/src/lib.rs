@@ -23,7 +23,6 @@ mod invoke_adapter;
 mod limits_redis;
 pub mod logs;
 mod node_host;
-mod outbound_proxy;
 mod python_host;
 mod remote_dynamodb;
 mod runtime_notes;

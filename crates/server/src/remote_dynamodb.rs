@@ -6,7 +6,7 @@
 //! own endpoints). `http://` and `https://` (over the TLS configuration JWT issuers' keys are
 //! fetched with: the host's roots, or `SSL_CERT_FILE`'s); both keep pooled connections. Both go
 //! through the proxy the environment names for them, as the AWS CLI's do (see
-//! [`crate::outbound_proxy`]).
+//! [`sluice_apigw::outbound_proxy`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +25,8 @@ use sluice_lambda::stream_poller::{
     Checkpoint, ShardCheckpoint, SourceFuture, StreamApi, StreamSource, StreamSourceError,
 };
 
-use crate::outbound_proxy::{self, ProxyConnector};
 use crate::stream_mappings::{decode_reply, EmbeddedStreams};
+use sluice_apigw::outbound_proxy::{self, ProxyConnector};
 
 /// DynamoDB's and DynamoDB Streams' `X-Amz-Target` prefixes.
 const DYNAMODB: &str = "DynamoDB_20120810.";

@@ -9,17 +9,17 @@
 //! host, read as curl reads them: a developer's machine on a corporate network reaches an
 //! issuer only that way.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
-use hyper_util::client::legacy::connect::proxy::Tunnel;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::proxy::matcher::{Intercept, Matcher};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
 use super::jwt::{Jwks, JwksError};
+use crate::outbound_proxy::{self, ProxyConnector};
 
 /// Longest a whole fetch (connect, handshake, request, body) may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -182,17 +182,9 @@ async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
-    let port = uri.port_u16().unwrap_or(443);
-    let server_name = rustls::pki_types::ServerName::try_from(bare_host.clone())
-        .map_err(|e| failed(e.to_string()))?;
-    let tcp = match Matcher::from_env().intercept(&uri) {
-        Some(proxy) => through_proxy(&proxy, &uri)
-            .await
-            .map_err(|e| failed(format!("through the proxy {}: {e}", redacted(proxy.uri()))))?,
-        None => tokio::net::TcpStream::connect((bare_host.as_str(), port))
-            .await
-            .map_err(|e| failed(e.to_string()))?,
-    };
+    let server_name =
+        rustls::pki_types::ServerName::try_from(bare_host).map_err(|e| failed(e.to_string()))?;
+    let tcp = connect(Matcher::from_env(), &uri).await.map_err(failed)?;
     let tls = tokio_rustls::TlsConnector::from(crate::tls::client_config()?)
         .connect(server_name, tcp)
         .await
@@ -231,32 +223,28 @@ async fn get_unbounded(url: &str) -> Result<Bytes, JwksFetchError> {
     result
 }
 
-/// A TCP connection to `uri`'s host tunnelled through `proxy` (HTTP `CONNECT`, with the
-/// proxy URL's credentials as `Proxy-Authorization`).
-async fn through_proxy(
-    proxy: &Intercept,
-    uri: &http::Uri,
-) -> Result<tokio::net::TcpStream, Box<dyn std::error::Error + Send + Sync>> {
+/// A TCP connection to `uri`'s host: direct, or tunnelled through the proxy `proxies` name for
+/// it (the same connector `--dynamodb-endpoint` uses), which must be an `http://` proxy.
+async fn connect(proxies: Matcher, uri: &http::Uri) -> Result<tokio::net::TcpStream, String> {
     use tower_service::Service as _;
-    if proxy.uri().scheme_str() != Some("http") {
-        // As for `--dynamodb-endpoint`: a CONNECT is spoken to an `http://` proxy only.
-        return Err("only http:// proxies are spoken (not SOCKS nor https://)".into());
+    let proxy = proxies.intercept(uri);
+    let through = |e: &dyn std::fmt::Display| match &proxy {
+        Some(proxy) => format!("through the proxy {}: {e}", outbound_proxy::describe(proxy)),
+        None => e.to_string(),
+    };
+    if proxy
+        .as_ref()
+        .is_some_and(|proxy| !outbound_proxy::is_supported(proxy))
+    {
+        return Err(through(
+            &"only http:// proxies are spoken (not SOCKS nor https://)",
+        ));
     }
-    let mut tunnel = Tunnel::new(proxy.uri().clone(), HttpConnector::new());
-    if let Some(auth) = proxy.basic_auth() {
-        tunnel = tunnel.with_auth(auth.clone());
-    }
-    let io = tunnel.call(uri.clone()).await?;
-    Ok(io.into_inner())
-}
-
-/// A proxy URL for messages, without the credentials it may carry.
-fn redacted(uri: &http::Uri) -> String {
-    match (uri.scheme_str(), uri.host(), uri.port_u16()) {
-        (Some(scheme), Some(host), Some(port)) => format!("{scheme}://{host}:{port}"),
-        (Some(scheme), Some(host), None) => format!("{scheme}://{host}"),
-        _ => "(unreadable URL)".to_owned(),
-    }
+    let stream = ProxyConnector::new(Arc::new(proxies))
+        .call(uri.clone())
+        .await
+        .map_err(|e| through(&e))?;
+    Ok(stream.into_tcp())
 }
 
 #[cfg(test)]
@@ -270,12 +258,8 @@ mod tests {
             .unwrap();
         for proxy in ["socks5://127.0.0.1:1080", "https://127.0.0.1:3128"] {
             let matcher = Matcher::builder().https(proxy).build();
-            let intercept = matcher.intercept(&uri).expect("the proxy applies");
-            let err = through_proxy(&intercept, &uri).await.expect_err(proxy);
-            assert!(
-                err.to_string().contains("only http:// proxies"),
-                "{proxy}: {err}"
-            );
+            let err = connect(matcher, &uri).await.expect_err(proxy);
+            assert!(err.contains("only http:// proxies"), "{proxy}: {err}");
         }
     }
 

@@ -1,5 +1,5 @@
-//! Outbound connections that go through the proxy the environment names, read as curl and the
-//! AWS CLI read it (`HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY`, `NO_PROXY`, lower-case forms):
+//! Outbound connections (JWT issuers' keys, `--dynamodb-endpoint`) that go through the proxy
+//! the environment names, read as curl and the AWS CLI read it (`HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY`, `NO_PROXY`, lower-case forms):
 //! `https://` destinations are tunnelled with `CONNECT`; `http://` ones are sent to the proxy
 //! whole, in absolute form, as the AWS SDKs send them. hyper-util's matcher and tunnel do the
 //! work; this connector only picks between them per destination, so the pooled client above it
@@ -23,7 +23,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A TCP connector that honours the environment's proxy for each destination.
 #[derive(Clone)]
-pub(crate) struct ProxyConnector {
+pub struct ProxyConnector {
     /// Which destinations go through which proxy.
     proxies: Arc<Matcher>,
     /// Opens the TCP connections (to the destination, or to the proxy).
@@ -70,22 +70,29 @@ impl Service<Uri> for ProxyConnector {
 }
 
 /// `proxy`'s URL for messages (the matcher keeps its credentials apart, never in the URL).
-pub(crate) fn describe(proxy: &Intercept) -> String {
+pub fn describe(proxy: &Intercept) -> String {
     proxy.uri().to_string().trim_end_matches('/').to_owned()
 }
 
 /// Whether Sluice can speak to `proxy`: an `http://` proxy (HTTP `CONNECT` or absolute-form
 /// requests). SOCKS and TLS-to-the-proxy are not spoken.
-pub(crate) fn is_supported(proxy: &Intercept) -> bool {
+pub fn is_supported(proxy: &Intercept) -> bool {
     proxy.uri().scheme() == Some(&Scheme::HTTP)
 }
 
 /// A connection to the destination, direct or through the proxy.
-pub(crate) struct ProxiedStream {
+pub struct ProxiedStream {
     io: TokioIo<TcpStream>,
     /// Requests on it name their whole URL (`POST http://host/ HTTP/1.1`): it leads to an HTTP
     /// proxy, not to the destination or a tunnel.
     absolute_form: bool,
+}
+
+impl ProxiedStream {
+    /// The TCP connection, for a caller that layers TLS over it itself.
+    pub fn into_tcp(self) -> TcpStream {
+        self.io.into_inner()
+    }
 }
 
 impl Connection for ProxiedStream {
