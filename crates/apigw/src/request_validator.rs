@@ -15,6 +15,7 @@ use sluice_template::RequestValidation;
 
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
+use crate::request_values::{Location, MethodRequest, Parameter};
 use crate::route_table::RouteMatch;
 
 /// A compiled request validator.
@@ -52,22 +53,24 @@ impl RequestValidator {
 
     /// Checks the request; the error is the 400 API Gateway answers.
     pub fn check(&self, ex: &Exchange, route: &RouteMatch) -> Result<(), GatewayError> {
+        let request = MethodRequest::new(&ex.headers, ex.query.as_deref(), &route.path_parameters);
         let missing: Vec<String> = self
             .required
             .iter()
             .filter_map(|key| {
-                let rest = key.strip_prefix("method.request.")?;
-                let (location, name) = rest.split_once('.')?;
-                let present = match location {
-                    "querystring" => query_value(ex, name).is_some_and(|v| !v.trim().is_empty()),
-                    "header" => ex.header(name).is_some_and(|v| !v.trim().is_empty()),
-                    "path" => route
-                        .path_parameters
-                        .iter()
-                        .any(|(k, v)| k == name && !v.is_empty()),
-                    _ => true,
+                let parameter = Parameter::parse(key)?;
+                let present = match parameter.location {
+                    // Presence only: the header as the client sent it.
+                    Location::Header => ex
+                        .header(parameter.name)
+                        .is_some_and(|v| !v.trim().is_empty()),
+                    Location::QueryString => request
+                        .value(parameter)
+                        .is_some_and(|v| !v.trim().is_empty()),
+                    Location::Path => request.value(parameter).is_some_and(|v| !v.is_empty()),
+                    Location::MultiValueHeader | Location::MultiValueQueryString => true,
                 };
-                (!present).then(|| name.to_owned())
+                (!present).then(|| parameter.name.to_owned())
             })
             .collect();
         if !missing.is_empty() {
@@ -206,15 +209,6 @@ fn type_name(value: &Value) -> &'static str {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     }
-}
-
-/// The last value of a query parameter, decoded.
-fn query_value(ex: &Exchange, name: &str) -> Option<String> {
-    let query = ex.query.as_deref()?;
-    crate::request_event::parse_query(query)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, values)| values.last().cloned())
 }
 
 /// `application/json; charset=utf-8` → `application/json`.
