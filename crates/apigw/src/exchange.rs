@@ -223,15 +223,19 @@ fn hex(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// FNV-1a (64-bit): stable across runs and Rust releases (std's hasher is not), for the ids
+/// Sluice derives from names.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// A stable lower-case alphanumeric id of `len` characters derived from `seed` (FNV-1a), so the
 /// same template gives the same `apiId` / `resourceId` on every start, as a deployed API would.
 pub(crate) fn stable_id(seed: &str, len: usize) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in seed.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let mut hash = fnv1a(seed.as_bytes());
     let mut out = String::with_capacity(len);
     for _ in 0..len {
         out.push(char::from(ALPHABET[(hash % 36) as usize]));

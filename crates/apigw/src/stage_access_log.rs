@@ -89,11 +89,7 @@ impl StageLog {
 /// Sluice keeps one per stage, derived from the API and stage, so it stays the same across
 /// restarts and readers (`GetLogEvents`, `sluice logs`) keep finding it.
 fn stream_name(api_id: &str, stage: &str) -> String {
-    let fnv = |seed: &str| {
-        seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
+    let fnv = |seed: &str| crate::exchange::fnv1a(seed.as_bytes());
     let seed = format!("access {api_id} {stage}");
     format!("{:016x}{:016x}", fnv(&seed), fnv(&format!("{seed} #2")))
 }

@@ -108,7 +108,7 @@ impl LocalIssuer {
         let n = b64(&key.n().to_bytes_be());
         let e = b64(&key.e().to_bytes_be());
         // A stable id for this key: a hash of its modulus, so a new key gets a new kid.
-        let kid = format!("{:016x}", fnv(n.as_bytes()));
+        let kid = format!("{:016x}", crate::exchange::fnv1a(n.as_bytes()));
         let jwks = json!({"keys": [{
             "alg": "RS256", "e": e, "kid": kid, "kty": "RSA", "n": n, "use": "sig"
         }]});
@@ -188,8 +188,8 @@ impl TokenRequest {
     /// The claims Cognito puts in an id token (no scopes) or an access token (scopes).
     pub fn claims(&self, issuer: &str) -> Map<String, Value> {
         let sub = self.sub.clone().unwrap_or_else(|| {
-            let h = fnv(self.username.as_bytes());
-            let g = fnv(format!("sub {}", self.username).as_bytes());
+            let h = crate::exchange::fnv1a(self.username.as_bytes());
+            let g = crate::exchange::fnv1a(format!("sub {}", self.username).as_bytes());
             format!(
                 "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
                 h >> 32,
@@ -245,14 +245,4 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     file.write_all(bytes)
-}
-
-/// FNV-1a, for stable ids.
-fn fnv(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
