@@ -1,11 +1,13 @@
-//! A stage's access logging: `AccessLogSetting` (`AWS::Serverless::Api`, `AWS::ApiGateway::Stage`)
-//! and `AccessLogSettings` (`AWS::Serverless::HttpApi`, `AWS::ApiGatewayV2::Stage`), read into the
-//! log group each request's line goes to and the line's `Format`.
+//! A stage's access logging: `AccessLogSetting` (`AWS::Serverless::Api`, `AWS::ApiGateway::Stage`,
+//! a `Deployment`'s `StageDescription`) and `AccessLogSettings` (`AWS::Serverless::HttpApi`,
+//! `AWS::ApiGatewayV2::Stage`), read into the log group each request's line goes to and the
+//! line's `Format`.
 
 use crate::error::TemplateError;
 use crate::globals;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{HttpApi, RestApi, StageAccessLog};
+use crate::served_stage;
 use crate::yaml_tree::Node;
 
 /// The access logging of every served API's stage that has it, in API order.
@@ -30,22 +32,10 @@ pub(crate) fn build(
         .map(|api| (api.logical_id.as_str(), true))
         .chain(http_apis.iter().map(|api| (api.logical_id.as_str(), false)));
     for (id, rest) in kinds {
-        let (sam_type, key, stage_type, api_key, section) = if rest {
-            (
-                "AWS::Serverless::Api",
-                "AccessLogSetting",
-                "AWS::ApiGateway::Stage",
-                "RestApiId",
-                "Api",
-            )
+        let (sam_type, key, section) = if rest {
+            ("AWS::Serverless::Api", "AccessLogSetting", "Api")
         } else {
-            (
-                "AWS::Serverless::HttpApi",
-                "AccessLogSettings",
-                "AWS::ApiGatewayV2::Stage",
-                "ApiId",
-                "HttpApi",
-            )
+            ("AWS::Serverless::HttpApi", "AccessLogSettings", "HttpApi")
         };
         let found = match resource(id) {
             // The implicit API: only `Globals` can set it.
@@ -57,8 +47,17 @@ pub(crate) fn build(
                 globals::apply(global(section), node.get("Properties"), node),
                 format!("Resources.{id}.Properties"),
             )),
-            // A raw API: the first of its stages is the one served (as the stage name is read).
-            Some(_) => first_stage(resources, resolver, stage_type, api_key, id)?,
+            // A raw API: the stage it serves. A Deployment's `StageDescription` carries the same
+            // `AccessLogSetting` as a Stage (CloudFormation, `AWS::ApiGateway::Deployment
+            // AccessLogSetting`: "a property of the StageDescription property type").
+            Some(_) => {
+                let served = if rest {
+                    served_stage::rest(resources, resolver, id)?
+                } else {
+                    served_stage::http(resources, resolver, id)?
+                };
+                served.map(|stage| (stage.settings, stage.path))
+            }
         };
         let Some((properties, path)) = found else {
             continue;
@@ -75,35 +74,6 @@ pub(crate) fn build(
 
 fn type_of(node: &Node) -> Option<&str> {
     node.get("Type").and_then(Node::as_str)
-}
-
-/// The properties and path of the first enabled stage of `stage_type` whose `api_key` names `id`.
-fn first_stage(
-    resources: &[(String, Node)],
-    resolver: &Resolver<'_>,
-    stage_type: &str,
-    api_key: &str,
-    id: &str,
-) -> Result<Option<(Node, String)>, TemplateError> {
-    for (stage_id, node) in resources {
-        if type_of(node) != Some(stage_type)
-            || !crate::http_api::is_enabled(node, resolver, stage_id)?
-        {
-            continue;
-        }
-        let Some(properties) = node.get("Properties") else {
-            continue;
-        };
-        let path = format!("Resources.{stage_id}.Properties");
-        let names = match properties.get(api_key) {
-            Some(api) => resolver.eval_string(api, &join_path(&path, api_key))?,
-            None => None,
-        };
-        if names.as_deref() == Some(id) {
-            return Ok(Some((properties.clone(), path)));
-        }
-    }
-    Ok(None)
 }
 
 /// One `AccessLogSetting(s)` mapping at `path`; `None` when it does not turn logging on.

@@ -200,20 +200,15 @@ pub(crate) fn build(
         http_route.qualifier = integrated.qualifier.clone();
         api.routes.push(http_route);
     }
-    for stage in of("AWS::ApiGatewayV2::Stage") {
-        let api_id = stage.text("ApiId", resolver)?.unwrap_or_default();
-        let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
+    // One stage per API is served (`served_stage` says which), else quick create's `$default`.
+    for api in &mut apis {
+        let Some(stage) = crate::served_stage::http(resources, resolver, &api.logical_id)? else {
             continue;
         };
-        // The first stage of an API is the one served (all stages share one port locally).
-        if api.stage_name == DEFAULT_STAGE && api.stage_variables.is_empty() {
-            api.stage_name = stage
-                .text("StageName", resolver)?
-                .unwrap_or_else(|| DEFAULT_STAGE.to_owned());
-            if let Some(vars) = stage.props.get("StageVariables") {
-                api.stage_variables =
-                    resolver.eval_string_map(vars, &join_path(&stage.path, "StageVariables"))?;
-            }
+        api.stage_name = stage.name;
+        if let Some(vars) = stage.settings.get("StageVariables") {
+            api.stage_variables =
+                resolver.eval_string_map(vars, &join_path(&stage.path, "StageVariables"))?;
         }
     }
 

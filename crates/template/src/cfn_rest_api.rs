@@ -1,7 +1,7 @@
 //! REST APIs as raw CloudFormation writes them (what CDK synthesizes): `AWS::ApiGateway::RestApi`
 //! with its `Resource` tree, `Method`s (Lambda proxy, or the non-proxy integrations `non_proxy`
-//! reads, with `request_validation`'s validators), and `Stage`/`Deployment` for the stage name and
-//! variables. They load to the same routes as their SAM equivalents.
+//! reads, with `request_validation`'s validators), and the stage `served_stage` picks for the
+//! stage name and variables. They load to the same routes as their SAM equivalents.
 
 use std::collections::BTreeMap;
 
@@ -96,7 +96,7 @@ pub(crate) fn build(
         }
         apis.push(RestApi {
             logical_id: id.clone(),
-            // AWS: a REST API serves nothing until deployed to a stage; the Stage below names it.
+            // Until a stage names it (below).
             stage_name: "prod".to_owned(),
             stage_variables: BTreeMap::new(),
             binary_media_types,
@@ -285,32 +285,17 @@ pub(crate) fn build(
         });
     }
 
-    // The stage: the first `AWS::ApiGateway::Stage`, else the `StageName` of a `Deployment` (all
-    // stages would share one port locally, so one is served).
-    let mut staged: Vec<String> = Vec::new();
-    for (ty, variables) in [
-        ("AWS::ApiGateway::Stage", Some("Variables")),
-        ("AWS::ApiGateway::Deployment", None),
-    ] {
-        for (id, resource) in of_type(ty) {
-            let props = props_of(resource);
-            let path = format!("Resources.{id}.Properties");
-            let api_id = text(&props, &path, "RestApiId")?.unwrap_or_default();
-            if staged.contains(&api_id) {
-                continue;
-            }
-            let Some(api) = apis.iter_mut().find(|a| a.logical_id == api_id) else {
-                continue;
-            };
-            let Some(name) = text(&props, &path, "StageName")?.filter(|n| !n.is_empty()) else {
-                continue;
-            };
-            api.stage_name = name;
-            if let Some(vars) = variables.and_then(|key| props.get(key)) {
+    // AWS: a REST API serves nothing until deployed to a stage; one is served (`served_stage`).
+    for api in &mut apis {
+        let Some(stage) = crate::served_stage::rest(resources, resolver, &api.logical_id)? else {
+            continue;
+        };
+        api.stage_name = stage.name;
+        if stage.declared == crate::served_stage::Declared::Stage {
+            if let Some(vars) = stage.settings.get("Variables") {
                 api.stage_variables =
-                    resolver.eval_string_map(vars, &join_path(&path, "Variables"))?;
+                    resolver.eval_string_map(vars, &join_path(&stage.path, "Variables"))?;
             }
-            staged.push(api_id);
         }
     }
     Ok(apis)

@@ -45,6 +45,7 @@ mod resource_types;
 mod resources;
 pub mod route_path;
 mod sam_properties;
+mod served_stage;
 mod stream_events;
 mod tables;
 mod tenancy_config;

@@ -156,7 +156,7 @@ pub(crate) fn build(
     }
 
     raw::raw_methods(&active, resolver, &built.functions, &mut model)?;
-    raw::raw_stages(&active, resolver, &mut model)?;
+    raw::raw_stages(&active, resources, resolver, &mut model)?;
     let documented = rest_openapi::read(
         &active,
         root,

@@ -6,66 +6,53 @@ use crate::auth_props::{ref_target, Props};
 use crate::error::TemplateError;
 use crate::intrinsics::Resolver;
 use crate::model::Function;
+use crate::served_stage::{self, Declared};
 use crate::yaml_tree::Node;
 
-/// The stage settings of raw REST APIs: `CacheClusterEnabled` and `MethodSettings` of the API's
-/// `AWS::ApiGateway::Stage`, else of a `Deployment`'s `StageDescription` (whose stage-wide
-/// `CachingEnabled`, `CacheTtlInSeconds` and `Throttling*` are its `/*/*` setting), the same
-/// stage `cfn_rest_api` serves.
+/// The stage settings of raw REST APIs: `CacheClusterEnabled` and `MethodSettings` of the stage
+/// `served_stage` picks (whose name `cfn_rest_api` serves), and for a `Deployment`'s
+/// `StageDescription` also its stage-wide `CachingEnabled`, `CacheTtlInSeconds` and `Throttling*`
+/// (its `/*/*` setting).
 pub(super) fn raw_stages(
     active: &[(&String, &Node, &str)],
+    resources: &[(String, Node)],
     resolver: &Resolver<'_>,
     model: &mut AuthModel,
 ) -> Result<(), TemplateError> {
-    let mut staged: Vec<String> = Vec::new();
-    for kind in ["AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment"] {
-        for &(id, resource, ty) in active {
-            if ty != kind {
-                continue;
-            }
-            let props = Props::of(resolver, resource, id);
-            let Some(api_id) = props.node.get("RestApiId").and_then(ref_target) else {
-                continue;
+    for &(api_id, _, ty) in active {
+        if ty != "AWS::ApiGateway::RestApi" {
+            continue;
+        }
+        let Some(api) = model.apis.get_mut(api_id.as_str()) else {
+            continue;
+        };
+        let Some(served) = served_stage::rest(resources, resolver, api_id)? else {
+            continue;
+        };
+        let stage = Props {
+            resolver,
+            node: served.settings,
+            path: served.path,
+        };
+        api.cache_cluster_enabled = stage.boolean("CacheClusterEnabled")?.unwrap_or(false);
+        api.method_settings = super::method_settings(&stage)?;
+        if served.declared == Declared::Deployment {
+            let stage_wide = MethodSetting {
+                resource_path: "/*".into(),
+                http_method: "*".into(),
+                rate_limit: stage.float("ThrottlingRateLimit")?,
+                burst_limit: stage.number("ThrottlingBurstLimit")?,
+                caching_enabled: stage.boolean("CachingEnabled")?,
+                cache_ttl_secs: stage.number("CacheTtlInSeconds")?,
             };
-            let api_id = api_id.to_owned();
-            let raw = active
-                .iter()
-                .any(|(rid, _, rty)| **rid == api_id && *rty == "AWS::ApiGateway::RestApi");
-            if !raw || staged.contains(&api_id) {
-                continue;
+            let says_something = stage_wide.rate_limit.is_some()
+                || stage_wide.burst_limit.is_some()
+                || stage_wide.caching_enabled.is_some()
+                || stage_wide.cache_ttl_secs.is_some();
+            // Explicit MethodSettings come first, so a `/*/*` entry there wins.
+            if says_something {
+                api.method_settings.push(stage_wide);
             }
-            let stage = if kind == "AWS::ApiGateway::Stage" {
-                props
-            } else {
-                if props.node.get("StageName").is_none() {
-                    continue;
-                }
-                props.child("StageDescription")
-            };
-            let Some(api) = model.apis.get_mut(&api_id) else {
-                continue;
-            };
-            api.cache_cluster_enabled = stage.boolean("CacheClusterEnabled")?.unwrap_or(false);
-            api.method_settings = super::method_settings(&stage)?;
-            if kind == "AWS::ApiGateway::Deployment" {
-                let stage_wide = MethodSetting {
-                    resource_path: "/*".into(),
-                    http_method: "*".into(),
-                    rate_limit: stage.float("ThrottlingRateLimit")?,
-                    burst_limit: stage.number("ThrottlingBurstLimit")?,
-                    caching_enabled: stage.boolean("CachingEnabled")?,
-                    cache_ttl_secs: stage.number("CacheTtlInSeconds")?,
-                };
-                let says_something = stage_wide.rate_limit.is_some()
-                    || stage_wide.burst_limit.is_some()
-                    || stage_wide.caching_enabled.is_some()
-                    || stage_wide.cache_ttl_secs.is_some();
-                // Explicit MethodSettings come first, so a `/*/*` entry there wins.
-                if says_something {
-                    api.method_settings.push(stage_wide);
-                }
-            }
-            staged.push(api_id);
         }
     }
     Ok(())

@@ -175,3 +175,108 @@ fn a_destination_that_is_no_log_group_is_an_error_and_firehose_is_not_emulated()
         model.warnings
     );
 }
+
+/// A raw REST API `Api` with one method, and `stages` (its Stage / Deployment resources).
+fn raw_rest(stages: &str) -> String {
+    format!(
+        "Conditions:
+  Off: !Equals [a, b]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {{Runtime: python3.12, Handler: app.handler, Code: ./src}}
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {{LogGroupName: /raw/deployment}}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {{Name: raw}}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration: {{Type: AWS_PROXY, Uri: !Sub 'arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations'}}
+{stages}"
+    )
+}
+
+const DEPLOYMENT: &str = "  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      StageDescription:
+        ThrottlingRateLimit: 5
+        AccessLogSetting:
+          DestinationArn: !GetAtt Logs.Arn
+          Format: '{\"requestId\":\"$context.requestId\"}'
+";
+
+#[test]
+fn a_deployments_stage_description_logs_for_its_stage() {
+    // AWS (CloudFormation): `AccessLogSetting` is a property of a Deployment's `StageDescription`.
+    let model = load(&raw_rest(DEPLOYMENT));
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    assert_eq!(model.rest_apis[0].stage_name, "prod");
+    assert_eq!(
+        model.access_logs,
+        vec![StageAccessLog {
+            api: "Api".into(),
+            log_group: "/raw/deployment".into(),
+            format: r#"{"requestId":"$context.requestId"}"#.into(),
+        }]
+    );
+    // Its errors name the property under StageDescription.
+    let err = load_err(&raw_rest(
+        &DEPLOYMENT.replace("$context.requestId", "$context.status"),
+    ));
+    assert!(
+        err.contains("Resources.Deployment.Properties.StageDescription.AccessLogSetting.Format: Access Log format must contain"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_served_stages_name_settings_and_log_come_from_one_resource() {
+    let stage_wide_rate = |model: &crate::Model| {
+        model.auth.apis["Api"]
+            .method_settings
+            .iter()
+            .find(|s| s.resource_path == "/*" && s.http_method == "*")
+            .and_then(|s| s.rate_limit)
+    };
+    let stage = |extra: &str| {
+        format!(
+            "  Stage:
+    Type: AWS::ApiGateway::Stage
+{extra}    Properties:
+      RestApiId: !Ref Api
+      StageName: v1
+      MethodSettings: [{{ResourcePath: /*, HttpMethod: '*', ThrottlingRateLimit: 1}}]
+      AccessLogSetting: {{DestinationArn: 'arn:aws:logs:us-east-1:123456789012:log-group:stage', Format: $context.requestId}}
+"
+        )
+    };
+    // A Stage and a Deployment's stage: the Stage is served, with its own settings and log.
+    let model = load(&raw_rest(&format!("{DEPLOYMENT}{}", stage(""))));
+    assert_eq!(model.rest_apis[0].stage_name, "v1");
+    assert_eq!(stage_wide_rate(&model), Some(1.0));
+    assert_eq!(model.access_logs[0].log_group, "stage");
+    // A disabled Stage, or one without a StageName, serves nothing: the Deployment's stage is
+    // served, name, settings and log alike.
+    for skipped in [
+        stage("    Condition: Off\n"),
+        stage("").replace("      StageName: v1\n", ""),
+    ] {
+        let model = load(&raw_rest(&format!("{skipped}{DEPLOYMENT}")));
+        assert_eq!(model.rest_apis[0].stage_name, "prod", "{skipped}");
+        assert_eq!(stage_wide_rate(&model), Some(5.0), "{skipped}");
+        assert_eq!(model.access_logs.len(), 1, "{skipped}");
+        assert_eq!(
+            model.access_logs[0].log_group, "/raw/deployment",
+            "{skipped}"
+        );
+    }
+}
