@@ -186,3 +186,88 @@ fn each_request_writes_its_stages_format_to_the_log_group() {
     // The HTTP API's request id is its short one, `apigw-requestid`.
     assert!(http[0].ends_with(&format!(" {thing_id} 200")), "{http:?}");
 }
+
+/// A raw REST API deployed by a `Deployment` whose `StageDescription` sets the access log, beside
+/// a `Stage` its Condition turns off.
+fn raw_app() -> PathBuf {
+    let dir = fresh_dir("access-logs-raw");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  DeploymentLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: /sluice/raw-deployment}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: raw}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: items}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration: {Type: AWS_PROXY, IntegrationHttpMethod: POST, Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: GetItems
+    Properties:
+      RestApiId: !Ref Api
+      StageName: live
+      StageDescription:
+        AccessLogSetting:
+          DestinationArn: !GetAtt DeploymentLogs.Arn
+          Format: '{"requestId":"$context.requestId","stage":"$context.stage","path":"$context.path","status":"$context.status"}'
+  Disabled:
+    Type: AWS::ApiGateway::Stage
+    Condition: Never
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: off
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        r#"def handler(event, context):
+    return {"statusCode": 200, "body": "items"}
+"#,
+    )
+    .unwrap();
+    dir.join("template.yaml")
+}
+
+#[test]
+fn a_deployments_stage_description_logs_each_request_of_its_stage() {
+    let server = Server::start(sluice(), &raw_app(), &[]);
+
+    let ok = client().get(server.url("/items")).send().unwrap();
+    assert_eq!(ok.status(), 200);
+    let id = ok.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    let mut lines: Vec<String>;
+    assert_eventually!(within Duration::from_secs(60); {
+        lines = messages(&server, "/sluice/raw-deployment");
+        !lines.is_empty()
+    }, "an access line of the Deployment's stage");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(line["requestId"], id.as_str());
+    // The disabled Stage serves nothing: the stage is the Deployment's, name and log alike.
+    assert_eq!(line["stage"], "live");
+    assert_eq!(line["path"], "/live/items");
+    assert_eq!(line["status"], "200");
+}
