@@ -165,8 +165,9 @@ impl Shared {
     }
 
     /// The environment that points every SDK in a handler at the services endpoint, as on AWS the
-    /// runtime points them at the region's real endpoints; python functions also get boto3.
-    fn handler_env(&self, model: &Model, notes: &mut Vec<String>) -> BTreeMap<String, String> {
+    /// runtime points them at the region's real endpoints; python functions also get boto3, node
+    /// functions the AWS SDK for JavaScript their runtime ships.
+    fn handler_env(&self, model: &Model, notes: &mut Vec<String>) -> HandlerEnv {
         let url = format!("http://{}", self.services_addr);
         let mut env = BTreeMap::from([
             ("AWS_ENDPOINT_URL".to_owned(), url.clone()),
@@ -181,6 +182,7 @@ impl Shared {
                 .collect()
         };
         let node = of_family(RuntimeFamily::Node);
+        let mut sdk_v2_folder = None;
         if !node.is_empty() {
             self.node.call_once(|| {
                 node_host::probe_in_background(node.iter().map(|f| f.runtime.clone()).collect())
@@ -188,7 +190,7 @@ impl Shared {
             // Which AWS SDK packages the code needs depends on the code: looked at per generation.
             // A built function (esbuild bundle, makefile artifacts) runs from the state folder.
             let state_dir = self.config.state_dir();
-            let node_code: Vec<(&Path, PathBuf)> = node
+            let node_code: Vec<(&str, &Path, PathBuf)> = node
                 .iter()
                 .filter_map(|f| match &f.code {
                     Code::Dir(dir) => {
@@ -199,41 +201,86 @@ impl Shared {
                             ) => artifacts,
                             _ => dir.clone(),
                         };
-                        Some((dir.as_path(), task_root))
+                        Some((f.runtime.as_str(), dir.as_path(), task_root))
                     }
                     Code::Inline(_) => None,
                 })
                 .collect();
             let mut packages = node_host::missing_sdk_packages(
-                node_code.iter().map(|(dir, root)| (*dir, root.as_path())),
+                node_code
+                    .iter()
+                    .map(|(runtime, dir, root)| (*runtime, *dir, root.as_path())),
             );
-            let layers: BTreeSet<&Path> = node
+            let layers: BTreeSet<(&str, &Path)> = node
                 .iter()
-                .flat_map(|f| f.layers.iter().map(PathBuf::as_path))
+                .flat_map(|f| {
+                    f.layers
+                        .iter()
+                        .map(|layer| (f.runtime.as_str(), layer.as_path()))
+                })
                 .collect();
             packages.extend(node_host::missing_layer_sdk_packages(layers.into_iter()));
-            match node_host::sdk_path(&packages, &python_host::cache_root()) {
+            let cache_root = python_host::cache_root();
+            let wants_v2 = packages.remove(node_host::SDK_V2);
+            match node_host::sdk_path(&packages, &cache_root) {
                 Ok(Some(path)) => {
                     env.insert("NODE_PATH".to_owned(), path.display().to_string());
                 }
                 Ok(None) => {}
                 Err(message) => notes.push(message),
             }
+            if wants_v2 {
+                match node_host::sdk_v2_path(&cache_root) {
+                    Ok(path) => sdk_v2_folder = Some(path.display().to_string()),
+                    Err(message) => notes.push(message),
+                }
+            }
         }
         let python: Vec<&str> = of_family(RuntimeFamily::Python)
             .iter()
             .map(|f| f.runtime.as_str())
             .collect();
-        if python.is_empty() {
-            return env;
+        if !python.is_empty() {
+            // What the probe finds is said once per process, not at every reload.
+            self.python.call_once(|| {
+                python_host::probe_in_background(python.iter().map(|r| (*r).to_owned()).collect())
+            });
+            let packages = python_host::packages_dir(&python_host::cache_root());
+            env.insert("PYTHONPATH".to_owned(), packages.display().to_string());
         }
-        // What the probe finds is said once per process, not at every reload.
-        self.python.call_once(|| {
-            python_host::probe_in_background(python.iter().map(|r| (*r).to_owned()).collect())
+        // After v3's folder: both stand where Lambda's runtime folder does on `NODE_PATH`.
+        let sdk_v2 = sdk_v2_folder.map(|folder| {
+            let mut with_v2 = env.clone();
+            with_v2
+                .entry("NODE_PATH".to_owned())
+                .and_modify(|path| *path = format!("{path}:{folder}"))
+                .or_insert(folder);
+            with_v2
         });
-        let packages = python_host::packages_dir(&python_host::cache_root());
-        env.insert("PYTHONPATH".to_owned(), packages.display().to_string());
-        env
+        HandlerEnv {
+            shared: env,
+            sdk_v2,
+        }
+    }
+}
+
+/// What Sluice adds to the handlers' environment.
+struct HandlerEnv {
+    /// What every sandbox gets (search paths that layers extend).
+    shared: BTreeMap<String, String>,
+    /// The same with the AWS SDK for JavaScript v2 on `NODE_PATH`, for the functions on runtimes
+    /// that ship it (`nodejs16.x` and older), when code of theirs needs it: Lambda's newer
+    /// runtimes fail `require('aws-sdk')`.
+    sdk_v2: Option<BTreeMap<String, String>>,
+}
+
+impl HandlerEnv {
+    /// What `function` starts from.
+    fn of(&self, function: &sluice_template::Function) -> &BTreeMap<String, String> {
+        match &self.sdk_v2 {
+            Some(with_v2) if node_host::ships_sdk_v2(&function.runtime) => with_v2,
+            _ => &self.shared,
+        }
     }
 }
 
@@ -282,14 +329,19 @@ impl Generation {
             debug
         });
         // Computed first: layers extend its search paths (`PYTHONPATH` with Sluice's boto3).
-        let extra_env = shared.handler_env(&model, notes);
+        let handler_env = shared.handler_env(&model, notes);
         let specs = model
             .functions
             .iter()
             .map(|f| {
                 let debug = debug.as_ref();
                 let mut spec = function_spec::function_spec(
-                    f, &overrides, &state_dir, debug, &extra_env, notes,
+                    f,
+                    &overrides,
+                    &state_dir,
+                    debug,
+                    handler_env.of(f),
+                    notes,
                 )?;
                 spec.local_names = model.local_names(f);
                 spec.event_invoke = function_spec::event_invoke(f, &model.functions, notes);
@@ -309,7 +361,7 @@ impl Generation {
                 default_concurrency: config.default_concurrency,
                 idle_timeout: config.idle_timeout,
                 aws: config.aws.clone(),
-                extra_env,
+                extra_env: handler_env.shared,
                 cache_dir: state_dir.join("runtime"),
                 log_sink: shared.function_logs.clone(),
                 event_retry_delays: sluice_lambda::AWS_EVENT_RETRY_DELAYS.to_vec(),

@@ -6,7 +6,9 @@
 //! their local layers') names and cannot resolve from where it runs, installs them once with npm
 //! into its cache, and puts the cache on `NODE_PATH` (as it does with boto3 for python).
 //! `NODE_PATH` serves `require`, and an ES module's `import` through the runtime client's resolve
-//! hook.
+//! hook. `nodejs16.x` and older ship v2 instead (`aws-sdk`), which Sluice installs the same way
+//! into a folder of its own, put on the `NODE_PATH` of those runtimes only: on `nodejs18.x` and
+//! later, `require('aws-sdk')` fails as it does on Lambda.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,17 +21,34 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", ".aws-sam", ".sluice", "
 const MAX_FILES: usize = 2000;
 /// The npm scope of the AWS SDK for JavaScript v3.
 const SDK_SCOPE: &str = "@aws-sdk/";
+/// The package of the AWS SDK for JavaScript v2, as code names it.
+pub const SDK_V2: &str = "aws-sdk";
+/// What npm installs for it: the last v2 release, as Lambda's runtimes shipped a 2.x.
+const SDK_V2_SPEC: &str = "aws-sdk@2";
 
-/// The `@aws-sdk/*` packages that code names and cannot resolve by itself, given per function as
-/// `(source, task_root)`: the folder whose sources are scanned, and the one the handler runs from,
+/// Whether Lambda's `runtime` ships the AWS SDK for JavaScript v2 rather than v3.
+///
+/// AWS (Lambda developer guide, "Runtime-included SDK versions"): Node.js 16 and older include
+/// v2, Node.js 18 and later v3; `nodejs` and `nodejs4.3`…`nodejs14.x` are older still.
+pub fn ships_sdk_v2(runtime: &str) -> bool {
+    let Some(version) = runtime.strip_prefix("nodejs") else {
+        return false;
+    };
+    let major = version.split('.').next().unwrap_or_default();
+    major.is_empty() || major.parse::<u32>().is_ok_and(|m| m <= 16)
+}
+
+/// The SDK packages that code names and cannot resolve by itself (`@aws-sdk/*`, and [`SDK_V2`]
+/// on a runtime that [ships it](ships_sdk_v2)), given per function as `(runtime, source,
+/// task_root)`: the folder whose sources are scanned, and the one the handler runs from,
 /// whose ancestors' `node_modules` `require` searches. They differ for a built function (an
 /// esbuild bundle in the state folder), where a package left external (`@aws-sdk/*`) resolves
 /// only from the runtime, however many copies CodeUri's `node_modules` holds for its types.
 pub fn missing_sdk_packages<'a>(
-    code: impl Iterator<Item = (&'a Path, &'a Path)>,
+    code: impl Iterator<Item = (&'a str, &'a Path, &'a Path)>,
 ) -> BTreeSet<String> {
     let mut missing = BTreeSet::new();
-    for (dir, task_root) in code {
+    for (runtime, dir, task_root) in code {
         let mut files = Vec::new();
         if dir.is_file() {
             // A single-file CodeUri.
@@ -41,7 +60,7 @@ pub fn missing_sdk_packages<'a>(
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            for package in sdk_imports(&text) {
+            for package in sdk_imports(&text, runtime) {
                 let resolvable = task_root
                     .ancestors()
                     .any(|d| d.join("node_modules").join(&package).is_dir());
@@ -54,20 +73,22 @@ pub fn missing_sdk_packages<'a>(
     missing
 }
 
-/// The `@aws-sdk/*` packages that the code of the local layers in `layers` names and cannot
-/// resolve from where it sits. A layer's code is its `nodejs/node_modules` packages, so those are
-/// scanned (the SDK's own folders are not), and Lambda's runtime serves their imports as it
-/// serves the function's.
-pub fn missing_layer_sdk_packages<'a>(layers: impl Iterator<Item = &'a Path>) -> BTreeSet<String> {
+/// The SDK packages that the code of the local layers in `layers` names and cannot resolve from
+/// where it sits, given as `(runtime, layer)` for the runtime of a function using the layer. A
+/// layer's code is its `nodejs/node_modules` packages, so those are scanned (the SDK's own
+/// folders are not), and Lambda's runtime serves their imports as it serves the function's.
+pub fn missing_layer_sdk_packages<'a>(
+    layers: impl Iterator<Item = (&'a str, &'a Path)>,
+) -> BTreeSet<String> {
     let mut missing = BTreeSet::new();
-    for layer in layers {
+    for (runtime, layer) in layers {
         let mut files = Vec::new();
         walk_sources(layer, LAYER_SKIPPED_DIRS, &mut files);
         for file in files {
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            for package in sdk_imports(&text) {
+            for package in sdk_imports(&text, runtime) {
                 let resolvable = file
                     .ancestors()
                     .skip(1)
@@ -82,7 +103,7 @@ pub fn missing_layer_sdk_packages<'a>(layers: impl Iterator<Item = &'a Path>) ->
 }
 
 /// Folders never scanned in a layer: the SDK's own packages name each other throughout.
-const LAYER_SKIPPED_DIRS: &[&str] = &[".git", "@aws-sdk", "@smithy", "@aws-crypto"];
+const LAYER_SKIPPED_DIRS: &[&str] = &[".git", "@aws-sdk", "@smithy", "@aws-crypto", SDK_V2];
 
 /// Source files under `dir` (js, mjs, cjs, ts), skipping dependency and build folders.
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -116,21 +137,28 @@ fn walk_sources(dir: &Path, skipped: &[&str], out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Package names like `@aws-sdk/client-dynamodb` quoted in `text` (a subpath is cut off).
-fn sdk_imports(text: &str) -> BTreeSet<String> {
+/// The names of the SDK packages `runtime` ships quoted in `text`: v3's like
+/// `@aws-sdk/client-dynamodb` (a subpath is cut off), and [`SDK_V2`] (`'aws-sdk'`,
+/// `'aws-sdk/clients/dynamodb'`) where the runtime ships v2.
+fn sdk_imports(text: &str, runtime: &str) -> BTreeSet<String> {
+    let is_quote = |c: Option<char>| matches!(c, Some('\'' | '"' | '`'));
+    let quoted_at = |at: usize| is_quote(text[..at].chars().next_back());
     let mut found = BTreeSet::new();
     for (at, _) in text.match_indices(SDK_SCOPE) {
-        let quoted = text[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| matches!(c, '\'' | '"' | '`'));
         let name: String = text[at + SDK_SCOPE.len()..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
             .collect();
-        if quoted && !name.is_empty() {
+        if quoted_at(at) && !name.is_empty() {
             found.insert(format!("{SDK_SCOPE}{name}"));
         }
+    }
+    let names_v2 = text.match_indices(SDK_V2).any(|(at, _)| {
+        let next = text[at + SDK_V2.len()..].chars().next();
+        quoted_at(at) && (is_quote(next) || next == Some('/'))
+    });
+    if names_v2 && ships_sdk_v2(runtime) {
+        found.insert(SDK_V2.to_owned());
     }
     found
 }
@@ -148,36 +176,62 @@ pub fn sdk_path(packages: &BTreeSet<String>, cache_root: &Path) -> Result<Option
     if packages.is_empty() {
         return Ok(None);
     }
-    let prefix = cache_root.join("node-packages");
+    let packages: Vec<(&str, &str)> = packages.iter().map(|p| (p.as_str(), p.as_str())).collect();
+    install_missing(
+        &cache_root.join("node-packages"),
+        &packages,
+        "Lambda's runtime ships the AWS SDK for JavaScript v3",
+    )
+    .map(Some)
+}
+
+/// The `node_modules` folder holding [`SDK_V2`], installed into `cache_root` as [`sdk_path`]
+/// installs v3's packages. A folder apart from theirs: it goes on the `NODE_PATH` of the runtimes
+/// that [ship v2](ships_sdk_v2) only, where v3's goes on every node function's.
+pub fn sdk_v2_path(cache_root: &Path) -> Result<PathBuf, String> {
+    install_missing(
+        &cache_root.join("node-sdk-v2"),
+        &[(SDK_V2, SDK_V2_SPEC)],
+        "Lambda's nodejs16.x and older runtimes ship the AWS SDK for JavaScript v2",
+    )
+}
+
+/// `<prefix>/node_modules`, with those of `packages` (`(folder, npm spec)`) it lacks installed
+/// by npm; `shipped` says why Sluice installs them, `Err` what to run when npm fails.
+fn install_missing(
+    prefix: &Path,
+    packages: &[(&str, &str)],
+    shipped: &str,
+) -> Result<PathBuf, String> {
     let modules = prefix.join("node_modules");
-    let absent: Vec<String> = packages
+    let (names, specs): (Vec<&str>, Vec<&str>) = packages
         .iter()
-        .filter(|p| !modules.join(p).join("package.json").is_file())
-        .cloned()
-        .collect();
-    if absent.is_empty() {
-        return Ok(Some(modules));
+        .filter(|(folder, _)| !modules.join(folder).join("package.json").is_file())
+        .copied()
+        .unzip();
+    if specs.is_empty() {
+        return Ok(modules);
     }
-    let names = absent.join(", ");
+    let names = names.join(", ");
     eprintln!(
-        "Node handlers require {names} (Lambda's runtime ships the AWS SDK for JavaScript v3), not installed here: installing into {} with npm ...",
+        "Node handlers require {names} ({shipped}), not installed here: installing into {} with npm ...",
         prefix.display()
     );
-    match npm_install(&prefix, &absent) {
+    match npm_install(prefix, &specs) {
         Ok(()) => {
             eprintln!("Installed {names} for node handlers.");
-            Ok(Some(modules))
+            Ok(modules)
         }
         Err(why) => Err(format!(
             "node handlers require {names} and installing failed ({why}); run `npm install --prefix {} {}`",
             prefix.display(),
-            absent.join(" ")
+            specs.join(" ")
         )),
     }
 }
 
 /// `npm install --prefix <prefix> <packages>`, bounded in time; the reason when it fails.
-fn npm_install(prefix: &Path, packages: &[String]) -> Result<(), String> {
+fn npm_install(prefix: &Path, packages: &[&str]) -> Result<(), String> {
     let child = Command::new("npm")
         .args([
             // Saved into the cache's own package.json: npm prunes what an install with
@@ -273,7 +327,7 @@ import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
 // see https://github.com/aws/aws-sdk-js-v3 and @aws-sdk/not-an-import
 "#;
-        let found: Vec<String> = sdk_imports(code).into_iter().collect();
+        let found: Vec<String> = sdk_imports(code, "nodejs20.x").into_iter().collect();
         assert_eq!(
             found,
             [
@@ -282,6 +336,77 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
                 "@aws-sdk/lib-dynamodb"
             ]
         );
+    }
+
+    #[test]
+    fn the_v2_sdk_is_wanted_only_where_lambdas_runtime_ships_it() {
+        let root = std::env::temp_dir().join(format!("sluice-sdk-v2-scan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "whole/app.js",
+            "const AWS = require('aws-sdk'); // v2, as in https://github.com/aws/aws-sdk-js",
+        );
+        write(
+            "client/app.js",
+            "const DynamoDB = require(\"aws-sdk/clients/dynamodb\");",
+        );
+        write("mock/app.js", "require('aws-sdk-client-mock');");
+        write("v3/app.js", "require('@aws-sdk/client-s3');");
+        write("packaged/app.js", "require('aws-sdk');");
+        write("packaged/node_modules/aws-sdk/package.json", "{}");
+        write(
+            "layer/nodejs/node_modules/db/index.js",
+            "module.exports = require('aws-sdk');",
+        );
+        let scan = |runtime: &str, dir: &str| {
+            let dir = root.join(dir);
+            missing_sdk_packages([(runtime, dir.as_path(), dir.as_path())].into_iter())
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let layer = |runtime: &str| {
+            missing_layer_sdk_packages([(runtime, root.join("layer").as_path())].into_iter())
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let found = [
+            scan("nodejs16.x", "whole"),
+            scan("nodejs12.x", "client"),
+            scan("nodejs20.x", "whole"),
+            scan("nodejs18.x", "client"),
+            scan("nodejs16.x", "mock"),
+            scan("nodejs16.x", "v3"),
+            scan("nodejs16.x", "packaged"),
+            layer("nodejs14.x"),
+            layer("nodejs22.x"),
+        ];
+        let _ = std::fs::remove_dir_all(&root);
+        let wanted = || vec![SDK_V2.to_owned()];
+        assert_eq!(
+            found,
+            [
+                wanted(),
+                wanted(),
+                vec![],
+                vec![],
+                vec![],
+                vec!["@aws-sdk/client-s3".to_owned()],
+                vec![],
+                wanted(),
+                vec![],
+            ]
+        );
+        assert!(["nodejs", "nodejs4.3", "nodejs10.x", "nodejs16.x"]
+            .iter()
+            .all(|r| ships_sdk_v2(r)));
+        assert!(!["nodejs18.x", "nodejs24.x", "python3.9", "provided.al2"]
+            .iter()
+            .any(|r| ships_sdk_v2(r)));
     }
 
     #[test]
@@ -298,8 +423,11 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
             "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
         )
         .unwrap();
-        let in_place = missing_sdk_packages([(source.as_path(), source.as_path())].into_iter());
-        let bundled = missing_sdk_packages([(source.as_path(), bundle.as_path())].into_iter());
+        let scan = |task_root: &Path| {
+            missing_sdk_packages([("nodejs20.x", source.as_path(), task_root)].into_iter())
+        };
+        let in_place = scan(&source);
+        let bundled = scan(&bundle);
         let _ = std::fs::remove_dir_all(&root);
         assert!(in_place.is_empty(), "{in_place:?}");
         assert_eq!(
@@ -327,7 +455,7 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
             "nodejs/node_modules/@aws-sdk/client-s3/index.js",
             "require('@aws-sdk/client-sts');",
         );
-        let found = missing_layer_sdk_packages([root.as_path()].into_iter());
+        let found = missing_layer_sdk_packages([("nodejs20.x", root.as_path())].into_iter());
         let _ = std::fs::remove_dir_all(&root);
         assert_eq!(
             found.into_iter().collect::<Vec<_>>(),

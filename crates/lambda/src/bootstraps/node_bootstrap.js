@@ -52,6 +52,36 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 // before the handler loads, for the same reason.
 const runtimeRequest = http.request;
 
+// The AWS SDK for JavaScript v2 (`aws-sdk`, which nodejs16.x and older ship) reads no
+// AWS_ENDPOINT_URL* variables (only v3 and boto3 do: aws/aws-sdk-js#3236, #3999), so it would
+// call real AWS instead of the endpoint Sluice gives. Once a copy's `lib/node_loader.js` has
+// built its global `AWS.config`, the variables set go there as v3 reads them: `_<SERVICE>`
+// (`DYNAMODB`, `DYNAMODB_STREAMS`: the v2 identifier without underscores) for one service,
+// winning over the bare one for all. v2 merges AWS.config, then AWS.config[<service>], then
+// a client's own options, so an endpoint given to a constructor still wins. Hooked where a
+// module file is first evaluated: no cost per `require`, nothing done while v2 never loads.
+const SDK_V2_LOADER = path.join("aws-sdk", "lib", "node_loader.js");
+const Module = require("module");
+const moduleLoad = Module.prototype.load;
+Module.prototype.load = function load(filename) {
+  const result = moduleLoad.apply(this, arguments);
+  if (filename.endsWith(path.sep + SDK_V2_LOADER)) useEndpointsForSdkV2(this.exports);
+  return result;
+};
+
+function useEndpointsForSdkV2(AWS) {
+  const env = process.env;
+  // As v3: the variables are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
+  if (!AWS || !AWS.config || String(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).toLowerCase() === "true") return;
+  if (env.AWS_ENDPOINT_URL) AWS.config.endpoint = env.AWS_ENDPOINT_URL;
+  for (const name of Object.keys(env)) {
+    const service = /^AWS_ENDPOINT_URL_(\w+)$/.exec(name);
+    if (!service || !env[name]) continue;
+    const id = service[1].replace(/_/g, "").toLowerCase();
+    AWS.config[id] = Object.assign({}, AWS.config[id], { endpoint: env[name] });
+  }
+}
+
 function request(method, urlPath, body, headers) {
   return new Promise((resolve, reject) => {
     const req = runtimeRequest(

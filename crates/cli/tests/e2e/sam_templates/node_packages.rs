@@ -111,3 +111,98 @@ Resources:
         );
     }
 }
+
+/// Lambda's `nodejs16.x` and older ship the AWS SDK for JavaScript v2, which reads no
+/// `AWS_ENDPOINT_URL*`: Sluice installs it and points it at its own DynamoDB, a service-specific
+/// variable winning over the global one and an endpoint given in code over both. `nodejs18.x`
+/// and later ship v3 only, so there the same code fails as on Lambda.
+#[test]
+fn node16_handlers_use_the_aws_sdk_v2_as_lambda_ships_it_against_sluice() {
+    let function = |runtime: &str| {
+        format!(
+            "    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: {runtime}
+      Handler: app.handler
+      CodeUri: src/
+      Timeout: 30
+      Environment:
+        Variables:
+          # Nothing listens here: DynamoDB calls must take AWS_ENDPOINT_URL_DYNAMODB (Sluice's).
+          AWS_ENDPOINT_URL: http://127.0.0.1:9
+"
+        )
+    };
+    let template = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Things:
+    Type: AWS::Serverless::SimpleTable
+    Properties: {{TableName: sdk-v2-things}}
+  Old:
+{}  New:
+{}",
+        function("nodejs16.x"),
+        function("nodejs20.x")
+    );
+    let dir = project(
+        "node-sdk-v2",
+        &[
+            ("template.yaml", &template),
+            (
+                "src/app.js",
+                "const AWS = require('aws-sdk');
+exports.handler = async () => {
+  const db = new AWS.DynamoDB.DocumentClient();
+  await db.put({ TableName: 'sdk-v2-things', Item: { id: 'a', n: 1 } }).promise();
+  const { Item } = await db.get({ TableName: 'sdk-v2-things', Key: { id: 'a' } }).promise();
+  return {
+    major: AWS.VERSION.split('.')[0],
+    item: Item,
+    sqs: new AWS.SQS().endpoint.href,
+    explicit: new AWS.DynamoDB({ endpoint: 'http://127.0.0.1:1' }).endpoint.href,
+  };
+};
+",
+            ),
+        ],
+    );
+    let state = fresh_dir("node-sdk-v2-state");
+    let invoke = |function: &str| {
+        Command::new(sluice())
+            .args(["invoke", function, "--no-event", "-t"])
+            .arg(dir.join("template.yaml"))
+            .arg("--in-memory")
+            .arg("--state-dir")
+            .arg(&state)
+            .output()
+            .unwrap()
+    };
+    let out = invoke("Old");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer,
+        serde_json::json!({
+            "major": "2",
+            "item": {"id": "a", "n": 1},
+            "sqs": "http://127.0.0.1:9/",
+            "explicit": "http://127.0.0.1:1/",
+        }),
+        "{stderr}"
+    );
+
+    // AWS (nodejs18.x and later): `Runtime.ImportModuleError`, "Error: Cannot find module
+    // 'aws-sdk'\nRequire stack:\n- /var/task/app.js\n- /var/runtime/index.mjs".
+    let out = invoke("New");
+    assert_eq!(out.status.code(), Some(1));
+    let response: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["errorType"], "Runtime.ImportModuleError");
+    let message = response["errorMessage"].as_str().unwrap_or_default();
+    let expected = format!(
+        "Error: Cannot find module 'aws-sdk'\nRequire stack:\n- {}\n- ",
+        dir.join("src/app.js").display()
+    );
+    assert!(message.starts_with(&expected), "{message}");
+}
