@@ -142,7 +142,13 @@ pub(crate) fn document(
     let Some(root) = crate::yaml_tree::parse_other(&source, &file, warnings)? else {
         return Err(resolver.error(uri_node, &uri_path, format!("{uri} is empty")));
     };
-    Ok(Some((crate::long_form::convert(root), uri)))
+    let mut document = crate::long_form::convert(root);
+    if let Some(paths) = crate::path_item_refs::inline_paths(&document, &uri, resolver, warnings)? {
+        if let Some(slot) = document.get_mut("paths") {
+            *slot = paths;
+        }
+    }
+    Ok(Some((document, uri)))
 }
 
 /// A REST API document's `x-amazon-apigateway-binary-media-types` (`~1` written as `/`).
