@@ -45,6 +45,7 @@ mod request_validation;
 mod resource_policy;
 mod resource_types;
 mod resources;
+mod reusable_integrations;
 pub mod route_path;
 mod sam_properties;
 mod stream_events;

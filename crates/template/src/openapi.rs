@@ -185,11 +185,18 @@ pub(crate) fn routes(
         node,
     } in operations(document, where_)
     {
-        let Some(integration) = node.get("x-amazon-apigateway-integration") else {
+        let Some(written) = node.get("x-amazon-apigateway-integration") else {
             // Callers warn ([`unintegrated`]) once events had their chance to supply one.
             continue;
         };
-        let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
+        let (integration, integration_path) = crate::reusable_integrations::resolve(
+            document,
+            where_,
+            written,
+            format!("{op_path}.x-amazon-apigateway-integration"),
+            rest,
+            resolver,
+        )?;
         let operation_id = match node.get("operationId") {
             Some(id) => resolver.eval_string(id, &join_path(&op_path, "operationId"))?,
             None => None,

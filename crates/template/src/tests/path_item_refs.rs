@@ -2,6 +2,7 @@
 //! (`#/x-paths/…`, `#/components/pathItems/…`, another path): its operations are the routes, for
 //! REST and HTTP APIs, inline or in a `DefinitionUri` file. Fields beside the `$ref` are merged in;
 //! a reference that names nothing, leaves the document or loops is a template error at its line.
+//! An HTTP API operation's integration may be a `$ref` to a reusable one.
 
 use super::{load, load_err};
 use crate::{LoadOptions, Model};
@@ -325,4 +326,54 @@ x-paths:
     let err = err.expect_err("a dangling reference").to_string();
     assert!(err.contains("/api.yaml:4:"), "{err}");
     assert!(err.contains("api.yaml.paths./items.$ref"), "{err}");
+}
+
+#[test]
+fn an_http_api_operation_may_refer_to_a_reusable_integration() {
+    let document = |target: &str, version: &str| {
+        format!(
+            "openapi: 3.0.1
+paths:
+  /items:
+    get:
+      x-amazon-apigateway-integration:
+        $ref: '{target}'
+components:
+  x-amazon-apigateway-integrations:
+    items:
+      type: aws_proxy
+      httpMethod: POST
+      uri: !GetAtt ItemsFunction.Arn
+      payloadFormatVersion: '{version}'
+"
+        )
+    };
+    let reusable = "#/components/x-amazon-apigateway-integrations/items";
+    let model = load(&sam(HTTP, &document(reusable, "1.0")));
+    assert_eq!(routes(&model), [route("GET", "/items", "ItemsFunction")]);
+    assert_eq!(
+        model.http_apis[0].routes[0].payload_format,
+        crate::PayloadFormat::V1
+    );
+    // An error in the reusable integration names its own place.
+    let err = load_err(&sam(HTTP, &document(reusable, "3.0")));
+    assert!(
+        err.contains("DefinitionBody.components.x-amazon-apigateway-integrations.items.payloadFormatVersion: \"3.0\""),
+        "{err}"
+    );
+    let err = load_err(&sam(
+        HTTP,
+        &document("#/components/x-amazon-apigateway-integrations/nope", "1.0"),
+    ));
+    assert!(err.starts_with("/app/template.yaml:12:"), "{err}");
+    assert!(
+        err.contains("x-amazon-apigateway-integration.$ref: \"#/components/x-amazon-apigateway-integrations/nope\" names nothing in this document"),
+        "{err}"
+    );
+    // AWS: reusable integrations are an HTTP API feature only.
+    let err = load_err(&sam(REST, &document(reusable, "1.0")));
+    assert!(
+        err.contains("a REST API's integration cannot be a $ref"),
+        "{err}"
+    );
 }
