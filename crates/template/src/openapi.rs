@@ -390,7 +390,7 @@ pub(crate) fn routes(
         let parameter_mapping = if rest {
             ParameterMapping::default()
         } else {
-            crate::parameter_mapping::openapi(integration, &integration_path, resolver, warnings)?
+            crate::parameter_mapping::openapi(integration, &integration_path, resolver)?
         };
         out.push(OpenApiRoute {
             method: method.to_owned(),
