@@ -60,6 +60,9 @@ pub(crate) struct Exchange {
     /// The raw path as the matched API sees it: `raw_path`, except that a Function URL's path form
     /// (`/lambda-url/<name>/rest`) loses its prefix (`/rest`).
     pub api_path: String,
+    /// The path an HTTP API route's `overwrite:path` parameter map gave the integration request;
+    /// `None`: the integration gets the client's.
+    pub integration_path: Option<String>,
     /// What an authorizer phase learned, as the dialect's event shows it under
     /// `requestContext.authorizer` (`{"jwt": …}`, `{"lambda": …}`, `{"iam": …}`); `None` when no
     /// authorizer ran, and the key is then absent from the event.
@@ -130,6 +133,7 @@ impl Exchange {
             method: method.as_str().to_owned(),
             raw_path: uri.path().to_owned(),
             api_path: uri.path().to_owned(),
+            integration_path: None,
             authorizer: None,
             query: uri.query().map(str::to_owned),
             protocol: protocol_name(version),

@@ -52,7 +52,7 @@ fn build(
     let mut event = Map::new();
     event.insert("version".into(), json!("2.0"));
     event.insert("routeKey".into(), json!(route_key));
-    event.insert("rawPath".into(), json!(raw_path));
+    event.insert("rawPath".into(), json!(integration_path(ex, api, front)));
     event.insert(
         "rawQueryString".into(),
         json!(ex.query.as_deref().unwrap_or("")),
@@ -156,7 +156,7 @@ pub(crate) fn build_v1(ex: &Exchange, route: &RouteMatch, api: &Api, aws: &AwsEn
     for (key, value) in rest {
         let value = match key.as_str() {
             // AWS: a named stage leads `path` too (`/dev/items`), as in `requestContext.path`.
-            "path" => json!(raw_path(ex, api, Front::HttpApi)),
+            "path" => json!(integration_path(ex, api, Front::HttpApi)),
             "headers" => v1_headers(value, json!(content_length)),
             "multiValueHeaders" => v1_headers(value, json!([content_length])),
             "requestContext" => v1_context(value, ex, route, api),
@@ -288,6 +288,23 @@ fn raw_path(ex: &Exchange, api: &Api, front: Front) -> String {
         format!("/{stage}{}", ex.api_path)
     } else {
         ex.api_path.clone()
+    }
+}
+
+/// The path the integration request carries, which the event gives as `rawPath` (1.0: `path`):
+/// the client's ([`raw_path`]), or the one the route's `overwrite:path` parameter map gave.
+///
+/// AWS: request parameters change "headers, query strings, or the request path" before the
+/// request reaches the integration, for every HTTP API integration without a subtype, Lambda
+/// proxies included (the mapped headers and query strings are the event's); what a Lambda event
+/// shows of a rewritten path is not documented. Sluice: the path the integration request carries,
+/// as written (no stage prefix: `$request.path` has none), while `requestContext` keeps describing
+/// the client's request (`http.path`, 1.0 `path`, as `$context.path` does), as do `routeKey` and
+/// `pathParameters`, which routing chose before any map ran.
+fn integration_path(ex: &Exchange, api: &Api, front: Front) -> String {
+    match &ex.integration_path {
+        Some(path) => path.clone(),
+        None => raw_path(ex, api, front),
     }
 }
 

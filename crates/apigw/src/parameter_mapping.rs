@@ -1,7 +1,7 @@
 //! Phases map request parameters and map response parameters (HTTP APIs): an integration's
-//! `RequestParameters` rewrite the request's headers and query string before the event is built,
-//! and its `ResponseParameters` for the status the integration answered rewrite that answer's
-//! status and headers (AWS docs, "Transform API requests and responses for HTTP APIs").
+//! `RequestParameters` rewrite the request's headers, query string and path before the event is
+//! built, and its `ResponseParameters` for the status the integration answered rewrite that
+//! answer's status and headers (AWS docs, "Transform API requests and responses for HTTP APIs").
 //!
 //! Every value is evaluated against the request (or answer) as it arrived, then the maps apply in
 //! template order. The template refused reserved headers and unknown keys or sources.
@@ -55,6 +55,13 @@ pub(crate) fn map_request(ex: &mut Exchange, route: &RouteMatch, api: &Api) {
         match &map.target {
             MapTarget::Header(name) => apply_header(&mut ex.headers, map.action, name, value),
             MapTarget::QueryString(name) => apply_query(&mut pairs, map.action, name, value),
+            // The template takes only `overwrite:path`. A missing value leaves the path as sent,
+            // as a missing one leaves a header.
+            MapTarget::Path => {
+                if let Some(path) = value {
+                    ex.integration_path = Some(path);
+                }
+            }
             // Refused by the template on the request side.
             MapTarget::StatusCode => {}
         }
@@ -102,7 +109,7 @@ pub(crate) fn map_response(
                 }
             }
             // Refused by the template on the response side.
-            MapTarget::QueryString(_) => {}
+            MapTarget::QueryString(_) | MapTarget::Path => {}
         }
     }
     Response::from_parts(parts, Full::new(body))

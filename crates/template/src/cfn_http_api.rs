@@ -156,7 +156,6 @@ pub(crate) fn build(
                 &integration.props,
                 &integration.path,
                 resolver,
-                warnings,
             )?;
         }
         if let HttpIntegration::NotEmulated { kind } = &read.integration {

@@ -13,7 +13,7 @@ use crate::parameters::ParamValue;
 use crate::yaml_tree::{Kind, Node};
 
 /// Resource types and the property that holds their OpenAPI document.
-const DOCUMENTS: &[(&str, &str)] = &[
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
     ("AWS::Serverless::Api", "DefinitionBody"),
     ("AWS::Serverless::HttpApi", "DefinitionBody"),
     ("AWS::ApiGateway::RestApi", "Body"),
@@ -58,11 +58,12 @@ pub(crate) fn choose(
         chosen
     };
     for (id, key, paths) in chosen {
-        let slot = entry_mut(&mut root, "Resources")
-            .and_then(|r| entry_mut(r, &id))
-            .and_then(|r| entry_mut(r, "Properties"))
-            .and_then(|p| entry_mut(p, key))
-            .and_then(|d| entry_mut(d, "paths"));
+        let slot = root
+            .get_mut("Resources")
+            .and_then(|r| r.get_mut(&id))
+            .and_then(|r| r.get_mut("Properties"))
+            .and_then(|p| p.get_mut(key))
+            .and_then(|d| d.get_mut("paths"));
         if let Some(slot) = slot {
             *slot = paths;
         }
@@ -107,13 +108,5 @@ fn branches(node: &Node, resolver: &Resolver<'_>, at: &str) -> Result<Option<Nod
                 ..node.clone()
             }))
         }
-    }
-}
-
-/// The value of `key` in a mapping node, for replacing it.
-fn entry_mut<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
-    match &mut node.kind {
-        Kind::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-        _ => None,
     }
 }

@@ -73,6 +73,8 @@ fn compile(
         &mut warnings,
     )?;
     let root = language_extensions(root, file_name, options, &parameters)?;
+    // Before the branches under `paths` are chosen: a referenced Path Item may hold `Fn::If`s too.
+    let root = crate::path_item_refs::inline(root, file_name, options, &parameters, &mut warnings)?;
     let root = crate::document_conditions::choose(root, file_name, options, &parameters)?;
     let resource_entries: &[(String, Node)] = match root.get("Resources") {
         Some(Node {

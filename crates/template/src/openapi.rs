@@ -142,7 +142,13 @@ pub(crate) fn document(
     let Some(root) = crate::yaml_tree::parse_other(&source, &file, warnings)? else {
         return Err(resolver.error(uri_node, &uri_path, format!("{uri} is empty")));
     };
-    Ok(Some((crate::long_form::convert(root), uri)))
+    let mut document = crate::long_form::convert(root);
+    if let Some(paths) = crate::path_item_refs::inline_paths(&document, &uri, resolver, warnings)? {
+        if let Some(slot) = document.get_mut("paths") {
+            *slot = paths;
+        }
+    }
+    Ok(Some((document, uri)))
 }
 
 /// A REST API document's `x-amazon-apigateway-binary-media-types` (`~1` written as `/`).
@@ -179,11 +185,18 @@ pub(crate) fn routes(
         node,
     } in operations(document, where_)
     {
-        let Some(integration) = node.get("x-amazon-apigateway-integration") else {
+        let Some(written) = node.get("x-amazon-apigateway-integration") else {
             // Callers warn ([`unintegrated`]) once events had their chance to supply one.
             continue;
         };
-        let integration_path = format!("{op_path}.x-amazon-apigateway-integration");
+        let (integration, integration_path) = crate::reusable_integrations::resolve(
+            document,
+            where_,
+            written,
+            format!("{op_path}.x-amazon-apigateway-integration"),
+            rest,
+            resolver,
+        )?;
         let operation_id = match node.get("operationId") {
             Some(id) => resolver.eval_string(id, &join_path(&op_path, "operationId"))?,
             None => None,
@@ -377,7 +390,7 @@ pub(crate) fn routes(
         let parameter_mapping = if rest {
             ParameterMapping::default()
         } else {
-            crate::parameter_mapping::openapi(integration, &integration_path, resolver, warnings)?
+            crate::parameter_mapping::openapi(integration, &integration_path, resolver)?
         };
         out.push(OpenApiRoute {
             method: method.to_owned(),

@@ -142,9 +142,8 @@ fn read_list<'d>(
     Ok((out, incomplete))
 }
 
-/// The definition `node` (at `path`) stands for, following `$ref`s (`#/components/parameters/X`,
-/// with `~1` for `/` and `~0` for `~`) inside `document`, and its property path; the reference that
-/// does not resolve, on failure.
+/// The definition `node` (at `path`) stands for, following `$ref`s (`#/components/parameters/X`)
+/// inside `document`, and its property path; the reference that does not resolve, on failure.
 pub(crate) fn follow_ref<'d>(
     document: &'d Node,
     where_: &str,
@@ -155,20 +154,10 @@ pub(crate) fn follow_ref<'d>(
         let Some(target) = node.get("$ref").and_then(Node::as_str) else {
             return Ok((node, path));
         };
-        let Some(pointer) = target.strip_prefix("#/") else {
-            return Err(target.to_owned());
-        };
-        let keys: Vec<String> = pointer
-            .split('/')
-            .map(|key| key.replace("~1", "/").replace("~0", "~"))
-            .collect();
-        node = keys
-            .iter()
-            .try_fold(document, |at, key| at.get(key))
-            .ok_or_else(|| target.to_owned())?;
-        path = keys
-            .iter()
-            .fold(where_.to_owned(), |at, key| join_path(&at, key));
+        let (found, keys) =
+            crate::openapi_ref::resolve(document, target).map_err(|_| target.to_owned())?;
+        node = found;
+        path = crate::openapi_ref::property_path(where_, &keys);
     }
     // A chain this long is a loop of references.
     Err(node

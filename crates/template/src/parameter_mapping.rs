@@ -9,7 +9,7 @@ use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
     MapAction, MapTarget, MappingValue, ParameterMap, ParameterMapping, ResponseMapping, ValuePart,
 };
-use crate::yaml_tree::{display_path, Node};
+use crate::yaml_tree::Node;
 
 /// Headers no map may touch (AWS's reserved headers; `*` ends a prefix).
 const RESERVED_HEADERS: &[&str] = &[
@@ -50,11 +50,10 @@ pub(crate) fn openapi(
     integration: &Node,
     integration_path: &str,
     resolver: &Resolver<'_>,
-    warnings: &mut Vec<String>,
 ) -> Result<ParameterMapping, TemplateError> {
     let request_path = join_path(integration_path, "requestParameters");
     let request = match integration.get("requestParameters") {
-        Some(node) => maps(node, &request_path, Side::Request, resolver, warnings)?,
+        Some(node) => maps(node, &request_path, Side::Request, resolver)?,
         None => Vec::new(),
     };
     let mut response = Vec::new();
@@ -64,7 +63,7 @@ pub(crate) fn openapi(
             let at = join_path(&path, status);
             response.push(ResponseMapping {
                 status: status_code(status, maps_node, &at, resolver)?,
-                maps: maps(maps_node, &at, Side::Response, resolver, warnings)?,
+                maps: maps(maps_node, &at, Side::Response, resolver)?,
             });
         }
     }
@@ -77,7 +76,6 @@ pub(crate) fn cloudformation(
     props: &Node,
     path: &str,
     resolver: &Resolver<'_>,
-    warnings: &mut Vec<String>,
 ) -> Result<ParameterMapping, TemplateError> {
     let request = match props.get("RequestParameters") {
         Some(node) => maps(
@@ -85,7 +83,6 @@ pub(crate) fn cloudformation(
             &join_path(path, "RequestParameters"),
             Side::Request,
             resolver,
-            warnings,
         )?,
         None => Vec::new(),
     };
@@ -128,17 +125,14 @@ pub(crate) fn cloudformation(
                     }
                 };
                 let (destination, source) = (text("Destination")?, text("Source")?);
-                if let Some(map) = one(
+                parsed.push(one(
                     &destination,
                     &source,
                     item,
                     &item_path,
                     Side::Response,
                     resolver,
-                    warnings,
-                )? {
-                    parsed.push(map);
-                }
+                )?);
             }
             response.push(ResponseMapping {
                 status,
@@ -187,20 +181,17 @@ fn maps(
     path: &str,
     side: Side,
     resolver: &Resolver<'_>,
-    warnings: &mut Vec<String>,
 ) -> Result<Vec<ParameterMap>, TemplateError> {
     let mut out = Vec::new();
     for (key, value) in entries(node, path, resolver)? {
         let at = join_path(path, key);
         let value_text = resolver.eval_string(value, &at)?.unwrap_or_default();
-        if let Some(map) = one(key, &value_text, value, &at, side, resolver, warnings)? {
-            out.push(map);
-        }
+        out.push(one(key, &value_text, value, &at, side, resolver)?);
     }
     Ok(out)
 }
 
-/// One map; `None` for one Sluice leaves out (with a warning).
+/// One map.
 fn one(
     key: &str,
     value: &str,
@@ -208,8 +199,7 @@ fn one(
     path: &str,
     side: Side,
     resolver: &Resolver<'_>,
-    warnings: &mut Vec<String>,
-) -> Result<Option<ParameterMap>, TemplateError> {
+) -> Result<ParameterMap, TemplateError> {
     let refuse = |message: String, hint: &str| {
         Err(resolver.error_hint(at, path, message, Some(hint.to_owned())))
     };
@@ -252,13 +242,9 @@ fn one(
         }
         MapTarget::QueryString(name.to_owned())
     } else if (target, action, side) == ("path", MapAction::Overwrite, Side::Request) {
-        // AWS: the integration gets the rewritten path. Sluice's Lambda proxy events take the
-        // path the route matched, so the map is left out, said once.
-        warnings.push(format!(
-            "{}: overwrite:path is not emulated yet (ignored)",
-            display_path(path)
-        ));
-        return Ok(None);
+        // AWS: the integration request carries the rewritten path; routing has already used the
+        // client's.
+        MapTarget::Path
     } else if (target, action, side) == ("statuscode", MapAction::Overwrite, Side::Response) {
         let code = value
             .trim()
@@ -290,11 +276,11 @@ fn one(
             }
         },
     };
-    Ok(Some(ParameterMap {
+    Ok(ParameterMap {
         action,
         target,
         value,
-    }))
+    })
 }
 
 /// Whether `name` (lower case) is a reserved header.

@@ -82,6 +82,14 @@ impl Node {
         }
     }
 
+    /// The value under `key`, for replacing it, if this is a mapping that has it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.kind {
+            Kind::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// The mapping's entries, if this is a mapping.
     pub fn entries(&self) -> Option<&[(String, Node)]> {
         match &self.kind {

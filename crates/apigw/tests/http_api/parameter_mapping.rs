@@ -19,10 +19,20 @@ fn header(name: &str) -> MapTarget {
 }
 
 fn mapped(mapping: ParameterMapping, answer: &'static str) -> Harness {
+    mapped_route(PayloadFormat::V2, mapping, answer)
+}
+
+/// [`mapped`] for a route of payload `format`, answering 200.
+fn mapped_as(format: PayloadFormat, mapping: ParameterMapping) -> Harness {
+    mapped_route(format, mapping, r#"{"statusCode":200,"body":"ok"}"#)
+}
+
+fn mapped_route(format: PayloadFormat, mapping: ParameterMapping, answer: &'static str) -> Harness {
     let api = HttpApi {
         stage_variables: BTreeMap::from([("env".to_owned(), "dev".to_owned())]),
         routes: vec![HttpRoute {
             parameter_mapping: mapping,
+            payload_format: format,
             ..route("POST", "/pets/{petId}", "Pets")
         }],
         ..http_apis().remove(0)
@@ -178,4 +188,53 @@ async fn a_status_without_response_parameters_is_left_as_answered() {
     let (response, body) = h.send(request).await;
     assert_eq!(response.status(), 201);
     assert_eq!(&body[..], b"made");
+}
+
+#[tokio::test]
+async fn overwrite_path_is_the_path_the_event_carries_while_its_context_keeps_the_clients() {
+    for format in [PayloadFormat::V2, PayloadFormat::V1] {
+        let overwrite = |value: Vec<ValuePart>| ParameterMapping {
+            request: vec![map(MapAction::Overwrite, MapTarget::Path, value)],
+            response: Vec::new(),
+        };
+        let h = mapped_as(
+            format,
+            overwrite(vec![ValuePart::Text("/v2".into()), ValuePart::RequestPath]),
+        );
+        let sent = request("POST", "/pets/7?x=1")
+            .body(Full::new(Bytes::new()))
+            .expect("static request");
+        let (response, _) = h.send(sent).await;
+        assert_eq!(response.status(), 200, "{format:?}");
+        let (_, event) = h.last_event();
+        match format {
+            PayloadFormat::V2 => {
+                assert_eq!(event["rawPath"], "/v2/pets/7");
+                assert_eq!(event["requestContext"]["http"]["path"], "/pets/7");
+                assert_eq!(event["routeKey"], "POST /pets/{petId}");
+            }
+            PayloadFormat::V1 => {
+                assert_eq!(event["path"], "/v2/pets/7");
+                assert_eq!(event["requestContext"]["path"], "/pets/7");
+                assert_eq!(event["resource"], "/pets/{petId}");
+            }
+        }
+        assert_eq!(event["pathParameters"]["petId"], "7", "{format:?}");
+
+        // A value whose every reference is missing leaves the path as the client sent it.
+        let h = mapped_as(
+            format,
+            overwrite(vec![ValuePart::RequestHeader("x-absent".into())]),
+        );
+        let sent = request("POST", "/pets/7")
+            .body(Full::new(Bytes::new()))
+            .expect("static request");
+        h.send(sent).await;
+        let (_, event) = h.last_event();
+        let path = match format {
+            PayloadFormat::V2 => &event["rawPath"],
+            PayloadFormat::V1 => &event["path"],
+        };
+        assert_eq!(path, "/pets/7", "{format:?}");
+    }
 }

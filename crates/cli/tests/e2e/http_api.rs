@@ -265,3 +265,49 @@ fn payload_1_0_events_spell_headers_and_paths_as_http_api_does() {
         event["headers"]
     );
 }
+
+/// An HTTP API whose path is a `$ref` to a Path Item elsewhere in its document.
+const PATH_ITEM_REFS: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: app.handler }
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        info: { title: refs, version: '1' }
+        paths:
+          /items/{id}:
+            $ref: '#/components/pathItems/Item'
+        components:
+          pathItems:
+            Item:
+              get:
+                x-amazon-apigateway-integration:
+                  type: aws_proxy
+                  httpMethod: POST
+                  payloadFormatVersion: '2.0'
+                  uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Echo.Arn}/invocations
+"#;
+
+#[test]
+fn a_path_item_written_as_a_ref_reaches_its_function() {
+    let dir = sluice_testkit::fresh_dir("path-item-refs");
+    std::fs::write(dir.join("template.yaml"), PATH_ITEM_REFS).expect("writing the template");
+    std::fs::write(
+        dir.join("app.py"),
+        "import json\n\n\ndef handler(event, context):\n    return {\"statusCode\": 200, \"body\": json.dumps(event)}\n",
+    )
+    .expect("writing the handler");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let response = client().get(server.url("/items/42")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let event: Value = response.json().unwrap();
+    assert_eq!(event["routeKey"], "GET /items/{id}");
+    assert_eq!(event["pathParameters"]["id"], "42");
+    // The referenced Path Item has no POST: HTTP API's 404 for a route it lacks.
+    let response = client().post(server.url("/items/42")).send().unwrap();
+    assert_eq!(response.status(), 404);
+}

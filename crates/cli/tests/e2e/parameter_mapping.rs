@@ -1,6 +1,7 @@
 //! HTTP API parameter mapping served by the real binary to a python handler that echoes its event:
 //! an OpenAPI integration's `requestParameters` rewrite what the function gets, its
-//! `responseParameters` rewrite what the client gets for the status the function answered.
+//! `responseParameters` rewrite what the client gets for the status the function answered, and
+//! `overwrite:path` the path the function is given.
 
 use std::path::{Path, PathBuf};
 
@@ -50,4 +51,19 @@ fn request_parameters_rewrite_the_event_and_response_parameters_the_answer() {
     assert_eq!(response.headers()["x-route"], "POST /pets/{petId}");
     assert!(!response.headers().contains_key("x-internal"));
     assert!(response.headers().contains_key("apigw-requestid"));
+}
+
+#[test]
+fn overwrite_path_gives_the_function_the_rewritten_path() {
+    let server = Server::start(sluice(), &template(), &[]);
+    let response = client().get(server.url("/owners/ada?x=1")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().unwrap();
+    let event = &body["event"];
+    assert_eq!(event["rawPath"], "/v2/people/ada");
+    assert_eq!(event["rawQueryString"], "x=1");
+    // Routing used the client's path, which the request context still describes.
+    assert_eq!(event["routeKey"], "GET /owners/{ownerId}");
+    assert_eq!(event["pathParameters"]["ownerId"], "ada");
+    assert_eq!(event["requestContext"]["http"]["path"], "/owners/ada");
 }

@@ -55,6 +55,8 @@ pub enum MapTarget {
     Header(String),
     /// A query string parameter (names are case-sensitive).
     QueryString(String),
+    /// The path the integration request carries (`overwrite:path`, request maps only).
+    Path,
     /// The response's status code (`overwrite:statuscode`, response maps only).
     StatusCode,
 }

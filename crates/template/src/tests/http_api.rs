@@ -429,13 +429,18 @@ Resources:
             .contains("$response.body.x is not a request source")
     );
     let path = load(&document("overwrite:path: /v2$request.path"));
-    assert!(
-        path.warnings
-            .iter()
-            .any(|w| w.contains("overwrite:path is not emulated yet (ignored)")),
-        "{:?}",
-        path.warnings
+    assert!(path.warnings.is_empty(), "{:?}", path.warnings);
+    assert_eq!(
+        path.http_apis[0].routes[0].parameter_mapping.request,
+        [ParameterMap {
+            action: MapAction::Overwrite,
+            target: MapTarget::Path,
+            value: MappingValue(vec![ValuePart::Text("/v2".into()), ValuePart::RequestPath,]),
+        }]
     );
+    // Only `overwrite` takes the path, and only on the request side.
+    assert!(super::load_err(&document("append:path: /v2"))
+        .contains("\"append:path\" is not a parameter mapping key; API Gateway refuses it"));
 
     let cloudformation = load(
         "Resources:

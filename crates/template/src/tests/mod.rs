@@ -12,6 +12,7 @@ mod mapping;
 mod openapi;
 mod openapi_parameters;
 mod parameters;
+mod path_item_refs;
 mod qualifiers;
 mod resource_policy;
 mod resources;
