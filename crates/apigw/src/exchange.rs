@@ -96,6 +96,9 @@ pub(crate) struct IntegrationFacts {
     pub latency: std::time::Duration,
     /// Whether the backend answered (a function error included: Lambda's Invoke answered 200).
     pub invoked: bool,
+    /// The request id of the Lambda invocation that answered (`$context.integration.requestId`,
+    /// the `RequestId` of its START/END/REPORT lines); `None` when no function ran.
+    pub request_id: Option<String>,
     /// The function's error, when it failed.
     pub error: Option<String>,
 }

@@ -237,10 +237,23 @@ impl Gateway {
         self.validate(ex)?;
         self.map_request_parameters(ex)?;
         let integrating = Instant::now();
-        let reply = self.integrate(ex).await;
+        let lambda_request_id = lambda_request_id(ex);
+        let reply = self.integrate(ex, &lambda_request_id).await;
+        let invoked = matches!(reply, Ok(_) | Err(GatewayError::FunctionFailed(_)));
+        // AWS: `integration.requestId` is the `x-amzn-RequestId` Lambda's Invoke answered, so only
+        // a Lambda integration that Lambda answered has one (not MOCK, DynamoDB, a throttled or
+        // timed-out invocation).
+        let lambda_answered = invoked
+            && ex.route.as_ref().is_some_and(|route| {
+                matches!(
+                    route.entry.integration,
+                    Integration::LambdaProxy | Integration::Lambda(_)
+                )
+            });
         ex.integration = Some(IntegrationFacts {
             latency: integrating.elapsed(),
-            invoked: matches!(reply, Ok(_) | Err(GatewayError::FunctionFailed(_))),
+            invoked,
+            request_id: lambda_answered.then_some(lambda_request_id),
             // Copied only for a stage that logs it: no cost for APIs without access logging.
             error: match &reply {
                 Err(GatewayError::FunctionFailed(error)) if self.stage_log(ex).is_some() => {
@@ -551,13 +564,14 @@ impl Gateway {
     /// classify failures. A streaming API (Function URL) or route (REST `STREAM`) waits only for
     /// the head of a streamed answer; non-proxy REST integrations (Lambda custom, MOCK) map the
     /// request and the response themselves and answer whole.
-    async fn integrate(&self, ex: &Exchange) -> Result<Reply, GatewayError> {
+    async fn integrate(&self, ex: &Exchange, request_id: &str) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
             let backend = Backend {
                 invoker: self.invoker.as_ref(),
                 services: self.services.as_deref(),
                 timeout: ex.dialect.integration_timeout(&self.options, route),
+                request_id,
             };
             return mapped_integration::integrate(
                 ex,
@@ -573,9 +587,7 @@ impl Gateway {
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         // The invoker's target (`Fn`, `Fn:live`), made with the route: borrowed, not formatted.
         let function = route.entry.target.as_str();
-        // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
-        // (API Gateway's request ids are its own, apart from Lambda's).
-        let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());
+        let request_id = Some(request_id);
         // A request parameter the route maps to Lambda's X-Amz-Tenant-Id names the tenant; a
         // request without that value leaves the header out, as API Gateway's mapping does.
         let tenant = match &route.entry.tenant_id_parameter {
@@ -589,7 +601,7 @@ impl Gateway {
                 // Sluice: a tenant's invocation is answered whole, even on a STREAM route.
                 let payload = self
                     .invoker
-                    .invoke_for_tenant(function, payload, tenant)
+                    .invoke_for_tenant(function, payload, tenant, request_id)
                     .await;
                 return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
             }
@@ -767,6 +779,16 @@ enum Reply {
     Streamed(StreamedHead),
     /// A complete response (CORS preflight, a mapped integration's answer).
     Answered(Response<Full<Bytes>>),
+}
+
+/// The Lambda request id the integration invokes under. Recorded from Lambda: a Function URL's
+/// `x-amzn-RequestId` is the invocation's own id; API Gateway's request ids are its own, apart
+/// from Lambda's, so it picks a fresh one (a UUID, as Lambda's are) for its access log to name.
+fn lambda_request_id(ex: &Exchange) -> String {
+    match ex.dialect {
+        Dialect::FunctionUrl => ex.request_id.clone(),
+        Dialect::Rest | Dialect::HttpApi(_) => uuid::Uuid::new_v4().to_string(),
+    }
 }
 
 /// The gateway's view of a failed invocation.

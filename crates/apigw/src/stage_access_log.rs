@@ -192,6 +192,11 @@ fn variable(
             })
         }
         "integration.error" => return integration.and_then(|i| i.error.clone()),
+        // AWS: "The AWS endpoint's request ID. Equivalent to $context.awsEndpointRequestId": for a
+        // Lambda integration, the invocation's (DataBiosphere/azul#4348 logs both the same UUID).
+        "integration.requestId" | "awsEndpointRequestId" => {
+            return integration.and_then(|i| i.request_id.clone())
+        }
         "error.message" => return error_message(),
         "error.messageString" => {
             return error_message().map(|m| serde_json::to_string(&m).unwrap_or_default())

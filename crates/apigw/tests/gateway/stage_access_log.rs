@@ -30,15 +30,16 @@ fn logged(format: &str) -> StageAccessLog {
     }
 }
 
-/// The stage log lines of the requests `send` makes, in order.
-async fn lines(
-    behaviour: Behaviour,
+/// The stage log lines of `requests` sent in order to `apis` over `lambda`, the `Api` stage
+/// logging `format`.
+async fn lines_over(
+    lambda: Arc<FakeLambda>,
     apis: &[RestApi],
     format: &str,
     requests: Vec<http::Request<http_body_util::Full<bytes::Bytes>>>,
 ) -> Vec<Option<sluice_apigw::StageLogLine>> {
     let log = Arc::new(RecordedAccess::default());
-    let gateway = Gateway::new(apis, FakeLambda::new(behaviour), GatewayOptions::default())
+    let gateway = Gateway::new(apis, lambda, GatewayOptions::default())
         .expect("valid routes")
         .with_stage_access_logs(&[logged(format)])
         .with_access_log(log.clone());
@@ -47,6 +48,24 @@ async fn lines(
     }
     let records = log.0.lock().expect("not poisoned").clone();
     records.into_iter().map(|r| r.stage_log).collect()
+}
+
+/// [`lines_over`] a fresh fake Lambda that answers as `behaviour` says.
+async fn lines(
+    behaviour: Behaviour,
+    apis: &[RestApi],
+    format: &str,
+    requests: Vec<http::Request<http_body_util::Full<bytes::Bytes>>>,
+) -> Vec<Option<sluice_apigw::StageLogLine>> {
+    lines_over(FakeLambda::new(behaviour), apis, format, requests).await
+}
+
+/// The messages of stage log lines, each line required.
+fn messages(lines: &[Option<sluice_apigw::StageLogLine>]) -> Vec<&str> {
+    lines
+        .iter()
+        .map(|l| l.as_ref().expect("the stage logs").message.as_str())
+        .collect()
 }
 
 #[tokio::test]
@@ -98,6 +117,39 @@ async fn a_gateway_error_names_its_message_quoted_and_its_response_type() {
 }
 
 #[tokio::test]
+async fn a_lambda_integration_logs_the_request_id_the_function_ran_under() {
+    const FORMAT: &str =
+        "$context.requestId $context.integration.requestId $context.awsEndpointRequestId";
+    for behaviour in [
+        Behaviour::Respond(r#"{"statusCode": 200}"#),
+        // A function error is still an invocation Lambda answered, with its request id.
+        Behaviour::FunctionError,
+    ] {
+        let lambda = FakeLambda::new(behaviour);
+        let lines = lines_over(lambda.clone(), &[api("Api")], FORMAT, vec![get("/hello")]).await;
+        let [Some(lambda_id)] = &lambda.request_ids()[..] else {
+            panic!("one invocation, under an id the gateway chose")
+        };
+        assert!(uuid::Uuid::parse_str(lambda_id).is_ok(), "{lambda_id}");
+        let words: Vec<&str> = messages(&lines)[0].split(' ').collect();
+        // AWS: Lambda's request id, apart from API Gateway's own; both names give it.
+        assert_eq!(words[1..], [lambda_id.as_str(), lambda_id.as_str()]);
+        assert_ne!(words[0], lambda_id.as_str());
+    }
+    // No invocation Lambda answered (throttled), or none at all (no route): no id.
+    let lines = lines(
+        Behaviour::Rejected,
+        &[api("Api")],
+        FORMAT,
+        vec![get("/hello"), get("/elsewhere")],
+    )
+    .await;
+    for message in messages(&lines) {
+        assert!(message.ends_with(" - -"), "{message}");
+    }
+}
+
+#[tokio::test]
 async fn a_stage_without_access_logging_and_an_ambiguous_unrouted_request_write_nothing() {
     let mut other = api("Other");
     other.routes = vec![route("GET", "/other", "OtherFunction")];
@@ -135,17 +187,18 @@ async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
     };
     let log = Arc::new(RecordedAccess::default());
     let apis = [api];
+    let lambda = FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 201, "body": "ok"}"#));
     let gateway = Gateway::serving(
         sluice_apigw::Apis {
             http: &apis,
             ..Default::default()
         },
-        FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 201, "body": "ok"}"#)),
+        lambda.clone(),
         GatewayOptions::default(),
     )
     .expect("valid routes")
     .with_stage_access_logs(&[logged(
-        "$context.requestId $context.routeKey $context.status $context.integration.status $context.integrationStatus $context.stage [$context.error.message] $context.resourcePath",
+        "$context.requestId $context.routeKey $context.status $context.integration.status $context.integrationStatus $context.stage [$context.error.message] $context.resourcePath $context.integration.requestId",
     )])
     .with_access_log(log.clone());
     let found = gateway.handle(get("/items/7"), remote()).await;
@@ -165,15 +218,18 @@ async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
                 .as_str()
         })
         .collect();
+    let [Some(lambda_id)] = &lambda.request_ids()[..] else {
+        panic!("one invocation, under an id the gateway chose")
+    };
     // AWS: an HTTP API's `integration.status` is the function's, `integrationStatus` Lambda's;
-    // `resourcePath` is a REST API variable.
+    // `resourcePath` is a REST API variable; `integration.requestId` is the invocation's.
     assert_eq!(
         messages[0],
-        format!("{id} GET /items/{{id}} 201 201 200 $default [-] -")
+        format!("{id} GET /items/{{id}} 201 201 200 $default [-] - {lambda_id}")
     );
     let unrouted: Vec<&str> = messages[1].split(' ').collect();
     assert_eq!(
         unrouted[1..],
-        ["-", "404", "-", "-", "$default", "[Not", "Found]", "-"]
+        ["-", "404", "-", "-", "$default", "[Not", "Found]", "-", "-"]
     );
 }

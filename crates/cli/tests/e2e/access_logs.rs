@@ -28,13 +28,13 @@ Resources:
       StageName: prod
       AccessLogSetting:
         DestinationArn: !GetAtt RestLogs.Arn
-        Format: '{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","path":"$context.path","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","stage":"$context.stage","apiId":"$context.apiId","ip":"$context.identity.sourceIp","userAgent":"$context.identity.userAgent","caller":"$context.identity.caller","integrationStatus":"$context.integration.status","integrationLatency":"$context.integrationLatency","errorMessage":"$context.error.message","responseType":"$context.error.responseType","waf":"$context.wafResponseCode","requestTimeEpoch":"$context.requestTimeEpoch"}'
+        Format: '{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","path":"$context.path","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","stage":"$context.stage","apiId":"$context.apiId","ip":"$context.identity.sourceIp","userAgent":"$context.identity.userAgent","caller":"$context.identity.caller","integrationStatus":"$context.integration.status","integrationLatency":"$context.integrationLatency","errorMessage":"$context.error.message","responseType":"$context.error.responseType","waf":"$context.wafResponseCode","requestTimeEpoch":"$context.requestTimeEpoch","integrationRequestId":"$context.integration.requestId"}'
   Http:
     Type: AWS::Serverless::HttpApi
     Properties:
       AccessLogSettings:
         DestinationArn: !Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/sluice/http-access
-        Format: $context.identity.sourceIp - - [$context.requestTime] "$context.httpMethod $context.routeKey $context.protocol" $context.status $context.responseLength $context.requestId $context.integrationStatus
+        Format: $context.identity.sourceIp - - [$context.requestTime] "$context.httpMethod $context.routeKey $context.protocol" $context.status $context.responseLength $context.requestId $context.integrationStatus $context.integration.requestId
   Items:
     Type: AWS::Serverless::Function
     Properties:
@@ -163,12 +163,25 @@ fn each_request_writes_its_stages_format_to_the_log_group() {
         "{ok_line}"
     );
 
+    // AWS: the Lambda invocation's own request id, the one its START/END/REPORT lines carry.
+    let ok_run = ok_line["integrationRequestId"].as_str().unwrap_or_default();
+    assert_ne!(ok_run, ok_id);
+    assert!(
+        server
+            .logs()
+            .iter()
+            .any(|l| l.contains(&format!("[Items] START RequestId: {ok_run} "))),
+        "{ok_line} {:#?}",
+        server.logs()
+    );
+
     let missing_line = line(&missing_id);
     assert_eq!(missing_line["status"], "403");
     assert_eq!(missing_line["errorMessage"], "Missing Authentication Token");
     assert_eq!(missing_line["responseType"], "MISSING_AUTHENTICATION_TOKEN");
     assert_eq!(missing_line["resourcePath"], "-");
     assert_eq!(missing_line["integrationLatency"], "-");
+    assert_eq!(missing_line["integrationRequestId"], "-");
     assert_eq!(missing_line["apiId"], ok_line["apiId"]);
 
     let mut http: Vec<String>;
@@ -183,6 +196,15 @@ fn each_request_writes_its_stages_format_to_the_log_group() {
         http[0].contains(r#""GET GET /things/{id} HTTP/1.1" 200 4 "#),
         "{http:?}"
     );
-    // The HTTP API's request id is its short one, `apigw-requestid`.
-    assert!(http[0].ends_with(&format!(" {thing_id} 200")), "{http:?}");
+    // The HTTP API's request id is its short one, `apigw-requestid`; the invocation's is its own.
+    let (head, thing_run) = http[0].rsplit_once(' ').unwrap();
+    assert!(head.ends_with(&format!(" {thing_id} 200")), "{http:?}");
+    assert!(
+        server
+            .logs()
+            .iter()
+            .any(|l| l.contains(&format!("[Items] START RequestId: {thing_run} "))),
+        "{http:?} {:#?}",
+        server.logs()
+    );
 }
