@@ -229,7 +229,10 @@ fn variable(
                 Some((ex.received_at.unix_timestamp_nanos() / 1_000_000).to_string())
             }
             "httpMethod" => Some(ex.method.clone()),
-            "path" => Some(ex.raw_path.clone()),
+            // AWS: the path of the stage's URL, as for a routed request: a REST API's stage
+            // leads it (`/prod/nowhere`), as does an HTTP API's named stage.
+            "path" if rest => Some(crate::request_event::context_path(ex, &api.stage)),
+            "path" => Some(crate::http_api_event::http_api_path(ex, api)),
             "protocol" => Some(ex.protocol.to_owned()),
             "identity.sourceIp" => Some(ex.remote.ip().to_canonical().to_string()),
             "identity.userAgent" => ex.header("user-agent"),

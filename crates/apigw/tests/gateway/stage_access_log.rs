@@ -166,11 +166,11 @@ async fn a_stage_without_access_logging_and_an_ambiguous_unrouted_request_write_
     assert_eq!(lines[1..], [None, None]);
 }
 
-#[tokio::test]
-async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
-    let api = sluice_template::HttpApi {
+/// An HTTP API `Api` on `stage`, with one route: `GET /items/{id}`.
+fn http_api(stage: &str) -> sluice_template::HttpApi {
+    sluice_template::HttpApi {
         logical_id: "Api".into(),
-        stage_name: "$default".into(),
+        stage_name: stage.into(),
         stage_variables: BTreeMap::new(),
         cors: None,
         routes: vec![sluice_template::HttpRoute {
@@ -184,23 +184,75 @@ async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
             parameter_mapping: Default::default(),
             qualifier: None,
         }],
-    };
+    }
+}
+
+/// A gateway serving `api` over `lambda`, its stage logging `format` to the returned log.
+fn http_gateway(
+    api: sluice_template::HttpApi,
+    lambda: Arc<FakeLambda>,
+    format: &str,
+) -> (Gateway, Arc<RecordedAccess>) {
     let log = Arc::new(RecordedAccess::default());
-    let apis = [api];
-    let lambda = FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 201, "body": "ok"}"#));
     let gateway = Gateway::serving(
         sluice_apigw::Apis {
-            http: &apis,
+            http: &[api],
             ..Default::default()
         },
-        lambda.clone(),
+        lambda,
         GatewayOptions::default(),
     )
     .expect("valid routes")
-    .with_stage_access_logs(&[logged(
-        "$context.requestId $context.routeKey $context.status $context.integration.status $context.integrationStatus $context.stage [$context.error.message] $context.resourcePath $context.integration.requestId",
-    )])
+    .with_stage_access_logs(&[logged(format)])
     .with_access_log(log.clone());
+    (gateway, log)
+}
+
+#[tokio::test]
+async fn a_requests_path_starts_with_its_stage_routed_or_not() {
+    let lines = lines(
+        Behaviour::Respond("{}"),
+        &[api("Api")],
+        "$context.path $context.resourcePath",
+        vec![get("/hello"), get("/elsewhere")],
+    )
+    .await;
+    // AWS: `$context.path` is the stage's URL path (`/{stage}/root/child`, developer guide), for a
+    // request no resource matched (403 Missing Authentication Token) too; it has no resource.
+    assert_eq!(
+        messages(&lines),
+        ["/prod/hello /hello", "/prod/elsewhere -"]
+    );
+
+    // An HTTP API's named stage leads the path, as in `requestContext.http.path`; `$default` is
+    // served at the root.
+    for (stage, expected) in [
+        ("v1", ["/v1/items/7", "/v1/nothing"]),
+        ("$default", ["/items/7", "/nothing"]),
+    ] {
+        let lambda = FakeLambda::new(Behaviour::Respond("{}"));
+        let (gateway, log) =
+            http_gateway(http_api(stage), lambda, "$context.requestId $context.path");
+        gateway.handle(get("/items/7"), remote()).await;
+        gateway.handle(get("/nothing"), remote()).await;
+        let records = log.0.lock().expect("not poisoned").clone();
+        let lines: Vec<_> = records.into_iter().map(|r| r.stage_log).collect();
+        let paths: Vec<&str> = messages(&lines)
+            .into_iter()
+            .map(|m| m.split_once(' ').expect("two words").1)
+            .collect();
+        assert_eq!(paths, expected, "stage {stage}");
+    }
+}
+
+#[tokio::test]
+async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
+    let lambda = FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 201, "body": "ok"}"#));
+    let (gateway, log) = http_gateway(
+        http_api("$default"),
+        lambda.clone(),
+        "$context.requestId $context.routeKey $context.status $context.integration.status $context.integrationStatus $context.stage [$context.error.message] $context.resourcePath $context.integration.requestId",
+    );
     let found = gateway.handle(get("/items/7"), remote()).await;
     let id = found.headers()["apigw-requestid"]
         .to_str()

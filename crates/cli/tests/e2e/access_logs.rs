@@ -180,6 +180,8 @@ fn each_request_writes_its_stages_format_to_the_log_group() {
     assert_eq!(missing_line["errorMessage"], "Missing Authentication Token");
     assert_eq!(missing_line["responseType"], "MISSING_AUTHENTICATION_TOKEN");
     assert_eq!(missing_line["resourcePath"], "-");
+    // The stage's URL path, as for a routed request.
+    assert_eq!(missing_line["path"], "/prod/nowhere");
     assert_eq!(missing_line["integrationLatency"], "-");
     assert_eq!(missing_line["integrationRequestId"], "-");
     assert_eq!(missing_line["apiId"], ok_line["apiId"]);
