@@ -84,6 +84,8 @@ pub(crate) struct Exchange {
     pub iam_caller: Option<(String, String)>,
     /// What the integration phase did, once it ran (a stage's access log reports it).
     pub integration: Option<IntegrationFacts>,
+    /// What the authentication and authorization phases did (a stage's access log reports it).
+    pub auth: AuthFacts,
     /// The gateway error answered, if any: its response type and default body (a stage's access
     /// log reports it).
     pub error: Option<(&'static str, std::borrow::Cow<'static, str>)>,
@@ -101,6 +103,43 @@ pub(crate) struct IntegrationFacts {
     pub request_id: Option<String>,
     /// The function's error, when it failed.
     pub error: Option<String>,
+}
+
+/// What the authentication and authorization phases did, for a stage's access log
+/// (`$context.authenticate.*`, `authorizer.*`, `authorize.*`); each `None` when its phase did not
+/// run. AWS names the phases a request goes through (Compute Blog, "Troubleshooting Amazon API
+/// Gateway with enhanced observability variables"): authenticate (IAM's signature), authorizer (a
+/// Lambda, JWT or Cognito authorizer), authorize (a Lambda authorizer's or IAM's policy).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthFacts {
+    /// Verifying an `AWS_IAM` route's signature.
+    pub authenticate: Option<PhaseFacts>,
+    /// The route's authorizer reaching its answer.
+    pub authorizer: Option<PhaseFacts>,
+    /// The authorizer function's invocation, when it ran for this request (not a cached answer)
+    /// and Lambda answered.
+    pub authorizer_call: Option<LambdaCall>,
+    /// Evaluating the policy a Lambda authorizer returned, or the resource policy for an IAM
+    /// caller.
+    pub authorize: Option<PhaseFacts>,
+}
+
+/// How one phase ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhaseFacts {
+    /// 200 when the request passed it, else the status the gateway answered for it.
+    pub status: u16,
+    /// From the phase's start to its end.
+    pub latency: std::time::Duration,
+}
+
+/// A Lambda invocation the gateway made and Lambda answered.
+#[derive(Debug, Clone)]
+pub(crate) struct LambdaCall {
+    /// The request id the function ran under.
+    pub request_id: String,
+    /// From the Invoke call to its answer.
+    pub latency: std::time::Duration,
 }
 
 impl Exchange {
@@ -153,6 +192,7 @@ impl Exchange {
             response_cache_hit: None,
             iam_caller: None,
             integration: None,
+            auth: AuthFacts::default(),
             error: None,
         }
     }

@@ -499,7 +499,12 @@ impl Gateway {
             account: &aws.account_id,
             arn: &user_arn,
         };
-        resource_policy::guard(api, ex, aws, caller, true)
+        // The authorize phase of an IAM route: the signed caller's policies, here the resource
+        // policy alone.
+        let started = Instant::now();
+        let result = resource_policy::guard(api, ex, aws, caller, true);
+        ex.auth.authorize = Some(phases::phase_end(ex, result.as_ref().map(|_| ()), started));
+        result
     }
 
     /// Phase cache lookup: a cached payload for this method, path and declared cache key

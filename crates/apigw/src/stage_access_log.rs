@@ -14,7 +14,7 @@ use sluice_aws_env::AwsEnv;
 use crate::access_log::StageLogLine;
 use crate::api::Api;
 use crate::dialect::Dialect;
-use crate::exchange::Exchange;
+use crate::exchange::{AuthFacts, Exchange, PhaseFacts};
 use crate::request_event::request_time;
 
 /// One stage's access log: where its lines go and the parsed `Format`.
@@ -205,6 +205,9 @@ fn variable(
         "accountId" => return Some(aws.account_id.clone()),
         _ => {}
     }
+    if let Some(value) = auth_variable(name, &ex.auth, rest) {
+        return value;
+    }
     match context {
         Context::Rest(request_context) => {
             let value = name
@@ -242,6 +245,36 @@ fn variable(
             _ => None,
         },
     }
+}
+
+/// An authentication or authorization phase's variable: `Some(value)` when `name` is one (its
+/// value `None` when its phase did not run), `None` when it is not.
+///
+/// AWS documents `authorizer.status` and `authorizer.latency` for both kinds of API; the
+/// authorizer's invocation (`requestId`, `integrationLatency`, `integrationStatus`) and the
+/// `authorize.*` and `authenticate.*` phases for REST APIs only. Not emulated: the phases'
+/// `error` texts, whose wording AWS does not document.
+fn auth_variable(name: &str, auth: &AuthFacts, rest: bool) -> Option<Option<String>> {
+    let millis = |d: Duration| d.as_millis().to_string();
+    let status = |phase: Option<PhaseFacts>| phase.map(|p| p.status.to_string());
+    let latency = |phase: Option<PhaseFacts>| phase.map(|p| millis(p.latency));
+    let call = auth.authorizer_call.as_ref();
+    Some(match name {
+        "authorizer.status" => status(auth.authorizer),
+        "authorizer.latency" => latency(auth.authorizer),
+        _ if !rest => return None,
+        "authorizer.requestId" => call.map(|c| c.request_id.clone()),
+        // A cached answer's is the event's (`requestContext.authorizer`): 0.
+        "authorizer.integrationLatency" => return call.map(|c| Some(millis(c.latency))),
+        // As for `integrationStatus`: the status Lambda's Invoke answered (200, a function error
+        // included), not the function's.
+        "authorizer.integrationStatus" => call.map(|_| "200".to_owned()),
+        "authorize.status" => status(auth.authorize),
+        "authorize.latency" => latency(auth.authorize),
+        "authenticate.status" => status(auth.authenticate),
+        "authenticate.latency" => latency(auth.authenticate),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
