@@ -86,9 +86,8 @@ pub(crate) struct Exchange {
     pub integration: Option<IntegrationFacts>,
     /// What the authentication and authorization phases did (a stage's access log reports it).
     pub auth: AuthFacts,
-    /// The gateway error answered, if any: its response type and default body (a stage's access
-    /// log reports it).
-    pub error: Option<(&'static str, std::borrow::Cow<'static, str>)>,
+    /// The gateway error answered, if any (a stage's access log reports it).
+    pub error: Option<ErrorFacts>,
 }
 
 /// What the integration phase did, for `$context.integration*` in a stage's access log.
@@ -103,6 +102,17 @@ pub(crate) struct IntegrationFacts {
     pub request_id: Option<String>,
     /// The function's error, when it failed.
     pub error: Option<String>,
+}
+
+/// The gateway error a request was answered with, for `$context.error.*` in a stage's access log.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorFacts {
+    /// Its gateway response type (`MISSING_AUTHENTICATION_TOKEN`).
+    pub response_type: &'static str,
+    /// Its default body, whose `message` is `$context.error.message`.
+    pub body: std::borrow::Cow<'static, str>,
+    /// `$context.error.validationErrorString`: a failed body's violations, else empty.
+    pub validation_errors: String,
 }
 
 /// What the authentication and authorization phases did, for a stage's access log

@@ -28,7 +28,7 @@ use crate::auth::Check;
 use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
-use crate::exchange::{Exchange, IntegrationFacts};
+use crate::exchange::{ErrorFacts, Exchange, IntegrationFacts};
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{CallService, FunctionAnswer, Invoke, InvokeError};
@@ -332,7 +332,11 @@ impl Gateway {
             Err(error) => {
                 log_failure(ex, &error);
                 if self.stage_log(ex).is_some() {
-                    ex.error = Some((error.response_type(), error.body(ex.dialect)));
+                    ex.error = Some(ErrorFacts {
+                        response_type: error.response_type(),
+                        body: error.body(ex.dialect),
+                        validation_errors: error.validation_errors().to_owned(),
+                    });
                 }
                 (self.error_response(ex, error), None)
             }
@@ -680,7 +684,7 @@ impl Gateway {
                 status: status.as_u16(),
                 response_length: hyper::body::Body::size_hint(response.body()).exact(),
                 latency: started.elapsed(),
-                error: ex.error.as_ref().map(|(ty, body)| (*ty, body.as_ref())),
+                error: ex.error.as_ref(),
             };
             stage_log.line(ex, api, &self.options.aws, &outcome)
         });

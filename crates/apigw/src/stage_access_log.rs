@@ -14,7 +14,7 @@ use sluice_aws_env::AwsEnv;
 use crate::access_log::StageLogLine;
 use crate::api::Api;
 use crate::dialect::Dialect;
-use crate::exchange::{AuthFacts, Exchange, PhaseFacts};
+use crate::exchange::{AuthFacts, ErrorFacts, Exchange, PhaseFacts};
 use crate::request_event::request_time;
 
 /// One stage's access log: where its lines go and the parsed `Format`.
@@ -40,8 +40,8 @@ pub(crate) struct Outcome<'a> {
     pub response_length: Option<u64>,
     /// From the request head to the response being ready.
     pub latency: Duration,
-    /// The gateway error answered, if any: its response type and its default body.
-    pub error: Option<(&'static str, &'a str)>,
+    /// The gateway error answered, if any.
+    pub error: Option<&'a ErrorFacts>,
 }
 
 impl StageLog {
@@ -166,8 +166,7 @@ fn variable(
     let millis = |d: Duration| d.as_millis().to_string();
     let integration = ex.integration.as_ref();
     let error_message = || {
-        let (_, body) = outcome.error?;
-        let body: Value = serde_json::from_str(body).ok()?;
+        let body: Value = serde_json::from_str(&outcome.error?.body).ok()?;
         let message = body.get("message").or_else(|| body.get("Message"))?;
         message.as_str().map(str::to_owned)
     };
@@ -191,7 +190,10 @@ fn variable(
                 false => outcome.status.to_string(),
             })
         }
-        "integration.error" => return integration.and_then(|i| i.error.clone()),
+        // AWS: "Equivalent to $context.integrationErrorMessage".
+        "integration.error" | "integrationErrorMessage" => {
+            return integration.and_then(|i| i.error.clone())
+        }
         // AWS: "The AWS endpoint's request ID. Equivalent to $context.awsEndpointRequestId": for a
         // Lambda integration, the invocation's (DataBiosphere/azul#4348 logs both the same UUID).
         "integration.requestId" | "awsEndpointRequestId" => {
@@ -201,7 +203,11 @@ fn variable(
         "error.messageString" => {
             return error_message().map(|m| serde_json::to_string(&m).unwrap_or_default())
         }
-        "error.responseType" => return outcome.error.map(|(ty, _)| ty.to_owned()),
+        "error.responseType" => return outcome.error.map(|e| e.response_type.to_owned()),
+        // As a customized gateway response's template reads it: a request validator's findings.
+        "error.validationErrorString" if rest => {
+            return outcome.error.map(|e| e.validation_errors.clone())
+        }
         "accountId" => return Some(aws.account_id.clone()),
         _ => {}
     }
@@ -240,6 +246,11 @@ fn variable(
             "identity.sourceIp" => Some(ex.remote.ip().to_canonical().to_string()),
             "identity.userAgent" => ex.header("user-agent"),
             "domainName" => ex.header("host"),
+            "domainPrefix" => ex
+                .header_str("host")
+                .map(|host| crate::request_event::domain_prefix(&host).to_owned()),
+            // The stage the request reached runs its deployment, resource or not.
+            "deploymentId" if rest => Some(api.stage.deployment_id.clone()),
             "stage" => Some(api.stage.stage.clone()),
             "apiId" => Some(api.stage.api_id.clone()),
             _ => None,

@@ -716,8 +716,8 @@ impl sluice_apigw::AccessLog for StageLines {
     }
 }
 
-#[tokio::test]
-async fn only_a_lambda_integration_logs_an_integration_request_id() {
+/// [`harness`], its stage logging `format` to the returned lines.
+fn logging_harness(format: &str) -> (Harness, Arc<StageLines>) {
     let lines = Arc::new(StageLines::default());
     let h = harness();
     let h = Harness {
@@ -726,11 +726,42 @@ async fn only_a_lambda_integration_logs_an_integration_request_id() {
             .with_stage_access_logs(&[sluice_template::StageAccessLog {
                 api: "Api".into(),
                 log_group: "/access".into(),
-                format: "$context.requestId $context.integration.requestId".into(),
+                format: format.into(),
             }])
             .with_access_log(lines.clone()),
         ..h
     };
+    (h, lines)
+}
+
+#[tokio::test]
+async fn a_refused_bodys_violations_are_logged_as_a_gateway_response_reads_them() {
+    let (h, lines) = logging_harness(
+        "$context.requestId $context.status [$context.error.validationErrorString]",
+    );
+    let team = ("x-team", "core");
+    h.send("POST", "/users?tag=t", &[JSON, team], r#"{"age": 3}"#)
+        .await;
+    h.send("POST", "/users", &[JSON], r#"{"name": "a"}"#).await;
+    let lines = lines.0.lock().expect("not poisoned").clone();
+    let logged: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_once(' ').expect("two words").1)
+        .collect();
+    // AWS: `$context.error.validationErrorString` is "a string containing a detailed validation
+    // error message"; missing parameters have none (their message says it all).
+    assert_eq!(
+        logged,
+        [
+            r#"400 [[object has missing required properties (["name"])]]"#,
+            "400 [-]"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_a_lambda_integration_logs_an_integration_request_id() {
+    let (h, lines) = logging_harness("$context.requestId $context.integration.requestId");
     h.send("POST", "/hello", &[JSON], r#"{"name": "Ann"}"#)
         .await;
     h.send("GET", "/mock/7", &[], "").await;

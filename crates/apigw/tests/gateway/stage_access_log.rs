@@ -150,6 +150,44 @@ async fn a_lambda_integration_logs_the_request_id_the_function_ran_under() {
 }
 
 #[tokio::test]
+async fn the_documented_variables_sluice_knows_are_logged_routed_or_not() {
+    let lines = lines(
+        Behaviour::FunctionError,
+        &[api("Api")],
+        "$context.requestId $context.responseLatency $context.requestTimeEpoch $context.domainName $context.domainPrefix $context.deploymentId $context.identity.sourceIp $context.integrationErrorMessage \
+         | $context.identity.caller $context.identity.apiKey $context.wafResponseCode $context.waf.status $context.webaclArn $context.customDomain.basePathMatched $context.xrayTraceId $context.awsEndpointRequestId2 $context.isCanaryRequest",
+        vec![get("/hello"), get("/elsewhere")],
+    )
+    .await;
+    let messages = messages(&lines);
+    let (routed, unrouted) = (
+        messages[0].split(' ').collect::<Vec<_>>(),
+        messages[1].split(' ').collect::<Vec<_>>(),
+    );
+    for words in [&routed, &unrouted] {
+        assert!(words[1].parse::<u64>().is_ok(), "{words:?}");
+        assert_eq!(words[2].len(), 13, "milliseconds: {words:?}");
+        // The host as sent, and its first label.
+        assert_eq!(words[3..5], ["localhost:3000", "localhost"], "{words:?}");
+        assert_eq!(words[6], "192.0.2.7");
+        // What AWS logs `-` for without a caller's IAM identity, an API key, a web ACL, a custom
+        // domain, X-Ray tracing (`TracingEnabled`, not emulated) or a canary.
+        assert_eq!(
+            words[8..],
+            ["|", "-", "-", "-", "-", "-", "-", "-", "-", "-"]
+        );
+    }
+    // The stage's deployment, whether or not a resource matched.
+    assert_eq!(routed[5], unrouted[5]);
+    assert_eq!(routed[5].len(), 6, "{routed:?}");
+    // AWS: "Equivalent to $context.integration.error"; a request without an integration has none.
+    assert_eq!(
+        (routed[7], unrouted[7]),
+        (r#"{"errorMessage":"boom","errorType":"Exception"}"#, "-")
+    );
+}
+
+#[tokio::test]
 async fn a_stage_without_access_logging_and_an_ambiguous_unrouted_request_write_nothing() {
     let mut other = api("Other");
     other.routes = vec![route("GET", "/other", "OtherFunction")];
