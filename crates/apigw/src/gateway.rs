@@ -656,6 +656,13 @@ impl Gateway {
     /// The API a request belongs to and its stage's access log, if that stage keeps one: the
     /// route's API, or, when no route matched, the only API of the request's kind (AWS logs a
     /// request that matches no route on the API it was sent to).
+    ///
+    /// AWS: the host names the API and the path's first segment its stage, so an unrouted request
+    /// has both (a path naming no stage is logged on none). Sluice: every API shares the listener
+    /// at its root, so with two APIs of a kind nothing in an unrouted request names one. Reading
+    /// its first segment as a stage would pick an API the route phase never considered (`/prod/x`
+    /// is not routed to `/x` of the stage `prod`), and the gateway response customized for the
+    /// request's API is chosen by the same rule: such a request is logged on neither.
     fn stage_log(&self, ex: &Exchange) -> Option<(&Api, &StageLog)> {
         let api = match &ex.route {
             Some(route) => self.apis.get(route.entry.api)?,

@@ -191,17 +191,24 @@ async fn the_documented_variables_sluice_knows_are_logged_routed_or_not() {
 async fn a_stage_without_access_logging_and_an_ambiguous_unrouted_request_write_nothing() {
     let mut other = api("Other");
     other.routes = vec![route("GET", "/other", "OtherFunction")];
+    other.stage_name = "dev".into();
     let lines = lines(
         Behaviour::Respond("{}"),
         &[api("Api"), other],
         "$context.requestId",
         // `Other` has no access log; with two REST APIs, a request without a route belongs to
-        // neither for sure.
-        vec![get("/hello"), get("/other"), get("/elsewhere")],
+        // neither for sure, even when its first segment names only `Api`'s stage: Sluice serves
+        // stages at the root, so that segment is part of the path, not a stage.
+        vec![
+            get("/hello"),
+            get("/other"),
+            get("/elsewhere"),
+            get("/prod/hello"),
+        ],
     )
     .await;
     assert!(lines[0].is_some(), "the logging API's request is logged");
-    assert_eq!(lines[1..], [None, None]);
+    assert_eq!(lines[1..], [None, None, None]);
 }
 
 /// An HTTP API `Api` on `stage`, with one route: `GET /items/{id}`.
