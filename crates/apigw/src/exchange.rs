@@ -87,9 +87,10 @@ pub(crate) struct Exchange {
     pub iam_caller: Option<(String, String)>,
     /// What the integration phase did, once it ran (a stage's access log reports it).
     pub integration: Option<IntegrationFacts>,
-    /// The gateway error answered, if any: its response type and default body (a stage's access
-    /// log reports it).
-    pub error: Option<(&'static str, std::borrow::Cow<'static, str>)>,
+    /// What the authentication and authorization phases did (a stage's access log reports it).
+    pub auth: AuthFacts,
+    /// The gateway error answered, if any (a stage's access log reports it).
+    pub error: Option<ErrorFacts>,
 }
 
 /// What the integration phase did, for `$context.integration*` in a stage's access log.
@@ -99,8 +100,59 @@ pub(crate) struct IntegrationFacts {
     pub latency: std::time::Duration,
     /// Whether the backend answered (a function error included: Lambda's Invoke answered 200).
     pub invoked: bool,
+    /// The request id of the Lambda invocation that answered (`$context.integration.requestId`,
+    /// the `RequestId` of its START/END/REPORT lines); `None` when no function ran.
+    pub request_id: Option<String>,
     /// The function's error, when it failed.
     pub error: Option<String>,
+}
+
+/// The gateway error a request was answered with, for `$context.error.*` in a stage's access log.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorFacts {
+    /// Its gateway response type (`MISSING_AUTHENTICATION_TOKEN`).
+    pub response_type: &'static str,
+    /// Its default body, whose `message` is `$context.error.message`.
+    pub body: std::borrow::Cow<'static, str>,
+    /// `$context.error.validationErrorString`: a failed body's violations, else empty.
+    pub validation_errors: String,
+}
+
+/// What the authentication and authorization phases did, for a stage's access log
+/// (`$context.authenticate.*`, `authorizer.*`, `authorize.*`); each `None` when its phase did not
+/// run. AWS names the phases a request goes through (Compute Blog, "Troubleshooting Amazon API
+/// Gateway with enhanced observability variables"): authenticate (IAM's signature), authorizer (a
+/// Lambda, JWT or Cognito authorizer), authorize (a Lambda authorizer's or IAM's policy).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthFacts {
+    /// Verifying an `AWS_IAM` route's signature.
+    pub authenticate: Option<PhaseFacts>,
+    /// The route's authorizer reaching its answer.
+    pub authorizer: Option<PhaseFacts>,
+    /// The authorizer function's invocation, when it ran for this request (not a cached answer)
+    /// and Lambda answered.
+    pub authorizer_call: Option<LambdaCall>,
+    /// Evaluating the policy a Lambda authorizer returned, or the resource policy for an IAM
+    /// caller.
+    pub authorize: Option<PhaseFacts>,
+}
+
+/// How one phase ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhaseFacts {
+    /// 200 when the request passed it, else the status the gateway answered for it.
+    pub status: u16,
+    /// From the phase's start to its end.
+    pub latency: std::time::Duration,
+}
+
+/// A Lambda invocation the gateway made and Lambda answered.
+#[derive(Debug, Clone)]
+pub(crate) struct LambdaCall {
+    /// The request id the function ran under.
+    pub request_id: String,
+    /// From the Invoke call to its answer.
+    pub latency: std::time::Duration,
 }
 
 impl Exchange {
@@ -154,6 +206,7 @@ impl Exchange {
             response_cache_hit: None,
             iam_caller: None,
             integration: None,
+            auth: AuthFacts::default(),
             error: None,
         }
     }

@@ -28,7 +28,7 @@ use crate::auth::Check;
 use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
-use crate::exchange::{Exchange, IntegrationFacts};
+use crate::exchange::{ErrorFacts, Exchange, IntegrationFacts};
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{CallService, FunctionAnswer, Invoke, InvokeError};
@@ -237,10 +237,23 @@ impl Gateway {
         self.validate(ex)?;
         self.map_request_parameters(ex)?;
         let integrating = Instant::now();
-        let reply = self.integrate(ex).await;
+        let lambda_request_id = lambda_request_id(ex);
+        let reply = self.integrate(ex, &lambda_request_id).await;
+        let invoked = matches!(reply, Ok(_) | Err(GatewayError::FunctionFailed(_)));
+        // AWS: `integration.requestId` is the `x-amzn-RequestId` Lambda's Invoke answered, so only
+        // a Lambda integration that Lambda answered has one (not MOCK, DynamoDB, a throttled or
+        // timed-out invocation).
+        let lambda_answered = invoked
+            && ex.route.as_ref().is_some_and(|route| {
+                matches!(
+                    route.entry.integration,
+                    Integration::LambdaProxy | Integration::Lambda(_)
+                )
+            });
         ex.integration = Some(IntegrationFacts {
             latency: integrating.elapsed(),
-            invoked: matches!(reply, Ok(_) | Err(GatewayError::FunctionFailed(_))),
+            invoked,
+            request_id: lambda_answered.then_some(lambda_request_id),
             // Copied only for a stage that logs it: no cost for APIs without access logging.
             error: match &reply {
                 Err(GatewayError::FunctionFailed(error)) if self.stage_log(ex).is_some() => {
@@ -319,7 +332,11 @@ impl Gateway {
             Err(error) => {
                 log_failure(ex, &error);
                 if self.stage_log(ex).is_some() {
-                    ex.error = Some((error.response_type(), error.body(ex.dialect)));
+                    ex.error = Some(ErrorFacts {
+                        response_type: error.response_type(),
+                        body: error.body(ex.dialect),
+                        validation_errors: error.validation_errors().to_owned(),
+                    });
                 }
                 (self.error_response(ex, error), None)
             }
@@ -486,7 +503,12 @@ impl Gateway {
             account: &aws.account_id,
             arn: &user_arn,
         };
-        resource_policy::guard(api, ex, aws, caller, true)
+        // The authorize phase of an IAM route: the signed caller's policies, here the resource
+        // policy alone.
+        let started = Instant::now();
+        let result = resource_policy::guard(api, ex, aws, caller, true);
+        ex.auth.authorize = Some(phases::phase_end(ex, result.as_ref().map(|_| ()), started));
+        result
     }
 
     /// Phase cache lookup: a cached payload for this method, path and declared cache key
@@ -551,13 +573,14 @@ impl Gateway {
     /// classify failures. A streaming API (Function URL) or route (REST `STREAM`) waits only for
     /// the head of a streamed answer; non-proxy REST integrations (Lambda custom, MOCK) map the
     /// request and the response themselves and answer whole.
-    async fn integrate(&self, ex: &Exchange) -> Result<Reply, GatewayError> {
+    async fn integrate(&self, ex: &Exchange, request_id: &str) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
             let backend = Backend {
                 invoker: self.invoker.as_ref(),
                 services: self.services.as_deref(),
                 timeout: ex.dialect.integration_timeout(&self.options, route),
+                request_id,
             };
             return mapped_integration::integrate(
                 ex,
@@ -573,9 +596,7 @@ impl Gateway {
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         // The invoker's target (`Fn`, `Fn:live`), made with the route: borrowed, not formatted.
         let function = route.entry.target.as_str();
-        // Recorded from Lambda: a Function URL's `x-amzn-RequestId` is the invocation's own id
-        // (API Gateway's request ids are its own, apart from Lambda's).
-        let request_id = (ex.dialect == Dialect::FunctionUrl).then_some(ex.request_id.as_str());
+        let request_id = Some(request_id);
         // A request parameter the route maps to Lambda's X-Amz-Tenant-Id names the tenant; a
         // request without that value leaves the header out, as API Gateway's mapping does.
         let tenant = match &route.entry.tenant_id_parameter {
@@ -589,7 +610,7 @@ impl Gateway {
                 // Sluice: a tenant's invocation is answered whole, even on a STREAM route.
                 let payload = self
                     .invoker
-                    .invoke_for_tenant(function, payload, tenant)
+                    .invoke_for_tenant(function, payload, tenant, request_id)
                     .await;
                 return Ok(Reply::Payload(payload.map_err(invoke_failure)?));
             }
@@ -635,6 +656,13 @@ impl Gateway {
     /// The API a request belongs to and its stage's access log, if that stage keeps one: the
     /// route's API, or, when no route matched, the only API of the request's kind (AWS logs a
     /// request that matches no route on the API it was sent to).
+    ///
+    /// AWS: the host names the API and the path's first segment its stage, so an unrouted request
+    /// has both (a path naming no stage is logged on none). Sluice: every API shares the listener
+    /// at its root, so with two APIs of a kind nothing in an unrouted request names one. Reading
+    /// its first segment as a stage would pick an API the route phase never considered (`/prod/x`
+    /// is not routed to `/x` of the stage `prod`), and the gateway response customized for the
+    /// request's API is chosen by the same rule: such a request is logged on neither.
     fn stage_log(&self, ex: &Exchange) -> Option<(&Api, &StageLog)> {
         let api = match &ex.route {
             Some(route) => self.apis.get(route.entry.api)?,
@@ -663,7 +691,7 @@ impl Gateway {
                 status: status.as_u16(),
                 response_length: hyper::body::Body::size_hint(response.body()).exact(),
                 latency: started.elapsed(),
-                error: ex.error.as_ref().map(|(ty, body)| (*ty, body.as_ref())),
+                error: ex.error.as_ref(),
             };
             stage_log.line(ex, api, &self.options.aws, &outcome)
         });
@@ -767,6 +795,16 @@ enum Reply {
     Streamed(StreamedHead),
     /// A complete response (CORS preflight, a mapped integration's answer).
     Answered(Response<Full<Bytes>>),
+}
+
+/// The Lambda request id the integration invokes under. Recorded from Lambda: a Function URL's
+/// `x-amzn-RequestId` is the invocation's own id; API Gateway's request ids are its own, apart
+/// from Lambda's, so it picks a fresh one (a UUID, as Lambda's are) for its access log to name.
+fn lambda_request_id(ex: &Exchange) -> String {
+    match ex.dialect {
+        Dialect::FunctionUrl => ex.request_id.clone(),
+        Dialect::Rest | Dialect::HttpApi(_) => uuid::Uuid::new_v4().to_string(),
+    }
 }
 
 /// The gateway's view of a failed invocation.

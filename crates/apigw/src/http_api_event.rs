@@ -280,6 +280,11 @@ fn v1_header_name(name: &str) -> String {
     }
 }
 
+/// An HTTP API request's `$context.path`: its `rawPath` (`/v1/items` on a named stage).
+pub(crate) fn http_api_path(ex: &Exchange, api: &Api) -> String {
+    raw_path(ex, api, Front::HttpApi)
+}
+
 /// `rawPath`: the path as sent; AWS puts a named stage in front of it (`/v1/items`), while the
 /// `$default` stage is served at the root.
 fn raw_path(ex: &Exchange, api: &Api, front: Front) -> String {

@@ -24,8 +24,10 @@ pub trait Invoke: Send + Sync + 'static {
     /// Invoke the function with this logical id; resolves to the function's response payload.
     /// `function` is `LogicalId:qualifier` when the route invokes a version or alias of its own
     /// (a Function URL: `MyFn:live`, or `MyFn:$LATEST` for the unqualified function's URL);
-    /// a bare logical id leaves the choice to the invoker. `request_id` is the Lambda request id to run under (a Function URL's own: Lambda is its
-    /// front end), or `None` for a fresh one (API Gateway's integrations).
+    /// a bare logical id leaves the choice to the invoker. `request_id` is the Lambda request id
+    /// to run under: a Function URL's own (Lambda is its front end), or one API Gateway chose so
+    /// that its access log can name the invocation (`$context.integration.requestId`); `None`
+    /// lets the invoker pick a fresh one.
     fn invoke<'a>(
         &'a self,
         function: &'a str,
@@ -41,8 +43,9 @@ pub trait Invoke: Send + Sync + 'static {
         function: &'a str,
         payload: Bytes,
         tenant: &'a str,
+        request_id: Option<&'a str>,
     ) -> InvokeFuture<'a> {
-        let _ = (function, payload, tenant);
+        let _ = (function, payload, tenant, request_id);
         Box::pin(async {
             Err(InvokeError::Rejected {
                 error_type: "InvalidParameterValueException".into(),
@@ -53,9 +56,15 @@ pub trait Invoke: Send + Sync + 'static {
 
     /// Queue an asynchronous (`Event`) invocation, as a Lambda custom integration whose
     /// `X-Amz-Invocation-Type` is `Event` does; resolves once Lambda accepted it (its 202), before
-    /// the function runs. By default Lambda refuses: an invoker without a queue cannot accept.
-    fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {
-        let _ = (function, payload);
+    /// the function runs, under `request_id` as [`Invoke::invoke`] takes it (Lambda's 202 names
+    /// it). By default Lambda refuses: an invoker without a queue cannot accept.
+    fn invoke_event<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        request_id: Option<&'a str>,
+    ) -> EventFuture<'a> {
+        let _ = (function, payload, request_id);
         Box::pin(async {
             Err(InvokeError::Rejected {
                 error_type: "ServiceException".into(),

@@ -43,6 +43,8 @@ pub(crate) struct Backend<'a> {
     pub services: Option<&'a dyn CallService>,
     /// The REST integration timeout.
     pub timeout: Duration,
+    /// The Lambda request id a Lambda custom integration invokes under.
+    pub request_id: &'a str,
 }
 
 /// What the integration produced, before the integration response maps it.
@@ -408,7 +410,9 @@ async fn invoke(
     match kind {
         None | Some("RequestResponse") => {}
         Some("Event") => {
-            let accepted = backend.invoker.invoke_event(function, payload);
+            let accepted = backend
+                .invoker
+                .invoke_event(function, payload, Some(backend.request_id));
             return match tokio::time::timeout(backend.timeout, accepted).await {
                 Err(_) => Err(GatewayError::IntegrationTimedOut),
                 Ok(Ok(())) => Ok(Output {
@@ -432,7 +436,9 @@ async fn invoke(
             )))
         }
     }
-    let invocation = backend.invoker.invoke(function, payload, None);
+    let invocation = backend
+        .invoker
+        .invoke(function, payload, Some(backend.request_id));
     match tokio::time::timeout(backend.timeout, invocation).await {
         Err(_) => Err(GatewayError::IntegrationTimedOut),
         Ok(Ok(result)) => Ok(Output {

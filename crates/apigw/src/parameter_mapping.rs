@@ -233,7 +233,9 @@ impl Sources<'_> {
             "stage" => self.api.stage.stage.clone(),
             "routeKey" => self.route.entry.route_key.clone(),
             "httpMethod" => ex.method.clone(),
-            "path" => ex.raw_path.clone(),
+            // AWS: "The request path. For example, /{stage}/root/child" (HTTP API access log
+            // variables), as `requestContext.http.path` has it.
+            "path" => crate::http_api_event::http_api_path(ex, self.api),
             "protocol" => ex.protocol.to_owned(),
             "domainName" => domain_name(),
             "domainPrefix" => domain_prefix(&domain_name()).to_owned(),

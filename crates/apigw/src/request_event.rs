@@ -232,7 +232,7 @@ pub(crate) fn build<'a>(
             http_method: &ex.method,
             extended_request_id: &ex.extended_request_id,
             request_time: request_time(ex.received_at),
-            path: format!("/{}{}", api.stage, ex.raw_path),
+            path: context_path(ex, api),
             account_id: &aws.account_id,
             protocol: ex.protocol,
             stage: &api.stage,
@@ -249,6 +249,12 @@ pub(crate) fn build<'a>(
         body,
         is_base64_encoded,
     }
+}
+
+/// `requestContext.path` (`$context.path`): the stage, then the raw path as sent (a leading `//`
+/// kept), as the stage's URL has them (`/prod/items/7`).
+pub(crate) fn context_path(ex: &Exchange, api: &ApiStage) -> String {
+    format!("/{}{}", api.stage, ex.raw_path)
 }
 
 /// `requestContext.identity`: the client, and the signing caller on `AWS_IAM` routes.

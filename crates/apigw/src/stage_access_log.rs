@@ -14,7 +14,7 @@ use sluice_aws_env::AwsEnv;
 use crate::access_log::StageLogLine;
 use crate::api::Api;
 use crate::dialect::Dialect;
-use crate::exchange::Exchange;
+use crate::exchange::{AuthFacts, ErrorFacts, Exchange, PhaseFacts};
 use crate::request_event::request_time;
 
 /// One stage's access log: where its lines go and the parsed `Format`.
@@ -40,8 +40,8 @@ pub(crate) struct Outcome<'a> {
     pub response_length: Option<u64>,
     /// From the request head to the response being ready.
     pub latency: Duration,
-    /// The gateway error answered, if any: its response type and its default body.
-    pub error: Option<(&'static str, &'a str)>,
+    /// The gateway error answered, if any.
+    pub error: Option<&'a ErrorFacts>,
 }
 
 impl StageLog {
@@ -166,8 +166,7 @@ fn variable(
     let millis = |d: Duration| d.as_millis().to_string();
     let integration = ex.integration.as_ref();
     let error_message = || {
-        let (_, body) = outcome.error?;
-        let body: Value = serde_json::from_str(body).ok()?;
+        let body: Value = serde_json::from_str(&outcome.error?.body).ok()?;
         let message = body.get("message").or_else(|| body.get("Message"))?;
         message.as_str().map(str::to_owned)
     };
@@ -191,14 +190,29 @@ fn variable(
                 false => outcome.status.to_string(),
             })
         }
-        "integration.error" => return integration.and_then(|i| i.error.clone()),
+        // AWS: "Equivalent to $context.integrationErrorMessage".
+        "integration.error" | "integrationErrorMessage" => {
+            return integration.and_then(|i| i.error.clone())
+        }
+        // AWS: "The AWS endpoint's request ID. Equivalent to $context.awsEndpointRequestId": for a
+        // Lambda integration, the invocation's (DataBiosphere/azul#4348 logs both the same UUID).
+        "integration.requestId" | "awsEndpointRequestId" => {
+            return integration.and_then(|i| i.request_id.clone())
+        }
         "error.message" => return error_message(),
         "error.messageString" => {
             return error_message().map(|m| serde_json::to_string(&m).unwrap_or_default())
         }
-        "error.responseType" => return outcome.error.map(|(ty, _)| ty.to_owned()),
+        "error.responseType" => return outcome.error.map(|e| e.response_type.to_owned()),
+        // As a customized gateway response's template reads it: a request validator's findings.
+        "error.validationErrorString" if rest => {
+            return outcome.error.map(|e| e.validation_errors.clone())
+        }
         "accountId" => return Some(aws.account_id.clone()),
         _ => {}
+    }
+    if let Some(value) = auth_variable(name, &ex.auth, rest) {
+        return value;
     }
     match context {
         Context::Rest(request_context) => {
@@ -224,16 +238,54 @@ fn variable(
                 Some((ex.received_at.unix_timestamp_nanos() / 1_000_000).to_string())
             }
             "httpMethod" => Some(ex.method.clone()),
-            "path" => Some(ex.raw_path.clone()),
+            // AWS: the path of the stage's URL, as for a routed request: a REST API's stage
+            // leads it (`/prod/nowhere`), as does an HTTP API's named stage.
+            "path" if rest => Some(crate::request_event::context_path(ex, &api.stage)),
+            "path" => Some(crate::http_api_event::http_api_path(ex, api)),
             "protocol" => Some(ex.protocol.to_owned()),
             "identity.sourceIp" => Some(ex.remote.ip().to_canonical().to_string()),
             "identity.userAgent" => ex.header("user-agent"),
             "domainName" => ex.header("host"),
+            "domainPrefix" => ex
+                .header_str("host")
+                .map(|host| crate::request_event::domain_prefix(&host).to_owned()),
+            // The stage the request reached runs its deployment, resource or not.
+            "deploymentId" if rest => Some(api.stage.deployment_id.clone()),
             "stage" => Some(api.stage.stage.clone()),
             "apiId" => Some(api.stage.api_id.clone()),
             _ => None,
         },
     }
+}
+
+/// An authentication or authorization phase's variable: `Some(value)` when `name` is one (its
+/// value `None` when its phase did not run), `None` when it is not.
+///
+/// AWS documents `authorizer.status` and `authorizer.latency` for both kinds of API; the
+/// authorizer's invocation (`requestId`, `integrationLatency`, `integrationStatus`) and the
+/// `authorize.*` and `authenticate.*` phases for REST APIs only. Not emulated: the phases'
+/// `error` texts, whose wording AWS does not document.
+fn auth_variable(name: &str, auth: &AuthFacts, rest: bool) -> Option<Option<String>> {
+    let millis = |d: Duration| d.as_millis().to_string();
+    let status = |phase: Option<PhaseFacts>| phase.map(|p| p.status.to_string());
+    let latency = |phase: Option<PhaseFacts>| phase.map(|p| millis(p.latency));
+    let call = auth.authorizer_call.as_ref();
+    Some(match name {
+        "authorizer.status" => status(auth.authorizer),
+        "authorizer.latency" => latency(auth.authorizer),
+        _ if !rest => return None,
+        "authorizer.requestId" => call.map(|c| c.request_id.clone()),
+        // A cached answer's is the event's (`requestContext.authorizer`): 0.
+        "authorizer.integrationLatency" => return call.map(|c| Some(millis(c.latency))),
+        // As for `integrationStatus`: the status Lambda's Invoke answered (200, a function error
+        // included), not the function's.
+        "authorizer.integrationStatus" => call.map(|_| "200".to_owned()),
+        "authorize.status" => status(auth.authorize),
+        "authorize.latency" => latency(auth.authorize),
+        "authenticate.status" => status(auth.authenticate),
+        "authenticate.latency" => latency(auth.authenticate),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -703,3 +703,76 @@ async fn request_validation_refuses_without_invoking() {
     assert_eq!(answer.status, 502, "{}", answer.body);
     assert_eq!(h.invocations().len(), 2);
 }
+
+/// Collects the stage access log lines.
+#[derive(Default)]
+struct StageLines(Mutex<Vec<String>>);
+
+impl sluice_apigw::AccessLog for StageLines {
+    fn record(&self, record: &sluice_apigw::AccessRecord) {
+        if let (Ok(mut lines), Some(line)) = (self.0.lock(), &record.stage_log) {
+            lines.push(line.message.clone());
+        }
+    }
+}
+
+/// [`harness`], its stage logging `format` to the returned lines.
+fn logging_harness(format: &str) -> (Harness, Arc<StageLines>) {
+    let lines = Arc::new(StageLines::default());
+    let h = harness();
+    let h = Harness {
+        gateway: h
+            .gateway
+            .with_stage_access_logs(&[sluice_template::StageAccessLog {
+                api: "Api".into(),
+                log_group: "/access".into(),
+                format: format.into(),
+            }])
+            .with_access_log(lines.clone()),
+        ..h
+    };
+    (h, lines)
+}
+
+#[tokio::test]
+async fn a_refused_bodys_violations_are_logged_as_a_gateway_response_reads_them() {
+    let (h, lines) = logging_harness(
+        "$context.requestId $context.status [$context.error.validationErrorString]",
+    );
+    let team = ("x-team", "core");
+    h.send("POST", "/users?tag=t", &[JSON, team], r#"{"age": 3}"#)
+        .await;
+    h.send("POST", "/users", &[JSON], r#"{"name": "a"}"#).await;
+    let lines = lines.0.lock().expect("not poisoned").clone();
+    let logged: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_once(' ').expect("two words").1)
+        .collect();
+    // AWS: `$context.error.validationErrorString` is "a string containing a detailed validation
+    // error message"; missing parameters have none (their message says it all).
+    assert_eq!(
+        logged,
+        [
+            r#"400 [[object has missing required properties (["name"])]]"#,
+            "400 [-]"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_a_lambda_integration_logs_an_integration_request_id() {
+    let (h, lines) = logging_harness("$context.requestId $context.integration.requestId");
+    h.send("POST", "/hello", &[JSON], r#"{"name": "Ann"}"#)
+        .await;
+    h.send("GET", "/mock/7", &[], "").await;
+    h.send("GET", "/tables/things/items/1", &[], "").await;
+    let lines = lines.0.lock().expect("not poisoned").clone();
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_once(' ').expect("two words").1)
+        .collect();
+    // AWS: the id of the Lambda invocation a custom integration made; MOCK and DynamoDB
+    // integrations invoke no function.
+    assert!(uuid::Uuid::parse_str(ids[0]).is_ok(), "{lines:?}");
+    assert_eq!(ids[1..], ["-", "-"], "{lines:?}");
+}

@@ -101,22 +101,28 @@ impl Invoke for LambdaIntegration {
         function: &'a str,
         payload: Bytes,
         tenant: &'a str,
+        request_id: Option<&'a str>,
     ) -> InvokeFuture<'a> {
         Box::pin(self.invoke_recorded(function, payload, move |target| {
             Ok(InvokeOptions {
                 tenant_id: Some(tenant.to_owned()),
-                ..self.options(target, None)?
+                ..self.options(target, request_id)?
             })
         }))
     }
 
-    fn invoke_event<'a>(&'a self, function: &'a str, payload: Bytes) -> EventFuture<'a> {
+    fn invoke_event<'a>(
+        &'a self,
+        function: &'a str,
+        payload: Bytes,
+        request_id: Option<&'a str>,
+    ) -> EventFuture<'a> {
         Box::pin(async move {
             let name = self.name(function);
             let event = payload.clone();
             let request_id = self
                 .lambda
-                .invoke_event(name, payload, self.options(function, None)?)
+                .invoke_event(name, payload, self.options(function, request_id)?)
                 .map_err(|error| rejected(&error))?;
             record_unanswered(name, &event, request_id, request_slot::QUEUED);
             Ok(())

@@ -11,8 +11,8 @@ use sluice_template::auth_model::{HttpLambdaFormat, IdentitySource};
 use sluice_template::PayloadFormat;
 
 use super::jwt::{has_any_scope, JwtError, JwtValidator};
-use super::phases::{invoke_authorizer, method_arn, AuthorizeContext};
-use super::policy::{AuthorizerAnswer, Decision};
+use super::phases::{authorize_policy, invoke_authorizer, method_arn, AuthorizeContext};
+use super::policy::AuthorizerAnswer;
 use super::Guards;
 use crate::dialect::Dialect;
 use crate::exchange::Exchange;
@@ -202,9 +202,15 @@ pub(crate) async fn lambda(
             } else {
                 AuthorizerAnswer::parse
             };
-            let answer =
-                invoke_authorizer(cx.invoker, authorizer.function, bytes, cx.timeout, parse)
-                    .await?;
+            let answer = invoke_authorizer(
+                cx.invoker,
+                authorizer.function,
+                bytes,
+                cx.timeout,
+                parse,
+                &mut ex.auth.authorizer_call,
+            )
+            .await?;
             let answer = Arc::new(answer);
             if caching {
                 guards
@@ -215,11 +221,7 @@ pub(crate) async fn lambda(
             answer
         }
     };
-    match answer.decide(&route_arn) {
-        Decision::Allow => {}
-        Decision::ExplicitDeny => return Err(GatewayError::AuthorizerDenied),
-        Decision::ImplicitDeny => return Err(GatewayError::AuthorizerImplicitDeny),
-    }
+    authorize_policy(&answer, &route_arn, ex)?;
     let latency = if ex.authorizer_cache_hit == Some(true) {
         0
     } else {

@@ -14,7 +14,8 @@ use super::limits::period_start;
 use super::policy::{AuthorizerAnswer, Decision};
 use super::{identity_values, Check, Guards, RouteGuard};
 use crate::api::Api;
-use crate::exchange::Exchange;
+use crate::dialect::Dialect;
+use crate::exchange::{Exchange, LambdaCall, PhaseFacts};
 use crate::gateway_error::GatewayError;
 use crate::integration::{Invoke, InvokeError};
 use crate::request_event;
@@ -34,7 +35,8 @@ pub(crate) struct AuthorizeContext<'a> {
     pub timeout: Duration,
 }
 
-/// Phase authorize: the route's authorizer decides; its result goes to `ex.authorizer`.
+/// Phase authorize: the route's authorizer decides; its result goes to `ex.authorizer`, and how
+/// it went to `ex.auth` (the authorizer phase, and a Lambda authorizer's policy evaluation).
 pub(crate) async fn authorize(
     guard: &RouteGuard,
     guards: &Guards,
@@ -42,6 +44,62 @@ pub(crate) async fn authorize(
     cx: AuthorizeContext<'_>,
 ) -> Result<(), GatewayError> {
     ex.decided_by.clone_from(&guard.authorizer_name);
+    let started = Instant::now();
+    let result = run_authorizer(guard, guards, ex, cx).await;
+    if matches!(
+        guard.check,
+        Check::Lambda { .. } | Check::Jwt { .. } | Check::Cognito { .. }
+    ) {
+        // A REST API evaluates a Lambda authorizer's answer after the authorizer phase: a refusal
+        // there (its policy denies) is the authorize phase's, not the authorizer's. HTTP APIs
+        // document no authorize phase: their authorizer's status is the refusal's.
+        let authorizer_result = match ex.auth.authorize {
+            Some(_) if ex.dialect == Dialect::Rest => Ok(()),
+            _ => result.as_ref().map(|_| ()),
+        };
+        ex.auth.authorizer = Some(phase_end(ex, authorizer_result, started));
+    }
+    result
+}
+
+/// How a phase that began at `started` ended: 200 when it passed, else its error's status.
+pub(crate) fn phase_end(
+    ex: &Exchange,
+    result: Result<(), &GatewayError>,
+    started: Instant,
+) -> PhaseFacts {
+    PhaseFacts {
+        status: match result {
+            Ok(()) => 200,
+            Err(error) => error.status(ex.dialect).as_u16(),
+        },
+        latency: started.elapsed(),
+    }
+}
+
+/// A Lambda authorizer's policy, evaluated for the method: the authorize phase, recorded.
+pub(super) fn authorize_policy(
+    answer: &AuthorizerAnswer,
+    method_arn: &str,
+    ex: &mut Exchange,
+) -> Result<(), GatewayError> {
+    let started = Instant::now();
+    let result = match answer.decide(method_arn) {
+        Decision::Allow => Ok(()),
+        Decision::ExplicitDeny => Err(GatewayError::AuthorizerDenied),
+        Decision::ImplicitDeny => Err(GatewayError::AuthorizerImplicitDeny),
+    };
+    ex.auth.authorize = Some(phase_end(ex, result.as_ref().map(|_| ()), started));
+    result
+}
+
+/// The authorizer of `guard` at work (see [`authorize`]).
+async fn run_authorizer(
+    guard: &RouteGuard,
+    guards: &Guards,
+    ex: &mut Exchange,
+    cx: AuthorizeContext<'_>,
+) -> Result<(), GatewayError> {
     match &guard.check {
         // Checked by the IAM phase, once the body (whose hash is signed) has been read.
         Check::Open | Check::Skipped | Check::Iam => Ok(()),
@@ -175,6 +233,7 @@ pub(crate) async fn authorize(
                         bytes,
                         cx.timeout,
                         AuthorizerAnswer::parse,
+                        &mut ex.auth.authorizer_call,
                     )
                     .await?;
                     let answer = Arc::new(answer);
@@ -187,11 +246,7 @@ pub(crate) async fn authorize(
                     answer
                 }
             };
-            match answer.decide(&method_arn) {
-                Decision::Allow => {}
-                Decision::ExplicitDeny => return Err(GatewayError::AuthorizerDenied),
-                Decision::ImplicitDeny => return Err(GatewayError::AuthorizerImplicitDeny),
-            }
+            authorize_policy(&answer, &method_arn, ex)?;
             let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             // AWS reports 0 when the answer came from the cache.
             let latency = if ex.authorizer_cache_hit == Some(true) {
@@ -208,16 +263,27 @@ pub(crate) async fn authorize(
 }
 
 /// Invokes the authorizer function and parses its answer with `parse`; every failure is AWS's 401
-/// or 500.
+/// or 500. An invocation Lambda answered (a function error too) goes to `call`, under the request
+/// id the gateway chose for it (`$context.authorizer.requestId`).
 pub(super) async fn invoke_authorizer(
     invoker: &dyn Invoke,
     function: &str,
     event: Vec<u8>,
     timeout: Duration,
     parse: fn(&[u8]) -> Result<AuthorizerAnswer, super::policy::BadPolicy>,
+    call: &mut Option<LambdaCall>,
 ) -> Result<AuthorizerAnswer, GatewayError> {
-    let invocation = invoker.invoke(function, event.into(), None);
-    match tokio::time::timeout(timeout, invocation).await {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = Instant::now();
+    let invocation = invoker.invoke(function, event.into(), Some(&request_id));
+    let answer = tokio::time::timeout(timeout, invocation).await;
+    if let Ok(Ok(_) | Err(InvokeError::Function { .. })) = &answer {
+        *call = Some(LambdaCall {
+            request_id,
+            latency: started.elapsed(),
+        });
+    }
+    match answer {
         Err(_) => Err(GatewayError::AuthorizerFailed(
             "the authorizer timed out".into(),
         )),
@@ -465,7 +531,11 @@ pub(crate) fn iam(
     if !matches!(guard.check, Check::Iam) {
         return Ok(());
     }
-    sigv4_caller(guards, ex, aws)
+    let started = Instant::now();
+    let result = sigv4_caller(guards, ex, aws);
+    // The authenticate phase: "the credentials of the signed request are verified".
+    ex.auth.authenticate = Some(phase_end(ex, result.as_ref().map(|_| ()), started));
+    result
 }
 
 /// The SigV4 signature of the request must verify against a known key: an `AWS_IAM` route's, or

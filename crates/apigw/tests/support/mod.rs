@@ -31,6 +31,8 @@ pub enum Behaviour {
 pub struct FakeLambda {
     behaviour: Behaviour,
     seen: Mutex<Vec<(String, Bytes)>>,
+    /// The Lambda request id each invocation was asked to run under, in order.
+    request_ids: Mutex<Vec<Option<String>>>,
 }
 
 impl FakeLambda {
@@ -39,7 +41,16 @@ impl FakeLambda {
         Arc::new(FakeLambda {
             behaviour,
             seen: Mutex::new(Vec::new()),
+            request_ids: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The Lambda request id each invocation ran under (`None`: the invoker's choice), in order.
+    pub fn request_ids(&self) -> Vec<Option<String>> {
+        self.request_ids
+            .lock()
+            .map(|ids| ids.clone())
+            .unwrap_or_default()
     }
 
     /// How many times a function was invoked.
@@ -71,11 +82,14 @@ impl Invoke for FakeLambda {
         &'a self,
         function: &'a str,
         payload: Bytes,
-        _: Option<&'a str>,
+        request_id: Option<&'a str>,
     ) -> InvokeFuture<'a> {
         Box::pin(async move {
             if let Ok(mut seen) = self.seen.lock() {
                 seen.push((function.to_owned(), payload));
+            }
+            if let Ok(mut ids) = self.request_ids.lock() {
+                ids.push(request_id.map(str::to_owned));
             }
             match &self.behaviour {
                 Behaviour::Respond(text) => Ok(Bytes::from_static(text.as_bytes())),

@@ -28,13 +28,13 @@ Resources:
       StageName: prod
       AccessLogSetting:
         DestinationArn: !GetAtt RestLogs.Arn
-        Format: '{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","path":"$context.path","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","stage":"$context.stage","apiId":"$context.apiId","ip":"$context.identity.sourceIp","userAgent":"$context.identity.userAgent","caller":"$context.identity.caller","integrationStatus":"$context.integration.status","integrationLatency":"$context.integrationLatency","errorMessage":"$context.error.message","responseType":"$context.error.responseType","waf":"$context.wafResponseCode","requestTimeEpoch":"$context.requestTimeEpoch"}'
+        Format: '{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","path":"$context.path","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","stage":"$context.stage","apiId":"$context.apiId","ip":"$context.identity.sourceIp","userAgent":"$context.identity.userAgent","caller":"$context.identity.caller","integrationStatus":"$context.integration.status","integrationLatency":"$context.integrationLatency","errorMessage":"$context.error.message","responseType":"$context.error.responseType","waf":"$context.wafResponseCode","requestTimeEpoch":"$context.requestTimeEpoch","integrationRequestId":"$context.integration.requestId"}'
   Http:
     Type: AWS::Serverless::HttpApi
     Properties:
       AccessLogSettings:
         DestinationArn: !Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/sluice/http-access
-        Format: $context.identity.sourceIp - - [$context.requestTime] "$context.httpMethod $context.routeKey $context.protocol" $context.status $context.responseLength $context.requestId $context.integrationStatus
+        Format: $context.identity.sourceIp - - [$context.requestTime] "$context.httpMethod $context.routeKey $context.protocol" $context.status $context.responseLength $context.requestId $context.integrationStatus $context.integration.requestId
   Items:
     Type: AWS::Serverless::Function
     Properties:
@@ -163,12 +163,27 @@ fn each_request_writes_its_stages_format_to_the_log_group() {
         "{ok_line}"
     );
 
+    // AWS: the Lambda invocation's own request id, the one its START/END/REPORT lines carry.
+    let ok_run = ok_line["integrationRequestId"].as_str().unwrap_or_default();
+    assert_ne!(ok_run, ok_id);
+    assert!(
+        server
+            .logs()
+            .iter()
+            .any(|l| l.contains(&format!("[Items] START RequestId: {ok_run} "))),
+        "{ok_line} {:#?}",
+        server.logs()
+    );
+
     let missing_line = line(&missing_id);
     assert_eq!(missing_line["status"], "403");
     assert_eq!(missing_line["errorMessage"], "Missing Authentication Token");
     assert_eq!(missing_line["responseType"], "MISSING_AUTHENTICATION_TOKEN");
     assert_eq!(missing_line["resourcePath"], "-");
+    // The stage's URL path, as for a routed request.
+    assert_eq!(missing_line["path"], "/prod/nowhere");
     assert_eq!(missing_line["integrationLatency"], "-");
+    assert_eq!(missing_line["integrationRequestId"], "-");
     assert_eq!(missing_line["apiId"], ok_line["apiId"]);
 
     let mut http: Vec<String>;
@@ -183,8 +198,239 @@ fn each_request_writes_its_stages_format_to_the_log_group() {
         http[0].contains(r#""GET GET /things/{id} HTTP/1.1" 200 4 "#),
         "{http:?}"
     );
-    // The HTTP API's request id is its short one, `apigw-requestid`.
-    assert!(http[0].ends_with(&format!(" {thing_id} 200")), "{http:?}");
+    // The HTTP API's request id is its short one, `apigw-requestid`; the invocation's is its own.
+    let (head, thing_run) = http[0].rsplit_once(' ').unwrap();
+    assert!(head.ends_with(&format!(" {thing_id} 200")), "{http:?}");
+    assert!(
+        server
+            .logs()
+            .iter()
+            .any(|l| l.contains(&format!("[Items] START RequestId: {thing_run} "))),
+        "{http:?} {:#?}",
+        server.logs()
+    );
+}
+
+/// A REST API whose routes a caching Lambda TOKEN authorizer guards (one open, one `AWS_IAM`),
+/// its stage logging the authentication and authorization phases.
+fn authorized_app() -> PathBuf {
+    let dir = fresh_dir("access-logs-auth");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /sluice/auth-access
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      AccessLogSetting:
+        DestinationArn: !GetAtt Logs.Arn
+        Format: '$context.requestId $context.status authorizer $context.authorizer.status $context.authorizer.requestId $context.authorizer.integrationStatus $context.authorizer.integrationLatency $context.authorizer.latency authorize $context.authorize.status $context.authorize.latency authenticate $context.authenticate.status $context.authenticate.latency'
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        Authorizers:
+          TokenAuth:
+            FunctionArn: !GetAtt Gatekeeper.Arn
+            Identity: {Header: X-Token}
+  HttpLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /sluice/http-auth-access
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      AccessLogSettings:
+        DestinationArn: !GetAtt HttpLogs.Arn
+        Format: '$context.requestId $context.status $context.authorizer.status $context.authorizer.latency'
+      Auth:
+        DefaultAuthorizer: Simple
+        Authorizers:
+          Simple:
+            FunctionArn: !GetAtt Gatekeeper.Arn
+            AuthorizerPayloadFormatVersion: '2.0'
+            EnableSimpleResponses: true
+            Identity:
+              Headers: [X-Token]
+  Items:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.handler
+      Events:
+        HttpGuarded:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Http, Path: /things, Method: GET}
+        Guarded:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /guarded, Method: GET}
+        Open:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /open, Method: GET, Auth: {Authorizer: NONE}}
+        Signed:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /signed, Method: GET, Auth: {Authorizer: AWS_IAM}}
+  Gatekeeper:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.authorize
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        r#"def handler(event, context):
+    return {"statusCode": 200, "body": "item"}
+
+
+def authorize(event, context):
+    if event.get("version") == "2.0":
+        return {"isAuthorized": event["headers"].get("x-token") == "allow"}
+    token = event["authorizationToken"]
+    if token == "unauthorized":
+        raise Exception("Unauthorized")
+    effect = "Allow" if token == "allow" else "Deny"
+    statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+    return {"principalId": "me", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+"#,
+    )
+    .unwrap();
+    dir.join("template.yaml")
+}
+
+#[test]
+fn the_authorizer_and_authorize_phases_are_logged_with_the_authorizers_invocation() {
+    let server = Server::start(sluice(), &authorized_app(), &[]);
+    let send = |path: &str, token: Option<&str>| {
+        let mut request = client().get(server.url(path));
+        if let Some(token) = token {
+            request = request.header("X-Token", token);
+        }
+        let response = request.send().unwrap();
+        let id = response.headers()["x-amzn-requestid"].to_str().unwrap();
+        (response.status().as_u16(), id.to_owned())
+    };
+    let allowed = send("/guarded", Some("allow"));
+    let cached = send("/guarded", Some("allow"));
+    let denied = send("/guarded", Some("deny"));
+    let unauthorized = send("/guarded", Some("unauthorized"));
+    let open = send("/open", None);
+    let unsigned = send("/signed", None);
+    let statuses = [&allowed, &cached, &denied, &unauthorized, &open, &unsigned].map(|r| r.0);
+    assert_eq!(statuses, [200, 200, 403, 401, 200, 403]);
+
+    let mut lines: Vec<String>;
+    assert_eventually!(within Duration::from_secs(60); {
+        lines = messages(&server, "/sluice/auth-access");
+        lines.len() >= 6
+    }, "six access lines");
+    // The words of the line for the request `id`, from the authorizer's status on.
+    let words = |id: &str| -> Vec<String> {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no line for {id}: {lines:#?}"));
+        line.split(' ').skip(3).map(str::to_owned).collect()
+    };
+    // The request id the authorizer function ran under, as its START line names it.
+    let ran = |words: &[String]| {
+        let id = &words[1];
+        assert!(
+            server
+                .logs()
+                .iter()
+                .any(|l| l.contains(&format!("[Gatekeeper] START RequestId: {id} "))),
+            "{words:?} {:#?}",
+            server.logs()
+        );
+    };
+    let number = |word: &str| word.parse::<u64>().is_ok();
+
+    // Invoked and allowed: the authorizer phase (the function's invocation: Lambda's 200) and the
+    // authorize phase (its policy) both pass.
+    let w = words(&allowed.1);
+    ran(&w);
+    assert_eq!((w[0].as_str(), w[2].as_str()), ("200", "200"), "{w:?}");
+    assert!(number(&w[3]) && number(&w[4]) && number(&w[7]), "{w:?}");
+    assert_eq!(w[5..7], ["authorize", "200"], "{w:?}");
+    assert_eq!(w[8..], ["authenticate", "-", "-"], "{w:?}");
+    // From the authorizer cache: no invocation, its integration latency 0 as in the event.
+    let w = words(&cached.1);
+    assert_eq!(w[..4], ["200", "-", "-", "0"], "{w:?}");
+    assert_eq!(w[6], "200", "{w:?}");
+    // The policy denies: the authorizer answered (200), the authorize phase refused (403).
+    let w = words(&denied.1);
+    ran(&w);
+    assert_eq!((w[0].as_str(), w[6].as_str()), ("200", "403"), "{w:?}");
+    // The function said Unauthorized: the authorizer phase's 401; no policy to evaluate.
+    let w = words(&unauthorized.1);
+    ran(&w);
+    assert_eq!((w[0].as_str(), w[6].as_str()), ("401", "-"), "{w:?}");
+    // No authorizer, no phase.
+    let w = words(&open.1);
+    assert_eq!(
+        w,
+        [
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            "authorize",
+            "-",
+            "-",
+            "authenticate",
+            "-",
+            "-"
+        ]
+    );
+    // AWS_IAM without a signature: the authenticate phase refuses.
+    let w = words(&unsigned.1);
+    assert_eq!(w[..2], ["-", "-"], "{w:?}");
+    assert_eq!(w[8..10], ["authenticate", "403"], "{w:?}");
+    assert!(number(&w[10]), "{w:?}");
+
+    // An HTTP API logs its authorizer's status and latency (the variables AWS documents for it):
+    // its Lambda authorizer said yes, then no; with no authorize phase, the 403 is the authorizer's.
+    let short_id = |path: &str, token: &str| {
+        let response = client()
+            .get(server.url(path))
+            .header("X-Token", token)
+            .send()
+            .unwrap();
+        let id = response.headers()["apigw-requestid"].to_str().unwrap();
+        (response.status().as_u16(), id.to_owned())
+    };
+    let yes = short_id("/things", "allow");
+    let no = short_id("/things", "nope");
+    assert_eq!((yes.0, no.0), (200, 403));
+    let mut http: Vec<String>;
+    assert_eventually!(within Duration::from_secs(60); {
+        http = messages(&server, "/sluice/http-auth-access");
+        http.len() >= 2
+    }, "two HTTP API access lines");
+    let line = |id: &str| {
+        let line = http
+            .iter()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no line for {id}: {http:#?}"));
+        line.split(' ')
+            .skip(1)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let w = line(&yes.1);
+    assert_eq!(w[..2], ["200", "200"], "{w:?}");
+    assert!(number(&w[2]), "{w:?}");
+    let w = line(&no.1);
+    assert_eq!(w[..2], ["403", "403"], "{w:?}");
 }
 
 /// A raw REST API deployed by a `Deployment` whose `StageDescription` sets the access log, beside
