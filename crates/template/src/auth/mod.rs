@@ -51,11 +51,8 @@ pub(crate) fn build(
         let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
             continue;
         };
-        if let Some(condition) = resource.get("Condition").and_then(Node::as_str) {
-            let at = resource.get("Condition").unwrap_or(resource);
-            if !resolver.condition(condition, at, &format!("Resources.{id}.Condition"))? {
-                continue;
-            }
+        if !resolver.resource_enabled(id, resource)? {
+            continue;
         }
         active.push((id, resource, ty));
     }
