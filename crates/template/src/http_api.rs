@@ -44,13 +44,15 @@ const QUIET_HTTP_API_PROPERTIES: &[&str] = &[
     "StageVariables",
     "CorsConfiguration",
     "FailOnWarnings",
-    "DefaultRouteSettings",
-    "RouteSettings",
     "AccessLogSettings",
     "DisableExecuteApiEndpoint",
     "PropagateTags",
     // Read by `auth::http`.
     "Auth",
+    // Their throttling is read by `auth::route_settings`; their logging and metrics fields
+    // change nothing locally.
+    "DefaultRouteSettings",
+    "RouteSettings",
     // Read by `openapi`.
     "DefinitionBody",
     "DefinitionUri",

@@ -15,6 +15,7 @@ mod http_openapi;
 mod named;
 mod raw;
 mod rest_openapi;
+mod route_settings;
 
 pub(crate) use http::{build_http, HttpAuthInput};
 
