@@ -40,6 +40,45 @@ pub struct ApiAuth {
     /// Guards of routes that raw `AWS::ApiGateway::Method`s define, by the route's `event_name`
     /// (`Resources.<MethodId>`).
     pub methods: BTreeMap<String, MethodAuth>,
+    /// An HTTP API stage's `DefaultRouteSettings` / `RouteSettings` throttling (REST APIs use
+    /// `method_settings`).
+    pub route_throttling: RouteThrottling,
+}
+
+/// An HTTP API stage's route throttling, as `DefaultRouteSettings` and `RouteSettings` declare it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteThrottling {
+    /// `DefaultRouteSettings`: the limits of every route without a `RouteSettings` entry of its own.
+    pub default: Option<RouteLimits>,
+    /// `RouteSettings` entries that set a limit (SAM's event-level ones merged in), by route key
+    /// (`GET /items/{id}`, `$default`).
+    pub routes: BTreeMap<String, RouteLimits>,
+}
+
+/// `ThrottlingRateLimit` and `ThrottlingBurstLimit` of a route setting; one left out is the
+/// account's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RouteLimits {
+    /// `ThrottlingRateLimit` (requests per second).
+    pub rate_limit: Option<f64>,
+    /// `ThrottlingBurstLimit`.
+    pub burst_limit: Option<u32>,
+}
+
+impl RouteThrottling {
+    /// The limits of the route `route_key`: its own `RouteSettings` entry when it sets a limit
+    /// (the whole entry, not merged field by field with the default), else `DefaultRouteSettings`.
+    pub fn for_route(&self, route_key: &str) -> Option<RouteLimits> {
+        self.routes
+            .get(route_key)
+            .or(self.default.as_ref())
+            .copied()
+    }
+
+    /// Whether no route is limited.
+    pub fn is_empty(&self) -> bool {
+        self.default.is_none() && self.routes.is_empty()
+    }
 }
 
 /// `AuthorizationType`, `AuthorizerId` and `ApiKeyRequired` of a raw `AWS::ApiGateway::Method`.
@@ -303,7 +342,10 @@ impl AuthModel {
     /// Whether the template declares anything this model carries.
     pub fn is_empty(&self) -> bool {
         self.apis.values().all(|a| {
-            a.authorizers.is_empty() && a.routes.is_empty() && a.method_settings.is_empty()
+            a.authorizers.is_empty()
+                && a.routes.is_empty()
+                && a.method_settings.is_empty()
+                && a.route_throttling.is_empty()
         }) && self.user_pools.is_empty()
             && self.api_keys.is_empty()
             && self.usage_plans.is_empty()

@@ -291,11 +291,12 @@ pub(crate) fn build(
             continue;
         };
         api.stage_name = stage.name;
-        if stage.declared == crate::served_stage::Declared::Stage {
-            if let Some(vars) = stage.settings.get("Variables") {
-                api.stage_variables =
-                    resolver.eval_string_map(vars, &join_path(&stage.path, "Variables"))?;
-            }
+        // A Stage's `Variables`, or a Deployment's `StageDescription.Variables`: CloudFormation,
+        // `AWS::ApiGateway::Deployment` StageDescription: "Variables: A map that defines the
+        // stage variables for the Stage resource that is associated with the new deployment".
+        if let Some(vars) = stage.settings.get("Variables") {
+            api.stage_variables =
+                resolver.eval_string_map(vars, &join_path(&stage.path, "Variables"))?;
         }
     }
     Ok(apis)

@@ -210,7 +210,7 @@ pub(crate) fn attach_resources(
 ) -> Result<(), TemplateError> {
     for (id, resource) in resources {
         if resource.get("Type").and_then(Node::as_str) != Some("AWS::ApiGateway::GatewayResponse")
-            || !crate::http_api::is_enabled(resource, resolver, id)?
+            || !resolver.resource_enabled(id, resource)?
         {
             continue;
         }

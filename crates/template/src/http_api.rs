@@ -44,13 +44,15 @@ const QUIET_HTTP_API_PROPERTIES: &[&str] = &[
     "StageVariables",
     "CorsConfiguration",
     "FailOnWarnings",
-    "DefaultRouteSettings",
-    "RouteSettings",
     "AccessLogSettings",
     "DisableExecuteApiEndpoint",
     "PropagateTags",
     // Read by `auth::http`.
     "Auth",
+    // Their throttling is read by `auth::route_settings`; their logging and metrics fields
+    // change nothing locally.
+    "DefaultRouteSettings",
+    "RouteSettings",
     // Read by `openapi`.
     "DefinitionBody",
     "DefinitionUri",
@@ -94,7 +96,7 @@ pub(crate) fn build(
         let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
             continue;
         };
-        if !is_enabled(resource, resolver, id)? {
+        if !resolver.resource_enabled(id, resource)? {
             continue;
         }
         let path = format!("Resources.{id}.Properties");
@@ -172,7 +174,7 @@ pub(crate) fn build(
             _ => {}
         }
     }
-    let enabled = |id: &str, resource: &Node| is_enabled(resource, resolver, id);
+    let enabled = |id: &str, resource: &Node| resolver.resource_enabled(id, resource);
     let (cfn_apis, cfn_urls) =
         crate::cfn_http_api::build(resources, resolver, functions, &enabled, warnings)?;
     http_apis.extend(cfn_apis);
@@ -206,21 +208,6 @@ pub(crate) fn build(
         http_apis,
         function_urls,
     })
-}
-
-/// Whether the resource's `Condition` (if any) holds; `resources` already reported bad ones.
-pub(crate) fn is_enabled(
-    resource: &Node,
-    resolver: &Resolver<'_>,
-    id: &str,
-) -> Result<bool, TemplateError> {
-    match resource.get("Condition") {
-        None => Ok(true),
-        Some(condition) => match condition.as_str() {
-            Some(name) => resolver.condition(name, condition, &format!("Resources.{id}.Condition")),
-            None => Ok(false),
-        },
-    }
 }
 
 /// One `AWS::Serverless::HttpApi` (or the implicit one), without routes.

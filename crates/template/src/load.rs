@@ -145,7 +145,7 @@ fn compile(
         &template_dir,
         &mut warnings,
     )?;
-    let enabled = |id: &str, resource: &Node| http_api::is_enabled(resource, &resolver, id);
+    let enabled = |id: &str, resource: &Node| resolver.resource_enabled(id, resource);
     let raw_rest_apis = crate::cfn_rest_api::build(
         resource_entries,
         &resolver,

@@ -50,11 +50,8 @@ pub(crate) fn load_children(
             _ => continue,
         };
         let path = format!("Resources.{id}");
-        if let Some(condition) = resource.get("Condition").and_then(Node::as_str) {
-            let at = resource.get("Condition").unwrap_or(resource);
-            if !resolver.condition(condition, at, &format!("{path}.Condition"))? {
-                continue;
-            }
+        if !resolver.resource_enabled(id, resource)? {
+            continue;
         }
         let properties = resource.get("Properties");
         let location_path = format!("{path}.Properties.{location_key}");

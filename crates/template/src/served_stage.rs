@@ -7,7 +7,6 @@
 
 use crate::error::TemplateError;
 use crate::globals;
-use crate::http_api::is_enabled;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::DEFAULT_STAGE;
 use crate::yaml_tree::Node;
@@ -117,7 +116,7 @@ fn of_api(
     api_id: &str,
     resolver: &Resolver<'_>,
 ) -> Result<Option<(Node, String)>, TemplateError> {
-    if !is_enabled(resource, resolver, id)? {
+    if !resolver.resource_enabled(id, resource)? {
         return Ok(None);
     }
     let props = globals::apply(None, resource.get("Properties"), resource);

@@ -37,7 +37,7 @@ pub(crate) fn build(
         if !matches!(
             ty,
             "AWS::Serverless::Function" | "AWS::Lambda::EventSourceMapping"
-        ) || !crate::http_api::is_enabled(resource, resolver, id)?
+        ) || !resolver.resource_enabled(id, resource)?
         {
             continue;
         }

@@ -174,7 +174,8 @@ pub(crate) struct RouteGuard {
     pub check: Check,
     /// Whether an API key is required.
     pub api_key_required: bool,
-    /// The effective method-level or stage-level throttle, and which it is.
+    /// The effective throttle and its level: `method` or `stage` (REST `MethodSettings`),
+    /// `route` (an HTTP API's `RouteSettings` / `DefaultRouteSettings`, one bucket per route).
     pub throttle: Option<(Throttle, &'static str)>,
     /// The stage cache's TTL for this method, when caching is on.
     pub cache_ttl: Option<Duration>,
@@ -528,6 +529,21 @@ fn http_routes(
                     (Some(name.clone()), check)
                 }
             };
+            // A limit the setting leaves out is the account's, as a REST method setting's is.
+            let throttle = auth
+                .route_throttling
+                .for_route(&route.route_key())
+                .map(|limits| {
+                    let limit = Throttle {
+                        rate_limit: limits
+                            .rate_limit
+                            .unwrap_or(inputs.account_throttle.rate_limit),
+                        burst_limit: limits
+                            .burst_limit
+                            .unwrap_or(inputs.account_throttle.burst_limit),
+                    };
+                    (limit, "route")
+                });
             routes.insert(
                 (
                     api.logical_id.clone(),
@@ -538,7 +554,7 @@ fn http_routes(
                     authorizer_name: name,
                     check,
                     api_key_required: false,
-                    throttle: None,
+                    throttle,
                     cache_ttl: None,
                     cache_key_parameters: Vec::new(),
                 },

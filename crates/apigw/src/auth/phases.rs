@@ -375,7 +375,7 @@ pub(crate) async fn api_key(
     Ok(())
 }
 
-/// Phase throttle: the route's method or stage limit, then the account's.
+/// Phase throttle: the route's method, route or stage limit, then the account's.
 pub(crate) async fn throttle(
     guard: Option<&RouteGuard>,
     guards: &Guards,
@@ -389,7 +389,8 @@ pub(crate) async fn throttle(
     if let Some((limit, level)) = guard.and_then(|g| g.throttle) {
         let bucket = match level {
             "stage" => format!("stage/{api}"),
-            _ => format!("method/{api}/{method} {resource}"),
+            // `method/…` (REST) or `route/…` (HTTP API): a bucket of the route's own.
+            level => format!("{level}/{api}/{method} {resource}"),
         };
         if !limits
             .take(&bucket, limit.rate_limit, limit.burst_limit)

@@ -311,3 +311,83 @@ fn a_path_item_written_as_a_ref_reaches_its_function() {
     let response = client().post(server.url("/items/42")).send().unwrap();
     assert_eq!(response.status(), 404);
 }
+
+/// An HTTP API whose `GET /limited` route has a bucket of one (`RouteSettings`) beside an
+/// unlimited `GET /open`.
+fn throttled_project() -> std::path::PathBuf {
+    let dir = sluice_testkit::fresh_dir("http-api-throttle");
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      RouteSettings:
+        GET /limited: { ThrottlingBurstLimit: 1, ThrottlingRateLimit: 1 }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Limited: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /limited, Method: GET } }
+        Open: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /open, Method: GET } }
+"#,
+    )
+    .expect("writing the template");
+    std::fs::write(
+        dir.join("app.py"),
+        "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n",
+    )
+    .expect("writing the handler");
+    dir.join("template.yaml")
+}
+
+/// Five requests at once, each on its own thread: status, `apigw-requestid`,
+/// `x-amzn-errortype` and body of each.
+fn five_at_once(url: String) -> Vec<(u16, bool, bool, String)> {
+    let threads: Vec<_> = (0..5)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let response = client().get(url).send().unwrap();
+                let has = |name: &str| response.headers().contains_key(name);
+                let (request_id, error_type) = (has("apigw-requestid"), has("x-amzn-errortype"));
+                (
+                    response.status().as_u16(),
+                    request_id,
+                    error_type,
+                    response.text().unwrap(),
+                )
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// AWS (http-api-throttling.html): a route's `RouteSettings` throttle it on its own; past the
+/// limit the HTTP API answers 429 `{"message":"Too Many Requests"}` (no `x-amzn-ErrorType`, as
+/// HTTP APIs send none) before the function runs. A route without limits is not throttled.
+#[test]
+fn an_http_api_routes_throttle_answers_429_and_leaves_other_routes_alone() {
+    let server = Server::start(sluice(), &throttled_project(), &[]);
+    let limited = five_at_once(server.url("/limited"));
+    let statuses: Vec<u16> = limited.iter().map(|r| r.0).collect();
+    assert!(
+        statuses.contains(&200) && statuses.contains(&429),
+        "{limited:?}"
+    );
+    for (status, request_id, error_type, body) in &limited {
+        match status {
+            200 => assert_eq!(body, "ok"),
+            429 => {
+                assert_eq!(body, r#"{"message":"Too Many Requests"}"#);
+                assert!(*request_id && !*error_type, "{limited:?}");
+            }
+            other => panic!("unexpected {other}: {limited:?}"),
+        }
+    }
+    let open = five_at_once(server.url("/open"));
+    assert!(open.iter().all(|r| r.0 == 200), "{open:?}");
+}

@@ -20,6 +20,7 @@ use crate::openapi::{function_name_of, qualifier_of};
 use crate::yaml_tree::{Kind, Node};
 
 use super::http_openapi;
+use super::route_settings;
 
 /// SAM's implicit HTTP API.
 const IMPLICIT_HTTP_API: &str = crate::http_api::IMPLICIT_HTTP_API;
@@ -59,6 +60,8 @@ pub(crate) fn build_http(
         let mut auth = ApiAuth::default();
         let mut sigv4_schemes = Vec::new();
         let mut document = None;
+        // The settings of the stage that serves the API (SAM: the HttpApi's own properties).
+        let mut stage = None;
         let mut default = RouteAuthorizer::None;
         // Where SAM writes the event into the API's document (not a DefinitionUri one, nor a raw
         // API's), an event `Auth` needs a DefaultAuthorizer behind it unless it names another.
@@ -106,6 +109,7 @@ pub(crate) fn build_http(
                 input.template_dir,
                 &mut quiet,
             )?;
+            stage = Some(props);
         } else if ty == "AWS::ApiGatewayV2::Api" {
             if let Some(body) = resource
                 .and_then(|r| r.get("Properties"))
@@ -117,6 +121,13 @@ pub(crate) fn build_http(
                 ));
             }
             cfn_authorizers(input, &api.logical_id, &mut auth)?;
+            stage = crate::served_stage::http(input.resources, resolver, &api.logical_id)?.map(
+                |served| Props {
+                    resolver,
+                    node: served.settings,
+                    path: served.path,
+                },
+            );
         }
         let mut operations = BTreeMap::new();
         let mut document_default = None;
@@ -175,6 +186,10 @@ pub(crate) fn build_http(
             });
         }
         auth.default_authorizer = Some(default);
+        if let Some(stage) = &stage {
+            auth.route_throttling =
+                route_settings::read(stage, api, document.as_ref(), input.resources)?;
+        }
         model.apis.insert(api.logical_id.clone(), auth);
     }
     Ok(())

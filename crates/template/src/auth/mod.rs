@@ -15,6 +15,7 @@ mod http_openapi;
 mod named;
 mod raw;
 mod rest_openapi;
+mod route_settings;
 
 pub(crate) use http::{build_http, HttpAuthInput};
 
@@ -51,11 +52,8 @@ pub(crate) fn build(
         let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
             continue;
         };
-        if let Some(condition) = resource.get("Condition").and_then(Node::as_str) {
-            let at = resource.get("Condition").unwrap_or(resource);
-            if !resolver.condition(condition, at, &format!("Resources.{id}.Condition"))? {
-                continue;
-            }
+        if !resolver.resource_enabled(id, resource)? {
+            continue;
         }
         active.push((id, resource, ty));
     }

@@ -26,6 +26,36 @@ impl<'t> Resolver<'t> {
         Ok(value)
     }
 
+    /// Whether the resource `id` exists in this deployment: `true` without a `Condition`, else
+    /// the named condition's value. Every pass over `Resources` asks here, so no two disagree.
+    /// CloudFormation refuses a `Condition` that is not a condition's name ("Template format
+    /// error: Every Condition member must be a string"), and so does Sluice.
+    pub(crate) fn resource_enabled(
+        &self,
+        id: &str,
+        resource: &Node,
+    ) -> Result<bool, TemplateError> {
+        let Some(condition) = resource.get("Condition") else {
+            return Ok(true);
+        };
+        let path = format!("Resources.{id}.Condition");
+        match condition.as_str() {
+            Some(name) => self.condition(name, condition, &path),
+            None => Err(self.error_hint(
+                condition,
+                &path,
+                format!(
+                    "Condition takes the name of a condition, found {}",
+                    condition.shape()
+                ),
+                Some(
+                    "name a key of Conditions (Condition: IsProd); write the expression there"
+                        .into(),
+                ),
+            )),
+        }
+    }
+
     /// The branch `Fn::If`'s argument `arg` picks (`[condition, value if true, value if false]`),
     /// not yet evaluated; `path` is the `Fn::If`'s own.
     pub(crate) fn if_branch<'n>(

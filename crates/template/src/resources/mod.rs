@@ -87,18 +87,8 @@ pub(crate) fn build(
                 warnings.push(format!("{path}.{key}: {why}"));
             }
         }
-        if let Some(condition) = resource.get("Condition") {
-            let condition_path = format!("{path}.Condition");
-            let Some(name) = condition.as_str() else {
-                return Err(resolver.error(
-                    condition,
-                    &condition_path,
-                    "Condition takes the name of a condition",
-                ));
-            };
-            if !resolver.condition(name, condition, &condition_path)? {
-                continue;
-            }
+        if !resolver.resource_enabled(id, resource)? {
+            continue;
         }
         let properties_path = format!("{path}.Properties");
         match ty {

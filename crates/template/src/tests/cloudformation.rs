@@ -249,6 +249,42 @@ fn raw_rest_api_matches_the_sam_routes() {
 }
 
 #[test]
+fn a_deployments_stage_description_gives_the_stage_its_variables() {
+    // CloudFormation, `AWS::ApiGateway::Deployment` StageDescription: "Variables: A map that
+    // defines the stage variables for the Stage resource that is associated with the new
+    // deployment".
+    let cfn = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, Code: ./src}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: items}
+  RootGet:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration: {Type: AWS_PROXY, Uri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      StageDescription:
+        Variables: {env: prod, table: !Sub '${AWS::StackName}-items'}
+",
+    );
+    let api = &cfn.rest_apis[0];
+    assert_eq!(api.stage_name, "prod");
+    assert_eq!(api.stage_variables.len(), 2, "{:?}", api.stage_variables);
+    assert_eq!(api.stage_variables["env"], "prod");
+    assert!(api.stage_variables["table"].ends_with("-items"));
+}
+
+#[test]
 fn an_api_with_an_openapi_body_is_an_http_api_without_protocol_type() {
     // CloudFormation: ProtocolType is required unless Body imports an (HTTP) API definition.
     let model = load(

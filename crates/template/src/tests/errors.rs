@@ -796,3 +796,31 @@ fn variables_over_four_kilobytes_are_refused_as_lambda_measures_them() {
         "{err}"
     );
 }
+
+#[test]
+fn a_condition_that_is_not_a_condition_name_is_refused_wherever_the_resource_is_read() {
+    // CloudFormation: "Template format error: Every Condition member must be a string". The
+    // nested stack is read before the other resources: it used to be loaded as if enabled.
+    for (ty, properties) in [
+        ("AWS::CloudFormation::Stack", "{TemplateURL: ./child.yaml}"),
+        ("AWS::Serverless::HttpApi", "{StageName: prod}"),
+        ("AWS::ApiGateway::ApiKey", "{Enabled: true}"),
+    ] {
+        let yaml = format!(
+            "Conditions:
+  On: !Equals [a, a]
+Resources:
+  R:
+    Type: {ty}
+    Condition: [On]
+    Properties: {properties}
+"
+        );
+        assert_eq!(
+            load_err(&yaml),
+            "/app/template.yaml:6:16: Resources.R.Condition: Condition takes the name of a condition, found a list\n  \
+             hint: name a key of Conditions (Condition: IsProd); write the expression there",
+            "{ty}"
+        );
+    }
+}
