@@ -60,7 +60,8 @@ struct Bucket {
 /// The single-process store: buckets in memory, quota usage in `<state>/limits/quotas.json`.
 #[derive(Debug)]
 pub struct EmbeddedLimits {
-    buckets: Mutex<HashMap<String, Bucket>>,
+    /// foldhash: a bucket is looked up on every request, where SipHash cost more than the rest.
+    buckets: Mutex<foldhash::HashMap<String, Bucket>>,
     quotas: Mutex<HashMap<String, (i64, u64)>>,
     file: Option<PathBuf>,
 }
@@ -87,7 +88,7 @@ impl EmbeddedLimits {
             }
         }
         Ok(EmbeddedLimits {
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(foldhash::HashMap::default()),
             quotas: Mutex::new(quotas),
             file,
         })
@@ -96,7 +97,7 @@ impl EmbeddedLimits {
     /// A store that keeps everything in memory.
     pub fn in_memory() -> EmbeddedLimits {
         EmbeddedLimits {
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(foldhash::HashMap::default()),
             quotas: Mutex::new(HashMap::new()),
             file: None,
         }

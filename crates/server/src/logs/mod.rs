@@ -8,7 +8,9 @@ mod json_format;
 mod log_level;
 mod store;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -65,7 +67,7 @@ impl FunctionLogs {
             terminal,
             store,
             traffic,
-            functions: RwLock::new(HashMap::new()),
+            functions: RwLock::new(HashMap::default()),
         }
     }
 

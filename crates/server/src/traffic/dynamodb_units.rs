@@ -4,7 +4,9 @@
 //! (botocore's, the JS SDK's and the Rust SDK's recursion detection), and each invocation gets a
 //! trace of its own, so a call's trace names its invocation exactly.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use sluice_dynamodb::TableUnits;
 
@@ -12,7 +14,8 @@ use sluice_dynamodb::TableUnits;
 /// mappings) must not pile up; the oldest go first.
 const KEPT_TRACES: usize = 4096;
 
-/// Units per trace root, and the roots in the order they came (taken ones included).
+/// Units per trace root, and the roots in the order they came (taken ones included). foldhash
+/// (seeded per process), not SipHash: every proxied request takes its trace's units.
 #[derive(Debug, Default)]
 pub struct UnitsByTrace {
     units: HashMap<String, TableUnits>,
