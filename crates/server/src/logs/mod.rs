@@ -6,6 +6,7 @@ pub mod api;
 mod filter_pattern;
 mod json_format;
 mod log_level;
+mod event_line;
 mod store;
 
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! process reads what a running `start-api` writes. Each group is bounded: past its byte budget the
 //! oldest streams are dropped (the newest half of a lone stream is kept).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -104,58 +104,6 @@ struct Pending {
     message: String,
 }
 
-/// A [`LogEvent`] as the writer stores it: the same JSON, written without building its id or
-/// copying its message.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StoredEvent<'a> {
-    timestamp: i64,
-    ingestion_time: i64,
-    event_id: EventId,
-    message: &'a str,
-}
-
-/// `eventId`: the time, the process and the sequence number, zero-padded, so ids sort as events
-/// were appended.
-struct EventId {
-    timestamp: i64,
-    pid: u32,
-    sequence: u64,
-}
-
-impl Serialize for EventId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let EventId {
-            timestamp,
-            pid,
-            sequence,
-        } = *self;
-        // Written digit by digit: through `format_args!` the padding was a fifth of the log
-        // writer's time. A value too wide for its field (never, in practice) takes that path.
-        let mut id = [b'0'; 40];
-        match u64::try_from(timestamp) {
-            Ok(timestamp)
-                if zero_padded(timestamp, &mut id[..20])
-                    && zero_padded(u64::from(pid), &mut id[20..30])
-                    && zero_padded(sequence, &mut id[30..]) =>
-            {
-                // Only ASCII digits were written.
-                serializer.serialize_str(std::str::from_utf8(&id).unwrap_or_default())
-            }
-            _ => serializer.collect_str(&format_args!("{timestamp:020}{pid:010}{sequence:010}")),
-        }
-    }
-}
-
-/// Writes `n` into `out` right-aligned, zero-padded; false when it has more digits than `out`.
-fn zero_padded(mut n: u64, out: &mut [u8]) -> bool {
-    for digit in out.iter_mut().rev() {
-        *digit = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    n == 0
-}
-
 /// Open files and group sizes, owned by the batch writer (lines from parallel sandboxes are
 /// written whole, in the order they were appended).
 struct Writer {
@@ -168,6 +116,8 @@ struct Writer {
     /// The current batch's lines per (group, stream), in arrival order; kept from batch to batch
     /// (for the streams the last batch wrote) so their buffers are not reallocated every window.
     texts: Vec<StreamText>,
+    /// This process's id, part of every event id (read once: `getpid` is a syscall).
+    pid: u32,
 }
 
 /// One stream's lines in the batch being written.
@@ -204,9 +154,10 @@ impl LogStore {
         let mut writer = Writer {
             dir: dir.clone(),
             max_group_bytes,
-            groups: HashMap::new(),
+            groups: HashMap::default(),
             warned: false,
             texts: Vec::new(),
+            pid: std::process::id(),
         };
         let pending = BatchWriter::new("sluice-log-store", move |batch: &mut Vec<Pending>| {
             writer.write(batch)
@@ -332,7 +283,6 @@ fn group_dir(dir: &Path, group: &str) -> PathBuf {
 impl Writer {
     /// Writes a batch: each stream's lines in one write, then each touched group kept in budget.
     fn write(&mut self, batch: &mut Vec<Pending>) {
-        let pid = std::process::id();
         for p in batch.drain(..) {
             // Batches name few streams: a Vec beats a map (and `Arc`'s `==` checks the pointer first).
             let at = match self
@@ -351,18 +301,7 @@ impl Writer {
                 }
             };
             let text = &mut self.texts[at].text;
-            let event = StoredEvent {
-                timestamp: p.timestamp,
-                ingestion_time: p.timestamp,
-                event_id: EventId {
-                    timestamp: p.timestamp,
-                    pid,
-                    sequence: p.sequence,
-                },
-                message: &p.message,
-            };
-            // Serializing a struct of strings and integers into memory cannot fail.
-            let _ = serde_json::to_writer(&mut *text, &event);
+            super::event_line::push(text, p.timestamp, self.pid, p.sequence, &p.message);
             text.push(b'\n');
         }
         let mut texts = std::mem::take(&mut self.texts);
@@ -397,7 +336,7 @@ impl Writer {
                 GroupFiles {
                     dir,
                     bytes,
-                    streams: HashMap::new(),
+                    streams: HashMap::default(),
                 },
             );
         }
@@ -584,29 +523,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    #[test]
-    fn event_ids_are_the_zero_padded_fields_even_when_one_overflows() {
-        let id = |timestamp, pid, sequence| {
-            let event = EventId {
-                timestamp,
-                pid,
-                sequence,
-            };
-            serde_json::to_string(&event).unwrap()
-        };
-        assert_eq!(
-            id(1_764_400_000_123, 42, 7),
-            format!("\"{:020}{:010}{:010}\"", 1_764_400_000_123_i64, 42, 7)
-        );
-        assert_eq!(id(0, 0, 0), format!("\"{}\"", "0".repeat(40)));
-        // Eleven digits of sequence: wider, exactly as `format!` writes it.
-        assert_eq!(
-            id(5, 1, 12_345_678_901),
-            format!("\"{:020}{:010}{:010}\"", 5, 1, 12_345_678_901_u64)
-        );
-        assert_eq!(id(-1, 1, 1), format!("\"{:020}{:010}{:010}\"", -1, 1, 1));
-    }
-
     /// Each batch's lines go to their streams' files; the writer then keeps a buffer for the
     /// streams that batch wrote, and only those.
     #[test]
@@ -615,9 +531,10 @@ mod tests {
         let mut writer = Writer {
             dir: dir.clone(),
             max_group_bytes: DEFAULT_GROUP_BYTES,
-            groups: HashMap::new(),
+            groups: HashMap::default(),
             warned: false,
             texts: Vec::new(),
+            pid: std::process::id(),
         };
         let group: Arc<str> = "/aws/lambda/F".into();
         let pending = |stream: &str, message: &str| Pending {
