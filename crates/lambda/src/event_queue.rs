@@ -59,6 +59,8 @@ enum Condition {
     Success,
     RetriesExhausted,
     EventAgeExceeded,
+    /// The function's reserved concurrency is 0: Lambda discards the event without trying it.
+    ZeroReservedConcurrency,
 }
 
 /// One asynchronous invocation, under the request id the caller got (as Lambda's retries are):
@@ -71,10 +73,9 @@ async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
         options,
         queued_at,
     } = event;
-    let settings = lambda
-        .spec(lambda.canonical_name(&name))
-        .map(|s| s.event_invoke.clone())
-        .unwrap_or_default();
+    let spec = lambda.spec(lambda.canonical_name(&name));
+    let settings = spec.map(|s| s.event_invoke.clone()).unwrap_or_default();
+    let throttled_for_good = spec.is_some_and(|s| s.reserved_concurrency == Some(0));
     let retries = settings.maximum_retry_attempts as usize;
     let delays: Vec<Duration> = lambda
         .config
@@ -97,6 +98,14 @@ async fn invoke_event(lambda: Arc<Lambda>, event: EventInvocation) {
         };
         deliver(&lambda, &name, &settings, record);
     };
+    // AWS (recorded 2025, LocalStack `test_lambda.py::test_reserved_concurrency`): a function
+    // that may never run gets no attempt and no retry; its OnFailure destination is told at once,
+    // condition `ZeroReservedConcurrency`, `approximateInvokeCount` 0.
+    if throttled_for_good {
+        tracing::warn!(function = %name, "reserved concurrency is 0: asynchronous event discarded");
+        finish(Condition::ZeroReservedConcurrency, 0, None);
+        return;
+    }
     loop {
         if queued_at.elapsed() > settings.maximum_event_age {
             tracing::warn!(function = %name, attempts, "asynchronous event older than MaximumEventAgeInSeconds: discarded");
@@ -150,7 +159,9 @@ struct Record<'a> {
 fn deliver(lambda: &Lambda, name: &str, settings: &EventInvokeConfig, record: Record<'_>) {
     let destination = match record.condition {
         Condition::Success => settings.on_success.as_ref(),
-        Condition::RetriesExhausted | Condition::EventAgeExceeded => settings.on_failure.as_ref(),
+        Condition::RetriesExhausted
+        | Condition::EventAgeExceeded
+        | Condition::ZeroReservedConcurrency => settings.on_failure.as_ref(),
     };
     let Some(destination) = destination else {
         return;
@@ -185,6 +196,7 @@ fn invocation_record(lambda: &Lambda, name: &str, record: &Record<'_>) -> Value 
         Condition::Success => "Success",
         Condition::RetriesExhausted => "RetriesExhausted",
         Condition::EventAgeExceeded => "EventAgeExceeded",
+        Condition::ZeroReservedConcurrency => "ZeroReservedConcurrency",
     };
     let mut out = json!({
         "version": "1.0",

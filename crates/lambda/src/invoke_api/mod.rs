@@ -17,7 +17,10 @@ use serde_json::{json, Value};
 use crate::{CodeSource, FunctionSpec, InvokeError, Lambda};
 
 mod event_stream;
+mod function_ref;
 pub mod response_stream;
+
+use function_ref::{not_found, percent_decode, resolve, Operation};
 
 const PREFIX: &str = "/2015-03-31/functions";
 
@@ -33,27 +36,24 @@ pub async fn handle(
     let path = parts.uri.path();
     let rest = path.strip_prefix(PREFIX).unwrap_or("");
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let query = parts.uri.query().unwrap_or("");
+    let qualifier = query_param(parts.uri.query().unwrap_or(""), "Qualifier");
     match (&parts.method, segments.as_slice()) {
         (&Method::GET, []) => list_functions(lambda),
         (&Method::POST, [name, "invocations"]) => {
-            let (name, qualifier) =
-                match function_name(lambda, name, query_param(query, "Qualifier")) {
-                    Ok(found) => found,
-                    Err(e) => return e.invoke_response(),
-                };
+            let (name, qualifier) = match resolve(lambda, name, qualifier, Operation::Invoke) {
+                Ok(found) => found,
+                Err(e) => return e.response(Operation::Invoke),
+            };
             invoke(lambda, &name, qualifier.as_deref(), &parts.headers, body).await
         }
-        (&Method::GET, [name]) => {
-            match function_name(lambda, name, query_param(query, "Qualifier")) {
-                Ok((name, _)) => get_function(lambda, &name, true),
-                Err(e) => e.read_response(),
-            }
-        }
+        (&Method::GET, [name]) => match resolve(lambda, name, qualifier, Operation::Read) {
+            Ok((name, _)) => get_function(lambda, &name, true),
+            Err(e) => e.response(Operation::Read),
+        },
         (&Method::GET, [name, "configuration"]) => {
-            match function_name(lambda, name, query_param(query, "Qualifier")) {
+            match resolve(lambda, name, qualifier, Operation::Read) {
                 Ok((name, _)) => get_function(lambda, &name, false),
-                Err(e) => e.read_response(),
+                Err(e) => e.response(Operation::Read),
             }
         }
         _ => error(
@@ -62,75 +62,6 @@ pub async fn handle(
             &format!("Sluice does not emulate {} {path}", parts.method),
         ),
     }
-}
-
-/// Resolves a path's function name (a name, `name:qualifier`, or a full or partial ARN, percent
-/// encoded) to a known function; only `$LATEST` exists locally.
-fn function_name(
-    lambda: &Lambda,
-    raw: &str,
-    qualifier: Option<String>,
-) -> Result<(String, Option<String>), NotFound> {
-    let decoded = percent_decode(raw);
-    let parts: Vec<&str> = decoded.split(':').collect();
-    let (name, path_qualifier) = match parts.as_slice() {
-        ["arn", _, "lambda", _, _, "function", name] => (*name, None),
-        ["arn", _, "lambda", _, _, "function", name, q] => (*name, Some(*q)),
-        [_, "function", name] => (*name, None),
-        [_, "function", name, q] => (*name, Some(*q)),
-        [name, q] => (*name, Some(*q)),
-        _ => (decoded.as_str(), None),
-    };
-    // SAM CLI: a logical id invokes its function too (Lambda knows only names).
-    let name = lambda.canonical_name(name);
-    let qualifier = qualifier.or(path_qualifier.map(str::to_owned));
-    let not_found = |qualifier: Option<String>| NotFound {
-        arn: lambda.arn(name),
-        qualifier,
-    };
-    if lambda.spec(name).is_none() {
-        return Err(not_found(qualifier));
-    }
-    match qualifier.as_deref() {
-        None => Ok((name.to_owned(), qualifier)),
-        // `$LATEST` and the function's aliases run the code on disk; published versions do not
-        // exist locally.
-        Some(q) if lambda.accepts_qualifier(name, q) => Ok((name.to_owned(), qualifier)),
-        Some(_) => Err(not_found(qualifier)),
-    }
-}
-
-/// A function (or qualified version) that does not exist: what was looked for.
-struct NotFound {
-    /// The function's unqualified ARN.
-    arn: String,
-    /// The version or alias asked for, if one was.
-    qualifier: Option<String>,
-}
-
-impl NotFound {
-    /// Invoke's answer. AWS (recorded 2025) names the version it looked for: `$LATEST` when the
-    /// caller gave none.
-    fn invoke_response(self) -> Response<Full<Bytes>> {
-        let qualifier = self.qualifier.as_deref().unwrap_or("$LATEST");
-        not_found(&format!("{}:{qualifier}", self.arn))
-    }
-
-    /// `GetFunction`'s and `GetFunctionConfiguration`'s answer: the ARN as asked for.
-    fn read_response(self) -> Response<Full<Bytes>> {
-        match &self.qualifier {
-            Some(q) => not_found(&format!("{}:{q}", self.arn)),
-            None => not_found(&self.arn),
-        }
-    }
-}
-
-fn not_found(arn: &str) -> Response<Full<Bytes>> {
-    error(
-        StatusCode::NOT_FOUND,
-        "ResourceNotFoundException",
-        &format!("Function not found: {arn}"),
-    )
 }
 
 async fn invoke(
@@ -399,12 +330,6 @@ fn query_param(query: &str, key: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,11 +358,11 @@ mod tests {
     #[test]
     fn an_unknown_function_is_named_with_the_version_invoke_looked_for() {
         let arn = "arn:aws:lambda:us-east-1:123456789012:function:Nope";
-        let missing = |qualifier: Option<&str>| NotFound {
+        let missing = |qualifier: Option<&str>| function_ref::RefError::NotFound {
             arn: arn.to_owned(),
             qualifier: qualifier.map(str::to_owned),
         };
-        let (status, kind, doc) = body(missing(None).invoke_response());
+        let (status, kind, doc) = body(missing(None).response(Operation::Invoke));
         assert_eq!(
             (status.as_u16(), kind.as_str()),
             (404, "ResourceNotFoundException")
@@ -447,10 +372,48 @@ mod tests {
             doc,
             json!({"Type": "User", "Message": format!("Function not found: {arn}:$LATEST")})
         );
-        let (_, _, doc) = body(missing(Some("live")).invoke_response());
+        let (_, _, doc) = body(missing(Some("live")).response(Operation::Invoke));
         assert_eq!(doc["Message"], format!("Function not found: {arn}:live"));
-        let (_, _, doc) = body(missing(None).read_response());
+        let (_, _, doc) = body(missing(None).response(Operation::Read));
         assert_eq!(doc["Message"], format!("Function not found: {arn}"));
+    }
+
+    #[test]
+    fn a_reference_lambda_refuses_before_any_lookup_gets_its_code_and_status() {
+        let cases = [
+            (
+                function_ref::RefError::Pattern {
+                    value: "a b".into(),
+                },
+                400,
+                "ValidationException",
+                "message",
+            ),
+            (
+                function_ref::RefError::OtherRegion {
+                    arn_region: "eu-west-1".into(),
+                    region: "us-east-1".into(),
+                },
+                404,
+                "ResourceNotFoundException",
+                "Message",
+            ),
+            (
+                function_ref::RefError::QualifierMismatch,
+                400,
+                "InvalidParameterValueException",
+                "message",
+            ),
+        ];
+        for (refused, status, kind, member) in cases {
+            let (got_status, got_kind, doc) = body(refused.response(Operation::Invoke));
+            assert_eq!((got_status.as_u16(), got_kind.as_str()), (status, kind));
+            assert_eq!(
+                doc,
+                json!({"Type": "User", member: refused.to_string()}),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

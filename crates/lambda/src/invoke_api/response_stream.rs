@@ -16,7 +16,8 @@ use hyper::body::{Body, Frame, SizeHint};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::{client_context, error, function_name, query_param, LOG_TAIL_BYTES};
+use super::function_ref::{resolve, Operation};
+use super::{client_context, error, query_param, LOG_TAIL_BYTES};
 use crate::{InvokeResponse, Lambda, StreamFailure};
 
 /// The path prefix of the operation (its own API version).
@@ -44,9 +45,10 @@ pub async fn handle(
         ));
     };
     let query = parts.uri.query().unwrap_or("");
-    let (name, qualifier) = match function_name(lambda, name, query_param(query, "Qualifier")) {
+    let qualifier = query_param(query, "Qualifier");
+    let (name, qualifier) = match resolve(lambda, name, qualifier, Operation::Invoke) {
         Ok(found) => found,
-        Err(e) => return whole(e.invoke_response()),
+        Err(e) => return whole(e.response(Operation::Invoke)),
     };
     let header = |n: &str| {
         parts

@@ -200,10 +200,34 @@ pub(crate) fn error_document(error_type: &str, message: &str) -> Bytes {
     Bytes::from(serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string())
 }
 
+/// The error type of a response over the payload limit.
+pub(crate) const RESPONSE_TOO_LARGE: &str = "Function.ResponseSizeTooLarge";
+
+/// The error document of a response over `limit` bytes. AWS (recorded 2025, LocalStack
+/// `test_lambda_too_large_response`): unlike the timeout's and the exit's documents, this one
+/// puts `errorMessage` first.
+pub(crate) fn response_too_large(limit: usize) -> Bytes {
+    let message =
+        format!("Response payload size exceeded maximum allowed payload size ({limit} bytes).");
+    Bytes::from(
+        serde_json::json!({ "errorMessage": message, "errorType": RESPONSE_TOO_LARGE }).to_string(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::process::ExitStatusExt;
+
+    #[test]
+    fn a_response_over_the_limit_is_reported_message_first() {
+        assert_eq!(
+            response_too_large(crate::MAX_RESPONSE_PAYLOAD),
+            Bytes::from_static(
+                br#"{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}"#
+            )
+        );
+    }
 
     #[test]
     fn error_bodies_pass_through_unless_they_ask_for_the_cause_filter() {

@@ -46,7 +46,8 @@ use extension_phases::{until, Waited};
 use extension_processes::ExtensionProcesses;
 pub(crate) use function_error::{error_document, InitFailure};
 use function_error::{
-    error_payload, invocation_error_payload, runtime_exit_message, RUNTIME_EXIT_ERROR,
+    error_payload, invocation_error_payload, response_too_large, runtime_exit_message,
+    RESPONSE_TOO_LARGE, RUNTIME_EXIT_ERROR,
 };
 pub(crate) use host::SandboxHost;
 pub(crate) use outcome::Answered;
@@ -637,14 +638,13 @@ impl Sandbox {
                 function_error: true,
                 status: ReportStatus::Success,
             }),
-            RuntimeEvent::ResponseTooLarge { request_id: id } if id == request_id => Some(Outcome {
-                payload: error_document(
-                    "Function.ResponseSizeTooLarge",
-                    &format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_PAYLOAD} bytes)."),
-                ),
-                function_error: true,
-                status: ReportStatus::Error("Function.ResponseSizeTooLarge".to_owned()),
-            }),
+            RuntimeEvent::ResponseTooLarge { request_id: id } if id == request_id => {
+                Some(Outcome {
+                    payload: response_too_large(MAX_RESPONSE_PAYLOAD),
+                    function_error: true,
+                    status: ReportStatus::Error(RESPONSE_TOO_LARGE.to_owned()),
+                })
+            }
             RuntimeEvent::InvalidResponseMode { request_id: id } if id == request_id => {
                 // AWS (RIE invocationresponse.go): an error with an empty payload; the runtime
                 // is left mid-response and its next `next` is refused, so the sandbox is not

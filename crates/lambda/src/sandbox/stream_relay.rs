@@ -6,7 +6,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{error_document, error_payload, runtime_exited, Outcome, Sandbox, StreamHead};
+use super::{error_payload, runtime_exited, Outcome, Sandbox, StreamHead};
+use super::{response_too_large, RESPONSE_TOO_LARGE};
 use crate::invocation_log::ReportStatus;
 use crate::runtime_api::StreamFrame;
 use crate::{StreamFailure, StreamingInvocation, MAX_STREAMED_RESPONSE};
@@ -109,12 +110,9 @@ impl Sandbox {
                 status: ReportStatus::Success,
             },
             StreamFrame::TooLarge => Outcome {
-                payload: error_document(
-                    "Function.ResponseSizeTooLarge",
-                    &format!("Response payload size exceeded maximum allowed payload size ({MAX_STREAMED_RESPONSE} bytes)."),
-                ),
+                payload: response_too_large(MAX_STREAMED_RESPONSE),
                 function_error: true,
-                status: ReportStatus::Error("Function.ResponseSizeTooLarge".to_owned()),
+                status: ReportStatus::Error(RESPONSE_TOO_LARGE.to_owned()),
             },
         };
         end_with_failure(caller.take(), &outcome);

@@ -20,6 +20,15 @@ fn failing_function_with(
     delays: Vec<Duration>,
     settings: EventInvokeConfig,
 ) -> (Arc<Lambda>, Arc<Lines>) {
+    failing_function_throttled(delays, settings, None)
+}
+
+/// Like [`failing_function_with`], with `reserved` as the function's reserved concurrency.
+fn failing_function_throttled(
+    delays: Vec<Duration>,
+    settings: EventInvokeConfig,
+    reserved: Option<u32>,
+) -> (Arc<Lambda>, Arc<Lines>) {
     let lines = Arc::new(Lines::default());
     let cache = std::env::temp_dir().join(format!(
         "sluice-lambda-test-{}",
@@ -29,6 +38,7 @@ fn failing_function_with(
     config.event_retry_delays = delays;
     let mut boom = python("Boom", "app.boom");
     boom.event_invoke = settings;
+    boom.reserved_concurrency = reserved;
     let recorder = python("Recorder", "app.record");
     let lambda = Lambda::new(vec![boom, recorder], config).unwrap();
     (lambda, lines)
@@ -185,6 +195,36 @@ async fn an_event_older_than_its_maximum_age_is_discarded_as_event_age_exceeded(
     assert_eq!(record["requestContext"]["condition"], "EventAgeExceeded");
     assert_eq!(record["requestContext"]["approximateInvokeCount"], 1);
     assert_eq!(runs(&lines), 1, "the retry came too late to run");
+    background.stop().await;
+    lambda.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_for_a_function_with_zero_reserved_concurrency_is_discarded_untried() {
+    // AWS (recorded 2025, LocalStack `test_lambda.py::test_reserved_concurrency`): the 202 comes
+    // back, the function never runs, and OnFailure gets the record at once, condition
+    // ZeroReservedConcurrency, no attempt counted and no response to report.
+    let settings = EventInvokeConfig {
+        on_failure: Some(Destination::Function("Recorder".to_owned())),
+        ..EventInvokeConfig::default()
+    };
+    let (lambda, lines) =
+        failing_function_throttled(vec![Duration::from_millis(10); 2], settings, Some(0));
+    let background = lambda.start_background();
+    let request_id = send_event(&lambda).await;
+    let record = recorded(&lines).await;
+    assert_eq!(
+        record["requestContext"],
+        serde_json::json!({
+            "requestId": request_id,
+            "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:Boom:$LATEST",
+            "condition": "ZeroReservedConcurrency",
+            "approximateInvokeCount": 0,
+        })
+    );
+    assert_eq!(record["requestPayload"], serde_json::json!({}));
+    assert!(record.get("responseContext").is_none(), "{record}");
+    assert_eq!(runs(&lines), 0, "the function never ran");
     background.stop().await;
     lambda.shutdown().await;
 }
