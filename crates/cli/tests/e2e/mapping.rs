@@ -583,3 +583,54 @@ fn content_handling_converts_binary_payloads_both_ways() {
     assert!(server.wait_for_log("[Picture] END RequestId").is_some());
     assert_eq!(invocations(&server, "Upload"), 1);
 }
+
+/// A Lambda custom integration whose response template turns the proxy-shaped answer into XML,
+/// escaping a value one tag lacks (serverless-patterns apigw-lambda-json-xml-vtl-transformation).
+const XML_RESPONSE: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Pets:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            tags = [{"name": "doggie"}, {"name": "photo", "value": "a/b"}]
+            return {"statusCode": 200, "body": json.dumps({"tags": tags})}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        swagger: '2.0'
+        info: {title: xml, version: '1'}
+        paths:
+          /details:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Pets.Arn}/invocations
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseTemplates:
+                      application/json: |
+                        #set($body = $util.parseJson($input.path('$').body))
+                        <tags>#foreach($tag in $body.tags)<tag name="$tag.name">$util.escapeJavaScript($tag.value)</tag>#end</tags>
+"#;
+
+#[test]
+fn an_absent_value_escapes_to_nothing_in_a_response_template() {
+    let dir = sluice_testkit::fresh_dir("xml-response");
+    std::fs::write(dir.join("template.yaml"), XML_RESPONSE).unwrap();
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let response = client().get(server.url("/details")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    // Commons Lang's escapeJavaScript(null) is null, which renders as nothing: not `null`.
+    assert_eq!(
+        response.text().unwrap(),
+        "<tags><tag name=\"doggie\"></tag><tag name=\"photo\">a\\/b</tag></tags>\n"
+    );
+}
