@@ -31,7 +31,7 @@ use crate::dialect::Dialect;
 use crate::exchange::{ErrorFacts, Exchange, IntegrationFacts};
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
-use crate::integration::{CallService, FunctionAnswer, Invoke, InvokeError};
+use crate::integration::{CallHttp, CallService, FunctionAnswer, Invoke, InvokeError};
 use crate::mapped_integration::{self, Backend};
 use crate::options::GatewayOptions;
 use crate::response_body::ResponseBody;
@@ -64,6 +64,8 @@ pub struct Gateway {
     invoker: Arc<dyn Invoke>,
     /// Where DynamoDB service integrations go (none: they answer 500, not emulated).
     services: Option<Arc<dyn CallService>>,
+    /// Where `HTTP` integrations' requests go (none: they answer 500, not emulated).
+    http: Option<Arc<dyn CallHttp>>,
     /// Where each request's access record goes, if anywhere.
     access_log: Option<Arc<dyn AccessLog>>,
     /// Authorizers, API keys and throttles per route (none: every route open, nothing limited).
@@ -123,6 +125,7 @@ impl Gateway {
             default_dialect,
             invoker,
             services: None,
+            http: None,
             access_log: None,
             guards: None,
             options,
@@ -138,6 +141,12 @@ impl Gateway {
     /// Sends DynamoDB service integrations (`AWS` with a `dynamodb:action/…` URI) to `services`.
     pub fn with_services(mut self, services: Arc<dyn CallService>) -> Gateway {
         self.services = Some(services);
+        self
+    }
+
+    /// Sends `HTTP` integrations' requests to their endpoints through `http`.
+    pub fn with_http(mut self, http: Arc<dyn CallHttp>) -> Gateway {
+        self.http = Some(http);
         self
     }
 
@@ -579,6 +588,7 @@ impl Gateway {
             let backend = Backend {
                 invoker: self.invoker.as_ref(),
                 services: self.services.as_deref(),
+                http: self.http.as_deref(),
                 timeout: ex.dialect.integration_timeout(&self.options, route),
                 request_id,
             };

@@ -109,7 +109,7 @@ pub(crate) enum GatewayError {
     /// No request template for the request's content type and the passthrough behavior refuses.
     #[error("no mapping template for the request's content type and passthrough is not allowed")]
     UnsupportedMediaType,
-    /// An integration type Sluice does not emulate (HTTP, HTTP_PROXY, AWS services).
+    /// An integration type Sluice does not emulate (HTTP_PROXY, AWS services but DynamoDB).
     #[error("not emulated: {0}")]
     NotEmulated(String),
     /// A mapping template failed or no integration response applies: AWS's "Execution failed due

@@ -61,8 +61,8 @@ pub(crate) const REST_LAMBDA_PROXY: ResponseRules = ResponseRules(&[
     ("x-amzn-requestid", Remapped),
 ]);
 
-/// REST API, non-proxy AWS integrations (Lambda custom, DynamoDB): the method response's mapped
-/// headers, after `responseParameters` and `$context.responseOverride`. LocalStack's
+/// REST API, non-proxy AWS and HTTP integrations (Lambda custom, DynamoDB, an HTTP endpoint):
+/// the method response's mapped headers, after `responseParameters` and `$context.responseOverride`. LocalStack's
 /// AWS-validated `REMAPPED_FROM_INTEGRATION_RESPONSE_NON_PROXY` and
 /// `DROPPED_FROM_INTEGRATION_RESPONSES_COMMON` (next-gen `execute_api/header_utils.py`).
 pub(crate) const REST_AWS: ResponseRules = ResponseRules(&[

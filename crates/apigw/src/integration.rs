@@ -1,6 +1,7 @@
 //! The one narrow interface between the gateway and Lambda: invoke a function with bytes, get bytes
 //! or a typed failure back. The gateway never knows how functions run. Beside it, as narrow, the
-//! AWS service APIs that `AWS` integrations call directly ([`CallService`]).
+//! AWS service APIs that `AWS` integrations call directly ([`CallService`]) and the HTTP
+//! endpoints `HTTP` integrations call ([`CallHttp`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -174,4 +175,39 @@ pub struct ServiceAnswer {
     pub status: u16,
     /// The service's JSON body (`$input` of response templates).
     pub body: Bytes,
+}
+
+/// A boxed call to an HTTP endpoint.
+pub type HttpFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<HttpAnswer, HttpCallError>> + Send + 'a>>;
+
+/// The HTTP endpoints REST `HTTP` integrations call. The gateway builds the integration request
+/// (an absolute `http://` or `https://` URI, its headers and body); how it travels (pooled
+/// connections, TLS, the environment's proxy) is the implementor's business. The gateway bounds
+/// the call with the integration timeout.
+pub trait CallHttp: Send + Sync + 'static {
+    /// Sends `request` and reads the endpoint's whole answer.
+    fn send(&self, request: http::Request<Bytes>) -> HttpFuture<'_>;
+}
+
+/// What an HTTP endpoint answered: any status is an answer (the integration responses select on
+/// it), as on AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// The endpoint's status code.
+    pub status: u16,
+    /// Its headers, names as received (`integration.response.header.*` reads them).
+    pub headers: Vec<(String, String)>,
+    /// Its body.
+    pub body: Bytes,
+}
+
+/// Why an HTTP endpoint gave no answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpCallError {
+    /// The endpoint could not be reached or spoke no HTTP (refused connection, unknown host, TLS
+    /// failure, a broken answer): what AWS logs as "Execution failed due to configuration error:
+    /// Invalid endpoint address" and answers 500.
+    #[error("{0}")]
+    Unreachable(String),
 }

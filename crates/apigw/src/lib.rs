@@ -24,6 +24,7 @@ mod gateway_responses;
 mod header_rules;
 mod http_api_event;
 mod http_api_response;
+mod http_integration;
 pub mod integration;
 mod json_path;
 mod mapped_integration;
@@ -51,8 +52,9 @@ pub use exchange::{PinnedFunctionUrl, RawHeaderNames};
 pub use function_url::function_url_addresses;
 pub use gateway::{Apis, Gateway};
 pub use integration::{
-    CallService, ChunkSource, EventFuture, FunctionAnswer, Invoke, InvokeError, InvokeFuture,
-    ResponseStream, ServiceAnswer, ServiceFuture, StreamFailed, StreamingInvokeFuture,
+    CallHttp, CallService, ChunkSource, EventFuture, FunctionAnswer, HttpAnswer, HttpCallError,
+    HttpFuture, Invoke, InvokeError, InvokeFuture, ResponseStream, ServiceAnswer, ServiceFuture,
+    StreamFailed, StreamingInvokeFuture,
 };
 pub use options::GatewayOptions;
 pub use response_body::{ResponseBody, StreamAborted};

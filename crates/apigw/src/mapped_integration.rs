@@ -1,13 +1,14 @@
 //! Phase integrate for REST methods with non-proxy integrations: Lambda custom integrations
-//! (`AWS`), DynamoDB actions (`AWS` with a `dynamodb:action/…` URI) and `MOCK`, beside the proxy
-//! integration of `proxy.rs`.
+//! (`AWS`), DynamoDB actions (`AWS` with a `dynamodb:action/…` URI), `HTTP` endpoints
+//! (`http_integration.rs` builds their request) and `MOCK`, beside the proxy integration of
+//! `proxy.rs`.
 //!
 //! Request side: the request template chosen by `Content-Type` (none → `application/json`) renders
 //! the payload, or the body passes through as `passthroughBehavior` allows (else 415). Lambda is
 //! invoked with that payload, DynamoDB runs the action on it; MOCK reads `statusCode` from it.
 //! Response side: the integration response is selected (Lambda: `selectionPattern` full-matched
-//! against the error's `errorMessage`, the default one on success; DynamoDB and MOCK: against the
-//! status code), its template renders the body (none: the output passes through) and its
+//! against the error's `errorMessage`, the default one on success; DynamoDB, HTTP and MOCK:
+//! against the status code), its template renders the body (none: the output passes through) and its
 //! `responseParameters` set headers.
 //!
 //! Both sides convert payloads as `contentHandling` and the binary media types say (AWS docs,
@@ -28,7 +29,8 @@ use crate::api::Api;
 use crate::exchange::Exchange;
 use crate::gateway_error::GatewayError;
 use crate::header_rules;
-use crate::integration::{CallService, Invoke, InvokeError};
+use crate::http_integration::{self, Mapped, Outbound};
+use crate::integration::{CallHttp, CallService, Invoke, InvokeError};
 use crate::mapping_template::{MappingInput, Params};
 use crate::request_event::{self, Pairs};
 use crate::request_validator::media_type;
@@ -41,6 +43,8 @@ pub(crate) struct Backend<'a> {
     pub invoker: &'a dyn Invoke,
     /// The AWS service APIs Sluice serves (none: service integrations are not emulated).
     pub services: Option<&'a dyn CallService>,
+    /// The client `HTTP` integrations call their endpoints with (none: not emulated).
+    pub http: Option<&'a dyn CallHttp>,
     /// The REST integration timeout.
     pub timeout: Duration,
     /// The Lambda request id a Lambda custom integration invokes under.
@@ -52,10 +56,10 @@ struct Output {
     /// The integration's body (`$input` of response templates).
     body: String,
     /// What selection patterns are matched against: Lambda's `errorMessage` (`None` on success),
-    /// the service's or MOCK's status code.
+    /// the service's, the endpoint's or MOCK's status code.
     selector: Option<String>,
-    /// The integration's response headers (`integration.response.header.*`): a service's HTTP
-    /// headers; Lambda and MOCK have none.
+    /// The integration's response headers (`integration.response.header.*`): a service's or an
+    /// endpoint's HTTP headers; Lambda and MOCK have none.
     headers: Vec<(String, String)>,
 }
 
@@ -72,6 +76,17 @@ pub(crate) async fn integrate(
         Integration::Lambda(mapping) => (mapping, Target::Lambda(route.entry.target.as_str())),
         Integration::DynamoDb { action, mapping } => (mapping, Target::DynamoDb(action.as_str())),
         Integration::Mock(mapping) => (mapping, Target::Mock),
+        Integration::Http {
+            method,
+            uri,
+            mapping,
+        } => (
+            mapping,
+            Target::Http {
+                method: method.as_str(),
+                uri: uri.as_str(),
+            },
+        ),
         Integration::Unsupported { kind } => {
             return Err(GatewayError::NotEmulated(format!(
                 "{kind} integration of {} {}",
@@ -94,6 +109,7 @@ pub(crate) async fn integrate(
     )?;
     let body = String::from_utf8_lossy(&request_body);
     let mut response_context = None;
+    let mut request_override = None;
     let payload = match request_template(ex, mapping)? {
         // AWS: a binary payload cannot be transformed (serverless-application-model#1344: SAM's
         // CORS MOCK under `*/*` binary media types answers 500 "Unable to transform request").
@@ -113,8 +129,9 @@ pub(crate) async fn integrate(
                 (input.request_override(), context.clone())
             {
                 let mut entries = entries;
-                entries.insert("requestOverride".to_owned(), overrides);
+                entries.insert("requestOverride".to_owned(), overrides.clone());
                 response_context = Some(serde_json::Value::Object(entries));
+                request_override = Some(overrides);
             }
             Bytes::from(payload)
         }
@@ -123,7 +140,7 @@ pub(crate) async fn integrate(
     let context = response_context.unwrap_or(context);
     let rules = match target {
         Target::Mock => &header_rules::REST_MOCK,
-        Target::Lambda(_) | Target::DynamoDb(_) => &header_rules::REST_AWS,
+        Target::Lambda(_) | Target::DynamoDb(_) | Target::Http { .. } => &header_rules::REST_AWS,
     };
     let output = match target {
         Target::Lambda(function) => {
@@ -139,6 +156,40 @@ pub(crate) async fn integrate(
                 )));
             };
             call_dynamodb(services, action, payload, backend.timeout).await?
+        }
+        Target::Http { method, uri } => {
+            let Some(client) = backend.http else {
+                return Err(GatewayError::NotEmulated(format!(
+                    "HTTP integration of {} {}",
+                    route.entry.method, route.entry.resource
+                )));
+            };
+            let request = MethodRequest::of(ex);
+            let mut mapped = Mapped::from_parameters(&mapping.request_parameters, |source| {
+                request_parameter(source, &request, stage_variables, &context)
+            });
+            if let Some(overrides) = &request_override {
+                mapped.override_with(overrides);
+            }
+            let content_type = ex.header("content-type");
+            let outbound = Outbound {
+                method,
+                uri,
+                request_method: &ex.method,
+                request_content_type: content_type.as_deref(),
+                mapped: &mapped,
+                stage_variables,
+                api_id: &api.stage.api_id,
+                trace_id: &ex.trace_id,
+                body: payload,
+            };
+            let answer =
+                http_integration::call(client, outbound.request()?, backend.timeout).await?;
+            Output {
+                body: String::from_utf8_lossy(&answer.body).into_owned(),
+                selector: Some(answer.status.to_string()),
+                headers: answer.headers,
+            }
         }
         Target::Mock => Output {
             headers: Vec::new(),
@@ -210,6 +261,13 @@ enum Target<'a> {
     Lambda(&'a str),
     /// A DynamoDB action.
     DynamoDb(&'a str),
+    /// An HTTP endpoint: the integration's method and URI as written.
+    Http {
+        /// `httpMethod` (`ANY`: the method request's).
+        method: &'a str,
+        /// The endpoint's URI, placeholders unfilled.
+        uri: &'a str,
+    },
     /// No backend.
     Mock,
 }

@@ -215,6 +215,10 @@ impl Host for MappingInput<'_> {
                     });
                 Ok(Value::str(found.map(|(_, v)| v.as_str()).unwrap_or("")))
             }
+            // Commons Lang's `escapeJavaScript(null)` is null ("null if null string input"), and a
+            // reference with no value renders as nothing: AWS writes `<tag></tag>` for a missing
+            // key (serverless-patterns apigw-lambda-json-xml-vtl-transformation), never `null`.
+            ("util", "escapeJavaScript", 1) if matches!(args[0], Value::Null) => Ok(Value::Null),
             ("util", "escapeJavaScript", 1) => Ok(Value::Str(escape_javascript(&text()))),
             ("util", "parseJson", 1) => serde_json::from_str::<serde_json::Value>(&text())
                 .map(|v| Value::from_json(&v))

@@ -1,6 +1,6 @@
-//! Non-proxy REST integrations (Lambda custom, DynamoDB actions, MOCK, unsupported types) and
-//! request validation, through the gateway's public API with a fake Lambda that counts its
-//! invocations and a fake DynamoDB that records its calls.
+//! Non-proxy REST integrations (Lambda custom, DynamoDB actions, HTTP endpoints, MOCK,
+//! unsupported types) and request validation, through the gateway's public API with a fake Lambda
+//! that counts its invocations, a fake DynamoDB and a fake HTTP endpoint that record their calls.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,8 +10,8 @@ use http::Request;
 use http_body_util::{BodyExt, Full};
 use serde_json::{json, Value};
 use sluice_apigw::{
-    CallService, Gateway, GatewayOptions, Invoke, InvokeError, InvokeFuture, ServiceAnswer,
-    ServiceFuture,
+    CallHttp, CallService, Gateway, GatewayOptions, HttpAnswer, HttpCallError, HttpFuture, Invoke,
+    InvokeError, InvokeFuture, ServiceAnswer, ServiceFuture,
 };
 use sluice_template::{
     Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, RestApi, Route,
@@ -77,6 +77,99 @@ impl CallService for FakeDynamoDb {
                 body: Bytes::from(body.to_string()),
             }
         })
+    }
+}
+
+/// An HTTP endpoint at `backend.example`: `/items/<id>` answers 200 with the id and the headers it
+/// got (`/items/gone` answers 404); any other host cannot be reached. Records each request.
+struct FakeEndpoint {
+    requests: Mutex<Vec<Sent>>,
+}
+
+/// One request an endpoint got: method, URI, headers, body.
+type Sent = (String, String, Vec<(String, String)>, Bytes);
+
+impl CallHttp for FakeEndpoint {
+    fn send(&self, request: Request<Bytes>) -> HttpFuture<'_> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let headers: Vec<(String, String)> = parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("?").to_owned()))
+                .collect();
+            if let Ok(mut requests) = self.requests.lock() {
+                requests.push((
+                    parts.method.to_string(),
+                    parts.uri.to_string(),
+                    headers.clone(),
+                    body,
+                ));
+            }
+            if parts.uri.host() != Some("backend.example") {
+                return Err(HttpCallError::Unreachable("connection refused".into()));
+            }
+            let id = parts.uri.path().trim_start_matches("/items/").to_owned();
+            let (status, body) = if id == "gone" {
+                (404, json!({"error": "no such item"}))
+            } else {
+                (
+                    200,
+                    json!({"id": id, "got": headers.into_iter().collect::<BTreeMap<_, _>>()}),
+                )
+            };
+            Ok(HttpAnswer {
+                status,
+                headers: vec![("X-Backend".into(), "fake".into())],
+                body: Bytes::from(body.to_string()),
+            })
+        })
+    }
+}
+
+/// `GET https://backend.example/items/{id}` with the path's id, a header the request template
+/// overrides (serverless-patterns apigw-lambda-authorizer-custom-header) and the endpoint's 404
+/// selecting a response of its own.
+fn http_integration(host: &str) -> Integration {
+    Integration::Http {
+        method: "GET".into(),
+        uri: format!("https://{host}/items/{{id}}"),
+        mapping: Mapping {
+            request_templates: templates(&[(
+                "application/json",
+                r#"#set($context.requestOverride.header.enrichmentHeader = "from $context.stage")"#,
+            )]),
+            passthrough: Passthrough::WhenNoTemplates,
+            responses: vec![
+                IntegrationResponse {
+                    selection_pattern: None,
+                    status_code: 200,
+                    response_templates: BTreeMap::new(),
+                    content_handling: Default::default(),
+                    response_parameters: [(
+                        "method.response.header.X-Backend".to_owned(),
+                        "integration.response.header.X-Backend".to_owned(),
+                    )]
+                    .into(),
+                },
+                IntegrationResponse {
+                    selection_pattern: Some("404".into()),
+                    status_code: 404,
+                    response_templates: templates(&[(
+                        "application/json",
+                        r#"{"missing": "$input.path('$.error')"}"#,
+                    )]),
+                    content_handling: Default::default(),
+                    response_parameters: BTreeMap::new(),
+                },
+            ],
+            content_handling: Default::default(),
+            request_parameters: [(
+                "integration.request.path.id".to_owned(),
+                "method.request.path.id".to_owned(),
+            )]
+            .into(),
+        },
     }
 }
 
@@ -316,6 +409,8 @@ fn api() -> RestApi {
             carry_route,
             raw_route,
             dynamodb_route,
+            route("GET", "/remote/{id}", http_integration("backend.example")),
+            route("GET", "/nowhere/{id}", http_integration("down.example")),
             route(
                 "GET",
                 "/pets",
@@ -334,11 +429,15 @@ struct Harness {
     gateway: Gateway,
     lambda: Arc<FakeLambda>,
     dynamodb: Arc<FakeDynamoDb>,
+    endpoint: Arc<FakeEndpoint>,
 }
 
 fn harness() -> Harness {
     let h = harness_without_services();
-    let gateway = h.gateway.with_services(h.dynamodb.clone());
+    let gateway = h
+        .gateway
+        .with_services(h.dynamodb.clone())
+        .with_http(h.endpoint.clone());
     Harness { gateway, ..h }
 }
 
@@ -350,12 +449,16 @@ fn harness_without_services() -> Harness {
     let dynamodb = Arc::new(FakeDynamoDb {
         calls: Mutex::new(Vec::new()),
     });
+    let endpoint = Arc::new(FakeEndpoint {
+        requests: Mutex::new(Vec::new()),
+    });
     let gateway =
         Gateway::new(&[api()], lambda.clone(), GatewayOptions::default()).expect("valid routes");
     Harness {
         gateway,
         lambda,
         dynamodb,
+        endpoint,
     }
 }
 
@@ -607,6 +710,54 @@ async fn dynamodb_actions_get_the_mapped_input_and_their_status_selects_the_resp
         (answer.status, answer.body.as_str()),
         (500, r#"{"message": "Internal server error"}"#)
     );
+}
+
+#[tokio::test]
+async fn http_integrations_send_the_mapped_request_and_map_the_endpoints_answer() {
+    let h = harness();
+    let found = h.send("GET", "/remote/7", &[], "ignored").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    // No response template: the endpoint's body passes through; its header maps.
+    let body: Value = serde_json::from_str(&found.body).expect("the endpoint's JSON");
+    assert_eq!(body["id"], "7");
+    assert_eq!(body["got"]["enrichmentheader"], "from prod");
+    assert!(
+        body["got"]["user-agent"]
+            .as_str()
+            .is_some_and(|ua| ua.starts_with("AmazonAPIGateway_")),
+        "{body}"
+    );
+    assert_eq!(found.headers["x-backend"], "fake");
+    // The endpoint's 404 selects the 404 response and its template.
+    let gone = h.send("GET", "/remote/gone", &[], "").await;
+    assert_eq!(
+        (gone.status, gone.body.as_str()),
+        (404, r#"{"missing": "no such item"}"#)
+    );
+    let requests = h
+        .endpoint
+        .requests
+        .lock()
+        .map(|r| r.clone())
+        .unwrap_or_default();
+    let (method, uri, _, body) = &requests[0];
+    assert_eq!(
+        (method.as_str(), uri.as_str()),
+        ("GET", "https://backend.example/items/7")
+    );
+    assert!(body.is_empty(), "a GET carries no body");
+    assert!(h.invocations().is_empty());
+
+    // An endpoint that cannot be reached is AWS's configuration error.
+    let down = h.send("GET", "/nowhere/7", &[], "").await;
+    assert_eq!(
+        (down.status, down.body.as_str()),
+        (500, r#"{"message": "Internal server error"}"#)
+    );
+    // A gateway nobody gave an HTTP client answers as for an unemulated integration.
+    let bare = harness_without_services();
+    let answer = bare.send("GET", "/remote/7", &[], "").await;
+    assert_eq!(answer.status, 500);
 }
 
 #[tokio::test]

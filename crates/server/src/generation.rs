@@ -38,6 +38,9 @@ pub(crate) struct Shared {
     pub dynamodb: Arc<DynamoDb>,
     /// `--dynamodb-endpoint`: the service DynamoDB calls go to instead of `dynamodb`.
     pub remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
+    /// The client REST `HTTP` integrations call their endpoints with (its connections pooled
+    /// across reloads).
+    pub http_endpoints: Arc<crate::http_endpoints::HttpEndpoints>,
     /// What stream pollers read and checkpoint in.
     pub stream_source: Arc<dyn StreamSource>,
     /// Held while one generation's stream pollers stop and the next one's start, so two never
@@ -112,10 +115,14 @@ impl Shared {
             }),
             None => Arc::new(embedded),
         };
+        let http_endpoints = Arc::new(crate::http_endpoints::HttpEndpoints::new(
+            hyper_util::client::proxy::matcher::Matcher::from_env(),
+        ));
         Ok(Shared {
             config,
             dynamodb,
             remote,
+            http_endpoints,
             stream_source,
             streams_switch: tokio::sync::Mutex::new(()),
             log,
@@ -421,7 +428,8 @@ impl Generation {
         .with_services(Arc::new(service_adapter::DynamoDbService {
             dynamodb: shared.dynamodb.clone(),
             remote: shared.remote.clone(),
-        }));
+        }))
+        .with_http(shared.http_endpoints.clone());
         let stream_specs = crate::stream_mappings::specs(&model, notes)?;
         let background = lambda.start_background();
         Ok(Generation {

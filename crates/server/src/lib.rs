@@ -18,6 +18,7 @@ mod front_end_status;
 mod function_spec;
 mod generation;
 pub mod header_case;
+mod http_endpoints;
 mod http_listener;
 mod invoke_adapter;
 mod limits_redis;

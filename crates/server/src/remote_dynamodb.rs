@@ -335,7 +335,7 @@ fn transport(
 
 /// `e` and its causes, `: `-joined: hyper-util's own message ("client error (Connect)") hides
 /// what failed (a refused connection, an untrusted certificate).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(inner) = cause {

@@ -1,8 +1,8 @@
 //! Non-proxy REST integrations, as an OpenAPI `x-amazon-apigateway-integration` or a CloudFormation
-//! `AWS::ApiGateway::Method` `Integration` writes them: Lambda custom integrations (`aws`) and
-//! `MOCK`, with their mapping templates and integration responses, and DynamoDB actions (`aws`
-//! with a `dynamodb:action/…` URI), which Sluice serves itself. Other types (`http`,
-//! `http_proxy`, other AWS services) load as [`Integration::Unsupported`] with one warning.
+//! `AWS::ApiGateway::Method` `Integration` writes them: Lambda custom integrations (`aws`),
+//! `MOCK` and `http` endpoints, with their mapping templates and integration responses, and
+//! DynamoDB actions (`aws` with a `dynamodb:action/…` URI), which Sluice serves itself. Other
+//! types (`http_proxy`, other AWS services) load as [`Integration::Unsupported`] with one warning.
 //!
 //! Mapping templates are parsed here, so a template with a VTL syntax error fails the load with
 //! the template's file and line instead of failing every request.
@@ -30,6 +30,7 @@ pub(crate) struct Integrated {
 struct Keys {
     kind: &'static str,
     uri: &'static str,
+    http_method: &'static str,
     request_templates: &'static str,
     passthrough: &'static str,
     status_code: &'static str,
@@ -42,6 +43,7 @@ struct Keys {
 const OPENAPI: Keys = Keys {
     kind: "type",
     uri: "uri",
+    http_method: "httpMethod",
     request_templates: "requestTemplates",
     passthrough: "passthroughBehavior",
     status_code: "statusCode",
@@ -54,6 +56,7 @@ const OPENAPI: Keys = Keys {
 const CLOUDFORMATION: Keys = Keys {
     kind: "Type",
     uri: "Uri",
+    http_method: "IntegrationHttpMethod",
     request_templates: "RequestTemplates",
     passthrough: "PassthroughBehavior",
     status_code: "StatusCode",
@@ -100,6 +103,13 @@ pub(crate) fn read(
     let mapping = match kind.as_str() {
         "AWS" if is_lambda => mapping(&reader, keys, openapi)?,
         "MOCK" => mapping(&reader, keys, openapi)?,
+        "HTTP" => {
+            return Ok(Integrated {
+                integration: http(&reader, keys, &uri, openapi)?,
+                function: String::new(),
+                qualifier: None,
+            })
+        }
         "AWS" => {
             // `arn:aws:apigateway:<region>:<service>:action/<Action>` names the service.
             let service = uri.split(':').nth(4).unwrap_or("service").to_owned();
@@ -151,6 +161,47 @@ pub(crate) fn read(
         integration: Integration::Lambda(mapping),
         function: function.logical_id.clone(),
         qualifier: crate::openapi::qualifier_of(&uri),
+    })
+}
+
+/// An `HTTP` integration. AWS refuses to deploy one without an HTTP method ("Enumeration value
+/// for HttpMethod must be non-empty") or whose URI is no HTTP URL ("Invalid HTTP endpoint
+/// specified for URI", aws/aws-cdk#14984); a stage variable may hold the whole URL.
+fn http(
+    reader: &Reader<'_, '_>,
+    keys: &Keys,
+    uri: &str,
+    openapi: bool,
+) -> Result<Integration, TemplateError> {
+    let method = reader
+        .string(keys.http_method)?
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    if method.is_empty() {
+        return Err(reader.resolver.error_hint(
+            reader.node,
+            &join_path(reader.path, keys.http_method),
+            "an HTTP integration needs the HTTP method to call its endpoint with",
+            Some(format!("add {}: GET (or POST, ANY…)", keys.http_method)),
+        ));
+    }
+    let lower = uri.to_ascii_lowercase();
+    if !["http://", "https://", "${stagevariables."]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+    {
+        return Err(reader.error_hint(
+            keys.uri,
+            format!(
+                "{uri:?} is not an HTTP endpoint (AWS: Invalid HTTP endpoint specified for URI)"
+            ),
+            "use the endpoint's URL, e.g. https://example.com/items/{id}",
+        ));
+    }
+    Ok(Integration::Http {
+        method,
+        uri: uri.to_owned(),
+        mapping: mapping(reader, keys, openapi)?,
     })
 }
 
@@ -311,6 +362,12 @@ impl Reader<'_, '_> {
     fn error(&self, key: &str, message: impl Into<String>) -> TemplateError {
         let at = self.node.get(key).unwrap_or(self.node);
         self.resolver.error(at, &join_path(self.path, key), message)
+    }
+
+    fn error_hint(&self, key: &str, message: impl Into<String>, hint: &str) -> TemplateError {
+        let at = self.node.get(key).unwrap_or(self.node);
+        self.resolver
+            .error_hint(at, &join_path(self.path, key), message, Some(hint.into()))
     }
 
     /// A content type → VTL template map; each template must parse.

@@ -81,6 +81,12 @@ fn util_functions() {
             "$util.escapeJavaScript(\"a\tb\u{1}\u{7f}é😀\")",
             "a\\tb\\u0001\u{7f}\\u00E9\\uD83D\\uDE00",
         ),
+        // A missing value escapes to no value, which renders as nothing (serverless-patterns
+        // apigw-lambda-json-xml-vtl-transformation escapes a tag's absent `value`).
+        (
+            r#"#set($o = $util.parseJson('{"name": "doggie"}'))<t n="$o.name">$util.escapeJavaScript($o.value)</t>"#,
+            r#"<t n="doggie"></t>"#,
+        ),
         ("$util.urlEncode('a b&c=d/é')", "a+b%26c%3Dd%2F%C3%A9"),
         ("$util.urlDecode('a+b%26c')", "a b&c"),
         ("$util.base64Encode('hello')", "aGVsbG8="),

@@ -583,3 +583,212 @@ fn content_handling_converts_binary_payloads_both_ways() {
     assert!(server.wait_for_log("[Picture] END RequestId").is_some());
     assert_eq!(invocations(&server, "Upload"), 1);
 }
+
+/// A Lambda custom integration whose response template turns the proxy-shaped answer into XML,
+/// escaping a value one tag lacks (serverless-patterns apigw-lambda-json-xml-vtl-transformation).
+const XML_RESPONSE: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Pets:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            tags = [{"name": "doggie"}, {"name": "photo", "value": "a/b"}]
+            return {"statusCode": 200, "body": json.dumps({"tags": tags})}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        swagger: '2.0'
+        info: {title: xml, version: '1'}
+        paths:
+          /details:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Pets.Arn}/invocations
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseTemplates:
+                      application/json: |
+                        #set($body = $util.parseJson($input.path('$').body))
+                        <tags>#foreach($tag in $body.tags)<tag name="$tag.name">$util.escapeJavaScript($tag.value)</tag>#end</tags>
+"#;
+
+#[test]
+fn an_absent_value_escapes_to_nothing_in_a_response_template() {
+    let dir = sluice_testkit::fresh_dir("xml-response");
+    std::fs::write(dir.join("template.yaml"), XML_RESPONSE).unwrap();
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let response = client().get(server.url("/details")).send().unwrap();
+    assert_eq!(response.status(), 200);
+    // Commons Lang's escapeJavaScript(null) is null, which renders as nothing: not `null`.
+    assert_eq!(
+        response.text().unwrap(),
+        "<tags><tag name=\"doggie\"></tag><tag name=\"photo\">a\\/b</tag></tags>\n"
+    );
+}
+
+/// serverless-patterns apigw-lambda-authorizer-custom-header: a TOKEN authorizer's context
+/// becomes a header the request template adds, on the way to an `http` integration's endpoint
+/// (httpbin there; [`Echo`] here).
+const HTTP_INTEGRATION: &str = r#"Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Backend:
+    Type: String
+Resources:
+  Authorizer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            effect = "Allow" if event["authorizationToken"] == "allow" else "Deny"
+            # The whole API: the policy is cached for the token, whatever path comes next.
+            api = event["methodArn"].split("/")[0]
+            statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": api + "/*"}
+            return {"principalId": "user", "context": {"enrichment": "from the authorizer"},
+                    "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Token
+        Authorizers:
+          Token:
+            FunctionArn: !GetAtt Authorizer.Arn
+            Identity: {Header: AuthorizationToken}
+      DefinitionBody:
+        swagger: '2.0'
+        paths:
+          /items/{id}:
+            get:
+              x-amazon-apigateway-integration:
+                type: http
+                httpMethod: GET
+                uri: !Sub ${Backend}/items/{id}
+                passthroughBehavior: when_no_templates
+                requestParameters:
+                  integration.request.path.id: method.request.path.id
+                requestTemplates:
+                  application/json: |
+                    #set($context.requestOverride.header.enrichmentHeader = "$context.authorizer.enrichment")
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseParameters:
+                      method.response.header.X-Backend: integration.response.header.X-Backend
+                  '404':
+                    statusCode: '404'
+                    responseTemplates:
+                      application/json: '{"missing": "$input.params(''id'')"}'
+"#;
+
+/// An HTTP endpoint on 127.0.0.1 that answers each request with its method, path and headers as
+/// JSON (404 for `/items/gone`) and an `X-Backend` header, one connection at a time.
+struct Echo {
+    port: u16,
+}
+
+impl Echo {
+    fn start() -> Echo {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the echo port");
+        let port = listener.local_addr().expect("the echo address").port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut head = String::new();
+                let _ = reader.read_line(&mut head);
+                let mut headers = serde_json::Map::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = line.trim_end().split_once(':') {
+                        headers.insert(name.to_ascii_lowercase(), json!(value.trim()));
+                    }
+                }
+                let mut parts = head.split_whitespace();
+                let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let status = if path == "/items/gone" {
+                    "404 Not Found"
+                } else {
+                    "200 OK"
+                };
+                let body = json!({"method": method, "path": path, "headers": headers}).to_string();
+                let _ = write!(
+                    &stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nX-Backend: echo\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Echo { port }
+    }
+}
+
+#[test]
+fn an_http_integration_calls_its_endpoint_with_the_mapped_request() {
+    let echo = Echo::start();
+    let dir = sluice_testkit::fresh_dir("http-integration");
+    std::fs::write(dir.join("template.yaml"), HTTP_INTEGRATION).unwrap();
+    let backend = format!("Backend=http://127.0.0.1:{}", echo.port);
+    let server = Server::start(
+        sluice(),
+        &dir.join("template.yaml"),
+        &["--parameter-overrides", &backend],
+    );
+    let http = client();
+
+    let response = http
+        .get(server.url("/items/7"))
+        .header("AuthorizationToken", "allow")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-backend"], "echo");
+    let seen: Value = response.json().unwrap();
+    assert_eq!(seen["method"], "GET");
+    assert_eq!(seen["path"], "/items/7");
+    assert_eq!(seen["headers"]["enrichmentheader"], "from the authorizer");
+    assert_eq!(seen["headers"]["accept"], "application/json");
+    assert!(
+        seen["headers"]["user-agent"]
+            .as_str()
+            .is_some_and(|ua| ua.starts_with("AmazonAPIGateway_")),
+        "{seen}"
+    );
+    assert!(seen["headers"]["x-amzn-trace-id"].is_string(), "{seen}");
+    // The client's own headers are not forwarded unless mapped.
+    assert!(
+        seen["headers"].get("authorizationtoken").is_none(),
+        "{seen}"
+    );
+
+    // The endpoint's 404 selects the 404 response.
+    let response = http
+        .get(server.url("/items/gone"))
+        .header("AuthorizationToken", "allow")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().unwrap(), r#"{"missing": "gone"}"#);
+
+    // The authorizer still decides first.
+    let response = http
+        .get(server.url("/items/7"))
+        .header("AuthorizationToken", "deny")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}

@@ -284,14 +284,15 @@ pub struct Route {
 }
 
 impl Route {
-    /// What the route reaches, for route tables: the function, `MOCK`, a DynamoDB action, or the
-    /// unsupported type.
+    /// What the route reaches, for route tables: the function, `MOCK`, a DynamoDB action, an HTTP
+    /// endpoint, or the unsupported type.
     pub fn target(&self) -> String {
         match &self.integration {
             Integration::LambdaProxy => self.function.clone(),
             Integration::Lambda(_) => format!("{} (custom integration)", self.function),
             Integration::Mock(_) => "MOCK".to_owned(),
             Integration::DynamoDb { action, .. } => format!("DynamoDB {action}"),
+            Integration::Http { method, uri, .. } => format!("HTTP {method} {uri}"),
             Integration::Unsupported { kind } => format!("{kind} (not emulated: 500)"),
         }
     }

@@ -1,6 +1,6 @@
 //! What a REST API method does besides routing: its integration (Lambda proxy, Lambda custom with
-//! mapping templates, MOCK, a DynamoDB action, or a type Sluice does not emulate) and its request
-//! validation.
+//! mapping templates, MOCK, a DynamoDB action, an HTTP endpoint, or a type Sluice does not
+//! emulate) and its request validation.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +24,18 @@ pub enum Integration {
         /// Request templates and integration responses.
         mapping: Mapping,
     },
-    /// A type Sluice does not emulate (`HTTP`, `HTTP_PROXY`, other AWS services): reported at load,
+    /// `HTTP` (custom): the mapped request goes to an HTTP endpoint, whose status code selects
+    /// the integration response.
+    Http {
+        /// The integration's `httpMethod` (upper case); `ANY`, or none, sends the request's own.
+        method: String,
+        /// The endpoint's URL as written: `{name}` placeholders take the
+        /// `integration.request.path.name` parameters, `${stageVariables.name}` the stage's.
+        uri: String,
+        /// Request templates, parameters and integration responses.
+        mapping: Mapping,
+    },
+    /// A type Sluice does not emulate (`HTTP_PROXY`, other AWS services): reported at load,
     /// answered with 500 at run time.
     Unsupported {
         /// The type as written (`HTTP_PROXY`, `AWS (sqs)`).

@@ -1,4 +1,4 @@
-//! Non-proxy integrations (Lambda custom, DynamoDB actions, MOCK, unsupported types) and request
+//! Non-proxy integrations (Lambda custom, DynamoDB actions, MOCK, HTTP, unsupported types) and request
 //! validation load to the same model from OpenAPI, raw CloudFormation and SAM events; bad input
 //! names file and line.
 
@@ -221,6 +221,134 @@ Resources:
         !model.warnings.iter().any(|w| w.contains("not emulated")),
         "{:#?}",
         model.warnings
+    );
+}
+
+/// serverless-patterns apigw-lambda-authorizer-custom-header calls https://httpbin.org/get through
+/// an `http` integration whose request template adds a header.
+#[test]
+fn http_integrations_load_from_openapi_and_cloudformation() {
+    let template = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Doc:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        swagger: '2.0'
+        paths:
+          /:
+            get:
+              x-amazon-apigateway-integration:
+                type: http
+                httpMethod: GET
+                uri: https://httpbin.org/get
+                passthroughBehavior: when_no_templates
+                requestTemplates:
+                  application/json: '#set($context.requestOverride.header.x = "y")'
+                responses:
+                  '200': {statusCode: '200'}
+  Raw:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: raw}
+  Pets:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Raw, ParentId: !GetAtt Raw.RootResourceId, PathPart: '{id}'}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Raw
+      ResourceId: !Ref Pets
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: HTTP
+        IntegrationHttpMethod: any
+        Uri: http://${stageVariables.host}/pets/{id}
+        RequestParameters:
+          integration.request.path.id: method.request.path.id
+        IntegrationResponses:
+          - {StatusCode: 200}
+          - {StatusCode: 404, SelectionPattern: '404'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {RestApiId: !Ref Raw, StageName: v1}
+"#;
+    let model = load(template);
+    let Integration::Http {
+        method,
+        uri,
+        mapping,
+    } = &route(&model, "GET", "/").integration
+    else {
+        panic!("{model:#?}")
+    };
+    assert_eq!(
+        (method.as_str(), uri.as_str()),
+        ("GET", "https://httpbin.org/get")
+    );
+    assert_eq!(mapping.passthrough, Passthrough::WhenNoTemplates);
+    assert_eq!(
+        mapping.responses[0].selection_pattern.as_deref(),
+        Some("200")
+    );
+    let Integration::Http {
+        method,
+        uri,
+        mapping,
+    } = &route(&model, "GET", "/{id}").integration
+    else {
+        panic!("{model:#?}")
+    };
+    assert_eq!(method, "ANY");
+    assert_eq!(uri, "http://${stageVariables.host}/pets/{id}");
+    assert_eq!(
+        mapping.request_parameters["integration.request.path.id"],
+        "method.request.path.id"
+    );
+    assert_eq!(mapping.responses[1].status_code, 404);
+    assert!(
+        !model.warnings.iter().any(|w| w.contains("not emulated")),
+        "{:#?}",
+        model.warnings
+    );
+}
+
+#[test]
+fn an_http_integration_without_a_method_or_an_http_uri_is_refused() {
+    let method = |line: &str, uri: &str| {
+        load_err(&format!(
+            r#"Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+  M:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      Integration:
+        Type: HTTP
+{line}        Uri: {uri}
+"#
+        ))
+    };
+    let no_method = method("", "https://example.com");
+    assert!(
+        no_method.starts_with("/app/template.yaml:11:")
+            && no_method.contains("Integration.IntegrationHttpMethod")
+            && no_method.contains("needs the HTTP method"),
+        "{no_method}"
+    );
+    let not_http = method(
+        "        IntegrationHttpMethod: GET\n",
+        "ftp://example.com/x",
+    );
+    assert!(
+        not_http.starts_with("/app/template.yaml:13:")
+            && not_http.contains("Integration.Uri")
+            && not_http.contains("Invalid HTTP endpoint specified for URI"),
+        "{not_http}"
     );
 }
 
