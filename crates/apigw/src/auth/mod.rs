@@ -174,8 +174,9 @@ pub(crate) struct RouteGuard {
     pub check: Check,
     /// Whether an API key is required.
     pub api_key_required: bool,
-    /// The effective throttle and its level: `method` or `stage` (REST `MethodSettings`),
-    /// `route` (an HTTP API's `RouteSettings` / `DefaultRouteSettings`, one bucket per route).
+    /// The effective throttle and the level it came from: `method` or `stage` (REST
+    /// `MethodSettings`), `route` (an HTTP API's `RouteSettings` / `DefaultRouteSettings`). Each
+    /// method or route takes from a bucket of its own, whatever the level.
     pub throttle: Option<(Throttle, &'static str)>,
     /// The stage cache's TTL for this method, when caching is on.
     pub cache_ttl: Option<Duration>,

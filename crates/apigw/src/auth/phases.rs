@@ -387,11 +387,12 @@ pub(crate) async fn throttle(
     let limits = &guards.state.limits;
     let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
     if let Some((limit, level)) = guard.and_then(|g| g.throttle) {
-        let bucket = match level {
-            "stage" => format!("stage/{api}"),
-            // `method/…` (REST) or `route/…` (HTTP API): a bucket of the route's own.
-            level => format!("{level}/{api}/{method} {resource}"),
-        };
+        // Every method (REST) or route (HTTP API) has a bucket of its own, a stage-wide limit
+        // too. AWS ("Throttle requests to your REST APIs", How throttling limit settings are
+        // applied): "Per-API, per-stage throttling limits are applied at the API method level
+        // for a stage"; the console calls the stage's setting "Default method throttling".
+        let kind = if level == "route" { "route" } else { "method" };
+        let bucket = format!("{kind}/{api}/{method} {resource}");
         if !limits
             .take(&bucket, limit.rate_limit, limit.burst_limit)
             .await
