@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 use sluice_aws_env::AwsEnv;
-use sluice_template::auth_model::{IdentitySource, LambdaPayload};
+use sluice_template::auth_model::{IdentitySource, LambdaPayload, Throttle};
 
 use super::jwt::{has_any_scope, JwtError};
 use super::limits::period_start;
@@ -320,12 +320,13 @@ pub(super) async fn invoke_authorizer(
 }
 
 /// Phase API key: the key (header, or the authorizer's `usageIdentifierKey`) must be known,
-/// enabled and in a usage plan of this API; then the plan's per-key throttle and quota apply.
+/// enabled and in a usage plan of this API; then the plan's per-key throttle, its per-key
+/// throttle of this method (`ApiStages[].Throttle`) and its quota apply.
 pub(crate) async fn api_key(
     guard: &RouteGuard,
     guards: &Guards,
     ex: &mut Exchange,
-    api: &str,
+    (api, method, resource): (&str, &str, &str),
 ) -> Result<(), GatewayError> {
     if !guard.api_key_required {
         return Ok(());
@@ -357,6 +358,31 @@ pub(crate) async fn api_key(
             .map_err(store_error)?
         {
             ex.throttled_by = Some(format!("usage plan {} key {}", plan.logical_id, key.id));
+            return Err(GatewayError::Throttled);
+        }
+    }
+    // The plan's limit of this method, for this key, on top of the plan's own.
+    let method_limit = plan.method_throttles.iter().find(|t| {
+        t.api == api && t.resource_path == resource && t.http_method.eq_ignore_ascii_case(method)
+    });
+    if let Some(limit) = method_limit {
+        let bucket = format!(
+            "plan/{}/{}/{api}/{method} {resource}",
+            plan.logical_id, key.id
+        );
+        let Throttle {
+            rate_limit,
+            burst_limit,
+        } = limit.throttle;
+        if !limits
+            .take(&bucket, rate_limit, burst_limit)
+            .await
+            .map_err(store_error)?
+        {
+            ex.throttled_by = Some(format!(
+                "usage plan {} key {} {method} {resource}",
+                plan.logical_id, key.id
+            ));
             return Err(GatewayError::Throttled);
         }
     }
