@@ -476,7 +476,7 @@ impl Gateway {
             if matches!(guard.check, Check::Cognito { .. }) {
                 resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, true)?;
             }
-            phases::api_key(guard, guards, ex, &api.logical_id).await?;
+            phases::api_key(guard, guards, ex, (&api.logical_id, method, resource)).await?;
         }
         phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await?;
         Ok(iam_route)

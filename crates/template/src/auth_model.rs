@@ -285,10 +285,25 @@ pub struct UsagePlan {
     pub apis: Vec<String>,
     /// Per-key token bucket.
     pub throttle: Option<Throttle>,
+    /// `ApiStages[].Throttle`: per-key token buckets of single methods (besides `throttle`).
+    pub method_throttles: Vec<PlanMethodThrottle>,
     /// Per-key quota.
     pub quota: Option<Quota>,
     /// Logical ids of its keys.
     pub keys: Vec<String>,
+}
+
+/// One entry of a usage plan's `ApiStages[].Throttle` (`/pets/GET: {RateLimit, BurstLimit}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanMethodThrottle {
+    /// Logical id of the API of the stage.
+    pub api: String,
+    /// The method's resource path, without a trailing slash (`/pets`, `/` for the root).
+    pub resource_path: String,
+    /// The method, as written (`GET`).
+    pub http_method: String,
+    /// Its limits, for each key of the plan.
+    pub throttle: Throttle,
 }
 
 /// A token bucket: steady rate and burst.

@@ -289,19 +289,27 @@ fn read_events(
         };
         let path_text = text("Path")?.filter(|p| !p.is_empty());
         let method_text = text("Method")?.filter(|m| !m.is_empty());
-        // SAM: no Path and no Method is the `$default` route; a Path without Method is `ANY`.
+        // SAM (`ImplicitHttpApiPlugin._process_api_events`): no Path and no Method is the
+        // `$default` route; one without the other is refused ("Event is missing key 'Method'.").
         let (method, route_path) = match (path_text, method_text) {
             (None, None) => ("ANY".to_owned(), DEFAULT_ROUTE.to_owned()),
             (None, Some(_)) => {
                 return Err(resolver.error_hint(
                     props,
                     &join_path(&props_path, "Path"),
-                    "Method is set but Path is not",
+                    "Method is set but Path is not; SAM refuses the event",
                     Some("add e.g. Path: /items, or drop Method for the $default route".into()),
                 ))
             }
-            (Some(p), method) => {
-                let method_text = method.unwrap_or_else(|| "ANY".to_owned());
+            (Some(_), None) => {
+                return Err(resolver.error_hint(
+                    props,
+                    &join_path(&props_path, "Method"),
+                    "Path is set but Method is not; SAM refuses the event",
+                    Some("add e.g. Method: GET (ANY for every method), or drop Path for the $default route".into()),
+                ))
+            }
+            (Some(p), Some(method_text)) => {
                 let method = method_text.to_ascii_uppercase();
                 if p != DEFAULT_ROUTE {
                     if let Err(error) = ResourcePath::parse(&p) {

@@ -174,8 +174,9 @@ pub(crate) struct RouteGuard {
     pub check: Check,
     /// Whether an API key is required.
     pub api_key_required: bool,
-    /// The effective throttle and its level: `method` or `stage` (REST `MethodSettings`),
-    /// `route` (an HTTP API's `RouteSettings` / `DefaultRouteSettings`, one bucket per route).
+    /// The effective throttle and the level it came from: `method` or `stage` (REST
+    /// `MethodSettings`), `route` (an HTTP API's `RouteSettings` / `DefaultRouteSettings`). Each
+    /// method or route takes from a bucket of its own, whatever the level.
     pub throttle: Option<(Throttle, &'static str)>,
     /// The stage cache's TTL for this method, when caching is on.
     pub cache_ttl: Option<Duration>,
@@ -310,7 +311,12 @@ impl Guards {
                         (name, check, r.api_key_required)
                     }
                 };
-                let throttle = effective_throttle(&auth.method_settings, &method, &resource);
+                let throttle = effective_throttle(
+                    &auth.method_settings,
+                    &method,
+                    &resource,
+                    inputs.account_throttle,
+                );
                 let cache_ttl = auth
                     .cache_cluster_enabled
                     .then(|| effective_cache(&auth.method_settings, &method, &resource))
@@ -566,11 +572,13 @@ fn http_routes(
 }
 
 /// The most specific `MethodSettings` throttle for a route: its own resource and method, then the
-/// resource with any method, then the stage (`/*/*`).
+/// resource with any method, then the stage (`/*/*`). A limit the entry leaves out is `account`'s
+/// (the configured account limit, as for an HTTP API route).
 fn effective_throttle(
     settings: &[sluice_template::auth_model::MethodSetting],
     method: &str,
     resource: &str,
+    account: Throttle,
 ) -> Option<(Throttle, &'static str)> {
     let candidates = [
         (resource, method, "method"),
@@ -582,11 +590,10 @@ fn effective_throttle(
             normalize(&s.resource_path) == path && s.http_method.eq_ignore_ascii_case(verb)
         }) {
             if s.rate_limit.is_some() || s.burst_limit.is_some() {
-                let rate = s.rate_limit.unwrap_or(ACCOUNT_THROTTLE.rate_limit);
                 return Some((
                     Throttle {
-                        rate_limit: rate,
-                        burst_limit: s.burst_limit.unwrap_or(ACCOUNT_THROTTLE.burst_limit),
+                        rate_limit: s.rate_limit.unwrap_or(account.rate_limit),
+                        burst_limit: s.burst_limit.unwrap_or(account.burst_limit),
                     },
                     level,
                 ));
@@ -662,7 +669,7 @@ pub(crate) fn identity_values(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sluice_template::auth_model::JwtAuthorizer;
+    use sluice_template::auth_model::{JwtAuthorizer, MethodSetting};
 
     fn jwt_authorizer(issuer: &str) -> Authorizer {
         Authorizer::Jwt(JwtAuthorizer {
@@ -695,6 +702,39 @@ mod tests {
             Check::Unenforceable(why) => assert!(why.contains("https://"), "{why}"),
             other => panic!("expected fail-closed, got {other:?}"),
         }
+    }
+
+    fn setting(path: &str, method: &str, rate: Option<f64>, burst: Option<u32>) -> MethodSetting {
+        MethodSetting {
+            resource_path: path.into(),
+            http_method: method.into(),
+            rate_limit: rate,
+            burst_limit: burst,
+            caching_enabled: None,
+            cache_ttl_secs: None,
+        }
+    }
+
+    /// `--account-throttle 7,3`: a limit a `MethodSettings` entry leaves out is that one, not
+    /// AWS's default account limit (10,000 rps, burst 5,000).
+    #[test]
+    fn a_limit_a_method_setting_leaves_out_is_the_configured_accounts() {
+        let account = Throttle {
+            rate_limit: 7.0,
+            burst_limit: 3,
+        };
+        let settings = [
+            setting("/*", "*", None, Some(1)),
+            setting("/items", "GET", Some(2.0), None),
+        ];
+        let limit = |method, resource| {
+            effective_throttle(&settings, method, resource, account).map(|(t, level)| {
+                assert!(level == "method" || level == "stage");
+                (t.rate_limit, t.burst_limit)
+            })
+        };
+        assert_eq!(limit("GET", "/items"), Some((2.0, 3)));
+        assert_eq!(limit("POST", "/items"), Some((7.0, 1)));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 use sluice_aws_env::AwsEnv;
-use sluice_template::auth_model::{IdentitySource, LambdaPayload};
+use sluice_template::auth_model::{IdentitySource, LambdaPayload, Throttle};
 
 use super::jwt::{has_any_scope, JwtError};
 use super::limits::period_start;
@@ -320,12 +320,13 @@ pub(super) async fn invoke_authorizer(
 }
 
 /// Phase API key: the key (header, or the authorizer's `usageIdentifierKey`) must be known,
-/// enabled and in a usage plan of this API; then the plan's per-key throttle and quota apply.
+/// enabled and in a usage plan of this API; then the plan's per-key throttle, its per-key
+/// throttle of this method (`ApiStages[].Throttle`) and its quota apply.
 pub(crate) async fn api_key(
     guard: &RouteGuard,
     guards: &Guards,
     ex: &mut Exchange,
-    api: &str,
+    (api, method, resource): (&str, &str, &str),
 ) -> Result<(), GatewayError> {
     if !guard.api_key_required {
         return Ok(());
@@ -360,6 +361,31 @@ pub(crate) async fn api_key(
             return Err(GatewayError::Throttled);
         }
     }
+    // The plan's limit of this method, for this key, on top of the plan's own.
+    let method_limit = plan.method_throttles.iter().find(|t| {
+        t.api == api && t.resource_path == resource && t.http_method.eq_ignore_ascii_case(method)
+    });
+    if let Some(limit) = method_limit {
+        let bucket = format!(
+            "plan/{}/{}/{api}/{method} {resource}",
+            plan.logical_id, key.id
+        );
+        let Throttle {
+            rate_limit,
+            burst_limit,
+        } = limit.throttle;
+        if !limits
+            .take(&bucket, rate_limit, burst_limit)
+            .await
+            .map_err(store_error)?
+        {
+            ex.throttled_by = Some(format!(
+                "usage plan {} key {} {method} {resource}",
+                plan.logical_id, key.id
+            ));
+            return Err(GatewayError::Throttled);
+        }
+    }
     if let Some(quota) = plan.quota {
         let start = period_start(&quota, ex.received_at);
         let counter = format!("quota/{}/{}", plan.logical_id, key.id);
@@ -387,11 +413,12 @@ pub(crate) async fn throttle(
     let limits = &guards.state.limits;
     let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
     if let Some((limit, level)) = guard.and_then(|g| g.throttle) {
-        let bucket = match level {
-            "stage" => format!("stage/{api}"),
-            // `method/…` (REST) or `route/…` (HTTP API): a bucket of the route's own.
-            level => format!("{level}/{api}/{method} {resource}"),
-        };
+        // Every method (REST) or route (HTTP API) has a bucket of its own, a stage-wide limit
+        // too. AWS ("Throttle requests to your REST APIs", How throttling limit settings are
+        // applied): "Per-API, per-stage throttling limits are applied at the API method level
+        // for a stage"; the console calls the stage's setting "Default method throttling".
+        let kind = if level == "route" { "route" } else { "method" };
+        let bucket = format!("{kind}/{api}/{method} {resource}");
         if !limits
             .take(&bucket, limit.rate_limit, limit.burst_limit)
             .await

@@ -47,6 +47,7 @@ mod reload;
 mod request_event;
 mod resource_policy;
 mod response_headers;
+mod rest_throttling;
 mod runtime_clients;
 mod sam_parity;
 mod sam_templates;

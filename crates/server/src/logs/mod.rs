@@ -3,10 +3,10 @@
 //! subset tools use ([`api`]).
 
 pub mod api;
+mod event_line;
 mod filter_pattern;
 mod json_format;
 mod log_level;
-mod event_line;
 mod store;
 
 use std::collections::BTreeMap;

@@ -13,6 +13,7 @@
 mod http;
 mod http_openapi;
 mod named;
+mod plan_stages;
 mod raw;
 mod rest_openapi;
 mod route_settings;
@@ -71,18 +72,12 @@ pub(crate) fn build(
                 enabled: props.boolean("Enabled")?.unwrap_or(false),
             }),
             "AWS::ApiGateway::UsagePlan" => {
-                let mut apis = Vec::new();
-                if let Some(stages) = props.node.get("ApiStages").and_then(seq) {
-                    for stage in stages {
-                        if let Some(api) = stage.get("ApiId").and_then(ref_target) {
-                            apis.push(api.to_owned());
-                        }
-                    }
-                }
+                let stages = plan_stages::read(&props, warnings)?;
                 model.usage_plans.push(UsagePlan {
                     logical_id: id.clone(),
-                    apis,
+                    apis: stages.apis,
                     throttle: throttle(&props.child("Throttle"), "RateLimit", "BurstLimit")?,
+                    method_throttles: stages.method_throttles,
                     quota: quota(&props.child("Quota"))?,
                     keys: Vec::new(),
                 });
@@ -125,6 +120,7 @@ pub(crate) fn build(
             )),
         }
     }
+    plan_stages::warn_unknown_methods(&model.usage_plans, &built.rest_apis, warnings);
 
     // APIs: their Auth and stage settings.
     let mut defaults: BTreeMap<String, ApiDefaults> = BTreeMap::new();
@@ -351,6 +347,8 @@ fn sam_usage_plan(
             logical_id: plan_id.to_owned(),
             apis: vec![api_id.to_owned()],
             throttle,
+            // SAM's `Auth.UsagePlan` has no per-method limits.
+            method_throttles: Vec::new(),
             quota,
             keys: vec![key_id.to_owned()],
         }),

@@ -64,16 +64,21 @@ fn merge(
             // provided RouteSettings" (CreateStage / UpdateStage; quoted in
             // terraform-aws-modules/terraform-aws-apigateway-v2#80). Keys match exactly: an
             // `ANY /{proxy+}` route is `ANY /{proxy+}`, never `DELETE /{proxy+}`.
-            let hint = if route_keys.is_empty() {
-                "the API has no routes".to_owned()
-            } else {
-                let mut known: Vec<&str> = route_keys.iter().map(String::as_str).collect();
-                if known.len() > LISTED_KEYS {
-                    known.truncate(LISTED_KEYS);
-                    known.push("…");
-                }
-                format!("use a route key of the API: {}", known.join(", "))
-            };
+            let hint =
+                if let Some(spelled) = upper_case_method(key).filter(|k| route_keys.contains(k)) {
+                    // AWS looks the key up as written, and an API's route keys spell the method in
+                    // upper case (SAM writes an event's as `method.upper()`, `_add_route_settings_to_api`).
+                    format!("route keys are case-sensitive: write {spelled:?}")
+                } else if route_keys.is_empty() {
+                    "the API has no routes".to_owned()
+                } else {
+                    let mut known: Vec<&str> = route_keys.iter().map(String::as_str).collect();
+                    if known.len() > LISTED_KEYS {
+                        known.truncate(LISTED_KEYS);
+                        known.push("…");
+                    }
+                    format!("use a route key of the API: {}", known.join(", "))
+                };
             return Err(settings.error_hint(
                 key,
                 format!("no route {key:?} on this API; AWS refuses a stage whose RouteSettings name one"),
@@ -108,6 +113,13 @@ fn merge(
         throttling.routes.insert(event.route_key.clone(), merged);
     }
     Ok(throttling)
+}
+
+/// `key` with its method in upper case (`get /x` → `GET /x`), when that changes it.
+fn upper_case_method(key: &str) -> Option<String> {
+    let (method, path) = key.split_once(' ')?;
+    let upper = method.to_ascii_uppercase();
+    (upper != method).then(|| format!("{upper} {path}"))
 }
 
 /// The mapping at `props.key` (empty when absent or null); anything else is refused, as

@@ -218,6 +218,67 @@ Resources:
     assert!(model.warnings.is_empty(), "{:?}", model.warnings);
 }
 
+/// `ApiStages[].Throttle` keys are a method's path and HTTP method (`/x/GET`, `/GET` for the
+/// root), as the CDK writes them; a key that names no method limits nothing and says so.
+#[test]
+fn a_usage_plans_per_method_throttles_are_read_per_stage() {
+    let model = load(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages:
+        - ApiId: !Ref ServerlessRestApi
+          Stage: Prod
+          Throttle:
+            /x/GET: { RateLimit: 2, BurstLimit: 1 }
+            /GET: { RateLimit: 4 }
+            /y/POST: { RateLimit: 1, BurstLimit: 1 }
+            GET /x: { RateLimit: 1, BurstLimit: 1 }
+      Throttle: { RateLimit: 5, BurstLimit: 2 }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.b
+      InlineCode: x
+      Events:
+        Get: { Type: Api, Properties: { Path: /x, Method: get } }
+        Root: { Type: Api, Properties: { Path: /, Method: get } }
+"#,
+    );
+    let plan = &model.auth.usage_plans[0];
+    let throttle = |rate_limit, burst_limit| Throttle {
+        rate_limit,
+        burst_limit,
+    };
+    let entry = |path: &str, method: &str, limit| PlanMethodThrottle {
+        api: "ServerlessRestApi".into(),
+        resource_path: path.into(),
+        http_method: method.into(),
+        throttle: limit,
+    };
+    assert_eq!(plan.throttle, Some(throttle(5.0, 2)));
+    assert_eq!(
+        plan.method_throttles,
+        vec![
+            entry("/x", "GET", throttle(2.0, 1)),
+            // A plan's limit with a rate only bursts to the rate, as the plan's own does.
+            entry("/", "GET", throttle(4.0, 4)),
+            entry("/y", "POST", throttle(1.0, 1)),
+        ]
+    );
+    assert_eq!(
+        model.warnings,
+        [
+            "Resources.Plan.Properties.ApiStages[0].Throttle.GET /x: \"GET /x\" is not a method path such as /pets/GET or /GET (ignored)",
+            "Resources.Plan.Properties.ApiStages: Throttle /y/POST names no method of ServerlessRestApi (it limits nothing)",
+        ]
+    );
+}
+
 #[test]
 fn errors_name_the_property() {
     let unknown = load_err(

@@ -45,6 +45,7 @@ Resources:
           Properties:
             ApiId: !Ref Api
             Path: /files/{proxy+}
+            Method: ANY
 ";
 
 fn route(method: &str, path: &str, event: &str) -> HttpRoute {
@@ -179,15 +180,15 @@ fn bad_values_name_the_property() {
 ";
     for (extra, property) in [
         (
-            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, PayloadFormatVersion: '3.0'}\n",
+            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, Method: get, PayloadFormatVersion: '3.0'}\n",
             "Events.E.Properties.PayloadFormatVersion",
         ),
         (
-            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, TimeoutInMillis: 40000}\n",
+            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, Method: get, TimeoutInMillis: 40000}\n",
             "Events.E.Properties.TimeoutInMillis",
         ),
         (
-            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, ApiId: !Ref Nope}\n",
+            "      Events:\n        E:\n          Type: HttpApi\n          Properties: {Path: /a, Method: get, ApiId: !Ref Nope}\n",
             "Events.E.Properties.ApiId",
         ),
         (
@@ -198,6 +199,47 @@ fn bad_values_name_the_property() {
         let err = load_err(&format!("{base}{extra}"));
         assert!(err.contains(property), "{property}: {err}");
     }
+}
+
+/// SAM (`ImplicitHttpApiPlugin._process_api_events`) makes an event with neither `Path` nor
+/// `Method` the `$default` route, and refuses one with only one of them: "Event is missing key
+/// 'Method'." (or 'Path'). Sluice refuses it too, naming the missing property.
+#[test]
+fn an_event_with_a_path_and_no_method_is_refused_as_sam_refuses_it() {
+    let template = |properties: &str| {
+        format!(
+            "Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        E:
+          Type: HttpApi
+          Properties: {properties}
+"
+        )
+    };
+    assert_eq!(
+        load_err(&template("{Path: /items}")),
+        "/app/template.yaml:10:23: Resources.F.Properties.Events.E.Properties.Method: \
+         Path is set but Method is not; SAM refuses the event\n  \
+         hint: add e.g. Method: GET (ANY for every method), or drop Path for the $default route"
+    );
+    let err = load_err(&template("{Method: GET}"));
+    assert!(
+        err.contains(
+            "Resources.F.Properties.Events.E.Properties.Path: Method is set but Path is not"
+        ),
+        "{err}"
+    );
+    // An empty Path is no Path, as SAM reads it.
+    let err = load_err(&template("{Path: '', Method: GET}"));
+    assert!(
+        err.contains("Events.E.Properties.Path: Method is set"),
+        "{err}"
+    );
 }
 
 #[test]

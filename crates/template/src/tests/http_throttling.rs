@@ -121,6 +121,25 @@ fn a_route_settings_key_that_names_no_route_is_refused_as_aws_refuses_the_stage(
     );
 }
 
+/// Route keys match as written: `get /items` names no route of an API whose route is
+/// `GET /items` (SAM writes an event's route key as `method.upper()`), so AWS refuses the stage
+/// ("Unable to find Route by key … within the provided RouteSettings"). The hint says how to
+/// spell it.
+#[test]
+fn a_route_settings_key_with_a_lower_case_method_is_refused_with_the_spelling_to_use() {
+    let err = load_err(&sam(
+        "      RouteSettings:
+        get /items: {ThrottlingBurstLimit: 1}",
+        "{}",
+    ));
+    assert_eq!(
+        err,
+        "/app/template.yaml:7:21: Resources.Api.Properties.RouteSettings.get /items: \
+         no route \"get /items\" on this API; AWS refuses a stage whose RouteSettings name one\n  \
+         hint: route keys are case-sensitive: write \"GET /items\""
+    );
+}
+
 #[test]
 fn limits_that_are_not_numbers_name_the_property() {
     let err = load_err(&sam(

@@ -1,0 +1,146 @@
+//! REST API throttling: a stage's `MethodSettings` limits each method in a bucket of its own, and
+//! a usage plan's per-method `Throttle` each method for each key.
+//!
+//! Every limit here refills one token per 100 s (`ThrottlingRateLimit: 0.01`), so a bucket
+//! emptied by the test stays empty for the test's whole run: the answers do not depend on timing.
+
+use sluice_testkit::{fresh_dir, Server};
+
+use crate::{client, sluice};
+
+/// A SAM REST API with `GET /a`, `GET /b` and `GET /c` and `method_settings` on its stage.
+fn project(label: &str, method_settings: &str) -> std::path::PathBuf {
+    let dir = fresh_dir(label);
+    std::fs::write(
+        dir.join("template.yaml"),
+        format!(
+            r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      MethodSettings:
+{method_settings}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        A: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /a, Method: GET}}}}
+        B: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /b, Method: GET}}}}
+        C: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /c, Method: GET}}}}
+"#
+        ),
+    )
+    .expect("writing the template");
+    std::fs::write(
+        dir.join("app.py"),
+        "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n",
+    )
+    .expect("writing the handler");
+    dir.join("template.yaml")
+}
+
+/// The statuses of `paths` requested one after the other.
+fn statuses(server: &Server, paths: &[&str]) -> Vec<u16> {
+    paths
+        .iter()
+        .map(|path| {
+            client()
+                .get(server.url(path))
+                .send()
+                .expect("requesting")
+                .status()
+                .as_u16()
+        })
+        .collect()
+}
+
+/// AWS ("Throttle requests to your REST APIs", How throttling limit settings are applied):
+/// "Per-API, per-stage throttling limits are applied at the API method level for a stage". A
+/// stage-wide burst of 1 lets each method through once, not the stage once; a method's own
+/// `MethodSettings` entry still replaces the stage's for that method.
+#[test]
+fn a_stage_wide_limit_gives_each_method_a_bucket_and_a_methods_own_entry_wins() {
+    let template = project(
+        "rest-stage-throttle",
+        r#"        - {ResourcePath: "/*", HttpMethod: "*", ThrottlingRateLimit: 0.01, ThrottlingBurstLimit: 1}
+        - {ResourcePath: /c, HttpMethod: GET, ThrottlingRateLimit: 0.01, ThrottlingBurstLimit: 2}"#,
+    );
+    let server = Server::start(sluice(), &template, &[]);
+    assert_eq!(
+        statuses(&server, &["/a", "/b", "/a", "/b"]),
+        [200, 200, 429, 429],
+        "one request per method, then the method's own bucket is empty"
+    );
+    assert_eq!(statuses(&server, &["/c", "/c", "/c"]), [200, 200, 429]);
+}
+
+/// A usage plan's `ApiStages[].Throttle` limits one method for each key, on top of the plan's
+/// own per-key limit (AWS support on re:Post: the plan's limit "is still global to that key"):
+/// past `/a/GET`'s burst of 1, `GET /a` answers 429 while `GET /b` still passes.
+#[test]
+fn a_usage_plans_method_throttle_limits_that_method_for_each_key() {
+    let dir = fresh_dir("rest-plan-method-throttle");
+    std::fs::write(
+        dir.join("template.yaml"),
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth: {ApiKeyRequired: true}
+  Key:
+    Type: AWS::ApiGateway::ApiKey
+    Properties: {Value: plan-method-key-0123456789, Enabled: true}
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages:
+        - ApiId: !Ref Api
+          Stage: prod
+          Throttle:
+            /a/GET: {RateLimit: 0.01, BurstLimit: 1}
+      Throttle: {RateLimit: 100, BurstLimit: 100}
+  PlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties: {KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /a, Method: GET}}
+        B: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /b, Method: GET}}
+"#,
+    )
+    .expect("writing the template");
+    std::fs::write(
+        dir.join("app.py"),
+        "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n",
+    )
+    .expect("writing the handler");
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    let get = |path: &str| {
+        let response = client()
+            .get(server.url(path))
+            .header("x-api-key", "plan-method-key-0123456789")
+            .send()
+            .expect("requesting");
+        (
+            response.status().as_u16(),
+            response.text().unwrap_or_default(),
+        )
+    };
+    assert_eq!(get("/a").0, 200);
+    assert_eq!(
+        get("/a"),
+        (429, r#"{"message":"Too Many Requests"}"#.to_owned())
+    );
+    assert_eq!(get("/b").0, 200);
+    assert_eq!(get("/b").0, 200);
+}
