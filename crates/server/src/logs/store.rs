@@ -40,9 +40,13 @@ pub enum LogStoreError {
     },
 }
 
-fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> LogStoreError {
-    let context = context.into();
-    move |source| LogStoreError::Io { context, source }
+/// The error of a failed file operation; `context` is only written when it failed (a path's
+/// `display()` formatted on every batch's write was 2,500 instructions a request).
+fn io(context: impl FnOnce() -> String) -> impl FnOnce(std::io::Error) -> LogStoreError {
+    move |source| LogStoreError::Io {
+        context: context(),
+        source,
+    }
 }
 
 /// One log event as CloudWatch returns it.
@@ -344,10 +348,9 @@ impl Writer {
             return Ok(());
         };
         if !files.streams.contains_key(stream) {
-            std::fs::create_dir_all(&files.dir).map_err(io(format!(
-                "creating log group folder {}",
-                files.dir.display()
-            )))?;
+            std::fs::create_dir_all(&files.dir).map_err(io(|| {
+                format!("creating log group folder {}", files.dir.display())
+            }))?;
             let path = files.dir.join(format!(
                 "{}{STREAM_EXT}",
                 utf8_percent_encode(stream, FILE_NAME)
@@ -356,7 +359,7 @@ impl Writer {
                 .create(true)
                 .append(true)
                 .open(&path)
-                .map_err(io(format!("opening log stream {}", path.display())))?;
+                .map_err(io(|| format!("opening log stream {}", path.display())))?;
             files
                 .streams
                 .insert(stream.to_owned(), StreamFile { path, file });
@@ -364,10 +367,9 @@ impl Writer {
         let Some(current) = files.streams.get_mut(stream) else {
             return Ok(());
         };
-        current
-            .file
-            .write_all(text)
-            .map_err(io(format!("writing log stream {}", current.path.display())))?;
+        current.file.write_all(text).map_err(io(|| {
+            format!("writing log stream {}", current.path.display())
+        }))?;
         files.bytes += text.len() as u64;
         if files.bytes > self.max_group_bytes {
             let current = current.path.clone();
@@ -417,7 +419,7 @@ fn trim_group(
 ) -> Result<u64, LogStoreError> {
     let target = max / 4 * 3;
     let mut streams: Vec<(SystemTime, PathBuf, u64)> = std::fs::read_dir(dir)
-        .map_err(io(format!("reading {}", dir.display())))?
+        .map_err(io(|| format!("reading {}", dir.display())))?
         .flatten()
         .filter_map(|e| {
             let meta = e.metadata().ok()?;
@@ -434,7 +436,7 @@ fn trim_group(
             continue;
         }
         files.retain(|_, f| f.path != *path);
-        std::fs::remove_file(path).map_err(io(format!("dropping {}", path.display())))?;
+        std::fs::remove_file(path).map_err(io(|| format!("dropping {}", path.display())))?;
         total -= len;
     }
     if total > target {
@@ -444,10 +446,11 @@ fn trim_group(
         let room = (target + before).saturating_sub(total);
         // Cut by bytes, not by parsing events: this runs every few MB of output on a busy
         // function, and decoding and re-encoding the whole stream was most of the store's cost.
-        let bytes = std::fs::read(current).map_err(io(format!("reading {}", current.display())))?;
+        let bytes =
+            std::fs::read(current).map_err(io(|| format!("reading {}", current.display())))?;
         let kept = &bytes[newest_lines_start(&bytes, room)..];
         files.retain(|_, f| f.path != current);
-        std::fs::write(current, kept).map_err(io(format!("trimming {}", current.display())))?;
+        std::fs::write(current, kept).map_err(io(|| format!("trimming {}", current.display())))?;
         total = total - before + kept.len() as u64;
     }
     Ok(total)
