@@ -283,7 +283,12 @@ fn hex(bytes: &[u8], out: &mut String) {
 /// FNV-1a (64-bit): stable across runs and Rust releases (std's hasher is not), for the ids
 /// Sluice derives from names.
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+    fnv1a_from(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// FNV-1a continued from `hash` over `bytes`: hashing parts in turn hashes them joined.
+fn fnv1a_from(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
@@ -291,8 +296,16 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 /// A stable lower-case alphanumeric id of `len` characters derived from `seed` (FNV-1a), so the
 /// same template gives the same `apiId` / `resourceId` on every start, as a deployed API would.
 pub(crate) fn stable_id(seed: &str, len: usize) -> String {
+    stable_id_of(&[seed], len)
+}
+
+/// [`stable_id`] of the parts joined: the per-request `resourceId` hashes its API and resource
+/// without formatting them into a string first.
+pub(crate) fn stable_id_of(parts: &[&str], len: usize) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut hash = fnv1a(seed.as_bytes());
+    let mut hash = parts
+        .iter()
+        .fold(fnv1a(b""), |hash, part| fnv1a_from(hash, part.as_bytes()));
     let mut out = String::with_capacity(len);
     for _ in 0..len {
         out.push(char::from(ALPHABET[(hash % 36) as usize]));
@@ -315,6 +328,10 @@ mod tests {
         assert_eq!(a, stable_id("ServerlessRestApi", 10));
         assert_ne!(a, stable_id("OtherApi", 10));
         assert_eq!(a.len(), 10);
+        assert_eq!(
+            stable_id_of(&["ServerlessRestApi", " ", "/items/{id}"], 6),
+            stable_id("ServerlessRestApi /items/{id}", 6)
+        );
         assert!(a
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));

