@@ -57,7 +57,13 @@ pub(crate) fn choose(
         }
         chosen
     };
-    for (id, key, paths) in chosen {
+    put_paths(&mut root, chosen);
+    Ok(root)
+}
+
+/// Puts each `(resource id, document key, paths)` back as that inline document's `paths`.
+pub(crate) fn put_paths(root: &mut Node, replaced: Vec<(String, &str, Node)>) {
+    for (id, key, paths) in replaced {
         let slot = root
             .get_mut("Resources")
             .and_then(|r| r.get_mut(&id))
@@ -68,7 +74,6 @@ pub(crate) fn choose(
             *slot = paths;
         }
     }
-    Ok(root)
 }
 
 /// `node` with every `Fn::If` replaced by its chosen branch; `None` for `AWS::NoValue`. Other

@@ -59,17 +59,7 @@ pub(crate) fn inline(
         replaced
     };
     let mut root = root;
-    for (id, key, paths) in replaced {
-        let slot = root
-            .get_mut("Resources")
-            .and_then(|r| r.get_mut(&id))
-            .and_then(|r| r.get_mut("Properties"))
-            .and_then(|p| p.get_mut(key))
-            .and_then(|d| d.get_mut("paths"));
-        if let Some(slot) = slot {
-            *slot = paths;
-        }
-    }
+    crate::document_conditions::put_paths(&mut root, replaced);
     Ok(root)
 }
 
