@@ -320,6 +320,18 @@ impl Gateway {
                 });
                 Ok((response, None))
             }
+            Reply::Proxied(response) => {
+                // Phase map response parameters (HTTP APIs), as for a function's answer.
+                let (route, api) = self.matched(ex)?;
+                let mut response = crate::parameter_mapping::map_response(response, ex, route, api);
+                self.cache_store(ex, || Cached::Mapped {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                    body: response.body().clone(),
+                });
+                self.apply_cors(ex, &mut response);
+                Ok((response, None))
+            }
             Reply::Payload(payload) => {
                 let mut response = self.map_response(ex, &payload)?;
                 self.cache_store(ex, || Cached::Payload(payload));
@@ -581,9 +593,25 @@ impl Gateway {
     /// Phase integrate: build the event, invoke the function under the integration timeout,
     /// classify failures. A streaming API (Function URL) or route (REST `STREAM`) waits only for
     /// the head of a streamed answer; non-proxy REST integrations (Lambda custom, MOCK) map the
-    /// request and the response themselves and answer whole.
+    /// request and the response themselves and answer whole; an `HTTP_PROXY` relays the
+    /// endpoint's answer.
     async fn integrate(&self, ex: &Exchange, request_id: &str) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
+        if let Integration::HttpProxy(proxy) = &route.entry.integration {
+            let timeout = ex.dialect.integration_timeout(&self.options, route);
+            let client = self.http.as_deref();
+            return crate::http_proxy::integrate(
+                ex,
+                route,
+                api,
+                &self.options.aws,
+                proxy,
+                client,
+                timeout,
+            )
+            .await
+            .map(Reply::Proxied);
+        }
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
             let backend = Backend {
                 invoker: self.invoker.as_ref(),
@@ -764,6 +792,7 @@ pub(crate) fn compile(
                 timeout: Some(Duration::from_millis(u64::from(route.timeout_ms))),
                 integration: match &route.integration {
                     HttpIntegration::Lambda => Integration::LambdaProxy,
+                    HttpIntegration::HttpProxy(proxy) => Integration::HttpProxy(proxy.clone()),
                     HttpIntegration::NotEmulated { kind } => {
                         Integration::Unsupported { kind: kind.clone() }
                     }
@@ -805,6 +834,9 @@ enum Reply {
     Streamed(StreamedHead),
     /// A complete response (CORS preflight, a mapped integration's answer).
     Answered(Response<Full<Bytes>>),
+    /// An `HTTP_PROXY` endpoint's answer: complete, but an HTTP API's response parameters and
+    /// CORS still apply.
+    Proxied(Response<Full<Bytes>>),
 }
 
 /// The Lambda request id the integration invokes under. Recorded from Lambda: a Function URL's

@@ -83,6 +83,24 @@ pub(crate) const REST_AWS: ResponseRules = ResponseRules(&[
     ("www-authenticate", Remapped),
 ]);
 
+/// REST API, `HTTP_PROXY` integration: the endpoint's own headers. LocalStack's AWS-validated
+/// `test_http_integration_with_lambda[HTTP_PROXY]` snapshot records `Connection`,
+/// `Content-Length`, `Date` and `x-amzn-RequestId` reaching the client as `x-amzn-Remapped-*`
+/// beside the gateway's own; `Server` as `REMAPPED_FROM_INTEGRATION_RESPONSE_COMMON`, `Via` and
+/// `Transfer-Encoding` as `DROPPED_FROM_INTEGRATION_RESPONSES_HTTP_PROXY` (next-gen
+/// `execute_api/header_utils.py`). That table also drops `Content-Encoding`, because LocalStack's
+/// client decodes the body; Sluice relays the body as the endpoint encoded it, so it keeps the
+/// header that says how.
+pub(crate) const REST_HTTP_PROXY: ResponseRules = ResponseRules(&[
+    ("connection", Remapped),
+    ("content-length", Remapped),
+    ("date", Remapped),
+    ("server", Remapped),
+    ("transfer-encoding", Dropped),
+    ("via", Dropped),
+    ("x-amzn-requestid", Remapped),
+]);
+
 /// REST API, MOCK integration: only the common remaps (same LocalStack source as [`REST_AWS`]),
 /// so a mocked `WWW-Authenticate` reaches the client under its own name.
 pub(crate) const REST_MOCK: ResponseRules = ResponseRules(&[
@@ -208,6 +226,7 @@ mod tests {
     fn tables_are_lower_case_and_name_each_header_once() {
         for table in [
             REST_LAMBDA_PROXY,
+            REST_HTTP_PROXY,
             REST_AWS,
             REST_MOCK,
             HTTP_API,

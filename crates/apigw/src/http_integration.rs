@@ -24,7 +24,7 @@ use crate::gateway_error::GatewayError;
 use crate::integration::{CallHttp, HttpAnswer, HttpCallError};
 
 /// Headers a mapping may not set: the gateway frames the body and names itself.
-const ILLEGAL_MAPPED_HEADERS: &[&str] = &[
+pub(crate) const ILLEGAL_MAPPED_HEADERS: &[&str] = &[
     "content-length",
     "transfer-encoding",
     "x-amzn-trace-id",
@@ -32,10 +32,10 @@ const ILLEGAL_MAPPED_HEADERS: &[&str] = &[
 ];
 
 /// Headers dropped from the integration request after mapping.
-const DROPPED_HEADERS: &[&str] = &["expect", "proxy-authenticate", "te", "via"];
+pub(crate) const DROPPED_HEADERS: &[&str] = &["expect", "proxy-authenticate", "te", "via"];
 
 /// Methods whose integration request carries no body.
-const NO_BODY_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
+pub(crate) const NO_BODY_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
 
 /// What query string names and values are encoded against: everything but RFC 3986's unreserved
 /// characters.
@@ -205,50 +205,93 @@ impl Outbound<'_> {
             .map_err(|e| GatewayError::MappingFailed(e.to_string()))
     }
 
-    /// The URI with its `{name}` placeholders and `${stageVariables.name}` filled (a variable
-    /// the stage lacks is empty) and the mapped query string appended.
+    /// The URI with its `{name}` placeholders and `${stageVariables.name}` filled and the mapped
+    /// query string appended.
     fn uri(&self) -> Result<Uri, GatewayError> {
-        let mut uri = self.uri.to_owned();
-        for (name, value) in &self.mapped.path {
-            uri = uri.replace(&format!("{{{name}}}"), value);
-        }
-        let mut rendered = String::with_capacity(uri.len());
-        let mut rest = uri.as_str();
-        while let Some(start) = rest.find("${stageVariables.") {
-            rendered.push_str(&rest[..start]);
-            let after = &rest[start + "${stageVariables.".len()..];
-            let Some(end) = after.find('}') else {
-                rendered.push_str(&rest[start..]);
-                rest = "";
-                break;
-            };
-            if let Some(value) = self.stage_variables.get(&after[..end]) {
-                rendered.push_str(value);
-            }
-            rest = &after[end + 1..];
-        }
-        rendered.push_str(rest);
-        for (i, (name, value)) in self.mapped.querystring.iter().enumerate() {
-            let joint = if i == 0 && !rendered.contains('?') {
-                '?'
-            } else {
-                '&'
-            };
-            rendered.push(joint);
-            rendered.extend(utf8_percent_encode(name, QUERY));
-            rendered.push('=');
-            rendered.extend(utf8_percent_encode(value, QUERY));
-        }
-        let invalid = || {
-            GatewayError::MappingFailed(format!(
-                "Invalid endpoint address: {rendered:?} is no http:// or https:// URL"
-            ))
+        let rendered = render_uri(self.uri, &self.mapped.path, self.stage_variables);
+        endpoint_uri(rendered, None, None, &self.mapped.querystring)
+    }
+}
+
+/// `uri` with its `{name}` placeholders taken from `placeholders` (values inserted as they are:
+/// path values arrive percent-encoded) and `${stageVariables.name}` filled (a variable the stage
+/// lacks is empty; LocalStack's `render_integration_uri`). A placeholder nothing fills stays.
+pub(crate) fn render_uri(
+    uri: &str,
+    placeholders: &[(String, String)],
+    stage_variables: &BTreeMap<String, String>,
+) -> String {
+    let mut uri = uri.to_owned();
+    for (name, value) in placeholders {
+        uri = uri.replace(&format!("{{{name}}}"), value);
+    }
+    let mut rendered = String::with_capacity(uri.len());
+    let mut rest = uri.as_str();
+    while let Some(start) = rest.find("${stageVariables.") {
+        rendered.push_str(&rest[..start]);
+        let after = &rest[start + "${stageVariables.".len()..];
+        let Some(end) = after.find('}') else {
+            rendered.push_str(&rest[start..]);
+            rest = "";
+            break;
         };
-        let parsed: Uri = rendered.parse().map_err(|_| invalid())?;
-        match (parsed.scheme_str(), parsed.host()) {
-            (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(parsed),
-            _ => Err(invalid()),
+        if let Some(value) = stage_variables.get(&after[..end]) {
+            rendered.push_str(value);
         }
+        rest = &after[end + 1..];
+    }
+    rendered.push_str(rest);
+    rendered
+}
+
+/// The endpoint's URI from a rendered one: its path replaced by `path` when one is given, then
+/// `raw_query` (sent as the client wrote it) and `query` (encoded here) appended to its own query.
+/// A result that is no `http://` or `https://` URL is AWS's "Invalid endpoint address", a 500.
+pub(crate) fn endpoint_uri(
+    mut rendered: String,
+    path: Option<&str>,
+    raw_query: Option<&str>,
+    query: &[(String, String)],
+) -> Result<Uri, GatewayError> {
+    if let Some(path) = path {
+        // The path runs from the first `/` after the authority to the query or fragment.
+        let authority = rendered.find("://").map_or(0, |i| i + 3);
+        let ends = |from: usize, stops: &[char]| {
+            rendered[from..]
+                .find(stops)
+                .map_or(rendered.len(), |i| from + i)
+        };
+        let start = ends(authority, &['/', '?', '#']);
+        let end = ends(start, &['?', '#']);
+        let path = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/{path}")
+        };
+        rendered.replace_range(start..end, &path);
+    }
+    let joint = |rendered: &mut String| {
+        rendered.push(if rendered.contains('?') { '&' } else { '?' });
+    };
+    if let Some(raw) = raw_query.filter(|q| !q.is_empty()) {
+        joint(&mut rendered);
+        rendered.push_str(raw);
+    }
+    for (name, value) in query {
+        joint(&mut rendered);
+        rendered.extend(utf8_percent_encode(name, QUERY));
+        rendered.push('=');
+        rendered.extend(utf8_percent_encode(value, QUERY));
+    }
+    let invalid = || {
+        GatewayError::MappingFailed(format!(
+            "Invalid endpoint address: {rendered:?} is no http:// or https:// URL"
+        ))
+    };
+    let parsed: Uri = rendered.parse().map_err(|_| invalid())?;
+    match (parsed.scheme_str(), parsed.host()) {
+        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(parsed),
+        _ => Err(invalid()),
     }
 }
 
@@ -397,6 +440,33 @@ mod tests {
         mapped.set("header", "Via", "1.1 proxy".into());
         let request = outbound(&mapped, &stage).request().unwrap();
         assert!(request.headers().get("via").is_none());
+    }
+
+    #[test]
+    fn endpoint_uris_take_a_path_override_and_the_clients_query_as_sent() {
+        let uri = |rendered: &str, path: Option<&str>, raw: Option<&str>| {
+            let query = [("k".to_owned(), "a b".to_owned())];
+            endpoint_uri(rendered.to_owned(), path, raw, &query)
+                .map(|uri| uri.to_string())
+                .unwrap()
+        };
+        assert_eq!(
+            uri("http://h/base?v=1", None, Some("q=%2B&q=2")),
+            "http://h/base?v=1&q=%2B&q=2&k=a%20b"
+        );
+        assert_eq!(
+            uri("https://h:8443/base/x?v=1", Some("/items/7"), None),
+            "https://h:8443/items/7?v=1&k=a%20b"
+        );
+        assert_eq!(
+            uri("http://h", Some("items"), Some("")),
+            "http://h/items?k=a%20b"
+        );
+        let placeholders = [("proxy".to_owned(), "a/b%20c".to_owned())];
+        assert_eq!(
+            render_uri("http://h/{proxy}/{left}", &placeholders, &BTreeMap::new()),
+            "http://h/a/b%20c/{left}"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod header_rules;
 mod http_api_event;
 mod http_api_response;
 mod http_integration;
+mod http_proxy;
 pub mod integration;
 mod json_path;
 mod mapped_integration;

@@ -93,7 +93,7 @@ pub(crate) async fn integrate(
                 route.entry.method, route.entry.resource
             )))
         }
-        Integration::LambdaProxy => {
+        Integration::LambdaProxy | Integration::HttpProxy(_) => {
             return Err(GatewayError::Internal(
                 "a proxy integration reached the mapped integration phase".into(),
             ))
@@ -389,6 +389,28 @@ pub(crate) fn proxy_parameter(
         request_parameter(source, &request, &api.stage.stage_variables, &context)
             .filter(|v| !v.is_empty()),
     )
+}
+
+/// The integration request's headers, query string and path values that a REST integration's
+/// `requestParameters` give for this request (an `HTTP_PROXY` adds them to what the client sent).
+/// `$context` is built only when a `context.…` source reads it.
+pub(crate) fn mapped_parameters(
+    ex: &Exchange,
+    route: &RouteMatch,
+    api: &Api,
+    aws: &AwsEnv,
+    parameters: &std::collections::BTreeMap<String, String>,
+) -> Result<Mapped, GatewayError> {
+    let request = MethodRequest::of(ex);
+    let context = if parameters.values().any(|s| s.starts_with("context.")) {
+        request_values(ex, route, api, aws)?.1
+    } else {
+        serde_json::Value::Null
+    };
+    let stage_variables = &api.stage.stage_variables;
+    Ok(Mapped::from_parameters(parameters, |source| {
+        request_parameter(source, &request, stage_variables, &context)
+    }))
 }
 
 /// The Lambda invocation type the integration's `X-Amz-Invocation-Type` request parameter

@@ -415,7 +415,7 @@ fn api() -> RestApi {
                 "GET",
                 "/pets",
                 Integration::Unsupported {
-                    kind: "HTTP_PROXY".into(),
+                    kind: "HTTP_PROXY over VPC_LINK".into(),
                 },
             ),
             validated,

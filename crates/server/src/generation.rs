@@ -38,8 +38,8 @@ pub(crate) struct Shared {
     pub dynamodb: Arc<DynamoDb>,
     /// `--dynamodb-endpoint`: the service DynamoDB calls go to instead of `dynamodb`.
     pub remote: Option<Arc<crate::remote_dynamodb::RemoteDynamoDb>>,
-    /// The client REST `HTTP` integrations call their endpoints with (its connections pooled
-    /// across reloads).
+    /// The client `HTTP` and `HTTP_PROXY` integrations call their endpoints with (its
+    /// connections pooled across reloads).
     pub http_endpoints: Arc<crate::http_endpoints::HttpEndpoints>,
     /// What stream pollers read and checkpoint in.
     pub stream_source: Arc<dyn StreamSource>,

@@ -1,7 +1,8 @@
-//! The client REST `HTTP` integrations reach their endpoints with, as the gateway's narrow
-//! `CallHttp` interface: pooled connections kept across reloads, `https://` checked against the
-//! host's trust roots (the TLS configuration JWT issuers' keys and `--dynamodb-endpoint` use), and
-//! the environment's proxy as `--dynamodb-endpoint` honours it (only `http://` proxies are spoken).
+//! The client that REST `HTTP` integrations and REST and HTTP API `HTTP_PROXY` integrations reach
+//! their endpoints with, as the gateway's narrow `CallHttp` interface: pooled connections kept
+//! across reloads, `https://` checked against the host's trust roots (the TLS configuration JWT
+//! issuers' keys and `--dynamodb-endpoint` use), and the environment's proxy as
+//! `--dynamodb-endpoint` honours it (only `http://` proxies are spoken).
 
 use std::sync::{Arc, OnceLock};
 
@@ -21,7 +22,7 @@ use crate::remote_dynamodb::error_chain;
 /// The most an endpoint's answer may hold: API Gateway's 10 MB payload quota.
 const MAX_ANSWER_BYTES: usize = 10 * 1024 * 1024;
 
-/// HTTP endpoints as the target of REST `HTTP` integrations.
+/// HTTP endpoints as the target of `HTTP` and `HTTP_PROXY` integrations.
 pub(crate) struct HttpEndpoints {
     /// The environment's proxy rules.
     proxies: Arc<Matcher>,

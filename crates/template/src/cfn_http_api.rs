@@ -151,7 +151,10 @@ pub(crate) fn build(
         let mut read = read_integration(integration, resolver, functions, warnings)?;
         // With an IntegrationSubtype, RequestParameters are the AWS service's own parameters
         // (QueueUrl, MessageBody…), not a mapping; such integrations are not run anyway.
-        if read.integration == HttpIntegration::Lambda {
+        if matches!(
+            read.integration,
+            HttpIntegration::Lambda | HttpIntegration::HttpProxy(_)
+        ) {
             read.parameter_mapping = crate::parameter_mapping::cloudformation(
                 &integration.props,
                 &integration.path,
@@ -277,8 +280,9 @@ struct Integrated {
     qualifier: Option<String>,
 }
 
-/// Reads one integration: a Lambda proxy of a template function, or one Sluice does not run
-/// (`HTTP_PROXY`, an AWS service `IntegrationSubtype`, a function of another stack).
+/// Reads one integration: a Lambda proxy of a template function, an `HTTP_PROXY` endpoint, or
+/// one Sluice does not run (an AWS service `IntegrationSubtype`, a function of another stack, an
+/// endpoint behind a VPC link).
 fn read_integration(
     integration: &Resource<'_>,
     resolver: &Resolver<'_>,
@@ -312,6 +316,23 @@ fn read_integration(
     let kind = integration
         .text("IntegrationType", resolver)?
         .unwrap_or_else(|| "(no IntegrationType)".to_owned());
+    if kind == "HTTP_PROXY" {
+        let read = crate::http_proxy::read(
+            &integration.props,
+            &integration.path,
+            &crate::http_proxy::HTTP_CLOUDFORMATION,
+            resolver,
+        )?;
+        return Ok(match read {
+            crate::http_proxy::Read::Proxy(proxy) => Integrated {
+                integration: HttpIntegration::HttpProxy(proxy),
+                ..not_emulated(String::new())
+            },
+            crate::http_proxy::Read::VpcLink => {
+                not_emulated(crate::http_proxy::Read::VPC_LINK_KIND.to_owned())
+            }
+        });
+    }
     if kind != "AWS_PROXY" {
         return Ok(not_emulated(kind));
     }

@@ -18,6 +18,7 @@ mod function_url;
 mod gateway_responses;
 mod globals;
 mod http_api;
+mod http_proxy;
 mod include;
 mod integration_qualifier;
 mod integration_timeout;
@@ -64,11 +65,11 @@ pub use model::{
 };
 pub use model::{
     Code, ContentHandling, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth,
-    GatewayResponse, HttpApi, HttpIntegration, HttpRoute, Integration, IntegrationResponse,
-    InvokeMode, MapAction, MapTarget, Mapping, MappingValue, Model, ParameterMap, ParameterMapping,
-    Passthrough, PayloadFormat, RequestValidation, ResponseMapping, RestApi, Route, Source,
-    StageAccessLog, StartingPosition, StreamMapping, Table, ValuePart, DEFAULT_ROUTE,
-    DEFAULT_STAGE,
+    GatewayResponse, HttpApi, HttpIntegration, HttpProxy, HttpRoute, Integration,
+    IntegrationResponse, InvokeMode, MapAction, MapTarget, Mapping, MappingValue, Model,
+    ParameterMap, ParameterMapping, Passthrough, PayloadFormat, RequestValidation, ResponseMapping,
+    RestApi, Route, Source, StageAccessLog, StartingPosition, StreamMapping, Table, ValuePart,
+    DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

@@ -1,8 +1,9 @@
 //! Non-proxy REST integrations, as an OpenAPI `x-amazon-apigateway-integration` or a CloudFormation
 //! `AWS::ApiGateway::Method` `Integration` writes them: Lambda custom integrations (`aws`),
 //! `MOCK` and `http` endpoints, with their mapping templates and integration responses, and
-//! DynamoDB actions (`aws` with a `dynamodb:action/…` URI), which Sluice serves itself. Other
-//! types (`http_proxy`, other AWS services) load as [`Integration::Unsupported`] with one warning.
+//! DynamoDB actions (`aws` with a `dynamodb:action/…` URI), which Sluice serves itself;
+//! `http_proxy` endpoints are read by `http_proxy.rs`. Other types (other AWS services, an
+//! `http_proxy` through a VPC link) load as [`Integration::Unsupported`] with one warning.
 //!
 //! Mapping templates are parsed here, so a template with a VTL syntax error fails the load with
 //! the template's file and line instead of failing every request.
@@ -10,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::TemplateError;
+use crate::http_proxy;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{
     ContentHandling, Function, Integration, IntegrationResponse, Mapping, Passthrough,
@@ -110,6 +112,23 @@ pub(crate) fn read(
                 qualifier: None,
             })
         }
+        "HTTP_PROXY" => {
+            let names = if openapi {
+                &http_proxy::REST_OPENAPI
+            } else {
+                &http_proxy::REST_CLOUDFORMATION
+            };
+            return match http_proxy::read(integration, path, names, resolver)? {
+                http_proxy::Read::Proxy(proxy) => Ok(Integrated {
+                    integration: Integration::HttpProxy(proxy),
+                    function: String::new(),
+                    qualifier: None,
+                }),
+                http_proxy::Read::VpcLink => {
+                    unsupported(http_proxy::Read::VPC_LINK_KIND.to_owned(), warnings)
+                }
+            };
+        }
         "AWS" => {
             // `arn:aws:apigateway:<region>:<service>:action/<Action>` names the service.
             let service = uri.split(':').nth(4).unwrap_or("service").to_owned();
@@ -185,19 +204,12 @@ fn http(
             Some(format!("add {}: GET (or POST, ANY…)", keys.http_method)),
         ));
     }
-    let lower = uri.to_ascii_lowercase();
-    if !["http://", "https://", "${stagevariables."]
-        .iter()
-        .any(|prefix| lower.starts_with(prefix))
-    {
-        return Err(reader.error_hint(
-            keys.uri,
-            format!(
-                "{uri:?} is not an HTTP endpoint (AWS: Invalid HTTP endpoint specified for URI)"
-            ),
-            "use the endpoint's URL, e.g. https://example.com/items/{id}",
-        ));
-    }
+    crate::http_proxy::check_endpoint(
+        uri,
+        reader.node.get(keys.uri).unwrap_or(reader.node),
+        &join_path(reader.path, keys.uri),
+        reader.resolver,
+    )?;
     Ok(Integration::Http {
         method,
         uri: uri.to_owned(),
@@ -362,12 +374,6 @@ impl Reader<'_, '_> {
     fn error(&self, key: &str, message: impl Into<String>) -> TemplateError {
         let at = self.node.get(key).unwrap_or(self.node);
         self.resolver.error(at, &join_path(self.path, key), message)
-    }
-
-    fn error_hint(&self, key: &str, message: impl Into<String>, hint: &str) -> TemplateError {
-        let at = self.node.get(key).unwrap_or(self.node);
-        self.resolver
-            .error_hint(at, &join_path(self.path, key), message, Some(hint.into()))
     }
 
     /// A content type → VTL template map; each template must parse.

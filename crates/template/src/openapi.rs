@@ -305,6 +305,55 @@ pub(crate) fn routes(
                 qualifier: None,
             }
         };
+        if kind == "http_proxy" {
+            let read = crate::http_proxy::read(
+                integration,
+                &integration_path,
+                &crate::http_proxy::HTTP_OPENAPI,
+                resolver,
+            )?;
+            let proxy = match read {
+                crate::http_proxy::Read::Proxy(proxy) => proxy,
+                crate::http_proxy::Read::VpcLink => {
+                    let kind = crate::http_proxy::Read::VPC_LINK_KIND;
+                    out.push(not_emulated(
+                        kind.to_owned(),
+                        &join_path(&integration_path, "connectionType"),
+                        format!("{kind} is not emulated (Sluice cannot reach a VPC)"),
+                    ));
+                    continue;
+                }
+            };
+            let timeout_ms = crate::integration_timeout::read(
+                integration.get("timeoutInMillis"),
+                &join_path(&integration_path, "timeoutInMillis"),
+                crate::integration_timeout::Bounds::Http,
+                resolver,
+                warnings,
+            )?;
+            out.push(OpenApiRoute {
+                method: method.to_owned(),
+                path: route_path_of(path_key),
+                function: String::new(),
+                integration: Integration::HttpProxy(proxy),
+                validation,
+                payload_format: None,
+                operation_id,
+                property: op_path,
+                at: node.clone(),
+                streams: false,
+                timeout_ms,
+                parameter_mapping: crate::parameter_mapping::openapi(
+                    integration,
+                    &integration_path,
+                    resolver,
+                )?,
+                cache_key_parameters,
+                tenant_id_parameter: None,
+                qualifier: None,
+            });
+            continue;
+        }
         if kind != "aws_proxy" {
             let upper = kind.to_ascii_uppercase();
             out.push(not_emulated(
@@ -423,9 +472,11 @@ fn route_path_of(path_key: &str) -> String {
 }
 
 impl OpenApiRoute {
-    /// The route's integration as an HTTP API carries it (a Lambda proxy, or one not emulated).
+    /// The route's integration as an HTTP API carries it (a Lambda proxy, an HTTP endpoint, or
+    /// one not emulated).
     pub(crate) fn http_integration(&self) -> HttpIntegration {
         match &self.integration {
+            Integration::HttpProxy(proxy) => HttpIntegration::HttpProxy(proxy.clone()),
             Integration::Unsupported { kind } => {
                 HttpIntegration::NotEmulated { kind: kind.clone() }
             }

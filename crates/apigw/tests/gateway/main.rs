@@ -5,6 +5,7 @@
 mod errors;
 mod events;
 mod golden;
+mod http_proxy;
 mod resource_policy;
 mod responses;
 mod stage_access_log;

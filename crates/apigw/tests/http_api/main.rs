@@ -5,6 +5,7 @@
 mod bad_input;
 mod events;
 mod function_urls;
+mod http_proxy;
 mod parameter_mapping;
 mod responses;
 mod routing;

@@ -1,5 +1,5 @@
-//! The fake Lambda the gateway's test binaries share (`mod support;` in each), and the harness that
-//! sends a request through a gateway built over it.
+//! The fake Lambda and HTTP endpoint the gateway's test binaries share (`mod support;` in each),
+//! and the harness that sends a request through a gateway built over them.
 
 // Each test binary uses a part of this module; the rest would be dead code in that binary.
 #![allow(dead_code)]
@@ -12,7 +12,9 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
-use sluice_apigw::{Gateway, Invoke, InvokeError, InvokeFuture};
+use sluice_apigw::{
+    CallHttp, Gateway, HttpAnswer, HttpCallError, HttpFuture, Invoke, InvokeError, InvokeFuture,
+};
 
 /// What the fake function does when invoked.
 #[derive(Clone)]
@@ -150,5 +152,83 @@ impl Harness {
     /// See [`FakeLambda::invocations`].
     pub fn invocations(&self) -> usize {
         self.lambda.invocations()
+    }
+}
+
+/// One request an HTTP endpoint got.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// Its method.
+    pub method: String,
+    /// Its absolute URI.
+    pub uri: String,
+    /// Its headers, names lower case, in order.
+    pub headers: Vec<(String, String)>,
+    /// Its body.
+    pub body: Bytes,
+}
+
+impl Sent {
+    /// The values of header `name` (lower case), in order.
+    pub fn header(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// HTTP endpoints as `HTTP_PROXY` integrations reach them: `backend.example` answers `answer`,
+/// `slow.example` never answers, any other host cannot be reached. Records every request.
+pub struct FakeEndpoint {
+    answer: HttpAnswer,
+    sent: Mutex<Vec<Sent>>,
+}
+
+impl FakeEndpoint {
+    /// An endpoint whose `backend.example` answers `answer`.
+    pub fn new(answer: HttpAnswer) -> Arc<FakeEndpoint> {
+        Arc::new(FakeEndpoint {
+            answer,
+            sent: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The requests the endpoints got, in order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl CallHttp for FakeEndpoint {
+    fn send(&self, request: Request<Bytes>) -> HttpFuture<'_> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let sent = Sent {
+                method: parts.method.to_string(),
+                uri: parts.uri.to_string(),
+                headers: parts
+                    .headers
+                    .iter()
+                    .map(|(k, v)| {
+                        let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                        (k.as_str().to_owned(), value)
+                    })
+                    .collect(),
+                body,
+            };
+            if let Ok(mut all) = self.sent.lock() {
+                all.push(sent);
+            }
+            match parts.uri.host() {
+                Some("backend.example") => Ok(self.answer.clone()),
+                Some("slow.example") => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    Ok(self.answer.clone())
+                }
+                _ => Err(HttpCallError::Unreachable("connection refused".into())),
+            }
+        })
     }
 }

@@ -29,6 +29,7 @@ mod hello;
 mod http_api;
 mod http_auth;
 mod http_proxy;
+mod http_proxy_integrations;
 mod integration_qualifiers;
 mod integration_timeout;
 mod invoke_command;

@@ -70,7 +70,7 @@ fn custom_integration_mock_unsupported_and_validation() {
     assert_eq!(response.status(), 404);
     assert_eq!(response.text().unwrap(), r#"{"mock": "not found"}"#);
 
-    // HTTP_PROXY is not emulated: reported once at load, 500 at run time.
+    // An HTTP_PROXY through a VPC link is not emulated: reported once at load, 500 at run time.
     let response = http.get(server.url("/pets")).send().unwrap();
     assert_eq!(response.status(), 500);
     assert_eq!(
@@ -84,7 +84,7 @@ fn custom_integration_mock_unsupported_and_validation() {
     let reported = server
         .logs()
         .iter()
-        .filter(|l| l.contains("HTTP_PROXY integrations are not emulated"))
+        .filter(|l| l.contains("HTTP_PROXY over VPC_LINK integrations are not emulated"))
         .count();
     assert_eq!(reported, 1, "{:#?}", server.logs());
 

@@ -38,11 +38,13 @@ pub enum HttpIntegration {
     /// A Lambda proxy integration of the route's function.
     #[default]
     Lambda,
+    /// `HTTP_PROXY`: the request passes to a public HTTP endpoint and its answer back.
+    HttpProxy(super::HttpProxy),
     /// An integration Sluice does not run (an AWS service subtype such as SQS-SendMessage,
-    /// `HTTP_PROXY`, a function outside the template). AWS serves the route through it; Sluice
-    /// matches the route (so CORS and authorizers apply) and answers 500.
+    /// `HTTP_PROXY` through a VPC link, a function outside the template). AWS serves the route
+    /// through it; Sluice matches the route (so CORS and authorizers apply) and answers 500.
     NotEmulated {
-        /// What the integration is, for messages (`SQS-SendMessage`, `HTTP_PROXY`).
+        /// What the integration is, for messages (`SQS-SendMessage`, `HTTP_PROXY over VPC_LINK`).
         kind: String,
     },
 }
@@ -82,10 +84,14 @@ impl HttpRoute {
         }
     }
 
-    /// What the route reaches, for route tables: the function, or the integration not emulated.
+    /// What the route reaches, for route tables: the function, the endpoint, or the integration
+    /// not emulated.
     pub fn target(&self) -> String {
         match &self.integration {
             HttpIntegration::Lambda => self.function.clone(),
+            HttpIntegration::HttpProxy(proxy) => {
+                format!("HTTP_PROXY {} {}", proxy.method, proxy.uri)
+            }
             HttpIntegration::NotEmulated { kind } => format!("{kind} (not emulated: 500)"),
         }
     }

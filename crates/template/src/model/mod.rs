@@ -23,7 +23,8 @@ pub use resource_policy::{
 pub use streams::{StartingPosition, StreamMapping};
 
 pub use rest_method::{
-    ContentHandling, Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation,
+    ContentHandling, HttpProxy, Integration, IntegrationResponse, Mapping, Passthrough,
+    RequestValidation,
 };
 
 use std::collections::BTreeMap;
@@ -285,7 +286,7 @@ pub struct Route {
 
 impl Route {
     /// What the route reaches, for route tables: the function, `MOCK`, a DynamoDB action, an HTTP
-    /// endpoint, or the unsupported type.
+    /// endpoint (mapped or proxied), or the unsupported type.
     pub fn target(&self) -> String {
         match &self.integration {
             Integration::LambdaProxy => self.function.clone(),
@@ -293,6 +294,7 @@ impl Route {
             Integration::Mock(_) => "MOCK".to_owned(),
             Integration::DynamoDb { action, .. } => format!("DynamoDB {action}"),
             Integration::Http { method, uri, .. } => format!("HTTP {method} {uri}"),
+            Integration::HttpProxy(proxy) => format!("HTTP_PROXY {} {}", proxy.method, proxy.uri),
             Integration::Unsupported { kind } => format!("{kind} (not emulated: 500)"),
         }
     }

@@ -1,6 +1,6 @@
 //! What a REST API method does besides routing: its integration (Lambda proxy, Lambda custom with
-//! mapping templates, MOCK, a DynamoDB action, an HTTP endpoint, or a type Sluice does not
-//! emulate) and its request validation.
+//! mapping templates, MOCK, a DynamoDB action, an HTTP endpoint, mapped or proxied, or a type
+//! Sluice does not emulate) and its request validation.
 
 use std::collections::BTreeMap;
 
@@ -35,12 +35,33 @@ pub enum Integration {
         /// Request templates, parameters and integration responses.
         mapping: Mapping,
     },
-    /// A type Sluice does not emulate (`HTTP_PROXY`, other AWS services): reported at load,
-    /// answered with 500 at run time.
+    /// `HTTP_PROXY`: the client's request passes to an HTTP endpoint and its answer back (HTTP
+    /// APIs' `HTTP_PROXY` integrations compile to it too).
+    HttpProxy(HttpProxy),
+    /// A type Sluice does not emulate (AWS services but DynamoDB, `HTTP_PROXY` through a VPC
+    /// link): reported at load, answered with 500 at run time.
     Unsupported {
-        /// The type as written (`HTTP_PROXY`, `AWS (sqs)`).
+        /// The type as written (`AWS (sqs)`, `HTTP_PROXY over VPC_LINK`).
         kind: String,
     },
+}
+
+/// An `HTTP_PROXY` integration of a REST or HTTP API route: the endpoint the client's request is
+/// passed to (AWS docs, "HTTP integrations for REST APIs", "Create HTTP proxy integrations for
+/// HTTP APIs").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpProxy {
+    /// `httpMethod` / `IntegrationHttpMethod` / `IntegrationMethod`, upper case; `ANY` sends the
+    /// client's method.
+    pub method: String,
+    /// The endpoint's URL as written: `{name}` placeholders (REST: the
+    /// `integration.request.path.name` parameters; HTTP APIs: the route's path variables, `{proxy}`
+    /// for `{proxy+}`) and `${stageVariables.name}` are filled per request.
+    pub uri: String,
+    /// REST `requestParameters` (`integration.request.header|querystring|path.name` → source),
+    /// added to what the client sent. HTTP APIs map parameters with the route's
+    /// `RequestParameters` instead, so theirs is empty.
+    pub request_parameters: BTreeMap<String, String>,
 }
 
 /// The mapping of a non-proxy integration: request templates and integration responses.

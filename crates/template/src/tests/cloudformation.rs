@@ -426,7 +426,8 @@ fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error
 
 #[test]
 fn raw_http_api_integrations_sluice_cannot_run_keep_their_routes() {
-    // AWS serves each route through its integration; Sluice keeps the routes and answers 500.
+    // AWS serves each route through its integration; Sluice keeps the routes and answers 500
+    // (but for the HTTP endpoint, which it calls).
     let model = load(
         "Resources:
   Api:
@@ -476,14 +477,21 @@ fn raw_http_api_integrations_sluice_cannot_run_keep_their_routes() {
         routes,
         vec![
             ("POST /send".into(), not_emulated("SQS-SendMessage")),
-            ("GET /site".into(), not_emulated("HTTP_PROXY")),
+            (
+                "GET /site".into(),
+                crate::HttpIntegration::HttpProxy(crate::HttpProxy {
+                    method: "ANY".into(),
+                    uri: "https://example.com".into(),
+                    request_parameters: Default::default(),
+                })
+            ),
             (
                 "GET /other".into(),
                 not_emulated("Lambda (function Elsewhere, outside the template)")
             ),
         ]
     );
-    for id in ["Queue", "Site", "Elsewhere"] {
+    for id in ["Queue", "Elsewhere"] {
         assert!(
             model
                 .warnings

@@ -401,9 +401,11 @@ Resources:
     assert_eq!(mapping.responses[0].status_code, 200);
     assert_eq!(
         route(&model, "GET", "/pets").integration,
-        Integration::Unsupported {
-            kind: "HTTP_PROXY".into()
-        }
+        Integration::HttpProxy(crate::HttpProxy {
+            method: "GET".into(),
+            uri: "http://petstore.example.com/pets".into(),
+            request_parameters: Default::default(),
+        })
     );
     assert_eq!(
         route(&model, "POST", "/queue").integration,
@@ -416,9 +418,9 @@ Resources:
         .iter()
         .filter(|w| w.contains("integrations are not emulated"))
         .collect();
-    assert_eq!(reported.len(), 2, "{:#?}", model.warnings);
+    assert_eq!(reported.len(), 1, "{:#?}", model.warnings);
     assert!(
-        reported[0].contains("GET /pets answers 500"),
+        reported[0].contains("POST /queue answers 500"),
         "{reported:?}"
     );
 }

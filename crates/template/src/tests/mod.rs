@@ -7,6 +7,7 @@ mod cloudformation;
 mod errors;
 mod http_api;
 mod http_auth;
+mod http_proxy;
 mod http_throttling;
 mod intrinsics;
 mod mapping;
