@@ -257,9 +257,12 @@ fn http_api_routes_with_integrations_sluice_cannot_run_are_served_as_500s() {
         model.warnings
     );
     assert!(
-        model.warnings.iter().any(|w| w.contains("paths./events.post")
-            && w.contains("EventBridge-PutEvents")
-            && w.contains("answers 500 Internal Server Error")),
+        model
+            .warnings
+            .iter()
+            .any(|w| w.contains("paths./events.post")
+                && w.contains("EventBridge-PutEvents")
+                && w.contains("answers 500 Internal Server Error")),
         "{:?}",
         model.warnings
     );
