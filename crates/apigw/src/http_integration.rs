@@ -188,11 +188,7 @@ impl Outbound<'_> {
             self.api_id.to_owned(),
         ));
         for (name, value) in sent {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| GatewayError::MappingFailed(format!("{name:?} is no header name")))?;
-            let value = HeaderValue::from_str(&value).map_err(|_| {
-                GatewayError::MappingFailed(format!("the value of {name} is no header value"))
-            })?;
+            let (name, value) = header_pair(&name, &value)?;
             builder = builder.header(name, value);
         }
         let body = if with_body {
@@ -211,6 +207,20 @@ impl Outbound<'_> {
         let rendered = render_uri(self.uri, &self.mapped.path, self.stage_variables);
         endpoint_uri(rendered, None, None, &self.mapped.querystring)
     }
+}
+
+/// `name: value` as an HTTP header; a name or value HTTP cannot carry is AWS's configuration
+/// error, a 500 (for `HTTP` and `HTTP_PROXY` integrations alike).
+pub(crate) fn header_pair(
+    name: &str,
+    value: &str,
+) -> Result<(HeaderName, HeaderValue), GatewayError> {
+    let header = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| GatewayError::MappingFailed(format!("{name:?} is no header name")))?;
+    let value = HeaderValue::from_str(value).map_err(|_| {
+        GatewayError::MappingFailed(format!("the value of {header} is no header value"))
+    })?;
+    Ok((header, value))
 }
 
 /// `uri` with its `{name}` placeholders taken from `placeholders` (values inserted as they are:

@@ -32,7 +32,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use sluice_aws_env::AwsEnv;
 use sluice_template::HttpProxy;
@@ -272,12 +272,8 @@ fn quoted(value: &str) -> String {
 /// Sets `name` (replacing every value it had); a name or value HTTP cannot carry is AWS's
 /// configuration error, a 500.
 fn insert(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(), GatewayError> {
-    let header = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| GatewayError::MappingFailed(format!("{name:?} is no header name")))?;
-    let value = HeaderValue::from_str(value).map_err(|_| {
-        GatewayError::MappingFailed(format!("the value of {name} is no header value"))
-    })?;
-    headers.insert(header, value);
+    let (name, value) = http_integration::header_pair(name, value)?;
+    headers.insert(name, value);
     Ok(())
 }
 
