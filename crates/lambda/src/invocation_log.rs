@@ -58,11 +58,14 @@ impl FunctionLog {
 
     /// Record one line (without its newline).
     pub fn line(&self, line: &str) {
+        // The tail's lock is held while the sink gets the line: stdout and stderr are read
+        // by two tasks, and the stored stream and the tail must see their lines in one order.
+        let mut tail = self.lock_tail();
         self.sink.stream_line(&self.function, &self.stream, line);
         if let Some(tap) = &self.tap {
             tap(line);
         }
-        self.push_tail(line);
+        push_tail(&mut tail, line);
     }
 
     /// Record one of Lambda's lines about the sandbox's Init, initialised as `init_type`
@@ -73,28 +76,33 @@ impl FunctionLog {
             initialization_type: init_type,
             function_version: self.version,
         };
+        let mut tail = self.lock_tail();
         self.sink.init_line(&self.function, &self.stream, &line);
         if to_tail {
-            self.push_tail(text);
+            push_tail(&mut tail, text);
         }
     }
 
-    fn push_tail(&self, line: &str) {
-        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
-        tail.push_str(line);
-        tail.push('\n');
-        if tail.len() > TAIL_LIMIT {
-            let mut cut = tail.len() - TAIL_LIMIT / 2;
-            while !tail.is_char_boundary(cut) {
-                cut += 1;
-            }
-            tail.drain(..cut);
-        }
+    fn lock_tail(&self) -> std::sync::MutexGuard<'_, String> {
+        self.tail.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Take everything collected since the last call.
     pub fn take_tail(&self) -> String {
-        std::mem::take(&mut *self.tail.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut *self.lock_tail())
+    }
+}
+
+/// Append `line` to an invocation's tail, dropping its oldest half past [`TAIL_LIMIT`].
+fn push_tail(tail: &mut String, line: &str) {
+    tail.push_str(line);
+    tail.push('\n');
+    if tail.len() > TAIL_LIMIT {
+        let mut cut = tail.len() - TAIL_LIMIT / 2;
+        while !tail.is_char_boundary(cut) {
+            cut += 1;
+        }
+        tail.drain(..cut);
     }
 }
 
@@ -312,6 +320,44 @@ pub(crate) fn timeout_error_message(request_id: &str, timeout: Duration) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keeps the lines it is given; holds `first` a while, as a busy sink would.
+    struct SlowFirst {
+        seen: Mutex<Vec<String>>,
+        entered: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    }
+
+    impl LogSink for SlowFirst {
+        fn line(&self, _function: &str, line: &str) {
+            self.seen.lock().unwrap().push(line.to_owned());
+            if line == "first" {
+                if let Some(entered) = self.entered.lock().unwrap().take() {
+                    entered.send(()).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+
+    #[test]
+    fn the_sink_and_the_tail_see_lines_of_two_writers_in_one_order() {
+        let (entered, wait) = std::sync::mpsc::channel();
+        let sink = Arc::new(SlowFirst {
+            seen: Mutex::new(Vec::new()),
+            entered: Mutex::new(Some(entered)),
+        });
+        let log = FunctionLog::new("F", "$LATEST", sink.clone());
+        let stdout = {
+            let log = log.clone();
+            std::thread::spawn(move || log.line("first"))
+        };
+        // The second writer (stderr's reader) comes while the sink still has `first`.
+        wait.recv().unwrap();
+        log.line("second");
+        stdout.join().unwrap();
+        let seen = sink.seen.lock().unwrap().join("\n") + "\n";
+        assert_eq!(log.take_tail(), seen);
+    }
 
     #[test]
     fn start_and_end_line_shapes() {
