@@ -120,12 +120,16 @@ impl FunctionPool {
     /// A burst arriving while the spare starts may briefly leave one idle sandbox beyond the
     /// limit (the concurrency limit itself is never exceeded: it counts invocations).
     pub(super) fn start_ahead_if_all_busy(self: &Arc<Self>) {
-        let in_flight = self.limit - self.permits.available_permits();
+        let taken = self.limit - self.permits.available_permits();
+        // A sandbox still finishing an invocation (its extensions at work, or its reset) keeps
+        // its permit but runs no invocation: it is not load. Counted as load, a lone caller's
+        // next request after an extension crash started a spare it never needed.
+        let in_flight = taken.saturating_sub(self.finishing.borrow().len());
         if in_flight < 2 || self.is_closed() {
             return;
         }
         let idle = lock(&self.idle).len();
-        if idle > 0 || in_flight + idle >= self.limit {
+        if idle > 0 || taken + idle >= self.limit {
             return;
         }
         if self

@@ -137,6 +137,35 @@ async fn an_extension_crash_is_reported_and_resets_the_sandbox() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A sandbox whose extension is still at work on the last invocation keeps its concurrency slot
+/// but runs no invocation: a lone caller's next request starts one sandbox for itself, and no
+/// spare ahead of demand (which is for more than one invocation in flight).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_finishing_with_its_extensions_is_not_load_that_starts_a_spare() {
+    let dir = fresh();
+    let (lambda, _lines) = service_with(vec![function(&dir)], |_| {});
+    let first = json(&invoke(&lambda, "Ext", serde_json::json!({})).await);
+    let first = first["id"].as_str().unwrap().to_owned();
+    eventually("the extension holds the first INVOKE", || {
+        events(&dir).contains(&format!("INVOKE {first}"))
+    })
+    .await;
+    // The first sandbox is still finishing: this one needs a sandbox of its own.
+    invoke(&lambda, "Ext", serde_json::json!({})).await;
+    // A spare's extension would have registered by now (it pauses 0.3 s before it does).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pids = || {
+        events(&dir)
+            .iter()
+            .filter(|l| l.starts_with("pid "))
+            .count()
+    };
+    assert_eq!(pids(), 2, "{:?}", events(&dir));
+    std::fs::write(dir.join("records/release"), "").unwrap();
+    lambda.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// AWS: an invocation that times out resets the environment, and its extensions get SHUTDOWN
 /// with `shutdownReason: timeout`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
