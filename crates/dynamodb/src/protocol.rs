@@ -163,7 +163,8 @@ impl From<AttributeValueError> for DynamoError {
 /// Result type of every operation.
 pub type DynamoResult<T> = Result<T, DynamoError>;
 
-/// Encodes an error exactly as DynamoDB does: HTTP 400 (500 for our faults) and `{"__type", "message"}`.
+/// Encodes an error exactly as DynamoDB does: HTTP 400 (500 for our faults) and `{"__type", "message"}`
+/// (`Message` for the errors [`message_member`] names).
 /// Validation failures come from AWS's request-validation layer (Coral), so their `__type` carries its
 /// namespace, not the service's; the service's own exceptions carry `com.amazonaws.dynamodb.v20120810`.
 pub fn encode_error(err: &DynamoError) -> DynamoResponse {
@@ -262,7 +263,7 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
     let mut body = Map::new();
     body.insert("__type".into(), Value::String(type_name));
     if let Some(m) = message {
-        body.insert("message".into(), Value::String(m));
+        body.insert(message_member(err).into(), Value::String(m));
     }
     match err {
         DynamoError::ConditionalCheckFailed(Some(item)) => {
@@ -290,6 +291,24 @@ pub fn encode_error(err: &DynamoError) -> DynamoResponse {
     DynamoResponse {
         status,
         body: Bytes::from(Value::Object(body).to_string()),
+    }
+}
+
+/// The member that carries an error's text: `message` for most of DynamoDB's errors, `Message` for
+/// those it answers with a capital M. AWS's raw TransactionCanceledException body is
+/// `{"__type", "CancellationReasons", "Message"}` (PynamoDB#872, aws-sdk-net#1292, boto3#2657 quote it;
+/// botocore's model names the member `Message`), and a ConditionalCheckFailedException that carries
+/// the old item is `{"__type", "Message", "Item"}`: LocalStack's AWS-recorded
+/// test_return_values_on_conditions_check_failure has `Error.Message` but no top-level `message`,
+/// and moto, verified against AWS, writes `Message` there and `message` when no item comes back.
+/// SDKs read either spelling for the error's text; boto3 also copies the member under its own name
+/// into the response, so the spelling is visible.
+fn message_member(err: &DynamoError) -> &'static str {
+    match err {
+        DynamoError::TransactionCanceled(_) | DynamoError::ConditionalCheckFailed(Some(_)) => {
+            "Message"
+        }
+        _ => "message",
     }
 }
 

@@ -265,14 +265,8 @@ impl TableDef {
                     v.type_name()
                 )));
             }
-            let empty = matches!(v, AttributeValue::S(s) if s.is_empty())
-                || matches!(v, AttributeValue::B(b) if b.is_empty());
-            if empty {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
-                    if k.kind == "S" { "string" } else { "binary" },
-                    k.name
-                )));
+            if let Some(e) = empty_key_value(&k.name, v) {
+                return Err(e);
             }
             check_key_size(v, std::ptr::eq(k, &self.keys.hash))?;
             Ok(key_codec::encode(v).unwrap_or_default())
@@ -453,4 +447,17 @@ pub fn check_key_size(v: &AttributeValue, is_hash: bool) -> DynamoResult<()> {
         )));
     }
     Ok(())
+}
+
+/// DynamoDB's refusal of an empty string or binary as the value of key attribute `name`; `None`
+/// for any other value.
+pub(crate) fn empty_key_value(name: &str, v: &AttributeValue) -> Option<DynamoError> {
+    let kind = match v {
+        AttributeValue::S(s) if s.is_empty() => "string",
+        AttributeValue::B(b) if b.is_empty() => "binary",
+        _ => return None,
+    };
+    Some(DynamoError::validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
+    )))
 }

@@ -68,3 +68,10 @@ async fn boto3_backups() {
 async fn boto3_contributor_insights() {
     run_boto3_script("boto3_contributor_insights.py").await;
 }
+
+/// LocalStack's AWS-validated DynamoDB tests replayed, compared with the answers its snapshots
+/// recorded from AWS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_localstack_snapshots() {
+    run_boto3_script("boto3_localstack_snapshots.py").await;
+}

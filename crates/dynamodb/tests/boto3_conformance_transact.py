@@ -151,6 +151,17 @@ def _():
     rejected(EMPTY_KEY.format("string"), write, put("Txn", {"pk": N(5)}), put("Txn", {"pk": S("")}))
 
 
+@check("TransactWriteItems: an action names exactly one of ConditionCheck, Put, Update and Delete")
+def _():
+    # A TransactWriteItem is a union. Two members fail the request; neither is run (moto's
+    # test_transact_write_items_multiple_operations_fail gives the wording, the empty item's too).
+    one_of = "TransactItems can only contain one of Check, Put, Update or Delete"
+    both = dict(put("Txn", {"pk": S("two-kinds")}), **delete("Txn", {"pk": S("two-kinds")}))
+    rejected(one_of, write, both)
+    assert get("Txn", {"pk": S("two-kinds")}) is None
+    rejected(one_of, write, {})
+
+
 @check("TransactWriteItems: an oversized Put fails the request; an update that outgrows 400 KB cancels")
 def _():
     big = S("x" * 409_600)

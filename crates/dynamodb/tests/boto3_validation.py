@@ -200,6 +200,17 @@ def _():
              "operand type: N"], query, kce="pk = :v AND begins_with(sk, :n)", values={":v": S("p"), ":n": N(1)})
 
 
+@check("key condition: an empty partition value is refused as in a Key, not read as no items")
+def _():
+    # Reported from DynamoDB in moto#7062: Query with Key("PK").eq("") answers this ValidationException.
+    empty = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: pk"
+    got, msg, _ = error_of(query, kce="pk = :v", values={":v": S("")})
+    assert (got, msg) == ("ValidationException", empty.format("string")), (got, msg)
+    got, msg, _ = error_of(client.query, TableName="Val",
+                           KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("")]}})
+    assert (got, msg) == ("ValidationException", empty.format("string")), (got, msg)
+
+
 @check("key condition: reversed operands (:v = pk) are accepted")
 def _():
     client.put_item(TableName="Val", Item={"pk": S("rev"), "sk": N(3), "x": S("y")})

@@ -6,7 +6,7 @@ use crate::attribute_value::AttributeValue;
 use crate::expression::{CmpOp, Condition, Operand};
 use crate::key_codec;
 use crate::protocol::{DynamoError, DynamoResult};
-use crate::table::KeySchema;
+use crate::table::{empty_key_value, KeySchema};
 
 /// A Query's key condition split into the hash value and an optional sort-key condition.
 pub struct KeyCondition {
@@ -202,6 +202,12 @@ pub fn key_condition(cond: &Condition, keys: &KeySchema) -> DynamoResult<KeyCond
                 return Err(DynamoError::validation("Query key condition not supported"));
             };
             check_key_types(t, &keys.hash.kind)?;
+            // AWS refuses an empty partition value as it refuses it in a Key, rather than
+            // reading nothing (reported from DynamoDB in moto#7062: "… cannot contain an empty
+            // string value. Key: PK").
+            if let Some(e) = empty_key_value(&keys.hash.name, v) {
+                return Err(e);
+            }
             hash = Some(key_codec::encode(v).ok_or_else(missed)?);
         }
     }
@@ -244,6 +250,9 @@ fn multi_key_condition(
             return Err(unsupported());
         };
         check_key_types(&t, &k.kind)?;
+        if let Some(e) = empty_key_value(&k.name, v) {
+            return Err(e);
+        }
         hash_values.push(v.clone());
     }
     let mut range: Option<Condition> = None;
