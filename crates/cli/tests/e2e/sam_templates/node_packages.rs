@@ -1,6 +1,7 @@
-//! Node handlers' packages: a missing one is named, the AWS SDK v3 is there as Lambda ships it.
+//! Node handlers' packages: a missing one is named, the AWS SDK is there as Lambda ships it.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use sluice_testkit::fresh_dir;
 
@@ -205,4 +206,93 @@ exports.handler = async () => {
         dir.join("src/app.js").display()
     );
     assert!(message.starts_with(&expected), "{message}");
+}
+
+/// Lambda's runtimes ship one AWS SDK for JavaScript each (Lambda developer guide,
+/// "Runtime-included SDK versions"): v2 on `nodejs16.x` and older, v3 on `nodejs18.x` and later.
+/// So on `nodejs16.x` `require('@aws-sdk/client-dynamodb')` fails, even where the template's
+/// newer functions make Sluice install v3, while a copy the function ships itself resolves on
+/// both, its own `node_modules` coming before the runtime's.
+#[test]
+fn each_node_runtime_gets_only_the_aws_sdk_lambda_ships_with_it() {
+    let function = |runtime: &str| {
+        format!(
+            "    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: {runtime}
+      Handler: app.handler
+      CodeUri: src/
+      Timeout: 30
+"
+        )
+    };
+    let template = format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Old:
+{}  New:
+{}",
+        function("nodejs16.x"),
+        function("nodejs20.x")
+    );
+    let dir = project(
+        "node-sdk-per-runtime",
+        &[
+            ("template.yaml", &template),
+            (
+                "src/app.js",
+                "const resolves = (name) => {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+exports.handler = async () => ({
+  v2: resolves('aws-sdk'),
+  v3: resolves('@aws-sdk/client-dynamodb'),
+  own: require('@aws-sdk/util-own-copy'),
+});
+",
+            ),
+            (
+                "src/node_modules/@aws-sdk/util-own-copy/package.json",
+                r#"{"name": "@aws-sdk/util-own-copy", "version": "0.0.0", "main": "index.js"}"#,
+            ),
+            (
+                "src/node_modules/@aws-sdk/util-own-copy/index.js",
+                "module.exports = 'bundled';\n",
+            ),
+        ],
+    );
+    let state = fresh_dir("node-sdk-per-runtime-state");
+    let answers: Vec<serde_json::Value> = ["Old", "New"]
+        .iter()
+        .map(|function| {
+            let out = invoke_in_memory(&dir, &state, function);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{function}: {stderr}");
+            serde_json::from_slice(&out.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            serde_json::json!({"v2": true, "v3": false, "own": "bundled"}),
+            serde_json::json!({"v2": false, "v3": true, "own": "bundled"}),
+        ]
+    );
+}
+
+/// `sluice invoke <function>` of the template in `dir`, with an in-memory store.
+fn invoke_in_memory(dir: &Path, state: &Path, function: &str) -> Output {
+    Command::new(sluice())
+        .args(["invoke", function, "--no-event", "-t"])
+        .arg(dir.join("template.yaml"))
+        .arg("--in-memory")
+        .arg("--state-dir")
+        .arg(state)
+        .output()
+        .unwrap()
 }
