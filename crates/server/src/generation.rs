@@ -218,6 +218,12 @@ impl Shared {
                     .iter()
                     .map(|(runtime, dir, root)| (*runtime, *dir, root.as_path())),
             );
+            packages.extend(node_host::missing_inline_sdk_packages(
+                node.iter().filter_map(|f| match &f.code {
+                    Code::Inline(source) => Some((f.runtime.as_str(), source.as_str())),
+                    Code::Dir(_) => None,
+                }),
+            ));
             let layers: BTreeSet<(&str, &Path)> = node
                 .iter()
                 .flat_map(|f| {

@@ -2,11 +2,11 @@
 //! major version, startup says so once (as it does for python).
 //!
 //! Lambda's Node.js runtimes ship the AWS SDK for JavaScript v3, so handlers `require` its
-//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code (and
-//! their local layers') names and cannot resolve from where it runs, installs them once with npm
-//! into its cache, and puts the cache on `NODE_PATH` (as it does with boto3 for python).
-//! `NODE_PATH` serves `require`, and an ES module's `import` through the runtime client's resolve
-//! hook. `nodejs16.x` and older ship v2 instead (`aws-sdk`), and only
+//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code
+//! (on disk or inline, and their local layers') names and cannot resolve from where it runs,
+//! installs them once with npm into its cache, and puts the cache on `NODE_PATH` (as it does
+//! with boto3 for python). `NODE_PATH` serves `require`, and an ES module's `import` through the
+//! runtime client's resolve hook. `nodejs16.x` and older ship v2 instead (`aws-sdk`), and only
 //! v2: Sluice installs it the same way into a folder of its own, and each folder goes on the
 //! `NODE_PATH` of the runtimes that ship its SDK only. So `require('aws-sdk')` fails on
 //! `nodejs18.x` and later, and `require('@aws-sdk/client-s3')` on `nodejs16.x` and older, as on
@@ -73,6 +73,16 @@ pub fn missing_sdk_packages<'a>(
         }
     }
     missing
+}
+
+/// The SDK packages that inline code names (`InlineCode`, CloudFormation's `Code.ZipFile`), given
+/// per function as `(runtime, source)`. Lambda writes such code alone into the task root, so
+/// nothing it names resolves but from the runtime: every SDK package it names is missing.
+pub fn missing_inline_sdk_packages<'a>(
+    code: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeSet<String> {
+    code.flat_map(|(runtime, source)| sdk_imports(source, runtime))
+        .collect()
 }
 
 /// The SDK packages that the code of the local layers in `layers` names and cannot resolve from
@@ -426,6 +436,27 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
         assert!(!["nodejs18.x", "nodejs24.x", "python3.9", "provided.al2"]
             .iter()
             .any(|r| ships_sdk_v2(r)));
+    }
+
+    /// Inline code has no `node_modules` of its own: what it names comes from the runtime.
+    #[test]
+    fn inline_code_wants_the_sdk_packages_it_names_from_its_runtime() {
+        let v3 =
+            "const { S3Client } = require('@aws-sdk/client-s3');\nexports.handler = async () => 1;";
+        let v2 = "const AWS = require(\"aws-sdk\");\nexports.handler = async () => 1;";
+        let found = missing_inline_sdk_packages(
+            [
+                ("nodejs20.x", v3),
+                ("nodejs16.x", v2),
+                ("nodejs16.x", v3),
+                ("nodejs20.x", v2),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            ["@aws-sdk/client-s3", SDK_V2]
+        );
     }
 
     #[test]

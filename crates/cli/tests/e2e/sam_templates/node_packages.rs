@@ -285,6 +285,54 @@ exports.handler = async () => ({
     );
 }
 
+/// Inline code (`InlineCode`) gets the SDK its runtime ships as code in a folder does: Lambda's
+/// runtime serves it, since nothing else sits beside the code.
+#[test]
+fn inline_node_code_gets_the_aws_sdk_its_runtime_ships() {
+    let dir = project(
+        "node-sdk-inline",
+        &[(
+            "template.yaml",
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Things:
+    Type: AWS::Serverless::SimpleTable
+    Properties: {TableName: sdk-inline-things}
+  V3:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Timeout: 30
+      InlineCode: |
+        const { DynamoDBClient, ListTablesCommand } = require('@aws-sdk/client-dynamodb');
+        exports.handler = async () => (await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames;
+  V2:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs16.x
+      Handler: index.handler
+      Timeout: 30
+      InlineCode: |
+        const AWS = require('aws-sdk');
+        exports.handler = async () => (await new AWS.DynamoDB().listTables({}).promise()).TableNames;
+",
+        )],
+    );
+    let state = fresh_dir("node-sdk-inline-state");
+    for function in ["V3", "V2"] {
+        let out = invoke_in_memory(&dir, &state, function);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{function}: {stderr}");
+        let tables: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            tables,
+            serde_json::json!(["sdk-inline-things"]),
+            "{function}: {stderr}"
+        );
+    }
+}
+
 /// `sluice invoke <function>` of the template in `dir`, with an in-memory store.
 fn invoke_in_memory(dir: &Path, state: &Path, function: &str) -> Output {
     Command::new(sluice())
