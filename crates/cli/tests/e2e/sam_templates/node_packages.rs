@@ -208,6 +208,66 @@ exports.handler = async () => {
     assert!(message.starts_with(&expected), "{message}");
 }
 
+/// `AWS_ENDPOINT_URL_<SERVICE>` names a service by its serviceId, upper-cased with spaces made
+/// underscores (SDKs and Tools reference guide, "Identifiers for service-specific endpoints"):
+/// `AWS_ENDPOINT_URL_SFN` is Step Functions, whose v2 client is `AWS.StepFunctions`. Every v2
+/// client, named apart from its serviceId or not, takes the variable that names it; the handler
+/// sets one for each service of the SDK's own `apis/metadata.json` before it loads the SDK.
+#[test]
+fn every_sdk_v2_client_takes_the_endpoint_its_service_id_names() {
+    let dir = project(
+        "node-sdk-v2-service-ids",
+        &[
+            (
+                "template.yaml",
+                "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs16.x
+      Handler: app.handler
+      CodeUri: src/
+      Timeout: 60
+      MemorySize: 1024
+",
+            ),
+            (
+                "src/app.js",
+                r#"const fs = require('fs');
+const path = require('path');
+
+exports.handler = async () => {
+  const apis = path.join(path.dirname(require.resolve('aws-sdk/package.json')), 'apis');
+  const models = fs.readdirSync(apis);
+  const classes = Object.entries(require(path.join(apis, 'metadata.json'))).map(([id, meta]) => {
+    const prefix = `${meta.prefix || id}-`;
+    const latest = models
+      .filter((f) => f.startsWith(prefix) && /^\d{4}-\d\d-\d\d\.min\.json$/.test(f.slice(prefix.length)))
+      .sort()
+      .pop();
+    const { serviceId } = require(path.join(apis, latest)).metadata;
+    const name = ['AWS_ENDPOINT_URL', ...serviceId.split(' ').map((w) => w.toUpperCase())].join('_');
+    process.env[name] = `http://127.0.0.1:9/${meta.name}`;
+    return meta.name;
+  });
+  const AWS = require('aws-sdk');
+  const astray = classes.filter((c) => new AWS[c]().endpoint.href !== `http://127.0.0.1:9/${c}`);
+  return { classes: classes.length, astray };
+};
+"#,
+            ),
+        ],
+    );
+    let out = invoke_in_memory(&dir, &fresh_dir("node-sdk-v2-service-ids-state"), "Fn");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // v2's last release has 385 services; each must be checked for the test to mean anything.
+    assert!(answer["classes"].as_u64() > Some(300), "{answer}");
+    assert_eq!(answer["astray"], serde_json::json!([]), "{stderr}");
+}
+
 /// Lambda's runtimes ship one AWS SDK for JavaScript each (Lambda developer guide,
 /// "Runtime-included SDK versions"): v2 on `nodejs16.x` and older, v3 on `nodejs18.x` and later.
 /// So on `nodejs16.x` `require('@aws-sdk/client-dynamodb')` fails, even where the template's
