@@ -34,7 +34,8 @@ pub struct Located {
 const DEBUG_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Builds the spec for one function; `state_dir` holds links Sluice makes to built executables,
-/// `shared_env` is what every sandbox gets (search paths that layers extend).
+/// `shared_env` is what Sluice gives the function's sandboxes (search paths that layers extend:
+/// `PYTHONPATH`, and `NODE_PATH` with the AWS SDK the function's runtime ships).
 pub fn function_spec(
     function: &Function,
     overrides: &EnvVarOverrides,
@@ -131,6 +132,15 @@ pub fn function_spec(
             shared_env,
             &mut environment,
         );
+    } else if RuntimeFamily::of(&function.runtime) == Some(RuntimeFamily::Node)
+        && !own_paths.contains(&"NODE_PATH")
+        && !environment.contains_key("NODE_PATH")
+    {
+        // Inline code: the SDK its runtime ships, as layers and a folder's code get it above
+        // (`shared_env` is this runtime's; every sandbox's common variables hold no `NODE_PATH`).
+        if let Some(sdk) = shared_env.get("NODE_PATH") {
+            environment.insert("NODE_PATH".to_owned(), sdk.clone());
+        }
     }
     Ok(FunctionSpec {
         name: function.name.clone(),

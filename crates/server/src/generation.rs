@@ -189,7 +189,7 @@ impl Shared {
                 .collect()
         };
         let node = of_family(RuntimeFamily::Node);
-        let mut sdk_v2_folder = None;
+        let mut sdk_folders = NodeSdkFolders::default();
         if !node.is_empty() {
             self.node.call_once(|| {
                 node_host::probe_in_background(node.iter().map(|f| f.runtime.clone()).collect())
@@ -218,6 +218,12 @@ impl Shared {
                     .iter()
                     .map(|(runtime, dir, root)| (*runtime, *dir, root.as_path())),
             );
+            packages.extend(node_host::missing_inline_sdk_packages(
+                node.iter().filter_map(|f| match &f.code {
+                    Code::Inline(source) => Some((f.runtime.as_str(), source.as_str())),
+                    Code::Dir(_) => None,
+                }),
+            ));
             let layers: BTreeSet<(&str, &Path)> = node
                 .iter()
                 .flat_map(|f| {
@@ -230,15 +236,12 @@ impl Shared {
             let cache_root = python_host::cache_root();
             let wants_v2 = packages.remove(node_host::SDK_V2);
             match node_host::sdk_path(&packages, &cache_root) {
-                Ok(Some(path)) => {
-                    env.insert("NODE_PATH".to_owned(), path.display().to_string());
-                }
-                Ok(None) => {}
+                Ok(path) => sdk_folders.v3 = path.map(|p| p.display().to_string()),
                 Err(message) => notes.push(message),
             }
             if wants_v2 {
                 match node_host::sdk_v2_path(&cache_root) {
-                    Ok(path) => sdk_v2_folder = Some(path.display().to_string()),
+                    Ok(path) => sdk_folders.v2 = Some(path.display().to_string()),
                     Err(message) => notes.push(message),
                 }
             }
@@ -255,38 +258,54 @@ impl Shared {
             let packages = python_host::packages_dir(&python_host::cache_root());
             env.insert("PYTHONPATH".to_owned(), packages.display().to_string());
         }
-        // After v3's folder: both stand where Lambda's runtime folder does on `NODE_PATH`.
-        let sdk_v2 = sdk_v2_folder.map(|folder| {
-            let mut with_v2 = env.clone();
-            with_v2
-                .entry("NODE_PATH".to_owned())
-                .and_modify(|path| *path = format!("{path}:{folder}"))
-                .or_insert(folder);
-            with_v2
-        });
+        // Each SDK's folder stands where Lambda's runtime folder does on `NODE_PATH`, on the
+        // runtimes that ship that SDK only.
+        let with_sdk = |folder: Option<String>| {
+            let mut with = env.clone();
+            if let Some(folder) = folder {
+                with.insert("NODE_PATH".to_owned(), folder);
+            }
+            with
+        };
         HandlerEnv {
+            node_v3: with_sdk(sdk_folders.v3),
+            node_v2: with_sdk(sdk_folders.v2),
             shared: env,
-            sdk_v2,
         }
     }
+}
+
+/// The `node_modules` folders holding the AWS SDK for JavaScript packages the handlers need.
+#[derive(Default)]
+struct NodeSdkFolders {
+    /// v3's packages (`@aws-sdk/*`), for `nodejs18.x` and later.
+    v3: Option<String>,
+    /// v2 (`aws-sdk`), for `nodejs16.x` and older.
+    v2: Option<String>,
 }
 
 /// What Sluice adds to the handlers' environment.
 struct HandlerEnv {
     /// What every sandbox gets (search paths that layers extend).
     shared: BTreeMap<String, String>,
-    /// The same with the AWS SDK for JavaScript v2 on `NODE_PATH`, for the functions on runtimes
-    /// that ship it (`nodejs16.x` and older), when code of theirs needs it: Lambda's newer
-    /// runtimes fail `require('aws-sdk')`.
-    sdk_v2: Option<BTreeMap<String, String>>,
+    /// The same with the AWS SDK for JavaScript v3 on `NODE_PATH`, for node functions on the
+    /// runtimes that ship it (`nodejs18.x` and later), when code of theirs needs it.
+    node_v3: BTreeMap<String, String>,
+    /// The same with v2 on `NODE_PATH` instead, for `nodejs16.x` and older: Lambda's runtimes
+    /// ship one SDK, so there `require('@aws-sdk/client-s3')` fails as `require('aws-sdk')`
+    /// does on the newer ones.
+    node_v2: BTreeMap<String, String>,
 }
 
 impl HandlerEnv {
     /// What `function` starts from.
     fn of(&self, function: &sluice_template::Function) -> &BTreeMap<String, String> {
-        match &self.sdk_v2 {
-            Some(with_v2) if node_host::ships_sdk_v2(&function.runtime) => with_v2,
-            _ => &self.shared,
+        if RuntimeFamily::of(&function.runtime) != Some(RuntimeFamily::Node) {
+            &self.shared
+        } else if node_host::ships_sdk_v2(&function.runtime) {
+            &self.node_v2
+        } else {
+            &self.node_v3
         }
     }
 }

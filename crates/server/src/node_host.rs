@@ -2,13 +2,15 @@
 //! major version, startup says so once (as it does for python).
 //!
 //! Lambda's Node.js runtimes ship the AWS SDK for JavaScript v3, so handlers `require` its
-//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code (and
-//! their local layers') names and cannot resolve from where it runs, installs them once with npm
-//! into its cache, and puts the cache on `NODE_PATH` (as it does with boto3 for python).
-//! `NODE_PATH` serves `require`, and an ES module's `import` through the runtime client's resolve
-//! hook. `nodejs16.x` and older ship v2 instead (`aws-sdk`), which Sluice installs the same way
-//! into a folder of its own, put on the `NODE_PATH` of those runtimes only: on `nodejs18.x` and
-//! later, `require('aws-sdk')` fails as it does on Lambda.
+//! packages without bundling them. Sluice finds the `@aws-sdk/*` packages the handlers' code
+//! (on disk or inline, and their local layers') names and cannot resolve from where it runs,
+//! installs them once with npm into its cache, and puts the cache on `NODE_PATH` (as it does
+//! with boto3 for python). `NODE_PATH` serves `require`, and an ES module's `import` through the
+//! runtime client's resolve hook. `nodejs16.x` and older ship v2 instead (`aws-sdk`), and only
+//! v2: Sluice installs it the same way into a folder of its own, and each folder goes on the
+//! `NODE_PATH` of the runtimes that ship its SDK only. So `require('aws-sdk')` fails on
+//! `nodejs18.x` and later, and `require('@aws-sdk/client-s3')` on `nodejs16.x` and older, as on
+//! Lambda, unless the function's own `node_modules` holds the package (which wins on Lambda too).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -38,8 +40,8 @@ pub fn ships_sdk_v2(runtime: &str) -> bool {
     major.is_empty() || major.parse::<u32>().is_ok_and(|m| m <= 16)
 }
 
-/// The SDK packages that code names and cannot resolve by itself (`@aws-sdk/*`, and [`SDK_V2`]
-/// on a runtime that [ships it](ships_sdk_v2)), given per function as `(runtime, source,
+/// The SDK packages that code names and cannot resolve by itself (those of the SDK its runtime
+/// ships: [`sdk_imports`]), given per function as `(runtime, source,
 /// task_root)`: the folder whose sources are scanned, and the one the handler runs from,
 /// whose ancestors' `node_modules` `require` searches. They differ for a built function (an
 /// esbuild bundle in the state folder), where a package left external (`@aws-sdk/*`) resolves
@@ -71,6 +73,16 @@ pub fn missing_sdk_packages<'a>(
         }
     }
     missing
+}
+
+/// The SDK packages that inline code names (`InlineCode`, CloudFormation's `Code.ZipFile`), given
+/// per function as `(runtime, source)`. Lambda writes such code alone into the task root, so
+/// nothing it names resolves but from the runtime: every SDK package it names is missing.
+pub fn missing_inline_sdk_packages<'a>(
+    code: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeSet<String> {
+    code.flat_map(|(runtime, source)| sdk_imports(source, runtime))
+        .collect()
 }
 
 /// The SDK packages that the code of the local layers in `layers` names and cannot resolve from
@@ -138,12 +150,23 @@ fn walk_sources(dir: &Path, skipped: &[&str], out: &mut Vec<PathBuf>) {
 }
 
 /// The names of the SDK packages `runtime` ships quoted in `text`: v3's like
-/// `@aws-sdk/client-dynamodb` (a subpath is cut off), and [`SDK_V2`] (`'aws-sdk'`,
-/// `'aws-sdk/clients/dynamodb'`) where the runtime ships v2.
+/// `@aws-sdk/client-dynamodb` (a subpath is cut off) where the runtime ships v3, and [`SDK_V2`]
+/// (`'aws-sdk'`, `'aws-sdk/clients/dynamodb'`) where it ships v2. A runtime ships one or the
+/// other, never both (Lambda developer guide, "Runtime-included SDK versions").
 fn sdk_imports(text: &str, runtime: &str) -> BTreeSet<String> {
     let is_quote = |c: Option<char>| matches!(c, Some('\'' | '"' | '`'));
     let quoted_at = |at: usize| is_quote(text[..at].chars().next_back());
     let mut found = BTreeSet::new();
+    if ships_sdk_v2(runtime) {
+        let names_v2 = text.match_indices(SDK_V2).any(|(at, _)| {
+            let next = text[at + SDK_V2.len()..].chars().next();
+            quoted_at(at) && (is_quote(next) || next == Some('/'))
+        });
+        if names_v2 {
+            found.insert(SDK_V2.to_owned());
+        }
+        return found;
+    }
     for (at, _) in text.match_indices(SDK_SCOPE) {
         let name: String = text[at + SDK_SCOPE.len()..]
             .chars()
@@ -152,13 +175,6 @@ fn sdk_imports(text: &str, runtime: &str) -> BTreeSet<String> {
         if quoted_at(at) && !name.is_empty() {
             found.insert(format!("{SDK_SCOPE}{name}"));
         }
-    }
-    let names_v2 = text.match_indices(SDK_V2).any(|(at, _)| {
-        let next = text[at + SDK_V2.len()..].chars().next();
-        quoted_at(at) && (is_quote(next) || next == Some('/'))
-    });
-    if names_v2 && ships_sdk_v2(runtime) {
-        found.insert(SDK_V2.to_owned());
     }
     found
 }
@@ -187,7 +203,7 @@ pub fn sdk_path(packages: &BTreeSet<String>, cache_root: &Path) -> Result<Option
 
 /// The `node_modules` folder holding [`SDK_V2`], installed into `cache_root` as [`sdk_path`]
 /// installs v3's packages. A folder apart from theirs: it goes on the `NODE_PATH` of the runtimes
-/// that [ship v2](ships_sdk_v2) only, where v3's goes on every node function's.
+/// that [ship v2](ships_sdk_v2) only, and v3's on the others'.
 pub fn sdk_v2_path(cache_root: &Path) -> Result<PathBuf, String> {
     install_missing(
         &cache_root.join("node-sdk-v2"),
@@ -338,8 +354,10 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
         );
     }
 
+    /// v2 where Lambda's runtime ships v2 (nodejs16.x and older), v3 where it ships v3: each
+    /// runtime ships one SDK only.
     #[test]
-    fn the_v2_sdk_is_wanted_only_where_lambdas_runtime_ships_it() {
+    fn each_runtime_wants_only_the_sdk_lambdas_runtime_ships() {
         let root = std::env::temp_dir().join(format!("sluice-sdk-v2-scan-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let write = |path: &str, text: &str| {
@@ -357,6 +375,10 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
         );
         write("mock/app.js", "require('aws-sdk-client-mock');");
         write("v3/app.js", "require('@aws-sdk/client-s3');");
+        write(
+            "both/app.js",
+            "require('aws-sdk'); require('@aws-sdk/client-s3');",
+        );
         write("packaged/app.js", "require('aws-sdk');");
         write("packaged/node_modules/aws-sdk/package.json", "{}");
         write(
@@ -381,12 +403,16 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
             scan("nodejs18.x", "client"),
             scan("nodejs16.x", "mock"),
             scan("nodejs16.x", "v3"),
+            scan("nodejs20.x", "v3"),
+            scan("nodejs16.x", "both"),
+            scan("nodejs22.x", "both"),
             scan("nodejs16.x", "packaged"),
             layer("nodejs14.x"),
             layer("nodejs22.x"),
         ];
         let _ = std::fs::remove_dir_all(&root);
         let wanted = || vec![SDK_V2.to_owned()];
+        let s3 = || vec!["@aws-sdk/client-s3".to_owned()];
         assert_eq!(
             found,
             [
@@ -395,7 +421,10 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
                 vec![],
                 vec![],
                 vec![],
-                vec!["@aws-sdk/client-s3".to_owned()],
+                vec![],
+                s3(),
+                wanted(),
+                s3(),
                 vec![],
                 wanted(),
                 vec![],
@@ -407,6 +436,27 @@ const s3 = await import(`@aws-sdk/client-s3/dist-cjs/index.js`);
         assert!(!["nodejs18.x", "nodejs24.x", "python3.9", "provided.al2"]
             .iter()
             .any(|r| ships_sdk_v2(r)));
+    }
+
+    /// Inline code has no `node_modules` of its own: what it names comes from the runtime.
+    #[test]
+    fn inline_code_wants_the_sdk_packages_it_names_from_its_runtime() {
+        let v3 =
+            "const { S3Client } = require('@aws-sdk/client-s3');\nexports.handler = async () => 1;";
+        let v2 = "const AWS = require(\"aws-sdk\");\nexports.handler = async () => 1;";
+        let found = missing_inline_sdk_packages(
+            [
+                ("nodejs20.x", v3),
+                ("nodejs16.x", v2),
+                ("nodejs16.x", v3),
+                ("nodejs20.x", v2),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            ["@aws-sdk/client-s3", SDK_V2]
+        );
     }
 
     #[test]

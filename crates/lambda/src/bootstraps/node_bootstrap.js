@@ -55,11 +55,11 @@ const runtimeRequest = http.request;
 // The AWS SDK for JavaScript v2 (`aws-sdk`, which nodejs16.x and older ship) reads no
 // AWS_ENDPOINT_URL* variables (only v3 and boto3 do: aws/aws-sdk-js#3236, #3999), so it would
 // call real AWS instead of the endpoint Sluice gives. Once a copy's `lib/node_loader.js` has
-// built its global `AWS.config`, the variables set go there as v3 reads them: `_<SERVICE>`
-// (`DYNAMODB`, `DYNAMODB_STREAMS`: the v2 identifier without underscores) for one service,
-// winning over the bare one for all. v2 merges AWS.config, then AWS.config[<service>], then
-// a client's own options, so an endpoint given to a constructor still wins. Hooked where a
-// module file is first evaluated: no cost per `require`, nothing done while v2 never loads.
+// built its global `AWS.config`, the variables set go there as v3 reads them: `_<SERVICE>` for
+// one service, winning over the bare one for all. v2 merges AWS.config, then
+// AWS.config[<identifier>], then a client's own options, so an endpoint given to a constructor
+// still wins. Hooked where a module file is first evaluated: no cost per `require`, nothing done
+// while v2 never loads.
 const SDK_V2_LOADER = path.join("aws-sdk", "lib", "node_loader.js");
 const Module = require("module");
 const moduleLoad = Module.prototype.load;
@@ -69,6 +69,31 @@ Module.prototype.load = function load(filename) {
   return result;
 };
 
+// `<SERVICE>` is the service's serviceId, upper-cased, spaces made underscores (the SDKs and
+// Tools reference guide, "Identifiers for service-specific endpoints"; v3's
+// getEndpointUrlConfig). v2 keys AWS.config by the identifier of its apis/metadata.json, which
+// for most services is that name without underscores, lower-cased (`DYNAMODB_STREAMS` →
+// `dynamodbstreams`), and for these is not: every v2 service whose class is named apart from
+// its serviceId, as v2's last release (2.1693, end of support) lists them.
+const SDK_V2_IDENTIFIERS = new Map([
+  ["APPLICATION_DISCOVERY_SERVICE", "discovery"],
+  ["COGNITO_IDENTITY_PROVIDER", "cognitoidentityserviceprovider"],
+  ["COST_AND_USAGE_REPORT_SERVICE", "cur"],
+  ["DATABASE_MIGRATION_SERVICE", "dms"],
+  ["ELASTIC_LOAD_BALANCING", "elb"],
+  ["ELASTIC_LOAD_BALANCING_V2", "elbv2"],
+  ["ELASTICSEARCH_SERVICE", "es"],
+  ["FORECAST", "forecastservice"],
+  ["FORECASTQUERY", "forecastqueryservice"],
+  ["IOT_DATA_PLANE", "iotdata"],
+  ["KINESIS_VIDEO_SIGNALING", "kinesisvideosignalingchannels"],
+  ["LEX_RUNTIME_SERVICE", "lexruntime"],
+  ["RDS_DATA", "rdsdataservice"],
+  ["SAGEMAKER_A2I_RUNTIME", "augmentedairuntime"],
+  ["SFN", "stepfunctions"],
+  ["TRANSCRIBE", "transcribeservice"],
+]);
+
 function useEndpointsForSdkV2(AWS) {
   const env = process.env;
   // As v3: the variables are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
@@ -77,7 +102,7 @@ function useEndpointsForSdkV2(AWS) {
   for (const name of Object.keys(env)) {
     const service = /^AWS_ENDPOINT_URL_(\w+)$/.exec(name);
     if (!service || !env[name]) continue;
-    const id = service[1].replace(/_/g, "").toLowerCase();
+    const id = SDK_V2_IDENTIFIERS.get(service[1]) ?? service[1].replace(/_/g, "").toLowerCase();
     AWS.config[id] = Object.assign({}, AWS.config[id], { endpoint: env[name] });
   }
 }
