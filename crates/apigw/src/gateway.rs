@@ -597,6 +597,15 @@ impl Gateway {
     /// endpoint's answer.
     async fn integrate(&self, ex: &Exchange, request_id: &str) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
+        // AWS: Lambda's Invoke action takes POST only; API Gateway's call with another method
+        // fails before the function runs, as INTEGRATION_FAILURE (observed as 500, LocalStack's
+        // AWS-validated `test_lambda_aws_proxy_integration_non_post_method`).
+        if let Integration::LambdaProxyNotPost { method } = &route.entry.integration {
+            return Err(GatewayError::InvokeRejected(format!(
+                "the integration invokes {} with {method}; Lambda's Invoke action takes POST",
+                route.entry.target.as_str()
+            )));
+        }
         if let Integration::HttpProxy(proxy) = &route.entry.integration {
             let timeout = ex.dialect.integration_timeout(&self.options, route);
             let client = self.http.as_deref();

@@ -265,13 +265,19 @@ pub(crate) fn build(
                 Some("use !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${MyFunction.Arn}/invocations".into()),
             ));
         };
+        let (integration_kind, warning) = crate::openapi::rest_lambda_proxy(
+            text(&integration, &integration_path, "IntegrationHttpMethod")?.as_deref(),
+            &join_path(&integration_path, "IntegrationHttpMethod"),
+            &format!("{method} {route_path}"),
+        );
+        warnings.extend(warning);
         api.routes.push(Route {
             method,
             path: route_path,
             function: function.logical_id.clone(),
             qualifier: crate::openapi::qualifier_of(&uri),
             event_name: format!("Resources.{id}"),
-            integration: Default::default(),
+            integration: integration_kind,
             validation,
             operation_name,
             streams,

@@ -76,6 +76,46 @@ async fn rejected_invocation_is_500_integration_failure() {
     assert_stamped(&response);
 }
 
+/// A Lambda proxy integrated with GET (an OpenAPI `httpMethod`, a CloudFormation
+/// `IntegrationHttpMethod`) never reaches the function: Lambda's Invoke action takes POST, and API
+/// Gateway answers INTEGRATION_FAILURE as a 500 (LocalStack's AWS-validated
+/// `test_lambda_aws_proxy_integration_non_post_method`: `{"message": "Internal server error"}`,
+/// also with an INTEGRATION_FAILURE gateway response that sets nothing). A customized
+/// INTEGRATION_FAILURE applies to it.
+#[tokio::test]
+async fn a_lambda_proxy_integrated_with_get_is_500_integration_failure() {
+    let mut apis = apis();
+    apis[0].routes[0].integration = sluice_template::Integration::LambdaProxyNotPost {
+        method: "GET".into(),
+    };
+    let h = Harness::new(Behaviour::Respond("{}"), |lambda| {
+        Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid routes")
+    });
+    let (response, body) = h.send(get("/hello")).await;
+    assert_eq!(response.status(), 500);
+    assert_eq!(&body[..], br#"{"message": "Internal server error"}"#);
+    assert_eq!(
+        header(&response, "x-amzn-ErrorType"),
+        "InternalServerErrorException"
+    );
+    assert_stamped(&response);
+    assert_eq!(h.invocations(), 0);
+
+    apis[0].gateway_responses = vec![sluice_template::GatewayResponse {
+        response_type: "INTEGRATION_FAILURE".into(),
+        status_code: Some(503),
+        headers: vec![("x-failure".into(), "integration".into())],
+        ..Default::default()
+    }];
+    let h = Harness::new(Behaviour::Respond("{}"), |lambda| {
+        Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid routes")
+    });
+    let (response, _) = h.send(get("/hello")).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(header(&response, "x-failure"), "integration");
+    assert_eq!(h.invocations(), 0);
+}
+
 #[tokio::test]
 async fn integration_timeout_is_504() {
     let h = harness_with(

@@ -425,6 +425,54 @@ fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error
 }
 
 #[test]
+fn a_lambda_proxy_integrated_with_get_is_served_as_the_500_aws_answers() {
+    // AWS: CloudFormation creates the method, and every request fails, since Lambda's Invoke
+    // action takes POST (LocalStack's AWS-validated
+    // `test_lambda_aws_proxy_integration_non_post_method`).
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: app.handler, Runtime: python3.12, Code: {ZipFile: x}, Role: arn:aws:iam::123456789012:role/r}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: items, RestApiId: !Ref Api}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: get
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+",
+    );
+    let warning = model
+        .warnings
+        .iter()
+        .find(|w| w.contains("GET cannot invoke a Lambda function"))
+        .unwrap_or_else(|| panic!("{:?}", model.warnings));
+    assert!(
+        warning.contains("GetItems.Properties.Integration.IntegrationHttpMethod"),
+        "{warning}"
+    );
+    let route = &model.rest_apis[0].routes[0];
+    assert_eq!(route.function, "Fn");
+    assert_eq!(
+        route.integration,
+        crate::Integration::LambdaProxyNotPost {
+            method: "GET".into()
+        }
+    );
+}
+
+#[test]
 fn raw_http_api_integrations_sluice_cannot_run_keep_their_routes() {
     // AWS serves each route through its integration; Sluice keeps the routes and answers 500
     // (but for the HTTP endpoint, which it calls).
