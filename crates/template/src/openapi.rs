@@ -602,6 +602,8 @@ pub(crate) fn attach_rest(
                 false
             });
         }
+        // The events' routes left (only when SAM merges them) join the document's resources.
+        check_resource_tree(&documented, &api.routes, &document, resolver)?;
         for route in documented {
             api.routes.push(Route {
                 method: route.method,
@@ -620,6 +622,37 @@ pub(crate) fn attach_rest(
         }
     }
     Ok(())
+}
+
+/// Refuses a document whose paths (after `events`, the routes of `Api` events SAM merges into
+/// it) give a resource two variable children, as API Gateway's import refuses it.
+pub(crate) fn check_resource_tree(
+    documented: &[OpenApiRoute],
+    events: &[Route],
+    document: &Node,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    // Events come first and were checked among themselves when attached, so an error is always
+    // reported at an operation of the document: their own place is never used.
+    let named: Vec<String> = events
+        .iter()
+        .map(|route| format!("event `{}` of `{}`", route.event_name, route.function))
+        .collect();
+    let placed: Vec<crate::resource_tree::Placed<'_>> = events
+        .iter()
+        .zip(&named)
+        .map(|(route, name)| crate::resource_tree::Placed {
+            path: &route.path,
+            at: document,
+            property: name,
+        })
+        .chain(documented.iter().map(|route| crate::resource_tree::Placed {
+            path: &route.path,
+            at: &route.at,
+            property: &route.property,
+        }))
+        .collect();
+    crate::resource_tree::check(&placed, resolver)
 }
 
 /// Whether an API's `MergeDefinitions` is true (SAM then merges `Api` events into its document).

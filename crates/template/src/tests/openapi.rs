@@ -212,6 +212,41 @@ Resources:
 }
 
 #[test]
+fn a_rest_document_giving_a_resource_two_variable_children_is_refused() {
+    // AWS's import refuses it: "A sibling ({proxy+}) of this resource already has a variable path
+    // part -- only one is allowed" (LocalStack's AWS-validated
+    // `test_create_proxy_resource_validation`), whatever the names or methods.
+    for (first, second) in [("/{proxy+}", "/{dynamic}"), ("/a/{id}", "/a/{name}/x")] {
+        let err = super::load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        paths:
+          '{first}':
+            get:
+              x-amazon-apigateway-integration: {{type: mock}}
+          '{second}':
+            post:
+              x-amazon-apigateway-integration: {{type: mock}}
+"
+        ));
+        let theirs = first.rsplit('/').next().unwrap_or_default();
+        assert!(
+            err.contains(":14:")
+                && err.contains(&format!("DefinitionBody.paths.{second}.post"))
+                && err.contains(&format!(
+                    "A sibling ({theirs}) of this resource already has a variable path part"
+                )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn an_integration_naming_a_function_outside_the_template_is_reported_at_its_place() {
     // A deployed function of another stack: API Gateway imports the route and answers 500.
     for (kind, api) in [
