@@ -12,7 +12,7 @@ async fn unknown_route_is_403_missing_authentication_token() {
         header(&response, "x-amzn-ErrorType"),
         "MissingAuthenticationTokenException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
     assert_eq!(h.invocations(), 0);
 }
 
@@ -54,7 +54,7 @@ async fn malformed_proxy_responses_are_502() {
             header(&response, "x-amzn-ErrorType"),
             "InternalServerErrorException"
         );
-        assert_stamped(&response);
+        assert_error_stamped(&response);
     }
 }
 
@@ -64,7 +64,7 @@ async fn function_error_is_502() {
     let (response, body) = h.send(get("/hello")).await;
     assert_eq!(response.status(), 502);
     assert_eq!(&body[..], br#"{"message": "Internal server error"}"#);
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 #[tokio::test]
@@ -73,7 +73,7 @@ async fn rejected_invocation_is_500_integration_failure() {
     let (response, body) = h.send(get("/hello")).await;
     assert_eq!(response.status(), 500);
     assert_eq!(&body[..], br#"{"message": "Internal server error"}"#);
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 /// A Lambda proxy integrated with GET (an OpenAPI `httpMethod`, a CloudFormation
@@ -98,7 +98,7 @@ async fn a_lambda_proxy_integrated_with_get_is_500_integration_failure() {
         header(&response, "x-amzn-ErrorType"),
         "InternalServerErrorException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
     assert_eq!(h.invocations(), 0);
 
     apis[0].gateway_responses = vec![sluice_template::GatewayResponse {
@@ -128,7 +128,7 @@ async fn integration_timeout_is_504() {
     let (response, body) = h.send(get("/hello")).await;
     assert_eq!(response.status(), 504);
     assert_eq!(&body[..], br#"{"message": "Endpoint request timed out"}"#);
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 /// A route's own `TimeoutInMillis` replaces the 29 s default (for that route only).
@@ -146,7 +146,7 @@ async fn a_routes_own_timeout_is_504_when_it_passes() {
         header(&response, "x-amzn-ErrorType"),
         "InternalServerErrorException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 #[tokio::test]
@@ -166,7 +166,7 @@ async fn bodies_over_the_limit_are_413_declared_or_streamed() {
         header(&response, "x-amzn-ErrorType"),
         "RequestTooLargeException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
     // Declared too large: refused before reading, even on an unknown route.
     let declared = Request::post("/nowhere/at/all")
         .header("content-length", "9")
