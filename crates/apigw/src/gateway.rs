@@ -348,6 +348,7 @@ impl Gateway {
                 Ok((response, Some(ResponseBody::streamed(first, rest))))
             }
         });
+        let answered = mapped.is_ok();
         let (mut response, streamed) = match mapped {
             Ok(mapped) => mapped,
             Err(error) => {
@@ -362,7 +363,8 @@ impl Gateway {
                 (self.error_response(ex, error), None)
             }
         };
-        ex.dialect.stamp(&mut response, ex);
+        let traced = traced(ex, answered);
+        ex.dialect.stamp(&mut response, ex, traced);
         match streamed {
             Some(body) => response.map(|_| body),
             None => response.map(ResponseBody::from),
@@ -597,6 +599,15 @@ impl Gateway {
     /// endpoint's answer.
     async fn integrate(&self, ex: &Exchange, request_id: &str) -> Result<Reply, GatewayError> {
         let (route, api) = self.matched(ex)?;
+        // AWS: Lambda's Invoke action takes POST only; API Gateway's call with another method
+        // fails before the function runs, as INTEGRATION_FAILURE (observed as 500, LocalStack's
+        // AWS-validated `test_lambda_aws_proxy_integration_non_post_method`).
+        if let Integration::LambdaProxyNotPost { method } = &route.entry.integration {
+            return Err(GatewayError::InvokeRejected(format!(
+                "the integration invokes {} with {method}; Lambda's Invoke action takes POST",
+                route.entry.target.as_str()
+            )));
+        }
         if let Integration::HttpProxy(proxy) = &route.entry.integration {
             let timeout = ex.dialect.integration_timeout(&self.options, route);
             let client = self.http.as_deref();
@@ -814,6 +825,21 @@ pub(crate) fn compile(
     let function_urls = FunctionUrlTable::new(apis.function_urls, served.len());
     served.extend(apis.function_urls.iter().map(Api::function_url));
     Ok((RouteTable::from_specs(specs)?, served, function_urls))
+}
+
+/// Whether a REST answer carries the gateway's `X-Amzn-Trace-Id`: AWS adds it to what an
+/// integration calling a backend for it answered (Lambda, proxy or not, an AWS service, an HTTP
+/// endpoint), and not to a MOCK's answer (LocalStack's AWS-validated `test_invocation_trace_id`),
+/// an `HTTP_PROXY` endpoint's (which keeps its own; `test_apigateway_header_remapping_http`) or
+/// its own error responses (the same recordings' 500s, and a 502 in aws-amplify/amplify-js#6931).
+fn traced(ex: &Exchange, answered: bool) -> bool {
+    answered
+        && ex.route.as_ref().is_some_and(|route| {
+            !matches!(
+                route.entry.integration,
+                Integration::Mock(_) | Integration::HttpProxy(_)
+            )
+        })
 }
 
 /// The request line (`GET /path?query HTTP/1.1`) plus every header value, as AWS counts them.

@@ -93,7 +93,9 @@ pub(crate) async fn integrate(
                 route.entry.method, route.entry.resource
             )))
         }
-        Integration::LambdaProxy | Integration::HttpProxy(_) => {
+        Integration::LambdaProxy
+        | Integration::LambdaProxyNotPost { .. }
+        | Integration::HttpProxy(_) => {
             return Err(GatewayError::Internal(
                 "a proxy integration reached the mapped integration phase".into(),
             ))

@@ -123,13 +123,18 @@ impl Dialect {
         }
     }
 
-    /// Headers this kind of API adds to every response, its own errors included.
-    pub(crate) fn stamp(self, response: &mut Response<Full<Bytes>>, ex: &Exchange) {
+    /// Headers this kind of API adds to every response, its own errors included; a REST API's
+    /// trace id only when `traced` (see `gateway::traced`).
+    pub(crate) fn stamp(self, response: &mut Response<Full<Bytes>>, ex: &Exchange, traced: bool) {
         let stamps: &[(&str, &str)] = match self {
-            Dialect::Rest => &[
+            Dialect::Rest if traced => &[
                 ("x-amzn-requestid", &ex.request_id),
                 ("x-amz-apigw-id", &ex.extended_request_id),
                 ("x-amzn-trace-id", &ex.trace_id),
+            ],
+            Dialect::Rest => &[
+                ("x-amzn-requestid", &ex.request_id),
+                ("x-amz-apigw-id", &ex.extended_request_id),
             ],
             // AWS: HTTP APIs answer with `apigw-requestid` (the short id the event carries as
             // `requestContext.requestId`) and none of the REST headers.

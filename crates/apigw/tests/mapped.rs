@@ -602,6 +602,44 @@ async fn mock_integration_answers_from_its_templates() {
     assert!(h.invocations().is_empty());
 }
 
+/// AWS adds its `X-Amzn-Trace-Id` to what a backend answered through a Lambda or HTTP
+/// integration (LocalStack's AWS-validated `test_apigateway_header_remapping_aws[AWS]` and
+/// `_http[HTTP]` list it), not to a MOCK's answer, with or without a client trace
+/// (`test_invocation_trace_id`: `normal-req-headers-MOCK`, `trace-id-req-headers-MOCK`), nor to its
+/// own errors (a mapping failure's 500 in the remapping recordings). Its request ids are on all.
+#[tokio::test]
+async fn the_trace_id_comes_with_a_backends_answer_only() {
+    let h = harness();
+    let client_trace = (
+        "x-amzn-trace-id",
+        "Root=1-3152b799-8954dae64eda91bc9a23a7e8",
+    );
+    for headers in [&[][..], &[client_trace][..]] {
+        let answer = h.send("GET", "/mock/42", headers, "").await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(
+            !answer.headers.contains_key("x-amzn-trace-id"),
+            "{:?}",
+            answer.headers
+        );
+        assert!(answer.headers.contains_key("x-amzn-requestid"));
+        assert!(answer.headers.contains_key("x-amz-apigw-id"));
+    }
+    let lambda = h
+        .send("POST", "/hello", &[JSON], r#"{"name": "Ann"}"#)
+        .await;
+    let http = h.send("GET", "/remote/7", &[], "").await;
+    for answer in [&lambda, &http] {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let trace = answer.headers["x-amzn-trace-id"].to_str().unwrap_or("");
+        assert!(trace.starts_with("Root=1-"), "{trace}");
+    }
+    let failed = h.send("GET", "/nowhere/7", &[], "").await;
+    assert_eq!(failed.status, 500, "{}", failed.body);
+    assert!(!failed.headers.contains_key("x-amzn-trace-id"));
+    assert!(failed.headers.contains_key("x-amzn-requestid"));
+}
+
 /// AWS shows the request template's `$context.requestOverride` to the response template
 /// (LocalStack's AWS-validated `test_integration_mock_with_request_overrides_in_response_template`:
 /// a MOCK's request template stores a decoded path parameter there, its response template branches

@@ -9,12 +9,69 @@ use crate::error::TemplateError;
 use crate::intrinsics::{join_path, Resolver};
 use crate::model::{Function, Integration, RestApi, Route};
 use crate::openapi::{self, function_name_of};
+use crate::route_path::PathSegment;
 use crate::yaml_tree::{Kind, Node};
 
 /// One `AWS::ApiGateway::Resource`: a path part under a parent.
 struct PathPart {
     parent: String,
     part: String,
+}
+
+/// Refuses what API Gateway refuses when CloudFormation creates the resources: a child of a
+/// greedy `{proxy+}` ("Cannot create a child of a resource with a greedy path variable"), and a
+/// second variable child of one parent (see [`crate::resource_tree`]).
+fn check_resource_tree(
+    parts: &BTreeMap<&str, PathPart>,
+    in_order: &[(&str, Node)],
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    let segment = |part: &str| {
+        crate::route_path::ResourcePath::parse(&format!("/{part}"))
+            .ok()
+            .and_then(|p| p.segments.into_iter().next())
+    };
+    let variable = |part: &str| !matches!(segment(part), None | Some(PathSegment::Literal(_)));
+    for (i, (id, at)) in in_order.iter().enumerate() {
+        let Some(mine) = parts.get(id) else {
+            continue;
+        };
+        let property = format!("Resources.{id}.Properties.PathPart");
+        if let Some(parent) = parts.get(mine.parent.as_str()) {
+            if matches!(segment(&parent.part), Some(PathSegment::Greedy(_))) {
+                return Err(resolver.error_hint(
+                    at,
+                    &property,
+                    format!(
+                        "{} is a child of {} ({}); API Gateway refuses it (\"Cannot create a child of a resource with a greedy path variable: {}\")",
+                        mine.part, mine.parent, parent.part, parent.part
+                    ),
+                    Some(format!("give {} a literal parent instead", mine.part)),
+                ));
+            }
+        }
+        if !variable(&mine.part) {
+            continue;
+        }
+        let earlier = in_order[..i].iter().find_map(|(other, _)| {
+            let theirs = parts.get(other)?;
+            (theirs.parent == mine.parent && theirs.part != mine.part && variable(&theirs.part))
+                .then_some((other, theirs))
+        });
+        if let (Some((other, theirs)), Some(my_part), Some(their_part)) = (
+            earlier,
+            segment(&mine.part),
+            earlier.and_then(|(_, theirs)| segment(&theirs.part)),
+        ) {
+            return Err(crate::resource_tree::sibling_error(
+                resolver,
+                (at, &property),
+                (&format!("Resources.{id}"), &my_part),
+                (&format!("Resources.{other}"), &theirs.part, &their_part),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the template's raw REST APIs.
@@ -77,7 +134,9 @@ pub(crate) fn build(
                     .iter()
                     .map(openapi::Unintegrated::not_served),
             );
-            for r in openapi::routes(body, &where_, resolver, functions, warnings, true)? {
+            let documented = openapi::routes(body, &where_, resolver, functions, warnings, true)?;
+            openapi::check_resource_tree(&documented, &[], body, resolver)?;
+            for r in documented {
                 routes.push(Route {
                     method: r.method,
                     path: r.path,
@@ -111,6 +170,8 @@ pub(crate) fn build(
     }
 
     let mut parts: BTreeMap<&str, PathPart> = BTreeMap::new();
+    // Each resource in template order, with its `PathPart` node, for the tree's rules below.
+    let mut in_order: Vec<(&str, Node)> = Vec::new();
     for (id, resource) in of_type("AWS::ApiGateway::Resource") {
         let props = props_of(resource);
         let path = format!("Resources.{id}.Properties");
@@ -121,7 +182,9 @@ pub(crate) fn build(
                 part: text(&props, &path, "PathPart")?.unwrap_or_default(),
             },
         );
+        in_order.push((id, props.get("PathPart").unwrap_or(&props).clone()));
     }
+    check_resource_tree(&parts, &in_order, resolver)?;
     // `!GetAtt Api.RootResourceId` evaluates to `Api-RootResourceId`; `!Ref Resource` to its id.
     let resource_path = |start: &str| -> Option<(String, String)> {
         let mut segments = Vec::new();
@@ -265,13 +328,19 @@ pub(crate) fn build(
                 Some("use !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${MyFunction.Arn}/invocations".into()),
             ));
         };
+        let (integration_kind, warning) = crate::openapi::rest_lambda_proxy(
+            text(&integration, &integration_path, "IntegrationHttpMethod")?.as_deref(),
+            &join_path(&integration_path, "IntegrationHttpMethod"),
+            &format!("{method} {route_path}"),
+        );
+        warnings.extend(warning);
         api.routes.push(Route {
             method,
             path: route_path,
             function: function.logical_id.clone(),
             qualifier: crate::openapi::qualifier_of(&uri),
             event_name: format!("Resources.{id}"),
-            integration: Default::default(),
+            integration: integration_kind,
             validation,
             operation_name,
             streams,

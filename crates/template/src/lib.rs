@@ -44,6 +44,7 @@ mod plain_yaml;
 mod reference_check;
 mod request_validation;
 mod resource_policy;
+mod resource_tree;
 mod resource_types;
 mod resources;
 mod reusable_integrations;

@@ -441,12 +441,23 @@ pub(crate) fn routes(
         } else {
             crate::parameter_mapping::openapi(integration, &integration_path, resolver)?
         };
+        let integration = if rest {
+            let (integration, warning) = rest_lambda_proxy(
+                text("httpMethod")?.as_deref(),
+                &join_path(&integration_path, "httpMethod"),
+                &format!("{method} {path_key}"),
+            );
+            warnings.extend(warning);
+            integration
+        } else {
+            Integration::LambdaProxy
+        };
         out.push(OpenApiRoute {
             method: method.to_owned(),
             path: route_path_of(path_key),
             function: function.logical_id.clone(),
             qualifier: qualifier_of(&uri),
-            integration: Integration::LambdaProxy,
+            integration,
             validation,
             payload_format,
             operation_id,
@@ -591,6 +602,8 @@ pub(crate) fn attach_rest(
                 false
             });
         }
+        // The events' routes left (only when SAM merges them) join the document's resources.
+        check_resource_tree(&documented, &api.routes, &document, resolver)?;
         for route in documented {
             api.routes.push(Route {
                 method: route.method,
@@ -609,6 +622,37 @@ pub(crate) fn attach_rest(
         }
     }
     Ok(())
+}
+
+/// Refuses a document whose paths (after `events`, the routes of `Api` events SAM merges into
+/// it) give a resource two variable children, as API Gateway's import refuses it.
+pub(crate) fn check_resource_tree(
+    documented: &[OpenApiRoute],
+    events: &[Route],
+    document: &Node,
+    resolver: &Resolver<'_>,
+) -> Result<(), TemplateError> {
+    // Events come first and were checked among themselves when attached, so an error is always
+    // reported at an operation of the document: their own place is never used.
+    let named: Vec<String> = events
+        .iter()
+        .map(|route| format!("event `{}` of `{}`", route.event_name, route.function))
+        .collect();
+    let placed: Vec<crate::resource_tree::Placed<'_>> = events
+        .iter()
+        .zip(&named)
+        .map(|(route, name)| crate::resource_tree::Placed {
+            path: &route.path,
+            at: document,
+            property: name,
+        })
+        .chain(documented.iter().map(|route| crate::resource_tree::Placed {
+            path: &route.path,
+            at: &route.at,
+            property: &route.property,
+        }))
+        .collect();
+    crate::resource_tree::check(&placed, resolver)
 }
 
 /// Whether an API's `MergeDefinitions` is true (SAM then merges `Api` events into its document).
@@ -647,6 +691,29 @@ pub(crate) fn function_named<'f>(functions: &'f [Function], name: &str) -> Optio
 /// invoke.
 pub(crate) fn outside_template(name: &str) -> String {
     format!("Lambda (function {name}, outside the template)")
+}
+
+/// The integration of a REST Lambda proxy whose integration method is `method` (`None`: not
+/// written), and the warning to give when that method cannot work: Lambda's Invoke action takes
+/// `POST` only ("For Lambda integrations, you must set the integration method to POST", API
+/// Gateway's `Integration.httpMethod`); API Gateway deploys another method all the same and
+/// answers each request 500 (LocalStack's AWS-validated
+/// `test_lambda_aws_proxy_integration_non_post_method`).
+pub(crate) fn rest_lambda_proxy(
+    method: Option<&str>,
+    place: &str,
+    route: &str,
+) -> (Integration, Option<String>) {
+    match method.map(str::to_ascii_uppercase) {
+        Some(method) if method != "POST" => {
+            let warning = format!(
+                "{}: {method} cannot invoke a Lambda function (its Invoke action takes POST); {route} answers every request 500 Internal server error, as API Gateway does",
+                crate::yaml_tree::display_path(place)
+            );
+            (Integration::LambdaProxyNotPost { method }, Some(warning))
+        }
+        _ => (Integration::LambdaProxy, None),
+    }
 }
 
 /// The function an integration URI or function ARN names: `…:function:<name>[:alias]/invocations`,

@@ -34,6 +34,17 @@ impl PathSegment {
     }
 }
 
+impl fmt::Display for PathSegment {
+    /// The segment as a path writes it (`items`, `{id}`, `{proxy+}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathSegment::Literal(text) => f.write_str(text),
+            PathSegment::Param(name) => write!(f, "{{{name}}}"),
+            PathSegment::Greedy(name) => write!(f, "{{{name}+}}"),
+        }
+    }
+}
+
 /// Why API Gateway refuses a resource path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
@@ -132,6 +143,26 @@ impl ResourcePath {
         None
     }
 
+    /// Where two paths of one REST API put different variable parts under one parent (`/a/{id}`
+    /// beside `/a/{name}` or `/a/{proxy+}`): a REST API's resource has at most one variable child
+    /// (API Gateway: "A sibling ({id}) of this resource already has a variable path part -- only
+    /// one is allowed", LocalStack's AWS-validated `test_create_proxy_resource_validation`), so it
+    /// refuses such a pair whatever the methods. This path's part and the other's.
+    pub fn variable_sibling_clash<'a>(
+        &'a self,
+        other: &'a ResourcePath,
+    ) -> Option<(&'a PathSegment, &'a PathSegment)> {
+        for (mine, theirs) in self.segments.iter().zip(&other.segments) {
+            match (mine, theirs) {
+                (PathSegment::Literal(a), PathSegment::Literal(b)) if a == b => continue,
+                (PathSegment::Literal(_), _) | (_, PathSegment::Literal(_)) => return None,
+                (a, b) if a == b => continue,
+                (a, b) => return Some((a, b)),
+            }
+        }
+        None
+    }
+
     /// The variable names, in order.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(PathSegment::variable)
@@ -184,5 +215,31 @@ mod tests {
         assert_eq!(c.variable_name_clash(&b), Some(("id", "name")));
         assert_eq!(a.variable_name_clash(&d), None);
         assert_eq!(a.variables().collect::<Vec<_>>(), ["id"]);
+    }
+
+    #[test]
+    fn a_rest_resource_has_one_variable_child_greedy_or_not() {
+        let path = |p: &str| ResourcePath::parse(p).expect("valid");
+        let clash = |a: &str, b: &str| {
+            let (a, b) = (path(a), path(b));
+            a.variable_sibling_clash(&b)
+                .map(|(mine, theirs)| (mine.to_string(), theirs.to_string()))
+        };
+        let pair = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(
+            clash("/{proxy+}", "/{dynamic}"),
+            pair("{proxy+}", "{dynamic}")
+        );
+        assert_eq!(clash("/a/{id}/x", "/a/{proxy+}"), pair("{id}", "{proxy+}"));
+        assert_eq!(clash("/a/{id}", "/a/{name}/x"), pair("{id}", "{name}"));
+        assert_eq!(clash("/a/{id}", "/a/{id+}"), pair("{id}", "{id+}"));
+        for (a, b) in [
+            ("/a/{id}", "/a/{id}/x"),
+            ("/a/{proxy+}", "/a/x"),
+            ("/a/{proxy+}", "/b/{id}"),
+            ("/{proxy+}", "/"),
+        ] {
+            assert_eq!(clash(a, b), None, "{a} {b}");
+        }
     }
 }

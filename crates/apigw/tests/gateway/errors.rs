@@ -12,7 +12,7 @@ async fn unknown_route_is_403_missing_authentication_token() {
         header(&response, "x-amzn-ErrorType"),
         "MissingAuthenticationTokenException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
     assert_eq!(h.invocations(), 0);
 }
 
@@ -54,7 +54,7 @@ async fn malformed_proxy_responses_are_502() {
             header(&response, "x-amzn-ErrorType"),
             "InternalServerErrorException"
         );
-        assert_stamped(&response);
+        assert_error_stamped(&response);
     }
 }
 
@@ -64,7 +64,7 @@ async fn function_error_is_502() {
     let (response, body) = h.send(get("/hello")).await;
     assert_eq!(response.status(), 502);
     assert_eq!(&body[..], br#"{"message": "Internal server error"}"#);
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 #[tokio::test]
@@ -73,7 +73,47 @@ async fn rejected_invocation_is_500_integration_failure() {
     let (response, body) = h.send(get("/hello")).await;
     assert_eq!(response.status(), 500);
     assert_eq!(&body[..], br#"{"message": "Internal server error"}"#);
-    assert_stamped(&response);
+    assert_error_stamped(&response);
+}
+
+/// A Lambda proxy integrated with GET (an OpenAPI `httpMethod`, a CloudFormation
+/// `IntegrationHttpMethod`) never reaches the function: Lambda's Invoke action takes POST, and API
+/// Gateway answers INTEGRATION_FAILURE as a 500 (LocalStack's AWS-validated
+/// `test_lambda_aws_proxy_integration_non_post_method`: `{"message": "Internal server error"}`,
+/// also with an INTEGRATION_FAILURE gateway response that sets nothing). A customized
+/// INTEGRATION_FAILURE applies to it.
+#[tokio::test]
+async fn a_lambda_proxy_integrated_with_get_is_500_integration_failure() {
+    let mut apis = apis();
+    apis[0].routes[0].integration = sluice_template::Integration::LambdaProxyNotPost {
+        method: "GET".into(),
+    };
+    let h = Harness::new(Behaviour::Respond("{}"), |lambda| {
+        Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid routes")
+    });
+    let (response, body) = h.send(get("/hello")).await;
+    assert_eq!(response.status(), 500);
+    assert_eq!(&body[..], br#"{"message": "Internal server error"}"#);
+    assert_eq!(
+        header(&response, "x-amzn-ErrorType"),
+        "InternalServerErrorException"
+    );
+    assert_error_stamped(&response);
+    assert_eq!(h.invocations(), 0);
+
+    apis[0].gateway_responses = vec![sluice_template::GatewayResponse {
+        response_type: "INTEGRATION_FAILURE".into(),
+        status_code: Some(503),
+        headers: vec![("x-failure".into(), "integration".into())],
+        ..Default::default()
+    }];
+    let h = Harness::new(Behaviour::Respond("{}"), |lambda| {
+        Gateway::new(&apis, lambda, GatewayOptions::default()).expect("valid routes")
+    });
+    let (response, _) = h.send(get("/hello")).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(header(&response, "x-failure"), "integration");
+    assert_eq!(h.invocations(), 0);
 }
 
 #[tokio::test]
@@ -88,7 +128,7 @@ async fn integration_timeout_is_504() {
     let (response, body) = h.send(get("/hello")).await;
     assert_eq!(response.status(), 504);
     assert_eq!(&body[..], br#"{"message": "Endpoint request timed out"}"#);
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 /// A route's own `TimeoutInMillis` replaces the 29 s default (for that route only).
@@ -106,7 +146,7 @@ async fn a_routes_own_timeout_is_504_when_it_passes() {
         header(&response, "x-amzn-ErrorType"),
         "InternalServerErrorException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
 }
 
 #[tokio::test]
@@ -126,7 +166,7 @@ async fn bodies_over_the_limit_are_413_declared_or_streamed() {
         header(&response, "x-amzn-ErrorType"),
         "RequestTooLargeException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
     // Declared too large: refused before reading, even on an unknown route.
     let declared = Request::post("/nowhere/at/all")
         .header("content-length", "9")

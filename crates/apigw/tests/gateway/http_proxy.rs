@@ -151,6 +151,36 @@ async fn the_clients_request_reaches_the_endpoint_and_its_answer_comes_back() {
     assert_eq!(h.invocations(), 0);
 }
 
+/// An `HTTP_PROXY` answer carries the endpoint's own `X-Amzn-Trace-Id`, if any, never the
+/// gateway's (LocalStack's AWS-validated `test_apigateway_header_remapping_http[HTTP_PROXY]` lists
+/// none; `test_http_integration_with_lambda[HTTP_PROXY]`, whose endpoint is a Lambda URL, its
+/// endpoint's).
+#[tokio::test]
+async fn the_endpoints_trace_id_passes_and_the_gateway_adds_none() {
+    let h = proxied(&endpoint());
+    let (response, _) = h.send(get("/api/x")).await;
+    assert_eq!(response.status(), 201);
+    assert!(
+        !response.headers().contains_key("x-amzn-trace-id"),
+        "{:?}",
+        response.headers()
+    );
+    assert!(response.headers().contains_key("x-amzn-requestid"));
+
+    let traced = FakeEndpoint::new(HttpAnswer {
+        status: 200,
+        headers: vec![("X-Amzn-Trace-Id".into(), "Root=1-endpoint".into())],
+        body: Bytes::new(),
+    });
+    let (response, _) = proxied(&traced).send(get("/api/x")).await;
+    let traces: Vec<_> = response
+        .headers()
+        .get_all("x-amzn-trace-id")
+        .iter()
+        .collect();
+    assert_eq!(traces, ["Root=1-endpoint"]);
+}
+
 #[tokio::test]
 async fn an_endpoint_that_refuses_or_is_slow_answers_as_aws_does() {
     let endpoint = endpoint();

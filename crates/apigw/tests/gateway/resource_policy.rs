@@ -68,7 +68,7 @@ async fn an_ip_blacklist_refuses_the_listed_caller_with_an_explicit_deny() {
         header(&response, "x-amzn-ErrorType"),
         "AccessDeniedException"
     );
-    assert_stamped(&response);
+    assert_error_stamped(&response);
     let message = message(&body);
     assert!(
         message.starts_with("User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********9012:")

@@ -295,6 +295,9 @@ impl Route {
             Integration::DynamoDb { action, .. } => format!("DynamoDB {action}"),
             Integration::Http { method, uri, .. } => format!("HTTP {method} {uri}"),
             Integration::HttpProxy(proxy) => format!("HTTP_PROXY {} {}", proxy.method, proxy.uri),
+            Integration::LambdaProxyNotPost { method } => {
+                format!("{} (integration httpMethod {method}: 500)", self.function)
+            }
             Integration::Unsupported { kind } => format!("{kind} (not emulated: 500)"),
         }
     }

@@ -38,6 +38,13 @@ pub enum Integration {
     /// `HTTP_PROXY`: the client's request passes to an HTTP endpoint and its answer back (HTTP
     /// APIs' `HTTP_PROXY` integrations compile to it too).
     HttpProxy(HttpProxy),
+    /// A Lambda proxy whose integration `httpMethod` is not `POST`: API Gateway deploys it, but
+    /// Lambda's Invoke action takes `POST` only, so every request fails as INTEGRATION_FAILURE, a
+    /// 500 (LocalStack's AWS-validated `test_lambda_aws_proxy_integration_non_post_method`).
+    LambdaProxyNotPost {
+        /// The integration's `httpMethod` as written, upper case.
+        method: String,
+    },
     /// A type Sluice does not emulate (AWS services but DynamoDB, `HTTP_PROXY` through a VPC
     /// link): reported at load, answered with 500 at run time.
     Unsupported {

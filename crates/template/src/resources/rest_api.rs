@@ -122,7 +122,7 @@ pub(super) fn attach(
         else {
             continue;
         };
-        // AWS: one method per resource, and one variable name per position of a resource path.
+        // AWS: one method per resource, and one variable child per resource.
         for earlier in attached.iter().filter(|e| e.api == api_id) {
             let (mine, theirs) = (&event.resource, &earlier.resource);
             if earlier.method == event.method && mine.shape() == theirs.shape() {
@@ -135,15 +135,12 @@ pub(super) fn attach(
                     ),
                 ));
             }
-            if let Some((name, earlier_name)) = mine.variable_name_clash(theirs) {
-                return Err(resolver.error_hint(
-                    &event.at,
-                    &format!("{}.Properties.Path", event.property),
-                    format!(
-                        "{} names a path variable {{{name}}} where {} ({}) names it {{{earlier_name}}}; API Gateway allows one variable name per position",
-                        event.path, earlier.property, theirs
-                    ),
-                    Some(format!("use {{{earlier_name}}} in both paths")),
+            if let Some((my_part, their_part)) = mine.variable_sibling_clash(theirs) {
+                return Err(crate::resource_tree::sibling_error(
+                    resolver,
+                    (&event.at, &format!("{}.Properties.Path", event.property)),
+                    (&event.path, my_part),
+                    (&earlier.property, &theirs.resource, their_part),
                 ));
             }
         }

@@ -425,6 +425,107 @@ fn a_method_calling_a_function_outside_the_template_answers_500_not_a_load_error
 }
 
 #[test]
+fn a_lambda_proxy_integrated_with_get_is_served_as_the_500_aws_answers() {
+    // AWS: CloudFormation creates the method, and every request fails, since Lambda's Invoke
+    // action takes POST (LocalStack's AWS-validated
+    // `test_lambda_aws_proxy_integration_non_post_method`).
+    let model = load(
+        "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: app.handler, Runtime: python3.12, Code: {ZipFile: x}, Role: arn:aws:iam::123456789012:role/r}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: items, RestApiId: !Ref Api}
+  GetItems:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: get
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+",
+    );
+    let warning = model
+        .warnings
+        .iter()
+        .find(|w| w.contains("GET cannot invoke a Lambda function"))
+        .unwrap_or_else(|| panic!("{:?}", model.warnings));
+    assert!(
+        warning.contains("GetItems.Properties.Integration.IntegrationHttpMethod"),
+        "{warning}"
+    );
+    let route = &model.rest_apis[0].routes[0];
+    assert_eq!(route.function, "Fn");
+    assert_eq!(
+        route.integration,
+        crate::Integration::LambdaProxyNotPost {
+            method: "GET".into()
+        }
+    );
+}
+
+#[test]
+fn raw_resources_keep_api_gateways_tree_rules() {
+    // LocalStack's AWS-validated `test_create_proxy_resource_validation`: a variable sibling of
+    // `{proxy+}`, and any child of it, are refused when the resource is created.
+    let api = "Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: api}
+  Proxy:
+    Type: AWS::ApiGateway::Resource
+    Properties: {ParentId: !GetAtt Api.RootResourceId, PathPart: '{proxy+}', RestApiId: !Ref Api}
+";
+    let err = super::load_err(&format!(
+        "{api}  Dynamic:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{ParentId: !GetAtt Api.RootResourceId, PathPart: '{{dynamic}}', RestApiId: !Ref Api}}
+"
+    ));
+    assert!(
+        err.contains(":10:")
+            && err.contains("Resources.Dynamic.Properties.PathPart")
+            && err.contains(
+                "A sibling ({proxy+}) of this resource already has a variable path part -- only one is allowed"
+            ),
+        "{err}"
+    );
+    let err = super::load_err(&format!(
+        "{api}  Child:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{ParentId: !Ref Proxy, PathPart: child, RestApiId: !Ref Api}}
+"
+    ));
+    assert!(
+        err.contains(":10:")
+            && err.contains("Resources.Child.Properties.PathPart")
+            && err.contains(
+                "Cannot create a child of a resource with a greedy path variable: {proxy+}"
+            ),
+        "{err}"
+    );
+    // A literal sibling, and a greedy child of a literal, are fine.
+    let model = load(&format!(
+        "{api}  Parent:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{ParentId: !GetAtt Api.RootResourceId, PathPart: parent, RestApiId: !Ref Api}}
+  Greedy:
+    Type: AWS::ApiGateway::Resource
+    Properties: {{ParentId: !Ref Parent, PathPart: '{{child+}}', RestApiId: !Ref Api}}
+"
+    ));
+    assert_eq!(model.rest_apis.len(), 1);
+}
+
+#[test]
 fn raw_http_api_integrations_sluice_cannot_run_keep_their_routes() {
     // AWS serves each route through its integration; Sluice keeps the routes and answers 500
     // (but for the HTTP endpoint, which it calls).

@@ -149,6 +149,104 @@ Resources:
 }
 
 #[test]
+fn a_rest_lambda_proxy_integrated_with_get_is_served_as_the_500_aws_answers() {
+    // AWS imports the operation, and every request fails, since Lambda's Invoke action takes
+    // POST (LocalStack's AWS-validated `test_lambda_aws_proxy_integration_non_post_method`);
+    // `POST` in any case, or no `httpMethod`, is a working proxy.
+    let model = load(&format!(
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        paths:
+          /get:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: GET
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{ItemsFunction.Arn}}/invocations
+          /post:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: post
+                uri: !GetAtt ItemsFunction.Arn
+          /unset:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: !GetAtt ItemsFunction.Arn
+{FUNCTION}"
+    ));
+    let integration = |path: &str| {
+        let routes = &model.rest_apis[0].routes;
+        let route = routes.iter().find(|r| r.path == path).expect("route");
+        (route.function.clone(), route.integration.clone())
+    };
+    assert_eq!(
+        integration("/get"),
+        (
+            "ItemsFunction".into(),
+            crate::Integration::LambdaProxyNotPost {
+                method: "GET".into()
+            }
+        )
+    );
+    for path in ["/post", "/unset"] {
+        assert_eq!(
+            integration(path),
+            ("ItemsFunction".into(), crate::Integration::LambdaProxy)
+        );
+    }
+    assert_eq!(model.warnings.len(), 1, "{:?}", model.warnings);
+    assert!(
+        model.warnings[0].contains(
+            "paths./get.get.x-amazon-apigateway-integration.httpMethod: GET cannot invoke a Lambda function"
+        ),
+        "{:?}",
+        model.warnings
+    );
+}
+
+#[test]
+fn a_rest_document_giving_a_resource_two_variable_children_is_refused() {
+    // AWS's import refuses it: "A sibling ({proxy+}) of this resource already has a variable path
+    // part -- only one is allowed" (LocalStack's AWS-validated
+    // `test_create_proxy_resource_validation`), whatever the names or methods.
+    for (first, second) in [("/{proxy+}", "/{dynamic}"), ("/a/{id}", "/a/{name}/x")] {
+        let err = super::load_err(&format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        paths:
+          '{first}':
+            get:
+              x-amazon-apigateway-integration: {{type: mock}}
+          '{second}':
+            post:
+              x-amazon-apigateway-integration: {{type: mock}}
+"
+        ));
+        let theirs = first.rsplit('/').next().unwrap_or_default();
+        assert!(
+            err.contains(":14:")
+                && err.contains(&format!("DefinitionBody.paths.{second}.post"))
+                && err.contains(&format!(
+                    "A sibling ({theirs}) of this resource already has a variable path part"
+                )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn an_integration_naming_a_function_outside_the_template_is_reported_at_its_place() {
     // A deployed function of another stack: API Gateway imports the route and answers 500.
     for (kind, api) in [

@@ -124,6 +124,28 @@ fn routes_differing_only_in_variable_names_conflict_with_positions() {
 }
 
 #[test]
+fn a_greedy_path_beside_a_variable_one_is_refused_as_api_gateway_refuses_it() {
+    // AWS: a resource has one variable child, greedy or not (LocalStack's AWS-validated
+    // `test_create_proxy_resource_validation`: `/{dynamic}` beside `/{proxy+}` is "A sibling
+    // ({proxy+}) of this resource already has a variable path part -- only one is allowed").
+    let yaml = format!(
+        "Resources:\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/items/{{id}}\", Method: get}}}}\n        B: {{Type: Api, Properties: {{Path: \"/items/{{proxy+}}\", Method: post}}}}\n"
+    );
+    let err = load_err(&yaml);
+    assert!(
+        err.contains(":9:")
+            && err.contains("Resources.F.Properties.Events.B.Properties.Path")
+            && err.contains("A sibling ({id}) of this resource already has a variable path part"),
+        "{err}"
+    );
+    // A literal between them makes two resources with a variable child each.
+    let yaml = format!(
+        "Resources:\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/items/{{id}}\", Method: get}}}}\n        B: {{Type: Api, Properties: {{Path: \"/items/{{id}}/files/{{proxy+}}\", Method: post}}}}\n"
+    );
+    assert_eq!(load(&yaml).rest_apis[0].routes.len(), 2);
+}
+
+#[test]
 fn invalid_paths_are_template_errors_at_the_path() {
     let yaml = format!(
         "Resources:\n  F:\n{FN}\n      Events:\n        A: {{Type: Api, Properties: {{Path: \"/{{proxy+}}/x\", Method: get}}}}\n"
