@@ -7,7 +7,7 @@ use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
 use crate::dialect::Dialect;
-use sigv4_refusals::{iam_message, iam_wire};
+use sigv4_refusals::{function_url_refusal, iam_message, iam_wire};
 
 /// A request the gateway answers itself, instead of with the function's response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -250,6 +250,11 @@ impl GatewayError {
                 return (status, Some(error_type), body.into());
             }
         }
+        if let (GatewayError::Iam(error), Dialect::FunctionUrl) = (self, dialect) {
+            if let Some((status, error_type, body)) = function_url_refusal(error) {
+                return (status, Some(error_type), body);
+            }
+        }
         let (status, error_type, body) = self.static_wire(dialect);
         (status, error_type, body.into())
     }
@@ -360,7 +365,7 @@ impl GatewayError {
 
     /// Function URL answers: Lambda's front end, not API Gateway. A failed function is a 502 with
     /// the bare text `Internal Server Error`; an unsigned request to an `AWS_IAM` URL is a 403
-    /// with Lambda's capitalised `Message`.
+    /// with Lambda's capitalised `Message` (a signature read and refused is answered in `wire`).
     fn function_url_wire(&self) -> (StatusCode, &'static str) {
         match self {
             GatewayError::NoRoute | GatewayError::NoFunctionUrl => {

@@ -1,5 +1,7 @@
 //! The answers to a SigV4 signature that is missing or does not verify: API Gateway's for a REST
-//! API's `AWS_IAM` methods.
+//! API's `AWS_IAM` methods, Lambda's for an `AWS_IAM` Function URL.
+
+use std::borrow::Cow;
 
 use http::StatusCode;
 
@@ -104,5 +106,33 @@ pub(super) fn iam_message(error: &crate::auth::sigv4::SigV4Error) -> Option<Stri
             ))
         }
         _ => None,
+    }
+}
+
+/// Lambda's 403 for an `AWS_IAM` Function URL whose signature was read and refused, as the Lambda
+/// API answers it: an unknown key is `UnrecognizedClientException` (68 bytes on the Lambda API,
+/// cloudyr/aws.lambda#10; on a Function URL, jamesmbourne/aws4-axios#1553), a signature that
+/// does not verify the bare `InvalidSignatureException` text without API Gateway's canonical
+/// string (192 bytes, erlcloud/erlcloud#690; on a Function URL, re:Post "POST request to
+/// presigned AWS Lambda Function URL with unsigned payload" and RJPearson94/terraform-aws-open-next#48),
+/// a stale one names the dates as API Gateway does (aws/aws-sdk-go#859). `None` for an unsigned
+/// request (Lambda's recorded `{"Message":"Forbidden"}`) and for a header Sluice cannot read
+/// (Lambda's words for it are not recorded).
+pub(super) fn function_url_refusal(
+    error: &crate::auth::sigv4::SigV4Error,
+) -> Option<(StatusCode, &'static str, Cow<'static, str>)> {
+    use crate::auth::sigv4::SigV4Error;
+    match error {
+        SigV4Error::UnknownKey | SigV4Error::Mismatch { .. } => {
+            let (status, error_type, body) = iam_wire(error);
+            Some((status, error_type, Cow::Borrowed(body)))
+        }
+        SigV4Error::Expired { .. } | SigV4Error::NotYetCurrent { .. } => {
+            let (status, error_type, _) = iam_wire(error);
+            let message = iam_message(error)?;
+            let body = serde_json::json!({ "message": message }).to_string();
+            Some((status, error_type, Cow::Owned(body)))
+        }
+        SigV4Error::Unsigned | SigV4Error::Incomplete { .. } | SigV4Error::Malformed(_) => None,
     }
 }
