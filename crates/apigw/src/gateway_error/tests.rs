@@ -338,3 +338,49 @@ fn rest_iam_refusals_of_stale_or_early_signatures_name_the_dates() {
         "InvalidSignatureException"
     );
 }
+
+/// Lambda, not API Gateway, answers an `AWS_IAM` Function URL: a signature it read and refused
+/// gets the Lambda API's error (type and lower-case `message`, no canonical string), only an
+/// unsigned request the bare `{"Message":"Forbidden"}` (erlcloud/erlcloud#690,
+/// cloudyr/aws.lambda#10, jamesmbourne/aws4-axios#1553, aws/aws-sdk-go#859).
+#[tokio::test]
+async fn function_url_iam_refusals_are_the_lambda_apis_errors() {
+    use crate::auth::sigv4::SigV4Error;
+    let rows = [
+        (
+            SigV4Error::UnknownKey,
+            Some("UnrecognizedClientException"),
+            r#"{"message":"The security token included in the request is invalid."}"#,
+        ),
+        (
+            SigV4Error::Mismatch {
+                canonical_request: "GET\n/\n\nhost:h\n\nhost\ne3b0".into(),
+                string_to_sign: "AWS4-HMAC-SHA256\n20260101T000000Z\n20260101/us-east-1/lambda/aws4_request\nab12".into(),
+            },
+            Some("InvalidSignatureException"),
+            r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#,
+        ),
+        (
+            SigV4Error::Expired {
+                signed_at: time::macros::datetime!(2016-09-28 17:44:19 UTC),
+                now: time::macros::datetime!(2016-09-28 17:52:24 UTC),
+            },
+            Some("InvalidSignatureException"),
+            r#"{"message":"Signature expired: 20160928T174419Z is now earlier than 20160928T174724Z (20160928T175224Z - 5 min.)"}"#,
+        ),
+        (SigV4Error::Unsigned, None, r#"{"Message":"Forbidden"}"#),
+    ];
+    for (error, error_type, body) in rows {
+        let response = GatewayError::Iam(error).into_response(Dialect::FunctionUrl, "rid");
+        assert_eq!(response.status(), 403);
+        assert_eq!(
+            response
+                .headers()
+                .get("x-amzn-errortype")
+                .map(|v| v.to_str().unwrap_or_default()),
+            error_type
+        );
+        assert_eq!(response.headers()["x-amzn-requestid"], "rid");
+        assert_eq!(body_of(response).await, body);
+    }
+}
