@@ -491,6 +491,7 @@ impl Gateway {
         let Some(guards) = &self.guards else {
             return Ok(iam_route);
         };
+        let mut plan = None;
         if let Some(guard) = guard {
             let cx = AuthorizeContext {
                 invoker: self.invoker.as_ref(),
@@ -503,9 +504,9 @@ impl Gateway {
             if matches!(guard.check, Check::Cognito { .. }) {
                 resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, true)?;
             }
-            phases::api_key(guard, guards, ex, (&api.logical_id, method, resource)).await?;
+            plan = phases::api_key(guard, guards, ex, &api.logical_id)?;
         }
-        phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await?;
+        phases::throttle(guard, guards, ex, plan, (&api.logical_id, method, resource)).await?;
         Ok(iam_route)
     }
 
