@@ -2,6 +2,7 @@
 //! Each reads the exchange, records what it decided on it, and either passes or ends the request
 //! with a [`GatewayError`].
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -372,9 +373,8 @@ pub(crate) async fn throttle(
     plan: Option<PlanUse<'_>>,
     (api, method, resource): (&str, &str, &str),
 ) -> Result<(), GatewayError> {
-    // Each bucket's key, and how `throttled_by` names it when it refuses.
-    let mut keys: Vec<(String, String)> = Vec::with_capacity(4);
-    let mut limits: Vec<Throttle> = Vec::with_capacity(4);
+    // Each limit: its bucket's key, what it is (to name it when it refuses), its rate and burst.
+    let mut layers: Vec<(Cow<'static, str>, Layer, Throttle)> = Vec::with_capacity(4);
     if let Some(PlanUse { plan, key }) = &plan {
         let id = &plan.logical_id;
         // The plan's limit of this method, for this key, on top of the plan's own.
@@ -384,18 +384,11 @@ pub(crate) async fn throttle(
                 && t.http_method.eq_ignore_ascii_case(method)
         });
         if let Some(limit) = method_limit {
-            keys.push((
-                format!("plan/{id}/{key}/{api}/{method} {resource}"),
-                format!("usage plan {id} key {key} {method} {resource}"),
-            ));
-            limits.push(limit.throttle);
+            let bucket = format!("plan/{id}/{key}/{api}/{method} {resource}");
+            layers.push((bucket.into(), Layer::PlanMethod, limit.throttle));
         }
         if let Some(throttle) = plan.throttle {
-            keys.push((
-                format!("plan/{id}/{key}"),
-                format!("usage plan {id} key {key}"),
-            ));
-            limits.push(throttle);
+            layers.push((format!("plan/{id}/{key}").into(), Layer::Plan, throttle));
         }
     }
     if let Some((limit, level)) = guard.and_then(|g| g.throttle) {
@@ -404,18 +397,13 @@ pub(crate) async fn throttle(
         // applied): "Per-API, per-stage throttling limits are applied at the API method level
         // for a stage"; the console calls the stage's setting "Default method throttling".
         let kind = if level == "route" { "route" } else { "method" };
-        keys.push((
-            format!("{kind}/{api}/{method} {resource}"),
-            format!("{level} {method} {resource}"),
-        ));
-        limits.push(limit);
+        let bucket = format!("{kind}/{api}/{method} {resource}");
+        layers.push((bucket.into(), Layer::Stage(level), limit));
     }
-    keys.push(("account".into(), "account".into()));
-    limits.push(guards.account);
-    let buckets: Vec<TokenBucket<'_>> = keys
+    layers.push(("account".into(), Layer::Account, guards.account));
+    let buckets: Vec<TokenBucket<'_>> = layers
         .iter()
-        .zip(&limits)
-        .map(|((key, _), limit)| TokenBucket {
+        .map(|(key, _, limit)| TokenBucket {
             key,
             rate: limit.rate_limit,
             burst: limit.burst_limit,
@@ -427,10 +415,9 @@ pub(crate) async fn throttle(
             format!("quota/{}/{key}", plan.logical_id),
             period_start(&quota, ex.received_at),
             quota.limit,
-            format!("quota {} key {key}", plan.logical_id),
         ))
     });
-    let counter = quota.as_ref().map(|(key, start, limit, _)| QuotaCounter {
+    let counter = quota.as_ref().map(|(key, start, limit)| QuotaCounter {
         key,
         period_start: *start,
         limit: *limit,
@@ -441,17 +428,39 @@ pub(crate) async fn throttle(
         .admit(&buckets, counter)
         .await
         .map_err(|e| GatewayError::Internal(e.to_string()))?;
+    // Named only when one refuses: most requests pass.
+    let (plan_id, key) = plan
+        .as_ref()
+        .map_or(("", ""), |p| (p.plan.logical_id.as_str(), p.key));
     match admission {
         Admission::Admitted => Ok(()),
         Admission::Throttled(index) => {
-            ex.throttled_by = keys.get(index).map(|(_, name)| name.clone());
+            ex.throttled_by = layers.get(index).map(|(_, layer, _)| match layer {
+                Layer::PlanMethod => format!("usage plan {plan_id} key {key} {method} {resource}"),
+                Layer::Plan => format!("usage plan {plan_id} key {key}"),
+                Layer::Stage(level) => format!("{level} {method} {resource}"),
+                Layer::Account => "account".to_owned(),
+            });
             Err(GatewayError::Throttled)
         }
         Admission::QuotaExceeded => {
-            ex.throttled_by = quota.map(|(_, _, _, name)| name);
+            ex.throttled_by = Some(format!("quota {plan_id} key {key}"));
             Err(GatewayError::QuotaExceeded)
         }
     }
+}
+
+/// Which limit a throttle bucket is.
+#[derive(Debug, Clone, Copy)]
+enum Layer {
+    /// A usage plan's limit of one method (`ApiStages[].Throttle`) for the key.
+    PlanMethod,
+    /// A usage plan's own limit for the key.
+    Plan,
+    /// The stage's limit of the method or route, at this level (`method`, `stage`, `route`…).
+    Stage(&'static str),
+    /// The account's.
+    Account,
 }
 
 /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, with the request's path.
