@@ -98,8 +98,14 @@ pub(crate) struct Exchange {
 pub(crate) struct IntegrationFacts {
     /// How long the integration took, from its start to its answer or failure.
     pub latency: std::time::Duration,
-    /// Whether the backend answered (a function error included: Lambda's Invoke answered 200).
-    pub invoked: bool,
+    /// The status the integration's endpoint answered (`$context.integrationStatus`): Lambda's
+    /// Invoke (200, a function error included; 202 for an `Event` invocation), an HTTP
+    /// endpoint's, DynamoDB's, a MOCK's own; `None` when nothing answered (refused, timed out).
+    pub status: Option<u16>,
+    /// The integration's status as `$context.integration.status` reports it: a Lambda proxy's is
+    /// the `statusCode` the function's response named (known once that response is mapped),
+    /// any other integration's its endpoint's, as `status`.
+    pub backend_status: Option<u16>,
     /// The request id of the Lambda invocation that answered (`$context.integration.requestId`,
     /// the `RequestId` of its START/END/REPORT lines); `None` when no function ran.
     pub request_id: Option<String>,

@@ -247,8 +247,16 @@ impl Gateway {
         self.map_request_parameters(ex)?;
         let integrating = Instant::now();
         let lambda_request_id = lambda_request_id(ex);
-        let reply = self.integrate(ex, &lambda_request_id).await;
-        let invoked = matches!(reply, Ok(_) | Err(GatewayError::FunctionFailed(_)));
+        let integrated = self.integrate(ex, &lambda_request_id).await;
+        // AWS: Lambda's Invoke answers a function error with 200 (`X-Amz-Function-Error`), so a
+        // proxy integration's function error is an invocation Lambda answered, with its status.
+        let status = match &integrated {
+            Ok((_, status)) => *status,
+            Err(GatewayError::FunctionFailed(_)) => Some(200),
+            Err(_) => None,
+        };
+        let reply = integrated.map(|(reply, _)| reply);
+        let invoked = status.is_some();
         // AWS: `integration.requestId` is the `x-amzn-RequestId` Lambda's Invoke answered, so only
         // a Lambda integration that Lambda answered has one (not MOCK, DynamoDB, a throttled or
         // timed-out invocation).
@@ -259,9 +267,15 @@ impl Gateway {
                     Integration::LambdaProxy | Integration::Lambda(_)
                 )
             });
+        let lambda_proxy = ex
+            .route
+            .as_ref()
+            .is_some_and(|route| matches!(route.entry.integration, Integration::LambdaProxy));
         ex.integration = Some(IntegrationFacts {
             latency: integrating.elapsed(),
-            invoked,
+            status,
+            // A Lambda proxy's is its function's, known once the response phase maps it.
+            backend_status: if lambda_proxy { None } else { status },
             request_id: lambda_answered.then_some(lambda_request_id),
             // Copied only for a stage that logs it: no cost for APIs without access logging.
             error: match &reply {
@@ -344,6 +358,7 @@ impl Gateway {
                     first,
                     rest,
                 } = head;
+                function_status(ex, response.status());
                 self.apply_cors(ex, &mut response);
                 Ok((response, Some(ResponseBody::streamed(first, rest))))
             }
@@ -478,6 +493,7 @@ impl Gateway {
         let Some(guards) = &self.guards else {
             return Ok(iam_route);
         };
+        let mut plan = None;
         if let Some(guard) = guard {
             let cx = AuthorizeContext {
                 invoker: self.invoker.as_ref(),
@@ -490,9 +506,9 @@ impl Gateway {
             if matches!(guard.check, Check::Cognito { .. }) {
                 resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, true)?;
             }
-            phases::api_key(guard, guards, ex, (&api.logical_id, method, resource)).await?;
+            plan = phases::api_key(guard, guards, ex, &api.logical_id)?;
         }
-        phases::throttle(guard, guards, ex, &api.logical_id, method, resource).await?;
+        phases::throttle(guard, guards, ex, plan, (&api.logical_id, method, resource)).await?;
         Ok(iam_route)
     }
 
@@ -596,8 +612,13 @@ impl Gateway {
     /// classify failures. A streaming API (Function URL) or route (REST `STREAM`) waits only for
     /// the head of a streamed answer; non-proxy REST integrations (Lambda custom, MOCK) map the
     /// request and the response themselves and answer whole; an `HTTP_PROXY` relays the
-    /// endpoint's answer.
-    async fn integrate(&self, ex: &Exchange, request_id: &str) -> Result<Reply, GatewayError> {
+    /// endpoint's answer. Beside the reply, the status the integration's endpoint answered
+    /// (`$context.integrationStatus`).
+    async fn integrate(
+        &self,
+        ex: &Exchange,
+        request_id: &str,
+    ) -> Result<(Reply, Option<u16>), GatewayError> {
         let (route, api) = self.matched(ex)?;
         // AWS: Lambda's Invoke action takes POST only; API Gateway's call with another method
         // fails before the function runs, as INTEGRATION_FAILURE (observed as 500, LocalStack's
@@ -621,7 +642,10 @@ impl Gateway {
                 timeout,
             )
             .await
-            .map(Reply::Proxied);
+            .map(|response| {
+                let status = response.status().as_u16();
+                (Reply::Proxied(response), Some(status))
+            });
         }
         if !matches!(route.entry.integration, Integration::LambdaProxy) {
             let backend = Backend {
@@ -640,7 +664,7 @@ impl Gateway {
                 backend,
             )
             .await
-            .map(Reply::Answered);
+            .map(|(response, status)| (Reply::Answered(response), Some(status)));
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
         // The invoker's target (`Fn`, `Fn:live`), made with the route: borrowed, not formatted.
@@ -682,19 +706,24 @@ impl Gateway {
         // STREAM mode); its body runs until the function's own Timeout. Either way the invocation
         // runs on when the gateway gives up, as Lambda's does.
         let timeout = ex.dialect.integration_timeout(&self.options, route);
+        // AWS: Lambda's Invoke answered 200, whatever the function's response says.
         tokio::time::timeout(timeout, reply)
             .await
             .unwrap_or(Err(GatewayError::IntegrationTimedOut))
+            .map(|reply| (reply, Some(200)))
     }
 
     /// Phase map response: the function's payload as the API's kind turns it into a response.
     fn map_response(
         &self,
-        ex: &Exchange,
+        ex: &mut Exchange,
         payload: &[u8],
     ) -> Result<Response<Full<Bytes>>, GatewayError> {
-        let (route, api) = self.matched(ex)?;
+        let (_, api) = self.matched(ex)?;
         let response = ex.dialect.response(ex, api, payload)?;
+        // The function's own status, before an HTTP API's response parameters may overwrite it.
+        function_status(ex, response.status());
+        let (route, api) = self.matched(ex)?;
         // Phase map response parameters (HTTP APIs): the integration's `ResponseParameters` for
         // the status it answered.
         Ok(crate::parameter_mapping::map_response(
@@ -872,6 +901,14 @@ fn lambda_request_id(ex: &Exchange) -> String {
     match ex.dialect {
         Dialect::FunctionUrl => ex.request_id.clone(),
         Dialect::Rest | Dialect::HttpApi(_) => uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// Records the status a Lambda proxy's function answered with (`$context.integration.status`),
+/// once the response phase read it from the function's response.
+fn function_status(ex: &mut Exchange, status: http::StatusCode) {
+    if let Some(integration) = ex.integration.as_mut() {
+        integration.backend_status = Some(status.as_u16());
     }
 }
 

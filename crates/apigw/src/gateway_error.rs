@@ -355,7 +355,10 @@ impl GatewayError {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 r#"{"message":"Internal Server Error"}"#,
             ),
-            // AWS: an HTTP API integration timeout is 503, not REST's 504.
+            // AWS: an HTTP API integration timeout is 503, not REST's 504, for an HTTP proxy too:
+            // cortexlabs/cortex#1225 records an HTTP API (`apigw-requestid`) whose VPC link
+            // HTTP_PROXY backend ran past the timeout answering 503 `{"message":"Service
+            // Unavailable"}`.
             GatewayError::IntegrationTimedOut => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 r#"{"message":"Service Unavailable"}"#,

@@ -61,9 +61,14 @@ struct Output {
     /// The integration's response headers (`integration.response.header.*`): a service's or an
     /// endpoint's HTTP headers; Lambda and MOCK have none.
     headers: Vec<(String, String)>,
+    /// The status the endpoint answered (`$context.integrationStatus`): Lambda's Invoke's, the
+    /// service's, the endpoint's, or the MOCK's own.
+    status: u16,
 }
 
-/// Runs a non-proxy integration and maps its answer; proxy integrations never come here.
+/// Runs a non-proxy integration and maps its answer, beside the status its endpoint answered
+/// (the method response's status is the integration response's, not that one); proxy
+/// integrations never come here.
 pub(crate) async fn integrate(
     ex: &Exchange,
     route: &RouteMatch,
@@ -71,7 +76,7 @@ pub(crate) async fn integrate(
     aws: &AwsEnv,
     integration: &Integration,
     backend: Backend<'_>,
-) -> Result<Response<Full<Bytes>>, GatewayError> {
+) -> Result<(Response<Full<Bytes>>, u16), GatewayError> {
     let (mapping, target) = match integration {
         Integration::Lambda(mapping) => (mapping, Target::Lambda(route.entry.target.as_str())),
         Integration::DynamoDb { action, mapping } => (mapping, Target::DynamoDb(action.as_str())),
@@ -191,18 +196,25 @@ pub(crate) async fn integrate(
                 body: String::from_utf8_lossy(&answer.body).into_owned(),
                 selector: Some(answer.status.to_string()),
                 headers: answer.headers,
+                status: answer.status,
             }
         }
-        Target::Mock => Output {
-            headers: Vec::new(),
-            body: String::new(),
-            selector: Some(mock_status(&String::from_utf8_lossy(&payload)).ok_or_else(|| {
+        Target::Mock => {
+            let status = mock_status(&String::from_utf8_lossy(&payload)).ok_or_else(|| {
                 GatewayError::MappingFailed(
                     "Unable to parse statusCode. It should be an integer that is defined in the request template."
                         .into(),
                 )
-            })?),
-        },
+            })?;
+            Output {
+                headers: Vec::new(),
+                body: String::new(),
+                // A MOCK's integration answers the status its template names (what selects the
+                // integration response); one past u16 selects but is no status to log.
+                status: status.parse().unwrap_or(0),
+                selector: Some(status),
+            }
+        }
     };
     let chosen = select(&mapping.responses, output.selector.as_deref()).ok_or_else(|| {
         GatewayError::MappingFailed(
@@ -253,8 +265,9 @@ pub(crate) async fn integrate(
     }
     let status = StatusCode::from_u16(overrides.status.unwrap_or(chosen.status_code))
         .map_err(|e| GatewayError::MappingFailed(e.to_string()))?;
-    crate::response_parts::assemble(status, pairs, body, "application/json", rules)
-        .map_err(GatewayError::MappingFailed)
+    let response = crate::response_parts::assemble(status, pairs, body, "application/json", rules)
+        .map_err(GatewayError::MappingFailed)?;
+    Ok((response, output.status))
 }
 
 /// What a non-proxy integration calls.
@@ -291,6 +304,7 @@ async fn call_dynamodb(
         headers: dynamodb_headers(&answer.body, time::OffsetDateTime::now_utc()),
         body: String::from_utf8_lossy(&answer.body).into_owned(),
         selector: Some(answer.status.to_string()),
+        status: answer.status,
     })
 }
 
@@ -501,6 +515,7 @@ async fn invoke(
                     body: String::new(),
                     selector: None,
                     headers: Vec::new(),
+                    status: 202,
                 }),
                 Ok(Err(error)) => Err(rejected(error)),
             };
@@ -510,6 +525,7 @@ async fn invoke(
                 body: String::new(),
                 selector: None,
                 headers: Vec::new(),
+                status: 204,
             })
         }
         Some(other) => {
@@ -527,6 +543,7 @@ async fn invoke(
             body: String::from_utf8_lossy(&result).into_owned(),
             selector: None,
             headers: Vec::new(),
+            status: 200,
         }),
         // AWS: a function error is not a gateway error here; its `errorMessage` selects the
         // integration response (the default one, status 200 unless mapped, when none matches).
@@ -541,10 +558,12 @@ async fn invoke(
                     })
                 })
                 .unwrap_or_default();
+            // Lambda's Invoke answers a function error with 200 (and `X-Amz-Function-Error`).
             Ok(Output {
                 body,
                 selector: Some(message),
                 headers: Vec::new(),
+                status: 200,
             })
         }
         Ok(Err(error)) => Err(rejected(error)),

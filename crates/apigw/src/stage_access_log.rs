@@ -177,18 +177,23 @@ fn variable(
         "integrationLatency" | "integration.latency" => {
             return integration.map(|i| millis(i.latency))
         }
-        // AWS: for a Lambda proxy integration, the status AWS Lambda's Invoke API answered
-        // (200 even for a function error), not the function's.
+        // AWS (REST and HTTP API access logging variables): "For Lambda proxy integration, the
+        // status code returned from AWS Lambda, not from the backend Lambda function code": the
+        // Invoke call's (200 even for a function error; 202 for a Lambda custom integration's
+        // `Event` invocation, as Lambda answers it); an HTTP, DynamoDB or MOCK integration's
+        // endpoint's own.
         "integrationStatus" | "integration.integrationStatus" => {
-            return integration.filter(|i| i.invoked).map(|_| "200".to_owned())
+            return integration.and_then(|i| i.status).map(|s| s.to_string())
         }
-        // AWS: a REST API's `integration.status` is Lambda's too; an HTTP API's is "the status
-        // code that your Lambda function code returns".
+        // AWS, both kinds of API: "The status code returned from an integration. For Lambda proxy
+        // integrations, this is the status code that your Lambda function code returns" (the
+        // response's `statusCode`, before an HTTP API's response parameters overwrite it; none
+        // for a function that failed or answered no valid response). Another integration's is
+        // its endpoint's, as `integrationStatus` ("Equivalent to $context.integrationStatus").
         "integration.status" => {
-            return integration.filter(|i| i.invoked).map(|_| match rest {
-                true => "200".to_owned(),
-                false => outcome.status.to_string(),
-            })
+            return integration
+                .and_then(|i| i.backend_status)
+                .map(|s| s.to_string())
         }
         // AWS: "Equivalent to $context.integrationErrorMessage".
         "integration.error" | "integrationErrorMessage" => {

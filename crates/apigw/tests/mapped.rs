@@ -10,8 +10,8 @@ use http::Request;
 use http_body_util::{BodyExt, Full};
 use serde_json::{json, Value};
 use sluice_apigw::{
-    CallHttp, CallService, Gateway, GatewayOptions, HttpAnswer, HttpCallError, HttpFuture, Invoke,
-    InvokeError, InvokeFuture, ServiceAnswer, ServiceFuture,
+    CallHttp, CallService, EventFuture, Gateway, GatewayOptions, HttpAnswer, HttpCallError,
+    HttpFuture, Invoke, InvokeError, InvokeFuture, ServiceAnswer, ServiceFuture,
 };
 use sluice_template::{
     Integration, IntegrationResponse, Mapping, Passthrough, RequestValidation, RestApi, Route,
@@ -46,6 +46,21 @@ impl Invoke for FakeLambda {
             Ok(Bytes::from(
                 json!({"greeting": format!("Hello, {name}")}).to_string(),
             ))
+        })
+    }
+
+    /// Queues every `Event` invocation (recording its payload), as Lambda accepts one with 202.
+    fn invoke_event<'a>(
+        &'a self,
+        _function: &'a str,
+        payload: Bytes,
+        _: Option<&'a str>,
+    ) -> EventFuture<'a> {
+        Box::pin(async move {
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push(payload);
+            }
+            Ok(())
         })
     }
 }
@@ -404,6 +419,19 @@ fn api() -> RestApi {
                 "POST",
                 "/never",
                 Integration::Lambda(lambda_mapping(Passthrough::Never)),
+            ),
+            // An asynchronous invocation: the integration request's `X-Amz-Invocation-Type`.
+            route(
+                "POST",
+                "/later",
+                Integration::Lambda(Mapping {
+                    request_parameters: [(
+                        "integration.request.header.X-Amz-Invocation-Type".to_owned(),
+                        "'Event'".to_owned(),
+                    )]
+                    .into(),
+                    ..lambda_mapping(Passthrough::WhenNoMatch)
+                }),
             ),
             mock_route,
             carry_route,
@@ -964,4 +992,39 @@ async fn only_a_lambda_integration_logs_an_integration_request_id() {
     // integrations invoke no function.
     assert!(uuid::Uuid::parse_str(ids[0]).is_ok(), "{lines:?}");
     assert_eq!(ids[1..], ["-", "-"], "{lines:?}");
+}
+
+/// AWS (access logging variables): `integrationStatus` is the status the integration's endpoint
+/// answered, and for a non-proxy integration `integration.status` is the same ("Equivalent to
+/// $context.integrationStatus"): Lambda's Invoke answers an `Event` invocation with 202 (Lambda
+/// API reference, Invoke: "For asynchronous invocation, Lambda adds events to a queue before
+/// sending them to your function. If successful, the response status code is 202"), an HTTP
+/// endpoint or DynamoDB with its own status, while the method response's status is the mapped
+/// integration response's.
+#[tokio::test]
+async fn a_mapped_integration_logs_the_status_its_endpoint_answered() {
+    let (h, lines) = logging_harness(
+        "$context.status $context.integrationStatus $context.integration.integrationStatus $context.integration.status",
+    );
+    h.send("POST", "/hello", &[JSON], r#"{"name": "Ann"}"#)
+        .await;
+    h.send("POST", "/later", &[JSON], r#"{"name": "Bob"}"#)
+        .await;
+    h.send("GET", "/remote/gone", &[], "").await;
+    h.send("GET", "/tables/missing/items/1", &[], "").await;
+    h.send("GET", "/mock/7?missing=yes", &[], "").await;
+    let lines = lines.0.lock().expect("not poisoned").clone();
+    assert_eq!(
+        lines,
+        [
+            "200 200 200 200",
+            // Queued: Lambda's 202, mapped by the default integration response to 200.
+            "200 202 202 202",
+            "404 404 404 404",
+            // DynamoDB's 400, which the integration maps to the method's 404.
+            "404 400 400 400",
+            "404 404 404 404",
+        ],
+        "{lines:?}"
+    );
 }

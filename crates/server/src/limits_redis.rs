@@ -3,44 +3,63 @@
 
 use redis::aio::ConnectionManager;
 use redis::Script;
-use sluice_apigw::auth::limits::{LimitsError, LimitsFuture, LimitsStore};
+use sluice_apigw::auth::limits::{
+    Admission, LimitsError, LimitsFuture, LimitsStore, QuotaCounter, TokenBucket,
+};
 use tokio::sync::OnceCell;
 
-/// Refills the bucket from the time elapsed (Redis's clock, the same for every process), then
-/// takes a token if there is one. Idle buckets expire once they would be full again.
-const TAKE: &str = r"
+/// One request's admission, all or nothing: every bucket (`KEYS[1..n]`, `ARGV[1]` = n, rate and
+/// burst at `ARGV[2i]`, `ARGV[2i+1]`) is refilled from the time elapsed (Redis's clock, the same
+/// for every process); when each has a token and the quota (`KEYS[n+1]`, if any: period and limit
+/// after the buckets' arguments) is not used up, a token is taken from each and the request
+/// counted. Returns 0 (admitted), i > 0 (bucket i refused) or -1 (quota used up). Idle buckets
+/// expire once they would be full again; a new quota period starts at 0.
+const ADMIT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
-if tokens == nil or at == nil then
-  tokens = burst
-  at = now
+local n = tonumber(ARGV[1])
+local tokens = {}
+for i = 1, n do
+  local rate = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local have = tonumber(state[1])
+  local at = tonumber(state[2])
+  if have == nil or at == nil then
+    have = burst
+    at = now
+  end
+  tokens[i] = math.min(burst, have + math.max(0, now - at) * rate)
 end
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
+local verdict = 0
+for i = 1, n do
+  if tokens[i] < 1 then
+    verdict = i
+    break
+  end
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-local ttl = 3600
-if rate > 0 then ttl = math.ceil(burst / rate) + 60 end
-redis.call('EXPIRE', KEYS[1], ttl)
-return allowed
-";
-
-/// Counts one request in the current period unless the limit is used up; a new period starts at 0.
-const COUNT: &str = r"
-local state = redis.call('HMGET', KEYS[1], 'period', 'used')
-local used = tonumber(state[2]) or 0
-if state[1] ~= ARGV[1] then used = 0 end
-if used >= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'period', ARGV[1], 'used', used + 1)
-return 1
+if verdict == 0 and #KEYS > n then
+  local period = ARGV[2 * n + 2]
+  local state = redis.call('HMGET', KEYS[n + 1], 'period', 'used')
+  local used = tonumber(state[2]) or 0
+  if state[1] ~= period then used = 0 end
+  if used >= tonumber(ARGV[2 * n + 3]) then
+    verdict = -1
+  else
+    redis.call('HSET', KEYS[n + 1], 'period', period, 'used', used + 1)
+  end
+end
+for i = 1, n do
+  local rate = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local left = tokens[i]
+  if verdict == 0 then left = left - 1 end
+  redis.call('HSET', KEYS[i], 'tokens', tostring(left), 'at', tostring(now))
+  local ttl = 3600
+  if rate > 0 then ttl = math.ceil(burst / rate) + 60 end
+  redis.call('EXPIRE', KEYS[i], ttl)
+end
+return verdict
 ";
 
 /// Token buckets and quotas in Redis, under `sluice:limits:<prefix>:`.
@@ -49,8 +68,7 @@ pub struct RedisLimits {
     /// Connected on first use (building the store happens outside an async context).
     connection: OnceCell<ConnectionManager>,
     prefix: String,
-    take: Script,
-    count: Script,
+    admit: Script,
 }
 
 impl RedisLimits {
@@ -69,8 +87,7 @@ impl RedisLimits {
             client,
             connection: OnceCell::new(),
             prefix: format!("sluice:limits:{prefix}:"),
-            take: Script::new(TAKE),
-            count: Script::new(COUNT),
+            admit: Script::new(ADMIT),
         })
     }
 
@@ -84,33 +101,36 @@ impl RedisLimits {
 }
 
 impl LimitsStore for RedisLimits {
-    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a> {
+    fn admit<'a>(
+        &'a self,
+        buckets: &'a [TokenBucket<'a>],
+        quota: Option<QuotaCounter<'a>>,
+    ) -> LimitsFuture<'a> {
         Box::pin(async move {
             let mut connection = self.connection().await?;
-            let allowed: i64 = self
-                .take
-                .key(format!("{}bucket:{key}", self.prefix))
-                .arg(rate)
-                .arg(burst)
+            let mut invocation = self.admit.prepare_invoke();
+            invocation.arg(buckets.len());
+            for bucket in buckets {
+                invocation
+                    .key(format!("{}bucket:{}", self.prefix, bucket.key))
+                    .arg(bucket.rate)
+                    .arg(bucket.burst);
+            }
+            if let Some(quota) = quota {
+                invocation
+                    .key(format!("{}quota:{}", self.prefix, quota.key))
+                    .arg(quota.period_start)
+                    .arg(quota.limit);
+            }
+            let verdict: i64 = invocation
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|e| LimitsError::Store(e.to_string()))?;
-            Ok(allowed == 1)
-        })
-    }
-
-    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a> {
-        Box::pin(async move {
-            let mut connection = self.connection().await?;
-            let allowed: i64 = self
-                .count
-                .key(format!("{}quota:{key}", self.prefix))
-                .arg(period_start)
-                .arg(limit)
-                .invoke_async(&mut connection)
-                .await
-                .map_err(|e| LimitsError::Store(e.to_string()))?;
-            Ok(allowed == 1)
+            Ok(match verdict {
+                0 => Admission::Admitted,
+                refused if refused > 0 => Admission::Throttled((refused - 1) as usize),
+                _ => Admission::QuotaExceeded,
+            })
         })
     }
 }

@@ -38,19 +38,59 @@ pub enum LimitsError {
 }
 
 /// A boxed answer of a [`LimitsStore`] (object-safe, so the gateway holds `Arc<dyn LimitsStore>`).
-pub type LimitsFuture<'a> = Pin<Box<dyn Future<Output = Result<bool, LimitsError>> + Send + 'a>>;
+pub type LimitsFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Admission, LimitsError>> + Send + 'a>>;
+
+/// One token bucket a request needs a token of: `rate` tokens a second, up to `burst`.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenBucket<'a> {
+    /// The bucket's key.
+    pub key: &'a str,
+    /// Tokens added per second.
+    pub rate: f64,
+    /// The bucket's capacity.
+    pub burst: u32,
+}
+
+/// One quota a request counts against: `limit` requests in the period starting at
+/// `period_start` (seconds since the epoch).
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaCounter<'a> {
+    /// The counter's key.
+    pub key: &'a str,
+    /// When the current period started; another value starts the count again at 0.
+    pub period_start: i64,
+    /// Requests allowed in a period.
+    pub limit: u64,
+}
+
+/// What the store decided for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// A token was taken from every bucket and the request counted against the quota.
+    Admitted,
+    /// The bucket at this index (the first, in the order given, without a token) refused.
+    Throttled(usize),
+    /// Every bucket had a token, but the quota is used up.
+    QuotaExceeded,
+}
 
 /// Token buckets and quota counters, by key. Each call is one atomic decision, so concurrent
 /// requests (in one process or several sharing the store) never lose an increment.
 pub trait LimitsStore: Send + Sync + 'static {
-    /// Takes one token from the bucket `key` (rate per second, burst capacity); false when empty.
-    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a>;
-    /// Counts one request against quota `key` for the period starting at `period_start` (seconds
-    /// since the epoch); false (and not counted) when `limit` is already used up.
-    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a>;
+    /// Admits one request: a token from each of `buckets` and one count against `quota`, or,
+    /// when a bucket is empty or the quota used up, nothing at all. AWS counts a usage plan's
+    /// quota only for requests its throttles let through, and a request one limit refuses is
+    /// not one another limit served ("API Gateway throttling-related settings are applied in the
+    /// following order", developer guide, "Throttle requests to your REST APIs").
+    fn admit<'a>(
+        &'a self,
+        buckets: &'a [TokenBucket<'a>],
+        quota: Option<QuotaCounter<'a>>,
+    ) -> LimitsFuture<'a>;
 }
 
-/// One token bucket, refilled lazily from the time of its last use.
+/// One token bucket's state, refilled lazily from the time of its last use.
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     tokens: f64,
@@ -123,50 +163,63 @@ impl EmbeddedLimits {
 }
 
 impl LimitsStore for EmbeddedLimits {
-    fn take<'a>(&'a self, key: &'a str, rate: f64, burst: u32) -> LimitsFuture<'a> {
-        Box::pin(std::future::ready(self.take_now(key, rate, burst)))
-    }
-
-    fn count<'a>(&'a self, key: &'a str, period_start: i64, limit: u64) -> LimitsFuture<'a> {
-        Box::pin(std::future::ready(self.count_now(key, period_start, limit)))
+    fn admit<'a>(
+        &'a self,
+        buckets: &'a [TokenBucket<'a>],
+        quota: Option<QuotaCounter<'a>>,
+    ) -> LimitsFuture<'a> {
+        Box::pin(std::future::ready(self.admit_now(buckets, quota)))
     }
 }
 
 impl EmbeddedLimits {
-    /// [`LimitsStore::take`], decided under the lock.
-    pub fn take_now(&self, key: &str, rate: f64, burst: u32) -> Result<bool, LimitsError> {
+    /// [`LimitsStore::admit`], decided (and the quota persisted) under the locks, buckets' first.
+    pub fn admit_now(
+        &self,
+        wanted: &[TokenBucket<'_>],
+        quota: Option<QuotaCounter<'_>>,
+    ) -> Result<Admission, LimitsError> {
         let now = Instant::now();
         // A poisoned lock only means another request panicked mid-update; the map is still usable.
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let capacity = f64::from(burst);
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: capacity,
-            at: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(true)
-        } else {
-            Ok(false)
+        // Refilled first (refilling is the same whenever it happens), taken from only once every
+        // bucket is known to have a token.
+        for want in wanted {
+            let capacity = f64::from(want.burst);
+            let bucket = buckets.entry(want.key.to_owned()).or_insert(Bucket {
+                tokens: capacity,
+                at: now,
+            });
+            let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+            bucket.tokens = (bucket.tokens + elapsed * want.rate).min(capacity);
+            bucket.at = now;
         }
-    }
-
-    /// [`LimitsStore::count`], decided (and persisted) under the lock.
-    pub fn count_now(&self, key: &str, period_start: i64, limit: u64) -> Result<bool, LimitsError> {
-        let mut quotas = self.quotas.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = quotas.entry(key.to_owned()).or_insert((period_start, 0));
-        if entry.0 != period_start {
-            *entry = (period_start, 0);
+        let empty = wanted
+            .iter()
+            .position(|want| buckets.get(want.key).is_none_or(|b| b.tokens < 1.0));
+        if let Some(index) = empty {
+            return Ok(Admission::Throttled(index));
         }
-        if entry.1 >= limit {
-            return Ok(false);
+        if let Some(quota) = quota {
+            let mut quotas = self.quotas.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = quotas
+                .entry(quota.key.to_owned())
+                .or_insert((quota.period_start, 0));
+            if entry.0 != quota.period_start {
+                *entry = (quota.period_start, 0);
+            }
+            if entry.1 >= quota.limit {
+                return Ok(Admission::QuotaExceeded);
+            }
+            entry.1 += 1;
+            self.persist(&quotas)?;
         }
-        entry.1 += 1;
-        self.persist(&quotas)?;
-        Ok(true)
+        for want in wanted {
+            if let Some(bucket) = buckets.get_mut(want.key) {
+                bucket.tokens -= 1.0;
+            }
+        }
+        Ok(Admission::Admitted)
     }
 }
 
@@ -207,13 +260,57 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    fn bucket(key: &str, burst: u32) -> TokenBucket<'_> {
+        TokenBucket {
+            key,
+            rate: 0.0,
+            burst,
+        }
+    }
+
+    fn quota(key: &str, period_start: i64, limit: u64) -> Option<QuotaCounter<'_>> {
+        Some(QuotaCounter {
+            key,
+            period_start,
+            limit,
+        })
+    }
+
     #[test]
     fn bucket_allows_burst_then_refuses() {
         let store = EmbeddedLimits::open(None).expect("memory store");
         let allowed = (0..10)
-            .filter(|_| store.take_now("k", 0.0, 3).expect("take"))
+            .filter(|_| {
+                store.admit_now(&[bucket("k", 3)], None).expect("admit") == Admission::Admitted
+            })
             .count();
         assert_eq!(allowed, 3);
+    }
+
+    /// A request one limit refuses spends nothing of the others: not the token of a bucket that
+    /// had one, not the quota.
+    #[test]
+    fn a_refused_request_takes_no_token_and_no_quota() {
+        let store = EmbeddedLimits::open(None).expect("memory store");
+        let narrow_then_wide = [bucket("narrow", 1), bucket("wide", 2)];
+        let admit = |buckets: &[TokenBucket<'_>]| {
+            store.admit_now(buckets, quota("q", 0, 2)).expect("admit")
+        };
+        assert_eq!(admit(&narrow_then_wide), Admission::Admitted);
+        // `narrow` is empty: `wide` keeps its last token, the quota its last request.
+        assert_eq!(admit(&narrow_then_wide), Admission::Throttled(0));
+        assert_eq!(admit(&[bucket("wide", 2)]), Admission::Admitted);
+        // `wide` is empty now, `other` still full: refused by the second bucket, `other` untouched.
+        assert_eq!(
+            admit(&[bucket("other", 1), bucket("wide", 2)]),
+            Admission::Throttled(1)
+        );
+        // The quota (2) is used up; a request it refuses takes no token of `other`.
+        assert_eq!(admit(&[bucket("other", 1)]), Admission::QuotaExceeded);
+        assert_eq!(
+            store.admit_now(&[bucket("other", 1)], None).expect("admit"),
+            Admission::Admitted
+        );
     }
 
     #[test]
@@ -227,7 +324,12 @@ mod tests {
                 let store = store.clone();
                 std::thread::spawn(move || {
                     (0..50)
-                        .filter(|_| store.count_now("plan/key", 0, 120).expect("count"))
+                        .filter(|_| {
+                            store
+                                .admit_now(&[], quota("plan/key", 0, 120))
+                                .expect("count")
+                                == Admission::Admitted
+                        })
                         .count()
                 })
             })
@@ -235,8 +337,13 @@ mod tests {
         let allowed: usize = threads.into_iter().map(|t| t.join().expect("thread")).sum();
         assert_eq!(allowed, 120);
         let reopened = EmbeddedLimits::open(Some(file)).expect("reopen");
-        assert!(!reopened.count_now("plan/key", 0, 120).expect("count"));
-        assert!(reopened.count_now("plan/key", 1, 120).expect("new period"));
+        let count = |period| {
+            reopened
+                .admit_now(&[], quota("plan/key", period, 120))
+                .expect("count")
+        };
+        assert_eq!(count(0), Admission::QuotaExceeded);
+        assert_eq!(count(1), Admission::Admitted, "a new period");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

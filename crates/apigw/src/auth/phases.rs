@@ -2,15 +2,16 @@
 //! Each reads the exchange, records what it decided on it, and either passes or ends the request
 //! with a [`GatewayError`].
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 use sluice_aws_env::AwsEnv;
-use sluice_template::auth_model::{IdentitySource, LambdaPayload, Throttle};
+use sluice_template::auth_model::{IdentitySource, LambdaPayload, Throttle, UsagePlan};
 
 use super::jwt::{has_any_scope, JwtError};
-use super::limits::period_start;
+use super::limits::{period_start, Admission, QuotaCounter, TokenBucket};
 use super::policy::{AuthorizerAnswer, Decision};
 use super::{identity_values, Check, Guards, RouteGuard};
 use crate::api::Api;
@@ -319,17 +320,17 @@ pub(super) async fn invoke_authorizer(
     }
 }
 
-/// Phase API key: the key (header, or the authorizer's `usageIdentifierKey`) must be known,
-/// enabled and in a usage plan of this API; then the plan's per-key throttle, its per-key
-/// throttle of this method (`ApiStages[].Throttle`) and its quota apply.
-pub(crate) async fn api_key(
+/// Phase API key: a route that requires one accepts only a known, enabled key (the header, or the
+/// authorizer's `usageIdentifierKey`) in a usage plan of this API, else 403; the plan's limits
+/// and quota apply in the throttle phase, beside the stage's and the account's.
+pub(crate) fn api_key<'g>(
     guard: &RouteGuard,
-    guards: &Guards,
+    guards: &'g Guards,
     ex: &mut Exchange,
-    (api, method, resource): (&str, &str, &str),
-) -> Result<(), GatewayError> {
+    api: &str,
+) -> Result<Option<PlanUse<'g>>, GatewayError> {
     if !guard.api_key_required {
-        return Ok(());
+        return Ok(None);
     }
     let value = if guards.key_from_authorizer.iter().any(|a| a == api) {
         ex.usage_identifier_key.clone()
@@ -348,70 +349,48 @@ pub(crate) async fn api_key(
         .ok_or(GatewayError::ApiKeyRejected)?;
     ex.api_key_id = Some(key.id.clone());
     ex.api_key = value;
-    let limits = &guards.state.limits;
-    let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
-    if let Some(throttle) = plan.throttle {
-        let bucket = format!("plan/{}/{}", plan.logical_id, key.id);
-        if !limits
-            .take(&bucket, throttle.rate_limit, throttle.burst_limit)
-            .await
-            .map_err(store_error)?
-        {
-            ex.throttled_by = Some(format!("usage plan {} key {}", plan.logical_id, key.id));
-            return Err(GatewayError::Throttled);
-        }
-    }
-    // The plan's limit of this method, for this key, on top of the plan's own.
-    let method_limit = plan.method_throttles.iter().find(|t| {
-        t.api == api && t.resource_path == resource && t.http_method.eq_ignore_ascii_case(method)
-    });
-    if let Some(limit) = method_limit {
-        let bucket = format!(
-            "plan/{}/{}/{api}/{method} {resource}",
-            plan.logical_id, key.id
-        );
-        let Throttle {
-            rate_limit,
-            burst_limit,
-        } = limit.throttle;
-        if !limits
-            .take(&bucket, rate_limit, burst_limit)
-            .await
-            .map_err(store_error)?
-        {
-            ex.throttled_by = Some(format!(
-                "usage plan {} key {} {method} {resource}",
-                plan.logical_id, key.id
-            ));
-            return Err(GatewayError::Throttled);
-        }
-    }
-    if let Some(quota) = plan.quota {
-        let start = period_start(&quota, ex.received_at);
-        let counter = format!("quota/{}/{}", plan.logical_id, key.id);
-        if !limits
-            .count(&counter, start, quota.limit)
-            .await
-            .map_err(store_error)?
-        {
-            ex.throttled_by = Some(format!("quota {} key {}", plan.logical_id, key.id));
-            return Err(GatewayError::QuotaExceeded);
-        }
-    }
-    Ok(())
+    Ok(Some(PlanUse { plan, key: &key.id }))
 }
 
-/// Phase throttle: the route's method, route or stage limit, then the account's.
+/// A usage plan a request's API key put it under, for the throttle phase.
+pub(crate) struct PlanUse<'g> {
+    /// The plan.
+    plan: &'g UsagePlan,
+    /// The key's logical id.
+    key: &'g str,
+}
+
+/// Phase throttle: every limit that applies to the request, in AWS's order ("API Gateway
+/// throttling-related settings are applied in the following order": a usage plan's per-method
+/// limit for the key, the plan's own limit for the key, the stage's method limit, the account's;
+/// developer guide, "Throttle requests to your REST APIs"), then the plan's quota, decided at once:
+/// a request one of them refuses spends no token of the others and is not counted in the quota
+/// (the quota counts the requests the throttles served).
 pub(crate) async fn throttle(
     guard: Option<&RouteGuard>,
     guards: &Guards,
     ex: &mut Exchange,
-    api: &str,
-    method: &str,
-    resource: &str,
+    plan: Option<PlanUse<'_>>,
+    (api, method, resource): (&str, &str, &str),
 ) -> Result<(), GatewayError> {
-    let limits = &guards.state.limits;
-    let store_error = |e: super::limits::LimitsError| GatewayError::Internal(e.to_string());
+    // Each limit: its bucket's key, what it is (to name it when it refuses), its rate and burst.
+    let mut layers: Vec<(Cow<'static, str>, Layer, Throttle)> = Vec::with_capacity(4);
+    if let Some(PlanUse { plan, key }) = &plan {
+        let id = &plan.logical_id;
+        // The plan's limit of this method, for this key, on top of the plan's own.
+        let method_limit = plan.method_throttles.iter().find(|t| {
+            t.api == api
+                && t.resource_path == resource
+                && t.http_method.eq_ignore_ascii_case(method)
+        });
+        if let Some(limit) = method_limit {
+            let bucket = format!("plan/{id}/{key}/{api}/{method} {resource}");
+            layers.push((bucket.into(), Layer::PlanMethod, limit.throttle));
+        }
+        if let Some(throttle) = plan.throttle {
+            layers.push((format!("plan/{id}/{key}").into(), Layer::Plan, throttle));
+        }
+    }
     if let Some((limit, level)) = guard.and_then(|g| g.throttle) {
         // Every method (REST) or route (HTTP API) has a bucket of its own, a stage-wide limit
         // too. AWS ("Throttle requests to your REST APIs", How throttling limit settings are
@@ -419,28 +398,69 @@ pub(crate) async fn throttle(
         // for a stage"; the console calls the stage's setting "Default method throttling".
         let kind = if level == "route" { "route" } else { "method" };
         let bucket = format!("{kind}/{api}/{method} {resource}");
-        if !limits
-            .take(&bucket, limit.rate_limit, limit.burst_limit)
-            .await
-            .map_err(store_error)?
-        {
-            ex.throttled_by = Some(format!("{level} {method} {resource}"));
-            return Err(GatewayError::Throttled);
+        layers.push((bucket.into(), Layer::Stage(level), limit));
+    }
+    layers.push(("account".into(), Layer::Account, guards.account));
+    let buckets: Vec<TokenBucket<'_>> = layers
+        .iter()
+        .map(|(key, _, limit)| TokenBucket {
+            key,
+            rate: limit.rate_limit,
+            burst: limit.burst_limit,
+        })
+        .collect();
+    let quota = plan.as_ref().and_then(|PlanUse { plan, key }| {
+        let quota = plan.quota?;
+        Some((
+            format!("quota/{}/{key}", plan.logical_id),
+            period_start(&quota, ex.received_at),
+            quota.limit,
+        ))
+    });
+    let counter = quota.as_ref().map(|(key, start, limit)| QuotaCounter {
+        key,
+        period_start: *start,
+        limit: *limit,
+    });
+    let admission = guards
+        .state
+        .limits
+        .admit(&buckets, counter)
+        .await
+        .map_err(|e| GatewayError::Internal(e.to_string()))?;
+    // Named only when one refuses: most requests pass.
+    let (plan_id, key) = plan
+        .as_ref()
+        .map_or(("", ""), |p| (p.plan.logical_id.as_str(), p.key));
+    match admission {
+        Admission::Admitted => Ok(()),
+        Admission::Throttled(index) => {
+            ex.throttled_by = layers.get(index).map(|(_, layer, _)| match layer {
+                Layer::PlanMethod => format!("usage plan {plan_id} key {key} {method} {resource}"),
+                Layer::Plan => format!("usage plan {plan_id} key {key}"),
+                Layer::Stage(level) => format!("{level} {method} {resource}"),
+                Layer::Account => "account".to_owned(),
+            });
+            Err(GatewayError::Throttled)
+        }
+        Admission::QuotaExceeded => {
+            ex.throttled_by = Some(format!("quota {plan_id} key {key}"));
+            Err(GatewayError::QuotaExceeded)
         }
     }
-    if !limits
-        .take(
-            "account",
-            guards.account.rate_limit,
-            guards.account.burst_limit,
-        )
-        .await
-        .map_err(store_error)?
-    {
-        ex.throttled_by = Some("account".into());
-        return Err(GatewayError::Throttled);
-    }
-    Ok(())
+}
+
+/// Which limit a throttle bucket is.
+#[derive(Debug, Clone, Copy)]
+enum Layer {
+    /// A usage plan's limit of one method (`ApiStages[].Throttle`) for the key.
+    PlanMethod,
+    /// A usage plan's own limit for the key.
+    Plan,
+    /// The stage's limit of the method or route, at this level (`method`, `stage`, `route`…).
+    Stage(&'static str),
+    /// The account's.
+    Account,
 }
 
 /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, with the request's path.

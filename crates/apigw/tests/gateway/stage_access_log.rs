@@ -97,7 +97,7 @@ async fn a_gateway_error_names_its_message_quoted_and_its_response_type() {
     let lines = lines(
         Behaviour::FunctionError,
         &[api("Api")],
-        "$context.status $context.error.messageString $context.error.responseType $context.integration.status [$context.error.message]",
+        "$context.status $context.error.messageString $context.error.responseType $context.integration.status $context.integrationStatus [$context.error.message]",
         vec![get("/hello"), get("/elsewhere").with_method("POST")],
     )
     .await;
@@ -108,12 +108,29 @@ async fn a_gateway_error_names_its_message_quoted_and_its_response_type() {
     assert_eq!(
         messages,
         [
-            // Lambda's Invoke answered (with a function error): the integration status is its 200.
-            r#"502 "Internal server error" DEFAULT_5XX 200 [Internal server error]"#,
+            // Lambda's Invoke answered (with a function error): the integration status is its 200;
+            // the function's code returned no status.
+            r#"502 "Internal server error" DEFAULT_5XX - 200 [Internal server error]"#,
             // No route: the only REST API's stage logs it; no integration ran.
-            r#"403 "Missing Authentication Token" MISSING_AUTHENTICATION_TOKEN - [Missing Authentication Token]"#,
+            r#"403 "Missing Authentication Token" MISSING_AUTHENTICATION_TOKEN - - [Missing Authentication Token]"#,
         ]
     );
+}
+
+/// AWS (access logging variables): `integration.status` is, for a Lambda proxy, "the status code
+/// that your Lambda function code returns"; `integrationStatus` and
+/// `integration.integrationStatus` "the status code returned from AWS Lambda, not from the
+/// backend Lambda function code".
+#[tokio::test]
+async fn a_lambda_proxy_logs_its_functions_status_and_lambdas_apart() {
+    let lines = lines(
+        Behaviour::Respond(r#"{"statusCode": 404, "body": "no such item"}"#),
+        &[api("Api")],
+        "$context.status $context.integration.status $context.integrationStatus $context.integration.integrationStatus",
+        vec![get("/hello")],
+    )
+    .await;
+    assert_eq!(messages(&lines), ["404 404 200 200"]);
 }
 
 #[tokio::test]
@@ -329,4 +346,37 @@ async fn an_http_api_logs_its_route_key_short_id_and_its_functions_status() {
         unrouted[1..],
         ["-", "404", "-", "-", "$default", "[Not", "Found]", "-", "-"]
     );
+}
+
+/// AWS: an HTTP API's `integration.status` is "the status code that your Lambda function code
+/// returns": a response parameter that overwrites the status the client gets leaves it be.
+#[tokio::test]
+async fn an_http_apis_integration_status_is_the_functions_before_response_parameters() {
+    use sluice_template::{
+        MapAction, MapTarget, MappingValue, ParameterMap, ParameterMapping, ResponseMapping,
+        ValuePart,
+    };
+    let mut api = http_api("$default");
+    api.routes[0].parameter_mapping = ParameterMapping {
+        request: Vec::new(),
+        response: vec![ResponseMapping {
+            status: 404,
+            maps: vec![ParameterMap {
+                action: MapAction::Overwrite,
+                target: MapTarget::StatusCode,
+                value: MappingValue(vec![ValuePart::Text("410".into())]),
+            }],
+        }],
+    };
+    let lambda = FakeLambda::new(Behaviour::Respond(r#"{"statusCode": 404, "body": "gone"}"#));
+    let (gateway, log) = http_gateway(
+        api,
+        lambda,
+        "$context.status $context.integration.status $context.integrationStatus",
+    );
+    let response = gateway.handle(get("/items/7"), remote()).await;
+    assert_eq!(response.status(), 410);
+    let records = log.0.lock().expect("not poisoned").clone();
+    let line = records[0].stage_log.as_ref().expect("the stage logs");
+    assert_eq!(line.message, "410 404 200");
 }

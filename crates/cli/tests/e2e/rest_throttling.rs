@@ -78,45 +78,44 @@ fn a_stage_wide_limit_gives_each_method_a_bucket_and_a_methods_own_entry_wins() 
     assert_eq!(statuses(&server, &["/c", "/c", "/c"]), [200, 200, 429]);
 }
 
-/// A usage plan's `ApiStages[].Throttle` limits one method for each key, on top of the plan's
-/// own per-key limit (AWS support on re:Post: the plan's limit "is still global to that key"):
-/// past `/a/GET`'s burst of 1, `GET /a` answers 429 while `GET /b` still passes.
-#[test]
-fn a_usage_plans_method_throttle_limits_that_method_for_each_key() {
-    let dir = fresh_dir("rest-plan-method-throttle");
+/// The key every usage-plan test sends.
+const KEY: &str = "plan-method-key-0123456789";
+
+/// A SAM REST API requiring an API key, with `GET /a` and `GET /b`, `api_properties` on the API
+/// and `plan_properties` on the usage plan of [`KEY`].
+fn keyed_project(label: &str, api_properties: &str, plan_properties: &str) -> std::path::PathBuf {
+    let dir = fresh_dir(label);
     std::fs::write(
         dir.join("template.yaml"),
-        r#"Transform: AWS::Serverless-2016-10-31
+        format!(
+            r#"Transform: AWS::Serverless-2016-10-31
 Resources:
   Api:
     Type: AWS::Serverless::Api
     Properties:
       StageName: prod
-      Auth: {ApiKeyRequired: true}
+      Auth: {{ApiKeyRequired: true}}
+{api_properties}
   Key:
     Type: AWS::ApiGateway::ApiKey
-    Properties: {Value: plan-method-key-0123456789, Enabled: true}
+    Properties: {{Value: {KEY}, Enabled: true}}
   Plan:
     Type: AWS::ApiGateway::UsagePlan
     Properties:
-      ApiStages:
-        - ApiId: !Ref Api
-          Stage: prod
-          Throttle:
-            /a/GET: {RateLimit: 0.01, BurstLimit: 1}
-      Throttle: {RateLimit: 100, BurstLimit: 100}
+{plan_properties}
   PlanKey:
     Type: AWS::ApiGateway::UsagePlanKey
-    Properties: {KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan}
+    Properties: {{KeyId: !Ref Key, KeyType: API_KEY, UsagePlanId: !Ref Plan}}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
       Runtime: python3.12
       Handler: app.handler
       Events:
-        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /a, Method: GET}}
-        B: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /b, Method: GET}}
-"#,
+        A: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /a, Method: GET}}}}
+        B: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /b, Method: GET}}}}
+"#
+        ),
     )
     .expect("writing the template");
     std::fs::write(
@@ -124,23 +123,90 @@ Resources:
         "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n",
     )
     .expect("writing the handler");
-    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
-    let get = |path: &str| {
-        let response = client()
-            .get(server.url(path))
-            .header("x-api-key", "plan-method-key-0123456789")
-            .send()
-            .expect("requesting");
-        (
-            response.status().as_u16(),
-            response.text().unwrap_or_default(),
-        )
-    };
-    assert_eq!(get("/a").0, 200);
-    assert_eq!(
-        get("/a"),
-        (429, r#"{"message":"Too Many Requests"}"#.to_owned())
+    dir.join("template.yaml")
+}
+
+/// Status and body of `GET path` with [`KEY`].
+fn keyed(server: &Server, path: &str) -> (u16, String) {
+    let response = client()
+        .get(server.url(path))
+        .header("x-api-key", KEY)
+        .send()
+        .expect("requesting");
+    (
+        response.status().as_u16(),
+        response.text().unwrap_or_default(),
+    )
+}
+
+const TOO_MANY: &str = r#"{"message":"Too Many Requests"}"#;
+
+/// A usage plan's `ApiStages[].Throttle` limits one method for each key, on top of the plan's
+/// own per-key limit (AWS support on re:Post: the plan's limit "is still global to that key"):
+/// past `/a/GET`'s burst of 1, `GET /a` answers 429 while `GET /b` still passes.
+#[test]
+fn a_usage_plans_method_throttle_limits_that_method_for_each_key() {
+    let template = keyed_project(
+        "rest-plan-method-throttle",
+        "",
+        r#"      ApiStages:
+        - ApiId: !Ref Api
+          Stage: prod
+          Throttle:
+            /a/GET: {RateLimit: 0.01, BurstLimit: 1}
+      Throttle: {RateLimit: 100, BurstLimit: 100}"#,
     );
-    assert_eq!(get("/b").0, 200);
-    assert_eq!(get("/b").0, 200);
+    let server = Server::start(sluice(), &template, &[]);
+    assert_eq!(keyed(&server, "/a").0, 200);
+    assert_eq!(keyed(&server, "/a"), (429, TOO_MANY.to_owned()));
+    assert_eq!(keyed(&server, "/b").0, 200);
+    assert_eq!(keyed(&server, "/b").0, 200);
+}
+
+/// AWS applies the usage plan's per-method limit first, then the plan's per-key limit
+/// ("API Gateway throttling-related settings are applied in the following order", developer
+/// guide, "Throttle requests to your REST APIs"): a request `/a/GET`'s limit refuses spends no
+/// token of the key's plan-wide burst of 2, which still lets one `GET /b` through.
+#[test]
+fn a_request_the_methods_plan_limit_refuses_leaves_the_plans_own_bucket_alone() {
+    let template = keyed_project(
+        "rest-plan-method-first",
+        "",
+        r#"      ApiStages:
+        - ApiId: !Ref Api
+          Stage: prod
+          Throttle:
+            /a/GET: {RateLimit: 0.01, BurstLimit: 1}
+      Throttle: {RateLimit: 0.01, BurstLimit: 2}"#,
+    );
+    let server = Server::start(sluice(), &template, &[]);
+    let answers: Vec<u16> = ["/a", "/a", "/b", "/b"]
+        .iter()
+        .map(|path| keyed(&server, path).0)
+        .collect();
+    assert_eq!(answers, [200, 429, 200, 429]);
+}
+
+/// A usage plan's quota counts the requests the throttles let through: one the stage's method
+/// limit refuses (429 Too Many Requests) is not counted, so a quota of 2 still serves a second
+/// request before answering 429 Limit Exceeded.
+#[test]
+fn a_throttled_request_is_not_counted_in_the_quota() {
+    let template = keyed_project(
+        "rest-quota-after-throttles",
+        r#"      MethodSettings:
+        - {ResourcePath: /a, HttpMethod: GET, ThrottlingRateLimit: 0.01, ThrottlingBurstLimit: 1}"#,
+        r#"      ApiStages:
+        - ApiId: !Ref Api
+          Stage: prod
+      Quota: {Limit: 2, Period: DAY}"#,
+    );
+    let server = Server::start(sluice(), &template, &[]);
+    assert_eq!(keyed(&server, "/a").0, 200);
+    assert_eq!(keyed(&server, "/a"), (429, TOO_MANY.to_owned()));
+    assert_eq!(keyed(&server, "/b").0, 200);
+    assert_eq!(
+        keyed(&server, "/b"),
+        (429, r#"{"message":"Limit Exceeded"}"#.to_owned())
+    );
 }
