@@ -106,11 +106,13 @@ pub(crate) fn build(
                 .unwrap_or_else(|| DEFAULT_ROUTE.to_owned());
             let mut route = route_from_key(
                 &route_key,
+                api,
+                resolver,
                 function,
                 format!("{}.Target", api.path),
                 PayloadFormat::V2,
                 MAX_TIMEOUT_MS,
-            );
+            )?;
             // AWS: quick create integrates `Target` as written, a qualified ARN included.
             route.qualifier = openapi::qualifier_of(&target);
             routes.push(route);
@@ -192,11 +194,13 @@ pub(crate) fn build(
         let route_key = route.text("RouteKey", resolver)?.unwrap_or_default();
         let mut http_route = route_from_key(
             &route_key,
+            route,
+            resolver,
             integrated.function.clone(),
             format!("Resources.{}", route.id),
             integrated.payload_format,
             integrated.timeout_ms,
-        );
+        )?;
         http_route.integration = integrated.integration.clone();
         http_route.parameter_mapping = integrated.parameter_mapping.clone();
         http_route.qualifier = integrated.qualifier.clone();
@@ -359,19 +363,26 @@ fn read_integration(
     })
 }
 
-/// A route from a route key (`GET /items/{id}`, `ANY /{proxy+}`, `$default`).
+/// A route from the `RouteKey` of `resource` (`GET /items/{id}`, `ANY /{proxy+}`, `$default`);
+/// a key API Gateway refuses is a template error at that property.
 fn route_from_key(
     route_key: &str,
+    resource: &Resource<'_>,
+    resolver: &Resolver<'_>,
     function: String,
     event_name: String,
     payload_format: PayloadFormat,
     timeout_ms: u32,
-) -> HttpRoute {
-    let (method, path) = match route_key.split_once(' ') {
-        Some((method, path)) => (method.to_ascii_uppercase(), path.to_owned()),
-        None => ("ANY".to_owned(), DEFAULT_ROUTE.to_owned()),
-    };
-    HttpRoute {
+) -> Result<HttpRoute, TemplateError> {
+    let (method, path) = crate::route_key::parse(route_key).map_err(|error| {
+        resolver.error_hint(
+            resource.props.get("RouteKey").unwrap_or(&resource.props),
+            &join_path(&resource.path, "RouteKey"),
+            error.to_string(),
+            Some(error.hint().to_owned()),
+        )
+    })?;
+    Ok(HttpRoute {
         method,
         path,
         function,
@@ -381,7 +392,7 @@ fn route_from_key(
         timeout_ms,
         parameter_mapping: ParameterMapping::default(),
         qualifier: None,
-    }
+    })
 }
 
 /// The logical id of the function an ARN, integration URI or name designates.

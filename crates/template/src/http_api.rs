@@ -30,10 +30,8 @@ const EVENT_API: EventApi = EventApi {
     implicit: IMPLICIT_HTTP_API,
 };
 
-/// Methods an `HttpApi` event may name.
-const HTTP_METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
-];
+/// Methods an `HttpApi` event may name: those of an HTTP API route key.
+use crate::route_key::HTTP_METHODS;
 
 /// `AWS::Serverless::HttpApi` properties that change nothing locally, so they get no warning.
 const QUIET_HTTP_API_PROPERTIES: &[&str] = &[

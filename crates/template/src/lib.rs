@@ -48,6 +48,7 @@ mod resource_tree;
 mod resource_types;
 mod resources;
 mod reusable_integrations;
+mod route_key;
 pub mod route_path;
 mod sam_properties;
 mod served_stage;

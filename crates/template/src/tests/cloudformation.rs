@@ -729,3 +729,53 @@ fn an_http_api_integration_timeout_outside_api_gateways_bounds_is_refused() {
     );
     assert!(super::load_err(&template("10")).contains("between 50 and 30000"));
 }
+
+/// AWS: an HTTP API route key is `METHOD /path` or `$default`; CreateRoute refuses anything else,
+/// so a raw route's key is refused at its line instead of being served as `$default` (it was).
+#[test]
+fn a_raw_route_key_api_gateway_refuses_is_a_template_error_at_its_line() {
+    let with_key =
+        |key: &str| CDK_STYLE.replace("RouteKey: GET /items/{id}", &format!("RouteKey: {key}"));
+    assert_eq!(
+        super::load_err(&with_key("foo")),
+        "/app/template.yaml:56:17: Resources.GetItem.Properties.RouteKey: \"foo\" is not a route key \
+         (expected \"METHOD /path\" or $default)\n  hint: write a method, one space and the path, \
+         e.g. GET /items (ANY for every method), or $default"
+    );
+    let websocket = super::load_err(&with_key("$connect"));
+    assert!(
+        websocket.starts_with(
+            "/app/template.yaml:56:17: Resources.GetItem.Properties.RouteKey: \"$connect\" is a WebSocket route key"
+        ),
+        "{websocket}"
+    );
+    assert!(super::load_err(&with_key("$disconnect")).contains("WebSocket route key"));
+    let method = super::load_err(&with_key("FETCH /items"));
+    assert!(
+        method.contains("RouteKey: \"FETCH\" is not an HTTP method (expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY)"),
+        "{method}"
+    );
+    let path = super::load_err(&with_key("GET items"));
+    assert!(
+        path.contains(
+            "RouteKey: invalid path \"items\" in the route key: a path must start with `/`"
+        ),
+        "{path}"
+    );
+    // Quick create's `RouteKey` follows the same rules, at its own line.
+    let quick = CDK_STYLE.replace(
+        "      Target: !GetAtt ItemsFn.Arn\n",
+        "      Target: !GetAtt ItemsFn.Arn\n      RouteKey: foo\n",
+    );
+    assert!(
+        super::load_err(&quick).starts_with(
+            "/app/template.yaml:42:17: Resources.QuickApi.Properties.RouteKey: \"foo\" is not a route key"
+        ),
+        "{}",
+        super::load_err(&quick)
+    );
+    // What AWS accepts still loads.
+    let any = load(&with_key("ANY /{proxy+}"));
+    assert_eq!(any.http_apis[1].routes[0].route_key(), "ANY /{proxy+}");
+    // (`$default` is QuickApi's route already; `route_key::tests` covers it.)
+}
