@@ -464,6 +464,9 @@ enum Layer {
 }
 
 /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`, with the request's path.
+// AWS puts the request's path values in it (`GET/foo/1234` on `/foo/{id}`: serverless-offline#273,
+// aws-sam-cli#5104) and the root is `GET/` (chalice#1552). Whether a trailing slash (`/people/`
+// on `/people`) is kept is not recorded anywhere we found; Sluice keeps the request path as sent.
 pub(super) fn method_arn(aws: &AwsEnv, api: &Api, method: &str, raw_path: &str) -> String {
     aws.arn(
         "execute-api",
