@@ -6,7 +6,8 @@
 //!   function returns: the gateway adds none (AWS proxy semantics).
 //! - HTTP API `CorsConfiguration` and Function URL `Cors`: the gateway answers preflight itself
 //!   (even without an `OPTIONS` route), adds the headers to responses when the `Origin` is allowed,
-//!   and drops whatever `Access-Control-*` headers the function returned.
+//!   and (HTTP API only) drops whatever `Access-Control-*` headers the function returned.
+//! - A Function URL answers `Vary: Origin` to a request with an `Origin`, `Cors` or not.
 //!
 //! An explicit `OPTIONS` route in the template wins over all of this, as on AWS (the gateway
 //! decides that before calling [`rest_preflight`] or [`preflight`]).
@@ -42,7 +43,7 @@ impl Gateway {
             // An unknown URL id has no CORS rules: routing refuses it next.
             let (route, _) = found.ok()?;
             let api = self.apis.get(route.entry.api)?;
-            let answer = preflight(api.cors.as_ref()?, ex)?;
+            let answer = preflight(api.cors.as_ref()?, ex, api.dialect)?;
             ex.dialect = api.dialect;
             return Some(Ok(answer));
         }
@@ -99,7 +100,7 @@ impl Gateway {
                     &self.routes.methods_on(api_index, &found.entry.resource),
                 )
             }
-            Dialect::HttpApi(_) | Dialect::FunctionUrl => preflight(cors, ex)?,
+            Dialect::HttpApi(_) | Dialect::FunctionUrl => preflight(cors, ex, api.dialect)?,
         };
         ex.dialect = api.dialect;
         Some(Ok(answer))
@@ -120,6 +121,9 @@ impl Gateway {
     pub(crate) fn apply_cors(&self, ex: &Exchange, response: &mut Response<Full<Bytes>>) {
         if ex.dialect == Dialect::Rest {
             return;
+        }
+        if ex.dialect == Dialect::FunctionUrl && ex.header("origin").is_some() {
+            vary_on_origin(response.headers_mut());
         }
         if let Ok((_, api)) = self.matched(ex) {
             if let Some(config) = &api.cors {
@@ -151,14 +155,33 @@ pub(crate) fn rest_preflight(cors: &Cors, methods: &[String]) -> Response<Full<B
 }
 
 /// HTTP API / Function URL preflight: `None` unless the request is one (`OPTIONS` with `Origin`
-/// and `Access-Control-Request-Method`). The answer is 204 (HTTP API's; assumed for Function URLs
-/// too); the CORS headers are there only when the origin, method and headers are allowed, so the
-/// browser refuses everything else.
-pub(crate) fn preflight(cors: &Cors, ex: &Exchange) -> Option<Response<Full<Bytes>>> {
+/// and `Access-Control-Request-Method`). The CORS headers are there only when the origin, method
+/// and headers are allowed, so the browser refuses everything else; they list what is configured,
+/// not what the request asked for.
+///
+/// An HTTP API answers 204. A Function URL answers 200 with `Content-Type: application/json`, an
+/// empty body and `Vary: Origin`, as recorded from `lambda-url.us-east-1.on.aws` in
+/// rimutaka/posts `lambda-url-with-cloudfront` ("Example of CORS request/response handled by
+/// AWS": `Access-Control-Allow-Headers: authorization,content-type,x-books-authorization` for a
+/// request asking `authorization,x-books-authorization`).
+pub(crate) fn preflight(
+    cors: &Cors,
+    ex: &Exchange,
+    dialect: Dialect,
+) -> Option<Response<Full<Bytes>>> {
     let origin = ex.header("origin")?;
     let method = ex.header("access-control-request-method")?;
     let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::NO_CONTENT;
+    if dialect == Dialect::FunctionUrl {
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        vary_on_origin(headers);
+    } else {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
     let requested_headers = ex
         .header("access-control-request-headers")
         .unwrap_or_default();
@@ -287,6 +310,27 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// `Vary: Origin`, unless the response already varies on it.
+///
+/// AWS: a Function URL's own preflight answer has it, and so do its answers to a request with an
+/// `Origin`, `Cors` or not: rimutaka/posts `lambda-url-with-cloudfront/cloudfront-examples.md`
+/// ("CORS not required", through CloudFront with caching off) shows `vary: Origin` beside the
+/// function's `x-foo-header`, its function naming no `Vary`. Without an `Origin`: not recorded.
+fn vary_on_origin(headers: &mut HeaderMap) {
+    let varies = headers
+        .get_all(http::header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|name| {
+            let name = name.trim();
+            name == "*" || name.eq_ignore_ascii_case("origin")
+        });
+    if !varies {
+        headers.append(http::header::VARY, HeaderValue::from_static("Origin"));
+    }
 }
 
 /// Adds a CORS header beside any of the same name (only a Function URL's response can have one:

@@ -62,7 +62,17 @@ struct Harness {
 }
 
 fn harness(rest: &[RestApi], http: &[HttpApi], urls: &[FunctionUrl]) -> Harness {
-    let lambda = FakeLambda::new(Behaviour::Respond(FUNCTION_ANSWER));
+    harness_answering(FUNCTION_ANSWER, rest, http, urls)
+}
+
+/// A harness whose function answers `answer`.
+fn harness_answering(
+    answer: &'static str,
+    rest: &[RestApi],
+    http: &[HttpApi],
+    urls: &[FunctionUrl],
+) -> Harness {
+    let lambda = FakeLambda::new(Behaviour::Respond(answer));
     let gateway = Gateway::serving(
         Apis {
             rest,
@@ -351,7 +361,7 @@ async fn function_url_cors_works_like_http_api() {
             "",
         ))
         .await;
-    assert_eq!(response.status(), 204);
+    assert_eq!(response.status(), 200);
     assert_eq!(
         cors_headers(&response),
         map(&[
@@ -367,4 +377,112 @@ async fn function_url_cors_works_like_http_api() {
         cors_headers(&response),
         map(&[("access-control-allow-origin", "*")])
     );
+}
+
+fn function_url(cors: Option<Cors>) -> FunctionUrl {
+    FunctionUrl {
+        function: "UrlFunction".into(),
+        function_name: "url-fn".into(),
+        qualifier: None,
+        auth: FunctionUrlAuth::None,
+        cors,
+        invoke_mode: InvokeMode::Buffered,
+    }
+}
+
+/// The preflight answer recorded from a Function URL (rimutaka/posts
+/// `lambda-url-with-cloudfront`): 200, `Content-Type: application/json`, no body, `Vary: Origin`,
+/// and the configured lists (not the requested headers) joined by commas.
+#[tokio::test]
+async fn function_url_preflight_is_the_200_lambda_answers() {
+    let h = harness(
+        &[],
+        &[],
+        &[function_url(Some(Cors {
+            allow_origins: vec!["https://localhost:8080".into()],
+            allow_methods: vec!["GET".into(), "POST".into()],
+            allow_headers: vec![
+                "authorization".into(),
+                "content-type".into(),
+                "x-books-authorization".into(),
+            ],
+            allow_credentials: true,
+            ..Cors::default()
+        }))],
+    );
+    let response = h
+        .send(preflight(
+            "/lambda-url/url-fn/",
+            "https://localhost:8080",
+            "GET",
+            "authorization,x-books-authorization",
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.body().is_empty());
+    let header = |name: &str| {
+        response
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("?").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(header("content-type"), ["application/json"]);
+    assert_eq!(header("vary"), ["Origin"]);
+    assert_eq!(
+        cors_headers(&response),
+        map(&[
+            ("access-control-allow-origin", "https://localhost:8080"),
+            (
+                "access-control-allow-headers",
+                "authorization,content-type,x-books-authorization"
+            ),
+            ("access-control-allow-methods", "GET,POST"),
+            ("access-control-allow-credentials", "true"),
+        ])
+    );
+    assert!(h.invocations().is_empty());
+}
+
+/// A Function URL answers `Vary: Origin` to a request with an `Origin`, with `Cors` or without
+/// (recorded with a function that sets no `Vary`), once even when the function already varies on it.
+#[tokio::test]
+async fn function_url_answers_vary_origin_to_a_cross_origin_request() {
+    let vary = |response: &Response<Bytes>| {
+        response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap_or("?").to_owned())
+            .collect::<Vec<_>>()
+    };
+    for cors in [None, Some(http_cors())] {
+        let h = harness(&[], &[], &[function_url(cors.clone())]);
+        let response = h
+            .send(get_from("/lambda-url/url-fn/x", "http://allowed.test:8080"))
+            .await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(vary(&response), ["Origin"], "{cors:?}");
+        // No `Origin`, no CORS request: nothing recorded, nothing added.
+        let response = h
+            .send(
+                Request::get("/lambda-url/url-fn/x")
+                    .header("host", "localhost:3000")
+                    .body(Full::new(Bytes::new()))
+                    .expect("static request"),
+            )
+            .await;
+        assert!(vary(&response).is_empty(), "{cors:?}");
+    }
+    let h = harness_answering(
+        r#"{"statusCode":200,"headers":{"vary":"Accept-Encoding, origin"},"body":"ok"}"#,
+        &[],
+        &[],
+        &[function_url(None)],
+    );
+    let response = h
+        .send(get_from("/lambda-url/url-fn/x", "http://a.test"))
+        .await;
+    assert_eq!(vary(&response), ["Accept-Encoding, origin"]);
 }
