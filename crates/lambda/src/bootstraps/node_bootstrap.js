@@ -453,11 +453,9 @@ async function loadHandler(handlerString, taskRoot) {
         `Error: Cannot find module '${missing}'\nRequire stack:\n${stack.map((f) => `- ${f}`).join("\n")}`
       );
     }
-    if (e && e.code === "ERR_MODULE_NOT_FOUND") {
-      // An ES module's import: node's message names the package and the importing file.
-      throw runtimeError("Runtime.ImportModuleError", `Error [ERR_MODULE_NOT_FOUND]: ${e.message}`);
-    }
-    // As aws-lambda-ric: any other failure while loading the module is reported as itself.
+    // As aws-lambda-ric (`_loadUserApp`): any other failure while loading the module is
+    // reported as itself, an ES module's missing package (`ERR_MODULE_NOT_FOUND`) included; Lambda
+    // then reports Init as `Runtime.Unknown`.
     throw e;
   }
   let fn = mod;
@@ -466,8 +464,13 @@ async function loadHandler(handlerString, taskRoot) {
     fn = mod.default;
     for (const part of exportPath) fn = fn == null ? undefined : fn[part];
   }
-  if (typeof fn !== "function") {
+  // As aws-lambda-ric: nothing there (or a falsy value) is "undefined or not exported", anything
+  // else that cannot be called "is not a function".
+  if (!fn) {
     throw runtimeError("Runtime.HandlerNotFound", `${handlerString} is undefined or not exported`);
+  }
+  if (typeof fn !== "function") {
+    throw runtimeError("Runtime.HandlerNotFound", `${handlerString} is not a function`);
   }
   return fn;
 }

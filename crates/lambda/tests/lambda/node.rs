@@ -225,6 +225,83 @@ async fn missing_module_and_export_are_init_errors() {
     lambda.shutdown().await;
 }
 
+/// AWS's node runtime (aws-lambda-nodejs-runtime-interface-client `UserFunction.js`
+/// `_loadUserApp`, `src/function/module-loader.ts`) makes only a `SyntaxError` and a CommonJS
+/// `MODULE_NOT_FOUND` its own `Runtime.*` errors; anything else thrown while the module loads,
+/// an ES module's missing package (`ERR_MODULE_NOT_FOUND`) included, is posted as itself. Lambda
+/// keeps no `Error` type, so Init is reported as `Runtime.Unknown`. Recorded on nodejs:
+/// `ERROR Uncaught Exception {"errorType":"Error",…,"code":"ERR_REQUIRE_ESM",…}` then
+/// `INIT_REPORT … Phase: init Status: error Error Type: Runtime.Unknown`, and the same for
+/// `"code":"ERR_MODULE_NOT_FOUND"` ("Cannot find package … imported from /var/task/index.js").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_thrown_while_loading_is_posted_as_itself_and_reported_as_runtime_unknown() {
+    let (lambda, lines) = service(vec![
+        node("Throws", "init_throws.handler"),
+        node("EsmMissing", "esm_missing.handler"),
+        node("NotFn", "not_a_function.handler"),
+    ]);
+    let inv = invoke(&lambda, "Throws", json!({})).await;
+    assert_eq!(inv.function_error.as_deref(), Some("Unhandled"));
+    let err = json(&inv);
+    assert_eq!(err["errorType"], "Error", "{err}");
+    assert_eq!(err["errorMessage"], "boom at init");
+    assert_eq!(err["trace"][0], "Error: boom at init", "{err}");
+    let reports = |function: &str| {
+        lines
+            .init_lines_of(function)
+            .into_iter()
+            .map(|(line, _)| line)
+            .filter(|line| line.starts_with("INIT_REPORT"))
+            .collect::<Vec<_>>()
+    };
+    let thrown = reports("Throws");
+    assert_eq!(thrown.len(), 2, "{thrown:?}");
+    for line in &thrown {
+        assert!(
+            line.ends_with("\tStatus: error\tError Type: Runtime.Unknown"),
+            "{line}"
+        );
+    }
+    assert!(
+        inv.log_tail
+            .contains("\tStatus: error\tError Type: Runtime.Unknown"),
+        "{}",
+        inv.log_tail
+    );
+    assert!(
+        lines.of("Throws").iter().any(|l| l.contains(
+            "\tERROR\tUncaught Exception \t{\"errorType\":\"Error\",\"errorMessage\":\"boom at init\""
+        )),
+        "{:?}",
+        lines.of("Throws")
+    );
+
+    let err = json(&invoke(&lambda, "EsmMissing", json!({})).await);
+    assert_eq!(err["errorType"], "Error", "{err}");
+    let message = err["errorMessage"].as_str().unwrap_or_default();
+    assert!(
+        message
+            .starts_with("Cannot find package '@sluice-test/no-such-esm-package' imported from "),
+        "{err}"
+    );
+    assert!(
+        reports("EsmMissing")
+            .iter()
+            .all(|l| l.ends_with("Error Type: Runtime.Unknown")),
+        "{:?}",
+        reports("EsmMissing")
+    );
+
+    // `_resolveHandler` found something, but no function: "is not a function".
+    let err = json(&invoke(&lambda, "NotFn", json!({})).await);
+    assert_eq!(err["errorType"], "Runtime.HandlerNotFound");
+    assert_eq!(
+        err["errorMessage"],
+        "not_a_function.handler is not a function"
+    );
+    lambda.shutdown().await;
+}
+
 /// aws-lambda-nodejs-runtime-interface-client (`RAPIDClient.js`): `next`, the response and the
 /// invocation error go through its native client, so a handler that patches `http` at load (X-Ray's
 /// `captureHTTPsGlobal`, Powertools Tracer by default) never sees the runtime's own calls. Through
