@@ -231,7 +231,7 @@ fn as_json(payload: &Bytes) -> Value {
 }
 
 /// Now, as the record's `timestamp` writes it (`2019-11-14T18:16:05.568Z`).
-fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );

@@ -76,8 +76,155 @@ fn received(rows: &[(String, Value)], tag: &str) -> Vec<(String, String)> {
 }
 
 fn start(state: &Path) -> Server {
+    start_template(state, "template.yaml")
+}
+
+/// Starts Sluice on `state` with the fixture's template `name`.
+fn start_template(state: &Path, name: &str) -> Server {
     assert!(ensure_python_module("boto3", "boto3"), "boto3 is needed");
-    Server::start_in(sluice(), &fixture().join("template.yaml"), state, &[])
+    Server::start_in(sluice(), &fixture().join(name), state, &[])
+}
+
+/// One invocation as a per-invocation recorder saw it (`record_invocation` in app.py).
+#[derive(Debug, Clone, PartialEq)]
+struct Call {
+    keys: Vec<String>,
+    seqs: Vec<String>,
+    /// The event's size, compact JSON.
+    bytes: u64,
+}
+
+/// The invocations `tag` recorded, in the order they ran.
+fn calls(rows: &[(String, Value)], tag: &str) -> Vec<Call> {
+    let mut rows: Vec<&Value> = rows
+        .iter()
+        .filter(|(t, _)| t == tag)
+        .map(|(_, r)| r)
+        .collect();
+    rows.sort_by_key(|r| r["at"].as_u64());
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    rows.iter()
+        .map(|r| Call {
+            keys: strings(&r["keys"]),
+            seqs: strings(&r["seqs"]),
+            bytes: r["bytes"].as_u64().unwrap_or(0),
+        })
+        .collect()
+}
+
+fn keys_of(calls: &[Call]) -> Vec<Vec<&str>> {
+    calls
+        .iter()
+        .map(|c| c.keys.iter().map(String::as_str).collect())
+        .collect()
+}
+
+/// The invocation record a give-up line carries (its `record=` field, logged last).
+fn logged_record(line: &str) -> Value {
+    let json = line
+        .split_once(" record=")
+        .map(|(_, r)| r)
+        .unwrap_or_else(|| panic!("no record in {line}"));
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("record is not JSON ({e}): {json}"))
+}
+
+/// Checks an on-failure invocation record against the shape recorded from AWS (LocalStack's
+/// test_lambda_integration_dynamodbstreams.snapshot.json, test_dynamodb_event_source_mapping_with_
+/// on_failure_destination_config): its keys in order, the ARNs, the timestamps' formats.
+fn assert_failure_record_shape(record: &Value) {
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        keys(record),
+        [
+            "requestContext",
+            "responseContext",
+            "version",
+            "timestamp",
+            "DDBStreamBatchInfo"
+        ],
+        "{record}"
+    );
+    assert_eq!(
+        keys(&record["requestContext"]),
+        [
+            "requestId",
+            "functionArn",
+            "condition",
+            "approximateInvokeCount"
+        ],
+        "{record}"
+    );
+    assert_eq!(
+        keys(&record["responseContext"]),
+        ["statusCode", "executedVersion", "functionError"],
+        "{record}"
+    );
+    assert_eq!(
+        keys(&record["DDBStreamBatchInfo"]),
+        [
+            "shardId",
+            "startSequenceNumber",
+            "endSequenceNumber",
+            "approximateArrivalOfFirstRecord",
+            "approximateArrivalOfLastRecord",
+            "batchSize",
+            "streamArn"
+        ],
+        "{record}"
+    );
+    let function_arn = record["requestContext"]["functionArn"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        function_arn.starts_with("arn:aws:lambda:us-east-1:123456789012:function:")
+            && !function_arn.contains("$LATEST"),
+        "unqualified, as recorded: {record}"
+    );
+    assert_eq!(record["responseContext"]["statusCode"], 200, "{record}");
+    assert_eq!(
+        record["responseContext"]["executedVersion"], "$LATEST",
+        "{record}"
+    );
+    assert_eq!(record["version"], "1.0", "{record}");
+    // `2022-07-13T13:48:01.000Z`; the arrivals without milliseconds, `2022-07-13T13:48:01Z`.
+    let stamp = record["timestamp"].as_str().unwrap_or("");
+    assert!(
+        stamp.len() == 24 && stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.',
+        "{record}"
+    );
+    let info = &record["DDBStreamBatchInfo"];
+    for arrival in [
+        "approximateArrivalOfFirstRecord",
+        "approximateArrivalOfLastRecord",
+    ] {
+        let at = info[arrival].as_str().unwrap_or("");
+        assert!(
+            at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+            "{record}"
+        );
+    }
+    assert!(
+        info["shardId"].as_str().is_some_and(|s| !s.is_empty()),
+        "{record}"
+    );
+    assert!(
+        info["streamArn"].as_str().is_some_and(
+            |a| a.starts_with("arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/")
+        ),
+        "{record}"
+    );
 }
 
 /// Starts Sluice on `state`, puts `keys`, and waits until the function has received them all;
@@ -405,54 +552,184 @@ fn with_dynamodb_endpoint_the_tables_and_their_streams_live_in_the_other_service
     assert_eq!(rows[0].1["dynamodb"]["NewImage"]["kind"]["S"], "vip-remote");
 }
 
+/// AWS (Lambda developer guide, services-dynamodb-errors): with BisectBatchOnFunctionError a
+/// failed batch is split in two, and "Splitting batches doesn't consume the retry quota"; the
+/// record given up on is logged as the invocation record its OnFailure destination would get.
 #[test]
-fn a_failing_batch_is_bisected_retried_and_given_up_on_after_maximum_retry_attempts() {
+fn a_failing_batch_is_bisected_down_to_the_bad_record_which_alone_uses_the_retries() {
     let server = start(&fresh_dir("ddb-streams-poison"));
     // One transaction, so one batch: q2 poisons whichever batch holds it.
     drive(&server, &["transact", "q1", "q2:poison=yes", "q3", "q4"]);
-    let invocations = |rows: &[(String, Value)]| -> Vec<Vec<String>> {
-        let mut calls: Vec<&Value> = rows
-            .iter()
-            .filter(|(t, _)| t == "poison")
-            .map(|(_, r)| r)
-            .collect();
-        calls.sort_by_key(|r| r["at"].as_u64());
-        calls
-            .iter()
-            .map(|r| {
-                r["keys"]
-                    .as_array()
-                    .map(|k| {
-                        k.iter()
-                            .filter_map(|k| k.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-            .collect()
-    };
     let mut rows: Vec<(String, Value)>;
     assert_eventually!(within WAIT; {
         rows = seen(&server);
-        invocations(&rows).len() >= 3
-    }, "the poisoned batch was not retried: {rows:#?}\n{:#?}", server.logs());
-    // The whole batch fails; its halves are retried; the half with q2 fails again and, with one
-    // retry allowed, is given up on (logged, naming the destination that is not emulated).
+        calls(&rows, "poison").len() >= 6
+    }, "the poisoned batch was not bisected and retried: {rows:#?}\n{:#?}", server.logs());
+    // Halves until q2 is alone (no retry used), then q2's one retry; q1, q3 and q4 go through.
+    let calls = calls(&rows, "poison");
     assert_eq!(
-        invocations(&rows),
+        keys_of(&calls),
         [
             vec!["q1", "q2", "q3", "q4"],
             vec!["q1", "q2"],
+            vec!["q1"],
+            vec!["q2"],
+            vec!["q2"],
             vec!["q3", "q4"]
         ]
     );
+    let line = server
+        .wait_for_log("stream record(s)")
+        .unwrap_or_else(|| panic!("no give-up line: {:#?}", server.logs()));
     assert!(
-        server.wait_for_log("2 stream record(s)").is_some_and(
-            |l| l.contains("every retry failed") && l.contains("poison-dlq is not emulated")
-        ),
-        "{:#?}",
-        server.logs()
+        line.contains("1 stream record(s)")
+            && line.contains("every retry failed")
+            && line.contains("poison-dlq is not emulated"),
+        "{line}"
     );
+    let record = logged_record(&line);
+    assert_failure_record_shape(&record);
+    let q2 = &calls[3].seqs[0];
+    assert_eq!(
+        record["requestContext"]["condition"],
+        "RetryAttemptsExhausted"
+    );
+    // Every invocation that carried q2.
+    assert_eq!(
+        record["requestContext"]["approximateInvokeCount"], 4,
+        "{record}"
+    );
+    assert_eq!(record["responseContext"]["functionError"], "Unhandled");
+    let info = &record["DDBStreamBatchInfo"];
+    assert_eq!(
+        (
+            &info["startSequenceNumber"],
+            &info["endSequenceNumber"],
+            &info["batchSize"]
+        ),
+        (
+            &Value::from(q2.as_str()),
+            &Value::from(q2.as_str()),
+            &Value::from(1)
+        ),
+        "{record}"
+    );
+}
+
+/// AWS (services-ddb-batchfailurereporting, "Bisecting a batch"): with ReportBatchItemFailures and
+/// BisectBatchOnFunctionError both on, a partial-failure answer bisects the batch "at the
+/// returned sequence number and Lambda retries only the remaining records"; once the retries run
+/// out, the record sent on failure names the function's answer as no error (`functionError`
+/// null, as recorded in test_dynamodb_report_batch_item_failures).
+#[test]
+fn a_partial_failure_is_retried_from_the_reported_record_whole_then_given_up_on() {
+    let server = start_template(&fresh_dir("ddb-streams-split"), "failures.yaml");
+    drive(
+        &server,
+        &["transact", "s1", "s2:failAlways=yes", "s3", "s4"],
+    );
+    let given_up = || {
+        server
+            .logs()
+            .into_iter()
+            .find(|l| l.contains("Split/Changes") && l.contains("stream record(s)"))
+    };
+    assert_eventually!(within WAIT; given_up().is_some(),
+        "nothing given up on: {:#?}", server.logs());
+    let line = given_up().unwrap_or_default();
+    let rows = seen(&server);
+    let calls = calls(&rows, "split");
+    assert_eq!(
+        keys_of(&calls),
+        [vec!["s1", "s2", "s3", "s4"], vec!["s2", "s3", "s4"]],
+        "{line}"
+    );
+    assert!(
+        line.contains("3 stream record(s)") && line.contains("every retry failed"),
+        "{line}"
+    );
+    let record = logged_record(&line);
+    assert_failure_record_shape(&record);
+    assert_eq!(
+        record["requestContext"]["condition"],
+        "RetryAttemptsExhausted"
+    );
+    assert_eq!(
+        record["requestContext"]["approximateInvokeCount"], 2,
+        "{record}"
+    );
+    assert_eq!(
+        record["responseContext"]["functionError"],
+        Value::Null,
+        "{record}"
+    );
+    let info = &record["DDBStreamBatchInfo"];
+    assert_eq!(info["batchSize"], 3, "{record}");
+    assert_eq!(
+        info["startSequenceNumber"],
+        calls[1].seqs[0].as_str(),
+        "{record}"
+    );
+    assert_eq!(
+        info["endSequenceNumber"],
+        calls[1].seqs[2].as_str(),
+        "{record}"
+    );
+}
+
+/// AWS (services-dynamodb-errors): "If a Lambda event source mapping is unable to invoke the
+/// function due to throttling or other issues, it retries until the records expire or exceed the
+/// maximum age"; MaximumRetryAttempts (0 here) and bisection are for function errors only.
+#[test]
+fn a_function_that_cannot_be_invoked_is_retried_without_using_the_retry_quota() {
+    let server = start_template(&fresh_dir("ddb-streams-throttled"), "failures.yaml");
+    drive(&server, &["transact", "t1", "t2"]);
+    let attempts = || {
+        server
+            .logs()
+            .into_iter()
+            .filter(|l| l.contains("Throttled/Changes"))
+            .collect::<Vec<String>>()
+    };
+    assert_eventually!(within WAIT;
+        attempts().iter().filter(|l| l.contains("not invoked")).count() >= 3
+            || attempts().iter().any(|l| l.contains("skipped")),
+        "no attempt to invoke: {:#?}", server.logs());
+    let lines = attempts();
+    assert!(
+        !lines.iter().any(|l| l.contains("skipped")),
+        "records given up on while the function could not run: {lines:#?}"
+    );
+}
+
+/// AWS (Lambda developer guide, invocation-eventsourcemapping, "Batching behavior"): a batch is
+/// sent when it reaches BatchSize, the batching window ends, or the payload reaches 6 MB; Sluice
+/// sent one 7 MB event, which Lambda refuses (RequestEntityTooLarge), so nothing was delivered.
+#[test]
+fn records_gathered_past_six_megabytes_go_in_several_invocations() {
+    let server = start_template(&fresh_dir("ddb-streams-big"), "failures.yaml");
+    // 20 items of about 390 KB in one BatchWriteItem: 7.8 MB of records within one window.
+    drive(&server, &["bulk", "b", "20", "390000"]);
+    let mut rows: Vec<(String, Value)>;
+    assert_eventually!(within WAIT; {
+        rows = seen(&server);
+        calls(&rows, "big").iter().map(|c| c.keys.len()).sum::<usize>() >= 20
+    }, "the records never reached the function: {:#?}", server.logs());
+    let calls = calls(&rows, "big");
+    let keys: Vec<&str> = calls
+        .iter()
+        .flat_map(|c| c.keys.iter().map(String::as_str))
+        .collect();
+    let expected: Vec<String> = (1..=20).map(|i| format!("b{i}")).collect();
+    assert_eq!(keys, expected, "each record once, in order: {calls:#?}");
+    assert!(calls.len() >= 2, "{calls:#?}");
+    for call in &calls {
+        assert!(
+            call.bytes <= 6 * 1024 * 1024,
+            "{} bytes in one event",
+            call.bytes
+        );
+    }
 }
 
 #[test]

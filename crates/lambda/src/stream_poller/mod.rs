@@ -6,6 +6,7 @@
 //! DynamoDB endpoint), so this crate still knows nothing of how DynamoDB is served.
 
 mod batch;
+mod failure_record;
 mod filter;
 mod poll;
 mod progress;

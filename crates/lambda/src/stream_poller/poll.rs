@@ -326,7 +326,11 @@ impl ShardReader {
                 let records = std::mem::take(&mut pending);
                 first_at = None;
                 let service = self.lambda.upgrade().ok_or(PollError::Stopped)?;
-                let delivered = batch::deliver(&service, mapping, arn, records).await;
+                let origin = batch::Origin {
+                    stream_arn: arn,
+                    shard_id: &self.shard,
+                };
+                let delivered = batch::deliver(&service, mapping, origin, records).await;
                 drop(service);
                 if let Some(sequence_number) = delivered {
                     self.checkpoint(Some(sequence_number.clone()), false)
