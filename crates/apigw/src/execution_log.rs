@@ -541,8 +541,11 @@ fn narrate(
     }
     let integration = ex.integration.as_ref();
     let lambda_answered = integration.and_then(|i| i.request_id.as_deref());
-    let response_body = trace.endpoint_response.get();
-    if let (Some(status), Some(facts)) = (integration.and_then(|i| i.status), integration) {
+    // A MOCK has no endpoint to answer: what it "answers" is its own template's.
+    let mock = matches!(entry.integration, Integration::Mock(_));
+    let response_body = trace.endpoint_response.get().filter(|_| !mock);
+    let status = integration.and_then(|i| i.status).filter(|_| !mock);
+    if let (Some(status), Some(facts)) = (status, integration) {
         out.data(answered, || {
             format!(
                 "Received response. Status: {status}, Integration latency: {} ms",
