@@ -37,6 +37,9 @@ pub struct AccessRecord {
     /// The line the matched API's stage access log (`AccessLogSetting(s)`) writes for this
     /// request; `None` when its stage logs nothing.
     pub stage_log: Option<StageLogLine>,
+    /// The lines the matched REST API stage's execution log (`MethodSettings` `LoggingLevel`)
+    /// writes for this request; `None` when its method logs nothing.
+    pub execution_log: Option<ExecutionLogLines>,
 }
 
 /// One line of a stage's access log, for the CloudWatch Logs group its `DestinationArn` names.
@@ -48,6 +51,19 @@ pub struct StageLogLine {
     pub stream: Arc<str>,
     /// The stage's `Format`, its `$context` variables substituted.
     pub message: String,
+}
+
+/// One request's lines in a REST API stage's execution log, for the CloudWatch Logs group
+/// `API-Gateway-Execution-Logs_{restApiId}/{stageName}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionLogLines {
+    /// The log group.
+    pub group: Arc<str>,
+    /// The stream within the group: one per API stage, stable across restarts.
+    pub stream: Arc<str>,
+    /// Each line (its message starting `(<requestId>) `) with when it happened, in milliseconds
+    /// since the epoch, in order.
+    pub lines: Vec<(i64, String)>,
 }
 
 /// A refusal API Gateway does not charge for: "Calling methods with the authorization type of

@@ -34,6 +34,8 @@ pub(crate) struct Api {
     pub resource_policy: Option<sluice_template::ResourcePolicy>,
     /// The stage's access log (`AccessLogSetting(s)`), if it keeps one.
     pub access_log: Option<std::sync::Arc<crate::stage_access_log::StageLog>>,
+    /// A REST API stage's execution log (`MethodSettings` `LoggingLevel`), if a method logs.
+    pub execution_log: Option<std::sync::Arc<crate::execution_log::StageExecutionLog>>,
 }
 
 /// One API's deployed stage, as the event describes it.
@@ -71,6 +73,7 @@ impl Api {
             gateway_responses: api.gateway_responses.clone(),
             resource_policy: api.resource_policy.clone(),
             access_log: None,
+            execution_log: None,
         }
     }
 
@@ -92,6 +95,7 @@ impl Api {
             gateway_responses: Vec::new(),
             resource_policy: None,
             access_log: None,
+            execution_log: None,
         }
     }
 
@@ -114,6 +118,7 @@ impl Api {
             gateway_responses: Vec::new(),
             resource_policy: None,
             access_log: None,
+            execution_log: None,
         }
     }
 }

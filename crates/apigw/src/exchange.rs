@@ -91,6 +91,9 @@ pub(crate) struct Exchange {
     pub auth: AuthFacts,
     /// The gateway error answered, if any (a stage's access log reports it).
     pub error: Option<ErrorFacts>,
+    /// What the phases note for the stage's execution log; `None` unless the matched method
+    /// writes one (every note is then skipped).
+    pub execution: Option<Box<crate::execution_log::ExecutionTrace>>,
 }
 
 /// What the integration phase did, for `$context.integration*` in a stage's access log.
@@ -214,6 +217,7 @@ impl Exchange {
             integration: None,
             auth: AuthFacts::default(),
             error: None,
+            execution: None,
         }
     }
 

@@ -175,6 +175,7 @@ fn api(dialect: Dialect, binary_media_types: &[String]) -> Api {
         gateway_responses: Vec::new(),
         resource_policy: None,
         access_log: None,
+        execution_log: None,
     }
 }
 

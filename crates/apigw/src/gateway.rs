@@ -16,7 +16,8 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 use sluice_template::{
-    FunctionUrl, HttpApi, HttpIntegration, Integration, PayloadFormat, RestApi, StageAccessLog,
+    auth_model::AuthModel, Function, FunctionUrl, HttpApi, HttpIntegration, Integration,
+    PayloadFormat, RestApi, StageAccessLog,
 };
 
 use crate::access_log::{AccessLog, AccessRecord, RouteRecord};
@@ -29,6 +30,7 @@ use crate::auth::Guards;
 use crate::body;
 use crate::dialect::Dialect;
 use crate::exchange::{ErrorFacts, Exchange, IntegrationFacts};
+use crate::execution_log::{self, ExecutionTrace, StageExecutionLog};
 use crate::function_url::FunctionUrlTable;
 use crate::gateway_error::{Culprit, GatewayError};
 use crate::integration::{CallHttp, CallService, FunctionAnswer, Invoke, InvokeError};
@@ -170,6 +172,29 @@ impl Gateway {
         self
     }
 
+    /// Gives the REST API stages whose `MethodSettings` set a `LoggingLevel` their execution
+    /// log: each request to a method that logs gets its lines in the [`AccessRecord`].
+    /// `functions` name the Lambda functions the log's URIs show.
+    pub fn with_execution_logs(mut self, auth: &AuthModel, functions: &[Function]) -> Gateway {
+        let names: std::collections::BTreeMap<String, String> = functions
+            .iter()
+            .map(|f| (f.logical_id.clone(), f.name.clone()))
+            .collect();
+        for api in self.apis.iter_mut().filter(|a| a.dialect == Dialect::Rest) {
+            let Some(settings) = auth.apis.get(&api.logical_id) else {
+                continue;
+            };
+            api.execution_log = StageExecutionLog::new(
+                &api.stage.api_id,
+                &api.stage.stage,
+                &settings.method_settings,
+                names.clone(),
+            )
+            .map(Arc::new);
+        }
+        self
+    }
+
     /// Sends one [`AccessRecord`] per request to `log`.
     pub fn with_access_log(mut self, log: Arc<dyn AccessLog>) -> Gateway {
         self.access_log = Some(log);
@@ -248,6 +273,7 @@ impl Gateway {
         let integrating = Instant::now();
         let lambda_request_id = lambda_request_id(ex);
         let integrated = self.integrate(ex, &lambda_request_id).await;
+        execution_log::integrated(ex, integrating);
         // AWS: Lambda's Invoke answers a function error with 200 (`X-Amz-Function-Error`), so a
         // proxy integration's function error is an invocation Lambda answered, with its status.
         let status = match &integrated {
@@ -347,6 +373,7 @@ impl Gateway {
                 Ok((response, None))
             }
             Reply::Payload(payload) => {
+                execution_log::endpoint_response(ex, || payload.clone());
                 let mut response = self.map_response(ex, &payload)?;
                 self.cache_store(ex, || Cached::Payload(payload));
                 self.apply_cors(ex, &mut response);
@@ -368,6 +395,7 @@ impl Gateway {
             Ok(mapped) => mapped,
             Err(error) => {
                 log_failure(ex, &error);
+                execution_log::failed(ex, &error);
                 if self.stage_log(ex).is_some() {
                     ex.error = Some(ErrorFacts {
                         response_type: error.response_type(),
@@ -444,6 +472,13 @@ impl Gateway {
             return Err(GatewayError::Internal("route names an unknown API".into()));
         }
         ex.dialect = route.entry.dialect;
+        // Only a method that writes an execution log carries a trace for its phases to note in.
+        ex.execution = self
+            .apis
+            .get(route.entry.api)
+            .and_then(|api| api.execution_log.as_deref())
+            .and_then(|log| log.logging(&route.entry.method, &route.entry.resource))
+            .map(|logging| Box::new(ExecutionTrace::new(logging)));
         ex.route = Some(route);
         Ok(())
     }
@@ -491,6 +526,7 @@ impl Gateway {
             resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, authenticated)?;
         }
         let Some(guards) = &self.guards else {
+            execution_log::usage_plan(ex, false, true);
             return Ok(iam_route);
         };
         let mut plan = None;
@@ -502,13 +538,25 @@ impl Gateway {
                 route: &route,
                 timeout: ex.dialect.integration_timeout(&self.options, &route),
             };
-            phases::authorize(guard, guards, ex, cx).await?;
+            let authorized = phases::authorize(guard, guards, ex, cx).await;
+            if let (Check::Lambda { .. }, Some(name)) = (&guard.check, &guard.authorizer_name) {
+                execution_log::authorizer(ex, &api.logical_id, name, authorized.as_ref().err());
+            }
+            authorized?;
             if matches!(guard.check, Check::Cognito { .. }) {
                 resource_policy::guard(api, ex, &self.options.aws, Caller::Anonymous, true)?;
             }
-            plan = phases::api_key(guard, guards, ex, &api.logical_id)?;
+            let keyed = phases::api_key(guard, guards, ex, &api.logical_id);
+            if keyed.is_err() {
+                execution_log::usage_plan(ex, guard.api_key_required, false);
+            }
+            plan = keyed?;
         }
-        phases::throttle(guard, guards, ex, plan, (&api.logical_id, method, resource)).await?;
+        let throttled =
+            phases::throttle(guard, guards, ex, plan, (&api.logical_id, method, resource)).await;
+        let key_required = guard.is_some_and(|g| g.api_key_required);
+        execution_log::usage_plan(ex, key_required, throttled.is_ok());
+        throttled?;
         Ok(iam_route)
     }
 
@@ -667,6 +715,7 @@ impl Gateway {
             .map(|(response, status)| (Reply::Answered(response), Some(status)));
         }
         let payload = ex.dialect.event(ex, route, api, &self.options.aws)?;
+        execution_log::endpoint_request(ex, &payload);
         // The invoker's target (`Fn`, `Fn:live`), made with the route: borrowed, not formatted.
         let function = route.entry.target.as_str();
         let request_id = Some(request_id);
@@ -752,6 +801,24 @@ impl Gateway {
         Some((api, api.access_log.as_deref()?))
     }
 
+    /// The request's lines in its REST API stage's execution log, if its method writes one.
+    fn execution_lines(
+        &self,
+        ex: &Exchange,
+        response: &Response<ResponseBody>,
+    ) -> Option<crate::ExecutionLogLines> {
+        ex.execution.as_ref()?;
+        let api = self.apis.get(ex.route.as_ref()?.entry.api)?;
+        let ending = execution_log::Ending {
+            status: response.status().as_u16(),
+            headers: response.headers(),
+            body: response.body().whole(),
+        };
+        api.execution_log
+            .as_deref()?
+            .lines(ex, api, &self.options.aws, &ending)
+    }
+
     /// Phase access log: one record per request, and its line in the stage's access log.
     fn log_access(
         &self,
@@ -773,6 +840,7 @@ impl Gateway {
             };
             stage_log.line(ex, api, &self.options.aws, &outcome)
         });
+        let execution_log = self.execution_lines(ex, response);
         let path = match &ex.query {
             Some(query) => format!("{}?{query}", ex.raw_path),
             None => ex.raw_path.clone(),
@@ -790,6 +858,7 @@ impl Gateway {
             throttled_by: ex.throttled_by.clone(),
             rejected,
             stage_log,
+            execution_log,
             route: ex.route.as_ref().map(|route| {
                 let entry = &route.entry;
                 let record = entry.record.get_or_init(|| RouteRecord {

@@ -14,6 +14,7 @@ mod cache_key;
 mod cors;
 mod dialect;
 mod exchange;
+mod execution_log;
 mod function_url;
 // Entry points for `fuzz/`, kept out of the documented API.
 #[doc(hidden)]
@@ -45,7 +46,9 @@ mod stage_access_log;
 mod streamed_response;
 pub mod tls;
 
-pub use access_log::{AccessLog, AccessRecord, Rejection, RouteRecord, StageLogLine};
+pub use access_log::{
+    AccessLog, AccessRecord, ExecutionLogLines, Rejection, RouteRecord, StageLogLine,
+};
 pub use api::function_url_id;
 pub use auth::{GuardInputs, GuardState, Guards};
 pub use dialect::Dialect;

@@ -144,6 +144,7 @@ pub(crate) async fn integrate(
         }
         None => request_body.clone(),
     };
+    crate::execution_log::endpoint_request(ex, &payload);
     let context = response_context.unwrap_or(context);
     let rules = match target {
         Target::Mock => &header_rules::REST_MOCK,
@@ -216,6 +217,7 @@ pub(crate) async fn integrate(
             }
         }
     };
+    crate::execution_log::endpoint_response(ex, || Bytes::from(output.body.clone()));
     let chosen = select(&mapping.responses, output.selector.as_deref()).ok_or_else(|| {
         GatewayError::MappingFailed(
             "no integration response matches and there is no default response".into(),

@@ -307,7 +307,7 @@ pub(crate) fn domain_prefix(domain_name: &str) -> &str {
 /// `headers` and `multiValueHeaders`: the headers REST APIs never forward dropped, names in the client's case when
 /// known, in the client's order; both `None` when nothing is left.
 #[allow(clippy::type_complexity)]
-fn event_headers<'a>(
+pub(crate) fn event_headers<'a>(
     headers: &'a HeaderMap,
     raw_names: Option<&'a [String]>,
 ) -> (

@@ -43,6 +43,22 @@ impl ResponseBody {
     }
 }
 
+impl ResponseBody {
+    /// The whole body's bytes, without consuming it (`None` for a stream, which is not all here).
+    pub(crate) fn whole(&self) -> Option<Bytes> {
+        let Kind::Full(full) = &self.kind else {
+            return None;
+        };
+        // A `Full` yields its one frame at once: polled without a waker to wake.
+        let mut copy = full.clone();
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match Pin::new(&mut copy).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => frame.into_data().ok(),
+            _ => Some(Bytes::new()),
+        }
+    }
+}
+
 impl From<Full<Bytes>> for ResponseBody {
     fn from(body: Full<Bytes>) -> Self {
         ResponseBody {
@@ -108,6 +124,19 @@ mod tests {
     use crate::integration::StreamFailed;
     use http_body_util::BodyExt;
     use tokio::sync::mpsc;
+
+    #[test]
+    fn a_whole_body_can_be_read_without_consuming_it() {
+        let body = ResponseBody::from(Bytes::from_static(b"hello"));
+        assert_eq!(body.whole().as_deref(), Some(&b"hello"[..]));
+        assert_eq!(body.whole().as_deref(), Some(&b"hello"[..]));
+        assert_eq!(ResponseBody::from(Bytes::new()).whole(), Some(Bytes::new()));
+        let (_tx, rx) = mpsc::channel::<Result<Bytes, StreamFailed>>(1);
+        assert_eq!(
+            ResponseBody::streamed(Bytes::new(), Box::new(rx)).whole(),
+            None
+        );
+    }
 
     #[tokio::test]
     async fn a_stream_yields_its_head_then_each_chunk_and_fails_on_an_error() {

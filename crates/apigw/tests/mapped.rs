@@ -1028,3 +1028,105 @@ async fn a_mapped_integration_logs_the_status_its_endpoint_answered() {
         "{lines:?}"
     );
 }
+
+/// Collects the execution log lines, without their request id prefix.
+#[derive(Default)]
+struct ExecutionLines(Mutex<Vec<String>>);
+
+impl sluice_apigw::AccessLog for ExecutionLines {
+    fn record(&self, record: &sluice_apigw::AccessRecord) {
+        if let (Ok(mut lines), Some(log)) = (self.0.lock(), &record.execution_log) {
+            let prefix = format!("({}) ", record.request_id);
+            lines.extend(
+                log.lines
+                    .iter()
+                    .map(|(_, l)| l.strip_prefix(&prefix).unwrap_or(l).to_owned()),
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_execution_log_shows_what_the_mapping_templates_made() {
+    use sluice_template::auth_model::{ApiAuth, AuthModel, LoggingLevel, MethodSetting};
+    let auth = AuthModel {
+        apis: BTreeMap::from([(
+            "Api".to_owned(),
+            ApiAuth {
+                method_settings: vec![MethodSetting {
+                    resource_path: "/*".into(),
+                    http_method: "*".into(),
+                    rate_limit: None,
+                    burst_limit: None,
+                    caching_enabled: None,
+                    cache_ttl_secs: None,
+                    logging_level: Some(LoggingLevel::Info),
+                    data_trace_enabled: Some(true),
+                }],
+                ..ApiAuth::default()
+            },
+        )]),
+        ..AuthModel::default()
+    };
+    let lines = Arc::new(ExecutionLines::default());
+    let h = harness();
+    let h = Harness {
+        gateway: h
+            .gateway
+            .with_execution_logs(&auth, &[])
+            .with_access_log(lines.clone()),
+        ..h
+    };
+    let answer = h
+        .send("POST", "/hello?q=search", &[JSON], r#"{"name": "Ann"}"#)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let logged = std::mem::take(&mut *lines.0.lock().expect("not poisoned"));
+    let line = |start: &str| {
+        logged
+            .iter()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no {start} in {logged:#?}"))
+            .clone()
+    };
+    assert_eq!(
+        line("Method request body"),
+        r#"Method request body before transformations: {"name": "Ann"}"#
+    );
+    // The request template's output is what Lambda got; the response template's input is what
+    // it answered.
+    assert_eq!(
+        line("Endpoint request body"),
+        r#"Endpoint request body after transformations: {"name": "Ann", "stage": "prod", "q": "search"}"#
+    );
+    assert!(line("Endpoint request URI").ends_with(":function:Fn/invocations"));
+    let answered = line("Endpoint response body");
+    assert!(answered.contains(r#""greeting""#), "{answered}");
+    assert_eq!(
+        line("Method response body"),
+        format!(
+            "Method response body after transformations: {}",
+            answer.body
+        )
+    );
+    assert_eq!(
+        line("Method completed"),
+        "Method completed with status: 200"
+    );
+
+    // A MOCK calls no endpoint: no endpoint lines.
+    h.send("GET", "/mock/7", &[], "").await;
+    let logged = std::mem::take(&mut *lines.0.lock().expect("not poisoned"));
+    assert!(
+        !logged.iter().any(|l| l.starts_with("Endpoint ")
+            || l.starts_with("Sending")
+            || l.starts_with("Received")),
+        "{logged:#?}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|l| l == "Method completed with status: 200"),
+        "{logged:#?}"
+    );
+}

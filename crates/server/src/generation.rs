@@ -438,6 +438,7 @@ impl Generation {
             },
         )?
         .with_stage_access_logs(&model.access_logs)
+        .with_execution_logs(&model.auth, &model.functions)
         .with_access_log(Arc::new(ObservedAccessLog {
             terminal: shared.log.clone(),
             traffic: shared.traffic.clone(),

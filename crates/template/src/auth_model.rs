@@ -243,6 +243,23 @@ pub struct MethodSetting {
     pub caching_enabled: Option<bool>,
     /// `CacheTtlInSeconds`.
     pub cache_ttl_secs: Option<u32>,
+    /// `LoggingLevel`: which execution log lines the method writes.
+    pub logging_level: Option<LoggingLevel>,
+    /// `DataTraceEnabled`: whether its execution log carries the request's and response's
+    /// headers and bodies.
+    pub data_trace_enabled: Option<bool>,
+}
+
+/// A method's `LoggingLevel`: the execution log lines API Gateway writes for it to
+/// `API-Gateway-Execution-Logs_{restApiId}/{stageName}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoggingLevel {
+    /// `OFF`: none.
+    Off,
+    /// `ERROR`: only those of a request that failed.
+    Error,
+    /// `INFO`: every request's.
+    Info,
 }
 
 /// An `AWS::Cognito::UserPool`.

@@ -712,6 +712,8 @@ mod tests {
             burst_limit: burst,
             caching_enabled: None,
             cache_ttl_secs: None,
+            logging_level: None,
+            data_trace_enabled: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod errors;
 mod events;
+mod execution_log;
 mod golden;
 mod http_proxy;
 mod resource_policy;

@@ -18,6 +18,7 @@ mod dynamodb_endpoint_tls;
 mod errors;
 mod esbuild;
 mod execution_environment;
+mod execution_logs;
 mod extensions;
 mod fork_server;
 mod function_url_aliases;

@@ -204,12 +204,24 @@ impl LogStore {
     /// [`LogStore::append`] with group and stream names the caller keeps, so the request path
     /// copies only the message.
     pub(crate) fn append_shared(&self, group: Arc<str>, stream: Arc<str>, message: &str) {
+        self.append_shared_at(group, stream, now_millis(), message.to_owned());
+    }
+
+    /// [`LogStore::append_shared`] of a line that happened at `timestamp` (milliseconds since
+    /// the epoch), for a writer that stamps its lines as they happened and stores them later.
+    pub(crate) fn append_shared_at(
+        &self,
+        group: Arc<str>,
+        stream: Arc<str>,
+        timestamp: i64,
+        message: String,
+    ) {
         self.pending.push(Pending {
             group,
             stream,
-            timestamp: now_millis(),
+            timestamp,
             sequence: SEQUENCE.fetch_add(1, Ordering::Relaxed),
-            message: message.to_owned(),
+            message,
         });
     }
 

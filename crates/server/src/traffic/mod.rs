@@ -253,7 +253,8 @@ pub(crate) struct ObservedAccessLog {
     pub terminal: Arc<TerminalLog>,
     /// Where the request is counted.
     pub traffic: Arc<Traffic>,
-    /// Where a stage's access log lines go (`AccessLogSetting(s)`), as CloudWatch Logs events.
+    /// Where a stage's access log lines (`AccessLogSetting(s)`) and a REST stage's execution log
+    /// lines (`MethodSettings` `LoggingLevel`) go, as CloudWatch Logs events.
     pub logs: Arc<crate::logs::LogStore>,
 }
 
@@ -263,6 +264,16 @@ impl AccessLog for ObservedAccessLog {
         if let Some(line) = &record.stage_log {
             self.logs
                 .append_shared(line.group.clone(), line.stream.clone(), &line.message);
+        }
+        if let Some(execution) = &record.execution_log {
+            for (timestamp, message) in &execution.lines {
+                self.logs.append_shared_at(
+                    execution.group.clone(),
+                    execution.stream.clone(),
+                    *timestamp,
+                    message.clone(),
+                );
+            }
         }
         self.traffic.request_with(record, request_slot::take());
     }

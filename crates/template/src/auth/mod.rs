@@ -576,10 +576,31 @@ fn method_settings(props: &Props<'_, '_>) -> Result<Vec<MethodSetting>, Template
                 burst_limit: setting.number("ThrottlingBurstLimit")?,
                 caching_enabled: setting.boolean("CachingEnabled")?,
                 cache_ttl_secs: setting.number("CacheTtlInSeconds")?,
+                logging_level: logging_level(&setting)?,
+                data_trace_enabled: setting.boolean("DataTraceEnabled")?,
             });
         }
     }
     Ok(out)
+}
+
+/// `LoggingLevel` of a method setting or a `StageDescription`. CloudFormation: "Valid values are
+/// `OFF`, `ERROR`, and `INFO`"; they are read in any case, as the console's own lower-case
+/// spellings reach templates.
+pub(super) fn logging_level(props: &Props<'_, '_>) -> Result<Option<LoggingLevel>, TemplateError> {
+    let Some(level) = props.string("LoggingLevel")? else {
+        return Ok(None);
+    };
+    match level.to_ascii_uppercase().as_str() {
+        "OFF" => Ok(Some(LoggingLevel::Off)),
+        "ERROR" => Ok(Some(LoggingLevel::Error)),
+        "INFO" => Ok(Some(LoggingLevel::Info)),
+        _ => Err(props.error_hint(
+            "LoggingLevel",
+            format!("{level:?} is not a logging level"),
+            "use INFO (every request), ERROR (failed requests) or OFF".into(),
+        )),
+    }
 }
 
 fn method_setting_path(raw: &str) -> String {

@@ -11,8 +11,8 @@ use crate::yaml_tree::Node;
 
 /// The stage settings of raw REST APIs: `CacheClusterEnabled` and `MethodSettings` of the stage
 /// `served_stage` picks (whose name `cfn_rest_api` serves), and for a `Deployment`'s
-/// `StageDescription` also its stage-wide `CachingEnabled`, `CacheTtlInSeconds` and `Throttling*`
-/// (its `/*/*` setting).
+/// `StageDescription` also its stage-wide `CachingEnabled`, `CacheTtlInSeconds`, `Throttling*`,
+/// `LoggingLevel` and `DataTraceEnabled` (its `/*/*` setting).
 pub(super) fn raw_stages(
     active: &[(&String, &Node, &str)],
     resources: &[(String, Node)],
@@ -44,11 +44,15 @@ pub(super) fn raw_stages(
                 burst_limit: stage.number("ThrottlingBurstLimit")?,
                 caching_enabled: stage.boolean("CachingEnabled")?,
                 cache_ttl_secs: stage.number("CacheTtlInSeconds")?,
+                logging_level: super::logging_level(&stage)?,
+                data_trace_enabled: stage.boolean("DataTraceEnabled")?,
             };
             let says_something = stage_wide.rate_limit.is_some()
                 || stage_wide.burst_limit.is_some()
                 || stage_wide.caching_enabled.is_some()
-                || stage_wide.cache_ttl_secs.is_some();
+                || stage_wide.cache_ttl_secs.is_some()
+                || stage_wide.logging_level.is_some()
+                || stage_wide.data_trace_enabled.is_some();
             // Explicit MethodSettings come first, so a `/*/*` entry there wins.
             if says_something {
                 api.method_settings.push(stage_wide);

@@ -280,3 +280,55 @@ fn the_served_stages_name_settings_and_log_come_from_one_resource() {
         );
     }
 }
+
+#[test]
+fn method_settings_and_a_stage_description_set_execution_logging() {
+    use crate::auth_model::LoggingLevel;
+    let model = load(&template(
+        "      MethodSettings:
+        - {ResourcePath: /*, HttpMethod: '*', LoggingLevel: INFO, DataTraceEnabled: true}
+        - {ResourcePath: /r, HttpMethod: GET, LoggingLevel: error}
+        - {ResourcePath: /*, HttpMethod: POST, ThrottlingRateLimit: 3}
+",
+        "",
+    ));
+    let settings = &model.auth.apis["Rest"].method_settings;
+    let levels: Vec<_> = settings
+        .iter()
+        .map(|s| (s.logging_level, s.data_trace_enabled))
+        .collect();
+    assert_eq!(
+        levels,
+        vec![
+            (Some(LoggingLevel::Info), Some(true)),
+            // CloudFormation names the values in capitals; any case reads.
+            (Some(LoggingLevel::Error), None),
+            (None, None),
+        ]
+    );
+
+    // A Deployment's StageDescription: its stage-wide `/*/*` setting.
+    let model = load(&raw_rest(&DEPLOYMENT.replace(
+        "        ThrottlingRateLimit: 5\n",
+        "        LoggingLevel: INFO\n        DataTraceEnabled: false\n",
+    )));
+    let stage_wide = &model.auth.apis["Api"].method_settings[0];
+    assert_eq!(
+        (
+            stage_wide.resource_path.as_str(),
+            stage_wide.logging_level,
+            stage_wide.data_trace_enabled
+        ),
+        ("/*", Some(LoggingLevel::Info), Some(false))
+    );
+
+    let err = load_err(&template(
+        "      MethodSettings: [{ResourcePath: /*, HttpMethod: '*', LoggingLevel: DEBUG}]\n",
+        "",
+    ));
+    assert!(
+        err.contains("Resources.Rest.Properties.MethodSettings[0].LoggingLevel: \"DEBUG\" is not a logging level"),
+        "{err}"
+    );
+    assert!(err.contains("use INFO"), "{err}");
+}
