@@ -107,6 +107,52 @@ function useEndpointsForSdkV2(AWS) {
   }
 }
 
+// A bundled v2 (esbuild inlines `aws-sdk` unless it is External, as in SAM's TypeScript
+// templates for nodejs16.x and older) is never loaded as a module file, so the hook above never
+// sees it and its calls went to `<service>.<region>.amazonaws.com`. Such a call is moved where
+// the hook would have pointed it: `AWS_ENDPOINT_URL_<SERVICE>` (the host's first label, which
+// is the serviceId for the services Sluice serves: dynamodb, lambda), else `AWS_ENDPOINT_URL`.
+// Only v2's own requests (its node client calls `https.request(options, cb)` with its
+// `User-Agent: aws-sdk-nodejs/2.…`) to an AWS host move, and only while an endpoint is set.
+const https = require("https");
+const httpsRequest = https.request;
+https.request = function request(options, callback) {
+  const moved = typeof options === "object" && options !== null && !(options instanceof URL)
+    ? sdkV2Destination(options)
+    : null;
+  if (!moved) return httpsRequest.apply(this, arguments);
+  const target = {
+    ...options,
+    protocol: moved.protocol,
+    host: moved.hostname,
+    hostname: moved.hostname,
+    port: moved.port || (moved.protocol === "https:" ? 443 : 80),
+    path: moved.pathname.replace(/\/$/, "") + (options.path || "/"),
+    // v2's agent is an https one; the endpoint's scheme picks the module and its agent.
+    agent: undefined,
+  };
+  delete target.servername;
+  return moved.protocol === "https:" ? httpsRequest(target, callback) : http.request(target, callback);
+};
+
+function sdkV2Destination(options) {
+  const env = process.env;
+  const headers = options.headers || {};
+  const agentHeader = headers["User-Agent"] || headers["user-agent"] || "";
+  const host = String(options.hostname || options.host || "");
+  if (!String(agentHeader).startsWith("aws-sdk-nodejs/2.")) return null;
+  if (!/\.amazonaws\.com(\.cn)?$/.test(host)) return null;
+  if (String(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).toLowerCase() === "true") return null;
+  const service = host.split(".")[0].replace(/-/g, "_").toUpperCase();
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
+  if (!endpoint) return null;
+  try {
+    return new URL(endpoint);
+  } catch {
+    return null;
+  }
+}
+
 function request(method, urlPath, body, headers) {
   return new Promise((resolve, reject) => {
     const req = runtimeRequest(
