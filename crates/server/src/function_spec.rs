@@ -478,6 +478,22 @@ fn not_bundled(function: &Function, state_dir: &Path) -> ServerError {
 /// What a function runs, or why it cannot run (at the template's `Runtime`, `CodeUri` or
 /// `Handler`): a runtime Sluice does not run, else [`locate`]'s reason.
 fn runnable(function: &Function) -> Result<Located, ServerError> {
+    if !sluice_aws_env::is_lambda_runtime(&function.runtime) {
+        // AWS: Lambda refuses the value ("Value '…' at 'runtime' failed to satisfy constraint",
+        // aws/aws-cli#3229), so the deployment fails: a typo, not a runtime Sluice lacks.
+        let hint = match sluice_aws_env::closest_lambda_runtime(&function.runtime) {
+            Some(known) => format!("did you mean {known}?"),
+            None => "Lambda's runtimes are named like python3.13, nodejs22.x, provided.al2023"
+                .to_owned(),
+        };
+        return Err(ServerError::Template(function.runtime_source.error(
+            format!(
+                "{} is not a Lambda runtime (Lambda refuses it)",
+                function.runtime
+            ),
+            Some(hint),
+        )));
+    }
     if RuntimeFamily::of(&function.runtime).is_none() {
         return Err(ServerError::Template(function.runtime_source.error(
             format!("{} is not a runtime Sluice can run", function.runtime),
@@ -802,6 +818,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cargo_package_name(&manifest).as_deref(), Some("hello-rust"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// serverless-patterns' apigw-lambda-rust writes `Runtime: provided.al2023023` in its
+    /// Globals: Lambda refuses that value, so the error says so and names the runtime meant,
+    /// where a runtime Lambda has and Sluice does not run (java21) keeps its own message.
+    #[test]
+    fn a_runtime_lambda_refuses_is_named_a_typo_with_the_runtime_meant() {
+        let dir = std::env::temp_dir().join(format!("sluice-runtime-typo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let message = |runtime: &str| {
+            let template = dir.join(format!("{runtime}.yaml"));
+            std::fs::write(
+                &template,
+                format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: {runtime}\n      Handler: bootstrap\n      CodeUri: .\n"),
+            )
+            .unwrap();
+            let model = crate::load_model(&crate::Config::new(template)).expect("template loads");
+            format!(
+                "{:#}",
+                check_application(&model).expect_err("the function cannot run")
+            )
+        };
+        let typo = message("provided.al2023023");
+        assert!(
+            typo.contains("Resources.Fn.Properties.Runtime: provided.al2023023 is not a Lambda runtime (Lambda refuses it)")
+                && typo.contains("did you mean provided.al2023?"),
+            "{typo}"
+        );
+        let java = message("java21");
+        assert!(
+            java.contains("java21 is not a runtime Sluice can run"),
+            "{java}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
