@@ -44,6 +44,15 @@ pub fn function_spec(
     shared_env: &BTreeMap<String, String>,
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
+    // `sluice build`'s layers: each built one in place of its `ContentUri` folder.
+    let with_built_layers;
+    let function = match crate::build::with_built_layers(function, state_dir, warnings) {
+        Some(built) => {
+            with_built_layers = built;
+            &with_built_layers
+        }
+        None => function,
+    };
     let with_unpacked_layers;
     let function = if function
         .layers
