@@ -742,14 +742,31 @@ fn provided_executable(
             "CodeUri must be the folder of the function's Cargo package".to_owned(),
         )
     })?;
-    let candidates = cargo_binary_candidates(dir, &package);
+    let binary_property = function
+        .build_properties
+        .get("Binary")
+        .and_then(|b| b.as_str());
+    let binary_name = cargo_binary_name(binary_property, dir, &manifest, &package).map_err(|names| {
+        fail(
+            format!(
+                "Rust package {package:?} has the binaries {}, and the function does not say which it runs",
+                names.join(", ")
+            ),
+            "name it in Metadata: BuildProperties: Binary: <name>, as sam build requires".to_owned(),
+        )
+    })?;
+    let candidates = cargo_binary_candidates(dir, &binary_name);
     let binary = candidates
         .iter()
         .filter(|p| p.is_file())
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
         .ok_or_else(|| {
             fail(
-                format!("no built binary for Rust package {package:?}"),
+                if binary_name == package {
+                    format!("no built binary for Rust package {package:?}")
+                } else {
+                    format!("no built binary {binary_name:?} for Rust package {package:?}")
+                },
                 format!(
                     "build it with: cargo build --release --manifest-path {}",
                     manifest.display()
@@ -796,8 +813,77 @@ fn cargo_package_name(manifest: &Path) -> Option<String> {
     None
 }
 
-/// Where cargo and cargo-lambda put the package's binary, from the package folder up to the
-/// workspace root's `target/`.
+/// The binary a `rust-cargolambda` function runs, as aws-lambda-builders picks it
+/// (workflows/rust_cargo/actions.py): `BuildProperties.Binary` (`cargo lambda build --bin
+/// <Binary>`), else the package's only binary, whatever its name (serverless-patterns'
+/// apigw-http-api-lambda-rust declares one `[[bin]] name = "handler"`). With several and no
+/// `Binary`, sam build fails ("unable to find function binary"): `Err` lists them, unless one
+/// is the package's own (Sluice's choice before it read `[[bin]]`).
+fn cargo_binary_name(
+    binary_property: Option<&str>,
+    dir: &Path,
+    manifest: &Path,
+    package: &str,
+) -> Result<String, Vec<String>> {
+    if let Some(binary) = binary_property.filter(|b| !b.is_empty()) {
+        return Ok(binary.to_owned());
+    }
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    let mut names = cargo_bin_names(&text);
+    // Cargo's automatic targets: src/main.rs is the package's binary, src/bin/*.rs one each.
+    if !text
+        .lines()
+        .any(|l| l.trim().replace(' ', "") == "autobins=false")
+    {
+        if dir.join("src/main.rs").is_file() && !names.iter().any(|n| n == package) {
+            names.push(package.to_owned());
+        }
+        let mut found: Vec<String> = std::fs::read_dir(dir.join("src/bin"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let path = e.path();
+                (path.extension()? == "rs")
+                    .then(|| path.file_stem()?.to_str().map(str::to_owned))?
+            })
+            .collect();
+        found.sort();
+        for name in found {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    match names.as_slice() {
+        [] => Ok(package.to_owned()),
+        [only] => Ok(only.clone()),
+        _ if names.iter().any(|n| n == package) => Ok(package.to_owned()),
+        _ => Err(names),
+    }
+}
+
+/// `name` of each `[[bin]]` table of a Cargo manifest, in order (a line scan, as for the package).
+fn cargo_bin_names(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_bin = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin {
+            if let Some(value) = line.strip_prefix("name").map(str::trim_start) {
+                if let Some(value) = value.strip_prefix('=') {
+                    names.push(value.trim().trim_matches('"').to_owned());
+                    in_bin = false;
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Where cargo and cargo-lambda put the binary `package` names (the package's own, or one of its
+/// `[[bin]]`s), from the package folder up to the workspace root's `target/`.
 fn cargo_binary_candidates(dir: &Path, package: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let target_dirs = std::env::var_os("CARGO_TARGET_DIR")
@@ -827,6 +913,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cargo_package_name(&manifest).as_deref(), Some("hello-rust"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// aws-lambda-builders runs `BuildProperties.Binary`, else the package's only binary.
+    #[test]
+    fn a_cargo_function_runs_its_binary_property_else_the_packages_only_binary() {
+        let dir = std::env::temp_dir().join(format!("sluice-cargo-bins-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src/bin")).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        // serverless-patterns' apigw-http-api-lambda-rust: one `[[bin]]`, named apart.
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"apigw-http-api-lambda-rust\"\n[[bin]]\nname = \"handler\"\npath = \"src/bin/handler.rs\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("src/bin/handler.rs"), "fn main() {}").unwrap();
+        let name = |binary: Option<&str>| {
+            cargo_binary_name(binary, &dir, &manifest, "apigw-http-api-lambda-rust")
+        };
+        assert_eq!(name(None), Ok("handler".to_owned()));
+        // Two binaries: `Binary` says which; without it, sam build fails and so does Sluice.
+        std::fs::write(dir.join("src/bin/stream.rs"), "fn main() {}").unwrap();
+        assert_eq!(name(Some("stream")), Ok("stream".to_owned()));
+        assert_eq!(
+            name(None),
+            Err(vec!["handler".to_owned(), "stream".to_owned()])
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
