@@ -93,19 +93,28 @@ pub fn function_spec(
     // its invocations fail): said here, then left to fail each invocation, through the runtime's
     // own error where one starts (a missing module), else Lambda's init failure.
     // An esbuild function runs its bundle, with the handler SAM CLI writes into the built template.
-    let bundled;
+    // A makefile's artifacts are the task root (SAM deploys ARTIFACTS_DIR): the handler is
+    // looked for there, not in the sources make built them from.
+    let built;
     let runs_from = match (&artifacts, crate::build::esbuild::is_esbuild(function)) {
         (Some(bundle), true) => {
-            bundled = Function {
+            built = Function {
                 code: Code::Dir(bundle.clone()),
                 handler: crate::build::esbuild::bundled_handler(&function.handler, bundle),
                 build_method: None,
                 ..function.clone()
             };
-            Ok(&bundled)
+            Ok(&built)
         }
         (None, true) => Err(not_bundled(function, state_dir)),
-        (_, false) => Ok(function),
+        (Some(artifacts), false) => {
+            built = Function {
+                code: Code::Dir(artifacts.clone()),
+                ..function.clone()
+            };
+            Ok(&built)
+        }
+        (None, false) => Ok(function),
     };
     let located = match runs_from.and_then(runnable) {
         Ok(located) => {

@@ -306,3 +306,68 @@ exports.handler = async () => ({ statusCode: 200, body: `${isNumber("42")} ${isN
     let server = Server::start_in(sluice(), &template, &state, &[]);
     assert_eq!(get(&server, "/py"), (200, "fromalayer".to_owned()));
 }
+
+/// AWS: a makefile function runs what `make build-<id>` wrote into `ARTIFACTS_DIR` (sam build
+/// deploys that folder). Sluice ran the artifacts but looked for the handler in the sources, so
+/// a function whose module only make writes (compiled, bundled: sessions-with-aws-sam's
+/// node-webpack-custom-build) was reported at start as unable to run, and one whose sources
+/// also hold it was said to run the source file.
+#[test]
+fn a_built_makefile_function_is_located_in_its_artifacts() {
+    let dir = fresh_dir("build-make-located");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Generated:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      Runtime: python3.12
+      CodeUri: gen/
+      Handler: app.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /gen, Method: GET}
+"#,
+    );
+    // The sources hold no app.py: make writes it.
+    write(
+        "gen/handler.template",
+        "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"generated\"}\n",
+    );
+    write(
+        "gen/Makefile",
+        "build-Generated:\n\tcp handler.template $(ARTIFACTS_DIR)/app.py\n",
+    );
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("build-make-located-state");
+    let out = sluice_build(&template, &state, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert_eq!(get(&server, "/gen"), (200, "generated".to_owned()));
+    let logs = server.logs();
+    let artifacts = state.join("build/functions/Generated/app.py");
+    assert!(
+        logs.iter().any(|l| l.contains(&format!(
+            "Function Generated (python3.12) runs {}",
+            artifacts.display()
+        ))),
+        "{logs:?}"
+    );
+    assert!(
+        !logs.iter().any(|l| l.contains("starts anyway")),
+        "{logs:?}"
+    );
+}
