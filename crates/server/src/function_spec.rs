@@ -745,25 +745,56 @@ fn provided_executable(
             "build the function first (`sam build`), or put an executable named bootstrap in CodeUri's folder".to_owned(),
         ));
     }
-    let package = cargo_package_name(&manifest).ok_or_else(|| {
-        fail(
-            format!("{} has no [package] name", manifest.display()),
-            "CodeUri must be the folder of the function's Cargo package".to_owned(),
-        )
-    })?;
     let binary_property = function
         .build_properties
         .get("Binary")
         .and_then(|b| b.as_str());
-    let binary_name = cargo_binary_name(binary_property, dir, &manifest, &package).map_err(|names| {
+    let several = |label: &str, names: Vec<String>| {
         fail(
             format!(
-                "Rust package {package:?} has the binaries {}, and the function does not say which it runs",
+                "{label} has the binaries {}, and the function does not say which it runs",
                 names.join(", ")
             ),
-            "name it in Metadata: BuildProperties: Binary: <name>, as sam build requires".to_owned(),
+            "name it in Metadata: BuildProperties: Binary: <name>, as sam build requires"
+                .to_owned(),
         )
-    })?;
+    };
+    let (package, binary_name) = match cargo_package_name(&manifest) {
+        Some(package) => {
+            let name = cargo_binary_name(binary_property, dir, &manifest, &package)
+                .map_err(|names| several(&format!("Rust package {package:?}"), names))?;
+            (package, name)
+        }
+        // A workspace root (serverless-patterns' apigw-ddb-rust: `CodeUri: .` over `[workspace]
+        // members = ["get-by-id"]`): cargo lambda builds every member, and sam build takes
+        // `Binary`, else the only binary built.
+        None => {
+            let members = cargo_workspace_members(dir, &manifest);
+            if members.is_empty() {
+                return Err(fail(
+                    format!("{} has no [package] name", manifest.display()),
+                    "CodeUri must be the folder of the function's Cargo package".to_owned(),
+                ));
+            }
+            let mut names = Vec::new();
+            for member in &members {
+                let member_manifest = member.join("Cargo.toml");
+                if let Some(package) = cargo_package_name(&member_manifest) {
+                    match cargo_binary_name(None, member, &member_manifest, &package) {
+                        Ok(name) => names.push(name),
+                        Err(several) => names.extend(several),
+                    }
+                }
+            }
+            let label = format!("the Cargo workspace {}", dir.display());
+            let name = match (binary_property.filter(|b| !b.is_empty()), names.as_slice()) {
+                (Some(binary), _) => binary.to_owned(),
+                (None, [only]) => only.clone(),
+                (None, _) => return Err(several(&label, names)),
+            };
+            (label, name)
+        }
+    };
     let candidates = cargo_binary_candidates(dir, &binary_name);
     let binary = candidates
         .iter()
@@ -773,6 +804,8 @@ fn provided_executable(
             fail(
                 if binary_name == package {
                     format!("no built binary for Rust package {package:?}")
+                } else if package.starts_with("the Cargo workspace") {
+                    format!("no built binary {binary_name:?} in {package}")
                 } else {
                     format!("no built binary {binary_name:?} for Rust package {package:?}")
                 },
@@ -872,6 +905,60 @@ fn cargo_binary_name(
     }
 }
 
+/// The member folders of the `[workspace]` a Cargo manifest declares (`members = [...]`, a
+/// trailing `/*` naming every folder below), or none when it declares none.
+fn cargo_workspace_members(dir: &Path, manifest: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    let mut in_workspace = false;
+    let mut list = String::new();
+    let mut collecting = false;
+    for line in text.lines().map(str::trim) {
+        if collecting {
+            list.push_str(line);
+            if line.contains(']') {
+                break;
+            }
+            continue;
+        }
+        if line.starts_with('[') {
+            in_workspace = line == "[workspace]";
+        } else if in_workspace {
+            if let Some(value) = line.strip_prefix("members").map(str::trim_start) {
+                if let Some(value) = value.strip_prefix('=') {
+                    list.push_str(value);
+                    collecting = !value.contains(']');
+                    if !collecting {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let mut members = Vec::new();
+    for entry in list.split(',') {
+        let entry = entry.trim().trim_matches(|c| c == '[' || c == ']').trim();
+        let entry = entry.trim_matches('"');
+        if entry.is_empty() {
+            continue;
+        }
+        match entry.strip_suffix("/*") {
+            Some(parent) => {
+                let mut below: Vec<PathBuf> = std::fs::read_dir(dir.join(parent))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.join("Cargo.toml").is_file())
+                    .collect();
+                below.sort();
+                members.extend(below);
+            }
+            None => members.push(dir.join(entry)),
+        }
+    }
+    members
+}
+
 /// `name` of each `[[bin]]` table of a Cargo manifest, in order (a line scan, as for the package).
 fn cargo_bin_names(manifest: &str) -> Vec<String> {
     let mut names = Vec::new();
@@ -950,6 +1037,48 @@ mod tests {
             Err(vec!["handler".to_owned(), "stream".to_owned()])
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// serverless-patterns' apigw-ddb-rust points CodeUri at a workspace root whose one member
+    /// holds the function: its binary is the one built.
+    #[test]
+    fn a_workspace_roots_members_give_the_binary() {
+        let dir = std::env::temp_dir().join(format!("sluice-cargo-ws-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("get-by-id/src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"get-by-id\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("get-by-id/Cargo.toml"),
+            "[package]\nname = \"ddb-api-sample\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("get-by-id/src/main.rs"), "fn main() {}").unwrap();
+        let members = cargo_workspace_members(&dir, &dir.join("Cargo.toml"));
+        assert_eq!(members, [dir.join("get-by-id")]);
+        let manifest = members[0].join("Cargo.toml");
+        assert_eq!(
+            cargo_binary_name(None, &members[0], &manifest, "ddb-api-sample"),
+            Ok("ddb-api-sample".to_owned())
+        );
+        // Built: target/release/ddb-api-sample at the workspace root is what runs.
+        std::fs::create_dir_all(dir.join("target/release")).unwrap();
+        std::fs::write(dir.join("target/release/ddb-api-sample"), "").unwrap();
+        let yaml = format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Metadata: {{BuildMethod: rust-cargolambda}}\n    Properties:\n      Runtime: provided.al2\n      Handler: bootstrap\n      CodeUri: {}\n",
+            dir.display()
+        );
+        let template = dir.join("template.yaml");
+        std::fs::write(&template, yaml).unwrap();
+        let model = crate::load_model(&crate::Config::new(template)).expect("template loads");
+        let runs = check_application(&model).expect("the workspace's binary runs");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            runs[0].ends_with("target/release/ddb-api-sample"),
+            "{runs:?}"
+        );
     }
 
     /// serverless-patterns' apigw-lambda-rust writes `Runtime: provided.al2023023` in its
