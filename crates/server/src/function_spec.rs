@@ -81,6 +81,7 @@ pub fn function_spec(
         .collect();
     layer_paths(function, shared_env, &mut environment);
     opt_wrapper(function, &mut environment);
+    opt_imports(function, &mut environment);
     // `sluice build`'s output: dependencies on the search path, or a makefile's artifacts to run.
     let host = |name: &str| {
         shared_env
@@ -280,6 +281,26 @@ fn layer_extensions(layers: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     by_name.into_values().collect()
+}
+
+/// Tells Sluice's node runtime client the function's layer folders, newest first, in
+/// `_SLUICE_OPT_LAYERS` (which it takes out of the environment before the handler loads): node
+/// code names a layer's file by its `/opt` path (`import { config } from "/opt/nodejs/config.mjs"`,
+/// serverless-patterns' lambda-layer-ssm-parameters; `require("/opt/nodejs/utils")`), and Lambda
+/// unpacks the layers there in order, a later one's file replacing an earlier one's.
+fn opt_imports(function: &Function, environment: &mut BTreeMap<String, String>) {
+    if function.layers.is_empty()
+        || RuntimeFamily::of(&function.runtime) != Some(RuntimeFamily::Node)
+    {
+        return;
+    }
+    let newest_first: Vec<String> = function
+        .layers
+        .iter()
+        .rev()
+        .map(|layer| layer.display().to_string())
+        .collect();
+    environment.insert("_SLUICE_OPT_LAYERS".to_owned(), newest_first.join(":"));
 }
 
 /// `AWS_LAMBDA_EXEC_WRAPPER: /opt/...` names a file of a layer: point it at that layer's file

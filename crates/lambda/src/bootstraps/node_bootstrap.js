@@ -403,6 +403,34 @@ async function postError(urlPath, doc) {
   });
 }
 
+// Lambda unpacks a function's layers into /opt, and code names a layer's file by that path
+// (\`require("/opt/nodejs/utils")\`, \`import ... from "/opt/nodejs/config.mjs"\`). Sluice's layers
+// are folders: the server lists them, newest first, in _SLUICE_OPT_LAYERS, taken out of the
+// environment here so the handler never sees it. An /opt path that does not resolve as written
+// is tried in each layer folder in turn, the newest first, as the newest layer's file is the one
+// /opt holds. The ES module hook below does the same for \`import\`.
+const OPT_LAYERS = (process.env._SLUICE_OPT_LAYERS || "").split(":").filter(Boolean);
+delete process.env._SLUICE_OPT_LAYERS;
+const OPT_PREFIX = /^\/opt(?=\/|$)/;
+if (OPT_LAYERS.length > 0) {
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, isMain, options) {
+    try {
+      return resolveFilename.call(this, request, parent, isMain, options);
+    } catch (error) {
+      if (!error || error.code !== "MODULE_NOT_FOUND" || typeof request !== "string" || !OPT_PREFIX.test(request)) {
+        throw error;
+      }
+      for (const layer of OPT_LAYERS) {
+        try {
+          return resolveFilename.call(this, request.replace(OPT_PREFIX, () => layer), parent, isMain, options);
+        } catch (_) {}
+      }
+      throw error;
+    }
+  };
+}
+
 // ES modules ignore NODE_PATH, where Sluice puts what Lambda's runtime provides (the SDK) and
 // what `sluice build` installed; on Lambda both resolve from an ES module. A resolve hook, on
 // the handler's first `import`, tries a bare specifier that Node cannot find from each NODE_PATH
@@ -410,11 +438,24 @@ async function postError(urlPath, doc) {
 const NODE_PATH_HOOK = `
 import { pathToFileURL } from "node:url";
 let folders = [];
-export async function initialize(data) { folders = (data && data.folders) || []; }
+let layers = [];
+export async function initialize(data) {
+  folders = (data && data.folders) || [];
+  layers = (data && data.layers) || [];
+}
 export async function resolve(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
+    const opt = /^(?:file:\\/\\/)?\\/opt(\\/.*)?$/.exec(specifier);
+    if (opt && layers.length > 0) {
+      for (const layer of layers) {
+        try {
+          return await nextResolve(pathToFileURL(layer + (opt[1] || "")).href, context);
+        } catch (_) {}
+      }
+      throw error;
+    }
     const bare = !/^[./]/.test(specifier) && !specifier.includes(":");
     if (!error || error.code !== "ERR_MODULE_NOT_FOUND" || !bare) throw error;
     for (const folder of folders) {
@@ -438,9 +479,9 @@ function importFromNodePath() {
     .split(path.delimiter)
     .filter((folder) => folder && path.resolve(folder) !== taskRoot);
   const { register } = require("module");
-  if (folders.length === 0 || typeof register !== "function") return;
+  if ((folders.length === 0 && OPT_LAYERS.length === 0) || typeof register !== "function") return;
   register("data:text/javascript," + encodeURIComponent(NODE_PATH_HOOK), pathToFileURL(__filename), {
-    data: { folders },
+    data: { folders, layers: OPT_LAYERS },
   });
 }
 
