@@ -6,7 +6,7 @@
 
 mod runtime;
 
-pub use runtime::RuntimeFamily;
+pub use runtime::{closest_lambda_runtime, is_lambda_runtime, RuntimeFamily, LAMBDA_RUNTIMES};
 
 /// The version SAM's `AutoPublishAlias` publishes (and points its alias at) on a first deploy:
 /// what the alias runs and what `Ref Function.Version` names.

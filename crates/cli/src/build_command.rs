@@ -37,11 +37,13 @@ pub fn command(args: &crate::args::BuildArgs) -> Result<ExitCode> {
     if let (Some(name), true) = (&args.function, chosen.is_empty()) {
         bail!("the template has no function {name}");
     }
+    // As `sam build` builds a layer as a dependency of the functions that list it: each once.
+    let layers = layer_plans(chosen.iter().copied(), &state_dir);
     let plans: Vec<_> = chosen
         .into_iter()
         .filter_map(|f| Some((f, sluice_server::build::plan(f, &state_dir)?)))
         .collect();
-    let progress = BuildProgress::new(plans.len() as u64);
+    let progress = BuildProgress::new((plans.len() + layers.len()) as u64);
     let mut built = 0;
     for (function, plan) in &plans {
         let step = progress.step(&function.logical_id, plan);
@@ -54,12 +56,47 @@ pub fn command(args: &crate::args::BuildArgs) -> Result<ExitCode> {
         }
         built += 1;
     }
+    for (layer, plan) in &layers {
+        let step = progress.step(&layer.logical_id, plan);
+        match sluice_server::build::build_layer(layer, plan) {
+            Ok(line) => step.done(&line),
+            Err(error) => {
+                step.failed();
+                return Err(error.into());
+            }
+        }
+    }
     progress.finish();
+    let layers_built = match layers.len() {
+        0 => String::new(),
+        n => format!(" and {n} layer(s)"),
+    };
     eprintln!(
-        "Build succeeded: {built} function(s) with something to build, into {}; `sluice start-api` and `sluice invoke` with this state folder use the results",
+        "Build succeeded: {built} function(s) with something to build{layers_built}, into {}; `sluice start-api` and `sluice invoke` with this state folder use the results",
         sluice_server::build::build_root(&state_dir).display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The build of each layer (with a `BuildMethod` Sluice builds) that `functions` list, once each,
+/// in the order first listed.
+fn layer_plans<'a>(
+    functions: impl IntoIterator<Item = &'a sluice_template::Function>,
+    state_dir: &std::path::Path,
+) -> Vec<(
+    &'a sluice_template::LayerBuild,
+    sluice_server::build::BuildPlan,
+)> {
+    let mut plans: Vec<(&sluice_template::LayerBuild, _)> = Vec::new();
+    for layer in functions.into_iter().flat_map(|f| &f.layer_builds) {
+        if plans.iter().any(|(l, _)| l.logical_id == layer.logical_id) {
+            continue;
+        }
+        if let Some(plan) = sluice_server::build::layer_plan(layer, state_dir) {
+            plans.push((layer, plan));
+        }
+    }
+    plans
 }
 
 /// Before serving: each `BuildMethod: esbuild` function bundled again (esbuild takes a moment),
@@ -100,10 +137,35 @@ pub fn rebuild_changed(model: &sluice_template::Model, state_dir: &std::path::Pa
             installs && !sluice_server::build::is_built(plan)
         })
         .collect();
-    if stale.is_empty() {
+    // A layer whose files or manifest changed since the build (a makefile layer is built once).
+    let stale_layers: Vec<_> = layer_plans(&model.functions, state_dir)
+        .into_iter()
+        .filter(|(_, plan)| {
+            matches!(plan, sluice_server::build::BuildPlan::Layer { .. })
+                && !sluice_server::build::is_built(plan)
+        })
+        .collect();
+    if stale.is_empty() && stale_layers.is_empty() {
         return;
     }
-    let progress = BuildProgress::new(stale.len() as u64);
+    let progress = BuildProgress::new((stale.len() + stale_layers.len()) as u64);
+    for (layer, plan) in &stale_layers {
+        let step = progress.step_saying(
+            &layer.logical_id,
+            plan,
+            &format!(
+                "{}: layer changed since the last build, building ...",
+                layer.logical_id
+            ),
+        );
+        match sluice_server::build::build_layer(layer, plan) {
+            Ok(line) => step.done(&line),
+            Err(error) => {
+                step.failed();
+                eprintln!("Warning: {error}");
+            }
+        }
+    }
     for (function, plan) in &stale {
         let step = progress.step_saying(
             &function.logical_id,

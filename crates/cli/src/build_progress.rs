@@ -33,6 +33,9 @@ pub fn describe(function: &str, plan: &BuildPlan) -> String {
         BuildPlan::Make { .. } => format!("{function}: make build-{function}"),
         BuildPlan::Esbuild { .. } => format!("{function}: npm install, esbuild --bundle"),
         BuildPlan::Cargo { .. } => format!("{function}: cargo build --release"),
+        BuildPlan::Layer { folder, .. } => {
+            format!("{function}: layer's files and dependencies into {folder}/")
+        }
     }
 }
 

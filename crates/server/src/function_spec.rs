@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sluice_aws_env::RuntimeFamily;
+
+use crate::cargo_manifest::{
+    cargo_binary_candidates, cargo_binary_name, cargo_package_name, cargo_workspace_members,
+};
 use sluice_lambda::{CodeSource, DebugOptions, Destination, EventInvokeConfig, FunctionSpec};
 use sluice_template::{Code, Function};
 
@@ -44,6 +48,15 @@ pub fn function_spec(
     shared_env: &BTreeMap<String, String>,
     warnings: &mut Vec<String>,
 ) -> Result<FunctionSpec, ServerError> {
+    // `sluice build`'s layers: each built one in place of its `ContentUri` folder.
+    let with_built_layers;
+    let function = match crate::build::with_built_layers(function, state_dir, warnings) {
+        Some(built) => {
+            with_built_layers = built;
+            &with_built_layers
+        }
+        None => function,
+    };
     let with_unpacked_layers;
     let function = if function
         .layers
@@ -72,6 +85,7 @@ pub fn function_spec(
         .collect();
     layer_paths(function, shared_env, &mut environment);
     opt_wrapper(function, &mut environment);
+    opt_imports(function, &mut environment);
     // `sluice build`'s output: dependencies on the search path, or a makefile's artifacts to run.
     let host = |name: &str| {
         shared_env
@@ -84,19 +98,28 @@ pub fn function_spec(
     // its invocations fail): said here, then left to fail each invocation, through the runtime's
     // own error where one starts (a missing module), else Lambda's init failure.
     // An esbuild function runs its bundle, with the handler SAM CLI writes into the built template.
-    let bundled;
+    // A makefile's artifacts are the task root (SAM deploys ARTIFACTS_DIR): the handler is
+    // looked for there, not in the sources make built them from.
+    let built;
     let runs_from = match (&artifacts, crate::build::esbuild::is_esbuild(function)) {
         (Some(bundle), true) => {
-            bundled = Function {
+            built = Function {
                 code: Code::Dir(bundle.clone()),
                 handler: crate::build::esbuild::bundled_handler(&function.handler, bundle),
                 build_method: None,
                 ..function.clone()
             };
-            Ok(&bundled)
+            Ok(&built)
         }
         (None, true) => Err(not_bundled(function, state_dir)),
-        (_, false) => Ok(function),
+        (Some(artifacts), false) => {
+            built = Function {
+                code: Code::Dir(artifacts.clone()),
+                ..function.clone()
+            };
+            Ok(&built)
+        }
+        (None, false) => Ok(function),
     };
     let located = match runs_from.and_then(runnable) {
         Ok(located) => {
@@ -262,6 +285,26 @@ fn layer_extensions(layers: &[PathBuf]) -> Vec<PathBuf> {
         }
     }
     by_name.into_values().collect()
+}
+
+/// Tells Sluice's node runtime client the function's layer folders, newest first, in
+/// `_SLUICE_OPT_LAYERS` (which it takes out of the environment before the handler loads): node
+/// code names a layer's file by its `/opt` path (`import { config } from "/opt/nodejs/config.mjs"`,
+/// serverless-patterns' lambda-layer-ssm-parameters; `require("/opt/nodejs/utils")`), and Lambda
+/// unpacks the layers there in order, a later one's file replacing an earlier one's.
+fn opt_imports(function: &Function, environment: &mut BTreeMap<String, String>) {
+    if function.layers.is_empty()
+        || RuntimeFamily::of(&function.runtime) != Some(RuntimeFamily::Node)
+    {
+        return;
+    }
+    let newest_first: Vec<String> = function
+        .layers
+        .iter()
+        .rev()
+        .map(|layer| layer.display().to_string())
+        .collect();
+    environment.insert("_SLUICE_OPT_LAYERS".to_owned(), newest_first.join(":"));
 }
 
 /// `AWS_LAMBDA_EXEC_WRAPPER: /opt/...` names a file of a layer: point it at that layer's file
@@ -478,6 +521,22 @@ fn not_bundled(function: &Function, state_dir: &Path) -> ServerError {
 /// What a function runs, or why it cannot run (at the template's `Runtime`, `CodeUri` or
 /// `Handler`): a runtime Sluice does not run, else [`locate`]'s reason.
 fn runnable(function: &Function) -> Result<Located, ServerError> {
+    if !sluice_aws_env::is_lambda_runtime(&function.runtime) {
+        // AWS: Lambda refuses the value ("Value '…' at 'runtime' failed to satisfy constraint",
+        // aws/aws-cli#3229), so the deployment fails: a typo, not a runtime Sluice lacks.
+        let hint = match sluice_aws_env::closest_lambda_runtime(&function.runtime) {
+            Some(known) => format!("did you mean {known}?"),
+            None => "Lambda's runtimes are named like python3.13, nodejs22.x, provided.al2023"
+                .to_owned(),
+        };
+        return Err(ServerError::Template(function.runtime_source.error(
+            format!(
+                "{} is not a Lambda runtime (Lambda refuses it)",
+                function.runtime
+            ),
+            Some(hint),
+        )));
+    }
     if RuntimeFamily::of(&function.runtime).is_none() {
         return Err(ServerError::Template(function.runtime_source.error(
             format!("{} is not a runtime Sluice can run", function.runtime),
@@ -711,20 +770,70 @@ fn provided_executable(
             "build the function first (`sam build`), or put an executable named bootstrap in CodeUri's folder".to_owned(),
         ));
     }
-    let package = cargo_package_name(&manifest).ok_or_else(|| {
+    let binary_property = function
+        .build_properties
+        .get("Binary")
+        .and_then(|b| b.as_str());
+    let several = |label: &str, names: Vec<String>| {
         fail(
-            format!("{} has no [package] name", manifest.display()),
-            "CodeUri must be the folder of the function's Cargo package".to_owned(),
+            format!(
+                "{label} has the binaries {}, and the function does not say which it runs",
+                names.join(", ")
+            ),
+            "name it in Metadata: BuildProperties: Binary: <name>, as sam build requires"
+                .to_owned(),
         )
-    })?;
-    let candidates = cargo_binary_candidates(dir, &package);
+    };
+    let (package, binary_name) = match cargo_package_name(&manifest) {
+        Some(package) => {
+            let name = cargo_binary_name(binary_property, dir, &manifest, &package)
+                .map_err(|names| several(&format!("Rust package {package:?}"), names))?;
+            (package, name)
+        }
+        // A workspace root (serverless-patterns' apigw-ddb-rust: `CodeUri: .` over `[workspace]
+        // members = ["get-by-id"]`): cargo lambda builds every member, and sam build takes
+        // `Binary`, else the only binary built.
+        None => {
+            let members = cargo_workspace_members(dir, &manifest);
+            if members.is_empty() {
+                return Err(fail(
+                    format!("{} has no [package] name", manifest.display()),
+                    "CodeUri must be the folder of the function's Cargo package".to_owned(),
+                ));
+            }
+            let mut names = Vec::new();
+            for member in &members {
+                let member_manifest = member.join("Cargo.toml");
+                if let Some(package) = cargo_package_name(&member_manifest) {
+                    match cargo_binary_name(None, member, &member_manifest, &package) {
+                        Ok(name) => names.push(name),
+                        Err(several) => names.extend(several),
+                    }
+                }
+            }
+            let label = format!("the Cargo workspace {}", dir.display());
+            let name = match (binary_property.filter(|b| !b.is_empty()), names.as_slice()) {
+                (Some(binary), _) => binary.to_owned(),
+                (None, [only]) => only.clone(),
+                (None, _) => return Err(several(&label, names)),
+            };
+            (label, name)
+        }
+    };
+    let candidates = cargo_binary_candidates(dir, &binary_name);
     let binary = candidates
         .iter()
         .filter(|p| p.is_file())
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
         .ok_or_else(|| {
             fail(
-                format!("no built binary for Rust package {package:?}"),
+                if binary_name == package {
+                    format!("no built binary for Rust package {package:?}")
+                } else if package.starts_with("the Cargo workspace") {
+                    format!("no built binary {binary_name:?} in {package}")
+                } else {
+                    format!("no built binary {binary_name:?} for Rust package {package:?}")
+                },
                 format!(
                     "build it with: cargo build --release --manifest-path {}",
                     manifest.display()
@@ -753,55 +862,83 @@ fn link_bootstrap(
     Ok(link_dir)
 }
 
-/// `name` from the `[package]` table of a Cargo manifest (a line scan: that one key is all we need).
-fn cargo_package_name(manifest: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(manifest).ok()?;
-    let mut in_package = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package {
-            if let Some(value) = line.strip_prefix("name").map(str::trim_start) {
-                if let Some(value) = value.strip_prefix('=') {
-                    return Some(value.trim().trim_matches('"').to_owned());
-                }
-            }
-        }
-    }
-    None
-}
-
-/// Where cargo and cargo-lambda put the package's binary, from the package folder up to the
-/// workspace root's `target/`.
-fn cargo_binary_candidates(dir: &Path, package: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let target_dirs = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(dir.ancestors().map(|d| d.join("target")));
-    for target in target_dirs {
-        out.push(target.join("lambda").join(package).join("bootstrap"));
-        out.push(target.join("release").join(package));
-        out.push(target.join("debug").join(package));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// serverless-patterns' apigw-ddb-rust points CodeUri at a workspace root whose one member
+    /// holds the function: its binary is the one built.
     #[test]
-    fn reads_package_name_only_from_package_table() {
-        let dir = std::env::temp_dir().join(format!("sluice-manifest-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let manifest = dir.join("Cargo.toml");
+    fn a_workspace_roots_members_give_the_binary() {
+        let dir = std::env::temp_dir().join(format!("sluice-cargo-ws-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("get-by-id/src")).unwrap();
         std::fs::write(
-            &manifest,
-            "[workspace]\nname = \"no\"\n[package]\nname = \"hello-rust\"\n",
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"get-by-id\"]\n",
         )
         .unwrap();
-        assert_eq!(cargo_package_name(&manifest).as_deref(), Some("hello-rust"));
+        std::fs::write(
+            dir.join("get-by-id/Cargo.toml"),
+            "[package]\nname = \"ddb-api-sample\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("get-by-id/src/main.rs"), "fn main() {}").unwrap();
+        let members = cargo_workspace_members(&dir, &dir.join("Cargo.toml"));
+        assert_eq!(members, [dir.join("get-by-id")]);
+        let manifest = members[0].join("Cargo.toml");
+        assert_eq!(
+            cargo_binary_name(None, &members[0], &manifest, "ddb-api-sample"),
+            Ok("ddb-api-sample".to_owned())
+        );
+        // Built: target/release/ddb-api-sample at the workspace root is what runs.
+        std::fs::create_dir_all(dir.join("target/release")).unwrap();
+        std::fs::write(dir.join("target/release/ddb-api-sample"), "").unwrap();
+        let yaml = format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Metadata: {{BuildMethod: rust-cargolambda}}\n    Properties:\n      Runtime: provided.al2\n      Handler: bootstrap\n      CodeUri: {}\n",
+            dir.display()
+        );
+        let template = dir.join("template.yaml");
+        std::fs::write(&template, yaml).unwrap();
+        let model = crate::load_model(&crate::Config::new(template)).expect("template loads");
+        let runs = check_application(&model).expect("the workspace's binary runs");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            runs[0].ends_with("target/release/ddb-api-sample"),
+            "{runs:?}"
+        );
+    }
+
+    /// serverless-patterns' apigw-lambda-rust writes `Runtime: provided.al2023023` in its
+    /// Globals: Lambda refuses that value, so the error says so and names the runtime meant,
+    /// where a runtime Lambda has and Sluice does not run (java21) keeps its own message.
+    #[test]
+    fn a_runtime_lambda_refuses_is_named_a_typo_with_the_runtime_meant() {
+        let dir = std::env::temp_dir().join(format!("sluice-runtime-typo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let message = |runtime: &str| {
+            let template = dir.join(format!("{runtime}.yaml"));
+            std::fs::write(
+                &template,
+                format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: {runtime}\n      Handler: bootstrap\n      CodeUri: .\n"),
+            )
+            .unwrap();
+            let model = crate::load_model(&crate::Config::new(template)).expect("template loads");
+            format!(
+                "{:#}",
+                check_application(&model).expect_err("the function cannot run")
+            )
+        };
+        let typo = message("provided.al2023023");
+        assert!(
+            typo.contains("Resources.Fn.Properties.Runtime: provided.al2023023 is not a Lambda runtime (Lambda refuses it)")
+                && typo.contains("did you mean provided.al2023?"),
+            "{typo}"
+        );
+        let java = message("java21");
+        assert!(
+            java.contains("java21 is not a runtime Sluice can run"),
+            "{java}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

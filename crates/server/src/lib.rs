@@ -7,6 +7,7 @@ mod batch_writer;
 mod bounded_install;
 pub mod build;
 mod cargo_build;
+mod cargo_manifest;
 mod code_archive;
 mod config;
 mod connections;

@@ -110,6 +110,7 @@ pub(crate) fn read(
         Some(node) => resolver.eval_string_list(node, &join_path(&path, "Architectures"))?,
         None => Vec::new(),
     };
+    let mut layer_builds = Vec::new();
     let layers = match props.get("Layers").filter(|l| !l.is_null()) {
         Some(node) => crate::layers::local_layers(
             node,
@@ -117,6 +118,7 @@ pub(crate) fn read(
             resolver,
             template_dir,
             warnings,
+            &mut layer_builds,
         )?,
         None => Vec::new(),
     };
@@ -151,6 +153,7 @@ pub(crate) fn read(
         // Provisioned concurrency is a property of an alias or version, which this resource lacks.
         provisioned_concurrency: None,
         layers,
+        layer_builds,
         code_uri_source: source_of("Code"),
         handler_source: source_of("Handler"),
         runtime_source: source_of("Runtime"),

@@ -1,11 +1,14 @@
 //! A function's `Layers`: local `AWS::Serverless::LayerVersion` resources become folders whose
-//! contents the function sees as Lambda's `/opt`; layer ARNs from other accounts cannot be fetched
-//! offline, so each is named once in a warning.
+//! contents the function sees as Lambda's `/opt` (those with a `Metadata.BuildMethod` once built,
+//! as `sam build` builds them); layer ARNs from other accounts cannot be fetched offline, so each
+//! is named once in a warning.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::TemplateError;
 use crate::intrinsics::{intrinsic, Resolver};
+use crate::model::{LayerBuild, LocalLayer};
 use crate::paths::normalize;
 use crate::yaml_tree::{Kind, Node};
 
@@ -13,12 +16,14 @@ use crate::yaml_tree::{Kind, Node};
 const LAYER_TYPES: &[&str] = &["AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"];
 
 /// The local folders of the layers `node` lists, in the function's order; remote ones warn.
+/// Those `sam build` would build and Sluice builds too go into `builds`.
 pub(crate) fn local_layers(
     node: &Node,
     path: &str,
     resolver: &Resolver<'_>,
     template_dir: &Path,
     warnings: &mut Vec<String>,
+    builds: &mut Vec<LayerBuild>,
 ) -> Result<Vec<PathBuf>, TemplateError> {
     let Kind::Seq(items) = &node.kind else {
         return Err(resolver.error(
@@ -42,7 +47,9 @@ pub(crate) fn local_layers(
         match local {
             Some(id) => match content_dir(id, resolver, template_dir, &item_path)? {
                 Some(dir) => {
-                    warn_unbuilt(id, resolver, warnings);
+                    if let Some(build) = layer_build(id, &dir, resolver, warnings)? {
+                        builds.push(build);
+                    }
                     folders.push(dir);
                 }
                 // As a function's S3 CodeUri, an S3 layer is no fatal error: the function
@@ -53,6 +60,14 @@ pub(crate) fn local_layers(
             },
             None => {
                 let arn = resolver.eval_string(item, &item_path)?.unwrap_or_default();
+                // Another stack's layer, passed as its ARN (serverless-patterns'
+                // lambda-layer-ssm-parameters hands a nested stack's `!Ref Layer` output to
+                // the function's stack as a parameter).
+                if let Some(layer) = resolver.known_layer(&arn) {
+                    builds.extend(layer.build.clone());
+                    folders.push(layer.folder.clone());
+                    continue;
+                }
                 if !is_layer_version_arn(&arn) {
                     // AWS: Lambda refuses the function (CloudFormation fails the deployment).
                     return Err(resolver.error_hint(
@@ -71,28 +86,70 @@ pub(crate) fn local_layers(
     Ok(folders)
 }
 
-/// Says, once per layer, that a layer `sam build` would build (`Metadata.BuildMethod`) is used as
-/// its `ContentUri` folder holds it: Sluice builds functions, not layers, and without this the
-/// function meets a missing module at run time with nothing pointing at the layer.
-fn warn_unbuilt(id: &str, resolver: &Resolver<'_>, warnings: &mut Vec<String>) {
-    let Some(method) = resolver
+/// The local layers `resources` define, by the ARN `Ref` gives each, for the application's other
+/// stacks; one whose content cannot be found is left out (a function listing it says why).
+pub(crate) fn defined_layers(
+    resources: &[(String, Node)],
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<String, LocalLayer>, TemplateError> {
+    let mut layers = BTreeMap::new();
+    for (id, resource) in resources {
+        let ty = resource.get("Type").and_then(Node::as_str);
+        if !ty.is_some_and(|t| LAYER_TYPES.contains(&t))
+            || !resolver.resource_enabled(id, resource)?
+        {
+            continue;
+        }
+        let Ok(Some(folder)) = content_dir(id, resolver, template_dir, &format!("Resources.{id}"))
+        else {
+            continue;
+        };
+        let build = layer_build(id, &folder, resolver, warnings)?;
+        let arn = resolver.layer_version_arn(id, &format!("Resources.{id}"))?;
+        layers.insert(arn, LocalLayer { folder, build });
+    }
+    Ok(layers)
+}
+
+/// The build of layer `id` (content in `dir`) when it has a `Metadata.BuildMethod` that Sluice
+/// runs as `sam build` does: a python or node runtime (its dependencies installed beside its files
+/// in `python/` or `nodejs/`, SAM CLI's `get_layer_subfolder`) or `makefile`. Any other method
+/// (java, ruby, dotnet…) is said once: functions see the folder as it is.
+fn layer_build(
+    id: &str,
+    dir: &Path,
+    resolver: &Resolver<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<LayerBuild>, TemplateError> {
+    let Some(node) = resolver
         .resource_node(id)
         .and_then(|layer| layer.get("Metadata"))
         .and_then(|metadata| metadata.get("BuildMethod"))
     else {
-        return;
+        return Ok(None);
     };
-    let warning = resolver
-        .source(method, &format!("Resources.{id}.Metadata.BuildMethod"))
-        .warning(format_args!(
-            "layer {id} is built by `sam build` ({}); Sluice does not build layers, so functions \
-             see its ContentUri folder as it is (build the layer there, or point ContentUri at \
-             the built folder)",
-            method.as_str().unwrap_or("?")
-        ));
+    let property = format!("Resources.{id}.Metadata.BuildMethod");
+    let method = resolver.eval_string(node, &property)?.unwrap_or_default();
+    let built_here = dir.is_dir()
+        && (method == "makefile" || method.starts_with("python3") || method.starts_with("nodejs"));
+    if built_here {
+        return Ok(Some(LayerBuild {
+            logical_id: id.to_owned(),
+            content: dir.to_owned(),
+            build_method: method,
+        }));
+    }
+    let warning = resolver.source(node, &property).warning(format_args!(
+        "layer {id} is built by `sam build` ({method}); Sluice builds python, nodejs and makefile \
+         layers only, so functions see its ContentUri folder as it is (build the layer there, or \
+         point ContentUri at the built folder)"
+    ));
     if !warnings.contains(&warning) {
         warnings.push(warning);
     }
+    Ok(None)
 }
 
 /// Whether `arn` has the shape Lambda requires of a function's layer:

@@ -68,10 +68,10 @@ pub use model::{
 pub use model::{
     Code, ContentHandling, Cors, Destination, EventInvoke, Function, FunctionUrl, FunctionUrlAuth,
     GatewayResponse, HttpApi, HttpIntegration, HttpProxy, HttpRoute, Integration,
-    IntegrationResponse, InvokeMode, MapAction, MapTarget, Mapping, MappingValue, Model,
-    ParameterMap, ParameterMapping, Passthrough, PayloadFormat, RequestValidation, ResponseMapping,
-    RestApi, Route, Source, StageAccessLog, StartingPosition, StreamMapping, Table, ValuePart,
-    DEFAULT_ROUTE, DEFAULT_STAGE,
+    IntegrationResponse, InvokeMode, LayerBuild, LocalLayer, MapAction, MapTarget, Mapping,
+    MappingValue, Model, ParameterMap, ParameterMapping, Passthrough, PayloadFormat,
+    RequestValidation, ResponseMapping, RestApi, Route, Source, StageAccessLog, StartingPosition,
+    StreamMapping, Table, ValuePart, DEFAULT_ROUTE, DEFAULT_STAGE,
 };
 pub use parameters::parse_parameter_overrides;
 pub use plain_yaml::yaml_to_json;

@@ -119,15 +119,22 @@ fn compile(
         .parent()
         .unwrap_or(Path::new("/"))
         .to_path_buf();
+    let own_layers =
+        crate::layers::defined_layers(resource_entries, &resolver, &template_dir, &mut warnings)?;
     let children = nested::load_children(
         resource_entries,
-        &resolver,
+        &mut resolver,
         &template_dir,
         options,
         depth,
         &load_nested,
+        &own_layers,
         &mut warnings,
     )?;
+    let mut layers = own_layers;
+    for child in &children {
+        layers.extend(child.model.layers.clone());
+    }
     resolver.set_stack_outputs(nested::outputs(&children));
     let mut built = resources::build(
         &root,
@@ -240,6 +247,7 @@ fn compile(
         auth,
         access_logs,
         outputs,
+        layers,
     };
     crate::integration_qualifier::settle(&mut model);
     nested::share_one_port(&mut model);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::TemplateError;
 use crate::intrinsics::{intrinsic, Resolver};
-use crate::model::Model;
+use crate::model::{LocalLayer, Model};
 use crate::options::LoadOptions;
 use crate::paths::normalize;
 use crate::route_path::ResourcePath;
@@ -27,91 +27,191 @@ pub(crate) struct Child {
 }
 
 /// Loads every local child stack `resources` declares with `load_nested`; remote ones are named
-/// in `warnings`.
+/// in `warnings`. A child whose `Parameters` read another's outputs (`!GetAtt Layer.Outputs.Arn`)
+/// loads after it, as CloudFormation creates it after, and sees those outputs; each child also
+/// knows the local layers of `layers` (the parent's) and of the children before it, so a layer
+/// passed as its ARN keeps its folder.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a distinct input of the load
 pub(crate) fn load_children(
     resources: &[(String, Node)],
-    resolver: &Resolver<'_>,
+    resolver: &mut Resolver<'_>,
     template_dir: &Path,
     options: &LoadOptions,
     depth: usize,
     // The loader itself, passed in: a child stack is loaded as any template is.
     load_nested: &dyn Fn(&Path, &LoadOptions, usize) -> Result<Model, TemplateError>,
+    layers: &BTreeMap<String, LocalLayer>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Child>, TemplateError> {
+    let stacks: Vec<&(String, Node)> = resources
+        .iter()
+        .filter(|(_, resource)| {
+            matches!(
+                resource.get("Type").and_then(Node::as_str),
+                Some("AWS::Serverless::Application" | "AWS::CloudFormation::Stack")
+            )
+        })
+        .collect();
+    let mut known_layers = options.known_layers.clone();
+    known_layers.extend(layers.clone());
+    let mut outputs = BTreeMap::new();
     let mut children = Vec::new();
-    for (id, resource) in resources {
-        let ty = resource
-            .get("Type")
-            .and_then(Node::as_str)
-            .unwrap_or_default();
-        let location_key = match ty {
-            "AWS::Serverless::Application" => "Location",
-            "AWS::CloudFormation::Stack" => "TemplateURL",
-            _ => continue,
-        };
-        let path = format!("Resources.{id}");
-        if !resolver.resource_enabled(id, resource)? {
-            continue;
-        }
-        let properties = resource.get("Properties");
-        let location_path = format!("{path}.Properties.{location_key}");
-        let Some(location) = properties.and_then(|p| p.get(location_key)) else {
-            return Err(resolver.error(
-                resource,
-                &location_path,
-                format!("{location_key} is required"),
-            ));
-        };
-        let local = match &location.kind {
-            // `{ApplicationId, SemanticVersion}`: an application from the Serverless Application
-            // Repository, which cannot be fetched offline.
-            Kind::Map(_) if intrinsic(location).is_none() => None,
-            _ => resolver
-                .eval_string(location, &location_path)?
-                .filter(|l| !l.contains("://")),
-        };
-        let Some(local) = local else {
-            warnings.push(format!(
-                "{location_path}: the nested application is not a local template, so it cannot be loaded offline (ignored)"
-            ));
+    for (id, resource) in in_dependency_order(&stacks) {
+        let Some(child) = load_child(
+            id,
+            resource,
+            resolver,
+            template_dir,
+            &LoadOptions {
+                known_layers: known_layers.clone(),
+                ..options.clone()
+            },
+            depth,
+            load_nested,
+            warnings,
+        )?
+        else {
             continue;
         };
-        let file = normalize(&template_dir.join(&local));
-        if !file.is_file() {
-            return Err(resolver.error_hint(
-                location,
-                &location_path,
-                format!("{} does not exist", file.display()),
-                Some(format!(
-                    "{location_key} is relative to the template's folder"
-                )),
-            ));
-        }
-        if depth >= MAX_DEPTH {
-            return Err(resolver.error(
-                location,
-                &location_path,
-                format!("stacks nest more than {MAX_DEPTH} deep (does a template include itself?)"),
-            ));
-        }
-        let parameters = match properties.and_then(|p| p.get("Parameters")) {
-            Some(node) => {
-                resolver.eval_string_map(node, &format!("{path}.Properties.Parameters"))?
-            }
-            None => BTreeMap::new(),
-        };
-        let child_options = LoadOptions {
-            parameter_overrides: parameters,
-            stack_name: format!("{}-{id}", options.stack_name),
-            ..options.clone()
-        };
-        let model = load_nested(&file, &child_options, depth + 1)?;
-        children.push(Child {
-            id: id.clone(),
-            model,
-        });
+        outputs.insert(child.id.clone(), child.model.outputs.clone());
+        resolver.set_stack_outputs(outputs.clone());
+        known_layers.extend(child.model.layers.clone());
+        children.push(child);
     }
     Ok(children)
+}
+
+/// `stacks` ordered so that one whose `Parameters` name another stack (`!GetAtt Other.Outputs.X`,
+/// `${Other.Outputs.X}`) comes after it; template order otherwise, and for a cycle (which
+/// CloudFormation refuses; the placeholder values then say where).
+fn in_dependency_order<'a>(stacks: &[&'a (String, Node)]) -> Vec<&'a (String, Node)> {
+    let ids: Vec<&str> = stacks.iter().map(|(id, _)| id.as_str()).collect();
+    let needs: Vec<Vec<&str>> = stacks
+        .iter()
+        .map(|(id, resource)| {
+            let mut named = Vec::new();
+            if let Some(parameters) = resource.get("Properties").and_then(|p| p.get("Parameters")) {
+                names_stacks(parameters, &ids, &mut named);
+            }
+            named.retain(|n| n != id);
+            named
+        })
+        .collect();
+    let mut order = Vec::new();
+    let mut done = vec![false; stacks.len()];
+    while order.len() < stacks.len() {
+        let ready = (0..stacks.len()).find(|&i| {
+            !done[i]
+                && needs[i]
+                    .iter()
+                    .all(|n| ids.iter().zip(&done).any(|(id, d)| id == n && *d))
+        });
+        // A cycle: the first left, in template order.
+        let next = ready.unwrap_or_else(|| (0..stacks.len()).find(|&i| !done[i]).unwrap_or(0));
+        done[next] = true;
+        order.push(stacks[next]);
+    }
+    order
+}
+
+/// The stacks of `ids` that `node` names as `Fn::GetAtt` targets or `${Id.Outputs.…}`.
+fn names_stacks<'a>(node: &Node, ids: &[&'a str], named: &mut Vec<&'a str>) {
+    match &node.kind {
+        Kind::Scalar(text, _) => {
+            for id in ids {
+                let target = text == id || text.contains(&format!("{id}.Outputs."));
+                if target && !named.contains(id) {
+                    named.push(id);
+                }
+            }
+        }
+        Kind::Seq(items) => items.iter().for_each(|i| names_stacks(i, ids, named)),
+        Kind::Map(entries) => entries
+            .iter()
+            .for_each(|(_, v)| names_stacks(v, ids, named)),
+    }
+}
+
+/// Loads child stack `id`, or `None` when it is not loaded (a condition turns it off, or its
+/// template is not local: said in `warnings`).
+#[allow(clippy::too_many_arguments)] // the arguments of `load_children`, one child at a time
+fn load_child(
+    id: &str,
+    resource: &Node,
+    resolver: &Resolver<'_>,
+    template_dir: &Path,
+    options: &LoadOptions,
+    depth: usize,
+    load_nested: &dyn Fn(&Path, &LoadOptions, usize) -> Result<Model, TemplateError>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Child>, TemplateError> {
+    let ty = resource
+        .get("Type")
+        .and_then(Node::as_str)
+        .unwrap_or_default();
+    let location_key = match ty {
+        "AWS::Serverless::Application" => "Location",
+        _ => "TemplateURL",
+    };
+    let path = format!("Resources.{id}");
+    if !resolver.resource_enabled(id, resource)? {
+        return Ok(None);
+    }
+    let properties = resource.get("Properties");
+    let location_path = format!("{path}.Properties.{location_key}");
+    let Some(location) = properties.and_then(|p| p.get(location_key)) else {
+        return Err(resolver.error(
+            resource,
+            &location_path,
+            format!("{location_key} is required"),
+        ));
+    };
+    let local = match &location.kind {
+        // `{ApplicationId, SemanticVersion}`: an application from the Serverless Application
+        // Repository, which cannot be fetched offline.
+        Kind::Map(_) if intrinsic(location).is_none() => None,
+        _ => resolver
+            .eval_string(location, &location_path)?
+            .filter(|l| !l.contains("://")),
+    };
+    let Some(local) = local else {
+        warnings.push(format!(
+            "{location_path}: the nested application is not a local template, so it cannot be loaded offline (ignored)"
+        ));
+        return Ok(None);
+    };
+    let file = normalize(&template_dir.join(&local));
+    if !file.is_file() {
+        return Err(resolver.error_hint(
+            location,
+            &location_path,
+            format!("{} does not exist", file.display()),
+            Some(format!(
+                "{location_key} is relative to the template's folder"
+            )),
+        ));
+    }
+    if depth >= MAX_DEPTH {
+        return Err(resolver.error(
+            location,
+            &location_path,
+            format!("stacks nest more than {MAX_DEPTH} deep (does a template include itself?)"),
+        ));
+    }
+    let parameters = match properties.and_then(|p| p.get("Parameters")) {
+        Some(node) => resolver.eval_string_map(node, &format!("{path}.Properties.Parameters"))?,
+        None => BTreeMap::new(),
+    };
+    let child_options = LoadOptions {
+        parameter_overrides: parameters,
+        stack_name: format!("{}-{id}", options.stack_name),
+        ..options.clone()
+    };
+    let model = load_nested(&file, &child_options, depth + 1)?;
+    Ok(Some(Child {
+        id: id.to_owned(),
+        model,
+    }))
 }
 
 /// The outputs of each child, by the child's logical id, for `!GetAtt Child.Outputs.X`.

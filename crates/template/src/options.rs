@@ -14,6 +14,9 @@ pub struct LoadOptions {
     pub aws: AwsEnv,
     /// `AWS::StackName` (default `sluice`).
     pub stack_name: String,
+    /// Local layers the rest of the application defines (a parent's, an earlier nested stack's),
+    /// by ARN: a nested stack's `Layers` entry that evaluates to one of them uses its folder.
+    pub known_layers: BTreeMap<String, crate::model::LocalLayer>,
 }
 
 impl Default for LoadOptions {
@@ -22,6 +25,7 @@ impl Default for LoadOptions {
             parameter_overrides: BTreeMap::new(),
             aws: AwsEnv::default(),
             stack_name: "sluice".into(),
+            known_layers: BTreeMap::new(),
         }
     }
 }

@@ -194,3 +194,180 @@ fn a_failing_tool_fails_the_build_with_its_own_output() {
     let out = sluice_build(&template, &state, &["Nobody"]);
     assert!(!out.status.success());
 }
+
+/// AWS (`sam build`): a layer with a runtime `BuildMethod` is built into the folder of `/opt` its
+/// runtime searches, `python/` or `nodejs/` (SAM CLI's `get_layer_subfolder`), holding its files
+/// and its manifest's dependencies (sessions-with-aws-sam's lambda-layers demo app takes `numeral`
+/// from such a layer). Sluice used the `ContentUri` folder as it was, so every function meant
+/// `Cannot find module` / `No module named`.
+#[test]
+fn layers_with_a_runtime_build_method_are_built_where_the_runtime_looks() {
+    let dir = fresh_dir("build-layers");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 30
+    Handler: app.handler
+Resources:
+  PyDeps:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: py-layer/}
+    Metadata: {BuildMethod: python3.12}
+  NodeDeps:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: node-layer/}
+    Metadata: {BuildMethod: nodejs20.x}
+  Py:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: py/
+      Layers: [!Ref PyDeps]
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /py, Method: GET}
+  Node:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: node/
+      Layers: [!Ref NodeDeps]
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /node, Method: GET}
+"#,
+    );
+    write("py-layer/requirements.txt", "inflection==0.5.1\n");
+    // The layer's own module: on Lambda at /opt/python/shout.py.
+    write(
+        "py-layer/shout.py",
+        "def shout(text):\n    return text.upper()\n",
+    );
+    write(
+        "py/app.py",
+        r#"import inflection
+import shout
+
+def handler(event, context):
+    return {"statusCode": 200, "body": shout.shout(inflection.camelize("from_a_layer"))}
+"#,
+    );
+    write(
+        "node-layer/package.json",
+        r#"{"name": "deps", "version": "1.0.0", "dependencies": {"is-number": "7.0.0"}}"#,
+    );
+    write(
+        "node/app.js",
+        r#"const isNumber = require("is-number");
+exports.handler = async () => ({ statusCode: 200, body: `${isNumber("42")} ${isNumber("x")}` });
+"#,
+    );
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("build-layers-state");
+
+    // Unbuilt, the layers are their folders: the dependencies are missing, and startup says why.
+    {
+        let server = Server::start_in(sluice(), &template, &state, &[]);
+        assert_eq!(get(&server, "/py").0, 502);
+        assert_eq!(get(&server, "/node").0, 502);
+        assert!(
+            server.logs().iter().any(|l| l.contains(
+                "layer PyDeps (BuildMethod python3.12) is not built, or changed since it was: run `sluice build`"
+            )),
+            "{:?}",
+            server.logs()
+        );
+    }
+
+    let out = sluice_build(&template, &state, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "sluice build failed:\n{stderr}");
+    assert!(stderr.contains("and 2 layer(s)"), "{stderr}");
+
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert_eq!(get(&server, "/py"), (200, "FROMALAYER".to_owned()));
+    assert_eq!(get(&server, "/node"), (200, "true false".to_owned()));
+    drop(server);
+
+    // The layer's files are linked: an edit shows without building again.
+    write(
+        "py-layer/shout.py",
+        "def shout(text):\n    return text.lower()\n",
+    );
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert_eq!(get(&server, "/py"), (200, "fromalayer".to_owned()));
+}
+
+/// AWS: a makefile function runs what `make build-<id>` wrote into `ARTIFACTS_DIR` (sam build
+/// deploys that folder). Sluice ran the artifacts but looked for the handler in the sources, so
+/// a function whose module only make writes (compiled, bundled: sessions-with-aws-sam's
+/// node-webpack-custom-build) was reported at start as unable to run, and one whose sources
+/// also hold it was said to run the source file.
+#[test]
+fn a_built_makefile_function_is_located_in_its_artifacts() {
+    let dir = fresh_dir("build-make-located");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Generated:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      Runtime: python3.12
+      CodeUri: gen/
+      Handler: app.handler
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /gen, Method: GET}
+"#,
+    );
+    // The sources hold no app.py: make writes it.
+    write(
+        "gen/handler.template",
+        "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"generated\"}\n",
+    );
+    write(
+        "gen/Makefile",
+        "build-Generated:\n\tcp handler.template $(ARTIFACTS_DIR)/app.py\n",
+    );
+    let template = dir.join("template.yaml");
+    let state = fresh_dir("build-make-located-state");
+    let out = sluice_build(&template, &state, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start_in(sluice(), &template, &state, &[]);
+    assert_eq!(get(&server, "/gen"), (200, "generated".to_owned()));
+    let logs = server.logs();
+    let artifacts = state.join("build/functions/Generated/app.py");
+    assert!(
+        logs.iter().any(|l| l.contains(&format!(
+            "Function Generated (python3.12) runs {}",
+            artifacts.display()
+        ))),
+        "{logs:?}"
+    );
+    assert!(
+        !logs.iter().any(|l| l.contains("starts anyway")),
+        "{logs:?}"
+    );
+}

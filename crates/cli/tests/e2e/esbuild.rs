@@ -407,3 +407,104 @@ Resources:
         server.logs()
     );
 }
+
+/// AWS: a nodejs16.x function whose bundle holds the AWS SDK for JavaScript v2 (esbuild inlines
+/// `aws-sdk` unless it is External, as in Powertools' SAM TypeScript example) reaches DynamoDB
+/// like any other. Sluice points v2 at its endpoint when v2's module file loads, which a bundle
+/// never does: its calls went to dynamodb.us-east-1.amazonaws.com ("Inaccessible host").
+#[test]
+fn a_bundled_aws_sdk_v2_reaches_sluices_dynamodb() {
+    let path = path_with_esbuild();
+    let dir = fresh_dir("esbuild-bundled-sdk-v2");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Things:
+    Type: AWS::Serverless::SimpleTable
+    Properties: {TableName: bundled-v2-things}
+  Store:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        EntryPoints: [index.ts]
+    Properties:
+      Runtime: nodejs16.x
+      CodeUri: fn/
+      Handler: index.handler
+      MemorySize: 1024
+      Timeout: 30
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /things, Method: GET}
+"#,
+    );
+    write(
+        "fn/index.ts",
+        r#"import * as AWS from "aws-sdk";
+
+// No retries: a call that misses Sluice fails at once instead of backing off for seconds.
+const db = new AWS.DynamoDB.DocumentClient({ maxRetries: 0 });
+
+export const handler = async () => {
+  await db.put({ TableName: "bundled-v2-things", Item: { id: "a", n: 1 } }).promise();
+  const { Item } = await db.get({ TableName: "bundled-v2-things", Key: { id: "a" } }).promise();
+  return { statusCode: 200, body: JSON.stringify(Item) };
+};
+"#,
+    );
+    std::fs::create_dir_all(dir.join("fn/node_modules")).unwrap();
+    std::os::unix::fs::symlink(sdk_v2(), dir.join("fn/node_modules/aws-sdk")).unwrap();
+    let template = dir.join("template.yaml");
+    let server = Server::start_with_env(sluice(), &template, &[], &[("PATH", path.as_os_str())]);
+    assert_eq!(
+        get(&server, "/things"),
+        (200, r#"{"id":"a","n":1}"#.to_owned()),
+        "{:?}",
+        server.logs()
+    );
+    let bundle =
+        std::fs::read_to_string(server.state_dir.join("build/functions/Store/index.js")).unwrap();
+    assert!(
+        !bundle.contains("require(\"aws-sdk\")"),
+        "the SDK must be inside the bundle, not required from the runtime"
+    );
+}
+
+/// The AWS SDK for JavaScript v2's package folder (its last release), installed once with npm
+/// into the cache folder `.ci/run` uses, as esbuild is above.
+fn sdk_v2() -> PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME is set")
+        .join("sluice-ci/aws-sdk-v2");
+    let package = cache.join("node_modules/aws-sdk");
+    if !package.join("package.json").is_file() {
+        let status = Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&cache)
+            .arg("aws-sdk@2.1692.0")
+            .status()
+            .expect("npm is installed");
+        assert!(
+            status.success() && package.join("package.json").is_file(),
+            "this test needs aws-sdk v2 (installing it into {} failed)",
+            cache.display()
+        );
+    }
+    package
+}

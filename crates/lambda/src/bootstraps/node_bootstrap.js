@@ -107,6 +107,52 @@ function useEndpointsForSdkV2(AWS) {
   }
 }
 
+// A bundled v2 (esbuild inlines `aws-sdk` unless it is External, as in SAM's TypeScript
+// templates for nodejs16.x and older) is never loaded as a module file, so the hook above never
+// sees it and its calls went to `<service>.<region>.amazonaws.com`. Such a call is moved where
+// the hook would have pointed it: `AWS_ENDPOINT_URL_<SERVICE>` (the host's first label, which
+// is the serviceId for the services Sluice serves: dynamodb, lambda), else `AWS_ENDPOINT_URL`.
+// Only v2's own requests (its node client calls `https.request(options, cb)` with its
+// `User-Agent: aws-sdk-nodejs/2.…`) to an AWS host move, and only while an endpoint is set.
+const https = require("https");
+const httpsRequest = https.request;
+https.request = function request(options, callback) {
+  const moved = typeof options === "object" && options !== null && !(options instanceof URL)
+    ? sdkV2Destination(options)
+    : null;
+  if (!moved) return httpsRequest.apply(this, arguments);
+  const target = {
+    ...options,
+    protocol: moved.protocol,
+    host: moved.hostname,
+    hostname: moved.hostname,
+    port: moved.port || (moved.protocol === "https:" ? 443 : 80),
+    path: moved.pathname.replace(/\/$/, "") + (options.path || "/"),
+    // v2's agent is an https one; the endpoint's scheme picks the module and its agent.
+    agent: undefined,
+  };
+  delete target.servername;
+  return moved.protocol === "https:" ? httpsRequest(target, callback) : http.request(target, callback);
+};
+
+function sdkV2Destination(options) {
+  const env = process.env;
+  const headers = options.headers || {};
+  const agentHeader = headers["User-Agent"] || headers["user-agent"] || "";
+  const host = String(options.hostname || options.host || "");
+  if (!String(agentHeader).startsWith("aws-sdk-nodejs/2.")) return null;
+  if (!/\.amazonaws\.com(\.cn)?$/.test(host)) return null;
+  if (String(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).toLowerCase() === "true") return null;
+  const service = host.split(".")[0].replace(/-/g, "_").toUpperCase();
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
+  if (!endpoint) return null;
+  try {
+    return new URL(endpoint);
+  } catch {
+    return null;
+  }
+}
+
 function request(method, urlPath, body, headers) {
   return new Promise((resolve, reject) => {
     const req = runtimeRequest(
@@ -357,6 +403,34 @@ async function postError(urlPath, doc) {
   });
 }
 
+// Lambda unpacks a function's layers into /opt, and code names a layer's file by that path
+// (\`require("/opt/nodejs/utils")\`, \`import ... from "/opt/nodejs/config.mjs"\`). Sluice's layers
+// are folders: the server lists them, newest first, in _SLUICE_OPT_LAYERS, taken out of the
+// environment here so the handler never sees it. An /opt path that does not resolve as written
+// is tried in each layer folder in turn, the newest first, as the newest layer's file is the one
+// /opt holds. The ES module hook below does the same for \`import\`.
+const OPT_LAYERS = (process.env._SLUICE_OPT_LAYERS || "").split(":").filter(Boolean);
+delete process.env._SLUICE_OPT_LAYERS;
+const OPT_PREFIX = /^\/opt(?=\/|$)/;
+if (OPT_LAYERS.length > 0) {
+  const resolveFilename = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, isMain, options) {
+    try {
+      return resolveFilename.call(this, request, parent, isMain, options);
+    } catch (error) {
+      if (!error || error.code !== "MODULE_NOT_FOUND" || typeof request !== "string" || !OPT_PREFIX.test(request)) {
+        throw error;
+      }
+      for (const layer of OPT_LAYERS) {
+        try {
+          return resolveFilename.call(this, request.replace(OPT_PREFIX, () => layer), parent, isMain, options);
+        } catch (_) {}
+      }
+      throw error;
+    }
+  };
+}
+
 // ES modules ignore NODE_PATH, where Sluice puts what Lambda's runtime provides (the SDK) and
 // what `sluice build` installed; on Lambda both resolve from an ES module. A resolve hook, on
 // the handler's first `import`, tries a bare specifier that Node cannot find from each NODE_PATH
@@ -364,11 +438,24 @@ async function postError(urlPath, doc) {
 const NODE_PATH_HOOK = `
 import { pathToFileURL } from "node:url";
 let folders = [];
-export async function initialize(data) { folders = (data && data.folders) || []; }
+let layers = [];
+export async function initialize(data) {
+  folders = (data && data.folders) || [];
+  layers = (data && data.layers) || [];
+}
 export async function resolve(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
+    const opt = /^(?:file:\\/\\/)?\\/opt(\\/.*)?$/.exec(specifier);
+    if (opt && layers.length > 0) {
+      for (const layer of layers) {
+        try {
+          return await nextResolve(pathToFileURL(layer + (opt[1] || "")).href, context);
+        } catch (_) {}
+      }
+      throw error;
+    }
     const bare = !/^[./]/.test(specifier) && !specifier.includes(":");
     if (!error || error.code !== "ERR_MODULE_NOT_FOUND" || !bare) throw error;
     for (const folder of folders) {
@@ -392,9 +479,9 @@ function importFromNodePath() {
     .split(path.delimiter)
     .filter((folder) => folder && path.resolve(folder) !== taskRoot);
   const { register } = require("module");
-  if (folders.length === 0 || typeof register !== "function") return;
+  if ((folders.length === 0 && OPT_LAYERS.length === 0) || typeof register !== "function") return;
   register("data:text/javascript," + encodeURIComponent(NODE_PATH_HOOK), pathToFileURL(__filename), {
-    data: { folders },
+    data: { folders, layers: OPT_LAYERS },
   });
 }
 

@@ -46,6 +46,17 @@ pub enum BuildPlan {
         /// The package folder.
         dir: PathBuf,
     },
+    /// A layer with a runtime `BuildMethod` (`nodejs20.x`, `python3.12`): its files linked into
+    /// `out/<folder>` and its manifest's dependencies installed beside them, where `sam build`
+    /// copies and installs them (so a change to a layer file shows without a rebuild).
+    Layer {
+        /// The layer's `ContentUri` folder.
+        dir: PathBuf,
+        /// `python` or `nodejs`: the folder of `/opt` the runtime searches.
+        folder: &'static str,
+        /// The built layer, what Lambda unpacks into `/opt`: `<state>/build/layers/<LogicalId>/<hash>`.
+        out: PathBuf,
+    },
 }
 
 /// Whether the plan's output is there (a completed install or make run).
@@ -56,6 +67,7 @@ pub fn is_built(plan: &BuildPlan) -> bool {
         BuildPlan::Make { artifacts, .. } | BuildPlan::Esbuild { artifacts, .. } => {
             artifacts.join(DONE_MARKER).is_file()
         }
+        BuildPlan::Layer { out, .. } => out.join(DONE_MARKER).is_file(),
         // Cargo's own freshness check decides; Sluice finds the binary either way.
         BuildPlan::Cargo { .. } => true,
     }

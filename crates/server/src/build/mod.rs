@@ -13,6 +13,11 @@
 //!   `<state>/build/functions/<LogicalId>`, the task root (see [`esbuild`]). `start-api`, `invoke`
 //!   and `start-lambda` bundle again at start and on save, esbuild being fast.
 //!
+//! Local layers with a `Metadata.BuildMethod` are built too (see [`layers`]): a python or node
+//! layer's files linked into `<state>/build/layers/<LogicalId>/<hash>/python` (or `nodejs`) beside
+//! its dependencies, a makefile layer's `make build-<LogicalId>` output in
+//! `<state>/build/layers/<LogicalId>`; functions then see that folder as the layer's `/opt`.
+//!
 //! Dependency folders are keyed by a hash of the runtime and the manifest's bytes, so functions
 //! with the same requirements share one and an unchanged manifest is not installed again.
 //! `start-api` looks the folders up by the same hash: a manifest edited since the last build is
@@ -20,6 +25,7 @@
 
 mod build_plan;
 pub mod esbuild;
+mod layers;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -29,6 +35,7 @@ use sluice_aws_env::RuntimeFamily;
 use sluice_template::{Code, Function};
 
 pub use build_plan::{is_built, BuildPlan};
+pub use layers::{build_layer, layer_plan, with_built_layers};
 pub use steps::BuildError;
 
 /// Where builds go: `<state>/build`.
@@ -104,6 +111,17 @@ pub fn plan(function: &Function, state_dir: &Path) -> Option<BuildPlan> {
 /// empty; `None` when the first, the manifest itself, is missing).
 fn manifest_key(runtime: &str, files: &[&Path]) -> Option<String> {
     let first = std::fs::read(files.first()?).ok()?;
+    let family = runtime.split('.').next().unwrap_or(runtime);
+    let rest = files[1..]
+        .iter()
+        .map(|file| std::fs::read(file).unwrap_or_default());
+    Some(stable_key(
+        [family.as_bytes().to_vec(), first].into_iter().chain(rest),
+    ))
+}
+
+/// A stable hex key for `parts`, each kept apart from the next.
+fn stable_key(parts: impl IntoIterator<Item = Vec<u8>>) -> String {
     // FNV-1a, 64-bit: stable across Rust releases (std's hasher is not), enough for a local cache.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
@@ -112,15 +130,13 @@ fn manifest_key(runtime: &str, files: &[&Path]) -> Option<String> {
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
     };
-    let family = runtime.split('.').next().unwrap_or(runtime);
-    feed(family.as_bytes());
-    feed(&[0]);
-    feed(&first);
-    for file in &files[1..] {
-        feed(&[0]);
-        feed(&std::fs::read(file).unwrap_or_default());
+    for (index, part) in parts.into_iter().enumerate() {
+        if index > 0 {
+            feed(&[0]);
+        }
+        feed(&part);
     }
-    Some(format!("{hash:016x}"))
+    format!("{hash:016x}")
 }
 
 /// Runs `plan`, the tool's output shown only when it fails (in the error). Returns one line saying
@@ -209,7 +225,10 @@ pub fn apply(
             stale("package.json");
             None
         }
-        BuildPlan::Make { .. } | BuildPlan::Esbuild { .. } | BuildPlan::Cargo { .. } => None,
+        BuildPlan::Make { .. }
+        | BuildPlan::Esbuild { .. }
+        | BuildPlan::Cargo { .. }
+        | BuildPlan::Layer { .. } => None,
     }
 }
 

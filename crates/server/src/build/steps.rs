@@ -61,7 +61,7 @@ pub enum BuildError {
     },
 }
 
-fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
+pub(super) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     let context = context.into();
     move |source| BuildError::Io { context, source }
 }
@@ -107,18 +107,7 @@ pub(super) fn run(function: &Function, plan: &BuildPlan) -> Result<String, Build
                 target.join("node_modules").display()
             ))
         }
-        BuildPlan::Make { dir, artifacts } => {
-            into_place(artifacts, |scratch| {
-                let mut command = Command::new("make");
-                // As SAM runs it: the target named for the function, ARTIFACTS_DIR in the environment.
-                command
-                    .arg(format!("build-{id}"))
-                    .env("ARTIFACTS_DIR", scratch)
-                    .current_dir(dir);
-                tool(id, command)
-            })?;
-            Ok(format!("{id}: make build-{id} → {}", artifacts.display()))
-        }
+        BuildPlan::Make { dir, artifacts } => make(id, dir, artifacts),
         BuildPlan::Esbuild {
             dir,
             deps,
@@ -137,6 +126,7 @@ pub(super) fn run(function: &Function, plan: &BuildPlan) -> Result<String, Build
                 artifacts.display()
             ))
         }
+        BuildPlan::Layer { dir, folder, out } => super::layers::run(id, dir, folder, out),
         BuildPlan::Cargo { dir } => {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let mut command = Command::new(cargo);
@@ -147,9 +137,27 @@ pub(super) fn run(function: &Function, plan: &BuildPlan) -> Result<String, Build
     }
 }
 
+/// `make build-<id>` in `dir` with `ARTIFACTS_DIR` set, as SAM runs it (for a function or a layer).
+pub(super) fn make(id: &str, dir: &Path, artifacts: &Path) -> Result<String, BuildError> {
+    into_place(artifacts, |scratch| {
+        let mut command = Command::new("make");
+        command
+            .arg(format!("build-{id}"))
+            .env("ARTIFACTS_DIR", scratch)
+            .current_dir(dir);
+        tool(id, command)
+    })?;
+    Ok(format!("{id}: make build-{id} → {}", artifacts.display()))
+}
+
 /// `npm ci` (with a lock file) or `npm install` of `dir`'s `package.json` into
 /// `target/node_modules`; `production` leaves the dev dependencies out.
-fn npm_install(id: &str, dir: &Path, target: &Path, production: bool) -> Result<(), BuildError> {
+pub(super) fn npm_install(
+    id: &str,
+    dir: &Path,
+    target: &Path,
+    production: bool,
+) -> Result<(), BuildError> {
     into_place(target, |scratch| {
         for file in ["package.json", "package-lock.json", "npm-shrinkwrap.json"] {
             let from = dir.join(file);

@@ -38,12 +38,41 @@ const SAM_REFERENCEABLE: &[&str] = &[
     "UsagePlanKey",
 ];
 
+/// Layer types: `Ref` gives their version ARN.
+const LAYER_TYPES: &[&str] = &["AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"];
+
 impl<'t> Resolver<'t> {
     /// The resource's type, if it is in the template.
     pub fn resource_type(&self, logical_id: &str) -> Option<&'t str> {
         self.resource(logical_id)
             .and_then(|r| r.get("Type"))
             .and_then(Node::as_str)
+    }
+
+    /// AWS (CloudFormation, `AWS::Lambda::LayerVersion` return values): `Ref` gives the layer
+    /// version's ARN, `arn:aws:lambda:us-west-2:123456789012:layer:my-layer:1`, named by
+    /// `LayerName` (else the logical id); Sluice's layers are all version 1.
+    pub(crate) fn layer_version_arn(
+        &self,
+        logical_id: &str,
+        path: &str,
+    ) -> Result<String, TemplateError> {
+        let name = match self
+            .resource(logical_id)
+            .and_then(|r| r.get("Properties"))
+            .and_then(|p| p.get("LayerName"))
+        {
+            Some(node) => self.eval_string(node, path)?,
+            None => None,
+        }
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| logical_id.to_owned());
+        Ok(self.options.aws.arn("lambda", &format!("layer:{name}:1")))
+    }
+
+    /// The local layer another stack of the application defines under `arn`, if any.
+    pub(crate) fn known_layer(&self, arn: &str) -> Option<&'t crate::model::LocalLayer> {
+        self.options.known_layers.get(arn)
     }
 
     /// Makes nested stacks' outputs available to `!GetAtt Child.Outputs.X`.
@@ -226,6 +255,9 @@ impl<'t> Resolver<'t> {
         }
         if let Some(alias_arn) = self.alias_arn(name, at, path)? {
             return scalar(alias_arn);
+        }
+        if LAYER_TYPES.contains(&self.resource_type(name).unwrap_or_default()) {
+            return scalar(self.layer_version_arn(name, path)?);
         }
         if self.is_known_resource(name) {
             return scalar(self.physical_name(name, at, path)?);

@@ -58,6 +58,18 @@ pub struct Model {
     /// `Outputs` values, evaluated for nested stacks only (their parent reads them); empty for
     /// the template Sluice was started with.
     pub outputs: BTreeMap<String, String>,
+    /// The local layers this template and its nested stacks define, by the ARN `Ref` gives each:
+    /// a stack passes a layer to another as that ARN (a parameter, a nested stack's output).
+    pub layers: BTreeMap<String, LocalLayer>,
+}
+
+/// A layer whose content is on this machine (a local `ContentUri`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalLayer {
+    /// Its folder (or `.zip`): what Lambda would unpack into `/opt`, unbuilt.
+    pub folder: PathBuf,
+    /// How `sluice build` builds it, when it has a `Metadata.BuildMethod` Sluice runs.
+    pub build: Option<LayerBuild>,
 }
 
 /// One DynamoDB table the template declares; created at startup if missing.
@@ -70,6 +82,19 @@ pub struct Table {
     /// The table's definition (keys, indexes, billing, stream, TTL, tags), built from the resource's
     /// properties; its `name` is [`Table::name`].
     pub spec: sluice_table_spec::TableSpec,
+}
+
+/// A local layer with a `Metadata.BuildMethod`: `sam build` builds it into the folder Lambda
+/// unpacks into `/opt` (its runtime's subfolder, `python/` or `nodejs/`, or what a makefile
+/// writes), and so does `sluice build`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerBuild {
+    /// The layer's logical id (its build folder's name, `make build-<id>`).
+    pub logical_id: String,
+    /// Its `ContentUri` folder, as it appears in the functions' `layers`.
+    pub content: PathBuf,
+    /// `Metadata.BuildMethod`: a runtime (`nodejs20.x`, `python3.12`) or `makefile`.
+    pub build_method: String,
 }
 
 /// One Lambda function.
@@ -113,6 +138,9 @@ pub struct Function {
     /// The folders of the function's local layers (`Layers` naming `LayerVersion`s of this
     /// template), in `Layers` order: what Lambda would unpack into `/opt`.
     pub layers: Vec<PathBuf>,
+    /// Those of `layers` that `sam build` builds (`Metadata.BuildMethod`), which Sluice builds
+    /// too: each names its folder as it appears in `layers`.
+    pub layer_builds: Vec<LayerBuild>,
     /// Where `CodeUri` was written (the resource when it is absent), for errors about the code.
     pub code_uri_source: Source,
     /// Where `Handler` was written (the resource when it is absent), for errors about the module.

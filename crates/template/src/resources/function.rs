@@ -168,6 +168,7 @@ pub(super) fn function(
             .map_or(serde_json::Value::Null, |v| crate::plain_yaml::to_json(&v)),
         None => serde_json::Value::Null,
     };
+    let mut layer_builds = Vec::new();
     let layers = match props.properties.get("Layers").filter(|l| !l.is_null()) {
         Some(node) => crate::layers::local_layers(
             node,
@@ -175,6 +176,7 @@ pub(super) fn function(
             resolver,
             template_dir,
             warnings,
+            &mut layer_builds,
         )?,
         None => Vec::new(),
     };
@@ -206,6 +208,7 @@ pub(super) fn function(
         alias,
         provisioned_concurrency,
         layers,
+        layer_builds,
         code_uri_source: source_of("CodeUri"),
         handler_source: source_of("Handler"),
         runtime_source: source_of("Runtime"),

@@ -195,6 +195,67 @@ fn handlers_import_modules_from_their_layers_and_later_layers_win() {
     assert_eq!(get("/node"), "hello from a node layer");
 }
 
+/// AWS: Lambda unpacks the layers into `/opt`, in order, a later layer's file replacing an
+/// earlier one's, and node code names a layer's file by that path: serverless-patterns'
+/// lambda-layer-ssm-parameters has `import { config } from "/opt/nodejs/config.mjs"`, CommonJS
+/// code `require("/opt/nodejs/utils")`. Sluice's layers are folders, so both failed with
+/// `Cannot find module '/opt/nodejs/…'`.
+#[test]
+fn node_code_reaches_its_layers_files_by_their_opt_paths() {
+    let template = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Base:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/base/}
+  Later:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/later/}
+  Cjs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: cjs/
+      Layers: [!Ref Base, !Ref Later]
+      Events:
+        Get: {Type: Api, Properties: {Path: /cjs, Method: get}}
+  Esm:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: esm/
+      Layers: [!Ref Base, !Ref Later]
+      Events:
+        Get: {Type: Api, Properties: {Path: /esm, Method: get}}
+";
+    let dir = project(
+        "layer-opt-paths",
+        &[
+            ("template.yaml", template),
+            ("layers/base/nodejs/utils.js", "exports.who = 'base utils';\n"),
+            ("layers/base/nodejs/shared.js", "exports.who = 'base shared';\n"),
+            // The later layer's file is the one /opt holds.
+            ("layers/later/nodejs/shared.js", "exports.who = 'later shared';\n"),
+            ("layers/later/nodejs/config.mjs", "export const config = 'config from /opt';\n"),
+            (
+                "cjs/app.js",
+                "const utils = require('/opt/nodejs/utils');\nconst shared = require('/opt/nodejs/shared.js');\nexports.handler = async () => ({ statusCode: 200, body: `${utils.who} / ${shared.who} / ${'_SLUICE_OPT_LAYERS' in process.env}` });\n",
+            ),
+            (
+                "esm/app.mjs",
+                "import { config } from '/opt/nodejs/config.mjs';\nexport const handler = async () => ({ statusCode: 200, body: config });\n",
+            ),
+        ],
+    );
+    let server = Server::start(sluice(), &dir.join("template.yaml"), &[]);
+    assert_eq!(
+        get_text(&server, "/cjs"),
+        "base utils / later shared / false"
+    );
+    assert_eq!(get_text(&server, "/esm"), "config from /opt");
+}
+
 /// AWS: layers unpack into one `/opt`, and the python runtime searches
 /// `/opt/python/lib/python3.X/site-packages` (its own version's only) before `/opt/python`; the
 /// node runtime `/opt/nodejs/nodeNN/node_modules` before `/opt/nodejs/node_modules` (the

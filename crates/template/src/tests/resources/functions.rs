@@ -333,24 +333,37 @@ Resources:
 }
 
 #[test]
-fn a_layer_sam_build_would_build_is_said_once_to_be_used_unbuilt() {
-    // SAM runs `make build-Common` (or installs the runtime's packages) into the layer's
-    // artifacts; Sluice uses ContentUri as it is, which a function then finds empty.
+fn layers_sam_build_would_build_are_recorded_for_sluice_build_and_others_are_said_once() {
+    // SAM builds a layer with a runtime BuildMethod into its `python/` or `nodejs/` folder and
+    // runs `make build-<id>` for `makefile` (sessions-with-aws-sam's lambda-layers demo app uses
+    // `BuildMethod: nodejs12.x`); Sluice builds those too. It builds no java layer: said once.
     let dir = std::env::temp_dir().join(format!("sluice-built-layer-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("layers/common")).unwrap();
+    for layer in ["common", "deps", "jars"] {
+        std::fs::create_dir_all(dir.join("layers").join(layer)).unwrap();
+    }
     let template = dir.join("template.yaml");
     let body = "Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Handler: app.handler
     Runtime: nodejs20.x
-    Layers: [!Ref Common]
+    Layers: [!Ref Common, !Ref Deps, !Ref Jars]
 Resources:
   Common:
     Type: AWS::Serverless::LayerVersion
     Properties: {ContentUri: layers/common/}
     Metadata:
       BuildMethod: makefile
+  Deps:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/deps/}
+    Metadata:
+      BuildMethod: nodejs12.x
+  Jars:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/jars/}
+    Metadata:
+      BuildMethod: java11
   F:
     Type: AWS::Serverless::Function
   G:
@@ -360,13 +373,122 @@ Resources:
     let model = crate::load(&template, &crate::LoadOptions::default()).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(model.functions.len(), 2);
+    let builds = |f: &crate::Function| {
+        f.layer_builds
+            .iter()
+            .map(|b| {
+                (
+                    b.logical_id.clone(),
+                    b.content.strip_prefix(&dir).unwrap().to_owned(),
+                    b.build_method.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![
+        (
+            "Common".to_owned(),
+            PathBuf::from("layers/common"),
+            "makefile".to_owned(),
+        ),
+        (
+            "Deps".to_owned(),
+            PathBuf::from("layers/deps"),
+            "nodejs12.x".to_owned(),
+        ),
+    ];
+    assert_eq!(builds(&model.functions[0]), expected);
+    assert_eq!(builds(&model.functions[1]), expected);
+    assert_eq!(model.functions[0].layers.len(), 3);
     assert_eq!(
         model.warnings,
         [format!(
-            "{}:12:20: Resources.Common.Metadata.BuildMethod: layer Common is built by `sam build` (makefile); Sluice does not build layers, so functions see its ContentUri folder as it is (build the layer there, or point ContentUri at the built folder)",
+            "{}:22:20: Resources.Jars.Metadata.BuildMethod: layer Jars is built by `sam build` (java11); Sluice builds python, nodejs and makefile layers only, so functions see its ContentUri folder as it is (build the layer there, or point ContentUri at the built folder)",
             template.display()
         )]
     );
+}
+
+#[test]
+fn a_layer_one_nested_stack_outputs_is_the_local_folder_in_the_stack_it_is_passed_to() {
+    // serverless-patterns' lambda-layer-ssm-parameters: the Layer application outputs
+    // `!Ref Layer` (the layer version's ARN, on AWS) and the parent passes it to the Function
+    // application as `LayerArn: !GetAtt Layer.Outputs.LayerArn`, declared after it or not.
+    // Sluice evaluated the GetAtt before the Layer stack was loaded and refused the template
+    // ("Layer-Outputs.LayerArn is not a layer version ARN").
+    let dir = std::env::temp_dir().join(format!("sluice-nested-layer-{}", std::process::id()));
+    for folder in ["layer/src/nodejs", "function/src"] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+    }
+    let write = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
+    write(
+        "template.yml",
+        "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Function:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: ./function/template.yml
+      Parameters:
+        LayerArn: !GetAtt Layer.Outputs.LayerArn
+  Layer:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: ./layer/template.yml
+      Parameters: {AppName: config-example}
+",
+    );
+    write(
+        "layer/template.yml",
+        "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  AppName: {Type: String}
+Resources:
+  Layer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      LayerName: !Sub ${AppName}-layer
+      ContentUri: ./src
+    Metadata:
+      BuildMethod: nodejs22.x
+Outputs:
+  LayerArn:
+    Value: !Ref Layer
+",
+    );
+    write(
+        "function/template.yml",
+        "Transform: AWS::Serverless-2016-10-31
+Parameters:
+  LayerArn: {Type: String}
+Resources:
+  Function:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      CodeUri: ./src
+      Handler: app.handler
+      Layers: [!Ref LayerArn]
+",
+    );
+    let model = crate::load(&dir.join("template.yml"), &crate::LoadOptions::default());
+    std::fs::remove_dir_all(&dir).unwrap();
+    let model = model.unwrap();
+    assert_eq!(model.warnings, Vec::<String>::new());
+    let function = &model.functions[0];
+    assert_eq!(function.layers, [dir.join("layer/src")]);
+    assert_eq!(
+        function.layer_builds,
+        [crate::LayerBuild {
+            logical_id: "Layer".to_owned(),
+            content: dir.join("layer/src"),
+            build_method: "nodejs22.x".to_owned(),
+        }]
+    );
+    // AWS: Ref of a layer version is its ARN.
+    assert!(model
+        .layers
+        .contains_key("arn:aws:lambda:us-east-1:123456789012:layer:config-example-layer:1"));
 }
 
 #[test]
