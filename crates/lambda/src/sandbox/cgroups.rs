@@ -531,8 +531,9 @@ mod tests {
         );
     }
 
-    /// A sandbox cgroup left by a Sluice that is gone (here: a made-up owner) is emptied and
-    /// removed by the next probe, on the v2 hierarchy (real processes, the real kernel).
+    /// A sandbox cgroup left by a Sluice that is gone (here: a stand-in owner process, killed)
+    /// is emptied and removed by the next probe, on the v2 hierarchy (real processes, the real
+    /// kernel).
     #[test]
     fn leftovers_of_a_dead_sluice_are_reaped_on_v2() {
         let Some(own) = v2_own_dir() else {
@@ -543,8 +544,16 @@ mod tests {
             eprintln!("skipped: cgroup v2 is not writable here");
             return;
         };
-        // No Sluice has pid 0: this owner is certainly dead.
-        let dead = own.join(SLUICE_DIR).join("0.1").join("7");
+        // The owner is alive while the leftover is set up, and dies before the probe, as a
+        // killed Sluice does. A name dead from the start (the fixed `0.1`) was shared by every
+        // test process on the host and reaped by any probe meanwhile (each `Lambda::new`): two
+        // runs put their children in one cgroup, or a probe emptied it before the check below.
+        let mut owner = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .unwrap();
+        let owner_dir = owner_name(owner.id()).expect("the owner is alive");
+        let dead = own.join(SLUICE_DIR).join(owner_dir).join("7");
         fs::create_dir_all(&dead).unwrap();
         let mut child = std::process::Command::new("sleep")
             .arg("1000")
@@ -552,6 +561,9 @@ mod tests {
             .unwrap();
         fs::write(dead.join("cgroup.procs"), child.id().to_string()).unwrap();
         assert_eq!(read_procs(&dead), [child.id()]);
+        owner.kill().unwrap();
+        // Reaped, so its pid no longer names a live owner.
+        owner.wait().unwrap();
         // (Another Sluice probing meanwhile may be the one that reaps it: the outcome is what
         // is asserted.)
         roots.reap_leftovers();
