@@ -210,6 +210,11 @@ fn alive(pid: u32) -> bool {
 }
 
 async fn lifecycle(cgroups: SandboxCgroups) {
+    // A process-group service's shutdown kills every detached process the test process adopted.
+    let _orphans = match cgroups {
+        SandboxCgroups::Off => Some(crate::harness::ADOPTED_ORPHANS.lock().await),
+        _ => None,
+    };
     let dir = fresh();
     let (lambda, lines) = service_with(vec![function(&dir)], |config| {
         config.cgroups = cgroups;

@@ -399,6 +399,7 @@ async fn a_missing_code_folder_fails_its_invocations_naming_it() {
 
 /// Runs a handler that detaches two processes, shuts the service down, and checks both are gone.
 async fn detached_processes_die_at_shutdown(cgroups: SandboxCgroups) {
+    let _orphans = crate::harness::ADOPTED_ORPHANS.lock().await;
     let (lambda, _) = service_with(vec![python("Detach", "app.detach")], |config| {
         config.cgroups = cgroups;
     });

@@ -95,6 +95,16 @@ pub fn node(name: &str, handler: &str) -> FunctionSpec {
     spec(name, "nodejs20.x", handler, "node")
 }
 
+/// Held by the tests that run a service in process groups only (`SandboxCgroups::Off`) and by
+/// those whose sandboxes leave detached processes running: one at a time.
+///
+/// Process-group containment makes the whole test process the parent of every detached
+/// process (`PR_SET_CHILD_SUBREAPER` is per process, and stays), and its shutdown kills every
+/// such child, whichever service's sandbox left it. A real Sluice has one containment for its
+/// life (a reload's service inherits it); a test process mixes them, so a process-group
+/// service stopping beside a cgroup test killed that test's detached child before it looked.
+pub static ADOPTED_ORPHANS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A service over `functions` with a fresh cache dir.
 pub fn service(functions: Vec<FunctionSpec>) -> (Arc<Lambda>, Arc<Lines>) {
     service_with(functions, |_| {})
