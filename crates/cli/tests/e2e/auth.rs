@@ -230,14 +230,25 @@ fn a_token_is_verified_once_and_still_expires_while_cached() {
         get(&server, "/me", &[("Authorization", &short)]).0 == 401,
         "the expired token was still accepted"
     );
-    assert!(server.wait_for_log("[EchoFunction] REPORT").is_some());
+    // Lines reach the terminal in order but after the response (written in batches, off the
+    // request path): once a request's access line is read, so are the START lines of the
+    // invocations before it. Counted earlier, the last accepted request's START could still be
+    // on its way, and arrive during the check below.
+    let refused = |count: usize| {
+        assert_eventually!(
+            lines(r#""GET /me HTTP/1.1" 401"#) == count,
+            "{count} refused request(s) in the log: {:#?}",
+            server.logs()
+        );
+    };
+    refused(1);
     let before = echo_invocations(&server);
     assert_eq!(
         get(&server, "/me", &[("Authorization", &short)]),
         (401, UNAUTHORIZED.to_owned())
     );
-    // Give a (wrongly) started invocation time to show up in the log before counting.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // A (wrongly) started invocation's START would be logged before this request's access line.
+    refused(2);
     assert_eq!(
         echo_invocations(&server),
         before,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sluice_testkit::{ensure_python_module, fresh_dir, Server};
+use sluice_testkit::{assert_eventually, ensure_python_module, fresh_dir, Server};
 
 use crate::{client, sluice};
 
@@ -61,6 +61,33 @@ fn sluice_logs(template: &Path, state: &Path, args: &[&str]) -> Output {
         .expect("running sluice logs")
 }
 
+/// `sluice logs` output for `args` once `done` holds for it. The server writes its log store off
+/// the request path (a batch a moment after the lines), and this other process cannot make it
+/// write sooner: a response does not mean its lines are stored yet, as CloudWatch Logs shows
+/// events some time after the function wrote them.
+fn sluice_logs_once(
+    template: &Path,
+    state: &Path,
+    args: &[&str],
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let mut text: String;
+    assert_eventually!(
+        {
+            let out = sluice_logs(template, state, args);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            text = String::from_utf8_lossy(&out.stdout).into_owned();
+            done(&text)
+        },
+        "the log store never had it: {text}"
+    );
+    text
+}
+
 fn aws(server: &Server, args: &[&str]) -> Value {
     let out = Command::new("python3")
         .args(["-m", "awscli", "logs"])
@@ -110,14 +137,11 @@ fn sluice_logs_and_the_aws_cli_read_each_sandboxs_stream() {
     );
     assert_eq!(talk("bad"), stream, "a warm sandbox keeps its stream");
 
-    // `sam logs` style: every line of the function, stream first; --filter narrows.
-    let out = sluice_logs(&template, &state, &["-n", "Talker"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    // `sam logs` style: every line of the function, stream first; --filter narrows. The second
+    // invocation's REPORT is the last line the two wrote.
+    let text = sluice_logs_once(&template, &state, &["-n", "Talker"], |text| {
+        text.matches("REPORT RequestId:").count() == 2
+    });
     for needle in [
         "MARKER said hello",
         "MARKER said bad",
@@ -287,22 +311,27 @@ fn sluice_logs_tail_prints_lines_as_they_arrive() {
     );
 }
 
-/// `sluice logs -o json` messages of `function`, each parsed when it is JSON.
-fn logged_messages(template: &Path, state: &Path, function: &str) -> Vec<Value> {
-    let out = sluice_logs(template, state, &["-n", function, "-o", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            let event: Value = serde_json::from_str(l).expect("-o json prints JSON lines");
-            let message = event["message"].as_str().unwrap_or_default().to_owned();
-            serde_json::from_str(&message).unwrap_or(Value::String(message))
-        })
-        .collect()
+/// `sluice logs -o json` messages of `function`, each parsed when it is JSON, once one of them
+/// is `last` (what the invocation stored last: see [`sluice_logs_once`]).
+fn logged_messages(
+    template: &Path,
+    state: &Path,
+    function: &str,
+    last: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let messages = |text: &str| -> Vec<Value> {
+        text.lines()
+            .map(|l| {
+                let event: Value = serde_json::from_str(l).expect("-o json prints JSON lines");
+                let message = event["message"].as_str().unwrap_or_default().to_owned();
+                serde_json::from_str(&message).unwrap_or(Value::String(message))
+            })
+            .collect()
+    };
+    let text = sluice_logs_once(template, state, &["-n", function, "-o", "json"], |text| {
+        messages(text).iter().any(&last)
+    });
+    messages(&text)
 }
 
 #[test]
@@ -370,7 +399,10 @@ def handler(event, context):
         let response = client().get(server.url(path)).send().unwrap();
         assert_eq!(response.status(), 200);
         let request_id = response.text().unwrap();
-        let messages = logged_messages(&template, &state, function);
+        // END has no JSON form: the invocation's report is the last record it stores.
+        let messages = logged_messages(&template, &state, function, |m| {
+            m["type"] == "platform.report" && m["record"]["requestId"] == request_id.as_str()
+        });
         let of_type = |kind: &str| messages.iter().find(|m| m["type"] == kind);
         // AWS (recorded JSON-format logs): the sandbox's first event.
         assert_eq!(messages[0]["type"], "platform.initStart", "{messages:?}");
@@ -446,7 +478,9 @@ Resources:
     let server = Server::start_in(sluice(), &template, &state, &[]);
     let response = client().get(server.url("/broken")).send().unwrap();
     assert_eq!(response.status(), 502);
-    let messages = logged_messages(&template, &state, "Broken");
+    let messages = logged_messages(&template, &state, "Broken", |m| {
+        m["type"] == "platform.report"
+    });
     let init_reports: Vec<&Value> = messages
         .iter()
         .filter(|m| m["type"] == "platform.initReport")
@@ -535,7 +569,8 @@ def handler(event, context):
     let server = Server::start_in(sluice(), &template, &state, &[]);
     let response = client().get(server.url("/quiet")).send().unwrap();
     assert_eq!(response.status(), 200);
-    let messages = logged_messages(&template, &state, "Quiet");
+    // Its last line; the REPORT after it is below WARN.
+    let messages = logged_messages(&template, &state, "Quiet", |m| m == "plain text stays");
     let text = format!("{messages:?}");
     assert!(text.contains("an error object"), "{text}");
     assert!(text.contains("plain text stays"), "{text}");

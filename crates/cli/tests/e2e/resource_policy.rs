@@ -236,9 +236,19 @@ fn a_lambda_authorizer_decides_when_the_policy_is_silent_and_never_runs_after_a_
             .filter(|l| l.contains("[AuthFn] START RequestId"))
             .count()
     };
+    // Lines reach the terminal in order but after the response (written in batches, off the
+    // request path): once a request's access line is read, so is the START of an authorizer it ran.
+    let logged = |server: &Server, access: &str| {
+        assert!(
+            server.wait_for_log(access).is_some(),
+            "{access}: {:#?}",
+            server.logs()
+        );
+    };
     {
         let server = Server::start(sluice(), &template, &[]);
         assert_eq!(token(&server, "/hello"), (200, "ok".to_owned()));
+        logged(&server, r#""GET /hello HTTP/1.1" 200"#);
         assert_eq!(authorizer_runs(&server), 1);
         let (status, body) = token(&server, "/blocked");
         assert_eq!(status, 403);
@@ -246,6 +256,7 @@ fn a_lambda_authorizer_decides_when_the_policy_is_silent_and_never_runs_after_a_
             message(&body).ends_with("with an explicit deny in a resource-based policy"),
             "{body}"
         );
+        logged(&server, r#""GET /blocked HTTP/1.1" 403"#);
         assert_eq!(
             authorizer_runs(&server),
             1,
